@@ -1,0 +1,1 @@
+"""The Teams-facing service: the only layer that imports botbuilder, aiohttp and APScheduler."""

@@ -1,0 +1,140 @@
+"""The aiohttp app factory: /api/messages, /healthz and /readyz."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from types import SimpleNamespace
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity
+
+from bot.config import Settings
+from bot.handlers import register_all
+from bot.router import Router
+from bot.services import Services
+from bot.teams_bot import LineOfSightBot
+from bot.turns import tenant_of
+from storage.database import Database
+from storage.migrate import check_schema, head_revision
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+SERVICES = web.AppKey("services", Services)
+ADAPTER = web.AppKey("adapter", CloudAdapter)
+BOT = web.AppKey("bot", LineOfSightBot)
+
+
+def create_app(settings: Settings, db: Database | None = None) -> web.Application:
+    """Build the app. Refuses (SchemaNotReady) when the database is not migrated."""
+    settings.check()
+    db = db or Database(settings.database_url)
+    check_schema(db.engine, db.url)
+    services = Services(settings=settings, db=db, router=register_all(Router()))
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[SERVICES] = services
+    app[ADAPTER] = _adapter(settings)
+    app[BOT] = LineOfSightBot(services)
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.on_cleanup.append(_close_database)
+    return app
+
+
+def _adapter(settings: Settings) -> CloudAdapter:
+    config = SimpleNamespace(
+        APP_ID=settings.app_id,
+        APP_PASSWORD=settings.app_password.get_secret_value(),
+        # Local mode has no app id; the SDK only allows that on its MultiTenant path.
+        APP_TYPE="MultiTenant" if settings.local_mode else settings.app_type,
+        APP_TENANTID=settings.app_tenant_id,
+        TO_BOT_FROM_CHANNEL_OPEN_ID_METADATA_URL=settings.openid_metadata_url or None,
+    )
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    adapter.on_turn_error = _on_turn_error
+    return adapter
+
+
+async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+    # Reached only when delivering a reply failed (handlers catch their own errors), so
+    # trying to send yet another message would fail the same way: log and stop.
+    log.error("reply delivery failed", extra={"error_type": type(error).__name__})
+
+
+async def messages(request: web.Request) -> web.Response:
+    body = await _activity_json(request)
+    activity = Activity().deserialize(body)
+    auth = await _authenticate(request, activity)
+    services = request.app[SERVICES]
+    tenant = tenant_of(body)
+    if tenant not in services.settings.allowed_tenant_ids:
+        log.warning("tenant refused", extra={"tenant": tenant})
+        return web.Response(status=403)
+    bot = request.app[BOT]
+    invoke_response = await request.app[ADAPTER].process_activity(auth, activity, bot.on_turn)
+    # botbuilder 4.17's own process() serialises invoke bodies twice and answers 500
+    # (TEAMS.md): return the body ourselves.
+    if invoke_response is not None:
+        return web.json_response(invoke_response.body, status=invoke_response.status)
+    return web.Response(status=201)
+
+
+async def _activity_json(request: web.Request) -> dict[str, Any]:
+    if "application/json" not in request.headers.get("Content-Type", ""):
+        raise web.HTTPUnsupportedMediaType(text="Expected application/json")
+    try:
+        body = await request.json()
+    except web.HTTPException:
+        raise
+    except ValueError as error:
+        raise web.HTTPBadRequest(text="Body is not valid JSON") from error
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+        raise web.HTTPBadRequest(text="Body is not a Bot Framework activity")
+    for key in ("from", "conversation", "recipient"):
+        if not isinstance(body.get(key), dict):
+            raise web.HTTPBadRequest(text=f"Activity has no {key!r} object")
+    return body
+
+
+async def _authenticate(request: web.Request, activity: Activity) -> Any:
+    header = request.headers.get("Authorization", "")
+    auth = request.app[ADAPTER].bot_framework_authentication
+    try:
+        return await auth.authenticate_request(activity, header)
+    except Exception as error:
+        # botbuilder raises PermissionError, jwt errors, even bare Exceptions for bad tokens;
+        # any of them means "not authenticated", never a 500.
+        log.warning("authentication refused", extra={"error_type": type(error).__name__})
+        raise web.HTTPUnauthorized() from error
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "up"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    db = request.app[SERVICES].db
+    try:
+        await asyncio.wait_for(asyncio.to_thread(check_schema, db.engine, db.url), timeout=5)
+    except Exception as error:
+        log.warning("not ready", extra={"error_type": type(error).__name__})
+        return web.json_response({"status": "unavailable", "reason": _reason(error)}, status=503)
+    return web.json_response({"status": "ready", "schema": head_revision(db.url)})
+
+
+def _reason(error: Exception) -> str:
+    if error.__class__.__name__ == "SchemaNotReady":
+        return str(error)
+    return "database unreachable"
+
+
+async def _close_database(app: web.Application) -> None:
+    app[SERVICES].db.close()

@@ -1,0 +1,105 @@
+"""Configuration from the environment and `.env`, with Bot Framework / Agents Toolkit names."""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The Microsoft 365 Agents Playground's fixed tenant: allowed in local mode only.
+PLAYGROUND_TENANT_ID = "00000000-0000-0000-0000-0000000000001"
+
+
+class ConfigError(RuntimeError):
+    """Configuration that must not run; the message says what to change."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    app_id: str = Field("", alias="MicrosoftAppId")
+    app_password: SecretStr = Field(SecretStr(""), alias="MicrosoftAppPassword")
+    app_type: str = Field("SingleTenant", alias="MicrosoftAppType")
+    app_tenant_id: str = Field("", alias="MicrosoftAppTenantId")
+    host: str = Field("", alias="HOST")
+    port: int = Field(3978, alias="PORT")
+    data_dir: Path = Field(Path("data"), alias="DATA_DIR")
+    database_url_setting: str = Field("", alias="DATABASE_URL")
+    allowed_tenant_ids_setting: str = Field("", alias="ALLOWED_TENANT_IDS")
+    admin_aad_ids_setting: str = Field("", alias="ADMIN_AAD_IDS")
+    log_level: str = Field("INFO", alias="LOG_LEVEL")
+    # Where the Bot Framework publishes its signing keys; tests point it at a local server.
+    openid_metadata_url: str = Field("", alias="BOT_OPENID_METADATA")
+
+    @property
+    def local_mode(self) -> bool:
+        """No app id: no authentication, loopback only, the Playground tenant allowed."""
+        return not self.app_id
+
+    @property
+    def bind_host(self) -> str:
+        return self.host or ("127.0.0.1" if self.local_mode else "0.0.0.0")  # noqa: S104
+
+    @property
+    def database_url(self) -> str:
+        if self.database_url_setting:
+            return _normalise_database_url(self.database_url_setting)
+        return f"sqlite:///{(self.data_dir / 'lineofsight.db').as_posix()}"
+
+    @cached_property
+    def allowed_tenant_ids(self) -> frozenset[str]:
+        configured = _split(self.allowed_tenant_ids_setting)
+        if self.app_tenant_id:
+            configured |= {self.app_tenant_id}
+        if self.local_mode:
+            configured |= {PLAYGROUND_TENANT_ID}
+        return configured
+
+    @cached_property
+    def admin_aad_ids(self) -> frozenset[str]:
+        return _split(self.admin_aad_ids_setting)
+
+    def secrets(self) -> list[str]:
+        """Values that must never reach a log line."""
+        value = self.app_password.get_secret_value()
+        return [value] if value else []
+
+    def check(self) -> None:
+        """Refuse configurations that would expose data by accident."""
+        if self.local_mode and not _is_loopback(self.bind_host):
+            raise ConfigError(
+                f"Local mode (no MicrosoftAppId) has no authentication, so it only binds to "
+                f"a loopback address, not {self.bind_host!r}. Set MicrosoftAppId and "
+                f"MicrosoftAppPassword, or remove HOST."
+            )
+        if not self.local_mode and not self.app_password.get_secret_value():
+            raise ConfigError("MicrosoftAppId is set but MicrosoftAppPassword is empty.")
+        if not self.local_mode and not self.allowed_tenant_ids:
+            raise ConfigError(
+                "Set MicrosoftAppTenantId or ALLOWED_TENANT_IDS: a deployed bot answers only "
+                "the tenants it is meant for."
+            )
+
+
+def _split(value: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in value.split(",") if part.strip())
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _normalise_database_url(url: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy needs the psycopg 3 driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

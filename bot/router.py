@@ -1,0 +1,67 @@
+"""Commands and card verbs, each registered once, each mapped to one handler."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from domain.capabilities import Capability
+from domain.model import MemberView, Role
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from bot.turns import Turn
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a handler answers: a card, a short text, or both (text first)."""
+
+    card: dict[str, Any] | None = None
+    text: str | None = None
+    # Errors answer a Universal Action with a message, so the user's card (and what they
+    # typed into it) stays on screen.
+    error: bool = False
+
+
+@dataclass(frozen=True)
+class Context:
+    turn: Turn
+    member: MemberView
+    services: Services
+    argument: str = ""
+
+
+Handler = Callable[[Context], Awaitable[Reply]]
+
+
+@dataclass
+class Router:
+    commands: dict[str, Handler] = field(default_factory=dict)
+    verbs: dict[str, Handler] = field(default_factory=dict)
+    capabilities: list[Capability] = field(default_factory=list)
+
+    def command(
+        self, name: str, summary: str, *, roles: tuple[Role, ...] = (), example: str = ""
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            if name in self.commands:
+                raise ValueError(f"command {name!r} registered twice")
+            self.commands[name] = handler
+            self.capabilities.append(Capability(name, summary, frozenset(roles), example))
+            return handler
+
+        return register
+
+    def verb(self, name: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            if name in self.verbs:
+                raise ValueError(f"verb {name!r} registered twice")
+            self.verbs[name] = handler
+            return handler
+
+        return register
+
+    def command_names(self) -> tuple[str, ...]:
+        return tuple(self.commands)

@@ -1,0 +1,148 @@
+"""The ActivityHandler: translate, record who spoke, route, deliver. Rules live in domain/."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import UTC, datetime
+
+from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
+from botbuilder.core.bot_framework_adapter import InvokeResponse
+from botbuilder.schema import ChannelAccount
+
+from bot.router import Context, Reply
+from bot.services import Services
+from bot.turns import Turn, TurnKind, tenant_of, to_turn
+from cards import basics as cards
+from domain import commands
+from domain.errors import DomainError, StorageUnavailable
+from domain.members import record_member, welcome_once
+from domain.model import MemberView
+
+log = logging.getLogger(__name__)
+
+CARD = "application/vnd.microsoft.card.adaptive"
+MESSAGE = "application/vnd.microsoft.activity.message"
+NOT_UNDERSTOOD = "I didn't recognise that. Here is what you can do."
+
+
+class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        await self._deliver(turn_context, await self._serve(turn_context))
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._deliver(turn_context, await self._serve(turn_context))
+
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        await self._deliver(turn_context, await self._serve(turn_context))
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        if turn_context.activity.name != "adaptiveCard/action":
+            return InvokeResponse(status=501, body={"message": "Not supported"})
+        return _invoke_body(await self._serve(turn_context))
+
+    async def _serve(self, turn_context: TurnContext) -> Reply | None:
+        activity = turn_context.activity
+        tenant = tenant_of(
+            {
+                "channelData": activity.channel_data,
+                "conversation": {"tenantId": activity.conversation.tenant_id},
+            }
+        )
+        turn = to_turn(activity, tenant or "")
+        try:
+            return await self._dispatch(turn)
+        except StorageUnavailable as error:
+            return _error_reply("Please try again", error.user_message)
+        except DomainError as error:
+            return _error_reply("That didn't work", error.user_message)
+        except Exception:
+            incident = secrets.token_hex(4)
+            log.exception("turn failed", extra={"incident": incident, "kind": turn.kind})
+            return _error_reply(
+                "Something went wrong on my side",
+                f"Nothing you saved before has been lost. Please try again; if it keeps "
+                f"happening, give your admin this reference: {incident}.",
+            )
+
+    async def _dispatch(self, turn: Turn) -> Reply | None:
+        if turn.kind is TurnKind.IGNORED:
+            return None
+        if turn.kind is TurnKind.MESSAGE:
+            commands.check_length(turn.text)  # before any write: oversized input changes nothing
+        member = await self._record(turn)
+        if turn.kind in (TurnKind.INSTALLED, TurnKind.MEMBERS_ADDED):
+            return await self._welcome(turn, member)
+        if turn.kind is TurnKind.CARD_ACTION:
+            return await self._card_action(turn, member)
+        return await self._message(turn, member)
+
+    async def _record(self, turn: Turn) -> MemberView:
+        admins = self.services.settings.admin_aad_ids
+        return await self.services.db.run(
+            lambda uow: record_member(uow, turn.actor, turn.sighting(), admins)
+        )
+
+    async def _welcome(self, turn: Turn, member: MemberView) -> Reply | None:
+        if turn.kind is TurnKind.MEMBERS_ADDED and not turn.bot_added:
+            return None
+        if not turn.is_personal:
+            return Reply(cards.welcome_card("everyone", frozenset()))
+        now = datetime.now(UTC)
+        first = await self.services.db.run(lambda uow: welcome_once(uow, turn.actor, member, now))
+        return Reply(cards.welcome_card(member.display_name, member.roles)) if first else None
+
+    async def _message(self, turn: Turn, member: MemberView) -> Reply:
+        router = self.services.router
+        command = commands.parse(turn.text, router.command_names())
+        if command is None:
+            help_reply = await router.commands["help"](Context(turn, member, self.services))
+            return Reply(help_reply.card, NOT_UNDERSTOOD)
+        log.info("command", extra={"command": command.name})
+        handler = router.commands[command.name]
+        return await handler(Context(turn, member, self.services, command.argument))
+
+    async def _card_action(self, turn: Turn, member: MemberView) -> Reply:
+        handler = self.services.router.verbs.get(turn.verb or "")
+        if handler is None:
+            log.info("unknown verb")
+            raise DomainError(
+                "That button isn't one I recognise, perhaps from an old card. "
+                "Type help to see what you can do."
+            )
+        log.info("card action", extra={"verb": turn.verb})
+        return await handler(Context(turn, member, self.services))
+
+    async def _deliver(self, turn_context: TurnContext, reply: Reply | None) -> None:
+        if reply is None:
+            return
+        if reply.text and not reply.error:
+            await turn_context.send_activity(MessageFactory.text(reply.text))
+        if reply.card:
+            await turn_context.send_activity(
+                MessageFactory.attachment(CardFactory.adaptive_card(reply.card))
+            )
+
+
+def _error_reply(title: str, message: str) -> Reply:
+    return Reply(cards.error_card(title, message), message, error=True)
+
+
+def _invoke_body(reply: Reply | None) -> InvokeResponse:
+    """Universal Actions answer in the HTTP response: a card replaces the one clicked."""
+    if reply is None:
+        return InvokeResponse(
+            status=200, body={"statusCode": 200, "type": MESSAGE, "value": "Done."}
+        )
+    if reply.card is not None and not reply.error:
+        return InvokeResponse(
+            status=200, body={"statusCode": 200, "type": CARD, "value": reply.card}
+        )
+    return InvokeResponse(
+        status=200, body={"statusCode": 200, "type": MESSAGE, "value": reply.text or "Done."}
+    )

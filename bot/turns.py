@@ -1,0 +1,136 @@
+"""Translate a Bot Framework Activity into a neutral Turn. The only module that reads payloads.
+
+Card data is untrusted input: anything that is not the expected shape becomes empty, and the
+actor always comes from `from`, never from the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from botbuilder.schema import Activity, ActivityTypes
+
+from domain.model import Actor, ConversationAddress
+from domain.repositories import MemberSighting
+
+MAX_DATA_KEYS = 200
+
+
+class TurnKind(StrEnum):
+    MESSAGE = "message"
+    CARD_ACTION = "card_action"
+    INSTALLED = "installed"
+    MEMBERS_ADDED = "members_added"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class Turn:
+    kind: TurnKind
+    actor: Actor
+    address: ConversationAddress
+    text: str = ""
+    verb: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    via_invoke: bool = False
+    bot_added: bool = False
+
+    @property
+    def is_personal(self) -> bool:
+        return self.address.conversation_type == "personal"
+
+    def sighting(self) -> MemberSighting:
+        return MemberSighting(
+            aad_object_id=self.actor.aad_object_id,
+            teams_user_id=self.actor.teams_user_id,
+            display_name=self.actor.display_name,
+            personal_address=self.address if self.is_personal else None,
+            seen_at=datetime.now(UTC),
+        )
+
+
+def tenant_of(body: dict[str, Any]) -> str | None:
+    """The tenant a raw activity claims: channelData.tenant.id, else conversation.tenantId."""
+    channel_data = body.get("channelData")
+    if isinstance(channel_data, dict):
+        tenant = channel_data.get("tenant")
+        if isinstance(tenant, dict) and isinstance(tenant.get("id"), str):
+            return str(tenant["id"])
+    conversation = body.get("conversation")
+    if isinstance(conversation, dict) and isinstance(conversation.get("tenantId"), str):
+        return str(conversation["tenantId"])
+    return None
+
+
+def to_turn(activity: Activity, tenant_id: str) -> Turn:
+    actor = Actor(
+        tenant_id=tenant_id,
+        aad_object_id=getattr(activity.from_property, "aad_object_id", None) or None,
+        teams_user_id=str(getattr(activity.from_property, "id", "") or ""),
+        display_name=str(getattr(activity.from_property, "name", "") or "")[:200],
+    )
+    address = _address(activity, tenant_id, actor)
+    kind, verb, data, via_invoke = _classify(activity)
+    text = activity.text if isinstance(activity.text, str) else ""
+    return Turn(
+        kind=kind,
+        actor=actor,
+        address=address,
+        text=text,
+        verb=verb,
+        data=data,
+        via_invoke=via_invoke,
+        bot_added=_bot_added(activity),
+    )
+
+
+def _address(activity: Activity, tenant_id: str, actor: Actor) -> ConversationAddress:
+    conversation = activity.conversation
+    return ConversationAddress(
+        service_url=activity.service_url or "",
+        conversation_id=str(getattr(conversation, "id", "") or ""),
+        tenant_id=tenant_id,
+        bot_id=str(getattr(activity.recipient, "id", "") or ""),
+        user_id=actor.teams_user_id,
+        aad_object_id=actor.aad_object_id,
+        conversation_type=str(getattr(conversation, "conversation_type", "") or "personal"),
+    )
+
+
+def _classify(activity: Activity) -> tuple[TurnKind, str | None, dict[str, Any], bool]:
+    if activity.type == ActivityTypes.invoke and activity.name == "adaptiveCard/action":
+        action = activity.value.get("action") if isinstance(activity.value, dict) else None
+        action = action if isinstance(action, dict) else {}
+        return TurnKind.CARD_ACTION, _verb(action.get("verb")), _data(action.get("data")), True
+    if activity.type == ActivityTypes.message:
+        if isinstance(activity.value, dict) and not (activity.text or "").strip():
+            # Action.Submit: a message with empty text whose value is the card's data.
+            data = _data(activity.value)
+            return TurnKind.CARD_ACTION, _verb(data.get("verb")), data, False
+        return TurnKind.MESSAGE, None, {}, False
+    if activity.type == ActivityTypes.installation_update and activity.action in (
+        "add",
+        "add-upgrade",
+    ):
+        return TurnKind.INSTALLED, None, {}, False
+    if activity.type == ActivityTypes.conversation_update and activity.members_added:
+        return TurnKind.MEMBERS_ADDED, None, {}, False
+    return TurnKind.IGNORED, None, {}, False
+
+
+def _verb(value: object) -> str | None:
+    return value if isinstance(value, str) and 0 < len(value) <= 64 else None
+
+
+def _data(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict) or len(value) > MAX_DATA_KEYS:
+        return {}
+    return {str(key): item for key, item in value.items()}
+
+
+def _bot_added(activity: Activity) -> bool:
+    bot_id = getattr(activity.recipient, "id", None)
+    return any(getattr(m, "id", None) == bot_id for m in activity.members_added or [])

@@ -1,0 +1,1 @@
+"""Adaptive Card builders: domain values in, card dicts out. Every builder is pure."""

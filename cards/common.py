@@ -1,0 +1,71 @@
+"""Building blocks shared by every card: header, facts, buttons that carry a verb."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from adaptive_cards import card as ac
+from adaptive_cards import types as ty
+
+CARD_VERSION: Final = "1.5"
+Card = dict[str, Any]
+
+
+def header(title: str, context: str = "") -> list[ac.ElementAnnotated]:
+    """Title plus a line that says where the user is (DESIGN.md §4)."""
+    items: list[ac.ElementAnnotated] = [
+        ac.TextBlock(
+            text="Line of Sight", size=ty.FontSize.SMALL, is_subtle=True, spacing=ty.Spacing.NONE
+        ),
+        ac.TextBlock(
+            text=title,
+            size=ty.FontSize.LARGE,
+            weight=ty.FontWeight.BOLDER,
+            wrap=True,
+            spacing=ty.Spacing.NONE,
+        ),
+    ]
+    if context:
+        items.append(
+            ac.TextBlock(text=context, is_subtle=True, wrap=True, spacing=ty.Spacing.SMALL)
+        )
+    return items
+
+
+def paragraph(text: str, *, subtle: bool = False) -> ac.TextBlock:
+    return ac.TextBlock(text=text, wrap=True, is_subtle=subtle or None)
+
+
+def facts(pairs: Sequence[tuple[str, str]]) -> ac.FactSet:
+    return ac.FactSet(facts=[ac.Fact(title=title, value=value) for title, value in pairs])
+
+
+def button(
+    title: str, verb: str, data: Mapping[str, Any] | None = None, *, primary: bool = False
+) -> ac.ActionExecute:
+    """A Universal Action button, with an Action.Submit fallback for clients older than 1.4.
+
+    The verb rides in the data too, because Action.Submit arrives as a message whose value is
+    the data alone.
+    """
+    payload = {**(data or {}), "verb": verb}
+    style = ty.ActionStyle.POSITIVE if primary else None
+    return ac.ActionExecute(
+        title=title,
+        verb=verb,
+        data=payload,
+        style=style,
+        fallback=ac.ActionSubmit(title=title, data=payload),
+    )
+
+
+def build(body: Sequence[ac.ElementAnnotated], actions: Sequence[ac.ActionExecute] = ()) -> Card:
+    builder = ac.AdaptiveCard.new().version(CARD_VERSION).add_items(list(body))
+    if actions:
+        builder = builder.add_actions(list(actions))
+    # to_json, not to_dict: to_dict keeps enum members, which the SDK's serialiser later
+    # writes as "Spacing.NONE" and Teams rejects.
+    card: Card = json.loads(builder.create().to_json())
+    return card

@@ -1,0 +1,36 @@
+"""What each person can do, by role: the single source for help cards and permission checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from domain.errors import NotPermitted
+from domain.model import MemberView, Role
+
+
+@dataclass(frozen=True)
+class Capability:
+    """A command a person can type. `roles` empty means everyone in the partnership."""
+
+    command: str
+    summary: str
+    roles: frozenset[Role] = frozenset()
+    example: str = ""
+
+    def allowed_for(self, member: MemberView) -> bool:
+        return not self.roles or bool(self.roles & member.roles)
+
+
+def available(capabilities: Iterable[Capability], member: MemberView) -> list[Capability]:
+    return [capability for capability in capabilities if capability.allowed_for(member)]
+
+
+def require(member: MemberView, *roles: Role) -> None:
+    """Refuse unless the member holds one of the roles, naming who can do it instead."""
+    if member.has(*roles):
+        return
+    names = " or ".join(role.value.replace("_", " ") for role in roles)
+    raise NotPermitted(
+        f"Only a {names} can do that. If you need access, ask your partnership admin."
+    )

@@ -1,0 +1,39 @@
+"""Domain errors: each carries a message the bot can show the user as it is."""
+
+
+class DomainError(Exception):
+    """A rule was broken. `user_message` says what happened and what to do next."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class NotPermitted(DomainError):
+    """The actor's roles do not allow this."""
+
+
+class NotFound(DomainError):
+    """The record does not exist, or the actor may not know it exists."""
+
+
+class InvalidInput(DomainError):
+    """Input failed validation (card data is untrusted, so this is checked on the server)."""
+
+
+class IllegalTransition(DomainError):
+    """A state machine was asked to move along an edge it does not have."""
+
+
+class StaleCard(DomainError):
+    """A card was acted on after the record it shows had moved on."""
+
+
+class StorageUnavailable(DomainError):
+    """The store could not be reached. Part of the repository contract: nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "I can't reach the Line-of-Sight database just now, so nothing was changed. "
+            "Anything you saved before is safe. Please try again in a minute."
+        )

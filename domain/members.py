@@ -1,0 +1,90 @@
+"""Who is talking to the bot: record members as they appear and bootstrap the first admins."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from domain import audit
+from domain.model import Actor, MemberView, Role
+from domain.repositories import MemberSighting, PartnershipView, UnitOfWork
+
+DEFAULT_PARTNERSHIP_NAME = "Safeguarding Children Partnership"
+
+
+def ensure_partnership(uow: UnitOfWork, actor: Actor) -> PartnershipView:
+    """A partnership is keyed by its Teams tenant and created on first contact."""
+    existing = uow.partnerships.by_tenant(actor.tenant_id)
+    if existing is not None:
+        return existing
+    created = uow.partnerships.create(actor.tenant_id, DEFAULT_PARTNERSHIP_NAME)
+    audit.record(
+        uow,
+        created.id,
+        actor,
+        "partnership.created",
+        ("partnership", created.id),
+        after={"tenant_id": actor.tenant_id, "name": created.name},
+    )
+    return created
+
+
+def record_member(
+    uow: UnitOfWork,
+    actor: Actor,
+    sighting: MemberSighting,
+    bootstrap_admins: Collection[str],
+) -> MemberView:
+    """Create or refresh the member behind this turn; grant admin if bootstrapped by config."""
+    partnership = ensure_partnership(uow, actor)
+    member = uow.members.find(partnership.id, sighting.aad_object_id, sighting.teams_user_id)
+    if member is None:
+        member = uow.members.create(partnership.id, sighting)
+        audit.record(
+            uow,
+            partnership.id,
+            actor,
+            "member.created",
+            ("member", member.id),
+            after={"aad_object_id": sighting.aad_object_id},
+        )
+    else:
+        before, after = uow.members.record_sighting(member.id, sighting)
+        if after:
+            audit.record(
+                uow,
+                partnership.id,
+                actor,
+                "member.updated",
+                ("member", member.id),
+                before=before,
+                after=after,
+            )
+    return _bootstrap_admin(uow, actor, member, bootstrap_admins)
+
+
+def _bootstrap_admin(
+    uow: UnitOfWork, actor: Actor, member: MemberView, bootstrap_admins: Collection[str]
+) -> MemberView:
+    # Someone has to be able to set the partnership up; config names the first admins.
+    if member.aad_object_id is None or member.aad_object_id not in bootstrap_admins:
+        return member
+    if uow.members.grant(member.id, Role.ADMIN):
+        audit.record(
+            uow,
+            member.partnership_id,
+            actor,
+            "member.role_granted",
+            ("member", member.id),
+            after={"role": Role.ADMIN.value, "source": "ADMIN_AAD_IDS"},
+        )
+        return uow.members.get(member.id)
+    return member
+
+
+def welcome_once(uow: UnitOfWork, actor: Actor, member: MemberView, at: datetime) -> bool:
+    """True the first time only, so a member never gets two welcome cards."""
+    if not uow.members.mark_welcomed(member.id, at):
+        return False
+    audit.record(uow, member.partnership_id, actor, "member.welcomed", ("member", member.id))
+    return True

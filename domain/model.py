@@ -1,0 +1,114 @@
+"""The nouns of the domain (DESIGN.md §3) as enums and plain value objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    CHAIR = "chair"
+    AGENCY_LEAD = "agency_lead"
+    PRACTITIONER = "practitioner"
+    LIC_MEMBER = "lic_member"
+    MANAGER = "manager"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.ADMIN: "Partnership admin",
+    Role.CHAIR: "Review chair",
+    Role.AGENCY_LEAD: "Agency safeguarding lead",
+    Role.PRACTITIONER: "Practitioner",
+    Role.LIC_MEMBER: "LIC group member",
+    Role.MANAGER: "Manager",
+}
+
+
+class ReviewStage(StrEnum):
+    DRAFT = "draft"
+    PRE_ANALYSIS = "pre_analysis"
+    ANALYSIS = "analysis"
+    MEETING = "meeting"
+    ACTIONS_OPEN = "actions_open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class ReturnStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    SIGNED_OFF = "signed_off"
+    RETURNED = "returned"
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CLOSED = "closed"
+    BLOCKED = "blocked"
+    CANCELLED = "cancelled"
+
+
+class DateCertainty(StrEnum):
+    ON = "on"
+    BEFORE = "before"
+    AFTER = "after"
+    APPROXIMATELY = "approximately"
+
+
+class ImpactDecision(StrEnum):
+    CLOSE = "close"
+    KEEP_OPEN = "keep_open"
+    ESCALATE = "escalate"
+
+
+class ChannelPurpose(StrEnum):
+    PARTNERSHIP = "partnership"
+    LIC = "lic"
+
+
+class ConversationKind(StrEnum):
+    PERSONAL = "personal"
+    GROUP_CHAT = "groupChat"
+    CHANNEL = "channel"
+
+
+@dataclass(frozen=True)
+class ConversationAddress:
+    """Where to reach someone proactively: plain columns, never a pickled SDK object."""
+
+    service_url: str
+    conversation_id: str
+    tenant_id: str
+    bot_id: str
+    user_id: str
+    aad_object_id: str | None
+    conversation_type: str
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind a turn. Identity comes from the activity (`from`), never card data."""
+
+    tenant_id: str
+    aad_object_id: str | None
+    teams_user_id: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """What the rest of the domain needs to know about a member."""
+
+    id: int
+    partnership_id: int
+    aad_object_id: str | None
+    display_name: str
+    agency_id: int | None
+    roles: frozenset[Role] = field(default_factory=frozenset)
+
+    def has(self, *roles: Role) -> bool:
+        return any(role in self.roles for role in roles)

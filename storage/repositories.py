@@ -1,0 +1,172 @@
+"""SQL implementations of the repository interfaces declared in domain/repositories.py."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
+
+from domain.model import MemberView, Role
+from domain.repositories import AuditEntry, MemberProfile, MemberSighting, PartnershipView
+from storage import tables as t
+
+
+class SqlPartnerships:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def by_tenant(self, tenant_id: str) -> PartnershipView | None:
+        row = self._session.scalars(
+            select(t.Partnership).where(col(t.Partnership.tenant_id) == tenant_id)
+        ).first()
+        return _partnership_view(row) if row else None
+
+    def create(self, tenant_id: str, name: str) -> PartnershipView:
+        row = t.Partnership(tenant_id=tenant_id, name=name)
+        self._session.add(row)
+        self._session.flush()
+        return _partnership_view(row)
+
+
+class SqlMembers:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def find(
+        self, partnership_id: int, aad_object_id: str | None, teams_user_id: str
+    ) -> MemberView | None:
+        row = self._find_row(partnership_id, aad_object_id, teams_user_id)
+        return self._view(row) if row else None
+
+    def _find_row(
+        self, partnership_id: int, aad_object_id: str | None, teams_user_id: str
+    ) -> t.Member | None:
+        in_partnership = select(t.Member).where(col(t.Member.partnership_id) == partnership_id)
+        if aad_object_id:
+            # Members imported before they first talk to the bot are matched by AAD id.
+            row = self._session.scalars(
+                in_partnership.where(col(t.Member.aad_object_id) == aad_object_id)
+            ).first()
+            if row is not None:
+                return row
+        return self._session.scalars(
+            in_partnership.where(col(t.Member.teams_user_id) == teams_user_id)
+        ).first()
+
+    def create(self, partnership_id: int, sighting: MemberSighting) -> MemberView:
+        row = t.Member(
+            partnership_id=partnership_id,
+            display_name=sighting.display_name,
+            aad_object_id=sighting.aad_object_id,
+            first_seen_at=sighting.seen_at,
+        )
+        self._session.add(row)
+        self._apply_sighting(row, sighting)
+        self._session.flush()
+        return self._view(row)
+
+    def record_sighting(
+        self, member_id: int, sighting: MemberSighting
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        row = self._session.get_one(t.Member, member_id)
+        before = _address_fields(row)
+        self._apply_sighting(row, sighting)
+        after = _address_fields(row)
+        changed = {key for key in after if after[key] != before[key]}
+        return ({k: before[k] for k in changed}, {k: after[k] for k in changed})
+
+    def _apply_sighting(self, row: t.Member, sighting: MemberSighting) -> None:
+        row.display_name = sighting.display_name or row.display_name
+        row.teams_user_id = sighting.teams_user_id
+        row.aad_object_id = row.aad_object_id or sighting.aad_object_id
+        row.first_seen_at = row.first_seen_at or sighting.seen_at
+        row.last_seen_at = sighting.seen_at
+        address = sighting.personal_address
+        if address is not None:
+            row.service_url = address.service_url
+            row.conversation_id = address.conversation_id
+            row.bot_id = address.bot_id
+            row.address_user_id = address.user_id
+            row.conversation_type = address.conversation_type
+            # Writing to the bot again makes a blocked address reachable again.
+            row.unreachable_since = None
+            row.unreachable_reason = None
+
+    def grant(self, member_id: int, role: Role) -> bool:
+        if self._session.get(t.MemberRole, (member_id, role.value)) is not None:
+            return False
+        self._session.add(t.MemberRole(member_id=member_id, role=role.value))
+        self._session.flush()
+        return True
+
+    def get(self, member_id: int) -> MemberView:
+        return self._view(self._session.get_one(t.Member, member_id))
+
+    def mark_welcomed(self, member_id: int, at: datetime) -> bool:
+        row = self._session.get_one(t.Member, member_id)
+        if row.welcomed_at is not None:
+            return False
+        row.welcomed_at = at
+        return True
+
+    def profile(self, member_id: int) -> MemberProfile:
+        query = (
+            select(t.Member, t.Partnership.name, t.Agency.name)
+            .join(t.Partnership, col(t.Partnership.id) == t.Member.partnership_id)
+            .outerjoin(t.Agency, col(t.Agency.id) == t.Member.agency_id)
+            .where(col(t.Member.id) == member_id)
+        )
+        member, partnership_name, agency_name = self._session.execute(query).one()
+        reachable = bool(member.conversation_id) and member.unreachable_since is None
+        return MemberProfile(member.display_name, agency_name, partnership_name, reachable)
+
+    def _view(self, row: t.Member) -> MemberView:
+        assert row.id is not None
+        roles = self._session.scalars(
+            select(t.MemberRole.role).where(col(t.MemberRole.member_id) == row.id)
+        ).all()
+        return MemberView(
+            id=row.id,
+            partnership_id=row.partnership_id,
+            aad_object_id=row.aad_object_id,
+            display_name=row.display_name,
+            agency_id=row.agency_id,
+            roles=frozenset(Role(r) for r in roles),
+        )
+
+
+class SqlAudit:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def append(self, entry: AuditEntry) -> None:
+        self._session.add(t.AuditEvent(**asdict(entry)))
+
+
+class SqlUnitOfWork:
+    """One transaction's repositories. The Database commits or rolls back around it."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.partnerships = SqlPartnerships(session)
+        self.members = SqlMembers(session)
+        self.audit = SqlAudit(session)
+
+
+def _partnership_view(row: t.Partnership) -> PartnershipView:
+    assert row.id is not None
+    return PartnershipView(
+        id=row.id, tenant_id=row.tenant_id, name=row.name, time_zone=row.time_zone
+    )
+
+
+def _address_fields(row: t.Member) -> dict[str, Any]:
+    return {
+        "display_name": row.display_name,
+        "teams_user_id": row.teams_user_id,
+        "service_url": row.service_url,
+        "conversation_id": row.conversation_id,
+    }

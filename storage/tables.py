@@ -1,0 +1,357 @@
+"""The schema for the whole domain model (DESIGN.md §3), designed once.
+
+Later features fill in behaviour; the tables are here from the start so migrations stay few.
+Conversation addresses are plain columns, never pickled SDK objects. JSON columns hold small
+structured values (settings, theme lists, guide sections) that are always read whole.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _json(default: Any = None) -> Any:
+    return Field(
+        default_factory=lambda: default() if callable(default) else default,
+        sa_column=Column(JSON, nullable=default is not None),
+    )
+
+
+def _text(nullable: bool = True) -> Any:
+    return Field(default=None if nullable else "", sa_column=Column(Text, nullable=nullable))
+
+
+class AddressColumns(SQLModel):
+    """A proactive conversation address (TEAMS.md), shared by members and channels."""
+
+    service_url: str | None = Field(default=None, max_length=500)
+    conversation_id: str | None = Field(default=None, max_length=500)
+    bot_id: str | None = Field(default=None, max_length=200)
+    address_user_id: str | None = Field(default=None, max_length=500)
+    conversation_type: str | None = Field(default=None, max_length=20)
+    unreachable_since: datetime | None = None
+    unreachable_reason: str | None = Field(default=None, max_length=200)
+
+
+class Partnership(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    time_zone: str = Field(default="Europe/London", max_length=64)
+    # Working days, chaser policy and retention periods: validated by domain/ on write.
+    settings: dict[str, Any] = _json(dict)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Agency(SQLModel, table=True):
+    """Its safeguarding leads are its members holding the agency_lead role."""
+
+    __table_args__ = (UniqueConstraint("partnership_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    name: str = Field(max_length=200)
+    sector: str = Field(max_length=60)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Member(AddressColumns, table=True):
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "aad_object_id"),
+        Index("ix_member_teams_user", "partnership_id", "teams_user_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    aad_object_id: str | None = Field(default=None, max_length=64)
+    teams_user_id: str | None = Field(default=None, max_length=500)
+    display_name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
+    active: bool = True
+    first_seen_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    # Teams sends both installationUpdate and conversationUpdate on install: welcome once.
+    welcomed_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MemberRole(SQLModel, table=True):
+    __tablename__ = "member_role"
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    role: str = Field(max_length=20, primary_key=True)
+    granted_at: datetime = Field(default_factory=utcnow)
+
+
+class TeamChannel(AddressColumns, table=True):
+    """A channel where the bot is installed, registered for a purpose (partnership or LIC)."""
+
+    __tablename__ = "team_channel"
+
+    __table_args__ = (UniqueConstraint("partnership_id", "purpose"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    purpose: str = Field(max_length=20)
+    team_name: str | None = Field(default=None, max_length=200)
+    channel_name: str | None = Field(default=None, max_length=200)
+    registered_by: int | None = Field(default=None, foreign_key="member.id")
+    registered_at: datetime = Field(default_factory=utcnow)
+
+
+class Theme(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("partnership_id", "slug"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    slug: str = Field(max_length=80)
+    label: str = Field(max_length=200)
+    active: bool = True
+
+
+class ChaseState(SQLModel):
+    """Chaser engine state on every chaseable record (DESIGN.md §5)."""
+
+    next_chase_at: datetime | None = Field(default=None, index=True)
+    chase_count: int = 0
+    overdue_chase_count: int = 0
+    last_chase_outcome: str | None = Field(default=None, max_length=40)
+    last_chased_at: datetime | None = None
+
+
+class Review(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "reference"),
+        UniqueConstraint("partnership_id", "year", "sequence"),
+        Index("ix_review_partnership_stage", "partnership_id", "stage"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id")
+    reference: str = Field(max_length=20)
+    year: int
+    sequence: int
+    pseudonym: str = Field(max_length=60)
+    reason: str = _text(nullable=False)
+    chair_member_id: int | None = Field(default=None, foreign_key="member.id")
+    stage: str = Field(default="draft", max_length=20)
+    opened_on: date
+    returns_due_on: date | None = None
+    meeting_on: date | None = None
+    closed_on: date | None = None
+    cancelled_reason: str | None = _text()
+    legal_hold: bool = False
+    question_bank_version: str = Field(default="1", max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PreAnalysisReturn(ChaseState, table=True):
+    __tablename__ = "pre_analysis_return"
+    __table_args__ = (UniqueConstraint("review_id", "agency_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    status: str = Field(default="not_started", max_length=20)
+    question_bank_version: str = Field(default="1", max_length=20)
+    current_section: int = 0
+    due_on: date | None = None
+    submitted_at: datetime | None = None
+    submitted_by: int | None = Field(default=None, foreign_key="member.id")
+    signed_off_at: datetime | None = None
+    signed_off_by: int | None = Field(default=None, foreign_key="member.id")
+    returned_comments: str | None = _text()
+    # Bumped on every write so a stale card can be recognised.
+    revision: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ReturnAssignee(SQLModel, table=True):
+    __tablename__ = "return_assignee"
+    return_id: int = Field(foreign_key="pre_analysis_return.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    assigned_at: datetime = Field(default_factory=utcnow)
+    invited_at: datetime | None = None
+
+
+class Answer(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("return_id", "question_id", "episode"),)
+    id: int | None = Field(default=None, primary_key=True)
+    return_id: int = Field(foreign_key="pre_analysis_return.id", index=True)
+    question_id: str = Field(max_length=80)
+    # Repeatable sections (key practice episodes) store one row per episode; 0 otherwise.
+    episode: int = 0
+    value: Any = _json(None)
+    revision: int = 1
+    updated_by: int | None = Field(default=None, foreign_key="member.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    identifier_warning_confirmed: bool = False
+
+
+class ChronologyEntry(SQLModel, table=True):
+    __tablename__ = "chronology_entry"
+    __table_args__ = (UniqueConstraint("return_id", "sequence"),)
+    id: int | None = Field(default=None, primary_key=True)
+    return_id: int = Field(foreign_key="pre_analysis_return.id", index=True)
+    sequence: int
+    event_date: date
+    date_certainty: str = Field(default="on", max_length=20)
+    end_date: date | None = None
+    source: str = _text(nullable=False)
+    event: str = _text(nullable=False)
+    impact_on_child: str | None = _text()
+    action_outcome: str | None = _text()
+    key_practice_episode: bool = False
+    missed_opportunity: bool = False
+    missed_opportunity_reason: str | None = _text()
+    themes: list[str] = _json(list)
+    created_by: int | None = Field(default=None, foreign_key="member.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class MeetingOutcome(SQLModel, table=True):
+    __tablename__ = "meeting_outcome"
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", unique=True)
+    meeting_on: date | None = None
+    attendees: list[dict[str, Any]] = _json(list)
+    agreed_themes: list[str] = _json(list)
+    learning_needs: list[str] = _json(list)
+    recorded_by: int | None = Field(default=None, foreign_key="member.id")
+    published_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ActionItem(ChaseState, table=True):
+    __tablename__ = "action_item"
+    __table_args__ = (
+        UniqueConstraint("review_id", "number"),
+        Index("ix_action_item_owner_status", "owner_member_id", "status"),
+        Index("ix_action_item_agency_status", "agency_id", "status"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    number: int
+    reference: str = Field(max_length=30)
+    description: str = _text(nullable=False)
+    finding: str | None = _text()
+    theme: str | None = Field(default=None, max_length=80)
+    owner_member_id: int | None = Field(default=None, foreign_key="member.id")
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    agreed_on: date | None = None
+    due_on: date | None = None
+    revised_due_on: date | None = None
+    revised_due_reason: str | None = _text()
+    success_measure: str | None = _text()
+    status: str = Field(default="open", max_length=20)
+    blocked_reason: str | None = _text()
+    cancelled_reason: str | None = _text()
+    evidence_text: str | None = _text()
+    evidence_link: str | None = Field(default=None, max_length=2000)
+    completed_at: datetime | None = None
+    closed_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ProgressEntry(SQLModel, table=True):
+    __tablename__ = "progress_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    action_item_id: int = Field(foreign_key="action_item.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    kind: str = Field(max_length=30)
+    note: str | None = _text()
+    rag: str | None = Field(default=None, max_length=10)
+    proposed_due_on: date | None = None
+
+
+class ImpactRecord(SQLModel, table=True):
+    __tablename__ = "impact_record"
+    id: int | None = Field(default=None, primary_key=True)
+    action_item_id: int = Field(foreign_key="action_item.id", index=True)
+    how_much: str = _text(nullable=False)
+    how_well: str = _text(nullable=False)
+    better_off: str = _text(nullable=False)
+    evidence: str | None = _text()
+    decision: str = Field(max_length=20)
+    minute_reference: str | None = Field(default=None, max_length=100)
+    meeting_on: date | None = None
+    recorded_by: int | None = Field(default=None, foreign_key="member.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class ChaserLog(SQLModel, table=True):
+    """One row per delivery attempt; the idempotency key stops a chaser being sent twice."""
+
+    __tablename__ = "chaser_log"
+    __table_args__ = (UniqueConstraint("idempotency_key", "attempt"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    subject_type: str = Field(max_length=30)
+    subject_id: int
+    chaser_number: int
+    idempotency_key: str = Field(max_length=120)
+    attempt: int = 1
+    kind: str = Field(max_length=30)
+    recipient: str = Field(max_length=120)
+    attempted_at: datetime = Field(default_factory=utcnow)
+    outcome: str = Field(max_length=30)
+    status_code: int | None = None
+    detail: str | None = Field(default=None, max_length=500)
+
+
+class SevenMinuteGuide(SQLModel, table=True):
+    __tablename__ = "seven_minute_guide"
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", unique=True)
+    sections: list[dict[str, Any]] = _json(list)
+    published: bool = False
+    published_at: datetime | None = None
+    edited_by: int | None = Field(default=None, foreign_key="member.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DisseminationReturn(SQLModel, table=True):
+    __tablename__ = "dissemination_return"
+    id: int | None = Field(default=None, primary_key=True)
+    guide_id: int = Field(foreign_key="seven_minute_guide.id", index=True)
+    team: str = Field(max_length=200)
+    used_on: date
+    staff_count: int
+    reflections: str | None = _text()
+    recorded_by: int | None = Field(default=None, foreign_key="member.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: the application inserts rows and never updates or deletes them."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_record", "record_type", "record_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int | None = Field(default=None, foreign_key="partnership.id", index=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_aad_id: str | None = Field(default=None, max_length=64)
+    action: str = Field(max_length=60)
+    record_type: str = Field(max_length=40)
+    record_id: str = Field(max_length=60)
+    before: dict[str, Any] | None = _json(None)
+    after: dict[str, Any] | None = _json(None)
+
+
+class DeletionLog(SQLModel, table=True):
+    """What retention removed, without the removed content."""
+
+    __tablename__ = "deletion_log"
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    record_type: str = Field(max_length=40)
+    record_id: str = Field(max_length=60)
+    rule: str = Field(max_length=200)

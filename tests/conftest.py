@@ -1,0 +1,159 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), the fake connector and a running bot."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import ClientSession, web
+from aiohttp.test_utils import TestServer
+from sqlalchemy import create_engine, func, select, text
+
+from bot.app import SERVICES, create_app
+from bot.config import Settings
+from storage import tables as t
+from storage.database import Database
+from storage.migrate import upgrade
+from tests.support.activities import TENANT, USER_AAD
+from tests.support.connector import FakeConnector
+
+IN_CI = bool(os.environ.get("CI"))
+PG_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally when a dependency is missing; in CI the same gap is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI must provide it)")
+    pytest.skip(reason)
+
+
+def _postgres_reachable() -> bool:
+    try:
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    require(_postgres_reachable(), f"PostgreSQL is not reachable at {PG_ADMIN_URL.split('@')[-1]}")
+    return PG_ADMIN_URL
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty database per test, dropped afterwards."""
+    name = f"los_test_{secrets.token_hex(4)}"
+    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield postgres_server.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'lineofsight.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Parametrises a test over both backends (the storage contract)."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    url: str = request.getfixturevalue(fixture)
+    return url
+
+
+@pytest.fixture
+def migrated(database_url: str) -> Iterator[Database]:
+    upgrade(database_url)
+    db = Database(database_url)
+    yield db
+    db.close()
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    fake = FakeConnector()
+    fake.server = TestServer(fake.app(), host="127.0.0.1")
+    await fake.server.start_server()
+    yield fake
+    await fake.server.close()
+    assert not fake.card_problems, fake.card_problems
+
+
+@dataclass
+class BotUnderTest:
+    """The real app on a real loopback port, posting as Teams would."""
+
+    server: TestServer
+    http: ClientSession
+    connector: FakeConnector
+
+    @property
+    def app(self) -> web.Application:
+        return self.server.app
+
+    @property
+    def db(self) -> Database:
+        return self.app[SERVICES].db
+
+    async def post(self, body: Any, headers: dict[str, str] | None = None) -> Any:
+        url = self.server.make_url("/api/messages")
+        async with self.http.post(url, json=body, headers=headers) as response:
+            payload = (
+                await response.json()
+                if response.content_type == "application/json"
+                else await response.text()
+            )
+            return response.status, payload
+
+    def count(self, table: type) -> int:
+        with self.db.session() as session:
+            return int(session.scalar(select(func.count()).select_from(table)) or 0)
+
+    def audit_actions(self) -> list[str]:
+        with self.db.session() as session:
+            return list(session.scalars(select(t.AuditEvent.action).order_by(t.AuditEvent.id)))
+
+
+def local_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
+        "ALLOWED_TENANT_IDS": TENANT,
+        "ADMIN_AAD_IDS": USER_AAD,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+async def bot(
+    tmp_path: Path, sqlite_url: str, connector: FakeConnector
+) -> AsyncIterator[BotUnderTest]:
+    upgrade(sqlite_url)
+    app = create_app(local_settings(tmp_path, sqlite_url))
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    async with ClientSession() as http:
+        yield BotUnderTest(server, http, connector)
+    await server.close()

@@ -1,0 +1,102 @@
+"""A fake Bot Framework connector: a real aiohttp server on loopback that records what the bot
+sends (replies, proactive messages, updates, new conversations) and can be told to fail."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from cards.validation import card_problems
+
+CARD = "application/vnd.microsoft.card.adaptive"
+
+
+@dataclass
+class Sent:
+    method: str
+    conversation_id: str
+    activity: dict[str, Any]
+    reply_to: str | None = None
+
+    @property
+    def cards(self) -> list[dict[str, Any]]:
+        return [
+            a["content"]
+            for a in self.activity.get("attachments") or []
+            if a.get("contentType") == CARD
+        ]
+
+    @property
+    def text(self) -> str:
+        return str(self.activity.get("text") or "")
+
+
+@dataclass
+class FakeConnector:
+    sent: list[Sent] = field(default_factory=list)
+    created: list[dict[str, Any]] = field(default_factory=list)
+    card_problems: list[str] = field(default_factory=list)
+    failures: list[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    server: TestServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return str(self.server.make_url("/"))
+
+    def fail_next(
+        self, status: int, headers: dict[str, str] | None = None, body: dict[str, Any] | None = None
+    ) -> None:
+        self.failures.append((status, headers or {}, body or {}))
+
+    def cards(self) -> list[dict[str, Any]]:
+        return [card for s in self.sent for card in s.cards]
+
+    def texts(self) -> list[str]:
+        return [s.text for s in self.sent if s.text]
+
+    def clear(self) -> None:
+        self.sent.clear()
+        self.created.clear()
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        base = "/v3/conversations/{cid}/activities"
+        app.router.add_post(base, self._send)
+        app.router.add_post(base + "/{aid}", self._send)
+        app.router.add_put(base + "/{aid}", self._send)
+        app.router.add_post("/v3/conversations", self._create)
+        return app
+
+    def _failure(self) -> web.Response | None:
+        if not self.failures:
+            return None
+        status, headers, body = self.failures.pop(0)
+        return web.json_response(body, status=status, headers=headers)
+
+    async def _send(self, request: web.Request) -> web.Response:
+        failure = self._failure()
+        if failure is not None:
+            return failure
+        activity = await request.json()
+        sent = Sent(
+            request.method, request.match_info["cid"], activity, request.match_info.get("aid")
+        )
+        for card in sent.cards:
+            self.card_problems.extend(card_problems(card))
+        self.sent.append(sent)
+        return web.json_response({"id": f"sent-{next(self._ids)}"})
+
+    async def _create(self, request: web.Request) -> web.Response:
+        failure = self._failure()
+        if failure is not None:
+            return failure
+        self.created.append(await request.json())
+        return web.json_response(
+            {"id": f"a:new-conversation-{next(self._ids)}", "activityId": f"sent-{next(self._ids)}"}
+        )

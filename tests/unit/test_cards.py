@@ -1,0 +1,65 @@
+"""Every card builder emits valid Adaptive Card 1.5 within the Teams size limit."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from cards import basics, verbs
+from cards.common import build, button, paragraph
+from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_problems
+from domain.capabilities import Capability
+from domain.model import Role
+
+ALL_ROLES = frozenset(Role)
+
+CARDS: dict[str, dict[str, Any]] = {
+    "welcome": basics.welcome_card("Sam Practitioner", ALL_ROLES),
+    "welcome, no roles": basics.welcome_card("Sam", frozenset()),
+    "help": basics.help_card(
+        [Capability("help", "Show this", example="help"), Capability("x", "y")], ALL_ROLES
+    ),
+    "help, no roles": basics.help_card([], frozenset()),
+    "profile": basics.profile_card("Sam", "Demo Police", ALL_ROLES, "Partnership", True),
+    "profile, unreachable": basics.profile_card("Sam", None, frozenset(), "P", False),
+    "error": basics.error_card("That didn't work", "Because."),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_card_is_valid_for_teams(name: str) -> None:
+    assert card_problems(CARDS[name]) == []
+
+
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_card_has_no_python_enum_names(name: str) -> None:
+    # to_dict() leaks enum members that serialise as "Spacing.NONE"; Teams rejects those.
+    text = json.dumps(CARDS[name])
+    for leaked in ("Spacing.", "FontSize.", "FontWeight.", "ActionStyle.", "ActionMode."):
+        assert leaked not in text
+
+
+def test_buttons_carry_their_verb_and_a_submit_fallback() -> None:
+    action = build([paragraph("x")], [button("Help", verbs.HELP, {"a": 1})])["actions"][0]
+    assert action["type"] == "Action.Execute"
+    assert action["verb"] == verbs.HELP
+    assert action["data"] == {"a": 1, "verb": verbs.HELP}
+    assert action["fallback"]["type"] == "Action.Submit"
+    assert action["fallback"]["data"] == action["data"]
+
+
+def test_every_verb_on_every_card_is_in_the_verb_table() -> None:
+    for card in CARDS.values():
+        for action in card.get("actions", []):
+            assert action["verb"] in verbs.ALL
+
+
+def test_validator_rejects_schema_errors_and_oversize_cards() -> None:
+    assert card_problems(
+        {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock"}]}
+    )
+    huge = build([paragraph("x" * (TEAMS_CARD_LIMIT_BYTES + 10))])
+    assert any("bytes" in problem for problem in card_problems(huge))
+    assert card_problems({**build([paragraph("x")]), "version": "1.6"})

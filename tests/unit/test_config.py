@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.config import PLAYGROUND_TENANT_ID, ConfigError, Settings
+from bot.logs import JsonFormatter, RedactSecrets
+
+
+def settings(**values: str) -> Settings:
+    return Settings(_env_file=None, **values)
+
+
+def test_local_mode_binds_loopback_and_allows_the_playground() -> None:
+    local = settings()
+    assert local.local_mode
+    assert local.bind_host == "127.0.0.1"
+    assert PLAYGROUND_TENANT_ID in local.allowed_tenant_ids
+    local.check()
+
+
+def test_local_mode_refuses_a_public_address() -> None:
+    with pytest.raises(ConfigError, match="loopback"):
+        settings(HOST="0.0.0.0").check()
+
+
+def test_deployed_mode_needs_a_password_and_tenants_and_drops_the_playground() -> None:
+    with pytest.raises(ConfigError, match="Password"):
+        settings(MicrosoftAppId="app").check()
+    with pytest.raises(ConfigError, match="tenant"):
+        settings(MicrosoftAppId="app", MicrosoftAppPassword="pw").check()
+    deployed = settings(
+        MicrosoftAppId="app",
+        MicrosoftAppPassword="pw",
+        MicrosoftAppTenantId="t1",
+        ALLOWED_TENANT_IDS="t2, t3",
+    )
+    deployed.check()
+    assert deployed.allowed_tenant_ids == {"t1", "t2", "t3"}
+    assert deployed.bind_host == "0.0.0.0"
+
+
+def test_database_url_defaults_to_sqlite_and_names_the_postgres_driver() -> None:
+    assert settings(DATA_DIR="/tmp/x").database_url == "sqlite:////tmp/x/lineofsight.db"
+    assert settings(DATABASE_URL="postgres://u@h/db").database_url == (
+        "postgresql+psycopg://u@h/db"
+    )
+
+
+def test_secrets_and_bearer_tokens_never_reach_a_log_line() -> None:
+    record = logging.LogRecord(
+        "x",
+        logging.INFO,
+        "f",
+        1,
+        "password s3cr3t-value and Authorization: Bearer abc.def.ghi",
+        None,
+        None,
+    )
+    record.detail = "also s3cr3t-value"
+    RedactSecrets(["s3cr3t-value"]).filter(record)
+    line = JsonFormatter().format(record)
+    assert "s3cr3t-value" not in line
+    assert "abc.def.ghi" not in line
+    assert "[redacted]" in line

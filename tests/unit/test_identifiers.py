@@ -1,0 +1,221 @@
+"""The identifier guard: finds likely identifiers, leaves practice text alone, and is fast."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from domain.identifiers import (
+    IdentifierFinding,
+    IdentifierKind,
+    describe_findings,
+    find_identifiers,
+    is_valid_nhs_number,
+)
+
+
+def kinds(text: str) -> list[IdentifierKind]:
+    return [finding.kind for finding in find_identifiers(text)]
+
+
+def only_finding(text: str) -> IdentifierFinding:
+    findings = find_identifiers(text)
+    assert len(findings) == 1, findings
+    return findings[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "matched"),
+    [
+        ("NHS number 943 476 5919 on file", IdentifierKind.NHS_NUMBER, "943 476 5919"),
+        ("nhs no 9434765919.", IdentifierKind.NHS_NUMBER, "9434765919"),
+        ("943-476-5919", IdentifierKind.NHS_NUMBER, "943-476-5919"),
+        ("K (943\u00a0476\u00a05919)", IdentifierKind.NHS_NUMBER, "943\u00a0476\u00a05919"),
+        ("lives at HU1 2AB now", IdentifierKind.POSTCODE, "HU1 2AB"),
+        ("SW1A 1AA", IdentifierKind.POSTCODE, "SW1A 1AA"),
+        ("moved to b33 8th last week", IdentifierKind.POSTCODE, "b33 8th"),
+        ("postcode HU12AB", IdentifierKind.POSTCODE, "HU12AB"),
+        ("mum's mobile 07700 900123", IdentifierKind.PHONE_NUMBER, "07700 900123"),
+        ("call 07700900123", IdentifierKind.PHONE_NUMBER, "07700900123"),
+        ("tel +44 1482 300300", IdentifierKind.PHONE_NUMBER, "+44 1482 300300"),
+        ("tel +44 (0)1482 300300", IdentifierKind.PHONE_NUMBER, "+44 (0)1482 300300"),
+        ("(01482) 300300", IdentifierKind.PHONE_NUMBER, "(01482) 300300"),
+        ("020 7946 0018", IdentifierKind.PHONE_NUMBER, "020 7946 0018"),
+        ("+447700900123", IdentifierKind.PHONE_NUMBER, "+447700900123"),
+        ("email carer.k@example.org today", IdentifierKind.EMAIL, "carer.k@example.org"),
+        (
+            "A.Person+school@mail.example.co.uk",
+            IdentifierKind.EMAIL,
+            "A.Person+school@mail.example.co.uk",
+        ),
+        ("DOB 01/02/2015", IdentifierKind.DATE_OF_BIRTH, "DOB 01/02/2015"),
+        ("d.o.b: 1.2.15", IdentifierKind.DATE_OF_BIRTH, "d.o.b: 1.2.15"),
+        ("date of birth 2015-02-01", IdentifierKind.DATE_OF_BIRTH, "date of birth 2015-02-01"),
+        (
+            "Date of Birth: 3 March 2015",
+            IdentifierKind.DATE_OF_BIRTH,
+            "Date of Birth: 3 March 2015",
+        ),
+        ("K was born on 3 March 2015.", IdentifierKind.DATE_OF_BIRTH, "born on 3 March 2015"),
+        (
+            "born on the 3rd of March 2015",
+            IdentifierKind.DATE_OF_BIRTH,
+            "born on the 3rd of March 2015",
+        ),
+        (
+            "birthday is March 3rd, 2015",
+            IdentifierKind.DATE_OF_BIRTH,
+            "birthday is March 3rd, 2015",
+        ),
+    ],
+)
+def test_likely_identifiers_are_found(text: str, kind: IdentifierKind, matched: str) -> None:
+    finding = only_finding(text)
+    assert finding.kind is kind
+    assert text[finding.start : finding.end] == matched
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "943 476 5918",  # check digit wrong
+        "9434765910",
+        "0000000000",  # passes the arithmetic, never issued
+        "LOS-2026-004",
+        "Review LOS-2026-004, action LOS-2026-004/A3",
+        "on 14/03 the health visitor visited",
+        "on 14/03/2025 the health visitor visited",
+        "the date of birth was not recorded on the referral",
+        "K was born prematurely",
+        "born in 2015",
+        "1234567890",
+        "caseloads were 30% above 1200 hours",
+        "the visit was at 2pm",
+        "Childline 0800 1111",
+        "council contact centre 0300 123 4567",
+        "in Y1 2nd half term",
+        "Child K, aged 3, was seen at nursery",
+        "@mention the chair",
+        "",
+    ],
+)
+def test_ordinary_text_is_not_flagged(text: str) -> None:
+    assert find_identifiers(text) == []
+
+
+def test_findings_are_masked() -> None:
+    text = (
+        "NHS 943 476 5919, HU1 2AB, 07700 900123, +44 1482 300300, "
+        "carer.k@example.org, DOB 01/02/2015"
+    )
+    masks = [finding.masked for finding in find_identifiers(text)]
+    assert masks == [
+        "943 *** ****",
+        "HU1 ***",
+        "07700 ******",
+        "+44 1482 ******",
+        "c***@example.org",
+        "DOB **/**/****",
+    ]
+
+
+def test_a_contiguous_nhs_number_is_masked_in_the_usual_grouping() -> None:
+    assert only_finding("9434765919").masked == "943 *** ****"
+
+
+def test_a_phone_number_is_not_also_reported_as_an_nhs_number() -> None:
+    # The ten digits after +44 here pass the NHS check; one finding explains the text.
+    assert is_valid_nhs_number("1482300303")
+    assert kinds("tel +44 1482300303") == [IdentifierKind.PHONE_NUMBER]
+    assert kinds("+44 7700 900108") == [IdentifierKind.PHONE_NUMBER]
+
+
+def test_findings_are_in_order_of_position() -> None:
+    text = "DOB 01/02/2015 then HU1 2AB then 943 476 5919"
+    starts = [finding.start for finding in find_identifiers(text)]
+    assert starts == sorted(starts)
+    assert kinds(text) == [
+        IdentifierKind.DATE_OF_BIRTH,
+        IdentifierKind.POSTCODE,
+        IdentifierKind.NHS_NUMBER,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("digits", "valid"),
+    [
+        ("9434765919", True),
+        ("9434765918", False),
+        ("4010232137", True),
+        ("12345", False),
+        ("943476591x", False),
+        ("\u0669\u0664\u0663\u0664\u0667\u0666\u0665\u0669\u0661\u0669", False),
+    ],
+)
+def test_nhs_check_digit(digits: str, valid: bool) -> None:
+    assert is_valid_nhs_number(digits) is valid
+
+
+def test_the_text_is_never_changed() -> None:
+    text = "NHS 943 476 5919 at HU1 2AB"
+    before = str(text)
+    find_identifiers(text)
+    assert text == before
+
+
+def test_the_warning_names_what_was_found_without_repeating_it() -> None:
+    warning = describe_findings(find_identifiers("NHS 943 476 5919, lives at HU1 2AB"))
+    assert "an NHS number (943 *** ****)" in warning
+    assert "a postcode (HU1 ***)" in warning
+    assert "476 5919" not in warning
+    assert "2AB" not in warning
+    assert "pseudonym" in warning
+
+
+def test_no_warning_when_nothing_was_found() -> None:
+    assert describe_findings([]) == ""
+
+
+@given(st.text(max_size=2000))
+@settings(max_examples=300, deadline=None)
+def test_never_raises_on_arbitrary_text(text: str) -> None:
+    for finding in find_identifiers(text):
+        assert 0 <= finding.start < finding.end <= len(text)
+        assert finding.masked
+
+
+_DIGITY = st.text(alphabet="0123456789 +-()/.@abDOBborn:", max_size=600)
+
+
+@given(_DIGITY)
+@settings(max_examples=300, deadline=None)
+def test_never_raises_on_digit_heavy_text(text: str) -> None:
+    findings = find_identifiers(text)
+    ends = [finding.end for finding in findings]
+    starts = [finding.start for finding in findings]
+    assert all(start >= end for start, end in zip(starts[1:], ends, strict=False))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0" * 10_000,
+        "1 " * 5_000,
+        "a" * 9_999 + "@",
+        "a." * 5_000,
+        "a@" + "b." * 4_999,
+        "+44 " * 2_500,
+        "DOB " * 2_500,
+        "born on the 1st of " * 520,
+        "SW1A" * 2_500,
+        "(0" * 5_000,
+        "x" * 10_000,
+    ],
+)
+def test_ten_thousand_characters_of_adversarial_text_are_scanned_quickly(text: str) -> None:
+    started = time.perf_counter()
+    find_identifiers(text)
+    assert time.perf_counter() - started < 1.0

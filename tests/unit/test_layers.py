@@ -1,0 +1,62 @@
+"""The layering rules of DESIGN.md §2, enforced on every import in the source tree."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STDLIB = set(sys.stdlib_module_names) | {"__future__"}
+
+# What each layer may import besides the standard library and itself.
+ALLOWED: dict[str, set[str]] = {
+    "domain": {"pydantic", "pydantic_core", "yaml", "holidays"},
+    "cards": {"domain", "adaptive_cards", "jsonschema"},
+    "storage": {"domain", "sqlalchemy", "sqlmodel", "alembic", "psycopg"},
+    "manifest": {"PIL", "jsonschema", "referencing"},
+}
+FRAMEWORKS = {"botbuilder", "botframework", "aiohttp", "apscheduler", "msrest"}
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def sources(layer: str) -> list[Path]:
+    return sorted((ROOT / layer).rglob("*.py"))
+
+
+@pytest.mark.parametrize("layer", sorted(ALLOWED))
+def test_layer_imports_only_what_it_may(layer: str) -> None:
+    files = sources(layer)
+    assert files, f"{layer}/ has no Python files"
+    for path in files:
+        foreign = imports_of(path) - STDLIB - ALLOWED[layer] - {layer}
+        assert not foreign, f"{path.relative_to(ROOT)} imports {sorted(foreign)}"
+
+
+@pytest.mark.parametrize("layer", ["domain", "cards", "storage", "manifest"])
+def test_only_bot_imports_the_frameworks(layer: str) -> None:
+    for path in sources(layer):
+        assert not imports_of(path) & FRAMEWORKS, path
+
+
+def test_sqlmodel_in_domain_is_base_models_only() -> None:
+    for path in sources("domain"):
+        assert "sqlalchemy" not in imports_of(path), path
+
+
+def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("import botbuilder.core\nfrom storage.tables import Member\n")
+    assert {"botbuilder", "storage"} <= imports_of(bad)
