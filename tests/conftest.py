@@ -146,14 +146,30 @@ def local_settings(data_dir: Path, database_url: str, **overrides: Any) -> Setti
     return Settings(_env_file=None, **values)
 
 
-@pytest.fixture
-async def bot(
-    tmp_path: Path, sqlite_url: str, connector: FakeConnector
+async def _running_bot(
+    tmp_path: Path, url: str, connector: FakeConnector
 ) -> AsyncIterator[BotUnderTest]:
-    upgrade(sqlite_url)
-    app = create_app(local_settings(tmp_path, sqlite_url))
+    upgrade(url)
+    app = create_app(local_settings(tmp_path, url))
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     async with ClientSession() as http:
         yield BotUnderTest(server, http, connector)
     await server.close()
+
+
+@pytest.fixture
+async def bot(
+    tmp_path: Path, sqlite_url: str, connector: FakeConnector
+) -> AsyncIterator[BotUnderTest]:
+    """The bot on its embedded default, SQLite."""
+    async for running in _running_bot(tmp_path, sqlite_url, connector):
+        yield running
+
+
+@pytest.fixture
+async def bot_on_postgres(
+    tmp_path: Path, postgres_url: str, connector: FakeConnector
+) -> AsyncIterator[BotUnderTest]:
+    async for running in _running_bot(tmp_path, postgres_url, connector):
+        yield running

@@ -1,0 +1,52 @@
+"""Faults: the database going away mid-conversation, and coming back."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine, text
+
+from storage import tables as t
+from tests.conftest import PG_ADMIN_URL, BotUnderTest
+from tests.support.activities import message
+
+
+def set_connections(database: str, allowed: bool) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        flag = "true" if allowed else "false"
+        connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS {flag}'))
+        if not allowed:
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :db"),
+                {"db": database},
+            )
+    admin.dispose()
+
+
+async def readiness(bot: BotUnderTest) -> int:
+    async with bot.http.get(bot.server.make_url("/readyz")) as response:
+        return response.status
+
+
+async def test_database_outage_is_told_to_the_user_and_recovers_by_itself(
+    bot_on_postgres: BotUnderTest,
+) -> None:
+    bot = bot_on_postgres
+    database = bot.db.url.rsplit("/", 1)[-1]
+    await bot.post(message(bot.connector.url, "help"))
+    members_before = bot.count(t.Member)
+
+    set_connections(database, allowed=False)
+    try:
+        status, _ = await bot.post(message(bot.connector.url, "help"))
+        assert status == 201
+        reply = bot.connector.cards()[-1]
+        assert "Please try again" in str(reply)
+        assert "Anything you saved before is safe" in str(reply)
+        assert await readiness(bot) == 503
+    finally:
+        set_connections(database, allowed=True)
+
+    assert await readiness(bot) == 200
+    await bot.post(message(bot.connector.url, "help"))
+    assert "What you can do" in str(bot.connector.cards()[-1])
+    assert bot.count(t.Member) == members_before
