@@ -17,6 +17,7 @@ from botbuilder.schema import Activity
 
 from bot.config import Settings
 from bot.handlers import register_all
+from bot.outbound import Outbound
 from bot.router import Router
 from bot.services import Services
 from bot.teams_bot import LineOfSightBot
@@ -37,10 +38,12 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
     settings.check()
     db = db or Database(settings.database_url)
     check_schema(db.engine, db.url)
-    services = Services(settings=settings, db=db, router=register_all(Router()))
+    adapter = _adapter(settings)
+    outbound = Outbound(adapter, settings.app_id, db)
+    services = Services(settings=settings, db=db, router=register_all(Router()), outbound=outbound)
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SERVICES] = services
-    app[ADAPTER] = _adapter(settings)
+    app[ADAPTER] = adapter
     app[BOT] = LineOfSightBot(services)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)

@@ -1,4 +1,4 @@
-"""`lineofsight` console entry point: serve, dev, db upgrade, manifest build, demo."""
+"""`lineofsight` console entry point: serve, dev, db upgrade, manifest build, demo, members."""
 
 from __future__ import annotations
 
@@ -7,10 +7,14 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings
 from bot.logs import configure
 from storage.migrate import SchemaNotReady
+
+if TYPE_CHECKING:
+    from domain.directory import ParsedImport
 
 log = logging.getLogger("lineofsight")
 
@@ -56,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
         help="AAD object id of the demo admin and chair (default: the Playground's user)",
     )
     demo.set_defaults(run=_demo)
+    _add_members_parser(sub)
     return parser
 
 
@@ -108,6 +113,103 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(settings.database_url)
     print(load_demo(settings.database_url, tenant, args.chair_aad or PLAYGROUND_USER_AAD_ID))
     return 0
+
+
+MEMBERS_IMPORT_HELP = """\
+Add or update members from a CSV file (UTF-8, header row required):
+
+  aad_object_id,display_name,agency,roles,email
+
+Members are matched by AAD object id: a new id adds a member (kept, and linked when they
+first use the bot), a known id updates the name, and the agency and email when given. The
+agency must already exist (by name, ignoring case); roles are separated by ';'.
+Roles are added, never silently revoked: with --replace-roles a member's roles become
+exactly the file's. Bad rows are rejected with the reason; the rest are imported. The
+report has one line per row, then the totals.
+"""
+
+
+def _add_members_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    members = sub.add_parser("members", help="partnership members").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    importer = members.add_parser(
+        "import",
+        help="add or update members from a CSV file",
+        description=MEMBERS_IMPORT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    importer.add_argument("file", type=Path, metavar="FILE.csv")
+    importer.add_argument(
+        "--tenant",
+        help="tenant id (default: the Playground's in local mode, else MicrosoftAppTenantId)",
+    )
+    importer.add_argument(
+        "--dry-run", action="store_true", help="report what would change; write nothing"
+    )
+    importer.add_argument(
+        "--replace-roles",
+        action="store_true",
+        help="set each listed member's roles to exactly the file's (revokes the others)",
+    )
+    importer.set_defaults(run=_members_import)
+
+
+def _members_import(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import OperationalError
+
+    from bot.config import PLAYGROUND_TENANT_ID
+    from domain.directory import MAX_IMPORT_BYTES, ImportFileError, decode_import, parse_import
+    from domain.errors import StorageUnavailable
+
+    tenant = args.tenant or (
+        PLAYGROUND_TENANT_ID if settings.local_mode else settings.app_tenant_id
+    )
+    if not tenant:
+        raise ConfigError(
+            "Name the partnership's tenant: lineofsight members import FILE.csv --tenant ID"
+        )
+    try:
+        with args.file.open("rb") as handle:
+            # One byte over the limit is enough to refuse an oversized file.
+            parsed = parse_import(decode_import(handle.read(MAX_IMPORT_BYTES + 1)))
+    except OSError as error:
+        print(f"lineofsight: can't read {args.file}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    except ImportFileError as error:
+        print(f"lineofsight: {args.file}: {error.user_message}", file=sys.stderr)
+        return 2
+    try:
+        lines = _import_into(settings.database_url, tenant, parsed, args)
+    except (OperationalError, StorageUnavailable):
+        print(
+            f"lineofsight: can't reach the database at {_describe(settings.database_url)}; "
+            "nothing was imported.",
+            file=sys.stderr,
+        )
+        return 2
+    print("\n".join(lines))
+    return 0
+
+
+def _import_into(
+    url: str, tenant: str, parsed: ParsedImport, args: argparse.Namespace
+) -> list[str]:
+    from domain.directory import import_members
+    from storage.database import Database
+    from storage.migrate import check_schema
+
+    db = Database(url)
+    try:
+        check_schema(db.engine, url)
+        report = db.transaction(
+            lambda uow: import_members(
+                uow, tenant, parsed, replace_roles=args.replace_roles, dry_run=args.dry_run
+            )
+        )
+    finally:
+        db.close()
+    return report.lines()
 
 
 def _describe(url: str) -> str:

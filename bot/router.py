@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from domain.capabilities import Capability
 from domain.model import MemberView, Role
@@ -12,6 +12,9 @@ from domain.model import MemberView, Role
 if TYPE_CHECKING:
     from bot.services import Services
     from bot.turns import Turn
+    from storage.repositories import SqlUnitOfWork
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,14 @@ class Context:
     member: MemberView
     services: Services
     argument: str = ""
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.turn.data
+
+    async def run(self, work: Callable[[SqlUnitOfWork], T]) -> T:
+        """Run domain work in one transaction, off the event loop."""
+        return await self.services.db.run(work)
 
 
 Handler = Callable[[Context], Awaitable[Reply]]

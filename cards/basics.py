@@ -98,3 +98,7 @@ def profile_card(
 def error_card(title: str, message: str) -> Card:
     body = [*header(title), paragraph(message)]
     return build(body, [button("What can I do?", verbs.HELP)])
+
+
+def info_card(title: str, message: str) -> Card:
+    return build([*header(title), paragraph(message)], [button("What can I do?", verbs.HELP)])

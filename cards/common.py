@@ -69,3 +69,87 @@ def build(body: Sequence[ac.ElementAnnotated], actions: Sequence[ac.ActionExecut
     # writes as "Spacing.NONE" and Teams rejects.
     card: Card = json.loads(builder.create().to_json())
     return card
+
+
+def error_line(message: str) -> ac.TextBlock:
+    return ac.TextBlock(text=message, wrap=True, color=ty.Colors.ATTENTION, spacing=ty.Spacing.NONE)
+
+
+def notice_lines(notices: Sequence[str]) -> list[ac.ElementAnnotated]:
+    return [
+        ac.TextBlock(
+            text=n, wrap=True, color=ty.Colors.GOOD if n.startswith("Saved") else ty.Colors.WARNING
+        )
+        for n in notices
+    ]
+
+
+def text_input(
+    input_id: str,
+    label: str,
+    value: str | None,
+    *,
+    max_length: int,
+    multiline: bool = False,
+    required: bool = False,
+    placeholder: str | None = None,
+) -> ac.InputText:
+    return ac.InputText(
+        id=input_id,
+        label=label + (" *" if required else ""),
+        value=value or None,
+        max_length=max_length,
+        is_multiline=multiline or None,
+        placeholder=placeholder,
+    )
+
+
+def choice_input(
+    input_id: str,
+    label: str,
+    choices: Sequence[tuple[str, str]],
+    value: str | None,
+    *,
+    multi: bool = False,
+    expanded: bool = False,
+    required: bool = False,
+) -> ac.InputChoiceSet:
+    """`choices` are (value, title) pairs."""
+    style = ty.ChoiceInputStyle.EXPANDED if expanded or multi else ty.ChoiceInputStyle.COMPACT
+    return ac.InputChoiceSet(
+        id=input_id,
+        label=label + (" *" if required else ""),
+        value=value or None,
+        choices=[ac.InputChoice(title=title, value=val) for val, title in choices],
+        is_multi_select=multi or None,
+        style=style,
+        wrap=True,
+    )
+
+
+def date_input(
+    input_id: str,
+    label: str,
+    value: str | None,
+    *,
+    required: bool = False,
+    latest: str | None = None,
+) -> ac.InputDate:
+    return ac.InputDate(
+        id=input_id, label=label + (" *" if required else ""), value=value or None, max=latest
+    )
+
+
+def toggle(input_id: str, title: str, value: bool) -> ac.InputToggle:
+    return ac.InputToggle(
+        id=input_id,
+        title=title,
+        value="true" if value else "false",
+        value_on="true",
+        value_off="false",
+        wrap=True,
+    )
+
+
+def friendly_date(value: object) -> str:
+    return f"{value:%a %d %b %Y}" if hasattr(value, "strftime") else "not set"

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import adaptive_cards
+from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.validators import Draft6Validator
 
 TEAMS_CARD_LIMIT_BYTES = 28 * 1024
@@ -29,9 +30,8 @@ def card_size(card: dict[str, Any]) -> int:
 
 def card_problems(card: dict[str, Any]) -> list[str]:
     """Empty when the card is valid 1.5 and small enough for Teams."""
-    problems = [
-        f"{'/'.join(map(str, e.path))}: {e.message}" for e in _validator().iter_errors(card)
-    ]
+    problems = _teams_extension_problems(card)
+    problems += [_describe(error) for error in _validator().iter_errors(_without_extensions(card))]
     if card.get("version") != "1.5":
         problems.append(f"version is {card.get('version')!r}, Teams renders 1.5")
     size = card_size(card)
@@ -40,3 +40,43 @@ def card_problems(card: dict[str, Any]) -> list[str]:
             f"card is {size} bytes; the Teams limit used here is {TEAMS_CARD_LIMIT_BYTES}"
         )
     return problems
+
+
+def _describe(error: ValidationError) -> str:
+    # The schema nests anyOf choices; the deepest matching sub-error says what is really wrong.
+    detail = best_match(error.context) if error.context else error
+    path = "/".join(map(str, detail.absolute_path))
+    return f"{path}: {detail.message[:300]}"
+
+
+# Teams-only fields the official 1.5 schema does not describe (TEAMS.md): the people picker's
+# dynamic choices. They are checked here by shape, then removed before schema validation.
+PEOPLE_PICKER = {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}
+
+
+def _elements(node: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        found.append(node)
+        for value in node.values():
+            found.extend(_elements(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_elements(item))
+    return found
+
+
+def _teams_extension_problems(card: dict[str, Any]) -> list[str]:
+    return [
+        f"{e.get('id')}: choices.data must be {PEOPLE_PICKER}"
+        for e in _elements(card)
+        if "choices.data" in e
+        and (e.get("type") != "Input.ChoiceSet" or e["choices.data"] != PEOPLE_PICKER)
+    ]
+
+
+def _without_extensions(card: dict[str, Any]) -> dict[str, Any]:
+    copy: dict[str, Any] = json.loads(json.dumps(card))
+    for element in _elements(copy):
+        element.pop("choices.data", None)
+    return copy

@@ -5,4 +5,39 @@ from typing import Final
 HELP: Final = "help"
 PROFILE: Final = "profile"
 
-ALL: Final = frozenset({HELP, PROFILE})
+# Reviews (chair)
+REVIEW_NEW: Final = "review_new"
+REVIEW_CREATE: Final = "review_create"
+REVIEW_ASSIGN: Final = "review_assign"
+REVIEWS: Final = "reviews"
+
+# The pre-analysis return (practitioner)
+RETURN_OPEN: Final = "return_open"
+RETURN_BACK: Final = "return_back"
+RETURN_SAVE: Final = "return_save"
+RETURN_NEXT: Final = "return_next"
+EPISODE_ADD: Final = "episode_add"
+EPISODE_REMOVE: Final = "episode_remove"
+CHRONOLOGY: Final = "chronology"
+ENTRY_FORM: Final = "entry_form"
+ENTRY_SAVE: Final = "entry_save"
+ENTRY_REMOVE: Final = "entry_remove"
+RETURN_OVERVIEW: Final = "return_overview"
+RETURN_SUBMIT: Final = "return_submit"
+
+# Sign-off (agency lead)
+SIGNOFF_APPROVE: Final = "signoff_approve"
+SIGNOFF_RETURN: Final = "signoff_return"
+
+# Partnership set-up (admin)
+AGENCIES: Final = "agencies"
+AGENCY_FORM: Final = "agency_form"
+AGENCY_SAVE: Final = "agency_save"
+MEMBERS: Final = "members"
+MEMBER_FORM: Final = "member_form"
+MEMBER_SAVE: Final = "member_save"
+
+# Every constant above; a test checks each card's verbs are in here and each has a handler.
+ALL: Final = frozenset(
+    value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)
+)

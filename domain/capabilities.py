@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from domain.errors import NotPermitted
-from domain.model import MemberView, Role
+from domain.model import ROLE_LABELS, MemberView, Role
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,8 @@ def require(member: MemberView, *roles: Role) -> None:
     """Refuse unless the member holds one of the roles, naming who can do it instead."""
     if member.has(*roles):
         return
-    names = " or ".join(role.value.replace("_", " ") for role in roles)
+    names = " or ".join(ROLE_LABELS[role].lower() for role in roles)
+    article = "an" if names[0] in "aeiou" else "a"
     raise NotPermitted(
-        f"Only a {names} can do that. If you need access, ask your partnership admin."
+        f"Only {article} {names} can do that. If you need access, ask your partnership admin."
     )

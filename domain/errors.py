@@ -37,3 +37,11 @@ class StorageUnavailable(DomainError):
             "I can't reach the Line-of-Sight database just now, so nothing was changed. "
             "Anything you saved before is safe. Please try again in a minute."
         )
+
+
+class FormInvalid(InvalidInput):
+    """Several fields of one card failed; `errors` maps input id to message, shown inline."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors

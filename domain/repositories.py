@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.model import ConversationAddress, MemberView, Role
+
+if TYPE_CHECKING:
+    from domain.records import ReturnRepository, ReviewRepository
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,16 @@ class MemberRepository(Protocol):
 
     def profile(self, member_id: int) -> MemberProfile: ...
 
+    def by_aad_ids(self, partnership_id: int, aad_ids: list[str]) -> dict[str, MemberView]: ...
+
+    def create_pending(
+        self, partnership_id: int, aad_object_id: str, agency_id: int | None, role: Role
+    ) -> MemberView:
+        """A member named by AAD id (people picker) who has not talked to the bot yet."""
+        ...
+
+    def mark_unreachable(self, member_id: int, reason: str, at: datetime) -> None: ...
+
 
 class AuditLog(Protocol):
     def append(self, entry: AuditEntry) -> None: ...
@@ -96,3 +109,89 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def directory(self) -> DirectoryRepository: ...
+
+    @property
+    def reviews(self) -> ReviewRepository: ...
+
+    @property
+    def returns(self) -> ReturnRepository: ...
+
+
+@dataclass(frozen=True)
+class AgencyView:
+    """An agency; its safeguarding leads are its members holding the agency_lead role."""
+
+    id: int
+    name: str
+    sector: str
+    lead_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DirectoryMember:
+    """A member as the admin sees them. `seen` is False until they first talk to the bot."""
+
+    id: int
+    aad_object_id: str | None
+    display_name: str
+    email: str | None
+    agency_id: int | None
+    agency_name: str | None
+    roles: frozenset[Role]
+    seen: bool
+
+
+@dataclass(frozen=True)
+class MemberPage:
+    members: tuple[DirectoryMember, ...]
+    total: int
+    offset: int
+
+
+class DirectoryRepository(Protocol):
+    """Agencies and members of one partnership. Every read is scoped by partnership id, so an
+    id from card data that belongs elsewhere is simply not found."""
+
+    def agencies(self, partnership_id: int) -> list[AgencyView]: ...
+
+    def agency(self, partnership_id: int, agency_id: int) -> AgencyView | None: ...
+
+    def add_agency(self, partnership_id: int, name: str, sector: str) -> AgencyView: ...
+
+    def update_agency(
+        self, partnership_id: int, agency_id: int, name: str, sector: str
+    ) -> AgencyView: ...
+
+    def member_page(self, partnership_id: int, offset: int, limit: int) -> MemberPage:
+        """Members ordered by name, with their agency and roles."""
+        ...
+
+    def member(self, partnership_id: int, member_id: int) -> DirectoryMember | None: ...
+
+    def members_by_aad(
+        self, partnership_id: int, aad_object_ids: frozenset[str]
+    ) -> dict[str, DirectoryMember]: ...
+
+    def upsert_member(
+        self, partnership_id: int, aad_object_id: str, display_name: str, email: str | None
+    ) -> DirectoryMember:
+        """Create the member with this AAD id, or update the name (and email, when given) of
+        the existing one. A member created here is linked when they first talk to the bot."""
+        ...
+
+    def rename_member(self, partnership_id: int, member_id: int, display_name: str) -> None: ...
+
+    def set_agency(self, partnership_id: int, member_id: int, agency_id: int | None) -> None: ...
+
+    def grant(self, member_id: int, role: Role) -> bool:
+        """False if the member already held the role. Pass only ids found in the partnership."""
+        ...
+
+    def revoke(self, member_id: int, role: Role) -> bool:
+        """False if the member did not hold the role. Pass only ids found in the partnership."""
+        ...
+
+    def count_with_role(self, partnership_id: int, role: Role) -> int: ...

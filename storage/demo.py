@@ -71,8 +71,9 @@ def _load(session: Session, tenant_id: str, admin_aad_id: str) -> str:
         partnership.id,
         "Alex Wilber",
         admin_aad_id,
-        None,
-        ("admin", "chair", "manager", "lic_member"),
+        agencies[0].id,
+        # One Playground user plays every part, so a newcomer can walk the whole journey.
+        ("admin", "chair", "manager", "lic_member", "practitioner", "agency_lead"),
     )
     for name, suffix, agency_index, roles in MEMBERS:
         agency_id = agencies[agency_index].id if agency_index is not None else None
@@ -81,12 +82,16 @@ def _load(session: Session, tenant_id: str, admin_aad_id: str) -> str:
     assert review.id is not None
     for agency in agencies:
         assert agency.id is not None
-        _add(
+        ret = _add(
             session,
             t.PreAnalysisReturn(
                 review_id=review.id, agency_id=agency.id, due_on=review.returns_due_on
             ),
         )
+        if agency is agencies[0]:
+            assert ret.id is not None
+            assert chair.id is not None
+            session.add(t.ReturnAssignee(return_id=ret.id, member_id=chair.id))
     session.add(
         t.AuditEvent(
             partnership_id=partnership.id,
@@ -98,7 +103,8 @@ def _load(session: Session, tenant_id: str, admin_aad_id: str) -> str:
     )
     return (
         f"Demo partnership loaded: {len(agencies)} agencies, {len(MEMBERS) + 1} members, "
-        f"review {DEMO_REFERENCE} (Child K) in pre-analysis."
+        f"review {DEMO_REFERENCE} (Child K) in pre-analysis; Alex Wilber has the Demo Police "
+        f"return (type continue)."
     )
 
 

@@ -12,6 +12,8 @@ from sqlmodel import col, select
 from domain.model import MemberView, Role
 from domain.repositories import AuditEntry, MemberProfile, MemberSighting, PartnershipView
 from storage import tables as t
+from storage.directory import SqlDirectory
+from storage.reviews import SqlReturns, SqlReviews
 
 
 class SqlPartnerships:
@@ -123,6 +125,36 @@ class SqlMembers:
         reachable = bool(member.conversation_id) and member.unreachable_since is None
         return MemberProfile(member.display_name, agency_name, partnership_name, reachable)
 
+    def by_aad_ids(self, partnership_id: int, aad_ids: list[str]) -> dict[str, MemberView]:
+        rows = self._session.scalars(
+            select(t.Member).where(
+                col(t.Member.partnership_id) == partnership_id,
+                col(t.Member.aad_object_id).in_(aad_ids),
+            )
+        ).all()
+        return {str(row.aad_object_id): self._view(row) for row in rows}
+
+    def create_pending(
+        self, partnership_id: int, aad_object_id: str, agency_id: int | None, role: Role
+    ) -> MemberView:
+        row = t.Member(
+            partnership_id=partnership_id,
+            aad_object_id=aad_object_id,
+            agency_id=agency_id,
+            display_name="Pending member (not yet seen)",
+        )
+        self._session.add(row)
+        self._session.flush()
+        assert row.id is not None
+        self._session.add(t.MemberRole(member_id=row.id, role=role.value))
+        self._session.flush()
+        return self._view(row)
+
+    def mark_unreachable(self, member_id: int, reason: str, at: datetime) -> None:
+        row = self._session.get_one(t.Member, member_id)
+        row.unreachable_since = row.unreachable_since or at
+        row.unreachable_reason = reason[:200]
+
     def _view(self, row: t.Member) -> MemberView:
         assert row.id is not None
         roles = self._session.scalars(
@@ -154,6 +186,9 @@ class SqlUnitOfWork:
         self.partnerships = SqlPartnerships(session)
         self.members = SqlMembers(session)
         self.audit = SqlAudit(session)
+        self.directory = SqlDirectory(session)
+        self.reviews = SqlReviews(session)
+        self.returns = SqlReturns(session)
 
 
 def _partnership_view(row: t.Partnership) -> PartnershipView:

@@ -1,9 +1,12 @@
 """Handlers, registered per area on one Router (never through a global app import)."""
 
-from bot.handlers import basics
+from bot.handlers import admin, basics, returns, reviews
 from bot.router import Router
 
 
 def register_all(router: Router) -> Router:
     basics.register(router)
+    admin.register(router)
+    reviews.register(router)
+    returns.register(router)
     return router

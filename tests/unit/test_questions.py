@@ -139,8 +139,10 @@ def test_text_questions_carry_the_agreed_length_limits(bank: QuestionBank) -> No
     for question in bank.questions:
         if question.type is QuestionType.SHORT_TEXT:
             assert question.max_length == 500
-        if question.type in (QuestionType.LONG_TEXT, QuestionType.YES_NO_FOLLOWUP):
-            assert question.max_length == 4000
+        if question.type is QuestionType.LONG_TEXT:
+            assert question.max_length == 2000
+        if question.type is QuestionType.YES_NO_FOLLOWUP:
+            assert question.max_length == 1000
 
 
 def test_the_bank_uses_every_question_type(bank: QuestionBank) -> None:

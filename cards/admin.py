@@ -1,0 +1,370 @@
+"""Partnership set-up cards (admin): agencies, members and their roles.
+
+Forms come back with the user's values kept and each problem shown under its input, because
+client-side validation is advisory and the server has the last word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from adaptive_cards import card as ac
+from adaptive_cards import types as ty
+
+from cards import verbs
+from cards.basics import role_names
+from cards.common import Card, build, button, facts, header, paragraph
+from domain.directory import (
+    GUID_EXAMPLE,
+    NAME_MAX,
+    SECTORS,
+    AgencyForm,
+    AgencyListing,
+    MemberForm,
+    MemberListing,
+    Paging,
+)
+from domain.model import ROLE_LABELS, Role
+from domain.repositories import AgencyView, DirectoryMember
+
+SET_UP = "Partnership set-up"
+# Long names are clipped where many are shown at once, so a card stays inside Teams' limit.
+CHOICE_TITLE_MAX = 80
+LEADS_MAX = 300
+# Teams checks this in the client before sending; the server checks again.
+GUID_PATTERN = (
+    r"^\s*[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\s*$"
+)
+
+
+def agencies_card(listing: AgencyListing, result: str = "") -> Card:
+    window = listing.paging
+    body: list[ac.ElementAnnotated] = [
+        *header("Agencies", f"{SET_UP} · {_count(window.total, 'agency', 'agencies')}"),
+        *_result(result),
+    ]
+    body.extend(_agency_row(agency, window.page) for agency in listing.agencies)
+    if not listing.agencies:
+        body.append(
+            paragraph("No agencies yet. Add the partnership's agencies, then their members.")
+        )
+    body.extend(_page_note(window))
+    actions = [
+        button("Add agency", verbs.AGENCY_FORM, {"page": window.page}, primary=True),
+        *_page_buttons(verbs.AGENCIES, window),
+        button("Members", verbs.MEMBERS),
+    ]
+    return build(body, actions)
+
+
+def agency_form_card(
+    form: AgencyForm,
+    page: int = 1,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> Card:
+    agency, typed, problems = form.agency, values or {}, errors or {}
+    title = f"Edit {agency.name}" if agency else "Add an agency"
+    body: list[ac.ElementAnnotated] = [*header(title, f"{SET_UP} · agencies"), *_summary(problems)]
+    body += _with_problem(
+        ac.InputText(
+            id="name",
+            label="Agency name",
+            is_required=True,
+            max_length=NAME_MAX,
+            error_message=f"Enter the agency's name (up to {NAME_MAX} characters).",
+            placeholder="For example: Demo Police",
+            value=_kept(typed, "name", agency.name if agency else ""),
+        ),
+        problems.get("name"),
+    )
+    sector = _kept(typed, "sector", agency.sector if agency else "")
+    body += _with_problem(
+        ac.InputChoiceSet(
+            id="sector",
+            label="Sector",
+            is_required=True,
+            error_message="Choose the agency's sector.",
+            placeholder="Choose a sector",
+            choices=[ac.InputChoice(title=_sentence(s), value=s) for s in SECTORS],
+            value=sector if sector in SECTORS else None,
+        ),
+        problems.get("sector"),
+    )
+    body += _lead_inputs(form, typed, problems)
+    save_data: dict[str, Any] = {"page": page}
+    if agency is not None:
+        save_data["agency_id"] = agency.id
+    actions = [
+        button("Save agency", verbs.AGENCY_SAVE, save_data, primary=True),
+        _without_inputs(button("Cancel", verbs.AGENCIES, {"page": page})),
+    ]
+    return build(body, actions)
+
+
+def _lead_inputs(
+    form: AgencyForm, typed: Mapping[str, str], problems: Mapping[str, str]
+) -> list[ac.ElementAnnotated]:
+    items: list[ac.ElementAnnotated] = []
+    if form.agency is not None:
+        leads = ", ".join(form.agency.lead_names) or "None yet"
+        items.append(facts([("Safeguarding leads", leads)]))
+    if not form.members:
+        items.append(
+            paragraph("No members yet: add members, then come back to choose a lead.", subtle=True)
+        )
+        return items
+    choices = [ac.InputChoice(title=_member_title(m), value=str(m.id)) for m in form.members]
+    lead = _kept(typed, "lead", "")
+    items += _with_problem(
+        ac.InputChoiceSet(
+            id="lead",
+            label="Add a safeguarding lead (optional)",
+            placeholder="Choose a member",
+            choices=choices,
+            value=lead if lead in {c.value for c in choices} else None,
+        ),
+        problems.get("lead"),
+    )
+    items.append(
+        paragraph(
+            "The member chosen moves to this agency and becomes its safeguarding lead. To "
+            "remove a lead, edit that member's roles.",
+            subtle=True,
+        )
+    )
+    if form.more_members:
+        items.append(paragraph(f"Showing the first {len(form.members)} members.", subtle=True))
+    return items
+
+
+def members_card(listing: MemberListing, result: str = "") -> Card:
+    window = listing.paging
+    body: list[ac.ElementAnnotated] = [
+        *header("Members", f"{SET_UP} · {_count(window.total, 'member', 'members')}"),
+        *_result(result),
+    ]
+    body.extend(_member_row(member, window.page) for member in listing.members)
+    body.extend(_page_note(window))
+    actions = [
+        button("Add member", verbs.MEMBER_FORM, {"page": window.page}, primary=True),
+        *_page_buttons(verbs.MEMBERS, window),
+        button("Agencies", verbs.AGENCIES),
+    ]
+    return build(body, actions)
+
+
+def member_form_card(
+    form: MemberForm,
+    page: int = 1,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> Card:
+    member, typed, problems = form.member, values or {}, errors or {}
+    title = f"Edit {member.display_name}" if member else "Add a member"
+    body: list[ac.ElementAnnotated] = [*header(title, f"{SET_UP} · members"), *_summary(problems)]
+    body += _with_problem(
+        ac.InputText(
+            id="display_name",
+            label="Display name",
+            is_required=True,
+            max_length=NAME_MAX,
+            error_message=f"Enter the person's name as Teams shows it (up to {NAME_MAX}).",
+            value=_kept(typed, "display_name", member.display_name if member else ""),
+        ),
+        problems.get("display_name"),
+    )
+    body += _identity(member, typed, problems)
+    body += _agency_choice(form, typed, problems)
+    body += _roles_choice(member, typed, problems)
+    save_data: dict[str, Any] = {"page": page}
+    if member is not None:
+        save_data["member_id"] = member.id
+    actions = [
+        button("Save member", verbs.MEMBER_SAVE, save_data, primary=True),
+        _without_inputs(button("Cancel", verbs.MEMBERS, {"page": page})),
+    ]
+    return build(body, actions)
+
+
+def _identity(
+    member: DirectoryMember | None, typed: Mapping[str, str], problems: Mapping[str, str]
+) -> list[ac.ElementAnnotated]:
+    # The AAD object id is the member's identity: set once, never edited from a card.
+    if member is not None:
+        status = "Linked: has used the bot" if member.seen else "Waiting: hasn't used the bot yet"
+        return [facts([("AAD object id", member.aad_object_id or "Unknown"), ("Status", status)])]
+    return _with_problem(
+        ac.InputText(
+            id="aad_object_id",
+            label="Microsoft Entra (AAD) object id",
+            is_required=True,
+            regex=GUID_PATTERN,
+            max_length=60,
+            error_message=f"Enter the object id from Entra ID, like {GUID_EXAMPLE}.",
+            placeholder=GUID_EXAMPLE,
+            value=_kept(typed, "aad_object_id", "", limit=60),
+        ),
+        problems.get("aad_object_id"),
+    )
+
+
+def _agency_choice(
+    form: MemberForm, typed: Mapping[str, str], problems: Mapping[str, str]
+) -> list[ac.ElementAnnotated]:
+    current = form.member.agency_id if form.member else None
+    choices = [ac.InputChoice(title=_clip(a.name), value=str(a.id)) for a in form.agencies]
+    chosen = _kept(typed, "agency", str(current) if current else "")
+    return _with_problem(
+        ac.InputChoiceSet(
+            id="agency",
+            label="Agency",
+            placeholder="No agency" if choices else "No agencies yet: add them first",
+            choices=choices,
+            value=chosen if chosen in {c.value for c in choices} else None,
+        ),
+        problems.get("agency"),
+    )
+
+
+def _roles_choice(
+    member: DirectoryMember | None, typed: Mapping[str, str], problems: Mapping[str, str]
+) -> list[ac.ElementAnnotated]:
+    held = ",".join(role.value for role in Role if member and role in member.roles)
+    ticked = [v for v in _kept(typed, "roles", held).split(",") if v in set(Role)]
+    items = _with_problem(
+        ac.InputChoiceSet(
+            id="roles",
+            label="Roles",
+            is_multi_select=True,
+            style=ty.ChoiceInputStyle.EXPANDED,
+            choices=[ac.InputChoice(title=ROLE_LABELS[r], value=r.value) for r in Role],
+            value=",".join(ticked) or None,
+        ),
+        problems.get("roles"),
+    )
+    if member is not None:
+        items.append(paragraph("Un-tick a role to revoke it.", subtle=True))
+    return items
+
+
+def _agency_row(agency: AgencyView, page: int) -> ac.Container:
+    leads = _clip(", ".join(agency.lead_names), LEADS_MAX) or "none yet"
+    details: list[ac.ElementAnnotated] = [
+        ac.TextBlock(text=agency.name, weight=ty.FontWeight.BOLDER, wrap=True),
+        ac.TextBlock(
+            text=f"{_sentence(agency.sector)} · Safeguarding leads: {leads}",
+            is_subtle=True,
+            wrap=True,
+            spacing=ty.Spacing.NONE,
+        ),
+    ]
+    edit = button("Edit", verbs.AGENCY_FORM, {"agency_id": agency.id, "page": page})
+    return _row(details, edit)
+
+
+def _member_row(member: DirectoryMember, page: int) -> ac.Container:
+    where = member.agency_name or "No agency"
+    details: list[ac.ElementAnnotated] = [
+        ac.TextBlock(text=member.display_name, weight=ty.FontWeight.BOLDER, wrap=True),
+        ac.TextBlock(
+            text=f"{where} · {role_names(member.roles)}",
+            is_subtle=True,
+            wrap=True,
+            spacing=ty.Spacing.NONE,
+        ),
+    ]
+    if not member.seen:
+        details.append(
+            ac.TextBlock(
+                text="Hasn't used the bot yet", is_subtle=True, wrap=True, spacing=ty.Spacing.NONE
+            )
+        )
+    edit = button("Edit", verbs.MEMBER_FORM, {"member_id": member.id, "page": page})
+    return _row(details, edit)
+
+
+def _row(details: list[ac.ElementAnnotated], action: ac.ActionExecute) -> ac.Container:
+    return ac.Container(
+        separator=True,
+        items=[
+            ac.ColumnSet(
+                columns=[
+                    ac.Column(width="stretch", items=details),
+                    ac.Column(
+                        width="auto",
+                        vertical_content_alignment=ty.VerticalAlignment.CENTER,
+                        items=[ac.ActionSet(actions=[action])],
+                    ),
+                ]
+            )
+        ],
+    )
+
+
+def _page_buttons(verb: str, window: Paging) -> list[ac.ActionExecute]:
+    pages: list[ac.ActionExecute] = []
+    if window.has_previous:
+        pages.append(button("Previous page", verb, {"page": window.page - 1}))
+    if window.has_next:
+        pages.append(button("Next page", verb, {"page": window.page + 1}))
+    return pages
+
+
+def _page_note(window: Paging) -> list[ac.ElementAnnotated]:
+    if window.pages <= 1:
+        return []
+    return [paragraph(f"Page {window.page} of {window.pages}", subtle=True)]
+
+
+def _result(result: str) -> list[ac.ElementAnnotated]:
+    if not result:
+        return []
+    return [ac.TextBlock(text=result, color=ty.Colors.GOOD, weight=ty.FontWeight.BOLDER, wrap=True)]
+
+
+def _summary(problems: Mapping[str, str]) -> list[ac.ElementAnnotated]:
+    if not problems:
+        return []
+    count = "one thing" if len(problems) == 1 else f"{len(problems)} things"
+    return [_problem(f"Nothing was saved yet: please correct {count} below.")]
+
+
+def _problem(text: str) -> ac.TextBlock:
+    return ac.TextBlock(text=text, color=ty.Colors.ATTENTION, wrap=True, spacing=ty.Spacing.SMALL)
+
+
+def _with_problem(element: ac.ElementAnnotated, problem: str | None) -> list[ac.ElementAnnotated]:
+    return [element, _problem(problem)] if problem else [element]
+
+
+def _without_inputs(action: ac.ActionExecute) -> ac.ActionExecute:
+    # Cancel must work even when a required input is empty or invalid.
+    action.associated_inputs = ty.AssociatedInputs.NONE
+    if isinstance(action.fallback, ac.ActionSubmit):
+        action.fallback.associated_inputs = ty.AssociatedInputs.NONE
+    return action
+
+
+def _kept(typed: Mapping[str, str], key: str, default: str, limit: int = NAME_MAX) -> str:
+    """What the user typed, clipped so an oversized value can't break the card itself."""
+    return typed[key][:limit] if key in typed else default
+
+
+def _member_title(member: DirectoryMember) -> str:
+    if member.agency_name:
+        return _clip(f"{member.display_name} · {member.agency_name}")
+    return _clip(member.display_name)
+
+
+def _clip(text: str, limit: int = CHOICE_TITLE_MAX) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _count(total: int, one: str, many: str) -> str:
+    return f"{total} {one if total == 1 else many}"

@@ -1,0 +1,584 @@
+"""Cards for the pre-analysis return: invitation, sections, chronology, overview, sign-off."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from adaptive_cards import card as ac
+from adaptive_cards import types as ty
+
+from cards import verbs
+from cards.common import (
+    Card,
+    build,
+    button,
+    choice_input,
+    date_input,
+    error_line,
+    facts,
+    friendly_date,
+    header,
+    notice_lines,
+    paragraph,
+    text_input,
+    toggle,
+)
+from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
+from domain.chronology import (
+    REASON_MAX,
+    SOURCE_MAX,
+    TEXT_MAX,
+    Page,
+    describe_date,
+)
+from domain.model import DateCertainty
+from domain.questions import Question, QuestionType, Theme, follow_up_input_id
+from domain.records import ChronologyView, ReturnView
+from domain.returns import CONFIRM_PREFIX, Overview, SectionScreen
+
+CERTAINTY_CHOICES = [
+    (DateCertainty.ON.value, "On"),
+    (DateCertainty.BEFORE.value, "Before"),
+    (DateCertainty.AFTER.value, "After"),
+    (DateCertainty.APPROXIMATELY.value, "Approximately"),
+]
+STATUS_LABELS = {
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "submitted": "Submitted: waiting for sign-off",
+    "signed_off": "Signed off",
+    "returned": "Returned for changes",
+}
+
+
+def where(ret: ReturnView) -> str:
+    """The line every return card carries: which review, which agency, when it is due."""
+    return (
+        f"{ret.reference} · {ret.pseudonym} · {ret.agency_name} return · due "
+        f"{friendly_date(ret.due_on)}"
+    )
+
+
+def ids(ret: ReturnView, **extra: Any) -> dict[str, Any]:
+    return {"return_id": ret.id, **extra}
+
+
+def invitation_card(ret: ReturnView) -> Card:
+    body = [
+        *header(f"Your {ret.agency_name} pre-analysis return", where(ret)),
+        paragraph(
+            "You've been asked to complete your agency's pre-analysis for this "
+            "Line-of-Sight review: 11 short sections and an impact chronology. "
+            "Every answer is saved as you go, so you can stop and type continue later."
+        ),
+        paragraph(
+            "Use the pseudonym only. Never type a child's real name, date of birth, "
+            "address or NHS number.",
+            subtle=True,
+        ),
+    ]
+    return build(body, [button("Start your return", verbs.RETURN_OPEN, ids(ret), primary=True)])
+
+
+def returns_list_card(returns: Sequence[ReturnView]) -> Card:
+    body: list[ac.ElementAnnotated] = [*header("Your returns")]
+    actions = []
+    for ret in returns[:5]:
+        body.append(
+            facts(
+                [
+                    (
+                        ret.reference,
+                        f"{ret.agency_name} · "
+                        f"{STATUS_LABELS[ret.status.value]} · due "
+                        f"{friendly_date(ret.due_on)}",
+                    )
+                ]
+            )
+        )
+        actions.append(
+            button(f"Open {ret.reference} ({ret.agency_name})", verbs.RETURN_OPEN, ids(ret))
+        )
+    if not returns:
+        body.append(paragraph("You have no returns to work on."))
+    return build(body, actions)
+
+
+# --- a section of questions ------------------------------------------------------------------
+
+
+def section_card(screen: SectionScreen) -> Card:
+    """One section of questions. When long answers would push the card past Teams' size
+    limit, the worked examples are left out rather than the card failing to send."""
+    card = _section_card(screen, with_examples=True)
+    if card_size(card) <= TEAMS_CARD_LIMIT_BYTES:
+        return card
+    return _section_card(screen, with_examples=False)
+
+
+def _section_card(screen: SectionScreen, *, with_examples: bool) -> Card:
+    section, ret = screen.section, screen.ret
+    progress = f"Section {screen.index + 1} of {screen.bank.section_count} · {section.title}"
+    body: list[ac.ElementAnnotated] = [*header(progress, where(ret))]
+    if ret.returned_comments:
+        body.append(error_line(f"Returned by your agency lead: {ret.returned_comments}"))
+    body.extend(notice_lines(screen.notices))
+    body.append(paragraph(section.intro, subtle=True))
+    if section.repeatable:
+        body.extend(_episode_list(screen))
+    for question in section.questions:
+        body.extend(_question_block(question, screen, with_examples))
+    actions = _read_only_actions(screen) if screen.read_only else _section_actions(screen)
+    return build(body, actions)
+
+
+def _read_only_actions(screen: SectionScreen) -> list[ac.ActionExecute]:
+    ret, index = screen.ret, screen.index
+    actions = []
+    if index > 0:
+        actions.append(button("Previous section", verbs.RETURN_OPEN, ids(ret, section=index - 1)))
+    if index < screen.bank.section_count - 1:
+        actions.append(button("Next section", verbs.RETURN_OPEN, ids(ret, section=index + 1)))
+    actions.append(button("Chronology", verbs.CHRONOLOGY, ids(ret)))
+    return actions
+
+
+def _episode_list(screen: SectionScreen) -> list[ac.ElementAnnotated]:
+    rows = [
+        (f"Episode {e.number}", f"{e.date} {e.headline}".strip() or "(no answers yet)")
+        for e in screen.episodes
+    ]
+    limit = screen.section.max_repeats
+    title = f"Episode {screen.episode} of up to {limit}"
+    items: list[ac.ElementAnnotated] = [facts(rows)] if rows else []
+    items.append(ac.TextBlock(text=title, weight=ty.FontWeight.BOLDER, separator=True))
+    return items
+
+
+def _question_block(
+    question: Question, screen: SectionScreen, with_examples: bool
+) -> list[ac.ElementAnnotated]:
+    value = screen.values.get(question.id)
+    guidance = f"{question.help} Example: {question.example}" if with_examples else question.help
+    block: list[ac.ElementAnnotated] = [
+        ac.TextBlock(
+            text=guidance, wrap=True, is_subtle=True, size=ty.FontSize.SMALL, separator=True
+        ),
+        _input_for(question, value, screen),
+    ]
+    if question.id in screen.errors:
+        block.append(error_line(screen.errors[question.id]))
+    if question.type is QuestionType.YES_NO_FOLLOWUP:
+        follow_id = follow_up_input_id(question.id)
+        block.append(
+            text_input(
+                follow_id,
+                question.follow_up_prompt or "Tell us more",
+                screen.values.get(follow_id),
+                max_length=question.max_length or 1000,
+                multiline=True,
+            )
+        )
+        if follow_id in screen.errors:
+            block.append(error_line(screen.errors[follow_id]))
+    if question.id in screen.warnings:
+        block.append(
+            ac.TextBlock(text=screen.warnings[question.id], wrap=True, color=ty.Colors.WARNING)
+        )
+        block.append(
+            toggle(
+                CONFIRM_PREFIX + question.id,
+                "I've checked: this is not identifying information",
+                False,
+            )
+        )
+    return block
+
+
+def _input_for(question: Question, value: str | None, screen: SectionScreen) -> ac.ElementAnnotated:
+    label = question.prompt
+    required = question.required
+    match question.type:
+        case QuestionType.SHORT_TEXT | QuestionType.LONG_TEXT:
+            return text_input(
+                question.id,
+                label,
+                value,
+                max_length=question.max_length or 500,
+                multiline=question.type is QuestionType.LONG_TEXT,
+                required=required,
+            )
+        case QuestionType.DATE:
+            return date_input(question.id, label, value, required=required)
+        case QuestionType.YES_NO_FOLLOWUP:
+            return choice_input(
+                question.id,
+                label,
+                [("yes", "Yes"), ("no", "No")],
+                value,
+                expanded=True,
+                required=required,
+            )
+        case QuestionType.CHOICE | QuestionType.MULTI_CHOICE:
+            choices = [(c.value, c.label) for c in question.choices]
+            return choice_input(
+                question.id,
+                label,
+                choices,
+                value,
+                required=required,
+                multi=question.type is QuestionType.MULTI_CHOICE,
+            )
+        case QuestionType.THEME_TAGS:
+            return choice_input(
+                question.id, label, screen_themes(), value, multi=True, required=required
+            )
+    raise ValueError(f"no input for {question.type}")
+
+
+def screen_themes() -> list[tuple[str, str]]:
+    from domain.questions import default_themes
+
+    return [(theme.slug, theme.label) for theme in default_themes()]
+
+
+def _section_actions(screen: SectionScreen) -> list[ac.ActionExecute]:
+    data = ids(screen.ret, section=screen.index, revs=dict(screen.revisions))
+    if screen.episode is not None:
+        data["episode"] = screen.episode
+    actions = []
+    if screen.index > 0:
+        actions.append(button("Back", verbs.RETURN_BACK, data))
+    actions.append(button("Save draft", verbs.RETURN_SAVE, data))
+    if screen.section.repeatable and screen.episode is not None:
+        if screen.episode < (screen.section.max_repeats or 1):
+            actions.append(button("Save and add another", verbs.EPISODE_ADD, data))
+        if any(e.number == screen.episode for e in screen.episodes):
+            actions.append(button("Remove this episode", verbs.EPISODE_REMOVE, data))
+    last = screen.index == screen.bank.section_count - 1
+    actions.append(
+        button("Next: chronology" if last else "Next", verbs.RETURN_NEXT, data, primary=True)
+    )
+    return actions
+
+
+# --- the impact chronology -------------------------------------------------------------------
+
+
+def chronology_card(
+    ret: ReturnView, page: Page, total: int, *, read_only: bool, notices: Sequence[str] = ()
+) -> Card:
+    title = f"Impact chronology · {total} entr{'y' if total == 1 else 'ies'}"
+    body: list[ac.ElementAnnotated] = [*header(title, where(ret)), *notice_lines(notices)]
+    if not total:
+        body.append(
+            paragraph(
+                "No entries yet. Add the key events your agency knew of, in any "
+                "order: I keep them in date order."
+            )
+        )
+    for item in page.items:
+        body.append(_entry_summary(ret, item, read_only))
+    if page.count > 1:
+        body.append(paragraph(f"Page {page.number} of {page.count}", subtle=True))
+    actions = []
+    if page.number > 1:
+        actions.append(button("Previous page", verbs.CHRONOLOGY, ids(ret, page=page.number - 1)))
+    if page.number < page.count:
+        actions.append(button("Next page", verbs.CHRONOLOGY, ids(ret, page=page.number + 1)))
+    if not read_only:
+        actions.insert(0, button("Add entry", verbs.ENTRY_FORM, ids(ret)))
+        actions.append(button("Back to questions", verbs.RETURN_OPEN, ids(ret, section=10)))
+        actions.append(button("Review and submit", verbs.RETURN_OVERVIEW, ids(ret), primary=True))
+    return build(body, actions)
+
+
+def _entry_summary(ret: ReturnView, item: ChronologyView, read_only: bool) -> ac.Container:
+    entry = item.entry
+    flags = [
+        label
+        for flag, label in (
+            (entry.key_practice_episode, "Key practice episode"),
+            (entry.missed_opportunity, "Missed opportunity"),
+        )
+        if flag
+    ]
+    lines: list[ac.ElementAnnotated] = [
+        ac.TextBlock(
+            text=f"{describe_date(entry)} · {entry.source}", weight=ty.FontWeight.BOLDER, wrap=True
+        ),
+        ac.TextBlock(text=entry.event, wrap=True, spacing=ty.Spacing.NONE),
+    ]
+    if flags:
+        lines.append(
+            ac.TextBlock(text=" · ".join(flags), color=ty.Colors.ATTENTION, spacing=ty.Spacing.NONE)
+        )
+    if not read_only:
+        lines.append(
+            ac.ActionSet(
+                actions=[
+                    button("Edit", verbs.ENTRY_FORM, ids(ret, entry_id=item.id)),
+                    button("Remove", verbs.ENTRY_REMOVE, ids(ret, entry_id=item.id)),
+                ]
+            )
+        )
+    return ac.Container(items=lines, separator=True)
+
+
+def entry_form_card(
+    ret: ReturnView,
+    themes: Sequence[Theme],
+    values: Mapping[str, str],
+    *,
+    entry_id: int | None = None,
+    errors: Mapping[str, str] | None = None,
+    warnings: Mapping[str, str] | None = None,
+) -> Card:
+    errors, warnings = errors or {}, warnings or {}
+    title = "Edit chronology entry" if entry_id else "Add a chronology entry"
+    fields: list[tuple[str, ac.ElementAnnotated]] = [
+        ("event_date", date_input("event_date", "Date", values.get("event_date"), required=True)),
+        (
+            "date_certainty",
+            choice_input(
+                "date_certainty",
+                "How certain is the date?",
+                CERTAINTY_CHOICES,
+                values.get("date_certainty", "on"),
+            ),
+        ),
+        ("end_date", date_input("end_date", "End date (for a period)", values.get("end_date"))),
+        (
+            "source",
+            text_input(
+                "source",
+                "Source of information",
+                values.get("source"),
+                max_length=SOURCE_MAX,
+                required=True,
+                placeholder="for example: health visitor record 14/03",
+            ),
+        ),
+        (
+            "event",
+            text_input(
+                "event",
+                "What happened (brief, factual, non-judgemental)",
+                values.get("event"),
+                max_length=TEXT_MAX,
+                multiline=True,
+                required=True,
+            ),
+        ),
+        (
+            "impact_on_child",
+            text_input(
+                "impact_on_child",
+                "Impact on the child",
+                values.get("impact_on_child"),
+                max_length=TEXT_MAX,
+                multiline=True,
+            ),
+        ),
+        (
+            "action_outcome",
+            text_input(
+                "action_outcome",
+                "Action taken or outcome",
+                values.get("action_outcome"),
+                max_length=TEXT_MAX,
+                multiline=True,
+            ),
+        ),
+        (
+            "key_practice_episode",
+            toggle(
+                "key_practice_episode",
+                "Key practice episode",
+                values.get("key_practice_episode") == "true",
+            ),
+        ),
+        (
+            "missed_opportunity",
+            toggle(
+                "missed_opportunity",
+                "Missed opportunity",
+                values.get("missed_opportunity") == "true",
+            ),
+        ),
+        (
+            "missed_opportunity_reason",
+            text_input(
+                "missed_opportunity_reason",
+                "If a missed opportunity: why, in a sentence",
+                values.get("missed_opportunity_reason"),
+                max_length=REASON_MAX,
+                multiline=True,
+            ),
+        ),
+        (
+            "themes",
+            choice_input(
+                "themes",
+                "Themes",
+                [(t.slug, t.label) for t in themes],
+                values.get("themes"),
+                multi=True,
+            ),
+        ),
+    ]
+    body: list[ac.ElementAnnotated] = [*header(title, where(ret))]
+    for key, element in fields:
+        body.append(element)
+        if key in errors:
+            body.append(error_line(errors[key]))
+        if key in warnings:
+            body.append(ac.TextBlock(text=warnings[key], wrap=True, color=ty.Colors.WARNING))
+    if warnings:
+        body.append(
+            toggle(
+                "confirm_identifiers",
+                "I've checked: none of this is identifying information",
+                False,
+            )
+        )
+    data = ids(ret, entry_id=entry_id) if entry_id else ids(ret)
+    return build(
+        body,
+        [
+            button("Save entry", verbs.ENTRY_SAVE, data, primary=True),
+            button("Cancel", verbs.CHRONOLOGY, ids(ret)),
+        ],
+    )
+
+
+# --- overview, submit and sign-off -----------------------------------------------------------
+
+
+def overview_card(summary: Overview, *, notices: Sequence[str] = ()) -> Card:
+    ret = summary.ret
+    actions = (
+        []
+        if summary.read_only
+        else [
+            button(
+                f"Finish: {status.title}"[:40], verbs.RETURN_OPEN, ids(ret, section=status.index)
+            )
+            for status in summary.sections
+            if status.missing
+        ][:3]
+    )
+    if not summary.read_only:
+        actions.append(button("Chronology", verbs.CHRONOLOGY, ids(ret)))
+        actions.append(button("Submit to agency lead", verbs.RETURN_SUBMIT, ids(ret), primary=True))
+    return build(_overview_body("Review and submit", summary, notices), actions)
+
+
+def _overview_body(
+    title: str, summary: Overview, notices: Sequence[str] = ()
+) -> list[ac.ElementAnnotated]:
+    body: list[ac.ElementAnnotated] = [
+        *header(title, where(summary.ret)),
+        *notice_lines(notices),
+        facts(
+            [
+                ("Status", STATUS_LABELS[summary.ret.status.value]),
+                ("Chronology", f"{summary.entry_count} entries"),
+            ]
+        ),
+    ]
+    body.extend(_section_summary(s.title, s.missing, s.highlights) for s in summary.sections)
+    if summary.unconfirmed:
+        body.append(
+            error_line("Possible identifiers to check: " + "; ".join(summary.unconfirmed[:5]))
+        )
+    return body
+
+
+def _section_summary(
+    title: str, missing: Sequence[str], highlights: Sequence[tuple[str, str]]
+) -> ac.Container:
+    state = "Complete" if not missing else f"{len(missing)} to answer"
+    lines: list[ac.ElementAnnotated] = [
+        ac.TextBlock(
+            text=f"{title} · {state}",
+            weight=ty.FontWeight.BOLDER,
+            wrap=True,
+            color=ty.Colors.GOOD if not missing else ty.Colors.WARNING,
+        ),
+    ]
+    lines.extend(
+        ac.TextBlock(
+            text=f"{label}: {text}",
+            wrap=True,
+            size=ty.FontSize.SMALL,
+            spacing=ty.Spacing.NONE,
+            max_lines=3,
+        )
+        for label, text in highlights[:3]
+    )
+    return ac.Container(items=lines, separator=True)
+
+
+def submitted_card(ret: ReturnView, *, lead_reached: bool) -> Card:
+    body: list[ac.ElementAnnotated] = [
+        *header("Return submitted", where(ret)),
+        paragraph(
+            "Thank you. Your agency's safeguarding lead has been asked to sign it off. "
+            "You'll hear from me if they return it with comments."
+        ),
+    ]
+    if not lead_reached:
+        body.append(
+            error_line(
+                "I couldn't reach a safeguarding lead for your agency. Please "
+                "tell them the return is waiting, or ask your admin to add one."
+            )
+        )
+    return build(body, [button("What can I do?", verbs.HELP)])
+
+
+def signoff_card(summary: Overview) -> Card:
+    """The agency lead's card: the return at a glance, then Approve or Return with comments."""
+    ret = summary.ret
+    body = _overview_body("Return for sign-off", summary)
+    body.append(
+        text_input(
+            "comments",
+            "Comments for the practitioner (needed to return it)",
+            None,
+            max_length=2000,
+            multiline=True,
+        )
+    )
+    return build(
+        body,
+        [
+            button("Approve", verbs.SIGNOFF_APPROVE, ids(ret), primary=True),
+            button("Return with comments", verbs.SIGNOFF_RETURN, ids(ret)),
+            button("Read the full return", verbs.RETURN_OPEN, ids(ret, section=0)),
+        ],
+    )
+
+
+def returned_card(ret: ReturnView, comments: str) -> Card:
+    body = [
+        *header("Your return needs changes", where(ret)),
+        paragraph(f"Your agency lead returned it with these comments: {comments}"),
+        paragraph("All your answers are kept. Make the changes and submit again.", subtle=True),
+    ]
+    return build(body, [button("Open the return", verbs.RETURN_OPEN, ids(ret), primary=True)])
+
+
+def signed_off_card(ret: ReturnView) -> Card:
+    body = [
+        *header("Return signed off", where(ret)),
+        paragraph("The return is now with the review chair for the meeting pack."),
+    ]
+    return build(body, [button("Reviews", verbs.REVIEWS)])
+
+
+def chair_notice_card(ret: ReturnView, event: str, progress: str) -> Card:
+    body = [*header(event, where(ret)), paragraph(progress)]
+    return build(body, [button("Reviews", verbs.REVIEWS)])

@@ -1,0 +1,169 @@
+"""Views of reviews, returns and chronology entries, and the repositories that hold them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from domain.model import ConversationAddress, DateCertainty, ReturnStatus, ReviewStage
+from domain.reviews import NewReview, ReviewAccess
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    id: int
+    partnership_id: int
+    reference: str
+    pseudonym: str
+    reason: str
+    chair_member_id: int | None
+    stage: ReviewStage
+    opened_on: date
+    returns_due_on: date | None
+    meeting_on: date | None
+
+
+@dataclass(frozen=True)
+class ReviewProgress:
+    review: ReviewView
+    returns_total: int
+    returns_submitted: int
+    returns_signed_off: int
+
+
+@dataclass(frozen=True)
+class ReturnView:
+    id: int
+    partnership_id: int
+    review_id: int
+    reference: str
+    pseudonym: str
+    review_stage: ReviewStage
+    chair_member_id: int | None
+    agency_id: int
+    agency_name: str
+    status: ReturnStatus
+    due_on: date | None
+    current_section: int
+    bank_version: str
+    returned_comments: str | None
+    assignee_ids: frozenset[int]
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    question_id: str
+    episode: int
+    value: Any
+    revision: int
+    updated_by: int | None
+    updated_by_name: str | None
+    confirmed: bool
+
+
+AnswerKey = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class EntryInput:
+    """A validated chronology entry, ready to store."""
+
+    event_date: date
+    date_certainty: DateCertainty
+    end_date: date | None
+    source: str
+    event: str
+    impact_on_child: str | None
+    action_outcome: str | None
+    key_practice_episode: bool
+    missed_opportunity: bool
+    missed_opportunity_reason: str | None
+    themes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChronologyView:
+    id: int
+    sequence: int
+    entry: EntryInput
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone the bot may message proactively."""
+
+    member_id: int
+    display_name: str
+    aad_object_id: str | None
+    tenant_id: str
+    address: ConversationAddress | None
+    unreachable: bool
+
+
+class ReviewRepository(Protocol):
+    def agency_choices(self, partnership_id: int) -> list[tuple[int, str]]: ...
+
+    def next_sequence(self, partnership_id: int, year: int) -> int: ...
+
+    def create(
+        self,
+        partnership_id: int,
+        reference: tuple[int, int],
+        new: NewReview,
+        chair_member_id: int,
+        opened_on: date,
+        bank_version: str,
+    ) -> ReviewView: ...
+
+    def get(self, partnership_id: int, review_id: int) -> ReviewView | None: ...
+
+    def by_reference(self, partnership_id: int, year: int, sequence: int) -> ReviewView | None: ...
+
+    def access(self, review_id: int) -> ReviewAccess: ...
+
+    def with_progress(
+        self, partnership_id: int, stages: frozenset[ReviewStage]
+    ) -> list[ReviewProgress]: ...
+
+    def set_stage(self, review_id: int, stage: ReviewStage) -> None: ...
+
+    def returns(self, review_id: int) -> list[ReturnView]: ...
+
+    def assignable_members(self, partnership_id: int) -> list[tuple[str, str, int | None]]:
+        """(AAD object id, display name, agency id) of everyone who could complete a return."""
+        ...
+
+
+class ReturnRepository(Protocol):
+    def get(self, return_id: int) -> ReturnView | None: ...
+
+    def for_member(self, member_id: int) -> list[ReturnView]: ...
+
+    def assign(self, return_id: int, member_ids: Sequence[int]) -> list[int]:
+        """Add assignees; return the ids that were newly assigned."""
+        ...
+
+    def answers(self, return_id: int) -> dict[AnswerKey, StoredAnswer]: ...
+
+    def save_answer(
+        self, return_id: int, key: AnswerKey, value: Any, member_id: int, confirmed: bool
+    ) -> StoredAnswer: ...
+
+    def delete_answer(self, return_id: int, key: AnswerKey) -> None: ...
+
+    def update(self, return_id: int, fields: Mapping[str, Any]) -> None: ...
+
+    def entries(self, return_id: int) -> list[ChronologyView]: ...
+
+    def add_entry(self, return_id: int, entry: EntryInput, member_id: int) -> ChronologyView: ...
+
+    def update_entry(self, return_id: int, entry_id: int, entry: EntryInput) -> bool: ...
+
+    def delete_entry(self, return_id: int, entry_id: int) -> bool: ...
+
+    def agency_lead_ids(self, agency_id: int) -> list[int]: ...
+
+    def recipients(self, member_ids: Sequence[int]) -> list[Recipient]: ...

@@ -1,0 +1,851 @@
+"""A practitioner's pre-analysis return: moving through sections, saving answers, submitting,
+and the agency lead's sign-off.
+
+Positions in a return: sections 0..N-1 of the question bank, then the impact chronology (N),
+then the review-and-submit overview (N+1). The position is stored on the return, so
+`continue` resumes exactly there, across restarts and devices.
+
+Card data is untrusted: which return, which section and what the answers are all arrive from
+the card and are re-checked here against the actor (from the activity, never the card).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from domain import audit, chronology
+from domain.chronology import Page
+from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
+from domain.identifiers import describe_findings
+from domain.model import Actor, MemberView, ReturnStatus, ReviewStage, Role
+from domain.questions import (
+    QuestionBank,
+    QuestionType,
+    Section,
+    default_question_bank,
+    follow_up_input_id,
+    validate_section_answers,
+)
+from domain.records import AnswerKey, ChronologyView, EntryInput, ReturnView, StoredAnswer
+from domain.repositories import UnitOfWork
+from domain.transitions import move_return, move_review
+
+WRITABLE = frozenset({ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS, ReturnStatus.RETURNED})
+CONFIRM_PREFIX = "confirm__"
+
+
+class Nav:
+    BACK = "back"
+    SAVE = "save"
+    NEXT = "next"
+    ADD_EPISODE = "add_episode"
+
+
+def bank_for(version: str) -> QuestionBank:
+    bank = default_question_bank()
+    if bank.version != version:
+        raise NotFound(
+            f"This return uses question bank version {version}, which is not "
+            f"installed. Ask your admin to restore it."
+        )
+    return bank
+
+
+def chronology_position(bank: QuestionBank) -> int:
+    return bank.section_count
+
+
+def overview_position(bank: QuestionBank) -> int:
+    return bank.section_count + 1
+
+
+# --- who may do what -------------------------------------------------------------------------
+
+
+def may_write(member: MemberView, ret: ReturnView) -> bool:
+    """Assigned practitioners, and the agency's own safeguarding lead."""
+    is_lead = member.has(Role.AGENCY_LEAD) and member.agency_id == ret.agency_id
+    return member.id in ret.assignee_ids or is_lead
+
+
+def may_read(member: MemberView, ret: ReturnView) -> bool:
+    """Its own agency always; the review's chair once it has been submitted to the partnership."""
+    submitted = ret.status in (ReturnStatus.SUBMITTED, ReturnStatus.SIGNED_OFF)
+    return may_write(member, ret) or (submitted and member.id == ret.chair_member_id)
+
+
+def load(uow: UnitOfWork, member: MemberView, return_id: object, *, write: bool) -> ReturnView:
+    """Fetch a return the member may see; an id from card data is checked, never trusted."""
+    ret = uow.returns.get(return_id) if isinstance(return_id, int) else None
+    if ret is None or ret.partnership_id != member.partnership_id or not may_read(member, ret):
+        raise NotFound("I can't find that return, or it isn't one you can open.")
+    if write and not may_write(member, ret):
+        raise NotPermitted(
+            "Only the practitioners assigned to this return, or the agency's "
+            "safeguarding lead, can change it."
+        )
+    if write and ret.status not in WRITABLE:
+        raise StaleCard(_closed_message(ret))
+    return ret
+
+
+def _closed_message(ret: ReturnView) -> str:
+    when = f" on {ret.submitted_at:%a %d %b %Y}" if ret.submitted_at else ""
+    return (
+        f"The {ret.agency_name} return for {ret.reference} was submitted{when}, so it can't "
+        f"be changed from this card. If it needs changes, ask your agency lead to return it."
+    )
+
+
+# --- what a section card shows ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EpisodeSummary:
+    number: int
+    date: str
+    headline: str
+
+
+@dataclass(frozen=True)
+class SectionScreen:
+    ret: ReturnView
+    bank: QuestionBank
+    index: int
+    episode: int | None
+    episodes: tuple[EpisodeSummary, ...]
+    values: Mapping[str, str]
+    revisions: Mapping[str, int]
+    errors: Mapping[str, str] = field(default_factory=dict)
+    warnings: Mapping[str, str] = field(default_factory=dict)
+    notices: tuple[str, ...] = ()
+    read_only: bool = False
+
+    @property
+    def section(self) -> Section:
+        return self.bank.section(self.index)
+
+
+def section_screen(
+    uow: UnitOfWork,
+    member: MemberView,
+    ret: ReturnView,
+    index: int,
+    episode: int | None = None,
+    *,
+    typed: Mapping[str, object] | None = None,
+    errors: Mapping[str, str] | None = None,
+    notices: tuple[str, ...] = (),
+) -> SectionScreen:
+    bank = bank_for(ret.bank_version)
+    section = bank.section(index)
+    stored = uow.returns.answers(ret.id)
+    episodes = _episodes(section, stored)
+    if section.repeatable:
+        episode = _clamp_episode(section, episode, len(episodes))
+    slot = episode or 0
+    values = {**input_values(section, stored, slot), **_strings(typed or {})}
+    revisions = {
+        q.id: stored[(q.id, slot)].revision for q in section.questions if (q.id, slot) in stored
+    }
+    return SectionScreen(
+        ret,
+        bank,
+        index,
+        episode,
+        episodes,
+        values,
+        revisions,
+        errors or {},
+        _warnings(section, stored, slot),
+        notices,
+        read_only=not (ret.status in WRITABLE and may_write(member, ret)),
+    )
+
+
+def _clamp_episode(section: Section, episode: int | None, count: int) -> int:
+    limit = min(count + 1, section.max_repeats or 1)
+    if episode is None or episode < 1:
+        return max(1, min(count, limit))
+    return min(episode, limit)
+
+
+def _episodes(
+    section: Section, stored: Mapping[AnswerKey, StoredAnswer]
+) -> tuple[EpisodeSummary, ...]:
+    if not section.repeatable:
+        return ()
+    numbers = sorted({key[1] for key in stored if key[0] in _ids(section) and key[1] > 0})
+    first_text = next((q.id for q in section.questions if q.type is QuestionType.LONG_TEXT), "")
+    first_date = next((q.id for q in section.questions if q.type is QuestionType.DATE), "")
+    return tuple(
+        EpisodeSummary(
+            n, _as_text(stored.get((first_date, n))), _as_text(stored.get((first_text, n)))[:100]
+        )
+        for n in numbers
+    )
+
+
+def _ids(section: Section) -> set[str]:
+    return {q.id for q in section.questions}
+
+
+def _as_text(answer: StoredAnswer | None) -> str:
+    return str(answer.value) if answer is not None and isinstance(answer.value, str) else ""
+
+
+def input_values(
+    section: Section, stored: Mapping[AnswerKey, StoredAnswer], slot: int
+) -> dict[str, str]:
+    """Stored answers as the strings a card's inputs take, keyed by input id."""
+    values: dict[str, str] = {}
+    for question in section.questions:
+        answer = stored.get((question.id, slot))
+        if answer is None:
+            continue
+        value = answer.value
+        if isinstance(value, dict):
+            values[question.id] = str(value.get("answer", ""))
+            if value.get("follow_up"):
+                values[follow_up_input_id(question.id)] = str(value["follow_up"])
+        elif isinstance(value, list | tuple):
+            values[question.id] = ",".join(str(v) for v in value)
+        elif value is not None:
+            values[question.id] = str(value)
+    return values
+
+
+def _strings(typed: Mapping[str, object]) -> dict[str, str]:
+    # What the user typed is shown back as it was, even when invalid, so nothing is lost.
+    return {k: v for k, v in typed.items() if isinstance(v, str)}
+
+
+def _warnings(
+    section: Section, stored: Mapping[AnswerKey, StoredAnswer], slot: int
+) -> dict[str, str]:
+    warnings: dict[str, str] = {}
+    for question in section.questions:
+        answer = stored.get((question.id, slot))
+        if answer is None or answer.confirmed:
+            continue
+        check = validate_section_answers(
+            section, {question.id: answer.value}, require_complete=False, episode=slot or None
+        )
+        for findings in check.identifier_findings.values():
+            warnings[question.id] = describe_findings(findings)
+    return warnings
+
+
+# --- saving a section ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    position: int
+    episode: int | None
+    screen: SectionScreen | None
+
+
+def save_section(
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    data: Mapping[str, object],
+    nav: str,
+    today: date,
+) -> SaveOutcome:
+    ret = load(uow, member, data.get("return_id"), write=True)
+    bank = bank_for(ret.bank_version)
+    index = _section_index(data.get("section"), bank)
+    section = bank.section(index)
+    episode = _episode(data.get("episode"), section)
+    check = validate_section_answers(
+        section,
+        data,
+        episode=episode,
+        today=today,
+        require_complete=nav in (Nav.NEXT, Nav.ADD_EPISODE) and _has_content(section, data),
+    )
+    notices = _store(
+        uow,
+        actor,
+        member,
+        ret,
+        section,
+        episode or 0,
+        check.values,
+        check.cleared,
+        _revisions(data.get("revs")),
+        data,
+    )
+    _mark_started(uow, ret)
+    if check.errors or notices:
+        screen = section_screen(
+            uow,
+            member,
+            ret,
+            index,
+            episode,
+            typed=data,
+            errors=check.errors,
+            notices=tuple(notices),
+        )
+        return SaveOutcome(index, episode, screen)
+    return _navigate(uow, member, ret, bank, index, episode, nav)
+
+
+def _navigate(
+    uow: UnitOfWork,
+    member: MemberView,
+    ret: ReturnView,
+    bank: QuestionBank,
+    index: int,
+    episode: int | None,
+    nav: str,
+) -> SaveOutcome:
+    if nav == Nav.ADD_EPISODE and episode is not None:
+        position, episode = index, episode + 1
+    elif nav == Nav.BACK:
+        position, episode = max(index - 1, 0), None
+    elif nav == Nav.NEXT:
+        position, episode = index + 1, None
+    else:
+        position = index
+    uow.returns.update(ret.id, {"current_section": position})
+    notice = ("Saved. You can close Teams now: type continue to come back here.",)
+    if position < bank.section_count:
+        screen = section_screen(
+            uow, member, ret, position, episode, notices=notice if nav == Nav.SAVE else ()
+        )
+        return SaveOutcome(position, screen.episode, screen)
+    return SaveOutcome(position, None, None)
+
+
+def _section_index(raw: object, bank: QuestionBank) -> int:
+    if isinstance(raw, int) and 0 <= raw < bank.section_count:
+        return raw
+    raise StaleCard(
+        "That card doesn't match this return's questions any more. "
+        "Type continue to open the current card."
+    )
+
+
+def _episode(raw: object, section: Section) -> int | None:
+    if not section.repeatable:
+        return None
+    limit = section.max_repeats or 1
+    return raw if isinstance(raw, int) and 1 <= raw <= limit else 1
+
+
+def _has_content(section: Section, data: Mapping[str, object]) -> bool:
+    """An untouched repeatable form on Next is not an incomplete episode, just no new one."""
+    if not section.repeatable:
+        return True
+    keys = _ids(section) | {follow_up_input_id(q) for q in _ids(section)}
+    return any(isinstance(data.get(k), str) and str(data.get(k)).strip() for k in keys)
+
+
+def _revisions(raw: object) -> dict[str, int]:
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): v for k, v in raw.items() if isinstance(v, int)}
+
+
+def _store(
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    ret: ReturnView,
+    section: Section,
+    slot: int,
+    values: Mapping[str, Any],
+    cleared: frozenset[str],
+    revisions: Mapping[str, int],
+    data: Mapping[str, object],
+) -> list[str]:
+    stored = uow.returns.answers(ret.id)
+    notices: list[str] = []
+    changes: dict[str, object] = {}
+    for question in section.questions:
+        key = (question.id, slot)
+        current = stored.get(key)
+        new = _jsonable(values.get(question.id)) if question.id in values else None
+        if question.id not in values and question.id not in cleared:
+            continue
+        if current is not None and current.value == new:
+            _confirm(uow, ret, key, current, data)
+            continue
+        if _conflicts(current, revisions.get(question.id, 0), member):
+            assert current is not None
+            who = current.updated_by_name or "a colleague"
+            notices.append(
+                f"'{question.label}' was changed by {who} after you opened this "
+                f"card, so your answer was not saved. Their answer is shown below; "
+                f"change it if you need to."
+            )
+            continue
+        if new is None:
+            uow.returns.delete_answer(ret.id, key)
+        else:
+            confirmed = _confirmed_in(data, question.id)
+            uow.returns.save_answer(ret.id, key, new, member.id, confirmed)
+        changes[f"{question.id}#{slot}" if slot else question.id] = _fingerprint(new)
+    if changes:
+        audit.record(
+            uow,
+            ret.partnership_id,
+            actor,
+            "return.answers_saved",
+            ("pre_analysis_return", ret.id),
+            after=changes,
+        )
+    return notices
+
+
+def _conflicts(current: StoredAnswer | None, rendered_revision: int, member: MemberView) -> bool:
+    # Someone else saved this question after the card was drawn: never overwrite silently.
+    return (
+        current is not None
+        and current.revision > rendered_revision
+        and current.updated_by != member.id
+    )
+
+
+def _confirmed_in(data: Mapping[str, object], question_id: str) -> bool:
+    return str(data.get(CONFIRM_PREFIX + question_id, "")).lower() == "true"
+
+
+def _confirm(
+    uow: UnitOfWork,
+    ret: ReturnView,
+    key: AnswerKey,
+    current: StoredAnswer,
+    data: Mapping[str, object],
+) -> None:
+    if not current.confirmed and _confirmed_in(data, key[0]):
+        uow.returns.save_answer(ret.id, key, current.value, current.updated_by or 0, True)
+
+
+def _jsonable(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _fingerprint(value: object) -> str | None:
+    # The audit trail records that an answer changed, not the (special category) text itself.
+    if value is None:
+        return None
+    digest = hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+    return f"sha256:{digest[:16]}"
+
+
+def _mark_started(uow: UnitOfWork, ret: ReturnView) -> None:
+    if ret.status in (ReturnStatus.NOT_STARTED, ReturnStatus.RETURNED):
+        uow.returns.update(
+            ret.id, {"status": move_return(ret.status, ReturnStatus.IN_PROGRESS).value}
+        )
+
+
+def remove_episode(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+) -> SectionScreen:
+    ret = load(uow, member, data.get("return_id"), write=True)
+    bank = bank_for(ret.bank_version)
+    index = _section_index(data.get("section"), bank)
+    section = bank.section(index)
+    episode = _episode(data.get("episode"), section)
+    if episode is None:
+        raise StaleCard("Only key practice episodes can be removed this way.")
+    stored = uow.returns.answers(ret.id)
+    for question in section.questions:
+        if (question.id, episode) in stored:
+            uow.returns.delete_answer(ret.id, (question.id, episode))
+    _renumber(uow, ret, section, episode, stored)
+    audit.record(
+        uow,
+        ret.partnership_id,
+        actor,
+        "return.episode_removed",
+        ("pre_analysis_return", ret.id),
+        before={"episode": episode},
+    )
+    return section_screen(
+        uow, member, ret, index, max(episode - 1, 1), notices=(f"Episode {episode} removed.",)
+    )
+
+
+def _renumber(
+    uow: UnitOfWork,
+    ret: ReturnView,
+    section: Section,
+    removed: int,
+    stored: Mapping[AnswerKey, StoredAnswer],
+) -> None:
+    # Keep episodes numbered 1..n so "Episode 3" always means the third one listed.
+    later = sorted(key for key in stored if key[0] in _ids(section) and key[1] > removed)
+    for question_id, number in later:
+        answer = stored[(question_id, number)]
+        uow.returns.delete_answer(ret.id, (question_id, number))
+        uow.returns.save_answer(
+            ret.id,
+            (question_id, number - 1),
+            answer.value,
+            answer.updated_by or 0,
+            answer.confirmed,
+        )
+
+
+# --- overview, submit and sign-off -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectionStatus:
+    index: int
+    title: str
+    answered: int
+    total: int
+    missing: tuple[str, ...]
+    highlights: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Overview:
+    ret: ReturnView
+    sections: tuple[SectionStatus, ...]
+    entry_count: int
+    unconfirmed: tuple[str, ...]
+    read_only: bool
+
+    @property
+    def complete(self) -> bool:
+        return not any(s.missing for s in self.sections) and not self.unconfirmed
+
+
+def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) -> Overview:
+    bank = bank_for(ret.bank_version)
+    stored = uow.returns.answers(ret.id)
+    statuses = tuple(
+        _section_status(i, bank.section(i), stored, today) for i in range(bank.section_count)
+    )
+    unconfirmed = tuple(
+        f"{bank.section_of(q).title}: {bank.question(q).label}"
+        for (q, slot), answer in sorted(stored.items())
+        if q in _all_ids(bank)
+        and not answer.confirmed
+        and _warnings(bank.section_of(q), stored, slot).get(q)
+    )
+    return Overview(
+        ret,
+        statuses,
+        len(uow.returns.entries(ret.id)),
+        unconfirmed,
+        read_only=not (ret.status in WRITABLE and may_write(member, ret)),
+    )
+
+
+def _all_ids(bank: QuestionBank) -> set[str]:
+    return {q.id for q in bank.questions}
+
+
+def _section_status(
+    index: int, section: Section, stored: Mapping[AnswerKey, StoredAnswer], today: date
+) -> SectionStatus:
+    slots = sorted({key[1] for key in stored if key[0] in _ids(section)}) or [
+        1 if section.repeatable else 0
+    ]
+    missing: list[str] = []
+    for slot in slots:
+        answers = {q: a.value for (q, s), a in stored.items() if s == slot}
+        check = validate_section_answers(
+            section, answers, require_complete=True, episode=slot or None, today=today
+        )
+        prefix = f"Episode {slot}: " if section.repeatable else ""
+        missing.extend(prefix + section.question(q).label for q in check.missing)
+    answered = sum(1 for key in stored if key[0] in _ids(section))
+    highlights = tuple(
+        (section.question(q).label, _short(a.value))
+        for (q, s), a in sorted(stored.items())
+        if q in _ids(section)
+    )[:6]
+    total = len(section.questions) * len(slots)
+    return SectionStatus(index, section.title, answered, total, tuple(missing), highlights)
+
+
+def _short(value: object, limit: int = 140) -> str:
+    if isinstance(value, dict):
+        text = " - ".join(str(v) for v in value.values())
+    elif isinstance(value, list | tuple):
+        text = ", ".join(str(v) for v in value)
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Submitted:
+    ret: ReturnView
+    lead_ids: tuple[int, ...]
+    chair_id: int | None
+
+
+def submit(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
+) -> Submitted:
+    ret = load(uow, member, data.get("return_id"), write=True)
+    if ret.review_stage is not ReviewStage.PRE_ANALYSIS:
+        raise StaleCard(
+            f"{ret.reference} is not taking returns now (it is at the "
+            f"{ret.review_stage.value.replace('_', ' ')} stage)."
+        )
+    summary = overview(uow, member, ret, today)
+    if not summary.complete:
+        raise NotPermitted(_incomplete_message(summary))
+    now = datetime.now(UTC)
+    status = move_return(
+        ReturnStatus.IN_PROGRESS if ret.status is ReturnStatus.NOT_STARTED else ret.status,
+        ReturnStatus.SUBMITTED,
+    )
+    uow.returns.update(
+        ret.id,
+        {
+            "status": status.value,
+            "submitted_at": now,
+            "submitted_by": member.id,
+            "returned_comments": None,
+        },
+    )
+    audit.record(
+        uow,
+        ret.partnership_id,
+        actor,
+        "return.submitted",
+        ("pre_analysis_return", ret.id),
+        before={"status": ret.status.value},
+        after={"status": status.value},
+    )
+    return Submitted(
+        uow.returns.get(ret.id) or ret,
+        tuple(uow.returns.agency_lead_ids(ret.agency_id)),
+        ret.chair_member_id,
+    )
+
+
+def _incomplete_message(summary: Overview) -> str:
+    missing = [m for s in summary.sections for m in s.missing][:5]
+    parts = []
+    if missing:
+        parts.append("These still need an answer: " + "; ".join(missing) + ".")
+    if summary.unconfirmed:
+        parts.append(
+            "Check the possible identifiers in: "
+            + "; ".join(summary.unconfirmed[:3])
+            + " (edit them, or tick that they are not identifying)."
+        )
+    return "The return isn't ready to submit. " + " ".join(parts)
+
+
+@dataclass(frozen=True)
+class SignedOff:
+    ret: ReturnView
+    approved: bool
+    comments: str | None
+    chair_id: int | None
+    assignee_ids: tuple[int, ...]
+    review_ready_for_analysis: bool
+
+
+def sign_off(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], approve: bool
+) -> SignedOff:
+    ret = load(uow, member, data.get("return_id"), write=False)
+    if not (member.has(Role.AGENCY_LEAD) and member.agency_id == ret.agency_id):
+        raise NotPermitted(
+            f"Only a safeguarding lead of {ret.agency_name} can sign this return off."
+        )
+    if ret.status is not ReturnStatus.SUBMITTED:
+        raise StaleCard(
+            f"The {ret.agency_name} return for {ret.reference} is "
+            f"{ret.status.value.replace('_', ' ')} now, so this sign-off card is "
+            f"out of date."
+        )
+    comments = _comments(data.get("comments"), required=not approve)
+    target = ReturnStatus.SIGNED_OFF if approve else ReturnStatus.RETURNED
+    fields: dict[str, object] = {"status": move_return(ret.status, target).value}
+    if approve:
+        fields |= {"signed_off_at": datetime.now(UTC), "signed_off_by": member.id}
+    else:
+        fields |= {"returned_comments": comments, "current_section": 0}
+    uow.returns.update(ret.id, fields)
+    audit.record(
+        uow,
+        ret.partnership_id,
+        actor,
+        "return.signed_off" if approve else "return.returned",
+        ("pre_analysis_return", ret.id),
+        before={"status": ret.status.value},
+        after={"status": target.value},
+    )
+    ready = approve and _all_signed_off(uow, actor, ret)
+    return SignedOff(
+        uow.returns.get(ret.id) or ret,
+        approve,
+        comments,
+        ret.chair_member_id,
+        tuple(sorted(ret.assignee_ids)),
+        ready,
+    )
+
+
+def _comments(raw: object, *, required: bool) -> str | None:
+    text = raw.strip() if isinstance(raw, str) else ""
+    if required and not text:
+        raise NotPermitted("Say what needs changing: the comments go to the practitioner.")
+    if len(text) > 2000:
+        raise NotPermitted(f"The comments are {len(text):,} characters; the limit is 2,000.")
+    return text or None
+
+
+def _all_signed_off(uow: UnitOfWork, actor: Actor, ret: ReturnView) -> bool:
+    returns = uow.reviews.returns(ret.review_id)
+    if not all(r.status is ReturnStatus.SIGNED_OFF for r in returns):
+        return False
+    stage = move_review(ret.review_stage, ReviewStage.ANALYSIS)
+    uow.reviews.set_stage(ret.review_id, stage)
+    audit.record(
+        uow,
+        ret.partnership_id,
+        actor,
+        "review.stage_changed",
+        ("review", ret.review_id),
+        before={"stage": ret.review_stage.value},
+        after={"stage": stage.value},
+    )
+    return True
+
+
+# --- the chronology on a return --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChronologyScreen:
+    ret: ReturnView
+    page: Page
+    total: int
+    read_only: bool
+    notices: tuple[str, ...] = ()
+
+
+def chronology_screen(
+    uow: UnitOfWork, member: MemberView, data: Mapping[str, object], notices: tuple[str, ...] = ()
+) -> ChronologyScreen:
+    ret = load(uow, member, data.get("return_id"), write=False)
+    entries = chronology.ordered(uow.returns.entries(ret.id))
+    number = data.get("page")
+    current = chronology.page(entries, number if isinstance(number, int) else 1)
+    read_only = not (ret.status in WRITABLE and may_write(member, ret))
+    if not read_only:
+        uow.returns.update(
+            ret.id, {"current_section": chronology_position(bank_for(ret.bank_version))}
+        )
+    return ChronologyScreen(ret, current, len(entries), read_only, notices)
+
+
+@dataclass(frozen=True)
+class EntryForm:
+    ret: ReturnView
+    entry_id: int | None
+    values: Mapping[str, str]
+    errors: Mapping[str, str] = field(default_factory=dict)
+    warnings: Mapping[str, str] = field(default_factory=dict)
+
+
+def entry_form(uow: UnitOfWork, member: MemberView, data: Mapping[str, object]) -> EntryForm:
+    ret = load(uow, member, data.get("return_id"), write=True)
+    entry_id = data.get("entry_id")
+    if entry_id is None:
+        return EntryForm(ret, None, {})
+    entry = _entry(uow, ret, entry_id)
+    return EntryForm(ret, entry.id, entry_values(entry.entry))
+
+
+def _entry(uow: UnitOfWork, ret: ReturnView, entry_id: object) -> ChronologyView:
+    found = next((e for e in uow.returns.entries(ret.id) if e.id == entry_id), None)
+    if found is None:
+        raise StaleCard("That chronology entry has been removed. Here is the chronology now.")
+    return found
+
+
+def entry_values(entry: EntryInput) -> dict[str, str]:
+    values = {
+        "event_date": entry.event_date.isoformat(),
+        "date_certainty": entry.date_certainty.value,
+        "end_date": entry.end_date.isoformat() if entry.end_date else "",
+        "key_practice_episode": str(entry.key_practice_episode).lower(),
+        "missed_opportunity": str(entry.missed_opportunity).lower(),
+        "themes": ",".join(entry.themes),
+    }
+    for name in chronology.TEXT_FIELDS:
+        values[name] = getattr(entry, name) or ""
+    return values
+
+
+def save_entry(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
+) -> EntryForm | ChronologyScreen:
+    """Save an entry, or return the form with errors, or with identifier warnings to confirm."""
+    ret = load(uow, member, data.get("return_id"), write=True)
+    entry_id = data.get("entry_id")
+    typed = _strings(data)
+    try:
+        checked = chronology.check_entry(data, today)
+    except FormInvalid as invalid:
+        return EntryForm(
+            ret, entry_id if isinstance(entry_id, int) else None, typed, invalid.errors
+        )
+    if checked.warnings and not chronology.confirmed(data):
+        return EntryForm(
+            ret, entry_id if isinstance(entry_id, int) else None, typed, warnings=checked.warnings
+        )
+    if entry_id is None:
+        view = uow.returns.add_entry(ret.id, checked.entry, member.id)
+        action, record_id, notice = "chronology.entry_added", view.id, "Entry added."
+    else:
+        existing = _entry(uow, ret, entry_id)
+        uow.returns.update_entry(ret.id, existing.id, checked.entry)
+        action, record_id, notice = "chronology.entry_updated", existing.id, "Entry updated."
+    audit.record(
+        uow,
+        ret.partnership_id,
+        actor,
+        action,
+        ("chronology_entry", record_id),
+        after={"return_id": ret.id, "fields": _fingerprint(entry_values(checked.entry))},
+    )
+    _mark_started(uow, ret)
+    return chronology_screen(uow, member, {"return_id": ret.id}, (notice,))
+
+
+def remove_entry(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+) -> ChronologyScreen:
+    ret = load(uow, member, data.get("return_id"), write=True)
+    entry = _entry(uow, ret, data.get("entry_id"))
+    uow.returns.delete_entry(ret.id, entry.id)
+    audit.record(
+        uow,
+        ret.partnership_id,
+        actor,
+        "chronology.entry_removed",
+        ("chronology_entry", entry.id),
+        before={"return_id": ret.id, "sequence": entry.sequence},
+    )
+    return chronology_screen(
+        uow,
+        member,
+        {"return_id": ret.id},
+        (f"Entry of {chronology.describe_date(entry.entry)} removed.",),
+    )

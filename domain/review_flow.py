@@ -1,0 +1,159 @@
+"""Opening a review, assigning practitioners, and listing reviews for a member."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from domain import audit
+from domain.capabilities import require
+from domain.errors import FormInvalid, NotFound
+from domain.model import Actor, MemberView, ReturnStatus, ReviewStage, Role
+from domain.questions import default_question_bank
+from domain.records import ReturnView, ReviewProgress, ReviewView
+from domain.repositories import UnitOfWork
+from domain.reviews import (
+    OPEN_STAGES,
+    may_see_review,
+    parse_reference,
+    validate_new_review,
+)
+from domain.transitions import move_review
+
+MAX_ASSIGNEES_PER_AGENCY = 5
+_GUID_LENGTH = 36
+
+
+def create_review(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
+) -> ReviewView:
+    require(member, Role.CHAIR, Role.ADMIN)
+    agencies = dict(uow.reviews.agency_choices(member.partnership_id))
+    new = validate_new_review(data, agencies, today)
+    sequence = uow.reviews.next_sequence(member.partnership_id, today.year)
+    review = uow.reviews.create(
+        member.partnership_id,
+        (today.year, sequence),
+        new,
+        member.id,
+        today,
+        default_question_bank().version,
+    )
+    audit.record(
+        uow,
+        member.partnership_id,
+        actor,
+        "review.created",
+        ("review", review.id),
+        after={
+            "reference": review.reference,
+            "agencies": list(new.agency_ids),
+            "returns_due_on": str(new.returns_due_on),
+        },
+    )
+    return review
+
+
+def chaired_review(uow: UnitOfWork, member: MemberView, review_id: object) -> ReviewView:
+    """A review the member chairs (or, as admin, runs); card ids are checked, never trusted."""
+    require(member, Role.CHAIR, Role.ADMIN)
+    review = (
+        uow.reviews.get(member.partnership_id, review_id) if isinstance(review_id, int) else None
+    )
+    if review is None:
+        raise NotFound("I can't find that review in your partnership.")
+    if review.chair_member_id != member.id and not member.has(Role.ADMIN):
+        raise NotFound("That review has another chair; only they (or an admin) can do this.")
+    return review
+
+
+@dataclass(frozen=True)
+class Assignment:
+    review: ReviewView
+    invited: tuple[tuple[int, ReturnView], ...]
+
+
+def assign(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+) -> Assignment:
+    """Assign practitioners per agency from the assignment card, and open the review."""
+    review = chaired_review(uow, member, data.get("review_id"))
+    if review.stage not in (ReviewStage.DRAFT, ReviewStage.PRE_ANALYSIS):
+        raise FormInvalid(
+            {"review": f"{review.reference} is past pre-analysis; assignments are closed."}
+        )
+    returns = uow.reviews.returns(review.id)
+    errors: dict[str, str] = {}
+    invited: list[tuple[int, ReturnView]] = []
+    for ret in returns:
+        chosen = _chosen(data.get(f"assignees_{ret.agency_id}"), ret, errors)
+        members = _resolve(uow, member, chosen, ret)
+        for new_id in uow.returns.assign(ret.id, members):
+            invited.append((new_id, ret))
+    if errors:
+        raise FormInvalid(errors)
+    if not invited and not any(r.assignee_ids for r in returns):
+        raise FormInvalid({"review": "Choose at least one practitioner."})
+    if review.stage is ReviewStage.DRAFT:
+        uow.reviews.set_stage(review.id, move_review(review.stage, ReviewStage.PRE_ANALYSIS))
+    audit.record(
+        uow,
+        member.partnership_id,
+        actor,
+        "review.assigned",
+        ("review", review.id),
+        after={"assigned": [[m, r.id] for m, r in invited]},
+    )
+    return Assignment(uow.reviews.get(member.partnership_id, review.id) or review, tuple(invited))
+
+
+def _chosen(raw: object, ret: ReturnView, errors: dict[str, str]) -> list[str]:
+    # A people picker sends AAD object ids, comma-separated; so does the static fallback.
+    values = [v.strip() for v in raw.split(",") if v.strip()] if isinstance(raw, str) else []
+    if len(values) > MAX_ASSIGNEES_PER_AGENCY:
+        errors[f"assignees_{ret.agency_id}"] = (
+            f"Up to {MAX_ASSIGNEES_PER_AGENCY} practitioners per agency."
+        )
+        return []
+    if any(len(v) != _GUID_LENGTH for v in values):
+        errors[f"assignees_{ret.agency_id}"] = "Choose practitioners from the list."
+        return []
+    return values
+
+
+def _resolve(uow: UnitOfWork, member: MemberView, aad_ids: list[str], ret: ReturnView) -> list[int]:
+    known = uow.members.by_aad_ids(member.partnership_id, aad_ids)
+    ids = []
+    for aad in aad_ids:
+        found = known.get(aad) or uow.members.create_pending(
+            member.partnership_id, aad, ret.agency_id, Role.PRACTITIONER
+        )
+        ids.append(found.id)
+    return ids
+
+
+def visible_reviews(uow: UnitOfWork, member: MemberView) -> list[ReviewProgress]:
+    reviews = uow.reviews.with_progress(member.partnership_id, OPEN_STAGES)
+    return [r for r in reviews if may_see_review(member, uow.reviews.access(r.review.id))]
+
+
+def find_review(uow: UnitOfWork, member: MemberView, text: str) -> ReviewView:
+    parsed = parse_reference(text)
+    review = uow.reviews.by_reference(member.partnership_id, *parsed) if parsed else None
+    if review is None or not may_see_review(member, uow.reviews.access(review.id)):
+        raise NotFound(
+            f"I can't find a review called {text.upper() or 'that'} that you can "
+            f"see. Type reviews to list them."
+        )
+    return review
+
+
+def open_returns(uow: UnitOfWork, member: MemberView) -> list[ReturnView]:
+    """The returns this member can work on now, most urgent first."""
+    returns = [
+        r
+        for r in uow.returns.for_member(member.id)
+        if r.status in (ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS, ReturnStatus.RETURNED)
+    ]
+    return sorted(returns, key=lambda r: (r.due_on or date.max, r.reference))

@@ -1,0 +1,132 @@
+"""Opening a review: its reference, its creation form, and who may see it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from domain.calendar import default_meeting_due, default_returns_due
+from domain.errors import FormInvalid
+from domain.identifiers import describe_findings, find_identifiers
+from domain.model import MemberView, ReviewStage, Role
+
+PSEUDONYM_MAX = 60
+REASON_MAX = 2000
+_REFERENCE = re.compile(r"^(?:los)?[\s\-/]*(\d{4})[\s\-/]+(\d{1,4})$", re.IGNORECASE)
+OPEN_STAGES = frozenset(set(ReviewStage) - {ReviewStage.CLOSED, ReviewStage.CANCELLED})
+
+
+def format_reference(year: int, sequence: int) -> str:
+    return f"LOS-{year}-{sequence:03d}"
+
+
+def parse_reference(text: str) -> tuple[int, int] | None:
+    """Tolerant: 'LOS-2026-004', 'los 2026 4', '2026-004' and '2026/4' all name one review."""
+    match = _REFERENCE.match(text.strip())
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+@dataclass(frozen=True)
+class NewReview:
+    pseudonym: str
+    reason: str
+    agency_ids: tuple[int, ...]
+    returns_due_on: date
+    meeting_on: date
+
+
+@dataclass(frozen=True)
+class ReviewDefaults:
+    returns_due_on: date
+    meeting_on: date
+
+
+def defaults(today: date) -> ReviewDefaults:
+    """Returns in 15 working days and the meeting in 30 (PRACTICE.md: a typical set-up)."""
+    return ReviewDefaults(default_returns_due(today), default_meeting_due(today))
+
+
+def validate_new_review(
+    data: Mapping[str, object], known_agency_ids: Collection[int], today: date
+) -> NewReview:
+    """Check the creation card's inputs (untrusted) and return a clean NewReview."""
+    errors: dict[str, str] = {}
+    pseudonym = _text(data.get("pseudonym"), "pseudonym", "Pseudonym", PSEUDONYM_MAX, errors)
+    reason = _text(data.get("reason"), "reason", "Reason for review", REASON_MAX, errors)
+    agencies = _agency_ids(data.get("agencies"), known_agency_ids, errors)
+    due = _date(data.get("returns_due_on"), "returns_due_on", "Returns due", errors)
+    meeting = _date(data.get("meeting_on"), "meeting_on", "Meeting date", errors)
+    _check_identifiers({"pseudonym": pseudonym, "reason": reason}, errors)
+    if due and due < today:
+        errors["returns_due_on"] = "The returns due date can't be in the past."
+    if due and meeting and meeting < due:
+        errors["meeting_on"] = "The meeting should be on or after the returns due date."
+    if errors or not (pseudonym and reason and due and meeting):
+        raise FormInvalid(errors)
+    return NewReview(pseudonym, reason, agencies, due, meeting)
+
+
+def _text(raw: object, key: str, label: str, limit: int, errors: dict[str, str]) -> str:
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not text:
+        errors[key] = f"'{label}' is required."
+    elif len(text) > limit:
+        errors[key] = f"'{label}' is {len(text):,} characters; the limit is {limit:,}."
+    return text
+
+
+def _agency_ids(raw: object, known: Collection[int], errors: dict[str, str]) -> tuple[int, ...]:
+    # Teams sends a multi-select as one comma-separated string of the choice values.
+    parts = raw.split(",") if isinstance(raw, str) else []
+    ids: list[int] = []
+    for part in parts:
+        if part.strip().isdigit() and int(part) in known and int(part) not in ids:
+            ids.append(int(part))
+        elif part.strip():
+            errors["agencies"] = "One of the agencies chosen is not in this partnership."
+    if not ids and "agencies" not in errors:
+        errors["agencies"] = "Choose at least one agency."
+    return tuple(ids)
+
+
+def _date(raw: object, key: str, label: str, errors: dict[str, str]) -> date | None:
+    if not isinstance(raw, str) or not raw.strip():
+        errors[key] = f"'{label}' is required."
+        return None
+    try:
+        return date.fromisoformat(raw.strip()[:10])
+    except ValueError:
+        errors[key] = f"'{label}' must be a date like 2026-12-14."
+        return None
+
+
+def _check_identifiers(texts: Mapping[str, str], errors: dict[str, str]) -> None:
+    # A review is known by pseudonym: refuse, rather than warn, when its own fields identify.
+    for key, text in texts.items():
+        findings = find_identifiers(text)
+        if findings and key not in errors:
+            errors[key] = describe_findings(findings) + " Use the pseudonym only."
+
+
+def may_open_reviews(member: MemberView) -> bool:
+    return member.has(Role.CHAIR, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class ReviewAccess:
+    """The facts about one review that decide who may see it."""
+
+    chair_member_id: int | None
+    agency_ids: frozenset[int]
+    assignee_member_ids: frozenset[int]
+
+
+def may_see_review(member: MemberView, access: ReviewAccess) -> bool:
+    """Chairs and admins see every review; others see reviews involving them or their agency."""
+    if member.has(Role.ADMIN, Role.CHAIR) or member.id == access.chair_member_id:
+        return True
+    if member.id in access.assignee_member_ids:
+        return True
+    return member.agency_id in access.agency_ids and member.has(Role.AGENCY_LEAD, Role.MANAGER)

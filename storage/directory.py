@@ -1,0 +1,217 @@
+"""SQL implementation of the directory (domain/repositories.py `DirectoryRepository`).
+
+Every read is scoped by partnership id. Lists are one joined query each, grouped here, so a
+page of members costs the same whatever its size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import ColumnElement, and_, func
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
+
+from domain.model import Role
+from domain.repositories import AgencyView, DirectoryMember, MemberPage
+from storage import tables as t
+
+# Rows may hold a role a later version dropped; it is skipped rather than failing the page.
+_ROLE_VALUES = frozenset(role.value for role in Role)
+
+
+class SqlDirectory:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def agencies(self, partnership_id: int) -> list[AgencyView]:
+        return self._agencies(col(t.Agency.partnership_id) == partnership_id)
+
+    def agency(self, partnership_id: int, agency_id: int) -> AgencyView | None:
+        found = self._agencies(
+            and_(col(t.Agency.partnership_id) == partnership_id, col(t.Agency.id) == agency_id)
+        )
+        return found[0] if found else None
+
+    def add_agency(self, partnership_id: int, name: str, sector: str) -> AgencyView:
+        row = t.Agency(partnership_id=partnership_id, name=name, sector=sector)
+        self._session.add(row)
+        self._session.flush()
+        assert row.id is not None
+        return AgencyView(row.id, row.name, row.sector)
+
+    def update_agency(
+        self, partnership_id: int, agency_id: int, name: str, sector: str
+    ) -> AgencyView:
+        row = self._agency_row(partnership_id, agency_id)
+        row.name, row.sector = name, sector
+        self._session.flush()
+        updated = self.agency(partnership_id, agency_id)
+        assert updated is not None
+        return updated
+
+    def member_page(self, partnership_id: int, offset: int, limit: int) -> MemberPage:
+        in_partnership = col(t.Member.partnership_id) == partnership_id
+        total = self._session.scalar(
+            select(func.count()).select_from(t.Member).where(in_partnership)
+        )
+        page = (
+            select(t.Member.id)
+            .where(in_partnership)
+            .order_by(func.lower(t.Member.display_name), col(t.Member.id))
+            .offset(max(offset, 0))
+            .limit(max(limit, 0))
+            .subquery()
+        )
+        members = self._members(col(t.Member.id).in_(select(page.c.id)))
+        return MemberPage(tuple(members), int(total or 0), max(offset, 0))
+
+    def member(self, partnership_id: int, member_id: int) -> DirectoryMember | None:
+        found = self._members(
+            and_(col(t.Member.partnership_id) == partnership_id, col(t.Member.id) == member_id)
+        )
+        return found[0] if found else None
+
+    def members_by_aad(
+        self, partnership_id: int, aad_object_ids: frozenset[str]
+    ) -> dict[str, DirectoryMember]:
+        found: dict[str, DirectoryMember] = {}
+        # Chunked so a 5,000-row import stays inside every driver's parameter limit.
+        for chunk in _chunks(sorted(aad_object_ids), 500):
+            for member in self._members(
+                and_(
+                    col(t.Member.partnership_id) == partnership_id,
+                    col(t.Member.aad_object_id).in_(chunk),
+                )
+            ):
+                assert member.aad_object_id is not None
+                found[member.aad_object_id] = member
+        return found
+
+    def upsert_member(
+        self, partnership_id: int, aad_object_id: str, display_name: str, email: str | None
+    ) -> DirectoryMember:
+        row = self._session.scalars(
+            select(t.Member).where(
+                col(t.Member.partnership_id) == partnership_id,
+                col(t.Member.aad_object_id) == aad_object_id,
+            )
+        ).first()
+        if row is None:
+            row = t.Member(
+                partnership_id=partnership_id, aad_object_id=aad_object_id, display_name=""
+            )
+            self._session.add(row)
+        row.display_name = display_name
+        row.email = email or row.email
+        self._session.flush()
+        assert row.id is not None
+        member = self.member(partnership_id, row.id)
+        assert member is not None
+        return member
+
+    def rename_member(self, partnership_id: int, member_id: int, display_name: str) -> None:
+        self._member_row(partnership_id, member_id).display_name = display_name
+        self._session.flush()
+
+    def set_agency(self, partnership_id: int, member_id: int, agency_id: int | None) -> None:
+        self._member_row(partnership_id, member_id).agency_id = agency_id
+        self._session.flush()
+
+    def grant(self, member_id: int, role: Role) -> bool:
+        if self._session.get(t.MemberRole, (member_id, role.value)) is not None:
+            return False
+        self._session.add(t.MemberRole(member_id=member_id, role=role.value))
+        self._session.flush()
+        return True
+
+    def revoke(self, member_id: int, role: Role) -> bool:
+        row = self._session.get(t.MemberRole, (member_id, role.value))
+        if row is None:
+            return False
+        self._session.delete(row)
+        self._session.flush()
+        return True
+
+    def count_with_role(self, partnership_id: int, role: Role) -> int:
+        query = (
+            select(func.count())
+            .select_from(t.MemberRole)
+            .join(t.Member, col(t.Member.id) == t.MemberRole.member_id)
+            .where(
+                col(t.Member.partnership_id) == partnership_id,
+                col(t.MemberRole.role) == role.value,
+            )
+        )
+        return int(self._session.scalar(query) or 0)
+
+    def _agencies(self, where: ColumnElement[bool]) -> list[AgencyView]:
+        leads = (
+            select(t.Member.agency_id, t.Member.display_name)
+            .join(t.MemberRole, col(t.MemberRole.member_id) == t.Member.id)
+            .where(col(t.MemberRole.role) == Role.AGENCY_LEAD.value)
+            .subquery()
+        )
+        query = (
+            select(t.Agency.id, t.Agency.name, t.Agency.sector, leads.c.display_name)
+            .outerjoin(leads, leads.c.agency_id == t.Agency.id)
+            .where(where)
+            .order_by(func.lower(t.Agency.name), col(t.Agency.id), leads.c.display_name)
+        )
+        grouped: dict[int, tuple[str, str, list[str]]] = {}
+        for agency_id, name, sector, lead in self._session.execute(query):
+            _, _, lead_names = grouped.setdefault(agency_id, (name, sector, []))
+            if lead is not None:
+                lead_names.append(lead)
+        return [
+            AgencyView(agency_id, name, sector, tuple(lead_names))
+            for agency_id, (name, sector, lead_names) in grouped.items()
+        ]
+
+    def _members(self, where: ColumnElement[bool]) -> list[DirectoryMember]:
+        query = (
+            select(t.Member, t.Agency.name, t.MemberRole.role)
+            .outerjoin(t.Agency, col(t.Agency.id) == t.Member.agency_id)
+            .outerjoin(t.MemberRole, col(t.MemberRole.member_id) == t.Member.id)
+            .where(where)
+            .order_by(func.lower(t.Member.display_name), col(t.Member.id))
+        )
+        rows: dict[int | None, tuple[t.Member, str | None, set[Role]]] = {}
+        for member, agency_name, role in self._session.execute(query):
+            _, _, roles = rows.setdefault(member.id, (member, agency_name, set()))
+            if role in _ROLE_VALUES:
+                roles.add(Role(role))
+        return [_member_view(*row) for row in rows.values()]
+
+    def _agency_row(self, partnership_id: int, agency_id: int) -> t.Agency:
+        return self._session.scalars(
+            select(t.Agency).where(
+                col(t.Agency.partnership_id) == partnership_id, col(t.Agency.id) == agency_id
+            )
+        ).one()
+
+    def _member_row(self, partnership_id: int, member_id: int) -> t.Member:
+        return self._session.scalars(
+            select(t.Member).where(
+                col(t.Member.partnership_id) == partnership_id, col(t.Member.id) == member_id
+            )
+        ).one()
+
+
+def _member_view(row: t.Member, agency_name: str | None, roles: set[Role]) -> DirectoryMember:
+    assert row.id is not None
+    return DirectoryMember(
+        id=row.id,
+        aad_object_id=row.aad_object_id,
+        display_name=row.display_name,
+        email=row.email,
+        agency_id=row.agency_id,
+        agency_name=agency_name,
+        roles=frozenset(roles),
+        seen=row.teams_user_id is not None,
+    )
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])

@@ -1,0 +1,325 @@
+"""Issue 3 end to end over HTTP: open a review, assign, answer every section, add a chronology
+entry, submit, sign off; plus forged, stale and concurrent cards."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from cards import verbs
+from domain.questions import default_question_bank
+from storage import tables as t
+from tests.conftest import BotUnderTest
+from tests.support.activities import USER_AAD, as_user, invoke, message
+from tests.support.answers import valid_answers
+
+PRACTITIONER = "11111111-1111-4111-8111-111111111111"
+COLLEAGUE = "22222222-2222-4222-8222-222222222222"
+LEAD = "33333333-3333-4333-8333-333333333333"
+OUTSIDER = "44444444-4444-4444-8444-444444444444"
+BANK = default_question_bank()
+
+
+class Journey:
+    def __init__(self, bot: BotUnderTest) -> None:
+        self.bot = bot
+
+    async def say(self, text: str, aad: str = USER_AAD) -> None:
+        body = as_user(message(self.bot.connector.url, text), aad, name=_name(aad))
+        status, _ = await self.bot.post(body)
+        assert status == 201
+
+    async def act(self, verb: str, data: dict[str, Any], aad: str = USER_AAD) -> Any:
+        body = as_user(invoke(self.bot.connector.url, verb, data), aad, name=_name(aad))
+        status, reply = await self.bot.post(body)
+        assert status == 200, reply
+        return reply
+
+    async def card(self, verb: str, data: dict[str, Any], aad: str = USER_AAD) -> str:
+        reply = await self.act(verb, data, aad)
+        assert reply["type"] == "application/vnd.microsoft.card.adaptive", reply
+        return json.dumps(reply["value"])
+
+    def rows(self, table: type) -> list[Any]:
+        with self.bot.db.session() as session:
+            return list(session.scalars(select(table)).all())
+
+
+def _name(aad: str) -> str:
+    return {
+        USER_AAD: "Review Chair",
+        PRACTITIONER: "Police Practitioner",
+        COLLEAGUE: "Police Colleague",
+        LEAD: "Police Lead",
+    }.get(aad, "Someone Else")
+
+
+@pytest.fixture
+async def journey(bot: BotUnderTest) -> Journey:
+    j = Journey(bot)
+    for aad in (USER_AAD, PRACTITIONER, COLLEAGUE, LEAD, OUTSIDER):
+        await j.say("help", aad)  # everyone has talked to the bot, so has an address
+    with bot.db.session() as session, session.begin():
+        partnership = session.scalars(select(t.Partnership)).one()
+        police = t.Agency(partnership_id=partnership.id, name="Demo Police", sector="police")
+        health = t.Agency(partnership_id=partnership.id, name="Demo Health", sector="health")
+        session.add_all([police, health])
+        session.flush()
+        members = {m.aad_object_id: m for m in session.scalars(select(t.Member))}
+        session.add(t.MemberRole(member_id=members[USER_AAD].id, role="chair"))
+        for aad, role in (
+            (PRACTITIONER, "practitioner"),
+            (COLLEAGUE, "practitioner"),
+            (LEAD, "agency_lead"),
+        ):
+            members[aad].agency_id = police.id
+            session.add(t.MemberRole(member_id=members[aad].id, role=role))
+        members[OUTSIDER].agency_id = health.id
+        session.add(t.MemberRole(member_id=members[OUTSIDER].id, role="practitioner"))
+    bot.connector.clear()
+    return j
+
+
+async def open_review(j: Journey) -> tuple[int, int]:
+    await j.say("new review")
+    creation = j.bot.connector.cards()[-1]
+    agency_choices = next(e for e in creation["body"] if e.get("id") == "agencies")["choices"]
+    police = next(c["value"] for c in agency_choices if c["title"] == "Demo Police")
+    card = await j.card(
+        verbs.REVIEW_CREATE,
+        {
+            "pseudonym": "Child K",
+            "reason": "Neglect concerns held by several agencies.",
+            "agencies": police,
+            "returns_due_on": "2099-01-15",
+            "meeting_on": "2099-02-01",
+        },
+    )
+    assert "Assign practitioners" in card
+    assert "LOS-" in card
+    review = j.rows(t.Review)[0]
+    card = await j.card(
+        verbs.REVIEW_ASSIGN,
+        {"review_id": review.id, f"assignees_{police}": f"{PRACTITIONER},{COLLEAGUE}"},
+    )
+    assert "is open for returns" in card
+    ret = j.rows(t.PreAnalysisReturn)[0]
+    return review.id, ret.id
+
+
+async def test_the_whole_return_journey(journey: Journey) -> None:
+    j = journey
+    _, return_id = await open_review(j)
+    invitations = [c for c in j.bot.connector.cards() if "Start your return" in json.dumps(c)]
+    assert len(invitations) == 2, "both practitioners are invited proactively"
+
+    card = await j.card(verbs.RETURN_OPEN, {"return_id": return_id}, PRACTITIONER)
+    assert "Section 1 of 11" in card
+    for index, section in enumerate(BANK.sections):
+        data: dict[str, Any] = {"return_id": return_id, "section": index, **valid_answers(section)}
+        if section.repeatable:
+            data["episode"] = 1
+        card = await j.card(verbs.RETURN_NEXT, data, PRACTITIONER)
+        expected = f"Section {index + 2} of 11" if index < 10 else "Impact chronology"
+        assert expected in card, (section.id, card[:800])
+
+    card = await j.card(
+        verbs.ENTRY_SAVE,
+        {
+            "return_id": return_id,
+            "event_date": "2025-03-14",
+            "date_certainty": "on",
+            "source": "health visitor record 14/03",
+            "event": "Home visit; Child K not seen.",
+            "missed_opportunity": "true",
+            "missed_opportunity_reason": "No follow-up visit.",
+        },
+        PRACTITIONER,
+    )
+    assert "Entry added" in card
+    card = await j.card(verbs.RETURN_OVERVIEW, {"return_id": return_id}, PRACTITIONER)
+    assert "Review and submit" in card
+    j.bot.connector.clear()
+    card = await j.card(verbs.RETURN_SUBMIT, {"return_id": return_id}, PRACTITIONER)
+    assert "Return submitted" in card
+    sent = json.dumps(j.bot.connector.cards())
+    assert "Return for sign-off" in sent, "the agency lead gets the sign-off card"
+    assert "return submitted" in sent, "the chair hears as returns arrive"
+
+    card = await j.card(verbs.SIGNOFF_APPROVE, {"return_id": return_id}, LEAD)
+    assert "Return signed off" in card
+    review = j.rows(t.Review)[0]
+    assert review.stage == "analysis", "all returns signed off moves the review on"
+    assert "has moved to analysis" in json.dumps(j.bot.connector.cards())
+    actions = [e.action for e in j.rows(t.AuditEvent)]
+    for expected in (
+        "review.created",
+        "review.assigned",
+        "return.answers_saved",
+        "chronology.entry_added",
+        "return.submitted",
+        "return.signed_off",
+        "review.stage_changed",
+    ):
+        assert expected in actions
+
+
+async def test_continue_resumes_where_the_practitioner_stopped(journey: Journey) -> None:
+    j = journey
+    _, return_id = await open_review(j)
+    for index in (0, 1):
+        data = {"return_id": return_id, "section": index, **valid_answers(BANK.section(index))}
+        await j.act(verbs.RETURN_NEXT, data, PRACTITIONER)
+    await j.act(
+        verbs.RETURN_SAVE,
+        {"return_id": return_id, "section": 2, "episode": 1, "episode_date": "2025-01-02"},
+        PRACTITIONER,
+    )
+    j.bot.connector.clear()
+    await j.say("continue", PRACTITIONER)
+    card = json.dumps(j.bot.connector.cards()[-1])
+    assert "Section 3 of 11" in card
+    assert "2025-01-02" in card, "the saved draft answer is shown"
+
+
+async def test_required_questions_are_checked_on_the_server(journey: Journey) -> None:
+    j = journey
+    _, return_id = await open_review(j)
+    card = await j.card(
+        verbs.RETURN_NEXT,
+        {"return_id": return_id, "section": 0, "agency_team": "Early help"},
+        PRACTITIONER,
+    )
+    assert "Section 1 of 11" in card
+    assert "is required" in card
+    answers = {a.question_id: a.value for a in j.rows(t.Answer)}
+    assert answers == {"agency_team": "Early help"}, "the valid answer was still saved"
+
+
+async def test_forged_card_for_someone_elses_return_is_refused(journey: Journey) -> None:
+    j = journey
+    _, return_id = await open_review(j)
+    data = {"return_id": return_id, "section": 0, **valid_answers(BANK.section(0))}
+    reply = await j.act(verbs.RETURN_SAVE, data, OUTSIDER)
+    assert reply["type"] == "application/vnd.microsoft.activity.message"
+    assert "can't find that return" in reply["value"]
+    reply = await j.act(verbs.RETURN_SUBMIT, {"return_id": return_id}, OUTSIDER)
+    assert "can't find that return" in reply["value"]
+    reply = await j.act(verbs.SIGNOFF_APPROVE, {"return_id": return_id}, PRACTITIONER)
+    assert reply["type"] == "application/vnd.microsoft.activity.message"
+    assert j.rows(t.Answer) == []
+    assert j.rows(t.PreAnalysisReturn)[0].status == "not_started"
+
+
+async def test_stale_card_after_submit_changes_nothing(journey: Journey) -> None:
+    j = journey
+    _, return_id = await open_review(j)
+    for index, section in enumerate(BANK.sections):
+        data: dict[str, Any] = {"return_id": return_id, "section": index, **valid_answers(section)}
+        if section.repeatable:
+            data["episode"] = 1
+        await j.act(verbs.RETURN_NEXT, data, PRACTITIONER)
+    await j.act(verbs.RETURN_SUBMIT, {"return_id": return_id}, PRACTITIONER)
+    before = {(a.question_id, a.episode): a.value for a in j.rows(t.Answer)}
+    reply = await j.act(
+        verbs.RETURN_SAVE,
+        {"return_id": return_id, "section": 0, "agency_team": "Changed after submit"},
+        COLLEAGUE,
+    )
+    assert reply["type"] == "application/vnd.microsoft.activity.message"
+    assert "was submitted" in reply["value"]
+    assert {(a.question_id, a.episode): a.value for a in j.rows(t.Answer)} == before
+
+
+async def test_two_practitioners_never_overwrite_each_other_silently(journey: Journey) -> None:
+    j = journey
+    _, return_id = await open_review(j)
+    await j.act(
+        verbs.RETURN_SAVE,
+        {"return_id": return_id, "section": 0, "agency_team": "First version"},
+        PRACTITIONER,
+    )
+    # The colleague's card was drawn before that save (revision 0 for the question).
+    card = await j.card(
+        verbs.RETURN_SAVE,
+        {"return_id": return_id, "section": 0, "revs": {}, "agency_team": "Second version"},
+        COLLEAGUE,
+    )
+    assert "was changed by Police Practitioner" in card
+    assert [a.value for a in j.rows(t.Answer)] == ["First version"]
+    # With a fresh card (knowing revision 1) the colleague's change goes in.
+    await j.act(
+        verbs.RETURN_SAVE,
+        {
+            "return_id": return_id,
+            "section": 0,
+            "revs": {"agency_team": 1},
+            "agency_team": "Second version",
+        },
+        COLLEAGUE,
+    )
+    assert [a.value for a in j.rows(t.Answer)] == ["Second version"]
+
+
+async def test_identifiers_are_flagged_not_changed(journey: Journey) -> None:
+    j = journey
+    _, return_id = await open_review(j)
+    card = await j.card(
+        verbs.RETURN_SAVE,
+        {"return_id": return_id, "section": 0, "agency_team": "Team at HU1 2AB"},
+        PRACTITIONER,
+    )
+    assert "postcode" in card.lower()
+    assert "not identifying information" in card
+    assert [a.value for a in j.rows(t.Answer)] == ["Team at HU1 2AB"]
+    card = await j.card(
+        verbs.ENTRY_SAVE,
+        {
+            "return_id": return_id,
+            "event_date": "2025-03-14",
+            "source": "GP record",
+            "event": "Call from 07700 900123 about Child K.",
+        },
+        PRACTITIONER,
+    )
+    assert "phone" in card.lower()
+    assert j.rows(t.ChronologyEntry) == [], "not saved until edited or confirmed"
+    card = await j.card(
+        verbs.ENTRY_SAVE,
+        {
+            "return_id": return_id,
+            "event_date": "2025-03-14",
+            "source": "GP record",
+            "event": "Call from 07700 900123 about Child K.",
+            "confirm_identifiers": "true",
+        },
+        PRACTITIONER,
+    )
+    assert "Entry added" in card
+
+
+async def test_returned_with_comments_goes_back_to_the_practitioner(journey: Journey) -> None:
+    j = journey
+    _, return_id = await open_review(j)
+    for index, section in enumerate(BANK.sections):
+        data: dict[str, Any] = {"return_id": return_id, "section": index, **valid_answers(section)}
+        if section.repeatable:
+            data["episode"] = 1
+        await j.act(verbs.RETURN_NEXT, data, PRACTITIONER)
+    await j.act(verbs.RETURN_SUBMIT, {"return_id": return_id}, PRACTITIONER)
+    reply = await j.act(verbs.SIGNOFF_RETURN, {"return_id": return_id}, LEAD)
+    assert "Say what needs changing" in reply["value"]
+    j.bot.connector.clear()
+    await j.act(
+        verbs.SIGNOFF_RETURN,
+        {"return_id": return_id, "comments": "Add the school nurse contact."},
+        LEAD,
+    )
+    ret = j.rows(t.PreAnalysisReturn)[0]
+    assert ret.status == "returned"
+    notices = json.dumps(j.bot.connector.cards())
+    assert "Add the school nurse contact." in notices
+    assert len(j.rows(t.Answer)) > 30, "answers are kept"

@@ -1,0 +1,188 @@
+"""Return cards stay valid and inside the Teams size limit, even with every answer at its
+maximum length."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cards import returns as cards
+from cards import reviews as review_cards
+from cards.validation import card_problems
+from domain.chronology import page
+from domain.model import DateCertainty, ReturnStatus, ReviewStage
+from domain.questions import QuestionType, default_question_bank, follow_up_input_id
+from domain.records import ChronologyView, EntryInput, ReturnView, ReviewProgress, ReviewView
+from domain.returns import EpisodeSummary, Overview, SectionScreen, SectionStatus
+from domain.reviews import defaults
+
+BANK = default_question_bank()
+RET = ReturnView(
+    id=1,
+    partnership_id=1,
+    review_id=1,
+    reference="LOS-2026-004",
+    pseudonym="Child K",
+    review_stage=ReviewStage.PRE_ANALYSIS,
+    chair_member_id=1,
+    agency_id=1,
+    agency_name="Demo Children's Social Care",
+    status=ReturnStatus.IN_PROGRESS,
+    due_on=date(2026, 12, 11),
+    current_section=0,
+    bank_version="1",
+    returned_comments="é" * 2000,
+    assignee_ids=frozenset({2}),
+    submitted_at=None,
+)
+REVIEW = ReviewView(
+    1,
+    1,
+    "LOS-2026-004",
+    "Child K",
+    "r" * 2000,
+    1,
+    ReviewStage.DRAFT,
+    date(2026, 11, 2),
+    date(2026, 11, 23),
+    date(2026, 12, 14),
+)
+
+
+def maxed_values(index: int, letter: str = "x") -> dict[str, str]:
+    values: dict[str, str] = {}
+    for question in BANK.section(index).questions:
+        if question.type in (QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT):
+            values[question.id] = letter * (question.max_length or 0)
+        if question.type is QuestionType.YES_NO_FOLLOWUP:
+            values[question.id] = "yes"
+            values[follow_up_input_id(question.id)] = letter * (question.max_length or 0)
+    return values
+
+
+@pytest.mark.parametrize("index", range(BANK.section_count))
+def test_every_section_card_fits_with_maximum_answers(index: int) -> None:
+    section = BANK.section(index)
+    episodes = (
+        tuple(EpisodeSummary(n, "2025-01-01", "x" * 100) for n in range(1, 11))
+        if section.repeatable
+        else ()
+    )
+    screen = SectionScreen(
+        RET,
+        BANK,
+        index,
+        10 if section.repeatable else None,
+        episodes,
+        maxed_values(index),
+        {q.id: 3 for q in section.questions},
+        errors={
+            q.id: "'x' is too long (9,999 characters); please keep it to 2,000."
+            for q in section.questions
+        },
+        warnings={q.id: "This looks like a postcode." for q in section.questions},
+        notices=("Saved.",),
+    )
+    assert card_problems(cards.section_card(screen)) == []
+
+
+def test_long_non_ascii_answers_drop_the_examples_rather_than_fail() -> None:
+    index = BANK.section_index("episodes")
+    errors = {
+        q.id: "'x' is too long (2,345 characters); please keep it to 2,000."
+        for q in BANK.section(index).questions
+    }
+    warnings = {
+        q.id: "This may contain a phone number (077** ******)."
+        for q in BANK.section(index).questions
+    }
+    screen = SectionScreen(RET, BANK, index, 1, (), maxed_values(index, "ü"), {}, errors, warnings)
+    card = cards.section_card(screen)
+    assert card_problems(card) == []
+    assert "Example:" not in str(card)
+    short = cards.section_card(SectionScreen(RET, BANK, index, 1, (), {}, {}))
+    assert "Example:" in str(short)
+
+
+def test_read_only_section_card_has_navigation_but_no_save() -> None:
+    screen = SectionScreen(RET, BANK, 1, None, (), {}, {}, read_only=True)
+    titles = [a["title"] for a in cards.section_card(screen)["actions"]]
+    assert "Save draft" not in titles
+    assert "Next section" in titles
+
+
+def entry(n: int) -> ChronologyView:
+    long = "ä" * 1000
+    return ChronologyView(
+        n,
+        n,
+        EntryInput(
+            date(2025, 1, n % 28 + 1),
+            DateCertainty.BEFORE,
+            date(2025, 2, 1),
+            "s" * 300,
+            long,
+            long,
+            long,
+            True,
+            True,
+            "r" * 500,
+            ("neglect",),
+        ),
+    )
+
+
+def test_a_full_chronology_page_fits() -> None:
+    entries = [entry(n) for n in range(1, 30)]
+    card = cards.chronology_card(RET, page(entries, 2), len(entries), read_only=False)
+    assert card_problems(card) == []
+
+
+def test_overview_and_signoff_fit_with_everything_missing_and_flagged() -> None:
+    statuses = tuple(
+        SectionStatus(
+            i,
+            s.title,
+            0,
+            6,
+            tuple(q.label for q in s.questions),
+            tuple((q.label, "x" * 140) for q in s.questions),
+        )
+        for i, s in enumerate(BANK.sections)
+    )
+    summary = Overview(RET, statuses, 120, tuple("x" * 80 for _ in range(40)), read_only=False)
+    assert card_problems(cards.overview_card(summary)) == []
+    assert card_problems(cards.signoff_card(summary)) == []
+
+
+def test_entry_form_and_review_cards_are_valid() -> None:
+    values = {"event_date": "2025-03-14", "source": "x" * 300, "themes": "neglect"}
+    form = cards.entry_form_card(
+        RET, [], values, entry_id=3, errors={"event": "required"}, warnings={"source": "phone"}
+    )
+    assert card_problems(form) == []
+    agencies = [(i, f"Agency {i} " + "n" * 180) for i in range(20)]
+    assert (
+        card_problems(
+            review_cards.new_review_card(
+                agencies, defaults(date(2026, 11, 26)), errors={"reason": "x"}
+            )
+        )
+        == []
+    )
+    members = [(f"{i:08d}-0000-4000-8000-000000000000", f"Member {i}", i % 20) for i in range(60)]
+    returns = [RET] * 20
+    card = review_cards.assignment_card(REVIEW, returns, members, {2: "Practitioner B"})
+    assert card["body"][-1]["choices.data"]["dataset"] == "graph.microsoft.com/users"
+    assert card_problems(card) == []
+    progress = [ReviewProgress(REVIEW, 20, 3, 1)] * 25
+    assert card_problems(review_cards.reviews_card(progress, can_open=True)) == []
+
+
+def test_invitation_names_the_review_and_due_date() -> None:
+    card = cards.invitation_card(RET)
+    text = str(card)
+    assert "LOS-2026-004" in text
+    assert "Fri 11 Dec 2026" in text
+    assert card["actions"][0]["data"] == {"return_id": 1, "verb": "return_open"}
