@@ -21,6 +21,7 @@ from bot.outbound import Outbound
 from bot.router import Router
 from bot.services import Services
 from bot.teams_bot import LineOfSightBot
+from bot.transport import PooledCloudAdapter
 from bot.turns import tenant_of
 from storage.database import Database
 from storage.migrate import check_schema, head_revision
@@ -48,6 +49,7 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.on_cleanup.append(_close_transport)
     app.on_cleanup.append(_close_database)
     return app
 
@@ -61,9 +63,16 @@ def _adapter(settings: Settings) -> CloudAdapter:
         APP_TENANTID=settings.app_tenant_id,
         TO_BOT_FROM_CHANNEL_OPEN_ID_METADATA_URL=settings.openid_metadata_url or None,
     )
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    # The stock adapter's turn model over a pooled transport (bot/transport.py, DESIGN.md §9).
+    adapter = PooledCloudAdapter(ConfigurationBotFrameworkAuthentication(config))
     adapter.on_turn_error = _on_turn_error
     return adapter
+
+
+async def _close_transport(app: web.Application) -> None:
+    adapter = app[ADAPTER]
+    if isinstance(adapter, PooledCloudAdapter):
+        await adapter.close()
 
 
 async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
@@ -111,12 +120,23 @@ async def _authenticate(request: web.Request, activity: Activity) -> Any:
     header = request.headers.get("Authorization", "")
     auth = request.app[ADAPTER].bot_framework_authentication
     try:
-        return await auth.authenticate_request(activity, header)
+        result = await auth.authenticate_request(activity, header)
+        if not _expires(result):
+            raise PermissionError("the token has no expiry")
+        return result
     except Exception as error:
         # botbuilder raises PermissionError, jwt errors, even bare Exceptions for bad tokens;
         # any of them means "not authenticated", never a 500.
         log.warning("authentication refused", extra={"error_type": type(error).__name__})
         raise web.HTTPUnauthorized() from error
+
+
+def _expires(result: Any) -> bool:
+    """A validated token must expire. botbuilder 4.17 lets PyJWT accept a signed token with no
+    `exp` (valid forever once leaked); the Bot Framework always sets one. Local mode's anonymous
+    identity has no claims at all."""
+    claims = getattr(getattr(result, "claims_identity", None), "claims", None) or {}
+    return not claims or isinstance(claims.get("exp"), int | float)
 
 
 async def healthz(_request: web.Request) -> web.Response:

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     allowed_tenant_ids_setting: str = Field("", alias="ALLOWED_TENANT_IDS")
     admin_aad_ids_setting: str = Field("", alias="ADMIN_AAD_IDS")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
+    # How documents reach people: "teams" (file consent in the 1:1 chat), "local" (a path in
+    # the data directory), or "auto": local in local mode, teams otherwise.
+    file_delivery: str = Field("auto", alias="FILE_DELIVERY")
     # Where the Bot Framework publishes its signing keys; tests point it at a local server.
     openid_metadata_url: str = Field("", alias="BOT_OPENID_METADATA")
 
@@ -42,6 +45,12 @@ class Settings(BaseSettings):
     @property
     def bind_host(self) -> str:
         return self.host or ("127.0.0.1" if self.local_mode else "0.0.0.0")  # noqa: S104
+
+    @property
+    def files_in_teams(self) -> bool:
+        return self.file_delivery == "teams" or (
+            self.file_delivery == "auto" and not self.local_mode
+        )
 
     @property
     def database_url(self) -> str:

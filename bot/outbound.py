@@ -2,7 +2,9 @@
 
 With a stored conversation address it continues that conversation; without one it creates a
 1:1 chat from the AAD object id (TEAMS.md). 403/404 mark the address unreachable so the
-sender can tell whoever asked; nothing is retried blindly here.
+sender can tell whoever asked; nothing is retried blindly here. Sends are paced to Teams'
+limits per conversation and per tenant (`RateLimiter`, in this process); a 429's Retry-After
+holds that conversation back and is reported on the `Delivery` for the caller to retry.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from botbuilder.schema import (
 )
 from botframework.connector.models import ErrorResponseException
 
+from bot.transport import RateLimiter, retry_after_seconds
 from domain.records import Recipient
 from storage.database import Database
 
@@ -35,13 +38,23 @@ class Delivery:
     name: str
     delivered: bool
     detail: str = ""
+    status: int | None = None
+    retry_after: float | None = None
 
 
 class Outbound:
-    def __init__(self, adapter: CloudAdapter, app_id: str, db: Database) -> None:
+    def __init__(
+        self,
+        adapter: CloudAdapter,
+        app_id: str,
+        db: Database,
+        *,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self._adapter = adapter
         self._app_id = app_id
         self._db = db
+        self.limiter = limiter if limiter is not None else RateLimiter()
 
     async def send_card(
         self, recipient: Recipient, card: dict[str, Any], service_url_hint: str
@@ -57,6 +70,7 @@ class Outbound:
                 failure.append(error)
 
         try:
+            await self.limiter.acquire(recipient.tenant_id, _conversation_key(recipient))
             await self._dispatch(recipient, callback, service_url_hint)
         except Exception as error:
             failure.append(error)
@@ -98,15 +112,20 @@ class Outbound:
             return Delivery(recipient.member_id, recipient.display_name, True)
         error = failure[0]
         status = _status(error)
+        retry_after = _retry_after(error) if status == 429 else None
+        if retry_after is not None:
+            self.limiter.defer(_conversation_key(recipient), retry_after)
         log.warning(
             "proactive failed",
             extra={
                 "member": recipient.member_id,
                 "status": status,
+                "retry_after": retry_after,
                 "error_type": type(error).__name__,
             },
         )
-        if status in UNREACHABLE:
+        # Member id 0 is a registered channel, not a person: nothing to mark.
+        if status in UNREACHABLE and recipient.member_id:
             reason = f"Teams answered {status}"
             now = datetime.now(UTC)
             await self._db.run(
@@ -117,10 +136,26 @@ class Outbound:
             recipient.display_name,
             False,
             f"status {status}" if status else type(error).__name__,
+            status,
+            retry_after,
         )
 
 
+def _conversation_key(recipient: Recipient) -> str:
+    if recipient.address is not None:
+        return recipient.address.conversation_id
+    return f"new:{recipient.aad_object_id}"
+
+
 def _status(error: BaseException) -> int | None:
+    # The pooled transport's ConnectorError is an ErrorResponseException of the same shape.
     if isinstance(error, ErrorResponseException) and error.response is not None:
         return int(error.response.status_code)
     return None
+
+
+def _retry_after(error: BaseException) -> float | None:
+    headers = getattr(getattr(error, "response", None), "headers", None)
+    if headers is None:
+        return None
+    return retry_after_seconds(headers.get("Retry-After"))

@@ -26,6 +26,8 @@ class Reply:
     # Errors answer a Universal Action with a message, so the user's card (and what they
     # typed into it) stays on screen.
     error: bool = False
+    # Raw Bot Framework attachments (file offers, file cards) sent as their own message.
+    attachments: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

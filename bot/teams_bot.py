@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
 from botbuilder.core.bot_framework_adapter import InvokeResponse
-from botbuilder.schema import ChannelAccount
+from botbuilder.schema import Attachment, ChannelAccount
 
 from bot.router import Context, Reply
 from bot.services import Services
@@ -42,9 +42,12 @@ class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is un
         await self._deliver(turn_context, await self._serve(turn_context))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        if turn_context.activity.name != "adaptiveCard/action":
+        if turn_context.activity.name not in ("adaptiveCard/action", "fileConsent/invoke"):
             return InvokeResponse(status=501, body={"message": "Not supported"})
-        return _invoke_body(await self._serve(turn_context))
+        reply = await self._serve(turn_context)
+        if reply is not None and reply.attachments:
+            await self._send_attachments(turn_context, reply)
+        return _invoke_body(reply)
 
     async def _serve(self, turn_context: TurnContext) -> Reply | None:
         activity = turn_context.activity
@@ -127,6 +130,17 @@ class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is un
             await turn_context.send_activity(
                 MessageFactory.attachment(CardFactory.adaptive_card(reply.card))
             )
+        await self._send_attachments(turn_context, reply)
+
+    async def _send_attachments(self, turn_context: TurnContext, reply: Reply) -> None:
+        for raw in reply.attachments:
+            attachment = Attachment(
+                content_type=raw["contentType"],
+                content=raw.get("content"),
+                content_url=raw.get("contentUrl"),
+                name=raw.get("name"),
+            )
+            await turn_context.send_activity(MessageFactory.attachment(attachment))
 
 
 def _error_reply(title: str, message: str) -> Reply:

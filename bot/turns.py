@@ -13,6 +13,7 @@ from typing import Any
 
 from botbuilder.schema import Activity, ActivityTypes
 
+from cards import verbs
 from domain.model import Actor, ConversationAddress
 from domain.repositories import MemberSighting
 
@@ -105,6 +106,9 @@ def _classify(activity: Activity) -> tuple[TurnKind, str | None, dict[str, Any],
         action = activity.value.get("action") if isinstance(activity.value, dict) else None
         action = action if isinstance(action, dict) else {}
         return TurnKind.CARD_ACTION, _verb(action.get("verb")), _data(action.get("data")), True
+    if activity.type == ActivityTypes.invoke and activity.name == "fileConsent/invoke":
+        # The user's answer to a file offer: routed like a card action on its own verb.
+        return TurnKind.CARD_ACTION, verbs.FILE_CONSENT, _data(activity.value), True
     if activity.type == ActivityTypes.message:
         if isinstance(activity.value, dict) and not (activity.text or "").strip():
             # Action.Submit: a message with empty text whose value is the card's data.

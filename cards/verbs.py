@@ -37,6 +37,26 @@ MEMBERS: Final = "members"
 MEMBER_FORM: Final = "member_form"
 MEMBER_SAVE: Final = "member_save"
 
+# The meeting: pack, outcome, action items, 7-minute guide (chair)
+PACK: Final = "pack"
+PACK_EXPORT: Final = "pack_export"
+OUTCOME: Final = "outcome"
+OUTCOME_SAVE: Final = "outcome_save"
+OUTCOME_PUBLISH: Final = "outcome_publish"
+ACTION_FORM: Final = "action_form"
+ACTION_SAVE: Final = "action_save"
+ACTION_REMOVE: Final = "action_remove"
+GUIDE: Final = "guide"
+GUIDE_SAVE: Final = "guide_save"
+GUIDE_PREVIEW: Final = "guide_preview"
+GUIDE_PUBLISH: Final = "guide_publish"
+GUIDE_EXPORT: Final = "guide_export"
+GUIDE_USAGE_FORM: Final = "guide_usage_form"
+GUIDE_USAGE_SAVE: Final = "guide_usage_save"
+
+# Not on a card: Teams' file-consent invoke, routed like a card action.
+FILE_CONSENT: Final = "file_consent"
+
 # Every constant above; a test checks each card's verbs are in here and each has a handler.
 ALL: Final = frozenset(
     value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)

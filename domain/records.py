@@ -167,3 +167,130 @@ class ReturnRepository(Protocol):
     def agency_lead_ids(self, agency_id: int) -> list[int]: ...
 
     def recipients(self, member_ids: Sequence[int]) -> list[Recipient]: ...
+
+
+@dataclass(frozen=True)
+class OutcomeRecord:
+    review_id: int
+    attendees: Mapping[str, str]
+    agreed_themes: tuple[str, ...]
+    learning_needs: tuple[str, ...]
+    draft_actions: tuple[dict[str, Any], ...]
+    published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewActionItem:
+    number: int
+    reference: str
+    description: str
+    theme: str | None
+    owner_member_id: int | None
+    agency_id: int | None
+    agreed_on: date
+    due_on: date | None
+    success_measure: str | None
+
+
+@dataclass(frozen=True)
+class ActionView:
+    id: int
+    review_id: int
+    reference: str
+    description: str
+    theme: str | None
+    owner_member_id: int | None
+    owner_name: str | None
+    agency_name: str | None
+    due_on: date | None
+    success_measure: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class GuideRecord:
+    id: int
+    review_id: int
+    parts: tuple[str, ...]
+    published: bool
+    usage_count: int
+
+
+class OutcomeRepository(Protocol):
+    def get(self, review_id: int) -> OutcomeRecord | None: ...
+
+    def save(
+        self,
+        review_id: int,
+        attendees: Mapping[str, str],
+        themes: Sequence[str],
+        needs: Sequence[str],
+        drafts: Sequence[dict[str, Any]],
+        member_id: int,
+    ) -> None: ...
+
+    def mark_published(self, review_id: int, at: datetime) -> None: ...
+
+    def create_actions(
+        self, review_id: int, items: Sequence[NewActionItem]
+    ) -> list[ActionView]: ...
+
+    def actions(self, review_id: int) -> list[ActionView]: ...
+
+    def contributors(self, review_id: int) -> list[int]:
+        """Members assigned to a return of this review that reached the partnership."""
+        ...
+
+    def guide(self, review_id: int) -> GuideRecord | None: ...
+
+    def save_guide(self, review_id: int, parts: Sequence[str], member_id: int) -> GuideRecord: ...
+
+    def publish_guide(self, review_id: int, at: datetime) -> None: ...
+
+    def add_usage(
+        self,
+        guide_id: int,
+        team: str,
+        used_on: date,
+        staff_count: int,
+        reflections: str | None,
+        member_id: int,
+    ) -> None: ...
+
+    def channel(self, partnership_id: int, purpose: str) -> ConversationAddress | None: ...
+
+    def register_channel(
+        self,
+        partnership_id: int,
+        purpose: str,
+        address: ConversationAddress,
+        names: tuple[str | None, str | None],
+        member_id: int,
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    id: int
+    token: str
+    member_id: int
+    kind: str
+    filename: str
+    path: str
+
+
+class ExportRepository(Protocol):
+    def add(
+        self,
+        partnership_id: int,
+        member_id: int,
+        token: str,
+        kind: str,
+        filename: str,
+        path: str,
+        size: int,
+    ) -> None: ...
+
+    def by_token(self, token: str) -> ExportRecord | None: ...
+
+    def mark_delivered(self, export_id: int, at: datetime) -> None: ...

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from domain.model import ConversationAddress, MemberView, Role
 
 if TYPE_CHECKING:
-    from domain.records import ReturnRepository, ReviewRepository
+    from domain.records import (
+        ExportRepository,
+        OutcomeRepository,
+        ReturnRepository,
+        ReviewRepository,
+    )
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,12 @@ class UnitOfWork(Protocol):
 
     @property
     def returns(self) -> ReturnRepository: ...
+
+    @property
+    def outcomes(self) -> OutcomeRepository: ...
+
+    @property
+    def exports(self) -> ExportRepository: ...
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from domain.model import MemberView, Role
 from domain.repositories import AuditEntry, MemberProfile, MemberSighting, PartnershipView
 from storage import tables as t
 from storage.directory import SqlDirectory
+from storage.outcomes import SqlExports, SqlOutcomes
 from storage.reviews import SqlReturns, SqlReviews
 
 
@@ -189,6 +190,8 @@ class SqlUnitOfWork:
         self.directory = SqlDirectory(session)
         self.reviews = SqlReviews(session)
         self.returns = SqlReturns(session)
+        self.outcomes = SqlOutcomes(session)
+        self.exports = SqlExports(session)
 
 
 def _partnership_view(row: t.Partnership) -> PartnershipView:

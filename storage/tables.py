@@ -222,6 +222,8 @@ class MeetingOutcome(SQLModel, table=True):
     attendees: list[dict[str, Any]] = _json(list)
     agreed_themes: list[str] = _json(list)
     learning_needs: list[str] = _json(list)
+    # Action items being drafted on the outcome card; publishing turns them into action_item rows.
+    draft_actions: list[dict[str, Any]] = _json(list)
     recorded_by: int | None = Field(default=None, foreign_key="member.id")
     published_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)
@@ -355,3 +357,19 @@ class DeletionLog(SQLModel, table=True):
     record_type: str = Field(max_length=40)
     record_id: str = Field(max_length=60)
     rule: str = Field(max_length=200)
+
+
+class ExportFile(SQLModel, table=True):
+    """A generated document waiting for its recipient (Teams file consent, or a local path)."""
+
+    __tablename__ = "export_file"
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=64, unique=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    member_id: int = Field(foreign_key="member.id")
+    kind: str = Field(max_length=40)
+    filename: str = Field(max_length=200)
+    path: str = Field(max_length=1000)
+    size_bytes: int
+    created_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None

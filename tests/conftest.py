@@ -147,10 +147,10 @@ def local_settings(data_dir: Path, database_url: str, **overrides: Any) -> Setti
 
 
 async def _running_bot(
-    tmp_path: Path, url: str, connector: FakeConnector
+    tmp_path: Path, url: str, connector: FakeConnector, **overrides: Any
 ) -> AsyncIterator[BotUnderTest]:
     upgrade(url)
-    app = create_app(local_settings(tmp_path, url))
+    app = create_app(local_settings(tmp_path, url, **overrides))
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     async with ClientSession() as http:

@@ -1,6 +1,7 @@
 """Handlers, registered per area on one Router (never through a global app import)."""
 
-from bot.handlers import admin, basics, returns, reviews
+from bot import files
+from bot.handlers import admin, basics, meeting, returns, reviews
 from bot.router import Router
 
 
@@ -9,4 +10,6 @@ def register_all(router: Router) -> Router:
     admin.register(router)
     reviews.register(router)
     returns.register(router)
+    meeting.register(router)
+    files.register(router)
     return router

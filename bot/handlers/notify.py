@@ -7,6 +7,8 @@ from typing import Any
 
 from bot.outbound import Delivery
 from bot.router import Context
+from domain.model import ConversationAddress
+from domain.records import Recipient
 
 
 async def send_cards(
@@ -26,3 +28,10 @@ async def send_cards(
             await ctx.services.outbound.send_card(recipient, card, ctx.turn.address.service_url)
         )
     return deliveries
+
+
+async def send_to_address(ctx: Context, address: ConversationAddress, card: dict[str, Any]) -> bool:
+    """Post a card to a registered channel (not a member)."""
+    recipient = Recipient(0, "channel", None, address.tenant_id, address, False)
+    delivery = await ctx.services.outbound.send_card(recipient, card, ctx.turn.address.service_url)
+    return delivery.delivered

@@ -6,108 +6,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-from sqlalchemy import select
-
 from cards import verbs
-from domain.questions import default_question_bank
 from storage import tables as t
-from tests.conftest import BotUnderTest
-from tests.support.activities import USER_AAD, as_user, invoke, message
 from tests.support.answers import valid_answers
-
-PRACTITIONER = "11111111-1111-4111-8111-111111111111"
-COLLEAGUE = "22222222-2222-4222-8222-222222222222"
-LEAD = "33333333-3333-4333-8333-333333333333"
-OUTSIDER = "44444444-4444-4444-8444-444444444444"
-BANK = default_question_bank()
-
-
-class Journey:
-    def __init__(self, bot: BotUnderTest) -> None:
-        self.bot = bot
-
-    async def say(self, text: str, aad: str = USER_AAD) -> None:
-        body = as_user(message(self.bot.connector.url, text), aad, name=_name(aad))
-        status, _ = await self.bot.post(body)
-        assert status == 201
-
-    async def act(self, verb: str, data: dict[str, Any], aad: str = USER_AAD) -> Any:
-        body = as_user(invoke(self.bot.connector.url, verb, data), aad, name=_name(aad))
-        status, reply = await self.bot.post(body)
-        assert status == 200, reply
-        return reply
-
-    async def card(self, verb: str, data: dict[str, Any], aad: str = USER_AAD) -> str:
-        reply = await self.act(verb, data, aad)
-        assert reply["type"] == "application/vnd.microsoft.card.adaptive", reply
-        return json.dumps(reply["value"])
-
-    def rows(self, table: type) -> list[Any]:
-        with self.bot.db.session() as session:
-            return list(session.scalars(select(table)).all())
-
-
-def _name(aad: str) -> str:
-    return {
-        USER_AAD: "Review Chair",
-        PRACTITIONER: "Police Practitioner",
-        COLLEAGUE: "Police Colleague",
-        LEAD: "Police Lead",
-    }.get(aad, "Someone Else")
-
-
-@pytest.fixture
-async def journey(bot: BotUnderTest) -> Journey:
-    j = Journey(bot)
-    for aad in (USER_AAD, PRACTITIONER, COLLEAGUE, LEAD, OUTSIDER):
-        await j.say("help", aad)  # everyone has talked to the bot, so has an address
-    with bot.db.session() as session, session.begin():
-        partnership = session.scalars(select(t.Partnership)).one()
-        police = t.Agency(partnership_id=partnership.id, name="Demo Police", sector="police")
-        health = t.Agency(partnership_id=partnership.id, name="Demo Health", sector="health")
-        session.add_all([police, health])
-        session.flush()
-        members = {m.aad_object_id: m for m in session.scalars(select(t.Member))}
-        session.add(t.MemberRole(member_id=members[USER_AAD].id, role="chair"))
-        for aad, role in (
-            (PRACTITIONER, "practitioner"),
-            (COLLEAGUE, "practitioner"),
-            (LEAD, "agency_lead"),
-        ):
-            members[aad].agency_id = police.id
-            session.add(t.MemberRole(member_id=members[aad].id, role=role))
-        members[OUTSIDER].agency_id = health.id
-        session.add(t.MemberRole(member_id=members[OUTSIDER].id, role="practitioner"))
-    bot.connector.clear()
-    return j
-
-
-async def open_review(j: Journey) -> tuple[int, int]:
-    await j.say("new review")
-    creation = j.bot.connector.cards()[-1]
-    agency_choices = next(e for e in creation["body"] if e.get("id") == "agencies")["choices"]
-    police = next(c["value"] for c in agency_choices if c["title"] == "Demo Police")
-    card = await j.card(
-        verbs.REVIEW_CREATE,
-        {
-            "pseudonym": "Child K",
-            "reason": "Neglect concerns held by several agencies.",
-            "agencies": police,
-            "returns_due_on": "2099-01-15",
-            "meeting_on": "2099-02-01",
-        },
-    )
-    assert "Assign practitioners" in card
-    assert "LOS-" in card
-    review = j.rows(t.Review)[0]
-    card = await j.card(
-        verbs.REVIEW_ASSIGN,
-        {"review_id": review.id, f"assignees_{police}": f"{PRACTITIONER},{COLLEAGUE}"},
-    )
-    assert "is open for returns" in card
-    ret = j.rows(t.PreAnalysisReturn)[0]
-    return review.id, ret.id
+from tests.support.journey import (
+    BANK,
+    COLLEAGUE,
+    LEAD,
+    OUTSIDER,
+    PRACTITIONER,
+    Journey,
+    open_review,
+)
 
 
 async def test_the_whole_return_journey(journey: Journey) -> None:

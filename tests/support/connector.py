@@ -42,6 +42,7 @@ class FakeConnector:
     card_problems: list[str] = field(default_factory=list)
     failures: list[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    uploads: list[bytes] = field(default_factory=list)
     server: TestServer | None = None
 
     @property
@@ -71,7 +72,13 @@ class FakeConnector:
         app.router.add_post(base + "/{aid}", self._send)
         app.router.add_put(base + "/{aid}", self._send)
         app.router.add_post("/v3/conversations", self._create)
+        # Stands in for the OneDrive upload URL Teams hands out in the file-consent flow.
+        app.router.add_put("/upload/{name}", self._upload)
         return app
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads.append(await request.read())
+        return web.json_response({"id": "uploaded"}, status=201)
 
     def _failure(self) -> web.Response | None:
         if not self.failures:

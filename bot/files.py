@@ -1,0 +1,175 @@
+"""Delivering generated documents (meeting pack, guide, trackers) to the person who asked.
+
+In Teams: the file-consent flow in the personal chat. The bot offers the file; when the user
+accepts, Teams gives an upload URL in their OneDrive and the bot PUTs the bytes there, then
+posts the file card. Nothing is served from a public URL. In local mode (no Teams, the Agents
+Playground) the file is written to the data directory and its path is shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.router import Context, Reply, Router
+from cards import verbs
+from cards.basics import error_card, info_card
+from domain import audit
+from domain.errors import NotFound
+from domain.records import ExportRecord
+from storage.repositories import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+CONSENT = "application/vnd.microsoft.teams.card.file.consent"
+FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class Document:
+    kind: str
+    filename: str
+    content: bytes
+    description: str
+
+
+def safe_filename(name: str) -> str:
+    return _SAFE_NAME.sub("-", name).strip("-")[:120] or "export"
+
+
+async def deliver(ctx: Context, document: Document) -> Reply:
+    """Store the document for the actor and offer it in the way their client supports."""
+    folder = ctx.services.settings.data_dir / "exports" / str(ctx.member.partnership_id)
+    token = secrets.token_urlsafe(24)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    path = folder / f"{stamp}-{safe_filename(document.filename)}"
+    await ctx.run(lambda uow: _record(uow, ctx, document, token, path))
+    if not ctx.services.settings.files_in_teams:
+        return Reply(
+            info_card("Your file is ready", f"Saved {document.description} to {path.resolve()}")
+        )
+    consent = {
+        "contentType": CONSENT,
+        "name": safe_filename(document.filename),
+        "content": {
+            "description": document.description,
+            "sizeInBytes": len(document.content),
+            "acceptContext": {"token": token},
+            "declineContext": {"token": token},
+        },
+    }
+    if not ctx.turn.is_personal:
+        return Reply(
+            info_card(
+                "Files come to our personal chat",
+                "Teams only lets me send files in a 1:1 chat: open Line of "
+                "Sight in your chat list and ask again there.",
+            )
+        )
+    return Reply(
+        info_card(
+            "Your file is ready",
+            f"Accept the file offer below to save {document.description} to your OneDrive.",
+        ),
+        attachments=(consent,),
+    )
+
+
+def _record(uow: SqlUnitOfWork, ctx: Context, document: Document, token: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(document.content)
+    path.chmod(0o600)
+    uow.exports.add(
+        ctx.member.partnership_id,
+        ctx.member.id,
+        token,
+        document.kind,
+        safe_filename(document.filename),
+        str(path),
+        len(document.content),
+    )
+    audit.record(
+        uow,
+        ctx.member.partnership_id,
+        ctx.turn.actor,
+        "export.created",
+        ("export_file", token[:8]),
+        after={"kind": document.kind, "bytes": len(document.content)},
+    )
+
+
+def register(router: Router) -> None:
+    router.verb(verbs.FILE_CONSENT)(file_consent)
+
+
+async def file_consent(ctx: Context) -> Reply:
+    """The user accepted or declined a file offer (invoke `fileConsent/invoke`)."""
+    context = ctx.data.get("context")
+    token = context.get("token") if isinstance(context, dict) else None
+    export = await ctx.run(lambda uow: _export_for(uow, ctx, token))
+    if ctx.data.get("action") != "accept":
+        return Reply(text="OK, I haven't sent the file.")
+    upload = ctx.data.get("uploadInfo")
+    if not isinstance(upload, dict) or not _acceptable_upload(str(upload.get("uploadUrl", ""))):
+        return Reply(
+            error_card(
+                "That didn't work",
+                "Teams didn't give me a place to upload the file. Please ask for it again.",
+            )
+        )
+    content = await asyncio.to_thread(Path(export.path).read_bytes)
+    await _upload(str(upload["uploadUrl"]), content)
+    await ctx.run(lambda uow: _delivered(uow, ctx, export))
+    info = {
+        "contentType": FILE_INFO,
+        "name": upload.get("name") or export.filename,
+        "contentUrl": upload.get("contentUrl"),
+        "content": {"uniqueId": upload.get("uniqueId"), "fileType": upload.get("fileType")},
+    }
+    return Reply(attachments=(info,))
+
+
+def _export_for(uow: SqlUnitOfWork, ctx: Context, token: object) -> ExportRecord:
+    row = uow.exports.by_token(token) if isinstance(token, str) else None
+    # The actor is from the activity: a token offered to someone else is not theirs to take.
+    if row is None or row.member_id != ctx.member.id:
+        raise NotFound("That file offer has expired or isn't yours. Please ask for it again.")
+    return row
+
+
+def _delivered(uow: SqlUnitOfWork, ctx: Context, export: ExportRecord) -> None:
+    uow.exports.mark_delivered(export.id, datetime.now(UTC))
+    audit.record(
+        uow,
+        ctx.member.partnership_id,
+        ctx.turn.actor,
+        "export.delivered",
+        ("export_file", export.token[:8]),
+        after={"kind": export.kind},
+    )
+
+
+async def _upload(url: str, content: bytes) -> None:
+    headers: dict[str, Any] = {
+        "Content-Length": str(len(content)),
+        "Content-Range": f"bytes 0-{len(content) - 1}/{len(content)}",
+    }
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with (
+        aiohttp.ClientSession(timeout=timeout) as session,
+        session.put(url, data=content, headers=headers) as response,
+    ):
+        response.raise_for_status()
+
+
+def _acceptable_upload(url: str) -> bool:
+    # Teams always gives an https OneDrive URL; plain http only to this machine (tests).
+    return url.startswith("https://") or url.startswith("http://127.0.0.1:")

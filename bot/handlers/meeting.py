@@ -1,0 +1,309 @@
+"""The meeting pack, recording the outcome, publishing actions, and the 7-minute guide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import files
+from bot.handlers.notify import send_cards, send_to_address
+from bot.router import Context, Reply, Router
+from cards import meeting as cards
+from cards import verbs
+from cards.basics import info_card
+from domain import meeting, review_flow
+from domain.errors import NotFound
+from domain.meeting import ActionFormScreen, OutcomeScreen, Published
+from domain.model import Role
+from domain.records import ReviewView
+from exports import documents
+
+CHAIR = (Role.CHAIR, Role.ADMIN)
+
+
+def register(router: Router) -> None:
+    router.command(
+        "pack",
+        "The meeting pack for a review: combined chronology, themes, learning.",
+        roles=CHAIR,
+        example="pack LOS-2026-004",
+    )(pack_command)
+    router.command(
+        "outcome",
+        "Record what the Line-of-Sight meeting agreed.",
+        roles=CHAIR,
+        example="outcome LOS-2026-004",
+    )(outcome_command)
+    router.command(
+        "guide",
+        "Draft, edit and publish the 7-minute guide.",
+        roles=CHAIR,
+        example="guide LOS-2026-004",
+    )(guide_command)
+    router.command(
+        "register channel",
+        "In a team channel: make it the LIC or partnership channel.",
+        roles=(Role.ADMIN,),
+        example="register channel lic",
+    )(register_channel)
+    for verb, handler in (
+        (verbs.PACK, show_pack),
+        (verbs.PACK_EXPORT, export_pack),
+        (verbs.OUTCOME, show_outcome),
+        (verbs.OUTCOME_SAVE, save_outcome),
+        (verbs.OUTCOME_PUBLISH, publish_outcome),
+        (verbs.ACTION_FORM, action_form),
+        (verbs.ACTION_SAVE, save_action),
+        (verbs.ACTION_REMOVE, remove_action),
+        (verbs.GUIDE, show_guide),
+        (verbs.GUIDE_SAVE, save_guide),
+        (verbs.GUIDE_PREVIEW, preview_guide),
+        (verbs.GUIDE_PUBLISH, publish_guide),
+        (verbs.GUIDE_EXPORT, export_guide),
+        (verbs.GUIDE_USAGE_FORM, usage_form),
+        (verbs.GUIDE_USAGE_SAVE, save_usage),
+    ):
+        router.verb(verb)(handler)
+
+
+async def _review_from_argument(ctx: Context, command: str) -> ReviewView:
+    if not ctx.argument:
+        raise NotFound(
+            f"Which review? For example: {command} LOS-2026-004. Type reviews to see them."
+        )
+    return await ctx.run(lambda uow: review_flow.find_review(uow, ctx.member, ctx.argument))
+
+
+# --- the meeting pack --------------------------------------------------------------------------
+
+
+async def pack_command(ctx: Context) -> Reply:
+    review = await _review_from_argument(ctx, "pack")
+    return await _pack(ctx, review.id, 1)
+
+
+async def show_pack(ctx: Context) -> Reply:
+    page = ctx.data.get("page")
+    return await _pack(ctx, ctx.data.get("review_id"), page if isinstance(page, int) else 1)
+
+
+async def _pack(ctx: Context, review_id: object, page: int) -> Reply:
+    def work(uow: Any) -> dict[str, Any]:
+        built = meeting.meeting_pack(uow, ctx.member, review_id)
+        review = review_flow.chaired_review(uow, ctx.member, review_id)
+        return cards.pack_card(review, built, page)
+
+    return Reply(await ctx.run(work))
+
+
+async def export_pack(ctx: Context) -> Reply:
+    review_id = ctx.data.get("review_id")
+    built = await ctx.run(lambda uow: meeting.meeting_pack(uow, ctx.member, review_id))
+    today = ctx.services.today()
+    if ctx.data.get("format") == "csv":
+        document = files.Document(
+            "chronology_csv",
+            f"{built.reference}-chronology.csv",
+            documents.chronology_csv(built),
+            f"the combined chronology for {built.reference}",
+        )
+    else:
+        document = files.Document(
+            "meeting_pack",
+            f"{built.reference}-meeting-pack.docx",
+            documents.meeting_pack_docx(built, today),
+            f"the meeting pack for {built.reference}",
+        )
+    return await files.deliver(ctx, document)
+
+
+# --- the outcome -------------------------------------------------------------------------------
+
+
+async def outcome_command(ctx: Context) -> Reply:
+    review = await _review_from_argument(ctx, "outcome")
+    return await _outcome(ctx, review.id)
+
+
+async def show_outcome(ctx: Context) -> Reply:
+    return await _outcome(ctx, ctx.data.get("review_id"))
+
+
+async def _outcome(ctx: Context, review_id: object) -> Reply:
+    today = ctx.services.today()
+    screen = await ctx.run(lambda uow: meeting.outcome_screen(uow, ctx.member, review_id, today))
+    return Reply(cards.outcome_card(screen))
+
+
+async def save_outcome(ctx: Context) -> Reply:
+    today = ctx.services.today()
+    screen = await ctx.run(
+        lambda uow: meeting.save_outcome(uow, ctx.turn.actor, ctx.member, ctx.data, today)
+    )
+    return Reply(cards.outcome_card(screen))
+
+
+async def action_form(ctx: Context) -> Reply:
+    today = ctx.services.today()
+    form = await ctx.run(lambda uow: meeting.action_form(uow, ctx.member, ctx.data, today))
+    return Reply(cards.action_form_card(form))
+
+
+async def save_action(ctx: Context) -> Reply:
+    today = ctx.services.today()
+    result = await ctx.run(
+        lambda uow: meeting.save_action(uow, ctx.turn.actor, ctx.member, ctx.data, today)
+    )
+    if isinstance(result, ActionFormScreen):
+        return Reply(cards.action_form_card(result))
+    return Reply(cards.outcome_card(result))
+
+
+async def remove_action(ctx: Context) -> Reply:
+    today = ctx.services.today()
+    screen = await ctx.run(
+        lambda uow: meeting.remove_action(uow, ctx.turn.actor, ctx.member, ctx.data, today)
+    )
+    return Reply(cards.outcome_card(screen))
+
+
+async def publish_outcome(ctx: Context) -> Reply:
+    today = ctx.services.today()
+    result = await ctx.run(
+        lambda uow: meeting.publish(uow, ctx.turn.actor, ctx.member, ctx.data, today)
+    )
+    if isinstance(result, OutcomeScreen):
+        return Reply(cards.outcome_card(result))
+    unreachable = await _tell_owners_and_contributors(ctx, result)
+    return Reply(cards.published_card(result.review, result.actions, unreachable))
+
+
+async def _tell_owners_and_contributors(ctx: Context, published: Published) -> list[str]:
+    owner_cards = [
+        (a.owner_member_id, cards.action_card(a, published.review))
+        for a in published.actions
+        if a.owner_member_id is not None
+    ]
+    deliveries = await send_cards(ctx, owner_cards)
+    learning = cards.learning_card(
+        published.review, published.themes, published.learning_needs, published.actions
+    )
+    await send_cards(ctx, [(member_id, learning) for member_id in published.contributors])
+    unreachable = sorted({d.name for d in deliveries if not d.delivered})
+    unowned = [a.reference for a in published.actions if a.owner_member_id is None]
+    return unreachable + [f"{ref} (no owner)" for ref in unowned]
+
+
+# --- the 7-minute guide ------------------------------------------------------------------------
+
+
+async def guide_command(ctx: Context) -> Reply:
+    review = await _review_from_argument(ctx, "guide")
+    return await _guide(ctx, review.id)
+
+
+async def show_guide(ctx: Context) -> Reply:
+    return await _guide(ctx, ctx.data.get("review_id"))
+
+
+async def _guide(ctx: Context, review_id: object) -> Reply:
+    screen = await ctx.run(
+        lambda uow: meeting.guide_screen(uow, ctx.turn.actor, ctx.member, review_id)
+    )
+    return Reply(cards.guide_card(screen))
+
+
+async def save_guide(ctx: Context) -> Reply:
+    screen = await ctx.run(
+        lambda uow: meeting.save_guide(uow, ctx.turn.actor, ctx.member, ctx.data)
+    )
+    return Reply(cards.guide_card(screen))
+
+
+async def preview_guide(ctx: Context) -> Reply:
+    screen = await ctx.run(
+        lambda uow: meeting.save_guide(uow, ctx.turn.actor, ctx.member, ctx.data)
+    )
+    if screen.errors:
+        return Reply(cards.guide_card(screen))
+    return Reply(cards.guide_preview_card(screen))
+
+
+async def publish_guide(ctx: Context) -> Reply:
+    screen, channel = await ctx.run(
+        lambda uow: meeting.publish_guide(uow, ctx.turn.actor, ctx.member, ctx.data)
+    )
+    if screen.errors or not screen.guide.published:
+        return Reply(cards.guide_card(screen))
+    notices = screen.notices
+    if channel is not None:
+        posted = await send_to_address(ctx, channel, cards.channel_guide_card(screen))
+        notices += (
+            "Posted to the partnership channel."
+            if posted
+            else "I couldn't post it to the partnership channel; check I'm still in that team.",
+        )
+    else:
+        notices += (
+            "No partnership channel is registered: an admin can type register "
+            "channel partnership in one.",
+        )
+    return Reply(cards.guide_card(type(screen)(screen.review, screen.guide, notices=notices)))
+
+
+async def export_guide(ctx: Context) -> Reply:
+    today = ctx.services.today()
+    screen = await ctx.run(
+        lambda uow: meeting.guide_screen(uow, ctx.turn.actor, ctx.member, ctx.data.get("review_id"))
+    )
+    content = documents.guide_docx(
+        screen.review.reference, screen.review.pseudonym, screen.guide.parts, today
+    )
+    return await files.deliver(
+        ctx,
+        files.Document(
+            "guide",
+            f"{screen.review.reference}-7-minute-guide.docx",
+            content,
+            f"the 7-minute guide for {screen.review.reference}",
+        ),
+    )
+
+
+async def usage_form(ctx: Context) -> Reply:
+    review_id = ctx.data.get("review_id")
+    review = await ctx.run(
+        lambda uow: (
+            uow.reviews.get(ctx.member.partnership_id, review_id)
+            if isinstance(review_id, int)
+            else None
+        )
+    )
+    if review is None:
+        raise NotFound("I can't find that review.")
+    return Reply(cards.usage_form_card(review, ctx.services.today().isoformat()))
+
+
+async def save_usage(ctx: Context) -> Reply:
+    today = ctx.services.today()
+    record = await ctx.run(
+        lambda uow: meeting.record_usage(uow, ctx.turn.actor, ctx.member, ctx.data, today)
+    )
+    return Reply(
+        info_card(
+            "Thank you", f"Recorded. {record.usage_count} team(s) have now used this briefing."
+        )
+    )
+
+
+async def register_channel(ctx: Context) -> Reply:
+    purpose = ctx.argument.strip()
+    names = (None, None)
+    chosen = await ctx.run(
+        lambda uow: meeting.register_channel(
+            uow, ctx.turn.actor, ctx.member, ctx.turn.address, purpose, names
+        )
+    )
+    label = "LIC group" if chosen.value == "lic" else "partnership"
+    return Reply(
+        info_card("Channel registered", f"This channel is now the {label} channel: I'll post here.")
+    )

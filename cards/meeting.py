@@ -1,0 +1,549 @@
+"""Cards for the meeting pack, the outcome, action items, and the 7-minute guide."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from adaptive_cards import card as ac
+from adaptive_cards import types as ty
+
+from cards import verbs
+from cards.common import (
+    Card,
+    build,
+    button,
+    choice_input,
+    date_input,
+    error_line,
+    facts,
+    friendly_date,
+    header,
+    notice_lines,
+    paragraph,
+    text_input,
+    toggle,
+)
+from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
+from domain.chronology import describe_date
+from domain.guide import PART_MAX, PART_TITLES, REFLECTIONS_MAX, TEAM_MAX
+from domain.meeting import ActionFormScreen, GuideScreen, OutcomeScreen
+from domain.outcome import ATTENDEES_MAX, DESCRIPTION_MAX, MEASURE_MAX
+from domain.pack import MeetingPack
+from domain.questions import default_themes
+from domain.records import ActionView, ReviewView
+
+PACK_PAGE = 12
+
+
+def _theme_labels() -> dict[str, str]:
+    return {t.slug: t.label for t in default_themes()}
+
+
+def pack_card(review: ReviewView, built: MeetingPack, page: int) -> Card:
+    pages = max(1, -(-len(built.entries) // PACK_PAGE))
+    page = min(max(page, 1), pages)
+    body: list[ac.ElementAnnotated] = [
+        *header(
+            f"Meeting pack · {review.reference}",
+            f"{review.pseudonym} · {len(built.included)} agency returns",
+        ),
+        facts(
+            [
+                ("Returns included", ", ".join(built.included)),
+                ("Not yet submitted", ", ".join(built.outstanding) or "None"),
+                (
+                    "Chronology",
+                    f"{len(built.entries)} entries, {built.duplicate_count} possible "
+                    f"duplicate group(s), {len(built.gaps)} gap(s)",
+                ),
+            ]
+        ),
+    ]
+    if page == 1:
+        body.extend(_theme_summary(built))
+    body.append(
+        ac.TextBlock(
+            text=f"Combined chronology · page {page} of {pages}",
+            weight=ty.FontWeight.BOLDER,
+            separator=True,
+        )
+    )
+    for item in built.entries[(page - 1) * PACK_PAGE : page * PACK_PAGE]:
+        flag = f" · ‡ possible duplicate {item.duplicate_group}" if item.duplicate_group else ""
+        body.append(
+            ac.TextBlock(
+                text=f"**{describe_date(item.entry)} · {item.agency}**{flag}",
+                wrap=True,
+                spacing=ty.Spacing.SMALL,
+            )
+        )
+        body.append(
+            ac.TextBlock(
+                text=item.entry.event[:300],
+                wrap=True,
+                spacing=ty.Spacing.NONE,
+                size=ty.FontSize.SMALL,
+            )
+        )
+    body.extend(
+        paragraph(
+            f"Gap: no agency contact {g.start:%d %b %Y} to {g.end:%d %b %Y} ({g.days} days).",
+            subtle=True,
+        )
+        for g in built.gaps[:5]
+    )
+    data = {"review_id": review.id}
+    actions = [
+        button("Download pack (Word)", verbs.PACK_EXPORT, {**data, "format": "docx"}),
+        button("Chronology (CSV)", verbs.PACK_EXPORT, {**data, "format": "csv"}),
+    ]
+    if page > 1:
+        actions.append(button("Previous page", verbs.PACK, {**data, "page": page - 1}))
+    if page < pages:
+        actions.append(button("Next page", verbs.PACK, {**data, "page": page + 1}))
+    actions.append(button("Record the outcome", verbs.OUTCOME, data, primary=True))
+    return build(body, actions)
+
+
+def _theme_summary(built: MeetingPack) -> list[ac.ElementAnnotated]:
+    rows = [
+        (row.label, f"{len(row.agencies)} agencies: {', '.join(row.agencies)}")
+        for row in built.themes[:8]
+    ]
+    items: list[ac.ElementAnnotated] = [
+        ac.TextBlock(text="Themes across agencies", weight=ty.FontWeight.BOLDER, separator=True)
+    ]
+    items.append(facts(rows) if rows else paragraph("No themes tagged yet.", subtle=True))
+    for group in built.learning[:4]:
+        worked = "; ".join(f"{p.agency}: {p.text[:90]}" for p in group.worked_well[:2])
+        differ = "; ".join(f"{p.agency}: {p.text[:90]}" for p in group.could_differ[:2])
+        items.append(
+            paragraph(
+                f"**{group.theme}** · worked well: {worked or '—'} · could "
+                f"have been different: {differ or '—'}"
+            )
+        )
+    return items
+
+
+def outcome_card(screen: OutcomeScreen) -> Card:
+    """The whole outcome on one card; with many long action items, each is listed in one
+    line instead, so the card always fits Teams' size limit."""
+    card = _outcome_card(screen, compact=False)
+    return (
+        card if card_size(card) <= TEAMS_CARD_LIMIT_BYTES else _outcome_card(screen, compact=True)
+    )
+
+
+def _outcome_card(screen: OutcomeScreen, *, compact: bool) -> Card:
+    review = screen.review
+    body: list[ac.ElementAnnotated] = [
+        *header(
+            f"Meeting outcome · {review.reference}",
+            f"{review.pseudonym} · meeting {friendly_date(review.meeting_on)}",
+        ),
+        *notice_lines(screen.notices),
+    ]
+    if "publish" in screen.errors:
+        body.append(error_line(screen.errors["publish"]))
+    for index, (_, name) in enumerate(screen.agencies):
+        body.append(
+            text_input(
+                f"attendees_{index}",
+                f"Attendees from {name} (roles)",
+                screen.attendees.get(name),
+                max_length=ATTENDEES_MAX,
+            )
+        )
+        body.extend(_error(screen, f"attendees_{index}"))
+    body.append(
+        choice_input(
+            "agreed_themes",
+            "Agreed key learning themes",
+            list(_theme_labels().items()),
+            ",".join(screen.agreed_themes),
+            multi=True,
+        )
+    )
+    body.extend(_error(screen, "agreed_themes"))
+    body.append(
+        text_input(
+            "learning_needs",
+            "Specific learning needs (one per line)",
+            "\n".join(screen.learning_needs),
+            max_length=4000,
+            multiline=True,
+        )
+    )
+    body.extend(_error(screen, "learning_needs"))
+    body.append(
+        ac.TextBlock(
+            text=f"Action items ({len(screen.actions)})",
+            weight=ty.FontWeight.BOLDER,
+            separator=True,
+        )
+    )
+    if compact:
+        body.append(
+            facts([(f"A{i + 1}", _one_line(screen, i)) for i in range(len(screen.actions))])
+        )
+    else:
+        body.extend(_action_row(screen, i) for i in range(len(screen.actions)))
+    if screen.published:
+        return build(
+            body, [button("7-minute guide", verbs.GUIDE, {"review_id": review.id}, primary=True)]
+        )
+    body.extend(_keep_chooser(screen))
+    if screen.actions:
+        body.append(
+            choice_input(
+                "action_index",
+                "Action item to edit or remove",
+                [(str(i), f"A{i + 1}") for i in range(len(screen.actions))],
+                None,
+            )
+        )
+    return build(body, _outcome_actions(screen))
+
+
+def _error(screen: OutcomeScreen, key: str) -> list[ac.ElementAnnotated]:
+    return [error_line(screen.errors[key])] if key in screen.errors else []
+
+
+def _action_row(screen: OutcomeScreen, index: int) -> ac.Container:
+    action, issues = screen.actions[index], screen.issues[index]
+    owner = action.owner_name or ("chosen" if action.owner_aad else "no owner")
+    lines: list[ac.ElementAnnotated] = [
+        ac.TextBlock(text=f"**A{index + 1}.** {action.description[:120]}", wrap=True, max_lines=2),
+        ac.TextBlock(
+            text=f"Owner: {owner} · due {friendly_date(action.due_on)}",
+            wrap=True,
+            is_subtle=True,
+            size=ty.FontSize.SMALL,
+            spacing=ty.Spacing.NONE,
+        ),
+    ]
+    if issues and not screen.published and not action.confirmed:
+        lines.append(error_line("Not SMART yet: " + "; ".join(issues)[:150] + "."))
+    return ac.Container(items=lines, separator=True)
+
+
+def _one_line(screen: OutcomeScreen, index: int) -> str:
+    action = screen.actions[index]
+    flag = " · not SMART yet" if screen.issues[index] and not action.confirmed else ""
+    return (
+        f"{action.description[:70]} · {action.owner_name or 'no owner'} · "
+        f"{friendly_date(action.due_on)}{flag}"
+    )
+
+
+def _keep_chooser(screen: OutcomeScreen) -> list[ac.ElementAnnotated]:
+    """The chair may confirm a flagged action as it is; one chooser for all of them."""
+    flagged = [i for i, issues in enumerate(screen.issues) if issues]
+    if not flagged:
+        return []
+    kept = ",".join(str(i) for i in flagged if screen.actions[i].confirmed)
+    return [
+        choice_input(
+            "keep",
+            "Keep these as they are (not SMART, agreed anyway)",
+            [(str(i), f"A{i + 1}") for i in flagged],
+            kept,
+            multi=True,
+        )
+    ]
+
+
+def _outcome_actions(screen: OutcomeScreen) -> list[ac.ActionExecute]:
+    # One chooser for Edit/Remove keeps the card small with many action items.
+    data = {"review_id": screen.review.id}
+    actions = [
+        button("Save", verbs.OUTCOME_SAVE, data),
+        button("Add action item", verbs.ACTION_FORM, {**data, "new": True}),
+    ]
+    if screen.actions:
+        actions += [
+            button("Edit chosen", verbs.ACTION_FORM, data),
+            button("Remove chosen", verbs.ACTION_REMOVE, data),
+        ]
+    actions.append(button("Publish outcome", verbs.OUTCOME_PUBLISH, data, primary=True))
+    return actions
+
+
+def action_form_card(form: ActionFormScreen) -> Card:
+    labels = _theme_labels()
+    themes = [(slug, labels.get(slug, slug)) for slug in form.themes] or list(labels.items())
+    title = "Add an action item" if form.index is None else f"Edit action A{form.index + 1}"
+    fields: list[tuple[str, ac.ElementAnnotated]] = [
+        (
+            "description",
+            text_input(
+                "description",
+                "What will be done (specific, measurable)",
+                form.values.get("description"),
+                max_length=DESCRIPTION_MAX,
+                multiline=True,
+                required=True,
+            ),
+        ),
+        ("theme", choice_input("theme", "Theme it addresses", themes, form.values.get("theme"))),
+        ("owner", choice_input("owner", "Owner", list(form.owners), form.values.get("owner"))),
+        (
+            "agency_id",
+            choice_input(
+                "agency_id",
+                "Lead agency",
+                [(str(i), n) for i, n in form.agencies],
+                form.values.get("agency_id"),
+            ),
+        ),
+        ("due_on", date_input("due_on", "Due date", form.values.get("due_on"))),
+        (
+            "success_measure",
+            text_input(
+                "success_measure",
+                "How will we know it made a difference?",
+                form.values.get("success_measure"),
+                max_length=MEASURE_MAX,
+                multiline=True,
+            ),
+        ),
+    ]
+    body: list[ac.ElementAnnotated] = [
+        *header(title, f"{form.review.reference} · {form.review.pseudonym}")
+    ]
+    for key, element in fields:
+        body.append(element)
+        if key in form.errors:
+            body.append(error_line(form.errors[key]))
+        if key in form.warnings:
+            body.append(ac.TextBlock(text=form.warnings[key], wrap=True, color=ty.Colors.WARNING))
+    if form.warnings:
+        body.append(toggle("confirm_identifiers", "I've checked: this is not identifying", False))
+    data: dict[str, object] = {"review_id": form.review.id}
+    if form.index is not None:
+        data["index"] = form.index
+    card = build(
+        body,
+        [
+            button("Save action item", verbs.ACTION_SAVE, data, primary=True),
+            button("Back to the outcome", verbs.OUTCOME, {"review_id": form.review.id}),
+        ],
+    )
+    for element in card["body"]:
+        if element.get("id") == "owner":
+            element["choices.data"] = {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}
+    return card
+
+
+def published_card(
+    review: ReviewView, actions: Sequence[ActionView], unreachable: Sequence[str]
+) -> Card:
+    body: list[ac.ElementAnnotated] = [
+        *header(f"Outcome published · {review.reference}", review.pseudonym),
+        paragraph(
+            f"{len(actions)} action items are now tracked. Each owner has their action "
+            f"card; contributors have heard what was agreed."
+        ),
+        facts(
+            [
+                (a.reference, f"{a.description[:80]} · {a.owner_name or 'no owner'}")
+                for a in actions[:30]
+            ]
+        ),
+    ]
+    if unreachable:
+        body.append(
+            error_line(
+                "I couldn't reach: "
+                + ", ".join(unreachable)
+                + ". Please pass their action on to them."
+            )
+        )
+    return build(
+        body,
+        [button("Draft the 7-minute guide", verbs.GUIDE, {"review_id": review.id}, primary=True)],
+    )
+
+
+def action_card(action: ActionView, review: ReviewView) -> Card:
+    body = [
+        *header(
+            f"Your action · {action.reference}",
+            f"{review.pseudonym} · due {friendly_date(action.due_on)}",
+        ),
+        paragraph(action.description),
+        facts(
+            [
+                ("Lead agency", action.agency_name or "Not set"),
+                ("Theme", _theme_labels().get(action.theme or "", action.theme or "Not set")),
+                ("How we'll know", action.success_measure or "Not set"),
+                ("Status", action.status.replace("_", " ")),
+            ]
+        ),
+        paragraph(
+            "I'll remind you as the due date approaches, until the LIC group records its impact.",
+            subtle=True,
+        ),
+    ]
+    return build(body, [button("What can I do?", verbs.HELP)])
+
+
+def learning_card(
+    review: ReviewView, themes: Sequence[str], needs: Sequence[str], actions: Sequence[ActionView]
+) -> Card:
+    labels = _theme_labels()
+    body: list[ac.ElementAnnotated] = [
+        *header(f"What we learned · {review.reference}", review.pseudonym),
+        paragraph("Thank you for your agency's return. The Line-of-Sight meeting agreed:"),
+        paragraph("**Themes:** " + ", ".join(labels.get(t, t) for t in themes)),
+    ]
+    body.extend(paragraph(f"• {need}") for need in needs[:12])
+    body.append(
+        paragraph(
+            "**Actions:** "
+            + "; ".join(
+                f"{a.reference} {a.description[:80]} ({a.agency_name or 'partnership'})"
+                for a in actions[:15]
+            )
+            if actions
+            else "**Actions:** none set."
+        )
+    )
+    return build(body, [button("What can I do?", verbs.HELP)])
+
+
+def guide_card(screen: GuideScreen) -> Card:
+    review, guide = screen.review, screen.guide
+    status = "Published" if guide.published else "Draft"
+    body: list[ac.ElementAnnotated] = [
+        *header(
+            f"7-minute guide · {review.reference}",
+            f"{review.pseudonym} · {status} · used by {guide.usage_count} team(s)",
+        ),
+        *notice_lines(screen.notices),
+    ]
+    if "publish" in screen.errors:
+        body.append(error_line(screen.errors["publish"]))
+    data = {"review_id": review.id}
+    if guide.published:
+        body.extend(_guide_text(guide.parts))
+        return build(
+            body,
+            [
+                button("We used this briefing", verbs.GUIDE_USAGE_FORM, data, primary=True),
+                button("Download (Word)", verbs.GUIDE_EXPORT, data),
+            ],
+        )
+    for index, text in enumerate(guide.parts):
+        body.append(
+            text_input(
+                f"part_{index}", PART_TITLES[index], text, max_length=PART_MAX, multiline=True
+            )
+        )
+        if f"part_{index}" in screen.errors:
+            body.append(error_line(screen.errors[f"part_{index}"]))
+        if index in screen.warnings:
+            body.append(
+                ac.TextBlock(text=screen.warnings[index], wrap=True, color=ty.Colors.WARNING)
+            )
+    if screen.warnings:
+        body.append(
+            toggle("confirm_identifiers", "I've checked: none of this is identifying", False)
+        )
+    return build(
+        body,
+        [
+            button("Save", verbs.GUIDE_SAVE, data),
+            button("Preview", verbs.GUIDE_PREVIEW, data),
+            button("Publish guide", verbs.GUIDE_PUBLISH, data, primary=True),
+        ],
+    )
+
+
+def _guide_text(parts: Sequence[str]) -> list[ac.ElementAnnotated]:
+    items: list[ac.ElementAnnotated] = []
+    for index, text in enumerate(parts):
+        if text.strip():
+            items.append(
+                ac.TextBlock(
+                    text=PART_TITLES[index], weight=ty.FontWeight.BOLDER, separator=True, wrap=True
+                )
+            )
+            items.append(
+                ac.TextBlock(text=text.replace("\n", "\n\n"), wrap=True, spacing=ty.Spacing.NONE)
+            )
+    return items
+
+
+def guide_preview_card(screen: GuideScreen) -> Card:
+    body = [
+        *header(f"Preview · 7-minute guide · {screen.review.reference}", screen.review.pseudonym),
+        *_guide_text(screen.guide.parts),
+    ]
+    data = {"review_id": screen.review.id}
+    return build(
+        body,
+        [
+            button("Back to editing", verbs.GUIDE, data),
+            button("Publish guide", verbs.GUIDE_PUBLISH, data, primary=True),
+        ],
+    )
+
+
+def channel_guide_card(screen: GuideScreen) -> Card:
+    body = [
+        *header(
+            f"New 7-minute guide · {screen.review.reference}",
+            f"{screen.review.pseudonym} · Line-of-Sight learning for every team",
+        ),
+        *_guide_text(screen.guide.parts),
+    ]
+    return build(
+        body,
+        [
+            button(
+                "We used this briefing",
+                verbs.GUIDE_USAGE_FORM,
+                {"review_id": screen.review.id},
+                primary=True,
+            )
+        ],
+    )
+
+
+def usage_form_card(
+    review: ReviewView, today_iso: str, errors: dict[str, str] | None = None
+) -> Card:
+    errors = errors or {}
+    fields: list[tuple[str, ac.ElementAnnotated]] = [
+        ("team", text_input("team", "Team", None, max_length=TEAM_MAX, required=True)),
+        (
+            "used_on",
+            date_input("used_on", "When you used it", today_iso, required=True, latest=today_iso),
+        ),
+        (
+            "staff_count",
+            ac.InputNumber(id="staff_count", label="Number of staff *", min=1, max=10_000),
+        ),
+        (
+            "reflections",
+            text_input(
+                "reflections",
+                "Your team's reflections",
+                None,
+                max_length=REFLECTIONS_MAX,
+                multiline=True,
+            ),
+        ),
+    ]
+    body: list[ac.ElementAnnotated] = [
+        *header(f"We used the {review.reference} briefing", review.pseudonym)
+    ]
+    for key, element in fields:
+        body.append(element)
+        if key in errors:
+            body.append(error_line(errors[key]))
+    return build(
+        body, [button("Record it", verbs.GUIDE_USAGE_SAVE, {"review_id": review.id}, primary=True)]
+    )

@@ -1,0 +1,167 @@
+"""The 7-minute guide: seven standard parts drafted from the meeting outcome (PRACTICE.md).
+
+The draft uses the review's reference and pseudonym and the agreed learning, never member
+names, so it can be shared across the partnership. Edits are checked for identifiers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from domain.errors import FormInvalid
+from domain.identifiers import describe_findings, find_identifiers
+from domain.questions import default_themes
+
+PART_TITLES = (
+    "1. Background",
+    "2. Why it matters",
+    "3. Key learning",
+    "4. Key learning",
+    "5. Key learning",
+    "6. Things to remember, and questions for your team",
+    "7. What to do: what is expected to change",
+)
+PART_MAX = 1200
+STANDING_QUESTIONS = (
+    "What are your thoughts and reflections?",
+    "How will we embed the learning, and how will we know?",
+    "How will it fit into team or service plans?",
+)
+TEAM_MAX = 200
+REFLECTIONS_MAX = 1000
+
+
+@dataclass(frozen=True)
+class GuideAction:
+    description: str
+    agency: str
+    due_on: date | None
+
+
+def draft(
+    reference: str,
+    pseudonym: str,
+    reason: str,
+    themes: Sequence[str],
+    learning_needs: Sequence[str],
+    actions: Sequence[GuideAction],
+) -> tuple[str, ...]:
+    labels = {t.slug: t.label for t in default_themes()}
+    named = [labels.get(t, t) for t in themes]
+    points = list(learning_needs) or [f"Learning about {name.lower()}." for name in named]
+    return (
+        f"{reference} concerned {pseudonym}. {reason}",
+        _why(named),
+        *(points[i] if i < len(points) else "" for i in range(3)),
+        _remember(points[3:], named),
+        _changes(actions),
+    )
+
+
+def _why(themes: Sequence[str]) -> str:
+    if not themes:
+        return "Agencies met to learn together from what happened, without blame."
+    return (
+        "The review found learning for every agency about "
+        + _listing(themes).lower()
+        + ". These themes recur in reviews nationally; small changes in practice help."
+    )
+
+
+def _remember(extra_points: Sequence[str], themes: Sequence[str]) -> str:
+    lines = [*extra_points]
+    if themes:
+        lines.append(f"Think about {themes[0].lower()} in your own cases this month.")
+    lines.extend(STANDING_QUESTIONS)
+    return "\n".join(lines)
+
+
+def _changes(actions: Sequence[GuideAction]) -> str:
+    if not actions:
+        return "No partnership actions were set; each agency will share its own learning."
+    lines = [
+        f"{a.agency}: {a.description}" + (f" (by {a.due_on:%B %Y})" if a.due_on else "")
+        for a in actions[:6]
+    ]
+    if len(actions) > 6:
+        lines.append(f"…and {len(actions) - 6} more actions tracked by the partnership.")
+    return "\n".join(lines)
+
+
+def _listing(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+@dataclass(frozen=True)
+class CheckedParts:
+    parts: tuple[str, ...]
+    warnings: Mapping[int, str]
+
+
+def check_parts(data: Mapping[str, object], current: Sequence[str]) -> CheckedParts:
+    """Edits from the guide card; identifiers are warned about, never silently removed."""
+    errors: dict[str, str] = {}
+    parts = []
+    for index, existing in enumerate(current):
+        raw = data.get(f"part_{index}", existing)
+        text = raw.strip() if isinstance(raw, str) else existing
+        if len(text) > PART_MAX:
+            errors[f"part_{index}"] = (
+                f"'{PART_TITLES[index]}' is {len(text):,} characters; "
+                f"a one-page guide keeps each part to {PART_MAX:,}."
+            )
+        parts.append(text)
+    if errors:
+        raise FormInvalid(errors)
+    warnings = {
+        i: describe_findings(found)
+        for i, text in enumerate(parts)
+        if (found := find_identifiers(text))
+    }
+    return CheckedParts(tuple(parts), warnings)
+
+
+@dataclass(frozen=True)
+class UsageReturn:
+    team: str
+    used_on: date
+    staff_count: int
+    reflections: str | None
+
+
+def check_usage(data: Mapping[str, object], today: date) -> UsageReturn:
+    errors: dict[str, str] = {}
+    raw_team = data.get("team")
+    team = raw_team.strip() if isinstance(raw_team, str) else ""
+    if not team or len(team) > TEAM_MAX:
+        errors["team"] = f"Name the team (up to {TEAM_MAX} characters)."
+    used_on = _past_date(data.get("used_on"), today, errors)
+    staff = _count(data.get("staff_count"), errors)
+    reflections = data.get("reflections")
+    text = reflections.strip() if isinstance(reflections, str) else ""
+    if len(text) > REFLECTIONS_MAX:
+        errors["reflections"] = f"Reflections are limited to {REFLECTIONS_MAX:,} characters."
+    if errors or used_on is None:
+        raise FormInvalid(errors or {"used_on": "Give the date you used it."})
+    return UsageReturn(team, used_on, staff, text or None)
+
+
+def _past_date(raw: object, today: date, errors: dict[str, str]) -> date | None:
+    try:
+        value = date.fromisoformat(str(raw).strip()[:10])
+    except ValueError:
+        errors["used_on"] = "Give the date you used it, like 2027-01-20."
+        return None
+    if value > today:
+        errors["used_on"] = "The date you used it can't be in the future."
+    return value
+
+
+def _count(raw: object, errors: dict[str, str]) -> int:
+    text = str(raw).strip() if raw is not None else ""
+    if text.isdigit() and 1 <= int(text) <= 10_000:
+        return int(text)
+    errors["staff_count"] = "Give the number of staff who took part (1 to 10,000)."
+    return 0

@@ -1,0 +1,504 @@
+"""From signed-off returns to published learning: the meeting pack, the outcome card, the
+actions it creates, and the 7-minute guide."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+
+from domain import audit, guide, outcome, pack
+from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
+from domain.model import Actor, ChannelPurpose, ConversationAddress, MemberView, ReviewStage, Role
+from domain.outcome import DraftAction
+from domain.questions import default_themes
+from domain.records import ActionView, GuideRecord, NewActionItem, ReviewView
+from domain.repositories import UnitOfWork
+from domain.review_flow import chaired_review
+from domain.transitions import move_review
+
+OUTCOME_STAGES = frozenset({ReviewStage.ANALYSIS, ReviewStage.MEETING})
+
+
+def meeting_pack(uow: UnitOfWork, member: MemberView, review_id: object) -> pack.MeetingPack:
+    review = chaired_review(uow, member, review_id)
+    contents = []
+    for ret in uow.reviews.returns(review.id):
+        answers = {q: a.value for (q, slot), a in uow.returns.answers(ret.id).items() if not slot}
+        contents.append(pack.ReturnContent(ret, answers, uow.returns.entries(ret.id)))
+    built = pack.build_pack(review.reference, review.pseudonym, contents)
+    if not built.included:
+        raise NotFound(
+            f"No agency has submitted a return for {review.reference} yet, so "
+            f"there is nothing for the meeting pack."
+        )
+    return built
+
+
+# --- the outcome card --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutcomeScreen:
+    review: ReviewView
+    agencies: tuple[tuple[int, str], ...]
+    attendees: Mapping[str, str]
+    agreed_themes: tuple[str, ...]
+    learning_needs: tuple[str, ...]
+    actions: tuple[DraftAction, ...]
+    issues: tuple[tuple[str, ...], ...]
+    owners: tuple[tuple[str, str], ...]
+    published: bool
+    errors: Mapping[str, str] = field(default_factory=dict)
+    notices: tuple[str, ...] = ()
+
+
+def outcome_screen(
+    uow: UnitOfWork,
+    member: MemberView,
+    review_id: object,
+    today: date,
+    *,
+    errors: Mapping[str, str] | None = None,
+    notices: tuple[str, ...] = (),
+) -> OutcomeScreen:
+    review = _outcome_review(uow, member, review_id)
+    record = uow.outcomes.get(review.id)
+    agencies = tuple((r.agency_id, r.agency_name) for r in uow.reviews.returns(review.id))
+    if record is None:
+        themes = tuple(row.slug for row in meeting_pack(uow, member, review.id).themes)
+        attendees: Mapping[str, str] = {}
+        needs: tuple[str, ...] = ()
+        drafts: tuple[DraftAction, ...] = ()
+    else:
+        themes, needs, attendees = record.agreed_themes, record.learning_needs, record.attendees
+        drafts = tuple(DraftAction.from_json(d) for d in record.draft_actions)
+    owners = tuple(
+        (aad, name) for aad, name, _ in uow.reviews.assignable_members(member.partnership_id)
+    )
+    return OutcomeScreen(
+        review,
+        agencies,
+        attendees,
+        themes,
+        needs,
+        drafts,
+        tuple(tuple(outcome.smart_issues(a, today)) for a in drafts),
+        _with_chair(owners, uow, member),
+        record is not None and record.published_at is not None,
+        errors or {},
+        notices,
+    )
+
+
+def _with_chair(
+    owners: tuple[tuple[str, str], ...], uow: UnitOfWork, member: MemberView
+) -> tuple[tuple[str, str], ...]:
+    # Action owners may be any member; the chair's own team are the usual candidates.
+    mine = (member.aad_object_id or "", uow.members.get(member.id).display_name)
+    return owners if not mine[0] or mine in owners else (mine, *owners)
+
+
+def _outcome_review(uow: UnitOfWork, member: MemberView, review_id: object) -> ReviewView:
+    review = chaired_review(uow, member, review_id)
+    if review.stage not in OUTCOME_STAGES | {ReviewStage.ACTIONS_OPEN}:
+        raise NotPermitted(
+            f"{review.reference} is at the "
+            f"{review.stage.value.replace('_', ' ')} stage: the outcome is "
+            f"recorded once every agency return is signed off."
+        )
+    return review
+
+
+def _editable(uow: UnitOfWork, member: MemberView, review_id: object) -> ReviewView:
+    review = _outcome_review(uow, member, review_id)
+    if review.stage is ReviewStage.ACTIONS_OPEN:
+        raise StaleCard(
+            f"The outcome of {review.reference} has been published; its action "
+            f"items are tracked now."
+        )
+    return review
+
+
+def save_outcome(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
+) -> OutcomeScreen:
+    review = _editable(uow, member, data.get("review_id"))
+    current = outcome_screen(uow, member, review.id, today)
+    names = [name for _, name in current.agencies]
+    vocabulary = [t.slug for t in default_themes()]
+    try:
+        attendees, themes, needs = outcome.check_outcome_fields(data, names, vocabulary)
+    except FormInvalid as invalid:
+        return replace(current, errors=invalid.errors)
+    drafts = outcome.confirm_actions(current.actions, data)
+    _store(uow, actor, member, review, attendees, themes, needs, drafts)
+    return outcome_screen(uow, member, review.id, today, notices=("Outcome saved.",))
+
+
+def _store(
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    review: ReviewView,
+    attendees: Mapping[str, str],
+    themes: tuple[str, ...],
+    needs: tuple[str, ...],
+    drafts: tuple[DraftAction, ...],
+) -> None:
+    uow.outcomes.save(review.id, attendees, themes, needs, [d.to_json() for d in drafts], member.id)
+    if review.stage is ReviewStage.ANALYSIS:
+        uow.reviews.set_stage(review.id, move_review(review.stage, ReviewStage.MEETING))
+    audit.record(
+        uow,
+        member.partnership_id,
+        actor,
+        "outcome.saved",
+        ("review", review.id),
+        after={"themes": list(themes), "needs": len(needs), "actions": len(drafts)},
+    )
+
+
+@dataclass(frozen=True)
+class ActionFormScreen:
+    review: ReviewView
+    index: int | None
+    values: Mapping[str, str]
+    themes: tuple[str, ...]
+    agencies: tuple[tuple[int, str], ...]
+    owners: tuple[tuple[str, str], ...]
+    errors: Mapping[str, str] = field(default_factory=dict)
+    warnings: Mapping[str, str] = field(default_factory=dict)
+
+
+def action_form(
+    uow: UnitOfWork, member: MemberView, data: Mapping[str, object], today: date
+) -> ActionFormScreen:
+    screen = outcome_screen(uow, member, data.get("review_id"), today)
+    _editable(uow, member, screen.review.id)
+    index = _index(_chosen_index(data), screen.actions)
+    values = _action_values(screen.actions[index]) if index is not None else {}
+    return ActionFormScreen(
+        screen.review, index, values, screen.agreed_themes, screen.agencies, screen.owners
+    )
+
+
+def _chosen_index(data: Mapping[str, object]) -> object:
+    """An action item picked on the outcome card's chooser (a string) or named by a button."""
+    chosen = data.get("action_index")
+    if data.get("new") is True:
+        return None  # "Add action item": the chooser's value rides along but is not meant
+    if isinstance(chosen, str) and chosen.isdigit():
+        return int(chosen)
+    return data.get("index")
+
+
+def _index(raw: object, actions: tuple[DraftAction, ...]) -> int | None:
+    if raw is None:
+        return None
+    if isinstance(raw, int) and 0 <= raw < len(actions):
+        return raw
+    raise StaleCard(
+        "That action item has changed since this card was drawn; here is the outcome as it is now."
+    )
+
+
+def _action_values(action: DraftAction) -> dict[str, str]:
+    return {
+        "description": action.description,
+        "theme": action.theme or "",
+        "owner": action.owner_aad or "",
+        "agency_id": str(action.agency_id or ""),
+        "due_on": action.due_on.isoformat() if action.due_on else "",
+        "success_measure": action.success_measure or "",
+    }
+
+
+def save_action(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
+) -> OutcomeScreen | ActionFormScreen:
+    form = action_form(uow, member, data, today)
+    typed = {k: v for k, v in data.items() if isinstance(v, str)}
+    try:
+        checked = outcome.check_action(
+            data,
+            form.themes or tuple(t.slug for t in default_themes()),
+            [i for i, _ in form.agencies],
+        )
+    except FormInvalid as invalid:
+        return replace(form, values=typed, errors=invalid.errors)
+    if checked.warnings and str(data.get("confirm_identifiers", "")).lower() != "true":
+        return replace(form, values=typed, warnings=checked.warnings)
+    screen = outcome_screen(uow, member, form.review.id, today)
+    names = dict(form.owners)
+    action = replace(checked.action, owner_name=names.get(checked.action.owner_aad or ""))
+    actions = list(screen.actions)
+    if form.index is None:
+        if len(actions) >= outcome.MAX_ACTIONS:
+            return replace(
+                form,
+                values=typed,
+                errors={
+                    "description": (
+                        f"A review can have up to {outcome.MAX_ACTIONS} action items; combine or "
+                        f"prioritise them."
+                    )
+                },
+            )
+        actions.append(action)
+    else:
+        actions[form.index] = action
+    _store(
+        uow,
+        actor,
+        member,
+        form.review,
+        screen.attendees,
+        screen.agreed_themes,
+        screen.learning_needs,
+        tuple(actions),
+    )
+    return outcome_screen(
+        uow,
+        member,
+        form.review.id,
+        today,
+        notices=(f"Action {len(actions) if form.index is None else form.index + 1} saved.",),
+    )
+
+
+def remove_action(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
+) -> OutcomeScreen:
+    screen = outcome_screen(uow, member, data.get("review_id"), today)
+    _editable(uow, member, screen.review.id)
+    index = _index(_chosen_index(data), screen.actions)
+    if index is None:
+        raise StaleCard("Choose the action item to remove on the outcome card first.")
+    actions = screen.actions[:index] + screen.actions[index + 1 :]
+    _store(
+        uow,
+        actor,
+        member,
+        screen.review,
+        screen.attendees,
+        screen.agreed_themes,
+        screen.learning_needs,
+        actions,
+    )
+    return outcome_screen(
+        uow, member, screen.review.id, today, notices=(f"Action {index + 1} removed.",)
+    )
+
+
+@dataclass(frozen=True)
+class Published:
+    review: ReviewView
+    actions: tuple[ActionView, ...]
+    contributors: tuple[int, ...]
+    themes: tuple[str, ...]
+    learning_needs: tuple[str, ...]
+
+
+def publish(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
+) -> Published | OutcomeScreen:
+    screen = save_outcome(uow, actor, member, data, today)
+    if screen.errors:
+        return screen
+    draft = outcome.OutcomeDraft(
+        screen.attendees, screen.agreed_themes, screen.learning_needs, screen.actions
+    )
+    problems = outcome.publish_problems(draft, today)
+    if problems:
+        return replace(screen, errors={"publish": " ".join(problems)}, notices=())
+    items = _new_items(uow, member, screen, today)
+    created = uow.outcomes.create_actions(screen.review.id, items)
+    uow.outcomes.mark_published(screen.review.id, datetime.now(UTC))
+    uow.reviews.set_stage(
+        screen.review.id, move_review(ReviewStage.MEETING, ReviewStage.ACTIONS_OPEN)
+    )
+    audit.record(
+        uow,
+        member.partnership_id,
+        actor,
+        "outcome.published",
+        ("review", screen.review.id),
+        after={"actions": [a.reference for a in created]},
+    )
+    return Published(
+        screen.review,
+        tuple(created),
+        tuple(uow.outcomes.contributors(screen.review.id)),
+        screen.agreed_themes,
+        screen.learning_needs,
+    )
+
+
+def _new_items(
+    uow: UnitOfWork, member: MemberView, screen: OutcomeScreen, today: date
+) -> list[NewActionItem]:
+    owners = uow.members.by_aad_ids(
+        member.partnership_id, [a.owner_aad for a in screen.actions if a.owner_aad]
+    )
+    items = []
+    for number, action in enumerate(screen.actions, start=1):
+        owner = owners.get(action.owner_aad or "")
+        if owner is None and action.owner_aad:
+            # Chosen with the people picker but never seen by the bot: keep them, link later.
+            owner = uow.members.create_pending(
+                member.partnership_id, action.owner_aad, action.agency_id, Role.PRACTITIONER
+            )
+        items.append(
+            NewActionItem(
+                number,
+                outcome.action_reference(screen.review.reference, number),
+                action.description,
+                action.theme,
+                owner.id if owner else None,
+                action.agency_id,
+                today,
+                action.due_on,
+                action.success_measure,
+            )
+        )
+    return items
+
+
+# --- the 7-minute guide ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GuideScreen:
+    review: ReviewView
+    guide: GuideRecord
+    warnings: Mapping[int, str] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+    notices: tuple[str, ...] = ()
+
+
+def guide_screen(
+    uow: UnitOfWork, actor: Actor, member: MemberView, review_id: object
+) -> GuideScreen:
+    """The guide, drafted from the published outcome the first time it is opened."""
+    review = chaired_review(uow, member, review_id)
+    existing = uow.outcomes.guide(review.id)
+    if existing is not None:
+        return GuideScreen(review, existing)
+    record = uow.outcomes.get(review.id)
+    if record is None or record.published_at is None:
+        raise NotPermitted("Publish the meeting outcome first: the guide is drafted from it.")
+    actions = [
+        guide.GuideAction(a.description, a.agency_name or "Partnership", a.due_on)
+        for a in uow.outcomes.actions(review.id)
+    ]
+    parts = guide.draft(
+        review.reference,
+        review.pseudonym,
+        review.reason,
+        record.agreed_themes,
+        record.learning_needs,
+        actions,
+    )
+    created = uow.outcomes.save_guide(review.id, parts, member.id)
+    audit.record(uow, member.partnership_id, actor, "guide.drafted", ("review", review.id))
+    return GuideScreen(review, created)
+
+
+def save_guide(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+) -> GuideScreen:
+    screen = guide_screen(uow, actor, member, data.get("review_id"))
+    if screen.guide.published:
+        raise StaleCard("This guide has been published; it can't be changed from this card.")
+    try:
+        checked = guide.check_parts(data, screen.guide.parts)
+    except FormInvalid as invalid:
+        return replace(screen, errors=invalid.errors)
+    saved = uow.outcomes.save_guide(screen.review.id, checked.parts, member.id)
+    audit.record(uow, member.partnership_id, actor, "guide.edited", ("review", screen.review.id))
+    return GuideScreen(screen.review, saved, checked.warnings, notices=("Guide saved.",))
+
+
+def publish_guide(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+) -> tuple[GuideScreen, ConversationAddress | None]:
+    screen = save_guide(uow, actor, member, data)
+    if screen.errors:
+        return screen, None
+    if screen.warnings and str(data.get("confirm_identifiers", "")).lower() != "true":
+        return replace(
+            screen,
+            errors={
+                "publish": "Check the possible identifiers before "
+                "publishing, or tick that they are not "
+                "identifying."
+            },
+        ), None
+    uow.outcomes.publish_guide(screen.review.id, datetime.now(UTC))
+    audit.record(uow, member.partnership_id, actor, "guide.published", ("review", screen.review.id))
+    published = uow.outcomes.guide(screen.review.id)
+    assert published is not None
+    channel = uow.outcomes.channel(member.partnership_id, ChannelPurpose.PARTNERSHIP.value)
+    return GuideScreen(screen.review, published, notices=("Guide published.",)), channel
+
+
+def record_usage(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
+) -> GuideRecord:
+    """Any partnership member records that their team used a published briefing."""
+    review_id = data.get("review_id")
+    review = (
+        uow.reviews.get(member.partnership_id, review_id) if isinstance(review_id, int) else None
+    )
+    record = uow.outcomes.guide(review.id) if review else None
+    if review is None or record is None or not record.published:
+        raise NotFound("I can't find a published 7-minute guide for that review.")
+    usage = guide.check_usage(data, today)
+    uow.outcomes.add_usage(
+        record.id, usage.team, usage.used_on, usage.staff_count, usage.reflections, member.id
+    )
+    audit.record(
+        uow,
+        member.partnership_id,
+        actor,
+        "guide.usage_recorded",
+        ("seven_minute_guide", record.id),
+        after={"staff_count": usage.staff_count},
+    )
+    updated = uow.outcomes.guide(review.id)
+    assert updated is not None
+    return updated
+
+
+def register_channel(
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    address: ConversationAddress,
+    purpose: str,
+    names: tuple[str | None, str | None],
+) -> ChannelPurpose:
+    if member.has(Role.ADMIN) is False:
+        raise NotPermitted("Only a partnership admin can register a channel.")
+    if address.conversation_type != "channel":
+        raise NotPermitted(
+            "Type this in the Teams channel you want to register, after "
+            "adding Line of Sight to that team."
+        )
+    try:
+        chosen = ChannelPurpose(purpose)
+    except ValueError as error:
+        raise NotPermitted(
+            "Say which channel this is: register channel lic, or register channel partnership."
+        ) from error
+    uow.outcomes.register_channel(member.partnership_id, chosen.value, address, names, member.id)
+    audit.record(
+        uow,
+        member.partnership_id,
+        actor,
+        "channel.registered",
+        ("team_channel", chosen.value),
+        after={"conversation": address.conversation_id},
+    )
+    return chosen

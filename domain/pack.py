@@ -1,0 +1,202 @@
+"""The meeting pack: the agency returns merged for the Line-of-Sight meeting (PRACTICE.md).
+
+Pure functions over values the caller loads: the combined chronology in date order with the
+agency on every entry, likely duplicates (same date, similar event, two agencies), gaps with no
+agency contact, the themes each agency raised, and the learning grouped by theme.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from difflib import SequenceMatcher
+from itertools import pairwise
+
+from domain.chronology import ordered
+from domain.model import ReturnStatus
+from domain.questions import default_themes
+from domain.records import ChronologyView, EntryInput, ReturnView
+
+GAP_DAYS = 90
+SIMILARITY = 0.5
+UNTHEMED = "Not linked to a theme"
+_WORD = re.compile(r"[a-z0-9]+")
+# Only returns submitted to the partnership may be shared with the chair and the meeting.
+SHAREABLE = frozenset({ReturnStatus.SUBMITTED, ReturnStatus.SIGNED_OFF})
+
+
+@dataclass(frozen=True)
+class ReturnContent:
+    """One agency's return as the pack needs it."""
+
+    ret: ReturnView
+    answers: Mapping[str, object]
+    entries: Sequence[ChronologyView]
+
+
+@dataclass(frozen=True)
+class PackEntry:
+    agency: str
+    entry: EntryInput
+    duplicate_group: int | None
+
+
+@dataclass(frozen=True)
+class Gap:
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+
+@dataclass(frozen=True)
+class ThemeRow:
+    slug: str
+    label: str
+    agencies: tuple[str, ...]
+    entry_count: int
+
+
+@dataclass(frozen=True)
+class LearningPoint:
+    agency: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ThemedLearning:
+    theme: str
+    worked_well: tuple[LearningPoint, ...]
+    could_differ: tuple[LearningPoint, ...]
+
+
+@dataclass(frozen=True)
+class MeetingPack:
+    reference: str
+    pseudonym: str
+    included: tuple[str, ...]
+    outstanding: tuple[str, ...]
+    entries: tuple[PackEntry, ...]
+    gaps: tuple[Gap, ...]
+    themes: tuple[ThemeRow, ...]
+    learning: tuple[ThemedLearning, ...]
+
+    @property
+    def duplicate_count(self) -> int:
+        return len({e.duplicate_group for e in self.entries if e.duplicate_group is not None})
+
+
+def build_pack(
+    reference: str, pseudonym: str, returns: Sequence[ReturnContent], gap_days: int = GAP_DAYS
+) -> MeetingPack:
+    shared = [r for r in returns if r.ret.status in SHAREABLE]
+    outstanding = tuple(sorted(r.ret.agency_name for r in returns if r not in shared))
+    entries = combined_chronology(shared)
+    return MeetingPack(
+        reference,
+        pseudonym,
+        tuple(sorted(r.ret.agency_name for r in shared)),
+        outstanding,
+        entries,
+        find_gaps([e.entry for e in entries], gap_days),
+        theme_rows(shared),
+        themed_learning(shared),
+    )
+
+
+def combined_chronology(returns: Sequence[ReturnContent]) -> tuple[PackEntry, ...]:
+    tagged = [(r.ret.agency_name, view) for r in returns for view in r.entries]
+    order = {id(view): i for i, view in enumerate(ordered(v for _, v in tagged))}
+    tagged.sort(key=lambda pair: order[id(pair[1])])
+    groups = _duplicate_groups(tagged)
+    return tuple(
+        PackEntry(agency, view.entry, groups.get(i)) for i, (agency, view) in enumerate(tagged)
+    )
+
+
+def _duplicate_groups(tagged: Sequence[tuple[str, ChronologyView]]) -> dict[int, int]:
+    """Index → group number, for entries another agency recorded on the same day alike."""
+    groups: dict[int, int] = {}
+    for i, (agency, view) in enumerate(tagged):
+        for j in range(i + 1, len(tagged)):
+            other_agency, other = tagged[j]
+            if other.entry.event_date != view.entry.event_date:
+                break  # sorted by date: nothing later can match
+            if other_agency != agency and similar(view.entry.event, other.entry.event):
+                group = groups.setdefault(i, len(set(groups.values())) + 1)
+                groups[j] = group
+    return groups
+
+
+def similar(first: str, second: str) -> bool:
+    a, b = " ".join(_WORD.findall(first.lower())), " ".join(_WORD.findall(second.lower()))
+    return SequenceMatcher(None, a, b).ratio() >= SIMILARITY or _shared_words(a, b) >= 0.5
+
+
+def _shared_words(a: str, b: str) -> float:
+    first, second = set(a.split()), set(b.split())
+    return len(first & second) / max(1, min(len(first), len(second)))
+
+
+def find_gaps(entries: Sequence[EntryInput], gap_days: int = GAP_DAYS) -> tuple[Gap, ...]:
+    days = sorted({d for e in entries for d in (e.event_date, e.end_date) if d is not None})
+    return tuple(
+        Gap(a, b)
+        for a, b in pairwise(days)
+        if (b - a).days > gap_days and not _covered(entries, a, b)
+    )
+
+
+def _covered(entries: Sequence[EntryInput], start: date, end: date) -> bool:
+    # A recorded period (date to end date) spanning the gap is contact, not silence.
+    return any(e.end_date and e.event_date <= start and e.end_date >= end for e in entries)
+
+
+def theme_rows(returns: Sequence[ReturnContent]) -> tuple[ThemeRow, ...]:
+    labels = {t.slug: t.label for t in default_themes()}
+    agencies: dict[str, set[str]] = {}
+    counts: dict[str, int] = {}
+    for content in returns:
+        for slug in return_themes(content):
+            agencies.setdefault(slug, set()).add(content.ret.agency_name)
+        for view in content.entries:
+            for slug in view.entry.themes:
+                agencies.setdefault(slug, set()).add(content.ret.agency_name)
+                counts[slug] = counts.get(slug, 0) + 1
+    rows = [
+        ThemeRow(slug, labels.get(slug, slug), tuple(sorted(names)), counts.get(slug, 0))
+        for slug, names in agencies.items()
+    ]
+    return tuple(sorted(rows, key=lambda r: (-len(r.agencies), -r.entry_count, r.label)))
+
+
+def return_themes(content: ReturnContent) -> tuple[str, ...]:
+    value = content.answers.get("learning_themes")
+    return tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
+
+
+def themed_learning(returns: Sequence[ReturnContent]) -> tuple[ThemedLearning, ...]:
+    labels = {t.slug: t.label for t in default_themes()}
+    worked: dict[str, list[LearningPoint]] = {}
+    differ: dict[str, list[LearningPoint]] = {}
+    for content in returns:
+        themes = return_themes(content)
+        theme = labels.get(themes[0], themes[0]) if themes else UNTHEMED
+        _add(worked, theme, content, "what_worked_well")
+        _add(differ, theme, content, "what_could_differ")
+    names = sorted(set(worked) | set(differ), key=lambda t: (t == UNTHEMED, t))
+    return tuple(
+        ThemedLearning(t, tuple(worked.get(t, [])), tuple(differ.get(t, []))) for t in names
+    )
+
+
+def _add(
+    into: dict[str, list[LearningPoint]], theme: str, content: ReturnContent, question_id: str
+) -> None:
+    text = content.answers.get(question_id)
+    if isinstance(text, str) and text.strip():
+        into.setdefault(theme, []).append(LearningPoint(content.ret.agency_name, text))

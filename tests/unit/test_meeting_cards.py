@@ -1,0 +1,144 @@
+"""Meeting cards are valid Adaptive Card 1.5 within the Teams limit at their largest."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.handlers import register_all
+from bot.router import Router
+from cards import meeting as cards
+from cards import verbs
+from cards.validation import card_problems
+from domain.guide import PART_MAX
+from domain.meeting import ActionFormScreen, GuideScreen, OutcomeScreen
+from domain.model import DateCertainty, ReviewStage
+from domain.outcome import DraftAction
+from domain.pack import Gap, LearningPoint, MeetingPack, PackEntry, ThemedLearning, ThemeRow
+from domain.records import ActionView, EntryInput, GuideRecord, ReviewView
+
+REVIEW = ReviewView(
+    1,
+    1,
+    "LOS-2026-004",
+    "Child K",
+    "r" * 2000,
+    1,
+    ReviewStage.MEETING,
+    date(2026, 11, 2),
+    date(2026, 11, 23),
+    date(2026, 12, 14),
+)
+AGENCIES = tuple((i, f"Agency {i} " + "n" * 60) for i in range(20))
+OWNERS = tuple((f"{i:08d}-0000-4000-8000-000000000000", f"Member {i}") for i in range(80))
+
+
+def big_pack() -> MeetingPack:
+    entry = EntryInput(
+        date(2025, 1, 1),
+        DateCertainty.ON,
+        None,
+        "s" * 300,
+        "e" * 1000,
+        "i" * 1000,
+        None,
+        True,
+        True,
+        "r",
+        ("neglect",),
+    )
+    return MeetingPack(
+        "LOS-2026-004",
+        "Child K",
+        tuple(n for _, n in AGENCIES),
+        (),
+        tuple(PackEntry("Agency", entry, 1) for _ in range(200)),
+        tuple(Gap(date(2025, 1, 1), date(2025, 6, 1)) for _ in range(10)),
+        tuple(ThemeRow(f"t{i}", f"Theme {i}", tuple(n for _, n in AGENCIES), 9) for i in range(20)),
+        tuple(
+            ThemedLearning(
+                f"Theme {i}",
+                (LearningPoint("A", "w" * 2000),) * 5,
+                (LearningPoint("B", "d" * 2000),) * 5,
+            )
+            for i in range(20)
+        ),
+    )
+
+
+def test_the_pack_card_fits_on_every_page() -> None:
+    for page in (1, 2, 17):
+        assert card_problems(cards.pack_card(REVIEW, big_pack(), page)) == []
+
+
+def test_the_outcome_card_fits_with_twenty_weak_actions() -> None:
+    actions = tuple(
+        DraftAction("Raise awareness " + "d" * 480, "neglect", None, None, None, None, "m" * 500)
+        for _ in range(20)
+    )
+    screen = OutcomeScreen(
+        REVIEW,
+        AGENCIES,
+        {n: "x" * 500 for _, n in AGENCIES},
+        ("neglect",),
+        tuple("n" * 300 for _ in range(12)),
+        actions,
+        tuple(("no named owner", "no due date", "hard") for _ in actions),
+        OWNERS,
+        False,
+        {"publish": "p" * 500},
+    )
+    assert card_problems(cards.outcome_card(screen)) == []
+
+
+def test_action_form_and_guide_cards_are_valid() -> None:
+    form = ActionFormScreen(
+        REVIEW,
+        3,
+        {"description": "x" * 500},
+        ("neglect",),
+        AGENCIES,
+        OWNERS,
+        {"owner": "Choose"},
+        {"description": "phone"},
+    )
+    card = cards.action_form_card(form)
+    assert card_problems(card) == []
+    assert any(e.get("choices.data") for e in card["body"])
+    guide = GuideRecord(1, 1, tuple("p" * PART_MAX for _ in range(7)), False, 0)
+    screen = GuideScreen(REVIEW, guide, dict.fromkeys(range(7), "postcode"), {"publish": "x"})
+    assert card_problems(cards.guide_card(screen)) == []
+    published = GuideScreen(REVIEW, GuideRecord(1, 1, guide.parts, True, 4))
+    assert card_problems(cards.guide_card(published)) == []
+    assert card_problems(cards.guide_preview_card(published)) == []
+    assert card_problems(cards.channel_guide_card(published)) == []
+    assert card_problems(cards.usage_form_card(REVIEW, "2026-11-26", {"team": "x"})) == []
+
+
+def test_published_action_and_learning_cards_are_valid() -> None:
+    actions = [
+        ActionView(
+            i,
+            1,
+            f"LOS-2026-004/A{i}",
+            "d" * 500,
+            "neglect",
+            1,
+            "Owner",
+            "Agency",
+            date(2027, 1, 1),
+            "m" * 500,
+            "open",
+        )
+        for i in range(30)
+    ]
+    assert card_problems(cards.published_card(REVIEW, actions, ["x"] * 30)) == []
+    assert card_problems(cards.action_card(actions[0], REVIEW)) == []
+    assert (
+        card_problems(cards.learning_card(REVIEW, ["neglect"] * 20, ["n" * 300] * 12, actions))
+        == []
+    )
+
+
+def test_every_verb_has_exactly_one_handler() -> None:
+    router = register_all(Router())
+    assert set(router.verbs) == set(verbs.ALL)

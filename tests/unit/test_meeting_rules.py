@@ -1,0 +1,243 @@
+"""The meeting pack merge, SMART checks, guide drafting, and the documents made from them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from docx import Document
+
+from domain import guide, outcome
+from domain.errors import FormInvalid
+from domain.model import DateCertainty, ReturnStatus, ReviewStage
+from domain.outcome import DraftAction, smart_issues
+from domain.pack import ReturnContent, build_pack, find_gaps, similar
+from domain.records import ChronologyView, EntryInput, ReturnView
+from exports.documents import chronology_csv, guide_docx, meeting_pack_docx
+
+TODAY = date(2026, 11, 26)
+
+
+def ret(agency: str, status: ReturnStatus = ReturnStatus.SIGNED_OFF, rid: int = 1) -> ReturnView:
+    return ReturnView(
+        rid,
+        1,
+        1,
+        "LOS-2026-004",
+        "Child K",
+        ReviewStage.ANALYSIS,
+        1,
+        rid,
+        agency,
+        status,
+        None,
+        0,
+        "1",
+        None,
+        frozenset(),
+        None,
+    )
+
+
+def entry(
+    day: date,
+    event: str,
+    certainty: DateCertainty = DateCertainty.ON,
+    seq: int = 1,
+    end: date | None = None,
+    themes: tuple[str, ...] = (),
+) -> ChronologyView:
+    return ChronologyView(
+        seq,
+        seq,
+        EntryInput(day, certainty, end, "record", event, None, None, False, False, None, themes),
+    )
+
+
+def test_chronology_merges_in_date_order_with_uncertain_dates_placed_on_the_day() -> None:
+    police = ReturnContent(
+        ret("Police", rid=1),
+        {},
+        [
+            entry(date(2025, 3, 1), "After school visit", DateCertainty.AFTER, 1),
+            entry(date(2025, 1, 5), "First call", DateCertainty.ON, 2),
+        ],
+    )
+    health = ReturnContent(
+        ret("Health", rid=2),
+        {},
+        [
+            entry(date(2025, 3, 1), "Before the visit", DateCertainty.BEFORE, 1),
+            entry(date(2025, 3, 1), "Around the visit", DateCertainty.APPROXIMATELY, 2),
+        ],
+    )
+    built = build_pack("LOS-2026-004", "Child K", [police, health])
+    assert [(e.agency, e.entry.event) for e in built.entries] == [
+        ("Police", "First call"),
+        ("Health", "Before the visit"),
+        ("Health", "Around the visit"),
+        ("Police", "After school visit"),
+    ]
+
+
+def test_duplicates_need_the_same_day_a_similar_event_and_two_agencies() -> None:
+    police = ReturnContent(
+        ret("Police", rid=1),
+        {},
+        [
+            entry(date(2025, 3, 1), "Strategy meeting held about Child K", seq=1),
+            entry(date(2025, 3, 1), "Strategy meeting held about Child K again", seq=2),
+        ],
+    )
+    health = ReturnContent(
+        ret("Health", rid=2),
+        {},
+        [
+            entry(date(2025, 3, 1), "Strategy meeting held regarding Child K", seq=1),
+            entry(date(2025, 3, 2), "Strategy meeting held about Child K", seq=2),
+        ],
+    )
+    built = build_pack("R", "Child K", [police, health])
+    groups = [(e.agency, e.entry.event_date.day, e.duplicate_group) for e in built.entries]
+    flagged = {(a, d) for a, d, g in groups if g is not None}
+    assert ("Health", 1) in flagged
+    assert ("Health", 2) not in flagged, "a different day is not a duplicate"
+    assert built.duplicate_count == 1
+    assert similar("Home visit, child seen", "home visit - child seen alone")
+    assert not similar("Home visit", "School exclusion meeting")
+
+
+def test_gaps_are_long_silences_not_covered_by_a_recorded_period() -> None:
+    entries = [
+        entry(date(2025, 1, 1), "a").entry,
+        entry(date(2025, 6, 1), "b").entry,
+        entry(date(2025, 7, 1), "c").entry,
+    ]
+    gaps = find_gaps(entries)
+    assert [(g.start, g.end, g.days) for g in gaps] == [(date(2025, 1, 1), date(2025, 6, 1), 151)]
+    covering = entry(date(2024, 12, 1), "allocated", end=date(2025, 6, 30)).entry
+    assert find_gaps([*entries, covering]) == ()
+
+
+def test_only_submitted_returns_are_in_the_pack_and_themes_are_counted_by_agency() -> None:
+    police = ReturnContent(
+        ret("Police", rid=1),
+        {"learning_themes": ["neglect"], "what_worked_well": "Quick referral"},
+        [entry(date(2025, 1, 1), "x", themes=("neglect",))],
+    )
+    health = ReturnContent(
+        ret("Health", rid=2), {"learning_themes": ["neglect", "information_sharing"]}, []
+    )
+    draft = ReturnContent(
+        ret("School", ReturnStatus.IN_PROGRESS, 3), {"what_worked_well": "SECRET DRAFT TEXT"}, []
+    )
+    built = build_pack("R", "Child K", [police, health, draft])
+    assert built.included == ("Health", "Police")
+    assert built.outstanding == ("School",)
+    neglect = next(r for r in built.themes if r.slug == "neglect")
+    assert neglect.agencies == ("Health", "Police")
+    assert neglect.entry_count == 1
+    assert "SECRET DRAFT TEXT" not in str(built)
+
+
+@pytest.mark.parametrize(
+    ("change", "issue"),
+    [
+        ({"owner_aad": None}, "no named owner"),
+        ({"due_on": None}, "no due date"),
+        ({"due_on": date(2026, 1, 1)}, "in the past"),
+        ({"success_measure": None}, "no measure of success"),
+        ({"description": "Raise awareness of neglect"}, "hard to measure"),
+        ({"description": "Remind staff about the pathway"}, "hard to measure"),
+        ({"description": "Consider a new form"}, "hard to measure"),
+    ],
+)
+def test_smart_check_flags_each_weakness(change: dict[str, object], issue: str) -> None:
+    good = DraftAction(
+        "Audit 20 referrals and report to LIC",
+        "neglect",
+        "11111111-1111-4111-8111-111111111111",
+        "Owner",
+        1,
+        date(2027, 3, 31),
+        "90% within 5 days",
+    )
+    assert smart_issues(good, TODAY) == []
+    weak = DraftAction(**{**good.__dict__, **change})  # type: ignore[arg-type]
+    assert any(issue in i for i in smart_issues(weak, TODAY))
+
+
+def test_action_form_rejects_bad_owner_agency_and_date() -> None:
+    with pytest.raises(FormInvalid) as caught:
+        outcome.check_action(
+            {
+                "description": "Audit",
+                "owner": "x",
+                "agency_id": "7",
+                "due_on": "soon",
+                "theme": "made-up",
+            },
+            ["neglect"],
+            [1],
+        )
+    assert set(caught.value.errors) == {"owner", "agency_id", "due_on", "theme"}
+
+
+def test_guide_draft_has_seven_parts_and_no_owner_names() -> None:
+    actions = [guide.GuideAction("Audit attendance referrals", "Demo Police", date(2027, 3, 31))]
+    parts = guide.draft(
+        "LOS-2026-004",
+        "Child K",
+        "Neglect concerns were not escalated.",
+        ["neglect"],
+        ["Escalate sooner", "Share appointments"],
+        actions,
+    )
+    assert len(parts) == 7
+    assert parts[0].startswith("LOS-2026-004 concerned Child K.")
+    assert "Escalate sooner" in parts[2]
+    assert "How will we embed the learning" in parts[5]
+    assert "Demo Police: Audit attendance referrals (by March 2027)" in parts[6]
+
+
+def test_guide_edits_are_checked_for_identifiers_and_length() -> None:
+    current = ("a",) * 7
+    checked = guide.check_parts({"part_0": "Child K lives at HU1 2AB"}, current)
+    assert 0 in checked.warnings
+    assert checked.parts[0] == "Child K lives at HU1 2AB", "nothing is silently changed"
+    with pytest.raises(FormInvalid):
+        guide.check_parts({"part_1": "x" * (guide.PART_MAX + 1)}, current)
+
+
+def test_documents_open_and_keep_to_what_they_should_say() -> None:
+    police = ReturnContent(
+        ret("Police"),
+        {
+            "learning_themes": ["neglect"],
+            "what_worked_well": "Quick referral",
+            "what_could_differ": "Earlier escalation",
+        },
+        [entry(date(2025, 1, 1), '=HYPERLINK("x")')],
+    )
+    built = build_pack("LOS-2026-004", "Child K", [police])
+    pack = Document(io.BytesIO(meeting_pack_docx(built, TODAY)))
+    text = "\n".join(p.text for p in pack.paragraphs)
+    for heading in (
+        "Agency returns in this pack",
+        "Combined impact chronology",
+        "Themes across agencies",
+        "Learning by theme",
+        "Neglect",
+    ):
+        assert heading in text
+    assert pack.tables[0].rows[1].cells[1].text == "Police"
+    rows = list(csv.reader(io.StringIO(chronology_csv(built).decode("utf-8-sig"))))
+    assert rows[0][0] == "date"
+    assert rows[1][5].startswith("'="), "formula injection is neutralised"
+    parts = guide.draft("LOS-2026-004", "Child K", "Reason.", ["neglect"], ["Need"], [])
+    guide_doc = Document(io.BytesIO(guide_docx("LOS-2026-004", "Child K", parts, TODAY)))
+    headings = [p.text for p in guide_doc.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[:2] == ["1. Background", "2. Why it matters"]
+    assert "7. What to do: what is expected to change" in headings
