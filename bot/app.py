@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,10 +17,12 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import Activity
 
+from bot import retention as retention_job
 from bot.config import Settings
 from bot.handlers import register_all
 from bot.outbound import Outbound
 from bot.router import Router
+from bot.scheduler import Chasers
 from bot.services import Services
 from bot.teams_bot import LineOfSightBot
 from bot.transport import PooledCloudAdapter
@@ -32,6 +36,7 @@ MAX_BODY_BYTES = 256 * 1024
 SERVICES = web.AppKey("services", Services)
 ADAPTER = web.AppKey("adapter", CloudAdapter)
 BOT = web.AppKey("bot", LineOfSightBot)
+CHASERS = web.AppKey("chasers", Chasers)
 
 
 def create_app(settings: Settings, db: Database | None = None) -> web.Application:
@@ -49,6 +54,14 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    chasers = Chasers(services)
+    app[CHASERS] = chasers
+    if settings.run_scheduler:
+        app.on_startup.append(_start_chasers)
+        app.on_shutdown.append(_stop_chasers)
+    retention_job.install(app, services)
+    if settings.test_hooks and settings.local_mode:
+        add_test_hooks(app)
     app.on_cleanup.append(_close_transport)
     app.on_cleanup.append(_close_database)
     return app
@@ -69,6 +82,30 @@ def _adapter(settings: Settings) -> CloudAdapter:
     return adapter
 
 
+async def _start_chasers(app: web.Application) -> None:
+    app[CHASERS].start()
+
+
+async def _stop_chasers(app: web.Application) -> None:
+    app[CHASERS].stop()
+
+
+def add_test_hooks(app: web.Application) -> None:
+    """Local mode only: end-to-end tests move the clock and run a sweep instead of sleeping."""
+
+    async def set_clock(request: web.Request) -> web.Response:
+        body = await request.json()
+        app[SERVICES].clock.set(datetime.fromisoformat(str(body["now"])))
+        return web.json_response({"now": app[SERVICES].now().isoformat()})
+
+    async def sweep(_request: web.Request) -> web.Response:
+        report = await app[CHASERS].sweep()
+        return web.json_response({"claimed": report.claimed, "outcomes": report.outcomes})
+
+    app.router.add_post("/_test/clock", set_clock)
+    app.router.add_post("/_test/sweep", sweep)
+
+
 async def _close_transport(app: web.Application) -> None:
     adapter = app[ADAPTER]
     if isinstance(adapter, PooledCloudAdapter):
@@ -83,7 +120,7 @@ async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
 
 async def messages(request: web.Request) -> web.Response:
     body = await _activity_json(request)
-    activity = Activity().deserialize(body)
+    activity = _activity(body)
     auth = await _authenticate(request, activity)
     services = request.app[SERVICES]
     tenant = tenant_of(body)
@@ -103,17 +140,51 @@ async def _activity_json(request: web.Request) -> dict[str, Any]:
     if "application/json" not in request.headers.get("Content-Type", ""):
         raise web.HTTPUnsupportedMediaType(text="Expected application/json")
     try:
-        body = await request.json()
+        body = _clean(await request.json())
     except web.HTTPException:
         raise
     except ValueError as error:
         raise web.HTTPBadRequest(text="Body is not valid JSON") from error
+    except RecursionError as error:
+        # json.loads gives up (RecursionError, not ValueError) on ~1000 levels of nesting.
+        raise web.HTTPBadRequest(text=_TOO_DEEP) from error
     if not isinstance(body, dict) or not isinstance(body.get("type"), str):
         raise web.HTTPBadRequest(text="Body is not a Bot Framework activity")
     for key in ("from", "conversation", "recipient"):
         if not isinstance(body.get(key), dict):
             raise web.HTTPBadRequest(text=f"Activity has no {key!r} object")
     return body
+
+
+MAX_NESTING = 64
+_TOO_DEEP = f"Activity is nested more than {MAX_NESTING} levels deep"
+# JSON escapes can carry NUL and lone surrogates: UTF-8 can't encode a lone surrogate (SQLite,
+# PostgreSQL and the reply to the connector all fail on it) and PostgreSQL text can't hold NUL.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _clean(value: Any, depth: int = 0) -> Any:
+    """The JSON body with unstorable characters replaced by U+FFFD; nesting deeper than any
+    Teams activity has (which would exhaust the recursion of later parsing) is refused."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict | list) and depth >= MAX_NESTING:
+        raise web.HTTPBadRequest(text=_TOO_DEEP)
+    if isinstance(value, dict):
+        return {_clean(key, depth): _clean(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clean(item, depth + 1) for item in value]
+    return value
+
+
+def _activity(body: dict[str, Any]) -> Activity:
+    try:
+        return Activity().deserialize(body)
+    except Exception as error:
+        # msrest raises DeserializationError (and whatever its parsers raise) on fields of the
+        # wrong type, e.g. "timestamp": "soon": the sender's mistake, so 400, never a 500.
+        log.info("activity refused", extra={"error_type": type(error).__name__})
+        raise web.HTTPBadRequest(text="Activity fields have the wrong types") from error
 
 
 async def _authenticate(request: web.Request, activity: Activity) -> Any:

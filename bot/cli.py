@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import cli_governance
 from bot.config import ConfigError, Settings
 from bot.logs import configure
 from storage.migrate import SchemaNotReady
@@ -61,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(run=_demo)
     _add_members_parser(sub)
+    cli_governance.add_retention(sub)
     return parser
 
 
@@ -130,9 +132,9 @@ report has one line per row, then the totals.
 
 
 def _add_members_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    members = sub.add_parser("members", help="partnership members").add_subparsers(
-        required=True, metavar="ACTION"
-    )
+    members = sub.add_parser(
+        "members", aliases=["member"], help="partnership members"
+    ).add_subparsers(required=True, metavar="ACTION")
     importer = members.add_parser(
         "import",
         help="add or update members from a CSV file",
@@ -153,6 +155,7 @@ def _add_members_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         help="set each listed member's roles to exactly the file's (revokes the others)",
     )
     importer.set_defaults(run=_members_import)
+    cli_governance.add_member_export(members)
 
 
 def _members_import(args: argparse.Namespace, settings: Settings) -> int:

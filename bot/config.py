@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     # How documents reach people: "teams" (file consent in the 1:1 chat), "local" (a path in
     # the data directory), or "auto": local in local mode, teams otherwise.
     file_delivery: str = Field("auto", alias="FILE_DELIVERY")
+    # The chaser sweep runs in every instance unless turned off (tests drive it directly).
+    run_scheduler: bool = Field(True, alias="RUN_SCHEDULER")
+    # Local mode only: /_test/clock and /_test/sweep let end-to-end tests move time forward.
+    test_hooks: bool = Field(False, alias="LOS_TEST_HOOKS")
     # Where the Bot Framework publishes its signing keys; tests point it at a local server.
     openid_metadata_url: str = Field("", alias="BOT_OPENID_METADATA")
 

@@ -102,7 +102,12 @@ def _record(uow: SqlUnitOfWork, ctx: Context, document: Document, token: str, pa
         ctx.turn.actor,
         "export.created",
         ("export_file", token[:8]),
-        after={"kind": document.kind, "bytes": len(document.content)},
+        # The file name carries the review reference, so the review's audit trail finds it.
+        after={
+            "kind": document.kind,
+            "bytes": len(document.content),
+            "filename": safe_filename(document.filename),
+        },
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
     ChannelAccount,
@@ -24,7 +24,7 @@ from botbuilder.schema import (
 )
 from botframework.connector.models import ErrorResponseException
 
-from bot.transport import RateLimiter, retry_after_seconds
+from bot.transport import RateLimiter, card_activity, retry_after_seconds
 from domain.records import Recipient
 from storage.database import Database
 
@@ -59,7 +59,7 @@ class Outbound:
     async def send_card(
         self, recipient: Recipient, card: dict[str, Any], service_url_hint: str
     ) -> Delivery:
-        activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+        activity = card_activity(card)
         failure: list[BaseException] = []
 
         async def callback(turn_context: TurnContext) -> None:

@@ -1,15 +1,14 @@
-"""What handlers share: settings, the database and the router. Built once by the app factory."""
+"""What handlers share: settings, the database, the router, the sender and the clock."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.outbound import Outbound
 from bot.router import Router
-from domain.calendar import london_today
 from storage.database import Database
 
 
@@ -19,5 +18,10 @@ class Services:
     db: Database
     router: Router
     outbound: Outbound
-    # Rules that depend on the date ask here, so tests can move the clock.
-    today: Callable[[], date] = field(default=london_today)
+    clock: Clock = field(default_factory=Clock)
+
+    def today(self) -> date:
+        return self.clock.today()
+
+    def now(self) -> datetime:
+        return self.clock.now()

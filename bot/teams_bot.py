@@ -102,7 +102,7 @@ class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is un
 
     async def _message(self, turn: Turn, member: MemberView) -> Reply:
         router = self.services.router
-        command = commands.parse(turn.text, router.command_names())
+        command = commands.interpret(turn.text, router.command_names())
         if command is None:
             help_reply = await router.commands["help"](Context(turn, member, self.services))
             return Reply(help_reply.card, NOT_UNDERSTOOD)

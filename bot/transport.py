@@ -27,6 +27,7 @@ model (CloudAdapter's pipeline, ActivityHandler, TurnContext) and replaces only 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import time
@@ -42,8 +43,12 @@ from urllib.parse import quote
 import aiohttp
 import jwt
 import requests
+from botbuilder.core import CardFactory
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    AttachmentLayoutTypes,
     ConversationResourceResponse,
     ErrorResponse,
     ResourceResponse,
@@ -143,6 +148,31 @@ def retry_after_seconds(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+class SharedCard(dict[str, Any]):
+    """Card content TurnContext may share instead of deep-copying on every send (it copies
+    each outgoing activity whole; the SDK never changes attachment content)."""
+
+    def __deepcopy__(self, _memo: dict[int, Any]) -> SharedCard:
+        return self
+
+
+class SharedActivity(Activity):  # type: ignore[misc]  # botbuilder is untyped
+    """An outgoing activity TurnContext copies shallowly: before sending it only reassigns the
+    copy's fields (conversation, from, recipient, ids), never changes what they hold."""
+
+    def __deepcopy__(self, _memo: dict[int, Any]) -> SharedActivity:
+        return copy.copy(self)
+
+
+def card_activity(card: dict[str, Any]) -> Any:
+    """`MessageFactory.attachment(CardFactory.adaptive_card(card))`, cheap to send."""
+    return SharedActivity(
+        type=ActivityTypes.message,
+        attachment_layout=AttachmentLayoutTypes.list,
+        attachments=[CardFactory.adaptive_card(SharedCard(card))],
+    )
 
 
 # --- tokens -------------------------------------------------------------------------------
@@ -287,15 +317,21 @@ class _Conversations:
 
 
 def _body(model: Any, _type_name: str) -> bytes:
-    return json.dumps(to_wire(model), separators=(",", ":")).encode()
+    return encode(model)
+
+
+def encode(model: Any) -> bytes:
+    """A botbuilder model as the JSON the Bot Framework expects: what msrest's
+    `Serializer.body` sends for these models (attribute-map keys, None left out, enums by
+    value, ISO-8601 times in UTC), without its per-value `eval`, deep copies and validation
+    walk, which cost more than the rest of a turn. `object` fields (card content, channel
+    data) go to `json.dumps` as they are; models, enums and times inside them are converted
+    as msrest converts them."""
+    return json.dumps(to_wire(model), separators=(",", ":"), default=_nested).encode()
 
 
 def to_wire(value: Any) -> Any:
-    """A botbuilder model as the JSON the Bot Framework expects: what msrest's
-    `Serializer.body` produces for these models (attribute-map keys, None left out, enums by
-    value, ISO-8601 times in UTC), without its per-value `eval`, deep copies and validation
-    walk (about 10x the cost of a whole turn here). Plain dicts inside `object` fields (card
-    content, channel data) are copied as they are."""
+    """The JSON structure of a model; `object` fields are left for `json.dumps`."""
     if isinstance(value, Model):
         out: dict[str, Any] = {}
         for attribute, spec in value._attribute_map.items():
@@ -303,25 +339,16 @@ def to_wire(value: Any) -> Any:
             if item is not None:
                 out[spec["key"]] = _typed(item, spec["type"])
         return out
-    kind = type(value)
-    if kind is str or kind is int or kind is float or kind is bool:
-        return value
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {str(key): to_wire(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [to_wire(item) for item in value]
-    if value is None or isinstance(value, str | int | float):
-        return value
-    if isinstance(value, datetime):
-        return _SERIALIZE_ISO(value)
-    if isinstance(value, bytes | bytearray):
-        return b64encode(value).decode()
-    return str(value)
+    if isinstance(value, dict):
+        return {str(key): to_wire(item) for key, item in value.items()}
+    return _nested(value) if isinstance(value, Enum | datetime | bytes | bytearray) else value
 
 
 def _typed(item: Any, type_name: Any) -> Any:
+    if type_name == "object":
+        return item
     if type_name == "str":
         return item.value if isinstance(item, Enum) else str(item)
     if type_name == "iso-8601":
@@ -335,6 +362,19 @@ def _typed(item: Any, type_name: Any) -> Any:
     if type_name == "bool":
         return bool(item)
     return to_wire(item)
+
+
+def _nested(value: Any) -> Any:
+    """What `json.dumps` can't encode by itself, as msrest's `serialize_object` would."""
+    if isinstance(value, Model):
+        return to_wire(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return _SERIALIZE_ISO(value)
+    if isinstance(value, bytes | bytearray):
+        return b64encode(value).decode()
+    return str(value)
 
 
 def _resource(answer: Any) -> Any:
@@ -669,8 +709,11 @@ TEAMS_PER_TENANT = (Window(50, 1.0),)
 class RateLimiter:
     """Sliding-window pacing per conversation and per tenant, in this process.
 
-    `acquire` waits until a send fits every window, then books it. A 429's Retry-After can
-    hold a conversation back with `defer`. With no windows it never waits (benchmarks).
+    `acquire` waits until a send fits every window, then books it. Windows are stretched by
+    `margin`, and consecutive sends to one key are spaced by `spread` times the shortest
+    window's average interval (1.0: an even pace, no bursts): a send reaches Teams a varying
+    delay after it is booked, so a booked burst of 50 can arrive as 51 in Teams' second. A
+    429's Retry-After holds a conversation back (`defer`). With no windows it never waits.
     """
 
     def __init__(
@@ -678,9 +721,21 @@ class RateLimiter:
         per_conversation: tuple[Window, ...] = TEAMS_PER_CONVERSATION,
         per_tenant: tuple[Window, ...] = TEAMS_PER_TENANT,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        margin: float = 1.1,
+        spread: float = 1.0,
+        sleep: Callable[[float], Coroutine[Any, Any, None]] = asyncio.sleep,
     ) -> None:
-        self._windows = {"c": per_conversation, "t": per_tenant}
-        self._longest = max((w.seconds for w in (*per_conversation, *per_tenant)), default=0.0)
+        self._sleep = sleep
+        self._windows = {
+            kind: tuple(Window(w.limit, w.seconds * margin) for w in windows)
+            for kind, windows in (("c", per_conversation), ("t", per_tenant))
+        }
+        self._gap = {
+            kind: min((w.seconds / w.limit for w in windows), default=0.0) * spread
+            for kind, windows in self._windows.items()
+        }
+        self._longest = max((w.seconds for ws in self._windows.values() for w in ws), default=0.0)
         self._clock = clock
         self._sent: dict[tuple[str, str], deque[float]] = {}
         self._held: dict[str, float] = {}
@@ -715,14 +770,14 @@ class RateLimiter:
                 self._book("c", conversation_id, now)
                 self._book("t", tenant_id, now)
                 return waited
-            await asyncio.sleep(wait)
+            await self._sleep(wait)
             waited += wait
 
     def _wait(self, kind: str, key: str, now: float) -> float:
         sent = self._sent.get((kind, key))
         if not sent:
             return 0.0
-        wait = 0.0
+        wait = sent[-1] + self._gap[kind] - now
         for window in self._windows[kind]:
             if len(sent) >= window.limit:
                 wait = max(wait, sent[-window.limit] + window.seconds - now)

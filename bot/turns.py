@@ -132,7 +132,22 @@ def _verb(value: object) -> str | None:
 def _data(value: object) -> dict[str, Any]:
     if not isinstance(value, dict) or len(value) > MAX_DATA_KEYS:
         return {}
-    return {str(key): item for key, item in value.items()}
+    return {str(key): _in_range(item) for key, item in value.items()}
+
+
+# No id, section, page or revision is outside a signed 64-bit integer, and the databases can't
+# bind one that is (OverflowError, i.e. a crash instead of "not found"): such a number is absent.
+_INT64 = range(-(2**63), 2**63)
+
+
+def _in_range(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if value in _INT64 else None
+    if isinstance(value, dict):
+        return {key: _in_range(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_in_range(item) for item in value]
+    return value
 
 
 def _bot_added(activity: Activity) -> bool:

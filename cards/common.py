@@ -77,11 +77,14 @@ def error_line(message: str) -> ac.TextBlock:
 
 def notice_lines(notices: Sequence[str]) -> list[ac.ElementAnnotated]:
     return [
-        ac.TextBlock(
-            text=n, wrap=True, color=ty.Colors.GOOD if n.startswith("Saved") else ty.Colors.WARNING
-        )
+        ac.TextBlock(text=n, wrap=True, color=ty.Colors.WARNING if _cautions(n) else ty.Colors.GOOD)
         for n in notices
     ]
+
+
+def _cautions(notice: str) -> bool:
+    # Confirmations read as good news; anything about what did not happen is a warning.
+    return any(word in notice for word in ("not saved", "couldn't", "No ", "can't"))
 
 
 def text_input(
@@ -153,3 +156,19 @@ def toggle(input_id: str, title: str, value: bool) -> ac.InputToggle:
 
 def friendly_date(value: object) -> str:
     return f"{value:%a %d %b %Y}" if hasattr(value, "strftime") else "not set"
+
+
+PEOPLE_PICKER = {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}
+
+
+def with_people_picker(card: Card, input_ids: Sequence[str], enabled: bool) -> Card:
+    """Let Teams search the directory from these choice sets (TEAMS.md); the static member
+    choices stay as the fallback. Off for clients without a picker (the Agents Playground
+    replaces the list with its own fake directory). adaptive-cards-py has no field for
+    `choices.data`, so it is added to the JSON here."""
+    if not enabled:
+        return card
+    for element in card.get("body", []):
+        if element.get("type") == "Input.ChoiceSet" and element.get("id") in input_ids:
+            element["choices.data"] = dict(PEOPLE_PICKER)
+    return card

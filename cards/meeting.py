@@ -22,6 +22,7 @@ from cards.common import (
     paragraph,
     text_input,
     toggle,
+    with_people_picker,
 )
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
 from domain.chronology import describe_date
@@ -270,7 +271,7 @@ def _outcome_actions(screen: OutcomeScreen) -> list[ac.ActionExecute]:
     return actions
 
 
-def action_form_card(form: ActionFormScreen) -> Card:
+def action_form_card(form: ActionFormScreen, *, people_picker: bool = True) -> Card:
     labels = _theme_labels()
     themes = [(slug, labels.get(slug, slug)) for slug in form.themes] or list(labels.items())
     title = "Add an action item" if form.index is None else f"Edit action A{form.index + 1}"
@@ -330,10 +331,7 @@ def action_form_card(form: ActionFormScreen) -> Card:
             button("Back to the outcome", verbs.OUTCOME, {"review_id": form.review.id}),
         ],
     )
-    for element in card["body"]:
-        if element.get("id") == "owner":
-            element["choices.data"] = {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}
-    return card
+    return with_people_picker(card, ["owner"], people_picker)
 
 
 def published_card(

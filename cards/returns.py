@@ -70,7 +70,8 @@ def invitation_card(ret: ReturnView) -> Card:
         paragraph(
             "You've been asked to complete your agency's pre-analysis for this "
             "Line-of-Sight review: 11 short sections and an impact chronology. "
-            "Every answer is saved as you go, so you can stop and type continue later."
+            "Your answers are saved each time you press Next, Back or Save draft, so you can "
+            "stop and type continue later."
         ),
         paragraph(
             "Use the pseudonym only. Never type a child's real name, date of birth, "
@@ -174,7 +175,7 @@ def _question_block(
         block.append(
             text_input(
                 follow_id,
-                question.follow_up_prompt or "Tell us more",
+                follow_up_label(question),
                 screen.values.get(follow_id),
                 max_length=question.max_length or 1000,
                 multiline=True,
@@ -484,7 +485,7 @@ def _overview_body(
         facts(
             [
                 ("Status", STATUS_LABELS[summary.ret.status.value]),
-                ("Chronology", f"{summary.entry_count} entries"),
+                ("Chronology", _entries(summary.entry_count)),
             ]
         ),
     ]
@@ -582,3 +583,14 @@ def signed_off_card(ret: ReturnView) -> Card:
 def chair_notice_card(ret: ReturnView, event: str, progress: str) -> Card:
     body = [*header(event, where(ret)), paragraph(progress)]
     return build(body, [button("Reviews", verbs.REVIEWS)])
+
+
+def _entries(count: int) -> str:
+    return f"{count} entr{'y' if count == 1 else 'ies'}"
+
+
+def follow_up_label(question: Question) -> str:
+    """Say when the follow-up applies, since it shows whatever the answer is."""
+    prompt = question.follow_up_prompt or "Tell us more"
+    when = question.follow_up_when
+    return f"If {when}: {prompt[0].lower()}{prompt[1:]}" if when in ("yes", "no") else prompt

@@ -20,6 +20,7 @@ from cards.common import (
     header,
     paragraph,
     text_input,
+    with_people_picker,
 )
 from domain.records import ReturnView, ReviewProgress, ReviewView
 from domain.reviews import PSEUDONYM_MAX, REASON_MAX, ReviewDefaults
@@ -123,6 +124,8 @@ def assignment_card(
     members: Sequence[tuple[str, str, int | None]],
     names: Mapping[int, str],
     errors: Mapping[str, str] | None = None,
+    *,
+    people_picker: bool = True,
 ) -> Card:
     """`members` are (AAD id, name, agency id) choices; Teams adds its people picker."""
     errors = errors or {}
@@ -158,20 +161,8 @@ def assignment_card(
         body,
         [button("Assign and invite", verbs.REVIEW_ASSIGN, {"review_id": review.id}, primary=True)],
     )
-    return with_people_picker(card)
-
-
-def with_people_picker(card: Card) -> Card:
-    """Teams searches the directory from these choice sets; other clients keep the static list.
-
-    adaptive-cards-py has no field for `choices.data`, so it is added to the JSON here.
-    """
-    for element in card.get("body", []):
-        if element.get("type") == "Input.ChoiceSet" and str(element.get("id", "")).startswith(
-            "assignees_"
-        ):
-            element["choices.data"] = {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}
-    return card
+    ids = [f"assignees_{ret.agency_id}" for ret in returns]
+    return with_people_picker(card, ids, people_picker)
 
 
 def assigned_card(review: ReviewView, delivered: Sequence[tuple[str, str, bool]]) -> Card:

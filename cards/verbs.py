@@ -54,6 +54,31 @@ GUIDE_EXPORT: Final = "guide_export"
 GUIDE_USAGE_FORM: Final = "guide_usage_form"
 GUIDE_USAGE_SAVE: Final = "guide_usage_save"
 
+# Action items after the meeting (owner, chair, LIC group, admin)
+ACTION_VIEW: Final = "action_view"
+ACTION_PROGRESS: Final = "action_progress"
+ACTION_COMPLETE: Final = "action_complete"
+ACTION_NEW_DATE: Final = "action_new_date"
+ACTION_BLOCKED: Final = "action_blocked"
+DATE_APPROVE: Final = "date_approve"
+DATE_DECLINE: Final = "date_decline"
+IMPACT_RECORD: Final = "impact_record"
+POLICY_SAVE: Final = "policy_save"
+
+# Manager summaries, the dashboard and exports (issue 6)
+SUMMARY: Final = "summary"
+DASHBOARD: Final = "dashboard"
+OVERDUE: Final = "overdue"
+EXPORT: Final = "export"
+
+# Information governance (admin): audit trail, retention, legal hold (issue 7)
+AUDIT_TRAIL: Final = "audit_trail"
+AUDIT_EXPORT: Final = "audit_export"
+RETENTION: Final = "retention"
+RETENTION_SAVE: Final = "retention_save"
+LEGAL_HOLD: Final = "legal_hold"
+LEGAL_HOLD_SET: Final = "legal_hold_set"
+
 # Not on a card: Teams' file-consent invoke, routed like a card action.
 FILE_CONSENT: Final = "file_consent"
 

@@ -10,6 +10,7 @@ import html
 import re
 from dataclasses import dataclass
 
+from domain import phrasing
 from domain.errors import InvalidInput
 
 MAX_MESSAGE_CHARS = 10_000
@@ -53,3 +54,19 @@ def parse(text: str, known: tuple[str, ...]) -> Command | None:
         if cleaned == name or cleaned.startswith(name + " "):
             return Command(name, cleaned[len(name) :].strip())
     return None
+
+
+def interpret(text: str, known: tuple[str, ...]) -> Command | None:
+    """Like `parse`, and also natural phrasing (issue 6): "show me the summary for
+    LOS-2026-004" is `summary LOS-2026-004`, "what's overdue for Police?" is `overdue police`.
+
+    Only commands in `known` are ever returned; None still means "show the help card".
+    """
+    command = parse(text, known)
+    cleaned = normalise(text)
+    if command is not None:
+        if command.name in phrasing.ASKING_COMMANDS:
+            return Command(command.name, phrasing.argument_for(command.name, cleaned))
+        return command
+    found = phrasing.natural(cleaned, known)
+    return Command(*found) if found else None

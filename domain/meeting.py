@@ -9,7 +9,15 @@ from datetime import UTC, date, datetime
 
 from domain import audit, guide, outcome, pack
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
-from domain.model import Actor, ChannelPurpose, ConversationAddress, MemberView, ReviewStage, Role
+from domain.model import (
+    Actor,
+    ChannelPurpose,
+    ConversationAddress,
+    MemberView,
+    ReviewStage,
+    Role,
+    is_guid,
+)
 from domain.outcome import DraftAction
 from domain.questions import default_themes
 from domain.records import ActionView, GuideRecord, NewActionItem, ReviewView
@@ -229,6 +237,10 @@ def save_action(
         return replace(form, values=typed, errors=invalid.errors)
     if checked.warnings and str(data.get("confirm_identifiers", "")).lower() != "true":
         return replace(form, values=typed, warnings=checked.warnings)
+    owner = checked.action.owner_aad
+    if owner and owner not in dict(form.owners) and not is_guid(owner):
+        # Someone new can only be named through the Teams people picker (a real directory id).
+        return replace(form, values=typed, errors={"owner": "Choose the owner from the list."})
     screen = outcome_screen(uow, member, form.review.id, today)
     names = dict(form.owners)
     action = replace(checked.action, owner_name=names.get(checked.action.owner_aad or ""))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -112,3 +113,17 @@ class MemberView:
 
     def has(self, *roles: Role) -> bool:
         return any(role in self.roles for role in roles)
+
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_DIRECTORY_ID = re.compile(r"^[0-9A-Za-z-]{1,64}$")
+
+
+def is_guid(value: str) -> bool:
+    """An Entra object id as the Teams people picker sends it."""
+    return bool(_GUID.match(value))
+
+
+def is_directory_id(value: str) -> bool:
+    """The shape of any directory user id a card may send back (test tenants use non-GUIDs)."""
+    return bool(_DIRECTORY_ID.match(value))

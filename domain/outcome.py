@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.errors import FormInvalid
 from domain.identifiers import describe_findings, find_identifiers
+from domain.model import is_directory_id
 
 MAX_ACTIONS = 20
 DESCRIPTION_MAX = 500
@@ -17,7 +18,6 @@ MEASURE_MAX = 500
 NEED_MAX = 300
 MAX_NEEDS = 12
 ATTENDEES_MAX = 200
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # PRACTICE.md's examples of actions that cannot be measured, plus their close relatives.
 VAGUE_PHRASES = (
     "raise awareness",
@@ -150,8 +150,8 @@ def _owner(raw: object, errors: dict[str, str]) -> str | None:
     # The people picker and the member list both send an AAD object id.
     if raw in (None, ""):
         return None
-    if isinstance(raw, str) and _GUID.match(raw.strip()):
-        return raw.strip().lower()
+    if isinstance(raw, str) and is_directory_id(raw.strip()):
+        return raw.strip()
     errors["owner"] = "Choose the owner from the list (one person)."
     return None
 

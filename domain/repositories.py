@@ -13,12 +13,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 from domain.model import ConversationAddress, MemberView, Role
 
 if TYPE_CHECKING:
+    from domain.actions import ActionRepository
+    from domain.audit_trail import AuditTrailRepository
+    from domain.chase_engine import ChaseRepository
     from domain.records import (
         ExportRepository,
         OutcomeRepository,
         ReturnRepository,
         ReviewRepository,
     )
+    from domain.retention import RetentionRepository
+    from domain.subject_access import SubjectAccessRepository
+    from domain.summaries import SummaryRepository
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,8 @@ class MemberProfile:
 class PartnershipRepository(Protocol):
     def by_tenant(self, tenant_id: str) -> PartnershipView | None: ...
 
+    def all_ids(self) -> list[int]: ...
+
     def create(self, tenant_id: str, name: str) -> PartnershipView: ...
 
 
@@ -100,6 +108,8 @@ class MemberRepository(Protocol):
 
     def mark_unreachable(self, member_id: int, reason: str, at: datetime) -> None: ...
 
+    def with_role(self, partnership_id: int, role: Role) -> list[int]: ...
+
 
 class AuditLog(Protocol):
     def append(self, entry: AuditEntry) -> None: ...
@@ -129,6 +139,24 @@ class UnitOfWork(Protocol):
 
     @property
     def exports(self) -> ExportRepository: ...
+
+    @property
+    def actions(self) -> ActionRepository: ...
+
+    @property
+    def chases(self) -> ChaseRepository: ...
+
+    @property
+    def summaries(self) -> SummaryRepository: ...
+
+    @property
+    def retention(self) -> RetentionRepository: ...
+
+    @property
+    def audit_trail(self) -> AuditTrailRepository: ...
+
+    @property
+    def subject_access(self) -> SubjectAccessRepository: ...
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,12 @@ from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
 from domain.identifiers import describe_findings
 from domain.model import Actor, MemberView, ReturnStatus, ReviewStage, Role
 from domain.questions import (
+    Question,
     QuestionBank,
     QuestionType,
     Section,
     default_question_bank,
+    default_themes,
     follow_up_input_id,
     validate_section_answers,
 )
@@ -566,23 +568,50 @@ def _section_status(
         prefix = f"Episode {slot}: " if section.repeatable else ""
         missing.extend(prefix + section.question(q).label for q in check.missing)
     answered = sum(1 for key in stored if key[0] in _ids(section))
-    highlights = tuple(
-        (section.question(q).label, _short(a.value))
-        for (q, s), a in sorted(stored.items())
-        if q in _ids(section)
-    )[:6]
+    highlights = tuple(_highlights(section, stored))
     total = len(section.questions) * len(slots)
     return SectionStatus(index, section.title, answered, total, tuple(missing), highlights)
 
 
-def _short(value: object, limit: int = 140) -> str:
+def _highlights(
+    section: Section, stored: Mapping[AnswerKey, StoredAnswer]
+) -> list[tuple[str, str]]:
+    """The answers worth showing at a glance: required questions first, in question order."""
+    ordered = sorted(section.questions, key=lambda q: not q.required)
+    shown = []
+    for question in ordered:
+        for (question_id, slot), answer in sorted(stored.items()):
+            if question_id == question.id:
+                prefix = f"Episode {slot}, " if slot else ""
+                shown.append((prefix + question.label, display_value(question, answer.value)))
+    return shown[:6]
+
+
+def display_value(question: Question, value: object, limit: int = 140) -> str:
+    """An answer as a person reads it: choice wording, not stored codes."""
     if isinstance(value, dict):
-        text = " - ".join(str(v) for v in value.values())
+        answer = str(value.get("answer", "")).capitalize()
+        text = f"{answer}: {value['follow_up']}" if value.get("follow_up") else answer
     elif isinstance(value, list | tuple):
-        text = ", ".join(str(v) for v in value)
+        text = ", ".join(_label(question, str(v)) for v in value)
+    elif isinstance(value, str) and question.type is QuestionType.DATE:
+        text = _pretty_date(value)
     else:
-        text = str(value)
+        text = _label(question, str(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _label(question: Question, value: str) -> str:
+    if question.type is QuestionType.THEME_TAGS:
+        return {t.slug: t.label for t in default_themes()}.get(value, value)
+    return question.choice_label(value) if question.choices else value
+
+
+def _pretty_date(value: str) -> str:
+    try:
+        return f"{date.fromisoformat(value):%d %b %Y}"
+    except ValueError:
+        return value
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,15 @@ from datetime import date
 from domain import audit
 from domain.capabilities import require
 from domain.errors import FormInvalid, NotFound
-from domain.model import Actor, MemberView, ReturnStatus, ReviewStage, Role
+from domain.model import (
+    Actor,
+    MemberView,
+    ReturnStatus,
+    ReviewStage,
+    Role,
+    is_directory_id,
+    is_guid,
+)
 from domain.questions import default_question_bank
 from domain.records import ReturnView, ReviewProgress, ReviewView
 from domain.repositories import UnitOfWork
@@ -22,7 +30,6 @@ from domain.reviews import (
 from domain.transitions import move_review
 
 MAX_ASSIGNEES_PER_AGENCY = 5
-_GUID_LENGTH = 36
 
 
 def create_review(
@@ -116,7 +123,7 @@ def _chosen(raw: object, ret: ReturnView, errors: dict[str, str]) -> list[str]:
             f"Up to {MAX_ASSIGNEES_PER_AGENCY} practitioners per agency."
         )
         return []
-    if any(len(v) != _GUID_LENGTH for v in values):
+    if not all(is_directory_id(v) for v in values):
         errors[f"assignees_{ret.agency_id}"] = "Choose practitioners from the list."
         return []
     return values
@@ -126,7 +133,11 @@ def _resolve(uow: UnitOfWork, member: MemberView, aad_ids: list[str], ret: Retur
     known = uow.members.by_aad_ids(member.partnership_id, aad_ids)
     ids = []
     for aad in aad_ids:
-        found = known.get(aad) or uow.members.create_pending(
+        found = known.get(aad)
+        if found is None and not is_guid(aad):
+            # Only a real directory id (the Teams people picker) may name someone new.
+            raise FormInvalid({f"assignees_{ret.agency_id}": "Choose practitioners from the list."})
+        found = found or uow.members.create_pending(
             member.partnership_id, aad, ret.agency_id, Role.PRACTITIONER
         )
         ids.append(found.id)

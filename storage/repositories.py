@@ -12,9 +12,12 @@ from sqlmodel import col, select
 from domain.model import MemberView, Role
 from domain.repositories import AuditEntry, MemberProfile, MemberSighting, PartnershipView
 from storage import tables as t
+from storage.actions import SqlActions, SqlChases
 from storage.directory import SqlDirectory
+from storage.governance import SqlAuditTrail, SqlRetention, SqlSubjectAccess
 from storage.outcomes import SqlExports, SqlOutcomes
 from storage.reviews import SqlReturns, SqlReviews
+from storage.summaries import SqlSummaries
 
 
 class SqlPartnerships:
@@ -26,6 +29,9 @@ class SqlPartnerships:
             select(t.Partnership).where(col(t.Partnership.tenant_id) == tenant_id)
         ).first()
         return _partnership_view(row) if row else None
+
+    def all_ids(self) -> list[int]:
+        return [int(i) for i in self._session.scalars(select(t.Partnership.id)).all()]
 
     def create(self, tenant_id: str, name: str) -> PartnershipView:
         row = t.Partnership(tenant_id=tenant_id, name=name)
@@ -156,6 +162,19 @@ class SqlMembers:
         row.unreachable_since = row.unreachable_since or at
         row.unreachable_reason = reason[:200]
 
+    def with_role(self, partnership_id: int, role: Role) -> list[int]:
+        return [
+            int(member_id)
+            for member_id in self._session.scalars(
+                select(t.Member.id)
+                .join(t.MemberRole, col(t.MemberRole.member_id) == col(t.Member.id))
+                .where(
+                    col(t.Member.partnership_id) == partnership_id,
+                    col(t.MemberRole.role) == role.value,
+                )
+            ).all()
+        ]
+
     def _view(self, row: t.Member) -> MemberView:
         assert row.id is not None
         roles = self._session.scalars(
@@ -192,6 +211,12 @@ class SqlUnitOfWork:
         self.returns = SqlReturns(session)
         self.outcomes = SqlOutcomes(session)
         self.exports = SqlExports(session)
+        self.actions = SqlActions(session)
+        self.chases = SqlChases(session)
+        self.summaries = SqlSummaries(session)
+        self.retention = SqlRetention(session)
+        self.audit_trail = SqlAuditTrail(session)
+        self.subject_access = SqlSubjectAccess(session)
 
 
 def _partnership_view(row: t.Partnership) -> PartnershipView:

@@ -257,6 +257,8 @@ class ActionItem(ChaseState, table=True):
     evidence_link: str | None = Field(default=None, max_length=2000)
     completed_at: datetime | None = None
     closed_at: datetime | None = None
+    # When the status last changed: completed and blocked items are chased from that day.
+    status_changed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

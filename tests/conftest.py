@@ -141,6 +141,8 @@ def local_settings(data_dir: Path, database_url: str, **overrides: Any) -> Setti
         "DATABASE_URL": database_url,
         "ALLOWED_TENANT_IDS": TENANT,
         "ADMIN_AAD_IDS": USER_AAD,
+        # Scenario tests drive the chaser sweep themselves, with a clock they control.
+        "RUN_SCHEDULER": "false",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

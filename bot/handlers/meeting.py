@@ -10,12 +10,14 @@ from bot.router import Context, Reply, Router
 from cards import meeting as cards
 from cards import verbs
 from cards.basics import info_card
-from domain import meeting, review_flow
+from domain import chase_engine, meeting, review_flow
+from domain.chase_engine import ACTION
 from domain.errors import NotFound
 from domain.meeting import ActionFormScreen, OutcomeScreen, Published
 from domain.model import Role
 from domain.records import ReviewView
 from exports import documents
+from storage.repositories import SqlUnitOfWork
 
 CHAIR = (Role.CHAIR, Role.ADMIN)
 
@@ -145,7 +147,7 @@ async def save_outcome(ctx: Context) -> Reply:
 async def action_form(ctx: Context) -> Reply:
     today = ctx.services.today()
     form = await ctx.run(lambda uow: meeting.action_form(uow, ctx.member, ctx.data, today))
-    return Reply(cards.action_form_card(form))
+    return Reply(cards.action_form_card(form, people_picker=_has_people_picker(ctx)))
 
 
 async def save_action(ctx: Context) -> Reply:
@@ -154,7 +156,7 @@ async def save_action(ctx: Context) -> Reply:
         lambda uow: meeting.save_action(uow, ctx.turn.actor, ctx.member, ctx.data, today)
     )
     if isinstance(result, ActionFormScreen):
-        return Reply(cards.action_form_card(result))
+        return Reply(cards.action_form_card(result, people_picker=_has_people_picker(ctx)))
     return Reply(cards.outcome_card(result))
 
 
@@ -167,10 +169,16 @@ async def remove_action(ctx: Context) -> Reply:
 
 
 async def publish_outcome(ctx: Context) -> Reply:
-    today = ctx.services.today()
-    result = await ctx.run(
-        lambda uow: meeting.publish(uow, ctx.turn.actor, ctx.member, ctx.data, today)
-    )
+    today, now = ctx.services.today(), ctx.services.now()
+
+    def work(uow: SqlUnitOfWork) -> Published | OutcomeScreen:
+        done = meeting.publish(uow, ctx.turn.actor, ctx.member, ctx.data, today)
+        if isinstance(done, Published):
+            for action in done.actions:
+                chase_engine.reschedule(uow.chases, ACTION, action.id, now)
+        return done
+
+    result = await ctx.run(work)
     if isinstance(result, OutcomeScreen):
         return Reply(cards.outcome_card(result))
     unreachable = await _tell_owners_and_contributors(ctx, result)
@@ -307,3 +315,8 @@ async def register_channel(ctx: Context) -> Reply:
     return Reply(
         info_card("Channel registered", f"This channel is now the {label} channel: I'll post here.")
     )
+
+
+def _has_people_picker(ctx: Context) -> bool:
+    # Teams has one; the Agents Playground (local mode) swaps in a fake directory instead.
+    return not ctx.services.settings.local_mode

@@ -9,7 +9,8 @@ from bot.router import Context, Reply, Router
 from cards import returns as cards
 from cards import verbs
 from cards.basics import info_card
-from domain import returns, review_flow
+from domain import chase_engine, returns, review_flow
+from domain.chase_engine import RETURN
 from domain.questions import default_themes
 from domain.records import ReturnView
 from domain.returns import ChronologyScreen, EntryForm, Nav, SaveOutcome
@@ -157,6 +158,7 @@ async def submit(ctx: Context) -> Reply:
 
     def work(uow: SqlUnitOfWork) -> tuple[returns.Submitted, dict[str, Any]]:
         done = returns.submit(uow, ctx.turn.actor, ctx.member, ctx.data, today)
+        chase_engine.reschedule(uow.chases, RETURN, done.ret.id, ctx.services.now())
         lead_view = returns.overview(uow, ctx.member, done.ret, today)
         return done, cards.signoff_card(lead_view)
 
@@ -181,16 +183,23 @@ async def _progress(ctx: Context, ret: ReturnView) -> str:
     def work(uow: SqlUnitOfWork) -> str:
         all_returns = uow.reviews.returns(ret.review_id)
         submitted = sum(1 for r in all_returns if r.submitted_at is not None)
-        return f"{submitted} of {len(all_returns)} agency returns are in for {ret.reference}."
+        signed = sum(1 for r in all_returns if r.status.value == "signed_off")
+        return (
+            f"{ret.reference}: {submitted} of {len(all_returns)} agency returns submitted, "
+            f"{signed} signed off."
+        )
 
     return await ctx.run(work)
 
 
 def _sign_off(*, approve: bool) -> Any:
     async def sign(ctx: Context) -> Reply:
-        result = await ctx.run(
-            lambda uow: returns.sign_off(uow, ctx.turn.actor, ctx.member, ctx.data, approve)
-        )
+        def work(uow: SqlUnitOfWork) -> returns.SignedOff:
+            done = returns.sign_off(uow, ctx.turn.actor, ctx.member, ctx.data, approve)
+            chase_engine.reschedule(uow.chases, RETURN, done.ret.id, ctx.services.now())
+            return done
+
+        result = await ctx.run(work)
         ret = result.ret
         messages: list[tuple[int, dict[str, Any]]] = []
         if not approve and result.comments:

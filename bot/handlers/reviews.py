@@ -7,8 +7,9 @@ from bot.router import Context, Reply, Router
 from cards import returns as return_cards
 from cards import reviews as cards
 from cards import verbs
-from domain import review_flow
+from domain import chase_engine, review_flow
 from domain.capabilities import require
+from domain.chase_engine import RETURN
 from domain.errors import FormInvalid
 from domain.model import Role
 from domain.records import ReviewView
@@ -48,30 +49,44 @@ async def create_review(ctx: Context) -> Reply:
     except FormInvalid as invalid:
         agencies = await ctx.run(lambda uow: uow.reviews.agency_choices(ctx.member.partnership_id))
         return Reply(cards.new_review_card(agencies, defaults(today), ctx.data, invalid.errors))
-    return Reply(await ctx.run(lambda uow: _assignment_card(uow, review)))
+    picker = not ctx.services.settings.local_mode
+    return Reply(await ctx.run(lambda uow: _assignment_card(uow, review, picker=picker)))
 
 
 def _assignment_card(
-    uow: SqlUnitOfWork, review: ReviewView, errors: dict[str, str] | None = None
+    uow: SqlUnitOfWork,
+    review: ReviewView,
+    errors: dict[str, str] | None = None,
+    *,
+    picker: bool = True,
 ) -> dict[str, object]:
     returns = uow.reviews.returns(review.id)
     members = uow.reviews.assignable_members(review.partnership_id)
     assigned = sorted({m for r in returns for m in r.assignee_ids})
     names = {r.member_id: r.display_name for r in uow.returns.recipients(assigned)}
-    return cards.assignment_card(review, returns, members, names, errors)
+    return cards.assignment_card(review, returns, members, names, errors, people_picker=picker)
 
 
 async def assign(ctx: Context) -> Reply:
+    now = ctx.services.now()
+
+    def work(uow: SqlUnitOfWork) -> review_flow.Assignment:
+        done = review_flow.assign(uow, ctx.turn.actor, ctx.member, ctx.data)
+        for ret in uow.reviews.returns(done.review.id):
+            chase_engine.reschedule(uow.chases, RETURN, ret.id, now)
+        return done
+
     try:
-        assignment = await ctx.run(
-            lambda uow: review_flow.assign(uow, ctx.turn.actor, ctx.member, ctx.data)
-        )
+        assignment = await ctx.run(work)
     except FormInvalid as invalid:
         errors = invalid.errors
         review = await ctx.run(
             lambda uow: review_flow.chaired_review(uow, ctx.member, ctx.data.get("review_id"))
         )
-        return Reply(await ctx.run(lambda uow: _assignment_card(uow, review, errors)))
+        picker = not ctx.services.settings.local_mode
+        return Reply(
+            await ctx.run(lambda uow: _assignment_card(uow, review, errors, picker=picker))
+        )
     invitations = [
         (member_id, return_cards.invitation_card(ret)) for member_id, ret in assignment.invited
     ]

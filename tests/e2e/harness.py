@@ -4,11 +4,13 @@ Pieces (all usable without pytest; the fixtures in `conftest.py` wire them toget
 
 - `free_port()`: a free loopback TCP port.
 - `BotProcess`: `lineofsight db upgrade` (+ `lineofsight demo`), then `lineofsight serve` in
-  local mode with its own DATA_DIR, until /readyz answers 200.
+  local mode with its own DATA_DIR, until /readyz answers 200; `restart()` stops `serve` and
+  starts it again on the same port and DATA_DIR.
 - `PlaygroundProcess`: the Microsoft 365 Agents Playground (Teams channel) pointed at a bot,
   bound to loopback, until it serves its page.
 - `Chat`: a page object for the Playground's personal chat: send text, wait for replies,
-  find cards, click card buttons, fill card inputs, read fact sets, take screenshots.
+  find cards, click card buttons, fill card inputs and read them back, read fact sets, take
+  screenshots (of the viewport, or of a whole card however tall).
 
 How the Playground (0.2.x) renders a conversation, which the selectors below rely on:
 
@@ -24,9 +26,18 @@ How the Playground (0.2.x) renders a conversation, which the selectors below rel
   (`role=combobox` inside `.fui-DatePicker`, accepts typed ISO dates); Input.Time a Fluent
   TimePicker (`.fui-TimePicker`, accepts typed HH:MM); Input.ChoiceSet compact/filtered a
   Fluent Combobox whose popup (`aria-controls`, portalled to <body>) holds `role=option`s, or
-  `role=menuitemcheckbox`es when isMultiSelect; expanded a `role=radiogroup`; Input.Toggle a
-  checkbox. The Playground's log panel repeats message text, so text is only ever looked for
-  inside messages.
+  `role=menuitemcheckbox`es when isMultiSelect; expanded a `role=radiogroup`, or a `<div>`
+  of checkboxes (each `aria-label`led by its choice's title) when isMultiSelect; Input.Toggle
+  a checkbox. A label whose text itself ends in " *" (a required marker written into the
+  label rather than `isRequired`) is found by the label without it.
+- An Input.ChoiceSet with `choices.data` (Data.Query, dataset graph.microsoft.com/users)
+  becomes a Fluent v8 `.ms-PeoplePicker` in place of the card's choices: its label's `for`
+  names no element, the input sits in the label's next sibling `.ac-input-container`, and its
+  suggestions (`.ms-Suggestions [role=option]`, portalled) come from the Playground's own mock
+  directory (Alex Wilber, Megan Bowen, ...), found by first name; it submits the mock user's
+  `id` (e.g. "user-id-0").
+- The Playground's log panel repeats message text, so text is only ever looked for inside
+  messages.
 - Clicking an Action.Execute button shows "Your response was sent to the app" under the card
   and the invoke response's card replaces the clicked card in place.
 """
@@ -50,7 +61,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, ViewportSize
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from bot.config import PLAYGROUND_TENANT_ID
@@ -306,6 +317,17 @@ class BotProcess(ManagedProcess):
             self.startup_timeout,
         )
 
+    def restart(self) -> None:
+        """Stop `serve` and start it again on the same port and DATA_DIR, as an operator
+        restarting the bot would (the database, and so every saved answer, is kept)."""
+        self.stop()
+        ManagedProcess.start(self)
+        self.wait_until(
+            lambda: http_status(f"{self.url}/readyz") == 200,
+            "200 from /readyz after a restart",
+            self.startup_timeout,
+        )
+
     def log_records(self) -> list[dict[str, Any]]:
         """The JSON log lines the bot wrote to stderr (other lines are skipped)."""
         records = []
@@ -397,7 +419,30 @@ _FIELD_KIND_JS = """
   date: !!el.closest(".fui-DatePicker"),
   time: !!el.closest(".fui-TimePicker"),
   checkboxes: el.querySelectorAll('input[type="checkbox"]').length,
+  people: !!el.querySelector(".ms-PeoplePicker"),
 })
+"""
+
+# What an input shows now: text for text/date/compact choice inputs, the checked choice's title
+# for a radio group, the checked titles for a checkbox group or the chosen people.
+_FIELD_VALUE_JS = """
+(el) => {
+  const norm = (s) => (s || "").replace(/\\s+/g, " ").trim();
+  const title = (input) => norm(input.getAttribute("aria-label") ||
+      (input.id && document.querySelector(`label[for="${input.id}"]`)?.innerText) || "");
+  if (el.matches('input[type="checkbox"]')) return el.checked;
+  if (el.getAttribute("role") === "radiogroup") {
+    const on = el.querySelector('input[type="radio"]:checked');
+    return on ? title(on) : "";
+  }
+  const people = el.querySelector(".ms-PeoplePicker");
+  if (people) {
+    return Array.from(people.querySelectorAll(".ms-Persona-primaryText"), (p) => norm(p.innerText));
+  }
+  const boxes = el.querySelectorAll('input[type="checkbox"]');
+  if (boxes.length) return Array.from(boxes).filter((b) => b.checked).map(title);
+  return "value" in el ? el.value : norm(el.innerText);
+}
 """
 
 _FACTS_JS = """
@@ -493,6 +538,24 @@ class Chat:
         index = max(i for i, t in enumerate(texts) if needle in t)
         return self.bot_messages.nth(index)
 
+    def wait_for_any(self, *texts: str, timeout: float | None = None) -> str:
+        """Wait until a bot message newly shows one of `texts` (as `wait_for_text`); return
+        the first of them that did. For a step that can end in more than one card."""
+        needles = [_norm(t) for t in texts]
+        before = [sum(t.count(n) for t in self._baseline) for n in needles]
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while True:
+            shown = self._texts(BOT_MESSAGE)
+            for text, needle, count in zip(texts, needles, before, strict=True):
+                if sum(t.count(needle) for t in shown) > count:
+                    return text
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"none of {list(texts)} appeared within {timeout or self.timeout:g}s.\n"
+                    f"Conversation:\n{self.transcript()}"
+                )
+            self.page.wait_for_timeout(100)
+
     def wait_for_card(
         self, text: str, timeout: float | None = None, *, new: bool = True
     ) -> Locator:
@@ -533,6 +596,8 @@ class Chat:
             field.get_by_role("radio", name=str(value), exact=True).check()
         elif kind["checkboxes"]:
             self._tick(field, label, value)
+        elif kind["people"]:
+            self._pick_people(field, label, value)
         elif kind["date"] or kind["time"]:
             if isinstance(value, dt.time):
                 text = value.isoformat(timespec="minutes")
@@ -557,6 +622,36 @@ class Chat:
         scope = within if within is not None else self.last_card()
         pairs: list[list[str]] = scope.evaluate(_FACTS_JS)
         return dict(pairs)
+
+    def value(self, label: str, within: Locator | None = None) -> str | bool | list[str]:
+        """What the input labelled `label` shows now: its text (a date as the picker formats
+        it, a compact choice's title), a radio group's checked title, a checkbox group's (or
+        people picker's) checked titles as a list, a toggle's state as a bool."""
+        scope = within if within is not None else self.last_card()
+        shown: str | bool | list[str] = self._field(scope, label).evaluate(_FIELD_VALUE_JS)
+        return shown
+
+    def card_screenshot(self, name: str, card: Locator) -> Path:
+        """Save the whole of one card (however tall) as test-artifacts/e2e/<name>.png.
+
+        The conversation scrolls inside the page, so a card taller than the window is drawn
+        whole only in a window tall enough for it: the window grows for the shot, then shrinks.
+        """
+        self.artifacts.mkdir(parents=True, exist_ok=True)
+        path = self.artifacts / (name if name.endswith(".png") else f"{name}.png")
+        viewport = self.page.viewport_size
+        box = card.bounding_box()
+        if viewport is not None and box is not None and box["height"] + 250 > viewport["height"]:
+            tall: ViewportSize = {"width": viewport["width"], "height": int(box["height"]) + 400}
+            self.page.set_viewport_size(tall)
+            try:
+                card.scroll_into_view_if_needed()
+                card.screenshot(path=path)
+            finally:
+                self.page.set_viewport_size(viewport)
+        else:
+            card.screenshot(path=path)
+        return path
 
     def screenshot(self, name: str, *, of: Locator | None = None) -> Path:
         """Save the viewport as test-artifacts/e2e/<name>.png (scrolling `of` into view)."""
@@ -625,7 +720,10 @@ class Chat:
         if len(ids) > 1:
             raise AssertionError(f"{len(ids)} inputs are labelled {label!r}")
         if ids:
-            return scope.locator(f'[id="{ids[0]}"]')
+            target = scope.locator(f'[id="{ids[0]}"]')
+            if target.count() == 0:  # e.g. the people picker: its input has its own id
+                return scope.locator(f'label[for="{ids[0]}"] + .ac-input-container')
+            return target
         for candidate in (
             scope.get_by_label(label, exact=True),
             scope.get_by_placeholder(label, exact=True),
@@ -679,3 +777,29 @@ class Chat:
             raise AssertionError(f"{label!r} has no choice(s) {missing}; it offers {titles}")
         for index, title in enumerate(titles):
             boxes.nth(index).set_checked(title in wanted)
+
+    def _pick_people(self, field: Locator, label: str, value: FieldValue) -> None:
+        """A people picker (the Playground draws one for `choices.data` Data.Query on
+        graph.microsoft.com/users): type each person's first name, as a user would (the
+        Playground's picker finds nobody for a whole name), then click their suggestion."""
+        if isinstance(value, str):
+            wanted = [value]
+        elif isinstance(value, Sequence):
+            wanted = [str(v) for v in value]
+        else:
+            raise TypeError(f"{label!r} is a people picker: pass a name (or a list)")
+        box = field.locator("input").first
+        for name in wanted:
+            box.click()
+            box.fill(name.split()[0])
+            suggestions = self.page.locator(".ms-Suggestions [role=option]")
+            suggestions.first.wait_for(state="visible", timeout=self._ms(self.timeout))
+            match = suggestions.filter(
+                has=self.page.locator(".ms-Persona-primaryText", has_text=name)
+            )
+            if match.count() == 0:
+                offered = [_norm(t) for t in suggestions.all_inner_texts()]
+                box.fill("")
+                box.press("Escape")
+                raise AssertionError(f"the people picker {label!r} suggests {offered} for {name!r}")
+            match.first.click()

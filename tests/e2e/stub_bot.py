@@ -37,6 +37,8 @@ INPUTS_CARD: dict[str, Any] = {
          "choices": _choices("Good", "Poor")},
         {"type": "Input.ChoiceSet", "id": "themes", "label": "Themes", "isMultiSelect": True,
          "choices": _choices("Voice", "Escalation", "Records")},
+        {"type": "Input.ChoiceSet", "id": "teams", "label": "Teams *", "isMultiSelect": True,
+         "style": "expanded", "choices": _choices("North", "South", "East")},
         {"type": "Input.Toggle", "id": "urgent", "label": "Urgency", "title": "Urgent",
          "valueOn": "yes", "valueOff": "no"},
     ],

@@ -66,9 +66,20 @@ def test_fill_sets_every_input_kind_by_its_label(chat: Chat) -> None:
     chat.fill("Themes", ["Voice", "Escalation"], within=card)
     chat.fill("Themes", ["Records", "Voice"], within=card)  # exactly these, not added to
     chat.fill("Urgent", True, within=card)  # a toggle answers to its title as well as its label
+    # Expanded multi-select: checkboxes; its label's text ends in a visible " *".
+    chat.fill("Teams", ["North", "East"], within=card)
+    chat.fill("Teams", ["South", "East"], within=card)  # exactly these, not added to
+    assert chat.value("Teams", within=card) == ["South", "East"]
+    assert chat.value("Summary", within=card) == "Hello world"
+    assert chat.value("Rating", within=card) == "Poor"
+    assert chat.value("Agency", within=card) == "Health"
+    assert chat.value("Urgent", within=card) is True
+    assert chat.value("Due date", within=card) == "December 1, 2026"
     chat.click_button("Save", within=card)
 
     received = chat.facts(chat.wait_for_card("Received"))
+    # The renderer lists an expanded multi-select's values in the order they were ticked.
+    assert sorted(received.pop("teams").split(",")) == ["east", "south"]
     assert received == {
         "summary": "Hello world",
         "detail": "line one | line two",

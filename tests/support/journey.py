@@ -12,6 +12,7 @@ from domain.questions import default_question_bank
 from storage import tables as t
 from tests.conftest import BotUnderTest
 from tests.support.activities import USER_AAD, as_user, invoke, message
+from tests.support.answers import valid_answers
 
 PRACTITIONER = "11111111-1111-4111-8111-111111111111"
 COLLEAGUE = "22222222-2222-4222-8222-222222222222"
@@ -105,3 +106,46 @@ async def open_review(j: Journey) -> tuple[int, int]:
     assert "is open for returns" in card
     ret = j.rows(t.PreAnalysisReturn)[0]
     return review.id, ret.id
+
+
+async def signed_off_review(j: Journey) -> int:
+    review_id, return_id = await open_review(j)
+    for index, section in enumerate(BANK.sections):
+        data: dict[str, Any] = {"return_id": return_id, "section": index, **valid_answers(section)}
+        if section.repeatable:
+            data["episode"] = 1
+        await j.act(verbs.RETURN_NEXT, data, PRACTITIONER)
+    for day, event in (
+        ("2025-01-10", "School raised concern about attendance"),
+        ("2025-06-20", "Missed health appointment for Child K"),
+    ):
+        await j.act(
+            verbs.ENTRY_SAVE,
+            {
+                "return_id": return_id,
+                "event_date": day,
+                "source": "school log",
+                "event": event,
+                "themes": "neglect",
+            },
+            PRACTITIONER,
+        )
+    await j.act(verbs.RETURN_SUBMIT, {"return_id": return_id}, PRACTITIONER)
+    await j.act(verbs.SIGNOFF_APPROVE, {"return_id": return_id}, LEAD)
+    return review_id
+
+
+def good_action(agency_id: int, owner: str = PRACTITIONER) -> dict[str, Any]:
+    return {
+        "description": "Audit 20 attendance referrals against the new escalation "
+        "pathway and report the findings to the LIC group.",
+        "theme": "neglect",
+        "owner": owner,
+        "agency_id": str(agency_id),
+        "due_on": "2099-03-31",
+        "success_measure": "90% of referrals escalated within 5 working days.",
+    }
+
+
+def police_id(j: Journey) -> int:
+    return next(a.id for a in j.rows(t.Agency) if a.name == "Demo Police")

@@ -17,6 +17,7 @@ ALLOWED: dict[str, set[str]] = {
     "cards": {"domain", "adaptive_cards", "jsonschema"},
     "storage": {"domain", "sqlalchemy", "sqlmodel", "alembic", "psycopg"},
     "manifest": {"PIL", "jsonschema", "referencing"},
+    "exports": {"domain", "docx", "openpyxl", "matplotlib"},
 }
 FRAMEWORKS = {"botbuilder", "botframework", "aiohttp", "apscheduler", "msrest"}
 

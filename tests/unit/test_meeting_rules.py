@@ -174,7 +174,7 @@ def test_action_form_rejects_bad_owner_agency_and_date() -> None:
         outcome.check_action(
             {
                 "description": "Audit",
-                "owner": "x",
+                "owner": "x; DROP",
                 "agency_id": "7",
                 "due_on": "soon",
                 "theme": "made-up",

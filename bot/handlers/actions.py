@@ -1,0 +1,246 @@
+"""Owners update their action items; chairs decide new dates; the LIC group records impact."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.handlers.notify import send_cards, send_to_address
+from bot.router import Context, Reply, Router
+from cards import actions as cards
+from cards import verbs
+from domain import actions, audit, chase_engine
+from domain.capabilities import require
+from domain.chase_engine import ACTION
+from domain.errors import FormInvalid
+from domain.model import ChannelPurpose, Role
+from storage.repositories import SqlUnitOfWork
+
+
+def register(router: Router) -> None:
+    router.command("my actions", "Your action items, most urgent first.", example="my actions")(
+        my_actions
+    )
+    router.command(
+        "chaser policy", "Set when chasers go and when they escalate.", roles=(Role.ADMIN,)
+    )(show_policy)
+    router.verb(verbs.ACTION_VIEW)(view)
+    router.verb(verbs.ACTION_PROGRESS)(_owner_update(actions.update_progress))
+    router.verb(verbs.ACTION_COMPLETE)(_owner_update(actions.mark_complete))
+    router.verb(verbs.ACTION_BLOCKED)(_owner_update(actions.mark_blocked))
+    router.verb(verbs.ACTION_NEW_DATE)(new_date)
+    router.verb(verbs.DATE_APPROVE)(_date_decision(approve=True))
+    router.verb(verbs.DATE_DECLINE)(_date_decision(approve=False))
+    router.verb(verbs.IMPACT_RECORD)(record_impact)
+    router.verb(verbs.POLICY_SAVE)(save_policy)
+
+
+async def my_actions(ctx: Context) -> Reply:
+    today = ctx.services.today()
+
+    def work(uow: SqlUnitOfWork) -> dict[str, Any]:
+        policy = chase_engine.policy_for(uow.chases, ctx.member.partnership_id)
+        return cards.my_actions_card(actions.my_actions(uow, ctx.member, today, policy))
+
+    return Reply(await ctx.run(work))
+
+
+def _card_for(
+    uow: SqlUnitOfWork,
+    ctx: Context,
+    item: actions.ActionDetail,
+    notices: tuple[str, ...] = (),
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    policy = chase_engine.policy_for(uow.chases, item.partnership_id)
+    rag = actions.item_rag(item, ctx.services.today(), policy)
+    return cards.action_item_card(
+        item, rag, notices=notices, errors=errors, owner=item.owner_member_id == ctx.member.id
+    )
+
+
+async def view(ctx: Context) -> Reply:
+    def work(uow: SqlUnitOfWork) -> dict[str, Any]:
+        return _card_for(uow, ctx, actions.load(uow, ctx.member, ctx.data.get("action_id")))
+
+    return Reply(await ctx.run(work))
+
+
+Update = Callable[..., actions.Updated]
+
+
+def _owner_update(update: Update) -> Any:
+    async def handle(ctx: Context) -> Reply:
+        return await _apply(ctx, lambda uow: update(uow, ctx.turn.actor, ctx.member, ctx.data))
+
+    return handle
+
+
+async def new_date(ctx: Context) -> Reply:
+    today = ctx.services.today()
+    return await _apply(
+        ctx, lambda uow: actions.ask_new_date(uow, ctx.turn.actor, ctx.member, ctx.data, today)
+    )
+
+
+async def _apply(ctx: Context, work: Callable[[SqlUnitOfWork], actions.Updated]) -> Reply:
+    now = ctx.services.now()
+
+    def run(uow: SqlUnitOfWork) -> tuple[actions.Updated | None, dict[str, Any]]:
+        try:
+            done = work(uow)
+        except FormInvalid as invalid:
+            item = actions.load(uow, ctx.member, ctx.data.get("action_id"))
+            return None, _card_for(uow, ctx, item, errors=invalid.errors)
+        chase_engine.reschedule(uow.chases, ACTION, done.item.id, now, answered=True)
+        return done, _card_for(uow, ctx, done.item, (done.notice,))
+
+    done, card = await ctx.run(run)
+    if done is not None:
+        await _tell_others(ctx, done)
+    return Reply(card)
+
+
+async def _tell_others(ctx: Context, done: actions.Updated) -> None:
+    item = done.item
+    if done.tell_chair and item.chair_member_id:
+        card = (
+            cards.date_request_card(item)
+            if done.tell_chair == "date_request"
+            else (
+                cards.chair_notice_card(
+                    item,
+                    "Blocked",
+                    f"{item.owner_name or 'The owner'} says "
+                    f"it is blocked: {item.latest_note or ''}",
+                )
+            )
+        )
+        await send_cards(ctx, [(item.chair_member_id, card)])
+    if done.tell_lic:
+        await _ask_lic_for_impact(ctx, item)
+
+
+async def _ask_lic_for_impact(ctx: Context, item: actions.ActionDetail) -> None:
+    """The LIC channel gets the record-impact card; with no channel registered (or if it
+    can't be reached), each LIC member gets it in their own chat instead."""
+    channel = await ctx.run(
+        lambda uow: uow.outcomes.channel(item.partnership_id, ChannelPurpose.LIC.value)
+    )
+    card = cards.impact_card(item)
+    if channel is not None and await send_to_address(ctx, channel, card):
+        return
+    members = await ctx.run(lambda uow: uow.members.with_role(item.partnership_id, Role.LIC_MEMBER))
+    await send_cards(ctx, [(member_id, card) for member_id in members])
+
+
+def _date_decision(*, approve: bool) -> Any:
+    async def decide(ctx: Context) -> Reply:
+        now = ctx.services.now()
+
+        def work(uow: SqlUnitOfWork) -> actions.ActionDetail:
+            item = actions.decide_date(uow, ctx.turn.actor, ctx.member, ctx.data, approve)
+            chase_engine.reschedule(uow.chases, ACTION, item.id, now)
+            return item
+
+        item = await ctx.run(work)
+        verdict = "approved" if approve else "declined"
+        if item.owner_member_id:
+            await send_cards(
+                ctx,
+                [
+                    (
+                        item.owner_member_id,
+                        cards.chair_notice_card(
+                            item,
+                            f"New date {verdict}",
+                            f"The chair {verdict} your request. The item is "
+                            f"due {item.effective_due:%a %d %b %Y}.",
+                        ),
+                    )
+                ],
+            )
+        return Reply(cards.chair_notice_card(item, f"Date {verdict}", "The owner has been told."))
+
+    return decide
+
+
+async def record_impact(ctx: Context) -> Reply:
+    now = ctx.services.now()
+
+    def work(uow: SqlUnitOfWork) -> actions.ImpactRecorded | dict[str, Any]:
+        try:
+            done = actions.record_impact(uow, ctx.turn.actor, ctx.member, ctx.data)
+        except FormInvalid as invalid:
+            return cards.impact_card(
+                actions.load(uow, ctx.member, ctx.data.get("action_id")), invalid.errors
+            )
+        chase_engine.reschedule(uow.chases, ACTION, done.item.id, now)
+        return done
+
+    result = await ctx.run(work)
+    if isinstance(result, dict):
+        return Reply(result)
+    item = result.item
+    if item.owner_member_id:
+        await send_cards(
+            ctx,
+            [
+                (
+                    item.owner_member_id,
+                    cards.chair_notice_card(item, "Impact recorded", _owner_message(result)),
+                )
+            ],
+        )
+    if result.review_closed and item.chair_member_id:
+        await send_cards(
+            ctx,
+            [
+                (
+                    item.chair_member_id,
+                    cards.chair_notice_card(
+                        item, "Review closed", f"Every action of {item.review_reference} is closed."
+                    ),
+                )
+            ],
+        )
+    return Reply(cards.impact_done_card(item, result.decision.value, result.review_closed))
+
+
+def _owner_message(result: actions.ImpactRecorded) -> str:
+    return {
+        "close": "The LIC group recorded its impact and closed it. Thank you.",
+        "keep_open": "The LIC group kept it open: it is back with you. Their comments: "
+        + result.comment,
+        "escalate": "The LIC group escalated it to the chair.",
+    }[result.decision.value]
+
+
+async def show_policy(ctx: Context) -> Reply:
+    require(ctx.member, Role.ADMIN)
+    policy = await ctx.run(
+        lambda uow: chase_engine.policy_for(uow.chases, ctx.member.partnership_id)
+    )
+    return Reply(cards.policy_card(policy))
+
+
+async def save_policy(ctx: Context) -> Reply:
+    require(ctx.member, Role.ADMIN)
+
+    def work(uow: SqlUnitOfWork) -> dict[str, Any]:
+        try:
+            policy = chase_engine.save_policy(uow.chases, ctx.member.partnership_id, ctx.data)
+        except FormInvalid as invalid:
+            current = chase_engine.policy_for(uow.chases, ctx.member.partnership_id)
+            return cards.policy_card(current, invalid.errors)
+        audit.record(
+            uow,
+            ctx.member.partnership_id,
+            ctx.turn.actor,
+            "chaser_policy.saved",
+            ("partnership", ctx.member.partnership_id),
+            after=policy.to_settings(),
+        )
+        return cards.policy_card(policy, notices=("Saved. New chasers follow this policy.",))
+
+    return Reply(await ctx.run(work))

@@ -1,0 +1,255 @@
+"""Manager summaries, the dashboard, the overdue list and exports (issue 6): thin handlers over
+domain/summaries.py; files are built off the event loop and delivered by bot/files.py."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot import files
+from bot.router import Context, Reply, Router
+from cards import summaries as cards
+from cards import verbs
+from domain import phrasing, summaries
+from domain.errors import InvalidInput
+from domain.summaries import ANY_ROLE
+from exports import summary_doc, tracker
+from storage.repositories import SqlUnitOfWork
+
+ALL_WORDS = frozenset({"", "all", "everything", "partnership", "every review"})
+
+
+def register(router: Router) -> None:
+    router.command(
+        "summary",
+        "A review at a glance: stage, clocks, returns, learning, action items by RAG, impact.",
+        roles=ANY_ROLE,
+        example="summary LOS-2026-004",
+    )(summary_command)
+    router.command(
+        "dashboard",
+        "The partnership view: reviews by stage, actions by agency, overdue items, themes.",
+        roles=ANY_ROLE,
+        example="dashboard police 2026-Q3",
+    )(dashboard_command)
+    router.command(
+        "overdue",
+        "Overdue action items, oldest first, with owners and chasers sent.",
+        roles=ANY_ROLE,
+        example="overdue police",
+    )(overdue_command)
+    router.command(
+        "export",
+        "The LIC action tracker (Excel or CSV) or a review summary (Word).",
+        roles=ANY_ROLE,
+        example="export LOS-2026-004 csv",
+    )(export_command)
+    router.verb(verbs.SUMMARY)(show_summary)
+    router.verb(verbs.DASHBOARD)(show_dashboard)
+    router.verb(verbs.OVERDUE)(show_overdue)
+    router.verb(verbs.EXPORT)(export_file)
+
+
+# --- the review summary ------------------------------------------------------------------------
+
+
+async def summary_command(ctx: Context) -> Reply:
+    today = ctx.services.today()
+
+    def work(uow: SqlUnitOfWork) -> Reply:
+        match = summaries.resolve_review(uow, ctx.member, ctx.argument)
+        if match.found is None:
+            return _did_you_mean(ctx.argument, match.candidates, verbs.SUMMARY, {})
+        summary = summaries.review_summary(uow, ctx.turn.actor, ctx.member, match.found.id, today)
+        return Reply(cards.summary_card(summary))
+
+    return await ctx.run(work)
+
+
+async def show_summary(ctx: Context) -> Reply:
+    today = ctx.services.today()
+    page = _int(ctx.data.get("page")) or 1
+    summary = await ctx.run(
+        lambda uow: summaries.review_summary(
+            uow, ctx.turn.actor, ctx.member, _int(ctx.data.get("review_id")), today
+        )
+    )
+    return Reply(cards.summary_card(summary, page))
+
+
+def _did_you_mean(
+    question: str,
+    candidates: tuple[phrasing.ReviewRef, ...],
+    verb: str,
+    extra: dict[str, Any],
+) -> Reply:
+    choices = [
+        (f"{c.reference} · {c.pseudonym}", verb, {"review_id": c.id, **extra}) for c in candidates
+    ]
+    return Reply(cards.did_you_mean_card(question or "summary", choices, verbs.REVIEWS))
+
+
+# --- the dashboard and the overdue list --------------------------------------------------------
+
+
+async def dashboard_command(ctx: Context) -> Reply:
+    today = ctx.services.today()
+    period, rest = phrasing.take_period(ctx.argument, today)
+
+    def work(uow: SqlUnitOfWork) -> Reply:
+        agency = _agency_from_text(uow, ctx, rest)
+        if isinstance(agency, Reply):
+            return agency
+        board = summaries.dashboard(uow, ctx.turn.actor, ctx.member, agency, period, today)
+        return Reply(cards.dashboard_card(board, today))
+
+    return await ctx.run(work)
+
+
+async def show_dashboard(ctx: Context) -> Reply:
+    today = ctx.services.today()
+    period = phrasing.period_from_key(ctx.data.get("period"), today)
+    agency = _agency_from_data(ctx.data.get("agency"))
+    board = await ctx.run(
+        lambda uow: summaries.dashboard(uow, ctx.turn.actor, ctx.member, agency, period, today)
+    )
+    return Reply(cards.dashboard_card(board, today))
+
+
+async def overdue_command(ctx: Context) -> Reply:
+    today = ctx.services.today()
+    _period, rest = phrasing.take_period(ctx.argument, today)
+
+    def work(uow: SqlUnitOfWork) -> Reply:
+        agency = _agency_from_text(uow, ctx, rest, verb=verbs.OVERDUE)
+        if isinstance(agency, Reply):
+            return agency
+        listing = summaries.overdue_list(uow, ctx.turn.actor, ctx.member, agency, 1, today)
+        return Reply(cards.overdue_card(listing))
+
+    return await ctx.run(work)
+
+
+async def show_overdue(ctx: Context) -> Reply:
+    today = ctx.services.today()
+    agency = _agency_from_data(ctx.data.get("agency"))
+    page = _int(ctx.data.get("page")) or 1
+    listing = await ctx.run(
+        lambda uow: summaries.overdue_list(uow, ctx.turn.actor, ctx.member, agency, page, today)
+    )
+    return Reply(cards.overdue_card(listing))
+
+
+def _agency_from_text(
+    uow: SqlUnitOfWork, ctx: Context, text: str, verb: str = verbs.DASHBOARD
+) -> int | Reply | None:
+    """The agency a typed filter names; a "did you mean" card when several could be meant."""
+    if not text.strip():
+        return None
+    agencies = uow.summaries.agencies(ctx.member.partnership_id)
+    match = phrasing.match_agency(text, agencies)
+    if match.found is not None:
+        return match.found[0]
+    if match.candidates:
+        choices = [(name, verb, {"agency": str(i)}) for i, name in match.candidates]
+        return Reply(cards.did_you_mean_card(text, choices, verbs.REVIEWS))
+    names = ", ".join(name for _, name, _ in agencies) or "none yet"
+    raise InvalidInput(
+        f"I don't know an agency or period called “{text.strip()}”. Agencies: {names}. "
+        f"Periods look like 2026, 2026-Q3 or last quarter."
+    )
+
+
+def _agency_from_data(raw: object) -> int | None:
+    return _int(raw)
+
+
+def _int(raw: object) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) < 12:
+        return int(raw.strip())
+    return None
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+
+async def export_command(ctx: Context) -> Reply:
+    what, fmt = phrasing.export_format(ctx.argument)
+    if what in ALL_WORDS:
+        return await _export(ctx, None, None, fmt)
+
+    def work(uow: SqlUnitOfWork) -> phrasing.ReviewMatch:
+        return summaries.resolve_review(uow, ctx.member, what)
+
+    match = await ctx.run(work)
+    if match.found is None:
+        return _did_you_mean(what, match.candidates, verbs.EXPORT, {"format": fmt})
+    return await _export(ctx, match.found.id, None, fmt)
+
+
+async def export_file(ctx: Context) -> Reply:
+    fmt = ctx.data.get("format")
+    review_id = _int(ctx.data.get("review_id"))
+    agency = _agency_from_data(ctx.data.get("agency"))
+    return await _export(ctx, review_id, agency, fmt if isinstance(fmt, str) else "xlsx")
+
+
+async def _export(ctx: Context, review_id: int | None, agency: int | None, fmt: str) -> Reply:
+    today = ctx.services.today()
+    if fmt == "docx":
+        if review_id is None:
+            raise InvalidInput(
+                "The Word summary is written per review: try export LOS-2026-004 word."
+            )
+        return await _export_summary(ctx, review_id)
+
+    built = await ctx.run(lambda uow: summaries.tracker(uow, ctx.member, review_id, agency, today))
+    stem = _stem(built.title, today)
+    if fmt == "csv":
+        content = await asyncio.to_thread(tracker.tracker_csv, built)
+        document = files.Document(
+            "tracker_csv", f"{stem}.csv", content, f"the action tracker ({len(built.lines)} rows)"
+        )
+    else:
+        content = await asyncio.to_thread(tracker.tracker_xlsx, built)
+        document = files.Document(
+            "tracker_xlsx",
+            f"{stem}.xlsx",
+            content,
+            f"the action tracker ({len(built.lines)} rows, with charts)",
+        )
+    return await files.deliver(ctx, document)
+
+
+async def _export_summary(ctx: Context, review_id: int) -> Reply:
+    today = ctx.services.today()
+
+    def work(
+        uow: SqlUnitOfWork,
+    ) -> tuple[summaries.ReviewSummary, tuple[summaries.ThemeTrend, ...]]:
+        summary = summaries.review_summary(
+            uow, ctx.turn.actor, ctx.member, review_id, today, audit_action="summary.exported"
+        )
+        return summary, summaries.themes_for_summary(uow, ctx.member, summary, today)
+
+    summary, themes = await ctx.run(work)
+    content = await asyncio.to_thread(summary_doc.summary_docx, summary, themes, today)
+    reference = summary.review.reference
+    return await files.deliver(
+        ctx,
+        files.Document(
+            "review_summary", f"{reference}-summary.docx", content, f"the summary of {reference}"
+        ),
+    )
+
+
+def _stem(title: str, today: Any) -> str:
+    # "Action tracker · LOS-2026-004 · Child K" -> "LOS-2026-004-action-tracker"
+    parts = [p.strip() for p in title.split("·")]
+    if len(parts) > 1 and parts[1].startswith("LOS-"):
+        return f"{parts[1]}-action-tracker"
+    return f"partnership-action-tracker-{today:%Y-%m-%d}"

@@ -1,0 +1,420 @@
+"""Cards for action items: the owner's card (and every chaser), the chair's date decision, the
+LIC group's impact record, `my actions`, the chaser policy and the monthly digest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from adaptive_cards import card as ac
+from adaptive_cards import types as ty
+
+from cards import verbs
+from cards.common import (
+    Card,
+    build,
+    button,
+    choice_input,
+    date_input,
+    error_line,
+    facts,
+    friendly_date,
+    header,
+    notice_lines,
+    paragraph,
+    text_input,
+)
+from domain.actions import LINK_MAX, NOTE_MAX, ActionDetail
+from domain.chasers import ChaserPolicy, PlannedChase, Rag
+
+RAG_LABELS = {
+    Rag.RED: "🔴 Red",
+    Rag.AMBER: "🟠 Amber",
+    Rag.GREEN: "🟢 Green",
+    Rag.BLUE: "🔵 Blue (impact evidenced)",
+}
+
+
+def _sub_card(items: Sequence[ac.ElementAnnotated], submit: ac.ActionExecute) -> ac.AdaptiveCard:
+    return (
+        ac.AdaptiveCard.new().version("1.5").add_items(list(items)).add_actions([submit]).create()
+    )
+
+
+def _update_buttons(item: ActionDetail) -> list[Any]:
+    """The four things an owner can do, each opening its small form in place (ShowCard)."""
+    data = {"action_id": item.id}
+    return [
+        ac.ActionShowCard(
+            title="Update progress",
+            card=_sub_card(
+                [
+                    text_input(
+                        "note",
+                        "What has happened since the last update?",
+                        None,
+                        max_length=NOTE_MAX,
+                        multiline=True,
+                        required=True,
+                    ),
+                    choice_input(
+                        "rag",
+                        "Your assessment",
+                        [("green", "On track"), ("amber", "At risk"), ("red", "Off track")],
+                        None,
+                    ),
+                ],
+                button("Save update", verbs.ACTION_PROGRESS, data, primary=True),
+            ),
+        ),
+        ac.ActionShowCard(
+            title="Mark complete",
+            card=_sub_card(
+                [
+                    text_input(
+                        "evidence",
+                        "Evidence of completion",
+                        None,
+                        max_length=NOTE_MAX,
+                        multiline=True,
+                        required=True,
+                    ),
+                    text_input(
+                        "evidence_link",
+                        "Link to the evidence (optional, https://…)",
+                        None,
+                        max_length=LINK_MAX,
+                    ),
+                ],
+                button("Mark complete", verbs.ACTION_COMPLETE, data, primary=True),
+            ),
+        ),
+        ac.ActionShowCard(
+            title="Ask for a new date",
+            card=_sub_card(
+                [
+                    date_input("proposed_due_on", "Proposed date", None, required=True),
+                    text_input(
+                        "reason", "Why", None, max_length=NOTE_MAX, multiline=True, required=True
+                    ),
+                ],
+                button("Ask the chair", verbs.ACTION_NEW_DATE, data, primary=True),
+            ),
+        ),
+        ac.ActionShowCard(
+            title="Blocked",
+            card=_sub_card(
+                [
+                    text_input(
+                        "reason",
+                        "What is blocking it?",
+                        None,
+                        max_length=NOTE_MAX,
+                        multiline=True,
+                        required=True,
+                    ),
+                ],
+                button("Tell the chair", verbs.ACTION_BLOCKED, data, primary=True),
+            ),
+        ),
+    ]
+
+
+def _facts(item: ActionDetail, rag: Rag | None) -> ac.FactSet:
+    due = friendly_date(item.effective_due)
+    if item.revised_due_on:
+        due += f" (revised from {friendly_date(item.due_on)})"
+    pairs = [
+        ("Status", item.status.value.replace("_", " ")),
+        ("Due", due),
+        ("Lead agency", item.agency_name or "Not set"),
+        ("How we'll know", item.success_measure or "Not set"),
+    ]
+    if rag is not None:
+        pairs.insert(1, ("RAG", RAG_LABELS[rag]))
+    if item.latest_note:
+        pairs.append(("Latest update", item.latest_note[:300]))
+    return facts(pairs)
+
+
+def action_item_card(
+    item: ActionDetail,
+    rag: Rag | None = None,
+    *,
+    chase: PlannedChase | None = None,
+    notices: Sequence[str] = (),
+    errors: dict[str, str] | None = None,
+    owner: bool = True,
+) -> Card:
+    title = f"{'Reminder: ' if chase else ''}Your action · {item.reference}"
+    body: list[ac.ElementAnnotated] = [
+        *header(title, f"{item.review_reference} · {item.pseudonym}"),
+        *notice_lines(notices),
+    ]
+    if chase is not None:
+        body.append(
+            ac.TextBlock(
+                text=chase.headline,
+                wrap=True,
+                weight=ty.FontWeight.BOLDER,
+                color=ty.Colors.ATTENTION,
+            )
+        )
+        body.append(paragraph(f"{chase.chased_line} {chase.what_next}", subtle=True))
+    body.extend(error_line(message) for message in (errors or {}).values())
+    body.append(paragraph(item.description))
+    body.append(_facts(item, rag))
+    actions = (
+        _update_buttons(item) if owner and item.status.value not in ("closed", "cancelled") else []
+    )
+    return _with_show_cards(build(body), actions)
+
+
+def _with_show_cards(card: Card, actions: Sequence[Any]) -> Card:
+    # build() takes Action.Execute only; ShowCards are serialised the same way, to plain JSON.
+    if actions:
+        card["actions"] = [
+            json.loads(a.model_dump_json(exclude_none=True, by_alias=True)) for a in actions
+        ]
+    return card
+
+
+def my_actions_card(items: Sequence[tuple[ActionDetail, Rag | None]]) -> Card:
+    body: list[ac.ElementAnnotated] = [*header("My actions", "Most urgent first")]
+    if not items:
+        body.append(paragraph("You have no open action items."))
+    actions = []
+    for item, rag in items[:15]:
+        body.append(
+            ac.Container(
+                separator=True,
+                items=[
+                    ac.TextBlock(
+                        text=f"**{item.reference}** · {RAG_LABELS.get(rag, '') if rag else ''}"
+                        f" · due {friendly_date(item.effective_due)}",
+                        wrap=True,
+                    ),
+                    ac.TextBlock(
+                        text=item.description[:160], wrap=True, spacing=ty.Spacing.NONE, max_lines=2
+                    ),
+                ],
+            )
+        )
+    actions = [
+        button(f"Open {item.reference}"[:40], verbs.ACTION_VIEW, {"action_id": item.id})
+        for item, _ in items[:5]
+    ]
+    if len(items) > 15:
+        body.append(paragraph(f"…and {len(items) - 15} more.", subtle=True))
+    return build(body, actions)
+
+
+def date_request_card(item: ActionDetail) -> Card:
+    body = [
+        *header(
+            f"New date asked for · {item.reference}", f"{item.review_reference} · {item.pseudonym}"
+        ),
+        paragraph(item.description[:300]),
+        facts(
+            [
+                ("Owner", item.owner_name or "Unknown"),
+                ("Current due date", friendly_date(item.effective_due)),
+                ("Proposed", friendly_date(item.pending_date)),
+                ("Reason", item.pending_date_reason or ""),
+            ]
+        ),
+    ]
+    data = {"action_id": item.id}
+    return build(
+        body,
+        [
+            button("Approve", verbs.DATE_APPROVE, data, primary=True),
+            button("Decline", verbs.DATE_DECLINE, data),
+        ],
+    )
+
+
+def chair_notice_card(item: ActionDetail, title: str, message: str) -> Card:
+    body = [
+        *header(f"{title} · {item.reference}", f"{item.review_reference} · {item.pseudonym}"),
+        paragraph(message),
+        paragraph(item.description[:300], subtle=True),
+    ]
+    return build(body, [button("Open the action", verbs.ACTION_VIEW, {"action_id": item.id})])
+
+
+def impact_card(item: ActionDetail, errors: dict[str, str] | None = None) -> Card:
+    """For the LIC channel: the Outcomes-Based Accountability questions and a decision."""
+    errors = errors or {}
+    fields: list[tuple[str, ac.ElementAnnotated]] = [
+        (
+            "how_much",
+            text_input(
+                "how_much",
+                "How much did we do?",
+                None,
+                max_length=NOTE_MAX,
+                multiline=True,
+                required=True,
+            ),
+        ),
+        (
+            "how_well",
+            text_input(
+                "how_well",
+                "How well did we do it?",
+                None,
+                max_length=NOTE_MAX,
+                multiline=True,
+                required=True,
+            ),
+        ),
+        (
+            "better_off",
+            text_input(
+                "better_off",
+                "Is anyone better off?",
+                None,
+                max_length=NOTE_MAX,
+                multiline=True,
+                required=True,
+            ),
+        ),
+        (
+            "evidence",
+            text_input(
+                "evidence",
+                "Evidence (audit, re-audit, survey, data)",
+                None,
+                max_length=NOTE_MAX,
+                multiline=True,
+            ),
+        ),
+        (
+            "decision",
+            choice_input(
+                "decision",
+                "Decision",
+                [
+                    ("close", "Close: impact evidenced"),
+                    ("keep_open", "Keep open"),
+                    ("escalate", "Escalate"),
+                ],
+                None,
+                expanded=True,
+                required=True,
+            ),
+        ),
+        (
+            "minute_reference",
+            text_input("minute_reference", "LIC minute reference", None, max_length=100),
+        ),
+    ]
+    body: list[ac.ElementAnnotated] = [
+        *header(
+            f"Record impact · {item.reference}",
+            f"{item.review_reference} · "
+            f"{item.pseudonym} · completed by "
+            f"{item.owner_name or 'the owner'}",
+        ),
+        paragraph(item.description[:400]),
+        facts(
+            [
+                ("Evidence of completion", (item.evidence_text or "")[:400]),
+                ("Link", item.evidence_link or "None"),
+                ("How we'll know", item.success_measure or "Not set"),
+            ]
+        ),
+    ]
+    for key, element in fields:
+        body.append(element)
+        if key in errors:
+            body.append(error_line(errors[key]))
+    return build(
+        body, [button("Record impact", verbs.IMPACT_RECORD, {"action_id": item.id}, primary=True)]
+    )
+
+
+def impact_done_card(item: ActionDetail, decision: str, review_closed: bool) -> Card:
+    words = {
+        "close": "closed: chasing has stopped",
+        "keep_open": "kept open: back to the owner",
+        "escalate": "escalated to the chair",
+    }
+    body = [
+        *header(f"Impact recorded · {item.reference}", item.review_reference),
+        paragraph(f"The item is {words.get(decision, decision)}."),
+    ]
+    if review_closed:
+        body.append(
+            paragraph(
+                f"Every action of {item.review_reference} is closed, so the review is closed."
+            )
+        )
+    return build(body)
+
+
+def policy_card(
+    policy: ChaserPolicy, errors: dict[str, str] | None = None, notices: Sequence[str] = ()
+) -> Card:
+    errors = errors or {}
+    settings = policy.to_settings()
+    fields = [
+        ("reminder_days_before", "Reminder, working days before the due date"),
+        ("overdue_every", "While overdue, a chaser every … working days"),
+        (
+            "escalate_after",
+            "Escalate to the agency lead after … unanswered overdue chasers "
+            "(and to the chair and LIC after twice as many)",
+        ),
+        ("work_starts", "Working day starts (HH:MM, Europe/London)"),
+        ("work_ends", "Working day ends (HH:MM)"),
+    ]
+    body: list[ac.ElementAnnotated] = [
+        *header("Chaser policy", "For this partnership"),
+        *notice_lines(notices),
+    ]
+    for key, label in fields:
+        body.append(text_input(key, label, str(settings.get(key, "")), max_length=5))
+        if key in errors:
+            body.append(error_line(errors[key]))
+    body.append(
+        paragraph(
+            "Chasers go on working days only, skipping England and Wales bank holidays.",
+            subtle=True,
+        )
+    )
+    return build(body, [button("Save policy", verbs.POLICY_SAVE, primary=True)])
+
+
+def digest_card(
+    month: str, counts: Sequence[tuple[str, int]], overdue: Sequence[ActionDetail]
+) -> Card:
+    body: list[ac.ElementAnnotated] = [
+        *header(f"Monthly digest · {month}", "For the LIC group"),
+        facts([(label, str(n)) for label, n in counts]),
+    ]
+    if overdue:
+        body.append(ac.TextBlock(text="Overdue", weight=ty.FontWeight.BOLDER, separator=True))
+        body.extend(
+            paragraph(
+                f"{a.reference} · {a.agency_name or ''} · due "
+                f"{friendly_date(a.effective_due)} · chased {a.chase_count} times"
+            )
+            for a in overdue[:15]
+        )
+    return build(body)
+
+
+def return_chaser_card(reference: str, title: str, chase: PlannedChase, return_id: int) -> Card:
+    body = [
+        *header(f"Reminder · {title}", reference),
+        ac.TextBlock(
+            text=chase.headline, wrap=True, weight=ty.FontWeight.BOLDER, color=ty.Colors.ATTENTION
+        ),
+        paragraph(f"{chase.chased_line} {chase.what_next}", subtle=True),
+    ]
+    return build(
+        body, [button("Open the return", verbs.RETURN_OPEN, {"return_id": return_id}, primary=True)]
+    )

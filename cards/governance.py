@@ -1,0 +1,187 @@
+"""Information governance cards (admin): a review's audit trail, the retention periods and
+legal holds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from adaptive_cards import card as ac
+from adaptive_cards import types as ty
+
+from cards import verbs
+from cards.common import (
+    Card,
+    build,
+    button,
+    error_line,
+    facts,
+    header,
+    notice_lines,
+    paragraph,
+    text_input,
+)
+from domain.audit_trail import TrailEvent, TrailPage
+from domain.retention import HOLD_REASON_MAX, PERIODS, HoldView, RetentionScreen
+
+LONDON = ZoneInfo("Europe/London")
+GOVERNANCE = "Information governance"
+CHANGE_MAX = 240
+
+
+# --- the audit trail ---------------------------------------------------------------------------
+
+
+def audit_trail_card(trail: TrailPage) -> Card:
+    s = trail.subjects
+    context = f"{s.reference} · {s.pseudonym} · {trail.total} events, newest first"
+    body: list[ac.ElementAnnotated] = [*header("Audit trail", context)]
+    body.extend(_event(event) for event in trail.events)
+    if not trail.events:
+        body.append(paragraph("Nothing has been recorded about this review yet."))
+    if trail.pages > 1:
+        body.append(paragraph(f"Page {trail.page} of {trail.pages}", subtle=True))
+    actions = [button("Export CSV", verbs.AUDIT_EXPORT, {"review_id": s.review_id}, primary=True)]
+    if trail.page > 1:
+        actions.append(
+            button("Newer", verbs.AUDIT_TRAIL, {"review_id": s.review_id, "page": trail.page - 1})
+        )
+    if trail.page < trail.pages:
+        actions.append(
+            button("Older", verbs.AUDIT_TRAIL, {"review_id": s.review_id, "page": trail.page + 1})
+        )
+    return build(body, actions)
+
+
+def _event(event: TrailEvent) -> ac.Container:
+    when = event.at.astimezone(LONDON)
+    who = event.actor_name or ("System" if event.actor_aad_id is None else event.actor_aad_id)
+    lines: list[ac.ElementAnnotated] = [
+        ac.TextBlock(
+            text=f"{event.action} · {event.record_type} {event.record_id}",
+            weight=ty.FontWeight.BOLDER,
+            wrap=True,
+        ),
+        ac.TextBlock(
+            text=f"{when:%a %d %b %Y %H:%M} · {who}",
+            is_subtle=True,
+            wrap=True,
+            spacing=ty.Spacing.NONE,
+        ),
+    ]
+    change = describe_change(event.before, event.after)
+    if change:
+        lines.append(ac.TextBlock(text=change, wrap=True, spacing=ty.Spacing.NONE))
+    return ac.Container(items=lines, separator=True)
+
+
+def describe_change(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None, limit: int = CHANGE_MAX
+) -> str:
+    """'status: submitted → signed_off; reason: …', clipped to keep the card small."""
+    old, new = before or {}, after or {}
+    parts = []
+    for key in [*old, *(k for k in new if k not in old)]:
+        if key in old and key in new:
+            parts.append(f"{key}: {_short(old[key])} → {_short(new[key])}")
+        elif key in new:
+            parts.append(f"{key}: {_short(new[key])}")
+        else:
+            parts.append(f"{key} was {_short(old[key])}")
+    text = "; ".join(parts)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+# --- retention and legal holds -----------------------------------------------------------------
+
+
+def retention_card(
+    screen: RetentionScreen,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+    notices: Sequence[str] = (),
+) -> Card:
+    typed, problems = values or {}, errors or {}
+    body: list[ac.ElementAnnotated] = [
+        *header("Retention", f"{GOVERNANCE} · how long records are kept"),
+        *notice_lines(notices),
+        paragraph(
+            "Records are deleted once their period has passed, every day, except reviews under "
+            "legal hold. The deletion log keeps what was deleted and why, never the content; "
+            "the audit trail is kept.",
+            subtle=True,
+        ),
+    ]
+    for period in PERIODS:
+        current = typed.get(period.key, str(screen.policy.value(period)))
+        body.append(
+            text_input(
+                period.key,
+                f"{period.label} ({period.unit}; default {period.default})",
+                current,
+                max_length=5,
+            )
+        )
+        if period.key in problems:
+            body.append(error_line(problems[period.key]))
+    due = screen.due
+    counts = ", ".join(f"{n} {kind}" for kind, n in sorted(due.deleted.items())) or "nothing"
+    body.append(facts([("Due at the next run", counts)]))
+    body.append(_held_list(screen.held))
+    return build(body, [button("Save", verbs.RETENTION_SAVE, primary=True)])
+
+
+def _held_list(held: Sequence[HoldView]) -> ac.Container:
+    items: list[ac.ElementAnnotated] = [
+        ac.TextBlock(text="Reviews under legal hold", weight=ty.FontWeight.BOLDER, wrap=True)
+    ]
+    if not held:
+        items.append(paragraph("None. Type legal hold LOS-2026-004 to place one.", subtle=True))
+    for review in held[:20]:
+        items.append(paragraph(f"{review.reference} · {review.pseudonym} · {review.stage.value}"))
+    if len(held) > 20:
+        items.append(paragraph(f"…and {len(held) - 20} more.", subtle=True))
+    return ac.Container(items=items, separator=True)
+
+
+def legal_hold_card(
+    review: HoldView, errors: Mapping[str, str] | None = None, notices: Sequence[str] = ()
+) -> Card:
+    problems = errors or {}
+    state = "under legal hold" if review.legal_hold else "not held"
+    body: list[ac.ElementAnnotated] = [
+        *header("Legal hold", f"{review.reference} · {review.pseudonym} · {review.stage.value}"),
+        *notice_lines(notices),
+        facts([("Now", state), ("Ended on", str(review.ended_on or "still open"))]),
+        paragraph(
+            "While held, retention deletes nothing of this review: its returns, chronology, "
+            "actions, guide and exported files are all kept.",
+            subtle=True,
+        ),
+        text_input(
+            "reason",
+            "Reason (no names or other identifiers)",
+            None,
+            max_length=HOLD_REASON_MAX,
+            placeholder="For example: coroner's inquest, civil claim",
+        ),
+    ]
+    if "reason" in problems:
+        body.append(error_line(problems["reason"]))
+    wanted = "off" if review.legal_hold else "on"
+    title = "Lift legal hold" if review.legal_hold else "Place legal hold"
+    return build(
+        body,
+        [
+            button(
+                title, verbs.LEGAL_HOLD_SET, {"review_id": review.id, "hold": wanted}, primary=True
+            ),
+            button("Retention", verbs.RETENTION),
+        ],
+    )

@@ -1,0 +1,457 @@
+"""Cards for managers: the review summary, the partnership dashboard, the overdue list and
+"did you mean". Every card fits Teams' size limit: long lists are paged, and a card that would
+still be too big is rebuilt with fewer, shorter rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any, Final
+
+from adaptive_cards import card as ac
+from adaptive_cards import types as ty
+
+from cards import verbs
+from cards.common import Card, build, button, choice_input, facts, header, paragraph
+from cards.reviews import STAGE_LABELS
+from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
+from domain.chasers import Rag
+from domain.phrasing import Period, quarter, year_period
+from domain.summaries import (
+    Access,
+    Dashboard,
+    LateItem,
+    OverdueList,
+    RatedAction,
+    ReviewSummary,
+    ScopeKind,
+    clock_facts,
+    guide_line,
+    rag_line,
+    short_date,
+    working_days_text,
+)
+
+RAG_LABELS: Final[Mapping[Rag | None, tuple[str, ty.Colors]]] = {
+    Rag.RED: ("Red", ty.Colors.ATTENTION),
+    Rag.AMBER: ("Amber", ty.Colors.WARNING),
+    Rag.GREEN: ("Green", ty.Colors.GOOD),
+    Rag.BLUE: ("Blue", ty.Colors.ACCENT),
+    None: ("Cancelled", ty.Colors.DEFAULT),
+}
+STATUS_LABELS: Final = {
+    "open": "open",
+    "in_progress": "in progress",
+    "blocked": "blocked",
+    "completed": "completed",
+    "closed": "closed",
+    "cancelled": "cancelled",
+}
+RETURN_LABELS: Final = {
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "returned": "Returned for changes",
+    "submitted": "Submitted",
+    "signed_off": "Signed off",
+}
+SCOPE_LABELS: Final = {
+    ScopeKind.PARTNERSHIP: "Whole partnership",
+    ScopeKind.AGENCY: "Reviews involving your agency",
+    ScopeKind.OWN: "Your own action items",
+}
+# Page sizes and text lengths tried in turn until the card fits.
+_LAYOUTS: Final = ((12, 110, 90), (8, 90, 60), (6, 60, 0), (4, 40, 0), (2, 30, 0))
+
+
+def _cut(text: str | None, limit: int) -> str:
+    value = " ".join((text or "").split())
+    return value if len(value) <= limit else value[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def _fitted(render: Callable[[int, int, int], Card]) -> Card:
+    """The first layout whose card fits Teams' limit; the smallest one otherwise."""
+    card: Card = {}
+    for layout in _LAYOUTS:
+        card = render(*layout)
+        if card_size(card) <= TEAMS_CARD_LIMIT_BYTES:
+            return card
+    return card
+
+
+def _section(title: str) -> ac.TextBlock:
+    return ac.TextBlock(text=title, weight=ty.FontWeight.BOLDER, separator=True, wrap=True)
+
+
+# --- the review summary ------------------------------------------------------------------------
+
+
+def summary_card(summary: ReviewSummary, page: int = 1) -> Card:
+    return _fitted(lambda size, text, note: _summary_card(summary, page, size, text, note))
+
+
+def _summary_card(
+    summary: ReviewSummary, page: int, page_size: int, text_limit: int, note_limit: int
+) -> Card:
+    review = summary.review
+    body: list[ac.ElementAnnotated] = [
+        *header(
+            f"Summary · {review.reference}",
+            f"{review.pseudonym} · {STAGE_LABELS.get(review.stage.value, review.stage.value)}",
+        ),
+    ]
+    if summary.access is Access.OWN:
+        body.append(
+            paragraph(
+                "You're seeing your own return and action items in this review, not other "
+                "agencies'.",
+                subtle=True,
+            )
+        )
+    body.append(facts(clock_facts(summary)))
+    body.extend(_returns_section(summary, text_limit))
+    body.extend(_learning_section(summary, text_limit))
+    pages = max(1, -(-len(summary.actions) // page_size))
+    page = min(max(page, 1), pages)
+    body.extend(_actions_section(summary, page, pages, page_size, text_limit, note_limit))
+    body.extend(_impact_section(summary, text_limit))
+    body.append(_section("7-minute guide"))
+    body.append(paragraph(guide_line(summary)))
+    data: dict[str, Any] = {"review_id": review.id}
+    body.append(
+        ac.ActionSet(
+            actions=[
+                button("Tracker (Excel)", verbs.EXPORT, {**data, "format": "xlsx"}),
+                button("Tracker (CSV)", verbs.EXPORT, {**data, "format": "csv"}),
+                button("Summary (Word)", verbs.EXPORT, {**data, "format": "docx"}),
+            ]
+        )
+    )
+    actions = []
+    if page > 1:
+        actions.append(button("Previous actions", verbs.SUMMARY, {**data, "page": page - 1}))
+    if page < pages:
+        actions.append(button("More actions", verbs.SUMMARY, {**data, "page": page + 1}))
+    actions.append(button("Refresh", verbs.SUMMARY, {**data, "page": page}))
+    actions.append(button("Dashboard", verbs.DASHBOARD))
+    return build(body, actions)
+
+
+def _returns_section(summary: ReviewSummary, text_limit: int) -> list[ac.ElementAnnotated]:
+    if not summary.returns:
+        return []
+    items: list[ac.ElementAnnotated] = [_section("Agency returns")]
+    outstanding = summary.outstanding
+    shown = outstanding[:12]
+    if shown:
+        items.append(
+            facts(
+                [
+                    (
+                        _cut(r.agency_name, 40),
+                        f"{RETURN_LABELS.get(r.status.value, r.status.value)} · "
+                        + _cut(", ".join(r.assignees) or "nobody assigned yet", text_limit),
+                    )
+                    for r in shown
+                ]
+            )
+        )
+    if len(outstanding) > len(shown):
+        items.append(
+            paragraph(f"…and {len(outstanding) - len(shown)} more outstanding.", subtle=True)
+        )
+    done = [r for r in summary.returns if not r.outstanding]
+    if done:
+        names = ", ".join(r.agency_name for r in done)
+        items.append(paragraph(f"In ({len(done)}): {_cut(names, 4 * text_limit)}", subtle=True))
+    return items
+
+
+def _learning_section(summary: ReviewSummary, text_limit: int) -> list[ac.ElementAnnotated]:
+    if not summary.themes and not summary.learning_needs:
+        return []
+    items: list[ac.ElementAnnotated] = [_section("Agreed learning")]
+    if summary.themes:
+        items.append(paragraph("**Themes:** " + " · ".join(summary.themes)))
+    for need in summary.learning_needs[:6]:
+        items.append(paragraph(f"- {_cut(need, 2 * text_limit)}"))
+    if len(summary.learning_needs) > 6:
+        items.append(
+            paragraph(f"…and {len(summary.learning_needs) - 6} more learning needs.", subtle=True)
+        )
+    return items
+
+
+def _actions_section(
+    summary: ReviewSummary,
+    page: int,
+    pages: int,
+    page_size: int,
+    text_limit: int,
+    note_limit: int,
+) -> list[ac.ElementAnnotated]:
+    if not summary.actions:
+        text = (
+            "No action items yet: they are created when the meeting outcome is published."
+            if not summary.outcome_published
+            else "No action items."
+        )
+        return [_section("Action items"), paragraph(text, subtle=True)]
+    title = f"Action items ({len(summary.actions)}): {rag_line(summary.rag_counts)}"
+    items: list[ac.ElementAnnotated] = [_section(title)]
+    if pages > 1:
+        items.append(paragraph(f"Page {page} of {pages}, red first.", subtle=True))
+    chunk = summary.actions[(page - 1) * page_size : page * page_size]
+    items.extend(_action_row(a, text_limit, note_limit) for a in chunk)
+    return items
+
+
+def _action_row(item: RatedAction, text_limit: int, note_limit: int) -> ac.ColumnSet:
+    row = item.row
+    label, colour = RAG_LABELS[item.rag]
+    number = row.reference.rsplit("/", 1)[-1]
+    due = short_date(row.effective_due) + (" (revised)" if row.revised_due_on else "")
+    details: list[ac.ElementAnnotated] = [
+        ac.TextBlock(text=f"**{number}** {_cut(row.description, text_limit)}", wrap=True),
+        ac.TextBlock(
+            text=f"{row.owner_name or 'No owner'} · {row.agency_name or 'No agency'} · "
+            f"due {due} · {STATUS_LABELS.get(row.status.value, row.status.value)}",
+            wrap=True,
+            is_subtle=True,
+            size=ty.FontSize.SMALL,
+            spacing=ty.Spacing.NONE,
+        ),
+    ]
+    if note_limit and row.latest_note:
+        when = f" ({short_date(row.latest_at.date())})" if row.latest_at else ""
+        details.append(
+            ac.TextBlock(
+                text=f"Latest: {_cut(row.latest_note, note_limit)}{when}",
+                wrap=True,
+                is_subtle=True,
+                size=ty.FontSize.SMALL,
+                spacing=ty.Spacing.NONE,
+            )
+        )
+    return ac.ColumnSet(
+        separator=True,
+        columns=[
+            ac.Column(
+                width="60px",
+                items=[
+                    ac.TextBlock(text=label, color=colour, weight=ty.FontWeight.BOLDER, wrap=True)
+                ],
+            ),
+            ac.Column(width="stretch", items=details),
+        ],
+    )
+
+
+def _impact_section(summary: ReviewSummary, text_limit: int) -> list[ac.ElementAnnotated]:
+    total = len(summary.actions)
+    if not total:
+        return []
+    recorded = {i.action_reference for i in summary.impacts}
+    items: list[ac.ElementAnnotated] = [
+        _section(f"Impact recorded: {len(recorded)} of {total} action items")
+    ]
+    for impact in summary.impacts[:3]:
+        number = impact.action_reference.rsplit("/", 1)[-1]
+        decision = impact.decision.replace("_", " ")
+        items.append(
+            paragraph(
+                f"**{number}** · {decision} · better off: {_cut(impact.better_off, text_limit)}"
+            )
+        )
+    return items
+
+
+# --- did you mean ------------------------------------------------------------------------------
+
+
+def did_you_mean_card(
+    question: str, choices: Sequence[tuple[str, str, Mapping[str, Any]]], fallback_verb: str
+) -> Card:
+    """`choices` are (button title, verb, data): one button per candidate."""
+    body: list[ac.ElementAnnotated] = [
+        *header("Did you mean…?", f"More than one answer fits “{_cut(question, 60)}”."),
+        paragraph("Choose one:"),
+        ac.ActionSet(
+            actions=[button(_cut(title, 60), verb, data) for title, verb, data in choices[:5]]
+        ),
+    ]
+    return build(body, [button("List reviews", fallback_verb)])
+
+
+# --- the dashboard -----------------------------------------------------------------------------
+
+
+def period_choices(today: date) -> list[tuple[str, str]]:
+    periods: list[Period] = [year_period(today.year), year_period(today.year - 1)]
+    this_quarter = (today.month - 1) // 3 + 1
+    for year in (today.year, today.year - 1):
+        top = this_quarter if year == today.year else 4
+        periods.extend(quarter(year, q) for q in range(top, 0, -1))
+    return [("all", "All time"), *((p.key, p.label) for p in periods)]
+
+
+def dashboard_card(board: Dashboard, today: date) -> Card:
+    return _fitted(lambda size, text, _note: _dashboard_card(board, today, size, text))
+
+
+def _dashboard_card(board: Dashboard, today: date, rows: int, text_limit: int) -> Card:
+    context = [SCOPE_LABELS[board.scope.kind]]
+    if board.agency:
+        context.append(board.agency[1])
+    context.append(board.period.label if board.period else "all time")
+    body: list[ac.ElementAnnotated] = [
+        *header("Partnership dashboard", " · ".join(context)),
+        ac.ColumnSet(
+            columns=[
+                ac.Column(
+                    width="stretch",
+                    items=[
+                        choice_input(
+                            "agency",
+                            "Agency",
+                            [("all", "All agencies"), *((str(i), n) for i, n in board.agencies)],
+                            str(board.agency[0]) if board.agency else "all",
+                        )
+                    ],
+                ),
+                ac.Column(
+                    width="stretch",
+                    items=[
+                        choice_input(
+                            "period",
+                            "Period",
+                            period_choices(today),
+                            board.period.key if board.period else "all",
+                        )
+                    ],
+                ),
+            ]
+        ),
+        _section(f"Reviews by stage ({board.reviews_total})"),
+    ]
+    if board.stages:
+        body.append(facts([(STAGE_LABELS[s.value].split(":")[0], str(n)) for s, n in board.stages]))
+    else:
+        body.append(paragraph("No reviews match.", subtle=True))
+    body.extend(_agency_section(board, 2 * rows))
+    body.extend(_overdue_section(board.overdue, board.overdue_total, rows, text_limit))
+    body.extend(_themes_section(board, rows))
+    d = board.dissemination
+    body.append(_section("Dissemination"))
+    body.append(
+        facts(
+            [
+                (
+                    "7-minute guides",
+                    f"{d.guides_published} published, "
+                    f"{d.guides_drafted - d.guides_published} in draft",
+                ),
+                ("Usage returns", f"{d.usage_returns} from teams, {d.staff_reached} staff reached"),
+            ]
+        )
+    )
+    filters = {"agency": str(board.agency[0]) if board.agency else "all"}
+    actions = [
+        button("Apply filters", verbs.DASHBOARD, primary=True),
+        button("All overdue", verbs.OVERDUE, filters),
+        button("Tracker (Excel)", verbs.EXPORT, {**filters, "format": "xlsx"}),
+    ]
+    return build(body, actions)
+
+
+def _agency_section(board: Dashboard, rows: int) -> list[ac.ElementAnnotated]:
+    items: list[ac.ElementAnnotated] = [_section("Action items by agency")]
+    if not board.by_agency:
+        return [*items, paragraph("No action items match.", subtle=True)]
+    order = ("open", "in_progress", "blocked", "completed", "closed", "cancelled")
+    pairs = []
+    for agency in board.by_agency[:rows]:
+        counts = " · ".join(
+            f"{agency.counts[s]} {STATUS_LABELS[s]}" for s in order if agency.counts.get(s)
+        )
+        late = f" · **{agency.overdue} overdue**" if agency.overdue else ""
+        pairs.append((_cut(agency.agency_name, 40), counts + late))
+    items.append(facts(pairs))
+    if len(board.by_agency) > rows:
+        items.append(paragraph(f"…and {len(board.by_agency) - rows} more agencies.", subtle=True))
+    return items
+
+
+def _late_line(item: LateItem, text_limit: int) -> ac.TextBlock:
+    row = item.row
+    chased = f"chased {row.chase_count} times" if row.chase_count else "not chased yet"
+    late = working_days_text(item.working_days_late)
+    blocked = " · blocked" if row.status.value == "blocked" else ""
+    return ac.TextBlock(
+        text=f"**{row.reference}** {_cut(row.description, text_limit // 2)}  \n"
+        f"{row.owner_name or 'No owner'} ({row.agency_name or 'no agency'}) · due "
+        f"{short_date(row.due_on)} · {late} late · {chased}{blocked}",
+        wrap=True,
+        color=ty.Colors.ATTENTION if item.working_days_late > 10 else None,
+        spacing=ty.Spacing.SMALL,
+    )
+
+
+def _overdue_section(
+    overdue: Sequence[LateItem], total: int, rows: int, text_limit: int
+) -> list[ac.ElementAnnotated]:
+    items: list[ac.ElementAnnotated] = [_section(f"Overdue action items ({total}), oldest first")]
+    if not overdue:
+        return [*items, paragraph("Nothing is overdue.", subtle=True)]
+    items.extend(_late_line(item, text_limit) for item in overdue[:rows])
+    if total > min(rows, len(overdue)):
+        items.append(paragraph("Choose All overdue to see the rest.", subtle=True))
+    return items
+
+
+def _themes_section(board: Dashboard, rows: int) -> list[ac.ElementAnnotated]:
+    title = f"Themes in {board.theme_period.label}: reviews agreeing it, action items on it"
+    items: list[ac.ElementAnnotated] = [_section(title)]
+    if not board.themes:
+        return [*items, paragraph("No themes agreed in this period.", subtle=True)]
+    pairs = []
+    for trend in board.themes[:rows]:
+        by_quarter = " ".join(f"{name[-2:]}:{n}" for name, n in trend.by_quarter)
+        pairs.append(
+            (
+                _cut(trend.label, 45),
+                f"{trend.reviews} reviews, {trend.actions} actions · by quarter {by_quarter}",
+            )
+        )
+    items.append(facts(pairs))
+    return items
+
+
+# --- the overdue list --------------------------------------------------------------------------
+
+
+def overdue_card(listing: OverdueList) -> Card:
+    return _fitted(lambda _size, text, _note: _overdue_card(listing, text))
+
+
+def _overdue_card(listing: OverdueList, text_limit: int) -> Card:
+    context = SCOPE_LABELS[listing.scope.kind] + (
+        f" · {listing.agency[1]}" if listing.agency else ""
+    )
+    body: list[ac.ElementAnnotated] = [
+        *header(f"Overdue action items ({listing.total})", context),
+    ]
+    if not listing.items:
+        body.append(paragraph("Nothing is overdue." if listing.total == 0 else "No more items."))
+    else:
+        body.append(
+            paragraph(f"Oldest first · page {listing.page} of {listing.pages}", subtle=True)
+        )
+        body.extend(_late_line(item, text_limit * 2) for item in listing.items)
+    data: dict[str, Any] = {"agency": str(listing.agency[0]) if listing.agency else "all"}
+    actions = []
+    if listing.page > 1:
+        actions.append(button("Previous", verbs.OVERDUE, {**data, "page": listing.page - 1}))
+    if listing.page < listing.pages:
+        actions.append(button("Next", verbs.OVERDUE, {**data, "page": listing.page + 1}))
+    actions.append(button("Dashboard", verbs.DASHBOARD, data))
+    return build(body, actions)

@@ -1,0 +1,442 @@
+"""Action items after the meeting: owners' updates, the chair's decisions on new dates, the LIC
+group's impact record, and closing the review when every item is closed (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from domain import audit
+from domain.chasers import ChaserPolicy, Rag, rag
+from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
+from domain.model import ActionStatus, Actor, ImpactDecision, MemberView, ReviewStage, Role
+from domain.repositories import UnitOfWork
+from domain.transitions import move_action, move_review
+
+NOTE_MAX = 2000
+LINK_MAX = 2000
+OPEN = frozenset({ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED})
+DONE = frozenset({ActionStatus.CLOSED, ActionStatus.CANCELLED})
+
+
+@dataclass(frozen=True)
+class ActionDetail:
+    id: int
+    partnership_id: int
+    review_id: int
+    review_reference: str
+    pseudonym: str
+    review_stage: ReviewStage
+    chair_member_id: int | None
+    reference: str
+    description: str
+    theme: str | None
+    owner_member_id: int | None
+    owner_name: str | None
+    agency_id: int | None
+    agency_name: str | None
+    due_on: date | None
+    revised_due_on: date | None
+    success_measure: str | None
+    status: ActionStatus
+    evidence_text: str | None
+    evidence_link: str | None
+    chase_count: int
+    latest_note: str | None
+    latest_rag: str | None
+    pending_date: date | None
+    pending_date_reason: str | None
+
+    @property
+    def effective_due(self) -> date | None:
+        return self.revised_due_on or self.due_on
+
+
+@dataclass(frozen=True)
+class ImpactInput:
+    how_much: str
+    how_well: str
+    better_off: str
+    evidence: str | None
+    decision: ImpactDecision
+    minute_reference: str | None
+    meeting_on: date | None
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The LIC group's monthly picture (issue 5 item 6)."""
+
+    due_this_month: int
+    overdue: tuple[ActionDetail, ...]
+    awaiting_impact: int
+    closed_this_month: int
+
+
+class ActionRepository(Protocol):
+    def get(self, action_id: int) -> ActionDetail | None: ...
+
+    def for_owner(self, member_id: int) -> list[ActionDetail]: ...
+
+    def update(self, action_id: int, fields: Mapping[str, Any]) -> None: ...
+
+    def add_progress(
+        self,
+        action_id: int,
+        member_id: int,
+        kind: str,
+        note: str | None,
+        rag: str | None = None,
+        proposed_due_on: date | None = None,
+    ) -> None: ...
+
+    def record_impact(self, action_id: int, impact: ImpactInput, member_id: int) -> None: ...
+
+    def open_count(self, review_id: int) -> int: ...
+
+    def digest(
+        self, partnership_id: int, month_start: date, month_end: date, today: date
+    ) -> Digest: ...
+
+
+def load(uow: UnitOfWork, member: MemberView, action_id: object) -> ActionDetail:
+    """An action item the member may see: its owner, the review's chair, admins, LIC members."""
+    item = uow.actions.get(action_id) if isinstance(action_id, int) else None
+    if item is None or item.partnership_id != member.partnership_id or not _may_see(member, item):
+        raise NotFound("I can't find that action item, or it isn't one you can open.")
+    return item
+
+
+def _may_see(member: MemberView, item: ActionDetail) -> bool:
+    return member.id in (item.owner_member_id, item.chair_member_id) or member.has(
+        Role.ADMIN, Role.LIC_MEMBER
+    )
+
+
+def _owned(uow: UnitOfWork, member: MemberView, action_id: object) -> ActionDetail:
+    item = load(uow, member, action_id)
+    if member.id != item.owner_member_id:
+        raise NotPermitted(f"Only the owner of {item.reference} can update it.")
+    if item.status in DONE:
+        raise StaleCard(f"{item.reference} is {item.status.value}; it can't be updated.")
+    return item
+
+
+def my_actions(
+    uow: UnitOfWork, member: MemberView, today: date, policy: ChaserPolicy
+) -> list[tuple[ActionDetail, Rag | None]]:
+    """The member's open items, most urgent first: red, amber, green, then by due date."""
+    items = [i for i in uow.actions.for_owner(member.id) if i.status not in DONE]
+    rated = [(i, item_rag(i, today, policy)) for i in items]
+    order = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.BLUE: 3, None: 4}
+    return sorted(rated, key=lambda p: (order[p[1]], p[0].effective_due or date.max))
+
+
+def item_rag(item: ActionDetail, today: date, policy: ChaserPolicy) -> Rag | None:
+    due = item.effective_due or today
+    assessed = Rag(item.latest_rag) if item.latest_rag in {r.value for r in Rag} else None
+    return rag(
+        item.status,
+        due,
+        today,
+        item.status is ActionStatus.CLOSED,
+        policy.reminder_days_before,
+        self_assessment=assessed,
+        calendar=policy.calendar,
+    )
+
+
+def _text(
+    raw: object,
+    key: str,
+    label: str,
+    errors: dict[str, str],
+    *,
+    required: bool,
+    limit: int = NOTE_MAX,
+) -> str | None:
+    text = raw.strip() if isinstance(raw, str) else ""
+    if required and not text:
+        errors[key] = f"'{label}' is required."
+    elif len(text) > limit:
+        errors[key] = f"'{label}' is {len(text):,} characters; the limit is {limit:,}."
+    return text or None
+
+
+def _set_status(
+    uow: UnitOfWork,
+    actor: Actor,
+    item: ActionDetail,
+    target: ActionStatus,
+    extra: Mapping[str, Any] | None = None,
+) -> None:
+    move_action(item.status, target)
+    now = datetime.now(UTC)
+    uow.actions.update(
+        item.id,
+        {
+            "status": target.value,
+            "status_changed_at": now,
+            "overdue_chase_count": 0,
+            **(extra or {}),
+        },
+    )
+    audit.record(
+        uow,
+        item.partnership_id,
+        actor,
+        "action.status_changed",
+        ("action_item", item.id),
+        before={"status": item.status.value},
+        after={"status": target.value},
+    )
+
+
+@dataclass(frozen=True)
+class Updated:
+    item: ActionDetail
+    notice: str
+    tell_chair: str | None = None
+    tell_lic: bool = False
+
+
+def update_progress(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+) -> Updated:
+    item = _owned(uow, member, data.get("action_id"))
+    errors: dict[str, str] = {}
+    note = _text(data.get("note"), "note", "Progress note", errors, required=True)
+    assessment = data.get("rag")
+    if assessment not in (None, "", "red", "amber", "green"):
+        errors["rag"] = "Choose red, amber or green."
+    if errors:
+        raise FormInvalid(errors)
+    uow.actions.add_progress(
+        item.id, member.id, "progress", note, str(assessment) if assessment else None
+    )
+    if item.status in (ActionStatus.OPEN, ActionStatus.BLOCKED):
+        _set_status(uow, actor, item, ActionStatus.IN_PROGRESS, {"blocked_reason": None})
+    else:
+        uow.actions.update(item.id, {"overdue_chase_count": 0})
+    audit.record(
+        uow,
+        item.partnership_id,
+        actor,
+        "action.progress",
+        ("action_item", item.id),
+        after={"rag": assessment or None},
+    )
+    return Updated(_reload(uow, item), "Progress recorded. Thank you.")
+
+
+def mark_complete(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+) -> Updated:
+    item = _owned(uow, member, data.get("action_id"))
+    errors: dict[str, str] = {}
+    evidence = _text(
+        data.get("evidence"), "evidence", "Evidence of completion", errors, required=True
+    )
+    link = _text(
+        data.get("evidence_link"), "evidence_link", "Link", errors, required=False, limit=LINK_MAX
+    )
+    if link and not link.startswith("https://"):
+        errors["evidence_link"] = "A link must start with https://."
+    if errors:
+        raise FormInvalid(errors)
+    uow.actions.add_progress(item.id, member.id, "completed", evidence)
+    _set_status(
+        uow,
+        actor,
+        item,
+        ActionStatus.COMPLETED,
+        {"evidence_text": evidence, "evidence_link": link, "completed_at": datetime.now(UTC)},
+    )
+    return Updated(
+        _reload(uow, item),
+        "Marked complete. The LIC group will record its impact; "
+        "I may ask you for evidence of impact meanwhile.",
+        tell_lic=True,
+    )
+
+
+def ask_new_date(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
+) -> Updated:
+    item = _owned(uow, member, data.get("action_id"))
+    errors: dict[str, str] = {}
+    reason = _text(data.get("reason"), "reason", "Reason", errors, required=True)
+    proposed = _future_date(data.get("proposed_due_on"), today, errors)
+    if errors or proposed is None:
+        raise FormInvalid(errors)
+    uow.actions.add_progress(item.id, member.id, "date_requested", reason, proposed_due_on=proposed)
+    uow.actions.update(item.id, {"overdue_chase_count": 0})
+    audit.record(
+        uow,
+        item.partnership_id,
+        actor,
+        "action.date_requested",
+        ("action_item", item.id),
+        after={"proposed_due_on": proposed.isoformat()},
+    )
+    return Updated(
+        _reload(uow, item),
+        "Asked the chair for a new date; I'll tell you what they decide.",
+        tell_chair="date_request",
+    )
+
+
+def _future_date(raw: object, today: date, errors: dict[str, str]) -> date | None:
+    try:
+        value = date.fromisoformat(str(raw).strip()[:10])
+    except ValueError:
+        errors["proposed_due_on"] = "Give the new date, like 2027-04-30."
+        return None
+    if value <= today:
+        errors["proposed_due_on"] = "The new date must be in the future."
+    return value
+
+
+def mark_blocked(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+) -> Updated:
+    item = _owned(uow, member, data.get("action_id"))
+    errors: dict[str, str] = {}
+    reason = _text(data.get("reason"), "reason", "What is blocking it", errors, required=True)
+    if errors:
+        raise FormInvalid(errors)
+    uow.actions.add_progress(item.id, member.id, "blocked", reason)
+    _set_status(uow, actor, item, ActionStatus.BLOCKED, {"blocked_reason": reason})
+    return Updated(
+        _reload(uow, item), "Marked blocked. The chair has been told.", tell_chair="blocked"
+    )
+
+
+def decide_date(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], approve: bool
+) -> ActionDetail:
+    item = load(uow, member, data.get("action_id"))
+    if member.id != item.chair_member_id and not member.has(Role.ADMIN):
+        raise NotPermitted(f"Only the chair of {item.review_reference} decides new dates.")
+    if item.pending_date is None:
+        raise StaleCard(f"There is no date request waiting on {item.reference}.")
+    if approve:
+        uow.actions.update(
+            item.id,
+            {
+                "revised_due_on": item.pending_date,
+                "revised_due_reason": item.pending_date_reason,
+                "overdue_chase_count": 0,
+            },
+        )
+    uow.actions.add_progress(
+        item.id,
+        member.id,
+        "date_approved" if approve else "date_declined",
+        None,
+        proposed_due_on=item.pending_date,
+    )
+    audit.record(
+        uow,
+        item.partnership_id,
+        actor,
+        "action.date_approved" if approve else "action.date_declined",
+        ("action_item", item.id),
+        before={"due_on": str(item.effective_due)},
+        after={"due_on": str(item.pending_date if approve else item.effective_due)},
+    )
+    return _reload(uow, item)
+
+
+@dataclass(frozen=True)
+class ImpactRecorded:
+    item: ActionDetail
+    decision: ImpactDecision
+    review_closed: bool
+    comment: str
+
+
+def record_impact(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+) -> ImpactRecorded:
+    if not member.has(Role.LIC_MEMBER):
+        raise NotPermitted("Only a member of the LIC group can record impact.")
+    item = load(uow, member, data.get("action_id"))
+    if item.status is not ActionStatus.COMPLETED:
+        raise StaleCard(
+            f"{item.reference} is {item.status.value.replace('_', ' ')}, so its "
+            f"impact can't be recorded from this card."
+        )
+    impact = check_impact(data)
+    uow.actions.record_impact(item.id, impact, member.id)
+    audit.record(
+        uow,
+        item.partnership_id,
+        actor,
+        "action.impact_recorded",
+        ("action_item", item.id),
+        after={"decision": impact.decision.value},
+    )
+    if impact.decision is ImpactDecision.CLOSE:
+        _set_status(uow, actor, item, ActionStatus.CLOSED, {"closed_at": datetime.now(UTC)})
+    elif impact.decision is ImpactDecision.KEEP_OPEN:
+        _set_status(uow, actor, item, ActionStatus.IN_PROGRESS)
+    closed = impact.decision is ImpactDecision.CLOSE and _close_review_if_done(uow, actor, item)
+    comment = f"How well: {impact.how_well} Better off: {impact.better_off}"
+    return ImpactRecorded(_reload(uow, item), impact.decision, closed, comment)
+
+
+def check_impact(data: Mapping[str, object]) -> ImpactInput:
+    errors: dict[str, str] = {}
+    how_much = _text(data.get("how_much"), "how_much", "How much did we do", errors, required=True)
+    how_well = _text(
+        data.get("how_well"), "how_well", "How well did we do it", errors, required=True
+    )
+    better_off = _text(
+        data.get("better_off"), "better_off", "Is anyone better off", errors, required=True
+    )
+    evidence = _text(data.get("evidence"), "evidence", "Evidence", errors, required=False)
+    minute = _text(
+        data.get("minute_reference"),
+        "minute_reference",
+        "Minute reference",
+        errors,
+        required=False,
+        limit=100,
+    )
+    try:
+        decision = ImpactDecision(str(data.get("decision")))
+    except ValueError:
+        errors["decision"] = "Choose close, keep open or escalate."
+        decision = ImpactDecision.ESCALATE
+    if errors or not (how_much and how_well and better_off):
+        raise FormInvalid(errors)
+    return ImpactInput(how_much, how_well, better_off, evidence, decision, minute, None)
+
+
+def _close_review_if_done(uow: UnitOfWork, actor: Actor, item: ActionDetail) -> bool:
+    if uow.actions.open_count(item.review_id) or item.review_stage is not ReviewStage.ACTIONS_OPEN:
+        return False
+    uow.reviews.set_stage(item.review_id, move_review(item.review_stage, ReviewStage.CLOSED))
+    audit.record(
+        uow,
+        item.partnership_id,
+        actor,
+        "review.stage_changed",
+        ("review", item.review_id),
+        before={"stage": item.review_stage.value},
+        after={"stage": ReviewStage.CLOSED.value},
+    )
+    return True
+
+
+def _reload(uow: UnitOfWork, item: ActionDetail) -> ActionDetail:
+    fresh = uow.actions.get(item.id)
+    assert fresh is not None
+    return fresh
+
+
+def lead_ids(uow: UnitOfWork, item: ActionDetail) -> Sequence[int]:
+    return uow.returns.agency_lead_ids(item.agency_id) if item.agency_id else ()

@@ -1,0 +1,122 @@
+"""The audit trail of one review, for admins (`audit LOS-2026-004`): every event about the
+review's own records (the review, its returns, chronology entries, action items, guide and the
+files exported from it), newest first, a page at a time or whole as CSV.
+
+Reading the trail is itself a view of sensitive records, so opening it and exporting it are
+audited too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from domain import audit
+from domain.capabilities import require
+from domain.errors import NotFound
+from domain.model import Actor, MemberView, Role
+from domain.repositories import UnitOfWork
+from domain.reviews import parse_reference
+
+PAGE_SIZE = 12
+EXPORT_MAX_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class TrailSubjects:
+    """The records that belong to one review, by audit record type."""
+
+    review_id: int
+    reference: str
+    pseudonym: str
+    return_ids: tuple[int, ...]
+    entry_ids: tuple[int, ...]
+    action_ids: tuple[int, ...]
+    guide_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TrailEvent:
+    id: int
+    at: datetime
+    actor_aad_id: str | None
+    actor_name: str | None
+    action: str
+    record_type: str
+    record_id: str
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
+class TrailPage:
+    subjects: TrailSubjects
+    events: tuple[TrailEvent, ...]
+    page: int
+    pages: int
+    total: int
+
+
+class AuditTrailRepository(Protocol):
+    def subjects(self, partnership_id: int, review_id: int) -> TrailSubjects | None: ...
+
+    def count(self, partnership_id: int, subjects: TrailSubjects) -> int: ...
+
+    def events(
+        self, partnership_id: int, subjects: TrailSubjects, offset: int, limit: int
+    ) -> list[TrailEvent]:
+        """Newest first."""
+        ...
+
+
+def find_subjects(uow: UnitOfWork, member: MemberView, raw: object) -> TrailSubjects:
+    """The review named by card data (an id) or typed text (a reference), in the admin's own
+    partnership only."""
+    require(member, Role.ADMIN)
+    review_id = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+    if isinstance(raw, str):
+        parsed = parse_reference(raw)
+        review = uow.reviews.by_reference(member.partnership_id, *parsed) if parsed else None
+        review_id = review.id if review else None
+    found = (
+        uow.audit_trail.subjects(member.partnership_id, review_id)
+        if review_id is not None
+        else None
+    )
+    if found is None:
+        raise NotFound(
+            "I can't find that review in your partnership. For example: audit LOS-2026-004."
+        )
+    return found
+
+
+def trail_page(
+    uow: UnitOfWork, actor: Actor, member: MemberView, raw_review: object, page: object
+) -> TrailPage:
+    subjects = find_subjects(uow, member, raw_review)
+    wanted = page if isinstance(page, int) and not isinstance(page, bool) else 1
+    if wanted <= 1:
+        # Opening the trail is recorded; turning its pages is not (it would push rows along).
+        audit.record(
+            uow, member.partnership_id, actor, "audit.viewed", ("review", subjects.review_id)
+        )
+    repo = uow.audit_trail
+    total = repo.count(member.partnership_id, subjects)
+    pages = max(1, -(-total // PAGE_SIZE))
+    current = min(max(wanted, 1), pages)
+    events = repo.events(member.partnership_id, subjects, (current - 1) * PAGE_SIZE, PAGE_SIZE)
+    return TrailPage(subjects, tuple(events), current, pages, total)
+
+
+def whole_trail(
+    uow: UnitOfWork, actor: Actor, member: MemberView, raw_review: object
+) -> tuple[TrailSubjects, list[TrailEvent]]:
+    """Every event (bounded), oldest first, for the CSV export; the export is audited."""
+    subjects = find_subjects(uow, member, raw_review)
+    audit.record(
+        uow, member.partnership_id, actor, "audit.exported", ("review", subjects.review_id)
+    )
+    events = uow.audit_trail.events(member.partnership_id, subjects, 0, EXPORT_MAX_ROWS)
+    return subjects, list(reversed(events))

@@ -1,0 +1,320 @@
+"""Natural phrasing for the manager's questions (issue 6): which command a sentence asks for,
+which review it names, and which agency and period a dashboard question is about.
+
+Pure functions over normalised text (see `domain.commands.normalise`). Nothing here knows
+which commands are registered: `domain.commands.interpret` passes that in, so a phrase is only
+ever mapped to a command some handler answers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+from domain.reviews import parse_reference
+
+# Commands whose argument is cleaned of connecting words ("summary for child k" -> "child k").
+ASKING_COMMANDS: Final = frozenset({"summary", "dashboard", "overdue", "export"})
+
+# What a sentence is about, tried in order; the first whose command is registered wins.
+# Each pattern matches anywhere in the sentence, on word boundaries.
+_INTENTS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
+    ("my actions", re.compile(r"\bmy (?:open )?(?:actions?|action items?|tasks?)\b")),
+    ("export", re.compile(r"\b(?:export|download|tracker|spreadsheet|xlsx|excel|csv)\b")),
+    ("overdue", re.compile(r"\b(?:overdue|past due|late actions?)\b")),
+    ("dashboard", re.compile(r"\b(?:dashboard|partnership view|overview)\b")),
+    ("summary", re.compile(r"\b(?:summary|summarise|summarize|status of|progress (?:of|on))\b")),
+    ("reviews", re.compile(r"\b(?:list|show|open|all|which|what)\b.*\breviews\b")),
+    ("help", re.compile(r"\bwhat can i (?:do|ask)\b|\bhow do i\b")),
+)
+# A reference anywhere in a sentence: LOS-2026-004, los 2026 4, 2026-004, 2026/4.
+_REFERENCE_IN_TEXT: Final = re.compile(r"\b(?:los[\s\-/]*)?(\d{4})[\s\-/]+(\d{1,4})\b")
+_FILLER: Final = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "for",
+        "of",
+        "on",
+        "about",
+        "in",
+        "at",
+        "to",
+        "me",
+        "us",
+        "please",
+        "show",
+        "give",
+        "get",
+        "send",
+        "tell",
+        "what's",
+        "whats",
+        "what",
+        "is",
+        "are",
+        "was",
+        "how's",
+        "hows",
+        "doing",
+        "going",
+        "review",
+        "reviews",
+        "case",
+        "can",
+        "could",
+        "would",
+        "you",
+        "i",
+        "i'd",
+        "like",
+        "want",
+        "need",
+        "see",
+        "with",
+    ]
+)
+_FORMAT_WORDS: Final = {
+    "xlsx": "xlsx",
+    "excel": "xlsx",
+    "spreadsheet": "xlsx",
+    "tracker": "xlsx",
+    "csv": "csv",
+    "docx": "docx",
+    "word": "docx",
+    "document": "docx",
+}
+
+
+def natural(cleaned: str, known: Collection[str]) -> tuple[str, str] | None:
+    """(command, argument) for a normalised sentence, or None when it asks for nothing known."""
+    for name, pattern in _INTENTS:
+        if name in known and pattern.search(cleaned):
+            return name, argument_for(name, cleaned)
+    if "summary" in known and _REFERENCE_IN_TEXT.search(cleaned):
+        # "how is LOS-2026-004 doing?", or a bare reference: the review's summary.
+        return "summary", argument_for("summary", cleaned)
+    return None
+
+
+def argument_for(name: str, cleaned: str) -> str:
+    """The part of a sentence that names the review, agency or period the command is about."""
+    if name not in ASKING_COMMANDS:
+        return ""
+    words = cleaned.split()
+    reference = _REFERENCE_IN_TEXT.search(cleaned)
+    if reference:
+        formats = [_FORMAT_WORDS[w] for w in words if w in _FORMAT_WORDS]
+        suffix = f" {formats[-1]}" if name == "export" and formats else ""
+        return reference.group(0) + suffix
+    keyword = _KEYWORDS[name].search(cleaned)
+    if keyword:
+        # Everything after the command word, minus connecting words: "for police in 2026-q3".
+        words = cleaned[keyword.end() :].split()
+    return " ".join(w for w in words if w not in _FILLER and w not in _COMMAND_WORDS)
+
+
+_KEYWORDS: Final = {
+    "summary": re.compile(r"\b(?:summary|summarise|summarize|status of|progress (?:of|on))\b"),
+    "dashboard": re.compile(r"\b(?:dashboard|partnership view|overview)\b"),
+    "overdue": re.compile(r"\b(?:overdue|past due|late actions?)\b"),
+    "export": re.compile(r"\b(?:export|download)\b"),
+}
+_COMMAND_WORDS: Final = frozenset(
+    {"summary", "dashboard", "overdue", "export", "download", "action", "actions", "items"}
+)
+
+
+def export_format(argument: str) -> tuple[str, str]:
+    """Split `export` arguments into (what, format): 'los-2026-004 csv' -> ('los-2026-004',
+    'csv'). The format defaults to the XLSX tracker."""
+    words = argument.split()
+    formats = [_FORMAT_WORDS[w] for w in words if w in _FORMAT_WORDS]
+    rest = " ".join(w for w in words if w not in _FORMAT_WORDS and w not in _FILLER)
+    return rest, (formats[-1] if formats else "xlsx")
+
+
+# --- naming a review ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewRef:
+    """A review someone may see, as much as it takes to recognise it by name."""
+
+    id: int
+    reference: str
+    pseudonym: str
+    year: int
+    sequence: int
+
+
+@dataclass(frozen=True)
+class ReviewMatch:
+    """`found` when the text names one review; otherwise `candidates` for "did you mean"."""
+
+    found: ReviewRef | None
+    candidates: tuple[ReviewRef, ...] = ()
+
+
+MAX_CANDIDATES: Final = 5
+_SEQUENCE_ONLY: Final = re.compile(r"^(?:los)?[\s\-/]*(\d{1,4})$")
+_CHILD: Final = re.compile(r"^(?:child|baby|young person|sibling group)\s+")
+
+
+def _pseudonym_key(text: str) -> str:
+    return _CHILD.sub("", " ".join(text.lower().split()))
+
+
+def match_review(text: str, refs: Sequence[ReviewRef]) -> ReviewMatch:
+    """Tolerant matching over the reviews a member may see, most recent first.
+
+    A full reference in any spelling names one review; so does a sequence number alone when one
+    review has it. A pseudonym names a review when exactly one has it ("child k" and "k" both
+    name "Child K"). Anything else close enough becomes a "did you mean" list.
+    """
+    words = [w for w in text.lower().split() if w not in _FILLER]
+    query = " ".join(words).strip(" ?.!")
+    if not query:
+        return ReviewMatch(None, tuple(refs[:MAX_CANDIDATES]))
+    ordered = sorted(refs, key=lambda r: (r.year, r.sequence), reverse=True)
+    parsed = parse_reference(query)
+    if parsed is not None:
+        exact = [r for r in ordered if (r.year, r.sequence) == parsed]
+        return ReviewMatch(exact[0]) if exact else ReviewMatch(None)
+    sequence = _SEQUENCE_ONLY.match(query)
+    if sequence:
+        same = [r for r in ordered if r.sequence == int(sequence.group(1))]
+        return _one_or_many(same)
+    key = _pseudonym_key(query)
+    named = [r for r in ordered if _pseudonym_key(r.pseudonym) == key]
+    if named:
+        return _one_or_many(named)
+    partial = [r for r in ordered if key and key in _pseudonym_key(r.pseudonym)]
+    if partial:
+        return ReviewMatch(None, tuple(partial[:MAX_CANDIDATES]))
+    by_name = {_pseudonym_key(r.pseudonym): r for r in reversed(ordered)}
+    by_name.update({" ".join(r.pseudonym.lower().split()): r for r in reversed(ordered)})
+    by_reference = {r.reference.lower(): r for r in ordered}
+    close = difflib.get_close_matches(query, list(by_name) + list(by_reference), n=8, cutoff=0.6)
+    found: dict[int, ReviewRef] = {}
+    for name in close:
+        ref = by_name.get(name) or by_reference[name]
+        found.setdefault(ref.id, ref)
+    return ReviewMatch(None, tuple(list(found.values())[:MAX_CANDIDATES]))
+
+
+def _one_or_many(refs: Sequence[ReviewRef]) -> ReviewMatch:
+    if len(refs) == 1:
+        return ReviewMatch(refs[0])
+    return ReviewMatch(None, tuple(refs[:MAX_CANDIDATES]))
+
+
+# --- agencies and periods --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """An inclusive date range with a label people recognise ("2026 Q3", "2026")."""
+
+    start: date
+    end: date
+    label: str
+    key: str  # what a card's period choice sends back: "2026-Q3", "2026"
+
+    def quarters(self) -> tuple[tuple[int, int], ...]:
+        """(year, quarter) for every quarter the period touches, in order."""
+        found: list[tuple[int, int]] = []
+        year, quarter = self.start.year, (self.start.month - 1) // 3 + 1
+        while (year, quarter) <= (self.end.year, (self.end.month - 1) // 3 + 1):
+            found.append((year, quarter))
+            year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+        return tuple(found)
+
+
+def quarter(year: int, number: int) -> Period:
+    start = date(year, 3 * (number - 1) + 1, 1)
+    end = date(year + 1, 1, 1) if number == 4 else date(year, 3 * number + 1, 1)
+    return Period(
+        start, date.fromordinal(end.toordinal() - 1), f"{year} Q{number}", f"{year}-Q{number}"
+    )
+
+
+def year_period(year: int) -> Period:
+    return Period(date(year, 1, 1), date(year, 12, 31), str(year), str(year))
+
+
+_QUARTER_FIRST: Final = re.compile(r"\b(\d{4})[\s\-/]?q([1-4])\b")
+_QUARTER_LAST: Final = re.compile(r"\bq([1-4])[\s\-/]?(\d{4})\b")
+_YEAR: Final = re.compile(r"\b(20\d{2})\b")
+_RELATIVE: Final = re.compile(r"\b(this|last) (year|quarter)\b")
+
+
+def take_period(text: str, today: date) -> tuple[Period | None, str]:
+    """Find a period in the text; return it and the text without it."""
+    lowered = text.lower()
+    for pattern, order in ((_QUARTER_FIRST, (1, 2)), (_QUARTER_LAST, (2, 1))):
+        match = pattern.search(lowered)
+        if match:
+            year, number = int(match.group(order[0])), int(match.group(order[1]))
+            return quarter(year, number), _without(lowered, match)
+    relative = _RELATIVE.search(lowered)
+    if relative:
+        this_quarter = (today.month - 1) // 3 + 1
+        if relative.group(2) == "year":
+            offset = 0 if relative.group(1) == "this" else 1
+            return year_period(today.year - offset), _without(lowered, relative)
+        if relative.group(1) == "this":
+            return quarter(today.year, this_quarter), _without(lowered, relative)
+        year, number = (today.year - 1, 4) if this_quarter == 1 else (today.year, this_quarter - 1)
+        return quarter(year, number), _without(lowered, relative)
+    match = _YEAR.search(lowered)
+    if match:
+        return year_period(int(match.group(1))), _without(lowered, match)
+    return None, lowered
+
+
+def period_from_key(key: object, today: date) -> Period | None:
+    """A card's period choice ("2026-Q3", "2026", "" for all time); junk is all time."""
+    if not isinstance(key, str) or not key.strip():
+        return None
+    period, rest = take_period(key.strip(), today)
+    return period if period is not None and not rest.strip() else None
+
+
+def _without(text: str, match: re.Match[str]) -> str:
+    return " ".join((text[: match.start()] + " " + text[match.end() :]).split())
+
+
+@dataclass(frozen=True)
+class AgencyMatch:
+    found: tuple[int, str] | None
+    candidates: tuple[tuple[int, str], ...] = ()
+
+
+def match_agency(text: str, agencies: Sequence[tuple[int, str, str]]) -> AgencyMatch:
+    """`agencies` are (id, name, sector). "police" names "Humberside Police" when it is the
+    only police agency; several make a "did you mean" list."""
+    words = [w for w in text.lower().split() if w not in _FILLER and w != "agency"]
+    query = " ".join(words)
+    if not query:
+        return AgencyMatch(None)
+    exact = [(i, n) for i, n, _ in agencies if n.lower() == query]
+    if exact:
+        return AgencyMatch(exact[0])
+    hits = [
+        (i, n)
+        for i, n, sector in agencies
+        if all(w in n.lower().split() or w in n.lower() for w in words) or sector.lower() == query
+    ]
+    if len(hits) == 1:
+        return AgencyMatch(hits[0])
+    if hits:
+        return AgencyMatch(None, tuple(hits[:MAX_CANDIDATES]))
+    names = {n.lower(): (i, n) for i, n, _ in agencies}
+    close = difflib.get_close_matches(query, list(names), n=MAX_CANDIDATES, cutoff=0.5)
+    return AgencyMatch(None, tuple(names[c] for c in close))

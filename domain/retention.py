@@ -1,0 +1,471 @@
+"""Retention (PRACTICE.md, information governance): per record type periods kept in the
+partnership's settings, a legal hold on a review, and which records are due for deletion.
+
+No statutory period applies to learning reviews, so each partnership sets its own schedule;
+the defaults below are a starting point the admin confirms. What is deleted:
+
+- a review that ended (closed or cancelled) more than `closed_review_months` ago, with
+  everything under it: its returns, assignees, answers, chronology entries, outcome, action
+  items with their progress and impact records, the 7-minute guide and its dissemination
+  returns, and the chaser log about its returns and action items;
+- generated export files (the copy kept for delivery) older than `export_file_days`;
+- chaser log rows older than `chaser_log_months`.
+
+A review under legal hold keeps all of that (its exports too). Audit events are never deleted:
+they are the append-only record of who did what, and carry no free text. Each deletion writes a
+deletion_log row with the record's type, id and the rule, never its content.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from domain import audit
+from domain.capabilities import require
+from domain.errors import FormInvalid, InvalidInput, NotFound
+from domain.identifiers import describe_findings, find_identifiers
+from domain.model import Actor, MemberView, ReviewStage, Role
+from domain.repositories import UnitOfWork
+from domain.reviews import parse_reference
+
+SETTINGS_KEY = "retention"
+# Scheduled and CLI runs have no person behind them: audit events show no actor.
+RETENTION_ACTOR = Actor(tenant_id="", aad_object_id=None, teams_user_id="", display_name="")
+ENDED = frozenset({ReviewStage.CLOSED, ReviewStage.CANCELLED})
+HOLD_REASON_MAX = 200
+HELD_SHOWN_MAX = 20
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    label: str
+    unit: str
+    default: int
+    least: int
+    most: int
+
+
+PERIODS: tuple[Period, ...] = (
+    Period(
+        "closed_review_months",
+        "Closed or cancelled reviews, with everything under them",
+        "months",
+        72,
+        1,
+        600,
+    ),
+    Period("export_file_days", "Generated export files", "days", 30, 1, 3650),
+    Period("chaser_log_months", "Chaser delivery log", "months", 24, 1, 600),
+)
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    closed_review_months: int = 72
+    export_file_days: int = 30
+    chaser_log_months: int = 24
+
+    @classmethod
+    def from_settings(cls, stored: Mapping[str, object]) -> RetentionPolicy:
+        """The stored periods. A missing one takes its default; an unusable one (edited by
+        hand, out of range) takes the longest allowed, so a bad setting never deletes early."""
+        values: dict[str, int] = {}
+        for period in PERIODS:
+            if period.key not in stored:
+                continue
+            raw = stored[period.key]
+            if isinstance(raw, int) and not isinstance(raw, bool) and period.least <= raw:
+                values[period.key] = min(raw, period.most)
+            else:
+                values[period.key] = period.most
+        return cls(**values)
+
+    def to_settings(self) -> dict[str, int]:
+        return {period.key: self.value(period) for period in PERIODS}
+
+    def value(self, period: Period) -> int:
+        number: int = getattr(self, period.key)
+        return number
+
+
+def parse_policy(data: Mapping[str, object]) -> RetentionPolicy:
+    """The periods from the admin's card; every field checked, each problem named inline."""
+    errors: dict[str, str] = {}
+    values: dict[str, int] = {}
+    for period in PERIODS:
+        raw = data.get(period.key)
+        text = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
+        number = int(text) if text.isdigit() and len(text) <= 5 else None
+        if number is None or not period.least <= number <= period.most:
+            errors[period.key] = (
+                f"Enter a whole number of {period.unit} from {period.least} to {period.most}."
+            )
+        else:
+            values[period.key] = number
+    if errors:
+        raise FormInvalid(errors)
+    return RetentionPolicy(**values)
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` calendar months earlier, clamped to the end of a shorter month."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+@dataclass(frozen=True)
+class ReviewCandidate:
+    id: int
+    reference: str
+    stage: ReviewStage
+    ended_on: date | None
+    legal_hold: bool
+
+
+@dataclass(frozen=True)
+class ExportCandidate:
+    id: int
+    filename: str
+    path: str
+    created_at: datetime
+
+
+def review_due(policy: RetentionPolicy, review: ReviewCandidate, today: date) -> bool:
+    """Ended at least the retention period ago (holds are decided separately)."""
+    if review.stage not in ENDED or review.ended_on is None:
+        return False
+    return review.ended_on <= months_before(today, policy.closed_review_months)
+
+
+def review_rule(policy: RetentionPolicy, review: ReviewCandidate) -> str:
+    return (
+        f"closed_review_months={policy.closed_review_months}: review {review.reference} "
+        f"{review.stage.value} on {review.ended_on}"
+    )
+
+
+def export_cutoff(policy: RetentionPolicy, now: datetime) -> datetime:
+    return now - timedelta(days=policy.export_file_days)
+
+
+def export_rule(policy: RetentionPolicy) -> str:
+    return f"export_file_days={policy.export_file_days}"
+
+
+def chaser_log_cutoff(policy: RetentionPolicy, now: datetime) -> datetime:
+    day = months_before(now.date(), policy.chaser_log_months)
+    return datetime.combine(day, now.timetz())
+
+
+def chaser_log_rule(policy: RetentionPolicy) -> str:
+    return f"chaser_log_months={policy.chaser_log_months}"
+
+
+def export_held(filename: str, held_references: Sequence[str]) -> bool:
+    """Exports of a held review (named after its reference) are kept with it."""
+    upper = filename.upper()
+    return any(upper.startswith(reference.upper() + "-") for reference in held_references)
+
+
+@dataclass(frozen=True)
+class Selection:
+    due_reviews: tuple[ReviewCandidate, ...]
+    held_reviews: tuple[ReviewCandidate, ...]
+    exports: tuple[ExportCandidate, ...]
+    kept_exports: tuple[ExportCandidate, ...]
+
+
+def select_due(
+    policy: RetentionPolicy,
+    reviews: Sequence[ReviewCandidate],
+    exports: Sequence[ExportCandidate],
+    held_references: Sequence[str],
+    now: datetime,
+) -> Selection:
+    """What is due now. `exports` may include files that are not old enough: they are
+    filtered here, so the rule lives in one place."""
+    due = [r for r in reviews if review_due(policy, r, now.date())]
+    cutoff = export_cutoff(policy, now)
+    old = [e for e in exports if e.created_at <= cutoff]
+    return Selection(
+        due_reviews=tuple(r for r in due if not r.legal_hold),
+        held_reviews=tuple(r for r in due if r.legal_hold),
+        exports=tuple(e for e in old if not export_held(e.filename, held_references)),
+        kept_exports=tuple(e for e in old if export_held(e.filename, held_references)),
+    )
+
+
+# --- running it --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """One deleted row, as the deletion log records it: never its content."""
+
+    record_type: str
+    record_id: str
+
+
+@dataclass(frozen=True)
+class HoldView:
+    id: int
+    reference: str
+    pseudonym: str
+    stage: ReviewStage
+    legal_hold: bool
+    ended_on: date | None
+
+
+class RetentionRepository(Protocol):
+    def policy_settings(self, partnership_id: int) -> Mapping[str, object]: ...
+
+    def save_policy_settings(self, partnership_id: int, settings: Mapping[str, int]) -> None: ...
+
+    def partnership_ids(self, tenant_id: str | None) -> list[int]: ...
+
+    def claim(self, partnership_id: int) -> bool:
+        """Lock the partnership for one run; False if another instance is running it."""
+        ...
+
+    def ended_reviews(self, partnership_id: int) -> list[ReviewCandidate]: ...
+
+    def held_reviews(self, partnership_id: int) -> list[HoldView]: ...
+
+    def exports_before(self, partnership_id: int, cutoff: datetime) -> list[ExportCandidate]: ...
+
+    def chaser_log_before(
+        self, partnership_id: int, cutoff: datetime, keep_review_ids: Sequence[int]
+    ) -> list[int]:
+        """Ids of log rows attempted before `cutoff`, except those about the kept reviews."""
+        ...
+
+    def rows_under_review(self, review_id: int) -> list[Deleted]:
+        """The review and every row under it (what `delete_review` would delete)."""
+        ...
+
+    def delete_review(self, review_id: int) -> list[Deleted]:
+        """The review and everything under it (never audit events), children first."""
+        ...
+
+    def delete_exports(self, export_ids: Sequence[int]) -> None: ...
+
+    def delete_chaser_log(self, log_ids: Sequence[int]) -> None: ...
+
+    def log_deletions(
+        self, partnership_id: int, deleted: Sequence[Deleted], rule: str, at: datetime
+    ) -> None: ...
+
+    def review(self, partnership_id: int, review_id: int) -> HoldView | None: ...
+
+    def set_legal_hold(self, review_id: int, held: bool) -> None: ...
+
+
+@dataclass
+class RetentionReport:
+    partnership_id: int
+    dry_run: bool
+    deleted: dict[str, int] = field(default_factory=dict)
+    reviews: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    skipped: bool = False
+
+    def add(self, rows: Sequence[Deleted]) -> None:
+        for row in rows:
+            self.deleted[row.record_type] = self.deleted.get(row.record_type, 0) + 1
+
+    def lines(self) -> list[str]:
+        verb = "would delete" if self.dry_run else "deleted"
+        if self.skipped:
+            return [f"partnership {self.partnership_id}: another instance is running retention"]
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(self.deleted.items()))
+        lines = [f"partnership {self.partnership_id}: {verb} {counts or 'nothing'}"]
+        lines += [f"  review {ref}: {verb} with everything under it" for ref in self.reviews]
+        lines += [f"  review {ref}: due, kept by its legal hold" for ref in self.held]
+        return lines
+
+
+def policy_of(repo: RetentionRepository, partnership_id: int) -> RetentionPolicy:
+    return RetentionPolicy.from_settings(repo.policy_settings(partnership_id))
+
+
+def run(uow: UnitOfWork, partnership_id: int, now: datetime, *, dry_run: bool) -> RetentionReport:
+    """Delete (or, dry, list) what is due in one partnership, in the caller's transaction.
+    Files named in `report.files` are for the caller to remove once this has committed."""
+    repo = uow.retention
+    report = RetentionReport(partnership_id, dry_run)
+    if not dry_run and not repo.claim(partnership_id):
+        report.skipped = True
+        return report
+    policy = policy_of(repo, partnership_id)
+    held = repo.held_reviews(partnership_id)
+    chosen = select_due(
+        policy,
+        repo.ended_reviews(partnership_id),
+        repo.exports_before(partnership_id, export_cutoff(policy, now)),
+        [h.reference for h in held],
+        now,
+    )
+    report.held = [r.reference for r in chosen.held_reviews]
+    _reviews(repo, report, policy, chosen.due_reviews, now)
+    _exports(repo, report, policy, chosen.exports, now)
+    keep = [h.id for h in held]
+    log_ids = repo.chaser_log_before(partnership_id, chaser_log_cutoff(policy, now), keep)
+    report.add([Deleted("chaser_log", str(i)) for i in log_ids])
+    if log_ids and not dry_run:
+        repo.delete_chaser_log(log_ids)
+        repo.log_deletions(
+            partnership_id,
+            [Deleted("chaser_log", str(i)) for i in log_ids],
+            chaser_log_rule(policy),
+            now,
+        )
+    if not dry_run and report.deleted:
+        audit.record(
+            uow,
+            partnership_id,
+            RETENTION_ACTOR,
+            "retention.run",
+            ("partnership", partnership_id),
+            after={"deleted": dict(report.deleted), "reviews": list(report.reviews)},
+        )
+    return report
+
+
+def _reviews(
+    repo: RetentionRepository,
+    report: RetentionReport,
+    policy: RetentionPolicy,
+    due: Sequence[ReviewCandidate],
+    now: datetime,
+) -> None:
+    for review in due:
+        report.reviews.append(review.reference)
+        if report.dry_run:
+            report.add(repo.rows_under_review(review.id))
+            continue
+        deleted = repo.delete_review(review.id)
+        repo.log_deletions(report.partnership_id, deleted, review_rule(policy, review), now)
+        report.add(deleted)
+
+
+def _exports(
+    repo: RetentionRepository,
+    report: RetentionReport,
+    policy: RetentionPolicy,
+    due: Sequence[ExportCandidate],
+    now: datetime,
+) -> None:
+    rows = [Deleted("export_file", str(e.id)) for e in due]
+    report.add(rows)
+    report.files += [e.path for e in due]
+    if due and not report.dry_run:
+        repo.delete_exports([e.id for e in due])
+        repo.log_deletions(report.partnership_id, rows, export_rule(policy), now)
+
+
+# --- the admin's card: periods and legal holds --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetentionScreen:
+    policy: RetentionPolicy
+    held: tuple[HoldView, ...]
+    due: RetentionReport
+
+
+def retention_screen(uow: UnitOfWork, member: MemberView, now: datetime) -> RetentionScreen:
+    require(member, Role.ADMIN)
+    repo = uow.retention
+    held = repo.held_reviews(member.partnership_id)
+    preview = run(uow, member.partnership_id, now, dry_run=True)
+    return RetentionScreen(policy_of(repo, member.partnership_id), tuple(held), preview)
+
+
+def save_retention(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+) -> RetentionPolicy:
+    require(member, Role.ADMIN)
+    policy = parse_policy(data)
+    repo = uow.retention
+    before = policy_of(repo, member.partnership_id)
+    repo.save_policy_settings(member.partnership_id, policy.to_settings())
+    audit.record(
+        uow,
+        member.partnership_id,
+        actor,
+        "retention.saved",
+        ("partnership", member.partnership_id),
+        before=before.to_settings(),
+        after=policy.to_settings(),
+    )
+    return policy
+
+
+def held_review(uow: UnitOfWork, member: MemberView, raw: object) -> HoldView:
+    """A review of the admin's partnership, by id (card data) or reference (typed)."""
+    require(member, Role.ADMIN)
+    repo = uow.retention
+    review_id = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+    if isinstance(raw, str):
+        parsed = parse_reference(raw)
+        found = uow.reviews.by_reference(member.partnership_id, *parsed) if parsed else None
+        review_id = found.id if found else None
+    view = repo.review(member.partnership_id, review_id) if review_id is not None else None
+    if view is None:
+        raise NotFound(
+            "I can't find that review in your partnership. For example: legal hold LOS-2026-004."
+        )
+    return view
+
+
+def set_legal_hold(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+) -> HoldView:
+    """Place or lift the hold named by the card; the review comes from the admin's own
+    partnership, whatever the card says."""
+    review = held_review(uow, member, data.get("review_id"))
+    wanted = data.get("hold")
+    if wanted not in ("on", "off"):
+        raise InvalidInput("That button isn't one I recognise. Type legal hold and the reference.")
+    held = wanted == "on"
+    reason = _reason(data.get("reason"))
+    if review.legal_hold == held:
+        return review
+    uow.retention.set_legal_hold(review.id, held)
+    audit.record(
+        uow,
+        member.partnership_id,
+        actor,
+        "review.legal_hold_placed" if held else "review.legal_hold_lifted",
+        ("review", review.id),
+        before={"legal_hold": review.legal_hold},
+        after={"legal_hold": held, "reason": reason},
+    )
+    updated = uow.retention.review(member.partnership_id, review.id)
+    assert updated is not None
+    return updated
+
+
+def _reason(raw: object) -> str:
+    text = raw.strip() if isinstance(raw, str) else ""
+    if len(text) > HOLD_REASON_MAX:
+        raise FormInvalid(
+            {"reason": f"Keep the reason to {HOLD_REASON_MAX} characters (it is {len(text)})."}
+        )
+    findings = find_identifiers(text)
+    if findings:
+        raise FormInvalid(
+            {"reason": describe_findings(findings) + " Give the reason without identifiers."}
+        )
+    return text

@@ -1,0 +1,901 @@
+"""Manager summaries, the partnership dashboard, the overdue list and the action tracker
+(issue 6), and who may see what.
+
+Who sees what (decided here, tested in tests/unit/test_summaries.py):
+
+- **Partnership-wide**: admins, chairs and LIC members, and a manager who belongs to no agency
+  (the partnership's own managers). They see every review and every action item.
+- **One agency**: a manager or an agency safeguarding lead who belongs to an agency. They see
+  the whole summary of every review involving their agency (it has a return or an action item
+  of that agency), and the dashboard over those reviews.
+- **Their own work**: everyone else (practitioners, action owners). In a review where they
+  complete a return or own an action item, they see the review's stage, clocks and agreed
+  learning, their own returns and their own action items, nothing of other agencies. Their
+  dashboard and overdue list count only the items they own.
+
+A review a member may not see is answered exactly like a review that does not exist, so a
+question never tells anyone that a review exists. Every summary, dashboard, overdue list and
+export is written to the audit log.
+
+The numbers come from SQL aggregations in storage/ (GROUP BY; a fixed number of statements
+however many reviews and items there are). This module turns them into what the cards and
+documents show, with the RAG rule from `domain.chasers.rag` and the working-day calendar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from functools import lru_cache
+from typing import Final, Protocol
+
+from domain import audit
+from domain.capabilities import require
+from domain.chasers import ChaserPolicy, Rag, rag
+from domain.errors import FormInvalid, NotFound
+from domain.model import ActionStatus, Actor, MemberView, ReturnStatus, ReviewStage, Role
+from domain.phrasing import Period, ReviewMatch, ReviewRef, match_review, year_period
+from domain.questions import default_themes
+from domain.records import ReviewView
+from domain.repositories import UnitOfWork
+
+ANY_ROLE: Final = tuple(Role)
+PARTNERSHIP_ROLES: Final = (Role.ADMIN, Role.CHAIR, Role.LIC_MEMBER)
+RAG_ORDER: Final[Mapping[Rag | None, int]] = {
+    Rag.RED: 0,
+    Rag.AMBER: 1,
+    Rag.GREEN: 2,
+    Rag.BLUE: 3,
+    None: 4,
+}
+LIVE: Final = frozenset({ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED})
+SUBMITTED: Final = frozenset({ReturnStatus.SUBMITTED, ReturnStatus.SIGNED_OFF})
+NOT_VISIBLE: Final = (
+    "I can't find a review called {name} that you can see. Type reviews to list them, or ask "
+    "your partnership admin if you should have access."
+)
+DASHBOARD_OVERDUE: Final = 8
+OVERDUE_PAGE: Final = 15
+
+
+# --- who sees what -----------------------------------------------------------------------------
+
+
+class ScopeKind(StrEnum):
+    PARTNERSHIP = "partnership"
+    AGENCY = "agency"
+    OWN = "own"
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: ScopeKind
+    partnership_id: int
+    member_id: int
+    agency_id: int | None = None
+
+
+def scope_for(member: MemberView) -> Scope:
+    """The widest view the member's roles give them (see the module docstring)."""
+    require(member, *ANY_ROLE)
+    partnership_manager = member.has(Role.MANAGER) and member.agency_id is None
+    if member.has(*PARTNERSHIP_ROLES) or partnership_manager:
+        return Scope(ScopeKind.PARTNERSHIP, member.partnership_id, member.id)
+    if member.has(Role.MANAGER, Role.AGENCY_LEAD) and member.agency_id is not None:
+        return Scope(ScopeKind.AGENCY, member.partnership_id, member.id, member.agency_id)
+    return Scope(ScopeKind.OWN, member.partnership_id, member.id)
+
+
+class Access(StrEnum):
+    FULL = "full"
+    OWN = "own"  # only the member's own returns and action items
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Involvement:
+    """The facts about one review that decide how much of it a member sees."""
+
+    review: ReviewView
+    agency_ids: frozenset[int]  # agencies with a return or an action item in the review
+    assigned: bool  # the member completes one of its returns
+    owns_items: bool  # the member owns one of its action items
+
+
+def access_to(scope: Scope, involvement: Involvement) -> Access:
+    if scope.kind is ScopeKind.PARTNERSHIP or involvement.review.chair_member_id == scope.member_id:
+        return Access.FULL
+    if scope.kind is ScopeKind.AGENCY and scope.agency_id in involvement.agency_ids:
+        return Access.FULL
+    if involvement.assigned or involvement.owns_items:
+        return Access.OWN
+    return Access.NONE
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which reviews and action items a query covers; every condition applies (AND)."""
+
+    partnership_id: int
+    review_id: int | None = None
+    involving_agency_id: int | None = None  # reviews with a return or an item of this agency
+    member_id: int | None = None  # reviews the member works on; only items they own
+    agency_id: int | None = None  # the agency filter: items it leads, reviews involving it
+    period: Period | None = None  # reviews opened in the period
+
+
+def scope_filter(
+    scope: Scope, agency_id: int | None = None, period: Period | None = None
+) -> Filter:
+    return Filter(
+        scope.partnership_id,
+        involving_agency_id=scope.agency_id if scope.kind is ScopeKind.AGENCY else None,
+        member_id=scope.member_id if scope.kind is ScopeKind.OWN else None,
+        agency_id=agency_id,
+        period=period,
+    )
+
+
+# --- what storage hands over -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    agency_name: str
+    status: ReturnStatus
+    due_on: date | None
+    assignees: tuple[str, ...]
+
+    @property
+    def outstanding(self) -> bool:
+        return self.status not in SUBMITTED
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    id: int
+    review_id: int
+    review_reference: str
+    pseudonym: str
+    reference: str
+    description: str
+    finding: str | None
+    theme: str | None
+    success_measure: str | None
+    status: ActionStatus
+    owner_name: str | None
+    agency_name: str | None
+    agreed_on: date | None
+    due_on: date | None
+    revised_due_on: date | None
+    revised_due_reason: str | None
+    chase_count: int
+    evidence: str | None
+    latest_note: str | None
+    latest_at: datetime | None
+    latest_rag: str | None
+    impact_closed: bool  # the LIC group recorded impact and decided to close
+
+    @property
+    def effective_due(self) -> date | None:
+        return self.revised_due_on or self.due_on
+
+
+@dataclass(frozen=True)
+class ImpactLine:
+    action_reference: str
+    how_much: str
+    how_well: str
+    better_off: str
+    evidence: str | None
+    decision: str
+    minute_reference: str | None
+    meeting_on: date | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class GuideStatus:
+    drafted: bool = False
+    published: bool = False
+    published_on: date | None = None
+    usage_returns: int = 0
+    staff_reached: int = 0
+
+
+@dataclass(frozen=True)
+class SummaryRecords:
+    returns: tuple[ReturnLine, ...]
+    agreed_themes: tuple[str, ...]
+    learning_needs: tuple[str, ...]
+    outcome_published: bool
+    actions: tuple[ActionRow, ...]
+    impacts: tuple[ImpactLine, ...]
+    guide: GuideStatus
+
+
+@dataclass(frozen=True)
+class AgencyStatus:
+    agency_id: int | None
+    agency_name: str
+    counts: Mapping[str, int]
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    id: int
+    reference: str
+    review_id: int
+    review_reference: str
+    description: str
+    owner_name: str | None
+    agency_name: str | None
+    due_on: date
+    status: ActionStatus
+    chase_count: int
+
+
+@dataclass(frozen=True)
+class ThemeTally:
+    """How often one theme came up in one month: in agreed review themes, or action items."""
+
+    slug: str
+    year: int
+    month: int
+    count: int
+
+
+@dataclass(frozen=True)
+class Dissemination:
+    guides_drafted: int = 0
+    guides_published: int = 0
+    usage_returns: int = 0
+    staff_reached: int = 0
+
+
+@dataclass(frozen=True)
+class DashboardRecords:
+    stages: Mapping[str, int]
+    by_agency: tuple[AgencyStatus, ...]
+    overdue: tuple[OverdueRow, ...]
+    overdue_total: int
+    review_themes: tuple[ThemeTally, ...]
+    action_themes: tuple[ThemeTally, ...]
+    dissemination: Dissemination
+
+
+@dataclass(frozen=True)
+class ProgressLine:
+    at: datetime
+    kind: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class EscalationLine:
+    at: datetime
+    kind: str
+    recipient: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class TrackerRecord:
+    action: ActionRow
+    progress: tuple[ProgressLine, ...]
+    impact: ImpactLine | None
+    escalations: tuple[EscalationLine, ...]
+
+
+class SummaryRepository(Protocol):
+    def policy_settings(self, partnership_id: int) -> Mapping[str, object]: ...
+
+    def agencies(self, partnership_id: int) -> list[tuple[int, str, str]]:
+        """(id, name, sector) of the partnership's agencies, by name."""
+        ...
+
+    def visible_reviews(self, scope: Scope) -> list[ReviewRef]:
+        """Reviews the scope sees in full, plus those the member works on."""
+        ...
+
+    def involvement(
+        self, partnership_id: int, review_id: int, member_id: int
+    ) -> Involvement | None: ...
+
+    def review_records(self, review_id: int, owner_id: int | None) -> SummaryRecords:
+        """The summary's facts; with `owner_id`, only that member's returns and items."""
+        ...
+
+    def dashboard(
+        self, where: Filter, overdue_by: date, themes_within: Period, overdue_limit: int
+    ) -> DashboardRecords:
+        """`overdue_by`: a live item whose effective due date is on or before it is overdue."""
+        ...
+
+    def overdue(
+        self, where: Filter, overdue_by: date, limit: int, offset: int
+    ) -> tuple[list[OverdueRow], int]: ...
+
+    def theme_tallies(
+        self, where: Filter, themes_within: Period
+    ) -> tuple[list[ThemeTally], list[ThemeTally]]:
+        """(agreed review themes, action item themes) by month."""
+        ...
+
+    def tracker(self, where: Filter) -> list[TrackerRecord]: ...
+
+
+# --- clocks and RAG ----------------------------------------------------------------------------
+
+
+def policy_of(uow: UnitOfWork, partnership_id: int) -> ChaserPolicy:
+    try:
+        return ChaserPolicy.from_settings(uow.summaries.policy_settings(partnership_id))
+    except FormInvalid:
+        return ChaserPolicy()
+
+
+@dataclass(frozen=True)
+class Clocks:
+    """Working-day clocks of one review, as of `today` (PRACTICE.md "Timescales and clocks")."""
+
+    today: date
+    opened_on: date
+    working_days_open: int
+    returns_due_on: date | None
+    returns_due_in: int | None  # working days until due; negative when overdue
+    returns_all_in: bool
+    meeting_on: date | None
+    meeting_in: int | None  # working days until the meeting; negative once it has passed
+
+
+def clocks(
+    review: ReviewView, returns: Sequence[ReturnLine], today: date, policy: ChaserPolicy
+) -> Clocks:
+    calendar = policy.calendar
+    due = review.returns_due_on
+    meeting = review.meeting_on
+    all_in = bool(returns) and not any(r.outstanding for r in returns)
+    return Clocks(
+        today=today,
+        opened_on=review.opened_on,
+        working_days_open=max(0, calendar.working_days_between(review.opened_on, today)),
+        returns_due_on=due,
+        returns_due_in=_working_days_to(calendar.next_working_day(due), today, policy)
+        if due
+        else None,
+        returns_all_in=all_in,
+        meeting_on=meeting,
+        meeting_in=_working_days_to(meeting, today, policy) if meeting else None,
+    )
+
+
+def _working_days_to(day: date, today: date, policy: ChaserPolicy) -> int:
+    return policy.calendar.working_days_between(today, day)
+
+
+def overdue_cutoff(today: date, policy: ChaserPolicy) -> date:
+    """The latest effective due date that is overdue today.
+
+    `rag` rates an item red once today is past the working day its due date is met on (a due
+    date on a Saturday is met on Monday). That is the same as its due date being on or before
+    the last working day before today, which SQL can compare with a date column.
+    """
+    day = today - timedelta(days=1)
+    while not policy.calendar.is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def rate(row: ActionRow, today: date, policy: ChaserPolicy) -> Rag | None:
+    """The item's RAG by `domain.chasers.rag`, with the owner's latest self-assessment."""
+    assessed = Rag(row.latest_rag) if row.latest_rag in _RAG_VALUES else None
+    return _rated(row.status, row.effective_due, today, row.impact_closed, assessed, policy)
+
+
+_RAG_VALUES: Final = frozenset(r.value for r in Rag)
+
+
+@lru_cache(maxsize=4096)
+def _rated(
+    status: ActionStatus,
+    due: date | None,
+    today: date,
+    impact: bool,
+    assessed: Rag | None,
+    policy: ChaserPolicy,
+) -> Rag | None:
+    # Items share due dates (a meeting agrees several at once), so the rating is cached. An item
+    # without a due date is never late on time grounds: it is rated as if due well after the
+    # warning window.
+    effective = due or today + timedelta(days=7 * (policy.reminder_days_before + 3))
+    return rag(
+        status,
+        effective,
+        today,
+        impact,
+        policy.reminder_days_before,
+        self_assessment=assessed,
+        calendar=policy.calendar,
+    )
+
+
+# --- the review summary ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatedAction:
+    row: ActionRow
+    rag: Rag | None
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    review: ReviewView
+    access: Access
+    clocks: Clocks
+    returns: tuple[ReturnLine, ...]
+    themes: tuple[str, ...]  # labels
+    learning_needs: tuple[str, ...]
+    outcome_published: bool
+    actions: tuple[RatedAction, ...]  # red first, then amber, green, blue, cancelled
+    impacts: tuple[ImpactLine, ...]
+    guide: GuideStatus
+
+    @property
+    def rag_counts(self) -> dict[Rag | None, int]:
+        counts: dict[Rag | None, int] = dict.fromkeys(RAG_ORDER, 0)
+        for item in self.actions:
+            counts[item.rag] += 1
+        return counts
+
+    @property
+    def outstanding(self) -> tuple[ReturnLine, ...]:
+        return tuple(r for r in self.returns if r.outstanding)
+
+
+def theme_label(slug: str) -> str:
+    return _labels().get(slug, slug.replace("_", " ").capitalize())
+
+
+@lru_cache(maxsize=1)
+def _labels() -> dict[str, str]:
+    return {theme.slug: theme.label for theme in default_themes()}
+
+
+def build_summary(
+    review: ReviewView,
+    access: Access,
+    records: SummaryRecords,
+    today: date,
+    policy: ChaserPolicy,
+) -> ReviewSummary:
+    rated = [RatedAction(row, rate(row, today, policy)) for row in records.actions]
+    rated.sort(key=lambda a: (RAG_ORDER[a.rag], a.row.effective_due or date.max, a.row.reference))
+    return ReviewSummary(
+        review=review,
+        access=access,
+        clocks=clocks(review, records.returns, today, policy),
+        returns=records.returns,
+        themes=tuple(theme_label(slug) for slug in records.agreed_themes),
+        learning_needs=records.learning_needs,
+        outcome_published=records.outcome_published,
+        actions=tuple(rated),
+        impacts=records.impacts,
+        guide=records.guide,
+    )
+
+
+def resolve_review(uow: UnitOfWork, member: MemberView, text: str) -> ReviewMatch:
+    """Which review the member means: one, a "did you mean" list, or NotFound."""
+    refs = uow.summaries.visible_reviews(scope_for(member))
+    found = match_review(text, refs)
+    if found.found is None and not found.candidates:
+        raise NotFound(NOT_VISIBLE.format(name=text.upper() or "that"))
+    return found
+
+
+def review_summary(
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    review_id: object,
+    today: date,
+    *,
+    audit_action: str = "summary.viewed",
+) -> ReviewSummary:
+    """The summary of one review, as much of it as the member may see; audited."""
+    review, access = _visible(uow, member, review_id)
+    records = uow.summaries.review_records(review.id, member.id if access is Access.OWN else None)
+    summary = build_summary(review, access, records, today, policy_of(uow, member.partnership_id))
+    audit.record(
+        uow,
+        member.partnership_id,
+        actor,
+        audit_action,
+        ("review", review.id),
+        after={"access": access.value},
+    )
+    return summary
+
+
+def _visible(uow: UnitOfWork, member: MemberView, review_id: object) -> tuple[ReviewView, Access]:
+    scope = scope_for(member)
+    involvement = (
+        uow.summaries.involvement(member.partnership_id, review_id, member.id)
+        if isinstance(review_id, int) and not isinstance(review_id, bool)
+        else None
+    )
+    access = access_to(scope, involvement) if involvement else Access.NONE
+    if involvement is None or access is Access.NONE:
+        raise NotFound(
+            "I can't find that review, or it isn't one you can see. Type reviews to list them."
+        )
+    return involvement.review, access
+
+
+# --- the dashboard -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThemeTrend:
+    slug: str
+    label: str
+    reviews: int
+    actions: int
+    by_quarter: tuple[tuple[str, int], ...]  # ("2026 Q1", reviews + actions)
+
+    @property
+    def total(self) -> int:
+        return self.reviews + self.actions
+
+
+@dataclass(frozen=True)
+class LateItem:
+    row: OverdueRow
+    working_days_late: int
+    rag: Rag | None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    scope: Scope
+    agency: tuple[int, str] | None
+    period: Period | None
+    theme_period: Period
+    agencies: tuple[tuple[int, str], ...]  # for the filter
+    stages: tuple[tuple[ReviewStage, int], ...]
+    by_agency: tuple[AgencyStatus, ...]
+    overdue: tuple[LateItem, ...]
+    overdue_total: int
+    themes: tuple[ThemeTrend, ...]
+    dissemination: Dissemination
+
+    @property
+    def reviews_total(self) -> int:
+        return sum(count for _, count in self.stages)
+
+
+def dashboard(
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    agency_id: int | None,
+    period: Period | None,
+    today: date,
+) -> Dashboard:
+    scope = scope_for(member)
+    policy = policy_of(uow, member.partnership_id)
+    agencies = tuple((i, n) for i, n, _ in uow.summaries.agencies(member.partnership_id))
+    agency = _known_agency(agencies, agency_id)
+    theme_period = period or year_period(today.year)
+    records = uow.summaries.dashboard(
+        scope_filter(scope, agency_id, period),
+        overdue_cutoff(today, policy),
+        theme_period,
+        DASHBOARD_OVERDUE,
+    )
+    audit.record(
+        uow,
+        member.partnership_id,
+        actor,
+        "dashboard.viewed",
+        ("partnership", member.partnership_id),
+        after={
+            "scope": scope.kind.value,
+            "agency_id": agency_id,
+            "period": period.key if period else None,
+        },
+    )
+    return Dashboard(
+        scope=scope,
+        agency=agency,
+        period=period,
+        theme_period=theme_period,
+        agencies=agencies,
+        stages=tuple(
+            (stage, records.stages[stage.value])
+            for stage in ReviewStage
+            if records.stages.get(stage.value)
+        ),
+        by_agency=tuple(sorted(records.by_agency, key=lambda a: (-a.overdue, a.agency_name))),
+        overdue=tuple(_late(row, today, policy) for row in records.overdue),
+        overdue_total=records.overdue_total,
+        themes=theme_trends(records.review_themes, records.action_themes, theme_period),
+        dissemination=records.dissemination,
+    )
+
+
+def _known_agency(
+    agencies: Sequence[tuple[int, str]], agency_id: int | None
+) -> tuple[int, str] | None:
+    if agency_id is None:
+        return None
+    for known in agencies:
+        if known[0] == agency_id:
+            return known
+    raise NotFound("That agency isn't in your partnership. Type dashboard to see them all.")
+
+
+def _late(row: OverdueRow, today: date, policy: ChaserPolicy) -> LateItem:
+    late = policy.calendar.working_days_between(policy.calendar.next_working_day(row.due_on), today)
+    rated = _rated(row.status, row.due_on, today, False, None, policy)
+    return LateItem(row, max(late, 0), rated)
+
+
+def theme_trends(
+    review_themes: Sequence[ThemeTally], action_themes: Sequence[ThemeTally], period: Period
+) -> tuple[ThemeTrend, ...]:
+    """Each theme's count in the period, by quarter, most frequent first."""
+    quarters = period.quarters()
+    names = [f"{y} Q{q}" for y, q in quarters]
+    reviews: dict[str, int] = {}
+    actions: dict[str, int] = {}
+    by_quarter: dict[str, dict[tuple[int, int], int]] = {}
+    for tallies, totals in ((review_themes, reviews), (action_themes, actions)):
+        for tally in tallies:
+            key = (tally.year, (tally.month - 1) // 3 + 1)
+            totals[tally.slug] = totals.get(tally.slug, 0) + tally.count
+            slot = by_quarter.setdefault(tally.slug, {})
+            slot[key] = slot.get(key, 0) + tally.count
+    trends = [
+        ThemeTrend(
+            slug,
+            theme_label(slug),
+            reviews.get(slug, 0),
+            actions.get(slug, 0),
+            tuple(
+                (name, by_quarter[slug].get(q, 0)) for name, q in zip(names, quarters, strict=True)
+            ),
+        )
+        for slug in by_quarter
+    ]
+    return tuple(sorted(trends, key=lambda t: (-t.reviews, -t.total, t.label)))
+
+
+# --- the overdue list --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverdueList:
+    scope: Scope
+    agency: tuple[int, str] | None
+    items: tuple[LateItem, ...]
+    total: int
+    page: int
+    pages: int
+
+
+def overdue_list(
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    agency_id: int | None,
+    page: int,
+    today: date,
+) -> OverdueList:
+    scope = scope_for(member)
+    policy = policy_of(uow, member.partnership_id)
+    agencies = [(i, n) for i, n, _ in uow.summaries.agencies(member.partnership_id)]
+    agency = _known_agency(agencies, agency_id)
+    page = max(page, 1)
+    rows, total = uow.summaries.overdue(
+        scope_filter(scope, agency_id),
+        overdue_cutoff(today, policy),
+        OVERDUE_PAGE,
+        (page - 1) * OVERDUE_PAGE,
+    )
+    audit.record(
+        uow,
+        member.partnership_id,
+        actor,
+        "overdue.viewed",
+        ("partnership", member.partnership_id),
+        after={"scope": scope.kind.value, "agency_id": agency_id},
+    )
+    pages = max(1, -(-total // OVERDUE_PAGE))
+    return OverdueList(
+        scope, agency, tuple(_late(r, today, policy) for r in rows), total, min(page, pages), pages
+    )
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrackerLine:
+    record: TrackerRecord
+    rag: Rag | None
+
+    @property
+    def action(self) -> ActionRow:
+        return self.record.action
+
+
+@dataclass(frozen=True)
+class Tracker:
+    """The LIC action tracker: one line per action item (PRACTICE.md "Action tracker fields")."""
+
+    title: str
+    scope_note: str
+    generated_on: date
+    lines: tuple[TrackerLine, ...]
+    themes: tuple[ThemeTrend, ...] = field(default=())
+
+
+def tracker(
+    uow: UnitOfWork,
+    member: MemberView,
+    review_id: int | None,
+    agency_id: int | None,
+    today: date,
+) -> Tracker:
+    """The tracker for one review, or for everything the member may see (optionally one
+    agency's items). Exports obey the summary's rules."""
+    scope = scope_for(member)
+    policy = policy_of(uow, member.partnership_id)
+    if review_id is not None:
+        review, access = _visible(uow, member, review_id)
+        where = Filter(
+            member.partnership_id,
+            review_id=review.id,
+            member_id=member.id if access is Access.OWN else None,
+        )
+        title = f"Action tracker · {review.reference} · {review.pseudonym}"
+        note = "Your own action items only." if access is Access.OWN else "Every action item."
+    else:
+        where = scope_filter(scope, agency_id)
+        title = "Action tracker · partnership"
+        note = _scope_note(scope)
+    records = uow.summaries.tracker(where)
+    lines = [TrackerLine(r, rate(r.action, today, policy)) for r in records]
+    return Tracker(title, note, today, tuple(lines))
+
+
+def _scope_note(scope: Scope) -> str:
+    return {
+        ScopeKind.PARTNERSHIP: "Every review in the partnership.",
+        ScopeKind.AGENCY: "Every review involving your agency.",
+        ScopeKind.OWN: "Your own action items only.",
+    }[scope.kind]
+
+
+def themes_for_summary(
+    uow: UnitOfWork, member: MemberView, summary: ReviewSummary, today: date
+) -> tuple[ThemeTrend, ...]:
+    """How this review's themes trend across the reviews the member may see, this year."""
+    period = year_period(today.year)
+    review_tallies, action_tallies = uow.summaries.theme_tallies(
+        scope_filter(scope_for(member)), period
+    )
+    trends = theme_trends(review_tallies, action_tallies, period)
+    mine = set(summary.themes) | {theme_label(a.row.theme) for a in summary.actions if a.row.theme}
+    chosen = [t for t in trends if t.label in mine]
+    return tuple(chosen or trends[:6])
+
+
+# --- wording shared by cards and documents -----------------------------------------------------
+
+_WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS: Final = (
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+)  # fmt: skip
+STAGE_NAMES: Final = {
+    "draft": "Draft",
+    "pre_analysis": "Pre-analysis",
+    "analysis": "Analysis",
+    "meeting": "Meeting",
+    "actions_open": "Actions open",
+    "closed": "Closed",
+    "cancelled": "Cancelled",
+}
+RAG_NAMES: Final[Mapping[Rag | None, str]] = {
+    Rag.RED: "Red",
+    Rag.AMBER: "Amber",
+    Rag.GREEN: "Green",
+    Rag.BLUE: "Blue",
+    None: "Cancelled",
+}
+RETURN_NAMES: Final = {
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "returned": "Returned for changes",
+    "submitted": "Submitted",
+    "signed_off": "Signed off",
+}
+
+
+def short_date(day: date | None) -> str:
+    if day is None:
+        return "no date"
+    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def working_days_text(count: int) -> str:
+    return f"{count} working day" if count == 1 else f"{count} working days"
+
+
+def clock_facts(summary: ReviewSummary) -> list[tuple[str, str]]:
+    c = summary.clocks
+    total = len(summary.returns)
+    done = total - len(summary.outstanding)
+    return [
+        ("Stage", STAGE_NAMES.get(summary.review.stage.value, summary.review.stage.value)),
+        ("Open for", f"{working_days_text(c.working_days_open)} (since {short_date(c.opened_on)})"),
+        ("Returns", returns_clock(c, done, total)),
+        ("Meeting", meeting_clock(summary)),
+    ]
+
+
+def returns_clock(c: Clocks, done: int, total: int) -> str:
+    if total and c.returns_all_in:
+        return f"All {total} in"
+    count = f"{done} of {total} in" if total else "No agency returns"
+    if c.returns_due_on is None or c.returns_due_in is None:
+        return f"{count} · no due date"
+    due = short_date(c.returns_due_on)
+    if c.returns_due_in >= 0:
+        return f"{count} · due {due} (in {working_days_text(c.returns_due_in)})"
+    return f"{count} · overdue by {working_days_text(-c.returns_due_in)} (due {due})"
+
+
+def meeting_clock(summary: ReviewSummary) -> str:
+    c = summary.clocks
+    if c.meeting_on is None or c.meeting_in is None:
+        return "Not set"
+    held = summary.review.stage.value in ("actions_open", "closed")
+    if held:
+        return f"Held {short_date(c.meeting_on)}"
+    if c.meeting_in >= 0:
+        return f"{short_date(c.meeting_on)} (in {working_days_text(c.meeting_in)})"
+    ago = working_days_text(-c.meeting_in)
+    return f"{short_date(c.meeting_on)} ({ago} ago, outcome not yet recorded)"
+
+
+def rag_line(counts: Mapping[Rag | None, int]) -> str:
+    parts = [
+        f"{counts.get(r, 0)} {RAG_NAMES[r].lower()}"
+        for r in (Rag.RED, Rag.AMBER, Rag.GREEN, Rag.BLUE)
+    ]
+    if counts.get(None):
+        parts.append(f"{counts[None]} cancelled")
+    return " · ".join(parts)
+
+
+def guide_line(summary: ReviewSummary) -> str:
+    guide = summary.guide
+    if not guide.drafted:
+        return "Not started."
+    if not guide.published:
+        return "Drafted, not yet published."
+    return (
+        f"Published {short_date(guide.published_on)} · {guide.usage_returns} usage "
+        f"return(s), {guide.staff_reached} staff reached."
+    )

@@ -1,0 +1,112 @@
+"""Charts as PNG images (matplotlib, Agg: no display), and the colours every export shares.
+
+Figures are built with the object-oriented API on their own Agg canvas, never pyplot, so no
+global state is shared between requests handled on different threads.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from domain.chasers import Rag
+from domain.summaries import ThemeTrend
+
+# Fills (light) and text (dark) per RAG rating, as Excel's own "good/neutral/bad" styles.
+RAG_FILLS: Final[Mapping[Rag | None, tuple[str, str]]] = {
+    Rag.RED: ("FFC7CE", "9C0006"),
+    Rag.AMBER: ("FFEB9C", "9C5700"),
+    Rag.GREEN: ("C6EFCE", "006100"),
+    Rag.BLUE: ("BDD7EE", "1F4E79"),
+    None: ("EDEDED", "595959"),
+}
+STATUS_ORDER: Final = ("open", "in_progress", "blocked", "completed", "closed", "cancelled")
+STATUS_NAMES: Final = {
+    "open": "Open",
+    "in_progress": "In progress",
+    "blocked": "Blocked",
+    "completed": "Completed",
+    "closed": "Closed",
+    "cancelled": "Cancelled",
+}
+STATUS_COLOURS: Final = {
+    "open": "A5A5A5",
+    "in_progress": "F4B183",
+    "blocked": "C00000",
+    "completed": "70AD47",
+    "closed": "2E75B6",
+    "cancelled": "D9D9D9",
+}
+THEME_COLOURS: Final = ("2E75B6", "C55A11", "548235", "7030A0", "BF9000", "C00000", "00B0F0")
+
+
+def _png(figure: Figure) -> bytes:
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def status_by_agency_png(rows: Sequence[tuple[str, Mapping[str, int]]]) -> bytes:
+    """A stacked horizontal bar per agency: how many of its action items are in each status."""
+    shown = list(rows)[:20]
+    figure = Figure(figsize=(7.5, 0.45 * max(len(shown), 3) + 1.4))
+    axes = figure.add_subplot()
+    names = [name[:40] for name, _ in shown]
+    positions = list(range(len(shown)))
+    left = [0] * len(shown)
+    for status in STATUS_ORDER:
+        values = [counts.get(status, 0) for _, counts in shown]
+        if not any(values):
+            continue
+        axes.barh(
+            positions,
+            values,
+            left=left,
+            color=f"#{STATUS_COLOURS[status]}",
+            label=STATUS_NAMES[status],
+            edgecolor="white",
+        )
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    axes.set_yticks(positions, names)
+    axes.invert_yaxis()
+    axes.set_xlabel("Action items")
+    axes.set_title("Action status by agency", loc="left", fontweight="bold")
+    axes.spines[["top", "right"]].set_visible(False)
+    if shown:
+        axes.legend(loc="lower right", fontsize="small", frameon=False)
+    else:
+        axes.text(0.5, 0.5, "No action items yet", ha="center", transform=axes.transAxes)
+    return _png(figure)
+
+
+def themes_over_time_png(trends: Sequence[ThemeTrend], title: str) -> bytes:
+    """One line per theme (the six most frequent): mentions per quarter."""
+    shown = list(trends)[:6]
+    figure = Figure(figsize=(7.5, 3.6))
+    axes = figure.add_subplot()
+    for index, trend in enumerate(shown):
+        quarters = [name for name, _ in trend.by_quarter]
+        values = [count for _, count in trend.by_quarter]
+        axes.plot(
+            quarters,
+            values,
+            marker="o",
+            linewidth=2,
+            color=f"#{THEME_COLOURS[index % len(THEME_COLOURS)]}",
+            label=trend.label[:45],
+        )
+    axes.set_ylabel("Reviews + action items")
+    axes.set_title(title, loc="left", fontweight="bold")
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if shown:
+        axes.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    else:
+        axes.text(0.5, 0.5, "No themes in this period", ha="center", transform=axes.transAxes)
+    return _png(figure)

@@ -1,0 +1,190 @@
+"""The review summary as a Word document: clocks, returns, agreed learning, action items with
+RAG shading, impact, the 7-minute guide, and two charts (action status by agency; themes over
+time). Pure: domain values in, bytes out."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import date
+
+from docx.document import Document as DocumentType
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+from docx.table import _Cell
+
+from domain.summaries import (
+    RAG_NAMES,
+    RETURN_NAMES,
+    Access,
+    ReviewSummary,
+    ThemeTrend,
+    clock_facts,
+    guide_line,
+    rag_line,
+    short_date,
+)
+from exports.charts import RAG_FILLS, STATUS_NAMES, status_by_agency_png, themes_over_time_png
+from exports.documents import _bytes, _new_document
+
+
+def summary_docx(summary: ReviewSummary, themes: Sequence[ThemeTrend], generated_on: date) -> bytes:
+    review = summary.review
+    document = _new_document(
+        f"Review summary · {review.reference}",
+        f"{review.pseudonym} · prepared {generated_on:%d %B %Y}",
+    )
+    if summary.access is Access.OWN:
+        document.add_paragraph(
+            "This copy shows your own return and action items only, not other agencies'."
+        ).runs[0].italic = True
+    _table(document, [("Reference", review.reference), *clock_facts(summary)], header=None)
+    _returns(document, summary)
+    _learning(document, summary)
+    _actions(document, summary)
+    _impact(document, summary)
+    document.add_heading("7-minute guide", level=1)
+    document.add_paragraph(guide_line(summary))
+    _charts(document, summary, themes)
+    return _bytes(document)
+
+
+def _table(
+    document: DocumentType,
+    rows: Sequence[Sequence[str]],
+    header: Sequence[str] | None,
+    widths: Sequence[float] = (),
+) -> list[list[_Cell]]:
+    columns = len(header) if header else len(rows[0]) if rows else 2
+    table = document.add_table(rows=1 if header else 0, cols=columns)
+    table.style = "Light Grid Accent 1"
+    if header:
+        for cell, text in zip(table.rows[0].cells, header, strict=True):
+            cell.text = text
+    added = []
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, row, strict=True):
+            cell.text = text
+        added.append(list(cells))
+    for index, width in enumerate(widths):
+        for cell in table.columns[index].cells:
+            cell.width = Cm(width)
+    return added
+
+
+def _shade(cell: _Cell, fill: str) -> None:
+    properties = cell._tc.get_or_add_tcPr()
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill)
+    properties.append(shading)
+
+
+def _returns(document: DocumentType, summary: ReviewSummary) -> None:
+    if not summary.returns:
+        return
+    document.add_heading("Agency returns", level=1)
+    outstanding = len(summary.outstanding)
+    document.add_paragraph(
+        f"{len(summary.returns) - outstanding} of {len(summary.returns)} in; "
+        f"{outstanding} outstanding."
+    )
+    _table(
+        document,
+        [
+            (
+                r.agency_name,
+                RETURN_NAMES.get(r.status.value, r.status.value),
+                ", ".join(r.assignees) or "Nobody assigned",
+            )
+            for r in summary.returns
+        ],
+        ("Agency", "Status", "Completed by"),
+    )
+
+
+def _learning(document: DocumentType, summary: ReviewSummary) -> None:
+    document.add_heading("Agreed learning", level=1)
+    if not summary.themes and not summary.learning_needs:
+        document.add_paragraph("Not recorded yet: the meeting outcome is still to come.")
+        return
+    if summary.themes:
+        document.add_paragraph("Themes: " + "; ".join(summary.themes))
+    for need in summary.learning_needs:
+        document.add_paragraph(need, style="List Bullet")
+
+
+def _actions(document: DocumentType, summary: ReviewSummary) -> None:
+    document.add_heading("Action items", level=1)
+    if not summary.actions:
+        document.add_paragraph("No action items yet.")
+        return
+    document.add_paragraph(f"{len(summary.actions)} action items: {rag_line(summary.rag_counts)}.")
+    rows = []
+    for item in summary.actions:
+        row = item.row
+        latest = ""
+        if row.latest_note:
+            when = f"{row.latest_at:%d %b %Y}: " if row.latest_at else ""
+            latest = when + row.latest_note
+        due = short_date(row.effective_due) + (" (revised)" if row.revised_due_on else "")
+        rows.append(
+            (
+                row.reference.rsplit("/", 1)[-1],
+                RAG_NAMES[item.rag],
+                row.description,
+                f"{row.owner_name or 'No owner'}\n{row.agency_name or ''}",
+                due,
+                STATUS_NAMES.get(row.status.value, row.status.value),
+                latest,
+            )
+        )
+    cells = _table(
+        document,
+        rows,
+        ("No.", "RAG", "Action", "Owner and agency", "Due", "Status", "Latest progress"),
+        widths=(1.1, 1.6, 5.5, 3.0, 2.4, 1.9, 4.0),
+    )
+    for item, row_cells in zip(summary.actions, cells, strict=True):
+        _shade(row_cells[1], RAG_FILLS[item.rag][0])
+        for paragraph in row_cells[2].paragraphs + row_cells[6].paragraphs:
+            for run in paragraph.runs:
+                run.font.size = Pt(9)
+
+
+def _impact(document: DocumentType, summary: ReviewSummary) -> None:
+    document.add_heading("Impact recorded", level=1)
+    if not summary.impacts:
+        document.add_paragraph("The LIC group has not recorded impact for any action yet.")
+        return
+    _table(
+        document,
+        [
+            (
+                i.action_reference.rsplit("/", 1)[-1],
+                i.how_much,
+                i.how_well,
+                i.better_off,
+                f"{i.decision.replace('_', ' ')}"
+                + (f" · {i.minute_reference}" if i.minute_reference else "")
+                + (f" · {short_date(i.meeting_on)}" if i.meeting_on else ""),
+            )
+            for i in summary.impacts
+        ],
+        ("No.", "How much did we do?", "How well?", "Is anyone better off?", "LIC decision"),
+    )
+
+
+def _charts(document: DocumentType, summary: ReviewSummary, themes: Sequence[ThemeTrend]) -> None:
+    document.add_heading("Charts", level=1)
+    agencies: dict[str, dict[str, int]] = {}
+    for item in summary.actions:
+        counts = agencies.setdefault(item.row.agency_name or "No lead agency", {})
+        counts[item.row.status.value] = counts.get(item.row.status.value, 0) + 1
+    rows = sorted(agencies.items(), key=lambda pair: (-sum(pair[1].values()), pair[0]))
+    document.add_picture(io.BytesIO(status_by_agency_png(rows)), width=Cm(16))
+    title = "Themes over time (this review's themes, across the reviews you can see)"
+    document.add_picture(io.BytesIO(themes_over_time_png(themes, title)), width=Cm(16))

@@ -1,0 +1,281 @@
+"""The LIC action tracker as XLSX and CSV: one row per action item, with every tracker field in
+PRACTICE.md ("Action tracker fields"). Pure: a domain Tracker in, bytes out.
+
+The workbook is written in openpyxl's write-only mode, so a partnership-wide tracker of tens
+of thousands of rows streams instead of building every cell in memory. It has:
+
+- "Tracker": the rows, a frozen header, an autofilter, RAG cells filled red, amber, green or
+  blue, dates as real dates;
+- "Charts": native Excel charts (action status by agency; themes over time) over the data on
+  "Chart data";
+- "About": what the file covers, the RAG key and the handling marking.
+
+Text that would start a formula (= + - @) is stored as text in XLSX and prefixed with ' in
+CSV, so opening the file never runs anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any, Final
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from domain.phrasing import Period
+from domain.summaries import (
+    RAG_NAMES,
+    ThemeTally,
+    ThemeTrend,
+    Tracker,
+    TrackerLine,
+    short_date,
+    theme_label,
+    theme_trends,
+)
+from exports.charts import RAG_FILLS, STATUS_NAMES, STATUS_ORDER
+from exports.documents import FOOTER
+from exports.documents import _cell as neutralise
+
+REVIEW_TYPE: Final = "Line-of-Sight local learning review"
+DATE_FORMAT: Final = "dd/mm/yyyy"
+
+
+def _date_text(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _stamp(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d}"
+
+
+def _progress(line: TrackerLine) -> str:
+    return "\n".join(
+        f"{_stamp(p.at)} {p.kind.replace('_', ' ')}: {p.note or ''}".strip()
+        for p in line.record.progress
+    )
+
+
+def _escalations(line: TrackerLine) -> str:
+    return "\n".join(
+        f"{_stamp(e.at)} {e.kind.replace('_', ' ')} to {e.recipient.replace('_', ' ')} "
+        f"({e.outcome})"
+        for e in line.record.escalations
+    )
+
+
+def _impact(field: str) -> Callable[[TrackerLine], Any]:
+    def value(line: TrackerLine) -> Any:
+        impact = line.record.impact
+        found = getattr(impact, field) if impact else None
+        if isinstance(found, str):
+            return found.replace("_", " ") if field == "decision" else found
+        return found if isinstance(found, date) else ""
+
+    return value
+
+
+# (header, width, value). Values are text, dates or numbers; the RAG column is styled.
+Column = tuple[str, int, Callable[[TrackerLine], Any]]
+COLUMNS: Final[tuple[Column, ...]] = (
+    ("Review reference", 15, lambda x: x.action.review_reference),
+    ("Review type", 18, lambda _x: REVIEW_TYPE),
+    ("Pseudonym", 12, lambda x: x.action.pseudonym),
+    ("Action reference", 18, lambda x: x.action.reference),
+    ("Theme", 22, lambda x: theme_label(x.action.theme) if x.action.theme else ""),
+    ("Finding / learning statement", 36, lambda x: x.action.finding or ""),
+    ("SMART action", 48, lambda x: x.action.description),
+    ("Success measure", 30, lambda x: x.action.success_measure or ""),
+    ("Lead agency", 20, lambda x: x.action.agency_name or ""),
+    ("Owner", 20, lambda x: x.action.owner_name or ""),
+    ("Date agreed", 12, lambda x: x.action.agreed_on),
+    ("Target date", 12, lambda x: x.action.due_on),
+    ("Revised date", 12, lambda x: x.action.revised_due_on),
+    ("Reason for revised date", 28, lambda x: x.action.revised_due_reason or ""),
+    ("Status", 12, lambda x: STATUS_NAMES.get(x.action.status.value, x.action.status.value)),
+    ("RAG", 10, lambda x: RAG_NAMES[x.rag]),
+    ("Progress log (dated)", 48, _progress),
+    ("Evidence of completion", 32, lambda x: x.action.evidence or ""),
+    ("Impact: how much did we do?", 30, _impact("how_much")),
+    ("Impact: how well did we do it?", 30, _impact("how_well")),
+    ("Impact: is anyone better off?", 30, _impact("better_off")),
+    ("Impact evidence", 28, _impact("evidence")),
+    ("Escalation history", 36, _escalations),
+    ("LIC sign-off: meeting date", 14, _impact("meeting_on")),
+    ("LIC sign-off: decision", 14, _impact("decision")),
+    ("LIC sign-off: minute reference", 20, _impact("minute_reference")),
+    ("Chasers sent", 10, lambda x: x.action.chase_count),
+)  # fmt: skip
+RAG_COLUMN: Final = next(i for i, c in enumerate(COLUMNS) if c[0] == "RAG")
+HEADER_FILL: Final = PatternFill("solid", fgColor="1F4E79")
+HEADER_FONT: Final = Font(bold=True, color="FFFFFF")
+WRAP: Final = Alignment(wrap_text=True, vertical="top")
+
+
+def _text_cell(sheet: Any, value: str, **style: Any) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"  # never a formula, whatever the text starts with
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
+
+
+def _cell(sheet: Any, value: Any) -> Any:
+    if isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DATE_FORMAT
+        cell.alignment = WRAP
+        return cell
+    if isinstance(value, int) or value is None:
+        return WriteOnlyCell(sheet, value=value)
+    return _text_cell(sheet, str(value), alignment=WRAP)
+
+
+def tracker_xlsx(tracker: Tracker) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Tracker")
+    for index, (_, width, _) in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    last = get_column_letter(len(COLUMNS))
+    sheet.auto_filter.ref = f"A1:{last}{len(tracker.lines) + 1}"
+    sheet.append(
+        [
+            _text_cell(sheet, name, font=HEADER_FONT, fill=HEADER_FILL, alignment=WRAP)
+            for name, _, _ in COLUMNS
+        ]
+    )
+    for line in tracker.lines:
+        cells = [_cell(sheet, value(line)) for _, _, value in COLUMNS]
+        fill, text = RAG_FILLS[line.rag]
+        cells[RAG_COLUMN].fill = PatternFill("solid", fgColor=fill)
+        cells[RAG_COLUMN].font = Font(bold=True, color=text)
+        sheet.append(cells)
+    _charts(book, tracker)
+    _about(book, tracker)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def status_by_agency(lines: Sequence[TrackerLine]) -> list[tuple[str, dict[str, int]]]:
+    agencies: dict[str, dict[str, int]] = {}
+    for line in lines:
+        counts = agencies.setdefault(line.action.agency_name or "No lead agency", {})
+        counts[line.action.status.value] = counts.get(line.action.status.value, 0) + 1
+    return sorted(agencies.items(), key=lambda item: (-sum(item[1].values()), item[0]))
+
+
+def action_theme_trends(lines: Sequence[TrackerLine]) -> tuple[ThemeTrend, ...]:
+    """Action items per theme by the quarter they were agreed in."""
+    tallies = [
+        ThemeTally(line.action.theme, line.action.agreed_on.year, line.action.agreed_on.month, 1)
+        for line in lines
+        if line.action.theme and line.action.agreed_on
+    ]
+    if not tallies:
+        return ()
+    first = min((t.year, t.month) for t in tallies)
+    last = max((t.year, t.month) for t in tallies)
+    span = Period(date(first[0], first[1], 1), date(last[0], last[1], 28), "", "")
+    return theme_trends((), tallies, span)
+
+
+def _charts(book: Workbook, tracker: Tracker) -> None:
+    data = book.create_sheet("Chart data")
+    charts = book.create_sheet("Charts")
+    agencies = status_by_agency(tracker.lines)[:25]
+    statuses = [s for s in STATUS_ORDER if any(c.get(s) for _, c in agencies)]
+    data.append(["Agency", *(STATUS_NAMES[s] for s in statuses)])
+    for name, counts in agencies:
+        data.append([name, *(counts.get(s, 0) for s in statuses)])
+    if agencies and statuses:
+        bar = BarChart()
+        bar.type = "bar"
+        bar.grouping = "stacked"
+        bar.overlap = 100
+        bar.title = "Action status by agency"
+        bar.y_axis.title = "Action items"
+        values = Reference(
+            data, min_col=2, max_col=len(statuses) + 1, min_row=1, max_row=len(agencies) + 1
+        )
+        bar.add_data(values, titles_from_data=True)
+        bar.set_categories(Reference(data, min_col=1, min_row=2, max_row=len(agencies) + 1))
+        bar.height, bar.width = 3 + 0.6 * len(agencies), 18
+        charts.add_chart(bar, "A1")
+    trends = action_theme_trends(tracker.lines)[:6]
+    start = len(agencies) + 3
+    if trends:
+        quarters = [name for name, _ in trends[0].by_quarter]
+        data.append([])
+        data.append(["Quarter agreed", *(t.label for t in trends)])
+        for index, name in enumerate(quarters):
+            data.append([name, *(t.by_quarter[index][1] for t in trends)])
+        line = LineChart()
+        line.title = "Themes over time (action items by quarter agreed)"
+        line.y_axis.title = "Action items"
+        series = Reference(
+            data,
+            min_col=2,
+            max_col=len(trends) + 1,
+            min_row=start + 1,
+            max_row=start + 1 + len(quarters),
+        )
+        line.add_data(series, titles_from_data=True)
+        line.set_categories(
+            Reference(data, min_col=1, min_row=start + 2, max_row=start + 1 + len(quarters))
+        )
+        line.height, line.width = 9, 18
+        charts.add_chart(line, "A32" if agencies else "A1")
+
+
+def _about(book: Workbook, tracker: Tracker) -> None:
+    about = book.create_sheet("About")
+    about.column_dimensions["A"].width = 22
+    about.column_dimensions["B"].width = 90
+    about.append([_text_cell(about, tracker.title, font=Font(bold=True, size=14))])
+    about.append(["Covers", tracker.scope_note])
+    about.append(["Generated", short_date(tracker.generated_on)])
+    about.append(["Action items", len(tracker.lines)])
+    about.append([])
+    about.append([_text_cell(about, "RAG key", font=Font(bold=True))])
+    for rag, meaning in (
+        ("Red", "Overdue, or blocked."),
+        ("Amber", "Due within the warning window, or the owner says progress is at risk."),
+        ("Green", "On track."),
+        ("Blue", "Completed and embedded: the LIC group recorded the impact and closed it."),
+    ):
+        key = next(r for r, name in RAG_NAMES.items() if name == rag)
+        fill, text = RAG_FILLS[key]
+        label = _text_cell(
+            about, rag, fill=PatternFill("solid", fgColor=fill), font=Font(bold=True, color=text)
+        )
+        about.append([label, meaning])
+    about.append([])
+    about.append([_text_cell(about, FOOTER, font=Font(italic=True))])
+
+
+def tracker_csv(tracker: Tracker) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([name for name, _, _ in COLUMNS])
+    for line in tracker.lines:
+        writer.writerow([_csv_value(value(line)) for _, _, value in COLUMNS])
+    # A BOM so Excel opens the UTF-8 file with the right characters.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _csv_value(value: Any) -> str:
+    if isinstance(value, date):
+        return _date_text(value)
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    return neutralise(str(value))

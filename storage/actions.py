@@ -1,0 +1,388 @@
+"""SQL repositories for action items (updates, impact) and the chaser engine's state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
+
+from domain.actions import ActionDetail, Digest, ImpactInput
+from domain.chase_engine import ACTION, RETURN, ChaseRow, policy_for
+from domain.chasers import ChaseSubject, SubjectKind
+from domain.model import ActionStatus, ReturnStatus, ReviewStage, Role
+from storage import tables as t
+from storage.tables import utcnow
+
+_NOT_CLOSED = (
+    ActionStatus.OPEN.value,
+    ActionStatus.IN_PROGRESS.value,
+    ActionStatus.BLOCKED.value,
+    ActionStatus.COMPLETED.value,
+)
+
+
+class SqlActions:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def _details(self, where: Any) -> list[ActionDetail]:
+        rows = self._session.execute(
+            select(t.ActionItem, t.Review, t.Member.display_name, t.Agency.name)
+            .join(t.Review, col(t.Review.id) == col(t.ActionItem.review_id))
+            .outerjoin(t.Member, col(t.Member.id) == col(t.ActionItem.owner_member_id))
+            .outerjoin(t.Agency, col(t.Agency.id) == col(t.ActionItem.agency_id))
+            .where(where)
+        ).all()
+        ids = [a.id for a, _, _, _ in rows]
+        progress = self._latest_progress(ids)
+        return [
+            _detail(a, r, owner, agency, progress.get(a.id or 0, {}))
+            for a, r, owner, agency in rows
+        ]
+
+    def _latest_progress(self, ids: list[int | None]) -> dict[int, dict[str, Any]]:
+        if not ids:
+            return {}
+        rows = self._session.scalars(
+            select(t.ProgressEntry)
+            .where(col(t.ProgressEntry.action_item_id).in_(ids))
+            .order_by(col(t.ProgressEntry.at), col(t.ProgressEntry.id))
+        ).all()
+        latest: dict[int, dict[str, Any]] = {}
+        for entry in rows:
+            item = latest.setdefault(entry.action_item_id, {})
+            if entry.kind in ("progress", "completed", "blocked"):
+                item["note"], item["rag"] = entry.note, entry.rag or item.get("rag")
+            if entry.kind == "date_requested":
+                item["pending"] = (entry.proposed_due_on, entry.note)
+            if entry.kind in ("date_approved", "date_declined"):
+                item.pop("pending", None)
+        return latest
+
+    def get(self, action_id: int) -> ActionDetail | None:
+        found = self._details(col(t.ActionItem.id) == action_id)
+        return found[0] if found else None
+
+    def for_owner(self, member_id: int) -> list[ActionDetail]:
+        return self._details(col(t.ActionItem.owner_member_id) == member_id)
+
+    def update(self, action_id: int, fields: Mapping[str, Any]) -> None:
+        row = self._session.get_one(t.ActionItem, action_id)
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row.updated_at = utcnow()
+        self._session.flush()
+
+    def add_progress(
+        self,
+        action_id: int,
+        member_id: int,
+        kind: str,
+        note: str | None,
+        rag: str | None = None,
+        proposed_due_on: date | None = None,
+    ) -> None:
+        self._session.add(
+            t.ProgressEntry(
+                action_item_id=action_id,
+                member_id=member_id,
+                kind=kind,
+                note=note,
+                rag=rag,
+                proposed_due_on=proposed_due_on,
+            )
+        )
+        self._session.flush()
+
+    def record_impact(self, action_id: int, impact: ImpactInput, member_id: int) -> None:
+        self._session.add(
+            t.ImpactRecord(
+                action_item_id=action_id,
+                how_much=impact.how_much,
+                how_well=impact.how_well,
+                better_off=impact.better_off,
+                evidence=impact.evidence,
+                decision=impact.decision.value,
+                minute_reference=impact.minute_reference,
+                meeting_on=impact.meeting_on,
+                recorded_by=member_id,
+            )
+        )
+        self._session.flush()
+
+    def digest(
+        self, partnership_id: int, month_start: date, month_end: date, today: date
+    ) -> Digest:
+        mine = col(t.Review.partnership_id) == partnership_id
+        live = col(t.ActionItem.status).in_(_NOT_CLOSED[:3])
+
+        def count(*where: Any) -> int:
+            return int(
+                self._session.scalar(
+                    select(func.count())
+                    .select_from(t.ActionItem)
+                    .join(t.Review, col(t.Review.id) == col(t.ActionItem.review_id))
+                    .where(mine, *where)
+                )
+                or 0
+            )
+
+        overdue = self._details(mine & live & (_effective_due() < today))
+        return Digest(
+            due_this_month=count(
+                live, _effective_due() >= month_start, _effective_due() <= month_end
+            ),
+            overdue=tuple(sorted(overdue, key=lambda i: i.effective_due or today)),
+            awaiting_impact=count(col(t.ActionItem.status) == ActionStatus.COMPLETED.value),
+            closed_this_month=count(
+                col(t.ActionItem.status) == ActionStatus.CLOSED.value,
+                func.date(col(t.ActionItem.closed_at)) >= month_start,
+            ),
+        )
+
+    def open_count(self, review_id: int) -> int:
+        return int(
+            self._session.scalar(
+                select(func.count()).where(
+                    col(t.ActionItem.review_id) == review_id,
+                    col(t.ActionItem.status).in_(_NOT_CLOSED),
+                )
+            )
+            or 0
+        )
+
+
+def _detail(
+    a: t.ActionItem, r: t.Review, owner: str | None, agency: str | None, progress: dict[str, Any]
+) -> ActionDetail:
+    pending = progress.get("pending") or (None, None)
+    return ActionDetail(
+        id=a.id or 0,
+        partnership_id=r.partnership_id,
+        review_id=r.id or 0,
+        review_reference=r.reference,
+        pseudonym=r.pseudonym,
+        review_stage=ReviewStage(r.stage),
+        chair_member_id=r.chair_member_id,
+        reference=a.reference,
+        description=a.description,
+        theme=a.theme,
+        owner_member_id=a.owner_member_id,
+        owner_name=owner,
+        agency_id=a.agency_id,
+        agency_name=agency,
+        due_on=a.due_on,
+        revised_due_on=a.revised_due_on,
+        success_measure=a.success_measure,
+        status=ActionStatus(a.status),
+        evidence_text=a.evidence_text,
+        evidence_link=a.evidence_link,
+        chase_count=a.chase_count,
+        latest_note=progress.get("note"),
+        latest_rag=progress.get("rag"),
+        pending_date=pending[0],
+        pending_date_reason=pending[1],
+    )
+
+
+class SqlChases:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def due(self, now: datetime, limit: int) -> list[ChaseRow]:
+        # FOR UPDATE SKIP LOCKED: concurrent sweeps in other instances skip what this one holds
+        # (PostgreSQL). SQLite ignores it; there the single writer thread serialises sweeps.
+        actions = self._session.scalars(
+            select(t.ActionItem)
+            .where(col(t.ActionItem.next_chase_at) <= now)
+            .order_by(col(t.ActionItem.next_chase_at))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        returns = self._session.scalars(
+            select(t.PreAnalysisReturn)
+            .where(col(t.PreAnalysisReturn.next_chase_at) <= now)
+            .order_by(col(t.PreAnalysisReturn.next_chase_at))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        rows = [self._action_row(a) for a in actions] + [self._return_row(r) for r in returns]
+        return [r for r in rows if r is not None]
+
+    def row(self, subject_type: str, record_id: int) -> ChaseRow | None:
+        if subject_type == ACTION:
+            action = self._session.get(t.ActionItem, record_id)
+            return self._action_row(action) if action else None
+        ret = self._session.get(t.PreAnalysisReturn, record_id)
+        return self._return_row(ret) if ret else None
+
+    def _action_row(self, a: t.ActionItem) -> ChaseRow | None:
+        review = self._session.get_one(t.Review, a.review_id)
+        due = a.due_on
+        if due is None or a.id is None:
+            return None
+        policy = policy_for(self, review.partnership_id)
+        since = (
+            policy.local_date(a.status_changed_at)
+            if a.status_changed_at
+            else (policy.local_date(a.updated_at))
+        )
+        impact = (
+            self._session.scalar(
+                select(func.count()).where(col(t.ImpactRecord.action_item_id) == a.id)
+            )
+            or 0
+        )
+        subject = ChaseSubject(
+            SubjectKind.ACTION_ITEM,
+            ActionStatus(a.status),
+            due,
+            a.revised_due_on,
+            a.chase_count,
+            a.overdue_chase_count,
+            bool(impact),
+            since,
+        )
+        owners = (a.owner_member_id,) if a.owner_member_id else ()
+        return ChaseRow(
+            ACTION,
+            a.id,
+            review.partnership_id,
+            subject,
+            owners,
+            tuple(self._leads(a.agency_id)),
+            review.chair_member_id,
+            a.reference,
+            a.description,
+        )
+
+    def _return_row(self, r: t.PreAnalysisReturn) -> ChaseRow | None:
+        review = self._session.get_one(t.Review, r.review_id)
+        if r.due_on is None or r.id is None:
+            return None
+        subject = ChaseSubject(
+            SubjectKind.PRE_ANALYSIS_RETURN,
+            ReturnStatus(r.status),
+            r.due_on,
+            None,
+            r.chase_count,
+            r.overdue_chase_count,
+        )
+        owners = tuple(
+            self._session.scalars(
+                select(t.ReturnAssignee.member_id).where(col(t.ReturnAssignee.return_id) == r.id)
+            ).all()
+        )
+        agency = self._session.get_one(t.Agency, r.agency_id)
+        return ChaseRow(
+            RETURN,
+            r.id,
+            review.partnership_id,
+            subject,
+            owners,
+            tuple(self._leads(r.agency_id)),
+            review.chair_member_id,
+            review.reference,
+            f"{agency.name} pre-analysis return",
+        )
+
+    def _leads(self, agency_id: int | None) -> list[int]:
+        if agency_id is None:
+            return []
+        return [
+            int(m)
+            for m in self._session.scalars(
+                select(t.Member.id)
+                .join(t.MemberRole, col(t.MemberRole.member_id) == col(t.Member.id))
+                .where(
+                    col(t.Member.agency_id) == agency_id,
+                    col(t.MemberRole.role) == Role.AGENCY_LEAD.value,
+                )
+            ).all()
+        ]
+
+    def set_state(self, subject_type: str, record_id: int, fields: Mapping[str, Any]) -> None:
+        table = t.ActionItem if subject_type == ACTION else t.PreAnalysisReturn
+        row = self._session.get_one(table, record_id)
+        for name, value in fields.items():
+            setattr(row, name, value)
+        self._session.flush()
+
+    def delivered(self, key: str) -> bool:
+        return bool(
+            self._session.scalar(
+                select(func.count()).where(
+                    col(t.ChaserLog.idempotency_key) == key, col(t.ChaserLog.outcome) == "sent"
+                )
+            )
+        )
+
+    def attempts(self, key: str) -> int:
+        return int(
+            self._session.scalar(
+                select(func.max(t.ChaserLog.attempt)).where(col(t.ChaserLog.idempotency_key) == key)
+            )
+            or 0
+        )
+
+    def log(
+        self,
+        row: ChaseRow,
+        key: str,
+        attempt: int,
+        kind: str,
+        recipient: str,
+        outcome: str,
+        status: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        existing = self._session.scalars(
+            select(t.ChaserLog).where(
+                col(t.ChaserLog.idempotency_key) == key, col(t.ChaserLog.attempt) == attempt
+            )
+        ).first()
+        entry = existing or t.ChaserLog(
+            partnership_id=row.partnership_id,
+            subject_type=row.subject_type,
+            subject_id=row.record_id,
+            chaser_number=_number_in(key),
+            idempotency_key=key,
+            attempt=attempt,
+            kind=kind,
+            recipient=recipient,
+            outcome=outcome,
+        )
+        entry.outcome, entry.status_code, entry.detail = outcome, status, detail
+        entry.attempted_at = utcnow()
+        self._session.add(entry)
+        self._session.flush()
+
+    def policy_settings(self, partnership_id: int) -> Mapping[str, object]:
+        settings = (
+            self._session.scalar(
+                select(t.Partnership.settings).where(col(t.Partnership.id) == partnership_id)
+            )
+            or {}
+        )
+        policy = settings.get("chaser_policy") if isinstance(settings, dict) else None
+        return policy if isinstance(policy, dict) else {}
+
+    def save_policy_settings(self, partnership_id: int, settings: Mapping[str, object]) -> None:
+        row = self._session.get_one(t.Partnership, partnership_id)
+        row.settings = {**(row.settings or {}), "chaser_policy": dict(settings)}
+        self._session.flush()
+
+
+def _effective_due() -> Any:
+    """A revised due date, when agreed, replaces the original one."""
+    return func.coalesce(col(t.ActionItem.revised_due_on), col(t.ActionItem.due_on))
+
+
+def _number_in(key: str) -> int:
+    """The chaser number at the end of an idempotency key (digest keys end in a month)."""
+    last = key.rsplit(":", 1)[-1]
+    return int(last) if last.isdigit() else 0

@@ -1,0 +1,640 @@
+"""SQL for the review summary, the dashboard, the overdue list and the action tracker.
+
+Every method issues a fixed number of statements, whatever the number of reviews or action
+items: counts are GROUP BY aggregations, the latest progress note comes from a window
+function, and theme lists stored as JSON arrays are unnested in SQL (json_each on SQLite,
+json_array_elements_text on PostgreSQL). tests/storage/test_summaries.py checks both the
+answers, on both backends, and that the statement count stays flat as the data grows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, cast, distinct, exists, extract, func, or_, true
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col, select
+
+from domain.model import ActionStatus, ReturnStatus, ReviewStage
+from domain.phrasing import Period, ReviewRef
+from domain.records import ReviewView
+from domain.summaries import (
+    LIVE,
+    ActionRow,
+    AgencyStatus,
+    DashboardRecords,
+    Dissemination,
+    EscalationLine,
+    Filter,
+    GuideStatus,
+    ImpactLine,
+    Involvement,
+    OverdueRow,
+    ProgressLine,
+    ReturnLine,
+    Scope,
+    ScopeKind,
+    SummaryRecords,
+    ThemeTally,
+    TrackerRecord,
+)
+from storage import tables as t
+
+_AI = t.ActionItem
+_LIVE = [status.value for status in LIVE]
+_ESCALATION_AUDIENCES = ("agency_lead", "chair", "lic_channel")
+
+
+def _select(*columns: Any) -> Any:
+    # sqlmodel's select is typed for up to four columns; these queries read more.
+    return sa_select(*columns)
+
+
+def _effective_due() -> Any:
+    return func.coalesce(col(_AI.revised_due_on), col(_AI.due_on))
+
+
+def _involving(agency_id: int) -> ColumnElement[bool]:
+    """Reviews with a return or an action item of the agency."""
+    return or_(
+        col(t.Review.id).in_(
+            select(t.PreAnalysisReturn.review_id).where(
+                col(t.PreAnalysisReturn.agency_id) == agency_id
+            )
+        ),
+        col(t.Review.id).in_(select(_AI.review_id).where(col(_AI.agency_id) == agency_id)),
+    )
+
+
+def _works_on(member_id: int) -> ColumnElement[bool]:
+    """Reviews where the member completes a return or owns an action item."""
+    return or_(
+        col(t.Review.id).in_(
+            select(t.PreAnalysisReturn.review_id)
+            .join(t.ReturnAssignee, col(t.ReturnAssignee.return_id) == col(t.PreAnalysisReturn.id))
+            .where(col(t.ReturnAssignee.member_id) == member_id)
+        ),
+        col(t.Review.id).in_(select(_AI.review_id).where(col(_AI.owner_member_id) == member_id)),
+    )
+
+
+def _review_conditions(where: Filter) -> list[ColumnElement[bool]]:
+    conditions = [col(t.Review.partnership_id) == where.partnership_id]
+    if where.review_id is not None:
+        conditions.append(col(t.Review.id) == where.review_id)
+    if where.involving_agency_id is not None:
+        conditions.append(_involving(where.involving_agency_id))
+    if where.member_id is not None:
+        conditions.append(_works_on(where.member_id))
+    if where.agency_id is not None:
+        conditions.append(_involving(where.agency_id))
+    if where.period is not None:
+        conditions.append(col(t.Review.opened_on).between(where.period.start, where.period.end))
+    return conditions
+
+
+def _item_conditions(where: Filter) -> list[ColumnElement[bool]]:
+    """For a query over action_item joined to review."""
+    conditions = [col(t.Review.partnership_id) == where.partnership_id]
+    if where.review_id is not None:
+        conditions.append(col(_AI.review_id) == where.review_id)
+    if where.involving_agency_id is not None:
+        conditions.append(_involving(where.involving_agency_id))
+    if where.member_id is not None:
+        conditions.append(col(_AI.owner_member_id) == where.member_id)
+    if where.agency_id is not None:
+        conditions.append(col(_AI.agency_id) == where.agency_id)
+    if where.period is not None:
+        conditions.append(col(t.Review.opened_on).between(where.period.start, where.period.end))
+    return conditions
+
+
+def _item_ids(where: Filter) -> Any:
+    return (
+        select(_AI.id)
+        .join(t.Review, col(t.Review.id) == col(_AI.review_id))
+        .where(*_item_conditions(where))
+    )
+
+
+def _overdue(cutoff: date) -> ColumnElement[bool]:
+    return and_(col(_AI.status).in_(_LIVE), _effective_due() <= cutoff)
+
+
+def _year_month(day: Any) -> tuple[Any, Any]:
+    return cast(extract("year", day), Integer), cast(extract("month", day), Integer)
+
+
+class SqlSummaries:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    @property
+    def _postgres(self) -> bool:
+        return self._session.get_bind().dialect.name == "postgresql"
+
+    def _json_elements(self, column: Any) -> Any:
+        if self._postgres:
+            return func.json_array_elements_text(column).table_valued("value")
+        return func.json_each(column).table_valued("value")
+
+    # --- lookups ------------------------------------------------------------------------------
+
+    def policy_settings(self, partnership_id: int) -> Mapping[str, object]:
+        settings = self._session.scalar(
+            select(t.Partnership.settings).where(col(t.Partnership.id) == partnership_id)
+        )
+        policy = settings.get("chaser_policy") if isinstance(settings, dict) else None
+        return policy if isinstance(policy, dict) else {}
+
+    def agencies(self, partnership_id: int) -> list[tuple[int, str, str]]:
+        rows = self._session.execute(
+            select(t.Agency.id, t.Agency.name, t.Agency.sector)
+            .where(col(t.Agency.partnership_id) == partnership_id)
+            .order_by(col(t.Agency.name))
+        ).all()
+        return [(int(i), str(n), str(s)) for i, n, s in rows]
+
+    def visible_reviews(self, scope: Scope) -> list[ReviewRef]:
+        query = _select(
+            t.Review.id, t.Review.reference, t.Review.pseudonym, t.Review.year, t.Review.sequence
+        ).where(col(t.Review.partnership_id) == scope.partnership_id)
+        if scope.kind is ScopeKind.AGENCY and scope.agency_id is not None:
+            query = query.where(or_(_involving(scope.agency_id), _works_on(scope.member_id)))
+        elif scope.kind is not ScopeKind.PARTNERSHIP:
+            query = query.where(_works_on(scope.member_id))
+        rows = self._session.execute(
+            query.order_by(col(t.Review.year).desc(), col(t.Review.sequence).desc())
+        ).all()
+        return [ReviewRef(int(i), str(r), str(p), int(y), int(s)) for i, r, p, y, s in rows]
+
+    def involvement(
+        self, partnership_id: int, review_id: int, member_id: int
+    ) -> Involvement | None:
+        review = self._session.get(t.Review, review_id)
+        if review is None or review.partnership_id != partnership_id:
+            return None
+        agencies = self._session.scalars(
+            select(t.PreAnalysisReturn.agency_id)
+            .where(col(t.PreAnalysisReturn.review_id) == review_id)
+            .union(
+                select(_AI.agency_id).where(
+                    col(_AI.review_id) == review_id, col(_AI.agency_id).is_not(None)
+                )
+            )
+        ).all()
+        assigned, owns = self._session.execute(
+            select(
+                exists()
+                .where(
+                    col(t.ReturnAssignee.return_id) == col(t.PreAnalysisReturn.id),
+                    col(t.PreAnalysisReturn.review_id) == review_id,
+                    col(t.ReturnAssignee.member_id) == member_id,
+                )
+                .correlate(None),
+                exists()
+                .where(col(_AI.review_id) == review_id, col(_AI.owner_member_id) == member_id)
+                .correlate(None),
+            )
+        ).one()
+        return Involvement(
+            _review_view(review),
+            frozenset(int(a) for a in agencies if a is not None),
+            bool(assigned),
+            bool(owns),
+        )
+
+    # --- the review summary -------------------------------------------------------------------
+
+    def review_records(self, review_id: int, owner_id: int | None) -> SummaryRecords:
+        partnership_id = self._session.scalar(
+            select(t.Review.partnership_id).where(col(t.Review.id) == review_id)
+        )
+        where = Filter(int(partnership_id or 0), review_id=review_id, member_id=owner_id)
+        outcome = self._session.execute(
+            select(
+                t.MeetingOutcome.agreed_themes,
+                t.MeetingOutcome.learning_needs,
+                t.MeetingOutcome.published_at,
+            ).where(col(t.MeetingOutcome.review_id) == review_id)
+        ).first()
+        themes, needs, published = outcome if outcome else ([], [], None)
+        return SummaryRecords(
+            returns=self._returns(review_id, owner_id),
+            agreed_themes=tuple(str(x) for x in themes or ()),
+            learning_needs=tuple(str(x) for x in needs or ()),
+            outcome_published=published is not None,
+            actions=tuple(self._action_rows(where)),
+            impacts=tuple(self._impacts(where)),
+            guide=self._guide(review_id),
+        )
+
+    def _returns(self, review_id: int, owner_id: int | None) -> tuple[ReturnLine, ...]:
+        query = (
+            _select(
+                t.PreAnalysisReturn.id,
+                t.Agency.name,
+                t.PreAnalysisReturn.status,
+                t.PreAnalysisReturn.due_on,
+                t.Member.display_name,
+            )
+            .join(t.Agency, col(t.Agency.id) == col(t.PreAnalysisReturn.agency_id))
+            .outerjoin(
+                t.ReturnAssignee, col(t.ReturnAssignee.return_id) == col(t.PreAnalysisReturn.id)
+            )
+            .outerjoin(t.Member, col(t.Member.id) == col(t.ReturnAssignee.member_id))
+            .where(col(t.PreAnalysisReturn.review_id) == review_id)
+            .order_by(col(t.Agency.name), col(t.Member.display_name))
+        )
+        if owner_id is not None:
+            query = query.where(
+                col(t.PreAnalysisReturn.id).in_(
+                    select(t.ReturnAssignee.return_id).where(
+                        col(t.ReturnAssignee.member_id) == owner_id
+                    )
+                )
+            )
+        grouped: dict[int, tuple[str, str, date | None, list[str]]] = {}
+        for return_id, agency, status, due, name in self._session.execute(query).all():
+            entry = grouped.setdefault(int(return_id), (str(agency), str(status), due, []))
+            if name:
+                entry[3].append(str(name))
+        return tuple(
+            ReturnLine(agency, ReturnStatus(status), due, tuple(names))
+            for agency, status, due, names in grouped.values()
+        )
+
+    def _action_rows(self, where: Filter) -> list[ActionRow]:
+        ranked = (
+            _select(
+                t.ProgressEntry.action_item_id,
+                t.ProgressEntry.note,
+                t.ProgressEntry.at,
+                t.ProgressEntry.rag,
+                func.row_number()
+                .over(
+                    partition_by=col(t.ProgressEntry.action_item_id),
+                    order_by=(col(t.ProgressEntry.at).desc(), col(t.ProgressEntry.id).desc()),
+                )
+                .label("position"),
+            )
+            .where(col(t.ProgressEntry.action_item_id).in_(_item_ids(where)))
+            .subquery()
+        )
+        impact_closed = (
+            exists()
+            .where(
+                col(t.ImpactRecord.action_item_id) == col(_AI.id),
+                col(t.ImpactRecord.decision) == "close",
+            )
+            .label("impact_closed")
+        )
+        rows = self._session.execute(
+            _select(
+                _AI,
+                t.Review.reference,
+                t.Review.pseudonym,
+                t.Member.display_name,
+                t.Agency.name,
+                ranked.c.note,
+                ranked.c.at,
+                ranked.c.rag,
+                impact_closed,
+            )
+            .join(t.Review, col(t.Review.id) == col(_AI.review_id))
+            .outerjoin(t.Member, col(t.Member.id) == col(_AI.owner_member_id))
+            .outerjoin(t.Agency, col(t.Agency.id) == col(_AI.agency_id))
+            .outerjoin(ranked, and_(ranked.c.action_item_id == col(_AI.id), ranked.c.position == 1))
+            .where(*_item_conditions(where))
+            .order_by(col(t.Review.year), col(t.Review.sequence), col(_AI.number))
+        ).all()
+        return [
+            ActionRow(
+                id=int(item.id or 0),
+                review_id=item.review_id,
+                review_reference=str(reference),
+                pseudonym=str(pseudonym),
+                reference=item.reference,
+                description=item.description,
+                finding=item.finding,
+                theme=item.theme,
+                success_measure=item.success_measure,
+                status=ActionStatus(item.status),
+                owner_name=owner,
+                agency_name=agency,
+                agreed_on=item.agreed_on,
+                due_on=item.due_on,
+                revised_due_on=item.revised_due_on,
+                revised_due_reason=item.revised_due_reason,
+                chase_count=item.chase_count,
+                evidence=_evidence(item.evidence_text, item.evidence_link),
+                latest_note=note,
+                latest_at=at,
+                latest_rag=assessed,
+                impact_closed=bool(closed),
+            )
+            for item, reference, pseudonym, owner, agency, note, at, assessed, closed in rows
+        ]
+
+    def _impacts(self, where: Filter) -> list[ImpactLine]:
+        rows = self._session.execute(
+            select(t.ImpactRecord, _AI.reference)
+            .join(_AI, col(_AI.id) == col(t.ImpactRecord.action_item_id))
+            .join(t.Review, col(t.Review.id) == col(_AI.review_id))
+            .where(*_item_conditions(where))
+            .order_by(col(t.ImpactRecord.recorded_at).desc(), col(t.ImpactRecord.id).desc())
+        ).all()
+        return [_impact(record, str(reference)) for record, reference in rows]
+
+    def _guide(self, review_id: int) -> GuideStatus:
+        usage = (
+            select(func.count(col(t.DisseminationReturn.id)))
+            .where(col(t.DisseminationReturn.guide_id) == col(t.SevenMinuteGuide.id))
+            .scalar_subquery()
+        )
+        staff = (
+            select(func.coalesce(func.sum(t.DisseminationReturn.staff_count), 0))
+            .where(col(t.DisseminationReturn.guide_id) == col(t.SevenMinuteGuide.id))
+            .scalar_subquery()
+        )
+        row = self._session.execute(
+            select(
+                t.SevenMinuteGuide.published, t.SevenMinuteGuide.published_at, usage, staff
+            ).where(col(t.SevenMinuteGuide.review_id) == review_id)
+        ).first()
+        if row is None:
+            return GuideStatus()
+        published, published_at, used, reached = row
+        return GuideStatus(
+            True,
+            bool(published),
+            published_at.date() if published_at else None,
+            int(used or 0),
+            int(reached or 0),
+        )
+
+    # --- the dashboard ------------------------------------------------------------------------
+
+    def dashboard(
+        self, where: Filter, overdue_by: date, themes_within: Period, overdue_limit: int
+    ) -> DashboardRecords:
+        stages = self._session.execute(
+            select(t.Review.stage, func.count())
+            .where(*_review_conditions(where))
+            .group_by(col(t.Review.stage))
+        ).all()
+        overdue, total = self.overdue(where, overdue_by, overdue_limit, 0)
+        review_themes, action_themes = self.theme_tallies(where, themes_within)
+        return DashboardRecords(
+            stages={str(stage): int(count) for stage, count in stages},
+            by_agency=tuple(self._by_agency(where, overdue_by)),
+            overdue=tuple(overdue),
+            overdue_total=total,
+            review_themes=tuple(review_themes),
+            action_themes=tuple(action_themes),
+            dissemination=self._dissemination(where),
+        )
+
+    def _by_agency(self, where: Filter, overdue_by: date) -> list[AgencyStatus]:
+        rows = self._session.execute(
+            _select(
+                _AI.agency_id,
+                t.Agency.name,
+                _AI.status,
+                func.count(),
+                func.sum(case((_overdue(overdue_by), 1), else_=0)),
+            )
+            .join(t.Review, col(t.Review.id) == col(_AI.review_id))
+            .outerjoin(t.Agency, col(t.Agency.id) == col(_AI.agency_id))
+            .where(*_item_conditions(where))
+            .group_by(col(_AI.agency_id), col(t.Agency.name), col(_AI.status))
+        ).all()
+        agencies: dict[int | None, tuple[str, dict[str, int], list[int]]] = {}
+        for agency_id, name, status, count, late in rows:
+            entry = agencies.setdefault(agency_id, (name or "No lead agency", {}, [0]))
+            entry[1][str(status)] = int(count)
+            entry[2][0] += int(late or 0)
+        return [
+            AgencyStatus(agency_id, name, counts, late[0])
+            for agency_id, (name, counts, late) in agencies.items()
+        ]
+
+    def overdue(
+        self, where: Filter, overdue_by: date, limit: int, offset: int
+    ) -> tuple[list[OverdueRow], int]:
+        due = _effective_due()
+        conditions = [*_item_conditions(where), _overdue(overdue_by)]
+        rows = self._session.execute(
+            _select(
+                _AI.id,
+                _AI.reference,
+                t.Review.id,
+                t.Review.reference,
+                _AI.description,
+                t.Member.display_name,
+                t.Agency.name,
+                due,
+                _AI.status,
+                _AI.chase_count,
+            )
+            .join(t.Review, col(t.Review.id) == col(_AI.review_id))
+            .outerjoin(t.Member, col(t.Member.id) == col(_AI.owner_member_id))
+            .outerjoin(t.Agency, col(t.Agency.id) == col(_AI.agency_id))
+            .where(*conditions)
+            .order_by(due, col(_AI.id))
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        total = self._session.scalar(
+            select(func.count())
+            .select_from(_AI)
+            .join(t.Review, col(t.Review.id) == col(_AI.review_id))
+            .where(*conditions)
+        )
+        return [
+            OverdueRow(
+                int(i),
+                str(ref),
+                int(review_id),
+                str(review_ref),
+                str(text),
+                owner,
+                agency,
+                _as_date(due_on),
+                ActionStatus(status),
+                int(chased),
+            )
+            for i, ref, review_id, review_ref, text, owner, agency, due_on, status, chased in rows
+        ], int(total or 0)
+
+    def theme_tallies(
+        self, where: Filter, themes_within: Period
+    ) -> tuple[list[ThemeTally], list[ThemeTally]]:
+        elements = self._json_elements(col(t.MeetingOutcome.agreed_themes))
+        day = func.coalesce(
+            col(t.MeetingOutcome.meeting_on), col(t.Review.meeting_on), col(t.Review.opened_on)
+        )
+        year, month = _year_month(day)
+        theme = elements.c.value
+        reviews = self._session.execute(
+            select(theme, year, month, func.count(distinct(col(t.Review.id))))
+            .select_from(t.MeetingOutcome)
+            .join(t.Review, col(t.Review.id) == col(t.MeetingOutcome.review_id))
+            .join(elements, true())
+            .where(
+                *_review_conditions(where),
+                col(t.MeetingOutcome.published_at).is_not(None),
+                day.between(themes_within.start, themes_within.end),
+            )
+            .group_by(theme, year, month)
+        ).all()
+        action_year, action_month = _year_month(col(_AI.agreed_on))
+        actions = self._session.execute(
+            select(_AI.theme, action_year, action_month, func.count())
+            .join(t.Review, col(t.Review.id) == col(_AI.review_id))
+            .where(
+                *_item_conditions(where),
+                col(_AI.theme).is_not(None),
+                col(_AI.status) != ActionStatus.CANCELLED.value,
+                col(_AI.agreed_on).between(themes_within.start, themes_within.end),
+            )
+            .group_by(col(_AI.theme), action_year, action_month)
+        ).all()
+        return _tallies(reviews), _tallies(actions)
+
+    def _dissemination(self, where: Filter) -> Dissemination:
+        guides = (
+            select(t.SevenMinuteGuide.id, t.SevenMinuteGuide.published)
+            .join(t.Review, col(t.Review.id) == col(t.SevenMinuteGuide.review_id))
+            .where(*_review_conditions(where))
+            .subquery()
+        )
+        usage = (
+            select(func.count(col(t.DisseminationReturn.id)))
+            .where(col(t.DisseminationReturn.guide_id).in_(select(guides.c.id)))
+            .scalar_subquery()
+        )
+        staff = (
+            select(func.coalesce(func.sum(t.DisseminationReturn.staff_count), 0))
+            .where(col(t.DisseminationReturn.guide_id).in_(select(guides.c.id)))
+            .scalar_subquery()
+        )
+        drafted, published, used, reached = self._session.execute(
+            select(
+                func.count(guides.c.id),
+                func.coalesce(func.sum(case((guides.c.published, 1), else_=0)), 0),
+                usage,
+                staff,
+            ).select_from(guides)
+        ).one()
+        return Dissemination(int(drafted), int(published), int(used or 0), int(reached or 0))
+
+    # --- the tracker --------------------------------------------------------------------------
+
+    def tracker(self, where: Filter) -> list[TrackerRecord]:
+        actions = self._action_rows(where)
+        ids = _item_ids(where)
+        progress: dict[int, list[ProgressLine]] = {}
+        for item_id, at, kind, note in self._session.execute(
+            select(
+                t.ProgressEntry.action_item_id,
+                t.ProgressEntry.at,
+                t.ProgressEntry.kind,
+                t.ProgressEntry.note,
+            )
+            .where(col(t.ProgressEntry.action_item_id).in_(ids))
+            .order_by(col(t.ProgressEntry.at), col(t.ProgressEntry.id))
+        ).all():
+            progress.setdefault(int(item_id), []).append(ProgressLine(at, str(kind), note))
+        impacts: dict[int, ImpactLine] = {}
+        for record, reference in self._session.execute(
+            select(t.ImpactRecord, _AI.reference)
+            .join(_AI, col(_AI.id) == col(t.ImpactRecord.action_item_id))
+            .where(col(_AI.id).in_(ids))
+            .order_by(col(t.ImpactRecord.recorded_at), col(t.ImpactRecord.id))
+        ).all():
+            impacts[record.action_item_id] = _impact(record, str(reference))  # latest wins
+        escalations: dict[int, list[EscalationLine]] = {}
+        for subject_id, at, kind, recipient, outcome in self._session.execute(
+            _select(
+                t.ChaserLog.subject_id,
+                t.ChaserLog.attempted_at,
+                t.ChaserLog.kind,
+                t.ChaserLog.recipient,
+                t.ChaserLog.outcome,
+            )
+            .where(
+                col(t.ChaserLog.subject_type) == "action_item",
+                col(t.ChaserLog.subject_id).in_(ids),
+                or_(
+                    col(t.ChaserLog.kind) == "escalation",
+                    col(t.ChaserLog.recipient).in_(_ESCALATION_AUDIENCES),
+                ),
+                col(t.ChaserLog.outcome) != "claimed",
+            )
+            .order_by(col(t.ChaserLog.attempted_at), col(t.ChaserLog.id))
+        ).all():
+            escalations.setdefault(int(subject_id), []).append(
+                EscalationLine(at, str(kind), str(recipient), str(outcome))
+            )
+        return [
+            TrackerRecord(
+                a,
+                tuple(progress.get(a.id, ())),
+                impacts.get(a.id),
+                tuple(escalations.get(a.id, ())),
+            )
+            for a in actions
+        ]
+
+
+def _tallies(rows: Sequence[Any]) -> list[ThemeTally]:
+    return [
+        ThemeTally(str(slug), int(year), int(month), int(count))
+        for slug, year, month, count in rows
+        if slug
+    ]
+
+
+def _impact(record: t.ImpactRecord, reference: str) -> ImpactLine:
+    return ImpactLine(
+        reference,
+        record.how_much,
+        record.how_well,
+        record.better_off,
+        record.evidence,
+        record.decision,
+        record.minute_reference,
+        record.meeting_on,
+        record.recorded_at,
+    )
+
+
+def _evidence(text: str | None, link: str | None) -> str | None:
+    parts = [p for p in (text, link) if p]
+    return "\n".join(parts) or None
+
+
+def _as_date(value: Any) -> date:
+    # SQLite hands back COALESCE of two date columns as text.
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _review_view(row: t.Review) -> ReviewView:
+    assert row.id is not None
+    return ReviewView(
+        id=row.id,
+        partnership_id=row.partnership_id,
+        reference=row.reference,
+        pseudonym=row.pseudonym,
+        reason=row.reason,
+        chair_member_id=row.chair_member_id,
+        stage=ReviewStage(row.stage),
+        opened_on=row.opened_on,
+        returns_due_on=row.returns_due_on,
+        meeting_on=row.meeting_on,
+    )

@@ -1,0 +1,303 @@
+"""Issue 5 over HTTP and the fake connector: owners update from cards, chasers go on the
+policy's days, failures are retried or reported, and chasing stops when impact is recorded."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.app import CHASERS, SERVICES
+from cards import verbs
+from domain import chase_engine
+from storage import tables as t
+from tests.support.activities import USER_AAD, activity, as_user
+from tests.support.journey import (
+    LEAD,
+    PRACTITIONER,
+    Journey,
+    good_action,
+    police_id,
+    signed_off_review,
+)
+
+LIC_CHANNEL = "19:lic-channel@thread.tacv2"
+
+
+async def published(j: Journey, actions: int = 1) -> list[t.ActionItem]:
+    review_id = await signed_off_review(j)
+    for _ in range(actions):
+        await j.act(
+            verbs.ACTION_SAVE,
+            {"review_id": review_id, **good_action(police_id(j)), "due_on": "2027-03-31"},
+        )
+    await j.act(verbs.OUTCOME_PUBLISH, {"review_id": review_id, "agreed_themes": "neglect"})
+    return j.rows(t.ActionItem)
+
+
+async def register_lic_channel(j: Journey) -> None:
+    body = activity(
+        "message-channel-mention",
+        j.bot.connector.url,
+        text="<at>Line of Sight</at> register channel lic",
+    )
+    body["conversation"]["id"] = LIC_CHANNEL
+    status, _ = await j.bot.post(as_user(body, USER_AAD))
+    assert status == 201
+    assert "Channel registered" in json.dumps(j.bot.connector.cards()[-1])
+
+
+def at_next_chase(j: Journey, item_id: int, later: timedelta = timedelta(minutes=1)) -> None:
+    with j.bot.db.session() as session:
+        moment = session.get_one(t.ActionItem, item_id).next_chase_at
+    assert moment is not None, "the item should be scheduled"
+    j.bot.app[SERVICES].clock.set(moment + later)
+
+
+async def sweep(j: Journey) -> dict[str, int]:
+    report = await j.bot.app[CHASERS].sweep()
+    return report.outcomes
+
+
+def log_rows(j: Journey) -> list[t.ChaserLog]:
+    with j.bot.db.session() as session:
+        return list(session.scalars(select(t.ChaserLog).order_by(t.ChaserLog.id)))
+
+
+async def test_chaser_arrives_owner_completes_lic_records_impact_chasing_stops(
+    journey: Journey,
+) -> None:
+    j = journey
+    await register_lic_channel(j)
+    [item] = await published(j)
+    assert item.next_chase_at is not None
+
+    at_next_chase(j, item.id)
+    j.bot.connector.clear()
+    assert await sweep(j) == {"sent": 1}
+    chaser = json.dumps(j.bot.connector.cards())
+    assert "Reminder: Your action" in chaser
+    assert "Mark complete" in chaser
+    assert await sweep(j) == {}, "the same chaser is never sent twice"
+
+    card = await j.card(
+        verbs.ACTION_COMPLETE,
+        {"action_id": item.id, "evidence": "Audit done: 20 referrals."},
+        PRACTITIONER,
+    )
+    assert "Marked complete" in card
+    lic = [s for s in j.bot.connector.sent if s.conversation_id == LIC_CHANNEL]
+    assert lic, "the LIC channel gets the record-impact card"
+    assert "Record impact" in json.dumps(lic[-1].cards)
+
+    reply = await j.act(
+        verbs.IMPACT_RECORD,
+        {
+            "action_id": item.id,
+            "how_much": "20 audited",
+            "how_well": "All in time",
+            "better_off": "Yes",
+            "decision": "close",
+        },
+        PRACTITIONER,
+    )
+    assert "Only a member of the LIC group" in reply["value"], "owners can't record impact"
+    with j.bot.db.session() as session, session.begin():
+        chair = session.scalars(select(t.Member).where(t.Member.aad_object_id == USER_AAD)).one()
+        session.add(t.MemberRole(member_id=chair.id, role="lic_member"))
+    card = await j.card(
+        verbs.IMPACT_RECORD,
+        {
+            "action_id": item.id,
+            "how_much": "20 audited",
+            "how_well": "All in time",
+            "better_off": "Yes",
+            "decision": "close",
+            "minute_reference": "LIC 4",
+        },
+    )
+    assert "Impact recorded" in card
+    assert "the review is closed" in card
+    [closed] = j.rows(t.ActionItem)
+    assert closed.status == "closed"
+    assert closed.next_chase_at is None, "chasing stops when impact is recorded"
+    assert j.rows(t.Review)[0].stage == "closed"
+    j.bot.app[SERVICES].clock.set(j.bot.app[SERVICES].now() + timedelta(days=60))
+    assert await sweep(j) == {}
+
+
+async def test_owner_updates_new_date_and_blocked_reach_the_chair(journey: Journey) -> None:
+    j = journey
+    [item] = await published(j)
+    card = await j.card(
+        verbs.ACTION_PROGRESS,
+        {"action_id": item.id, "note": "Started the audit", "rag": "amber"},
+        PRACTITIONER,
+    )
+    assert "Progress recorded" in card
+    assert j.rows(t.ActionItem)[0].status == "in_progress"
+    j.bot.connector.clear()
+    card = await j.card(
+        verbs.ACTION_NEW_DATE,
+        {"action_id": item.id, "reason": "Staff off", "proposed_due_on": "2027-06-30"},
+        PRACTITIONER,
+    )
+    assert "Asked the chair" in card
+    assert "New date asked for" in json.dumps(j.bot.connector.cards())
+    card = await j.card(verbs.DATE_APPROVE, {"action_id": item.id})
+    assert "Date approved" in card
+    assert str(j.rows(t.ActionItem)[0].revised_due_on) == "2027-06-30"
+    reply = await j.act(verbs.DATE_APPROVE, {"action_id": item.id})
+    assert "no date request waiting" in reply["value"], "a stale decision card changes nothing"
+    j.bot.connector.clear()
+    await j.act(
+        verbs.ACTION_BLOCKED, {"action_id": item.id, "reason": "No audit tool"}, PRACTITIONER
+    )
+    assert "Blocked" in json.dumps(j.bot.connector.cards())
+    assert j.rows(t.ActionItem)[0].status == "blocked"
+    card = await j.card(verbs.ACTION_COMPLETE, {"action_id": item.id, "evidence": ""}, PRACTITIONER)
+    assert "is required" in card
+    reply = await j.act(verbs.ACTION_PROGRESS, {"action_id": item.id, "note": "x"}, LEAD)
+    assert "Only the owner" in reply["value"] or "can't find" in reply["value"]
+
+
+async def test_my_actions_lists_items_most_urgent_first(journey: Journey) -> None:
+    j = journey
+    await published(j, actions=2)
+    await j.say("my actions", PRACTITIONER)
+    card = json.dumps(j.bot.connector.cards()[-1])
+    assert "My actions" in card
+    assert card.count("/A") >= 2
+
+
+async def test_429_waits_for_retry_after_and_503_backs_off_then_succeeds(
+    journey: Journey,
+) -> None:
+    j = journey
+    [item] = await published(j)
+    at_next_chase(j, item.id)
+    j.bot.connector.fail_next(429, {"Retry-After": "120"})
+    assert await sweep(j) == {"retrying": 1}
+    now = j.bot.app[SERVICES].now()
+    retry_at = j.rows(t.ActionItem)[0].next_chase_at
+    assert retry_at is not None
+    assert timedelta(seconds=110) < retry_at - now < timedelta(seconds=130)
+    j.bot.app[SERVICES].clock.set(retry_at + timedelta(seconds=1))
+    j.bot.connector.fail_next(503)
+    assert await sweep(j) == {"retrying": 1}
+    j.bot.app[SERVICES].clock.set(j.rows(t.ActionItem)[0].next_chase_at + timedelta(seconds=1))
+    assert await sweep(j) == {"sent": 1}
+    attempts = [(r.attempt, r.outcome) for r in log_rows(j)]
+    assert attempts == [(1, "retrying"), (2, "retrying"), (3, "sent")]
+    assert j.rows(t.ActionItem)[0].chase_count == 1, "one chaser, delivered once"
+
+
+async def test_403_marks_the_owner_unreachable_and_is_reported(journey: Journey) -> None:
+    j = journey
+    [item] = await published(j)
+    at_next_chase(j, item.id)
+    j.bot.connector.fail_next(403, body={"error": {"code": "ConversationBlockedByUser"}})
+    assert await sweep(j) == {"unreachable": 1}
+    owner = next(m for m in j.rows(t.Member) if m.aad_object_id == PRACTITIONER)
+    assert owner.unreachable_since is not None
+    assert log_rows(j)[-1].status_code == 403
+    assert j.rows(t.ActionItem)[0].next_chase_at is not None, "the schedule carries on"
+
+
+async def test_a_crash_between_claim_and_send_loses_nothing_and_sends_once(
+    journey: Journey,
+) -> None:
+    j = journey
+    [item] = await published(j)
+    at_next_chase(j, item.id)
+    now = j.bot.app[SERVICES].now()
+    claimed = j.bot.db.transaction(lambda uow: chase_engine.claim(uow.chases, now, 10))
+    assert len(claimed) == 1  # ...and the process dies here, before sending
+    j.bot.connector.clear()
+    assert await sweep(j) == {}, "still leased: another instance must not send it"
+    j.bot.app[SERVICES].clock.set(now + chase_engine.LEASE + timedelta(seconds=1))
+    assert await sweep(j) == {"sent": 1}
+    assert len(j.bot.connector.cards()) == 1
+    keys = {r.idempotency_key for r in log_rows(j)}
+    assert keys == {claimed[0].key}, "the retry used the same idempotency key"
+
+
+async def test_a_sent_chaser_whose_bookkeeping_was_lost_is_not_sent_again(
+    journey: Journey,
+) -> None:
+    j = journey
+    [item] = await published(j)
+    at_next_chase(j, item.id)
+    now = j.bot.app[SERVICES].now()
+    [claimed] = j.bot.db.transaction(lambda uow: chase_engine.claim(uow.chases, now, 10))
+    # The card went out and the log says so, but the record's state was never advanced.
+    j.bot.db.transaction(
+        lambda uow: uow.chases.log(claimed.row, claimed.key, 1, "reminder", "owner", "sent")
+    )
+    j.bot.app[SERVICES].clock.set(now + chase_engine.LEASE + timedelta(seconds=1))
+    j.bot.connector.clear()
+    assert await sweep(j) == {}
+    assert j.bot.connector.cards() == []
+    assert j.rows(t.ActionItem)[0].chase_count == 1
+
+
+async def test_overdue_returns_are_chased_too(journey: Journey) -> None:
+    j = journey
+    from tests.support.journey import open_review
+
+    _, return_id = await open_review(j)
+    with j.bot.db.session() as session:
+        due = session.get_one(t.PreAnalysisReturn, return_id).next_chase_at
+    assert due is not None
+    j.bot.app[SERVICES].clock.set(due + timedelta(minutes=1))
+    j.bot.connector.clear()
+    assert await sweep(j) == {"sent": 1}
+    assert "Open the return" in json.dumps(j.bot.connector.cards())
+
+
+async def test_policy_is_set_by_an_admin_and_validated(journey: Journey) -> None:
+    j = journey
+    await j.say("chaser policy")
+    assert "Chaser policy" in json.dumps(j.bot.connector.cards()[-1])
+    card = await j.card(
+        verbs.POLICY_SAVE,
+        {
+            "reminder_days_before": "99",
+            "overdue_every": "3",
+            "escalate_after": "2",
+            "work_starts": "09:00",
+            "work_ends": "17:00",
+        },
+    )
+    assert "Saved" not in card
+    card = await j.card(
+        verbs.POLICY_SAVE,
+        {
+            "reminder_days_before": "3",
+            "overdue_every": "2",
+            "escalate_after": "1",
+            "work_starts": "08:30",
+            "work_ends": "16:00",
+        },
+    )
+    assert "Saved" in card
+    reply = await j.act(verbs.POLICY_SAVE, {"reminder_days_before": "1"}, PRACTITIONER)
+    assert reply["type"] == "application/vnd.microsoft.activity.message"
+
+
+async def test_the_monthly_digest_goes_to_the_lic_channel_once(journey: Journey) -> None:
+    j = journey
+    await register_lic_channel(j)
+    await published(j, actions=2)
+    from datetime import UTC, datetime
+
+    j.bot.app[SERVICES].clock.set(datetime(2027, 4, 1, 9, 30, tzinfo=UTC))
+    j.bot.connector.clear()
+    assert await j.bot.app[CHASERS].digests() == 1
+    digest = [s for s in j.bot.connector.sent if s.conversation_id == LIC_CHANNEL]
+    assert len(digest) == 1
+    text = json.dumps(digest[0].cards)
+    assert "Monthly digest \\u00b7 April 2027" in text
+    assert "Overdue" in text
+    assert await j.bot.app[CHASERS].digests() == 0, "once a month, however often it runs"

@@ -1,0 +1,199 @@
+"""Issue 6 over HTTP: managers ask in commands and in natural words; "did you mean" buttons;
+the dashboard's filters; the overdue list; exports to files; and who sees what."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from bot.app import SERVICES
+from bot.teams_bot import NOT_UNDERSTOOD
+from cards import verbs
+from storage import tables as t
+from tests.conftest import BotUnderTest
+from tests.support.activities import as_user, invoke, message
+from tests.support.partnership import (
+    ADMIN,
+    HEALTH_MANAGER,
+    NOBODY,
+    PAT,
+    POLICE_MANAGER,
+    TODAY,
+    Seeded,
+    seed,
+)
+
+CARD = "application/vnd.microsoft.card.adaptive"
+
+
+class Manager:
+    def __init__(self, bot: BotUnderTest, seeded: Seeded) -> None:
+        self.bot = bot
+        self.seeded = seeded
+
+    async def ask(self, text: str, aad: str = ADMIN) -> str:
+        """Type a message; the JSON of the cards (and texts) the bot answered with."""
+        self.bot.connector.clear()
+        status, _ = await self.bot.post(as_user(message(self.bot.connector.url, text), aad))
+        assert status == 201
+        sent = self.bot.connector.cards()
+        assert sent, f"no card for {text!r}"
+        return json.dumps([*sent, *self.bot.connector.texts()], ensure_ascii=False)
+
+    async def click(self, verb: str, data: dict[str, Any], aad: str = ADMIN) -> dict[str, Any]:
+        body = as_user(invoke(self.bot.connector.url, verb, data), aad)
+        status, reply = await self.bot.post(body)
+        assert status == 200
+        return dict(reply)
+
+    def last_card(self) -> dict[str, Any]:
+        return self.bot.connector.cards()[-1]
+
+
+@pytest.fixture
+def manager(bot: BotUnderTest) -> Manager:
+    seeded = seed(bot.db)
+    # Move the bot's clock to the known partnership's "today".
+    object.__setattr__(bot.app[SERVICES], "today", lambda: TODAY)
+    return Manager(bot, seeded)
+
+
+def read(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8-sig")
+
+
+def saved_path(text: str) -> str:
+    found = re.search(r"to (/[^\"]+?\.(?:xlsx|csv|docx))", text)
+    assert found, text
+    return found.group(1)
+
+
+async def test_natural_words_get_the_summary(manager: Manager) -> None:
+    card = await manager.ask("Show me the summary for LOS-2026-001", POLICE_MANAGER)
+    assert "Summary · LOS-2026-001" in card
+    assert "Drafted the audit tool" in card
+    assert "Red" in card
+    assert "Blue" in card
+    assert "Impact recorded: 1 of 5 action items" in card
+    assert "2 usage return(s), 25 staff reached" in card
+    assert "106 working days" in card
+    assert "summary.viewed" in manager.bot.audit_actions()
+    card = await manager.ask("how is 2026-2 doing?", HEALTH_MANAGER)
+    assert "Summary · LOS-2026-002" in card
+    card = await manager.ask("summary for baby l", POLICE_MANAGER)
+    assert "Summary · LOS-2025-007" in card
+
+
+async def test_an_ambiguous_name_offers_did_you_mean_buttons(manager: Manager) -> None:
+    card = await manager.ask("summary for child k")
+    assert "Did you mean" in card
+    buttons = next(e for e in manager.last_card()["body"] if e["type"] == "ActionSet")["actions"]
+    assert [b["title"] for b in buttons] == ["LOS-2026-003 · Child K", "LOS-2026-001 · Child K"]
+    reply = await manager.click(buttons[1]["verb"], buttons[1]["data"])
+    assert reply["type"] == CARD
+    assert "Summary · LOS-2026-001" in json.dumps(reply["value"], ensure_ascii=False)
+
+
+async def test_a_manager_cannot_see_another_agencys_review(manager: Manager) -> None:
+    refused = await manager.ask("summary LOS-2026-002", POLICE_MANAGER)
+    missing = await manager.ask("summary LOS-2026-099", POLICE_MANAGER)
+    assert "can't find a review called LOS-2026-002" in refused
+    assert refused.replace("002", "099") == missing
+    assert "Child M" not in refused
+    reply = await manager.click(
+        verbs.SUMMARY, {"review_id": manager.seeded.reviews["LOS-2026-002"]}, POLICE_MANAGER
+    )
+    assert reply["type"] != CARD
+    assert "Child M" not in json.dumps(reply)
+    before = manager.bot.count(t.ExportFile)
+    refused = await manager.ask("export LOS-2026-002", POLICE_MANAGER)
+    assert "can't find a review called LOS-2026-002" in refused
+    reply = await manager.click(
+        verbs.EXPORT,
+        {"review_id": manager.seeded.reviews["LOS-2026-002"], "format": "xlsx"},
+        POLICE_MANAGER,
+    )
+    assert reply["type"] != CARD
+    assert manager.bot.count(t.ExportFile) == before, "no file is made"
+
+
+async def test_overdue_in_natural_words(manager: Manager) -> None:
+    card = await manager.ask("What's overdue for Police?")
+    assert "Overdue action items (1)" in card
+    assert "LOS-2026-001/A1" in card
+    assert "chased 3 times" in card
+    card = await manager.ask("what's overdue?")
+    assert "Overdue action items (2)" in card
+    assert card.index("LOS-2026-001/A1") < card.index("LOS-2026-002/A2"), "oldest first"
+    card = await manager.ask("overdue", PAT)
+    assert "Your own action items" in card
+    assert "LOS-2026-002" not in card
+
+
+async def test_the_dashboard_and_its_filters(manager: Manager) -> None:
+    card = await manager.ask("dashboard")
+    assert "Partnership dashboard" in card
+    assert "Reviews by stage (4)" in card
+    assert "Demo Police" in card
+    assert "Overdue action items (2), oldest first" in card
+    assert "Neglect" in card
+    assert "1 published" in card
+    choices = {
+        e["id"]: e for col in manager.last_card()["body"][3]["columns"] for e in col["items"]
+    }
+    assert {"agency", "period"} <= set(choices)
+    health = manager.seeded.agencies["Demo Health"]
+    card = await manager.ask("show me the dashboard for health in 2026 Q2")
+    assert "Demo Health · 2026 Q2" in card
+    reply = await manager.click(verbs.DASHBOARD, {"agency": str(health), "period": "2026-Q2"})
+    assert reply["type"] == CARD
+    value = json.dumps(reply["value"], ensure_ascii=False)
+    assert "Demo Health · 2026 Q2" in value
+    assert "Reviews by stage (1)" in value
+    card = await manager.ask("dashboard demo")
+    assert "Did you mean" in card
+    card = await manager.ask("dashboard fire brigade")
+    assert "don't know an agency or period" in card
+    assert "dashboard.viewed" in manager.bot.audit_actions()
+
+
+async def test_exports_obey_the_rules_and_land_on_disk(manager: Manager) -> None:
+    card = await manager.ask("export LOS-2026-001")
+    book = load_workbook(saved_path(card))
+    assert book["Tracker"].max_row == 6
+    assert len(book["Charts"]._charts) == 2
+    card = await manager.ask("can I have the tracker for 2026-001 as csv", PAT)
+    text = read(saved_path(card))
+    assert "LOS-2026-001/A1" in text
+    assert "LOS-2026-001/A2" not in text, "a practitioner exports only their own items"
+    card = await manager.ask("export the summary for LOS-2026-001 as a word document")
+    document = Document(saved_path(card))
+    assert "Review summary · LOS-2026-001" in "\n".join(p.text for p in document.paragraphs)
+    assert len(document.inline_shapes) == 2
+    card = await manager.ask("export everything")
+    book = load_workbook(saved_path(card))
+    assert book["Tracker"].max_row == 9
+    reply = await manager.click(
+        verbs.EXPORT, {"agency": str(manager.seeded.agencies["Demo Health"]), "format": "csv"}
+    )
+    path = saved_path(json.dumps(reply, ensure_ascii=False))
+    rows = read(path).splitlines()
+    assert len(rows) == 5, "Health leads four items"
+    actions = manager.bot.audit_actions()
+    assert actions.count("export.created") == 5
+    assert "summary.exported" in actions
+
+
+async def test_unknown_questions_and_people_without_roles(manager: Manager) -> None:
+    card = await manager.ask("what is the weather like?")
+    assert NOT_UNDERSTOOD in card
+    assert "What you can do" in card
+    card = await manager.ask("dashboard", NOBODY)
+    assert "Only" in card
+    assert "Demo Police" not in card

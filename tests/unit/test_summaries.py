@@ -1,0 +1,502 @@
+"""Issue 6 rules without a database: who sees what, RAG and clocks, natural phrasing, review and
+agency matching, and every card within Teams' size limit at a large review."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from cards import verbs
+from cards.summaries import did_you_mean_card, overdue_card, summary_card
+from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_problems, card_size
+from domain.calendar import DEFAULT_CALENDAR
+from domain.chasers import DEFAULT_POLICY, Rag, rag
+from domain.commands import interpret
+from domain.errors import NotPermitted
+from domain.model import ActionStatus, MemberView, ReturnStatus, ReviewStage, Role
+from domain.phrasing import (
+    ReviewRef,
+    match_agency,
+    match_review,
+    period_from_key,
+    quarter,
+    take_period,
+)
+from domain.records import ReviewView
+from domain.summaries import (
+    Access,
+    ActionRow,
+    GuideStatus,
+    ImpactLine,
+    Involvement,
+    LateItem,
+    OverdueList,
+    OverdueRow,
+    ReturnLine,
+    Scope,
+    ScopeKind,
+    SummaryRecords,
+    ThemeTally,
+    access_to,
+    build_summary,
+    clock_facts,
+    clocks,
+    overdue_cutoff,
+    rate,
+    scope_for,
+    theme_trends,
+)
+
+TODAY = date(2026, 6, 15)  # a Monday
+KNOWN = ("help", "my profile", "reviews", "summary", "dashboard", "overdue", "export", "pack")
+
+
+def member(*roles: Role, agency: int | None = None, member_id: int = 7) -> MemberView:
+    return MemberView(member_id, 1, "aad", "Someone", agency, frozenset(roles))
+
+
+def review(**changes: object) -> ReviewView:
+    values: dict[str, object] = {
+        "id": 1,
+        "partnership_id": 1,
+        "reference": "LOS-2026-004",
+        "pseudonym": "Child K",
+        "reason": "x",
+        "chair_member_id": 99,
+        "stage": ReviewStage.ACTIONS_OPEN,
+        "opened_on": date(2026, 1, 12),
+        "returns_due_on": date(2026, 2, 2),
+        "meeting_on": date(2026, 2, 23),
+    }
+    values.update(changes)
+    return ReviewView(**values)  # type: ignore[arg-type]
+
+
+def action(number: int = 1, **changes: object) -> ActionRow:
+    values: dict[str, object] = {
+        "id": number,
+        "review_id": 1,
+        "review_reference": "LOS-2026-004",
+        "pseudonym": "Child K",
+        "reference": f"LOS-2026-004/A{number}",
+        "description": "Audit twenty attendance referrals against the escalation pathway " * 3,
+        "finding": "Attendance concerns were not escalated.",
+        "theme": "neglect",
+        "success_measure": "90% escalated within 5 working days",
+        "status": ActionStatus.OPEN,
+        "owner_name": "Practitioner With A Long Name",
+        "agency_name": "Humberside Police Safeguarding Unit",
+        "agreed_on": date(2026, 2, 23),
+        "due_on": date(2026, 12, 1),
+        "revised_due_on": None,
+        "revised_due_reason": None,
+        "chase_count": 0,
+        "evidence": None,
+        "latest_note": "Drafted the audit tool and agreed the sample with the data team " * 3,
+        "latest_at": datetime(2026, 5, 1, tzinfo=UTC),
+        "latest_rag": None,
+        "impact_closed": False,
+    }
+    values.update(changes)
+    return ActionRow(**values)  # type: ignore[arg-type]
+
+
+# --- who sees what -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.CHAIR, Role.LIC_MEMBER])
+def test_partnership_roles_see_everything(role: Role) -> None:
+    assert scope_for(member(role, agency=3)).kind is ScopeKind.PARTNERSHIP
+
+
+def test_a_manager_sees_their_agency_or_the_partnership_without_one() -> None:
+    assert scope_for(member(Role.MANAGER, agency=3)) == Scope(ScopeKind.AGENCY, 1, 7, 3)
+    assert scope_for(member(Role.MANAGER)).kind is ScopeKind.PARTNERSHIP
+    assert scope_for(member(Role.AGENCY_LEAD, agency=3)).kind is ScopeKind.AGENCY
+
+
+def test_practitioners_see_their_own_work_and_no_role_sees_nothing() -> None:
+    assert scope_for(member(Role.PRACTITIONER, agency=3)).kind is ScopeKind.OWN
+    assert scope_for(member(Role.AGENCY_LEAD)).kind is ScopeKind.OWN
+    with pytest.raises(NotPermitted):
+        scope_for(member())
+
+
+def test_access_to_one_review() -> None:
+    police, health = 3, 4
+    involved = Involvement(review(), frozenset({police}), assigned=False, owns_items=False)
+    manager = scope_for(member(Role.MANAGER, agency=police))
+    other_manager = scope_for(member(Role.MANAGER, agency=health))
+    practitioner = scope_for(member(Role.PRACTITIONER, agency=health))
+    assert access_to(manager, involved) is Access.FULL
+    assert access_to(other_manager, involved) is Access.NONE
+    assert access_to(practitioner, involved) is Access.NONE
+    owner = Involvement(review(), frozenset({police}), assigned=False, owns_items=True)
+    assert access_to(practitioner, owner) is Access.OWN
+    assert access_to(other_manager, owner) is Access.OWN
+    chaired = Involvement(review(chair_member_id=7), frozenset(), False, False)
+    assert access_to(practitioner, chaired) is Access.FULL
+
+
+# --- RAG and clocks ----------------------------------------------------------------------------
+
+
+def test_rating_uses_the_chaser_rag_rule() -> None:
+    for row in (
+        action(due_on=date(2026, 6, 1)),
+        action(due_on=date(2026, 6, 18), status=ActionStatus.IN_PROGRESS),
+        action(due_on=date(2026, 12, 1)),
+        action(status=ActionStatus.BLOCKED),
+        action(status=ActionStatus.CLOSED, impact_closed=True),
+        action(status=ActionStatus.CANCELLED),
+        action(status=ActionStatus.COMPLETED, latest_rag="amber"),
+    ):
+        assessed = Rag(row.latest_rag) if row.latest_rag else None
+        assert rate(row, TODAY, DEFAULT_POLICY) == rag(
+            row.status,
+            row.effective_due or TODAY,
+            TODAY,
+            row.impact_closed,
+            DEFAULT_POLICY.reminder_days_before,
+            self_assessment=assessed,
+        )
+    assert rate(action(due_on=date(2026, 6, 1)), TODAY, DEFAULT_POLICY) is Rag.RED
+    assert rate(action(due_on=date(2026, 6, 18)), TODAY, DEFAULT_POLICY) is Rag.AMBER
+    assert rate(action(), TODAY, DEFAULT_POLICY) is Rag.GREEN
+    assert rate(action(status=ActionStatus.CLOSED), TODAY, DEFAULT_POLICY) is Rag.BLUE
+    assert rate(action(latest_rag="red"), TODAY, DEFAULT_POLICY) is Rag.RED, "self-assessed"
+    assert rate(action(latest_rag="nonsense"), TODAY, DEFAULT_POLICY) is Rag.GREEN
+    assert rate(action(status=ActionStatus.CANCELLED), TODAY, DEFAULT_POLICY) is None
+
+
+def test_a_revised_date_replaces_the_target_and_no_date_is_never_late() -> None:
+    late = action(due_on=date(2026, 3, 2))
+    revised = action(due_on=date(2026, 3, 2), revised_due_on=date(2026, 12, 1))
+    assert rate(late, TODAY, DEFAULT_POLICY) is Rag.RED
+    assert rate(revised, TODAY, DEFAULT_POLICY) is Rag.GREEN
+    assert rate(action(due_on=None), TODAY, DEFAULT_POLICY) is Rag.GREEN
+
+
+@pytest.mark.parametrize("offset", range(-20, 21))
+def test_the_sql_overdue_cutoff_agrees_with_rag(offset: int) -> None:
+    """storage/ filters `effective_due <= cutoff`; that must be exactly rag()'s red."""
+    for today in (TODAY, date(2026, 12, 28), date(2026, 4, 6), date(2026, 5, 25)):
+        due = today + timedelta(days=offset)
+        red = rag(ActionStatus.OPEN, due, today, False) is Rag.RED
+        assert (due <= overdue_cutoff(today, DEFAULT_POLICY)) is red, (today, due)
+
+
+def test_overdue_cutoff_skips_weekends_and_bank_holidays() -> None:
+    assert overdue_cutoff(TODAY, DEFAULT_POLICY) == date(2026, 6, 12)  # Monday -> Friday
+    assert overdue_cutoff(date(2026, 4, 7), DEFAULT_POLICY) == date(2026, 4, 2)  # Easter
+
+
+def test_clocks_count_working_days() -> None:
+    opened = date(2026, 6, 1)
+    pending = [ReturnLine("Police", ReturnStatus.IN_PROGRESS, None, ("Pat",))]
+    c = clocks(
+        review(
+            opened_on=opened,
+            returns_due_on=date(2026, 6, 22),
+            meeting_on=date(2026, 7, 13),
+            stage=ReviewStage.PRE_ANALYSIS,
+        ),
+        pending,
+        TODAY,
+        DEFAULT_POLICY,
+    )
+    assert c.working_days_open == DEFAULT_CALENDAR.working_days_between(opened, TODAY) == 10
+    assert c.returns_due_in == 5
+    assert c.meeting_in == 20
+    assert not c.returns_all_in
+    late = clocks(review(returns_due_on=date(2026, 6, 10)), pending, TODAY, DEFAULT_POLICY)
+    assert late.returns_due_in == -3
+
+
+def test_clock_wording() -> None:
+    summary = build_summary(
+        review(
+            opened_on=date(2026, 6, 1),
+            returns_due_on=date(2026, 6, 10),
+            meeting_on=date(2026, 7, 13),
+            stage=ReviewStage.PRE_ANALYSIS,
+        ),
+        Access.FULL,
+        records(returns=2, actions=0),
+        TODAY,
+        DEFAULT_POLICY,
+    )
+    facts = dict(clock_facts(summary))
+    assert facts["Open for"] == "10 working days (since Mon 1 Jun 2026)"
+    assert facts["Returns"].startswith("0 of 2 in · overdue by 3 working days")
+    assert facts["Meeting"] == "Mon 13 Jul 2026 (in 20 working days)"
+
+
+def test_the_summary_lists_red_first() -> None:
+    rows = (
+        action(1),
+        action(2, status=ActionStatus.CLOSED, impact_closed=True),
+        action(3, due_on=date(2026, 6, 1)),
+        action(4, due_on=date(2026, 6, 17)),
+    )
+    summary = build_summary(
+        review(), Access.FULL, records(actions=0, rows=rows), TODAY, DEFAULT_POLICY
+    )
+    assert [a.row.reference[-2:] for a in summary.actions] == ["A3", "A4", "A1", "A2"]
+    assert summary.rag_counts[Rag.RED] == 1
+    assert summary.rag_counts[Rag.BLUE] == 1
+
+
+def test_theme_trends_by_quarter() -> None:
+    trends = theme_trends(
+        [ThemeTally("neglect", 2026, 2, 1), ThemeTally("neglect", 2026, 5, 2)],
+        [ThemeTally("neglect", 2026, 3, 4), ThemeTally("domestic_abuse", 2026, 8, 1)],
+        quarter(2026, 1).__class__(date(2026, 1, 1), date(2026, 12, 31), "2026", "2026"),
+    )
+    assert [t.slug for t in trends] == ["neglect", "domestic_abuse"]
+    neglect = trends[0]
+    assert (neglect.reviews, neglect.actions) == (3, 4)
+    assert neglect.by_quarter == (("2026 Q1", 5), ("2026 Q2", 2), ("2026 Q3", 0), ("2026 Q4", 0))
+    assert neglect.label == "Neglect"
+
+
+# --- natural phrasing --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("show me the summary for LOS-2026-004", ("summary", "los-2026-004")),
+        ("What's overdue for Police?", ("overdue", "police")),
+        ("summary for child k", ("summary", "child k")),
+        ("what's overdue?", ("overdue", "")),
+        ("dashboard police 2026-Q3", ("dashboard", "police 2026-q3")),
+        ("show me the dashboard for police in 2026 q3", ("dashboard", "police 2026 q3")),
+        ("how is LOS-2026-004 doing?", ("summary", "los-2026-004")),
+        ("2026-004", ("summary", "2026-004")),
+        ("<at>Line of Sight</at> summary 2026/4", ("summary", "2026/4")),
+        ("export LOS-2026-004 csv", ("export", "los-2026-004 csv")),
+        ("can I have the action tracker for 2026-004 please", ("export", "2026-004 xlsx")),
+        ("export the summary for los-2026-4 as a word document", ("export", "los-2026-4 docx")),
+        ("show me the reviews", ("reviews", "")),
+        ("what can I do?", ("help", "")),
+        ("pack LOS-2026-001", ("pack", "los-2026-001")),
+    ],
+)
+def test_natural_phrasing(text: str, expected: tuple[str, str]) -> None:
+    command = interpret(text, KNOWN)
+    assert command is not None
+    assert (command.name, command.argument) == expected
+
+
+@pytest.mark.parametrize("text", ["hello there", "thanks!", "child k", ""])
+def test_other_text_still_gets_the_help_card(text: str) -> None:
+    assert interpret(text, KNOWN) is None
+
+
+def test_phrasing_only_maps_to_registered_commands() -> None:
+    assert interpret("what's overdue for police", ("help",)) is None
+    assert interpret("show me my actions", (*KNOWN, "my actions")).name == "my actions"  # type: ignore[union-attr]
+    assert interpret("show me my actions", KNOWN) is None
+
+
+REFS = [
+    ReviewRef(1, "LOS-2026-001", "Child K", 2026, 1),
+    ReviewRef(2, "LOS-2026-002", "Child M", 2026, 2),
+    ReviewRef(3, "LOS-2026-003", "Child K", 2026, 3),
+    ReviewRef(4, "LOS-2025-007", "Baby L", 2025, 7),
+    ReviewRef(5, "LOS-2025-002", "Sibling group Q", 2025, 2),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("LOS-2026-002", 2),
+        ("los 2026 2", 2),
+        ("2026-002", 2),
+        ("2026/2", 2),
+        ("los-2025-7", 4),
+        ("7", 4),
+        ("007", 4),
+        ("child m", 2),
+        ("Child M", 2),
+        ("m", 2),
+        ("baby l", 4),
+        ("l", 4),
+        ("the review LOS-2026-002", 2),
+    ],
+)
+def test_tolerant_reference_matching(text: str, found: int) -> None:
+    match = match_review(text, REFS)
+    assert match.found is not None
+    assert match.found.id == found
+
+
+def test_ambiguous_names_give_candidates_most_recent_first() -> None:
+    assert [r.id for r in match_review("child k", REFS).candidates] == [3, 1]
+    assert [r.id for r in match_review("2", REFS).candidates] == [2, 5]
+    assert match_review("chld m", REFS).candidates[0].id == 2
+    assert match_review("LOS-2026-099", REFS) == match_review("LOS-2026-099", [])
+    assert match_review("zebra crossing", REFS).candidates == ()
+
+
+def test_periods_and_agencies() -> None:
+    period, rest = take_period("police 2026-q3", TODAY)
+    assert period is not None
+    assert (period.start, period.end, period.label, rest) == (
+        date(2026, 7, 1),
+        date(2026, 9, 30),
+        "2026 Q3",
+        "police",
+    )
+    assert take_period("q1 2026", TODAY)[0] == quarter(2026, 1)
+    assert take_period("last quarter", TODAY)[0] == quarter(2026, 1)
+    assert take_period("this year", TODAY)[0].label == "2026"  # type: ignore[union-attr]
+    assert take_period("police", TODAY) == (None, "police")
+    assert period_from_key("2025-Q4", TODAY) == quarter(2025, 4)
+    assert period_from_key("all", TODAY) is None
+    assert period_from_key("junk 2026", TODAY) is None
+    agencies = [
+        (1, "Humberside Police", "police"),
+        (2, "NHS Humber Health", "health"),
+        (3, "Hull Police Custody", "police"),
+    ]
+    assert match_agency("humberside police", agencies).found == (1, "Humberside Police")
+    assert match_agency("health", agencies).found == (2, "NHS Humber Health")
+    assert [c[0] for c in match_agency("police", agencies).candidates] == [1, 3]
+    assert match_agency("custody", agencies).found == (3, "Hull Police Custody")
+    assert match_agency("", agencies).found is None
+
+
+# --- cards -------------------------------------------------------------------------------------
+
+
+def records(
+    returns: int = 20, actions: int = 60, rows: tuple[ActionRow, ...] = ()
+) -> SummaryRecords:
+    statuses = list(ReturnStatus)
+    return SummaryRecords(
+        returns=tuple(
+            ReturnLine(
+                f"Agency number {i} with a long partnership name",
+                statuses[i % len(statuses)] if i else ReturnStatus.IN_PROGRESS,
+                date(2026, 2, 2),
+                ("Practitioner One", "Practitioner Two"),
+            )
+            for i in range(returns)
+        ),
+        agreed_themes=("neglect", "information_sharing", "hidden_adults", "domestic_abuse"),
+        learning_needs=tuple(f"Learning need {i}: " + "escalate sooner " * 8 for i in range(9)),
+        outcome_published=True,
+        actions=rows
+        or tuple(
+            action(
+                i,
+                due_on=date(2026, 1, 1) + timedelta(days=7 * i),
+                status=list(ActionStatus)[i % 6],
+            )
+            for i in range(1, actions + 1)
+        ),
+        impacts=tuple(
+            ImpactLine(
+                f"LOS-2026-004/A{i}",
+                "x" * 300,
+                "y" * 300,
+                "Children referred sooner " * 10,
+                None,
+                "close",
+                "LIC-1",
+                date(2026, 5, 1),
+                datetime(2026, 5, 1, tzinfo=UTC),
+            )
+            for i in range(12)
+        ),
+        guide=GuideStatus(True, True, date(2026, 3, 2), 4, 57),
+    )
+
+
+def test_the_largest_review_summary_fits_teams_on_every_page() -> None:
+    summary = build_summary(review(), Access.FULL, records(), TODAY, DEFAULT_POLICY)
+    assert len(summary.actions) == 60
+    seen: set[str] = set()
+    page = 1
+    while True:
+        card = summary_card(summary, page)
+        assert card_problems(card) == [], page
+        text = json.dumps(card)
+        seen.update(
+            a.row.reference
+            for a in summary.actions
+            if f"**{a.row.reference[-3:]}**" in text
+            or f"**{a.row.reference.rsplit('/', 1)[1]}** " in text
+        )
+        nexts = [a for a in card["actions"] if a["title"] == "More actions"]
+        if not nexts:
+            break
+        page = nexts[0]["data"]["page"]
+    assert len(seen) == 60, "paging reaches every action item"
+    assert "Agency number 1 " in json.dumps(summary_card(summary))
+
+
+def test_a_summary_with_huge_text_still_fits() -> None:
+    huge = tuple(
+        action(i, description="Z" * 5000, owner_name="N" * 200, agency_name="A" * 200)
+        for i in range(1, 61)
+    )
+    summary = build_summary(
+        review(pseudonym="P" * 60), Access.FULL, records(rows=huge), TODAY, DEFAULT_POLICY
+    )
+    card = summary_card(summary, 3)
+    assert card_size(card) <= TEAMS_CARD_LIMIT_BYTES
+    assert card_problems(card) == []
+
+
+def test_an_own_view_says_so_and_every_button_has_a_verb() -> None:
+    summary = build_summary(review(), Access.OWN, records(2, 3), TODAY, DEFAULT_POLICY)
+    card = summary_card(summary)
+    assert "your own return and action items" in json.dumps(card)
+    for element in [*card["actions"], *card["body"][-1]["actions"]]:
+        assert element["verb"] in verbs.ALL
+
+
+def test_did_you_mean_has_a_button_per_candidate() -> None:
+    card = did_you_mean_card(
+        "child k",
+        [
+            ("LOS-2026-003 · Child K", verbs.SUMMARY, {"review_id": 3}),
+            ("LOS-2026-001 · Child K", verbs.SUMMARY, {"review_id": 1}),
+        ],
+        verbs.REVIEWS,
+    )
+    assert card_problems(card) == []
+    buttons = next(e for e in card["body"] if e["type"] == "ActionSet")["actions"]
+    assert [b["data"]["review_id"] for b in buttons] == [3, 1]
+
+
+def test_the_overdue_card_fits_with_many_long_items() -> None:
+    items = tuple(
+        LateItem(
+            OverdueRow(
+                i,
+                f"LOS-2026-{i:03d}/A12",
+                i,
+                "LOS-2026-001",
+                "D" * 3000,
+                "O" * 200,
+                "A" * 200,
+                date(2025, 1, 1),
+                ActionStatus.OPEN,
+                9,
+            ),
+            300,
+            Rag.RED,
+        )
+        for i in range(15)
+    )
+    listing = OverdueList(Scope(ScopeKind.PARTNERSHIP, 1, 1), None, items, 2000, 2, 134)
+    card = overdue_card(listing)
+    assert card_problems(card) == []
+    assert {a["title"] for a in card["actions"]} >= {"Previous", "Next"}

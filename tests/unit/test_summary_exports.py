@@ -1,0 +1,202 @@
+"""The tracker XLSX and CSV and the summary DOCX, opened and read back: rows, every tracker
+field, RAG fills, frozen header and filters, charts, and formula injection neutralised."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import UTC, date, datetime
+
+from docx import Document
+from openpyxl import load_workbook
+
+from domain.chasers import DEFAULT_POLICY, Rag
+from domain.model import ActionStatus
+from domain.summaries import (
+    Access,
+    EscalationLine,
+    ImpactLine,
+    ProgressLine,
+    Tracker,
+    TrackerLine,
+    TrackerRecord,
+    build_summary,
+    theme_trends,
+    year_period,
+)
+from exports.charts import RAG_FILLS, status_by_agency_png, themes_over_time_png
+from exports.summary_doc import summary_docx
+from exports.tracker import COLUMNS, tracker_csv, tracker_xlsx
+from tests.unit.test_summaries import TODAY, action, records, review
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def tracker(count: int = 8) -> Tracker:
+    rags = [Rag.RED, Rag.AMBER, Rag.GREEN, Rag.BLUE, None]
+    lines = []
+    for i in range(1, count + 1):
+        row = action(
+            i,
+            description='=HYPERLINK("http://evil")' if i == 2 else f"Action {i}",
+            agency_name=("Police", "Health", "Education")[i % 3],
+            status=list(ActionStatus)[i % 6],
+            theme=("neglect", "domestic_abuse")[i % 2],
+            agreed_on=date(2026, 1 + (i % 12), 5),
+            revised_due_on=date(2026, 12, 31) if i == 3 else None,
+            revised_due_reason="Waiting for the system" if i == 3 else None,
+            evidence="Audit report" if i == 4 else None,
+        )
+        impact = (
+            ImpactLine(
+                row.reference,
+                "20 audited",
+                "18 of 20 good",
+                "Sooner referrals",
+                "Re-audit",
+                "close",
+                "LIC-7",
+                date(2026, 5, 20),
+                datetime(2026, 5, 20, tzinfo=UTC),
+            )
+            if i == 4
+            else None
+        )
+        record = TrackerRecord(
+            row,
+            (
+                ProgressLine(datetime(2026, 3, 1, tzinfo=UTC), "progress", "Started"),
+                ProgressLine(datetime(2026, 4, 1, tzinfo=UTC), "progress", "@SUM(A1)"),
+            ),
+            impact,
+            (EscalationLine(datetime(2026, 5, 2, tzinfo=UTC), "escalation", "agency_lead", "sent"),)
+            if i == 1
+            else (),
+        )
+        lines.append(TrackerLine(record, rags[i % len(rags)]))
+    return Tracker(
+        "Action tracker · LOS-2026-004 · Child K", "Every action item.", TODAY, tuple(lines)
+    )
+
+
+def test_the_xlsx_tracker_has_every_field_fills_filters_and_charts() -> None:
+    built = tracker()
+    book = load_workbook(io.BytesIO(tracker_xlsx(built)))
+    assert book.sheetnames == ["Tracker", "Chart data", "Charts", "About"]
+    sheet = book["Tracker"]
+    header = [c.value for c in sheet[1]]
+    for field in (
+        "Review reference",
+        "Review type",
+        "Theme",
+        "Finding / learning statement",
+        "SMART action",
+        "Lead agency",
+        "Owner",
+        "Date agreed",
+        "Target date",
+        "Revised date",
+        "Reason for revised date",
+        "RAG",
+        "Progress log (dated)",
+        "Evidence of completion",
+        "Impact: how much did we do?",
+        "Impact: how well did we do it?",
+        "Impact: is anyone better off?",
+        "Impact evidence",
+        "Escalation history",
+        "LIC sign-off: meeting date",
+        "LIC sign-off: decision",
+        "LIC sign-off: minute reference",
+    ):
+        assert field in header, field
+    assert sheet.max_row == 9, "a header and one row per action item"
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(COLUMNS)).column_letter}9"
+    column = {name: index + 1 for index, name in enumerate(header)}
+    rag_cells = [sheet.cell(r, column["RAG"]) for r in range(2, 10)]
+    fills = {c.value: c.fill.fgColor.rgb[-6:] for c in rag_cells}
+    assert fills == {
+        "Red": RAG_FILLS[Rag.RED][0],
+        "Amber": RAG_FILLS[Rag.AMBER][0],
+        "Green": RAG_FILLS[Rag.GREEN][0],
+        "Blue": RAG_FILLS[Rag.BLUE][0],
+        "Cancelled": RAG_FILLS[None][0],
+    }
+    row3 = {name: sheet.cell(4, index).value for name, index in column.items()}
+    assert row3["Revised date"] == datetime(2026, 12, 31)
+    assert row3["Reason for revised date"] == "Waiting for the system"
+    row4 = {name: sheet.cell(5, index).value for name, index in column.items()}
+    assert row4["Impact: is anyone better off?"] == "Sooner referrals"
+    assert row4["LIC sign-off: minute reference"] == "LIC-7"
+    assert row4["LIC sign-off: decision"] == "close"
+    assert row4["Evidence of completion"] == "Audit report"
+    row1 = {name: sheet.cell(2, index).value for name, index in column.items()}
+    assert "2026-05-02 escalation to agency lead (sent)" in row1["Escalation history"]
+    assert row1["Progress log (dated)"].startswith("2026-03-01 progress: Started")
+    formula = sheet.cell(3, column["SMART action"])
+    assert formula.data_type == "s", "text that looks like a formula stays text"
+    assert len(book["Charts"]._charts) == 2
+    with zipfile.ZipFile(io.BytesIO(tracker_xlsx(built))) as archive:
+        charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 2
+        xml = "".join(archive.read(n).decode() for n in charts)
+    assert "Action status by agency" in xml
+    assert "Themes over time" in xml
+
+
+def test_an_empty_tracker_still_opens() -> None:
+    book = load_workbook(io.BytesIO(tracker_xlsx(tracker(0))))
+    assert book["Tracker"].max_row == 1
+    assert book["About"]["B4"].value == 0
+
+
+def test_the_csv_tracker_neutralises_formulas() -> None:
+    text = tracker_csv(tracker()).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == [name for name, _, _ in COLUMNS]
+    assert len(rows) == 9
+    smart = rows[0].index("SMART action")
+    assert rows[2][smart].startswith("'="), rows[2][smart]
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_the_docx_summary_has_tables_shading_and_charts() -> None:
+    summary = build_summary(review(), Access.FULL, records(5, 12), TODAY, DEFAULT_POLICY)
+    trends = theme_trends([], [], year_period(2026)) or ()
+    content = summary_docx(summary, trends, TODAY)
+    document = Document(io.BytesIO(content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    for heading in (
+        "Agency returns",
+        "Agreed learning",
+        "Action items",
+        "Impact recorded",
+        "7-minute guide",
+        "Charts",
+    ):
+        assert heading in text
+    actions = next(t for t in document.tables if t.rows[0].cells[1].text == "RAG")
+    assert len(actions.rows) == 13
+    shading = {
+        row.cells[1].text: row.cells[1]
+        ._tc.tcPr.xpath("./w:shd")[0]
+        .get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}fill")
+        for row in list(actions.rows)[1:]
+    }
+    assert shading["Red"] == RAG_FILLS[Rag.RED][0]
+    assert shading["Blue"] == RAG_FILLS[Rag.BLUE][0]
+    assert len(document.inline_shapes) == 2, "two charts"
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        images = [n for n in archive.namelist() if n.startswith("word/media/")]
+        assert len(images) == 2
+        assert all(archive.read(n).startswith(PNG) for n in images)
+
+
+def test_charts_render_as_png() -> None:
+    bars = status_by_agency_png([("Police", {"open": 3, "closed": 2}), ("Health", {"blocked": 1})])
+    assert bars.startswith(PNG)
+    trend = theme_trends([], [], year_period(2026))
+    assert themes_over_time_png(trend, "Themes").startswith(PNG)
+    assert status_by_agency_png([]).startswith(PNG)

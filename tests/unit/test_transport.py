@@ -1,0 +1,294 @@
+"""bot/transport.py without a network: serialisation, tokens, signing keys, pacing."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import jwt
+import pytest
+from botbuilder.core import CardFactory, MessageFactory
+from botbuilder.schema import (
+    ActivityTypes,
+    ChannelAccount,
+    ConversationAccount,
+    ConversationParameters,
+    Entity,
+    TextFormatTypes,
+)
+from botframework.connector import models
+from botframework.connector.auth import jwt_token_extractor
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+from msrest import Serializer
+
+from bot import transport
+from bot.transport import (
+    ConnectorError,
+    ConnectorResponse,
+    RateLimiter,
+    SharedCard,
+    SigningKeys,
+    TokenCache,
+    Window,
+    card_activity,
+    encode,
+)
+from cards.basics import info_card
+
+MSREST = Serializer({k: v for k, v in models.__dict__.items() if isinstance(v, type)})
+
+
+def _activity() -> Any:
+    activity = MessageFactory.attachment(CardFactory.adaptive_card(info_card("Hello", "there")))
+    activity.conversation = ConversationAccount(
+        id="a:1", tenant_id="tenant", conversation_type="personal"
+    )
+    activity.from_property = ChannelAccount(id="28:bot", name="Line of Sight")
+    activity.recipient = ChannelAccount(id="29:user", aad_object_id="aad")
+    activity.timestamp = datetime.now(UTC)
+    activity.local_timestamp = datetime.now(timezone(timedelta(hours=2)))
+    activity.channel_data = {"tenant": {"id": "tenant"}, "notification": {"alert": True}}
+    activity.entities = [Entity(type="mention")]
+    activity.reply_to_id = "1732612502123"
+    activity.text_format = TextFormatTypes.plain
+    activity.type = ActivityTypes.message
+    return activity
+
+
+def test_the_wire_format_is_what_msrest_would_send() -> None:
+    activity = _activity()
+    assert json.loads(encode(activity)) == MSREST.body(activity, "Activity")
+    activity.channel_data = {"tenant": ChannelAccount(id="t"), "at": activity.timestamp}
+    assert json.loads(encode(activity)) == MSREST.body(activity, "Activity")
+    parameters = ConversationParameters(
+        is_group=False,
+        bot=ChannelAccount(id="28:app"),
+        members=[ChannelAccount(id="aad")],
+        tenant_id="tenant",
+        channel_data={"tenant": {"id": "tenant"}},
+    )
+    assert json.loads(encode(parameters)) == MSREST.body(parameters, "ConversationParameters")
+
+
+def test_a_shared_card_is_not_copied_but_still_sent() -> None:
+    card = SharedCard(info_card("Hello", "there"))
+    activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+    assert copy.deepcopy(activity).attachments[0].content is card
+    assert json.loads(encode(activity))["attachments"][0]["content"] == dict(card)
+
+
+def test_a_card_activity_is_sent_as_the_message_factory_builds_it() -> None:
+    card = info_card("Hello", "there")
+    shared = card_activity(card)
+    stock = MessageFactory.attachment(CardFactory.adaptive_card(card))
+    assert json.loads(encode(shared)) == json.loads(encode(stock))
+    copied = copy.deepcopy(shared)
+    copied.conversation = ConversationAccount(id="a:2")
+    copied.id = None
+    assert shared.conversation is None, "TurnContext's changes stay on its copy"
+    assert copied.attachments[0].content is shared.attachments[0].content
+
+
+def test_connector_errors_have_the_stock_shape() -> None:
+    from multidict import CIMultiDict
+
+    body = '{"error": {"code": "ConversationBlockedByUser", "message": "blocked"}}'
+    error = ConnectorError(
+        "POST",
+        "http://connector/v3/conversations/a%3A1/activities",
+        ConnectorResponse(403, CIMultiDict({"retry-after": "3"}), body, "Forbidden"),
+    )
+    assert isinstance(error, models.ErrorResponseException)
+    assert error.response.status_code == 403
+    assert error.response.headers["Retry-After"] == "3"
+    assert error.error.error.code == "ConversationBlockedByUser"
+    assert error.code == "ConversationBlockedByUser"
+    assert error.retry_after == 3.0
+    assert "blocked" in error.response.text
+    junk = ConnectorError("POST", "u", ConnectorResponse(502, CIMultiDict(), "<html>", "Bad"))
+    assert junk.status == 502
+    assert junk.code is None
+    assert junk.retry_after is None
+
+
+class FakeCredentials:
+    def __init__(self, app_id: str, lifetime: float = 3600) -> None:
+        self.microsoft_app_id = app_id
+        self.lifetime = lifetime
+        self.calls: list[str] = []
+
+    def get_access_token(self) -> str:
+        self.calls.append(threading.current_thread().name)
+        time.sleep(0.05)  # MSAL does blocking HTTP
+        exp = int(time.time() + self.lifetime)
+        return jwt.encode({"exp": exp, "n": len(self.calls)}, "k" * 32, algorithm="HS256")
+
+
+async def test_tokens_are_fetched_off_the_loop_once_and_cached() -> None:
+    cache = TokenCache()
+    credentials = FakeCredentials("app")
+    key = ("app", "https://api.botframework.com", "login")
+    cache.register(key, credentials)
+    headers = await asyncio.gather(*(cache.header(key) for _ in range(20)))
+    assert len(set(headers)) == 1
+    assert headers[0] is not None
+    assert headers[0].startswith("Bearer ")
+    assert len(credentials.calls) == 1, "concurrent callers share one fetch"
+    assert credentials.calls[0] != threading.main_thread().name
+    await cache.header(key)
+    assert len(credentials.calls) == 1
+
+
+async def test_a_token_near_expiry_is_refreshed_in_the_background() -> None:
+    cache = TokenCache(refresh_before=300)
+    credentials = FakeCredentials("app", lifetime=120)  # inside the refresh window already
+    key = ("app", "scope", "login")
+    cache.register(key, credentials)
+    first = await cache.header(key)
+    second = await cache.header(key)  # still valid: answered at once, refresh started
+    assert second == first
+    await asyncio.sleep(0.2)
+    assert len(credentials.calls) == 2
+    assert await cache.header(key) != first
+
+
+async def test_local_mode_sends_no_token() -> None:
+    cache = TokenCache()
+    credentials = FakeCredentials("")
+    cache.register(("", "scope", ""), credentials)
+    assert await cache.header(("", "scope", "")) is None
+    assert credentials.calls == []
+
+
+def _jwk(kid: str) -> dict[str, Any]:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = json.loads(RSAAlgorithm.to_jwk(private.public_key()))
+    return {**public, "kid": kid, "endorsements": ["msteams"]}
+
+
+async def test_signing_keys_are_fetched_in_a_thread_once_while_the_loop_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fetches: list[str] = []
+    keys = [_jwk("k1")]
+
+    def fetch(url: str) -> list[dict[str, Any]]:
+        fetches.append(threading.current_thread().name)
+        time.sleep(0.3)
+        return keys
+
+    monkeypatch.setattr(transport, "_fetch_keys", fetch)
+    cache = SigningKeys("http://metadata")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticking = asyncio.create_task(ticker())
+    found = await asyncio.gather(*(cache.get("k1") for _ in range(10)))
+    ticking.cancel()
+    assert ticks >= 10, "the loop kept running during the fetch"
+    assert len(fetches) == 1
+    assert fetches[0] != threading.main_thread().name
+    assert all(config.endorsements == ["msteams"] for config in found)
+    with pytest.raises(PermissionError):
+        await cache.get("unknown")
+    assert len(fetches) == 1, "an unknown key refreshes at most once an hour"
+
+
+async def test_a_failed_refresh_keeps_the_known_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [0.0]
+    answers: list[Any] = [[_jwk("k1")], OSError("metadata down")]
+
+    def fetch(url: str) -> list[dict[str, Any]]:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return list(answer)
+
+    monkeypatch.setattr(transport, "_fetch_keys", fetch)
+    cache = SigningKeys("http://metadata", clock=lambda: now[0])
+    await cache.get("k1")
+    now[0] += 2 * 24 * 3600  # stale: a background refresh starts, and fails
+    assert await cache.get("k1") is not None
+    await asyncio.sleep(0.05)
+    assert await cache.get("k1") is not None
+
+
+async def test_with_no_keys_at_all_a_token_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fetch(url: str) -> list[dict[str, Any]]:
+        raise OSError("metadata down")
+
+    monkeypatch.setattr(transport, "_fetch_keys", fetch)
+    with pytest.raises(PermissionError):
+        await SigningKeys("http://metadata").get("k1")
+
+
+def test_the_sdk_key_cache_is_replaced_idempotently() -> None:
+    transport.install_signing_key_cache()
+    transport.install_signing_key_cache()
+    cache = jwt_token_extractor.JwtTokenExtractor.get_open_id_metadata("http://x/openid")
+    assert isinstance(cache, SigningKeys)
+    assert jwt_token_extractor.JwtTokenExtractor.get_open_id_metadata("http://x/openid") is cache
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _sends_within(times: list[float], seconds: float) -> int:
+    return max(sum(1 for t in times if start <= t < start + seconds) for start in times)
+
+
+async def test_pacing_keeps_each_conversation_and_tenant_under_its_limits() -> None:
+    clock = Clock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    one_conversation = []
+    for _ in range(20):
+        await limiter.acquire("tenant", "a:1")
+        one_conversation.append(clock.now)
+    assert _sends_within(one_conversation, 1.0) <= 7
+    assert _sends_within(one_conversation, 2.0) <= 8
+    tenant = []
+    for n in range(200):
+        await limiter.acquire("tenant-2", f"a:{n}")
+        tenant.append(clock.now)
+    assert _sends_within(tenant, 1.0) <= 50
+    rate = (len(tenant) - 1) / (tenant[-1] - tenant[0])
+    assert 40 < rate < 55, rate  # sends are spread out, not burst at the start of each second
+
+
+async def test_retry_after_holds_a_conversation_back() -> None:
+    clock = Clock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    limiter.defer("a:1", 5.0)
+    waited = await limiter.acquire("tenant", "a:1")
+    assert waited == pytest.approx(5.0)
+    assert await limiter.acquire("other tenant", "a:2") == 0.0
+
+
+async def test_no_limits_never_waits() -> None:
+    clock = Clock()
+    limiter = RateLimiter.unlimited()
+    for n in range(1000):
+        assert await limiter.acquire("tenant", f"a:{n % 3}") == 0.0
+    assert not limiter.enabled
+    custom = RateLimiter((Window(1, 1.0),), (), clock=clock, sleep=clock.sleep, margin=1.0)
+    await custom.acquire("t", "c")
+    assert await custom.acquire("t", "c") == pytest.approx(1.0)
