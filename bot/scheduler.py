@@ -109,12 +109,38 @@ class Chasers:
         owners, leads, chair, lic = chase_engine.recipients_of(claimed)
         card = await self.services.db.run(lambda uow: self._card(uow, claimed))
         primary = list(owners) or ([chair] if chair else [])
-        copies = [m for m in (*leads, chair) if m is not None and m not in primary]
         deliveries = await self._send(primary, card)
-        await self._send(copies, card)
+        escalated: list[tuple[str, Delivery | None]] = [
+            ("agency_lead", d) for d in await self._send(list(leads), card)
+        ]
+        if chair and chair not in primary:
+            escalated += [("chair", d) for d in await self._send([chair], card)]
         if lic:
-            await self._post_lic(claimed, card)
+            escalated.append(("lic_channel", await self._post_lic(claimed, card)))
+        await self._log_escalations(claimed, escalated)
         return _attempt(deliveries)
+
+    async def _log_escalations(
+        self, claimed: Claimed, escalated: list[tuple[str, Delivery | None]]
+    ) -> None:
+        """Escalation copies are logged on their own key, for the tracker's history."""
+        if not escalated:
+            return
+
+        def work(uow: SqlUnitOfWork) -> None:
+            for audience, delivery in escalated:
+                ok = delivery is not None and delivery.delivered
+                key = f"{claimed.key}:{audience}:{delivery.member_id if delivery else 0}"
+                uow.chases.log(
+                    claimed.row,
+                    key,
+                    claimed.attempt,
+                    "escalation",
+                    audience,
+                    "sent" if ok else "failed",
+                )
+
+        await self.services.db.run(work)
 
     def _card(self, uow: SqlUnitOfWork, claimed: Claimed) -> dict[str, Any]:
         row = claimed.row
@@ -132,13 +158,14 @@ class Chasers:
         recipients = await self.services.db.run(lambda uow: uow.returns.recipients(member_ids))
         return [await self.services.outbound.send_card(r, card, _hint(r)) for r in recipients]
 
-    async def _post_lic(self, claimed: Claimed, card: dict[str, Any]) -> None:
+    async def _post_lic(self, claimed: Claimed, card: dict[str, Any]) -> Delivery | None:
         channel = await self.services.db.run(
             lambda uow: uow.outcomes.channel(claimed.row.partnership_id, ChannelPurpose.LIC.value)
         )
-        if channel is not None:
-            recipient = Recipient(0, "LIC channel", None, channel.tenant_id, channel, False)
-            await self.services.outbound.send_card(recipient, card, channel.service_url)
+        if channel is None:
+            return None
+        recipient = Recipient(0, "LIC channel", None, channel.tenant_id, channel, False)
+        return await self.services.outbound.send_card(recipient, card, channel.service_url)
 
 
 def _hint(recipient: Recipient) -> str:

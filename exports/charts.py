@@ -76,6 +76,7 @@ def status_by_agency_png(rows: Sequence[tuple[str, Mapping[str, int]]]) -> bytes
     axes.set_yticks(positions, names)
     axes.invert_yaxis()
     axes.set_xlabel("Action items")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title("Action status by agency", loc="left", fontweight="bold")
     axes.spines[["top", "right"]].set_visible(False)
     if shown:

@@ -68,7 +68,10 @@ def _table(
         for cell, text in zip(cells, row, strict=True):
             cell.text = text
         added.append(list(cells))
+    if widths:
+        table.autofit = False
     for index, width in enumerate(widths):
+        table.columns[index].width = Cm(width)
         for cell in table.columns[index].cells:
             cell.width = Cm(width)
     return added
@@ -146,7 +149,7 @@ def _actions(document: DocumentType, summary: ReviewSummary) -> None:
         document,
         rows,
         ("No.", "RAG", "Action", "Owner and agency", "Due", "Status", "Latest progress"),
-        widths=(1.1, 1.6, 5.5, 3.0, 2.4, 1.9, 4.0),
+        widths=(0.9, 1.8, 4.7, 2.8, 2.1, 2.2, 2.9),
     )
     for item, row_cells in zip(summary.actions, cells, strict=True):
         _shade(row_cells[1], RAG_FILLS[item.rag][0])

@@ -39,7 +39,7 @@ from domain.summaries import (
     theme_label,
     theme_trends,
 )
-from exports.charts import RAG_FILLS, STATUS_NAMES, STATUS_ORDER
+from exports.charts import RAG_FILLS, STATUS_COLOURS, STATUS_NAMES, STATUS_ORDER
 from exports.documents import FOOTER
 from exports.documents import _cell as neutralise
 
@@ -191,6 +191,7 @@ def _charts(book: Workbook, tracker: Tracker) -> None:
     data = book.create_sheet("Chart data")
     charts = book.create_sheet("Charts")
     agencies = status_by_agency(tracker.lines)[:25]
+    line_anchor = "A1"
     statuses = [s for s in STATUS_ORDER if any(c.get(s) for _, c in agencies)]
     data.append(["Agency", *(STATUS_NAMES[s] for s in statuses)])
     for name, counts in agencies:
@@ -206,11 +207,15 @@ def _charts(book: Workbook, tracker: Tracker) -> None:
             data, min_col=2, max_col=len(statuses) + 1, min_row=1, max_row=len(agencies) + 1
         )
         bar.add_data(values, titles_from_data=True)
+        for series, status in zip(bar.series, statuses, strict=True):
+            series.graphicalProperties.solidFill = STATUS_COLOURS[status]
+            series.graphicalProperties.line.solidFill = STATUS_COLOURS[status]
         bar.set_categories(Reference(data, min_col=1, min_row=2, max_row=len(agencies) + 1))
-        bar.height, bar.width = 3 + 0.6 * len(agencies), 18
+        bar.height, bar.width = max(7.5, 2 + 0.8 * len(agencies)), 18
         charts.add_chart(bar, "A1")
+        line_anchor = f"A{int(bar.height / 0.5) + 3}"
     trends = action_theme_trends(tracker.lines)[:6]
-    start = len(agencies) + 3
+    start = len(agencies) + 3  # the header row of the themes table, after a blank row
     if trends:
         quarters = [name for name, _ in trends[0].by_quarter]
         data.append([])
@@ -224,15 +229,17 @@ def _charts(book: Workbook, tracker: Tracker) -> None:
             data,
             min_col=2,
             max_col=len(trends) + 1,
-            min_row=start + 1,
-            max_row=start + 1 + len(quarters),
+            min_row=start,
+            max_row=start + len(quarters),
         )
         line.add_data(series, titles_from_data=True)
+        for drawn in line.series:
+            drawn.smooth = False
         line.set_categories(
-            Reference(data, min_col=1, min_row=start + 2, max_row=start + 1 + len(quarters))
+            Reference(data, min_col=1, min_row=start + 1, max_row=start + len(quarters))
         )
         line.height, line.width = 9, 18
-        charts.add_chart(line, "A32" if agencies else "A1")
+        charts.add_chart(line, line_anchor)
 
 
 def _about(book: Workbook, tracker: Tracker) -> None:

@@ -383,6 +383,6 @@ def _effective_due() -> Any:
 
 
 def _number_in(key: str) -> int:
-    """The chaser number at the end of an idempotency key (digest keys end in a month)."""
-    last = key.rsplit(":", 1)[-1]
-    return int(last) if last.isdigit() else 0
+    """The chaser number in a key "type:id:number[:…]" (a digest key has a month there)."""
+    parts = key.split(":")
+    return int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0

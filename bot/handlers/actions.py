@@ -228,6 +228,7 @@ async def save_policy(ctx: Context) -> Reply:
     require(ctx.member, Role.ADMIN)
 
     def work(uow: SqlUnitOfWork) -> dict[str, Any]:
+        before = chase_engine.policy_for(uow.chases, ctx.member.partnership_id).to_settings()
         try:
             policy = chase_engine.save_policy(uow.chases, ctx.member.partnership_id, ctx.data)
         except FormInvalid as invalid:
@@ -239,6 +240,7 @@ async def save_policy(ctx: Context) -> Reply:
             ctx.turn.actor,
             "chaser_policy.saved",
             ("partnership", ctx.member.partnership_id),
+            before=before,
             after=policy.to_settings(),
         )
         return cards.policy_card(policy, notices=("Saved. New chasers follow this policy.",))

@@ -301,3 +301,20 @@ async def test_the_monthly_digest_goes_to_the_lic_channel_once(journey: Journey)
     assert "Monthly digest \\u00b7 April 2027" in text
     assert "Overdue" in text
     assert await j.bot.app[CHASERS].digests() == 0, "once a month, however often it runs"
+
+
+async def test_unanswered_overdue_chasers_escalate_to_the_agency_lead(journey: Journey) -> None:
+    j = journey
+    await j.act(verbs.POLICY_SAVE, {"reminder_days_before": "1", "overdue_every": "1",
+                                    "escalate_after": "1", "work_starts": "09:00",
+                                    "work_ends": "17:00"})
+    [item] = await published(j)
+    for _ in range(8):
+        at_next_chase(j, item.id)
+        await sweep(j)
+        if any(r.kind == "escalation" for r in log_rows(j)):
+            break
+    escalations = [r for r in log_rows(j) if r.kind == "escalation"]
+    assert escalations, "the agency lead is copied in after unanswered overdue chasers"
+    assert {r.recipient for r in escalations} == {"agency_lead"}
+    assert all(r.outcome == "sent" for r in escalations)
