@@ -16,6 +16,7 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
 )
 from botbuilder.schema import Activity
+from botframework.connector.auth import ChannelValidation
 
 from bot import retention as retention_job
 from bot.config import Settings
@@ -68,13 +69,16 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
 
 
 def _adapter(settings: Settings) -> CloudAdapter:
+    if settings.openid_metadata_url:
+        # botbuilder 4.17 reads the channel's signing keys from this class attribute (its own
+        # BotFrameworkAdapter sets it the same way); the configuration key is ignored.
+        ChannelValidation.open_id_metadata_endpoint = settings.openid_metadata_url
     config = SimpleNamespace(
         APP_ID=settings.app_id,
         APP_PASSWORD=settings.app_password.get_secret_value(),
         # Local mode has no app id; the SDK only allows that on its MultiTenant path.
         APP_TYPE="MultiTenant" if settings.local_mode else settings.app_type,
         APP_TENANTID=settings.app_tenant_id,
-        TO_BOT_FROM_CHANNEL_OPEN_ID_METADATA_URL=settings.openid_metadata_url or None,
     )
     # The stock adapter's turn model over a pooled transport (bot/transport.py, DESIGN.md §9).
     adapter = PooledCloudAdapter(ConfigurationBotFrameworkAuthentication(config))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,7 +122,9 @@ def _member_export(args: argparse.Namespace, settings: Settings) -> int:
         # Written inside the transaction: if the file can't be written, the audit event
         # saying it was exported is rolled back with it.
         return _write_private(
-            folder, f"{now:%Y%m%d-%H%M%S}-member-{data['aad_object_id'][:8]}", data
+            folder,
+            f"{now:%Y%m%d-%H%M%S}-member-{data['aad_object_id'][:8]}-{secrets.token_hex(3)}",
+            data,
         )
 
     db = Database(settings.database_url)

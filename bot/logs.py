@@ -15,6 +15,11 @@ from datetime import UTC, datetime
 
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 _BEARER = re.compile(r"(?i)bearer\s+[a-z0-9._\-]+")
+# A bare JWT (a token logged without its "Bearer" scheme).
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+# SQLAlchemy puts a statement's bound values in its errors ("[parameters: ('answer text',
+# 7)]"): a failed write would otherwise log what the user typed.
+_SQL_PARAMETERS = re.compile(r"\[parameters: [^\n]*\]")
 
 
 class JsonFormatter(logging.Formatter):
@@ -27,12 +32,14 @@ class JsonFormatter(logging.Formatter):
         }
         entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            # RedactSecrets leaves the traceback already formatted and scrubbed in exc_text.
+            entry["exc"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces configured secrets and bearer tokens wherever they appear in a record."""
+    """Replaces configured secrets, bearer tokens, JWTs and SQL parameters wherever they appear
+    in a record: the message, extra fields (nested too) and the traceback."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -42,12 +49,31 @@ class RedactSecrets(logging.Filter):
         record.msg = self._scrub(record.getMessage())
         record.args = None
         for key, value in list(record.__dict__.items()):
-            if key not in _STANDARD and isinstance(value, str):
-                setattr(record, key, self._scrub(value))
+            if key not in _STANDARD:
+                # Not only strings: a dict of headers or a list of form values can hold one too.
+                setattr(record, key, self._scrub_value(value))
+        if record.exc_info:
+            # Exception messages quote requests and SQL parameters; format them here, scrubbed
+            # (every formatter uses a record's exc_text when it is set).
+            formatted = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            record.exc_text = self._scrub(formatted)
+        if record.stack_info:
+            record.stack_info = self._scrub(record.stack_info)
         return True
+
+    def _scrub_value(self, value: object) -> object:
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        if isinstance(value, dict):
+            return {self._scrub(str(k)): self._scrub_value(v) for k, v in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self._scrub_value(item) for item in value]
+        return self._scrub(str(value))  # what the JSON formatter would print anyway
 
     def _scrub(self, text: str) -> str:
         text = _BEARER.sub("Bearer [redacted]", text)
+        text = _JWT.sub("[redacted]", text)
+        text = _SQL_PARAMETERS.sub("[parameters: redacted]", text)
         for secret in self._secrets:
             text = text.replace(secret, "[redacted]")
         return text

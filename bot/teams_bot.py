@@ -43,7 +43,12 @@ class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is un
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name not in ("adaptiveCard/action", "fileConsent/invoke"):
-            return InvokeResponse(status=501, body={"message": "Not supported"})
+            # Task modules, message extensions and the like are not offered by this app: say
+            # so plainly rather than answer with a 5xx.
+            return InvokeResponse(
+                status=200,
+                body={"statusCode": 200, "type": MESSAGE, "value": "That isn't something I do."},
+            )
         reply = await self._serve(turn_context)
         if reply is not None and reply.attachments:
             await self._send_attachments(turn_context, reply)

@@ -8,9 +8,11 @@ model (CloudAdapter's pipeline, ActivityHandler, TurnContext) and replaces only 
 - `PooledAuthentication` wraps the SDK's `BotFrameworkAuthentication`: request validation is
   the SDK's own, but the connector factory it hands out returns a cached `PooledConnectorClient`
   per (service URL, app id, audience), and the user-token client is only built if used.
-- `PooledConnectorClient.conversations` POSTs the SDK's own serialisation of the activity as
-  JSON through one pooled `aiohttp.ClientSession`. Operations it doesn't implement fall back to
-  the stock msrest client for that service URL.
+- `PooledConnectorClient.conversations` (send, reply, update, delete, create conversation)
+  sends the JSON msrest would send (`encode`: tested equal to msrest's output; ~60 µs for a
+  12-block card where msrest takes ~1.7 ms) through one pooled `aiohttp.ClientSession`.
+  Other operations fall back to the stock msrest client for that service URL.
+- `card_activity` builds a card message TurnContext sends without deep-copying the card.
 - `TokenCache` keeps one credentials object (one MSAL app) per app id and audience and caches
   its token until shortly before it expires; fetching and refreshing run in a worker thread,
   never on the event loop. Local mode (no app id) sends no token at all.
@@ -709,11 +711,14 @@ TEAMS_PER_TENANT = (Window(50, 1.0),)
 class RateLimiter:
     """Sliding-window pacing per conversation and per tenant, in this process.
 
-    `acquire` waits until a send fits every window, then books it. Windows are stretched by
-    `margin`, and consecutive sends to one key are spaced by `spread` times the shortest
-    window's average interval (1.0: an even pace, no bursts): a send reaches Teams a varying
-    delay after it is booked, so a booked burst of 50 can arrive as 51 in Teams' second. A
-    429's Retry-After holds a conversation back (`defer`). With no windows it never waits.
+    `acquire` books the earliest time a send fits every window and waits for it (one wake-up
+    per send, first come first served); on waking late (a stalled process), it checks the
+    windows again against when sends really went, so a backlog never leaves as a burst.
+    Windows are stretched by `margin`, and consecutive sends to one key are spaced by
+    `spread` times the shortest window's average interval (1.0: an even pace): a send reaches
+    Teams a varying delay after it leaves, so a burst of 50 can arrive as 51 in Teams'
+    second. A 429's Retry-After holds a conversation back (`defer`). With no windows it never
+    waits. Cancelling a waiter leaves its slot booked (unused), never overbooked.
     """
 
     def __init__(
@@ -737,7 +742,8 @@ class RateLimiter:
         }
         self._longest = max((w.seconds for ws in self._windows.values() for w in ws), default=0.0)
         self._clock = clock
-        self._sent: dict[tuple[str, str], deque[float]] = {}
+        self._booked: dict[tuple[str, str], deque[float]] = {}  # reserved slots
+        self._sent: dict[tuple[str, str], deque[float]] = {}  # when sends really went
         self._held: dict[str, float] = {}
         self._bookings = 0
 
@@ -754,52 +760,63 @@ class RateLimiter:
         self._held[conversation_id] = max(until, self._held.get(conversation_id, 0.0))
 
     async def acquire(self, tenant_id: str, conversation_id: str) -> float:
-        """Wait for a slot; returns the seconds waited."""
+        """Wait until a send to this conversation fits; returns the seconds waited."""
         if not self.enabled and not self._held:
             return 0.0
-        waited = 0.0
+        keys = (("c", conversation_id), ("t", tenant_id))
+        start = now = self._clock()
+        at = max(now, self._held.get(conversation_id, 0.0), *self._earliest(self._booked, keys))
+        self._book(self._booked, keys, at)
+        if at > now:
+            await self._sleep(at - now)
         while True:
             now = self._clock()
-            wait = max(
-                self._held.get(conversation_id, 0.0) - now,
-                self._wait("c", conversation_id, now),
-                self._wait("t", tenant_id, now),
-            )
-            if wait <= 0:
-                self._held.pop(conversation_id, None)
-                self._book("c", conversation_id, now)
-                self._book("t", tenant_id, now)
-                return waited
-            await self._sleep(wait)
-            waited += wait
+            late = max(self._earliest(self._sent, keys))
+            if late <= now:
+                break
+            await self._sleep(late - now)
+        self._book(self._sent, keys, now)
+        return now - start
 
-    def _wait(self, kind: str, key: str, now: float) -> float:
-        sent = self._sent.get((kind, key))
-        if not sent:
-            return 0.0
-        wait = sent[-1] + self._gap[kind] - now
-        for window in self._windows[kind]:
-            if len(sent) >= window.limit:
-                wait = max(wait, sent[-window.limit] + window.seconds - now)
-        return wait
+    def _earliest(
+        self, ledger: dict[tuple[str, str], deque[float]], keys: tuple[tuple[str, str], ...]
+    ) -> list[float]:
+        found = []
+        for kind, key in keys:
+            times = ledger.get((kind, key))
+            if not times:
+                continue
+            earliest = times[-1] + self._gap[kind]
+            for window in self._windows[kind]:
+                if len(times) >= window.limit:
+                    earliest = max(earliest, times[-window.limit] + window.seconds)
+            found.append(earliest)
+        return found or [0.0]
 
-    def _book(self, kind: str, key: str, now: float) -> None:
-        windows = self._windows[kind]
-        if not windows:
-            return
-        sent = self._sent.get((kind, key))
-        if sent is None:
-            sent = self._sent[(kind, key)] = deque(maxlen=max(w.limit for w in windows))
-        sent.append(now)
+    def _book(
+        self,
+        ledger: dict[tuple[str, str], deque[float]],
+        keys: tuple[tuple[str, str], ...],
+        at: float,
+    ) -> None:
+        for kind, key in keys:
+            windows = self._windows[kind]
+            if not windows:
+                continue
+            times = ledger.get((kind, key))
+            if times is None:
+                times = ledger[(kind, key)] = deque(maxlen=max(w.limit for w in windows))
+            times.append(at)
         self._bookings += 1
         if self._bookings % 4096 == 0:
-            self._forget(now)
+            self._forget(at)
 
     def _forget(self, now: float) -> None:
         # Keys idle longer than the longest window can't hold anything back: drop them.
-        idle = [k for k, sent in self._sent.items() if now - sent[-1] > self._longest]
-        for key in idle:
-            del self._sent[key]
+        for ledger in (self._booked, self._sent):
+            idle = [k for k, times in ledger.items() if now - times[-1] > self._longest]
+            for key in idle:
+                del ledger[key]
         for conversation, until in list(self._held.items()):
             if until <= now:
                 del self._held[conversation]

@@ -135,8 +135,8 @@ def _data(value: object) -> dict[str, Any]:
     return {str(key): _in_range(item) for key, item in value.items()}
 
 
-# No id, section, page or revision is outside a signed 64-bit integer, and the databases can't
-# bind one that is (OverflowError, i.e. a crash instead of "not found"): such a number is absent.
+# No id, section, page or revision is outside a signed 64-bit integer, and SQLite can't bind
+# one that is (OverflowError, i.e. a crash instead of "not found"): such a number is absent.
 _INT64 = range(-(2**63), 2**63)
 
 

@@ -28,11 +28,12 @@ from cards.common import (
 from domain.actions import LINK_MAX, NOTE_MAX, ActionDetail
 from domain.chasers import ChaserPolicy, PlannedChase, Rag
 
+# Words, not coloured emoji: not every Teams client (or font) draws the emoji.
 RAG_LABELS = {
-    Rag.RED: "🔴 Red",
-    Rag.AMBER: "🟠 Amber",
-    Rag.GREEN: "🟢 Green",
-    Rag.BLUE: "🔵 Blue (impact evidenced)",
+    Rag.RED: "Red: overdue or blocked",
+    Rag.AMBER: "Amber: due soon or at risk",
+    Rag.GREEN: "Green: on track",
+    Rag.BLUE: "Blue: impact evidenced",
 }
 
 
@@ -43,7 +44,15 @@ def _sub_card(items: Sequence[ac.ElementAnnotated], submit: ac.ActionExecute) ->
 
 
 def _update_buttons(item: ActionDetail) -> list[Any]:
-    """The four things an owner can do, each opening its small form in place (ShowCard)."""
+    """What the owner may still do: everything while open; once complete, only add evidence
+    of impact (Update progress); nothing once closed or cancelled."""
+    buttons = _all_update_buttons(item)
+    if item.status.value == "completed":
+        return buttons[:1]
+    return [] if item.status.value in ("closed", "cancelled") else buttons
+
+
+def _all_update_buttons(item: ActionDetail) -> list[Any]:
     data = {"action_id": item.id}
     return [
         ac.ActionShowCard(
@@ -165,9 +174,7 @@ def action_item_card(
     body.extend(error_line(message) for message in (errors or {}).values())
     body.append(paragraph(item.description))
     body.append(_facts(item, rag))
-    actions = (
-        _update_buttons(item) if owner and item.status.value not in ("closed", "cancelled") else []
-    )
+    actions = _update_buttons(item) if owner else []
     return _with_show_cards(build(body), actions)
 
 

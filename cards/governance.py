@@ -42,14 +42,14 @@ def audit_trail_card(trail: TrailPage) -> Card:
         body.append(paragraph("Nothing has been recorded about this review yet."))
     if trail.pages > 1:
         body.append(paragraph(f"Page {trail.page} of {trail.pages}", subtle=True))
-    actions = [button("Export CSV", verbs.AUDIT_EXPORT, {"review_id": s.review_id}, primary=True)]
+    actions = [button("Export CSV", verbs.AUDIT_EXPORT, {"review_id": s.key}, primary=True)]
     if trail.page > 1:
         actions.append(
-            button("Newer", verbs.AUDIT_TRAIL, {"review_id": s.review_id, "page": trail.page - 1})
+            button("Newer", verbs.AUDIT_TRAIL, {"review_id": s.key, "page": trail.page - 1})
         )
     if trail.page < trail.pages:
         actions.append(
-            button("Older", verbs.AUDIT_TRAIL, {"review_id": s.review_id, "page": trail.page + 1})
+            button("Older", verbs.AUDIT_TRAIL, {"review_id": s.key, "page": trail.page + 1})
         )
     return build(body, actions)
 

@@ -435,9 +435,7 @@ def guide_card(screen: GuideScreen) -> Card:
         )
     for index, text in enumerate(guide.parts):
         body.append(
-            text_input(
-                f"part_{index}", PART_TITLES[index], text, max_length=PART_MAX, multiline=True
-            )
+            text_input(f"part_{index}", _title(index), text, max_length=PART_MAX, multiline=True)
         )
         if f"part_{index}" in screen.errors:
             body.append(error_line(screen.errors[f"part_{index}"]))
@@ -465,7 +463,7 @@ def _guide_text(parts: Sequence[str]) -> list[ac.ElementAnnotated]:
         if text.strip():
             items.append(
                 ac.TextBlock(
-                    text=PART_TITLES[index], weight=ty.FontWeight.BOLDER, separator=True, wrap=True
+                    text=_title(index), weight=ty.FontWeight.BOLDER, separator=True, wrap=True
                 )
             )
             items.append(
@@ -545,3 +543,8 @@ def usage_form_card(
     return build(
         body, [button("Record it", verbs.GUIDE_USAGE_SAVE, {"review_id": review.id}, primary=True)]
     )
+
+
+def _title(index: int) -> str:
+    # "1. Background" at the start of a TextBlock is Markdown for a numbered list.
+    return PART_TITLES[index].replace(". ", " · ", 1)

@@ -18,7 +18,7 @@ from domain.capabilities import require
 from domain.errors import NotFound
 from domain.model import Actor, MemberView, Role
 from domain.repositories import UnitOfWork
-from domain.reviews import parse_reference
+from domain.reviews import format_reference, parse_reference
 
 PAGE_SIZE = 12
 EXPORT_MAX_ROWS = 100_000
@@ -35,6 +35,12 @@ class TrailSubjects:
     entry_ids: tuple[int, ...]
     action_ids: tuple[int, ...]
     guide_ids: tuple[int, ...]
+    deleted: bool = False
+
+    @property
+    def key(self) -> int | str:
+        """What a card button carries to name this review again (a deleted one has no row)."""
+        return self.reference if self.deleted else self.review_id
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,10 @@ class TrailPage:
 class AuditTrailRepository(Protocol):
     def subjects(self, partnership_id: int, review_id: int) -> TrailSubjects | None: ...
 
+    def deleted_subjects(self, partnership_id: int, reference: str) -> TrailSubjects | None:
+        """A review retention has deleted, from the deletion log (its trail outlives it)."""
+        ...
+
     def count(self, partnership_id: int, subjects: TrailSubjects) -> int: ...
 
     def events(
@@ -73,18 +83,19 @@ class AuditTrailRepository(Protocol):
 
 def find_subjects(uow: UnitOfWork, member: MemberView, raw: object) -> TrailSubjects:
     """The review named by card data (an id) or typed text (a reference), in the admin's own
-    partnership only."""
+    partnership only. A review retention has deleted is found by its reference."""
     require(member, Role.ADMIN)
-    review_id = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
-    if isinstance(raw, str):
-        parsed = parse_reference(raw)
-        review = uow.reviews.by_reference(member.partnership_id, *parsed) if parsed else None
-        review_id = review.id if review else None
-    found = (
-        uow.audit_trail.subjects(member.partnership_id, review_id)
-        if review_id is not None
-        else None
-    )
+    repo, partnership = uow.audit_trail, member.partnership_id
+    found: TrailSubjects | None = None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        found = repo.subjects(partnership, raw)
+    elif isinstance(raw, str) and (parsed := parse_reference(raw)):
+        review = uow.reviews.by_reference(partnership, *parsed)
+        found = (
+            repo.subjects(partnership, review.id)
+            if review
+            else repo.deleted_subjects(partnership, format_reference(*parsed))
+        )
     if found is None:
         raise NotFound(
             "I can't find that review in your partnership. For example: audit LOS-2026-004."

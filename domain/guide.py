@@ -12,6 +12,7 @@ from datetime import date
 
 from domain.errors import FormInvalid
 from domain.identifiers import describe_findings, find_identifiers
+from domain.model import small_int
 from domain.questions import default_themes
 
 PART_TITLES = (
@@ -161,7 +162,8 @@ def _past_date(raw: object, today: date, errors: dict[str, str]) -> date | None:
 
 def _count(raw: object, errors: dict[str, str]) -> int:
     text = str(raw).strip() if raw is not None else ""
-    if text.isdigit() and 1 <= int(text) <= 10_000:
-        return int(text)
+    number = small_int(text)
+    if number is not None and 1 <= number <= 10_000:
+        return number
     errors["staff_count"] = "Give the number of staff who took part (1 to 10,000)."
     return 0

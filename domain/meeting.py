@@ -17,6 +17,7 @@ from domain.model import (
     ReviewStage,
     Role,
     is_guid,
+    small_int,
 )
 from domain.outcome import DraftAction
 from domain.questions import default_themes
@@ -196,8 +197,8 @@ def _chosen_index(data: Mapping[str, object]) -> object:
     chosen = data.get("action_index")
     if data.get("new") is True:
         return None  # "Add action item": the chooser's value rides along but is not meant
-    if isinstance(chosen, str) and chosen.isdigit():
-        return int(chosen)
+    if isinstance(chosen, str) and small_int(chosen) is not None:
+        return small_int(chosen)
     return data.get("index")
 
 
@@ -457,7 +458,7 @@ def publish_guide(
 
 def record_usage(
     uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
-) -> GuideRecord:
+) -> GuideScreen:
     """Any partnership member records that their team used a published briefing."""
     review_id = data.get("review_id")
     review = (
@@ -480,7 +481,11 @@ def record_usage(
     )
     updated = uow.outcomes.guide(review.id)
     assert updated is not None
-    return updated
+    return GuideScreen(
+        review,
+        updated,
+        notices=(f"Recorded. {updated.usage_count} team(s) have now used this briefing.",),
+    )
 
 
 def register_channel(
@@ -514,3 +519,18 @@ def register_channel(
         after={"conversation": address.conversation_id},
     )
     return chosen
+
+
+OUTCOME_FIELDS = ("agreed_themes", "learning_needs", "keep")
+
+
+def keep_typed_outcome(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
+) -> OutcomeScreen | None:
+    """Buttons on the outcome card carry what the chair typed; save it before moving on, so
+    opening an action item never loses attendees, themes or learning needs."""
+    typed = any(k in data for k in OUTCOME_FIELDS) or any(k.startswith("attendees_") for k in data)
+    if not typed:
+        return None
+    screen = save_outcome(uow, actor, member, data, today)
+    return screen if screen.errors else None

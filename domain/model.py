@@ -127,3 +127,16 @@ def is_guid(value: str) -> bool:
 def is_directory_id(value: str) -> bool:
     """The shape of any directory user id a card may send back (test tenants use non-GUIDs)."""
     return bool(_DIRECTORY_ID.match(value))
+
+
+_SMALL_INT = re.compile(r"^[0-9]{1,9}$")
+
+
+def small_int(value: object) -> int | None:
+    """An id or count from card data: ASCII digits only, and small (no '²', no 5,000 digits)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value < 10**9 else None
+    text = value.strip() if isinstance(value, str) else ""
+    return int(text) if _SMALL_INT.match(text) else None

@@ -8,9 +8,10 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from domain.calendar import is_working_day
 from domain.errors import FormInvalid
 from domain.identifiers import describe_findings, find_identifiers
-from domain.model import is_directory_id
+from domain.model import is_directory_id, small_int
 
 MAX_ACTIONS = 20
 DESCRIPTION_MAX = 500
@@ -75,6 +76,10 @@ def smart_issues(action: DraftAction, today: date) -> list[str]:
         issues.append("no due date")
     elif action.due_on < today:
         issues.append("the due date is in the past")
+    elif not is_working_day(action.due_on):
+        issues.append(
+            "the due date is a weekend or bank holiday (it would fall due on the next working day)"
+        )
     if not action.success_measure:
         issues.append("no measure of success (how will we know it made a difference?)")
     if action.agency_id is None:
@@ -159,7 +164,7 @@ def _owner(raw: object, errors: dict[str, str]) -> str | None:
 def _agency(raw: object, known: Sequence[int], errors: dict[str, str]) -> int | None:
     if raw in (None, ""):
         return None
-    value = int(raw) if isinstance(raw, str) and raw.isdigit() else raw
+    value = small_int(raw)
     if isinstance(value, int) and value in known:
         return value
     errors["agency_id"] = "Choose the lead agency from the list."
@@ -255,7 +260,7 @@ def confirm_actions(
     raw = data.get("keep")
     if not isinstance(raw, str):
         return tuple(actions)
-    kept = {int(part) for part in raw.split(",") if part.strip().isdigit()}
+    kept = {n for part in raw.split(",") if (n := small_int(part)) is not None}
     return tuple(replace(a, confirmed=i in kept) for i, a in enumerate(actions))
 
 

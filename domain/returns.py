@@ -285,7 +285,7 @@ def save_section(
         _revisions(data.get("revs")),
         data,
     )
-    _mark_started(uow, ret)
+    _mark_started(uow, actor, ret)
     if check.errors or notices:
         screen = section_screen(
             uow,
@@ -445,11 +445,20 @@ def _fingerprint(value: object) -> str | None:
     return f"sha256:{digest[:16]}"
 
 
-def _mark_started(uow: UnitOfWork, ret: ReturnView) -> None:
-    if ret.status in (ReturnStatus.NOT_STARTED, ReturnStatus.RETURNED):
-        uow.returns.update(
-            ret.id, {"status": move_return(ret.status, ReturnStatus.IN_PROGRESS).value}
-        )
+def _mark_started(uow: UnitOfWork, actor: Actor, ret: ReturnView) -> None:
+    if ret.status not in (ReturnStatus.NOT_STARTED, ReturnStatus.RETURNED):
+        return
+    target = move_return(ret.status, ReturnStatus.IN_PROGRESS)
+    uow.returns.update(ret.id, {"status": target.value})
+    audit.record(
+        uow,
+        ret.partnership_id,
+        actor,
+        "return.status_changed",
+        ("pre_analysis_return", ret.id),
+        before={"status": ret.status.value},
+        after={"status": target.value},
+    )
 
 
 def remove_episode(
@@ -854,7 +863,7 @@ def save_entry(
         ("chronology_entry", record_id),
         after={"return_id": ret.id, "fields": _fingerprint(entry_values(checked.entry))},
     )
-    _mark_started(uow, ret)
+    _mark_started(uow, actor, ret)
     return chronology_screen(uow, member, {"return_id": ret.id}, (notice,))
 
 

@@ -10,7 +10,7 @@ from datetime import date
 from domain.calendar import default_meeting_due, default_returns_due
 from domain.errors import FormInvalid
 from domain.identifiers import describe_findings, find_identifiers
-from domain.model import MemberView, ReviewStage, Role
+from domain.model import MemberView, ReviewStage, Role, small_int
 
 PSEUDONYM_MAX = 60
 REASON_MAX = 2000
@@ -82,8 +82,9 @@ def _agency_ids(raw: object, known: Collection[int], errors: dict[str, str]) -> 
     parts = raw.split(",") if isinstance(raw, str) else []
     ids: list[int] = []
     for part in parts:
-        if part.strip().isdigit() and int(part) in known and int(part) not in ids:
-            ids.append(int(part))
+        number = small_int(part)
+        if number is not None and number in known and number not in ids:
+            ids.append(number)
         elif part.strip():
             errors["agencies"] = "One of the agencies chosen is not in this partnership."
     if not ids and "agencies" not in errors:

@@ -280,6 +280,36 @@ class SqlAuditTrail:
             review_id, review.reference, review.pseudonym, returns, entries, actions, guides
         )
 
+    def deleted_subjects(self, partnership_id: int, reference: str) -> TrailSubjects | None:
+        """A review retention deleted: its rows' ids are in the deletion log, under the rule
+        that names its reference, so its trail can still be read."""
+        logged = self._session.execute(
+            select(t.DeletionLog.record_type, t.DeletionLog.record_id).where(
+                col(t.DeletionLog.partnership_id) == partnership_id,
+                col(t.DeletionLog.rule).like(f"%: review {reference} %"),
+            )
+        ).all()
+        ids: dict[str, list[int]] = {}
+        for kind, key in logged:
+            if key.isdigit():
+                ids.setdefault(kind, []).append(int(key))
+        if len(ids.get("review", [])) != 1:
+            return None
+
+        def of(kind: str) -> tuple[int, ...]:
+            return tuple(sorted(ids.get(kind, [])))
+
+        return TrailSubjects(
+            ids["review"][0],
+            reference,
+            "(deleted by retention)",
+            of("pre_analysis_return"),
+            of("chronology_entry"),
+            of("action_item"),
+            of("seven_minute_guide"),
+            deleted=True,
+        )
+
     def _ids(self, query: Any) -> tuple[int, ...]:
         return tuple(int(i) for i in self._session.scalars(query))
 
@@ -330,15 +360,14 @@ def _ids_text(ids: Iterable[int]) -> list[str]:
 def _trail(partnership_id: int, s: TrailSubjects) -> ColumnElement[bool]:
     """Audit rows about the review's own records. Chronology entries since removed are found
     by the return named in their events; exported files by their name (the reference)."""
-    e = t.AuditEvent
-    kind, key = col(e.record_type), col(e.record_id)
-    after, before = e.after, e.before
+    kind, key = col(t.AuditEvent.record_type), col(t.AuditEvent.record_id)
+    after, before = t.AuditEvent.after, t.AuditEvent.before
     exported = select(func.substr(t.ExportFile.token, 1, 8)).where(
         col(t.ExportFile.partnership_id) == partnership_id,
         col(t.ExportFile.filename).like(f"{s.reference}-%"),
     )
     return and_(
-        col(e.partnership_id) == partnership_id,
+        col(t.AuditEvent.partnership_id) == partnership_id,
         or_(
             and_(kind == "review", key == str(s.review_id)),
             and_(kind == "pre_analysis_return", key.in_(_ids_text(s.return_ids))),

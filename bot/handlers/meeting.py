@@ -146,7 +146,14 @@ async def save_outcome(ctx: Context) -> Reply:
 
 async def action_form(ctx: Context) -> Reply:
     today = ctx.services.today()
-    form = await ctx.run(lambda uow: meeting.action_form(uow, ctx.member, ctx.data, today))
+
+    def work(uow: SqlUnitOfWork) -> ActionFormScreen | OutcomeScreen:
+        invalid = meeting.keep_typed_outcome(uow, ctx.turn.actor, ctx.member, ctx.data, today)
+        return invalid or meeting.action_form(uow, ctx.member, ctx.data, today)
+
+    form = await ctx.run(work)
+    if isinstance(form, OutcomeScreen):
+        return Reply(cards.outcome_card(form))
     return Reply(cards.action_form_card(form, people_picker=_has_people_picker(ctx)))
 
 
@@ -162,10 +169,12 @@ async def save_action(ctx: Context) -> Reply:
 
 async def remove_action(ctx: Context) -> Reply:
     today = ctx.services.today()
-    screen = await ctx.run(
-        lambda uow: meeting.remove_action(uow, ctx.turn.actor, ctx.member, ctx.data, today)
-    )
-    return Reply(cards.outcome_card(screen))
+
+    def work(uow: SqlUnitOfWork) -> OutcomeScreen:
+        invalid = meeting.keep_typed_outcome(uow, ctx.turn.actor, ctx.member, ctx.data, today)
+        return invalid or meeting.remove_action(uow, ctx.turn.actor, ctx.member, ctx.data, today)
+
+    return Reply(cards.outcome_card(await ctx.run(work)))
 
 
 async def publish_outcome(ctx: Context) -> Reply:
@@ -293,14 +302,10 @@ async def usage_form(ctx: Context) -> Reply:
 
 async def save_usage(ctx: Context) -> Reply:
     today = ctx.services.today()
-    record = await ctx.run(
+    screen = await ctx.run(
         lambda uow: meeting.record_usage(uow, ctx.turn.actor, ctx.member, ctx.data, today)
     )
-    return Reply(
-        info_card(
-            "Thank you", f"Recorded. {record.usage_count} team(s) have now used this briefing."
-        )
-    )
+    return Reply(cards.guide_card(screen))
 
 
 async def register_channel(ctx: Context) -> Reply:

@@ -5,7 +5,9 @@ Pieces (all usable without pytest; the fixtures in `conftest.py` wire them toget
 - `free_port()`: a free loopback TCP port.
 - `BotProcess`: `lineofsight db upgrade` (+ `lineofsight demo`), then `lineofsight serve` in
   local mode with its own DATA_DIR, until /readyz answers 200; `restart()` stops `serve` and
-  starts it again on the same port and DATA_DIR.
+  starts it again on the same port and DATA_DIR; with LOS_TEST_HOOKS=1 in its env,
+  `set_clock(moment)` and `sweep()` call the bot's test hooks (POST /_test/clock, /_test/sweep).
+- `post_json(url, body)`: a JSON POST, answering the decoded JSON.
 - `PlaygroundProcess`: the Microsoft 365 Agents Playground (Teams channel) pointed at a bot,
   bound to loopback, until it serves its page.
 - `Chat`: a page object for the Playground's personal chat: send text, wait for replies,
@@ -132,6 +134,21 @@ def http_status(url: str, timeout: float = 2.0) -> int | None:
         return error.code
     except (OSError, urllib.error.URLError):
         return None
+
+
+def post_json(url: str, body: Mapping[str, Any] | None = None, timeout: float = 30.0) -> Any:
+    """POST `body` as JSON to `url` and return the decoded JSON answer (any non-2xx fails
+    with the status and the answer's text)."""
+    data = json.dumps(dict(body or {})).encode()
+    request = urllib.request.Request(
+        url, data=data, method="POST", headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        detail = error.read().decode(errors="replace")
+        raise AssertionError(f"POST {url} answered {error.code}: {detail}") from None
 
 
 def _port_open(port: int) -> bool:
@@ -341,6 +358,21 @@ class BotProcess(ManagedProcess):
 
     def errors(self) -> list[dict[str, Any]]:
         return [r for r in self.log_records() if r.get("level") in ("error", "critical")]
+
+    # -- test hooks (the bot must run with LOS_TEST_HOOKS=1; see `bot.app.add_test_hooks`) --
+
+    def set_clock(self, moment: dt.datetime) -> dt.datetime:
+        """Move the bot's clock (POST /_test/clock) to `moment` (timezone-aware); returns the
+        bot's `now` as it answers."""
+        if moment.tzinfo is None:
+            raise ValueError("pass a timezone-aware datetime")
+        answer = post_json(f"{self.url}/_test/clock", {"now": moment.isoformat()})
+        return dt.datetime.fromisoformat(answer["now"])
+
+    def sweep(self) -> dict[str, Any]:
+        """Run one chaser sweep now (POST /_test/sweep): {"claimed": n, "outcomes": {...}}."""
+        answer: dict[str, Any] = post_json(f"{self.url}/_test/sweep")
+        return answer
 
 
 class PlaygroundProcess(ManagedProcess):

@@ -305,9 +305,16 @@ async def test_the_monthly_digest_goes_to_the_lic_channel_once(journey: Journey)
 
 async def test_unanswered_overdue_chasers_escalate_to_the_agency_lead(journey: Journey) -> None:
     j = journey
-    await j.act(verbs.POLICY_SAVE, {"reminder_days_before": "1", "overdue_every": "1",
-                                    "escalate_after": "1", "work_starts": "09:00",
-                                    "work_ends": "17:00"})
+    await j.act(
+        verbs.POLICY_SAVE,
+        {
+            "reminder_days_before": "1",
+            "overdue_every": "1",
+            "escalate_after": "1",
+            "work_starts": "09:00",
+            "work_ends": "17:00",
+        },
+    )
     [item] = await published(j)
     for _ in range(8):
         at_next_chase(j, item.id)

@@ -76,7 +76,7 @@ async def test_pack_outcome_publish_and_guide(journey: Journey, tmp_path: Path) 
 
     card = await j.card(verbs.GUIDE, {"review_id": review_id})
     assert "7-minute guide" in card
-    assert "1. Background" in card
+    assert "1 · Background" in card
     card = await j.card(verbs.GUIDE_PREVIEW, {"review_id": review_id})
     assert "Preview" in card
     card = await j.card(verbs.GUIDE_PUBLISH, {"review_id": review_id})

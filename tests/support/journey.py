@@ -39,7 +39,7 @@ class Journey:
     async def card(self, verb: str, data: dict[str, Any], aad: str = USER_AAD) -> str:
         reply = await self.act(verb, data, aad)
         assert reply["type"] == "application/vnd.microsoft.card.adaptive", reply
-        return json.dumps(reply["value"])
+        return json.dumps(reply["value"], ensure_ascii=False)
 
     def rows(self, table: type) -> list[Any]:
         with self.bot.db.session() as session:

@@ -274,6 +274,22 @@ async def test_pacing_keeps_each_conversation_and_tenant_under_its_limits() -> N
     assert 40 < rate < 55, rate  # sends are spread out, not burst at the start of each second
 
 
+async def test_a_stalled_process_does_not_send_its_backlog_as_a_burst() -> None:
+    limiter = RateLimiter((), (Window(5, 0.2),), margin=1.0)
+    went: list[float] = []
+
+    async def send(n: int) -> None:
+        await limiter.acquire("tenant", f"a:{n}")
+        went.append(time.monotonic())
+
+    tasks = [asyncio.create_task(send(n)) for n in range(30)]
+    await asyncio.sleep(0.05)
+    time.sleep(0.4)  # noqa: ASYNC251  # the loop stalls: booked slots pass, nobody runs
+    await asyncio.gather(*tasks)
+    assert len(went) == 30
+    assert _sends_within(sorted(went), 0.2) <= 5
+
+
 async def test_retry_after_holds_a_conversation_back() -> None:
     clock = Clock()
     limiter = RateLimiter(clock=clock, sleep=clock.sleep)

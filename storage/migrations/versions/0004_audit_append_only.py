@@ -1,6 +1,6 @@
 """audit_event is append-only in the database itself
 
-The application only ever inserts audit rows (tests/security/test_audit_append_only.py proves
+The application only ever inserts audit rows (tests/unit/test_audit_append_only.py proves
 no code path updates or deletes them); these triggers make the database refuse UPDATE and
 DELETE (and TRUNCATE on PostgreSQL) too, whoever asks. Retention never deletes audit rows.
 

@@ -1,0 +1,4 @@
+"""Benchmarks (issue 8, DESIGN.md §9): the stock botbuilder echo bot against ours, in one run.
+
+`.venv/bin/python -m bench` (or `--quick`); results in `bench/results/` (git-ignored).
+"""

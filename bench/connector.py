@@ -1,0 +1,94 @@
+"""A fake Bot Framework connector for benchmarks: its own process, answering every call at once.
+
+It counts what it is sent (`GET /stats`) and, when told to (`POST /enforce`), plays Teams: a send
+over 7 per second in one conversation or 50 per second in one tenant gets 429 with Retry-After,
+so a benchmark can prove the bot's own pacing keeps it under the limits.
+
+    python -m bench.connector PORT
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import deque
+from typing import Any
+
+from aiohttp import web
+
+SENT = b'{"id":"1"}'
+CREATED = b'{"id":"a:created","activityId":"1"}'
+PER_CONVERSATION = 7
+PER_TENANT = 50
+
+
+class Connector:
+    def __init__(self) -> None:
+        self.sends = 0
+        self.creates = 0
+        self.throttled = 0
+        self.enforce = False
+        self._recent: dict[str, deque[float]] = {}
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=1024 * 1024)
+        base = "/v3/conversations/{cid}/activities"
+        app.router.add_post(base, self.send)
+        app.router.add_post(base + "/{aid}", self.send)
+        app.router.add_put(base + "/{aid}", self.send)
+        app.router.add_post("/v3/conversations", self.create)
+        app.router.add_get("/stats", self.stats)
+        app.router.add_post("/enforce", self.set_enforce)
+        return app
+
+    async def send(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if self.enforce and self._over_limit(request.match_info["cid"], body):
+            self.throttled += 1
+            return web.json_response(
+                {"error": {"code": "TooManyRequests", "message": "slow down"}},
+                status=429,
+                headers={"Retry-After": "1"},
+            )
+        self.sends += 1
+        return web.Response(body=SENT, content_type="application/json")
+
+    async def create(self, request: web.Request) -> web.Response:
+        await request.read()
+        self.creates += 1
+        return web.Response(body=CREATED, content_type="application/json")
+
+    async def stats(self, _request: web.Request) -> web.Response:
+        return web.json_response(
+            {"sends": self.sends, "creates": self.creates, "throttled": self.throttled}
+        )
+
+    async def set_enforce(self, request: web.Request) -> web.Response:
+        self.enforce = request.query.get("on") == "1"
+        self._recent.clear()
+        return web.json_response({"enforce": self.enforce})
+
+    def _over_limit(self, conversation: str, body: bytes) -> bool:
+        activity: dict[str, Any] = json.loads(body)
+        tenant = (activity.get("conversation") or {}).get("tenantId") or "?"
+        now = time.monotonic()
+        over = False
+        for key, limit in ((f"c:{conversation}", PER_CONVERSATION), (f"t:{tenant}", PER_TENANT)):
+            recent = self._recent.setdefault(key, deque())
+            while recent and now - recent[0] >= 1.0:
+                recent.popleft()
+            over = over or len(recent) >= limit
+        if not over:
+            for key in (f"c:{conversation}", f"t:{tenant}"):
+                self._recent[key].append(now)
+        return over
+
+
+def main() -> None:
+    port = int(sys.argv[1])
+    web.run_app(Connector().app(), host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""The turns a benchmark drives: activity bodies (as Teams sends them) and reply checks.
+
+The read turn is the `reviews` command until a `summary` command exists: pass
+`--read-command summary` (or change READ_COMMAND) to switch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cards import verbs
+from domain.questions import QuestionType, default_question_bank
+from tests.support.activities import TENANT, USER_AAD, invoke, message
+from tests.support.answers import valid_answers
+
+READ_COMMAND = "reviews"
+MARK = "zzmarkzz"
+__all__ = ["TENANT", "USER_AAD", "Scenario", "echo", "message_turn", "save_and_next"]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    label: str
+    target: str  # which bot process: "echo", "echo_pooled", "ours", "ours_stock"
+    body: Callable[[int], bytes]
+    check: Callable[[int, bytes], bool]
+    replies_per_turn: int  # connector sends each turn should make
+
+
+def _encode(activity: dict[str, Any]) -> bytes:
+    return json.dumps(activity, separators=(",", ":")).encode()
+
+
+def _created(status: int, _payload: bytes) -> bool:
+    return status == 201
+
+
+def echo(key: str, label: str, target: str, connector: str) -> Scenario:
+    raw = _encode(message(connector, "hello"))
+    return Scenario(key, label, target, lambda _n: raw, _created, 1)
+
+
+def message_turn(key: str, text: str, label: str, target: str, connector: str) -> Scenario:
+    raw = _encode(message(connector, text))
+    return Scenario(key, label, target, lambda _n: raw, _created, 1)
+
+
+def _word(n: int) -> str:
+    # Letters only, so the identifier guard never sees a number in the answer.
+    letters = []
+    while True:
+        n, digit = divmod(n, 26)
+        letters.append(chr(ord("a") + digit))
+        if n == 0:
+            return "".join(letters)
+
+
+def save_and_next(key: str, label: str, target: str, connector: str, return_id: int) -> Scenario:
+    """Action.Execute `return_next` on section 1: validate, save (a changed answer every time,
+    so every turn writes), audit, move on, answer with the section 2 card in the HTTP body."""
+    bank = default_question_bank()
+    section = bank.section(0)
+    data: dict[str, Any] = {"return_id": return_id, "section": 0, **valid_answers(section)}
+    first_text = next(q.id for q in section.questions if q.type is QuestionType.SHORT_TEXT)
+    data[first_text] = f"Early help team, shift {MARK}"
+    head, tail = _encode(invoke(connector, verbs.RETURN_NEXT, data)).split(MARK.encode())
+    expected = f"Section 2 of {bank.section_count}".encode()
+
+    def body(n: int) -> bytes:
+        return head + _word(n).encode() + tail
+
+    def check(status: int, payload: bytes) -> bool:
+        return status == 200 and expected in payload
+
+    return Scenario(key, label, target, body, check, 0)

@@ -1,0 +1,89 @@
+"""Issue 6 end to end in the Agents Playground: a manager asks in their own words and reads the
+summary card, then the partnership dashboard.
+
+The demo partnership (loaded by the `bot` fixture) has one review, LOS-2026-001 "Child K", in
+pre-analysis with four agency returns, none started; Alex Wilber is its manager (and every
+other role), and has the Demo Police return.
+
+Screenshots of whole cards go to test-artifacts/e2e/manager-*.png.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Locator
+
+from storage.demo import AGENCIES, DEMO_REFERENCE
+from tests.e2e.harness import PLAYGROUND_USER, Chat
+from tests.e2e.test_return_journey import card_text
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+PSEUDONYM = "Child K"
+AGENCY_NAMES = [name for name, _ in AGENCIES]
+
+
+def ask(chat: Chat, words: str, answer: str) -> Locator:
+    """Type `words`; the card showing `answer` (or the card that came instead, in the failure)."""
+    chat.send(words)
+    try:
+        return chat.wait_for_card(answer)
+    except AssertionError:
+        got = chat.last_card()
+        pytest.fail(
+            f"{words!r} did not bring {answer!r}; the bot answered: {card_text(got)!r}",
+            pytrace=False,
+        )
+
+
+def check_summary(chat: Chat, card: Locator) -> None:
+    text = card_text(card)
+    assert f"{PSEUDONYM} · Pre-analysis: agency returns in progress" in text, text
+    facts = chat.facts(card)
+    assert facts["Stage"] == "Pre-analysis", facts
+    assert facts["Open for"].endswith("(since Mon 2 Nov 2026)"), facts
+    assert facts["Returns"].startswith("0 of 4 in · "), facts
+    assert facts["Meeting"].startswith("Mon 14 Dec 2026"), facts
+    # Returns by agency: who has each one and where it is.
+    assert "Agency returns" in text, text
+    assert facts["Demo Police"] == f"Not started · {PLAYGROUND_USER}", facts
+    for name in AGENCY_NAMES[1:]:
+        assert facts[name] == "Not started · nobody assigned yet", (name, facts)
+    assert (
+        "Action items No action items yet: they are created when the meeting outcome is "
+        "published." in text
+    ), text
+    assert "7-minute guide Not started." in text, text
+    for button in ("Tracker (Excel)", "Tracker (CSV)", "Summary (Word)", "Refresh", "Dashboard"):
+        assert card.get_by_role("button", name=button, exact=True).count() == 1, button
+
+
+def test_a_manager_asks_in_natural_words_and_reads_the_summary_card(chat: Chat) -> None:
+    chat.wait_for_card(f"Welcome, {PLAYGROUND_USER}", timeout=30)
+
+    help_card = ask(chat, "help", "summary LOS-")
+    text = card_text(help_card)
+    assert "dashboard" in text, text
+    chat.card_screenshot("manager-01-help", help_card)
+
+    card = ask(chat, "show me the summary for child k", f"Summary · {DEMO_REFERENCE}")
+    chat.card_screenshot("manager-02-summary-natural", card)
+    check_summary(chat, card)
+
+    # The reference on its own, without the LOS- prefix, asks for the same summary.
+    card = ask(chat, DEMO_REFERENCE.removeprefix("LOS-"), f"Summary · {DEMO_REFERENCE}")
+    check_summary(chat, card)
+
+    board = ask(chat, "dashboard", "Partnership dashboard")
+    chat.card_screenshot("manager-03-dashboard", board)
+    text = card_text(board)
+    assert "Whole partnership · all time" in text, text
+    assert "Reviews by stage (1)" in text, text
+    assert "Overdue action items (0), oldest first Nothing is overdue." in text, text
+    assert "Action items by agency No action items match." in text, text
+    facts = chat.facts(board)
+    assert facts["Pre-analysis"] == "1", facts
+    assert facts["7-minute guides"] == "0 published, 0 in draft", facts
+    assert facts["Usage returns"] == "0 from teams, 0 staff reached", facts
+    assert chat.value("Agency", within=board) == "All agencies"
+    assert chat.value("Period", within=board) == "All time"
