@@ -8,6 +8,7 @@ claim and send is recovered when the lease runs out.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from storage.repositories import SqlUnitOfWork
 log = logging.getLogger(__name__)
 BATCH = 100
 SWEEP_BUDGET_SECONDS = 50.0
+IN_FLIGHT = 16
 
 
 @dataclass
@@ -66,8 +68,7 @@ class Chasers:
             if not batch:
                 break
             report.claimed += len(batch)
-            for claimed in batch:
-                outcome = await self._send_and_settle(claimed)
+            for outcome in await self._send_all(batch):
                 report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
         if report.claimed:
             log.info("chaser sweep", extra={"claimed": report.claimed, **report.outcomes})
@@ -97,6 +98,18 @@ class Chasers:
 
     def _claim(self, uow: SqlUnitOfWork) -> list[Claimed]:
         return chase_engine.claim(uow.chases, self.services.now(), BATCH)
+
+    async def _send_all(self, batch: list[Claimed]) -> list[str]:
+        """Several chasers in flight at once: against Teams' round trip, one at a time would
+        make the bot, not Teams' rate limits, the bottleneck. The sender still paces each
+        conversation and tenant."""
+        in_flight = asyncio.Semaphore(IN_FLIGHT)
+
+        async def one(claimed: Claimed) -> str:
+            async with in_flight:
+                return await self._send_and_settle(claimed)
+
+        return list(await asyncio.gather(*(one(c) for c in batch)))
 
     async def _send_and_settle(self, claimed: Claimed) -> str:
         attempt = await self._deliver(claimed)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import Locator
 
 from domain.chasers import Rag
 from domain.summaries import ThemeTrend
@@ -45,7 +45,23 @@ STATUS_COLOURS: Final = {
 THEME_COLOURS: Final = ("2E75B6", "C55A11", "548235", "7030A0", "BF9000", "C00000", "00B0F0")
 
 
+def _figure(width: float, height: float) -> Figure:
+    # matplotlib is imported only when a chart is drawn: it costs ~45 MB the bot otherwise
+    # doesn't need (DESIGN.md §9).
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height))
+
+
+def _integer_ticks() -> Locator:
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
+
+
 def _png(figure: Figure) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
@@ -55,7 +71,7 @@ def _png(figure: Figure) -> bytes:
 def status_by_agency_png(rows: Sequence[tuple[str, Mapping[str, int]]]) -> bytes:
     """A stacked horizontal bar per agency: how many of its action items are in each status."""
     shown = list(rows)[:20]
-    figure = Figure(figsize=(7.5, 0.45 * max(len(shown), 3) + 1.4))
+    figure = _figure(7.5, 0.45 * max(len(shown), 3) + 1.4)
     axes = figure.add_subplot()
     names = [name[:40] for name, _ in shown]
     positions = list(range(len(shown)))
@@ -76,7 +92,7 @@ def status_by_agency_png(rows: Sequence[tuple[str, Mapping[str, int]]]) -> bytes
     axes.set_yticks(positions, names)
     axes.invert_yaxis()
     axes.set_xlabel("Action items")
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.xaxis.set_major_locator(_integer_ticks())
     axes.set_title("Action status by agency", loc="left", fontweight="bold")
     axes.spines[["top", "right"]].set_visible(False)
     if shown:
@@ -89,7 +105,7 @@ def status_by_agency_png(rows: Sequence[tuple[str, Mapping[str, int]]]) -> bytes
 def themes_over_time_png(trends: Sequence[ThemeTrend], title: str) -> bytes:
     """One line per theme (the six most frequent): mentions per quarter."""
     shown = list(trends)[:6]
-    figure = Figure(figsize=(7.5, 3.6))
+    figure = _figure(7.5, 3.6)
     axes = figure.add_subplot()
     for index, trend in enumerate(shown):
         quarters = [name for name, _ in trend.by_quarter]
@@ -105,7 +121,7 @@ def themes_over_time_png(trends: Sequence[ThemeTrend], title: str) -> bytes:
     axes.set_ylabel("Reviews + action items")
     axes.set_title(title, loc="left", fontweight="bold")
     axes.spines[["top", "right"]].set_visible(False)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_locator(_integer_ticks())
     if shown:
         axes.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -88,21 +88,31 @@ class SqlMembers:
         return ({k: before[k] for k in changed}, {k: after[k] for k in changed})
 
     def _apply_sighting(self, row: t.Member, sighting: MemberSighting) -> None:
-        row.display_name = sighting.display_name or row.display_name
-        row.teams_user_id = sighting.teams_user_id
-        row.aad_object_id = row.aad_object_id or sighting.aad_object_id
-        row.first_seen_at = row.first_seen_at or sighting.seen_at
-        row.last_seen_at = sighting.seen_at
+        # Only what changed is written: most turns come from someone already known, and an
+        # unconditional write would make every read turn a database write (DESIGN.md §9).
         address = sighting.personal_address
+        fields: dict[str, object] = {
+            "display_name": sighting.display_name or row.display_name,
+            "teams_user_id": sighting.teams_user_id,
+            "aad_object_id": row.aad_object_id or sighting.aad_object_id,
+            "first_seen_at": row.first_seen_at or sighting.seen_at,
+        }
         if address is not None:
-            row.service_url = address.service_url
-            row.conversation_id = address.conversation_id
-            row.bot_id = address.bot_id
-            row.address_user_id = address.user_id
-            row.conversation_type = address.conversation_type
-            # Writing to the bot again makes a blocked address reachable again.
-            row.unreachable_since = None
-            row.unreachable_reason = None
+            fields |= {
+                "service_url": address.service_url,
+                "conversation_id": address.conversation_id,
+                "bot_id": address.bot_id,
+                "address_user_id": address.user_id,
+                "conversation_type": address.conversation_type,
+                # Writing to the bot again makes a blocked address reachable again.
+                "unreachable_since": None,
+                "unreachable_reason": None,
+            }
+        if _stale(row.last_seen_at, sighting.seen_at):
+            fields["last_seen_at"] = sighting.seen_at
+        for name, value in fields.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
 
     def grant(self, member_id: int, role: Role) -> bool:
         if self._session.get(t.MemberRole, (member_id, role.value)) is not None:
@@ -233,3 +243,15 @@ def _address_fields(row: t.Member) -> dict[str, Any]:
         "service_url": row.service_url,
         "conversation_id": row.conversation_id,
     }
+
+
+LAST_SEEN_RESOLUTION = timedelta(minutes=15)
+
+
+def _stale(last_seen: datetime | None, now: datetime) -> bool:
+    """'Last seen' is kept to the quarter hour, so a conversation doesn't write on every turn."""
+    if last_seen is None:
+        return True
+    if last_seen.tzinfo is None:
+        last_seen = last_seen.replace(tzinfo=now.tzinfo)
+    return now - last_seen >= LAST_SEEN_RESOLUTION
