@@ -123,7 +123,10 @@ async def file_consent(ctx: Context) -> Reply:
     if ctx.data.get("action") != "accept":
         return Reply(text="OK, I haven't sent the file.")
     upload = ctx.data.get("uploadInfo")
-    if not isinstance(upload, dict) or not _acceptable_upload(str(upload.get("uploadUrl", ""))):
+    local = ctx.services.settings.local_mode
+    if not isinstance(upload, dict) or not _acceptable_upload(
+        str(upload.get("uploadUrl", "")), local
+    ):
         return Reply(
             error_card(
                 "That didn't work",
@@ -175,6 +178,7 @@ async def _upload(url: str, content: bytes) -> None:
         response.raise_for_status()
 
 
-def _acceptable_upload(url: str) -> bool:
-    # Teams always gives an https OneDrive URL; plain http only to this machine (tests).
-    return url.startswith("https://") or url.startswith("http://127.0.0.1:")
+def _acceptable_upload(url: str, local_mode: bool) -> bool:
+    # Teams always gives an https OneDrive URL; plain http to this machine only in local mode
+    # (where the tests stand in for OneDrive), never in a deployment.
+    return url.startswith("https://") or (local_mode and url.startswith("http://127.0.0.1:"))

@@ -319,17 +319,9 @@ def run(uow: UnitOfWork, partnership_id: int, now: datetime, *, dry_run: bool) -
     report.held = [r.reference for r in chosen.held_reviews]
     _reviews(repo, report, policy, chosen.due_reviews, now)
     _exports(repo, report, policy, chosen.exports, now)
-    keep = [h.id for h in held]
-    log_ids = repo.chaser_log_before(partnership_id, chaser_log_cutoff(policy, now), keep)
-    report.add([Deleted("chaser_log", str(i)) for i in log_ids])
-    if log_ids and not dry_run:
-        repo.delete_chaser_log(log_ids)
-        repo.log_deletions(
-            partnership_id,
-            [Deleted("chaser_log", str(i)) for i in log_ids],
-            chaser_log_rule(policy),
-            now,
-        )
+    # A dry run has not deleted the due reviews' log rows yet: don't count them twice.
+    counted = [r.id for r in chosen.due_reviews] if dry_run else []
+    _chaser_log(repo, report, policy, [h.id for h in held] + counted, now)
     if not dry_run and report.deleted:
         audit.record(
             uow,
@@ -357,6 +349,22 @@ def _reviews(
         deleted = repo.delete_review(review.id)
         repo.log_deletions(report.partnership_id, deleted, review_rule(policy, review), now)
         report.add(deleted)
+
+
+def _chaser_log(
+    repo: RetentionRepository,
+    report: RetentionReport,
+    policy: RetentionPolicy,
+    keep_review_ids: Sequence[int],
+    now: datetime,
+) -> None:
+    cutoff = chaser_log_cutoff(policy, now)
+    ids = repo.chaser_log_before(report.partnership_id, cutoff, keep_review_ids)
+    rows = [Deleted("chaser_log", str(i)) for i in ids]
+    report.add(rows)
+    if ids and not report.dry_run:
+        repo.delete_chaser_log(ids)
+        repo.log_deletions(report.partnership_id, rows, chaser_log_rule(policy), now)
 
 
 def _exports(

@@ -172,9 +172,10 @@ def chronology_csv(built: MeetingPack) -> bytes:
 
 
 def _cell(text: str | None) -> str:
-    # Spreadsheet formula injection: a cell starting with = + - @ would be run by Excel.
+    # Spreadsheet formula injection: a cell starting with = + - @ (or a tab or carriage return
+    # before one, which spreadsheets skip) would be run by Excel.
     value = text or ""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def guide_docx(reference: str, pseudonym: str, parts: Sequence[str], published_on: date) -> bytes:

@@ -1,0 +1,294 @@
+"""Issue 7, items 5 and 9: retention periods and legal holds from cards (admin only), the daily
+job removing export files from disk too, `lineofsight retention run [--dry-run]`, and the
+subject-access export `lineofsight member export AAD_ID`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlmodel import Session, col
+
+from bot.app import SERVICES
+from bot.cli import main
+from bot.retention import RETENTION_JOB, RetentionJob
+from cards import verbs
+from storage import tables as t
+from storage.demo import load_demo
+from storage.migrate import upgrade
+from tests.support.activities import TENANT
+from tests.support.audited import differences, snapshot
+from tests.support.journey import LEAD, PRACTITIONER, Journey, signed_off_review
+
+ADMIN_AAD = "0c8a7b6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"
+DEMO_PRACTITIONER = "00000000-0000-0000-0000-000000000101"
+
+
+# --- the admin's cards -------------------------------------------------------------------------
+
+
+async def test_admin_views_and_sets_retention_periods(journey: Journey) -> None:
+    j = journey
+    j.bot.connector.clear()
+    await j.say("retention")
+    card = json.dumps(j.bot.connector.cards()[-1])
+    assert "Retention" in card
+    assert "default 72" in card
+    assert "Due at the next run" in card
+    card = await j.card(
+        verbs.RETENTION_SAVE,
+        {"closed_review_months": "0", "export_file_days": "abc", "chaser_log_months": "24"},
+    )
+    assert "from 1 to 600" in card
+    assert "from 1 to 3650" in card
+    assert not any(e.action == "retention.saved" for e in j.rows(t.AuditEvent))
+    card = await j.card(
+        verbs.RETENTION_SAVE,
+        {"closed_review_months": "84", "export_file_days": "7", "chaser_log_months": "12"},
+    )
+    assert "Saved" in card
+    settings = j.rows(t.Partnership)[0].settings["retention"]
+    assert settings == {"closed_review_months": 84, "export_file_days": 7, "chaser_log_months": 12}
+    [saved] = [e for e in j.rows(t.AuditEvent) if e.action == "retention.saved"]
+    assert saved.before["closed_review_months"] == 72
+    assert saved.after["closed_review_months"] == 84
+
+
+async def test_a_legal_hold_is_placed_and_lifted_by_an_admin_only(journey: Journey) -> None:
+    j = journey
+    review_id = await signed_off_review(j)
+    reference = j.rows(t.Review)[0].reference
+    j.bot.connector.clear()
+    await j.say(f"legal hold {reference.lower()}")
+    card = json.dumps(j.bot.connector.cards()[-1])
+    assert "Place legal hold" in card
+    assert "not held" in card
+    card = await j.card(
+        verbs.LEGAL_HOLD_SET,
+        {"review_id": review_id, "hold": "on", "reason": "Call 07700 900123 about it"},
+    )
+    assert "phone number" in card
+    assert not j.rows(t.Review)[0].legal_hold
+    card = await j.card(
+        verbs.LEGAL_HOLD_SET, {"review_id": review_id, "hold": "on", "reason": "Civil claim"}
+    )
+    assert "is under legal hold" in card
+    assert "Lift legal hold" in card
+    assert j.rows(t.Review)[0].legal_hold
+    again = await j.card(verbs.LEGAL_HOLD_SET, {"review_id": review_id, "hold": "on"})
+    assert "Lift legal hold" in again, "a replayed card changes nothing"
+    for aad in (PRACTITIONER, LEAD):
+        reply = await j.act(verbs.LEGAL_HOLD_SET, {"review_id": review_id, "hold": "off"}, aad)
+        assert "Only a partnership admin" in reply["value"]
+    assert j.rows(t.Review)[0].legal_hold
+    held = [e for e in j.rows(t.AuditEvent) if e.action.startswith("review.legal_hold")]
+    assert [(e.action, e.after["reason"]) for e in held] == [
+        ("review.legal_hold_placed", "Civil claim")
+    ]
+    card = await j.card(verbs.RETENTION, {})
+    assert reference in card, "the retention card lists held reviews"
+    await j.act(verbs.LEGAL_HOLD_SET, {"review_id": review_id, "hold": "off"})
+    assert not j.rows(t.Review)[0].legal_hold
+
+
+# --- the daily job -----------------------------------------------------------------------------
+
+
+def close_long_ago(j: Journey, review_id: int, hold: bool = False) -> None:
+    with j.bot.db.session() as session, session.begin():
+        review = session.get_one(t.Review, review_id)
+        review.stage = "closed"
+        review.closed_on = date(2020, 1, 1)
+        review.legal_hold = hold
+
+
+async def export_pack(j: Journey, review_id: int) -> Path:
+    card = await j.card(verbs.PACK_EXPORT, {"review_id": review_id, "format": "csv"})
+    return Path(card.split(" to ", 1)[1].split('"', 1)[0])
+
+
+async def test_the_job_deletes_due_records_and_their_files_and_keeps_holds(
+    journey: Journey, tmp_path: Path
+) -> None:
+    j = journey
+    review_id = await signed_off_review(j)
+    pack = await export_pack(j, review_id)
+    exports = pack.parent
+    orphan = exports / "20200101-000000-left-behind.csv"
+    outside = tmp_path / "not-an-export.txt"
+    await asyncio.to_thread(orphan.write_text, "x")
+    await asyncio.to_thread(outside.write_text, "keep me")
+    old = (datetime.now(UTC) - timedelta(days=400)).timestamp()
+    await asyncio.to_thread(os.utime, orphan, (old, old))
+    with j.bot.db.session() as session, session.begin():
+        row = session.scalars(select(t.ExportFile)).one()
+        session.add(
+            t.ExportFile(
+                token="tampered",
+                partnership_id=row.partnership_id,
+                member_id=row.member_id,
+                kind="x",
+                filename="x.txt",
+                path=str(outside),
+                size_bytes=1,
+            )
+        )
+    close_long_ago(j, review_id, hold=True)
+    services = j.bot.app[SERVICES]
+    services.clock.set(services.now() + timedelta(days=31))
+    job = j.bot.app[RETENTION_JOB]
+
+    dry = await job.run_once(dry_run=True)
+    assert await asyncio.to_thread(pack.exists)
+    assert "would remove 1 export file(s)" in "\n".join(dry.lines())
+
+    result = await job.run_once()
+    assert result.reports[0].held == [j.rows(t.Review)[0].reference]
+    assert await asyncio.to_thread(pack.exists), "a held review's exports are kept"
+    assert not await asyncio.to_thread(orphan.exists), "a file no row names is removed"
+    assert await asyncio.to_thread(outside.exists), "never a file outside the exports folder"
+    assert [e.token for e in j.rows(t.ExportFile)] != []
+    assert "tampered" not in [e.token for e in j.rows(t.ExportFile)], "its row is deleted"
+
+    reference = j.rows(t.Review)[0].reference
+    close_long_ago(j, review_id, hold=False)
+    result = await job.run_once()
+    assert result.reports[0].reviews == [reference]
+    assert j.rows(t.Review) == []
+    assert j.rows(t.ExportFile) == []
+    assert not await asyncio.to_thread(pack.exists), "the file goes with its row"
+    kinds = {d.record_type for d in j.rows(t.DeletionLog)}
+    assert {"review", "answer", "export_file", "export_file_orphan"} <= kinds
+
+
+async def test_the_job_runs_daily_in_the_bot(journey: Journey) -> None:
+    job = RetentionJob(journey.bot.app[SERVICES])
+    job.start()
+    try:
+        assert job._scheduler is not None
+        [scheduled] = job._scheduler.get_jobs()
+        assert scheduled.id == "retention-daily"
+        assert "hour='2'" in str(scheduled.trigger)
+        assert "minute='30'" in str(scheduled.trigger)
+        assert str(scheduled.trigger.timezone) == "Europe/London"
+    finally:
+        job.stop()
+
+
+# --- the command line --------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """main() configures the root logger for a real process; give the next test its own back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'lineofsight.db'}"
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("MicrosoftAppId", "")
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    upgrade(url)
+    load_demo(url, TENANT, ADMIN_AAD)
+    return url
+
+
+def with_session(url: str) -> Session:
+    return Session(create_engine(url))
+
+
+def test_cli_retention_run_dry_then_for_real(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with with_session(database) as session, session.begin():
+        review = session.scalars(select(t.Review)).one()
+        review.stage, review.closed_on = "closed", date(2019, 5, 1)
+    engine = create_engine(database)
+    before = snapshot(engine)
+    assert main(["retention", "run", "--dry-run", "--tenant", TENANT]) == 0
+    out = capsys.readouterr().out
+    assert "would delete" in out
+    assert "LOS-2026-001" in out
+    assert differences(before, snapshot(engine), ignore=False) == []
+
+    assert main(["retention", "run"]) == 0
+    out = capsys.readouterr().out
+    assert "deleted" in out
+    with with_session(database) as session:
+        assert session.scalar(select(func.count()).select_from(t.Review)) == 0
+        rules = session.scalars(select(t.DeletionLog.rule)).all()
+        assert rules
+        assert all(r.startswith("closed_review_months=72: review LOS-2026-001") for r in rules)
+        assert session.scalars(
+            select(t.AuditEvent).where(col(t.AuditEvent.action) == "retention.run")
+        ).one()
+    engine.dispose()
+
+
+def test_cli_retention_run_names_an_unknown_tenant(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["retention", "run", "--tenant", "no-such-tenant"]) == 2
+    assert "No partnership has tenant id no-such-tenant" in capsys.readouterr().err
+
+
+def test_cli_member_export_writes_everything_held_about_a_member(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["member", "export", DEMO_PRACTITIONER.upper(), "--tenant", TENANT]) == 0
+    path = Path(capsys.readouterr().out.strip())
+    assert path.parent == (tmp_path / "subject-access").resolve()
+    assert path.stat().st_mode & 0o777 == 0o600
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["aad_object_id"] == DEMO_PRACTITIONER
+    assert data["member"][0]["display_name"] == "Police Practitioner (demo)"
+    assert [r["role"] for r in data["roles"]] == ["practitioner"]
+    assert data["counts"]["return_assignments"] == len(data["return_assignments"])
+    for section in (
+        "answers_last_written",
+        "chronology_entries_created",
+        "progress_entries",
+        "impact_records",
+        "action_items_owned",
+        "audit_events_by_member",
+        "chaser_log",
+    ):
+        assert isinstance(data[section], list), section
+    with with_session(database) as session:
+        event = session.scalars(
+            select(t.AuditEvent).where(col(t.AuditEvent.action) == "member.subject_access_exported")
+        ).one()
+        assert event.actor_aad_id is None
+    # The same member again: a second file, never overwriting the first.
+    assert main(["members", "export", DEMO_PRACTITIONER, "--tenant", TENANT]) == 0
+
+
+def test_cli_member_export_refuses_bad_ids_and_strangers(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["member", "export", "not-a-guid", "--tenant", TENANT]) == 2
+    assert "is not a GUID" in capsys.readouterr().err
+    stranger = "99999999-9999-4999-8999-999999999999"
+    assert main(["member", "export", stranger, "--tenant", TENANT]) == 2
+    assert "No member with AAD object id" in capsys.readouterr().err
+    engine = create_engine(database)
+    with engine.connect() as connection:
+        exported = connection.execute(
+            text("SELECT count(*) FROM audit_event WHERE action LIKE 'member.subject%'")
+        ).scalar()
+    engine.dispose()
+    assert exported == 0

@@ -1,0 +1,121 @@
+"""The audit trail, retention and legal hold cards: valid Adaptive Card 1.5 within the Teams size
+limit even at their largest, buttons on verbs the bot handles, CSV cells that can't run."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+
+import pytest
+
+from cards import governance as cards
+from cards import verbs
+from cards.validation import card_problems
+from domain.audit_trail import PAGE_SIZE, TrailEvent, TrailPage, TrailSubjects
+from domain.model import ReviewStage
+from domain.retention import HOLD_REASON_MAX, HoldView, RetentionPolicy, RetentionReport
+from domain.retention import RetentionScreen as Screen
+from exports.audit_trail import safe_cell, trail_csv
+
+SUBJECTS = TrailSubjects(4, "LOS-2026-004", "Child K", (1,), (2,), (3,), (4,))
+WHEN = datetime(2026, 11, 26, 14, 3, tzinfo=UTC)
+
+
+def event(number: int, name: str | None = "Review Chair", size: int = 20) -> TrailEvent:
+    return TrailEvent(
+        number,
+        WHEN,
+        "0c8a7b6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d" if name else None,
+        name,
+        "return.signed_off",
+        "pre_analysis_return",
+        str(number),
+        {"status": "submitted", "long": "x" * size},
+        {"status": "signed_off", "long": "y" * size},
+    )
+
+
+def held(number: int, hold: bool = True) -> HoldView:
+    return HoldView(number, f"LOS-2026-{number:03d}", "Child K", ReviewStage.CLOSED, hold, None)
+
+
+def screen(holds: int = 1) -> Screen:
+    due = RetentionReport(1, True, {"review": 1, "answer": 40, "chaser_log": 7})
+    return Screen(RetentionPolicy(), tuple(held(i) for i in range(holds)), due)
+
+
+CARDS = {
+    "trail": cards.audit_trail_card(TrailPage(SUBJECTS, (event(1), event(2, None)), 1, 3, 30)),
+    "trail, last page": cards.audit_trail_card(TrailPage(SUBJECTS, (event(1),), 3, 3, 30)),
+    "trail, empty": cards.audit_trail_card(TrailPage(SUBJECTS, (), 1, 1, 0)),
+    "trail, largest": cards.audit_trail_card(
+        TrailPage(
+            SUBJECTS,
+            tuple(event(i, "N" * 200, 10_000) for i in range(PAGE_SIZE)),
+            2,
+            9,
+            100,
+        )
+    ),
+    "retention": cards.retention_card(screen()),
+    "retention, errors": cards.retention_card(
+        screen(0), {"closed_review_months": "0"}, {"closed_review_months": "Enter 1 to 600."}
+    ),
+    "retention, many holds": cards.retention_card(screen(40), notices=("Saved.",)),
+    "legal hold, off": cards.legal_hold_card(held(4, hold=False)),
+    "legal hold, on": cards.legal_hold_card(
+        held(4), {"reason": "Too long"}, notices=("Saved: it is under legal hold.",)
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_card_is_valid_for_teams(name: str) -> None:
+    assert card_problems(CARDS[name]) == []
+
+
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_buttons_use_verbs_in_the_table(name: str) -> None:
+    for action in CARDS[name].get("actions", []):
+        assert action["verb"] in verbs.ALL
+
+
+def test_trail_pages_name_the_review_and_the_deleted_one_by_reference() -> None:
+    actions = CARDS["trail"]["actions"]
+    assert [a["title"] for a in actions] == ["Export CSV", "Older"]
+    assert actions[1]["data"] == {"review_id": 4, "page": 2, "verb": verbs.AUDIT_TRAIL}
+    gone = TrailSubjects(4, "LOS-2026-004", "(deleted)", (), (), (), (), deleted=True)
+    card = cards.audit_trail_card(TrailPage(gone, (), 1, 1, 0))
+    assert card["actions"][0]["data"]["review_id"] == "LOS-2026-004"
+
+
+def test_changes_read_before_to_after_and_are_clipped() -> None:
+    assert cards.describe_change({"status": "a"}, {"status": "b", "reason": "r"}) == (
+        "status: a → b; reason: r"
+    )
+    assert cards.describe_change({"gone": 1}, None) == "gone was 1"
+    assert len(cards.describe_change(None, {"k": "v" * 1000})) <= cards.CHANGE_MAX
+
+
+def test_the_hold_reason_input_is_bounded() -> None:
+    [reason] = [e for e in CARDS["legal hold, off"]["body"] if e.get("id") == "reason"]
+    assert reason["maxLength"] == HOLD_REASON_MAX
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n"])
+def test_csv_cells_never_start_a_formula(start: str) -> None:
+    assert safe_cell(f"{start}1+1") == f"'{start}1+1"
+    assert safe_cell("Review Chair") == "Review Chair"
+    assert safe_cell(None) == ""
+
+
+def test_trail_csv_has_a_header_and_one_row_per_event() -> None:
+    bad = TrailEvent(9, WHEN, None, "=cmd|' /C calc'!A0", "x.y", "review", "4", None, None)
+    raw = trail_csv(SUBJECTS, [event(1), bad])
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[1][0] == "at_utc"
+    assert len(rows) == 4
+    assert rows[3][1] == "'=cmd|' /C calc'!A0"
+    assert date.fromisoformat(rows[2][0][:10]) == date(2026, 11, 26)
