@@ -183,14 +183,14 @@ def _set_status(
             **(extra or {}),
         },
     )
-    audit.record(
+    audit.status_change(
         uow,
         item.partnership_id,
         actor,
         "action.status_changed",
         ("action_item", item.id),
-        before={"status": item.status.value},
-        after={"status": target.value},
+        item.status,
+        target,
     )
 
 

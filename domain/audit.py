@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from domain.model import Actor
@@ -30,4 +31,25 @@ def record(
             before=before,
             after=after,
         )
+    )
+
+
+def status_change(
+    uow: UnitOfWork,
+    partnership_id: int,
+    actor: Actor,
+    action: str,
+    target: tuple[str, object],
+    old: StrEnum,
+    new: StrEnum,
+) -> None:
+    """A state-machine move, with the status before and after."""
+    record(
+        uow,
+        partnership_id,
+        actor,
+        action,
+        target,
+        before={"status": old.value},
+        after={"status": new.value},
     )

@@ -450,14 +450,14 @@ def _mark_started(uow: UnitOfWork, actor: Actor, ret: ReturnView) -> None:
         return
     target = move_return(ret.status, ReturnStatus.IN_PROGRESS)
     uow.returns.update(ret.id, {"status": target.value})
-    audit.record(
+    audit.status_change(
         uow,
         ret.partnership_id,
         actor,
         "return.status_changed",
         ("pre_analysis_return", ret.id),
-        before={"status": ret.status.value},
-        after={"status": target.value},
+        ret.status,
+        target,
     )
 
 

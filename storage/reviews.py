@@ -90,13 +90,13 @@ class SqlReviews:
                 )
             )
         self._session.flush()
-        return _review_view(review)
+        return review_view(review)
 
     def get(self, partnership_id: int, review_id: int) -> ReviewView | None:
         review = self._session.get(t.Review, review_id)
         if review is None or review.partnership_id != partnership_id:
             return None
-        return _review_view(review)
+        return review_view(review)
 
     def by_reference(self, partnership_id: int, year: int, sequence: int) -> ReviewView | None:
         review = self._session.scalars(
@@ -106,7 +106,7 @@ class SqlReviews:
                 col(t.Review.sequence) == sequence,
             )
         ).first()
-        return _review_view(review) if review else None
+        return review_view(review) if review else None
 
     def access(self, review_id: int) -> ReviewAccess:
         chair = self._session.scalar(
@@ -146,7 +146,7 @@ class SqlReviews:
             .order_by(col(t.Review.year).desc(), col(t.Review.sequence).desc())
         ).all()
         return [
-            ReviewProgress(_review_view(review), int(total), int(done or 0), int(signed or 0))
+            ReviewProgress(review_view(review), int(total), int(done or 0), int(signed or 0))
             for review, total, done, signed in rows
         ]
 
@@ -315,7 +315,7 @@ class SqlReturns:
         return [_recipient(member, tenant) for member, tenant in rows]
 
 
-def _review_view(row: t.Review) -> ReviewView:
+def review_view(row: t.Review) -> ReviewView:
     assert row.id is not None
     return ReviewView(
         id=row.id,

@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
-from domain.model import ActionStatus, ReturnStatus, ReviewStage
+from domain.model import ActionStatus, ReturnStatus
 from domain.phrasing import Period, ReviewRef
-from domain.records import ReviewView
 from domain.summaries import (
     LIVE,
     ActionRow,
@@ -43,6 +42,7 @@ from domain.summaries import (
     TrackerRecord,
 )
 from storage import tables as t
+from storage.reviews import review_view as _review_view
 
 _AI = t.ActionItem
 _LIVE = [status.value for status in LIVE]
@@ -622,19 +622,3 @@ def _evidence(text: str | None, link: str | None) -> str | None:
 def _as_date(value: Any) -> date:
     # SQLite hands back COALESCE of two date columns as text.
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def _review_view(row: t.Review) -> ReviewView:
-    assert row.id is not None
-    return ReviewView(
-        id=row.id,
-        partnership_id=row.partnership_id,
-        reference=row.reference,
-        pseudonym=row.pseudonym,
-        reason=row.reason,
-        chair_member_id=row.chair_member_id,
-        stage=ReviewStage(row.stage),
-        opened_on=row.opened_on,
-        returns_due_on=row.returns_due_on,
-        meeting_on=row.meeting_on,
-    )
