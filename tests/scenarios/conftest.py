@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
+from storage.demo import load_demo
+from storage.migrate import upgrade
 from tests.conftest import BotUnderTest
+from tests.support.activities import TENANT, USER_AAD
 from tests.support.journey import Journey, journey_on
 
 
 @pytest.fixture
 async def journey(bot: BotUnderTest) -> Journey:
     return await journey_on(bot)
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """The CLI's main() configures the root logger for a real process; give it back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A migrated SQLite file with the demo partnership, as the CLI sees it from the environment."""
+    url = f"sqlite:///{tmp_path / 'lineofsight.db'}"
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("MicrosoftAppId", "")
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    upgrade(url)
+    load_demo(url, TENANT, USER_AAD)
+    return url

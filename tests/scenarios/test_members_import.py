@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,11 +11,11 @@ from sqlmodel import Session, col, select
 from bot.cli import main
 from bot.config import PLAYGROUND_TENANT_ID
 from storage import tables as t
-from storage.demo import load_demo
-from storage.migrate import upgrade
-from tests.support.activities import TENANT
+from tests.support.activities import TENANT, USER_AAD
 
-ADMIN_AAD = "0c8a7b6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"
+ADMIN_AAD = USER_AAD
+# main() configures the root logger for a real process; each test gets its own back.
+pytestmark = pytest.mark.usefixtures("restore_logging")
 POLICE_PRACTITIONER = "00000000-0000-0000-0000-000000000101"  # from the demo
 HEALTH_LEAD = "00000000-0000-0000-0000-000000000104"  # agency_lead and manager in the demo
 NEW_1 = "33333333-3333-4333-8333-000000000001"
@@ -33,28 +31,6 @@ FILE = (
     f"{NEW_2},Probation Officer (demo),,boss,\n"
     f"{POLICE_PRACTITIONER},Twice (demo),,,\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    """main() configures the root logger for a real process; give the next test its own back."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'lineofsight.db'}"
-    monkeypatch.setenv("DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("MicrosoftAppId", "")
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    upgrade(url)
-    load_demo(url, TENANT, ADMIN_AAD)
-    return url
 
 
 def csv_file(tmp_path: Path, text: str, encoding: str = "utf-8") -> str:

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -21,13 +19,13 @@ from bot.cli import main
 from bot.retention import RETENTION_JOB, RetentionJob
 from cards import verbs
 from storage import tables as t
-from storage.demo import load_demo
-from storage.migrate import upgrade
-from tests.support.activities import TENANT
+from tests.support.activities import TENANT, USER_AAD
 from tests.support.audited import differences, snapshot
 from tests.support.journey import LEAD, PRACTITIONER, Journey, signed_off_review
 
-ADMIN_AAD = "0c8a7b6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"
+ADMIN_AAD = USER_AAD
+# main() configures the root logger for a real process; each test gets its own back.
+pytestmark = pytest.mark.usefixtures("restore_logging")
 DEMO_PRACTITIONER = "00000000-0000-0000-0000-000000000101"
 
 
@@ -183,28 +181,6 @@ async def test_the_job_runs_daily_in_the_bot(journey: Journey) -> None:
 
 
 # --- the command line --------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    """main() configures the root logger for a real process; give the next test its own back."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'lineofsight.db'}"
-    monkeypatch.setenv("DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("MicrosoftAppId", "")
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    upgrade(url)
-    load_demo(url, TENANT, ADMIN_AAD)
-    return url
 
 
 def with_session(url: str) -> Session:
