@@ -19,6 +19,7 @@ from botbuilder.schema import Activity
 from botframework.connector.auth import ChannelValidation
 
 from bot import retention as retention_job
+from bot.activity_json import parse_activity
 from bot.config import Settings
 from bot.handlers import register_all
 from bot.outbound import Outbound
@@ -183,7 +184,7 @@ def _clean(value: Any, depth: int = 0) -> Any:
 
 def _activity(body: dict[str, Any]) -> Activity:
     try:
-        return Activity().deserialize(body)
+        return parse_activity(body)
     except Exception as error:
         # msrest raises DeserializationError (and whatever its parsers raise) on fields of the
         # wrong type, e.g. "timestamp": "soon": the sender's mistake, so 400, never a 500.

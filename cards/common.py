@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -65,9 +64,12 @@ def build(body: Sequence[ac.ElementAnnotated], actions: Sequence[ac.ActionExecut
     builder = ac.AdaptiveCard.new().version(CARD_VERSION).add_items(list(body))
     if actions:
         builder = builder.add_actions(list(actions))
-    # to_json, not to_dict: to_dict keeps enum members, which the SDK's serialiser later
-    # writes as "Spacing.NONE" and Teams rejects.
-    card: Card = json.loads(builder.create().to_json())
+    # JSON mode, not to_dict(): to_dict keeps enum members, which the SDK's serialiser later
+    # writes as "Spacing.NONE" and Teams rejects. The same as json.loads(to_json()), at a
+    # third of the cost (cards are built on every turn).
+    card: Card = builder.create().model_dump(
+        mode="json", exclude_none=True, by_alias=True, warnings=False
+    )
     return card
 
 

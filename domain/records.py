@@ -149,8 +149,18 @@ class ReturnRepository(Protocol):
     def answers(self, return_id: int) -> dict[AnswerKey, StoredAnswer]: ...
 
     def save_answer(
-        self, return_id: int, key: AnswerKey, value: Any, member_id: int, confirmed: bool
-    ) -> StoredAnswer: ...
+        self,
+        return_id: int,
+        key: AnswerKey,
+        value: Any,
+        member_id: int,
+        confirmed: bool,
+        *,
+        revision: int,
+    ) -> StoredAnswer | None:
+        """Write one answer if it is still at `revision` (0: not there yet): optimistic
+        locking, so a colleague's concurrent save is never overwritten. None if it moved."""
+        ...
 
     def delete_answer(self, return_id: int, key: AnswerKey) -> None: ...
 

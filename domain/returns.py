@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -143,10 +143,13 @@ def section_screen(
     typed: Mapping[str, object] | None = None,
     errors: Mapping[str, str] | None = None,
     notices: tuple[str, ...] = (),
+    stored: Mapping[AnswerKey, StoredAnswer] | None = None,
 ) -> SectionScreen:
+    """`stored`: the return's answers when the caller has them already (a save turn)."""
     bank = bank_for(ret.bank_version)
     section = bank.section(index)
-    stored = uow.returns.answers(ret.id)
+    if stored is None:
+        stored = uow.returns.answers(ret.id)
     episodes = _episodes(section, stored)
     if section.repeatable:
         episode = _clamp_episode(section, episode, len(episodes))
@@ -273,16 +276,15 @@ def save_section(
         today=today,
         require_complete=nav in (Nav.NEXT, Nav.ADD_EPISODE) and _has_content(section, data),
     )
+    # Read once: the save checks against these and the next card is drawn from them.
+    stored = dict(uow.returns.answers(ret.id))
     notices = _store(
         uow,
         actor,
         member,
         ret,
-        section,
-        episode or 0,
-        check.values,
-        check.cleared,
-        _revisions(data.get("revs")),
+        stored,
+        _Edit(section, episode or 0, check.values, check.cleared, _revisions(data.get("revs"))),
         data,
     )
     _mark_started(uow, actor, ret)
@@ -296,20 +298,22 @@ def save_section(
             typed=data,
             errors=check.errors,
             notices=tuple(notices),
+            stored=stored,
         )
         return SaveOutcome(index, episode, screen)
-    return _navigate(uow, member, ret, bank, index, episode, nav)
+    return _navigate(uow, member, ret, stored, index, episode, nav)
 
 
 def _navigate(
     uow: UnitOfWork,
     member: MemberView,
     ret: ReturnView,
-    bank: QuestionBank,
+    stored: Mapping[AnswerKey, StoredAnswer],
     index: int,
     episode: int | None,
     nav: str,
 ) -> SaveOutcome:
+    bank = bank_for(ret.bank_version)
     if nav == Nav.ADD_EPISODE and episode is not None:
         position, episode = index, episode + 1
     elif nav == Nav.BACK:
@@ -318,11 +322,18 @@ def _navigate(
         position, episode = index + 1, None
     else:
         position = index
-    uow.returns.update(ret.id, {"current_section": position})
+    if position != ret.current_section:
+        uow.returns.update(ret.id, {"current_section": position})
     notice = ("Saved. You can close Teams now: type continue to come back here.",)
     if position < bank.section_count:
         screen = section_screen(
-            uow, member, ret, position, episode, notices=notice if nav == Nav.SAVE else ()
+            uow,
+            member,
+            ret,
+            position,
+            episode,
+            notices=notice if nav == Nav.SAVE else (),
+            stored=stored,
         )
         return SaveOutcome(position, screen.episode, screen)
     return SaveOutcome(position, None, None)
@@ -358,31 +369,40 @@ def _revisions(raw: object) -> dict[str, int]:
     return {str(k): v for k, v in raw.items() if isinstance(v, int)}
 
 
+@dataclass(frozen=True)
+class _Edit:
+    """One section's checked answers from a card, and the revisions the card was drawn at."""
+
+    section: Section
+    slot: int
+    values: Mapping[str, Any]
+    cleared: frozenset[str]
+    revisions: Mapping[str, int]
+
+
 def _store(
     uow: UnitOfWork,
     actor: Actor,
     member: MemberView,
     ret: ReturnView,
-    section: Section,
-    slot: int,
-    values: Mapping[str, Any],
-    cleared: frozenset[str],
-    revisions: Mapping[str, int],
+    stored: dict[AnswerKey, StoredAnswer],
+    edit: _Edit,
     data: Mapping[str, object],
 ) -> list[str]:
-    stored = uow.returns.answers(ret.id)
+    """Write what changed; `stored` is kept up to date so the next card needs no re-read."""
     notices: list[str] = []
     changes: dict[str, object] = {}
-    for question in section.questions:
+    slot, values = edit.slot, edit.values
+    for question in edit.section.questions:
         key = (question.id, slot)
         current = stored.get(key)
         new = _jsonable(values.get(question.id)) if question.id in values else None
-        if question.id not in values and question.id not in cleared:
+        if question.id not in values and question.id not in edit.cleared:
             continue
         if current is not None and current.value == new:
-            _confirm(uow, ret, key, current, data)
+            _confirm(uow, ret, stored, key, data)
             continue
-        if _conflicts(current, revisions.get(question.id, 0), member):
+        if _conflicts(current, edit.revisions.get(question.id, 0), member):
             assert current is not None
             who = current.updated_by_name or "a colleague"
             notices.append(
@@ -393,9 +413,13 @@ def _store(
             continue
         if new is None:
             uow.returns.delete_answer(ret.id, key)
+            stored.pop(key, None)
         else:
             confirmed = _confirmed_in(data, question.id)
-            uow.returns.save_answer(ret.id, key, new, member.id, confirmed)
+            saved = uow.returns.save_answer(
+                ret.id, key, new, member.id, confirmed, revision=_revision(current)
+            )
+            stored[key] = _saved(saved, member)
         changes[f"{question.id}#{slot}" if slot else question.id] = _fingerprint(new)
     if changes:
         audit.record(
@@ -425,12 +449,32 @@ def _confirmed_in(data: Mapping[str, object], question_id: str) -> bool:
 def _confirm(
     uow: UnitOfWork,
     ret: ReturnView,
+    stored: dict[AnswerKey, StoredAnswer],
     key: AnswerKey,
-    current: StoredAnswer,
     data: Mapping[str, object],
 ) -> None:
+    current = stored[key]
     if not current.confirmed and _confirmed_in(data, key[0]):
-        uow.returns.save_answer(ret.id, key, current.value, current.updated_by or 0, True)
+        saved = uow.returns.save_answer(
+            ret.id, key, current.value, current.updated_by or 0, True, revision=current.revision
+        )
+        stored[key] = replace(_saved(saved, None), updated_by_name=current.updated_by_name)
+
+
+def _revision(current: StoredAnswer | None) -> int:
+    return current.revision if current is not None else 0
+
+
+def _saved(saved: StoredAnswer | None, member: MemberView | None) -> StoredAnswer:
+    """The answer as written, or a clear stop if a colleague saved it in the same instant."""
+    if saved is None:
+        # Their write landed between this turn's read and its write: roll this turn back
+        # rather than overwrite it; pressing the button again shows their answer.
+        raise StaleCard(
+            "A colleague saved this part of the return at the same moment, so nothing on "
+            "this card was saved. Press the button again to see their answer."
+        )
+    return replace(saved, updated_by_name=member.display_name) if member else saved
 
 
 def _jsonable(value: object) -> object:
@@ -501,13 +545,15 @@ def _renumber(
     for question_id, number in later:
         answer = stored[(question_id, number)]
         uow.returns.delete_answer(ret.id, (question_id, number))
-        uow.returns.save_answer(
+        saved = uow.returns.save_answer(
             ret.id,
             (question_id, number - 1),
             answer.value,
             answer.updated_by or 0,
             answer.confirmed,
+            revision=0,  # the slot below was just emptied: a new row
         )
+        _saved(saved, None)
 
 
 # --- overview, submit and sign-off -----------------------------------------------------------

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import RowMapping, bindparam, insert, update
+from sqlalchemy import select as core_select
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
@@ -19,16 +22,57 @@ from storage.outcomes import SqlExports, SqlOutcomes
 from storage.reviews import SqlReturns, SqlReviews
 from storage.summaries import SqlSummaries
 
+# Every turn looks up who spoke: these statements are built once (see t.core).
+_PARTNERSHIP = t.core(t.Partnership)
+_MEMBER = t.core(t.Member)
+_MEMBER_ROLE = t.core(t.MemberRole)
+_BY_TENANT = core_select(
+    _PARTNERSHIP.c.id, _PARTNERSHIP.c.tenant_id, _PARTNERSHIP.c.name, _PARTNERSHIP.c.time_zone
+).where(_PARTNERSHIP.c.tenant_id == bindparam("tenant_id"))
+_SIGHTING_COLUMNS = (
+    "display_name",
+    "teams_user_id",
+    "aad_object_id",
+    "first_seen_at",
+    "last_seen_at",
+    "service_url",
+    "conversation_id",
+    "bot_id",
+    "address_user_id",
+    "conversation_type",
+    "unreachable_since",
+    "unreachable_reason",
+)
+_MEMBER_ROW = core_select(
+    _MEMBER.c.id,
+    _MEMBER.c.partnership_id,
+    _MEMBER.c.agency_id,
+    *(_MEMBER.c[name] for name in _SIGHTING_COLUMNS),
+)
+_MEMBER_BY_AAD = _MEMBER_ROW.where(
+    _MEMBER.c.partnership_id == bindparam("partnership_id"),
+    _MEMBER.c.aad_object_id == bindparam("aad_object_id"),
+)
+_MEMBER_BY_TEAMS_ID = _MEMBER_ROW.where(
+    _MEMBER.c.partnership_id == bindparam("partnership_id"),
+    _MEMBER.c.teams_user_id == bindparam("teams_user_id"),
+)
+_MEMBER_BY_ID = _MEMBER_ROW.where(_MEMBER.c.id == bindparam("member_id"))
+_ROLES = core_select(_MEMBER_ROLE.c.role).where(_MEMBER_ROLE.c.member_id == bindparam("member_id"))
+_APPEND_AUDIT = insert(t.AuditEvent)  # the audit log is only ever appended to
+
 
 class SqlPartnerships:
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def by_tenant(self, tenant_id: str) -> PartnershipView | None:
-        row = self._session.scalars(
-            select(t.Partnership).where(col(t.Partnership.tenant_id) == tenant_id)
-        ).first()
-        return _partnership_view(row) if row else None
+        row = self._session.execute(_BY_TENANT, {"tenant_id": tenant_id}).first()
+        if row is None:
+            return None
+        return PartnershipView(
+            id=row.id, tenant_id=row.tenant_id, name=row.name, time_zone=row.time_zone
+        )
 
     def all_ids(self) -> list[int]:
         return [int(i) for i in self._session.scalars(select(t.Partnership.id)).all()]
@@ -47,23 +91,19 @@ class SqlMembers:
     def find(
         self, partnership_id: int, aad_object_id: str | None, teams_user_id: str
     ) -> MemberView | None:
-        row = self._find_row(partnership_id, aad_object_id, teams_user_id)
-        return self._view(row) if row else None
-
-    def _find_row(
-        self, partnership_id: int, aad_object_id: str | None, teams_user_id: str
-    ) -> t.Member | None:
-        in_partnership = select(t.Member).where(col(t.Member.partnership_id) == partnership_id)
+        row = None
         if aad_object_id:
             # Members imported before they first talk to the bot are matched by AAD id.
-            row = self._session.scalars(
-                in_partnership.where(col(t.Member.aad_object_id) == aad_object_id)
+            row = self._session.execute(
+                _MEMBER_BY_AAD,
+                {"partnership_id": partnership_id, "aad_object_id": aad_object_id},
             ).first()
-            if row is not None:
-                return row
-        return self._session.scalars(
-            in_partnership.where(col(t.Member.teams_user_id) == teams_user_id)
-        ).first()
+        if row is None:
+            row = self._session.execute(
+                _MEMBER_BY_TEAMS_ID,
+                {"partnership_id": partnership_id, "teams_user_id": teams_user_id},
+            ).first()
+        return self._core_view(row._mapping) if row else None
 
     def create(self, partnership_id: int, sighting: MemberSighting) -> MemberView:
         row = t.Member(
@@ -80,39 +120,21 @@ class SqlMembers:
     def record_sighting(
         self, member_id: int, sighting: MemberSighting
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        row = self._session.get_one(t.Member, member_id)
-        before = _address_fields(row)
-        self._apply_sighting(row, sighting)
-        after = _address_fields(row)
-        changed = {key for key in after if after[key] != before[key]}
-        return ({k: before[k] for k in changed}, {k: after[k] for k in changed})
+        row = self._session.execute(_MEMBER_BY_ID, {"member_id": member_id}).one()._mapping
+        changes = _sighting_changes(row, sighting)
+        if changes:
+            # Only what changed is written: most turns come from someone already known, and
+            # an unconditional write would make every read turn a database write (§9).
+            self._session.execute(
+                update(_MEMBER).where(_MEMBER.c.id == member_id).values(**changes)
+            )
+        changed = [name for name in _ADDRESS_FIELDS if name in changes]
+        return ({k: row[k] for k in changed}, {k: changes[k] for k in changed})
 
     def _apply_sighting(self, row: t.Member, sighting: MemberSighting) -> None:
-        # Only what changed is written: most turns come from someone already known, and an
-        # unconditional write would make every read turn a database write (DESIGN.md §9).
-        address = sighting.personal_address
-        fields: dict[str, object] = {
-            "display_name": sighting.display_name or row.display_name,
-            "teams_user_id": sighting.teams_user_id,
-            "aad_object_id": row.aad_object_id or sighting.aad_object_id,
-            "first_seen_at": row.first_seen_at or sighting.seen_at,
-        }
-        if address is not None:
-            fields |= {
-                "service_url": address.service_url,
-                "conversation_id": address.conversation_id,
-                "bot_id": address.bot_id,
-                "address_user_id": address.user_id,
-                "conversation_type": address.conversation_type,
-                # Writing to the bot again makes a blocked address reachable again.
-                "unreachable_since": None,
-                "unreachable_reason": None,
-            }
-        if _stale(row.last_seen_at, sighting.seen_at):
-            fields["last_seen_at"] = sighting.seen_at
-        for name, value in fields.items():
-            if getattr(row, name) != value:
-                setattr(row, name, value)
+        current = {name: getattr(row, name) for name in _SIGHTING_COLUMNS}
+        for name, value in _sighting_changes(current, sighting).items():
+            setattr(row, name, value)
 
     def grant(self, member_id: int, role: Role) -> bool:
         if self._session.get(t.MemberRole, (member_id, role.value)) is not None:
@@ -187,15 +209,34 @@ class SqlMembers:
 
     def _view(self, row: t.Member) -> MemberView:
         assert row.id is not None
-        roles = self._session.scalars(
-            select(t.MemberRole.role).where(col(t.MemberRole.member_id) == row.id)
-        ).all()
+        return self._member_view(
+            row.id, row.partnership_id, row.aad_object_id, row.display_name, row.agency_id
+        )
+
+    def _core_view(self, row: RowMapping) -> MemberView:
+        return self._member_view(
+            row["id"],
+            row["partnership_id"],
+            row["aad_object_id"],
+            row["display_name"],
+            row["agency_id"],
+        )
+
+    def _member_view(
+        self,
+        member_id: int,
+        partnership_id: int,
+        aad_object_id: str | None,
+        display_name: str,
+        agency_id: int | None,
+    ) -> MemberView:
+        roles = self._session.execute(_ROLES, {"member_id": member_id}).scalars().all()
         return MemberView(
-            id=row.id,
-            partnership_id=row.partnership_id,
-            aad_object_id=row.aad_object_id,
-            display_name=row.display_name,
-            agency_id=row.agency_id,
+            id=member_id,
+            partnership_id=partnership_id,
+            aad_object_id=aad_object_id,
+            display_name=display_name,
+            agency_id=agency_id,
             roles=frozenset(Role(r) for r in roles),
         )
 
@@ -205,7 +246,7 @@ class SqlAudit:
         self._session = session
 
     def append(self, entry: AuditEntry) -> None:
-        self._session.add(t.AuditEvent(**asdict(entry)))
+        self._session.execute(_APPEND_AUDIT, {**asdict(entry), "at": t.utcnow()})
 
 
 class SqlUnitOfWork:
@@ -236,13 +277,33 @@ def _partnership_view(row: t.Partnership) -> PartnershipView:
     )
 
 
-def _address_fields(row: t.Member) -> dict[str, Any]:
-    return {
-        "display_name": row.display_name,
-        "teams_user_id": row.teams_user_id,
-        "service_url": row.service_url,
-        "conversation_id": row.conversation_id,
+# The sighting changes the audit trail records (the rest is routing detail).
+_ADDRESS_FIELDS = ("display_name", "teams_user_id", "service_url", "conversation_id")
+
+
+def _sighting_changes(row: Mapping[Any, Any], sighting: MemberSighting) -> dict[str, Any]:
+    """The member columns this sighting changes, with their new values."""
+    address = sighting.personal_address
+    fields: dict[str, object] = {
+        "display_name": sighting.display_name or row["display_name"],
+        "teams_user_id": sighting.teams_user_id,
+        "aad_object_id": row["aad_object_id"] or sighting.aad_object_id,
+        "first_seen_at": row["first_seen_at"] or sighting.seen_at,
     }
+    if address is not None:
+        fields |= {
+            "service_url": address.service_url,
+            "conversation_id": address.conversation_id,
+            "bot_id": address.bot_id,
+            "address_user_id": address.user_id,
+            "conversation_type": address.conversation_type,
+            # Writing to the bot again makes a blocked address reachable again.
+            "unreachable_since": None,
+            "unreachable_reason": None,
+        }
+    if _stale(row["last_seen_at"], sighting.seen_at):
+        fields["last_seen_at"] = sighting.seen_at
+    return {name: value for name, value in fields.items() if row[name] != value}
 
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=15)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import Update, bindparam, case, delete, func, update
+from sqlalchemy import select as core_select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
@@ -24,6 +28,92 @@ from domain.records import (
 from domain.reviews import NewReview, ReviewAccess, format_reference
 from storage import tables as t
 from storage.tables import utcnow
+
+# A practitioner's save turn reads the return and its answers and writes one or two rows:
+# these statements are built once (see t.core), because building one costs more than running it.
+_RETURN = t.core(t.PreAnalysisReturn)
+_REVIEW = t.core(t.Review)
+_AGENCY = t.core(t.Agency)
+_ASSIGNEE = t.core(t.ReturnAssignee)
+_ANSWER = t.core(t.Answer)
+_MEMBER = t.core(t.Member)
+_RETURN_VIEWS = (
+    core_select(
+        _RETURN.c.id,
+        _RETURN.c.review_id,
+        _RETURN.c.agency_id,
+        _RETURN.c.status,
+        _RETURN.c.due_on,
+        _RETURN.c.current_section,
+        _RETURN.c.question_bank_version,
+        _RETURN.c.returned_comments,
+        _RETURN.c.submitted_at,
+        _REVIEW.c.partnership_id,
+        _REVIEW.c.reference,
+        _REVIEW.c.pseudonym,
+        _REVIEW.c.stage,
+        _REVIEW.c.chair_member_id,
+        _AGENCY.c.name.label("agency_name"),
+    )
+    .join_from(_RETURN, _REVIEW, _REVIEW.c.id == _RETURN.c.review_id)
+    .join(_AGENCY, _AGENCY.c.id == _RETURN.c.agency_id)
+    .where(_RETURN.c.id.in_(bindparam("return_ids", expanding=True)))
+)
+_ASSIGNEES = core_select(_ASSIGNEE.c.return_id, _ASSIGNEE.c.member_id).where(
+    _ASSIGNEE.c.return_id.in_(bindparam("return_ids", expanding=True))
+)
+_ANSWERS = (
+    core_select(
+        _ANSWER.c.question_id,
+        _ANSWER.c.episode,
+        _ANSWER.c.value,
+        _ANSWER.c.revision,
+        _ANSWER.c.updated_by,
+        _MEMBER.c.display_name,
+        _ANSWER.c.identifier_warning_confirmed,
+    )
+    .select_from(_ANSWER.outerjoin(_MEMBER, _MEMBER.c.id == _ANSWER.c.updated_by))
+    .where(_ANSWER.c.return_id == bindparam("return_id"))
+)
+_THIS_ANSWER = (
+    _ANSWER.c.return_id == bindparam("key_return_id"),
+    _ANSWER.c.question_id == bindparam("key_question_id"),
+    _ANSWER.c.episode == bindparam("key_episode"),
+)
+_ANSWER_WRITE = {
+    "value": bindparam("new_value", type_=_ANSWER.c.value.type),
+    "updated_by": bindparam("new_updated_by", type_=_ANSWER.c.updated_by.type),
+    "updated_at": bindparam("new_updated_at", type_=_ANSWER.c.updated_at.type),
+    "identifier_warning_confirmed": bindparam(
+        "new_confirmed", type_=_ANSWER.c.identifier_warning_confirmed.type
+    ),
+}
+# Only if nobody saved it since it was read: the revision is the optimistic lock.
+_UPDATE_ANSWER = (
+    update(_ANSWER)
+    .where(*_THIS_ANSWER, _ANSWER.c.revision == bindparam("key_revision"))
+    .values(revision=_ANSWER.c.revision + 1, **_ANSWER_WRITE)
+)
+# A colleague's answer inserted since this card was read is kept, not overwritten.
+_INSERT_ANSWER = {
+    "sqlite": sqlite_insert(_ANSWER).on_conflict_do_nothing().returning(_ANSWER.c.id),
+    "postgresql": postgresql_insert(_ANSWER).on_conflict_do_nothing().returning(_ANSWER.c.id),
+}
+_DELETE_ANSWER = delete(_ANSWER).where(*_THIS_ANSWER)
+
+
+@cache
+def _return_update(names: tuple[str, ...]) -> Update:
+    """UPDATE of these return columns (and its revision), built once per set of columns."""
+    values: dict[str, Any] = {
+        name: bindparam(f"new_{name}", type_=_RETURN.c[name].type)
+        for name in (*names, "updated_at")
+    }
+    return (
+        update(_RETURN)
+        .where(_RETURN.c.id == bindparam("key_return_id"))
+        .values(revision=_RETURN.c.revision + 1, **values)
+    )
 
 
 class SqlReviews:
@@ -209,48 +299,60 @@ class SqlReturns:
         return added
 
     def answers(self, return_id: int) -> dict[AnswerKey, StoredAnswer]:
-        rows = self._session.execute(
-            select(t.Answer, t.Member.display_name)
-            .outerjoin(t.Member, col(t.Member.id) == col(t.Answer.updated_by))
-            .where(col(t.Answer.return_id) == return_id)
-        ).all()
-        return {(a.question_id, a.episode): _answer_view(a, name) for a, name in rows}
+        rows = self._session.execute(_ANSWERS, {"return_id": return_id})
+        return {(row[0], row[1]): StoredAnswer(*row) for row in rows}
 
     def save_answer(
-        self, return_id: int, key: AnswerKey, value: Any, member_id: int, confirmed: bool
-    ) -> StoredAnswer:
-        row = self._answer_row(return_id, key)
-        if row is None:
-            row = t.Answer(return_id=return_id, question_id=key[0], episode=key[1], revision=0)
-            self._session.add(row)
-        row.value = value
-        row.revision += 1
-        row.updated_by = member_id
-        row.updated_at = utcnow()
-        row.identifier_warning_confirmed = confirmed
-        self._session.flush()
-        return _answer_view(row, None)
+        self,
+        return_id: int,
+        key: AnswerKey,
+        value: Any,
+        member_id: int,
+        confirmed: bool,
+        *,
+        revision: int,
+    ) -> StoredAnswer | None:
+        written = {
+            "new_value": value,
+            "new_updated_by": member_id,
+            "new_updated_at": utcnow(),
+            "new_confirmed": confirmed,
+        }
+        where = {"key_return_id": return_id, "key_question_id": key[0], "key_episode": key[1]}
+        if revision:
+            result = self._session.execute(
+                _UPDATE_ANSWER, {**where, **written, "key_revision": revision}
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult
+                return None
+        else:
+            row = {
+                "return_id": return_id,
+                "question_id": key[0],
+                "episode": key[1],
+                "revision": 1,
+                "value": value,
+                "updated_by": member_id,
+                "updated_at": written["new_updated_at"],
+                "identifier_warning_confirmed": confirmed,
+            }
+            insert_new = _INSERT_ANSWER[self._session.get_bind().dialect.name]
+            if self._session.execute(insert_new, row).first() is None:
+                return None  # it was there after all: a colleague's, kept
+        return StoredAnswer(key[0], key[1], value, revision + 1, member_id, None, confirmed)
 
     def delete_answer(self, return_id: int, key: AnswerKey) -> None:
-        row = self._answer_row(return_id, key)
-        if row is not None:
-            self._session.delete(row)
-
-    def _answer_row(self, return_id: int, key: AnswerKey) -> t.Answer | None:
-        return self._session.scalars(
-            select(t.Answer).where(
-                col(t.Answer.return_id) == return_id,
-                col(t.Answer.question_id) == key[0],
-                col(t.Answer.episode) == key[1],
-            )
-        ).first()
+        self._session.execute(
+            _DELETE_ANSWER,
+            {"key_return_id": return_id, "key_question_id": key[0], "key_episode": key[1]},
+        )
 
     def update(self, return_id: int, fields: Mapping[str, Any]) -> None:
-        row = self._session.get_one(t.PreAnalysisReturn, return_id)
-        for name, value in fields.items():
-            setattr(row, name, value)
-        row.revision += 1
-        row.updated_at = utcnow()
+        params = {f"new_{name}": value for name, value in fields.items()}
+        self._session.execute(
+            _return_update(tuple(fields)),
+            {**params, "new_updated_at": utcnow(), "key_return_id": return_id},
+        )
 
     def entries(self, return_id: int) -> list[ChronologyView]:
         rows = self._session.scalars(
@@ -334,59 +436,31 @@ def review_view(row: t.Review) -> ReviewView:
 def _return_views(session: Session, return_ids: list[int]) -> list[ReturnView]:
     if not return_ids:
         return []
-    rows = session.execute(
-        select(t.PreAnalysisReturn, t.Review, t.Agency.name)
-        .join(t.Review, col(t.Review.id) == col(t.PreAnalysisReturn.review_id))
-        .join(t.Agency, col(t.Agency.id) == col(t.PreAnalysisReturn.agency_id))
-        .where(col(t.PreAnalysisReturn.id).in_(return_ids))
-    ).all()
+    ids = {"return_ids": return_ids}
     assignees: dict[int, set[int]] = {}
-    for return_id, member_id in session.execute(
-        select(t.ReturnAssignee.return_id, t.ReturnAssignee.member_id).where(
-            col(t.ReturnAssignee.return_id).in_(return_ids)
-        )
-    ).all():
-        assignees.setdefault(int(return_id), set()).add(int(member_id))
+    for return_id, member_id in session.execute(_ASSIGNEES, ids):
+        assignees.setdefault(return_id, set()).add(member_id)
     return [
-        _return_view(ret, review, str(agency), assignees.get(int(ret.id or 0), set()))
-        for ret, review, agency in rows
+        ReturnView(
+            id=row.id,
+            partnership_id=row.partnership_id,
+            review_id=row.review_id,
+            reference=row.reference,
+            pseudonym=row.pseudonym,
+            review_stage=ReviewStage(row.stage),
+            chair_member_id=row.chair_member_id,
+            agency_id=row.agency_id,
+            agency_name=row.agency_name,
+            status=ReturnStatus(row.status),
+            due_on=row.due_on,
+            current_section=row.current_section,
+            bank_version=row.question_bank_version,
+            returned_comments=row.returned_comments,
+            assignee_ids=frozenset(assignees.get(row.id, ())),
+            submitted_at=row.submitted_at,
+        )
+        for row in session.execute(_RETURN_VIEWS, ids)
     ]
-
-
-def _return_view(
-    ret: t.PreAnalysisReturn, review: t.Review, agency: str, assignees: set[int]
-) -> ReturnView:
-    assert ret.id is not None
-    return ReturnView(
-        id=ret.id,
-        partnership_id=review.partnership_id,
-        review_id=ret.review_id,
-        reference=review.reference,
-        pseudonym=review.pseudonym,
-        review_stage=ReviewStage(review.stage),
-        chair_member_id=review.chair_member_id,
-        agency_id=ret.agency_id,
-        agency_name=agency,
-        status=ReturnStatus(ret.status),
-        due_on=ret.due_on,
-        current_section=ret.current_section,
-        bank_version=ret.question_bank_version,
-        returned_comments=ret.returned_comments,
-        assignee_ids=frozenset(assignees),
-        submitted_at=ret.submitted_at,
-    )
-
-
-def _answer_view(row: t.Answer, updated_by_name: str | None) -> StoredAnswer:
-    return StoredAnswer(
-        row.question_id,
-        row.episode,
-        row.value,
-        row.revision,
-        row.updated_by,
-        updated_by_name,
-        row.identifier_warning_confirmed,
-    )
 
 
 def _entry_fields(entry: EntryInput) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -375,3 +375,11 @@ class ExportFile(SQLModel, table=True):
     size_bytes: int
     created_at: datetime = Field(default_factory=utcnow)
     delivered_at: datetime | None = None
+
+
+def core(model: type[SQLModel]) -> Table:
+    """The Core table behind a model, for the prebuilt statements of hot paths (DESIGN.md §9):
+    building a statement costs more than running it, so those are built once at import."""
+    table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel's metaclass
+    assert isinstance(table, Table)
+    return table
