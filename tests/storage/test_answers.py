@@ -46,9 +46,7 @@ def test_a_new_answer_then_a_change_at_the_revision_read(
     assert first is not None
     assert first.revision == 1
     second = migrated.transaction(
-        lambda uow: uow.returns.save_answer(
-            return_id, KEY, ["a", "b"], member_id, True, revision=1
-        )
+        lambda uow: uow.returns.save_answer(return_id, KEY, ["a", "b"], member_id, True, revision=1)
     )
     assert second is not None
     assert second.revision == 2
