@@ -41,9 +41,10 @@ class Context:
     def data(self) -> dict[str, Any]:
         return self.turn.data
 
-    async def run(self, work: Callable[[SqlUnitOfWork], T]) -> T:
-        """Run domain work in one transaction, off the event loop."""
-        return await self.services.db.run(work)
+    async def run(self, work: Callable[[SqlUnitOfWork], T], *, short: bool = False) -> T:
+        """Run domain work in one transaction, off the event loop. `short`: it touches a
+        handful of rows (one return, one member), so SQLite may run it inline (Database.run)."""
+        return await self.services.db.run(work, short=short)
 
 
 Handler = Callable[[Context], Awaitable[Reply]]

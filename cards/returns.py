@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from adaptive_cards import card as ac
@@ -161,11 +162,8 @@ def _question_block(
     question: Question, screen: SectionScreen, with_examples: bool
 ) -> list[ac.ElementAnnotated]:
     value = screen.values.get(question.id)
-    guidance = f"{question.help} Example: {question.example}" if with_examples else question.help
     block: list[ac.ElementAnnotated] = [
-        ac.TextBlock(
-            text=guidance, wrap=True, is_subtle=True, size=ty.FontSize.SMALL, separator=True
-        ),
+        _guidance(question, with_examples),
         _input_for(question, value, screen),
     ]
     if question.id in screen.errors:
@@ -195,6 +193,16 @@ def _question_block(
             )
         )
     return block
+
+
+@lru_cache(maxsize=256)
+def _guidance(question: Question, with_examples: bool) -> ac.TextBlock:
+    """The same for every card of a question bank, so built once: card models are only ever
+    read after they are built, and a section card is drawn on every save (bench/)."""
+    guidance = f"{question.help} Example: {question.example}" if with_examples else question.help
+    return ac.TextBlock(
+        text=guidance, wrap=True, is_subtle=True, size=ty.FontSize.SMALL, separator=True
+    )
 
 
 def _input_for(question: Question, value: str | None, screen: SectionScreen) -> ac.ElementAnnotated:

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, insert, update
+from sqlalchemy import RowMapping, Select, bindparam, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
@@ -43,12 +43,14 @@ _SIGHTING_COLUMNS = (
     "unreachable_since",
     "unreachable_reason",
 )
+# One row per role (or one with no role): the member and their roles in one statement.
 _MEMBER_ROW = core_select(
     _MEMBER.c.id,
     _MEMBER.c.partnership_id,
     _MEMBER.c.agency_id,
     *(_MEMBER.c[name] for name in _SIGHTING_COLUMNS),
-)
+    _MEMBER_ROLE.c.role,
+).select_from(_MEMBER.outerjoin(_MEMBER_ROLE, _MEMBER_ROLE.c.member_id == _MEMBER.c.id))
 _MEMBER_BY_AAD = _MEMBER_ROW.where(
     _MEMBER.c.partnership_id == bindparam("partnership_id"),
     _MEMBER.c.aad_object_id == bindparam("aad_object_id"),
@@ -58,7 +60,6 @@ _MEMBER_BY_TEAMS_ID = _MEMBER_ROW.where(
     _MEMBER.c.teams_user_id == bindparam("teams_user_id"),
 )
 _MEMBER_BY_ID = _MEMBER_ROW.where(_MEMBER.c.id == bindparam("member_id"))
-_ROLES = core_select(_MEMBER_ROLE.c.role).where(_MEMBER_ROLE.c.member_id == bindparam("member_id"))
 _APPEND_AUDIT = insert(t.AuditEvent)  # the audit log is only ever appended to
 
 
@@ -87,23 +88,29 @@ class SqlPartnerships:
 class SqlMembers:
     def __init__(self, session: Session) -> None:
         self._session = session
+        # Rows `find` read in this transaction, so recording the sighting needn't read again.
+        self._found: dict[int, RowMapping] = {}
 
     def find(
         self, partnership_id: int, aad_object_id: str | None, teams_user_id: str
     ) -> MemberView | None:
-        row = None
+        rows: list[RowMapping] = []
         if aad_object_id:
             # Members imported before they first talk to the bot are matched by AAD id.
-            row = self._session.execute(
-                _MEMBER_BY_AAD,
-                {"partnership_id": partnership_id, "aad_object_id": aad_object_id},
-            ).first()
-        if row is None:
-            row = self._session.execute(
-                _MEMBER_BY_TEAMS_ID,
-                {"partnership_id": partnership_id, "teams_user_id": teams_user_id},
-            ).first()
-        return self._core_view(row._mapping) if row else None
+            rows = self._rows(
+                _MEMBER_BY_AAD, partnership_id=partnership_id, aad_object_id=aad_object_id
+            )
+        if not rows:
+            rows = self._rows(
+                _MEMBER_BY_TEAMS_ID, partnership_id=partnership_id, teams_user_id=teams_user_id
+            )
+        if not rows:
+            return None
+        self._found[rows[0]["id"]] = rows[0]
+        return _member_view(rows)
+
+    def _rows(self, statement: Select[Any], **params: object) -> list[RowMapping]:
+        return list(self._session.execute(statement, params).mappings())
 
     def create(self, partnership_id: int, sighting: MemberSighting) -> MemberView:
         row = t.Member(
@@ -120,7 +127,7 @@ class SqlMembers:
     def record_sighting(
         self, member_id: int, sighting: MemberSighting
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        row = self._session.execute(_MEMBER_BY_ID, {"member_id": member_id}).one()._mapping
+        row = self._found.pop(member_id, None) or self._rows(_MEMBER_BY_ID, member_id=member_id)[0]
         changes = _sighting_changes(row, sighting)
         if changes:
             # Only what changed is written: most turns come from someone already known, and
@@ -209,36 +216,7 @@ class SqlMembers:
 
     def _view(self, row: t.Member) -> MemberView:
         assert row.id is not None
-        return self._member_view(
-            row.id, row.partnership_id, row.aad_object_id, row.display_name, row.agency_id
-        )
-
-    def _core_view(self, row: RowMapping) -> MemberView:
-        return self._member_view(
-            row["id"],
-            row["partnership_id"],
-            row["aad_object_id"],
-            row["display_name"],
-            row["agency_id"],
-        )
-
-    def _member_view(
-        self,
-        member_id: int,
-        partnership_id: int,
-        aad_object_id: str | None,
-        display_name: str,
-        agency_id: int | None,
-    ) -> MemberView:
-        roles = self._session.execute(_ROLES, {"member_id": member_id}).scalars().all()
-        return MemberView(
-            id=member_id,
-            partnership_id=partnership_id,
-            aad_object_id=aad_object_id,
-            display_name=display_name,
-            agency_id=agency_id,
-            roles=frozenset(Role(r) for r in roles),
-        )
+        return _member_view(self._rows(_MEMBER_BY_ID, member_id=row.id))
 
 
 class SqlAudit:
@@ -246,7 +224,10 @@ class SqlAudit:
         self._session = session
 
     def append(self, entry: AuditEntry) -> None:
-        self._session.execute(_APPEND_AUDIT, {**asdict(entry), "at": t.utcnow()})
+        # On the transaction's connection: the Session would route an insert of a mapped
+        # class through its bulk-ORM machinery, three times the cost, for the same row.
+        connection = self._session.connection()
+        connection.execute(_APPEND_AUDIT, {**asdict(entry), "at": t.utcnow()})
 
 
 class SqlUnitOfWork:
@@ -274,6 +255,19 @@ def _partnership_view(row: t.Partnership) -> PartnershipView:
     assert row.id is not None
     return PartnershipView(
         id=row.id, tenant_id=row.tenant_id, name=row.name, time_zone=row.time_zone
+    )
+
+
+def _member_view(rows: list[RowMapping]) -> MemberView:
+    """A member from their rows of _MEMBER_ROW, one per role held."""
+    first = rows[0]
+    return MemberView(
+        id=first["id"],
+        partnership_id=first["partnership_id"],
+        aad_object_id=first["aad_object_id"],
+        display_name=first["display_name"],
+        agency_id=first["agency_id"],
+        roles=frozenset(Role(row["role"]) for row in rows if row["role"] is not None),
     )
 
 

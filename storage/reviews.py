@@ -7,7 +7,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Update, bindparam, case, delete, func, update
+from sqlalchemy import String, Update, bindparam, case, cast, delete, func, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -37,6 +37,11 @@ _AGENCY = t.core(t.Agency)
 _ASSIGNEE = t.core(t.ReturnAssignee)
 _ANSWER = t.core(t.Answer)
 _MEMBER = t.core(t.Member)
+_ASSIGNEE_IDS = (
+    core_select(func.aggregate_strings(cast(_ASSIGNEE.c.member_id, String), ","))
+    .where(_ASSIGNEE.c.return_id == _RETURN.c.id)
+    .scalar_subquery()
+)
 _RETURN_VIEWS = (
     core_select(
         _RETURN.c.id,
@@ -54,13 +59,11 @@ _RETURN_VIEWS = (
         _REVIEW.c.stage,
         _REVIEW.c.chair_member_id,
         _AGENCY.c.name.label("agency_name"),
+        _ASSIGNEE_IDS.label("assignee_ids"),  # "3,7": one statement instead of two
     )
     .join_from(_RETURN, _REVIEW, _REVIEW.c.id == _RETURN.c.review_id)
     .join(_AGENCY, _AGENCY.c.id == _RETURN.c.agency_id)
     .where(_RETURN.c.id.in_(bindparam("return_ids", expanding=True)))
-)
-_ASSIGNEES = core_select(_ASSIGNEE.c.return_id, _ASSIGNEE.c.member_id).where(
-    _ASSIGNEE.c.return_id.in_(bindparam("return_ids", expanding=True))
 )
 _ANSWERS = (
     core_select(
@@ -436,10 +439,6 @@ def review_view(row: t.Review) -> ReviewView:
 def _return_views(session: Session, return_ids: list[int]) -> list[ReturnView]:
     if not return_ids:
         return []
-    ids = {"return_ids": return_ids}
-    assignees: dict[int, set[int]] = {}
-    for return_id, member_id in session.execute(_ASSIGNEES, ids):
-        assignees.setdefault(return_id, set()).add(member_id)
     return [
         ReturnView(
             id=row.id,
@@ -456,10 +455,10 @@ def _return_views(session: Session, return_ids: list[int]) -> list[ReturnView]:
             current_section=row.current_section,
             bank_version=row.question_bank_version,
             returned_comments=row.returned_comments,
-            assignee_ids=frozenset(assignees.get(row.id, ())),
+            assignee_ids=frozenset(int(i) for i in (row.assignee_ids or "").split(",") if i),
             submitted_at=row.submitted_at,
         )
-        for row in session.execute(_RETURN_VIEWS, ids)
+        for row in session.execute(_RETURN_VIEWS, {"return_ids": return_ids})
     ]
 
 

@@ -308,3 +308,24 @@ async def test_no_limits_never_waits() -> None:
     custom = RateLimiter((Window(1, 1.0),), (), clock=clock, sleep=clock.sleep, margin=1.0)
     await custom.acquire("t", "c")
     assert await custom.acquire("t", "c") == pytest.approx(1.0)
+
+
+def test_an_invoke_card_is_shared_not_deep_copied_by_botbuilder() -> None:
+    """TurnContext deep-copies what it sends; an invoke body is never changed, so it is shared
+    (issue 8), and it still reads back as the same JSON."""
+    from bot.router import Reply
+    from bot.teams_bot import _invoke_body
+
+    card = info_card("Saved", "Section 2 of 11")
+    response = _invoke_body(Reply(card))
+    copied = copy.deepcopy(response)
+    assert copied.body is response.body
+    assert json.loads(json.dumps(copied.body)) == {
+        "statusCode": 200,
+        "type": "application/vnd.microsoft.card.adaptive",
+        "value": card,
+    }
+    error = _invoke_body(Reply(card, "Please try again", error=True))
+    assert error.body["type"] == "application/vnd.microsoft.activity.message"
+    assert error.body["value"] == "Please try again"
+    assert _invoke_body(None).body["value"] == "Done."

@@ -1,0 +1,83 @@
+"""Short work on SQLite runs on the event loop, but never waits there (Database.run)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sqlite3
+import threading
+
+import pytest
+
+from storage import database
+from storage.database import Database
+from storage.repositories import SqlUnitOfWork
+
+_TENANTS = itertools.count()
+
+
+def _thread_and_tenant(uow: SqlUnitOfWork) -> tuple[int, int]:
+    created = uow.partnerships.create(f"tenant-{next(_TENANTS)}", "Test partnership")
+    return threading.get_ident(), created.id
+
+
+async def test_short_work_runs_on_the_loop_on_sqlite_and_off_it_on_postgres(
+    migrated: Database,
+) -> None:
+    thread, partnership_id = await migrated.run(_thread_and_tenant, short=True)
+    on_loop = thread == threading.get_ident()
+    assert on_loop is migrated.url.startswith("sqlite")
+    # Committed like any other unit of work.
+    assert partnership_id in migrated.transaction(lambda uow: uow.partnerships.all_ids())
+    other_thread, _ = await migrated.run(_thread_and_tenant)
+    assert other_thread != threading.get_ident()
+
+
+async def test_short_work_waits_on_the_thread_when_another_writer_holds_the_file(
+    migrated: Database,
+) -> None:
+    if not migrated.url.startswith("sqlite"):
+        pytest.skip("SQLite's file lock only")
+    migrated.ping()  # the bot is up: the file is in WAL mode
+    holder = sqlite3.connect(migrated.url.split("///", 1)[1], isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # the write lock, as the CLI or the sweep might hold it
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.3, holder.execute, "COMMIT")
+    started = loop.time()
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while loop.time() - started < 0.25:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    (thread, partnership_id), _ = await asyncio.gather(
+        migrated.run(_thread_and_tenant, short=True), ticker()
+    )
+    holder.close()
+    assert thread != threading.get_ident()  # it went to the thread...
+    assert ticks >= 10  # ...and the loop kept serving meanwhile
+    assert loop.time() - started >= 0.3  # it waited for the lock rather than failing
+    assert partnership_id in migrated.transaction(lambda uow: uow.partnerships.all_ids())
+
+
+async def test_checkpoints_run_on_the_thread_every_so_many_inline_commits(
+    migrated: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not migrated.url.startswith("sqlite"):
+        pytest.skip("SQLite's WAL only")
+    monkeypatch.setattr(database, "CHECKPOINT_EVERY", 3)
+    threads: list[int] = []
+    checkpoint = migrated._checkpoint
+
+    def recording_checkpoint() -> None:
+        threads.append(threading.get_ident())
+        checkpoint()
+
+    monkeypatch.setattr(migrated, "_checkpoint", recording_checkpoint)
+    for _ in range(7):
+        await migrated.run(_thread_and_tenant, short=True)
+    await migrated.run(lambda uow: None)  # the thread has run what was queued before
+    assert len(threads) == 2
+    assert threading.get_ident() not in threads
