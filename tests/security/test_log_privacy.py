@@ -176,13 +176,18 @@ def test_secrets_are_redacted_wherever_a_library_puts_them(app_logs: Captured) -
 async def test_a_failed_write_does_not_put_the_answer_in_the_log(
     bot: BotUnderTest, app_logs: Captured, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two people saving the same new answer at once: the second insert breaks the unique
-    constraint. Simulated by hiding the existing row, so SQLite raises a real IntegrityError
-    whose message quotes the statement's parameters (the answer)."""
+    """A write the database refuses: simulated by hiding the stored answer and inserting
+    without the ON CONFLICT clause, so SQLite raises a real IntegrityError (unique key) about
+    a statement whose parameters are the answer."""
+    from sqlalchemy import insert
+
+    from storage import reviews
     from storage.reviews import SqlReturns
 
     ids = await build(bot, "Plain", CHAIR, LEAD, POLICE, HEALTH, submit=False)
-    monkeypatch.setattr(SqlReturns, "_answer_row", lambda self, return_id, key: None)
+    monkeypatch.setattr(SqlReturns, "answers", lambda self, return_id: {})
+    plain = insert(reviews._ANSWER).returning(reviews._ANSWER.c.id)
+    monkeypatch.setattr(reviews, "_INSERT_ANSWER", {"sqlite": plain, "postgresql": plain})
     data = {"return_id": ids.returns["police"], "section": 0, "revs": {"agency_team": 1}}
     data["agency_team"] = f"{MARKER} answer text"
     result = await click(bot, POLICE, verbs.RETURN_SAVE, data)
