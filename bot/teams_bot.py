@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import UTC, datetime
-from typing import Any
 
-from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
+from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.core.bot_framework_adapter import InvokeResponse
 from botbuilder.schema import Attachment, ChannelAccount
 
 from bot.router import Context, Reply
 from bot.services import Services
+from bot.transport import SharedCard, card_activity
 from bot.turns import Turn, TurnKind, tenant_of, to_turn
 from cards import basics as cards
 from domain import commands
@@ -133,9 +133,7 @@ class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is un
         if reply.text and not reply.error:
             await turn_context.send_activity(MessageFactory.text(reply.text))
         if reply.card:
-            await turn_context.send_activity(
-                MessageFactory.attachment(CardFactory.adaptive_card(reply.card))
-            )
+            await turn_context.send_activity(card_activity(reply.card))
         await self._send_attachments(turn_context, reply)
 
     async def _send_attachments(self, turn_context: TurnContext, reply: Reply) -> None:
@@ -153,27 +151,14 @@ def _error_reply(title: str, message: str) -> Reply:
     return Reply(cards.error_card(title, message), message, error=True)
 
 
-class _InvokeBody(dict[str, Any]):
-    """An invoke answer's body, which nothing changes once built.
-
-    botbuilder's TurnContext deep-copies every activity it sends, the invoke response (and so
-    the whole card) included, only for app.py to read it back and write it as JSON: a tenth of
-    a save turn's CPU (bench/). Sharing it instead is safe because it is never mutated. Only
-    for invoke bodies: msrest, which serialises outgoing messages, writes a dict subclass as
-    its repr."""
-
-    def __deepcopy__(self, memo: dict[int, object]) -> _InvokeBody:
-        return self
-
-
 def _invoke_body(reply: Reply | None) -> InvokeResponse:
     """Universal Actions answer in the HTTP response: a card replaces the one clicked."""
     if reply is None:
         value: object = "Done."
     elif reply.card is not None and not reply.error:
-        return InvokeResponse(
-            status=200, body=_InvokeBody(statusCode=200, type=CARD, value=reply.card)
-        )
+        body = {"statusCode": 200, "type": CARD, "value": reply.card}
+        # Shared, not deep-copied by TurnContext: app.py only reads it back to write JSON.
+        return InvokeResponse(status=200, body=SharedCard(body))
     else:
         value = reply.text or "Done."
-    return InvokeResponse(status=200, body=_InvokeBody(statusCode=200, type=MESSAGE, value=value))
+    return InvokeResponse(status=200, body={"statusCode": 200, "type": MESSAGE, "value": value})

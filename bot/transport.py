@@ -154,7 +154,10 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 class SharedCard(dict[str, Any]):
     """Card content TurnContext may share instead of deep-copying on every send (it copies
-    each outgoing activity whole; the SDK never changes attachment content)."""
+    each outgoing activity whole; the SDK never changes attachment content). Invoke answers
+    too: a card in the body costs a tenth of a save turn to copy, and app.py only writes it
+    out as JSON. Our own `to_wire` encodes it; msrest would write a dict subclass as its repr,
+    so it never reaches msrest."""
 
     def __deepcopy__(self, _memo: dict[int, Any]) -> SharedCard:
         return self

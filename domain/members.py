@@ -36,31 +36,40 @@ def record_member(
     bootstrap_admins: Collection[str],
 ) -> MemberView:
     """Create or refresh the member behind this turn; grant admin if bootstrapped by config."""
-    partnership = ensure_partnership(uow, actor)
-    member = uow.members.find(partnership.id, sighting.aad_object_id, sighting.teams_user_id)
+    member = _known(uow, actor, sighting)
     if member is None:
-        member = uow.members.create(partnership.id, sighting)
-        audit.record(
-            uow,
-            partnership.id,
-            actor,
-            "member.created",
-            ("member", member.id),
-            after={"aad_object_id": sighting.aad_object_id},
-        )
-    else:
-        before, after = uow.members.record_sighting(member.id, sighting)
-        if after:
+        partnership = ensure_partnership(uow, actor)
+        member = uow.members.find(partnership.id, sighting.aad_object_id, sighting.teams_user_id)
+        if member is None:
+            member = uow.members.create(partnership.id, sighting)
             audit.record(
                 uow,
                 partnership.id,
                 actor,
-                "member.updated",
+                "member.created",
                 ("member", member.id),
-                before=before,
-                after=after,
+                after={"aad_object_id": sighting.aad_object_id},
             )
+            return _bootstrap_admin(uow, actor, member, bootstrap_admins)
+    before, after = uow.members.record_sighting(member.id, sighting)
+    if after:
+        audit.record(
+            uow,
+            member.partnership_id,
+            actor,
+            "member.updated",
+            ("member", member.id),
+            before=before,
+            after=after,
+        )
     return _bootstrap_admin(uow, actor, member, bootstrap_admins)
+
+
+def _known(uow: UnitOfWork, actor: Actor, sighting: MemberSighting) -> MemberView | None:
+    # Nearly every turn: someone already known, found by AAD id in one read (bench/, §9).
+    if not sighting.aad_object_id:
+        return None
+    return uow.members.find_in_tenant(actor.tenant_id, sighting.aad_object_id)
 
 
 def _bootstrap_admin(

@@ -78,6 +78,10 @@ class MemberRepository(Protocol):
         self, partnership_id: int, aad_object_id: str | None, teams_user_id: str
     ) -> MemberView | None: ...
 
+    def find_in_tenant(self, tenant_id: str, aad_object_id: str) -> MemberView | None:
+        """The member with this AAD id in the tenant's partnership: who spoke, in one read."""
+        ...
+
     def create(self, partnership_id: int, sighting: MemberSighting) -> MemberView: ...
 
     def record_sighting(

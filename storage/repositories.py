@@ -60,6 +60,12 @@ _MEMBER_BY_TEAMS_ID = _MEMBER_ROW.where(
     _MEMBER.c.teams_user_id == bindparam("teams_user_id"),
 )
 _MEMBER_BY_ID = _MEMBER_ROW.where(_MEMBER.c.id == bindparam("member_id"))
+_MEMBER_IN_TENANT = _MEMBER_ROW.join(
+    _PARTNERSHIP, _PARTNERSHIP.c.id == _MEMBER.c.partnership_id
+).where(
+    _PARTNERSHIP.c.tenant_id == bindparam("tenant_id"),
+    _MEMBER.c.aad_object_id == bindparam("aad_object_id"),
+)
 _APPEND_AUDIT = insert(t.AuditEvent)  # the audit log is only ever appended to
 
 
@@ -104,6 +110,13 @@ class SqlMembers:
             rows = self._rows(
                 _MEMBER_BY_TEAMS_ID, partnership_id=partnership_id, teams_user_id=teams_user_id
             )
+        if not rows:
+            return None
+        self._found[rows[0]["id"]] = rows[0]
+        return _member_view(rows)
+
+    def find_in_tenant(self, tenant_id: str, aad_object_id: str) -> MemberView | None:
+        rows = self._rows(_MEMBER_IN_TENANT, tenant_id=tenant_id, aad_object_id=aad_object_id)
         if not rows:
             return None
         self._found[rows[0]["id"]] = rows[0]

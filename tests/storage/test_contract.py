@@ -99,6 +99,22 @@ def test_members_of_another_partnership_are_invisible(migrated: Database) -> Non
         b = uow.partnerships.create("tenant-b", "B")
         uow.members.create(a.id, sighting("aad-1", "29:one"))
         assert uow.members.find(b.id, "aad-1", "29:one") is None
+        assert uow.members.find_in_tenant("tenant-b", "aad-1") is None
+
+    migrated.transaction(work)
+
+
+def test_who_spoke_is_found_by_tenant_and_aad_id_with_their_roles(migrated: Database) -> None:
+    def work(uow: SqlUnitOfWork) -> None:
+        a = uow.partnerships.create("tenant-a", "A")
+        member = uow.members.create(a.id, sighting("aad-1", "29:one"))
+        assert uow.members.find_in_tenant("tenant-a", "aad-1") == member
+        uow.members.grant(member.id, Role.ADMIN)
+        uow.members.grant(member.id, Role.CHAIR)
+        found = uow.members.find_in_tenant("tenant-a", "aad-1")
+        assert found is not None
+        assert found.roles == {Role.ADMIN, Role.CHAIR}
+        assert uow.members.find_in_tenant("tenant-a", "aad-2") is None
 
     migrated.transaction(work)
 
