@@ -34,6 +34,7 @@ import json
 import logging
 import time
 from base64 import b64encode
+from bisect import bisect_left, insort
 from collections import OrderedDict, deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -746,6 +747,9 @@ class RateLimiter:
         self._longest = max((w.seconds for ws in self._windows.values() for w in ws), default=0.0)
         self._clock = clock
         self._booked: dict[tuple[str, str], deque[float]] = {}  # reserved slots
+        # A tenant's reserved slots, in time order: a send to a quiet conversation takes the
+        # first free slot, not one after a busy conversation's backlog.
+        self._tenant_slots: dict[str, list[float]] = {}
         self._sent: dict[tuple[str, str], deque[float]] = {}  # when sends really went
         self._held: dict[str, float] = {}
         self._bookings = 0
@@ -767,9 +771,15 @@ class RateLimiter:
         if not self.enabled and not self._held:
             return 0.0
         keys = (("c", conversation_id), ("t", tenant_id))
+        conversation = (keys[0],)
         start = now = self._clock()
-        at = max(now, self._held.get(conversation_id, 0.0), *self._earliest(self._booked, keys))
-        self._book(self._booked, keys, at)
+        # In order within a conversation (messages must not overtake each other); in any
+        # free slot of the tenant's window.
+        at = max(
+            now, self._held.get(conversation_id, 0.0), *self._earliest(self._booked, conversation)
+        )
+        at = self._tenant_slot(tenant_id, at, now)
+        self._book(self._booked, conversation, at)
         if at > now:
             await self._sleep(at - now)
         while True:
@@ -814,12 +824,64 @@ class RateLimiter:
         if self._bookings % 4096 == 0:
             self._forget(at)
 
+    def _tenant_slot(self, tenant_id: str, candidate: float, now: float) -> float:
+        """Book and return the tenant's first free slot at or after `candidate`."""
+        windows = self._windows["t"]
+        if not windows:
+            return candidate
+        slots = self._tenant_slots.setdefault(tenant_id, [])
+        # Slots further back than the longest window can't constrain a send from now on.
+        del slots[: bisect_left(slots, now - max(w.seconds for w in windows))]
+        at = candidate
+        while (later := _clash(slots, windows, self._gap["t"], at)) is not None:
+            at = later
+        insort(slots, at)
+        return at
+
     def _forget(self, now: float) -> None:
         # Keys idle longer than the longest window can't hold anything back: drop them.
         for ledger in (self._booked, self._sent):
             idle = [k for k, times in ledger.items() if now - times[-1] > self._longest]
             for key in idle:
                 del ledger[key]
+        quiet = [
+            k
+            for k, slots in self._tenant_slots.items()
+            if not slots or now - slots[-1] > self._longest
+        ]
+        for tenant in quiet:
+            del self._tenant_slots[tenant]
         for conversation, until in list(self._held.items()):
             if until <= now:
                 del self._held[conversation]
+
+
+_NANOSECOND = 1e-9
+
+
+def _clash(slots: list[float], windows: tuple[Window, ...], gap: float, at: float) -> float | None:
+    """None if a send at `at` fits among the booked `slots` (sorted); otherwise a later time
+    to try, past what it clashes with. Fits: at least `gap` from its neighbours, and no window
+    would then hold more than its limit."""
+    p = bisect_left(slots, at)
+    # Within a nanosecond counts as fitting: (t + gap) - t can come out a hair under gap, and
+    # moving to the same t + gap again would never end.
+    gap -= _NANOSECOND
+    if p > 0 and at - slots[p - 1] < gap:
+        return slots[p - 1] + gap + _NANOSECOND
+    if p < len(slots) and slots[p] - at < gap:
+        return slots[p] + gap + _NANOSECOND
+    for window in windows:
+        # Runs of limit + 1 sends that include this one, in time order: each must span at
+        # least the window. Index i is the first of the run, counted with `at` at index p.
+        for first in range(max(0, p - window.limit), p + 1):
+            last = first + window.limit
+            if last > len(slots):  # the run would need more sends than are booked
+                break
+            start = slots[first] if first < p else at
+            end = slots[last - 1] if last > p else at
+            if end - start < window.seconds - _NANOSECOND:
+                # At the end of the run: wait a window after its first send. Inside it: go
+                # past its last send.
+                return start + window.seconds if last == p else end + gap + _NANOSECOND
+    return None

@@ -6,11 +6,13 @@ import asyncio
 import itertools
 import sqlite3
 import threading
+from collections.abc import Iterator
 
 import pytest
 
 from storage import database
 from storage.database import Database
+from storage.migrate import upgrade
 from storage.repositories import SqlUnitOfWork
 
 _TENANTS = itertools.count()
@@ -33,11 +35,19 @@ async def test_short_work_runs_on_the_loop_on_sqlite_and_off_it_on_postgres(
     assert other_thread != threading.get_ident()
 
 
+@pytest.fixture
+def sqlite_db(sqlite_url: str) -> Iterator[Database]:
+    """SQLite only: the file lock and the WAL are SQLite's."""
+    upgrade(sqlite_url)
+    db = Database(sqlite_url)
+    yield db
+    db.close()
+
+
 async def test_short_work_waits_on_the_thread_when_another_writer_holds_the_file(
-    migrated: Database,
+    sqlite_db: Database,
 ) -> None:
-    if not migrated.url.startswith("sqlite"):
-        pytest.skip("SQLite's file lock only")
+    migrated = sqlite_db
     migrated.ping()  # the bot is up: the file is in WAL mode
     holder = sqlite3.connect(migrated.url.split("///", 1)[1], isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # the write lock, as the CLI or the sweep might hold it
@@ -63,10 +73,9 @@ async def test_short_work_waits_on_the_thread_when_another_writer_holds_the_file
 
 
 async def test_checkpoints_run_on_the_thread_every_so_many_inline_commits(
-    migrated: Database, monkeypatch: pytest.MonkeyPatch
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not migrated.url.startswith("sqlite"):
-        pytest.skip("SQLite's WAL only")
+    migrated = sqlite_db
     monkeypatch.setattr(database, "CHECKPOINT_EVERY", 3)
     threads: list[int] = []
     checkpoint = migrated._checkpoint

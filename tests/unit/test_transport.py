@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import pairwise
 from typing import Any
 
 import jwt
@@ -24,6 +25,8 @@ from botbuilder.schema import (
 from botframework.connector import models
 from botframework.connector.auth import jwt_token_extractor
 from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jwt.algorithms import RSAAlgorithm
 from msrest import Serializer
 
@@ -329,3 +332,51 @@ def test_an_invoke_card_is_shared_not_deep_copied_by_botbuilder() -> None:
     assert error.body["type"] == "application/vnd.microsoft.activity.message"
     assert error.body["value"] == "Please try again"
     assert _invoke_body(None).body["value"] == "Done."
+
+
+async def test_a_busy_conversation_does_not_hold_back_the_rest_of_its_tenant() -> None:
+    """100 cards queued for one chat (7 a second: about 15 s of backlog) must not delay a
+    card to someone else in the same tenant behind them (the old head-of-line blocking)."""
+    clock = Clock()
+    parked = asyncio.Event()  # the busy chat's sends wait for their slots and never wake
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) <= 100:
+            await parked.wait()
+        clock.now += seconds
+
+    limiter = RateLimiter(clock=clock, sleep=sleep)
+    busy = [asyncio.create_task(limiter.acquire("tenant", "a:busy")) for _ in range(101)]
+    await asyncio.sleep(0)
+    assert max(waits) > 10  # the busy chat really is backed up
+    waited = await limiter.acquire("tenant", "a:quiet")
+    assert waited < 0.1
+    for task in busy:
+        task.cancel()
+
+
+TENANT_WINDOWS = (Window(5, 1.0), Window(8, 3.0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrivals=st.lists(st.tuples(st.floats(0, 0.5), st.floats(0, 2.0)), min_size=1, max_size=120))
+def test_tenant_slots_fill_gaps_but_never_overfill_a_window(
+    arrivals: list[tuple[float, float]],
+) -> None:
+    """Sends arrive over time, each wanting a slot at or after some moment (its conversation's
+    own pacing): every slot honours that, keeps its spacing, and no window overfills."""
+    limiter = RateLimiter((), TENANT_WINDOWS, margin=1.0)
+    gap = 1.0 / 5
+    now, booked = 0.0, []
+    for step, conversation_wait in arrivals:
+        now += step
+        wanted = now + conversation_wait
+        slot = limiter._tenant_slot("tenant", wanted, now)
+        assert slot >= wanted
+        booked.append(slot)
+    booked.sort()
+    for window in TENANT_WINDOWS:
+        assert _sends_within(booked, window.seconds - 1e-9) <= window.limit
+    assert all(b - a >= gap - 1e-9 for a, b in pairwise(booked))
