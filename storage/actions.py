@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlmodel import col, select
 
 from domain.actions import ActionDetail, Digest, ImpactInput
 from domain.chase_engine import ACTION, RETURN, ChaseRow, policy_for
-from domain.chasers import ChaseSubject, SubjectKind
+from domain.chasers import ChaserPolicy, ChaseSubject, SubjectKind
 from domain.model import ActionStatus, ReturnStatus, ReviewStage, Role
 from storage import tables as t
 from storage.tables import utcnow
@@ -189,6 +190,16 @@ def _detail(
     )
 
 
+@dataclass
+class _BatchLookup:
+    """What a batch of due records shares, read once: None means look each one up."""
+
+    impact: dict[int, int] | None = None
+    assignees: dict[int, list[int]] | None = None
+    leads: dict[int, list[int]] = field(default_factory=dict)
+    policies: dict[int, ChaserPolicy] = field(default_factory=dict)
+
+
 class SqlChases:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -210,8 +221,36 @@ class SqlChases:
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
-        rows = [self._action_row(a) for a in actions] + [self._return_row(r) for r in returns]
+        # One query per kind of detail for the whole batch, not one per row (issue 8: a
+        # sweep claims 100 at a time, and the per-row lookups were a millisecond each).
+        lookup = _BatchLookup(
+            impact=self._impact_counts([a.id for a in actions if a.id is not None]),
+            assignees=self._assignees([r.id for r in returns if r.id is not None]),
+        )
+        rows = [self._action_row(a, lookup) for a in actions]
+        rows += [self._return_row(r, lookup) for r in returns]
         return [r for r in rows if r is not None]
+
+    def _impact_counts(self, action_ids: list[int]) -> dict[int, int]:
+        if not action_ids:
+            return {}
+        found = self._session.execute(
+            select(t.ImpactRecord.action_item_id, func.count())
+            .where(col(t.ImpactRecord.action_item_id).in_(action_ids))
+            .group_by(col(t.ImpactRecord.action_item_id))
+        ).all()
+        return {int(action_id): int(count) for action_id, count in found}
+
+    def _assignees(self, return_ids: list[int]) -> dict[int, list[int]]:
+        found: dict[int, list[int]] = {return_id: [] for return_id in return_ids}
+        if return_ids:
+            for return_id, member_id in self._session.execute(
+                select(t.ReturnAssignee.return_id, t.ReturnAssignee.member_id).where(
+                    col(t.ReturnAssignee.return_id).in_(return_ids)
+                )
+            ).all():
+                found[int(return_id)].append(int(member_id))
+        return found
 
     def row(self, subject_type: str, record_id: int) -> ChaseRow | None:
         if subject_type == ACTION:
@@ -220,19 +259,25 @@ class SqlChases:
         ret = self._session.get(t.PreAnalysisReturn, record_id)
         return self._return_row(ret) if ret else None
 
-    def _action_row(self, a: t.ActionItem) -> ChaseRow | None:
+    def _action_row(self, a: t.ActionItem, lookup: _BatchLookup | None = None) -> ChaseRow | None:
+        lookup = lookup or _BatchLookup()
         review = self._session.get_one(t.Review, a.review_id)
         due = a.due_on
         if due is None or a.id is None:
             return None
-        policy = policy_for(self, review.partnership_id)
+        policy = lookup.policies.get(review.partnership_id) or policy_for(
+            self, review.partnership_id
+        )
+        lookup.policies[review.partnership_id] = policy
         since = (
             policy.local_date(a.status_changed_at)
             if a.status_changed_at
             else (policy.local_date(a.updated_at))
         )
         impact = (
-            self._session.scalar(
+            lookup.impact.get(a.id, 0)
+            if lookup.impact is not None
+            else self._session.scalar(
                 select(func.count()).where(col(t.ImpactRecord.action_item_id) == a.id)
             )
             or 0
@@ -254,13 +299,16 @@ class SqlChases:
             review.partnership_id,
             subject,
             owners,
-            tuple(self._leads(a.agency_id)),
+            tuple(self._leads(a.agency_id, lookup)),
             review.chair_member_id,
             a.reference,
             a.description,
         )
 
-    def _return_row(self, r: t.PreAnalysisReturn) -> ChaseRow | None:
+    def _return_row(
+        self, r: t.PreAnalysisReturn, lookup: _BatchLookup | None = None
+    ) -> ChaseRow | None:
+        lookup = lookup or _BatchLookup()
         review = self._session.get_one(t.Review, r.review_id)
         if r.due_on is None or r.id is None:
             return None
@@ -273,7 +321,9 @@ class SqlChases:
             r.overdue_chase_count,
         )
         owners = tuple(
-            self._session.scalars(
+            lookup.assignees[r.id]
+            if lookup.assignees is not None
+            else self._session.scalars(
                 select(t.ReturnAssignee.member_id).where(col(t.ReturnAssignee.return_id) == r.id)
             ).all()
         )
@@ -284,15 +334,20 @@ class SqlChases:
             review.partnership_id,
             subject,
             owners,
-            tuple(self._leads(r.agency_id)),
+            tuple(self._leads(r.agency_id, lookup)),
             review.chair_member_id,
             review.reference,
             f"{agency.name} pre-analysis return",
         )
 
-    def _leads(self, agency_id: int | None) -> list[int]:
+    def _leads(self, agency_id: int | None, lookup: _BatchLookup) -> list[int]:
         if agency_id is None:
             return []
+        if agency_id not in lookup.leads:
+            lookup.leads[agency_id] = self._agency_leads(agency_id)
+        return lookup.leads[agency_id]
+
+    def _agency_leads(self, agency_id: int) -> list[int]:
         return [
             int(m)
             for m in self._session.scalars(
