@@ -100,4 +100,9 @@ def _timestamp(value: object) -> datetime:
     if fraction and len(fraction) > 6:
         # Teams sends 100 ns ticks; datetime (like msrest) keeps microseconds.
         text = text.replace(fraction, fraction[:6], 1)
-    return datetime.fromisoformat(text)
+    parsed = datetime.fromisoformat(text)
+    try:
+        parsed.utctimetuple()  # msrest refuses what falls outside years 1-9999 in UTC
+    except OverflowError as error:
+        raise _Unusual from error
+    return parsed

@@ -32,6 +32,7 @@ import asyncio
 import copy
 import json
 import logging
+import math
 import time
 from base64 import b64encode
 from bisect import bisect_left, insort
@@ -832,9 +833,16 @@ class RateLimiter:
         slots = self._tenant_slots.setdefault(tenant_id, [])
         # Slots further back than the longest window can't constrain a send from now on.
         del slots[: bisect_left(slots, now - max(w.seconds for w in windows))]
+        gap = self._gap["t"]
         at = candidate
-        while (later := _clash(slots, windows, self._gap["t"], at)) is not None:
-            at = later
+        for _ in range(GAP_SEARCH_STEPS):
+            later = _clash(slots, windows, gap, at)
+            if later is None:
+                break
+            at = later if later > at else math.nextafter(at, math.inf)  # always forward
+        else:
+            # No free slot near: the tenant is saturated, so don't walk its whole backlog.
+            at = _after_all(slots, windows, gap, at)
         insort(slots, at)
         return at
 
@@ -856,7 +864,24 @@ class RateLimiter:
                 del self._held[conversation]
 
 
-_NANOSECOND = 1e-9
+# How many clashes a send steps past looking for a free tenant slot before it takes the first
+# one after them all. Gaps only come from conversations pacing themselves, so they are near.
+GAP_SEARCH_STEPS = 64
+
+
+def _tolerance(at: float) -> float:
+    # Fitting to within a nanosecond is fitting: (t + gap) - t can come out a hair under gap.
+    # Relative too, for clocks far from zero (monotonic time after years of uptime).
+    return 1e-9 + abs(at) * 1e-14
+
+
+def _after_all(slots: list[float], windows: tuple[Window, ...], gap: float, at: float) -> float:
+    """The first time at or after `at` that fits after every booked slot."""
+    if not slots:
+        return at
+    fits = [at, slots[-1] + gap]
+    fits += [slots[-w.limit] + w.seconds for w in windows if len(slots) >= w.limit]
+    return max(fits)
 
 
 def _clash(slots: list[float], windows: tuple[Window, ...], gap: float, at: float) -> float | None:
@@ -864,13 +889,11 @@ def _clash(slots: list[float], windows: tuple[Window, ...], gap: float, at: floa
     to try, past what it clashes with. Fits: at least `gap` from its neighbours, and no window
     would then hold more than its limit."""
     p = bisect_left(slots, at)
-    # Within a nanosecond counts as fitting: (t + gap) - t can come out a hair under gap, and
-    # moving to the same t + gap again would never end.
-    gap -= _NANOSECOND
-    if p > 0 and at - slots[p - 1] < gap:
-        return slots[p - 1] + gap + _NANOSECOND
-    if p < len(slots) and slots[p] - at < gap:
-        return slots[p] + gap + _NANOSECOND
+    tolerance = _tolerance(at)
+    if p > 0 and at - slots[p - 1] < gap - tolerance:
+        return slots[p - 1] + gap
+    if p < len(slots) and slots[p] - at < gap - tolerance:
+        return slots[p] + gap
     for window in windows:
         # Runs of limit + 1 sends that include this one, in time order: each must span at
         # least the window. Index i is the first of the run, counted with `at` at index p.
@@ -880,8 +903,8 @@ def _clash(slots: list[float], windows: tuple[Window, ...], gap: float, at: floa
                 break
             start = slots[first] if first < p else at
             end = slots[last - 1] if last > p else at
-            if end - start < window.seconds - _NANOSECOND:
+            if end - start < window.seconds - tolerance:
                 # At the end of the run: wait a window after its first send. Inside it: go
                 # past its last send.
-                return start + window.seconds if last == p else end + gap + _NANOSECOND
+                return start + window.seconds if last == p else end + gap
     return None

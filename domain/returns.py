@@ -412,7 +412,8 @@ def _store(
             )
             continue
         if new is None:
-            uow.returns.delete_answer(ret.id, key)
+            if current is not None:
+                _delete(uow, ret, key, current)
             stored.pop(key, None)
         else:
             confirmed = _confirmed_in(data, question.id)
@@ -468,13 +469,22 @@ def _revision(current: StoredAnswer | None) -> int:
 def _saved(saved: StoredAnswer | None, member: MemberView | None) -> StoredAnswer:
     """The answer as written, or a clear stop if a colleague saved it in the same instant."""
     if saved is None:
-        # Their write landed between this turn's read and its write: roll this turn back
-        # rather than overwrite it; pressing the button again shows their answer.
-        raise StaleCard(
-            "A colleague saved this part of the return at the same moment, so nothing on "
-            "this card was saved. Press the button again to see their answer."
-        )
+        raise _moved()
     return replace(saved, updated_by_name=member.display_name) if member else saved
+
+
+def _delete(uow: UnitOfWork, ret: ReturnView, key: AnswerKey, current: StoredAnswer) -> None:
+    if not uow.returns.delete_answer(ret.id, key, revision=current.revision):
+        raise _moved()
+
+
+def _moved() -> StaleCard:
+    # A colleague's write landed between this turn's read and its own: roll this turn back
+    # rather than overwrite or delete theirs; pressing the button again shows their answer.
+    return StaleCard(
+        "A colleague saved this part of the return at the same moment, so nothing on "
+        "this card was saved. Press the button again to see their answer."
+    )
 
 
 def _jsonable(value: object) -> object:
@@ -518,7 +528,7 @@ def remove_episode(
     stored = uow.returns.answers(ret.id)
     for question in section.questions:
         if (question.id, episode) in stored:
-            uow.returns.delete_answer(ret.id, (question.id, episode))
+            _delete(uow, ret, (question.id, episode), stored[(question.id, episode)])
     _renumber(uow, ret, section, episode, stored)
     audit.record(
         uow,
@@ -544,7 +554,7 @@ def _renumber(
     later = sorted(key for key in stored if key[0] in _ids(section) and key[1] > removed)
     for question_id, number in later:
         answer = stored[(question_id, number)]
-        uow.returns.delete_answer(ret.id, (question_id, number))
+        _delete(uow, ret, (question_id, number), answer)
         saved = uow.returns.save_answer(
             ret.id,
             (question_id, number - 1),

@@ -9,13 +9,18 @@ the work (GIL hand-offs with every socket the loop touches: about 0.8 ms a turn,
 twice as long). It can't block the loop: it runs with a busy timeout of zero, so if another
 writer holds the file it is rolled back and goes to the thread after all; reads never wait in
 WAL mode; and WAL checkpoints, the only fsync with synchronous=NORMAL, are moved to the
-thread. Work over many rows (summaries, exports) always goes to the thread, and so does
-everything on PostgreSQL, where every statement is a network round trip.
+thread. It runs inline only while the thread has nothing queued or running, so this process
+still does one unit of work at a time, in the order they came (SQLite's driver reads outside
+a transaction until the first write: two units interleaved could each miss the other's
+write, and a user's later save could overtake an earlier one). Work over many rows
+(summaries, exports) always goes to the thread, and so does everything on PostgreSQL, where
+every statement is a network round trip.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -112,6 +117,7 @@ class Database:
         self._inline_engine = _inline_engine(url) if is_sqlite(url) else None
         self._inline = sessionmaker(self._inline_engine, expire_on_commit=False)
         self._inline_commits = 0
+        self._on_thread = 0  # units queued for or running on the thread, counted on the loop
 
     def transaction(self, work: Callable[[SqlUnitOfWork], T]) -> T:
         """Run `work` in one transaction, synchronously; commit on success, roll back on error."""
@@ -132,13 +138,17 @@ class Database:
     async def run(self, work: Callable[[SqlUnitOfWork], T], *, short: bool = False) -> T:
         """`work` in one transaction, off the event loop; `short` work (a handful of rows) on
         SQLite runs on the loop unless another writer holds the file (see the module note)."""
-        if short and self._inline_engine is not None:
+        if short and self._inline_engine is not None and not self._on_thread:
             try:
                 return self._run_inline(work)
             except _Busy:
                 pass  # another writer has the file: wait for it on the thread instead
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self.transaction, work)
+        self._on_thread += 1
+        try:
+            return await loop.run_in_executor(self._executor, self.transaction, work)
+        finally:
+            self._on_thread -= 1
 
     def _run_inline(self, work: Callable[[SqlUnitOfWork], T]) -> T:
         try:
@@ -150,7 +160,8 @@ class Database:
             raise StorageUnavailable() from error
         self._inline_commits += 1
         if self._inline_commits % CHECKPOINT_EVERY == 0:
-            self._executor.submit(self._checkpoint)
+            with contextlib.suppress(RuntimeError):  # shutting down: SQLite checkpoints on close
+                self._executor.submit(self._checkpoint)
         return result
 
     def _checkpoint(self) -> None:

@@ -44,13 +44,17 @@ _SIGHTING_COLUMNS = (
     "unreachable_reason",
 )
 # One row per role (or one with no role): the member and their roles in one statement.
-_MEMBER_ROW = core_select(
-    _MEMBER.c.id,
-    _MEMBER.c.partnership_id,
-    _MEMBER.c.agency_id,
-    *(_MEMBER.c[name] for name in _SIGHTING_COLUMNS),
-    _MEMBER_ROLE.c.role,
-).select_from(_MEMBER.outerjoin(_MEMBER_ROLE, _MEMBER_ROLE.c.member_id == _MEMBER.c.id))
+_MEMBER_ROW = (
+    core_select(
+        _MEMBER.c.id,
+        _MEMBER.c.partnership_id,
+        _MEMBER.c.agency_id,
+        *(_MEMBER.c[name] for name in _SIGHTING_COLUMNS),
+        _MEMBER_ROLE.c.role,
+    )
+    .select_from(_MEMBER.outerjoin(_MEMBER_ROLE, _MEMBER_ROLE.c.member_id == _MEMBER.c.id))
+    .order_by(_MEMBER.c.id)
+)
 _MEMBER_BY_AAD = _MEMBER_ROW.where(
     _MEMBER.c.partnership_id == bindparam("partnership_id"),
     _MEMBER.c.aad_object_id == bindparam("aad_object_id"),
@@ -274,6 +278,7 @@ def _partnership_view(row: t.Partnership) -> PartnershipView:
 def _member_view(rows: list[RowMapping]) -> MemberView:
     """A member from their rows of _MEMBER_ROW, one per role held."""
     first = rows[0]
+    rows = [row for row in rows if row["id"] == first["id"]]  # a Teams id may match two
     return MemberView(
         id=first["id"],
         partnership_id=first["partnership_id"],

@@ -102,7 +102,9 @@ _INSERT_ANSWER = {
     "sqlite": sqlite_insert(_ANSWER).on_conflict_do_nothing().returning(_ANSWER.c.id),
     "postgresql": postgresql_insert(_ANSWER).on_conflict_do_nothing().returning(_ANSWER.c.id),
 }
-_DELETE_ANSWER = delete(_ANSWER).where(*_THIS_ANSWER)
+_DELETE_ANSWER = delete(_ANSWER).where(
+    *_THIS_ANSWER, _ANSWER.c.revision == bindparam("key_revision")
+)
 
 
 @cache
@@ -344,11 +346,17 @@ class SqlReturns:
                 return None  # it was there after all: a colleague's, kept
         return StoredAnswer(key[0], key[1], value, revision + 1, member_id, None, confirmed)
 
-    def delete_answer(self, return_id: int, key: AnswerKey) -> None:
-        self._session.execute(
+    def delete_answer(self, return_id: int, key: AnswerKey, *, revision: int) -> bool:
+        result = self._session.execute(
             _DELETE_ANSWER,
-            {"key_return_id": return_id, "key_question_id": key[0], "key_episode": key[1]},
+            {
+                "key_return_id": return_id,
+                "key_question_id": key[0],
+                "key_episode": key[1],
+                "key_revision": revision,
+            },
         )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # a CursorResult
 
     def update(self, return_id: int, fields: Mapping[str, Any]) -> None:
         params = {f"new_{name}": value for name, value in fields.items()}

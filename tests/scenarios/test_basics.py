@@ -60,6 +60,22 @@ async def test_help_lists_commands(bot: BotUnderTest) -> None:
     assert "my profile" in text_of(card)
 
 
+async def test_expect_replies_answers_in_the_body_with_the_card_as_json(
+    bot: BotUnderTest,
+) -> None:
+    """deliveryMode expectReplies: the replies come back in the HTTP body, through msrest,
+    which must get a plain card (not the shared one our own sender takes)."""
+    body = {**message(bot.connector.url, "help"), "deliveryMode": "expectReplies"}
+    status, payload = await bot.post(body)
+    assert status == 200
+    [reply] = payload["activities"]
+    card = reply["attachments"][0]["content"]
+    assert isinstance(card, dict)
+    assert card["type"] == "AdaptiveCard"
+    assert "What you can do" in json.dumps(card)
+    assert bot.connector.cards() == []  # nothing went through the connector
+
+
 async def test_unknown_text_answers_with_the_help_card(bot: BotUnderTest) -> None:
     await bot.post(message(bot.connector.url, "what is the weather"))
     assert bot.connector.texts()[-1].startswith("I didn't recognise that")

@@ -88,7 +88,12 @@ def test_deleting_an_answer_and_updating_the_return(
     migrated.transaction(
         lambda uow: uow.returns.save_answer(return_id, KEY, "x", member_id, False, revision=0)
     )
-    migrated.transaction(lambda uow: uow.returns.delete_answer(return_id, KEY))
+    # Deleting is locked the same way: not at a revision a colleague has moved on from.
+    assert not migrated.transaction(
+        lambda uow: uow.returns.delete_answer(return_id, KEY, revision=2)
+    )
+    assert KEY in migrated.transaction(lambda uow: uow.returns.answers(return_id))
+    assert migrated.transaction(lambda uow: uow.returns.delete_answer(return_id, KEY, revision=1))
     assert KEY not in migrated.transaction(lambda uow: uow.returns.answers(return_id))
 
     before = migrated.transaction(lambda uow: uow.returns.get(return_id))

@@ -90,3 +90,32 @@ async def test_checkpoints_run_on_the_thread_every_so_many_inline_commits(
     await migrated.run(lambda uow: None)  # the thread has run what was queued before
     assert len(threads) == 2
     assert threading.get_ident() not in threads
+
+
+async def test_short_work_queues_behind_work_already_on_the_thread(sqlite_db: Database) -> None:
+    """One unit at a time, in order: inline work never overtakes or interleaves with a unit
+    the thread is running (SQLite's driver reads outside a transaction until the first write)."""
+    release = threading.Event()
+    order: list[str] = []
+
+    def slow(_uow: SqlUnitOfWork) -> None:
+        release.wait(5)
+        order.append("first")
+
+    def quick(_uow: SqlUnitOfWork) -> int:
+        order.append("second")
+        return threading.get_ident()
+
+    first = asyncio.create_task(sqlite_db.run(slow))
+    await asyncio.sleep(0.05)
+    second = asyncio.create_task(sqlite_db.run(quick, short=True))
+    await asyncio.sleep(0.05)
+    assert order == []  # the short one waits its turn rather than running on the loop now
+    release.set()
+    _, thread = await asyncio.gather(first, second)
+    assert order == ["first", "second"]
+    assert thread != threading.get_ident()
+    # With the thread idle again, short work is back on the loop.
+    assert await sqlite_db.run(lambda _uow: threading.get_ident(), short=True) == (
+        threading.get_ident()
+    )

@@ -83,7 +83,7 @@ def test_odd_field_types_give_what_msrest_gives(field: str, value: object) -> No
     _same(body)
 
 
-@pytest.mark.parametrize("stamp", ["soon", "2026-11-26", 12])
+@pytest.mark.parametrize("stamp", ["soon", "2026-11-26", 12, "0001-01-01T00:30:00+01:00"])
 def test_bad_timestamps_raise_msrest_errors(stamp: object) -> None:
     body = json.loads(FIXTURES[0].read_text())
     body["timestamp"] = stamp

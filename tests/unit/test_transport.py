@@ -380,3 +380,32 @@ def test_tenant_slots_fill_gaps_but_never_overfill_a_window(
     for window in TENANT_WINDOWS:
         assert _sends_within(booked, window.seconds - 1e-9) <= window.limit
     assert all(b - a >= gap - 1e-9 for a, b in pairwise(booked))
+
+
+@pytest.mark.parametrize("base", [0.0, 1.5e8])  # 1.5e8 s: monotonic time after ~5 years up
+def test_a_saturated_tenant_books_in_bounded_steps_and_stays_within_its_windows(
+    base: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """3,000 sends wanting the same instant (a minute of backlog at 50/s): each booking steps
+    past at most GAP_SEARCH_STEPS clashes, never loops, and the windows hold."""
+    limiter = RateLimiter((), TENANT_WINDOWS, margin=1.0)
+    calls = 0
+    clash = transport._clash
+
+    def counting(*args: Any) -> float | None:
+        nonlocal calls
+        calls += 1
+        return clash(*args)
+
+    monkeypatch.setattr(transport, "_clash", counting)
+    booked = []
+    for _ in range(3_000):
+        calls = 0
+        booked.append(limiter._tenant_slot("tenant", base, base))
+        assert calls <= transport.GAP_SEARCH_STEPS
+    booked.sort()
+    assert len(set(booked)) == len(booked)
+    offsets = [b - base for b in booked]
+    for window in TENANT_WINDOWS:
+        for part in (offsets[:200], offsets[-200:]):
+            assert _sends_within(part, window.seconds - 1e-6) <= window.limit
