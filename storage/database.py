@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -114,7 +114,10 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         workers = 1 if is_sqlite(url) else 4
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
-        self._inline_engine = _inline_engine(url) if is_sqlite(url) else None
+        # An in-memory database is private to its connection: a second engine would see
+        # another, empty one, so it keeps everything on the thread.
+        inline = is_sqlite(url) and make_url(url).database not in (None, "", ":memory:")
+        self._inline_engine = _inline_engine(url) if inline else None
         self._inline = sessionmaker(self._inline_engine, expire_on_commit=False)
         self._inline_commits = 0
         self._on_thread = 0  # units queued for or running on the thread, counted on the loop
@@ -157,6 +160,7 @@ class Database:
         except OperationalError as error:
             if _is_busy(error):
                 raise _Busy() from error
+            log.warning("database unavailable", extra={"error_type": type(error).__name__})
             raise StorageUnavailable() from error
         self._inline_commits += 1
         if self._inline_commits % CHECKPOINT_EVERY == 0:

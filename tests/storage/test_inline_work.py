@@ -119,3 +119,13 @@ async def test_short_work_queues_behind_work_already_on_the_thread(sqlite_db: Da
     assert await sqlite_db.run(lambda _uow: threading.get_ident(), short=True) == (
         threading.get_ident()
     )
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_database_keeps_everything_on_the_thread(url: str) -> None:
+    """Each connection to :memory: is its own empty database: no second engine for it."""
+    db = Database(url)
+    try:
+        assert db._inline_engine is None
+    finally:
+        db.close()
