@@ -18,7 +18,8 @@ async def send_cards(
     if not messages:
         return []
     ids = [member_id for member_id, _ in messages]
-    recipients = {r.member_id: r for r in await ctx.run(lambda uow: uow.returns.recipients(ids))}
+    found = await ctx.run(lambda uow: uow.returns.recipients(ids), short=True)
+    recipients = {r.member_id: r for r in found}
     deliveries = []
     for member_id, card in messages:
         recipient = recipients.get(member_id)
