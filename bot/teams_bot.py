@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import UTC, datetime
-from typing import Any
 
-from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
+from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.core.bot_framework_adapter import InvokeResponse
-from botbuilder.schema import Activity, Attachment, ChannelAccount, DeliveryModes
+from botbuilder.schema import Attachment, ChannelAccount
 
 from bot.router import Context, Reply
 from bot.services import Services
@@ -134,7 +133,7 @@ class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is un
         if reply.text and not reply.error:
             await turn_context.send_activity(MessageFactory.text(reply.text))
         if reply.card:
-            await turn_context.send_activity(_card_message(turn_context, reply.card))
+            await turn_context.send_activity(card_activity(reply.card))
         await self._send_attachments(turn_context, reply)
 
     async def _send_attachments(self, turn_context: TurnContext, reply: Reply) -> None:
@@ -146,15 +145,6 @@ class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is un
                 name=raw.get("name"),
             )
             await turn_context.send_activity(MessageFactory.attachment(attachment))
-
-
-def _card_message(turn_context: TurnContext, card: dict[str, Any]) -> Activity:
-    # deliveryMode expectReplies returns replies in the HTTP body, serialised by msrest,
-    # which can't encode a shared card: only then is it copied as the samples do.
-    if turn_context.activity.delivery_mode == DeliveryModes.expect_replies:
-        return MessageFactory.attachment(CardFactory.adaptive_card(card))
-    activity: Activity = card_activity(card)
-    return activity
 
 
 def _error_reply(title: str, message: str) -> Reply:

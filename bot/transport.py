@@ -155,11 +155,10 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 
 class SharedCard(dict[str, Any]):
-    """Card content TurnContext may share instead of deep-copying on every send (it copies
-    each outgoing activity whole; the SDK never changes attachment content). Invoke answers
-    too: a card in the body costs a tenth of a save turn to copy, and app.py only writes it
-    out as JSON. Our own `to_wire` encodes it; msrest would write a dict subclass as its repr,
-    so it never reaches msrest."""
+    """A body TurnContext may share instead of deep-copying (it copies everything it sends):
+    an invoke answer, whose card costs a tenth of a save turn to copy and which app.py only
+    writes out as JSON. Never for anything msrest serialises: it writes a dict subclass as its
+    repr. Card messages are cheap to send through `card_activity` instead."""
 
     def __deepcopy__(self, _memo: dict[int, Any]) -> SharedCard:
         return self
@@ -174,11 +173,13 @@ class SharedActivity(Activity):  # type: ignore[misc]  # botbuilder is untyped
 
 
 def card_activity(card: dict[str, Any]) -> Any:
-    """`MessageFactory.attachment(CardFactory.adaptive_card(card))`, cheap to send."""
+    """`MessageFactory.attachment(CardFactory.adaptive_card(card))`, cheap to send: TurnContext
+    copies it shallowly, so the card is shared, and it is still a plain dict for msrest (the
+    stock client, and expectReplies answers in the HTTP body)."""
     return SharedActivity(
         type=ActivityTypes.message,
         attachment_layout=AttachmentLayoutTypes.list,
-        attachments=[CardFactory.adaptive_card(SharedCard(card))],
+        attachments=[CardFactory.adaptive_card(card)],
     )
 
 
