@@ -14,8 +14,9 @@ from sqlmodel import col, select
 from domain.actions import ActionDetail, Digest, ImpactInput
 from domain.chase_engine import ACTION, RETURN, ChaseRow, policy_for
 from domain.chasers import ChaserPolicy, ChaseSubject, SubjectKind
-from domain.model import ActionStatus, ReturnStatus, ReviewStage, Role
+from domain.model import ActionStatus, ReturnStatus, ReviewStage
 from storage import tables as t
+from storage.reviews import SqlReturns
 from storage.tables import utcnow
 
 _NOT_CLOSED = (
@@ -344,21 +345,8 @@ class SqlChases:
         if agency_id is None:
             return []
         if agency_id not in lookup.leads:
-            lookup.leads[agency_id] = self._agency_leads(agency_id)
+            lookup.leads[agency_id] = SqlReturns(self._session).agency_lead_ids(agency_id)
         return lookup.leads[agency_id]
-
-    def _agency_leads(self, agency_id: int) -> list[int]:
-        return [
-            int(m)
-            for m in self._session.scalars(
-                select(t.Member.id)
-                .join(t.MemberRole, col(t.MemberRole.member_id) == col(t.Member.id))
-                .where(
-                    col(t.Member.agency_id) == agency_id,
-                    col(t.MemberRole.role) == Role.AGENCY_LEAD.value,
-                )
-            ).all()
-        ]
 
     def set_state(self, subject_type: str, record_id: int, fields: Mapping[str, Any]) -> None:
         table = t.ActionItem if subject_type == ACTION else t.PreAnalysisReturn
