@@ -124,13 +124,8 @@ class Database:
 
     def transaction(self, work: Callable[[SqlUnitOfWork], T]) -> T:
         """Run `work` in one transaction, synchronously; commit on success, roll back on error."""
-        return self._transaction(self._sessions, work)
-
-    def _transaction(
-        self, sessions: sessionmaker[Session], work: Callable[[SqlUnitOfWork], T]
-    ) -> T:
         try:
-            with sessions() as session, session.begin():
+            with self._sessions() as session, session.begin():
                 return work(SqlUnitOfWork(session))
         except (OperationalError, DBAPIError) as error:
             if _is_connectivity(error):

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, bindparam, insert, update
+from sqlalchemy import Row, RowMapping, Select, bindparam, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
@@ -79,11 +79,7 @@ class SqlPartnerships:
 
     def by_tenant(self, tenant_id: str) -> PartnershipView | None:
         row = self._session.execute(_BY_TENANT, {"tenant_id": tenant_id}).first()
-        if row is None:
-            return None
-        return PartnershipView(
-            id=row.id, tenant_id=row.tenant_id, name=row.name, time_zone=row.time_zone
-        )
+        return _partnership_view(row) if row else None
 
     def all_ids(self) -> list[int]:
         return [int(i) for i in self._session.scalars(select(t.Partnership.id)).all()]
@@ -268,7 +264,8 @@ class SqlUnitOfWork:
         self.subject_access = SqlSubjectAccess(session)
 
 
-def _partnership_view(row: t.Partnership) -> PartnershipView:
+def _partnership_view(row: t.Partnership | Row[Any, Any, Any, Any]) -> PartnershipView:
+    """From the model or a row of _BY_TENANT (same names)."""
     assert row.id is not None
     return PartnershipView(
         id=row.id, tenant_id=row.tenant_id, name=row.name, time_zone=row.time_zone
