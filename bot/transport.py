@@ -47,7 +47,7 @@ from urllib.parse import quote
 import aiohttp
 import jwt
 import requests
-from botbuilder.core import CardFactory
+from botbuilder.core import CardFactory, InvokeResponse
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
     Activity,
@@ -154,16 +154,6 @@ def retry_after_seconds(value: str | None) -> float | None:
         return None
 
 
-class SharedCard(dict[str, Any]):
-    """A body TurnContext may share instead of deep-copying (it copies everything it sends):
-    an invoke answer, whose card costs a tenth of a save turn to copy and which app.py only
-    writes out as JSON. Never for anything msrest serialises: it writes a dict subclass as its
-    repr. Card messages are cheap to send through `card_activity` instead."""
-
-    def __deepcopy__(self, _memo: dict[int, Any]) -> SharedCard:
-        return self
-
-
 class SharedActivity(Activity):  # type: ignore[misc]  # botbuilder is untyped
     """An outgoing activity TurnContext copies shallowly: before sending it only reassigns the
     copy's fields (conversation, from, recipient, ids), never changes what they hold."""
@@ -181,6 +171,12 @@ def card_activity(card: dict[str, Any]) -> Any:
         attachment_layout=AttachmentLayoutTypes.list,
         attachments=[CardFactory.adaptive_card(card)],
     )
+
+
+def invoke_answer(response: InvokeResponse) -> Any:
+    """The invokeResponse activity ActivityHandler.on_turn would send, copied shallowly: the
+    adapter only records it, and app.py writes its body out as JSON."""
+    return SharedActivity(type=ActivityTypes.invoke_response, value=response)
 
 
 # --- tokens -------------------------------------------------------------------------------

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, RowMapping, Select, bindparam, insert, update
+from sqlalchemy import Row, RowMapping, Select, bindparam, func, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
@@ -43,18 +43,20 @@ _SIGHTING_COLUMNS = (
     "unreachable_since",
     "unreachable_reason",
 )
-# One row per role (or one with no role): the member and their roles in one statement.
-_MEMBER_ROW = (
-    core_select(
-        _MEMBER.c.id,
-        _MEMBER.c.partnership_id,
-        _MEMBER.c.agency_id,
-        *(_MEMBER.c[name] for name in _SIGHTING_COLUMNS),
-        _MEMBER_ROLE.c.role,
-    )
-    .select_from(_MEMBER.outerjoin(_MEMBER_ROLE, _MEMBER_ROLE.c.member_id == _MEMBER.c.id))
-    .order_by(_MEMBER.c.id)
+_ROLES = (
+    core_select(func.aggregate_strings(_MEMBER_ROLE.c.role, ","))
+    .where(_MEMBER_ROLE.c.member_id == _MEMBER.c.id)
+    .scalar_subquery()
 )
+# One row per member, roles as "admin,chair": a row per role would parse every date column
+# again for each role, and who spoke is read on every turn.
+_MEMBER_ROW = core_select(
+    _MEMBER.c.id,
+    _MEMBER.c.partnership_id,
+    _MEMBER.c.agency_id,
+    *(_MEMBER.c[name] for name in _SIGHTING_COLUMNS),
+    _ROLES.label("roles"),
+).order_by(_MEMBER.c.id)
 _MEMBER_BY_AAD = _MEMBER_ROW.where(
     _MEMBER.c.partnership_id == bindparam("partnership_id"),
     _MEMBER.c.aad_object_id == bindparam("aad_object_id"),
@@ -240,7 +242,7 @@ class SqlAudit:
         # On the transaction's connection: the Session would route an insert of a mapped
         # class through its bulk-ORM machinery, three times the cost, for the same row.
         connection = self._session.connection()
-        connection.execute(_APPEND_AUDIT, {**asdict(entry), "at": t.utcnow()})
+        connection.execute(_APPEND_AUDIT, _audit_row(entry))
 
 
 class SqlUnitOfWork:
@@ -272,17 +274,21 @@ def _partnership_view(row: t.Partnership | Row[Any, Any, Any, Any]) -> Partnersh
     )
 
 
+def _audit_row(entry: AuditEntry) -> dict[str, Any]:
+    # Not dataclasses.asdict: it deep-copies before and after, once more on every save turn.
+    return {field.name: getattr(entry, field.name) for field in fields(entry)} | {"at": t.utcnow()}
+
+
 def _member_view(rows: list[RowMapping]) -> MemberView:
-    """A member from their rows of _MEMBER_ROW, one per role held."""
+    """The first member of rows of _MEMBER_ROW (a Teams id may match two)."""
     first = rows[0]
-    rows = [row for row in rows if row["id"] == first["id"]]  # a Teams id may match two
     return MemberView(
         id=first["id"],
         partnership_id=first["partnership_id"],
         aad_object_id=first["aad_object_id"],
         display_name=first["display_name"],
         agency_id=first["agency_id"],
-        roles=frozenset(Role(row["role"]) for row in rows if row["role"] is not None),
+        roles=frozenset(Role(role) for role in (first["roles"] or "").split(",") if role),
     )
 
 

@@ -42,7 +42,7 @@ _ASSIGNEE_IDS = (
     .where(_ASSIGNEE.c.return_id == _RETURN.c.id)
     .scalar_subquery()
 )
-_RETURN_VIEWS = (
+_RETURN_VIEW_COLUMNS = (
     core_select(
         _RETURN.c.id,
         _RETURN.c.review_id,
@@ -63,8 +63,10 @@ _RETURN_VIEWS = (
     )
     .join_from(_RETURN, _REVIEW, _REVIEW.c.id == _RETURN.c.review_id)
     .join(_AGENCY, _AGENCY.c.id == _RETURN.c.agency_id)
-    .where(_RETURN.c.id.in_(bindparam("return_ids", expanding=True)))
 )
+_RETURN_VIEWS = _RETURN_VIEW_COLUMNS.where(_RETURN.c.id.in_(bindparam("ids", expanding=True)))
+# One return, every save turn: a plain parameter, as an expanding IN is re-rendered each time.
+_RETURN_VIEW = _RETURN_VIEW_COLUMNS.where(_RETURN.c.id == bindparam("ids"))
 _ANSWERS = (
     core_select(
         _ANSWER.c.question_id,
@@ -280,7 +282,7 @@ class SqlReturns:
         self._session = session
 
     def get(self, return_id: int) -> ReturnView | None:
-        views = _return_views(self._session, [return_id])
+        views = _return_views(self._session, return_id)
         return views[0] if views else None
 
     def for_member(self, member_id: int) -> list[ReturnView]:
@@ -444,9 +446,10 @@ def review_view(row: t.Review) -> ReviewView:
     )
 
 
-def _return_views(session: Session, return_ids: list[int]) -> list[ReturnView]:
-    if not return_ids:
+def _return_views(session: Session, ids: list[int] | int) -> list[ReturnView]:
+    if isinstance(ids, list) and not ids:
         return []
+    statement = _RETURN_VIEWS if isinstance(ids, list) else _RETURN_VIEW
     return [
         ReturnView(
             id=row.id,
@@ -466,7 +469,7 @@ def _return_views(session: Session, return_ids: list[int]) -> list[ReturnView]:
             assignee_ids=frozenset(int(i) for i in (row.assignee_ids or "").split(",") if i),
             submitted_at=row.submitted_at,
         )
-        for row in session.execute(_RETURN_VIEWS, {"return_ids": return_ids})
+        for row in session.execute(statement, {"ids": ids})
     ]
 
 

@@ -35,12 +35,12 @@ from bot.transport import (
     ConnectorError,
     ConnectorResponse,
     RateLimiter,
-    SharedCard,
     SigningKeys,
     TokenCache,
     Window,
     card_activity,
     encode,
+    invoke_answer,
 )
 from cards.basics import info_card
 
@@ -77,13 +77,6 @@ def test_the_wire_format_is_what_msrest_would_send() -> None:
         channel_data={"tenant": {"id": "tenant"}},
     )
     assert json.loads(encode(parameters)) == MSREST.body(parameters, "ConversationParameters")
-
-
-def test_a_shared_card_is_not_copied_but_still_sent() -> None:
-    card = SharedCard(info_card("Hello", "there"))
-    activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
-    assert copy.deepcopy(activity).attachments[0].content is card
-    assert json.loads(encode(activity))["attachments"][0]["content"] == dict(card)
 
 
 def test_a_card_activity_is_sent_as_the_message_factory_builds_it() -> None:
@@ -314,16 +307,20 @@ async def test_no_limits_never_waits() -> None:
 
 
 def test_an_invoke_card_is_shared_not_deep_copied_by_botbuilder() -> None:
-    """TurnContext deep-copies what it sends; an invoke body is never changed, so it is shared
-    (issue 8), and it still reads back as the same JSON."""
+    """TurnContext deep-copies what it sends; an invoke answer is never changed, so its body is
+    shared (issue 8), and it still reads back as the same JSON."""
     from bot.router import Reply
     from bot.teams_bot import _invoke_body
 
     card = info_card("Saved", "Section 2 of 11")
     response = _invoke_body(Reply(card))
-    copied = copy.deepcopy(response)
-    assert copied.body is response.body
-    assert json.loads(json.dumps(copied.body)) == {
+    answer = invoke_answer(response)
+    copied = copy.deepcopy(answer)  # what TurnContext does before handing it to the adapter
+    copied.conversation = ConversationAccount(id="a:2")
+    assert answer.conversation is None, "TurnContext's changes stay on its copy"
+    assert copied.type == ActivityTypes.invoke_response
+    assert copied.value is response
+    assert json.loads(json.dumps(copied.value.body)) == {
         "statusCode": 200,
         "type": "application/vnd.microsoft.card.adaptive",
         "value": card,
