@@ -6,13 +6,15 @@ for SQLite (a single writer, so writers never fight over the file lock), a few f
 One exception, measured in bench/ (issue 8): on SQLite, *short* work (who spoke, one return's
 section) runs on the event loop itself. Handing it to the thread and back cost more CPU than
 the work (GIL hand-offs with every socket the loop touches: about 0.8 ms a turn, and a p99
-twice as long). It can't block the loop: it runs with a busy timeout of zero, so if another
-writer holds the file it is rolled back and goes to the thread after all; reads never wait in
-WAL mode; and WAL checkpoints, the only fsync with synchronous=NORMAL, are moved to the
-thread. It runs inline only while the thread has nothing queued or running, so this process
-still does one unit of work at a time, in the order they came (SQLite's driver reads outside
-a transaction until the first write: two units interleaved could each miss the other's
-write, and a user's later save could overtake an earlier one). Work over many rows
+twice as long). It runs on a connection and session the loop keeps between units, since a
+pool round trip per unit cost as much as the unit's reads. It can't block the loop: it runs
+with a busy timeout of zero, so if another writer holds the file it is rolled back and goes
+to the thread after all; reads never wait in WAL mode; and WAL checkpoints, the only fsync
+with synchronous=NORMAL, are moved to the thread. It runs inline only while the thread has
+nothing queued or running, so this process still does one unit of work at a time, in the
+order they came (SQLite's driver reads outside a transaction until the first write: two
+units interleaved could each miss the other's write, and a user's later save could overtake
+an earlier one). Work over many rows
 (summaries, exports) always goes to the thread, and so does everything on PostgreSQL, where
 every statement is a network round trip.
 """
@@ -27,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -118,7 +120,8 @@ class Database:
         # another, empty one, so it keeps everything on the thread.
         inline = is_sqlite(url) and make_url(url).database not in (None, "", ":memory:")
         self._inline_engine = _inline_engine(url) if inline else None
-        self._inline = sessionmaker(self._inline_engine, expire_on_commit=False)
+        # The loop's own connection and session, kept between units (_on_inline_connection).
+        self._inline: tuple[Connection, Session] | None = None
         self._inline_commits = 0
         self._on_thread = 0  # units queued for or running on the thread, counted on the loop
 
@@ -150,9 +153,9 @@ class Database:
 
     def _run_inline(self, work: Callable[[SqlUnitOfWork], T]) -> T:
         try:
-            with self._inline() as session, session.begin():
-                result = work(SqlUnitOfWork(session))
+            result = self._on_inline_connection(work)
         except OperationalError as error:
+            self._drop_inline()  # it may be broken; the next unit connects afresh
             if _is_busy(error):
                 raise _Busy() from error
             log.warning("database unavailable", extra={"error_type": type(error).__name__})
@@ -162,6 +165,31 @@ class Database:
             with contextlib.suppress(RuntimeError):  # shutting down: SQLite checkpoints on close
                 self._executor.submit(self._checkpoint)
         return result
+
+    def _on_inline_connection(self, work: Callable[[SqlUnitOfWork], T]) -> T:
+        """`work` in its own transaction, on the connection and session the loop keeps: a new
+        session and a connection checked out of the pool and back in (with its reset) for
+        every unit cost as much as the unit's reads (bench/). Closing the session after each
+        unit empties it, as a new one would be."""
+        if self._inline is None:
+            assert self._inline_engine is not None
+            connection = self._inline_engine.connect()
+            self._inline = (connection, Session(connection, expire_on_commit=False))
+        connection, session = self._inline
+        try:
+            with session.begin():
+                return work(SqlUnitOfWork(session))
+        finally:
+            session.close()
+            if connection.in_transaction():  # only when a rollback itself failed
+                self._drop_inline()
+
+    def _drop_inline(self) -> None:
+        inline, self._inline = self._inline, None
+        if inline is not None:
+            with contextlib.suppress(Exception):  # already broken: dropping it is the point
+                inline[1].close()
+                inline[0].invalidate()  # not back to the pool: a new one is opened next time
 
     def _checkpoint(self) -> None:
         try:
@@ -180,6 +208,7 @@ class Database:
     def close(self) -> None:
         self._executor.shutdown(wait=True)
         if self._inline_engine is not None:
+            self._drop_inline()
             self._inline_engine.dispose()
         self.engine.dispose()
 

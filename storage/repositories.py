@@ -7,7 +7,7 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, RowMapping, Select, bindparam, func, insert, update
+from sqlalchemy import Row, RowMapping, Select, bindparam, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
@@ -44,7 +44,7 @@ _SIGHTING_COLUMNS = (
     "unreachable_reason",
 )
 _ROLES = (
-    core_select(func.aggregate_strings(_MEMBER_ROLE.c.role, ","))
+    core_select(t.comma_list(_MEMBER_ROLE.c.role))
     .where(_MEMBER_ROLE.c.member_id == _MEMBER.c.id)
     .scalar_subquery()
 )

@@ -38,7 +38,7 @@ _ASSIGNEE = t.core(t.ReturnAssignee)
 _ANSWER = t.core(t.Answer)
 _MEMBER = t.core(t.Member)
 _ASSIGNEE_IDS = (
-    core_select(func.aggregate_strings(cast(_ASSIGNEE.c.member_id, String), ","))
+    core_select(t.comma_list(cast(_ASSIGNEE.c.member_id, String)))
     .where(_ASSIGNEE.c.return_id == _RETURN.c.id)
     .scalar_subquery()
 )

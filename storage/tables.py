@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    Index,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    literal_column,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -383,3 +393,10 @@ def core(model: type[SQLModel]) -> Table:
     table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel's metaclass
     assert isinstance(table, Table)
     return table
+
+
+def comma_list(column: ColumnElement[Any]) -> ColumnElement[str]:
+    """`column`'s values as "a,b,c" (group_concat, string_agg). The comma is written into the
+    SQL: as a parameter it is a literal-execute bind, re-rendered on every execution."""
+    separator: Any = literal_column("','")  # typed as str, but any SQL expression will do
+    return func.aggregate_strings(column, separator)

@@ -9,7 +9,9 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
+from domain.errors import DomainError, StorageUnavailable
 from storage import database
 from storage.database import Database
 from storage.migrate import upgrade
@@ -129,3 +131,37 @@ def test_an_in_memory_database_keeps_everything_on_the_thread(url: str) -> None:
         assert db._inline_engine is None
     finally:
         db.close()
+
+
+async def test_inline_units_share_one_connection_each_in_its_own_transaction(
+    sqlite_db: Database,
+) -> None:
+    """The loop keeps one connection (bench/: a pool round trip per unit cost as much as its
+    reads); a unit that fails rolls back alone, and a broken connection is replaced."""
+
+    def connection_of(uow: SqlUnitOfWork) -> object:
+        return uow.session.connection().connection.dbapi_connection
+
+    first = await sqlite_db.run(connection_of, short=True)
+    assert await sqlite_db.run(connection_of, short=True) is first
+
+    def create_then_fail(uow: SqlUnitOfWork) -> None:
+        uow.partnerships.create("tenant-rolled-back", "Rolled back")
+        raise DomainError("no")
+
+    with pytest.raises(DomainError):
+        await sqlite_db.run(create_then_fail, short=True)
+    thread, kept = await sqlite_db.run(_thread_and_tenant, short=True)
+    assert thread == threading.get_ident()
+    assert (
+        sqlite_db.transaction(lambda uow: uow.partnerships.by_tenant("tenant-rolled-back")) is None
+    )
+    assert kept in sqlite_db.transaction(lambda uow: uow.partnerships.all_ids())
+
+    def broken(uow: SqlUnitOfWork) -> None:
+        raise OperationalError("SELECT 1", {}, sqlite3.OperationalError("disk I/O error"))
+
+    with pytest.raises(StorageUnavailable):
+        await sqlite_db.run(broken, short=True)
+    fresh = await sqlite_db.run(connection_of, short=True)
+    assert fresh is not first
