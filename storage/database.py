@@ -14,9 +14,8 @@ with synchronous=NORMAL, are moved to the thread. It runs inline only while the 
 nothing queued or running, so this process still does one unit of work at a time, in the
 order they came (SQLite's driver reads outside a transaction until the first write: two
 units interleaved could each miss the other's write, and a user's later save could overtake
-an earlier one). Work over many rows
-(summaries, exports) always goes to the thread, and so does everything on PostgreSQL, where
-every statement is a network round trip.
+an earlier one). Work over many rows (summaries, exports) always goes to the thread, and so
+does everything on PostgreSQL, where every statement is a network round trip.
 """
 
 from __future__ import annotations
