@@ -80,6 +80,12 @@ class RedactSecrets(logging.Filter):
 
 
 def configure(level: str, secrets: Iterable[str]) -> None:
+    # JsonFormatter writes none of the caller's file and line, thread or process: don't have
+    # every record look them up (the logging HOWTO's "Optimization"; a line a turn, bench/).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RedactSecrets(secrets))

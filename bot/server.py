@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from aiohttp import web
@@ -14,6 +15,7 @@ log = logging.getLogger(__name__)
 
 def serve(settings: Settings) -> None:
     app = create_app(settings)
+    app.on_startup.append(_freeze_startup_objects)
     mode = (
         "local mode: no authentication, loopback only"
         if settings.local_mode
@@ -26,3 +28,12 @@ def serve(settings: Settings) -> None:
         flush=True,
     )
     web.run_app(app, host=settings.bind_host, port=settings.port, print=None, access_log=None)
+
+
+async def _freeze_startup_objects(_app: web.Application) -> None:
+    """Keep what start-up built (about 220,000 objects: modules, card and table models) out of
+    the garbage collector's full passes. Each pass stopped every turn in flight for about
+    0.1 s, every few thousand turns (bench/): enough to set the p99 at 32 connections. Only
+    here, for the served process: tests build many apps in one process."""
+    gc.collect()
+    gc.freeze()

@@ -219,8 +219,15 @@ def _without_overlaps(findings: list[IdentifierFinding]) -> list[IdentifierFindi
     return kept
 
 
+# Every detector needs an ASCII digit (all but e-mail) or an "@" (e-mail): text with neither,
+# most answers, skips the five scans. Run on every answer of every save.
+_MAY_IDENTIFY = re.compile(r"[0-9@]")
+
+
 def find_identifiers(text: str) -> list[IdentifierFinding]:
     """Likely personal identifiers in `text`, in order of position. The text is not changed."""
+    if not _MAY_IDENTIFY.search(text):
+        return []
     found = [finding for detect in _DETECTORS for finding in detect(text)]
     return _without_overlaps(found)
 

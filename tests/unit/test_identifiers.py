@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain import identifiers
 from domain.identifiers import (
     IdentifierFinding,
     IdentifierKind,
@@ -188,6 +189,14 @@ def test_never_raises_on_arbitrary_text(text: str) -> None:
 
 
 _DIGITY = st.text(alphabet="0123456789 +-()/.@abDOBborn:", max_size=600)
+
+
+@given(st.text(alphabet=st.characters(exclude_characters="0123456789@"), max_size=400))
+@settings(max_examples=300, deadline=None)
+def test_text_with_no_digit_and_no_at_sign_needs_no_scan(text: str) -> None:
+    """The shortcut in find_identifiers: no detector matches such text, Unicode digits too."""
+    assert [f for detect in identifiers._DETECTORS for f in detect(text)] == []
+    assert find_identifiers(text) == []
 
 
 @given(_DIGITY)
