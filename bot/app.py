@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from datetime import datetime
@@ -145,7 +146,10 @@ async def _activity_json(request: web.Request) -> dict[str, Any]:
     if "application/json" not in request.headers.get("Content-Type", ""):
         raise web.HTTPUnsupportedMediaType(text="Expected application/json")
     try:
-        body = _clean(await request.json())
+        text = await request.text()
+        body = json.loads(text)
+        if _may_need_cleaning(text):
+            body = _clean(body)
     except web.HTTPException:
         raise
     except ValueError as error:
@@ -166,6 +170,19 @@ _TOO_DEEP = f"Activity is nested more than {MAX_NESTING} levels deep"
 # JSON escapes can carry NUL and lone surrogates: UTF-8 can't encode a lone surrogate (SQLite,
 # PostgreSQL and the reply to the connector all fail on it) and PostgreSQL text can't hold NUL.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+# NUL and surrogates reach a string only through these escapes: JSON refuses a raw NUL, and
+# UTF-8 can't carry a surrogate. A false alarm ("\\u0000" typed as text) only means a walk.
+_RISKY_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def _may_need_cleaning(text: str) -> bool:
+    """False when _clean would return the body as it is: no escape that decodes to NUL or a
+    surrogate, and too few brackets to nest past MAX_NESTING. Both checks run in C, where
+    the walk costs a Python call for every value (most turns; bench/)."""
+    brackets = text.count("{") + text.count("[")
+    return brackets > MAX_NESTING or _RISKY_ESCAPE.search(text) is not None
 
 
 def _clean(value: Any, depth: int = 0) -> Any:

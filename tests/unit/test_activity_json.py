@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from msrest.exceptions import DeserializationError
 
-from bot import activity_json
+from bot import activity_json, app
 from bot.activity_json import parse_activity
 
 FIXTURES = sorted((Path(__file__).parents[1] / "fixtures" / "activities").glob("*.json"))
@@ -137,3 +137,37 @@ def test_no_model_in_the_schema_needs_what_the_fast_path_skips() -> None:
             if isinstance(found, type):
                 pending.append(found)
     assert len(seen) > 5
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=40,
+)
+
+
+@given(_JSON, st.booleans())
+@settings(max_examples=400, deadline=None)
+def test_a_body_skips_the_cleaning_walk_only_when_the_walk_would_change_nothing(
+    value: Any, ascii_only: bool
+) -> None:
+    """bot/app.py's shortcut: no risky escape and few brackets means _clean is the identity."""
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    if not app._may_need_cleaning(text):
+        assert app._clean(json.loads(text)) == json.loads(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "walk"),
+    [
+        ('{"text": "hello"}', False),
+        ('{"text": "caf\\u00e9 \\u2014"}', False),
+        ('{"text": "\\u0000"}', True),
+        ('{"text": "\\ud83d"}', True),
+        ('{"text": "\\uDFFF"}', True),
+        ("[" * 65 + "]" * 65, True),
+        ("[" * 64 + "]" * 64, False),
+    ],
+)
+def test_risky_escapes_and_deep_nesting_still_get_the_walk(text: str, walk: bool) -> None:
+    assert app._may_need_cleaning(text) is walk
