@@ -60,8 +60,13 @@ def button(
     )
 
 
-def build(body: Sequence[ac.ElementAnnotated], actions: Sequence[ac.ActionExecute] = ()) -> Card:
-    builder = ac.AdaptiveCard.new().version(CARD_VERSION).add_items(list(body))
+def build(
+    body: Sequence[ac.ElementAnnotated | Card], actions: Sequence[ac.ActionExecute] = ()
+) -> Card:
+    """The card's JSON. `body` may mix elements with elements already dumped (`dumped`), which
+    are copied in as they are."""
+    models = [element for element in body if not isinstance(element, dict)]
+    builder = ac.AdaptiveCard.new().version(CARD_VERSION).add_items(models)
     if actions:
         builder = builder.add_actions(list(actions))
     # JSON mode, not to_dict(): to_dict keeps enum members, which the SDK's serialiser later
@@ -70,7 +75,17 @@ def build(body: Sequence[ac.ElementAnnotated], actions: Sequence[ac.ActionExecut
     card: Card = builder.create().model_dump(
         mode="json", exclude_none=True, by_alias=True, warnings=False
     )
+    if len(models) < len(body):
+        built = iter(card.get("body", []))
+        card["body"] = [dict(e) if isinstance(e, dict) else next(built) for e in body]
     return card
+
+
+def dumped(element: ac.ElementAnnotated) -> Card:
+    """An element's JSON, as build() writes it: for parts of a card that are the same on every
+    turn, so they are built and dumped once (a section card is drawn on every save)."""
+    json: Card = element.model_dump(mode="json", exclude_none=True, by_alias=True, warnings=False)
+    return json
 
 
 def error_line(message: str) -> ac.TextBlock:

@@ -16,6 +16,7 @@ from cards.common import (
     button,
     choice_input,
     date_input,
+    dumped,
     error_line,
     facts,
     friendly_date,
@@ -122,11 +123,11 @@ def section_card(screen: SectionScreen) -> Card:
 def _section_card(screen: SectionScreen, *, with_examples: bool) -> Card:
     section, ret = screen.section, screen.ret
     progress = f"Section {screen.index + 1} of {screen.bank.section_count} · {section.title}"
-    body: list[ac.ElementAnnotated] = [*header(progress, where(ret))]
+    body: list[ac.ElementAnnotated | Card] = [*header(progress, where(ret))]
     if ret.returned_comments:
         body.append(error_line(f"Returned by your agency lead: {ret.returned_comments}"))
     body.extend(notice_lines(screen.notices))
-    body.append(paragraph(section.intro, subtle=True))
+    body.append(_intro(section.intro))
     if section.repeatable:
         body.extend(_episode_list(screen))
     for question in section.questions:
@@ -160,25 +161,16 @@ def _episode_list(screen: SectionScreen) -> list[ac.ElementAnnotated]:
 
 def _question_block(
     question: Question, screen: SectionScreen, with_examples: bool
-) -> list[ac.ElementAnnotated]:
-    value = screen.values.get(question.id)
-    block: list[ac.ElementAnnotated] = [
+) -> list[ac.ElementAnnotated | Card]:
+    block: list[ac.ElementAnnotated | Card] = [
         _guidance(question, with_examples),
-        _input_for(question, value, screen),
+        _with_value(_input_template(question), screen.values.get(question.id)),
     ]
     if question.id in screen.errors:
         block.append(error_line(screen.errors[question.id]))
     if question.type is QuestionType.YES_NO_FOLLOWUP:
         follow_id = follow_up_input_id(question.id)
-        block.append(
-            text_input(
-                follow_id,
-                follow_up_label(question),
-                screen.values.get(follow_id),
-                max_length=question.max_length or 1000,
-                multiline=True,
-            )
-        )
+        block.append(_with_value(_follow_up_template(question), screen.values.get(follow_id)))
         if follow_id in screen.errors:
             block.append(error_line(screen.errors[follow_id]))
     if question.id in screen.warnings:
@@ -195,17 +187,50 @@ def _question_block(
     return block
 
 
+# A question's guidance and inputs are the same on every card of its bank but for the values,
+# so they are built and dumped once (common.dumped) and a section card, drawn on every save,
+# builds only what changes (bench/).
+
+
 @lru_cache(maxsize=256)
-def _guidance(question: Question, with_examples: bool) -> ac.TextBlock:
-    """The same for every card of a question bank, so built once: card models are only ever
-    read after they are built, and a section card is drawn on every save (bench/)."""
+def _guidance(question: Question, with_examples: bool) -> Card:
     guidance = f"{question.help} Example: {question.example}" if with_examples else question.help
-    return ac.TextBlock(
-        text=guidance, wrap=True, is_subtle=True, size=ty.FontSize.SMALL, separator=True
+    return dumped(
+        ac.TextBlock(
+            text=guidance, wrap=True, is_subtle=True, size=ty.FontSize.SMALL, separator=True
+        )
     )
 
 
-def _input_for(question: Question, value: str | None, screen: SectionScreen) -> ac.ElementAnnotated:
+@lru_cache(maxsize=64)
+def _intro(text: str) -> Card:
+    return dumped(paragraph(text, subtle=True))
+
+
+@lru_cache(maxsize=256)
+def _input_template(question: Question) -> Card:
+    return dumped(_input_for(question, None))
+
+
+@lru_cache(maxsize=256)
+def _follow_up_template(question: Question) -> Card:
+    return dumped(
+        text_input(
+            follow_up_input_id(question.id),
+            follow_up_label(question),
+            None,
+            max_length=question.max_length or 1000,
+            multiline=True,
+        )
+    )
+
+
+def _with_value(template: Card, value: str | None) -> Card:
+    """An input from its template, holding `value` as the input builders would."""
+    return {**template, "value": value} if value else template
+
+
+def _input_for(question: Question, value: str | None) -> ac.ElementAnnotated:
     label = question.prompt
     required = question.required
     match question.type:

@@ -9,6 +9,7 @@ import pytest
 
 from cards import returns as cards
 from cards import reviews as review_cards
+from cards.common import dumped, text_input
 from cards.validation import card_problems
 from domain.chronology import page
 from domain.model import DateCertainty, ReturnStatus, ReviewStage
@@ -85,6 +86,31 @@ def test_every_section_card_fits_with_maximum_answers(index: int) -> None:
         notices=("Saved.",),
     )
     assert card_problems(cards.section_card(screen)) == []
+
+
+@pytest.mark.parametrize("value", [None, "", "yes", "2025-03-01", "a,b", "Ünïcode · text"])
+def test_inputs_from_templates_are_the_inputs_the_builders_make(value: str | None) -> None:
+    """A section card's inputs are dumped once per question and given their value per card."""
+    for question in BANK.questions:
+        from_template = cards._with_value(cards._input_template(question), value)
+        assert from_template == dumped(cards._input_for(question, value)), question.id
+        if question.type is QuestionType.YES_NO_FOLLOWUP:
+            follow = cards._with_value(cards._follow_up_template(question), value)
+            built = text_input(
+                follow_up_input_id(question.id),
+                cards.follow_up_label(question),
+                value,
+                max_length=question.max_length or 1000,
+                multiline=True,
+            )
+            assert follow == dumped(built), question.id
+
+
+def test_a_card_from_templates_shares_nothing_it_could_change() -> None:
+    screen = SectionScreen(RET, BANK, 0, None, (), {}, {})
+    first = cards.section_card(screen)
+    first["body"][-1]["value"] = "changed after the card was built"
+    assert cards.section_card(screen)["body"][-1].get("value") is None
 
 
 def test_long_non_ascii_answers_drop_the_examples_rather_than_fail() -> None:
