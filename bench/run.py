@@ -77,7 +77,7 @@ def parse(argv: list[str] | None) -> tuple[Plan, Path | None]:
     parser.add_argument(
         "--read-command",
         default=scenarios.READ_COMMAND,
-        help="the read turn's command (default: reviews; summary once it exists)",
+        help="the read turn's command (default: a manager's summary of the demo review)",
     )
     parser.add_argument("--out", type=Path, help="results JSON (default bench/results/...)")
     args = parser.parse_args(argv)
@@ -146,9 +146,7 @@ BOTS = {
 def turn_plan(plan: Plan, connector: str, return_ids: dict[str, int]) -> list[Scenario]:
     """What is driven, in order; the first is the baseline every ratio divides by."""
     read = plan.read_command
-    read_label = f"ours: `{read}` (read turn, 1 card via connector" + (
-        "; stand-in for summary)" if read != "summary" else ")"
-    )
+    read_label = f"ours: `{read}` (read turn, 1 card via connector)"
     turns = [
         scenarios.echo(
             "echo",

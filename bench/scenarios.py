@@ -1,7 +1,6 @@
 """The turns a benchmark drives: activity bodies (as Teams sends them) and reply checks.
 
-The read turn is the `reviews` command until a `summary` command exists: pass
-`--read-command summary` (or change READ_COMMAND) to switch.
+The read turn is a manager's `summary` of the demo review (`--read-command` changes it).
 """
 
 from __future__ import annotations
@@ -13,10 +12,11 @@ from typing import Any
 
 from cards import verbs
 from domain.questions import QuestionType, default_question_bank
+from storage.demo import DEMO_REFERENCE
 from tests.support.activities import TENANT, USER_AAD, invoke, message
 from tests.support.answers import valid_answers
 
-READ_COMMAND = "reviews"
+READ_COMMAND = f"summary {DEMO_REFERENCE}"
 MARK = "zzmarkzz"
 __all__ = ["TENANT", "USER_AAD", "Scenario", "echo", "message_turn", "save_and_next"]
 
