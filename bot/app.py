@@ -30,6 +30,7 @@ from bot.services import Services
 from bot.teams_bot import LineOfSightBot
 from bot.transport import PooledCloudAdapter
 from bot.turns import tenant_of
+from cards.validation import MeasuredCard
 from storage.database import Database
 from storage.migrate import check_schema, head_revision
 
@@ -138,8 +139,20 @@ async def messages(request: web.Request) -> web.Response:
     # botbuilder 4.17's own process() serialises invoke bodies twice and answers 500
     # (TEAMS.md): return the body ourselves.
     if invoke_response is not None:
-        return web.json_response(invoke_response.body, status=invoke_response.status)
+        return _invoke_json(invoke_response.body, invoke_response.status)
     return web.Response(status=201)
+
+
+def _invoke_json(body: Any, status: int) -> web.Response:
+    """The invoke answer's JSON; a card measured when it was built is written as it was
+    measured (cards.validation.MeasuredCard), not encoded again."""
+    card = body.get("value") if isinstance(body, dict) else None
+    if not isinstance(card, MeasuredCard):
+        return web.json_response(body, status=status)
+    rest = json.dumps({key: item for key, item in body.items() if key != "value"})
+    fields = f"{rest[1:-1]}, " if rest != "{}" else ""
+    text = f'{{{fields}"value": {card.json}}}'
+    return web.Response(text=text, status=status, content_type="application/json")
 
 
 async def _activity_json(request: web.Request) -> dict[str, Any]:

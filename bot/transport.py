@@ -169,7 +169,9 @@ def card_activity(card: dict[str, Any]) -> Any:
     return SharedActivity(
         type=ActivityTypes.message,
         attachment_layout=AttachmentLayoutTypes.list,
-        attachments=[CardFactory.adaptive_card(card)],
+        # A plain dict whatever the builder returned (cards.validation.MeasuredCard): msrest
+        # writes a dict subclass as its repr.
+        attachments=[CardFactory.adaptive_card(dict(card))],
     )
 
 

@@ -26,7 +26,7 @@ from cards.common import (
     text_input,
     toggle,
 )
-from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
+from cards.validation import TEAMS_CARD_LIMIT_BYTES, MeasuredCard
 from domain.chronology import (
     REASON_MAX,
     SOURCE_MAX,
@@ -114,8 +114,8 @@ def returns_list_card(returns: Sequence[ReturnView]) -> Card:
 def section_card(screen: SectionScreen) -> Card:
     """One section of questions. When long answers would push the card past Teams' size
     limit, the worked examples are left out rather than the card failing to send."""
-    card = _section_card(screen, with_examples=True)
-    if card_size(card) <= TEAMS_CARD_LIMIT_BYTES:
+    card = MeasuredCard(_section_card(screen, with_examples=True))
+    if card.size <= TEAMS_CARD_LIMIT_BYTES:
         return card
     return _section_card(screen, with_examples=False)
 

@@ -28,6 +28,29 @@ def card_size(card: dict[str, Any]) -> int:
     return len(json.dumps(card, ensure_ascii=False).encode("utf-8"))
 
 
+class MeasuredCard(dict[str, Any]):
+    """A finished card with the JSON it was measured as: a section card is measured on every
+    save, and the invoke answer that carries it (bot/app.py) writes this JSON rather than
+    encode the card a second time (bench/). Read-only, so the JSON stays the card's; like
+    every built card, nothing changes what it holds either."""
+
+    __slots__ = ("json", "size")
+
+    def __init__(self, card: dict[str, Any]) -> None:
+        super().__init__(card)
+        self.json = json.dumps(card, ensure_ascii=False)
+        self.size = len(self.json.encode("utf-8"))
+
+    def __reduce__(self) -> tuple[type[MeasuredCard], tuple[dict[str, Any]]]:
+        return MeasuredCard, (dict(self),)  # copies and pickles rebuild it, read-only too
+
+    def _read_only(self, *_args: object, **_kwargs: object) -> None:
+        raise TypeError("a measured card is read-only: its JSON was taken when it was built")
+
+    __setitem__ = __delitem__ = _read_only
+    update = pop = popitem = clear = setdefault = __ior__ = _read_only  # type: ignore[assignment]
+
+
 def card_problems(card: dict[str, Any]) -> list[str]:
     """Empty when the card is valid 1.5 and small enough for Teams."""
     problems = _teams_extension_problems(card)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 
 from cards import basics, verbs
 from cards.common import build, button, paragraph
-from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_problems
+from cards.validation import TEAMS_CARD_LIMIT_BYTES, MeasuredCard, card_problems, card_size
 from domain.capabilities import Capability
 from domain.model import Role
 
@@ -63,3 +64,23 @@ def test_validator_rejects_schema_errors_and_oversize_cards() -> None:
     huge = build([paragraph("x" * (TEAMS_CARD_LIMIT_BYTES + 10))])
     assert any("bytes" in problem for problem in card_problems(huge))
     assert card_problems({**build([paragraph("x")]), "version": "1.6"})
+
+
+def test_a_measured_card_keeps_the_json_it_was_measured_as() -> None:
+    card = build([paragraph("Child K · café · “quoted”")], [button("Next", verbs.HELP)])
+    measured = MeasuredCard(card)
+    assert measured == card
+    assert json.loads(measured.json) == card
+    assert measured.size == card_size(card) == len(measured.json.encode("utf-8"))
+    for change in (
+        lambda: measured.__setitem__("version", "1.6"),
+        lambda: measured.pop("body"),
+        lambda: measured.update({"body": []}),
+        lambda: measured.setdefault("speak", "x"),
+        lambda: measured.clear(),
+    ):
+        with pytest.raises(TypeError):
+            change()
+    copied = copy.deepcopy(measured)
+    assert isinstance(copied, MeasuredCard)
+    assert copied.json == measured.json

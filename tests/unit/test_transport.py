@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from jwt.algorithms import RSAAlgorithm
 from msrest import Serializer
 
-from bot import transport
+from bot import app, transport
 from bot.transport import (
     ConnectorError,
     ConnectorResponse,
@@ -43,6 +43,7 @@ from bot.transport import (
     invoke_answer,
 )
 from cards.basics import info_card
+from cards.validation import MeasuredCard
 
 MSREST = Serializer({k: v for k, v in models.__dict__.items() if isinstance(v, type)})
 
@@ -325,6 +326,12 @@ def test_an_invoke_card_is_shared_not_deep_copied_by_botbuilder() -> None:
         "type": "application/vnd.microsoft.card.adaptive",
         "value": card,
     }
+    measured = _invoke_body(Reply(MeasuredCard(card)))
+    written = app._invoke_json(measured.body, 200)
+    assert written.content_type == "application/json"
+    assert json.loads(written.text) == json.loads(json.dumps(response.body))
+    sent = card_activity(MeasuredCard(card)).attachments[0].content
+    assert type(sent) is dict, "msrest writes a dict subclass as its repr"
     error = _invoke_body(Reply(card, "Please try again", error=True))
     assert error.body["type"] == "application/vnd.microsoft.activity.message"
     assert error.body["value"] == "Please try again"
