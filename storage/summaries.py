@@ -10,10 +10,25 @@ answers, on both backends, and that the statement count stays flat as the data g
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, distinct, exists, extract, func, or_, true
+from sqlalchemy import (
+    BindParameter,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    cast,
+    distinct,
+    exists,
+    extract,
+    func,
+    or_,
+    true,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -58,7 +73,7 @@ def _effective_due() -> Any:
     return func.coalesce(col(_AI.revised_due_on), col(_AI.due_on))
 
 
-def _involving(agency_id: int) -> ColumnElement[bool]:
+def _involving(agency_id: int | BindParameter[Any]) -> ColumnElement[bool]:
     """Reviews with a return or an action item of the agency."""
     return or_(
         col(t.Review.id).in_(
@@ -70,7 +85,7 @@ def _involving(agency_id: int) -> ColumnElement[bool]:
     )
 
 
-def _works_on(member_id: int) -> ColumnElement[bool]:
+def _works_on(member_id: int | BindParameter[Any]) -> ColumnElement[bool]:
     """Reviews where the member completes a return or owns an action item."""
     return or_(
         col(t.Review.id).in_(
@@ -82,42 +97,96 @@ def _works_on(member_id: int) -> ColumnElement[bool]:
     )
 
 
-def _review_conditions(where: Filter) -> list[ColumnElement[bool]]:
-    conditions = [col(t.Review.partnership_id) == where.partnership_id]
-    if where.review_id is not None:
-        conditions.append(col(t.Review.id) == where.review_id)
-    if where.involving_agency_id is not None:
-        conditions.append(_involving(where.involving_agency_id))
-    if where.member_id is not None:
-        conditions.append(_works_on(where.member_id))
-    if where.agency_id is not None:
-        conditions.append(_involving(where.agency_id))
-    if where.period is not None:
-        conditions.append(col(t.Review.opened_on).between(where.period.start, where.period.end))
+# A Filter's conditions are written with bound parameters named after its fields, so a
+# statement depends only on which fields are set (its shape), never on their values: the
+# review summary's statements are then built once per shape (_summary_statements), as
+# building them cost more than running them. Every statement runs with _params(where).
+_PARAM: dict[str, BindParameter[Any]] = {
+    name: bindparam(name)
+    for name in (
+        "partnership_id",
+        "review_id",
+        "involving_agency_id",
+        "member_id",
+        "agency_id",
+        "period_start",
+        "period_end",
+    )
+}
+
+
+@dataclass(frozen=True)
+class _Shape:
+    review: bool
+    involving_agency: bool
+    member: bool
+    agency: bool
+    period: bool
+
+
+def _shape(where: Filter) -> _Shape:
+    return _Shape(
+        where.review_id is not None,
+        where.involving_agency_id is not None,
+        where.member_id is not None,
+        where.agency_id is not None,
+        where.period is not None,
+    )
+
+
+def _params(where: Filter) -> dict[str, Any]:
+    period = where.period
+    return {
+        "partnership_id": where.partnership_id,
+        "review_id": where.review_id,
+        "involving_agency_id": where.involving_agency_id,
+        "member_id": where.member_id,
+        "agency_id": where.agency_id,
+        "period_start": period.start if period else None,
+        "period_end": period.end if period else None,
+    }
+
+
+def _review_conditions(shape: _Shape) -> list[ColumnElement[bool]]:
+    conditions = [col(t.Review.partnership_id) == _PARAM["partnership_id"]]
+    if shape.review:
+        conditions.append(col(t.Review.id) == _PARAM["review_id"])
+    if shape.involving_agency:
+        conditions.append(_involving(_PARAM["involving_agency_id"]))
+    if shape.member:
+        conditions.append(_works_on(_PARAM["member_id"]))
+    if shape.agency:
+        conditions.append(_involving(_PARAM["agency_id"]))
+    if shape.period:
+        conditions.append(_opened_in_period())
     return conditions
 
 
-def _item_conditions(where: Filter) -> list[ColumnElement[bool]]:
+def _item_conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     """For a query over action_item joined to review."""
-    conditions = [col(t.Review.partnership_id) == where.partnership_id]
-    if where.review_id is not None:
-        conditions.append(col(_AI.review_id) == where.review_id)
-    if where.involving_agency_id is not None:
-        conditions.append(_involving(where.involving_agency_id))
-    if where.member_id is not None:
-        conditions.append(col(_AI.owner_member_id) == where.member_id)
-    if where.agency_id is not None:
-        conditions.append(col(_AI.agency_id) == where.agency_id)
-    if where.period is not None:
-        conditions.append(col(t.Review.opened_on).between(where.period.start, where.period.end))
+    conditions = [col(t.Review.partnership_id) == _PARAM["partnership_id"]]
+    if shape.review:
+        conditions.append(col(_AI.review_id) == _PARAM["review_id"])
+    if shape.involving_agency:
+        conditions.append(_involving(_PARAM["involving_agency_id"]))
+    if shape.member:
+        conditions.append(col(_AI.owner_member_id) == _PARAM["member_id"])
+    if shape.agency:
+        conditions.append(col(_AI.agency_id) == _PARAM["agency_id"])
+    if shape.period:
+        conditions.append(_opened_in_period())
     return conditions
 
 
-def _item_ids(where: Filter) -> Any:
+def _opened_in_period() -> ColumnElement[bool]:
+    return col(t.Review.opened_on).between(_PARAM["period_start"], _PARAM["period_end"])
+
+
+def _item_ids(shape: _Shape) -> Any:
     return (
         select(_AI.id)
         .join(t.Review, col(t.Review.id) == col(_AI.review_id))
-        .where(*_item_conditions(where))
+        .where(*_item_conditions(shape))
     )
 
 
@@ -127,6 +196,93 @@ def _overdue(cutoff: date) -> ColumnElement[bool]:
 
 def _year_month(day: Any) -> tuple[Any, Any]:
     return cast(extract("year", day), Integer), cast(extract("month", day), Integer)
+
+
+# --- statements built once: one review's summary, the read behind every `summary` turn ------
+
+_REVIEW_PARTNERSHIP = select(t.Review.partnership_id).where(col(t.Review.id) == _PARAM["review_id"])
+_POLICY = select(t.Partnership.settings).where(col(t.Partnership.id) == _PARAM["partnership_id"])
+_OUTCOME = select(
+    t.MeetingOutcome.agreed_themes, t.MeetingOutcome.learning_needs, t.MeetingOutcome.published_at
+).where(col(t.MeetingOutcome.review_id) == _PARAM["review_id"])
+_INVOLVED_AGENCIES = (
+    select(t.PreAnalysisReturn.agency_id)
+    .where(col(t.PreAnalysisReturn.review_id) == _PARAM["review_id"])
+    .union(
+        select(_AI.agency_id).where(
+            col(_AI.review_id) == _PARAM["review_id"], col(_AI.agency_id).is_not(None)
+        )
+    )
+)
+_WORKS_ON_REVIEW = select(
+    exists()
+    .where(
+        col(t.ReturnAssignee.return_id) == col(t.PreAnalysisReturn.id),
+        col(t.PreAnalysisReturn.review_id) == _PARAM["review_id"],
+        col(t.ReturnAssignee.member_id) == _PARAM["member_id"],
+    )
+    .correlate(None),
+    exists()
+    .where(
+        col(_AI.review_id) == _PARAM["review_id"],
+        col(_AI.owner_member_id) == _PARAM["member_id"],
+    )
+    .correlate(None),
+)
+_RETURN_LINES = (
+    _select(
+        t.PreAnalysisReturn.id,
+        t.Agency.name,
+        t.PreAnalysisReturn.status,
+        t.PreAnalysisReturn.due_on,
+        t.Member.display_name,
+    )
+    .join(t.Agency, col(t.Agency.id) == col(t.PreAnalysisReturn.agency_id))
+    .outerjoin(t.ReturnAssignee, col(t.ReturnAssignee.return_id) == col(t.PreAnalysisReturn.id))
+    .outerjoin(t.Member, col(t.Member.id) == col(t.ReturnAssignee.member_id))
+    .where(col(t.PreAnalysisReturn.review_id) == _PARAM["review_id"])
+    .order_by(col(t.Agency.name), col(t.Member.display_name))
+)
+_OWN_RETURN_LINES = _RETURN_LINES.where(
+    col(t.PreAnalysisReturn.id).in_(
+        select(t.ReturnAssignee.return_id).where(
+            col(t.ReturnAssignee.member_id) == _PARAM["member_id"]
+        )
+    )
+)
+_GUIDE_USES = (
+    select(func.count(col(t.DisseminationReturn.id)))
+    .where(col(t.DisseminationReturn.guide_id) == col(t.SevenMinuteGuide.id))
+    .scalar_subquery()
+)
+_GUIDE_STAFF = (
+    select(func.coalesce(func.sum(t.DisseminationReturn.staff_count), 0))
+    .where(col(t.DisseminationReturn.guide_id) == col(t.SevenMinuteGuide.id))
+    .scalar_subquery()
+)
+_GUIDE = _select(
+    t.SevenMinuteGuide.published, t.SevenMinuteGuide.published_at, _GUIDE_USES, _GUIDE_STAFF
+).where(col(t.SevenMinuteGuide.review_id) == _PARAM["review_id"])
+
+
+def _whose(scope: Scope) -> str:
+    if scope.kind is ScopeKind.AGENCY and scope.agency_id is not None:
+        return "agency"
+    return "all" if scope.kind is ScopeKind.PARTNERSHIP else "own"
+
+
+@lru_cache(maxsize=4)
+def _visible_reviews_statement(whose: str) -> Any:
+    """Reviews a scope sees, newest first: "all" the partnership's, an "agency"'s (those it is
+    involved in, or the member works on) or the member's "own"."""
+    query = _select(
+        t.Review.id, t.Review.reference, t.Review.pseudonym, t.Review.year, t.Review.sequence
+    ).where(col(t.Review.partnership_id) == _PARAM["partnership_id"])
+    if whose == "agency":
+        query = query.where(or_(_involving(_PARAM["agency_id"]), _works_on(_PARAM["member_id"])))
+    elif whose == "own":
+        query = query.where(_works_on(_PARAM["member_id"]))
+    return query.order_by(col(t.Review.year).desc(), col(t.Review.sequence).desc())
 
 
 class SqlSummaries:
@@ -145,9 +301,7 @@ class SqlSummaries:
     # --- lookups ------------------------------------------------------------------------------
 
     def policy_settings(self, partnership_id: int) -> Mapping[str, object]:
-        settings = self._session.scalar(
-            select(t.Partnership.settings).where(col(t.Partnership.id) == partnership_id)
-        )
+        settings = self._session.scalar(_POLICY, {"partnership_id": partnership_id})
         policy = settings.get("chaser_policy") if isinstance(settings, dict) else None
         return policy if isinstance(policy, dict) else {}
 
@@ -160,15 +314,13 @@ class SqlSummaries:
         return [(int(i), str(n), str(s)) for i, n, s in rows]
 
     def visible_reviews(self, scope: Scope) -> list[ReviewRef]:
-        query = _select(
-            t.Review.id, t.Review.reference, t.Review.pseudonym, t.Review.year, t.Review.sequence
-        ).where(col(t.Review.partnership_id) == scope.partnership_id)
-        if scope.kind is ScopeKind.AGENCY and scope.agency_id is not None:
-            query = query.where(or_(_involving(scope.agency_id), _works_on(scope.member_id)))
-        elif scope.kind is not ScopeKind.PARTNERSHIP:
-            query = query.where(_works_on(scope.member_id))
         rows = self._session.execute(
-            query.order_by(col(t.Review.year).desc(), col(t.Review.sequence).desc())
+            _visible_reviews_statement(_whose(scope)),
+            {
+                "partnership_id": scope.partnership_id,
+                "agency_id": scope.agency_id,
+                "member_id": scope.member_id,
+            },
         ).all()
         return [ReviewRef(int(i), str(r), str(p), int(y), int(s)) for i, r, p, y, s in rows]
 
@@ -178,29 +330,9 @@ class SqlSummaries:
         review = self._session.get(t.Review, review_id)
         if review is None or review.partnership_id != partnership_id:
             return None
-        agencies = self._session.scalars(
-            select(t.PreAnalysisReturn.agency_id)
-            .where(col(t.PreAnalysisReturn.review_id) == review_id)
-            .union(
-                select(_AI.agency_id).where(
-                    col(_AI.review_id) == review_id, col(_AI.agency_id).is_not(None)
-                )
-            )
-        ).all()
-        assigned, owns = self._session.execute(
-            select(
-                exists()
-                .where(
-                    col(t.ReturnAssignee.return_id) == col(t.PreAnalysisReturn.id),
-                    col(t.PreAnalysisReturn.review_id) == review_id,
-                    col(t.ReturnAssignee.member_id) == member_id,
-                )
-                .correlate(None),
-                exists()
-                .where(col(_AI.review_id) == review_id, col(_AI.owner_member_id) == member_id)
-                .correlate(None),
-            )
-        ).one()
+        params = {"review_id": review_id, "member_id": member_id}
+        agencies = self._session.scalars(_INVOLVED_AGENCIES, params).all()
+        assigned, owns = self._session.execute(_WORKS_ON_REVIEW, params).one()
         return Involvement(
             _review_view(review),
             frozenset(int(a) for a in agencies if a is not None),
@@ -211,17 +343,9 @@ class SqlSummaries:
     # --- the review summary -------------------------------------------------------------------
 
     def review_records(self, review_id: int, owner_id: int | None) -> SummaryRecords:
-        partnership_id = self._session.scalar(
-            select(t.Review.partnership_id).where(col(t.Review.id) == review_id)
-        )
+        partnership_id = self._session.scalar(_REVIEW_PARTNERSHIP, {"review_id": review_id})
         where = Filter(int(partnership_id or 0), review_id=review_id, member_id=owner_id)
-        outcome = self._session.execute(
-            select(
-                t.MeetingOutcome.agreed_themes,
-                t.MeetingOutcome.learning_needs,
-                t.MeetingOutcome.published_at,
-            ).where(col(t.MeetingOutcome.review_id) == review_id)
-        ).first()
+        outcome = self._session.execute(_OUTCOME, {"review_id": review_id}).first()
         themes, needs, published = outcome if outcome else ([], [], None)
         return SummaryRecords(
             returns=self._returns(review_id, owner_id),
@@ -234,32 +358,10 @@ class SqlSummaries:
         )
 
     def _returns(self, review_id: int, owner_id: int | None) -> tuple[ReturnLine, ...]:
-        query = (
-            _select(
-                t.PreAnalysisReturn.id,
-                t.Agency.name,
-                t.PreAnalysisReturn.status,
-                t.PreAnalysisReturn.due_on,
-                t.Member.display_name,
-            )
-            .join(t.Agency, col(t.Agency.id) == col(t.PreAnalysisReturn.agency_id))
-            .outerjoin(
-                t.ReturnAssignee, col(t.ReturnAssignee.return_id) == col(t.PreAnalysisReturn.id)
-            )
-            .outerjoin(t.Member, col(t.Member.id) == col(t.ReturnAssignee.member_id))
-            .where(col(t.PreAnalysisReturn.review_id) == review_id)
-            .order_by(col(t.Agency.name), col(t.Member.display_name))
-        )
-        if owner_id is not None:
-            query = query.where(
-                col(t.PreAnalysisReturn.id).in_(
-                    select(t.ReturnAssignee.return_id).where(
-                        col(t.ReturnAssignee.member_id) == owner_id
-                    )
-                )
-            )
+        query = _OWN_RETURN_LINES if owner_id is not None else _RETURN_LINES
+        params = {"review_id": review_id, "member_id": owner_id}
         grouped: dict[int, tuple[str, str, date | None, list[str]]] = {}
-        for return_id, agency, status, due, name in self._session.execute(query).all():
+        for return_id, agency, status, due, name in self._session.execute(query, params).all():
             entry = grouped.setdefault(int(return_id), (str(agency), str(status), due, []))
             if name:
                 entry[3].append(str(name))
@@ -269,49 +371,7 @@ class SqlSummaries:
         )
 
     def _action_rows(self, where: Filter) -> list[ActionRow]:
-        ranked = (
-            _select(
-                t.ProgressEntry.action_item_id,
-                t.ProgressEntry.note,
-                t.ProgressEntry.at,
-                t.ProgressEntry.rag,
-                func.row_number()
-                .over(
-                    partition_by=col(t.ProgressEntry.action_item_id),
-                    order_by=(col(t.ProgressEntry.at).desc(), col(t.ProgressEntry.id).desc()),
-                )
-                .label("position"),
-            )
-            .where(col(t.ProgressEntry.action_item_id).in_(_item_ids(where)))
-            .subquery()
-        )
-        impact_closed = (
-            exists()
-            .where(
-                col(t.ImpactRecord.action_item_id) == col(_AI.id),
-                col(t.ImpactRecord.decision) == "close",
-            )
-            .label("impact_closed")
-        )
-        rows = self._session.execute(
-            _select(
-                _AI,
-                t.Review.reference,
-                t.Review.pseudonym,
-                t.Member.display_name,
-                t.Agency.name,
-                ranked.c.note,
-                ranked.c.at,
-                ranked.c.rag,
-                impact_closed,
-            )
-            .join(t.Review, col(t.Review.id) == col(_AI.review_id))
-            .outerjoin(t.Member, col(t.Member.id) == col(_AI.owner_member_id))
-            .outerjoin(t.Agency, col(t.Agency.id) == col(_AI.agency_id))
-            .outerjoin(ranked, and_(ranked.c.action_item_id == col(_AI.id), ranked.c.position == 1))
-            .where(*_item_conditions(where))
-            .order_by(col(t.Review.year), col(t.Review.sequence), col(_AI.number))
-        ).all()
+        rows = self._session.execute(_action_rows_statement(_shape(where)), _params(where)).all()
         return [
             ActionRow(
                 id=int(item.id or 0),
@@ -341,31 +401,11 @@ class SqlSummaries:
         ]
 
     def _impacts(self, where: Filter) -> list[ImpactLine]:
-        rows = self._session.execute(
-            select(t.ImpactRecord, _AI.reference)
-            .join(_AI, col(_AI.id) == col(t.ImpactRecord.action_item_id))
-            .join(t.Review, col(t.Review.id) == col(_AI.review_id))
-            .where(*_item_conditions(where))
-            .order_by(col(t.ImpactRecord.recorded_at).desc(), col(t.ImpactRecord.id).desc())
-        ).all()
+        rows = self._session.execute(_impacts_statement(_shape(where)), _params(where)).all()
         return [_impact(record, str(reference)) for record, reference in rows]
 
     def _guide(self, review_id: int) -> GuideStatus:
-        usage = (
-            select(func.count(col(t.DisseminationReturn.id)))
-            .where(col(t.DisseminationReturn.guide_id) == col(t.SevenMinuteGuide.id))
-            .scalar_subquery()
-        )
-        staff = (
-            select(func.coalesce(func.sum(t.DisseminationReturn.staff_count), 0))
-            .where(col(t.DisseminationReturn.guide_id) == col(t.SevenMinuteGuide.id))
-            .scalar_subquery()
-        )
-        row = self._session.execute(
-            select(
-                t.SevenMinuteGuide.published, t.SevenMinuteGuide.published_at, usage, staff
-            ).where(col(t.SevenMinuteGuide.review_id) == review_id)
-        ).first()
+        row = self._session.execute(_GUIDE, {"review_id": review_id}).first()
         if row is None:
             return GuideStatus()
         published, published_at, used, reached = row
@@ -384,8 +424,9 @@ class SqlSummaries:
     ) -> DashboardRecords:
         stages = self._session.execute(
             select(t.Review.stage, func.count())
-            .where(*_review_conditions(where))
-            .group_by(col(t.Review.stage))
+            .where(*_review_conditions(_shape(where)))
+            .group_by(col(t.Review.stage)),
+            _params(where),
         ).all()
         overdue, total = self.overdue(where, overdue_by, overdue_limit, 0)
         review_themes, action_themes = self.theme_tallies(where, themes_within)
@@ -410,8 +451,9 @@ class SqlSummaries:
             )
             .join(t.Review, col(t.Review.id) == col(_AI.review_id))
             .outerjoin(t.Agency, col(t.Agency.id) == col(_AI.agency_id))
-            .where(*_item_conditions(where))
-            .group_by(col(_AI.agency_id), col(t.Agency.name), col(_AI.status))
+            .where(*_item_conditions(_shape(where)))
+            .group_by(col(_AI.agency_id), col(t.Agency.name), col(_AI.status)),
+            _params(where),
         ).all()
         agencies: dict[int | None, tuple[str, dict[str, int], list[int]]] = {}
         for agency_id, name, status, count, late in rows:
@@ -427,7 +469,7 @@ class SqlSummaries:
         self, where: Filter, overdue_by: date, limit: int, offset: int
     ) -> tuple[list[OverdueRow], int]:
         due = _effective_due()
-        conditions = [*_item_conditions(where), _overdue(overdue_by)]
+        conditions = [*_item_conditions(_shape(where)), _overdue(overdue_by)]
         rows = self._session.execute(
             _select(
                 _AI.id,
@@ -447,13 +489,15 @@ class SqlSummaries:
             .where(*conditions)
             .order_by(due, col(_AI.id))
             .limit(limit)
-            .offset(offset)
+            .offset(offset),
+            _params(where),
         ).all()
         total = self._session.scalar(
             select(func.count())
             .select_from(_AI)
             .join(t.Review, col(t.Review.id) == col(_AI.review_id))
-            .where(*conditions)
+            .where(*conditions),
+            _params(where),
         )
         return [
             OverdueRow(
@@ -486,23 +530,25 @@ class SqlSummaries:
             .join(t.Review, col(t.Review.id) == col(t.MeetingOutcome.review_id))
             .join(elements, true())
             .where(
-                *_review_conditions(where),
+                *_review_conditions(_shape(where)),
                 col(t.MeetingOutcome.published_at).is_not(None),
                 day.between(themes_within.start, themes_within.end),
             )
-            .group_by(theme, year, month)
+            .group_by(theme, year, month),
+            _params(where),
         ).all()
         action_year, action_month = _year_month(col(_AI.agreed_on))
         actions = self._session.execute(
             select(_AI.theme, action_year, action_month, func.count())
             .join(t.Review, col(t.Review.id) == col(_AI.review_id))
             .where(
-                *_item_conditions(where),
+                *_item_conditions(_shape(where)),
                 col(_AI.theme).is_not(None),
                 col(_AI.status) != ActionStatus.CANCELLED.value,
                 col(_AI.agreed_on).between(themes_within.start, themes_within.end),
             )
-            .group_by(col(_AI.theme), action_year, action_month)
+            .group_by(col(_AI.theme), action_year, action_month),
+            _params(where),
         ).all()
         return _tallies(reviews), _tallies(actions)
 
@@ -510,7 +556,7 @@ class SqlSummaries:
         guides = (
             select(t.SevenMinuteGuide.id, t.SevenMinuteGuide.published)
             .join(t.Review, col(t.Review.id) == col(t.SevenMinuteGuide.review_id))
-            .where(*_review_conditions(where))
+            .where(*_review_conditions(_shape(where)))
             .subquery()
         )
         usage = (
@@ -529,7 +575,8 @@ class SqlSummaries:
                 func.coalesce(func.sum(case((guides.c.published, 1), else_=0)), 0),
                 usage,
                 staff,
-            ).select_from(guides)
+            ).select_from(guides),
+            _params(where),
         ).one()
         return Dissemination(int(drafted), int(published), int(used or 0), int(reached or 0))
 
@@ -537,7 +584,7 @@ class SqlSummaries:
 
     def tracker(self, where: Filter) -> list[TrackerRecord]:
         actions = self._action_rows(where)
-        ids = _item_ids(where)
+        ids = _item_ids(_shape(where))
         progress: dict[int, list[ProgressLine]] = {}
         for item_id, at, kind, note in self._session.execute(
             select(
@@ -547,7 +594,8 @@ class SqlSummaries:
                 t.ProgressEntry.note,
             )
             .where(col(t.ProgressEntry.action_item_id).in_(ids))
-            .order_by(col(t.ProgressEntry.at), col(t.ProgressEntry.id))
+            .order_by(col(t.ProgressEntry.at), col(t.ProgressEntry.id)),
+            _params(where),
         ).all():
             progress.setdefault(int(item_id), []).append(ProgressLine(at, str(kind), note))
         impacts: dict[int, ImpactLine] = {}
@@ -555,7 +603,8 @@ class SqlSummaries:
             select(t.ImpactRecord, _AI.reference)
             .join(_AI, col(_AI.id) == col(t.ImpactRecord.action_item_id))
             .where(col(_AI.id).in_(ids))
-            .order_by(col(t.ImpactRecord.recorded_at), col(t.ImpactRecord.id))
+            .order_by(col(t.ImpactRecord.recorded_at), col(t.ImpactRecord.id)),
+            _params(where),
         ).all():
             impacts[record.action_item_id] = _impact(record, str(reference))  # latest wins
         escalations: dict[int, list[EscalationLine]] = {}
@@ -576,7 +625,8 @@ class SqlSummaries:
                 ),
                 col(t.ChaserLog.outcome) != "claimed",
             )
-            .order_by(col(t.ChaserLog.attempted_at), col(t.ChaserLog.id))
+            .order_by(col(t.ChaserLog.attempted_at), col(t.ChaserLog.id)),
+            _params(where),
         ).all():
             escalations.setdefault(int(subject_id), []).append(
                 EscalationLine(at, str(kind), str(recipient), str(outcome))
@@ -590,6 +640,66 @@ class SqlSummaries:
             )
             for a in actions
         ]
+
+
+@lru_cache(maxsize=32)
+def _action_rows_statement(shape: _Shape) -> Any:
+    """Action items with their latest progress note (a window function) and whether the LIC
+    closed them."""
+    ranked = (
+        _select(
+            t.ProgressEntry.action_item_id,
+            t.ProgressEntry.note,
+            t.ProgressEntry.at,
+            t.ProgressEntry.rag,
+            func.row_number()
+            .over(
+                partition_by=col(t.ProgressEntry.action_item_id),
+                order_by=(col(t.ProgressEntry.at).desc(), col(t.ProgressEntry.id).desc()),
+            )
+            .label("position"),
+        )
+        .where(col(t.ProgressEntry.action_item_id).in_(_item_ids(shape)))
+        .subquery()
+    )
+    impact_closed = (
+        exists()
+        .where(
+            col(t.ImpactRecord.action_item_id) == col(_AI.id),
+            col(t.ImpactRecord.decision) == "close",
+        )
+        .label("impact_closed")
+    )
+    return (
+        _select(
+            _AI,
+            t.Review.reference,
+            t.Review.pseudonym,
+            t.Member.display_name,
+            t.Agency.name,
+            ranked.c.note,
+            ranked.c.at,
+            ranked.c.rag,
+            impact_closed,
+        )
+        .join(t.Review, col(t.Review.id) == col(_AI.review_id))
+        .outerjoin(t.Member, col(t.Member.id) == col(_AI.owner_member_id))
+        .outerjoin(t.Agency, col(t.Agency.id) == col(_AI.agency_id))
+        .outerjoin(ranked, and_(ranked.c.action_item_id == col(_AI.id), ranked.c.position == 1))
+        .where(*_item_conditions(shape))
+        .order_by(col(t.Review.year), col(t.Review.sequence), col(_AI.number))
+    )
+
+
+@lru_cache(maxsize=32)
+def _impacts_statement(shape: _Shape) -> Any:
+    return (
+        select(t.ImpactRecord, _AI.reference)
+        .join(_AI, col(_AI.id) == col(t.ImpactRecord.action_item_id))
+        .join(t.Review, col(t.Review.id) == col(_AI.review_id))
+        .where(*_item_conditions(shape))
+        .order_by(col(t.ImpactRecord.recorded_at).desc(), col(t.ImpactRecord.id).desc())
+    )
 
 
 def _tallies(rows: Sequence[Any]) -> list[ThemeTally]:
