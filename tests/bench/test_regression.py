@@ -5,13 +5,15 @@ process's CPU per turn (which barely moves when neighbours slow the machine down
 better one counts; a failing run is repeated once before the test fails.
 
 Floors, about 60% of the lowest a loaded 2-core machine showed (issue 8's report):
-- the echo bot on our transport vs the stock adapter: shows 9-18x (CPU 11-12x); floor 4x,
+- the echo bot on our transport vs the stock adapter: shows 9-18x (CPU 11-16x); floor 4x,
   i.e. the pooled transport is lost or broken;
-- our save-answer turn vs the echo baseline: CPU 4.1x, turns/s 4.2x (1.4x before the
-  database work was cut down, 0.6x on the stock adapter); floor 2.5x;
-- our help turn (like for like with echo): CPU 4.1x (2.6x before); floor 2.4x (stock
-  adapter: 0.6x);
-- proactive sends (limits off) vs echo turns: 17-20x; floor 6x.
+- our save-answer turn vs the echo baseline: 7.6-8.1x (1.4x before the database work was
+  cut down, 1.0x on the stock adapter); floor 4.5x;
+- our help turn (like for like with echo): 7.6-8.3x (2.6x before); floor 4.5x (stock
+  adapter: 0.7x);
+- our summary turn (a manager's `summary`, read on the thread): 2.6-2.7x (1.5x before its
+  statements were built once); floor 1.6x;
+- proactive sends (limits off) vs echo turns: 17-27x; floor 6x.
 Correctness is checked too: no errors, one connector reply per message turn, and with Teams'
 limits on at most 5% of proactive sends answered 429 by the fake connector.
 """
@@ -30,8 +32,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 FLOORS = {
     "echo_pooled": 4.0,
-    "save_next": 2.5,
-    "help": 2.4,
+    "save_next": 4.5,
+    "help": 4.5,
+    "read": 1.6,
     "sweep": 6.0,
 }
 
@@ -57,7 +60,7 @@ def ratios(results: dict[str, Any]) -> dict[str, float]:
     turns = {row["key"]: row for row in results["turns"]}
     echo = turns["echo"]
     found = {}
-    for key in ("echo_pooled", "save_next", "help"):
+    for key in ("echo_pooled", "save_next", "help", "read"):
         row = turns[key]
         by_rate = row["rate"] / echo["rate"]
         by_cpu = echo["bot_cpu_ms_per_turn"] / row["bot_cpu_ms_per_turn"]
