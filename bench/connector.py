@@ -29,6 +29,7 @@ class Connector:
         self.creates = 0
         self.throttled = 0
         self.enforce = False
+        self.last = b"{}"  # the last activity sent, for a benchmark's check of what a turn says
         self._recent: dict[str, deque[float]] = {}
 
     def app(self) -> web.Application:
@@ -39,6 +40,7 @@ class Connector:
         app.router.add_put(base + "/{aid}", self.send)
         app.router.add_post("/v3/conversations", self.create)
         app.router.add_get("/stats", self.stats)
+        app.router.add_get("/last", self.last_sent)
         app.router.add_post("/enforce", self.set_enforce)
         return app
 
@@ -52,6 +54,7 @@ class Connector:
                 headers={"Retry-After": "1"},
             )
         self.sends += 1
+        self.last = body
         return web.Response(body=SENT, content_type="application/json")
 
     async def create(self, request: web.Request) -> web.Response:
@@ -63,6 +66,9 @@ class Connector:
         return web.json_response(
             {"sends": self.sends, "creates": self.creates, "throttled": self.throttled}
         )
+
+    async def last_sent(self, _request: web.Request) -> web.Response:
+        return web.Response(body=self.last, content_type="application/json")
 
     async def set_enforce(self, request: web.Request) -> web.Response:
         self.enforce = request.query.get("on") == "1"

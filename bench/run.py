@@ -174,7 +174,14 @@ def turn_plan(plan: Plan, connector: str, return_ids: dict[str, int]) -> list[Sc
             "ours",
             connector,
         ),
-        scenarios.message_turn("read", read, read_label, "ours", connector),
+        scenarios.message_turn(
+            "read",
+            read,
+            read_label,
+            "ours",
+            connector,
+            says=scenarios.READ_SAYS if read == scenarios.READ_COMMAND else "",
+        ),
     ]
     if not plan.quick:
         turns += [
@@ -245,6 +252,8 @@ async def _run(plan: Plan, work: Path, children: list[Child]) -> dict[str, Any]:
 
     turns = turn_plan(plan, connector_url, return_ids)
     urls = {t.key: f"http://127.0.0.1:{ports[t.target]}/api/messages" for t in turns}
+    for scenario in turns:
+        await _check_says(scenario, urls[scenario.key], connector_url)
     rows = await _measure_all(plan, turns, bots, urls, connector_url)
     for row in rows:
         print(_row_text(row, rows[0]["rate"]), flush=True)
@@ -284,6 +293,22 @@ async def _first_turn(url: str, connector_url: str) -> None:
     ):
         if response.status != 201:
             raise RuntimeError(f"our bot refused the first turn: {response.status}")
+
+
+async def _check_says(scenario: Scenario, url: str, connector_url: str) -> None:
+    """A turn counts when it answers 201 and sends one card; this makes sure, once, that the
+    card is the one meant (a summary, not an error card that would be quicker to draw)."""
+    if not scenario.says:
+        return
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            url, data=scenario.body(0), headers={"Content-Type": "application/json"}
+        ) as response:
+            await response.read()
+        async with http.get(connector_url + "last") as response:
+            sent = await response.read()
+    if scenario.says.decode() not in json.dumps(json.loads(sent), ensure_ascii=False):
+        raise RuntimeError(f"{scenario.key}: the reply doesn't say {scenario.says.decode()!r}")
 
 
 def _benchmark_return(database: str) -> int:

@@ -17,6 +17,7 @@ from tests.support.activities import TENANT, USER_AAD, invoke, message
 from tests.support.answers import valid_answers
 
 READ_COMMAND = f"summary {DEMO_REFERENCE}"
+READ_SAYS = f"Summary · {DEMO_REFERENCE}"  # the summary card's title: not an error card
 MARK = "zzmarkzz"
 __all__ = ["TENANT", "USER_AAD", "Scenario", "echo", "message_turn", "save_and_next"]
 
@@ -29,6 +30,7 @@ class Scenario:
     body: Callable[[int], bytes]
     check: Callable[[int, bytes], bool]
     replies_per_turn: int  # connector sends each turn should make
+    says: bytes = b""  # what the reply must contain, checked once before measuring
 
 
 def _encode(activity: dict[str, Any]) -> bytes:
@@ -44,9 +46,11 @@ def echo(key: str, label: str, target: str, connector: str) -> Scenario:
     return Scenario(key, label, target, lambda _n: raw, _created, 1)
 
 
-def message_turn(key: str, text: str, label: str, target: str, connector: str) -> Scenario:
+def message_turn(
+    key: str, text: str, label: str, target: str, connector: str, says: str = ""
+) -> Scenario:
     raw = _encode(message(connector, text))
-    return Scenario(key, label, target, lambda _n: raw, _created, 1)
+    return Scenario(key, label, target, lambda _n: raw, _created, 1, says.encode())
 
 
 def _word(n: int) -> str:

@@ -185,17 +185,18 @@ _TOO_DEEP = f"Activity is nested more than {MAX_NESTING} levels deep"
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-# NUL and surrogates reach a string only through these escapes: JSON refuses a raw NUL, and
-# UTF-8 can't carry a surrogate. A false alarm ("\\u0000" typed as text) only means a walk.
-_RISKY_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+# NUL or a surrogate in the text (a body declared in another charset, UTF-7 say, decodes to
+# one directly) or an escape that decodes to one. A false alarm ("\\u0000" typed as text)
+# only means a walk.
+_RISKY = re.compile(r"[\x00\ud800-\udfff]|\\u(?:0000|[dD][89a-fA-F])")
 
 
 def _may_need_cleaning(text: str) -> bool:
-    """False when _clean would return the body as it is: no escape that decodes to NUL or a
-    surrogate, and too few brackets to nest past MAX_NESTING. Both checks run in C, where
+    """False when _clean would return the body as it is: nothing that is or decodes to NUL or
+    a surrogate, and too few brackets to nest past MAX_NESTING. Both checks run in C, where
     the walk costs a Python call for every value (most turns; bench/)."""
     brackets = text.count("{") + text.count("[")
-    return brackets > MAX_NESTING or _RISKY_ESCAPE.search(text) is not None
+    return brackets > MAX_NESTING or _RISKY.search(text) is not None
 
 
 def _clean(value: Any, depth: int = 0) -> Any:

@@ -82,6 +82,7 @@ class RedactSecrets(logging.Filter):
 def configure(level: str, secrets: Iterable[str]) -> None:
     # JsonFormatter writes none of the caller's file and line, thread or process: don't have
     # every record look them up (the logging HOWTO's "Optimization"; a line a turn, bench/).
+    # Process-wide: stack_info=True would print nothing, and nothing here asks for it.
     logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False

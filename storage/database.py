@@ -154,9 +154,9 @@ class Database:
         try:
             result = self._on_inline_connection(work)
         except OperationalError as error:
-            self._drop_inline()  # it may be broken; the next unit connects afresh
-            if _is_busy(error):
+            if _is_busy(error):  # rolled back, and the connection is sound
                 raise _Busy() from error
+            self._drop_inline()  # it may be broken; the next unit connects afresh
             log.warning("database unavailable", extra={"error_type": type(error).__name__})
             raise StorageUnavailable() from error
         self._inline_commits += 1
@@ -180,14 +180,16 @@ class Database:
                 return work(SqlUnitOfWork(session))
         finally:
             session.close()
-            if connection.in_transaction():  # only when a rollback itself failed
-                self._drop_inline()
+            if _left_open(connection):
+                self._drop_inline()  # closing the driver's connection rolls it back
 
     def _drop_inline(self) -> None:
         inline, self._inline = self._inline, None
         if inline is not None:
-            with contextlib.suppress(Exception):  # already broken: dropping it is the point
+            # Already broken, perhaps: dropping it is the point.
+            with contextlib.suppress(Exception):
                 inline[1].close()
+            with contextlib.suppress(Exception):
                 inline[0].invalidate()  # not back to the pool: a new one is opened next time
 
     def _checkpoint(self) -> None:
@@ -210,6 +212,19 @@ class Database:
             self._drop_inline()
             self._inline_engine.dispose()
         self.engine.dispose()
+
+
+def _left_open(connection: Connection) -> bool:
+    """Whether a unit left a transaction open on the kept connection. The driver is asked too:
+    SQLAlchemy forgets a transaction whose rollback failed, and sends no rollback after a
+    commit that failed with anything but an OperationalError (a deferred constraint, say), so
+    the next unit would otherwise commit this one's writes."""
+    try:
+        return connection.in_transaction() or bool(
+            connection.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
+        )
+    except Exception:  # closed or invalidated under us: as good as open
+        return True
 
 
 class _Busy(Exception):

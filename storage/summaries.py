@@ -99,8 +99,9 @@ def _works_on(member_id: int | BindParameter[Any]) -> ColumnElement[bool]:
 
 # A Filter's conditions are written with bound parameters named after its fields, so a
 # statement depends only on which fields are set (its shape), never on their values: the
-# review summary's statements are then built once per shape (_summary_statements), as
-# building them cost more than running them. Every statement runs with _params(where).
+# review summary's statements are then built once (the module-level ones below, and
+# _action_rows_statement and _impacts_statement per shape), as building them cost more than
+# running them. Every statement runs with _params(where).
 _PARAM: dict[str, BindParameter[Any]] = {
     name: bindparam(name)
     for name in (

@@ -590,6 +590,27 @@ async def test_nul_and_lone_surrogates_are_replaced_not_a_crash(seeded: Seeded) 
     assert reply.sent, "the reply was delivered"
 
 
+async def test_a_surrogate_decoded_from_another_charset_is_replaced_too(seeded: Seeded) -> None:
+    """A body declared as UTF-7 decodes to a lone surrogate with no JSON escape in sight: the
+    shortcut past the cleaning walk (bot/app.py) must not let it through."""
+    bot = seeded.bot
+    body = message(bot.connector.url, "help")
+    body["from"]["name"] = "Review \ud800 Chair"
+    raw = json.dumps(body, ensure_ascii=False).encode("utf-7")
+    assert b"\\u" not in raw
+    async with bot.http.post(
+        bot.server.make_url("/api/messages"),
+        data=io.BytesIO(raw),
+        headers={"Content-Type": "application/json; charset=utf-7"},
+    ) as response:
+        assert response.status == 201
+    with bot.db.session() as session:
+        member = session.get(t.Member, seeded.ids.members[USER_AAD])
+    assert member is not None
+    assert member.display_name == "Review \ufffd Chair"
+    assert bot.connector.sent, "the reply was delivered"
+
+
 async def test_numbers_beyond_64_bits_get_a_clear_answer(seeded: Seeded) -> None:
     bot = seeded.bot
     huge = dict.fromkeys(

@@ -9,7 +9,8 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from domain.errors import DomainError, StorageUnavailable
 from storage import database
@@ -165,3 +166,30 @@ async def test_inline_units_share_one_connection_each_in_its_own_transaction(
         await sqlite_db.run(broken, short=True)
     fresh = await sqlite_db.run(connection_of, short=True)
     assert fresh is not first
+
+
+async def test_a_commit_that_fails_leaves_nothing_for_the_next_unit_to_commit(
+    sqlite_db: Database,
+) -> None:
+    """A deferred constraint fails at COMMIT with an IntegrityError, after which SQLAlchemy
+    sends the driver no rollback: the kept connection must not carry that unit's writes into
+    the next unit's commit."""
+    sqlite_db.transaction(
+        lambda uow: uow.session.execute(
+            text(
+                "CREATE TABLE parcel (id INTEGER PRIMARY KEY, owner INTEGER REFERENCES "
+                "partnership (id) DEFERRABLE INITIALLY DEFERRED)"
+            )
+        )
+    )
+
+    def orphan(uow: SqlUnitOfWork) -> None:
+        uow.session.execute(text("INSERT INTO parcel (id, owner) VALUES (1, 999999)"))
+
+    with pytest.raises(IntegrityError):
+        await sqlite_db.run(orphan, short=True)
+    await sqlite_db.run(_thread_and_tenant, short=True)  # a later unit that commits
+    rows = sqlite_db.transaction(
+        lambda uow: uow.session.execute(text("SELECT count(*) FROM parcel")).scalar_one()
+    )
+    assert rows == 0

@@ -139,8 +139,11 @@ def test_no_model_in_the_schema_needs_what_the_fast_path_skips() -> None:
     assert len(seen) > 5
 
 
+# Any code point, surrogates and NUL included: a body in a declared charset other than UTF-8
+# (UTF-7, say) decodes to text holding them directly, not only as escapes.
+_ANY_TEXT = st.text(st.characters(min_codepoint=0, max_codepoint=0xFFFF, exclude_categories=()))
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(),
+    st.none() | st.booleans() | st.integers() | _ANY_TEXT,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=40,
 )
@@ -152,7 +155,7 @@ def test_a_body_skips_the_cleaning_walk_only_when_the_walk_would_change_nothing(
     value: Any, ascii_only: bool
 ) -> None:
     """bot/app.py's shortcut: no risky escape and few brackets means _clean is the identity."""
-    text = json.dumps(value, ensure_ascii=ascii_only)
+    text = json.dumps(value, ensure_ascii=ascii_only)  # not ASCII-only: surrogates stay raw
     if not app._may_need_cleaning(text):
         assert app._clean(json.loads(text)) == json.loads(text)
 
@@ -165,6 +168,9 @@ def test_a_body_skips_the_cleaning_walk_only_when_the_walk_would_change_nothing(
         ('{"text": "\\u0000"}', True),
         ('{"text": "\\ud83d"}', True),
         ('{"text": "\\uDFFF"}', True),
+        ('{"text": "\ud800"}', True),
+        ('{"text": "\x00"}', True),
+        ('{"text": "emoji 😀 and café"}', False),
         ("[" * 65 + "]" * 65, True),
         ("[" * 64 + "]" * 64, False),
     ],

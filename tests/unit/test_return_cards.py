@@ -3,6 +3,7 @@ maximum length."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -106,11 +107,19 @@ def test_inputs_from_templates_are_the_inputs_the_builders_make(value: str | Non
             assert follow == dumped(built), question.id
 
 
-def test_a_card_from_templates_shares_nothing_it_could_change() -> None:
-    screen = SectionScreen(RET, BANK, 0, None, (), {}, {})
+@pytest.mark.parametrize("index", range(BANK.section_count))
+def test_a_card_from_templates_shares_nothing_it_could_change(index: int) -> None:
+    screen = SectionScreen(
+        RET, BANK, index, 1 if BANK.section(index).repeatable else None, (), {}, {}
+    )
     first = cards.section_card(screen)
-    first["body"][-1]["value"] = "changed after the card was built"
-    assert cards.section_card(screen)["body"][-1].get("value") is None
+    expected = json.loads(json.dumps(first))
+    for element in first["body"]:
+        element["value"] = "changed after the card was built"
+        for choice in element.get("choices", []):
+            choice["title"] = "changed"
+        element.get("choices", []).append({"title": "extra", "value": "extra"})
+    assert cards.section_card(screen) == expected
 
 
 def test_long_non_ascii_answers_drop_the_examples_rather_than_fail() -> None:
