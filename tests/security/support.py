@@ -110,8 +110,12 @@ async def exchange(bot: BotUnderTest, body: Any, headers: dict[str, str] | None 
 
 
 async def post(bot: BotUnderTest, body: Any, headers: dict[str, str] | None = None) -> Any:
-    """POST JSON as Teams would (from a buffer: aiohttp warns about large raw bodies)."""
-    raw = json.dumps(body).encode()
+    """POST JSON as Teams would."""
+    return await post_raw(bot, json.dumps(body).encode(), headers)
+
+
+async def post_raw(bot: BotUnderTest, raw: bytes, headers: dict[str, str] | None = None) -> Any:
+    """POST bytes as they are (from a buffer: aiohttp warns about large raw bodies)."""
     url = bot.server.make_url("/api/messages")
     sending = {"Content-Type": "application/json", **(headers or {})}
     async with bot.http.post(url, data=io.BytesIO(raw), headers=sending) as response:

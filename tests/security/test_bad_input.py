@@ -19,7 +19,6 @@ that worked. After every request (`verdict`):
 from __future__ import annotations
 
 import copy
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -48,6 +47,7 @@ from tests.security.support import (
     changes,
     exchange,
     internals_in,
+    post_raw,
     schema,
     snapshot,
 )
@@ -549,12 +549,8 @@ async def test_malformed_activities_are_a_400_never_a_500(bot: BotUnderTest) -> 
         assert result.status == 400, depth
         assert "nested more than 64 levels" in str(result.body)
     raw = b'{"type": "message", "value": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
-    async with bot.http.post(
-        bot.server.make_url("/api/messages"),
-        data=io.BytesIO(raw),
-        headers={"Content-Type": "application/json"},
-    ) as response:
-        assert response.status == 400
+    status, _ = await post_raw(bot, raw)
+    assert status == 400
     assert snapshot(bot.db.engine) == {name: {} for name in snapshot(bot.db.engine)}
     assert bot.connector.sent == []
 
@@ -598,12 +594,8 @@ async def test_a_surrogate_decoded_from_another_charset_is_replaced_too(seeded: 
     body["from"]["name"] = "Review \ud800 Chair"
     raw = json.dumps(body, ensure_ascii=False).encode("utf-7")
     assert b"\\u" not in raw
-    async with bot.http.post(
-        bot.server.make_url("/api/messages"),
-        data=io.BytesIO(raw),
-        headers={"Content-Type": "application/json; charset=utf-7"},
-    ) as response:
-        assert response.status == 201
+    status, _ = await post_raw(bot, raw, {"Content-Type": "application/json; charset=utf-7"})
+    assert status == 201
     with bot.db.session() as session:
         member = session.get(t.Member, seeded.ids.members[USER_AAD])
     assert member is not None
