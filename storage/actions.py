@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -193,10 +193,10 @@ def _detail(
 
 @dataclass
 class _BatchLookup:
-    """What a batch of due records shares, read once: None means look each one up."""
+    """What a batch of records shares, read once for the batch (SqlChases._lookup)."""
 
-    impact: dict[int, int] | None = None
-    assignees: dict[int, list[int]] | None = None
+    impact: dict[int, int]
+    assignees: dict[int, list[int]]
     leads: dict[int, list[int]] = field(default_factory=dict)
     policies: dict[int, ChaserPolicy] = field(default_factory=dict)
 
@@ -222,15 +222,20 @@ class SqlChases:
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
-        # One query per kind of detail for the whole batch, not one per row (issue 8: a
-        # sweep claims 100 at a time, and the per-row lookups were a millisecond each).
-        lookup = _BatchLookup(
-            impact=self._impact_counts([a.id for a in actions if a.id is not None]),
-            assignees=self._assignees([r.id for r in returns if r.id is not None]),
-        )
+        lookup = self._lookup(actions, returns)
         rows = [self._action_row(a, lookup) for a in actions]
         rows += [self._return_row(r, lookup) for r in returns]
         return [r for r in rows if r is not None]
+
+    def _lookup(
+        self, actions: Sequence[t.ActionItem], returns: Sequence[t.PreAnalysisReturn]
+    ) -> _BatchLookup:
+        # One query per kind of detail for the whole batch, not one per row (issue 8: a
+        # sweep claims 100 at a time, and the per-row lookups were a millisecond each).
+        return _BatchLookup(
+            impact=self._impact_counts([a.id for a in actions if a.id is not None]),
+            assignees=self._assignees([r.id for r in returns if r.id is not None]),
+        )
 
     def _impact_counts(self, action_ids: list[int]) -> dict[int, int]:
         if not action_ids:
@@ -256,12 +261,11 @@ class SqlChases:
     def row(self, subject_type: str, record_id: int) -> ChaseRow | None:
         if subject_type == ACTION:
             action = self._session.get(t.ActionItem, record_id)
-            return self._action_row(action) if action else None
+            return self._action_row(action, self._lookup([action], ())) if action else None
         ret = self._session.get(t.PreAnalysisReturn, record_id)
-        return self._return_row(ret) if ret else None
+        return self._return_row(ret, self._lookup((), [ret])) if ret else None
 
-    def _action_row(self, a: t.ActionItem, lookup: _BatchLookup | None = None) -> ChaseRow | None:
-        lookup = lookup or _BatchLookup()
+    def _action_row(self, a: t.ActionItem, lookup: _BatchLookup) -> ChaseRow | None:
         review = self._session.get_one(t.Review, a.review_id)
         due = a.due_on
         if due is None or a.id is None:
@@ -275,14 +279,7 @@ class SqlChases:
             if a.status_changed_at
             else (policy.local_date(a.updated_at))
         )
-        impact = (
-            lookup.impact.get(a.id, 0)
-            if lookup.impact is not None
-            else self._session.scalar(
-                select(func.count()).where(col(t.ImpactRecord.action_item_id) == a.id)
-            )
-            or 0
-        )
+        impact = lookup.impact.get(a.id, 0)
         subject = ChaseSubject(
             SubjectKind.ACTION_ITEM,
             ActionStatus(a.status),
@@ -306,10 +303,7 @@ class SqlChases:
             a.description,
         )
 
-    def _return_row(
-        self, r: t.PreAnalysisReturn, lookup: _BatchLookup | None = None
-    ) -> ChaseRow | None:
-        lookup = lookup or _BatchLookup()
+    def _return_row(self, r: t.PreAnalysisReturn, lookup: _BatchLookup) -> ChaseRow | None:
         review = self._session.get_one(t.Review, r.review_id)
         if r.due_on is None or r.id is None:
             return None
@@ -321,13 +315,7 @@ class SqlChases:
             r.chase_count,
             r.overdue_chase_count,
         )
-        owners = tuple(
-            lookup.assignees[r.id]
-            if lookup.assignees is not None
-            else self._session.scalars(
-                select(t.ReturnAssignee.member_id).where(col(t.ReturnAssignee.return_id) == r.id)
-            ).all()
-        )
+        owners = tuple(lookup.assignees[r.id])
         agency = self._session.get_one(t.Agency, r.agency_id)
         return ChaseRow(
             RETURN,
