@@ -102,30 +102,31 @@ class SqlMembers:
     def find(
         self, partnership_id: int, aad_object_id: str | None, teams_user_id: str
     ) -> MemberView | None:
-        rows: list[RowMapping] = []
+        row = None
         if aad_object_id:
             # Members imported before they first talk to the bot are matched by AAD id.
-            rows = self._rows(
+            row = self._row(
                 _MEMBER_BY_AAD, partnership_id=partnership_id, aad_object_id=aad_object_id
             )
-        if not rows:
-            rows = self._rows(
+        if row is None:
+            row = self._row(
                 _MEMBER_BY_TEAMS_ID, partnership_id=partnership_id, teams_user_id=teams_user_id
             )
-        if not rows:
-            return None
-        self._found[rows[0]["id"]] = rows[0]
-        return _member_view(rows)
+        return self._remember(row)
 
     def find_in_tenant(self, tenant_id: str, aad_object_id: str) -> MemberView | None:
-        rows = self._rows(_MEMBER_IN_TENANT, tenant_id=tenant_id, aad_object_id=aad_object_id)
-        if not rows:
-            return None
-        self._found[rows[0]["id"]] = rows[0]
-        return _member_view(rows)
+        row = self._row(_MEMBER_IN_TENANT, tenant_id=tenant_id, aad_object_id=aad_object_id)
+        return self._remember(row)
 
-    def _rows(self, statement: Select[Any], **params: object) -> list[RowMapping]:
-        return list(self._session.execute(statement, params).mappings())
+    def _remember(self, row: RowMapping | None) -> MemberView | None:
+        if row is None:
+            return None
+        self._found[row["id"]] = row
+        return _member_view(row)
+
+    def _row(self, statement: Select[Any], **params: object) -> RowMapping | None:
+        """The first member the statement finds (by id: a Teams id may match two)."""
+        return self._session.execute(statement, params).mappings().first()
 
     def create(self, partnership_id: int, sighting: MemberSighting) -> MemberView:
         row = t.Member(
@@ -142,7 +143,8 @@ class SqlMembers:
     def record_sighting(
         self, member_id: int, sighting: MemberSighting
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        row = self._found.pop(member_id, None) or self._rows(_MEMBER_BY_ID, member_id=member_id)[0]
+        row = self._found.pop(member_id, None) or self._row(_MEMBER_BY_ID, member_id=member_id)
+        assert row is not None, "a sighting is recorded for a member just found or created"
         changes = _sighting_changes(row, sighting)
         if changes:
             # Only what changed is written: most turns come from someone already known, and
@@ -231,7 +233,9 @@ class SqlMembers:
 
     def _view(self, row: t.Member) -> MemberView:
         assert row.id is not None
-        return _member_view(self._rows(_MEMBER_BY_ID, member_id=row.id))
+        found = self._row(_MEMBER_BY_ID, member_id=row.id)
+        assert found is not None, "the member was just flushed"
+        return _member_view(found)
 
 
 class SqlAudit:
@@ -279,16 +283,15 @@ def _audit_row(entry: AuditEntry) -> dict[str, Any]:
     return {field.name: getattr(entry, field.name) for field in fields(entry)} | {"at": t.utcnow()}
 
 
-def _member_view(rows: list[RowMapping]) -> MemberView:
-    """The first member of rows of _MEMBER_ROW (a Teams id may match two)."""
-    first = rows[0]
+def _member_view(row: RowMapping) -> MemberView:
+    """A member from a row of _MEMBER_ROW."""
     return MemberView(
-        id=first["id"],
-        partnership_id=first["partnership_id"],
-        aad_object_id=first["aad_object_id"],
-        display_name=first["display_name"],
-        agency_id=first["agency_id"],
-        roles=frozenset(Role(role) for role in (first["roles"] or "").split(",") if role),
+        id=row["id"],
+        partnership_id=row["partnership_id"],
+        aad_object_id=row["aad_object_id"],
+        display_name=row["display_name"],
+        agency_id=row["agency_id"],
+        roles=frozenset(Role(role) for role in (row["roles"] or "").split(",") if role),
     )
 
 

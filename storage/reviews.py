@@ -7,7 +7,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import String, Update, bindparam, case, cast, delete, func, update
+from sqlalchemy import Select, String, Update, bindparam, case, cast, delete, func, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -107,6 +107,16 @@ _INSERT_ANSWER = {
 _DELETE_ANSWER = delete(_ANSWER).where(
     *_THIS_ANSWER, _ANSWER.c.revision == bindparam("key_revision")
 )
+
+
+def _answer_key(return_id: int, key: AnswerKey, revision: int) -> dict[str, Any]:
+    """Parameters of _THIS_ANSWER at the revision the turn read (the optimistic lock)."""
+    return {
+        "key_return_id": return_id,
+        "key_question_id": key[0],
+        "key_episode": key[1],
+        "key_revision": revision,
+    }
 
 
 @cache
@@ -282,7 +292,7 @@ class SqlReturns:
         self._session = session
 
     def get(self, return_id: int) -> ReturnView | None:
-        views = _return_views(self._session, return_id)
+        views = _views(self._session, _RETURN_VIEW, return_id)
         return views[0] if views else None
 
     def for_member(self, member_id: int) -> list[ReturnView]:
@@ -325,10 +335,9 @@ class SqlReturns:
             "new_updated_at": utcnow(),
             "new_confirmed": confirmed,
         }
-        where = {"key_return_id": return_id, "key_question_id": key[0], "key_episode": key[1]}
         if revision:
             result = self._session.execute(
-                _UPDATE_ANSWER, {**where, **written, "key_revision": revision}
+                _UPDATE_ANSWER, {**_answer_key(return_id, key, revision), **written}
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult
                 return None
@@ -349,15 +358,7 @@ class SqlReturns:
         return StoredAnswer(key[0], key[1], value, revision + 1, member_id, None, confirmed)
 
     def delete_answer(self, return_id: int, key: AnswerKey, *, revision: int) -> bool:
-        result = self._session.execute(
-            _DELETE_ANSWER,
-            {
-                "key_return_id": return_id,
-                "key_question_id": key[0],
-                "key_episode": key[1],
-                "key_revision": revision,
-            },
-        )
+        result = self._session.execute(_DELETE_ANSWER, _answer_key(return_id, key, revision))
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # a CursorResult
 
     def update(self, return_id: int, fields: Mapping[str, Any]) -> None:
@@ -446,10 +447,12 @@ def review_view(row: t.Review) -> ReviewView:
     )
 
 
-def _return_views(session: Session, ids: list[int] | int) -> list[ReturnView]:
-    if isinstance(ids, list) and not ids:
-        return []
-    statement = _RETURN_VIEWS if isinstance(ids, list) else _RETURN_VIEW
+def _return_views(session: Session, return_ids: list[int]) -> list[ReturnView]:
+    return _views(session, _RETURN_VIEWS, return_ids) if return_ids else []
+
+
+def _views(session: Session, statement: Select[Any], ids: list[int] | int) -> list[ReturnView]:
+    """Returns read by _RETURN_VIEWS (a list of ids) or _RETURN_VIEW (one id)."""
     return [
         ReturnView(
             id=row.id,
