@@ -84,8 +84,18 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def migrated(database_url: str) -> Iterator[Database]:
-    upgrade(database_url)
-    db = Database(database_url)
+    yield from _migrated(database_url)
+
+
+@pytest.fixture
+def migrated_sqlite(sqlite_url: str) -> Iterator[Database]:
+    """SQLite only: for what is SQLite's own (the file lock, the WAL, the inline path)."""
+    yield from _migrated(sqlite_url)
+
+
+def _migrated(url: str) -> Iterator[Database]:
+    upgrade(url)
+    db = Database(url)
     yield db
     db.close()
 

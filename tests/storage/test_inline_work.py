@@ -6,7 +6,6 @@ import asyncio
 import itertools
 import sqlite3
 import threading
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -15,7 +14,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from domain.errors import DomainError, StorageUnavailable
 from storage import database
 from storage.database import Database
-from storage.migrate import upgrade
 from storage.repositories import SqlUnitOfWork
 
 _TENANTS = itertools.count()
@@ -38,19 +36,10 @@ async def test_short_work_runs_on_the_loop_on_sqlite_and_off_it_on_postgres(
     assert other_thread != threading.get_ident()
 
 
-@pytest.fixture
-def sqlite_db(sqlite_url: str) -> Iterator[Database]:
-    """SQLite only: the file lock and the WAL are SQLite's."""
-    upgrade(sqlite_url)
-    db = Database(sqlite_url)
-    yield db
-    db.close()
-
-
 async def test_short_work_waits_on_the_thread_when_another_writer_holds_the_file(
-    sqlite_db: Database,
+    migrated_sqlite: Database,
 ) -> None:
-    migrated = sqlite_db
+    migrated = migrated_sqlite
     migrated.ping()  # the bot is up: the file is in WAL mode
     holder = sqlite3.connect(migrated.url.split("///", 1)[1], isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # the write lock, as the CLI or the sweep might hold it
@@ -76,9 +65,9 @@ async def test_short_work_waits_on_the_thread_when_another_writer_holds_the_file
 
 
 async def test_checkpoints_run_on_the_thread_every_so_many_inline_commits(
-    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+    migrated_sqlite: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    migrated = sqlite_db
+    migrated = migrated_sqlite
     monkeypatch.setattr(database, "CHECKPOINT_EVERY", 3)
     threads: list[int] = []
     checkpoint = migrated._checkpoint
@@ -95,7 +84,9 @@ async def test_checkpoints_run_on_the_thread_every_so_many_inline_commits(
     assert threading.get_ident() not in threads
 
 
-async def test_short_work_queues_behind_work_already_on_the_thread(sqlite_db: Database) -> None:
+async def test_short_work_queues_behind_work_already_on_the_thread(
+    migrated_sqlite: Database,
+) -> None:
     """One unit at a time, in order: inline work never overtakes or interleaves with a unit
     the thread is running (SQLite's driver reads outside a transaction until the first write)."""
     release = threading.Event()
@@ -109,9 +100,9 @@ async def test_short_work_queues_behind_work_already_on_the_thread(sqlite_db: Da
         order.append("second")
         return threading.get_ident()
 
-    first = asyncio.create_task(sqlite_db.run(slow))
+    first = asyncio.create_task(migrated_sqlite.run(slow))
     await asyncio.sleep(0.05)
-    second = asyncio.create_task(sqlite_db.run(quick, short=True))
+    second = asyncio.create_task(migrated_sqlite.run(quick, short=True))
     await asyncio.sleep(0.05)
     assert order == []  # the short one waits its turn rather than running on the loop now
     release.set()
@@ -119,7 +110,7 @@ async def test_short_work_queues_behind_work_already_on_the_thread(sqlite_db: Da
     assert order == ["first", "second"]
     assert thread != threading.get_ident()
     # With the thread idle again, short work is back on the loop.
-    assert await sqlite_db.run(lambda _uow: threading.get_ident(), short=True) == (
+    assert await migrated_sqlite.run(lambda _uow: threading.get_ident(), short=True) == (
         threading.get_ident()
     )
 
@@ -135,7 +126,7 @@ def test_an_in_memory_database_keeps_everything_on_the_thread(url: str) -> None:
 
 
 async def test_inline_units_share_one_connection_each_in_its_own_transaction(
-    sqlite_db: Database,
+    migrated_sqlite: Database,
 ) -> None:
     """The loop keeps one connection (bench/: a pool round trip per unit cost as much as its
     reads); a unit that fails rolls back alone, and a broken connection is replaced."""
@@ -143,38 +134,39 @@ async def test_inline_units_share_one_connection_each_in_its_own_transaction(
     def connection_of(uow: SqlUnitOfWork) -> object:
         return uow.session.connection().connection.dbapi_connection
 
-    first = await sqlite_db.run(connection_of, short=True)
-    assert await sqlite_db.run(connection_of, short=True) is first
+    first = await migrated_sqlite.run(connection_of, short=True)
+    assert await migrated_sqlite.run(connection_of, short=True) is first
 
     def create_then_fail(uow: SqlUnitOfWork) -> None:
         uow.partnerships.create("tenant-rolled-back", "Rolled back")
         raise DomainError("no")
 
     with pytest.raises(DomainError):
-        await sqlite_db.run(create_then_fail, short=True)
-    thread, kept = await sqlite_db.run(_thread_and_tenant, short=True)
+        await migrated_sqlite.run(create_then_fail, short=True)
+    thread, kept = await migrated_sqlite.run(_thread_and_tenant, short=True)
     assert thread == threading.get_ident()
     assert (
-        sqlite_db.transaction(lambda uow: uow.partnerships.by_tenant("tenant-rolled-back")) is None
+        migrated_sqlite.transaction(lambda uow: uow.partnerships.by_tenant("tenant-rolled-back"))
+        is None
     )
-    assert kept in sqlite_db.transaction(lambda uow: uow.partnerships.all_ids())
+    assert kept in migrated_sqlite.transaction(lambda uow: uow.partnerships.all_ids())
 
     def broken(uow: SqlUnitOfWork) -> None:
         raise OperationalError("SELECT 1", {}, sqlite3.OperationalError("disk I/O error"))
 
     with pytest.raises(StorageUnavailable):
-        await sqlite_db.run(broken, short=True)
-    fresh = await sqlite_db.run(connection_of, short=True)
+        await migrated_sqlite.run(broken, short=True)
+    fresh = await migrated_sqlite.run(connection_of, short=True)
     assert fresh is not first
 
 
 async def test_a_commit_that_fails_leaves_nothing_for_the_next_unit_to_commit(
-    sqlite_db: Database,
+    migrated_sqlite: Database,
 ) -> None:
     """A deferred constraint fails at COMMIT with an IntegrityError, after which SQLAlchemy
     sends the driver no rollback: the kept connection must not carry that unit's writes into
     the next unit's commit."""
-    sqlite_db.transaction(
+    migrated_sqlite.transaction(
         lambda uow: uow.session.execute(
             text(
                 "CREATE TABLE parcel (id INTEGER PRIMARY KEY, owner INTEGER REFERENCES "
@@ -187,9 +179,9 @@ async def test_a_commit_that_fails_leaves_nothing_for_the_next_unit_to_commit(
         uow.session.execute(text("INSERT INTO parcel (id, owner) VALUES (1, 999999)"))
 
     with pytest.raises(IntegrityError):
-        await sqlite_db.run(orphan, short=True)
-    await sqlite_db.run(_thread_and_tenant, short=True)  # a later unit that commits
-    rows = sqlite_db.transaction(
+        await migrated_sqlite.run(orphan, short=True)
+    await migrated_sqlite.run(_thread_and_tenant, short=True)  # a later unit that commits
+    rows = migrated_sqlite.transaction(
         lambda uow: uow.session.execute(text("SELECT count(*) FROM parcel")).scalar_one()
     )
     assert rows == 0
