@@ -7,7 +7,7 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, RowMapping, Select, bindparam, insert, update
+from sqlalchemy import Row, bindparam, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
@@ -19,6 +19,7 @@ from storage.actions import SqlActions, SqlChases
 from storage.directory import SqlDirectory
 from storage.governance import SqlAuditTrail, SqlRetention, SqlSubjectAccess
 from storage.outcomes import SqlExports, SqlOutcomes
+from storage.prepared import Prepared
 from storage.reviews import SqlReturns, SqlReviews
 from storage.summaries import SqlSummaries
 
@@ -57,22 +58,30 @@ _MEMBER_ROW = core_select(
     *(_MEMBER.c[name] for name in _SIGHTING_COLUMNS),
     _ROLES.label("roles"),
 ).order_by(_MEMBER.c.id)
-_MEMBER_BY_AAD = _MEMBER_ROW.where(
-    _MEMBER.c.partnership_id == bindparam("partnership_id"),
-    _MEMBER.c.aad_object_id == bindparam("aad_object_id"),
+_MEMBER_BY_AAD = Prepared(
+    _MEMBER_ROW.where(
+        _MEMBER.c.partnership_id == bindparam("partnership_id"),
+        _MEMBER.c.aad_object_id == bindparam("aad_object_id"),
+    )
 )
-_MEMBER_BY_TEAMS_ID = _MEMBER_ROW.where(
-    _MEMBER.c.partnership_id == bindparam("partnership_id"),
-    _MEMBER.c.teams_user_id == bindparam("teams_user_id"),
+_MEMBER_BY_TEAMS_ID = Prepared(
+    _MEMBER_ROW.where(
+        _MEMBER.c.partnership_id == bindparam("partnership_id"),
+        _MEMBER.c.teams_user_id == bindparam("teams_user_id"),
+    )
 )
-_MEMBER_BY_ID = _MEMBER_ROW.where(_MEMBER.c.id == bindparam("member_id"))
-_MEMBER_IN_TENANT = _MEMBER_ROW.join(
-    _PARTNERSHIP, _PARTNERSHIP.c.id == _MEMBER.c.partnership_id
-).where(
-    _PARTNERSHIP.c.tenant_id == bindparam("tenant_id"),
-    _MEMBER.c.aad_object_id == bindparam("aad_object_id"),
+_MEMBER_BY_ID = Prepared(_MEMBER_ROW.where(_MEMBER.c.id == bindparam("member_id")))
+_MEMBER_IN_TENANT = Prepared(
+    _MEMBER_ROW.join(_PARTNERSHIP, _PARTNERSHIP.c.id == _MEMBER.c.partnership_id).where(
+        _PARTNERSHIP.c.tenant_id == bindparam("tenant_id"),
+        _MEMBER.c.aad_object_id == bindparam("aad_object_id"),
+    )
 )
-_APPEND_AUDIT = insert(t.AuditEvent)  # the audit log is only ever appended to
+# The audit log is only ever appended to; its id isn't read back (`inline`: no RETURNING).
+_APPEND_AUDIT = Prepared(
+    insert(t.AuditEvent).inline(),
+    column_keys=(*(field.name for field in fields(AuditEntry)), "at"),
+)
 
 
 class SqlPartnerships:
@@ -97,7 +106,7 @@ class SqlMembers:
     def __init__(self, session: Session) -> None:
         self._session = session
         # Rows `find` read in this transaction, so recording the sighting needn't read again.
-        self._found: dict[int, RowMapping] = {}
+        self._found: dict[int, dict[str, Any]] = {}
 
     def find(
         self, partnership_id: int, aad_object_id: str | None, teams_user_id: str
@@ -118,15 +127,16 @@ class SqlMembers:
         row = self._row(_MEMBER_IN_TENANT, tenant_id=tenant_id, aad_object_id=aad_object_id)
         return self._remember(row)
 
-    def _remember(self, row: RowMapping | None) -> MemberView | None:
+    def _remember(self, row: dict[str, Any] | None) -> MemberView | None:
         if row is None:
             return None
         self._found[row["id"]] = row
         return _member_view(row)
 
-    def _row(self, statement: Select[Any], **params: object) -> RowMapping | None:
+    def _row(self, statement: Prepared, **params: object) -> dict[str, Any] | None:
         """The first member the statement finds (by id: a Teams id may match two)."""
-        return self._session.execute(statement, params).mappings().first()
+        found = statement.first(self._session, params)
+        return None if found is None else found._asdict()
 
     def create(self, partnership_id: int, sighting: MemberSighting) -> MemberView:
         row = t.Member(
@@ -243,10 +253,7 @@ class SqlAudit:
         self._session = session
 
     def append(self, entry: AuditEntry) -> None:
-        # On the transaction's connection: the Session would route an insert of a mapped
-        # class through its bulk-ORM machinery, three times the cost, for the same row.
-        connection = self._session.connection()
-        connection.execute(_APPEND_AUDIT, _audit_row(entry))
+        _APPEND_AUDIT.rowcount(self._session, _audit_row(entry))
 
 
 class SqlUnitOfWork:
@@ -283,7 +290,7 @@ def _audit_row(entry: AuditEntry) -> dict[str, Any]:
     return {field.name: getattr(entry, field.name) for field in fields(entry)} | {"at": t.utcnow()}
 
 
-def _member_view(row: RowMapping) -> MemberView:
+def _member_view(row: Mapping[str, Any]) -> MemberView:
     """A member from a row of _MEMBER_ROW."""
     return MemberView(
         id=row["id"],

@@ -7,7 +7,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, String, Update, bindparam, case, cast, delete, func, update
+from sqlalchemy import String, Update, bindparam, case, cast, delete, func, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -27,6 +27,7 @@ from domain.records import (
 )
 from domain.reviews import NewReview, ReviewAccess, format_reference
 from storage import tables as t
+from storage.prepared import Prepared
 from storage.tables import utcnow
 
 # A practitioner's save turn reads the return and its answers and writes one or two rows:
@@ -65,9 +66,9 @@ _RETURN_VIEW_COLUMNS = (
     .join(_AGENCY, _AGENCY.c.id == _RETURN.c.agency_id)
 )
 _RETURN_VIEWS = _RETURN_VIEW_COLUMNS.where(_RETURN.c.id.in_(bindparam("ids", expanding=True)))
-# One return, every save turn: a plain parameter, as an expanding IN is re-rendered each time.
-_RETURN_VIEW = _RETURN_VIEW_COLUMNS.where(_RETURN.c.id == bindparam("ids"))
-_ANSWERS = (
+# One return, every save turn: prepared (storage/prepared.py), with a plain parameter.
+_RETURN_VIEW = Prepared(_RETURN_VIEW_COLUMNS.where(_RETURN.c.id == bindparam("id")))
+_ANSWERS = Prepared(
     core_select(
         _ANSWER.c.question_id,
         _ANSWER.c.episode,
@@ -94,7 +95,7 @@ _ANSWER_WRITE = {
     ),
 }
 # Only if nobody saved it since it was read: the revision is the optimistic lock.
-_UPDATE_ANSWER = (
+_UPDATE_ANSWER = Prepared(
     update(_ANSWER)
     .where(*_THIS_ANSWER, _ANSWER.c.revision == bindparam("key_revision"))
     .values(revision=_ANSWER.c.revision + 1, **_ANSWER_WRITE)
@@ -104,8 +105,8 @@ _INSERT_ANSWER = {
     "sqlite": sqlite_insert(_ANSWER).on_conflict_do_nothing().returning(_ANSWER.c.id),
     "postgresql": postgresql_insert(_ANSWER).on_conflict_do_nothing().returning(_ANSWER.c.id),
 }
-_DELETE_ANSWER = delete(_ANSWER).where(
-    *_THIS_ANSWER, _ANSWER.c.revision == bindparam("key_revision")
+_DELETE_ANSWER = Prepared(
+    delete(_ANSWER).where(*_THIS_ANSWER, _ANSWER.c.revision == bindparam("key_revision"))
 )
 
 
@@ -292,8 +293,8 @@ class SqlReturns:
         self._session = session
 
     def get(self, return_id: int) -> ReturnView | None:
-        views = _views(self._session, _RETURN_VIEW, return_id)
-        return views[0] if views else None
+        row = _RETURN_VIEW.first(self._session, {"id": return_id})
+        return _return_view(row) if row else None
 
     def for_member(self, member_id: int) -> list[ReturnView]:
         ids = self._session.scalars(
@@ -316,7 +317,7 @@ class SqlReturns:
         return added
 
     def answers(self, return_id: int) -> dict[AnswerKey, StoredAnswer]:
-        rows = self._session.execute(_ANSWERS, {"return_id": return_id})
+        rows = _ANSWERS.all(self._session, {"return_id": return_id})
         return {(row[0], row[1]): StoredAnswer(*row) for row in rows}
 
     def save_answer(
@@ -336,10 +337,10 @@ class SqlReturns:
             "new_confirmed": confirmed,
         }
         if revision:
-            result = self._session.execute(
-                _UPDATE_ANSWER, {**_answer_key(return_id, key, revision), **written}
+            changed = _UPDATE_ANSWER.rowcount(
+                self._session, {**_answer_key(return_id, key, revision), **written}
             )
-            if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult
+            if changed != 1:
                 return None
         else:
             row = {
@@ -358,8 +359,7 @@ class SqlReturns:
         return StoredAnswer(key[0], key[1], value, revision + 1, member_id, None, confirmed)
 
     def delete_answer(self, return_id: int, key: AnswerKey, *, revision: int) -> bool:
-        result = self._session.execute(_DELETE_ANSWER, _answer_key(return_id, key, revision))
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # a CursorResult
+        return _DELETE_ANSWER.rowcount(self._session, _answer_key(return_id, key, revision)) == 1
 
     def update(self, return_id: int, fields: Mapping[str, Any]) -> None:
         params = {f"new_{name}": value for name, value in fields.items()}
@@ -448,32 +448,31 @@ def review_view(row: t.Review) -> ReviewView:
 
 
 def _return_views(session: Session, return_ids: list[int]) -> list[ReturnView]:
-    return _views(session, _RETURN_VIEWS, return_ids) if return_ids else []
+    if not return_ids:
+        return []
+    return [_return_view(row) for row in session.execute(_RETURN_VIEWS, {"ids": return_ids})]
 
 
-def _views(session: Session, statement: Select[Any], ids: list[int] | int) -> list[ReturnView]:
-    """Returns read by _RETURN_VIEWS (a list of ids) or _RETURN_VIEW (one id)."""
-    return [
-        ReturnView(
-            id=row.id,
-            partnership_id=row.partnership_id,
-            review_id=row.review_id,
-            reference=row.reference,
-            pseudonym=row.pseudonym,
-            review_stage=ReviewStage(row.stage),
-            chair_member_id=row.chair_member_id,
-            agency_id=row.agency_id,
-            agency_name=row.agency_name,
-            status=ReturnStatus(row.status),
-            due_on=row.due_on,
-            current_section=row.current_section,
-            bank_version=row.question_bank_version,
-            returned_comments=row.returned_comments,
-            assignee_ids=frozenset(int(i) for i in (row.assignee_ids or "").split(",") if i),
-            submitted_at=row.submitted_at,
-        )
-        for row in session.execute(statement, {"ids": ids})
-    ]
+def _return_view(row: Any) -> ReturnView:
+    """A return from a row of _RETURN_VIEW_COLUMNS."""
+    return ReturnView(
+        id=row.id,
+        partnership_id=row.partnership_id,
+        review_id=row.review_id,
+        reference=row.reference,
+        pseudonym=row.pseudonym,
+        review_stage=ReviewStage(row.stage),
+        chair_member_id=row.chair_member_id,
+        agency_id=row.agency_id,
+        agency_name=row.agency_name,
+        status=ReturnStatus(row.status),
+        due_on=row.due_on,
+        current_section=row.current_section,
+        bank_version=row.question_bank_version,
+        returned_comments=row.returned_comments,
+        assignee_ids=frozenset(int(i) for i in (row.assignee_ids or "").split(",") if i),
+        submitted_at=row.submitted_at,
+    )
 
 
 def _entry_fields(entry: EntryInput) -> dict[str, Any]:
