@@ -175,6 +175,11 @@ async def _activity_json(request: web.Request) -> dict[str, Any]:
     for key in ("from", "conversation", "recipient"):
         if not isinstance(body.get(key), dict):
             raise web.HTTPBadRequest(text=f"Activity has no {key!r} object")
+    conversation_id = body["conversation"].get("id")
+    if not isinstance(conversation_id, str) or not conversation_id:
+        # Teams always sends one. Without it no reply can be delivered, and the sender's
+        # stored address (where chasers go) would be overwritten with one that leads nowhere.
+        raise web.HTTPBadRequest(text="Activity has no conversation id")
     return body
 
 

@@ -555,6 +555,23 @@ async def test_malformed_activities_are_a_400_never_a_500(bot: BotUnderTest) -> 
     assert bot.connector.sent == []
 
 
+async def test_an_activity_without_a_conversation_id_is_refused_before_it_is_recorded(
+    seeded: Seeded,
+) -> None:
+    """No reply could reach it, and recording the sighting would point the sender's chasers at
+    a conversation that doesn't exist (found by test_generated_activities)."""
+    bot = seeded.bot
+    before = snapshot(bot.db.engine)
+    for conversation_id in (None, "", 5):
+        body = message(bot.connector.url, "help")
+        body["conversation"]["id"] = conversation_id
+        result = await exchange(bot, body)
+        assert result.status == 400, conversation_id
+        assert "no conversation id" in str(result.body)
+    assert changes(before, snapshot(bot.db.engine)) == []
+    assert bot.connector.sent == []
+
+
 async def test_nul_and_lone_surrogates_are_replaced_not_a_crash(seeded: Seeded) -> None:
     bot, police = seeded.bot, seeded.ids.returns["police"]
     with bot.db.session() as session:
