@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any, Final
 
 from adaptive_cards import card as ac
@@ -33,6 +34,17 @@ def header(title: str, context: str = "") -> list[ac.ElementAnnotated]:
     return items
 
 
+def header_json(title: str, context: str = "") -> list[Card]:
+    """header()'s JSON, from templates dumped once: for cards drawn on every turn."""
+    brand, heading, *where = _header_templates(bool(context))
+    return [brand, {**heading, "text": title}, *({**line, "text": context} for line in where)]
+
+
+@lru_cache(maxsize=2)
+def _header_templates(with_context: bool) -> tuple[Card, ...]:
+    return tuple(dumped(item) for item in header("title", "context" if with_context else ""))
+
+
 def paragraph(text: str, *, subtle: bool = False) -> ac.TextBlock:
     return ac.TextBlock(text=text, wrap=True, is_subtle=subtle or None)
 
@@ -60,15 +72,32 @@ def button(
     )
 
 
-def build(
-    body: Sequence[ac.ElementAnnotated | Card], actions: Sequence[ac.ActionExecute] = ()
+def button_json(
+    title: str, verb: str, data: Mapping[str, Any] | None = None, *, primary: bool = False
 ) -> Card:
-    """The card's JSON. `body` may mix elements with elements already dumped (`dumped`), which
-    are copied in, nested lists and objects too: they may be templates other cards share."""
+    """button()'s JSON, from a template dumped once: only the data changes between turns."""
+    template = _button_template(title, verb, primary)
+    payload = {**(data or {}), "verb": verb}
+    return {**template, "data": payload, "fallback": {**template["fallback"], "data": payload}}
+
+
+@lru_cache(maxsize=128)
+def _button_template(title: str, verb: str, primary: bool) -> Card:
+    return dumped(button(title, verb, primary=primary))
+
+
+def build(
+    body: Sequence[ac.ElementAnnotated | Card],
+    actions: Sequence[ac.ActionExecute | Card] = (),
+) -> Card:
+    """The card's JSON. `body` and `actions` may mix models with JSON already dumped
+    (`dumped`, `header_json`, `button_json`), which is copied in, nested lists and objects
+    too: it may be a template other cards share."""
     models = [element for element in body if not isinstance(element, dict)]
+    action_models = [action for action in actions if not isinstance(action, dict)]
     builder = ac.AdaptiveCard.new().version(CARD_VERSION).add_items(models)
-    if actions:
-        builder = builder.add_actions(list(actions))
+    if action_models:
+        builder = builder.add_actions(action_models)
     # JSON mode, not to_dict(): to_dict keeps enum members, which the SDK's serialiser later
     # writes as "Spacing.NONE" and Teams rejects. The same as json.loads(to_json()), at a
     # third of the cost (cards are built on every turn).
@@ -76,9 +105,16 @@ def build(
         mode="json", exclude_none=True, by_alias=True, warnings=False
     )
     if len(models) < len(body):
-        built = iter(card.get("body", []))
-        card["body"] = [_copy(e) if isinstance(e, dict) else next(built) for e in body]
+        card["body"] = _merged(body, card.get("body", []))
+    if len(action_models) < len(actions):
+        card["actions"] = _merged(actions, card.get("actions", []))
     return card
+
+
+def _merged(given: Sequence[Any], built: list[Card]) -> list[Card]:
+    """`given` in order: the models as the SDK dumped them (`built`), copies of the rest."""
+    dumped_models = iter(built)
+    return [_copy(item) if isinstance(item, dict) else next(dumped_models) for item in given]
 
 
 def _copy(value: Any) -> Any:
@@ -90,7 +126,7 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def dumped(element: ac.ElementAnnotated) -> Card:
+def dumped(element: ac.ElementAnnotated | ac.ActionExecute) -> Card:
     """An element's JSON, as build() writes it: for parts of a card that are the same on every
     turn, so they are built and dumped once (a section card is drawn on every save)."""
     json: Card = element.model_dump(mode="json", exclude_none=True, by_alias=True, warnings=False)

@@ -14,6 +14,7 @@ from cards.common import (
     Card,
     build,
     button,
+    button_json,
     choice_input,
     date_input,
     dumped,
@@ -21,6 +22,7 @@ from cards.common import (
     facts,
     friendly_date,
     header,
+    header_json,
     notice_lines,
     paragraph,
     text_input,
@@ -123,7 +125,7 @@ def section_card(screen: SectionScreen) -> Card:
 def _section_card(screen: SectionScreen, *, with_examples: bool) -> Card:
     section, ret = screen.section, screen.ret
     progress = f"Section {screen.index + 1} of {screen.bank.section_count} · {section.title}"
-    body: list[ac.ElementAnnotated | Card] = [*header(progress, where(ret))]
+    body: list[ac.ElementAnnotated | Card] = [*header_json(progress, where(ret))]
     if ret.returned_comments:
         body.append(error_line(f"Returned by your agency lead: {ret.returned_comments}"))
     body.extend(notice_lines(screen.notices))
@@ -277,22 +279,22 @@ def screen_themes() -> list[tuple[str, str]]:
     return [(theme.slug, theme.label) for theme in default_themes()]
 
 
-def _section_actions(screen: SectionScreen) -> list[ac.ActionExecute]:
+def _section_actions(screen: SectionScreen) -> list[Card]:
     data = ids(screen.ret, section=screen.index, revs=dict(screen.revisions))
     if screen.episode is not None:
         data["episode"] = screen.episode
     actions = []
     if screen.index > 0:
-        actions.append(button("Back", verbs.RETURN_BACK, data))
-    actions.append(button("Save draft", verbs.RETURN_SAVE, data))
+        actions.append(button_json("Back", verbs.RETURN_BACK, data))
+    actions.append(button_json("Save draft", verbs.RETURN_SAVE, data))
     if screen.section.repeatable and screen.episode is not None:
         if screen.episode < (screen.section.max_repeats or 1):
-            actions.append(button("Save and add another", verbs.EPISODE_ADD, data))
+            actions.append(button_json("Save and add another", verbs.EPISODE_ADD, data))
         if any(e.number == screen.episode for e in screen.episodes):
-            actions.append(button("Remove this episode", verbs.EPISODE_REMOVE, data))
+            actions.append(button_json("Remove this episode", verbs.EPISODE_REMOVE, data))
     last = screen.index == screen.bank.section_count - 1
     actions.append(
-        button("Next: chronology" if last else "Next", verbs.RETURN_NEXT, data, primary=True)
+        button_json("Next: chronology" if last else "Next", verbs.RETURN_NEXT, data, primary=True)
     )
     return actions
 

@@ -10,7 +10,7 @@ import pytest
 
 from cards import returns as cards
 from cards import reviews as review_cards
-from cards.common import dumped, text_input
+from cards.common import build, button, button_json, dumped, header, header_json, text_input
 from cards.validation import card_problems
 from domain.chronology import page
 from domain.model import DateCertainty, ReturnStatus, ReviewStage
@@ -119,7 +119,25 @@ def test_a_card_from_templates_shares_nothing_it_could_change(index: int) -> Non
         for choice in element.get("choices", []):
             choice["title"] = "changed"
         element.get("choices", []).append({"title": "extra", "value": "extra"})
+    for action in first["actions"]:
+        for data in (action["data"], action["fallback"]["data"]):
+            data["return_id"] = 99
+            data.setdefault("revs", {})["changed"] = 1
     assert cards.section_card(screen) == expected
+
+
+@pytest.mark.parametrize("context", ["", "LOS-2026-004 · Child K · due Fri 11 Dec 2026"])
+def test_headers_from_templates_are_the_headers_the_builder_makes(context: str) -> None:
+    title = "Section 2 of 11 · Ünïcode"
+    assert header_json(title, context) == [dumped(item) for item in header(title, context)]
+
+
+@pytest.mark.parametrize("primary", [False, True])
+def test_buttons_from_templates_are_the_buttons_the_builder_makes(primary: bool) -> None:
+    data = {"return_id": 4, "section": 1, "revs": {"q1": 2}, "episode": 1}
+    made = button_json("Next", "return_next", data, primary=primary)
+    assert made == dumped(button("Next", "return_next", data, primary=primary))
+    assert build([], [made]) == build([], [button("Next", "return_next", data, primary=primary)])
 
 
 def test_long_non_ascii_answers_drop_the_examples_rather_than_fail() -> None:
