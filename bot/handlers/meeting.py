@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import date
 from typing import Any
 
 from bot import files
@@ -15,8 +17,8 @@ from domain.chase_engine import ACTION
 from domain.errors import NotFound
 from domain.meeting import ActionFormScreen, OutcomeScreen, Published
 from domain.model import Role
+from domain.pack import MeetingPack
 from domain.records import ReviewView
-from exports import documents
 from storage.repositories import SqlUnitOfWork
 
 CHAIR = (Role.CHAIR, Role.ADMIN)
@@ -100,22 +102,31 @@ async def _pack(ctx: Context, review_id: object, page: int) -> Reply:
 async def export_pack(ctx: Context) -> Reply:
     review_id = ctx.data.get("review_id")
     built = await ctx.run(lambda uow: meeting.meeting_pack(uow, ctx.member, review_id))
-    today = ctx.services.today()
-    if ctx.data.get("format") == "csv":
-        document = files.Document(
+    fmt = ctx.data.get("format")
+    document = await asyncio.to_thread(_pack_document, built, ctx.services.today(), fmt)
+    return await files.deliver(ctx, document)
+
+
+def _pack_document(built: MeetingPack, today: date, fmt: object) -> files.Document:
+    # On a thread: a big review's pack takes a while to write, and the event loop serves
+    # everyone. The document libraries (python-docx, openpyxl and the numpy it pulls in) are
+    # imported when first needed, as matplotlib is: about 50 MB that a bot with nobody
+    # exporting would otherwise hold (bench/ measures peak memory).
+    from exports import documents
+
+    if fmt == "csv":
+        return files.Document(
             "chronology_csv",
             f"{built.reference}-chronology.csv",
             documents.chronology_csv(built),
             f"the combined chronology for {built.reference}",
         )
-    else:
-        document = files.Document(
-            "meeting_pack",
-            f"{built.reference}-meeting-pack.docx",
-            documents.meeting_pack_docx(built, today),
-            f"the meeting pack for {built.reference}",
-        )
-    return await files.deliver(ctx, document)
+    return files.Document(
+        "meeting_pack",
+        f"{built.reference}-meeting-pack.docx",
+        documents.meeting_pack_docx(built, today),
+        f"the meeting pack for {built.reference}",
+    )
 
 
 # --- the outcome -------------------------------------------------------------------------------
@@ -272,8 +283,8 @@ async def export_guide(ctx: Context) -> Reply:
     screen = await ctx.run(
         lambda uow: meeting.guide_screen(uow, ctx.turn.actor, ctx.member, ctx.data.get("review_id"))
     )
-    content = documents.guide_docx(
-        screen.review.reference, screen.review.pseudonym, screen.guide.parts, today
+    content = await asyncio.to_thread(
+        _guide_docx, screen.review.reference, screen.review.pseudonym, screen.guide.parts, today
     )
     return await files.deliver(
         ctx,
@@ -284,6 +295,12 @@ async def export_guide(ctx: Context) -> Reply:
             f"the 7-minute guide for {screen.review.reference}",
         ),
     )
+
+
+def _guide_docx(reference: str, pseudonym: str, parts: Any, today: date) -> bytes:
+    from exports import documents  # on a thread, loaded when first needed (_pack_document)
+
+    return documents.guide_docx(reference, pseudonym, parts, today)
 
 
 async def usage_form(ctx: Context) -> Reply:

@@ -4,6 +4,8 @@ domain/summaries.py; files are built off the event loop and delivered by bot/fil
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from bot import files
@@ -13,7 +15,6 @@ from cards import verbs
 from domain import phrasing, summaries
 from domain.errors import InvalidInput
 from domain.summaries import ANY_ROLE
-from exports import summary_doc, tracker
 from storage.repositories import SqlUnitOfWork
 
 ALL_WORDS = frozenset({"", "all", "everything", "partnership", "every review"})
@@ -210,12 +211,12 @@ async def _export(ctx: Context, review_id: int | None, agency: int | None, fmt: 
     built = await ctx.run(lambda uow: summaries.tracker(uow, ctx.member, review_id, agency, today))
     stem = _stem(built.title, today)
     if fmt == "csv":
-        content = await asyncio.to_thread(tracker.tracker_csv, built)
+        content = await asyncio.to_thread(_tracker, "csv", built)
         document = files.Document(
             "tracker_csv", f"{stem}.csv", content, f"the action tracker ({len(built.lines)} rows)"
         )
     else:
-        content = await asyncio.to_thread(tracker.tracker_xlsx, built)
+        content = await asyncio.to_thread(_tracker, "xlsx", built)
         document = files.Document(
             "tracker_xlsx",
             f"{stem}.xlsx",
@@ -237,7 +238,7 @@ async def _export_summary(ctx: Context, review_id: int) -> Reply:
         return summary, summaries.themes_for_summary(uow, ctx.member, summary, today)
 
     summary, themes = await ctx.run(work)
-    content = await asyncio.to_thread(summary_doc.summary_docx, summary, themes, today)
+    content = await asyncio.to_thread(_summary_docx, summary, themes, today)
     reference = summary.review.reference
     return await files.deliver(
         ctx,
@@ -245,6 +246,20 @@ async def _export_summary(ctx: Context, review_id: int) -> Reply:
             "review_summary", f"{reference}-summary.docx", content, f"the summary of {reference}"
         ),
     )
+
+
+def _tracker(fmt: str, built: summaries.Tracker) -> bytes:
+    from exports import tracker  # on a thread, imported when first needed (see meeting.py)
+
+    return tracker.tracker_csv(built) if fmt == "csv" else tracker.tracker_xlsx(built)
+
+
+def _summary_docx(
+    summary: summaries.ReviewSummary, themes: Sequence[summaries.ThemeTrend], today: date
+) -> bytes:
+    from exports import summary_doc  # on a thread, imported when first needed (meeting.py)
+
+    return summary_doc.summary_docx(summary, themes, today)
 
 
 def _stem(title: str, today: Any) -> str:

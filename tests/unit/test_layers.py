@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from pathlib import Path
 
@@ -61,3 +62,17 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import botbuilder.core\nfrom storage.tables import Member\n")
     assert {"botbuilder", "storage"} <= imports_of(bad)
+
+
+def test_the_served_bot_loads_no_document_library_until_someone_exports() -> None:
+    """python-docx, openpyxl (with numpy) and matplotlib are about 80 MB of a process that
+    mostly never exports: bot/handlers import them on first use, on a thread."""
+    script = (
+        "import sys, bot.cli, bot.app, bot.server, bot.handlers; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'docx', 'openpyxl', 'numpy', 'matplotlib'}))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]", loaded.stdout
