@@ -75,7 +75,9 @@ def button(
 def button_json(
     title: str, verb: str, data: Mapping[str, Any] | None = None, *, primary: bool = False
 ) -> Card:
-    """button()'s JSON, from a template dumped once: only the data changes between turns."""
+    """button()'s JSON, from a template dumped once: only the data changes between turns. The
+    data goes in as it is, so it must already be JSON (ids, strings, dicts of them): button()
+    would have turned a date into text."""
     template = _button_template(title, verb, primary)
     payload = {**(data or {}), "verb": verb}
     return {**template, "data": payload, "fallback": {**template["fallback"], "data": payload}}

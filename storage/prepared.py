@@ -10,10 +10,14 @@ cursor of the connection the unit's transaction already holds. So it is the same
 the same conversions, in the same transaction; driver errors are raised as SQLAlchemy's own
 (`DBAPIError.instance`), so callers handle them as before.
 
-Only statements whose execution is just "send SQL and parameters" qualify: anything that
-SQLAlchemy computes at execution time (Python-side column defaults, expanding IN lists,
-literal-execute parameters) is refused when the statement is first compiled. These
-statements do not fire the engine's cursor events.
+Like `Session.execute`, a statement first flushes the unit's pending ORM changes. Result
+columns are converted as SQLAlchemy converts them for the column types the driver reports
+with the first rows. Only statements whose execution is just "send SQL and parameters"
+qualify: anything SQLAlchemy computes at execution time (Python-side column defaults,
+expanding IN lists, literal-execute parameters, escaped parameter names) is refused when the
+statement is first compiled. What these statements don't do: fire the engine's cursor
+events, or invalidate the whole pool when the server is lost (the one connection is;
+PostgreSQL's pool pings the others before use).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
@@ -39,11 +43,14 @@ class NotPreparable(TypeError):
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    names: tuple[str, ...]  # parameters in the order the SQL takes them
+    names: tuple[str, ...]  # parameters in the order the SQL takes them (qmark may repeat one)
     positional: bool  # qmark/format (SQLite) or named (psycopg's pyformat)
     defaults: Mapping[str, Any]  # parameters with a value of their own (`revision + 1`)
     binds: tuple[tuple[str, Processor], ...]  # parameters the driver can't take as they are
-    results: tuple[tuple[int, Processor], ...]  # result columns SQLAlchemy would convert
+
+
+_Key = tuple[str, str, str]  # dialect, driver, parameter style: what the compiled SQL depends on
+T = TypeVar("T")
 
 
 class Prepared:
@@ -52,53 +59,37 @@ class Prepared:
     def __init__(self, statement: ClauseElement, *, column_keys: tuple[str, ...] = ()) -> None:
         self.statement = statement
         self._column_keys = list(column_keys) or None  # an INSERT's columns
-        self._compiled: dict[str, _Compiled] = {}
-        selected = getattr(statement, "selected_columns", ())
-        keys = [column.key for column in selected]
+        self._compiled: dict[_Key, _Compiled] = {}
+        # Result conversions, from the first rows' column types (as SQLAlchemy chooses them).
+        self._results: dict[_Key, tuple[tuple[int, Processor], ...]] = {}
+        self._columns = list(getattr(statement, "selected_columns", ()))
         # Rows read like SQLAlchemy's: by position, by name, and unpacked.
+        keys = [column.key for column in self._columns]
         self.row: Any = namedtuple("Row", keys) if keys else None
 
     def all(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
-        connection, cursor = self._execute(session, params)
-        try:
-            return self._rows(connection.dialect, cursor.fetchall())
-        finally:
-            cursor.close()
+        return self._rows(session, params, lambda cursor: cursor.fetchall())
 
     def first(self, session: Session, params: Mapping[str, Any]) -> Any | None:
-        connection, cursor = self._execute(session, params)
-        try:
-            found = cursor.fetchone()
-        finally:
-            cursor.close()
-        return None if found is None else self._rows(connection.dialect, [found])[0]
+        found = self._rows(session, params, _first_row)
+        return found[0] if found else None
 
     def rowcount(self, session: Session, params: Mapping[str, Any]) -> int:
         """Run an INSERT, UPDATE or DELETE; how many rows it changed."""
-        _connection, cursor = self._execute(session, params)
-        try:
-            return int(cursor.rowcount)
-        finally:
-            cursor.close()
+        changed, _, _ = self._run(session, params, lambda cursor: int(cursor.rowcount))
+        return changed
 
-    def _execute(self, session: Session, params: Mapping[str, Any]) -> tuple[Connection, Any]:
-        connection = session.connection()  # begins the unit's transaction, as execute would
-        dialect = connection.dialect
-        compiled = self._compiled.get(dialect.name) or self._compile(dialect)
-        values = _bound(compiled, params)
-        driver_connection = connection.connection.dbapi_connection
-        assert driver_connection is not None
-        cursor = driver_connection.cursor()
-        try:
-            cursor.execute(compiled.sql, values)
-        except dialect.loaded_dbapi.Error as error:
-            cursor.close()
-            raise _translated(connection, compiled.sql, error) from error
-        return connection, cursor
-
-    def _rows(self, dialect: Dialect, found: list[Any]) -> list[Any]:
+    def _rows(
+        self, session: Session, params: Mapping[str, Any], fetch: Callable[[Any], list[Any]]
+    ) -> list[Any]:
         assert self.row is not None, "only a SELECT returns rows"
-        processors = self._compiled[dialect.name].results
+        found, description, dialect = self._run(session, params, fetch)
+        if not found:
+            return []
+        key = _key(dialect)
+        processors = self._results.get(key)
+        if processors is None:
+            processors = self._results[key] = self._result_processors(dialect, description)
         make = self.row._make
         if not processors:
             return [make(values) for values in found]
@@ -110,37 +101,77 @@ class Prepared:
             rows.append(make(converted))
         return rows
 
-    def _compile(self, dialect: Dialect) -> _Compiled:
+    def _run(
+        self, session: Session, params: Mapping[str, Any], fetch: Callable[[Any], T]
+    ) -> tuple[T, Any, Dialect]:
+        """`fetch`'s answer and the columns' description, from the statement run in the unit's
+        transaction; the cursor is closed and driver errors raised as SQLAlchemy's."""
+        if session.autoflush:
+            session.flush()  # as Session.execute: the unit's pending ORM changes are seen
+        connection = session.connection()  # begins the unit's transaction, as execute would
+        dialect = connection.dialect
+        key = _key(dialect)
+        compiled = self._compiled.get(key) or self._compile(dialect, key)
+        values = _bound(compiled, params)
+        cursor = None
+        try:
+            driver_connection = connection.connection.dbapi_connection
+            assert driver_connection is not None
+            cursor = driver_connection.cursor()
+            cursor.execute(compiled.sql, values)
+            return fetch(cursor), cursor.description, dialect
+        except dialect.loaded_dbapi.Error as error:
+            raise _translated(connection, compiled.sql, error) from error
+        finally:
+            if cursor is not None:
+                cursor.close()
+
+    def _compile(self, dialect: Dialect, key: _Key) -> _Compiled:
         compiler = self.statement.compile(dialect=dialect, column_keys=self._column_keys)
         assert isinstance(compiler, SQLCompiler)
         _refuse_runtime_work(compiler)
         binds = compiler.binds
         rendered = compiler.positiontup if compiler.positional else compiler.bind_names.values()
-        names = tuple(dict.fromkeys(rendered or ()))
+        names = tuple(rendered or ())
+        unique = dict.fromkeys(names)
         processors = []
-        for name in names:
+        for name in unique:
             process = binds[name].type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
                 processors.append((name, process))
-        results = []
-        for index, column in enumerate(getattr(self.statement, "selected_columns", ())):
-            process = column.type.dialect_impl(dialect).result_processor(dialect, None)
-            if process is not None:
-                results.append((index, process))
         compiled = _Compiled(
             sql=compiler.string,
-            names=names,
+            names=names if compiler.positional else tuple(unique),
             positional=compiler.positional,
             defaults={
                 name: binds[name].value
-                for name in names
+                for name in unique
                 if not binds[name].required and binds[name].callable is None
             },
             binds=tuple(processors),
-            results=tuple(results),
         )
-        self._compiled[dialect.name] = compiled
+        self._compiled[key] = compiled
         return compiled
+
+    def _result_processors(
+        self, dialect: Dialect, description: Any
+    ) -> tuple[tuple[int, Processor], ...]:
+        processors = []
+        for index, column in enumerate(self._columns):
+            type_code = description[index][1]  # psycopg's type OID, as SQLAlchemy passes it
+            process = column.type.dialect_impl(dialect).result_processor(dialect, type_code)
+            if process is not None:
+                processors.append((index, process))
+        return tuple(processors)
+
+
+def _key(dialect: Dialect) -> _Key:
+    return dialect.name, dialect.driver, str(dialect.paramstyle)
+
+
+def _first_row(cursor: Any) -> list[Any]:
+    row = cursor.fetchone()
+    return [] if row is None else [row]
 
 
 def _refuse_runtime_work(compiler: SQLCompiler) -> None:
@@ -148,6 +179,8 @@ def _refuse_runtime_work(compiler: SQLCompiler) -> None:
         raise NotPreparable("the statement has Python-side column defaults")
     if compiler.literal_execute_params or compiler.post_compile_params:
         raise NotPreparable("the statement has parameters rendered at execution time")
+    if compiler.escaped_bind_names:
+        raise NotPreparable("the statement has parameter names the SQL spells differently")
     if any(bind.callable is not None for bind in compiler.binds.values()):
         raise NotPreparable("the statement has parameters computed at execution time")
 

@@ -148,6 +148,27 @@ def test_driver_errors_are_raised_as_sqlalchemys(demo: Database) -> None:
         assert _MEMBER_BY_ID.first(session, {"member_id": -1}) is None
 
 
+def test_reads_see_the_units_pending_orm_changes_as_session_execute_does(demo: Database) -> None:
+    return_id = _return_id(demo)
+    with demo.session() as session, session.begin():
+        row = session.get_one(t.PreAnalysisReturn, return_id)
+        row.current_section = 7  # pending, not flushed
+        found = _RETURN_VIEW.first(session, {"id": return_id})
+        assert found is not None
+        assert found.current_section == 7
+
+
+def test_a_parameter_used_twice_is_sent_twice(demo: Database) -> None:
+    member = t.core(t.Member)
+    twice = Prepared(
+        select(member.c.id).where(
+            member.c.aad_object_id == bindparam("aad"), member.c.display_name != bindparam("aad")
+        )
+    )
+    with demo.session() as session:
+        assert twice.first(session, {"aad": USER_AAD}) is not None
+
+
 def test_a_missing_parameter_is_refused_not_sent_as_null(demo: Database) -> None:
     with pytest.raises(KeyError, match="tenant_id"), demo.session() as session:
         _MEMBER_IN_TENANT.first(session, {"aad_object_id": USER_AAD})
