@@ -15,9 +15,10 @@ columns are converted as SQLAlchemy converts them for the column types the drive
 with the first rows. Only statements whose execution is just "send SQL and parameters"
 qualify: anything SQLAlchemy computes at execution time (Python-side column defaults,
 expanding IN lists, literal-execute parameters, escaped parameter names) is refused when the
-statement is first compiled. What these statements don't do: fire the engine's cursor
-events, or invalidate the whole pool when the server is lost (the one connection is;
-PostgreSQL's pool pings the others before use).
+statement is first compiled. The engine's cursor events fire as for any statement (with no
+execution context: there is none). What these statements don't do is invalidate the whole
+pool when the server is lost (the one connection is; PostgreSQL's pool pings the others
+before use).
 """
 
 from __future__ import annotations
@@ -118,7 +119,12 @@ class Prepared:
             driver_connection = connection.connection.dbapi_connection
             assert driver_connection is not None
             cursor = driver_connection.cursor()
+            events = connection.dispatch
+            if events.before_cursor_execute:  # statement counts in tests, tracing
+                events.before_cursor_execute(connection, cursor, compiled.sql, values, None, False)
             cursor.execute(compiled.sql, values)
+            if events.after_cursor_execute:
+                events.after_cursor_execute(connection, cursor, compiled.sql, values, None, False)
             return fetch(cursor), cursor.description, dialect
         except dialect.loaded_dbapi.Error as error:
             raise _translated(connection, compiled.sql, error) from error

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, bindparam, insert, select
+from sqlalchemy import Column, Integer, MetaData, Table, bindparam, event, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from domain.repositories import AuditEntry
@@ -167,6 +167,22 @@ def test_a_parameter_used_twice_is_sent_twice(demo: Database) -> None:
     )
     with demo.session() as session:
         assert twice.first(session, {"aad": USER_AAD}) is not None
+
+
+def test_cursor_events_see_prepared_statements(demo: Database) -> None:
+    """Statement counts (tests, bench.summary_bench) and tracing listen to these events."""
+    seen: list[str] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement)
+
+    event.listen(demo.engine, "before_cursor_execute", before)
+    try:
+        with demo.session() as session:
+            _MEMBER_IN_TENANT.first(session, {"tenant_id": TENANT, "aad_object_id": USER_AAD})
+    finally:
+        event.remove(demo.engine, "before_cursor_execute", before)
+    assert [s for s in seen if s.startswith("SELECT member.id")], seen
 
 
 def test_a_missing_parameter_is_refused_not_sent_as_null(demo: Database) -> None:
