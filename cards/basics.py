@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from adaptive_cards import card as ac
 from adaptive_cards import types as ty
 
 from cards import verbs
-from cards.common import Card, build, button, facts, header, paragraph
+from cards.common import (
+    Card,
+    build,
+    button,
+    button_json,
+    dumped,
+    facts,
+    header,
+    header_json,
+    paragraph,
+)
 from domain.capabilities import Capability
 from domain.model import ROLE_LABELS, Role
 
@@ -42,8 +53,10 @@ def welcome_card(display_name: str, roles: frozenset[Role]) -> Card:
 
 
 def help_card(capabilities: Sequence[Capability], roles: frozenset[Role]) -> Card:
-    body: list[ac.ElementAnnotated] = [
-        *header("What you can do", f"Your roles: {role_names(roles)}"),
+    # The answer to `help` and to anything not understood: its rows are dumped once per
+    # command, like a section card's questions (bench/).
+    body: list[ac.ElementAnnotated | Card] = [
+        *header_json("What you can do", f"Your roles: {role_names(roles)}"),
     ]
     body.extend(_capability_row(capability) for capability in capabilities)
     if not roles:
@@ -55,10 +68,11 @@ def help_card(capabilities: Sequence[Capability], roles: frozenset[Role]) -> Car
             )
         )
     body.append(paragraph("Type a command, or use the buttons below.", subtle=True))
-    return build(body, [button("My profile", verbs.PROFILE, primary=True)])
+    return build(body, [button_json("My profile", verbs.PROFILE, primary=True)])
 
 
-def _capability_row(capability: Capability) -> ac.Container:
+@lru_cache(maxsize=128)
+def _capability_row(capability: Capability) -> Card:
     lines: list[ac.ElementAnnotated] = [
         ac.TextBlock(text=capability.command, weight=ty.FontWeight.BOLDER, wrap=True),
         ac.TextBlock(text=capability.summary, wrap=True, spacing=ty.Spacing.NONE),
@@ -72,7 +86,7 @@ def _capability_row(capability: Capability) -> ac.Container:
                 spacing=ty.Spacing.NONE,
             )
         )
-    return ac.Container(items=lines, separator=True)
+    return dumped(ac.Container(items=lines, separator=True))
 
 
 def profile_card(

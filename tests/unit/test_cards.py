@@ -84,3 +84,15 @@ def test_a_measured_card_keeps_the_json_it_was_measured_as() -> None:
     copied = copy.deepcopy(measured)
     assert isinstance(copied, MeasuredCard)
     assert copied.json == measured.json
+
+
+def test_help_rows_from_templates_are_what_the_builders_make_and_never_shared() -> None:
+    capabilities = [Capability("summary", "A review's summary", example="summary LOS-2026-001")]
+    first = basics.help_card(capabilities, ALL_ROLES)
+    expected = copy.deepcopy(first)
+    row = next(e for e in first["body"] if e.get("type") == "Container")
+    assert row["items"][0]["text"] == "summary"
+    assert row["items"][2]["text"] == "For example: summary LOS-2026-001"
+    row["items"].clear()
+    first["actions"][0]["data"]["verb"] = "changed"
+    assert basics.help_card(capabilities, ALL_ROLES) == expected
