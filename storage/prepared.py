@@ -15,10 +15,10 @@ columns are converted as SQLAlchemy converts them for the column types the drive
 with the first rows. Only statements whose execution is just "send SQL and parameters"
 qualify: anything SQLAlchemy computes at execution time (Python-side column defaults,
 expanding IN lists, literal-execute parameters, escaped parameter names) is refused when the
-statement is first compiled. The engine's cursor events fire as for any statement (with no
-execution context: there is none). What these statements don't do is invalidate the whole
-pool when the server is lost (the one connection is; PostgreSQL's pool pings the others
-before use).
+statement is first compiled. The engine's before and after cursor events fire as for any
+statement, with a stand-in execution context. What these statements don't do: fire
+`handle_error`, log SQL when the engine echoes, or invalidate the whole pool when the server
+is lost (the one connection is; PostgreSQL's pool pings the others before use).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class Prepared:
         self._column_keys = list(column_keys) or None  # an INSERT's columns
         self._compiled: dict[_Key, _Compiled] = {}
         # Result conversions, from the first rows' column types (as SQLAlchemy chooses them).
-        self._results: dict[_Key, tuple[tuple[int, Processor], ...]] = {}
+        self._results: dict[tuple[Any, ...], tuple[tuple[int, Processor], ...]] = {}
         self._columns = list(getattr(statement, "selected_columns", ()))
         # Rows read like SQLAlchemy's: by position, by name, and unpacked.
         keys = [column.key for column in self._columns]
@@ -87,7 +87,8 @@ class Prepared:
         found, description, dialect = self._run(session, params, fetch)
         if not found:
             return []
-        key = _key(dialect)
+        # Keyed by the column types the driver reported too: conversions depend on them.
+        key = (*_key(dialect), *(column[1] for column in description))
         processors = self._results.get(key)
         if processors is None:
             processors = self._results[key] = self._result_processors(dialect, description)
@@ -114,20 +115,24 @@ class Prepared:
         key = _key(dialect)
         compiled = self._compiled.get(key) or self._compile(dialect, key)
         values = _bound(compiled, params)
-        cursor = None
+        sql, cursor = compiled.sql, None
         try:
             driver_connection = connection.connection.dbapi_connection
             assert driver_connection is not None
             cursor = driver_connection.cursor()
             events = connection.dispatch
-            if events.before_cursor_execute:  # statement counts in tests, tracing
-                events.before_cursor_execute(connection, cursor, compiled.sql, values, None, False)
-            cursor.execute(compiled.sql, values)
+            # Statement counts (tests, bench/) and tracing listen here. As in SQLAlchemy, each
+            # listener may hand back a rewritten statement (retval=True), and gets a context
+            # it can keep its own attributes on from before to after.
+            context = _EventContext() if events.before_cursor_execute else None
+            for listener in events.before_cursor_execute:
+                sql, values = listener(connection, cursor, sql, values, context, False)
+            cursor.execute(sql, values)
             if events.after_cursor_execute:
-                events.after_cursor_execute(connection, cursor, compiled.sql, values, None, False)
+                events.after_cursor_execute(connection, cursor, sql, values, context, False)
             return fetch(cursor), cursor.description, dialect
         except dialect.loaded_dbapi.Error as error:
-            raise _translated(connection, compiled.sql, error) from error
+            raise _translated(connection, sql, error) from error
         finally:
             if cursor is not None:
                 cursor.close()
@@ -169,6 +174,14 @@ class Prepared:
             if process is not None:
                 processors.append((index, process))
         return tuple(processors)
+
+
+class _EventContext:
+    """What cursor-event listeners get for an execution context: no compiled statement of
+    SQLAlchemy's, one row set, and room for a listener's own attributes (a tracing span)."""
+
+    compiled = None
+    executemany = False
 
 
 def _key(dialect: Dialect) -> _Key:

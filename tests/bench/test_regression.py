@@ -5,7 +5,7 @@ process's CPU per turn (which barely moves when neighbours slow the machine down
 better one counts; a failing run is repeated once before the test fails.
 
 Floors, about 60% of the lowest a loaded 2-core machine showed (issue 8's report):
-- the echo bot on our transport vs the stock adapter: shows 9-18x (CPU 11-16x); floor 4x,
+- the echo bot on our transport vs the stock adapter: shows 9-18x (CPU 11-17.5x); floor 4x,
   i.e. the pooled transport is lost or broken;
 - our save-answer turn vs the echo baseline: 10.5-12.2x (8.0-8.4x before its statements
   were prepared, 1.4x before the database work was cut down, 1.0x on the stock adapter);

@@ -169,20 +169,30 @@ def test_a_parameter_used_twice_is_sent_twice(demo: Database) -> None:
         assert twice.first(session, {"aad": USER_AAD}) is not None
 
 
-def test_cursor_events_see_prepared_statements(demo: Database) -> None:
-    """Statement counts (tests, bench.summary_bench) and tracing listen to these events."""
-    seen: list[str] = []
+def test_cursor_events_see_prepared_statements_as_sqlalchemy_sends_them(demo: Database) -> None:
+    """Statement counts (tests, bench.summary_bench) and tracing listen to these events: a
+    tracer keeps its span on the context, and may add a comment to the statement."""
+    sent: list[tuple[str, str]] = []
 
-    def before(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        seen.append(statement)
+    def trace(_conn: Any, _cursor: Any, statement: str, params: Any, context: Any, _many: bool):
+        context.span = "span-1"
+        return statement + " -- traced", params
 
-    event.listen(demo.engine, "before_cursor_execute", before)
+    def finish(_conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool):
+        sent.append((statement, context.span))
+
+    event.listen(demo.engine, "before_cursor_execute", trace, retval=True)
+    event.listen(demo.engine, "after_cursor_execute", finish)
     try:
         with demo.session() as session:
-            _MEMBER_IN_TENANT.first(session, {"tenant_id": TENANT, "aad_object_id": USER_AAD})
+            row = _MEMBER_IN_TENANT.first(session, {"tenant_id": TENANT, "aad_object_id": USER_AAD})
     finally:
-        event.remove(demo.engine, "before_cursor_execute", before)
-    assert [s for s in seen if s.startswith("SELECT member.id")], seen
+        event.remove(demo.engine, "before_cursor_execute", trace)
+        event.remove(demo.engine, "after_cursor_execute", finish)
+    assert row is not None
+    members = [(s, span) for s, span in sent if s.startswith("SELECT member.id")]
+    assert members, sent
+    assert all(s.endswith(" -- traced") and span == "span-1" for s, span in members)
 
 
 def test_a_missing_parameter_is_refused_not_sent_as_null(demo: Database) -> None:
