@@ -61,7 +61,7 @@ class Prepared:
         self.statement = statement
         self._column_keys = list(column_keys) or None  # an INSERT's columns
         self._compiled: dict[_Key, _Compiled] = {}
-        # Result conversions, from the first rows' column types (as SQLAlchemy chooses them).
+        # Result conversions per set of column types the driver reports, as SQLAlchemy chooses.
         self._results: dict[tuple[Any, ...], tuple[tuple[int, Processor], ...]] = {}
         self._columns = list(getattr(statement, "selected_columns", ()))
         # Rows read like SQLAlchemy's: by position, by name, and unpacked.
