@@ -65,8 +65,8 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
 
 
 def test_the_served_bot_loads_no_document_library_until_someone_exports() -> None:
-    """python-docx, openpyxl (with numpy) and matplotlib are about 80 MB of a process that
-    mostly never exports: bot/handlers import them on first use, on a thread."""
+    """python-docx, openpyxl (with numpy) and matplotlib are tens of MB that a process which
+    mostly never exports would hold: bot/handlers import them on first use, on a thread."""
     script = (
         "import sys, bot.cli, bot.app, bot.server, bot.handlers; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
