@@ -78,10 +78,8 @@ _MEMBER_IN_TENANT = Prepared(
     )
 )
 # The audit log is only ever appended to; its id isn't read back (`inline`: no RETURNING).
-_APPEND_AUDIT = Prepared(
-    insert(t.AuditEvent).inline(),
-    column_keys=(*(field.name for field in fields(AuditEntry)), "at"),
-)
+_AUDIT_FIELDS = tuple(field.name for field in fields(AuditEntry))
+_APPEND_AUDIT = Prepared(insert(t.AuditEvent).inline(), column_keys=(*_AUDIT_FIELDS, "at"))
 
 
 class SqlPartnerships:
@@ -287,7 +285,7 @@ def _partnership_view(row: t.Partnership | Row[Any, Any, Any, Any]) -> Partnersh
 
 def _audit_row(entry: AuditEntry) -> dict[str, Any]:
     # Not dataclasses.asdict: it deep-copies before and after, once more on every save turn.
-    return {field.name: getattr(entry, field.name) for field in fields(entry)} | {"at": t.utcnow()}
+    return {name: getattr(entry, name) for name in _AUDIT_FIELDS} | {"at": t.utcnow()}
 
 
 def _member_view(row: Mapping[str, Any]) -> MemberView:
@@ -298,7 +296,7 @@ def _member_view(row: Mapping[str, Any]) -> MemberView:
         aad_object_id=row["aad_object_id"],
         display_name=row["display_name"],
         agency_id=row["agency_id"],
-        roles=frozenset(Role(role) for role in (row["roles"] or "").split(",") if role),
+        roles=frozenset(Role(role) for role in t.comma_items(row["roles"])),
     )
 
 

@@ -470,7 +470,7 @@ def _return_view(row: Any) -> ReturnView:
         current_section=row.current_section,
         bank_version=row.question_bank_version,
         returned_comments=row.returned_comments,
-        assignee_ids=frozenset(int(i) for i in (row.assignee_ids or "").split(",") if i),
+        assignee_ids=frozenset(int(i) for i in t.comma_items(row.assignee_ids)),
         submitted_at=row.submitted_at,
     )
 

@@ -400,3 +400,8 @@ def comma_list(column: ColumnElement[Any]) -> ColumnElement[str]:
     SQL: as a parameter it is a literal-execute bind, re-rendered on every execution."""
     separator: Any = literal_column("','")  # typed as str, but any SQL expression will do
     return func.aggregate_strings(column, separator)
+
+
+def comma_items(value: str | None) -> list[str]:
+    """The values of a comma_list (NULL when there were none)."""
+    return [item for item in (value or "").split(",") if item]
