@@ -8,6 +8,7 @@ import json
 from collections.abc import Sequence
 
 from domain.audit_trail import TrailEvent, TrailSubjects
+from exports.cells import csv_text
 
 COLUMNS = (
     "at_utc",
@@ -19,15 +20,6 @@ COLUMNS = (
     "before",
     "after",
 )
-# Spreadsheet formula injection (OWASP "CSV injection"): a cell starting with one of these is
-# run as a formula by Excel or LibreOffice. Display names come from Teams and card data comes
-# from users, so every text cell is neutralised.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def safe_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def trail_csv(subjects: TrailSubjects, events: Sequence[TrailEvent]) -> bytes:
@@ -37,7 +29,7 @@ def trail_csv(subjects: TrailSubjects, events: Sequence[TrailEvent]) -> bytes:
     writer.writerow(COLUMNS)
     for event in events:
         writer.writerow(
-            safe_cell(value)
+            csv_text(value)
             for value in (
                 event.at.isoformat(),
                 event.actor_name or ("system" if event.actor_aad_id is None else ""),

@@ -16,6 +16,7 @@ from docx.shared import Cm, Pt, RGBColor
 from domain.chronology import describe_date
 from domain.guide import PART_TITLES
 from domain.pack import MeetingPack
+from exports.cells import csv_text
 
 FOOTER = (
     "OFFICIAL-SENSITIVE. Pseudonymised: contains no names, dates of birth or addresses. "
@@ -150,32 +151,25 @@ def chronology_csv(built: MeetingPack) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for item in built.entries:
         e = item.entry
-        writer.writerow(
-            [
-                e.event_date.isoformat(),
-                e.date_certainty.value,
-                e.end_date.isoformat() if e.end_date else "",
-                item.agency,
-                _cell(e.source),
-                _cell(e.event),
-                _cell(e.impact_on_child),
-                _cell(e.action_outcome),
-                "yes" if e.key_practice_episode else "no",
-                "yes" if e.missed_opportunity else "no",
-                _cell(e.missed_opportunity_reason),
-                ";".join(e.themes),
-                item.duplicate_group or "",
-            ]
+        row = (
+            e.event_date.isoformat(),
+            e.date_certainty.value,
+            e.end_date.isoformat() if e.end_date else "",
+            item.agency,
+            e.source,
+            e.event,
+            e.impact_on_child,
+            e.action_outcome,
+            "yes" if e.key_practice_episode else "no",
+            "yes" if e.missed_opportunity else "no",
+            e.missed_opportunity_reason,
+            ";".join(e.themes),
+            item.duplicate_group,
         )
+        # Every cell, the admin-typed agency name included, through the one neutraliser.
+        writer.writerow([csv_text(value) for value in row])
     # A BOM so Excel opens the UTF-8 file with the right characters.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _cell(text: str | None) -> str:
-    # Spreadsheet formula injection: a cell starting with = + - @ (or a tab or carriage return
-    # before one, which spreadsheets skip) would be run by Excel.
-    value = text or ""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def guide_docx(reference: str, pseudonym: str, parts: Sequence[str], published_on: date) -> bytes:

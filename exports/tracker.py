@@ -10,8 +10,9 @@ of thousands of rows streams instead of building every cell in memory. It has:
   "Chart data";
 - "About": what the file covers, the RAG key and the handling marking.
 
-Text that would start a formula (= + - @) is stored as text in XLSX and prefixed with ' in
-CSV, so opening the file never runs anything.
+Every text cell goes through `exports.cells`: text that would start a formula (= + - @, a tab
+or a line break) is stored as quote-prefixed text in XLSX and prefixed with ' in CSV, so opening
+the file never runs anything, whoever typed it (an admin's agency name included).
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ from domain.summaries import (
     theme_label,
     theme_trends,
 )
+from exports.cells import csv_text, xlsx_text
 from exports.charts import RAG_FILLS, STATUS_COLOURS, STATUS_NAMES, STATUS_ORDER
 from exports.documents import FOOTER
-from exports.documents import _cell as neutralise
 
 REVIEW_TYPE: Final = "Line-of-Sight local learning review"
 DATE_FORMAT: Final = "dd/mm/yyyy"
@@ -118,14 +119,6 @@ HEADER_FONT: Final = Font(bold=True, color="FFFFFF")
 WRAP: Final = Alignment(wrap_text=True, vertical="top")
 
 
-def _text_cell(sheet: Any, value: str, **style: Any) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"  # never a formula, whatever the text starts with
-    for name, setting in style.items():
-        setattr(cell, name, setting)
-    return cell
-
-
 def _cell(sheet: Any, value: Any) -> Any:
     if isinstance(value, date):
         cell = WriteOnlyCell(sheet, value=value)
@@ -134,7 +127,7 @@ def _cell(sheet: Any, value: Any) -> Any:
         return cell
     if isinstance(value, int) or value is None:
         return WriteOnlyCell(sheet, value=value)
-    return _text_cell(sheet, str(value), alignment=WRAP)
+    return xlsx_text(sheet, str(value), alignment=WRAP)
 
 
 def tracker_xlsx(tracker: Tracker) -> bytes:
@@ -147,7 +140,7 @@ def tracker_xlsx(tracker: Tracker) -> bytes:
     sheet.auto_filter.ref = f"A1:{last}{len(tracker.lines) + 1}"
     sheet.append(
         [
-            _text_cell(sheet, name, font=HEADER_FONT, fill=HEADER_FILL, alignment=WRAP)
+            xlsx_text(sheet, name, font=HEADER_FONT, fill=HEADER_FILL, alignment=WRAP)
             for name, _, _ in COLUMNS
         ]
     )
@@ -195,7 +188,8 @@ def _charts(book: Workbook, tracker: Tracker) -> None:
     statuses = [s for s in STATUS_ORDER if any(c.get(s) for _, c in agencies)]
     data.append(["Agency", *(STATUS_NAMES[s] for s in statuses)])
     for name, counts in agencies:
-        data.append([name, *(counts.get(s, 0) for s in statuses)])
+        # An admin typed the agency's name: it goes in as text, never as a formula.
+        data.append([xlsx_text(data, name), *(counts.get(s, 0) for s in statuses)])
     if agencies and statuses:
         bar = BarChart()
         bar.type = "bar"
@@ -219,7 +213,7 @@ def _charts(book: Workbook, tracker: Tracker) -> None:
     if trends:
         quarters = [name for name, _ in trends[0].by_quarter]
         data.append([])
-        data.append(["Quarter agreed", *(t.label for t in trends)])
+        data.append(["Quarter agreed", *(xlsx_text(data, t.label) for t in trends)])
         for index, name in enumerate(quarters):
             data.append([name, *(t.by_quarter[index][1] for t in trends)])
         line = LineChart()
@@ -246,12 +240,12 @@ def _about(book: Workbook, tracker: Tracker) -> None:
     about = book.create_sheet("About")
     about.column_dimensions["A"].width = 22
     about.column_dimensions["B"].width = 90
-    about.append([_text_cell(about, tracker.title, font=Font(bold=True, size=14))])
-    about.append(["Covers", tracker.scope_note])
+    about.append([xlsx_text(about, tracker.title, font=Font(bold=True, size=14))])
+    about.append(["Covers", xlsx_text(about, tracker.scope_note)])
     about.append(["Generated", short_date(tracker.generated_on)])
     about.append(["Action items", len(tracker.lines)])
     about.append([])
-    about.append([_text_cell(about, "RAG key", font=Font(bold=True))])
+    about.append([xlsx_text(about, "RAG key", font=Font(bold=True))])
     for rag, meaning in (
         ("Red", "Overdue, or blocked."),
         ("Amber", "Due within the warning window, or the owner says progress is at risk."),
@@ -260,12 +254,12 @@ def _about(book: Workbook, tracker: Tracker) -> None:
     ):
         key = next(r for r, name in RAG_NAMES.items() if name == rag)
         fill, text = RAG_FILLS[key]
-        label = _text_cell(
+        label = xlsx_text(
             about, rag, fill=PatternFill("solid", fgColor=fill), font=Font(bold=True, color=text)
         )
         about.append([label, meaning])
     about.append([])
-    about.append([_text_cell(about, FOOTER, font=Font(italic=True))])
+    about.append([xlsx_text(about, FOOTER, font=Font(italic=True))])
 
 
 def tracker_csv(tracker: Tracker) -> bytes:
@@ -285,4 +279,4 @@ def _csv_value(value: Any) -> str:
         return ""
     if isinstance(value, int):
         return str(value)
-    return neutralise(str(value))
+    return csv_text(value)

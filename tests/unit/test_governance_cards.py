@@ -16,7 +16,8 @@ from domain.audit_trail import PAGE_SIZE, TrailEvent, TrailPage, TrailSubjects
 from domain.model import ReviewStage
 from domain.retention import HOLD_REASON_MAX, HoldView, RetentionPolicy, RetentionReport
 from domain.retention import RetentionScreen as Screen
-from exports.audit_trail import safe_cell, trail_csv
+from exports.audit_trail import trail_csv
+from exports.cells import csv_text
 
 SUBJECTS = TrailSubjects(4, "LOS-2026-004", "Child K", (1,), (2,), (3,), (4,))
 WHEN = datetime(2026, 11, 26, 14, 3, tzinfo=UTC)
@@ -105,9 +106,9 @@ def test_the_hold_reason_input_is_bounded() -> None:
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n"])
 def test_csv_cells_never_start_a_formula(start: str) -> None:
-    assert safe_cell(f"{start}1+1") == f"'{start}1+1"
-    assert safe_cell("Review Chair") == "Review Chair"
-    assert safe_cell(None) == ""
+    assert csv_text(f"{start}1+1") == f"'{start}1+1"
+    assert csv_text("Review Chair") == "Review Chair"
+    assert csv_text(None) == ""
 
 
 def test_trail_csv_has_a_header_and_one_row_per_event() -> None:
