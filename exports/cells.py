@@ -16,11 +16,12 @@ Text is first passed through `domain.display.shown`, so an invisible character i
 
 from __future__ import annotations
 
-from typing import Any, Final
-
-from openpyxl.cell import WriteOnlyCell
+from typing import TYPE_CHECKING, Any, Final
 
 from domain.display import shown
+
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -37,6 +38,10 @@ def csv_text(value: object) -> str:
 
 def xlsx_text(sheet: Any, value: object, **style: Any) -> WriteOnlyCell:
     """A write-only XLSX cell holding `value` as text, whatever it starts with."""
+    # Imported here: the CSV writers (the audit trail among them) are loaded by the bot at
+    # start-up, and openpyxl with numpy is tens of MB it holds only once someone exports.
+    from openpyxl.cell import WriteOnlyCell
+
     text = "" if value is None else shown(str(value))
     cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = "s"  # openpyxl guessed "f" for text starting with "="
