@@ -375,6 +375,7 @@ def policy_card(
             "Escalate to the agency lead after … unanswered overdue chasers "
             "(and to the chair and LIC after twice as many)",
         ),
+        ("signoff_days", "Working days an agency lead has to sign a return off before chasers"),
         ("work_starts", "Working day starts (HH:MM, Europe/London)"),
         ("work_ends", "Working day ends (HH:MM)"),
     ]

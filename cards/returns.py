@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -39,7 +40,16 @@ from domain.chronology import (
 from domain.model import DateCertainty
 from domain.questions import Question, QuestionType, Theme, follow_up_input_id
 from domain.records import ChronologyView, ReturnView
-from domain.returns import CONFIRM_PREFIX, Overview, SectionScreen
+from domain.returns import (
+    CHRONOLOGY_PLACE,
+    CONFIRM_PREFIX,
+    OVERVIEW_PLACE,
+    Overview,
+    SectionScreen,
+    WaitingSignOff,
+    is_overdue,
+    place_value,
+)
 
 CERTAINTY_CHOICES = [
     (DateCertainty.ON.value, "On"),
@@ -86,10 +96,11 @@ def invitation_card(ret: ReturnView) -> Card:
     return build(body, [button("Start your return", verbs.RETURN_OPEN, ids(ret), primary=True)])
 
 
-def returns_list_card(returns: Sequence[ReturnView]) -> Card:
+def returns_list_card(returns: Sequence[ReturnView], today: date | None = None) -> Card:
     body: list[ac.ElementAnnotated] = [*header("Your returns")]
     actions = []
     for ret in returns[:5]:
+        late = today is not None and is_overdue(ret, today)
         body.append(
             facts(
                 [
@@ -97,7 +108,7 @@ def returns_list_card(returns: Sequence[ReturnView]) -> Card:
                         ret.reference,
                         f"{ret.agency_name} · "
                         f"{STATUS_LABELS[ret.status.value]} · due "
-                        f"{friendly_date(ret.due_on)}",
+                        f"{friendly_date(ret.due_on)}" + (" · OVERDUE" if late else ""),
                     )
                 ]
             )
@@ -134,8 +145,14 @@ def _section_card(screen: SectionScreen, *, with_examples: bool) -> Card:
         body.extend(_episode_list(screen))
     for question in section.questions:
         body.extend(_question_block(question, screen, with_examples))
-    actions = _read_only_actions(screen) if screen.read_only else _section_actions(screen)
-    return build(body, actions)
+    if screen.read_only:
+        body.append(jump_list(screen.jumps, button("Go", verbs.RETURN_OPEN, ids(ret))))
+        if screen.can_sign_off:
+            body.append(_comments_input())
+        return build(body, _read_only_actions(screen))
+    go = button_json("Save and go", verbs.RETURN_SAVE, {**_section_data(screen), "jump": True})
+    body.append(jump_list(screen.jumps, go))
+    return build(body, _section_actions(screen))
 
 
 def _read_only_actions(screen: SectionScreen) -> list[ac.ActionExecute]:
@@ -145,8 +162,53 @@ def _read_only_actions(screen: SectionScreen) -> list[ac.ActionExecute]:
         actions.append(button("Previous section", verbs.RETURN_OPEN, ids(ret, section=index - 1)))
     if index < screen.bank.section_count - 1:
         actions.append(button("Next section", verbs.RETURN_OPEN, ids(ret, section=index + 1)))
+    if screen.can_sign_off:
+        return actions + signoff_buttons(ret, place_value(index, screen.episode))
     actions.append(button("Chronology", verbs.CHRONOLOGY, ids(ret)))
     return actions
+
+
+GOTO_INPUT = "goto"
+
+
+def jump_list(jumps: Sequence[tuple[str, str]], go: ac.ActionExecute | Card) -> ac.Container | Card:
+    """ "Go to" any section, key practice episode, the chronology or the overview, in one step.
+    The choices come from the return; the button says what happens (saving first, or not)."""
+    choices = ac.InputChoiceSet(
+        id=GOTO_INPUT,
+        label="Go to",
+        placeholder="Choose a part of the return",
+        choices=[ac.InputChoice(title=title, value=value) for value, title in jumps],
+        style=ty.ChoiceInputStyle.COMPACT,
+        wrap=True,
+    )
+    if isinstance(go, dict):
+        return {
+            "type": "Container",
+            "separator": True,
+            "items": [dumped(choices), {"type": "ActionSet", "actions": [go]}],
+        }
+    return ac.Container(items=[choices, ac.ActionSet(actions=[go])], separator=True)
+
+
+def _comments_input() -> ac.InputText:
+    return text_input(
+        "comments",
+        "Comments for the practitioner (needed to return it)",
+        None,
+        max_length=2000,
+        multiline=True,
+    )
+
+
+def signoff_buttons(ret: ReturnView, comment_on: str | None = None) -> list[ac.ActionExecute]:
+    """Approve, or Return with comments: on the sign-off card and on every page of the
+    return the lead reads, so opening the full return never loses the sign-off."""
+    returning = ids(ret, comment_on=comment_on) if comment_on else ids(ret)
+    return [
+        button("Approve", verbs.SIGNOFF_APPROVE, ids(ret), primary=True),
+        button("Return with comments", verbs.SIGNOFF_RETURN, returning),
+    ]
 
 
 def _episode_list(screen: SectionScreen) -> list[ac.ElementAnnotated]:
@@ -279,10 +341,15 @@ def screen_themes() -> list[tuple[str, str]]:
     return [(theme.slug, theme.label) for theme in default_themes()]
 
 
-def _section_actions(screen: SectionScreen) -> list[Card]:
+def _section_data(screen: SectionScreen) -> dict[str, Any]:
     data = ids(screen.ret, section=screen.index, revs=dict(screen.revisions))
     if screen.episode is not None:
         data["episode"] = screen.episode
+    return data
+
+
+def _section_actions(screen: SectionScreen) -> list[Card]:
+    data = _section_data(screen)
     actions = []
     if screen.index > 0:
         actions.append(button_json("Back", verbs.RETURN_BACK, data))
@@ -303,10 +370,38 @@ def _section_actions(screen: SectionScreen) -> list[Card]:
 
 
 def chronology_card(
-    ret: ReturnView, page: Page, total: int, *, read_only: bool, notices: Sequence[str] = ()
+    ret: ReturnView,
+    page: Page,
+    total: int,
+    *,
+    read_only: bool,
+    notices: Sequence[str] = (),
+    can_sign_off: bool = False,
+    jumps: Sequence[tuple[str, str]] = (),
+) -> Card:
+    card = _chronology_card(
+        ret, page, total, read_only, notices, can_sign_off, jumps, _returned(ret, read_only)
+    )
+    if not ret.returned_comments or MeasuredCard(card).size <= TEAMS_CARD_LIMIT_BYTES:
+        return card
+    # A full page of long entries leaves no room for long comments: point to where they are.
+    pointer = [error_line("Returned by your agency lead: see the review-and-submit card.")]
+    return _chronology_card(ret, page, total, read_only, notices, can_sign_off, jumps, pointer)
+
+
+def _chronology_card(
+    ret: ReturnView,
+    page: Page,
+    total: int,
+    read_only: bool,
+    notices: Sequence[str],
+    can_sign_off: bool,
+    jumps: Sequence[tuple[str, str]],
+    returned: Sequence[ac.ElementAnnotated],
 ) -> Card:
     title = f"Impact chronology · {total} entr{'y' if total == 1 else 'ies'}"
-    body: list[ac.ElementAnnotated] = [*header(title, where(ret)), *notice_lines(notices)]
+    body: list[ac.ElementAnnotated] = [*header(title, where(ret)), *returned]
+    body.extend(notice_lines(notices))
     if not total:
         body.append(
             paragraph(
@@ -323,11 +418,28 @@ def chronology_card(
         actions.append(button("Previous page", verbs.CHRONOLOGY, ids(ret, page=page.number - 1)))
     if page.number < page.count:
         actions.append(button("Next page", verbs.CHRONOLOGY, ids(ret, page=page.number + 1)))
+    if jumps:
+        body.append(_as_model(jump_list(jumps, button("Go", verbs.RETURN_OPEN, ids(ret)))))
     if not read_only:
         actions.insert(0, button("Add entry", verbs.ENTRY_FORM, ids(ret)))
         actions.append(button("Back to questions", verbs.RETURN_OPEN, ids(ret, section=10)))
         actions.append(button("Review and submit", verbs.RETURN_OVERVIEW, ids(ret), primary=True))
+    elif can_sign_off:
+        body.append(_comments_input())
+        actions += signoff_buttons(ret, CHRONOLOGY_PLACE)
     return build(body, actions)
+
+
+def _as_model(element: ac.Container | Card) -> ac.Container:
+    assert isinstance(element, ac.Container)  # jump_list gives a model for a model button
+    return element
+
+
+def _returned(ret: ReturnView, read_only: bool) -> list[ac.ElementAnnotated]:
+    """The lead's comments, on every card of a returned return until it is submitted again."""
+    if read_only or not ret.returned_comments:
+        return []
+    return [error_line(f"Returned by your agency lead: {ret.returned_comments}")]
 
 
 def _entry_summary(ret: ReturnView, item: ChronologyView, read_only: bool) -> ac.Container:
@@ -508,7 +620,11 @@ def overview_card(summary: Overview, *, notices: Sequence[str] = ()) -> Card:
     if not summary.read_only:
         actions.append(button("Chronology", verbs.CHRONOLOGY, ids(ret)))
         actions.append(button("Submit to agency lead", verbs.RETURN_SUBMIT, ids(ret), primary=True))
-    return build(_overview_body("Review and submit", summary, notices), actions)
+    body = _overview_body("Review and submit", summary, notices)
+    body[3:3] = _returned(ret, summary.read_only)
+    if summary.jumps:
+        body.append(_as_model(jump_list(summary.jumps, button("Go", verbs.RETURN_OPEN, ids(ret)))))
+    return build(body, actions)
 
 
 def _overview_body(
@@ -579,23 +695,60 @@ def signoff_card(summary: Overview) -> Card:
     """The agency lead's card: the return at a glance, then Approve or Return with comments."""
     ret = summary.ret
     body = _overview_body("Return for sign-off", summary)
+    if summary.jumps:
+        read = button("Read this part", verbs.RETURN_OPEN, ids(ret))
+        body.append(_as_model(jump_list(summary.jumps, read)))
+    body.append(_comments_input())
     body.append(
-        text_input(
-            "comments",
-            "Comments for the practitioner (needed to return it)",
+        choice_input(
+            "comment_on",
+            "If returning it: where should the practitioner start? (optional)",
+            [(v, t) for v, t in summary.jumps if v != OVERVIEW_PLACE],
             None,
-            max_length=2000,
-            multiline=True,
         )
     )
     return build(
         body,
         [
-            button("Approve", verbs.SIGNOFF_APPROVE, ids(ret), primary=True),
-            button("Return with comments", verbs.SIGNOFF_RETURN, ids(ret)),
+            *signoff_buttons(ret),
             button("Read the full return", verbs.RETURN_OPEN, ids(ret, section=0)),
         ],
     )
+
+
+def signoffs_card(waiting: Sequence[WaitingSignOff], signoff_days: int) -> Card:
+    """`sign-offs`: the returns waiting for this lead, longest first, each one click away."""
+    body: list[ac.ElementAnnotated] = [*header("Returns waiting for your sign-off")]
+    if not waiting:
+        body.append(paragraph("Nothing is waiting for your sign-off."))
+    for item in waiting[:10]:
+        ret = item.ret
+        age = f"waiting {item.working_days} working day{'' if item.working_days == 1 else 's'}"
+        lines: list[ac.ElementAnnotated] = [
+            ac.TextBlock(
+                text=f"{ret.reference} · {ret.pseudonym} · {ret.agency_name}",
+                weight=ty.FontWeight.BOLDER,
+                wrap=True,
+            ),
+            ac.TextBlock(
+                text=f"Submitted, {age}" + (" · LATE" if item.late else ""),
+                wrap=True,
+                spacing=ty.Spacing.NONE,
+                color=ty.Colors.ATTENTION if item.late else None,
+            ),
+            ac.ActionSet(actions=[button("Open the sign-off card", verbs.SIGNOFF_OPEN, ids(ret))]),
+        ]
+        body.append(ac.Container(items=lines, separator=True))
+    if len(waiting) > 10:
+        body.append(paragraph(f"And {len(waiting) - 10} more.", subtle=True))
+    body.append(
+        paragraph(
+            f"Your partnership allows {signoff_days} working days for a sign-off; after that "
+            f"I remind you, and then the review chair.",
+            subtle=True,
+        )
+    )
+    return build(body, [button("What can I do?", verbs.HELP)])
 
 
 def returned_card(ret: ReturnView, comments: str) -> Card:

@@ -28,6 +28,7 @@ RETURN_SUBMIT: Final = "return_submit"
 # Sign-off (agency lead)
 SIGNOFF_APPROVE: Final = "signoff_approve"
 SIGNOFF_RETURN: Final = "signoff_return"
+SIGNOFF_OPEN: Final = "signoff_open"
 
 # Partnership set-up (admin)
 AGENCIES: Final = "agencies"

@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
 DEFAULT_REMINDER_DAYS: Final = 5
+DEFAULT_SIGNOFF_DAYS: Final = 3
 EARLIEST_START: Final = time(6, 0)
 LATEST_END: Final = time(22, 0)
 
@@ -164,6 +165,7 @@ _FIELD_HELP: Final[Mapping[str, str]] = {
     "reminder_days_before": "Send the first reminder 0 to 30 working days before the due date.",
     "overdue_every": "Chase overdue items every 1 to 20 working days.",
     "escalate_after": "Escalate after 1 to 10 unanswered overdue chasers.",
+    "signoff_days": "Allow 1 to 20 working days for an agency lead's sign-off.",
     "work_starts": "Enter the start of the working day, like 09:00.",
     "work_ends": "Enter the end of the working day, like 17:00.",
     "time_zone": "Use a time zone name like Europe/London.",
@@ -181,6 +183,9 @@ class ChaserPolicy(BaseModel):
     reminder_days_before: int = Field(default=DEFAULT_REMINDER_DAYS, ge=0, le=30)
     overdue_every: int = Field(default=3, ge=1, le=20)
     escalate_after: int = Field(default=2, ge=1, le=10)
+    # How long a submitted return may wait for its agency lead's sign-off before the lead is
+    # chased (then, after `escalate_after` unanswered chasers, the chair too).
+    signoff_days: int = Field(default=DEFAULT_SIGNOFF_DAYS, ge=1, le=20)
     work_starts: WorkingTime = time(9, 0)
     # Validated even when defaulted: a start of 18:00 must not slip past a default end of 17:00.
     work_ends: WorkingTime = Field(default=time(17, 0), validate_default=True)
@@ -209,6 +214,7 @@ class ChaserPolicy(BaseModel):
             "reminder_days_before": self.reminder_days_before,
             "overdue_every": self.overdue_every,
             "escalate_after": self.escalate_after,
+            "signoff_days": self.signoff_days,
             "work_starts": f"{self.work_starts:%H:%M}",
             "work_ends": f"{self.work_ends:%H:%M}",
             "time_zone": self.time_zone,

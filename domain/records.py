@@ -142,6 +142,10 @@ class ReturnRepository(Protocol):
 
     def for_member(self, member_id: int) -> list[ReturnView]: ...
 
+    def awaiting_sign_off(self, agency_id: int) -> list[ReturnView]:
+        """The agency's submitted returns, waiting for its safeguarding lead."""
+        ...
+
     def assign(self, return_id: int, member_ids: Sequence[int]) -> list[int]:
         """Add assignees; return the ids that were newly assigned."""
         ...

@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from domain import audit, chronology
+from domain.calendar import DEFAULT_CALENDAR
+from domain.chasers import ChaserPolicy
 from domain.chronology import Page
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
 from domain.identifiers import describe_findings
@@ -81,6 +83,12 @@ def may_read(member: MemberView, ret: ReturnView) -> bool:
     return may_write(member, ret) or (submitted and member.id == ret.chair_member_id)
 
 
+def may_sign_off(member: MemberView, ret: ReturnView) -> bool:
+    """The agency's own safeguarding lead, while the return waits for sign-off."""
+    is_lead = member.has(Role.AGENCY_LEAD) and member.agency_id == ret.agency_id
+    return is_lead and ret.status is ReturnStatus.SUBMITTED
+
+
 def load(uow: UnitOfWork, member: MemberView, return_id: object, *, write: bool) -> ReturnView:
     """Fetch a return the member may see; an id from card data is checked, never trusted."""
     ret = uow.returns.get(return_id) if isinstance(return_id, int) else None
@@ -102,6 +110,65 @@ def _closed_message(ret: ReturnView) -> str:
         f"The {ret.agency_name} return for {ret.reference} was submitted{when}, so it can't "
         f"be changed from this card. If it needs changes, ask your agency lead to return it."
     )
+
+
+# --- moving around a return ------------------------------------------------------------------
+
+CHRONOLOGY_PLACE = "chronology"
+OVERVIEW_PLACE = "overview"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Somewhere in a return: a position (a section, the chronology or the overview) and, in
+    the key practice episodes section, which episode."""
+
+    position: int
+    episode: int | None = None
+
+
+def place_value(position: int, episode: int | None = None) -> str:
+    """How a place travels in card data and jump lists: "s:3", "s:4:2", "chronology"."""
+    return f"s:{position}" + (f":{episode}" if episode else "")
+
+
+def parse_place(raw: object, bank: QuestionBank) -> Place | None:
+    """A place from card data, or None when it isn't one of this bank's places."""
+    if not isinstance(raw, str):
+        return None
+    if raw == CHRONOLOGY_PLACE:
+        return Place(chronology_position(bank))
+    if raw == OVERVIEW_PLACE:
+        return Place(overview_position(bank))
+    parts = raw.split(":")
+    if parts[0] != "s" or len(parts) not in (2, 3) or not all(p.isdigit() for p in parts[1:]):
+        return None
+    index = int(parts[1])
+    if not 0 <= index < bank.section_count:
+        return None
+    section = bank.section(index)
+    episode = int(parts[2]) if len(parts) == 3 else None
+    limit = section.max_repeats or 1 if section.repeatable else 0
+    if episode is not None and not 1 <= episode <= limit:
+        return None
+    return Place(index, episode)
+
+
+def jump_targets(
+    bank: QuestionBank, stored: Mapping[AnswerKey, StoredAnswer]
+) -> tuple[tuple[str, str], ...]:
+    """Every section, every key practice episode, the chronology and the overview: (value,
+    title) pairs for a card's "Go to" list, so nothing is more than one step away."""
+    targets: list[tuple[str, str]] = []
+    for index, section in enumerate(bank.sections):
+        targets.append((place_value(index), f"{index + 1}. {section.title}"))
+        for episode in _episodes(section, stored):
+            label = f"{episode.date} {episode.headline}".strip()[:50]
+            title = f"{index + 1}. Episode {episode.number}" + (f": {label}" if label else "")
+            targets.append((place_value(index, episode.number), title))
+    targets.append((CHRONOLOGY_PLACE, "Impact chronology"))
+    targets.append((OVERVIEW_PLACE, "Review and submit"))
+    return tuple(targets)
 
 
 # --- what a section card shows ---------------------------------------------------------------
@@ -127,6 +194,8 @@ class SectionScreen:
     warnings: Mapping[str, str] = field(default_factory=dict)
     notices: tuple[str, ...] = ()
     read_only: bool = False
+    can_sign_off: bool = False
+    jumps: tuple[tuple[str, str], ...] = ()
 
     @property
     def section(self) -> Section:
@@ -170,6 +239,8 @@ def section_screen(
         _warnings(section, stored, slot),
         notices,
         read_only=not (ret.status in WRITABLE and may_write(member, ret)),
+        can_sign_off=may_sign_off(member, ret),
+        jumps=jump_targets(bank, stored),
     )
 
 
@@ -278,6 +349,7 @@ def save_section(
     )
     # Read once: the save checks against these and the next card is drawn from them.
     stored = dict(uow.returns.answers(ret.id))
+    before = dict(stored)
     notices = _store(
         uow,
         actor,
@@ -288,6 +360,10 @@ def save_section(
         data,
     )
     _mark_started(uow, actor, ret)
+    if not check.errors and not notices and _new_warnings(section, episode or 0, before, stored):
+        # The draft is saved; the practitioner sees what was found now, on the card they
+        # typed it in, rather than only at submit.
+        notices.append(IDENTIFIER_HELD)
     if check.errors or notices:
         screen = section_screen(
             uow,
@@ -301,7 +377,43 @@ def save_section(
             stored=stored,
         )
         return SaveOutcome(index, episode, screen)
+    jump = parse_place(data.get("goto"), bank) if data.get("jump") is True else None
+    if jump is not None:
+        return _go_to(uow, member, ret, stored, jump)
     return _navigate(uow, member, ret, stored, index, episode, nav)
+
+
+IDENTIFIER_HELD = (
+    "Saved as a draft, but something here may identify someone. Check the warning below: "
+    "edit it, or tick that it is not identifying, then carry on."
+)
+
+
+def _new_warnings(
+    section: Section,
+    slot: int,
+    before: Mapping[AnswerKey, StoredAnswer],
+    after: Mapping[AnswerKey, StoredAnswer],
+) -> bool:
+    """Whether this save wrote an answer that the identifier guard flags and nobody has
+    confirmed: an unchanged answer flagged before doesn't stop the practitioner again."""
+    flagged = _warnings(section, after, slot)
+    return any(after.get((q, slot)) is not before.get((q, slot)) for q in flagged)
+
+
+def _go_to(
+    uow: UnitOfWork,
+    member: MemberView,
+    ret: ReturnView,
+    stored: Mapping[AnswerKey, StoredAnswer],
+    place: Place,
+) -> SaveOutcome:
+    if place.position != ret.current_section:
+        uow.returns.update(ret.id, {"current_section": place.position})
+    if place.position < bank_for(ret.bank_version).section_count:
+        screen = section_screen(uow, member, ret, place.position, place.episode, stored=stored)
+        return SaveOutcome(place.position, screen.episode, screen)
+    return SaveOutcome(place.position, None, None)
 
 
 def _navigate(
@@ -586,6 +698,8 @@ class Overview:
     entry_count: int
     unconfirmed: tuple[str, ...]
     read_only: bool
+    can_sign_off: bool = False
+    jumps: tuple[tuple[str, str], ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -611,6 +725,8 @@ def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) 
         len(uow.returns.entries(ret.id)),
         unconfirmed,
         read_only=not (ret.status in WRITABLE and may_write(member, ret)),
+        can_sign_off=may_sign_off(member, ret),
+        jumps=jump_targets(bank, stored),
     )
 
 
@@ -756,23 +872,18 @@ def sign_off(
     uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], approve: bool
 ) -> SignedOff:
     ret = load(uow, member, data.get("return_id"), write=False)
-    if not (member.has(Role.AGENCY_LEAD) and member.agency_id == ret.agency_id):
-        raise NotPermitted(
-            f"Only a safeguarding lead of {ret.agency_name} can sign this return off."
-        )
-    if ret.status is not ReturnStatus.SUBMITTED:
-        raise StaleCard(
-            f"The {ret.agency_name} return for {ret.reference} is "
-            f"{ret.status.value.replace('_', ' ')} now, so this sign-off card is "
-            f"out of date."
-        )
+    _check_sign_off(member, ret)
     comments = _comments(data.get("comments"), required=not approve)
     target = ReturnStatus.SIGNED_OFF if approve else ReturnStatus.RETURNED
     fields: dict[str, object] = {"status": move_return(ret.status, target).value}
     if approve:
         fields |= {"signed_off_at": datetime.now(UTC), "signed_off_by": member.id}
     else:
-        fields |= {"returned_comments": comments, "current_section": 0}
+        # The practitioner opens the return where the lead's comments are about: the part
+        # they named, or else the review-and-submit card, which links to every part.
+        bank = bank_for(ret.bank_version)
+        place = parse_place(data.get("comment_on"), bank) or Place(overview_position(bank))
+        fields |= {"returned_comments": comments, "current_section": place.position}
     uow.returns.update(ret.id, fields)
     audit.record(
         uow,
@@ -792,6 +903,60 @@ def sign_off(
         tuple(sorted(ret.assignee_ids)),
         ready,
     )
+
+
+def sign_off_view(
+    uow: UnitOfWork, member: MemberView, data: Mapping[str, object], today: date
+) -> Overview:
+    """The sign-off card's content, for the agency's lead while the return waits for them."""
+    ret = load(uow, member, data.get("return_id"), write=False)
+    _check_sign_off(member, ret)
+    return overview(uow, member, ret, today)
+
+
+def _check_sign_off(member: MemberView, ret: ReturnView) -> None:
+    if not (member.has(Role.AGENCY_LEAD) and member.agency_id == ret.agency_id):
+        raise NotPermitted(
+            f"Only a safeguarding lead of {ret.agency_name} can sign this return off."
+        )
+    if ret.status is not ReturnStatus.SUBMITTED:
+        raise StaleCard(
+            f"The {ret.agency_name} return for {ret.reference} is "
+            f"{ret.status.value.replace('_', ' ')} now, so it isn't waiting for sign-off."
+        )
+
+
+@dataclass(frozen=True)
+class WaitingSignOff:
+    ret: ReturnView
+    working_days: int  # since it was submitted
+    late: bool  # waiting longer than the partnership's policy allows
+
+
+def waiting_sign_offs(
+    uow: UnitOfWork, member: MemberView, policy: ChaserPolicy, today: date
+) -> list[WaitingSignOff]:
+    """The returns waiting for this agency lead's sign-off, longest waiting first."""
+    if not member.has(Role.AGENCY_LEAD) or member.agency_id is None:
+        raise NotPermitted(
+            "Only an agency's safeguarding lead signs returns off. Type help to see what "
+            "you can do."
+        )
+    waiting = []
+    for ret in uow.returns.awaiting_sign_off(member.agency_id):
+        if ret.partnership_id != member.partnership_id:
+            continue
+        submitted = policy.local_date(ret.submitted_at) if ret.submitted_at else today
+        days = max(policy.calendar.working_days_between(submitted, today), 0)
+        waiting.append(WaitingSignOff(ret, days, days >= policy.signoff_days))
+    return sorted(waiting, key=lambda w: (-w.working_days, w.ret.reference))
+
+
+def is_overdue(ret: ReturnView, today: date) -> bool:
+    """Still with the practitioners after its due date (met on the next working day)."""
+    if ret.status not in WRITABLE or ret.due_on is None:
+        return False
+    return today > DEFAULT_CALENDAR.next_working_day(ret.due_on)
 
 
 def _comments(raw: object, *, required: bool) -> str | None:
@@ -831,6 +996,8 @@ class ChronologyScreen:
     total: int
     read_only: bool
     notices: tuple[str, ...] = ()
+    can_sign_off: bool = False
+    jumps: tuple[tuple[str, str], ...] = ()
 
 
 def chronology_screen(
@@ -845,7 +1012,16 @@ def chronology_screen(
         uow.returns.update(
             ret.id, {"current_section": chronology_position(bank_for(ret.bank_version))}
         )
-    return ChronologyScreen(ret, current, len(entries), read_only, notices)
+    bank = bank_for(ret.bank_version)
+    return ChronologyScreen(
+        ret,
+        current,
+        len(entries),
+        read_only,
+        notices,
+        can_sign_off=may_sign_off(member, ret),
+        jumps=jump_targets(bank, uow.returns.answers(ret.id)),
+    )
 
 
 @dataclass(frozen=True)

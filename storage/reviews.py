@@ -302,6 +302,15 @@ class SqlReturns:
         ).all()
         return _return_views(self._session, list(ids))
 
+    def awaiting_sign_off(self, agency_id: int) -> list[ReturnView]:
+        ids = self._session.scalars(
+            select(t.PreAnalysisReturn.id).where(
+                col(t.PreAnalysisReturn.agency_id) == agency_id,
+                col(t.PreAnalysisReturn.status) == ReturnStatus.SUBMITTED.value,
+            )
+        ).all()
+        return _return_views(self._session, [i for i in ids if i is not None])
+
     def assign(self, return_id: int, member_ids: Sequence[int]) -> list[int]:
         existing = set(
             self._session.scalars(

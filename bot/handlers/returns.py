@@ -11,6 +11,7 @@ from cards import verbs
 from cards.basics import info_card
 from domain import chase_engine, returns, review_flow
 from domain.chase_engine import RETURN
+from domain.model import Role
 from domain.questions import default_themes
 from domain.records import ReturnView
 from domain.returns import ChronologyScreen, EntryForm, Nav, SaveOutcome
@@ -35,37 +36,74 @@ def register(router: Router) -> None:
     router.verb(verbs.RETURN_SUBMIT)(submit)
     router.verb(verbs.SIGNOFF_APPROVE)(_sign_off(approve=True))
     router.verb(verbs.SIGNOFF_RETURN)(_sign_off(approve=False))
+    router.verb(verbs.SIGNOFF_OPEN)(open_signoff)
+    router.command(
+        "sign-offs",
+        "List the returns waiting for your sign-off, with how long each has waited.",
+        roles=(Role.AGENCY_LEAD,),
+        example="sign-offs",
+    )(list_signoffs)
 
 
 async def continue_return(ctx: Context) -> Reply:
+    today = ctx.services.today()
     open_now = await ctx.run(lambda uow: review_flow.open_returns(uow, ctx.member))
     if len(open_now) == 1:
-        return Reply(
-            await ctx.run(lambda uow: _at_position(uow, ctx, open_now[0], None), short=True)
-        )
-    return Reply(cards.returns_list_card(open_now))
+        ret = open_now[0]
+        late = (_late_notice(ret),) if returns.is_overdue(ret, today) else ()
+        return Reply(await ctx.run(lambda uow: _at_position(uow, ctx, ret, None, late), short=True))
+    return Reply(cards.returns_list_card(open_now, today))
+
+
+def _late_notice(ret: ReturnView) -> str:
+    return (
+        f"Overdue: this return was due {ret.due_on:%a %d %b %Y}. "
+        f"Please finish it as soon as you can."
+    )
 
 
 async def open_return(ctx: Context) -> Reply:
     def work(uow: SqlUnitOfWork) -> dict[str, Any]:
         ret = returns.load(uow, ctx.member, ctx.data.get("return_id"), write=False)
-        section = ctx.data.get("section")
-        return _at_position(uow, ctx, ret, section if isinstance(section, int) else None)
+        return _at_position(uow, ctx, ret, _asked_place(ret, ctx.data))
 
     return Reply(await ctx.run(work, short=True))
 
 
-def _at_position(
-    uow: SqlUnitOfWork, ctx: Context, ret: ReturnView, section: int | None
-) -> dict[str, Any]:
-    """The card for where the practitioner stopped (or the section asked for)."""
+def _asked_place(ret: ReturnView, data: dict[str, Any]) -> returns.Place | None:
+    """A "Go to" choice, else a button's section (and episode), else None: where it stopped."""
     bank = returns.bank_for(ret.bank_version)
-    position = section if section is not None else ret.current_section
+    chosen = returns.parse_place(data.get(cards.GOTO_INPUT), bank)
+    if chosen is not None:
+        return chosen
+    section, episode = data.get("section"), data.get("episode")
+    if not isinstance(section, int):
+        return None
+    return returns.Place(section, episode if isinstance(episode, int) else None)
+
+
+def _at_position(
+    uow: SqlUnitOfWork,
+    ctx: Context,
+    ret: ReturnView,
+    place: returns.Place | None,
+    notices: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The card for where the practitioner stopped (or the place asked for)."""
+    bank = returns.bank_for(ret.bank_version)
+    position = place.position if place is not None else ret.current_section
     if 0 <= position < bank.section_count:
-        return cards.section_card(returns.section_screen(uow, ctx.member, ret, position))
+        episode = place.episode if place is not None else None
+        screen = returns.section_screen(uow, ctx.member, ret, position, episode, notices=notices)
+        return cards.section_card(screen)
     if position == returns.chronology_position(bank):
-        return _chronology_card(returns.chronology_screen(uow, ctx.member, {"return_id": ret.id}))
-    return cards.overview_card(returns.overview(uow, ctx.member, ret, ctx.services.today()))
+        return _chronology_card(
+            returns.chronology_screen(uow, ctx.member, {"return_id": ret.id}, notices)
+        )
+    summary = returns.overview(uow, ctx.member, ret, ctx.services.today())
+    if summary.can_sign_off:
+        return cards.signoff_card(summary)
+    return cards.overview_card(summary, notices=notices)
 
 
 def _saver(nav: str) -> Any:
@@ -86,7 +124,7 @@ def _after_save(uow: SqlUnitOfWork, ctx: Context, outcome: SaveOutcome) -> dict[
     if outcome.screen is not None:
         return cards.section_card(outcome.screen)
     ret = returns.load(uow, ctx.member, ctx.data.get("return_id"), write=False)
-    return _at_position(uow, ctx, ret, outcome.position)
+    return _at_position(uow, ctx, ret, returns.Place(outcome.position))
 
 
 async def remove_episode(ctx: Context) -> Reply:
@@ -103,7 +141,13 @@ async def show_chronology(ctx: Context) -> Reply:
 
 def _chronology_card(screen: ChronologyScreen) -> dict[str, Any]:
     return cards.chronology_card(
-        screen.ret, screen.page, screen.total, read_only=screen.read_only, notices=screen.notices
+        screen.ret,
+        screen.page,
+        screen.total,
+        read_only=screen.read_only,
+        notices=screen.notices,
+        can_sign_off=screen.can_sign_off,
+        jumps=screen.jumps,
     )
 
 
@@ -194,6 +238,25 @@ async def _progress(ctx: Context, ret: ReturnView) -> str:
         )
 
     return await ctx.run(work, short=True)
+
+
+async def open_signoff(ctx: Context) -> Reply:
+    today = ctx.services.today()
+    summary = await ctx.run(
+        lambda uow: returns.sign_off_view(uow, ctx.member, ctx.data, today), short=True
+    )
+    return Reply(cards.signoff_card(summary))
+
+
+async def list_signoffs(ctx: Context) -> Reply:
+    today = ctx.services.today()
+
+    def work(uow: SqlUnitOfWork) -> dict[str, Any]:
+        policy = chase_engine.policy_for(uow.chases, ctx.member.partnership_id)
+        waiting = returns.waiting_sign_offs(uow, ctx.member, policy, today)
+        return cards.signoffs_card(waiting, policy.signoff_days)
+
+    return Reply(await ctx.run(work))
 
 
 def _sign_off(*, approve: bool) -> Any:

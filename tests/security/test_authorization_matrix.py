@@ -433,6 +433,7 @@ VERBS: dict[str, Case] = {
         frozenset({"agency_lead"}),
         lambda w: {"return_id": w.returns["r2"], "comments": "Add the school nurse."},
     ),
+    verbs.SIGNOFF_OPEN: Case(frozenset({"agency_lead"}), lambda w: {"return_id": w.returns["r2"]}),
     # the meeting: pack (R3), outcome (R4, analysis), guide (R5 draft, R3 published)
     verbs.PACK: Case(THE_CHAIR, lambda w: {"review_id": w.review(3)}),
     verbs.PACK_EXPORT: Case(THE_CHAIR, lambda w: {"review_id": w.review(3), "format": "csv"}),
@@ -531,6 +532,7 @@ COMMANDS: dict[str, Case] = {
     "reviews": Case(ALL),
     "continue": Case(ALL),
     "my actions": Case(ALL),
+    "sign-offs": Case(frozenset({"agency_lead"})),
     "agencies": Case(ADMIN),
     "members": Case(ADMIN),
     "chaser policy": Case(ADMIN),

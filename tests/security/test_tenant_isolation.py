@@ -146,6 +146,7 @@ def attacks(a: Partnership, b: Partnership) -> dict[str, list[dict[str, Any]]]:
         verbs.RETURN_OVERVIEW: by_return,
         verbs.RETURN_SUBMIT: by_return,
         verbs.SIGNOFF_APPROVE: by_return,
+        verbs.SIGNOFF_OPEN: by_return,
         verbs.SIGNOFF_RETURN: [{**r, "comments": "Bravo wants changes."} for r in by_return],
         verbs.AGENCIES: [{}, {"page": 2}],
         verbs.AGENCY_FORM: [{"agency_id": agency_a}, {"agency_id": str(agency_a)}],

@@ -108,13 +108,35 @@ async def open_review(j: Journey) -> tuple[int, int]:
     return review.id, ret.id
 
 
-async def signed_off_review(j: Journey) -> int:
-    review_id, return_id = await open_review(j)
+async def answer_every_section(j: Journey, return_id: int) -> None:
     for index, section in enumerate(BANK.sections):
         data: dict[str, Any] = {"return_id": return_id, "section": index, **valid_answers(section)}
         if section.repeatable:
             data["episode"] = 1
         await j.act(verbs.RETURN_NEXT, data, PRACTITIONER)
+
+
+async def submitted_return(j: Journey) -> int:
+    """A review with one police return, answered and submitted: waiting for sign-off."""
+    _, return_id = await open_review(j)
+    await answer_every_section(j, return_id)
+    await j.act(verbs.RETURN_SUBMIT, {"return_id": return_id}, PRACTITIONER)
+    return return_id
+
+
+def card_verbs(card: Any) -> list[str]:
+    """Every Action.Execute verb on a card, nested action sets included."""
+    if isinstance(card, list):
+        return [verb for item in card for verb in card_verbs(item)]
+    if not isinstance(card, dict):
+        return []
+    own = [str(card["verb"])] if card.get("type") == "Action.Execute" else []
+    return own + [verb for value in card.values() for verb in card_verbs(value)]
+
+
+async def signed_off_review(j: Journey) -> int:
+    review_id, return_id = await open_review(j)
+    await answer_every_section(j, return_id)
     for day, event in (
         ("2025-01-10", "School raised concern about attendance"),
         ("2025-06-20", "Missed health appointment for Child K"),

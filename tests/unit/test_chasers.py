@@ -530,6 +530,7 @@ def test_the_defaults_are_the_issues() -> None:
         "reminder_days_before": 5,
         "overdue_every": 3,
         "escalate_after": 2,
+        "signoff_days": 3,
         "work_starts": "09:00",
         "work_ends": "17:00",
         "time_zone": "Europe/London",

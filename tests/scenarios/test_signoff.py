@@ -1,0 +1,121 @@
+"""Issue 14, item 2 over HTTP (SQLite and PostgreSQL): the agency lead's sign-off can't be
+lost. Reading the full return keeps Approve and Return with comments, `sign-offs` lists what
+waits, and a returned return opens where the lead's comments are."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cards import verbs
+from storage import tables as t
+from tests.conftest import BotUnderTest
+from tests.support.journey import (
+    LEAD,
+    PRACTITIONER,
+    Journey,
+    card_verbs,
+    journey_on,
+    submitted_return,
+)
+
+CARD = "application/vnd.microsoft.card.adaptive"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_bot(request: pytest.FixtureRequest) -> BotUnderTest:
+    bot: BotUnderTest = request.getfixturevalue(
+        "bot" if request.param == "sqlite" else "bot_on_postgres"
+    )
+    return bot
+
+
+@pytest.fixture
+async def any_journey(any_bot: BotUnderTest) -> Journey:
+    return await journey_on(any_bot)
+
+
+async def test_lead_reads_the_full_return_then_approves_from_there(any_journey: Journey) -> None:
+    j = any_journey
+    return_id = await submitted_return(j)
+    reply = await j.act(verbs.RETURN_OPEN, {"return_id": return_id, "section": 0}, LEAD)
+    assert reply["type"] == CARD
+    first = reply["value"]
+    assert "Section 1 of 11" in json.dumps(first)
+    assert {verbs.SIGNOFF_APPROVE, verbs.SIGNOFF_RETURN} <= set(card_verbs(first))
+    # Anywhere else it can be opened: the chronology and a section from the "Go to" list.
+    reply = await j.act(verbs.CHRONOLOGY, {"return_id": return_id}, LEAD)
+    assert {verbs.SIGNOFF_APPROVE, verbs.SIGNOFF_RETURN} <= set(card_verbs(reply["value"]))
+    reply = await j.act(verbs.RETURN_OPEN, {"return_id": return_id, "goto": "s:4"}, LEAD)
+    assert "Section 5 of 11" in json.dumps(reply["value"])
+    assert verbs.SIGNOFF_APPROVE in card_verbs(reply["value"])
+
+    card = await j.card(verbs.SIGNOFF_APPROVE, {"return_id": return_id}, LEAD)
+    assert "Return signed off" in card
+    assert j.rows(t.PreAnalysisReturn)[0].status == "signed_off"
+
+
+async def test_a_practitioner_reading_a_submitted_return_gets_no_sign_off(
+    any_journey: Journey,
+) -> None:
+    j = any_journey
+    return_id = await submitted_return(j)
+    reply = await j.act(verbs.RETURN_OPEN, {"return_id": return_id, "section": 0}, PRACTITIONER)
+    assert verbs.SIGNOFF_APPROVE not in card_verbs(reply["value"])
+    reply = await j.act(verbs.SIGNOFF_OPEN, {"return_id": return_id}, PRACTITIONER)
+    assert reply["type"] != CARD
+    assert "safeguarding lead" in reply["value"]
+
+
+async def test_sign_offs_lists_what_waits_with_a_button_to_each(any_journey: Journey) -> None:
+    j = any_journey
+    return_id = await submitted_return(j)
+    j.bot.connector.clear()
+    await j.say("sign-offs", LEAD)
+    card = j.bot.connector.cards()[-1]
+    text = json.dumps(card)
+    assert "Returns waiting for your sign-off" in text
+    assert "waiting 0 working days" in text
+    assert verbs.SIGNOFF_OPEN in card_verbs(card)
+    reply = await j.act(verbs.SIGNOFF_OPEN, {"return_id": return_id}, LEAD)
+    assert "Return for sign-off" in json.dumps(reply["value"])
+
+    await j.act(verbs.SIGNOFF_APPROVE, {"return_id": return_id}, LEAD)
+    j.bot.connector.clear()
+    await j.say("sign-offs", LEAD)
+    assert "Nothing is waiting for your sign-off" in json.dumps(j.bot.connector.cards()[-1])
+    j.bot.connector.clear()
+    await j.say("sign-offs", PRACTITIONER)
+    assert "Only an agency's safeguarding lead" in json.dumps(j.bot.connector.cards()[-1])
+
+
+async def test_a_returned_return_opens_at_the_lead_comments(any_journey: Journey) -> None:
+    j = any_journey
+    return_id = await submitted_return(j)
+    # The lead reads section 5 and returns it from there.
+    await j.act(verbs.RETURN_OPEN, {"return_id": return_id, "goto": "s:4"}, LEAD)
+    j.bot.connector.clear()
+    await j.act(
+        verbs.SIGNOFF_RETURN,
+        {
+            "return_id": return_id,
+            "comments": "Say who held the strategy meeting.",
+            "comment_on": "s:4",
+        },
+        LEAD,
+    )
+    returned = next(c for c in j.bot.connector.cards() if "needs changes" in json.dumps(c))
+    button = next(a for a in returned["actions"] if a["verb"] == verbs.RETURN_OPEN)
+    card = await j.card(verbs.RETURN_OPEN, button["data"], PRACTITIONER)
+    assert "Section 5 of 11" in card
+    assert "Say who held the strategy meeting." in card
+    # From the sign-off card without a named part: the review-and-submit card, with comments.
+    await j.act(verbs.RETURN_NEXT, {"return_id": return_id, "section": 10}, PRACTITIONER)
+    await j.act(verbs.RETURN_SUBMIT, {"return_id": return_id}, PRACTITIONER)
+    await j.act(verbs.SIGNOFF_RETURN, {"return_id": return_id, "comments": "Add dates."}, LEAD)
+    j.bot.connector.clear()
+    await j.say("continue", PRACTITIONER)
+    card = json.dumps(j.bot.connector.cards()[-1])
+    assert "Review and submit" in card
+    assert "Add dates." in card
