@@ -62,7 +62,9 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
     app[CHASERS] = chasers
     if settings.run_scheduler:
         app.on_startup.append(_start_chasers)
-        app.on_shutdown.append(_stop_chasers)
+    # Always: a sweep may also run from the test hook. aiohttp's run_app turns SIGTERM and
+    # SIGINT into this shutdown, before the transport and database close (on_cleanup).
+    app.on_shutdown.append(_stop_chasers)
     retention_job.install(app, services)
     if settings.test_hooks and settings.local_mode:
         add_test_hooks(app)
@@ -94,7 +96,7 @@ async def _start_chasers(app: web.Application) -> None:
 
 
 async def _stop_chasers(app: web.Application) -> None:
-    app[CHASERS].stop()
+    await app[CHASERS].drain()
 
 
 def add_test_hooks(app: web.Application) -> None:

@@ -4,7 +4,11 @@ With a stored conversation address it continues that conversation; without one i
 1:1 chat from the AAD object id (TEAMS.md). 403/404 mark the address unreachable so the
 sender can tell whoever asked; nothing is retried blindly here. Sends are paced to Teams'
 limits per conversation and per tenant (`RateLimiter`, in this process); a 429's Retry-After
-holds that conversation back and is reported on the `Delivery` for the caller to retry.
+holds that conversation back and is reported on the `Delivery` for the caller to retry. A
+caller that must not wait long (the chaser sweep) passes `max_wait`: a conversation held back
+longer is not sent to, and the `Delivery` says when to come back (`deferred`). A send whose
+request may have reached Teams without an answer saying so (a timeout, a reset connection) is
+`unknown`: the card may or may not have arrived.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
@@ -24,7 +29,7 @@ from botbuilder.schema import (
 )
 from botframework.connector.models import ErrorResponseException
 
-from bot.transport import RateLimiter, card_activity, retry_after_seconds
+from bot.transport import ConnectorUnreachable, RateLimiter, card_activity, retry_after_seconds
 from domain.records import Recipient
 from storage.database import Database
 
@@ -40,6 +45,10 @@ class Delivery:
     detail: str = ""
     status: int | None = None
     retry_after: float | None = None
+    # The request may have reached Teams, but no answer says whether it did.
+    unknown: bool = False
+    # Not sent: the conversation is held back longer than the caller's `max_wait`.
+    deferred: bool = False
 
 
 class Outbound:
@@ -57,24 +66,36 @@ class Outbound:
         self.limiter = limiter if limiter is not None else RateLimiter()
 
     async def send_card(
-        self, recipient: Recipient, card: dict[str, Any], service_url_hint: str
+        self,
+        recipient: Recipient,
+        card: dict[str, Any],
+        service_url_hint: str,
+        *,
+        max_wait: float | None = None,
     ) -> Delivery:
+        conversation = _conversation_key(recipient)
+        if max_wait is not None:
+            wait = self.limiter.wait_for(conversation)
+            if wait > max_wait:
+                return _deferred(recipient, wait)
         activity = card_activity(card)
         failure: list[BaseException] = []
+        sending: list[bool] = []
 
         async def callback(turn_context: TurnContext) -> None:
             # Errors must be caught here: with on_turn_error set, the adapter swallows them.
+            sending.append(True)
             try:
                 await turn_context.send_activity(activity)
             except Exception as error:
                 failure.append(error)
 
         try:
-            await self.limiter.acquire(recipient.tenant_id, _conversation_key(recipient))
+            await self.limiter.acquire(recipient.tenant_id, conversation)
             await self._dispatch(recipient, callback, service_url_hint)
         except Exception as error:
             failure.append(error)
-        return await self._outcome(recipient, failure)
+        return await self._outcome(recipient, failure, bool(sending))
 
     async def _dispatch(self, recipient: Recipient, callback: Any, hint: str) -> None:
         address = recipient.address
@@ -106,7 +127,9 @@ class Outbound:
             self._app_id, callback, parameters, "msteams", hint, None
         )
 
-    async def _outcome(self, recipient: Recipient, failure: list[BaseException]) -> Delivery:
+    async def _outcome(
+        self, recipient: Recipient, failure: list[BaseException], sending: bool
+    ) -> Delivery:
         if not failure:
             log.info("proactive sent", extra={"member": recipient.member_id})
             return Delivery(recipient.member_id, recipient.display_name, True)
@@ -122,6 +145,7 @@ class Outbound:
                 "status": status,
                 "retry_after": retry_after,
                 "error_type": type(error).__name__,
+                "unknown": sending and _may_have_arrived(error),
             },
         )
         # Member id 0 is a registered channel, not a person: nothing to mark.
@@ -138,7 +162,29 @@ class Outbound:
             f"status {status}" if status else type(error).__name__,
             status,
             retry_after,
+            unknown=sending and _may_have_arrived(error),
         )
+
+
+def _deferred(recipient: Recipient, wait: float) -> Delivery:
+    log.info("proactive deferred", extra={"member": recipient.member_id, "retry_after": wait})
+    return Delivery(
+        recipient.member_id,
+        recipient.display_name,
+        False,
+        "held back by Retry-After",
+        retry_after=wait,
+        deferred=True,
+    )
+
+
+def _may_have_arrived(error: BaseException) -> bool:
+    """No status, and the request may have left: a read timeout or a connection lost after
+    connecting. Failing to connect at all means nothing was sent."""
+    if not isinstance(error, ConnectorUnreachable):
+        return False
+    cause = error.__cause__
+    return not isinstance(cause, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
 
 
 def _conversation_key(recipient: Recipient) -> str:

@@ -2,8 +2,13 @@
 
 Every minute each instance claims due records (domain/chase_engine.py: a lease and an
 idempotency key per record and chaser number), sends the chaser through the one outbound
-sender, and settles the attempt. Two instances never send the same chaser; a crash between
-claim and send is recovered when the lease runs out.
+sender, and settles the attempt. While a sweep holds claims it renews their leases (a
+heartbeat), so a slow batch is never claimed by another instance meanwhile. A send never
+waits long for its conversation: one held back by a Retry-After gives its claim back with
+that time as its next attempt, and the rest of the sweep goes on. On shutdown (SIGTERM, via
+aiohttp's on_shutdown) the sweep stops claiming, lets sends already under way finish within
+a grace period, and gives back every claim it has not sent, so a normal restart repeats
+nothing and holds nothing back.
 """
 
 from __future__ import annotations
@@ -31,6 +36,13 @@ log = logging.getLogger(__name__)
 BATCH = 100
 SWEEP_BUDGET_SECONDS = 50.0
 IN_FLIGHT = 16
+# The longest one chaser send waits for its conversation (Teams' pacing, a Retry-After)
+# before its claim is given back with that time as the next attempt.
+MAX_SEND_WAIT_SECONDS = 10.0
+# On shutdown, how long sends already under way get to finish before they are cut short
+# (and logged as unknown outcomes, resent once by the next sweep). Inside the 30 s a
+# container platform usually allows between SIGTERM and SIGKILL.
+SHUTDOWN_GRACE_SECONDS = 20.0
 
 
 @dataclass
@@ -39,10 +51,19 @@ class SweepReport:
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class _Holding:
+    """The claims one sweep holds and has not settled yet."""
+
+    claims: dict[str, Claimed] = field(default_factory=dict)
+
+
 class Chasers:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._scheduler: AsyncIOScheduler | None = None
+        self._stopping = False
+        self._sweeps: set[asyncio.Task[Any]] = set()
 
     def start(self) -> None:
         self._scheduler = AsyncIOScheduler(timezone="Europe/London")
@@ -60,19 +81,81 @@ class Chasers:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
 
+    async def drain(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+        """Shutdown: no new claims or sends; sends under way get `grace` seconds; every claim
+        not sent is given back (each sweep releases its own as it ends)."""
+        self._stopping = True
+        self.stop()
+        sweeps = set(self._sweeps)
+        if not sweeps:
+            return
+        _, late = await asyncio.wait(sweeps, timeout=grace)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+        log.info("chaser sweep drained", extra={"cut_short": len(late)})
+
     async def sweep(self) -> SweepReport:
         report = SweepReport()
-        started = time.monotonic()
-        while time.monotonic() - started < SWEEP_BUDGET_SECONDS:
-            batch = await self.services.db.run(self._claim)
-            if not batch:
-                break
-            report.claimed += len(batch)
-            for outcome in await self._send_all(batch):
-                report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+        task = asyncio.current_task()
+        if self._stopping or task is None:
+            return report
+        holding = _Holding()
+        self._sweeps.add(task)
+        heartbeat = asyncio.create_task(self._heartbeat(holding))
+        try:
+            await self._claim_and_send(holding, report)
+        finally:
+            heartbeat.cancel()
+            await self._release(holding, report)
+            self._sweeps.discard(task)
         if report.claimed:
             log.info("chaser sweep", extra={"claimed": report.claimed, **report.outcomes})
         return report
+
+    async def _claim_and_send(self, holding: _Holding, report: SweepReport) -> None:
+        started = time.monotonic()
+        while not self._stopping and time.monotonic() - started < SWEEP_BUDGET_SECONDS:
+            batch = await self.services.db.run(self._claim)
+            if not batch:
+                break
+            holding.claims.update((c.key, c) for c in batch)
+            report.claimed += len(batch)
+            for outcome in await self._send_all(batch, holding):
+                _count(report, outcome)
+
+    async def _heartbeat(self, holding: _Holding) -> None:
+        while True:
+            await asyncio.sleep(chase_engine.HEARTBEAT.total_seconds())
+            held = list(holding.claims.values())
+            if held:
+                await self._renew(held)
+
+    async def _renew(self, held: list[Claimed]) -> None:
+        now = self.services.now()
+        lost = await self.services.db.run(lambda uow: chase_engine.renew(uow.chases, held, now))
+        if lost:
+            log.warning("chaser leases lost", extra={"lost": len(lost)})
+
+    async def _release(self, holding: _Holding, report: SweepReport) -> None:
+        """Give back what this sweep claimed and did not settle (stopped, cut short, failed)."""
+        held = list(holding.claims.values())
+        holding.claims.clear()
+        if not held:
+            return
+        now = self.services.now()
+
+        def work(uow: SqlUnitOfWork) -> list[str | None]:
+            return [chase_engine.release(uow.chases, claimed, now) for claimed in held]
+
+        try:
+            released = await asyncio.shield(self.services.db.run(work))
+        except Exception as error:  # the leases run out instead: slower, but nothing is lost
+            log.warning("chaser claims not released", extra={"error_type": type(error).__name__})
+            return
+        for outcome in released:
+            if outcome is not None:
+                _count(report, outcome)
 
     async def digests(self) -> int:
         """The monthly digest to each LIC channel, from the first working day of the month.
@@ -99,19 +182,31 @@ class Chasers:
     def _claim(self, uow: SqlUnitOfWork) -> list[Claimed]:
         return chase_engine.claim(uow.chases, self.services.now(), BATCH)
 
-    async def _send_all(self, batch: list[Claimed]) -> list[str]:
+    async def _send_all(self, batch: list[Claimed], holding: _Holding) -> list[str]:
         """Several chasers in flight at once: against Teams' round trip, one at a time would
         make the bot, not Teams' rate limits, the bottleneck. The sender still paces each
         conversation and tenant."""
         in_flight = asyncio.Semaphore(IN_FLIGHT)
 
-        async def one(claimed: Claimed) -> str:
+        async def one(claimed: Claimed) -> str | None:
             async with in_flight:
-                return await self._send_and_settle(claimed)
+                if self._stopping:
+                    return None  # left held: released when the sweep ends
+                try:
+                    outcome = await self._send_and_settle(claimed)
+                except Exception as error:
+                    log.warning("chaser not settled", extra={"error_type": type(error).__name__})
+                    return None
+                holding.claims.pop(claimed.key, None)
+                return outcome
 
-        return list(await asyncio.gather(*(one(c) for c in batch)))
+        found = await asyncio.gather(*(one(c) for c in batch))
+        return [outcome for outcome in found if outcome is not None]
 
     async def _send_and_settle(self, claimed: Claimed) -> str:
+        now = self.services.now()
+        if not await self.services.db.run(lambda uow: chase_engine.begin(uow.chases, claimed, now)):
+            return "lost"  # another instance claimed it after our lease ran out
         attempt = await self._deliver(claimed)
         now = self.services.now()
         return await self.services.db.run(
@@ -142,7 +237,6 @@ class Chasers:
 
         def work(uow: SqlUnitOfWork) -> None:
             for audience, delivery in escalated:
-                ok = delivery is not None and delivery.delivered
                 key = f"{claimed.key}:{audience}:{delivery.member_id if delivery else 0}"
                 uow.chases.log(
                     claimed.row,
@@ -150,7 +244,8 @@ class Chasers:
                     claimed.attempt,
                     "escalation",
                     audience,
-                    "sent" if ok else "failed",
+                    _copy_outcome(delivery),
+                    possibly_repeated=claimed.possibly_repeated,
                 )
 
         await self.services.db.run(work)
@@ -169,7 +264,11 @@ class Chasers:
         if not member_ids:
             return []
         recipients = await self.services.db.run(lambda uow: uow.returns.recipients(member_ids))
-        return [await self.services.outbound.send_card(r, card, _hint(r)) for r in recipients]
+        outbound = self.services.outbound
+        return [
+            await outbound.send_card(r, card, _hint(r), max_wait=MAX_SEND_WAIT_SECONDS)
+            for r in recipients
+        ]
 
     async def _post_lic(self, claimed: Claimed, card: dict[str, Any]) -> Delivery | None:
         channel = await self.services.db.run(
@@ -178,7 +277,13 @@ class Chasers:
         if channel is None:
             return None
         recipient = Recipient(0, "LIC channel", None, channel.tenant_id, channel, False)
-        return await self.services.outbound.send_card(recipient, card, channel.service_url)
+        return await self.services.outbound.send_card(
+            recipient, card, channel.service_url, max_wait=MAX_SEND_WAIT_SECONDS
+        )
+
+
+def _count(report: SweepReport, outcome: str) -> None:
+    report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
 
 
 def _hint(recipient: Recipient) -> str:
@@ -186,9 +291,28 @@ def _hint(recipient: Recipient) -> str:
 
 
 def _attempt(deliveries: list[Delivery]) -> Attempt:
+    """The owners' deliveries as one attempt: sent if anyone got it; else unknown if a card
+    may have arrived; else held back if every conversation was; else the first failure."""
     if not deliveries:
         return Attempt(False, 404, None, "nobody to send to")
     if any(d.delivered for d in deliveries):
         return Attempt(True)
-    failed = deliveries[0]
+    unknown = next((d for d in deliveries if d.unknown), None)
+    if unknown is not None:
+        return Attempt(False, None, None, unknown.detail, unknown=True)
+    if all(d.deferred for d in deliveries):
+        wait = max(d.retry_after or 0.0 for d in deliveries)
+        return Attempt(False, None, wait, deliveries[0].detail, deferred=True)
+    failed = next(d for d in deliveries if not d.deferred)
     return Attempt(False, failed.status, failed.retry_after, failed.detail)
+
+
+def _copy_outcome(delivery: Delivery | None) -> str:
+    """An escalation copy is sent once and not retried; its row says what became of it."""
+    if delivery is None:
+        return chase_engine.FAILED
+    if delivery.delivered:
+        return chase_engine.SENT
+    if delivery.unknown:
+        return chase_engine.UNKNOWN
+    return chase_engine.DEFERRED if delivery.deferred else chase_engine.FAILED

@@ -529,6 +529,12 @@ class PooledAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
         return await self._inner.authenticate_channel_request(auth_header)
 
 
+# A call to the connector gives up after this; an answer later than that is an unknown
+# outcome to the sender. Well inside the chaser lease (domain/chase_engine.py), so a send
+# never outlives its claim.
+CLIENT_TIMEOUT_SECONDS = 60.0
+
+
 class Transport:
     """The pooled HTTP session and the caches behind it. One per app; `close()` on cleanup."""
 
@@ -569,7 +575,7 @@ class Transport:
                 connector=aiohttp.TCPConnector(
                     limit=self._max_connections, ttl_dns_cache=300, keepalive_timeout=30
                 ),
-                timeout=aiohttp.ClientTimeout(total=60, connect=10),
+                timeout=aiohttp.ClientTimeout(total=CLIENT_TIMEOUT_SECONDS, connect=10),
                 headers={"User-Agent": USER_AGENT},
             )
         return http
@@ -761,6 +767,15 @@ class RateLimiter:
     @property
     def enabled(self) -> bool:
         return bool(self._windows["c"] or self._windows["t"])
+
+    def wait_for(self, conversation_id: str) -> float:
+        """Seconds before a send to this conversation could go (a Retry-After hold, or its
+        own backlog), without booking anything."""
+        now = self._clock()
+        conversation = (("c", conversation_id),)
+        held = self._held.get(conversation_id, 0.0)
+        at = max(now, held, *self._earliest(self._booked, conversation))
+        return at - now
 
     def defer(self, conversation_id: str, seconds: float) -> None:
         until = self._clock() + seconds

@@ -1,9 +1,16 @@
 """The chaser engine's rules around the pure policy: claiming due records, the idempotency
-key, settling a delivery attempt, and re-planning after a change (DESIGN.md §5).
+key, settling a delivery attempt, and re-planning after a change.
 
-A claim writes a 'claimed' log row and pushes `next_chase_at` forward by a lease. If the process
-dies before settling, the lease runs out and the record is claimed again with the same key:
-nothing is lost. A key already logged as sent is never sent again: nothing is sent twice.
+Delivery is at least once, with a bound on repeats. Each attempt is one `chaser_log` row per
+(key, attempt) that moves through `claimed` → `attempted` (just before the first send) → `sent`,
+`retrying`, `failed`, `unreachable`, `deferred` (a Retry-After gave the claim back), `unknown`
+(the request may have reached Teams but no answer says so) or `released` (a shutdown gave the
+claim back unsent). A claim pushes `next_chase_at` forward by a lease, which the holder renews
+while it works; a holder checks it still holds the claim before it sends and before it
+settles. If a process dies, the lease runs out and the record is claimed again with the same
+key: a `claimed` row left behind was never sent (`expired`, sent normally); an `attempted` one
+may have been (`unknown`): it is resent once, marked as possibly repeated, and never again. A
+key already logged as sent is never sent again.
 """
 
 from __future__ import annotations
@@ -26,7 +33,23 @@ from domain.chasers import (
 from domain.errors import FormInvalid
 
 LEASE = timedelta(minutes=5)
+# The holder renews its leases this often while it holds them, so a long send, a Retry-After
+# wait or a slow batch never lets another instance claim what is still being worked on.
+HEARTBEAT = LEASE / 3
 MAX_ATTEMPTS = 6
+# An unknown outcome is resent this many times at most: each resend may be a second copy.
+MAX_UNKNOWN_RESENDS = 1
+
+CLAIMED = "claimed"
+ATTEMPTED = "attempted"
+SENT = "sent"
+RETRYING = "retrying"
+FAILED = "failed"
+UNREACHABLE = "unreachable"
+DEFERRED = "deferred"
+UNKNOWN = "unknown"
+RELEASED = "released"
+EXPIRED = "expired"
 ACTION = "action_item"
 RETURN = "pre_analysis_return"
 
@@ -57,6 +80,19 @@ class ChaseRepository(Protocol):
 
     def attempts(self, key: str) -> int: ...
 
+    def outcomes(self, key: str) -> list[tuple[int, str]]:
+        """(attempt, outcome) of every logged attempt at this key, in attempt order."""
+        ...
+
+    def lock(self, subject_type: str, record_id: int) -> None:
+        """Hold the record's row until the transaction ends, so checking a claim and acting on
+        it can't interleave with another instance's claim (no-op where writes serialise)."""
+        ...
+
+    def mark(self, key: str, attempt: int, outcome: str) -> None:
+        """Change one logged attempt's outcome, keeping the rest of its row."""
+        ...
+
     def log(
         self,
         row: ChaseRow,
@@ -67,6 +103,8 @@ class ChaseRepository(Protocol):
         outcome: str,
         status: int | None = None,
         detail: str | None = None,
+        *,
+        possibly_repeated: bool = False,
     ) -> None: ...
 
     def policy_settings(self, partnership_id: int) -> Mapping[str, object]: ...
@@ -94,6 +132,40 @@ class Claimed:
     attempt: int
     next_chase_at: datetime | None
     audiences: tuple[Audience, ...]
+    # Earlier failed attempts at this key (the back-off and the give-up count only these).
+    failures: int = 0
+    # A resend after an unknown outcome: the owner may get this chaser twice.
+    possibly_repeated: bool = False
+
+
+@dataclass(frozen=True)
+class KeyHistory:
+    """What the log says about one idempotency key, read before claiming it again."""
+
+    delivered: bool
+    last_attempt: int
+    failures: int
+    unknowns: int
+    # Attempts a dead or stopped holder left open, and what they turn out to be.
+    stale: tuple[tuple[int, str], ...]
+
+
+def read_history(rows: Sequence[tuple[int, str]]) -> KeyHistory:
+    """Rows are (attempt, outcome). Only called for a due record: any claim still open on it
+    has lost its lease, so its holder is gone."""
+    stale = tuple(
+        (attempt, EXPIRED if outcome == CLAIMED else UNKNOWN)
+        for attempt, outcome in rows
+        if outcome in (CLAIMED, ATTEMPTED)
+    )
+    outcomes = [o for _, o in rows]
+    return KeyHistory(
+        delivered=SENT in outcomes,
+        last_attempt=max((a for a, _ in rows), default=0),
+        failures=sum(o in (RETRYING, FAILED) for o in outcomes),
+        unknowns=outcomes.count(UNKNOWN) + sum(o == UNKNOWN for _, o in stale),
+        stale=stale,
+    )
 
 
 def claim(chases: ChaseRepository, now: datetime, limit: int) -> list[Claimed]:
@@ -107,17 +179,84 @@ def claim(chases: ChaseRepository, now: datetime, limit: int) -> list[Claimed]:
             )
             continue
         key = key_for(row, outcome.send.sequence)
-        if chases.delivered(key):
+        history = read_history(chases.outcomes(key))
+        if history.delivered:
             # Sent before a crash stopped the bookkeeping: record it, never send it again.
             _record_sent(chases, row, outcome.send, outcome.next_chase_at, now)
             continue
-        attempt = chases.attempts(key) + 1
-        chases.log(row, key, attempt, outcome.send.kind.value, "owner", "claimed")
+        for attempt, found in history.stale:
+            chases.mark(key, attempt, found)
+        if history.unknowns > MAX_UNKNOWN_RESENDS:
+            # Possibly delivered twice already: a third try could only add copies.
+            _record_sent(chases, row, outcome.send, outcome.next_chase_at, now, UNKNOWN)
+            continue
+        repeat = history.unknowns > 0
+        attempt = history.last_attempt + 1
+        kind = outcome.send.kind.value
+        chases.log(row, key, attempt, kind, "owner", CLAIMED, possibly_repeated=repeat)
         chases.set_state(row.subject_type, row.record_id, {"next_chase_at": now + LEASE})
         claimed.append(
-            Claimed(row, outcome.send, key, attempt, outcome.next_chase_at, outcome.send.recipients)
+            Claimed(
+                row,
+                outcome.send,
+                key,
+                attempt,
+                outcome.next_chase_at,
+                outcome.send.recipients,
+                history.failures,
+                repeat,
+            )
         )
     return claimed
+
+
+def holds(chases: ChaseRepository, claimed: Claimed, *states: str) -> bool:
+    """Whether this claim is still the key's latest attempt, in one of `states`: another
+    instance that claimed the record after our lease ran out has logged a later one, or
+    marked ours. Locks the record first, as a claim does, so the answer holds until commit."""
+    chases.lock(claimed.row.subject_type, claimed.row.record_id)
+    rows = chases.outcomes(claimed.key)
+    return bool(rows) and rows[-1][0] == claimed.attempt and rows[-1][1] in states
+
+
+def begin(chases: ChaseRepository, claimed: Claimed, now: datetime) -> bool:
+    """Just before the first send: still ours? Then log it as attempted (from here a crash
+    leaves an unknown outcome) and renew the lease for the sends ahead."""
+    if not holds(chases, claimed, CLAIMED):
+        return False
+    chases.mark(claimed.key, claimed.attempt, ATTEMPTED)
+    _extend(chases, claimed.row, now)
+    return True
+
+
+def renew(chases: ChaseRepository, held: Sequence[Claimed], now: datetime) -> list[str]:
+    """The heartbeat: extend the lease of every claim still held; returns the keys lost."""
+    lost = []
+    for claimed in held:
+        if holds(chases, claimed, CLAIMED, ATTEMPTED):
+            _extend(chases, claimed.row, now)
+        else:
+            lost.append(claimed.key)
+    return lost
+
+
+def release(chases: ChaseRepository, claimed: Claimed, now: datetime) -> str | None:
+    """Give a claim back on shutdown, due at once for whichever instance sweeps next. Never
+    attempted: `released`, sent normally later. Attempted (its send was cut short): `unknown`,
+    resent once and marked as possibly repeated. Returns the outcome, or None if not held."""
+    if holds(chases, claimed, CLAIMED):
+        outcome = RELEASED
+    elif holds(chases, claimed, ATTEMPTED):
+        outcome = UNKNOWN
+    else:
+        return None
+    chases.mark(claimed.key, claimed.attempt, outcome)
+    chases.set_state(claimed.row.subject_type, claimed.row.record_id, {"next_chase_at": now})
+    return outcome
+
+
+def _extend(chases: ChaseRepository, row: ChaseRow, now: datetime) -> None:
+    chases.set_state(row.subject_type, row.record_id, {"next_chase_at": now + LEASE})
 
 
 @dataclass(frozen=True)
@@ -128,6 +267,10 @@ class Attempt:
     status: int | None = None
     retry_after: float | None = None
     detail: str | None = None
+    # The request may have reached Teams, but no answer says so (a timeout, a reset).
+    unknown: bool = False
+    # Not sent: the conversation is held back (Retry-After) past what a sweep waits.
+    deferred: bool = False
 
     @property
     def unreachable(self) -> bool:
@@ -135,13 +278,11 @@ class Attempt:
 
 
 def settle(chases: ChaseRepository, claimed: Claimed, attempt: Attempt, now: datetime) -> str:
-    """Record one attempt; returns the outcome ('sent', 'retrying', 'unreachable', 'failed')."""
+    """Record one attempt; returns the outcome ('sent', 'retrying', 'unreachable', 'failed',
+    'deferred', 'unknown', or 'lost' when another instance took the claim over meanwhile)."""
     row = claimed.row
-    if attempt.delivered:
-        chases.log(row, claimed.key, claimed.attempt, claimed.chase.kind.value, "owner", "sent")
-        _record_sent(chases, row, claimed.chase, claimed.next_chase_at, now)
-        return "sent"
-    outcome = _failure_outcome(attempt, claimed.attempt)
+    outcome = _outcome(attempt, claimed)
+    still_held = holds(chases, claimed, ATTEMPTED)
     chases.log(
         row,
         claimed.key,
@@ -151,14 +292,22 @@ def settle(chases: ChaseRepository, claimed: Claimed, attempt: Attempt, now: dat
         outcome,
         attempt.status,
         (attempt.detail or "")[:500] or None,
+        possibly_repeated=claimed.possibly_repeated,
     )
-    retry = outcome == "retrying"
+    if not still_held:
+        # The history says what this attempt did; the record belongs to the new holder.
+        return "lost"
+    if outcome == SENT or (outcome == UNKNOWN and claimed.possibly_repeated):
+        # An unknown resend is not tried again: count it as sent, as it most likely was.
+        _record_sent(chases, row, claimed.chase, claimed.next_chase_at, now, outcome)
+        return outcome
+    again = outcome in (RETRYING, DEFERRED, UNKNOWN)
     chases.set_state(
         row.subject_type,
         row.record_id,
         {
-            "next_chase_at": now + _backoff(attempt, claimed.attempt)
-            if retry
+            "next_chase_at": now + _backoff(attempt, claimed.failures + 1)
+            if again
             else claimed.next_chase_at,
             "last_chase_outcome": outcome,
             "last_chased_at": now,
@@ -167,15 +316,22 @@ def settle(chases: ChaseRepository, claimed: Claimed, attempt: Attempt, now: dat
     return outcome
 
 
-def _failure_outcome(attempt: Attempt, number: int) -> str:
+def _outcome(attempt: Attempt, claimed: Claimed) -> str:
+    if attempt.delivered:
+        return SENT
+    if attempt.deferred:
+        return DEFERRED
+    if attempt.unknown:
+        return UNKNOWN
     if attempt.unreachable:
-        return "unreachable"
-    return "retrying" if number < MAX_ATTEMPTS else "failed"
+        return UNREACHABLE
+    return RETRYING if claimed.failures + 1 < MAX_ATTEMPTS else FAILED
 
 
 def _backoff(attempt: Attempt, number: int) -> timedelta:
-    # Honour Retry-After (429); otherwise 1, 2, 4, 8… minutes, capped at an hour. The jitter
-    # that spreads retries comes from each record's own claim time.
+    # Honour Retry-After (429, or a conversation held back by one); otherwise 1, 2, 4, 8…
+    # minutes, capped at an hour. The jitter that spreads retries comes from each record's
+    # own claim time.
     if attempt.retry_after is not None:
         return timedelta(seconds=max(attempt.retry_after, 1.0))
     return timedelta(minutes=min(2 ** (number - 1), 60))
@@ -187,6 +343,7 @@ def _record_sent(
     chase: PlannedChase,
     next_at: datetime | None,
     now: datetime,
+    outcome: str = SENT,
 ) -> None:
     after = mark_sent(row.subject, chase)
     chases.set_state(
@@ -196,7 +353,7 @@ def _record_sent(
             "chase_count": after.chase_count,
             "overdue_chase_count": after.overdue_unanswered,
             "next_chase_at": next_at,
-            "last_chase_outcome": "sent",
+            "last_chase_outcome": outcome,
             "last_chased_at": now,
         },
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
@@ -360,6 +360,29 @@ class SqlChases:
             or 0
         )
 
+    def outcomes(self, key: str) -> list[tuple[int, str]]:
+        found = self._session.execute(
+            select(t.ChaserLog.attempt, t.ChaserLog.outcome)
+            .where(col(t.ChaserLog.idempotency_key) == key)
+            .order_by(col(t.ChaserLog.attempt))
+        ).all()
+        return [(int(attempt), str(outcome)) for attempt, outcome in found]
+
+    def lock(self, subject_type: str, record_id: int) -> None:
+        # FOR UPDATE without SKIP LOCKED: wait for another instance's claim of this record to
+        # commit, then read what it logged. SQLite ignores it (its writer serialises).
+        table = t.ActionItem if subject_type == ACTION else t.PreAnalysisReturn
+        self._session.execute(
+            select(col(table.id)).where(col(table.id) == record_id).with_for_update()
+        )
+
+    def mark(self, key: str, attempt: int, outcome: str) -> None:
+        self._session.execute(
+            update(t.ChaserLog)
+            .where(col(t.ChaserLog.idempotency_key) == key, col(t.ChaserLog.attempt) == attempt)
+            .values(outcome=outcome)
+        )
+
     def log(
         self,
         row: ChaseRow,
@@ -370,6 +393,8 @@ class SqlChases:
         outcome: str,
         status: int | None = None,
         detail: str | None = None,
+        *,
+        possibly_repeated: bool = False,
     ) -> None:
         existing = self._session.scalars(
             select(t.ChaserLog).where(
@@ -388,6 +413,7 @@ class SqlChases:
             outcome=outcome,
         )
         entry.outcome, entry.status_code, entry.detail = outcome, status, detail
+        entry.possibly_repeated = possibly_repeated
         entry.attempted_at = utcnow()
         self._session.add(entry)
         self._session.flush()

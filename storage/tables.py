@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     func,
     literal_column,
 )
@@ -301,7 +302,8 @@ class ImpactRecord(SQLModel, table=True):
 
 
 class ChaserLog(SQLModel, table=True):
-    """One row per delivery attempt; the idempotency key stops a chaser being sent twice."""
+    """One row per delivery attempt (domain/chase_engine.py names the outcomes); the
+    idempotency key stops a chaser known to be sent from being sent again."""
 
     __tablename__ = "chaser_log"
     __table_args__ = (UniqueConstraint("idempotency_key", "attempt"),)
@@ -318,6 +320,8 @@ class ChaserLog(SQLModel, table=True):
     outcome: str = Field(max_length=30)
     status_code: int | None = None
     detail: str | None = Field(default=None, max_length=500)
+    # A resend after an unknown outcome: the recipient may have had this chaser twice.
+    possibly_repeated: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class SevenMinuteGuide(SQLModel, table=True):

@@ -3,6 +3,7 @@ sends (replies, proactive messages, updates, new conversations) and can be told 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,12 @@ class FakeConnector:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     uploads: list[bytes] = field(default_factory=list)
     server: TestServer | None = None
+    # Seconds each send takes to answer (a slow connector).
+    delay: float = 0.0
+    # Sends to record and then cut off without an answer (a reset after the request arrived).
+    drops: int = 0
+    # Set whenever a send arrives.
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def url(self) -> str:
@@ -97,6 +104,13 @@ class FakeConnector:
         for card in sent.cards:
             self.card_problems.extend(card_problems(card))
         self.sent.append(sent)
+        self.arrived.set()
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.drops:
+            self.drops -= 1
+            assert request.transport is not None
+            request.transport.abort()  # delivered, but the bot never hears so
         return web.json_response({"id": f"sent-{next(self._ids)}"})
 
     async def _create(self, request: web.Request) -> web.Response:

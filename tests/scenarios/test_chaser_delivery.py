@@ -1,0 +1,185 @@
+"""Issue 16, part 3 over HTTP and the fake connector: delivery is at least once with a bound.
+Every attempt is in the chaser log; an unknown outcome is resent once and marked as possibly
+repeated; a Retry-After never stalls the sweep; a shutdown finishes or gives back its claims.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import col
+
+from bot import scheduler
+from bot.app import CHASERS, SERVICES
+from bot.scheduler import MAX_SEND_WAIT_SECONDS, SweepReport
+from domain import chase_engine
+from storage import tables as t
+from tests.scenarios.test_chaser_engine import at_next_chase, log_rows, published, sweep
+from tests.support.journey import Journey
+
+# A bound on a sweep's wall time that a stalled sweep (a Retry-After of 320 s) would break.
+SWEEP_BOUND = 60.0
+
+
+def history(j: Journey) -> list[tuple[int, str, bool]]:
+    return [
+        (r.attempt, r.outcome, r.possibly_repeated) for r in log_rows(j) if r.kind != "escalation"
+    ]
+
+
+def later(j: Journey, by: timedelta) -> None:
+    j.bot.app[SERVICES].clock.set(j.bot.app[SERVICES].now() + by)
+
+
+async def first_chaser_cut_off(j: Journey, drops: int) -> None:
+    """One action's first chaser arrives, but the connection is reset before the answer (and
+    so are the next `drops - 1` sends)."""
+    [item] = await published(j)
+    at_next_chase(j, item.id)
+    j.bot.connector.clear()
+    j.bot.connector.drops = drops
+    assert await sweep(j) == {"unknown": 1}
+
+
+async def test_a_reset_after_the_card_arrived_is_unknown_resent_once_and_marked(
+    journey: Journey,
+) -> None:
+    j = journey
+    await first_chaser_cut_off(j, drops=1)
+    assert len(j.bot.connector.cards()) == 1, "it did arrive; the bot could not know"
+    later(j, timedelta(minutes=2))
+    assert await sweep(j) == {"sent": 1}
+    assert len(j.bot.connector.cards()) == 2
+    assert history(j) == [(1, "unknown", False), (2, "sent", True)]
+    assert j.rows(t.ActionItem)[0].chase_count == 1, "one chaser, counted once"
+
+
+async def test_an_unknown_resend_is_never_tried_a_third_time(journey: Journey) -> None:
+    j = journey
+    await first_chaser_cut_off(j, drops=2)
+    later(j, timedelta(minutes=2))
+    assert await sweep(j) == {"unknown": 1}
+    assert history(j) == [(1, "unknown", False), (2, "unknown", True)]
+    [after] = j.rows(t.ActionItem)
+    assert after.chase_count == 1
+    assert after.last_chase_outcome == "unknown"
+    later(j, timedelta(minutes=2))
+    await sweep(j)
+    assert len(j.bot.connector.cards()) == 2, "two copies at most"
+
+
+async def test_a_crash_after_the_send_began_is_resent_once_and_marked(journey: Journey) -> None:
+    j = journey
+    [item] = await published(j)
+    at_next_chase(j, item.id)
+    now = j.bot.app[SERVICES].now()
+    [claimed] = j.bot.db.transaction(lambda uow: chase_engine.claim(uow.chases, now, 10))
+    assert j.bot.db.transaction(lambda uow: chase_engine.begin(uow.chases, claimed, now))
+    # ...and the process dies here, perhaps after Teams had the card.
+    j.bot.connector.clear()
+    j.bot.app[SERVICES].clock.set(now + chase_engine.LEASE + timedelta(seconds=1))
+    assert await sweep(j) == {"sent": 1}
+    assert history(j) == [(1, "unknown", False), (2, "sent", True)]
+
+
+async def test_a_crash_before_the_send_began_is_sent_normally(journey: Journey) -> None:
+    j = journey
+    [item] = await published(j)
+    at_next_chase(j, item.id)
+    now = j.bot.app[SERVICES].now()
+    j.bot.db.transaction(lambda uow: chase_engine.claim(uow.chases, now, 10))
+    j.bot.app[SERVICES].clock.set(now + chase_engine.LEASE + timedelta(seconds=1))
+    assert await sweep(j) == {"sent": 1}
+    assert history(j) == [(1, "expired", False), (2, "sent", False)]
+
+
+async def test_a_long_retry_after_gives_claims_back_and_never_stalls_the_sweep(
+    journey: Journey,
+) -> None:
+    j = journey
+    first, second = await published(j, actions=2)  # one owner: one conversation
+    j.bot.db.transaction(
+        lambda uow: uow.chases.set_state(
+            chase_engine.ACTION, second.id, {"next_chase_at": first.next_chase_at + timedelta(1)}
+        )
+    )
+    at_next_chase(j, first.id)
+    j.bot.connector.fail_next(429, {"Retry-After": "320"})
+    assert await asyncio.wait_for(sweep(j), SWEEP_BOUND) == {"retrying": 1}
+    now = j.bot.app[SERVICES].now()
+    # The other item to the same conversation comes due while Teams still holds it back.
+    j.bot.db.transaction(
+        lambda uow: uow.chases.set_state(chase_engine.ACTION, second.id, {"next_chase_at": now})
+    )
+    j.bot.connector.clear()
+    assert await asyncio.wait_for(sweep(j), SWEEP_BOUND) == {"deferred": 1}
+    assert j.bot.connector.cards() == [], "nothing sent into the Retry-After"
+    rows = {r.id: r for r in j.rows(t.ActionItem)}
+    for item in (first, second):
+        due = rows[item.id].next_chase_at
+        assert due is not None
+        wait = due - j.bot.app[SERVICES].now()
+        assert timedelta(seconds=MAX_SEND_WAIT_SECONDS) < wait <= timedelta(seconds=321)
+    assert rows[second.id].chase_count == 0
+    assert history(j)[-1] == (1, "deferred", False)
+
+
+async def slow_sweep_started(j: Journey, items: int, delay: float) -> asyncio.Task[SweepReport]:
+    """A sweep of `items` due chasers, one send at a time, each taking `delay` to answer,
+    running with its first card arrived."""
+    [first, *_] = await published(j, actions=items)
+    at_next_chase(j, first.id, timedelta(hours=1))
+    j.bot.connector.clear()
+    j.bot.connector.delay = delay
+    j.bot.connector.arrived.clear()
+    running = asyncio.create_task(j.bot.app[CHASERS].sweep())
+    await asyncio.wait_for(j.bot.connector.arrived.wait(), SWEEP_BOUND)
+    return running
+
+
+def leftovers(j: Journey) -> list[str]:
+    with j.bot.db.session() as session:
+        return list(
+            session.scalars(
+                select(t.ChaserLog.outcome).where(
+                    col(t.ChaserLog.outcome).in_([chase_engine.CLAIMED, chase_engine.ATTEMPTED])
+                )
+            )
+        )
+
+
+async def test_shutdown_finishes_sends_under_way_and_gives_back_the_rest(
+    journey: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    j = journey
+    monkeypatch.setattr(scheduler, "IN_FLIGHT", 1)
+    running = await slow_sweep_started(j, items=4, delay=0.5)
+    await j.bot.app[CHASERS].drain(grace=10.0)
+    report = await running
+    assert report.outcomes == {"sent": 1, "released": 3}
+    assert len(j.bot.connector.cards()) == 1, "the send under way finished, once"
+    now = j.bot.app[SERVICES].now()
+    released = [i for i in j.rows(t.ActionItem) if i.chase_count == 0]
+    assert len(released) == 3
+    assert all(i.next_chase_at is not None and i.next_chase_at <= now for i in released), (
+        "given back due at once, not held for the lease"
+    )
+    assert leftovers(j) == []
+    assert await j.bot.app[CHASERS].sweep() == SweepReport(), "no sweeps after shutdown"
+
+
+async def test_shutdown_past_the_grace_leaves_the_cut_send_unknown_and_due(
+    journey: Journey,
+) -> None:
+    j = journey
+    running = await slow_sweep_started(j, items=1, delay=30.0)
+    await j.bot.app[CHASERS].drain(grace=0.2)
+    assert running.done()
+    [item] = j.rows(t.ActionItem)
+    assert item.chase_count == 0
+    assert item.next_chase_at is not None
+    assert item.next_chase_at <= j.bot.app[SERVICES].now()
+    assert history(j) == [(1, "unknown", False)], "it may have arrived: resent once, marked"

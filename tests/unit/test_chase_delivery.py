@@ -1,0 +1,102 @@
+"""The delivery rules of the chaser engine (issue 16): what a key's log says before it is claimed
+again, which failures may have delivered a card, and the bounds the sweep relies on."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.outbound import _may_have_arrived
+from bot.transport import CLIENT_TIMEOUT_SECONDS, ConnectorUnreachable, RateLimiter
+from domain import chase_engine as ce
+from tests.unit.test_transport import Clock
+
+OUTCOMES = [
+    ce.CLAIMED,
+    ce.ATTEMPTED,
+    ce.SENT,
+    ce.RETRYING,
+    ce.FAILED,
+    ce.UNREACHABLE,
+    ce.DEFERRED,
+    ce.UNKNOWN,
+    ce.RELEASED,
+    ce.EXPIRED,
+]
+
+
+def test_an_open_claim_left_behind_expires_and_an_open_attempt_is_unknown() -> None:
+    history = ce.read_history([(1, ce.RETRYING), (2, ce.CLAIMED)])
+    assert history.stale == ((2, ce.EXPIRED),)
+    assert (history.unknowns, history.failures, history.last_attempt) == (0, 1, 2)
+    history = ce.read_history([(1, ce.ATTEMPTED)])
+    assert history.stale == ((1, ce.UNKNOWN),)
+    assert history.unknowns == 1
+
+
+def test_released_and_deferred_attempts_are_not_failures() -> None:
+    history = ce.read_history([(1, ce.RELEASED), (2, ce.DEFERRED), (3, ce.DEFERRED)])
+    assert (history.failures, history.unknowns, history.stale) == (0, 0, ())
+    assert not history.delivered
+
+
+@given(st.lists(st.sampled_from(OUTCOMES), max_size=12))
+def test_history_counts_what_the_log_holds(outcomes: list[str]) -> None:
+    rows = list(enumerate(outcomes, start=1))
+    history = ce.read_history(rows)
+    assert history.delivered == (ce.SENT in outcomes)
+    assert history.last_attempt == len(outcomes)
+    assert history.unknowns == outcomes.count(ce.UNKNOWN) + outcomes.count(ce.ATTEMPTED)
+    assert len(history.stale) == outcomes.count(ce.CLAIMED) + outcomes.count(ce.ATTEMPTED)
+    assert history.failures == outcomes.count(ce.RETRYING) + outcomes.count(ce.FAILED)
+
+
+def _unreachable(cause: BaseException) -> ConnectorUnreachable:
+    try:
+        raise ConnectorUnreachable("POST to the connector failed", cause) from cause
+    except ConnectorUnreachable as error:
+        return error
+
+
+@pytest.mark.parametrize(
+    ("cause", "may_have_arrived"),
+    [
+        (TimeoutError(), True),  # the client's timeout: the answer may come later
+        (aiohttp.ServerDisconnectedError(), True),
+        (aiohttp.ClientOSError(104, "Connection reset by peer"), True),
+        (aiohttp.ClientPayloadError("cut"), True),
+        (aiohttp.ConnectionTimeoutError(), False),  # never connected
+    ],
+)
+def test_only_failures_after_the_request_left_are_unknown(
+    cause: BaseException, may_have_arrived: bool
+) -> None:
+    assert _may_have_arrived(_unreachable(cause)) is may_have_arrived
+
+
+def test_failing_to_connect_sent_nothing() -> None:
+    refused = aiohttp.ClientConnectorError(
+        aiohttp.client_reqrep.ConnectionKey("h", 1, False, True, None, None, None),
+        OSError(111, "Connection refused"),
+    )
+    assert not _may_have_arrived(_unreachable(refused))
+    assert not _may_have_arrived(LookupError("no address and no AAD object id"))
+
+
+def test_wait_for_reports_a_hold_without_booking_anything() -> None:
+    clock = Clock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    assert limiter.wait_for("a:1") == 0.0
+    limiter.defer("a:1", 320.0)
+    assert limiter.wait_for("a:1") == pytest.approx(320.0)
+    assert limiter.wait_for("a:1") == pytest.approx(320.0), "asking books no slot"
+    assert limiter.wait_for("a:2") == 0.0
+
+
+def test_a_send_gives_up_well_inside_its_lease() -> None:
+    # An answer later than the client timeout is an unknown outcome; the lease must outlast
+    # the longest send, and the heartbeat must renew it before it runs out.
+    assert ce.LEASE.total_seconds() > CLIENT_TIMEOUT_SECONDS * 2
+    assert ce.HEARTBEAT < ce.LEASE / 2
