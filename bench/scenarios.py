@@ -53,8 +53,27 @@ def message_turn(
     return Scenario(key, label, target, lambda _n: raw, _created, 1, says.encode())
 
 
+# A long answer as practitioners write it: capitalised roles, services and months, dates and
+# counts, so the identifier guard does its full work on every measured save (and finds nothing).
+_RECORDS_EXAMINED = (
+    "On 14 March 2025 the Designated Safeguarding Lead contacted the Front Door after Child K "
+    "arrived hungry for the third time that week ({mark}). Children's Social Care screened the "
+    "contact as information only; Early Help were not told. The Health Visiting Team had last "
+    "seen Sibling 2 in January, when Mother of Child K said a new partner was helping with the "
+    "children. Police attended twice in February (log 456 of 12/02/2025) and shared a Domestic "
+    "Abuse notification under Operation Encompass. "
+)
+
+
+def _answer_prose(length: int) -> str:
+    """About `length` characters of practice prose with one MARK in it."""
+    once = _RECORDS_EXAMINED.format(mark=MARK)
+    rest = _RECORDS_EXAMINED.format(mark="")
+    return once + rest * max(0, (length - len(once)) // len(rest))
+
+
 def _word(n: int) -> str:
-    # Letters only, so the identifier guard never sees a number in the answer.
+    # Letters only: the changing word must stay a word, so the answer never becomes identifying.
     letters = []
     while True:
         n, digit = divmod(n, 26)
@@ -70,7 +89,9 @@ def save_and_next(key: str, label: str, target: str, connector: str, return_id: 
     section = bank.section(0)
     data: dict[str, Any] = {"return_id": return_id, "section": 0, **valid_answers(section)}
     first_text = next(q.id for q in section.questions if q.type is QuestionType.SHORT_TEXT)
-    data[first_text] = f"Early help team, shift {MARK}"
+    data[first_text] = "Early help team, practitioner in post 3 years"
+    long_text = next(q for q in section.questions if q.type is QuestionType.LONG_TEXT)
+    data[long_text.id] = _answer_prose(long_text.max_length or 2000)
     head, tail = _encode(invoke(connector, verbs.RETURN_NEXT, data)).split(MARK.encode())
     expected = f"Section 2 of {bank.section_count}".encode()
 

@@ -1,8 +1,10 @@
-"""`lineofsight` console entry point: serve, dev, db upgrade, manifest build, demo, members."""
+"""`lineofsight` console entry point: serve, dev, db upgrade, manifest build, demo, members,
+guard."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -63,7 +65,26 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_demo)
     _add_members_parser(sub)
     cli_governance.add_retention(sub)
+    sub.add_parser(
+        "guard",
+        help="test the identifier guard: one text per line on stdin, one JSON line per text out",
+    ).set_defaults(run=_guard)
     return parser
+
+
+def _guard(_args: argparse.Namespace, _settings: Settings) -> int:
+    """For an information governance lead to try the guard on their own samples. Nothing is
+    stored or logged: the texts go from stdin to the guard to stdout."""
+    from domain.identifiers import find_identifiers
+
+    for line in sys.stdin:
+        findings = find_identifiers(line.rstrip("\r\n"))
+        report = {
+            "identifying": bool(findings),
+            "findings": [{"kind": f.kind.value, "start": f.start, "end": f.end} for f in findings],
+        }
+        print(json.dumps(report), flush=True)
+    return 0
 
 
 def _serve(_args: argparse.Namespace, settings: Settings) -> int:

@@ -1,54 +1,45 @@
-"""The identifier guard (DESIGN.md §10): spot likely personal identifiers in free text.
+"""The identifier guard: spot likely personal identifiers in free text.
 
-Reviews are pseudonymised by default, so answers and chronology entries must not carry NHS
-numbers, dates of birth, postcodes, phone numbers or email addresses. The guard only reports: it
-never changes what the practitioner wrote, because a false positive must not corrupt a record.
-The bot warns the user and lets them edit.
+Reviews are pseudonymised by default, so nothing a practitioner types for others to read may
+carry a name, a street address, a postcode, a date of birth, an NHS or National Insurance
+number, a phone number, an email address, or a named school or GP surgery. The guard only
+reports: it never changes what the practitioner wrote, because a false positive must not
+corrupt a record. The bot warns the user and lets them edit.
 
 Findings carry a masked copy of the match so that the warning itself does not repeat the
 identifier into Teams, where the tenant's own retention applies.
 
-Every pattern is anchored by a look-behind that fails inside a run of the same characters, and
-uses bounded repeats without nested ambiguity, so a scan is linear in the length of the text.
+Names, addresses and places are found word by word (domain/identifier_names.py). Phone numbers
+are confirmed by Google's libphonenumber metadata (`phonenumbers`), which knows the ranges that
+belong to organisations. Every number pattern is anchored by a look-behind that fails inside a
+run of the same characters, and uses bounded repeats without nested ambiguity, so a scan is
+linear in the length of the text.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 
+import phonenumbers
 
-class IdentifierKind(StrEnum):
-    NHS_NUMBER = "nhs_number"
-    DATE_OF_BIRTH = "date_of_birth"
-    POSTCODE = "postcode"
-    PHONE_NUMBER = "phone_number"
-    EMAIL = "email"
+from domain.identifier_kinds import (
+    IDENTIFIER_LABELS,
+    MASK,
+    IdentifierFinding,
+    IdentifierKind,
+    mask_alphanumerics,
+)
+from domain.identifier_names import name_findings, place_findings
 
-
-IDENTIFIER_LABELS: dict[IdentifierKind, str] = {
-    IdentifierKind.NHS_NUMBER: "an NHS number",
-    IdentifierKind.DATE_OF_BIRTH: "a date of birth",
-    IdentifierKind.POSTCODE: "a postcode",
-    IdentifierKind.PHONE_NUMBER: "a phone number",
-    IdentifierKind.EMAIL: "an email address",
-}
-
-
-@dataclass(frozen=True)
-class IdentifierFinding:
-    """One likely identifier: what kind, a masked copy safe to show, and where it is."""
-
-    kind: IdentifierKind
-    masked: str
-    start: int
-    end: int
-
-    @property
-    def label(self) -> str:
-        return IDENTIFIER_LABELS[self.kind]
+__all__ = [
+    "IDENTIFIER_LABELS",
+    "IdentifierFinding",
+    "IdentifierKind",
+    "describe_findings",
+    "find_identifiers",
+    "is_valid_nhs_number",
+]
 
 
 # Spaces, no-break spaces (Teams and Word paste them) and hyphens may group digits.
@@ -59,17 +50,30 @@ _NHS_NUMBER = re.compile(
     re.ASCII,
 )
 
-# UK numbers: 0 or +44 / 0044 (optionally "(0)"), then a 10-digit national number starting 1 or
-# 2 (geographic) or 7 (mobile). 03, 08 and 09 numbers belong to organisations, not people.
-_PHONE_NUMBER = re.compile(
-    rf"""
-    (?<![\w+])
-    (?: (?:\+|00)44{_SEP}?(?:\(0\){_SEP}?)? | \(?0 )
-    [127]
-    (?:\)?{_SEP}?\d){{9}}
-    (?!\d)
-    """,
-    re.ASCII | re.VERBOSE,
+# A candidate is a "+", "00" or "0" and then nine to fifteen more digits, in groups; the metadata
+# then decides whether it is a real number, and whether it is a person's line.
+_PHONE_CANDIDATE = re.compile(
+    rf"(?<![\w+])(?:\+|\(?0)(?:\)?{_SEP}?(?:\(0\){_SEP}?)?\d){{9,15}}(?!\d)",
+    re.ASCII,
+)
+# 03, 08 and 09 numbers (UAN, toll-free, premium, shared-cost) belong to organisations. A number
+# in no known range (typed from memory, or a reserved one) still counts: it may be a person's.
+_ORGANISATION_LINES = frozenset(
+    {
+        phonenumbers.PhoneNumberType.TOLL_FREE,
+        phonenumbers.PhoneNumberType.PREMIUM_RATE,
+        phonenumbers.PhoneNumberType.SHARED_COST,
+        phonenumbers.PhoneNumberType.UAN,
+        phonenumbers.PhoneNumberType.VOICEMAIL,
+    }
+)
+
+# National Insurance numbers, as HMRC issues them: two prefix letters (never D, F, I, Q, U or V;
+# O not second; never BG, GB, KN, NK, NT, TN or ZZ), six digits, a suffix A to D.
+_NI_NUMBER = re.compile(
+    r"(?<![\w])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+    rf"{_SEP}?\d{{2}}{_SEP}?\d{{2}}{_SEP}?\d{{2}}{_SEP}?[A-D](?!\w)",
+    re.ASCII | re.IGNORECASE,
 )
 
 # Outward code letters exclude Q, V, X first and I, J, Z second; inward letters exclude
@@ -96,8 +100,11 @@ _MONTH = (
 )
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR_TAIL = r"(?:,?\s{1,3}\d{4})?"
+# Day, month and year in the ways people write them, or a month and year: "03/2015", "March 2015".
 _DATE = (
     r"(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"
+    rf"|{_MONTH}\s{{1,3}}\d{{4}}"
+    r"|\d{1,2}[/.-]\d{4}"
     r"|\d{4}-\d{2}-\d{2}"
     rf"|(?:the\s{{1,3}})?{_DAY}\s{{1,3}}(?:of\s{{1,3}})?{_MONTH}{_YEAR_TAIL}"
     rf"|{_MONTH}\s{{1,3}}{_DAY}{_YEAR_TAIL})"
@@ -105,8 +112,8 @@ _DATE = (
 # A birth phrase alone ("the date of birth was not recorded") identifies no one; the date after
 # it does. So a phrase counts only when a date follows it.
 _DATE_OF_BIRTH = re.compile(
-    r"\b(?P<phrase>d\.?\s?o\.?\s?b\b\.?|date\s{1,3}of\s{1,3}birth|birth\s?date"
-    r"|born(?:\s{1,3}on)?|birthday(?:\s{1,3}(?:is|on))?)"
+    r"\b(?P<phrase>d\.?\s?o\.?\s?b\b\.?|d/o/b|date\s{1,3}of\s{1,3}birth|birth\s?date"
+    r"|born(?:\s{1,3}(?:on|in))?|birthday(?:\s{1,3}(?:is|on))?|b\.)"
     r"\s{0,3}(?:[:=-]\s{0,3}|(?:is|was|of)\s{1,3})?"
     rf"(?P<date>{_DATE})(?!\w)",
     re.ASCII | re.IGNORECASE,
@@ -135,7 +142,7 @@ def _mask_last_digits(text: str, how_many: int) -> str:
         if how_many == 0:
             break
         if chars[index].isdigit():
-            chars[index] = "*"
+            chars[index] = MASK
             how_many -= 1
     return "".join(chars)
 
@@ -145,24 +152,62 @@ def _nhs_findings(text: str) -> list[IdentifierFinding]:
     for match in _NHS_NUMBER.finditer(text):
         first, _, middle, last = match.groups()
         if is_valid_nhs_number(first + middle + last):
-            masked = f"{first} *** ****"
+            masked = f"{first} {MASK * 3} {MASK * 4}"
             findings.append(
                 IdentifierFinding(IdentifierKind.NHS_NUMBER, masked, match.start(), match.end())
             )
     return findings
 
 
-def _phone_findings(text: str) -> list[IdentifierFinding]:
+def _ni_findings(text: str) -> list[IdentifierFinding]:
     return [
         IdentifierFinding(
-            IdentifierKind.PHONE_NUMBER,
-            # The last six digits identify the line; the rest only says where or which network.
-            _mask_last_digits(match.group(), how_many=6),
+            IdentifierKind.NI_NUMBER,
+            match.group()[:2].upper() + mask_alphanumerics(match.group()[2:]),
             match.start(),
             match.end(),
         )
-        for match in _PHONE_NUMBER.finditer(text)
+        for match in _NI_NUMBER.finditer(text)
+        if match.group().isupper() or match.group().islower()
     ]
+
+
+def _rings_a_person(number: phonenumbers.PhoneNumber) -> bool:
+    if phonenumbers.number_type(number) in _ORGANISATION_LINES:
+        return False
+    if phonenumbers.is_valid_number(number):
+        return True
+    # Not in a range the metadata knows (a reserved drama number, a slip of one digit): a UK
+    # number that looks geographic (01, 02) or mobile (07) may still be someone's.
+    return number.country_code == 44 and str(number.national_number)[:1] in {"1", "2", "7"}
+
+
+def _personal_lines(candidate: str) -> list[tuple[int, int]]:
+    """Where in `candidate` the metadata finds a number that may ring a person."""
+    return [
+        (match.start, match.end)
+        for match in phonenumbers.PhoneNumberMatcher(
+            candidate, "GB", leniency=phonenumbers.Leniency.POSSIBLE
+        )
+        if _rings_a_person(match.number)
+    ]
+
+
+def _phone_findings(text: str) -> list[IdentifierFinding]:
+    findings = []
+    for candidate in _PHONE_CANDIDATE.finditer(text):
+        for start, end in _personal_lines(candidate.group()):
+            number = candidate.group()[start:end]
+            findings.append(
+                IdentifierFinding(
+                    IdentifierKind.PHONE_NUMBER,
+                    # The last six digits identify the line; the rest says where, or which network.
+                    _mask_last_digits(number, how_many=6),
+                    candidate.start() + start,
+                    candidate.start() + end,
+                )
+            )
+    return findings
 
 
 def _postcode_findings(text: str) -> list[IdentifierFinding]:
@@ -172,7 +217,7 @@ def _postcode_findings(text: str) -> list[IdentifierFinding]:
         # Mixed case ("Y1 2nd" for a school year) is prose; postcodes are typed in one case.
         if not (all(c.isupper() for c in letters) or all(c.islower() for c in letters)):
             continue
-        masked = f"{match.group('outward').upper()} ***"
+        masked = f"{match.group('outward').upper()} {MASK * 3}"
         findings.append(
             IdentifierFinding(IdentifierKind.POSTCODE, masked, match.start(), match.end())
         )
@@ -183,7 +228,7 @@ def _email_findings(text: str) -> list[IdentifierFinding]:
     findings = []
     for match in _EMAIL.finditer(text):
         local, _, domain = match.group().partition("@")
-        masked = f"{local[0]}***@{domain}"
+        masked = f"{local[0]}{MASK * 3}@{domain}"
         findings.append(IdentifierFinding(IdentifierKind.EMAIL, masked, match.start(), match.end()))
     return findings
 
@@ -191,7 +236,7 @@ def _email_findings(text: str) -> list[IdentifierFinding]:
 def _date_of_birth_findings(text: str) -> list[IdentifierFinding]:
     findings = []
     for match in _DATE_OF_BIRTH.finditer(text):
-        hidden_date = re.sub(r"[A-Za-z0-9]", "*", match.group("date"))
+        hidden_date = mask_alphanumerics(match.group("date"))
         masked = text[match.start() : match.start("date")] + hidden_date
         findings.append(
             IdentifierFinding(IdentifierKind.DATE_OF_BIRTH, masked, match.start(), match.end())
@@ -199,13 +244,22 @@ def _date_of_birth_findings(text: str) -> list[IdentifierFinding]:
     return findings
 
 
-_DETECTORS: tuple[Callable[[str], list[IdentifierFinding]], ...] = (
+# Each of these needs an ASCII digit (all but e-mail) or an "@" (e-mail): text with neither,
+# most answers, skips them.
+_NUMBER_DETECTORS: tuple[Callable[[str], list[IdentifierFinding]], ...] = (
     _nhs_findings,
+    _ni_findings,
     _date_of_birth_findings,
     _phone_findings,
     _postcode_findings,
     _email_findings,
 )
+# These need a capital letter.
+_WORD_DETECTORS: tuple[Callable[[str], list[IdentifierFinding]], ...] = (
+    name_findings,
+    place_findings,
+)
+_DETECTORS = _NUMBER_DETECTORS + _WORD_DETECTORS
 
 
 def _without_overlaps(findings: list[IdentifierFinding]) -> list[IdentifierFinding]:
@@ -219,17 +273,24 @@ def _without_overlaps(findings: list[IdentifierFinding]) -> list[IdentifierFindi
     return kept
 
 
-# Every detector needs an ASCII digit (all but e-mail) or an "@" (e-mail): text with neither,
-# most answers, skips the five scans. Run on every answer of every save.
-_MAY_IDENTIFY = re.compile(r"[0-9@]")
+_MAY_BE_A_NUMBER = re.compile(r"[0-9@]")
+_MAY_BE_A_NAME = re.compile(r"[^\W\d_a-z]", re.UNICODE)
 
 
 def find_identifiers(text: str) -> list[IdentifierFinding]:
-    """Likely personal identifiers in `text`, in order of position. The text is not changed."""
-    if not _MAY_IDENTIFY.search(text):
-        return []
-    found = [finding for detect in _DETECTORS for finding in detect(text)]
+    """Likely personal identifiers in `text`, in order of position. The text is not changed.
+    Runs on every save of every field, so it stays cheap: a few milliseconds for a long answer."""
+    found: list[IdentifierFinding] = []
+    if _MAY_BE_A_NUMBER.search(text):
+        found += [finding for detect in _NUMBER_DETECTORS for finding in detect(text)]
+    if _MAY_BE_A_NAME.search(text):
+        found += [finding for detect in _WORD_DETECTORS for finding in detect(text)]
     return _without_overlaps(found)
+
+
+def kinds_found(findings: Sequence[IdentifierFinding]) -> list[IdentifierKind]:
+    """Each kind once, in the order first found."""
+    return list(dict.fromkeys(finding.kind for finding in findings))
 
 
 def _join_with_and(parts: Sequence[str]) -> str:

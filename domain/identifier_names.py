@@ -1,0 +1,268 @@
+"""Names, street addresses and named schools or GP surgeries, found word by word.
+
+A name is found by what surrounds a word, not by the word alone, because most given names are
+also ordinary words somewhere:
+- a forename followed by a surname ("Kelly Smith"), both from packaged names lists;
+- a title and a surname ("Mrs Smith");
+- a name next to a relationship word ("mum Kelly", "Kelly (mum)");
+- a forename with an age ("Kelly, 14", "Jay aged 9").
+Practice words (roles, agencies, months) never count as names, and single letters never do, so
+pseudonyms ("Child K", "Sibling 2", "Mother of Child K") pass.
+
+One pass over the words of the text; each word costs a few set look-ups.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from domain.identifier_kinds import (
+    IdentifierFinding,
+    IdentifierKind,
+    mask_alphanumerics,
+    mask_word,
+)
+from domain.identifier_words import (
+    GENERIC_PLACE_WORDS,
+    HONORIFICS,
+    INSTITUTION_SUFFIXES,
+    NOT_NAMES,
+    NOT_STREET_NAMES,
+    RELATIONS,
+    STREET_SUFFIXES,
+)
+from domain.name_lexicon import forenames, surnames
+
+_WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
+_HOUSE_NUMBER = re.compile(
+    r"(?:(?:flat|apartment|apt|unit)\s{1,3}\d{1,4}[a-z]?,?\s{1,3})?"
+    r"\d{1,4}[a-z]?(?:-\d{1,4})?,?\s{1,3}$",
+    re.IGNORECASE,
+)
+_AGE_AFTER = re.compile(
+    r"(?:\s{0,2}[,(]\s{0,2}(?:aged?\s{1,2})?|\s{1,2}aged?\s{1,2})\d{1,2}(?!\d|[/.:]\d)"
+)
+# Words that follow "School" in a role or service, not a school's name: "School Nurse".
+_AFTER_INSTITUTION = {
+    *("nurse", "nurses", "nursing", "health", "team", "lead", "staff", "governor", "governors"),
+    *("attendance", "admissions", "transport", "meals", "holidays", "holiday", "term", "run"),
+    *("places", "place", "report"),
+}
+# "Child Seed", "Baby Rowan": a capitalised head word is how pseudonyms are made, whatever follows;
+# "the child Mia" is a name.
+_PSEUDONYM_HEADS = frozenset(["Child", "Baby"])
+_RELATION_GAP = re.compile(r"\s{1,2}|\s{0,2}[,(:]\s{0,2}")
+_TITLE_GAP = re.compile(r"\.?\s{1,2}")
+_NAME_GAP = re.compile(r"[ \u00a0]{1,2}")
+
+
+class _Word:
+    """A word and where it is, with the forms the rules compare, worked out once."""
+
+    __slots__ = ("bare", "capitalised", "end", "lower", "start", "text")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.text = text
+        self.start = start
+        self.end = end
+        # Without a possessive "'s": "Smith's" -> "Smith".
+        self.bare = text[:-2] if text[-2:] in _POSSESSIVE_ENDINGS else text
+        self.lower = self.bare.lower()
+        bare = self.bare
+        self.capitalised = len(bare) > 1 and bare[0].isupper() and not bare[1:].isupper()
+
+
+_POSSESSIVE_ENDINGS = frozenset(["'s", "\u2019s"])
+
+
+def _words(text: str) -> list[_Word]:
+    return [_Word(match.group(), match.start(), match.end()) for match in _WORD.finditer(text)]
+
+
+def _may_be_name(word: _Word) -> bool:
+    return word.capitalised and word.lower not in NOT_NAMES
+
+
+def _is_forename(word: _Word) -> bool:
+    return _may_be_name(word) and word.bare in forenames()
+
+
+def _is_family_name(word: _Word) -> bool:
+    if not _may_be_name(word):
+        return False
+    parts = re.split(r"[-'\u2019]", word.bare)
+    # "O'Brien", "Smith-Jones": a joined name is a name if its main part is one.
+    return any(p in surnames() or p in forenames() for p in parts if len(p) > 1) or (
+        len(parts) > 1 and parts[0] in {"O", "D", "Mc", "Mac"}
+    )
+
+
+def _gap(text: str, left: _Word, right: _Word) -> str:
+    return text[left.end : right.start]
+
+
+class _NameScanner:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words = _words(text)
+        self.spans: list[tuple[int, int]] = []
+
+    def scan(self) -> list[tuple[int, int]]:
+        for index, word in enumerate(self.words):
+            self._check(index, word)
+        return self.spans
+
+    def _next(self, index: int, gap: re.Pattern[str]) -> _Word | None:
+        if index + 1 >= len(self.words):
+            return None
+        following = self.words[index + 1]
+        return following if gap.fullmatch(_gap(self.text, self.words[index], following)) else None
+
+    def _extend(self, index: int, end: int) -> int:
+        """Take in further family names: "Kelly Ann Smith", "Mrs Smith Jones"."""
+        while (after := self._next(index, _NAME_GAP)) is not None and _is_family_name(after):
+            end = after.end
+            index += 1
+        return end
+
+    def _check(self, index: int, word: _Word) -> None:
+        if not word.capitalised and word.lower not in RELATIONS:
+            return  # most words: lower case, and no relationship word
+        if index > 0 and self.words[index - 1].text in _PSEUDONYM_HEADS:
+            return  # "Baby Poppy": a pseudonym
+        after = self._next(index, _NAME_GAP)
+        if _is_forename(word) and after is not None and _is_family_name(after):
+            self.spans.append((word.start, self._extend(index + 1, after.end)))
+            return
+        titled = self._next(index, _TITLE_GAP)
+        if word.text in HONORIFICS and titled is not None and _may_be_name(titled):
+            self.spans.append((word.start, self._extend(index + 1, titled.end)))
+            return
+        related = self._next(index, _RELATION_GAP)
+        relation = word.lower in RELATIONS and word.text not in _PSEUDONYM_HEADS
+        if relation and related is not None and _is_family_name(related):
+            self.spans.append((related.start, related.end))
+            return
+        if not _is_forename(word):
+            return
+        beside_relation = (
+            related is not None
+            and related.lower in RELATIONS
+            and related.text not in _PSEUDONYM_HEADS
+        )
+        if beside_relation or _AGE_AFTER.match(self.text, word.end):
+            self.spans.append((word.start, word.end))
+
+
+def _mask_name(text: str) -> str:
+    # "Mrs S••••": the title says nothing about who, and shows the writer what was meant.
+    return _WORD.sub(
+        lambda match: match.group() if match.group() in HONORIFICS else mask_word(match.group()),
+        text,
+    )
+
+
+def name_findings(text: str) -> list[IdentifierFinding]:
+    return [
+        IdentifierFinding(IdentifierKind.NAME, _mask_name(text[start:end]), start, end)
+        for start, end in _NameScanner(text).scan()
+    ]
+
+
+def _proper_run_before(words: Sequence[_Word], index: int, text: str) -> int:
+    """Index of the first word of the run of capitalised words that ends just before `index`."""
+    first = index
+    while first > 0:
+        before = words[first - 1]
+        church_school = before.text == "of" and first > 1 and words[first - 2].text == "C"
+        if not (before.capitalised or before.text in {"C", "E"} or church_school):
+            break
+        if not _NAME_GAP.fullmatch(text[before.end : words[first].start].replace(".", "")):
+            break
+        first -= 1
+        if index - first >= 6:
+            break
+    return first
+
+
+def _names_a_place(words: Sequence[_Word], generic: frozenset[str] = GENERIC_PLACE_WORDS) -> bool:
+    return any(word.capitalised and word.lower not in generic for word in words)
+
+
+def place_findings(text: str) -> list[IdentifierFinding]:
+    """Street addresses ("14 Acacia Road") and named schools or surgeries ("Oakfield Primary")."""
+    words = _words(text)
+    findings: list[IdentifierFinding] = []
+    for index, word in enumerate(words):
+        if not word.text[0].isupper():
+            continue
+        if word.lower in STREET_SUFFIXES:
+            finding = _address(text, words, index)
+        elif word.lower in INSTITUTION_SUFFIXES or _is_health_centre(words, index):
+            finding = _institution(text, words, index)
+        else:
+            continue
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def _is_health_centre(words: Sequence[_Word], index: int) -> bool:
+    word = words[index]
+    return (
+        word.lower in {"centre", "practice"}
+        and index > 0
+        and (words[index - 1].lower in {"medical", "health"})
+    )
+
+
+def _address(text: str, words: Sequence[_Word], index: int) -> IdentifierFinding | None:
+    first = _proper_run_before(words, index, text)
+    street = words[first:index]
+    if not street or not _names_a_place(street, NOT_STREET_NAMES):
+        return None
+    if (
+        index + 1 < len(words)
+        and words[index + 1].capitalised
+        and not _gap(text, words[index], words[index + 1]).strip(" ")
+    ):
+        return None  # "Castle Hill Hospital": the street's name is part of a longer one
+    window = max(0, words[first].start - 24)
+    number = _HOUSE_NUMBER.search(text[window : words[first].start])
+    start = window + number.start() if number else words[first].start
+    if number is None and not _after_a_place_word(text, words[first].start):
+        return None
+    end = words[index].end
+    masked = mask_alphanumerics(text[start : words[first].start]) + " ".join(
+        mask_word(word.text) for word in street
+    )
+    return IdentifierFinding(IdentifierKind.ADDRESS, f"{masked} {words[index].text}", start, end)
+
+
+_PLACE_PREPOSITION = re.compile(r"(?:\b(?:on|at|in|to|from|off|of|lives|address)\s{1,3})$")
+
+
+def _after_a_place_word(text: str, start: int) -> bool:
+    # Without a house number, "Acacia Road" names a street only after "on", "at", "to"...: at
+    # a sentence's start, "Station Road" is as likely a bus stop's name in someone's account.
+    return _PLACE_PREPOSITION.search(text[max(0, start - 12) : start]) is not None
+
+
+def _institution(text: str, words: Sequence[_Word], index: int) -> IdentifierFinding | None:
+    after = words[index + 1] if index + 1 < len(words) else None
+    if after is not None and after.lower in _AFTER_INSTITUTION:
+        return None
+    first = _proper_run_before(words, index, text)
+    named = words[first:index]
+    if not named or not _names_a_place(named):
+        return None
+    tail = " ".join(
+        word.text
+        for word in words[first : index + 1]
+        if word.lower in GENERIC_PLACE_WORDS or word is words[index]
+    )
+    masked = " ".join(mask_word(w.text) for w in named if w.lower not in GENERIC_PLACE_WORDS)
+    return IdentifierFinding(
+        IdentifierKind.SCHOOL_OR_SURGERY, f"{masked} {tail}", words[first].start, words[index].end
+    )

@@ -1,0 +1,56 @@
+"""Forenames and surnames for the identifier guard, from packaged data read once.
+
+Forenames come from the name dictionary that ships in the `gender-guesser` package (about 37,000
+given names with their frequency in 50 countries, many of them common in UK families whose
+names are not English); surnames from the US census list in the `names` package (88,799
+surnames: most British surnames appear there too). Both are plain text files inside the wheels,
+so nothing is downloaded at run time. We read the files and never import the packages' code.
+
+Loading takes about 0.2 s and 15 MB, once per process. `warm()` lets the server pay that at
+start-up, before the first turn, instead of inside the first save.
+
+Rejected: `names-dataset` (the maintained list, 55 MB wheel, several GB of memory once loaded)
+and Presidio (its name and address recognition is a spaCy model, which is not on PyPI).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+# Columns 3-29 of each nam_dict.txt line hold the name; "+" joins the parts of a compound name.
+_NAME_COLUMNS = slice(3, 29)
+# dist.all.last lines are "SMITH          1.006  1.006      1": the name, then frequencies.
+_SURNAME_COLUMNS = slice(0, 15)
+
+
+@cache
+def forenames() -> frozenset[str]:
+    """Given names, in title case ("Kelly", "Mohammed", "Oliwia")."""
+    found: set[str] = set()
+    with (files("gender_guesser") / "data" / "nam_dict.txt").open(
+        encoding="utf-8", errors="replace"
+    ) as lines:
+        for line in lines:
+            if line[:1] in "#=":
+                continue
+            name = line[_NAME_COLUMNS].strip()
+            for part in name.split("+"):
+                if part.isalpha() and part.isascii() and len(part) > 1:
+                    found.add(part.title())
+    return frozenset(found)
+
+
+@cache
+def surnames() -> frozenset[str]:
+    """Family names, in title case ("Smith", "Okafor")."""
+    with (files("names") / "dist.all.last").open(encoding="ascii") as lines:
+        return frozenset(
+            name.title() for line in lines if len(name := line[_SURNAME_COLUMNS].strip()) > 1
+        )
+
+
+def warm() -> None:
+    """Load both lists now (at start-up), so no turn pays for it."""
+    forenames()
+    surnames()
