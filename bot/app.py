@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import json
 import logging
+import math
 import re
+import time
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
@@ -29,10 +33,10 @@ from bot.scheduler import Chasers
 from bot.services import Services
 from bot.teams_bot import LineOfSightBot
 from bot.transport import PooledCloudAdapter
-from bot.turns import tenant_of
+from bot.turns import oversized_field, tenant_of
 from cards.validation import MeasuredCard
 from storage.database import Database
-from storage.migrate import check_schema, head_revision
+from storage.migrate import check_schema, head_revision, schema_problem, schema_revision
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +50,7 @@ CHASERS = web.AppKey("chasers", Chasers)
 def create_app(settings: Settings, db: Database | None = None) -> web.Application:
     """Build the app. Refuses (SchemaNotReady) when the database is not migrated."""
     settings.check()
-    db = db or Database(settings.database_url)
+    db = db or Database(settings.database_url, settings.db_timeouts())
     check_schema(db.engine, db.url)
     adapter = _adapter(settings)
     outbound = Outbound(adapter, settings.app_id, db)
@@ -55,6 +59,7 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
     app[SERVICES] = services
     app[ADAPTER] = adapter
     app[BOT] = LineOfSightBot(services)
+    app[READINESS] = Readiness(db)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -128,14 +133,16 @@ async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
 
 
 async def messages(request: web.Request) -> web.Response:
-    body = await _activity_json(request)
-    activity = _activity(body)
-    auth = await _authenticate(request, activity)
+    """Refuse before working: the headers, a bounded read, the JSON and the two fields the
+    token is checked against; then the token and the tenant; only then the rest of the body."""
+    body, text = await _json_body(request)
+    auth = await _authenticate(request, body)
     services = request.app[SERVICES]
     tenant = tenant_of(body)
     if tenant not in services.settings.allowed_tenant_ids:
-        log.warning("tenant refused", extra={"tenant": tenant})
+        log.warning("tenant refused", extra={"tenant": _loggable(tenant)})
         return web.Response(status=403)
+    activity = _activity(_envelope(body, text))
     bot = request.app[BOT]
     invoke_response = await request.app[ADAPTER].process_activity(auth, activity, bot.on_turn)
     # botbuilder 4.17's own process() serialises invoke bodies twice and answers 500
@@ -157,16 +164,16 @@ def _invoke_json(body: Any, status: int) -> web.Response:
     return web.Response(text=text, status=status, content_type="application/json")
 
 
-async def _activity_json(request: web.Request) -> dict[str, Any]:
-    if "application/json" not in request.headers.get("Content-Type", ""):
-        raise web.HTTPUnsupportedMediaType(text="Expected application/json")
+async def _json_body(request: web.Request) -> tuple[dict[str, Any], str]:
+    """The body as JSON (and as text), read within the read timeout, with a string
+    `serviceUrl`: all that authentication needs. Teams sends UTF-8 JSON, uncompressed."""
+    charset = _charset(request)
+    raw = await _read_body(request)
     try:
-        text = await request.text()
+        text = raw.decode(charset)
         body = json.loads(text)
-        if _may_need_cleaning(text):
-            body = _clean(body)
-    except web.HTTPException:
-        raise
+    except UnicodeDecodeError as error:
+        raise web.HTTPBadRequest(text=f"Body is not valid {charset}") from error
     except ValueError as error:
         raise web.HTTPBadRequest(text="Body is not valid JSON") from error
     except RecursionError as error:
@@ -174,6 +181,51 @@ async def _activity_json(request: web.Request) -> dict[str, Any]:
         raise web.HTTPBadRequest(text=_TOO_DEEP) from error
     if not isinstance(body, dict) or not isinstance(body.get("type"), str):
         raise web.HTTPBadRequest(text="Body is not a Bot Framework activity")
+    if not isinstance(body.get("serviceUrl"), str) or not body["serviceUrl"]:
+        # Replies go there, and the token is checked against it.
+        raise web.HTTPBadRequest(text="Activity has no serviceUrl")
+    return body, text
+
+
+def _charset(request: web.Request) -> str:
+    if request.content_type != "application/json":
+        raise web.HTTPUnsupportedMediaType(text="Expected application/json")
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding != "identity":
+        # aiohttp would inflate it as it arrives; the Bot Framework never compresses.
+        raise web.HTTPUnsupportedMediaType(text="Content-Encoding is not supported")
+    charset = request.charset or "utf-8"
+    try:
+        known = codecs.lookup(charset)
+    except LookupError:
+        known = None
+    if known is None or not getattr(known, "_is_text_encoding", True):
+        raise web.HTTPUnsupportedMediaType(text="Unsupported charset")
+    return known.name
+
+
+async def _read_body(request: web.Request) -> bytes:
+    """The body, or 408 when it doesn't arrive within the read timeout (a slow client holds a
+    socket and a task for as long as it is waited for); 413 past MAX_BODY_BYTES."""
+    try:
+        async with asyncio.timeout(request.app[SERVICES].settings.http_read_timeout):
+            return await request.read()
+    except TimeoutError as error:
+        log.info("request body too slow")
+        raise web.HTTPRequestTimeout() from error
+    except web.HTTPException:
+        raise
+    except (ValueError, ConnectionError, aiohttp.ClientPayloadError) as error:
+        # A body that breaks off, or that the parser refuses: the sender's fault.
+        log.info("request body unreadable", extra={"error_type": type(error).__name__})
+        raise web.HTTPBadRequest(text="Body could not be read") from error
+
+
+def _envelope(body: dict[str, Any], text: str) -> dict[str, Any]:
+    """The authenticated body, cleaned (_clean) and checked: the objects a turn reads, and
+    every id within the column it is stored in (storage/tables.py), before any write."""
+    if _may_need_cleaning(text):
+        body = _clean(body)
     for key in ("from", "conversation", "recipient"):
         if not isinstance(body.get(key), dict):
             raise web.HTTPBadRequest(text=f"Activity has no {key!r} object")
@@ -182,7 +234,15 @@ async def _activity_json(request: web.Request) -> dict[str, Any]:
         # Teams always sends one. Without it no reply can be delivered, and the sender's
         # stored address (where chasers go) would be overwritten with one that leads nowhere.
         raise web.HTTPBadRequest(text="Activity has no conversation id")
+    problem = oversized_field(body)
+    if problem is not None:
+        raise web.HTTPBadRequest(text=problem)
     return body
+
+
+def _loggable(tenant: str | None) -> str | None:
+    """A tenant id as claimed by an unauthenticated sender, cut to a tenant id's length."""
+    return tenant[:64] if tenant else tenant
 
 
 MAX_NESTING = 64
@@ -230,11 +290,14 @@ def _activity(body: dict[str, Any]) -> Activity:
         raise web.HTTPBadRequest(text="Activity fields have the wrong types") from error
 
 
-async def _authenticate(request: web.Request, activity: Activity) -> Any:
+async def _authenticate(request: web.Request, body: dict[str, Any]) -> Any:
+    """botbuilder checks the token against the activity's channel and service URL only: it
+    gets just those, before the rest of the body is parsed."""
     header = request.headers.get("Authorization", "")
     auth = request.app[ADAPTER].bot_framework_authentication
+    claimed = Activity(channel_id=_string(body.get("channelId")), service_url=body["serviceUrl"])
     try:
-        result = await auth.authenticate_request(activity, header)
+        result = await auth.authenticate_request(claimed, header)
         if not _expires(result):
             raise PermissionError("the token has no expiry")
         return result
@@ -243,6 +306,10 @@ async def _authenticate(request: web.Request, activity: Activity) -> Any:
         # any of them means "not authenticated", never a 500.
         log.warning("authentication refused", extra={"error_type": type(error).__name__})
         raise web.HTTPUnauthorized() from error
+
+
+def _string(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _expires(result: Any) -> bool:
@@ -258,19 +325,58 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    db = request.app[SERVICES].db
-    try:
-        await asyncio.wait_for(asyncio.to_thread(check_schema, db.engine, db.url), timeout=5)
-    except Exception as error:
-        log.warning("not ready", extra={"error_type": type(error).__name__})
-        return web.json_response({"status": "unavailable", "reason": _reason(error)}, status=503)
-    return web.json_response({"status": "ready", "schema": head_revision(db.url)})
+    ready, reason = await request.app[READINESS].check()
+    if not ready:
+        return web.json_response({"status": "unavailable", "reason": reason}, status=503)
+    return web.json_response({"status": "ready", "schema": reason})
 
 
-def _reason(error: Exception) -> str:
-    if error.__class__.__name__ == "SchemaNotReady":
-        return str(error)
-    return "database unreachable"
+class Readiness:
+    """What a turn would meet now, cheaply. The probe reads the schema revision as a turn
+    reads anything (`Database.run`: its executor, pool, and bounded wait), at most once per
+    `FRESH_FOR` seconds however often readiness is asked, and never twice at once; callers
+    meanwhile share its answer. Workers all stuck on a turn's behalf answer "no" at once."""
+
+    FRESH_FOR = 1.5
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._head = head_revision(db.url)
+        self._answer: tuple[bool, str] = (False, "not checked yet")
+        self._checked_at = -math.inf
+        self._probe: asyncio.Task[tuple[bool, str]] | None = None
+
+    async def check(self) -> tuple[bool, str]:
+        """(ready, the schema revision or why not)."""
+        if self._db.wedged():
+            return False, _UNREACHABLE
+        if time.monotonic() - self._checked_at < self.FRESH_FOR:
+            return self._answer
+        if self._probe is None:
+            self._probe = asyncio.ensure_future(self._run_probe())
+        return await asyncio.shield(self._probe)
+
+    async def _run_probe(self) -> tuple[bool, str]:
+        try:
+            self._answer = await self._probed()
+            self._checked_at = time.monotonic()
+            return self._answer
+        finally:
+            self._probe = None
+
+    async def _probed(self) -> tuple[bool, str]:
+        try:
+            current = await self._db.run(lambda uow: schema_revision(uow.session.connection()))
+        except Exception as error:
+            log.warning("not ready", extra={"error_type": type(error).__name__})
+            return False, _UNREACHABLE
+        if current != self._head:
+            return False, schema_problem(current, self._head)
+        return True, str(current)
+
+
+_UNREACHABLE = "database unreachable"
+READINESS = web.AppKey("readiness", Readiness)
 
 
 async def _close_database(app: web.Application) -> None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import ipaddress
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from storage.database import Timeouts
 
 # The Microsoft 365 Agents Playground's fixed tenant: allowed in local mode only.
 PLAYGROUND_TENANT_ID = "00000000-0000-0000-0000-0000000000001"
@@ -40,6 +44,18 @@ class Settings(BaseSettings):
     test_hooks: bool = Field(False, alias="LOS_TEST_HOOKS")
     # Where the Bot Framework publishes its signing keys; tests point it at a local server.
     openid_metadata_url: str = Field("", alias="BOT_OPENID_METADATA")
+    # Bounds on every wait (seconds; storage.database.Timeouts says what each bounds).
+    db_connect_timeout: int = Field(5, alias="DB_CONNECT_TIMEOUT", ge=2)
+    db_statement_timeout: float = Field(15, alias="DB_STATEMENT_TIMEOUT", gt=0)
+    db_lock_timeout: float = Field(5, alias="DB_LOCK_TIMEOUT", gt=0)
+    db_tcp_timeout: float = Field(15, alias="DB_TCP_TIMEOUT", gt=0)
+    db_pool_timeout: float = Field(5, alias="DB_POOL_TIMEOUT", gt=0)
+    db_turn_wait: float = Field(8, alias="DB_TURN_WAIT", gt=0)
+    db_stuck_after: float = Field(30, alias="DB_STUCK_AFTER", gt=0)
+    # Inbound HTTP: a request's body must arrive within HTTP_READ_TIMEOUT; a connection with
+    # no complete request (idle, or its headers still arriving) closes after HTTP_IDLE_TIMEOUT.
+    http_read_timeout: float = Field(10, alias="HTTP_READ_TIMEOUT", gt=0)
+    http_idle_timeout: float = Field(30, alias="HTTP_IDLE_TIMEOUT", gt=0)
 
     @property
     def local_mode(self) -> bool:
@@ -49,6 +65,19 @@ class Settings(BaseSettings):
     @property
     def bind_host(self) -> str:
         return self.host or ("127.0.0.1" if self.local_mode else "0.0.0.0")  # noqa: S104
+
+    def db_timeouts(self) -> Timeouts:
+        from storage.database import Timeouts  # the CLI's light commands don't load SQLAlchemy
+
+        return Timeouts(
+            connect=self.db_connect_timeout,
+            statement=self.db_statement_timeout,
+            lock=self.db_lock_timeout,
+            tcp_user=self.db_tcp_timeout,
+            pool_checkout=self.db_pool_timeout,
+            turn_wait=self.db_turn_wait,
+            stuck_unit=self.db_stuck_after,
+        )
 
     @property
     def files_in_teams(self) -> bool:

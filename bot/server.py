@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from typing import Any
 
 from aiohttp import web
 
@@ -30,7 +31,23 @@ def serve(settings: Settings) -> None:
         f"/api/messages ({mode})",
         flush=True,
     )
-    web.run_app(app, host=settings.bind_host, port=settings.port, print=None, access_log=None)
+    web.run_app(
+        app, host=settings.bind_host, port=settings.port, print=None, **server_options(settings)
+    )
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """How aiohttp's server treats connections (tests serve the app with the same). aiohttp
+    closes a connection that stays `keepalive_timeout` without a complete request, whether
+    idle between requests or still sending its headers: that bounds slow headers; the body's
+    read is bounded in bot/app.py (HTTP_READ_TIMEOUT). Bodies are not inflated: the Bot
+    Framework never compresses, bot/app.py refuses a Content-Encoding with 415, and aiohttp
+    would otherwise inflate one as it arrives (and log a traceback for a broken one)."""
+    return {
+        "access_log": None,
+        "keepalive_timeout": settings.http_idle_timeout,
+        "auto_decompress": False,
+    }
 
 
 async def _freeze_startup_objects(_app: web.Application) -> None:

@@ -16,6 +16,7 @@ from botbuilder.schema import Activity, ActivityTypes
 from cards import verbs
 from domain.model import Actor, ConversationAddress
 from domain.repositories import MemberSighting
+from storage import tables as t
 
 MAX_DATA_KEYS = 200
 
@@ -63,6 +64,33 @@ def tenant_of(body: dict[str, Any]) -> str | None:
     conversation = body.get("conversation")
     if isinstance(conversation, dict) and isinstance(conversation.get("tenantId"), str):
         return str(conversation["tenantId"])
+    return None
+
+
+# Each envelope field a turn stores, by its path in the activity, and the column it goes to:
+# a longer value would fail the write (PostgreSQL) or be stored as no other id is (SQLite).
+_STORED_FIELDS: tuple[tuple[tuple[str, ...], Any], ...] = (
+    (("serviceUrl",), t.Member.service_url),
+    (("conversation", "id"), t.Member.conversation_id),
+    (("conversation", "conversationType"), t.Member.conversation_type),
+    (("conversation", "tenantId"), t.Partnership.tenant_id),
+    (("channelData", "tenant", "id"), t.Partnership.tenant_id),
+    (("from", "id"), t.Member.teams_user_id),
+    (("from", "aadObjectId"), t.Member.aad_object_id),
+    (("recipient", "id"), t.Member.bot_id),
+)
+
+
+def oversized_field(body: dict[str, Any]) -> str | None:
+    """What is wrong with the first envelope id longer than its column, if any (the display
+    name is cut to fit instead, in to_turn)."""
+    for path, column in _STORED_FIELDS:
+        value: Any = body
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        limit = column.type.length
+        if isinstance(value, str) and len(value) > limit:
+            return f"Activity field {'.'.join(path)} is longer than {limit} characters"
     return None
 
 

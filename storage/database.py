@@ -23,14 +23,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
+import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from domain.errors import StorageUnavailable
 from storage.repositories import SqlUnitOfWork
@@ -43,7 +49,28 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str) -> Engine:
+@dataclass(frozen=True)
+class Timeouts:
+    """Every wait the database can impose, bounded (seconds). A silent network partition
+    (packets dropped, nothing closed) must cost a turn seconds, not the kernel's 15 minutes."""
+
+    connect: int = 5  # libpq: the whole connection set-up (whole seconds, at least 2)
+    statement: float = 15  # server side: any one statement
+    lock: float = 5  # server side: waiting for a row or table lock
+    idle_in_transaction: float = 30  # server side: a transaction its client has forgotten
+    keepalive_idle: int = 10  # TCP keepalives on an idle connection: first probe after this,
+    keepalive_interval: int = 3  # then one every interval,
+    keepalive_count: int = 3  # and this many unanswered probes close the connection
+    tcp_user: float = 15  # sent data unacknowledged this long closes the connection
+    pool_checkout: float = 5  # waiting for a free pooled connection
+    turn_wait: float = 8  # a turn waits this long for its unit of work, then is told to retry
+    # A unit holding a PostgreSQL connection this long has its socket shut, which frees the
+    # thread: the kernel's timeouts can't see a middlebox (a proxy, a pooler) that accepts
+    # packets and never answers, and a thread stuck in a socket read can't be cancelled.
+    stuck_unit: float = 30
+
+
+def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
     if is_sqlite(url):
         engine = create_engine(
             url,
@@ -52,14 +79,39 @@ def make_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    limits = timeouts or Timeouts()
     return create_engine(
         url,
-        pool_pre_ping=True,
+        # No pool_pre_ping: its ping runs before the checkout event, where a stuck one could
+        # not be watched. _Watchdog.on_checkout pings instead.
         pool_size=5,
         max_overflow=5,
-        connect_args={"connect_timeout": 5},
+        pool_timeout=limits.pool_checkout,
+        connect_args=postgres_connect_args(limits),
         hide_parameters=True,
     )
+
+
+def postgres_connect_args(limits: Timeouts) -> dict[str, Any]:
+    """libpq's socket-level bounds, and the server-side ones as session settings."""
+    settings = {
+        "statement_timeout": _ms(limits.statement),
+        "lock_timeout": _ms(limits.lock),
+        "idle_in_transaction_session_timeout": _ms(limits.idle_in_transaction),
+    }
+    return {
+        "connect_timeout": max(2, int(limits.connect)),
+        "keepalives": 1,
+        "keepalives_idle": limits.keepalive_idle,
+        "keepalives_interval": limits.keepalive_interval,
+        "keepalives_count": limits.keepalive_count,
+        "tcp_user_timeout": _ms(limits.tcp_user),
+        "options": " ".join(f"-c {name}={value}" for name, value in settings.items()),
+    }
+
+
+def _ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
 
 
 def ensure_sqlite_dir(url: str) -> None:
@@ -109,12 +161,15 @@ CHECKPOINT_EVERY = 500
 class Database:
     """Runs domain functions inside one transaction each, on a bounded executor."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeouts: Timeouts | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.timeouts = timeouts or Timeouts()
+        self.engine = make_engine(url, self.timeouts)
+        self._watchdog = None if is_sqlite(url) else _Watchdog(self.engine, self.timeouts)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        workers = 1 if is_sqlite(url) else 4
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
+        self._workers = 1 if is_sqlite(url) else 4
+        self._executor = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="db")
+        self._started: dict[int, float] = {}  # worker thread -> when its current unit began
         # An in-memory database is private to its connection: a second engine would see
         # another, empty one, so it keeps everything on the thread.
         inline = is_sqlite(url) and make_url(url).database not in (None, "", ":memory:")
@@ -124,31 +179,94 @@ class Database:
         self._inline_commits = 0
         self._on_thread = 0  # units queued for or running on the thread, counted on the loop
 
-    def transaction(self, work: Callable[[SqlUnitOfWork], T]) -> T:
-        """Run `work` in one transaction, synchronously; commit on success, roll back on error."""
+    def transaction(
+        self, work: Callable[[SqlUnitOfWork], T], abandoned: threading.Event | None = None
+    ) -> T:
+        """Run `work` in one transaction, synchronously; commit on success, roll back on error,
+        and roll back too if the turn waiting for it gave up (`abandoned`): it told the user
+        nothing was changed."""
         try:
             with self._sessions() as session, session.begin():
-                return work(SqlUnitOfWork(session))
+                result = work(SqlUnitOfWork(session))
+                if abandoned is not None and abandoned.is_set():
+                    raise _Abandoned()
+                return result
         except (OperationalError, DBAPIError) as error:
             if _is_connectivity(error):
                 log.warning("database unavailable", extra={"error_type": type(error).__name__})
                 raise StorageUnavailable() from error
             raise
 
+    def wedged(self) -> bool:
+        """Every worker has been on one unit for longer than a turn waits: new work would only
+        queue behind them, so turns are told to retry at once until one comes free."""
+        started = list(self._started.values())
+        overdue = time.monotonic() - self.timeouts.turn_wait
+        return len(started) >= self._workers and all(began < overdue for began in started)
+
+    def busy_workers(self) -> int:
+        return len(self._started)
+
     async def run(self, work: Callable[[SqlUnitOfWork], T], *, short: bool = False) -> T:
         """`work` in one transaction, off the event loop; `short` work (a handful of rows) on
-        SQLite runs on the loop unless another writer holds the file (see the module note)."""
+        SQLite runs on the loop unless another writer holds the file (see the module note).
+        Waits at most `timeouts.turn_wait`, then raises StorageUnavailable."""
         if short and self._inline_engine is not None and not self._on_thread:
             try:
                 return self._run_inline(work)
             except _Busy:
                 pass  # another writer has the file: wait for it on the thread instead
-        loop = asyncio.get_running_loop()
+        if self.wedged():
+            log.warning("database unavailable", extra={"error_type": "WorkersStuck"})
+            raise StorageUnavailable()
+        return await self._on_executor(work)
+
+    async def _on_executor(self, work: Callable[[SqlUnitOfWork], T]) -> T:
+        abandoned = threading.Event()
         self._on_thread += 1
+        future = self._executor.submit(self._unit, work, abandoned)
         try:
-            return await loop.run_in_executor(self._executor, self.transaction, work)
-        finally:
+            result = await asyncio.wait_for(asyncio.wrap_future(future), self.timeouts.turn_wait)
+        except TimeoutError as error:
+            abandoned.set()
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self._on_thread -= 1
+                return future.result()  # finished just as the wait ran out
+            self._leave_thread_when_done(future)
+            log.warning("database unavailable", extra={"error_type": "TurnWaitExpired"})
+            raise StorageUnavailable() from error
+        except BaseException:
             self._on_thread -= 1
+            raise
+        self._on_thread -= 1
+        return result
+
+    def _leave_thread_when_done(self, future: Future[Any]) -> None:
+        """A unit the turn stopped waiting for still counts as on the thread (so no inline
+        work overtakes it on SQLite) until it ends; one never started ends now."""
+        if future.cancel():
+            self._on_thread -= 1
+            return
+        loop = asyncio.get_running_loop()
+
+        def left(_future: Future[Any]) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self._left_thread)
+
+        future.add_done_callback(left)
+
+    def _left_thread(self) -> None:
+        self._on_thread -= 1
+
+    def _unit(self, work: Callable[[SqlUnitOfWork], T], abandoned: threading.Event) -> T:
+        if abandoned.is_set():
+            raise _Abandoned()  # its turn gave up while it queued
+        me = threading.get_ident()
+        self._started[me] = time.monotonic()
+        try:
+            return self.transaction(work, abandoned)
+        finally:
+            del self._started[me]
 
     def _run_inline(self, work: Callable[[SqlUnitOfWork], T]) -> T:
         try:
@@ -207,7 +325,9 @@ class Database:
             connection.execute(text("SELECT 1"))
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True)
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._watchdog is not None:
+            self._watchdog.stop()
         if self._inline_engine is not None:
             self._drop_inline()
             self._inline_engine.dispose()
@@ -225,6 +345,78 @@ def _left_open(connection: Connection) -> bool:
         )
     except Exception:  # closed or invalidated under us: as good as open
         return True
+
+
+class _Abandoned(Exception):
+    """The turn waiting for this unit gave up (and said nothing changed): roll it back."""
+
+
+class _Watchdog:
+    """Watches every checked-out PostgreSQL connection. One held for longer than
+    `timeouts.stuck_unit` has its socket shut: the thread blocked in it gets an error at
+    once, and the pool discards the connection (psycopg marks it broken). Also pings a pooled
+    connection as it is checked out, as pool_pre_ping would, but where the ping is watched."""
+
+    def __init__(self, engine: Engine, timeouts: Timeouts) -> None:
+        self._dialect = engine.dialect
+        self._stuck_after = timeouts.stuck_unit
+        self._out: dict[int, tuple[float, Any]] = {}  # id(pool entry) -> (since, connection)
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        event.listen(engine, "connect", self._on_connect)
+        event.listen(engine, "checkout", self._on_checkout)
+        event.listen(engine, "checkin", self._on_checkin)
+
+    def _on_connect(self, _dbapi_connection: Any, entry: ConnectionPoolEntry) -> None:
+        entry.info["fresh"] = True  # just connected: no ping needed
+
+    def _on_checkout(self, dbapi_connection: Any, entry: ConnectionPoolEntry, _proxy: Any) -> None:
+        self._start()
+        self._out[id(entry)] = (time.monotonic(), dbapi_connection)
+        if entry.info.pop("fresh", False):
+            return
+        try:
+            self._dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            self._out.pop(id(entry), None)
+            raise DisconnectionError() from error  # the pool discards it and connects afresh
+
+    def _on_checkin(self, _dbapi_connection: Any, entry: ConnectionPoolEntry) -> None:
+        self._out.pop(id(entry), None)
+
+    def _start(self) -> None:
+        if self._thread is not None:
+            return
+        with self._lock:
+            if self._thread is None and not self._stopping.is_set():
+                self._thread = threading.Thread(target=self._watch, name="db-watchdog", daemon=True)
+                self._thread.start()
+
+    def _watch(self) -> None:
+        interval = min(1.0, self._stuck_after / 4)
+        while not self._stopping.wait(interval):
+            overdue = time.monotonic() - self._stuck_after
+            for key, (since, connection) in list(self._out.items()):
+                if since < overdue and self._out.pop(key, None) is not None:
+                    log.warning("database connection stuck; closing it")
+                    _shut_socket(connection)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+
+def _shut_socket(connection: Any) -> None:
+    """Shut (not close: the driver still owns the descriptor) a psycopg connection's socket,
+    which wakes a thread blocked reading or writing it."""
+    with contextlib.suppress(Exception):  # closed meanwhile: nothing left to free
+        if connection.closed:
+            return
+        shut = socket.socket(fileno=os.dup(connection.pgconn.socket))
+        try:
+            shut.shutdown(socket.SHUT_RDWR)
+        finally:
+            shut.close()
 
 
 class _Busy(Exception):

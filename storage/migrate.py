@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from storage.database import ensure_sqlite_dir
 
@@ -39,13 +39,21 @@ def head_revision(url: str) -> str | None:
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return schema_revision(connection)
+
+
+def schema_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def check_schema(engine: Engine, url: str) -> None:
     current, head = current_revision(engine), head_revision(url)
     if current != head:
-        raise SchemaNotReady(
-            f"The database schema is at {current or 'nothing (empty database)'}, but this "
-            f"version needs {head}. Run `lineofsight db upgrade` first."
-        )
+        raise SchemaNotReady(schema_problem(current, head))
+
+
+def schema_problem(current: str | None, head: str | None) -> str:
+    return (
+        f"The database schema is at {current or 'nothing (empty database)'}, but this "
+        f"version needs {head}. Run `lineofsight db upgrade` first."
+    )

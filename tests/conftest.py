@@ -16,8 +16,9 @@ from sqlalchemy import create_engine, func, select, text
 
 from bot.app import SERVICES, create_app
 from bot.config import Settings
+from bot.server import server_options
 from storage import tables as t
-from storage.database import Database
+from storage.database import Database, Timeouts
 from storage.migrate import upgrade
 from tests.support.activities import TENANT, USER_AAD
 from tests.support.connector import FakeConnector
@@ -93,9 +94,9 @@ def migrated_sqlite(sqlite_url: str) -> Iterator[Database]:
     yield from _migrated(sqlite_url)
 
 
-def _migrated(url: str) -> Iterator[Database]:
+def _migrated(url: str, timeouts: Timeouts | None = None) -> Iterator[Database]:
     upgrade(url)
-    db = Database(url)
+    db = Database(url, timeouts)
     yield db
     db.close()
 
@@ -162,9 +163,10 @@ async def _running_bot(
     tmp_path: Path, url: str, connector: FakeConnector, **overrides: Any
 ) -> AsyncIterator[BotUnderTest]:
     upgrade(url)
-    app = create_app(local_settings(tmp_path, url, **overrides))
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
+    settings = local_settings(tmp_path, url, **overrides)
+    # Served with the options `lineofsight serve` uses (timeouts, no inflating of bodies).
+    server = TestServer(create_app(settings), host="127.0.0.1")
+    await server.start_server(**server_options(settings))
     async with ClientSession() as http:
         yield BotUnderTest(server, http, connector)
     await server.close()

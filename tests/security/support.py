@@ -19,6 +19,7 @@ from sqlalchemy import Engine, inspect, text
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.server import server_options
 from storage.migrate import upgrade
 from tests.conftest import BotUnderTest
 from tests.support.activities import as_user, invoke, message, submit
@@ -38,7 +39,7 @@ async def running_bot(
     """The real app (create_app) on a loopback port, like tests/conftest.py, with any settings."""
     upgrade(url)
     server = TestServer(create_app(settings), host="127.0.0.1")
-    await server.start_server()
+    await server.start_server(**server_options(settings))
     try:
         async with ClientSession() as http:
             yield BotUnderTest(server, http, connector)
