@@ -20,6 +20,16 @@ _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 # SQLAlchemy puts a statement's bound values in its errors ("[parameters: ('answer text',
 # 7)]"): a failed write would otherwise log what the user typed.
 _SQL_PARAMETERS = re.compile(r"\[parameters: [^\n]*\]")
+# PostgreSQL's own error text quotes the values too, whatever hide_parameters says: a
+# duplicate key's DETAIL ("Key (name)=(what was typed) already exists"), a check's "Failing
+# row contains (...)", and the value an input failed to parse as.
+_SERVER_DETAIL = re.compile(r"DETAIL:(?s:.*?)(?=\n\[SQL:|\n(?:HINT|CONTEXT):|\n\n|\Z)")
+_SERVER_VALUES = re.compile(
+    r"Key \((?s:.*?)\)=\((?s:.*?)\)(?= already exists| is (?:not present|still referenced))"
+    r"|Failing row contains \(.*"
+    r'|(invalid input (?:syntax|value) for (?:type |enum )?[\w ]+): "(?s:.*?)"'
+    r"(?=\n[A-Z]+:|\n\[|\n\n|\Z)"
+)
 
 
 class JsonFormatter(logging.Formatter):
@@ -74,9 +84,16 @@ class RedactSecrets(logging.Filter):
         text = _BEARER.sub("Bearer [redacted]", text)
         text = _JWT.sub("[redacted]", text)
         text = _SQL_PARAMETERS.sub("[parameters: redacted]", text)
+        text = _SERVER_DETAIL.sub("DETAIL: [redacted]", text)
+        text = _SERVER_VALUES.sub(_server_value, text)
         for secret in self._secrets:
             text = text.replace(secret, "[redacted]")
         return text
+
+
+def _server_value(match: re.Match[str]) -> str:
+    what = match.group(1)
+    return f"{what}: [redacted]" if what else "[redacted]"
 
 
 def configure(level: str, secrets: Iterable[str]) -> None:
