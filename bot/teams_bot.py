@@ -16,6 +16,7 @@ from bot.transport import card_activity, invoke_answer
 from bot.turns import Turn, TurnKind, tenant_of, to_turn
 from cards import basics as cards
 from domain import commands
+from domain.capabilities import available
 from domain.errors import DomainError, StorageUnavailable
 from domain.members import record_member, welcome_once
 from domain.model import MemberView
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 CARD = "application/vnd.microsoft.card.adaptive"
 MESSAGE = "application/vnd.microsoft.activity.message"
-NOT_UNDERSTOOD = "I didn't recognise that. Here is what you can do."
+NOT_UNDERSTOOD = "I didn't recognise that as a command."
 
 
 class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
@@ -113,10 +114,14 @@ class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is un
 
     async def _message(self, turn: Turn, member: MemberView) -> Reply:
         router = self.services.router
-        command = commands.interpret(turn.text, router.command_names())
+        command = commands.interpret(
+            turn.text, router.command_names(), commands.no_argument_commands(router.capabilities)
+        )
         if command is None:
-            help_reply = await router.commands["help"](Context(turn, member, self.services))
-            return Reply(help_reply.card, NOT_UNDERSTOOD)
+            log.info("not understood")
+            allowed = available(router.capabilities, member)
+            suggestions = commands.suggest(turn.text, allowed)
+            return Reply(cards.did_you_mean_card(suggestions, member.roles), NOT_UNDERSTOOD)
         log.info("command", extra={"command": command.name})
         handler = router.commands[command.name]
         return await handler(Context(turn, member, self.services, command.argument))

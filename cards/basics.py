@@ -52,13 +52,60 @@ def welcome_card(display_name: str, roles: frozenset[Role]) -> Card:
     )
 
 
+# The order groups appear in on the help card, and what each group is called.
+_GROUPS: tuple[tuple[Role, str], ...] = (
+    (Role.PRACTITIONER, "As a practitioner"),
+    (Role.AGENCY_LEAD, "As your agency's safeguarding lead"),
+    (Role.CHAIR, "As a review chair"),
+    (Role.MANAGER, "As a manager"),
+    (Role.LIC_MEMBER, "As an LIC group member"),
+    (Role.ADMIN, "As the partnership admin"),
+)
+# The one-click top actions for each role: verbs that need no card data.
+_TOP_ACTIONS: tuple[tuple[Role, str, str], ...] = (
+    (Role.PRACTITIONER, "Continue my return", verbs.CONTINUE),
+    (Role.AGENCY_LEAD, "Sign-offs", verbs.SIGN_OFFS),
+    (Role.CHAIR, "New review", verbs.REVIEW_NEW),
+    (Role.CHAIR, "Reviews", verbs.REVIEWS),
+    (Role.MANAGER, "Dashboard", verbs.DASHBOARD),
+    (Role.LIC_MEMBER, "Overdue actions", verbs.OVERDUE),
+    (Role.ADMIN, "Members", verbs.MEMBERS),
+)
+MAX_TOP_ACTIONS = 5
+
+
+def help_groups(
+    capabilities: Sequence[Capability], roles: frozenset[Role]
+) -> list[tuple[str, list[Capability]]]:
+    """Commands grouped by the member's roles: what everyone can do, then each role's own.
+    A command several of the member's roles allow is listed once, under the first of them."""
+    everyone = [c for c in capabilities if not c.roles or c.roles >= frozenset(Role)]
+    groups: list[tuple[str, list[Capability]]] = [("For everyone", everyone)] if everyone else []
+    listed = set(everyone)
+    for role, title in _GROUPS:
+        if role not in roles:
+            continue
+        own = [c for c in capabilities if role in c.roles and c not in listed]
+        listed.update(own)
+        if own:
+            groups.append((title, own))
+    return groups
+
+
+def top_actions(roles: frozenset[Role]) -> list[Card]:
+    chosen = [(title, verb) for role, title, verb in _TOP_ACTIONS if role in roles]
+    return [button_json(title, verb) for title, verb in chosen[:MAX_TOP_ACTIONS]]
+
+
 def help_card(capabilities: Sequence[Capability], roles: frozenset[Role]) -> Card:
-    # The answer to `help` and to anything not understood: its rows are dumped once per
-    # command, like a section card's questions (bench/).
+    # The answer to `help`: its rows are dumped once per command, like a section card's
+    # questions (bench/).
     body: list[ac.ElementAnnotated | Card] = [
         *header_json("What you can do", f"Your roles: {role_names(roles)}"),
     ]
-    body.extend(_capability_row(capability) for capability in capabilities)
+    for title, group in help_groups(capabilities, roles):
+        body.append(_group_title(title))
+        body.extend(_capability_row(capability) for capability in group)
     if not roles:
         body.append(
             paragraph(
@@ -68,7 +115,34 @@ def help_card(capabilities: Sequence[Capability], roles: frozenset[Role]) -> Car
             )
         )
     body.append(paragraph("Type a command, or use the buttons below.", subtle=True))
-    return build(body, [button_json("My profile", verbs.PROFILE, primary=True)])
+    return build(body, [*top_actions(roles), button_json("My profile", verbs.PROFILE)])
+
+
+@lru_cache(maxsize=16)
+def _group_title(title: str) -> Card:
+    return dumped(
+        ac.TextBlock(
+            text=title, weight=ty.FontWeight.BOLDER, size=ty.FontSize.MEDIUM, separator=True
+        )
+    )
+
+
+def did_you_mean_card(suggestions: Sequence[str], roles: frozenset[Role]) -> Card:
+    """The answer to text that isn't a command: the closest commands, short, never another
+    command's answer and never the whole help card."""
+    if suggestions:
+        body: list[ac.ElementAnnotated] = [*header("Did you mean …?")]
+        body.extend(
+            ac.TextBlock(text=f"• {suggestion}", weight=ty.FontWeight.BOLDER, wrap=True)
+            for suggestion in suggestions
+        )
+        body.append(paragraph("Type one of these, or help to see everything.", subtle=True))
+    else:
+        body = [
+            *header("That isn't a command I know"),
+            paragraph("Type help to see what you can do.", subtle=True),
+        ]
+    return build(body, [button_json("What can I do?", verbs.HELP), *top_actions(roles)[:3]])
 
 
 @lru_cache(maxsize=128)

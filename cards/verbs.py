@@ -29,6 +29,8 @@ RETURN_SUBMIT: Final = "return_submit"
 SIGNOFF_APPROVE: Final = "signoff_approve"
 SIGNOFF_RETURN: Final = "signoff_return"
 SIGNOFF_OPEN: Final = "signoff_open"
+SIGN_OFFS: Final = "sign_offs"
+CONTINUE: Final = "continue_return"
 
 # Partnership set-up (admin)
 AGENCIES: Final = "agencies"

@@ -18,6 +18,14 @@ class Capability:
     roles: frozenset[Role] = frozenset()
     example: str = ""
 
+    @property
+    def takes_argument(self) -> bool | None:
+        """Whether the command is typed with something after it ("summary LOS-2026-004"), as
+        its example shows; None when it has no example to tell."""
+        if not self.example:
+            return None
+        return len(self.example.split()) > len(self.command.split())
+
     def allowed_for(self, member: MemberView) -> bool:
         return not self.roles or bool(self.roles & member.roles)
 

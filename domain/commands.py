@@ -6,11 +6,15 @@ people type loosely, so text is normalised before it is matched.
 
 from __future__ import annotations
 
+import difflib
 import html
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from domain import phrasing
+from domain.capabilities import Capability
 from domain.errors import InvalidInput
 
 MAX_MESSAGE_CHARS = 10_000
@@ -56,17 +60,121 @@ def parse(text: str, known: tuple[str, ...]) -> Command | None:
     return None
 
 
-def interpret(text: str, known: tuple[str, ...]) -> Command | None:
+def interpret(
+    text: str, known: tuple[str, ...], no_argument: frozenset[str] = frozenset()
+) -> Command | None:
     """Like `parse`, and also natural phrasing (issue 6): "show me the summary for
     LOS-2026-004" is `summary LOS-2026-004`, "what's overdue for Police?" is `overdue police`.
 
-    Only commands in `known` are ever returned; None still means "show the help card".
+    Only commands in `known` are ever returned; None means "not understood" (see `suggest`).
+    A command in `no_argument` typed with something after it, or an instruction that isn't a
+    command ("cancel review LOS-2026-004"), is not understood: answering it with another
+    command's card (the review's summary) would look as if it had worked.
     """
     command = parse(text, known)
     cleaned = normalise(text)
     if command is not None:
+        if command.name in no_argument and _has_words(command.argument):
+            return None
         if command.name in phrasing.ASKING_COMMANDS:
             return Command(command.name, phrasing.argument_for(command.name, cleaned))
         return command
+    first = cleaned.split(" ", 1)[0]
+    if first in _INSTRUCTIONS or _misspelt_command(first, known):
+        return None
     found = phrasing.natural(cleaned, known)
     return Command(*found) if found else None
+
+
+# Words that start an instruction rather than a question: when no command starts this way,
+# the person wanted something done, so they get "did you mean", never a summary.
+_INSTRUCTIONS: Final = frozenset(
+    {
+        "add", "approve", "archive", "assign", "cancel", "change", "close", "delete", "edit",
+        "extend", "mark", "move", "nil", "proceed", "publish", "reassign", "record", "reject",
+        "remove", "rename", "reopen", "replace", "return", "set", "sign", "signoff", "submit",
+        "unassign", "update",
+    }
+)  # fmt: skip
+# Said after a command without changing what it asks for.
+_POLITE: Final = frozenset({"please", "now", "thanks", "thank", "you", "again", "me"})
+# Words people use for what a command does, when the command is called something else.
+_SYNONYMS: Final[Mapping[str, tuple[str, ...]]] = {
+    "approve": ("sign-offs",),
+    "sign": ("sign-offs",),
+    "signoff": ("sign-offs",),
+    "signoffs": ("sign-offs",),
+    "reject": ("sign-offs",),
+    "assign": ("reviews", "new review"),
+    "reassign": ("reviews",),
+    "cancel": ("reviews",),
+    "extend": ("reviews",),
+    "remove": ("reviews",),
+    "nil": ("reviews",),
+    "reopen": ("reviews",),
+    "return": ("continue",),
+    "resume": ("continue",),
+    "start": ("continue", "new review"),
+    "create": ("new review",),
+    "open": ("reviews", "continue"),
+    "actions": ("my actions",),
+    "profile": ("my profile",),
+    "policy": ("chaser policy",),
+    "submit": ("continue",),
+    "publish": ("outcome", "guide"),
+}
+SUGGESTIONS: Final = 3
+_CLOSE: Final = 0.6
+
+
+def _misspelt_command(word: str, known: tuple[str, ...]) -> bool:
+    """"sumary LOS-2026-004" is a typo for a command, not a question about the review; a word
+    the natural phrasing knows ("summarise") is not a typo."""
+    if not word or phrasing.asks_by_itself(word):
+        return False
+    firsts = {name.split()[0] for name in known}
+    return word not in firsts and bool(difflib.get_close_matches(word, firsts, n=1, cutoff=0.75))
+
+
+def _has_words(argument: str) -> bool:
+    return any(word not in _POLITE for word in argument.split())
+
+
+def no_argument_commands(capabilities: Sequence[Capability]) -> frozenset[str]:
+    return frozenset(c.command for c in capabilities if c.takes_argument is False)
+
+
+def suggest(text: str, capabilities: Sequence[Capability]) -> tuple[str, ...]:
+    """The closest commands to what was typed, best first, as they should be typed: with the
+    review's reference when one was given and the command takes one."""
+    cleaned = normalise(text)
+    words = cleaned.split()
+    by_name = {c.command: c for c in capabilities}
+    scores: dict[str, float] = {}
+    for name in _SYNONYMS.get(words[0] if words else "", ()):
+        if name in by_name:
+            scores[name] = 1.0
+    for name in by_name:
+        score = _closeness(words, name)
+        if score >= _CLOSE:
+            scores[name] = max(scores.get(name, 0.0), score)
+    best = sorted(scores, key=lambda name: (-scores[name], name))[:SUGGESTIONS]
+    return tuple(_as_typed(by_name[name], cleaned) for name in best)
+
+
+def _closeness(words: list[str], name: str) -> float:
+    """How like the command the start of the text is, by whole name or by its first word."""
+    parts = name.split()
+    head = " ".join(words[: len(parts)])
+    whole = difflib.SequenceMatcher(None, head, name).ratio()
+    first = difflib.SequenceMatcher(None, words[0], parts[0]).ratio() if words else 0.0
+    return max(whole, first * 0.9)
+
+
+def _as_typed(capability: Capability, cleaned: str) -> str:
+    if capability.takes_argument is False:
+        return capability.command
+    reference = phrasing.reference_in(cleaned)
+    if reference is not None:
+        return f"{capability.command} {reference}"
+    return capability.example or capability.command

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
-from domain.reviews import parse_reference
+from domain.reviews import format_reference, parse_reference
 
 # Commands whose argument is cleaned of connecting words ("summary for child k" -> "child k").
 ASKING_COMMANDS: Final = frozenset({"summary", "dashboard", "overdue", "export"})
@@ -100,6 +100,17 @@ def natural(cleaned: str, known: Collection[str]) -> tuple[str, str] | None:
         # "how is LOS-2026-004 doing?", or a bare reference: the review's summary.
         return "summary", argument_for("summary", cleaned)
     return None
+
+
+def asks_by_itself(word: str) -> bool:
+    """Whether one word is enough to name what a sentence asks for ("summarise", "overdue")."""
+    return any(pattern.search(word) for _, pattern in _INTENTS)
+
+
+def reference_in(cleaned: str) -> str | None:
+    """The review reference somewhere in a sentence, written as the bot writes it."""
+    found = _REFERENCE_IN_TEXT.search(cleaned)
+    return format_reference(int(found.group(1)), int(found.group(2))) if found else None
 
 
 def argument_for(name: str, cleaned: str) -> str:

@@ -43,6 +43,9 @@ def register(router: Router) -> None:
         roles=(Role.AGENCY_LEAD,),
         example="sign-offs",
     )(list_signoffs)
+    # The help card's one-click top actions.
+    router.verb(verbs.SIGN_OFFS)(list_signoffs)
+    router.verb(verbs.CONTINUE)(continue_return)
 
 
 async def continue_return(ctx: Context) -> Reply:

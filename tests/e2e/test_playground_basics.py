@@ -31,4 +31,4 @@ def test_help_then_my_profile_then_an_unknown_phrase(chat: Chat) -> None:
 
     chat.send("what's the weather")
     chat.wait_for_text("I didn't recognise that")
-    chat.wait_for_card("What you can do")
+    chat.wait_for_card("That isn't a command I know")

@@ -76,10 +76,36 @@ async def test_expect_replies_answers_in_the_body_with_the_card_as_json(
     assert bot.connector.cards() == []  # nothing went through the connector
 
 
-async def test_unknown_text_answers_with_the_help_card(bot: BotUnderTest) -> None:
+async def test_unknown_text_answers_briefly_not_with_the_whole_help_card(
+    bot: BotUnderTest,
+) -> None:
     await bot.post(message(bot.connector.url, "what is the weather"))
     assert bot.connector.texts()[-1].startswith("I didn't recognise that")
-    assert "What you can do" in text_of(bot.connector.cards()[-1])
+    card = text_of(bot.connector.cards()[-1])
+    assert "That isn't a command I know" in card
+    assert "What you can do" not in card
+
+
+async def test_a_typo_gets_did_you_mean_with_the_closest_commands(bot: BotUnderTest) -> None:
+    await bot.post(message(bot.connector.url, "sumary LOS-2026-001"))
+    card = text_of(bot.connector.cards()[-1])
+    assert "Did you mean" in card
+    assert "summary LOS-2026-001" in card
+    assert "What you can do" not in card
+
+
+async def test_an_instruction_that_is_no_command_never_answers_as_another(
+    bot: BotUnderTest,
+) -> None:
+    for text in ("cancel review LOS-2026-001", "assign LOS-2026-001", "approve LOS-2026-001"):
+        bot.connector.clear()
+        await bot.post(message(bot.connector.url, text))
+        card = text_of(bot.connector.cards()[-1])
+        assert "Did you mean" in card or "That isn't a command I know" in card, text
+        assert "Summary ·" not in card, text
+    bot.connector.clear()
+    await bot.post(message(bot.connector.url, "continue LOS-2026-001"))
+    assert "Did you mean" in text_of(bot.connector.cards()[-1])
 
 
 async def test_channel_mention_is_stripped(bot: BotUnderTest) -> None:

@@ -193,7 +193,7 @@ async def test_exports_obey_the_rules_and_land_on_disk(manager: Manager) -> None
 async def test_unknown_questions_and_people_without_roles(manager: Manager) -> None:
     card = await manager.ask("what is the weather like?")
     assert NOT_UNDERSTOOD in card
-    assert "What you can do" in card
+    assert "That isn't a command I know" in card
     card = await manager.ask("dashboard", NOBODY)
     assert "Only" in card
     assert "Demo Police" not in card

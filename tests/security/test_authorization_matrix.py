@@ -433,6 +433,8 @@ VERBS: dict[str, Case] = {
         frozenset({"agency_lead"}),
         lambda w: {"return_id": w.returns["r2"], "comments": "Add the school nurse."},
     ),
+    verbs.SIGN_OFFS: Case(frozenset({"agency_lead"})),
+    verbs.CONTINUE: Case(ALL),
     verbs.SIGNOFF_OPEN: Case(frozenset({"agency_lead"}), lambda w: {"return_id": w.returns["r2"]}),
     # the meeting: pack (R3), outcome (R4, analysis), guide (R5 draft, R3 published)
     verbs.PACK: Case(THE_CHAIR, lambda w: {"review_id": w.review(3)}),
