@@ -128,7 +128,7 @@ _CLOSE: Final = 0.6
 
 
 def _misspelt_command(word: str, known: tuple[str, ...]) -> bool:
-    """"sumary LOS-2026-004" is a typo for a command, not a question about the review; a word
+    """A typo for a command ("sumary LOS-2026-004"), not a question about the review; a word
     the natural phrasing knows ("summarise") is not a typo."""
     if not word or phrasing.asks_by_itself(word):
         return False
