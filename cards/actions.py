@@ -4,7 +4,8 @@ LIC group's impact record, `my actions`, the chaser policy and the monthly diges
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from adaptive_cards import card as ac
@@ -21,6 +22,7 @@ from cards.common import (
     facts,
     friendly_date,
     header,
+    identifier_warning,
     notice_lines,
     paragraph,
     text_input,
@@ -56,78 +58,112 @@ def _all_update_buttons(item: ActionDetail) -> list[Any]:
     data = {"action_id": item.id}
     return [
         ac.ActionShowCard(
-            title="Update progress",
-            card=_sub_card(
-                [
-                    text_input(
-                        "note",
-                        "What has happened since the last update?",
-                        None,
-                        max_length=NOTE_MAX,
-                        multiline=True,
-                        required=True,
-                    ),
-                    choice_input(
-                        "rag",
-                        "Your assessment",
-                        [("green", "On track"), ("amber", "At risk"), ("red", "Off track")],
-                        None,
-                    ),
-                ],
-                button("Save update", verbs.ACTION_PROGRESS, data, primary=True),
-            ),
-        ),
-        ac.ActionShowCard(
-            title="Mark complete",
-            card=_sub_card(
-                [
-                    text_input(
-                        "evidence",
-                        "Evidence of completion",
-                        None,
-                        max_length=NOTE_MAX,
-                        multiline=True,
-                        required=True,
-                    ),
-                    text_input(
-                        "evidence_link",
-                        "Link to the evidence (optional, https://…)",
-                        None,
-                        max_length=LINK_MAX,
-                    ),
-                ],
-                button("Mark complete", verbs.ACTION_COMPLETE, data, primary=True),
-            ),
-        ),
-        ac.ActionShowCard(
-            title="Ask for a new date",
-            card=_sub_card(
-                [
-                    date_input("proposed_due_on", "Proposed date", None, required=True),
-                    text_input(
-                        "reason", "Why", None, max_length=NOTE_MAX, multiline=True, required=True
-                    ),
-                ],
-                button("Ask the chair", verbs.ACTION_NEW_DATE, data, primary=True),
-            ),
-        ),
-        ac.ActionShowCard(
-            title="Blocked",
-            card=_sub_card(
-                [
-                    text_input(
-                        "reason",
-                        "What is blocking it?",
-                        None,
-                        max_length=NOTE_MAX,
-                        multiline=True,
-                        required=True,
-                    ),
-                ],
-                button("Tell the chair", verbs.ACTION_BLOCKED, data, primary=True),
-            ),
-        ),
+            title=form.title,
+            card=_sub_card(form.inputs({}, {}), button(form.submit, form.verb, data, primary=True)),
+        )
+        for form in _FORMS
     ]
+
+
+Values = Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class _Form:
+    """One of the owner's update forms: a show-card normally, drawn open after a warning."""
+
+    title: str
+    verb: str
+    submit: str
+    fields: Callable[[Values], list[tuple[str, ac.ElementAnnotated]]]
+
+    def inputs(self, values: Values, warnings: Mapping[str, str]) -> list[ac.ElementAnnotated]:
+        body: list[ac.ElementAnnotated] = []
+        for key, element in self.fields(values):
+            body.append(element)
+            if key in warnings:
+                body.extend(identifier_warning(key, warnings[key]))
+        return body
+
+
+def _note(key: str, label: str, values: Values) -> tuple[str, ac.ElementAnnotated]:
+    element = text_input(
+        key, label, values.get(key), max_length=NOTE_MAX, multiline=True, required=True
+    )
+    return key, element
+
+
+_FORMS = (
+    _Form(
+        "Update progress",
+        verbs.ACTION_PROGRESS,
+        "Save update",
+        lambda v: [
+            _note("note", "What has happened since the last update?", v),
+            (
+                "rag",
+                choice_input(
+                    "rag",
+                    "Your assessment",
+                    [("green", "On track"), ("amber", "At risk"), ("red", "Off track")],
+                    v.get("rag"),
+                ),
+            ),
+        ],
+    ),
+    _Form(
+        "Mark complete",
+        verbs.ACTION_COMPLETE,
+        "Mark complete",
+        lambda v: [
+            _note("evidence", "Evidence of completion", v),
+            (
+                "evidence_link",
+                text_input(
+                    "evidence_link",
+                    "Link to the evidence (optional, https://…)",
+                    v.get("evidence_link"),
+                    max_length=LINK_MAX,
+                ),
+            ),
+        ],
+    ),
+    _Form(
+        "Ask for a new date",
+        verbs.ACTION_NEW_DATE,
+        "Ask the chair",
+        lambda v: [
+            (
+                "proposed_due_on",
+                date_input(
+                    "proposed_due_on", "Proposed date", v.get("proposed_due_on"), required=True
+                ),
+            ),
+            _note("reason", "Why", v),
+        ],
+    ),
+    _Form(
+        "Blocked",
+        verbs.ACTION_BLOCKED,
+        "Tell the chair",
+        lambda v: [_note("reason", "What is blocking it?", v)],
+    ),
+)
+
+
+def _warned_form(item: ActionDetail, warned: WarnedForm) -> tuple[list[Any], Any]:
+    """The form the owner sent, drawn open with what they typed and a tick per flagged field."""
+    form = next(f for f in _FORMS if f.verb == warned.verb)
+    data = {"action_id": item.id}
+    body = [paragraph(form.title, subtle=True), *form.inputs(warned.values, warned.warnings)]
+    return body, button(form.submit, form.verb, data, primary=True)
+
+
+@dataclass(frozen=True)
+class WarnedForm:
+    verb: str
+    values: Values
+    warnings: Mapping[str, str]
 
 
 def _facts(item: ActionDetail, rag: Rag | None) -> ac.FactSet:
@@ -155,6 +191,7 @@ def action_item_card(
     notices: Sequence[str] = (),
     errors: dict[str, str] | None = None,
     owner: bool = True,
+    warned: WarnedForm | None = None,
 ) -> Card:
     title = f"{'Reminder: ' if chase else ''}Your action · {item.reference}"
     body: list[ac.ElementAnnotated] = [
@@ -175,6 +212,10 @@ def action_item_card(
     body.append(paragraph(item.description))
     body.append(_facts(item, rag))
     actions = _update_buttons(item) if owner else []
+    if warned is not None and owner:
+        inputs, submit = _warned_form(item, warned)
+        body.extend(inputs)
+        return _with_show_cards(build(body), [submit])
     return _with_show_cards(build(body), actions)
 
 
@@ -251,16 +292,24 @@ def chair_notice_card(item: ActionDetail, title: str, message: str) -> Card:
     return build(body, [button("Open the action", verbs.ACTION_VIEW, {"action_id": item.id})])
 
 
-def impact_card(item: ActionDetail, errors: dict[str, str] | None = None) -> Card:
-    """For the LIC channel: the Outcomes-Based Accountability questions and a decision."""
+def impact_card(
+    item: ActionDetail,
+    errors: Mapping[str, str] | None = None,
+    values: Values | None = None,
+    warnings: Mapping[str, str] | None = None,
+) -> Card:
+    """For the LIC channel: the Outcomes-Based Accountability questions and a decision. After
+    an identifier warning, drawn again with what was typed and a tick under each flagged field."""
     errors = errors or {}
+    values = values or {}
+    warnings = warnings or {}
     fields: list[tuple[str, ac.ElementAnnotated]] = [
         (
             "how_much",
             text_input(
                 "how_much",
                 "How much did we do?",
-                None,
+                values.get("how_much"),
                 max_length=NOTE_MAX,
                 multiline=True,
                 required=True,
@@ -271,7 +320,7 @@ def impact_card(item: ActionDetail, errors: dict[str, str] | None = None) -> Car
             text_input(
                 "how_well",
                 "How well did we do it?",
-                None,
+                values.get("how_well"),
                 max_length=NOTE_MAX,
                 multiline=True,
                 required=True,
@@ -282,7 +331,7 @@ def impact_card(item: ActionDetail, errors: dict[str, str] | None = None) -> Car
             text_input(
                 "better_off",
                 "Is anyone better off?",
-                None,
+                values.get("better_off"),
                 max_length=NOTE_MAX,
                 multiline=True,
                 required=True,
@@ -293,7 +342,7 @@ def impact_card(item: ActionDetail, errors: dict[str, str] | None = None) -> Car
             text_input(
                 "evidence",
                 "Evidence (audit, re-audit, survey, data)",
-                None,
+                values.get("evidence"),
                 max_length=NOTE_MAX,
                 multiline=True,
             ),
@@ -308,14 +357,19 @@ def impact_card(item: ActionDetail, errors: dict[str, str] | None = None) -> Car
                     ("keep_open", "Keep open"),
                     ("escalate", "Escalate"),
                 ],
-                None,
+                values.get("decision"),
                 expanded=True,
                 required=True,
             ),
         ),
         (
             "minute_reference",
-            text_input("minute_reference", "LIC minute reference", None, max_length=100),
+            text_input(
+                "minute_reference",
+                "LIC minute reference",
+                values.get("minute_reference"),
+                max_length=100,
+            ),
         ),
     ]
     body: list[ac.ElementAnnotated] = [
@@ -338,6 +392,8 @@ def impact_card(item: ActionDetail, errors: dict[str, str] | None = None) -> Car
         body.append(element)
         if key in errors:
             body.append(error_line(errors[key]))
+        if key in warnings:
+            body.extend(identifier_warning(key, warnings[key]))
     return build(
         body, [button("Record impact", verbs.IMPACT_RECORD, {"action_id": item.id}, primary=True)]
     )

@@ -9,6 +9,8 @@ from typing import Any, Final
 from adaptive_cards import card as ac
 from adaptive_cards import types as ty
 
+from domain.identifier_checks import CONFIRM_LABEL, confirm_key
+
 CARD_VERSION: Final = "1.5"
 Card = dict[str, Any]
 
@@ -216,6 +218,14 @@ def toggle(input_id: str, title: str, value: bool) -> ac.InputToggle:
         value_off="false",
         wrap=True,
     )
+
+
+def identifier_warning(field: str, warning: str) -> list[ac.ElementAnnotated]:
+    """Under a field the guard flagged: what it found (masked), and that field's own tick."""
+    return [
+        ac.TextBlock(text=warning, wrap=True, color=ty.Colors.WARNING, spacing=ty.Spacing.NONE),
+        toggle(confirm_key(field), CONFIRM_LABEL, False),
+    ]
 
 
 def friendly_date(value: object) -> str:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from domain import audit
 from domain.chasers import ChaserPolicy, Rag, rag
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
+from domain.identifier_checks import record_kept, require_confirmed
 from domain.model import ActionStatus, Actor, ImpactDecision, MemberView, ReviewStage, Role
 from domain.repositories import UnitOfWork
 from domain.transitions import move_action, move_review
@@ -213,9 +214,11 @@ def update_progress(
         errors["rag"] = "Choose red, amber or green."
     if errors:
         raise FormInvalid(errors)
+    screened = require_confirmed({"note": note}, data)
     uow.actions.add_progress(
         item.id, member.id, "progress", note, str(assessment) if assessment else None
     )
+    record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
     if item.status in (ActionStatus.OPEN, ActionStatus.BLOCKED):
         _set_status(uow, actor, item, ActionStatus.IN_PROGRESS, {"blocked_reason": None})
     else:
@@ -246,7 +249,9 @@ def mark_complete(
         errors["evidence_link"] = "A link must start with https://."
     if errors:
         raise FormInvalid(errors)
+    screened = require_confirmed({"evidence": evidence}, data)
     uow.actions.add_progress(item.id, member.id, "completed", evidence)
+    record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
     _set_status(
         uow,
         actor,
@@ -271,7 +276,9 @@ def ask_new_date(
     proposed = _future_date(data.get("proposed_due_on"), today, errors)
     if errors or proposed is None:
         raise FormInvalid(errors)
+    screened = require_confirmed({"reason": reason}, data)
     uow.actions.add_progress(item.id, member.id, "date_requested", reason, proposed_due_on=proposed)
+    record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
     uow.actions.update(item.id, {"overdue_chase_count": 0})
     audit.record(
         uow,
@@ -307,7 +314,9 @@ def mark_blocked(
     reason = _text(data.get("reason"), "reason", "What is blocking it", errors, required=True)
     if errors:
         raise FormInvalid(errors)
+    screened = require_confirmed({"reason": reason}, data)
     uow.actions.add_progress(item.id, member.id, "blocked", reason)
+    record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
     _set_status(uow, actor, item, ActionStatus.BLOCKED, {"blocked_reason": reason})
     return Updated(
         _reload(uow, item), "Marked blocked. The chair has been told.", tell_chair="blocked"
@@ -370,7 +379,9 @@ def record_impact(
             f"impact can't be recorded from this card."
         )
     impact = check_impact(data)
+    screened = require_confirmed(impact_texts(impact), data)
     uow.actions.record_impact(item.id, impact, member.id)
+    record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
     audit.record(
         uow,
         item.partnership_id,
@@ -414,6 +425,16 @@ def check_impact(data: Mapping[str, object]) -> ImpactInput:
     if errors or not (how_much and how_well and better_off):
         raise FormInvalid(errors)
     return ImpactInput(how_much, how_well, better_off, evidence, decision, minute, None)
+
+
+def impact_texts(impact: ImpactInput) -> dict[str, str | None]:
+    """The LIC's free text, by input id: the owner and the tracker see it."""
+    return {
+        "how_much": impact.how_much,
+        "how_well": impact.how_well,
+        "better_off": impact.better_off,
+        "evidence": impact.evidence,
+    }
 
 
 def _close_review_if_done(uow: UnitOfWork, actor: Actor, item: ActionDetail) -> bool:

@@ -156,11 +156,14 @@ class _NameScanner:
 
 
 def _mask_name(text: str) -> str:
-    # "Mrs S••••": the title says nothing about who, and shows the writer what was meant.
-    return _WORD.sub(
-        lambda match: match.group() if match.group() in HONORIFICS else mask_word(match.group()),
-        text,
-    )
+    # "Mrs S••••'s": the title and the possessive say nothing about who.
+    return _WORD.sub(lambda match: _mask_name_word(_Word(match.group(), 0, 0)), text)
+
+
+def _mask_name_word(word: _Word) -> str:
+    if word.text in HONORIFICS:
+        return word.text
+    return mask_word(word.bare) + word.text[len(word.bare) :]
 
 
 def name_findings(text: str) -> list[IdentifierFinding]:

@@ -13,6 +13,7 @@ from domain import actions, audit, chase_engine
 from domain.capabilities import require
 from domain.chase_engine import ACTION
 from domain.errors import FormInvalid
+from domain.identifier_checks import IdentifiersToConfirm
 from domain.model import ChannelPurpose, Role
 from storage.repositories import SqlUnitOfWork
 
@@ -25,9 +26,11 @@ def register(router: Router) -> None:
         "chaser policy", "Set when chasers go and when they escalate.", roles=(Role.ADMIN,)
     )(show_policy)
     router.verb(verbs.ACTION_VIEW)(view)
-    router.verb(verbs.ACTION_PROGRESS)(_owner_update(actions.update_progress))
-    router.verb(verbs.ACTION_COMPLETE)(_owner_update(actions.mark_complete))
-    router.verb(verbs.ACTION_BLOCKED)(_owner_update(actions.mark_blocked))
+    router.verb(verbs.ACTION_PROGRESS)(
+        _owner_update(actions.update_progress, verbs.ACTION_PROGRESS)
+    )
+    router.verb(verbs.ACTION_COMPLETE)(_owner_update(actions.mark_complete, verbs.ACTION_COMPLETE))
+    router.verb(verbs.ACTION_BLOCKED)(_owner_update(actions.mark_blocked, verbs.ACTION_BLOCKED))
     router.verb(verbs.ACTION_NEW_DATE)(new_date)
     router.verb(verbs.DATE_APPROVE)(_date_decision(approve=True))
     router.verb(verbs.DATE_DECLINE)(_date_decision(approve=False))
@@ -51,12 +54,23 @@ def _card_for(
     item: actions.ActionDetail,
     notices: tuple[str, ...] = (),
     errors: dict[str, str] | None = None,
+    warned: cards.WarnedForm | None = None,
 ) -> dict[str, Any]:
     policy = chase_engine.policy_for(uow.chases, item.partnership_id)
     rag = actions.item_rag(item, ctx.services.today(), policy)
     return cards.action_item_card(
-        item, rag, notices=notices, errors=errors, owner=item.owner_member_id == ctx.member.id
+        item,
+        rag,
+        notices=notices,
+        errors=errors,
+        owner=item.owner_member_id == ctx.member.id,
+        warned=warned,
     )
+
+
+def _typed(ctx: Context) -> dict[str, str]:
+    """What the user typed, to draw their form again; never logged."""
+    return {key: value for key, value in ctx.data.items() if isinstance(value, str)}
 
 
 async def view(ctx: Context) -> Reply:
@@ -69,9 +83,11 @@ async def view(ctx: Context) -> Reply:
 Update = Callable[..., actions.Updated]
 
 
-def _owner_update(update: Update) -> Any:
+def _owner_update(update: Update, verb: str) -> Any:
     async def handle(ctx: Context) -> Reply:
-        return await _apply(ctx, lambda uow: update(uow, ctx.turn.actor, ctx.member, ctx.data))
+        return await _apply(
+            ctx, lambda uow: update(uow, ctx.turn.actor, ctx.member, ctx.data), verb
+        )
 
     return handle
 
@@ -79,16 +95,24 @@ def _owner_update(update: Update) -> Any:
 async def new_date(ctx: Context) -> Reply:
     today = ctx.services.today()
     return await _apply(
-        ctx, lambda uow: actions.ask_new_date(uow, ctx.turn.actor, ctx.member, ctx.data, today)
+        ctx,
+        lambda uow: actions.ask_new_date(uow, ctx.turn.actor, ctx.member, ctx.data, today),
+        verbs.ACTION_NEW_DATE,
     )
 
 
-async def _apply(ctx: Context, work: Callable[[SqlUnitOfWork], actions.Updated]) -> Reply:
+async def _apply(
+    ctx: Context, work: Callable[[SqlUnitOfWork], actions.Updated], verb: str
+) -> Reply:
     now = ctx.services.now()
 
     def run(uow: SqlUnitOfWork) -> tuple[actions.Updated | None, dict[str, Any]]:
         try:
             done = work(uow)
+        except IdentifiersToConfirm as warned:
+            item = actions.load(uow, ctx.member, ctx.data.get("action_id"))
+            form = cards.WarnedForm(verb, _typed(ctx), warned.warnings)
+            return None, _card_for(uow, ctx, item, warned=form)
         except FormInvalid as invalid:
             item = actions.load(uow, ctx.member, ctx.data.get("action_id"))
             return None, _card_for(uow, ctx, item, errors=invalid.errors)
@@ -171,9 +195,17 @@ async def record_impact(ctx: Context) -> Reply:
     def work(uow: SqlUnitOfWork) -> actions.ImpactRecorded | dict[str, Any]:
         try:
             done = actions.record_impact(uow, ctx.turn.actor, ctx.member, ctx.data)
+        except IdentifiersToConfirm as warned:
+            return cards.impact_card(
+                actions.load(uow, ctx.member, ctx.data.get("action_id")),
+                values=_typed(ctx),
+                warnings=warned.warnings,
+            )
         except FormInvalid as invalid:
             return cards.impact_card(
-                actions.load(uow, ctx.member, ctx.data.get("action_id")), invalid.errors
+                actions.load(uow, ctx.member, ctx.data.get("action_id")),
+                invalid.errors,
+                values=_typed(ctx),
             )
         chase_engine.reschedule(uow.chases, ACTION, done.item.id, now)
         return done
