@@ -1,18 +1,21 @@
 """A fake Bot Framework connector for benchmarks: its own process, answering every call at once.
 
-It counts what it is sent (`GET /stats`) and, when told to (`POST /enforce`), plays Teams: a send
-over 7 per second in one conversation or 50 per second in one tenant gets 429 with Retry-After,
-so a benchmark can prove the bot's own pacing keeps it under the limits.
+It counts what it is sent (`GET /stats`; per conversation, `GET /deliveries`, cleared by
+`POST /reset`) and, when told to (`POST /enforce`), plays Teams: a send over 7 per second in one
+conversation or 50 per second in one tenant gets 429 with Retry-After, so a benchmark can prove
+the bot's own pacing keeps it under the limits. `POST /delay?seconds=S` makes each send take S
+seconds to answer (it is counted on arrival, as Teams would have it).
 
     python -m bench.connector PORT
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import time
-from collections import deque
+from collections import Counter, deque
 from typing import Any
 
 from aiohttp import web
@@ -31,6 +34,8 @@ class Connector:
         self.enforce = False
         self.last = b"{}"  # the last activity sent, for a benchmark's check of what a turn says
         self._recent: dict[str, deque[float]] = {}
+        self.deliveries: Counter[str] = Counter()
+        self.delay = 0.0
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=1024 * 1024)
@@ -42,6 +47,9 @@ class Connector:
         app.router.add_get("/stats", self.stats)
         app.router.add_get("/last", self.last_sent)
         app.router.add_post("/enforce", self.set_enforce)
+        app.router.add_get("/deliveries", self.per_conversation)
+        app.router.add_post("/reset", self.reset)
+        app.router.add_post("/delay", self.set_delay)
         return app
 
     async def send(self, request: web.Request) -> web.Response:
@@ -55,7 +63,22 @@ class Connector:
             )
         self.sends += 1
         self.last = body
+        self.deliveries[request.match_info["cid"]] += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return web.Response(body=SENT, content_type="application/json")
+
+    async def per_conversation(self, _request: web.Request) -> web.Response:
+        return web.json_response(dict(self.deliveries))
+
+    async def reset(self, _request: web.Request) -> web.Response:
+        self.deliveries.clear()
+        self.sends = self.creates = self.throttled = 0
+        return web.json_response({"reset": True})
+
+    async def set_delay(self, request: web.Request) -> web.Response:
+        self.delay = float(request.query.get("seconds", "0"))
+        return web.json_response({"delay": self.delay})
 
     async def create(self, request: web.Request) -> web.Response:
         await request.read()

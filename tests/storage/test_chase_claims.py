@@ -4,59 +4,25 @@ PostgreSQL. Also: the due-record query uses the next_chase_at index."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from bench.two_instances import MOMENT, seed_due_actions
 from domain import chase_engine
 from storage import tables as t
 from storage.actions import SqlChases
 from storage.database import Database
 from storage.migrate import upgrade
 
-NOW = datetime(2027, 3, 24, 10, 0, tzinfo=UTC)
+NOW = MOMENT
 
 
 def seed(db: Database, count: int) -> None:
+    """`count` due action items, all one owner's."""
+    owner = t.Member(display_name="Owner", aad_object_id="11111111-1111-4111-8111-111111111111")
     with db.session() as session, session.begin():
-        partnership = t.Partnership(tenant_id="tenant-a", name="A")
-        session.add(partnership)
-        session.flush()
-        agency = t.Agency(partnership_id=partnership.id, name="Police", sector="police")
-        owner = t.Member(
-            partnership_id=partnership.id,
-            display_name="Owner",
-            aad_object_id="11111111-1111-4111-8111-111111111111",
-        )
-        session.add_all([agency, owner])
-        session.flush()
-        review = t.Review(
-            partnership_id=partnership.id,
-            reference="LOS-2027-001",
-            year=2027,
-            sequence=1,
-            pseudonym="Child K",
-            reason="r",
-            opened_on=date(2027, 1, 4),
-            stage="actions_open",
-            chair_member_id=owner.id,
-        )
-        session.add(review)
-        session.flush()
-        session.add_all(
-            t.ActionItem(
-                review_id=review.id,
-                number=n,
-                reference=f"LOS-2027-001/A{n}",
-                description="d",
-                owner_member_id=owner.id,
-                agency_id=agency.id,
-                due_on=date(2027, 3, 31),
-                next_chase_at=NOW - timedelta(minutes=5),
-            )
-            for n in range(1, count + 1)
-        )
+        seed_due_actions(session, "tenant-a", [owner], count)
 
 
 def claim_in(
