@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from uuid import uuid4
 
 import aiohttp
 from botbuilder.core import TurnContext
@@ -30,6 +31,7 @@ from botbuilder.schema import (
 from botframework.connector.models import ErrorResponseException
 
 from bot.transport import ConnectorUnreachable, RateLimiter, card_activity, retry_after_seconds
+from cards.common import stamped
 from domain.records import Recipient
 from storage.database import Database
 
@@ -78,7 +80,8 @@ class Outbound:
             wait = self.limiter.wait_for(conversation)
             if wait > max_wait:
                 return _deferred(recipient, wait)
-        activity = card_activity(card)
+        # Each card sent gets its own id: the token its state-changing buttons carry.
+        activity = card_activity(stamped(card, uuid4().hex))
         failure: list[BaseException] = []
         sending: list[bool] = []
 

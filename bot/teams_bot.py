@@ -10,6 +10,7 @@ from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.core.bot_framework_adapter import InvokeResponse
 from botbuilder.schema import Attachment, ChannelAccount
 
+from bot import once
 from bot.router import Context, Reply
 from bot.services import Services
 from bot.transport import card_activity, invoke_answer
@@ -18,8 +19,10 @@ from cards import basics as cards
 from domain import commands
 from domain.capabilities import available
 from domain.errors import DomainError, StorageUnavailable
+from domain.idempotency import Claimed
 from domain.members import record_member, welcome_once
 from domain.model import MemberView
+from storage.repositories import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +34,7 @@ NOT_UNDERSTOOD = "I didn't recognise that as a command."
 class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
     def __init__(self, services: Services) -> None:
         self.services = services
+        self._once = once.Once(lambda work: services.db.run(work, short=True))
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await self._deliver(turn_context, await self._serve(turn_context))
@@ -71,7 +75,9 @@ class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is un
         )
         turn = to_turn(activity, tenant or "")
         try:
-            return await self._dispatch(turn)
+            reply = await self._dispatch(turn)
+            # Every card leaving gets its id, so its state-changing buttons carry a token.
+            return once.stamp(reply) if reply is not None else None
         except StorageUnavailable as error:
             return _error_reply("Please try again", error.user_message)
         except DomainError as error:
@@ -90,18 +96,30 @@ class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is un
             return None
         if turn.kind is TurnKind.MESSAGE:
             commands.check_length(turn.text)  # before any write: oversized input changes nothing
-        member = await self._record(turn)
+        key = once.key_for(turn)
+        member, claimed = await self._record(turn, key)
         if turn.kind in (TurnKind.INSTALLED, TurnKind.MEMBERS_ADDED):
             return await self._welcome(turn, member)
+        if key is not None and claimed is not None and not claimed.fresh:
+            if turn.kind is TurnKind.MESSAGE:
+                log.info("duplicate activity dropped")
+                return None  # Teams delivered it again: it was answered the first time
+            return await self._once.again(member, key, claimed)
         if turn.kind is TurnKind.CARD_ACTION:
-            return await self._card_action(turn, member)
+            if key is None:
+                return await self._card_action(turn, member)
+            return await self._once.first(member, key, lambda: self._card_action(turn, member))
         return await self._message(turn, member)
 
-    async def _record(self, turn: Turn) -> MemberView:
+    async def _record(self, turn: Turn, key: str | None) -> tuple[MemberView, Claimed | None]:
+        """Who spoke, and (in the same transaction) the claim on this click or activity."""
         admins = self.services.settings.admin_aad_ids
-        return await self.services.db.run(
-            lambda uow: record_member(uow, turn.actor, turn.sighting(), admins), short=True
-        )
+
+        def work(uow: SqlUnitOfWork) -> tuple[MemberView, Claimed | None]:
+            member = record_member(uow, turn.actor, turn.sighting(), admins)
+            return member, (once.claim(uow, turn, member, key) if key is not None else None)
+
+        return await self.services.db.run(work, short=True)
 
     async def _welcome(self, turn: Turn, member: MemberView) -> Reply | None:
         if turn.kind is TurnKind.MEMBERS_ADDED and not turn.bot_added:

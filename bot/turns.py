@@ -39,6 +39,8 @@ class Turn:
     data: dict[str, Any] = field(default_factory=dict)
     via_invoke: bool = False
     bot_added: bool = False
+    # Teams' id for the activity: a retried delivery carries the same one.
+    activity_id: str = ""
 
     @property
     def is_personal(self) -> bool:
@@ -113,6 +115,7 @@ def to_turn(activity: Activity, tenant_id: str) -> Turn:
         data=data,
         via_invoke=via_invoke,
         bot_added=_bot_added(activity),
+        activity_id=activity.id if isinstance(activity.id, str) else "",
     )
 
 

@@ -273,7 +273,8 @@ def date_request_card(item: ActionDetail) -> Card:
             ]
         ),
     ]
-    data = {"action_id": item.id}
+    # The exact request shown: a later one, or none, refuses this card (actions.decide_date).
+    data = {"action_id": item.id, "request_id": item.pending_request_id}
     return build(
         body,
         [

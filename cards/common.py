@@ -9,7 +9,10 @@ from typing import Any, Final
 from adaptive_cards import card as ac
 from adaptive_cards import types as ty
 
+from cards import verbs
+from cards.validation import MeasuredCard
 from domain.identifier_checks import CONFIRM_LABEL, confirm_key
+from domain.idempotency import CARD_ID, REVISION
 
 CARD_VERSION: Final = "1.5"
 Card = dict[str, Any]
@@ -88,6 +91,43 @@ def button_json(
 @lru_cache(maxsize=128)
 def _button_template(title: str, verb: str, primary: bool) -> Card:
     return dumped(button(title, verb, primary=primary))
+
+
+def revised(data: Mapping[str, Any], revision: str) -> dict[str, Any]:
+    """A button's data with the revision of the thing the card shows: a click on a card
+    drawn before the thing last changed is refused as stale (domain/idempotency.py)."""
+    return {**data, REVISION: revision}
+
+
+def stamped(card: Card, card_id: str) -> Card:
+    """The card with its id in the data of every state-changing button (any depth: action
+    sets, show-cards, fallbacks) that has none yet: the token a click is claimed by. The bot
+    stamps every card it sends, so no builder can forget; a card that carries its own id
+    (a section card, which is measured once and read-only) is sent as it is."""
+    if isinstance(card, MeasuredCard) or card.get("type") != "AdaptiveCard":
+        return card
+    result: Card = _stamp(card, card_id)
+    return result
+
+
+def _stamp(node: Any, card_id: str) -> Any:
+    if isinstance(node, list):
+        return [_stamp(item, card_id) for item in node]
+    if not isinstance(node, dict):
+        return node
+    copied = {key: _stamp(value, card_id) for key, value in node.items()}
+    if _is_changing(node) and CARD_ID not in node["data"]:
+        copied["data"] = {**node["data"], CARD_ID: card_id}
+    return copied
+
+
+def _is_changing(node: dict[str, Any]) -> bool:
+    data = node.get("data")
+    return (
+        node.get("type") in ("Action.Execute", "Action.Submit")
+        and isinstance(data, dict)
+        and data.get("verb") in verbs.STATE_CHANGING
+    )
 
 
 def build(

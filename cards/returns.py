@@ -37,6 +37,7 @@ from domain.chronology import (
     Page,
     describe_date,
 )
+from domain.idempotency import CARD_ID
 from domain.model import DateCertainty
 from domain.questions import Question, QuestionType, Theme, follow_up_input_id
 from domain.records import ChronologyView, ReturnView
@@ -345,6 +346,10 @@ def _section_data(screen: SectionScreen) -> dict[str, Any]:
     data = ids(screen.ret, section=screen.index, revs=dict(screen.revisions))
     if screen.episode is not None:
         data["episode"] = screen.episode
+    # Its own id, since a section card is measured once and read-only (stamped() leaves it):
+    # the same section at the same answer revisions is the same card, and the answers' own
+    # revisions refuse a stale save.
+    data[CARD_ID] = f"section-{screen.ret.id}-{screen.index}-{screen.episode or 0}"
     return data
 
 

@@ -85,6 +85,45 @@ LEGAL_HOLD_SET: Final = "legal_hold_set"
 # Not on a card: Teams' file-consent invoke, routed like a card action.
 FILE_CONSENT: Final = "file_consent"
 
+# Buttons that change something. Each carries a token (cards.common.stamped: the card's id,
+# and the revision of what it shows), and each click is claimed once, so a double click or a
+# replay has one effect (domain/idempotency.py). A test checks every built card.
+STATE_CHANGING: Final = frozenset(
+    {
+        REVIEW_CREATE,
+        REVIEW_ASSIGN,
+        RETURN_BACK,
+        RETURN_SAVE,
+        RETURN_NEXT,
+        EPISODE_ADD,
+        EPISODE_REMOVE,
+        ENTRY_SAVE,
+        ENTRY_REMOVE,
+        RETURN_SUBMIT,
+        SIGNOFF_APPROVE,
+        SIGNOFF_RETURN,
+        AGENCY_SAVE,
+        MEMBER_SAVE,
+        OUTCOME_SAVE,
+        OUTCOME_PUBLISH,
+        ACTION_SAVE,
+        ACTION_REMOVE,
+        GUIDE_SAVE,
+        GUIDE_PUBLISH,
+        GUIDE_USAGE_SAVE,
+        ACTION_PROGRESS,
+        ACTION_COMPLETE,
+        ACTION_NEW_DATE,
+        ACTION_BLOCKED,
+        DATE_APPROVE,
+        DATE_DECLINE,
+        IMPACT_RECORD,
+        POLICY_SAVE,
+        RETENTION_SAVE,
+        LEGAL_HOLD_SET,
+    }
+)
+
 # Every constant above; a test checks each card's verbs are in here and each has a handler.
 ALL: Final = frozenset(
     value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)

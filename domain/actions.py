@@ -49,6 +49,8 @@ class ActionDetail:
     latest_rag: str | None
     pending_date: date | None
     pending_date_reason: str | None
+    # The progress entry of the date request waiting for the chair: what Approve names.
+    pending_request_id: int | None = None
 
     @property
     def effective_due(self) -> date | None:
@@ -324,13 +326,19 @@ def mark_blocked(
 
 
 def decide_date(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], approve: bool
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    data: Mapping[str, object],
+    approve: bool,
+    today: date,
 ) -> ActionDetail:
     item = load(uow, member, data.get("action_id"))
     if member.id != item.chair_member_id and not member.has(Role.ADMIN):
         raise NotPermitted(f"Only the chair of {item.review_reference} decides new dates.")
     if item.pending_date is None:
         raise StaleCard(f"There is no date request waiting on {item.reference}.")
+    _check_request(item, data.get("request_id"), approve, today)
     if approve:
         uow.actions.update(
             item.id,
@@ -357,6 +365,21 @@ def decide_date(
         after={"due_on": str(item.pending_date if approve else item.effective_due)},
     )
     return _reload(uow, item)
+
+
+def _check_request(item: ActionDetail, shown: object, approve: bool, today: date) -> None:
+    """The decision is on the request the card showed, and only while it is the one waiting;
+    a date already gone is not approved."""
+    if shown != item.pending_request_id:
+        raise StaleCard(
+            f"That date request on {item.reference} is no longer the one waiting: the owner "
+            f"asked again since. Open the action to see the current request."
+        )
+    if approve and item.pending_date is not None and item.pending_date < today:
+        raise StaleCard(
+            f"The date asked for ({item.pending_date:%a %d %b %Y}) is now in the past, so it "
+            f"can't be approved. Decline it, and the owner can ask for a new one."
+        )
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,12 @@ through its repositories, and the caller commits once at the end of the turn.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from domain.idempotency import Claimed, ClaimState
 from domain.model import ConversationAddress, MemberView, Role
 
 if TYPE_CHECKING:
@@ -161,6 +163,30 @@ class UnitOfWork(Protocol):
 
     @property
     def subject_access(self) -> SubjectAccessRepository: ...
+
+    @property
+    def claims(self) -> ClaimRepository: ...
+
+
+class ClaimRepository(Protocol):
+    """Idempotency records (domain/idempotency.py), one per claimed click or activity."""
+
+    def claim(
+        self,
+        partnership_id: int,
+        member_id: int,
+        token: str,
+        verb: str,
+        now: datetime,
+        *,
+        state: ClaimState = ClaimState.PENDING,
+    ) -> Claimed: ...
+
+    def find(self, partnership_id: int, token: str) -> Claimed | None: ...
+
+    def complete(self, partnership_id: int, token: str, reply: Mapping[str, Any]) -> None: ...
+
+    def release(self, partnership_id: int, token: str) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -514,9 +514,13 @@ def _store(
         if current is not None and current.value == new:
             _confirm(uow, ret, stored, key, data)
             continue
-        if _conflicts(current, edit.revisions.get(question.id, 0), member):
+        if _conflicts(current, edit.revisions.get(question.id, 0)):
             assert current is not None
-            who = current.updated_by_name or "a colleague"
+            who = (
+                "you, on another card"
+                if current.updated_by == member.id
+                else current.updated_by_name or "a colleague"
+            )
             notices.append(
                 f"'{question.label}' was changed by {who} after you opened this "
                 f"card, so your answer was not saved. Their answer is shown below; "
@@ -546,13 +550,10 @@ def _store(
     return notices
 
 
-def _conflicts(current: StoredAnswer | None, rendered_revision: int, member: MemberView) -> bool:
-    # Someone else saved this question after the card was drawn: never overwrite silently.
-    return (
-        current is not None
-        and current.revision > rendered_revision
-        and current.updated_by != member.id
-    )
+def _conflicts(current: StoredAnswer | None, rendered_revision: int) -> bool:
+    # This question was saved after the card was drawn, by a colleague or by the same person
+    # on a newer card: never overwrite silently.
+    return current is not None and current.revision > rendered_revision
 
 
 def _confirmed_in(data: Mapping[str, object], question_id: str) -> bool:

@@ -60,7 +60,7 @@ class SqlActions:
             if entry.kind in ("progress", "completed", "blocked"):
                 item["note"], item["rag"] = entry.note, entry.rag or item.get("rag")
             if entry.kind == "date_requested":
-                item["pending"] = (entry.proposed_due_on, entry.note)
+                item["pending"] = (entry.proposed_due_on, entry.note, entry.id)
             if entry.kind in ("date_approved", "date_declined"):
                 item.pop("pending", None)
         return latest
@@ -161,7 +161,7 @@ class SqlActions:
 def _detail(
     a: t.ActionItem, r: t.Review, owner: str | None, agency: str | None, progress: dict[str, Any]
 ) -> ActionDetail:
-    pending = progress.get("pending") or (None, None)
+    pending = progress.get("pending") or (None, None, None)
     return ActionDetail(
         id=a.id or 0,
         partnership_id=r.partnership_id,
@@ -188,6 +188,7 @@ def _detail(
         latest_rag=progress.get("rag"),
         pending_date=pending[0],
         pending_date_reason=pending[1],
+        pending_request_id=pending[2],
     )
 
 

@@ -16,6 +16,7 @@ from domain.model import MemberView, Role
 from domain.repositories import AuditEntry, MemberProfile, MemberSighting, PartnershipView
 from storage import tables as t
 from storage.actions import SqlActions, SqlChases
+from storage.claims import SqlClaims
 from storage.directory import SqlDirectory
 from storage.governance import SqlAuditTrail, SqlRetention, SqlSubjectAccess
 from storage.outcomes import SqlExports, SqlOutcomes
@@ -273,6 +274,7 @@ class SqlUnitOfWork:
         self.retention = SqlRetention(session)
         self.audit_trail = SqlAuditTrail(session)
         self.subject_access = SqlSubjectAccess(session)
+        self.claims = SqlClaims(session)
 
 
 def _partnership_view(row: t.Partnership | Row[Any, Any, Any, Any]) -> PartnershipView:

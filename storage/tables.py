@@ -391,6 +391,25 @@ class ExportFile(SQLModel, table=True):
     delivered_at: datetime | None = None
 
 
+class IdempotencyRecord(SQLModel, table=True):
+    """One click (a card's token and verb) or one delivered activity, claimed before its
+    handler runs: a duplicate gets the stored reply instead of a second effect. Kept briefly
+    (retention), since duplicates arrive within seconds; the reply is the card the first
+    click was answered with."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("partnership_id", "token"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id")
+    # Not a foreign key: a record outlives nothing, and must never block a member's removal.
+    member_id: int
+    token: str = Field(max_length=120)
+    verb: str = Field(max_length=64)
+    state: str = Field(default="pending", max_length=10)
+    reply: dict[str, Any] | None = _json(None)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 def core(model: type[SQLModel]) -> Table:
     """The Core table behind a model, for the prebuilt statements of hot paths (DESIGN.md §9):
     building a statement costs more than running it, so those are built once at import."""

@@ -160,10 +160,10 @@ async def _ask_lic_for_impact(ctx: Context, item: actions.ActionDetail) -> None:
 
 def _date_decision(*, approve: bool) -> Any:
     async def decide(ctx: Context) -> Reply:
-        now = ctx.services.now()
+        now, today = ctx.services.now(), ctx.services.today()
 
         def work(uow: SqlUnitOfWork) -> actions.ActionDetail:
-            item = actions.decide_date(uow, ctx.turn.actor, ctx.member, ctx.data, approve)
+            item = actions.decide_date(uow, ctx.turn.actor, ctx.member, ctx.data, approve, today)
             chase_engine.reschedule(uow.chases, ACTION, item.id, now)
             return item
 

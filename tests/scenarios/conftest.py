@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from storage.demo import load_demo
 from storage.migrate import upgrade
-from tests.conftest import BotUnderTest
+from tests.conftest import BotUnderTest, _running_bot
 from tests.support.activities import TENANT, USER_AAD
+from tests.support.connector import FakeConnector
 from tests.support.journey import Journey, journey_on
 
 
@@ -41,3 +42,16 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     upgrade(url)
     load_demo(url, TENANT, USER_AAD)
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def journey_each(
+    request: pytest.FixtureRequest, tmp_path: Path, connector: FakeConnector
+) -> AsyncIterator[Journey]:
+    """The journey's partnership on each database in turn (one effect per click is a claim
+    on the database, so it is proved on both)."""
+    url: str = request.getfixturevalue(
+        "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    )
+    async for running in _running_bot(tmp_path, url, connector):
+        yield await journey_on(running)

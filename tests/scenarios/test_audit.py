@@ -31,6 +31,7 @@ from tests.support.journey import (
     good_action,
     open_review,
     police_id,
+    waiting_request,
 )
 
 # What the journeys below must leave in the audit log, at least.
@@ -182,9 +183,9 @@ async def work_the_actions(j: Journey, first: int, second: int) -> None:
     )
     new_date = {"action_id": first, "reason": "Staff off", "proposed_due_on": "2099-06-30"}
     await j.act(verbs.ACTION_NEW_DATE, new_date, owner)
-    await j.act(verbs.DATE_APPROVE, {"action_id": first})
+    await j.act(verbs.DATE_APPROVE, {"action_id": first, "request_id": waiting_request(j, first)})
     await j.act(verbs.ACTION_NEW_DATE, {**new_date, "proposed_due_on": "2099-09-30"}, owner)
-    await j.act(verbs.DATE_DECLINE, {"action_id": first})
+    await j.act(verbs.DATE_DECLINE, {"action_id": first, "request_id": waiting_request(j, first)})
     await j.act(verbs.ACTION_BLOCKED, {"action_id": first, "reason": "No audit tool"}, owner)
     await j.act(verbs.ACTION_PROGRESS, {"action_id": first, "note": "Tool arrived"}, owner)
     await j.act(verbs.ACTION_COMPLETE, {"action_id": first, "evidence": "Audit of 20 done"}, owner)

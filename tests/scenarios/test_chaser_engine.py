@@ -20,6 +20,7 @@ from tests.support.journey import (
     good_action,
     police_id,
     signed_off_review,
+    waiting_request,
 )
 
 LIC_CHANNEL = "19:lic-channel@thread.tacv2"
@@ -145,10 +146,11 @@ async def test_owner_updates_new_date_and_blocked_reach_the_chair(journey: Journ
     )
     assert "Asked the chair" in card
     assert "New date asked for" in json.dumps(j.bot.connector.cards())
-    card = await j.card(verbs.DATE_APPROVE, {"action_id": item.id})
+    decision = {"action_id": item.id, "request_id": waiting_request(j, item.id)}
+    card = await j.card(verbs.DATE_APPROVE, decision)
     assert "Date approved" in card
     assert str(j.rows(t.ActionItem)[0].revised_due_on) == "2027-06-30"
-    reply = await j.act(verbs.DATE_APPROVE, {"action_id": item.id})
+    reply = await j.act(verbs.DATE_APPROVE, decision)
     assert "no date request waiting" in reply["value"], "a stale decision card changes nothing"
     j.bot.connector.clear()
     await j.act(

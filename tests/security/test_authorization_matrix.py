@@ -118,6 +118,7 @@ class World:
     returns: dict[str, int] = field(default_factory=dict)
     entry: int = 0
     actions: list[int] = field(default_factory=list)
+    date_request: int = 0  # the request waiting on actions[1]
     token: str = ""
 
     def review(self, number: int) -> int:
@@ -288,6 +289,8 @@ async def build_world(world: World) -> None:
         verbs.ACTION_NEW_DATE,
         {"action_id": a2, "reason": "Staff off", "proposed_due_on": "2099-06-30"},
     )
+    requests = _rows(world, t.ProgressEntry, t.ProgressEntry.id)
+    world.date_request = int(next(p.id for p in requests if p.kind == "date_requested") or 0)
     await ok(world, "practitioner", verbs.ACTION_COMPLETE, {"action_id": a3, "evidence": "Done"})
     await ok(
         world,
@@ -495,8 +498,12 @@ VERBS: dict[str, Case] = {
             "proposed_due_on": "2099-06-30",
         },
     ),
-    verbs.DATE_APPROVE: Case(THE_CHAIR, lambda w: {"action_id": w.actions[1]}),
-    verbs.DATE_DECLINE: Case(THE_CHAIR, lambda w: {"action_id": w.actions[1]}),
+    verbs.DATE_APPROVE: Case(
+        THE_CHAIR, lambda w: {"action_id": w.actions[1], "request_id": w.date_request}
+    ),
+    verbs.DATE_DECLINE: Case(
+        THE_CHAIR, lambda w: {"action_id": w.actions[1], "request_id": w.date_request}
+    ),
     verbs.IMPACT_RECORD: Case(
         frozenset({"lic_member"}),
         lambda w: {"action_id": w.actions[2], **IMPACT, "decision": "close"},

@@ -68,7 +68,11 @@ OTHERS = (
     Person(TENANT, "33333333-3333-4333-8333-333333333333", "Health Nurse"),
 )
 
-SIGHTING_TABLES = frozenset({"partnership", "member", "member_role", "audit_event"})
+# Who spoke, and the claim on what they sent (one effect per click: bot/once.py), are written
+# with every turn; neither is a record of anything done.
+SIGHTING_TABLES = frozenset(
+    {"partnership", "member", "member_role", "audit_event", "idempotency_record"}
+)
 SIGHTING_ACTIONS = frozenset(
     {
         "partnership.created",

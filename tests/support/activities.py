@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ def activity(name: str, service_url: str, **changes: Any) -> dict[str, Any]:
     """A fixture with serviceUrl pointed at the fake connector and top-level keys replaced."""
     body = copy.deepcopy(_raw(name))
     body["serviceUrl"] = service_url
+    # Teams gives every activity its own id (a retried delivery repeats it): so do tests.
+    body["id"] = f"f:{uuid.uuid4().hex}"
     body.update(changes)
     return body
 

@@ -11,7 +11,9 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from cards import verbs
 from cards.validation import card_problems
+from domain.idempotency import CARD_ID
 
 CARD = "application/vnd.microsoft.card.adaptive"
 
@@ -103,6 +105,7 @@ class FakeConnector:
         )
         for card in sent.cards:
             self.card_problems.extend(card_problems(card))
+            self.card_problems.extend(token_problems(card))
         self.sent.append(sent)
         self.arrived.set()
         if self.delay:
@@ -121,3 +124,21 @@ class FakeConnector:
         return web.json_response(
             {"id": f"a:new-conversation-{next(self._ids)}", "activityId": f"sent-{next(self._ids)}"}
         )
+
+
+def token_problems(card: Any) -> list[str]:
+    """Every state-changing button (at any depth, fallbacks too) carries its card's token."""
+    if isinstance(card, list):
+        return [problem for item in card for problem in token_problems(item)]
+    if not isinstance(card, dict):
+        return []
+    problems = [problem for value in card.values() for problem in token_problems(value)]
+    data = card.get("data")
+    if (
+        card.get("type") in ("Action.Execute", "Action.Submit")
+        and isinstance(data, dict)
+        and data.get("verb") in verbs.STATE_CHANGING
+        and not data.get(CARD_ID)
+    ):
+        problems.append(f"{data['verb']} button without a card id")
+    return problems

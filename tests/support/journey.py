@@ -13,12 +13,14 @@ from storage import tables as t
 from tests.conftest import BotUnderTest
 from tests.support.activities import USER_AAD, as_user, invoke, message
 from tests.support.answers import valid_answers
+from tests.support.connector import token_problems
 
 PRACTITIONER = "11111111-1111-4111-8111-111111111111"
 COLLEAGUE = "22222222-2222-4222-8222-222222222222"
 LEAD = "33333333-3333-4333-8333-333333333333"
 OUTSIDER = "44444444-4444-4444-8444-444444444444"
 BANK = default_question_bank()
+CARD = "application/vnd.microsoft.card.adaptive"
 
 
 class Journey:
@@ -34,6 +36,8 @@ class Journey:
         body = as_user(invoke(self.bot.connector.url, verb, data), aad, name=_name(aad))
         status, reply = await self.bot.post(body)
         assert status == 200, reply
+        if isinstance(reply, dict) and reply.get("type") == CARD:
+            assert token_problems(reply["value"]) == []
         return reply
 
     async def card(self, verb: str, data: dict[str, Any], aad: str = USER_AAD) -> str:
@@ -171,3 +175,34 @@ def good_action(agency_id: int, owner: str = PRACTITIONER) -> dict[str, Any]:
 
 def police_id(j: Journey) -> int:
     return next(a.id for a in j.rows(t.Agency) if a.name == "Demo Police")
+
+
+def button_data(card: dict[str, Any], verb: str) -> dict[str, Any]:
+    """The data of the card's button for `verb` (at any depth), as Teams would send it back:
+    what a test clicks, token and all."""
+    found = _find_button(card, verb)
+    assert found is not None, f"no {verb} button on the card"
+    return dict(found)
+
+
+def _find_button(node: Any, verb: str) -> dict[str, Any] | None:
+    if isinstance(node, list):
+        return next((d for item in node if (d := _find_button(item, verb)) is not None), None)
+    if not isinstance(node, dict):
+        return None
+    if node.get("type") == "Action.Execute" and node.get("verb") == verb:
+        data = node.get("data")
+        return data if isinstance(data, dict) else {}
+    return next(
+        (d for value in node.values() if (d := _find_button(value, verb)) is not None), None
+    )
+
+
+def waiting_request(j: Journey, action_id: int) -> int:
+    """The id of the latest date request on an action item: what the chair's card names."""
+    asked = [
+        p
+        for p in j.rows(t.ProgressEntry)
+        if p.action_item_id == action_id and p.kind == "date_requested"
+    ]
+    return int(max(p.id for p in asked))

@@ -1,0 +1,138 @@
+"""One effect per click, for every handler at once (domain/idempotency.py says what a token is).
+
+The claim is taken in the same transaction that records who spoke, before any handler runs;
+the handler's reply is stored with it afterwards. A duplicate (the same click again, or an
+activity Teams delivers twice) gets that stored reply, or, while the first is still running,
+waits a moment for it. A handler that fails releases the claim, so trying again can work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+from bot.router import Reply
+from bot.turns import Turn, TurnKind
+from cards import verbs
+from cards.common import stamped
+from domain import idempotency
+from domain.errors import DomainError, NotPermitted
+from domain.idempotency import Claimed, ClaimState
+from domain.model import MemberView
+from storage.repositories import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.1
+FORGED = (
+    "That card was sent to someone else, so it can't be used here. "
+    "Type help to see what you can do."
+)
+
+
+def key_for(turn: Turn) -> str | None:
+    """What this turn is claimed under, or None when a second delivery would do no harm."""
+    if turn.kind is TurnKind.MESSAGE:
+        return idempotency.activity_key(turn.activity_id) if turn.activity_id else None
+    if turn.kind is not TurnKind.CARD_ACTION or turn.verb not in verbs.STATE_CHANGING:
+        return None
+    if idempotency.token_of(turn.data) is not None:
+        return idempotency.click_key(turn.verb, turn.data)
+    # A card from before tokens (or one made by hand): at least one effect per delivery.
+    return idempotency.activity_key(turn.activity_id) if turn.activity_id else None
+
+
+def claim(uow: SqlUnitOfWork, turn: Turn, member: MemberView, key: str) -> Claimed:
+    # A message has no reply worth keeping (a duplicate is dropped): it is done once claimed.
+    state = ClaimState.DONE if turn.kind is TurnKind.MESSAGE else ClaimState.PENDING
+    return uow.claims.claim(
+        member.partnership_id, member.id, key, turn.verb or turn.kind.value, _now(), state=state
+    )
+
+
+def stamp(reply: Reply) -> Reply:
+    """Give the reply's card its id (cards.common.stamped), so its buttons carry a token."""
+    if reply.card is None:
+        return reply
+    card = stamped(reply.card, uuid4().hex)
+    if card is reply.card:
+        return reply
+    return Reply(card, reply.text, reply.error, reply.attachments)
+
+
+class Once:
+    """Runs a claimed turn's handler and keeps its answer; answers a duplicate from it."""
+
+    def __init__(self, run: Callable[[Callable[[SqlUnitOfWork], Any]], Awaitable[Any]]) -> None:
+        self._run = run  # Database.run with short=True
+
+    async def first(
+        self, member: MemberView, key: str, handler: Callable[[], Awaitable[Reply]]
+    ) -> Reply:
+        """This turn took the claim: run the handler, then store its reply (or release)."""
+        partnership = member.partnership_id
+        try:
+            reply = stamp(await handler())
+        except BaseException:
+            await self._release(partnership, key)
+            raise
+        if reply.error:
+            # A refusal changed nothing: the same click may be tried again.
+            await self._release(partnership, key)
+        else:
+            await self._run(lambda uow: uow.claims.complete(partnership, key, _stored(reply)))
+        return reply
+
+    async def again(self, member: MemberView, key: str, found: Claimed) -> Reply | None:
+        """A duplicate: the first one's reply, once it has one."""
+        if found.member_id is not None and found.member_id != member.id:
+            log.info("claim held by another member")
+            raise NotPermitted(FORGED)
+        deadline = asyncio.get_running_loop().time() + idempotency.WAIT_FOR_FIRST.total_seconds()
+        current: Claimed | None = found
+        while current is not None and current.state is ClaimState.PENDING:
+            if asyncio.get_running_loop().time() >= deadline:
+                raise DomainError(idempotency.BUSY_MESSAGE)
+            await asyncio.sleep(POLL_SECONDS)
+            current = await self._run(lambda uow: uow.claims.find(member.partnership_id, key))
+        if current is None:
+            # The first one failed and let go: this one is refused too rather than racing a
+            # retry; pressing the button again starts afresh.
+            raise DomainError("That didn't go through. Please press the button again.")
+        log.info("duplicate answered from its claim")
+        return _reply(current.reply)
+
+    async def _release(self, partnership: int, key: str) -> None:
+        try:
+            await self._run(lambda uow: uow.claims.release(partnership, key))
+        except Exception:  # the database is what failed: the claim is abandoned in time
+            log.warning("claim not released")
+
+
+def _stored(reply: Reply) -> dict[str, Any]:
+    return {
+        "card": dict(reply.card) if reply.card is not None else None,
+        "text": reply.text,
+        "attachments": list(reply.attachments),
+    }
+
+
+def _reply(stored: Mapping[str, Any] | None) -> Reply | None:
+    if not stored:
+        return None
+    card = stored.get("card")
+    text = stored.get("text")
+    attachments = stored.get("attachments") or []
+    return Reply(
+        card if isinstance(card, dict) else None,
+        text if isinstance(text, str) else None,
+        attachments=tuple(a for a in attachments if isinstance(a, dict)),
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

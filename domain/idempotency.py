@@ -1,0 +1,102 @@
+"""One effect per click: what a card action's token is, what it is claimed under, and what a
+duplicate gets.
+
+Every state-changing button carries a token in its data: the id of the card it is on, and,
+where the card shows one thing (a return, an action item, a guide), that thing's revision as
+the card drew it. The first click claims its key before the handler runs; a duplicate with
+the same key (a double click, a retried invoke, an activity Teams delivers twice) gets the
+reply the first one stored, and changes nothing more. A click whose revision is no longer
+the thing's is refused as stale, with the current card.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Final
+
+CARD_ID: Final = "card_id"
+REVISION: Final = "rev"
+
+# A duplicate usually arrives within a second or two; wait that long for the first click's
+# answer before saying it is still being done.
+WAIT_FOR_FIRST: Final = timedelta(seconds=5)
+# A claim still pending after this was left by a turn that died (a crash, a lost database):
+# a retry may take it over rather than be told "already being done" for ever.
+ABANDONED_AFTER: Final = timedelta(minutes=2)
+
+_CARD_ID = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
+_REVISION = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+STALE_MESSAGE: Final = (
+    "This changed since you opened it, so nothing was saved. Here is how it stands now."
+)
+BUSY_MESSAGE: Final = "That is already being done. Give it a moment, then look again."
+GONE_MESSAGE: Final = "That is no longer here: it has been removed."
+
+
+class ClaimState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class Token:
+    card_id: str
+    revision: str | None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What the claim found: `fresh` when this turn took it; otherwise the earlier one."""
+
+    fresh: bool
+    member_id: int | None = None
+    state: ClaimState | None = None
+    reply: Mapping[str, Any] | None = None
+
+
+FRESH: Final = Claimed(fresh=True)
+
+
+def token_of(data: Mapping[str, object]) -> Token | None:
+    """The card's token, or None when the data carries none (a card sent before tokens, or
+    one built by hand): such clicks are still claimed once per delivered activity."""
+    card_id = data.get(CARD_ID)
+    if not isinstance(card_id, str) or not _CARD_ID.fullmatch(card_id):
+        return None
+    revision = data.get(REVISION)
+    if isinstance(revision, int) and not isinstance(revision, bool):
+        revision = str(revision)
+    if not isinstance(revision, str) or not _REVISION.fullmatch(revision):
+        revision = None
+    return Token(card_id, revision)
+
+
+def click_key(verb: str, data: Mapping[str, object]) -> str:
+    """The claim key of one click: the card's token, the verb and what was typed. The same
+    click again (a double click, a replay) has the same key; a corrected form sent from the
+    same card after a validation error has another, so it is looked at afresh."""
+    canonical = json.dumps({"verb": verb, "data": data}, sort_keys=True, default=str)
+    return "click:" + hashlib.sha256(canonical.encode()).hexdigest()[:64]
+
+
+def activity_key(activity_id: str) -> str:
+    """The claim key of one delivered activity (Teams retries with the same id)."""
+    return "activity:" + hashlib.sha256(activity_id.encode()).hexdigest()[:64]
+
+
+def revision_of(*parts: object) -> str:
+    """A short fingerprint of what a card shows about its thing: the same parts, the same
+    revision. Parts are compared as text, so dates and enums are fine."""
+    text = json.dumps([str(part) for part in parts])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def is_abandoned(created_at: datetime, now: datetime) -> bool:
+    return now - created_at > ABANDONED_AFTER

@@ -1,0 +1,136 @@
+"""One effect per click: the same click twice, at once and in turn, on both databases, has
+one effect and gets one answer; an activity delivered twice is handled once."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from cards import verbs
+from storage import tables as t
+from tests.support.activities import USER_AAD, as_user, invoke, message
+from tests.support.journey import PRACTITIONER, Journey, button_data, open_review
+
+CARD = "application/vnd.microsoft.card.adaptive"
+
+
+async def twice_at_once(j: Journey, verb: str, data: dict[str, Any], aad: str) -> list[Any]:
+    first, second = await asyncio.gather(j.act(verb, data, aad), j.act(verb, data, aad))
+    return [first, second]
+
+
+def creation_data(j: Journey) -> dict[str, Any]:
+    card = j.bot.connector.cards()[-1]
+    agencies = next(e for e in card["body"] if e.get("id") == "agencies")["choices"]
+    police = next(c["value"] for c in agencies if c["title"] == "Demo Police")
+    return {
+        **button_data(card, verbs.REVIEW_CREATE),
+        "pseudonym": "Child K",
+        "reason": "Neglect concerns held by several agencies.",
+        "agencies": police,
+        "returns_due_on": "2099-01-15",
+        "meeting_on": "2099-02-01",
+    }
+
+
+async def test_a_double_click_on_create_makes_one_review(journey_each: Journey) -> None:
+    j = journey_each
+    await j.say("new review")
+    data = creation_data(j)
+    assert data.get("card_id"), "the creation card's Create button carries its card's id"
+
+    replies = await twice_at_once(j, verbs.REVIEW_CREATE, data, USER_AAD)
+
+    assert len(j.rows(t.Review)) == 1
+    assert replies[0] == replies[1]
+    assert replies[0]["type"] == CARD
+    assert "LOS-" in str(replies[0]["value"])
+    # And once more, later: the same answer, still one review.
+    again = await j.act(verbs.REVIEW_CREATE, data)
+    assert again == replies[0]
+    assert len(j.rows(t.Review)) == 1
+    assert [r.reference for r in j.rows(t.Review)] == [j.rows(t.Review)[0].reference]
+
+
+async def test_a_second_creation_card_makes_a_second_review(journey_each: Journey) -> None:
+    """The token is per card: two creation cards are two reviews, as meant."""
+    j = journey_each
+    for _ in range(2):
+        await j.say("new review")
+        await j.act(verbs.REVIEW_CREATE, creation_data(j))
+    assert len(j.rows(t.Review)) == 2
+
+
+async def _entry_form(j: Journey, return_id: int) -> dict[str, Any]:
+    reply = await j.act(verbs.ENTRY_FORM, {"return_id": return_id}, PRACTITIONER)
+    assert reply["type"] == CARD
+    form: dict[str, Any] = reply["value"]
+    return {
+        **button_data(form, verbs.ENTRY_SAVE),
+        "event_date": "2025-01-10",
+        "source": "school log",
+        "event": "School raised concern about attendance",
+        "themes": "neglect",
+    }
+
+
+async def test_a_double_click_on_save_entry_saves_one_entry(journey_each: Journey) -> None:
+    j = journey_each
+    _, return_id = await open_review(j)
+    data = await _entry_form(j, return_id)
+    assert data.get("card_id")
+
+    replies = await twice_at_once(j, verbs.ENTRY_SAVE, data, PRACTITIONER)
+
+    assert len(j.rows(t.ChronologyEntry)) == 1
+    assert replies[0] == replies[1]
+    again = await j.act(verbs.ENTRY_SAVE, data, PRACTITIONER)
+    assert again == replies[0]
+    assert len(j.rows(t.ChronologyEntry)) == 1
+    # A new form is a new entry.
+    await j.act(verbs.ENTRY_SAVE, await _entry_form(j, return_id), PRACTITIONER)
+    assert len(j.rows(t.ChronologyEntry)) == 2
+
+
+async def test_a_corrected_form_from_the_same_card_is_looked_at_again(
+    journey_each: Journey,
+) -> None:
+    j = journey_each
+    _, return_id = await open_review(j)
+    data = await _entry_form(j, return_id)
+    refused = await j.act(verbs.ENTRY_SAVE, {**data, "event": ""}, PRACTITIONER)
+    assert "required" in str(refused["value"]).lower() or "event" in str(refused["value"])
+    assert j.rows(t.ChronologyEntry) == []
+    await j.act(verbs.ENTRY_SAVE, data, PRACTITIONER)
+    assert len(j.rows(t.ChronologyEntry)) == 1
+
+
+async def test_a_token_replayed_by_someone_else_is_refused(journey_each: Journey) -> None:
+    j = journey_each
+    _, return_id = await open_review(j)
+    data = await _entry_form(j, return_id)
+    await j.act(verbs.ENTRY_SAVE, data, PRACTITIONER)
+    stolen = await j.act(verbs.ENTRY_SAVE, data, USER_AAD)
+    assert stolen["type"] != CARD
+    assert "someone else" in stolen["value"]
+    assert len(j.rows(t.ChronologyEntry)) == 1
+
+
+async def test_an_activity_delivered_twice_is_handled_once(journey_each: Journey) -> None:
+    j = journey_each
+    j.bot.connector.clear()
+    body = as_user(message(j.bot.connector.url, "new review"), USER_AAD, name="Review Chair")
+    for _ in range(2):
+        status, _ = await j.bot.post(body)
+        assert status == 201
+    assert len(j.bot.connector.cards()) == 1
+
+    # An invoke without a token (a card from before tokens): once per delivery, too.
+    data = {k: v for k, v in creation_data(j).items() if k != "card_id"}
+    retried = as_user(invoke(j.bot.connector.url, verbs.REVIEW_CREATE, data), USER_AAD)
+    answers = await asyncio.gather(j.bot.post(retried), j.bot.post(retried))
+    assert answers[0] == answers[1]
+    assert len(j.rows(t.Review)) == 1
+    # A new activity with the same handmade data is a new click.
+    await j.act(verbs.REVIEW_CREATE, data)
+    assert len(j.rows(t.Review)) == 2
