@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import count
 from typing import Any
 
 from cards import verbs
@@ -49,8 +50,19 @@ def echo(key: str, label: str, target: str, connector: str) -> Scenario:
 def message_turn(
     key: str, text: str, label: str, target: str, connector: str, says: str = ""
 ) -> Scenario:
-    raw = _encode(message(connector, text))
-    return Scenario(key, label, target, lambda _n: raw, _created, 1, says.encode())
+    head, tail = _encode({**message(connector, text), "id": MARK}).split(MARK.encode())
+    return Scenario(
+        key, label, target, lambda _n: head + _activity_id() + tail, _created, 1, says.encode()
+    )
+
+
+_ACTIVITY_IDS = count()
+
+
+def _activity_id() -> bytes:
+    # Teams gives every activity its own id, and the bot handles a repeated one once (a
+    # redelivery): each turn is a new activity, as in Teams.
+    return f"bench-{next(_ACTIVITY_IDS)}".encode()
 
 
 # A long answer as practitioners write it: capitalised roles, services and months, dates and
@@ -92,11 +104,14 @@ def save_and_next(key: str, label: str, target: str, connector: str, return_id: 
     data[first_text] = "Early help team, practitioner in post 3 years"
     long_text = next(q for q in section.questions if q.type is QuestionType.LONG_TEXT)
     data[long_text.id] = _answer_prose(long_text.max_length or 2000)
-    head, tail = _encode(invoke(connector, verbs.RETURN_NEXT, data)).split(MARK.encode())
+    activity = {**invoke(connector, verbs.RETURN_NEXT, data), "id": MARK + "id"}
+    head, middle, tail = (
+        _encode(activity).replace((MARK + "id").encode(), MARK.encode()).split(MARK.encode())
+    )
     expected = f"Section 2 of {bank.section_count}".encode()
 
     def body(n: int) -> bytes:
-        return head + _word(n).encode() + tail
+        return head + _activity_id() + middle + _word(n).encode() + tail
 
     def check(status: int, payload: bytes) -> bool:
         return status == 200 and expected in payload

@@ -582,12 +582,14 @@ class Outcome:
 
 
 def changed(world: World) -> list[str]:
-    """What differs from the world, leaving out who was last seen."""
+    """What differs from the world, leaving out who was last seen and the claim on what they
+    sent (one effect per click: a delivery record, not a change to anything)."""
     found = differences(world.base, snapshot(world.bot.db.engine), ignore=False)
     return [
         f"{c.table} {c.key} {c.columns}"
         for c in found
         if not (c.table == "member" and c.columns == ("last_seen_at",))
+        and c.table != "idempotency_record"
     ]
 
 

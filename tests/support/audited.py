@@ -30,6 +30,8 @@ BOOKKEEPING: dict[str, set[str]] = {
     "action_item": {"updated_at", *CHASE_STATE},
     "review": {"updated_at"},
     "chaser_log": {"*"},
+    # The claim on each click or activity (bot/once.py): delivery bookkeeping.
+    "idempotency_record": {"*"},
 }
 
 
