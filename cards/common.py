@@ -11,8 +11,8 @@ from adaptive_cards import types as ty
 
 from cards import verbs
 from cards.validation import MeasuredCard
-from domain.identifier_checks import CONFIRM_LABEL, confirm_key
 from domain.idempotency import CARD_ID, REVISION
+from domain.identifier_checks import CONFIRM_LABEL, confirm_key
 
 CARD_VERSION: Final = "1.5"
 Card = dict[str, Any]
