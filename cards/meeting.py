@@ -52,6 +52,7 @@ def pack_card(review: ReviewView, built: MeetingPack, page: int) -> Card:
             [
                 ("Returns included", ", ".join(built.included)),
                 ("Not yet submitted", ", ".join(built.outstanding) or "None"),
+                *(("Chair's decision", line) for line in built.decisions),
                 (
                     "Chronology",
                     f"{len(built.entries)} entries, {built.duplicate_count} possible "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 from adaptive_cards import card as ac
 from adaptive_cards import types as ty
@@ -14,16 +15,24 @@ from cards.common import (
     button,
     choice_input,
     date_input,
+    dumped,
     error_line,
     facts,
     friendly_date,
     header,
+    notice_lines,
     paragraph,
     text_input,
+    toggle,
     with_people_picker,
 )
+from domain.lifecycle import CONTROLS, AgencyScreen, Control, ManageScreen
+from domain.model import ReviewStage
 from domain.records import ReturnView, ReviewProgress, ReviewView
-from domain.reviews import PSEUDONYM_MAX, REASON_MAX, ReviewDefaults
+from domain.reviews import PERIOD_MAX, PSEUDONYM_MAX, REASON_MAX, ReviewDefaults
+from domain.transitions import RETURN_SETTLED
+
+SETTLED = frozenset(s.value for s in RETURN_SETTLED)
 
 STAGE_LABELS = {
     "draft": "Draft: practitioners not yet assigned",
@@ -220,3 +229,299 @@ def reviews_card(progress: Sequence[ReviewProgress], can_open: bool) -> Card:
     if can_open:
         actions.append(button("Open a new review", verbs.REVIEW_NEW))
     return build(body, actions)
+
+
+# --- the review's lifecycle controls --------------------------------------------------------
+
+RETURN_LABELS = {
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "submitted": "Submitted, awaiting sign-off",
+    "signed_off": "Signed off",
+    "returned": "Returned with comments",
+    "nil_pending": "Nil return, awaiting the agency lead",
+    "nil": "Nil return: no involvement",
+    "proceeded_without": "Proceeding without (chair's decision)",
+    "withdrawn": "Removed from the review",
+}
+
+
+def _form(title: str, items: Sequence[ac.ElementAnnotated], submit: ac.ActionExecute) -> Card:
+    """A ShowCard: a small form that opens under the button, with its own submit button."""
+    sub = ac.AdaptiveCard.new().version("1.5").add_items(list(items)).add_actions([submit]).create()
+    show: Card = ac.ActionShowCard(title=title, card=sub).model_dump(
+        mode="json", exclude_none=True, by_alias=True, warnings=False
+    )
+    return show
+
+
+def _reason(label: str) -> ac.InputText:
+    return text_input("reason", label, None, max_length=REASON_MAX, multiline=True, required=True)
+
+
+def _people(ids: Sequence[int], names: Mapping[int, str]) -> str:
+    return ", ".join(names.get(m, "?") for m in sorted(ids)) or "nobody yet"
+
+
+def manage_card(screen: ManageScreen, errors: Mapping[str, str] | None = None) -> Card:
+    review = screen.review
+    data = {"review_id": review.id}
+    stage = STAGE_LABELS.get(review.stage.value, review.stage.value)
+    body: list[ac.ElementAnnotated | Card] = [
+        *header(f"Manage {review.reference}", f"{review.pseudonym} · {stage}"),
+        *notice_lines(screen.notices),
+        *(error_line(message) for message in (errors or {}).values()),
+    ]
+    pairs = [
+        ("Chair", screen.names.get(review.chair_member_id or 0, "not set")),
+        ("Deputy chair", screen.names.get(review.deputy_chair_member_id or 0, "none")),
+        ("Returns due", friendly_date(review.returns_due_on)),
+        ("Meeting", friendly_date(review.meeting_on)),
+        ("Period under review", review.period_under_review or "not set"),
+    ]
+    if review.stage is ReviewStage.CANCELLED:
+        pairs.append(("Cancelled because", review.cancelled_reason or "no reason given"))
+    body.append(facts(pairs))
+    for ret in screen.returns:
+        body.append(_agency_row(ret, screen.names, review.stage is not ReviewStage.CANCELLED))
+    return build(body, _review_controls(screen, data))
+
+
+def _agency_row(ret: ReturnView, names: Mapping[int, str], controls: bool) -> ac.Container:
+    status = RETURN_LABELS.get(ret.status.value, ret.status.value)
+    rows = [("Status", status), ("Due", friendly_date(ret.due_on))]
+    rows.append(("Practitioners", _people(sorted(ret.assignee_ids), names)))
+    if ret.status_note:
+        rows.append(("Why", ret.status_note[:300]))
+    items: list[ac.ElementAnnotated] = [
+        ac.TextBlock(text=ret.agency_name, weight=ty.FontWeight.BOLDER, wrap=True),
+        facts(rows),
+    ]
+    if controls:
+        title = f"Manage {ret.agency_name}"
+        items.append(
+            ac.ActionSet(actions=[button(title, verbs.REVIEW_AGENCY, {"return_id": ret.id})])
+        )
+    return ac.Container(separator=True, items=items)
+
+
+def _review_controls(screen: ManageScreen, data: Mapping[str, object]) -> list[Card]:
+    review, stage = screen.review, screen.review.stage
+    controls: list[Card] = []
+    if stage in CONTROLS[Control.EDIT].stages:
+        controls.append(_edit_form(review))
+    if stage in CONTROLS[Control.ADD_AGENCY].stages and screen.addable:
+        choices = [(str(i), name) for i, name in screen.addable]
+        controls.append(
+            _form(
+                "Add an agency",
+                [choice_input("agency_id", "Agency", choices, None, required=True)],
+                button("Add and assign", verbs.REVIEW_ADD_AGENCY, data, primary=True),
+            )
+        )
+    if stage in CONTROLS[Control.DEPUTY].stages:
+        choices = [("none", "No deputy"), *((str(i), n) for i, n in screen.chairs)]
+        current = str(review.deputy_chair_member_id or "none")
+        controls.append(
+            _form(
+                "Deputy chair",
+                [
+                    choice_input(
+                        "deputy", "Deputy chair (has the chair's controls)", choices, current
+                    )
+                ],
+                button("Save deputy", verbs.REVIEW_DEPUTY, data, primary=True),
+            )
+        )
+    if stage in CONTROLS[Control.CANCEL].stages:
+        controls.append(
+            _form(
+                "Cancel review",
+                [
+                    paragraph(
+                        "Cancelling ends the review for everyone. Only an admin can reopen it."
+                    ),
+                    _reason("Why is the review cancelled?"),
+                ],
+                button("Cancel the review", verbs.REVIEW_CANCEL, data),
+            )
+        )
+    if screen.may_reopen:
+        controls.append(
+            _form(
+                "Reopen review",
+                [_reason("Why is the review reopened?")],
+                button("Reopen the review", verbs.REVIEW_REOPEN, data, primary=True),
+            )
+        )
+    controls.append(dumped(button("Reviews", verbs.REVIEWS)))
+    return controls
+
+
+def _edit_form(review: ReviewView) -> Card:
+    return _form(
+        "Edit details",
+        [
+            text_input(
+                "pseudonym", "Pseudonym", review.pseudonym, max_length=PSEUDONYM_MAX, required=True
+            ),
+            text_input(
+                "reason",
+                "Reason for review",
+                review.reason,
+                max_length=REASON_MAX,
+                multiline=True,
+                required=True,
+            ),
+            text_input(
+                "period_under_review",
+                "Period under review (for example Jan 2024 to Jun 2025)",
+                review.period_under_review,
+                max_length=PERIOD_MAX,
+            ),
+            date_input(
+                "meeting_on", "Line-of-Sight meeting date", _iso(review.meeting_on), required=True
+            ),
+        ],
+        button("Save details", verbs.REVIEW_EDIT, {"review_id": review.id}, primary=True),
+    )
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def agency_card(
+    screen: AgencyScreen,
+    errors: Mapping[str, str] | None = None,
+    *,
+    people_picker: bool = True,
+    notices: Sequence[str] = (),
+) -> Card:
+    review, ret = screen.review, screen.ret
+    data = {"return_id": ret.id}
+    status = RETURN_LABELS.get(ret.status.value, ret.status.value)
+    body: list[ac.ElementAnnotated | Card] = [
+        *header(f"{ret.agency_name} · {review.reference}", f"{review.pseudonym} · {status}"),
+        *notice_lines(notices),
+        *(error_line(message) for message in (errors or {}).values()),
+        facts(
+            [
+                ("Practitioners", _people(sorted(ret.assignee_ids), screen.names)),
+                ("Due", friendly_date(ret.due_on)),
+                *([("Why", ret.status_note[:300])] if ret.status_note else []),
+            ]
+        ),
+    ]
+    if not screen.has_lead:
+        body.append(
+            paragraph(
+                f"{ret.agency_name} has no safeguarding lead in Line of Sight: nobody can sign "
+                "its return off or confirm a nil return. Ask an admin to give someone the "
+                "agency lead role, or proceed without the agency.",
+                subtle=True,
+            )
+        )
+    return with_people_picker(
+        build(body, _agency_controls(screen, data)), ["assignees"], people_picker
+    )
+
+
+def _agency_controls(screen: AgencyScreen, data: Mapping[str, object]) -> list[Card]:
+    stage, status = screen.review.stage, screen.ret.status.value
+    outstanding = status in ("not_started", "in_progress", "returned")
+    controls: list[Card] = []
+    if stage in CONTROLS[Control.ASSIGN].stages and status not in SETTLED:
+        controls.append(
+            _form(
+                "Assign or replace",
+                [
+                    choice_input(
+                        "assignees", "Practitioners", list(screen.choices), None, multi=True
+                    ),
+                    toggle(
+                        "replace",
+                        "Replace the practitioners on it (they lose access to the draft)",
+                        False,
+                    ),
+                ],
+                button("Assign and invite", verbs.RETURN_REASSIGN, data, primary=True),
+            )
+        )
+    if stage in CONTROLS[Control.EXTEND].stages and outstanding:
+        controls.append(
+            _form(
+                "Extend due date",
+                [date_input("due_on", "New due date", _iso(screen.ret.due_on), required=True)],
+                button("Extend", verbs.RETURN_EXTEND, data, primary=True),
+            )
+        )
+    if stage in CONTROLS[Control.NIL_RETURN].stages and outstanding:
+        controls.append(
+            _form(
+                "Nil return",
+                [_reason("Why did the agency have no involvement?")],
+                button("Ask the lead to confirm", verbs.RETURN_NIL, data, primary=True),
+            )
+        )
+    if stage in CONTROLS[Control.PROCEED_WITHOUT].stages and status not in SETTLED:
+        controls.append(
+            _form(
+                "Proceed without",
+                [_reason("Why does the meeting go ahead without this agency?")],
+                button("Proceed without them", verbs.RETURN_PROCEED, data),
+            )
+        )
+    if stage in CONTROLS[Control.REMOVE_AGENCY].stages:
+        controls.append(
+            _form(
+                "Remove agency",
+                [_reason("Why is the agency removed?")],
+                button("Remove the agency", verbs.REVIEW_REMOVE_AGENCY, data),
+            )
+        )
+    controls.append(
+        dumped(button("Back to the review", verbs.REVIEW_MANAGE, {"review_id": screen.review.id}))
+    )
+    return controls
+
+
+def nil_request_card(ret: ReturnView, reason: str | None) -> Card:
+    """To the agency's safeguarding lead: confirm the chair's nil return, or say otherwise."""
+    data = {"return_id": ret.id}
+    body = [
+        *header(f"Confirm a nil return · {ret.reference}", f"{ret.pseudonym} · {ret.agency_name}"),
+        paragraph(
+            f"The review's chair has recorded that {ret.agency_name} had no involvement with "
+            f"{ret.pseudonym}, so it has no return to make. Please confirm, or say your agency "
+            "was involved and the return stays open."
+        ),
+        facts([("Chair's reason", (reason or "not given")[:500])]),
+    ]
+    return build(
+        body,
+        [
+            button("Confirm nil return", verbs.NIL_CONFIRM, data, primary=True),
+            button("We were involved", verbs.NIL_DECLINE, data),
+        ],
+    )
+
+
+def nil_answered_card(ret: ReturnView, confirmed: bool) -> Card:
+    title = "Nil return confirmed" if confirmed else "The return stays open"
+    message = (
+        f"{ret.agency_name} has no return to make for {ret.reference}."
+        if confirmed
+        else f"The {ret.agency_name} return for {ret.reference} is open again; its "
+        "practitioners can complete it, and the chair has been told."
+    )
+    return build([*header(title, f"{ret.reference} · {ret.pseudonym}"), paragraph(message)], [])
+
+
+def cancelled_card(review: ReviewView) -> Card:
+    body = [
+        *header(f"{review.reference} is cancelled", review.pseudonym),
+        paragraph(f"Reason: {review.cancelled_reason or 'not given'}. Its chasers have stopped."),
+        paragraph("An admin can reopen it from manage " + review.reference + ".", subtle=True),
+    ]
+    return build(body, [button("Reviews", verbs.REVIEWS)])

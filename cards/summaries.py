@@ -53,6 +53,9 @@ RETURN_LABELS: Final = {
     "returned": "Returned for changes",
     "submitted": "Submitted",
     "signed_off": "Signed off",
+    "nil_pending": "Nil return, awaiting the agency lead",
+    "nil": "Nil return",
+    "proceeded_without": "Proceeded without (chair's decision)",
 }
 SCOPE_LABELS: Final = {
     ScopeKind.PARTNERSHIP: "Whole partnership",
@@ -159,7 +162,11 @@ def _returns_section(summary: ReviewSummary, text_limit: int) -> list[ac.Element
         items.append(
             paragraph(f"…and {len(outstanding) - len(shown)} more outstanding.", subtle=True)
         )
-    done = [r for r in summary.returns if not r.outstanding]
+    done = [r for r in summary.returns if not r.outstanding and not r.decided]
+    decided = [r for r in summary.returns if r.decided]
+    if decided:
+        lines = " · ".join(f"{r.agency_name}: {RETURN_LABELS[r.status.value]}" for r in decided)
+        items.append(paragraph(f"Chair's decisions: {_cut(lines, 4 * text_limit)}", subtle=True))
     if done:
         names = ", ".join(r.agency_name for r in done)
         items.append(paragraph(f"In ({len(done)}): {_cut(names, 4 * text_limit)}", subtle=True))

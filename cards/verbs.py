@@ -11,6 +11,22 @@ REVIEW_CREATE: Final = "review_create"
 REVIEW_ASSIGN: Final = "review_assign"
 REVIEWS: Final = "reviews"
 
+# A review's lifecycle controls (chair, deputy chair, admin; an agency lead confirms a nil return)
+REVIEW_MANAGE: Final = "review_manage"
+REVIEW_AGENCY: Final = "review_agency"
+REVIEW_EDIT: Final = "review_edit"
+REVIEW_DEPUTY: Final = "review_deputy"
+REVIEW_CANCEL: Final = "review_cancel"
+REVIEW_REOPEN: Final = "review_reopen"
+REVIEW_ADD_AGENCY: Final = "review_add_agency"
+REVIEW_REMOVE_AGENCY: Final = "review_remove_agency"
+RETURN_REASSIGN: Final = "return_reassign"
+RETURN_NIL: Final = "return_nil"
+RETURN_EXTEND: Final = "return_extend"
+RETURN_PROCEED: Final = "return_proceed"
+NIL_CONFIRM: Final = "nil_confirm"
+NIL_DECLINE: Final = "nil_decline"
+
 # The pre-analysis return (practitioner)
 RETURN_OPEN: Final = "return_open"
 RETURN_BACK: Final = "return_back"

@@ -65,6 +65,7 @@ from pydantic import (
 from domain.calendar import DEFAULT_CALENDAR, MONDAY_TO_FRIDAY, WorkingCalendar
 from domain.errors import FormInvalid
 from domain.model import ActionStatus, ReturnStatus
+from domain.transitions import PRACTITIONER_DONE
 
 if TYPE_CHECKING:
     # Only a type: at run time the domain imports pydantic itself, not its core package.
@@ -343,7 +344,8 @@ class _Track(StrEnum):
 
 _GRID_KIND: Final = {_Track.IMPACT: ChaseKind.IMPACT_REQUEST, _Track.BLOCKED: ChaseKind.BLOCKED}
 _REPEATING: Final = frozenset({ChaseKind.OVERDUE, ChaseKind.IMPACT_REQUEST, ChaseKind.BLOCKED})
-_RETURN_DONE: Final = frozenset({ReturnStatus.SUBMITTED, ReturnStatus.SIGNED_OFF})
+# Submitted, signed off, nil, proceeded without or removed: nothing for the practitioner to do.
+_RETURN_DONE: Final = PRACTITIONER_DONE
 _ACTION_TRACKS: Final[Mapping[ActionStatus, _Track | None]] = {
     ActionStatus.OPEN: _Track.DUE_DATE,
     ActionStatus.IN_PROGRESS: _Track.DUE_DATE,

@@ -36,7 +36,7 @@ def meeting_pack(uow: UnitOfWork, member: MemberView, review_id: object) -> pack
         answers = {q: a.value for (q, slot), a in uow.returns.answers(ret.id).items() if not slot}
         contents.append(pack.ReturnContent(ret, answers, uow.returns.entries(ret.id)))
     built = pack.build_pack(review.reference, review.pseudonym, contents)
-    if not built.included:
+    if not built.included and not built.decisions:
         raise NotFound(
             f"No agency has submitted a return for {review.reference} yet, so "
             f"there is nothing for the meeting pack."

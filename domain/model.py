@@ -42,6 +42,13 @@ class ReturnStatus(StrEnum):
     SUBMITTED = "submitted"
     SIGNED_OFF = "signed_off"
     RETURNED = "returned"
+    # The chair says the agency had no involvement; its safeguarding lead confirms.
+    NIL_PENDING = "nil_pending"
+    NIL = "nil"
+    # The chair decided the meeting goes ahead without this agency's return.
+    PROCEEDED_WITHOUT = "proceeded_without"
+    # The agency was removed from the review (kept, with its reason, for the record).
+    WITHDRAWN = "withdrawn"
 
 
 class ActionStatus(StrEnum):

@@ -84,6 +84,8 @@ class MeetingPack:
     gaps: tuple[Gap, ...]
     themes: tuple[ThemeRow, ...]
     learning: tuple[ThemedLearning, ...]
+    # The chair's decisions about agencies without a return: one short marker line each.
+    decisions: tuple[str, ...] = ()
 
     @property
     def duplicate_count(self) -> int:
@@ -94,7 +96,10 @@ def build_pack(
     reference: str, pseudonym: str, returns: Sequence[ReturnContent], gap_days: int = GAP_DAYS
 ) -> MeetingPack:
     shared = [r for r in returns if r.ret.status in SHAREABLE]
-    outstanding = tuple(sorted(r.ret.agency_name for r in returns if r not in shared))
+    decided = [r.ret for r in returns if r.ret.status in DECIDED]
+    outstanding = tuple(
+        sorted(r.ret.agency_name for r in returns if r not in shared and r.ret not in decided)
+    )
     entries = combined_chronology(shared)
     return MeetingPack(
         reference,
@@ -105,7 +110,24 @@ def build_pack(
         find_gaps([e.entry for e in entries], gap_days),
         theme_rows(shared),
         themed_learning(shared),
+        tuple(decision_line(r) for r in sorted(decided, key=lambda r: r.agency_name)),
     )
+
+
+# Returns that are in no pack because the chair decided so (nil, or going ahead without).
+DECIDED = frozenset({ReturnStatus.NIL, ReturnStatus.PROCEEDED_WITHOUT})
+DECISION_LABELS = {
+    ReturnStatus.NIL: "Nil return (no involvement, confirmed by its lead)",
+    ReturnStatus.PROCEEDED_WITHOUT: "Proceeded without (chair's decision)",
+    ReturnStatus.NIL_PENDING: "Nil return, awaiting its lead",
+}
+
+
+def decision_line(ret: ReturnView) -> str:
+    """'Demo Health: Proceeded without (chair's decision): the return is late.'"""
+    label = DECISION_LABELS.get(ret.status, ret.status.value.replace("_", " "))
+    why = f": {ret.status_note[:200]}" if ret.status_note else ""
+    return f"{ret.agency_name}: {label}{why}"
 
 
 def combined_chronology(returns: Sequence[ReturnContent]) -> tuple[PackEntry, ...]:

@@ -31,6 +31,29 @@ _INTENTS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
     ("reviews", re.compile(r"\b(?:list|show|open|all|which|what)\b.*\breviews\b")),
     ("help", re.compile(r"\bwhat can i (?:do|ask)\b|\bhow do i\b")),
 )
+# Words that ask the bot to change something: a sentence starting with one is not a question.
+_DOING_WORDS: Final = frozenset(
+    {
+        "approve",
+        "reject",
+        "sign",
+        "signoff",
+        "cancel",
+        "close",
+        "reopen",
+        "assign",
+        "unassign",
+        "remove",
+        "delete",
+        "add",
+        "extend",
+        "proceed",
+        "nil",
+        "return",
+        "submit",
+        "withdraw",
+    }
+)
 # A reference anywhere in a sentence: LOS-2026-004, los 2026 4, 2026-004, 2026/4.
 _REFERENCE_IN_TEXT: Final = re.compile(r"\b(?:los[\s\-/]*)?(\d{4})[\s\-/]+(\d{1,4})\b")
 _FILLER: Final = frozenset(
@@ -96,6 +119,9 @@ def natural(cleaned: str, known: Collection[str]) -> tuple[str, str] | None:
     for name, pattern in _INTENTS:
         if name in known and pattern.search(cleaned):
             return name, argument_for(name, cleaned)
+    if cleaned.split(" ", 1)[0] in _DOING_WORDS:
+        # "approve LOS-2026-004" asks to do something: never answer it with another command.
+        return None
     if "summary" in known and _REFERENCE_IN_TEXT.search(cleaned):
         # "how is LOS-2026-004 doing?", or a bare reference: the review's summary.
         return "summary", argument_for("summary", cleaned)

@@ -23,6 +23,14 @@ class ReviewView:
     opened_on: date
     returns_due_on: date | None
     meeting_on: date | None
+    deputy_chair_member_id: int | None = None
+    period_under_review: str | None = None
+    cancelled_reason: str | None = None
+    cancelled_from: ReviewStage | None = None
+
+    def chaired_by(self, member_id: int) -> bool:
+        """The chair or the deputy chair: both hold the review's controls."""
+        return member_id in (self.chair_member_id, self.deputy_chair_member_id)
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ class ReturnView:
     returned_comments: str | None
     assignee_ids: frozenset[int]
     submitted_at: datetime | None
+    status_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,26 @@ class ReviewRepository(Protocol):
         """(AAD object id, display name, agency id) of everyone who could complete a return."""
         ...
 
+    def update_review(self, review_id: int, fields: Mapping[str, Any]) -> None:
+        """Set these review columns (pseudonym, reason, dates, deputy, cancellation)."""
+        ...
+
+    def withdrawn_return(self, review_id: int, agency_id: int) -> int | None:
+        """The id of this agency's removed return on the review, if it was ever on it."""
+        ...
+
+    def add_return(
+        self, review_id: int, agency_id: int, due_on: date | None, bank_version: str
+    ) -> int: ...
+
+    def chairs(self, partnership_id: int) -> list[tuple[int, str]]:
+        """(member id, name) of the active members holding the chair role."""
+        ...
+
+    def action_ids(self, review_id: int) -> list[int]:
+        """The review's action items (their chasers stop when it is cancelled)."""
+        ...
+
 
 class ReturnRepository(Protocol):
     def get(self, return_id: int) -> ReturnView | None: ...
@@ -148,6 +177,10 @@ class ReturnRepository(Protocol):
 
     def assign(self, return_id: int, member_ids: Sequence[int]) -> list[int]:
         """Add assignees; return the ids that were newly assigned."""
+        ...
+
+    def unassign(self, return_id: int, member_ids: Sequence[int]) -> None:
+        """Take these assignees off the return: they lose access to its draft."""
         ...
 
     def answers(self, return_id: int) -> dict[AnswerKey, StoredAnswer]: ...

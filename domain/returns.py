@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from domain import audit, chronology
+from domain import audit, chronology, lifecycle
 from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import ChaserPolicy
 from domain.chronology import Page
@@ -37,7 +37,7 @@ from domain.questions import (
 )
 from domain.records import AnswerKey, ChronologyView, EntryInput, ReturnView, StoredAnswer
 from domain.repositories import UnitOfWork
-from domain.transitions import move_return, move_review
+from domain.transitions import move_return
 
 WRITABLE = frozenset({ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS, ReturnStatus.RETURNED})
 CONFIRM_PREFIX = "confirm__"
@@ -970,21 +970,9 @@ def _comments(raw: object, *, required: bool) -> str | None:
 
 
 def _all_signed_off(uow: UnitOfWork, actor: Actor, ret: ReturnView) -> bool:
-    returns = uow.reviews.returns(ret.review_id)
-    if not all(r.status is ReturnStatus.SIGNED_OFF for r in returns):
-        return False
-    stage = move_review(ret.review_stage, ReviewStage.ANALYSIS)
-    uow.reviews.set_stage(ret.review_id, stage)
-    audit.record(
-        uow,
-        ret.partnership_id,
-        actor,
-        "review.stage_changed",
-        ("review", ret.review_id),
-        before={"stage": ret.review_stage.value},
-        after={"stage": stage.value},
-    )
-    return True
+    # Signed off, nil, or proceeded without: the lifecycle's gate decides (domain/lifecycle).
+    review = uow.reviews.get(ret.partnership_id, ret.review_id)
+    return review is not None and lifecycle.settle(uow, actor, review).stage is not review.stage
 
 
 # --- the chronology on a return --------------------------------------------------------------

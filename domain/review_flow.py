@@ -63,14 +63,15 @@ def create_review(
 
 
 def chaired_review(uow: UnitOfWork, member: MemberView, review_id: object) -> ReviewView:
-    """A review the member chairs (or, as admin, runs); card ids are checked, never trusted."""
+    """A review the member chairs or deputy-chairs (or, as admin, runs); card ids are checked,
+    never trusted."""
     require(member, Role.CHAIR, Role.ADMIN)
     review = (
         uow.reviews.get(member.partnership_id, review_id) if isinstance(review_id, int) else None
     )
     if review is None:
         raise NotFound("I can't find that review in your partnership.")
-    if review.chair_member_id != member.id and not member.has(Role.ADMIN):
+    if not review.chaired_by(member.id) and not member.has(Role.ADMIN):
         raise NotFound("That review has another chair; only they (or an admin) can do this.")
     return review
 
@@ -94,8 +95,8 @@ def assign(
     errors: dict[str, str] = {}
     invited: list[tuple[int, ReturnView]] = []
     for ret in returns:
-        chosen = _chosen(data.get(f"assignees_{ret.agency_id}"), ret, errors)
-        members = _resolve(uow, member, chosen, ret)
+        chosen = chosen_ids(data.get(f"assignees_{ret.agency_id}"), ret, errors)
+        members = resolve_members(uow, member, chosen, ret)
         for new_id in uow.returns.assign(ret.id, members):
             invited.append((new_id, ret))
     if errors:
@@ -115,7 +116,7 @@ def assign(
     return Assignment(uow.reviews.get(member.partnership_id, review.id) or review, tuple(invited))
 
 
-def _chosen(raw: object, ret: ReturnView, errors: dict[str, str]) -> list[str]:
+def chosen_ids(raw: object, ret: ReturnView, errors: dict[str, str]) -> list[str]:
     # A people picker sends AAD object ids, comma-separated; so does the static fallback.
     values = [v.strip() for v in raw.split(",") if v.strip()] if isinstance(raw, str) else []
     if len(values) > MAX_ASSIGNEES_PER_AGENCY:
@@ -129,7 +130,9 @@ def _chosen(raw: object, ret: ReturnView, errors: dict[str, str]) -> list[str]:
     return values
 
 
-def _resolve(uow: UnitOfWork, member: MemberView, aad_ids: list[str], ret: ReturnView) -> list[int]:
+def resolve_members(
+    uow: UnitOfWork, member: MemberView, aad_ids: list[str], ret: ReturnView
+) -> list[int]:
     known = uow.members.by_aad_ids(member.partnership_id, aad_ids)
     ids = []
     for aad in aad_ids:

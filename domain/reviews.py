@@ -68,6 +68,52 @@ def validate_new_review(
     return NewReview(pseudonym, reason, agencies, due, meeting)
 
 
+PERIOD_MAX = 120
+
+
+@dataclass(frozen=True)
+class ReviewDetails:
+    """What a chair may edit on an open review."""
+
+    pseudonym: str
+    reason: str
+    period_under_review: str | None
+    meeting_on: date
+
+
+def validate_details(data: Mapping[str, object], returns_due_on: date | None) -> ReviewDetails:
+    """The edit card's inputs, checked as at creation: the identifier guard refuses."""
+    errors: dict[str, str] = {}
+    pseudonym = _text(data.get("pseudonym"), "pseudonym", "Pseudonym", PSEUDONYM_MAX, errors)
+    reason = _text(data.get("reason"), "reason", "Reason for review", REASON_MAX, errors)
+    raw_period = data.get("period_under_review")
+    period = raw_period.strip() if isinstance(raw_period, str) else ""
+    if len(period) > PERIOD_MAX:
+        errors["period_under_review"] = (
+            f"The period is {len(period):,} characters; the limit is {PERIOD_MAX}."
+        )
+    meeting = _date(data.get("meeting_on"), "meeting_on", "Meeting date", errors)
+    texts = {"pseudonym": pseudonym, "reason": reason, "period_under_review": period}
+    _check_identifiers(texts, errors)
+    if meeting and returns_due_on and meeting < returns_due_on:
+        errors["meeting_on"] = "The meeting should be on or after the returns due date."
+    if errors or not (pseudonym and reason and meeting):
+        raise FormInvalid(errors)
+    return ReviewDetails(pseudonym, reason, period or None, meeting)
+
+
+def required_reason(raw: object, what: str, limit: int = REASON_MAX) -> str:
+    """A chair's 'why' for a control (cancel, remove, nil, proceed): needed, bounded, and
+    free of identifiers, like the review's own reason."""
+    errors: dict[str, str] = {}
+    text = _text(raw, "reason", what, limit, errors)
+    if text:
+        _check_identifiers({"reason": text}, errors)
+    if errors:
+        raise FormInvalid(errors)
+    return text
+
+
 def _text(raw: object, key: str, label: str, limit: int, errors: dict[str, str]) -> str:
     text = raw.strip() if isinstance(raw, str) else ""
     if not text:
@@ -122,11 +168,17 @@ class ReviewAccess:
     chair_member_id: int | None
     agency_ids: frozenset[int]
     assignee_member_ids: frozenset[int]
+    deputy_chair_member_id: int | None = None
 
 
 def may_see_review(member: MemberView, access: ReviewAccess) -> bool:
-    """Chairs and admins see every review; others see reviews involving them or their agency."""
-    if member.has(Role.ADMIN, Role.CHAIR) or member.id == access.chair_member_id:
+    """Chairs and admins see every review; others see reviews involving them or their agency.
+    A removed agency and a replaced practitioner are no longer involved (storage leaves them
+    out of `access`)."""
+    if member.has(Role.ADMIN, Role.CHAIR) or member.id in (
+        access.chair_member_id,
+        access.deputy_chair_member_id,
+    ):
         return True
     if member.id in access.assignee_member_ids:
         return True

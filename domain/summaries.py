@@ -36,10 +36,12 @@ from domain.capabilities import require
 from domain.chasers import ChaserPolicy, Rag, rag
 from domain.errors import FormInvalid, NotFound
 from domain.model import ActionStatus, Actor, MemberView, ReturnStatus, ReviewStage, Role
+from domain.pack import DECIDED
 from domain.phrasing import Period, ReviewMatch, ReviewRef, match_review, year_period
 from domain.questions import default_themes
 from domain.records import ReviewView
 from domain.repositories import UnitOfWork
+from domain.transitions import RETURN_SETTLED
 
 ANY_ROLE: Final = tuple(Role)
 PARTNERSHIP_ROLES: Final = (Role.ADMIN, Role.CHAIR, Role.LIC_MEMBER)
@@ -150,7 +152,12 @@ class ReturnLine:
 
     @property
     def outstanding(self) -> bool:
-        return self.status not in SUBMITTED
+        return self.status not in SUBMITTED and self.status not in RETURN_SETTLED
+
+    @property
+    def decided(self) -> bool:
+        """Nil, or going ahead without it: in no pack, by the chair's decision."""
+        return self.status in DECIDED
 
 
 @dataclass(frozen=True)

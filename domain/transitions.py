@@ -1,33 +1,147 @@
-"""State machines as data (DESIGN.md §3). An illegal move raises IllegalTransition."""
+"""State machines as data (DESIGN.md §3): every move, with who may make it. An illegal move
+raises IllegalTransition.
+
+`REVIEW_MOVES` and `RETURN_MOVES` are the one table: the plain transition maps below are
+derived from them, handlers check the mover with `parties_for`, and the tests walk them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from domain.errors import IllegalTransition
 from domain.model import ActionStatus, ReturnStatus, ReviewStage
 
 S = TypeVar("S", bound=StrEnum)
 
-REVIEW_TRANSITIONS: Mapping[ReviewStage, frozenset[ReviewStage]] = {
-    ReviewStage.DRAFT: frozenset({ReviewStage.PRE_ANALYSIS, ReviewStage.CANCELLED}),
-    ReviewStage.PRE_ANALYSIS: frozenset({ReviewStage.ANALYSIS, ReviewStage.CANCELLED}),
-    ReviewStage.ANALYSIS: frozenset({ReviewStage.MEETING, ReviewStage.CANCELLED}),
-    ReviewStage.MEETING: frozenset({ReviewStage.ACTIONS_OPEN, ReviewStage.CANCELLED}),
-    ReviewStage.ACTIONS_OPEN: frozenset({ReviewStage.CLOSED, ReviewStage.CANCELLED}),
-    ReviewStage.CLOSED: frozenset(),
-    ReviewStage.CANCELLED: frozenset(),
-}
 
-RETURN_TRANSITIONS: Mapping[ReturnStatus, frozenset[ReturnStatus]] = {
-    ReturnStatus.NOT_STARTED: frozenset({ReturnStatus.IN_PROGRESS}),
-    ReturnStatus.IN_PROGRESS: frozenset({ReturnStatus.SUBMITTED}),
-    ReturnStatus.SUBMITTED: frozenset({ReturnStatus.SIGNED_OFF, ReturnStatus.RETURNED}),
-    ReturnStatus.RETURNED: frozenset({ReturnStatus.IN_PROGRESS}),
-    ReturnStatus.SIGNED_OFF: frozenset(),
-}
+class Party(StrEnum):
+    """Who makes a move, relative to the record (not a partnership role)."""
+
+    CHAIR = "chair"  # the review's chair or deputy chair
+    ADMIN = "admin"
+    PRACTITIONER = "practitioner"  # assigned to the return (or a lead of its agency)
+    AGENCY_LEAD = "agency_lead"  # a safeguarding lead of the return's agency
+    LIC_MEMBER = "lic_member"
+
+
+@dataclass(frozen=True)
+class Move(Generic[S]):
+    name: str
+    source: S
+    target: S
+    parties: frozenset[Party]
+
+
+CHAIRING = frozenset({Party.CHAIR, Party.ADMIN})
+OPEN_STAGES = (
+    ReviewStage.DRAFT,
+    ReviewStage.PRE_ANALYSIS,
+    ReviewStage.ANALYSIS,
+    ReviewStage.MEETING,
+    ReviewStage.ACTIONS_OPEN,
+)
+REVIEW_ENDS = frozenset({ReviewStage.CLOSED, ReviewStage.CANCELLED})
+
+
+def _moves(name: str, sources: Iterable[S], target: S, parties: Iterable[Party]) -> list[Move[S]]:
+    return [Move(name, source, target, frozenset(parties)) for source in sources]
+
+
+REVIEW_MOVES: tuple[Move[ReviewStage], ...] = (
+    Move("assign", ReviewStage.DRAFT, ReviewStage.PRE_ANALYSIS, CHAIRING),
+    # The last return to be signed off (lead), confirmed nil (lead), proceeded without or
+    # removed (chair) moves the review on.
+    Move(
+        "returns_complete",
+        ReviewStage.PRE_ANALYSIS,
+        ReviewStage.ANALYSIS,
+        CHAIRING | {Party.AGENCY_LEAD},
+    ),
+    # An agency added after the returns were complete reopens the returns.
+    Move("agency_added", ReviewStage.ANALYSIS, ReviewStage.PRE_ANALYSIS, CHAIRING),
+    Move("outcome_saved", ReviewStage.ANALYSIS, ReviewStage.MEETING, CHAIRING),
+    Move("outcome_published", ReviewStage.MEETING, ReviewStage.ACTIONS_OPEN, CHAIRING),
+    # The LIC group's last impact record closes the review.
+    Move(
+        "actions_closed",
+        ReviewStage.ACTIONS_OPEN,
+        ReviewStage.CLOSED,
+        frozenset({Party.LIC_MEMBER}),
+    ),
+    *_moves("cancel", OPEN_STAGES, ReviewStage.CANCELLED, CHAIRING),
+    # Reopening goes back to the stage the review was cancelled at.
+    *(
+        Move("reopen", ReviewStage.CANCELLED, stage, frozenset({Party.ADMIN}))
+        for stage in OPEN_STAGES
+    ),
+)
+
+_OUTSTANDING = (ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS, ReturnStatus.RETURNED)
+_NOT_WITHDRAWN = tuple(s for s in ReturnStatus if s is not ReturnStatus.WITHDRAWN)
+_CHAIRS = tuple(CHAIRING)
+
+RETURN_MOVES: tuple[Move[ReturnStatus], ...] = (
+    Move(
+        "start", ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS, frozenset({Party.PRACTITIONER})
+    ),
+    Move(
+        "submit", ReturnStatus.IN_PROGRESS, ReturnStatus.SUBMITTED, frozenset({Party.PRACTITIONER})
+    ),
+    Move(
+        "approve", ReturnStatus.SUBMITTED, ReturnStatus.SIGNED_OFF, frozenset({Party.AGENCY_LEAD})
+    ),
+    Move(
+        "send_back", ReturnStatus.SUBMITTED, ReturnStatus.RETURNED, frozenset({Party.AGENCY_LEAD})
+    ),
+    Move(
+        "resume", ReturnStatus.RETURNED, ReturnStatus.IN_PROGRESS, frozenset({Party.PRACTITIONER})
+    ),
+    *_moves("nil_return", _OUTSTANDING, ReturnStatus.NIL_PENDING, _CHAIRS),
+    Move("nil_confirm", ReturnStatus.NIL_PENDING, ReturnStatus.NIL, frozenset({Party.AGENCY_LEAD})),
+    Move(
+        "nil_decline",
+        ReturnStatus.NIL_PENDING,
+        ReturnStatus.IN_PROGRESS,
+        frozenset({Party.AGENCY_LEAD}),
+    ),
+    *_moves(
+        "proceed_without",
+        (*_OUTSTANDING, ReturnStatus.SUBMITTED, ReturnStatus.NIL_PENDING),
+        ReturnStatus.PROCEEDED_WITHOUT,
+        _CHAIRS,
+    ),
+    *_moves("remove_agency", _NOT_WITHDRAWN, ReturnStatus.WITHDRAWN, _CHAIRS),
+    Move("add_agency", ReturnStatus.WITHDRAWN, ReturnStatus.NOT_STARTED, CHAIRING),
+)
+
+# Returns that no longer hold the review back: the analysis (and the outcome) may go ahead.
+RETURN_SETTLED = frozenset(
+    {
+        ReturnStatus.SIGNED_OFF,
+        ReturnStatus.NIL,
+        ReturnStatus.PROCEEDED_WITHOUT,
+        ReturnStatus.WITHDRAWN,
+    }
+)
+# Returns the practitioner has nothing more to do on: no chasers for them.
+PRACTITIONER_DONE = RETURN_SETTLED | {ReturnStatus.SUBMITTED, ReturnStatus.NIL_PENDING}
+
+
+def _table(moves: Iterable[Move[S]], states: Iterable[S]) -> Mapping[S, frozenset[S]]:
+    found: dict[S, set[S]] = {state: set() for state in states}
+    for move in moves:
+        found[move.source].add(move.target)
+    return {state: frozenset(targets) for state, targets in found.items()}
+
+
+REVIEW_TRANSITIONS: Mapping[ReviewStage, frozenset[ReviewStage]] = _table(REVIEW_MOVES, ReviewStage)
+RETURN_TRANSITIONS: Mapping[ReturnStatus, frozenset[ReturnStatus]] = _table(
+    RETURN_MOVES, ReturnStatus
+)
 
 ACTION_TRANSITIONS: Mapping[ActionStatus, frozenset[ActionStatus]] = {
     ActionStatus.OPEN: frozenset(
@@ -49,11 +163,14 @@ ACTION_TRANSITIONS: Mapping[ActionStatus, frozenset[ActionStatus]] = {
 }
 
 
+def label(state: StrEnum) -> str:
+    return state.value.replace("_", " ")
+
+
 def _move(table: Mapping[S, frozenset[S]], current: S, target: S, what: str) -> S:
     if target not in table[current]:
         raise IllegalTransition(
-            f"This {what} is {current.value.replace('_', ' ')}, so it cannot move to "
-            f"{target.value.replace('_', ' ')}."
+            f"This {what} is {label(current)}, so it cannot move to {label(target)}."
         )
     return target
 
@@ -68,3 +185,13 @@ def move_return(current: ReturnStatus, target: ReturnStatus) -> ReturnStatus:
 
 def move_action(current: ActionStatus, target: ActionStatus) -> ActionStatus:
     return _move(ACTION_TRANSITIONS, current, target, "action item")
+
+
+def parties_for(moves: Iterable[Move[S]], name: str) -> frozenset[Party]:
+    """Everyone who may make the named move, from any state."""
+    return frozenset(p for move in moves if move.name == name for p in move.parties)
+
+
+def named_move(moves: Iterable[Move[S]], name: str, current: S) -> Move[S] | None:
+    """The named move from this state, or None when the state has no such move."""
+    return next((m for m in moves if m.name == name and m.source == current), None)

@@ -75,6 +75,8 @@ def _returns_included(document: DocumentType, built: MeetingPack) -> None:
     document.add_paragraph(", ".join(built.included) or "None")
     if built.outstanding:
         document.add_paragraph("Not yet submitted (not included): " + ", ".join(built.outstanding))
+    for line in built.decisions:
+        document.add_paragraph(line)
 
 
 def _chronology(document: DocumentType, built: MeetingPack) -> None:

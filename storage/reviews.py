@@ -54,6 +54,7 @@ _RETURN_VIEW_COLUMNS = (
         _RETURN.c.question_bank_version,
         _RETURN.c.returned_comments,
         _RETURN.c.submitted_at,
+        _RETURN.c.status_note,
         _REVIEW.c.partnership_id,
         _REVIEW.c.reference,
         _REVIEW.c.pseudonym,
@@ -217,20 +218,27 @@ class SqlReviews:
         return review_view(review) if review else None
 
     def access(self, review_id: int) -> ReviewAccess:
-        chair = self._session.scalar(
-            select(t.Review.chair_member_id).where(col(t.Review.id) == review_id)
-        )
+        chairs = self._session.execute(
+            select(t.Review.chair_member_id, t.Review.deputy_chair_member_id).where(
+                col(t.Review.id) == review_id
+            )
+        ).first()
+        # A removed agency (and its practitioners) is no longer involved in the review.
         rows = self._session.execute(
             select(t.PreAnalysisReturn.agency_id, t.ReturnAssignee.member_id)
             .outerjoin(
                 t.ReturnAssignee, col(t.ReturnAssignee.return_id) == col(t.PreAnalysisReturn.id)
             )
-            .where(col(t.PreAnalysisReturn.review_id) == review_id)
+            .where(
+                col(t.PreAnalysisReturn.review_id) == review_id,
+                col(t.PreAnalysisReturn.status) != ReturnStatus.WITHDRAWN.value,
+            )
         ).all()
         return ReviewAccess(
-            chair_member_id=chair,
+            chair_member_id=chairs[0] if chairs else None,
             agency_ids=frozenset(int(agency) for agency, _ in rows),
             assignee_member_ids=frozenset(int(m) for _, m in rows if m is not None),
+            deputy_chair_member_id=chairs[1] if chairs else None,
         )
 
     def with_progress(
@@ -245,7 +253,11 @@ class SqlReviews:
                 func.sum(case((status.in_(submitted), 1), else_=0)),
                 func.sum(case((status == ReturnStatus.SIGNED_OFF.value, 1), else_=0)),
             )
-            .outerjoin(t.PreAnalysisReturn, col(t.PreAnalysisReturn.review_id) == col(t.Review.id))
+            .outerjoin(
+                t.PreAnalysisReturn,
+                (col(t.PreAnalysisReturn.review_id) == col(t.Review.id))
+                & (status != ReturnStatus.WITHDRAWN.value),
+            )
             .where(
                 col(t.Review.partnership_id) == partnership_id,
                 col(t.Review.stage).in_([stage.value for stage in stages]),
@@ -266,11 +278,67 @@ class SqlReviews:
             review.closed_on = date.today()
 
     def returns(self, review_id: int) -> list[ReturnView]:
+        """The review's agencies' returns, removed agencies left out."""
         rows = self._session.scalars(
-            select(t.PreAnalysisReturn.id).where(col(t.PreAnalysisReturn.review_id) == review_id)
+            select(t.PreAnalysisReturn.id).where(
+                col(t.PreAnalysisReturn.review_id) == review_id,
+                col(t.PreAnalysisReturn.status) != ReturnStatus.WITHDRAWN.value,
+            )
         ).all()
         views = _return_views(self._session, list(rows))
         return sorted(views, key=lambda view: view.agency_name)
+
+    def update_review(self, review_id: int, fields: Mapping[str, Any]) -> None:
+        review = self._session.get_one(t.Review, review_id)
+        for name, value in fields.items():
+            setattr(review, name, value)
+        review.updated_at = utcnow()
+        self._session.flush()
+
+    def withdrawn_return(self, review_id: int, agency_id: int) -> int | None:
+        found = self._session.scalar(
+            select(t.PreAnalysisReturn.id).where(
+                col(t.PreAnalysisReturn.review_id) == review_id,
+                col(t.PreAnalysisReturn.agency_id) == agency_id,
+                col(t.PreAnalysisReturn.status) == ReturnStatus.WITHDRAWN.value,
+            )
+        )
+        return int(found) if found is not None else None
+
+    def add_return(
+        self, review_id: int, agency_id: int, due_on: date | None, bank_version: str
+    ) -> int:
+        row = t.PreAnalysisReturn(
+            review_id=review_id,
+            agency_id=agency_id,
+            due_on=due_on,
+            question_bank_version=bank_version,
+        )
+        self._session.add(row)
+        self._session.flush()
+        assert row.id is not None
+        return row.id
+
+    def action_ids(self, review_id: int) -> list[int]:
+        return [
+            int(i)
+            for i in self._session.scalars(
+                select(t.ActionItem.id).where(col(t.ActionItem.review_id) == review_id)
+            ).all()
+        ]
+
+    def chairs(self, partnership_id: int) -> list[tuple[int, str]]:
+        rows = self._session.execute(
+            select(t.Member.id, t.Member.display_name)
+            .join(t.MemberRole, col(t.MemberRole.member_id) == col(t.Member.id))
+            .where(
+                col(t.Member.partnership_id) == partnership_id,
+                col(t.Member.active),
+                col(t.MemberRole.role) == Role.CHAIR.value,
+            )
+            .order_by(t.Member.display_name)
+        ).all()
+        return [(int(member_id), str(name)) for member_id, name in rows]
 
     def assignable_members(self, partnership_id: int) -> list[tuple[str, str, int | None]]:
         rows = self._session.execute(
@@ -324,6 +392,15 @@ class SqlReturns:
             self._session.add(t.ReturnAssignee(return_id=return_id, member_id=member_id))
         self._session.flush()
         return added
+
+    def unassign(self, return_id: int, member_ids: Sequence[int]) -> None:
+        if member_ids:
+            self._session.execute(
+                delete(t.ReturnAssignee).where(
+                    col(t.ReturnAssignee.return_id) == return_id,
+                    col(t.ReturnAssignee.member_id).in_(list(member_ids)),
+                )
+            )
 
     def answers(self, return_id: int) -> dict[AnswerKey, StoredAnswer]:
         rows = _ANSWERS.all(self._session, {"return_id": return_id})
@@ -453,6 +530,10 @@ def review_view(row: t.Review) -> ReviewView:
         opened_on=row.opened_on,
         returns_due_on=row.returns_due_on,
         meeting_on=row.meeting_on,
+        deputy_chair_member_id=row.deputy_chair_member_id,
+        period_under_review=row.period_under_review,
+        cancelled_reason=row.cancelled_reason,
+        cancelled_from=ReviewStage(row.cancelled_from) if row.cancelled_from else None,
     )
 
 
@@ -481,6 +562,7 @@ def _return_view(row: Any) -> ReturnView:
         returned_comments=row.returned_comments,
         assignee_ids=frozenset(int(i) for i in t.comma_items(row.assignee_ids)),
         submitted_at=row.submitted_at,
+        status_note=row.status_note,
     )
 
 

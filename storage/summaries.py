@@ -241,7 +241,10 @@ _RETURN_LINES = (
     .join(t.Agency, col(t.Agency.id) == col(t.PreAnalysisReturn.agency_id))
     .outerjoin(t.ReturnAssignee, col(t.ReturnAssignee.return_id) == col(t.PreAnalysisReturn.id))
     .outerjoin(t.Member, col(t.Member.id) == col(t.ReturnAssignee.member_id))
-    .where(col(t.PreAnalysisReturn.review_id) == _PARAM["review_id"])
+    .where(
+        col(t.PreAnalysisReturn.review_id) == _PARAM["review_id"],
+        col(t.PreAnalysisReturn.status) != ReturnStatus.WITHDRAWN.value,  # removed agencies
+    )
     .order_by(col(t.Agency.name), col(t.Member.display_name))
 )
 _OWN_RETURN_LINES = _RETURN_LINES.where(

@@ -149,12 +149,17 @@ class Review(SQLModel, table=True):
     pseudonym: str = Field(max_length=60)
     reason: str = _text(nullable=False)
     chair_member_id: int | None = Field(default=None, foreign_key="member.id")
+    # A deputy chair has the chair's controls on this review.
+    deputy_chair_member_id: int | None = Field(default=None, foreign_key="member.id")
     stage: str = Field(default="draft", max_length=20)
     opened_on: date
     returns_due_on: date | None = None
     meeting_on: date | None = None
     closed_on: date | None = None
     cancelled_reason: str | None = _text()
+    # The stage a cancelled review was at: an admin's reopen goes back there.
+    cancelled_from: str | None = Field(default=None, max_length=20)
+    period_under_review: str | None = Field(default=None, max_length=120)
     legal_hold: bool = False
     question_bank_version: str = Field(default="1", max_length=20)
     created_at: datetime = Field(default_factory=utcnow)
@@ -176,6 +181,8 @@ class PreAnalysisReturn(ChaseState, table=True):
     signed_off_at: datetime | None = None
     signed_off_by: int | None = Field(default=None, foreign_key="member.id")
     returned_comments: str | None = _text()
+    # Why a chair recorded a nil return, proceeded without the agency, or removed it.
+    status_note: str | None = _text()
     # Bumped on every write so a stale card can be recognised.
     revision: int = 0
     created_at: datetime = Field(default_factory=utcnow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.handlers import lifecycle
 from bot.handlers.notify import send_cards
 from bot.router import Context, Reply, Router
 from cards import returns as return_cards
@@ -32,6 +33,7 @@ def register(router: Router) -> None:
     router.verb(verbs.REVIEW_CREATE)(create_review)
     router.verb(verbs.REVIEW_ASSIGN)(assign)
     router.verb(verbs.REVIEWS)(list_reviews)
+    lifecycle.register(router)
 
 
 async def new_review(ctx: Context) -> Reply:

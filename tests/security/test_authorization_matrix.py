@@ -306,7 +306,38 @@ async def build_world(world: World) -> None:
     [export] = _rows(world, t.ExportFile, t.ExportFile.id)
     world.token = export.token
     world.actions = [int(a.id or 0) for a in _rows(world, t.ActionItem, t.ActionItem.id)]
+    await _lifecycle_reviews(world)
     world.bot.connector.clear()
+
+
+async def _lifecycle_reviews(world: World) -> None:
+    """R6: police's return is a nil return awaiting its lead; R7: cancelled."""
+    police = world.agencies["police"]
+    for number in (6, 7):
+        await ok(
+            world,
+            "chair",
+            verbs.REVIEW_CREATE,
+            {
+                "pseudonym": f"Child M{number}",
+                "reason": "Neglect concerns held by several agencies.",
+                "agencies": str(police),
+                "returns_due_on": "2099-01-15",
+                "meeting_on": "2099-02-01",
+            },
+        )
+    reviews = _rows(world, t.Review, t.Review.id)
+    world.reviews = [int(r.id or 0) for r in reviews]
+    world.references = [r.reference for r in reviews]
+    r6 = world.review(6)
+    data = {"review_id": r6, f"assignees_{police}": BY_KEY["practitioner"].aad}
+    await ok(world, "chair", verbs.REVIEW_ASSIGN, data)
+    returns = _rows(world, t.PreAnalysisReturn, t.PreAnalysisReturn.id)
+    world.returns["r6"] = next(int(r.id or 0) for r in returns if r.review_id == r6)
+    nil = {"return_id": world.returns["r6"], "reason": "No contact with the family."}
+    await ok(world, "chair", verbs.RETURN_NIL, nil)
+    cancel = {"review_id": world.review(7), "reason": "Opened twice by mistake."}
+    await ok(world, "chair", verbs.REVIEW_CANCEL, cancel)
 
 
 def copy_database(source: Path, target: Path) -> None:
@@ -408,6 +439,47 @@ VERBS: dict[str, Case] = {
         lambda w: {"review_id": w.review(1), f"assignees_{w.agencies['police']}": PICKED},
     ),
     verbs.REVIEWS: Case(ALL),
+    # the review's lifecycle controls (R1 in pre-analysis, R2 police only, R6 nil, R7 cancelled)
+    verbs.REVIEW_MANAGE: Case(THE_CHAIR, lambda w: {"review_id": w.review(1)}),
+    verbs.REVIEW_AGENCY: Case(THE_CHAIR, lambda w: {"return_id": w.returns["r1_health"]}),
+    verbs.REVIEW_EDIT: Case(
+        THE_CHAIR,
+        lambda w: {
+            "review_id": w.review(1),
+            "pseudonym": "Child M1",
+            "reason": "Neglect concerns, edited.",
+            "meeting_on": "2099-02-01",
+        },
+    ),
+    verbs.REVIEW_DEPUTY: Case(
+        THE_CHAIR, lambda w: {"review_id": w.review(1), "deputy": str(w.members["other_chair"])}
+    ),
+    verbs.REVIEW_CANCEL: Case(
+        THE_CHAIR, lambda w: {"review_id": w.review(1), "reason": "The family moved away."}
+    ),
+    verbs.REVIEW_REOPEN: Case(
+        ADMIN, lambda w: {"review_id": w.review(7), "reason": "Cancelled by mistake."}
+    ),
+    verbs.REVIEW_ADD_AGENCY: Case(
+        THE_CHAIR, lambda w: {"review_id": w.review(2), "agency_id": str(w.agencies["health"])}
+    ),
+    verbs.REVIEW_REMOVE_AGENCY: Case(
+        THE_CHAIR, lambda w: {"return_id": w.returns["r1_health"], "reason": "Not involved."}
+    ),
+    verbs.RETURN_REASSIGN: Case(
+        THE_CHAIR, lambda w: {"return_id": w.returns["r1_health"], "assignees": PICKED}
+    ),
+    verbs.RETURN_NIL: Case(
+        THE_CHAIR, lambda w: {"return_id": w.returns["r1_health"], "reason": "No contact."}
+    ),
+    verbs.RETURN_EXTEND: Case(
+        THE_CHAIR, lambda w: {"return_id": w.returns["r1_health"], "due_on": "2099-03-01"}
+    ),
+    verbs.RETURN_PROCEED: Case(
+        THE_CHAIR, lambda w: {"return_id": w.returns["r1_health"], "reason": "It is late."}
+    ),
+    verbs.NIL_CONFIRM: Case(frozenset({"agency_lead"}), lambda w: {"return_id": w.returns["r6"]}),
+    verbs.NIL_DECLINE: Case(frozenset({"agency_lead"}), lambda w: {"return_id": w.returns["r6"]}),
     # the return in progress (R1, police)
     verbs.RETURN_OPEN: Case(RETURN_WRITERS, lambda w: {"return_id": w.returns["r1"]}),
     verbs.RETURN_BACK: Case(RETURN_WRITERS, lambda w: section(w, 1)),
@@ -547,6 +619,14 @@ COMMANDS: dict[str, Case] = {
     "chaser policy": Case(ADMIN),
     "register channel": Case(ADMIN, lambda w: {"text": "register channel lic"}, channel=True),
     "new review": Case(CHAIRS),
+    "manage": Case(THE_CHAIR, lambda w: {"text": f"manage {w.reference(1)}"}),
+    "assign": Case(THE_CHAIR, lambda w: {"text": f"assign {w.reference(1)}"}),
+    "cancel review": Case(
+        THE_CHAIR, lambda w: {"text": f"cancel review {w.reference(1)} because it was opened twice"}
+    ),
+    "reopen review": Case(
+        ADMIN, lambda w: {"text": f"reopen review {w.reference(7)} because it was a mistake"}
+    ),
     "pack": Case(THE_CHAIR, lambda w: {"text": f"pack {w.reference(3)}"}),
     "outcome": Case(THE_CHAIR, lambda w: {"text": f"outcome {w.reference(4)}"}),
     "guide": Case(THE_CHAIR, lambda w: {"text": f"guide {w.reference(5)}"}),

@@ -1,0 +1,360 @@
+"""The chair's lifecycle controls on a review (domain/lifecycle.py), as card verbs and typed
+commands, and the agency lead's answer to a nil return. Glue only: the rules are in domain/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from bot.handlers.notify import send_cards
+from bot.router import Context, Reply, Router
+from cards import returns as return_cards
+from cards import reviews as cards
+from cards import verbs
+from cards.basics import info_card
+from domain import chase_engine, lifecycle, review_flow
+from domain.chase_engine import ACTION, RETURN
+from domain.errors import FormInvalid, NotFound
+from domain.lifecycle import AgencyScreen, ManageScreen
+from domain.model import Actor, MemberView, Role
+from domain.questions import default_question_bank
+from domain.records import ReviewView
+from storage.repositories import SqlUnitOfWork
+
+CHAIR = (Role.CHAIR, Role.ADMIN)
+Work = Callable[[SqlUnitOfWork], str]
+Settling = Callable[[SqlUnitOfWork, Actor, MemberView, Mapping[str, object]], ReviewView]
+
+
+def register(router: Router) -> None:
+    router.command(
+        "manage",
+        "A review's controls: assign or replace practitioners, add or remove agencies, nil "
+        "returns, due dates, details, deputy chair, proceed without an agency, cancel.",
+        roles=CHAIR,
+        example="manage LOS-2026-004",
+    )(manage_command)
+    router.command(
+        "assign",
+        "Assign or replace the practitioners for an agency on a review.",
+        roles=CHAIR,
+        example="assign LOS-2026-004",
+    )(assign_command)
+    router.command(
+        "cancel review",
+        "Cancel a review, saying why (only an admin can reopen it).",
+        roles=CHAIR,
+        example="cancel review LOS-2026-004 because the family moved away",
+    )(cancel_command)
+    router.command(
+        "reopen review",
+        "Reopen a cancelled review, saying why.",
+        roles=(Role.ADMIN,),
+        example="reopen review LOS-2026-004 because it was cancelled by mistake",
+    )(reopen_command)
+    for verb, handler in (
+        (verbs.REVIEW_MANAGE, show_manage),
+        (verbs.REVIEW_AGENCY, show_agency),
+        (verbs.REVIEW_EDIT, edit_details),
+        (verbs.REVIEW_DEPUTY, set_deputy),
+        (verbs.REVIEW_CANCEL, cancel),
+        (verbs.REVIEW_REOPEN, reopen),
+        (verbs.REVIEW_ADD_AGENCY, add_agency),
+        (verbs.REVIEW_REMOVE_AGENCY, remove_agency),
+        (verbs.RETURN_REASSIGN, reassign),
+        (verbs.RETURN_NIL, record_nil),
+        (verbs.RETURN_EXTEND, extend_due),
+        (verbs.RETURN_PROCEED, proceed_without),
+        (verbs.NIL_CONFIRM, confirm_nil),
+        (verbs.NIL_DECLINE, decline_nil),
+    ):
+        router.verb(verb)(handler)
+
+
+def _picker(ctx: Context) -> bool:
+    return not ctx.services.settings.local_mode
+
+
+async def _manage(
+    ctx: Context,
+    review_id: object,
+    notices: tuple[str, ...] = (),
+    errors: dict[str, str] | None = None,
+) -> Reply:
+    screen: ManageScreen = await ctx.run(
+        lambda uow: lifecycle.manage_screen(uow, ctx.member, review_id, notices)
+    )
+    return Reply(cards.manage_card(screen, errors))
+
+
+async def _agency(
+    ctx: Context,
+    return_id: object,
+    notices: tuple[str, ...] = (),
+    errors: dict[str, str] | None = None,
+) -> Reply:
+    screen: AgencyScreen = await ctx.run(
+        lambda uow: lifecycle.agency_screen(uow, ctx.member, return_id)
+    )
+    return Reply(cards.agency_card(screen, errors, people_picker=_picker(ctx), notices=notices))
+
+
+async def _on_review(ctx: Context, work: Work) -> Reply:
+    """Run a review-level control; show the manage card with what happened, or the form's
+    problems (nothing was changed then)."""
+    review_id = ctx.data.get("review_id")
+    try:
+        notice = await ctx.run(work)
+    except FormInvalid as invalid:
+        return await _manage(ctx, review_id, errors=invalid.errors)
+    return await _manage(ctx, review_id, (notice,))
+
+
+async def _on_return(ctx: Context, work: Work, *, back_to_review: bool = False) -> Reply:
+    return_id = ctx.data.get("return_id")
+    try:
+        notice = await ctx.run(work)
+    except FormInvalid as invalid:
+        return await _agency(ctx, return_id, errors=invalid.errors)
+    if back_to_review:
+        review_id = await ctx.run(lambda uow: _review_of(uow, return_id))
+        return await _manage(ctx, review_id, (notice,))
+    return await _agency(ctx, return_id, (notice,))
+
+
+def _review_of(uow: SqlUnitOfWork, return_id: object) -> int:
+    ret = uow.returns.get(return_id) if isinstance(return_id, int) else None
+    if ret is None:
+        raise NotFound("I can't find that agency's return.")
+    return ret.review_id
+
+
+def _moved(review: ReviewView) -> str:
+    label = cards.STAGE_LABELS.get(review.stage.value, review.stage.value)
+    return f" {review.reference} is now at: {label}."
+
+
+# --- typed commands ---------------------------------------------------------------------------
+
+
+async def _named(ctx: Context, command: str) -> tuple[ReviewView, str]:
+    """The review a typed command names, and what follows it (a reason), as typed."""
+    named, rest = lifecycle.split_reference(ctx.turn.text)
+    if not named:
+        raise NotFound(
+            f"Which review? For example: {command} LOS-2026-004. Type reviews to see them."
+        )
+    review = await ctx.run(lambda uow: review_flow.find_review(uow, ctx.member, named))
+    return review, rest
+
+
+async def manage_command(ctx: Context) -> Reply:
+    review, _ = await _named(ctx, "manage")
+    return await _manage(ctx, review.id)
+
+
+async def assign_command(ctx: Context) -> Reply:
+    review, _ = await _named(ctx, "assign")
+    hint = "Press Manage beside an agency to assign or replace its practitioners."
+    return await _manage(ctx, review.id, (hint,))
+
+
+async def cancel_command(ctx: Context) -> Reply:
+    review, reason = await _named(ctx, "cancel review")
+    if not reason:
+        hint = (
+            f"Say why: type cancel review {review.reference} because …, or use Cancel review "
+            "below. Nothing was changed."
+        )
+        return await _manage(ctx, review.id, (hint,))
+    data = {"review_id": review.id, "reason": reason}
+    done = await ctx.run(lambda uow: lifecycle.cancel(uow, ctx.turn.actor, ctx.member, data))
+    return Reply(cards.cancelled_card(done))
+
+
+async def reopen_command(ctx: Context) -> Reply:
+    review, reason = await _named(ctx, "reopen review")
+    if not reason:
+        hint = f"Say why: type reopen review {review.reference} because …. Nothing was changed."
+        return await _manage(ctx, review.id, (hint,))
+    return await _reopen(ctx, {"review_id": review.id, "reason": reason})
+
+
+# --- the review's card ------------------------------------------------------------------------
+
+
+async def show_manage(ctx: Context) -> Reply:
+    return await _manage(ctx, ctx.data.get("review_id"))
+
+
+async def show_agency(ctx: Context) -> Reply:
+    return await _agency(ctx, ctx.data.get("return_id"))
+
+
+async def edit_details(ctx: Context) -> Reply:
+    def work(uow: SqlUnitOfWork) -> str:
+        lifecycle.edit_details(uow, ctx.turn.actor, ctx.member, ctx.data)
+        return "Details saved."
+
+    return await _on_review(ctx, work)
+
+
+async def set_deputy(ctx: Context) -> Reply:
+    def work(uow: SqlUnitOfWork) -> str:
+        review = lifecycle.set_deputy(uow, ctx.turn.actor, ctx.member, ctx.data)
+        return "Deputy chair saved." if review.deputy_chair_member_id else "No deputy chair now."
+
+    return await _on_review(ctx, work)
+
+
+async def cancel(ctx: Context) -> Reply:
+    try:
+        review = await ctx.run(
+            lambda uow: lifecycle.cancel(uow, ctx.turn.actor, ctx.member, ctx.data)
+        )
+    except FormInvalid as invalid:
+        return await _manage(ctx, ctx.data.get("review_id"), errors=invalid.errors)
+    return Reply(cards.cancelled_card(review))
+
+
+async def reopen(ctx: Context) -> Reply:
+    return await _reopen(ctx, ctx.data)
+
+
+async def _reopen(ctx: Context, data: dict[str, object]) -> Reply:
+    now = ctx.services.now()
+
+    def work(uow: SqlUnitOfWork) -> str:
+        review = lifecycle.reopen(uow, ctx.turn.actor, ctx.member, data)
+        for ret in uow.reviews.returns(review.id):
+            chase_engine.reschedule(uow.chases, RETURN, ret.id, now)
+        for action_id in uow.reviews.action_ids(review.id):
+            chase_engine.reschedule(uow.chases, ACTION, action_id, now)
+        return "Review reopened." + _moved(review)
+
+    try:
+        notice = await ctx.run(work)
+    except FormInvalid as invalid:
+        return await _manage(ctx, data.get("review_id"), errors=invalid.errors)
+    return await _manage(ctx, data.get("review_id"), (notice,))
+
+
+async def add_agency(ctx: Context) -> Reply:
+    bank = default_question_bank().version
+    try:
+        review, return_id = await ctx.run(
+            lambda uow: lifecycle.add_agency(uow, ctx.turn.actor, ctx.member, ctx.data, bank)
+        )
+    except FormInvalid as invalid:
+        return await _manage(ctx, ctx.data.get("review_id"), errors=invalid.errors)
+    notice = "Agency added: assign its practitioners below (Assign or replace)." + _moved(review)
+    return await _agency(ctx, return_id, (notice,))
+
+
+async def remove_agency(ctx: Context) -> Reply:
+    return await _settling(ctx, lifecycle.remove_agency, "Agency removed.")
+
+
+async def _settling(ctx: Context, control: Settling, done: str) -> Reply:
+    """A control that may settle the last outstanding return (and so move the review on)."""
+    now = ctx.services.now()
+
+    def work(uow: SqlUnitOfWork) -> str:
+        review = control(uow, ctx.turn.actor, ctx.member, ctx.data)
+        chase_engine.reschedule(uow.chases, RETURN, ctx.data["return_id"], now)
+        return done + _moved(review)
+
+    return await _on_return(ctx, work, back_to_review=True)
+
+
+# --- one agency's return ------------------------------------------------------------------------
+
+
+async def reassign(ctx: Context) -> Reply:
+    now = ctx.services.now()
+
+    def work(uow: SqlUnitOfWork) -> lifecycle.Reassigned:
+        done = lifecycle.reassign(uow, ctx.turn.actor, ctx.member, ctx.data)
+        chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now)
+        return done
+
+    try:
+        done = await ctx.run(work)
+    except FormInvalid as invalid:
+        return await _agency(ctx, ctx.data.get("return_id"), errors=invalid.errors)
+    deliveries = await send_cards(
+        ctx, [(member_id, return_cards.invitation_card(done.ret)) for member_id in done.invited]
+    )
+    reached = sum(d.delivered for d in deliveries)
+    notice = f"{len(done.invited)} invited ({reached} reached)"
+    if done.removed:
+        notice += f"; {len(done.removed)} taken off the return (they no longer see its draft)"
+    return await _agency(ctx, done.ret.id, (notice + ".",))
+
+
+async def record_nil(ctx: Context) -> Reply:
+    now = ctx.services.now()
+
+    def work(uow: SqlUnitOfWork) -> lifecycle.NilRecorded:
+        done = lifecycle.record_nil(uow, ctx.turn.actor, ctx.member, ctx.data)
+        chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now)
+        return done
+
+    try:
+        done = await ctx.run(work)
+    except FormInvalid as invalid:
+        return await _agency(ctx, ctx.data.get("return_id"), errors=invalid.errors)
+    card = cards.nil_request_card(done.ret, done.ret.status_note)
+    deliveries = await send_cards(ctx, [(lead, card) for lead in done.lead_ids])
+    if any(d.delivered for d in deliveries):
+        notice = (
+            f"Nil return recorded: {done.ret.agency_name}'s safeguarding lead is asked to confirm."
+        )
+    else:
+        notice = (
+            f"Nil return recorded, but I couldn't reach a safeguarding lead of "
+            f"{done.ret.agency_name} to confirm it. Ask an admin to add one, or proceed without "
+            "the agency."
+        )
+    return await _manage(ctx, done.review.id, (notice,))
+
+
+async def extend_due(ctx: Context) -> Reply:
+    now, today = ctx.services.now(), ctx.services.today()
+
+    def work(uow: SqlUnitOfWork) -> str:
+        ret = lifecycle.extend_due(uow, ctx.turn.actor, ctx.member, ctx.data, today)
+        chase_engine.reschedule(uow.chases, RETURN, ret.id, now, answered=True)
+        return f"Due date moved to {ret.due_on:%a %d %b %Y}; the reminders follow the new date."
+
+    return await _on_return(ctx, work)
+
+
+async def proceed_without(ctx: Context) -> Reply:
+    done = "Recorded: the meeting goes ahead without this agency."
+    return await _settling(ctx, lifecycle.proceed_without, done)
+
+
+async def confirm_nil(ctx: Context) -> Reply:
+    return await _answer_nil(ctx, confirm=True)
+
+
+async def decline_nil(ctx: Context) -> Reply:
+    return await _answer_nil(ctx, confirm=False)
+
+
+async def _answer_nil(ctx: Context, *, confirm: bool) -> Reply:
+    now = ctx.services.now()
+
+    def work(uow: SqlUnitOfWork) -> tuple[lifecycle.NilAnswered, int | None]:
+        done = lifecycle.answer_nil(uow, ctx.turn.actor, ctx.member, ctx.data, confirm)
+        chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now)
+        return done, done.ret.chair_member_id
+
+    done, chair = await ctx.run(work)
+    ret = done.ret
+    if chair:
+        said = "confirmed the nil return" if confirm else "says the agency was involved"
+        moved = f" {ret.reference} has moved to analysis." if done.review_ready_for_analysis else ""
+        message = f"{ret.agency_name}'s safeguarding lead {said} for {ret.reference}.{moved}"
+        await send_cards(ctx, [(chair, info_card(f"Nil return · {ret.reference}", message))])
+    return Reply(cards.nil_answered_card(ret, confirm))

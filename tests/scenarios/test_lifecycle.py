@@ -1,0 +1,322 @@
+"""Issue 14: the chair's lifecycle controls over HTTP, on SQLite and PostgreSQL. Every review
+can reach its end: a late agency assigned later, a nil return, proceeding without an agency,
+cancel and an admin's reopen, a deputy chair; and refusals that change nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from cards import verbs
+from storage import tables as t
+from tests.conftest import BotUnderTest, _running_bot
+from tests.support.activities import USER_AAD
+from tests.support.answers import valid_answers
+from tests.support.audited import snapshot
+from tests.support.connector import FakeConnector
+from tests.support.journey import (
+    BANK,
+    COLLEAGUE,
+    LEAD,
+    OUTSIDER,
+    PRACTITIONER,
+    Journey,
+    journey_on,
+)
+
+HEALTH_LEAD = "55555555-5555-4555-8555-555555555555"
+DEPUTY = "66666666-6666-4666-8666-666666666666"
+
+
+@pytest.fixture
+async def any_bot(
+    tmp_path: Path, database_url: str, connector: FakeConnector
+) -> AsyncIterator[BotUnderTest]:
+    async for running in _running_bot(tmp_path, database_url, connector):
+        yield running
+
+
+@pytest.fixture
+async def j(any_bot: BotUnderTest) -> Journey:
+    journey = await journey_on(any_bot)
+    for aad in (HEALTH_LEAD, DEPUTY):
+        await journey.say("help", aad)
+    with any_bot.db.session() as session, session.begin():
+        members = {m.aad_object_id: m for m in session.scalars(select(t.Member))}
+        health = next(a for a in session.scalars(select(t.Agency)) if a.name == "Demo Health")
+        members[HEALTH_LEAD].agency_id = health.id
+        session.add(t.MemberRole(member_id=members[HEALTH_LEAD].id, role="agency_lead"))
+        session.add(t.MemberRole(member_id=members[DEPUTY].id, role="chair"))
+    any_bot.connector.clear()
+    return journey
+
+
+def agency(j: Journey, name: str) -> int:
+    return next(a.id for a in j.rows(t.Agency) if a.name == name)
+
+
+def ret_of(j: Journey, agency_name: str) -> Any:
+    return next(r for r in j.rows(t.PreAnalysisReturn) if r.agency_id == agency(j, agency_name))
+
+
+def review(j: Journey) -> Any:
+    return j.rows(t.Review)[0]
+
+
+def member_id(j: Journey, aad: str) -> int:
+    return next(m.id for m in j.rows(t.Member) if m.aad_object_id == aad)
+
+
+async def two_agency_review(j: Journey, *, assign_health: bool = False) -> int:
+    """Police and Health on one review; only Police's practitioners are assigned."""
+    police, health = agency(j, "Demo Police"), agency(j, "Demo Health")
+    await j.card(
+        verbs.REVIEW_CREATE,
+        {
+            "pseudonym": "Child K",
+            "reason": "Neglect concerns held by several agencies.",
+            "agencies": f"{police},{health}",
+            "returns_due_on": "2099-01-15",
+            "meeting_on": "2099-02-01",
+        },
+    )
+    data = {"review_id": review(j).id, f"assignees_{police}": PRACTITIONER}
+    if assign_health:
+        data[f"assignees_{health}"] = OUTSIDER
+    card = await j.card(verbs.REVIEW_ASSIGN, data)
+    assert "is open for returns" in card
+    return int(review(j).id)
+
+
+async def complete(j: Journey, return_id: int, aad: str) -> None:
+    for index, section in enumerate(BANK.sections):
+        data: dict[str, Any] = {"return_id": return_id, "section": index, **valid_answers(section)}
+        if section.repeatable:
+            data["episode"] = 1
+        await j.act(verbs.RETURN_NEXT, data, aad)
+    await j.act(
+        verbs.ENTRY_SAVE,
+        {
+            "return_id": return_id,
+            "event_date": "2025-01-10",
+            "source": "school log",
+            "event": "School raised concern about attendance",
+            "themes": "neglect",
+        },
+        aad,
+    )
+    card = await j.card(verbs.RETURN_SUBMIT, {"return_id": return_id}, aad)
+    assert "Return submitted" in card
+
+
+async def refused(j: Journey, verb: str, data: dict[str, Any], aad: str = USER_AAD) -> str:
+    """The control is refused with a message, and the database is as it was."""
+    before = snapshot(j.bot.db.engine)
+    reply = await j.act(verb, data, aad)
+    assert reply["type"] != "application/vnd.microsoft.card.adaptive", reply
+    after = snapshot(j.bot.db.engine)
+    changed = {
+        table: rows
+        for table, rows in after.items()
+        if table != "member" and rows != before.get(table)
+    }
+    assert not changed, changed.keys()
+    return str(reply["value"])
+
+
+async def test_an_agency_assigned_later_reaches_the_outcome(j: Journey) -> None:
+    review_id = await two_agency_review(j)
+    card = await j.card(verbs.REVIEW_MANAGE, {"review_id": review_id})
+    assert "Manage Demo Health" in card
+    assert "nobody yet" in card
+    health = ret_of(j, "Demo Health")
+    j.bot.connector.clear()
+    card = await j.card(verbs.RETURN_REASSIGN, {"return_id": health.id, "assignees": OUTSIDER})
+    assert "1 invited" in card
+    assert "Start your return" in json.dumps(j.bot.connector.cards()), "the invitation is sent"
+    await complete(j, ret_of(j, "Demo Police").id, PRACTITIONER)
+    await j.act(verbs.SIGNOFF_APPROVE, {"return_id": ret_of(j, "Demo Police").id}, LEAD)
+    await complete(j, health.id, OUTSIDER)
+    await j.act(verbs.SIGNOFF_APPROVE, {"return_id": health.id}, HEALTH_LEAD)
+    assert review(j).stage == "analysis"
+    card = await j.card(verbs.OUTCOME, {"review_id": review_id})
+    assert "Child K" in card
+
+
+async def test_nil_return_then_proceed_without_then_the_outcome(j: Journey) -> None:
+    review_id = await two_agency_review(j)
+    police, health = ret_of(j, "Demo Police"), ret_of(j, "Demo Health")
+    j.bot.connector.clear()
+    card = await j.card(
+        verbs.RETURN_NIL, {"return_id": police.id, "reason": "No contact with the family."}
+    )
+    assert "asked to confirm" in card
+    assert "Confirm a nil return" in json.dumps(j.bot.connector.cards()), "the lead is asked"
+    assert ret_of(j, "Demo Police").status == "nil_pending"
+    message = await refused(j, verbs.NIL_CONFIRM, {"return_id": police.id}, PRACTITIONER)
+    assert "safeguarding lead" in message
+    card = await j.card(verbs.NIL_CONFIRM, {"return_id": police.id}, LEAD)
+    assert "Nil return confirmed" in card
+    assert review(j).stage == "pre_analysis", "health is still outstanding"
+    card = await j.card(
+        verbs.RETURN_PROCEED,
+        {"return_id": health.id, "reason": "Health return is late; the meeting can't wait."},
+    )
+    assert "goes ahead without" in card
+    assert review(j).stage == "analysis", "nil + proceeded without: the outcome may go ahead"
+    card = await j.card(verbs.OUTCOME, {"review_id": review_id})
+    card = await j.card(verbs.PACK, {"review_id": review_id})
+    assert "Nil return" in card
+    assert "Proceeded without" in card
+    card = await j.card(verbs.SUMMARY, {"review_id": review_id})
+    assert "nil return" in card.lower()
+    assert "proceeded without" in card.lower()
+    actions = [e.action for e in j.rows(t.AuditEvent)]
+    for expected in ("return.nil_recorded", "return.nil_confirmed", "return.proceeded_without"):
+        assert expected in actions
+
+
+async def test_cancel_then_a_second_cancel_is_refused_and_an_admin_reopens(j: Journey) -> None:
+    review_id = await two_agency_review(j)
+    reference = review(j).reference
+    message = await refused(
+        j, verbs.REVIEW_CANCEL, {"review_id": review_id, "reason": "Mine"}, PRACTITIONER
+    )
+    assert "chair" in message.lower()
+    await j.say(f"cancel review {reference} because the family moved out of the area")
+    assert review(j).stage == "cancelled"
+    assert review(j).cancelled_reason == "the family moved out of the area"
+    assert all(r.next_chase_at is None for r in j.rows(t.PreAnalysisReturn))
+    message = await refused(j, verbs.REVIEW_CANCEL, {"review_id": review_id, "reason": "Again"})
+    assert "already cancelled" in message
+    message = await refused(j, verbs.REVIEW_REOPEN, {"review_id": review_id, "reason": "x"}, DEPUTY)
+    assert "admin" in message.lower()
+    card = await j.card(
+        verbs.REVIEW_REOPEN, {"review_id": review_id, "reason": "Cancelled by mistake"}
+    )
+    assert "Review reopened" in card
+    assert review(j).stage == "pre_analysis", "back to the stage it was cancelled at"
+    actions = [e.action for e in j.rows(t.AuditEvent)]
+    assert "review.cancelled" in actions
+    assert "review.reopened" in actions
+
+
+async def test_replacing_a_practitioner_takes_away_their_access(j: Journey) -> None:
+    await two_agency_review(j)
+    police = ret_of(j, "Demo Police")
+    card = await j.card(verbs.RETURN_OPEN, {"return_id": police.id}, PRACTITIONER)
+    card = await j.card(
+        verbs.RETURN_REASSIGN, {"return_id": police.id, "assignees": COLLEAGUE, "replace": "true"}
+    )
+    assert "taken off the return" in card
+    reply = await j.act(verbs.RETURN_OPEN, {"return_id": police.id}, PRACTITIONER)
+    assert reply["type"] != "application/vnd.microsoft.card.adaptive"
+    card = await j.card(verbs.RETURN_OPEN, {"return_id": police.id}, COLLEAGUE)
+    assert "Section 1" in card
+
+
+async def test_add_and_remove_agencies_with_the_last_one_kept(j: Journey) -> None:
+    review_id = await two_agency_review(j)
+    health = ret_of(j, "Demo Health")
+    card = await j.card(
+        verbs.REVIEW_REMOVE_AGENCY, {"return_id": health.id, "reason": "Not involved after all."}
+    )
+    assert "Agency removed" in card
+    assert "Manage Demo Health" not in card
+    message = await refused(
+        j, verbs.REVIEW_REMOVE_AGENCY, {"return_id": ret_of(j, "Demo Police").id, "reason": "x"}
+    )
+    assert "last agency" in message
+    card = await j.card(
+        verbs.REVIEW_ADD_AGENCY,
+        {"review_id": review_id, "agency_id": str(agency(j, "Demo Health"))},
+    )
+    assert "Agency added" in card
+    assert ret_of(j, "Demo Health").status == "not_started"
+
+
+async def test_nil_on_a_submitted_return_and_late_controls_are_refused(j: Journey) -> None:
+    review_id = await two_agency_review(j)
+    police = ret_of(j, "Demo Police")
+    await complete(j, police.id, PRACTITIONER)
+    message = await refused(j, verbs.RETURN_NIL, {"return_id": police.id, "reason": "None"})
+    assert "submitted" in message
+    await j.act(verbs.SIGNOFF_APPROVE, {"return_id": police.id}, LEAD)
+    health = ret_of(j, "Demo Health")
+    await j.card(verbs.RETURN_PROCEED, {"return_id": health.id, "reason": "Late."})
+    assert review(j).stage == "analysis"
+    message = await refused(
+        j, verbs.RETURN_EXTEND, {"return_id": police.id, "due_on": "2099-03-01"}
+    )
+    assert "now at the analysis stage" in message
+    del review_id
+
+
+async def test_extend_moves_the_chasers_and_edit_keeps_the_identifier_guard(j: Journey) -> None:
+    review_id = await two_agency_review(j)
+    police = ret_of(j, "Demo Police")
+    before = police.next_chase_at
+    card = await j.card(verbs.RETURN_EXTEND, {"return_id": police.id, "due_on": "2099-06-30"})
+    assert "reminders follow the new date" in card
+    after = ret_of(j, "Demo Police")
+    assert str(after.due_on) == "2099-06-30"
+    assert after.next_chase_at is not None
+    assert before is None or after.next_chase_at > before
+    card = await j.card(
+        verbs.REVIEW_EDIT,
+        {
+            "review_id": review_id,
+            "pseudonym": "John Smith born 01/02/2015",
+            "reason": "Neglect concerns.",
+            "meeting_on": "2099-02-01",
+        },
+    )
+    assert review(j).pseudonym == "Child K", "an identifying pseudonym is refused"
+    card = await j.card(
+        verbs.REVIEW_EDIT,
+        {
+            "review_id": review_id,
+            "pseudonym": "Child L",
+            "reason": "Neglect concerns.",
+            "period_under_review": "Jan 2024 to Jun 2025",
+            "meeting_on": "2099-02-08",
+        },
+    )
+    assert "Details saved" in card
+    assert review(j).pseudonym == "Child L"
+    assert review(j).period_under_review
+
+
+async def test_a_deputy_chair_has_the_chairs_controls(j: Journey) -> None:
+    review_id = await two_agency_review(j)
+    health = ret_of(j, "Demo Health")
+    await refused(j, verbs.RETURN_EXTEND, {"return_id": health.id, "due_on": "2099-03-01"}, DEPUTY)
+    card = await j.card(
+        verbs.REVIEW_DEPUTY, {"review_id": review_id, "deputy": str(member_id(j, DEPUTY))}
+    )
+    assert "Deputy chair saved" in card
+    card = await j.card(
+        verbs.RETURN_EXTEND, {"return_id": health.id, "due_on": "2099-03-01"}, DEPUTY
+    )
+    assert "Due date moved" in card
+
+
+async def test_typed_controls_do_it_or_say_what_to_do(j: Journey) -> None:
+    await two_agency_review(j)
+    reference = review(j).reference
+    for text in (f"manage {reference}", f"assign {reference}", f"cancel review {reference}"):
+        j.bot.connector.clear()
+        await j.say(text)
+        shown = json.dumps(j.bot.connector.cards())
+        assert f"Manage {reference}" in shown, text
+    assert review(j).stage == "pre_analysis", "cancel without a reason changes nothing"
+    j.bot.connector.clear()
+    await j.say(f"approve {reference}")
+    shown = json.dumps(j.bot.connector.cards())
+    assert "Review summary" not in shown
+    assert "summary" not in shown[:200].lower()
