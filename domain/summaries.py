@@ -291,6 +291,8 @@ class EscalationLine:
     kind: str
     recipient: str
     outcome: str
+    # Sent again after an unknown outcome: the recipient may have had it twice.
+    possibly_repeated: bool = False
 
 
 @dataclass(frozen=True)
@@ -299,6 +301,8 @@ class TrackerRecord:
     progress: tuple[ProgressLine, ...]
     impact: ImpactLine | None
     escalations: tuple[EscalationLine, ...]
+    # Chasers to the owner that may have arrived twice (a resend after an unknown outcome).
+    possibly_repeated: int = 0
 
 
 class SummaryRepository(Protocol):

@@ -66,9 +66,16 @@ def _progress(line: TrackerLine) -> str:
 def _escalations(line: TrackerLine) -> str:
     return "\n".join(
         f"{_stamp(e.at)} {e.kind.replace('_', ' ')} to {e.recipient.replace('_', ' ')} "
-        f"({e.outcome})"
+        f"({e.outcome}{', possibly repeated' if e.possibly_repeated else ''})"
         for e in line.record.escalations
     )
+
+
+def _chasers_sent(line: TrackerLine) -> int | str:
+    """The count, and how many of them may have reached the owner twice (delivery is at
+    least once: a send whose answer was lost is sent again once)."""
+    count, repeated = line.action.chase_count, line.record.possibly_repeated
+    return f"{count} ({repeated} possibly twice)" if repeated else count
 
 
 def _impact(field: str) -> Callable[[TrackerLine], Any]:
@@ -111,7 +118,7 @@ COLUMNS: Final[tuple[Column, ...]] = (
     ("LIC sign-off: meeting date", 14, _impact("meeting_on")),
     ("LIC sign-off: decision", 14, _impact("decision")),
     ("LIC sign-off: minute reference", 20, _impact("minute_reference")),
-    ("Chasers sent", 10, lambda x: x.action.chase_count),
+    ("Chasers sent", 10, _chasers_sent),
 )  # fmt: skip
 RAG_COLUMN: Final = next(i for i, c in enumerate(COLUMNS) if c[0] == "RAG")
 HEADER_FILL: Final = PatternFill("solid", fgColor="1F4E79")

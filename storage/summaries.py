@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
+from domain.chase_engine import ATTEMPTED, CLAIMED, SENT, UNKNOWN
 from domain.model import ActionStatus, ReturnStatus
 from domain.phrasing import Period, ReviewRef
 from domain.summaries import (
@@ -62,6 +63,9 @@ from storage.reviews import review_view as _review_view
 _AI = t.ActionItem
 _LIVE = [status.value for status in LIVE]
 _ESCALATION_AUDIENCES = ("agency_lead", "chair", "lic_channel")
+# Chaser log attempts still open, and those that may have reached the recipient.
+_OPEN_ATTEMPTS = (CLAIMED, ATTEMPTED)
+_MAY_HAVE_ARRIVED = (SENT, UNKNOWN)
 
 
 def _select(*columns: Any) -> Any:
@@ -612,13 +616,15 @@ class SqlSummaries:
         ).all():
             impacts[record.action_item_id] = _impact(record, str(reference))  # latest wins
         escalations: dict[int, list[EscalationLine]] = {}
-        for subject_id, at, kind, recipient, outcome in self._session.execute(
+        repeated: dict[int, int] = {}
+        for subject_id, at, kind, recipient, outcome, again in self._session.execute(
             _select(
                 t.ChaserLog.subject_id,
                 t.ChaserLog.attempted_at,
                 t.ChaserLog.kind,
                 t.ChaserLog.recipient,
                 t.ChaserLog.outcome,
+                t.ChaserLog.possibly_repeated,
             )
             .where(
                 col(t.ChaserLog.subject_type) == "action_item",
@@ -626,14 +632,19 @@ class SqlSummaries:
                 or_(
                     col(t.ChaserLog.kind) == "escalation",
                     col(t.ChaserLog.recipient).in_(_ESCALATION_AUDIENCES),
+                    col(t.ChaserLog.possibly_repeated),
                 ),
-                col(t.ChaserLog.outcome) != "claimed",
+                col(t.ChaserLog.outcome).not_in(_OPEN_ATTEMPTS),
             )
             .order_by(col(t.ChaserLog.attempted_at), col(t.ChaserLog.id)),
             _params(where),
         ).all():
+            if kind != "escalation" and recipient not in _ESCALATION_AUDIENCES:
+                if outcome in _MAY_HAVE_ARRIVED:  # the owner's own chaser, sent again
+                    repeated[int(subject_id)] = repeated.get(int(subject_id), 0) + 1
+                continue
             escalations.setdefault(int(subject_id), []).append(
-                EscalationLine(at, str(kind), str(recipient), str(outcome))
+                EscalationLine(at, str(kind), str(recipient), str(outcome), bool(again))
             )
         return [
             TrackerRecord(
@@ -641,6 +652,7 @@ class SqlSummaries:
                 tuple(progress.get(a.id, ())),
                 impacts.get(a.id),
                 tuple(escalations.get(a.id, ())),
+                repeated.get(a.id, 0),
             )
             for a in actions
         ]

@@ -16,6 +16,8 @@ from bot import scheduler
 from bot.app import CHASERS, SERVICES
 from bot.scheduler import MAX_SEND_WAIT_SECONDS, SweepReport
 from domain import chase_engine
+from domain.summaries import Filter, Tracker, TrackerLine
+from exports.tracker import tracker_csv
 from storage import tables as t
 from tests.scenarios.test_chaser_engine import at_next_chase, log_rows, published, sweep
 from tests.support.journey import Journey
@@ -54,7 +56,17 @@ async def test_a_reset_after_the_card_arrived_is_unknown_resent_once_and_marked(
     assert await sweep(j) == {"sent": 1}
     assert len(j.bot.connector.cards()) == 2
     assert history(j) == [(1, "unknown", False), (2, "sent", True)]
-    assert j.rows(t.ActionItem)[0].chase_count == 1, "one chaser, counted once"
+    [item] = j.rows(t.ActionItem)
+    assert item.chase_count == 1, "one chaser, counted once"
+    # The tracker managers export says so too.
+    where = Filter(j.rows(t.Partnership)[0].id, review_id=item.review_id)
+    [record] = j.bot.db.transaction(lambda uow: uow.summaries.tracker(where))
+    assert record.possibly_repeated == 1
+    today = j.bot.app[SERVICES].today()
+    csv = tracker_csv(
+        Tracker("Action tracker", "Every action item.", today, (TrackerLine(record, None),))
+    )
+    assert b"1 (1 possibly twice)" in csv
 
 
 async def test_an_unknown_resend_is_never_tried_a_third_time(journey: Journey) -> None:
