@@ -28,6 +28,7 @@ from domain import actions, chase_engine
 from domain import digest as digest_jobs
 from domain.calendar import DEFAULT_CALENDAR
 from domain.chase_engine import ACTION, Attempt, Claimed
+from domain.chasers import SubjectKind
 from domain.model import ChannelPurpose
 from domain.records import Recipient
 from storage.repositories import SqlUnitOfWork
@@ -253,7 +254,10 @@ class Chasers:
     def _card(self, uow: SqlUnitOfWork, claimed: Claimed) -> dict[str, Any]:
         row = claimed.row
         if row.subject_type != ACTION:
-            return cards.return_chaser_card(row.reference, row.title, claimed.chase, row.record_id)
+            sign_off = row.subject.kind is SubjectKind.RETURN_SIGN_OFF
+            return cards.return_chaser_card(
+                row.reference, row.title, claimed.chase, row.record_id, sign_off=sign_off
+            )
         item = uow.actions.get(row.record_id)
         assert item is not None
         policy = chase_engine.policy_for(uow.chases, row.partnership_id)

@@ -472,7 +472,9 @@ def digest_card(
     return build(body)
 
 
-def return_chaser_card(reference: str, title: str, chase: PlannedChase, return_id: int) -> Card:
+def return_chaser_card(
+    reference: str, title: str, chase: PlannedChase, return_id: int, *, sign_off: bool = False
+) -> Card:
     body = [
         *header(f"Reminder · {title}", reference),
         ac.TextBlock(
@@ -480,6 +482,9 @@ def return_chaser_card(reference: str, title: str, chase: PlannedChase, return_i
         ),
         paragraph(f"{chase.chased_line} {chase.what_next}", subtle=True),
     ]
-    return build(
-        body, [button("Open the return", verbs.RETURN_OPEN, {"return_id": return_id}, primary=True)]
+    opens = (
+        button("Open the sign-off card", verbs.SIGNOFF_OPEN, {"return_id": return_id}, primary=True)
+        if sign_off
+        else button("Open the return", verbs.RETURN_OPEN, {"return_id": return_id}, primary=True)
     )
+    return build(body, [opens])

@@ -39,6 +39,11 @@ Rules chosen where issue 5 is silent:
   date again.
 - A pre-analysis return is chased until it is submitted. A return sent back with comments is
   chased against its due date again.
+- A submitted return waits for its agency lead's sign-off. Its "due date" is `signoff_days`
+  working days after the day it was submitted (`sign_off_subject`); there is no reminder before
+  it, because the lead was sent the sign-off card on the day. From that day the lead is chased
+  every M working days, and after K unanswered chasers the chair is copied in: above a lead
+  there is only the chair.
 """
 
 from __future__ import annotations
@@ -88,6 +93,8 @@ _LONG_AGO: Final = datetime(1970, 1, 1, tzinfo=UTC)
 class SubjectKind(StrEnum):
     ACTION_ITEM = "action_item"
     PRE_ANALYSIS_RETURN = "pre_analysis_return"
+    # A submitted return waiting for its agency lead: the lead is the owner being chased.
+    RETURN_SIGN_OFF = "return_sign_off"
 
 
 class ChaseKind(StrEnum):
@@ -364,6 +371,21 @@ _RETURN_LADDER: Final = (
     (Audience.OWNER, Audience.AGENCY_LEAD),
     (Audience.OWNER, Audience.AGENCY_LEAD, Audience.CHAIR),
 )
+_SIGN_OFF_LADDER: Final = (
+    (Audience.OWNER,),
+    (Audience.OWNER, Audience.CHAIR),
+    (Audience.OWNER, Audience.CHAIR),
+)
+_LADDERS: Final = {
+    SubjectKind.ACTION_ITEM: _ACTION_LADDER,
+    SubjectKind.PRE_ANALYSIS_RETURN: _RETURN_LADDER,
+    SubjectKind.RETURN_SIGN_OFF: _SIGN_OFF_LADDER,
+}
+_NOUNS: Final = {
+    SubjectKind.ACTION_ITEM: "action",
+    SubjectKind.PRE_ANALYSIS_RETURN: "return",
+    SubjectKind.RETURN_SIGN_OFF: "sign-off",
+}
 _WHO: Final = {
     Audience.AGENCY_LEAD: "your agency's safeguarding lead",
     Audience.CHAIR: "the review chair",
@@ -417,6 +439,25 @@ def mark_sent(subject: ChaseSubject, chase: PlannedChase) -> ChaseSubject:
     return _after_sending(subject, chase.kind)
 
 
+def sign_off_subject(
+    policy: ChaserPolicy,
+    submitted_at: datetime,
+    chase_count: int = 0,
+    overdue_unanswered: int = 0,
+) -> ChaseSubject:
+    """A submitted return as the sign-off chaser sees it: due `signoff_days` working days
+    after the day it was submitted, where the partnership is."""
+    submitted = policy.local_date(submitted_at)
+    return ChaseSubject(
+        SubjectKind.RETURN_SIGN_OFF,
+        ReturnStatus.SUBMITTED,
+        policy.calendar.add_working_days(submitted, policy.signoff_days),
+        chase_count=chase_count,
+        overdue_unanswered=overdue_unanswered,
+        status_since=submitted,
+    )
+
+
 def mark_answered(subject: ChaseSubject) -> ChaseSubject:
     """The owner has responded, so escalation starts counting again from nothing."""
     return replace(subject, overdue_unanswered=0)
@@ -462,6 +503,8 @@ def _require_aware(moment: datetime) -> None:
 def _track(subject: ChaseSubject) -> _Track | None:
     """The schedule the record is on, or None once it is no longer chased."""
     status = subject.status
+    if subject.kind is SubjectKind.RETURN_SIGN_OFF:
+        return _Track.DUE_DATE if status is ReturnStatus.SUBMITTED else None
     if isinstance(status, ReturnStatus):
         return None if status in _RETURN_DONE else _Track.DUE_DATE
     if status is ActionStatus.COMPLETED and subject.impact_recorded:
@@ -474,7 +517,7 @@ def _slot_after(policy: ChaserPolicy, subject: ChaseSubject, after: datetime) ->
     if track is None:
         return None
     if track is _Track.DUE_DATE:
-        return _due_slot_after(policy, _due_day(policy, subject), after)
+        return _due_slot_after(policy, subject, after)
     assert subject.status_since is not None  # ChaseSubject requires it on these tracks
     return _grid_slot_after(policy, subject.status_since, after, _GRID_KIND[track])
 
@@ -483,14 +526,18 @@ def _due_day(policy: ChaserPolicy, subject: ChaseSubject) -> date:
     return policy.calendar.next_working_day(subject.effective_due)
 
 
-def _due_slot_after(policy: ChaserPolicy, due_day: date, after: datetime) -> _Slot:
-    for slot in _lead_up(policy, due_day):
+def _due_slot_after(policy: ChaserPolicy, subject: ChaseSubject, after: datetime) -> _Slot:
+    due_day = _due_day(policy, subject)
+    for slot in _lead_up(policy, subject, due_day):
         if policy.start_of(slot.day) > after:
             return slot
     return _grid_slot_after(policy, due_day, after, ChaseKind.OVERDUE)
 
 
-def _lead_up(policy: ChaserPolicy, due_day: date) -> list[_Slot]:
+def _lead_up(policy: ChaserPolicy, subject: ChaseSubject, due_day: date) -> list[_Slot]:
+    if subject.kind is SubjectKind.RETURN_SIGN_OFF:
+        # The policy's time is up that day: the lead is chased then, as overdue.
+        return [_Slot(due_day, ChaseKind.OVERDUE)]
     on_the_day = _Slot(due_day, ChaseKind.DUE_TODAY)
     if not policy.reminder_days_before:
         return [on_the_day]
@@ -521,6 +568,8 @@ def _slot_on(policy: ChaserPolicy, subject: ChaseSubject, moment: datetime) -> _
     if track is _Track.IMPACT or track is _Track.BLOCKED:
         return _Slot(day, _GRID_KIND[track])
     due_day = _due_day(policy, subject)
+    if subject.kind is SubjectKind.RETURN_SIGN_OFF:
+        return _Slot(day, ChaseKind.OVERDUE)
     if day == due_day:
         return _Slot(day, ChaseKind.DUE_TODAY)
     return _Slot(day, ChaseKind.REMINDER if day < due_day else ChaseKind.OVERDUE)
@@ -573,7 +622,7 @@ def _recipients(
         return (Audience.CHAIR,)
     if kind is not ChaseKind.OVERDUE:
         return (Audience.OWNER,)
-    ladder = _ACTION_LADDER if subject.kind is SubjectKind.ACTION_ITEM else _RETURN_LADDER
+    ladder = _LADDERS[subject.kind]
     return ladder[min(subject.overdue_unanswered // policy.escalate_after, 2)]
 
 
@@ -584,6 +633,10 @@ def _headline(policy: ChaserPolicy, subject: ChaseSubject, slot: _Slot) -> str:
         return f"Due {_day_text(due_day, slot.day)}: {_working_days(left)} to go."
     if slot.kind is ChaseKind.DUE_TODAY:
         return f"Due today, {_day_text(due_day, slot.day)}."
+    if subject.kind is SubjectKind.RETURN_SIGN_OFF and subject.status_since is not None:
+        waiting = calendar.working_days_between(subject.status_since, slot.day)
+        submitted = _day_text(subject.status_since, slot.day)
+        return f"Waiting for your sign-off for {_working_days(waiting)}: submitted {submitted}."
     if slot.kind is ChaseKind.OVERDUE:
         late = calendar.working_days_between(due_day, slot.day)
         return f"Overdue by {_working_days(late)}: it was due {_day_text(due_day, slot.day)}."
@@ -594,7 +647,7 @@ def _headline(policy: ChaserPolicy, subject: ChaseSubject, slot: _Slot) -> str:
 
 
 def _chased_line(subject: ChaseSubject, kind: ChaseKind) -> str:
-    noun = "action" if subject.kind is SubjectKind.ACTION_ITEM else "return"
+    noun = _NOUNS[subject.kind]
     count = subject.chase_count + 1
     if kind is ChaseKind.BLOCKED:
         return f"Reminder {count} about this {noun}. Its owner is not chased while it is blocked."

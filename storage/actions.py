@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, update
@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from domain.actions import ActionDetail, Digest, ImpactInput
 from domain.chase_engine import ACTION, RETURN, ChaseRow, policy_for
-from domain.chasers import ChaserPolicy, ChaseSubject, SubjectKind
+from domain.chasers import ChaserPolicy, ChaseSubject, SubjectKind, sign_off_subject
 from domain.model import ActionStatus, ReturnStatus, ReviewStage
 from storage import tables as t
 from storage.reviews import SqlReturns
@@ -308,6 +308,28 @@ class SqlChases:
         review = self._session.get_one(t.Review, r.review_id)
         if r.due_on is None or r.id is None:
             return None
+        agency = self._session.get_one(t.Agency, r.agency_id)
+        leads = tuple(self._leads(r.agency_id, lookup))
+        if r.status == ReturnStatus.SUBMITTED.value and r.submitted_at is not None:
+            # Waiting for sign-off: the agency's leads are the ones chased (issue 14).
+            policy = lookup.policies.get(review.partnership_id) or policy_for(
+                self, review.partnership_id
+            )
+            lookup.policies[review.partnership_id] = policy
+            waiting = sign_off_subject(
+                policy, _aware(r.submitted_at), r.chase_count, r.overdue_chase_count
+            )
+            return ChaseRow(
+                RETURN,
+                r.id,
+                review.partnership_id,
+                waiting,
+                leads,
+                (),
+                review.chair_member_id,
+                review.reference,
+                f"{agency.name} return: waiting for sign-off",
+            )
         subject = ChaseSubject(
             SubjectKind.PRE_ANALYSIS_RETURN,
             ReturnStatus(r.status),
@@ -317,14 +339,13 @@ class SqlChases:
             r.overdue_chase_count,
         )
         owners = tuple(lookup.assignees[r.id])
-        agency = self._session.get_one(t.Agency, r.agency_id)
         return ChaseRow(
             RETURN,
             r.id,
             review.partnership_id,
             subject,
             owners,
-            tuple(self._leads(r.agency_id, lookup)),
+            leads,
             review.chair_member_id,
             review.reference,
             f"{agency.name} pre-analysis return",
@@ -444,3 +465,8 @@ def _number_in(key: str) -> int:
     """The chaser number in a key "type:id:number[:…]" (a digest key has a month there)."""
     parts = key.split(":")
     return int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; the columns hold UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

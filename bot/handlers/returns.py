@@ -208,7 +208,9 @@ async def submit(ctx: Context) -> Reply:
 
     def work(uow: SqlUnitOfWork) -> tuple[returns.Submitted, dict[str, Any]]:
         done = returns.submit(uow, ctx.turn.actor, ctx.member, ctx.data, today)
-        chase_engine.reschedule(uow.chases, RETURN, done.ret.id, ctx.services.now())
+        # Now the lead's sign-off is chased, from a clean count (answered: the practitioners
+        # did what their chasers asked).
+        chase_engine.reschedule(uow.chases, RETURN, done.ret.id, ctx.services.now(), answered=True)
         lead_view = returns.overview(uow, ctx.member, done.ret, today)
         return done, cards.signoff_card(lead_view)
 
@@ -266,7 +268,8 @@ def _sign_off(*, approve: bool) -> Any:
     async def sign(ctx: Context) -> Reply:
         def work(uow: SqlUnitOfWork) -> returns.SignedOff:
             done = returns.sign_off(uow, ctx.turn.actor, ctx.member, ctx.data, approve)
-            chase_engine.reschedule(uow.chases, RETURN, done.ret.id, ctx.services.now())
+            now = ctx.services.now()
+            chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now, answered=True)
             return done
 
         result = await ctx.run(work, short=True)

@@ -5,9 +5,12 @@ waits, and a returned return opens where the lead's comments are."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.app import CHASERS, SERVICES
+from bot.scheduler import SweepReport
 from cards import verbs
 from storage import tables as t
 from tests.conftest import BotUnderTest
@@ -119,3 +122,41 @@ async def test_a_returned_return_opens_at_the_lead_comments(any_journey: Journey
     card = json.dumps(j.bot.connector.cards()[-1])
     assert "Review and submit" in card
     assert "Add dates." in card
+
+
+async def test_a_sign_off_waiting_past_the_policy_is_chased_then_the_chair_told(
+    any_journey: Journey,
+) -> None:
+    j = any_journey
+    return_id = await submitted_return(j)
+    [ret] = j.rows(t.PreAnalysisReturn)
+    assert ret.next_chase_at is not None, "the sign-off is scheduled from submit"
+    j.bot.app[SERVICES].clock.set(_aware(ret.next_chase_at) - timedelta(minutes=1))
+    assert await j.bot.app[CHASERS].sweep() == SweepReport()
+    j.bot.app[SERVICES].clock.set(_aware(ret.next_chase_at) + timedelta(minutes=1))
+    j.bot.connector.clear()
+    report = await j.bot.app[CHASERS].sweep()
+    assert report.outcomes == {"sent": 1}
+    # One message: the one lead, not the two practitioners who were chased before submit.
+    [to_lead] = j.bot.connector.sent
+    chaser = json.dumps(to_lead.cards)
+    assert "Waiting for your sign-off for 3 working days" in chaser
+    assert verbs.SIGNOFF_OPEN in card_verbs(to_lead.cards)
+    # The lead doesn't answer: after escalate_after (2) chasers the chair is copied in.
+    for _ in range(2):
+        [ret] = j.rows(t.PreAnalysisReturn)
+        j.bot.app[SERVICES].clock.set(_aware(ret.next_chase_at) + timedelta(minutes=1))
+        j.bot.connector.clear()
+        await j.bot.app[CHASERS].sweep()
+    assert len(j.bot.connector.sent) == 2, "the lead and the chair"
+    copies = [r for r in j.rows(t.ChaserLog) if r.kind == "escalation"]
+    assert [r.recipient for r in copies] == ["chair"]
+    # Approving from the chaser's card stops the chasing.
+    await j.act(verbs.SIGNOFF_APPROVE, {"return_id": return_id}, LEAD)
+    [ret] = j.rows(t.PreAnalysisReturn)
+    assert ret.next_chase_at is None
+
+
+def _aware(moment: datetime | None) -> datetime:
+    assert moment is not None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
