@@ -127,14 +127,18 @@ def returns_list_card(returns: Sequence[ReturnView], today: date | None = None) 
 
 def section_card(screen: SectionScreen) -> Card:
     """One section of questions. When long answers would push the card past Teams' size
-    limit, the worked examples are left out rather than the card failing to send."""
+    limit, the worked examples are left out rather than the card failing to send, and then
+    the "Go to" list (Back, Next and the review-and-submit card still reach every part)."""
     card = MeasuredCard(_section_card(screen, with_examples=True))
     if card.size <= TEAMS_CARD_LIMIT_BYTES:
         return card
-    return _section_card(screen, with_examples=False)
+    shorter = MeasuredCard(_section_card(screen, with_examples=False))
+    if shorter.size <= TEAMS_CARD_LIMIT_BYTES:
+        return shorter
+    return _section_card(screen, with_examples=False, with_jumps=False)
 
 
-def _section_card(screen: SectionScreen, *, with_examples: bool) -> Card:
+def _section_card(screen: SectionScreen, *, with_examples: bool, with_jumps: bool = True) -> Card:
     section, ret = screen.section, screen.ret
     progress = f"Section {screen.index + 1} of {screen.bank.section_count} · {section.title}"
     body: list[ac.ElementAnnotated | Card] = [*header_json(progress, where(ret))]
@@ -147,12 +151,14 @@ def _section_card(screen: SectionScreen, *, with_examples: bool) -> Card:
     for question in section.questions:
         body.extend(_question_block(question, screen, with_examples))
     if screen.read_only:
-        body.append(jump_list(screen.jumps, button("Go", verbs.RETURN_OPEN, ids(ret))))
+        if with_jumps:
+            body.append(jump_list(screen.jumps, button("Go", verbs.RETURN_OPEN, ids(ret))))
         if screen.can_sign_off:
             body.append(_comments_input())
         return build(body, _read_only_actions(screen))
     go = button_json("Save and go", verbs.RETURN_SAVE, {**_section_data(screen), "jump": True})
-    body.append(jump_list(screen.jumps, go))
+    if with_jumps:
+        body.append(jump_list(screen.jumps, go))
     return build(body, _section_actions(screen))
 
 
@@ -164,7 +170,9 @@ def _read_only_actions(screen: SectionScreen) -> list[ac.ActionExecute]:
     if index < screen.bank.section_count - 1:
         actions.append(button("Next section", verbs.RETURN_OPEN, ids(ret, section=index + 1)))
     if screen.can_sign_off:
-        return actions + signoff_buttons(ret, place_value(index, screen.episode))
+        # A section card is measured, so not stamped: its sign-off buttons carry their own id.
+        card_id = f"signoff-{ret.id}-{index}-{screen.episode or 0}"
+        return actions + signoff_buttons(ret, place_value(index, screen.episode), card_id)
     actions.append(button("Chronology", verbs.CHRONOLOGY, ids(ret)))
     return actions
 
@@ -202,12 +210,15 @@ def _comments_input() -> ac.InputText:
     )
 
 
-def signoff_buttons(ret: ReturnView, comment_on: str | None = None) -> list[ac.ActionExecute]:
+def signoff_buttons(
+    ret: ReturnView, comment_on: str | None = None, card_id: str | None = None
+) -> list[ac.ActionExecute]:
     """Approve, or Return with comments: on the sign-off card and on every page of the
     return the lead reads, so opening the full return never loses the sign-off."""
-    returning = ids(ret, comment_on=comment_on) if comment_on else ids(ret)
+    token = {CARD_ID: card_id} if card_id else {}
+    returning = ids(ret, comment_on=comment_on, **token) if comment_on else ids(ret, **token)
     return [
-        button("Approve", verbs.SIGNOFF_APPROVE, ids(ret), primary=True),
+        button("Approve", verbs.SIGNOFF_APPROVE, ids(ret, **token), primary=True),
         button("Return with comments", verbs.SIGNOFF_RETURN, returning),
     ]
 
