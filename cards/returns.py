@@ -24,6 +24,7 @@ from cards.common import (
     friendly_date,
     header,
     header_json,
+    identifier_warning,
     notice_lines,
     paragraph,
     text_input,
@@ -200,11 +201,11 @@ def jump_list(jumps: Sequence[tuple[str, str]], go: ac.ActionExecute | Card) -> 
     return ac.Container(items=[choices, ac.ActionSet(actions=[go])], separator=True)
 
 
-def _comments_input() -> ac.InputText:
+def _comments_input(value: str | None = None) -> ac.InputText:
     return text_input(
         "comments",
         "Comments for the practitioner (needed to return it)",
-        None,
+        value,
         max_length=2000,
         multiline=True,
     )
@@ -598,15 +599,7 @@ def entry_form_card(
         if key in errors:
             body.append(error_line(errors[key]))
         if key in warnings:
-            body.append(ac.TextBlock(text=warnings[key], wrap=True, color=ty.Colors.WARNING))
-    if warnings:
-        body.append(
-            toggle(
-                "confirm_identifiers",
-                "I've checked: none of this is identifying information",
-                False,
-            )
-        )
+            body.extend(identifier_warning(key, warnings[key]))
     data = ids(ret, entry_id=entry_id) if entry_id else ids(ret)
     return build(
         body,
@@ -707,14 +700,28 @@ def submitted_card(ret: ReturnView, *, lead_reached: bool) -> Card:
     return build(body, [button("What can I do?", verbs.HELP)])
 
 
-def signoff_card(summary: Overview) -> Card:
-    """The agency lead's card: the return at a glance, then Approve or Return with comments."""
+def signoff_card(
+    summary: Overview, comments: str | None = None, warnings: Mapping[str, str] | None = None
+) -> Card:
+    """The agency lead's card: the return at a glance, what the writers kept past an identifier
+    warning, then Approve or Return with comments (drawn again, as typed, after a warning)."""
     ret = summary.ret
     body = _overview_body("Return for sign-off", summary)
+    if summary.kept:
+        body.append(
+            ac.TextBlock(
+                text="Kept after an identifier warning (the writer ticked that it is not "
+                "identifying): " + "; ".join(summary.kept[:8]),
+                wrap=True,
+                color=ty.Colors.WARNING,
+            )
+        )
     if summary.jumps:
         read = button("Read this part", verbs.RETURN_OPEN, ids(ret))
         body.append(_as_model(jump_list(summary.jumps, read)))
-    body.append(_comments_input())
+    body.append(_comments_input(comments))
+    if warnings and "comments" in warnings:
+        body.extend(identifier_warning("comments", warnings["comments"]))
     body.append(
         choice_input(
             "comment_on",

@@ -16,7 +16,6 @@ SOURCE_MAX = 300
 TEXT_MAX = 1000
 REASON_MAX = 500
 PAGE_SIZE = 8
-CONFIRM_KEY = "confirm_identifiers"
 # On the same day, "before" sorts first, then approximate, exact, and "after" last.
 _CERTAINTY_ORDER = {
     DateCertainty.BEFORE: 0,
@@ -83,10 +82,6 @@ def identifier_warnings(entry: EntryInput) -> dict[str, str]:
         if findings:
             warnings[name] = describe_findings(findings)
     return warnings
-
-
-def confirmed(data: Mapping[str, object]) -> bool:
-    return str(data.get(CONFIRM_KEY, "")).lower() == "true"
 
 
 def ordered(entries: Iterable[ChronologyView]) -> list[ChronologyView]:

@@ -14,7 +14,8 @@ from datetime import date
 from difflib import SequenceMatcher
 from itertools import pairwise
 
-from domain.chronology import ordered
+from domain.chronology import identifier_warnings, ordered
+from domain.identifiers import find_identifiers
 from domain.model import ReturnStatus
 from domain.questions import default_themes
 from domain.records import ChronologyView, EntryInput, ReturnView
@@ -41,6 +42,27 @@ class PackEntry:
     agency: str
     entry: EntryInput
     duplicate_group: int | None
+    kept_identifiers: bool = False  # its writer ticked "not identifying" past a warning
+
+
+@dataclass(frozen=True)
+class KeptIdentifiers:
+    """How much of one agency's return its writers kept past an identifier warning."""
+
+    agency: str
+    answers: int
+    entries: int
+
+    def describe(self) -> str:
+        parts = [
+            f"{count} {one if count == 1 else many}"
+            for count, one, many in (
+                (self.answers, "answer", "answers"),
+                (self.entries, "chronology entry", "chronology entries"),
+            )
+            if count
+        ]
+        return f"{self.agency} ({' and '.join(parts)})"
 
 
 @dataclass(frozen=True)
@@ -86,6 +108,7 @@ class MeetingPack:
     learning: tuple[ThemedLearning, ...]
     # The chair's decisions about agencies without a return: one short marker line each.
     decisions: tuple[str, ...] = ()
+    kept: tuple[KeptIdentifiers, ...] = ()
 
     @property
     def duplicate_count(self) -> int:
@@ -111,6 +134,7 @@ def build_pack(
         theme_rows(shared),
         themed_learning(shared),
         tuple(decision_line(r) for r in sorted(decided, key=lambda r: r.agency_name)),
+        kept_identifiers(shared),
     )
 
 
@@ -130,13 +154,27 @@ def decision_line(ret: ReturnView) -> str:
     return f"{ret.agency_name}: {label}{why}"
 
 
+def kept_identifiers(returns: Sequence[ReturnContent]) -> tuple[KeptIdentifiers, ...]:
+    """Shared returns still hold flagged text only where a writer ticked past the warning."""
+    kept = []
+    for content in returns:
+        answers = sum(
+            1 for v in content.answers.values() if isinstance(v, str) and find_identifiers(v)
+        )
+        entries = sum(1 for view in content.entries if identifier_warnings(view.entry))
+        if answers or entries:
+            kept.append(KeptIdentifiers(content.ret.agency_name, answers, entries))
+    return tuple(kept)
+
+
 def combined_chronology(returns: Sequence[ReturnContent]) -> tuple[PackEntry, ...]:
     tagged = [(r.ret.agency_name, view) for r in returns for view in r.entries]
     order = {id(view): i for i, view in enumerate(ordered(v for _, v in tagged))}
     tagged.sort(key=lambda pair: order[id(pair[1])])
     groups = _duplicate_groups(tagged)
     return tuple(
-        PackEntry(agency, view.entry, groups.get(i)) for i, (agency, view) in enumerate(tagged)
+        PackEntry(agency, view.entry, groups.get(i), bool(identifier_warnings(view.entry)))
+        for i, (agency, view) in enumerate(tagged)
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -23,7 +23,8 @@ from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import ChaserPolicy
 from domain.chronology import Page
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
-from domain.identifiers import describe_findings
+from domain.identifier_checks import record_kept, require_confirmed, screen
+from domain.identifiers import describe_findings, find_identifiers
 from domain.model import Actor, MemberView, ReturnStatus, ReviewStage, Role
 from domain.questions import (
     Question,
@@ -701,6 +702,9 @@ class Overview:
     read_only: bool
     can_sign_off: bool = False
     jumps: tuple[tuple[str, str], ...] = ()
+    # Where the writer ticked "none of this is identifying" and kept flagged text: the lead
+    # sees this at sign-off ("Section: Question (a name)").
+    kept: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -720,15 +724,46 @@ def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) 
         and not answer.confirmed
         and _warnings(bank.section_of(q), stored, slot).get(q)
     )
+    entries = uow.returns.entries(ret.id)
     return Overview(
         ret,
         statuses,
-        len(uow.returns.entries(ret.id)),
+        len(entries),
         unconfirmed,
         read_only=not (ret.status in WRITABLE and may_write(member, ret)),
         can_sign_off=may_sign_off(member, ret),
         jumps=jump_targets(bank, stored),
+        kept=_kept_answers(bank, stored) + _kept_entries(entries),
     )
+
+
+def _kinds_label(text: str) -> str:
+    labels = [f.label for f in find_identifiers(text)]
+    return ", ".join(dict.fromkeys(labels))
+
+
+def _kept_answers(bank: QuestionBank, stored: Mapping[AnswerKey, StoredAnswer]) -> tuple[str, ...]:
+    """Confirmed answers that the guard still flags: the writer kept them on purpose."""
+    known = _all_ids(bank)
+    kept = []
+    for (question_id, _slot), answer in sorted(stored.items()):
+        if question_id not in known or not answer.confirmed or not isinstance(answer.value, str):
+            continue
+        if kinds := _kinds_label(answer.value):
+            where = f"{bank.section_of(question_id).title}: {bank.question(question_id).label}"
+            kept.append(f"{where} ({kinds})")
+    return tuple(kept)
+
+
+def _kept_entries(entries: Sequence[ChronologyView]) -> tuple[str, ...]:
+    """Saved entries that the guard flags were kept past its warning."""
+    kept = []
+    for view in entries:
+        warned = chronology.identifier_warnings(view.entry)
+        if warned:
+            kinds = _kinds_label("\n".join(getattr(view.entry, name) or "" for name in warned))
+            kept.append(f"Chronology, {chronology.describe_date(view.entry)} ({kinds})")
+    return tuple(kept)
 
 
 def _all_ids(bank: QuestionBank) -> set[str]:
@@ -875,6 +910,8 @@ def sign_off(
     ret = load(uow, member, data.get("return_id"), write=False)
     _check_sign_off(member, ret)
     comments = _comments(data.get("comments"), required=not approve)
+    # Returned comments go to the practitioners, and stay on every card of the return.
+    screened = require_confirmed({"comments": None if approve else comments}, data)
     target = ReturnStatus.SIGNED_OFF if approve else ReturnStatus.RETURNED
     fields: dict[str, object] = {"status": move_return(ret.status, target).value}
     if approve:
@@ -895,6 +932,7 @@ def sign_off(
         before={"status": ret.status.value},
         after={"status": target.value},
     )
+    record_kept(uow, ret.partnership_id, actor, ("pre_analysis_return", ret.id), screened)
     ready = approve and _all_signed_off(uow, actor, ret)
     return SignedOff(
         uow.returns.get(ret.id) or ret,
@@ -1065,9 +1103,11 @@ def save_entry(
         return EntryForm(
             ret, entry_id if isinstance(entry_id, int) else None, typed, invalid.errors
         )
-    if checked.warnings and not chronology.confirmed(data):
+    # One tick per flagged field: a tick under the event keeps the event, not the source.
+    screened = screen({name: getattr(checked.entry, name) for name in checked.warnings}, data)
+    if screened.warnings:
         return EntryForm(
-            ret, entry_id if isinstance(entry_id, int) else None, typed, warnings=checked.warnings
+            ret, entry_id if isinstance(entry_id, int) else None, typed, warnings=screened.warnings
         )
     if entry_id is None:
         view = uow.returns.add_entry(ret.id, checked.entry, member.id)
@@ -1084,6 +1124,7 @@ def save_entry(
         ("chronology_entry", record_id),
         after={"return_id": ret.id, "fields": _fingerprint(entry_values(checked.entry))},
     )
+    record_kept(uow, ret.partnership_id, actor, ("chronology_entry", record_id), screened)
     _mark_started(uow, actor, ret)
     return chronology_screen(uow, member, {"return_id": ret.id}, (notice,))
 

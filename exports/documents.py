@@ -77,6 +77,11 @@ def _returns_included(document: DocumentType, built: MeetingPack) -> None:
         document.add_paragraph("Not yet submitted (not included): " + ", ".join(built.outstanding))
     for line in built.decisions:
         document.add_paragraph(line)
+    if built.kept:
+        document.add_paragraph(
+            "Kept after an identifier warning (the writer confirmed it is not identifying; "
+            "marked † in the chronology): " + "; ".join(k.describe() for k in built.kept)
+        )
 
 
 def _chronology(document: DocumentType, built: MeetingPack) -> None:
@@ -102,6 +107,7 @@ def _chronology(document: DocumentType, built: MeetingPack) -> None:
                 (entry.key_practice_episode, "Key practice episode"),
                 (entry.missed_opportunity, "Missed opportunity"),
                 (item.duplicate_group is not None, f"‡ {item.duplicate_group}"),
+                (item.kept_identifiers, "† Identifier warning overridden"),
             )
             if on
         ]

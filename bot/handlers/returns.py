@@ -11,6 +11,7 @@ from cards import verbs
 from cards.basics import info_card
 from domain import chase_engine, returns, review_flow
 from domain.chase_engine import RETURN
+from domain.identifier_checks import IdentifiersToConfirm
 from domain.model import Role
 from domain.questions import default_themes
 from domain.records import ReturnView
@@ -266,13 +267,25 @@ async def list_signoffs(ctx: Context) -> Reply:
 
 def _sign_off(*, approve: bool) -> Any:
     async def sign(ctx: Context) -> Reply:
-        def work(uow: SqlUnitOfWork) -> returns.SignedOff:
-            done = returns.sign_off(uow, ctx.turn.actor, ctx.member, ctx.data, approve)
+        today = ctx.services.today()
+
+        def work(uow: SqlUnitOfWork) -> returns.SignedOff | dict[str, Any]:
+            try:
+                done = returns.sign_off(uow, ctx.turn.actor, ctx.member, ctx.data, approve)
+            except IdentifiersToConfirm as warned:
+                # The comments come back as typed, the warning and its tick under them.
+                summary = returns.sign_off_view(uow, ctx.member, ctx.data, today)
+                typed = ctx.data.get("comments")
+                return cards.signoff_card(
+                    summary, typed if isinstance(typed, str) else None, warned.warnings
+                )
             now = ctx.services.now()
             chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now, answered=True)
             return done
 
         result = await ctx.run(work, short=True)
+        if isinstance(result, dict):
+            return Reply(result)
         ret = result.ret
         messages: list[tuple[int, dict[str, Any]]] = []
         if not approve and result.comments:

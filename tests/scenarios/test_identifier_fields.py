@@ -13,7 +13,13 @@ from domain.identifier_checks import OVERRIDE_ACTION, confirm_key
 from storage import tables as t
 from tests.scenarios.test_chaser_engine import published
 from tests.support.activities import USER_AAD
-from tests.support.journey import PRACTITIONER, Journey
+from tests.support.journey import (
+    LEAD,
+    PRACTITIONER,
+    Journey,
+    answer_every_section,
+    open_review,
+)
 
 NAMED = "Spoke to Kelly Smith at 14 Acacia Road about the audit"
 
@@ -122,3 +128,79 @@ async def test_the_lic_impact_text_is_checked_field_by_field(journey: Journey) -
     assert "Impact recorded" in card
     [event] = kept_events(j)
     assert event.after == {"how_well": ["name"]}
+
+
+async def kept_answer_and_entry(j: Journey) -> int:
+    """A return whose writer kept one flagged answer and one flagged entry, then submitted."""
+    _, return_id = await open_review(j)
+    await answer_every_section(j, return_id)
+    await j.act(
+        verbs.RETURN_SAVE,
+        {
+            "return_id": return_id,
+            "section": 0,
+            "revs": {"agency_team": 1},  # the card drawn after the first save
+            "agency_team": "Team based at Oakfield Primary School",
+            "confirm__agency_team": "true",
+        },
+        PRACTITIONER,
+    )
+    entry = {
+        "return_id": return_id,
+        "event_date": "2025-03-14",
+        "source": "GP record",
+        "event": "Call from 07700 900123 about Child K.",
+        confirm_key("event"): "true",
+    }
+    assert "Entry added" in await j.card(verbs.ENTRY_SAVE, entry, PRACTITIONER)
+    await j.act(verbs.RETURN_SUBMIT, {"return_id": return_id}, PRACTITIONER)
+    assert j.rows(t.PreAnalysisReturn)[0].status == "submitted"
+    return return_id
+
+
+async def test_the_lead_sees_what_was_kept_at_sign_off(journey: Journey) -> None:
+    j = journey
+    return_id = await kept_answer_and_entry(j)
+    card = await j.card(verbs.SIGNOFF_OPEN, {"return_id": return_id}, LEAD)
+    assert "Kept after an identifier warning" in card
+    assert "(a named school or GP surgery)" in card
+    assert "Chronology, 14 Mar 2025 (a phone number)" in card
+
+
+async def test_the_leads_return_comments_are_checked(journey: Journey) -> None:
+    j = journey
+    return_id = await kept_answer_and_entry(j)
+    comments = "Please ask mum Kelly for the GP letter."
+    card = await j.card(verbs.SIGNOFF_RETURN, {"return_id": return_id, "comments": comments}, LEAD)
+    assert "a name (K\u2022\u2022\u2022\u2022)" in card
+    assert comments in card, "the comments come back as typed"
+    assert confirm_key("comments") in card
+    assert j.rows(t.PreAnalysisReturn)[0].status == "submitted", "nothing sent"
+    await j.act(
+        verbs.SIGNOFF_RETURN,
+        {"return_id": return_id, "comments": comments, confirm_key("comments"): "true"},
+        LEAD,
+    )
+    assert j.rows(t.PreAnalysisReturn)[0].status == "returned"
+    [event] = [e for e in kept_events(j) if e.record_type == "pre_analysis_return"]
+    assert event.after == {"comments": ["name"]}
+
+
+async def test_a_chronology_tick_keeps_its_own_field_only(journey: Journey) -> None:
+    j = journey
+    _, return_id = await open_review(j)
+    entry = {
+        "return_id": return_id,
+        "event_date": "2025-03-14",
+        "source": "Letter from Dr Patel",
+        "event": "Call from 07700 900123 about Child K.",
+        confirm_key("event"): "true",
+    }
+    card = await j.card(verbs.ENTRY_SAVE, entry, PRACTITIONER)
+    assert "a name (Dr P\u2022\u2022\u2022\u2022)" in card
+    assert "a phone number" not in card, "the ticked field is not warned again"
+    assert j.rows(t.ChronologyEntry) == []
+    card = await j.card(verbs.ENTRY_SAVE, {**entry, confirm_key("source"): "true"}, PRACTITIONER)
+    assert "Entry added" in card
+    [event] = kept_events(j)
+    assert event.after == {"source": ["name"], "event": ["phone_number"]}

@@ -204,7 +204,7 @@ async def test_identifiers_are_flagged_not_changed(journey: Journey) -> None:
             "event_date": "2025-03-14",
             "source": "GP record",
             "event": "Call from 07700 900123 about Child K.",
-            "confirm_identifiers": "true",
+            "confirm_identifiers__event": "true",
         },
         PRACTITIONER,
     )

@@ -241,3 +241,24 @@ def test_documents_open_and_keep_to_what_they_should_say() -> None:
     headings = [p.text for p in guide_doc.paragraphs if p.style.name.startswith("Heading")]
     assert headings[:2] == ["1. Background", "2. Why it matters"]
     assert "7. What to do: what is expected to change" in headings
+
+
+def test_the_pack_marks_what_writers_kept_past_an_identifier_warning() -> None:
+    police = ReturnContent(
+        ret("Police", rid=1),
+        {"agency_team": "Team at Oakfield Primary School", "what_worked_well": "Quick referral"},
+        [
+            entry(date(2025, 1, 1), "Call from 07700 900123 about Child K", seq=1),
+            entry(date(2025, 2, 1), "Home visit, Child K seen", seq=2),
+        ],
+    )
+    health = ReturnContent(ret("Health", rid=2), {}, [entry(date(2025, 3, 1), "Clinic", seq=1)])
+    built = build_pack("LOS-2026-004", "Child K", [police, health])
+    assert [k.describe() for k in built.kept] == ["Police (1 answer and 1 chronology entry)"]
+    assert [e.kept_identifiers for e in built.entries] == [True, False, False]
+    pack = Document(io.BytesIO(meeting_pack_docx(built, TODAY)))
+    text = "\n".join(p.text for p in pack.paragraphs)
+    assert "Kept after an identifier warning" in text
+    assert "Police (1 answer and 1 chronology entry)" in text
+    assert "Identifier warning overridden" in pack.tables[0].rows[1].cells[4].text
+    assert pack.tables[0].rows[2].cells[4].text == ""
