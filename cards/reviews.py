@@ -192,8 +192,11 @@ def assigned_card(review: ReviewView, delivered: Sequence[tuple[str, str, bool]]
     return build(body, [button("Reviews", verbs.REVIEWS)])
 
 
-def reviews_card(progress: Sequence[ReviewProgress], can_open: bool) -> Card:
-    """Open reviews with their progress; chairs also get a button to open a new one."""
+def reviews_card(
+    progress: Sequence[ReviewProgress], can_open: bool, managed: frozenset[int] = frozenset()
+) -> Card:
+    """Open reviews with their progress; chairs also get a button to open a new one, and a
+    Manage button on the reviews they chair (`managed` review ids)."""
     body: list[ac.ElementAnnotated] = [*header("Open reviews")]
     if not progress:
         body.append(paragraph("There are no open reviews you can see."))
@@ -220,6 +223,7 @@ def reviews_card(progress: Sequence[ReviewProgress], can_open: bool) -> Card:
                             ("Meeting", friendly_date(review.meeting_on)),
                         ]
                     ),
+                    *_manage_button(review, managed),
                 ],
             )
         )
@@ -229,6 +233,13 @@ def reviews_card(progress: Sequence[ReviewProgress], can_open: bool) -> Card:
     if can_open:
         actions.append(button("Open a new review", verbs.REVIEW_NEW))
     return build(body, actions)
+
+
+def _manage_button(review: ReviewView, managed: frozenset[int]) -> list[ac.ElementAnnotated]:
+    if review.id not in managed:
+        return []
+    data = {"review_id": review.id}
+    return [ac.ActionSet(actions=[button("Manage", verbs.REVIEW_MANAGE, data)])]
 
 
 # --- the review's lifecycle controls --------------------------------------------------------

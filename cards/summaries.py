@@ -88,12 +88,19 @@ def _section(title: str) -> ac.TextBlock:
 # --- the review summary ------------------------------------------------------------------------
 
 
-def summary_card(summary: ReviewSummary, page: int = 1) -> Card:
-    return _fitted(lambda size, text, note: _summary_card(summary, page, size, text, note))
+def summary_card(summary: ReviewSummary, page: int = 1, *, manage: bool = False) -> Card:
+    """`manage`: the viewer chairs (or deputy-chairs, or as admin runs) the review, so the
+    card offers its controls."""
+    return _fitted(lambda size, text, note: _summary_card(summary, page, size, text, note, manage))
 
 
 def _summary_card(
-    summary: ReviewSummary, page: int, page_size: int, text_limit: int, note_limit: int
+    summary: ReviewSummary,
+    page: int,
+    page_size: int,
+    text_limit: int,
+    note_limit: int,
+    manage: bool = False,
 ) -> Card:
     review = summary.review
     body: list[ac.ElementAnnotated] = [
@@ -126,6 +133,7 @@ def _summary_card(
                 button("Tracker (Excel)", verbs.EXPORT, {**data, "format": "xlsx"}),
                 button("Tracker (CSV)", verbs.EXPORT, {**data, "format": "csv"}),
                 button("Summary (Word)", verbs.EXPORT, {**data, "format": "docx"}),
+                *([button("Manage review", verbs.REVIEW_MANAGE, data)] if manage else []),
             ]
         )
     )

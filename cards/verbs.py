@@ -137,6 +137,18 @@ STATE_CHANGING: Final = frozenset(
         POLICY_SAVE,
         RETENTION_SAVE,
         LEGAL_HOLD_SET,
+        REVIEW_EDIT,
+        REVIEW_DEPUTY,
+        REVIEW_CANCEL,
+        REVIEW_REOPEN,
+        REVIEW_ADD_AGENCY,
+        REVIEW_REMOVE_AGENCY,
+        RETURN_REASSIGN,
+        RETURN_NIL,
+        RETURN_EXTEND,
+        RETURN_PROCEED,
+        NIL_CONFIRM,
+        NIL_DECLINE,
     }
 )
 

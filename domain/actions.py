@@ -51,6 +51,10 @@ class ActionDetail:
     pending_date_reason: str | None
     # The progress entry of the date request waiting for the chair: what Approve names.
     pending_request_id: int | None = None
+    deputy_chair_member_id: int | None = None
+
+    def chaired_by(self, member_id: int) -> bool:
+        return member_id in (self.chair_member_id, self.deputy_chair_member_id)
 
     @property
     def effective_due(self) -> date | None:
@@ -113,8 +117,10 @@ def load(uow: UnitOfWork, member: MemberView, action_id: object) -> ActionDetail
 
 
 def _may_see(member: MemberView, item: ActionDetail) -> bool:
-    return member.id in (item.owner_member_id, item.chair_member_id) or member.has(
-        Role.ADMIN, Role.LIC_MEMBER
+    return (
+        member.id == item.owner_member_id
+        or item.chaired_by(member.id)
+        or member.has(Role.ADMIN, Role.LIC_MEMBER)
     )
 
 
@@ -334,7 +340,7 @@ def decide_date(
     today: date,
 ) -> ActionDetail:
     item = load(uow, member, data.get("action_id"))
-    if member.id != item.chair_member_id and not member.has(Role.ADMIN):
+    if not item.chaired_by(member.id) and not member.has(Role.ADMIN):
         raise NotPermitted(f"Only the chair of {item.review_reference} decides new dates.")
     if item.pending_date is None:
         raise StaleCard(f"There is no date request waiting on {item.reference}.")

@@ -122,6 +122,13 @@ def controlled_return(
     return review, ret
 
 
+def may_manage(member: MemberView, review: ReviewView) -> bool:
+    """Whether the review's cards offer this member its controls."""
+    if member.has(Role.ADMIN):
+        return True
+    return member.has(Role.CHAIR) and review.chaired_by(member.id)
+
+
 # --- the manage screen -----------------------------------------------------------------------
 
 

@@ -60,6 +60,7 @@ class ReturnView:
     assignee_ids: frozenset[int]
     submitted_at: datetime | None
     status_note: str | None = None
+    deputy_chair_member_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,8 @@ def may_write(member: MemberView, ret: ReturnView) -> bool:
 def may_read(member: MemberView, ret: ReturnView) -> bool:
     """Its own agency always; the review's chair once it has been submitted to the partnership."""
     submitted = ret.status in (ReturnStatus.SUBMITTED, ReturnStatus.SIGNED_OFF)
-    return may_write(member, ret) or (submitted and member.id == ret.chair_member_id)
+    chairs = (ret.chair_member_id, ret.deputy_chair_member_id)
+    return may_write(member, ret) or (submitted and member.id in chairs)
 
 
 def may_sign_off(member: MemberView, ret: ReturnView) -> bool:

@@ -107,7 +107,7 @@ class Involvement:
 
 
 def access_to(scope: Scope, involvement: Involvement) -> Access:
-    if scope.kind is ScopeKind.PARTNERSHIP or involvement.review.chair_member_id == scope.member_id:
+    if scope.kind is ScopeKind.PARTNERSHIP or involvement.review.chaired_by(scope.member_id):
         return Access.FULL
     if scope.kind is ScopeKind.AGENCY and scope.agency_id in involvement.agency_ids:
         return Access.FULL

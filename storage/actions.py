@@ -170,6 +170,7 @@ def _detail(
         pseudonym=r.pseudonym,
         review_stage=ReviewStage(r.stage),
         chair_member_id=r.chair_member_id,
+        deputy_chair_member_id=r.deputy_chair_member_id,
         reference=a.reference,
         description=a.description,
         theme=a.theme,

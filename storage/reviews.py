@@ -60,6 +60,7 @@ _RETURN_VIEW_COLUMNS = (
         _REVIEW.c.pseudonym,
         _REVIEW.c.stage,
         _REVIEW.c.chair_member_id,
+        _REVIEW.c.deputy_chair_member_id,
         _AGENCY.c.name.label("agency_name"),
         _ASSIGNEE_IDS.label("assignee_ids"),  # "3,7": one statement instead of two
     )
@@ -563,6 +564,7 @@ def _return_view(row: Any) -> ReturnView:
         assignee_ids=frozenset(int(i) for i in t.comma_items(row.assignee_ids)),
         submitted_at=row.submitted_at,
         status_note=row.status_note,
+        deputy_chair_member_id=row.deputy_chair_member_id,
     )
 
 

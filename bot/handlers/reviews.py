@@ -12,6 +12,7 @@ from domain import chase_engine, review_flow
 from domain.capabilities import require
 from domain.chase_engine import RETURN
 from domain.errors import FormInvalid
+from domain.lifecycle import may_manage
 from domain.model import Role
 from domain.records import ReviewView
 from domain.reviews import defaults, may_open_reviews
@@ -100,4 +101,5 @@ async def assign(ctx: Context) -> Reply:
 
 async def list_reviews(ctx: Context) -> Reply:
     progress = await ctx.run(lambda uow: review_flow.visible_reviews(uow, ctx.member))
-    return Reply(cards.reviews_card(progress, may_open_reviews(ctx.member)))
+    managed = frozenset(p.review.id for p in progress if may_manage(ctx.member, p.review))
+    return Reply(cards.reviews_card(progress, may_open_reviews(ctx.member), managed))

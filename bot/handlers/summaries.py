@@ -14,6 +14,7 @@ from cards import summaries as cards
 from cards import verbs
 from domain import phrasing, summaries
 from domain.errors import InvalidInput
+from domain.lifecycle import may_manage
 from domain.summaries import ANY_ROLE
 from storage.repositories import SqlUnitOfWork
 
@@ -62,7 +63,7 @@ async def summary_command(ctx: Context) -> Reply:
         if match.found is None:
             return _did_you_mean(ctx.argument, match.candidates, verbs.SUMMARY, {})
         summary = summaries.review_summary(uow, ctx.turn.actor, ctx.member, match.found.id, today)
-        return Reply(cards.summary_card(summary))
+        return Reply(cards.summary_card(summary, manage=may_manage(ctx.member, summary.review)))
 
     return await ctx.run(work)
 
@@ -75,7 +76,8 @@ async def show_summary(ctx: Context) -> Reply:
             uow, ctx.turn.actor, ctx.member, _int(ctx.data.get("review_id")), today
         )
     )
-    return Reply(cards.summary_card(summary, page))
+    manage = may_manage(ctx.member, summary.review)
+    return Reply(cards.summary_card(summary, page, manage=manage))
 
 
 def _did_you_mean(

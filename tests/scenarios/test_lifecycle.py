@@ -304,6 +304,12 @@ async def test_a_deputy_chair_has_the_chairs_controls(j: Journey) -> None:
         verbs.RETURN_EXTEND, {"return_id": health.id, "due_on": "2099-03-01"}, DEPUTY
     )
     assert "Due date moved" in card
+    card = await j.card(verbs.REVIEWS, {}, DEPUTY)
+    assert verbs.REVIEW_MANAGE in card, "the deputy's reviews list offers Manage"
+    card = await j.card(verbs.SUMMARY, {"review_id": review_id}, DEPUTY)
+    assert "Manage review" in card
+    card = await j.card(verbs.SUMMARY, {"review_id": review_id}, LEAD)
+    assert "Manage review" not in card
 
 
 async def test_typed_controls_do_it_or_say_what_to_do(j: Journey) -> None:
