@@ -195,3 +195,19 @@ async def test_shutdown_past_the_grace_leaves_the_cut_send_unknown_and_due(
     assert item.next_chase_at is not None
     assert item.next_chase_at <= j.bot.app[SERVICES].now()
     assert history(j) == [(1, "unknown", False)], "it may have arrived: resent once, marked"
+
+
+async def test_a_sweep_renews_its_leases_while_a_send_is_slow(
+    journey: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    j = journey
+    monkeypatch.setattr(chase_engine, "HEARTBEAT", timedelta(seconds=0.1))
+    running = await slow_sweep_started(j, items=1, delay=1.0)
+    [item] = j.rows(t.ActionItem)
+    leased = item.next_chase_at
+    assert leased is not None
+    await asyncio.sleep(0.6)
+    [item] = j.rows(t.ActionItem)
+    assert item.next_chase_at is not None
+    assert item.next_chase_at > leased, "the lease moved on while the send was under way"
+    assert (await running).outcomes == {"sent": 1}
