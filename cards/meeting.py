@@ -18,10 +18,10 @@ from cards.common import (
     facts,
     friendly_date,
     header,
+    identifier_warning,
     notice_lines,
     paragraph,
     text_input,
-    toggle,
     with_people_picker,
 )
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
@@ -319,9 +319,7 @@ def action_form_card(form: ActionFormScreen, *, people_picker: bool = True) -> C
         if key in form.errors:
             body.append(error_line(form.errors[key]))
         if key in form.warnings:
-            body.append(ac.TextBlock(text=form.warnings[key], wrap=True, color=ty.Colors.WARNING))
-    if form.warnings:
-        body.append(toggle("confirm_identifiers", "I've checked: this is not identifying", False))
+            body.extend(identifier_warning(key, form.warnings[key]))
     data: dict[str, object] = {"review_id": form.review.id}
     if form.index is not None:
         data["index"] = form.index
@@ -441,13 +439,7 @@ def guide_card(screen: GuideScreen) -> Card:
         if f"part_{index}" in screen.errors:
             body.append(error_line(screen.errors[f"part_{index}"]))
         if index in screen.warnings:
-            body.append(
-                ac.TextBlock(text=screen.warnings[index], wrap=True, color=ty.Colors.WARNING)
-            )
-    if screen.warnings:
-        body.append(
-            toggle("confirm_identifiers", "I've checked: none of this is identifying", False)
-        )
+            body.extend(identifier_warning(f"part_{index}", screen.warnings[index]))
     return build(
         body,
         [

@@ -9,6 +9,9 @@ from datetime import UTC, date, datetime
 
 from domain import audit, guide, outcome, pack
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
+from domain.identifier_checks import Screened, is_confirmed, record_kept
+from domain.identifier_checks import screen as screen_fields
+from domain.identifiers import find_identifiers, kinds_found
 from domain.model import (
     Actor,
     ChannelPurpose,
@@ -236,8 +239,11 @@ def save_action(
         )
     except FormInvalid as invalid:
         return replace(form, values=typed, errors=invalid.errors)
-    if checked.warnings and str(data.get("confirm_identifiers", "")).lower() != "true":
-        return replace(form, values=typed, warnings=checked.warnings)
+    # Each flagged field keeps its text only by its own tick.
+    screened = screen_fields({key: typed.get(key) for key in checked.warnings}, data)
+    if screened.warnings:
+        return replace(form, values=typed, warnings=screened.warnings)
+    record_kept(uow, member.partnership_id, actor, ("review", form.review.id), screened)
     owner = checked.action.owner_aad
     if owner and owner not in dict(form.owners) and not is_guid(owner):
         # Someone new can only be named through the Teams people picker (a real directory id).
@@ -439,7 +445,8 @@ def publish_guide(
     screen = save_guide(uow, actor, member, data)
     if screen.errors:
         return screen, None
-    if screen.warnings and str(data.get("confirm_identifiers", "")).lower() != "true":
+    unticked = [i for i in screen.warnings if not is_confirmed(data, f"part_{i}")]
+    if unticked:
         return replace(
             screen,
             errors={
@@ -449,6 +456,9 @@ def publish_guide(
             },
         ), None
     uow.outcomes.publish_guide(screen.review.id, datetime.now(UTC))
+    ticked = {f"part_{i}": screen.guide.parts[i] for i in screen.warnings}
+    kept = Screened({}, {k: tuple(kinds_found(find_identifiers(t))) for k, t in ticked.items()})
+    record_kept(uow, member.partnership_id, actor, ("review", screen.review.id), kept)
     audit.record(uow, member.partnership_id, actor, "guide.published", ("review", screen.review.id))
     published = uow.outcomes.guide(screen.review.id)
     assert published is not None

@@ -18,7 +18,10 @@ from tests.support.journey import (
     PRACTITIONER,
     Journey,
     answer_every_section,
+    good_action,
     open_review,
+    police_id,
+    signed_off_review,
 )
 
 NAMED = "Spoke to Kelly Smith at 14 Acacia Road about the audit"
@@ -204,3 +207,25 @@ async def test_a_chronology_tick_keeps_its_own_field_only(journey: Journey) -> N
     assert "Entry added" in card
     [event] = kept_events(j)
     assert event.after == {"source": ["name"], "event": ["phone_number"]}
+
+
+async def test_the_meeting_action_form_takes_a_tick_per_field(journey: Journey) -> None:
+    j = journey
+    review_id = await signed_off_review(j)
+    await j.act(verbs.PACK, {"review_id": review_id})
+    action = {
+        "review_id": review_id,
+        **good_action(police_id(j)),
+        "description": "Ask Mrs Smith to brief the team",
+        "success_measure": "Staff at Oakfield Primary School briefed",
+    }
+    card = await j.card(verbs.ACTION_SAVE, {**action, confirm_key("description"): "true"})
+    assert "a named school or GP surgery" in card
+    assert confirm_key("success_measure") in card
+    assert "Mrs S\u2022\u2022\u2022\u2022" not in card, "the ticked field is not warned again"
+    await j.act(
+        verbs.ACTION_SAVE,
+        {**action, confirm_key("description"): "true", confirm_key("success_measure"): "true"},
+    )
+    [event] = kept_events(j)
+    assert event.after == {"description": ["name"], "success_measure": ["school_or_surgery"]}
