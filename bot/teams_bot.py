@@ -10,13 +10,14 @@ from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.core.bot_framework_adapter import InvokeResponse
 from botbuilder.schema import Attachment, ChannelAccount
 
-from bot import once
+from bot import freshness, once
 from bot.router import Context, Reply
 from bot.services import Services
 from bot.transport import card_activity, invoke_answer
 from bot.turns import Turn, TurnKind, tenant_of, to_turn
 from cards import basics as cards
-from domain import commands
+from cards.common import with_notice
+from domain import commands, idempotency
 from domain.capabilities import available
 from domain.errors import DomainError, StorageUnavailable
 from domain.idempotency import Claimed
@@ -153,7 +154,24 @@ class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is un
                 "Type help to see what you can do."
             )
         log.info("card action", extra={"verb": turn.verb})
-        return await handler(Context(turn, member, self.services))
+        ctx = Context(turn, member, self.services)
+        stale = await self._stale(ctx)
+        return stale if stale is not None else await handler(ctx)
+
+    async def _stale(self, ctx: Context) -> Reply | None:
+        """The current card, if this click's card was drawn before its thing last changed."""
+        token = idempotency.token_of(ctx.data)
+        subject = freshness.SUBJECTS.get(ctx.turn.verb or "")
+        if token is None or token.revision is None or subject is None:
+            return None
+        now = await ctx.run(lambda uow: subject.revision(uow, ctx.member, ctx.data), short=True)
+        if now == token.revision:
+            return None
+        log.info("stale card", extra={"verb": ctx.turn.verb})
+        current = await self.services.router.verbs[subject.current](ctx)
+        if current.card is None:
+            return Reply(text=idempotency.STALE_MESSAGE, error=True)
+        return Reply(with_notice(current.card, idempotency.STALE_MESSAGE))
 
     async def _deliver(self, turn_context: TurnContext, reply: Reply | None) -> None:
         if reply is None:

@@ -25,9 +25,10 @@ from cards.common import (
     identifier_warning,
     notice_lines,
     paragraph,
+    revised,
     text_input,
 )
-from domain.actions import LINK_MAX, NOTE_MAX, ActionDetail
+from domain.actions import LINK_MAX, NOTE_MAX, ActionDetail, revision
 from domain.chasers import ChaserPolicy, PlannedChase, Rag
 
 # Words, not coloured emoji: not every Teams client (or font) draws the emoji.
@@ -55,7 +56,7 @@ def _update_buttons(item: ActionDetail) -> list[Any]:
 
 
 def _all_update_buttons(item: ActionDetail) -> list[Any]:
-    data = {"action_id": item.id}
+    data = revised({"action_id": item.id}, revision(item))
     return [
         ac.ActionShowCard(
             title=form.title,
@@ -274,7 +275,7 @@ def date_request_card(item: ActionDetail) -> Card:
         ),
     ]
     # The exact request shown: a later one, or none, refuses this card (actions.decide_date).
-    data = {"action_id": item.id, "request_id": item.pending_request_id}
+    data = revised({"action_id": item.id, "request_id": item.pending_request_id}, revision(item))
     return build(
         body,
         [
@@ -396,7 +397,15 @@ def impact_card(
         if key in warnings:
             body.extend(identifier_warning(key, warnings[key]))
     return build(
-        body, [button("Record impact", verbs.IMPACT_RECORD, {"action_id": item.id}, primary=True)]
+        body,
+        [
+            button(
+                "Record impact",
+                verbs.IMPACT_RECORD,
+                revised({"action_id": item.id}, revision(item)),
+                primary=True,
+            )
+        ],
     )
 
 

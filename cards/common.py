@@ -110,6 +110,16 @@ def stamped(card: Card, card_id: str) -> Card:
     return result
 
 
+def with_notice(card: Card, message: str) -> Card:
+    """The card with a warning under its title: why this card came instead of the one
+    expected (a stale click answered with the current state)."""
+    body = list(card.get("body", []))
+    line = dumped(notice_lines([message])[0])
+    line["color"] = "Warning"
+    body.insert(min(2, len(body)), line)
+    return {**card, "body": body}
+
+
 def _stamp(node: Any, card_id: str) -> Any:
     if isinstance(node, list):
         return [_stamp(item, card_id) for item in node]

@@ -27,6 +27,7 @@ from cards.common import (
     identifier_warning,
     notice_lines,
     paragraph,
+    revised,
     text_input,
     toggle,
 )
@@ -51,6 +52,7 @@ from domain.returns import (
     WaitingSignOff,
     is_overdue,
     place_value,
+    revision,
 )
 
 CERTAINTY_CHOICES = [
@@ -217,9 +219,10 @@ def signoff_buttons(
     """Approve, or Return with comments: on the sign-off card and on every page of the
     return the lead reads, so opening the full return never loses the sign-off."""
     token = {CARD_ID: card_id} if card_id else {}
-    returning = ids(ret, comment_on=comment_on, **token) if comment_on else ids(ret, **token)
+    shown = revised(ids(ret, **token), revision(ret))
+    returning = {**shown, "comment_on": comment_on} if comment_on else shown
     return [
-        button("Approve", verbs.SIGNOFF_APPROVE, ids(ret, **token), primary=True),
+        button("Approve", verbs.SIGNOFF_APPROVE, shown, primary=True),
         button("Return with comments", verbs.SIGNOFF_RETURN, returning),
     ]
 
@@ -628,7 +631,14 @@ def overview_card(summary: Overview, *, notices: Sequence[str] = ()) -> Card:
     )
     if not summary.read_only:
         actions.append(button("Chronology", verbs.CHRONOLOGY, ids(ret)))
-        actions.append(button("Submit to agency lead", verbs.RETURN_SUBMIT, ids(ret), primary=True))
+        actions.append(
+            button(
+                "Submit to agency lead",
+                verbs.RETURN_SUBMIT,
+                revised(ids(ret), revision(ret)),
+                primary=True,
+            )
+        )
     body = _overview_body("Review and submit", summary, notices)
     body[3:3] = _returned(ret, summary.read_only)
     if summary.jumps:

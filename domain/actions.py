@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from domain import audit
 from domain.chasers import ChaserPolicy, Rag, rag
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
+from domain.idempotency import revision_of
 from domain.identifier_checks import record_kept, require_confirmed
 from domain.model import ActionStatus, Actor, ImpactDecision, MemberView, ReviewStage, Role
 from domain.repositories import UnitOfWork
@@ -59,6 +60,18 @@ class ActionDetail:
     @property
     def effective_due(self) -> date | None:
         return self.revised_due_on or self.due_on
+
+
+def revision(item: ActionDetail) -> str:
+    """What a card about this item was drawn at: its status, dates, waiting request, evidence
+    and owner. A progress note is added, never overwritten, so it is not part of it."""
+    return revision_of(
+        item.status.value,
+        item.effective_due,
+        item.pending_request_id,
+        item.evidence_text,
+        item.owner_member_id,
+    )
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from domain.chasers import ChaserPolicy
 from domain.chronology import Page
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
 from domain.identifier_checks import record_kept, require_confirmed, screen
+from domain.idempotency import revision_of
 from domain.identifiers import describe_findings, find_identifiers
 from domain.model import Actor, MemberView, ReturnStatus, ReviewStage, Role
 from domain.questions import (
@@ -104,6 +105,12 @@ def load(uow: UnitOfWork, member: MemberView, return_id: object, *, write: bool)
     if write and ret.status not in WRITABLE:
         raise StaleCard(_closed_message(ret))
     return ret
+
+
+def revision(ret: ReturnView) -> str:
+    """What a sign-off or submit card was drawn at: the return's status, when it was last
+    submitted, and the lead's comments."""
+    return revision_of(ret.status.value, ret.submitted_at, ret.returned_comments)
 
 
 def _closed_message(ret: ReturnView) -> str:

@@ -1,0 +1,53 @@
+"""A click on a card drawn before its thing last changed is refused, with the current card.
+
+Cards that show one thing put its revision in their state-changing buttons' data
+(cards.common.revised). Before such a click's handler runs, the dispatch compares that
+revision with the thing's revision now; on a difference the click changes nothing and the
+answer is the thing's current card, saying why. Which thing a verb acts on, and which verb
+draws its current card, is listed here once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from cards import verbs
+from domain import actions, returns
+from domain.model import MemberView
+from storage.repositories import SqlUnitOfWork
+
+Revision = Callable[[SqlUnitOfWork, MemberView, Mapping[str, object]], str]
+
+
+@dataclass(frozen=True)
+class Subject:
+    # The thing's revision now; raises NotFound (a clear answer) when it is gone.
+    revision: Revision
+    # The verb whose handler draws the thing's current card from the same data.
+    current: str
+
+
+def _action(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
+    return actions.revision(actions.load(uow, member, data.get("action_id")))
+
+
+def _return(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
+    return returns.revision(returns.load(uow, member, data.get("return_id"), write=False))
+
+
+ACTION_ITEM = Subject(_action, verbs.ACTION_VIEW)
+RETURN = Subject(_return, verbs.RETURN_OPEN)
+
+SUBJECTS: dict[str, Subject] = {
+    verbs.ACTION_PROGRESS: ACTION_ITEM,
+    verbs.ACTION_COMPLETE: ACTION_ITEM,
+    verbs.ACTION_NEW_DATE: ACTION_ITEM,
+    verbs.ACTION_BLOCKED: ACTION_ITEM,
+    verbs.DATE_APPROVE: ACTION_ITEM,
+    verbs.DATE_DECLINE: ACTION_ITEM,
+    verbs.IMPACT_RECORD: ACTION_ITEM,
+    verbs.SIGNOFF_APPROVE: RETURN,
+    verbs.SIGNOFF_RETURN: RETURN,
+    verbs.RETURN_SUBMIT: RETURN,
+}
