@@ -167,6 +167,17 @@ def chaser_log_cutoff(policy: RetentionPolicy, now: datetime) -> datetime:
     return datetime.combine(day, now.timetz())
 
 
+# Click records (one effect per click, domain/idempotency.py) only have to outlive a
+# duplicate, which comes within seconds or a Teams retry: a fixed short period, not one an
+# admin sets. They hold the reply cards the clicks were answered with.
+CLAIM_DAYS = 30
+CLAIM_RULE = f"idempotency_record_days={CLAIM_DAYS}"
+
+
+def claim_cutoff(now: datetime) -> datetime:
+    return now - timedelta(days=CLAIM_DAYS)
+
+
 def chaser_log_rule(policy: RetentionPolicy) -> str:
     return f"chaser_log_months={policy.chaser_log_months}"
 
@@ -261,6 +272,12 @@ class RetentionRepository(Protocol):
 
     def delete_chaser_log(self, log_ids: Sequence[int]) -> None: ...
 
+    def claims_before(self, partnership_id: int, cutoff: datetime) -> int:
+        """How many click records were made before `cutoff`."""
+        ...
+
+    def delete_claims(self, partnership_id: int, cutoff: datetime) -> None: ...
+
     def log_deletions(
         self, partnership_id: int, deleted: Sequence[Deleted], rule: str, at: datetime
     ) -> None: ...
@@ -322,6 +339,7 @@ def run(uow: UnitOfWork, partnership_id: int, now: datetime, *, dry_run: bool) -
     # A dry run has not deleted the due reviews' log rows yet: don't count them twice.
     counted = [r.id for r in chosen.due_reviews] if dry_run else []
     _chaser_log(repo, report, policy, [h.id for h in held] + counted, now)
+    _claims(repo, report, now)
     if not dry_run and report.deleted:
         audit.record(
             uow,
@@ -365,6 +383,20 @@ def _chaser_log(
     if ids and not report.dry_run:
         repo.delete_chaser_log(ids)
         repo.log_deletions(report.partnership_id, rows, chaser_log_rule(policy), now)
+
+
+def _claims(repo: RetentionRepository, report: RetentionReport, now: datetime) -> None:
+    """Old click records go whatever is held: they are about deliveries, not a review. One
+    deletion-log row says how many went (one a click would double the log for bookkeeping)."""
+    cutoff = claim_cutoff(now)
+    count = repo.claims_before(report.partnership_id, cutoff)
+    if not count:
+        return
+    report.deleted["idempotency_record"] = report.deleted.get("idempotency_record", 0) + count
+    if not report.dry_run:
+        repo.delete_claims(report.partnership_id, cutoff)
+        summary = Deleted("idempotency_record", f"{count} before {cutoff:%Y-%m-%d}")
+        repo.log_deletions(report.partnership_id, [summary], CLAIM_RULE, now)
 
 
 def _exports(

@@ -156,6 +156,21 @@ class SqlRetention:
         for chunk in _chunks(export_ids):
             self._session.execute(delete(t.ExportFile).where(col(t.ExportFile.id).in_(chunk)))
 
+    def claims_before(self, partnership_id: int, cutoff: datetime) -> int:
+        return int(
+            self._session.scalar(
+                select(func.count())
+                .select_from(t.IdempotencyRecord)
+                .where(*_claims_before(partnership_id, cutoff))
+            )
+            or 0
+        )
+
+    def delete_claims(self, partnership_id: int, cutoff: datetime) -> None:
+        self._session.execute(
+            delete(t.IdempotencyRecord).where(*_claims_before(partnership_id, cutoff))
+        )
+
     def delete_chaser_log(self, log_ids: Sequence[int]) -> None:
         for chunk in _chunks(log_ids):
             self._session.execute(delete(t.ChaserLog).where(col(t.ChaserLog.id).in_(chunk)))
@@ -525,3 +540,10 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+def _claims_before(partnership_id: int, cutoff: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (
+        col(t.IdempotencyRecord.partnership_id) == partnership_id,
+        col(t.IdempotencyRecord.created_at) < cutoff,
+    )

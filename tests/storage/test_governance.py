@@ -577,3 +577,25 @@ def test_the_trail_of_a_deleted_review_outlives_it(migrated: Database) -> None:
     }
     with pytest.raises(NotFound):
         migrated.transaction(lambda uow: audit_trail.trail_page(uow, actor, admin, "LOS-2024-9", 1))
+
+
+def test_old_click_records_go_and_recent_ones_stay(migrated: Database) -> None:
+    s = seed(migrated)
+    month = timedelta(days=retention.CLAIM_DAYS)
+    with migrated.session() as session, session.begin():
+        for token, made in (("old", NOW - month - timedelta(hours=1)), ("new", NOW)):
+            session.add(
+                t.IdempotencyRecord(
+                    partnership_id=s.partnership,
+                    member_id=1,
+                    token=token,
+                    verb="review_create",
+                    state="done",
+                    created_at=made,
+                )
+            )
+    report = migrated.transaction(lambda uow: retention.run(uow, s.partnership, NOW, dry_run=False))
+    assert report.deleted["idempotency_record"] == 1
+    assert [r.token for r in rows(migrated, t.IdempotencyRecord)] == ["new"]
+    [logged] = [d for d in rows(migrated, t.DeletionLog) if d.record_type == "idempotency_record"]
+    assert logged.rule == retention.CLAIM_RULE

@@ -172,6 +172,7 @@ class FakeRetention:
     exports: list[ExportCandidate] = field(default_factory=list)
     log_ids: list[int] = field(default_factory=list)
     claimable: bool = True
+    old_claims: int = 0
     calls: list[str] = field(default_factory=list)
     logged: list[tuple[Deleted, str]] = field(default_factory=list)
 
@@ -211,6 +212,12 @@ class FakeRetention:
 
     def delete_chaser_log(self, log_ids: Sequence[int]) -> None:
         self.calls.append(f"delete_chaser_log {list(log_ids)}")
+
+    def claims_before(self, partnership_id: int, cutoff: datetime) -> int:
+        return self.old_claims
+
+    def delete_claims(self, partnership_id: int, cutoff: datetime) -> None:
+        self.calls.append(f"delete_claims {cutoff:%Y-%m-%d}")
 
     def log_deletions(
         self, partnership_id: int, deleted: Sequence[Deleted], rule: str, at: datetime
@@ -313,3 +320,17 @@ def test_hold_reason_may_not_carry_identifiers_and_is_bounded() -> None:
         retention._reason("x" * (retention.HOLD_REASON_MAX + 1))
     assert retention._reason("  Coroner's inquest  ") == "Coroner's inquest"
     assert retention._reason(None) == ""
+
+
+def test_click_records_go_after_a_fixed_month_with_one_log_row() -> None:
+    uow = FakeUow(FakeRetention(old_claims=41))
+    now = datetime(2026, 12, 4, 2, 30, tzinfo=UTC)
+    dry = retention.run(uow, 1, now, dry_run=True)  # type: ignore[arg-type]
+    assert dry.deleted == {"idempotency_record": 41}
+    assert uow.retention.calls == []
+    report = retention.run(uow, 1, now, dry_run=False)  # type: ignore[arg-type]
+    assert report.deleted == {"idempotency_record": 41}
+    assert uow.retention.calls == ["delete_claims 2026-11-04"]
+    assert uow.retention.logged == [
+        (Deleted("idempotency_record", "41 before 2026-11-04"), retention.CLAIM_RULE)
+    ]
