@@ -23,8 +23,8 @@ from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import ChaserPolicy
 from domain.chronology import Page
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
-from domain.identifier_checks import record_kept, require_confirmed, screen
 from domain.idempotency import revision_of
+from domain.identifier_checks import record_kept, require_confirmed, screen
 from domain.identifiers import describe_findings, find_identifiers
 from domain.model import Actor, MemberView, ReturnStatus, ReviewStage, Role
 from domain.questions import (
