@@ -62,7 +62,8 @@ async def run_retention(
     result = RunResult()
     exports = (data_dir / "exports").resolve()
     for pid in ids:
-        report = await db.run(_runner(pid, now, dry_run))
+        # No one is waiting on a retention run; the stuck-connection watchdog still bounds it.
+        report = await db.run(_runner(pid, now, dry_run), wait=db.timeouts.stuck_unit)
         result.reports.append(report)
         if not dry_run:
             result.files_removed += await asyncio.to_thread(_remove, report.files, exports)

@@ -207,10 +207,13 @@ class Database:
     def busy_workers(self) -> int:
         return len(self._started)
 
-    async def run(self, work: Callable[[SqlUnitOfWork], T], *, short: bool = False) -> T:
+    async def run(
+        self, work: Callable[[SqlUnitOfWork], T], *, short: bool = False, wait: float = 0
+    ) -> T:
         """`work` in one transaction, off the event loop; `short` work (a handful of rows) on
         SQLite runs on the loop unless another writer holds the file (see the module note).
-        Waits at most `timeouts.turn_wait`, then raises StorageUnavailable."""
+        Waits at most `wait` seconds (default `timeouts.turn_wait`: a person is waiting; a
+        background job may wait longer), then raises StorageUnavailable."""
         if short and self._inline_engine is not None and not self._on_thread:
             try:
                 return self._run_inline(work)
@@ -219,14 +222,14 @@ class Database:
         if self.wedged():
             log.warning("database unavailable", extra={"error_type": "WorkersStuck"})
             raise StorageUnavailable()
-        return await self._on_executor(work)
+        return await self._on_executor(work, wait or self.timeouts.turn_wait)
 
-    async def _on_executor(self, work: Callable[[SqlUnitOfWork], T]) -> T:
+    async def _on_executor(self, work: Callable[[SqlUnitOfWork], T], wait: float) -> T:
         abandoned = threading.Event()
         self._on_thread += 1
         future = self._executor.submit(self._unit, work, abandoned)
         try:
-            result = await asyncio.wait_for(asyncio.wrap_future(future), self.timeouts.turn_wait)
+            result = await asyncio.wait_for(asyncio.wrap_future(future), wait)
         except TimeoutError as error:
             abandoned.set()
             if future.done() and not future.cancelled() and future.exception() is None:

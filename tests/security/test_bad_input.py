@@ -101,6 +101,10 @@ class Seeded:
 
 @pytest.fixture
 async def seeded(bot: BotUnderTest) -> Seeded:
+    return await seed(bot)
+
+
+async def seed(bot: BotUnderTest) -> Seeded:
     """A review with a return the fixture user is assigned to (and leads), one in progress by
     someone else, answers and chronology entries."""
     ids = await build(bot, "Seed", ME, *OTHERS, submit=False)

@@ -22,9 +22,10 @@ from aiohttp import web
 from bot.server import server_options
 from tests.conftest import BotUnderTest, local_settings
 from tests.security.conftest import APP_ID
-from tests.security.support import changes, internals_in, post_raw, snapshot
+from tests.security.support import CRASH, changes, exchange, internals_in, post_raw, snapshot
+from tests.security.test_bad_input import ID_KEYS, KEYS, seed
 from tests.security.tokens import SigningKey, channel_claims, sign
-from tests.support.activities import message
+from tests.support.activities import USER_AAD, invoke, message
 from tests.support.connector import FakeConnector
 
 LONG = "x" * 10_000
@@ -193,3 +194,29 @@ async def bot_with_short_reads(tmp_path: Path, sqlite_url: str, connector: FakeC
     port = runner.addresses[0][1]
     yield ServedBot(runner, port)
     await runner.cleanup()
+
+
+async def test_every_verb_with_overlong_strings_answers_on_postgres(
+    bot_on_postgres: BotUnderTest,
+) -> None:
+    """SQLite stores a string of any length in a VARCHAR(200); PostgreSQL refuses it, so a
+    missing length check shows only here: as 'Something went wrong' instead of a clear
+    message. Every verb gets every known card field at 5,000 characters, with real ids."""
+    seeded = await seed(bot_on_postgres)
+    ids = seeded.ids
+    real = {
+        "return_id": ids.returns["police"],
+        "review_id": ids.reviews[0],
+        "entry_id": ids.entries[0],
+        "agency_id": ids.agencies["police"],
+        "member_id": ids.members[USER_AAD],
+    }
+    long_text = dict.fromkeys((k for k in KEYS if k not in ID_KEYS and k != "verb"), "x" * 5000)
+    crashed = []
+    for verb in seeded.verbs:
+        result = await exchange(
+            bot_on_postgres, invoke(bot_on_postgres.connector.url, verb, {**long_text, **real})
+        )
+        if result.status >= 500 or CRASH in result.everything():
+            crashed.append(verb)
+    assert crashed == []

@@ -111,3 +111,11 @@ async def test_a_connection_stuck_in_its_socket_is_shut_and_replaced(short_pg: D
     with pytest.raises(StorageUnavailable):
         short_pg.transaction(hangs)
     assert short_pg.transaction(lambda uow: uow.session.scalar(text("SELECT 1"))) == 1
+
+
+async def test_a_background_job_may_wait_longer_than_a_turn(short_db: Database) -> None:
+    def slower_than_a_turn(uow: SqlUnitOfWork) -> int:
+        threading.Event().wait(SHORT.turn_wait * 2)
+        return 3
+
+    assert await short_db.run(slower_than_a_turn, wait=SHORT.turn_wait * 6) == 3
