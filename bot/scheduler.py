@@ -17,6 +17,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -134,7 +135,11 @@ class Chasers:
 
     async def _renew(self, held: list[Claimed]) -> None:
         now = self.services.now()
-        lost = await self.services.db.run(lambda uow: chase_engine.renew(uow.chases, held, now))
+        try:
+            lost = await self.services.db.run(lambda uow: chase_engine.renew(uow.chases, held, now))
+        except Exception as error:  # keep beating: the next renewal may get through
+            log.warning("chaser leases not renewed", extra={"error_type": type(error).__name__})
+            return
         if lost:
             log.warning("chaser leases lost", extra={"lost": len(lost)})
 
@@ -161,24 +166,28 @@ class Chasers:
     async def digests(self) -> int:
         """The monthly digest to each LIC channel, from the first working day of the month.
 
-        Sent at most once per partnership and month (a chaser-log key), so several instances,
-        or a restart, never send it twice; after downtime it goes late rather than never.
+        At most once per partnership and month (a chaser-log key; domain/digest.py says how
+        several instances and unknown outcomes are handled); after downtime it goes late
+        rather than never.
         """
         today = self.services.today()
         if today < DEFAULT_CALENDAR.next_working_day(today.replace(day=1)):
             return 0
-        due = await self.services.db.run(lambda uow: digest_jobs.claim_digests(uow, today))
+        # Another instance's claim is judged by the log's own clock (when rows were written),
+        # not the test-movable one.
+        now = datetime.now(UTC)
+        due = await self.services.db.run(lambda uow: digest_jobs.claim_digests(uow, today, now))
         for job in due:
             card = cards.digest_card(job.month_label, job.counts, job.digest.overdue)
             recipient = Recipient(0, "LIC channel", None, job.channel.tenant_id, job.channel, False)
             delivery = await self.services.outbound.send_card(
                 recipient, card, job.channel.service_url
             )
-            await self._settle_digest(job, delivery.delivered)
+            await self._settle_digest(job, _copy_outcome(delivery))
         return len(due)
 
-    async def _settle_digest(self, job: digest_jobs.DigestJob, delivered: bool) -> None:
-        await self.services.db.run(lambda uow: digest_jobs.settle(uow, job, delivered))
+    async def _settle_digest(self, job: digest_jobs.DigestJob, outcome: str) -> None:
+        await self.services.db.run(lambda uow: digest_jobs.settle(uow, job, outcome))
 
     def _claim(self, uow: SqlUnitOfWork) -> list[Claimed]:
         return chase_engine.claim(uow.chases, self.services.now(), BATCH)

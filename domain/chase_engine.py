@@ -93,6 +93,11 @@ class ChaseRepository(Protocol):
         """Change one logged attempt's outcome, keeping the rest of its row."""
         ...
 
+    def opened_at(self, key: str) -> datetime | None:
+        """When the key's latest attempt was logged, if it is still open (claimed or
+        attempted)."""
+        ...
+
     def log(
         self,
         row: ChaseRow,

@@ -1,13 +1,19 @@
-"""The LIC group's monthly digest: which partnerships are owed one, and recording it once."""
+"""The LIC group's monthly digest: which partnerships are owed one, and recording it once.
+
+Every instance runs the job at the same minute. A claim logged by another instance within the
+chaser lease is left to it (without this, an instance running a second later sent the digest
+again); an older open claim is a dead holder's, and is claimed again. A send whose outcome is
+unknown (a timeout, a reset) is not sent again: a second monthly digest is worse than a late
+one, and the log says what happened."""
 
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from domain.actions import Digest
-from domain.chase_engine import ChaseRow
+from domain.chase_engine import LEASE, SENT, UNKNOWN, ChaseRow
 from domain.chasers import ChaseSubject, SubjectKind
 from domain.model import ActionStatus, ChannelPurpose, ConversationAddress
 from domain.repositories import UnitOfWork
@@ -23,14 +29,14 @@ class DigestJob:
     counts: tuple[tuple[str, int], ...]
 
 
-def claim_digests(uow: UnitOfWork, today: date) -> list[DigestJob]:
+def claim_digests(uow: UnitOfWork, today: date, now: datetime) -> list[DigestJob]:
     first = today.replace(day=1)
     last = today.replace(day=calendar.monthrange(today.year, today.month)[1])
     jobs = []
     for partnership_id in uow.partnerships.all_ids():
         key = f"digest:{partnership_id}:{today:%Y-%m}"
         channel = uow.outcomes.channel(partnership_id, ChannelPurpose.LIC.value)
-        if channel is None or uow.chases.delivered(key) or uow.chases.attempts(key) >= 3:
+        if channel is None or not _owed(uow, key, now):
             continue
         digest = uow.actions.digest(partnership_id, first, last, today)
         counts = (
@@ -51,14 +57,23 @@ def claim_digests(uow: UnitOfWork, today: date) -> list[DigestJob]:
     return jobs
 
 
-def settle(uow: UnitOfWork, job: DigestJob, delivered: bool) -> None:
+def _owed(uow: UnitOfWork, key: str, now: datetime) -> bool:
+    outcomes = [outcome for _, outcome in uow.chases.outcomes(key)]
+    if SENT in outcomes or UNKNOWN in outcomes or len(outcomes) >= 3:
+        return False
+    opened = uow.chases.opened_at(key)
+    return opened is None or opened <= now - LEASE
+
+
+def settle(uow: UnitOfWork, job: DigestJob, outcome: str) -> None:
+    """`outcome`: sent, failed (retried next run, three attempts in all) or unknown."""
     uow.chases.log(
         _row(job.partnership_id),
         job.key,
         uow.chases.attempts(job.key),
         "digest",
         "lic_channel",
-        "sent" if delivered else "failed",
+        outcome,
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from domain.actions import ActionDetail, Digest, ImpactInput
-from domain.chase_engine import ACTION, RETURN, ChaseRow, policy_for
+from domain.chase_engine import ACTION, ATTEMPTED, CLAIMED, RETURN, ChaseRow, policy_for
 from domain.chasers import ChaserPolicy, ChaseSubject, SubjectKind, sign_off_subject
 from domain.model import ActionStatus, ReturnStatus, ReviewStage
 from storage import tables as t
@@ -398,6 +398,18 @@ class SqlChases:
         self._session.execute(
             select(col(table.id)).where(col(table.id) == record_id).with_for_update()
         )
+
+    def opened_at(self, key: str) -> datetime | None:
+        latest = self._session.execute(
+            select(t.ChaserLog.outcome, t.ChaserLog.attempted_at)
+            .where(col(t.ChaserLog.idempotency_key) == key)
+            .order_by(col(t.ChaserLog.attempt).desc())
+            .limit(1)
+        ).first()
+        if latest is None or latest[0] not in (CLAIMED, ATTEMPTED):
+            return None
+        opened: datetime = latest[1]
+        return opened
 
     def mark(self, key: str, attempt: int, outcome: str) -> None:
         self._session.execute(

@@ -6,7 +6,7 @@ repeated; a Retry-After never stalls the sweep; a shutdown finishes or gives bac
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,11 +15,18 @@ from sqlmodel import col
 from bot import scheduler
 from bot.app import CHASERS, SERVICES
 from bot.scheduler import MAX_SEND_WAIT_SECONDS, SweepReport
-from domain import chase_engine
+from domain import chase_engine, digest
 from domain.summaries import Filter, Tracker, TrackerLine
 from exports.tracker import tracker_csv
 from storage import tables as t
-from tests.scenarios.test_chaser_engine import at_next_chase, log_rows, published, sweep
+from tests.scenarios.test_chaser_engine import (
+    LIC_CHANNEL,
+    at_next_chase,
+    log_rows,
+    published,
+    register_lic_channel,
+    sweep,
+)
 from tests.support.journey import Journey
 
 # A bound on a sweep's wall time that a stalled sweep (a Retry-After of 320 s) would break.
@@ -211,3 +218,37 @@ async def test_a_sweep_renews_its_leases_while_a_send_is_slow(
     assert item.next_chase_at is not None
     assert item.next_chase_at > leased, "the lease moved on while the send was under way"
     assert (await running).outcomes == {"sent": 1}
+
+
+async def digest_due(j: Journey) -> None:
+    await register_lic_channel(j)
+    await published(j)
+    j.bot.app[SERVICES].clock.set(datetime(2027, 4, 1, 9, 30, tzinfo=UTC))
+    j.bot.connector.clear()
+
+
+def digests_sent(j: Journey) -> int:
+    return sum(1 for s in j.bot.connector.sent if s.conversation_id == LIC_CHANNEL)
+
+
+async def test_a_digest_another_instance_has_claimed_is_left_to_it(journey: Journey) -> None:
+    j = journey
+    await digest_due(j)
+    today, now = j.bot.app[SERVICES].today(), datetime.now(UTC)
+    [job] = j.bot.db.transaction(lambda uow: digest.claim_digests(uow, today, now))
+    assert await j.bot.app[CHASERS].digests() == 0, "the other instance is sending it"
+    assert digests_sent(j) == 0
+    # That instance died without settling: after the lease, the digest is claimed again.
+    later = now + chase_engine.LEASE + timedelta(seconds=1)
+    assert len(j.bot.db.transaction(lambda uow: digest.claim_digests(uow, today, later))) == 1
+    assert job.key.startswith("digest:")
+
+
+async def test_a_digest_whose_outcome_is_unknown_is_not_sent_again(journey: Journey) -> None:
+    j = journey
+    await digest_due(j)
+    j.bot.connector.drops = 1
+    assert await j.bot.app[CHASERS].digests() == 1
+    assert digests_sent(j) == 1
+    assert await j.bot.app[CHASERS].digests() == 0
+    assert [r.outcome for r in log_rows(j) if r.kind == "digest"] == ["unknown"]
