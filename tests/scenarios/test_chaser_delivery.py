@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot import scheduler
-from bot.app import CHASERS, SERVICES
+from bot import scheduler, transport
+from bot.app import ADAPTER, CHASERS, SERVICES
 from bot.scheduler import MAX_SEND_WAIT_SECONDS, SweepReport
 from domain import chase_engine, digest
 from domain.summaries import Filter, Tracker, TrackerLine
@@ -252,3 +252,21 @@ async def test_a_digest_whose_outcome_is_unknown_is_not_sent_again(journey: Jour
     assert digests_sent(j) == 1
     assert await j.bot.app[CHASERS].digests() == 0
     assert [r.outcome for r in log_rows(j) if r.kind == "digest"] == ["unknown"]
+
+
+async def test_an_answer_after_the_client_timeout_is_unknown(
+    journey: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    j = journey
+    [item] = await published(j)
+    at_next_chase(j, item.id)
+    monkeypatch.setattr(transport, "CLIENT_TIMEOUT_SECONDS", 0.3)
+    await j.bot.app[ADAPTER].transport.close()  # the next send opens a session with it
+    j.bot.connector.clear()
+    j.bot.connector.delay = 1.0
+    assert await sweep(j) == {"unknown": 1}
+    assert len(j.bot.connector.cards()) == 1, "Teams had it; the answer came too late"
+    j.bot.connector.delay = 0.0
+    later(j, timedelta(minutes=2))
+    assert await sweep(j) == {"sent": 1}
+    assert history(j) == [(1, "unknown", False), (2, "sent", True)]
