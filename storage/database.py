@@ -16,6 +16,14 @@ order they came (SQLite's driver reads outside a transaction until the first wri
 units interleaved could each miss the other's write, and a user's later save could overtake
 an earlier one). Work over many rows (summaries, exports) always goes to the thread, and so
 does everything on PostgreSQL, where every statement is a network round trip.
+
+Every wait is bounded (`Timeouts`, issue 16): a silent partition (packets dropped, nothing
+closed) would otherwise hold every database thread for the kernel's 15 minutes, and every later
+turn behind them. libpq's connect, keepalive and `tcp_user_timeout` bounds and the server's
+statement, lock and idle-in-transaction timeouts free a connection; a turn waits for its unit
+at most `turn_wait` (a thread in a socket can't be cancelled, so the turn stops waiting and the
+unit is rolled back when it returns); `_Watchdog` shuts the socket of a connection held past
+`stuck_unit`, for what the kernel can't see (a proxy that accepts and never answers).
 """
 
 from __future__ import annotations
