@@ -27,6 +27,7 @@ from cards.common import (
     paragraph,
     revised,
     text_input,
+    user_text,
 )
 from domain.actions import LINK_MAX, NOTE_MAX, ActionDetail, revision
 from domain.chasers import ChaserPolicy, PlannedChase, Rag
@@ -202,7 +203,7 @@ def action_item_card(
     if chase is not None:
         body.append(
             ac.TextBlock(
-                text=chase.headline,
+                text=user_text(chase.headline),
                 wrap=True,
                 weight=ty.FontWeight.BOLDER,
                 color=ty.Colors.ATTENTION,
@@ -245,7 +246,10 @@ def my_actions_card(items: Sequence[tuple[ActionDetail, Rag | None]]) -> Card:
                         wrap=True,
                     ),
                     ac.TextBlock(
-                        text=item.description[:160], wrap=True, spacing=ty.Spacing.NONE, max_lines=2
+                        text=user_text(item.description[:160]),
+                        wrap=True,
+                        spacing=ty.Spacing.NONE,
+                        max_lines=2,
                     ),
                 ],
             )
@@ -487,7 +491,10 @@ def return_chaser_card(
     body = [
         *header(f"Reminder · {title}", reference),
         ac.TextBlock(
-            text=chase.headline, wrap=True, weight=ty.FontWeight.BOLDER, color=ty.Colors.ATTENTION
+            text=user_text(chase.headline),
+            wrap=True,
+            weight=ty.FontWeight.BOLDER,
+            color=ty.Colors.ATTENTION,
         ),
         paragraph(f"{chase.chased_line} {chase.what_next}", subtle=True),
     ]

@@ -14,7 +14,7 @@ from adaptive_cards import types as ty
 
 from cards import verbs
 from cards.basics import role_names
-from cards.common import Card, build, button, facts, header, paragraph
+from cards.common import Card, build, button, facts, header, paragraph, user_text
 from domain.directory import (
     GUID_EXAMPLE,
     NAME_MAX,
@@ -252,9 +252,9 @@ def _roles_choice(
 def _agency_row(agency: AgencyView, page: int) -> ac.Container:
     leads = _clip(", ".join(agency.lead_names), LEADS_MAX) or "none yet"
     details: list[ac.ElementAnnotated] = [
-        ac.TextBlock(text=agency.name, weight=ty.FontWeight.BOLDER, wrap=True),
+        ac.TextBlock(text=user_text(agency.name), weight=ty.FontWeight.BOLDER, wrap=True),
         ac.TextBlock(
-            text=f"{_sentence(agency.sector)} · Safeguarding leads: {leads}",
+            text=user_text(f"{_sentence(agency.sector)} · Safeguarding leads: {leads}"),
             is_subtle=True,
             wrap=True,
             spacing=ty.Spacing.NONE,
@@ -267,9 +267,9 @@ def _agency_row(agency: AgencyView, page: int) -> ac.Container:
 def _member_row(member: DirectoryMember, page: int) -> ac.Container:
     where = member.agency_name or "No agency"
     details: list[ac.ElementAnnotated] = [
-        ac.TextBlock(text=member.display_name, weight=ty.FontWeight.BOLDER, wrap=True),
+        ac.TextBlock(text=user_text(member.display_name), weight=ty.FontWeight.BOLDER, wrap=True),
         ac.TextBlock(
-            text=f"{where} · {role_names(member.roles)}",
+            text=user_text(f"{where} · {role_names(member.roles)}"),
             is_subtle=True,
             wrap=True,
             spacing=ty.Spacing.NONE,
@@ -321,7 +321,11 @@ def _page_note(window: Paging) -> list[ac.ElementAnnotated]:
 def _result(result: str) -> list[ac.ElementAnnotated]:
     if not result:
         return []
-    return [ac.TextBlock(text=result, color=ty.Colors.GOOD, weight=ty.FontWeight.BOLDER, wrap=True)]
+    return [
+        ac.TextBlock(
+            text=user_text(result), color=ty.Colors.GOOD, weight=ty.FontWeight.BOLDER, wrap=True
+        )
+    ]
 
 
 def _summary(problems: Mapping[str, str]) -> list[ac.ElementAnnotated]:
@@ -332,7 +336,9 @@ def _summary(problems: Mapping[str, str]) -> list[ac.ElementAnnotated]:
 
 
 def _problem(text: str) -> ac.TextBlock:
-    return ac.TextBlock(text=text, color=ty.Colors.ATTENTION, wrap=True, spacing=ty.Spacing.SMALL)
+    return ac.TextBlock(
+        text=user_text(text), color=ty.Colors.ATTENTION, wrap=True, spacing=ty.Spacing.SMALL
+    )
 
 
 def _with_problem(element: ac.ElementAnnotated, problem: str | None) -> list[ac.ElementAnnotated]:

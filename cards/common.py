@@ -1,7 +1,9 @@
-"""Building blocks shared by every card: header, facts, buttons that carry a verb."""
+"""Building blocks shared by every card: header, facts, buttons that carry a verb, and
+`user_text`, the one way text a person typed reaches a card."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Final
@@ -11,6 +13,7 @@ from adaptive_cards import types as ty
 
 from cards import verbs
 from cards.validation import MeasuredCard
+from domain.display import shown
 from domain.idempotency import CARD_ID, REVISION
 from domain.identifier_checks import CONFIRM_LABEL, confirm_key
 
@@ -18,14 +21,77 @@ CARD_VERSION: Final = "1.5"
 Card = dict[str, Any]
 
 
+# --- user text is inert ----------------------------------------------------------------------
+#
+# Teams renders a TextBlock's text and a Fact's title and value as Markdown (bold, italic,
+# lists, links; desktop and web also draw some things its documentation calls unsupported,
+# and turn bare addresses into links). Text a person typed must show as typed, never as a live
+# link or a heading in front of the chair.
+#
+# Backslash escapes are not used: Teams' clients disagree about them (desktop honours `\*`,
+# Android and older iOS clients show the backslash; microsoft/AdaptiveCards #5590, #7474,
+# Teams-AdaptiveCards-Mobile #83), so an escaped answer would read "\*\*" on a phone. Instead
+# each construct is broken in a way every Markdown parser agrees on and the reader can't see:
+#
+# - emphasis, code and strike markers (* _ ` ~) are swapped for look-alikes (U+2217, U+FF3F,
+#   U+FF40, U+223C), because no invisible character stops them pairing up (an underscore
+#   inside a word is left alone: it can't pair up);
+# - a zero-width space (U+200B) goes after `]` (so `](`, `][` and `]:` never make a link or an
+#   image), after `<` (no HTML tag, `<at>` mention or <autolink>), after `&` (no entity),
+#   after `\` (a typed backslash shows, and escapes nothing), after `{` (no `{{DATE()}}`
+#   function) and between `:` and `//` (no scheme link);
+# - the dots of a bare domain ("example.com", "www.x.co.uk") become one-dot leaders (U+2024), so
+#   nothing autolinks it;
+# - a line whose start would make a heading, quote, list, rule, table or code block starts
+#   with a zero-width space instead.
+#
+# The stored value is untouched, and so are inputs' prefilled `value`s (plain text, never
+# Markdown). `domain.display.shown` first drops bidi controls and invisible characters, so a
+# person can't disguise text either, and escaping twice gives the same text.
+
+_LOOKALIKES: Final = str.maketrans({"*": "\u2217", "`": "\uff40", "~": "\u223c"})
+# An underscore between two letters or digits ("pre_analysis") never opens or closes emphasis
+# (CommonMark, and Teams' renderers follow it), so only the others are swapped.
+_EDGE_UNDERSCORE: Final = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+ZERO_WIDTH: Final = "\u200b"
+_BREAK_AFTER: Final = re.compile(r"([\]<&\\{])|(:)(?=//)")
+# A file name in a path ("/data/exports/pack.docx", shown in local mode) is left alone so it
+# can be copied; "//host.example" after a scheme is not.
+_DOMAIN: Final = re.compile(r"(?<![\w.-])(?<!(?<!/)/)[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
+# Indentation (a tab or four spaces make a code block), #, >, +, =, |, - and "1." or "1)".
+_BLOCK_START: Final = re.compile(r"^(?=[ \t#>+=|-]|\d+[.)])", re.MULTILINE)
+
+
+def user_text(value: object) -> str:
+    """`value`, as a person typed it, made inert for a card's Markdown (TextBlock, Fact).
+
+    Not for an input's prefilled `value`, a choice's title or a button's title: those are
+    plain text already."""
+    text = shown("" if value is None else str(value)).translate(_LOOKALIKES)
+    # A carriage return ends a line in Markdown too; one kind of line end makes `^` below see
+    # every line start.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _EDGE_UNDERSCORE.sub("\uff3f", text)
+    text = _BREAK_AFTER.sub(lambda m: m.group(0) + ZERO_WIDTH, text)
+    text = _DOMAIN.sub(lambda m: m.group(0).replace(".", "\u2024"), text)
+    return _BLOCK_START.sub(ZERO_WIDTH, text)
+
+
+def markdown(text: str, *, subtle: bool = False) -> ac.TextBlock:
+    """A paragraph whose Markdown the bot wrote on purpose (a bold label, a list). Every part
+    a person typed must already be in it through `user_text`."""
+    return ac.TextBlock(text=text, wrap=True, is_subtle=subtle or None)
+
+
 def header(title: str, context: str = "") -> list[ac.ElementAnnotated]:
-    """Title plus a line that says where the user is (DESIGN.md §4)."""
+    """Title plus a line that says where the user is (DESIGN.md §4). Both may hold what
+    people typed (a pseudonym, an agency's name), so both are shown inert."""
     items: list[ac.ElementAnnotated] = [
         ac.TextBlock(
             text="Line of Sight", size=ty.FontSize.SMALL, is_subtle=True, spacing=ty.Spacing.NONE
         ),
         ac.TextBlock(
-            text=title,
+            text=user_text(title),
             size=ty.FontSize.LARGE,
             weight=ty.FontWeight.BOLDER,
             wrap=True,
@@ -34,7 +100,9 @@ def header(title: str, context: str = "") -> list[ac.ElementAnnotated]:
     ]
     if context:
         items.append(
-            ac.TextBlock(text=context, is_subtle=True, wrap=True, spacing=ty.Spacing.SMALL)
+            ac.TextBlock(
+                text=user_text(context), is_subtle=True, wrap=True, spacing=ty.Spacing.SMALL
+            )
         )
     return items
 
@@ -42,7 +110,11 @@ def header(title: str, context: str = "") -> list[ac.ElementAnnotated]:
 def header_json(title: str, context: str = "") -> list[Card]:
     """header()'s JSON, from templates dumped once: for cards drawn on every turn."""
     brand, heading, *where = _header_templates(bool(context))
-    return [brand, {**heading, "text": title}, *({**line, "text": context} for line in where)]
+    return [
+        brand,
+        {**heading, "text": user_text(title)},
+        *({**line, "text": user_text(context)} for line in where),
+    ]
 
 
 @lru_cache(maxsize=2)
@@ -51,11 +123,16 @@ def _header_templates(with_context: bool) -> tuple[Card, ...]:
 
 
 def paragraph(text: str, *, subtle: bool = False) -> ac.TextBlock:
-    return ac.TextBlock(text=text, wrap=True, is_subtle=subtle or None)
+    """A paragraph shown exactly as given: for text that is, or holds, what people typed.
+    Bot-written Markdown goes through `markdown` instead."""
+    return markdown(user_text(text), subtle=subtle)
 
 
 def facts(pairs: Sequence[tuple[str, str]]) -> ac.FactSet:
-    return ac.FactSet(facts=[ac.Fact(title=title, value=value) for title, value in pairs])
+    """Facts shown exactly as given (Teams renders both sides as Markdown)."""
+    return ac.FactSet(
+        facts=[ac.Fact(title=user_text(title), value=user_text(value)) for title, value in pairs]
+    )
 
 
 def button(
@@ -188,12 +265,25 @@ def dumped(element: ac.ElementAnnotated | ac.ActionExecute) -> Card:
 
 
 def error_line(message: str) -> ac.TextBlock:
-    return ac.TextBlock(text=message, wrap=True, color=ty.Colors.ATTENTION, spacing=ty.Spacing.NONE)
+    """A problem, shown as given: messages quote what people typed (and the identifier
+    warning's masked text, whose asterisks would otherwise pair up into bold)."""
+    return ac.TextBlock(
+        text=user_text(message), wrap=True, color=ty.Colors.ATTENTION, spacing=ty.Spacing.NONE
+    )
+
+
+def warning_line(message: str) -> ac.TextBlock:
+    """A caution (the identifier guard's warning, with its masked text), shown as given."""
+    return ac.TextBlock(text=user_text(message), wrap=True, color=ty.Colors.WARNING)
 
 
 def notice_lines(notices: Sequence[str]) -> list[ac.ElementAnnotated]:
     return [
-        ac.TextBlock(text=n, wrap=True, color=ty.Colors.WARNING if _cautions(n) else ty.Colors.GOOD)
+        ac.TextBlock(
+            text=user_text(n),
+            wrap=True,
+            color=ty.Colors.WARNING if _cautions(n) else ty.Colors.GOOD,
+        )
         for n in notices
     ]
 

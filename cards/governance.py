@@ -21,6 +21,7 @@ from cards.common import (
     notice_lines,
     paragraph,
     text_input,
+    user_text,
 )
 from domain.audit_trail import TrailEvent, TrailPage
 from domain.retention import HOLD_REASON_MAX, PERIODS, HoldView, RetentionScreen
@@ -64,7 +65,7 @@ def _event(event: TrailEvent) -> ac.Container:
             wrap=True,
         ),
         ac.TextBlock(
-            text=f"{when:%a %d %b %Y %H:%M} · {who}",
+            text=user_text(f"{when:%a %d %b %Y %H:%M} · {who}"),
             is_subtle=True,
             wrap=True,
             spacing=ty.Spacing.NONE,
@@ -72,7 +73,8 @@ def _event(event: TrailEvent) -> ac.Container:
     ]
     change = describe_change(event.before, event.after)
     if change:
-        lines.append(ac.TextBlock(text=change, wrap=True, spacing=ty.Spacing.NONE))
+        # Before and after hold what people typed (reasons, names, answers).
+        lines.append(ac.TextBlock(text=user_text(change), wrap=True, spacing=ty.Spacing.NONE))
     return ac.Container(items=lines, separator=True)
 
 

@@ -19,9 +19,11 @@ from cards.common import (
     friendly_date,
     header,
     identifier_warning,
+    markdown,
     notice_lines,
     paragraph,
     text_input,
+    user_text,
     with_people_picker,
 )
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
@@ -74,14 +76,14 @@ def pack_card(review: ReviewView, built: MeetingPack, page: int) -> Card:
         flag = f" · ‡ possible duplicate {item.duplicate_group}" if item.duplicate_group else ""
         body.append(
             ac.TextBlock(
-                text=f"**{describe_date(item.entry)} · {item.agency}**{flag}",
+                text=f"**{describe_date(item.entry)} · {user_text(item.agency)}**{flag}",
                 wrap=True,
                 spacing=ty.Spacing.SMALL,
             )
         )
         body.append(
             ac.TextBlock(
-                text=item.entry.event[:300],
+                text=user_text(item.entry.event[:300]),
                 wrap=True,
                 spacing=ty.Spacing.NONE,
                 size=ty.FontSize.SMALL,
@@ -120,9 +122,9 @@ def _theme_summary(built: MeetingPack) -> list[ac.ElementAnnotated]:
         worked = "; ".join(f"{p.agency}: {p.text[:90]}" for p in group.worked_well[:2])
         differ = "; ".join(f"{p.agency}: {p.text[:90]}" for p in group.could_differ[:2])
         items.append(
-            paragraph(
-                f"**{group.theme}** · worked well: {worked or '—'} · could "
-                f"have been different: {differ or '—'}"
+            markdown(
+                f"**{user_text(group.theme)}** · worked well: {user_text(worked or '—')} · could "
+                f"have been different: {user_text(differ or '—')}"
             )
         )
     return items
@@ -216,9 +218,11 @@ def _action_row(screen: OutcomeScreen, index: int) -> ac.Container:
     action, issues = screen.actions[index], screen.issues[index]
     owner = action.owner_name or ("chosen" if action.owner_aad else "no owner")
     lines: list[ac.ElementAnnotated] = [
-        ac.TextBlock(text=f"**A{index + 1}.** {action.description[:120]}", wrap=True, max_lines=2),
         ac.TextBlock(
-            text=f"Owner: {owner} · due {friendly_date(action.due_on)}",
+            text=f"**A{index + 1}.** {user_text(action.description[:120])}", wrap=True, max_lines=2
+        ),
+        ac.TextBlock(
+            text=user_text(f"Owner: {owner} · due {friendly_date(action.due_on)}"),
             wrap=True,
             is_subtle=True,
             size=ty.FontSize.SMALL,
@@ -393,15 +397,17 @@ def learning_card(
     body: list[ac.ElementAnnotated] = [
         *header(f"What we learned · {review.reference}", review.pseudonym),
         paragraph("Thank you for your agency's return. The Line-of-Sight meeting agreed:"),
-        paragraph("**Themes:** " + ", ".join(labels.get(t, t) for t in themes)),
+        markdown("**Themes:** " + user_text(", ".join(labels.get(t, t) for t in themes))),
     ]
     body.extend(paragraph(f"• {need}") for need in needs[:12])
     body.append(
-        paragraph(
+        markdown(
             "**Actions:** "
-            + "; ".join(
-                f"{a.reference} {a.description[:80]} ({a.agency_name or 'partnership'})"
-                for a in actions[:15]
+            + user_text(
+                "; ".join(
+                    f"{a.reference} {a.description[:80]} ({a.agency_name or 'partnership'})"
+                    for a in actions[:15]
+                )
             )
             if actions
             else "**Actions:** none set."
@@ -459,9 +465,9 @@ def _guide_text(parts: Sequence[str]) -> list[ac.ElementAnnotated]:
                     text=_title(index), weight=ty.FontWeight.BOLDER, separator=True, wrap=True
                 )
             )
-            items.append(
-                ac.TextBlock(text=text.replace("\n", "\n\n"), wrap=True, spacing=ty.Spacing.NONE)
-            )
+            # One typed line is one shown line: Markdown joins lines a single break apart.
+            shown_text = user_text(text).replace("\n", "\n\n")
+            items.append(ac.TextBlock(text=shown_text, wrap=True, spacing=ty.Spacing.NONE))
     return items
 
 

@@ -30,6 +30,8 @@ from cards.common import (
     revised,
     text_input,
     toggle,
+    user_text,
+    warning_line,
 )
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, MeasuredCard
 from domain.chronology import (
@@ -254,9 +256,7 @@ def _question_block(
         if follow_id in screen.errors:
             block.append(error_line(screen.errors[follow_id]))
     if question.id in screen.warnings:
-        block.append(
-            ac.TextBlock(text=screen.warnings[question.id], wrap=True, color=ty.Colors.WARNING)
-        )
+        block.append(warning_line(screen.warnings[question.id]))
         block.append(
             toggle(
                 CONFIRM_PREFIX + question.id,
@@ -474,9 +474,11 @@ def _entry_summary(ret: ReturnView, item: ChronologyView, read_only: bool) -> ac
     ]
     lines: list[ac.ElementAnnotated] = [
         ac.TextBlock(
-            text=f"{describe_date(entry)} · {entry.source}", weight=ty.FontWeight.BOLDER, wrap=True
+            text=user_text(f"{describe_date(entry)} · {entry.source}"),
+            weight=ty.FontWeight.BOLDER,
+            wrap=True,
         ),
-        ac.TextBlock(text=entry.event, wrap=True, spacing=ty.Spacing.NONE),
+        ac.TextBlock(text=user_text(entry.event), wrap=True, spacing=ty.Spacing.NONE),
     ]
     if flags:
         lines.append(
@@ -673,7 +675,7 @@ def _section_summary(
     state = "Complete" if not missing else f"{len(missing)} to answer"
     lines: list[ac.ElementAnnotated] = [
         ac.TextBlock(
-            text=f"{title} · {state}",
+            text=user_text(f"{title} · {state}"),
             weight=ty.FontWeight.BOLDER,
             wrap=True,
             color=ty.Colors.GOOD if not missing else ty.Colors.WARNING,
@@ -681,7 +683,7 @@ def _section_summary(
     ]
     lines.extend(
         ac.TextBlock(
-            text=f"{label}: {text}",
+            text=user_text(f"{label}: {text}"),
             wrap=True,
             size=ty.FontSize.SMALL,
             spacing=ty.Spacing.NONE,

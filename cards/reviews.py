@@ -24,6 +24,7 @@ from cards.common import (
     paragraph,
     text_input,
     toggle,
+    user_text,
     with_people_picker,
 )
 from domain.lifecycle import CONTROLS, AgencyScreen, Control, ManageScreen
@@ -153,7 +154,10 @@ def assignment_card(
         choices = [(aad, name) for aad, name, agency in members if agency in (ret.agency_id, None)]
         body.append(
             ac.TextBlock(
-                text=ret.agency_name, weight=ty.FontWeight.BOLDER, wrap=True, separator=True
+                text=user_text(ret.agency_name),
+                weight=ty.FontWeight.BOLDER,
+                wrap=True,
+                separator=True,
             )
         )
         body.append(paragraph(f"Assigned: {current}", subtle=True))
@@ -207,7 +211,7 @@ def reviews_card(
                 separator=True,
                 items=[
                     ac.TextBlock(
-                        text=f"{review.reference} · {review.pseudonym}",
+                        text=user_text(f"{review.reference} · {review.pseudonym}"),
                         weight=ty.FontWeight.BOLDER,
                         wrap=True,
                     ),

@@ -12,7 +12,17 @@ from adaptive_cards import card as ac
 from adaptive_cards import types as ty
 
 from cards import verbs
-from cards.common import Card, build, button, choice_input, facts, header, paragraph
+from cards.common import (
+    Card,
+    build,
+    button,
+    choice_input,
+    facts,
+    header,
+    markdown,
+    paragraph,
+    user_text,
+)
 from cards.reviews import STAGE_LABELS
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
 from domain.chasers import Rag
@@ -186,9 +196,9 @@ def _learning_section(summary: ReviewSummary, text_limit: int) -> list[ac.Elemen
         return []
     items: list[ac.ElementAnnotated] = [_section("Agreed learning")]
     if summary.themes:
-        items.append(paragraph("**Themes:** " + " · ".join(summary.themes)))
+        items.append(markdown("**Themes:** " + user_text(" · ".join(summary.themes))))
     for need in summary.learning_needs[:6]:
-        items.append(paragraph(f"- {_cut(need, 2 * text_limit)}"))
+        items.append(markdown(f"- {user_text(_cut(need, 2 * text_limit))}"))
     if len(summary.learning_needs) > 6:
         items.append(
             paragraph(f"…and {len(summary.learning_needs) - 6} more learning needs.", subtle=True)
@@ -226,10 +236,14 @@ def _action_row(item: RatedAction, text_limit: int, note_limit: int) -> ac.Colum
     number = row.reference.rsplit("/", 1)[-1]
     due = short_date(row.effective_due) + (" (revised)" if row.revised_due_on else "")
     details: list[ac.ElementAnnotated] = [
-        ac.TextBlock(text=f"**{number}** {_cut(row.description, text_limit)}", wrap=True),
         ac.TextBlock(
-            text=f"{row.owner_name or 'No owner'} · {row.agency_name or 'No agency'} · "
-            f"due {due} · {STATUS_LABELS.get(row.status.value, row.status.value)}",
+            text=f"**{number}** {user_text(_cut(row.description, text_limit))}", wrap=True
+        ),
+        ac.TextBlock(
+            text=user_text(
+                f"{row.owner_name or 'No owner'} · {row.agency_name or 'No agency'} · "
+                f"due {due} · {STATUS_LABELS.get(row.status.value, row.status.value)}"
+            ),
             wrap=True,
             is_subtle=True,
             size=ty.FontSize.SMALL,
@@ -240,7 +254,7 @@ def _action_row(item: RatedAction, text_limit: int, note_limit: int) -> ac.Colum
         when = f" ({short_date(row.latest_at.date())})" if row.latest_at else ""
         details.append(
             ac.TextBlock(
-                text=f"Latest: {_cut(row.latest_note, note_limit)}{when}",
+                text=user_text(f"Latest: {_cut(row.latest_note, note_limit)}{when}"),
                 wrap=True,
                 is_subtle=True,
                 size=ty.FontSize.SMALL,
@@ -273,8 +287,9 @@ def _impact_section(summary: ReviewSummary, text_limit: int) -> list[ac.ElementA
         number = impact.action_reference.rsplit("/", 1)[-1]
         decision = impact.decision.replace("_", " ")
         items.append(
-            paragraph(
-                f"**{number}** · {decision} · better off: {_cut(impact.better_off, text_limit)}"
+            markdown(
+                f"**{number}** · {decision} · better off: "
+                + user_text(_cut(impact.better_off, text_limit))
             )
         )
     return items
@@ -383,14 +398,15 @@ def _agency_section(board: Dashboard, rows: int) -> list[ac.ElementAnnotated]:
     if not board.by_agency:
         return [*items, paragraph("No action items match.", subtle=True)]
     order = ("open", "in_progress", "blocked", "completed", "closed", "cancelled")
-    pairs = []
+    pairs: list[ac.Fact] = []
     for agency in board.by_agency[:rows]:
         counts = " · ".join(
             f"{agency.counts[s]} {STATUS_LABELS[s]}" for s in order if agency.counts.get(s)
         )
         late = f" · **{agency.overdue} overdue**" if agency.overdue else ""
-        pairs.append((_cut(agency.agency_name, 40), counts + late))
-    items.append(facts(pairs))
+        # The bold "overdue" is the bot's; the agency's name is what an admin typed.
+        pairs.append(ac.Fact(title=user_text(_cut(agency.agency_name, 40)), value=counts + late))
+    items.append(ac.FactSet(facts=pairs))
     if len(board.by_agency) > rows:
         items.append(paragraph(f"…and {len(board.by_agency) - rows} more agencies.", subtle=True))
     return items
@@ -402,9 +418,11 @@ def _late_line(item: LateItem, text_limit: int) -> ac.TextBlock:
     late = working_days_text(item.working_days_late)
     blocked = " · blocked" if row.status.value == "blocked" else ""
     return ac.TextBlock(
-        text=f"**{row.reference}** {_cut(row.description, text_limit // 2)}  \n"
-        f"{row.owner_name or 'No owner'} ({row.agency_name or 'no agency'}) · due "
-        f"{short_date(row.due_on)} · {late} late · {chased}{blocked}",
+        text=f"**{row.reference}** {user_text(_cut(row.description, text_limit // 2))}  \n"
+        + user_text(
+            f"{row.owner_name or 'No owner'} ({row.agency_name or 'no agency'}) · due "
+            f"{short_date(row.due_on)} · {late} late · {chased}{blocked}"
+        ),
         wrap=True,
         color=ty.Colors.ATTENTION if item.working_days_late > 10 else None,
         spacing=ty.Spacing.SMALL,

@@ -1,0 +1,66 @@
+"""user_text: whatever a person typed, rendered as Markdown, is plain text that reads as typed."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cards.common import user_text
+from domain.display import shown
+from tests.support.markdown import PLAIN_TAGS, as_typed, rendered_tags
+
+MARKUP = "*_`~[]()!<>&#=+-|:/\\{}.0123456789 \n\tahttpwwwcom@"
+# The look-alikes user_text shows in place of markup; typed as such, they'd read back as it.
+LOOKALIKES = {ord(c): None for c in "\u2217\uff3f\uff40\u223c\u2024"}
+TYPED = st.text(alphabet=st.sampled_from(MARKUP) | st.characters(), max_size=80).map(
+    lambda text: text.translate(LOOKALIKES)
+)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "[the chair's notes](https://evil.example/x)",
+        "![logo](https://evil.example/pixel.png)",
+        "**bold** and _italic_ and `code` and ~~struck~~",
+        "# Heading\n## Sub",
+        "> quoted\n- bullet\n* star\n+ plus\n1. first\n2) second",
+        "    indented code\n```\nfenced\n```",
+        "Setext\n===\nAnother\n---",
+        "| a | b |\n|---|---|\n| 1 | 2 |",
+        "<at>Review Chair</at> <b>bold</b> <script>x</script> <https://evil.example>",
+        "&amp; &#42; &lt;b&gt;",
+        "https://evil.example www.evil.example evil.example mail@evil.example",
+        "\\*not emphasis\\* and a line break\\\nhere",
+        "[ref]: https://evil.example\n\n[ref] and [text][ref]",
+        "{{DATE(2026-12-04T10:00:00Z, SHORT)}}",
+        "DOB **/**/**** and ***** ***",
+    ],
+)
+def test_hostile_markdown_renders_as_plain_text_that_reads_as_typed(typed: str) -> None:
+    escaped = user_text(typed)
+    assert rendered_tags(escaped) <= PLAIN_TAGS, escaped
+    assert as_typed(escaped) == typed
+
+
+@given(TYPED)
+def test_any_text_renders_without_markup_and_reads_as_typed(typed: str) -> None:
+    escaped = user_text(typed)
+    assert rendered_tags(escaped) <= PLAIN_TAGS, escaped
+    assert as_typed(escaped) == shown(typed).replace("\r\n", "\n").replace("\r", "\n")
+
+
+@given(st.text(alphabet=st.sampled_from(MARKUP) | st.characters(), max_size=80))
+def test_escaping_twice_changes_nothing(typed: str) -> None:
+    assert user_text(user_text(typed)) == user_text(typed)
+
+
+def test_bidi_controls_and_invisible_characters_are_dropped_for_display() -> None:
+    assert user_text("Child K\u202etxt.exe") == "Child Ktxt\u2024exe"
+    assert user_text("Ja\u200byden\u2060 \ufeff\u2066x\u2069") == "Jayden x"
+
+
+def test_plain_words_and_inner_underscores_are_untouched() -> None:
+    for plain in ("Child K", "LOS-2026-004", "pre_analysis", "e.g. 3.5 weeks, i.e. soon"):
+        assert user_text(plain) == plain
