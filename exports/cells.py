@@ -1,4 +1,5 @@
-"""Spreadsheet cells that show what was typed and never run it (OWASP "CSV injection").
+"""Text in exported files, shown as typed and never run: spreadsheet cells (OWASP "CSV
+injection") and Word runs.
 
 Excel and LibreOffice run a cell that starts with = + - @ (or a tab, carriage return or line
 feed, which they skip before one) as a formula: `=HYPERLINK("http://x","y")` typed as an agency
@@ -16,6 +17,7 @@ Text is first passed through `domain.display.shown`, so an invisible character i
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Final
 
 from domain.display import shown
@@ -50,3 +52,15 @@ def xlsx_text(sheet: Any, value: object, **style: Any) -> WriteOnlyCell:
     for name, setting in style.items():
         setattr(cell, name, setting)
     return cell
+
+
+# XML 1.0 forbids these control characters; python-docx refuses a string holding one, so a
+# pasted vertical tab would otherwise fail the whole export.
+_NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def document_text(value: object) -> str:
+    """Text for a Word run: plain characters as typed (Word never reads Markdown, so `**` and
+    `#` stay literal), without bidi controls, invisible characters or what XML can't hold."""
+    text = "" if value is None else shown(str(value))
+    return _NOT_XML.sub("", text)

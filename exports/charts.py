@@ -68,12 +68,17 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def _literal(text: str) -> str:
+    """A label drawn as typed: matplotlib reads text between two $ as mathematics."""
+    return text.replace("$", r"\$")
+
+
 def status_by_agency_png(rows: Sequence[tuple[str, Mapping[str, int]]]) -> bytes:
     """A stacked horizontal bar per agency: how many of its action items are in each status."""
     shown = list(rows)[:20]
     figure = _figure(7.5, 0.45 * max(len(shown), 3) + 1.4)
     axes = figure.add_subplot()
-    names = [name[:40] for name, _ in shown]
+    names = [_literal(name[:40]) for name, _ in shown]
     positions = list(range(len(shown)))
     left = [0] * len(shown)
     for status in STATUS_ORDER:
@@ -116,7 +121,7 @@ def themes_over_time_png(trends: Sequence[ThemeTrend], title: str) -> bytes:
             marker="o",
             linewidth=2,
             color=f"#{THEME_COLOURS[index % len(THEME_COLOURS)]}",
-            label=trend.label[:45],
+            label=_literal(trend.label[:45]),
         )
     axes.set_ylabel("Reviews + action items")
     axes.set_title(title, loc="left", fontweight="bold")

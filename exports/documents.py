@@ -17,6 +17,7 @@ from domain.chronology import describe_date
 from domain.guide import PART_TITLES
 from domain.pack import MeetingPack
 from exports.cells import csv_text
+from exports.cells import document_text as plain
 
 FOOTER = (
     "OFFICIAL-SENSITIVE. Pseudonymised: contains no names, dates of birth or addresses. "
@@ -48,8 +49,10 @@ def _new_document(title: str, subtitle: str) -> DocumentType:
     styles = document.styles["Normal"]
     styles.font.name = "Calibri"
     styles.font.size = Pt(10.5)
-    document.add_heading(title, level=0)
-    document.add_paragraph(subtitle).runs[0].italic = True
+    # Titles and subtitles carry pseudonyms; every run that can hold what people typed goes
+    # through plain(), so Word shows it as typed.
+    document.add_heading(plain(title), level=0)
+    document.add_paragraph(plain(subtitle)).runs[0].italic = True
     return document
 
 
@@ -72,15 +75,19 @@ def meeting_pack_docx(built: MeetingPack, generated_on: date) -> bytes:
 
 def _returns_included(document: DocumentType, built: MeetingPack) -> None:
     document.add_heading("Agency returns in this pack", level=1)
-    document.add_paragraph(", ".join(built.included) or "None")
+    document.add_paragraph(plain(", ".join(built.included) or "None"))
     if built.outstanding:
-        document.add_paragraph("Not yet submitted (not included): " + ", ".join(built.outstanding))
+        document.add_paragraph(
+            plain("Not yet submitted (not included): " + ", ".join(built.outstanding))
+        )
     for line in built.decisions:
-        document.add_paragraph(line)
+        document.add_paragraph(plain(line))
     if built.kept:
         document.add_paragraph(
-            "Kept after an identifier warning (the writer confirmed it is not identifying; "
-            "marked † in the chronology): " + "; ".join(k.describe() for k in built.kept)
+            plain(
+                "Kept after an identifier warning (the writer confirmed it is not identifying; "
+                "marked † in the chronology): " + "; ".join(k.describe() for k in built.kept)
+            )
         )
 
 
@@ -113,9 +120,9 @@ def _chronology(document: DocumentType, built: MeetingPack) -> None:
         ]
         row = table.add_row().cells
         row[0].text = describe_date(entry)
-        row[1].text = item.agency
-        row[2].text = f"{entry.event}\nSource: {entry.source}"
-        row[3].text = entry.impact_on_child or ""
+        row[1].text = plain(item.agency)
+        row[2].text = plain(f"{entry.event}\nSource: {entry.source}")
+        row[3].text = plain(entry.impact_on_child)
         row[4].text = "; ".join(flags)
     for gap in built.gaps:
         paragraph = document.add_paragraph(
@@ -135,14 +142,14 @@ def _themes(document: DocumentType, built: MeetingPack) -> None:
         cell.text = text
     for row in built.themes:
         cells = table.add_row().cells
-        cells[0].text, cells[1].text = row.label, ", ".join(row.agencies)
+        cells[0].text, cells[1].text = plain(row.label), plain(", ".join(row.agencies))
         cells[2].text = str(row.entry_count)
 
 
 def _learning(document: DocumentType, built: MeetingPack) -> None:
     document.add_heading("Learning by theme", level=1)
     for group in built.learning:
-        document.add_heading(group.theme, level=2)
+        document.add_heading(plain(group.theme), level=2)
         for heading, points in (
             ("What worked well", group.worked_well),
             ("What could have been different", group.could_differ),
@@ -150,7 +157,7 @@ def _learning(document: DocumentType, built: MeetingPack) -> None:
             if points:
                 document.add_paragraph(heading).runs[0].bold = True
             for point in points:
-                document.add_paragraph(f"{point.agency}: {point.text}", style="List Bullet")
+                document.add_paragraph(plain(f"{point.agency}: {point.text}"), style="List Bullet")
 
 
 def chronology_csv(built: MeetingPack) -> bytes:
@@ -190,7 +197,7 @@ def guide_docx(reference: str, pseudonym: str, parts: Sequence[str], published_o
             continue
         heading = document.add_heading(PART_TITLES[index], level=2)
         heading.paragraph_format.space_before = Pt(6)
-        for line in text.splitlines():
+        for line in plain(text).splitlines():
             paragraph = document.add_paragraph(line)
             paragraph.paragraph_format.space_after = Pt(2)
     closing = document.add_paragraph(

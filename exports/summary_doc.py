@@ -25,6 +25,7 @@ from domain.summaries import (
     rag_line,
     short_date,
 )
+from exports.cells import document_text as plain
 from exports.charts import RAG_FILLS, STATUS_NAMES, status_by_agency_png, themes_over_time_png
 from exports.documents import _bytes, _new_document
 
@@ -45,7 +46,7 @@ def summary_docx(summary: ReviewSummary, themes: Sequence[ThemeTrend], generated
     _actions(document, summary)
     _impact(document, summary)
     document.add_heading("7-minute guide", level=1)
-    document.add_paragraph(guide_line(summary))
+    document.add_paragraph(plain(guide_line(summary)))
     _charts(document, summary, themes)
     return _bytes(document)
 
@@ -66,7 +67,7 @@ def _table(
     for row in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, row, strict=True):
-            cell.text = text
+            cell.text = plain(text)  # names, descriptions, notes: what people typed
         added.append(list(cells))
     if widths:
         table.autofit = False
@@ -115,9 +116,9 @@ def _learning(document: DocumentType, summary: ReviewSummary) -> None:
         document.add_paragraph("Not recorded yet: the meeting outcome is still to come.")
         return
     if summary.themes:
-        document.add_paragraph("Themes: " + "; ".join(summary.themes))
+        document.add_paragraph(plain("Themes: " + "; ".join(summary.themes)))
     for need in summary.learning_needs:
-        document.add_paragraph(need, style="List Bullet")
+        document.add_paragraph(plain(need), style="List Bullet")
 
 
 def _actions(document: DocumentType, summary: ReviewSummary) -> None:
