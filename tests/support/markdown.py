@@ -10,8 +10,8 @@ from markdown_it import MarkdownIt
 
 from cards.common import ZERO_WIDTH
 
-_RENDERER: Final = (
-    MarkdownIt("commonmark", {"linkify": True}).enable(["linkify", "strikethrough", "table"])
+_RENDERER: Final = MarkdownIt("commonmark", {"linkify": True}).enable(
+    ["linkify", "strikethrough", "table"]
 )
 _TAG: Final = re.compile(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9]*)")
 # What a paragraph of plain text renders to; a hard break ("  " before a line end) is harmless.
@@ -19,9 +19,13 @@ PLAIN_TAGS: Final = frozenset({"p", "br"})
 _BACK: Final = str.maketrans({"\u2217": "*", "\uff3f": "_", "\uff40": "`", "\u223c": "~"})
 
 
+def rendered_html(text: str) -> str:
+    return _RENDERER.render(text)
+
+
 def rendered_tags(text: str) -> set[str]:
     """The HTML elements `text` becomes as Markdown."""
-    return {name.lower() for name in _TAG.findall(_RENDERER.render(text))}
+    return {name.lower() for name in _TAG.findall(rendered_html(text))}
 
 
 def as_typed(escaped: str) -> str:
