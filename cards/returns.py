@@ -761,7 +761,7 @@ def signoffs_card(waiting: Sequence[WaitingSignOff], signoff_days: int) -> Card:
         age = f"waiting {item.working_days} working day{'' if item.working_days == 1 else 's'}"
         lines: list[ac.ElementAnnotated] = [
             ac.TextBlock(
-                text=f"{ret.reference} · {ret.pseudonym} · {ret.agency_name}",
+                text=user_text(f"{ret.reference} · {ret.pseudonym} · {ret.agency_name}"),
                 weight=ty.FontWeight.BOLDER,
                 wrap=True,
             ),

@@ -225,6 +225,7 @@ async def return_with_hostile_answers(j: Collecting, police: int) -> tuple[int, 
         PRACTITIONER,
     )
     await j.act(verbs.RETURN_SUBMIT, {"return_id": ret.id}, PRACTITIONER)
+    await j.say("sign-offs", LEAD)
     await j.act(verbs.SIGNOFF_APPROVE, {"return_id": ret.id}, LEAD)
     return review.id, ret.id
 
