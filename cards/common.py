@@ -363,7 +363,10 @@ def toggle(input_id: str, title: str, value: bool) -> ac.InputToggle:
 def identifier_warning(field: str, warning: str) -> list[ac.ElementAnnotated]:
     """Under a field the guard flagged: what it found (masked), and that field's own tick."""
     return [
-        ac.TextBlock(text=warning, wrap=True, color=ty.Colors.WARNING, spacing=ty.Spacing.NONE),
+        # The masked text ("DOB **/**/****") would pair its asterisks into bold unescaped.
+        ac.TextBlock(
+            text=user_text(warning), wrap=True, color=ty.Colors.WARNING, spacing=ty.Spacing.NONE
+        ),
         toggle(confirm_key(field), CONFIRM_LABEL, False),
     ]
 

@@ -309,7 +309,7 @@ def _agency_row(ret: ReturnView, names: Mapping[int, str], controls: bool) -> ac
     if ret.status_note:
         rows.append(("Why", ret.status_note[:300]))
     items: list[ac.ElementAnnotated] = [
-        ac.TextBlock(text=ret.agency_name, weight=ty.FontWeight.BOLDER, wrap=True),
+        ac.TextBlock(text=user_text(ret.agency_name), weight=ty.FontWeight.BOLDER, wrap=True),
         facts(rows),
     ]
     if controls:
