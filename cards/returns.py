@@ -722,8 +722,10 @@ def signoff_card(
     if summary.kept:
         body.append(
             ac.TextBlock(
-                text="Kept after an identifier warning (the writer ticked that it is not "
-                "identifying): " + "; ".join(summary.kept[:8]),
+                text=user_text(
+                    "Kept after an identifier warning (the writer ticked that it is not "
+                    "identifying): " + "; ".join(summary.kept[:8])
+                ),
                 wrap=True,
                 color=ty.Colors.WARNING,
             )
