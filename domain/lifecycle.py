@@ -526,6 +526,22 @@ def reassign(
     return Reassigned(_fresh(uow, review), uow.returns.get(ret.id) or ret, invited, removed)
 
 
+_DECIDED_MESSAGES: Final = {
+    ReturnStatus.NIL_PENDING: "is waiting for its lead to confirm a nil return",
+    ReturnStatus.NIL: "is a nil return: the agency had no involvement",
+    ReturnStatus.PROCEEDED_WITHOUT: "is closed: the meeting goes ahead without it",
+    ReturnStatus.WITHDRAWN: "is closed: the agency was removed from the review",
+}
+
+
+def decided_message(ret: ReturnView) -> str | None:
+    """Why a return the chair decided about can't be written to, or None for other returns."""
+    what = _DECIDED_MESSAGES.get(ret.status)
+    if what is None:
+        return None
+    return f"The {ret.agency_name} return for {ret.reference} {what}, so it can't be changed."
+
+
 # --- moves ------------------------------------------------------------------------------------
 
 

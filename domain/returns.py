@@ -102,8 +102,10 @@ def load(uow: UnitOfWork, member: MemberView, return_id: object, *, write: bool)
             "Only the practitioners assigned to this return, or the agency's "
             "safeguarding lead, can change it."
         )
+    if write and ret.review_stage is ReviewStage.CANCELLED:
+        raise StaleCard(f"{ret.reference} has been cancelled, so its returns can't be changed.")
     if write and ret.status not in WRITABLE:
-        raise StaleCard(_closed_message(ret))
+        raise StaleCard(lifecycle.decided_message(ret) or _closed_message(ret))
     return ret
 
 

@@ -326,3 +326,37 @@ async def test_typed_controls_do_it_or_say_what_to_do(j: Journey) -> None:
     shown = json.dumps(j.bot.connector.cards())
     assert "Review summary" not in shown
     assert "summary" not in shown[:200].lower()
+
+
+async def test_a_lead_who_says_the_agency_was_involved_keeps_the_return_open(j: Journey) -> None:
+    await two_agency_review(j)
+    police = ret_of(j, "Demo Police")
+    await j.card(verbs.RETURN_NIL, {"return_id": police.id, "reason": "No contact."})
+    message = await refused(
+        j, verbs.RETURN_SAVE, {"return_id": police.id, "section": 0}, PRACTITIONER
+    )
+    assert "nil return" in message
+    j.bot.connector.clear()
+    card = await j.card(verbs.NIL_DECLINE, {"return_id": police.id}, LEAD)
+    assert "stays open" in card
+    assert ret_of(j, "Demo Police").status == "in_progress"
+    assert "says the agency was involved" in json.dumps(j.bot.connector.cards()), "chair told"
+    message = await refused(j, verbs.NIL_CONFIRM, {"return_id": police.id}, LEAD)
+    assert "out of date" in message
+
+
+async def test_a_cancelled_review_takes_no_writes_and_an_admin_reopens_it_by_typing(
+    j: Journey,
+) -> None:
+    review_id = await two_agency_review(j)
+    reference = review(j).reference
+    police = ret_of(j, "Demo Police")
+    await j.card(verbs.REVIEW_CANCEL, {"review_id": review_id, "reason": "Opened twice."})
+    first = BANK.sections[0]
+    data = {"return_id": police.id, "section": 0, **valid_answers(first)}
+    message = await refused(j, verbs.RETURN_SAVE, data, PRACTITIONER)
+    assert "cancelled" in message
+    await j.say(f"reopen review {reference} because it was cancelled by mistake")
+    assert review(j).stage == "pre_analysis"
+    card = await j.card(verbs.RETURN_SAVE, data, PRACTITIONER)
+    assert "Section" in card
