@@ -508,24 +508,29 @@ REPLAYS = len(
 @settings(FUZZ, max_examples=75)  # each example is a sequence of up to 5 requests
 @given(
     plays=st.lists(
-        st.tuples(st.integers(0, REPLAYS - 1), st.booleans(), st.booleans()),
+        st.tuples(st.integers(0, REPLAYS - 1), st.booleans(), st.booleans(), st.booleans()),
         min_size=1,
         max_size=5,
     )
 )
 async def test_replayed_and_stale_cards(
-    seeded: Seeded, plays: list[tuple[int, bool, bool]]
+    seeded: Seeded, plays: list[tuple[int, bool, bool, bool]]
 ) -> None:
     """Cards of a journey replayed, in any order and any number of times, by either kind of
-    action, some with stale revisions: the invariants hold after each request."""
+    action, some with stale revisions, some with a card's token (answered from the first
+    click's claim, or refused as stale): the invariants hold after each request."""
     steps = list(journey(seeded.ids))
     url = seeded.bot.connector.url
-    for index, universal, stale in plays:
+    for index, universal, stale, tokened in plays:
         verb, data = steps[index]
         data = copy.deepcopy(data)
         if stale:
             data["revs"] = {"agency_team": 0}
             data["section"] = "0"
+        if tokened:
+            data["card_id"] = f"replayed-{index}"
+            if stale:
+                data["rev"] = "0"
         body = invoke(url, verb, data) if universal else submit(url, {**data, "verb": verb})
         await post_and_judge(seeded, body)
 

@@ -235,7 +235,10 @@ async def test_b_can_reach_nothing_of_a_through_any_verb(world: Any) -> None:
     problems: list[str] = []
     driven: set[str] = set()
     for verb in sorted(router.verbs):
-        payloads = [*table.get(verb, []), every_id_of(a)]
+        # The last one as a card of A's would carry it, token and all: a click replayed from
+        # another tenant is refused like any forged card (its claim is B's own, and empty).
+        tokened = {**every_id_of(a), "card_id": "a-card-replayed", "rev": "0"}
+        payloads = [*table.get(verb, []), every_id_of(a), tokened]
         for number, data in enumerate(payloads):
             for how in ("invoke", "submit"):
                 before = snapshot(bot.db.engine)
