@@ -30,6 +30,7 @@ from cards.common import (
 from domain.lifecycle import CONTROLS, AgencyScreen, Control, ManageScreen
 from domain.model import ReviewStage
 from domain.records import ReturnView, ReviewProgress, ReviewView
+from domain.returns import overdue_returns
 from domain.reviews import PERIOD_MAX, PSEUDONYM_MAX, REASON_MAX, ReviewDefaults
 from domain.transitions import RETURN_SETTLED
 
@@ -196,16 +197,28 @@ def assigned_card(review: ReviewView, delivered: Sequence[tuple[str, str, bool]]
     return build(body, [button("Reviews", verbs.REVIEWS)])
 
 
+def _overdue_line(late: int) -> list[ac.ElementAnnotated]:
+    if not late:
+        return []
+    noun = "return is" if late == 1 else "returns are"
+    return [error_line(f"OVERDUE: {late} agency {noun} past the due date.")]
+
+
 def reviews_card(
-    progress: Sequence[ReviewProgress], can_open: bool, managed: frozenset[int] = frozenset()
+    progress: Sequence[ReviewProgress],
+    can_open: bool,
+    managed: frozenset[int] = frozenset(),
+    today: date | None = None,
 ) -> Card:
     """Open reviews with their progress; chairs also get a button to open a new one, and a
-    Manage button on the reviews they chair (`managed` review ids)."""
+    Manage button on the reviews they chair (`managed` review ids). Returns still outstanding
+    after their due date are flagged."""
     body: list[ac.ElementAnnotated] = [*header("Open reviews")]
     if not progress:
         body.append(paragraph("There are no open reviews you can see."))
     for item in progress[:20]:
         review = item.review
+        late = overdue_returns(item, today) if today is not None else 0
         body.append(
             ac.Container(
                 separator=True,
@@ -227,6 +240,7 @@ def reviews_card(
                             ("Meeting", friendly_date(review.meeting_on)),
                         ]
                     ),
+                    *_overdue_line(late),
                     *_manage_button(review, managed),
                 ],
             )

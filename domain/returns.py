@@ -37,7 +37,14 @@ from domain.questions import (
     follow_up_input_id,
     validate_section_answers,
 )
-from domain.records import AnswerKey, ChronologyView, EntryInput, ReturnView, StoredAnswer
+from domain.records import (
+    AnswerKey,
+    ChronologyView,
+    EntryInput,
+    ReturnView,
+    ReviewProgress,
+    StoredAnswer,
+)
 from domain.repositories import UnitOfWork
 from domain.transitions import move_return
 
@@ -999,6 +1006,16 @@ def waiting_sign_offs(
         days = max(policy.calendar.working_days_between(submitted, today), 0)
         waiting.append(WaitingSignOff(ret, days, days >= policy.signoff_days))
     return sorted(waiting, key=lambda w: (-w.working_days, w.ret.reference))
+
+
+def overdue_returns(progress: ReviewProgress, today: date) -> int:
+    """How many of a review's returns are still outstanding after their due date."""
+    review = progress.review
+    outstanding = progress.returns_total - progress.returns_submitted
+    if review.stage is not ReviewStage.PRE_ANALYSIS or review.returns_due_on is None:
+        return 0
+    late = today > DEFAULT_CALENDAR.next_working_day(review.returns_due_on)
+    return max(outstanding, 0) if late else 0
 
 
 def is_overdue(ret: ReturnView, today: date) -> bool:

@@ -1,18 +1,26 @@
-"""`lineofsight demo`: a small pseudonymised partnership so a newcomer sees something real.
+"""`lineofsight demo`: a small pseudonymised partnership so a newcomer sees something real:
+one review at each stage (storage/demo_journeys.py), built through the domain.
 
-Every name here is a role-based pseudonym; the child is "Child K". Loading is idempotent.
+Every name here is a role-based pseudonym; the children are "Child K" to "Child Q". Loading is
+idempotent: a review already there (by pseudonym) is left alone, and a demo loaded by an older
+release gets its unassigned agencies assigned.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
+from domain.calendar import london_today
+from domain.model import Actor
+from storage import demo_journeys as journeys
 from storage import tables as t
 from storage.database import make_engine
+from storage.demo_journeys import Cast
+from storage.repositories import SqlUnitOfWork
 
 # The Agents Playground's signed-in user ("Alex Wilber") and tenant, as it sends them.
 RowT = TypeVar("RowT")
@@ -21,21 +29,41 @@ PLAYGROUND_USER_AAD_ID = "00000000-0000-0000-0000-0000000000020"
 DEMO_REFERENCE = "LOS-2026-001"
 
 AGENCIES = (
-    ("Demo Police", "police"),
-    ("Demo Community Health", "health"),
-    ("Demo Children's Social Care", "children's social care"),
-    ("Demo Primary School", "education"),
+    ("police", "Demo Police", "police"),
+    ("health", "Demo Community Health", "health"),
+    ("social_care", "Demo Children's Social Care", "children's social care"),
+    ("school", "Demo Primary School", "education"),
 )
 
-# (display name, aad suffix, agency index or None, roles)
+# (key, display name, aad suffix, agency key or None, roles)
 MEMBERS = (
-    ("Police Practitioner (demo)", "101", 0, ("practitioner",)),
-    ("Police Safeguarding Lead (demo)", "102", 0, ("agency_lead",)),
-    ("Health Visitor (demo)", "103", 1, ("practitioner",)),
-    ("Health Safeguarding Lead (demo)", "104", 1, ("agency_lead", "manager")),
-    ("Social Worker (demo)", "105", 2, ("practitioner",)),
-    ("School DSL (demo)", "106", 3, ("practitioner", "agency_lead")),
-    ("LIC Member (demo)", "107", None, ("lic_member",)),
+    ("police_practitioner", "Police Practitioner (demo)", "101", "police", ("practitioner",)),
+    ("police_lead", "Police Safeguarding Lead (demo)", "102", "police", ("agency_lead",)),
+    ("health_visitor", "Health Visitor (demo)", "103", "health", ("practitioner",)),
+    (
+        "health_lead",
+        "Health Safeguarding Lead (demo)",
+        "104",
+        "health",
+        ("agency_lead", "manager"),
+    ),
+    ("social_worker", "Social Worker (demo)", "105", "social_care", ("practitioner",)),
+    ("school_dsl", "School DSL (demo)", "106", "school", ("practitioner", "agency_lead")),
+    ("lic_member", "LIC Member (demo)", "107", None, ("lic_member",)),
+    (
+        "social_care_lead",
+        "Social Care Safeguarding Lead (demo)",
+        "108",
+        "social_care",
+        ("agency_lead",),
+    ),
+)
+# The practitioner each agency's return goes to.
+_FIRST_WRITERS = (
+    ("police", "alex"),
+    ("health", "health_visitor"),
+    ("social_care", "social_worker"),
+    ("school", "school_dsl"),
 )
 
 
@@ -55,43 +83,22 @@ def load_demo(url: str, tenant_id: str, admin_aad_id: str) -> str:
 def _load(session: Session, tenant_id: str, admin_aad_id: str) -> str:
     partnership = _partnership(session, tenant_id)
     assert partnership.id is not None
-    if session.scalars(
-        select(t.Review).where(
-            col(t.Review.partnership_id) == partnership.id,
-            col(t.Review.reference) == DEMO_REFERENCE,
+    cast = _cast(session, partnership.id, tenant_id, admin_aad_id)
+    uow = SqlUnitOfWork(session)
+    existing = set(
+        session.scalars(
+            select(t.Review.pseudonym).where(col(t.Review.partnership_id) == partnership.id)
         )
-    ).first():
-        return f"Demo partnership already loaded ({DEMO_REFERENCE} exists)."
-    agencies = [
-        _add(session, t.Agency(partnership_id=partnership.id, name=name, sector=sector))
-        for name, sector in AGENCIES
-    ]
-    chair = _member(
-        session,
-        partnership.id,
-        "Alex Wilber",
-        admin_aad_id,
-        agencies[0].id,
-        # One Playground user plays every part, so a newcomer can walk the whole journey.
-        ("admin", "chair", "manager", "lic_member", "practitioner", "agency_lead"),
     )
-    for name, suffix, agency_index, roles in MEMBERS:
-        agency_id = agencies[agency_index].id if agency_index is not None else None
-        _member(session, partnership.id, name, _aad(suffix), agency_id, roles)
-    review = _review(session, partnership.id, chair.id)
-    assert review.id is not None
-    for agency in agencies:
-        assert agency.id is not None
-        ret = _add(
-            session,
-            t.PreAnalysisReturn(
-                review_id=review.id, agency_id=agency.id, due_on=review.returns_due_on
-            ),
-        )
-        if agency is agencies[0]:
-            assert ret.id is not None
-            assert chair.id is not None
-            session.add(t.ReturnAssignee(return_id=ret.id, member_id=chair.id))
+    now = datetime.now(UTC)
+    built = [
+        journeys.build(uow, cast, story, now).reference
+        for story in journeys.STORIES
+        if story.pseudonym not in existing
+    ]
+    repaired = _assign_every_agency(session, partnership.id, cast)
+    if not built and not repaired:
+        return f"Demo partnership already loaded ({DEMO_REFERENCE} to LOS-2026-006 exist)."
     session.add(
         t.AuditEvent(
             partnership_id=partnership.id,
@@ -101,11 +108,72 @@ def _load(session: Session, tenant_id: str, admin_aad_id: str) -> str:
             record_id=str(partnership.id),
         )
     )
+    stages = "; ".join(f"{story.pseudonym}: {story.stage}" for story in journeys.STORIES)
     return (
-        f"Demo partnership loaded: {len(agencies)} agencies, {len(MEMBERS) + 1} members, "
-        f"review {DEMO_REFERENCE} (Child K) in pre-analysis; Alex Wilber has the Demo Police "
-        f"return (type continue)."
+        f"Demo partnership loaded: {len(AGENCIES)} agencies, {len(MEMBERS) + 1} members, "
+        f"{len(built)} reviews built ({stages}). Alex Wilber chairs them all, has the Demo "
+        f"Police return (type continue) and signs off for Demo Police (type sign-offs)."
     )
+
+
+def _cast(session: Session, partnership_id: int, tenant_id: str, admin_aad_id: str) -> Cast:
+    agencies = {
+        key: _agency(session, partnership_id, name, sector) for key, name, sector in AGENCIES
+    }
+    people = {
+        "alex": _member(
+            session,
+            partnership_id,
+            "Alex Wilber",
+            admin_aad_id,
+            agencies["police"],
+            # One Playground user plays every part, so a newcomer can walk every journey.
+            ("admin", "chair", "manager", "lic_member", "practitioner", "agency_lead"),
+        )
+    }
+    for key, name, suffix, agency, roles in MEMBERS:
+        agency_id = agencies[agency] if agency is not None else None
+        people[key] = _member(session, partnership_id, name, _aad(suffix), agency_id, roles)
+    members = SqlUnitOfWork(session).members
+    views = {key: members.get(member.id or 0) for key, member in people.items()}
+    actors = {
+        key: Actor(tenant_id, m.aad_object_id, f"29:{m.aad_object_id}", m.display_name)
+        for key, m in people.items()
+    }
+    return Cast(tenant_id, agencies, views, actors, london_today())
+
+
+def _agency(session: Session, partnership_id: int, name: str, sector: str) -> int:
+    found = session.scalars(
+        select(t.Agency).where(
+            col(t.Agency.partnership_id) == partnership_id, col(t.Agency.name) == name
+        )
+    ).first()
+    agency = found or _add(
+        session, t.Agency(partnership_id=partnership_id, name=name, sector=sector)
+    )
+    assert agency.id is not None
+    return agency.id
+
+
+def _assign_every_agency(session: Session, partnership_id: int, cast: Cast) -> int:
+    """A demo loaded before issue 14 left three agencies of LOS-2026-001 with nobody assigned,
+    a dead end: give each open return its agency's demo practitioner."""
+    writers = {cast.agencies[agency]: cast.members[key].id for agency, key in _FIRST_WRITERS}
+    unassigned = session.scalars(
+        select(t.PreAnalysisReturn)
+        .join(t.Review, col(t.Review.id) == col(t.PreAnalysisReturn.review_id))
+        .where(
+            col(t.Review.partnership_id) == partnership_id,
+            ~col(t.PreAnalysisReturn.id).in_(select(t.ReturnAssignee.return_id)),
+        )
+    ).all()
+    for ret in unassigned:
+        member_id = writers.get(ret.agency_id)
+        if member_id is not None and ret.id is not None:
+            session.add(t.ReturnAssignee(return_id=ret.id, member_id=member_id))
+    session.flush()
+    return len(unassigned)
 
 
 def _partnership(session: Session, tenant_id: str) -> t.Partnership:
@@ -145,29 +213,6 @@ def _member(
         if session.get(t.MemberRole, (member.id, role)) is None:
             session.add(t.MemberRole(member_id=member.id, role=role))
     return member
-
-
-def _review(session: Session, partnership_id: int, chair_id: int | None) -> t.Review:
-    return _add(
-        session,
-        t.Review(
-            partnership_id=partnership_id,
-            reference=DEMO_REFERENCE,
-            year=2026,
-            sequence=1,
-            pseudonym="Child K",
-            chair_member_id=chair_id,
-            stage="pre_analysis",
-            reason=(
-                "Child K (aged 7) was found to have significant dental decay and poor school "
-                "attendance; concerns were held by several agencies but not escalated."
-            ),
-            opened_on=date(2026, 11, 2),
-            returns_due_on=date(2026, 11, 23),
-            meeting_on=date(2026, 12, 14),
-            updated_at=datetime.now(UTC),
-        ),
-    )
 
 
 def _add(session: Session, row: RowT) -> RowT:

@@ -102,4 +102,5 @@ async def assign(ctx: Context) -> Reply:
 async def list_reviews(ctx: Context) -> Reply:
     progress = await ctx.run(lambda uow: review_flow.visible_reviews(uow, ctx.member))
     managed = frozenset(p.review.id for p in progress if may_manage(ctx.member, p.review))
-    return Reply(cards.reviews_card(progress, may_open_reviews(ctx.member), managed))
+    today = ctx.services.today()
+    return Reply(cards.reviews_card(progress, may_open_reviews(ctx.member), managed, today))

@@ -191,8 +191,12 @@ def test_cli_retention_run_dry_then_for_real(
     database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with with_session(database) as session, session.begin():
-        review = session.scalars(select(t.Review)).one()
+        # The demo has a review at every stage; this one ended long ago.
+        review = session.scalars(
+            select(t.Review).where(col(t.Review.reference) == "LOS-2026-001")
+        ).one()
         review.stage, review.closed_on = "closed", date(2019, 5, 1)
+        reviews_before = session.scalar(select(func.count()).select_from(t.Review))
     engine = create_engine(database)
     before = snapshot(engine)
     assert main(["retention", "run", "--dry-run", "--tenant", TENANT]) == 0
@@ -205,7 +209,9 @@ def test_cli_retention_run_dry_then_for_real(
     out = capsys.readouterr().out
     assert "deleted" in out
     with with_session(database) as session:
-        assert session.scalar(select(func.count()).select_from(t.Review)) == 0
+        left = session.scalars(select(t.Review.reference)).all()
+        assert "LOS-2026-001" not in left
+        assert len(left) == reviews_before - 1, "only the review whose time is up goes"
         rules = session.scalars(select(t.DeletionLog.rule)).all()
         assert rules
         assert all(r.startswith("closed_review_months=72: review LOS-2026-001") for r in rules)

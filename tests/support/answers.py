@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-from domain.questions import QuestionType, Section, default_themes, follow_up_input_id
+from domain.questions import Section
+from domain.returns import CONFIRM_PREFIX
+from storage.demo_journeys import demo_answers
 
 
 def valid_answers(section: Section) -> dict[str, str]:
-    answers: dict[str, str] = {}
-    for question in section.questions:
-        match question.type:
-            case QuestionType.SHORT_TEXT:
-                answers[question.id] = "Early help team, practitioner in post 3 years"
-            case QuestionType.LONG_TEXT:
-                answers[question.id] = "Child K was seen at home; concerns were recorded."
-            case QuestionType.DATE:
-                answers[question.id] = "2025-03-14"
-            case QuestionType.CHOICE:
-                answers[question.id] = question.choices[0].value
-            case QuestionType.MULTI_CHOICE:
-                answers[question.id] = ",".join(c.value for c in question.choices[:2])
-            case QuestionType.THEME_TAGS:
-                answers[question.id] = default_themes()[0].slug
-            case QuestionType.YES_NO_FOLLOWUP:
-                answers[question.id] = "yes"
-                answers[follow_up_input_id(question.id)] = "It was discussed in supervision."
-    return answers
+    """The demo's answers, without its ticks against identifier warnings."""
+    return {k: v for k, v in demo_answers(section).items() if not k.startswith(CONFIRM_PREFIX)}

@@ -1,0 +1,328 @@
+"""The demo's reviews, one at each stage, built through the domain's own functions (issue 14).
+
+Each review is what the bot itself would have made: created and assigned as a chair does,
+answered section by section, submitted, signed off, published and updated by the people the
+demo names, with the audit trail that goes with it. So every card a newcomer opens on it is
+real, and every one has a way forward: the Playground user ("Alex Wilber") chairs every review,
+is the Demo Police practitioner and safeguarding lead, an LIC member and a manager.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Final
+
+from domain import actions, chase_engine, meeting, returns, review_flow
+from domain.calendar import DEFAULT_CALENDAR
+from domain.model import Actor, MemberView, ReturnStatus
+from domain.questions import (
+    QuestionType,
+    Section,
+    default_question_bank,
+    default_themes,
+    follow_up_input_id,
+)
+from domain.records import ReturnView, ReviewView
+from domain.returns import CONFIRM_PREFIX, Nav
+from storage.repositories import SqlUnitOfWork
+
+# Reviews are opened on this day, so their references are LOS-2026-001 onwards; what must be
+# due, due soon or overdue is dated from the day the demo is loaded instead.
+OPENED: Final = date(2026, 11, 2)
+RETURNS_DUE: Final = date(2026, 11, 23)
+MEETING: Final = date(2026, 12, 14)
+BANK: Final = default_question_bank()
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Who plays which part: the agencies (name -> id) and people (key -> member, actor)."""
+
+    tenant_id: str
+    agencies: Mapping[str, int]
+    members: Mapping[str, MemberView]
+    actors: Mapping[str, Actor]
+    today: date
+
+    def acts(self, key: str) -> tuple[Actor, MemberView]:
+        return self.actors[key], self.members[key]
+
+
+@dataclass(frozen=True)
+class Story:
+    pseudonym: str
+    stage: str
+    build: Callable[[SqlUnitOfWork, Cast, ReviewView], None]
+
+
+# --- building blocks ---------------------------------------------------------------------------
+
+
+def demo_answers(section: Section) -> dict[str, str]:
+    """Plain, pseudonymised answers for any section, as the card would send them, with every
+    possible-identifier warning ticked: the demo's text is checked to be generic."""
+    answers: dict[str, str] = {}
+    for question in section.questions:
+        match question.type:
+            case QuestionType.SHORT_TEXT:
+                answers[question.id] = "Early help team, practitioner in post 3 years"
+            case QuestionType.LONG_TEXT:
+                answers[question.id] = "Child K was seen at home; concerns were recorded."
+            case QuestionType.DATE:
+                answers[question.id] = "2025-03-14"
+            case QuestionType.CHOICE:
+                answers[question.id] = question.choices[0].value
+            case QuestionType.MULTI_CHOICE:
+                answers[question.id] = ",".join(c.value for c in question.choices[:2])
+            case QuestionType.THEME_TAGS:
+                answers[question.id] = default_themes()[0].slug
+            case QuestionType.YES_NO_FOLLOWUP:
+                answers[question.id] = "yes"
+                answers[follow_up_input_id(question.id)] = "It was discussed in supervision."
+        answers[CONFIRM_PREFIX + question.id] = "true"
+    return answers
+
+
+def create(uow: SqlUnitOfWork, cast: Cast, pseudonym: str, reason: str) -> ReviewView:
+    actor, chair = cast.acts("alex")
+    data = {
+        "pseudonym": pseudonym,
+        "reason": reason,
+        "agencies": ",".join(str(i) for i in cast.agencies.values()),
+        "returns_due_on": RETURNS_DUE.isoformat(),
+        "meeting_on": MEETING.isoformat(),
+    }
+    review = review_flow.create_review(uow, actor, chair, data, OPENED)
+    assignees = {
+        f"assignees_{cast.agencies['police']}": cast.members["alex"].aad_object_id,
+        f"assignees_{cast.agencies['health']}": cast.members["health_visitor"].aad_object_id,
+        f"assignees_{cast.agencies['social_care']}": cast.members["social_worker"].aad_object_id,
+        f"assignees_{cast.agencies['school']}": cast.members["school_dsl"].aad_object_id,
+    }
+    review_flow.assign(uow, actor, chair, {"review_id": review.id, **assignees})
+    return review
+
+
+# Who answers, and who signs off, each agency's return.
+_WRITERS: Final = {
+    "police": ("alex", "alex"),
+    "health": ("health_visitor", "health_lead"),
+    "social_care": ("social_worker", "social_care_lead"),
+    "school": ("school_dsl", "school_dsl"),
+}
+
+
+def return_of(uow: SqlUnitOfWork, cast: Cast, review: ReviewView, agency: str) -> ReturnView:
+    agency_id = cast.agencies[agency]
+    return next(r for r in uow.reviews.returns(review.id) if r.agency_id == agency_id)
+
+
+def answer(
+    uow: SqlUnitOfWork, cast: Cast, review: ReviewView, agency: str, sections: int | None = None
+) -> ReturnView:
+    """Answer the first `sections` sections (all, by default) and two chronology entries."""
+    ret = return_of(uow, cast, review, agency)
+    actor, writer = cast.acts(_WRITERS[agency][0])
+    count = BANK.section_count if sections is None else sections
+    for index in range(count):
+        section = BANK.section(index)
+        data: dict[str, object] = {"return_id": ret.id, "section": index}
+        data |= demo_answers(section)
+        if section.repeatable:
+            data["episode"] = 1
+        returns.save_section(uow, actor, writer, data, Nav.NEXT, cast.today)
+    if sections is None:
+        for day, event in (
+            ("2025-01-10", "School raised a concern about attendance."),
+            ("2025-06-20", "A health appointment was missed and not followed up."),
+        ):
+            entry = {
+                "return_id": ret.id,
+                "event_date": day,
+                "source": "agency case record",
+                "event": event,
+                "themes": "neglect",
+                "confirm_identifiers": "true",
+            }
+            returns.save_entry(uow, actor, writer, entry, cast.today)
+    return ret
+
+
+def submit(uow: SqlUnitOfWork, cast: Cast, review: ReviewView, agency: str) -> ReturnView:
+    ret = answer(uow, cast, review, agency)
+    actor, writer = cast.acts(_WRITERS[agency][0])
+    returns.submit(uow, actor, writer, {"return_id": ret.id}, cast.today)
+    return ret
+
+
+def sign_off(uow: SqlUnitOfWork, cast: Cast, review: ReviewView, agency: str) -> None:
+    ret = submit(uow, cast, review, agency)
+    actor, lead = cast.acts(_WRITERS[agency][1])
+    returns.sign_off(uow, actor, lead, {"return_id": ret.id}, approve=True)
+
+
+def all_signed_off(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
+    for agency in _WRITERS:
+        sign_off(uow, cast, review, agency)
+
+
+@dataclass(frozen=True)
+class DemoAction:
+    owner: str
+    agency: str
+    description: str
+    due_in_days: int  # from the day the demo is loaded; negative is overdue
+
+
+def publish(
+    uow: SqlUnitOfWork, cast: Cast, review: ReviewView, items: tuple[DemoAction, ...]
+) -> list[int]:
+    """The meeting's outcome with SMART action items, published as of ten days ago."""
+    actor, chair = cast.acts("alex")
+    published_on = cast.today - timedelta(days=10)
+    for item in items:
+        data = {
+            "review_id": review.id,
+            "description": item.description,
+            "theme": "neglect",
+            "owner": cast.members[item.owner].aad_object_id,
+            "agency_id": str(cast.agencies[item.agency]),
+            "due_on": _working_day(cast.today + timedelta(days=item.due_in_days)).isoformat(),
+            "success_measure": "90% of the cases audited show escalation within 5 working days.",
+            "confirm_identifiers": "true",
+        }
+        meeting.save_action(uow, actor, chair, data, published_on)
+    outcome = {
+        "review_id": review.id,
+        "agreed_themes": "neglect",
+        "learning_needs": "Escalate sooner when attendance and health concerns meet.",
+        "attendees": "Chair, Police, Health, Social Care, School",
+        "confirm_identifiers": "true",
+    }
+    done = meeting.publish(uow, actor, chair, outcome, published_on)
+    if not isinstance(done, meeting.Published):
+        raise RuntimeError(f"the demo outcome for {review.reference} didn't publish: {done.errors}")
+    return [a.id for a in done.actions]
+
+
+def _working_day(day: date) -> date:
+    # A due date on a weekend is flagged as not SMART: the demo's are working days.
+    return DEFAULT_CALENDAR.next_working_day(day)
+
+
+def complete(uow: SqlUnitOfWork, cast: Cast, owner: str, action_id: int) -> None:
+    actor, member = cast.acts(owner)
+    evidence = {
+        "action_id": action_id,
+        "evidence": "The audit is done and its findings went to the team meeting.",
+        "confirm_identifiers": "true",
+    }
+    actions.mark_complete(uow, actor, member, evidence)
+
+
+# --- the stories: one review at each stage -----------------------------------------------------
+
+_REASON: Final = (
+    "Concerns about dental health and school attendance were held by several agencies but "
+    "not escalated."
+)
+_AUDIT: Final = (
+    "Audit 20 attendance referrals against the new escalation pathway and report the "
+    "findings to the LIC group."
+)
+
+
+def _pre_analysis(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
+    # Health and social care have started; Alex's police return waits for him (`continue`).
+    # Returns were due on 23 November, so `continue` and `reviews` show them as overdue.
+    answer(uow, cast, review, "health", sections=5)
+    answer(uow, cast, review, "social_care", sections=2)
+
+
+def _awaiting_sign_off(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
+    # The police return waits for Alex, its safeguarding lead (`sign-offs`).
+    submit(uow, cast, review, "police")
+    submit(uow, cast, review, "health")
+    sign_off(uow, cast, review, "school")
+
+
+def _analysis(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
+    all_signed_off(uow, cast, review)  # every return signed off: the pack is ready
+
+
+def _published(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
+    all_signed_off(uow, cast, review)
+    ids = publish(
+        uow,
+        cast,
+        review,
+        (
+            DemoAction("alex", "police", _AUDIT, 60),
+            DemoAction("alex", "police", "Brief every response officer on the pathway.", 3),
+            DemoAction("health_visitor", "health", "Add missed appointments to triage.", -7),
+            DemoAction("police_practitioner", "police", "Share attendance data weekly.", 30),
+        ),
+    )
+    actor, owner = cast.acts("police_practitioner")
+    blocked = {"action_id": ids[3], "reason": "Waiting for the data-sharing agreement."}
+    actions.mark_blocked(uow, actor, owner, blocked)
+
+
+def _awaiting_impact(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
+    all_signed_off(uow, cast, review)
+    ids = publish(
+        uow,
+        cast,
+        review,
+        (
+            DemoAction("health_visitor", "health", "Add missed appointments to triage.", 20),
+            DemoAction("social_worker", "social_care", _AUDIT, 25),
+            DemoAction("alex", "police", "Brief every response officer on the pathway.", 30),
+        ),
+    )
+    complete(uow, cast, "health_visitor", ids[0])
+    complete(uow, cast, "social_worker", ids[1])
+
+
+def _closed(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
+    all_signed_off(uow, cast, review)
+    [action_id] = publish(uow, cast, review, (DemoAction("alex", "police", _AUDIT, 20),))
+    complete(uow, cast, "alex", action_id)
+    actor, lic = cast.acts("alex")
+    impact = {
+        "action_id": action_id,
+        "how_much": "20 referrals audited",
+        "how_well": "18 of 20 escalated within 5 working days",
+        "better_off": "Concerns reach the right team a week sooner.",
+        "evidence": "Audit report to the LIC group.",
+        "decision": "close",
+        "minute_reference": "LIC minute 7",
+        "confirm_identifiers": "true",
+    }
+    actions.record_impact(uow, actor, lic, impact)
+
+
+STORIES: Final = (
+    Story("Child K", "pre-analysis, returns in progress (overdue)", _pre_analysis),
+    Story("Child L", "returns awaiting sign-off", _awaiting_sign_off),
+    Story("Child M", "analysis, the meeting pack ready", _analysis),
+    Story("Child N", "outcome published, actions due later, soon, overdue, blocked", _published),
+    Story("Child P", "action items awaiting the LIC group's impact", _awaiting_impact),
+    Story("Child Q", "closed", _closed),
+)
+
+
+def build(uow: SqlUnitOfWork, cast: Cast, story: Story, now: datetime) -> ReviewView:
+    review = create(uow, cast, story.pseudonym, _REASON)
+    story.build(uow, cast, review)
+    # As the handlers do after each change, plan the next chaser of each sign-off and action
+    # item: all fall in the future, so moving the clock (LOS_TEST_HOOKS) shows them arrive.
+    # Overdue returns are left unplanned, or a newcomer's first minute would be chasers.
+    for ret in uow.reviews.returns(review.id):
+        if ret.status is ReturnStatus.SUBMITTED:
+            chase_engine.reschedule(uow.chases, chase_engine.RETURN, ret.id, now)
+    for item in uow.outcomes.actions(review.id):
+        chase_engine.reschedule(uow.chases, chase_engine.ACTION, item.id, now)
+    return review
