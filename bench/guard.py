@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from domain import identifiers
 from domain.identifiers import IdentifierKind, find_identifiers, kinds_found
 from domain.name_lexicon import warm
 
@@ -88,11 +89,13 @@ def score(corpus: list[tuple[str, set[IdentifierKind]]]) -> Score:
 
 
 def cpu_ms_per_answer(answer: str = ANSWER, rounds: int = 400) -> float:
+    """A full scan each round: the per-turn cache of find_identifiers is bypassed."""
     warm()
-    find_identifiers(answer)
+    scan = identifiers._find.__wrapped__
+    scan(answer)
     started = time.process_time()
     for _ in range(rounds):
-        find_identifiers(answer)
+        scan(answer)
     return (time.process_time() - started) * 1000 / rounds
 
 

@@ -77,11 +77,9 @@ _RECORDS_EXAMINED = (
 )
 
 
-def _answer_prose(length: int) -> str:
-    """About `length` characters of practice prose with one MARK in it."""
-    once = _RECORDS_EXAMINED.format(mark=MARK)
-    rest = _RECORDS_EXAMINED.format(mark="")
-    return once + rest * max(0, (length - len(once)) // len(rest))
+def _answer_prose() -> str:
+    """One paragraph of practice prose (about 560 characters) with one MARK in it."""
+    return _RECORDS_EXAMINED.format(mark=MARK)
 
 
 def _word(n: int) -> str:
@@ -103,7 +101,10 @@ def save_and_next(key: str, label: str, target: str, connector: str, return_id: 
     first_text = next(q.id for q in section.questions if q.type is QuestionType.SHORT_TEXT)
     data[first_text] = "Early help team, practitioner in post 3 years"
     long_text = next(q for q in section.questions if q.type is QuestionType.LONG_TEXT)
-    data[long_text.id] = _answer_prose(long_text.max_length or 2000)
+    data[long_text.id] = _answer_prose()
+    # Each turn stands for a card drawn after the last save (a stale card is refused, and
+    # every turn here saves): a revision no save reaches.
+    data["revs"] = {q.id: 2**31 - 1 for q in section.questions}
     activity = {**invoke(connector, verbs.RETURN_NEXT, data), "id": MARK + "id"}
     head, middle, tail = (
         _encode(activity).replace((MARK + "id").encode(), MARK.encode()).split(MARK.encode())

@@ -119,8 +119,9 @@ HONORIFICS = frozenset(["Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "D
 NOT_STREET_NAMES = NOT_NAMES - STREET_SUFFIXES - INSTITUTION_SUFFIXES - {"church", "station"}
 
 # Words that may stand before a school's or surgery's last word without naming one: "the
-# Virtual School", "a Primary School", "Medical Centre".
-GENERIC_PLACE_WORDS = NOT_NAMES | _word_set(
+# Virtual School", "a Primary School", "Medical Centre". Street words do name one ("Church View
+# Surgery", "Park Lane Academy").
+GENERIC_PLACE_WORDS = (NOT_NAMES - STREET_SUFFIXES) | _word_set(
     """
     catholic methodist church england of ce rc c e free state boarding day grammar high junior
     middle upper lower infant special sunday forest faith village day-care
