@@ -90,8 +90,18 @@ async def test_the_playground_user_can_act_in_every_review(demo: tuple[Journey, 
     await j.say("reviews")
     listing = json.dumps(j.bot.connector.cards()[-1])
     assert "OVERDUE: 4 agency returns are past the due date." in listing
-    # Every open review has the chair's controls a step away, and the closed one a summary.
+    # What the README's first ten minutes promise: overdue and blocked items, a closed review.
+    j.bot.connector.clear()
+    await j.say("overdue")
+    assert "LOS-2026-004/A3" in json.dumps(j.bot.connector.cards()[-1])
+    j.bot.connector.clear()
+    await j.say("summary LOS-2026-004")
+    assert "locked" in json.dumps(j.bot.connector.cards()[-1])  # Blocked / blocked
     for reference in ("LOS-2026-005", "LOS-2026-006"):
         j.bot.connector.clear()
         await j.say(f"summary {reference}")
         assert reference in json.dumps(j.bot.connector.cards()[-1])
+    # A Child K agency's controls are a command away for its chair.
+    j.bot.connector.clear()
+    await j.say("manage LOS-2026-001")
+    assert "LOS-2026-001" in json.dumps(j.bot.connector.cards()[-1])
