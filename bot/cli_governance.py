@@ -75,7 +75,7 @@ def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
     from storage.database import Database
     from storage.migrate import check_schema
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, settings.db_timeouts())
     try:
         check_schema(db.engine, db.url)
         result = asyncio.run(
@@ -127,7 +127,7 @@ def _member_export(args: argparse.Namespace, settings: Settings) -> int:
             data,
         )
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, settings.db_timeouts())
     try:
         check_schema(db.engine, db.url)
         path = db.transaction(work)

@@ -25,7 +25,7 @@ from tests.security.conftest import APP_ID
 from tests.security.support import CRASH, changes, exchange, internals_in, post_raw, snapshot
 from tests.security.test_bad_input import ID_KEYS, KEYS, seed
 from tests.security.tokens import SigningKey, channel_claims, sign
-from tests.support.activities import USER_AAD, invoke, message
+from tests.support.activities import USER_AAD, invoke, message, submit
 from tests.support.connector import FakeConnector
 
 LONG = "x" * 10_000
@@ -201,7 +201,8 @@ async def test_every_verb_with_overlong_strings_answers_on_postgres(
 ) -> None:
     """SQLite stores a string of any length in a VARCHAR(200); PostgreSQL refuses it, so a
     missing length check shows only here: as 'Something went wrong' instead of a clear
-    message. Every verb gets every known card field at 5,000 characters, with real ids."""
+    message. Every verb gets every known card field at 5,000 characters, with real ids, as a
+    Universal Action and as an Action.Submit."""
     seeded = await seed(bot_on_postgres)
     ids = seeded.ids
     real = {
@@ -212,11 +213,13 @@ async def test_every_verb_with_overlong_strings_answers_on_postgres(
         "member_id": ids.members[USER_AAD],
     }
     long_text = dict.fromkeys((k for k in KEYS if k not in ID_KEYS and k != "verb"), "x" * 5000)
+    url = bot_on_postgres.connector.url
     crashed = []
     for verb in seeded.verbs:
-        result = await exchange(
-            bot_on_postgres, invoke(bot_on_postgres.connector.url, verb, {**long_text, **real})
-        )
-        if result.status >= 500 or CRASH in result.everything():
-            crashed.append(verb)
+        data = {**long_text, **real}
+        # As a Universal Action, and as an Action.Submit (the verb inside the data).
+        for body in (invoke(url, verb, data), submit(url, {**data, "verb": verb})):
+            result = await exchange(bot_on_postgres, body)
+            if result.status >= 500 or CRASH in result.everything():
+                crashed.append(f"{verb} ({body['type']})")
     assert crashed == []
