@@ -39,9 +39,9 @@ Card = dict[str, Any]
 # - a zero-width space (U+200B) goes after `]` (so `](`, `][` and `]:` never make a link or an
 #   image), after `<` (no HTML tag, `<at>` mention or <autolink>), after `&` (no entity),
 #   after `\` (a typed backslash shows, and escapes nothing), after `{` (no `{{DATE()}}`
-#   function) and between `:` and `//` (no scheme link);
-# - the dots of a bare domain ("example.com", "www.x.co.uk") become one-dot leaders (U+2024), so
-#   nothing autolinks it;
+#   function) and after a `:` that a non-space follows (no `https:`, `mailto:` or `tel:` link);
+# - a dot between a non-space and a letter becomes a one-dot leader (U+2024), so no bare
+#   "example.com" or "www.x.co.uk" autolinks;
 # - a line whose start would make a heading, quote, list, rule, table or code block starts
 #   with a zero-width space instead.
 #
@@ -49,32 +49,52 @@ Card = dict[str, Any]
 # Markdown). `domain.display.shown` first drops bidi controls and invisible characters, so a
 # person can't disguise text either, and escaping twice gives the same text.
 
-_LOOKALIKES: Final = str.maketrans({"*": "\u2217", "`": "\uff40", "~": "\u223c"})
+_LOOKALIKES: Final = (("*", "\u2217"), ("`", "\uff40"), ("~", "\u223c"))
 # An underscore between two letters or digits ("pre_analysis") never opens or closes emphasis
 # (CommonMark, and Teams' renderers follow it), so only the others are swapped.
 _EDGE_UNDERSCORE: Final = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 ZERO_WIDTH: Final = "\u200b"
-_BREAK_AFTER: Final = re.compile(r"([\]<&\\{])|(:)(?=//)")
-# A file name in a path ("/data/exports/pack.docx", shown in local mode) is left alone so it
-# can be copied; "//host.example" after a scheme is not.
-_DOMAIN: Final = re.compile(r"(?<![\w.-])(?<!(?<!/)/)[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
+_BREAK_AFTER: Final = re.compile(r"[\]<&\\{]|:(?=\S)")
+# Autolinkers take any letter, digit, symbol or invisible character for part of a host name, so
+# every dot between a non-space and a letter goes, in any word that holds one ("e.g." looks the
+# same). A file's absolute path (shown in local mode) is kept, so it can be copied.
+_DOTTED_WORD: Final = re.compile(r"(?<!\S)\S*\.[^\W\d_]\S*")
+_HOST_DOT: Final = re.compile(r"(?<=\S)\.(?=[^\W\d_])")
 # Indentation (a tab or four spaces make a code block), #, >, +, =, |, - and "1." or "1)".
 _BLOCK_START: Final = re.compile(r"^(?=[ \t#>+=|-]|\d+[.)])", re.MULTILINE)
+_BLOCK_FIRST: Final = frozenset(" \t#>+=|-")
 
 
 def user_text(value: object) -> str:
     """`value`, as a person typed it, made inert for a card's Markdown (TextBlock, Fact).
 
     Not for an input's prefilled `value`, a choice's title or a button's title: those are
-    plain text already."""
-    text = shown("" if value is None else str(value)).translate(_LOOKALIKES)
-    # A carriage return ends a line in Markdown too; one kind of line end makes `^` below see
-    # every line start.
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _EDGE_UNDERSCORE.sub("\uff3f", text)
-    text = _BREAK_AFTER.sub(lambda m: m.group(0) + ZERO_WIDTH, text)
-    text = _DOMAIN.sub(lambda m: m.group(0).replace(".", "\u2024"), text)
-    return _BLOCK_START.sub(ZERO_WIDTH, text)
+    plain text already. Every step is skipped when its characters are absent (a C-speed `in`),
+    since headers are escaped on every turn, a section card's too."""
+    text = shown("" if value is None else str(value))
+    if "\r" in text:
+        # A carriage return ends a line in Markdown too; one kind of line end makes `^` below
+        # see every line start.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for markup, lookalike in _LOOKALIKES:
+        if markup in text:
+            text = text.replace(markup, lookalike)
+    if "_" in text:
+        text = _EDGE_UNDERSCORE.sub("\uff3f", text)
+    if any(mark in text for mark in "]<&\\{:"):
+        text = _BREAK_AFTER.sub("\\g<0>" + ZERO_WIDTH, text)
+    if "." in text:
+        text = _DOTTED_WORD.sub(_without_host_dots, text)
+    if "\n" in text or text[:1] in _BLOCK_FIRST or text[:1].isdigit():
+        text = _BLOCK_START.sub(ZERO_WIDTH, text)
+    return text
+
+
+def _without_host_dots(word: re.Match[str]) -> str:
+    found = word.group(0)
+    if found.startswith("/") and "//" not in found:
+        return found
+    return _HOST_DOT.sub("\u2024", found)
 
 
 def markdown(text: str, *, subtle: bool = False) -> ac.TextBlock:

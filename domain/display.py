@@ -13,6 +13,7 @@ several scripts and move nothing; line and paragraph separators become ordinary 
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 # Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) and the direction marks
@@ -32,6 +33,14 @@ _DROPPED: Final[dict[int, str | None]] = {
 }
 
 
+# str.translate looks every character up in Python; a regex search finds none in C first.
+_ANY_DROPPED: Final = re.compile(
+    "[" + BIDI_CONTROLS + INVISIBLE + "\U000e0000-\U000e007f\u2028\u2029]"
+)
+
+
 def shown(text: str) -> str:
     """`text` as it should be displayed: no bidi controls, no invisible characters."""
+    if text.isascii() or _ANY_DROPPED.search(text) is None:
+        return text
     return text.translate(_DROPPED)

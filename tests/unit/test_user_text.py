@@ -62,5 +62,5 @@ def test_bidi_controls_and_invisible_characters_are_dropped_for_display() -> Non
 
 
 def test_plain_words_and_inner_underscores_are_untouched() -> None:
-    for plain in ("Child K", "LOS-2026-004", "pre_analysis", "e.g. 3.5 weeks, i.e. soon"):
+    for plain in ("Child K", "LOS-2026-004", "pre_analysis", "after 3.5 weeks. Then soon; 10 30"):
         assert user_text(plain) == plain
