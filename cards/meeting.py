@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from adaptive_cards import card as ac
 from adaptive_cards import types as ty
@@ -30,6 +30,7 @@ from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
 from domain.chronology import describe_date
 from domain.guide import PART_MAX, PART_TITLES, REFLECTIONS_MAX, TEAM_MAX
 from domain.meeting import ActionFormScreen, GuideScreen, OutcomeScreen
+from domain.model import small_int
 from domain.outcome import ATTENDEES_MAX, DESCRIPTION_MAX, MEASURE_MAX
 from domain.pack import MeetingPack
 from domain.questions import default_themes
@@ -508,25 +509,47 @@ def channel_guide_card(screen: GuideScreen) -> Card:
 
 
 def usage_form_card(
-    review: ReviewView, today_iso: str, errors: dict[str, str] | None = None
+    review: ReviewView,
+    today_iso: str,
+    errors: dict[str, str] | None = None,
+    values: Mapping[str, str] | None = None,
+    warnings: Mapping[str, str] | None = None,
 ) -> Card:
+    """After an identifier warning: drawn again with what was typed, a tick under each flag."""
     errors = errors or {}
+    values = values or {}
+    warnings = warnings or {}
     fields: list[tuple[str, ac.ElementAnnotated]] = [
-        ("team", text_input("team", "Team", None, max_length=TEAM_MAX, required=True)),
+        (
+            "team",
+            text_input("team", "Team", values.get("team"), max_length=TEAM_MAX, required=True),
+        ),
         (
             "used_on",
-            date_input("used_on", "When you used it", today_iso, required=True, latest=today_iso),
+            date_input(
+                "used_on",
+                "When you used it",
+                values.get("used_on") or today_iso,
+                required=True,
+                latest=today_iso,
+            ),
         ),
         (
             "staff_count",
-            ac.InputNumber(id="staff_count", label="Number of staff *", min=1, max=10_000),
+            ac.InputNumber(
+                id="staff_count",
+                label="Number of staff *",
+                min=1,
+                max=10_000,
+                value=small_int(values.get("staff_count", "")),
+            ),
         ),
         (
             "reflections",
             text_input(
                 "reflections",
                 "Your team's reflections",
-                None,
+                values.get("reflections"),
                 max_length=REFLECTIONS_MAX,
                 multiline=True,
             ),
@@ -539,6 +562,8 @@ def usage_form_card(
         body.append(element)
         if key in errors:
             body.append(error_line(errors[key]))
+        if key in warnings:
+            body.extend(identifier_warning(key, warnings[key]))
     return build(
         body, [button("Record it", verbs.GUIDE_USAGE_SAVE, {"review_id": review.id}, primary=True)]
     )

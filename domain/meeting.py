@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 from domain import audit, guide, outcome, pack
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
-from domain.identifier_checks import Screened, is_confirmed, record_kept
+from domain.identifier_checks import Screened, is_confirmed, record_kept, require_confirmed
 from domain.identifier_checks import screen as screen_fields
 from domain.identifiers import find_identifiers, kinds_found
 from domain.model import (
@@ -478,9 +478,12 @@ def record_usage(
     if review is None or record is None or not record.published:
         raise NotFound("I can't find a published 7-minute guide for that review.")
     usage = guide.check_usage(data, today)
+    # The chair and the partnership's summaries read these.
+    screened = require_confirmed({"team": usage.team, "reflections": usage.reflections}, data)
     uow.outcomes.add_usage(
         record.id, usage.team, usage.used_on, usage.staff_count, usage.reflections, member.id
     )
+    record_kept(uow, member.partnership_id, actor, ("seven_minute_guide", record.id), screened)
     audit.record(
         uow,
         member.partnership_id,

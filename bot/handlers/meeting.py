@@ -16,6 +16,7 @@ from cards.basics import info_card
 from domain import chase_engine, meeting, review_flow
 from domain.chase_engine import ACTION
 from domain.errors import NotFound
+from domain.identifier_checks import IdentifiersToConfirm
 from domain.meeting import ActionFormScreen, OutcomeScreen, Published
 from domain.model import Role
 from domain.pack import MeetingPack
@@ -320,10 +321,26 @@ async def usage_form(ctx: Context) -> Reply:
 
 async def save_usage(ctx: Context) -> Reply:
     today = ctx.services.today()
-    screen = await ctx.run(
-        lambda uow: meeting.record_usage(uow, ctx.turn.actor, ctx.member, ctx.data, today)
-    )
-    return Reply(cards.guide_card(screen))
+
+    def work(uow: SqlUnitOfWork) -> dict[str, Any]:
+        try:
+            screen = meeting.record_usage(uow, ctx.turn.actor, ctx.member, ctx.data, today)
+        except IdentifiersToConfirm as warned:
+            review_id = ctx.data.get("review_id")
+            review = (
+                uow.reviews.get(ctx.member.partnership_id, review_id)
+                if isinstance(review_id, int)
+                else None
+            )
+            if review is None:
+                raise NotFound("I can't find that review.") from None
+            typed = {k: v for k, v in ctx.data.items() if isinstance(v, str)}
+            return cards.usage_form_card(
+                review, today.isoformat(), values=typed, warnings=warned.warnings
+            )
+        return cards.guide_card(screen)
+
+    return Reply(await ctx.run(work))
 
 
 async def register_channel(ctx: Context) -> Reply:

@@ -229,3 +229,27 @@ async def test_the_meeting_action_form_takes_a_tick_per_field(journey: Journey) 
     )
     [event] = kept_events(j)
     assert event.after == {"description": ["name"], "success_measure": ["school_or_surgery"]}
+
+
+async def test_guide_usage_reflections_are_checked(journey: Journey) -> None:
+    j = journey
+    [item] = await published(j)
+    review_id = item.review_id
+    await j.act(verbs.GUIDE, {"review_id": review_id})
+    assert "Guide published" in await j.card(verbs.GUIDE_PUBLISH, {"review_id": review_id})
+    usage = {
+        "review_id": review_id,
+        "team": "Locality team North",
+        "used_on": "2026-11-20",
+        "staff_count": "12",
+        "reflections": "We talked about how Jayden Smith's school escalated",
+    }
+    card = await j.card(verbs.GUIDE_USAGE_SAVE, usage, PRACTITIONER)
+    assert "a name (J\u2022\u2022\u2022\u2022\u2022 S\u2022\u2022\u2022\u2022's)" in card
+    assert "Locality team North" in card, "the form keeps what was typed"
+    card = await j.card(
+        verbs.GUIDE_USAGE_SAVE, {**usage, confirm_key("reflections"): "true"}, PRACTITIONER
+    )
+    assert "1 team(s)" in card
+    [event] = kept_events(j)
+    assert event.after == {"reflections": ["name"]}
