@@ -547,6 +547,19 @@ def nil_answered_card(ret: ReturnView, confirmed: bool) -> Card:
     return build([*header(title, f"{ret.reference} · {ret.pseudonym}"), paragraph(message)], [])
 
 
+def unassigned_card(ret: ReturnView) -> Card:
+    """To a practitioner the chair took off a return: why their draft has gone."""
+    body = [
+        *header(f"You're no longer on the {ret.agency_name} return", ret.reference),
+        paragraph(
+            f"The review's chair has asked someone else to complete the {ret.agency_name} "
+            f"return for {ret.reference}, so you no longer see it. Nothing more is needed "
+            "from you; ask the chair if this is a surprise."
+        ),
+    ]
+    return build(body, [button("What can I do?", verbs.HELP)])
+
+
 def cancelled_card(review: ReviewView) -> Card:
     body = [
         *header(f"{review.reference} is cancelled", review.pseudonym),

@@ -25,6 +25,7 @@ from domain.reviews import required_reason, validate_details
 from domain.transitions import (
     CHAIRING,
     OPEN_STAGES,
+    PRACTITIONER_DONE,
     RETURN_SETTLED,
     Party,
     label,
@@ -235,6 +236,17 @@ def reopen(
         after={"stage": target.value, "reason": reason},
     )
     return _fresh(uow, review)
+
+
+def still_writing(uow: UnitOfWork, review: ReviewView) -> tuple[int, ...]:
+    """Practitioners with an outstanding return on the review: told when it is cancelled."""
+    found = {
+        m
+        for r in uow.reviews.returns(review.id)
+        if r.status not in PRACTITIONER_DONE
+        for m in r.assignee_ids
+    }
+    return tuple(sorted(found))
 
 
 def _stop_chasers(uow: UnitOfWork, review: ReviewView) -> None:

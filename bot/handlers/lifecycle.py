@@ -166,9 +166,7 @@ async def cancel_command(ctx: Context) -> Reply:
             "below. Nothing was changed."
         )
         return await _manage(ctx, review.id, (hint,))
-    data = {"review_id": review.id, "reason": reason}
-    done = await ctx.run(lambda uow: lifecycle.cancel(uow, ctx.turn.actor, ctx.member, data))
-    return Reply(cards.cancelled_card(done))
+    return await _cancel(ctx, {"review_id": review.id, "reason": reason})
 
 
 async def reopen_command(ctx: Context) -> Reply:
@@ -208,12 +206,23 @@ async def set_deputy(ctx: Context) -> Reply:
 
 async def cancel(ctx: Context) -> Reply:
     try:
-        review = await ctx.run(
-            lambda uow: lifecycle.cancel(uow, ctx.turn.actor, ctx.member, ctx.data)
-        )
+        return await _cancel(ctx, ctx.data)
     except FormInvalid as invalid:
         return await _manage(ctx, ctx.data.get("review_id"), errors=invalid.errors)
-    return Reply(cards.cancelled_card(review))
+
+
+async def _cancel(ctx: Context, data: Mapping[str, object]) -> Reply:
+    """Cancel, and tell the practitioners still writing a return that they can stop."""
+
+    def work(uow: SqlUnitOfWork) -> tuple[ReviewView, tuple[int, ...]]:
+        review = review_flow.chaired_review(uow, ctx.member, data.get("review_id"))
+        writing = lifecycle.still_writing(uow, review)
+        return lifecycle.cancel(uow, ctx.turn.actor, ctx.member, data), writing
+
+    review, writing = await ctx.run(work)
+    card = cards.cancelled_card(review)
+    await send_cards(ctx, [(member_id, card) for member_id in writing])
+    return Reply(card)
 
 
 async def reopen(ctx: Context) -> Reply:
@@ -288,6 +297,8 @@ async def reassign(ctx: Context) -> Reply:
     notice = f"{len(done.invited)} invited ({reached} reached)"
     if done.removed:
         notice += f"; {len(done.removed)} taken off the return (they no longer see its draft)"
+        card = cards.unassigned_card(done.ret)
+        await send_cards(ctx, [(member_id, card) for member_id in done.removed])
     return await _agency(ctx, done.ret.id, (notice + ".",))
 
 

@@ -188,7 +188,10 @@ async def test_cancel_then_a_second_cancel_is_refused_and_an_admin_reopens(j: Jo
         j, verbs.REVIEW_CANCEL, {"review_id": review_id, "reason": "Mine"}, PRACTITIONER
     )
     assert "chair" in message.lower()
+    j.bot.connector.clear()
     await j.say(f"cancel review {reference} because the family moved out of the area")
+    told = [c for c in j.bot.connector.sent if "is cancelled" in json.dumps(c.cards)]
+    assert len(told) == 2, "the chair's answer, and the practitioner still writing"
     assert review(j).stage == "cancelled"
     assert review(j).cancelled_reason == "the family moved out of the area"
     assert all(r.next_chase_at is None for r in j.rows(t.PreAnalysisReturn))
@@ -214,6 +217,7 @@ async def test_replacing_a_practitioner_takes_away_their_access(j: Journey) -> N
         verbs.RETURN_REASSIGN, {"return_id": police.id, "assignees": COLLEAGUE, "replace": "true"}
     )
     assert "taken off the return" in card
+    assert "no longer on the Demo Police return" in json.dumps(j.bot.connector.cards())
     reply = await j.act(verbs.RETURN_OPEN, {"return_id": police.id}, PRACTITIONER)
     assert reply["type"] != "application/vnd.microsoft.card.adaptive"
     card = await j.card(verbs.RETURN_OPEN, {"return_id": police.id}, COLLEAGUE)
