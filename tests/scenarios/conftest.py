@@ -21,6 +21,20 @@ async def journey(bot: BotUnderTest) -> Journey:
     return await journey_on(bot)
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_bot(request: pytest.FixtureRequest) -> BotUnderTest:
+    """The bot on SQLite, then on PostgreSQL."""
+    name = "bot" if request.param == "sqlite" else "bot_on_postgres"
+    bot: BotUnderTest = request.getfixturevalue(name)
+    return bot
+
+
+@pytest.fixture
+async def any_journey(any_bot: BotUnderTest) -> Journey:
+    """`journey` on SQLite, then on PostgreSQL."""
+    return await journey_on(any_bot)
+
+
 @pytest.fixture
 def restore_logging() -> Iterator[None]:
     """The CLI's main() configures the root logger for a real process; give it back."""

@@ -7,36 +7,19 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from bot.app import CHASERS, SERVICES
 from bot.scheduler import SweepReport
 from cards import verbs
 from storage import tables as t
-from tests.conftest import BotUnderTest
 from tests.support.journey import (
     LEAD,
     PRACTITIONER,
     Journey,
     card_verbs,
-    journey_on,
     submitted_return,
 )
 
 CARD = "application/vnd.microsoft.card.adaptive"
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def any_bot(request: pytest.FixtureRequest) -> BotUnderTest:
-    bot: BotUnderTest = request.getfixturevalue(
-        "bot" if request.param == "sqlite" else "bot_on_postgres"
-    )
-    return bot
-
-
-@pytest.fixture
-async def any_journey(any_bot: BotUnderTest) -> Journey:
-    return await journey_on(any_bot)
 
 
 async def test_lead_reads_the_full_return_then_approves_from_there(any_journey: Journey) -> None:
