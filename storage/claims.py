@@ -7,14 +7,31 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from domain.idempotency import FRESH, Claimed, ClaimState, is_abandoned
 from storage import tables as t
+from storage.prepared import Prepared
 
 _RECORD = t.core(t.IdempotencyRecord)
+# Every message and every state-changing click is claimed with who spoke: the insert is
+# compiled once per dialect and run on the unit's connection (storage/prepared.py), and the
+# driver's own row count says whether this turn took the claim.
+_COLUMNS = ("partnership_id", "member_id", "token", "verb", "state", "reply", "created_at")
+_CLAIM_SQLITE = Prepared(sqlite.insert(_RECORD).on_conflict_do_nothing(), column_keys=_COLUMNS)
+_COMPLETE = (
+    update(_RECORD)
+    .where(
+        _RECORD.c.partnership_id == bindparam("partnership"),
+        _RECORD.c.token == bindparam("key"),
+    )
+    .values(state=ClaimState.DONE.value, reply=bindparam("new_reply", type_=_RECORD.c.reply.type))
+)
+_CLAIM_POSTGRESQL = Prepared(
+    postgresql.insert(_RECORD).on_conflict_do_nothing(), column_keys=_COLUMNS
+)
 
 
 class SqlClaims:
@@ -69,9 +86,7 @@ class SqlClaims:
 
     def complete(self, partnership_id: int, token: str, reply: Mapping[str, Any]) -> None:
         self._session.execute(
-            update(_RECORD)
-            .where(_RECORD.c.partnership_id == partnership_id, _RECORD.c.token == token)
-            .values(state=ClaimState.DONE.value, reply=dict(reply))
+            _COMPLETE, {"partnership": partnership_id, "key": token, "new_reply": dict(reply)}
         )
 
     def release(self, partnership_id: int, token: str) -> None:
@@ -86,11 +101,8 @@ class SqlClaims:
 
     def _insert(self, values: Mapping[str, Any]) -> bool:
         dialect = self._session.get_bind().dialect.name
-        module = postgresql if dialect == "postgresql" else sqlite
-        statement = (
-            module.insert(_RECORD).values(**values).on_conflict_do_nothing().returning(_RECORD.c.id)
-        )
-        return self._session.execute(statement).first() is not None
+        claim = _CLAIM_POSTGRESQL if dialect == "postgresql" else _CLAIM_SQLITE
+        return claim.rowcount(self._session, values) == 1
 
     def _row(self, partnership_id: int, token: str) -> Any:
         return self._session.execute(
