@@ -1,9 +1,9 @@
 """Issue 6 end to end in the Agents Playground: a manager asks in their own words and reads the
 summary card, then the partnership dashboard.
 
-The demo partnership (loaded by the `bot` fixture) has one review, LOS-2026-001 "Child K", in
-pre-analysis with four agency returns, none started; Alex Wilber is its manager (and every
-other role), and has the Demo Police return.
+The demo partnership (loaded by the `bot` fixture) has a review at every stage; LOS-2026-001
+"Child K" is in pre-analysis with four agency returns, two started; Alex Wilber is its manager
+(and every other role), and has the Demo Police return.
 
 Screenshots of whole cards go to test-artifacts/e2e/manager-*.png.
 """
@@ -20,7 +20,7 @@ from tests.e2e.test_return_journey import card_text
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 PSEUDONYM = "Child K"
-AGENCY_NAMES = [name for name, _ in AGENCIES]
+AGENCY_NAMES = [name for _, name, _ in AGENCIES]
 
 
 def ask(chat: Chat, words: str, answer: str) -> Locator:
@@ -46,9 +46,15 @@ def check_summary(chat: Chat, card: Locator) -> None:
     assert facts["Meeting"].startswith("Mon 14 Dec 2026"), facts
     # Returns by agency: who has each one and where it is.
     assert "Agency returns" in text, text
-    assert facts["Demo Police"] == f"Not started · {PLAYGROUND_USER}", facts
-    for name in AGENCY_NAMES[1:]:
-        assert facts[name] == "Not started · nobody assigned yet", (name, facts)
+    # Every agency has its practitioner (the demo has no dead end); two have started.
+    expected = (
+        f"Not started · {PLAYGROUND_USER}",
+        "In progress · Health Visitor (demo)",
+        "In progress · Social Worker (demo)",
+        "Not started · School DSL (demo)",
+    )
+    for name, shown in zip(AGENCY_NAMES, expected, strict=True):
+        assert facts[name] == shown, (name, facts)
     assert (
         "Action items No action items yet: they are created when the meeting outcome is "
         "published." in text
@@ -78,11 +84,12 @@ def test_a_manager_asks_in_natural_words_and_reads_the_summary_card(chat: Chat) 
     chat.card_screenshot("manager-03-dashboard", board)
     text = card_text(board)
     assert "Whole partnership · all time" in text, text
-    assert "Reviews by stage (1)" in text, text
-    assert "Overdue action items (0), oldest first Nothing is overdue." in text, text
-    assert "Action items by agency No action items match." in text, text
+    # The demo has a review at every stage (storage/demo_journeys.py).
+    assert "Reviews by stage (6)" in text, text
+    assert "Overdue action items (1), oldest first" in text, text
+    assert "LOS-2026-004/A3" in text, text
     facts = chat.facts(board)
-    assert facts["Pre-analysis"] == "1", facts
+    assert facts["Pre-analysis"] == "2", facts
     assert facts["7-minute guides"] == "0 published, 0 in draft", facts
     assert facts["Usage returns"] == "0 from teams, 0 staff reached", facts
     assert chat.value("Agency", within=board) == "All agencies"
