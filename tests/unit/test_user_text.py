@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from adaptive_cards import card as ac
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cards.common import user_text
+from cards.common import identifier_warning, user_text
 from domain.display import shown
 from tests.support.markdown import PLAIN_TAGS, as_typed, rendered_tags
 
@@ -64,3 +65,12 @@ def test_bidi_controls_and_invisible_characters_are_dropped_for_display() -> Non
 def test_plain_words_and_inner_underscores_are_untouched() -> None:
     for plain in ("Child K", "LOS-2026-004", "pre_analysis", "after 3.5 weeks. Then soon; 10 30"):
         assert user_text(plain) == plain
+
+
+def test_the_identifier_warning_shows_its_masked_text_as_written() -> None:
+    warning = "This may contain a date of birth (**/**/2015) and a phone number (077** ******)."
+    [shown_warning, tick] = identifier_warning("answer", warning)
+    assert isinstance(shown_warning, ac.TextBlock)
+    assert rendered_tags(shown_warning.text) <= PLAIN_TAGS
+    assert as_typed(shown_warning.text) == warning
+    assert tick.type == "Input.Toggle"
