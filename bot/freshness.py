@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from cards import verbs
-from domain import actions, returns
+from domain import actions, meeting, returns
 from domain.model import MemberView
 from storage.repositories import SqlUnitOfWork
 
@@ -36,7 +36,12 @@ def _return(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) 
     return returns.revision(returns.load(uow, member, data.get("return_id"), write=False))
 
 
+def _guide(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
+    return meeting.current_guide_revision(uow, member, data.get("review_id"))
+
+
 ACTION_ITEM = Subject(_action, verbs.ACTION_VIEW)
+GUIDE = Subject(_guide, verbs.GUIDE)
 RETURN = Subject(_return, verbs.RETURN_OPEN)
 
 SUBJECTS: dict[str, Subject] = {
@@ -50,4 +55,7 @@ SUBJECTS: dict[str, Subject] = {
     verbs.SIGNOFF_APPROVE: RETURN,
     verbs.SIGNOFF_RETURN: RETURN,
     verbs.RETURN_SUBMIT: RETURN,
+    verbs.GUIDE_SAVE: GUIDE,
+    verbs.GUIDE_PREVIEW: GUIDE,
+    verbs.GUIDE_PUBLISH: GUIDE,
 }

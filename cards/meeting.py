@@ -22,6 +22,7 @@ from cards.common import (
     markdown,
     notice_lines,
     paragraph,
+    revised,
     text_input,
     user_text,
     with_people_picker,
@@ -29,7 +30,7 @@ from cards.common import (
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
 from domain.chronology import describe_date
 from domain.guide import PART_MAX, PART_TITLES, REFLECTIONS_MAX, TEAM_MAX
-from domain.meeting import ActionFormScreen, GuideScreen, OutcomeScreen
+from domain.meeting import ActionFormScreen, GuideScreen, OutcomeScreen, guide_revision
 from domain.model import small_int
 from domain.outcome import ATTENDEES_MAX, DESCRIPTION_MAX, MEASURE_MAX
 from domain.pack import MeetingPack
@@ -429,7 +430,7 @@ def guide_card(screen: GuideScreen) -> Card:
     ]
     if "publish" in screen.errors:
         body.append(error_line(screen.errors["publish"]))
-    data = {"review_id": review.id}
+    data: dict[str, object] = {"review_id": review.id}
     if guide.published:
         body.extend(_guide_text(guide.parts))
         return build(
@@ -447,12 +448,13 @@ def guide_card(screen: GuideScreen) -> Card:
             body.append(error_line(screen.errors[f"part_{index}"]))
         if index in screen.warnings:
             body.extend(identifier_warning(f"part_{index}", screen.warnings[index]))
+    shown = revised(data, guide_revision(guide))
     return build(
         body,
         [
-            button("Save", verbs.GUIDE_SAVE, data),
-            button("Preview", verbs.GUIDE_PREVIEW, data),
-            button("Publish guide", verbs.GUIDE_PUBLISH, data, primary=True),
+            button("Save", verbs.GUIDE_SAVE, shown),
+            button("Preview", verbs.GUIDE_PREVIEW, shown),
+            button("Publish guide", verbs.GUIDE_PUBLISH, shown, primary=True),
         ],
     )
 
@@ -478,11 +480,12 @@ def guide_preview_card(screen: GuideScreen) -> Card:
         *_guide_text(screen.guide.parts),
     ]
     data = {"review_id": screen.review.id}
+    shown = revised(data, guide_revision(screen.guide))
     return build(
         body,
         [
             button("Back to editing", verbs.GUIDE, data),
-            button("Publish guide", verbs.GUIDE_PUBLISH, data, primary=True),
+            button("Publish guide", verbs.GUIDE_PUBLISH, shown, primary=True),
         ],
     )
 

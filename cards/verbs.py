@@ -125,6 +125,7 @@ STATE_CHANGING: Final = frozenset(
         ACTION_SAVE,
         ACTION_REMOVE,
         GUIDE_SAVE,
+        GUIDE_PREVIEW,  # saves what was typed, then shows it
         GUIDE_PUBLISH,
         GUIDE_USAGE_SAVE,
         ACTION_PROGRESS,

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 from domain import audit, guide, outcome, pack
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
+from domain.idempotency import revision_of
 from domain.identifier_checks import Screened, is_confirmed, record_kept, require_confirmed
 from domain.identifier_checks import screen as screen_fields
 from domain.identifiers import find_identifiers, kinds_found
@@ -394,6 +395,19 @@ class GuideScreen:
     warnings: Mapping[int, str] = field(default_factory=dict)
     errors: Mapping[str, str] = field(default_factory=dict)
     notices: tuple[str, ...] = ()
+
+
+def guide_revision(record: GuideRecord) -> str:
+    """What a guide card was drawn at: its text and whether it is published."""
+    return revision_of(*record.parts, record.published)
+
+
+def current_guide_revision(uow: UnitOfWork, member: MemberView, review_id: object) -> str:
+    review = chaired_review(uow, member, review_id)
+    record = uow.outcomes.guide(review.id)
+    if record is None:
+        raise NotFound("That 7-minute guide is no longer here.")
+    return guide_revision(record)
 
 
 def guide_screen(

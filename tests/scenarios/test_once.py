@@ -134,3 +134,23 @@ async def test_an_activity_delivered_twice_is_handled_once(journey_each: Journey
     # A new activity with the same handmade data is a new click.
     await j.act(verbs.REVIEW_CREATE, data)
     assert len(j.rows(t.Review)) == 2
+
+
+async def test_a_card_for_a_removed_entry_says_it_is_gone(journey_each: Journey) -> None:
+    j = journey_each
+    _, return_id = await open_review(j)
+    saved = await j.act(verbs.ENTRY_SAVE, await _entry_form(j, return_id), PRACTITIONER)
+    chronology = saved["value"]
+    again = await j.act(verbs.CHRONOLOGY, {"return_id": return_id}, PRACTITIONER)
+    remove = button_data(chronology, verbs.ENTRY_REMOVE)
+    await j.act(verbs.ENTRY_REMOVE, remove, PRACTITIONER)
+    assert j.rows(t.ChronologyEntry) == []
+
+    # The same entry's Remove on another card of the chronology, drawn before it went.
+    gone = await j.act(verbs.ENTRY_REMOVE, button_data(again["value"], verbs.ENTRY_REMOVE))
+    assert "has been removed" in str(gone["value"]) or "can't find" in str(gone["value"])
+    stale = await j.act(
+        verbs.ENTRY_REMOVE, button_data(again["value"], verbs.ENTRY_REMOVE), PRACTITIONER
+    )
+    assert "has been removed" in str(stale["value"])
+    assert j.rows(t.ChronologyEntry) == []

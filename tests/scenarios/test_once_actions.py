@@ -232,3 +232,24 @@ async def test_guide_publish_happens_once(journey_each: Journey) -> None:
     await both_at_once(j, verbs.GUIDE_PUBLISH, publish, USER_AAD)
 
     assert audited(j, "guide.published") == 1
+
+
+async def test_an_older_guide_card_does_not_overwrite_a_newer_edit(journey_each: Journey) -> None:
+    j = journey_each
+    [item] = await published(j)
+    older = (await j.act(verbs.GUIDE, {"review_id": item.review_id}))["value"]
+    newer = (await j.act(verbs.GUIDE, {"review_id": item.review_id}))["value"]
+    edit = {**button_data(newer, verbs.GUIDE_SAVE), "part_0": "The newer first part."}
+    await j.act(verbs.GUIDE_SAVE, edit)
+
+    stale = {**button_data(older, verbs.GUIDE_SAVE), "part_0": "The older first part."}
+    reply = await j.act(verbs.GUIDE_SAVE, stale)
+
+    text = json.dumps(reply)
+    assert STALE_MESSAGE in text
+    assert "The newer first part." in text, "answered with the current guide"
+    [guide] = j.rows(t.SevenMinuteGuide)
+    assert "The newer first part." in json.dumps(guide.sections)
+    publish = await j.act(verbs.GUIDE_PUBLISH, button_data(older, verbs.GUIDE_PUBLISH))
+    assert STALE_MESSAGE in json.dumps(publish)
+    assert audited(j, "guide.published") == 0
