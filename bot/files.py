@@ -23,7 +23,7 @@ from bot.router import Context, Reply, Router
 from cards import verbs
 from cards.basics import error_card, info_card
 from domain import audit
-from domain.errors import NotFound
+from domain.errors import DomainError, NotFound
 from domain.records import ExportRecord
 from storage.repositories import SqlUnitOfWork
 
@@ -41,6 +41,14 @@ class Document:
     description: str
 
 
+async def as_pdf(docx: bytes) -> bytes:
+    """The PDF of a Word document, converted on a worker thread (a child process with a
+    timeout, see exports/pdf.py), never on the event loop."""
+    from exports import pdf
+
+    return await asyncio.to_thread(pdf.docx_to_pdf, docx)
+
+
 def safe_filename(name: str) -> str:
     return _SAFE_NAME.sub("-", name).strip("-")[:120] or "export"
 
@@ -51,7 +59,12 @@ async def deliver(ctx: Context, document: Document) -> Reply:
     token = secrets.token_urlsafe(24)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     path = folder / f"{stamp}-{safe_filename(document.filename)}"
-    await ctx.run(lambda uow: _record(uow, ctx, document, token, path))
+    try:
+        await ctx.run(lambda uow: _record(uow, ctx, document, token, path))
+    except BaseException:
+        # No row means no offer: the file must not stay behind either.
+        path.unlink(missing_ok=True)
+        raise
     if not ctx.services.settings.files_in_teams:
         return Reply(
             info_card("Your file is ready", f"Saved {document.description} to {path.resolve()}")
@@ -84,9 +97,7 @@ async def deliver(ctx: Context, document: Document) -> Reply:
 
 
 def _record(uow: SqlUnitOfWork, ctx: Context, document: Document, token: str, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(document.content)
-    path.chmod(0o600)
+    _write_whole(path, document.content)
     uow.exports.add(
         ctx.member.partnership_id,
         ctx.member.id,
@@ -109,6 +120,26 @@ def _record(uow: SqlUnitOfWork, ctx: Context, document: Document, token: str, pa
             "filename": safe_filename(document.filename),
         },
     )
+
+
+def _write_whole(path: Path, content: bytes) -> None:
+    """Write the file under a temporary name and rename it into place, so a full disk or a
+    crash leaves no partial file that could be offered; the offer's row is only added after."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(content)
+        partial.chmod(0o600)
+        partial.replace(path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        log.error(
+            "export: could not save the file (%s, errno %s)", type(error).__name__, error.errno
+        )
+        raise DomainError(
+            "I couldn't save that file (the server's disk is full or not writable), so nothing "
+            "was offered. Please try again later; an administrator has the details in the log."
+        ) from error
 
 
 def register(router: Router) -> None:

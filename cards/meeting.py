@@ -101,6 +101,7 @@ def pack_card(review: ReviewView, built: MeetingPack, page: int) -> Card:
     data = {"review_id": review.id}
     actions = [
         button("Download pack (Word)", verbs.PACK_EXPORT, {**data, "format": "docx"}),
+        button("Pack (PDF)", verbs.PACK_EXPORT, {**data, "format": "pdf"}),
         button("Chronology (CSV)", verbs.PACK_EXPORT, {**data, "format": "csv"}),
     ]
     if page > 1:
@@ -438,6 +439,7 @@ def guide_card(screen: GuideScreen) -> Card:
             [
                 button("We used this briefing", verbs.GUIDE_USAGE_FORM, data, primary=True),
                 button("Download (Word)", verbs.GUIDE_EXPORT, data),
+                button("Download (PDF)", verbs.GUIDE_EXPORT, {**data, "format": "pdf"}),
             ],
         )
     for index, text in enumerate(guide.parts):

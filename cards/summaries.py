@@ -143,6 +143,7 @@ def _summary_card(
                 button("Tracker (Excel)", verbs.EXPORT, {**data, "format": "xlsx"}),
                 button("Tracker (CSV)", verbs.EXPORT, {**data, "format": "csv"}),
                 button("Summary (Word)", verbs.EXPORT, {**data, "format": "docx"}),
+                button("Summary (PDF)", verbs.EXPORT, {**data, "format": "pdf"}),
                 *([button("Manage review", verbs.REVIEW_MANAGE, data)] if manage else []),
             ]
         )

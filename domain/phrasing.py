@@ -111,7 +111,48 @@ _FORMAT_WORDS: Final = {
     "docx": "docx",
     "word": "docx",
     "document": "docx",
+    "pdf": "pdf",
 }
+# The formats `export` makes, as people are told when they ask for another one.
+EXPORT_FORMATS: Final = ("xlsx", "csv", "docx", "pdf")
+FORMATS_SENTENCE: Final = (
+    "xlsx (Excel tracker), csv (tracker as CSV), docx (Word summary) or pdf (PDF summary)"
+)
+# Words that name a file format we don't make: answered with the list above, never guessed at.
+_OTHER_FORMATS: Final = frozenset(
+    [
+        "odt",
+        "ods",
+        "rtf",
+        "txt",
+        "html",
+        "htm",
+        "json",
+        "xml",
+        "pptx",
+        "ppt",
+        "doc",
+        "xls",
+        "md",
+        "markdown",
+        "text",
+        "png",
+        "jpg",
+        "jpeg",
+        "zip",
+        "tsv",
+        "xlsm",
+        "odf",
+        "epub",
+    ]
+)
+
+
+def unknown_format(fmt: object) -> str | None:
+    """The format asked for when it is not one `export` makes (None when it is)."""
+    if isinstance(fmt, str) and fmt in EXPORT_FORMATS:
+        return None
+    return str(fmt)[:20] if fmt is not None else "nothing"
 
 
 def natural(cleaned: str, known: Collection[str]) -> tuple[str, str] | None:
@@ -169,10 +210,13 @@ _COMMAND_WORDS: Final = frozenset(
 
 def export_format(argument: str) -> tuple[str, str]:
     """Split `export` arguments into (what, format): 'los-2026-004 csv' -> ('los-2026-004',
-    'csv'). The format defaults to the XLSX tracker."""
+    'csv'). The format defaults to the XLSX tracker; a format we don't make ('odt') comes back
+    as itself, for `unknown_format` to name the ones we do."""
     words = argument.split()
-    formats = [_FORMAT_WORDS[w] for w in words if w in _FORMAT_WORDS]
-    rest = " ".join(w for w in words if w not in _FORMAT_WORDS and w not in _FILLER)
+    formats = [_FORMAT_WORDS.get(w, w) for w in words if w in _FORMAT_WORDS or w in _OTHER_FORMATS]
+    rest = " ".join(
+        w for w in words if w not in _FORMAT_WORDS and w not in _OTHER_FORMATS and w not in _FILLER
+    )
     return rest, (formats[-1] if formats else "xlsx")
 
 

@@ -15,7 +15,7 @@ from cards import verbs
 from cards.basics import info_card
 from domain import chase_engine, meeting, review_flow
 from domain.chase_engine import ACTION
-from domain.errors import NotFound
+from domain.errors import InvalidInput, NotFound
 from domain.identifier_checks import IdentifiersToConfirm
 from domain.meeting import ActionFormScreen, OutcomeScreen, Published
 from domain.model import Role
@@ -105,7 +105,16 @@ async def export_pack(ctx: Context) -> Reply:
     review_id = ctx.data.get("review_id")
     built = await ctx.run(lambda uow: meeting.meeting_pack(uow, ctx.member, review_id))
     fmt = ctx.data.get("format")
+    if fmt not in (None, "docx", "csv", "pdf"):
+        raise InvalidInput("The pack comes as docx (Word), pdf, or csv (the chronology).")
     document = await asyncio.to_thread(_pack_document, built, ctx.services.today(), fmt)
+    if fmt == "pdf":
+        document = files.Document(
+            "meeting_pack_pdf",
+            f"{built.reference}-meeting-pack.pdf",
+            await files.as_pdf(document.content),
+            f"the meeting pack for {built.reference} (PDF)",
+        )
     return await files.deliver(ctx, document)
 
 
@@ -285,16 +294,22 @@ async def export_guide(ctx: Context) -> Reply:
     screen = await ctx.run(
         lambda uow: meeting.guide_screen(uow, ctx.turn.actor, ctx.member, ctx.data.get("review_id"))
     )
+    fmt = ctx.data.get("format", "docx")
+    if fmt not in ("docx", "pdf"):
+        raise InvalidInput("The 7-minute guide comes as docx (Word) or pdf.")
     content = await asyncio.to_thread(
         _guide_docx, screen.review.reference, screen.review.pseudonym, screen.guide.parts, today
     )
+    if fmt == "pdf":
+        content = await files.as_pdf(content)
     return await files.deliver(
         ctx,
         files.Document(
-            "guide",
-            f"{screen.review.reference}-7-minute-guide.docx",
+            "guide" if fmt == "docx" else "guide_pdf",
+            f"{screen.review.reference}-7-minute-guide.{fmt}",
             content,
-            f"the 7-minute guide for {screen.review.reference}",
+            f"the 7-minute guide for {screen.review.reference}"
+            + (" (PDF)" if fmt == "pdf" else ""),
         ),
     )
 

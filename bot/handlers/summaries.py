@@ -203,12 +203,19 @@ async def export_file(ctx: Context) -> Reply:
 
 async def _export(ctx: Context, review_id: int | None, agency: int | None, fmt: str) -> Reply:
     today = ctx.services.today()
-    if fmt == "docx":
+    asked = phrasing.unknown_format(fmt)
+    if asked is not None:
+        raise InvalidInput(
+            f"I can't make “{asked}” files. I can export {phrasing.FORMATS_SENTENCE}: "
+            f"try export LOS-2026-004 pdf."
+        )
+    if fmt in ("docx", "pdf"):
         if review_id is None:
             raise InvalidInput(
-                "The Word summary is written per review: try export LOS-2026-004 word."
+                f"The {'Word' if fmt == 'docx' else 'PDF'} summary is written per review: "
+                f"try export LOS-2026-004 {fmt}."
             )
-        return await _export_summary(ctx, review_id)
+        return await _export_summary(ctx, review_id, fmt)
 
     built = await ctx.run(lambda uow: summaries.tracker(uow, ctx.member, review_id, agency, today))
     stem = _stem(built.title, today)
@@ -228,7 +235,7 @@ async def _export(ctx: Context, review_id: int | None, agency: int | None, fmt: 
     return await files.deliver(ctx, document)
 
 
-async def _export_summary(ctx: Context, review_id: int) -> Reply:
+async def _export_summary(ctx: Context, review_id: int, fmt: str) -> Reply:
     today = ctx.services.today()
 
     def work(
@@ -241,11 +248,16 @@ async def _export_summary(ctx: Context, review_id: int) -> Reply:
 
     summary, themes = await ctx.run(work)
     content = await asyncio.to_thread(_summary_docx, summary, themes, today)
+    if fmt == "pdf":
+        content = await files.as_pdf(content)
     reference = summary.review.reference
     return await files.deliver(
         ctx,
         files.Document(
-            "review_summary", f"{reference}-summary.docx", content, f"the summary of {reference}"
+            "review_summary" if fmt == "docx" else "review_summary_pdf",
+            f"{reference}-summary.{fmt}",
+            content,
+            f"the summary of {reference}" + (" (PDF)" if fmt == "pdf" else ""),
         ),
     )
 
