@@ -8,7 +8,6 @@ release gets its unassigned agencies assigned.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
@@ -90,9 +89,8 @@ def _load(session: Session, tenant_id: str, admin_aad_id: str) -> str:
             select(t.Review.pseudonym).where(col(t.Review.partnership_id) == partnership.id)
         )
     )
-    now = datetime.now(UTC)
     built = [
-        journeys.build(uow, cast, story, now).reference
+        journeys.build(uow, cast, story).reference
         for story in journeys.STORIES
         if story.pseudonym not in existing
     ]

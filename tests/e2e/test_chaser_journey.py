@@ -173,5 +173,6 @@ def test_a_chaser_arrives_the_owner_completes_the_lic_records_impact_and_chasing
 
     chat.send("my actions")
     mine = chat.wait_for_card("My actions")
-    assert "You have no open action items." in card_text(mine), card_text(mine)
+    # Closed, it is off Alex's list (the demo gives him other items, at other stages).
+    assert item not in card_text(mine), card_text(mine)
     chat.card_screenshot("chaser-06-my-actions", mine)
