@@ -41,13 +41,14 @@ async def test_turns_share_one_connector_client_and_one_session(bot: BotUnderTes
         assert status == 201
     transport = _adapter(bot).transport
     session = transport.session()
-    await bot.post(message(bot.connector.url, "my profile"))
+    asked = message(bot.connector.url, "my profile")
+    await bot.post(asked)
     assert transport.session() is session
     assert len(transport._clients) == 1
     assert len(bot.connector.cards()) == 4
     reply = bot.connector.sent[-1]
     assert reply.method == "POST"
-    assert reply.reply_to == "1732612502123", "a reply goes to the activity it answers"
+    assert reply.reply_to == asked["id"], "a reply goes to the activity it answers"
 
 
 async def test_a_proactive_card_is_delivered(bot: BotUnderTest) -> None:
