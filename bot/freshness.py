@@ -36,12 +36,17 @@ def _return(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) 
     return returns.revision(returns.load(uow, member, data.get("return_id"), write=False))
 
 
+def _entry(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
+    return returns.current_entry_revision(uow, member, data)
+
+
 def _guide(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
     return meeting.current_guide_revision(uow, member, data.get("review_id"))
 
 
 ACTION_ITEM = Subject(_action, verbs.ACTION_VIEW)
 GUIDE = Subject(_guide, verbs.GUIDE)
+ENTRY = Subject(_entry, verbs.ENTRY_FORM)
 RETURN = Subject(_return, verbs.RETURN_OPEN)
 
 SUBJECTS: dict[str, Subject] = {
@@ -55,6 +60,7 @@ SUBJECTS: dict[str, Subject] = {
     verbs.SIGNOFF_APPROVE: RETURN,
     verbs.SIGNOFF_RETURN: RETURN,
     verbs.RETURN_SUBMIT: RETURN,
+    verbs.ENTRY_SAVE: ENTRY,
     verbs.GUIDE_SAVE: GUIDE,
     verbs.GUIDE_PREVIEW: GUIDE,
     verbs.GUIDE_PUBLISH: GUIDE,

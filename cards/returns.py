@@ -504,6 +504,7 @@ def entry_form_card(
     entry_id: int | None = None,
     errors: Mapping[str, str] | None = None,
     warnings: Mapping[str, str] | None = None,
+    revision: str | None = None,
 ) -> Card:
     errors, warnings = errors or {}, warnings or {}
     title = "Edit chronology entry" if entry_id else "Add a chronology entry"
@@ -606,6 +607,8 @@ def entry_form_card(
         if key in warnings:
             body.extend(identifier_warning(key, warnings[key]))
     data = ids(ret, entry_id=entry_id) if entry_id else ids(ret)
+    if entry_id and revision:
+        data = revised(data, revision)
     return build(
         body,
         [

@@ -23,7 +23,7 @@ from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import ChaserPolicy
 from domain.chronology import Page
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
-from domain.idempotency import revision_of
+from domain.idempotency import REVISION, revision_of
 from domain.identifier_checks import record_kept, require_confirmed, screen
 from domain.identifiers import describe_findings, find_identifiers
 from domain.model import Actor, MemberView, ReturnStatus, ReviewStage, Role
@@ -159,7 +159,11 @@ def parse_place(raw: object, bank: QuestionBank) -> Place | None:
     if raw == OVERVIEW_PLACE:
         return Place(overview_position(bank))
     parts = raw.split(":")
-    if parts[0] != "s" or len(parts) not in (2, 3) or not all(p.isdigit() for p in parts[1:]):
+    if (
+        parts[0] != "s"
+        or len(parts) not in (2, 3)
+        or not all(p.isascii() and p.isdigit() for p in parts[1:])
+    ):
         return None
     index = int(parts[1])
     if not 0 <= index < bank.section_count:
@@ -1085,6 +1089,24 @@ class EntryForm:
     values: Mapping[str, str]
     errors: Mapping[str, str] = field(default_factory=dict)
     warnings: Mapping[str, str] = field(default_factory=dict)
+    # The stored entry's revision the form was drawn at (editing only): a save from a form
+    # drawn before the entry last changed is refused (bot/freshness.py).
+    revision: str | None = None
+
+
+def entry_revision(entry: ChronologyView) -> str:
+    return revision_of(*sorted(entry_values(entry.entry).items()))
+
+
+def current_entry_revision(uow: UnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
+    """The revision of the entry a form edits now; gone if it was removed."""
+    ret = load(uow, member, data.get("return_id"), write=False)
+    return entry_revision(_entry(uow, ret, data.get("entry_id")))
+
+
+def _shown_revision(data: Mapping[str, object]) -> str | None:
+    shown = data.get(REVISION)
+    return shown if isinstance(shown, str) else None
 
 
 def entry_form(uow: UnitOfWork, member: MemberView, data: Mapping[str, object]) -> EntryForm:
@@ -1093,7 +1115,7 @@ def entry_form(uow: UnitOfWork, member: MemberView, data: Mapping[str, object]) 
     if entry_id is None:
         return EntryForm(ret, None, {})
     entry = _entry(uow, ret, entry_id)
-    return EntryForm(ret, entry.id, entry_values(entry.entry))
+    return EntryForm(ret, entry.id, entry_values(entry.entry), revision=entry_revision(entry))
 
 
 def _entry(uow: UnitOfWork, ret: ReturnView, entry_id: object) -> ChronologyView:
@@ -1128,13 +1150,21 @@ def save_entry(
         checked = chronology.check_entry(data, today)
     except FormInvalid as invalid:
         return EntryForm(
-            ret, entry_id if isinstance(entry_id, int) else None, typed, invalid.errors
+            ret,
+            entry_id if isinstance(entry_id, int) else None,
+            typed,
+            invalid.errors,
+            revision=_shown_revision(data),
         )
     # One tick per flagged field: a tick under the event keeps the event, not the source.
     screened = screen({name: getattr(checked.entry, name) for name in checked.warnings}, data)
     if screened.warnings:
         return EntryForm(
-            ret, entry_id if isinstance(entry_id, int) else None, typed, warnings=screened.warnings
+            ret,
+            entry_id if isinstance(entry_id, int) else None,
+            typed,
+            warnings=screened.warnings,
+            revision=_shown_revision(data),
         )
     if entry_id is None:
         view = uow.returns.add_entry(ret.id, checked.entry, member.id)

@@ -163,6 +163,7 @@ def _entry_form_card(form: EntryForm) -> dict[str, Any]:
         entry_id=form.entry_id,
         errors=form.errors,
         warnings=form.warnings,
+        revision=form.revision,
     )
 
 

@@ -4,6 +4,7 @@ one effect and gets one answer; an activity delivered twice is handled once."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from cards import verbs
@@ -154,3 +155,27 @@ async def test_a_card_for_a_removed_entry_says_it_is_gone(journey_each: Journey)
     )
     assert "has been removed" in str(stale["value"])
     assert j.rows(t.ChronologyEntry) == []
+
+
+async def test_an_older_edit_form_does_not_overwrite_a_newer_edit(journey_each: Journey) -> None:
+    j = journey_each
+    _, return_id = await open_review(j)
+    await j.act(verbs.ENTRY_SAVE, await _entry_form(j, return_id), PRACTITIONER)
+    [entry] = j.rows(t.ChronologyEntry)
+    opened = {"return_id": return_id, "entry_id": entry.id}
+    older = (await j.act(verbs.ENTRY_FORM, opened, PRACTITIONER))["value"]
+    newer = (await j.act(verbs.ENTRY_FORM, opened, PRACTITIONER))["value"]
+    fields = {
+        "event_date": "2025-01-10",
+        "source": "school log",
+        "themes": "neglect",
+    }
+    newer_edit = {**button_data(newer, verbs.ENTRY_SAVE), **fields, "event": "Newer words"}
+    await j.act(verbs.ENTRY_SAVE, newer_edit, PRACTITIONER)
+
+    older_edit = {**button_data(older, verbs.ENTRY_SAVE), **fields, "event": "Older words"}
+    reply = await j.act(verbs.ENTRY_SAVE, older_edit, PRACTITIONER)
+
+    assert "changed since you opened it" in json.dumps(reply)
+    assert "Newer words" in json.dumps(reply), "answered with the entry as it is now"
+    assert [e.event for e in j.rows(t.ChronologyEntry)] == ["Newer words"]
