@@ -100,7 +100,7 @@ def parse_policy(data: Mapping[str, object]) -> RetentionPolicy:
     for period in PERIODS:
         raw = data.get(period.key)
         text = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
-        number = int(text) if text.isdigit() and len(text) <= 5 else None
+        number = int(text) if text.isascii() and text.isdigit() and len(text) <= 5 else None
         if number is None or not period.least <= number <= period.most:
             errors[period.key] = (
                 f"Enter a whole number of {period.unit} from {period.least} to {period.most}."

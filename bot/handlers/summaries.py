@@ -172,7 +172,12 @@ def _int(raw: object) -> int | None:
         return None
     if isinstance(raw, int):
         return raw
-    if isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) < 12:
+    if (
+        isinstance(raw, str)
+        and raw.strip().isascii()
+        and raw.strip().isdigit()
+        and len(raw.strip()) < 12
+    ):
         return int(raw.strip())
     return None
 
