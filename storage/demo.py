@@ -1,9 +1,9 @@
 """`lineofsight demo`: a small pseudonymised partnership so a newcomer sees something real:
 one review at each stage (storage/demo_journeys.py), built through the domain.
 
-Every name here is a role-based pseudonym; the children are "Child K" to "Child Q". Loading is
-idempotent: a review already there (by pseudonym) is left alone, and a demo loaded by an older
-release gets its unassigned agencies assigned.
+Every name here is a role-based pseudonym; the children are "Child K" and "Child R" to
+"Child W". Loading is idempotent: a review already there (by pseudonym) is left alone, and a
+demo loaded by an older release gets its unassigned agencies assigned.
 """
 
 from __future__ import annotations

@@ -306,11 +306,11 @@ def _closed(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
 
 STORIES: Final = (
     Story("Child K", "pre-analysis, returns in progress (overdue)", _pre_analysis),
-    Story("Child L", "returns awaiting sign-off", _awaiting_sign_off),
-    Story("Child M", "analysis, the meeting pack ready", _analysis),
-    Story("Child N", "outcome published, actions due later, soon, overdue, blocked", _published),
-    Story("Child P", "action items awaiting the LIC group's impact", _awaiting_impact),
-    Story("Child Q", "closed", _closed),
+    Story("Child R", "returns awaiting sign-off", _awaiting_sign_off),
+    Story("Child S", "analysis, the meeting pack ready", _analysis),
+    Story("Child T", "outcome published, actions due later, soon, overdue, blocked", _published),
+    Story("Child V", "action items awaiting the LIC group's impact", _awaiting_impact),
+    Story("Child W", "closed", _closed),
 )
 
 

@@ -1,7 +1,7 @@
 """Issue 14 end to end in the Agents Playground, reading what the cards show: the agency lead
 types `sign-offs`, opens the sign-off card, reads the full return, and approves from there.
 
-The demo (loaded by the `bot` fixture) has LOS-2026-002 "Child L" with its Demo Police return
+The demo (loaded by the `bot` fixture) has LOS-2026-002 "Child R" with its Demo Police return
 submitted and waiting for Alex Wilber, the Playground's user, who is Demo Police's lead.
 
 Screenshots of whole cards go to test-artifacts/e2e/signoff-*.png.
