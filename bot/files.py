@@ -41,6 +41,16 @@ class Document:
     description: str
 
 
+async def partnership_name(ctx: Context) -> str:
+    """The partnership's name, for the header of every page of a document."""
+
+    def work(uow: SqlUnitOfWork) -> str:
+        partnership = uow.partnerships.by_tenant(ctx.turn.address.tenant_id)
+        return partnership.name if partnership else ""
+
+    return await ctx.run(work, short=True)
+
+
 async def as_pdf(docx: bytes) -> bytes:
     """The PDF of a Word document, converted on a worker thread (a child process with a
     timeout, see exports/pdf.py), never on the event loop."""

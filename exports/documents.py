@@ -1,5 +1,6 @@
 """The meeting pack and the 7-minute guide as Word documents, and the combined chronology as
-CSV. Pure: domain values in, bytes out; nothing here reads the database or the clock."""
+CSV. Pure: domain values in, bytes out; nothing here reads the database or the clock. The page
+set-up, marking and tables are exports/house_style.py's."""
 
 from __future__ import annotations
 
@@ -8,21 +9,22 @@ import io
 from collections.abc import Sequence
 from datetime import date
 
-from docx import Document
 from docx.document import Document as DocumentType
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Pt, RGBColor
 
 from domain.chronology import describe_date
 from domain.guide import PART_TITLES
+from domain.letterhead import Letterhead
 from domain.pack import MeetingPack
+from exports import house_style
 from exports.cells import csv_text
 from exports.cells import document_text as plain
+from exports.house_style import new_document, new_section, table, to_bytes
 
-FOOTER = (
-    "OFFICIAL-SENSITIVE. Pseudonymised: contains no names, dates of birth or addresses. "
-    "Share only within the safeguarding partnership."
-)
+FOOTER = house_style.FOOTER  # the tracker's About sheet says the same
+# Landscape A4 gives 26.1 cm between margins: the date narrow, what happened wide.
+CHRONOLOGY_WIDTHS = (2.2, 2.2, 2.6, 8.0, 2.4, 5.5, 3.2)
 CSV_COLUMNS = (
     "date",
     "date_certainty",
@@ -40,37 +42,24 @@ CSV_COLUMNS = (
 )
 
 
-def _new_document(title: str, subtitle: str) -> DocumentType:
-    document = Document()
-    for section in document.sections:
-        section.left_margin = section.right_margin = Cm(1.8)
-        section.top_margin = section.bottom_margin = Cm(1.5)
-        section.footer.paragraphs[0].text = FOOTER
-    styles = document.styles["Normal"]
-    styles.font.name = "Calibri"
-    styles.font.size = Pt(10.5)
-    # Titles and subtitles carry pseudonyms; every run that can hold what people typed goes
-    # through plain(), so Word shows it as typed.
-    document.add_heading(plain(title), level=0)
-    document.add_paragraph(plain(subtitle)).runs[0].italic = True
-    return document
-
-
-def _bytes(document: DocumentType) -> bytes:
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-def meeting_pack_docx(built: MeetingPack, generated_on: date) -> bytes:
-    document = _new_document(
-        f"Meeting pack · {built.reference}", f"{built.pseudonym} · prepared {generated_on:%d %B %Y}"
+def meeting_pack_docx(built: MeetingPack, generated_on: date, *, partnership: str = "") -> bytes:
+    # Final once every agency has a return in or a chair's decision; a draft until then.
+    head = Letterhead(
+        "Meeting pack",
+        partnership,
+        built.reference,
+        built.pseudonym,
+        generated_on,
+        draft=bool(built.outstanding),
     )
+    document = new_document(head)
     _returns_included(document, built)
+    new_section(document, landscape=True)
     _chronology(document, built)
+    new_section(document, landscape=False)
     _themes(document, built)
     _learning(document, built)
-    return _bytes(document)
+    return to_bytes(document)
 
 
 def _returns_included(document: DocumentType, built: MeetingPack) -> None:
@@ -98,14 +87,7 @@ def _chronology(document: DocumentType, built: MeetingPack) -> None:
             f"{built.duplicate_count} possible duplicate group(s) are "
             f"marked ‡: the same day, a similar event, two agencies."
         )
-    table = document.add_table(rows=1, cols=5)
-    table.style = "Light Grid Accent 1"
-    for cell, text in zip(
-        table.rows[0].cells,
-        ("Date", "Agency", "What happened", "Impact on the child", "Flags"),
-        strict=True,
-    ):
-        cell.text = text
+    rows = []
     for item in built.entries:
         entry = item.entry
         flags = [
@@ -113,17 +95,31 @@ def _chronology(document: DocumentType, built: MeetingPack) -> None:
             for on, label in (
                 (entry.key_practice_episode, "Key practice episode"),
                 (entry.missed_opportunity, "Missed opportunity"),
-                (item.duplicate_group is not None, f"‡ {item.duplicate_group}"),
+                (item.duplicate_group is not None, f"‡ possible duplicate {item.duplicate_group}"),
                 (item.kept_identifiers, "† Identifier warning overridden"),
             )
             if on
         ]
-        row = table.add_row().cells
-        row[0].text = describe_date(entry)
-        row[1].text = plain(item.agency)
-        row[2].text = plain(f"{entry.event}\nSource: {entry.source}")
-        row[3].text = plain(entry.impact_on_child)
-        row[4].text = "; ".join(flags)
+        if entry.missed_opportunity and entry.missed_opportunity_reason:
+            flags.append(f"Why: {entry.missed_opportunity_reason}")
+        rows.append(
+            (
+                describe_date(entry),
+                entry.date_certainty.value,
+                item.agency,
+                entry.event,
+                entry.source,
+                entry.impact_on_child,
+                "\n".join(flags),
+            )
+        )
+    table(
+        document,
+        ("Date", "Certainty", "Agency", "What happened", "Source", "Impact on the child", "Flags"),
+        rows,
+        CHRONOLOGY_WIDTHS,
+        font_pt=9,
+    )
     for gap in built.gaps:
         paragraph = document.add_paragraph(
             f"Gap: no agency contact recorded between {gap.start:%d %b %Y} and "
@@ -134,16 +130,12 @@ def _chronology(document: DocumentType, built: MeetingPack) -> None:
 
 def _themes(document: DocumentType, built: MeetingPack) -> None:
     document.add_heading("Themes across agencies", level=1)
-    table = document.add_table(rows=1, cols=3)
-    table.style = "Light Grid Accent 1"
-    for cell, text in zip(
-        table.rows[0].cells, ("Theme", "Raised by", "Chronology entries"), strict=True
-    ):
-        cell.text = text
-    for row in built.themes:
-        cells = table.add_row().cells
-        cells[0].text, cells[1].text = plain(row.label), plain(", ".join(row.agencies))
-        cells[2].text = str(row.entry_count)
+    table(
+        document,
+        ("Theme", "Raised by", "Chronology entries"),
+        [(row.label, ", ".join(row.agencies), str(row.entry_count)) for row in built.themes],
+        (6.0, 8.4, 3.0),
+    )
 
 
 def _learning(document: DocumentType, built: MeetingPack) -> None:
@@ -187,11 +179,17 @@ def chronology_csv(built: MeetingPack) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def guide_docx(reference: str, pseudonym: str, parts: Sequence[str], published_on: date) -> bytes:
-    document = _new_document(
-        f"7-minute guide · {reference}",
-        f"{pseudonym} · Line-of-Sight learning, {published_on:%B %Y}",
-    )
+def guide_docx(
+    reference: str,
+    pseudonym: str,
+    parts: Sequence[str],
+    published_on: date,
+    *,
+    partnership: str = "",
+    draft: bool = True,
+) -> bytes:
+    head = Letterhead("7-minute guide", partnership, reference, pseudonym, published_on, draft)
+    document = new_document(head)
     for index, text in enumerate(parts):
         if not text.strip():
             continue
@@ -206,4 +204,4 @@ def guide_docx(reference: str, pseudonym: str, parts: Sequence[str], published_o
     )
     closing.alignment = WD_ALIGN_PARAGRAPH.CENTER
     closing.runs[0].italic = True
-    return _bytes(document)
+    return to_bytes(document)

@@ -9,11 +9,10 @@ from collections.abc import Sequence
 from datetime import date
 
 from docx.document import Document as DocumentType
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.table import _Cell
 
+from domain.letterhead import Letterhead
 from domain.summaries import (
     RAG_NAMES,
     RETURN_NAMES,
@@ -27,15 +26,27 @@ from domain.summaries import (
 )
 from exports.cells import document_text as plain
 from exports.charts import RAG_FILLS, STATUS_NAMES, status_by_agency_png, themes_over_time_png
-from exports.documents import _bytes, _new_document
+from exports.house_style import new_document, new_section, shade, table, to_bytes
 
 
-def summary_docx(summary: ReviewSummary, themes: Sequence[ThemeTrend], generated_on: date) -> bytes:
+def summary_docx(
+    summary: ReviewSummary,
+    themes: Sequence[ThemeTrend],
+    generated_on: date,
+    *,
+    partnership: str = "",
+) -> bytes:
     review = summary.review
-    document = _new_document(
-        f"Review summary · {review.reference}",
-        f"{review.pseudonym} · prepared {generated_on:%d %B %Y}",
+    # A summary is a snapshot of work in progress: final only once the review is closed.
+    head = Letterhead(
+        "Review summary",
+        partnership,
+        review.reference,
+        review.pseudonym,
+        generated_on,
+        draft=review.stage.value != "closed",
     )
+    document = new_document(head)
     if summary.access is Access.OWN:
         document.add_paragraph(
             "This copy shows your own return and action items only, not other agencies'."
@@ -43,12 +54,15 @@ def summary_docx(summary: ReviewSummary, themes: Sequence[ThemeTrend], generated
     _table(document, [("Reference", review.reference), *clock_facts(summary)], header=None)
     _returns(document, summary)
     _learning(document, summary)
+    # The action and impact tables are wide: they get landscape pages of their own.
+    new_section(document, landscape=True)
     _actions(document, summary)
     _impact(document, summary)
+    new_section(document, landscape=False)
     document.add_heading("7-minute guide", level=1)
     document.add_paragraph(plain(guide_line(summary)))
     _charts(document, summary, themes)
-    return _bytes(document)
+    return to_bytes(document)
 
 
 def _table(
@@ -58,33 +72,8 @@ def _table(
     widths: Sequence[float] = (),
 ) -> list[list[_Cell]]:
     columns = len(header) if header else len(rows[0]) if rows else 2
-    table = document.add_table(rows=1 if header else 0, cols=columns)
-    table.style = "Light Grid Accent 1"
-    if header:
-        for cell, text in zip(table.rows[0].cells, header, strict=True):
-            cell.text = text
-    added = []
-    for row in rows:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, row, strict=True):
-            cell.text = plain(text)  # names, descriptions, notes: what people typed
-        added.append(list(cells))
-    if widths:
-        table.autofit = False
-    for index, width in enumerate(widths):
-        table.columns[index].width = Cm(width)
-        for cell in table.columns[index].cells:
-            cell.width = Cm(width)
-    return added
-
-
-def _shade(cell: _Cell, fill: str) -> None:
-    properties = cell._tc.get_or_add_tcPr()
-    shading = OxmlElement("w:shd")
-    shading.set(qn("w:val"), "clear")
-    shading.set(qn("w:color"), "auto")
-    shading.set(qn("w:fill"), fill)
-    properties.append(shading)
+    # Portrait A4 gives 17.4 cm between margins; shared evenly unless told otherwise.
+    return table(document, header, rows, widths or (17.4 / columns,) * columns)
 
 
 def _returns(document: DocumentType, summary: ReviewSummary) -> None:
@@ -150,10 +139,10 @@ def _actions(document: DocumentType, summary: ReviewSummary) -> None:
         document,
         rows,
         ("No.", "RAG", "Action", "Owner and agency", "Due", "Status", "Latest progress"),
-        widths=(0.9, 1.8, 4.7, 2.8, 2.1, 2.2, 2.9),
+        widths=(1.1, 2.0, 7.5, 4.0, 2.4, 2.6, 6.5),
     )
     for item, row_cells in zip(summary.actions, cells, strict=True):
-        _shade(row_cells[1], RAG_FILLS[item.rag][0])
+        shade(row_cells[1], RAG_FILLS[item.rag][0])
         for paragraph in row_cells[2].paragraphs + row_cells[6].paragraphs:
             for run in paragraph.runs:
                 run.font.size = Pt(9)
@@ -179,6 +168,7 @@ def _impact(document: DocumentType, summary: ReviewSummary) -> None:
             for i in summary.impacts
         ],
         ("No.", "How much did we do?", "How well?", "Is anyone better off?", "LIC decision"),
+        widths=(1.1, 6.0, 6.0, 6.5, 6.5),
     )
 
 

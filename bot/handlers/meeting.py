@@ -17,6 +17,7 @@ from domain import chase_engine, meeting, review_flow
 from domain.chase_engine import ACTION
 from domain.errors import InvalidInput, NotFound
 from domain.identifier_checks import IdentifiersToConfirm
+from domain.letterhead import Letterhead
 from domain.meeting import ActionFormScreen, OutcomeScreen, Published
 from domain.model import Role
 from domain.pack import MeetingPack
@@ -107,7 +108,8 @@ async def export_pack(ctx: Context) -> Reply:
     fmt = ctx.data.get("format")
     if fmt not in (None, "docx", "csv", "pdf"):
         raise InvalidInput("The pack comes as docx (Word), pdf, or csv (the chronology).")
-    document = await asyncio.to_thread(_pack_document, built, ctx.services.today(), fmt)
+    name = await files.partnership_name(ctx)
+    document = await asyncio.to_thread(_pack_document, built, ctx.services.today(), fmt, name)
     if fmt == "pdf":
         document = files.Document(
             "meeting_pack_pdf",
@@ -118,7 +120,9 @@ async def export_pack(ctx: Context) -> Reply:
     return await files.deliver(ctx, document)
 
 
-def _pack_document(built: MeetingPack, today: date, fmt: object) -> files.Document:
+def _pack_document(
+    built: MeetingPack, today: date, fmt: object, partnership: str
+) -> files.Document:
     # On a thread: a big review's pack takes a while to write, and the event loop serves
     # everyone. The document libraries (python-docx, openpyxl and the numpy it pulls in) are
     # imported when first needed, as matplotlib is: about 30 MB of the served bot's start-up
@@ -135,7 +139,7 @@ def _pack_document(built: MeetingPack, today: date, fmt: object) -> files.Docume
     return files.Document(
         "meeting_pack",
         f"{built.reference}-meeting-pack.docx",
-        documents.meeting_pack_docx(built, today),
+        documents.meeting_pack_docx(built, today, partnership=partnership),
         f"the meeting pack for {built.reference}",
     )
 
@@ -297,9 +301,15 @@ async def export_guide(ctx: Context) -> Reply:
     fmt = ctx.data.get("format", "docx")
     if fmt not in ("docx", "pdf"):
         raise InvalidInput("The 7-minute guide comes as docx (Word) or pdf.")
-    content = await asyncio.to_thread(
-        _guide_docx, screen.review.reference, screen.review.pseudonym, screen.guide.parts, today
+    head = Letterhead(
+        "7-minute guide",
+        await files.partnership_name(ctx),
+        screen.review.reference,
+        screen.review.pseudonym,
+        today,
+        draft=not screen.guide.published,
     )
+    content = await asyncio.to_thread(_guide_docx, head, screen.guide.parts)
     if fmt == "pdf":
         content = await files.as_pdf(content)
     return await files.deliver(
@@ -314,10 +324,17 @@ async def export_guide(ctx: Context) -> Reply:
     )
 
 
-def _guide_docx(reference: str, pseudonym: str, parts: Sequence[str], today: date) -> bytes:
+def _guide_docx(head: Letterhead, parts: Sequence[str]) -> bytes:
     from exports import documents  # on a thread, loaded when first needed (_pack_document)
 
-    return documents.guide_docx(reference, pseudonym, parts, today)
+    return documents.guide_docx(
+        head.reference,
+        head.pseudonym,
+        parts,
+        head.generated_on,
+        partnership=head.partnership,
+        draft=head.draft,
+    )
 
 
 async def usage_form(ctx: Context) -> Reply:

@@ -252,7 +252,8 @@ async def _export_summary(ctx: Context, review_id: int, fmt: str) -> Reply:
         return summary, summaries.themes_for_summary(uow, ctx.member, summary, today)
 
     summary, themes = await ctx.run(work)
-    content = await asyncio.to_thread(_summary_docx, summary, themes, today)
+    name = await files.partnership_name(ctx)
+    content = await asyncio.to_thread(_summary_docx, summary, themes, today, name)
     if fmt == "pdf":
         content = await files.as_pdf(content)
     reference = summary.review.reference
@@ -274,11 +275,14 @@ def _tracker(fmt: str, built: summaries.Tracker) -> bytes:
 
 
 def _summary_docx(
-    summary: summaries.ReviewSummary, themes: Sequence[summaries.ThemeTrend], today: date
+    summary: summaries.ReviewSummary,
+    themes: Sequence[summaries.ThemeTrend],
+    today: date,
+    partnership: str,
 ) -> bytes:
     from exports import summary_doc  # on a thread, imported when first needed (meeting.py)
 
-    return summary_doc.summary_docx(summary, themes, today)
+    return summary_doc.summary_docx(summary, themes, today, partnership=partnership)
 
 
 def _stem(title: str, today: Any) -> str:

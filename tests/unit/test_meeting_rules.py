@@ -232,7 +232,7 @@ def test_documents_open_and_keep_to_what_they_should_say() -> None:
         "Neglect",
     ):
         assert heading in text
-    assert pack.tables[0].rows[1].cells[1].text == "Police"
+    assert pack.tables[0].rows[1].cells[2].text == "Police"
     rows = list(csv.reader(io.StringIO(chronology_csv(built).decode("utf-8-sig"))))
     assert rows[0][0] == "date"
     assert rows[1][5].startswith("'="), "formula injection is neutralised"
@@ -260,5 +260,5 @@ def test_the_pack_marks_what_writers_kept_past_an_identifier_warning() -> None:
     text = "\n".join(p.text for p in pack.paragraphs)
     assert "Kept after an identifier warning" in text
     assert "Police (1 answer and 1 chronology entry)" in text
-    assert "Identifier warning overridden" in pack.tables[0].rows[1].cells[4].text
-    assert pack.tables[0].rows[2].cells[4].text == ""
+    assert "Identifier warning overridden" in pack.tables[0].rows[1].cells[6].text
+    assert pack.tables[0].rows[2].cells[6].text == ""

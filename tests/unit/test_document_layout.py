@@ -1,0 +1,157 @@
+"""House style, checked where it shows: each document rendered to PDF (LibreOffice, as the bot
+does) and then to PNG (pdftoppm). A4 pages, the chronology in landscape, page-count bounds,
+the marking, page x of y and the draft mark on the page; wide tables repeat their header and
+keep rows whole in the Word file itself."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from docx import Document
+
+from domain import guide
+from domain.chasers import DEFAULT_POLICY
+from domain.model import DateCertainty, ReturnStatus
+from domain.pack import ReturnContent, build_pack
+from domain.records import ChronologyView, EntryInput
+from domain.summaries import Access, build_summary, theme_trends, year_period
+from exports import pdf
+from exports.documents import CHRONOLOGY_WIDTHS, guide_docx, meeting_pack_docx
+from exports.house_style import usable_width_cm
+from exports.summary_doc import summary_docx
+from tests.conftest import require
+from tests.unit.test_meeting_rules import TODAY, ret
+from tests.unit.test_summaries import records, review
+
+A4_PORTRAIT = (595, 842)  # points, rounded
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pages: list[tuple[int, int]]  # (width, height) in points, per page
+    text: str
+    pngs: list[Path]
+
+
+def render(docx: bytes, folder: Path, name: str) -> Rendered:
+    require(pdf.available(), "LibreOffice (soffice) is not installed: PDF can't be made")
+    require(shutil.which("pdftoppm") is not None, "poppler-utils (pdftoppm) is not installed")
+    target = folder / f"{name}.pdf"
+    target.write_bytes(pdf.docx_to_pdf(docx))
+    info = subprocess.run(
+        ["pdfinfo", "-f", "1", "-l", "999", str(target)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    pages = [
+        (round(float(w)), round(float(h)))
+        for w, h in re.findall(r"Page +\d+ size: +([\d.]+) x ([\d.]+)", info)
+    ]
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(target), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(target), str(folder / name)], check=True)
+    return Rendered(pages, text, sorted(folder.glob(f"{name}*.png")))
+
+
+def is_a4(size: tuple[int, int]) -> bool:
+    return sorted(size) == sorted(A4_PORTRAIT)
+
+
+def landscape(size: tuple[int, int]) -> bool:
+    return size[0] > size[1]
+
+
+def long_pack_docx(entries: int = 60) -> bytes:
+    chronology = [
+        ChronologyView(
+            i,
+            i,
+            EntryInput(
+                date(2025, 1, 1 + i % 28),
+                DateCertainty.ON,
+                None,
+                "Case record",
+                f"Entry {i}: school raised concern about attendance " + "and home. " * 12,
+                "Child K missed more school " * 5,
+                None,
+                i % 5 == 0,
+                i % 7 == 0,
+                "Not shared with health" if i % 7 == 0 else None,
+                ("neglect",),
+            ),
+        )
+        for i in range(1, entries + 1)
+    ]
+    police = ReturnContent(
+        ret("Police"),
+        {"learning_themes": ["neglect"], "what_worked_well": "Quick referral"},
+        chronology,
+    )
+    built = build_pack(
+        "LOS-2026-004",
+        "Child K",
+        [police, ReturnContent(ret("Health", ReturnStatus.IN_PROGRESS, rid=2), {}, [])],
+    )
+    return meeting_pack_docx(built, TODAY, partnership="Demo Safeguarding Partnership")
+
+
+def test_the_pack_is_a4_with_the_chronology_in_landscape(tmp_path: Path) -> None:
+    out = render(long_pack_docx(), tmp_path, "pack")
+    assert all(is_a4(size) for size in out.pages), out.pages
+    assert not landscape(out.pages[0]), "the title page is portrait"
+    assert landscape(out.pages[1]), "the chronology starts on a landscape page"
+    assert not landscape(out.pages[-1]), "themes and learning are portrait again"
+    assert 4 <= len(out.pages) <= 20, len(out.pages)
+    assert len(out.pngs) == len(out.pages)
+    assert out.text.count("OFFICIAL-SENSITIVE") >= len(out.pages)
+    assert f"Page 1 of {len(out.pages)}" in out.text
+    assert f"Page {len(out.pages)} of {len(out.pages)}" in out.text
+    assert "DRAFT" in out.text, "a return is outstanding, so the pack is a draft"
+    assert "Demo Safeguarding Partnership" in out.text
+    assert "Generated 26 November 2026" in out.text
+
+
+def test_wide_tables_repeat_headers_keep_rows_whole_and_fit_the_page() -> None:
+    document = Document(io.BytesIO(long_pack_docx(5)))
+    chronology = document.tables[0]
+    first = chronology.rows[0]._tr.trPr
+    assert first.find(f"{W}tblHeader") is not None, "the header row repeats on every page"
+    assert all(row._tr.trPr.find(f"{W}cantSplit") is not None for row in chronology.rows)
+    assert sum(CHRONOLOGY_WIDTHS) <= usable_width_cm(landscape=True)
+    widths = [cell.width.cm for cell in chronology.rows[0].cells]
+    assert widths[0] < 2.5 < 7.5 < widths[3], "the date is narrow, what happened is wide"
+    headers = [cell.text for cell in chronology.rows[0].cells]
+    for name in ("Certainty", "Source", "Impact on the child", "Flags"):
+        assert name in headers
+    for section in document.sections:
+        assert round(min(section.page_width.cm, section.page_height.cm), 1) == 21.0
+
+
+def test_the_guide_and_summary_are_a4_portrait_and_marked(tmp_path: Path) -> None:
+    parts = guide.draft("LOS-2026-004", "Child K", "Reason.", ["neglect"], ["Need"], [])
+    final = guide_docx(
+        "LOS-2026-004", "Child K", parts, TODAY, partnership="Demo Partnership", draft=False
+    )
+    out = render(final, tmp_path, "guide")
+    assert all(is_a4(s) and not landscape(s) for s in out.pages), out.pages
+    assert "OFFICIAL-SENSITIVE" in out.text
+    assert "DRAFT" not in out.text, "a published guide carries no draft mark"
+    summary = build_summary(review(), Access.FULL, records(5, 12), TODAY, DEFAULT_POLICY)
+    trends = theme_trends([], [], year_period(2026)) or ()
+    out = render(summary_docx(summary, trends, TODAY, partnership="Demo"), tmp_path, "summary")
+    assert all(is_a4(s) for s in out.pages), out.pages
+    assert not landscape(out.pages[0])
+    assert any(landscape(s) for s in out.pages), "the action table is on landscape pages"
+    assert not landscape(out.pages[-1]), "the charts are portrait"
+    assert 3 <= len(out.pages) <= 9
+    assert f"Page 1 of {len(out.pages)}" in out.text
+    assert "DRAFT" in out.text, "the review is not closed"
