@@ -3,7 +3,7 @@ group's impact record, and closing the review when every item is closed (DESIGN.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -102,6 +102,17 @@ class ActionRepository(Protocol):
 
     def update(self, action_id: int, fields: Mapping[str, Any]) -> None: ...
 
+    def transition(
+        self, action_id: int, expected: Collection[ActionStatus], fields: Mapping[str, Any]
+    ) -> bool:
+        """Write `fields` (with the new status) only while the item's status is one of
+        `expected`: False when a racing request moved it first (then nothing is written)."""
+        ...
+
+    def lock(self, action_id: int) -> None:
+        """Hold the item until the transaction ends, so racing changes to it queue."""
+        ...
+
     def add_progress(
         self,
         action_id: int,
@@ -121,11 +132,18 @@ class ActionRepository(Protocol):
     ) -> Digest: ...
 
 
-def load(uow: UnitOfWork, member: MemberView, action_id: object) -> ActionDetail:
-    """An action item the member may see: its owner, the review's chair, admins, LIC members."""
+def load(
+    uow: UnitOfWork, member: MemberView, action_id: object, *, hold: bool = False
+) -> ActionDetail:
+    """An action item the member may see: its owner, the review's chair, admins, LIC members.
+    `hold`: for a change, held until the transaction ends and read again, so changes racing
+    on one item queue and each checks what the one before it committed."""
     item = uow.actions.get(action_id) if isinstance(action_id, int) else None
     if item is None or item.partnership_id != member.partnership_id or not _may_see(member, item):
         raise NotFound("I can't find that action item, or it isn't one you can open.")
+    if hold:
+        uow.actions.lock(item.id)
+        item = _reload(uow, item)
     return item
 
 
@@ -138,7 +156,7 @@ def _may_see(member: MemberView, item: ActionDetail) -> bool:
 
 
 def _owned(uow: UnitOfWork, member: MemberView, action_id: object) -> ActionDetail:
-    item = load(uow, member, action_id)
+    item = load(uow, member, action_id, hold=True)
     if member.id != item.owner_member_id:
         raise NotPermitted(f"Only the owner of {item.reference} can update it.")
     if item.status in DONE:
@@ -194,17 +212,19 @@ def _set_status(
     target: ActionStatus,
     extra: Mapping[str, Any] | None = None,
 ) -> None:
+    done = f"{item.reference} was already marked {target.value.replace('_', ' ')}"
+    if item.status is target:
+        raise audit.already_done(uow, ("action_item", item.id), ("action.status_changed",), done)
     move_action(item.status, target)
     now = datetime.now(UTC)
-    uow.actions.update(
-        item.id,
-        {
-            "status": target.value,
-            "status_changed_at": now,
-            "overdue_chase_count": 0,
-            **(extra or {}),
-        },
-    )
+    fields = {
+        "status": target.value,
+        "status_changed_at": now,
+        "overdue_chase_count": 0,
+        **(extra or {}),
+    }
+    if not uow.actions.transition(item.id, {item.status}, fields):
+        raise audit.already_done(uow, ("action_item", item.id), ("action.status_changed",), done)
     audit.status_change(
         uow,
         item.partnership_id,
@@ -352,11 +372,16 @@ def decide_date(
     approve: bool,
     today: date,
 ) -> ActionDetail:
-    item = load(uow, member, data.get("action_id"))
+    item = load(uow, member, data.get("action_id"), hold=True)
     if not item.chaired_by(member.id) and not member.has(Role.ADMIN):
         raise NotPermitted(f"Only the chair of {item.review_reference} decides new dates.")
     if item.pending_date is None:
-        raise StaleCard(f"There is no date request waiting on {item.reference}.")
+        raise audit.already_done(
+            uow,
+            ("action_item", item.id),
+            ("action.date_approved", "action.date_declined"),
+            f"There is no date request waiting on {item.reference}: the last was decided",
+        )
     _check_request(item, data.get("request_id"), approve, today)
     if approve:
         uow.actions.update(
@@ -414,7 +439,7 @@ def record_impact(
 ) -> ImpactRecorded:
     if not member.has(Role.LIC_MEMBER):
         raise NotPermitted("Only a member of the LIC group can record impact.")
-    item = load(uow, member, data.get("action_id"))
+    item = load(uow, member, data.get("action_id"), hold=True)
     if item.status is not ActionStatus.COMPLETED:
         raise StaleCard(
             f"{item.reference} is {item.status.value.replace('_', ' ')}, so its "
@@ -480,9 +505,14 @@ def impact_texts(impact: ImpactInput) -> dict[str, str | None]:
 
 
 def _close_review_if_done(uow: UnitOfWork, actor: Actor, item: ActionDetail) -> bool:
+    # Two items closed at once would each see the other still open: queued on the review, the
+    # second reads the first's close and closes the review.
+    uow.reviews.lock(item.review_id)
     if uow.actions.open_count(item.review_id) or item.review_stage is not ReviewStage.ACTIONS_OPEN:
         return False
-    uow.reviews.set_stage(item.review_id, move_review(item.review_stage, ReviewStage.CLOSED))
+    target = move_review(item.review_stage, ReviewStage.CLOSED)
+    if not uow.reviews.set_stage(item.review_id, target, {item.review_stage}):
+        return False
     audit.record(
         uow,
         item.partnership_id,

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import UTC
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from domain.errors import StaleCard
 from domain.model import Actor
 from domain.repositories import AuditEntry, UnitOfWork
+
+# What a person reading "at 14:05" means: the partnership's working time zone.
+_LOCAL = ZoneInfo("Europe/London")
 
 
 def record(
@@ -53,3 +60,17 @@ def status_change(
         before={"status": old.value},
         after={"status": new.value},
     )
+
+
+def already_done(
+    uow: UnitOfWork, target: tuple[str, object], actions: Collection[str], done: str
+) -> StaleCard:
+    """What a request that lost a race (or came after the change) is told: `done` ("This
+    return was already submitted"), by whom and when, from the audit trail."""
+    record_type, record_id = target
+    change = uow.audit.latest(record_type, str(record_id), actions)
+    if change is None:
+        return StaleCard(f"{done} just now, so this card is out of date.")
+    who, at = change
+    when = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(_LOCAL)
+    return StaleCard(f"{done} by {who or 'a colleague'} at {when:%H:%M} on {when:%a %d %b}.")

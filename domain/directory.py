@@ -305,6 +305,8 @@ def _add_agency(
     uow: UnitOfWork, actor: Actor, partnership_id: int, name: str, sector: str
 ) -> AgencyView:
     agency = uow.directory.add_agency(partnership_id, name, sector)
+    if agency is None:  # added by a racing request since the check above
+        raise FormInvalid({"name": f"An agency called '{name}' already exists."})
     audit.record(
         uow,
         partnership_id,
@@ -475,7 +477,9 @@ def _add_member(
     agency_id: int | None,
     roles: frozenset[Role],
 ) -> str:
-    member = uow.directory.upsert_member(partnership_id, aad, name, None)
+    member = uow.directory.add_member(partnership_id, aad, name)
+    if member is None:  # added by a racing request since the check above
+        raise FormInvalid({"aad_object_id": "Someone already has that AAD object id."})
     if agency_id is not None:
         uow.directory.set_agency(partnership_id, member.id, agency_id)
     for role in ordered_roles(roles):

@@ -98,6 +98,9 @@ def controlled_review(
         review = _any_review(uow, member, review_id)
     else:
         review = chaired_review(uow, member, review_id)
+    # Controls racing on one review queue here, and each checks what the one before committed.
+    uow.reviews.lock(review.id)
+    review = uow.reviews.get(member.partnership_id, review.id) or review
     check_stage(review, control)
     return review
 
@@ -118,6 +121,7 @@ def controlled_return(
     if ret is None or ret.partnership_id != member.partnership_id:
         raise NotFound("I can't find that agency's return in your partnership.")
     review = controlled_review(uow, member, ret.review_id, control)
+    ret = uow.returns.get(ret.id) or ret  # as it is now the review is held
     if ret.status is ReturnStatus.WITHDRAWN:
         raise StaleCard(f"{ret.agency_name} has been removed from {review.reference}.")
     return review, ret
@@ -201,7 +205,7 @@ def cancel(
     check_stage(review, Control.CANCEL)
     reason = required_reason(data.get("reason"), "Why the review is cancelled")
     stage = move_review(review.stage, ReviewStage.CANCELLED)
-    uow.reviews.set_stage(review.id, stage)
+    _moved(uow, review, stage)
     uow.reviews.update_review(
         review.id, {"cancelled_reason": reason, "cancelled_from": review.stage.value}
     )
@@ -224,7 +228,7 @@ def reopen(
     review = controlled_review(uow, member, data.get("review_id"), Control.REOPEN)
     reason = required_reason(data.get("reason"), "Why the review is reopened")
     target = move_review(review.stage, review.cancelled_from or ReviewStage.PRE_ANALYSIS)
-    uow.reviews.set_stage(review.id, target)
+    _moved(uow, review, target)
     uow.reviews.update_review(review.id, {"cancelled_from": None})
     audit.record(
         uow,
@@ -341,8 +345,9 @@ def add_agency(
     withdrawn = uow.reviews.withdrawn_return(review.id, agency_id)
     if withdrawn is not None:
         move_return(ReturnStatus.WITHDRAWN, ReturnStatus.NOT_STARTED)
-        uow.returns.update(
+        uow.returns.transition(
             withdrawn,
+            {ReturnStatus.WITHDRAWN},
             {
                 "status": ReturnStatus.NOT_STARTED.value,
                 "status_note": None,
@@ -566,7 +571,13 @@ def _return_move(
     action: str,
 ) -> None:
     status = move_return(ret.status, target)
-    uow.returns.update(ret.id, {"status": status.value, "status_note": note})
+    if not uow.returns.transition(
+        ret.id, {ret.status}, {"status": status.value, "status_note": note}
+    ):
+        raise StaleCard(  # the practitioner (or lead) moved it in the same instant
+            f"The {ret.agency_name} return changed just now. Nothing was changed: open the "
+            "review again to see it."
+        )
     audit.record(
         uow,
         ret.partnership_id,
@@ -580,7 +591,7 @@ def _return_move(
 
 def _set_stage(uow: UnitOfWork, actor: Actor, review: ReviewView, target: ReviewStage) -> None:
     stage = move_review(review.stage, target)
-    uow.reviews.set_stage(review.id, stage)
+    _moved(uow, review, stage)
     audit.record(
         uow,
         review.partnership_id,
@@ -590,6 +601,13 @@ def _set_stage(uow: UnitOfWork, actor: Actor, review: ReviewView, target: Review
         before={"stage": review.stage.value},
         after={"stage": stage.value},
     )
+
+
+def _moved(uow: UnitOfWork, review: ReviewView, stage: ReviewStage) -> None:
+    """Move the review on, from the stage this turn read (held by controlled_review, or the
+    sign-off's lock, so a racer has already committed what it read)."""
+    if not uow.reviews.set_stage(review.id, stage, {review.stage}):
+        raise StaleCard(f"{review.reference} moved on just now. Nothing was changed.")
 
 
 def ready_for_analysis(returns: list[ReturnView]) -> bool:

@@ -27,7 +27,7 @@ from domain.outcome import DraftAction
 from domain.questions import default_themes
 from domain.records import ActionView, GuideRecord, NewActionItem, ReviewView
 from domain.repositories import UnitOfWork
-from domain.review_flow import chaired_review
+from domain.review_flow import chaired_review, held_review
 from domain.transitions import move_review
 
 OUTCOME_STAGES = frozenset({ReviewStage.ANALYSIS, ReviewStage.MEETING})
@@ -126,9 +126,11 @@ def _outcome_review(uow: UnitOfWork, member: MemberView, review_id: object) -> R
 def _editable(uow: UnitOfWork, member: MemberView, review_id: object) -> ReviewView:
     review = _outcome_review(uow, member, review_id)
     if review.stage is ReviewStage.ACTIONS_OPEN:
-        raise StaleCard(
-            f"The outcome of {review.reference} has been published; its action "
-            f"items are tracked now."
+        raise audit.already_done(
+            uow,
+            ("review", review.id),
+            ("outcome.published",),
+            f"The outcome of {review.reference} was already published",
         )
     return review
 
@@ -136,6 +138,7 @@ def _editable(uow: UnitOfWork, member: MemberView, review_id: object) -> ReviewV
 def save_outcome(
     uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
 ) -> OutcomeScreen:
+    held_review(uow, member, data.get("review_id"))  # racing saves and publishes queue
     review = _editable(uow, member, data.get("review_id"))
     current = outcome_screen(uow, member, review.id, today)
     names = [name for _, name in current.agencies]
@@ -161,7 +164,8 @@ def _store(
 ) -> None:
     uow.outcomes.save(review.id, attendees, themes, needs, [d.to_json() for d in drafts], member.id)
     if review.stage is ReviewStage.ANALYSIS:
-        uow.reviews.set_stage(review.id, move_review(review.stage, ReviewStage.MEETING))
+        target = move_review(review.stage, ReviewStage.MEETING)
+        uow.reviews.set_stage(review.id, target, {review.stage})
     audit.record(
         uow,
         member.partnership_id,
@@ -187,6 +191,7 @@ class ActionFormScreen:
 def action_form(
     uow: UnitOfWork, member: MemberView, data: Mapping[str, object], today: date
 ) -> ActionFormScreen:
+    held_review(uow, member, data.get("review_id"))  # the draft list is read, then rewritten
     screen = outcome_screen(uow, member, data.get("review_id"), today)
     _editable(uow, member, screen.review.id)
     index = _index(_chosen_index(data), screen.actions)
@@ -290,6 +295,7 @@ def save_action(
 def remove_action(
     uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
 ) -> OutcomeScreen:
+    held_review(uow, member, data.get("review_id"))
     screen = outcome_screen(uow, member, data.get("review_id"), today)
     _editable(uow, member, screen.review.id)
     index = _index(_chosen_index(data), screen.actions)
@@ -332,12 +338,13 @@ def publish(
     problems = outcome.publish_problems(draft, today)
     if problems:
         return replace(screen, errors={"publish": " ".join(problems)}, notices=())
+    target = move_review(ReviewStage.MEETING, ReviewStage.ACTIONS_OPEN)
+    if not uow.reviews.set_stage(screen.review.id, target, {ReviewStage.MEETING}):
+        _editable(uow, member, screen.review.id)  # says who published it, and when
+        raise StaleCard(f"{screen.review.reference} has moved on since this card was drawn.")
     items = _new_items(uow, member, screen, today)
     created = uow.outcomes.create_actions(screen.review.id, items)
     uow.outcomes.mark_published(screen.review.id, datetime.now(UTC))
-    uow.reviews.set_stage(
-        screen.review.id, move_review(ReviewStage.MEETING, ReviewStage.ACTIONS_OPEN)
-    )
     audit.record(
         uow,
         member.partnership_id,
@@ -416,6 +423,9 @@ def guide_screen(
     """The guide, drafted from the published outcome the first time it is opened."""
     review = chaired_review(uow, member, review_id)
     existing = uow.outcomes.guide(review.id)
+    if existing is None:  # drafted once: opening it twice at once queues, then finds the draft
+        review = held_review(uow, member, review.id)
+        existing = uow.outcomes.guide(review.id)
     if existing is not None:
         return GuideScreen(review, existing)
     record = uow.outcomes.get(review.id)
@@ -441,9 +451,15 @@ def guide_screen(
 def save_guide(
     uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
 ) -> GuideScreen:
+    held_review(uow, member, data.get("review_id"))  # racing edits and publishes queue
     screen = guide_screen(uow, actor, member, data.get("review_id"))
     if screen.guide.published:
-        raise StaleCard("This guide has been published; it can't be changed from this card.")
+        raise audit.already_done(
+            uow,
+            ("review", screen.review.id),
+            ("guide.published",),
+            "This guide was already published",
+        )
     try:
         checked = guide.check_parts(data, screen.guide.parts)
     except FormInvalid as invalid:

@@ -18,6 +18,10 @@ def ensure_partnership(uow: UnitOfWork, actor: Actor) -> PartnershipView:
     if existing is not None:
         return existing
     created = uow.partnerships.create(actor.tenant_id, DEFAULT_PARTNERSHIP_NAME)
+    if created is None:  # a racing first contact from this tenant made it
+        found = uow.partnerships.by_tenant(actor.tenant_id)
+        assert found is not None
+        return found
     audit.record(
         uow,
         created.id,
@@ -41,16 +45,22 @@ def record_member(
         partnership = ensure_partnership(uow, actor)
         member = uow.members.find(partnership.id, sighting.aad_object_id, sighting.teams_user_id)
         if member is None:
-            member = uow.members.create(partnership.id, sighting)
-            audit.record(
-                uow,
-                partnership.id,
-                actor,
-                "member.created",
-                ("member", member.id),
-                after={"aad_object_id": sighting.aad_object_id},
+            created = uow.members.create(partnership.id, sighting)
+            if created is not None:
+                audit.record(
+                    uow,
+                    partnership.id,
+                    actor,
+                    "member.created",
+                    ("member", created.id),
+                    after={"aad_object_id": sighting.aad_object_id},
+                )
+                return _bootstrap_admin(uow, actor, created, bootstrap_admins)
+            # An install sends several activities at once: another created them just now.
+            member = uow.members.find(
+                partnership.id, sighting.aad_object_id, sighting.teams_user_id
             )
-            return _bootstrap_admin(uow, actor, member, bootstrap_admins)
+            assert member is not None
     before, after = uow.members.record_sighting(member.id, sighting)
     if after:
         audit.record(

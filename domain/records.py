@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -138,7 +138,16 @@ class ReviewRepository(Protocol):
         self, partnership_id: int, stages: frozenset[ReviewStage]
     ) -> list[ReviewProgress]: ...
 
-    def set_stage(self, review_id: int, stage: ReviewStage) -> None: ...
+    def set_stage(
+        self, review_id: int, stage: ReviewStage, expected: Collection[ReviewStage]
+    ) -> bool:
+        """Move the review to `stage` only while it is at one of `expected`: False when a
+        racing request moved it first (then nothing is written)."""
+        ...
+
+    def lock(self, review_id: int) -> None:
+        """Hold the review until the transaction ends, so racing changes to it queue."""
+        ...
 
     def returns(self, review_id: int) -> list[ReturnView]: ...
 
@@ -205,6 +214,13 @@ class ReturnRepository(Protocol):
         ...
 
     def update(self, return_id: int, fields: Mapping[str, Any]) -> None: ...
+
+    def transition(
+        self, return_id: int, expected: Collection[ReturnStatus], fields: Mapping[str, Any]
+    ) -> bool:
+        """Write `fields` (with the new status) only while the return's status is one of
+        `expected`: False when a racing request moved it first (then nothing is written)."""
+        ...
 
     def entries(self, return_id: int) -> list[ChronologyView]: ...
 

@@ -6,7 +6,7 @@ through its repositories, and the caller commits once at the end of the turn.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -72,7 +72,9 @@ class PartnershipRepository(Protocol):
 
     def all_ids(self) -> list[int]: ...
 
-    def create(self, tenant_id: str, name: str) -> PartnershipView: ...
+    def create(self, tenant_id: str, name: str) -> PartnershipView | None:
+        """None if the tenant's partnership exists already (a racing first contact made it)."""
+        ...
 
 
 class MemberRepository(Protocol):
@@ -84,7 +86,9 @@ class MemberRepository(Protocol):
         """The member with this AAD id in the tenant's partnership: who spoke, in one read."""
         ...
 
-    def create(self, partnership_id: int, sighting: MemberSighting) -> MemberView: ...
+    def create(self, partnership_id: int, sighting: MemberSighting) -> MemberView | None:
+        """None if they exist already: another activity of theirs, at the same instant."""
+        ...
 
     def record_sighting(
         self, member_id: int, sighting: MemberSighting
@@ -119,6 +123,12 @@ class MemberRepository(Protocol):
 
 class AuditLog(Protocol):
     def append(self, entry: AuditEntry) -> None: ...
+
+    def latest(
+        self, record_type: str, record_id: str, actions: Collection[str]
+    ) -> tuple[str | None, datetime] | None:
+        """The newest of these actions on the record: who did it (their name), and when."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -228,7 +238,9 @@ class DirectoryRepository(Protocol):
 
     def agency(self, partnership_id: int, agency_id: int) -> AgencyView | None: ...
 
-    def add_agency(self, partnership_id: int, name: str, sector: str) -> AgencyView: ...
+    def add_agency(self, partnership_id: int, name: str, sector: str) -> AgencyView | None:
+        """None if the name is taken (by a racing request too); nothing is written then."""
+        ...
 
     def update_agency(
         self, partnership_id: int, agency_id: int, name: str, sector: str
@@ -249,6 +261,12 @@ class DirectoryRepository(Protocol):
     ) -> DirectoryMember:
         """Create the member with this AAD id, or update the name (and email, when given) of
         the existing one. A member created here is linked when they first talk to the bot."""
+        ...
+
+    def add_member(
+        self, partnership_id: int, aad_object_id: str, display_name: str
+    ) -> DirectoryMember | None:
+        """A new member with this AAD id; None if one exists (added by a racing request too)."""
         ...
 
     def rename_member(self, partnership_id: int, member_id: int, display_name: str) -> None: ...

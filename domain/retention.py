@@ -284,7 +284,9 @@ class RetentionRepository(Protocol):
 
     def review(self, partnership_id: int, review_id: int) -> HoldView | None: ...
 
-    def set_legal_hold(self, review_id: int, held: bool) -> None: ...
+    def set_legal_hold(self, review_id: int, held: bool) -> bool:
+        """False if the review was already so (a racing request set it first)."""
+        ...
 
 
 @dataclass
@@ -480,9 +482,8 @@ def set_legal_hold(
         raise InvalidInput("That button isn't one I recognise. Type legal hold and the reference.")
     held = wanted == "on"
     reason = _reason(data.get("reason"))
-    if review.legal_hold == held:
-        return review
-    uow.retention.set_legal_hold(review.id, held)
+    if review.legal_hold == held or not uow.retention.set_legal_hold(review.id, held):
+        return uow.retention.review(member.partnership_id, review.id) or review
     audit.record(
         uow,
         member.partnership_id,

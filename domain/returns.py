@@ -638,7 +638,8 @@ def _mark_started(uow: UnitOfWork, actor: Actor, ret: ReturnView) -> None:
     if ret.status not in (ReturnStatus.NOT_STARTED, ReturnStatus.RETURNED):
         return
     target = move_return(ret.status, ReturnStatus.IN_PROGRESS)
-    uow.returns.update(ret.id, {"status": target.value})
+    if not uow.returns.transition(ret.id, {ret.status}, {"status": target.value}):
+        return  # a colleague's save started it in the same instant, and recorded that
     audit.status_change(
         uow,
         ret.partnership_id,
@@ -661,6 +662,10 @@ def remove_episode(
     if episode is None:
         raise StaleCard("Only key practice episodes can be removed this way.")
     stored = uow.returns.answers(ret.id)
+    if not any((question.id, episode) in stored for question in section.questions):
+        raise audit.already_done(
+            uow, _target(ret), ("return.episode_removed",), f"Episode {episode} was already removed"
+        )
     for question in section.questions:
         if (question.id, episode) in stored:
             _delete(uow, ret, (question.id, episode), stored[(question.id, episode)])
@@ -876,8 +881,9 @@ def submit(
         ReturnStatus.IN_PROGRESS if ret.status is ReturnStatus.NOT_STARTED else ret.status,
         ReturnStatus.SUBMITTED,
     )
-    uow.returns.update(
+    won = uow.returns.transition(
         ret.id,
+        {ret.status},
         {
             "status": status.value,
             "submitted_at": now,
@@ -885,6 +891,10 @@ def submit(
             "returned_comments": None,
         },
     )
+    if not won:  # a colleague's submit got there first: theirs stands, and only theirs is sent
+        raise audit.already_done(
+            uow, _target(ret), ("return.submitted",), "This return was already submitted"
+        )
     audit.record(
         uow,
         ret.partnership_id,
@@ -899,6 +909,10 @@ def submit(
         tuple(uow.returns.agency_lead_ids(ret.agency_id)),
         ret.chair_member_id,
     )
+
+
+def _target(ret: ReturnView) -> tuple[str, int]:
+    return ("pre_analysis_return", ret.id)
 
 
 def _incomplete_message(summary: Overview) -> str:
@@ -943,7 +957,13 @@ def sign_off(
         bank = bank_for(ret.bank_version)
         place = parse_place(data.get("comment_on"), bank) or Place(overview_position(bank))
         fields |= {"returned_comments": comments, "current_section": place.position}
-    uow.returns.update(ret.id, fields)
+    if not uow.returns.transition(ret.id, {ret.status}, fields):
+        raise audit.already_done(
+            uow,
+            _target(ret),
+            ("return.signed_off", "return.returned"),
+            "This return was already signed off or sent back",
+        )
     audit.record(
         uow,
         ret.partnership_id,
@@ -1040,6 +1060,9 @@ def _comments(raw: object, *, required: bool) -> str | None:
 
 def _all_signed_off(uow: UnitOfWork, actor: Actor, ret: ReturnView) -> bool:
     # Signed off, nil, or proceeded without: the lifecycle's gate decides (domain/lifecycle).
+    # Two leads signing off the last two returns at once would each see the other's still
+    # submitted: queued on the review, the second reads the first's sign-off and moves it.
+    uow.reviews.lock(ret.review_id)
     review = uow.reviews.get(ret.partnership_id, ret.review_id)
     return review is not None and lifecycle.settle(uow, actor, review).stage is not review.stage
 
@@ -1121,8 +1144,12 @@ def entry_form(uow: UnitOfWork, member: MemberView, data: Mapping[str, object]) 
 def _entry(uow: UnitOfWork, ret: ReturnView, entry_id: object) -> ChronologyView:
     found = next((e for e in uow.returns.entries(ret.id) if e.id == entry_id), None)
     if found is None:
-        raise StaleCard("That chronology entry has been removed. Here is the chronology now.")
+        raise _entry_gone()
     return found
+
+
+def _entry_gone() -> StaleCard:
+    return StaleCard("That chronology entry has been removed. Here is the chronology now.")
 
 
 def entry_values(entry: EntryInput) -> dict[str, str]:
@@ -1171,7 +1198,8 @@ def save_entry(
         action, record_id, notice = "chronology.entry_added", view.id, "Entry added."
     else:
         existing = _entry(uow, ret, entry_id)
-        uow.returns.update_entry(ret.id, existing.id, checked.entry)
+        if not uow.returns.update_entry(ret.id, existing.id, checked.entry):
+            raise _entry_gone()
         action, record_id, notice = "chronology.entry_updated", existing.id, "Entry updated."
     audit.record(
         uow,
@@ -1191,7 +1219,8 @@ def remove_entry(
 ) -> ChronologyScreen:
     ret = load(uow, member, data.get("return_id"), write=True)
     entry = _entry(uow, ret, data.get("entry_id"))
-    uow.returns.delete_entry(ret.id, entry.id)
+    if not uow.returns.delete_entry(ret.id, entry.id):
+        raise _entry_gone()  # a colleague removed it in the same instant
     audit.record(
         uow,
         ret.partnership_id,

@@ -76,6 +76,14 @@ def chaired_review(uow: UnitOfWork, member: MemberView, review_id: object) -> Re
     return review
 
 
+def held_review(uow: UnitOfWork, member: MemberView, review_id: object) -> ReviewView:
+    """`chaired_review`, held until the transaction ends: changes racing on one review queue,
+    and each reads (and checks against) what the one before it committed."""
+    review = chaired_review(uow, member, review_id)
+    uow.reviews.lock(review.id)
+    return chaired_review(uow, member, review.id)
+
+
 @dataclass(frozen=True)
 class Assignment:
     review: ReviewView
@@ -86,7 +94,7 @@ def assign(
     uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
 ) -> Assignment:
     """Assign practitioners per agency from the assignment card, and open the review."""
-    review = chaired_review(uow, member, data.get("review_id"))
+    review = held_review(uow, member, data.get("review_id"))
     if review.stage not in (ReviewStage.DRAFT, ReviewStage.PRE_ANALYSIS):
         raise FormInvalid(
             {"review": f"{review.reference} is past pre-analysis; assignments are closed."}
@@ -104,15 +112,17 @@ def assign(
     if not invited and not any(r.assignee_ids for r in returns):
         raise FormInvalid({"review": "Choose at least one practitioner."})
     if review.stage is ReviewStage.DRAFT:
-        uow.reviews.set_stage(review.id, move_review(review.stage, ReviewStage.PRE_ANALYSIS))
-    audit.record(
-        uow,
-        member.partnership_id,
-        actor,
-        "review.assigned",
-        ("review", review.id),
-        after={"assigned": [[m, r.id] for m, r in invited]},
-    )
+        target = move_review(review.stage, ReviewStage.PRE_ANALYSIS)
+        uow.reviews.set_stage(review.id, target, {review.stage})
+    if invited:  # none are new when a racing assignment (or this card, sent again) made them
+        audit.record(
+            uow,
+            member.partnership_id,
+            actor,
+            "review.assigned",
+            ("review", review.id),
+            after={"assigned": [[m, r.id] for m, r in invited]},
+        )
     return Assignment(uow.reviews.get(member.partnership_id, review.id) or review, tuple(invited))
 
 

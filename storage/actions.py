@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -15,10 +15,12 @@ from domain.actions import ActionDetail, Digest, ImpactInput
 from domain.chase_engine import ACTION, ATTEMPTED, CLAIMED, RETURN, ChaseRow, policy_for
 from domain.chasers import ChaserPolicy, ChaseSubject, SubjectKind, sign_off_subject
 from domain.model import ActionStatus, ReturnStatus, ReviewStage
+from storage import atomic
 from storage import tables as t
 from storage.reviews import SqlReturns
 from storage.tables import utcnow
 
+_ACTION = t.core(t.ActionItem)
 _NOT_CLOSED = (
     ActionStatus.OPEN.value,
     ActionStatus.IN_PROGRESS.value,
@@ -78,6 +80,16 @@ class SqlActions:
             setattr(row, name, value)
         row.updated_at = utcnow()
         self._session.flush()
+
+    def transition(
+        self, action_id: int, expected: Collection[ActionStatus], fields: Mapping[str, Any]
+    ) -> bool:
+        return atomic.transition(
+            self._session, _ACTION, action_id, "status", [s.value for s in expected], fields
+        )
+
+    def lock(self, action_id: int) -> None:
+        atomic.lock(self._session, _ACTION, action_id)
 
     def add_progress(
         self,

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from domain.model import Role
 from domain.repositories import AgencyView, DirectoryMember, MemberPage
+from storage import atomic
 from storage import tables as t
 
 # Rows may hold a role a later version dropped; it is skipped rather than failing the page.
@@ -33,12 +34,17 @@ class SqlDirectory:
         )
         return found[0] if found else None
 
-    def add_agency(self, partnership_id: int, name: str, sector: str) -> AgencyView:
+    def add_agency(self, partnership_id: int, name: str, sector: str) -> AgencyView | None:
         row = t.Agency(partnership_id=partnership_id, name=name, sector=sector)
-        self._session.add(row)
-        self._session.flush()
-        assert row.id is not None
-        return AgencyView(row.id, row.name, row.sector)
+        if not atomic.insert_new(self._session, row):
+            return None  # a racing request added one of this name first
+        agency_id = self._session.scalar(
+            select(t.Agency.id).where(
+                col(t.Agency.partnership_id) == partnership_id, col(t.Agency.name) == name
+            )
+        )
+        assert agency_id is not None
+        return AgencyView(int(agency_id), name, sector)
 
     def update_agency(
         self, partnership_id: int, agency_id: int, name: str, sector: str
@@ -110,6 +116,16 @@ class SqlDirectory:
         assert member is not None
         return member
 
+    def add_member(
+        self, partnership_id: int, aad_object_id: str, display_name: str
+    ) -> DirectoryMember | None:
+        row = t.Member(
+            partnership_id=partnership_id, aad_object_id=aad_object_id, display_name=display_name
+        )
+        if not atomic.insert_new(self._session, row):
+            return None
+        return self.members_by_aad(partnership_id, frozenset({aad_object_id}))[aad_object_id]
+
     def rename_member(self, partnership_id: int, member_id: int, display_name: str) -> None:
         self._member_row(partnership_id, member_id).display_name = display_name
         self._session.flush()
@@ -119,11 +135,7 @@ class SqlDirectory:
         self._session.flush()
 
     def grant(self, member_id: int, role: Role) -> bool:
-        if self._session.get(t.MemberRole, (member_id, role.value)) is not None:
-            return False
-        self._session.add(t.MemberRole(member_id=member_id, role=role.value))
-        self._session.flush()
-        return True
+        return grant_role(self._session, member_id, role)
 
     def revoke(self, member_id: int, role: Role) -> bool:
         row = self._session.get(t.MemberRole, (member_id, role.value))
@@ -196,6 +208,11 @@ class SqlDirectory:
                 col(t.Member.partnership_id) == partnership_id, col(t.Member.id) == member_id
             )
         ).one()
+
+
+def grant_role(session: Session, member_id: int, role: Role) -> bool:
+    """Grant a role; False if the member held it already (or a racing request just granted it)."""
+    return atomic.insert_new(session, t.MemberRole(member_id=member_id, role=role.value))
 
 
 def _member_view(row: t.Member, agency_name: str | None, roles: set[Role]) -> DirectoryMember:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, delete, false, func, or_
+from sqlalchemy import ColumnElement, and_, delete, false, func, or_, update
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel, col, select
 
@@ -16,6 +16,7 @@ from domain.chase_engine import ACTION, RETURN
 from domain.model import ReviewStage
 from domain.retention import SETTINGS_KEY, Deleted, ExportCandidate, HoldView, ReviewCandidate
 from domain.subject_access import MemberRecords
+from storage import atomic
 from storage import tables as t
 
 # Bound parameters per IN list: far below SQLite's and PostgreSQL's limits.
@@ -196,10 +197,16 @@ class SqlRetention:
             return None
         return _hold_view(row)
 
-    def set_legal_hold(self, review_id: int, held: bool) -> None:
-        row = self._session.get_one(t.Review, review_id)
-        row.legal_hold = held
-        self._session.flush()
+    def set_legal_hold(self, review_id: int, held: bool) -> bool:
+        # Conditional, so of two admins placing the hold at once only one records placing it.
+        review = t.core(t.Review)
+        changed = self._session.execute(
+            update(review)
+            .where(review.c.id == review_id, review.c.legal_hold.is_not(held))
+            .values(legal_hold=held)
+        )
+        self._session.expire_all()
+        return atomic.rowcount(changed) == 1
 
 
 _TABLES: dict[str, type[SQLModel]] = {

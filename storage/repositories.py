@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,10 +14,11 @@ from sqlmodel import col, select
 
 from domain.model import MemberView, Role
 from domain.repositories import AuditEntry, MemberProfile, MemberSighting, PartnershipView
+from storage import atomic
 from storage import tables as t
 from storage.actions import SqlActions, SqlChases
 from storage.claims import SqlClaims
-from storage.directory import SqlDirectory
+from storage.directory import SqlDirectory, grant_role
 from storage.governance import SqlAuditTrail, SqlRetention, SqlSubjectAccess
 from storage.outcomes import SqlExports, SqlOutcomes
 from storage.prepared import Prepared
@@ -94,11 +95,12 @@ class SqlPartnerships:
     def all_ids(self) -> list[int]:
         return [int(i) for i in self._session.scalars(select(t.Partnership.id)).all()]
 
-    def create(self, tenant_id: str, name: str) -> PartnershipView:
-        row = t.Partnership(tenant_id=tenant_id, name=name)
-        self._session.add(row)
-        self._session.flush()
-        return _partnership_view(row)
+    def create(self, tenant_id: str, name: str) -> PartnershipView | None:
+        if not atomic.insert_new(self._session, t.Partnership(tenant_id=tenant_id, name=name)):
+            return None  # a racing first contact from this tenant created it
+        created = self.by_tenant(tenant_id)
+        assert created is not None
+        return created
 
 
 class SqlMembers:
@@ -137,17 +139,20 @@ class SqlMembers:
         found = statement.first(self._session, params)
         return None if found is None else found._asdict()
 
-    def create(self, partnership_id: int, sighting: MemberSighting) -> MemberView:
+    def create(self, partnership_id: int, sighting: MemberSighting) -> MemberView | None:
         row = t.Member(
             partnership_id=partnership_id,
             display_name=sighting.display_name,
             aad_object_id=sighting.aad_object_id,
             first_seen_at=sighting.seen_at,
         )
-        self._session.add(row)
         self._apply_sighting(row, sighting)
-        self._session.flush()
-        return self._view(row)
+        if not atomic.insert_new(self._session, row):
+            return None  # this person's other activity, arriving at the same time, created them
+        found = self.find(partnership_id, sighting.aad_object_id, sighting.teams_user_id)
+        assert found is not None, "the member was just inserted"
+        self._found.pop(found.id, None)
+        return found
 
     def record_sighting(
         self, member_id: int, sighting: MemberSighting
@@ -170,21 +175,19 @@ class SqlMembers:
             setattr(row, name, value)
 
     def grant(self, member_id: int, role: Role) -> bool:
-        if self._session.get(t.MemberRole, (member_id, role.value)) is not None:
-            return False
-        self._session.add(t.MemberRole(member_id=member_id, role=role.value))
-        self._session.flush()
-        return True
+        return grant_role(self._session, member_id, role)
 
     def get(self, member_id: int) -> MemberView:
         return self._view(self._session.get_one(t.Member, member_id))
 
     def mark_welcomed(self, member_id: int, at: datetime) -> bool:
-        row = self._session.get_one(t.Member, member_id)
-        if row.welcomed_at is not None:
-            return False
-        row.welcomed_at = at
-        return True
+        # One statement, so two activities of one install can't both see "not welcomed".
+        welcomed = self._session.execute(
+            update(_MEMBER)
+            .where(_MEMBER.c.id == member_id, _MEMBER.c.welcomed_at.is_(None))
+            .values(welcomed_at=at)
+        )
+        return atomic.rowcount(welcomed) == 1
 
     def profile(self, member_id: int) -> MemberProfile:
         query = (
@@ -215,12 +218,14 @@ class SqlMembers:
             agency_id=agency_id,
             display_name="Pending member (not yet seen)",
         )
-        self._session.add(row)
-        self._session.flush()
-        assert row.id is not None
-        self._session.add(t.MemberRole(member_id=row.id, role=role.value))
-        self._session.flush()
-        return self._view(row)
+        # Kept if a racing request (or their first message) created them meanwhile.
+        atomic.insert_new(self._session, row)
+        found = self._row(
+            _MEMBER_BY_AAD, partnership_id=partnership_id, aad_object_id=aad_object_id
+        )
+        assert found is not None
+        grant_role(self._session, found["id"], role)
+        return self.get(found["id"])
 
     def mark_unreachable(self, member_id: int, reason: str, at: datetime) -> None:
         row = self._session.get_one(t.Member, member_id)
@@ -253,6 +258,28 @@ class SqlAudit:
 
     def append(self, entry: AuditEntry) -> None:
         _APPEND_AUDIT.rowcount(self._session, _audit_row(entry))
+
+    def latest(
+        self, record_type: str, record_id: str, actions: Collection[str]
+    ) -> tuple[str | None, datetime] | None:
+        audit = t.core(t.AuditEvent)
+        row = self._session.execute(
+            core_select(_MEMBER.c.display_name, audit.c.at)
+            .select_from(audit)
+            .outerjoin(
+                _MEMBER,
+                (_MEMBER.c.aad_object_id == audit.c.actor_aad_id)
+                & (_MEMBER.c.partnership_id == audit.c.partnership_id),
+            )
+            .where(
+                audit.c.record_type == record_type,
+                audit.c.record_id == record_id,
+                audit.c.action.in_(list(actions)),
+            )
+            .order_by(audit.c.id.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else (row[0], row[1])
 
 
 class SqlUnitOfWork:

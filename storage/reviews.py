@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from functools import cache
 from typing import Any
@@ -26,6 +26,7 @@ from domain.records import (
     StoredAnswer,
 )
 from domain.reviews import NewReview, ReviewAccess, format_reference
+from storage import atomic
 from storage import tables as t
 from storage.prepared import Prepared
 from storage.tables import utcnow
@@ -38,6 +39,7 @@ _AGENCY = t.core(t.Agency)
 _ASSIGNEE = t.core(t.ReturnAssignee)
 _ANSWER = t.core(t.Answer)
 _MEMBER = t.core(t.Member)
+_ENTRY = t.core(t.ChronologyEntry)
 _ASSIGNEE_IDS = (
     core_select(t.comma_list(cast(_ASSIGNEE.c.member_id, String)))
     .where(_ASSIGNEE.c.return_id == _RETURN.c.id)
@@ -134,6 +136,11 @@ def _return_update(names: tuple[str, ...]) -> Update:
         .where(_RETURN.c.id == bindparam("key_return_id"))
         .values(revision=_RETURN.c.revision + 1, **values)
     )
+
+
+# Racing chronology entries on one return each retry with the next number; more racers than
+# this on one return at one instant is not a real workload.
+_SEQUENCE_RETRIES = 50
 
 
 class SqlReviews:
@@ -271,12 +278,18 @@ class SqlReviews:
             for review, total, done, signed in rows
         ]
 
-    def set_stage(self, review_id: int, stage: ReviewStage) -> None:
-        review = self._session.get_one(t.Review, review_id)
-        review.stage = stage.value
-        review.updated_at = utcnow()
+    def set_stage(
+        self, review_id: int, stage: ReviewStage, expected: Collection[ReviewStage]
+    ) -> bool:
+        values: dict[str, Any] = {"stage": stage.value}
         if stage is ReviewStage.CLOSED:
-            review.closed_on = date.today()
+            values["closed_on"] = date.today()
+        return atomic.transition(
+            self._session, _REVIEW, review_id, "stage", [s.value for s in expected], values
+        )
+
+    def lock(self, review_id: int) -> None:
+        atomic.lock(self._session, _REVIEW, review_id)
 
     def returns(self, review_id: int) -> list[ReturnView]:
         """The review's agencies' returns, removed agencies left out."""
@@ -388,11 +401,15 @@ class SqlReturns:
                 )
             ).all()
         )
-        added = [m for m in dict.fromkeys(member_ids) if m not in existing]
-        for member_id in added:
-            self._session.add(t.ReturnAssignee(return_id=return_id, member_id=member_id))
-        self._session.flush()
-        return added
+        # Only those this request assigned: a racing assignment's are theirs to invite.
+        return [
+            member_id
+            for member_id in dict.fromkeys(member_ids)
+            if member_id not in existing
+            and atomic.insert_new(
+                self._session, t.ReturnAssignee(return_id=return_id, member_id=member_id)
+            )
+        ]
 
     def unassign(self, return_id: int, member_ids: Sequence[int]) -> None:
         if member_ids:
@@ -455,6 +472,13 @@ class SqlReturns:
             {**params, "new_updated_at": utcnow(), "key_return_id": return_id},
         )
 
+    def transition(
+        self, return_id: int, expected: Collection[ReturnStatus], fields: Mapping[str, Any]
+    ) -> bool:
+        return atomic.transition(
+            self._session, _RETURN, return_id, "status", [s.value for s in expected], fields
+        )
+
     def entries(self, return_id: int) -> list[ChronologyView]:
         rows = self._session.scalars(
             select(t.ChronologyEntry).where(col(t.ChronologyEntry.return_id) == return_id)
@@ -462,36 +486,43 @@ class SqlReturns:
         return [_entry_view(row) for row in rows]
 
     def add_entry(self, return_id: int, entry: EntryInput, member_id: int) -> ChronologyView:
-        highest = self._session.scalar(
-            select(func.max(t.ChronologyEntry.sequence)).where(
-                col(t.ChronologyEntry.return_id) == return_id
+        # max + 1, again if a colleague's entry took that number first (each retry reads
+        # theirs): ten people adding entries at once all get one, numbered in turn.
+        for _ in range(_SEQUENCE_RETRIES):
+            highest = self._session.scalar(
+                select(func.max(t.ChronologyEntry.sequence)).where(
+                    col(t.ChronologyEntry.return_id) == return_id
+                )
             )
-        )
-        row = t.ChronologyEntry(
-            return_id=return_id,
-            sequence=int(highest or 0) + 1,
-            created_by=member_id,
-            **_entry_fields(entry),
-        )
-        self._session.add(row)
-        self._session.flush()
-        return _entry_view(row)
+            sequence = int(highest or 0) + 1
+            row = t.ChronologyEntry(
+                return_id=return_id, sequence=sequence, created_by=member_id, **_entry_fields(entry)
+            )
+            if atomic.insert_new(self._session, row):
+                added = self._session.scalars(
+                    select(t.ChronologyEntry).where(
+                        col(t.ChronologyEntry.return_id) == return_id,
+                        col(t.ChronologyEntry.sequence) == sequence,
+                    )
+                ).one()
+                return _entry_view(added)
+        raise RuntimeError("no free chronology sequence after retries")  # not reached in practice
 
+    # One statement each, judged by its rowcount: a colleague may have removed the entry since
+    # this turn read it (the ORM would raise on finding no row to change).
     def update_entry(self, return_id: int, entry_id: int, entry: EntryInput) -> bool:
-        row = self._session.get(t.ChronologyEntry, entry_id)
-        if row is None or row.return_id != return_id:
-            return False
-        for name, value in _entry_fields(entry).items():
-            setattr(row, name, value)
-        row.updated_at = utcnow()
-        return True
+        changed = self._session.execute(
+            update(_ENTRY)
+            .where(_ENTRY.c.id == entry_id, _ENTRY.c.return_id == return_id)
+            .values(**_entry_fields(entry), updated_at=utcnow())
+        )
+        return atomic.rowcount(changed) == 1
 
     def delete_entry(self, return_id: int, entry_id: int) -> bool:
-        row = self._session.get(t.ChronologyEntry, entry_id)
-        if row is None or row.return_id != return_id:
-            return False
-        self._session.delete(row)
-        return True
+        removed = self._session.execute(
+            delete(_ENTRY).where(_ENTRY.c.id == entry_id, _ENTRY.c.return_id == return_id)
+        )
+        return atomic.rowcount(removed) == 1
 
     def agency_lead_ids(self, agency_id: int) -> list[int]:
         return [

@@ -1,0 +1,564 @@
+"""Racing requests, over real HTTP, on SQLite and PostgreSQL: several distinct requests for one
+verb at the same instant have one effect (rows, audit rows, cards sent), and nobody gets the
+"Something went wrong" card. The losers of a state change are told what happened instead.
+
+On SQLite one writer serialises the racers; on PostgreSQL they really overlap, which is where
+check-then-write code used to double submit and drop chronology entries (storage/atomic.py).
+Every state-changing card verb is raced here: `test_every_state_changing_verb_has_a_race_case`
+fails when a new one has no case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from cards import verbs
+from storage import tables as t
+from tests.conftest import BotUnderTest, _running_bot
+from tests.support.activities import USER_AAD, activity, as_user, invoke, message
+from tests.support.answers import valid_answers
+from tests.support.connector import FakeConnector
+from tests.support.journey import (  # _name: racers keep the names the world gave them
+    BANK,
+    COLLEAGUE,
+    LEAD,
+    PRACTITIONER,
+    Journey,
+    _name,
+    good_action,
+    journey_on,
+    open_review,
+    police_id,
+    signed_off_review,
+)
+
+RACERS = 6
+BANK_SECTIONS = BANK.sections
+CRASH = "Something went wrong"
+CARD = "application/vnd.microsoft.card.adaptive"
+# Verbs that change nothing, or only where the user is (a return's current section): racing
+# them has nothing to get wrong. Anything else needs a case below.
+READ_ONLY = frozenset(
+    {
+        verbs.HELP,
+        verbs.PROFILE,
+        verbs.REVIEW_NEW,
+        verbs.REVIEWS,
+        verbs.RETURN_OPEN,
+        verbs.CHRONOLOGY,
+        verbs.ENTRY_FORM,
+        verbs.RETURN_OVERVIEW,
+        verbs.AGENCIES,
+        verbs.AGENCY_FORM,
+        verbs.MEMBERS,
+        verbs.MEMBER_FORM,
+        verbs.PACK,
+        verbs.OUTCOME,
+        verbs.ACTION_FORM,
+        verbs.GUIDE_PREVIEW,
+        verbs.GUIDE_USAGE_FORM,
+        verbs.ACTION_VIEW,
+        verbs.SUMMARY,
+        verbs.DASHBOARD,
+        verbs.OVERDUE,
+        verbs.AUDIT_TRAIL,
+        verbs.RETENTION,
+        verbs.LEGAL_HOLD,
+    }
+)
+RACED: set[str] = set()
+
+
+def races(*raced: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declares the verbs a test races (checked against cards/verbs.py below)."""
+    RACED.update(raced)
+    return lambda test: test
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def racing_bot(
+    request: pytest.FixtureRequest, tmp_path: Path, connector: FakeConnector
+) -> AsyncIterator[BotUnderTest]:
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+    async for running in _running_bot(tmp_path, url, connector):
+        yield running
+
+
+@pytest.fixture
+async def world(racing_bot: BotUnderTest) -> Journey:
+    return await journey_on(racing_bot)
+
+
+def _distinct(body: dict[str, Any]) -> dict[str, Any]:
+    """Each racer is its own request (its own activity id), not a replay of one."""
+    body["id"] = f"race-{secrets.token_hex(6)}"
+    return body
+
+
+async def race(
+    j: Journey,
+    verb: str | Sequence[str],
+    data: dict[str, Any] | Sequence[dict[str, Any]],
+    aad: str | Sequence[str] = USER_AAD,
+    n: int = RACERS,
+) -> list[str]:
+    """`n` card actions at once (verb, data and sender given once or per racer); their
+    replies, as JSON. None of them, and nothing the bot sent meanwhile, is the crash card."""
+    verbs_ = _each(verb, n)
+    bodies = [
+        _distinct(as_user(invoke(j.bot.connector.url, v, d), who, name=_name(who)))
+        for v, d, who in zip(verbs_, _each(data, n), _each(aad, n), strict=True)
+    ]
+    replies = await asyncio.gather(*(j.bot.post(body) for body in bodies))
+    texts = [json.dumps(reply, ensure_ascii=False) for _, reply in replies]
+    assert [status for status, _ in replies] == [200] * n, texts
+    _no_crash(j, texts)
+    return texts
+
+
+def _each(value: Any, n: int) -> list[Any]:
+    """One value for every racer, or one per racer."""
+    if isinstance(value, str | dict):
+        return [value] * n
+    assert len(value) == n
+    return list(value)
+
+
+def _no_crash(j: Journey, texts: Sequence[str]) -> None:
+    crashed = [text for text in texts if CRASH in text]
+    sent = json.dumps([s.activity for s in j.bot.connector.sent], ensure_ascii=False)
+    assert not crashed, crashed[0]
+    assert CRASH not in sent
+
+
+def accepted(texts: Sequence[str]) -> list[str]:
+    """Replies that carry a card (the refused get a message saying why)."""
+    return [text for text in texts if json.loads(text)["type"] == CARD]
+
+
+def audited(j: Journey, action: str) -> int:
+    return j.bot.audit_actions().count(action)
+
+
+def cards_with(j: Journey, verb: str) -> int:
+    """Cards the bot sent (not replies to the invoke) carrying this verb."""
+    return sum(f'"verb": "{verb}"' in json.dumps(card) for card in j.bot.connector.cards())
+
+
+# --- first contact --------------------------------------------------------------------------
+
+
+@races()
+async def test_an_install_for_twenty_new_people_creates_each_once(
+    racing_bot: BotUnderTest,
+) -> None:
+    """Teams sends installationUpdate, conversationUpdate and a first message together."""
+    bot, url = racing_bot, racing_bot.connector.url
+    people = [f"7{i:07d}-0000-4000-8000-000000000000" for i in range(20)]
+    bodies = []
+    for aad in people:
+        for body in (
+            activity("installation-update-add-personal", url),
+            activity("conversation-update-members-added-personal", url),
+            message(url, "help"),
+        ):
+            body["conversation"] = {**body["conversation"], "id": f"a:{aad}"}
+            bodies.append(_distinct(as_user(body, aad, name="New Person")))
+    replies = await asyncio.gather(*(bot.post(body) for body in bodies))
+    assert all(status in (200, 201) for status, _ in replies), replies
+    assert CRASH not in json.dumps([reply for _, reply in replies])
+    assert CRASH not in json.dumps([s.activity for s in bot.connector.sent])
+    with bot.db.session() as session:
+        members = session.scalars(select(t.Member.aad_object_id)).all()
+        partnerships = session.scalars(select(t.Partnership.id)).all()
+    assert sorted(members) == sorted(people), "each person once"
+    assert len(partnerships) == 1, "the tenant's partnership once"
+    actions = bot.audit_actions()
+    assert actions.count("member.created") == 20
+    assert actions.count("partnership.created") == 1
+    assert actions.count("member.welcomed") <= 20
+
+
+# --- the return -----------------------------------------------------------------------------
+
+
+@races(verbs.REVIEW_CREATE)
+async def test_racing_new_reviews_each_get_their_own_reference(world: Journey) -> None:
+    j = world
+    await open_review(j)
+    agency = str(police_id(j))
+    texts = await race(
+        j,
+        verbs.REVIEW_CREATE,
+        {
+            "pseudonym": "Child K",
+            "reason": "Neglect concerns held by several agencies.",
+            "agencies": agency,
+            "returns_due_on": "2099-01-15",
+            "meeting_on": "2099-02-01",
+        },
+    )
+    assert len(accepted(texts)) == RACERS
+    references = [review.reference for review in j.rows(t.Review)]
+    assert len(references) == RACERS + 1 == len(set(references))
+    assert audited(j, "review.created") == RACERS + 1
+
+
+@races(verbs.REVIEW_ASSIGN)
+async def test_racing_assignments_invite_each_practitioner_once(world: Journey) -> None:
+    j = world
+    await j.say("new review")
+    agency = police_id(j)
+    await j.act(
+        verbs.REVIEW_CREATE,
+        {
+            "pseudonym": "Child K",
+            "reason": "Neglect concerns held by several agencies.",
+            "agencies": str(agency),
+            "returns_due_on": "2099-01-15",
+            "meeting_on": "2099-02-01",
+        },
+    )
+    review = j.rows(t.Review)[0]
+    j.bot.connector.clear()
+    await race(
+        j,
+        verbs.REVIEW_ASSIGN,
+        {"review_id": review.id, f"assignees_{agency}": f"{PRACTITIONER},{COLLEAGUE}"},
+    )
+    assert len(j.rows(t.ReturnAssignee)) == 2
+    assert audited(j, "review.assigned") == 1
+    assert cards_with(j, verbs.RETURN_OPEN) == 2, "one invitation each"
+    assert j.rows(t.Review)[0].stage == "pre_analysis"
+
+
+@races(verbs.RETURN_SAVE, verbs.RETURN_NEXT, verbs.RETURN_BACK, verbs.EPISODE_ADD)
+async def test_racing_saves_of_one_section_store_each_answer_once(world: Journey) -> None:
+    j = world
+    _, return_id = await open_review(j)
+    section = {"return_id": return_id, "section": 0, "agency_team": "Police with school nurse"}
+    await race(
+        j,
+        verbs.RETURN_SAVE,
+        [section, {**section, "agency_team": "Police and school nurse"}] * (RACERS // 2),
+        [PRACTITIONER, COLLEAGUE] * (RACERS // 2),
+    )
+    answers = [a for a in j.rows(t.Answer) if a.question_id == "agency_team"]
+    assert len(answers) == 1
+    assert audited(j, "return.status_changed") == 1, "started once"
+    for verb in (verbs.RETURN_NEXT, verbs.RETURN_BACK):
+        await race(j, verb, section, [PRACTITIONER, COLLEAGUE] * (RACERS // 2))
+    assert len([a for a in j.rows(t.Answer) if a.question_id == "agency_team"]) == 1
+    episodes = next(i for i, s in enumerate(BANK_SECTIONS) if s.repeatable)
+    await race(
+        j,
+        verbs.EPISODE_ADD,
+        {"return_id": return_id, "section": episodes, "episode": 1},
+        [PRACTITIONER, COLLEAGUE] * (RACERS // 2),
+    )
+    assert audited(j, "return.status_changed") == 1
+
+
+@races(verbs.ENTRY_SAVE, verbs.ENTRY_REMOVE)
+async def test_ten_entries_at_once_are_all_stored_in_turn(world: Journey) -> None:
+    j = world
+    _, return_id = await open_review(j)
+    entries = [
+        {
+            "return_id": return_id,
+            "event_date": "2025-01-10",
+            "source": "school log",
+            "event": f"School raised concern number {number}",
+            "themes": "neglect",
+        }
+        for number in range(10)
+    ]
+    texts = await race(j, verbs.ENTRY_SAVE, entries, [PRACTITIONER, COLLEAGUE] * 5, n=10)
+    assert len(accepted(texts)) == 10
+    stored = j.rows(t.ChronologyEntry)
+    assert sorted(e.sequence for e in stored) == list(range(1, 11))
+    assert sorted(e.event for e in stored) == sorted(str(e["event"]) for e in entries)
+    assert audited(j, "chronology.entry_added") == 10
+
+    first = min(stored, key=lambda e: e.sequence)
+    texts = await race(
+        j,
+        verbs.ENTRY_REMOVE,
+        {"return_id": return_id, "entry_id": first.id},
+        [PRACTITIONER, COLLEAGUE] * (RACERS // 2),
+    )
+    assert len(accepted(texts)) == 1
+    assert len(j.rows(t.ChronologyEntry)) == 9
+    assert audited(j, "chronology.entry_removed") == 1
+
+
+@races(verbs.EPISODE_REMOVE)
+async def test_racing_episode_removals_remove_it_once(world: Journey) -> None:
+    j = world
+    _, return_id = await open_review(j)
+    episodes = next(i for i, s in enumerate(BANK_SECTIONS) if s.repeatable)
+    data = {"return_id": return_id, "section": episodes, **_episode_answers(episodes)}
+    await j.act(verbs.RETURN_SAVE, {**data, "episode": 1}, PRACTITIONER)
+    await j.act(verbs.RETURN_SAVE, {**data, "episode": 2}, PRACTITIONER)
+    await race(
+        j,
+        verbs.EPISODE_REMOVE,
+        {"return_id": return_id, "section": episodes, "episode": 2},
+        [PRACTITIONER, COLLEAGUE] * (RACERS // 2),
+    )
+    assert {a.episode for a in j.rows(t.Answer) if a.episode} == {1}
+    assert audited(j, "return.episode_removed") == 1
+
+
+@races(verbs.RETURN_SUBMIT, verbs.SIGNOFF_APPROVE, verbs.SIGNOFF_RETURN)
+async def test_one_submit_and_one_sign_off_win(world: Journey) -> None:
+    j = world
+    review_id, return_id = await _complete_return(j)
+    j.bot.connector.clear()
+    texts = await race(
+        j,
+        verbs.RETURN_SUBMIT,
+        {"return_id": return_id},
+        [PRACTITIONER, COLLEAGUE] * (RACERS // 2),
+    )
+    assert len(accepted(texts)) == 1
+    assert all("submitted" in text for text in texts), "the others are told it was submitted"
+    assert audited(j, "return.submitted") == 1
+    assert cards_with(j, verbs.SIGNOFF_APPROVE) == 1, "one sign-off card to the lead"
+
+    half = RACERS // 2
+    texts = await race(
+        j,
+        [verbs.SIGNOFF_APPROVE, verbs.SIGNOFF_RETURN] * half,
+        [{"return_id": return_id}, {"return_id": return_id, "comments": "Add dates."}] * half,
+        LEAD,
+    )
+    assert len(accepted(texts)) == 1, "approve and send back at once: one decision stands"
+    assert audited(j, "return.signed_off") + audited(j, "return.returned") == 1
+    assert j.rows(t.PreAnalysisReturn)[0].status in ("signed_off", "returned")
+    decided = audited(j, "return.signed_off") == 1
+    assert audited(j, "review.stage_changed") == (1 if decided else 0), "to analysis once"
+    assert review_id
+
+
+# --- set-up (admin) -------------------------------------------------------------------------
+
+
+@races(verbs.AGENCY_SAVE, verbs.MEMBER_SAVE, verbs.POLICY_SAVE, verbs.RETENTION_SAVE)
+async def test_racing_admins_add_one_agency_and_one_member(world: Journey) -> None:
+    j = world
+    texts = await race(j, verbs.AGENCY_SAVE, {"name": "Demo Probation", "sector": "probation"})
+    assert len([a for a in j.rows(t.Agency) if a.name == "Demo Probation"]) == 1
+    assert sum("already exists" in text for text in texts) == RACERS - 1
+    assert audited(j, "agency.created") == 1
+
+    stranger = "66666666-6666-4666-8666-666666666666"
+    texts = await race(
+        j,
+        verbs.MEMBER_SAVE,
+        {"display_name": "New Person", "aad_object_id": stranger, "roles": "manager"},
+    )
+    assert len([m for m in j.rows(t.Member) if m.aad_object_id == stranger]) == 1
+    assert sum("already has that AAD object id" in text for text in texts) == RACERS - 1
+    assert audited(j, "member.added") == 1
+
+    await race(
+        j,
+        verbs.POLICY_SAVE,
+        [
+            {"reminder_days_before": str(days), "overdue_every": "2", "escalate_after": "1"}
+            for days in range(1, RACERS + 1)
+        ],
+    )
+    await race(
+        j,
+        verbs.RETENTION_SAVE,
+        [{"closed_review_months": str(60 + n), "export_file_days": "14"} for n in range(RACERS)],
+    )
+
+
+@races(verbs.LEGAL_HOLD_SET)
+async def test_racing_legal_holds_place_it_once(world: Journey) -> None:
+    j = world
+    review_id, _ = await open_review(j)
+    await race(j, verbs.LEGAL_HOLD_SET, {"review_id": review_id, "hold": "on", "reason": "Claim"})
+    assert audited(j, "review.legal_hold_placed") == 1
+    await race(j, verbs.LEGAL_HOLD_SET, {"review_id": review_id, "hold": "off"})
+    assert audited(j, "review.legal_hold_lifted") == 1
+
+
+# --- the meeting, the outcome and the guide -------------------------------------------------
+
+
+@races(
+    verbs.OUTCOME_SAVE,
+    verbs.ACTION_SAVE,
+    verbs.ACTION_REMOVE,
+    verbs.OUTCOME_PUBLISH,
+    verbs.GUIDE,
+    verbs.GUIDE_SAVE,
+    verbs.GUIDE_PUBLISH,
+    verbs.GUIDE_USAGE_SAVE,
+)
+async def test_one_outcome_is_published_and_one_guide(world: Journey) -> None:
+    j = world
+    review_id = await signed_off_review(j)
+    await race(j, verbs.OUTCOME_SAVE, {"review_id": review_id, "agreed_themes": "neglect"})
+    assert len(j.rows(t.MeetingOutcome)) == 1
+
+    action = {"review_id": review_id, **good_action(police_id(j))}
+    await race(j, verbs.ACTION_SAVE, action)
+    [outcome] = j.rows(t.MeetingOutcome)
+    assert len(outcome.draft_actions) == RACERS, "no add lost to another"
+    await race(j, verbs.ACTION_REMOVE, {"review_id": review_id, "index": 0}, n=2)
+    [outcome] = j.rows(t.MeetingOutcome)
+    assert len(outcome.draft_actions) == RACERS - 2
+
+    j.bot.connector.clear()
+    texts = await race(
+        j, verbs.OUTCOME_PUBLISH, {"review_id": review_id, "agreed_themes": "neglect"}
+    )
+    assert len(accepted(texts)) == 1
+    assert sum("already published" in text for text in texts) == RACERS - 1
+    assert audited(j, "outcome.published") == 1
+    assert len(j.rows(t.ActionItem)) == RACERS - 2, "the action items once"
+
+    await race(j, verbs.GUIDE, {"review_id": review_id})
+    assert len(j.rows(t.SevenMinuteGuide)) == 1
+    assert audited(j, "guide.drafted") == 1
+    await race(j, verbs.GUIDE_SAVE, {"review_id": review_id})
+    texts = await race(j, verbs.GUIDE_PUBLISH, {"review_id": review_id})
+    assert len(accepted(texts)) == 1
+    assert audited(j, "guide.published") == 1
+    usage = {"review_id": review_id, "used_on": "2026-11-20", "staff_count": "12"}
+    await race(j, verbs.GUIDE_USAGE_SAVE, [{**usage, "team": f"Team {n}"} for n in range(RACERS)])
+    assert len(j.rows(t.DisseminationReturn)) == RACERS, "each team's return, once"
+
+
+# --- action items ---------------------------------------------------------------------------
+
+
+@races(
+    verbs.ACTION_PROGRESS,
+    verbs.ACTION_NEW_DATE,
+    verbs.DATE_APPROVE,
+    verbs.DATE_DECLINE,
+    verbs.ACTION_BLOCKED,
+    verbs.ACTION_COMPLETE,
+    verbs.IMPACT_RECORD,
+)
+async def test_racing_updates_move_an_action_item_once(world: Journey) -> None:
+    j = world
+    item_id = await _published_item(j)
+    item = {"action_id": item_id}
+    notes = [{**item, "note": f"Step {n}"} for n in range(RACERS)]
+    texts = await race(j, verbs.ACTION_PROGRESS, notes, PRACTITIONER)
+    assert len(accepted(texts)) == RACERS, "every note is kept"
+    assert len([p for p in _progress(j) if p.kind == "progress"]) == RACERS
+    assert _status_changes(j) == ["in_progress"]
+
+    request = {**item, "reason": "Staff off", "proposed_due_on": "2099-06-30"}
+    await j.act(verbs.ACTION_NEW_DATE, request, PRACTITIONER)
+    decided = await race(j, verbs.DATE_APPROVE, item, n=RACERS // 2) + await race(
+        j, verbs.DATE_DECLINE, item, n=RACERS // 2
+    )
+    assert audited(j, "action.date_approved") + audited(j, "action.date_declined") == 1
+    assert sum("already decided" in text or "last was decided" in text for text in decided) >= 1
+    await race(j, verbs.ACTION_NEW_DATE, request, PRACTITIONER)
+    assert audited(j, "action.date_requested") == 1 + RACERS
+
+    texts = await race(j, verbs.ACTION_BLOCKED, {**item, "reason": "No tool"}, PRACTITIONER)
+    assert len(accepted(texts)) == 1
+    assert _status_changes(j) == ["in_progress", "blocked"]
+    await j.act(verbs.ACTION_PROGRESS, {**item, "note": "Tool arrived"}, PRACTITIONER)
+    texts = await race(j, verbs.ACTION_COMPLETE, {**item, "evidence": "Audit done"}, PRACTITIONER)
+    assert len(accepted(texts)) == 1
+    assert _status_changes(j) == ["in_progress", "blocked", "in_progress", "completed"]
+
+    impact = {
+        **item,
+        "how_much": "20 audited",
+        "how_well": "All in time",
+        "better_off": "Yes",
+        "decision": "close",
+    }
+    texts = await race(j, verbs.IMPACT_RECORD, impact)
+    assert len(accepted(texts)) == 1
+    assert len(j.rows(t.ImpactRecord)) == 1
+    assert _status_changes(j)[-1] == "closed"
+    assert j.rows(t.Review)[0].stage == "closed"
+    assert audited(j, "review.stage_changed") == 2, "to analysis, then closed, each once"
+
+
+# --- exports: each request is its own file --------------------------------------------------
+
+
+@races(verbs.PACK_EXPORT, verbs.GUIDE_EXPORT, verbs.EXPORT, verbs.AUDIT_EXPORT, verbs.FILE_CONSENT)
+async def test_racing_exports_each_deliver_their_own_file(world: Journey) -> None:
+    j = world
+    review_id = await signed_off_review(j)
+    await race(j, verbs.PACK_EXPORT, {"review_id": review_id, "format": "csv"}, n=3)
+    await race(j, verbs.AUDIT_EXPORT, {"review_id": review_id}, n=3)
+    await race(j, verbs.EXPORT, {"review_id": review_id, "format": "csv"}, n=3)
+    await race(j, verbs.GUIDE_EXPORT, {"review_id": review_id}, n=3)
+    await race(j, verbs.FILE_CONSENT, {"token": "unknown"}, n=3)
+
+
+# --- coverage -------------------------------------------------------------------------------
+
+
+def test_every_state_changing_verb_has_a_race_case() -> None:
+    missing = verbs.ALL - READ_ONLY - RACED
+    assert not missing, f"add a race case to tests/scenarios/test_races.py for {sorted(missing)}"
+    assert not READ_ONLY & RACED, "a verb is either read-only or raced"
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _episode_answers(index: int) -> dict[str, Any]:
+    return valid_answers(BANK_SECTIONS[index])
+
+
+async def _complete_return(j: Journey) -> tuple[int, int]:
+    review_id, return_id = await open_review(j)
+    for index, section in enumerate(BANK_SECTIONS):
+        data: dict[str, Any] = {"return_id": return_id, "section": index, **valid_answers(section)}
+        if section.repeatable:
+            data["episode"] = 1
+        await j.act(verbs.RETURN_NEXT, data, PRACTITIONER)
+    return review_id, return_id
+
+
+async def _published_item(j: Journey) -> int:
+    review_id = await signed_off_review(j)
+    await j.act(verbs.ACTION_SAVE, {"review_id": review_id, **good_action(police_id(j))})
+    await j.act(verbs.OUTCOME_PUBLISH, {"review_id": review_id, "agreed_themes": "neglect"})
+    with j.bot.db.session() as session, session.begin():
+        chair = session.scalars(select(t.Member).where(t.Member.aad_object_id == USER_AAD)).one()
+        session.add(t.MemberRole(member_id=chair.id, role="lic_member"))
+    [item] = j.rows(t.ActionItem)
+    assert item.id is not None
+    return item.id
+
+
+def _progress(j: Journey) -> list[t.ProgressEntry]:
+    return j.rows(t.ProgressEntry)
+
+
+def _status_changes(j: Journey) -> list[str]:
+    with j.bot.db.session() as session:
+        afters = session.scalars(
+            select(t.AuditEvent.after)
+            .where(t.AuditEvent.action == "action.status_changed")
+            .order_by(t.AuditEvent.id)
+        ).all()
+    return [str(after["status"]) for after in afters if after]
