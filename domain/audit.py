@@ -68,7 +68,7 @@ def already_done(
     """What a request that lost a race (or came after the change) is told: `done` ("This
     return was already submitted"), by whom and when, from the audit trail."""
     record_type, record_id = target
-    change = uow.audit.latest(record_type, str(record_id), actions)
+    change = uow.audit_trail.latest(record_type, str(record_id), actions)
     if change is None:
         return StaleCard(f"{done} just now, so this card is out of date.")
     who, at = change

@@ -8,7 +8,7 @@ audited too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -78,6 +78,12 @@ class AuditTrailRepository(Protocol):
         self, partnership_id: int, subjects: TrailSubjects, offset: int, limit: int
     ) -> list[TrailEvent]:
         """Newest first."""
+        ...
+
+    def latest(
+        self, record_type: str, record_id: str, actions: Collection[str]
+    ) -> tuple[str | None, datetime] | None:
+        """The newest of these actions on the record: who did it (their name), and when."""
         ...
 
 

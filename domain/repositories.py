@@ -6,7 +6,7 @@ through its repositories, and the caller commits once at the end of the turn.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -123,12 +123,6 @@ class MemberRepository(Protocol):
 
 class AuditLog(Protocol):
     def append(self, entry: AuditEntry) -> None: ...
-
-    def latest(
-        self, record_type: str, record_id: str, actions: Collection[str]
-    ) -> tuple[str | None, datetime] | None:
-        """The newest of these actions on the record: who did it (their name), and when."""
-        ...
 
 
 class UnitOfWork(Protocol):

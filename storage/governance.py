@@ -3,7 +3,7 @@ review, and the subject-access export of a member. Audit rows are only ever read
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -283,6 +283,29 @@ def _hold_view(row: t.Review) -> HoldView:
 class SqlAuditTrail:
     def __init__(self, session: Session) -> None:
         self._session = session
+
+    def latest(
+        self, record_type: str, record_id: str, actions: Collection[str]
+    ) -> tuple[str | None, datetime] | None:
+        row = self._session.execute(
+            select(t.Member.display_name, t.AuditEvent.at)
+            .select_from(t.AuditEvent)
+            .outerjoin(
+                t.Member,
+                and_(
+                    col(t.Member.aad_object_id) == col(t.AuditEvent.actor_aad_id),
+                    col(t.Member.partnership_id) == col(t.AuditEvent.partnership_id),
+                ),
+            )
+            .where(
+                col(t.AuditEvent.record_type) == record_type,
+                col(t.AuditEvent.record_id) == record_id,
+                col(t.AuditEvent.action).in_(list(actions)),
+            )
+            .order_by(col(t.AuditEvent.id).desc())
+            .limit(1)
+        ).first()
+        return None if row is None else (row[0], row[1])
 
     def subjects(self, partnership_id: int, review_id: int) -> TrailSubjects | None:
         review = self._session.get(t.Review, review_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -258,28 +258,6 @@ class SqlAudit:
 
     def append(self, entry: AuditEntry) -> None:
         _APPEND_AUDIT.rowcount(self._session, _audit_row(entry))
-
-    def latest(
-        self, record_type: str, record_id: str, actions: Collection[str]
-    ) -> tuple[str | None, datetime] | None:
-        audit = t.core(t.AuditEvent)
-        row = self._session.execute(
-            core_select(_MEMBER.c.display_name, audit.c.at)
-            .select_from(audit)
-            .outerjoin(
-                _MEMBER,
-                (_MEMBER.c.aad_object_id == audit.c.actor_aad_id)
-                & (_MEMBER.c.partnership_id == audit.c.partnership_id),
-            )
-            .where(
-                audit.c.record_type == record_type,
-                audit.c.record_id == record_id,
-                audit.c.action.in_(list(actions)),
-            )
-            .order_by(audit.c.id.desc())
-            .limit(1)
-        ).first()
-        return None if row is None else (row[0], row[1])
 
 
 class SqlUnitOfWork:

@@ -50,6 +50,7 @@ READ_ONLY = frozenset(
     {
         verbs.HELP,
         verbs.PROFILE,
+        verbs.SIGNOFF_OPEN,
         verbs.REVIEW_NEW,
         verbs.REVIEWS,
         verbs.RETURN_OPEN,
