@@ -617,6 +617,10 @@ def ready_for_analysis(returns: list[ReturnView]) -> bool:
 
 def settle(uow: UnitOfWork, actor: Actor, review: ReviewView) -> ReviewView:
     """Move a review in pre-analysis on to analysis once no return holds it back."""
+    # Two leads settling the last two returns at once would each see the other's unsettled:
+    # queued on the review, the second reads the first's and moves the review.
+    uow.reviews.lock(review.id)
+    review = _fresh(uow, review)
     if review.stage is ReviewStage.PRE_ANALYSIS and ready_for_analysis(
         uow.reviews.returns(review.id)
     ):

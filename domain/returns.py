@@ -1059,10 +1059,8 @@ def _comments(raw: object, *, required: bool) -> str | None:
 
 
 def _all_signed_off(uow: UnitOfWork, actor: Actor, ret: ReturnView) -> bool:
-    # Signed off, nil, or proceeded without: the lifecycle's gate decides (domain/lifecycle).
-    # Two leads signing off the last two returns at once would each see the other's still
-    # submitted: queued on the review, the second reads the first's sign-off and moves it.
-    uow.reviews.lock(ret.review_id)
+    # Signed off, nil, or proceeded without: the lifecycle's gate decides (domain/lifecycle),
+    # held on the review so that two leads signing off the last two at once can't both miss.
     review = uow.reviews.get(ret.partnership_id, ret.review_id)
     return review is not None and lifecycle.settle(uow, actor, review).stage is not review.stage
 

@@ -51,6 +51,10 @@ READ_ONLY = frozenset(
         verbs.HELP,
         verbs.PROFILE,
         verbs.SIGNOFF_OPEN,
+        verbs.SIGN_OFFS,
+        verbs.CONTINUE,
+        verbs.REVIEW_MANAGE,
+        verbs.REVIEW_AGENCY,
         verbs.REVIEW_NEW,
         verbs.REVIEWS,
         verbs.RETURN_OPEN,
@@ -348,6 +352,69 @@ async def test_one_submit_and_one_sign_off_win(world: Journey) -> None:
     decided = audited(j, "return.signed_off") == 1
     assert audited(j, "review.stage_changed") == (1 if decided else 0), "to analysis once"
     assert review_id
+
+
+@races(
+    verbs.REVIEW_EDIT,
+    verbs.REVIEW_DEPUTY,
+    verbs.RETURN_EXTEND,
+    verbs.RETURN_REASSIGN,
+    verbs.REVIEW_ADD_AGENCY,
+    verbs.REVIEW_REMOVE_AGENCY,
+    verbs.RETURN_NIL,
+    verbs.NIL_CONFIRM,
+    verbs.NIL_DECLINE,
+    verbs.RETURN_PROCEED,
+    verbs.REVIEW_CANCEL,
+    verbs.REVIEW_REOPEN,
+)
+async def test_racing_review_controls_take_effect_once(world: Journey) -> None:
+    j = world
+    review_id, police = await open_review(j)
+    edits = [
+        {"review_id": review_id, "pseudonym": f"Child {letter}", "reason": "Neglect concerns."}
+        for letter in "LMNPQR"
+    ]
+    await race(j, verbs.REVIEW_EDIT, [{**e, "meeting_on": "2099-02-08"} for e in edits])
+    assert j.rows(t.Review)[0].pseudonym in {f"Child {letter}" for letter in "LMNPQR"}
+    await race(j, verbs.REVIEW_DEPUTY, {"review_id": review_id, "deputy": str(_id(j, LEAD))})
+    await race(j, verbs.RETURN_EXTEND, {"return_id": police, "due_on": "2099-06-30"})
+    await race(
+        j, verbs.RETURN_REASSIGN, {"return_id": police, "assignees": COLLEAGUE, "replace": "true"}
+    )
+    assert [a.member_id for a in j.rows(t.ReturnAssignee)] == [_id(j, COLLEAGUE)]
+
+    health = str(next(a.id for a in j.rows(t.Agency) if a.name == "Demo Health"))
+    texts = await race(j, verbs.REVIEW_ADD_AGENCY, {"review_id": review_id, "agency_id": health})
+    assert len(j.rows(t.PreAnalysisReturn)) == 2
+    assert audited(j, "review.agency_added") == 1
+    assert sum("already on" in text for text in texts) == RACERS - 1
+    health_return = next(r.id for r in j.rows(t.PreAnalysisReturn) if r.id != police)
+    gone = {"return_id": health_return, "reason": "Not involved after all."}
+    await race(j, verbs.REVIEW_REMOVE_AGENCY, gone)
+    assert audited(j, "review.agency_removed") == 1
+    await j.act(verbs.REVIEW_ADD_AGENCY, {"review_id": review_id, "agency_id": health})
+
+    j.bot.connector.clear()
+    await race(j, verbs.RETURN_NIL, {"return_id": police, "reason": "No contact with them."})
+    assert audited(j, "return.nil_recorded") == 1
+    assert cards_with(j, verbs.NIL_CONFIRM) == 1, "the lead is asked once"
+    half = RACERS // 2
+    await race(j, [verbs.NIL_CONFIRM, verbs.NIL_DECLINE] * half, {"return_id": police}, LEAD)
+    assert audited(j, "return.nil_confirmed") + audited(j, "return.nil_declined") == 1
+    late = {"return_id": health_return, "reason": "Late; the meeting can't wait."}
+    await race(j, verbs.RETURN_PROCEED, late)
+    assert audited(j, "return.proceeded_without") == 1
+
+    await race(j, verbs.REVIEW_CANCEL, {"review_id": review_id, "reason": "Family moved away"})
+    assert audited(j, "review.cancelled") == 1
+    await race(j, verbs.REVIEW_REOPEN, {"review_id": review_id, "reason": "Cancelled in error"})
+    assert audited(j, "review.reopened") == 1
+    assert j.rows(t.Review)[0].stage != "cancelled"
+
+
+def _id(j: Journey, aad: str) -> int:
+    return next(m.id for m in j.rows(t.Member) if m.aad_object_id == aad)
 
 
 # --- set-up (admin) -------------------------------------------------------------------------
