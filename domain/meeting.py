@@ -37,9 +37,17 @@ def meeting_pack(uow: UnitOfWork, member: MemberView, review_id: object) -> pack
     review = chaired_review(uow, member, review_id)
     contents = []
     for ret in uow.reviews.returns(review.id):
-        answers = {q: a.value for (q, slot), a in uow.returns.answers(ret.id).items() if not slot}
-        contents.append(pack.ReturnContent(ret, answers, uow.returns.entries(ret.id)))
-    built = pack.build_pack(review.reference, review.pseudonym, contents)
+        stored = uow.returns.answers(ret.id).items()
+        answers = {q: a.value for (q, slot), a in stored if not slot}
+        episodes: dict[int, dict[str, object]] = {}
+        for (q, slot), a in stored:
+            if slot:  # a repeatable section's answers: the key practice episodes
+                episodes.setdefault(slot, {})[q] = a.value
+        contents.append(pack.ReturnContent(ret, answers, uow.returns.entries(ret.id), episodes))
+    background = pack.Background(
+        review.reason, review.period_under_review or "", review.opened_on, review.meeting_on
+    )
+    built = pack.build_pack(review.reference, review.pseudonym, contents, background=background)
     if not built.included and not built.decisions:
         raise NotFound(
             f"No agency has submitted a return for {review.reference} yet, so "

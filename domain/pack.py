@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from difflib import SequenceMatcher
 from itertools import pairwise
 
-from domain.chronology import identifier_warnings, ordered
+from domain.chronology import describe_date, identifier_warnings, ordered
 from domain.identifiers import find_identifiers
 from domain.model import ReturnStatus
-from domain.questions import default_themes
+from domain.questions import Question, default_themes
 from domain.records import ChronologyView, EntryInput, ReturnView
+from domain.returns import bank_for, display_value
 
 GAP_DAYS = 90
 SIMILARITY = 0.5
@@ -35,6 +36,47 @@ class ReturnContent:
     ret: ReturnView
     answers: Mapping[str, object]
     entries: Sequence[ChronologyView]
+    # Repeatable sections' answers (key practice episodes): slot number -> answers.
+    episodes: Mapping[int, Mapping[str, object]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnsweredSection:
+    title: str
+    answers: tuple[tuple[str, str], ...]  # (question label, answer as a person reads it)
+
+
+@dataclass(frozen=True)
+class AgencyReturn:
+    """One shared return, every section as answered, with the marks the meeting should see."""
+
+    agency: str
+    status: ReturnStatus
+    due_on: date | None
+    submitted_on: date | None
+    sections: tuple[AnsweredSection, ...]
+    episodes: tuple[AnsweredSection, ...]
+    kept_identifiers: bool
+
+    def marks(self) -> tuple[str, ...]:
+        marks = []
+        if self.status is ReturnStatus.SUBMITTED:
+            marks.append("UNSIGNED: not yet signed off by its safeguarding lead")
+        if self.due_on and self.submitted_on and self.submitted_on > self.due_on:
+            marks.append(
+                f"LATE: submitted {self.submitted_on:%d %b %Y}, due {self.due_on:%d %b %Y}"
+            )
+        if self.kept_identifiers:
+            marks.append("† identifier warning overridden by its writer")
+        return tuple(marks)
+
+
+@dataclass(frozen=True)
+class Background:
+    reason: str = ""
+    period: str = ""
+    opened_on: date | None = None
+    meeting_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +151,10 @@ class MeetingPack:
     # The chair's decisions about agencies without a return: one short marker line each.
     decisions: tuple[str, ...] = ()
     kept: tuple[KeptIdentifiers, ...] = ()
+    returns: tuple[AgencyReturn, ...] = ()
+    background: Background = Background()
+    proposed_learning: tuple[LearningPoint, ...] = ()
+    questions: tuple[str, ...] = ()
 
     @property
     def duplicate_count(self) -> int:
@@ -116,26 +162,139 @@ class MeetingPack:
 
 
 def build_pack(
-    reference: str, pseudonym: str, returns: Sequence[ReturnContent], gap_days: int = GAP_DAYS
+    reference: str,
+    pseudonym: str,
+    returns: Sequence[ReturnContent],
+    gap_days: int = GAP_DAYS,
+    background: Background = Background(),
 ) -> MeetingPack:
-    shared = [r for r in returns if r.ret.status in SHAREABLE]
+    shared = sorted(
+        (r for r in returns if r.ret.status in SHAREABLE), key=lambda r: r.ret.agency_name
+    )
     decided = [r.ret for r in returns if r.ret.status in DECIDED]
     outstanding = tuple(
         sorted(r.ret.agency_name for r in returns if r not in shared and r.ret not in decided)
     )
     entries = combined_chronology(shared)
+    gaps = find_gaps([e.entry for e in entries], gap_days)
+    kept = kept_identifiers(shared)
+    kept_by = {k.agency for k in kept}
+    agency_returns = tuple(answered_return(r, r.ret.agency_name in kept_by) for r in shared)
+    themes = theme_rows(shared)
     return MeetingPack(
         reference,
         pseudonym,
-        tuple(sorted(r.ret.agency_name for r in shared)),
+        tuple(r.ret.agency_name for r in shared),
         outstanding,
         entries,
-        find_gaps([e.entry for e in entries], gap_days),
-        theme_rows(shared),
+        gaps,
+        themes,
         themed_learning(shared),
         tuple(decision_line(r) for r in sorted(decided, key=lambda r: r.agency_name)),
-        kept_identifiers(shared),
+        kept,
+        agency_returns,
+        background,
+        proposed_learning(shared),
+        meeting_questions(pseudonym, entries, gaps, themes, agency_returns, outstanding),
     )
+
+
+def answered_return(content: ReturnContent, kept: bool) -> AgencyReturn:
+    """Every answered section in the bank's order; answers never shortened."""
+    bank = bank_for(content.ret.bank_version)
+    sections = []
+    episodes = []
+    for section in bank.sections:
+        if section.repeatable:
+            for slot, answers in sorted(content.episodes.items()):
+                shown = _shown(section.questions, answers)
+                if shown:
+                    episodes.append(AnsweredSection(f"{section.item_label} {slot}", shown))
+            continue
+        shown = _shown(section.questions, content.answers)
+        if shown:
+            sections.append(AnsweredSection(section.title, shown))
+    submitted = content.ret.submitted_at.date() if content.ret.submitted_at else None
+    return AgencyReturn(
+        content.ret.agency_name,
+        content.ret.status,
+        content.ret.due_on,
+        submitted,
+        tuple(sections),
+        tuple(episodes),
+        kept,
+    )
+
+
+def _shown(
+    questions: Sequence[Question], answers: Mapping[str, object]
+) -> tuple[tuple[str, str], ...]:
+    shown = []
+    for question in questions:
+        value = answers.get(question.id)
+        if value in (None, "", [], ()):
+            continue
+        shown.append((question.label, display_value(question, value, limit=_NEVER_CUT)))
+    return tuple(shown)
+
+
+_NEVER_CUT = 10**9
+PROPOSED_LEARNING_QUESTIONS = ("multi_agency_learning", "good_practice_to_share")
+
+
+def proposed_learning(returns: Sequence[ReturnContent]) -> tuple[LearningPoint, ...]:
+    return tuple(
+        LearningPoint(r.ret.agency_name, str(r.answers[q]))
+        for r in returns
+        for q in PROPOSED_LEARNING_QUESTIONS
+        if isinstance(r.answers.get(q), str) and str(r.answers[q]).strip()
+    )
+
+
+def meeting_questions(
+    pseudonym: str,
+    entries: Sequence[PackEntry],
+    gaps: Sequence[Gap],
+    themes: Sequence[ThemeRow],
+    returns: Sequence[AgencyReturn],
+    outstanding: Sequence[str],
+) -> tuple[str, ...]:
+    """Questions the pack puts to the meeting, from what the returns show and don't show."""
+    asked = [
+        f"What was {pseudonym}'s day-to-day experience, and how do we know?",
+    ]
+    for row in themes:
+        if len(row.agencies) > 1:
+            asked.append(
+                f"{row.label} was raised by {', '.join(row.agencies)}: what is the shared learning?"
+            )
+    for item in entries:
+        if item.entry.missed_opportunity:
+            why = (
+                f" ({item.entry.missed_opportunity_reason})"
+                if item.entry.missed_opportunity_reason
+                else ""
+            )
+            asked.append(
+                f"{item.agency}, {describe_date(item.entry)}: a missed opportunity{why}. "
+                "What would have made the difference?"
+            )
+    for gap in gaps:
+        asked.append(
+            f"No agency recorded contact from {gap.start:%d %b %Y} to {gap.end:%d %b %Y} "
+            f"({gap.days} days): who was involved with {pseudonym} then?"
+        )
+    groups = sorted({e.duplicate_group for e in entries if e.duplicate_group is not None})
+    for group in groups:
+        asked.append(f"Entries marked ‡{group}: one event seen by two agencies, or two events?")
+    for ret in returns:
+        if ret.status is ReturnStatus.SUBMITTED:
+            asked.append(
+                f"{ret.agency}'s return is not yet signed off: may the meeting rely on it?"
+            )
+    if outstanding:
+        asked.append(f"Returns still outstanding ({', '.join(outstanding)}): proceed without them?")
+    return tuple(asked)
 
 
 # Returns that are in no pack because the chair decided so (nil, or going ahead without).
@@ -244,10 +403,10 @@ def themed_learning(returns: Sequence[ReturnContent]) -> tuple[ThemedLearning, .
     worked: dict[str, list[LearningPoint]] = {}
     differ: dict[str, list[LearningPoint]] = {}
     for content in returns:
-        themes = return_themes(content)
-        theme = labels.get(themes[0], themes[0]) if themes else UNTHEMED
-        _add(worked, theme, content, "what_worked_well")
-        _add(differ, theme, content, "what_could_differ")
+        # Filed under every theme the return raised, not just its first.
+        for theme in [labels.get(t, t) for t in return_themes(content)] or [UNTHEMED]:
+            _add(worked, theme, content, "what_worked_well")
+            _add(differ, theme, content, "what_could_differ")
     names = sorted(set(worked) | set(differ), key=lambda t: (t == UNTHEMED, t))
     return tuple(
         ThemedLearning(t, tuple(worked.get(t, [])), tuple(differ.get(t, []))) for t in names

@@ -16,12 +16,14 @@ from docx.shared import Pt, RGBColor
 from domain.chronology import describe_date
 from domain.guide import PART_TITLES
 from domain.letterhead import Letterhead
+from domain.model import ReturnStatus
 from domain.pack import MeetingPack
 from exports import house_style
 from exports.cells import csv_text
 from exports.cells import document_text as plain
 from exports.house_style import new_document, new_section, table, to_bytes
 
+FINAL = frozenset({ReturnStatus.SIGNED_OFF})
 FOOTER = house_style.FOOTER  # the tracker's About sheet says the same
 # Landscape A4 gives 26.1 cm between margins: the date narrow, what happened wide.
 CHRONOLOGY_WIDTHS = (2.2, 2.2, 2.6, 8.0, 2.4, 5.5, 3.2)
@@ -43,23 +45,79 @@ CSV_COLUMNS = (
 
 
 def meeting_pack_docx(built: MeetingPack, generated_on: date, *, partnership: str = "") -> bytes:
-    # Final once every agency has a return in or a chair's decision; a draft until then.
+    # Final once every agency's return is signed off or decided by the chair; a draft until then.
     head = Letterhead(
         "Meeting pack",
         partnership,
         built.reference,
         built.pseudonym,
         generated_on,
-        draft=bool(built.outstanding),
+        draft=bool(built.outstanding) or any(r.status not in FINAL for r in built.returns),
     )
     document = new_document(head)
+    _background(document, built)
     _returns_included(document, built)
+    _agency_returns(document, built)
     new_section(document, landscape=True)
     _chronology(document, built)
     new_section(document, landscape=False)
     _themes(document, built)
     _learning(document, built)
+    _proposed_learning(document, built)
+    _questions(document, built)
     return to_bytes(document)
+
+
+TERMS_OF_REFERENCE = (
+    "This Line-of-Sight review asks what it was like to be the child, what each agency knew "
+    "and did, where practice helped and where opportunities were missed, and what the "
+    "partnership must learn and change. It looks for learning, not blame."
+)
+
+
+def _background(document: DocumentType, built: MeetingPack) -> None:
+    document.add_heading("Background and terms of reference", level=1)
+    facts = built.background
+    rows = [
+        ("Why this review", facts.reason or "Not recorded"),
+        ("Period under review", facts.period or "Not recorded"),
+        ("Review opened", f"{facts.opened_on:%d %B %Y}" if facts.opened_on else "Not recorded"),
+        ("Meeting", f"{facts.meeting_on:%d %B %Y}" if facts.meeting_on else "Not yet set"),
+        ("Terms of reference", TERMS_OF_REFERENCE),
+    ]
+    table(document, None, rows, (4.0, 13.4))
+
+
+def _agency_returns(document: DocumentType, built: MeetingPack) -> None:
+    document.add_heading("Each agency's return", level=1)
+    for ret in built.returns:
+        document.add_heading(plain(ret.agency), level=2)
+        for mark in ret.marks():
+            paragraph = document.add_paragraph(plain(mark))
+            paragraph.runs[0].bold = True
+            paragraph.runs[0].font.color.rgb = RGBColor(0xB0, 0x00, 0x20)
+        for section in ret.sections:
+            document.add_heading(plain(section.title), level=3)
+            table(document, None, section.answers, (5.0, 12.4))
+        if ret.episodes:
+            document.add_heading("Key practice episodes", level=3)
+            for episode in ret.episodes:
+                document.add_paragraph(plain(episode.title)).runs[0].bold = True
+                table(document, None, episode.answers, (5.0, 12.4))
+
+
+def _proposed_learning(document: DocumentType, built: MeetingPack) -> None:
+    document.add_heading("Proposed partnership learning", level=1)
+    if not built.proposed_learning:
+        document.add_paragraph("No return proposed multi-agency learning.")
+    for point in built.proposed_learning:
+        document.add_paragraph(plain(f"{point.agency}: {point.text}"), style="List Bullet")
+
+
+def _questions(document: DocumentType, built: MeetingPack) -> None:
+    document.add_heading("Questions for the meeting", level=1)
+    for question in built.questions:
+        document.add_paragraph(plain(question), style="List Number")
 
 
 def _returns_included(document: DocumentType, built: MeetingPack) -> None:

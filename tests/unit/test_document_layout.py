@@ -9,7 +9,7 @@ import io
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from docx import Document
 from domain import guide
 from domain.chasers import DEFAULT_POLICY
 from domain.model import DateCertainty, ReturnStatus
-from domain.pack import ReturnContent, build_pack
+from domain.pack import Background, ReturnContent, build_pack
 from domain.records import ChronologyView, EntryInput
 from domain.summaries import Access, build_summary, theme_trends, year_period
 from exports import pdf
@@ -26,7 +26,7 @@ from exports.documents import CHRONOLOGY_WIDTHS, guide_docx, meeting_pack_docx
 from exports.house_style import usable_width_cm
 from exports.summary_doc import summary_docx
 from tests.conftest import require
-from tests.unit.test_meeting_rules import TODAY, ret
+from tests.unit.test_meeting_rules import TODAY, chronology_table, ret
 from tests.unit.test_summaries import records, review
 
 A4_PORTRAIT = (595, 842)  # points, rounded
@@ -122,7 +122,7 @@ def test_the_pack_is_a4_with_the_chronology_in_landscape(tmp_path: Path) -> None
 
 def test_wide_tables_repeat_headers_keep_rows_whole_and_fit_the_page() -> None:
     document = Document(io.BytesIO(long_pack_docx(5)))
-    chronology = document.tables[0]
+    chronology = chronology_table(document)
     first = chronology.rows[0]._tr.trPr
     assert first.find(f"{W}tblHeader") is not None, "the header row repeats on every page"
     assert all(row._tr.trPr.find(f"{W}cantSplit") is not None for row in chronology.rows)
@@ -155,3 +155,58 @@ def test_the_guide_and_summary_are_a4_portrait_and_marked(tmp_path: Path) -> Non
     assert 3 <= len(out.pages) <= 9
     assert f"Page 1 of {len(out.pages)}" in out.text
     assert "DRAFT" in out.text, "the review is not closed"
+
+
+MISSED = {"answer": "yes", "follow_up": "No follow-up visit"}
+
+
+def test_the_pack_carries_every_section_episodes_marks_and_questions() -> None:
+    long_answer = "Escalation was discussed at length. " * 60 + "THE END"
+    police = ReturnContent(
+        replace(ret("Police"), status=ReturnStatus.SUBMITTED),
+        {
+            "learning_themes": ["neglect", "information_sharing"],
+            "what_worked_well": "Quick referral **as typed**",
+            "escalation_detail": long_answer,
+            "multi_agency_learning": "Share attendance data weekly",
+            "child_seen": "yes",
+        },
+        [],
+        {
+            1: {
+                "episode_what_happened": "Home visit, nobody in",
+                "episode_missed_opportunity": {"answer": "yes", "follow_up": "No follow-up visit"},
+            }
+        },
+    )
+    health = ReturnContent(ret("Health", rid=2), {"learning_themes": ["neglect"]}, [])
+    built = build_pack(
+        "LOS-2026-004",
+        "Child K",
+        [police, health],
+        background=Background("Neglect concerns over two years", "Jan 2024 to Mar 2026"),
+    )
+    document = Document(io.BytesIO(meeting_pack_docx(built, TODAY, partnership="Demo")))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    for heading in (
+        "Background and terms of reference",
+        "Each agency's return",
+        "Key practice episodes",
+        "Escalation and professional challenge",
+        "Lived experience of the child",
+        "Proposed partnership learning",
+        "Questions for the meeting",
+    ):
+        assert heading in text, heading
+    assert "UNSIGNED: not yet signed off" in text
+    assert "Neglect concerns over two years" in cells
+    assert "Jan 2024 to Mar 2026" in cells
+    assert long_answer in cells, "a long answer is never cut"
+    assert "No follow-up visit" in cells
+    assert "Quick referral **as typed**" in text, "typed text as typed, no Markdown applied"
+    assert "Share attendance data weekly" in text
+    assert "Police's return is not yet signed off" in text
+    learning = [g.theme for g in built.learning]
+    assert "Neglect" in learning, learning
+    assert "Information sharing" in learning, "learning is filed under every theme raised"
