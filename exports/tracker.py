@@ -145,14 +145,18 @@ def tracker_xlsx(tracker: Tracker) -> bytes:
     sheet.freeze_panes = "A2"
     last = get_column_letter(len(COLUMNS))
     sheet.auto_filter.ref = f"A1:{last}{len(tracker.lines) + 1}"
+    _print_setup(sheet, len(tracker.lines) + 1)
+    sheet.row_dimensions[1].height = row_height([name for name, _, _ in COLUMNS])
     sheet.append(
         [
             xlsx_text(sheet, name, font=HEADER_FONT, fill=HEADER_FILL, alignment=WRAP)
             for name, _, _ in COLUMNS
         ]
     )
-    for line in tracker.lines:
-        cells = [_cell(sheet, value(line)) for _, _, value in COLUMNS]
+    for row, line in enumerate(tracker.lines, start=2):
+        values = [value(line) for _, _, value in COLUMNS]
+        sheet.row_dimensions[row].height = row_height(values)
+        cells = [_cell(sheet, v) for v in values]
         fill, text = RAG_FILLS[line.rag]
         cells[RAG_COLUMN].fill = PatternFill("solid", fgColor=fill)
         cells[RAG_COLUMN].font = Font(bold=True, color=text)
@@ -162,6 +166,39 @@ def tracker_xlsx(tracker: Tracker) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+LINE_POINTS = 15.0  # one line of 11 pt Calibri
+MAX_ROW_POINTS = 409.0  # Excel's tallest row
+
+
+def row_height(values: Sequence[object]) -> float:
+    """Points for a row whose wrapped text fits: Excel and LibreOffice don't grow rows for
+    wrapped text written by a library, so without this the text overlaps or is hidden."""
+    lines = 1
+    for (_, width, _), value in zip(COLUMNS, values, strict=True):
+        if value is None or isinstance(value, int | float | date):
+            continue
+        per_line = max(1, int(width) - 2)  # about one character per unit of column width
+        wrapped = sum(max(1, -(-len(part) // per_line)) for part in str(value).split("\n"))
+        lines = max(lines, wrapped)
+    return min(MAX_ROW_POINTS, LINE_POINTS * lines + 3)
+
+
+def _print_setup(sheet: Any, rows: int) -> None:
+    """Landscape A4, fitted to the page width (as many pages down as it takes), the header
+    row repeated on every page, and a print area of the table alone."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = "9"  # A4 in the OOXML paper-size table
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.gridLines = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.print_title_rows = "1:1"
+    sheet.print_area = f"A1:{get_column_letter(len(COLUMNS))}{max(rows, 1)}"
+    sheet.oddFooter.center.text = "OFFICIAL-SENSITIVE · Page &P of &N"
+    sheet.oddHeader.left.text = "OFFICIAL-SENSITIVE"
 
 
 def status_by_agency(lines: Sequence[TrackerLine]) -> list[tuple[str, dict[str, int]]]:

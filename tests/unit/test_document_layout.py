@@ -210,3 +210,22 @@ def test_the_pack_carries_every_section_episodes_marks_and_questions() -> None:
     learning = [g.theme for g in built.learning]
     assert "Neglect" in learning, learning
     assert "Information sharing" in learning, "learning is filed under every theme raised"
+
+
+def test_the_tracker_prints_landscape_fitted_to_width_with_headers_repeated() -> None:
+    from openpyxl import load_workbook
+
+    from exports.tracker import tracker_xlsx
+    from tests.unit.test_summary_exports import tracker
+
+    sheet = load_workbook(io.BytesIO(tracker_xlsx(tracker(3))))["Tracker"]
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.paperSize == 9, "A4"
+    assert sheet.page_setup.fitToWidth == 1
+    assert sheet.page_setup.fitToHeight == 0, "as many pages down as it takes"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.print_title_rows == "$1:$1"
+    assert sheet.print_area.endswith("$4"), sheet.print_area
+    heights = [sheet.row_dimensions[row].height for row in range(1, 5)]
+    assert all(h is not None and h >= 15 for h in heights), heights
+    assert "Page &P of &N" in sheet.oddFooter.center.text
