@@ -309,8 +309,12 @@ def notice_lines(notices: Sequence[str]) -> list[ac.ElementAnnotated]:
 
 
 def _cautions(notice: str) -> bool:
-    # Confirmations read as good news; anything about what did not happen is a warning.
-    return any(word in notice for word in ("not saved", "couldn't", "No ", "can't"))
+    # Confirmations read as good news; anything about what did not happen, is late or needs
+    # checking is a warning.
+    return any(word in notice for word in _CAUTION_WORDS)
+
+
+_CAUTION_WORDS = ("not saved", "couldn't", "No ", "can't", "Overdue", "may identify")
 
 
 def text_input(

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from cards import basics, verbs
-from cards.common import build, button, paragraph
+from cards.common import build, button, notice_lines, paragraph
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, MeasuredCard, card_problems, card_size
 from domain.capabilities import Capability
 from domain.model import Role
+from domain.returns import IDENTIFIER_HELD
 
 ALL_ROLES = frozenset(Role)
 
@@ -96,3 +97,22 @@ def test_help_rows_from_templates_are_what_the_builders_make_and_never_shared() 
     row["items"].clear()
     first["actions"][0]["data"]["verb"] = "changed"
     assert basics.help_card(capabilities, ALL_ROLES) == expected
+
+
+@pytest.mark.parametrize(
+    ("notice", "colour"),
+    [
+        ("Saved. You can close Teams now: type continue to come back here.", "good"),
+        (IDENTIFIER_HELD, "warning"),
+        (
+            "Overdue: this return was due Mon 23 Nov 2026. Please finish it as soon as you can.",
+            "warning",
+        ),
+        ("Nil return recorded, but I couldn't reach a safeguarding lead.", "warning"),
+    ],
+)
+def test_a_notice_about_lateness_or_a_possible_identifier_is_not_shown_as_good_news(
+    notice: str, colour: str
+) -> None:
+    [line] = notice_lines([notice])
+    assert line.model_dump(by_alias=True, exclude_none=True, mode="json")["color"] == colour
