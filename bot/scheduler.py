@@ -225,16 +225,19 @@ class Chasers:
 
     async def _deliver(self, claimed: Claimed) -> Attempt:
         owners, leads, chair, lic = chase_engine.recipients_of(claimed)
-        card = await self.services.db.run(lambda uow: self._card(uow, claimed))
+        card = await self.services.db.run(lambda uow: self._card(uow, claimed, owner=True))
+        # Everyone but the owner (the chair told of a blocked item, copies) reads it as
+        # someone else's action: the owner's update buttons would only be refused.
+        copy = await self.services.db.run(lambda uow: self._card(uow, claimed, owner=False))
         primary = list(owners) or ([chair] if chair else [])
-        deliveries = await self._send(primary, card)
+        deliveries = await self._send(primary, card if owners else copy)
         escalated: list[tuple[str, Delivery | None]] = [
-            ("agency_lead", d) for d in await self._send(list(leads), card)
+            ("agency_lead", d) for d in await self._send(list(leads), copy)
         ]
         if chair and chair not in primary:
-            escalated += [("chair", d) for d in await self._send([chair], card)]
+            escalated += [("chair", d) for d in await self._send([chair], copy)]
         if lic:
-            escalated.append(("lic_channel", await self._post_lic(claimed, card)))
+            escalated.append(("lic_channel", await self._post_lic(claimed, copy)))
         await self._log_escalations(claimed, escalated)
         return _attempt(deliveries)
 
@@ -260,7 +263,7 @@ class Chasers:
 
         await self.services.db.run(work)
 
-    def _card(self, uow: SqlUnitOfWork, claimed: Claimed) -> dict[str, Any]:
+    def _card(self, uow: SqlUnitOfWork, claimed: Claimed, *, owner: bool) -> dict[str, Any]:
         row = claimed.row
         if row.subject_type != ACTION:
             sign_off = row.subject.kind is SubjectKind.RETURN_SIGN_OFF
@@ -271,7 +274,7 @@ class Chasers:
         assert item is not None
         policy = chase_engine.policy_for(uow.chases, row.partnership_id)
         rag = actions.item_rag(item, self.services.today(), policy)
-        return cards.action_item_card(item, rag, chase=claimed.chase)
+        return cards.action_item_card(item, rag, chase=claimed.chase, owner=owner)
 
     async def _send(self, member_ids: list[int], card: dict[str, Any]) -> list[Delivery]:
         if not member_ids:

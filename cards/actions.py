@@ -168,7 +168,7 @@ class WarnedForm:
     warnings: Mapping[str, str]
 
 
-def _facts(item: ActionDetail, rag: Rag | None) -> ac.FactSet:
+def _facts(item: ActionDetail, rag: Rag | None, *, show_owner: bool = False) -> ac.FactSet:
     due = friendly_date(item.effective_due)
     if item.revised_due_on:
         due += f" (revised from {friendly_date(item.due_on)})"
@@ -180,6 +180,8 @@ def _facts(item: ActionDetail, rag: Rag | None) -> ac.FactSet:
     ]
     if rag is not None:
         pairs.insert(1, ("RAG", RAG_LABELS[rag]))
+    if show_owner:
+        pairs.insert(0, ("Owner", item.owner_name or "Not set"))
     if item.latest_note:
         pairs.append(("Latest update", item.latest_note[:300]))
     return facts(pairs)
@@ -195,7 +197,8 @@ def action_item_card(
     owner: bool = True,
     warned: WarnedForm | None = None,
 ) -> Card:
-    title = f"{'Reminder: ' if chase else ''}Your action · {item.reference}"
+    whose = "Your action" if owner else "Action"
+    title = f"{'Reminder: ' if chase else ''}{whose} · {item.reference}"
     body: list[ac.ElementAnnotated] = [
         *header(title, f"{item.review_reference} · {item.pseudonym}"),
         *notice_lines(notices),
@@ -212,13 +215,19 @@ def action_item_card(
         body.append(paragraph(f"{chase.chased_line} {chase.what_next}", subtle=True))
     body.extend(error_line(message) for message in (errors or {}).values())
     body.append(paragraph(item.description))
-    body.append(_facts(item, rag))
-    actions = _update_buttons(item) if owner else []
+    body.append(_facts(item, rag, show_owner=not owner))
+    # Only the owner may update it: anyone else (the chair told of a blocked item, a lead
+    # copied in) gets the review's summary, not buttons that would all be refused.
+    actions = _update_buttons(item) if owner else [_summary_button(item)]
     if warned is not None and owner:
         inputs, submit = _warned_form(item, warned)
         body.extend(inputs)
         return _with_show_cards(build(body), [submit])
     return _with_show_cards(build(body), actions)
+
+
+def _summary_button(item: ActionDetail) -> ac.ActionExecute:
+    return button("Review summary", verbs.SUMMARY, {"review_id": item.review_id})
 
 
 def _with_show_cards(card: Card, actions: Sequence[Any]) -> Card:

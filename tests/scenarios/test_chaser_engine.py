@@ -330,3 +330,25 @@ async def test_unanswered_overdue_chasers_escalate_to_the_agency_lead(journey: J
     assert escalations, "the agency lead is copied in after unanswered overdue chasers"
     assert {r.recipient for r in escalations} == {"agency_lead"}
     assert all(r.outcome == "sent" for r in escalations)
+
+
+async def test_the_chair_told_of_a_blocked_item_gets_no_owner_buttons(journey: Journey) -> None:
+    j = journey
+    [item] = await published(j)
+    await j.act(
+        verbs.ACTION_BLOCKED, {"action_id": item.id, "reason": "No audit tool"}, PRACTITIONER
+    )
+    at_next_chase(j, item.id)
+    j.bot.connector.clear()
+    assert await sweep(j) == {"sent": 1}
+    [reminder] = j.bot.connector.cards()
+    text = json.dumps(reminder, ensure_ascii=False)
+    assert f"Reminder: Action · {item.reference}" in text, "it is not the chair's own action"
+    assert "Your action" not in text
+    titles = [a["title"] for a in reminder["actions"]]
+    # Only the owner may update it: the owner's buttons would all be refused.
+    assert "Mark complete" not in titles
+    assert "Update progress" not in titles
+    [summary] = [a for a in reminder["actions"] if a["title"] == "Review summary"]
+    card = await j.card(summary["data"]["verb"], summary["data"])
+    assert "Summary · " in card, "the chair's way on from the reminder: the review at a glance"
