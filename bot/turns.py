@@ -83,14 +83,19 @@ _STORED_FIELDS: tuple[tuple[tuple[str, ...], Any], ...] = (
 )
 
 
+# Read once: a column's type through the mapped attribute is a proxy walk on every access.
+_FIELD_LIMITS: tuple[tuple[tuple[str, ...], int], ...] = tuple(
+    (path, column.type.length) for path, column in _STORED_FIELDS
+)
+
+
 def oversized_field(body: dict[str, Any]) -> str | None:
     """What is wrong with the first envelope id longer than its column, if any (the display
     name is cut to fit instead, in to_turn)."""
-    for path, column in _STORED_FIELDS:
+    for path, limit in _FIELD_LIMITS:
         value: Any = body
         for key in path:
             value = value.get(key) if isinstance(value, dict) else None
-        limit = column.type.length
         if isinstance(value, str) and len(value) > limit:
             return f"Activity field {'.'.join(path)} is longer than {limit} characters"
     return None

@@ -218,14 +218,23 @@ def with_notice(card: Card, message: str) -> Card:
 
 
 def _stamp(node: Any, card_id: str) -> Any:
+    """`node` with its buttons stamped, copied only along the paths to a stamped button: most
+    of a card is text, and copying all of it cost a help turn more than the rest of its work.
+    The result may share unchanged parts with `node` (a card built for this turn)."""
     if isinstance(node, list):
-        return [_stamp(item, card_id) for item in node]
+        items = [_stamp(item, card_id) for item in node]
+        return node if all(new is old for new, old in zip(items, node, strict=True)) else items
     if not isinstance(node, dict):
         return node
-    copied = {key: _stamp(value, card_id) for key, value in node.items()}
+    changed = {
+        key: stamped_value
+        for key, value in node.items()
+        if isinstance(value, (dict, list))
+        and (stamped_value := _stamp(value, card_id)) is not value
+    }
     if _is_changing(node) and CARD_ID not in node["data"]:
-        copied["data"] = {**node["data"], CARD_ID: card_id}
-    return copied
+        changed["data"] = {**node["data"], CARD_ID: card_id}
+    return {**node, **changed} if changed else node
 
 
 def _is_changing(node: dict[str, Any]) -> bool:
