@@ -68,7 +68,7 @@ class Once:
     """Runs a claimed turn's handler and keeps its answer; answers a duplicate from it."""
 
     def __init__(self, run: Callable[[Callable[[SqlUnitOfWork], Any]], Awaitable[Any]]) -> None:
-        self._run = run  # Database.run with short=True
+        self._run = run  # Database.run_short
 
     async def first(
         self, member: MemberView, key: str, handler: Callable[[], Awaitable[Reply]]

@@ -41,10 +41,14 @@ class Context:
     def data(self) -> dict[str, Any]:
         return self.turn.data
 
-    async def run(self, work: Callable[[SqlUnitOfWork], T], *, short: bool = False) -> T:
-        """Run domain work in one transaction, off the event loop. `short`: it touches a
-        handful of rows (one return, one member), so SQLite may run it inline (Database.run)."""
-        return await self.services.db.run(work, short=short)
+    async def run(self, work: Callable[[SqlUnitOfWork], T]) -> T:
+        """Run domain work in one transaction, off the event loop."""
+        return await self.services.db.run(work)
+
+    async def run_short(self, work: Callable[[SqlUnitOfWork], T]) -> T:
+        """Work on a handful of rows (one return, one member): SQLite may run it inline, and
+        tests fail it if it runs more than a few statements (Database.run_short)."""
+        return await self.services.db.run_short(work)
 
 
 Handler = Callable[[Context], Awaitable[Reply]]

@@ -35,7 +35,7 @@ NOT_UNDERSTOOD = "I didn't recognise that as a command."
 class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._once = once.Once(lambda work: services.db.run(work, short=True))
+        self._once = once.Once(lambda work: services.db.run_short(work))
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await self._deliver(turn_context, await self._serve(turn_context))
@@ -120,7 +120,7 @@ class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is un
             member = record_member(uow, turn.actor, turn.sighting(), admins)
             return member, (once.claim(uow, turn, member, key) if key is not None else None)
 
-        return await self.services.db.run(work, short=True)
+        return await self.services.db.run_short(work)
 
     async def _welcome(self, turn: Turn, member: MemberView) -> Reply | None:
         if turn.kind is TurnKind.MEMBERS_ADDED and not turn.bot_added:
@@ -164,7 +164,7 @@ class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is un
         subject = freshness.SUBJECTS.get(ctx.turn.verb or "")
         if token is None or token.revision is None or subject is None:
             return None
-        now = await ctx.run(lambda uow: subject.revision(uow, ctx.member, ctx.data), short=True)
+        now = await ctx.run_short(lambda uow: subject.revision(uow, ctx.member, ctx.data))
         if now == token.revision:
             return None
         log.info("stale card", extra={"verb": ctx.turn.verb})

@@ -13,14 +13,18 @@ from sqlalchemy.orm import Session
 
 from domain.idempotency import FRESH, Claimed, ClaimState, is_abandoned
 from storage import tables as t
-from storage.prepared import Prepared
+from storage.statements import execute
 
 _RECORD = t.core(t.IdempotencyRecord)
-# Every message and every state-changing click is claimed with who spoke: the insert is
-# compiled once per dialect and run on the unit's connection (storage/prepared.py), and the
-# driver's own row count says whether this turn took the claim.
-_COLUMNS = ("partnership_id", "member_id", "token", "verb", "state", "reply", "created_at")
-_CLAIM_SQLITE = Prepared(sqlite.insert(_RECORD).on_conflict_do_nothing(), column_keys=_COLUMNS)
+# Every message and every state-changing click is claimed with who spoke: the insert runs on
+# the unit's connection (storage/statements.py), and the row count says whether this turn
+# took the claim (SQLAlchemy keeps an INSERT's row count only when asked: preserve_rowcount).
+_CLAIM_SQLITE = (
+    sqlite.insert(_RECORD)
+    .inline()
+    .on_conflict_do_nothing()
+    .execution_options(preserve_rowcount=True)
+)
 _COMPLETE = (
     update(_RECORD)
     .where(
@@ -29,8 +33,11 @@ _COMPLETE = (
     )
     .values(state=ClaimState.DONE.value, reply=bindparam("new_reply", type_=_RECORD.c.reply.type))
 )
-_CLAIM_POSTGRESQL = Prepared(
-    postgresql.insert(_RECORD).on_conflict_do_nothing(), column_keys=_COLUMNS
+_CLAIM_POSTGRESQL = (
+    postgresql.insert(_RECORD)
+    .inline()
+    .on_conflict_do_nothing()
+    .execution_options(preserve_rowcount=True)
 )
 
 
@@ -102,7 +109,7 @@ class SqlClaims:
     def _insert(self, values: Mapping[str, Any]) -> bool:
         dialect = self._session.get_bind().dialect.name
         claim = _CLAIM_POSTGRESQL if dialect == "postgresql" else _CLAIM_SQLITE
-        return claim.rowcount(self._session, values) == 1
+        return execute(self._session, claim, values).rowcount == 1
 
     def _row(self, partnership_id: int, token: str) -> Any:
         return self._session.execute(

@@ -3,19 +3,19 @@
 SQLAlchemy here is synchronous. Each unit of work runs in a bounded thread pool: one thread
 for SQLite (a single writer, so writers never fight over the file lock), a few for PostgreSQL.
 
-One exception, measured in bench/ (issue 8): on SQLite, *short* work (who spoke, one return's
-section) runs on the event loop itself. Handing it to the thread and back cost more CPU than
-the work (GIL hand-offs with every socket the loop touches: about 0.8 ms a turn, and a p99
-twice as long). It runs on a connection and session the loop keeps between units, since a
-pool round trip per unit cost as much as the unit's reads. It can't block the loop: it runs
-with a busy timeout of zero, so if another writer holds the file it is rolled back and goes
-to the thread after all; reads never wait in WAL mode; and WAL checkpoints, the only fsync
+One exception, measured in bench/ (issue 8): on SQLite, *short* work (`run_short`: who spoke,
+one return's section) runs on the event loop itself. Handing it to the thread and back cost
+more CPU than the work (GIL hand-offs with every socket the loop touches: about 0.8 ms a turn,
+and a p99 twice as long). It runs on a connection and session the loop keeps between units,
+since a pool round trip per unit cost as much as the unit's reads. It can't block the loop: it
+runs with a busy timeout of zero, so if another writer holds the file it is rolled back and
+goes to the thread after all; reads never wait in WAL mode; and WAL checkpoints, the only fsync
 with synchronous=NORMAL, are moved to the thread. It runs inline only while the thread has
-nothing queued or running, so this process still does one unit of work at a time, in the
-order they came (SQLite's driver reads outside a transaction until the first write: two
-units interleaved could each miss the other's write, and a user's later save could overtake
-an earlier one). Work over many rows (summaries, exports) always goes to the thread, and so
-does everything on PostgreSQL, where every statement is a network round trip.
+nothing queued or running, so this process still does one unit of work at a time, in the order
+they came (SQLite's driver reads outside a transaction until the first write: two units
+interleaved could each miss the other's write, and a user's later save could overtake an
+earlier one). Work over many rows (summaries, exports) always goes to the thread, and so does
+everything on PostgreSQL, where every statement is a network round trip.
 
 Every wait is bounded (`Timeouts`, issue 16): a silent partition (packets dropped, nothing
 closed) would otherwise hold every database thread for the kernel's 15 minutes, and every later
@@ -51,6 +51,33 @@ from storage.repositories import SqlUnitOfWork
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+
+# The most statements a `run_short` unit may run. The longest is a tenant's first sighting
+# (partnership, member and role, each with its audit row: 14); a save turn runs about 8. More
+# means the work isn't short and belongs on the thread. Checked in tests, not in production.
+SHORT_STATEMENTS = 20
+
+
+class ShortWork(threading.local):
+    """Which short unit, if any, this thread is running: tests count its statements with a
+    `before_cursor_execute` listener (the unit runs on one thread, inline or in the pool)."""
+
+    unit = 0  # 0: none running; otherwise a new number per unit
+
+
+SHORT_WORK = ShortWork()
+_short_units = iter(range(1, 1 << 62))
+
+
+def _marked_short(work: Callable[[SqlUnitOfWork], T]) -> Callable[[SqlUnitOfWork], T]:
+    def marked(uow: SqlUnitOfWork) -> T:
+        SHORT_WORK.unit = next(_short_units)
+        try:
+            return work(uow)
+        finally:
+            SHORT_WORK.unit = 0
+
+    return marked
 
 
 def is_sqlite(url: str) -> bool:
@@ -215,18 +242,26 @@ class Database:
     def busy_workers(self) -> int:
         return len(self._started)
 
-    async def run(
-        self, work: Callable[[SqlUnitOfWork], T], *, short: bool = False, wait: float = 0
-    ) -> T:
-        """`work` in one transaction, off the event loop; `short` work (a handful of rows) on
-        SQLite runs on the loop unless another writer holds the file (see the module note).
-        Waits at most `wait` seconds (default `timeouts.turn_wait`: a person is waiting; a
-        background job may wait longer), then raises StorageUnavailable."""
-        if short and self._inline_engine is not None and not self._on_thread:
+    async def run(self, work: Callable[[SqlUnitOfWork], T], *, wait: float = 0) -> T:
+        """`work` in one transaction, off the event loop. Waits at most `wait` seconds (default
+        `timeouts.turn_wait`: a person is waiting; a background job may wait longer), then
+        raises StorageUnavailable."""
+        return await self._run(work, wait)
+
+    async def run_short(self, work: Callable[[SqlUnitOfWork], T]) -> T:
+        """`work` that touches a handful of rows (who spoke, one return, one claim): at most
+        SHORT_STATEMENTS statements, a promise the test suite checks on every such unit
+        (tests/conftest.py). On SQLite it runs on the loop unless another writer holds the
+        file (see the module note)."""
+        marked = _marked_short(work)
+        if self._inline_engine is not None and not self._on_thread:
             try:
-                return self._run_inline(work)
+                return self._run_inline(marked)
             except _Busy:
                 pass  # another writer has the file: wait for it on the thread instead
+        return await self._run(marked, 0)
+
+    async def _run(self, work: Callable[[SqlUnitOfWork], T], wait: float) -> T:
         if self.wedged():
             log.warning("database unavailable", extra={"error_type": "WorkersStuck"})
             raise StorageUnavailable()

@@ -7,7 +7,7 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, update
+from sqlalchemy import Row, Select, bindparam, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
@@ -21,8 +21,8 @@ from storage.claims import SqlClaims
 from storage.directory import SqlDirectory, grant_role
 from storage.governance import SqlAuditTrail, SqlRetention, SqlSubjectAccess
 from storage.outcomes import SqlExports, SqlOutcomes
-from storage.prepared import Prepared
 from storage.reviews import SqlReturns, SqlReviews
+from storage.statements import execute
 from storage.summaries import SqlSummaries
 
 # Every turn looks up who spoke: these statements are built once (see t.core).
@@ -60,28 +60,24 @@ _MEMBER_ROW = core_select(
     *(_MEMBER.c[name] for name in _SIGHTING_COLUMNS),
     _ROLES.label("roles"),
 ).order_by(_MEMBER.c.id)
-_MEMBER_BY_AAD = Prepared(
-    _MEMBER_ROW.where(
-        _MEMBER.c.partnership_id == bindparam("partnership_id"),
-        _MEMBER.c.aad_object_id == bindparam("aad_object_id"),
-    )
+_MEMBER_BY_AAD = _MEMBER_ROW.where(
+    _MEMBER.c.partnership_id == bindparam("partnership_id"),
+    _MEMBER.c.aad_object_id == bindparam("aad_object_id"),
 )
-_MEMBER_BY_TEAMS_ID = Prepared(
-    _MEMBER_ROW.where(
-        _MEMBER.c.partnership_id == bindparam("partnership_id"),
-        _MEMBER.c.teams_user_id == bindparam("teams_user_id"),
-    )
+_MEMBER_BY_TEAMS_ID = _MEMBER_ROW.where(
+    _MEMBER.c.partnership_id == bindparam("partnership_id"),
+    _MEMBER.c.teams_user_id == bindparam("teams_user_id"),
 )
-_MEMBER_BY_ID = Prepared(_MEMBER_ROW.where(_MEMBER.c.id == bindparam("member_id")))
-_MEMBER_IN_TENANT = Prepared(
-    _MEMBER_ROW.join(_PARTNERSHIP, _PARTNERSHIP.c.id == _MEMBER.c.partnership_id).where(
-        _PARTNERSHIP.c.tenant_id == bindparam("tenant_id"),
-        _MEMBER.c.aad_object_id == bindparam("aad_object_id"),
-    )
+_MEMBER_BY_ID = _MEMBER_ROW.where(_MEMBER.c.id == bindparam("member_id"))
+_MEMBER_IN_TENANT = _MEMBER_ROW.join(
+    _PARTNERSHIP, _PARTNERSHIP.c.id == _MEMBER.c.partnership_id
+).where(
+    _PARTNERSHIP.c.tenant_id == bindparam("tenant_id"),
+    _MEMBER.c.aad_object_id == bindparam("aad_object_id"),
 )
 # The audit log is only ever appended to; its id isn't read back (`inline`: no RETURNING).
 _AUDIT_FIELDS = tuple(field.name for field in fields(AuditEntry))
-_APPEND_AUDIT = Prepared(insert(t.AuditEvent).inline(), column_keys=(*_AUDIT_FIELDS, "at"))
+_APPEND_AUDIT = insert(t.AuditEvent).inline()
 
 
 class SqlPartnerships:
@@ -134,9 +130,9 @@ class SqlMembers:
         self._found[row["id"]] = row
         return _member_view(row)
 
-    def _row(self, statement: Prepared, **params: object) -> dict[str, Any] | None:
+    def _row(self, statement: Select[Any], **params: object) -> dict[str, Any] | None:
         """The first member the statement finds (by id: a Teams id may match two)."""
-        found = statement.first(self._session, params)
+        found = execute(self._session, statement, params).first()
         return None if found is None else found._asdict()
 
     def create(self, partnership_id: int, sighting: MemberSighting) -> MemberView | None:
@@ -257,7 +253,7 @@ class SqlAudit:
         self._session = session
 
     def append(self, entry: AuditEntry) -> None:
-        _APPEND_AUDIT.rowcount(self._session, _audit_row(entry))
+        execute(self._session, _APPEND_AUDIT, _audit_row(entry))
 
 
 class SqlUnitOfWork:

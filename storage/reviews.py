@@ -28,7 +28,7 @@ from domain.records import (
 from domain.reviews import NewReview, ReviewAccess, format_reference
 from storage import atomic
 from storage import tables as t
-from storage.prepared import Prepared
+from storage.statements import execute
 from storage.tables import utcnow
 
 # A practitioner's save turn reads the return and its answers and writes one or two rows:
@@ -70,9 +70,9 @@ _RETURN_VIEW_COLUMNS = (
     .join(_AGENCY, _AGENCY.c.id == _RETURN.c.agency_id)
 )
 _RETURN_VIEWS = _RETURN_VIEW_COLUMNS.where(_RETURN.c.id.in_(bindparam("ids", expanding=True)))
-# One return, every save turn: prepared (storage/prepared.py), with a plain parameter.
-_RETURN_VIEW = Prepared(_RETURN_VIEW_COLUMNS.where(_RETURN.c.id == bindparam("id")))
-_ANSWERS = Prepared(
+# One return, every save turn: run on the unit's connection (storage/statements.py).
+_RETURN_VIEW = _RETURN_VIEW_COLUMNS.where(_RETURN.c.id == bindparam("id"))
+_ANSWERS = (
     core_select(
         _ANSWER.c.question_id,
         _ANSWER.c.episode,
@@ -99,7 +99,7 @@ _ANSWER_WRITE = {
     ),
 }
 # Only if nobody saved it since it was read: the revision is the optimistic lock.
-_UPDATE_ANSWER = Prepared(
+_UPDATE_ANSWER = (
     update(_ANSWER)
     .where(*_THIS_ANSWER, _ANSWER.c.revision == bindparam("key_revision"))
     .values(revision=_ANSWER.c.revision + 1, **_ANSWER_WRITE)
@@ -109,8 +109,8 @@ _INSERT_ANSWER = {
     "sqlite": sqlite_insert(_ANSWER).on_conflict_do_nothing().returning(_ANSWER.c.id),
     "postgresql": postgresql_insert(_ANSWER).on_conflict_do_nothing().returning(_ANSWER.c.id),
 }
-_DELETE_ANSWER = Prepared(
-    delete(_ANSWER).where(*_THIS_ANSWER, _ANSWER.c.revision == bindparam("key_revision"))
+_DELETE_ANSWER = delete(_ANSWER).where(
+    *_THIS_ANSWER, _ANSWER.c.revision == bindparam("key_revision")
 )
 
 
@@ -375,7 +375,7 @@ class SqlReturns:
         self._session = session
 
     def get(self, return_id: int) -> ReturnView | None:
-        row = _RETURN_VIEW.first(self._session, {"id": return_id})
+        row = execute(self._session, _RETURN_VIEW, {"id": return_id}).first()
         return _return_view(row) if row else None
 
     def for_member(self, member_id: int) -> list[ReturnView]:
@@ -421,7 +421,7 @@ class SqlReturns:
             )
 
     def answers(self, return_id: int) -> dict[AnswerKey, StoredAnswer]:
-        rows = _ANSWERS.all(self._session, {"return_id": return_id})
+        rows: Sequence[Any] = execute(self._session, _ANSWERS, {"return_id": return_id}).all()
         return {(row[0], row[1]): StoredAnswer(*row) for row in rows}
 
     def save_answer(
@@ -441,9 +441,9 @@ class SqlReturns:
             "new_confirmed": confirmed,
         }
         if revision:
-            changed = _UPDATE_ANSWER.rowcount(
-                self._session, {**_answer_key(return_id, key, revision), **written}
-            )
+            changed = execute(
+                self._session, _UPDATE_ANSWER, {**_answer_key(return_id, key, revision), **written}
+            ).rowcount
             if changed != 1:
                 return None
         else:
@@ -463,7 +463,8 @@ class SqlReturns:
         return StoredAnswer(key[0], key[1], value, revision + 1, member_id, None, confirmed)
 
     def delete_answer(self, return_id: int, key: AnswerKey, *, revision: int) -> bool:
-        return _DELETE_ANSWER.rowcount(self._session, _answer_key(return_id, key, revision)) == 1
+        deleted = execute(self._session, _DELETE_ANSWER, _answer_key(return_id, key, revision))
+        return deleted.rowcount == 1
 
     def update(self, return_id: int, fields: Mapping[str, Any]) -> None:
         params = {f"new_{name}": value for name, value in fields.items()}

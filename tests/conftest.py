@@ -22,6 +22,7 @@ from storage.database import Database, Timeouts
 from storage.migrate import upgrade
 from tests.support.activities import TENANT, USER_AAD
 from tests.support.connector import FakeConnector
+from tests.support.short_work import short_work_guard
 
 IN_CI = bool(os.environ.get("CI"))
 PG_ADMIN_URL = os.environ.get(
@@ -47,6 +48,16 @@ def _postgres_reachable() -> bool:
         return True
     except Exception:
         return False
+
+
+@pytest.fixture(autouse=True)
+def short_work_is_short() -> Iterator[None]:
+    """Every test checks the promise `run_short` makes (tests/support/short_work.py)."""
+    with short_work_guard() as guard:
+        yield
+    failure = guard.failure()
+    if failure:
+        pytest.fail(failure)
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ async def send_cards(
     if not messages:
         return []
     ids = [member_id for member_id, _ in messages]
-    found = await ctx.run(lambda uow: uow.returns.recipients(ids), short=True)
+    found = await ctx.run_short(lambda uow: uow.returns.recipients(ids))
     recipients = {r.member_id: r for r in found}
     deliveries = []
     for member_id, card in messages:

@@ -55,7 +55,7 @@ async def continue_return(ctx: Context) -> Reply:
     if len(open_now) == 1:
         ret = open_now[0]
         late = (_late_notice(ret),) if returns.is_overdue(ret, today) else ()
-        return Reply(await ctx.run(lambda uow: _at_position(uow, ctx, ret, None, late), short=True))
+        return Reply(await ctx.run_short(lambda uow: _at_position(uow, ctx, ret, None, late)))
     return Reply(cards.returns_list_card(open_now, today))
 
 
@@ -71,7 +71,7 @@ async def open_return(ctx: Context) -> Reply:
         ret = returns.load(uow, ctx.member, ctx.data.get("return_id"), write=False)
         return _at_position(uow, ctx, ret, _asked_place(ret, ctx.data))
 
-    return Reply(await ctx.run(work, short=True))
+    return Reply(await ctx.run_short(work))
 
 
 def _asked_place(ret: ReturnView, data: dict[str, Any]) -> returns.Place | None:
@@ -119,7 +119,7 @@ def _saver(nav: str) -> Any:
             return _after_save(uow, ctx, outcome)
 
         # The practitioner's hot loop, one return's rows: inline on SQLite (Database.run).
-        return Reply(await ctx.run(work, short=True))
+        return Reply(await ctx.run_short(work))
 
     return save
 
@@ -202,7 +202,7 @@ async def show_overview(ctx: Context) -> Reply:
             )
         return cards.overview_card(summary)
 
-    return Reply(await ctx.run(work, short=True))
+    return Reply(await ctx.run_short(work))
 
 
 async def submit(ctx: Context) -> Reply:
@@ -217,7 +217,7 @@ async def submit(ctx: Context) -> Reply:
         return done, cards.signoff_card(lead_view)
 
     # One return and its review's returns: short work (Database.run).
-    done, signoff = await ctx.run(work, short=True)
+    done, signoff = await ctx.run_short(work)
     progress = await _progress(ctx, done.ret)
     messages = [(lead, signoff) for lead in done.lead_ids]
     if done.chair_id is not None:
@@ -244,13 +244,13 @@ async def _progress(ctx: Context, ret: ReturnView) -> str:
             f"{signed} signed off."
         )
 
-    return await ctx.run(work, short=True)
+    return await ctx.run_short(work)
 
 
 async def open_signoff(ctx: Context) -> Reply:
     today = ctx.services.today()
-    summary = await ctx.run(
-        lambda uow: returns.sign_off_view(uow, ctx.member, ctx.data, today), short=True
+    summary = await ctx.run_short(
+        lambda uow: returns.sign_off_view(uow, ctx.member, ctx.data, today)
     )
     return Reply(cards.signoff_card(summary))
 
@@ -284,7 +284,7 @@ def _sign_off(*, approve: bool) -> Any:
             chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now, answered=True)
             return done
 
-        result = await ctx.run(work, short=True)
+        result = await ctx.run_short(work)
         if isinstance(result, dict):
             return Reply(result)
         ret = result.ret

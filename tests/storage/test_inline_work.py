@@ -27,7 +27,7 @@ def _thread_and_tenant(uow: SqlUnitOfWork) -> tuple[int, int]:
 async def test_short_work_runs_on_the_loop_on_sqlite_and_off_it_on_postgres(
     migrated: Database,
 ) -> None:
-    thread, partnership_id = await migrated.run(_thread_and_tenant, short=True)
+    thread, partnership_id = await migrated.run_short(_thread_and_tenant)
     on_loop = thread == threading.get_ident()
     assert on_loop is migrated.url.startswith("sqlite")
     # Committed like any other unit of work.
@@ -55,7 +55,7 @@ async def test_short_work_waits_on_the_thread_when_another_writer_holds_the_file
             await asyncio.sleep(0.01)
 
     (thread, partnership_id), _ = await asyncio.gather(
-        migrated.run(_thread_and_tenant, short=True), ticker()
+        migrated.run_short(_thread_and_tenant), ticker()
     )
     holder.close()
     assert thread != threading.get_ident()  # it went to the thread...
@@ -78,7 +78,7 @@ async def test_checkpoints_run_on_the_thread_every_so_many_inline_commits(
 
     monkeypatch.setattr(migrated, "_checkpoint", recording_checkpoint)
     for _ in range(7):
-        await migrated.run(_thread_and_tenant, short=True)
+        await migrated.run_short(_thread_and_tenant)
     await migrated.run(lambda uow: None)  # the thread has run what was queued before
     assert len(threads) == 2
     assert threading.get_ident() not in threads
@@ -102,7 +102,7 @@ async def test_short_work_queues_behind_work_already_on_the_thread(
 
     first = asyncio.create_task(migrated_sqlite.run(slow))
     await asyncio.sleep(0.05)
-    second = asyncio.create_task(migrated_sqlite.run(quick, short=True))
+    second = asyncio.create_task(migrated_sqlite.run_short(quick))
     await asyncio.sleep(0.05)
     assert order == []  # the short one waits its turn rather than running on the loop now
     release.set()
@@ -110,7 +110,7 @@ async def test_short_work_queues_behind_work_already_on_the_thread(
     assert order == ["first", "second"]
     assert thread != threading.get_ident()
     # With the thread idle again, short work is back on the loop.
-    assert await migrated_sqlite.run(lambda _uow: threading.get_ident(), short=True) == (
+    assert await migrated_sqlite.run_short(lambda _uow: threading.get_ident()) == (
         threading.get_ident()
     )
 
@@ -134,16 +134,16 @@ async def test_inline_units_share_one_connection_each_in_its_own_transaction(
     def connection_of(uow: SqlUnitOfWork) -> object:
         return uow.session.connection().connection.dbapi_connection
 
-    first = await migrated_sqlite.run(connection_of, short=True)
-    assert await migrated_sqlite.run(connection_of, short=True) is first
+    first = await migrated_sqlite.run_short(connection_of)
+    assert await migrated_sqlite.run_short(connection_of) is first
 
     def create_then_fail(uow: SqlUnitOfWork) -> None:
         uow.partnerships.create("tenant-rolled-back", "Rolled back")
         raise DomainError("no")
 
     with pytest.raises(DomainError):
-        await migrated_sqlite.run(create_then_fail, short=True)
-    thread, kept = await migrated_sqlite.run(_thread_and_tenant, short=True)
+        await migrated_sqlite.run_short(create_then_fail)
+    thread, kept = await migrated_sqlite.run_short(_thread_and_tenant)
     assert thread == threading.get_ident()
     assert (
         migrated_sqlite.transaction(lambda uow: uow.partnerships.by_tenant("tenant-rolled-back"))
@@ -155,8 +155,8 @@ async def test_inline_units_share_one_connection_each_in_its_own_transaction(
         raise OperationalError("SELECT 1", {}, sqlite3.OperationalError("disk I/O error"))
 
     with pytest.raises(StorageUnavailable):
-        await migrated_sqlite.run(broken, short=True)
-    fresh = await migrated_sqlite.run(connection_of, short=True)
+        await migrated_sqlite.run_short(broken)
+    fresh = await migrated_sqlite.run_short(connection_of)
     assert fresh is not first
 
 
@@ -179,8 +179,8 @@ async def test_a_commit_that_fails_leaves_nothing_for_the_next_unit_to_commit(
         uow.session.execute(text("INSERT INTO parcel (id, owner) VALUES (1, 999999)"))
 
     with pytest.raises(IntegrityError):
-        await migrated_sqlite.run(orphan, short=True)
-    await migrated_sqlite.run(_thread_and_tenant, short=True)  # a later unit that commits
+        await migrated_sqlite.run_short(orphan)
+    await migrated_sqlite.run_short(_thread_and_tenant)  # a later unit that commits
     rows = migrated_sqlite.transaction(
         lambda uow: uow.session.execute(text("SELECT count(*) FROM parcel")).scalar_one()
     )
