@@ -48,7 +48,7 @@ async def partnership_name(ctx: Context) -> str:
         partnership = uow.partnerships.by_tenant(ctx.turn.address.tenant_id)
         return partnership.name if partnership else ""
 
-    return await ctx.run(work, short=True)
+    return await ctx.run_short(work)
 
 
 async def as_pdf(docx: bytes) -> bytes:
