@@ -30,6 +30,30 @@ STANDING_QUESTIONS = (
     "How will we embed the learning, and how will we know?",
     "How will it fit into team or service plans?",
 )
+# The briefing is one printed A4 page of seven boxes: about this much text fits each box.
+BOX_FITS = 650
+DISSEMINATION_RETURN = (
+    "Dissemination return: after your team has used this briefing, record it in Teams "
+    "(open the guide card and choose 'We used this briefing'): the team, the date and how "
+    "many staff took part."
+)
+
+
+def too_long_for_one_page(parts: Sequence[str]) -> str | None:
+    """A sentence naming every box that won't fit the one-page briefing, or None."""
+    long = [
+        f"{PART_TITLES[i]} ({len(text.strip())} characters)"
+        for i, text in enumerate(parts)
+        if len(text.strip()) > BOX_FITS
+    ]
+    if not long:
+        return None
+    return (
+        f"The briefing is one A4 page, and each box fits about {BOX_FITS} characters. "
+        f"Too long: {'; '.join(long)}. Shorten them in the guide card, then download again."
+    )
+
+
 TEAM_MAX = 200
 REFLECTIONS_MAX = 1000
 

@@ -8,13 +8,13 @@ import csv
 import io
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from docx.document import Document as DocumentType
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt, RGBColor
+from docx.shared import Cm, Pt, RGBColor
 
 from domain.chronology import describe_date
-from domain.guide import PART_TITLES
+from domain.guide import DISSEMINATION_RETURN, PART_TITLES, STANDING_QUESTIONS
 from domain.letterhead import Letterhead
 from domain.model import ReturnStatus
 from domain.pack import MeetingPack
@@ -246,20 +246,30 @@ def guide_docx(
     partnership: str = "",
     draft: bool = True,
 ) -> bytes:
-    head = Letterhead("7-minute guide", partnership, reference, pseudonym, published_on, draft)
-    document = new_document(head)
-    for index, text in enumerate(parts):
-        if not text.strip():
-            continue
-        heading = document.add_heading(PART_TITLES[index], level=2)
-        heading.paragraph_format.space_before = Pt(6)
-        for line in plain(text).splitlines():
-            paragraph = document.add_paragraph(line)
-            paragraph.paragraph_format.space_after = Pt(2)
-    closing = document.add_paragraph(
-        "Record that your team used this briefing: in Teams, "
-        "open the guide card and choose 'We used this briefing'."
-    )
-    closing.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    closing.runs[0].italic = True
+    """The one-page briefing: seven boxes in a two-column grid, the eighth cell the standing
+    questions and the dissemination return. The caller checks each box fits
+    (guide.too_long_for_one_page) before asking for it."""
+    head = Letterhead("7-minute briefing", partnership, reference, pseudonym, published_on, draft)
+    document = new_document(head, compact=True)
+    grid = document.add_table(rows=4, cols=2)
+    grid.style = "Table Grid"
+    boxes = [grid.cell(row, col) for row in range(4) for col in range(2)]
+    for cell, (title, text) in zip(boxes, zip(PART_TITLES, parts, strict=True), strict=False):
+        _box(cell, title, text.strip().splitlines() or ["(left blank)"])
+    _box(boxes[7], "Three standing questions", [*STANDING_QUESTIONS, DISSEMINATION_RETURN])
+    for cell in boxes:
+        cell.width = Cm(8.7)
     return to_bytes(document)
+
+
+def _box(cell: Any, title: str, lines: Sequence[str]) -> None:
+    heading = cell.paragraphs[0]
+    run = heading.add_run(title)
+    run.bold = True
+    run.font.size = Pt(10)
+    run.font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F)
+    for line in lines:
+        paragraph = cell.add_paragraph(plain(line))
+        paragraph.paragraph_format.space_after = Pt(1)
+        for text_run in paragraph.runs:
+            text_run.font.size = Pt(8.5)

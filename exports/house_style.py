@@ -41,8 +41,11 @@ FOOTER = (
 )
 
 
-def new_document(head: Letterhead, *, landscape: bool = False) -> DocumentType:
-    """An A4 document in house style, its title block written."""
+def new_document(
+    head: Letterhead, *, landscape: bool = False, compact: bool = False
+) -> DocumentType:
+    """An A4 document in house style, its title block written (`compact`: one line, for a
+    one-page document)."""
     document = Document()
     normal = document.styles["Normal"]
     normal.font.name = "Calibri"
@@ -55,7 +58,7 @@ def new_document(head: Letterhead, *, landscape: bool = False) -> DocumentType:
     _footer(section, head)
     # Titles carry pseudonyms and partnership names: typed text, shown as typed.
     title = f"{head.title} · {head.reference}" + (f" · {DRAFT}" if head.draft else "")
-    document.add_heading(plain(title), level=0)
+    document.add_heading(plain(title), level=1 if compact else 0)
     subtitle = document.add_paragraph(
         plain(f"{head.partnership} · {head.pseudonym} · generated {head.generated_on:%d %B %Y}")
     )

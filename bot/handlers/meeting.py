@@ -16,6 +16,7 @@ from cards.basics import info_card
 from domain import chase_engine, meeting, review_flow
 from domain.chase_engine import ACTION
 from domain.errors import InvalidInput, NotFound
+from domain.guide import too_long_for_one_page
 from domain.identifier_checks import IdentifiersToConfirm
 from domain.letterhead import Letterhead
 from domain.meeting import ActionFormScreen, OutcomeScreen, Published
@@ -301,6 +302,9 @@ async def export_guide(ctx: Context) -> Reply:
     fmt = ctx.data.get("format", "docx")
     if fmt not in ("docx", "pdf"):
         raise InvalidInput("The 7-minute guide comes as docx (Word) or pdf.")
+    overlong = too_long_for_one_page(screen.guide.parts)
+    if overlong:
+        raise InvalidInput(overlong)
     head = Letterhead(
         "7-minute guide",
         await files.partnership_name(ctx),

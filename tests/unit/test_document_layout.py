@@ -229,3 +229,29 @@ def test_the_tracker_prints_landscape_fitted_to_width_with_headers_repeated() ->
     heights = [sheet.row_dimensions[row].height for row in range(1, 5)]
     assert all(h is not None and h >= 15 for h in heights), heights
     assert "Page &P of &N" in sheet.oddFooter.center.text
+
+
+def test_the_briefing_is_one_a4_page_of_seven_boxes(tmp_path: Path) -> None:
+    parts = tuple(f"Box {i} text. " + "Practice detail and reflection. " * 19 for i in range(7))
+    assert all(len(p) <= guide.BOX_FITS for p in parts)
+    assert guide.too_long_for_one_page(parts) is None
+    content = guide_docx("LOS-2026-004", "Child K", parts, TODAY, partnership="Demo", draft=False)
+    cells = [c.text for r in Document(io.BytesIO(content)).tables[0].rows for c in r.cells]
+    assert len(cells) == 8
+    for title in guide.PART_TITLES:
+        assert any(c.startswith(title) for c in cells), title
+    assert all(q in cells[7] for q in guide.STANDING_QUESTIONS)
+    assert "Dissemination return" in cells[7]
+    out = render(content, tmp_path, "briefing")
+    assert len(out.pages) == 1, "the briefing is one page"
+    assert is_a4(out.pages[0])
+    assert not landscape(out.pages[0])
+    assert "OFFICIAL-SENSITIVE" in out.text
+
+
+def test_a_box_too_long_for_the_page_is_named() -> None:
+    parts = ("short",) * 2 + ("x" * (guide.BOX_FITS + 1),) + ("short",) * 4
+    message = guide.too_long_for_one_page(parts)
+    assert message is not None
+    assert "3. Key learning" in message
+    assert "1. Background" not in message
