@@ -115,7 +115,9 @@ async def _apply(
             return None, _card_for(uow, ctx, item, warned=form)
         except FormInvalid as invalid:
             item = actions.load(uow, ctx.member, ctx.data.get("action_id"))
-            return None, _card_for(uow, ctx, item, errors=invalid.errors)
+            # Drawn open with what they typed, so fixing one field doesn't mean retyping all.
+            form = cards.WarnedForm(verb, _typed(ctx), {})
+            return None, _card_for(uow, ctx, item, errors=invalid.errors, warned=form)
         chase_engine.reschedule(uow.chases, ACTION, done.item.id, now, answered=True)
         return done, _card_for(uow, ctx, done.item, (done.notice,))
 

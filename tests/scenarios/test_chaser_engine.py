@@ -352,3 +352,17 @@ async def test_the_chair_told_of_a_blocked_item_gets_no_owner_buttons(journey: J
     [summary] = [a for a in reminder["actions"] if a["title"] == "Review summary"]
     card = await j.card(summary["data"]["verb"], summary["data"])
     assert "Summary · " in card, "the chair's way on from the reminder: the review at a glance"
+
+
+async def test_a_refused_update_keeps_what_the_owner_typed(journey: Journey) -> None:
+    j = journey
+    [item] = await published(j)
+    evidence = "All response officers briefed at shift handover."
+    card = await j.card(
+        verbs.ACTION_COMPLETE,
+        {"action_id": item.id, "evidence": evidence, "evidence_link": "http://example.org/x"},
+        PRACTITIONER,
+    )
+    assert "https://" in card, "the link is refused, saying why"
+    assert evidence in card, "the evidence typed is still there to send again"
+    assert j.rows(t.ActionItem)[0].status == "open"
