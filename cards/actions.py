@@ -31,6 +31,7 @@ from cards.common import (
 )
 from domain.actions import LINK_MAX, NOTE_MAX, ActionDetail, revision
 from domain.chasers import ChaserPolicy, PlannedChase, Rag
+from domain.summaries import chased_text
 
 # Words, not coloured emoji: not every Teams client (or font) draws the emoji.
 RAG_LABELS = {
@@ -487,7 +488,7 @@ def digest_card(
         body.extend(
             paragraph(
                 f"{a.reference} · {a.agency_name or ''} · due "
-                f"{friendly_date(a.effective_due)} · chased {a.chase_count} times"
+                f"{friendly_date(a.effective_due)} · {chased_text(a.chase_count)}"
             )
             for a in overdue[:15]
         )

@@ -35,6 +35,7 @@ from domain.summaries import (
     RatedAction,
     ReviewSummary,
     ScopeKind,
+    chased_text,
     clock_facts,
     guide_line,
     rag_line,
@@ -415,7 +416,7 @@ def _agency_section(board: Dashboard, rows: int) -> list[ac.ElementAnnotated]:
 
 def _late_line(item: LateItem, text_limit: int) -> ac.TextBlock:
     row = item.row
-    chased = f"chased {row.chase_count} times" if row.chase_count else "not chased yet"
+    chased = chased_text(row.chase_count)
     late = working_days_text(item.working_days_late)
     blocked = " · blocked" if row.status.value == "blocked" else ""
     return ac.TextBlock(

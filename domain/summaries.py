@@ -853,6 +853,13 @@ def working_days_text(count: int) -> str:
     return f"{count} working day" if count == 1 else f"{count} working days"
 
 
+def chased_text(count: int) -> str:
+    """How often an item has been chased, as a person would say it ("chased once")."""
+    if count <= 0:
+        return "not chased yet"
+    return "chased once" if count == 1 else f"chased {count} times"
+
+
 def clock_facts(summary: ReviewSummary) -> list[tuple[str, str]]:
     c = summary.clocks
     total = len(summary.returns)

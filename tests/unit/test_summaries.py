@@ -41,6 +41,7 @@ from domain.summaries import (
     ThemeTally,
     access_to,
     build_summary,
+    chased_text,
     clock_facts,
     clocks,
     overdue_cutoff,
@@ -500,3 +501,11 @@ def test_the_overdue_card_fits_with_many_long_items() -> None:
     card = overdue_card(listing)
     assert card_problems(card) == []
     assert {a["title"] for a in card["actions"]} >= {"Previous", "Next"}
+
+
+@pytest.mark.parametrize(
+    ("count", "said"),
+    [(0, "not chased yet"), (1, "chased once"), (2, "chased 2 times"), (7, "chased 7 times")],
+)
+def test_chase_counts_read_as_a_person_would_say_them(count: int, said: str) -> None:
+    assert chased_text(count) == said
