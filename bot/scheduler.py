@@ -27,6 +27,7 @@ from bot.services import Services
 from cards import actions as cards
 from domain import actions, chase_engine
 from domain import digest as digest_jobs
+from domain.action_state import Reader, copy_readers, working_days_late
 from domain.calendar import DEFAULT_CALENDAR
 from domain.chase_engine import ACTION, Attempt, Claimed
 from domain.chasers import SubjectKind
@@ -226,17 +227,19 @@ class Chasers:
     async def _deliver(self, claimed: Claimed) -> Attempt:
         owners, leads, chair, lic = chase_engine.recipients_of(claimed)
         card = await self.services.db.run(lambda uow: self._card(uow, claimed, owner=True))
-        # Everyone but the owner (the chair told of a blocked item, copies) reads it as
-        # someone else's action: the owner's update buttons would only be refused.
-        copy = await self.services.db.run(lambda uow: self._card(uow, claimed, owner=False))
         primary = list(owners) or ([chair] if chair else [])
-        deliveries = await self._send(primary, card if owners else copy)
-        escalated: list[tuple[str, Delivery | None]] = [
-            ("agency_lead", d) for d in await self._send(list(leads), copy)
-        ]
-        if chair and chair not in primary:
-            escalated += [("chair", d) for d in await self._send([chair], copy)]
+        if not owners:
+            # The chair told of a blocked item reads it as someone else's action: the owner's
+            # update buttons would only be refused.
+            card = await self.services.db.run(lambda uow: self._card(uow, claimed, owner=False))
+        deliveries = await self._send(primary, card)
+        escalated: list[tuple[str, Delivery | None]] = []
+        # Each person copied once, with a card written for them (a lead who chairs: the chair's).
+        for member_id, reader in copy_readers(primary, leads, chair):
+            copy = await self._copy_for(claimed, reader)
+            escalated += [(reader.value, d) for d in await self._send([member_id], copy)]
         if lic:
+            copy = await self._copy_for(claimed, Reader.LIC)
             escalated.append(("lic_channel", await self._post_lic(claimed, copy)))
         await self._log_escalations(claimed, escalated)
         return _attempt(deliveries)
@@ -275,6 +278,23 @@ class Chasers:
         policy = chase_engine.policy_for(uow.chases, row.partnership_id)
         rag = actions.item_rag(item, self.services.today(), policy)
         return cards.action_item_card(item, rag, chase=claimed.chase, owner=owner)
+
+    async def _copy_for(self, claimed: Claimed, reader: Reader) -> dict[str, Any]:
+        return await self.services.db.run(lambda uow: self._copy(uow, claimed, reader))
+
+    def _copy(self, uow: SqlUnitOfWork, claimed: Claimed, reader: Reader) -> dict[str, Any]:
+        """An escalation copy for `reader`; a return's chaser is copied as it is."""
+        row = claimed.row
+        if row.subject_type != ACTION:
+            return self._card(uow, claimed, owner=False)
+        item = uow.actions.get(row.record_id)
+        assert item is not None
+        policy = chase_engine.policy_for(uow.chases, row.partnership_id)
+        today = self.services.today()
+        rag = actions.item_rag(item, today, policy)
+        late = working_days_late(item.effective_due, today, policy)
+        unanswered = row.subject.overdue_unanswered
+        return cards.escalation_card(item, rag, reader, late, unanswered)
 
     async def _send(self, member_ids: list[int], card: dict[str, Any]) -> list[Delivery]:
         if not member_ids:

@@ -29,6 +29,7 @@ from cards.common import (
     text_input,
     user_text,
 )
+from domain.action_state import OwnerMove, Reader, owner_moves
 from domain.actions import LINK_MAX, NOTE_MAX, ActionDetail, revision
 from domain.chasers import ChaserPolicy, PlannedChase, Rag
 from domain.summaries import chased_text
@@ -49,22 +50,17 @@ def _sub_card(items: Sequence[ac.ElementAnnotated], submit: ac.ActionExecute) ->
 
 
 def _update_buttons(item: ActionDetail) -> list[Any]:
-    """What the owner may still do: everything while open; once complete, only add evidence
-    of impact (Update progress); nothing once closed or cancelled."""
-    buttons = _all_update_buttons(item)
-    if item.status.value == "completed":
-        return buttons[:1]
-    return [] if item.status.value in ("closed", "cancelled") else buttons
-
-
-def _all_update_buttons(item: ActionDetail) -> list[Any]:
+    """The owner's moves the item's state allows (`domain.action_state.owner_moves`), each a
+    show-card form."""
     data = revised({"action_id": item.id}, revision(item))
+    allowed = owner_moves(item.status)
     return [
         ac.ActionShowCard(
             title=form.title,
             card=_sub_card(form.inputs({}, {}), button(form.submit, form.verb, data, primary=True)),
         )
         for form in _FORMS
+        if form.move in allowed
     ]
 
 
@@ -75,6 +71,7 @@ Values = Mapping[str, str]
 class _Form:
     """One of the owner's update forms: a show-card normally, drawn open after a warning."""
 
+    move: OwnerMove
     title: str
     verb: str
     submit: str
@@ -98,6 +95,7 @@ def _note(key: str, label: str, values: Values) -> tuple[str, ac.ElementAnnotate
 
 _FORMS = (
     _Form(
+        OwnerMove.PROGRESS,
         "Update progress",
         verbs.ACTION_PROGRESS,
         "Save update",
@@ -115,6 +113,7 @@ _FORMS = (
         ],
     ),
     _Form(
+        OwnerMove.COMPLETE,
         "Mark complete",
         verbs.ACTION_COMPLETE,
         "Mark complete",
@@ -132,6 +131,7 @@ _FORMS = (
         ],
     ),
     _Form(
+        OwnerMove.NEW_DATE,
         "Ask for a new date",
         verbs.ACTION_NEW_DATE,
         "Ask the chair",
@@ -146,6 +146,7 @@ _FORMS = (
         ],
     ),
     _Form(
+        OwnerMove.BLOCKED,
         "Blocked",
         verbs.ACTION_BLOCKED,
         "Tell the chair",
@@ -514,3 +515,43 @@ def return_chaser_card(
         else button("Open the return", verbs.RETURN_OPEN, {"return_id": return_id}, primary=True)
     )
     return build(body, [opens])
+
+
+_READER_TITLES = {
+    Reader.AGENCY_LEAD: "For you as the agency's safeguarding lead",
+    Reader.CHAIR: "For you as the review's chair",
+    Reader.LIC: "For the LIC group",
+}
+
+
+def escalation_card(
+    item: ActionDetail, rag: Rag | None, reader: Reader, days_late: int, unanswered: int
+) -> Card:
+    """An escalation copy written for its reader: whose item, what, due when, how late, how
+    many chasers went unanswered and the last update; the owner's buttons are not theirs."""
+    owner = item.owner_name or "No owner"
+    late = f"{days_late} working day{'s' if days_late != 1 else ''} late" if days_late else "due"
+    body: list[ac.ElementAnnotated] = [
+        *header(f"Escalation · {item.reference}", f"{item.review_reference} · {item.pseudonym}"),
+        ac.TextBlock(
+            text=user_text(f"{owner}'s action is {late}."),
+            wrap=True,
+            weight=ty.FontWeight.BOLDER,
+            color=ty.Colors.ATTENTION,
+        ),
+        paragraph(_READER_TITLES[reader], subtle=True),
+        paragraph(item.description),
+        facts(
+            [
+                ("Owner", f"{owner} · {item.agency_name or 'No agency'}"),
+                ("Due", friendly_date(item.effective_due)),
+                ("How late", late),
+                ("RAG", RAG_LABELS[rag] if rag else "Not rated"),
+                ("Chasers unanswered", str(unanswered)),
+                ("Last update", (item.latest_note or "None yet")[:300]),
+            ]
+        ),
+    ]
+    return build(
+        body, [button(f"Open {item.reference}"[:40], verbs.ACTION_VIEW, {"action_id": item.id})]
+    )

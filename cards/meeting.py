@@ -370,29 +370,6 @@ def published_card(
     )
 
 
-def action_card(action: ActionView, review: ReviewView) -> Card:
-    body = [
-        *header(
-            f"Your action · {action.reference}",
-            f"{review.pseudonym} · due {friendly_date(action.due_on)}",
-        ),
-        paragraph(action.description),
-        facts(
-            [
-                ("Lead agency", action.agency_name or "Not set"),
-                ("Theme", _theme_labels().get(action.theme or "", action.theme or "Not set")),
-                ("How we'll know", action.success_measure or "Not set"),
-                ("Status", action.status.replace("_", " ")),
-            ]
-        ),
-        paragraph(
-            "I'll remind you as the due date approaches, until the LIC group records its impact.",
-            subtle=True,
-        ),
-    ]
-    return build(body, [button("What can I do?", verbs.HELP)])
-
-
 def learning_card(
     review: ReviewView, themes: Sequence[str], needs: Sequence[str], actions: Sequence[ActionView]
 ) -> Card:

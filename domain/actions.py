@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from domain import audit
-from domain.chasers import ChaserPolicy, Rag, rag
+from domain.action_state import OwnerMove, action_rag, require_owner_move
+from domain.chasers import ChaserPolicy, Rag
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
 from domain.idempotency import revision_of
 from domain.identifier_checks import record_kept, require_confirmed
@@ -152,15 +153,26 @@ def _may_see(member: MemberView, item: ActionDetail) -> bool:
         member.id == item.owner_member_id
         or item.chaired_by(member.id)
         or member.has(Role.ADMIN, Role.LIC_MEMBER)
+        or _leads_its_agency(member, item)
     )
 
 
-def _owned(uow: UnitOfWork, member: MemberView, action_id: object) -> ActionDetail:
+def _leads_its_agency(member: MemberView, item: ActionDetail) -> bool:
+    """An agency lead opens any item their agency leads: they are copied when it is late."""
+    return (
+        member.has(Role.AGENCY_LEAD)
+        and member.agency_id is not None
+        and member.agency_id == item.agency_id
+    )
+
+
+def _owned(uow: UnitOfWork, member: MemberView, action_id: object, move: OwnerMove) -> ActionDetail:
     item = load(uow, member, action_id, hold=True)
     if member.id != item.owner_member_id:
         raise NotPermitted(f"Only the owner of {item.reference} can update it.")
     if item.status in DONE:
         raise StaleCard(f"{item.reference} is {item.status.value}; it can't be updated.")
+    require_owner_move(item.reference, item.status, move)
     return item
 
 
@@ -175,17 +187,8 @@ def my_actions(
 
 
 def item_rag(item: ActionDetail, today: date, policy: ChaserPolicy) -> Rag | None:
-    due = item.effective_due or today
-    assessed = Rag(item.latest_rag) if item.latest_rag in {r.value for r in Rag} else None
-    return rag(
-        item.status,
-        due,
-        today,
-        item.status is ActionStatus.CLOSED,
-        policy.reminder_days_before,
-        self_assessment=assessed,
-        calendar=policy.calendar,
-    )
+    """The item's RAG: `domain.action_state.action_rag`, as every other view rates it."""
+    return action_rag(item.status, item.effective_due, item.latest_rag, today, policy)
 
 
 def _text(
@@ -247,7 +250,7 @@ class Updated:
 def update_progress(
     uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
 ) -> Updated:
-    item = _owned(uow, member, data.get("action_id"))
+    item = _owned(uow, member, data.get("action_id"), OwnerMove.PROGRESS)
     errors: dict[str, str] = {}
     note = _text(data.get("note"), "note", "Progress note", errors, required=True)
     assessment = data.get("rag")
@@ -278,7 +281,7 @@ def update_progress(
 def mark_complete(
     uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
 ) -> Updated:
-    item = _owned(uow, member, data.get("action_id"))
+    item = _owned(uow, member, data.get("action_id"), OwnerMove.COMPLETE)
     errors: dict[str, str] = {}
     evidence = _text(
         data.get("evidence"), "evidence", "Evidence of completion", errors, required=True
@@ -311,7 +314,7 @@ def mark_complete(
 def ask_new_date(
     uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
 ) -> Updated:
-    item = _owned(uow, member, data.get("action_id"))
+    item = _owned(uow, member, data.get("action_id"), OwnerMove.NEW_DATE)
     errors: dict[str, str] = {}
     reason = _text(data.get("reason"), "reason", "Reason", errors, required=True)
     proposed = _future_date(data.get("proposed_due_on"), today, errors)
@@ -350,7 +353,7 @@ def _future_date(raw: object, today: date, errors: dict[str, str]) -> date | Non
 def mark_blocked(
     uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
 ) -> Updated:
-    item = _owned(uow, member, data.get("action_id"))
+    item = _owned(uow, member, data.get("action_id"), OwnerMove.BLOCKED)
     errors: dict[str, str] = {}
     reason = _text(data.get("reason"), "reason", "What is blocking it", errors, required=True)
     if errors:

@@ -19,7 +19,8 @@ export is written to the audit log.
 
 The numbers come from SQL aggregations in storage/ (GROUP BY; a fixed number of statements
 however many reviews and items there are). This module turns them into what the cards and
-documents show, with the RAG rule from `domain.chasers.rag` and the working-day calendar.
+documents show, with the RAG rule from `domain.action_state.action_rag` (the one every view
+uses) and the working-day calendar.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ from functools import lru_cache
 from typing import Final, Protocol
 
 from domain import audit
+from domain.action_state import action_rag
 from domain.capabilities import require
-from domain.chasers import ChaserPolicy, Rag, rag
+from domain.chasers import ChaserPolicy, Rag
 from domain.errors import FormInvalid, NotFound
 from domain.model import ActionStatus, Actor, MemberView, ReturnStatus, ReviewStage, Role
 from domain.pack import DECIDED
@@ -406,36 +408,8 @@ def overdue_cutoff(today: date, policy: ChaserPolicy) -> date:
 
 
 def rate(row: ActionRow, today: date, policy: ChaserPolicy) -> Rag | None:
-    """The item's RAG by `domain.chasers.rag`, with the owner's latest self-assessment."""
-    assessed = Rag(row.latest_rag) if row.latest_rag in _RAG_VALUES else None
-    return _rated(row.status, row.effective_due, today, row.impact_closed, assessed, policy)
-
-
-_RAG_VALUES: Final = frozenset(r.value for r in Rag)
-
-
-@lru_cache(maxsize=4096)
-def _rated(
-    status: ActionStatus,
-    due: date | None,
-    today: date,
-    impact: bool,
-    assessed: Rag | None,
-    policy: ChaserPolicy,
-) -> Rag | None:
-    # Items share due dates (a meeting agrees several at once), so the rating is cached. An item
-    # without a due date is never late on time grounds: it is rated as if due well after the
-    # warning window.
-    effective = due or today + timedelta(days=7 * (policy.reminder_days_before + 3))
-    return rag(
-        status,
-        effective,
-        today,
-        impact,
-        policy.reminder_days_before,
-        self_assessment=assessed,
-        calendar=policy.calendar,
-    )
+    """The item's RAG: `domain.action_state.action_rag`, as every other view rates it."""
+    return action_rag(row.status, row.effective_due, row.latest_rag, today, policy)
 
 
 # --- the review summary ------------------------------------------------------------------------
@@ -657,7 +631,7 @@ def _known_agency(
 
 def _late(row: OverdueRow, today: date, policy: ChaserPolicy) -> LateItem:
     late = policy.calendar.working_days_between(policy.calendar.next_working_day(row.due_on), today)
-    rated = _rated(row.status, row.due_on, today, False, None, policy)
+    rated = action_rag(row.status, row.due_on, None, today, policy)
     return LateItem(row, max(late, 0), rated)
 
 

@@ -10,10 +10,12 @@ from typing import Any
 from bot import files
 from bot.handlers.notify import send_cards, send_to_address
 from bot.router import Context, Reply, Router
+from cards import actions as action_cards
 from cards import meeting as cards
 from cards import verbs
 from cards.basics import info_card
-from domain import chase_engine, meeting, review_flow
+from cards.common import Card
+from domain import actions, chase_engine, meeting, review_flow
 from domain.chase_engine import ACTION
 from domain.errors import InvalidInput, NotFound
 from domain.guide import too_long_for_one_page
@@ -207,26 +209,47 @@ async def remove_action(ctx: Context) -> Reply:
 async def publish_outcome(ctx: Context) -> Reply:
     today, now = ctx.services.today(), ctx.services.now()
 
-    def work(uow: SqlUnitOfWork) -> Published | OutcomeScreen:
+    def work(uow: SqlUnitOfWork) -> tuple[Published | OutcomeScreen, list[tuple[int, Card]]]:
         done = meeting.publish(uow, ctx.turn.actor, ctx.member, ctx.data, today)
-        if isinstance(done, Published):
-            for action in done.actions:
-                chase_engine.reschedule(uow.chases, ACTION, action.id, now)
-        return done
+        if not isinstance(done, Published):
+            return done, []
+        for action in done.actions:
+            chase_engine.reschedule(uow.chases, ACTION, action.id, now)
+        return done, _owner_cards(uow, done, today)
 
-    result = await ctx.run(work)
+    result, owner_cards = await ctx.run(work)
     if isinstance(result, OutcomeScreen):
         return Reply(cards.outcome_card(result))
-    unreachable = await _tell_owners_and_contributors(ctx, result)
+    unreachable = await _tell_owners_and_contributors(ctx, result, owner_cards)
     return Reply(cards.published_card(result.review, result.actions, unreachable))
 
 
-async def _tell_owners_and_contributors(ctx: Context, published: Published) -> list[str]:
-    owner_cards = [
-        (a.owner_member_id, cards.action_card(a, published.review))
-        for a in published.actions
-        if a.owner_member_id is not None
-    ]
+def _owner_cards(uow: SqlUnitOfWork, published: Published, today: date) -> list[tuple[int, Card]]:
+    """Each owner's first card is the full action card, with the moves its state allows."""
+    policy = chase_engine.policy_for(uow.chases, published.review.partnership_id)
+    owned = []
+    for action in published.actions:
+        item = uow.actions.get(action.id)
+        if item is None or item.owner_member_id is None:
+            continue
+        rag = actions.item_rag(item, today, policy)
+        owned.append(
+            (
+                item.owner_member_id,
+                action_cards.action_item_card(item, rag, notices=(FIRST_CARD_NOTE,)),
+            )
+        )
+    return owned
+
+
+FIRST_CARD_NOTE = (
+    "I'll remind you as the due date approaches, until the LIC group records its impact."
+)
+
+
+async def _tell_owners_and_contributors(
+    ctx: Context, published: Published, owner_cards: list[tuple[int, Card]]
+) -> list[str]:
     deliveries = await send_cards(ctx, owner_cards)
     learning = cards.learning_card(
         published.review, published.themes, published.learning_needs, published.actions

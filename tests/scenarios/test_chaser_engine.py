@@ -159,6 +159,8 @@ async def test_owner_updates_new_date_and_blocked_reach_the_chair(journey: Journ
     assert "Blocked" in json.dumps(j.bot.connector.cards())
     assert j.rows(t.ActionItem)[0].status == "blocked"
     card = await j.card(verbs.ACTION_COMPLETE, {"action_id": item.id, "evidence": ""}, PRACTITIONER)
+    assert "can't be marked complete: it is blocked" in card, "refused with why, before the form"
+    card = await j.card(verbs.ACTION_PROGRESS, {"action_id": item.id, "note": ""}, PRACTITIONER)
     assert "is required" in card
     reply = await j.act(verbs.ACTION_PROGRESS, {"action_id": item.id, "note": "x"}, LEAD)
     assert "Only the owner" in reply["value"] or "can't find" in reply["value"]
@@ -308,8 +310,8 @@ async def test_the_monthly_digest_goes_to_the_lic_channel_once(journey: Journey)
     assert await j.bot.app[CHASERS].digests() == 0, "once a month, however often it runs"
 
 
-async def test_unanswered_overdue_chasers_escalate_to_the_agency_lead(journey: Journey) -> None:
-    j = journey
+async def escalate_after_one(j: Journey) -> None:
+    """A policy that chases every working day and copies the lead after one unanswered."""
     await j.act(
         verbs.POLICY_SAVE,
         {
@@ -320,6 +322,11 @@ async def test_unanswered_overdue_chasers_escalate_to_the_agency_lead(journey: J
             "work_ends": "17:00",
         },
     )
+
+
+async def test_unanswered_overdue_chasers_escalate_to_the_agency_lead(journey: Journey) -> None:
+    j = journey
+    await escalate_after_one(j)
     [item] = await published(j)
     for _ in range(8):
         at_next_chase(j, item.id)

@@ -549,7 +549,8 @@ VERBS: dict[str, Case] = {
     ),
     # action items (R3): A1 open, A2 awaiting a date decision, A3 awaiting impact
     verbs.ACTION_VIEW: Case(
-        frozenset({"practitioner", "chair", "admin", "lic_member"}),
+        # The police lead opens the police item they are copied on when it is late.
+        frozenset({"practitioner", "chair", "admin", "lic_member", "agency_lead"}),
         lambda w: {"action_id": w.actions[0]},
     ),
     verbs.ACTION_PROGRESS: Case(

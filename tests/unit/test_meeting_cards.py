@@ -132,7 +132,6 @@ def test_published_action_and_learning_cards_are_valid() -> None:
         for i in range(30)
     ]
     assert card_problems(cards.published_card(REVIEW, actions, ["x"] * 30)) == []
-    assert card_problems(cards.action_card(actions[0], REVIEW)) == []
     assert (
         card_problems(cards.learning_card(REVIEW, ["neglect"] * 20, ["n" * 300] * 12, actions))
         == []

@@ -152,7 +152,6 @@ def test_rating_uses_the_chaser_rag_rule() -> None:
         action(status=ActionStatus.BLOCKED),
         action(status=ActionStatus.CLOSED, impact_closed=True),
         action(status=ActionStatus.CANCELLED),
-        action(status=ActionStatus.COMPLETED, latest_rag="amber"),
     ):
         assessed = Rag(row.latest_rag) if row.latest_rag else None
         assert rate(row, TODAY, DEFAULT_POLICY) == rag(
@@ -170,6 +169,8 @@ def test_rating_uses_the_chaser_rag_rule() -> None:
     assert rate(action(latest_rag="red"), TODAY, DEFAULT_POLICY) is Rag.RED, "self-assessed"
     assert rate(action(latest_rag="nonsense"), TODAY, DEFAULT_POLICY) is Rag.GREEN
     assert rate(action(status=ActionStatus.CANCELLED), TODAY, DEFAULT_POLICY) is None
+    done = action(status=ActionStatus.COMPLETED, latest_rag="amber")
+    assert rate(done, TODAY, DEFAULT_POLICY) is Rag.GREEN, "delivered: never 'due soon'"
 
 
 def test_a_revised_date_replaces_the_target_and_no_date_is_never_late() -> None:

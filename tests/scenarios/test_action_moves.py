@@ -1,0 +1,101 @@
+"""The owner's moves over HTTP, on both databases: the first card after publishing is the full
+action card; a blocked item offers no Mark complete, and a Mark complete sent anyway is refused
+with why, the form drawn open again with what was typed, and nothing written."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cards import verbs
+from storage import tables as t
+from tests.scenarios.test_chaser_engine import at_next_chase, escalate_after_one, published, sweep
+from tests.support.journey import CARD, LEAD, PRACTITIONER, Journey, button_data, card_verbs
+
+OWNER_MOVES = ("Update progress", "Mark complete", "Ask for a new date", "Blocked")
+
+
+def titles(card: dict[str, Any]) -> list[str]:
+    return [a.get("title", "") for a in card.get("actions", [])]
+
+
+async def test_the_owner_s_first_card_is_the_full_action_card(journey_each: Journey) -> None:
+    j = journey_each
+    [item] = await published(j)
+    [first] = [
+        c
+        for c in j.bot.connector.cards()
+        if f"Your action · {item.reference}" in json.dumps(c, ensure_ascii=False)
+    ]
+    assert titles(first) == list(OWNER_MOVES)
+    assert "RAG" in json.dumps(first)
+    assert "I'll remind you as the due date approaches" in json.dumps(first)
+
+
+async def test_a_blocked_item_refuses_mark_complete_and_keeps_the_form(
+    journey_each: Journey,
+) -> None:
+    j = journey_each
+    [item] = await published(j)
+    card = (await j.act(verbs.ACTION_VIEW, {"action_id": item.id}, PRACTITIONER))["value"]
+    blocked = {**button_data(card, verbs.ACTION_BLOCKED), "reason": "Waiting for the data team"}
+    answer = await j.act(verbs.ACTION_BLOCKED, blocked, PRACTITIONER)
+    shown: dict[str, Any] = answer["value"]
+    assert "Mark complete" not in titles(shown), "a blocked item offers no Mark complete"
+    assert verbs.ACTION_COMPLETE not in card_verbs(shown)
+
+    # A Mark complete sent anyway (an older client, a hand-made request), with this card's
+    # revision so it is not merely stale.
+    current = {k: v for k, v in button_data(shown, verbs.ACTION_PROGRESS).items() if k != "verb"}
+    typed = {**current, "evidence": "Audit of twenty referrals done", "evidence_link": ""}
+    refused = await j.act(verbs.ACTION_COMPLETE, typed, PRACTITIONER)
+
+    assert refused["type"] == CARD
+    text = json.dumps(refused["value"])
+    assert "can't be marked complete: it is blocked" in text
+    assert "Audit of twenty referrals done" in text, "the typed evidence is kept"
+    [row] = j.rows(t.ActionItem)
+    assert row.status == "blocked", "nothing written"
+    assert not [p for p in j.rows(t.ProgressEntry) if p.kind == "completed"]
+
+
+async def test_an_invalid_form_stays_open_with_its_values(journey_each: Journey) -> None:
+    j = journey_each
+    [item] = await published(j)
+    card = (await j.act(verbs.ACTION_VIEW, {"action_id": item.id}, PRACTITIONER))["value"]
+    ask = {**button_data(card, verbs.ACTION_NEW_DATE), "proposed_due_on": "2001-01-01"}
+    ask["reason"] = "Staff off sick for a month"
+
+    refused = (await j.act(verbs.ACTION_NEW_DATE, ask, PRACTITIONER))["value"]
+
+    text = json.dumps(refused)
+    assert "The new date must be in the future." in text
+    assert "Staff off sick for a month" in text, "the typed reason is kept"
+    assert verbs.ACTION_NEW_DATE in card_verbs(refused), "the form is open to send again"
+
+
+async def test_the_lead_s_escalation_copy_is_written_for_them(journey_each: Journey) -> None:
+    j = journey_each
+    await escalate_after_one(j)
+    [item] = await published(j)
+    copies: list[dict[str, Any]] = []
+    for _ in range(8):
+        at_next_chase(j, item.id)
+        j.bot.connector.clear()
+        await sweep(j)
+        copies = [c for c in j.bot.connector.cards() if "Escalation" in json.dumps(c)]
+        if copies:
+            break
+    assert len(copies) == 1, "one copy to the police lead"
+    [copy] = copies
+    text = json.dumps(copy, ensure_ascii=False)
+    assert "agency's safeguarding lead" in text
+    assert "working day" in text, "how late it is"
+    for fact in ("Owner", "Due", "How late", "Chasers unanswered", "Last update"):
+        assert f'"title": "{fact}"' in text, fact
+    assert "Your action" not in text, "not the owner's card word for word"
+    assert verbs.ACTION_COMPLETE not in card_verbs(copy), "the owner's moves are not the lead's"
+
+    opened = await j.act(verbs.ACTION_VIEW, button_data(copy, verbs.ACTION_VIEW), LEAD)
+    assert opened["type"] == CARD, "the agency lead opens an item their agency leads"
+    assert item.reference in json.dumps(opened["value"], ensure_ascii=False)

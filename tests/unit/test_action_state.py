@@ -1,0 +1,257 @@
+"""One RAG and one table of the owner's moves, whatever view shows the item.
+
+The property tests generate items in every state (due dates either side of today and the warning
+window, none, revised; every self-assessment) and check that `my actions`, the owner's card
+(which is also every chaser), the summary card, the dashboard's overdue list, the XLSX tracker
+and the Word summary all show the same RAG.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from docx import Document
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from cards import actions as action_cards
+from cards import summaries as summary_cards
+from cards import verbs
+from cards.validation import card_problems
+from domain import actions
+from domain.action_state import (
+    OWNER_MOVES,
+    OwnerMove,
+    Reader,
+    action_rag,
+    copy_readers,
+    owner_moves,
+    working_days_late,
+)
+from domain.actions import ActionDetail
+from domain.chasers import DEFAULT_POLICY, Rag
+from domain.errors import FormInvalid
+from domain.model import ActionStatus
+from domain.summaries import (
+    RAG_NAMES,
+    Access,
+    ActionRow,
+    OverdueRow,
+    Tracker,
+    TrackerLine,
+    TrackerRecord,
+    _late,
+    build_summary,
+    overdue_cutoff,
+    rate,
+)
+from domain.transitions import ACTION_TRANSITIONS
+from exports.summary_doc import summary_docx
+from exports.tracker import RAG_COLUMN, tracker_xlsx
+from tests.unit.test_summaries import TODAY, action, records, review
+
+DAYS = st.integers(min_value=-40, max_value=60).map(lambda n: TODAY + timedelta(days=n))
+
+
+@st.composite
+def items(draw: st.DrawFn) -> ActionRow:
+    due = draw(st.none() | DAYS)
+    return action(
+        status=draw(st.sampled_from(list(ActionStatus))),
+        due_on=due,
+        revised_due_on=draw(st.none() | DAYS) if due else None,
+        latest_rag=draw(st.sampled_from([None, "", "red", "amber", "green", "blue", "junk"])),
+        impact_closed=draw(st.booleans()),
+    )
+
+
+def detail_of(row: ActionRow) -> ActionDetail:
+    """The same item as `my actions`, the owner's card and the chasers load it."""
+    return ActionDetail(
+        id=row.id,
+        partnership_id=1,
+        review_id=row.review_id,
+        review_reference=row.review_reference,
+        pseudonym=row.pseudonym,
+        review_stage=review().stage,
+        chair_member_id=99,
+        reference=row.reference,
+        description=row.description,
+        theme=row.theme,
+        owner_member_id=7,
+        owner_name=row.owner_name,
+        agency_id=3,
+        agency_name=row.agency_name,
+        due_on=row.due_on,
+        revised_due_on=row.revised_due_on,
+        success_measure=row.success_measure,
+        status=row.status,
+        evidence_text=row.evidence,
+        evidence_link=None,
+        chase_count=row.chase_count,
+        latest_note=row.latest_note,
+        latest_rag=row.latest_rag,
+        pending_date=None,
+        pending_date_reason=None,
+    )
+
+
+@settings(max_examples=400)
+@given(items())
+def test_every_rating_of_an_item_is_the_same(row: ActionRow) -> None:
+    expected = action_rag(row.status, row.effective_due, row.latest_rag, TODAY, DEFAULT_POLICY)
+    assert actions.item_rag(detail_of(row), TODAY, DEFAULT_POLICY) == expected, "my actions"
+    assert rate(row, TODAY, DEFAULT_POLICY) == expected, "summary and tracker"
+    summary = build_summary(review(), Access.FULL, records(2, rows=(row,)), TODAY, DEFAULT_POLICY)
+    assert summary.actions[0].rag == expected, "summary"
+    due = row.effective_due
+    if due and due <= overdue_cutoff(TODAY, DEFAULT_POLICY) and row.status in actions.OPEN:
+        late = OverdueRow(
+            row.id, row.reference, 1, row.review_reference, "x", None, None, due, row.status, 0
+        )
+        assert _late(late, TODAY, DEFAULT_POLICY).rag == expected == Rag.RED, "dashboard"
+
+
+@settings(max_examples=400)
+@given(items())
+def test_the_rating_follows_the_state(row: ActionRow) -> None:
+    rated = rate(row, TODAY, DEFAULT_POLICY)
+    if row.status is ActionStatus.CANCELLED:
+        assert rated is None
+    elif row.status is ActionStatus.CLOSED:
+        assert rated is Rag.BLUE
+    elif row.status is ActionStatus.BLOCKED:
+        assert rated is Rag.RED
+    elif row.status is ActionStatus.COMPLETED:
+        assert rated is Rag.GREEN, "a completed item is never amber ('due soon') nor red"
+    elif row.latest_rag == "red":
+        assert rated is Rag.RED, "the owner's own assessment makes it worse"
+    elif row.effective_due is None:
+        assert rated in (Rag.GREEN, Rag.AMBER), "no due date is never late"
+
+
+def _texts(card: dict[str, Any]) -> str:
+    return json.dumps(card, ensure_ascii=False)
+
+
+def _xlsx_rag(row: ActionRow) -> str:
+    line = TrackerLine(TrackerRecord(row, (), None, ()), rate(row, TODAY, DEFAULT_POLICY))
+    book = load_workbook(io.BytesIO(tracker_xlsx(Tracker("t", "n", TODAY, (line,)))))
+    value = book["Tracker"].cell(row=2, column=RAG_COLUMN + 1).value
+    return str(value)
+
+
+def _docx_rag(row: ActionRow) -> str:
+    summary = build_summary(review(), Access.FULL, records(1, rows=(row,)), TODAY, DEFAULT_POLICY)
+    document = Document(io.BytesIO(summary_docx(summary, (), TODAY)))
+    table = next(t for t in document.tables if t.rows[0].cells[1].text == "RAG")
+    return str(table.rows[1].cells[1].text)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(items())
+def test_every_view_renders_the_same_rag(row: ActionRow) -> None:
+    expected = rate(row, TODAY, DEFAULT_POLICY)
+    name = RAG_NAMES[expected]
+    detail = detail_of(row)
+    if expected is not None:
+        label = action_cards.RAG_LABELS[expected]
+        owner_card = action_cards.action_item_card(
+            detail, actions.item_rag(detail, TODAY, DEFAULT_POLICY)
+        )
+        assert label in _texts(owner_card), "the owner's card and every chaser"
+        mine = action_cards.my_actions_card([(detail, expected)])
+        assert label in _texts(mine), "my actions"
+    summary = build_summary(review(), Access.FULL, records(1, rows=(row,)), TODAY, DEFAULT_POLICY)
+    shown = _texts(summary_cards.summary_card(summary))
+    assert summary_cards.RAG_LABELS[expected][0] in shown, "summary card"
+    assert _xlsx_rag(row) == name, "XLSX tracker"
+    assert _docx_rag(row) == name, "Word summary"
+
+
+# --- the owner's moves -------------------------------------------------------------------------
+
+
+def test_every_state_has_its_moves_and_no_move_the_state_table_refuses() -> None:
+    assert set(OWNER_MOVES) == set(ActionStatus)
+    targets = {OwnerMove.COMPLETE: ActionStatus.COMPLETED, OwnerMove.BLOCKED: ActionStatus.BLOCKED}
+    for status, moves in OWNER_MOVES.items():
+        for move, target in targets.items():
+            if move in moves:
+                assert target in ACTION_TRANSITIONS[status], (status, move)
+
+
+def test_a_blocked_item_does_not_offer_mark_complete() -> None:
+    blocked = detail_of(action(status=ActionStatus.BLOCKED))
+    card = _texts(action_cards.action_item_card(blocked, Rag.RED))
+    assert "Mark complete" not in card
+    assert "Update progress" in card
+    assert "Ask for a new date" in card
+    assert owner_moves(ActionStatus.BLOCKED) == (OwnerMove.PROGRESS, OwnerMove.NEW_DATE)
+
+
+@pytest.mark.parametrize("status", list(ActionStatus))
+def test_the_card_offers_exactly_the_states_moves(status: ActionStatus) -> None:
+    item = detail_of(action(status=status))
+    card = action_cards.action_item_card(item, None)
+    titles = [a["title"] for a in card.get("actions", [])]
+    names = {
+        OwnerMove.PROGRESS: "Update progress",
+        OwnerMove.COMPLETE: "Mark complete",
+        OwnerMove.NEW_DATE: "Ask for a new date",
+        OwnerMove.BLOCKED: "Blocked",
+    }
+    assert titles == [names[m] for m in owner_moves(status)]
+
+
+def test_a_refused_move_says_why() -> None:
+    from domain.action_state import require_owner_move
+
+    with pytest.raises(FormInvalid) as refused:
+        require_owner_move("LOS-2026-004/A1", ActionStatus.BLOCKED, OwnerMove.COMPLETE)
+    assert "blocked" in refused.value.errors["move"]
+    require_owner_move("LOS-2026-004/A1", ActionStatus.OPEN, OwnerMove.COMPLETE)
+
+
+def test_a_completed_item_is_green_even_if_it_was_at_risk() -> None:
+    row = replace(action(due_on=TODAY + timedelta(days=1)), status=ActionStatus.COMPLETED)
+    assert rate(replace(row, latest_rag="amber"), TODAY, DEFAULT_POLICY) is Rag.GREEN
+
+
+# --- escalation copies -------------------------------------------------------------------------
+
+
+def test_each_person_is_copied_once_as_the_reader_with_most_to_do() -> None:
+    assert copy_readers([1], [2, 3, 2], 4) == (
+        (4, Reader.CHAIR),
+        (2, Reader.AGENCY_LEAD),
+        (3, Reader.AGENCY_LEAD),
+    )
+    assert copy_readers([1], [1, 4], 4) == ((4, Reader.CHAIR),), "owner: own card; lead+chair: one"
+    assert copy_readers([4], [], 4) == (), "a chair standing in for a missing owner"
+
+
+def test_lateness_is_in_working_days_from_the_day_the_due_date_is_met() -> None:
+    monday = TODAY
+    assert working_days_late(monday, monday, DEFAULT_POLICY) == 0
+    assert working_days_late(monday - timedelta(days=3), monday, DEFAULT_POLICY) == 1, "Fri"
+    assert working_days_late(monday - timedelta(days=2), monday, DEFAULT_POLICY) == 0, "Sat"
+    assert working_days_late(None, monday, DEFAULT_POLICY) == 0
+    assert working_days_late(monday + timedelta(days=9), monday, DEFAULT_POLICY) == 0
+
+
+@pytest.mark.parametrize("reader", list(Reader))
+def test_escalation_copies_name_the_owner_and_stay_valid(reader: Reader) -> None:
+    item = detail_of(action(due_on=TODAY - timedelta(days=30), latest_note="n" * 2000))
+    card = action_cards.escalation_card(item, Rag.RED, reader, 21, 4)
+    assert card_problems(card) == []
+    text = _texts(card)
+    assert "Practitioner With A Long Name" in text
+    assert "21 working days late" in text
+    assert verbs.ACTION_COMPLETE not in text
