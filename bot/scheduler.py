@@ -31,7 +31,7 @@ from domain.action_state import Reader, copy_readers, working_days_late
 from domain.calendar import DEFAULT_CALENDAR
 from domain.chase_engine import ACTION, Attempt, Claimed
 from domain.chasers import SubjectKind
-from domain.model import ChannelPurpose
+from domain.model import ChannelPurpose, ConversationAddress, Role
 from domain.records import Recipient
 from storage.repositories import SqlUnitOfWork
 
@@ -235,12 +235,15 @@ class Chasers:
         deliveries = await self._send(primary, card)
         escalated: list[tuple[str, Delivery | None]] = []
         # Each person copied once, with a card written for them (a lead who chairs: the chair's).
-        for member_id, reader in copy_readers(primary, leads, chair):
+        readers = copy_readers(primary, leads, chair)
+        for member_id, reader in readers:
             copy = await self._copy_for(claimed, reader)
             escalated += [(reader.value, d) for d in await self._send([member_id], copy)]
         if lic:
-            copy = await self._copy_for(claimed, Reader.LIC)
-            escalated.append(("lic_channel", await self._post_lic(claimed, copy)))
+            told = {*primary, *(member_id for member_id, _ in readers)}
+            escalated += await self._to_lic(
+                claimed, await self._copy_for(claimed, Reader.LIC), told
+            )
         await self._log_escalations(claimed, escalated)
         return _attempt(deliveries)
 
@@ -306,12 +309,25 @@ class Chasers:
             for r in recipients
         ]
 
-    async def _post_lic(self, claimed: Claimed, card: dict[str, Any]) -> Delivery | None:
+    async def _to_lic(
+        self, claimed: Claimed, card: dict[str, Any], told: set[int]
+    ) -> list[tuple[str, Delivery | None]]:
+        """The LIC channel; with none registered, each LIC member in their own chat (one
+        message each: a member already copied in another role is not told twice)."""
+        partnership_id = claimed.row.partnership_id
         channel = await self.services.db.run(
-            lambda uow: uow.outcomes.channel(claimed.row.partnership_id, ChannelPurpose.LIC.value)
+            lambda uow: uow.outcomes.channel(partnership_id, ChannelPurpose.LIC.value)
         )
-        if channel is None:
-            return None
+        if channel is not None:
+            return [("lic_channel", await self._post_lic(channel, card))]
+        members = await self.services.db.run(
+            lambda uow: uow.members.with_role(partnership_id, Role.LIC_MEMBER)
+        )
+        return [
+            ("lic_member", d) for d in await self._send([m for m in members if m not in told], card)
+        ]
+
+    async def _post_lic(self, channel: ConversationAddress, card: dict[str, Any]) -> Delivery:
         recipient = Recipient(0, "LIC channel", None, channel.tenant_id, channel, False)
         return await self.services.outbound.send_card(
             recipient, card, channel.service_url, max_wait=MAX_SEND_WAIT_SECONDS

@@ -20,6 +20,7 @@ from domain.model import (
     MemberView,
     ReviewStage,
     Role,
+    channel_conversation,
     is_guid,
     small_int,
 )
@@ -560,6 +561,7 @@ def register_channel(
         raise NotPermitted(
             "Say which channel this is: register channel lic, or register channel partnership."
         ) from error
+    address = replace(address, conversation_id=channel_conversation(address.conversation_id))
     uow.outcomes.register_channel(member.partnership_id, chosen.value, address, names, member.id)
     audit.record(
         uow,

@@ -97,6 +97,16 @@ class ConversationAddress:
     conversation_type: str
 
 
+THREAD_MARKER = ";messageid="
+
+
+def channel_conversation(conversation_id: str) -> str:
+    """A channel's own conversation id. A message in a channel arrives with its thread's id
+    (`19:…@thread.tacv2;messageid=1700…`); posting to that id replies inside the thread, so a
+    channel is stored without it and each post starts a new thread."""
+    return conversation_id.split(THREAD_MARKER, 1)[0]
+
+
 @dataclass(frozen=True)
 class Actor:
     """The person behind a turn. Identity comes from the activity (`from`), never card data."""

@@ -7,10 +7,28 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import select
+
 from cards import verbs
 from storage import tables as t
-from tests.scenarios.test_chaser_engine import at_next_chase, escalate_after_one, published, sweep
-from tests.support.journey import CARD, LEAD, PRACTITIONER, Journey, button_data, card_verbs
+from tests.scenarios.test_chaser_engine import (
+    LIC_CHANNEL,
+    at_next_chase,
+    escalate_after_one,
+    log_rows,
+    published,
+    sweep,
+)
+from tests.support.activities import USER_AAD, activity, as_user
+from tests.support.journey import (
+    CARD,
+    COLLEAGUE,
+    LEAD,
+    PRACTITIONER,
+    Journey,
+    button_data,
+    card_verbs,
+)
 
 OWNER_MOVES = ("Update progress", "Mark complete", "Ask for a new date", "Blocked")
 
@@ -99,3 +117,67 @@ async def test_the_lead_s_escalation_copy_is_written_for_them(journey_each: Jour
     opened = await j.act(verbs.ACTION_VIEW, button_data(copy, verbs.ACTION_VIEW), LEAD)
     assert opened["type"] == CARD, "the agency lead opens an item their agency leads"
     assert item.reference in json.dumps(opened["value"], ensure_ascii=False)
+
+
+def make_lic_members(j: Journey, *aads: str) -> None:
+    with j.bot.db.session() as session, session.begin():
+        members = {m.aad_object_id: m for m in session.scalars(select(t.Member))}
+        for aad in aads:
+            session.add(t.MemberRole(member_id=members[aad].id, role="lic_member"))
+
+
+async def escalate_to_the_chair(j: Journey) -> list[t.ChaserLog]:
+    """Sweeps until the chair and the LIC are copied; what that sweep logged."""
+    await escalate_after_one(j)
+    [item] = await published(j)
+    for _ in range(10):
+        at_next_chase(j, item.id)
+        j.bot.connector.clear()
+        before = len(log_rows(j))
+        await sweep(j)
+        logged = log_rows(j)[before:]
+        if any(r.recipient == "chair" for r in logged):
+            return logged
+    raise AssertionError("the chair was never copied")
+
+
+def sent_saying(j: Journey, words: str) -> list[str]:
+    """The conversations that got a card with `words`."""
+    return [
+        s.conversation_id
+        for s in j.bot.connector.sent
+        if words in json.dumps(s.cards, ensure_ascii=False)
+    ]
+
+
+async def test_with_no_lic_channel_lic_members_are_copied_once_each(journey_each: Journey) -> None:
+    j = journey_each
+    make_lic_members(j, COLLEAGUE, USER_AAD)  # the chair is an LIC member too
+
+    logged = await escalate_to_the_chair(j)
+
+    copies = {r.recipient: r.outcome for r in logged if r.kind == "escalation"}
+    assert copies == {"agency_lead": "sent", "chair": "sent", "lic_member": "sent"}
+    assert len(sent_saying(j, "For the LIC group")) == 1, "the colleague, in their own chat"
+    assert len(sent_saying(j, "review's chair")) == 1, "the chair once, not once per role"
+
+
+async def test_a_registered_lic_channel_gets_a_new_post(journey_each: Journey) -> None:
+    j = journey_each
+    make_lic_members(j, COLLEAGUE)
+    body = activity(
+        "message-channel-mention",
+        j.bot.connector.url,
+        text="<at>Line of Sight</at> register channel lic",
+    )
+    body["conversation"]["id"] = f"{LIC_CHANNEL};messageid=1700000000000"
+    status, _ = await j.bot.post(as_user(body, USER_AAD))
+    assert status == 201
+    [channel] = j.rows(t.TeamChannel)
+    assert channel.conversation_id == LIC_CHANNEL, "stored without the thread it was typed in"
+
+    logged = await escalate_to_the_chair(j)
+
+    assert [r.outcome for r in logged if r.recipient == "lic_channel"] == ["sent"]
+    assert sent_saying(j, "For the LIC group") == [LIC_CHANNEL], "a new post, not a reply"
+    assert not [r for r in logged if r.recipient == "lic_member"]
