@@ -254,9 +254,14 @@ class SqlChases:
     def _impact_counts(self, action_ids: list[int]) -> dict[int, int]:
         if not action_ids:
             return {}
+        # Only records since the item was last completed: after "keep open" the item is
+        # completed again, and the group's earlier record must not stop the impact chasers.
+        completed = col(t.ActionItem.completed_at)
         found = self._session.execute(
             select(t.ImpactRecord.action_item_id, func.count())
+            .join(t.ActionItem, col(t.ActionItem.id) == col(t.ImpactRecord.action_item_id))
             .where(col(t.ImpactRecord.action_item_id).in_(action_ids))
+            .where(completed.is_(None) | (col(t.ImpactRecord.recorded_at) >= completed))
             .group_by(col(t.ImpactRecord.action_item_id))
         ).all()
         return {int(action_id): int(count) for action_id, count in found}

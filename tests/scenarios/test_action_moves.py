@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import select
 
 from cards import verbs
+from domain.chase_engine import ACTION
 from storage import tables as t
+from storage.actions import SqlChases
 from tests.scenarios.test_chaser_engine import (
     LIC_CHANNEL,
     at_next_chase,
@@ -181,3 +183,38 @@ async def test_a_registered_lic_channel_gets_a_new_post(journey_each: Journey) -
     assert [r.outcome for r in logged if r.recipient == "lic_channel"] == ["sent"]
     assert sent_saying(j, "For the LIC group") == [LIC_CHANNEL], "a new post, not a reply"
     assert not [r for r in logged if r.recipient == "lic_member"]
+
+
+async def test_keep_open_then_completed_again_resumes_impact_chasing(
+    journey_each: Journey,
+) -> None:
+    j = journey_each
+    make_lic_members(j, COLLEAGUE)
+    [item] = await published(j)
+    complete = {"action_id": item.id, "evidence": "Audit done: 20 referrals."}
+    await j.card(verbs.ACTION_COMPLETE, complete, PRACTITIONER)
+    impact = {
+        "action_id": item.id,
+        "how_much": "20 audited",
+        "how_well": "Half in time",
+        "better_off": "Not yet",
+        "decision": "keep_open",
+        "minute_reference": "LIC 4",
+    }
+    j.bot.connector.clear()
+    assert "Impact recorded" in await j.card(verbs.IMPACT_RECORD, impact, COLLEAGUE)
+    told = sent_saying(j, "Half in time")
+    assert told, "the owner is told the group's comment"
+    [kept] = j.rows(t.ActionItem)
+    assert kept.status == "in_progress"
+
+    again = {"action_id": item.id, "evidence": "Re-audit: 19 of 20 in time."}
+    assert "Marked complete" in await j.card(verbs.ACTION_COMPLETE, again, PRACTITIONER)
+
+    [completed] = j.rows(t.ActionItem)
+    assert completed.status == "completed"
+    assert completed.next_chase_at is not None, "impact chasing resumes from this completion"
+    with j.bot.db.session() as session:
+        loaded = SqlChases(session).row(ACTION, int(item.id or 0))  # what the engine sees
+    assert loaded is not None
+    assert loaded.subject.impact_recorded is False, "the earlier keep-open record doesn't count"
