@@ -555,3 +555,41 @@ def escalation_card(
     return build(
         body, [button(f"Open {item.reference}"[:40], verbs.ACTION_VIEW, {"action_id": item.id})]
     )
+
+
+def _evidence_line(item: ActionDetail) -> str:
+    return f"Evidence: {(item.evidence_text or 'None given')[:200]}"
+
+
+def awaiting_impact_card(items: Sequence[ActionDetail]) -> Card:
+    """The LIC group's queue: completed items waiting for their impact to be recorded."""
+    body: list[ac.ElementAnnotated] = [
+        *header("Awaiting impact", "Completed items for the LIC group to decide on")
+    ]
+    if not items:
+        body.append(paragraph("Nothing is waiting for the LIC group's impact record."))
+    for item in items[:15]:
+        body.append(
+            ac.Container(
+                separator=True,
+                items=[
+                    ac.TextBlock(
+                        text=user_text(
+                            f"{item.reference} · {item.owner_name or 'No owner'} · "
+                            f"{item.agency_name or 'No agency'}"
+                        ),
+                        wrap=True,
+                        weight=ty.FontWeight.BOLDER,
+                    ),
+                    paragraph(item.description[:160]),
+                    paragraph(_evidence_line(item), subtle=True),
+                ],
+            )
+        )
+    if len(items) > 15:
+        body.append(paragraph(f"…and {len(items) - 15} more.", subtle=True))
+    buttons = [
+        button(f"Record impact: {item.reference}"[:40], verbs.ACTION_VIEW, {"action_id": item.id})
+        for item in items[:5]
+    ]
+    return build(body, buttons)

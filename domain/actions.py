@@ -101,6 +101,10 @@ class ActionRepository(Protocol):
 
     def for_owner(self, member_id: int) -> list[ActionDetail]: ...
 
+    def awaiting_impact(self, partnership_id: int) -> list[ActionDetail]:
+        """Completed items, waiting for the LIC group to record their impact."""
+        ...
+
     def update(self, action_id: int, fields: Mapping[str, Any]) -> None: ...
 
     def transition(
@@ -184,6 +188,14 @@ def my_actions(
     rated = [(i, item_rag(i, today, policy)) for i in items]
     order = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.BLUE: 3, None: 4}
     return sorted(rated, key=lambda p: (order[p[1]], p[0].effective_due or date.max))
+
+
+def awaiting_impact(uow: UnitOfWork, member: MemberView) -> list[ActionDetail]:
+    """The LIC group's queue: completed items, longest-waiting review first."""
+    if not member.has(Role.LIC_MEMBER, Role.ADMIN):
+        raise NotPermitted("Only a member of the LIC group can see what waits for its impact.")
+    items = uow.actions.awaiting_impact(member.partnership_id)
+    return sorted(items, key=lambda i: (i.effective_due or date.max, i.reference))
 
 
 def item_rag(item: ActionDetail, today: date, policy: ChaserPolicy) -> Rag | None:

@@ -74,6 +74,12 @@ class SqlActions:
     def for_owner(self, member_id: int) -> list[ActionDetail]:
         return self._details(col(t.ActionItem.owner_member_id) == member_id)
 
+    def awaiting_impact(self, partnership_id: int) -> list[ActionDetail]:
+        return self._details(
+            (col(t.Review.partnership_id) == partnership_id)
+            & (col(t.ActionItem.status) == ActionStatus.COMPLETED.value)
+        )
+
     def update(self, action_id: int, fields: Mapping[str, Any]) -> None:
         row = self._session.get_one(t.ActionItem, action_id)
         for name, value in fields.items():

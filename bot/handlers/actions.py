@@ -14,7 +14,7 @@ from domain.capabilities import require
 from domain.chase_engine import ACTION
 from domain.errors import FormInvalid
 from domain.identifier_checks import IdentifiersToConfirm
-from domain.model import ChannelPurpose, Role
+from domain.model import ActionStatus, ChannelPurpose, Role
 from storage.repositories import SqlUnitOfWork
 
 
@@ -22,6 +22,12 @@ def register(router: Router) -> None:
     router.command("my actions", "Your action items, most urgent first.", example="my actions")(
         my_actions
     )
+    router.command(
+        "awaiting impact",
+        "Completed items waiting for the LIC group's impact record.",
+        roles=(Role.LIC_MEMBER, Role.ADMIN),
+        example="awaiting impact",
+    )(awaiting_impact)
     router.command(
         "chaser policy", "Set when chasers go and when they escalate.", roles=(Role.ADMIN,)
     )(show_policy)
@@ -73,9 +79,17 @@ def _typed(ctx: Context) -> dict[str, str]:
     return {key: value for key, value in ctx.data.items() if isinstance(value, str)}
 
 
+async def awaiting_impact(ctx: Context) -> Reply:
+    queue = await ctx.run(lambda uow: actions.awaiting_impact(uow, ctx.member))
+    return Reply(cards.awaiting_impact_card(queue))
+
+
 async def view(ctx: Context) -> Reply:
     def work(uow: SqlUnitOfWork) -> dict[str, Any]:
-        return _card_for(uow, ctx, actions.load(uow, ctx.member, ctx.data.get("action_id")))
+        item = actions.load(uow, ctx.member, ctx.data.get("action_id"))
+        if item.status is ActionStatus.COMPLETED and ctx.member.has(Role.LIC_MEMBER):
+            return cards.impact_card(item)  # what the LIC group does with a completed item
+        return _card_for(uow, ctx, item)
 
     return Reply(await ctx.run(work))
 

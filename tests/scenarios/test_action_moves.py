@@ -218,3 +218,26 @@ async def test_keep_open_then_completed_again_resumes_impact_chasing(
         loaded = SqlChases(session).row(ACTION, int(item.id or 0))  # what the engine sees
     assert loaded is not None
     assert loaded.subject.impact_recorded is False, "the earlier keep-open record doesn't count"
+
+
+async def test_awaiting_impact_lists_the_lic_queue(journey_each: Journey) -> None:
+    j = journey_each
+    make_lic_members(j, COLLEAGUE)
+    items = await published(j, actions=2)
+    done = {"action_id": items[0].id, "evidence": "Audit done: 20 referrals."}
+    await j.card(verbs.ACTION_COMPLETE, done, PRACTITIONER)
+
+    j.bot.connector.clear()
+    await j.say("awaiting impact", COLLEAGUE)
+    [queue] = j.bot.connector.cards()
+    text = json.dumps(queue, ensure_ascii=False)
+    assert items[0].reference in text
+    assert items[1].reference not in text, "only completed items wait for impact"
+    assert "Audit done: 20 referrals." in text
+
+    opened = await j.act(verbs.ACTION_VIEW, button_data(queue, verbs.ACTION_VIEW), COLLEAGUE)
+    assert verbs.IMPACT_RECORD in card_verbs(opened["value"]), "the button opens the record"
+
+    j.bot.connector.clear()
+    await j.say("awaiting impact", PRACTITIONER)
+    assert items[0].reference not in json.dumps(j.bot.connector.cards(), ensure_ascii=False)

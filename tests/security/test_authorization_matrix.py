@@ -614,6 +614,7 @@ COMMANDS: dict[str, Case] = {
     "reviews": Case(ALL),
     "continue": Case(ALL),
     "my actions": Case(ALL),
+    "awaiting impact": Case(frozenset({"lic_member", "admin"})),
     "sign-offs": Case(frozenset({"agency_lead"})),
     "agencies": Case(ADMIN),
     "members": Case(ADMIN),
