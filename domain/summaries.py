@@ -613,7 +613,7 @@ def dashboard(
         by_agency=tuple(sorted(records.by_agency, key=lambda a: (-a.overdue, a.agency_name))),
         overdue=tuple(_late(row, today, policy) for row in records.overdue),
         overdue_total=records.overdue_total,
-        themes=theme_trends(records.review_themes, records.action_themes, theme_period),
+        themes=theme_trends(records.review_themes, records.action_themes, theme_period, today),
         dissemination=records.dissemination,
     )
 
@@ -636,10 +636,17 @@ def _late(row: OverdueRow, today: date, policy: ChaserPolicy) -> LateItem:
 
 
 def theme_trends(
-    review_themes: Sequence[ThemeTally], action_themes: Sequence[ThemeTally], period: Period
+    review_themes: Sequence[ThemeTally],
+    action_themes: Sequence[ThemeTally],
+    period: Period,
+    today: date | None = None,
 ) -> tuple[ThemeTrend, ...]:
-    """Each theme's count in the period, by quarter, most frequent first."""
+    """Each theme's count in the period, by quarter, most frequent first. Quarters after
+    today's are left out: a future quarter plotted as zero reads as a fall."""
     quarters = period.quarters()
+    if today is not None:
+        now = (today.year, (today.month - 1) // 3 + 1)
+        quarters = tuple(q for q in quarters if q <= now) or quarters[:1]
     names = [f"{y} Q{q}" for y, q in quarters]
     reviews: dict[str, int] = {}
     actions: dict[str, int] = {}
@@ -780,7 +787,7 @@ def themes_for_summary(
     review_tallies, action_tallies = uow.summaries.theme_tallies(
         scope_filter(scope_for(member)), period
     )
-    trends = theme_trends(review_tallies, action_tallies, period)
+    trends = theme_trends(review_tallies, action_tallies, period, today)
     mine = set(summary.themes) | {theme_label(a.row.theme) for a in summary.actions if a.row.theme}
     chosen = [t for t in trends if t.label in mine]
     return tuple(chosen or trends[:6])

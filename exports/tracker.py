@@ -273,6 +273,8 @@ def _charts(book: Workbook, tracker: Tracker) -> None:
         line.add_data(series, titles_from_data=True)
         for drawn in line.series:
             drawn.smooth = False
+            # A marker on every point: a line through a single quarter draws nothing.
+            drawn.marker.symbol = "circle"
         line.set_categories(
             Reference(data, min_col=1, min_row=start + 1, max_row=start + len(quarters))
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -38,11 +39,13 @@ from domain.actions import ActionDetail
 from domain.chasers import DEFAULT_POLICY, Rag
 from domain.errors import FormInvalid
 from domain.model import ActionStatus
+from domain.phrasing import year_period
 from domain.summaries import (
     RAG_NAMES,
     Access,
     ActionRow,
     OverdueRow,
+    ThemeTally,
     Tracker,
     TrackerLine,
     TrackerRecord,
@@ -50,6 +53,7 @@ from domain.summaries import (
     build_summary,
     overdue_cutoff,
     rate,
+    theme_trends,
 )
 from domain.transitions import ACTION_TRANSITIONS
 from exports.summary_doc import summary_docx
@@ -255,3 +259,26 @@ def test_escalation_copies_name_the_owner_and_stay_valid(reader: Reader) -> None
     assert "Practitioner With A Long Name" in text
     assert "21 working days late" in text
     assert verbs.ACTION_COMPLETE not in text
+
+
+# --- charts ------------------------------------------------------------------------------------
+
+
+def test_theme_trends_never_plot_a_future_quarter() -> None:
+    tallies = [ThemeTally("neglect", 2026, 2, 3), ThemeTally("neglect", 2026, 5, 1)]
+    trends = theme_trends(tallies, (), year_period(2026), TODAY)  # mid-June: Q2
+    assert [name for name, _ in trends[0].by_quarter] == ["2026 Q1", "2026 Q2"]
+    early = theme_trends(tallies, (), year_period(2027), TODAY)
+    assert len(early[0].by_quarter) == 1, "a period wholly ahead still has one quarter to draw"
+
+
+def test_a_one_quarter_xlsx_line_chart_marks_its_point() -> None:
+    row = action(agreed_on=TODAY)
+    line = TrackerLine(TrackerRecord(row, (), None, ()), Rag.GREEN)
+    book = load_workbook(io.BytesIO(tracker_xlsx(Tracker("t", "n", TODAY, (line,)))))
+    data = [r for r in book["Chart data"].iter_rows(values_only=True) if r and r[0]]
+    assert data[-1][0] == "2026 Q2", "one quarter of themes"
+    with zipfile.ZipFile(io.BytesIO(tracker_xlsx(Tracker("t", "n", TODAY, (line,))))) as xlsx:
+        charts = [xlsx.read(n).decode() for n in xlsx.namelist() if "charts/chart" in n]
+    line_chart = next(c for c in charts if "lineChart" in c)
+    assert 'symbol val="circle"' in line_chart, "a single point is drawn, not an empty chart"
