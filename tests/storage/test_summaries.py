@@ -73,14 +73,11 @@ def test_partnership_dashboard_has_the_known_answers(world: tuple[Database, Seed
     )
     assert first.working_days_late == 29
     themes = {tr.slug: (tr.reviews, tr.actions, tr.by_quarter) for tr in board.themes}
+    # Today is in Q2: Q3 and Q4 are still to come, so they are not plotted as zeros.
     assert themes == {
-        "neglect": (2, 4, (("2026 Q1", 4), ("2026 Q2", 2), ("2026 Q3", 0), ("2026 Q4", 0))),
-        "information_sharing": (
-            1,
-            2,
-            (("2026 Q1", 3), ("2026 Q2", 0), ("2026 Q3", 0), ("2026 Q4", 0)),
-        ),
-        "domestic_abuse": (1, 1, (("2026 Q1", 0), ("2026 Q2", 2), ("2026 Q3", 0), ("2026 Q4", 0))),
+        "neglect": (2, 4, (("2026 Q1", 4), ("2026 Q2", 2))),
+        "information_sharing": (1, 2, (("2026 Q1", 3), ("2026 Q2", 0))),
+        "domestic_abuse": (1, 1, (("2026 Q1", 0), ("2026 Q2", 2))),
     }
     assert board.dissemination == s.Dissemination(2, 1, 2, 25)
 
