@@ -244,6 +244,8 @@ def _episode_list(screen: SectionScreen) -> list[ac.ElementAnnotated]:
 def _question_block(
     question: Question, screen: SectionScreen, with_examples: bool
 ) -> list[ac.ElementAnnotated | Card]:
+    if screen.read_only:
+        return _answer_block(question, screen)
     block: list[ac.ElementAnnotated | Card] = [
         _guidance(question, with_examples),
         _with_value(_input_template(question), screen.values.get(question.id)),
@@ -265,6 +267,37 @@ def _question_block(
             )
         )
     return block
+
+
+def _answer_block(question: Question, screen: SectionScreen) -> list[ac.ElementAnnotated | Card]:
+    """A question and its answer as text: a reader (the agency lead at sign-off) gets no input
+    boxes, which would look editable and silently drop what was typed into them."""
+    block: list[ac.ElementAnnotated | Card] = [
+        ac.TextBlock(text=user_text(question.prompt), wrap=True, weight=ty.FontWeight.BOLDER),
+        paragraph(_answer_text(question, screen.values.get(question.id)) or "(not answered)"),
+    ]
+    if question.type is QuestionType.YES_NO_FOLLOWUP:
+        follow_up = screen.values.get(follow_up_input_id(question.id))
+        if follow_up:
+            block.append(paragraph(f"{follow_up_label(question)}: {follow_up}"))
+    return block
+
+
+def _answer_text(question: Question, value: str | None) -> str:
+    """What a choice answer's values mean to a reader (their labels); other answers as typed."""
+    if not value:
+        return ""
+    labels: dict[str, str] = {}
+    match question.type:
+        case QuestionType.YES_NO_FOLLOWUP:
+            labels = {"yes": "Yes", "no": "No"}
+        case QuestionType.CHOICE | QuestionType.MULTI_CHOICE:
+            labels = {c.value: c.label for c in question.choices}
+        case QuestionType.THEME_TAGS:
+            labels = dict(screen_themes())
+        case _:
+            return value
+    return ", ".join(labels.get(part, part) for part in value.split(","))
 
 
 # A question's guidance and inputs are the same on every card of its bank but for the values,

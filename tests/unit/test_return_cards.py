@@ -165,6 +165,33 @@ def test_read_only_section_card_has_navigation_but_no_save() -> None:
     assert "Next section" in titles
 
 
+def test_a_reader_sees_answers_as_text_not_boxes_that_drop_what_is_typed() -> None:
+    section = BANK.section(1)
+    texts = [
+        q for q in section.questions if q.type in (QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT)
+    ]
+    values = {q.id: f"Answer to {q.id}" for q in texts}
+    screen = SectionScreen(RET, BANK, 1, None, (), values, {}, read_only=True)
+    card = cards.section_card(screen)
+    shown = json.dumps(card)
+    inputs = {
+        element.get("id") for element in _elements(card) if element["type"].startswith("Input.")
+    }
+    assert not inputs & {q.id for q in section.questions}, "no question is an input to a reader"
+    for question in texts:
+        assert f"Answer to {question.id}" in shown
+    assert card_problems(card) == []
+
+
+def _elements(node: object) -> list[dict]:
+    if isinstance(node, list):
+        return [found for item in node for found in _elements(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [node] if isinstance(node.get("type"), str) else []
+    return own + [found for value in node.values() for found in _elements(value)]
+
+
 def entry(n: int) -> ChronologyView:
     long = "ä" * 1000
     return ChronologyView(
