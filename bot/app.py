@@ -23,13 +23,13 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity
 from botframework.connector.auth import ChannelValidation
 
-from bot import retention as retention_job
 from bot.activity_json import parse_activity
 from bot.config import Settings
 from bot.handlers import register_all
 from bot.outbound import Outbound
+from bot.retention import RETENTION_JOB, RetentionJob
 from bot.router import Router
-from bot.scheduler import Chasers
+from bot.scheduler import Chasers, Schedule
 from bot.services import Services
 from bot.teams_bot import LineOfSightBot
 from bot.transport import PooledCloudAdapter
@@ -45,6 +45,7 @@ SERVICES = web.AppKey("services", Services)
 ADAPTER = web.AppKey("adapter", CloudAdapter)
 BOT = web.AppKey("bot", LineOfSightBot)
 CHASERS = web.AppKey("chasers", Chasers)
+SCHEDULE = web.AppKey("schedule", Schedule)
 
 
 def create_app(settings: Settings, db: Database | None = None) -> web.Application:
@@ -63,14 +64,14 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    chasers = Chasers(services)
-    app[CHASERS] = chasers
+    app[CHASERS] = Chasers(services)
+    app[RETENTION_JOB] = RetentionJob(services)
+    app[SCHEDULE] = Schedule(app[CHASERS], app[RETENTION_JOB])
     if settings.run_scheduler:
-        app.on_startup.append(_start_chasers)
+        app.on_startup.append(_start_schedule)
     # Always: a sweep may also run from the test hook. aiohttp's run_app turns SIGTERM and
     # SIGINT into this shutdown, before the transport and database close (on_cleanup).
-    app.on_shutdown.append(_stop_chasers)
-    retention_job.install(app, services)
+    app.on_shutdown.append(_stop_schedule)
     if settings.test_hooks and settings.local_mode:
         add_test_hooks(app)
     app.on_cleanup.append(_close_transport)
@@ -96,11 +97,12 @@ def _adapter(settings: Settings) -> CloudAdapter:
     return adapter
 
 
-async def _start_chasers(app: web.Application) -> None:
-    app[CHASERS].start()
+async def _start_schedule(app: web.Application) -> None:
+    app[SCHEDULE].start()
 
 
-async def _stop_chasers(app: web.Application) -> None:
+async def _stop_schedule(app: web.Application) -> None:
+    app[SCHEDULE].stop()
     await app[CHASERS].drain()
 
 

@@ -1,23 +1,31 @@
-"""`lineofsight` console entry point: serve, dev, db upgrade, manifest build, demo, members,
-guard."""
+"""`lineofsight` console entry point: serve, dev, db upgrade, manifest build, demo, members
+(import, export), retention, guard.
+
+One bootstrap for every command: settings, logging, then the command; commands that use the
+database open it with `_database` (the configured bounds, schema checked, closed after).
+Heavy imports stay inside the commands, so `--help` is quick."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
+import secrets
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from bot import cli_governance
 from bot.config import ConfigError, Settings
 from bot.logs import configure
 from storage.migrate import SchemaNotReady
 
 if TYPE_CHECKING:
     from domain.directory import ParsedImport
+    from storage.database import Database
 
 log = logging.getLogger("lineofsight")
 
@@ -35,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lineofsight", description=__doc__)
+    parser = argparse.ArgumentParser(prog="lineofsight", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
     sub.add_parser("serve", help="run the bot").set_defaults(run=_serve)
     dev = sub.add_parser("dev", help="run the bot with the Agents Playground (local mode)")
@@ -64,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(run=_demo)
     _add_members_parser(sub)
-    cli_governance.add_retention(sub)
+    _add_retention(sub)
     sub.add_parser(
         "guard",
         help="test the identifier guard: one text per line on stdin, one JSON line per text out",
@@ -124,15 +132,10 @@ def _manifest_build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.config import PLAYGROUND_TENANT_ID
     from storage.demo import PLAYGROUND_USER_AAD_ID, load_demo
     from storage.migrate import upgrade
 
-    tenant = args.tenant or (
-        PLAYGROUND_TENANT_ID if settings.local_mode else settings.app_tenant_id
-    )
-    if not tenant:
-        raise ConfigError("Name the partnership's tenant: lineofsight demo --tenant TENANT_ID")
+    tenant = _tenant(args, settings, "lineofsight demo --tenant TENANT_ID")
     upgrade(settings.database_url)
     print(load_demo(settings.database_url, tenant, args.chair_aad or PLAYGROUND_USER_AAD_ID))
     return 0
@@ -176,23 +179,16 @@ def _add_members_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         help="set each listed member's roles to exactly the file's (revokes the others)",
     )
     importer.set_defaults(run=_members_import)
-    cli_governance.add_member_export(members)
+    _add_member_export(members)
 
 
 def _members_import(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy.exc import OperationalError
 
-    from bot.config import PLAYGROUND_TENANT_ID
     from domain.directory import MAX_IMPORT_BYTES, ImportFileError, decode_import, parse_import
     from domain.errors import StorageUnavailable
 
-    tenant = args.tenant or (
-        PLAYGROUND_TENANT_ID if settings.local_mode else settings.app_tenant_id
-    )
-    if not tenant:
-        raise ConfigError(
-            "Name the partnership's tenant: lineofsight members import FILE.csv --tenant ID"
-        )
+    tenant = _tenant(args, settings, "lineofsight members import FILE.csv --tenant ID")
     try:
         with args.file.open("rb") as handle:
             # One byte over the limit is enough to refuse an oversized file.
@@ -204,7 +200,7 @@ def _members_import(args: argparse.Namespace, settings: Settings) -> int:
         print(f"lineofsight: {args.file}: {error.user_message}", file=sys.stderr)
         return 2
     try:
-        lines = _import_into(settings.database_url, tenant, parsed, args)
+        lines = _import_into(settings, tenant, parsed, args)
     except (OperationalError, StorageUnavailable):
         print(
             f"lineofsight: can't reach the database at {_describe(settings.database_url)}; "
@@ -217,23 +213,165 @@ def _members_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _import_into(
-    url: str, tenant: str, parsed: ParsedImport, args: argparse.Namespace
+    settings: Settings, tenant: str, parsed: ParsedImport, args: argparse.Namespace
 ) -> list[str]:
     from domain.directory import import_members
-    from storage.database import Database
-    from storage.migrate import check_schema
 
-    db = Database(url)
-    try:
-        check_schema(db.engine, url)
+    with _database(settings) as db:
         report = db.transaction(
             lambda uow: import_members(
                 uow, tenant, parsed, replace_roles=args.replace_roles, dry_run=args.dry_run
             )
         )
+    return report.lines()
+
+
+RETENTION_HELP = """\
+Delete what the partnership's retention periods say is due (see `retention` in the bot):
+closed or cancelled reviews with everything under them, generated export files (rows and the
+files on disk) and old chaser log rows. Reviews under legal hold are kept whole. Each deleted
+row is written to the deletion log (type, id and rule; never its content). Audit events are
+never deleted. The bot runs this daily by itself; --dry-run lists what would go and changes
+nothing.
+"""
+
+MEMBER_EXPORT_HELP = """\
+Write a JSON file of everything held about one member (a subject-access request): their member
+row and roles, the answers they last wrote, chronology entries they created, progress entries,
+impact records, action items they own, return assignments, exports, the chaser log about their
+items and the audit events they caused or that are about them. Prints the file's path. The file
+is readable by its owner only; the export is recorded in the audit log.
+"""
+
+
+def _add_retention(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    actions = sub.add_parser("retention", help="retention: delete what is due").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    run = actions.add_parser(
+        "run",
+        help="delete what is due now, except legal holds",
+        description=RETENTION_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "--dry-run", action="store_true", help="report what would be deleted; change nothing"
+    )
+    run.add_argument("--tenant", help="only this partnership (default: every partnership)")
+    run.set_defaults(run=_retention_run)
+
+
+def _add_member_export(members: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = members.add_parser(
+        "export",
+        help="subject-access export of everything held about a member",
+        description=MEMBER_EXPORT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument("aad_object_id", metavar="AAD_ID", help="the member's AAD object id")
+    export.add_argument(
+        "--tenant",
+        help="tenant id (default: the Playground's in local mode, else MicrosoftAppTenantId)",
+    )
+    export.add_argument(
+        "--out", type=Path, help="folder for the file (default: DATA_DIR/subject-access)"
+    )
+    export.set_defaults(run=_member_export)
+
+
+def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from bot.retention import UnknownTenant, run_retention
+    from domain.errors import StorageUnavailable
+
+    try:
+        with _database(settings) as db:
+            result = asyncio.run(
+                run_retention(
+                    db,
+                    settings.data_dir,
+                    datetime.now(UTC),
+                    tenant=args.tenant,
+                    dry_run=args.dry_run,
+                )
+            )
+    except UnknownTenant as error:
+        print(f"lineofsight: {error}", file=sys.stderr)
+        return 2
+    except StorageUnavailable:
+        print("lineofsight: can't reach the database; nothing was deleted.", file=sys.stderr)
+        return 2
+    print("\n".join(result.lines()))
+    return 0
+
+
+def _member_export(args: argparse.Namespace, settings: Settings) -> int:
+    from domain.errors import DomainError
+    from domain.subject_access import subject_access_export
+    from storage.repositories import SqlUnitOfWork
+
+    tenant = _tenant(args, settings, "lineofsight member export AAD_ID --tenant ID")
+    folder: Path = args.out or settings.data_dir / "subject-access"
+    now = datetime.now(UTC)
+
+    def work(uow: SqlUnitOfWork) -> Path:
+        data = subject_access_export(uow, tenant, args.aad_object_id, now)
+        # Written inside the transaction: if the file can't be written, the audit event
+        # saying it was exported is rolled back with it.
+        return _write_private(
+            folder,
+            f"{now:%Y%m%d-%H%M%S}-member-{data['aad_object_id'][:8]}-{secrets.token_hex(3)}",
+            data,
+        )
+
+    try:
+        with _database(settings) as db:
+            path = db.transaction(work)
+    except DomainError as error:
+        print(f"lineofsight: {error.user_message}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"lineofsight: can't write to {folder}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    print(path)
+    return 0
+
+
+def _write_private(folder: Path, stem: str, data: dict[str, Any]) -> Path:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / f"{stem}.json"
+    # Created readable by its owner only, and never over an existing file.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=2, default=str)
+    return path.resolve()
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[Database]:
+    """The configured database with its bounded waits, its schema checked, closed after."""
+    from storage.database import Database
+    from storage.migrate import check_schema
+
+    db = Database(settings.database_url, settings.db_timeouts())
+    try:
+        check_schema(db.engine, db.url)
+        yield db
     finally:
         db.close()
-    return report.lines()
+
+
+def _tenant(args: argparse.Namespace, settings: Settings, usage: str) -> str:
+    """--tenant, else the Playground's in local mode, else MicrosoftAppTenantId."""
+    from bot.config import PLAYGROUND_TENANT_ID
+
+    tenant = args.tenant or (
+        PLAYGROUND_TENANT_ID if settings.local_mode else settings.app_tenant_id
+    )
+    if not tenant:
+        raise ConfigError(f"Name the partnership's tenant: {usage}")
+    return str(tenant)
 
 
 def _describe(url: str) -> str:

@@ -1,4 +1,4 @@
-"""Retention runs (domain/retention.py): daily inside each bot instance, like the chaser sweep,
+"""Retention runs (domain/retention.py): daily inside each bot instance (bot/scheduler.py),
 and on demand with `lineofsight retention run [--dry-run] [--tenant ID]`.
 
 Each partnership runs in its own transaction. Generated export files are removed from disk once
@@ -17,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 
 from aiohttp import web
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -138,31 +137,10 @@ def _export_paths(partnership_id: int) -> SelectOfScalar[str]:
 
 
 class RetentionJob:
-    """The daily run inside the bot, started and stopped with the app."""
+    """The daily run inside the bot; bot/scheduler.py's Schedule runs it."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._scheduler: AsyncIOScheduler | None = None
-
-    def start(self) -> None:
-        self._scheduler = AsyncIOScheduler(timezone="Europe/London")
-        self._scheduler.add_job(
-            self.run_once,
-            "cron",
-            hour=2,
-            minute=30,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=6 * 3600,
-            id="retention-daily",
-        )
-        self._scheduler.start()
-        log.info("retention scheduler started")
-
-    def stop(self) -> None:
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
 
     async def run_once(self, *, dry_run: bool = False) -> RunResult:
         settings = self.services.settings
@@ -178,20 +156,3 @@ class RetentionJob:
 
 
 RETENTION_JOB = web.AppKey("retention_job", RetentionJob)
-
-
-def install(app: web.Application, services: Services) -> None:
-    """Run retention daily in this instance, wherever the chaser scheduler runs too."""
-    job = RetentionJob(services)
-    app[RETENTION_JOB] = job
-    if not services.settings.run_scheduler:
-        return
-
-    async def start(_app: web.Application) -> None:
-        job.start()
-
-    async def stop(_app: web.Application) -> None:
-        job.stop()
-
-    app.on_startup.append(start)
-    app.on_shutdown.append(stop)

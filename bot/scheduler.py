@@ -23,6 +23,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.outbound import Delivery
+from bot.retention import RetentionJob
 from bot.services import Services
 from cards import actions as cards
 from domain import actions, chase_engine
@@ -61,34 +62,50 @@ class _Holding:
     claims: dict[str, Claimed] = field(default_factory=dict)
 
 
+class Schedule:
+    """The one APScheduler in a bot instance (when RUN_SCHEDULER is on): the chaser sweep every
+    minute, the LIC digest at 09:05 and retention at 02:30, UK time."""
+
+    def __init__(self, chasers: Chasers, retention: RetentionJob) -> None:
+        self.chasers = chasers
+        self.retention = retention
+        self.scheduler: AsyncIOScheduler | None = None
+
+    def start(self) -> None:
+        scheduler = AsyncIOScheduler(timezone="Europe/London")
+        once = {"max_instances": 1, "coalesce": True}
+        scheduler.add_job(self.chasers.sweep, "interval", minutes=1, id="chaser-sweep", **once)
+        scheduler.add_job(self.chasers.digests, "cron", hour=9, minute=5, id="lic-digest", **once)
+        # A run missed while the instance was down still happens that day.
+        scheduler.add_job(
+            self.retention.run_once,
+            "cron",
+            hour=2,
+            minute=30,
+            misfire_grace_time=6 * 3600,
+            id="retention-daily",
+            **once,
+        )
+        scheduler.start()
+        self.scheduler = scheduler
+        log.info("scheduler started")
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+
+
 class Chasers:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._scheduler: AsyncIOScheduler | None = None
         self._stopping = False
         self._sweeps: set[asyncio.Task[Any]] = set()
 
-    def start(self) -> None:
-        self._scheduler = AsyncIOScheduler(timezone="Europe/London")
-        self._scheduler.add_job(
-            self.sweep, "interval", minutes=1, max_instances=1, coalesce=True, id="chaser-sweep"
-        )
-        self._scheduler.add_job(
-            self.digests, "cron", hour=9, minute=5, max_instances=1, coalesce=True, id="lic-digest"
-        )
-        self._scheduler.start()
-        log.info("chaser scheduler started")
-
-    def stop(self) -> None:
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
-
     async def drain(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
-        """Shutdown: no new claims or sends; sends under way get `grace` seconds; every claim
-        not sent is given back (each sweep releases its own as it ends)."""
+        """Shutdown (after the Schedule stopped): no new claims or sends; sends under way get
+        `grace` seconds; every claim not sent is given back (each sweep releases its own)."""
         self._stopping = True
-        self.stop()
         sweeps = set(self._sweeps)
         if not sweeps:
             return

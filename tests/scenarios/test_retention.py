@@ -17,6 +17,7 @@ from sqlmodel import Session, col
 from bot.app import SERVICES
 from bot.cli import main
 from bot.retention import RETENTION_JOB, RetentionJob
+from bot.scheduler import Chasers, Schedule
 from cards import verbs
 from storage import tables as t
 from tests.support.activities import TENANT, USER_AAD
@@ -166,18 +167,20 @@ async def test_the_job_deletes_due_records_and_their_files_and_keeps_holds(
     assert {"review", "answer", "export_file", "export_file_orphan"} <= kinds
 
 
-async def test_the_job_runs_daily_in_the_bot(journey: Journey) -> None:
-    job = RetentionJob(journey.bot.app[SERVICES])
-    job.start()
+async def test_the_job_runs_daily_in_the_bots_one_scheduler(journey: Journey) -> None:
+    services = journey.bot.app[SERVICES]
+    schedule = Schedule(Chasers(services), RetentionJob(services))
+    schedule.start()
     try:
-        assert job._scheduler is not None
-        [scheduled] = job._scheduler.get_jobs()
-        assert scheduled.id == "retention-daily"
-        assert "hour='2'" in str(scheduled.trigger)
-        assert "minute='30'" in str(scheduled.trigger)
-        assert str(scheduled.trigger.timezone) == "Europe/London"
+        assert schedule.scheduler is not None
+        jobs = {job.id: job for job in schedule.scheduler.get_jobs()}
+        assert set(jobs) == {"chaser-sweep", "lic-digest", "retention-daily"}
+        retention = jobs["retention-daily"]
+        assert "hour='2'" in str(retention.trigger)
+        assert "minute='30'" in str(retention.trigger)
+        assert str(retention.trigger.timezone) == "Europe/London"
     finally:
-        job.stop()
+        schedule.stop()
 
 
 # --- the command line --------------------------------------------------------------------------
