@@ -543,7 +543,7 @@ def validate_section_answers(
         errors=errors,
         cleared=frozenset(cleared),
         missing=tuple(missing),
-        identifier_findings=_identifier_findings(section, values),
+        identifier_findings=identifier_findings(section, values),
     )
 
 
@@ -770,9 +770,11 @@ def _parse_yes_no(raw: object) -> Literal["yes", "no", "invalid"] | None:
     return "invalid"
 
 
-def _identifier_findings(
+def identifier_findings(
     section: Section, values: Mapping[str, AnswerValue]
 ) -> dict[str, tuple[IdentifierFinding, ...]]:
+    """Likely identifiers in a section's clean answers (as validated or as stored), by input id
+    (a yes/no question's follow-up has its own)."""
     findings: dict[str, tuple[IdentifierFinding, ...]] = {}
     for question in section.questions:
         value = values.get(question.id)

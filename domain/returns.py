@@ -35,6 +35,7 @@ from domain.questions import (
     default_question_bank,
     default_themes,
     follow_up_input_id,
+    identifier_findings,
     validate_section_answers,
 )
 from domain.records import (
@@ -326,16 +327,19 @@ def _strings(typed: Mapping[str, object]) -> dict[str, str]:
 def _warnings(
     section: Section, stored: Mapping[AnswerKey, StoredAnswer], slot: int
 ) -> dict[str, str]:
+    # Stored answers are clean already: only the guard runs, not the section's validation
+    # once per question (a save drew this twice, on every section of the Go-to list's work).
+    unconfirmed = {
+        question.id: answer.value
+        for question in section.questions
+        if (answer := stored.get((question.id, slot))) is not None and not answer.confirmed
+    }
+    found = identifier_findings(section, unconfirmed)
     warnings: dict[str, str] = {}
     for question in section.questions:
-        answer = stored.get((question.id, slot))
-        if answer is None or answer.confirmed:
-            continue
-        check = validate_section_answers(
-            section, {question.id: answer.value}, require_complete=False, episode=slot or None
-        )
-        for findings in check.identifier_findings.values():
-            warnings[question.id] = describe_findings(findings)
+        for input_id in (question.id, question.follow_up_input_id):
+            if input_id in found:
+                warnings[question.id] = describe_findings(found[input_id])
     return warnings
 
 
