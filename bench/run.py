@@ -1,4 +1,4 @@
-"""One command, one run, side by side on loopback (issue 8, DESIGN.md §9):
+"""One command, one run, side by side on loopback (issue 8, docs/architecture.md §7):
 
 - a fake connector (bench/connector.py, its own process) answering every call at once;
 - the stock botbuilder 4.17.1 echo bot (bench/echo_bot.py, its own process), and the same

@@ -91,7 +91,8 @@ def _adapter(settings: Settings) -> CloudAdapter:
         APP_TYPE="MultiTenant" if settings.local_mode else settings.app_type,
         APP_TENANTID=settings.app_tenant_id,
     )
-    # The stock adapter's turn model over a pooled transport (bot/transport.py, DESIGN.md §9).
+    # The stock adapter's turn model over a pooled transport (bot/transport.py,
+    # docs/architecture.md §7).
     adapter = PooledCloudAdapter(ConfigurationBotFrameworkAuthentication(config))
     adapter.on_turn_error = _on_turn_error
     return adapter
@@ -148,7 +149,7 @@ async def messages(request: web.Request) -> web.Response:
     bot = request.app[BOT]
     invoke_response = await request.app[ADAPTER].process_activity(auth, activity, bot.on_turn)
     # botbuilder 4.17's own process() serialises invoke bodies twice and answers 500
-    # (TEAMS.md): return the body ourselves.
+    # (docs/teams-platform.md): return the body ourselves.
     if invoke_response is not None:
         return _invoke_json(invoke_response.body, invoke_response.status)
     return web.Response(status=201)

@@ -1,7 +1,8 @@
 """The one way the bot messages people proactively (invitations, sign-off requests, notices).
 
 With a stored conversation address it continues that conversation; without one it creates a
-1:1 chat from the AAD object id (TEAMS.md). 403/404 mark the address unreachable so the
+1:1 chat from the AAD object id (docs/teams-platform.md). 403/404 mark the address unreachable
+so the
 sender can tell whoever asked; nothing is retried blindly here. Sends are paced to Teams'
 limits per conversation and per tenant (`RateLimiter`, in this process); a 429's Retry-After
 holds that conversation back and is reported on the `Delivery` for the caller to retry. A

@@ -2,7 +2,8 @@
 
 botbuilder 4.17's CloudAdapter builds a new msrest `ConnectorClient`, new credentials (and with
 them a new MSAL app, so a new token) and a new `TokenApiClient` on every turn, then sends with
-`requests` in the default thread pool (TEAMS.md, DESIGN.md §9). This module keeps the turn
+`requests` in the default thread pool (docs/teams-platform.md, docs/architecture.md §7).
+This module keeps the turn
 model (CloudAdapter's pipeline, ActivityHandler, TurnContext) and replaces only the transport:
 
 - `PooledAuthentication` wraps the SDK's `BotFrameworkAuthentication`: request validation is
@@ -23,7 +24,8 @@ model (CloudAdapter's pipeline, ActivityHandler, TurnContext) and replaces only 
   stock client gives (`response.status_code`, `response.headers["Retry-After"]`,
   `response.text`, `error.error.code`), so callers handle both alike.
 
-`RateLimiter` paces proactive sends to Teams' published limits (TEAMS.md) in this process.
+`RateLimiter` paces proactive sends to Teams' published limits (docs/teams-platform.md) in
+this process.
 """
 
 from __future__ import annotations
@@ -713,7 +715,7 @@ class Window:
     seconds: float
 
 
-# Teams' limits for one bot (TEAMS.md): per conversation, and per app per tenant.
+# Teams' limits for one bot (docs/teams-platform.md): per conversation, and per app per tenant.
 TEAMS_PER_CONVERSATION = (Window(7, 1.0), Window(8, 2.0), Window(60, 30.0), Window(1800, 3600.0))
 TEAMS_PER_TENANT = (Window(50, 1.0),)
 

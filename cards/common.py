@@ -104,7 +104,7 @@ def markdown(text: str, *, subtle: bool = False) -> ac.TextBlock:
 
 
 def header(title: str, context: str = "") -> list[ac.ElementAnnotated]:
-    """Title plus a line that says where the user is (DESIGN.md §4). Both may hold what
+    """Title plus a line that says where the user is. Both may hold what
     people typed (a pseudonym, an agency's name), so both are shown inert."""
     items: list[ac.ElementAnnotated] = [
         ac.TextBlock(
@@ -412,7 +412,8 @@ PEOPLE_PICKER = {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}
 
 
 def with_people_picker(card: Card, input_ids: Sequence[str], enabled: bool) -> Card:
-    """Let Teams search the directory from these choice sets (TEAMS.md); the static member
+    """Let Teams search the directory from these choice sets (docs/teams-platform.md); the
+    static member
     choices stay as the fallback. Off for clients without a picker (the Agents Playground
     replaces the list with its own fake directory). adaptive-cards-py has no field for
     `choices.data`, so it is added to the JSON here."""

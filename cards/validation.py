@@ -72,7 +72,8 @@ def _describe(error: ValidationError) -> str:
     return f"{path}: {detail.message[:300]}"
 
 
-# Teams-only fields the official 1.5 schema does not describe (TEAMS.md): the people picker's
+# Teams-only fields the official 1.5 schema does not describe (docs/teams-platform.md): the
+# people picker's
 # dynamic choices. They are checked here by shape, then removed before schema validation.
 PEOPLE_PICKER = {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}
 

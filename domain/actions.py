@@ -1,5 +1,6 @@
 """Action items after the meeting: owners' updates, the chair's decisions on new dates, the LIC
-group's impact record, and closing the review when every item is closed (DESIGN.md §3)."""
+group's impact record, and closing the review when every item is closed
+(docs/architecture.md §3)."""
 
 from __future__ import annotations
 

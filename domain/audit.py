@@ -1,4 +1,4 @@
-"""Every state change writes an append-only audit event (DESIGN.md §10)."""
+"""Every state change writes an append-only audit event (docs/architecture.md §8)."""
 
 from __future__ import annotations
 

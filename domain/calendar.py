@@ -1,4 +1,4 @@
-"""Working-day arithmetic for England and Wales (PRACTICE.md, "Timescales and clocks").
+"""Working-day arithmetic for England and Wales (docs/practice.md, "Timescales and clocks").
 
 Working days exclude weekends and England and Wales bank holidays. The clocks are generic so the
 same calendar serves Line-of-Sight returns (15 working days), the meeting (30) and the statutory

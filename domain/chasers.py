@@ -1,4 +1,4 @@
-"""The chaser policy (DESIGN.md §5, issue 5 item 3) as pure functions.
+"""The chaser policy (docs/architecture.md §5, issue 5 item 3) as pure functions.
 
 Given a partnership's policy and a chaseable record described by plain values, this module says
 when the next chaser is due, what kind it is, who it goes to and what its card should say. It
@@ -473,7 +473,7 @@ def rag(
     self_assessment: Rag | None = None,
     calendar: WorkingCalendar = DEFAULT_CALENDAR,
 ) -> Rag | None:
-    """The tracker's RAG (PRACTICE.md), plus blue for impact evidenced.
+    """The tracker's RAG (docs/practice.md), plus blue for impact evidenced.
 
     `due` is the effective due date (the revised one if any) and `today` is the local date.
     The owner's own assessment can make the rating worse ("progress at risk"), never better. A

@@ -1,4 +1,4 @@
-"""The impact chronology: checking entries, ordering them, and paging them (PRACTICE.md)."""
+"""The impact chronology: checking entries, ordering them, and paging them (docs/practice.md)."""
 
 from __future__ import annotations
 

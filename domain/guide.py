@@ -1,4 +1,4 @@
-"""The 7-minute guide: seven standard parts drafted from the meeting outcome (PRACTICE.md).
+"""The 7-minute guide: seven standard parts drafted from the meeting outcome (docs/practice.md).
 
 The draft uses the review's reference and pseudonym and the agreed learning, never member
 names, so it can be shared across the partnership. Edits are checked for identifiers.

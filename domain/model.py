@@ -1,4 +1,4 @@
-"""The nouns of the domain (DESIGN.md §3) as enums and plain value objects."""
+"""The nouns of the domain (docs/architecture.md §3) as enums and plain value objects."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ MEASURE_MAX = 500
 NEED_MAX = 300
 MAX_NEEDS = 12
 ATTENDEES_MAX = 200
-# PRACTICE.md's examples of actions that cannot be measured, plus their close relatives.
+# docs/practice.md's examples of actions that cannot be measured, plus their close relatives.
 VAGUE_PHRASES = (
     "raise awareness",
     "consider",

@@ -1,4 +1,4 @@
-"""The meeting pack: the agency returns merged for the Line-of-Sight meeting (PRACTICE.md).
+"""The meeting pack: the agency returns merged for the Line-of-Sight meeting (docs/practice.md).
 
 Pure functions over values the caller loads: the combined chronology in date order with the
 agency on every entry, likely duplicates (same date, similar event, two agencies), gaps with no

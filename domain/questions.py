@@ -1,4 +1,4 @@
-"""The pre-analysis question bank (PRACTICE.md) and the checking of answers to it.
+"""The pre-analysis question bank (docs/practice.md) and the checking of answers to it.
 
 The bank is data, not code: a versioned YAML file the admin can replace. Loading it checks it
 thoroughly, because a bad replacement must be refused with a message that says what to fix,

@@ -1,4 +1,4 @@
-"""Retention (PRACTICE.md, information governance): per record type periods kept in the
+"""Retention (docs/practice.md, information governance): per record type periods kept in the
 partnership's settings, a legal hold on a review, and which records are due for deletion.
 
 No statutory period applies to learning reviews, so each partnership sets its own schedule;

@@ -44,7 +44,7 @@ class ReviewDefaults:
 
 
 def defaults(today: date) -> ReviewDefaults:
-    """Returns in 15 working days and the meeting in 30 (PRACTICE.md: a typical set-up)."""
+    """Returns in 15 working days and the meeting in 30 (docs/practice.md: a typical set-up)."""
     return ReviewDefaults(default_returns_due(today), default_meeting_due(today))
 
 

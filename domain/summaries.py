@@ -357,7 +357,7 @@ def policy_of(uow: UnitOfWork, partnership_id: int) -> ChaserPolicy:
 
 @dataclass(frozen=True)
 class Clocks:
-    """Working-day clocks of one review, as of `today` (PRACTICE.md "Timescales and clocks")."""
+    """Working-day clocks of one review, as of `today` (docs/practice.md, "Timescales")."""
 
     today: date
     opened_on: date
@@ -733,7 +733,7 @@ class TrackerLine:
 
 @dataclass(frozen=True)
 class Tracker:
-    """The LIC action tracker: one line per action item (PRACTICE.md "Action tracker fields")."""
+    """The LIC action tracker: one line per action item (docs/practice.md, the tracker)."""
 
     title: str
     scope_note: str

@@ -1,4 +1,5 @@
-"""State machines as data (DESIGN.md §3): every move, with who may make it. An illegal move
+"""State machines as data (docs/architecture.md §3): every move, with who may make it. An
+illegal move
 raises IllegalTransition.
 
 `REVIEW_MOVES` and `RETURN_MOVES` are the one table: the plain transition maps below are

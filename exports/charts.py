@@ -47,7 +47,7 @@ THEME_COLOURS: Final = ("2E75B6", "C55A11", "548235", "7030A0", "BF9000", "C0000
 
 def _figure(width: float, height: float) -> Figure:
     # matplotlib is imported only when a chart is drawn: it costs ~45 MB the bot otherwise
-    # doesn't need (DESIGN.md §9).
+    # doesn't need (docs/architecture.md §7).
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height))

@@ -1,5 +1,5 @@
 """The LIC action tracker as XLSX and CSV: one row per action item, with every tracker field in
-PRACTICE.md ("Action tracker fields"). Pure: a domain Tracker in, bytes out.
+docs/practice.md ("Action tracker fields"). Pure: a domain Tracker in, bytes out.
 
 The workbook is written in openpyxl's write-only mode, so a partnership-wide tracker of tens
 of thousands of rows streams instead of building every cell in memory. It has:

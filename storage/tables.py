@@ -1,4 +1,4 @@
-"""The schema for the whole domain model (DESIGN.md §3), designed once.
+"""The schema for the whole domain model (docs/architecture.md §3), designed once.
 
 Later features fill in behaviour; the tables are here from the start so migrations stay few.
 Conversation addresses are plain columns, never pickled SDK objects. JSON columns hold small
@@ -41,7 +41,7 @@ def _text(nullable: bool = True) -> Any:
 
 
 class AddressColumns(SQLModel):
-    """A proactive conversation address (TEAMS.md), shared by members and channels."""
+    """A proactive conversation address (docs/teams-platform.md), shared by members and channels."""
 
     service_url: str | None = Field(default=None, max_length=500)
     conversation_id: str | None = Field(default=None, max_length=500)
@@ -126,7 +126,7 @@ class Theme(SQLModel, table=True):
 
 
 class ChaseState(SQLModel):
-    """Chaser engine state on every chaseable record (DESIGN.md §5)."""
+    """Chaser engine state on every chaseable record (docs/architecture.md §5)."""
 
     next_chase_at: datetime | None = Field(default=None, index=True)
     chase_count: int = 0
@@ -418,7 +418,8 @@ class IdempotencyRecord(SQLModel, table=True):
 
 
 def core(model: type[SQLModel]) -> Table:
-    """The Core table behind a model, for the prebuilt statements of hot paths (DESIGN.md §9):
+    """The Core table behind a model, for the prebuilt statements of hot paths
+    (docs/architecture.md §7):
     building a statement costs more than running it, so those are built once at import."""
     table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel's metaclass
     assert isinstance(table, Table)

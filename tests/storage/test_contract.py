@@ -1,4 +1,4 @@
-"""The storage contract: the same tests on SQLite and on PostgreSQL (DESIGN.md §8)."""
+"""The storage contract: the same tests on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The directory's storage contract, on SQLite and PostgreSQL (DESIGN.md §8)."""
+"""The directory's storage contract, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

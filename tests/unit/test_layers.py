@@ -1,4 +1,4 @@
-"""The layering rules of DESIGN.md §2, enforced on every import in the source tree."""
+"""The layering rules of docs/architecture.md §2, enforced on every import in the source tree."""
 
 from __future__ import annotations
 
