@@ -146,8 +146,21 @@ def _no_crash(j: Journey, texts: Sequence[str]) -> None:
 
 
 def accepted(texts: Sequence[str]) -> list[str]:
-    """Replies that carry a card (the refused get a message saying why)."""
-    return [text for text in texts if json.loads(text)["type"] == CARD]
+    """Replies that carry a card without a refusal: the refused get a message saying why, or,
+    where a form was sent (an action item's), the same form back, open with what they typed,
+    under a refusal line in the attention colour."""
+    return [
+        text
+        for text in texts
+        if json.loads(text)["type"] == CARD and not _refusal_line(json.loads(text)["value"])
+    ]
+
+
+def _refusal_line(card: dict[str, Any]) -> bool:
+    return any(
+        element.get("type") == "TextBlock" and element.get("color") == "attention"
+        for element in card.get("body", [])
+    )
 
 
 def audited(j: Journey, action: str) -> int:
