@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from domain import audit
 from domain.action_state import OwnerMove, action_rag, require_owner_move
+from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import ChaserPolicy, Rag
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
 from domain.idempotency import revision_of
@@ -125,11 +126,17 @@ class ActionRepository(Protocol):
         member_id: int,
         kind: str,
         note: str | None,
+        at: datetime,
         rag: str | None = None,
         proposed_due_on: date | None = None,
-    ) -> None: ...
+    ) -> None:
+        """`at` is the services clock's moment: the keep-open rule compares it with the
+        item's `completed_at`, so both come from one clock."""
+        ...
 
-    def record_impact(self, action_id: int, impact: ImpactInput, member_id: int) -> None: ...
+    def record_impact(
+        self, action_id: int, impact: ImpactInput, member_id: int, at: datetime
+    ) -> None: ...
 
     def open_count(self, review_id: int) -> int: ...
 
@@ -226,13 +233,13 @@ def _set_status(
     actor: Actor,
     item: ActionDetail,
     target: ActionStatus,
+    now: datetime,
     extra: Mapping[str, Any] | None = None,
 ) -> None:
     done = f"{item.reference} was already marked {target.value.replace('_', ' ')}"
     if item.status is target:
         raise audit.already_done(uow, ("action_item", item.id), ("action.status_changed",), done)
     move_action(item.status, target)
-    now = datetime.now(UTC)
     fields = {
         "status": target.value,
         "status_changed_at": now,
@@ -261,7 +268,7 @@ class Updated:
 
 
 def update_progress(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], now: datetime
 ) -> Updated:
     item = _owned(uow, member, data.get("action_id"), OwnerMove.PROGRESS)
     errors: dict[str, str] = {}
@@ -273,11 +280,11 @@ def update_progress(
         raise FormInvalid(errors)
     screened = require_confirmed({"note": note}, data)
     uow.actions.add_progress(
-        item.id, member.id, "progress", note, str(assessment) if assessment else None
+        item.id, member.id, "progress", note, now, str(assessment) if assessment else None
     )
     record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
     if item.status in (ActionStatus.OPEN, ActionStatus.BLOCKED):
-        _set_status(uow, actor, item, ActionStatus.IN_PROGRESS, {"blocked_reason": None})
+        _set_status(uow, actor, item, ActionStatus.IN_PROGRESS, now, {"blocked_reason": None})
     else:
         uow.actions.update(item.id, {"overdue_chase_count": 0})
     audit.record(
@@ -292,7 +299,7 @@ def update_progress(
 
 
 def mark_complete(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], now: datetime
 ) -> Updated:
     item = _owned(uow, member, data.get("action_id"), OwnerMove.COMPLETE)
     errors: dict[str, str] = {}
@@ -307,14 +314,15 @@ def mark_complete(
     if errors:
         raise FormInvalid(errors)
     screened = require_confirmed({"evidence": evidence}, data)
-    uow.actions.add_progress(item.id, member.id, "completed", evidence)
+    uow.actions.add_progress(item.id, member.id, "completed", evidence, now)
     record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
     _set_status(
         uow,
         actor,
         item,
         ActionStatus.COMPLETED,
-        {"evidence_text": evidence, "evidence_link": link, "completed_at": datetime.now(UTC)},
+        now,
+        {"evidence_text": evidence, "evidence_link": link, "completed_at": now},
     )
     return Updated(
         _reload(uow, item),
@@ -325,7 +333,12 @@ def mark_complete(
 
 
 def ask_new_date(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    data: Mapping[str, object],
+    today: date,
+    now: datetime,
 ) -> Updated:
     item = _owned(uow, member, data.get("action_id"), OwnerMove.NEW_DATE)
     errors: dict[str, str] = {}
@@ -334,7 +347,9 @@ def ask_new_date(
     if errors or proposed is None:
         raise FormInvalid(errors)
     screened = require_confirmed({"reason": reason}, data)
-    uow.actions.add_progress(item.id, member.id, "date_requested", reason, proposed_due_on=proposed)
+    uow.actions.add_progress(
+        item.id, member.id, "date_requested", reason, now, proposed_due_on=proposed
+    )
     record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
     uow.actions.update(item.id, {"overdue_chase_count": 0})
     audit.record(
@@ -364,7 +379,7 @@ def _future_date(raw: object, today: date, errors: dict[str, str]) -> date | Non
 
 
 def mark_blocked(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], now: datetime
 ) -> Updated:
     item = _owned(uow, member, data.get("action_id"), OwnerMove.BLOCKED)
     errors: dict[str, str] = {}
@@ -372,9 +387,9 @@ def mark_blocked(
     if errors:
         raise FormInvalid(errors)
     screened = require_confirmed({"reason": reason}, data)
-    uow.actions.add_progress(item.id, member.id, "blocked", reason)
+    uow.actions.add_progress(item.id, member.id, "blocked", reason, now)
     record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
-    _set_status(uow, actor, item, ActionStatus.BLOCKED, {"blocked_reason": reason})
+    _set_status(uow, actor, item, ActionStatus.BLOCKED, now, {"blocked_reason": reason})
     return Updated(
         _reload(uow, item), "Marked blocked. The chair has been told.", tell_chair="blocked"
     )
@@ -387,6 +402,7 @@ def decide_date(
     data: Mapping[str, object],
     approve: bool,
     today: date,
+    now: datetime,
 ) -> ActionDetail:
     item = load(uow, member, data.get("action_id"), hold=True)
     if not item.chaired_by(member.id) and not member.has(Role.ADMIN):
@@ -413,6 +429,7 @@ def decide_date(
         member.id,
         "date_approved" if approve else "date_declined",
         None,
+        now,
         proposed_due_on=item.pending_date,
     )
     audit.record(
@@ -451,7 +468,7 @@ class ImpactRecorded:
 
 
 def record_impact(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], now: datetime
 ) -> ImpactRecorded:
     if not member.has(Role.LIC_MEMBER):
         raise NotPermitted("Only a member of the LIC group can record impact.")
@@ -463,7 +480,7 @@ def record_impact(
         )
     impact = check_impact(data)
     screened = require_confirmed(impact_texts(impact), data)
-    uow.actions.record_impact(item.id, impact, member.id)
+    uow.actions.record_impact(item.id, impact, member.id, now)
     record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
     audit.record(
         uow,
@@ -474,10 +491,12 @@ def record_impact(
         after={"decision": impact.decision.value},
     )
     if impact.decision is ImpactDecision.CLOSE:
-        _set_status(uow, actor, item, ActionStatus.CLOSED, {"closed_at": datetime.now(UTC)})
+        _set_status(uow, actor, item, ActionStatus.CLOSED, now, {"closed_at": now})
     elif impact.decision is ImpactDecision.KEEP_OPEN:
-        _set_status(uow, actor, item, ActionStatus.IN_PROGRESS)
-    closed = impact.decision is ImpactDecision.CLOSE and _close_review_if_done(uow, actor, item)
+        _set_status(uow, actor, item, ActionStatus.IN_PROGRESS, now)
+    closed = impact.decision is ImpactDecision.CLOSE and _close_review_if_done(
+        uow, actor, item, now
+    )
     comment = f"How well: {impact.how_well} Better off: {impact.better_off}"
     return ImpactRecorded(_reload(uow, item), impact.decision, closed, comment)
 
@@ -520,14 +539,15 @@ def impact_texts(impact: ImpactInput) -> dict[str, str | None]:
     }
 
 
-def _close_review_if_done(uow: UnitOfWork, actor: Actor, item: ActionDetail) -> bool:
+def _close_review_if_done(uow: UnitOfWork, actor: Actor, item: ActionDetail, now: datetime) -> bool:
     # Two items closed at once would each see the other still open: queued on the review, the
     # second reads the first's close and closes the review.
     uow.reviews.lock(item.review_id)
     if uow.actions.open_count(item.review_id) or item.review_stage is not ReviewStage.ACTIONS_OPEN:
         return False
     target = move_review(item.review_stage, ReviewStage.CLOSED)
-    if not uow.reviews.set_stage(item.review_id, target, {item.review_stage}):
+    closed_on = DEFAULT_CALENDAR.local_date(now)
+    if not uow.reviews.set_stage(item.review_id, target, {item.review_stage}, closed_on):
         return False
     audit.record(
         uow,

@@ -102,7 +102,12 @@ class WorkingCalendar:
 
     def today(self) -> date:
         """Today's date where the partnership is, not where the server is."""
-        return datetime.now(ZoneInfo(self.tz_name)).date()
+        return self.local_date(datetime.now(ZoneInfo(self.tz_name)))
+
+    def local_date(self, moment: datetime) -> date:
+        """The date `moment` falls on where the partnership is (a record stamped late on 31
+        March in UTC can be 1 April in London)."""
+        return moment.astimezone(ZoneInfo(self.tz_name)).date()
 
 
 DEFAULT_CALENDAR = WorkingCalendar()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from domain import audit, guide, outcome, pack
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
@@ -336,7 +336,12 @@ class Published:
 
 
 def publish(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    data: Mapping[str, object],
+    today: date,
+    now: datetime,
 ) -> Published | OutcomeScreen:
     screen = save_outcome(uow, actor, member, data, today)
     if screen.errors:
@@ -353,7 +358,7 @@ def publish(
         raise StaleCard(f"{screen.review.reference} has moved on since this card was drawn.")
     items = _new_items(uow, member, screen, today)
     created = uow.outcomes.create_actions(screen.review.id, items)
-    uow.outcomes.mark_published(screen.review.id, datetime.now(UTC))
+    uow.outcomes.mark_published(screen.review.id, now)
     audit.record(
         uow,
         member.partnership_id,
@@ -479,7 +484,7 @@ def save_guide(
 
 
 def publish_guide(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], now: datetime
 ) -> tuple[GuideScreen, ConversationAddress | None]:
     screen = save_guide(uow, actor, member, data)
     if screen.errors:
@@ -494,7 +499,7 @@ def publish_guide(
                 "identifying."
             },
         ), None
-    uow.outcomes.publish_guide(screen.review.id, datetime.now(UTC))
+    uow.outcomes.publish_guide(screen.review.id, now)
     ticked = {f"part_{i}": screen.guide.parts[i] for i in screen.warnings}
     kept = Screened({}, {k: tuple(kinds_found(find_identifiers(t))) for k, t in ticked.items()})
     record_kept(uow, member.partnership_id, actor, ("review", screen.review.id), kept)

@@ -139,10 +139,15 @@ class ReviewRepository(Protocol):
     ) -> list[ReviewProgress]: ...
 
     def set_stage(
-        self, review_id: int, stage: ReviewStage, expected: Collection[ReviewStage]
+        self,
+        review_id: int,
+        stage: ReviewStage,
+        expected: Collection[ReviewStage],
+        closed_on: date | None = None,
     ) -> bool:
         """Move the review to `stage` only while it is at one of `expected`: False when a
-        racing request moved it first (then nothing is written)."""
+        racing request moved it first (then nothing is written). Closing needs `closed_on`,
+        the services clock's day, so the record agrees with the turn that closed it."""
         ...
 
     def lock(self, review_id: int) -> None:

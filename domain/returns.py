@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from domain import audit, chronology, lifecycle
@@ -869,7 +869,12 @@ class Submitted:
 
 
 def submit(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    data: Mapping[str, object],
+    today: date,
+    now: datetime,
 ) -> Submitted:
     ret = load(uow, member, data.get("return_id"), write=True)
     if ret.review_stage is not ReviewStage.PRE_ANALYSIS:
@@ -880,7 +885,6 @@ def submit(
     summary = overview(uow, member, ret, today)
     if not summary.complete:
         raise NotPermitted(_incomplete_message(summary))
-    now = datetime.now(UTC)
     status = move_return(
         ReturnStatus.IN_PROGRESS if ret.status is ReturnStatus.NOT_STARTED else ret.status,
         ReturnStatus.SUBMITTED,
@@ -944,7 +948,12 @@ class SignedOff:
 
 
 def sign_off(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], approve: bool
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    data: Mapping[str, object],
+    approve: bool,
+    now: datetime,
 ) -> SignedOff:
     ret = load(uow, member, data.get("return_id"), write=False)
     _check_sign_off(member, ret)
@@ -954,7 +963,7 @@ def sign_off(
     target = ReturnStatus.SIGNED_OFF if approve else ReturnStatus.RETURNED
     fields: dict[str, object] = {"status": move_return(ret.status, target).value}
     if approve:
-        fields |= {"signed_off_at": datetime.now(UTC), "signed_off_by": member.id}
+        fields |= {"signed_off_at": now, "signed_off_by": member.id}
     else:
         # The practitioner opens the return where the lead's comments are about: the part
         # they named, or else the review-and-submit card, which links to every part.

@@ -103,6 +103,7 @@ class SqlActions:
         member_id: int,
         kind: str,
         note: str | None,
+        at: datetime,
         rag: str | None = None,
         proposed_due_on: date | None = None,
     ) -> None:
@@ -112,16 +113,20 @@ class SqlActions:
                 member_id=member_id,
                 kind=kind,
                 note=note,
+                at=at,
                 rag=rag,
                 proposed_due_on=proposed_due_on,
             )
         )
         self._session.flush()
 
-    def record_impact(self, action_id: int, impact: ImpactInput, member_id: int) -> None:
+    def record_impact(
+        self, action_id: int, impact: ImpactInput, member_id: int, at: datetime
+    ) -> None:
         self._session.add(
             t.ImpactRecord(
                 action_item_id=action_id,
+                recorded_at=at,
                 how_much=impact.how_much,
                 how_well=impact.how_well,
                 better_off=impact.better_off,

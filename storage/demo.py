@@ -8,6 +8,7 @@ demo loaded by an older release gets its unassigned agencies assigned.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
@@ -138,7 +139,7 @@ def _cast(session: Session, partnership_id: int, tenant_id: str, admin_aad_id: s
         key: Actor(tenant_id, m.aad_object_id, f"29:{m.aad_object_id}", m.display_name)
         for key, m in people.items()
     }
-    return Cast(tenant_id, agencies, views, actors, london_today())
+    return Cast(tenant_id, agencies, views, actors, london_today(), datetime.now(UTC))
 
 
 def _agency(session: Session, partnership_id: int, name: str, sector: str) -> int:

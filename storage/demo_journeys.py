@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Final
 
 from domain import actions, meeting, returns, review_flow
@@ -45,6 +45,7 @@ class Cast:
     members: Mapping[str, MemberView]
     actors: Mapping[str, Actor]
     today: date
+    now: datetime  # when the demo is loaded: what the stories' records are stamped with
 
     def acts(self, key: str) -> tuple[Actor, MemberView]:
         return self.actors[key], self.members[key]
@@ -153,14 +154,14 @@ def answer(
 def submit(uow: SqlUnitOfWork, cast: Cast, review: ReviewView, agency: str) -> ReturnView:
     ret = answer(uow, cast, review, agency)
     actor, writer = cast.acts(_WRITERS[agency][0])
-    returns.submit(uow, actor, writer, {"return_id": ret.id}, cast.today)
+    returns.submit(uow, actor, writer, {"return_id": ret.id}, cast.today, cast.now)
     return ret
 
 
 def sign_off(uow: SqlUnitOfWork, cast: Cast, review: ReviewView, agency: str) -> None:
     ret = submit(uow, cast, review, agency)
     actor, lead = cast.acts(_WRITERS[agency][1])
-    returns.sign_off(uow, actor, lead, {"return_id": ret.id}, approve=True)
+    returns.sign_off(uow, actor, lead, {"return_id": ret.id}, True, cast.now)
 
 
 def all_signed_off(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
@@ -182,6 +183,7 @@ def publish(
     """The meeting's outcome with SMART action items, published as of ten days ago."""
     actor, chair = cast.acts("alex")
     published_on = cast.today - timedelta(days=10)
+    published_at = cast.now - timedelta(days=10)
     for item in items:
         data = {
             "review_id": review.id,
@@ -201,7 +203,7 @@ def publish(
         "attendees": "Chair, Police, Health, Social Care, School",
         "confirm_identifiers": "true",
     }
-    done = meeting.publish(uow, actor, chair, outcome, published_on)
+    done = meeting.publish(uow, actor, chair, outcome, published_on, published_at)
     if not isinstance(done, meeting.Published):
         raise RuntimeError(f"the demo outcome for {review.reference} didn't publish: {done.errors}")
     return [a.id for a in done.actions]
@@ -219,7 +221,7 @@ def complete(uow: SqlUnitOfWork, cast: Cast, owner: str, action_id: int) -> None
         "evidence": "The audit is done and its findings went to the team meeting.",
         "confirm_identifiers": "true",
     }
-    actions.mark_complete(uow, actor, member, evidence)
+    actions.mark_complete(uow, actor, member, evidence, cast.now)
 
 
 # --- the stories: one review at each stage -----------------------------------------------------
@@ -267,7 +269,7 @@ def _published(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
     )
     actor, owner = cast.acts("police_practitioner")
     blocked = {"action_id": ids[3], "reason": "Waiting for the data-sharing agreement."}
-    actions.mark_blocked(uow, actor, owner, blocked)
+    actions.mark_blocked(uow, actor, owner, blocked, cast.now)
 
 
 def _awaiting_impact(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
@@ -301,7 +303,7 @@ def _closed(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
         "minute_reference": "LIC minute 7",
         "confirm_identifiers": "true",
     }
-    actions.record_impact(uow, actor, lic, impact)
+    actions.record_impact(uow, actor, lic, impact, cast.now)
 
 
 STORIES: Final = (

@@ -279,11 +279,17 @@ class SqlReviews:
         ]
 
     def set_stage(
-        self, review_id: int, stage: ReviewStage, expected: Collection[ReviewStage]
+        self,
+        review_id: int,
+        stage: ReviewStage,
+        expected: Collection[ReviewStage],
+        closed_on: date | None = None,
     ) -> bool:
         values: dict[str, Any] = {"stage": stage.value}
         if stage is ReviewStage.CLOSED:
-            values["closed_on"] = date.today()
+            if closed_on is None:
+                raise ValueError("closing a review needs the day it closed (closed_on)")
+            values["closed_on"] = closed_on
         return atomic.transition(
             self._session, _REVIEW, review_id, "stage", [s.value for s in expected], values
         )

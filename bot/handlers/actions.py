@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from bot.handlers.notify import send_cards, send_to_address
@@ -100,7 +101,7 @@ Update = Callable[..., actions.Updated]
 def _owner_update(update: Update, verb: str) -> Any:
     async def handle(ctx: Context) -> Reply:
         return await _apply(
-            ctx, lambda uow: update(uow, ctx.turn.actor, ctx.member, ctx.data), verb
+            ctx, lambda uow, now: update(uow, ctx.turn.actor, ctx.member, ctx.data, now), verb
         )
 
     return handle
@@ -110,19 +111,21 @@ async def new_date(ctx: Context) -> Reply:
     today = ctx.services.today()
     return await _apply(
         ctx,
-        lambda uow: actions.ask_new_date(uow, ctx.turn.actor, ctx.member, ctx.data, today),
+        lambda uow, now: actions.ask_new_date(
+            uow, ctx.turn.actor, ctx.member, ctx.data, today, now
+        ),
         verbs.ACTION_NEW_DATE,
     )
 
 
 async def _apply(
-    ctx: Context, work: Callable[[SqlUnitOfWork], actions.Updated], verb: str
+    ctx: Context, work: Callable[[SqlUnitOfWork, datetime], actions.Updated], verb: str
 ) -> Reply:
-    now = ctx.services.now()
+    now = ctx.services.now()  # one moment for the turn: the records and the chasers agree
 
     def run(uow: SqlUnitOfWork) -> tuple[actions.Updated | None, dict[str, Any]]:
         try:
-            done = work(uow)
+            done = work(uow, now)
         except IdentifiersToConfirm as warned:
             item = actions.load(uow, ctx.member, ctx.data.get("action_id"))
             form = cards.WarnedForm(verb, _typed(ctx), warned.warnings)
@@ -179,7 +182,9 @@ def _date_decision(*, approve: bool) -> Any:
         now, today = ctx.services.now(), ctx.services.today()
 
         def work(uow: SqlUnitOfWork) -> actions.ActionDetail:
-            item = actions.decide_date(uow, ctx.turn.actor, ctx.member, ctx.data, approve, today)
+            item = actions.decide_date(
+                uow, ctx.turn.actor, ctx.member, ctx.data, approve, today, now
+            )
             chase_engine.reschedule(uow.chases, ACTION, item.id, now)
             return item
 
@@ -210,7 +215,7 @@ async def record_impact(ctx: Context) -> Reply:
 
     def work(uow: SqlUnitOfWork) -> actions.ImpactRecorded | dict[str, Any]:
         try:
-            done = actions.record_impact(uow, ctx.turn.actor, ctx.member, ctx.data)
+            done = actions.record_impact(uow, ctx.turn.actor, ctx.member, ctx.data, now)
         except IdentifiersToConfirm as warned:
             return cards.impact_card(
                 actions.load(uow, ctx.member, ctx.data.get("action_id")),

@@ -210,7 +210,7 @@ async def publish_outcome(ctx: Context) -> Reply:
     today, now = ctx.services.today(), ctx.services.now()
 
     def work(uow: SqlUnitOfWork) -> tuple[Published | OutcomeScreen, list[tuple[int, Card]]]:
-        done = meeting.publish(uow, ctx.turn.actor, ctx.member, ctx.data, today)
+        done = meeting.publish(uow, ctx.turn.actor, ctx.member, ctx.data, today, now)
         if not isinstance(done, Published):
             return done, []
         for action in done.actions:
@@ -296,8 +296,9 @@ async def preview_guide(ctx: Context) -> Reply:
 
 
 async def publish_guide(ctx: Context) -> Reply:
+    now = ctx.services.now()
     screen, channel = await ctx.run(
-        lambda uow: meeting.publish_guide(uow, ctx.turn.actor, ctx.member, ctx.data)
+        lambda uow: meeting.publish_guide(uow, ctx.turn.actor, ctx.member, ctx.data, now)
     )
     if screen.errors or not screen.guide.published:
         return Reply(cards.guide_card(screen))

@@ -206,13 +206,13 @@ async def show_overview(ctx: Context) -> Reply:
 
 
 async def submit(ctx: Context) -> Reply:
-    today = ctx.services.today()
+    today, now = ctx.services.today(), ctx.services.now()
 
     def work(uow: SqlUnitOfWork) -> tuple[returns.Submitted, dict[str, Any]]:
-        done = returns.submit(uow, ctx.turn.actor, ctx.member, ctx.data, today)
+        done = returns.submit(uow, ctx.turn.actor, ctx.member, ctx.data, today, now)
         # Now the lead's sign-off is chased, from a clean count (answered: the practitioners
         # did what their chasers asked).
-        chase_engine.reschedule(uow.chases, RETURN, done.ret.id, ctx.services.now(), answered=True)
+        chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now, answered=True)
         lead_view = returns.overview(uow, ctx.member, done.ret, today)
         return done, cards.signoff_card(lead_view)
 
@@ -268,11 +268,11 @@ async def list_signoffs(ctx: Context) -> Reply:
 
 def _sign_off(*, approve: bool) -> Any:
     async def sign(ctx: Context) -> Reply:
-        today = ctx.services.today()
+        today, now = ctx.services.today(), ctx.services.now()
 
         def work(uow: SqlUnitOfWork) -> returns.SignedOff | dict[str, Any]:
             try:
-                done = returns.sign_off(uow, ctx.turn.actor, ctx.member, ctx.data, approve)
+                done = returns.sign_off(uow, ctx.turn.actor, ctx.member, ctx.data, approve, now)
             except IdentifiersToConfirm as warned:
                 # The comments come back as typed, the warning and its tick under them.
                 summary = returns.sign_off_view(uow, ctx.member, ctx.data, today)
@@ -280,7 +280,6 @@ def _sign_off(*, approve: bool) -> Any:
                 return cards.signoff_card(
                     summary, typed if isinstance(typed, str) else None, warned.warnings
                 )
-            now = ctx.services.now()
             chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now, answered=True)
             return done
 
