@@ -54,7 +54,9 @@ async def test_every_record_of_the_journey_takes_the_services_clock(journey_each
     assert "Impact recorded" in card
 
     [closed] = j.rows(t.ActionItem)
-    assert near(closed.completed_at) and near(closed.closed_at) and near(closed.status_changed_at)
+    assert near(closed.completed_at)
+    assert near(closed.closed_at)
+    assert near(closed.status_changed_at)
     assert all(near(entry.at) for entry in j.rows(t.ProgressEntry))
     [record] = j.rows(t.ImpactRecord)
     assert near(record.recorded_at)
