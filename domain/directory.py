@@ -178,7 +178,13 @@ def _field(errors: dict[str, str], key: str, check: Callable[[], T], default: T)
 
 
 def _same_name(a: str, b: str) -> bool:
-    return a.casefold() == b.casefold()
+    return agency_key(a) == agency_key(b)
+
+
+def agency_key(name: str) -> str:
+    """An agency name as names are compared: case and runs of spaces folded. Stored as the
+    agency's unique key, so two admins adding "Police" and "police " at once get one row."""
+    return " ".join(name.split()).casefold()
 
 
 # --- Paging ---
@@ -331,6 +337,8 @@ def _edit_agency(
     if before == after:
         return existing
     agency = uow.directory.update_agency(partnership_id, existing.id, name, sector)
+    if agency is None:  # renamed to a name a racing request took since the check above
+        raise FormInvalid({"name": f"An agency called '{name}' already exists."})
     changed = [key for key in after if after[key] != before[key]]
     audit.record(
         uow,

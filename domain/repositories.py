@@ -238,7 +238,9 @@ class DirectoryRepository(Protocol):
 
     def update_agency(
         self, partnership_id: int, agency_id: int, name: str, sector: str
-    ) -> AgencyView: ...
+    ) -> AgencyView | None:
+        """None if a racing request took the name (in any case) first; nothing is written."""
+        ...
 
     def member_page(self, partnership_id: int, offset: int, limit: int) -> MemberPage:
         """Members ordered by name, with their agency and roles."""

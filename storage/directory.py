@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import ColumnElement, and_, func
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
+from domain.directory import agency_key
 from domain.model import Role
 from domain.repositories import AgencyView, DirectoryMember, MemberPage
 from storage import atomic
@@ -35,12 +37,13 @@ class SqlDirectory:
         return found[0] if found else None
 
     def add_agency(self, partnership_id: int, name: str, sector: str) -> AgencyView | None:
-        row = t.Agency(partnership_id=partnership_id, name=name, sector=sector)
+        key = agency_key(name)
+        row = t.Agency(partnership_id=partnership_id, name=name, name_key=key, sector=sector)
         if not atomic.insert_new(self._session, row):
-            return None  # a racing request added one of this name first
+            return None  # a racing request added one of this name (in any case) first
         agency_id = self._session.scalar(
             select(t.Agency.id).where(
-                col(t.Agency.partnership_id) == partnership_id, col(t.Agency.name) == name
+                col(t.Agency.partnership_id) == partnership_id, col(t.Agency.name_key) == key
             )
         )
         assert agency_id is not None
@@ -48,10 +51,16 @@ class SqlDirectory:
 
     def update_agency(
         self, partnership_id: int, agency_id: int, name: str, sector: str
-    ) -> AgencyView:
+    ) -> AgencyView | None:
         row = self._agency_row(partnership_id, agency_id)
-        row.name, row.sector = name, sector
         self._session.flush()
+        try:
+            with self._session.begin_nested():  # a racing rename to this name: refused alone
+                row.name, row.name_key, row.sector = name, agency_key(name), sector
+                self._session.flush()
+        except IntegrityError:
+            self._session.expire(row)
+            return None
         updated = self.agency(partnership_id, agency_id)
         assert updated is not None
         return updated

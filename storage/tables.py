@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from domain.directory import agency_key
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -62,13 +64,25 @@ class Partnership(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+def _agency_key(context: Any) -> str:
+    return agency_key(str(context.get_current_parameters()["name"]))
+
+
 class Agency(SQLModel, table=True):
     """Its safeguarding leads are its members holding the agency_lead role."""
 
-    __table_args__ = (UniqueConstraint("partnership_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "name"),
+        Index("uq_agency_name_key", "partnership_id", "name_key", unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     partnership_id: int = Field(foreign_key="partnership.id", index=True)
     name: str = Field(max_length=200)
+    # The name folded as names are compared (domain/directory.py agency_key), filled from the
+    # name on insert: its unique index settles racing adds of "Police" and "police ".
+    name_key: str | None = Field(
+        default=None, max_length=200, sa_column_kwargs={"default": _agency_key}
+    )
     sector: str = Field(max_length=60)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)

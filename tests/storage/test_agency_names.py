@@ -1,0 +1,82 @@
+"""Agency names are unique ignoring case and spacing in the database itself, on both
+databases: racing adds and renames of "Police" and "police " settle on one row (issue 16), and
+migration 0009 keys the agencies already stored, renaming clashing ones rather than losing
+any."""
+
+from __future__ import annotations
+
+from alembic import command
+from sqlalchemy import text
+from sqlmodel import Session, create_engine, select
+
+from storage import tables as t
+from storage.database import Database
+from storage.migrate import alembic_config, upgrade
+from storage.repositories import SqlUnitOfWork
+
+
+def _partnership(uow: SqlUnitOfWork) -> int:
+    partnership = t.Partnership(tenant_id="tenant-a", name="Demo Partnership")
+    uow.session.add(partnership)
+    uow.session.flush()
+    assert partnership.id is not None
+    return partnership.id
+
+
+def test_a_name_differing_only_in_case_or_spacing_is_not_added(migrated: Database) -> None:
+    def work(uow: SqlUnitOfWork) -> None:
+        partnership = _partnership(uow)
+        police = uow.directory.add_agency(partnership, "Demo Police", "police")
+        assert police is not None
+        assert uow.directory.add_agency(partnership, "demo  POLICE", "police") is None
+        health = uow.directory.add_agency(partnership, "Demo Health", "health")
+        assert health is not None
+        assert uow.directory.update_agency(partnership, health.id, "DEMO police", "health") is None
+        assert [a.name for a in uow.directory.agencies(partnership)] == [
+            "Demo Health",
+            "Demo Police",
+        ]
+
+    migrated.transaction(work)
+
+
+def test_an_agency_made_without_a_key_gets_it_from_its_name(migrated: Database) -> None:
+    def work(uow: SqlUnitOfWork) -> None:
+        partnership = _partnership(uow)
+        uow.session.add(t.Agency(partnership_id=partnership, name=" Demo  Probation", sector="x"))
+        uow.session.flush()
+        keys = uow.session.scalars(select(t.Agency.name_key)).all()
+        assert keys == ["demo probation"]
+
+    migrated.transaction(work)
+
+
+def test_the_migration_keys_stored_agencies_and_renames_clashes(database_url: str) -> None:
+    upgrade(database_url, "0008")
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO partnership (id, tenant_id, name, time_zone, settings, created_at) "
+                "VALUES (1, 'tenant-a', 'Demo', 'Europe/London', '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+        for agency_id, name in ((1, "Police"), (2, "police "), (3, "POLICE (2)"), (4, "Health")):
+            connection.execute(
+                text(
+                    "INSERT INTO agency (id, partnership_id, name, sector, active, created_at) "
+                    "VALUES (:id, 1, :name, 'police', true, CURRENT_TIMESTAMP)"
+                ),
+                {"id": agency_id, "name": name},
+            )
+    upgrade(database_url)
+    with Session(engine) as session:
+        stored = {a.id: (a.name, a.name_key) for a in session.exec(select(t.Agency))}
+    command.downgrade(alembic_config(database_url), "0008")
+    engine.dispose()
+    assert stored == {
+        1: ("Police", "police"),
+        2: ("police (3)", "police (3)"),
+        3: ("POLICE (2)", "police (2)"),
+        4: ("Health", "health"),
+    }
