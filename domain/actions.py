@@ -24,6 +24,8 @@ NOTE_MAX = 2000
 LINK_MAX = 2000
 OPEN = frozenset({ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED})
 DONE = frozenset({ActionStatus.CLOSED, ActionStatus.CANCELLED})
+# An impact card's refusal once the item moved on (a racing LIC member, or a card left open).
+CHANGED = "This changed since you opened it, so nothing was saved."
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,10 @@ class ActionRepository(Protocol):
     def record_impact(
         self, action_id: int, impact: ImpactInput, member_id: int, at: datetime
     ) -> None: ...
+
+    def current_impact(self, action_id: int) -> str | None:
+        """The decision the LIC group recorded since the item was last completed, if any."""
+        ...
 
     def open_count(self, review_id: int) -> int: ...
 
@@ -475,9 +481,10 @@ def record_impact(
     item = load(uow, member, data.get("action_id"), hold=True)
     if item.status is not ActionStatus.COMPLETED:
         raise StaleCard(
-            f"{item.reference} is {item.status.value.replace('_', ' ')}, so its "
+            f"{CHANGED} {item.reference} is {item.status.value.replace('_', ' ')}, so its "
             f"impact can't be recorded from this card."
         )
+    _one_decision_per_completion(uow, item)
     impact = check_impact(data)
     screened = require_confirmed(impact_texts(impact), data)
     uow.actions.record_impact(item.id, impact, member.id, now)
@@ -499,6 +506,19 @@ def record_impact(
     )
     comment = f"How well: {impact.how_well} Better off: {impact.better_off}"
     return ImpactRecorded(_reload(uow, item), impact.decision, closed, comment)
+
+
+def _one_decision_per_completion(uow: UnitOfWork, item: ActionDetail) -> None:
+    """One current LIC decision per completion. Close and keep open move the item on, but
+    escalate leaves it completed: without this, racing or stale impact cards would each store
+    their own record. The item is held (load(hold=True)), so racers queue here and each sees
+    the record the one before it committed."""
+    decided = uow.actions.current_impact(item.id)
+    if decided is not None:
+        raise StaleCard(
+            f"{CHANGED} The LIC group has already recorded its impact on {item.reference} "
+            f"({decided.replace('_', ' ')})."
+        )
 
 
 def check_impact(data: Mapping[str, object]) -> ImpactInput:

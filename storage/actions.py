@@ -139,6 +139,18 @@ class SqlActions:
         )
         self._session.flush()
 
+    def current_impact(self, action_id: int) -> str | None:
+        completed = col(t.ActionItem.completed_at)
+        decision = self._session.scalar(
+            select(t.ImpactRecord.decision)
+            .join(t.ActionItem, col(t.ActionItem.id) == col(t.ImpactRecord.action_item_id))
+            .where(col(t.ImpactRecord.action_item_id) == action_id)
+            .where(completed.is_(None) | (col(t.ImpactRecord.recorded_at) >= completed))
+            .order_by(col(t.ImpactRecord.id).desc())
+            .limit(1)
+        )
+        return None if decision is None else str(decision)
+
     def digest(
         self, partnership_id: int, month_start: date, month_end: date, today: date
     ) -> Digest:

@@ -584,6 +584,36 @@ async def test_racing_updates_move_an_action_item_once(world: Journey) -> None:
     assert audited(j, "review.stage_changed") == 2, "to analysis, then closed, each once"
 
 
+@races(verbs.IMPACT_RECORD)
+async def test_racing_distinct_impact_records_keep_one_decision(world: Journey) -> None:
+    """Escalate leaves the item completed, so only the one-decision-per-completion rule stops
+    each LIC member's distinct record (and a keep-open among them) being stored."""
+    j = world
+    item_id = await _published_item(j)
+    item = {"action_id": item_id}
+    await j.act(verbs.ACTION_PROGRESS, {**item, "note": "Started"}, PRACTITIONER)
+    await j.act(verbs.ACTION_COMPLETE, {**item, "evidence": "Audit done"}, PRACTITIONER)
+    records = [
+        {
+            **item,
+            "how_much": f"{10 + n} audited",
+            "how_well": "Some late",
+            "better_off": "Not yet",
+            "decision": "keep_open" if n == 0 else "escalate",
+        }
+        for n in range(RACERS)
+    ]
+    texts = await race(j, verbs.IMPACT_RECORD, records)
+    assert len(accepted(texts)) == 1
+    assert len(j.rows(t.ImpactRecord)) == 1, "one current decision per completion"
+    assert audited(j, "action.impact_recorded") == 1
+    assert sum("changed since you opened it" in text for text in texts) == RACERS - 1
+    if j.rows(t.ImpactRecord)[0].decision == "escalate":
+        stale = await j.act(verbs.IMPACT_RECORD, records[1])
+        assert "changed since you opened it" in json.dumps(stale)
+        assert len(j.rows(t.ImpactRecord)) == 1, "a stale impact card later changes nothing"
+
+
 # --- exports: each request is its own file --------------------------------------------------
 
 
