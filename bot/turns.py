@@ -1,5 +1,9 @@
 """Translate a Bot Framework Activity into a neutral Turn. The only module that reads payloads.
 
+Framework-free: `to_turn` reads an activity object by the Bot Framework schema's attribute
+names (`from_property`, `conversation.conversation_type`, `members_added`, ...), which
+botbuilder's and the Microsoft 365 Agents SDK's Activity classes share.
+
 Card data is untrusted input: anything that is not the expected shape becomes empty, and the
 actor always comes from `from`, never from the data.
 """
@@ -11,14 +15,18 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from botbuilder.schema import Activity, ActivityTypes
-
 from cards import verbs
 from domain.model import Actor, ConversationAddress
 from domain.repositories import MemberSighting
 from storage import tables as t
 
 MAX_DATA_KEYS = 200
+
+# Activity types (the schema's strings; both SDKs' ActivityTypes enums are str-valued).
+INVOKE = "invoke"
+MESSAGE = "message"
+INSTALLATION_UPDATE = "installationUpdate"
+CONVERSATION_UPDATE = "conversationUpdate"
 
 
 class TurnKind(StrEnum):
@@ -101,7 +109,7 @@ def oversized_field(body: dict[str, Any]) -> str | None:
     return None
 
 
-def to_turn(activity: Activity, tenant_id: str) -> Turn:
+def to_turn(activity: Any, tenant_id: str) -> Turn:
     actor = Actor(
         tenant_id=tenant_id,
         aad_object_id=getattr(activity.from_property, "aad_object_id", None) or None,
@@ -124,7 +132,7 @@ def to_turn(activity: Activity, tenant_id: str) -> Turn:
     )
 
 
-def _address(activity: Activity, tenant_id: str, actor: Actor) -> ConversationAddress:
+def _address(activity: Any, tenant_id: str, actor: Actor) -> ConversationAddress:
     conversation = activity.conversation
     return ConversationAddress(
         service_url=activity.service_url or "",
@@ -137,26 +145,26 @@ def _address(activity: Activity, tenant_id: str, actor: Actor) -> ConversationAd
     )
 
 
-def _classify(activity: Activity) -> tuple[TurnKind, str | None, dict[str, Any], bool]:
-    if activity.type == ActivityTypes.invoke and activity.name == "adaptiveCard/action":
+def _classify(activity: Any) -> tuple[TurnKind, str | None, dict[str, Any], bool]:
+    if activity.type == INVOKE and activity.name == "adaptiveCard/action":
         action = activity.value.get("action") if isinstance(activity.value, dict) else None
         action = action if isinstance(action, dict) else {}
         return TurnKind.CARD_ACTION, _verb(action.get("verb")), _data(action.get("data")), True
-    if activity.type == ActivityTypes.invoke and activity.name == "fileConsent/invoke":
+    if activity.type == INVOKE and activity.name == "fileConsent/invoke":
         # The user's answer to a file offer: routed like a card action on its own verb.
         return TurnKind.CARD_ACTION, verbs.FILE_CONSENT, _data(activity.value), True
-    if activity.type == ActivityTypes.message:
+    if activity.type == MESSAGE:
         if isinstance(activity.value, dict) and not (activity.text or "").strip():
             # Action.Submit: a message with empty text whose value is the card's data.
             data = _data(activity.value)
             return TurnKind.CARD_ACTION, _verb(data.get("verb")), data, False
         return TurnKind.MESSAGE, None, {}, False
-    if activity.type == ActivityTypes.installation_update and activity.action in (
+    if activity.type == INSTALLATION_UPDATE and activity.action in (
         "add",
         "add-upgrade",
     ):
         return TurnKind.INSTALLED, None, {}, False
-    if activity.type == ActivityTypes.conversation_update and activity.members_added:
+    if activity.type == CONVERSATION_UPDATE and activity.members_added:
         return TurnKind.MEMBERS_ADDED, None, {}, False
     return TurnKind.IGNORED, None, {}, False
 
@@ -186,6 +194,6 @@ def _in_range(value: Any) -> Any:
     return value
 
 
-def _bot_added(activity: Activity) -> bool:
+def _bot_added(activity: Any) -> bool:
     bot_id = getattr(activity.recipient, "id", None)
     return any(getattr(m, "id", None) == bot_id for m in activity.members_added or [])

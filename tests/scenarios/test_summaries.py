@@ -13,7 +13,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from bot.app import SERVICES
-from bot.teams_bot import NOT_UNDERSTOOD
+from bot.core import NOT_UNDERSTOOD
 from cards import verbs
 from storage import tables as t
 from tests.conftest import BotUnderTest

@@ -20,7 +20,11 @@ ALLOWED: dict[str, set[str]] = {
     "manifest": {"PIL", "jsonschema", "referencing"},
     "exports": {"domain", "docx", "openpyxl", "matplotlib"},
 }
-FRAMEWORKS = {"botbuilder", "botframework", "aiohttp", "apscheduler", "msrest"}
+FRAMEWORKS = {"botbuilder", "botframework", "aiohttp", "apscheduler", "msrest", "microsoft_agents"}
+# The two platforms' SDKs: only an edge of bot/ may import them (docs/architecture.md §10).
+SDKS = {"botbuilder", "botframework", "msrest", "microsoft_agents"}
+# The framework-free part of bot/: the core, its dispatch and the handlers behind it.
+CORE = ("core.py", "router.py", "turns.py", "once.py", "freshness.py", "handlers")
 
 
 def imports_of(path: Path) -> set[str]:
@@ -47,10 +51,26 @@ def test_layer_imports_only_what_it_may(layer: str) -> None:
         assert not foreign, f"{path.relative_to(ROOT)} imports {sorted(foreign)}"
 
 
-@pytest.mark.parametrize("layer", ["domain", "cards", "storage", "manifest"])
+@pytest.mark.parametrize("layer", ["domain", "cards", "storage", "manifest", "exports"])
 def test_only_bot_imports_the_frameworks(layer: str) -> None:
     for path in sources(layer):
         assert not imports_of(path) & FRAMEWORKS, path
+
+
+def core_sources() -> list[Path]:
+    found: list[Path] = []
+    for name in CORE:
+        path = ROOT / "bot" / name
+        found.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
+    return found
+
+
+def test_the_core_and_the_handlers_import_no_sdk() -> None:
+    files = core_sources()
+    assert all(path.exists() for path in files), files
+    for path in files:
+        sdk = imports_of(path) & SDKS
+        assert not sdk, f"{path.relative_to(ROOT)} imports {sorted(sdk)}"
 
 
 def test_sqlmodel_in_domain_is_base_models_only() -> None:

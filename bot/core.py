@@ -1,0 +1,222 @@
+"""The bot itself, framework-free: a `Turn` in, a `Reply` (or nothing) out.
+
+`Bot.handle` runs a turn through a short list of middleware, each a step every turn shares
+(the error card, stamping cards, the length check, recording who spoke, answering a click
+once), and then dispatches it: a welcome, a typed command or a card verb. No SDK is imported
+here or behind it; an edge (bot/teams_bot.py today) turns its platform's activity into a
+`Turn` and delivers the `Reply` (docs/architecture.md §4, §10).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot import freshness, once
+from bot.router import Context, Reply
+from bot.services import Services
+from bot.turns import Turn, TurnKind
+from cards import basics as cards
+from cards.common import with_notice
+from domain import commands, idempotency
+from domain.capabilities import available
+from domain.errors import DomainError, StorageUnavailable
+from domain.idempotency import Claimed
+from domain.members import record_member, welcome_once
+from domain.model import MemberView
+from storage.repositories import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+NOT_UNDERSTOOD = "I didn't recognise that as a command."
+
+
+@dataclass
+class Step:
+    """One turn on its way through the middleware, and what the steps so far learned."""
+
+    turn: Turn
+    services: Services
+    # Set by `record_speaker`: who spoke, this turn's claim key, and the claim on it.
+    member: MemberView | None = None
+    key: str | None = None
+    claimed: Claimed | None = None
+
+    @property
+    def speaker(self) -> MemberView:
+        if self.member is None:
+            raise RuntimeError("record_speaker must run before this step")
+        return self.member
+
+
+Next = Callable[[], Awaitable[Reply | None]]
+Middleware = Callable[[Step, Next], Awaitable[Reply | None]]
+
+
+async def error_card(step: Step, call_next: Next) -> Reply | None:
+    """Anything a turn raises becomes a card saying what to do; the unexpected is logged with
+    an incident reference (never the user's text) the user can give their admin."""
+    try:
+        return await call_next()
+    except StorageUnavailable as error:
+        return _error_reply("Please try again", error.user_message)
+    except DomainError as error:
+        return _error_reply("That didn't work", error.user_message)
+    except Exception:
+        incident = secrets.token_hex(4)
+        log.exception("turn failed", extra={"incident": incident, "kind": step.turn.kind})
+        return _error_reply(
+            "Something went wrong on my side",
+            f"Nothing you saved before has been lost. Please try again; if it keeps "
+            f"happening, give your admin this reference: {incident}.",
+        )
+
+
+async def stamp_cards(step: Step, call_next: Next) -> Reply | None:
+    """Every card leaving gets its id, so its state-changing buttons carry a token."""
+    reply = await call_next()
+    return once.stamp(reply) if reply is not None else None
+
+
+async def skip_ignored(step: Step, call_next: Next) -> Reply | None:
+    """Activities the bot has no use for (typing, reactions, ...) are answered with nothing."""
+    return None if step.turn.kind is TurnKind.IGNORED else await call_next()
+
+
+async def check_length(step: Step, call_next: Next) -> Reply | None:
+    """Before any write: oversized input changes nothing."""
+    if step.turn.kind is TurnKind.MESSAGE:
+        commands.check_length(step.turn.text)
+    return await call_next()
+
+
+async def record_speaker(step: Step, call_next: Next) -> Reply | None:
+    """Who spoke, and (in the same transaction) the claim on this click or activity."""
+    turn, admins = step.turn, step.services.settings.admin_aad_ids
+    key = once.key_for(turn)
+
+    def work(uow: SqlUnitOfWork) -> tuple[MemberView, Claimed | None]:
+        member = record_member(uow, turn.actor, turn.sighting(), admins)
+        return member, (once.claim(uow, turn, member, key) if key is not None else None)
+
+    step.member, step.claimed = await step.services.db.run_short(work)
+    step.key = key
+    return await call_next()
+
+
+class AnswerOnce:
+    """A turn Teams delivers again, or a click made twice, has one effect: a repeated message
+    is dropped, a repeated click is answered from the first one (bot/once.py)."""
+
+    def __init__(self, services: Services) -> None:
+        self._once = once.Once(lambda work: services.db.run_short(work))
+
+    async def __call__(self, step: Step, call_next: Next) -> Reply | None:
+        key, claimed, kind = step.key, step.claimed, step.turn.kind
+        if key is None:
+            return await call_next()
+        if claimed is not None and not claimed.fresh:
+            if kind is TurnKind.MESSAGE:
+                log.info("duplicate activity dropped")
+                return None  # Teams delivered it again: it was answered the first time
+            return await self._once.again(step.speaker, key, claimed)
+        if kind is TurnKind.CARD_ACTION:
+            return await self._once.first(step.speaker, key, lambda: _a_reply(call_next))
+        return await call_next()
+
+
+async def _a_reply(call_next: Next) -> Reply:
+    # A card action's dispatch always answers; an empty Reply is delivered as nothing is.
+    reply = await call_next()
+    return reply if reply is not None else Reply()
+
+
+def default_middleware(services: Services) -> tuple[Middleware, ...]:
+    """The shared steps, outermost first."""
+    answer_once = AnswerOnce(services)
+    return (error_card, stamp_cards, skip_ignored, check_length, record_speaker, answer_once)
+
+
+class Bot:
+    """Dispatch behind the middleware: a welcome, a typed command or a card verb."""
+
+    def __init__(self, services: Services, middleware: Sequence[Middleware] | None = None) -> None:
+        self.services = services
+        self.middleware = (
+            tuple(middleware) if middleware is not None else default_middleware(services)
+        )
+
+    async def handle(self, turn: Turn) -> Reply | None:
+        step = Step(turn, self.services)
+        return await self._through(step, 0)
+
+    def _through(self, step: Step, index: int) -> Awaitable[Reply | None]:
+        if index == len(self.middleware):
+            return self._dispatch(step)
+        return self.middleware[index](step, lambda: self._through(step, index + 1))
+
+    async def _dispatch(self, step: Step) -> Reply | None:
+        turn, member = step.turn, step.speaker
+        if turn.kind in (TurnKind.INSTALLED, TurnKind.MEMBERS_ADDED):
+            return await self._welcome(turn, member)
+        if turn.kind is TurnKind.CARD_ACTION:
+            return await self._card_action(turn, member)
+        return await self._message(turn, member)
+
+    async def _welcome(self, turn: Turn, member: MemberView) -> Reply | None:
+        if turn.kind is TurnKind.MEMBERS_ADDED and not turn.bot_added:
+            return None
+        if not turn.is_personal:
+            return Reply(cards.welcome_card("everyone", frozenset()))
+        now = datetime.now(UTC)
+        first = await self.services.db.run(lambda uow: welcome_once(uow, turn.actor, member, now))
+        return Reply(cards.welcome_card(member.display_name, member.roles)) if first else None
+
+    async def _message(self, turn: Turn, member: MemberView) -> Reply:
+        router = self.services.router
+        command = commands.interpret(
+            turn.text, router.command_names(), commands.no_argument_commands(router.capabilities)
+        )
+        if command is None:
+            log.info("not understood")
+            allowed = available(router.capabilities, member)
+            suggestions = commands.suggest(turn.text, allowed)
+            return Reply(cards.did_you_mean_card(suggestions, member.roles), NOT_UNDERSTOOD)
+        log.info("command", extra={"command": command.name})
+        handler = router.commands[command.name]
+        return await handler(Context(turn, member, self.services, command.argument))
+
+    async def _card_action(self, turn: Turn, member: MemberView) -> Reply:
+        handler = self.services.router.verbs.get(turn.verb or "")
+        if handler is None:
+            log.info("unknown verb")
+            raise DomainError(
+                "That button isn't one I recognise, perhaps from an old card. "
+                "Type help to see what you can do."
+            )
+        log.info("card action", extra={"verb": turn.verb})
+        ctx = Context(turn, member, self.services)
+        stale = await self._stale(ctx)
+        return stale if stale is not None else await handler(ctx)
+
+    async def _stale(self, ctx: Context) -> Reply | None:
+        """The current card, if this click's card was drawn before its thing last changed."""
+        token = idempotency.token_of(ctx.data)
+        subject = freshness.SUBJECTS.get(ctx.turn.verb or "")
+        if token is None or token.revision is None or subject is None:
+            return None
+        now = await ctx.run_short(lambda uow: subject.revision(uow, ctx.member, ctx.data))
+        if now == token.revision:
+            return None
+        log.info("stale card", extra={"verb": ctx.turn.verb})
+        current = await self.services.router.verbs[subject.current](ctx)
+        if current.card is None:
+            return Reply(text=idempotency.STALE_MESSAGE, error=True)
+        return Reply(with_notice(current.card, idempotency.STALE_MESSAGE))
+
+
+def _error_reply(title: str, message: str) -> Reply:
+    return Reply(cards.error_card(title, message), message, error=True)
