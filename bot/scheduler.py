@@ -31,7 +31,6 @@ from domain import digest as digest_jobs
 from domain.action_state import Reader, copy_readers, working_days_late
 from domain.calendar import DEFAULT_CALENDAR
 from domain.chase_engine import ACTION, Attempt, Claimed
-from domain.chasers import SubjectKind
 from domain.model import ChannelPurpose, ConversationAddress, Role
 from domain.records import Recipient
 from storage.repositories import SqlUnitOfWork
@@ -289,9 +288,8 @@ class Chasers:
     def _card(self, uow: SqlUnitOfWork, claimed: Claimed, *, owner: bool) -> dict[str, Any]:
         row = claimed.row
         if row.subject_type != ACTION:
-            sign_off = row.subject.kind is SubjectKind.RETURN_SIGN_OFF
             return cards.return_chaser_card(
-                row.reference, row.title, claimed.chase, row.record_id, sign_off=sign_off
+                row.reference, row.title, claimed.chase, row.record_id, row.subject.kind
             )
         item = uow.actions.get(row.record_id)
         assert item is not None

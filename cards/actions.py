@@ -31,7 +31,7 @@ from cards.common import (
 )
 from domain.action_state import OwnerMove, Reader, owner_moves
 from domain.actions import LINK_MAX, NOTE_MAX, ActionDetail, revision
-from domain.chasers import ChaserPolicy, PlannedChase, Rag
+from domain.chasers import ChaserPolicy, PlannedChase, Rag, SubjectKind
 from domain.summaries import chased_text
 
 # Words, not coloured emoji: not every Teams client (or font) draws the emoji.
@@ -497,8 +497,14 @@ def digest_card(
 
 
 def return_chaser_card(
-    reference: str, title: str, chase: PlannedChase, return_id: int, *, sign_off: bool = False
+    reference: str,
+    title: str,
+    chase: PlannedChase,
+    return_id: int,
+    waiting: SubjectKind = SubjectKind.PRE_ANALYSIS_RETURN,
 ) -> Card:
+    """A return's chaser to its practitioners, or to the agency lead it waits for: each gets
+    the buttons that answer it where it stands."""
     body = [
         *header(f"Reminder · {title}", reference),
         ac.TextBlock(
@@ -509,12 +515,24 @@ def return_chaser_card(
         ),
         paragraph(f"{chase.chased_line} {chase.what_next}", subtle=True),
     ]
-    opens = (
-        button("Open the sign-off card", verbs.SIGNOFF_OPEN, {"return_id": return_id}, primary=True)
-        if sign_off
-        else button("Open the return", verbs.RETURN_OPEN, {"return_id": return_id}, primary=True)
-    )
-    return build(body, [opens])
+    data = {"return_id": return_id}
+    if waiting is SubjectKind.NIL_CONFIRMATION:
+        body.append(
+            paragraph(
+                "The review's chair recorded that your agency had no involvement, so it has no "
+                "return to make. Confirm it, or say your agency was involved and the return "
+                "stays open."
+            )
+        )
+        answers = [
+            button("Confirm nil return", verbs.NIL_CONFIRM, data, primary=True),
+            button("We were involved", verbs.NIL_DECLINE, data),
+        ]
+        return build(body, answers)
+    if waiting is SubjectKind.RETURN_SIGN_OFF:
+        opens = button("Open the sign-off card", verbs.SIGNOFF_OPEN, data, primary=True)
+        return build(body, [opens])
+    return build(body, [button("Open the return", verbs.RETURN_OPEN, data, primary=True)])
 
 
 _READER_TITLES = {

@@ -44,6 +44,10 @@ Rules chosen where issue 5 is silent:
   it, because the lead was sent the sign-off card on the day. From that day the lead is chased
   every M working days, and after K unanswered chasers the chair is copied in: above a lead
   there is only the chair.
+- A nil return the chair recorded waits for the agency lead to confirm it, and is chased the
+  same way (`nil_confirmation_subject`): due `signoff_days` working days after the day it was
+  recorded, then every M working days, with the chair copied in after K. Confirming or
+  declining it ends the chasing.
 """
 
 from __future__ import annotations
@@ -95,6 +99,8 @@ class SubjectKind(StrEnum):
     PRE_ANALYSIS_RETURN = "pre_analysis_return"
     # A submitted return waiting for its agency lead: the lead is the owner being chased.
     RETURN_SIGN_OFF = "return_sign_off"
+    # A nil return the chair recorded, waiting for the agency lead to confirm or decline it.
+    NIL_CONFIRMATION = "nil_confirmation"
 
 
 class ChaseKind(StrEnum):
@@ -380,11 +386,23 @@ _LADDERS: Final = {
     SubjectKind.ACTION_ITEM: _ACTION_LADDER,
     SubjectKind.PRE_ANALYSIS_RETURN: _RETURN_LADDER,
     SubjectKind.RETURN_SIGN_OFF: _SIGN_OFF_LADDER,
+    SubjectKind.NIL_CONFIRMATION: _SIGN_OFF_LADDER,
 }
 _NOUNS: Final = {
     SubjectKind.ACTION_ITEM: "action",
     SubjectKind.PRE_ANALYSIS_RETURN: "return",
     SubjectKind.RETURN_SIGN_OFF: "sign-off",
+    SubjectKind.NIL_CONFIRMATION: "nil return",
+}
+# Records waiting for the agency lead, and the status they wait in: chased from the day they
+# entered it, on the overdue grid only (the lead was sent the card that day).
+_LEAD_WAITS: Final = {
+    SubjectKind.RETURN_SIGN_OFF: ReturnStatus.SUBMITTED,
+    SubjectKind.NIL_CONFIRMATION: ReturnStatus.NIL_PENDING,
+}
+_WAITING_FOR: Final = {
+    SubjectKind.RETURN_SIGN_OFF: ("your sign-off", "submitted"),
+    SubjectKind.NIL_CONFIRMATION: ("you to confirm a nil return", "recorded"),
 }
 _WHO: Final = {
     Audience.AGENCY_LEAD: "your agency's safeguarding lead",
@@ -447,14 +465,39 @@ def sign_off_subject(
 ) -> ChaseSubject:
     """A submitted return as the sign-off chaser sees it: due `signoff_days` working days
     after the day it was submitted, where the partnership is."""
-    submitted = policy.local_date(submitted_at)
+    return _lead_subject(
+        policy, SubjectKind.RETURN_SIGN_OFF, submitted_at, chase_count, overdue_unanswered
+    )
+
+
+def nil_confirmation_subject(
+    policy: ChaserPolicy,
+    recorded_at: datetime,
+    chase_count: int = 0,
+    overdue_unanswered: int = 0,
+) -> ChaseSubject:
+    """A nil return waiting for its agency lead, as the chaser sees it: due `signoff_days`
+    working days after the day the chair recorded it, like a sign-off."""
+    return _lead_subject(
+        policy, SubjectKind.NIL_CONFIRMATION, recorded_at, chase_count, overdue_unanswered
+    )
+
+
+def _lead_subject(
+    policy: ChaserPolicy,
+    kind: SubjectKind,
+    since: datetime,
+    chase_count: int,
+    overdue_unanswered: int,
+) -> ChaseSubject:
+    day = policy.local_date(since)
     return ChaseSubject(
-        SubjectKind.RETURN_SIGN_OFF,
-        ReturnStatus.SUBMITTED,
-        policy.calendar.add_working_days(submitted, policy.signoff_days),
+        kind,
+        _LEAD_WAITS[kind],
+        policy.calendar.add_working_days(day, policy.signoff_days),
         chase_count=chase_count,
         overdue_unanswered=overdue_unanswered,
-        status_since=submitted,
+        status_since=day,
     )
 
 
@@ -503,8 +546,9 @@ def _require_aware(moment: datetime) -> None:
 def _track(subject: ChaseSubject) -> _Track | None:
     """The schedule the record is on, or None once it is no longer chased."""
     status = subject.status
-    if subject.kind is SubjectKind.RETURN_SIGN_OFF:
-        return _Track.DUE_DATE if status is ReturnStatus.SUBMITTED else None
+    waits_in = _LEAD_WAITS.get(subject.kind)
+    if waits_in is not None:
+        return _Track.DUE_DATE if status is waits_in else None
     if isinstance(status, ReturnStatus):
         return None if status in _RETURN_DONE else _Track.DUE_DATE
     if status is ActionStatus.COMPLETED and subject.impact_recorded:
@@ -535,7 +579,7 @@ def _due_slot_after(policy: ChaserPolicy, subject: ChaseSubject, after: datetime
 
 
 def _lead_up(policy: ChaserPolicy, subject: ChaseSubject, due_day: date) -> list[_Slot]:
-    if subject.kind is SubjectKind.RETURN_SIGN_OFF:
+    if subject.kind in _LEAD_WAITS:
         # The policy's time is up that day: the lead is chased then, as overdue.
         return [_Slot(due_day, ChaseKind.OVERDUE)]
     on_the_day = _Slot(due_day, ChaseKind.DUE_TODAY)
@@ -568,7 +612,7 @@ def _slot_on(policy: ChaserPolicy, subject: ChaseSubject, moment: datetime) -> _
     if track is _Track.IMPACT or track is _Track.BLOCKED:
         return _Slot(day, _GRID_KIND[track])
     due_day = _due_day(policy, subject)
-    if subject.kind is SubjectKind.RETURN_SIGN_OFF:
+    if subject.kind in _LEAD_WAITS:
         return _Slot(day, ChaseKind.OVERDUE)
     if day == due_day:
         return _Slot(day, ChaseKind.DUE_TODAY)
@@ -633,10 +677,12 @@ def _headline(policy: ChaserPolicy, subject: ChaseSubject, slot: _Slot) -> str:
         return f"Due {_day_text(due_day, slot.day)}: {_working_days(left)} to go."
     if slot.kind is ChaseKind.DUE_TODAY:
         return f"Due today, {_day_text(due_day, slot.day)}."
-    if subject.kind is SubjectKind.RETURN_SIGN_OFF and subject.status_since is not None:
+    waiting_for = _WAITING_FOR.get(subject.kind)
+    if waiting_for is not None and subject.status_since is not None:
         waiting = calendar.working_days_between(subject.status_since, slot.day)
-        submitted = _day_text(subject.status_since, slot.day)
-        return f"Waiting for your sign-off for {_working_days(waiting)}: submitted {submitted}."
+        what, done = waiting_for
+        since = _day_text(subject.status_since, slot.day)
+        return f"Waiting for {what} for {_working_days(waiting)}: {done} {since}."
     if slot.kind is ChaseKind.OVERDUE:
         late = calendar.working_days_between(due_day, slot.day)
         return f"Overdue by {_working_days(late)}: it was due {_day_text(due_day, slot.day)}."

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Final
 
@@ -397,8 +397,9 @@ class NilRecorded:
 
 
 def record_nil(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], now: datetime
 ) -> NilRecorded:
+    """The chair records a nil return; it waits for the agency lead, who is chased from `now`."""
     review, ret = controlled_return(uow, member, data.get("return_id"), Control.NIL_RETURN)
     if ret.status in (ReturnStatus.SUBMITTED, ReturnStatus.SIGNED_OFF):
         raise NotPermitted(
@@ -411,7 +412,9 @@ def record_nil(
     if ret.status is ReturnStatus.NIL_PENDING:
         raise StaleCard(f"A nil return for {ret.agency_name} is already waiting for its lead.")
     reason = required_reason(data.get("reason"), "Why the agency had no involvement")
-    _return_move(uow, actor, ret, ReturnStatus.NIL_PENDING, reason, "return.nil_recorded")
+    _return_move(
+        uow, actor, ret, ReturnStatus.NIL_PENDING, reason, "return.nil_recorded", since=now
+    )
     leads = tuple(uow.returns.agency_lead_ids(ret.agency_id))
     return NilRecorded(_fresh(uow, review), uow.returns.get(ret.id) or ret, leads)
 
@@ -569,11 +572,14 @@ def _return_move(
     target: ReturnStatus,
     note: str | None,
     action: str,
+    *,
+    since: datetime | None = None,
 ) -> None:
     status = move_return(ret.status, target)
-    if not uow.returns.transition(
-        ret.id, {ret.status}, {"status": status.value, "status_note": note}
-    ):
+    fields: dict[str, object] = {"status": status.value, "status_note": note}
+    if since is not None:  # the turn's clock, which the chasers count from
+        fields["status_changed_at"] = since
+    if not uow.returns.transition(ret.id, {ret.status}, fields):
         raise StaleCard(  # the practitioner (or lead) moved it in the same instant
             f"The {ret.agency_name} return changed just now. Nothing was changed: open the "
             "review again to see it."

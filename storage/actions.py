@@ -13,7 +13,13 @@ from sqlmodel import col, select
 
 from domain.actions import ActionDetail, Digest, ImpactInput
 from domain.chase_engine import ACTION, ATTEMPTED, CLAIMED, RETURN, ChaseRow, policy_for
-from domain.chasers import ChaserPolicy, ChaseSubject, SubjectKind, sign_off_subject
+from domain.chasers import (
+    ChaserPolicy,
+    ChaseSubject,
+    SubjectKind,
+    nil_confirmation_subject,
+    sign_off_subject,
+)
 from domain.model import ActionStatus, ReturnStatus, ReviewStage
 from storage import atomic
 from storage import tables as t
@@ -21,6 +27,8 @@ from storage.reviews import SqlReturns
 from storage.tables import utcnow
 
 _ACTION = t.core(t.ActionItem)
+# Return statuses that wait for the agency lead, who is then the one chased.
+_LEAD_WAITS = (ReturnStatus.SUBMITTED.value, ReturnStatus.NIL_PENDING.value)
 _NOT_CLOSED = (
     ActionStatus.OPEN.value,
     ActionStatus.IN_PROGRESS.value,
@@ -351,25 +359,21 @@ class SqlChases:
             return None
         agency = self._session.get_one(t.Agency, r.agency_id)
         leads = tuple(self._leads(r.agency_id, lookup))
-        if r.status == ReturnStatus.SUBMITTED.value and r.submitted_at is not None:
-            # Waiting for sign-off: the agency's leads are the ones chased (issue 14).
-            policy = lookup.policies.get(review.partnership_id) or policy_for(
-                self, review.partnership_id
-            )
-            lookup.policies[review.partnership_id] = policy
-            waiting = sign_off_subject(
-                policy, _aware(r.submitted_at), r.chase_count, r.overdue_chase_count
-            )
+        waiting = self._lead_waits(r, review.partnership_id, lookup)
+        if waiting is not None:
+            # Waiting for sign-off or a nil return's confirmation: the agency's leads are the
+            # ones chased (issue 14).
+            subject, what = waiting
             return ChaseRow(
                 RETURN,
                 r.id,
                 review.partnership_id,
-                waiting,
+                subject,
                 leads,
                 (),
                 review.chair_member_id,
                 review.reference,
-                f"{agency.name} return: waiting for sign-off",
+                f"{agency.name} {what}",
             )
         subject = ChaseSubject(
             SubjectKind.PRE_ANALYSIS_RETURN,
@@ -391,6 +395,25 @@ class SqlChases:
             review.reference,
             f"{agency.name} pre-analysis return",
         )
+
+    def _lead_waits(
+        self, r: t.PreAnalysisReturn, partnership_id: int, lookup: _BatchLookup
+    ) -> tuple[ChaseSubject, str] | None:
+        """The subject of a return waiting for its agency lead, and what it waits for."""
+        if r.status not in _LEAD_WAITS:
+            return None
+        policy = lookup.policies.get(partnership_id) or policy_for(self, partnership_id)
+        lookup.policies[partnership_id] = policy
+        counts = (r.chase_count, r.overdue_chase_count)
+        if r.status == ReturnStatus.SUBMITTED.value and r.submitted_at is not None:
+            subject = sign_off_subject(policy, _aware(r.submitted_at), *counts)
+            return subject, "return: waiting for sign-off"
+        if r.status == ReturnStatus.NIL_PENDING.value:
+            # Recorded before the status date was kept: the last write is when it was recorded.
+            since = _aware(r.status_changed_at or r.updated_at)
+            subject = nil_confirmation_subject(policy, since, *counts)
+            return subject, "nil return: waiting for its lead"
+        return None
 
     def _leads(self, agency_id: int | None, lookup: _BatchLookup) -> list[int]:
         if agency_id is None:

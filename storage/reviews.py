@@ -482,6 +482,8 @@ class SqlReturns:
     def transition(
         self, return_id: int, expected: Collection[ReturnStatus], fields: Mapping[str, Any]
     ) -> bool:
+        if "status" in fields:
+            fields = {"status_changed_at": utcnow(), **fields}
         return atomic.transition(
             self._session, _RETURN, return_id, "status", [s.value for s in expected], fields
         )

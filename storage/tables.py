@@ -197,6 +197,8 @@ class PreAnalysisReturn(ChaseState, table=True):
     returned_comments: str | None = _text()
     # Why a chair recorded a nil return, proceeded without the agency, or removed it.
     status_note: str | None = _text()
+    # When the status last changed: a nil return's lead is chased from that day.
+    status_changed_at: datetime | None = None
     # Bumped on every write so a stale card can be recognised.
     revision: int = 0
     created_at: datetime = Field(default_factory=utcnow)

@@ -306,8 +306,9 @@ async def record_nil(ctx: Context) -> Reply:
     now = ctx.services.now()
 
     def work(uow: SqlUnitOfWork) -> lifecycle.NilRecorded:
-        done = lifecycle.record_nil(uow, ctx.turn.actor, ctx.member, ctx.data)
-        chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now)
+        done = lifecycle.record_nil(uow, ctx.turn.actor, ctx.member, ctx.data, now)
+        # The lead is chased from here: the practitioners' unanswered chasers aren't theirs.
+        chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now, answered=True)
         return done
 
     try:
@@ -358,7 +359,9 @@ async def _answer_nil(ctx: Context, *, confirm: bool) -> Reply:
 
     def work(uow: SqlUnitOfWork) -> tuple[lifecycle.NilAnswered, int | None]:
         done = lifecycle.answer_nil(uow, ctx.turn.actor, ctx.member, ctx.data, confirm)
-        chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now)
+        # The lead has answered: confirmed, nobody is chased; declined, the practitioners
+        # are chased against the due date again, from nothing.
+        chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now, answered=True)
         return done, done.ret.chair_member_id
 
     done, chair = await ctx.run(work)

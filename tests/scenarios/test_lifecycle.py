@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from bot.app import CHASERS, SERVICES
 from cards import verbs
 from storage import tables as t
 from tests.conftest import BotUnderTest, _running_bot
@@ -26,6 +28,7 @@ from tests.support.journey import (
     OUTSIDER,
     PRACTITIONER,
     Journey,
+    card_verbs,
     journey_on,
 )
 
@@ -364,3 +367,50 @@ async def test_a_cancelled_review_takes_no_writes_and_an_admin_reopens_it_by_typ
     assert review(j).stage == "pre_analysis"
     card = await j.card(verbs.RETURN_SAVE, data, PRACTITIONER)
     assert "Section" in card
+
+
+def aware(moment: datetime | None) -> datetime:
+    assert moment is not None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def sweep_at(j: Journey, moment: datetime | None) -> dict[str, int]:
+    j.bot.app[SERVICES].clock.set(aware(moment))
+    j.bot.connector.clear()
+    return (await j.bot.app[CHASERS].sweep()).outcomes
+
+
+async def test_a_nil_return_waiting_for_its_lead_is_chased_until_confirmed(j: Journey) -> None:
+    await two_agency_review(j)
+    police = ret_of(j, "Demo Police")
+    await j.card(verbs.RETURN_NIL, {"return_id": police.id, "reason": "No contact."})
+    pending = ret_of(j, "Demo Police")
+    assert pending.status_changed_at is not None
+    assert pending.next_chase_at is not None, "the lead's confirmation is scheduled"
+    assert await sweep_at(j, aware(pending.next_chase_at) - timedelta(minutes=1)) == {}
+    assert await sweep_at(j, aware(pending.next_chase_at) + timedelta(minutes=1)) == {"sent": 1}
+    [to_lead] = j.bot.connector.sent
+    chaser = json.dumps(to_lead.cards)
+    assert "Waiting for you to confirm a nil return for 3 working days" in chaser
+    assert {verbs.NIL_CONFIRM, verbs.NIL_DECLINE} <= set(card_verbs(to_lead.cards))
+    # The lead confirms from the chaser's own card: the chasing stops.
+    confirm = next(a for a in to_lead.cards[0]["actions"] if a["verb"] == verbs.NIL_CONFIRM)
+    card = await j.card(verbs.NIL_CONFIRM, confirm["data"], LEAD)
+    assert "Nil return confirmed" in card
+    assert ret_of(j, "Demo Police").next_chase_at is None
+    assert await sweep_at(j, aware(pending.next_chase_at) + timedelta(days=30)) == {}
+
+
+async def test_a_declined_nil_return_is_chased_as_a_return_again_not_at_the_lead(
+    j: Journey,
+) -> None:
+    await two_agency_review(j)
+    police = ret_of(j, "Demo Police")
+    await j.card(verbs.RETURN_NIL, {"return_id": police.id, "reason": "No contact."})
+    lead_chase = ret_of(j, "Demo Police").next_chase_at
+    await j.card(verbs.NIL_DECLINE, {"return_id": police.id}, LEAD)
+    after = ret_of(j, "Demo Police")
+    assert after.status == "in_progress"
+    assert after.next_chase_at is not None
+    assert aware(after.next_chase_at).year >= 2098, "the practitioners, against the due date"
+    assert await sweep_at(j, aware(lead_chase) + timedelta(minutes=1)) == {}

@@ -1,5 +1,6 @@
 """Issue 14, item 2: a return waiting for its agency lead's sign-off is chased after the
-policy's `signoff_days`, on working days, and escalates to the chair."""
+policy's `signoff_days`, on working days, and escalates to the chair. A nil return waiting for
+its lead's confirmation is chased the same way."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from domain.chasers import (
     SubjectKind,
     mark_sent,
     next_chase,
+    nil_confirmation_subject,
     on_sweep,
     sign_off_subject,
 )
@@ -100,3 +102,37 @@ def test_never_chased_before_the_policy_allows(days: int, hour: int, offset: int
     day = policy.local_date(first.at)
     assert policy.calendar.working_days_between(policy.local_date(submitted), day) == days
     assert policy.calendar.is_working_day(day)
+
+
+def test_a_nil_return_waiting_for_its_lead_is_chased_like_a_sign_off() -> None:
+    subject = nil_confirmation_subject(DEFAULT_POLICY, SUBMITTED)
+    assert subject.kind is SubjectKind.NIL_CONFIRMATION
+    assert subject.status is ReturnStatus.NIL_PENDING
+    first = next_chase(DEFAULT_POLICY, subject, SUBMITTED)
+    assert first is not None
+    assert first.at == london(2026, 12, 8, 9, 0), "signoff_days working days after it was recorded"
+    assert first.kind is ChaseKind.OVERDUE
+    assert first.recipients == (Audience.OWNER,)
+    assert first.headline == (
+        "Waiting for you to confirm a nil return for 3 working days: recorded Thu 3 Dec."
+    )
+    assert "nil return" in first.chased_line
+    moment = first.at
+    for _ in range(DEFAULT_POLICY.escalate_after):
+        chase = on_sweep(DEFAULT_POLICY, subject, moment).send
+        assert chase is not None
+        subject = mark_sent(subject, chase)
+        assert chase.following_at is not None
+        moment = chase.following_at
+    chase = on_sweep(DEFAULT_POLICY, subject, moment).send
+    assert chase is not None
+    assert chase.recipients == (Audience.OWNER, Audience.CHAIR), "above a lead, only the chair"
+
+
+@pytest.mark.parametrize(
+    "status", [ReturnStatus.NIL, ReturnStatus.IN_PROGRESS, ReturnStatus.PROCEEDED_WITHOUT]
+)
+def test_a_confirmed_or_declined_nil_return_is_not_chased_as_one(status: ReturnStatus) -> None:
+    subject = replace(nil_confirmation_subject(DEFAULT_POLICY, SUBMITTED), status=status)
+    assert next_chase(DEFAULT_POLICY, subject, SUBMITTED) is None
+    assert on_sweep(DEFAULT_POLICY, subject, london(2026, 12, 9, 9, 0)).send is None
