@@ -1,5 +1,6 @@
 """The same stock echo bot and the same `adapter.process(req, bot)` route, on
-`bot.transport.PooledCloudAdapter` instead of `CloudAdapter`: what the transport alone changes.
+`bot.botframework.connector.PooledCloudAdapter` instead of `CloudAdapter`: what the transport
+alone changes.
 
     python -m bench.echo_pooled PORT
 """
@@ -10,7 +11,7 @@ from botbuilder.core.integration import aiohttp_error_middleware
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 
 from bench.echo_bot import BOT, CONFIG, on_error
-from bot.transport import PooledCloudAdapter
+from bot.botframework.connector import PooledCloudAdapter
 
 ADAPTER = PooledCloudAdapter(ConfigurationBotFrameworkAuthentication(CONFIG))
 ADAPTER.on_turn_error = on_error

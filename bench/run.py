@@ -156,7 +156,7 @@ def turn_plan(plan: Plan, connector: str, return_ids: dict[str, int]) -> list[Sc
         ),
         scenarios.echo(
             "echo_pooled",
-            "the same echo bot on bot/transport.py (transport alone)",
+            "the same echo bot on bot/botframework/ (transport alone)",
             "echo_pooled",
             connector,
         ),

@@ -23,7 +23,7 @@ from bot.app import ADAPTER, SERVICES, create_app
 from bot.config import Settings
 from bot.logs import configure
 from bot.outbound import Outbound
-from bot.transport import RateLimiter
+from bot.pacing import RateLimiter
 from cards.basics import info_card
 from domain.model import ConversationAddress
 from domain.records import Recipient

@@ -24,6 +24,7 @@ from botbuilder.schema import Activity
 from botframework.connector.auth import ChannelValidation
 
 from bot.activity_json import parse_activity
+from bot.botframework.connector import PooledCloudAdapter
 from bot.config import Settings
 from bot.handlers import register_all
 from bot.outbound import Outbound
@@ -32,7 +33,6 @@ from bot.router import Router
 from bot.scheduler import Chasers, Schedule
 from bot.services import Services
 from bot.teams_bot import LineOfSightBot
-from bot.transport import PooledCloudAdapter
 from bot.turns import oversized_field, tenant_of
 from cards.validation import MeasuredCard
 from storage.database import Database
@@ -91,7 +91,7 @@ def _adapter(settings: Settings) -> CloudAdapter:
         APP_TYPE="MultiTenant" if settings.local_mode else settings.app_type,
         APP_TENANTID=settings.app_tenant_id,
     )
-    # The stock adapter's turn model over a pooled transport (bot/transport.py,
+    # The stock adapter's turn model over a pooled transport (bot/botframework/,
     # docs/architecture.md §7).
     adapter = PooledCloudAdapter(ConfigurationBotFrameworkAuthentication(config))
     adapter.on_turn_error = _on_turn_error

@@ -31,7 +31,9 @@ from botbuilder.schema import (
 )
 from botframework.connector.models import ErrorResponseException
 
-from bot.transport import ConnectorUnreachable, RateLimiter, card_activity, retry_after_seconds
+from bot.botframework.errors import ConnectorUnreachable
+from bot.botframework.wire import card_activity
+from bot.pacing import RateLimiter, retry_after_seconds
 from cards.common import stamped
 from domain.records import Recipient
 from storage.database import Database

@@ -8,10 +8,10 @@ from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.core.bot_framework_adapter import InvokeResponse
 from botbuilder.schema import Attachment, ChannelAccount
 
+from bot.botframework.wire import card_activity, invoke_answer
 from bot.core import Bot
 from bot.router import Reply
 from bot.services import Services
-from bot.transport import card_activity, invoke_answer
 from bot.turns import tenant_of, to_turn
 
 CARD = "application/vnd.microsoft.card.adaptive"

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot import scheduler, transport
+from bot import scheduler
 from bot.app import ADAPTER, CHASERS, SERVICES
+from bot.botframework import connector
 from bot.scheduler import MAX_SEND_WAIT_SECONDS, SweepReport
 from domain import chase_engine, digest
 from domain.summaries import Filter, Tracker, TrackerLine
@@ -260,7 +261,7 @@ async def test_an_answer_after_the_client_timeout_is_unknown(
     j = journey
     [item] = await published(j)
     at_next_chase(j, item.id)
-    monkeypatch.setattr(transport, "CLIENT_TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(connector, "CLIENT_TIMEOUT_SECONDS", 0.3)
     await j.bot.app[ADAPTER].transport.close()  # the next send opens a session with it
     j.bot.connector.clear()
     j.bot.connector.delay = 1.0

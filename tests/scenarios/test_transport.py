@@ -10,7 +10,8 @@ from botbuilder.schema import Activity, ActivityTypes
 from sqlalchemy import select
 
 from bot.app import ADAPTER, SERVICES
-from bot.transport import ConnectorError, PooledCloudAdapter, PooledConnectorClient
+from bot.botframework.connector import PooledCloudAdapter, PooledConnectorClient
+from bot.botframework.errors import ConnectorError
 from cards.basics import info_card
 from domain.records import Recipient
 from storage import tables as t

@@ -8,8 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.botframework.connector import CLIENT_TIMEOUT_SECONDS
+from bot.botframework.errors import ConnectorUnreachable
 from bot.outbound import _may_have_arrived
-from bot.transport import CLIENT_TIMEOUT_SECONDS, ConnectorUnreachable, RateLimiter
+from bot.pacing import RateLimiter
 from domain import chase_engine as ce
 from tests.unit.test_transport import Clock
 

@@ -1,4 +1,5 @@
-"""bot/transport.py without a network: serialisation, tokens, signing keys, pacing."""
+"""bot/botframework/ and bot/pacing.py without a network: serialisation, tokens, signing
+keys, pacing."""
 
 from __future__ import annotations
 
@@ -30,18 +31,13 @@ from hypothesis import strategies as st
 from jwt.algorithms import RSAAlgorithm
 from msrest import Serializer
 
-from bot import app, transport
-from bot.transport import (
-    ConnectorError,
-    ConnectorResponse,
-    RateLimiter,
-    SigningKeys,
-    TokenCache,
-    Window,
-    card_activity,
-    encode,
-    invoke_answer,
-)
+from bot import app, pacing
+from bot.botframework import signing_keys
+from bot.botframework.errors import ConnectorError, ConnectorResponse
+from bot.botframework.signing_keys import SigningKeys
+from bot.botframework.tokens import TokenCache
+from bot.botframework.wire import card_activity, encode, invoke_answer
+from bot.pacing import RateLimiter, Window
 from cards.basics import info_card
 from cards.validation import MeasuredCard
 
@@ -180,7 +176,7 @@ async def test_signing_keys_are_fetched_in_a_thread_once_while_the_loop_runs(
         time.sleep(0.3)
         return keys
 
-    monkeypatch.setattr(transport, "_fetch_keys", fetch)
+    monkeypatch.setattr(signing_keys, "_fetch_keys", fetch)
     cache = SigningKeys("http://metadata")
     ticks = 0
 
@@ -212,7 +208,7 @@ async def test_a_failed_refresh_keeps_the_known_keys(monkeypatch: pytest.MonkeyP
             raise answer
         return list(answer)
 
-    monkeypatch.setattr(transport, "_fetch_keys", fetch)
+    monkeypatch.setattr(signing_keys, "_fetch_keys", fetch)
     cache = SigningKeys("http://metadata", clock=lambda: now[0])
     await cache.get("k1")
     now[0] += 2 * 24 * 3600  # stale: a background refresh starts, and fails
@@ -225,14 +221,14 @@ async def test_with_no_keys_at_all_a_token_is_refused(monkeypatch: pytest.Monkey
     def fetch(url: str) -> list[dict[str, Any]]:
         raise OSError("metadata down")
 
-    monkeypatch.setattr(transport, "_fetch_keys", fetch)
+    monkeypatch.setattr(signing_keys, "_fetch_keys", fetch)
     with pytest.raises(PermissionError):
         await SigningKeys("http://metadata").get("k1")
 
 
 def test_the_sdk_key_cache_is_replaced_idempotently() -> None:
-    transport.install_signing_key_cache()
-    transport.install_signing_key_cache()
+    signing_keys.install_signing_key_cache()
+    signing_keys.install_signing_key_cache()
     cache = jwt_token_extractor.JwtTokenExtractor.get_open_id_metadata("http://x/openid")
     assert isinstance(cache, SigningKeys)
     assert jwt_token_extractor.JwtTokenExtractor.get_open_id_metadata("http://x/openid") is cache
@@ -392,22 +388,22 @@ def test_a_saturated_tenant_books_in_bounded_steps_and_stays_within_its_windows(
 ) -> None:
     """3,000 sends wanting the same instant (minutes of backlog): each booking steps past at
     most GAP_SEARCH_STEPS clashes (made small here), never loops, and the windows hold."""
-    monkeypatch.setattr(transport, "GAP_SEARCH_STEPS", 40)
+    monkeypatch.setattr(pacing, "GAP_SEARCH_STEPS", 40)
     limiter = RateLimiter((), TENANT_WINDOWS, margin=1.0)
     calls = 0
-    clash = transport._clash
+    clash = pacing._clash
 
     def counting(*args: Any) -> float | None:
         nonlocal calls
         calls += 1
         return clash(*args)
 
-    monkeypatch.setattr(transport, "_clash", counting)
+    monkeypatch.setattr(pacing, "_clash", counting)
     booked = []
     for _ in range(3_000):
         calls = 0
         booked.append(limiter._tenant_slot("tenant", base, base))
-        assert calls <= transport.GAP_SEARCH_STEPS
+        assert calls <= pacing.GAP_SEARCH_STEPS
     booked.sort()
     assert len(set(booked)) == len(booked)
     offsets = [b - base for b in booked]
