@@ -204,12 +204,12 @@ class Bot:
 
     async def _stale(self, ctx: Context) -> Reply | None:
         """The current card, if this click's card was drawn before its thing last changed."""
-        token = idempotency.token_of(ctx.data)
+        shown = idempotency.shown_revision(ctx.data)
         subject = freshness.SUBJECTS.get(ctx.turn.verb or "")
-        if token is None or token.revision is None or subject is None:
+        if shown is None or subject is None:
             return None
         now = await ctx.run_short(lambda uow: subject.revision(uow, ctx.member, ctx.data))
-        if now == token.revision:
+        if now == shown:
             return None
         log.info("stale card", extra={"verb": ctx.turn.verb})
         current = await self.services.router.verbs[subject.current](ctx)

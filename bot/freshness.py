@@ -13,8 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from cards import verbs
-from domain import actions, meeting, returns
-from domain.model import MemberView
+from domain import actions, directory, meeting, retention, returns
+from domain.capabilities import require
+from domain.chase_engine import policy_for
+from domain.chasers import policy_revision
+from domain.model import MemberView, Role
 from storage.repositories import SqlUnitOfWork
 
 Revision = Callable[[SqlUnitOfWork, MemberView, Mapping[str, object]], str]
@@ -44,10 +47,48 @@ def _guide(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -
     return meeting.current_guide_revision(uow, member, data.get("review_id"))
 
 
+def _outcome(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
+    return meeting.current_outcome_revision(uow, member, data.get("review_id"))
+
+
+def _draft_action(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
+    return meeting.current_draft_revision(uow, member, data)
+
+
+def _agency(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
+    return directory.current_agency_revision(uow, member, data.get("agency_id"))
+
+
+def _member(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
+    return directory.current_member_revision(uow, member, data.get("member_id"))
+
+
+def _retention(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
+    return retention.current_retention_revision(uow, member)
+
+
+def _hold(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
+    return retention.hold_revision(retention.held_review(uow, member, data.get("review_id")))
+
+
+def _policy(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
+    require(member, Role.ADMIN)
+    return policy_revision(policy_for(uow.chases, member.partnership_id))
+
+
 ACTION_ITEM = Subject(_action, verbs.ACTION_VIEW)
 GUIDE = Subject(_guide, verbs.GUIDE)
 ENTRY = Subject(_entry, verbs.ENTRY_FORM)
 RETURN = Subject(_return, verbs.RETURN_OPEN)
+# Every button on the outcome card saves what was typed first, so each is checked; an action
+# item's form is checked against that item alone (adding one overwrites nothing).
+OUTCOME = Subject(_outcome, verbs.OUTCOME)
+DRAFT_ACTION = Subject(_draft_action, verbs.OUTCOME)
+AGENCY = Subject(_agency, verbs.AGENCY_FORM)
+MEMBER = Subject(_member, verbs.MEMBER_FORM)
+RETENTION = Subject(_retention, verbs.RETENTION)
+LEGAL_HOLD = Subject(_hold, verbs.LEGAL_HOLD)
+CHASER_POLICY = Subject(_policy, verbs.POLICY)
 
 SUBJECTS: dict[str, Subject] = {
     verbs.ACTION_PROGRESS: ACTION_ITEM,
@@ -64,4 +105,14 @@ SUBJECTS: dict[str, Subject] = {
     verbs.GUIDE_SAVE: GUIDE,
     verbs.GUIDE_PREVIEW: GUIDE,
     verbs.GUIDE_PUBLISH: GUIDE,
+    verbs.OUTCOME_SAVE: OUTCOME,
+    verbs.OUTCOME_PUBLISH: OUTCOME,
+    verbs.ACTION_FORM: OUTCOME,
+    verbs.ACTION_REMOVE: OUTCOME,
+    verbs.ACTION_SAVE: DRAFT_ACTION,
+    verbs.AGENCY_SAVE: AGENCY,
+    verbs.MEMBER_SAVE: MEMBER,
+    verbs.RETENTION_SAVE: RETENTION,
+    verbs.LEGAL_HOLD_SET: LEGAL_HOLD,
+    verbs.POLICY_SAVE: CHASER_POLICY,
 }

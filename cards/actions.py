@@ -31,7 +31,7 @@ from cards.common import (
 )
 from domain.action_state import OwnerMove, Reader, owner_moves
 from domain.actions import LINK_MAX, NOTE_MAX, ActionDetail, revision
-from domain.chasers import ChaserPolicy, PlannedChase, Rag, SubjectKind
+from domain.chasers import ChaserPolicy, PlannedChase, Rag, SubjectKind, policy_revision
 from domain.summaries import chased_text
 
 # Words, not coloured emoji: not every Teams client (or font) draws the emoji.
@@ -474,7 +474,8 @@ def policy_card(
             subtle=True,
         )
     )
-    return build(body, [button("Save policy", verbs.POLICY_SAVE, primary=True)])
+    saved = revised({}, policy_revision(policy))
+    return build(body, [button("Save policy", verbs.POLICY_SAVE, saved, primary=True)])
 
 
 def digest_card(

@@ -14,7 +14,7 @@ from adaptive_cards import types as ty
 
 from cards import verbs
 from cards.basics import role_names
-from cards.common import Card, build, button, facts, header, paragraph, user_text
+from cards.common import Card, build, button, facts, header, paragraph, revised, user_text
 from domain.directory import (
     GUID_EXAMPLE,
     NAME_MAX,
@@ -24,6 +24,8 @@ from domain.directory import (
     MemberForm,
     MemberListing,
     Paging,
+    agency_revision,
+    member_revision,
 )
 from domain.model import ROLE_LABELS, Role
 from domain.repositories import AgencyView, DirectoryMember
@@ -95,7 +97,7 @@ def agency_form_card(
     body += _lead_inputs(form, typed, problems)
     save_data: dict[str, Any] = {"page": page}
     if agency is not None:
-        save_data["agency_id"] = agency.id
+        save_data = revised({**save_data, "agency_id": agency.id}, agency_revision(agency))
     actions = [
         button("Save agency", verbs.AGENCY_SAVE, save_data, primary=True),
         _without_inputs(button("Cancel", verbs.AGENCIES, {"page": page})),
@@ -180,7 +182,7 @@ def member_form_card(
     body += _roles_choice(member, typed, problems)
     save_data: dict[str, Any] = {"page": page}
     if member is not None:
-        save_data["member_id"] = member.id
+        save_data = revised({**save_data, "member_id": member.id}, member_revision(member))
     actions = [
         button("Save member", verbs.MEMBER_SAVE, save_data, primary=True),
         _without_inputs(button("Cancel", verbs.MEMBERS, {"page": page})),

@@ -20,11 +20,19 @@ from cards.common import (
     header,
     notice_lines,
     paragraph,
+    revised,
     text_input,
     user_text,
 )
 from domain.audit_trail import TrailEvent, TrailPage
-from domain.retention import HOLD_REASON_MAX, PERIODS, HoldView, RetentionScreen
+from domain.retention import (
+    HOLD_REASON_MAX,
+    PERIODS,
+    HoldView,
+    RetentionScreen,
+    hold_revision,
+    retention_revision,
+)
 
 LONDON = ZoneInfo("Europe/London")
 GOVERNANCE = "Information governance"
@@ -136,7 +144,8 @@ def retention_card(
     counts = ", ".join(f"{n} {kind}" for kind, n in sorted(due.deleted.items())) or "nothing"
     body.append(facts([("Due at the next run", counts)]))
     body.append(_held_list(screen.held))
-    return build(body, [button("Save", verbs.RETENTION_SAVE, primary=True)])
+    saved = revised({}, retention_revision(screen.policy))
+    return build(body, [button("Save", verbs.RETENTION_SAVE, saved, primary=True)])
 
 
 def _held_list(held: Sequence[HoldView]) -> ac.Container:
@@ -182,7 +191,10 @@ def legal_hold_card(
         body,
         [
             button(
-                title, verbs.LEGAL_HOLD_SET, {"review_id": review.id, "hold": wanted}, primary=True
+                title,
+                verbs.LEGAL_HOLD_SET,
+                revised({"review_id": review.id, "hold": wanted}, hold_revision(review)),
+                primary=True,
             ),
             button("Retention", verbs.RETENTION),
         ],

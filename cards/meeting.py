@@ -264,8 +264,10 @@ def _keep_chooser(screen: OutcomeScreen) -> list[ac.ElementAnnotated]:
 
 
 def _outcome_actions(screen: OutcomeScreen) -> list[ac.ActionExecute]:
-    # One chooser for Edit/Remove keeps the card small with many action items.
-    data = {"review_id": screen.review.id}
+    # One chooser for Edit/Remove keeps the card small with many action items. Every button
+    # saves what was typed first, so each carries the outcome's revision: an older card's
+    # click would otherwise overwrite a newer save.
+    data = revised({"review_id": screen.review.id}, screen.revision)
     actions = [
         button("Save", verbs.OUTCOME_SAVE, data),
         button("Add action item", verbs.ACTION_FORM, {**data, "new": True}),
@@ -330,6 +332,8 @@ def action_form_card(form: ActionFormScreen, *, people_picker: bool = True) -> C
     data: dict[str, object] = {"review_id": form.review.id}
     if form.index is not None:
         data["index"] = form.index
+    if form.revision is not None:
+        data = revised(data, form.revision)
     card = build(
         body,
         [

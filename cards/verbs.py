@@ -82,6 +82,7 @@ ACTION_BLOCKED: Final = "action_blocked"
 DATE_APPROVE: Final = "date_approve"
 DATE_DECLINE: Final = "date_decline"
 IMPACT_RECORD: Final = "impact_record"
+POLICY: Final = "policy"  # the chaser policy card, as it is now
 POLICY_SAVE: Final = "policy_save"
 
 # Manager summaries, the dashboard and exports (issue 6)

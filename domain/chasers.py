@@ -73,6 +73,7 @@ from pydantic import (
 
 from domain.calendar import DEFAULT_CALENDAR, MONDAY_TO_FRIDAY, WorkingCalendar
 from domain.errors import FormInvalid
+from domain.idempotency import revision_of
 from domain.model import ActionStatus, ReturnStatus
 from domain.transitions import PRACTITIONER_DONE
 
@@ -263,6 +264,11 @@ DEFAULT_POLICY: Final = ChaserPolicy()
 
 
 @lru_cache(maxsize=64)
+def policy_revision(policy: ChaserPolicy) -> str:
+    """What the chaser policy card was drawn at: the settings a save rewrites."""
+    return revision_of(policy.to_settings())
+
+
 def _calendar(time_zone: str, working_weekdays: frozenset[int]) -> WorkingCalendar:
     return WorkingCalendar(tz_name=time_zone, working_weekdays=working_weekdays)
 

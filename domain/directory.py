@@ -21,6 +21,7 @@ from typing import Any, Final, TypeVar
 from domain import audit
 from domain.capabilities import require
 from domain.errors import FormInvalid, InvalidInput, NotFound
+from domain.idempotency import revision_of
 from domain.members import ensure_partnership
 from domain.model import Actor, MemberView, Role
 from domain.repositories import AgencyView, DirectoryMember, UnitOfWork
@@ -246,6 +247,32 @@ def agency_form(uow: UnitOfWork, admin: MemberView, agency_id: object) -> Agency
     agency = _agency_to_edit(uow, admin.partnership_id, agency_id)
     people = uow.directory.member_page(admin.partnership_id, 0, LEAD_CHOICES_MAX)
     return AgencyForm(agency, people.members, people.total > len(people.members))
+
+
+def agency_revision(agency: AgencyView) -> str:
+    """What an agency's form was drawn at: what a save rewrites (leads are only added)."""
+    return revision_of(agency.name, agency.sector)
+
+
+def member_revision(member: DirectoryMember) -> str:
+    """What a member's form was drawn at: what a save rewrites."""
+    return revision_of(member.display_name, member.agency_id, sorted(r.value for r in member.roles))
+
+
+def current_agency_revision(uow: UnitOfWork, admin: MemberView, raw: object) -> str:
+    require(admin, Role.ADMIN)
+    agency = _agency_to_edit(uow, admin.partnership_id, raw)
+    if agency is None:
+        raise NotFound("That agency isn't in your partnership. Type agencies to see the list.")
+    return agency_revision(agency)
+
+
+def current_member_revision(uow: UnitOfWork, admin: MemberView, raw: object) -> str:
+    require(admin, Role.ADMIN)
+    member = _member_to_edit(uow, admin.partnership_id, raw)
+    if member is None:
+        raise NotFound("That member isn't in your partnership. Type members to see the list.")
+    return member_revision(member)
 
 
 def save_agency(

@@ -70,12 +70,17 @@ def token_of(data: Mapping[str, object]) -> Token | None:
     card_id = data.get(CARD_ID)
     if not isinstance(card_id, str) or not _CARD_ID.fullmatch(card_id):
         return None
+    return Token(card_id, shown_revision(data))
+
+
+def shown_revision(data: Mapping[str, object]) -> str | None:
+    """The revision of the thing as the card drew it, or None when the card carries none. Read
+    whether or not the button carries a card id: a button that only opens a form may still
+    save what was typed on the card first (the outcome card's "Edit chosen")."""
     revision = data.get(REVISION)
     if isinstance(revision, int) and not isinstance(revision, bool):
         revision = str(revision)
-    if not isinstance(revision, str) or not _REVISION.fullmatch(revision):
-        revision = None
-    return Token(card_id, revision)
+    return revision if isinstance(revision, str) and _REVISION.fullmatch(revision) else None
 
 
 def click_key(verb: str, data: Mapping[str, object]) -> str:
@@ -93,9 +98,17 @@ def activity_key(activity_id: str) -> str:
 
 def revision_of(*parts: object) -> str:
     """A short fingerprint of what a card shows about its thing: the same parts, the same
-    revision. Parts are compared as text, so dates and enums are fine."""
-    text = json.dumps([str(part) for part in parts])
+    revision. Parts are compared as text, so dates and enums are fine; mappings and sequences
+    as canonical JSON, so a JSON column read back with its keys in another order (PostgreSQL's
+    jsonb) gives the same revision."""
+    text = json.dumps([_canonical(part) for part in parts])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _canonical(part: object) -> str:
+    if isinstance(part, (Mapping, list, tuple)):
+        return json.dumps(part, sort_keys=True, default=str)
+    return str(part)
 
 
 def is_abandoned(created_at: datetime, now: datetime) -> bool:

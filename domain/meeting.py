@@ -26,7 +26,7 @@ from domain.model import (
 )
 from domain.outcome import DraftAction
 from domain.questions import default_themes
-from domain.records import ActionView, GuideRecord, NewActionItem, ReviewView
+from domain.records import ActionView, GuideRecord, NewActionItem, OutcomeRecord, ReviewView
 from domain.repositories import UnitOfWork
 from domain.review_flow import chaired_review, held_review
 from domain.transitions import move_review
@@ -73,6 +73,47 @@ class OutcomeScreen:
     published: bool
     errors: Mapping[str, str] = field(default_factory=dict)
     notices: tuple[str, ...] = ()
+    # The stored outcome's revision as this card draws it: a save, publish or removal from a
+    # card drawn before the outcome last changed is refused (bot/freshness.py).
+    revision: str = ""
+
+
+def outcome_revision(record: OutcomeRecord | None) -> str:
+    """What an outcome card was drawn at: everything a save rewrites, and whether it is
+    published."""
+    if record is None:
+        return revision_of("not saved yet")
+    return revision_of(
+        record.attendees,
+        record.agreed_themes,
+        record.learning_needs,
+        record.draft_actions,
+        record.published_at is not None,
+    )
+
+
+def draft_revision(index: int, draft: DraftAction) -> str:
+    """What an action item's form was drawn at: which item, and all of it."""
+    return revision_of(index, draft.to_json())
+
+
+def current_outcome_revision(uow: UnitOfWork, member: MemberView, review_id: object) -> str:
+    review = _outcome_review(uow, member, review_id)
+    return outcome_revision(uow.outcomes.get(review.id))
+
+
+def current_draft_revision(uow: UnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
+    """The revision of the draft action item a form edits now; gone if it was removed."""
+    review = _outcome_review(uow, member, data.get("review_id"))
+    record = uow.outcomes.get(review.id)
+    index = data.get("index")
+    drafts = record.draft_actions if record is not None else ()
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(drafts):
+        raise StaleCard(
+            "That action item has been removed since this form was drawn; here is the "
+            "outcome as it is now."
+        )
+    return draft_revision(index, DraftAction.from_json(drafts[index]))
 
 
 def outcome_screen(
@@ -110,6 +151,7 @@ def outcome_screen(
         record is not None and record.published_at is not None,
         errors or {},
         notices,
+        outcome_revision(record),
     )
 
 
@@ -195,6 +237,9 @@ class ActionFormScreen:
     owners: tuple[tuple[str, str], ...]
     errors: Mapping[str, str] = field(default_factory=dict)
     warnings: Mapping[str, str] = field(default_factory=dict)
+    # The edited item's revision as the form was drawn (None when adding: nothing to
+    # overwrite).
+    revision: str | None = None
 
 
 def action_form(
@@ -205,8 +250,15 @@ def action_form(
     _editable(uow, member, screen.review.id)
     index = _index(_chosen_index(data), screen.actions)
     values = _action_values(screen.actions[index]) if index is not None else {}
+    revision = draft_revision(index, screen.actions[index]) if index is not None else None
     return ActionFormScreen(
-        screen.review, index, values, screen.agreed_themes, screen.agencies, screen.owners
+        screen.review,
+        index,
+        values,
+        screen.agreed_themes,
+        screen.agencies,
+        screen.owners,
+        revision=revision,
     )
 
 

@@ -27,6 +27,7 @@ from typing import Protocol
 from domain import audit
 from domain.capabilities import require
 from domain.errors import FormInvalid, InvalidInput, NotFound
+from domain.idempotency import revision_of
 from domain.identifiers import describe_findings, find_identifiers
 from domain.model import Actor, MemberView, ReviewStage, Role
 from domain.repositories import UnitOfWork
@@ -432,6 +433,21 @@ def retention_screen(uow: UnitOfWork, member: MemberView, now: datetime) -> Rete
     held = repo.held_reviews(member.partnership_id)
     preview = run(uow, member.partnership_id, now, dry_run=True)
     return RetentionScreen(policy_of(repo, member.partnership_id), tuple(held), preview)
+
+
+def retention_revision(policy: RetentionPolicy) -> str:
+    """What the retention card was drawn at: the periods a save rewrites."""
+    return revision_of(policy.to_settings())
+
+
+def hold_revision(review: HoldView) -> str:
+    """What a legal hold card was drawn at: whether the review is held."""
+    return revision_of(review.legal_hold)
+
+
+def current_retention_revision(uow: UnitOfWork, member: MemberView) -> str:
+    require(member, Role.ADMIN)
+    return retention_revision(policy_of(uow.retention, member.partnership_id))
 
 
 def save_retention(

@@ -42,6 +42,7 @@ def register(router: Router) -> None:
     router.verb(verbs.DATE_APPROVE)(_date_decision(approve=True))
     router.verb(verbs.DATE_DECLINE)(_date_decision(approve=False))
     router.verb(verbs.IMPACT_RECORD)(record_impact)
+    router.verb(verbs.POLICY)(show_policy)
     router.verb(verbs.POLICY_SAVE)(save_policy)
 
 

@@ -78,6 +78,7 @@ READ_ONLY = frozenset(
         verbs.AUDIT_TRAIL,
         verbs.RETENTION,
         verbs.LEGAL_HOLD,
+        verbs.POLICY,
     }
 )
 RACED: set[str] = set()

@@ -581,6 +581,7 @@ VERBS: dict[str, Case] = {
         frozenset({"lic_member"}),
         lambda w: {"action_id": w.actions[2], **IMPACT, "decision": "close"},
     ),
+    verbs.POLICY: Case(ADMIN),
     verbs.POLICY_SAVE: Case(ADMIN, lambda w: dict(POLICY)),
     # summaries, the dashboard and exports: scoped by role and agency
     verbs.SUMMARY: Case(SUMMARY_READERS, lambda w: {"review_id": w.review(3)}),

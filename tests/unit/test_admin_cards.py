@@ -11,7 +11,14 @@ import pytest
 
 from cards import admin, verbs
 from cards.validation import card_problems
-from domain.directory import AgencyForm, AgencyListing, MemberForm, MemberListing, paging
+from domain.directory import (
+    AgencyForm,
+    AgencyListing,
+    MemberForm,
+    MemberListing,
+    agency_revision,
+    paging,
+)
 from domain.model import Role
 from domain.repositories import AgencyView, DirectoryMember
 
@@ -149,13 +156,14 @@ def test_agency_form_validates_in_the_client_too() -> None:
     assert "agency_id" not in buttons(card)["Save agency"]["data"]
 
 
-def test_editing_an_agency_prefills_it_and_carries_its_id() -> None:
+def test_editing_an_agency_prefills_it_and_carries_its_id_and_revision() -> None:
     card = CARDS["agency form, edit"]
     assert by_id(card, "name")["value"] == "Demo Police"
     assert by_id(card, "sector")["value"] == "police"
     assert buttons(card)["Save agency"]["data"] == {
         "agency_id": 1,
         "page": 2,
+        "rev": agency_revision(POLICE),
         "verb": verbs.AGENCY_SAVE,
     }
     assert "Police Safeguarding Lead (demo)" in json.dumps(card, ensure_ascii=False)
@@ -211,11 +219,9 @@ def test_editing_a_member_preselects_roles_and_never_edits_the_aad_id() -> None:
     assert [e for e in elements(card) if e.get("id") == "aad_object_id"] == []
     assert by_id(card, "roles")["value"] == "agency_lead,manager"
     assert by_id(card, "agency")["value"] == "1"
-    assert buttons(card)["Save member"]["data"] == {
-        "member_id": 2,
-        "page": 3,
-        "verb": verbs.MEMBER_SAVE,
-    }
+    saved = buttons(card)["Save member"]["data"]
+    assert saved == {"member_id": 2, "page": 3, "rev": saved["rev"], "verb": verbs.MEMBER_SAVE}
+    assert saved["rev"], "the member's revision: an older form is refused as stale"
     assert "Un-tick a role to revoke it." in json.dumps(card, ensure_ascii=False)
 
 

@@ -1,0 +1,169 @@
+"""Stale cards after the meeting and in the admin's forms, on both databases: two cards opened,
+the newer one saved, then the older one submitted. The older is refused with the current card
+("this changed since you opened it") and nothing it carried is stored."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cards import verbs
+from domain.idempotency import STALE_MESSAGE
+from storage import tables as t
+from tests.support.journey import (
+    PRACTITIONER,
+    Journey,
+    button_data,
+    good_action,
+    police_id,
+    signed_off_review,
+)
+
+
+async def opened(j: Journey, verb: str, data: dict[str, Any]) -> dict[str, Any]:
+    reply = await j.act(verb, data)
+    assert reply["type"] == "application/vnd.microsoft.card.adaptive", reply
+    card: dict[str, Any] = reply["value"]
+    return card
+
+
+async def refused(j: Journey, verb: str, data: dict[str, Any], current: str) -> None:
+    """The older card's click: refused as stale, answered with the current card."""
+    text = json.dumps(await j.act(verb, data), ensure_ascii=False)
+    assert STALE_MESSAGE in text
+    assert current in text, "answered with the thing as it is now"
+
+
+def titled(card: dict[str, Any], title: str) -> dict[str, Any]:
+    """The data of the card's button with this title."""
+    [data] = [a["data"] for a in card["actions"] if a["title"] == title]
+    return dict(data)
+
+
+def audited(j: Journey, action: str) -> int:
+    return sum(1 for e in j.rows(t.AuditEvent) if e.action == action)
+
+
+async def test_an_older_outcome_card_overwrites_nothing(journey_each: Journey) -> None:
+    j = journey_each
+    review_id = await signed_off_review(j)
+    shown = {"review_id": review_id}
+    older, newer = await opened(j, verbs.OUTCOME, shown), await opened(j, verbs.OUTCOME, shown)
+    typed = {"agreed_themes": "neglect", "learning_needs": "Newer need"}
+    await j.act(verbs.OUTCOME_SAVE, {**button_data(newer, verbs.OUTCOME_SAVE), **typed})
+
+    typed_older = {"agreed_themes": "neglect", "learning_needs": "Older need"}
+    for verb in (verbs.OUTCOME_SAVE, verbs.ACTION_FORM, verbs.OUTCOME_PUBLISH):
+        await refused(j, verb, {**button_data(older, verb), **typed_older}, "Newer need")
+
+    [outcome] = j.rows(t.MeetingOutcome)
+    assert outcome.learning_needs == ["Newer need"]
+    assert audited(j, "outcome.published") == 0
+    assert audited(j, "outcome.saved") == 1
+
+
+async def test_an_older_action_item_form_overwrites_nothing(journey_each: Journey) -> None:
+    j = journey_each
+    review_id = await signed_off_review(j)
+    action = good_action(police_id(j))
+    await j.act(verbs.ACTION_SAVE, {"review_id": review_id, **action})
+    outcome = await opened(j, verbs.OUTCOME, {"review_id": review_id})
+    edit = {**titled(outcome, "Edit chosen"), "action_index": "0"}
+    older, newer = (
+        await opened(j, verbs.ACTION_FORM, edit),
+        await opened(j, verbs.ACTION_FORM, edit),
+    )
+    newer_text = "Audit 30 referrals against the pathway and report to the LIC group."
+    saved = {**button_data(newer, verbs.ACTION_SAVE), **action, "description": newer_text}
+    await j.act(verbs.ACTION_SAVE, saved)
+
+    older_text = "Audit 10 referrals against the pathway and report to the LIC group."
+    stale = {**button_data(older, verbs.ACTION_SAVE), **action, "description": older_text}
+    await refused(j, verbs.ACTION_SAVE, stale, newer_text[:60])
+
+    [stored] = j.rows(t.MeetingOutcome)
+    assert [d["description"] for d in stored.draft_actions] == [newer_text]
+    # An item removed meanwhile: its form is refused too, and says so.
+    remove = await opened(j, verbs.OUTCOME, {"review_id": review_id})
+    await j.act(
+        verbs.ACTION_REMOVE, {**button_data(remove, verbs.ACTION_REMOVE), "action_index": "0"}
+    )
+    again = {**saved, "description": newer_text + " Again."}  # not a replay of the first save
+    gone = json.dumps(await j.act(verbs.ACTION_SAVE, again))
+    assert "has been removed" in gone
+    assert j.rows(t.MeetingOutcome)[0].draft_actions == []
+
+
+async def test_adding_action_items_from_two_forms_keeps_both(journey_each: Journey) -> None:
+    """An add overwrites nothing, so its form carries no revision."""
+    j = journey_each
+    review_id = await signed_off_review(j)
+    outcome = await opened(j, verbs.OUTCOME, {"review_id": review_id})
+    add = button_data(outcome, verbs.ACTION_FORM)
+    first, second = await opened(j, verbs.ACTION_FORM, add), await opened(j, verbs.ACTION_FORM, add)
+    for form in (second, first):
+        data = {**button_data(form, verbs.ACTION_SAVE), **good_action(police_id(j))}
+        await j.act(verbs.ACTION_SAVE, data)
+    assert len(j.rows(t.MeetingOutcome)[0].draft_actions) == 2
+
+
+async def test_an_older_agency_or_member_form_overwrites_nothing(journey_each: Journey) -> None:
+    j = journey_each
+    police = police_id(j)
+    agency = {"agency_id": police}
+    older, newer = (
+        await opened(j, verbs.AGENCY_FORM, agency),
+        await opened(j, verbs.AGENCY_FORM, agency),
+    )
+    named = {"sector": "police"}
+    await j.act(
+        verbs.AGENCY_SAVE,
+        {**button_data(newer, verbs.AGENCY_SAVE), **named, "name": "Demo Constabulary"},
+    )
+    stale = {**button_data(older, verbs.AGENCY_SAVE), **named, "name": "Demo Police Force"}
+    await refused(j, verbs.AGENCY_SAVE, stale, "Demo Constabulary")
+    assert next(a.name for a in j.rows(t.Agency) if a.id == police) == "Demo Constabulary"
+
+    member = next(m for m in j.rows(t.Member) if m.aad_object_id == PRACTITIONER)
+    shown = {"member_id": member.id}
+    older, newer = (
+        await opened(j, verbs.MEMBER_FORM, shown),
+        await opened(j, verbs.MEMBER_FORM, shown),
+    )
+    roles = {"roles": "practitioner", "agency": str(police)}
+    newer_data = {**button_data(newer, verbs.MEMBER_SAVE), **roles, "display_name": "Pat Newer"}
+    await j.act(verbs.MEMBER_SAVE, newer_data)
+    older_data = {**button_data(older, verbs.MEMBER_SAVE), **roles, "display_name": "Pat Older"}
+    await refused(j, verbs.MEMBER_SAVE, older_data, "Pat Newer")
+    assert next(m for m in j.rows(t.Member) if m.id == member.id).display_name == "Pat Newer"
+
+
+async def test_older_governance_cards_overwrite_nothing(journey_each: Journey) -> None:
+    j = journey_each
+    older, newer = await opened(j, verbs.RETENTION, {}), await opened(j, verbs.RETENTION, {})
+    periods = {"closed_review_months": "84", "export_file_days": "7", "chaser_log_months": "12"}
+    await j.act(verbs.RETENTION_SAVE, {**button_data(newer, verbs.RETENTION_SAVE), **periods})
+    shorter = {**periods, "closed_review_months": "73"}
+    await refused(
+        j, verbs.RETENTION_SAVE, {**button_data(older, verbs.RETENTION_SAVE), **shorter}, '"84"'
+    )
+    assert j.rows(t.Partnership)[0].settings["retention"]["closed_review_months"] == 84
+
+    older, newer = await opened(j, verbs.POLICY, {}), await opened(j, verbs.POLICY, {})
+    await j.act(verbs.POLICY_SAVE, {**button_data(newer, verbs.POLICY_SAVE), "overdue_every": "4"})
+    stale = {**button_data(older, verbs.POLICY_SAVE), "overdue_every": "9"}
+    await refused(j, verbs.POLICY_SAVE, stale, "Chaser policy")
+    assert audited(j, "chaser_policy.saved") == 1
+
+    review_id = await signed_off_review(j)
+    shown = {"review_id": review_id}
+    older, newer = (
+        await opened(j, verbs.LEGAL_HOLD, shown),
+        await opened(j, verbs.LEGAL_HOLD, shown),
+    )
+    placed = {**button_data(newer, verbs.LEGAL_HOLD_SET), "reason": "Civil claim"}
+    await j.act(verbs.LEGAL_HOLD_SET, placed)
+    again = {**button_data(older, verbs.LEGAL_HOLD_SET), "reason": "Inquest"}
+    await refused(j, verbs.LEGAL_HOLD_SET, again, "under legal hold")
+    held = [e.after["reason"] for e in j.rows(t.AuditEvent) if e.action.startswith("review.legal")]
+    assert held == ["Civil claim"]
