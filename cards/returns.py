@@ -841,9 +841,13 @@ def signed_off_card(ret: ReturnView) -> Card:
     return build(body, [button("Reviews", verbs.REVIEWS)])
 
 
-def chair_notice_card(ret: ReturnView, event: str, progress: str) -> Card:
+def chair_notice_card(ret: ReturnView, event: str, progress: str, *, pack: bool = False) -> Card:
+    """To the chair; with `pack`, the review has just reached analysis: its pack is next."""
     body = [*header(event, where(ret)), paragraph(progress)]
-    return build(body, [button("Reviews", verbs.REVIEWS)])
+    actions = [button("Reviews", verbs.REVIEWS)]
+    if pack:
+        actions.insert(0, button("Meeting pack", verbs.PACK, {"review_id": ret.review_id}))
+    return build(body, actions)
 
 
 def _entries(count: int) -> str:

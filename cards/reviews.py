@@ -383,6 +383,9 @@ def _review_controls(screen: ManageScreen, data: Mapping[str, object]) -> list[C
                 button("Reopen the review", verbs.REVIEW_REOPEN, data, primary=True),
             )
         )
+    if stage in (ReviewStage.ANALYSIS, ReviewStage.MEETING):
+        # The review's next step is the meeting: its pack, and from there the outcome.
+        controls.append(dumped(button("Meeting pack", verbs.PACK, data, primary=True)))
     controls.append(dumped(button("Reviews", verbs.REVIEWS)))
     return controls
 
@@ -563,7 +566,10 @@ def unassigned_card(ret: ReturnView) -> Card:
 def cancelled_card(review: ReviewView) -> Card:
     body = [
         *header(f"{review.reference} is cancelled", review.pseudonym),
-        paragraph(f"Reason: {review.cancelled_reason or 'not given'}. Its chasers have stopped."),
+        paragraph(
+            f"Reason: {(review.cancelled_reason or 'not given').rstrip('.')}. "
+            "Its chasers have stopped."
+        ),
         paragraph("An admin can reopen it from manage " + review.reference + ".", subtle=True),
     ]
     return build(body, [button("Reviews", verbs.REVIEWS)])

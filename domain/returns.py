@@ -97,7 +97,8 @@ def may_read(member: MemberView, ret: ReturnView) -> bool:
 def may_sign_off(member: MemberView, ret: ReturnView) -> bool:
     """The agency's own safeguarding lead, while the return waits for sign-off."""
     is_lead = member.has(Role.AGENCY_LEAD) and member.agency_id == ret.agency_id
-    return is_lead and ret.status is ReturnStatus.SUBMITTED
+    waiting = ret.status is ReturnStatus.SUBMITTED and ret.review_stage is not ReviewStage.CANCELLED
+    return is_lead and waiting
 
 
 def load(uow: UnitOfWork, member: MemberView, return_id: object, *, write: bool) -> ReturnView:
@@ -115,6 +116,16 @@ def load(uow: UnitOfWork, member: MemberView, return_id: object, *, write: bool)
     if write and ret.status not in WRITABLE:
         raise StaleCard(lifecycle.decided_message(ret) or _closed_message(ret))
     return ret
+
+
+def writable(member: MemberView, ret: ReturnView) -> bool:
+    """Whether `member` may change `ret` now: the cards draw it read-only otherwise, so a
+    cancelled review's return never offers a Save that `load(write=True)` then refuses."""
+    return (
+        ret.status in WRITABLE
+        and ret.review_stage is not ReviewStage.CANCELLED
+        and may_write(member, ret)
+    )
 
 
 def revision(ret: ReturnView) -> str:
@@ -261,7 +272,7 @@ def section_screen(
         errors or {},
         _warnings(section, stored, slot),
         notices,
-        read_only=not (ret.status in WRITABLE and may_write(member, ret)),
+        read_only=not writable(member, ret),
         can_sign_off=may_sign_off(member, ret),
         jumps=jump_targets(bank, stored),
     )
@@ -760,7 +771,7 @@ def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) 
         statuses,
         len(entries),
         unconfirmed,
-        read_only=not (ret.status in WRITABLE and may_write(member, ret)),
+        read_only=not writable(member, ret),
         can_sign_off=may_sign_off(member, ret),
         jumps=jump_targets(bank, stored),
         kept=_kept_answers(bank, stored) + _kept_entries(entries),
@@ -1017,6 +1028,8 @@ def _check_sign_off(member: MemberView, ret: ReturnView) -> None:
             f"The {ret.agency_name} return for {ret.reference} is "
             f"{ret.status.value.replace('_', ' ')} now, so it isn't waiting for sign-off."
         )
+    if ret.review_stage is ReviewStage.CANCELLED:
+        raise StaleCard(f"{ret.reference} has been cancelled, so its returns aren't signed off.")
 
 
 @dataclass(frozen=True)
@@ -1039,6 +1052,8 @@ def waiting_sign_offs(
     for ret in uow.returns.awaiting_sign_off(member.agency_id):
         if ret.partnership_id != member.partnership_id:
             continue
+        if ret.review_stage is ReviewStage.CANCELLED:
+            continue  # nothing to sign off: the review ended
         submitted = policy.local_date(ret.submitted_at) if ret.submitted_at else today
         days = max(policy.calendar.working_days_between(submitted, today), 0)
         waiting.append(WaitingSignOff(ret, days, days >= policy.signoff_days))
@@ -1099,7 +1114,7 @@ def chronology_screen(
     entries = chronology.ordered(uow.returns.entries(ret.id))
     number = data.get("page")
     current = chronology.page(entries, number if isinstance(number, int) else 1)
-    read_only = not (ret.status in WRITABLE and may_write(member, ret))
+    read_only = not writable(member, ret)
     if not read_only:
         uow.returns.update(
             ret.id, {"current_section": chronology_position(bank_for(ret.bank_version))}

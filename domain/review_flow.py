@@ -179,5 +179,7 @@ def open_returns(uow: UnitOfWork, member: MemberView) -> list[ReturnView]:
         r
         for r in uow.returns.for_member(member.id)
         if r.status in (ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS, ReturnStatus.RETURNED)
+        # A cancelled review's returns can't be changed: `continue` must not offer them.
+        and r.review_stage in OPEN_STAGES
     ]
     return sorted(returns, key=lambda r: (r.due_on or date.max, r.reference))

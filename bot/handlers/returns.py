@@ -304,7 +304,10 @@ def _sign_off(*, approve: bool) -> Any:
                     f"Every agency return for {ret.reference} is signed off: the "
                     f"review has moved to analysis, ready for the meeting pack."
                 )
-            messages.append((result.chair_id, cards.chair_notice_card(ret, event, progress)))
+            notice = cards.chair_notice_card(
+                ret, event, progress, pack=result.review_ready_for_analysis
+            )
+            messages.append((result.chair_id, notice))
         await send_cards(ctx, messages)
         if approve:
             return Reply(cards.signed_off_card(ret))

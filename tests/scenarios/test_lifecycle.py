@@ -414,3 +414,28 @@ async def test_a_declined_nil_return_is_chased_as_a_return_again_not_at_the_lead
     assert after.next_chase_at is not None
     assert aware(after.next_chase_at).year >= 2098, "the practitioners, against the due date"
     assert await sweep_at(j, aware(lead_chase) + timedelta(minutes=1)) == {}
+
+
+async def test_a_cancelled_review_offers_no_return_to_write_and_none_to_sign_off(
+    j: Journey,
+) -> None:
+    """After a cancel, `continue` doesn't offer the practitioner its return, an old button
+    opens it read-only (no Save that would then be refused), and the lead's `sign-offs`
+    neither lists its submitted return nor lets it be approved."""
+    review_id = await two_agency_review(j, assign_health=True)
+    police, health = ret_of(j, "Demo Police"), ret_of(j, "Demo Health")
+    await complete(j, police.id, PRACTITIONER)
+    await j.card(verbs.REVIEW_CANCEL, {"review_id": review_id, "reason": "Opened twice."})
+    j.bot.connector.clear()
+    await j.say("continue", OUTSIDER)
+    shown = json.dumps(j.bot.connector.cards())
+    assert "You have no returns to work on." in shown, shown
+    card = await j.card(verbs.RETURN_OPEN, {"return_id": health.id}, OUTSIDER)
+    assert "Save draft" not in card, "a cancelled review's return is read-only"
+    j.bot.connector.clear()
+    await j.say("sign-offs", LEAD)
+    shown = json.dumps(j.bot.connector.cards())
+    assert "Nothing is waiting for your sign-off." in shown, shown
+    message = await refused(j, verbs.SIGNOFF_APPROVE, {"return_id": police.id}, LEAD)
+    assert "cancelled" in message
+    assert ret_of(j, "Demo Police").status == "submitted"

@@ -4,6 +4,7 @@ maximum length."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -13,6 +14,7 @@ from cards import reviews as review_cards
 from cards.common import build, button, button_json, dumped, header, header_json, text_input
 from cards.validation import card_problems
 from domain.chronology import page
+from domain.lifecycle import ManageScreen
 from domain.model import DateCertainty, ReturnStatus, ReviewStage
 from domain.questions import QuestionType, default_question_bank, follow_up_input_id
 from domain.records import ChronologyView, EntryInput, ReturnView, ReviewProgress, ReviewView
@@ -266,3 +268,32 @@ def test_invitation_names_the_review_and_due_date() -> None:
     assert "LOS-2026-004" in text
     assert "Fri 11 Dec 2026" in text
     assert card["actions"][0]["data"] == {"return_id": 1, "verb": "return_open"}
+
+
+def _titles(card: dict[str, object]) -> list[str]:
+    return [a["title"] for a in card["actions"]]  # type: ignore[attr-defined,index]
+
+
+def test_the_chair_is_led_to_the_pack_when_the_review_reaches_analysis() -> None:
+    """The notice that the last return is signed off, and the Manage card at analysis or the
+    meeting, open the pack: the chair's next step, without knowing to type `pack`."""
+    ready = cards.chair_notice_card(RET, "Signed off", "Every return is signed off.", pack=True)
+    assert _titles(ready) == ["Meeting pack", "Reviews"]
+    assert card_problems(ready) == []
+    assert _titles(cards.chair_notice_card(RET, "Signed off", "1 of 2 signed off.")) == ["Reviews"]
+    for stage, shown in (
+        (ReviewStage.PRE_ANALYSIS, False),
+        (ReviewStage.ANALYSIS, True),
+        (ReviewStage.MEETING, True),
+    ):
+        review = replace(REVIEW, reason="r", stage=stage)
+        screen = ManageScreen(review, (RET,), {}, (), (), may_reopen=False)
+        card = review_cards.manage_card(screen)
+        assert ("Meeting pack" in _titles(card)) is shown, stage
+        assert card_problems(card) == []
+
+
+def test_a_cancel_reason_ending_in_a_full_stop_is_not_doubled() -> None:
+    review = replace(REVIEW, stage=ReviewStage.CANCELLED, cancelled_reason="Opened twice.")
+    text = json.dumps(review_cards.cancelled_card(review))
+    assert "Reason: Opened twice. Its chasers have stopped." in text, text
