@@ -241,21 +241,21 @@ class Chasers:
         )
 
     async def _deliver(self, claimed: Claimed) -> Attempt:
-        owners, leads, chair, lic = chase_engine.recipients_of(claimed)
+        to = chase_engine.recipients_of(claimed)
         card = await self.services.db.run(lambda uow: self._card(uow, claimed, owner=True))
-        primary = list(owners) or ([chair] if chair else [])
-        if not owners:
+        primary = list(to.owners) or ([to.chair] if to.chair else [])
+        if not to.owners:
             # The chair told of a blocked item reads it as someone else's action: the owner's
             # update buttons would only be refused.
             card = await self.services.db.run(lambda uow: self._card(uow, claimed, owner=False))
         deliveries = await self._send(primary, card)
         escalated: list[tuple[str, Delivery | None]] = []
         # Each person copied once, with a card written for them (a lead who chairs: the chair's).
-        readers = copy_readers(primary, leads, chair)
+        readers = copy_readers(primary, to.leads, to.chair, to.deputy)
         for member_id, reader in readers:
             copy = await self._copy_for(claimed, reader)
             escalated += [(reader.value, d) for d in await self._send([member_id], copy)]
-        if lic:
+        if to.lic:
             told = {*primary, *(member_id for member_id, _ in readers)}
             escalated += await self._to_lic(
                 claimed, await self._copy_for(claimed, Reader.LIC), told
@@ -301,10 +301,18 @@ class Chasers:
         return await self.services.db.run(lambda uow: self._copy(uow, claimed, reader))
 
     def _copy(self, uow: SqlUnitOfWork, claimed: Claimed, reader: Reader) -> dict[str, Any]:
-        """An escalation copy for `reader`; a return's chaser is copied as it is."""
+        """An escalation copy written for `reader`, never the owner's words or buttons."""
         row = claimed.row
         if row.subject_type != ACTION:
-            return self._card(uow, claimed, owner=False)
+            return cards.return_escalation_card(
+                row.reference,
+                row.title,
+                claimed.chase,
+                row.record_id,
+                row.subject.kind,
+                reader,
+                row.subject.overdue_unanswered,
+            )
         item = uow.actions.get(row.record_id)
         assert item is not None
         policy = chase_engine.policy_for(uow.chases, row.partnership_id)

@@ -539,8 +539,60 @@ def return_chaser_card(
 _READER_TITLES = {
     Reader.AGENCY_LEAD: "For you as the agency's safeguarding lead",
     Reader.CHAIR: "For you as the review's chair",
+    Reader.DEPUTY_CHAIR: "For you as the review's deputy chair",
     Reader.LIC: "For the LIC group",
 }
+# Who a return's chaser asks, as someone copied in reads it.
+_CHASED = {
+    SubjectKind.PRE_ANALYSIS_RETURN: "its practitioners haven't",
+    SubjectKind.RETURN_SIGN_OFF: "its agency lead hasn't",
+    SubjectKind.NIL_CONFIRMATION: "its agency lead hasn't",
+}
+_CHAIRS_CAN = {
+    SubjectKind.PRE_ANALYSIS_RETURN: "You can extend the due date, assign someone else, record a "
+    "nil return or proceed without the agency.",
+    SubjectKind.RETURN_SIGN_OFF: "You can read the submitted return and ask the lead to sign it "
+    "off; if the meeting can't wait, proceed without the agency.",
+    SubjectKind.NIL_CONFIRMATION: "You can ask the lead to confirm or decline the nil return; if "
+    "the meeting can't wait, proceed without the agency.",
+}
+
+
+def return_escalation_card(
+    reference: str,
+    title: str,
+    chase: PlannedChase,
+    return_id: int,
+    waiting: SubjectKind,
+    reader: Reader,
+    unanswered: int,
+) -> Card:
+    """A return's chaser as copied to the agency lead, the chair or the deputy chair: written
+    for them, with the controls that are theirs, not the buttons of the one being chased."""
+    chased = _CHASED.get(waiting, "its owner hasn't")
+    data = {"return_id": return_id}
+    chairing = reader in (Reader.CHAIR, Reader.DEPUTY_CHAIR)
+    if chairing:
+        can = _CHAIRS_CAN.get(waiting, "")
+        actions = [button("Manage this agency", verbs.REVIEW_AGENCY, data, primary=True)]
+        if waiting is SubjectKind.RETURN_SIGN_OFF:
+            actions.append(button("Read the return", verbs.RETURN_OPEN, data))
+    else:
+        can = "You can open the return and help its practitioners finish it."
+        actions = [button("Open the return", verbs.RETURN_OPEN, data, primary=True)]
+    body: list[ac.ElementAnnotated] = [
+        *header(f"Escalation · {title}", reference),
+        ac.TextBlock(
+            text=user_text(chase.copy_headline),
+            wrap=True,
+            weight=ty.FontWeight.BOLDER,
+            color=ty.Colors.ATTENTION,
+        ),
+        paragraph(_READER_TITLES[reader], subtle=True),
+        paragraph(f"You're copied in because {chased} answered the chasers. {can}"),
+        facts([("Chasers unanswered", str(unanswered))]),
+    ]
+    return build(body, actions)
 
 
 def escalation_card(

@@ -130,6 +130,7 @@ class Reader(StrEnum):
 
     AGENCY_LEAD = "agency_lead"
     CHAIR = "chair"
+    DEPUTY_CHAIR = "deputy_chair"
     LIC = "lic"
 
 
@@ -142,15 +143,17 @@ def working_days_late(due: date | None, today: date, policy: ChaserPolicy) -> in
 
 
 def copy_readers(
-    owners: Sequence[int], leads: Sequence[int], chair: int | None
+    owners: Sequence[int], leads: Sequence[int], chair: int | None, deputy: int | None = None
 ) -> tuple[tuple[int, Reader], ...]:
     """Each person copied once, as the reader with the most to do: an owner gets only their
-    own card, a lead who also chairs gets the chair's copy."""
+    own card, a lead who also chairs (or deputises) gets the chair's copy. The deputy chair
+    has the chair's controls, so is copied wherever the chair is."""
     seen = set(owners)
     readers: list[tuple[int, Reader]] = []
-    if chair is not None and chair not in seen:
-        readers.append((chair, Reader.CHAIR))
-        seen.add(chair)
+    for member_id, reader in ((chair, Reader.CHAIR), (deputy, Reader.DEPUTY_CHAIR)):
+        if member_id is not None and member_id not in seen:
+            readers.append((member_id, reader))
+            seen.add(member_id)
     for lead in leads:
         if lead not in seen:
             readers.append((lead, Reader.AGENCY_LEAD))

@@ -65,6 +65,8 @@ class ChaseRow:
     chair_id: int | None
     reference: str
     title: str
+    # Copied in wherever the chair is: the deputy has the chair's controls (issue 14).
+    deputy_id: int | None = None
 
 
 class ChaseRepository(Protocol):
@@ -399,14 +401,28 @@ def subject_dates(status_changed: datetime | None, policy: ChaserPolicy) -> date
     return policy.local_date(status_changed) if status_changed else None
 
 
-def recipients_of(claimed: Claimed) -> tuple[Sequence[int], Sequence[int], int | None, bool]:
-    """(owners, leads to copy, chair to copy, post to LIC channel) for this chaser."""
+@dataclass(frozen=True)
+class Recipients:
+    """Who one chaser goes to: its owners, and those copied in."""
+
+    owners: Sequence[int]
+    leads: Sequence[int]
+    chair: int | None
+    deputy: int | None
+    lic: bool  # post to the LIC channel (or its members)
+
+
+def recipients_of(claimed: Claimed) -> Recipients:
     audiences = set(claimed.audiences)
     row = claimed.row
-    owners = row.owner_ids if Audience.OWNER in audiences else ()
-    leads = row.lead_ids if Audience.AGENCY_LEAD in audiences else ()
-    chair = row.chair_id if Audience.CHAIR in audiences else None
-    return owners, leads, chair, Audience.LIC_CHANNEL in audiences
+    chaired = Audience.CHAIR in audiences
+    return Recipients(
+        owners=row.owner_ids if Audience.OWNER in audiences else (),
+        leads=row.lead_ids if Audience.AGENCY_LEAD in audiences else (),
+        chair=row.chair_id if chaired else None,
+        deputy=row.deputy_id if chaired else None,
+        lic=Audience.LIC_CHANNEL in audiences,
+    )
 
 
 def with_status(row: ChaseRow, subject: ChaseSubject) -> ChaseRow:

@@ -334,6 +334,9 @@ class PlannedChase:
     sequence: int  # 1, 2, 3... over the record's life; with the record, the idempotency key
     recipients: tuple[Audience, ...]
     headline: str  # "Overdue by 3 working days: it was due Wed 2 Dec."
+    # The headline for someone copied in, who isn't the one asked: "Waiting for its agency
+    # lead's sign-off for 4 working days: submitted Thu 3 Dec."
+    copy_headline: str
     chased_line: str  # "You have now been chased 4 times about this action, counting this one."
     what_next: str  # "If there's no update by Thu 10 Dec, your agency's safeguarding lead..."
     # When the chaser after this one goes if nobody answers: what the sweep stores once it sends.
@@ -406,9 +409,14 @@ _LEAD_WAITS: Final = {
     SubjectKind.RETURN_SIGN_OFF: ReturnStatus.SUBMITTED,
     SubjectKind.NIL_CONFIRMATION: ReturnStatus.NIL_PENDING,
 }
+# (what the lead is asked for, the same for someone copied in, what happened that day)
 _WAITING_FOR: Final = {
-    SubjectKind.RETURN_SIGN_OFF: ("your sign-off", "submitted"),
-    SubjectKind.NIL_CONFIRMATION: ("you to confirm a nil return", "recorded"),
+    SubjectKind.RETURN_SIGN_OFF: ("your sign-off", "its agency lead's sign-off", "submitted"),
+    SubjectKind.NIL_CONFIRMATION: (
+        "you to confirm a nil return",
+        "its agency lead to confirm a nil return",
+        "recorded",
+    ),
 }
 _WHO: Final = {
     Audience.AGENCY_LEAD: "your agency's safeguarding lead",
@@ -659,6 +667,7 @@ def _plan(policy: ChaserPolicy, subject: ChaseSubject, slot: _Slot, at: datetime
         sequence=subject.chase_count + 1,
         recipients=_recipients(policy, subject, slot.kind),
         headline=_headline(policy, subject, slot),
+        copy_headline=_headline(policy, subject, slot, copied=True),
         chased_line=_chased_line(subject, slot.kind),
         what_next=_what_next(policy, subject, slot, following),
         following_at=policy.start_of(following.day) if following else None,
@@ -676,7 +685,9 @@ def _recipients(
     return ladder[min(subject.overdue_unanswered // policy.escalate_after, 2)]
 
 
-def _headline(policy: ChaserPolicy, subject: ChaseSubject, slot: _Slot) -> str:
+def _headline(
+    policy: ChaserPolicy, subject: ChaseSubject, slot: _Slot, *, copied: bool = False
+) -> str:
     due_day, calendar = _due_day(policy, subject), policy.calendar
     if slot.kind is ChaseKind.REMINDER:
         left = calendar.working_days_between(slot.day, due_day)
@@ -686,7 +697,8 @@ def _headline(policy: ChaserPolicy, subject: ChaseSubject, slot: _Slot) -> str:
     waiting_for = _WAITING_FOR.get(subject.kind)
     if waiting_for is not None and subject.status_since is not None:
         waiting = calendar.working_days_between(subject.status_since, slot.day)
-        what, done = waiting_for
+        asked, copy, done = waiting_for
+        what = copy if copied else asked
         since = _day_text(subject.status_since, slot.day)
         return f"Waiting for {what} for {_working_days(waiting)}: {done} {since}."
     if slot.kind is ChaseKind.OVERDUE:

@@ -351,6 +351,7 @@ class SqlChases:
             review.chair_member_id,
             a.reference,
             a.description,
+            deputy_id=review.deputy_chair_member_id,
         )
 
     def _return_row(self, r: t.PreAnalysisReturn, lookup: _BatchLookup) -> ChaseRow | None:
@@ -374,6 +375,7 @@ class SqlChases:
                 review.chair_member_id,
                 review.reference,
                 f"{agency.name} {what}",
+                deputy_id=review.deputy_chair_member_id,
             )
         subject = ChaseSubject(
             SubjectKind.PRE_ANALYSIS_RETURN,
@@ -394,6 +396,7 @@ class SqlChases:
             review.chair_member_id,
             review.reference,
             f"{agency.name} pre-analysis return",
+            deputy_id=review.deputy_chair_member_id,
         )
 
     def _lead_waits(

@@ -439,3 +439,31 @@ async def test_a_cancelled_review_offers_no_return_to_write_and_none_to_sign_off
     message = await refused(j, verbs.SIGNOFF_APPROVE, {"return_id": police.id}, LEAD)
     assert "cancelled" in message
     assert ret_of(j, "Demo Police").status == "submitted"
+
+
+async def test_unanswered_nil_chasers_copy_the_chair_and_the_deputy_in_their_own_words(
+    j: Journey,
+) -> None:
+    review_id = await two_agency_review(j)
+    deputy = {"review_id": review_id, "deputy": str(member_id(j, DEPUTY))}
+    await j.card(verbs.REVIEW_DEPUTY, deputy)
+    police = ret_of(j, "Demo Police")
+    await j.card(verbs.RETURN_NIL, {"return_id": police.id, "reason": "No contact."})
+    # escalate_after (2) chasers go unanswered; the third copies the chair and the deputy.
+    for _ in range(3):
+        due = ret_of(j, "Demo Police").next_chase_at
+        assert await sweep_at(j, aware(due) + timedelta(minutes=1)) == {"sent": 1}
+    copies = [r for r in j.rows(t.ChaserLog) if r.kind == "escalation"]
+    assert sorted(r.recipient for r in copies) == ["chair", "deputy_chair"]
+    sent = [json.dumps(c) for c in j.bot.connector.cards()]
+    assert len(sent) == 3, "the lead, the chair and the deputy"
+    chair = next(c for c in sent if "For you as the review's chair" in c)
+    deputy_copy = next(c for c in sent if "For you as the review's deputy chair" in c)
+    for copy in (chair, deputy_copy):
+        assert "Waiting for its agency lead to confirm a nil return" in copy
+        assert "Waiting for you" not in copy
+        assert verbs.NIL_CONFIRM not in copy
+        assert verbs.REVIEW_AGENCY in copy
+    # The deputy's button opens the agency's controls for them.
+    card = await j.card(verbs.REVIEW_AGENCY, {"return_id": police.id}, DEPUTY)
+    assert "Proceed without them" in card

@@ -239,6 +239,13 @@ def test_each_person_is_copied_once_as_the_reader_with_most_to_do() -> None:
     )
     assert copy_readers([1], [1, 4], 4) == ((4, Reader.CHAIR),), "owner: own card; lead+chair: one"
     assert copy_readers([4], [], 4) == (), "a chair standing in for a missing owner"
+    assert copy_readers([1], [2], 4, 5) == (
+        (4, Reader.CHAIR),
+        (5, Reader.DEPUTY_CHAIR),
+        (2, Reader.AGENCY_LEAD),
+    ), "the deputy chair is copied wherever the chair is"
+    assert copy_readers([4], [5], 4, 5) == ((5, Reader.DEPUTY_CHAIR),), "a deputy who leads: once"
+    assert copy_readers([1], [], None, 5) == ((5, Reader.DEPUTY_CHAIR),)
 
 
 def test_lateness_is_in_working_days_from_the_day_the_due_date_is_met() -> None:

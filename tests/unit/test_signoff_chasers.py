@@ -4,19 +4,25 @@ its lead's confirmation is chased the same way."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cards import actions as action_cards
+from cards import verbs
+from cards.validation import card_problems
+from domain.action_state import Reader
 from domain.chasers import (
     DEFAULT_POLICY,
     Audience,
     ChaseKind,
     ChaserPolicy,
+    ChaseSubject,
     SubjectKind,
     mark_sent,
     next_chase,
@@ -136,3 +142,59 @@ def test_a_confirmed_or_declined_nil_return_is_not_chased_as_one(status: ReturnS
     subject = replace(nil_confirmation_subject(DEFAULT_POLICY, SUBMITTED), status=status)
     assert next_chase(DEFAULT_POLICY, subject, SUBMITTED) is None
     assert on_sweep(DEFAULT_POLICY, subject, london(2026, 12, 9, 9, 0)).send is None
+
+
+def test_someone_copied_in_reads_whom_it_waits_for_not_your() -> None:
+    for subject, expected in (
+        (
+            sign_off_subject(DEFAULT_POLICY, SUBMITTED),
+            "Waiting for its agency lead's sign-off for 3 working days: submitted Thu 3 Dec.",
+        ),
+        (
+            nil_confirmation_subject(DEFAULT_POLICY, SUBMITTED),
+            "Waiting for its agency lead to confirm a nil return for 3 working days: "
+            "recorded Thu 3 Dec.",
+        ),
+    ):
+        chase = next_chase(DEFAULT_POLICY, subject, SUBMITTED)
+        assert chase is not None
+        assert chase.copy_headline == expected
+
+
+_KINDS = (
+    SubjectKind.PRE_ANALYSIS_RETURN,
+    SubjectKind.RETURN_SIGN_OFF,
+    SubjectKind.NIL_CONFIRMATION,
+)
+
+
+@pytest.mark.parametrize("kind", _KINDS)
+@pytest.mark.parametrize("reader", [Reader.AGENCY_LEAD, Reader.CHAIR, Reader.DEPUTY_CHAIR])
+def test_a_return_s_escalation_copy_is_written_for_its_reader(
+    kind: SubjectKind, reader: Reader
+) -> None:
+    subjects = {
+        SubjectKind.PRE_ANALYSIS_RETURN: ChaseSubject(
+            kind, ReturnStatus.IN_PROGRESS, date(2026, 11, 20), overdue_unanswered=4
+        ),
+        SubjectKind.RETURN_SIGN_OFF: sign_off_subject(DEFAULT_POLICY, SUBMITTED),
+        SubjectKind.NIL_CONFIRMATION: nil_confirmation_subject(DEFAULT_POLICY, SUBMITTED),
+    }
+    subject = subjects[kind]
+    chase = next_chase(DEFAULT_POLICY, subject, SUBMITTED)
+    assert chase is not None
+    card = action_cards.return_escalation_card(
+        "LOS-2026-004", "Demo Police return", chase, 7, kind, reader, 4
+    )
+    assert card_problems(card) == []
+    text = json.dumps(card)
+    assert chase.copy_headline in text
+    assert "your sign-off" not in text, "not the owner's words"
+    assert "Waiting for you" not in text
+    for owners_button in (verbs.SIGNOFF_OPEN, verbs.SIGNOFF_APPROVE, verbs.NIL_CONFIRM):
+        assert owners_button not in text
+    if reader is Reader.AGENCY_LEAD:
+        assert verbs.RETURN_OPEN in text
+    else:
+        assert verbs.REVIEW_AGENCY in text, "the chair's and deputy's controls"
+        assert ("deputy chair" in text) is (reader is Reader.DEPUTY_CHAIR)
