@@ -147,12 +147,16 @@ def _outcome_card(screen: OutcomeScreen, *, compact: bool) -> Card:
     body: list[ac.ElementAnnotated] = [
         *header(
             f"Meeting outcome · {review.reference}",
-            f"{review.pseudonym} · meeting {friendly_date(review.meeting_on)}",
+            f"{review.pseudonym} · {_meeting_when(screen)}",
         ),
         *notice_lines(screen.notices),
     ]
     if "publish" in screen.errors:
         body.append(error_line(screen.errors["publish"]))
+    if not screen.published:
+        held = screen.held_on.isoformat() if screen.held_on else None
+        body.append(date_input("held_on", "Date the meeting was held", held, required=True))
+        body.extend(_error(screen, "held_on"))
     for index, (_, name) in enumerate(screen.agencies):
         body.append(
             text_input(
@@ -211,6 +215,12 @@ def _outcome_card(screen: OutcomeScreen, *, compact: bool) -> Card:
             )
         )
     return build(body, _outcome_actions(screen))
+
+
+def _meeting_when(screen: OutcomeScreen) -> str:
+    if screen.published and screen.held_on:
+        return f"meeting held {friendly_date(screen.held_on)}"
+    return f"meeting planned {friendly_date(screen.review.meeting_on)}"
 
 
 def _error(screen: OutcomeScreen, key: str) -> list[ac.ElementAnnotated]:

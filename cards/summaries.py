@@ -28,6 +28,7 @@ from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
 from domain.chasers import Rag
 from domain.phrasing import Period, quarter, year_period
 from domain.summaries import (
+    DASHBOARD_BASIS,
     Access,
     Dashboard,
     LateItem,
@@ -363,6 +364,7 @@ def _dashboard_card(board: Dashboard, today: date, rows: int, text_limit: int) -
                 ),
             ]
         ),
+        paragraph(DASHBOARD_BASIS, subtle=True),
         _section(f"Reviews by stage ({board.reviews_total})"),
     ]
     if board.stages:

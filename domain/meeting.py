@@ -76,6 +76,7 @@ class OutcomeScreen:
     # The stored outcome's revision as this card draws it: a save, publish or removal from a
     # card drawn before the outcome last changed is refused (bot/freshness.py).
     revision: str = ""
+    held_on: date | None = None  # recorded, or what the card offers until it is
 
 
 def outcome_revision(record: OutcomeRecord | None) -> str:
@@ -89,6 +90,7 @@ def outcome_revision(record: OutcomeRecord | None) -> str:
         record.learning_needs,
         record.draft_actions,
         record.published_at is not None,
+        record.held_on,
     )
 
 
@@ -152,6 +154,7 @@ def outcome_screen(
         errors or {},
         notices,
         outcome_revision(record),
+        (record.held_on if record else None) or outcome.default_held_on(review.meeting_on, today),
     )
 
 
@@ -194,13 +197,32 @@ def save_outcome(
     current = outcome_screen(uow, member, review.id, today)
     names = [name for _, name in current.agencies]
     vocabulary = [t.slug for t in default_themes()]
+    held = _held_on(data, current, today)
     try:
         attendees, themes, needs = outcome.check_outcome_fields(data, names, vocabulary)
     except FormInvalid as invalid:
-        return replace(current, errors=invalid.errors)
+        return replace(current, errors={**invalid.errors, **held.errors})
+    if held.errors:
+        return replace(current, errors=held.errors)
     drafts = outcome.confirm_actions(current.actions, data)
     _store(uow, actor, member, review, attendees, themes, needs, drafts)
+    assert held.day is not None  # no errors: a valid day
+    uow.outcomes.set_held_on(review.id, held.day)
     return outcome_screen(uow, member, review.id, today, notices=("Outcome saved.",))
+
+
+@dataclass(frozen=True)
+class _HeldOn:
+    day: date | None
+    errors: Mapping[str, str]
+
+
+def _held_on(data: Mapping[str, object], current: OutcomeScreen, today: date) -> _HeldOn:
+    """The day the meeting was held, from the card; a card drawn before it asked (no field)
+    keeps what the card would have offered."""
+    day = outcome.parse_held_on(data["held_on"]) if "held_on" in data else current.held_on
+    problem = outcome.held_on_problem(day, current.review.opened_on, today)
+    return _HeldOn(day, {"held_on": problem} if problem else {})
 
 
 def _store(
@@ -408,7 +430,8 @@ def publish(
     if not uow.reviews.set_stage(screen.review.id, target, {ReviewStage.MEETING}):
         _editable(uow, member, screen.review.id)  # says who published it, and when
         raise StaleCard(f"{screen.review.reference} has moved on since this card was drawn.")
-    items = _new_items(uow, member, screen, today)
+    # Agreed at the meeting: dashboards count the actions in the period it was held.
+    items = _new_items(uow, member, screen, screen.held_on or today)
     created = uow.outcomes.create_actions(screen.review.id, items)
     uow.outcomes.mark_published(screen.review.id, now)
     audit.record(
@@ -429,7 +452,7 @@ def publish(
 
 
 def _new_items(
-    uow: UnitOfWork, member: MemberView, screen: OutcomeScreen, today: date
+    uow: UnitOfWork, member: MemberView, screen: OutcomeScreen, agreed_on: date
 ) -> list[NewActionItem]:
     owners = uow.members.by_aad_ids(
         member.partnership_id, [a.owner_aad for a in screen.actions if a.owner_aad]
@@ -450,7 +473,7 @@ def _new_items(
                 action.theme,
                 owner.id if owner else None,
                 action.agency_id,
-                today,
+                agreed_on,
                 action.due_on,
                 action.success_measure,
             )

@@ -236,6 +236,31 @@ def _needs(raw: object, errors: dict[str, str]) -> tuple[str, ...]:
     return needs
 
 
+def default_held_on(planned: date | None, today: date) -> date:
+    """What the outcome card offers as the day the meeting was held: the planned date once it
+    has come, else today (the outcome is usually recorded on the day)."""
+    return planned if planned is not None and planned <= today else today
+
+
+def held_on_problem(held: date | None, opened: date, today: date) -> str | None:
+    """Why `held` can't be the day the meeting was held; None when it can. Dashboards count
+    the review in that day's period, and its actions as agreed on it."""
+    if held is None:
+        return "Give the date the meeting was held, like 2027-01-21."
+    if held > today:
+        return "The meeting date can't be in the future: record the outcome once it is held."
+    if held < opened:
+        return f"The meeting can't have been held before the review opened ({opened:%d %b %Y})."
+    return None
+
+
+def parse_held_on(raw: object) -> date | None:
+    try:
+        return date.fromisoformat(str(raw).strip()[:10])
+    except ValueError:
+        return None
+
+
 def publish_problems(draft: OutcomeDraft, today: date) -> list[str]:
     """Why the outcome can't be published yet; empty when it can."""
     problems = []

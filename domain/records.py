@@ -248,6 +248,7 @@ class OutcomeRecord:
     learning_needs: tuple[str, ...]
     draft_actions: tuple[dict[str, Any], ...]
     published_at: datetime | None
+    held_on: date | None = None  # the day the meeting was held, as the chair recorded it
 
 
 @dataclass(frozen=True)
@@ -299,6 +300,10 @@ class OutcomeRepository(Protocol):
         drafts: Sequence[dict[str, Any]],
         member_id: int,
     ) -> None: ...
+
+    def set_held_on(self, review_id: int, held_on: date) -> None:
+        """The day the meeting was held (the outcome row exists: `save` comes first)."""
+        ...
 
     def mark_published(self, review_id: int, at: datetime) -> None: ...
 

@@ -127,7 +127,14 @@ class Filter:
     involving_agency_id: int | None = None  # reviews with a return or an item of this agency
     member_id: int | None = None  # reviews the member works on; only items they own
     agency_id: int | None = None  # the agency filter: items it leads, reviews involving it
-    period: Period | None = None  # reviews opened in the period
+    period: Period | None = None  # counted as DASHBOARD_BASIS says
+
+
+# What puts a review and an action item in a period; the dashboard says it under its filters.
+DASHBOARD_BASIS = (
+    "Reviews count in the period their meeting was held (until then, when it is planned); "
+    "action items in the period they were agreed at it."
+)
 
 
 def scope_filter(

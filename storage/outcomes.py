@@ -43,6 +43,7 @@ class SqlOutcomes:
             tuple(row.learning_needs or ()),
             tuple(row.draft_actions or ()),
             row.published_at,
+            row.meeting_on,
         )
 
     def save(
@@ -62,6 +63,12 @@ class SqlOutcomes:
         row.recorded_by = member_id
         row.updated_at = utcnow()
         self._session.add(row)
+        self._session.flush()
+
+    def set_held_on(self, review_id: int, held_on: date) -> None:
+        row = self._row(review_id)
+        assert row is not None
+        row.meeting_on = held_on
         self._session.flush()
 
     def mark_published(self, review_id: int, at: datetime) -> None:

@@ -30,7 +30,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
@@ -163,7 +163,7 @@ def _review_conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     if shape.agency:
         conditions.append(_involving(_PARAM["agency_id"]))
     if shape.period:
-        conditions.append(_opened_in_period())
+        conditions.append(review_day().between(_PARAM["period_start"], _PARAM["period_end"]))
     return conditions
 
 
@@ -179,12 +179,23 @@ def _item_conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     if shape.agency:
         conditions.append(col(_AI.agency_id) == _PARAM["agency_id"])
     if shape.period:
-        conditions.append(_opened_in_period())
+        agreed = func.coalesce(col(_AI.agreed_on), review_day())
+        conditions.append(agreed.between(_PARAM["period_start"], _PARAM["period_end"]))
     return conditions
 
 
-def _opened_in_period() -> ColumnElement[bool]:
-    return col(t.Review.opened_on).between(_PARAM["period_start"], _PARAM["period_end"])
+def review_day() -> ColumnElement[Any]:
+    """The day a review counts on in a period (DASHBOARD_BASIS): its meeting, as held, else as
+    planned, else the day it opened. Its action items count on the day they were agreed at
+    that meeting, so one review's reviews and actions fall in the same period."""
+    outcome = aliased(t.MeetingOutcome)  # the outer query may join meeting_outcome itself
+    held = (
+        sa_select(col(outcome.meeting_on))
+        .where(col(outcome.review_id) == col(t.Review.id))
+        .correlate(t.Review)
+        .scalar_subquery()
+    )
+    return func.coalesce(held, col(t.Review.meeting_on), col(t.Review.opened_on))
 
 
 def _item_ids(shape: _Shape) -> Any:
@@ -527,9 +538,7 @@ class SqlSummaries:
         self, where: Filter, themes_within: Period
     ) -> tuple[list[ThemeTally], list[ThemeTally]]:
         elements = self._json_elements(col(t.MeetingOutcome.agreed_themes))
-        day = func.coalesce(
-            col(t.MeetingOutcome.meeting_on), col(t.Review.meeting_on), col(t.Review.opened_on)
-        )
+        day = review_day()
         year, month = _year_month(day)
         theme = elements.c.value
         reviews = self._session.execute(
