@@ -30,7 +30,13 @@ from cards.common import (
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
 from domain.chronology import describe_date
 from domain.guide import PART_MAX, PART_TITLES, REFLECTIONS_MAX, TEAM_MAX
-from domain.meeting import ActionFormScreen, GuideScreen, OutcomeScreen, guide_revision
+from domain.meeting import (
+    ACTION_KEY,
+    ActionFormScreen,
+    GuideScreen,
+    OutcomeScreen,
+    guide_revision,
+)
 from domain.model import small_int
 from domain.outcome import ATTENDEES_MAX, DESCRIPTION_MAX, MEASURE_MAX
 from domain.pack import MeetingPack
@@ -208,9 +214,9 @@ def _outcome_card(screen: OutcomeScreen, *, compact: bool) -> Card:
     if screen.actions:
         body.append(
             choice_input(
-                "action_index",
+                ACTION_KEY,
                 "Action item to edit or remove",
-                [(str(i), f"A{i + 1}") for i in range(len(screen.actions))],
+                [(action.key, f"A{i + 1}") for i, action in enumerate(screen.actions)],
                 None,
             )
         )
@@ -340,8 +346,8 @@ def action_form_card(form: ActionFormScreen, *, people_picker: bool = True) -> C
         if key in form.warnings:
             body.extend(identifier_warning(key, form.warnings[key]))
     data: dict[str, object] = {"review_id": form.review.id}
-    if form.index is not None:
-        data["index"] = form.index
+    if form.key is not None:
+        data[ACTION_KEY] = form.key
     if form.revision is not None:
         data = revised(data, form.revision)
     card = build(

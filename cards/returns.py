@@ -48,6 +48,7 @@ from domain.records import ChronologyView, ReturnView
 from domain.returns import (
     CHRONOLOGY_PLACE,
     CONFIRM_PREFIX,
+    EPISODE_KEY,
     OVERVIEW_PLACE,
     Overview,
     SectionScreen,
@@ -410,8 +411,10 @@ def _section_actions(screen: SectionScreen) -> list[Card]:
     if screen.section.repeatable and screen.episode is not None:
         if screen.episode < (screen.section.max_repeats or 1):
             actions.append(button_json("Save and add another", verbs.EPISODE_ADD, data))
-        if any(e.number == screen.episode for e in screen.episodes):
-            actions.append(button_json("Remove this episode", verbs.EPISODE_REMOVE, data))
+        shown = [e for e in screen.episodes if e.number == screen.episode]
+        if shown:
+            removal = {**data, EPISODE_KEY: shown[0].key}
+            actions.append(button_json("Remove this episode", verbs.EPISODE_REMOVE, removal))
     last = screen.index == screen.bank.section_count - 1
     actions.append(
         button_json("Next: chronology" if last else "Next", verbs.RETURN_NEXT, data, primary=True)

@@ -22,7 +22,6 @@ from domain.model import (
     Role,
     channel_conversation,
     is_guid,
-    small_int,
 )
 from domain.outcome import DraftAction
 from domain.questions import default_themes
@@ -94,9 +93,9 @@ def outcome_revision(record: OutcomeRecord | None) -> str:
     )
 
 
-def draft_revision(index: int, draft: DraftAction) -> str:
-    """What an action item's form was drawn at: which item, and all of it."""
-    return revision_of(index, draft.to_json())
+def draft_revision(draft: DraftAction) -> str:
+    """What an action item's form was drawn at: which item (its key), and all of it."""
+    return revision_of(draft.to_json())
 
 
 def current_outcome_revision(uow: UnitOfWork, member: MemberView, review_id: object) -> str:
@@ -108,14 +107,16 @@ def current_draft_revision(uow: UnitOfWork, member: MemberView, data: Mapping[st
     """The revision of the draft action item a form edits now; gone if it was removed."""
     review = _outcome_review(uow, member, data.get("review_id"))
     record = uow.outcomes.get(review.id)
-    index = data.get("index")
-    drafts = record.draft_actions if record is not None else ()
-    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(drafts):
+    drafts = outcome.keyed(
+        [DraftAction.from_json(d) for d in (record.draft_actions if record else ())]
+    )
+    index = _index(data, drafts)
+    if index is None:
         raise StaleCard(
             "That action item has been removed since this form was drawn; here is the "
             "outcome as it is now."
         )
-    return draft_revision(index, DraftAction.from_json(drafts[index]))
+    return draft_revision(drafts[index])
 
 
 def outcome_screen(
@@ -137,7 +138,7 @@ def outcome_screen(
         drafts: tuple[DraftAction, ...] = ()
     else:
         themes, needs, attendees = record.agreed_themes, record.learning_needs, record.attendees
-        drafts = tuple(DraftAction.from_json(d) for d in record.draft_actions)
+        drafts = outcome.keyed([DraftAction.from_json(d) for d in record.draft_actions])
     owners = tuple(
         (aad, name) for aad, name, _ in uow.reviews.assignable_members(member.partnership_id)
     )
@@ -262,6 +263,7 @@ class ActionFormScreen:
     # The edited item's revision as the form was drawn (None when adding: nothing to
     # overwrite).
     revision: str | None = None
+    key: str | None = None  # the draft's key, when editing one
 
 
 def action_form(
@@ -270,9 +272,9 @@ def action_form(
     held_review(uow, member, data.get("review_id"))  # the draft list is read, then rewritten
     screen = outcome_screen(uow, member, data.get("review_id"), today)
     _editable(uow, member, screen.review.id)
-    index = _index(_chosen_index(data), screen.actions)
+    index = _index(data, screen.actions)
     values = _action_values(screen.actions[index]) if index is not None else {}
-    revision = draft_revision(index, screen.actions[index]) if index is not None else None
+    revision = draft_revision(screen.actions[index]) if index is not None else None
     return ActionFormScreen(
         screen.review,
         index,
@@ -281,27 +283,27 @@ def action_form(
         screen.agencies,
         screen.owners,
         revision=revision,
+        key=screen.actions[index].key if index is not None else None,
     )
 
 
-def _chosen_index(data: Mapping[str, object]) -> object:
-    """An action item picked on the outcome card's chooser (a string) or named by a button."""
-    chosen = data.get("action_index")
-    if data.get("new") is True:
+# The input and button field naming one draft action item by its key (DraftAction.key).
+ACTION_KEY = "action_key"
+
+
+def _index(data: Mapping[str, object], actions: tuple[DraftAction, ...]) -> int | None:
+    """Where the action item the card names (by its key: picked on the outcome card's chooser,
+    or carried by the edit form's button) is in the list now; None for a new one."""
+    chosen = data.get(ACTION_KEY)
+    if data.get("new") is True or chosen is None or chosen == "":
         return None  # "Add action item": the chooser's value rides along but is not meant
-    if isinstance(chosen, str) and small_int(chosen) is not None:
-        return small_int(chosen)
-    return data.get("index")
-
-
-def _index(raw: object, actions: tuple[DraftAction, ...]) -> int | None:
-    if raw is None:
-        return None
-    if isinstance(raw, int) and 0 <= raw < len(actions):
-        return raw
-    raise StaleCard(
-        "That action item has changed since this card was drawn; here is the outcome as it is now."
-    )
+    found = [i for i, action in enumerate(actions) if action.key == chosen]
+    if not found:
+        raise StaleCard(
+            "That action item has been removed since this card was drawn, so nothing was "
+            "changed. Open the outcome to see the action items as they are now."
+        )
+    return found[0]
 
 
 def _action_values(action: DraftAction) -> dict[str, str]:
@@ -341,7 +343,8 @@ def save_action(
     names = dict(form.owners)
     action = replace(checked.action, owner_name=names.get(checked.action.owner_aad or ""))
     actions = list(screen.actions)
-    if form.index is None:
+    index = _index(data, screen.actions)
+    if index is None:
         if len(actions) >= outcome.MAX_ACTIONS:
             return replace(
                 form,
@@ -353,9 +356,9 @@ def save_action(
                     )
                 },
             )
-        actions.append(action)
+        actions.append(replace(action, key=outcome.new_draft_key()))
     else:
-        actions[form.index] = action
+        actions[index] = replace(action, key=actions[index].key)
     _store(
         uow,
         actor,
@@ -371,7 +374,7 @@ def save_action(
         member,
         form.review.id,
         today,
-        notices=(f"Action {len(actions) if form.index is None else form.index + 1} saved.",),
+        notices=(f"Action {len(actions) if index is None else index + 1} saved.",),
     )
 
 
@@ -381,7 +384,7 @@ def remove_action(
     held_review(uow, member, data.get("review_id"))
     screen = outcome_screen(uow, member, data.get("review_id"), today)
     _editable(uow, member, screen.review.id)
-    index = _index(_chosen_index(data), screen.actions)
+    index = _index(data, screen.actions)
     if index is None:
         raise StaleCard("Choose the action item to remove on the outcome card first.")
     actions = screen.actions[:index] + screen.actions[index + 1 :]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
@@ -10,6 +11,7 @@ from typing import Any
 
 from domain.calendar import is_working_day
 from domain.errors import FormInvalid
+from domain.idempotency import revision_of
 from domain.identifiers import describe_findings, find_identifiers
 from domain.model import is_directory_id, small_int
 
@@ -46,6 +48,9 @@ class DraftAction:
     due_on: date | None = None
     success_measure: str | None = None
     confirmed: bool = False
+    # Its stable id on the outcome card: Edit and Remove name it by this, not by its place in
+    # the list, so a racing removal or a card drawn before one never acts on another item.
+    key: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -64,7 +69,26 @@ class DraftAction:
             due_on=date.fromisoformat(due) if isinstance(due, str) else None,
             success_measure=data.get("success_measure"),
             confirmed=bool(data.get("confirmed")),
+            key=str(data.get("key") or ""),
         )
+
+
+def new_draft_key() -> str:
+    return secrets.token_hex(6)
+
+
+def keyed(drafts: Sequence[DraftAction]) -> tuple[DraftAction, ...]:
+    """Every draft with a key of its own. Drafts stored before keys existed get one from their
+    content and place, kept from the next save on."""
+    seen: set[str] = set()
+    result = []
+    for place, draft in enumerate(drafts):
+        key = draft.key
+        if not key or key in seen:
+            key = revision_of(draft.description, draft.owner_aad, draft.due_on, place)[:12]
+        seen.add(key)
+        result.append(replace(draft, key=key))
+    return tuple(result)
 
 
 def smart_issues(action: DraftAction, today: date) -> list[str]:

@@ -72,6 +72,9 @@ class StoredAnswer:
     updated_by: int | None
     updated_by_name: str | None
     confirmed: bool
+    # The stored row's id (None for an answer just written): what names a key practice
+    # episode stably (domain/returns.py EpisodeSummary.key).
+    answer_id: int | None = None
 
 
 AnswerKey = tuple[str, int]

@@ -51,6 +51,8 @@ from domain.transitions import move_return
 
 WRITABLE = frozenset({ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS, ReturnStatus.RETURNED})
 CONFIRM_PREFIX = "confirm__"
+# The button field naming a key practice episode by its key (EpisodeSummary.key).
+EPISODE_KEY = "episode_key"
 
 
 class Nav:
@@ -213,6 +215,10 @@ class EpisodeSummary:
     number: int
     date: str
     headline: str
+    # What "Remove this episode" names it by: its first stored answer's id. Episodes are kept
+    # numbered 1..n, so a number names another episode once an earlier one is removed; the key
+    # does not (renumbered answers are new rows), so a stale card is refused, not obeyed.
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -295,10 +301,22 @@ def _episodes(
     first_date = next((q.id for q in section.questions if q.type is QuestionType.DATE), "")
     return tuple(
         EpisodeSummary(
-            n, _as_text(stored.get((first_date, n))), _as_text(stored.get((first_text, n)))[:100]
+            n,
+            _as_text(stored.get((first_date, n))),
+            _as_text(stored.get((first_text, n)))[:100],
+            _episode_key(section, stored, n),
         )
         for n in numbers
     )
+
+
+def _episode_key(section: Section, stored: Mapping[AnswerKey, StoredAnswer], episode: int) -> str:
+    ids = [
+        answer.answer_id
+        for (question_id, number), answer in stored.items()
+        if number == episode and question_id in _ids(section) and answer.answer_id is not None
+    ]
+    return f"e{min(ids)}" if ids else ""
 
 
 def _ids(section: Section) -> set[str]:
@@ -673,14 +691,19 @@ def remove_episode(
     bank = bank_for(ret.bank_version)
     index = _section_index(data.get("section"), bank)
     section = bank.section(index)
-    episode = _episode(data.get("episode"), section)
-    if episode is None:
+    if not section.repeatable:
         raise StaleCard("Only key practice episodes can be removed this way.")
     stored = uow.returns.answers(ret.id)
-    if not any((question.id, episode) in stored for question in section.questions):
+    named = [e.number for e in _episodes(section, stored) if e.key == data.get(EPISODE_KEY)]
+    if not named:
         raise audit.already_done(
-            uow, _target(ret), ("return.episode_removed",), f"Episode {episode} was already removed"
+            uow,
+            _target(ret),
+            ("return.episode_removed",),
+            "That episode is no longer where this card showed it, so nothing was removed: it, "
+            "or one listed before it, was removed",
         )
+    episode = named[0]
     for question in section.questions:
         if (question.id, episode) in stored:
             _delete(uow, ret, (question.id, episode), stored[(question.id, episode)])

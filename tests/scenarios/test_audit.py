@@ -28,6 +28,8 @@ from tests.support.journey import (
     LEAD,
     PRACTITIONER,
     Journey,
+    draft_key,
+    episode_key,
     good_action,
     open_review,
     police_id,
@@ -124,7 +126,12 @@ async def complete_return(j: Journey, return_id: int) -> None:
             )
             await j.act(
                 verbs.EPISODE_REMOVE,
-                {"return_id": return_id, "section": index, "episode": 2},
+                {
+                    "return_id": return_id,
+                    "section": index,
+                    "episode": 2,
+                    "episode_key": episode_key(j, return_id, 2),
+                },
                 PRACTITIONER,
             )
         await j.act(verbs.RETURN_NEXT, data, PRACTITIONER)
@@ -157,7 +164,7 @@ async def meeting_and_actions(j: Journey, review_id: int) -> list[int]:
     )
     for owner in (PRACTITIONER, PRACTITIONER, COLLEAGUE):
         await j.act(verbs.ACTION_SAVE, {"review_id": review_id, **good_action(agency, owner)})
-    await j.act(verbs.ACTION_REMOVE, {"review_id": review_id, "index": 2})
+    await j.act(verbs.ACTION_REMOVE, {"review_id": review_id, "action_key": draft_key(j, 2)})
     await j.act(verbs.OUTCOME_PUBLISH, {"review_id": review_id, "agreed_themes": "neglect"})
     await j.act(verbs.GUIDE, {"review_id": review_id})
     await j.act(verbs.GUIDE_SAVE, {"review_id": review_id, "part_0": "Child K, aged 6, lived..."})

@@ -22,6 +22,7 @@ from tests.support.journey import (
     OUTSIDER,
     PRACTITIONER,
     Journey,
+    draft_key,
     good_action,
     journey_on,
     police_id,
@@ -127,7 +128,7 @@ async def test_outcome_bad_input(journey: Journey) -> None:
 
     # Someone chosen with the people picker who never used the bot is kept as a pending member.
     stranger = "55555555-5555-4555-8555-555555555555"
-    await j.act(verbs.ACTION_REMOVE, {"review_id": review_id, "index": 0})
+    await j.act(verbs.ACTION_REMOVE, {"review_id": review_id, "action_key": draft_key(j, 0)})
     await j.act(verbs.ACTION_SAVE, {"review_id": review_id, **good_action(agency, stranger)})
     card = await j.card(verbs.OUTCOME_PUBLISH, {"review_id": review_id, "agreed_themes": "neglect"})
     assert "Outcome published" in card

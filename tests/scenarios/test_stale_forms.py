@@ -14,6 +14,7 @@ from tests.support.journey import (
     PRACTITIONER,
     Journey,
     button_data,
+    draft_key,
     good_action,
     police_id,
     signed_off_review,
@@ -68,7 +69,7 @@ async def test_an_older_action_item_form_overwrites_nothing(journey_each: Journe
     action = good_action(police_id(j))
     await j.act(verbs.ACTION_SAVE, {"review_id": review_id, **action})
     outcome = await opened(j, verbs.OUTCOME, {"review_id": review_id})
-    edit = {**titled(outcome, "Edit chosen"), "action_index": "0"}
+    edit = {**titled(outcome, "Edit chosen"), "action_key": draft_key(j, 0)}
     older, newer = (
         await opened(j, verbs.ACTION_FORM, edit),
         await opened(j, verbs.ACTION_FORM, edit),
@@ -86,7 +87,8 @@ async def test_an_older_action_item_form_overwrites_nothing(journey_each: Journe
     # An item removed meanwhile: its form is refused too, and says so.
     remove = await opened(j, verbs.OUTCOME, {"review_id": review_id})
     await j.act(
-        verbs.ACTION_REMOVE, {**button_data(remove, verbs.ACTION_REMOVE), "action_index": "0"}
+        verbs.ACTION_REMOVE,
+        {**button_data(remove, verbs.ACTION_REMOVE), "action_key": draft_key(j, 0)},
     )
     again = {**saved, "description": newer_text + " Again."}  # not a replay of the first save
     gone = json.dumps(await j.act(verbs.ACTION_SAVE, again))

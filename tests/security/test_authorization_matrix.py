@@ -40,6 +40,7 @@ from tests.support.activities import activity, as_user, invoke, message
 from tests.support.answers import valid_answers
 from tests.support.audited import Snapshot, differences, snapshot
 from tests.support.connector import FakeConnector
+from tests.support.journey import Journey, draft_key, episode_key
 
 IN_MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")
 
@@ -488,7 +489,12 @@ VERBS: dict[str, Case] = {
     verbs.EPISODE_ADD: Case(RETURN_WRITERS, lambda w: section(w, EPISODES, episode=1)),
     verbs.EPISODE_REMOVE: Case(
         RETURN_WRITERS,
-        lambda w: {"return_id": w.returns["r1"], "section": EPISODES, "episode": 1},
+        lambda w: {
+            "return_id": w.returns["r1"],
+            "section": EPISODES,
+            "episode": 1,
+            "episode_key": episode_key(Journey(w.bot), w.returns["r1"], 1),
+        },
     ),
     verbs.CHRONOLOGY: Case(RETURN_WRITERS, lambda w: {"return_id": w.returns["r1"]}),
     verbs.ENTRY_FORM: Case(
@@ -528,7 +534,13 @@ VERBS: dict[str, Case] = {
     ),
     verbs.ACTION_FORM: Case(THE_CHAIR, lambda w: {"review_id": w.review(4)}),
     verbs.ACTION_SAVE: Case(THE_CHAIR, lambda w: {"review_id": w.review(4), **good_action(w)}),
-    verbs.ACTION_REMOVE: Case(THE_CHAIR, lambda w: {"review_id": w.review(4), "index": 0}),
+    verbs.ACTION_REMOVE: Case(
+        THE_CHAIR,
+        lambda w: {
+            "review_id": w.review(4),
+            "action_key": draft_key(Journey(w.bot), 0, w.review(4)),
+        },
+    ),
     verbs.GUIDE: Case(THE_CHAIR, lambda w: {"review_id": w.review(5)}),
     verbs.GUIDE_SAVE: Case(
         THE_CHAIR, lambda w: {"review_id": w.review(5), "part_0": "Child M5, in brief."}

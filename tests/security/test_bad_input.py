@@ -211,8 +211,8 @@ def data_keys() -> list[str]:
         "member_id", "page", "revs", "comments", "confirm_identifiers", "pseudonym", "reason",
         "agencies", "returns_due_on", "meeting_on", "name", "sector", "lead", "display_name",
         "aad_object_id", "agency", "roles", "event_date", "end_date", "date_certainty",
-        "themes", "theme", "key_practice_episode", "missed_opportunity", "confirmed", "index",
-        "action_index", "owner", "owner_aad", "description", "due_on", "format", "keep", "new",
+        "themes", "theme", "key_practice_episode", "missed_opportunity", "confirmed", "action_key",
+        "episode_key", "owner", "owner_aad", "description", "due_on", "format", "keep", "new",
     }  # fmt: skip
     keys.update(TEXT_FIELDS)
     for section in BANK.sections:

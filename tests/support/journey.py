@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from cards import verbs
+from domain.outcome import DraftAction, keyed
 from domain.questions import default_question_bank
 from storage import tables as t
 from tests.conftest import BotUnderTest
@@ -206,3 +207,15 @@ def waiting_request(j: Journey, action_id: int) -> int:
         if p.action_item_id == action_id and p.kind == "date_requested"
     ]
     return int(max(p.id for p in asked))
+
+
+def draft_key(j: Journey, place: int, review_id: int | None = None) -> str:
+    """The key the outcome card names the draft action item at `place` by."""
+    [stored] = [o for o in j.rows(t.MeetingOutcome) if review_id in (None, o.review_id)]
+    return keyed([DraftAction.from_json(d) for d in stored.draft_actions])[place].key
+
+
+def episode_key(j: Journey, return_id: int, episode: int) -> str:
+    """The key "Remove this episode" names a key practice episode by (its first answer's id)."""
+    ids = [a.id for a in j.rows(t.Answer) if a.return_id == return_id and a.episode == episode]
+    return f"e{min(ids)}"
