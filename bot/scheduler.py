@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -234,13 +235,33 @@ class Chasers:
         now = self.services.now()
         if not await self.services.db.run(lambda uow: chase_engine.begin(uow.chases, claimed, now)):
             return "lost"  # another instance claimed it after our lease ran out
-        attempt = await self._deliver(claimed)
+        attempt, deliveries = await self._deliver(claimed)
         now = self.services.now()
-        return await self.services.db.run(
+        outcome = await self.services.db.run(
             lambda uow: chase_engine.settle(uow.chases, claimed, attempt, now)
         )
+        if outcome in chase_engine.REPORTED_TO_CHAIR:
+            await self._report_undelivered(claimed, attempt, deliveries)
+        return outcome
 
-    async def _deliver(self, claimed: Claimed) -> Attempt:
+    async def _report_undelivered(
+        self, claimed: Claimed, attempt: Attempt, deliveries: list[Delivery]
+    ) -> None:
+        """The chair (and deputy) hear who a chaser couldn't reach, once per chaser: logged on
+        its own key, like the escalation copies."""
+        missed = [d for d in deliveries if not d.delivered]
+        row = claimed.row
+        readers = chase_engine.undelivered_readers(row, {d.member_id for d in missed})
+        if not readers:
+            return
+        names = tuple(d.name for d in missed) or ("the person it was for",)
+        # settle() planned the next chaser at the claim's next time, as for any failed one.
+        report = chase_engine.Undelivered(row, names, attempt.unreachable, claimed.next_chase_at)
+        card = cards.undelivered_card(report)
+        told = [("chair_undelivered", d) for d in await self._send(list(readers), card)]
+        await self._log_escalations(claimed, told)
+
+    async def _deliver(self, claimed: Claimed) -> tuple[Attempt, list[Delivery]]:
         to = chase_engine.recipients_of(claimed)
         card = await self.services.db.run(lambda uow: self._card(uow, claimed, owner=True))
         primary = list(to.owners) or ([to.chair] if to.chair else [])
@@ -261,10 +282,10 @@ class Chasers:
                 claimed, await self._copy_for(claimed, Reader.LIC), told
             )
         await self._log_escalations(claimed, escalated)
-        return _attempt(deliveries)
+        return _attempt(deliveries), deliveries
 
     async def _log_escalations(
-        self, claimed: Claimed, escalated: list[tuple[str, Delivery | None]]
+        self, claimed: Claimed, escalated: Sequence[tuple[str, Delivery | None]]
     ) -> None:
         """Escalation copies are logged on their own key, for the tracker's history."""
         if not escalated:

@@ -31,6 +31,7 @@ from cards.common import (
 )
 from domain.action_state import OwnerMove, Reader, owner_moves
 from domain.actions import LINK_MAX, NOTE_MAX, ActionDetail, revision
+from domain.chase_engine import ACTION, Undelivered
 from domain.chasers import ChaserPolicy, PlannedChase, Rag, SubjectKind, policy_revision
 from domain.summaries import chased_text
 
@@ -664,3 +665,41 @@ def awaiting_impact_card(items: Sequence[ActionDetail]) -> Card:
         for item in items[:5]
     ]
     return build(body, buttons)
+
+
+def undelivered_card(report: Undelivered) -> Card:
+    """To the chair and deputy: a reminder couldn't reach its person, who, why, and what
+    they can do about it (the next reminder is still planned)."""
+    row = report.row
+    why = (
+        "Teams says they can't be reached: they may have left the organisation or removed the "
+        "Line of Sight app."
+        if report.unreachable
+        else "Teams failed every time I tried."
+    )
+    later = (
+        f"I'll try again with the next reminder, on {friendly_date(report.next_chase_at.date())}."
+        if report.next_chase_at
+        else "No further reminder is planned."
+    )
+    if row.subject_type == ACTION:
+        opens = button(
+            "Open the action", verbs.ACTION_VIEW, {"action_id": row.record_id}, primary=True
+        )
+        can = "You can give it to someone else from the action, or pass the message on."
+    else:
+        data = {"return_id": row.record_id}
+        opens = button("Manage this agency", verbs.REVIEW_AGENCY, data, primary=True)
+        can = "You can assign someone else to the return, or pass the message on."
+    body: list[ac.ElementAnnotated] = [
+        *header(f"Reminder not delivered · {row.title}", row.reference),
+        ac.TextBlock(
+            text=user_text(f"I couldn't deliver the reminder to {', '.join(report.names)}."),
+            wrap=True,
+            weight=ty.FontWeight.BOLDER,
+            color=ty.Colors.ATTENTION,
+        ),
+        paragraph(why),
+        paragraph(f"{later} {can}"),
+    ]
+    return build(body, [opens])

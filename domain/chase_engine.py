@@ -15,10 +15,10 @@ key already logged as sent is never sent again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from domain.chasers import (
     Audience,
@@ -410,6 +410,29 @@ class Recipients:
     chair: int | None
     deputy: int | None
     lic: bool  # post to the LIC channel (or its members)
+
+
+# A chaser that won't get through (Teams says the person can't be reached, or it failed every
+# try) is reported to the chair and deputy, with who could not be reached; the next chaser is
+# still planned as usual.
+REPORTED_TO_CHAIR: Final = frozenset({UNREACHABLE, FAILED})
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """A chaser that didn't get through, as the chair is told of it."""
+
+    row: ChaseRow
+    names: tuple[str, ...]  # who couldn't be reached
+    unreachable: bool  # Teams says they can't be (403/404); else it failed every try
+    next_chase_at: datetime | None
+
+
+def undelivered_readers(row: ChaseRow, not_reached: Collection[int]) -> tuple[int, ...]:
+    """Who is told that `not_reached` couldn't be chased: the chair and the deputy chair, but
+    not someone who is among those it couldn't reach."""
+    readers = (row.chair_id, row.deputy_id)
+    return tuple(dict.fromkeys(m for m in readers if m is not None and m not in not_reached))
 
 
 def recipients_of(claimed: Claimed) -> Recipients:

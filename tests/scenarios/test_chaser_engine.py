@@ -17,7 +17,9 @@ from tests.support.journey import (
     LEAD,
     PRACTITIONER,
     Journey,
+    card_verbs,
     good_action,
+    open_review,
     police_id,
     signed_off_review,
     waiting_request,
@@ -205,11 +207,38 @@ async def test_403_marks_the_owner_unreachable_and_is_reported(journey: Journey)
     [item] = await published(j)
     at_next_chase(j, item.id)
     j.bot.connector.fail_next(403, body={"error": {"code": "ConversationBlockedByUser"}})
+    j.bot.connector.clear()
     assert await sweep(j) == {"unreachable": 1}
     owner = next(m for m in j.rows(t.Member) if m.aad_object_id == PRACTITIONER)
     assert owner.unreachable_since is not None
-    assert log_rows(j)[-1].status_code == 403
+    [attempt] = [r for r in log_rows(j) if r.recipient == "owner"]
+    assert attempt.status_code == 403
     assert j.rows(t.ActionItem)[0].next_chase_at is not None, "the schedule carries on"
+    # The chair hears who couldn't be reached, and can act on the item from there.
+    [report] = [c for c in j.bot.connector.cards() if "Reminder not delivered" in json.dumps(c)]
+    assert owner.display_name in json.dumps(report)
+    assert "can't be reached" in json.dumps(report)
+    assert verbs.ACTION_VIEW in card_verbs(report)
+    assert [r.outcome for r in log_rows(j) if r.recipient == "chair_undelivered"] == ["sent"]
+    assert await sweep(j) == {}, "reported once, with the chaser it is about"
+    assert (
+        len([c for c in j.bot.connector.cards() if "Reminder not delivered" in json.dumps(c)]) == 1
+    )
+
+
+async def test_a_return_chaser_that_fails_is_reported_to_the_chair(journey: Journey) -> None:
+    j = journey
+    _, return_id = await open_review(j)
+    with j.bot.db.session() as session:
+        due = session.get_one(t.PreAnalysisReturn, return_id).next_chase_at
+    assert due is not None
+    j.bot.app[SERVICES].clock.set(due + timedelta(minutes=1))
+    j.bot.connector.clear()
+    for _ in range(2):  # the return has two practitioners: neither can be reached
+        j.bot.connector.fail_next(404)
+    assert await sweep(j) == {"unreachable": 1}
+    [report] = [c for c in j.bot.connector.cards() if "Reminder not delivered" in json.dumps(c)]
+    assert verbs.REVIEW_AGENCY in card_verbs(report), "the chair can assign someone else"
 
 
 async def test_a_crash_between_claim_and_send_loses_nothing_and_sends_once(

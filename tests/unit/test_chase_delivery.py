@@ -3,6 +3,8 @@ again, which failures may have delivered a card, and the bounds the sweep relies
 
 from __future__ import annotations
 
+from datetime import date
+
 import aiohttp
 import pytest
 from hypothesis import given
@@ -13,6 +15,8 @@ from bot.botframework.errors import ConnectorUnreachable
 from bot.outbound import _may_have_arrived
 from bot.pacing import RateLimiter
 from domain import chase_engine as ce
+from domain.chasers import SubjectKind
+from domain.model import ActionStatus
 from tests.unit.test_transport import Clock
 
 OUTCOMES = [
@@ -102,3 +106,28 @@ def test_a_send_gives_up_well_inside_its_lease() -> None:
     # the longest send, and the heartbeat must renew it before it runs out.
     assert ce.LEASE.total_seconds() > CLIENT_TIMEOUT_SECONDS * 2
     assert ce.HEARTBEAT < ce.LEASE / 2
+
+
+def _row(chair: int | None, deputy: int | None) -> ce.ChaseRow:
+    subject = ce.ChaseSubject(SubjectKind.ACTION_ITEM, ActionStatus.OPEN, date(2027, 3, 31))
+    return ce.ChaseRow(
+        ce.ACTION, 1, 1, subject, (7,), (), chair, "LOS-2026-001/A1", "Audit", deputy
+    )
+
+
+@given(
+    st.one_of(st.none(), st.integers(1, 9)),
+    st.one_of(st.none(), st.integers(1, 9)),
+    st.sets(st.integers(1, 9)),
+)
+def test_the_chair_and_deputy_hear_of_an_undelivered_chaser_unless_they_are_the_missed(
+    chair: int | None, deputy: int | None, missed: set[int]
+) -> None:
+    readers = ce.undelivered_readers(_row(chair, deputy), missed)
+    assert len(readers) == len(set(readers)), "one message each"
+    assert set(readers) == {m for m in (chair, deputy) if m is not None} - missed
+
+
+def test_only_a_final_failure_is_reported() -> None:
+    assert {ce.UNREACHABLE, ce.FAILED} == ce.REPORTED_TO_CHAIR
+    assert not {ce.RETRYING, ce.DEFERRED, ce.UNKNOWN, ce.SENT} & ce.REPORTED_TO_CHAIR
