@@ -164,15 +164,16 @@ def _outcome_card(screen: OutcomeScreen, *, compact: bool) -> Card:
         body.append(date_input("held_on", "Date the meeting was held", held, required=True))
         body.extend(_error(screen, "held_on"))
     for index, (_, name) in enumerate(screen.agencies):
+        key = f"attendees_{index}"
         body.append(
             text_input(
-                f"attendees_{index}",
+                key,
                 f"Attendees from {name} (roles)",
-                screen.attendees.get(name),
+                screen.typed.get(key, screen.attendees.get(name)),
                 max_length=ATTENDEES_MAX,
             )
         )
-        body.extend(_error(screen, f"attendees_{index}"))
+        body.extend(_error(screen, key))
     body.append(
         choice_input(
             "agreed_themes",
@@ -187,7 +188,7 @@ def _outcome_card(screen: OutcomeScreen, *, compact: bool) -> Card:
         text_input(
             "learning_needs",
             "Specific learning needs (one per line)",
-            "\n".join(screen.learning_needs),
+            screen.typed.get("learning_needs", "\n".join(screen.learning_needs)),
             max_length=4000,
             multiline=True,
         )
@@ -230,7 +231,10 @@ def _meeting_when(screen: OutcomeScreen) -> str:
 
 
 def _error(screen: OutcomeScreen, key: str) -> list[ac.ElementAnnotated]:
-    return [error_line(screen.errors[key])] if key in screen.errors else []
+    """A field's problem, or the identifier guard's warning and that field's own tick."""
+    if key in screen.errors:
+        return [error_line(screen.errors[key])]
+    return identifier_warning(key, screen.warnings[key]) if key in screen.warnings else []
 
 
 def _action_row(screen: OutcomeScreen, index: int) -> ac.Container:

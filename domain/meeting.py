@@ -76,6 +76,10 @@ class OutcomeScreen:
     # card drawn before the outcome last changed is refused (bot/freshness.py).
     revision: str = ""
     held_on: date | None = None  # recorded, or what the card offers until it is
+    # Possible identifiers in the typed attendees or learning needs: the card comes back with
+    # what was typed, each warning under its field with that field's own tick.
+    warnings: Mapping[str, str] = field(default_factory=dict)
+    typed: Mapping[str, str] = field(default_factory=dict)
 
 
 def outcome_revision(record: OutcomeRecord | None) -> str:
@@ -205,8 +209,14 @@ def save_outcome(
         return replace(current, errors={**invalid.errors, **held.errors})
     if held.errors:
         return replace(current, errors=held.errors)
+    # The pack, the contributors' learning card and the guide quote these.
+    typed = _typed_outcome(data, len(names))
+    screened = screen_fields(typed, data)
+    if screened.warnings:
+        return replace(current, warnings=screened.warnings, typed=typed)
     drafts = outcome.confirm_actions(current.actions, data)
     _store(uow, actor, member, review, attendees, themes, needs, drafts)
+    record_kept(uow, member.partnership_id, actor, ("review", review.id), screened)
     assert held.day is not None  # no errors: a valid day
     uow.outcomes.set_held_on(review.id, held.day)
     return outcome_screen(uow, member, review.id, today, notices=("Outcome saved.",))
@@ -224,6 +234,11 @@ def _held_on(data: Mapping[str, object], current: OutcomeScreen, today: date) ->
     day = outcome.parse_held_on(data["held_on"]) if "held_on" in data else current.held_on
     problem = outcome.held_on_problem(day, current.review.opened_on, today)
     return _HeldOn(day, {"held_on": problem} if problem else {})
+
+
+def _typed_outcome(data: Mapping[str, object], agencies: int) -> dict[str, str]:
+    keys = [f"attendees_{index}" for index in range(agencies)] + ["learning_needs"]
+    return {key: value for key in keys if isinstance(value := data.get(key), str) and value}
 
 
 def _store(
@@ -421,7 +436,7 @@ def publish(
     now: datetime,
 ) -> Published | OutcomeScreen:
     screen = save_outcome(uow, actor, member, data, today)
-    if screen.errors:
+    if screen.errors or screen.warnings:
         return screen
     draft = outcome.OutcomeDraft(
         screen.attendees, screen.agreed_themes, screen.learning_needs, screen.actions
@@ -669,4 +684,4 @@ def keep_typed_outcome(
     if not typed:
         return None
     screen = save_outcome(uow, actor, member, data, today)
-    return screen if screen.errors else None
+    return screen if screen.errors or screen.warnings else None

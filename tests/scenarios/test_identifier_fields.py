@@ -231,6 +231,29 @@ async def test_the_meeting_action_form_takes_a_tick_per_field(journey: Journey) 
     assert event.after == {"description": ["name"], "success_measure": ["school_or_surgery"]}
 
 
+async def test_the_outcome_s_attendees_and_learning_needs_are_checked(journey: Journey) -> None:
+    """Found by tests/security/test_guard_coverage.py: the pack, the contributors' learning
+    card and the guide quote them."""
+    j = journey
+    review_id = await signed_off_review(j)
+    typed = {
+        "review_id": review_id,
+        "agreed_themes": "neglect",
+        "attendees_0": "DS Kelly Smith",
+        "learning_needs": "Escalation when a child is not seen\nAsk Mrs Smith to brief the team",
+    }
+    for verb in (verbs.OUTCOME_SAVE, verbs.OUTCOME_PUBLISH):
+        card = await j.card(verb, typed)
+        assert confirm_key("attendees_0") in card
+        assert confirm_key("learning_needs") in card
+        assert "Ask Mrs Smith to brief the team" in card, "the card keeps what was typed"
+    assert j.rows(t.MeetingOutcome) == [], "nothing stored until each field is ticked"
+    ticked = {**typed, confirm_key("attendees_0"): "true", confirm_key("learning_needs"): "true"}
+    assert "Outcome saved." in await j.card(verbs.OUTCOME_SAVE, ticked)
+    [event] = kept_events(j)
+    assert event.after == {"attendees_0": ["name"], "learning_needs": ["name"]}
+
+
 async def test_guide_usage_reflections_are_checked(journey: Journey) -> None:
     j = journey
     [item] = await published(j)
