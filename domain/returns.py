@@ -84,7 +84,12 @@ def overview_position(bank: QuestionBank) -> int:
 
 
 def may_write(member: MemberView, ret: ReturnView) -> bool:
-    """Assigned practitioners, and the agency's own safeguarding lead."""
+    """Assigned practitioners, and the agency's own safeguarding lead, while the agency is on
+    the review. Access follows the current assignment: a practitioner taken off the return is
+    no longer among its assignees, and an agency removed from the review (its return
+    withdrawn) takes its practitioners and its lead with it."""
+    if ret.status is ReturnStatus.WITHDRAWN:
+        return False
     is_lead = member.has(Role.AGENCY_LEAD) and member.agency_id == ret.agency_id
     return member.id in ret.assignee_ids or is_lead
 

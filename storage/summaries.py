@@ -77,12 +77,16 @@ def _effective_due() -> Any:
     return func.coalesce(col(_AI.revised_due_on), col(_AI.due_on))
 
 
+# A removed agency's return (withdrawn) involves neither the agency nor its practitioners.
+_ON_REVIEW = col(t.PreAnalysisReturn.status) != ReturnStatus.WITHDRAWN.value
+
+
 def _involving(agency_id: int | BindParameter[Any]) -> ColumnElement[bool]:
     """Reviews with a return or an action item of the agency."""
     return or_(
         col(t.Review.id).in_(
             select(t.PreAnalysisReturn.review_id).where(
-                col(t.PreAnalysisReturn.agency_id) == agency_id
+                col(t.PreAnalysisReturn.agency_id) == agency_id, _ON_REVIEW
             )
         ),
         col(t.Review.id).in_(select(_AI.review_id).where(col(_AI.agency_id) == agency_id)),
@@ -95,7 +99,7 @@ def _works_on(member_id: int | BindParameter[Any]) -> ColumnElement[bool]:
         col(t.Review.id).in_(
             select(t.PreAnalysisReturn.review_id)
             .join(t.ReturnAssignee, col(t.ReturnAssignee.return_id) == col(t.PreAnalysisReturn.id))
-            .where(col(t.ReturnAssignee.member_id) == member_id)
+            .where(col(t.ReturnAssignee.member_id) == member_id, _ON_REVIEW)
         ),
         col(t.Review.id).in_(select(_AI.review_id).where(col(_AI.owner_member_id) == member_id)),
     )
@@ -223,7 +227,7 @@ _OUTCOME = select(
 ).where(col(t.MeetingOutcome.review_id) == _PARAM["review_id"])
 _INVOLVED_AGENCIES = (
     select(t.PreAnalysisReturn.agency_id)
-    .where(col(t.PreAnalysisReturn.review_id) == _PARAM["review_id"])
+    .where(col(t.PreAnalysisReturn.review_id) == _PARAM["review_id"], _ON_REVIEW)
     .union(
         select(_AI.agency_id).where(
             col(_AI.review_id) == _PARAM["review_id"], col(_AI.agency_id).is_not(None)
@@ -236,6 +240,7 @@ _WORKS_ON_REVIEW = select(
         col(t.ReturnAssignee.return_id) == col(t.PreAnalysisReturn.id),
         col(t.PreAnalysisReturn.review_id) == _PARAM["review_id"],
         col(t.ReturnAssignee.member_id) == _PARAM["member_id"],
+        _ON_REVIEW,
     )
     .correlate(None),
     exists()
@@ -258,7 +263,7 @@ _RETURN_LINES = (
     .outerjoin(t.Member, col(t.Member.id) == col(t.ReturnAssignee.member_id))
     .where(
         col(t.PreAnalysisReturn.review_id) == _PARAM["review_id"],
-        col(t.PreAnalysisReturn.status) != ReturnStatus.WITHDRAWN.value,  # removed agencies
+        _ON_REVIEW,  # removed agencies
     )
     .order_by(col(t.Agency.name), col(t.Member.display_name))
 )
