@@ -266,8 +266,8 @@ class Chasers:
         card = await self.services.db.run(lambda uow: self._card(uow, claimed, owner=True))
         primary = list(to.owners) or ([to.chair] if to.chair else [])
         if not to.owners:
-            # The chair told of a blocked item reads it as someone else's action: the owner's
-            # update buttons would only be refused.
+            # The chair chased about a blocked or escalated item reads it as someone else's
+            # action, with the chair's own moves: the owner's buttons would only be refused.
             card = await self.services.db.run(lambda uow: self._card(uow, claimed, owner=False))
         deliveries = await self._send(primary, card)
         escalated: list[tuple[str, Delivery | None]] = []
@@ -316,7 +316,7 @@ class Chasers:
         assert item is not None
         policy = chase_engine.policy_for(uow.chases, row.partnership_id)
         rag = actions.item_rag(item, self.services.today(), policy)
-        return cards.action_item_card(item, rag, chase=claimed.chase, owner=owner)
+        return cards.action_item_card(item, rag, chase=claimed.chase, owner=owner, chair=not owner)
 
     async def _copy_for(self, claimed: Claimed, reader: Reader) -> dict[str, Any]:
         return await self.services.db.run(lambda uow: self._copy(uow, claimed, reader))

@@ -29,7 +29,7 @@ from cards.common import (
     text_input,
     user_text,
 )
-from domain.action_state import OwnerMove, Reader, owner_moves
+from domain.action_state import Move, Mover, OwnerMove, Reader, moves_for
 from domain.actions import LINK_MAX, NOTE_MAX, ActionDetail, revision
 from domain.chase_engine import ACTION, Undelivered
 from domain.chasers import ChaserPolicy, PlannedChase, Rag, SubjectKind, policy_revision
@@ -37,7 +37,7 @@ from domain.summaries import chased_text
 
 # Words, not coloured emoji: not every Teams client (or font) draws the emoji.
 RAG_LABELS = {
-    Rag.RED: "Red: overdue or blocked",
+    Rag.RED: "Red: overdue, blocked or escalated",
     Rag.AMBER: "Amber: due soon or at risk",
     Rag.GREEN: "Green: on track",
     Rag.BLUE: "Blue: impact evidenced",
@@ -50,18 +50,17 @@ def _sub_card(items: Sequence[ac.ElementAnnotated], submit: ac.ActionExecute) ->
     )
 
 
-def _update_buttons(item: ActionDetail) -> list[Any]:
-    """The owner's moves the item's state allows (`domain.action_state.owner_moves`), each a
-    show-card form."""
+def _move_buttons(item: ActionDetail, mover: Mover) -> list[Any]:
+    """The mover's moves the item's state allows (`domain.action_state.moves_for`), each a
+    show-card form, in the table's order."""
     data = revised({"action_id": item.id}, revision(item))
-    allowed = owner_moves(item.status)
+    forms = {form.move: form for form in _FORMS}
     return [
         ac.ActionShowCard(
             title=form.title,
             card=_sub_card(form.inputs({}, {}), button(form.submit, form.verb, data, primary=True)),
         )
-        for form in _FORMS
-        if form.move in allowed
+        for form in (forms[move] for move in moves_for(mover, item.status))
     ]
 
 
@@ -153,6 +152,31 @@ _FORMS = (
         "Tell the chair",
         lambda v: [_note("reason", "What is blocking it?", v)],
     ),
+    # The chair's decisions on an escalated item
+    _Form(
+        Move.SET_DATE,
+        "Set a new date",
+        verbs.ACTION_SET_DATE,
+        "Set the date",
+        lambda v: [
+            ("due_on", date_input("due_on", "New due date", v.get("due_on"), required=True)),
+            _note("reason", "Why, for the owner and the record", v),
+        ],
+    ),
+    _Form(
+        Move.NOT_ACHIEVABLE,
+        "Not achievable",
+        verbs.ACTION_NOT_ACHIEVABLE,
+        "Mark not achievable",
+        lambda v: [_note("reason", "Why it can't be achieved", v)],
+    ),
+    _Form(
+        Move.REOPEN,
+        "Reopen",
+        verbs.ACTION_REOPEN,
+        "Reopen for the owner",
+        lambda v: [_note("reason", "What the owner should do now", v)],
+    ),
 )
 
 
@@ -198,9 +222,14 @@ def action_item_card(
     notices: Sequence[str] = (),
     errors: dict[str, str] | None = None,
     owner: bool = True,
+    chair: bool = False,
     warned: WarnedForm | None = None,
 ) -> Card:
+    """The item with the moves of whoever reads it: the owner's, and the chair's (the review's
+    chair, deputy or an admin) where the item's state gives the chair any."""
     whose = "Your action" if owner else "Action"
+    if chair and moves_for(Mover.CHAIR, item.status) and not owner:
+        whose = "For your decision: action"
     title = f"{'Reminder: ' if chase else ''}{whose} · {item.reference}"
     body: list[ac.ElementAnnotated] = [
         *header(title, f"{item.review_reference} · {item.pseudonym}"),
@@ -219,10 +248,15 @@ def action_item_card(
     body.extend(error_line(message) for message in (errors or {}).values())
     body.append(paragraph(item.description))
     body.append(_facts(item, rag, show_owner=not owner))
-    # Only the owner may update it: anyone else (the chair told of a blocked item, a lead
-    # copied in) gets the review's summary, not buttons that would all be refused.
-    actions = _update_buttons(item) if owner else [_summary_button(item)]
-    if warned is not None and owner:
+    # Each reader gets only the buttons their moves allow: anyone with none (a lead copied in,
+    # the chair told of a blocked item) gets the review's summary, not buttons to be refused.
+    actions = [
+        *(_move_buttons(item, Mover.OWNER) if owner else []),
+        *(_move_buttons(item, Mover.CHAIR) if chair else []),
+    ]
+    if not owner and not actions:
+        actions = [_summary_button(item)]
+    if warned is not None and (owner or chair):
         inputs, submit = _warned_form(item, warned)
         body.extend(inputs)
         return _with_show_cards(build(body), [submit])

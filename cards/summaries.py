@@ -58,6 +58,7 @@ STATUS_LABELS: Final = {
     "completed": "completed",
     "closed": "closed",
     "cancelled": "cancelled",
+    "escalated": "escalated to the chair",
 }
 RETURN_LABELS: Final = {
     "not_started": "Not started",
@@ -401,7 +402,7 @@ def _agency_section(board: Dashboard, rows: int) -> list[ac.ElementAnnotated]:
     items: list[ac.ElementAnnotated] = [_section("Action items by agency")]
     if not board.by_agency:
         return [*items, paragraph("No action items match.", subtle=True)]
-    order = ("open", "in_progress", "blocked", "completed", "closed", "cancelled")
+    order = ("open", "in_progress", "blocked", "escalated", "completed", "closed", "cancelled")
     pairs: list[ac.Fact] = []
     for agency in board.by_agency[:rows]:
         counts = " · ".join(
@@ -420,7 +421,9 @@ def _late_line(item: LateItem, text_limit: int) -> ac.TextBlock:
     row = item.row
     chased = chased_text(row.chase_count)
     late = working_days_text(item.working_days_late)
-    blocked = " · blocked" if row.status.value == "blocked" else ""
+    blocked = {"blocked": " · blocked", "escalated": " · escalated to the chair"}.get(
+        row.status.value, ""
+    )
     return ac.TextBlock(
         text=f"**{row.reference}** {user_text(_cut(row.description, text_limit // 2))}  \n"
         + user_text(

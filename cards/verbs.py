@@ -83,6 +83,10 @@ DATE_APPROVE: Final = "date_approve"
 DATE_DECLINE: Final = "date_decline"
 IMPACT_RECORD: Final = "impact_record"
 POLICY: Final = "policy"  # the chaser policy card, as it is now
+# The chair's decisions on an item the LIC group escalated (issue 17)
+ACTION_SET_DATE: Final = "action_set_date"
+ACTION_NOT_ACHIEVABLE: Final = "action_not_achievable"
+ACTION_REOPEN: Final = "action_reopen"
 POLICY_SAVE: Final = "policy_save"
 
 # Manager summaries, the dashboard and exports (issue 6)
@@ -136,6 +140,9 @@ STATE_CHANGING: Final = frozenset(
         DATE_APPROVE,
         DATE_DECLINE,
         IMPACT_RECORD,
+        ACTION_SET_DATE,
+        ACTION_NOT_ACHIEVABLE,
+        ACTION_REOPEN,
         POLICY_SAVE,
         RETENTION_SAVE,
         LEGAL_HOLD_SET,

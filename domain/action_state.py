@@ -37,7 +37,7 @@ def action_rag(
 
     - cancelled: no rating (the views say "cancelled");
     - closed by the LIC group: blue, impact evidenced;
-    - blocked: red;
+    - blocked, or escalated by the LIC group to the chair: red;
     - completed: green, whatever the owner said about progress before delivering it (a
       completed item is never "due soon");
     - open or in progress: by the due date against the warning window, made worse (never
@@ -70,28 +70,68 @@ def _rated(
     )
 
 
-# --- the owner's moves -------------------------------------------------------------------------
+# --- the moves, by who makes them ---------------------------------------------------------------
 
 
-class OwnerMove(StrEnum):
+class Mover(StrEnum):
+    """Who makes a move on an item, relative to it (not a partnership role)."""
+
+    OWNER = "owner"
+    CHAIR = "chair"  # the review's chair or deputy chair, or an admin
+
+
+class Move(StrEnum):
+    # The owner's
     PROGRESS = "progress"
     COMPLETE = "complete"
     NEW_DATE = "new_date"
     BLOCKED = "blocked"
+    # The chair's, on an escalated item
+    SET_DATE = "set_date"
+    NOT_ACHIEVABLE = "not_achievable"
+    REOPEN = "reopen"
 
 
-_ALL: Final = (OwnerMove.PROGRESS, OwnerMove.COMPLETE, OwnerMove.NEW_DATE, OwnerMove.BLOCKED)
+# The owner's moves keep the name the cards and verbs first gave them.
+OwnerMove = Move
 
-# What the owner may do in each state, in the order the card offers it. A blocked item is
-# unblocked by a progress update before it can be completed (the state table has no
-# blocked -> completed move); a completed item takes only evidence of impact.
-OWNER_MOVES: Final[Mapping[ActionStatus, tuple[OwnerMove, ...]]] = {
-    ActionStatus.OPEN: _ALL,
-    ActionStatus.IN_PROGRESS: _ALL,
-    ActionStatus.BLOCKED: (OwnerMove.PROGRESS, OwnerMove.NEW_DATE),
-    ActionStatus.COMPLETED: (OwnerMove.PROGRESS,),
-    ActionStatus.CLOSED: (),
-    ActionStatus.CANCELLED: (),
+_ALL: Final = (Move.PROGRESS, Move.COMPLETE, Move.NEW_DATE, Move.BLOCKED)
+_DECIDE: Final = (Move.SET_DATE, Move.NOT_ACHIEVABLE, Move.REOPEN)
+
+# The one table of moves: what each mover may do in each state, in the order cards offer it.
+# A blocked item is unblocked by a progress update before it can be completed (the state table
+# has no blocked -> completed move); a completed item takes only evidence of impact; an
+# escalated item is the chair's until they decide, so its owner has no moves on it.
+MOVES: Final[Mapping[Mover, Mapping[ActionStatus, tuple[Move, ...]]]] = {
+    Mover.OWNER: {
+        ActionStatus.OPEN: _ALL,
+        ActionStatus.IN_PROGRESS: _ALL,
+        ActionStatus.BLOCKED: (Move.PROGRESS, Move.NEW_DATE),
+        ActionStatus.COMPLETED: (Move.PROGRESS,),
+        ActionStatus.CLOSED: (),
+        ActionStatus.CANCELLED: (),
+        ActionStatus.ESCALATED: (),
+    },
+    Mover.CHAIR: {
+        ActionStatus.OPEN: (),
+        ActionStatus.IN_PROGRESS: (),
+        ActionStatus.BLOCKED: (),
+        ActionStatus.COMPLETED: (),
+        ActionStatus.CLOSED: (),
+        ActionStatus.CANCELLED: (),
+        ActionStatus.ESCALATED: _DECIDE,
+    },
+}
+OWNER_MOVES: Final = MOVES[Mover.OWNER]
+
+# Where a move takes the item; a move not listed leaves its status as it is (or, for the owner's
+# progress update, moves it as `domain.actions.update_progress` says).
+TARGETS: Final[Mapping[Move, ActionStatus]] = {
+    Move.COMPLETE: ActionStatus.COMPLETED,
+    Move.BLOCKED: ActionStatus.BLOCKED,
+    Move.SET_DATE: ActionStatus.IN_PROGRESS,
+    Move.NOT_ACHIEVABLE: ActionStatus.CANCELLED,
+    Move.REOPEN: ActionStatus.IN_PROGRESS,
 }
 
 _WHY_NOT: Final[Mapping[ActionStatus, str]] = {
@@ -100,26 +140,42 @@ _WHY_NOT: Final[Mapping[ActionStatus, str]] = {
     "you can add evidence of impact with Update progress",
     ActionStatus.CLOSED: "it is closed",
     ActionStatus.CANCELLED: "it was cancelled",
+    ActionStatus.ESCALATED: "the LIC group escalated it to the review's chair, who decides "
+    "what happens next",
 }
 
-_MOVE_NAMES: Final[Mapping[OwnerMove, str]] = {
-    OwnerMove.PROGRESS: "updated",
-    OwnerMove.COMPLETE: "marked complete",
-    OwnerMove.NEW_DATE: "given a new date",
-    OwnerMove.BLOCKED: "marked blocked",
+_MOVE_NAMES: Final[Mapping[Move, str]] = {
+    Move.PROGRESS: "updated",
+    Move.COMPLETE: "marked complete",
+    Move.NEW_DATE: "given a new date",
+    Move.BLOCKED: "marked blocked",
+    Move.SET_DATE: "given a new date by the chair",
+    Move.NOT_ACHIEVABLE: "marked not achievable",
+    Move.REOPEN: "reopened",
 }
 
 
-def owner_moves(status: ActionStatus) -> tuple[OwnerMove, ...]:
-    return OWNER_MOVES[status]
+def moves_for(mover: Mover, status: ActionStatus) -> tuple[Move, ...]:
+    return MOVES[mover][status]
 
 
-def require_owner_move(reference: str, status: ActionStatus, move: OwnerMove) -> None:
-    """Refuse a move the item's state does not allow, saying why; the form stays open."""
-    if move in OWNER_MOVES[status]:
+def owner_moves(status: ActionStatus) -> tuple[Move, ...]:
+    return MOVES[Mover.OWNER][status]
+
+
+def require_move(reference: str, mover: Mover, status: ActionStatus, move: Move) -> None:
+    """Refuse a move the item's state does not allow this mover, saying why; the form stays
+    open."""
+    if move in MOVES[mover][status]:
         return
     why = _WHY_NOT.get(status, f"it is {status.value.replace('_', ' ')}")
+    if mover is Mover.CHAIR and status is not ActionStatus.ESCALATED:
+        why = f"it is {status.value.replace('_', ' ')}, not escalated to you"
     raise FormInvalid({"move": f"{reference} can't be {_MOVE_NAMES[move]}: {why}."})
+
+
+def require_owner_move(reference: str, status: ActionStatus, move: Move) -> None:
+    require_move(reference, Mover.OWNER, status, move)
 
 
 # --- escalation copies ---------------------------------------------------------------------------

@@ -105,6 +105,10 @@ class ActionRepository(Protocol):
 
     def for_owner(self, member_id: int) -> list[ActionDetail]: ...
 
+    def escalated_to(self, member_id: int) -> list[ActionDetail]:
+        """Escalated items of the reviews this member chairs or deputy-chairs: theirs now."""
+        ...
+
     def awaiting_impact(self, partnership_id: int) -> list[ActionDetail]:
         """Completed items, waiting for the LIC group to record their impact."""
         ...
@@ -197,8 +201,11 @@ def _owned(uow: UnitOfWork, member: MemberView, action_id: object, move: OwnerMo
 def my_actions(
     uow: UnitOfWork, member: MemberView, today: date, policy: ChaserPolicy
 ) -> list[tuple[ActionDetail, Rag | None]]:
-    """The member's open items, most urgent first: red, amber, green, then by due date."""
-    items = [i for i in uow.actions.for_owner(member.id) if i.status not in DONE]
+    """The member's open items, and the escalated items waiting for them as chair, most
+    urgent first: red, amber, green, then by due date."""
+    owned = [i for i in uow.actions.for_owner(member.id) if i.status not in DONE]
+    mine = {i.id for i in owned}
+    items = owned + [i for i in uow.actions.escalated_to(member.id) if i.id not in mine]
     rated = [(i, item_rag(i, today, policy)) for i in items]
     order = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.BLUE: 3, None: 4}
     return sorted(rated, key=lambda p: (order[p[1]], p[0].effective_due or date.max))
@@ -501,6 +508,8 @@ def record_impact(
         _set_status(uow, actor, item, ActionStatus.CLOSED, now, {"closed_at": now})
     elif impact.decision is ImpactDecision.KEEP_OPEN:
         _set_status(uow, actor, item, ActionStatus.IN_PROGRESS, now)
+    else:  # escalated: the chair owns it until they decide (domain/action_controls.py)
+        _set_status(uow, actor, item, ActionStatus.ESCALATED, now)
     closed = impact.decision is ImpactDecision.CLOSE and _close_review_if_done(
         uow, actor, item, now
     )
@@ -509,10 +518,11 @@ def record_impact(
 
 
 def _one_decision_per_completion(uow: UnitOfWork, item: ActionDetail) -> None:
-    """One current LIC decision per completion. Close and keep open move the item on, but
-    escalate leaves it completed: without this, racing or stale impact cards would each store
-    their own record. The item is held (load(hold=True)), so racers queue here and each sees
-    the record the one before it committed."""
+    """One current LIC decision per completion. Every decision now moves the item on (escalate
+    to `escalated`), so the status check refuses a second one; this rule stays as the record's
+    own guard, should a decision ever leave the item completed. The item is held
+    (load(hold=True)), so racers queue here and each sees the record the one before it
+    committed."""
     decided = uow.actions.current_impact(item.id)
     if decided is not None:
         raise StaleCard(

@@ -33,6 +33,9 @@ Rules chosen where issue 5 is silent:
 - A blocked action item: the owner is not chased, because they have said they cannot move. The
   update handler tells the chair at once. This policy then reminds the chair every M working days
   from the day the item was blocked, until it is unblocked or cancelled.
+- An escalated action item (the LIC group's decision on a completed one): as a blocked item,
+  the owner is not chased and the chair is reminded every M working days from the day it was
+  escalated, until they decide (a new date, reopen, or not achievable).
 - A completed action item: the owner is asked for evidence of impact every M working days from
   the day they marked it complete, until the LIC group records impact. After that the owner is
   not chased. "Keep open" moves the item back to in_progress, which is chased against its due
@@ -110,6 +113,7 @@ class ChaseKind(StrEnum):
     OVERDUE = "overdue"
     IMPACT_REQUEST = "impact_request"  # completed, impact not yet recorded
     BLOCKED = "blocked"  # to the chair: the item is still blocked
+    ESCALATED = "escalated"  # to the chair: the LIC group escalated it, and it waits for them
 
 
 class Audience(StrEnum):
@@ -322,7 +326,9 @@ class ChaseSubject:
         return self.revised_due_on or self.due_on
 
 
-_DATED_STATUSES: Final = frozenset({ActionStatus.COMPLETED, ActionStatus.BLOCKED})
+_DATED_STATUSES: Final = frozenset(
+    {ActionStatus.COMPLETED, ActionStatus.BLOCKED, ActionStatus.ESCALATED}
+)
 
 
 @dataclass(frozen=True)
@@ -362,10 +368,19 @@ class _Track(StrEnum):
     DUE_DATE = "due_date"  # reminder, due today, then overdue
     IMPACT = "impact"
     BLOCKED = "blocked"
+    ESCALATED = "escalated"
 
 
-_GRID_KIND: Final = {_Track.IMPACT: ChaseKind.IMPACT_REQUEST, _Track.BLOCKED: ChaseKind.BLOCKED}
-_REPEATING: Final = frozenset({ChaseKind.OVERDUE, ChaseKind.IMPACT_REQUEST, ChaseKind.BLOCKED})
+_GRID_KIND: Final = {
+    _Track.IMPACT: ChaseKind.IMPACT_REQUEST,
+    _Track.BLOCKED: ChaseKind.BLOCKED,
+    _Track.ESCALATED: ChaseKind.ESCALATED,
+}
+_REPEATING: Final = frozenset(
+    {ChaseKind.OVERDUE, ChaseKind.IMPACT_REQUEST, ChaseKind.BLOCKED, ChaseKind.ESCALATED}
+)
+# Chasers that go to the chair alone: the owner has no move while the item is in this state.
+_CHAIR_ONLY: Final = frozenset({ChaseKind.BLOCKED, ChaseKind.ESCALATED})
 # Submitted, signed off, nil, proceeded without or removed: nothing for the practitioner to do.
 _RETURN_DONE: Final = PRACTITIONER_DONE
 _ACTION_TRACKS: Final[Mapping[ActionStatus, _Track | None]] = {
@@ -375,6 +390,7 @@ _ACTION_TRACKS: Final[Mapping[ActionStatus, _Track | None]] = {
     ActionStatus.COMPLETED: _Track.IMPACT,
     ActionStatus.CLOSED: None,
     ActionStatus.CANCELLED: None,
+    ActionStatus.ESCALATED: _Track.ESCALATED,
 }
 _ACTION_LADDER: Final = (
     (Audience.OWNER,),
@@ -540,7 +556,7 @@ def rag(
         return None
     if _impact_evidenced(status, impact_recorded):
         return Rag.BLUE
-    if status is ActionStatus.BLOCKED:
+    if status is ActionStatus.BLOCKED or status is ActionStatus.ESCALATED:
         return Rag.RED
     if status is ActionStatus.COMPLETED or status is ReturnStatus.SUBMITTED:
         return _worse(Rag.GREEN, self_assessment)  # done on time or late, the owner has delivered
@@ -623,7 +639,7 @@ def _slot_on(policy: ChaserPolicy, subject: ChaseSubject, moment: datetime) -> _
     """The chaser a record is due for on the local date of `moment`: for catch-ups."""
     day = policy.local_date(moment)
     track = _track(subject)
-    if track is _Track.IMPACT or track is _Track.BLOCKED:
+    if track is not None and track in _GRID_KIND:
         return _Slot(day, _GRID_KIND[track])
     due_day = _due_day(policy, subject)
     if subject.kind in _LEAD_WAITS:
@@ -677,7 +693,7 @@ def _plan(policy: ChaserPolicy, subject: ChaseSubject, slot: _Slot, at: datetime
 def _recipients(
     policy: ChaserPolicy, subject: ChaseSubject, kind: ChaseKind
 ) -> tuple[Audience, ...]:
-    if kind is ChaseKind.BLOCKED:
+    if kind in _CHAIR_ONLY:
         return (Audience.CHAIR,)
     if kind is not ChaseKind.OVERDUE:
         return (Audience.OWNER,)
@@ -707,6 +723,8 @@ def _headline(
     since = _day_text(subject.status_since or slot.day, slot.day)
     if slot.kind is ChaseKind.BLOCKED:
         return f"Blocked since {since}."
+    if slot.kind is ChaseKind.ESCALATED:
+        return f"Escalated to you by the LIC group on {since}: it waits for your decision."
     return f"Marked complete on {since}: what difference has it made?"
 
 
@@ -715,6 +733,8 @@ def _chased_line(subject: ChaseSubject, kind: ChaseKind) -> str:
     count = subject.chase_count + 1
     if kind is ChaseKind.BLOCKED:
         return f"Reminder {count} about this {noun}. Its owner is not chased while it is blocked."
+    if kind is ChaseKind.ESCALATED:
+        return f"Reminder {count} about this {noun}. Its owner is not chased while it is with you."
     if count == 1:
         return f"This is the first reminder about this {noun}."
     return f"You have now been chased {count} times about this {noun}, counting this one."
@@ -728,6 +748,8 @@ def _what_next(
     when = _day_text(following.day, slot.day)
     if slot.kind is ChaseKind.BLOCKED:
         return f"I'll remind you again on {when} while it stays blocked."
+    if slot.kind is ChaseKind.ESCALATED:
+        return f"I'll remind you again on {when} until you decide."
     if slot.kind is ChaseKind.IMPACT_REQUEST:
         return f"I'll ask again on {when} unless the LIC group has recorded the impact by then."
     if following.kind is ChaseKind.DUE_TODAY:

@@ -58,6 +58,8 @@ class ActionStatus(StrEnum):
     CLOSED = "closed"
     BLOCKED = "blocked"
     CANCELLED = "cancelled"
+    # The LIC group escalated it: the review's chair owns it until they decide (issue 17).
+    ESCALATED = "escalated"
 
 
 class DateCertainty(StrEnum):

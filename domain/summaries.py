@@ -54,7 +54,10 @@ RAG_ORDER: Final[Mapping[Rag | None, int]] = {
     Rag.BLUE: 3,
     None: 4,
 }
-LIVE: Final = frozenset({ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED})
+# Not yet done: past its due date, such an item is overdue (an escalated one waits for the chair).
+LIVE: Final = frozenset(
+    {ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED, ActionStatus.ESCALATED}
+)
 SUBMITTED: Final = frozenset({ReturnStatus.SUBMITTED, ReturnStatus.SIGNED_OFF})
 NOT_VISIBLE: Final = (
     "I can't find a review called {name} that you can see. Type reviews to list them, or ask "

@@ -157,8 +157,13 @@ ACTION_TRANSITIONS: Mapping[ActionStatus, frozenset[ActionStatus]] = {
         {ActionStatus.COMPLETED, ActionStatus.BLOCKED, ActionStatus.CANCELLED}
     ),
     ActionStatus.BLOCKED: frozenset({ActionStatus.IN_PROGRESS, ActionStatus.CANCELLED}),
-    # From completed only the LIC group moves the item: close, or send it back.
-    ActionStatus.COMPLETED: frozenset({ActionStatus.CLOSED, ActionStatus.IN_PROGRESS}),
+    # From completed only the LIC group moves the item: close, send it back, or escalate it.
+    ActionStatus.COMPLETED: frozenset(
+        {ActionStatus.CLOSED, ActionStatus.IN_PROGRESS, ActionStatus.ESCALATED}
+    ),
+    # The chair decides an escalated item: back to the owner (a new date, reopened, another
+    # owner) or cancelled as not achievable.
+    ActionStatus.ESCALATED: frozenset({ActionStatus.IN_PROGRESS, ActionStatus.CANCELLED}),
     ActionStatus.CLOSED: frozenset(),
     ActionStatus.CANCELLED: frozenset(),
 }

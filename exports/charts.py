@@ -25,7 +25,9 @@ RAG_FILLS: Final[Mapping[Rag | None, tuple[str, str]]] = {
     Rag.BLUE: ("BDD7EE", "1F4E79"),
     None: ("EDEDED", "595959"),
 }
-STATUS_ORDER: Final = ("open", "in_progress", "blocked", "completed", "closed", "cancelled")
+STATUS_ORDER: Final = (
+    "open", "in_progress", "blocked", "escalated", "completed", "closed", "cancelled",
+)  # fmt: skip
 STATUS_NAMES: Final = {
     "open": "Open",
     "in_progress": "In progress",
@@ -33,6 +35,7 @@ STATUS_NAMES: Final = {
     "completed": "Completed",
     "closed": "Closed",
     "cancelled": "Cancelled",
+    "escalated": "Escalated",
 }
 STATUS_COLOURS: Final = {
     "open": "A5A5A5",
@@ -41,6 +44,7 @@ STATUS_COLOURS: Final = {
     "completed": "70AD47",
     "closed": "2E75B6",
     "cancelled": "D9D9D9",
+    "escalated": "7030A0",
 }
 THEME_COLOURS: Final = ("2E75B6", "C55A11", "548235", "7030A0", "BF9000", "C00000", "00B0F0")
 

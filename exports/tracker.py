@@ -293,7 +293,7 @@ def _about(book: Workbook, tracker: Tracker) -> None:
     about.append([])
     about.append([xlsx_text(about, "RAG key", font=Font(bold=True))])
     for rag, meaning in (
-        ("Red", "Overdue, or blocked."),
+        ("Red", "Overdue, blocked, or escalated to the chair by the LIC group."),
         ("Amber", "Due within the warning window, or the owner says progress is at risk."),
         ("Green", "On track."),
         ("Blue", "Completed and embedded: the LIC group recorded the impact and closed it."),

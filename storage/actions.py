@@ -29,12 +29,9 @@ from storage.tables import utcnow
 _ACTION = t.core(t.ActionItem)
 # Return statuses that wait for the agency lead, who is then the one chased.
 _LEAD_WAITS = (ReturnStatus.SUBMITTED.value, ReturnStatus.NIL_PENDING.value)
-_NOT_CLOSED = (
-    ActionStatus.OPEN.value,
-    ActionStatus.IN_PROGRESS.value,
-    ActionStatus.BLOCKED.value,
-    ActionStatus.COMPLETED.value,
-)
+_LIVE = (ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value, ActionStatus.BLOCKED.value)
+# An escalated item keeps its review open: the chair has yet to decide it.
+_NOT_CLOSED = (*_LIVE, ActionStatus.COMPLETED.value, ActionStatus.ESCALATED.value)
 
 
 class SqlActions:
@@ -81,6 +78,12 @@ class SqlActions:
 
     def for_owner(self, member_id: int) -> list[ActionDetail]:
         return self._details(col(t.ActionItem.owner_member_id) == member_id)
+
+    def escalated_to(self, member_id: int) -> list[ActionDetail]:
+        chairs = (col(t.Review.chair_member_id) == member_id) | (
+            col(t.Review.deputy_chair_member_id) == member_id
+        )
+        return self._details(chairs & (col(t.ActionItem.status) == ActionStatus.ESCALATED.value))
 
     def awaiting_impact(self, partnership_id: int) -> list[ActionDetail]:
         return self._details(
@@ -163,7 +166,7 @@ class SqlActions:
         self, partnership_id: int, month_start: date, month_end: date, today: date
     ) -> Digest:
         mine = col(t.Review.partnership_id) == partnership_id
-        live = col(t.ActionItem.status).in_(_NOT_CLOSED[:3])
+        live = col(t.ActionItem.status).in_(_LIVE)
 
         def count(*where: Any) -> int:
             return int(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from bot.handlers.notify import send_cards, send_to_address
 from bot.router import Context, Reply, Router
 from cards import actions as cards
 from cards import verbs
-from domain import actions, audit, chase_engine
+from domain import action_controls, actions, audit, chase_engine
+from domain.action_state import Move
 from domain.capabilities import require
 from domain.chase_engine import ACTION
 from domain.errors import FormInvalid
@@ -43,6 +44,8 @@ def register(router: Router) -> None:
     router.verb(verbs.DATE_DECLINE)(_date_decision(approve=False))
     router.verb(verbs.IMPACT_RECORD)(record_impact)
     router.verb(verbs.POLICY)(show_policy)
+    for move, verb in _CHAIR_DECISIONS.items():
+        router.verb(verb)(_chair_decision(move, verb))
     router.verb(verbs.POLICY_SAVE)(save_policy)
 
 
@@ -72,8 +75,16 @@ def _card_for(
         notices=notices,
         errors=errors,
         owner=item.owner_member_id == ctx.member.id,
+        chair=item.chaired_by(ctx.member.id) or ctx.member.has(Role.ADMIN),
         warned=warned,
     )
+
+
+def _owner_card(uow: SqlUnitOfWork, ctx: Context, item: actions.ActionDetail, note: str) -> Any:
+    """The owner's full card, with the moves the item now allows them, under `note`."""
+    policy = chase_engine.policy_for(uow.chases, item.partnership_id)
+    rag = actions.item_rag(item, ctx.services.today(), policy)
+    return cards.action_item_card(item, rag, notices=(note,))
 
 
 def _typed(ctx: Context) -> dict[str, str]:
@@ -122,9 +133,35 @@ async def new_date(ctx: Context) -> Reply:
 async def _apply(
     ctx: Context, work: Callable[[SqlUnitOfWork, datetime], actions.Updated], verb: str
 ) -> Reply:
-    now = ctx.services.now()  # one moment for the turn: the records and the chasers agree
+    done, card = await _form_move(ctx, work, verb)
+    if done is not None:
+        await _tell_others(ctx, done)
+    return Reply(card)
 
-    def run(uow: SqlUnitOfWork) -> tuple[actions.Updated | None, dict[str, Any]]:
+
+class _Done(Protocol):
+    @property
+    def item(self) -> actions.ActionDetail: ...
+
+    @property
+    def notice(self) -> str: ...
+
+
+D = TypeVar("D", bound=_Done)
+
+
+async def _form_move(
+    ctx: Context,
+    work: Callable[[SqlUnitOfWork, datetime], D],
+    verb: str,
+    then: Callable[[SqlUnitOfWork, D], None] = lambda uow, done: None,
+) -> tuple[D | None, dict[str, Any]]:
+    """A move sent from one of the item's forms, and the mover's card after it. A refusal
+    draws the form again, open with what they typed, so fixing one field isn't retyping all;
+    `then` runs in the same transaction after the move."""
+    now = ctx.services.now()
+
+    def run(uow: SqlUnitOfWork) -> tuple[D | None, dict[str, Any]]:
         try:
             done = work(uow, now)
         except IdentifiersToConfirm as warned:
@@ -133,16 +170,54 @@ async def _apply(
             return None, _card_for(uow, ctx, item, warned=form)
         except FormInvalid as invalid:
             item = actions.load(uow, ctx.member, ctx.data.get("action_id"))
-            # Drawn open with what they typed, so fixing one field doesn't mean retyping all.
             form = cards.WarnedForm(verb, _typed(ctx), {})
             return None, _card_for(uow, ctx, item, errors=invalid.errors, warned=form)
         chase_engine.reschedule(uow.chases, ACTION, done.item.id, now, answered=True)
+        then(uow, done)
         return done, _card_for(uow, ctx, done.item, (done.notice,))
 
-    done, card = await ctx.run(run)
-    if done is not None:
-        await _tell_others(ctx, done)
-    return Reply(card)
+    return await ctx.run(run)
+
+
+_CHAIR_DECISIONS = {
+    Move.SET_DATE: verbs.ACTION_SET_DATE,
+    Move.NOT_ACHIEVABLE: verbs.ACTION_NOT_ACHIEVABLE,
+    Move.REOPEN: verbs.ACTION_REOPEN,
+}
+
+
+def _chair_decision(move: Move, verb: str) -> Any:
+    """The chair decides an escalated item; the owner is told, with their card when the item
+    is back with them."""
+
+    async def decide(ctx: Context) -> Reply:
+        today = ctx.services.today()
+        told: list[tuple[int, dict[str, Any]]] = []
+
+        def tell_owner(uow: SqlUnitOfWork, done: action_controls.Decided) -> None:
+            item = done.item
+            if item.owner_member_id is None:
+                return
+            card = (
+                cards.chair_notice_card(item, "Not achievable", done.tell_owner)
+                if item.status is ActionStatus.CANCELLED
+                else _owner_card(uow, ctx, item, done.tell_owner)
+            )
+            told.append((item.owner_member_id, card))
+
+        done, card = await _form_move(
+            ctx,
+            lambda uow, now: action_controls.decide(
+                uow, ctx.turn.actor, ctx.member, ctx.data, move, today, now
+            ),
+            verb,
+            tell_owner,
+        )
+        if done is not None:
+            await send_cards(ctx, told)
+        return Reply(card)
+
+    return decide
 
 
 async def _tell_others(ctx: Context, done: actions.Updated) -> None:
@@ -214,6 +289,8 @@ def _date_decision(*, approve: bool) -> Any:
 async def record_impact(ctx: Context) -> Reply:
     now = ctx.services.now()
 
+    chair_card: list[dict[str, Any]] = []
+
     def work(uow: SqlUnitOfWork) -> actions.ImpactRecorded | dict[str, Any]:
         try:
             done = actions.record_impact(uow, ctx.turn.actor, ctx.member, ctx.data, now)
@@ -230,6 +307,8 @@ async def record_impact(ctx: Context) -> Reply:
                 values=_typed(ctx),
             )
         chase_engine.reschedule(uow.chases, ACTION, done.item.id, now)
+        if done.item.status is ActionStatus.ESCALATED:
+            chair_card.append(_escalated_to_chair(uow, ctx, done))
         return done
 
     result = await ctx.run(work)
@@ -246,6 +325,8 @@ async def record_impact(ctx: Context) -> Reply:
                 )
             ],
         )
+    if chair_card and item.chair_member_id:
+        await send_cards(ctx, [(item.chair_member_id, chair_card[0])])
     if result.review_closed and item.chair_member_id:
         await send_cards(
             ctx,
@@ -261,12 +342,24 @@ async def record_impact(ctx: Context) -> Reply:
     return Reply(cards.impact_done_card(item, result.decision.value, result.review_closed))
 
 
+def _escalated_to_chair(
+    uow: SqlUnitOfWork, ctx: Context, done: actions.ImpactRecorded
+) -> dict[str, Any]:
+    """The chair's card for an item the LIC group escalated: why, and the chair's decisions."""
+    item = done.item
+    policy = chase_engine.policy_for(uow.chases, item.partnership_id)
+    rag = actions.item_rag(item, ctx.services.today(), policy)
+    note = f"The LIC group escalated this to you to decide. {done.comment}"
+    return cards.action_item_card(item, rag, notices=(note,), owner=False, chair=True)
+
+
 def _owner_message(result: actions.ImpactRecorded) -> str:
     return {
         "close": "The LIC group recorded its impact and closed it. Thank you.",
         "keep_open": "The LIC group kept it open: it is back with you. Their comments: "
         + result.comment,
-        "escalate": "The LIC group escalated it to the chair.",
+        "escalate": "The LIC group escalated it to the review's chair, who will decide what "
+        "happens next. Their comments: " + result.comment,
     }[result.decision.value]
 
 

@@ -592,8 +592,8 @@ async def test_racing_updates_move_an_action_item_once(world: Journey) -> None:
 
 @races(verbs.IMPACT_RECORD)
 async def test_racing_distinct_impact_records_keep_one_decision(world: Journey) -> None:
-    """Escalate leaves the item completed, so only the one-decision-per-completion rule stops
-    each LIC member's distinct record (and a keep-open among them) being stored."""
+    """Each LIC member's distinct record (a keep-open among escalates): one is stored, and
+    every other is told the item changed since they opened it."""
     j = world
     item_id = await _published_item(j)
     item = {"action_id": item_id}
@@ -618,6 +618,31 @@ async def test_racing_distinct_impact_records_keep_one_decision(world: Journey) 
         stale = await j.act(verbs.IMPACT_RECORD, records[1])
         assert "changed since you opened it" in json.dumps(stale)
         assert len(j.rows(t.ImpactRecord)) == 1, "a stale impact card later changes nothing"
+
+
+@races(verbs.ACTION_SET_DATE, verbs.ACTION_NOT_ACHIEVABLE, verbs.ACTION_REOPEN)
+async def test_racing_chair_decisions_decide_an_escalated_item_once(world: Journey) -> None:
+    j = world
+    item_id = await _published_item(j)
+    item = {"action_id": item_id}
+    await j.act(verbs.ACTION_COMPLETE, {**item, "evidence": "Audit done"}, PRACTITIONER)
+    impact = {
+        **item,
+        "how_much": "20 audited",
+        "how_well": "Few in time",
+        "better_off": "Not yet",
+        "decision": "escalate",
+    }
+    await j.act(verbs.IMPACT_RECORD, impact)
+    assert _status_changes(j)[-1] == "escalated"
+    decision = {**item, "reason": "The chair's decision", "due_on": "2099-09-30"}
+    chair_verbs = [verbs.ACTION_SET_DATE, verbs.ACTION_NOT_ACHIEVABLE, verbs.ACTION_REOPEN]
+    texts = await race(j, chair_verbs * (RACERS // 3), decision)
+    decided = ("action.date_set", "action.not_achievable", "action.reopened")
+    assert sum(audited(j, action) for action in decided) == 1, "one decision"
+    assert _status_changes(j)[-2] in ("escalated",), "one move out of escalated"
+    assert _status_changes(j)[-1] in ("in_progress", "cancelled")
+    assert sum("already decided" in text for text in texts) >= 1, "the others are told"
 
 
 # --- exports: each request is its own file --------------------------------------------------

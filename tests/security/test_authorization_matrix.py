@@ -303,6 +303,12 @@ async def build_world(world: World) -> None:
     await ok(world, "chair", verbs.ACTION_SAVE, {"review_id": r5, **good_action(world)})
     await ok(world, "chair", verbs.OUTCOME_PUBLISH, {"review_id": r5, "agreed_themes": "neglect"})
     await ok(world, "chair", verbs.GUIDE, {"review_id": r5})
+    # R5's item: completed, then escalated by the LIC group, so it waits for the chair.
+    r5_item = int(_rows(world, t.ActionItem, t.ActionItem.id)[-1].id or 0)
+    done = {"action_id": r5_item, "evidence": "Done"}
+    await ok(world, "practitioner", verbs.ACTION_COMPLETE, done)
+    escalate = {"action_id": r5_item, **IMPACT, "decision": "escalate"}
+    await ok(world, "lic_member", verbs.IMPACT_RECORD, escalate)
     await ok(world, "chair", verbs.PACK_EXPORT, {"review_id": r3, "format": "csv"})
     [export] = _rows(world, t.ExportFile, t.ExportFile.id)
     world.token = export.token
@@ -559,7 +565,8 @@ VERBS: dict[str, Case] = {
             "staff_count": "12",
         },
     ),
-    # action items (R3): A1 open, A2 awaiting a date decision, A3 awaiting impact
+    # action items (R3): A1 open, A2 awaiting a date decision, A3 awaiting impact; R5's
+    # item (the last) escalated to the chair
     verbs.ACTION_VIEW: Case(
         # The police lead opens the police item they are copied on when it is late.
         frozenset({"practitioner", "chair", "admin", "lic_member", "agency_lead"}),
@@ -594,6 +601,17 @@ VERBS: dict[str, Case] = {
         lambda w: {"action_id": w.actions[2], **IMPACT, "decision": "close"},
     ),
     verbs.POLICY: Case(ADMIN),
+    # the chair's decisions on R5's escalated item
+    verbs.ACTION_SET_DATE: Case(
+        THE_CHAIR,
+        lambda w: {"action_id": w.actions[-1], "due_on": "2099-09-30", "reason": "Re-audit"},
+    ),
+    verbs.ACTION_NOT_ACHIEVABLE: Case(
+        THE_CHAIR, lambda w: {"action_id": w.actions[-1], "reason": "Service ended"}
+    ),
+    verbs.ACTION_REOPEN: Case(
+        THE_CHAIR, lambda w: {"action_id": w.actions[-1], "reason": "Audit again"}
+    ),
     verbs.POLICY_SAVE: Case(ADMIN, lambda w: dict(POLICY)),
     # summaries, the dashboard and exports: scoped by role and agency
     verbs.SUMMARY: Case(SUMMARY_READERS, lambda w: {"review_id": w.review(3)}),

@@ -27,12 +27,18 @@ from cards import verbs
 from cards.validation import card_problems
 from domain import actions
 from domain.action_state import (
+    MOVES,
     OWNER_MOVES,
+    TARGETS,
+    Move,
+    Mover,
     OwnerMove,
     Reader,
     action_rag,
     copy_readers,
+    moves_for,
     owner_moves,
+    require_move,
     working_days_late,
 )
 from domain.actions import ActionDetail
@@ -41,6 +47,7 @@ from domain.errors import FormInvalid
 from domain.model import ActionStatus
 from domain.phrasing import year_period
 from domain.summaries import (
+    LIVE,
     RAG_NAMES,
     Access,
     ActionRow,
@@ -115,7 +122,7 @@ def test_every_rating_of_an_item_is_the_same(row: ActionRow) -> None:
     summary = build_summary(review(), Access.FULL, records(2, rows=(row,)), TODAY, DEFAULT_POLICY)
     assert summary.actions[0].rag == expected, "summary"
     due = row.effective_due
-    if due and due <= overdue_cutoff(TODAY, DEFAULT_POLICY) and row.status in actions.OPEN:
+    if due and due <= overdue_cutoff(TODAY, DEFAULT_POLICY) and row.status in LIVE:
         late = OverdueRow(
             row.id, row.reference, 1, row.review_reference, "x", None, None, due, row.status, 0
         )
@@ -132,6 +139,8 @@ def test_the_rating_follows_the_state(row: ActionRow) -> None:
         assert rated is Rag.BLUE
     elif row.status is ActionStatus.BLOCKED:
         assert rated is Rag.RED
+    elif row.status is ActionStatus.ESCALATED:
+        assert rated is Rag.RED, "escalated to the chair is never green, whatever its date"
     elif row.status is ActionStatus.COMPLETED:
         assert rated is Rag.GREEN, "a completed item is never amber ('due soon') nor red"
     elif row.latest_rag == "red":
@@ -189,6 +198,33 @@ def test_every_state_has_its_moves_and_no_move_the_state_table_refuses() -> None
         for move, target in targets.items():
             if move in moves:
                 assert target in ACTION_TRANSITIONS[status], (status, move)
+
+
+def test_every_mover_has_moves_for_every_state_and_each_move_is_a_legal_transition() -> None:
+    for mover, table in MOVES.items():
+        assert set(table) == set(ActionStatus), mover
+        for status, moves in table.items():
+            for move in moves:
+                target = TARGETS.get(move)
+                assert target is None or target in ACTION_TRANSITIONS[status], (mover, move)
+
+
+def test_an_escalated_item_is_the_chair_s_to_decide() -> None:
+    assert owner_moves(ActionStatus.ESCALATED) == ()
+    assert moves_for(Mover.CHAIR, ActionStatus.ESCALATED) == (
+        Move.SET_DATE,
+        Move.NOT_ACHIEVABLE,
+        Move.REOPEN,
+    )
+    item = detail_of(action(status=ActionStatus.ESCALATED))
+    chair = action_cards.action_item_card(item, Rag.RED, owner=False, chair=True)
+    assert card_problems(chair) == []
+    assert [a["title"] for a in chair["actions"]] == ["Set a new date", "Not achievable", "Reopen"]
+    owner = action_cards.action_item_card(item, Rag.RED)
+    assert owner.get("actions", []) == [], "the owner has no moves while the chair decides"
+    with pytest.raises(FormInvalid) as refused:
+        require_move("LOS-2026-004/A1", Mover.CHAIR, ActionStatus.IN_PROGRESS, Move.REOPEN)
+    assert "not escalated" in refused.value.errors["move"]
 
 
 def test_a_blocked_item_does_not_offer_mark_complete() -> None:

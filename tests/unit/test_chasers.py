@@ -477,6 +477,21 @@ def test_blocked_items_remind_the_chair_not_the_owner() -> None:
     assert planned.what_next == "I'll remind you again on Wed 16 Dec while it stays blocked."
 
 
+def test_escalated_items_remind_the_chair_until_they_decide() -> None:
+    escalated = action(ActionStatus.ESCALATED, status_since=date(2026, 12, 8), overdue_unanswered=5)
+
+    planned = chase(escalated, after=utc(2026, 12, 8, 15))
+
+    assert planned.at == utc(2026, 12, 11, 9)
+    assert planned.kind is ChaseKind.ESCALATED
+    assert planned.recipients == (Audience.CHAIR,), "the owner is not chased: it is the chair's"
+    assert planned.headline.startswith("Escalated to you by the LIC group on Tue 8 Dec")
+    assert planned.what_next == "I'll remind you again on Wed 16 Dec until you decide."
+    later = on_sweep(DEFAULT_POLICY, escalated, utc(2026, 12, 16, 9))
+    assert later.send is not None
+    assert later.send.recipients == (Audience.CHAIR,)
+
+
 def test_a_sweep_outside_working_hours_holds_the_chaser_for_the_morning() -> None:
     outcome = on_sweep(DEFAULT_POLICY, action(), utc(2026, 12, 11, 19))  # Friday evening
 
@@ -614,6 +629,7 @@ MON_23_NOV = date(2026, 11, 23)
         (ActionStatus.IN_PROGRESS, WED_2_DEC_2026, False, Rag.AMBER),  # due today
         (ActionStatus.IN_PROGRESS, date(2026, 12, 3), False, Rag.RED),  # overdue
         (ActionStatus.BLOCKED, MON_23_NOV, False, Rag.RED),
+        (ActionStatus.ESCALATED, MON_23_NOV, False, Rag.RED),  # not yet due, but with the chair
         (ActionStatus.COMPLETED, date(2027, 1, 4), False, Rag.GREEN),  # done late, awaiting LIC
         (ActionStatus.COMPLETED, date(2027, 1, 4), True, Rag.BLUE),
         (ActionStatus.CLOSED, date(2027, 1, 4), True, Rag.BLUE),

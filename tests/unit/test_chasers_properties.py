@@ -31,8 +31,13 @@ FIRST_DAY, LAST_DAY = date(2026, 1, 1), date(2028, 12, 31)
 FAST = settings(max_examples=200, deadline=timedelta(seconds=2))
 SIMULATED = settings(max_examples=60, deadline=timedelta(seconds=5))
 
-LIVE_ACTION = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED)
-DATED = (ActionStatus.COMPLETED, ActionStatus.BLOCKED)
+LIVE_ACTION = (
+    ActionStatus.OPEN,
+    ActionStatus.IN_PROGRESS,
+    ActionStatus.BLOCKED,
+    ActionStatus.ESCALATED,
+)
+DATED = (ActionStatus.COMPLETED, ActionStatus.BLOCKED, ActionStatus.ESCALATED)
 
 days = st.dates(min_value=FIRST_DAY, max_value=LAST_DAY)
 moments = st.datetimes(

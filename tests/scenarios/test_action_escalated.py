@@ -1,0 +1,161 @@
+"""Issue 17: an item the LIC group escalates is the chair's, over HTTP on both databases.
+
+It becomes `escalated`: Red in `my actions` (the chair's), the summary and the XLSX tracker; the
+chair gets a card with their decisions and the chasers go to the chair alone; each decision
+(a new date, not achievable, reopen) is audited with its reason, and the owner is told, with
+their full card when the item is back with them."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from openpyxl import load_workbook
+
+from cards import verbs
+from exports.tracker import RAG_COLUMN
+from storage import tables as t
+from tests.scenarios.test_action_moves import make_lic_members, sent_saying, titles
+from tests.scenarios.test_chaser_engine import at_next_chase, log_rows, published, sweep
+from tests.support.activities import USER_AAD
+from tests.support.journey import CARD, COLLEAGUE, PRACTITIONER, Journey, button_data
+
+CHAIR_DECISIONS = ["Set a new date", "Not achievable", "Reopen"]
+
+
+async def escalated(j: Journey) -> t.ActionItem:
+    """A published item, completed by its owner and escalated by the LIC group (a colleague)."""
+    make_lic_members(j, COLLEAGUE)
+    [item] = await published(j)
+    done = {"action_id": item.id, "evidence": "Audit done: 20 referrals."}
+    await j.card(verbs.ACTION_COMPLETE, done, PRACTITIONER)
+    impact = {
+        "action_id": item.id,
+        "how_much": "20 audited",
+        "how_well": "Few in time",
+        "better_off": "Not yet",
+        "decision": "escalate",
+    }
+    j.bot.connector.clear()
+    assert "escalated to the chair" in await j.card(verbs.IMPACT_RECORD, impact, COLLEAGUE)
+    [row] = j.rows(t.ActionItem)
+    return row
+
+
+def chair_card(j: Journey, reference: str) -> dict[str, Any]:
+    [card] = [
+        c
+        for c in j.bot.connector.cards()
+        if f"For your decision: action · {reference}" in json.dumps(c, ensure_ascii=False)
+    ]
+    return card
+
+
+async def test_an_escalated_item_is_the_chair_s_and_red_everywhere(journey_each: Journey) -> None:
+    j = journey_each
+    item = await escalated(j)
+    assert item.status == "escalated"
+    assert sent_saying(j, "Few in time"), "the owner is told the group's comments"
+
+    card = chair_card(j, item.reference)
+    assert titles(card) == CHAIR_DECISIONS
+    assert "Red: overdue, blocked or escalated" in json.dumps(card)
+
+    j.bot.connector.clear()
+    await j.say("my actions")  # the chair's list
+    [mine] = j.bot.connector.cards()
+    assert item.reference in json.dumps(mine)
+    assert "Red" in json.dumps(mine)
+
+    j.bot.connector.clear()
+    await j.say(f"summary {item.reference.split('/')[0]}")
+    summary = json.dumps(j.bot.connector.cards(), ensure_ascii=False)
+    assert "escalated to the chair" in summary
+    assert "Red" in summary
+    assert "Green" not in summary
+
+    j.bot.connector.clear()
+    await j.say(f"export {item.reference.split('/')[0]}")
+    said = json.dumps([*j.bot.connector.cards(), *j.bot.connector.texts()])
+    path = re.search(r"to (/[^\"]+?\.xlsx)", said)
+    assert path, said
+    sheet = load_workbook(path.group(1))["Tracker"]
+    assert sheet.cell(row=2, column=RAG_COLUMN + 1).value == "Red"
+
+    owner = await j.act(verbs.ACTION_VIEW, {"action_id": item.id}, PRACTITIONER)
+    assert titles(owner["value"]) == [], "the owner has no moves on it while it is the chair's"
+
+
+async def test_chasers_go_to_the_chair_with_their_decisions(journey_each: Journey) -> None:
+    j = journey_each
+    item = await escalated(j)
+    at_next_chase(j, int(item.id or 0))
+    j.bot.connector.clear()
+    before = len(log_rows(j))
+    await sweep(j)
+    logged = log_rows(j)[before:]
+    assert [(r.kind, r.outcome) for r in logged] == [("escalated", "sent")]
+    [chased] = j.bot.connector.cards()
+    assert "Escalated to you by the LIC group" in json.dumps(chased)
+    assert titles(chased) == CHAIR_DECISIONS
+
+
+async def test_the_chair_sets_a_new_date_and_the_owner_gets_their_card(
+    journey_each: Journey,
+) -> None:
+    j = journey_each
+    item = await escalated(j)
+    data = button_data(chair_card(j, item.reference), verbs.ACTION_SET_DATE)
+    past = {**data, "due_on": "2001-01-01", "reason": "Re-audit by spring"}
+    refused = (await j.act(verbs.ACTION_SET_DATE, past, USER_AAD))["value"]
+    assert "The new date must be in the future." in json.dumps(refused)
+    assert "Re-audit by spring" in json.dumps(refused), "the typed reason is kept"
+    assert j.rows(t.ActionItem)[0].status == "escalated", "nothing written"
+
+    j.bot.connector.clear()
+    answer = await j.act(verbs.ACTION_SET_DATE, {**past, "due_on": "2099-05-29"}, USER_AAD)
+    assert answer["type"] == CARD
+    assert "New date set" in json.dumps(answer["value"])
+    [row] = j.rows(t.ActionItem)
+    assert (row.status, str(row.revised_due_on)) == ("in_progress", "2099-05-29")
+    assert row.next_chase_at is not None
+    [told] = [c for c in j.bot.connector.cards() if "Your action" in json.dumps(c)]
+    assert "Mark complete" in titles(told), "the owner's full card"
+    assert "Re-audit by spring" in json.dumps(told)
+    assert "action.date_set" in j.bot.audit_actions()
+
+    again = await j.act(verbs.ACTION_SET_DATE, {**past, "due_on": "2099-05-29"}, USER_AAD)
+    assert again["type"] == CARD, "a second click is answered, not crashed"
+    assert j.bot.audit_actions().count("action.date_set") == 1, "decided once"
+
+
+async def test_not_achievable_stops_chasing_and_reopen_returns_it(journey_each: Journey) -> None:
+    j = journey_each
+    item = await escalated(j)
+    data = button_data(chair_card(j, item.reference), verbs.ACTION_NOT_ACHIEVABLE)
+    answer = await j.act(verbs.ACTION_NOT_ACHIEVABLE, {**data, "reason": "Service ended"}, USER_AAD)
+    assert "not achievable" in json.dumps(answer["value"])
+    [row] = j.rows(t.ActionItem)
+    assert (row.status, row.next_chase_at) == ("cancelled", None)
+    assert row.cancelled_reason == "Not achievable: Service ended"
+    assert "action.not_achievable" in j.bot.audit_actions()
+
+    reopen = {**data, "reason": "Try once more"}
+    refused = await j.act(verbs.ACTION_REOPEN, reopen, USER_AAD)
+    assert j.rows(t.ActionItem)[0].status == "cancelled", "a cancelled item is not reopened"
+    assert "Reopen" not in json.dumps(refused)
+
+
+async def test_reopen_hands_it_back_and_only_the_chair_decides(journey_each: Journey) -> None:
+    j = journey_each
+    item = await escalated(j)
+    data = button_data(chair_card(j, item.reference), verbs.ACTION_REOPEN)
+    stranger = await j.act(verbs.ACTION_REOPEN, {**data, "reason": "Mine now"}, PRACTITIONER)
+    assert "Only the chair" in json.dumps(stranger)
+    assert j.rows(t.ActionItem)[0].status == "escalated"
+
+    await j.act(verbs.ACTION_REOPEN, {**data, "reason": "Audit again with the new form"}, USER_AAD)
+    [row] = j.rows(t.ActionItem)
+    assert row.status == "in_progress"
+    assert "action.reopened" in j.bot.audit_actions()
