@@ -10,7 +10,7 @@ from typing import Any
 
 from botbuilder.integration.aiohttp import CloudAdapter
 
-import bot.app
+import bot.botframework.channel
 from bot.cli import main
 
 
@@ -22,7 +22,7 @@ class StockAdapter(CloudAdapter):  # type: ignore[misc]
         return None
 
 
-bot.app.PooledCloudAdapter = StockAdapter  # type: ignore[misc]
+bot.botframework.channel.PooledCloudAdapter = StockAdapter  # type: ignore[misc]
 
 if __name__ == "__main__":
     sys.exit(main(["serve"]))

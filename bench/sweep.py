@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from bench.proc import own_memory
-from bot.app import ADAPTER, SERVICES, create_app
+from bot.app import CHANNEL, SERVICES, create_app
 from bot.config import Settings
 from bot.logs import configure
 from bot.outbound import Outbound
@@ -58,7 +58,7 @@ async def sweep(args: argparse.Namespace) -> dict[str, Any]:
     await runner.setup()
     try:
         limiter = RateLimiter() if args.limits == "on" else RateLimiter.unlimited()
-        outbound = Outbound(app[ADAPTER], settings.app_id, app[SERVICES].db, limiter=limiter)
+        outbound = Outbound(app[CHANNEL].outbound.courier, app[SERVICES].db, limiter=limiter)
         card = info_card(
             "Action 3 for LOS-2026-001 is due on Friday",
             "You have been chased once. Open the action to record progress or mark it "

@@ -10,29 +10,20 @@ import math
 import re
 import time
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
-from botbuilder.schema import Activity
-from botframework.connector.auth import ChannelValidation
 
-from bot.activity_json import parse_activity
-from bot.botframework.connector import PooledCloudAdapter
+from bot.channel import ActivityRefused, Channel, Unauthenticated
 from bot.config import Settings
+from bot.core import Bot
 from bot.handlers import register_all
-from bot.outbound import Outbound
+from bot.platforms import channel_for
 from bot.retention import RETENTION_JOB, RetentionJob
 from bot.router import Router
 from bot.scheduler import Chasers, Schedule
 from bot.services import Services
-from bot.teams_bot import LineOfSightBot
 from bot.turns import oversized_field, tenant_of
 from cards.validation import MeasuredCard
 from storage.database import Database
@@ -42,8 +33,8 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
 SERVICES = web.AppKey("services", Services)
-ADAPTER = web.AppKey("adapter", CloudAdapter)
-BOT = web.AppKey("bot", LineOfSightBot)
+CHANNEL = web.AppKey("channel", Channel)
+BOT = web.AppKey("bot", Bot)
 CHASERS = web.AppKey("chasers", Chasers)
 SCHEDULE = web.AppKey("schedule", Schedule)
 
@@ -53,13 +44,14 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
     settings.check()
     db = db or Database(settings.database_url, settings.db_timeouts())
     check_schema(db.engine, db.url)
-    adapter = _adapter(settings)
-    outbound = Outbound(adapter, settings.app_id, db)
-    services = Services(settings=settings, db=db, router=register_all(Router()), outbound=outbound)
+    channel = channel_for(settings, db)
+    services = Services(
+        settings=settings, db=db, router=register_all(Router()), outbound=channel.outbound
+    )
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SERVICES] = services
-    app[ADAPTER] = adapter
-    app[BOT] = LineOfSightBot(services)
+    app[CHANNEL] = channel
+    app[BOT] = Bot(services)
     app[READINESS] = Readiness(db)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
@@ -74,28 +66,9 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
     app.on_shutdown.append(_stop_schedule)
     if settings.test_hooks and settings.local_mode:
         add_test_hooks(app)
-    app.on_cleanup.append(_close_transport)
+    app.on_cleanup.append(_close_channel)
     app.on_cleanup.append(_close_database)
     return app
-
-
-def _adapter(settings: Settings) -> CloudAdapter:
-    if settings.openid_metadata_url:
-        # botbuilder 4.17 reads the channel's signing keys from this class attribute (its own
-        # BotFrameworkAdapter sets it the same way); the configuration key is ignored.
-        ChannelValidation.open_id_metadata_endpoint = settings.openid_metadata_url
-    config = SimpleNamespace(
-        APP_ID=settings.app_id,
-        APP_PASSWORD=settings.app_password.get_secret_value(),
-        # Local mode has no app id; the SDK only allows that on its MultiTenant path.
-        APP_TYPE="MultiTenant" if settings.local_mode else settings.app_type,
-        APP_TENANTID=settings.app_tenant_id,
-    )
-    # The stock adapter's turn model over a pooled transport (bot/botframework/,
-    # docs/architecture.md §7).
-    adapter = PooledCloudAdapter(ConfigurationBotFrameworkAuthentication(config))
-    adapter.on_turn_error = _on_turn_error
-    return adapter
 
 
 async def _start_schedule(app: web.Application) -> None:
@@ -123,35 +96,33 @@ def add_test_hooks(app: web.Application) -> None:
     app.router.add_post("/_test/sweep", sweep)
 
 
-async def _close_transport(app: web.Application) -> None:
-    adapter = app[ADAPTER]
-    if isinstance(adapter, PooledCloudAdapter):
-        await adapter.close()
-
-
-async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
-    # Reached only when delivering a reply failed (handlers catch their own errors), so
-    # trying to send yet another message would fail the same way: log and stop.
-    log.error("reply delivery failed", extra={"error_type": type(error).__name__})
+async def _close_channel(app: web.Application) -> None:
+    await app[CHANNEL].close()
 
 
 async def messages(request: web.Request) -> web.Response:
     """Refuse before working: the headers, a bounded read, the JSON and the two fields the
     token is checked against; then the token and the tenant; only then the rest of the body."""
     body, text = await _json_body(request)
-    auth = await _authenticate(request, body)
+    channel = request.app[CHANNEL]
+    try:
+        identity = await channel.authenticate(request.headers.get("Authorization", ""), body)
+    except Unauthenticated as error:
+        raise web.HTTPUnauthorized() from error
     services = request.app[SERVICES]
     tenant = tenant_of(body)
     if tenant not in services.settings.allowed_tenant_ids:
         log.warning("tenant refused", extra={"tenant": _loggable(tenant)})
         return web.Response(status=403)
-    activity = _activity(_envelope(body, text))
-    bot = request.app[BOT]
-    invoke_response = await request.app[ADAPTER].process_activity(auth, activity, bot.on_turn)
-    # botbuilder 4.17's own process() serialises invoke bodies twice and answers 500
-    # (docs/teams-platform.md): return the body ourselves.
-    if invoke_response is not None:
-        return _invoke_json(invoke_response.body, invoke_response.status)
+    envelope = _envelope(body, text)
+    try:
+        answer = await channel.answer(identity, envelope, request.app[BOT])
+    except ActivityRefused as error:
+        raise web.HTTPBadRequest(text=str(error)) from error
+    # The invoke's answer is written here, not by the SDK (botbuilder 4.17's own process()
+    # serialises invoke bodies twice and answers 500, docs/teams-platform.md).
+    if answer is not None:
+        return _invoke_json(answer.body, answer.status)
     return web.Response(status=201)
 
 
@@ -281,46 +252,6 @@ def _clean(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list):
         return [_clean(item, depth + 1) for item in value]
     return value
-
-
-def _activity(body: dict[str, Any]) -> Activity:
-    try:
-        return parse_activity(body)
-    except Exception as error:
-        # msrest raises DeserializationError (and whatever its parsers raise) on fields of the
-        # wrong type, e.g. "timestamp": "soon": the sender's mistake, so 400, never a 500.
-        log.info("activity refused", extra={"error_type": type(error).__name__})
-        raise web.HTTPBadRequest(text="Activity fields have the wrong types") from error
-
-
-async def _authenticate(request: web.Request, body: dict[str, Any]) -> Any:
-    """botbuilder checks the token against the activity's channel and service URL only: it
-    gets just those, before the rest of the body is parsed."""
-    header = request.headers.get("Authorization", "")
-    auth = request.app[ADAPTER].bot_framework_authentication
-    claimed = Activity(channel_id=_string(body.get("channelId")), service_url=body["serviceUrl"])
-    try:
-        result = await auth.authenticate_request(claimed, header)
-        if not _expires(result):
-            raise PermissionError("the token has no expiry")
-        return result
-    except Exception as error:
-        # botbuilder raises PermissionError, jwt errors, even bare Exceptions for bad tokens;
-        # any of them means "not authenticated", never a 500.
-        log.warning("authentication refused", extra={"error_type": type(error).__name__})
-        raise web.HTTPUnauthorized() from error
-
-
-def _string(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _expires(result: Any) -> bool:
-    """A validated token must expire. botbuilder 4.17 lets PyJWT accept a signed token with no
-    `exp` (valid forever once leaked); the Bot Framework always sets one. Local mode's anonymous
-    identity has no claims at all."""
-    claims = getattr(getattr(result, "claims_identity", None), "claims", None) or {}
-    return not claims or isinstance(claims.get("exp"), int | float)
 
 
 async def healthz(_request: web.Request) -> web.Response:

@@ -3,8 +3,8 @@
 `Bot.handle` runs a turn through a short list of middleware, each a step every turn shares
 (the error card, stamping cards, the length check, recording who spoke, answering a click
 once), and then dispatches it: a welcome, a typed command or a card verb. No SDK is imported
-here or behind it; an edge (bot/teams_bot.py today) turns its platform's activity into a
-`Turn` and delivers the `Reply` (docs/architecture.md §4, §10).
+here or behind it; an edge (bot/botframework/, behind bot/channel.py's `Channel`) turns its
+platform's activity into a `Turn` and delivers the `Reply` (docs/architecture.md §4, §10).
 """
 
 from __future__ import annotations

@@ -1,15 +1,15 @@
 """The one way the bot messages people proactively (invitations, sign-off requests, notices).
 
 With a stored conversation address it continues that conversation; without one it creates a
-1:1 chat from the AAD object id (docs/teams-platform.md). 403/404 mark the address unreachable
-so the
-sender can tell whoever asked; nothing is retried blindly here. Sends are paced to Teams'
-limits per conversation and per tenant (`RateLimiter`, in this process); a 429's Retry-After
-holds that conversation back and is reported on the `Delivery` for the caller to retry. A
-caller that must not wait long (the chaser sweep) passes `max_wait`: a conversation held back
-longer is not sent to, and the `Delivery` says when to come back (`deferred`). A send whose
-request may have reached Teams without an answer saying so (a timeout, a reset connection) is
-`unknown`: the card may or may not have arrived.
+1:1 chat from the AAD object id (docs/teams-platform.md); the platform's `Courier`
+(bot/channel.py) does the sending, so this module is the same on every platform. 403/404 mark
+the address unreachable so the sender can tell whoever asked; nothing is retried blindly here.
+Sends are paced to Teams' limits per conversation and per tenant (`RateLimiter`, in this
+process); a 429's Retry-After holds that conversation back and is reported on the `Delivery`
+for the caller to retry. A caller that must not wait long (the chaser sweep) passes
+`max_wait`: a conversation held back longer is not sent to, and the `Delivery` says when to
+come back (`deferred`). A send whose request may have reached Teams without an answer saying
+so (a timeout, a reset connection) is `unknown`: the card may or may not have arrived.
 """
 
 from __future__ import annotations
@@ -20,20 +20,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-import aiohttp
-from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import (
-    ChannelAccount,
-    ConversationAccount,
-    ConversationParameters,
-    ConversationReference,
-)
-from botframework.connector.models import ErrorResponseException
-
-from bot.botframework.errors import ConnectorUnreachable
-from bot.botframework.wire import card_activity
-from bot.pacing import RateLimiter, retry_after_seconds
+from bot.channel import Courier
+from bot.pacing import RateLimiter
 from cards.common import stamped
 from domain.records import Recipient
 from storage.database import Database
@@ -57,16 +45,13 @@ class Delivery:
 
 
 class Outbound:
+    """Proactive sends on any platform: the platform's `Courier` sends, this paces them and
+    judges the outcome."""
+
     def __init__(
-        self,
-        adapter: CloudAdapter,
-        app_id: str,
-        db: Database,
-        *,
-        limiter: RateLimiter | None = None,
+        self, courier: Courier, db: Database, *, limiter: RateLimiter | None = None
     ) -> None:
-        self._adapter = adapter
-        self._app_id = app_id
+        self.courier = courier
         self._db = db
         self.limiter = limiter if limiter is not None else RateLimiter()
 
@@ -84,54 +69,17 @@ class Outbound:
             if wait > max_wait:
                 return _deferred(recipient, wait)
         # Each card sent gets its own id: the token its state-changing buttons carry.
-        activity = card_activity(stamped(card, uuid4().hex))
+        card = stamped(card, uuid4().hex)
         failure: list[BaseException] = []
         sending: list[bool] = []
-
-        async def callback(turn_context: TurnContext) -> None:
-            # Errors must be caught here: with on_turn_error set, the adapter swallows them.
-            sending.append(True)
-            try:
-                await turn_context.send_activity(activity)
-            except Exception as error:
-                failure.append(error)
-
         try:
             await self.limiter.acquire(recipient.tenant_id, conversation)
-            await self._dispatch(recipient, callback, service_url_hint)
+            await self.courier.deliver(
+                recipient, card, service_url_hint, lambda: sending.append(True)
+            )
         except Exception as error:
             failure.append(error)
         return await self._outcome(recipient, failure, bool(sending))
-
-    async def _dispatch(self, recipient: Recipient, callback: Any, hint: str) -> None:
-        address = recipient.address
-        if address is not None:
-            reference = ConversationReference(
-                channel_id="msteams",
-                service_url=address.service_url,
-                conversation=ConversationAccount(
-                    id=address.conversation_id,
-                    tenant_id=address.tenant_id,
-                    conversation_type=address.conversation_type,
-                ),
-                bot=ChannelAccount(id=address.bot_id),
-                user=ChannelAccount(id=address.user_id, aad_object_id=address.aad_object_id),
-            )
-            await self._adapter.continue_conversation(reference, callback, self._app_id)
-            return
-        if not recipient.aad_object_id:
-            raise LookupError("no address and no AAD object id")
-        tenant = recipient.tenant_id
-        parameters = ConversationParameters(
-            is_group=False,
-            bot=ChannelAccount(id=f"28:{self._app_id}"),
-            members=[ChannelAccount(id=recipient.aad_object_id)],
-            tenant_id=tenant,
-            channel_data={"tenant": {"id": tenant}},
-        )
-        await self._adapter.create_conversation(
-            self._app_id, callback, parameters, "msteams", hint, None
-        )
 
     async def _outcome(
         self, recipient: Recipient, failure: list[BaseException], sending: bool
@@ -140,8 +88,8 @@ class Outbound:
             log.info("proactive sent", extra={"member": recipient.member_id})
             return Delivery(recipient.member_id, recipient.display_name, True)
         error = failure[0]
-        status = _status(error)
-        retry_after = _retry_after(error) if status == 429 else None
+        status = self.courier.status(error)
+        retry_after = self.courier.retry_after(error) if status == 429 else None
         if retry_after is not None:
             self.limiter.defer(_conversation_key(recipient), retry_after)
         log.warning(
@@ -151,7 +99,7 @@ class Outbound:
                 "status": status,
                 "retry_after": retry_after,
                 "error_type": type(error).__name__,
-                "unknown": sending and _may_have_arrived(error),
+                "unknown": sending and self.courier.may_have_arrived(error),
             },
         )
         # Member id 0 is a registered channel, not a person: nothing to mark.
@@ -168,7 +116,7 @@ class Outbound:
             f"status {status}" if status else type(error).__name__,
             status,
             retry_after,
-            unknown=sending and _may_have_arrived(error),
+            unknown=sending and self.courier.may_have_arrived(error),
         )
 
 
@@ -184,30 +132,7 @@ def _deferred(recipient: Recipient, wait: float) -> Delivery:
     )
 
 
-def _may_have_arrived(error: BaseException) -> bool:
-    """No status, and the request may have left: a read timeout or a connection lost after
-    connecting. Failing to connect at all means nothing was sent."""
-    if not isinstance(error, ConnectorUnreachable):
-        return False
-    cause = error.__cause__
-    return not isinstance(cause, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
-
-
 def _conversation_key(recipient: Recipient) -> str:
     if recipient.address is not None:
         return recipient.address.conversation_id
     return f"new:{recipient.aad_object_id}"
-
-
-def _status(error: BaseException) -> int | None:
-    # The pooled transport's ConnectorError is an ErrorResponseException of the same shape.
-    if isinstance(error, ErrorResponseException) and error.response is not None:
-        return int(error.response.status_code)
-    return None
-
-
-def _retry_after(error: BaseException) -> float | None:
-    headers = getattr(getattr(error, "response", None), "headers", None)
-    if headers is None:
-        return None
-    return retry_after_seconds(headers.get("Retry-After"))

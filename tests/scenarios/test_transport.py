@@ -9,7 +9,7 @@ import pytest
 from botbuilder.schema import Activity, ActivityTypes
 from sqlalchemy import select
 
-from bot.app import ADAPTER, SERVICES
+from bot.app import CHANNEL, SERVICES
 from bot.botframework.connector import PooledCloudAdapter, PooledConnectorClient
 from bot.botframework.errors import ConnectorError
 from cards.basics import info_card
@@ -31,7 +31,7 @@ async def _recipient(bot: BotUnderTest) -> Recipient:
 
 
 def _adapter(bot: BotUnderTest) -> PooledCloudAdapter:
-    adapter = bot.app[ADAPTER]
+    adapter = bot.app[CHANNEL].adapter  # type: ignore[attr-defined]
     assert isinstance(adapter, PooledCloudAdapter)
     return adapter
 

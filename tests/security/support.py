@@ -264,7 +264,7 @@ INTERNALS = re.compile(
     r"|object has no attribute|Server got itself in trouble|Internal Server Error"
     r"|\b(" + "|".join(_EXCEPTION_NAMES) + r")\b"
 )
-# In the one answer that means an unexpected exception escaped a handler (teams_bot._serve):
+# In the one answer that means an unexpected exception escaped a handler (bot/core.py error_card):
 # both the card and the Universal Action message carry it.
 CRASH = "give your admin this reference"
 

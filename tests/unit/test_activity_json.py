@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from msrest.exceptions import DeserializationError
 
-from bot import activity_json, app
-from bot.activity_json import parse_activity
+from bot import app
+from bot.botframework import activity_json
+from bot.botframework.activity_json import parse_activity
 
 FIXTURES = sorted((Path(__file__).parents[1] / "fixtures" / "activities").glob("*.json"))
 

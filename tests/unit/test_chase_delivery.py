@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.botframework.connector import CLIENT_TIMEOUT_SECONDS
+from bot.botframework.courier import _may_have_arrived
 from bot.botframework.errors import ConnectorUnreachable
-from bot.outbound import _may_have_arrived
 from bot.pacing import RateLimiter
 from domain import chase_engine as ce
 from domain.chasers import SubjectKind

@@ -24,7 +24,19 @@ FRAMEWORKS = {"botbuilder", "botframework", "aiohttp", "apscheduler", "msrest", 
 # The two platforms' SDKs: only an edge of bot/ may import them (docs/architecture.md §10).
 SDKS = {"botbuilder", "botframework", "msrest", "microsoft_agents"}
 # The framework-free part of bot/: the core, its dispatch and the handlers behind it.
-CORE = ("core.py", "router.py", "turns.py", "once.py", "freshness.py", "handlers")
+CORE = (
+    "core.py",
+    "router.py",
+    "turns.py",
+    "once.py",
+    "freshness.py",
+    "handlers",
+    "channel.py",
+    "outbound.py",
+    "pacing.py",
+    "services.py",
+    "platforms.py",
+)
 
 
 def imports_of(path: Path) -> set[str]:
@@ -82,6 +94,19 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import botbuilder.core\nfrom storage.tables import Member\n")
     assert {"botbuilder", "storage"} <= imports_of(bad)
+
+
+def test_the_core_loads_no_sdk_even_indirectly() -> None:
+    """What the core and the handlers import, all the way down, is free of both SDKs: only the
+    edge a process is configured for (bot/platforms.py) loads one."""
+    script = (
+        "import sys, bot.core, bot.handlers, bot.channel, bot.outbound, bot.platforms; "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({sorted(SDKS)!r})))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]", loaded.stdout
 
 
 def test_the_served_bot_loads_no_document_library_until_someone_exports() -> None:

@@ -306,8 +306,8 @@ async def test_no_limits_never_waits() -> None:
 def test_an_invoke_card_is_shared_not_deep_copied_by_botbuilder() -> None:
     """TurnContext deep-copies what it sends; an invoke answer is never changed, so its body is
     shared (issue 8), and it still reads back as the same JSON."""
+    from bot.botframework.activity_handler import _invoke_body
     from bot.router import Reply
-    from bot.teams_bot import _invoke_body
 
     card = info_card("Saved", "Section 2 of 11")
     response = _invoke_body(Reply(card))

@@ -11,7 +11,6 @@ from botbuilder.schema import Attachment, ChannelAccount
 from bot.botframework.wire import card_activity, invoke_answer
 from bot.core import Bot
 from bot.router import Reply
-from bot.services import Services
 from bot.turns import tenant_of, to_turn
 
 CARD = "application/vnd.microsoft.card.adaptive"
@@ -19,9 +18,8 @@ MESSAGE = "application/vnd.microsoft.activity.message"
 
 
 class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self.core = Bot(services)
+    def __init__(self, core: Bot) -> None:
+        self.core = core
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await self._deliver(turn_context, await self._serve(turn_context))

@@ -1,0 +1,83 @@
+"""The port between the framework-free core and a platform's edge (docs/architecture.md §10).
+
+A `Channel` authenticates a request, reads its activity into the core's `Turn`, runs
+`Bot.handle` and delivers the `Reply` (messages through the platform's connector, an invoke's
+answer back for the HTTP body), and sends proactively through a `Courier`. The HTTP front
+(bot/app.py: size limits, JSON, the envelope, the tenant allow-list) is shared by every edge.
+No SDK is imported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+    from bot.outbound import Outbound
+    from domain.records import Recipient
+
+
+class Unauthenticated(Exception):
+    """The request's token is missing, invalid or unacceptable: answer 401."""
+
+
+class ActivityRefused(Exception):
+    """The activity's fields can't be read (wrong types): the sender's mistake, answer 400."""
+
+
+@dataclass(frozen=True)
+class InvokeAnswer:
+    """What an invoke is answered with in the HTTP response."""
+
+    status: int
+    body: Any
+
+
+class Courier(Protocol):
+    """The platform's half of a proactive send; pacing, outcomes and unreachable marking are
+    `bot.outbound.Outbound`'s, the same on every platform."""
+
+    async def deliver(
+        self,
+        recipient: Recipient,
+        card: dict[str, Any],
+        service_url_hint: str,
+        started: Callable[[], None],
+    ) -> None:
+        """Send the card to the recipient's stored conversation, or create a 1:1 chat;
+        `started()` once the request may leave. Raises what the connector raised."""
+        ...
+
+    def status(self, error: BaseException) -> int | None:
+        """The HTTP status a failed send was answered with, if any."""
+        ...
+
+    def retry_after(self, error: BaseException) -> float | None:
+        """A 429's Retry-After, in seconds."""
+        ...
+
+    def may_have_arrived(self, error: BaseException) -> bool:
+        """No answer, but the request may have reached the platform (a timeout, a reset)."""
+        ...
+
+
+class Channel(Protocol):
+    """One platform's edge: read, answer, send."""
+
+    outbound: Outbound
+
+    async def authenticate(self, authorization: str, body: dict[str, Any]) -> object:
+        """The caller's identity, checked against the activity's channel and service URL (the
+        only fields read before this); raises Unauthenticated."""
+        ...
+
+    async def answer(self, identity: object, body: dict[str, Any], bot: Bot) -> InvokeAnswer | None:
+        """Read the checked activity into a Turn, let the core handle it and deliver the
+        reply; an invoke's answer is returned. Raises ActivityRefused on unreadable fields."""
+        ...
+
+    async def close(self) -> None:
+        """Release pooled connections (app cleanup)."""
+        ...

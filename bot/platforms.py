@@ -1,0 +1,15 @@
+"""Which platform's edge serves the bot (docs/architecture.md §10)."""
+
+from __future__ import annotations
+
+from bot.channel import Channel
+from bot.config import Settings
+from storage.database import Database
+
+
+def channel_for(settings: Settings, db: Database) -> Channel:
+    """The configured platform's channel. The edge is imported here, so a process loads only
+    the SDK of the platform it serves."""
+    from bot.botframework.channel import BotFrameworkChannel
+
+    return BotFrameworkChannel(settings, db)
