@@ -128,7 +128,10 @@ def controlled_return(
 
 
 def may_manage(member: MemberView, review: ReviewView) -> bool:
-    """Whether the review's cards offer this member its controls."""
+    """Whether the review's cards offer this member its controls: never on a closed review,
+    whose Manage card would only be refused."""
+    if review.stage not in CONTROLS[Control.MANAGE].stages:
+        return False
     if member.has(Role.ADMIN):
         return True
     return member.has(Role.CHAIR) and review.chaired_by(member.id)

@@ -233,6 +233,7 @@ class SummaryRecords:
     actions: tuple[ActionRow, ...]
     impacts: tuple[ImpactLine, ...]
     guide: GuideStatus
+    held_on: date | None = None  # the day the meeting was held, as the outcome records it
 
 
 @dataclass(frozen=True)
@@ -377,10 +378,15 @@ class Clocks:
     returns_all_in: bool
     meeting_on: date | None
     meeting_in: int | None  # working days until the meeting; negative once it has passed
+    held_on: date | None = None  # recorded with the outcome: may differ from the plan
 
 
 def clocks(
-    review: ReviewView, returns: Sequence[ReturnLine], today: date, policy: ChaserPolicy
+    review: ReviewView,
+    returns: Sequence[ReturnLine],
+    today: date,
+    policy: ChaserPolicy,
+    held_on: date | None = None,
 ) -> Clocks:
     calendar = policy.calendar
     due = review.returns_due_on
@@ -397,6 +403,7 @@ def clocks(
         returns_all_in=all_in,
         meeting_on=meeting,
         meeting_in=_working_days_to(meeting, today, policy) if meeting else None,
+        held_on=held_on,
     )
 
 
@@ -477,7 +484,7 @@ def build_summary(
     return ReviewSummary(
         review=review,
         access=access,
-        clocks=clocks(review, records.returns, today, policy),
+        clocks=clocks(review, records.returns, today, policy, records.held_on),
         returns=records.returns,
         themes=tuple(theme_label(slug) for slug in records.agreed_themes),
         learning_needs=records.learning_needs,
@@ -881,7 +888,8 @@ def meeting_clock(summary: ReviewSummary) -> str:
         return "Not set"
     held = summary.review.stage.value in ("actions_open", "closed")
     if held:
-        return f"Held {short_date(c.meeting_on)}"
+        # The day the outcome says it was held; the planned day only for older outcomes.
+        return f"Held {short_date(c.held_on or c.meeting_on)}"
     if c.meeting_in >= 0:
         return f"{short_date(c.meeting_on)} (in {working_days_text(c.meeting_in)})"
     ago = working_days_text(-c.meeting_in)

@@ -223,7 +223,10 @@ def _year_month(day: Any) -> tuple[Any, Any]:
 _REVIEW_PARTNERSHIP = select(t.Review.partnership_id).where(col(t.Review.id) == _PARAM["review_id"])
 _POLICY = select(t.Partnership.settings).where(col(t.Partnership.id) == _PARAM["partnership_id"])
 _OUTCOME = select(
-    t.MeetingOutcome.agreed_themes, t.MeetingOutcome.learning_needs, t.MeetingOutcome.published_at
+    t.MeetingOutcome.agreed_themes,
+    t.MeetingOutcome.learning_needs,
+    col(t.MeetingOutcome.published_at),
+    col(t.MeetingOutcome.meeting_on),
 ).where(col(t.MeetingOutcome.review_id) == _PARAM["review_id"])
 _INVOLVED_AGENCIES = (
     select(t.PreAnalysisReturn.agency_id)
@@ -370,7 +373,7 @@ class SqlSummaries:
         partnership_id = self._session.scalar(_REVIEW_PARTNERSHIP, {"review_id": review_id})
         where = Filter(int(partnership_id or 0), review_id=review_id, member_id=owner_id)
         outcome = self._session.execute(_OUTCOME, {"review_id": review_id}).first()
-        themes, needs, published = outcome if outcome else ([], [], None)
+        themes, needs, published, held = outcome if outcome else ([], [], None, None)
         return SummaryRecords(
             returns=self._returns(review_id, owner_id),
             agreed_themes=tuple(str(x) for x in themes or ()),
@@ -379,6 +382,7 @@ class SqlSummaries:
             actions=tuple(self._action_rows(where)),
             impacts=tuple(self._impacts(where)),
             guide=self._guide(review_id),
+            held_on=held,
         )
 
     def _returns(self, review_id: int, owner_id: int | None) -> tuple[ReturnLine, ...]:

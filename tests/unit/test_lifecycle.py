@@ -18,8 +18,15 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from domain.errors import FormInvalid, StaleCard
-from domain.lifecycle import CONTROLS, Control, check_stage, ready_for_analysis, split_reference
-from domain.model import ReturnStatus, ReviewStage
+from domain.lifecycle import (
+    CONTROLS,
+    Control,
+    check_stage,
+    may_manage,
+    ready_for_analysis,
+    split_reference,
+)
+from domain.model import MemberView, ReturnStatus, ReviewStage, Role
 from domain.records import ReturnView, ReviewView
 from domain.reviews import required_reason, validate_details
 from domain.transitions import (
@@ -86,6 +93,18 @@ def test_only_an_admin_reopens_and_cancelled_is_otherwise_terminal() -> None:
     assert REVIEW_TRANSITIONS[ReviewStage.CLOSED] == frozenset()
     for stage in OPEN_STAGES:
         assert move_review(stage, ReviewStage.CANCELLED) is ReviewStage.CANCELLED
+
+
+@pytest.mark.parametrize("stage", list(ReviewStage))
+def test_manage_is_offered_only_where_the_manage_card_opens(stage: ReviewStage) -> None:
+    """A closed review's summary offered Manage review, which was then refused."""
+    review = replace(REVIEW_VIEW, stage=stage)
+    chair = MemberView(1, 1, "aad", "Chair", None, frozenset({Role.CHAIR}))
+    admin = MemberView(2, 1, "aad2", "Admin", None, frozenset({Role.ADMIN}))
+    opens = stage in CONTROLS[Control.MANAGE].stages
+    assert may_manage(chair, review) is opens
+    assert may_manage(admin, review) is opens
+    assert stage is not ReviewStage.CLOSED or not opens
 
 
 def test_a_nil_return_is_refused_on_a_submitted_return_by_the_table() -> None:

@@ -4,6 +4,7 @@ agency matching, and every card within Teams' size limit at a large review."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -234,6 +235,16 @@ def test_clock_wording() -> None:
     assert facts["Open for"] == "10 working days (since Mon 1 Jun 2026)"
     assert facts["Returns"].startswith("0 of 2 in · overdue by 3 working days")
     assert facts["Meeting"] == "Mon 13 Jul 2026 (in 20 working days)"
+
+
+def test_a_held_meeting_shows_the_day_the_outcome_records_not_the_plan() -> None:
+    """An outcome published before the planned day showed "Held" on that future day."""
+    held = replace(records(returns=2, actions=0), held_on=date(2026, 6, 12))
+    planned = review(meeting_on=date(2026, 7, 13), stage=ReviewStage.ACTIONS_OPEN)
+    summary = build_summary(planned, Access.FULL, held, TODAY, DEFAULT_POLICY)
+    assert dict(clock_facts(summary))["Meeting"] == "Held Fri 12 Jun 2026"
+    older = build_summary(planned, Access.FULL, records(2, 0), TODAY, DEFAULT_POLICY)
+    assert dict(clock_facts(older))["Meeting"] == "Held Mon 13 Jul 2026", "no held day recorded"
 
 
 def test_the_summary_lists_red_first() -> None:
