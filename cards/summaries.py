@@ -455,11 +455,14 @@ def _themes_section(board: Dashboard, rows: int) -> list[ac.ElementAnnotated]:
         return [*items, paragraph("No themes agreed in this period.", subtle=True)]
     pairs = []
     for trend in board.themes[:rows]:
-        by_quarter = " ".join(f"{name[-2:]}:{n}" for name, n in trend.by_quarter)
+        # Each quarter's figure is reviews and action items together: say so, or "Q4: 11"
+        # reads as 11 reviews beside "3 reviews".
+        by_quarter = ", ".join(f"{name[-2:]} {n}" for name, n in trend.by_quarter)
         pairs.append(
             (
                 _cut(trend.label, 45),
-                f"{trend.reviews} reviews, {trend.actions} actions · by quarter {by_quarter}",
+                f"{trend.reviews} reviews, {trend.actions} actions · "
+                f"both together by quarter: {by_quarter}",
             )
         )
     items.append(facts(pairs))
