@@ -8,8 +8,9 @@ connector process (`bench/connector.py`) that counts deliveries per conversation
 `--delay` seconds to answer each; two `lineofsight serve` processes (local mode, PostgreSQL,
 test hooks on, no scheduler of their own, clocks set to a working morning) sweeping at once.
 Once a third of the chasers have arrived, instance A gets SIGKILL (`kill`) or SIGTERM (`term`).
-When B's sweep ends, claims still open in the log are counted as held; then B sweeps again
-(after the lease has run out, for kill -9) until every chaser has gone.
+When B's sweep ends, claims still open in the log are counted as held; then B sweeps every
+2 s, in real time, until every chaser has gone: `all_sent_after` is how long that took from the
+stop (held items wait for their lease, `chase_engine.LEASE`, to run out).
 
 Prints one JSON line per run: deliveries, duplicates (copies beyond one per chaser), missing
 chasers, held items, claims A gave back, how long A took to exit, and `under_reported`:
@@ -65,6 +66,8 @@ class RunResult:
     exit_seconds: float
     possibly_repeated_logged: int
     under_reported: int
+    # Seconds from the stop until every chaser had arrived: how long held items waited.
+    all_sent_after: float
     in_flight_window: int = IN_FLIGHT
 
 
@@ -278,15 +281,13 @@ async def _stop_one_mid_sweep(
     await asyncio.gather(*sweeps)
     held = _attempts_in(url, OPEN_CLAIMS)
     released = _attempts_in(url, (chase_engine.RELEASED,))
-    # What is left goes from B: at once if it was given back, after the lease if it was held.
-    moment = MOMENT + chase_engine.LEASE + timedelta(minutes=2)
-    for _ in range(5):
-        if len(await _deliveries(http, connector)) >= chasers:
-            break
-        if held:
-            await b.post(http, "/_test/clock", {"now": moment.isoformat()})
-            moment += chase_engine.LEASE
+    # What is left goes from B, sweeping every 2 s in real time (its clock runs on from
+    # MOMENT): at once if it was given back, when its lease runs out if it was held.
+    deadline = stopped_at + chase_engine.LEASE.total_seconds() * 2 + 30
+    while len(await _deliveries(http, connector)) < chasers and time.monotonic() < deadline:
+        await asyncio.sleep(2)
         await b.sweep(http)
+    all_sent_after = time.monotonic() - stopped_at
     delivered = await _deliveries(http, connector)
     logged, marked = _history(url)
     return RunResult(
@@ -300,6 +301,7 @@ async def _stop_one_mid_sweep(
         stopped_after=arrived,
         exit_seconds=round(exit_seconds, 2),
         possibly_repeated_logged=marked,
+        all_sent_after=round(all_sent_after, 1),
         under_reported=sum(1 for c, n in delivered.items() if n > logged.get(c, 0)),
     )
 

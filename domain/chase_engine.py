@@ -32,10 +32,13 @@ from domain.chasers import (
 )
 from domain.errors import FormInvalid
 
-LEASE = timedelta(minutes=5)
-# The holder renews its leases this often while it holds them, so a long send, a Retry-After
-# wait or a slow batch never lets another instance claim what is still being worked on.
-HEARTBEAT = LEASE / 3
+# A claim's lease is short, so the claims of an instance killed mid-sweep (kill -9, a lost
+# node: no chance to give them back) are claimed by another instance within a minute, not
+# after five. A live holder never lets it run out however slow its sends are: its heartbeat
+# renews every held claim this often, so three beats in a row must fail (the database out of
+# reach for half a minute) before another instance could take one over.
+LEASE = timedelta(seconds=45)
+HEARTBEAT = timedelta(seconds=10)
 MAX_ATTEMPTS = 6
 # An unknown outcome is resent this many times at most: each resend may be a second copy.
 MAX_UNKNOWN_RESENDS = 1

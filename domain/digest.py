@@ -1,7 +1,7 @@
 """The LIC group's monthly digest: which partnerships are owed one, and recording it once.
 
 Every instance runs the job at the same minute. A claim logged by another instance within the
-chaser lease is left to it (without this, an instance running a second later sent the digest
+digest's lease is left to it (without this, an instance running a second later sent the digest
 again); an older open claim is a dead holder's, and is claimed again. A send whose outcome is
 unknown (a timeout, a reset) is not sent again: a second monthly digest is worse than a late
 one, and the log says what happened."""
@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from domain.actions import Digest
-from domain.chase_engine import LEASE, SENT, UNKNOWN, ChaseRow
+from domain.chase_engine import SENT, UNKNOWN, ChaseRow
 from domain.chasers import ChaseSubject, SubjectKind
 from domain.model import ActionStatus, ChannelPurpose, ConversationAddress
 from domain.repositories import UnitOfWork
+
+# A digest claim has no heartbeat (one send, no sweep holding it), so its lease must outlast
+# the longest send (bot/transport.py's 60 s client timeout) by a wide margin.
+DIGEST_LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ def _owed(uow: UnitOfWork, key: str, now: datetime) -> bool:
     if SENT in outcomes or UNKNOWN in outcomes or len(outcomes) >= 3:
         return False
     opened = uow.chases.opened_at(key)
-    return opened is None or opened <= now - LEASE
+    return opened is None or opened <= now - DIGEST_LEASE
 
 
 def settle(uow: UnitOfWork, job: DigestJob, outcome: str) -> None:

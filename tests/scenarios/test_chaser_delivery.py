@@ -221,6 +221,25 @@ async def test_a_sweep_renews_its_leases_while_a_send_is_slow(
     assert (await running).outcomes == {"sent": 1}
 
 
+async def test_a_live_sweep_slower_than_its_lease_keeps_its_claims(
+    journey: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lease is short so a dead instance's claims come back quickly; a live one's heartbeat
+    keeps them however long its sends take, so a second instance sweeping meanwhile claims
+    nothing and nothing goes twice."""
+    j = journey
+    monkeypatch.setattr(chase_engine, "LEASE", timedelta(seconds=1))
+    monkeypatch.setattr(chase_engine, "HEARTBEAT", timedelta(seconds=0.2))
+    running = await slow_sweep_started(j, items=2, delay=1.5)
+    other = scheduler.Chasers(j.bot.app[SERVICES])
+    for _ in range(3):  # 3 s of sweeps by "another instance", past three lease lengths
+        await asyncio.sleep(1.0)
+        assert (await other.sweep()).claimed == 0, "a live holder's claim is not taken"
+    assert (await running).outcomes == {"sent": 2}
+    assert len(j.bot.connector.sent) == 2, "each chaser once"
+    assert leftovers(j) == []
+
+
 async def digest_due(j: Journey) -> None:
     await register_lic_channel(j)
     await published(j)
@@ -240,7 +259,7 @@ async def test_a_digest_another_instance_has_claimed_is_left_to_it(journey: Jour
     assert await j.bot.app[CHASERS].digests() == 0, "the other instance is sending it"
     assert digests_sent(j) == 0
     # That instance died without settling: after the lease, the digest is claimed again.
-    later = now + chase_engine.LEASE + timedelta(seconds=1)
+    later = now + digest.DIGEST_LEASE + timedelta(seconds=1)
     assert len(j.bot.db.transaction(lambda uow: digest.claim_digests(uow, today, later))) == 1
     assert job.key.startswith("digest:")
 

@@ -1,7 +1,8 @@
 """Two bot processes on one PostgreSQL database, one stopped mid-sweep of 300 due chasers
 (issue 16): a SIGTERM (a normal deploy) repeats nothing and holds nothing back; a kill -9
-repeats at most the chasers in flight, loses none, and the delivery history accounts for
-every copy. Runs `bench/two_instances.py` once per case; its figures are printed."""
+repeats at most the chasers in flight, loses none, holds the rest back for one short lease,
+and the delivery history accounts for every copy. Runs `bench/two_instances.py` once per
+case; its figures are printed."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from bench.two_instances import RunResult, run_once
 from bot.scheduler import IN_FLIGHT
+from domain.chase_engine import LEASE
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(240)]
 CHASERS = 300
@@ -43,3 +45,6 @@ async def test_kill_9_mid_sweep_repeats_at_most_the_in_flight_window(
     result = await stopped_mid_sweep(postgres_server, "kill", tmp_path)
     assert result.duplicates <= IN_FLIGHT
     assert result.possibly_repeated_logged <= IN_FLIGHT
+    # The dead instance's claims wait out one short lease (from its last renewal), not five
+    # minutes; the margin covers the other instance's own sending of the rest.
+    assert result.all_sent_after < LEASE.total_seconds() + 30
