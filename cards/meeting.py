@@ -29,7 +29,7 @@ from cards.common import (
 )
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
 from domain.chronology import describe_date
-from domain.guide import PART_MAX, PART_TITLES, REFLECTIONS_MAX, TEAM_MAX
+from domain.guide import PART_MAX, PART_TITLES, REFLECTIONS_MAX, TEAM_MAX, GuideState
 from domain.meeting import (
     ACTION_KEY,
     ActionFormScreen,
@@ -41,7 +41,7 @@ from domain.model import small_int
 from domain.outcome import ATTENDEES_MAX, DESCRIPTION_MAX, MEASURE_MAX
 from domain.pack import MeetingPack
 from domain.questions import default_themes
-from domain.records import ActionView, ReviewView
+from domain.records import ActionView, GuideVersion, ReviewView
 
 PACK_PAGE = 12
 
@@ -421,45 +421,95 @@ def learning_card(
 
 
 def guide_card(screen: GuideScreen) -> Card:
+    """The guide as its state and the member allow: the chair edits a draft and sends it for
+    approval; a second person approves or sends it back; a published version is read,
+    downloaded, recorded as used, and (by the chair) revised as the next version."""
     review, guide = screen.review, screen.guide
-    status = "Published" if guide.published else "Draft"
     body: list[ac.ElementAnnotated] = [
         *header(
             f"7-minute guide · {review.reference}",
-            f"{review.pseudonym} · {status} · used by {guide.usage_count} team(s)",
+            f"{review.pseudonym} · {_status(screen)} · used by {guide.usage_count} team(s)",
         ),
         *notice_lines(screen.notices),
     ]
+    if guide.versions:
+        body.append(facts([(f"Version {v.version}", _approval(v)) for v in guide.versions[-4:]]))
     if "publish" in screen.errors:
         body.append(error_line(screen.errors["publish"]))
     data: dict[str, object] = {"review_id": review.id}
-    if guide.published:
-        body.extend(_guide_text(guide.parts))
-        return build(
-            body,
-            [
-                button("We used this briefing", verbs.GUIDE_USAGE_FORM, data, primary=True),
-                button("Download (Word)", verbs.GUIDE_EXPORT, data),
-                button("Download (PDF)", verbs.GUIDE_EXPORT, {**data, "format": "pdf"}),
-            ],
+    shown = revised(data, guide_revision(guide))
+    if guide.state is GuideState.DRAFT and screen.edits:
+        return build([*body, *_guide_inputs(screen)], _draft_buttons(screen, shown))
+    revising = guide.state is GuideState.DRAFT and guide.latest is not None
+    # Anyone but the chair reads the published version while the next one is drafted.
+    body.extend(_guide_text(guide.latest.parts if revising and guide.latest else guide.parts))
+    moves: list[ac.ActionExecute] = []
+    if guide.state is GuideState.AWAITING_APPROVAL:
+        if screen.approves:
+            moves.append(button("Approve and publish", verbs.GUIDE_APPROVE, shown, primary=True))
+            moves.append(button("Send back to the chair", verbs.GUIDE_SEND_BACK, shown))
+        elif screen.edits:
+            moves.append(button("Withdraw to edit", verbs.GUIDE_SEND_BACK, shown))
+    elif guide.state is GuideState.PUBLISHED and screen.edits:
+        moves.append(
+            button(f"Revise as version {len(guide.versions) + 1}", verbs.GUIDE_REVISE, shown)
         )
-    for index, text in enumerate(guide.parts):
-        body.append(
+    return build(body, [*moves, *_published_buttons(screen)])
+
+
+def _status(screen: GuideScreen) -> str:
+    guide = screen.guide
+    if guide.state is GuideState.AWAITING_APPROVAL:
+        return f"Version {len(guide.versions) + 1} awaiting approval"
+    if guide.state is GuideState.PUBLISHED and guide.latest:
+        return f"Version {guide.latest.version} published"
+    if guide.latest:
+        return (
+            f"Drafting version {len(guide.versions) + 1} (version {guide.latest.version} published)"
+        )
+    return "Draft"
+
+
+def _approval(version: GuideVersion) -> str:
+    name = (
+        f"{version.approved_by} ({version.approver})" if version.approved_by else version.approver
+    )
+    return f"approved by {name}, {friendly_date(version.approved_at.date())}"
+
+
+def _guide_inputs(screen: GuideScreen) -> list[ac.ElementAnnotated]:
+    items: list[ac.ElementAnnotated] = []
+    for index, text in enumerate(screen.guide.parts):
+        items.append(
             text_input(f"part_{index}", _title(index), text, max_length=PART_MAX, multiline=True)
         )
         if f"part_{index}" in screen.errors:
-            body.append(error_line(screen.errors[f"part_{index}"]))
+            items.append(error_line(screen.errors[f"part_{index}"]))
         if index in screen.warnings:
-            body.extend(identifier_warning(f"part_{index}", screen.warnings[index]))
-    shown = revised(data, guide_revision(guide))
-    return build(
-        body,
-        [
-            button("Save", verbs.GUIDE_SAVE, shown),
-            button("Preview", verbs.GUIDE_PREVIEW, shown),
-            button("Publish guide", verbs.GUIDE_PUBLISH, shown, primary=True),
-        ],
-    )
+            items.extend(identifier_warning(f"part_{index}", screen.warnings[index]))
+    return items
+
+
+def _draft_buttons(screen: GuideScreen, shown: dict[str, object]) -> list[ac.ActionExecute]:
+    return [
+        button("Save", verbs.GUIDE_SAVE, shown),
+        button("Preview", verbs.GUIDE_PREVIEW, shown),
+        button("Send for approval", verbs.GUIDE_SUBMIT, shown, primary=True),
+        *_published_buttons(screen)[1:],
+    ]
+
+
+def _published_buttons(screen: GuideScreen) -> list[ac.ActionExecute]:
+    """Once a version is published: its downloads (the published version, not a draft being
+    revised), and the dissemination return."""
+    if not screen.guide.published:
+        return []
+    data = {"review_id": screen.review.id}
+    return [
+        button("We used this briefing", verbs.GUIDE_USAGE_FORM, data),
+        button("Download (Word)", verbs.GUIDE_EXPORT, data),
+        button("Download (PDF)", verbs.GUIDE_EXPORT, {**data, "format": "pdf"}),
+    ]
 
 
 def _guide_text(parts: Sequence[str]) -> list[ac.ElementAnnotated]:
@@ -488,7 +538,32 @@ def guide_preview_card(screen: GuideScreen) -> Card:
         body,
         [
             button("Back to editing", verbs.GUIDE, data),
-            button("Publish guide", verbs.GUIDE_PUBLISH, shown, primary=True),
+            button("Send for approval", verbs.GUIDE_SUBMIT, shown, primary=True),
+        ],
+    )
+
+
+def guide_approval_card(screen: GuideScreen, sender: str) -> Card:
+    """The request to approve, for the LIC channel (or each LIC member) and the other chair.
+    Whoever clicks is checked then: never the chair who sent it."""
+    guide = screen.guide
+    body = [
+        *header(
+            f"Approve the 7-minute guide · {screen.review.reference}",
+            f"{screen.review.pseudonym} · version {len(guide.versions) + 1} · sent by {sender}",
+        ),
+        paragraph(
+            "The chair asks for a second person's approval before the briefing is shared: "
+            "an LIC group member or the review's other chair."
+        ),
+        *_guide_text(guide.parts),
+    ]
+    shown = revised({"review_id": screen.review.id}, guide_revision(guide))
+    return build(
+        body,
+        [
+            button("Approve and publish", verbs.GUIDE_APPROVE, shown, primary=True),
+            button("Send back to the chair", verbs.GUIDE_SEND_BACK, shown),
         ],
     )
 

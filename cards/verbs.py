@@ -68,7 +68,10 @@ ACTION_REMOVE: Final = "action_remove"
 GUIDE: Final = "guide"
 GUIDE_SAVE: Final = "guide_save"
 GUIDE_PREVIEW: Final = "guide_preview"
-GUIDE_PUBLISH: Final = "guide_publish"
+GUIDE_SUBMIT: Final = "guide_submit"  # the chair sends the draft for approval
+GUIDE_APPROVE: Final = "guide_approve"  # an LIC member or the other chair: publishes a version
+GUIDE_SEND_BACK: Final = "guide_send_back"  # back to draft: the approver, or the chair withdrawing
+GUIDE_REVISE: Final = "guide_revise"  # a published guide's next version, as a draft
 GUIDE_EXPORT: Final = "guide_export"
 GUIDE_USAGE_FORM: Final = "guide_usage_form"
 GUIDE_USAGE_SAVE: Final = "guide_usage_save"
@@ -131,7 +134,10 @@ STATE_CHANGING: Final = frozenset(
         ACTION_REMOVE,
         GUIDE_SAVE,
         GUIDE_PREVIEW,  # saves what was typed, then shows it
-        GUIDE_PUBLISH,
+        GUIDE_SUBMIT,
+        GUIDE_APPROVE,
+        GUIDE_SEND_BACK,
+        GUIDE_REVISE,
         GUIDE_USAGE_SAVE,
         ACTION_PROGRESS,
         ACTION_COMPLETE,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from domain.errors import FormInvalid
 from domain.identifiers import describe_findings, find_identifiers
@@ -51,6 +52,54 @@ def too_long_for_one_page(parts: Sequence[str]) -> str | None:
     return (
         f"The briefing is one A4 page, and each box fits about {BOX_FITS} characters. "
         f"Too long: {'; '.join(long)}. Shorten them in the guide card, then download again."
+    )
+
+
+class GuideState(StrEnum):
+    """Where the working copy of a guide stands. The published versions are kept apart."""
+
+    DRAFT = "draft"
+    AWAITING_APPROVAL = "awaiting_approval"
+    PUBLISHED = "published"
+
+
+# Every move, as data: the chair drafts and sends for approval; a second person approves (which
+# publishes a new version) or sends it back; a published guide is revised as a new draft, the
+# published version staying as it is until the next approval.
+GUIDE_MOVES: Mapping[str, tuple[GuideState, GuideState]] = {
+    "submit": (GuideState.DRAFT, GuideState.AWAITING_APPROVAL),
+    "send_back": (GuideState.AWAITING_APPROVAL, GuideState.DRAFT),
+    "approve": (GuideState.AWAITING_APPROVAL, GuideState.PUBLISHED),
+    "revise": (GuideState.PUBLISHED, GuideState.DRAFT),
+}
+
+
+def approver_refusal(
+    *, submitted_by: int | None, approver_id: int, is_lic_member: bool, chairs_review: bool
+) -> str | None:
+    """Why this member may not approve the guide, or None. Approval is a second pair of eyes:
+    an LIC group member, or the review's other chair (chair or deputy), never the person who
+    sent it for approval."""
+    if submitted_by is not None and approver_id == submitted_by:
+        return (
+            "You sent this guide for approval, so someone else approves it: an LIC group "
+            "member or the review's other chair."
+        )
+    if not (is_lic_member or chairs_review):
+        return "Only an LIC group member or the review's chair or deputy chair can approve it."
+    return None
+
+
+def approver_label(*, is_lic_member: bool) -> str:
+    """Who approved, as the shared document says it: a role, not a person's name."""
+    return "the LIC group" if is_lic_member else "a second chair of the review"
+
+
+def version_line(version: int, approved_on: date | None, approved_by: str | None) -> str:
+    if version < 1 or approved_on is None:
+        return "Not yet approved: a draft for the LIC group's approval"
+    return (
+        f"Version {version}, approved by {approved_by or 'the LIC group'} on {approved_on:%d %B %Y}"
     )
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Any
 
 from domain import audit, guide, outcome, pack
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
-from domain.idempotency import revision_of
+from domain.idempotency import REVISION, revision_of
 from domain.identifier_checks import Screened, is_confirmed, record_kept, require_confirmed
 from domain.identifier_checks import screen as screen_fields
 from domain.identifiers import find_identifiers, kinds_found
@@ -25,9 +26,17 @@ from domain.model import (
 )
 from domain.outcome import DraftAction
 from domain.questions import default_themes
-from domain.records import ActionView, GuideRecord, NewActionItem, OutcomeRecord, ReviewView
+from domain.records import (
+    ActionView,
+    GuideRecord,
+    GuideVersion,
+    NewActionItem,
+    OutcomeRecord,
+    ReviewView,
+)
 from domain.repositories import UnitOfWork
-from domain.review_flow import chaired_review, held_review
+from domain.review_flow import chaired_review, find_review, held_review
+from domain.reviews import parse_reference
 from domain.transitions import move_review
 
 OUTCOME_STAGES = frozenset({ReviewStage.ANALYSIS, ReviewStage.MEETING})
@@ -509,32 +518,82 @@ class GuideScreen:
     warnings: Mapping[int, str] = field(default_factory=dict)
     errors: Mapping[str, str] = field(default_factory=dict)
     notices: tuple[str, ...] = ()
+    edits: bool = True  # the member chairs the review: drafts, sends for approval, revises
+    approves: bool = False  # the member may approve the version awaiting approval
 
 
 def guide_revision(record: GuideRecord) -> str:
-    """What a guide card was drawn at: its text and whether it is published."""
-    return revision_of(*record.parts, record.published)
+    """What a guide card was drawn at: its text, its state and how many versions it has."""
+    return revision_of(*record.parts, record.state.value, len(record.versions))
 
 
 def current_guide_revision(uow: UnitOfWork, member: MemberView, review_id: object) -> str:
-    review = chaired_review(uow, member, review_id)
+    review, _ = _guide_review(uow, member, review_id)
     record = uow.outcomes.guide(review.id)
     if record is None:
         raise NotFound("That 7-minute guide is no longer here.")
     return guide_revision(record)
 
 
+def _guide_review(
+    uow: UnitOfWork, member: MemberView, review_id: object
+) -> tuple[ReviewView, bool]:
+    """The review, and whether the member chairs it. The LIC group reads (and approves) guides
+    of every review in the partnership; anyone else is refused as chaired_review refuses."""
+    if member.has(Role.LIC_MEMBER):
+        review = (
+            uow.reviews.get(member.partnership_id, review_id)
+            if isinstance(review_id, int)
+            else None
+        )
+        if review is None:
+            raise NotFound("I can't find that review in your partnership.")
+        return review, review.chaired_by(member.id) or member.has(Role.ADMIN)
+    return chaired_review(uow, member, review_id), True
+
+
+def guide_review(uow: UnitOfWork, member: MemberView, text: str) -> ReviewView:
+    """The review `guide LOS-…` names: the LIC group approves any review's guide, so finds
+    any review in the partnership; anyone else finds the reviews they may see."""
+    parsed = parse_reference(text)
+    if member.has(Role.LIC_MEMBER) and parsed:
+        review = uow.reviews.by_reference(member.partnership_id, *parsed)
+        if review is not None:
+            return review
+    return find_review(uow, member, text)
+
+
+def _approver_refusal(member: MemberView, review: ReviewView, record: GuideRecord) -> str | None:
+    if record.state is not guide.GuideState.AWAITING_APPROVAL:
+        return "This guide isn't waiting for approval."
+    return guide.approver_refusal(
+        submitted_by=record.submitted_by,
+        approver_id=member.id,
+        is_lic_member=member.has(Role.LIC_MEMBER),
+        chairs_review=review.chaired_by(member.id),
+    )
+
+
+def _screen(
+    member: MemberView, review: ReviewView, record: GuideRecord, edits: bool, **extra: Any
+) -> GuideScreen:
+    approves = _approver_refusal(member, review, record) is None
+    return GuideScreen(review, record, edits=edits, approves=approves, **extra)
+
+
 def guide_screen(
     uow: UnitOfWork, actor: Actor, member: MemberView, review_id: object
 ) -> GuideScreen:
-    """The guide, drafted from the published outcome the first time it is opened."""
-    review = chaired_review(uow, member, review_id)
+    """The guide, drafted from the published outcome the first time its chair opens it."""
+    review, edits = _guide_review(uow, member, review_id)
     existing = uow.outcomes.guide(review.id)
+    if existing is None and not edits:
+        raise NotFound(f"The chair of {review.reference} hasn't drafted its 7-minute guide yet.")
     if existing is None:  # drafted once: opening it twice at once queues, then finds the draft
         review = held_review(uow, member, review.id)
         existing = uow.outcomes.guide(review.id)
     if existing is not None:
-        return GuideScreen(review, existing)
+        return _screen(member, review, existing, edits)
     record = uow.outcomes.get(review.id)
     if record is None or record.published_at is None:
         raise NotPermitted("Publish the meeting outcome first: the guide is drafted from it.")
@@ -552,55 +611,215 @@ def guide_screen(
     )
     created = uow.outcomes.save_guide(review.id, parts, member.id)
     audit.record(uow, member.partnership_id, actor, "guide.drafted", ("review", review.id))
-    return GuideScreen(review, created)
+    return _screen(member, review, created, edits)
 
 
 def save_guide(
     uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
 ) -> GuideScreen:
-    held_review(uow, member, data.get("review_id"))  # racing edits and publishes queue
+    held_review(uow, member, data.get("review_id"))  # racing edits and submissions queue
     screen = guide_screen(uow, actor, member, data.get("review_id"))
-    if screen.guide.published:
-        raise audit.already_done(
-            uow,
-            ("review", screen.review.id),
-            ("guide.published",),
-            "This guide was already published",
-        )
+    _require_draft(uow, screen)
     try:
         checked = guide.check_parts(data, screen.guide.parts)
     except FormInvalid as invalid:
         return replace(screen, errors=invalid.errors)
     saved = uow.outcomes.save_guide(screen.review.id, checked.parts, member.id)
     audit.record(uow, member.partnership_id, actor, "guide.edited", ("review", screen.review.id))
-    return GuideScreen(screen.review, saved, checked.warnings, notices=("Guide saved.",))
+    return replace(screen, guide=saved, warnings=checked.warnings, notices=("Guide saved.",))
 
 
-def publish_guide(
+def _require_draft(uow: UnitOfWork, screen: GuideScreen) -> None:
+    state = screen.guide.state
+    if state is guide.GuideState.AWAITING_APPROVAL:
+        raise audit.already_done(
+            uow,
+            ("review", screen.review.id),
+            ("guide.submitted",),
+            "This guide was sent for approval",
+        )
+    if state is guide.GuideState.PUBLISHED:
+        raise audit.already_done(
+            uow,
+            ("review", screen.review.id),
+            ("guide.published",),
+            "This guide was already published",
+        )
+
+
+@dataclass(frozen=True)
+class GuideSent:
+    """A guide sent for approval, and who is asked: the LIC channel (or, with none, each LIC
+    member) and the review's other chair."""
+
+    screen: GuideScreen
+    lic_channel: ConversationAddress | None
+    lic_members: tuple[int, ...]
+    other_chairs: tuple[int, ...]
+
+
+def submit_guide(
     uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], now: datetime
-) -> tuple[GuideScreen, ConversationAddress | None]:
+) -> GuideSent | GuideScreen:
+    """The chair's draft goes to a second person for approval; nothing is published yet."""
     screen = save_guide(uow, actor, member, data)
     if screen.errors:
-        return screen, None
+        return screen
     unticked = [i for i in screen.warnings if not is_confirmed(data, f"part_{i}")]
     if unticked:
         return replace(
             screen,
             errors={
-                "publish": "Check the possible identifiers before "
-                "publishing, or tick that they are not "
-                "identifying."
+                "publish": "Check the possible identifiers before sending it for approval, or "
+                "tick that they are not identifying."
             },
-        ), None
-    uow.outcomes.publish_guide(screen.review.id, now)
+        )
+    moved = uow.outcomes.move_guide(
+        screen.guide.id,
+        *guide.GUIDE_MOVES["submit"],
+        member.id,
+        now,
+    )
+    if not moved:
+        _require_draft(uow, screen)
     ticked = {f"part_{i}": screen.guide.parts[i] for i in screen.warnings}
     kept = Screened({}, {k: tuple(kinds_found(find_identifiers(t))) for k, t in ticked.items()})
     record_kept(uow, member.partnership_id, actor, ("review", screen.review.id), kept)
-    audit.record(uow, member.partnership_id, actor, "guide.published", ("review", screen.review.id))
-    published = uow.outcomes.guide(screen.review.id)
-    assert published is not None
-    channel = uow.outcomes.channel(member.partnership_id, ChannelPurpose.PARTNERSHIP.value)
-    return GuideScreen(screen.review, published, notices=("Guide published.",)), channel
+    version = len(screen.guide.versions) + 1
+    audit.record(
+        uow,
+        member.partnership_id,
+        actor,
+        "guide.submitted",
+        ("review", screen.review.id),
+        after={"version": version},
+    )
+    sent = _reload(uow, member, screen, notices=("Sent for approval.",))
+    review = screen.review
+    chairs = (review.chair_member_id, review.deputy_chair_member_id)
+    lic = tuple(
+        m for m in uow.members.with_role(member.partnership_id, Role.LIC_MEMBER) if m != member.id
+    )
+    return GuideSent(
+        sent,
+        uow.outcomes.channel(member.partnership_id, ChannelPurpose.LIC.value),
+        lic,
+        tuple(c for c in chairs if c is not None and c != member.id and c not in lic),
+    )
+
+
+def _reload(
+    uow: UnitOfWork, member: MemberView, screen: GuideScreen, notices: tuple[str, ...]
+) -> GuideScreen:
+    record = uow.outcomes.guide(screen.review.id)
+    assert record is not None
+    return _screen(member, screen.review, record, screen.edits, notices=notices)
+
+
+@dataclass(frozen=True)
+class GuideApproved:
+    screen: GuideScreen
+    version: GuideVersion
+    partnership_channel: ConversationAddress | None
+    submitted_by: int | None
+
+
+def approve_guide(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], now: datetime
+) -> GuideApproved:
+    """A second person approves: the working copy becomes a new published version, kept
+    whole beside the ones before it (a re-publish never overwrites)."""
+    screen = guide_screen(uow, actor, member, data.get("review_id"))
+    uow.outcomes.hold_guide(screen.guide.id)
+    screen = guide_screen(uow, actor, member, screen.review.id)
+    record = screen.guide
+    shown = data.get(REVISION)
+    if isinstance(shown, str) and shown != guide_revision(record):
+        raise StaleCard("The guide changed since this card was drawn; here it is as it is now.")
+    refusal = _approver_refusal(member, screen.review, record)
+    if refusal is not None:
+        if record.state is guide.GuideState.PUBLISHED:
+            _require_draft(uow, screen)
+        raise NotPermitted(refusal)
+    moved = uow.outcomes.move_guide(record.id, *guide.GUIDE_MOVES["approve"], None, now)
+    label = guide.approver_label(is_lic_member=member.has(Role.LIC_MEMBER))
+    version = GuideVersion(len(record.versions) + 1, record.parts, member.display_name, label, now)
+    if not moved or not uow.outcomes.add_version(
+        record.id, version, record.submitted_by, member.id
+    ):
+        raise audit.already_done(
+            uow, ("review", screen.review.id), ("guide.published",), "This guide was approved"
+        )
+    audit.record(
+        uow,
+        member.partnership_id,
+        actor,
+        "guide.published",
+        ("review", screen.review.id),
+        after={"version": version.version, "approved_by": label},
+    )
+    return GuideApproved(
+        _reload(uow, member, screen, notices=(f"Approved: version {version.version} published.",)),
+        version,
+        uow.outcomes.channel(member.partnership_id, ChannelPurpose.PARTNERSHIP.value),
+        record.submitted_by,
+    )
+
+
+def send_back_guide(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], now: datetime
+) -> tuple[GuideScreen, int | None]:
+    """An approver sends the guide back to its chair, or the chair withdraws it to edit; the
+    member to tell (the chair who sent it), or None when they did it themselves."""
+    screen = guide_screen(uow, actor, member, data.get("review_id"))
+    record = screen.guide
+    if record.state is not guide.GuideState.AWAITING_APPROVAL:
+        raise audit.already_done(
+            uow,
+            ("review", screen.review.id),
+            ("guide.sent_back", "guide.published"),
+            "This guide was already dealt with",
+        )
+    if not screen.edits and not screen.approves:
+        raise NotPermitted(_approver_refusal(member, screen.review, record) or "")
+    if not uow.outcomes.move_guide(record.id, *guide.GUIDE_MOVES["send_back"], None, now):
+        raise audit.already_done(
+            uow,
+            ("review", screen.review.id),
+            ("guide.sent_back", "guide.published"),
+            "This guide was already dealt with",
+        )
+    audit.record(uow, member.partnership_id, actor, "guide.sent_back", ("review", screen.review.id))
+    back = _reload(uow, member, screen, notices=("Back with the chair as a draft.",))
+    return back, record.submitted_by if record.submitted_by != member.id else None
+
+
+def revise_guide(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], now: datetime
+) -> GuideScreen:
+    """The chair starts the next version from the published text; the published version stays
+    as it is (and is what downloads give) until the next approval."""
+    review = held_review(uow, member, data.get("review_id"))
+    screen = guide_screen(uow, actor, member, review.id)
+    record = screen.guide
+    if not uow.outcomes.move_guide(record.id, *guide.GUIDE_MOVES["revise"], None, now):
+        raise audit.already_done(
+            uow, ("review", review.id), ("guide.revised",), "A new version was already started"
+        )
+    latest = record.latest
+    audit.record(
+        uow,
+        member.partnership_id,
+        actor,
+        "guide.revised",
+        ("review", review.id),
+        after={"from_version": latest.version if latest else 0},
+    )
+    notice = (
+        f"Drafting version {len(record.versions) + 1}; version {len(record.versions)} stays "
+        "published until this one is approved."
+    )
+    return _reload(uow, member, screen, notices=(notice,))
 
 
 def record_usage(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from domain.guide import GuideState
 from domain.model import ConversationAddress, DateCertainty, ReturnStatus, ReviewStage
 from domain.reviews import NewReview, ReviewAccess
 
@@ -283,12 +284,30 @@ class ActionView:
 
 
 @dataclass(frozen=True)
+class GuideVersion:
+    """One published version of a guide, as it was approved."""
+
+    version: int
+    parts: tuple[str, ...]
+    approved_by: str | None  # the approver's name, for the chair's card
+    approver: str  # who approved, as the shared document says it ("the LIC group")
+    approved_at: datetime
+
+
+@dataclass(frozen=True)
 class GuideRecord:
     id: int
     review_id: int
-    parts: tuple[str, ...]
-    published: bool
+    parts: tuple[str, ...]  # the working copy: the draft, or the published text
+    published: bool  # some version is published
     usage_count: int
+    state: GuideState = GuideState.DRAFT
+    submitted_by: int | None = None
+    versions: tuple[GuideVersion, ...] = ()  # oldest first
+
+    @property
+    def latest(self) -> GuideVersion | None:
+        return self.versions[-1] if self.versions else None
 
 
 class OutcomeRepository(Protocol):
@@ -324,7 +343,32 @@ class OutcomeRepository(Protocol):
 
     def save_guide(self, review_id: int, parts: Sequence[str], member_id: int) -> GuideRecord: ...
 
-    def publish_guide(self, review_id: int, at: datetime) -> None: ...
+    def move_guide(
+        self,
+        guide_id: int,
+        source: GuideState,
+        target: GuideState,
+        submitted_by: int | None,
+        at: datetime,
+    ) -> bool:
+        """Move the working copy from `source` to `target`, only while it is still at `source`
+        (racing clicks: one wins); whether it moved."""
+        ...
+
+    def hold_guide(self, guide_id: int) -> None:
+        """Hold the guide's row until the transaction ends: an approval waits for an edit in
+        flight, then reads what it committed."""
+        ...
+
+    def add_version(
+        self,
+        guide_id: int,
+        version: GuideVersion,
+        submitted_by: int | None,
+        approved_by: int,
+    ) -> bool:
+        """Keep a published version; False when that version number is already taken."""
+        ...
 
     def add_usage(
         self,

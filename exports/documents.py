@@ -245,12 +245,20 @@ def guide_docx(
     *,
     partnership: str = "",
     draft: bool = True,
+    approval: str = "",
 ) -> bytes:
     """The one-page briefing: seven boxes in a two-column grid, the eighth cell the standing
-    questions and the dissemination return. The caller checks each box fits
-    (guide.too_long_for_one_page) before asking for it."""
+    questions and the dissemination return, under its version and approval
+    (guide.version_line). The caller checks each box fits (guide.too_long_for_one_page)
+    before asking for it."""
     head = Letterhead("7-minute briefing", partnership, reference, pseudonym, published_on, draft)
     document = new_document(head, compact=True)
+    if approval:
+        line = document.add_paragraph()
+        run = line.add_run(plain(approval))
+        run.bold = True
+        run.font.size = Pt(9)
+        line.paragraph_format.space_after = Pt(3)
     grid = document.add_table(rows=4, cols=2)
     grid.style = "Table Grid"
     boxes = [grid.cell(row, col) for row in range(4) for col in range(2)]

@@ -136,6 +136,7 @@ class SqlRetention:
             ("answer", col(t.Answer.return_id).in_(returns)),
             ("chronology_entry", col(t.ChronologyEntry.return_id).in_(returns)),
             ("action_item", col(t.ActionItem.review_id) == review_id),
+            ("guide_version", col(t.GuideVersion.guide_id).in_(guides)),
             ("seven_minute_guide", col(t.SevenMinuteGuide.review_id) == review_id),
             ("meeting_outcome", col(t.MeetingOutcome.review_id) == review_id),
         ]
@@ -218,6 +219,7 @@ _TABLES: dict[str, type[SQLModel]] = {
     "chronology_entry": t.ChronologyEntry,
     "return_assignee": t.ReturnAssignee,
     "action_item": t.ActionItem,
+    "guide_version": t.GuideVersion,
     "seven_minute_guide": t.SevenMinuteGuide,
     "meeting_outcome": t.MeetingOutcome,
     "pre_analysis_return": t.PreAnalysisReturn,
@@ -507,6 +509,10 @@ class SqlSubjectAccess:
             "guides_edited": self._rows(
                 select(t.SevenMinuteGuide).where(col(t.SevenMinuteGuide.edited_by) == mid),
                 keep=("id", "review_id", "updated_at", "published", "published_at"),
+            ),
+            "guide_versions_approved": self._rows(
+                select(t.GuideVersion).where(col(t.GuideVersion.approved_by) == mid),
+                keep=("id", "guide_id", "version", "approver", "approved_at"),
             ),
             "dissemination_returns": self._rows(
                 select(t.DisseminationReturn).where(col(t.DisseminationReturn.recorded_by) == mid)

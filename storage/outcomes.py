@@ -10,16 +10,27 @@ from sqlalchemy import func
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
+from domain.guide import GuideState
 from domain.model import ConversationAddress, ReturnStatus
 from domain.records import (
     ActionView,
     ExportRecord,
     GuideRecord,
+    GuideVersion,
     NewActionItem,
     OutcomeRecord,
 )
+from storage import atomic
 from storage import tables as t
-from storage.tables import utcnow
+from storage.tables import core, utcnow
+
+
+def _parts(sections: list[dict[str, Any]] | None) -> tuple[str, ...]:
+    return tuple(str(s.get("text", "")) for s in sections or [])
+
+
+def _sections(parts: Sequence[str]) -> list[dict[str, Any]]:
+    return [{"part": i + 1, "text": text} for i, text in enumerate(parts)]
 
 
 class SqlOutcomes:
@@ -153,12 +164,32 @@ class SqlOutcomes:
             )
             or 0
         )
-        parts = tuple(str(s.get("text", "")) for s in row.sections or [])
-        return GuideRecord(row.id, review_id, parts, row.published, int(used))
+        return GuideRecord(
+            row.id,
+            review_id,
+            _parts(row.sections),
+            row.published,
+            int(used),
+            GuideState(row.state),
+            row.submitted_by,
+            self._versions(row.id),
+        )
+
+    def _versions(self, guide_id: int) -> tuple[GuideVersion, ...]:
+        rows = self._session.execute(
+            select(t.GuideVersion, t.Member.display_name)
+            .outerjoin(t.Member, col(t.Member.id) == col(t.GuideVersion.approved_by))
+            .where(col(t.GuideVersion.guide_id) == guide_id)
+            .order_by(col(t.GuideVersion.version))
+        ).all()
+        return tuple(
+            GuideVersion(v.version, _parts(v.sections), name, v.approver, v.approved_at)
+            for v, name in rows
+        )
 
     def save_guide(self, review_id: int, parts: Sequence[str], member_id: int) -> GuideRecord:
         row = self._guide_row(review_id) or t.SevenMinuteGuide(review_id=review_id)
-        row.sections = [{"part": i + 1, "text": text} for i, text in enumerate(parts)]
+        row.sections = _sections(parts)
         row.edited_by = member_id
         row.updated_at = utcnow()
         self._session.add(row)
@@ -167,11 +198,45 @@ class SqlOutcomes:
         assert guide is not None
         return guide
 
-    def publish_guide(self, review_id: int, at: datetime) -> None:
-        row = self._guide_row(review_id)
-        assert row is not None
-        row.published = True
-        row.published_at = at
+    def move_guide(
+        self,
+        guide_id: int,
+        source: GuideState,
+        target: GuideState,
+        submitted_by: int | None,
+        at: datetime,
+    ) -> bool:
+        values: dict[str, Any] = {"state": target.value}
+        if target is GuideState.AWAITING_APPROVAL:
+            values |= {"submitted_by": submitted_by, "submitted_at": at}
+        if target is GuideState.PUBLISHED:
+            values |= {"published": True, "published_at": at}
+        return atomic.transition(
+            self._session, core(t.SevenMinuteGuide), guide_id, "state", {source.value}, values
+        )
+
+    def hold_guide(self, guide_id: int) -> None:
+        atomic.lock(self._session, core(t.SevenMinuteGuide), guide_id)
+
+    def add_version(
+        self,
+        guide_id: int,
+        version: GuideVersion,
+        submitted_by: int | None,
+        approved_by: int,
+    ) -> bool:
+        return atomic.insert_new(
+            self._session,
+            t.GuideVersion(
+                guide_id=guide_id,
+                version=version.version,
+                sections=_sections(version.parts),
+                submitted_by=submitted_by,
+                approved_by=approved_by,
+                approver=version.approver,
+                approved_at=version.approved_at,
+            ),
+        )
 
     def add_usage(
         self,

@@ -352,10 +352,29 @@ class SevenMinuteGuide(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     review_id: int = Field(foreign_key="review.id", unique=True)
     sections: list[dict[str, Any]] = _json(list)
-    published: bool = False
+    published: bool = False  # some version is published (guide_version holds each one)
     published_at: datetime | None = None
     edited_by: int | None = Field(default=None, foreign_key="member.id")
     updated_at: datetime = Field(default_factory=utcnow)
+    # The working copy's state (domain.guide.GuideState): draft, awaiting approval, published.
+    state: str = Field(default="draft", max_length=20, sa_column_kwargs={"server_default": "draft"})
+    submitted_by: int | None = Field(default=None, foreign_key="member.id")
+    submitted_at: datetime | None = None
+
+
+class GuideVersion(SQLModel, table=True):
+    """Each approved, published version of a guide, kept whole: a re-publish adds a row."""
+
+    __tablename__ = "guide_version"
+    __table_args__ = (UniqueConstraint("guide_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    guide_id: int = Field(foreign_key="seven_minute_guide.id", index=True)
+    version: int
+    sections: list[dict[str, Any]] = _json(list)
+    submitted_by: int | None = Field(default=None, foreign_key="member.id")
+    approved_by: int | None = Field(default=None, foreign_key="member.id")
+    approver: str = Field(max_length=60)  # as the document says it: "the LIC group"
+    approved_at: datetime = Field(default_factory=utcnow)
 
 
 class DisseminationReturn(SQLModel, table=True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -18,10 +19,10 @@ from cards.common import Card
 from domain import actions, chase_engine, meeting, review_flow
 from domain.chase_engine import ACTION
 from domain.errors import InvalidInput, NotFound
-from domain.guide import too_long_for_one_page
+from domain.guide import too_long_for_one_page, version_line
 from domain.identifier_checks import IdentifiersToConfirm
 from domain.letterhead import Letterhead
-from domain.meeting import ActionFormScreen, OutcomeScreen, Published
+from domain.meeting import ActionFormScreen, GuideScreen, OutcomeScreen, Published
 from domain.model import Role
 from domain.pack import MeetingPack
 from domain.records import ReviewView
@@ -45,8 +46,8 @@ def register(router: Router) -> None:
     )(outcome_command)
     router.command(
         "guide",
-        "Draft, edit and publish the 7-minute guide.",
-        roles=CHAIR,
+        "Draft the 7-minute guide and send it for approval; the LIC group approves it.",
+        roles=(*CHAIR, Role.LIC_MEMBER),
         example="guide LOS-2026-004",
     )(guide_command)
     router.command(
@@ -67,7 +68,10 @@ def register(router: Router) -> None:
         (verbs.GUIDE, show_guide),
         (verbs.GUIDE_SAVE, save_guide),
         (verbs.GUIDE_PREVIEW, preview_guide),
-        (verbs.GUIDE_PUBLISH, publish_guide),
+        (verbs.GUIDE_SUBMIT, submit_guide),
+        (verbs.GUIDE_APPROVE, approve_guide),
+        (verbs.GUIDE_SEND_BACK, send_back_guide),
+        (verbs.GUIDE_REVISE, revise_guide),
         (verbs.GUIDE_EXPORT, export_guide),
         (verbs.GUIDE_USAGE_FORM, usage_form),
         (verbs.GUIDE_USAGE_SAVE, save_usage),
@@ -264,7 +268,9 @@ async def _tell_owners_and_contributors(
 
 
 async def guide_command(ctx: Context) -> Reply:
-    review = await _review_from_argument(ctx, "guide")
+    if not ctx.argument:
+        await _review_from_argument(ctx, "guide")  # says which review to name
+    review = await ctx.run(lambda uow: meeting.guide_review(uow, ctx.member, ctx.argument))
     return await _guide(ctx, review.id)
 
 
@@ -295,16 +301,40 @@ async def preview_guide(ctx: Context) -> Reply:
     return Reply(cards.guide_preview_card(screen))
 
 
-async def publish_guide(ctx: Context) -> Reply:
+async def submit_guide(ctx: Context) -> Reply:
     now = ctx.services.now()
-    screen, channel = await ctx.run(
-        lambda uow: meeting.publish_guide(uow, ctx.turn.actor, ctx.member, ctx.data, now)
+    sent = await ctx.run(
+        lambda uow: meeting.submit_guide(uow, ctx.turn.actor, ctx.member, ctx.data, now)
     )
-    if screen.errors or not screen.guide.published:
-        return Reply(cards.guide_card(screen))
+    if isinstance(sent, GuideScreen):
+        return Reply(cards.guide_card(sent))
+    request = cards.guide_approval_card(sent.screen, ctx.member.display_name)
+    channel = sent.lic_channel
+    asked = channel is not None and await send_to_address(ctx, channel, request)
+    members = () if asked else sent.lic_members
+    deliveries = await send_cards(ctx, [(m, request) for m in (*members, *sent.other_chairs)])
+    reached = asked or any(d.delivered for d in deliveries)
+    notice = (
+        "The LIC group has been asked to approve it."
+        if reached
+        else "I couldn't reach anyone to approve it: an admin can give someone the LIC group "
+        "role, or a deputy chair can open it with: guide " + sent.screen.review.reference
+    )
+    screen = sent.screen
+    return Reply(cards.guide_card(replace(screen, notices=(*screen.notices, notice))))
+
+
+async def approve_guide(ctx: Context) -> Reply:
+    now = ctx.services.now()
+    done = await ctx.run(
+        lambda uow: meeting.approve_guide(uow, ctx.turn.actor, ctx.member, ctx.data, now)
+    )
+    screen = done.screen
     notices = screen.notices
-    if channel is not None:
-        posted = await send_to_address(ctx, channel, cards.channel_guide_card(screen))
+    if done.partnership_channel is not None:
+        posted = await send_to_address(
+            ctx, done.partnership_channel, cards.channel_guide_card(screen)
+        )
         notices += (
             "Posted to the partnership channel."
             if posted
@@ -315,7 +345,34 @@ async def publish_guide(ctx: Context) -> Reply:
             "No partnership channel is registered: an admin can type register "
             "channel partnership in one.",
         )
-    return Reply(cards.guide_card(type(screen)(screen.review, screen.guide, notices=notices)))
+    if done.submitted_by is not None and done.submitted_by != ctx.member.id:
+        told = replace(screen, notices=(f"{ctx.member.display_name} approved it.",), approves=False)
+        await send_cards(ctx, [(done.submitted_by, cards.guide_card(replace(told, edits=True)))])
+    return Reply(cards.guide_card(replace(screen, notices=notices)))
+
+
+async def send_back_guide(ctx: Context) -> Reply:
+    now = ctx.services.now()
+    screen, chair = await ctx.run(
+        lambda uow: meeting.send_back_guide(uow, ctx.turn.actor, ctx.member, ctx.data, now)
+    )
+    if chair is not None:
+        back = replace(
+            screen,
+            notices=(f"{ctx.member.display_name} sent the guide back to you to edit.",),
+            edits=True,
+            approves=False,
+        )
+        await send_cards(ctx, [(chair, cards.guide_card(back))])
+    return Reply(cards.guide_card(screen))
+
+
+async def revise_guide(ctx: Context) -> Reply:
+    now = ctx.services.now()
+    screen = await ctx.run(
+        lambda uow: meeting.revise_guide(uow, ctx.turn.actor, ctx.member, ctx.data, now)
+    )
+    return Reply(cards.guide_card(screen))
 
 
 async def export_guide(ctx: Context) -> Reply:
@@ -326,7 +383,10 @@ async def export_guide(ctx: Context) -> Reply:
     fmt = ctx.data.get("format", "docx")
     if fmt not in ("docx", "pdf"):
         raise InvalidInput("The 7-minute guide comes as docx (Word) or pdf.")
-    overlong = too_long_for_one_page(screen.guide.parts)
+    latest = screen.guide.latest
+    # The published version when there is one (a revision in draft stays with the chair).
+    parts = latest.parts if latest else screen.guide.parts
+    overlong = too_long_for_one_page(parts)
     if overlong:
         raise InvalidInput(overlong)
     head = Letterhead(
@@ -335,9 +395,14 @@ async def export_guide(ctx: Context) -> Reply:
         screen.review.reference,
         screen.review.pseudonym,
         today,
-        draft=not screen.guide.published,
+        draft=latest is None,
     )
-    content = await asyncio.to_thread(_guide_docx, head, screen.guide.parts)
+    approval = version_line(
+        latest.version if latest else 0,
+        latest.approved_at.date() if latest else None,
+        latest.approver if latest else None,
+    )
+    content = await asyncio.to_thread(_guide_docx, head, parts, approval)
     if fmt == "pdf":
         content = await files.as_pdf(content)
     return await files.deliver(
@@ -352,7 +417,7 @@ async def export_guide(ctx: Context) -> Reply:
     )
 
 
-def _guide_docx(head: Letterhead, parts: Sequence[str]) -> bytes:
+def _guide_docx(head: Letterhead, parts: Sequence[str], approval: str) -> bytes:
     from exports import documents  # on a thread, loaded when first needed (_pack_document)
 
     return documents.guide_docx(
@@ -362,6 +427,7 @@ def _guide_docx(head: Letterhead, parts: Sequence[str]) -> bytes:
         head.generated_on,
         partnership=head.partnership,
         draft=head.draft,
+        approval=approval,
     )
 
 

@@ -1,8 +1,9 @@
 """Issue 4 end to end in the Agents Playground, with only the cards' buttons and fields: the
 chair reads the meeting pack, records the outcome with two action items (one too vague to be
 SMART, kept anyway), publishes it (the owner's action cards arrive as messages of their own),
-drafts, edits, previews and publishes the 7-minute guide, records that a team used the
-briefing, and downloads the pack as a Word document.
+drafts, edits and previews the 7-minute guide and sends it for approval, the demo LIC
+member approves it (an invoke from their own Teams client), the chair records that a team used
+the briefing, and downloads the pack as a Word document.
 
 The outcome is recorded once every agency return of a review is signed off
 (`domain.meeting.OUTCOME_STAGES`: analysis or meeting). The demo review LOS-2026-001 has four
@@ -21,10 +22,15 @@ Screenshots of whole cards go to test-artifacts/e2e/meeting-*.png.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import re
+import sqlite3
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from docx import Document
@@ -32,7 +38,7 @@ from playwright.sync_api import Locator
 
 from domain.calendar import DEFAULT_CALENDAR
 from domain.questions import default_themes
-from tests.e2e.harness import PLAYGROUND_USER, BotProcess, Chat
+from tests.e2e.harness import PLAYGROUND_USER, PLAYGROUND_USER_AAD, BotProcess, Chat, post_json
 from tests.e2e.test_return_journey import (
     AGENCY,
     BANK,
@@ -266,7 +272,7 @@ def lost_outcome_fields(bot: BotProcess, typed: dict[str, object], shown: dict[s
 
 
 def draft_edit_preview_publish_guide(
-    chat: Chat, published: Locator, reference: str, outcome: Outcome, prefix: str
+    chat: Chat, bot: BotProcess, published: Locator, reference: str, outcome: Outcome, prefix: str
 ) -> Locator:
     chat.click_button("Draft the 7-minute guide", within=published)
     guide = chat.wait_for_card(f"7-minute guide · {reference}")
@@ -290,18 +296,69 @@ def draft_edit_preview_publish_guide(
     assert outcome.needs[0] in text, text
     chat.card_screenshot(f"{prefix}-guide-preview", preview)
 
-    chat.click_button("Publish guide", within=preview)
-    shown = chat.wait_for_any("Guide published.", "Check the possible identifiers")
+    chat.click_button("Send for approval", within=preview)
+    shown = chat.wait_for_any("Sent for approval.", "Check the possible identifiers")
     guide = chat.card_with(f"7-minute guide · {reference}")
-    if shown != "Guide published.":
+    if shown != "Sent for approval.":
         chat.card_screenshot(f"{prefix}-guide-refused", guide)
-        pytest.fail(f"Publish guide was refused: {card_text(guide)}", pytrace=False)
+        pytest.fail(f"Send for approval was refused: {card_text(guide)}", pytrace=False)
     text = card_text(guide)
-    assert f"{PSEUDONYM} · Published · used by 0 team(s)" in text, text
-    assert "No partnership channel is registered" in text, text
+    assert f"{PSEUDONYM} · Version 1 awaiting approval" in text, text
+    assert "Approve and publish" not in text, "the chair never approves their own guide"
+    chat.card_screenshot(f"{prefix}-guide-sent", guide)
+
+    # A second person approves: the demo LIC member, in their own Teams client.
+    approved = approve_as_the_lic_member(bot, reference)
+    assert "Approved: version 1 published" in json.dumps(approved), approved
+    guide = chat.wait_for_card(f"{LIC_MEMBER} approved it.")
+    text = card_text(guide)
+    assert f"{PSEUDONYM} · Version 1 published · used by 0 team(s)" in text, text
+    assert "approved by LIC Member (demo) (the LIC group)" in text, text
     assert GUIDE_EDIT in text, text
     chat.card_screenshot(f"{prefix}-guide-published", guide)
     return guide
+
+
+LIC_MEMBER = "LIC Member (demo)"
+LIC_MEMBER_AAD = "00000000-0000-0000-0000-000000000107"  # storage/demo.py's LIC member
+
+
+def approve_as_the_lic_member(bot: BotProcess, reference: str) -> Any:
+    """The LIC member clicks "Approve and publish" in their own chat: an invoke from them, to
+    the bot's endpoint (local mode takes it unsigned), for the review the chair sent."""
+    with contextlib.closing(sqlite3.connect(bot.data_dir / "lineofsight.db")) as db:
+        tenant, service_url = db.execute(
+            "SELECT p.tenant_id, m.service_url FROM member m JOIN partnership p "
+            "ON p.id = m.partnership_id WHERE m.aad_object_id = ?",
+            (PLAYGROUND_USER_AAD,),
+        ).fetchone()
+        (review_id,) = db.execute(
+            "SELECT id FROM review WHERE reference = ?", (reference,)
+        ).fetchone()
+    body = {
+        "type": "invoke",
+        "name": "adaptiveCard/action",
+        "id": f"e2e-{uuid.uuid4().hex}",
+        "channelId": "msteams",
+        "serviceUrl": service_url,
+        "from": {"id": f"29:{LIC_MEMBER_AAD}", "name": LIC_MEMBER, "aadObjectId": LIC_MEMBER_AAD},
+        "recipient": {"id": "28:line-of-sight", "name": "Line of Sight"},
+        "conversation": {
+            "conversationType": "personal",
+            "tenantId": tenant,
+            "id": f"a:e2e-lic-{uuid.uuid4().hex}",
+        },
+        "channelData": {"tenant": {"id": tenant}},
+        "value": {
+            "action": {
+                "type": "Action.Execute",
+                "verb": "guide_approve",
+                "data": {"review_id": review_id},
+            },
+            "trigger": "manual",
+        },
+    }
+    return post_json(bot.messages_url, body)
 
 
 def record_usage(chat: Chat, guide: Locator, reference: str, prefix: str) -> None:
@@ -390,7 +447,7 @@ def test_records_an_outcome_with_two_action_items_and_publishes_the_guide(
     chat.fill(KEEP_LABEL, ["A2"], within=card)
     published = publish(chat, reference, [SMART, VAGUE], prefix)
 
-    guide = draft_edit_preview_publish_guide(chat, published, reference, outcome, prefix)
+    guide = draft_edit_preview_publish_guide(chat, bot, published, reference, outcome, prefix)
     record_usage(chat, guide, reference, prefix)
 
     path = download_the_pack(chat, bot, reference, prefix)

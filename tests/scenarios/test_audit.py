@@ -55,7 +55,10 @@ EXPECTED = {
     "outcome.published",
     "guide.drafted",
     "guide.edited",
+    "guide.submitted",
+    "guide.sent_back",
     "guide.published",
+    "guide.revised",
     "guide.usage_recorded",
     "channel.registered",
     # action items and impact
@@ -169,7 +172,13 @@ async def meeting_and_actions(j: Journey, review_id: int) -> list[int]:
     await j.act(verbs.GUIDE, {"review_id": review_id})
     await j.act(verbs.GUIDE_SAVE, {"review_id": review_id, "part_0": "Child K, aged 6, lived..."})
     await j.act(verbs.GUIDE_PREVIEW, {"review_id": review_id})
-    await j.act(verbs.GUIDE_PUBLISH, {"review_id": review_id})
+    # The chair sends it for approval; the LIC group sends it back, then approves it, and
+    # the chair starts a second version.
+    await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id})
+    await j.act(verbs.GUIDE_SEND_BACK, {"review_id": review_id}, LEAD)
+    await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id})
+    await j.act(verbs.GUIDE_APPROVE, {"review_id": review_id}, LEAD)
+    await j.act(verbs.GUIDE_REVISE, {"review_id": review_id})
     await j.act(
         verbs.GUIDE_USAGE_SAVE,
         {
@@ -226,6 +235,7 @@ async def register_lic_channel(j: Journey) -> None:
 async def test_every_change_in_the_main_journeys_is_audited(journey: Journey) -> None:
     grant(journey, USER_AAD, "lic_member")
     grant(journey, USER_AAD, "manager")
+    grant(journey, LEAD, "lic_member")  # a second person approves the 7-minute guide
     j = AuditedJourney(journey)
     await register_lic_channel(j)
     review_id, return_id = await open_review(j)

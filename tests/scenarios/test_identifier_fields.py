@@ -21,6 +21,7 @@ from tests.support.journey import (
     good_action,
     open_review,
     police_id,
+    published_guide,
     signed_off_review,
 )
 
@@ -258,8 +259,7 @@ async def test_guide_usage_reflections_are_checked(journey: Journey) -> None:
     j = journey
     [item] = await published(j)
     review_id = item.review_id
-    await j.act(verbs.GUIDE, {"review_id": review_id})
-    assert "Guide published" in await j.card(verbs.GUIDE_PUBLISH, {"review_id": review_id})
+    await published_guide(j, review_id)
     usage = {
         "review_id": review_id,
         "team": "Locality team North",

@@ -18,6 +18,7 @@ from tests.conftest import BotUnderTest, _running_bot
 from tests.support.activities import USER_AAD, activity, as_user
 from tests.support.connector import FakeConnector
 from tests.support.journey import (
+    COLLEAGUE,
     LEAD,
     OUTSIDER,
     PRACTITIONER,
@@ -25,6 +26,7 @@ from tests.support.journey import (
     draft_key,
     good_action,
     journey_on,
+    make_lic_member,
     police_id,
     signed_off_review,
 )
@@ -80,8 +82,12 @@ async def test_pack_outcome_publish_and_guide(journey: Journey, tmp_path: Path) 
     assert "1 · Background" in card
     card = await j.card(verbs.GUIDE_PREVIEW, {"review_id": review_id})
     assert "Preview" in card
-    card = await j.card(verbs.GUIDE_PUBLISH, {"review_id": review_id})
-    assert "Guide published" in card
+    card = await j.card(verbs.GUIDE_SUBMIT, {"review_id": review_id})
+    assert "Sent for approval" in card
+    assert "Version 1 awaiting approval" in card
+    make_lic_member(j)
+    card = await j.card(verbs.GUIDE_APPROVE, {"review_id": review_id}, COLLEAGUE)
+    assert "Approved: version 1 published" in card
     assert "No partnership channel is registered" in card
     card = await j.card(
         verbs.GUIDE_USAGE_SAVE,

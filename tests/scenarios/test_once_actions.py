@@ -21,11 +21,13 @@ from tests.support.answers import valid_answers
 from tests.support.journey import (
     BANK,
     CARD,
+    COLLEAGUE,
     LEAD,
     PRACTITIONER,
     Journey,
     answer_every_section,
     button_data,
+    make_lic_member,
     open_review,
 )
 
@@ -223,15 +225,23 @@ async def test_a_sign_off_card_from_before_a_resubmission_is_stale(
     assert j.rows(t.PreAnalysisReturn)[0].status == "submitted"
 
 
-async def test_guide_publish_happens_once(journey_each: Journey) -> None:
+async def test_guide_approval_happens_once(journey_each: Journey) -> None:
     j = journey_each
     [item] = await published(j)
+    make_lic_member(j, COLLEAGUE)
     reply = await j.act(verbs.GUIDE, {"review_id": item.review_id})
-    publish = button_data(reply["value"], verbs.GUIDE_PUBLISH)
+    submit = button_data(reply["value"], verbs.GUIDE_SUBMIT)
+    await both_at_once(j, verbs.GUIDE_SUBMIT, submit, USER_AAD)
+    assert audited(j, "guide.submitted") == 1
+    request = next(
+        c for c in j.bot.connector.cards() if "Approve the 7-minute guide" in json.dumps(c)
+    )
+    approve = button_data(request, verbs.GUIDE_APPROVE)
 
-    await both_at_once(j, verbs.GUIDE_PUBLISH, publish, USER_AAD)
+    await both_at_once(j, verbs.GUIDE_APPROVE, approve, COLLEAGUE)
 
     assert audited(j, "guide.published") == 1
+    assert len(j.rows(t.GuideVersion)) == 1
 
 
 async def test_an_older_guide_card_does_not_overwrite_a_newer_edit(journey_each: Journey) -> None:
@@ -250,6 +260,6 @@ async def test_an_older_guide_card_does_not_overwrite_a_newer_edit(journey_each:
     assert "The newer first part." in text, "answered with the current guide"
     [guide] = j.rows(t.SevenMinuteGuide)
     assert "The newer first part." in json.dumps(guide.sections)
-    publish = await j.act(verbs.GUIDE_PUBLISH, button_data(older, verbs.GUIDE_PUBLISH))
-    assert STALE_MESSAGE in json.dumps(publish)
-    assert audited(j, "guide.published") == 0
+    submit = await j.act(verbs.GUIDE_SUBMIT, button_data(older, verbs.GUIDE_SUBMIT))
+    assert STALE_MESSAGE in json.dumps(submit)
+    assert audited(j, "guide.submitted") == 0

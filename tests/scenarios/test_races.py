@@ -37,6 +37,7 @@ from tests.support.journey import (  # _name: racers keep the names the world ga
     episode_key,
     good_action,
     journey_on,
+    make_lic_member,
     open_review,
     police_id,
     signed_off_review,
@@ -495,7 +496,10 @@ async def test_racing_legal_holds_place_it_once(world: Journey) -> None:
     verbs.OUTCOME_PUBLISH,
     verbs.GUIDE,
     verbs.GUIDE_SAVE,
-    verbs.GUIDE_PUBLISH,
+    verbs.GUIDE_SUBMIT,
+    verbs.GUIDE_SEND_BACK,
+    verbs.GUIDE_APPROVE,
+    verbs.GUIDE_REVISE,
     verbs.GUIDE_USAGE_SAVE,
 )
 async def test_one_outcome_is_published_and_one_guide(world: Journey) -> None:
@@ -527,9 +531,23 @@ async def test_one_outcome_is_published_and_one_guide(world: Journey) -> None:
     assert len(j.rows(t.SevenMinuteGuide)) == 1
     assert audited(j, "guide.drafted") == 1
     await race(j, verbs.GUIDE_SAVE, {"review_id": review_id})
-    texts = await race(j, verbs.GUIDE_PUBLISH, {"review_id": review_id})
+    texts = await race(j, verbs.GUIDE_SUBMIT, {"review_id": review_id})
+    assert len(accepted(texts)) == 1
+    assert audited(j, "guide.submitted") == 1
+    make_lic_member(j, COLLEAGUE)
+    make_lic_member(j, LEAD)
+    two_approvers = [COLLEAGUE if n % 2 else LEAD for n in range(RACERS)]
+    texts = await race(j, verbs.GUIDE_SEND_BACK, {"review_id": review_id}, two_approvers)
+    assert len(accepted(texts)) == 1
+    assert audited(j, "guide.sent_back") == 1
+    await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id})
+    texts = await race(j, verbs.GUIDE_APPROVE, {"review_id": review_id}, two_approvers)
     assert len(accepted(texts)) == 1
     assert audited(j, "guide.published") == 1
+    assert [v.version for v in j.rows(t.GuideVersion)] == [1], "one version, once"
+    texts = await race(j, verbs.GUIDE_REVISE, {"review_id": review_id})
+    assert len(accepted(texts)) == 1
+    assert audited(j, "guide.revised") == 1
     usage = {"review_id": review_id, "used_on": "2026-11-20", "staff_count": "12"}
     await race(j, verbs.GUIDE_USAGE_SAVE, [{**usage, "team": f"Team {n}"} for n in range(RACERS)])
     assert len(j.rows(t.DisseminationReturn)) == RACERS, "each team's return, once"

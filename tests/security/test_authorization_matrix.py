@@ -281,7 +281,7 @@ async def build_world(world: World) -> None:
         await ok(world, "chair", verbs.ACTION_SAVE, {"review_id": r3, **good_action(world)})
     await ok(world, "chair", verbs.OUTCOME_PUBLISH, {"review_id": r3, "agreed_themes": "neglect"})
     await ok(world, "chair", verbs.GUIDE, {"review_id": r3})
-    await ok(world, "chair", verbs.GUIDE_PUBLISH, {"review_id": r3})
+    await ok(world, "chair", verbs.GUIDE_SUBMIT, {"review_id": r3})
     world.actions = [int(a.id or 0) for a in _rows(world, t.ActionItem, t.ActionItem.id)]
     a2, a3 = world.actions[1], world.actions[2]
     await ok(
@@ -314,37 +314,62 @@ async def build_world(world: World) -> None:
     world.token = export.token
     world.actions = [int(a.id or 0) for a in _rows(world, t.ActionItem, t.ActionItem.id)]
     await _lifecycle_reviews(world)
+    await _published_guide_review(world)
     world.bot.connector.clear()
 
 
 async def _lifecycle_reviews(world: World) -> None:
     """R6: police's return is a nil return awaiting its lead; R7: cancelled."""
-    police = world.agencies["police"]
     for number in (6, 7):
-        await ok(
-            world,
-            "chair",
-            verbs.REVIEW_CREATE,
-            {
-                "pseudonym": f"Child M{number}",
-                "reason": "Neglect concerns held by several agencies.",
-                "agencies": str(police),
-                "returns_due_on": "2099-01-15",
-                "meeting_on": "2099-02-01",
-            },
-        )
-    reviews = _rows(world, t.Review, t.Review.id)
-    world.reviews = [int(r.id or 0) for r in reviews]
-    world.references = [r.reference for r in reviews]
-    r6 = world.review(6)
-    data = {"review_id": r6, f"assignees_{police}": BY_KEY["practitioner"].aad}
-    await ok(world, "chair", verbs.REVIEW_ASSIGN, data)
-    returns = _rows(world, t.PreAnalysisReturn, t.PreAnalysisReturn.id)
-    world.returns["r6"] = next(int(r.id or 0) for r in returns if r.review_id == r6)
+        await _police_review(world, number)
+    await _assign_police(world, 6)
     nil = {"return_id": world.returns["r6"], "reason": "No contact with the family."}
     await ok(world, "chair", verbs.RETURN_NIL, nil)
     cancel = {"review_id": world.review(7), "reason": "Opened twice by mistake."}
     await ok(world, "chair", verbs.REVIEW_CANCEL, cancel)
+
+
+async def _police_review(world: World, number: int) -> None:
+    """Review R`number`, Demo Police alone, opened by the chair."""
+    await ok(
+        world,
+        "chair",
+        verbs.REVIEW_CREATE,
+        {
+            "pseudonym": f"Child M{number}",
+            "reason": "Neglect concerns held by several agencies.",
+            "agencies": str(world.agencies["police"]),
+            "returns_due_on": "2099-01-15",
+            "meeting_on": "2099-02-01",
+        },
+    )
+    reviews = _rows(world, t.Review, t.Review.id)
+    world.reviews = [int(r.id or 0) for r in reviews]
+    world.references = [r.reference for r in reviews]
+
+
+async def _assign_police(world: World, number: int) -> None:
+    review_id = world.review(number)
+    police = world.agencies["police"]
+    data = {"review_id": review_id, f"assignees_{police}": BY_KEY["practitioner"].aad}
+    await ok(world, "chair", verbs.REVIEW_ASSIGN, data)
+    returns = _rows(world, t.PreAnalysisReturn, t.PreAnalysisReturn.id)
+    world.returns[f"r{number}"] = next(int(r.id or 0) for r in returns if r.review_id == review_id)
+
+
+async def _published_guide_review(world: World) -> None:
+    """R8: its 7-minute guide approved by the LIC group and published (R3's awaits approval,
+    R5's is a draft)."""
+    await _police_review(world, 8)
+    await _assign_police(world, 8)
+    r8 = world.review(8)
+    await _complete(world, world.returns["r8"], submit=True)
+    await ok(world, "agency_lead", verbs.SIGNOFF_APPROVE, {"return_id": world.returns["r8"]})
+    await ok(world, "chair", verbs.ACTION_SAVE, {"review_id": r8, **good_action(world)})
+    await ok(world, "chair", verbs.OUTCOME_PUBLISH, {"review_id": r8, "agreed_themes": "neglect"})
+    await ok(world, "chair", verbs.GUIDE, {"review_id": r8})
+    await ok(world, "chair", verbs.GUIDE_SUBMIT, {"review_id": r8})
+    await ok(world, "lic_member", verbs.GUIDE_APPROVE, {"review_id": r8})
 
 
 def copy_database(source: Path, target: Path) -> None:
@@ -547,19 +572,24 @@ VERBS: dict[str, Case] = {
             "action_key": draft_key(Journey(w.bot), 0, w.review(4)),
         },
     ),
-    verbs.GUIDE: Case(THE_CHAIR, lambda w: {"review_id": w.review(5)}),
+    # The LIC group reads every review's guide, and approves it (never its own chair alone).
+    verbs.GUIDE: Case(THE_CHAIR | {"lic_member"}, lambda w: {"review_id": w.review(5)}),
     verbs.GUIDE_SAVE: Case(
         THE_CHAIR, lambda w: {"review_id": w.review(5), "part_0": "Child M5, in brief."}
     ),
     verbs.GUIDE_PREVIEW: Case(THE_CHAIR, lambda w: {"review_id": w.review(5)}),
-    verbs.GUIDE_PUBLISH: Case(THE_CHAIR, lambda w: {"review_id": w.review(5)}),
-    verbs.GUIDE_EXPORT: Case(THE_CHAIR, lambda w: {"review_id": w.review(3)}),
+    verbs.GUIDE_SUBMIT: Case(THE_CHAIR, lambda w: {"review_id": w.review(5)}),
+    verbs.GUIDE_APPROVE: Case(frozenset({"lic_member"}), lambda w: {"review_id": w.review(3)}),
+    # The approver sends it back; the chair (or admin) withdraws it to edit.
+    verbs.GUIDE_SEND_BACK: Case(THE_CHAIR | {"lic_member"}, lambda w: {"review_id": w.review(3)}),
+    verbs.GUIDE_REVISE: Case(THE_CHAIR, lambda w: {"review_id": w.review(8)}),
+    verbs.GUIDE_EXPORT: Case(THE_CHAIR | {"lic_member"}, lambda w: {"review_id": w.review(8)}),
     # Any member of the partnership records that their team used a published briefing.
-    verbs.GUIDE_USAGE_FORM: Case(ALL, lambda w: {"review_id": w.review(3)}),
+    verbs.GUIDE_USAGE_FORM: Case(ALL, lambda w: {"review_id": w.review(8)}),
     verbs.GUIDE_USAGE_SAVE: Case(
         ALL,
         lambda w: {
-            "review_id": w.review(3),
+            "review_id": w.review(8),
             "team": "Locality North",
             "used_on": "2026-11-20",
             "staff_count": "12",
@@ -662,7 +692,7 @@ COMMANDS: dict[str, Case] = {
     ),
     "pack": Case(THE_CHAIR, lambda w: {"text": f"pack {w.reference(3)}"}),
     "outcome": Case(THE_CHAIR, lambda w: {"text": f"outcome {w.reference(4)}"}),
-    "guide": Case(THE_CHAIR, lambda w: {"text": f"guide {w.reference(5)}"}),
+    "guide": Case(THE_CHAIR | {"lic_member"}, lambda w: {"text": f"guide {w.reference(5)}"}),
     "summary": Case(SUMMARY_READERS, lambda w: {"text": f"summary {w.reference(3)}"}),
     "dashboard": Case(ANY_ROLE),
     "overdue": Case(ANY_ROLE),

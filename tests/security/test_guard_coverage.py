@@ -33,12 +33,14 @@ from tests.support.activities import USER_AAD
 from tests.support.answers import valid_answers
 from tests.support.journey import (
     BANK,
+    COLLEAGUE,
     LEAD,
     PRACTITIONER,
     Journey,
     button_data,
     good_action,
     journey_on,
+    make_lic_member,
     open_review,
     police_id,
 )
@@ -283,8 +285,11 @@ async def the_meeting(j: Probing, review_id: int) -> int:
     await j.act(verbs.OUTCOME_PUBLISH, {**shown, "agreed_themes": "neglect"})
     await j.probe(verbs.GUIDE, shown)
     plain = {f"part_{index}": PLAIN for index in range(7)}  # over the names the probes left
-    published = await j.act(verbs.GUIDE_PUBLISH, {**shown, **plain})
-    assert "Guide published" in json.dumps(published), published
+    sent = await j.act(verbs.GUIDE_SUBMIT, {**shown, **plain})
+    assert "Sent for approval" in json.dumps(sent), sent
+    make_lic_member(j, COLLEAGUE)  # a second person approves: then it is published
+    published = await j.act(verbs.GUIDE_APPROVE, shown, COLLEAGUE)
+    assert "version 1 published" in json.dumps(published), published
     await j.probe(verbs.GUIDE_USAGE_FORM, shown, PRACTITIONER)
     [item] = j.rows(t.ActionItem)
     assert item.id is not None

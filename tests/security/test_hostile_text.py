@@ -37,6 +37,7 @@ from tests.support.journey import (
     PRACTITIONER,
     Journey,
     journey_on,
+    make_lic_member,
 )
 from tests.support.markdown import as_typed, rendered_html
 
@@ -259,7 +260,9 @@ async def meeting_with_hostile_outcome(j: Collecting, review_id: int, police: in
     parts = {f"part_{i}": hostile_at(i)[:1000] for i in range(7)}
     await j.act(verbs.GUIDE_SAVE, {"review_id": review_id, **parts})
     await j.act(verbs.GUIDE_PREVIEW, {"review_id": review_id})
-    await j.act(verbs.GUIDE_PUBLISH, {"review_id": review_id})
+    make_lic_member(j, COLLEAGUE)
+    await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id})
+    await j.act(verbs.GUIDE_APPROVE, {"review_id": review_id}, COLLEAGUE)
     await j.act(
         verbs.GUIDE_USAGE_SAVE,
         {"review_id": review_id, "team": FORMULA, "used_on": "2026-11-20", "staff_count": "3"},

@@ -219,3 +219,22 @@ def episode_key(j: Journey, return_id: int, episode: int) -> str:
     """The key "Remove this episode" names a key practice episode by (its first answer's id)."""
     ids = [a.id for a in j.rows(t.Answer) if a.return_id == return_id and a.episode == episode]
     return f"e{min(ids)}"
+
+
+def make_lic_member(j: Journey, aad: str = COLLEAGUE) -> None:
+    """Give a journey member the LIC group role: the second person who approves a guide."""
+    with j.bot.db.session() as session, session.begin():
+        member = session.scalars(select(t.Member).where(t.Member.aad_object_id == aad)).one()
+        session.add(t.MemberRole(member_id=member.id, role="lic_member"))
+
+
+async def published_guide(j: Journey, review_id: int, approver: str = COLLEAGUE) -> str:
+    """The chair sends the guide for approval and an LIC member approves it: the approver's
+    card, as JSON text."""
+    make_lic_member(j, approver)
+    await j.act(verbs.GUIDE, {"review_id": review_id})
+    sent = await j.card(verbs.GUIDE_SUBMIT, {"review_id": review_id})
+    assert "Sent for approval" in sent, sent
+    card = await j.card(verbs.GUIDE_APPROVE, {"review_id": review_id}, approver)
+    assert "version 1 published" in card, card
+    return card

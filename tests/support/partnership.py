@@ -276,11 +276,25 @@ def _seed(session: Session, tenant: str) -> Seeded:
         ]
     )
     guide = t.SevenMinuteGuide(
-        review_id=r1, sections=[], published=True, published_at=datetime(2026, 3, 2, tzinfo=UTC)
+        review_id=r1,
+        sections=[],
+        published=True,
+        published_at=datetime(2026, 3, 2, tzinfo=UTC),
+        state="published",
     )
     session.add(guide)
     session.flush()
     assert guide.id is not None
+    session.add(
+        t.GuideVersion(
+            guide_id=guide.id,
+            version=1,
+            sections=[],
+            approved_by=seeded.members[LIC],
+            approver="the LIC group",
+            approved_at=datetime(2026, 3, 2, tzinfo=UTC),
+        )
+    )
     session.add_all(
         [
             t.DisseminationReturn(

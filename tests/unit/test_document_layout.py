@@ -235,7 +235,10 @@ def test_the_briefing_is_one_a4_page_of_seven_boxes(tmp_path: Path) -> None:
     parts = tuple(f"Box {i} text. " + "Practice detail and reflection. " * 19 for i in range(7))
     assert all(len(p) <= guide.BOX_FITS for p in parts)
     assert guide.too_long_for_one_page(parts) is None
-    content = guide_docx("LOS-2026-004", "Child K", parts, TODAY, partnership="Demo", draft=False)
+    approval = guide.version_line(2, TODAY, guide.approver_label(is_lic_member=True))
+    content = guide_docx(
+        "LOS-2026-004", "Child K", parts, TODAY, partnership="Demo", draft=False, approval=approval
+    )
     cells = [c.text for r in Document(io.BytesIO(content)).tables[0].rows for c in r.cells]
     assert len(cells) == 8
     for title in guide.PART_TITLES:
@@ -247,6 +250,7 @@ def test_the_briefing_is_one_a4_page_of_seven_boxes(tmp_path: Path) -> None:
     assert is_a4(out.pages[0])
     assert not landscape(out.pages[0])
     assert "OFFICIAL-SENSITIVE" in out.text
+    assert "Version 2, approved by the LIC group on" in " ".join(out.text.split())
 
 
 def test_a_box_too_long_for_the_page_is_named() -> None:

@@ -1,0 +1,125 @@
+"""The 7-minute guide's approval: who may approve, the moves between states, the version line
+the document prints, and the cards for each state and person (valid, with the right buttons)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cards import meeting as cards
+from cards import verbs
+from cards.validation import card_problems
+from domain import guide
+from domain.guide import GUIDE_MOVES, GuideState
+from domain.meeting import GuideScreen
+from domain.records import GuideRecord, GuideVersion
+from tests.support.journey import card_verbs
+from tests.unit.test_meeting_cards import REVIEW
+
+CHAIR, DEPUTY, LIC, OTHER = 1, 2, 3, 4
+PARTS = tuple(f"Part {i + 1} text." for i in range(7))
+
+
+def refusal(approver: int, *, lic: bool = False, chairs: bool = False) -> str | None:
+    return guide.approver_refusal(
+        submitted_by=CHAIR, approver_id=approver, is_lic_member=lic, chairs_review=chairs
+    )
+
+
+def test_a_second_person_approves_never_the_one_who_sent_it() -> None:
+    assert refusal(LIC, lic=True) is None
+    assert refusal(DEPUTY, chairs=True) is None, "the deputy chair is a second chair"
+    assert "someone else" in (refusal(CHAIR, chairs=True, lic=True) or "")
+    assert "LIC group member" in (refusal(OTHER) or "")
+
+
+@given(st.integers(1, 50), st.integers(1, 50), st.booleans(), st.booleans())
+def test_approval_needs_a_role_and_another_person(
+    sender: int, approver: int, lic: bool, chairs: bool
+) -> None:
+    refused = guide.approver_refusal(
+        submitted_by=sender, approver_id=approver, is_lic_member=lic, chairs_review=chairs
+    )
+    assert (refused is None) == (sender != approver and (lic or chairs))
+
+
+def test_the_moves_walk_draft_to_published_and_back_to_a_new_draft() -> None:
+    assert GUIDE_MOVES["submit"] == (GuideState.DRAFT, GuideState.AWAITING_APPROVAL)
+    assert GUIDE_MOVES["approve"] == (GuideState.AWAITING_APPROVAL, GuideState.PUBLISHED)
+    assert GUIDE_MOVES["send_back"][1] is GuideState.DRAFT
+    assert GUIDE_MOVES["revise"] == (GuideState.PUBLISHED, GuideState.DRAFT)
+    # Nothing publishes without passing through approval.
+    assert [m for m, (_, target) in GUIDE_MOVES.items() if target is GuideState.PUBLISHED] == [
+        "approve"
+    ]
+
+
+def test_the_version_line_says_which_version_and_who_approved() -> None:
+    line = guide.version_line(2, date(2026, 12, 4), guide.approver_label(is_lic_member=True))
+    assert line == "Version 2, approved by the LIC group on 04 December 2026"
+    assert "second chair" in guide.approver_label(is_lic_member=False)
+    assert guide.version_line(0, None, None).startswith("Not yet approved")
+
+
+def version(number: int) -> GuideVersion:
+    at = datetime(2026, 12, number, tzinfo=UTC)
+    return GuideVersion(number, PARTS, "Lic Member", "the LIC group", at)
+
+
+def screen(state: GuideState, versions: int, *, edits: bool, approves: bool) -> GuideScreen:
+    record = GuideRecord(
+        1,
+        1,
+        PARTS,
+        versions > 0,
+        0,
+        state,
+        CHAIR,
+        tuple(version(n) for n in range(1, versions + 1)),
+    )
+    return GuideScreen(REVIEW, record, edits=edits, approves=approves)
+
+
+@pytest.mark.parametrize(
+    ("state", "versions", "edits", "approves", "expected"),
+    [
+        (GuideState.DRAFT, 0, True, False, {verbs.GUIDE_SUBMIT, verbs.GUIDE_SAVE}),
+        (GuideState.AWAITING_APPROVAL, 0, True, False, {verbs.GUIDE_SEND_BACK}),
+        (GuideState.AWAITING_APPROVAL, 0, False, True, {verbs.GUIDE_APPROVE}),
+        (GuideState.PUBLISHED, 1, True, False, {verbs.GUIDE_REVISE, verbs.GUIDE_EXPORT}),
+        (GuideState.PUBLISHED, 1, False, False, {verbs.GUIDE_EXPORT}),
+        (GuideState.DRAFT, 2, True, False, {verbs.GUIDE_SUBMIT, verbs.GUIDE_EXPORT}),
+    ],
+)
+def test_each_state_offers_its_moves(
+    state: GuideState, versions: int, edits: bool, approves: bool, expected: set[str]
+) -> None:
+    card = cards.guide_card(screen(state, versions, edits=edits, approves=approves))
+    assert card_problems(card) == []
+    shown = set(card_verbs(card))
+    assert expected <= shown, shown
+    if not approves:
+        assert verbs.GUIDE_APPROVE not in shown
+    if not edits:
+        assert not {verbs.GUIDE_REVISE, verbs.GUIDE_SUBMIT, verbs.GUIDE_SAVE} & shown
+
+
+def test_the_versions_are_listed_with_their_approval() -> None:
+    card = cards.guide_card(screen(GuideState.PUBLISHED, 2, edits=True, approves=False))
+    text = str(card)
+    assert "Version 2 published" in text
+    assert "Version 1" in text
+    assert "Lic Member (the LIC group)" in text
+    assert "Revise as version 3" in text
+
+
+def test_the_approval_request_card_is_valid() -> None:
+    request = cards.guide_approval_card(
+        screen(GuideState.AWAITING_APPROVAL, 1, edits=False, approves=True), "Review Chair"
+    )
+    assert card_problems(request) == []
+    assert {verbs.GUIDE_APPROVE, verbs.GUIDE_SEND_BACK} <= set(card_verbs(request))
+    assert "version 2" in str(request)
