@@ -2,8 +2,11 @@
 one review at each stage (storage/demo_journeys.py), built through the domain.
 
 Every name here is a role-based pseudonym; the children are "Child K" and "Child R" to
-"Child W". Loading is idempotent: a review already there (by pseudonym) is left alone, and a
-demo loaded by an older release gets its unassigned agencies assigned.
+"Child W". Loading is idempotent. Each story's review is recorded in the partnership's settings
+under the story's key (`demo_reviews`), and a reload builds only the stories not there, so a
+renamed pseudonym or a review the chair edited never gives a second set. A demo loaded before
+the key was kept is recognised by the demo's own reason and the pseudonyms it used then. A demo
+loaded by an older release gets its unassigned agencies assigned.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from domain.calendar import london_today
-from domain.model import Actor
+from domain.model import Actor, ReturnStatus
 from storage import demo_journeys as journeys
 from storage import tables as t
 from storage.database import make_engine
@@ -27,6 +30,8 @@ RowT = TypeVar("RowT")
 
 PLAYGROUND_USER_AAD_ID = "00000000-0000-0000-0000-0000000000020"
 DEMO_REFERENCE = "LOS-2026-001"
+# The partnership settings' key for the demo's reviews: story key -> review id.
+DEMO_KEY = "demo_reviews"
 
 AGENCIES = (
     ("police", "Demo Police", "police"),
@@ -85,19 +90,18 @@ def _load(session: Session, tenant_id: str, admin_aad_id: str) -> str:
     assert partnership.id is not None
     cast = _cast(session, partnership.id, tenant_id, admin_aad_id)
     uow = SqlUnitOfWork(session)
-    existing = set(
-        session.scalars(
-            select(t.Review.pseudonym).where(col(t.Review.partnership_id) == partnership.id)
-        )
-    )
-    built = [
-        journeys.build(uow, cast, story).reference
-        for story in journeys.STORIES
-        if story.pseudonym not in existing
-    ]
-    repaired = _assign_every_agency(session, partnership.id, cast)
+    found = _demo_reviews(session, partnership)
+    built = []
+    for story in journeys.STORIES:
+        if story.key not in found:
+            review = journeys.build(uow, cast, story)
+            found[story.key] = review.id
+            built.append(review.reference)
+    partnership.settings = {**(partnership.settings or {}), DEMO_KEY: found}
+    session.flush()
+    repaired = _assign_every_agency(session, list(found.values()), cast)
     if not built and not repaired:
-        return f"Demo partnership already loaded ({DEMO_REFERENCE} to LOS-2026-006 exist)."
+        return "Demo partnership already loaded: its reviews are there; nothing was added."
     session.add(
         t.AuditEvent(
             partnership_id=partnership.id,
@@ -113,6 +117,43 @@ def _load(session: Session, tenant_id: str, admin_aad_id: str) -> str:
         f"{len(built)} reviews built ({stages}). Alex Wilber chairs them all, has the Demo "
         f"Police return (type continue) and signs off for Demo Police (type sign-offs)."
     )
+
+
+def _demo_reviews(session: Session, partnership: t.Partnership) -> dict[str, int]:
+    """Story key -> review id of the demo reviews already there: those recorded under the key
+    (if the review still exists), and those an unkeyed older demo built."""
+    reviews = session.scalars(
+        select(t.Review)
+        .where(col(t.Review.partnership_id) == partnership.id)
+        .order_by(col(t.Review.year), col(t.Review.sequence))
+    ).all()
+    ids = {review.id for review in reviews}
+    settings = partnership.settings or {}
+    recorded = settings.get(DEMO_KEY) if isinstance(settings, dict) else None
+    found = {
+        str(key): int(review_id)
+        for key, review_id in (recorded.items() if isinstance(recorded, dict) else ())
+        if isinstance(review_id, int) and review_id in ids
+    }
+    claimed = set(found.values())
+    for story in journeys.STORIES:
+        if story.key in found:
+            continue
+        names = {story.pseudonym, *story.earlier}
+        match = next(
+            (
+                review
+                for review in reviews
+                if review.id not in claimed
+                and review.pseudonym in names
+                and journeys.is_demo_reason(review.reason)
+            ),
+            None,
+        )
+        if match is not None and match.id is not None:
+            found[story.key] = match.id
+            claimed.add(match.id)
+    return found
 
 
 def _cast(session: Session, partnership_id: int, tenant_id: str, admin_aad_id: str) -> Cast:
@@ -155,24 +196,26 @@ def _agency(session: Session, partnership_id: int, name: str, sector: str) -> in
     return agency.id
 
 
-def _assign_every_agency(session: Session, partnership_id: int, cast: Cast) -> int:
+def _assign_every_agency(session: Session, review_ids: list[int], cast: Cast) -> int:
     """A demo loaded before issue 14 left three agencies of LOS-2026-001 with nobody assigned,
-    a dead end: give each open return its agency's demo practitioner."""
+    a dead end: give each open return of a demo review its agency's demo practitioner. The
+    partnership's own reviews are theirs to assign."""
     writers = {cast.agencies[agency]: cast.members[key].id for agency, key in _FIRST_WRITERS}
     unassigned = session.scalars(
-        select(t.PreAnalysisReturn)
-        .join(t.Review, col(t.Review.id) == col(t.PreAnalysisReturn.review_id))
-        .where(
-            col(t.Review.partnership_id) == partnership_id,
+        select(t.PreAnalysisReturn).where(
+            col(t.PreAnalysisReturn.review_id).in_(review_ids),
+            col(t.PreAnalysisReturn.status) != ReturnStatus.WITHDRAWN.value,
             ~col(t.PreAnalysisReturn.id).in_(select(t.ReturnAssignee.return_id)),
         )
     ).all()
+    assigned = 0
     for ret in unassigned:
         member_id = writers.get(ret.agency_id)
         if member_id is not None and ret.id is not None:
             session.add(t.ReturnAssignee(return_id=ret.id, member_id=member_id))
+            assigned += 1
     session.flush()
-    return len(unassigned)
+    return assigned
 
 
 def _partnership(session: Session, tenant_id: str) -> t.Partnership:

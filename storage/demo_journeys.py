@@ -53,9 +53,14 @@ class Cast:
 
 @dataclass(frozen=True)
 class Story:
+    # The story's stable key: a reload finds its review by it (storage/demo.py), whatever the
+    # review's pseudonym or reference.
+    key: str
     pseudonym: str
     stage: str
     build: Callable[[SqlUnitOfWork, Cast, ReviewView], None]
+    # Pseudonyms earlier releases gave this story's review, before reviews were keyed.
+    earlier: tuple[str, ...] = ()
 
 
 # --- building blocks ---------------------------------------------------------------------------
@@ -307,13 +312,37 @@ def _closed(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
 
 
 STORIES: Final = (
-    Story("Child K", "pre-analysis, returns in progress (overdue)", _pre_analysis),
-    Story("Child R", "returns awaiting sign-off", _awaiting_sign_off),
-    Story("Child S", "analysis, the meeting pack ready", _analysis),
-    Story("Child T", "outcome published, actions due later, soon, overdue, blocked", _published),
-    Story("Child V", "action items awaiting the LIC group's impact", _awaiting_impact),
-    Story("Child W", "closed", _closed),
+    Story("pre_analysis", "Child K", "pre-analysis, returns in progress (overdue)", _pre_analysis),
+    Story(
+        "awaiting_sign_off",
+        "Child R",
+        "returns awaiting sign-off",
+        _awaiting_sign_off,
+        ("Child L",),
+    ),
+    Story("analysis", "Child S", "analysis, the meeting pack ready", _analysis, ("Child M",)),
+    Story(
+        "published",
+        "Child T",
+        "outcome published, actions due later, soon, overdue, blocked",
+        _published,
+        ("Child N",),
+    ),
+    Story(
+        "awaiting_impact",
+        "Child V",
+        "action items awaiting the LIC group's impact",
+        _awaiting_impact,
+        ("Child P",),
+    ),
+    Story("closed", "Child W", "closed", _closed, ("Child Q",)),
 )
+
+
+def is_demo_reason(reason: str) -> bool:
+    """Whether a review's reason is the demo's own: every release since the stories has used
+    it, and the first demo's one review began with its child."""
+    return reason == _REASON or reason.startswith("Child K (aged 7)")
 
 
 def build(uow: SqlUnitOfWork, cast: Cast, story: Story) -> ReviewView:

@@ -1,6 +1,7 @@
 """Issue 14, item 6: the demo walks every journey. `lineofsight demo` builds one review at each
-stage through the domain, loading twice changes nothing, and the Playground user can act in
-every one of them (SQLite and PostgreSQL)."""
+stage through the domain, loading twice changes nothing (also on a demo an older release left,
+and after a demo review is renamed), and the Playground user can act in every one of them
+(SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from sqlalchemy import func, select
 
 from cards import verbs
 from storage import tables as t
-from storage.demo import load_demo
+from storage.demo import DEMO_KEY, load_demo
+from storage.demo_journeys import STORIES
 from tests.conftest import BotUnderTest
 from tests.support.activities import TENANT, USER_AAD
 from tests.support.journey import Journey, card_verbs
@@ -105,3 +107,64 @@ async def test_the_playground_user_can_act_in_every_review(demo: tuple[Journey, 
     j.bot.connector.clear()
     await j.say("manage LOS-2026-001")
     assert "LOS-2026-001" in json.dumps(j.bot.connector.cards()[-1])
+
+
+def _as_an_older_release_left_it(j: Journey) -> None:
+    """The demo as the release before keyed stories left it: no key recorded, and the stories
+    after the first named Child L to Child Q."""
+    earlier = {s.pseudonym: s.earlier[0] for s in STORIES if s.earlier}
+    with j.bot.db.session() as session, session.begin():
+        partnership = session.scalars(select(t.Partnership)).one()
+        settings = dict(partnership.settings or {})
+        assert set(settings.pop(DEMO_KEY)) == {s.key for s in STORIES}
+        partnership.settings = settings
+        for review in session.scalars(select(t.Review)):
+            review.pseudonym = earlier.get(review.pseudonym, review.pseudonym)
+
+
+async def test_reloading_an_older_demo_twice_adds_no_second_set(
+    demo: tuple[Journey, str],
+) -> None:
+    j, url = demo
+    _as_an_older_release_left_it(j)
+    # The partnership's own review, named like an old demo child, its agency not yet assigned.
+    agency = next(a.id for a in j.rows(t.Agency) if a.name == "Demo Police")
+    await j.card(
+        verbs.REVIEW_CREATE,
+        {
+            "pseudonym": "Child L",
+            "reason": "Concerns about neglect were held by two agencies.",
+            "agencies": str(agency),
+            "returns_due_on": "2099-01-15",
+            "meeting_on": "2099-02-01",
+        },
+    )
+    before = counts(j)
+    reviews = {r.id: r.reference for r in j.rows(t.Review)}
+    for _ in range(2):
+        assert "already loaded" in load_demo(url, TENANT, USER_AAD)
+        assert counts(j) == before
+    [partnership] = j.rows(t.Partnership)
+    keyed = partnership.settings[DEMO_KEY]
+    assert {reviews[review_id] for review_id in keyed.values()} == set(STAGES)
+    own = next(r for r in j.rows(t.Review) if r.reference == "LOS-2026-007")
+    own_returns = {r.id for r in j.rows(t.PreAnalysisReturn) if r.review_id == own.id}
+    assert not own_returns & {a.return_id for a in j.rows(t.ReturnAssignee)}, "left to its chair"
+
+
+async def test_a_renamed_demo_review_is_still_the_demo_s(demo: tuple[Journey, str]) -> None:
+    j, url = demo
+    review = next(r for r in j.rows(t.Review) if r.reference == "LOS-2026-003")
+    card = await j.card(
+        verbs.REVIEW_EDIT,
+        {
+            "review_id": review.id,
+            "pseudonym": "Child Z",
+            "reason": "Neglect concerns.",
+            "meeting_on": "2099-02-08",
+        },
+    )
+    assert "Details saved" in card
+    before = counts(j)
+    assert "already loaded" in load_demo(url, TENANT, USER_AAD)
+    assert counts(j) == before
