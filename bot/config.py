@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 PLAYGROUND_TENANT_ID = "00000000-0000-0000-0000-0000000000001"
 
 
+# The platforms an edge exists for (bot/platforms.py); the first is the default.
+PLATFORMS = ("botframework", "agents")
+
+
 class ConfigError(RuntimeError):
     """Configuration that must not run; the message says what to change."""
 
@@ -42,6 +46,9 @@ class Settings(BaseSettings):
     run_scheduler: bool = Field(True, alias="RUN_SCHEDULER")
     # Local mode only: /_test/clock and /_test/sweep let end-to-end tests move time forward.
     test_hooks: bool = Field(False, alias="LOS_TEST_HOOKS")
+    # Which platform's edge serves the bot (bot/platforms.py): "botframework" (botbuilder) or
+    # "agents" (the Microsoft 365 Agents SDK). Every other setting means the same on both.
+    bot_platform: str = Field("botframework", alias="BOT_PLATFORM")
     # Where the Bot Framework publishes its signing keys; tests point it at a local server.
     openid_metadata_url: str = Field("", alias="BOT_OPENID_METADATA")
     # Bounds on every wait (seconds; storage.database.Timeouts says what each bounds).
@@ -111,6 +118,16 @@ class Settings(BaseSettings):
 
     def check(self) -> None:
         """Refuse configurations that would expose data by accident."""
+        if self.bot_platform not in PLATFORMS:
+            raise ConfigError(
+                f"BOT_PLATFORM is {self.bot_platform!r}; it must be one of {', '.join(PLATFORMS)}."
+            )
+        if self.bot_platform == "agents" and not self.local_mode:
+            raise ConfigError(
+                "BOT_PLATFORM=agents serves local mode only for now: its inbound "
+                "authentication is not wired yet (docs/progress.md, issue 19). Use "
+                "BOT_PLATFORM=botframework with MicrosoftAppId set."
+            )
         if self.local_mode and not _is_loopback(self.bind_host):
             raise ConfigError(
                 f"Local mode (no MicrosoftAppId) has no authentication, so it only binds to "

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import create_engine, func, select, text
 
 from bot.app import SERVICES, create_app
-from bot.config import Settings
+from bot.config import PLATFORMS, Settings
 from bot.server import server_options
 from storage import tables as t
 from storage.database import Database, Timeouts
@@ -25,6 +25,9 @@ from tests.support.connector import FakeConnector
 from tests.support.short_work import short_work_guard
 
 IN_CI = bool(os.environ.get("CI"))
+# The HTTP scenarios run on both platforms here (bot/platforms.py); every other test runs on
+# BOT_PLATFORM's (botframework by default). test_transport.py is the botbuilder transport's own.
+BOTH_PLATFORMS = frozenset({"test_basics.py", "test_return_journey.py"})
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -48,6 +51,17 @@ def _postgres_reachable() -> bool:
         return True
     except Exception:
         return False
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "platform" in metafunc.fixturenames and metafunc.definition.path.name in BOTH_PLATFORMS:
+        metafunc.parametrize("platform", PLATFORMS)
+
+
+@pytest.fixture
+def platform() -> str:
+    """The platform the running bot is served on (parametrised in BOTH_PLATFORMS)."""
+    return os.environ.get("BOT_PLATFORM", PLATFORMS[0])
 
 
 @pytest.fixture(autouse=True)
@@ -185,16 +199,16 @@ async def _running_bot(
 
 @pytest.fixture
 async def bot(
-    tmp_path: Path, sqlite_url: str, connector: FakeConnector
+    tmp_path: Path, sqlite_url: str, connector: FakeConnector, platform: str
 ) -> AsyncIterator[BotUnderTest]:
-    """The bot on its embedded default, SQLite."""
-    async for running in _running_bot(tmp_path, sqlite_url, connector):
+    """The bot on its embedded default, SQLite, on `platform`."""
+    async for running in _running_bot(tmp_path, sqlite_url, connector, BOT_PLATFORM=platform):
         yield running
 
 
 @pytest.fixture
 async def bot_on_postgres(
-    tmp_path: Path, postgres_url: str, connector: FakeConnector
+    tmp_path: Path, postgres_url: str, connector: FakeConnector, platform: str
 ) -> AsyncIterator[BotUnderTest]:
-    async for running in _running_bot(tmp_path, postgres_url, connector):
+    async for running in _running_bot(tmp_path, postgres_url, connector, BOT_PLATFORM=platform):
         yield running

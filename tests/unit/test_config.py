@@ -41,6 +41,22 @@ def test_deployed_mode_needs_a_password_and_tenants_and_drops_the_playground() -
     assert deployed.bind_host == "0.0.0.0"
 
 
+def test_the_platform_is_one_variable_and_an_unknown_one_is_refused_at_start() -> None:
+    assert settings().bot_platform == "botframework"
+    settings(BOT_PLATFORM="agents").check()
+    with pytest.raises(ConfigError, match="BOT_PLATFORM"):
+        settings(BOT_PLATFORM="slack").check()
+    # Until its inbound authentication is wired, the Agents SDK edge never serves with an
+    # app id (which would mean serving a deployed bot unauthenticated).
+    with pytest.raises(ConfigError, match="agents"):
+        settings(
+            BOT_PLATFORM="agents",
+            MicrosoftAppId="app",
+            MicrosoftAppPassword="pw",
+            MicrosoftAppTenantId="t1",
+        ).check()
+
+
 def test_database_url_defaults_to_sqlite_and_names_the_postgres_driver() -> None:
     assert settings(DATA_DIR="/tmp/x").database_url == "sqlite:////tmp/x/lineofsight.db"
     assert settings(DATABASE_URL="postgres://u@h/db").database_url == (

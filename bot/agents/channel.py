@@ -1,0 +1,132 @@
+"""The Agents SDK edge's `Channel`: read the activity with the SDK's model, run the core in the
+SDK's CloudAdapter turn, deliver the reply through the SDK's TurnContext."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from microsoft_agents.activity import Activity, Attachment
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core import MessageFactory, TurnContext
+from microsoft_agents.hosting.core.authorization import ClaimsIdentity
+from pydantic import ValidationError
+
+from bot.agents.courier import AgentsCourier, LocalClientFactory, LocalConnections
+from bot.channel import ActivityRefused, InvokeAnswer, Unauthenticated
+from bot.config import Settings
+from bot.core import Bot
+from bot.outbound import Outbound
+from bot.router import Reply
+from bot.turns import tenant_of, to_turn
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+CARD = "application/vnd.microsoft.card.adaptive"
+MESSAGE = "application/vnd.microsoft.activity.message"
+ANSWERED_INVOKES = ("adaptiveCard/action", "fileConsent/invoke")
+
+
+class AgentsChannel:
+    def __init__(self, settings: Settings, db: Database) -> None:
+        if not settings.local_mode:
+            # Settings.check refuses this first; kept so the edge never serves unauthenticated.
+            raise Unauthenticated("the Agents SDK edge authenticates local mode only")
+        factory = LocalClientFactory(LocalConnections())
+        self.adapter = CloudAdapter(channel_service_client_factory=factory)
+        self.adapter.on_turn_error = _on_turn_error
+        self.outbound = Outbound(AgentsCourier(self.adapter, settings.app_id), db)
+
+    async def authenticate(self, authorization: str, body: dict[str, Any]) -> object:
+        # Local mode (no app id): the anonymous identity, as botbuilder gives it; no token is
+        # sent with replies either.
+        return ClaimsIdentity({}, authentication_type="Anonymous")
+
+    async def answer(self, identity: object, body: dict[str, Any], bot: Bot) -> InvokeAnswer | None:
+        activity = _activity(body)
+        answered: list[InvokeAnswer] = []
+
+        async def on_turn(context: TurnContext) -> None:
+            answer = await _serve(context, bot)
+            if answer is not None:
+                answered.append(answer)
+
+        assert isinstance(identity, ClaimsIdentity)
+        response = await self.adapter.process_activity(identity, activity, on_turn)
+        if answered:
+            return answered[0]  # an invoke: the core's answer, not the SDK's 501 default
+        if response is not None:
+            # deliveryMode expectReplies: the SDK buffered the replies for the HTTP body.
+            return InvokeAnswer(int(response.status), response.body)
+        return None
+
+    async def close(self) -> None:
+        return None  # the SDK's connector opens and closes a session per call
+
+
+async def _serve(context: TurnContext, bot: Bot) -> InvokeAnswer | None:
+    activity = context.activity
+    if activity.type == "invoke" and activity.name not in ANSWERED_INVOKES:
+        # Task modules, message extensions and the like are not offered by this app.
+        return _message_answer("That isn't something I do.")
+    conversation = activity.conversation
+    tenant = tenant_of(
+        {"channelData": activity.channel_data, "conversation": {"tenantId": conversation.tenant_id}}
+    )
+    reply = await bot.handle(to_turn(activity, tenant or ""))
+    if activity.type == "invoke":
+        if reply is not None:
+            await _send_attachments(context, reply)
+        return _invoke_answer(reply)
+    await _deliver(context, reply)
+    return None
+
+
+async def _deliver(context: TurnContext, reply: Reply | None) -> None:
+    if reply is None:
+        return
+    if reply.text and not reply.error:
+        await context.send_activity(MessageFactory.text(reply.text))
+    if reply.card:
+        attachment = Attachment(content_type=CARD, content=dict(reply.card))
+        await context.send_activity(
+            Activity(type="message", attachment_layout="list", attachments=[attachment])
+        )
+    await _send_attachments(context, reply)
+
+
+async def _send_attachments(context: TurnContext, reply: Reply) -> None:
+    for raw in reply.attachments:
+        attachment = Attachment(
+            content_type=raw["contentType"],
+            content=raw.get("content"),
+            content_url=raw.get("contentUrl"),
+            name=raw.get("name"),
+        )
+        await context.send_activity(MessageFactory.attachment(attachment))
+
+
+def _invoke_answer(reply: Reply | None) -> InvokeAnswer:
+    """Universal Actions answer in the HTTP response: a card replaces the one clicked."""
+    if reply is not None and reply.card is not None and not reply.error:
+        return InvokeAnswer(200, {"statusCode": 200, "type": CARD, "value": reply.card})
+    return _message_answer((reply.text if reply is not None else None) or "Done.")
+
+
+def _message_answer(text: str) -> InvokeAnswer:
+    return InvokeAnswer(200, {"statusCode": 200, "type": MESSAGE, "value": text})
+
+
+def _activity(body: dict[str, Any]) -> Activity:
+    try:
+        return Activity.model_validate(body)
+    except ValidationError as error:
+        log.info("activity refused", extra={"error_type": type(error).__name__})
+        raise ActivityRefused("Activity fields have the wrong types") from error
+
+
+async def _on_turn_error(context: TurnContext, error: Exception) -> None:
+    # Reached only when delivering a reply failed (the core catches its own errors): trying
+    # to send yet another message would fail the same way, so log and stop.
+    log.error("reply delivery failed", extra={"error_type": type(error).__name__})
