@@ -34,8 +34,14 @@ class _Link:
 
 
 class DbProxy:
-    def __init__(self, upstream_host: str = "127.0.0.1", upstream_port: int = 5432) -> None:
+    def __init__(
+        self,
+        upstream_host: str = "127.0.0.1",
+        upstream_port: int = 5432,
+        listen: tuple[str, int] = ("127.0.0.1", 0),
+    ) -> None:
         self._upstream = (upstream_host, upstream_port)
+        self._listen_on = listen
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="db-proxy")
         self._server: asyncio.Server | None = None
@@ -72,7 +78,7 @@ class DbProxy:
         asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=5)
 
     async def _listen(self) -> asyncio.Server:
-        return await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        return await asyncio.start_server(self._accept, *self._listen_on)
 
     def _close_all(self) -> None:
         if self._server is not None:
@@ -150,3 +156,22 @@ def _reset(writer: asyncio.StreamWriter) -> None:
 def _abort(writer: asyncio.StreamWriter) -> None:
     with contextlib.suppress(Exception):
         writer.transport.abort()
+
+
+def main() -> None:
+    """`python -m tests.support.db_proxy LISTEN_HOST LISTEN_PORT UPSTREAM_HOST UPSTREAM_PORT`:
+    a plain forwarder in its own process (tests/scenarios/test_packet_drop.py runs one inside
+    a network namespace). Prints "ready" once listening; runs until killed."""
+    import sys
+    import time
+
+    host, port, upstream_host, upstream_port = sys.argv[1:5]
+    proxy = DbProxy(upstream_host, int(upstream_port), (host, int(port)))
+    proxy.start()
+    print("ready", flush=True)
+    while True:
+        time.sleep(3600)
+
+
+if __name__ == "__main__":
+    main()
