@@ -21,7 +21,7 @@ import aiohttp
 
 from bot.router import Context, Reply, Router
 from cards import verbs
-from cards.basics import error_card, info_card
+from cards.basics import Back, error_card, file_ready_card, info_card
 from domain import audit
 from domain.errors import DomainError, NotFound
 from domain.records import ExportRecord
@@ -39,6 +39,7 @@ class Document:
     filename: str
     content: bytes
     description: str
+    back: Back | None = None  # the way back to the card the file was asked for from
 
 
 async def partnership_name(ctx: Context) -> str:
@@ -77,7 +78,7 @@ async def deliver(ctx: Context, document: Document) -> Reply:
         raise
     if not ctx.services.settings.files_in_teams:
         return Reply(
-            info_card("Your file is ready", f"Saved {document.description} to {path.resolve()}")
+            file_ready_card(f"Saved {document.description} to {path.resolve()}", document.back)
         )
     consent = {
         "contentType": CONSENT,
@@ -98,9 +99,9 @@ async def deliver(ctx: Context, document: Document) -> Reply:
             )
         )
     return Reply(
-        info_card(
-            "Your file is ready",
+        file_ready_card(
             f"Accept the file offer below to save {document.description} to your OneDrive.",
+            document.back,
         ),
         attachments=(consent,),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from adaptive_cards import card as ac
@@ -190,3 +190,20 @@ def error_card(title: str, message: str) -> Card:
 
 def info_card(title: str, message: str) -> Card:
     return build([*header(title), paragraph(message)], [button("What can I do?", verbs.HELP)])
+
+
+# A button back to the card a file was asked for from: (title, verb, data).
+Back = tuple[str, str, Mapping[str, object]]
+
+
+def file_ready_card(message: str, back: Back | None = None) -> Card:
+    """A file is ready. It replaces the card its button was on, so `back` returns there (the
+    pack's other format, say) without knowing to type the command again."""
+    actions = [button(*back)] if back else []
+    return build(
+        [*header("Your file is ready"), paragraph(message)],
+        [
+            *actions,
+            button("What can I do?", verbs.HELP),
+        ],
+    )

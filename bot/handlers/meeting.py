@@ -124,7 +124,8 @@ async def export_pack(ctx: Context) -> Reply:
             await files.as_pdf(document.content),
             f"the meeting pack for {built.reference} (PDF)",
         )
-    return await files.deliver(ctx, document)
+    back = ("Back to the pack", verbs.PACK, {"review_id": review_id})
+    return await files.deliver(ctx, replace(document, back=back))
 
 
 def _pack_document(
@@ -413,6 +414,7 @@ async def export_guide(ctx: Context) -> Reply:
             content,
             f"the 7-minute guide for {screen.review.reference}"
             + (" (PDF)" if fmt == "pdf" else ""),
+            ("Back to the guide", verbs.GUIDE, {"review_id": screen.review.id}),
         ),
     )
 

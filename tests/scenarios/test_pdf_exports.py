@@ -58,6 +58,8 @@ async def test_pack_and_guide_come_as_pdf_from_the_docx(journey: Journey) -> Non
     text = pdf_text(path)
     assert "Combined impact chronology" in text, "the PDF says what the Word pack says"
     assert "School raised concern" in text
+    # The file card replaced the pack card: it leads back there (for the other format).
+    assert '"title": "Back to the pack"' in card, card
     await j.card(verbs.ACTION_SAVE, {"review_id": review_id, **good_action(police_id(j))})
     outcome = {
         "review_id": review_id,
@@ -68,6 +70,7 @@ async def test_pack_and_guide_come_as_pdf_from_the_docx(journey: Journey) -> Non
     assert "Outcome published" in await j.card(verbs.OUTCOME_PUBLISH, outcome)
     card = await j.card(verbs.GUIDE_EXPORT, {"review_id": review_id, "format": "pdf"})
     assert "7-minute briefing" in pdf_text(saved(card, ".pdf"))
+    assert '"title": "Back to the guide"' in card, card
     card = await j.card(verbs.EXPORT, {"review_id": review_id, "format": "pdf"})
     assert "Review summary" in pdf_text(saved(card, ".pdf"))
     kinds = [row.kind for row in j.rows(t.ExportFile)]
