@@ -60,7 +60,7 @@ def pack_card(review: ReviewView, built: MeetingPack, page: int) -> Card:
         ),
         facts(
             [
-                ("Returns included", ", ".join(built.included)),
+                ("Returns included", ", ".join(built.included) or "None"),
                 ("Not yet submitted", ", ".join(built.outstanding) or "None"),
                 *(("Chair's decision", line) for line in built.decisions),
                 (

@@ -66,16 +66,18 @@ class Story:
 # --- building blocks ---------------------------------------------------------------------------
 
 
-def demo_answers(section: Section) -> dict[str, str]:
+def demo_answers(section: Section, pseudonym: str = "Child K") -> dict[str, str]:
     """Plain, pseudonymised answers for any section, as the card would send them, with every
-    possible-identifier warning ticked: the demo's text is checked to be generic."""
+    possible-identifier warning ticked: the demo's text is checked to be generic. The answers
+    name the review's own child (a pack for Child S that spoke of Child K looked like another
+    case's record)."""
     answers: dict[str, str] = {}
     for question in section.questions:
         match question.type:
             case QuestionType.SHORT_TEXT:
                 answers[question.id] = "Early help team, practitioner in post 3 years"
             case QuestionType.LONG_TEXT:
-                answers[question.id] = "Child K was seen at home; concerns were recorded."
+                answers[question.id] = f"{pseudonym} was seen at home; concerns were recorded."
             case QuestionType.DATE:
                 answers[question.id] = "2025-03-14"
             case QuestionType.CHOICE:
@@ -135,7 +137,7 @@ def answer(
     for index in range(count):
         section = BANK.section(index)
         data: dict[str, object] = {"return_id": ret.id, "section": index}
-        data |= demo_answers(section)
+        data |= demo_answers(section, review.pseudonym)
         if section.repeatable:
             data["episode"] = 1
         returns.save_section(uow, actor, writer, data, Nav.NEXT, cast.today)

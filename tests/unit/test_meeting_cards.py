@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from bot.handlers import register_all
@@ -68,6 +69,13 @@ def big_pack() -> MeetingPack:
 def test_the_pack_card_fits_on_every_page() -> None:
     for page in (1, 2, 17):
         assert card_problems(cards.pack_card(REVIEW, big_pack(), page)) == []
+
+
+def test_a_pack_with_no_returns_says_none_are_included() -> None:
+    """Every agency nil or proceeded without: the fact read blank."""
+    empty = MeetingPack("LOS-2026-004", "Child K", (), (), (), (), (), ())
+    card = cards.pack_card(REVIEW, empty, 1)
+    assert '"title": "Returns included", "value": "None"' in json.dumps(card), card
 
 
 def test_the_outcome_card_fits_with_twenty_weak_actions() -> None:
