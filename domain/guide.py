@@ -15,6 +15,7 @@ from domain.errors import FormInvalid
 from domain.identifiers import describe_findings, find_identifiers
 from domain.model import small_int
 from domain.questions import default_themes
+from domain.transitions import CHAIRING, Move, Party
 
 PART_TITLES = (
     "1. Background",
@@ -63,14 +64,28 @@ class GuideState(StrEnum):
     PUBLISHED = "published"
 
 
-# Every move, as data: the chair drafts and sends for approval; a second person approves (which
-# publishes a new version) or sends it back; a published guide is revised as a new draft, the
-# published version staying as it is until the next approval.
+# Every move, as data, with who makes it: the chair drafts and sends for approval; a second
+# person approves (which publishes a new version) or sends it back (the chair may withdraw it);
+# a published guide is revised as a new draft, the published version staying as it is until the
+# next approval.
+GUIDE_TABLE: tuple[Move[GuideState], ...] = (
+    Move("submit", GuideState.DRAFT, GuideState.AWAITING_APPROVAL, CHAIRING),
+    Move(
+        "send_back",
+        GuideState.AWAITING_APPROVAL,
+        GuideState.DRAFT,
+        CHAIRING | {Party.LIC_MEMBER},
+    ),
+    Move(
+        "approve",
+        GuideState.AWAITING_APPROVAL,
+        GuideState.PUBLISHED,
+        frozenset({Party.LIC_MEMBER, Party.OTHER_CHAIR}),
+    ),
+    Move("revise", GuideState.PUBLISHED, GuideState.DRAFT, CHAIRING),
+)
 GUIDE_MOVES: Mapping[str, tuple[GuideState, GuideState]] = {
-    "submit": (GuideState.DRAFT, GuideState.AWAITING_APPROVAL),
-    "send_back": (GuideState.AWAITING_APPROVAL, GuideState.DRAFT),
-    "approve": (GuideState.AWAITING_APPROVAL, GuideState.PUBLISHED),
-    "revise": (GuideState.PUBLISHED, GuideState.DRAFT),
+    move.name: (move.source, move.target) for move in GUIDE_TABLE
 }
 
 

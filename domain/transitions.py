@@ -1,9 +1,10 @@
 """State machines as data (docs/architecture.md §3): every move, with who may make it. An
-illegal move
-raises IllegalTransition.
+illegal move raises IllegalTransition.
 
-`REVIEW_MOVES` and `RETURN_MOVES` are the one table: the plain transition maps below are
-derived from them, handlers check the mover with `parties_for`, and the tests walk them.
+`REVIEW_MOVES`, `RETURN_MOVES` and `ACTION_MOVES` (and the 7-minute guide's
+`domain.guide.GUIDE_TABLE`) are the one table: the plain transition maps are derived from them,
+handlers check the mover with `parties_for`, and the tests walk them and check each move's
+parties against the authorisation matrix.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ class Party(StrEnum):
     PRACTITIONER = "practitioner"  # assigned to the return (or a lead of its agency)
     AGENCY_LEAD = "agency_lead"  # a safeguarding lead of the return's agency
     LIC_MEMBER = "lic_member"
+    ACTION_OWNER = "action_owner"  # the action item's owner
+    # The review's chair or deputy chair who did not send the guide for approval.
+    OTHER_CHAIR = "other_chair"
 
 
 @dataclass(frozen=True)
@@ -144,29 +148,31 @@ RETURN_TRANSITIONS: Mapping[ReturnStatus, frozenset[ReturnStatus]] = _table(
     RETURN_MOVES, ReturnStatus
 )
 
-ACTION_TRANSITIONS: Mapping[ActionStatus, frozenset[ActionStatus]] = {
-    ActionStatus.OPEN: frozenset(
-        {
-            ActionStatus.IN_PROGRESS,
-            ActionStatus.COMPLETED,
-            ActionStatus.BLOCKED,
-            ActionStatus.CANCELLED,
-        }
+_OWNED = frozenset({Party.ACTION_OWNER})
+_LIC = frozenset({Party.LIC_MEMBER})
+_LIVE = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+
+# An action item's moves (domain/action_state.py has what each mover's card offers). A blocked
+# item is unblocked by a progress update before it can be completed. From completed only the
+# LIC group moves it: close, send it back, or escalate it to the chair, who decides an escalated
+# item: back to the owner (a new date, reopened) or cancelled as not achievable. Nothing else
+# cancels a live item.
+ACTION_MOVES: tuple[Move[ActionStatus], ...] = (
+    *_moves(
+        "progress", (ActionStatus.OPEN, ActionStatus.BLOCKED), ActionStatus.IN_PROGRESS, _OWNED
     ),
-    ActionStatus.IN_PROGRESS: frozenset(
-        {ActionStatus.COMPLETED, ActionStatus.BLOCKED, ActionStatus.CANCELLED}
-    ),
-    ActionStatus.BLOCKED: frozenset({ActionStatus.IN_PROGRESS, ActionStatus.CANCELLED}),
-    # From completed only the LIC group moves the item: close, send it back, or escalate it.
-    ActionStatus.COMPLETED: frozenset(
-        {ActionStatus.CLOSED, ActionStatus.IN_PROGRESS, ActionStatus.ESCALATED}
-    ),
-    # The chair decides an escalated item: back to the owner (a new date, reopened, another
-    # owner) or cancelled as not achievable.
-    ActionStatus.ESCALATED: frozenset({ActionStatus.IN_PROGRESS, ActionStatus.CANCELLED}),
-    ActionStatus.CLOSED: frozenset(),
-    ActionStatus.CANCELLED: frozenset(),
-}
+    *_moves("complete", _LIVE, ActionStatus.COMPLETED, _OWNED),
+    *_moves("block", _LIVE, ActionStatus.BLOCKED, _OWNED),
+    Move("close", ActionStatus.COMPLETED, ActionStatus.CLOSED, _LIC),
+    Move("keep_open", ActionStatus.COMPLETED, ActionStatus.IN_PROGRESS, _LIC),
+    Move("escalate", ActionStatus.COMPLETED, ActionStatus.ESCALATED, _LIC),
+    Move("set_date", ActionStatus.ESCALATED, ActionStatus.IN_PROGRESS, CHAIRING),
+    Move("reopen", ActionStatus.ESCALATED, ActionStatus.IN_PROGRESS, CHAIRING),
+    Move("not_achievable", ActionStatus.ESCALATED, ActionStatus.CANCELLED, CHAIRING),
+)
+ACTION_TRANSITIONS: Mapping[ActionStatus, frozenset[ActionStatus]] = _table(
+    ACTION_MOVES, ActionStatus
+)
 
 
 def label(state: StrEnum) -> str:
