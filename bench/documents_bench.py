@@ -30,7 +30,7 @@ from domain.pack import Background, MeetingPack, ReturnContent, build_pack
 from domain.records import ChronologyView, EntryInput
 from exports import pdf
 from exports.documents import guide_docx, meeting_pack_docx
-from tests.unit.test_meeting_rules import ret
+from samples.records import ret
 
 AGENCIES = ("Police", "Health", "Education", "Children's social care", "Housing", "Probation")
 TODAY = date(2026, 11, 26)

@@ -13,9 +13,9 @@ from typing import Any
 
 from cards import verbs
 from domain.questions import QuestionType, default_question_bank
+from samples.activities import TENANT, USER_AAD, invoke, message
+from samples.answers import valid_answers
 from storage.demo import DEMO_REFERENCE
-from tests.support.activities import TENANT, USER_AAD, invoke, message
-from tests.support.answers import valid_answers
 
 READ_COMMAND = f"summary {DEMO_REFERENCE}"
 READ_SAYS = f"Summary · {DEMO_REFERENCE}"  # the summary card's title: not an error card

@@ -17,7 +17,7 @@ from bot import app
 from bot.botframework import activity_json
 from bot.botframework.activity_json import parse_activity
 
-FIXTURES = sorted((Path(__file__).parents[1] / "fixtures" / "activities").glob("*.json"))
+FIXTURES = sorted((Path(__file__).parents[2] / "samples" / "teams").glob("*.json"))
 
 
 def _same(body: dict[str, Any]) -> None:

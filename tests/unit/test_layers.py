@@ -85,6 +85,18 @@ def test_the_core_and_the_handlers_import_no_sdk() -> None:
         assert not sdk, f"{path.relative_to(ROOT)} imports {sorted(sdk)}"
 
 
+def test_bench_and_samples_import_nothing_from_tests() -> None:
+    """bench/ measures the bot, not the test suite: what both share lives in samples/."""
+    for path in sources("bench") + sources("samples"):
+        assert "tests" not in imports_of(path), path.relative_to(ROOT)
+
+
+def test_the_served_bot_imports_no_samples() -> None:
+    for layer in ("bot", *ALLOWED):
+        for path in sources(layer):
+            assert "samples" not in imports_of(path), path.relative_to(ROOT)
+
+
 def test_sqlmodel_in_domain_is_base_models_only() -> None:
     for path in sources("domain"):
         assert "sqlalchemy" not in imports_of(path), path

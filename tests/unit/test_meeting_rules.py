@@ -12,34 +12,14 @@ from docx import Document
 
 from domain import guide, outcome
 from domain.errors import FormInvalid
-from domain.model import DateCertainty, ReturnStatus, ReviewStage
+from domain.model import DateCertainty, ReturnStatus
 from domain.outcome import DraftAction, smart_issues
 from domain.pack import ReturnContent, build_pack, find_gaps, similar
-from domain.records import ChronologyView, EntryInput, ReturnView
+from domain.records import ChronologyView, EntryInput
 from exports.documents import chronology_csv, guide_docx, meeting_pack_docx
+from samples.records import ret
 
 TODAY = date(2026, 11, 26)
-
-
-def ret(agency: str, status: ReturnStatus = ReturnStatus.SIGNED_OFF, rid: int = 1) -> ReturnView:
-    return ReturnView(
-        rid,
-        1,
-        1,
-        "LOS-2026-004",
-        "Child K",
-        ReviewStage.ANALYSIS,
-        1,
-        rid,
-        agency,
-        status,
-        None,
-        0,
-        "1",
-        None,
-        frozenset(),
-        None,
-    )
 
 
 def entry(
