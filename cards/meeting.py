@@ -271,12 +271,13 @@ def _keep_chooser(screen: OutcomeScreen) -> list[ac.ElementAnnotated]:
     flagged = [i for i, issues in enumerate(screen.issues) if issues]
     if not flagged:
         return []
-    kept = ",".join(str(i) for i in flagged if screen.actions[i].confirmed)
+    # Named by their keys, as Edit/Remove name them: a place in the list moves on a removal.
+    kept = ",".join(screen.actions[i].key for i in flagged if screen.actions[i].confirmed)
     return [
         choice_input(
             "keep",
             "Keep these as they are (not SMART, agreed anyway)",
-            [(str(i), f"A{i + 1}") for i in flagged],
+            [(screen.actions[i].key, f"A{i + 1}") for i in flagged],
             kept,
             multi=True,
         )

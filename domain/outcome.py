@@ -305,12 +305,13 @@ def publish_problems(draft: OutcomeDraft, today: date) -> list[str]:
 def confirm_actions(
     actions: Sequence[DraftAction], data: Mapping[str, object]
 ) -> tuple[DraftAction, ...]:
-    """Apply the chair's 'keep these as they are' choice (a comma-separated index list)."""
+    """Apply the chair's 'keep these as they are' choice: a comma-separated list of the
+    drafts' keys (DraftAction.key), so a draft removed meanwhile can't pass its tick on."""
     raw = data.get("keep")
     if not isinstance(raw, str):
         return tuple(actions)
-    kept = {n for part in raw.split(",") if (n := small_int(part)) is not None}
-    return tuple(replace(a, confirmed=i in kept) for i, a in enumerate(actions))
+    kept = {part.strip() for part in raw.split(",")}
+    return tuple(replace(a, confirmed=a.key in kept) for a in actions)
 
 
 def action_reference(review_reference: str, number: int) -> str:

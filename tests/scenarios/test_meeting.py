@@ -65,7 +65,7 @@ async def test_pack_outcome_publish_and_guide(journey: Journey, tmp_path: Path) 
     assert "Sharpen it, or choose it" in card, "the vague action blocks publishing"
     assert j.rows(t.ActionItem) == []
     j.bot.connector.clear()
-    card = await j.card(verbs.OUTCOME_PUBLISH, {**outcome, "keep": "1"})
+    card = await j.card(verbs.OUTCOME_PUBLISH, {**outcome, "keep": draft_key(j, 1)})
     assert "Outcome published" in card
     items = j.rows(t.ActionItem)
     assert [i.reference for i in items] == [

@@ -50,6 +50,29 @@ async def test_a_stale_remove_of_an_action_item_removes_nothing(journey_each: Jo
     assert _drafts(j) == ["(third)"]
 
 
+async def test_keep_as_it_is_names_drafts_by_key(journey_each: Journey) -> None:
+    """The 'keep these as they are' tick follows its draft when an earlier one is removed,
+    and a tick for a removed draft confirms nothing."""
+    j = journey_each
+    review_id = await signed_off_review(j)
+    for word in ("first", "second"):
+        vague = {
+            **good_action(police_id(j)),
+            "description": f"Raise awareness of neglect ({word})",
+            "success_measure": "",
+        }
+        await j.act(verbs.ACTION_SAVE, {"review_id": review_id, **vague})
+    first, second = draft_key(j, 0), draft_key(j, 1)
+    await j.act(verbs.ACTION_REMOVE, {"review_id": review_id, "action_key": first})
+    save = {"review_id": review_id, "agreed_themes": "neglect"}
+    await j.act(verbs.OUTCOME_SAVE, {**save, "keep": first})
+    [outcome] = j.rows(t.MeetingOutcome)
+    assert [d["confirmed"] for d in outcome.draft_actions] == [False], "a removed draft's tick"
+    await j.act(verbs.OUTCOME_SAVE, {**save, "keep": second})
+    [outcome] = j.rows(t.MeetingOutcome)
+    assert [(d["key"], d["confirmed"]) for d in outcome.draft_actions] == [(second, True)]
+
+
 def _episode(return_id: int, number: int, when: str) -> dict[str, Any]:
     answers = valid_answers(BANK.sections[EPISODES])
     return {

@@ -36,6 +36,7 @@ from tests.support.journey import (
     LEAD,
     PRACTITIONER,
     Journey,
+    draft_key,
     journey_on,
     make_lic_member,
 )
@@ -253,7 +254,7 @@ async def meeting_with_hostile_outcome(j: Collecting, review_id: int, police: in
             "agreed_themes": "neglect",
             "learning_needs": f"{MARKDOWN}\n{FORMULA}\n{HTML}",
             "attendees_0": HTML[:100],
-            "keep": "0,1",
+            "keep": f"{draft_key(j, 0)},{draft_key(j, 1)}",
         },
     )
     await j.act(verbs.GUIDE, {"review_id": review_id})
