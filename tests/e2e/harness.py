@@ -541,7 +541,9 @@ class Chat:
     def open(self, url: str) -> None:
         """Load the Playground: it then installs the bot (installationUpdate and
         conversationUpdate), so the bot's welcome follows on its own."""
-        self.page.goto(url)
+        # The Playground's first load runs its whole bundle: on a loaded machine (2 cores, a
+        # bot and a Playground per test) it took longer than the page's 15 s default.
+        self.page.goto(url, timeout=self._ms(60.0))
         self.textbox.wait_for(state="visible", timeout=self._ms(30.0))
         self._baseline = []
 
