@@ -25,6 +25,7 @@ from cards.common import (
 )
 from cards.reviews import STAGE_LABELS
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
+from domain.board_report import BoardReport
 from domain.chasers import Rag
 from domain.phrasing import Period, quarter, year_period
 from domain.summaries import (
@@ -394,8 +395,43 @@ def _dashboard_card(board: Dashboard, today: date, rows: int, text_limit: int) -
         button("Apply filters", verbs.DASHBOARD, primary=True),
         button("All overdue", verbs.OVERDUE, filters),
         button("Tracker (Excel)", verbs.EXPORT, {**filters, "format": "xlsx"}),
+        *([button("Board report", verbs.REPORT)] if board.scope.kind is not ScopeKind.OWN else []),
     ]
     return build(body, actions)
+
+
+def board_report_card(report: BoardReport) -> Card:
+    """The quarter's figures, and the report to download (Word or PDF)."""
+    evidenced, delivered = report.impact_evidenced
+    body: list[ac.ElementAnnotated] = [
+        *header(
+            f"Quarterly board report · {report.period.label}",
+            report.scope_note
+            + ("" if report.final else f" The quarter is not over: to {short_date(report.as_of)}."),
+        ),
+        facts(
+            [
+                ("Reviews held", f"{len(report.held)} (counted by meeting date)"),
+                ("Reviews opened", str(report.opened)),
+                ("Impact records", str(len(report.impacts))),
+                ("Closed with impact", f"{evidenced} of {delivered} delivered items"),
+                ("Overdue now", str(len(report.overdue))),
+                ("Escalations", str(report.escalations)),
+            ]
+        ),
+    ]
+    body.extend(paragraph(f"• {line}") for line in report.exceptions[:5])
+    data = {"quarter": report.period.key}
+    return build(
+        body,
+        [
+            button(
+                "Download (Word)", verbs.REPORT_EXPORT, {**data, "format": "docx"}, primary=True
+            ),
+            button("Download (PDF)", verbs.REPORT_EXPORT, {**data, "format": "pdf"}),
+            button("Dashboard", verbs.DASHBOARD),
+        ],
+    )
 
 
 def _agency_section(board: Dashboard, rows: int) -> list[ac.ElementAnnotated]:

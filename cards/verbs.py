@@ -76,6 +76,10 @@ GUIDE_EXPORT: Final = "guide_export"
 GUIDE_USAGE_FORM: Final = "guide_usage_form"
 GUIDE_USAGE_SAVE: Final = "guide_usage_save"
 
+# The quarterly partnership board report (managers, leads, chairs, LIC group, admins)
+REPORT: Final = "report"
+REPORT_EXPORT: Final = "report_export"
+
 # Action items after the meeting (owner, chair, LIC group, admin)
 ACTION_VIEW: Final = "action_view"
 ACTION_PROGRESS: Final = "action_progress"

@@ -12,7 +12,7 @@ from bot import files
 from bot.router import Context, Reply, Router
 from cards import summaries as cards
 from cards import verbs
-from domain import phrasing, summaries
+from domain import board_report, phrasing, summaries
 from domain.errors import InvalidInput
 from domain.lifecycle import may_manage
 from domain.summaries import ANY_ROLE
@@ -46,6 +46,14 @@ def register(router: Router) -> None:
         roles=ANY_ROLE,
         example="export LOS-2026-004 csv",
     )(export_command)
+    router.command(
+        "report",
+        "The quarterly partnership board report (Word or PDF), reviews counted by meeting date.",
+        roles=ANY_ROLE,
+        example="report 2026-Q4",
+    )(report_command)
+    router.verb(verbs.REPORT)(show_report)
+    router.verb(verbs.REPORT_EXPORT)(export_report)
     router.verb(verbs.SUMMARY)(show_summary)
     router.verb(verbs.DASHBOARD)(show_dashboard)
     router.verb(verbs.OVERDUE)(show_overdue)
@@ -266,6 +274,57 @@ async def _export_summary(ctx: Context, review_id: int, fmt: str) -> Reply:
             f"the summary of {reference}" + (" (PDF)" if fmt == "pdf" else ""),
         ),
     )
+
+
+# --- the quarterly board report --------------------------------------------------------------
+
+
+async def report_command(ctx: Context) -> Reply:
+    return await _report(ctx, ctx.argument)
+
+
+async def show_report(ctx: Context) -> Reply:
+    quarter = ctx.data.get("quarter")
+    return await _report(ctx, quarter if isinstance(quarter, str) else "")
+
+
+async def _report(ctx: Context, text: str) -> Reply:
+    today = ctx.services.today()
+    report = await ctx.run(
+        lambda uow: board_report.board_report(uow, ctx.turn.actor, ctx.member, text, today)
+    )
+    return Reply(cards.board_report_card(report))
+
+
+async def export_report(ctx: Context) -> Reply:
+    today = ctx.services.today()
+    fmt = ctx.data.get("format", "docx")
+    if fmt not in ("docx", "pdf"):
+        raise InvalidInput("The board report comes as docx (Word) or pdf.")
+    quarter = ctx.data.get("quarter")
+    text = quarter if isinstance(quarter, str) else ""
+    report = await ctx.run(
+        lambda uow: board_report.board_report(uow, ctx.turn.actor, ctx.member, text, today)
+    )
+    name = await files.partnership_name(ctx)
+    content = await asyncio.to_thread(_report_docx, report, today, name)
+    if fmt == "pdf":
+        content = await files.as_pdf(content)
+    return await files.deliver(
+        ctx,
+        files.Document(
+            "board_report" if fmt == "docx" else "board_report_pdf",
+            f"board-report-{report.period.key}.{fmt}",
+            content,
+            f"the board report for {report.period.label}" + (" (PDF)" if fmt == "pdf" else ""),
+        ),
+    )
+
+
+def _report_docx(report: board_report.BoardReport, today: date, partnership: str) -> bytes:
+    from exports import board_report as builder  # on a thread, imported when first needed
+
+    return builder.board_report_docx(report, today, partnership=partnership)
 
 
 def _tracker(fmt: str, built: summaries.Tracker) -> bytes:

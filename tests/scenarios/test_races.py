@@ -77,6 +77,7 @@ READ_ONLY = frozenset(
         verbs.ACTION_VIEW,
         verbs.SUMMARY,
         verbs.DASHBOARD,
+        verbs.REPORT,
         verbs.OVERDUE,
         verbs.AUDIT_TRAIL,
         verbs.RETENTION,
@@ -666,7 +667,14 @@ async def test_racing_chair_decisions_decide_an_escalated_item_once(world: Journ
 # --- exports: each request is its own file --------------------------------------------------
 
 
-@races(verbs.PACK_EXPORT, verbs.GUIDE_EXPORT, verbs.EXPORT, verbs.AUDIT_EXPORT, verbs.FILE_CONSENT)
+@races(
+    verbs.PACK_EXPORT,
+    verbs.GUIDE_EXPORT,
+    verbs.EXPORT,
+    verbs.REPORT_EXPORT,
+    verbs.AUDIT_EXPORT,
+    verbs.FILE_CONSENT,
+)
 async def test_racing_exports_each_deliver_their_own_file(world: Journey) -> None:
     j = world
     review_id = await signed_off_review(j)
@@ -674,6 +682,7 @@ async def test_racing_exports_each_deliver_their_own_file(world: Journey) -> Non
     await race(j, verbs.AUDIT_EXPORT, {"review_id": review_id}, n=3)
     await race(j, verbs.EXPORT, {"review_id": review_id, "format": "csv"}, n=3)
     await race(j, verbs.GUIDE_EXPORT, {"review_id": review_id}, n=3)
+    await race(j, verbs.REPORT_EXPORT, {"format": "docx"}, n=3)
     await race(j, verbs.FILE_CONSENT, {"token": "unknown"}, n=3)
 
 

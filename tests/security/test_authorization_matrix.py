@@ -102,6 +102,8 @@ CHAIRS = frozenset({"admin", "chair", "other_chair"})
 THE_CHAIR = frozenset({"admin", "chair"})
 RETURN_WRITERS = frozenset({"practitioner", "agency_lead"})
 SUMMARY_READERS = ANY_ROLE - {"other_agency"}
+# The board report: anyone whose view is wider than their own items (partnership or agency).
+REPORT_READERS = ANY_ROLE - {"practitioner", "other_agency"}
 PICKED = "a1000000-0000-4000-8000-00000000000a"  # chosen in a people picker, never seen
 NEWCOMER = "a1000000-0000-4000-8000-00000000000b"
 
@@ -648,6 +650,8 @@ VERBS: dict[str, Case] = {
     verbs.DASHBOARD: Case(ANY_ROLE),
     verbs.OVERDUE: Case(ANY_ROLE),
     verbs.EXPORT: Case(SUMMARY_READERS, lambda w: {"review_id": w.review(3), "format": "csv"}),
+    verbs.REPORT: Case(REPORT_READERS),
+    verbs.REPORT_EXPORT: Case(REPORT_READERS, lambda w: {"format": "docx"}),
     # information governance
     verbs.AUDIT_TRAIL: Case(ADMIN, lambda w: {"review_id": w.review(3)}),
     verbs.AUDIT_EXPORT: Case(ADMIN, lambda w: {"review_id": w.review(3)}),
@@ -695,6 +699,7 @@ COMMANDS: dict[str, Case] = {
     "guide": Case(THE_CHAIR | {"lic_member"}, lambda w: {"text": f"guide {w.reference(5)}"}),
     "summary": Case(SUMMARY_READERS, lambda w: {"text": f"summary {w.reference(3)}"}),
     "dashboard": Case(ANY_ROLE),
+    "report": Case(REPORT_READERS, lambda w: {"text": "report"}),
     "overdue": Case(ANY_ROLE),
     "export": Case(SUMMARY_READERS, lambda w: {"text": f"export {w.reference(3)} csv"}),
     "audit": Case(ADMIN, lambda w: {"text": f"audit {w.reference(3)}"}),

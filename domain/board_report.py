@@ -1,0 +1,347 @@
+"""The quarterly partnership board report: what the LIC group and the board read each quarter.
+
+One counting basis throughout: a review counts in the quarter its Line-of-Sight meeting was
+held (its meeting date), never the quarter it was opened. Action items are rated by the one
+RAG rule (domain.action_state.action_rag) on the day the report is made, and said to be so;
+the bot keeps no history of ratings, so a past quarter's report shows today's status of the
+items agreed in it. No future quarter is reported or compared against.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+from domain import audit
+from domain.action_state import action_rag, working_days_late
+from domain.chasers import ChaserPolicy, Rag
+from domain.errors import InvalidInput, NotPermitted
+from domain.model import ActionStatus, Actor, MemberView, ReviewStage
+from domain.phrasing import Period, quarter
+from domain.records import ReviewView
+from domain.repositories import UnitOfWork
+from domain.summaries import (
+    LIVE,
+    ImpactLine,
+    ScopeKind,
+    SummaryRecords,
+    TrackerRecord,
+    overdue_cutoff,
+    policy_of,
+    scope_filter,
+    scope_for,
+    theme_label,
+)
+
+COMPARED_QUARTERS: Final = 4  # themes this quarter against the four before it
+LONG_LATE: Final = 20  # working days late that the board is told about by name
+_QUARTER: Final = re.compile(r"^\s*(\d{4})\s*[-/ ]?\s*q([1-4])\s*$", re.IGNORECASE)
+_QUARTER_LAST: Final = re.compile(r"^\s*q([1-4])\s*[-/ ]?\s*(\d{4})\s*$", re.IGNORECASE)
+RAG_COLUMNS: Final[tuple[tuple[Rag | None, str], ...]] = (
+    (Rag.RED, "Red"),
+    (Rag.AMBER, "Amber"),
+    (Rag.GREEN, "Green"),
+    (Rag.BLUE, "Blue (closed, impact evidenced)"),
+    (None, "Cancelled"),
+)
+
+
+def parse_quarter(text: str, today: date) -> Period:
+    """`2026-Q4`, `2026 Q4` or `Q4 2026`; nothing means the quarter we are in. A quarter that
+    hasn't started is refused: a report of it would be all zeros."""
+    if not text.strip():
+        return quarter(today.year, (today.month - 1) // 3 + 1)
+    first, last = _QUARTER.match(text), _QUARTER_LAST.match(text)
+    if first:
+        year, number = int(first.group(1)), int(first.group(2))
+    elif last:
+        year, number = int(last.group(2)), int(last.group(1))
+    else:
+        raise InvalidInput(
+            f"Name the quarter like 2026-Q4 (I read “{text.strip()[:40]}”): "
+            f"for example, report 2026-Q4."
+        )
+    if not 2000 <= year <= 2100:
+        raise InvalidInput("Name a quarter between 2000 and 2100, like 2026-Q4.")
+    period = quarter(year, number)
+    if period.start > today:
+        raise InvalidInput(f"{period.label} hasn't started yet, so there is nothing to report.")
+    return period
+
+
+def previous_quarters(period: Period, count: int) -> tuple[Period, ...]:
+    """The `count` quarters before `period`, oldest first."""
+    found = []
+    year, number = period.start.year, (period.start.month - 1) // 3 + 1
+    for _ in range(count):
+        year, number = (year - 1, 4) if number == 1 else (year, number - 1)
+        found.append(quarter(year, number))
+    return tuple(reversed(found))
+
+
+# --- what the report says ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeldReview:
+    reference: str
+    pseudonym: str
+    meeting_on: date
+    stage: ReviewStage
+    themes: tuple[str, ...]  # agreed theme labels
+    learning_needs: tuple[str, ...]
+    actions: int
+
+
+@dataclass(frozen=True)
+class ThemeLine:
+    label: str
+    this_quarter: int
+    before: tuple[int, ...]  # one count per earlier quarter, oldest first
+
+
+@dataclass(frozen=True)
+class LateAction:
+    reference: str
+    description: str
+    agency: str
+    due_on: date
+    days_late: int  # working days
+    escalations: int
+
+
+@dataclass(frozen=True)
+class ImpactEntry:
+    review_reference: str
+    line: ImpactLine
+
+
+@dataclass(frozen=True)
+class BoardReport:
+    period: Period
+    as_of: date
+    scope_note: str
+    held: tuple[HeldReview, ...]
+    opened: int  # reviews opened in the quarter (by their opened date)
+    themes: tuple[ThemeLine, ...]
+    compared: tuple[Period, ...]  # the earlier quarters the themes are compared with
+    rag_agreed: Mapping[Rag | None, int]  # items agreed at reviews held in the quarter
+    rag_all: Mapping[Rag | None, int]  # every item in scope
+    impacts: tuple[ImpactEntry, ...]  # recorded in the quarter
+    impact_evidenced: tuple[int, int]  # (closed with impact evidenced, delivered in all)
+    overdue: tuple[LateAction, ...]
+    escalations: int  # escalation chasers sent in the quarter
+    exceptions: tuple[str, ...]
+
+    @property
+    def final(self) -> bool:
+        """The quarter is over: until then the report carries a draft mark."""
+        return self.as_of > self.period.end
+
+
+def rag_counts(
+    records: Sequence[TrackerRecord], today: date, policy: ChaserPolicy
+) -> dict[Rag | None, int]:
+    counts: dict[Rag | None, int] = dict.fromkeys((r for r, _ in RAG_COLUMNS), 0)
+    for record in records:
+        a = record.action
+        rated = action_rag(a.status, a.effective_due, a.latest_rag, today, policy)
+        counts[rated] = counts.get(rated, 0) + 1
+    return counts
+
+
+def held_in(reviews: Sequence[ReviewView], period: Period, today: date) -> list[ReviewView]:
+    """Reviews whose meeting was held in the period, on or before today, by meeting date."""
+    last = min(period.end, today)
+    return sorted(
+        (
+            r
+            for r in reviews
+            if r.meeting_on is not None
+            and period.start <= r.meeting_on <= last
+            and r.stage is not ReviewStage.CANCELLED
+        ),
+        key=lambda r: (r.meeting_on or period.start, r.reference),
+    )
+
+
+def theme_lines(
+    themes_by_quarter: Sequence[Mapping[str, int]], this_quarter: Mapping[str, int]
+) -> tuple[ThemeLine, ...]:
+    """Each theme raised this quarter or in the quarters compared, most frequent first."""
+    slugs = set(this_quarter).union(*themes_by_quarter) if themes_by_quarter else set(this_quarter)
+    lines = [
+        ThemeLine(
+            theme_label(slug),
+            this_quarter.get(slug, 0),
+            tuple(q.get(slug, 0) for q in themes_by_quarter),
+        )
+        for slug in slugs
+    ]
+    return tuple(sorted(lines, key=lambda t: (-t.this_quarter, -sum(t.before), t.label)))
+
+
+def late_actions(
+    records: Sequence[TrackerRecord], today: date, policy: ChaserPolicy
+) -> tuple[LateAction, ...]:
+    cutoff = overdue_cutoff(today, policy)
+    late = []
+    for record in records:
+        a = record.action
+        due = a.effective_due
+        if a.status not in LIVE or due is None or due > cutoff:
+            continue
+        late.append(
+            LateAction(
+                a.reference,
+                a.description,
+                a.agency_name or "Partnership",
+                due,
+                working_days_late(due, today, policy),
+                len(record.escalations),
+            )
+        )
+    return tuple(sorted(late, key=lambda x: (x.agency, -x.days_late, x.reference)))
+
+
+def exceptions(
+    held: Sequence[HeldReview], overdue: Sequence[LateAction], rag_all: Mapping[Rag | None, int]
+) -> tuple[str, ...]:
+    """What needs the board's attention, in plain sentences; empty when nothing does."""
+    found = []
+    very_late = [x for x in overdue if x.days_late > LONG_LATE]
+    if very_late:
+        found.append(
+            f"{len(very_late)} action item(s) more than {LONG_LATE} working days late: "
+            + ", ".join(x.reference for x in very_late[:10])
+            + ("…" if len(very_late) > 10 else "")
+            + "."
+        )
+    waiting = (ReviewStage.PRE_ANALYSIS, ReviewStage.ANALYSIS, ReviewStage.MEETING)
+    no_outcome = [h.reference for h in held if h.stage in waiting]
+    if no_outcome:
+        found.append(
+            "Meeting held but no outcome published yet: " + ", ".join(no_outcome[:10]) + "."
+        )
+    if rag_all.get(Rag.RED):
+        found.append(f"{rag_all[Rag.RED]} action item(s) rated red (late or blocked).")
+    return tuple(found)
+
+
+# --- assembling it -----------------------------------------------------------------------------
+
+
+def board_report(
+    uow: UnitOfWork, actor: Actor, member: MemberView, text: str, today: date
+) -> BoardReport:
+    period = parse_quarter(text, today)
+    scope = scope_for(member)
+    if scope.kind is ScopeKind.OWN:
+        raise NotPermitted(
+            "The board report is for managers, safeguarding leads, chairs, the LIC group and "
+            "admins. If you need it, ask your partnership admin."
+        )
+    policy = policy_of(uow, member.partnership_id)
+    visible = {r.id for r in uow.summaries.visible_reviews(scope)}
+    reviews = [
+        p.review
+        for p in uow.reviews.with_progress(member.partnership_id, frozenset(ReviewStage))
+        if scope.kind is ScopeKind.PARTNERSHIP or p.review.id in visible
+    ]
+    compared = previous_quarters(period, COMPARED_QUARTERS)
+    records = {
+        r.id: uow.summaries.review_records(r.id, None)
+        for q in (*compared, period)
+        for r in held_in(reviews, q, today)
+    }
+    held = held_in(reviews, period, today)
+    tracker = uow.summaries.tracker(scope_filter(scope))
+    held_ids = {r.id for r in held}
+    agreed = [t for t in tracker if t.action.review_id in held_ids]
+    rag_all = rag_counts(tracker, today, policy)
+    held_lines = tuple(
+        HeldReview(
+            r.reference,
+            r.pseudonym,
+            r.meeting_on or period.start,
+            r.stage,
+            tuple(theme_label(s) for s in records[r.id].agreed_themes),
+            records[r.id].learning_needs,
+            sum(1 for t in agreed if t.action.review_id == r.id),
+        )
+        for r in held
+    )
+    overdue = late_actions(tracker, today, policy)
+    report = BoardReport(
+        period=period,
+        as_of=today,
+        scope_note=_scope_note(scope.kind),
+        held=held_lines,
+        opened=sum(1 for r in reviews if period.start <= r.opened_on <= period.end),
+        themes=theme_lines(
+            [_theme_counts(held_in(reviews, q, today), records) for q in compared],
+            _theme_counts(held, records),
+        ),
+        compared=compared,
+        rag_agreed=rag_counts(agreed, today, policy),
+        rag_all=rag_all,
+        impacts=_impacts(tracker, period),
+        impact_evidenced=_evidenced(tracker),
+        overdue=overdue,
+        escalations=sum(
+            1 for t in tracker for e in t.escalations if period.start <= e.at.date() <= period.end
+        ),
+        exceptions=exceptions(held_lines, overdue, rag_all),
+    )
+    audit.record(
+        uow,
+        member.partnership_id,
+        actor,
+        "board_report.made",
+        ("partnership", member.partnership_id),
+        after={"quarter": period.key, "scope": scope.kind.value},
+    )
+    return report
+
+
+def _theme_counts(
+    held: Sequence[ReviewView], records: Mapping[int, SummaryRecords]
+) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for review in held:
+        for slug in records[review.id].agreed_themes:
+            counts[slug] = counts.get(slug, 0) + 1
+    return counts
+
+
+def _impacts(tracker: Sequence[TrackerRecord], period: Period) -> tuple[ImpactEntry, ...]:
+    found = [
+        ImpactEntry(t.action.review_reference, t.impact)
+        for t in tracker
+        if t.impact is not None and period.start <= t.impact.recorded_at.date() <= period.end
+    ]
+    return tuple(sorted(found, key=lambda e: (e.line.recorded_at, e.line.action_reference)))
+
+
+def _evidenced(tracker: Sequence[TrackerRecord]) -> tuple[int, int]:
+    """Of the items delivered (completed or closed), how many the LIC group closed with
+    impact evidenced."""
+    delivered = [
+        t for t in tracker if t.action.status in (ActionStatus.COMPLETED, ActionStatus.CLOSED)
+    ]
+    return sum(1 for t in delivered if t.action.impact_closed), len(delivered)
+
+
+def _scope_note(kind: ScopeKind) -> str:
+    return {
+        ScopeKind.PARTNERSHIP: "Every review in the partnership.",
+        ScopeKind.AGENCY: "Reviews involving your agency only.",
+        ScopeKind.OWN: "Your own reviews and action items only.",
+    }[kind]
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "none yet"
