@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot import freshness, once
@@ -20,7 +20,7 @@ from bot.router import Context, Reply
 from bot.services import Services
 from bot.turns import Turn, TurnKind
 from cards import basics as cards
-from cards.common import with_notice
+from cards.common import message_text, with_notice
 from domain import commands, idempotency
 from domain.capabilities import available
 from domain.errors import DomainError, StorageUnavailable
@@ -54,6 +54,16 @@ class Step:
 
 Next = Callable[[], Awaitable[Reply | None]]
 Middleware = Callable[[Step, Next], Awaitable[Reply | None]]
+
+
+async def inert_text(step: Step, call_next: Next) -> Reply | None:
+    """A reply's plain text (a text message, or the "message" answer a refused click gets)
+    made inert as a card's text is: Teams renders it as Markdown, and it may quote what people
+    typed (an agency's name in a refusal). Outermost, so every edge delivers it so."""
+    reply = await call_next()
+    if reply is None or not reply.text:
+        return reply
+    return replace(reply, text=message_text(reply.text))
 
 
 async def error_card(step: Step, call_next: Next) -> Reply | None:
@@ -137,7 +147,15 @@ async def _a_reply(call_next: Next) -> Reply:
 def default_middleware(services: Services) -> tuple[Middleware, ...]:
     """The shared steps, outermost first."""
     answer_once = AnswerOnce(services)
-    return (error_card, stamp_cards, skip_ignored, check_length, record_speaker, answer_once)
+    return (
+        inert_text,
+        error_card,
+        stamp_cards,
+        skip_ignored,
+        check_length,
+        record_speaker,
+        answer_once,
+    )
 
 
 class Bot:

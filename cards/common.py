@@ -90,6 +90,15 @@ def user_text(value: object) -> str:
     return text
 
 
+def message_text(text: str) -> str:
+    """A plain bot message: a text reply, or a Universal Action's "message" answer (the error a
+    click gets). Teams renders a message's text as Markdown as it does a card's, and these
+    quote what people typed (an agency's name, a reference, a pseudonym), so every one leaves
+    the core through here (bot/core.py `inert_text`, for every edge). The bot writes no
+    Markdown in them on purpose."""
+    return user_text(text)
+
+
 def _without_host_dots(word: re.Match[str]) -> str:
     found = word.group(0)
     if found.startswith("/") and "//" not in found:
