@@ -104,6 +104,9 @@ class Once:
             # retry; pressing the button again starts afresh.
             raise DomainError("That didn't go through. Please press the button again.")
         log.info("duplicate answered from its claim")
+        if current.state is ClaimState.SPENT:
+            # Its reply is no longer kept (domain/retention.py): say it was done instead.
+            return Reply(text=idempotency.DONE_BEFORE_MESSAGE)
         return _reply(current.reply)
 
     async def _release(self, partnership: int, key: str) -> None:

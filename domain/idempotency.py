@@ -38,11 +38,17 @@ STALE_MESSAGE: Final = (
 )
 BUSY_MESSAGE: Final = "That is already being done. Give it a moment, then look again."
 GONE_MESSAGE: Final = "That is no longer here: it has been removed."
+DONE_BEFORE_MESSAGE: Final = "That was done already, so nothing was changed again."
+# The only claims whose replies are kept (a message's duplicate is dropped unanswered).
+CLICK_PREFIX: Final = "click:"
 
 
 class ClaimState(StrEnum):
     PENDING = "pending"
     DONE = "done"
+    # Done long enough ago that its reply (a card quoting what was typed) is no longer kept
+    # (domain/retention.py): a late duplicate is told it was done, and changes nothing.
+    SPENT = "spent"
 
 
 @dataclass(frozen=True)
@@ -88,7 +94,7 @@ def click_key(verb: str, data: Mapping[str, object]) -> str:
     click again (a double click, a replay) has the same key; a corrected form sent from the
     same card after a validation error has another, so it is looked at afresh."""
     canonical = json.dumps({"verb": verb, "data": data}, sort_keys=True, default=str)
-    return "click:" + hashlib.sha256(canonical.encode()).hexdigest()[:64]
+    return CLICK_PREFIX + hashlib.sha256(canonical.encode()).hexdigest()[:64]
 
 
 def activity_key(activity_id: str) -> str:

@@ -169,14 +169,23 @@ def chaser_log_cutoff(policy: RetentionPolicy, now: datetime) -> datetime:
 
 
 # Click records (one effect per click, domain/idempotency.py) only have to outlive a
-# duplicate, which comes within seconds or a Teams retry: a fixed short period, not one an
-# admin sets. They hold the reply cards the clicks were answered with.
+# duplicate: a fixed period, not one an admin sets. A record's key (a hash, the verb, who
+# clicked) is kept for a month, so a card replayed weeks later still changes nothing; the
+# reply a duplicate is answered with (a card that quotes what was typed) is needed only while
+# duplicates come, within seconds or a Teams retry, so it goes at the next daily run after a
+# day, and a later duplicate is told "That was done already".
 CLAIM_DAYS = 30
 CLAIM_RULE = f"idempotency_record_days={CLAIM_DAYS}"
+REPLY_DAYS = 1
+REPLY_RULE = f"idempotency_reply_days={REPLY_DAYS}"
 
 
 def claim_cutoff(now: datetime) -> datetime:
     return now - timedelta(days=CLAIM_DAYS)
+
+
+def reply_cutoff(now: datetime) -> datetime:
+    return now - timedelta(days=REPLY_DAYS)
 
 
 def chaser_log_rule(policy: RetentionPolicy) -> str:
@@ -279,6 +288,14 @@ class RetentionRepository(Protocol):
 
     def delete_claims(self, partnership_id: int, cutoff: datetime) -> None: ...
 
+    def replies_before(self, partnership_id: int, cutoff: datetime) -> int:
+        """How many click records made before `cutoff` still keep their reply."""
+        ...
+
+    def drop_replies(self, partnership_id: int, cutoff: datetime) -> None:
+        """Those records keep their key and lose their reply."""
+        ...
+
     def log_deletions(
         self, partnership_id: int, deleted: Sequence[Deleted], rule: str, at: datetime
     ) -> None: ...
@@ -343,6 +360,7 @@ def run(uow: UnitOfWork, partnership_id: int, now: datetime, *, dry_run: bool) -
     counted = [r.id for r in chosen.due_reviews] if dry_run else []
     _chaser_log(repo, report, policy, [h.id for h in held] + counted, now)
     _claims(repo, report, now)
+    _claim_replies(repo, report, now)
     if not dry_run and report.deleted:
         audit.record(
             uow,
@@ -400,6 +418,19 @@ def _claims(repo: RetentionRepository, report: RetentionReport, now: datetime) -
         repo.delete_claims(report.partnership_id, cutoff)
         summary = Deleted("idempotency_record", f"{count} before {cutoff:%Y-%m-%d}")
         repo.log_deletions(report.partnership_id, [summary], CLAIM_RULE, now)
+
+
+def _claim_replies(repo: RetentionRepository, report: RetentionReport, now: datetime) -> None:
+    """Replies kept for duplicates go after a day; one deletion-log row says how many."""
+    cutoff = reply_cutoff(now)
+    count = repo.replies_before(report.partnership_id, cutoff)
+    if not count:
+        return
+    report.deleted["idempotency_reply"] = report.deleted.get("idempotency_reply", 0) + count
+    if not report.dry_run:
+        repo.drop_replies(report.partnership_id, cutoff)
+        summary = Deleted("idempotency_reply", f"{count} before {cutoff:%Y-%m-%d}")
+        repo.log_deletions(report.partnership_id, [summary], REPLY_RULE, now)
 
 
 def _exports(

@@ -13,6 +13,7 @@ from sqlmodel import SQLModel, col, select
 
 from domain.audit_trail import TrailEvent, TrailSubjects
 from domain.chase_engine import ACTION, RETURN
+from domain.idempotency import CLICK_PREFIX, ClaimState
 from domain.model import ReviewStage
 from domain.retention import SETTINGS_KEY, Deleted, ExportCandidate, HoldView, ReviewCandidate
 from domain.subject_access import MemberRecords
@@ -171,6 +172,23 @@ class SqlRetention:
     def delete_claims(self, partnership_id: int, cutoff: datetime) -> None:
         self._session.execute(
             delete(t.IdempotencyRecord).where(*_claims_before(partnership_id, cutoff))
+        )
+
+    def replies_before(self, partnership_id: int, cutoff: datetime) -> int:
+        return int(
+            self._session.scalar(
+                select(func.count())
+                .select_from(t.IdempotencyRecord)
+                .where(*_replies_before(partnership_id, cutoff))
+            )
+            or 0
+        )
+
+    def drop_replies(self, partnership_id: int, cutoff: datetime) -> None:
+        self._session.execute(
+            update(t.IdempotencyRecord)
+            .where(*_replies_before(partnership_id, cutoff))
+            .values(state=ClaimState.SPENT.value, reply=None)
         )
 
     def delete_chaser_log(self, log_ids: Sequence[int]) -> None:
@@ -520,6 +538,15 @@ class SqlSubjectAccess:
             "channels_registered": self._rows(
                 select(t.TeamChannel).where(col(t.TeamChannel.registered_by) == mid)
             ),
+            # Clicks claimed once (domain/idempotency.py): when, which verb, and the answer
+            # while it is kept (a day); the key is a hash of the click.
+            "click_records": self._rows(
+                select(t.IdempotencyRecord).where(
+                    col(t.IdempotencyRecord.partnership_id) == partnership_id,
+                    col(t.IdempotencyRecord.member_id) == mid,
+                ),
+                keep=("id", "verb", "state", "created_at", "reply"),
+            ),
             "exports": self._rows(
                 select(t.ExportFile).where(col(t.ExportFile.member_id) == mid),
                 keep=("id", "kind", "filename", "size_bytes", "created_at", "delivered_at"),
@@ -582,4 +609,13 @@ def _claims_before(partnership_id: int, cutoff: datetime) -> tuple[ColumnElement
     return (
         col(t.IdempotencyRecord.partnership_id) == partnership_id,
         col(t.IdempotencyRecord.created_at) < cutoff,
+    )
+
+
+def _replies_before(partnership_id: int, cutoff: datetime) -> tuple[ColumnElement[bool], ...]:
+    # A click's answered claim; a message's claim never keeps a reply.
+    return (
+        *_claims_before(partnership_id, cutoff),
+        col(t.IdempotencyRecord.state) == ClaimState.DONE.value,
+        col(t.IdempotencyRecord.token).startswith(CLICK_PREFIX),
     )

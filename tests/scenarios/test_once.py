@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cards import verbs
+from domain import retention
+from domain.idempotency import DONE_BEFORE_MESSAGE
 from storage import tables as t
 from tests.support.activities import USER_AAD, as_user, invoke, message
 from tests.support.journey import PRACTITIONER, Journey, button_data, open_review
@@ -51,6 +54,27 @@ async def test_a_double_click_on_create_makes_one_review(journey_each: Journey) 
     assert again == replies[0]
     assert len(j.rows(t.Review)) == 1
     assert [r.reference for r in j.rows(t.Review)] == [j.rows(t.Review)[0].reference]
+
+
+async def test_a_late_duplicate_is_told_it_was_done_once_its_reply_is_gone(
+    journey_each: Journey,
+) -> None:
+    """After a day the stored reply (a card quoting what was typed) goes; the claim's key
+    stays, so the same click still changes nothing, and says so."""
+    j = journey_each
+    await j.say("new review")
+    data = creation_data(j)
+    first = await j.act(verbs.REVIEW_CREATE, data)
+    assert "LOS-" in str(first["value"])
+    later = datetime.now(UTC) + timedelta(days=retention.REPLY_DAYS, hours=1)
+    partnership = j.rows(t.Partnership)[0].id
+    report = j.bot.db.transaction(lambda uow: retention.run(uow, partnership, later, dry_run=False))
+    assert report.deleted.get("idempotency_reply", 0) >= 1
+    assert all(r.reply is None for r in j.rows(t.IdempotencyRecord) if r.state == "spent")
+
+    again = await j.act(verbs.REVIEW_CREATE, data)
+    assert again["value"] == DONE_BEFORE_MESSAGE
+    assert len(j.rows(t.Review)) == 1
 
 
 async def test_a_second_creation_card_makes_a_second_review(journey_each: Journey) -> None:

@@ -546,6 +546,43 @@ def test_subject_access_export_gathers_the_members_records(migrated: Database) -
     assert [(e.record_id, e.actor_aad_id) for e in exported] == [(str(s.owner), None)]
 
 
+def test_old_click_replies_go_and_their_keys_stay(migrated: Database) -> None:
+    s = seed(migrated)
+    day = timedelta(days=retention.REPLY_DAYS)
+    reply = {"card": {"body": "Spoke to the family"}, "text": None, "attachments": []}
+    with migrated.session() as session, session.begin():
+        for token, made in (
+            ("click:old", NOW - day - timedelta(hours=1)),
+            ("click:new", NOW),
+            ("activity:old", NOW - day - timedelta(hours=1)),
+        ):
+            session.add(
+                t.IdempotencyRecord(
+                    partnership_id=s.partnership,
+                    member_id=s.owner,
+                    token=token,
+                    verb="action_progress",
+                    state="done",
+                    reply=reply if token.startswith("click") else None,
+                    created_at=made,
+                )
+            )
+    report = migrated.transaction(lambda uow: retention.run(uow, s.partnership, NOW, dry_run=False))
+    assert report.deleted["idempotency_reply"] == 1
+    kept = {r.token: (r.state, r.reply) for r in rows(migrated, t.IdempotencyRecord)}
+    assert kept["click:old"] == ("spent", None), "the key stays, the reply goes"
+    assert kept["click:new"] == ("done", reply)
+    assert kept["activity:old"][0] == "done"
+    [logged] = [d for d in rows(migrated, t.DeletionLog) if d.record_type == "idempotency_reply"]
+    assert logged.rule == retention.REPLY_RULE
+    data = migrated.transaction(
+        lambda uow: subject_access_export(uow, "tenant-gov", OWNER_AAD, NOW)
+    )
+    assert data["counts"]["click_records"] == 3, "the member's claims are in their export"
+    assert {r["verb"] for r in data["click_records"]} == {"action_progress"}
+    assert reply in [r["reply"] for r in data["click_records"]]
+
+
 def test_subject_access_export_names_what_is_wrong(migrated: Database) -> None:
     from domain.errors import InvalidInput
 

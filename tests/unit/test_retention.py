@@ -173,6 +173,7 @@ class FakeRetention:
     log_ids: list[int] = field(default_factory=list)
     claimable: bool = True
     old_claims: int = 0
+    old_replies: int = 0
     calls: list[str] = field(default_factory=list)
     logged: list[tuple[Deleted, str]] = field(default_factory=list)
 
@@ -218,6 +219,12 @@ class FakeRetention:
 
     def delete_claims(self, partnership_id: int, cutoff: datetime) -> None:
         self.calls.append(f"delete_claims {cutoff:%Y-%m-%d}")
+
+    def replies_before(self, partnership_id: int, cutoff: datetime) -> int:
+        return self.old_replies
+
+    def drop_replies(self, partnership_id: int, cutoff: datetime) -> None:
+        self.calls.append(f"drop_replies {cutoff:%Y-%m-%d}")
 
     def log_deletions(
         self, partnership_id: int, deleted: Sequence[Deleted], rule: str, at: datetime
@@ -333,4 +340,19 @@ def test_click_records_go_after_a_fixed_month_with_one_log_row() -> None:
     assert uow.retention.calls == ["delete_claims 2026-11-04"]
     assert uow.retention.logged == [
         (Deleted("idempotency_record", "41 before 2026-11-04"), retention.CLAIM_RULE)
+    ]
+
+
+def test_click_replies_go_after_a_day_and_their_keys_stay() -> None:
+    """A reply quotes what was typed, and is only needed while duplicates come."""
+    uow = FakeUow(FakeRetention(old_replies=7))
+    now = datetime(2026, 12, 4, 2, 30, tzinfo=UTC)
+    dry = retention.run(uow, 1, now, dry_run=True)  # type: ignore[arg-type]
+    assert dry.deleted == {"idempotency_reply": 7}
+    assert uow.retention.calls == []
+    report = retention.run(uow, 1, now, dry_run=False)  # type: ignore[arg-type]
+    assert report.deleted == {"idempotency_reply": 7}
+    assert uow.retention.calls == ["drop_replies 2026-12-03"]
+    assert uow.retention.logged == [
+        (Deleted("idempotency_reply", "7 before 2026-12-03"), retention.REPLY_RULE)
     ]
