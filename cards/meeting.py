@@ -38,7 +38,7 @@ from domain.meeting import (
     guide_revision,
 )
 from domain.model import small_int
-from domain.outcome import ATTENDEES_MAX, DESCRIPTION_MAX, MEASURE_MAX
+from domain.outcome import ATTENDEES_MAX, DESCRIPTION_MAX, FINDING_MAX, MEASURE_MAX
 from domain.pack import MeetingPack
 from domain.questions import default_themes
 from domain.records import ActionView, GuideVersion, ReviewView
@@ -330,6 +330,16 @@ def action_form_card(form: ActionFormScreen, *, people_picker: bool = True) -> C
             ),
         ),
         ("due_on", date_input("due_on", "Due date", form.values.get("due_on"))),
+        (
+            "finding",
+            text_input(
+                "finding",
+                "The finding or learning statement it answers",
+                form.values.get("finding"),
+                max_length=FINDING_MAX,
+                multiline=True,
+            ),
+        ),
         (
             "success_measure",
             text_input(

@@ -338,6 +338,7 @@ def _action_values(action: DraftAction) -> dict[str, str]:
         "agency_id": str(action.agency_id or ""),
         "due_on": action.due_on.isoformat() if action.due_on else "",
         "success_measure": action.success_measure or "",
+        "finding": action.finding or "",
     }
 
 
@@ -503,6 +504,7 @@ def _new_items(
                 agreed_on,
                 action.due_on,
                 action.success_measure,
+                action.finding,
             )
         )
     return items

@@ -18,6 +18,7 @@ from domain.model import is_directory_id, small_int
 MAX_ACTIONS = 20
 DESCRIPTION_MAX = 500
 MEASURE_MAX = 500
+FINDING_MAX = 500
 NEED_MAX = 300
 MAX_NEEDS = 12
 ATTENDEES_MAX = 200
@@ -48,6 +49,8 @@ class DraftAction:
     due_on: date | None = None
     success_measure: str | None = None
     confirmed: bool = False
+    # The finding or learning statement the action answers (the tracker's column of that name).
+    finding: str | None = None
     # Its stable id on the outcome card: Edit and Remove name it by this, not by its place in
     # the list, so a racing removal or a card drawn before one never acts on another item.
     key: str = ""
@@ -70,6 +73,7 @@ class DraftAction:
             success_measure=data.get("success_measure"),
             confirmed=bool(data.get("confirmed")),
             key=str(data.get("key") or ""),
+            finding=data.get("finding"),
         )
 
 
@@ -142,6 +146,14 @@ def check_action(
         errors,
         required=False,
     )
+    finding = _text(
+        data.get("finding"),
+        "finding",
+        "Finding or learning statement",
+        FINDING_MAX,
+        errors,
+        required=False,
+    )
     theme = data.get("theme") if data.get("theme") in themes else None
     if data.get("theme") not in (None, "") and theme is None:
         errors["theme"] = "Choose a theme from the list."
@@ -158,10 +170,10 @@ def check_action(
         agency,
         due,
         measure or None,
+        finding=finding or None,
     )
-    return ActionForm(
-        action, _identifier_warnings({"description": description, "success_measure": measure})
-    )
+    texts = {"description": description, "success_measure": measure, "finding": finding}
+    return ActionForm(action, _identifier_warnings(texts))
 
 
 def _text(

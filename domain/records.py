@@ -266,6 +266,7 @@ class NewActionItem:
     agreed_on: date
     due_on: date | None
     success_measure: str | None
+    finding: str | None = None  # the finding or learning statement it answers
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,7 @@ class SqlOutcomes:
                     agreed_on=item.agreed_on,
                     due_on=item.due_on,
                     success_measure=item.success_measure,
+                    finding=item.finding,
                 )
             )
         self._session.flush()

@@ -66,6 +66,7 @@ GUARDED: dict[str, str] = {
     "learning_needs": "domain/outcome.py",
     "description": "domain/outcome.py: an action item",
     "success_measure": "domain/outcome.py",
+    "finding": "domain/outcome.py",
     "part_*": "domain/guide.py",
     "team": "domain/meeting.py: guide usage",
     "reflections": "domain/meeting.py: guide usage",

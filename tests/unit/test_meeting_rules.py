@@ -166,6 +166,22 @@ def test_action_form_rejects_bad_owner_agency_and_date() -> None:
     assert set(caught.value.errors) == {"owner", "agency_id", "due_on", "theme"}
 
 
+def test_the_finding_an_action_answers_is_kept_checked_and_bounded() -> None:
+    form = outcome.check_action(
+        {"description": "Audit", "finding": "  Referrals were not escalated.  "}, [], []
+    )
+    assert form.action.finding == "Referrals were not escalated."
+    assert outcome.DraftAction.from_json(form.action.to_json()).finding == form.action.finding
+    named = outcome.check_action({"description": "Audit", "finding": "Kelly Smith moved"}, [], [])
+    assert "finding" in named.warnings
+    with pytest.raises(FormInvalid) as caught:
+        outcome.check_action(
+            {"description": "Audit", "finding": "x" * (outcome.FINDING_MAX + 1)}, [], []
+        )
+    assert set(caught.value.errors) == {"finding"}
+    assert outcome.check_action({"description": "Audit"}, [], []).action.finding is None
+
+
 def test_guide_draft_has_seven_parts_and_no_owner_names() -> None:
     actions = [guide.GuideAction("Audit attendance referrals", "Demo Police", date(2027, 3, 31))]
     parts = guide.draft(
