@@ -132,6 +132,7 @@ class BoardReport:
     rag_all: Mapping[Rag | None, int]  # every item in scope
     impacts: tuple[ImpactEntry, ...]  # recorded in the quarter
     impact_evidenced: tuple[int, int]  # (closed with impact evidenced, delivered in all)
+    on_time: tuple[int, int]  # (delivered by their due date, items due in the quarter so far)
     overdue: tuple[LateAction, ...]
     escalations: int  # escalation chasers sent in the quarter
     exceptions: tuple[str, ...]
@@ -151,6 +152,28 @@ def rag_counts(
         rated = action_rag(a.status, a.effective_due, a.latest_rag, today, policy)
         counts[rated] = counts.get(rated, 0) + 1
     return counts
+
+
+def on_time(
+    records: Sequence[TrackerRecord], period: Period, today: date, policy: ChaserPolicy
+) -> tuple[int, int]:
+    """Of the items due in the quarter (up to today), how many were marked complete by the
+    working day their due date is met on. An item due later in the quarter doesn't count yet;
+    a cancelled one never does."""
+    last = min(period.end, today)
+    due = met = 0
+    for record in records:
+        a = record.action
+        deadline = a.effective_due
+        if deadline is None or a.status is ActionStatus.CANCELLED:
+            continue
+        if not period.start <= deadline <= last:
+            continue
+        due += 1
+        done = [p.at.date() for p in record.progress if p.kind == "completed"]
+        if done and min(done) <= policy.calendar.next_working_day(deadline):
+            met += 1
+    return met, due
 
 
 def held_in(reviews: Sequence[ReviewView], period: Period, today: date) -> list[ReviewView]:
@@ -290,6 +313,7 @@ def board_report(
         rag_all=rag_all,
         impacts=_impacts(tracker, period),
         impact_evidenced=_evidenced(tracker),
+        on_time=on_time(tracker, period, today, policy),
         overdue=overdue,
         escalations=sum(
             1 for t in tracker for e in t.escalations if period.start <= e.at.date() <= period.end

@@ -90,6 +90,10 @@ def _figures(document: DocumentType, report: BoardReport) -> None:
             "Delivered items closed with impact evidenced",
             f"{evidenced} of {delivered} ({percent(evidenced, delivered)})",
         ),
+        (
+            "Action items due in the quarter delivered on time",
+            f"{report.on_time[0]} of {report.on_time[1]} ({percent(*report.on_time)})",
+        ),
         (f"Overdue action items on {short_date(report.as_of)}", str(len(report.overdue))),
         ("Escalations sent in the quarter", str(report.escalations)),
     ]

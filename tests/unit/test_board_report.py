@@ -16,7 +16,7 @@ from domain.chasers import DEFAULT_POLICY, Rag
 from domain.errors import InvalidInput
 from domain.model import ActionStatus, ReviewStage
 from domain.phrasing import quarter
-from domain.summaries import EscalationLine, ImpactLine, TrackerRecord
+from domain.summaries import EscalationLine, ImpactLine, ProgressLine, TrackerRecord
 from exports.board_report import board_report_docx
 from tests.unit.test_document_layout import is_a4, landscape, render
 from tests.unit.test_summaries import action, review
@@ -97,6 +97,23 @@ def test_late_items_in_working_days_by_agency_and_exceptions() -> None:
     assert br.exceptions([], [], {}) == ()
 
 
+def done(on: date) -> tuple[ProgressLine, ...]:
+    return (ProgressLine(datetime(on.year, on.month, on.day, 10, tzinfo=UTC), "completed", "x"),)
+
+
+def test_on_time_counts_items_due_in_the_quarter_so_far() -> None:
+    rows = [
+        # due Sat 3 Oct, met on Mon 5 Oct: completed that Monday is on time
+        TrackerRecord(action(1, due_on=date(2026, 10, 3)), done(date(2026, 10, 5)), None, ()),
+        TrackerRecord(action(2, due_on=date(2026, 10, 30)), done(date(2026, 11, 9)), None, ()),
+        record(3, due_on=date(2026, 11, 2)),  # due, not done: late
+        record(4, due_on=date(2026, 12, 20)),  # later this quarter: not yet counted
+        record(5, due_on=date(2026, 9, 30)),  # last quarter
+        record(6, due_on=date(2026, 10, 9), status=ActionStatus.CANCELLED),
+    ]
+    assert br.on_time(rows, Q4, TODAY, DEFAULT_POLICY) == (1, 3)
+
+
 def test_themes_are_compared_with_the_four_quarters_before() -> None:
     lines = br.theme_lines(
         [{"neglect": 2}, {}, {"neglect": 1}, {"domestic_abuse": 1}], {"neglect": 1}
@@ -159,6 +176,7 @@ def sample(final: bool = False, rows: int = 25) -> br.BoardReport:
         rag_all={Rag.RED: 12, Rag.AMBER: 8, Rag.GREEN: 30, Rag.BLUE: 10, None: 1},
         impacts=(br.ImpactEntry("LOS-2026-001", impact),) * 3,
         impact_evidenced=(10, 14),
+        on_time=(7, 9),
         overdue=late,
         escalations=7,
         exceptions=br.exceptions(held, late, {Rag.RED: 12}),
