@@ -55,6 +55,9 @@ MEMBERS = (
     ("social_worker", "Social Worker (demo)", "105", "social_care", ("practitioner",)),
     ("school_dsl", "School DSL (demo)", "106", "school", ("practitioner", "agency_lead")),
     ("lic_member", "LIC Member (demo)", "107", None, ("lic_member",)),
+    # Deputy chair of LOS-2026-005: sends its 7-minute briefing for the Playground user to
+    # approve, so the demo shows approval by a second person (the sender never approves).
+    ("deputy_chair", "Deputy Chair (demo)", "109", None, ("chair",)),
     (
         "social_care_lead",
         "Social Care Safeguarding Lead (demo)",

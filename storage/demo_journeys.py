@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Final
 
-from domain import actions, meeting, returns, review_flow
+from domain import actions, lifecycle, meeting, returns, review_flow
 from domain.calendar import DEFAULT_CALENDAR
+from domain.identifier_checks import confirm_key
 from domain.model import Actor, MemberView
 from domain.questions import (
     QuestionType,
@@ -293,6 +294,23 @@ def _awaiting_impact(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None
     )
     complete(uow, cast, "health_visitor", ids[0])
     complete(uow, cast, "social_worker", ids[1])
+    briefing_for_approval(uow, cast, review)
+
+
+def briefing_for_approval(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
+    """The deputy chair drafts the 7-minute briefing and sends it for approval: Alex (chair
+    and LIC member) can approve it from the Playground, as a second person must."""
+    actor, chair = cast.acts("alex")
+    deputy_id = cast.members["deputy_chair"].id
+    lifecycle.set_deputy(uow, actor, chair, {"review_id": review.id, "deputy": str(deputy_id)})
+    actor, deputy = cast.acts("deputy_chair")
+    screen = meeting.guide_screen(uow, actor, deputy, review.id)
+    # The parts as drafted from the outcome; the demo's own words need no identifier check.
+    data: dict[str, object] = {"review_id": review.id}
+    data |= {confirm_key(f"part_{i}"): "true" for i in range(len(screen.guide.parts))}
+    sent = meeting.submit_guide(uow, actor, deputy, data, cast.now)
+    if isinstance(sent, meeting.GuideScreen):
+        raise RuntimeError(f"the demo briefing for {review.reference} wasn't sent: {sent.errors}")
 
 
 def _closed(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:

@@ -16,7 +16,7 @@ from storage.demo import DEMO_KEY, load_demo
 from storage.demo_journeys import STORIES
 from tests.conftest import BotUnderTest
 from tests.support.activities import TENANT, USER_AAD
-from tests.support.journey import Journey, card_verbs
+from tests.support.journey import CARD, Journey, button_data, card_verbs
 
 STAGES = {
     "LOS-2026-001": "pre_analysis",
@@ -168,3 +168,19 @@ async def test_a_renamed_demo_review_is_still_the_demo_s(demo: tuple[Journey, st
     before = counts(j)
     assert "already loaded" in load_demo(url, TENANT, USER_AAD)
     assert counts(j) == before
+
+
+async def test_the_playground_user_approves_the_briefing_the_deputy_sent(
+    demo: tuple[Journey, str],
+) -> None:
+    # Approval is by a second person, so a one-user demo needs a briefing someone else sent.
+    j, _ = demo
+    j.bot.connector.clear()
+    await j.say("guide LOS-2026-005")
+    [guide_card] = j.bot.connector.cards()
+    assert verbs.GUIDE_APPROVE in card_verbs(guide_card), json.dumps(guide_card)[:600]
+    reply = await j.act(verbs.GUIDE_APPROVE, button_data(guide_card, verbs.GUIDE_APPROVE))
+    assert reply["type"] == CARD
+    assert "Version 1" in json.dumps(reply["value"])
+    [guide] = j.rows(t.SevenMinuteGuide)
+    assert guide.published_at is not None
