@@ -27,7 +27,7 @@ from bot.outbound import Delivery
 from bot.retention import RetentionJob
 from bot.services import Services
 from cards import actions as cards
-from domain import actions, chase_engine
+from domain import action_controls, actions, chase_engine
 from domain import digest as digest_jobs
 from domain.action_state import Reader, copy_readers, working_days_late
 from domain.calendar import DEFAULT_CALENDAR
@@ -316,7 +316,11 @@ class Chasers:
         assert item is not None
         policy = chase_engine.policy_for(uow.chases, row.partnership_id)
         rag = actions.item_rag(item, self.services.today(), policy)
-        return cards.action_item_card(item, rag, chase=claimed.chase, owner=owner, chair=not owner)
+        # Not the owner's: the chair's card, with their moves (Reassign needs the members).
+        owners = () if owner else action_controls.owner_choices(uow, row.partnership_id)
+        return cards.action_item_card(
+            item, rag, chase=claimed.chase, owner=owner, chair=not owner, owners=owners
+        )
 
     async def _copy_for(self, claimed: Claimed, reader: Reader) -> dict[str, Any]:
         return await self.services.db.run(lambda uow: self._copy(uow, claimed, reader))

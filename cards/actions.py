@@ -33,6 +33,7 @@ from domain.action_state import Move, Mover, OwnerMove, Reader, moves_for
 from domain.actions import LINK_MAX, NOTE_MAX, ActionDetail, revision
 from domain.chase_engine import ACTION, Undelivered
 from domain.chasers import ChaserPolicy, PlannedChase, Rag, SubjectKind, policy_revision
+from domain.model import ActionStatus
 from domain.summaries import chased_text
 
 # Words, not coloured emoji: not every Teams client (or font) draws the emoji.
@@ -50,21 +51,29 @@ def _sub_card(items: Sequence[ac.ElementAnnotated], submit: ac.ActionExecute) ->
     )
 
 
-def _move_buttons(item: ActionDetail, mover: Mover) -> list[Any]:
+def _move_buttons(item: ActionDetail, mover: Mover, owners: Owners = ()) -> list[Any]:
     """The mover's moves the item's state allows (`domain.action_state.moves_for`), each a
-    show-card form, in the table's order."""
+    show-card form, in the table's order; Amend starts from what the item says now."""
     data = revised({"action_id": item.id}, revision(item))
     forms = {form.move: form for form in _FORMS}
+    now = {
+        "new_description": item.description,
+        "new_due_on": item.effective_due.isoformat() if item.effective_due else "",
+    }
+    others = [(aad, name) for aad, name in owners if name != item.owner_name]
     return [
         ac.ActionShowCard(
             title=form.title,
-            card=_sub_card(form.inputs({}, {}), button(form.submit, form.verb, data, primary=True)),
+            card=_sub_card(
+                form.inputs(now, {}, others), button(form.submit, form.verb, data, primary=True)
+            ),
         )
         for form in (forms[move] for move in moves_for(mover, item.status))
     ]
 
 
 Values = Mapping[str, str]
+Owners = Sequence[tuple[str, str]]  # (AAD id, name): who an item may be reassigned to
 
 
 @dataclass(frozen=True)
@@ -75,11 +84,14 @@ class _Form:
     title: str
     verb: str
     submit: str
-    fields: Callable[[Values], list[tuple[str, ac.ElementAnnotated]]]
+    # The form's inputs, given what was typed and who the item may be given to.
+    fields: Callable[[Values, Owners], list[tuple[str, ac.ElementAnnotated]]]
 
-    def inputs(self, values: Values, warnings: Mapping[str, str]) -> list[ac.ElementAnnotated]:
+    def inputs(
+        self, values: Values, warnings: Mapping[str, str], owners: Owners = ()
+    ) -> list[ac.ElementAnnotated]:
         body: list[ac.ElementAnnotated] = []
-        for key, element in self.fields(values):
+        for key, element in self.fields(values, owners):
             body.append(element)
             if key in warnings:
                 body.extend(identifier_warning(key, warnings[key]))
@@ -99,7 +111,7 @@ _FORMS = (
         "Update progress",
         verbs.ACTION_PROGRESS,
         "Save update",
-        lambda v: [
+        lambda v, _: [
             _note("note", "What has happened since the last update?", v),
             (
                 "rag",
@@ -117,7 +129,7 @@ _FORMS = (
         "Mark complete",
         verbs.ACTION_COMPLETE,
         "Mark complete",
-        lambda v: [
+        lambda v, _: [
             _note("evidence", "Evidence of completion", v),
             (
                 "evidence_link",
@@ -135,7 +147,7 @@ _FORMS = (
         "Ask for a new date",
         verbs.ACTION_NEW_DATE,
         "Ask the chair",
-        lambda v: [
+        lambda v, _: [
             (
                 "proposed_due_on",
                 date_input(
@@ -150,7 +162,7 @@ _FORMS = (
         "Blocked",
         verbs.ACTION_BLOCKED,
         "Tell the chair",
-        lambda v: [_note("reason", "What is blocking it?", v)],
+        lambda v, _: [_note("reason", "What is blocking it?", v)],
     ),
     # The chair's decisions on an escalated item
     _Form(
@@ -158,7 +170,7 @@ _FORMS = (
         "Set a new date",
         verbs.ACTION_SET_DATE,
         "Set the date",
-        lambda v: [
+        lambda v, _: [
             ("due_on", date_input("due_on", "New due date", v.get("due_on"), required=True)),
             _note("reason", "Why, for the owner and the record", v),
         ],
@@ -168,23 +180,60 @@ _FORMS = (
         "Not achievable",
         verbs.ACTION_NOT_ACHIEVABLE,
         "Mark not achievable",
-        lambda v: [_note("reason", "Why it can't be achieved", v)],
+        lambda v, _: [_note("reason", "Why it can't be achieved", v)],
     ),
     _Form(
         Move.REOPEN,
         "Reopen",
         verbs.ACTION_REOPEN,
         "Reopen for the owner",
-        lambda v: [_note("reason", "What the owner should do now", v)],
+        lambda v, _: [_note("reason", "What the owner should do now", v)],
+    ),
+    # The chair's controls on any item not yet done
+    _Form(
+        Move.REASSIGN,
+        "Reassign",
+        verbs.ACTION_REASSIGN,
+        "Reassign",
+        lambda v, owners: [
+            (
+                "owner",
+                choice_input("owner", "New owner", list(owners), v.get("owner"), required=True),
+            ),
+            _note("reason", "Why, for both owners and the record", v),
+        ],
+    ),
+    _Form(
+        Move.AMEND,
+        "Amend",
+        verbs.ACTION_AMEND,
+        "Save the change",
+        lambda v, _: [
+            _note("new_description", "What is to be done", v),
+            ("new_due_on", date_input("new_due_on", "Due date", v.get("new_due_on"))),
+            _note("reason", "Why it changed, for the owner and the record", v),
+        ],
+    ),
+    _Form(
+        Move.CANCEL,
+        "Cancel",
+        verbs.ACTION_CANCEL,
+        "Cancel the item",
+        lambda v, _: [_note("reason", "Why it is cancelled", v)],
     ),
 )
 
 
-def _warned_form(item: ActionDetail, warned: WarnedForm) -> tuple[list[Any], Any]:
+def _warned_form(
+    item: ActionDetail, warned: WarnedForm, owners: Owners = ()
+) -> tuple[list[Any], Any]:
     """The form the owner sent, drawn open with what they typed and a tick per flagged field."""
     form = next(f for f in _FORMS if f.verb == warned.verb)
     data = {"action_id": item.id}
-    body = [paragraph(form.title, subtle=True), *form.inputs(warned.values, warned.warnings)]
+    body = [
+        paragraph(form.title, subtle=True),
+        *form.inputs(warned.values, warned.warnings, owners),
+    ]
     return body, button(form.submit, form.verb, data, primary=True)
 
 
@@ -224,11 +273,14 @@ def action_item_card(
     owner: bool = True,
     chair: bool = False,
     warned: WarnedForm | None = None,
+    owners: Owners = (),
 ) -> Card:
     """The item with the moves of whoever reads it: the owner's, and the chair's (the review's
-    chair, deputy or an admin) where the item's state gives the chair any."""
+    chair, deputy or an admin) where the item's state gives the chair any. A chair who owns
+    the item gets the chair's moves only where the owner has none, so the card keeps to the
+    buttons Teams shows in a row."""
     whose = "Your action" if owner else "Action"
-    if chair and moves_for(Mover.CHAIR, item.status) and not owner:
+    if chair and item.status is ActionStatus.ESCALATED and not owner:
         whose = "For your decision: action"
     title = f"{'Reminder: ' if chase else ''}{whose} · {item.reference}"
     body: list[ac.ElementAnnotated] = [
@@ -250,14 +302,15 @@ def action_item_card(
     body.append(_facts(item, rag, show_owner=not owner))
     # Each reader gets only the buttons their moves allow: anyone with none (a lead copied in,
     # the chair told of a blocked item) gets the review's summary, not buttons to be refused.
+    mine = owner and bool(moves_for(Mover.OWNER, item.status))
     actions = [
         *(_move_buttons(item, Mover.OWNER) if owner else []),
-        *(_move_buttons(item, Mover.CHAIR) if chair else []),
+        *(_move_buttons(item, Mover.CHAIR, owners) if chair and not mine else []),
     ]
     if not owner and not actions:
         actions = [_summary_button(item)]
     if warned is not None and (owner or chair):
-        inputs, submit = _warned_form(item, warned)
+        inputs, submit = _warned_form(item, warned, owners)
         body.extend(inputs)
         return _with_show_cards(build(body), [submit])
     return _with_show_cards(build(body), actions)

@@ -94,6 +94,10 @@ POLICY: Final = "policy"  # the chaser policy card, as it is now
 ACTION_SET_DATE: Final = "action_set_date"
 ACTION_NOT_ACHIEVABLE: Final = "action_not_achievable"
 ACTION_REOPEN: Final = "action_reopen"
+# The chair's controls on any item not yet done (issue 17)
+ACTION_REASSIGN: Final = "action_reassign"
+ACTION_AMEND: Final = "action_amend"
+ACTION_CANCEL: Final = "action_cancel"
 POLICY_SAVE: Final = "policy_save"
 
 # Manager summaries, the dashboard and exports (issue 6)
@@ -153,6 +157,9 @@ STATE_CHANGING: Final = frozenset(
         ACTION_SET_DATE,
         ACTION_NOT_ACHIEVABLE,
         ACTION_REOPEN,
+        ACTION_REASSIGN,
+        ACTION_AMEND,
+        ACTION_CANCEL,
         POLICY_SAVE,
         RETENTION_SAVE,
         LEGAL_HOLD_SET,

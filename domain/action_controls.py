@@ -1,23 +1,25 @@
-"""The review chair's decisions on an action item (issue 17).
+"""The review chair's decisions and controls on an action item (issue 17).
 
 An item the LIC group escalates is the chair's until they decide it: a new date (back to the
-owner, due then), not achievable (cancelled, with the reason), or reopen (back to the owner as it
-was). Which decision is open in which state is `domain.action_state.MOVES[Mover.CHAIR]`; each is
-audited with its reason, and the reason goes through the identifier guard like any typed text.
+owner, due then), not achievable (cancelled, with the reason), reopen (back to the owner as it
+was) or reassign (to a new owner). On any item not yet done the chair may reassign it, amend
+what is to be done or its due date, or cancel it. Which move is open in which state is
+`domain.action_state.MOVES[Mover.CHAIR]`; each is audited with its reason, and the reason
+goes through the identifier guard like any typed text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from domain import audit
-from domain.action_state import TARGETS, Move, Mover, require_move
+from domain.action_state import REASSIGN_ESCALATED, TARGETS, Move, Mover, require_move
 from domain.actions import ActionDetail, _future_date, _reload, _set_status, _text, load
 from domain.errors import FormInvalid, NotPermitted
 from domain.identifier_checks import record_kept, require_confirmed
-from domain.model import ActionStatus, Actor, MemberView, Role
+from domain.model import ActionStatus, Actor, MemberView, Role, is_guid
 from domain.repositories import UnitOfWork
 
 # The audit actions of a decision on an escalated item: a racer that lost is told which came.
@@ -26,6 +28,17 @@ DECIDED: Mapping[Move, str] = {
     Move.NOT_ACHIEVABLE: "action.not_achievable",
     Move.REOPEN: "action.reopened",
 }
+# The audit action of each of the chair's moves.
+AUDITED: Mapping[Move, str] = {
+    **DECIDED,
+    Move.REASSIGN: "action.reassigned",
+    Move.AMEND: "action.amended",
+    Move.CANCEL: "action.cancelled",
+}
+_WHY_LABEL: Mapping[Move, str] = {
+    Move.NOT_ACHIEVABLE: "Why it can't be achieved",
+    Move.CANCEL: "Why it is cancelled",
+}
 
 
 @dataclass(frozen=True)
@@ -33,7 +46,8 @@ class Decided:
     item: ActionDetail
     move: Move
     notice: str  # what the chair is told
-    tell_owner: str  # what the owner is told
+    tell_owner: str  # what the (new) owner is told
+    old_owner: int | None = None  # reassigned: the owner it was taken from, who is told too
 
 
 def chaired(uow: UnitOfWork, member: MemberView, action_id: object, move: Move) -> ActionDetail:
@@ -48,6 +62,13 @@ def chaired(uow: UnitOfWork, member: MemberView, action_id: object, move: Move) 
             raise audit.already_done(
                 uow, ("action_item", item.id), decided, f"{item.reference} was already decided"
             )
+    if move is Move.CANCEL and item.status is ActionStatus.CANCELLED:
+        raise audit.already_done(
+            uow,
+            ("action_item", item.id),
+            (AUDITED[move],),
+            f"{item.reference} was already cancelled",
+        )
     require_move(item.reference, Mover.CHAIR, item.status, move)
     return item
 
@@ -61,61 +82,167 @@ def decide(
     today: date,
     now: datetime,
 ) -> Decided:
-    """The chair's decision on an escalated item: a new date, not achievable, or reopen."""
+    """One of the chair's moves on an item, with its reason: a new date, not achievable or
+    reopen (an escalated item), or reassign, amend or cancel (any item not yet done)."""
     item = chaired(uow, member, data.get("action_id"), move)
     errors: dict[str, str] = {}
-    reason = _text(data.get("reason"), "reason", "Reason", errors, required=True)
-    due = _future_date(data.get("due_on"), today, errors) if move is Move.SET_DATE else None
-    if move is Move.SET_DATE and "proposed_due_on" in errors:
-        errors["due_on"] = errors.pop("proposed_due_on")
+    reason = _text(
+        data.get("reason"), "reason", _WHY_LABEL.get(move, "Reason"), errors, required=True
+    )
+    change = _change(uow, member, item, move, data, today, errors)
     if errors or reason is None:
         raise FormInvalid(errors)
-    screened = require_confirmed({"reason": reason}, data)
-    target = TARGETS[move]
-    extra: dict[str, object] = {}
-    if due is not None:
-        extra = {"revised_due_on": due, "revised_due_reason": reason}
-    if move is Move.NOT_ACHIEVABLE:
-        extra = {"cancelled_reason": f"Not achievable: {reason}"}
-    _set_status(uow, actor, item, target, now, extra)
+    screened = require_confirmed({"reason": reason, "new_description": change.description}, data)
+    target = TARGETS.get(move)
+    if move is Move.REASSIGN and item.status is ActionStatus.ESCALATED:
+        target = REASSIGN_ESCALATED
+    fields = change.fields(move, reason)
+    if target is not None:
+        _set_status(uow, actor, item, target, now, fields)
+    else:
+        uow.actions.update(item.id, {**fields, "overdue_chase_count": 0})
     uow.actions.add_progress(
-        item.id, member.id, f"chair_{move.value}", reason, now, proposed_due_on=due
+        item.id, member.id, f"chair_{move.value}", reason, now, proposed_due_on=change.due
     )
     record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
     audit.record(
         uow,
         item.partnership_id,
         actor,
-        DECIDED[move],
+        AUDITED[move],
         ("action_item", item.id),
-        before={"status": item.status.value, "due_on": str(item.effective_due)},
-        after={"status": target.value, "due_on": str(due or item.effective_due)},
+        before={
+            "status": item.status.value,
+            "due_on": str(item.effective_due),
+            "owner_member_id": item.owner_member_id,
+        },
+        after={
+            "status": (target or item.status).value,
+            "due_on": str(change.due or item.effective_due),
+            "owner_member_id": change.owner_id or item.owner_member_id,
+            "description_changed": change.description is not None,
+        },
     )
-    return _told(_reload(uow, item), move, reason)
+    fresh = _reload(uow, item)
+    old_owner = item.owner_member_id if move is Move.REASSIGN else None
+    return replace(_told(fresh, move, reason), old_owner=old_owner)
+
+
+@dataclass(frozen=True)
+class _Change:
+    """What a move changes besides the status: a due date, an owner, a description."""
+
+    due: date | None = None
+    owner_id: int | None = None
+    description: str | None = None
+
+    def fields(self, move: Move, reason: str) -> dict[str, object]:
+        fields: dict[str, object] = {}
+        if self.due is not None:
+            fields |= {"revised_due_on": self.due, "revised_due_reason": reason}
+        if self.owner_id is not None:
+            fields["owner_member_id"] = self.owner_id
+        if self.description is not None:
+            fields["description"] = self.description
+        if move is Move.NOT_ACHIEVABLE:
+            fields["cancelled_reason"] = f"Not achievable: {reason}"
+        if move is Move.CANCEL:
+            fields["cancelled_reason"] = reason
+        return fields
+
+
+def _change(
+    uow: UnitOfWork,
+    member: MemberView,
+    item: ActionDetail,
+    move: Move,
+    data: Mapping[str, object],
+    today: date,
+    errors: dict[str, str],
+) -> _Change:
+    if move is Move.SET_DATE:
+        return _Change(due=_due(data.get("due_on"), "due_on", today, errors))
+    if move is Move.REASSIGN:
+        return _Change(owner_id=_new_owner(uow, member, item, data.get("owner"), errors))
+    if move is not Move.AMEND:
+        return _Change()
+    description = _text(
+        data.get("new_description"), "new_description", "What is to be done", errors, required=True
+    )
+    raw_due = data.get("new_due_on")
+    due = _due(raw_due, "new_due_on", today, errors) if raw_due not in (None, "") else None
+    if due == item.effective_due:
+        due = None
+    if description == item.description:
+        description = None
+    if not errors and description is None and due is None:
+        errors["new_description"] = "Change what is to be done, or the due date, to amend it."
+    return _Change(due=due, description=description)
+
+
+def _due(raw: object, key: str, today: date, errors: dict[str, str]) -> date | None:
+    found: dict[str, str] = {}
+    due = _future_date(raw, today, found)
+    if found:
+        errors[key] = found["proposed_due_on"]
+    return due
+
+
+def _new_owner(
+    uow: UnitOfWork, member: MemberView, item: ActionDetail, raw: object, errors: dict[str, str]
+) -> int | None:
+    """The member chosen (from the list, or by the people picker: someone who has not used the
+    bot yet is kept, as at publishing), never the owner it already has."""
+    aad = raw.strip() if isinstance(raw, str) else ""
+    if not is_guid(aad):
+        errors["owner"] = "Choose the new owner from the list."
+        return None
+    found = uow.members.by_aad_ids(member.partnership_id, [aad]).get(aad)
+    if found is None:
+        found = uow.members.create_pending(
+            member.partnership_id, aad, item.agency_id, Role.PRACTITIONER
+        )
+    if found.id == item.owner_member_id:
+        errors["owner"] = f"{item.owner_name or 'They'} already own {item.reference}."
+        return None
+    return found.id
 
 
 def _told(item: ActionDetail, move: Move, reason: str) -> Decided:
-    if move is Move.SET_DATE:
-        due = f"{item.effective_due:%a %d %b %Y}"
-        return Decided(
-            item,
-            move,
+    due = f"{item.effective_due:%a %d %b %Y}" if item.effective_due else "not set"
+    why = f"The chair's reason: {reason}"
+    words: Mapping[Move, tuple[str, str]] = {
+        Move.SET_DATE: (
             f"New date set: {due}. The owner has been told.",
             f"The chair set a new date after the LIC group escalated it: it is back with you, "
-            f"due {due}. The chair's reason: {reason}",
-        )
-    if move is Move.NOT_ACHIEVABLE:
-        return Decided(
-            item,
-            move,
+            f"due {due}. {why}",
+        ),
+        Move.NOT_ACHIEVABLE: (
             "Marked not achievable: chasing has stopped. The owner has been told.",
-            f"The chair marked it not achievable, so it is cancelled and no longer chased. "
-            f"The chair's reason: {reason}",
-        )
-    return Decided(
-        item,
-        move,
-        "Reopened: it is back with the owner, who has been told.",
-        f"The chair reopened it after the LIC group escalated it: it is back with you. "
-        f"The chair's reason: {reason}",
-    )
+            f"The chair marked it not achievable, so it is cancelled and no longer chased. {why}",
+        ),
+        Move.REOPEN: (
+            "Reopened: it is back with the owner, who has been told.",
+            f"The chair reopened it after the LIC group escalated it: it is back with you. {why}",
+        ),
+        Move.REASSIGN: (
+            f"Reassigned to {item.owner_name or 'the new owner'}, who has been sent it; "
+            f"the previous owner has been told.",
+            f"The chair has given you this action, due {due}. {why}",
+        ),
+        Move.AMEND: (
+            "Amended. The owner has been told.",
+            f"The chair amended this action: it is due {due}. {why}",
+        ),
+        Move.CANCEL: (
+            "Cancelled: chasing has stopped. The owner has been told.",
+            f"The chair cancelled it, so it is no longer chased. {why}",
+        ),
+    }
+    notice, tell_owner = words[move]
+    return Decided(item, move, notice, tell_owner)
+
+
+def owner_choices(uow: UnitOfWork, partnership_id: int) -> list[tuple[str, str]]:
+    """Who the chair may give an item to: the members an outcome's items may be given to."""
+    return [(aad, name) for aad, name, _ in uow.reviews.assignable_members(partnership_id)]

@@ -90,13 +90,18 @@ class Move(StrEnum):
     SET_DATE = "set_date"
     NOT_ACHIEVABLE = "not_achievable"
     REOPEN = "reopen"
+    # The chair's, on any item not yet done
+    REASSIGN = "reassign"
+    AMEND = "amend"
+    CANCEL = "cancel"
 
 
 # The owner's moves keep the name the cards and verbs first gave them.
 OwnerMove = Move
 
 _ALL: Final = (Move.PROGRESS, Move.COMPLETE, Move.NEW_DATE, Move.BLOCKED)
-_DECIDE: Final = (Move.SET_DATE, Move.NOT_ACHIEVABLE, Move.REOPEN)
+_DECIDE: Final = (Move.SET_DATE, Move.NOT_ACHIEVABLE, Move.REOPEN, Move.REASSIGN)
+_CONTROL: Final = (Move.REASSIGN, Move.AMEND, Move.CANCEL)
 
 # The one table of moves: what each mover may do in each state, in the order cards offer it.
 # A blocked item is unblocked by a progress update before it can be completed (the state table
@@ -112,10 +117,11 @@ MOVES: Final[Mapping[Mover, Mapping[ActionStatus, tuple[Move, ...]]]] = {
         ActionStatus.CANCELLED: (),
         ActionStatus.ESCALATED: (),
     },
+    # A completed item waits for the LIC group's decision, so the chair leaves it be.
     Mover.CHAIR: {
-        ActionStatus.OPEN: (),
-        ActionStatus.IN_PROGRESS: (),
-        ActionStatus.BLOCKED: (),
+        ActionStatus.OPEN: _CONTROL,
+        ActionStatus.IN_PROGRESS: _CONTROL,
+        ActionStatus.BLOCKED: _CONTROL,
         ActionStatus.COMPLETED: (),
         ActionStatus.CLOSED: (),
         ActionStatus.CANCELLED: (),
@@ -125,14 +131,17 @@ MOVES: Final[Mapping[Mover, Mapping[ActionStatus, tuple[Move, ...]]]] = {
 OWNER_MOVES: Final = MOVES[Mover.OWNER]
 
 # Where a move takes the item; a move not listed leaves its status as it is (or, for the owner's
-# progress update, moves it as `domain.actions.update_progress` says).
+# progress update, moves it as `domain.actions.update_progress` says, and a reassigned escalated
+# item goes back to work with its new owner: `REASSIGN_ESCALATED`).
 TARGETS: Final[Mapping[Move, ActionStatus]] = {
     Move.COMPLETE: ActionStatus.COMPLETED,
     Move.BLOCKED: ActionStatus.BLOCKED,
     Move.SET_DATE: ActionStatus.IN_PROGRESS,
     Move.NOT_ACHIEVABLE: ActionStatus.CANCELLED,
     Move.REOPEN: ActionStatus.IN_PROGRESS,
+    Move.CANCEL: ActionStatus.CANCELLED,
 }
+REASSIGN_ESCALATED: Final = ActionStatus.IN_PROGRESS
 
 _WHY_NOT: Final[Mapping[ActionStatus, str]] = {
     ActionStatus.BLOCKED: "it is blocked: update its progress to unblock it first",
@@ -152,6 +161,9 @@ _MOVE_NAMES: Final[Mapping[Move, str]] = {
     Move.SET_DATE: "given a new date by the chair",
     Move.NOT_ACHIEVABLE: "marked not achievable",
     Move.REOPEN: "reopened",
+    Move.REASSIGN: "reassigned",
+    Move.AMEND: "amended",
+    Move.CANCEL: "cancelled",
 }
 
 
@@ -169,7 +181,7 @@ def require_move(reference: str, mover: Mover, status: ActionStatus, move: Move)
     if move in MOVES[mover][status]:
         return
     why = _WHY_NOT.get(status, f"it is {status.value.replace('_', ' ')}")
-    if mover is Mover.CHAIR and status is not ActionStatus.ESCALATED:
+    if mover is Mover.CHAIR and move in (Move.SET_DATE, Move.NOT_ACHIEVABLE, Move.REOPEN):
         why = f"it is {status.value.replace('_', ' ')}, not escalated to you"
     raise FormInvalid({"move": f"{reference} can't be {_MOVE_NAMES[move]}: {why}."})
 

@@ -155,8 +155,8 @@ _LIVE = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 # An action item's moves (domain/action_state.py has what each mover's card offers). A blocked
 # item is unblocked by a progress update before it can be completed. From completed only the
 # LIC group moves it: close, send it back, or escalate it to the chair, who decides an escalated
-# item: back to the owner (a new date, reopened) or cancelled as not achievable. Nothing else
-# cancels a live item.
+# item: back to the owner (a new date, reopened, or a new owner) or cancelled as not achievable.
+# The chair may cancel an item not yet done (domain/action_controls.py).
 ACTION_MOVES: tuple[Move[ActionStatus], ...] = (
     *_moves(
         "progress", (ActionStatus.OPEN, ActionStatus.BLOCKED), ActionStatus.IN_PROGRESS, _OWNED
@@ -169,6 +169,8 @@ ACTION_MOVES: tuple[Move[ActionStatus], ...] = (
     Move("set_date", ActionStatus.ESCALATED, ActionStatus.IN_PROGRESS, CHAIRING),
     Move("reopen", ActionStatus.ESCALATED, ActionStatus.IN_PROGRESS, CHAIRING),
     Move("not_achievable", ActionStatus.ESCALATED, ActionStatus.CANCELLED, CHAIRING),
+    Move("reassign", ActionStatus.ESCALATED, ActionStatus.IN_PROGRESS, CHAIRING),
+    *_moves("cancel", (*_LIVE, ActionStatus.BLOCKED), ActionStatus.CANCELLED, CHAIRING),
 )
 ACTION_TRANSITIONS: Mapping[ActionStatus, frozenset[ActionStatus]] = _table(
     ACTION_MOVES, ActionStatus

@@ -69,14 +69,16 @@ def _card_for(
 ) -> dict[str, Any]:
     policy = chase_engine.policy_for(uow.chases, item.partnership_id)
     rag = actions.item_rag(item, ctx.services.today(), policy)
+    chair = item.chaired_by(ctx.member.id) or ctx.member.has(Role.ADMIN)
     return cards.action_item_card(
         item,
         rag,
         notices=notices,
         errors=errors,
         owner=item.owner_member_id == ctx.member.id,
-        chair=item.chaired_by(ctx.member.id) or ctx.member.has(Role.ADMIN),
+        chair=chair,
         warned=warned,
+        owners=action_controls.owner_choices(uow, item.partnership_id) if chair else (),
     )
 
 
@@ -183,12 +185,15 @@ _CHAIR_DECISIONS = {
     Move.SET_DATE: verbs.ACTION_SET_DATE,
     Move.NOT_ACHIEVABLE: verbs.ACTION_NOT_ACHIEVABLE,
     Move.REOPEN: verbs.ACTION_REOPEN,
+    Move.REASSIGN: verbs.ACTION_REASSIGN,
+    Move.AMEND: verbs.ACTION_AMEND,
+    Move.CANCEL: verbs.ACTION_CANCEL,
 }
 
 
 def _chair_decision(move: Move, verb: str) -> Any:
-    """The chair decides an escalated item; the owner is told, with their card when the item
-    is back with them."""
+    """One of the chair's moves; the owner is told, with their full card when the item is
+    (still, or back) with them, and a reassigned item's previous owner is told too."""
 
     async def decide(ctx: Context) -> Reply:
         today = ctx.services.today()
@@ -199,11 +204,15 @@ def _chair_decision(move: Move, verb: str) -> Any:
             if item.owner_member_id is None:
                 return
             card = (
-                cards.chair_notice_card(item, "Not achievable", done.tell_owner)
+                cards.chair_notice_card(item, "Cancelled", done.tell_owner)
                 if item.status is ActionStatus.CANCELLED
                 else _owner_card(uow, ctx, item, done.tell_owner)
             )
             told.append((item.owner_member_id, card))
+            if done.old_owner is not None:
+                taken = f"The chair gave {item.reference} to {item.owner_name or 'someone else'}."
+                note = cards.chair_notice_card(item, "Reassigned", taken)
+                told.append((done.old_owner, note))
 
         done, card = await _form_move(
             ctx,
@@ -350,7 +359,10 @@ def _escalated_to_chair(
     policy = chase_engine.policy_for(uow.chases, item.partnership_id)
     rag = actions.item_rag(item, ctx.services.today(), policy)
     note = f"The LIC group escalated this to you to decide. {done.comment}"
-    return cards.action_item_card(item, rag, notices=(note,), owner=False, chair=True)
+    owners = action_controls.owner_choices(uow, item.partnership_id)
+    return cards.action_item_card(
+        item, rag, notices=(note,), owner=False, chair=True, owners=owners
+    )
 
 
 def _owner_message(result: actions.ImpactRecorded) -> str:

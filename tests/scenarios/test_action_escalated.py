@@ -21,7 +21,7 @@ from tests.scenarios.test_chaser_engine import at_next_chase, log_rows, publishe
 from tests.support.activities import USER_AAD
 from tests.support.journey import CARD, COLLEAGUE, PRACTITIONER, Journey, button_data
 
-CHAIR_DECISIONS = ["Set a new date", "Not achievable", "Reopen"]
+CHAIR_DECISIONS = ["Set a new date", "Not achievable", "Reopen", "Reassign"]
 
 
 async def escalated(j: Journey) -> t.ActionItem:

@@ -664,6 +664,24 @@ async def test_racing_chair_decisions_decide_an_escalated_item_once(world: Journ
     assert sum("already decided" in text for text in texts) >= 1, "the others are told"
 
 
+@races(verbs.ACTION_REASSIGN, verbs.ACTION_AMEND, verbs.ACTION_CANCEL)
+async def test_racing_chair_controls_on_a_live_item(world: Journey) -> None:
+    j = world
+    item_id = await _published_item(j)
+    item = {"action_id": item_id}
+    amend = {**item, "new_description": "Audit 30 referrals.", "reason": "Scope agreed"}
+    texts = await race(j, verbs.ACTION_AMEND, amend)
+    assert audited(j, "action.amended") == 1, "the same change once"
+    assert len(accepted(texts)) >= 1
+    reassign = {**item, "owner": COLLEAGUE, "reason": "Leads the audit team now"}
+    await race(j, verbs.ACTION_REASSIGN, reassign)
+    assert audited(j, "action.reassigned") == 1, "given to the colleague once"
+    texts = await race(j, verbs.ACTION_CANCEL, {**item, "reason": "Duplicates A2"})
+    assert audited(j, "action.cancelled") == 1
+    assert _status_changes(j)[-1] == "cancelled"
+    assert sum("already cancelled" in text for text in texts) >= 1, "the others are told"
+
+
 # --- exports: each request is its own file --------------------------------------------------
 
 

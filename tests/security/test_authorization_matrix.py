@@ -644,6 +644,27 @@ VERBS: dict[str, Case] = {
     verbs.ACTION_REOPEN: Case(
         THE_CHAIR, lambda w: {"action_id": w.actions[-1], "reason": "Audit again"}
     ),
+    # the chair's controls on R3's open item A1
+    verbs.ACTION_REASSIGN: Case(
+        THE_CHAIR,
+        lambda w: {
+            "action_id": w.actions[0],
+            "owner": BY_KEY["agency_lead"].aad,
+            "reason": "Leads the team now",
+        },
+    ),
+    verbs.ACTION_AMEND: Case(
+        THE_CHAIR,
+        lambda w: {
+            "action_id": w.actions[0],
+            "new_description": "Audit 30 referrals.",
+            "new_due_on": "2099-09-30",
+            "reason": "Scope agreed",
+        },
+    ),
+    verbs.ACTION_CANCEL: Case(
+        THE_CHAIR, lambda w: {"action_id": w.actions[0], "reason": "Duplicates A2"}
+    ),
     verbs.POLICY_SAVE: Case(ADMIN, lambda w: dict(POLICY)),
     # summaries, the dashboard and exports: scoped by role and agency
     verbs.SUMMARY: Case(SUMMARY_READERS, lambda w: {"review_id": w.review(3)}),

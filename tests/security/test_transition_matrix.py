@@ -64,6 +64,8 @@ ACTION_MOVE_VERBS: dict[str, tuple[str, ...]] = {
     "set_date": (verbs.ACTION_SET_DATE,),
     "reopen": (verbs.ACTION_REOPEN,),
     "not_achievable": (verbs.ACTION_NOT_ACHIEVABLE,),
+    "reassign": (verbs.ACTION_REASSIGN,),
+    "cancel": (verbs.ACTION_CANCEL,),
 }
 GUIDE_MOVE_VERBS: dict[str, tuple[str, ...]] = {
     "submit": (verbs.GUIDE_SUBMIT,),

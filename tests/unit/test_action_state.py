@@ -215,16 +215,38 @@ def test_an_escalated_item_is_the_chair_s_to_decide() -> None:
         Move.SET_DATE,
         Move.NOT_ACHIEVABLE,
         Move.REOPEN,
+        Move.REASSIGN,
     )
     item = detail_of(action(status=ActionStatus.ESCALATED))
-    chair = action_cards.action_item_card(item, Rag.RED, owner=False, chair=True)
+    owners = [("a1000000-0000-4000-8000-000000000005", "Another Owner")]
+    chair = action_cards.action_item_card(item, Rag.RED, owner=False, chair=True, owners=owners)
     assert card_problems(chair) == []
-    assert [a["title"] for a in chair["actions"]] == ["Set a new date", "Not achievable", "Reopen"]
+    titles = [a["title"] for a in chair["actions"]]
+    assert titles == ["Set a new date", "Not achievable", "Reopen", "Reassign"]
+    assert "Another Owner" in _texts(chair), "the members the item may be given to"
     owner = action_cards.action_item_card(item, Rag.RED)
     assert owner.get("actions", []) == [], "the owner has no moves while the chair decides"
     with pytest.raises(FormInvalid) as refused:
         require_move("LOS-2026-004/A1", Mover.CHAIR, ActionStatus.IN_PROGRESS, Move.REOPEN)
     assert "not escalated" in refused.value.errors["move"]
+
+
+@pytest.mark.parametrize("status", list(ActionStatus))
+def test_the_chair_s_card_offers_exactly_the_chair_s_moves(status: ActionStatus) -> None:
+    item = detail_of(action(status=status))
+    card = action_cards.action_item_card(item, None, owner=False, chair=True)
+    assert card_problems(card) == []
+    names = {
+        Move.SET_DATE: "Set a new date",
+        Move.NOT_ACHIEVABLE: "Not achievable",
+        Move.REOPEN: "Reopen",
+        Move.REASSIGN: "Reassign",
+        Move.AMEND: "Amend",
+        Move.CANCEL: "Cancel",
+    }
+    titles = [a["title"] for a in card.get("actions", [])]
+    expected = [names[m] for m in moves_for(Mover.CHAIR, status)] or ["Review summary"]
+    assert titles == expected
 
 
 def test_a_blocked_item_does_not_offer_mark_complete() -> None:

@@ -1,0 +1,116 @@
+"""Issue 17: the chair's controls on an item not yet done, over HTTP on both databases:
+reassign (the new owner gets the full card, the previous one is told), amend what is to be done
+or its due date, and cancel (chasing stops; it shows as cancelled, never Green). Each takes a
+reason, is audited, and is the chair's alone; a refused one keeps the typed form."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cards import verbs
+from domain.identifier_checks import OVERRIDE_ACTION, confirm_key
+from storage import tables as t
+from tests.scenarios.test_action_moves import OWNER_MOVES, titles
+from tests.scenarios.test_chaser_engine import published
+from tests.scenarios.test_identifier_fields import NAMED
+from tests.support.activities import USER_AAD
+from tests.support.journey import CARD, COLLEAGUE, PRACTITIONER, Journey, button_data
+
+CHAIR_CONTROLS = ["Reassign", "Amend", "Cancel"]
+
+
+async def chair_view(j: Journey) -> tuple[t.ActionItem, dict[str, Any]]:
+    [item] = await published(j)
+    opened = await j.act(verbs.ACTION_VIEW, {"action_id": item.id}, USER_AAD)
+    assert opened["type"] == CARD
+    return item, opened["value"]
+
+
+async def test_the_chair_reassigns_and_both_owners_are_told(journey_each: Journey) -> None:
+    j = journey_each
+    item, card = await chair_view(j)
+    assert titles(card) == CHAIR_CONTROLS
+    data = button_data(card, verbs.ACTION_REASSIGN)
+
+    same = await j.act(verbs.ACTION_REASSIGN, {**data, "owner": PRACTITIONER, "reason": "x"})
+    assert "already own" in json.dumps(same["value"])
+    stranger = await j.act(
+        verbs.ACTION_REASSIGN, {**data, "owner": COLLEAGUE, "reason": "Mine"}, PRACTITIONER
+    )
+    assert "Only the chair" in json.dumps(stranger)
+
+    j.bot.connector.clear()
+    reason = "Police Colleague now leads the audit team"
+    answer = await j.act(verbs.ACTION_REASSIGN, {**data, "owner": COLLEAGUE, "reason": reason})
+    assert "Reassigned to Police Colleague" in json.dumps(answer["value"])
+    [row] = j.rows(t.ActionItem)
+    assert row.owner_member_id != item.owner_member_id
+    sent = [json.dumps(c, ensure_ascii=False) for c in j.bot.connector.cards()]
+    [first] = [c for c in j.bot.connector.cards() if "Your action" in json.dumps(c)]
+    assert titles(first) == list(OWNER_MOVES), "the new owner's full card"
+    assert reason in json.dumps(first)
+    assert any("The chair gave" in text for text in sent), "the previous owner is told"
+    assert j.bot.audit_actions().count("action.reassigned") == 1
+
+
+async def test_the_chair_amends_the_item_and_its_due_date(journey_each: Journey) -> None:
+    j = journey_each
+    _, card = await chair_view(j)
+    data = button_data(card, verbs.ACTION_AMEND)
+    typed = {
+        **data,
+        "new_description": "Audit 30 referrals against the pathway.",
+        "new_due_on": "2001-01-01",
+        "reason": "Scope agreed at the LIC",
+    }
+    refused = (await j.act(verbs.ACTION_AMEND, typed))["value"]
+    assert "The new date must be in the future." in json.dumps(refused)
+    assert "Scope agreed at the LIC" in json.dumps(refused), "the typed reason is kept"
+
+    answer = await j.act(verbs.ACTION_AMEND, {**typed, "new_due_on": "2099-06-30"})
+    assert "Amended" in json.dumps(answer["value"])
+    [row] = j.rows(t.ActionItem)
+    assert row.description == "Audit 30 referrals against the pathway."
+    assert str(row.revised_due_on) == "2099-06-30"
+    assert row.revised_due_reason == "Scope agreed at the LIC"
+    assert "action.amended" in j.bot.audit_actions()
+
+
+async def test_the_chair_cancels_and_chasing_stops(journey_each: Journey) -> None:
+    j = journey_each
+    item, card = await chair_view(j)
+    data = button_data(card, verbs.ACTION_CANCEL)
+    empty = (await j.act(verbs.ACTION_CANCEL, {**data, "reason": ""}))["value"]
+    assert "is required" in json.dumps(empty)
+    assert j.rows(t.ActionItem)[0].status != "cancelled", "nothing written"
+
+    j.bot.connector.clear()
+    await j.act(verbs.ACTION_CANCEL, {**data, "reason": "Duplicates A2"})
+    [row] = j.rows(t.ActionItem)
+    assert (row.status, row.next_chase_at, row.cancelled_reason) == (
+        "cancelled",
+        None,
+        "Duplicates A2",
+    )
+    assert any("cancelled it" in json.dumps(c) for c in j.bot.connector.cards()), "owner told"
+    j.bot.connector.clear()
+    await j.say(f"summary {item.reference.split('/')[0]}")
+    summary = json.dumps(j.bot.connector.cards(), ensure_ascii=False)
+    assert "Cancelled" in summary
+    assert "Green" not in summary
+
+
+async def test_a_reason_naming_someone_is_held_until_ticked(journey_each: Journey) -> None:
+    j = journey_each
+    _, card = await chair_view(j)
+    data = button_data(card, verbs.ACTION_CANCEL)
+    named = {**data, "reason": NAMED}
+    held = json.dumps((await j.act(verbs.ACTION_CANCEL, named))["value"], ensure_ascii=False)
+    assert confirm_key("reason") in held
+    assert NAMED in held, "the form keeps what was typed"
+    assert j.rows(t.ActionItem)[0].status != "cancelled", "nothing saved until ticked"
+
+    await j.act(verbs.ACTION_CANCEL, {**named, confirm_key("reason"): "true"})
+    assert j.rows(t.ActionItem)[0].status == "cancelled"
+    assert OVERRIDE_ACTION in j.bot.audit_actions(), "the keeping is audited"
