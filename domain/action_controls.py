@@ -16,7 +16,15 @@ from datetime import date, datetime
 
 from domain import audit
 from domain.action_state import REASSIGN_ESCALATED, TARGETS, Move, Mover, require_move
-from domain.actions import ActionDetail, _future_date, _reload, _set_status, _text, load
+from domain.actions import (
+    ActionDetail,
+    _close_review_if_done,
+    _future_date,
+    _reload,
+    _set_status,
+    _text,
+    load,
+)
 from domain.errors import FormInvalid, NotPermitted
 from domain.identifier_checks import record_kept, require_confirmed
 from domain.model import ActionStatus, Actor, MemberView, Role, is_guid
@@ -125,7 +133,16 @@ def decide(
     )
     fresh = _reload(uow, item)
     old_owner = item.owner_member_id if move is Move.REASSIGN else None
-    return replace(_told(fresh, move, reason), old_owner=old_owner)
+    told = replace(_told(fresh, move, reason), old_owner=old_owner)
+    # Not achievable or cancel may settle the review's last open item: the review closes, as
+    # when the LIC group closes its last one, or it would stay at "actions open" for good.
+    if move in _SETTLES and _close_review_if_done(uow, actor, item, now):
+        return replace(told, notice=f"{told.notice} {_LAST_ITEM}")
+    return told
+
+
+_SETTLES = frozenset({Move.NOT_ACHIEVABLE, Move.CANCEL})
+_LAST_ITEM = "It was the review's last open item, so the review is now closed."
 
 
 @dataclass(frozen=True)

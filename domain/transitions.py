@@ -70,12 +70,13 @@ REVIEW_MOVES: tuple[Move[ReviewStage], ...] = (
     Move("agency_added", ReviewStage.ANALYSIS, ReviewStage.PRE_ANALYSIS, CHAIRING),
     Move("outcome_saved", ReviewStage.ANALYSIS, ReviewStage.MEETING, CHAIRING),
     Move("outcome_published", ReviewStage.MEETING, ReviewStage.ACTIONS_OPEN, CHAIRING),
-    # The LIC group's last impact record closes the review.
+    # The LIC group's last impact record closes the review; so does the chair marking the
+    # last open item not achievable.
     Move(
         "actions_closed",
         ReviewStage.ACTIONS_OPEN,
         ReviewStage.CLOSED,
-        frozenset({Party.LIC_MEMBER}),
+        frozenset({Party.LIC_MEMBER}) | CHAIRING,
     ),
     *_moves("cancel", OPEN_STAGES, ReviewStage.CANCELLED, CHAIRING),
     # Reopening goes back to the stage the review was cancelled at.

@@ -140,6 +140,9 @@ async def test_not_achievable_stops_chasing_and_reopen_returns_it(journey_each: 
     assert (row.status, row.next_chase_at) == ("cancelled", None)
     assert row.cancelled_reason == "Not achievable: Service ended"
     assert "action.not_achievable" in j.bot.audit_actions()
+    # It was the review's only item: the review closes, as it would had the LIC closed it.
+    assert "the review is now closed" in json.dumps(answer["value"])
+    assert j.rows(t.Review)[0].stage == "closed"
 
     reopen = {**data, "reason": "Try once more"}
     refused = await j.act(verbs.ACTION_REOPEN, reopen, USER_AAD)

@@ -18,6 +18,7 @@ netns, ip route); no netfilter or netem, which this kernel lacks.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -49,7 +50,9 @@ def _ip(*args: str, namespace: str | None = None) -> subprocess.CompletedProcess
 
 def _can_make_namespaces() -> bool:
     probe = f"losprobe{os.getpid()}"
-    made = os.geteuid() == 0 and _ip("netns", "add", probe).returncode == 0
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        return False
+    made = _ip("netns", "add", probe).returncode == 0
     if made:
         _ip("netns", "del", probe)
     return made
@@ -134,7 +137,10 @@ class DroppingLink:
 
 @pytest.fixture
 def link(postgres_server: str) -> Iterator[DroppingLink]:
-    require(_can_make_namespaces(), "a real packet drop needs root: ip netns and ip route")
+    require(
+        _can_make_namespaces(),
+        "a real packet drop needs root and iproute2 (ip netns, ip route; .ci/run installs it)",
+    )
     with DroppingLink() as made:
         yield made
 

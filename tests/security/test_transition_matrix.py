@@ -38,7 +38,7 @@ MOVE_VERBS: dict[str, tuple[str, ...]] = {
     "agency_added": (verbs.REVIEW_ADD_AGENCY,),
     "outcome_saved": (verbs.OUTCOME_SAVE,),
     "outcome_published": (verbs.OUTCOME_PUBLISH,),
-    "actions_closed": (verbs.IMPACT_RECORD,),
+    "actions_closed": (verbs.IMPACT_RECORD, verbs.ACTION_NOT_ACHIEVABLE, verbs.ACTION_CANCEL),
     "cancel": (verbs.REVIEW_CANCEL,),
     "reopen": (verbs.REVIEW_REOPEN,),
     "start": (verbs.RETURN_SAVE,),
