@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Final
 
@@ -257,6 +257,14 @@ def exceptions(
 # --- assembling it -----------------------------------------------------------------------------
 
 
+def _as_held(uow: UnitOfWork, review: ReviewView) -> ReviewView:
+    """The review with its meeting on the day the outcome says it was held, once recorded
+    (else as planned): the dashboard counts reviews the same way (DASHBOARD_BASIS)."""
+    record = uow.outcomes.get(review.id)
+    held = record.held_on if record is not None else None
+    return replace(review, meeting_on=held) if held is not None else review
+
+
 def board_report(
     uow: UnitOfWork, actor: Actor, member: MemberView, text: str, today: date
 ) -> BoardReport:
@@ -270,7 +278,7 @@ def board_report(
     policy = policy_of(uow, member.partnership_id)
     visible = {r.id for r in uow.summaries.visible_reviews(scope)}
     reviews = [
-        p.review
+        _as_held(uow, p.review)
         for p in uow.reviews.with_progress(member.partnership_id, frozenset(ReviewStage))
         if scope.kind is ScopeKind.PARTNERSHIP or p.review.id in visible
     ]

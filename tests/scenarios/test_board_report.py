@@ -87,3 +87,21 @@ async def test_the_dashboard_offers_the_report(journey_each: Journey) -> None:
     dashboard = (await j.act(verbs.DASHBOARD, {}))["value"]
     data = button_data(dashboard, verbs.REPORT)
     assert "Quarterly board report" in await j.card(verbs.REPORT, data)
+
+
+async def test_a_review_counts_where_its_meeting_was_held_not_where_it_was_planned(
+    journey_each: Journey,
+) -> None:
+    j = journey_each
+    await published(j)  # the outcome records the meeting as held today
+    [outcome] = j.rows(t.MeetingOutcome)
+    held_on = outcome.meeting_on
+    assert held_on is not None
+    with j.bot.db.session() as session, session.begin():  # planned two quarters later
+        session.execute(update(t.Review).values(meeting_on=held_on + timedelta(days=190)))
+    key = quarter(held_on.year, (held_on.month - 1) // 3 + 1).key
+
+    await j.say(f"report {key}")
+
+    shown = json.dumps(j.bot.connector.cards()[-1], ensure_ascii=False)
+    assert "1 (counted by meeting date)" in shown, "the dashboard's basis: the day it was held"
