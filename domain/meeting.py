@@ -212,14 +212,16 @@ def save_outcome(
     names = [name for _, name in current.agencies]
     vocabulary = [t.slug for t in default_themes()]
     held = _held_on(data, current, today)
+    # Refused, the card comes back with what was typed, so fixing one field means no retyping.
+    typed = _typed_outcome(data, len(names))
+    as_typed = replace(current, typed=typed, held_on=held.day or current.held_on)
     try:
         attendees, themes, needs = outcome.check_outcome_fields(data, names, vocabulary)
     except FormInvalid as invalid:
-        return replace(current, errors={**invalid.errors, **held.errors})
+        return replace(as_typed, errors={**invalid.errors, **held.errors})
     if held.errors:
-        return replace(current, errors=held.errors)
+        return replace(as_typed, agreed_themes=themes, errors=held.errors)
     # The pack, the contributors' learning card and the guide quote these.
-    typed = _typed_outcome(data, len(names))
     screened = screen_fields(typed, data)
     if screened.warnings:
         return replace(current, warnings=screened.warnings, typed=typed)

@@ -68,3 +68,21 @@ async def test_a_card_drawn_before_the_date_was_asked_keeps_what_it_would_offer(
     # The planned meeting (2099) hasn't come, so the card offered today: the day it was recorded.
     assert record.meeting_on == j.bot.app[SERVICES].today()
     assert record.published_at is not None
+
+
+async def test_a_refused_date_keeps_what_was_typed(journey_each: Journey) -> None:
+    j = journey_each
+    review_id = await signed_off_review(j)
+    future = (j.bot.app[SERVICES].today() + timedelta(days=3)).isoformat()
+    typed = {
+        "review_id": review_id,
+        "agreed_themes": "neglect,professional_curiosity",
+        "attendees_0": "Detective sergeant, response officer",
+        "learning_needs": "See and speak to the child at every call-out",
+        "held_on": future,
+    }
+    card = await j.card(verbs.OUTCOME_SAVE, typed)
+    assert "can't be in the future" in card
+    for value in (typed["attendees_0"], typed["learning_needs"], future):
+        assert value in card, f"{value!r} was lost"
+    assert '"value": "neglect,professional_curiosity"' in card, "the themes as chosen"
