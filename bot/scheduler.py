@@ -345,7 +345,8 @@ class Chasers:
         rag = actions.item_rag(item, today, policy)
         late = working_days_late(item.effective_due, today, policy)
         unanswered = row.subject.overdue_unanswered
-        return cards.escalation_card(item, rag, reader, late, unanswered)
+        owners = action_controls.owner_choices(uow, row.partnership_id)
+        return cards.escalation_card(item, rag, reader, late, unanswered, owners)
 
     async def _send(self, member_ids: list[int], card: dict[str, Any]) -> list[Delivery]:
         if not member_ids:

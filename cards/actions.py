@@ -221,6 +221,45 @@ _FORMS = (
         "Cancel the item",
         lambda v, _: [_note("reason", "Why it is cancelled", v)],
     ),
+    # Readers' own moves on escalation copies
+    _Form(
+        Move.NUDGE,
+        "Nudge the owner",
+        verbs.ACTION_NUDGE,
+        "Send",
+        lambda v, _: [_note("note", "Your message to the owner", v)],
+    ),
+    _Form(
+        Move.PROPOSE_DATE,
+        "Propose a new date",
+        verbs.ACTION_PROPOSE_DATE,
+        "Propose to the chair",
+        lambda v, _: [
+            ("due_on", date_input("due_on", "Proposed date", v.get("due_on"), required=True)),
+            _note("note", "Why", v),
+        ],
+    ),
+    _Form(
+        Move.ASK_REASSIGN,
+        "Ask the chair to reassign",
+        verbs.ACTION_ASK_REASSIGN,
+        "Ask the chair",
+        lambda v, _: [_note("note", "Who should have it, and why", v)],
+    ),
+    _Form(
+        Move.COMMENT,
+        "Comment",
+        verbs.ACTION_COMMENT,
+        "Send the comment",
+        lambda v, _: [_note("note", "The LIC group's comment", v)],
+    ),
+    _Form(
+        Move.REQUEST_UPDATE,
+        "Request an update",
+        verbs.ACTION_REQUEST_UPDATE,
+        "Ask the owner",
+        lambda v, _: [_note("note", "What the LIC group wants to know", v)],
+    ),
 )
 
 
@@ -274,6 +313,7 @@ def action_item_card(
     chair: bool = False,
     warned: WarnedForm | None = None,
     owners: Owners = (),
+    readers: Sequence[Mover] = (),
 ) -> Card:
     """The item with the moves of whoever reads it: the owner's, and the chair's (the review's
     chair, deputy or an admin) where the item's state gives the chair any. A chair who owns
@@ -302,14 +342,14 @@ def action_item_card(
     body.append(_facts(item, rag, show_owner=not owner))
     # Each reader gets only the buttons their moves allow: anyone with none (a lead copied in,
     # the chair told of a blocked item) gets the review's summary, not buttons to be refused.
-    mine = owner and bool(moves_for(Mover.OWNER, item.status))
-    actions = [
-        *(_move_buttons(item, Mover.OWNER) if owner else []),
-        *(_move_buttons(item, Mover.CHAIR, owners) if chair and not mine else []),
-    ]
+    # One mover's moves, the first with any: owner, chair, then a reader of an escalation copy
+    # (`readers`: an agency lead, the LIC group).
+    movers = [*([Mover.OWNER] if owner else []), *([Mover.CHAIR] if chair else []), *readers]
+    mover = next((m for m in movers if moves_for(m, item.status)), None)
+    actions = _move_buttons(item, mover, owners) if mover else []
     if not owner and not actions:
         actions = [_summary_button(item)]
-    if warned is not None and (owner or chair):
+    if warned is not None and movers:
         inputs, submit = _warned_form(item, warned, owners)
         body.extend(inputs)
         return _with_show_cards(build(body), [submit])
@@ -683,11 +723,25 @@ def return_escalation_card(
     return build(body, actions)
 
 
+_READER_MOVERS: Mapping[Reader, Mover] = {
+    Reader.AGENCY_LEAD: Mover.AGENCY_LEAD,
+    Reader.CHAIR: Mover.CHAIR,
+    Reader.DEPUTY_CHAIR: Mover.CHAIR,  # the deputy makes the chair's moves
+    Reader.LIC: Mover.LIC,
+}
+
+
 def escalation_card(
-    item: ActionDetail, rag: Rag | None, reader: Reader, days_late: int, unanswered: int
+    item: ActionDetail,
+    rag: Rag | None,
+    reader: Reader,
+    days_late: int,
+    unanswered: int,
+    owners: Owners = (),
 ) -> Card:
     """An escalation copy written for its reader: whose item, what, due when, how late, how
-    many chasers went unanswered and the last update; the owner's buttons are not theirs."""
+    many chasers went unanswered and the last update, with the reader's own moves (not the
+    owner's buttons, which are not theirs)."""
     owner = item.owner_name or "No owner"
     late = f"{days_late} working day{'s' if days_late != 1 else ''} late" if days_late else "due"
     body: list[ac.ElementAnnotated] = [
@@ -711,9 +765,9 @@ def escalation_card(
             ]
         ),
     ]
-    return build(
-        body, [button(f"Open {item.reference}"[:40], verbs.ACTION_VIEW, {"action_id": item.id})]
-    )
+    opens = button(f"Open {item.reference}"[:40], verbs.ACTION_VIEW, {"action_id": item.id})
+    moves = _move_buttons(item, _READER_MOVERS[reader], owners)
+    return _with_show_cards(build(body), [*moves, opens])
 
 
 def _evidence_line(item: ActionDetail) -> str:

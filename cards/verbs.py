@@ -98,6 +98,12 @@ ACTION_REOPEN: Final = "action_reopen"
 ACTION_REASSIGN: Final = "action_reassign"
 ACTION_AMEND: Final = "action_amend"
 ACTION_CANCEL: Final = "action_cancel"
+# Readers' own moves on escalation copies: the agency lead's and the LIC group's (issue 17)
+ACTION_NUDGE: Final = "action_nudge"
+ACTION_PROPOSE_DATE: Final = "action_propose_date"
+ACTION_ASK_REASSIGN: Final = "action_ask_reassign"
+ACTION_COMMENT: Final = "action_comment"
+ACTION_REQUEST_UPDATE: Final = "action_request_update"
 POLICY_SAVE: Final = "policy_save"
 
 # Manager summaries, the dashboard and exports (issue 6)
@@ -160,6 +166,11 @@ STATE_CHANGING: Final = frozenset(
         ACTION_REASSIGN,
         ACTION_AMEND,
         ACTION_CANCEL,
+        ACTION_NUDGE,
+        ACTION_PROPOSE_DATE,
+        ACTION_ASK_REASSIGN,
+        ACTION_COMMENT,
+        ACTION_REQUEST_UPDATE,
         POLICY_SAVE,
         RETENTION_SAVE,
         LEGAL_HOLD_SET,

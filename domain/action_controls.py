@@ -263,3 +263,103 @@ def _told(item: ActionDetail, move: Move, reason: str) -> Decided:
 def owner_choices(uow: UnitOfWork, partnership_id: int) -> list[tuple[str, str]]:
     """Who the chair may give an item to: the members an outcome's items may be given to."""
     return [(aad, name) for aad, name, _ in uow.reviews.assignable_members(partnership_id)]
+
+
+# --- readers' own moves on escalation copies ---------------------------------------------------
+
+# Each reader's move: its audit action, the progress entry it leaves, and who it goes to.
+READER_MOVES: Mapping[Move, tuple[Mover, str, str]] = {
+    Move.NUDGE: (Mover.AGENCY_LEAD, "action.nudged", "owner"),
+    Move.PROPOSE_DATE: (Mover.AGENCY_LEAD, "action.date_proposed", "chair"),
+    Move.ASK_REASSIGN: (Mover.AGENCY_LEAD, "action.reassign_asked", "chair"),
+    Move.COMMENT: (Mover.LIC, "action.lic_commented", "owner"),
+    Move.REQUEST_UPDATE: (Mover.LIC, "action.update_requested", "owner"),
+}
+
+
+@dataclass(frozen=True)
+class ReaderMoved:
+    item: ActionDetail
+    move: Move
+    notice: str  # what the reader is told
+    to: str  # "owner" or "chair": who gets a card they can act on
+    message: str  # what that card says
+
+
+def reader_move(
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    data: Mapping[str, object],
+    move: Move,
+    today: date,
+    now: datetime,
+) -> ReaderMoved:
+    """An agency lead's or an LIC member's move on an item they were copied on: a message to
+    the owner or the chair (a proposed date is a date request the chair approves or declines)."""
+    mover, action, to = READER_MOVES[move]
+    item = load(uow, member, data.get("action_id"), hold=True)
+    if not _reads_as(member, item, mover):
+        who = "an agency lead of its agency" if mover is Mover.AGENCY_LEAD else "the LIC group"
+        raise NotPermitted(f"Only {who} can do that on {item.reference}.")
+    require_move(item.reference, mover, item.status, move)
+    errors: dict[str, str] = {}
+    note = _text(data.get("note"), "note", "Message", errors, required=True)
+    proposed = (
+        _due(data.get("due_on"), "due_on", today, errors) if move is Move.PROPOSE_DATE else None
+    )
+    if errors or note is None:
+        raise FormInvalid(errors)
+    screened = require_confirmed({"note": note}, data)
+    kind = "date_requested" if move is Move.PROPOSE_DATE else move.value
+    uow.actions.add_progress(item.id, member.id, kind, note, now, proposed_due_on=proposed)
+    record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
+    audit.record(
+        uow,
+        item.partnership_id,
+        actor,
+        action,
+        ("action_item", item.id),
+        after={"proposed_due_on": proposed.isoformat() if proposed else None},
+    )
+    if item.status is ActionStatus.ESCALATED:
+        to = "chair"  # the chair has it until they decide
+    return ReaderMoved(_reload(uow, item), move, *_reader_words(move, member, note, to))
+
+
+def _reads_as(member: MemberView, item: ActionDetail, mover: Mover) -> bool:
+    if mover is Mover.LIC:
+        return member.has(Role.LIC_MEMBER)
+    return (
+        member.has(Role.AGENCY_LEAD)
+        and member.agency_id is not None
+        and member.agency_id == item.agency_id
+    )
+
+
+def _reader_words(move: Move, member: MemberView, note: str, to: str) -> tuple[str, str, str]:
+    who = member.display_name
+    sent = "The owner has been sent it." if to == "owner" else "The chair has been sent it."
+    words: Mapping[Move, tuple[str, str]] = {
+        Move.NUDGE: ("Nudged the owner.", f"{who}, your agency's lead, asks for an update: {note}"),
+        Move.PROPOSE_DATE: (
+            "Proposed a new date to the chair, who will approve or decline it.",
+            f"{who} proposes a new date: {note}",
+        ),
+        Move.ASK_REASSIGN: (
+            "Asked the chair to reassign it.",
+            f"{who}, the agency's lead, asks you to reassign it: {note}",
+        ),
+        Move.COMMENT: ("Comment sent.", f"The LIC group ({who}) comments: {note}"),
+        Move.REQUEST_UPDATE: (
+            "Asked the owner for an update.",
+            f"The LIC group ({who}) asks for an update: {note}",
+        ),
+    }
+    notice, message = words[move]
+    return f"{notice} {sent}" if move is not Move.PROPOSE_DATE else notice, to, message
+
+
+def readers_of(member: MemberView, item: ActionDetail) -> tuple[Mover, ...]:
+    """The reader roles this member has on the item: an agency lead of its agency, the LIC."""
+    return tuple(m for m in (Mover.AGENCY_LEAD, Mover.LIC) if _reads_as(member, item, m))

@@ -78,6 +78,8 @@ class Mover(StrEnum):
 
     OWNER = "owner"
     CHAIR = "chair"  # the review's chair or deputy chair, or an admin
+    AGENCY_LEAD = "agency_lead"  # a safeguarding lead of the item's agency
+    LIC = "lic"  # a member of the LIC group
 
 
 class Move(StrEnum):
@@ -94,6 +96,13 @@ class Move(StrEnum):
     REASSIGN = "reassign"
     AMEND = "amend"
     CANCEL = "cancel"
+    # The agency lead's, on an escalation copy
+    NUDGE = "nudge"
+    PROPOSE_DATE = "propose_date"
+    ASK_REASSIGN = "ask_reassign"
+    # The LIC group's, on an escalation copy
+    COMMENT = "comment"
+    REQUEST_UPDATE = "request_update"
 
 
 # The owner's moves keep the name the cards and verbs first gave them.
@@ -102,6 +111,9 @@ OwnerMove = Move
 _ALL: Final = (Move.PROGRESS, Move.COMPLETE, Move.NEW_DATE, Move.BLOCKED)
 _DECIDE: Final = (Move.SET_DATE, Move.NOT_ACHIEVABLE, Move.REOPEN, Move.REASSIGN)
 _CONTROL: Final = (Move.REASSIGN, Move.AMEND, Move.CANCEL)
+_LEAD: Final = (Move.NUDGE, Move.PROPOSE_DATE, Move.ASK_REASSIGN)
+_LIC: Final = (Move.COMMENT, Move.REQUEST_UPDATE)
+_NONE: Final[tuple[Move, ...]] = ()
 
 # The one table of moves: what each mover may do in each state, in the order cards offer it.
 # A blocked item is unblocked by a progress update before it can be completed (the state table
@@ -126,6 +138,21 @@ MOVES: Final[Mapping[Mover, Mapping[ActionStatus, tuple[Move, ...]]]] = {
         ActionStatus.CLOSED: (),
         ActionStatus.CANCELLED: (),
         ActionStatus.ESCALATED: _DECIDE,
+    },
+    # Readers of escalation copies: messages, not status changes. The lead's are for an item
+    # still with its owner; an escalated item is the chair's, so the LIC group only comments.
+    Mover.AGENCY_LEAD: {
+        **dict.fromkeys(ActionStatus, _NONE),
+        ActionStatus.OPEN: _LEAD,
+        ActionStatus.IN_PROGRESS: _LEAD,
+        ActionStatus.BLOCKED: _LEAD,
+    },
+    Mover.LIC: {
+        **dict.fromkeys(ActionStatus, _NONE),
+        ActionStatus.OPEN: _LIC,
+        ActionStatus.IN_PROGRESS: _LIC,
+        ActionStatus.BLOCKED: _LIC,
+        ActionStatus.ESCALATED: (Move.COMMENT,),
     },
 }
 OWNER_MOVES: Final = MOVES[Mover.OWNER]
@@ -164,6 +191,11 @@ _MOVE_NAMES: Final[Mapping[Move, str]] = {
     Move.REASSIGN: "reassigned",
     Move.AMEND: "amended",
     Move.CANCEL: "cancelled",
+    Move.NUDGE: "nudged",
+    Move.PROPOSE_DATE: "given a proposed date",
+    Move.ASK_REASSIGN: "put to the chair for reassigning",
+    Move.COMMENT: "commented on",
+    Move.REQUEST_UPDATE: "asked for an update",
 }
 
 

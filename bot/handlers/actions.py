@@ -46,6 +46,8 @@ def register(router: Router) -> None:
     router.verb(verbs.POLICY)(show_policy)
     for move, verb in _CHAIR_DECISIONS.items():
         router.verb(verb)(_chair_decision(move, verb))
+    for move, verb in _READER_MOVES.items():
+        router.verb(verb)(_reader_move(move, verb))
     router.verb(verbs.POLICY_SAVE)(save_policy)
 
 
@@ -79,6 +81,7 @@ def _card_for(
         chair=chair,
         warned=warned,
         owners=action_controls.owner_choices(uow, item.partnership_id) if chair else (),
+        readers=action_controls.readers_of(ctx.member, item),
     )
 
 
@@ -293,6 +296,60 @@ def _date_decision(*, approve: bool) -> Any:
         return Reply(cards.chair_notice_card(item, f"Date {verdict}", "The owner has been told."))
 
     return decide
+
+
+_READER_MOVES = {
+    Move.NUDGE: verbs.ACTION_NUDGE,
+    Move.PROPOSE_DATE: verbs.ACTION_PROPOSE_DATE,
+    Move.ASK_REASSIGN: verbs.ACTION_ASK_REASSIGN,
+    Move.COMMENT: verbs.ACTION_COMMENT,
+    Move.REQUEST_UPDATE: verbs.ACTION_REQUEST_UPDATE,
+}
+
+
+def _reader_move(move: Move, verb: str) -> Any:
+    """An agency lead's or the LIC group's move from an escalation copy: the owner or the chair
+    gets a card they can act on (a proposed date: the chair's Approve / Decline card)."""
+
+    async def moved(ctx: Context) -> Reply:
+        today = ctx.services.today()
+        told: list[tuple[int, dict[str, Any]]] = []
+
+        def tell(uow: SqlUnitOfWork, done: action_controls.ReaderMoved) -> None:
+            item = done.item
+            if done.to == "owner" and item.owner_member_id is not None:
+                told.append((item.owner_member_id, _owner_card(uow, ctx, item, done.message)))
+            elif done.to == "chair" and item.chair_member_id is not None:
+                card = (
+                    cards.date_request_card(item)
+                    if move is Move.PROPOSE_DATE
+                    else _chair_card(uow, ctx, item, done.message)
+                )
+                told.append((item.chair_member_id, card))
+
+        done, card = await _form_move(
+            ctx,
+            lambda uow, now: action_controls.reader_move(
+                uow, ctx.turn.actor, ctx.member, ctx.data, move, today, now
+            ),
+            verb,
+            tell,
+        )
+        if done is not None:
+            await send_cards(ctx, told)
+        return Reply(card)
+
+    return moved
+
+
+def _chair_card(uow: SqlUnitOfWork, ctx: Context, item: actions.ActionDetail, note: str) -> Any:
+    """The chair's card for the item, with their moves, under `note`."""
+    policy = chase_engine.policy_for(uow.chases, item.partnership_id)
+    rag = actions.item_rag(item, ctx.services.today(), policy)
+    owners = action_controls.owner_choices(uow, item.partnership_id)
+    return cards.action_item_card(
+        item, rag, notices=(note,), owner=False, chair=True, owners=owners
+    )
 
 
 async def record_impact(ctx: Context) -> Reply:

@@ -682,6 +682,34 @@ async def test_racing_chair_controls_on_a_live_item(world: Journey) -> None:
     assert sum("already cancelled" in text for text in texts) >= 1, "the others are told"
 
 
+@races(
+    verbs.ACTION_NUDGE,
+    verbs.ACTION_PROPOSE_DATE,
+    verbs.ACTION_ASK_REASSIGN,
+    verbs.ACTION_COMMENT,
+    verbs.ACTION_REQUEST_UPDATE,
+)
+async def test_racing_readers_moves_each_keep_their_message(world: Journey) -> None:
+    """Readers' moves are messages: each distinct one is kept and sent, none half-written."""
+    j = world
+    item_id = await _published_item(j)  # the chair is an LIC member here too
+    with j.bot.db.session() as session, session.begin():
+        police = session.scalars(select(t.Agency).where(t.Agency.name == "Demo Police")).one()
+        lead = session.scalars(select(t.Member).where(t.Member.aad_object_id == LEAD)).one()
+        lead.agency_id = police.id
+    item = {"action_id": item_id}
+    for verb, who, action in (
+        (verbs.ACTION_NUDGE, LEAD, "action.nudged"),
+        (verbs.ACTION_ASK_REASSIGN, LEAD, "action.reassign_asked"),
+        (verbs.ACTION_PROPOSE_DATE, LEAD, "action.date_proposed"),
+        (verbs.ACTION_COMMENT, USER_AAD, "action.lic_commented"),
+        (verbs.ACTION_REQUEST_UPDATE, USER_AAD, "action.update_requested"),
+    ):
+        notes = [{**item, "note": f"Message {n}", "due_on": "2099-09-30"} for n in range(3)]
+        await race(j, verb, notes, who, n=3)
+        assert audited(j, action) == 3, action
+
+
 # --- exports: each request is its own file --------------------------------------------------
 
 

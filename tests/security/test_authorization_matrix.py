@@ -644,6 +644,23 @@ VERBS: dict[str, Case] = {
     verbs.ACTION_REOPEN: Case(
         THE_CHAIR, lambda w: {"action_id": w.actions[-1], "reason": "Audit again"}
     ),
+    # readers' own moves on R3's open police item A1: its agency's lead, and the LIC group
+    verbs.ACTION_NUDGE: Case(
+        frozenset({"agency_lead"}), lambda w: {"action_id": w.actions[0], "note": "Any news?"}
+    ),
+    verbs.ACTION_PROPOSE_DATE: Case(
+        frozenset({"agency_lead"}),
+        lambda w: {"action_id": w.actions[0], "due_on": "2099-09-30", "note": "Staff off"},
+    ),
+    verbs.ACTION_ASK_REASSIGN: Case(
+        frozenset({"agency_lead"}), lambda w: {"action_id": w.actions[0], "note": "She left"}
+    ),
+    verbs.ACTION_COMMENT: Case(
+        frozenset({"lic_member"}), lambda w: {"action_id": w.actions[0], "note": "Good start"}
+    ),
+    verbs.ACTION_REQUEST_UPDATE: Case(
+        frozenset({"lic_member"}), lambda w: {"action_id": w.actions[0], "note": "Where is it?"}
+    ),
     # the chair's controls on R3's open item A1
     verbs.ACTION_REASSIGN: Case(
         THE_CHAIR,
