@@ -388,7 +388,9 @@ def _count(report: SweepReport, outcome: str) -> None:
 
 
 def _hint(recipient: Recipient) -> str:
-    return recipient.address.service_url if recipient.address else ""
+    # Someone the bot has never chatted with is reached through the partnership's service URL:
+    # an empty one made the SDK raise a bare TypeError, retried forever as "retrying".
+    return recipient.address.service_url if recipient.address else recipient.service_url_hint
 
 
 def _attempt(deliveries: list[Delivery]) -> Attempt:

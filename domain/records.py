@@ -115,6 +115,9 @@ class Recipient:
     tenant_id: str
     address: ConversationAddress | None
     unreachable: bool
+    # Where to open a first chat with someone the bot has no address for: the service URL
+    # another member of the partnership was last reached at (Teams serves a tenant from one).
+    service_url_hint: str = ""
 
 
 class ReviewRepository(Protocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from functools import cache
 from typing import Any
@@ -556,7 +557,23 @@ class SqlReturns:
             .join(t.Partnership, col(t.Partnership.id) == col(t.Member.partnership_id))
             .where(col(t.Member.id).in_(list(member_ids)))
         ).all()
-        return [_recipient(member, tenant) for member, tenant in rows]
+        hints = {m.partnership_id: self._service_url(m.partnership_id) for m, _ in rows}
+        return [
+            replace(_recipient(member, tenant), service_url_hint=hints[member.partnership_id])
+            for member, tenant in rows
+        ]
+
+    def _service_url(self, partnership_id: int) -> str:
+        found = self._session.scalars(
+            select(t.Member.service_url)
+            .where(
+                col(t.Member.partnership_id) == partnership_id,
+                col(t.Member.service_url).is_not(None),
+            )
+            .order_by(col(t.Member.id).desc())
+            .limit(1)
+        ).first()
+        return found or ""
 
 
 def review_view(row: t.Review) -> ReviewView:

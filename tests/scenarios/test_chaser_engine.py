@@ -400,3 +400,21 @@ async def test_a_refused_update_keeps_what_the_owner_typed(journey: Journey) -> 
     assert "https://" in card, "the link is refused, saying why"
     assert evidence in card, "the evidence typed is still there to send again"
     assert j.rows(t.ActionItem)[0].status == "open"
+
+
+async def test_an_owner_the_bot_never_chatted_with_is_chased_through_a_new_chat(
+    journey: Journey,
+) -> None:
+    j = journey
+    [item] = await published(j)
+    with j.bot.db.session() as session, session.begin():  # as if they had never written
+        owner = session.scalars(
+            select(t.Member).where(t.Member.aad_object_id == PRACTITIONER)
+        ).one()
+        owner.service_url, owner.conversation_id = None, None
+    at_next_chase(j, item.id)
+    j.bot.connector.created.clear()
+
+    assert await sweep(j) == {"sent": 1}, "not a bare TypeError retried for ever"
+    [opened] = j.bot.connector.created
+    assert opened["members"][0]["id"] == PRACTITIONER
