@@ -494,6 +494,10 @@ def extend_due(
         raise FormInvalid({"due_on": "Give the new due date, like 2026-12-14."})
     if due < today:
         raise FormInvalid({"due_on": "The new due date can't be in the past."})
+    if ret.due_on is not None and due <= ret.due_on:
+        raise FormInvalid(
+            {"due_on": f"An extension moves the due date later than {ret.due_on:%a %d %b %Y}."}
+        )
     uow.returns.update(ret.id, {"due_on": due})
     audit.record(
         uow,

@@ -40,6 +40,9 @@ class ReviewProgress:
     returns_total: int
     returns_submitted: int
     returns_signed_off: int
+    # Still with the practitioners (not started, in progress, returned): a nil return, one
+    # proceeded without, or one waiting for its lead is not outstanding.
+    returns_outstanding: int = 0
 
 
 @dataclass(frozen=True)

@@ -1091,7 +1091,7 @@ def waiting_sign_offs(
 def overdue_returns(progress: ReviewProgress, today: date) -> int:
     """How many of a review's returns are still outstanding after their due date."""
     review = progress.review
-    outstanding = progress.returns_total - progress.returns_submitted
+    outstanding = progress.returns_outstanding
     if review.stage is not ReviewStage.PRE_ANALYSIS or review.returns_due_on is None:
         return 0
     late = today > DEFAULT_CALENDAR.next_working_day(review.returns_due_on)

@@ -26,6 +26,7 @@ from domain.records import (
     ReviewView,
     StoredAnswer,
 )
+from domain.returns import WRITABLE
 from domain.reviews import NewReview, ReviewAccess, format_reference
 from storage import atomic
 from storage import tables as t
@@ -256,12 +257,14 @@ class SqlReviews:
     ) -> list[ReviewProgress]:
         status = col(t.PreAnalysisReturn.status)
         submitted = (ReturnStatus.SUBMITTED.value, ReturnStatus.SIGNED_OFF.value)
+        outstanding = [s.value for s in WRITABLE]  # still with the practitioners
         rows = self._session.execute(
-            select(
+            core_select(  # five columns: more than sqlmodel's select is typed for
                 t.Review,
                 func.count(col(t.PreAnalysisReturn.id)),
                 func.sum(case((status.in_(submitted), 1), else_=0)),
                 func.sum(case((status == ReturnStatus.SIGNED_OFF.value, 1), else_=0)),
+                func.sum(case((status.in_(outstanding), 1), else_=0)),
             )
             .outerjoin(
                 t.PreAnalysisReturn,
@@ -276,8 +279,10 @@ class SqlReviews:
             .order_by(col(t.Review.year).desc(), col(t.Review.sequence).desc())
         ).all()
         return [
-            ReviewProgress(review_view(review), int(total), int(done or 0), int(signed or 0))
-            for review, total, done, signed in rows
+            ReviewProgress(
+                review_view(review), int(total), int(done or 0), int(signed or 0), int(out or 0)
+            )
+            for review, total, done, signed, out in rows
         ]
 
     def set_stage(

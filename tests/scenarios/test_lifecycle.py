@@ -467,3 +467,23 @@ async def test_unanswered_nil_chasers_copy_the_chair_and_the_deputy_in_their_own
     # The deputy's button opens the agency's controls for them.
     card = await j.card(verbs.REVIEW_AGENCY, {"return_id": police.id}, DEPUTY)
     assert "Proceed without them" in card
+
+
+async def test_a_confirmed_nil_return_is_not_counted_overdue_nor_brought_forward(
+    j: Journey,
+) -> None:
+    await two_agency_review(j)
+    police, health = ret_of(j, "Demo Police"), ret_of(j, "Demo Health")
+    await j.card(verbs.RETURN_NIL, {"return_id": police.id, "reason": "No contact."})
+    await j.card(verbs.NIL_CONFIRM, {"return_id": police.id}, LEAD)
+    j.bot.app[SERVICES].clock.set(datetime(2099, 2, 1, 10, tzinfo=UTC))  # past 15 Jan
+    j.bot.connector.clear()
+    await j.say("reviews")
+    listing = json.dumps(j.bot.connector.cards())
+    assert "OVERDUE: 1 agency return is past the due date." in listing, "Health alone"
+    # An extension moves the due date later, never earlier.
+    earlier = {"return_id": health.id, "due_on": "2099-03-01"}
+    await j.card(verbs.RETURN_EXTEND, {"return_id": health.id, "due_on": "2099-03-10"})
+    card = await j.card(verbs.RETURN_EXTEND, earlier)
+    assert "later than" in card
+    assert str(ret_of(j, "Demo Health").due_on) == "2099-03-10"
