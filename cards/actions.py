@@ -516,6 +516,7 @@ def impact_card(
                 max_length=100,
             ),
         ),
+        ("lic_held_on", date_input("lic_held_on", "LIC meeting date", values.get("lic_held_on"))),
     ]
     body: list[ac.ElementAnnotated] = [
         *header(

@@ -492,7 +492,7 @@ def record_impact(
             f"impact can't be recorded from this card."
         )
     _one_decision_per_completion(uow, item)
-    impact = check_impact(data)
+    impact = check_impact(data, DEFAULT_CALENDAR.local_date(now))
     screened = require_confirmed(impact_texts(impact), data)
     uow.actions.record_impact(item.id, impact, member.id, now)
     record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
@@ -531,8 +531,9 @@ def _one_decision_per_completion(uow: UnitOfWork, item: ActionDetail) -> None:
         )
 
 
-def check_impact(data: Mapping[str, object]) -> ImpactInput:
+def check_impact(data: Mapping[str, object], today: date) -> ImpactInput:
     errors: dict[str, str] = {}
+    meeting_on = _lic_meeting(data.get("lic_held_on"), today, errors)
     how_much = _text(data.get("how_much"), "how_much", "How much did we do", errors, required=True)
     how_well = _text(
         data.get("how_well"), "how_well", "How well did we do it", errors, required=True
@@ -556,7 +557,22 @@ def check_impact(data: Mapping[str, object]) -> ImpactInput:
         decision = ImpactDecision.ESCALATE
     if errors or not (how_much and how_well and better_off):
         raise FormInvalid(errors)
-    return ImpactInput(how_much, how_well, better_off, evidence, decision, minute, None)
+    return ImpactInput(how_much, how_well, better_off, evidence, decision, minute, meeting_on)
+
+
+def _lic_meeting(raw: object, today: date, errors: dict[str, str]) -> date | None:
+    """The LIC meeting that made the decision (the tracker's "LIC sign-off: meeting date"):
+    optional, and a meeting already held."""
+    if raw in (None, ""):
+        return None
+    try:
+        held = date.fromisoformat(str(raw).strip()[:10])
+    except ValueError:
+        errors["lic_held_on"] = "Give the LIC meeting's date, like 2027-01-21."
+        return None
+    if held > today:
+        errors["lic_held_on"] = "The LIC meeting's date can't be in the future."
+    return held
 
 
 def impact_texts(impact: ImpactInput) -> dict[str, str | None]:

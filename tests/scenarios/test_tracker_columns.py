@@ -5,14 +5,26 @@ rest of the form), not left blank."""
 from __future__ import annotations
 
 import io
+import json
+from datetime import timedelta
 
 from openpyxl import load_workbook
 
+from bot.app import SERVICES
 from cards import verbs
 from domain.identifier_checks import confirm_key
 from storage import tables as t
+from tests.scenarios.test_action_moves import make_lic_members
+from tests.scenarios.test_chaser_engine import published
 from tests.scenarios.test_pdf_exports import saved
-from tests.support.journey import Journey, good_action, police_id, signed_off_review
+from tests.support.journey import (
+    COLLEAGUE,
+    PRACTITIONER,
+    Journey,
+    good_action,
+    police_id,
+    signed_off_review,
+)
 
 FINDING = "Attendance concerns were not escalated to children's social care."
 
@@ -40,3 +52,38 @@ async def test_the_finding_is_asked_for_and_reaches_the_tracker(journey_each: Jo
     header = [c.value for c in sheet[1]]
     column = header.index("Finding / learning statement") + 1
     assert sheet.cell(row=2, column=column).value == FINDING
+
+
+async def test_the_lic_meeting_date_is_asked_for_and_reaches_the_tracker(
+    journey_each: Journey,
+) -> None:
+    j = journey_each
+    [item] = await published(j)
+    make_lic_members(j, COLLEAGUE)
+    done = {"action_id": item.id, "evidence": "Audit done: 20 referrals."}
+    await j.card(verbs.ACTION_COMPLETE, done, PRACTITIONER)
+    [asked] = [c for c in j.bot.connector.cards() if "Record impact" in json.dumps(c)]
+    assert "LIC meeting date" in json.dumps(asked)
+    today = j.bot.app[SERVICES].today()
+    impact = {
+        "action_id": item.id,
+        "how_much": "20 audited",
+        "how_well": "All in time",
+        "better_off": "Yes",
+        "decision": "keep_open",
+        "minute_reference": "LIC 4",
+    }
+    future = {**impact, "lic_held_on": (today + timedelta(days=7)).isoformat()}
+    refused = await j.card(verbs.IMPACT_RECORD, future, COLLEAGUE)
+    assert "can't be in the future" in refused
+    assert j.rows(t.ImpactRecord) == []
+
+    await j.card(verbs.IMPACT_RECORD, {**impact, "lic_held_on": today.isoformat()}, COLLEAGUE)
+    [record] = j.rows(t.ImpactRecord)
+    assert record.meeting_on == today
+    [review] = j.rows(t.Review)
+    card = await j.card(verbs.EXPORT, {"review_id": review.id, "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(saved(card, ".xlsx").read_bytes()))["Tracker"]
+    header = [c.value for c in sheet[1]]
+    column = header.index("LIC sign-off: meeting date") + 1
+    assert str(sheet.cell(row=2, column=column).value)[:10] == today.isoformat()
