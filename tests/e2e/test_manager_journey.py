@@ -90,7 +90,8 @@ def test_a_manager_asks_in_natural_words_and_reads_the_summary_card(chat: Chat) 
     assert "LOS-2026-004/A3" in text, text
     facts = chat.facts(board)
     assert facts["Pre-analysis"] == "2", facts
-    assert facts["7-minute guides"] == "0 published, 0 in draft", facts
+    # LOS-2026-005's briefing waits for approval (sent by the demo's deputy chair).
+    assert facts["7-minute guides"] == "0 published, 1 in draft", facts
     assert facts["Usage returns"] == "0 from teams, 0 staff reached", facts
     assert chat.value("Agency", within=board) == "All agencies"
     assert chat.value("Period", within=board) == "All time"
