@@ -40,9 +40,14 @@ class ReviewProgress:
     returns_total: int
     returns_submitted: int
     returns_signed_off: int
-    # Still with the practitioners (not started, in progress, returned): a nil return, one
-    # proceeded without, or one waiting for its lead is not outstanding.
-    returns_outstanding: int = 0
+    # The due dates of the returns still with the practitioners (not started, in progress,
+    # returned), each its own (an extension moves one agency's): a nil return, one proceeded
+    # without, or one waiting for its lead is not outstanding. None: no date of its own.
+    outstanding_due_on: tuple[date | None, ...] = ()
+
+    @property
+    def returns_outstanding(self) -> int:
+        return len(self.outstanding_due_on)
 
 
 @dataclass(frozen=True)

@@ -1089,13 +1089,14 @@ def waiting_sign_offs(
 
 
 def overdue_returns(progress: ReviewProgress, today: date) -> int:
-    """How many of a review's returns are still outstanding after their due date."""
+    """How many of a review's returns are still outstanding after their own due date (an
+    agency given an extension is late only after its new date); a return without a date of
+    its own is due when the review's returns are."""
     review = progress.review
-    outstanding = progress.returns_outstanding
-    if review.stage is not ReviewStage.PRE_ANALYSIS or review.returns_due_on is None:
+    if review.stage is not ReviewStage.PRE_ANALYSIS:
         return 0
-    late = today > DEFAULT_CALENDAR.next_working_day(review.returns_due_on)
-    return max(outstanding, 0) if late else 0
+    dues = (due or review.returns_due_on for due in progress.outstanding_due_on)
+    return sum(1 for due in dues if due and today > DEFAULT_CALENDAR.next_working_day(due))
 
 
 def is_overdue(ret: ReturnView, today: date) -> bool:

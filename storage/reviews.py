@@ -257,14 +257,12 @@ class SqlReviews:
     ) -> list[ReviewProgress]:
         status = col(t.PreAnalysisReturn.status)
         submitted = (ReturnStatus.SUBMITTED.value, ReturnStatus.SIGNED_OFF.value)
-        outstanding = [s.value for s in WRITABLE]  # still with the practitioners
         rows = self._session.execute(
-            core_select(  # five columns: more than sqlmodel's select is typed for
+            select(
                 t.Review,
                 func.count(col(t.PreAnalysisReturn.id)),
                 func.sum(case((status.in_(submitted), 1), else_=0)),
                 func.sum(case((status == ReturnStatus.SIGNED_OFF.value, 1), else_=0)),
-                func.sum(case((status.in_(outstanding), 1), else_=0)),
             )
             .outerjoin(
                 t.PreAnalysisReturn,
@@ -278,12 +276,34 @@ class SqlReviews:
             .group_by(col(t.Review.id))
             .order_by(col(t.Review.year).desc(), col(t.Review.sequence).desc())
         ).all()
+        dues = self._outstanding_due_on([review.id for review, *_ in rows if review.id])
         return [
             ReviewProgress(
-                review_view(review), int(total), int(done or 0), int(signed or 0), int(out or 0)
+                review_view(review),
+                int(total),
+                int(done or 0),
+                int(signed or 0),
+                tuple(dues.get(review.id, ())),
             )
-            for review, total, done, signed, out in rows
+            for review, total, done, signed in rows
         ]
+
+    def _outstanding_due_on(self, review_ids: list[int]) -> dict[int, list[date | None]]:
+        """Each review's returns still with the practitioners, by their own due dates."""
+        outstanding = [s.value for s in WRITABLE]
+        dues: dict[int, list[date | None]] = {}
+        if not review_ids:
+            return dues
+        for review_id, due in self._session.execute(
+            select(col(t.PreAnalysisReturn.review_id), col(t.PreAnalysisReturn.due_on))
+            .where(
+                col(t.PreAnalysisReturn.review_id).in_(review_ids),
+                col(t.PreAnalysisReturn.status).in_(outstanding),
+            )
+            .order_by(col(t.PreAnalysisReturn.id))
+        ):
+            dues.setdefault(review_id, []).append(due)
+        return dues
 
     def set_stage(
         self,

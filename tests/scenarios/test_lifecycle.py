@@ -487,3 +487,20 @@ async def test_a_confirmed_nil_return_is_not_counted_overdue_nor_brought_forward
     card = await j.card(verbs.RETURN_EXTEND, earlier)
     assert "later than" in card
     assert str(ret_of(j, "Demo Health").due_on) == "2099-03-10"
+
+
+async def test_reviews_judges_each_return_late_by_its_own_due_date(j: Journey) -> None:
+    await two_agency_review(j)
+    health = ret_of(j, "Demo Health")
+    # Health is given until 10 Mar; the review's returns were due on 15 Jan.
+    await j.card(verbs.RETURN_EXTEND, {"return_id": health.id, "due_on": "2099-03-10"})
+    j.bot.app[SERVICES].clock.set(datetime(2099, 2, 1, 10, tzinfo=UTC))  # past 15 Jan
+    j.bot.connector.clear()
+    await j.say("reviews")
+    listing = json.dumps(j.bot.connector.cards())
+    assert "OVERDUE: 1 agency return is past the due date." in listing, "Police alone"
+    # Past Health's own date too: both are late.
+    j.bot.app[SERVICES].clock.set(datetime(2099, 3, 13, 10, tzinfo=UTC))
+    j.bot.connector.clear()
+    await j.say("reviews")
+    assert "OVERDUE: 2 agency returns are past the due date." in json.dumps(j.bot.connector.cards())
