@@ -860,20 +860,27 @@ def chased_text(count: int) -> str:
 
 def clock_facts(summary: ReviewSummary) -> list[tuple[str, str]]:
     c = summary.clocks
-    total = len(summary.returns)
-    done = total - len(summary.outstanding)
     return [
         ("Stage", STAGE_NAMES.get(summary.review.stage.value, summary.review.stage.value)),
         ("Open for", f"{working_days_text(c.working_days_open)} (since {short_date(c.opened_on)})"),
-        ("Returns", returns_clock(c, done, total)),
+        ("Returns", returns_clock(c, summary.returns)),
         ("Meeting", meeting_clock(summary)),
     ]
 
 
-def returns_clock(c: Clocks, done: int, total: int) -> str:
+def returns_clock(c: Clocks, returns: Sequence[ReturnLine]) -> str:
+    """What happened to the returns: "All 4 in" only when four were handed in; a nil return
+    or one the meeting went ahead without is said as such, never counted as in."""
+    total = len(returns)
+    handed_in = sum(1 for r in returns if r.status in SUBMITTED)
+    nil = sum(1 for r in returns if r.status is ReturnStatus.NIL)
+    without = sum(1 for r in returns if r.status is ReturnStatus.PROCEEDED_WITHOUT)
+    decided = [f"{n} {what}" for n, what in ((nil, "nil"), (without, "proceeded without")) if n]
     if total and c.returns_all_in:
-        return f"All {total} in"
-    count = f"{done} of {total} in" if total else "No agency returns"
+        if not decided:
+            return f"All {total} in"
+        return ", ".join([f"{handed_in} in"] * bool(handed_in) + decided)
+    count = ", ".join([f"{handed_in} of {total} in", *decided]) if total else "No agency returns"
     if c.returns_due_on is None or c.returns_due_in is None:
         return f"{count} · no due date"
     due = short_date(c.returns_due_on)

@@ -237,6 +237,23 @@ def test_clock_wording() -> None:
     assert facts["Meeting"] == "Mon 13 Jul 2026 (in 20 working days)"
 
 
+def test_the_returns_clock_says_what_happened_to_each_return() -> None:
+    """Two proceeded without and one nil were shown as "All 4 in"."""
+
+    def returns_fact(*statuses: ReturnStatus) -> str:
+        lines = tuple(ReturnLine(f"Agency {i}", s, None, ()) for i, s in enumerate(statuses))
+        settled = replace(records(returns=0, actions=0), returns=lines)
+        summary = build_summary(review(), Access.FULL, settled, TODAY, DEFAULT_POLICY)
+        return dict(clock_facts(summary))["Returns"]
+
+    nil, without = ReturnStatus.NIL, ReturnStatus.PROCEEDED_WITHOUT
+    signed, pending = ReturnStatus.SIGNED_OFF, ReturnStatus.IN_PROGRESS
+    assert returns_fact(signed, nil, without, without) == "1 in, 1 nil, 2 proceeded without"
+    assert returns_fact(signed, ReturnStatus.SUBMITTED) == "All 2 in"
+    assert returns_fact(nil, without) == "1 nil, 1 proceeded without"
+    assert returns_fact(signed, nil, pending).startswith("1 of 3 in, 1 nil · ")
+
+
 def test_a_held_meeting_shows_the_day_the_outcome_records_not_the_plan() -> None:
     """An outcome published before the planned day showed "Held" on that future day."""
     held = replace(records(returns=2, actions=0), held_on=date(2026, 6, 12))
