@@ -415,6 +415,11 @@ def board_report_card(report: BoardReport) -> Card:
                 ("Reviews opened", str(report.opened)),
                 ("Impact records", str(len(report.impacts))),
                 ("Closed with impact", f"{evidenced} of {delivered} delivered items"),
+                (
+                    "Returns on time",
+                    f"{report.returns.on_time} of {report.returns.counted} due"
+                    + (f" ({report.returns.nil} nil, not counted)" if report.returns.nil else ""),
+                ),
                 ("Delivered on time", f"{report.on_time[0]} of {report.on_time[1]} due"),
                 ("Overdue now", str(len(report.overdue))),
                 ("Escalations", str(report.escalations)),

@@ -19,13 +19,14 @@ from domain import audit
 from domain.action_state import action_rag, working_days_late
 from domain.chasers import ChaserPolicy, Rag
 from domain.errors import InvalidInput, NotPermitted
-from domain.model import ActionStatus, Actor, MemberView, ReviewStage
+from domain.model import ActionStatus, Actor, MemberView, ReturnStatus, ReviewStage
 from domain.phrasing import Period, quarter
 from domain.records import ReviewView
 from domain.repositories import UnitOfWork
 from domain.summaries import (
     LIVE,
     ImpactLine,
+    ReturnDates,
     ScopeKind,
     SummaryRecords,
     TrackerRecord,
@@ -37,6 +38,7 @@ from domain.summaries import (
 )
 
 COMPARED_QUARTERS: Final = 4  # themes this quarter against the four before it
+CHARTED_QUARTERS: Final = 4  # the chart: this quarter and the three before it
 LONG_LATE: Final = 20  # working days late that the board is told about by name
 _QUARTER: Final = re.compile(r"^\s*(\d{4})\s*[-/ ]?\s*q([1-4])\s*$", re.IGNORECASE)
 _QUARTER_LAST: Final = re.compile(r"^\s*q([1-4])\s*[-/ ]?\s*(\d{4})\s*$", re.IGNORECASE)
@@ -120,6 +122,69 @@ class ImpactEntry:
 
 
 @dataclass(frozen=True)
+class ReturnsOnTime:
+    """Agency returns due in the quarter (up to the report day), by their due date as extended.
+
+    A nil return (the agency had no involvement) is no return and counts on neither side; one
+    the chair proceeded without, or one still not in after its due date, counts as not on time.
+    A return due today and not yet in isn't counted until tomorrow."""
+
+    on_time: int = 0  # submitted on or before its due date
+    late: int = 0  # submitted after it
+    overdue: int = 0  # due date passed, not yet submitted
+    proceeded_without: int = 0
+    nil: int = 0  # not counted
+
+    @property
+    def counted(self) -> int:
+        return self.on_time + self.late + self.overdue + self.proceeded_without
+
+
+NIL_RETURNS: Final = frozenset({ReturnStatus.NIL, ReturnStatus.NIL_PENDING})
+
+
+def returns_on_time(
+    returns: Sequence[ReturnDates], period: Period, today: date, policy: ChaserPolicy
+) -> ReturnsOnTime:
+    """Submitted on its due day, in the partnership's time zone, is on time."""
+    last = min(period.end, today)
+    counts = {"on_time": 0, "late": 0, "overdue": 0, "proceeded_without": 0, "nil": 0}
+    for ret in returns:
+        due = ret.due_on
+        if due is None or not period.start <= due <= last:
+            continue
+        if ret.status in NIL_RETURNS:
+            counts["nil"] += 1
+        elif ret.status is ReturnStatus.PROCEEDED_WITHOUT:
+            counts["proceeded_without"] += 1
+        elif ret.submitted_at is not None:
+            counts["on_time" if policy.local_date(ret.submitted_at) <= due else "late"] += 1
+        elif due < today:
+            counts["overdue"] += 1
+    return ReturnsOnTime(**counts)
+
+
+@dataclass(frozen=True)
+class QuarterBar:
+    """One quarter on the chart: reviews held in it, and the action items agreed at them by
+    their RAG rating on the report day."""
+
+    period: Period
+    reviews: int
+    rag: Mapping[Rag | None, int]
+
+
+def charted_quarters(period: Period, first_opened: date | None) -> tuple[Period, ...]:
+    """This quarter and up to three before it, oldest first, leaving out quarters that ended
+    before the partnership's first review was opened (a new partnership charts one quarter).
+    Never a quarter after `period`, which parse_quarter has already refused if in the future."""
+    window = (*previous_quarters(period, CHARTED_QUARTERS - 1), period)
+    if first_opened is None:
+        return (period,)
+    return tuple(q for q in window if q.end >= first_opened or q == period)
+
+
+@dataclass(frozen=True)
 class BoardReport:
     period: Period
     as_of: date
@@ -136,6 +201,8 @@ class BoardReport:
     overdue: tuple[LateAction, ...]
     escalations: int  # escalation chasers sent in the quarter
     exceptions: tuple[str, ...]
+    returns: ReturnsOnTime = ReturnsOnTime()
+    trend: tuple[QuarterBar, ...] = ()  # the chart, oldest quarter first
 
     @property
     def final(self) -> bool:
@@ -257,11 +324,11 @@ def exceptions(
 # --- assembling it -----------------------------------------------------------------------------
 
 
-def _as_held(uow: UnitOfWork, review: ReviewView) -> ReviewView:
+def _as_held(review: ReviewView, held_dates: Mapping[int, date]) -> ReviewView:
     """The review with its meeting on the day the outcome says it was held, once recorded
-    (else as planned): the dashboard counts reviews the same way (DASHBOARD_BASIS)."""
-    record = uow.outcomes.get(review.id)
-    held = record.held_on if record is not None else None
+    (else as planned): the dashboard counts reviews the same way (DASHBOARD_BASIS). The held
+    days come from one query for the partnership, not one per review."""
+    held = held_dates.get(review.id)
     return replace(review, meeting_on=held) if held is not None else review
 
 
@@ -277,8 +344,9 @@ def board_report(
         )
     policy = policy_of(uow, member.partnership_id)
     visible = {r.id for r in uow.summaries.visible_reviews(scope)}
+    held_dates = uow.summaries.held_dates(member.partnership_id)
     reviews = [
-        _as_held(uow, p.review)
+        _as_held(p.review, held_dates)
         for p in uow.reviews.with_progress(member.partnership_id, frozenset(ReviewStage))
         if scope.kind is ScopeKind.PARTNERSHIP or p.review.id in visible
     ]
@@ -306,6 +374,12 @@ def board_report(
         for r in held
     )
     overdue = late_actions(tracker, today, policy)
+    shown = {r.id for r in reviews}
+    returns = [
+        r
+        for r in uow.summaries.return_dates(member.partnership_id, period.start, period.end)
+        if r.review_id in shown
+    ]
     report = BoardReport(
         period=period,
         as_of=today,
@@ -327,6 +401,8 @@ def board_report(
             1 for t in tracker for e in t.escalations if period.start <= e.at.date() <= period.end
         ),
         exceptions=exceptions(held_lines, overdue, rag_all),
+        returns=returns_on_time(returns, period, today, policy),
+        trend=trend(reviews, tracker, period, today, policy),
     )
     audit.record(
         uow,
@@ -337,6 +413,23 @@ def board_report(
         after={"quarter": period.key, "scope": scope.kind.value},
     )
     return report
+
+
+def trend(
+    reviews: Sequence[ReviewView],
+    tracker: Sequence[TrackerRecord],
+    period: Period,
+    today: date,
+    policy: ChaserPolicy,
+) -> tuple[QuarterBar, ...]:
+    """Per charted quarter: reviews held, and the items agreed at them by today's RAG."""
+    first = min((r.opened_on for r in reviews), default=None)
+    bars = []
+    for q in charted_quarters(period, first):
+        ids = {r.id for r in held_in(reviews, q, today)}
+        agreed = [t for t in tracker if t.action.review_id in ids]
+        bars.append(QuarterBar(q, len(ids), rag_counts(agreed, today, policy)))
+    return tuple(bars)
 
 
 def _theme_counts(

@@ -156,6 +156,17 @@ def scope_filter(
 
 
 @dataclass(frozen=True)
+class ReturnDates:
+    """When one agency's return was due (as extended) and when it came in, for timeliness."""
+
+    review_id: int
+    agency_name: str
+    status: ReturnStatus
+    due_on: date | None
+    submitted_at: datetime | None  # UTC
+
+
+@dataclass(frozen=True)
 class ReturnLine:
     agency_name: str
     status: ReturnStatus
@@ -354,6 +365,14 @@ class SummaryRepository(Protocol):
         ...
 
     def tracker(self, where: Filter) -> list[TrackerRecord]: ...
+
+    def held_dates(self, partnership_id: int) -> Mapping[int, date]:
+        """Review id -> the day its meeting was held, for every outcome that records one."""
+        ...
+
+    def return_dates(self, partnership_id: int, due_from: date, due_to: date) -> list[ReturnDates]:
+        """The partnership's returns (removed agencies' left out) due within the dates."""
+        ...
 
 
 # --- clocks and RAG ----------------------------------------------------------------------------

@@ -7,15 +7,17 @@ Every table says what it counts and on which basis.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 from docx.document import Document as DocumentType
-from docx.shared import Pt, RGBColor
+from docx.shared import Cm, Pt, RGBColor
 
-from domain.board_report import RAG_COLUMNS, BoardReport, percent
+from domain.board_report import CHARTED_QUARTERS, RAG_COLUMNS, BoardReport, ReturnsOnTime, percent
 from domain.letterhead import Letterhead
 from domain.summaries import short_date
 from exports.cells import document_text as plain
+from exports.charts import rag_by_quarter_png
 from exports.house_style import new_document, table, to_bytes
 
 # Portrait A4 gives 17.4 cm between the margins: action references ("LOS-2026-004/A12") and
@@ -44,6 +46,7 @@ def board_report_docx(report: BoardReport, generated_on: date, *, partnership: s
     document = new_document(head)
     _basis(document, report)
     _figures(document, report)
+    _chart(document, report)
     _exceptions(document, report)
     _reviews(document, report)
     _learning(document, report)
@@ -91,6 +94,11 @@ def _figures(document: DocumentType, report: BoardReport) -> None:
             f"{evidenced} of {delivered} ({percent(evidenced, delivered)})",
         ),
         (
+            "Agency returns due in the quarter, in on time",
+            f"{report.returns.on_time} of {report.returns.counted} "
+            f"({percent(report.returns.on_time, report.returns.counted)})",
+        ),
+        (
             "Action items due in the quarter delivered on time",
             f"{report.on_time[0]} of {report.on_time[1]} ({percent(*report.on_time)})",
         ),
@@ -98,6 +106,47 @@ def _figures(document: DocumentType, report: BoardReport) -> None:
         ("Escalations sent in the quarter", str(report.escalations)),
     ]
     table(document, ("Measure", "Count"), rows, (12.4, 5.0))
+    _note(document, returns_basis(report.returns))
+
+
+def returns_basis(counts: ReturnsOnTime) -> str:
+    """How the returns figure was counted, in words, with every return it leaves out."""
+    nil = (
+        f" {counts.nil} nil return{'' if counts.nil == 1 else 's'} (no involvement) "
+        f"{'is' if counts.nil == 1 else 'are'} not counted."
+        if counts.nil
+        else ""
+    )
+    return (
+        "Returns: each agency return due in the quarter so far, its submitted date against its "
+        f"due date as extended. {counts.on_time} on time, {counts.late} late, "
+        f"{counts.overdue} past due and not yet in, {counts.proceeded_without} proceeded "
+        f"without by the chair (counted as not on time).{nil}"
+    )
+
+
+def _chart(document: DocumentType, report: BoardReport) -> None:
+    if not report.trend:
+        return
+    document.add_heading("The last four quarters", level=1)
+    picture = rag_by_quarter_png(
+        [(bar.period.label, bar.reviews, bar.rag) for bar in report.trend],
+        RAG_COLUMNS,
+        short_date(report.as_of),
+    )
+    document.add_picture(io.BytesIO(picture), width=Cm(16.5))
+    quarters = len(report.trend)
+    _note(
+        document,
+        "Each bar: the action items agreed at the reviews whose meeting was held in that "
+        f"quarter, by their rating on {short_date(report.as_of)}; no later quarter is shown."
+        + (
+            ""
+            if quarters == CHARTED_QUARTERS
+            else f" Only {quarters} quarter{'' if quarters == 1 else 's'}: none before the "
+            "partnership's first review."
+        ),
+    )
 
 
 def _exceptions(document: DocumentType, report: BoardReport) -> None:

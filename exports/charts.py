@@ -136,3 +136,69 @@ def themes_over_time_png(trends: Sequence[ThemeTrend], title: str) -> bytes:
     else:
         axes.text(0.5, 0.5, "No themes in this period", ha="center", transform=axes.transAxes)
     return _png(figure)
+
+
+# Bar fills per RAG rating: mid tones, so the labels on them stay readable in grey print.
+RAG_BARS: Final[Mapping[Rag | None, str]] = {
+    Rag.RED: "D9534F",
+    Rag.AMBER: "F0AD4E",
+    Rag.GREEN: "5CB85C",
+    Rag.BLUE: "5B9BD5",
+    None: "BFBFBF",
+}
+
+
+def rag_by_quarter_png(
+    quarters: Sequence[tuple[str, int, Mapping[Rag | None, int]]],
+    ratings: Sequence[tuple[Rag | None, str]],
+    rated_on: str,
+) -> bytes:
+    """A stacked bar per quarter (label, reviews held, items by rating): the action items
+    agreed at the reviews held in it, by today's rating; the reviews held written above."""
+    figure = _figure(7.0, 3.2)
+    axes = figure.add_subplot()
+    positions = list(range(len(quarters)))
+    bottom = [0] * len(quarters)
+    for rag, name in ratings:
+        values = [counts.get(rag, 0) for _, _, counts in quarters]
+        if not any(values):
+            continue
+        axes.bar(
+            positions,
+            values,
+            bottom=bottom,
+            width=0.55,
+            color=f"#{RAG_BARS[rag]}",
+            label=name,
+            edgecolor="white",
+        )
+        bottom = [a + b for a, b in zip(bottom, values, strict=True)]
+    top = max(bottom, default=0)
+    for x, (_, held, _) in zip(positions, quarters, strict=True):
+        axes.text(
+            x,
+            bottom[x] + max(top, 1) * 0.03,
+            f"{held} review{'' if held == 1 else 's'} held",
+            ha="center",
+            va="bottom",
+            fontsize="small",
+        )
+    axes.set_xticks(positions, [_literal(label) for label, _, _ in quarters])
+    # Room above the tallest bar for its label, and at least one step when nothing was agreed.
+    axes.set_ylim(0, max(top, 1) * 1.2)
+    if len(quarters) == 1:
+        axes.set_xlim(-1.5, 1.5)  # one quarter: a bar of normal width, not the whole chart
+    axes.set_ylabel("Action items agreed")
+    axes.yaxis.set_major_locator(_integer_ticks())
+    axes.set_title(
+        f"Action items agreed, by the quarter of their review's meeting (rated {rated_on})",
+        loc="left",
+        fontsize="medium",
+        fontweight="bold",
+    )
+    axes.spines[["top", "right"]].set_visible(False)
+    if top:
+        axes.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    else:
+        axes.text(0.5, 0.5, "No action items agreed yet", ha="center", transform=axes.transAxes)
+    return _png(figure)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 from functools import lru_cache
 from typing import Any
 
@@ -50,6 +50,7 @@ from domain.summaries import (
     Involvement,
     OverdueRow,
     ProgressLine,
+    ReturnDates,
     ReturnLine,
     Scope,
     ScopeKind,
@@ -276,6 +277,32 @@ _OWN_RETURN_LINES = _RETURN_LINES.where(
             col(t.ReturnAssignee.member_id) == _PARAM["member_id"]
         )
     )
+)
+_HELD_DATES = (
+    select(t.MeetingOutcome.review_id, col(t.MeetingOutcome.meeting_on))
+    .join(t.Review, col(t.Review.id) == col(t.MeetingOutcome.review_id))
+    .where(
+        col(t.Review.partnership_id) == _PARAM["partnership_id"],
+        col(t.MeetingOutcome.meeting_on).is_not(None),
+    )
+)
+_RETURN_DATES = (
+    _select(
+        t.PreAnalysisReturn.review_id,
+        t.Agency.name,
+        t.PreAnalysisReturn.status,
+        t.PreAnalysisReturn.due_on,
+        t.PreAnalysisReturn.submitted_at,
+    )
+    .join(t.Agency, col(t.Agency.id) == col(t.PreAnalysisReturn.agency_id))
+    .join(t.Review, col(t.Review.id) == col(t.PreAnalysisReturn.review_id))
+    .where(
+        col(t.Review.partnership_id) == _PARAM["partnership_id"],
+        col(t.PreAnalysisReturn.due_on) >= _PARAM["period_start"],
+        col(t.PreAnalysisReturn.due_on) <= _PARAM["period_end"],
+        _ON_REVIEW,  # removed agencies
+    )
+    .order_by(col(t.PreAnalysisReturn.review_id), col(t.Agency.name))
 )
 _GUIDE_USES = (
     select(func.count(col(t.DisseminationReturn.id)))
@@ -607,6 +634,26 @@ class SqlSummaries:
         return Dissemination(int(drafted), int(published), int(used or 0), int(reached or 0))
 
     # --- the tracker --------------------------------------------------------------------------
+
+    def held_dates(self, partnership_id: int) -> Mapping[int, date]:
+        rows = self._session.execute(_HELD_DATES, {"partnership_id": partnership_id}).all()
+        return {int(review_id): held for review_id, held in rows if held is not None}
+
+    def return_dates(self, partnership_id: int, due_from: date, due_to: date) -> list[ReturnDates]:
+        params = {"partnership_id": partnership_id, "period_start": due_from, "period_end": due_to}
+        return [
+            ReturnDates(
+                int(review_id),
+                str(agency),
+                ReturnStatus(status),
+                due,
+                # SQLite hands back naive datetimes; the column holds UTC.
+                submitted.replace(tzinfo=submitted.tzinfo or UTC) if submitted else None,
+            )
+            for review_id, agency, status, due, submitted in self._session.execute(
+                _RETURN_DATES, params
+            ).all()
+        ]
 
     def tracker(self, where: Filter) -> list[TrackerRecord]:
         actions = self._action_rows(where)

@@ -34,12 +34,16 @@ async def test_the_board_report_counts_reviews_by_meeting_date(journey_each: Jou
         session.execute(update(t.Review).values(meeting_on=held_on))
         late = held_on - timedelta(days=40)
         session.execute(update(t.ActionItem).values(due_on=late, agreed_on=late))
+        # Its return was submitted today, and is due today: in on time, read from storage.
+        session.execute(update(t.PreAnalysisReturn).values(due_on=held_on))
     key = quarter(held_on.year, (held_on.month - 1) // 3 + 1).key
 
     await j.say(f"report {key}")
     shown = json.dumps(j.bot.connector.cards()[-1], ensure_ascii=False)
     assert f"Quarterly board report · {key.replace('-', ' ')}" in shown, shown
     assert "1 (counted by meeting date)" in shown
+    assert "Returns on time" in shown
+    assert "1 of 1 due" in shown, "the submitted date against the due date"
     card = await j.card(verbs.REPORT, {"quarter": key})
     assert "Overdue now" in card
 
@@ -59,6 +63,8 @@ async def test_the_board_report_counts_reviews_by_meeting_date(journey_each: Jou
     assert item.reference in text, "the overdue item is named"
     assert "Demo Police" in text
     assert "counted in the quarter their Line-of-Sight meeting was held" in text
+    assert "Agency returns due in the quarter, in on time" in text
+    assert "its submitted date against its due date as extended" in text
     assert "Review Chair" not in text, "no member names"
     assert "board_report.made" in j.bot.audit_actions()
 

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import event, select
+from sqlmodel import col
 
+from domain import board_report as br
 from domain import summaries as s
 from domain.chasers import Rag
 from domain.errors import NotFound
-from domain.model import Actor, ReviewStage
+from domain.model import Actor, ReturnStatus, ReviewStage
 from domain.phrasing import quarter
 from storage import tables as t
 from storage.database import Database
@@ -325,5 +327,75 @@ def test_statement_counts_do_not_grow_with_action_items(tmp_path: Path) -> None:
             assert len(set(seen)) == 1, (name, seen)
         assert counts["summary"][0] <= 12
         assert counts["dashboard"][0] <= 12
+    finally:
+        db.close()
+
+
+def test_the_board_reports_held_days_and_return_dates(world: tuple[Database, Seeded]) -> None:
+    db, seeded = world
+    r1, r2 = seeded.reviews["LOS-2026-001"], seeded.reviews["LOS-2026-002"]
+    with db.session() as session, session.begin():
+        [health] = session.scalars(
+            select(t.PreAnalysisReturn).where(col(t.PreAnalysisReturn.review_id) == r2)
+        ).all()
+        health.submitted_at = datetime(2026, 4, 6, 23, 30, tzinfo=UTC)  # 00:30 BST, 7 April
+    held = run(db, lambda uow: uow.summaries.held_dates(seeded.partnership_id))
+    assert held == {
+        r1: date(2026, 2, 23),
+        r2: date(2026, 5, 11),
+        seeded.reviews["LOS-2025-007"]: date(2025, 11, 10),
+    }
+    q2 = quarter(2026, 2)
+    due = run(db, lambda uow: uow.summaries.return_dates(seeded.partnership_id, q2.start, q2.end))
+    assert [(d.review_id, d.agency_name, d.status, d.due_on) for d in due] == [
+        (r2, "Demo Health", ReturnStatus.SIGNED_OFF, date(2026, 4, 6)),
+        (seeded.reviews["LOS-2026-003"], "Demo Education", ReturnStatus.IN_PROGRESS,
+         date(2026, 6, 22)),
+    ]  # fmt: skip
+    assert due[0].submitted_at == datetime(2026, 4, 6, 23, 30, tzinfo=UTC)
+    report = run(
+        db, lambda uow: br.board_report(uow, ACTOR, seeded.member(ADMIN), "2026-Q2", TODAY)
+    )
+    # Health's was in at 00:30 on the day after it was due (London time): late. Education's is
+    # due after the report day, so not yet counted.
+    assert report.returns == br.ReturnsOnTime(late=1)
+    # The first review was opened in 2025 Q4: the chart starts there, not in an empty Q3.
+    assert [(bar.period.key, bar.reviews) for bar in report.trend] == [
+        ("2025-Q4", 1),
+        ("2026-Q1", 1),
+        ("2026-Q2", 1),
+    ]
+
+
+def test_the_board_report_reads_held_days_in_one_query(tmp_path: Path) -> None:
+    """More reviews with outcomes (held years ago) add no statements: no query per review."""
+    url = f"sqlite:///{tmp_path / 'flat.db'}"
+    upgrade(url)
+    db = Database(url)
+    try:
+        seeded = seed(db)
+        admin = seeded.member(ADMIN)
+        seen = []
+        for extra in (0, 3, 12):
+            with db.session() as session, session.begin():
+                for number in range(len(seen) * 100, len(seen) * 100 + extra):
+                    review = t.Review(
+                        partnership_id=seeded.partnership_id,
+                        reference=f"LOS-2020-{number:03d}",
+                        year=2020,
+                        sequence=number,
+                        pseudonym="Child Z",
+                        reason="Old review.",
+                        stage="closed",
+                        opened_on=date(2020, 1, 6),
+                        meeting_on=date(2020, 2, 3),
+                    )
+                    session.add(review)
+                    session.flush()
+                    session.add(t.MeetingOutcome(review_id=review.id, meeting_on=date(2020, 2, 3)))
+            with counting(db) as statements:
+                db.transaction(lambda uow: br.board_report(uow, ACTOR, admin, "2026-Q2", TODAY))
+            seen.append(len(statements))
+        assert len(set(seen)) == 1, seen
     finally:
         db.close()

@@ -5,7 +5,7 @@ x of y, every section, tables whose headers repeat."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -14,10 +14,10 @@ from domain import board_report as br
 from domain.action_state import action_rag
 from domain.chasers import DEFAULT_POLICY, Rag
 from domain.errors import InvalidInput
-from domain.model import ActionStatus, ReviewStage
+from domain.model import ActionStatus, ReturnStatus, ReviewStage
 from domain.phrasing import quarter
-from domain.summaries import EscalationLine, ImpactLine, ProgressLine, TrackerRecord
-from exports.board_report import board_report_docx
+from domain.summaries import EscalationLine, ImpactLine, ProgressLine, ReturnDates, TrackerRecord
+from exports.board_report import board_report_docx, returns_basis
 from tests.unit.test_document_layout import is_a4, landscape, render
 from tests.unit.test_summaries import action, review
 
@@ -114,6 +114,87 @@ def test_on_time_counts_items_due_in_the_quarter_so_far() -> None:
     assert br.on_time(rows, Q4, TODAY, DEFAULT_POLICY) == (1, 3)
 
 
+def returned(status: ReturnStatus, due: date | None, submitted: date | None = None) -> ReturnDates:
+    # Submitted at noon UTC: the same day in the partnership's time zone.
+    at = datetime.combine(submitted, time(12), tzinfo=UTC) if submitted else None
+    return ReturnDates(1, "Demo Police", status, due, at)
+
+
+def test_returns_on_time_by_each_due_date_as_extended() -> None:
+    rows = [
+        returned(ReturnStatus.SIGNED_OFF, date(2026, 10, 9), date(2026, 10, 9)),  # on the day
+        returned(ReturnStatus.SUBMITTED, date(2026, 11, 20), date(2026, 11, 2)),  # early
+        # extended to 30 Nov: in on 25 Nov is on time against the date as extended
+        returned(ReturnStatus.SIGNED_OFF, date(2026, 11, 30), date(2026, 11, 25)),
+        returned(ReturnStatus.RETURNED, date(2026, 10, 16), date(2026, 10, 19)),  # late
+        returned(ReturnStatus.IN_PROGRESS, date(2026, 11, 13)),  # past due, not in
+        returned(ReturnStatus.PROCEEDED_WITHOUT, date(2026, 11, 6)),
+        returned(ReturnStatus.NIL, date(2026, 11, 6)),
+        returned(ReturnStatus.NIL_PENDING, date(2026, 11, 6)),
+        returned(ReturnStatus.NOT_STARTED, TODAY),  # due today: not late until tomorrow
+        returned(ReturnStatus.NOT_STARTED, date(2026, 12, 18)),  # later this quarter
+        returned(ReturnStatus.SIGNED_OFF, date(2026, 9, 30), date(2026, 10, 5)),  # last quarter
+        returned(ReturnStatus.SIGNED_OFF, None, date(2026, 10, 5)),  # no due date: can't be late
+    ]
+    # 23:30 UTC on 4 Nov is 23:30 in London (GMT): still the due day; in summer (BST) the
+    # same clock time is the next day, so local dates decide.
+    rows.append(
+        ReturnDates(2, "Demo Health", ReturnStatus.SUBMITTED, date(2026, 11, 4),
+                    datetime(2026, 11, 4, 23, 30, tzinfo=UTC))
+    )  # fmt: skip
+    counts = br.returns_on_time(rows, Q4, TODAY, DEFAULT_POLICY)
+    expected = br.ReturnsOnTime(on_time=4, late=1, overdue=1, proceeded_without=1, nil=2)
+    assert counts == expected, counts
+    assert counts.counted == 7
+    assert br.percent(counts.on_time, counts.counted) == "57%"
+    summer = ReturnDates(3, "Demo Police", ReturnStatus.SUBMITTED, date(2026, 8, 4),
+                         datetime(2026, 8, 4, 23, 30, tzinfo=UTC))  # fmt: skip
+    late = br.returns_on_time([summer], quarter(2026, 3), TODAY, DEFAULT_POLICY)
+    assert late.late == 1, "00:30 on 5 Aug in London: a day late"
+    said = returns_basis(counts)
+    assert "4 on time, 1 late, 1 past due and not yet in, 1 proceeded without" in said
+    assert "counted as not on time" in said
+    assert "2 nil returns (no involvement) are not counted" in said
+    assert br.returns_on_time([], Q4, TODAY, DEFAULT_POLICY).counted == 0
+    assert br.percent(0, 0) == "none yet"
+
+
+def test_the_chart_never_shows_a_future_quarter_and_starts_with_the_partnership() -> None:
+    assert [q.key for q in br.charted_quarters(Q4, date(2020, 1, 1))] == [
+        "2026-Q1",
+        "2026-Q2",
+        "2026-Q3",
+        "2026-Q4",
+    ]
+    assert [q.key for q in br.charted_quarters(Q4, date(2026, 8, 14))] == ["2026-Q3", "2026-Q4"]
+    assert br.charted_quarters(Q4, date(2026, 11, 1)) == (Q4,)
+    assert br.charted_quarters(Q4, None) == (Q4,), "no review yet: this quarter alone"
+    q2 = quarter(2026, 2)
+    assert br.charted_quarters(q2, date(2020, 1, 1))[-1] == q2, "never a quarter after it"
+
+
+def test_the_trend_counts_items_agreed_by_the_quarter_of_their_meeting() -> None:
+    reviews = [
+        review(id=1, opened_on=date(2026, 5, 1), meeting_on=date(2026, 8, 5)),
+        review(id=2, opened_on=date(2026, 9, 1), meeting_on=date(2026, 10, 5)),
+        review(id=3, opened_on=date(2026, 10, 1), meeting_on=date(2027, 1, 20)),  # not yet
+    ]
+    rows = [
+        record(1, review_id=1, due_on=date(2026, 10, 1)),  # red by now
+        record(2, review_id=2, status=ActionStatus.CLOSED, impact_closed=True),
+        record(3, review_id=2, due_on=date(2027, 3, 1)),
+        record(4, review_id=3, due_on=date(2027, 3, 1)),  # its meeting is to come
+    ]
+    bars = br.trend(reviews, rows, Q4, TODAY, DEFAULT_POLICY)
+    assert [(b.period.key, b.reviews, sum(b.rag.values())) for b in bars] == [
+        ("2026-Q2", 0, 0),
+        ("2026-Q3", 1, 1),
+        ("2026-Q4", 1, 2),
+    ]
+    assert bars[1].rag[Rag.RED] == 1
+    assert bars[2].rag[Rag.BLUE] == 1
+
+
 def test_themes_are_compared_with_the_four_quarters_before() -> None:
     lines = br.theme_lines(
         [{"neglect": 2}, {}, {"neglect": 1}, {"domestic_abuse": 1}], {"neglect": 1}
@@ -180,6 +261,11 @@ def sample(final: bool = False, rows: int = 25) -> br.BoardReport:
         overdue=late,
         escalations=7,
         exceptions=br.exceptions(held, late, {Rag.RED: 12}),
+        returns=br.ReturnsOnTime(on_time=9, late=2, overdue=1, proceeded_without=1, nil=2),
+        trend=tuple(
+            br.QuarterBar(q, n, {Rag.RED: n, Rag.AMBER: 1, Rag.GREEN: 2 * n, Rag.BLUE: n})
+            for n, q in enumerate((*compared[1:], Q4), start=1)
+        ),
     )
 
 
