@@ -28,6 +28,7 @@ class ReviewView:
     period_under_review: str | None = None
     cancelled_reason: str | None = None
     cancelled_from: ReviewStage | None = None
+    closed_on: date | None = None  # the day its last action item was settled
 
     def chaired_by(self, member_id: int) -> bool:
         """The chair or the deputy chair: both hold the review's controls."""

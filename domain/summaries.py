@@ -398,6 +398,7 @@ class Clocks:
     meeting_on: date | None
     meeting_in: int | None  # working days until the meeting; negative once it has passed
     held_on: date | None = None  # recorded with the outcome: may differ from the plan
+    closed_on: date | None = None  # the clock of a closed review stops that day
 
 
 def clocks(
@@ -411,10 +412,12 @@ def clocks(
     due = review.returns_due_on
     meeting = review.meeting_on
     all_in = bool(returns) and not any(r.outstanding for r in returns)
+    closed_on = review.closed_on if review.stage is ReviewStage.CLOSED else None
+    open_until = min(closed_on or today, today)
     return Clocks(
         today=today,
         opened_on=review.opened_on,
-        working_days_open=max(0, calendar.working_days_between(review.opened_on, today)),
+        working_days_open=max(0, calendar.working_days_between(review.opened_on, open_until)),
         returns_due_on=due,
         returns_due_in=_working_days_to(calendar.next_working_day(due), today, policy)
         if due
@@ -423,6 +426,7 @@ def clocks(
         meeting_on=meeting,
         meeting_in=_working_days_to(meeting, today, policy) if meeting else None,
         held_on=held_on,
+        closed_on=closed_on,
     )
 
 
@@ -881,10 +885,18 @@ def clock_facts(summary: ReviewSummary) -> list[tuple[str, str]]:
     c = summary.clocks
     return [
         ("Stage", STAGE_NAMES.get(summary.review.stage.value, summary.review.stage.value)),
-        ("Open for", f"{working_days_text(c.working_days_open)} (since {short_date(c.opened_on)})"),
+        ("Open for", open_clock(c)),
         ("Returns", returns_clock(c, summary.returns)),
         ("Meeting", meeting_clock(summary)),
     ]
+
+
+def open_clock(c: Clocks) -> str:
+    """How long the review has been open; a closed review's clock stopped the day it closed."""
+    days = working_days_text(c.working_days_open)
+    if c.closed_on is None:
+        return f"{days} (since {short_date(c.opened_on)})"
+    return f"{days} until it closed on {short_date(c.closed_on)} (opened {short_date(c.opened_on)})"
 
 
 def returns_clock(c: Clocks, returns: Sequence[ReturnLine]) -> str:

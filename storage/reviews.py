@@ -618,6 +618,7 @@ def review_view(row: t.Review) -> ReviewView:
         period_under_review=row.period_under_review,
         cancelled_reason=row.cancelled_reason,
         cancelled_from=ReviewStage(row.cancelled_from) if row.cancelled_from else None,
+        closed_on=row.closed_on,
     )
 
 

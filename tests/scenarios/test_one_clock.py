@@ -5,6 +5,7 @@ in London, the day a partnership would say it happened."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
@@ -63,3 +64,9 @@ async def test_every_record_of_the_journey_takes_the_services_clock(journey_each
     [review] = j.rows(t.Review)
     assert review.stage == "closed"
     assert review.closed_on == LONDON_DAY, "the day it closed where the partnership is"
+
+    # A month on, the summary's clock still stops the day the review closed.
+    j.bot.app[SERVICES].clock.set(MOMENT + timedelta(days=30))
+    j.bot.connector.clear()
+    await j.say(f"summary {review.reference}")
+    assert "until it closed on Wed 1 Jul 2026" in json.dumps(j.bot.connector.cards())

@@ -254,6 +254,20 @@ def test_the_returns_clock_says_what_happened_to_each_return() -> None:
     assert returns_fact(signed, nil, pending).startswith("1 of 3 in, 1 nil · ")
 
 
+def test_a_closed_review_stops_counting_the_days_it_was_open() -> None:
+    closed = review(
+        opened_on=date(2026, 6, 1), stage=ReviewStage.CLOSED, closed_on=date(2026, 6, 5)
+    )
+    summary = build_summary(closed, Access.FULL, records(2, 0), TODAY, DEFAULT_POLICY)
+    assert dict(clock_facts(summary))["Open for"] == (
+        "4 working days until it closed on Fri 5 Jun 2026 (opened Mon 1 Jun 2026)"
+    )
+    later = build_summary(
+        closed, Access.FULL, records(2, 0), TODAY + timedelta(days=30), DEFAULT_POLICY
+    )
+    assert dict(clock_facts(later))["Open for"] == dict(clock_facts(summary))["Open for"]
+
+
 def test_a_held_meeting_shows_the_day_the_outcome_records_not_the_plan() -> None:
     """An outcome published before the planned day showed "Held" on that future day."""
     held = replace(records(returns=2, actions=0), held_on=date(2026, 6, 12))
