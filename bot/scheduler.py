@@ -29,7 +29,7 @@ from bot.services import Services
 from cards import actions as cards
 from domain import action_controls, actions, chase_engine
 from domain import digest as digest_jobs
-from domain.action_state import Reader, copy_readers, working_days_late
+from domain.action_state import Mover, Reader, copy_readers, working_days_late
 from domain.calendar import DEFAULT_CALENDAR
 from domain.chase_engine import ACTION, Attempt, Claimed
 from domain.model import ChannelPurpose, ConversationAddress, Role
@@ -317,7 +317,7 @@ class Chasers:
         policy = chase_engine.policy_for(uow.chases, row.partnership_id)
         rag = actions.item_rag(item, self.services.today(), policy)
         # Not the owner's: the chair's card, with their moves (Reassign needs the members).
-        owners = () if owner else action_controls.owner_choices(uow, row.partnership_id)
+        owners = () if owner else action_controls.owner_choices(uow, item)
         return cards.action_item_card(
             item, rag, chase=claimed.chase, owner=owner, chair=not owner, owners=owners
         )
@@ -345,7 +345,9 @@ class Chasers:
         rag = actions.item_rag(item, today, policy)
         late = working_days_late(item.effective_due, today, policy)
         unanswered = row.subject.overdue_unanswered
-        owners = action_controls.owner_choices(uow, row.partnership_id)
+        # Who the reader may give it to: the lead, within the item's agency.
+        mover = Mover.AGENCY_LEAD if reader is Reader.AGENCY_LEAD else Mover.CHAIR
+        owners = action_controls.owner_choices(uow, item, mover)
         return cards.escalation_card(item, rag, reader, late, unanswered, owners)
 
     async def _send(self, member_ids: list[int], card: dict[str, Any]) -> list[Delivery]:

@@ -230,6 +230,25 @@ _FORMS = (
         lambda v, _: [_note("note", "Your message to the owner", v)],
     ),
     _Form(
+        Move.LEAD_REASSIGN,
+        "Reassign",
+        verbs.ACTION_LEAD_REASSIGN,
+        "Reassign",
+        lambda v, owners: [
+            (
+                "owner",
+                choice_input(
+                    "owner",
+                    "New owner, in your agency",
+                    list(owners),
+                    v.get("owner"),
+                    required=True,
+                ),
+            ),
+            _note("reason", "Why, for both owners, the chair and the record", v),
+        ],
+    ),
+    _Form(
         Move.PROPOSE_DATE,
         "Propose a new date",
         verbs.ACTION_PROPOSE_DATE,
@@ -244,7 +263,7 @@ _FORMS = (
         "Ask the chair to reassign",
         verbs.ACTION_ASK_REASSIGN,
         "Ask the chair",
-        lambda v, _: [_note("note", "Who should have it, and why", v)],
+        lambda v, _: [_note("note", "Which agency or person should have it, and why", v)],
     ),
     _Form(
         Move.COMMENT,

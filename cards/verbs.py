@@ -100,6 +100,7 @@ ACTION_AMEND: Final = "action_amend"
 ACTION_CANCEL: Final = "action_cancel"
 # Readers' own moves on escalation copies: the agency lead's and the LIC group's (issue 17)
 ACTION_NUDGE: Final = "action_nudge"
+ACTION_LEAD_REASSIGN: Final = "action_lead_reassign"  # within the lead's agency
 ACTION_PROPOSE_DATE: Final = "action_propose_date"
 ACTION_ASK_REASSIGN: Final = "action_ask_reassign"
 ACTION_COMMENT: Final = "action_comment"
@@ -167,6 +168,7 @@ STATE_CHANGING: Final = frozenset(
         ACTION_AMEND,
         ACTION_CANCEL,
         ACTION_NUDGE,
+        ACTION_LEAD_REASSIGN,
         ACTION_PROPOSE_DATE,
         ACTION_ASK_REASSIGN,
         ACTION_COMMENT,

@@ -3,9 +3,10 @@
 An item the LIC group escalates is the chair's until they decide it: a new date (back to the
 owner, due then), not achievable (cancelled, with the reason), reopen (back to the owner as it
 was) or reassign (to a new owner). On any item not yet done the chair may reassign it, amend
-what is to be done or its due date, or cancel it. Which move is open in which state is
-`domain.action_state.MOVES[Mover.CHAIR]`; each is audited with its reason, and the reason
-goes through the identifier guard like any typed text.
+what is to be done or its due date, or cancel it. The agency lead of the item's agency may
+reassign it too, to someone in that agency (`Move.LEAD_REASSIGN`, by the same steps). Which
+move is open in which state is `domain.action_state.MOVES`; each is audited with its reason,
+and the reason goes through the identifier guard like any typed text.
 """
 
 from __future__ import annotations
@@ -40,9 +41,11 @@ DECIDED: Mapping[Move, str] = {
 AUDITED: Mapping[Move, str] = {
     **DECIDED,
     Move.REASSIGN: "action.reassigned",
+    Move.LEAD_REASSIGN: "action.reassigned",
     Move.AMEND: "action.amended",
     Move.CANCEL: "action.cancelled",
 }
+_REASSIGNS = frozenset({Move.REASSIGN, Move.LEAD_REASSIGN})
 _WHY_LABEL: Mapping[Move, str] = {
     Move.NOT_ACHIEVABLE: "Why it can't be achieved",
     Move.CANCEL: "Why it is cancelled",
@@ -53,9 +56,10 @@ _WHY_LABEL: Mapping[Move, str] = {
 class Decided:
     item: ActionDetail
     move: Move
-    notice: str  # what the chair is told
+    notice: str  # what the chair (or the lead who reassigned it) is told
     tell_owner: str  # what the (new) owner is told
     old_owner: int | None = None  # reassigned: the owner it was taken from, who is told too
+    tell_chair: str | None = None  # the lead reassigned it: what the review's chair is told
 
 
 def chaired(uow: UnitOfWork, member: MemberView, action_id: object, move: Move) -> ActionDetail:
@@ -81,6 +85,19 @@ def chaired(uow: UnitOfWork, member: MemberView, action_id: object, move: Move) 
     return item
 
 
+def led(uow: UnitOfWork, member: MemberView, action_id: object, move: Move) -> ActionDetail:
+    """The item, held, when this member is an agency lead of its agency (their own) and its
+    state allows the lead's move."""
+    item = load(uow, member, action_id, hold=True)
+    if not _reads_as(member, item, Mover.AGENCY_LEAD):
+        raise NotPermitted(
+            f"Only a safeguarding lead of {item.agency_name or 'its agency'} can reassign "
+            f"{item.reference} within the agency; the review's chair can reassign it anywhere."
+        )
+    require_move(item.reference, Mover.AGENCY_LEAD, item.status, move)
+    return item
+
+
 def decide(
     uow: UnitOfWork,
     actor: Actor,
@@ -91,8 +108,11 @@ def decide(
     now: datetime,
 ) -> Decided:
     """One of the chair's moves on an item, with its reason: a new date, not achievable or
-    reopen (an escalated item), or reassign, amend or cancel (any item not yet done)."""
-    item = chaired(uow, member, data.get("action_id"), move)
+    reopen (an escalated item), or reassign, amend or cancel (any item not yet done); or the
+    agency lead's reassign within their agency, which takes the same steps."""
+    by_lead = move is Move.LEAD_REASSIGN
+    holder = led if by_lead else chaired
+    item = holder(uow, member, data.get("action_id"), move)
     errors: dict[str, str] = {}
     reason = _text(
         data.get("reason"), "reason", _WHY_LABEL.get(move, "Reason"), errors, required=True
@@ -102,16 +122,15 @@ def decide(
         raise FormInvalid(errors)
     screened = require_confirmed({"reason": reason, "new_description": change.description}, data)
     target = TARGETS.get(move)
-    if move is Move.REASSIGN and item.status is ActionStatus.ESCALATED:
+    if move in _REASSIGNS and item.status is ActionStatus.ESCALATED:
         target = REASSIGN_ESCALATED
     fields = change.fields(move, reason)
     if target is not None:
         _set_status(uow, actor, item, target, now, fields)
     else:
         uow.actions.update(item.id, {**fields, "overdue_chase_count": 0})
-    uow.actions.add_progress(
-        item.id, member.id, f"chair_{move.value}", reason, now, proposed_due_on=change.due
-    )
+    kind = "lead_reassign" if by_lead else f"chair_{move.value}"
+    uow.actions.add_progress(item.id, member.id, kind, reason, now, proposed_due_on=change.due)
     record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
     audit.record(
         uow,
@@ -129,11 +148,12 @@ def decide(
             "due_on": str(change.due or item.effective_due),
             "owner_member_id": change.owner_id or item.owner_member_id,
             "description_changed": change.description is not None,
+            "by": Mover.AGENCY_LEAD.value if by_lead else Mover.CHAIR.value,
         },
     )
     fresh = _reload(uow, item)
-    old_owner = item.owner_member_id if move is Move.REASSIGN else None
-    told = replace(_told(fresh, move, reason), old_owner=old_owner)
+    old_owner = item.owner_member_id if move in _REASSIGNS else None
+    told = replace(_told(fresh, move, reason, member), old_owner=old_owner)
     # Not achievable or cancel may settle the review's last open item: the review closes, as
     # when the LIC group closes its last one, or it would stay at "actions open" for good.
     if move in _SETTLES and _close_review_if_done(uow, actor, item, now):
@@ -179,8 +199,9 @@ def _change(
 ) -> _Change:
     if move is Move.SET_DATE:
         return _Change(due=_due(data.get("due_on"), "due_on", today, errors))
-    if move is Move.REASSIGN:
-        return _Change(owner_id=_new_owner(uow, member, item, data.get("owner"), errors))
+    if move in _REASSIGNS:
+        within = move is Move.LEAD_REASSIGN
+        return _Change(owner_id=_new_owner(uow, member, item, data.get("owner"), errors, within))
     if move is not Move.AMEND:
         return _Change()
     description = _text(
@@ -206,15 +227,28 @@ def _due(raw: object, key: str, today: date, errors: dict[str, str]) -> date | N
 
 
 def _new_owner(
-    uow: UnitOfWork, member: MemberView, item: ActionDetail, raw: object, errors: dict[str, str]
+    uow: UnitOfWork,
+    member: MemberView,
+    item: ActionDetail,
+    raw: object,
+    errors: dict[str, str],
+    within_agency: bool = False,
 ) -> int | None:
     """The member chosen (from the list, or by the people picker: someone who has not used the
-    bot yet is kept, as at publishing), never the owner it already has."""
+    bot yet is kept, as at publishing), never the owner it already has. `within_agency`: the
+    lead's reassign, only to a member of the item's agency (the lead's own)."""
     aad = raw.strip() if isinstance(raw, str) else ""
     if not is_guid(aad):
         errors["owner"] = "Choose the new owner from the list."
         return None
     found = uow.members.by_aad_ids(member.partnership_id, [aad]).get(aad)
+    if within_agency and (found is None or found.agency_id != item.agency_id):
+        who = found.display_name if found is not None else "That person"
+        errors["owner"] = (
+            f"{who} is not in {item.agency_name or 'your agency'}: you can reassign it only "
+            f"within your agency. To give it to another agency, ask the chair to reassign it."
+        )
+        return None
     if found is None:
         found = uow.members.create_pending(
             member.partnership_id, aad, item.agency_id, Role.PRACTITIONER
@@ -225,9 +259,11 @@ def _new_owner(
     return found.id
 
 
-def _told(item: ActionDetail, move: Move, reason: str) -> Decided:
+def _told(item: ActionDetail, move: Move, reason: str, member: MemberView) -> Decided:
     due = f"{item.effective_due:%a %d %b %Y}" if item.effective_due else "not set"
     why = f"The chair's reason: {reason}"
+    if move is Move.LEAD_REASSIGN:
+        return _lead_told(item, reason, member, due)
     words: Mapping[Move, tuple[str, str]] = {
         Move.SET_DATE: (
             f"New date set: {due}. The owner has been told.",
@@ -260,9 +296,40 @@ def _told(item: ActionDetail, move: Move, reason: str) -> Decided:
     return Decided(item, move, notice, tell_owner)
 
 
-def owner_choices(uow: UnitOfWork, partnership_id: int) -> list[tuple[str, str]]:
-    """Who the chair may give an item to: the members an outcome's items may be given to."""
-    return [(aad, name) for aad, name, _ in uow.reviews.assignable_members(partnership_id)]
+def _lead_told(item: ActionDetail, reason: str, member: MemberView, due: str) -> Decided:
+    lead = f"{member.display_name}, {item.agency_name or 'your agency'}'s safeguarding lead,"
+    new_owner = item.owner_name or "the new owner"
+    return Decided(
+        item,
+        Move.LEAD_REASSIGN,
+        f"Reassigned to {new_owner}, who has been sent it; the previous owner and the "
+        f"review's chair have been told.",
+        f"{lead} has given you this action, due {due}. Their reason: {reason}",
+        tell_chair=f"{lead} reassigned it to {new_owner}. Their reason: {reason}",
+    )
+
+
+def owner_choices(
+    uow: UnitOfWork, item: ActionDetail, mover: Mover = Mover.CHAIR
+) -> list[tuple[str, str]]:
+    """Who this mover may give the item to: for the chair, the members an outcome's items may
+    be given to; for the agency's lead, those of them in the item's agency."""
+    members = uow.reviews.assignable_members(item.partnership_id)
+    if mover is Mover.AGENCY_LEAD:
+        return [(aad, name) for aad, name, agency in members if agency == item.agency_id]
+    return [(aad, name) for aad, name, _ in members]
+
+
+def reassign_choices(
+    uow: UnitOfWork, member: MemberView, item: ActionDetail
+) -> list[tuple[str, str]]:
+    """Who this member may give the item to from its card: anyone when they chair it, their
+    agency's members when they lead its agency, nobody otherwise."""
+    if item.chaired_by(member.id) or member.has(Role.ADMIN):
+        return owner_choices(uow, item)
+    if _reads_as(member, item, Mover.AGENCY_LEAD):
+        return owner_choices(uow, item, Mover.AGENCY_LEAD)
+    return []
 
 
 # --- readers' own moves on escalation copies ---------------------------------------------------

@@ -98,6 +98,7 @@ class Move(StrEnum):
     CANCEL = "cancel"
     # The agency lead's, on an escalation copy
     NUDGE = "nudge"
+    LEAD_REASSIGN = "lead_reassign"  # to someone in the item's agency, the lead's own
     PROPOSE_DATE = "propose_date"
     ASK_REASSIGN = "ask_reassign"
     # The LIC group's, on an escalation copy
@@ -111,7 +112,8 @@ OwnerMove = Move
 _ALL: Final = (Move.PROGRESS, Move.COMPLETE, Move.NEW_DATE, Move.BLOCKED)
 _DECIDE: Final = (Move.SET_DATE, Move.NOT_ACHIEVABLE, Move.REOPEN, Move.REASSIGN)
 _CONTROL: Final = (Move.REASSIGN, Move.AMEND, Move.CANCEL)
-_LEAD: Final = (Move.NUDGE, Move.PROPOSE_DATE, Move.ASK_REASSIGN)
+# The lead reassigns within their agency; to another agency, they ask the chair.
+_LEAD: Final = (Move.NUDGE, Move.LEAD_REASSIGN, Move.PROPOSE_DATE, Move.ASK_REASSIGN)
 _LIC: Final = (Move.COMMENT, Move.REQUEST_UPDATE)
 _NONE: Final[tuple[Move, ...]] = ()
 
@@ -139,8 +141,9 @@ MOVES: Final[Mapping[Mover, Mapping[ActionStatus, tuple[Move, ...]]]] = {
         ActionStatus.CANCELLED: (),
         ActionStatus.ESCALATED: _DECIDE,
     },
-    # Readers of escalation copies: messages, not status changes. The lead's are for an item
-    # still with its owner; an escalated item is the chair's, so the LIC group only comments.
+    # Readers of escalation copies: messages, not status changes (the lead's reassign changes
+    # the owner, not the status). The lead's are for an item still with its owner; an
+    # escalated item is the chair's, so the LIC group only comments.
     Mover.AGENCY_LEAD: {
         **dict.fromkeys(ActionStatus, _NONE),
         ActionStatus.OPEN: _LEAD,
@@ -192,6 +195,7 @@ _MOVE_NAMES: Final[Mapping[Move, str]] = {
     Move.AMEND: "amended",
     Move.CANCEL: "cancelled",
     Move.NUDGE: "nudged",
+    Move.LEAD_REASSIGN: "reassigned",
     Move.PROPOSE_DATE: "given a proposed date",
     Move.ASK_REASSIGN: "put to the chair for reassigning",
     Move.COMMENT: "commented on",

@@ -80,7 +80,7 @@ def _card_for(
         owner=item.owner_member_id == ctx.member.id,
         chair=chair,
         warned=warned,
-        owners=action_controls.owner_choices(uow, item.partnership_id) if chair else (),
+        owners=action_controls.reassign_choices(uow, ctx.member, item),
         readers=action_controls.readers_of(ctx.member, item),
     )
 
@@ -191,12 +191,15 @@ _CHAIR_DECISIONS = {
     Move.REASSIGN: verbs.ACTION_REASSIGN,
     Move.AMEND: verbs.ACTION_AMEND,
     Move.CANCEL: verbs.ACTION_CANCEL,
+    # The agency lead's reassign within their agency takes the chair's steps.
+    Move.LEAD_REASSIGN: verbs.ACTION_LEAD_REASSIGN,
 }
 
 
 def _chair_decision(move: Move, verb: str) -> Any:
-    """One of the chair's moves; the owner is told, with their full card when the item is
-    (still, or back) with them, and a reassigned item's previous owner is told too."""
+    """One of the chair's moves (or the agency lead's reassign); the owner is told, with their
+    full card when the item is (still, or back) with them, a reassigned item's previous owner
+    is told too, and the chair when the lead reassigned it (with their controls)."""
 
     async def decide(ctx: Context) -> Reply:
         today = ctx.services.today()
@@ -213,9 +216,13 @@ def _chair_decision(move: Move, verb: str) -> Any:
             )
             told.append((item.owner_member_id, card))
             if done.old_owner is not None:
-                taken = f"The chair gave {item.reference} to {item.owner_name or 'someone else'}."
+                who = ctx.member.display_name if move is Move.LEAD_REASSIGN else "The chair"
+                taken = f"{who} gave {item.reference} to {item.owner_name or 'someone else'}."
                 note = cards.chair_notice_card(item, "Reassigned", taken)
                 told.append((done.old_owner, note))
+            chair = item.chair_member_id
+            if done.tell_chair and chair is not None and chair != ctx.member.id:
+                told.append((chair, _chair_card(uow, ctx, item, done.tell_chair)))
 
         done, card = await _form_move(
             ctx,
@@ -346,7 +353,7 @@ def _chair_card(uow: SqlUnitOfWork, ctx: Context, item: actions.ActionDetail, no
     """The chair's card for the item, with their moves, under `note`."""
     policy = chase_engine.policy_for(uow.chases, item.partnership_id)
     rag = actions.item_rag(item, ctx.services.today(), policy)
-    owners = action_controls.owner_choices(uow, item.partnership_id)
+    owners = action_controls.owner_choices(uow, item)
     return cards.action_item_card(
         item, rag, notices=(note,), owner=False, chair=True, owners=owners
     )
@@ -416,7 +423,7 @@ def _escalated_to_chair(
     policy = chase_engine.policy_for(uow.chases, item.partnership_id)
     rag = actions.item_rag(item, ctx.services.today(), policy)
     note = f"The LIC group escalated this to you to decide. {done.comment}"
-    owners = action_controls.owner_choices(uow, item.partnership_id)
+    owners = action_controls.owner_choices(uow, item)
     return cards.action_item_card(
         item, rag, notices=(note,), owner=False, chair=True, owners=owners
     )

@@ -1,7 +1,7 @@
 """Issue 17: readers of escalation copies act from them, on both databases. The agency lead
-nudges the owner, proposes a new date (the chair's Approve / Decline card) or asks the chair to
-reassign; the LIC group comments or requests an update. Each reaches the right person with a
-card they can act on."""
+nudges the owner, reassigns the item within their agency, proposes a new date (the chair's
+Approve / Decline card) or asks the chair to reassign (to another agency); the LIC group
+comments or requests an update. Each reaches the right person with a card they can act on."""
 
 from __future__ import annotations
 
@@ -9,9 +9,20 @@ import json
 from typing import Any
 
 from cards import verbs
+from domain.identifier_checks import confirm_key
+from storage import tables as t
 from tests.scenarios.test_action_moves import OWNER_MOVES, escalate_to_the_chair, make_lic_members
 from tests.scenarios.test_action_moves import titles as action_titles
-from tests.support.journey import COLLEAGUE, LEAD, Journey, button_data, card_verbs
+from tests.scenarios.test_identifier_fields import NAMED
+from tests.support.journey import (
+    COLLEAGUE,
+    LEAD,
+    OUTSIDER,
+    PRACTITIONER,
+    Journey,
+    button_data,
+    card_verbs,
+)
 
 
 def copy_for(j: Journey, words: str) -> dict[str, Any]:
@@ -28,8 +39,9 @@ async def test_the_lead_acts_from_the_escalation_copy(journey_each: Journey) -> 
     make_lic_members(j, COLLEAGUE)
     await escalate_to_the_chair(j)
     copy = copy_for(j, "agency's safeguarding lead")
-    assert action_titles(copy)[:3] == [
+    assert action_titles(copy)[:4] == [
         "Nudge the owner",
+        "Reassign",
         "Propose a new date",
         "Ask the chair to reassign",
     ]
@@ -58,6 +70,73 @@ async def test_the_lead_acts_from_the_escalation_copy(journey_each: Journey) -> 
     await j.act(verbs.ACTION_PROPOSE_DATE, propose, LEAD)
     [decision] = sent_with(j, "New date asked for")
     assert verbs.DATE_APPROVE in card_verbs(decision), "the chair approves or declines it"
+
+
+def choices(card: dict[str, Any], input_id: str) -> list[str]:
+    """The titles offered by the card's choice input `input_id` (at any depth)."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict):
+            if node.get("type") == "Input.ChoiceSet" and node.get("id") == input_id:
+                found.extend(c["title"] for c in node.get("choices", []))
+            for child in node.values():
+                walk(child)
+
+    walk(card)
+    return found
+
+
+async def test_the_lead_reassigns_within_their_agency(journey_each: Journey) -> None:
+    j = journey_each
+    await escalate_to_the_chair(j)
+    copy = copy_for(j, "agency's safeguarding lead")
+    # Only the agency's members (not the owner it has): never another agency's.
+    assert choices(copy, "owner") == ["Police Colleague", "Police Lead"]
+    data = button_data(copy, verbs.ACTION_LEAD_REASSIGN)
+    [before] = j.rows(t.ActionItem)
+
+    reason = "Police Colleague now runs the audit team"
+    outside = await j.act(
+        verbs.ACTION_LEAD_REASSIGN, {**data, "owner": OUTSIDER, "reason": reason}, LEAD
+    )
+    refused = json.dumps(outside["value"], ensure_ascii=False)
+    assert "is not in Demo Police: you can reassign it only within your agency" in refused
+    assert "ask the chair to reassign it" in refused, "the way to another agency is named"
+    assert reason in refused, "the form stays open with what was typed"
+    not_a_lead = await j.act(  # the owner sees it, but is no lead
+        verbs.ACTION_LEAD_REASSIGN, {**data, "owner": LEAD, "reason": reason}, PRACTITIONER
+    )
+    assert "Only a safeguarding lead of Demo Police" in json.dumps(not_a_lead)
+    named = await j.act(
+        verbs.ACTION_LEAD_REASSIGN, {**data, "owner": COLLEAGUE, "reason": NAMED}, LEAD
+    )
+    assert confirm_key("reason") in json.dumps(named["value"]), "held until ticked"
+    assert j.rows(t.ActionItem)[0].owner_member_id == before.owner_member_id, "nothing saved"
+
+    j.bot.connector.clear()
+    answer = await j.act(
+        verbs.ACTION_LEAD_REASSIGN, {**data, "owner": COLLEAGUE, "reason": reason}, LEAD
+    )
+    assert "Reassigned to Police Colleague" in json.dumps(answer["value"])
+    [after] = j.rows(t.ActionItem)
+    assert after.owner_member_id != before.owner_member_id
+    assert after.status == before.status, "still with an owner, chased as before"
+    [new_owner] = sent_with(j, "has given you this action")
+    assert action_titles(new_owner) == list(OWNER_MOVES), "the new owner's full card"
+    assert reason in json.dumps(new_owner, ensure_ascii=False)
+    [old_owner] = sent_with(j, "Police Lead gave")
+    assert "Police Colleague" in json.dumps(old_owner)
+    [chair] = sent_with(j, "reassigned it to Police Colleague")
+    assert "Reassign" in action_titles(chair), "the chair is told, with their controls"
+    assert j.bot.audit_actions().count("action.reassigned") == 1
+
+    # The same click again (a double click, a replay) is the one answer, not a second move.
+    await j.act(verbs.ACTION_LEAD_REASSIGN, {**data, "owner": COLLEAGUE, "reason": reason}, LEAD)
+    assert j.bot.audit_actions().count("action.reassigned") == 1, "once"
 
 
 async def test_the_lic_comments_and_requests_an_update(journey_each: Journey) -> None:

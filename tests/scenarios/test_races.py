@@ -682,6 +682,22 @@ async def test_racing_chair_controls_on_a_live_item(world: Journey) -> None:
     assert sum("already cancelled" in text for text in texts) >= 1, "the others are told"
 
 
+@races(verbs.ACTION_LEAD_REASSIGN)
+async def test_racing_lead_reassigns_give_the_item_once(world: Journey) -> None:
+    """The agency lead's reassign takes the chair's steps: held, so racers queue, and each
+    after the first finds the colleague already owns it, or that the owner has changed."""
+    j = world
+    item_id = await _published_item(j)
+    with j.bot.db.session() as session, session.begin():
+        police = session.scalars(select(t.Agency).where(t.Agency.name == "Demo Police")).one()
+        lead = session.scalars(select(t.Member).where(t.Member.aad_object_id == LEAD)).one()
+        lead.agency_id = police.id
+    reassign = {"action_id": item_id, "owner": COLLEAGUE, "reason": "Runs the audit team now"}
+    texts = await race(j, verbs.ACTION_LEAD_REASSIGN, reassign, LEAD)
+    assert audited(j, "action.reassigned") == 1, "given to the colleague once"
+    assert sum("already own" in text for text in texts) >= 1, "the others are told"
+
+
 @races(
     verbs.ACTION_NUDGE,
     verbs.ACTION_PROPOSE_DATE,

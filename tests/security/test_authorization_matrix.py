@@ -655,6 +655,15 @@ VERBS: dict[str, Case] = {
     verbs.ACTION_ASK_REASSIGN: Case(
         frozenset({"agency_lead"}), lambda w: {"action_id": w.actions[0], "note": "She left"}
     ),
+    verbs.ACTION_LEAD_REASSIGN: Case(
+        # within the agency: the police lead gives the police item to themself
+        frozenset({"agency_lead"}),
+        lambda w: {
+            "action_id": w.actions[0],
+            "owner": BY_KEY["agency_lead"].aad,
+            "reason": "I'll take it on",
+        },
+    ),
     verbs.ACTION_COMMENT: Case(
         frozenset({"lic_member"}), lambda w: {"action_id": w.actions[0], "note": "Good start"}
     ),
