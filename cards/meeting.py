@@ -61,7 +61,13 @@ def pack_card(review: ReviewView, built: MeetingPack, page: int) -> Card:
         facts(
             [
                 ("Returns included", ", ".join(built.included) or "None"),
-                ("Not yet submitted", ", ".join(built.outstanding) or "None"),
+                (
+                    "Not yet submitted",
+                    ", ".join(
+                        f"{a} (overdue)" if a in built.overdue else a for a in built.outstanding
+                    )
+                    or "None",
+                ),
                 *(("Chair's decision", line) for line in built.decisions),
                 (
                     "Chronology",
@@ -128,15 +134,24 @@ def _theme_summary(built: MeetingPack) -> list[ac.ElementAnnotated]:
     ]
     items.append(facts(rows) if rows else paragraph("No themes tagged yet.", subtle=True))
     for group in built.learning[:4]:
-        worked = "; ".join(f"{p.agency}: {p.text[:90]}" for p in group.worked_well[:2])
-        differ = "; ".join(f"{p.agency}: {p.text[:90]}" for p in group.could_differ[:2])
-        items.append(
-            markdown(
-                f"**{user_text(group.theme)}** · worked well: {user_text(worked or '—')} · could "
-                f"have been different: {user_text(differ or '—')}"
-            )
-        )
+        items.append(markdown(f"**{user_text(group.theme)}**"))
+        for heading, points in (
+            ("Worked well", group.worked_well),
+            ("Could have been different", group.could_differ),
+        ):
+            # A line per agency: joined with ";", the answers' own full stops read ".;".
+            lines = [user_text(f"{p.agency}: {_clipped(p.text, 90)}") for p in points[:2]]
+            shown = "\n\n".join(lines) if lines else "None recorded."
+            items.append(markdown(f"_{heading}_\n\n{shown}", subtle=not lines))
     return items
+
+
+def _clipped(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word with an ellipsis, never mid-word unmarked."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 def outcome_card(screen: OutcomeScreen) -> Card:

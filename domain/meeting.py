@@ -42,7 +42,10 @@ from domain.transitions import move_review
 OUTCOME_STAGES = frozenset({ReviewStage.ANALYSIS, ReviewStage.MEETING})
 
 
-def meeting_pack(uow: UnitOfWork, member: MemberView, review_id: object) -> pack.MeetingPack:
+def meeting_pack(
+    uow: UnitOfWork, member: MemberView, review_id: object, today: date | None = None
+) -> pack.MeetingPack:
+    """`today` marks the outstanding returns past their due date as overdue."""
     review = chaired_review(uow, member, review_id)
     contents = []
     for ret in uow.reviews.returns(review.id):
@@ -56,7 +59,9 @@ def meeting_pack(uow: UnitOfWork, member: MemberView, review_id: object) -> pack
     background = pack.Background(
         review.reason, review.period_under_review or "", review.opened_on, review.meeting_on
     )
-    built = pack.build_pack(review.reference, review.pseudonym, contents, background=background)
+    built = pack.build_pack(
+        review.reference, review.pseudonym, contents, background=background, today=today
+    )
     if not built.included and not built.decisions:
         raise NotFound(
             f"No agency has submitted a return for {review.reference} yet, so "

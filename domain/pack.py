@@ -17,7 +17,7 @@ from itertools import pairwise
 from domain.chronology import describe_date, identifier_warnings, ordered
 from domain.identifiers import find_identifiers
 from domain.model import ReturnStatus
-from domain.questions import Question, default_themes
+from domain.questions import Question, QuestionType, default_themes
 from domain.records import ChronologyView, EntryInput, ReturnView
 from domain.returns import bank_for, display_value
 
@@ -69,6 +69,25 @@ class AgencyReturn:
         if self.kept_identifiers:
             marks.append("† identifier warning overridden by its writer")
         return tuple(marks)
+
+
+@dataclass(frozen=True)
+class RollLine:
+    """One agency on the pack's list of returns: in the pack or not, and what the meeting
+    should know about it (its marks: UNSIGNED, LATE, OVERDUE, NIL, PROCEEDED WITHOUT, †)."""
+
+    agency: str
+    included: bool
+    marks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SideBySideRow:
+    """One short-answer question, with each included agency's answer in the pack's order."""
+
+    section: str
+    question: str
+    answers: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -155,6 +174,9 @@ class MeetingPack:
     background: Background = Background()
     proposed_learning: tuple[LearningPoint, ...] = ()
     questions: tuple[str, ...] = ()
+    roll: tuple[RollLine, ...] = ()  # every agency's return, in the pack or not, with marks
+    overdue: tuple[str, ...] = ()  # outstanding returns past their due date, by agency
+    side_by_side: tuple[SideBySideRow, ...] = ()
 
     @property
     def duplicate_count(self) -> int:
@@ -167,7 +189,9 @@ def build_pack(
     returns: Sequence[ReturnContent],
     gap_days: int = GAP_DAYS,
     background: Background = Background(),
+    today: date | None = None,
 ) -> MeetingPack:
+    """`today` decides which outstanding returns are overdue; without it none is marked."""
     shared = sorted(
         (r for r in returns if r.ret.status in SHAREABLE), key=lambda r: r.ret.agency_name
     )
@@ -181,6 +205,8 @@ def build_pack(
     kept_by = {k.agency for k in kept}
     agency_returns = tuple(answered_return(r, r.ret.agency_name in kept_by) for r in shared)
     themes = theme_rows(shared)
+    roll = return_roll(returns, agency_returns, today)
+    overdue = tuple(line.agency for line in roll if any(m.startswith(OVERDUE) for m in line.marks))
     return MeetingPack(
         reference,
         pseudonym,
@@ -195,8 +221,95 @@ def build_pack(
         agency_returns,
         background,
         proposed_learning(shared),
-        meeting_questions(pseudonym, entries, gaps, themes, agency_returns, outstanding),
+        meeting_questions(
+            pseudonym, entries, gaps, themes, agency_returns, outstanding, frozenset(overdue)
+        ),
+        roll,
+        overdue,
+        side_by_side(shared),
     )
+
+
+OVERDUE = "OVERDUE"
+
+
+def return_roll(
+    returns: Sequence[ReturnContent], shared: Sequence[AgencyReturn], today: date | None
+) -> tuple[RollLine, ...]:
+    """Every agency on the review, by name, with its marks; nothing unmarked is left unsaid."""
+    by_agency = {r.agency: r for r in shared}
+    lines = []
+    for content in sorted(returns, key=lambda r: r.ret.agency_name):
+        ret = content.ret
+        if ret.agency_name in by_agency:
+            shown = by_agency[ret.agency_name]
+            signed = ("Signed off by its safeguarding lead",) if ret.status in SIGNED else ()
+            lines.append(RollLine(ret.agency_name, True, (*signed, *shown.marks())))
+        elif ret.status in DECIDED or ret.status is ReturnStatus.NIL_PENDING:
+            lines.append(RollLine(ret.agency_name, False, (decision_mark(ret),)))
+        else:
+            lines.append(RollLine(ret.agency_name, False, (outstanding_mark(ret, today),)))
+    return tuple(lines)
+
+
+SIGNED = frozenset({ReturnStatus.SIGNED_OFF})
+
+
+def decision_mark(ret: ReturnView) -> str:
+    label = {
+        ReturnStatus.NIL: "NIL: no involvement, confirmed by its lead",
+        ReturnStatus.NIL_PENDING: "NIL: no involvement, awaiting its lead's confirmation",
+        ReturnStatus.PROCEEDED_WITHOUT: "PROCEEDED WITHOUT it: the chair's decision",
+    }[ret.status]
+    return label + (f" ({ret.status_note[:200]})" if ret.status_note else "")
+
+
+def outstanding_mark(ret: ReturnView, today: date | None) -> str:
+    """Not yet in: OVERDUE once its due date (as extended) has passed."""
+    due = ret.due_on
+    if due is None:
+        return "Not yet submitted (no due date set)"
+    if today is not None and due < today:
+        return f"{OVERDUE}: due {due:%d %b %Y}, not yet submitted"
+    return f"Not yet submitted: due {due:%d %b %Y}"
+
+
+# Answers short enough to read across agencies: a choice, or the yes / no of a yes-no question
+# (its follow-up stays in the agency's own section).
+SIDE_BY_SIDE_TYPES = frozenset(
+    {QuestionType.CHOICE, QuestionType.MULTI_CHOICE, QuestionType.YES_NO_FOLLOWUP}
+)
+NOT_ANSWERED = "Not answered"
+
+
+def side_by_side(returns: Sequence[ReturnContent]) -> tuple[SideBySideRow, ...]:
+    """The short answers, one row per question and one column per return, in bank order;
+    questions no return answered are left out."""
+    rows: dict[str, tuple[str, str, list[str]]] = {}
+    for index, content in enumerate(returns):
+        for section in bank_for(content.ret.bank_version).sections:
+            if section.repeatable:
+                continue
+            for question in section.questions:
+                if question.type not in SIDE_BY_SIDE_TYPES:
+                    continue
+                row = rows.setdefault(
+                    question.id, (section.title, question.label, [NOT_ANSWERED] * len(returns))
+                )
+                row[2][index] = short_answer(question, content.answers.get(question.id))
+    return tuple(
+        SideBySideRow(section, label, tuple(answers))
+        for section, label, answers in rows.values()
+        if any(a != NOT_ANSWERED for a in answers)
+    )
+
+
+def short_answer(question: Question, value: object) -> str:
+    if value in (None, "", [], ()):
+        return NOT_ANSWERED
+    if isinstance(value, dict):
+        value = {"answer": value.get("answer", "")}  # the yes or no, without its follow-up
+    return display_value(question, value, limit=_NEVER_CUT) or NOT_ANSWERED
 
 
 def answered_return(content: ReturnContent, kept: bool) -> AgencyReturn:
@@ -258,6 +371,7 @@ def meeting_questions(
     themes: Sequence[ThemeRow],
     returns: Sequence[AgencyReturn],
     outstanding: Sequence[str],
+    overdue: frozenset[str] = frozenset(),
 ) -> tuple[str, ...]:
     """Questions the pack puts to the meeting, from what the returns show and don't show."""
     asked = [
@@ -293,7 +407,8 @@ def meeting_questions(
                 f"{ret.agency}'s return is not yet signed off: may the meeting rely on it?"
             )
     if outstanding:
-        asked.append(f"Returns still outstanding ({', '.join(outstanding)}): proceed without them?")
+        named = ", ".join(f"{a} (overdue)" if a in overdue else a for a in outstanding)
+        asked.append(f"Returns still outstanding ({named}): proceed without them?")
     return tuple(asked)
 
 

@@ -21,12 +21,19 @@ from domain.pack import MeetingPack
 from exports import house_style
 from exports.cells import csv_text
 from exports.cells import document_text as plain
-from exports.house_style import new_document, new_section, table, to_bytes
+from exports.house_style import new_document, new_section, table, to_bytes, usable_width_cm
 
 FINAL = frozenset({ReturnStatus.SIGNED_OFF})
+ROLL_WIDTHS = (4.6, 2.0, 10.8)
+# The marks a reader must not miss, in red: everything but a plain "signed off".
+MARKS_TO_SEE = ("UNSIGNED", "LATE", "OVERDUE", "NIL", "PROCEEDED WITHOUT", "†")
+MARK_RED = RGBColor(0xB0, 0x00, 0x20)
+SIDE_BY_SIDE_COLUMNS = 6  # agencies per table: 3.4 cm each on landscape A4
+QUESTION_WIDTH = 5.7
 FOOTER = house_style.FOOTER  # the tracker's About sheet says the same
-# Landscape A4 gives 26.1 cm between margins: the date narrow, what happened wide.
-CHRONOLOGY_WIDTHS = (2.2, 2.2, 2.6, 8.0, 2.4, 5.5, 3.2)
+# Landscape A4 gives 26.1 cm between margins: the date narrow (one line, "01 May 2025" in
+# DejaVu Sans, the fallback for Calibri on a server), what happened wide.
+CHRONOLOGY_WIDTHS = (2.65, 2.1, 2.6, 7.75, 2.4, 5.4, 3.2)
 CSV_COLUMNS = (
     "date",
     "date_certainty",
@@ -59,6 +66,7 @@ def meeting_pack_docx(built: MeetingPack, generated_on: date, *, partnership: st
     _returns_included(document, built)
     _agency_returns(document, built)
     new_section(document, landscape=True)
+    _side_by_side(document, built)
     _chronology(document, built)
     new_section(document, landscape=False)
     _themes(document, built)
@@ -122,13 +130,22 @@ def _questions(document: DocumentType, built: MeetingPack) -> None:
 
 def _returns_included(document: DocumentType, built: MeetingPack) -> None:
     document.add_heading("Agency returns in this pack", level=1)
-    document.add_paragraph(plain(", ".join(built.included) or "None"))
-    if built.outstanding:
-        document.add_paragraph(
-            plain("Not yet submitted (not included): " + ", ".join(built.outstanding))
-        )
-    for line in built.decisions:
-        document.add_paragraph(plain(line))
+    if not built.roll:
+        document.add_paragraph("No agency has been asked for a return.")
+    rows = [
+        (line.agency, "Yes" if line.included else "No", "\n".join(line.marks))
+        for line in built.roll
+    ]
+    header = ("Agency", "In the pack", "What the meeting should know")
+    cells = table(document, header, rows, ROLL_WIDTHS)
+    for line, row in zip(built.roll, cells, strict=True):
+        for paragraph in row[2].paragraphs:
+            if paragraph.text.startswith(MARKS_TO_SEE):
+                for run in paragraph.runs:
+                    run.bold = True
+                    run.font.color.rgb = MARK_RED
+        if not line.included:
+            house_style.shade(row[1], "F2F2F2")
     if built.kept:
         document.add_paragraph(
             plain(
@@ -136,6 +153,39 @@ def _returns_included(document: DocumentType, built: MeetingPack) -> None:
                 "marked † in the chronology): " + "; ".join(k.describe() for k in built.kept)
             )
         )
+
+
+def _side_by_side(document: DocumentType, built: MeetingPack) -> None:
+    """The short answers across agencies, a column each (six to a table, to stay readable)."""
+    if not built.side_by_side:
+        return
+    document.add_heading("The returns side by side", level=1)
+    paragraph = document.add_paragraph(
+        "The short answers, one column per agency. Each agency's reasons and full answers "
+        "are in its own section."
+    )
+    paragraph.runs[0].italic = True
+    agencies = built.included
+    for start in range(0, len(agencies), SIDE_BY_SIDE_COLUMNS):
+        shown = agencies[start : start + SIDE_BY_SIDE_COLUMNS]
+        each = (usable_width_cm(landscape=True) - QUESTION_WIDTH) / len(shown)
+        rows: list[tuple[str, ...]] = []
+        section = ""
+        for row in built.side_by_side:
+            if row.section != section:  # the section's title on a row of its own
+                section = row.section
+                rows.append((section, *([""] * len(shown))))
+            rows.append((row.question, *row.answers[start : start + len(shown)]))
+        widths = (QUESTION_WIDTH, *([each] * len(shown)))
+        cells = table(document, ("Question", *shown), rows, widths, font_pt=9)
+        for values, row_cells in zip(rows, cells, strict=True):
+            if not any(values[1:]):  # a section's title: across the table, bold, shaded
+                merged = row_cells[0].merge(row_cells[-1])
+                for empty in merged.paragraphs[1:]:  # one from each cell merged in
+                    merged._tc.remove(empty._p)
+                merged.paragraphs[0].runs[0].bold = True
+                house_style.shade(merged, "EDEDED")
+        document.add_paragraph()
 
 
 def _chronology(document: DocumentType, built: MeetingPack) -> None:

@@ -102,7 +102,7 @@ async def show_pack(ctx: Context) -> Reply:
 
 async def _pack(ctx: Context, review_id: object, page: int) -> Reply:
     def work(uow: Any) -> dict[str, Any]:
-        built = meeting.meeting_pack(uow, ctx.member, review_id)
+        built = meeting.meeting_pack(uow, ctx.member, review_id, ctx.services.today())
         review = review_flow.chaired_review(uow, ctx.member, review_id)
         return cards.pack_card(review, built, page)
 
@@ -111,12 +111,13 @@ async def _pack(ctx: Context, review_id: object, page: int) -> Reply:
 
 async def export_pack(ctx: Context) -> Reply:
     review_id = ctx.data.get("review_id")
-    built = await ctx.run(lambda uow: meeting.meeting_pack(uow, ctx.member, review_id))
+    today = ctx.services.today()
+    built = await ctx.run(lambda uow: meeting.meeting_pack(uow, ctx.member, review_id, today))
     fmt = ctx.data.get("format")
     if fmt not in (None, "docx", "csv", "pdf"):
         raise InvalidInput("The pack comes as docx (Word), pdf, or csv (the chronology).")
     name = await files.partnership_name(ctx)
-    document = await asyncio.to_thread(_pack_document, built, ctx.services.today(), fmt, name)
+    document = await asyncio.to_thread(_pack_document, built, today, fmt, name)
     if fmt == "pdf":
         document = files.Document(
             "meeting_pack_pdf",

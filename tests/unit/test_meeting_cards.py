@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 from bot.handlers import register_all
@@ -149,3 +150,29 @@ def test_published_action_and_learning_cards_are_valid() -> None:
 def test_every_verb_has_exactly_one_handler() -> None:
     router = register_all(Router())
     assert set(router.verbs) == set(verbs.ALL)
+
+
+def test_the_pack_cards_learning_reads_a_line_per_agency_and_marks_overdue_returns() -> None:
+    built = replace(
+        big_pack(),
+        outstanding=("Demo Education", "Demo GP"),
+        overdue=("Demo Education",),
+        learning=(
+            ThemedLearning(
+                "Neglect",
+                (
+                    LearningPoint("Demo Police", "Concerns were recorded."),
+                    LearningPoint("Demo Health", "Visits " + "followed up promptly " * 10),
+                ),
+                (),
+            ),
+        ),
+    )
+    shown = json.dumps(cards.pack_card(REVIEW, built, 1), ensure_ascii=False)
+    assert "recorded.;" not in shown, "answers joined by ';' read '.;'"
+    assert "Demo Police: Concerns were recorded.\\n\\nDemo Health: Visits followed up" in shown
+    assert "…" in shown, "a long answer is cut with a mark"
+    assert cards._clipped("one two three", 10) == "one two…", "at a word, never mid-word"
+    assert cards._clipped("one two", 10) == "one two"
+    assert "None recorded." in shown
+    assert "Demo Education (overdue), Demo GP" in shown

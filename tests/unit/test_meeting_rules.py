@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -266,3 +267,78 @@ def test_the_pack_marks_what_writers_kept_past_an_identifier_warning() -> None:
     assert "Police (1 answer and 1 chronology entry)" in text
     assert "Identifier warning overridden" in chronology_table(pack).rows[1].cells[6].text
     assert chronology_table(pack).rows[2].cells[6].text == ""
+
+
+def test_the_pack_marks_every_return_overdue_unsigned_nil_or_proceeded_without() -> None:
+    def due(agency: str, status: ReturnStatus, rid: int, on: date, **more: Any) -> ReturnContent:
+        return ReturnContent(replace(ret(agency, status, rid=rid), due_on=on, **more), {}, [])
+
+    late_in = datetime(2026, 11, 18, 12, tzinfo=UTC)
+    returns = [
+        due("Police", ReturnStatus.SIGNED_OFF, 1, date(2026, 11, 13)),
+        due("Health", ReturnStatus.SUBMITTED, 2, date(2026, 11, 13), submitted_at=late_in),
+        due("Education", ReturnStatus.IN_PROGRESS, 3, date(2026, 11, 20)),
+        due("GP", ReturnStatus.NOT_STARTED, 4, date(2026, 12, 11)),  # not yet due
+        due("Housing", ReturnStatus.NIL, 5, date(2026, 11, 13)),
+        due(
+            "Probation",
+            ReturnStatus.PROCEEDED_WITHOUT,
+            6,
+            date(2026, 11, 13),
+            status_note="No reply after three chasers",
+        ),
+        due("Youth Justice", ReturnStatus.NIL_PENDING, 7, date(2026, 11, 13)),
+    ]
+    built = build_pack("R", "Child K", returns, today=date(2026, 12, 4))
+    marks = {line.agency: (line.included, line.marks) for line in built.roll}
+    assert marks["Police"] == (True, ("Signed off by its safeguarding lead",))
+    assert marks["Health"][0] is True
+    assert marks["Health"][1][0].startswith("UNSIGNED")
+    assert marks["Health"][1][1] == "LATE: submitted 18 Nov 2026, due 13 Nov 2026"
+    assert marks["Education"] == (False, ("OVERDUE: due 20 Nov 2026, not yet submitted",))
+    assert marks["GP"] == (False, ("Not yet submitted: due 11 Dec 2026",))
+    assert marks["Housing"] == (False, ("NIL: no involvement, confirmed by its lead",))
+    assert marks["Probation"][1] == (
+        "PROCEEDED WITHOUT it: the chair's decision (No reply after three chasers)",
+    )
+    assert marks["Youth Justice"][1][0].startswith("NIL: no involvement, awaiting")
+    assert built.overdue == ("Education",), "a nil return awaiting its lead is not overdue"
+    assert "Returns still outstanding (Education (overdue), GP" in built.questions[-1]
+    assert build_pack("R", "Child K", returns).overdue == (), "no day given: nothing judged"
+
+    document = Document(io.BytesIO(meeting_pack_docx(built, TODAY)))
+    roll = next(t for t in document.tables if t.rows[0].cells[0].text == "Agency")
+    cells = {row.cells[0].text: row.cells[2] for row in roll.rows[1:]}
+    overdue_run = cells["Education"].paragraphs[0].runs[0]
+    assert overdue_run.text.startswith("OVERDUE")
+    assert overdue_run.bold, "marks stand out"
+    assert not cells["Police"].paragraphs[0].runs[0].bold, "signed off is not a warning"
+
+
+def test_the_pack_sets_short_answers_side_by_side() -> None:
+    police = ReturnContent(
+        ret("Police", rid=1),
+        {
+            "child_seen": "seen_not_alone",
+            "hidden_adults": {"answer": "yes", "follow_up": "Partner never seen"},
+            "what_worked_well": "Long answers stay in the agency's own section",
+        },
+        [],
+    )
+    health = ReturnContent(ret("Health", rid=2), {"child_seen": "seen_alone"}, [])
+    built = build_pack("R", "Child K", [police, health])
+    rows = {row.question: row for row in built.side_by_side}
+    # One column per agency, in the pack's order (by name): Health, then Police.
+    assert rows["Child seen, and seen alone"].answers == (
+        "Seen, and seen alone",
+        "Seen, but never alone",
+    )
+    assert rows["Adults not known or not engaged"].answers == ("Not answered", "Yes")
+    assert rows["Adults not known or not engaged"].section == "Involvement"
+    assert "What worked well" not in rows, "long text is not set side by side"
+    assert "Disagreement and escalation" not in rows, "nobody answered it: left out"
+    document = Document(io.BytesIO(meeting_pack_docx(built, TODAY)))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "The returns side by side" in text
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "Question")
+    assert [c.text for c in table.rows[0].cells] == ["Question", "Health", "Police"]
