@@ -35,6 +35,7 @@ from domain.chase_engine import ACTION, Undelivered
 from domain.chasers import ChaserPolicy, PlannedChase, Rag, SubjectKind, policy_revision
 from domain.model import ActionStatus
 from domain.summaries import chased_text
+from domain.wording import counted
 
 # Words, not coloured emoji: not every Teams client (or font) draws the emoji.
 RAG_LABELS = {
@@ -763,7 +764,7 @@ def escalation_card(
     many chasers went unanswered and the last update, with the reader's own moves (not the
     owner's buttons, which are not theirs)."""
     owner = item.owner_name or "No owner"
-    late = f"{days_late} working day{'s' if days_late != 1 else ''} late" if days_late else "due"
+    late = f"{counted(days_late, 'working day')} late" if days_late else "due"
     body: list[ac.ElementAnnotated] = [
         *header(f"Escalation · {item.reference}", f"{item.review_reference} · {item.pseudonym}"),
         ac.TextBlock(

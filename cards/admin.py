@@ -29,6 +29,7 @@ from domain.directory import (
 )
 from domain.model import ROLE_LABELS, Role
 from domain.repositories import AgencyView, DirectoryMember
+from domain.wording import counted
 
 SET_UP = "Partnership set-up"
 # Long names are clipped where many are shown at once, so a card stays inside Teams' limit.
@@ -43,7 +44,7 @@ GUID_PATTERN = (
 def agencies_card(listing: AgencyListing, result: str = "") -> Card:
     window = listing.paging
     body: list[ac.ElementAnnotated] = [
-        *header("Agencies", f"{SET_UP} · {_count(window.total, 'agency', 'agencies')}"),
+        *header("Agencies", f"{SET_UP} · {counted(window.total, 'agency')}"),
         *_result(result),
     ]
     body.extend(_agency_row(agency, window.page) for agency in listing.agencies)
@@ -144,7 +145,7 @@ def _lead_inputs(
 def members_card(listing: MemberListing, result: str = "") -> Card:
     window = listing.paging
     body: list[ac.ElementAnnotated] = [
-        *header("Members", f"{SET_UP} · {_count(window.total, 'member', 'members')}"),
+        *header("Members", f"{SET_UP} · {counted(window.total, 'member')}"),
         *_result(result),
     ]
     body.extend(_member_row(member, window.page) for member in listing.members)
@@ -372,7 +373,3 @@ def _clip(text: str, limit: int = CHOICE_TITLE_MAX) -> str:
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _count(total: int, one: str, many: str) -> str:
-    return f"{total} {one if total == 1 else many}"

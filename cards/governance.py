@@ -33,6 +33,7 @@ from domain.retention import (
     hold_revision,
     retention_revision,
 )
+from domain.wording import counted
 
 LONDON = ZoneInfo("Europe/London")
 GOVERNANCE = "Information governance"
@@ -44,7 +45,7 @@ CHANGE_MAX = 240
 
 def audit_trail_card(trail: TrailPage) -> Card:
     s = trail.subjects
-    context = f"{s.reference} · {s.pseudonym} · {trail.total} events, newest first"
+    context = f"{s.reference} · {s.pseudonym} · {counted(trail.total, 'event')}, newest first"
     body: list[ac.ElementAnnotated] = [*header("Audit trail", context)]
     body.extend(_event(event) for event in trail.events)
     if not trail.events:

@@ -42,6 +42,7 @@ from domain.outcome import ATTENDEES_MAX, DESCRIPTION_MAX, FINDING_MAX, MEASURE_
 from domain.pack import MeetingPack
 from domain.questions import default_themes
 from domain.records import ActionView, GuideVersion, ReviewView
+from domain.wording import counted
 
 PACK_PAGE = 12
 
@@ -56,7 +57,7 @@ def pack_card(review: ReviewView, built: MeetingPack, page: int) -> Card:
     body: list[ac.ElementAnnotated] = [
         *header(
             f"Meeting pack · {review.reference}",
-            f"{review.pseudonym} · {len(built.included)} agency returns",
+            f"{review.pseudonym} · {counted(len(built.included), 'agency return')}",
         ),
         facts(
             [
@@ -71,8 +72,9 @@ def pack_card(review: ReviewView, built: MeetingPack, page: int) -> Card:
                 *(("Chair's decision", line) for line in built.decisions),
                 (
                     "Chronology",
-                    f"{len(built.entries)} entries, {built.duplicate_count} possible "
-                    f"duplicate group(s), {len(built.gaps)} gap(s)",
+                    f"{counted(len(built.entries), 'entry')}, "
+                    f"{counted(built.duplicate_count, 'possible duplicate group')}, "
+                    f"{counted(len(built.gaps), 'gap')}",
                 ),
             ]
         ),
@@ -126,7 +128,7 @@ def pack_card(review: ReviewView, built: MeetingPack, page: int) -> Card:
 
 def _theme_summary(built: MeetingPack) -> list[ac.ElementAnnotated]:
     rows = [
-        (row.label, f"{len(row.agencies)} agencies: {', '.join(row.agencies)}")
+        (row.label, f"{counted(len(row.agencies), 'agency')}: {', '.join(row.agencies)}")
         for row in built.themes[:8]
     ]
     items: list[ac.ElementAnnotated] = [
@@ -396,7 +398,7 @@ def published_card(
     body: list[ac.ElementAnnotated] = [
         *header(f"Outcome published · {review.reference}", review.pseudonym),
         paragraph(
-            f"{len(actions)} action items are now tracked. Each owner has their action "
+            f"{counted(len(actions), 'action item')} now tracked. Each owner has their action "
             f"card; contributors have heard what was agreed."
         ),
         facts(
@@ -454,7 +456,8 @@ def guide_card(screen: GuideScreen) -> Card:
     body: list[ac.ElementAnnotated] = [
         *header(
             f"7-minute guide · {review.reference}",
-            f"{review.pseudonym} · {_status(screen)} · used by {guide.usage_count} team(s)",
+            f"{review.pseudonym} · {_status(screen)} · "
+            f"used by {counted(guide.usage_count, 'team')}",
         ),
         *notice_lines(screen.notices),
     ]

@@ -57,6 +57,7 @@ from domain.returns import (
     place_value,
     revision,
 )
+from domain.wording import counted
 
 CERTAINTY_CHOICES = [
     (DateCertainty.ON.value, "On"),
@@ -455,7 +456,7 @@ def _chronology_card(
     jumps: Sequence[tuple[str, str]],
     returned: Sequence[ac.ElementAnnotated],
 ) -> Card:
-    title = f"Impact chronology · {total} entr{'y' if total == 1 else 'ies'}"
+    title = f"Impact chronology · {counted(total, 'entry')}"
     body: list[ac.ElementAnnotated] = [*header(title, where(ret)), *returned]
     body.extend(notice_lines(notices))
     if not total:
@@ -696,7 +697,7 @@ def _overview_body(
         facts(
             [
                 ("Status", STATUS_LABELS[summary.ret.status.value]),
-                ("Chronology", _entries(summary.entry_count)),
+                ("Chronology", counted(summary.entry_count, "entry")),
             ]
         ),
     ]
@@ -799,7 +800,7 @@ def signoffs_card(waiting: Sequence[WaitingSignOff], signoff_days: int) -> Card:
         body.append(paragraph("Nothing is waiting for your sign-off."))
     for item in waiting[:10]:
         ret = item.ret
-        age = f"waiting {item.working_days} working day{'' if item.working_days == 1 else 's'}"
+        age = f"waiting {counted(item.working_days, 'working day')}"
         lines: list[ac.ElementAnnotated] = [
             ac.TextBlock(
                 text=user_text(f"{ret.reference} · {ret.pseudonym} · {ret.agency_name}"),
@@ -851,10 +852,6 @@ def chair_notice_card(ret: ReturnView, event: str, progress: str, *, pack: bool 
     if pack:
         actions.insert(0, button("Meeting pack", verbs.PACK, {"review_id": ret.review_id}))
     return build(body, actions)
-
-
-def _entries(count: int) -> str:
-    return f"{count} entr{'y' if count == 1 else 'ies'}"
 
 
 def follow_up_label(question: Question) -> str:

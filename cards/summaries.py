@@ -44,6 +44,7 @@ from domain.summaries import (
     short_date,
     working_days_text,
 )
+from domain.wording import counted
 
 RAG_LABELS: Final[Mapping[Rag | None, tuple[str, ty.Colors]]] = {
     Rag.RED: ("Red", ty.Colors.ATTENTION),
@@ -206,7 +207,10 @@ def _learning_section(summary: ReviewSummary, text_limit: int) -> list[ac.Elemen
         items.append(markdown(f"- {user_text(_cut(need, 2 * text_limit))}"))
     if len(summary.learning_needs) > 6:
         items.append(
-            paragraph(f"…and {len(summary.learning_needs) - 6} more learning needs.", subtle=True)
+            paragraph(
+                f"…and {counted(len(summary.learning_needs) - 6, 'more learning need')}.",
+                subtle=True,
+            )
         )
     return items
 

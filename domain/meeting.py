@@ -38,6 +38,7 @@ from domain.repositories import UnitOfWork
 from domain.review_flow import chaired_review, find_review, held_review
 from domain.reviews import parse_reference
 from domain.transitions import move_review
+from domain.wording import counted
 
 OUTCOME_STAGES = frozenset({ReviewStage.ANALYSIS, ReviewStage.MEETING})
 
@@ -862,7 +863,7 @@ def record_usage(
     return GuideScreen(
         review,
         updated,
-        notices=(f"Recorded. {updated.usage_count} team(s) have now used this briefing.",),
+        notices=(f"Recorded. {_teams_have(updated.usage_count)} now used this briefing.",),
     )
 
 
@@ -913,3 +914,7 @@ def keep_typed_outcome(
         return None
     screen = save_outcome(uow, actor, member, data, today)
     return screen if screen.errors or screen.warnings else None
+
+
+def _teams_have(count: int) -> str:
+    return f"{counted(count, 'team')} {'has' if count == 1 else 'have'}"

@@ -44,6 +44,7 @@ from domain.questions import default_themes
 from domain.records import ReviewView
 from domain.repositories import UnitOfWork
 from domain.transitions import RETURN_SETTLED
+from domain.wording import counted
 
 ANY_ROLE: Final = tuple(Role)
 PARTNERSHIP_ROLES: Final = (Role.ADMIN, Role.CHAIR, Role.LIC_MEMBER)
@@ -871,7 +872,7 @@ def short_date(day: date | None) -> str:
 
 
 def working_days_text(count: int) -> str:
-    return f"{count} working day" if count == 1 else f"{count} working days"
+    return counted(count, "working day")
 
 
 def chased_text(count: int) -> str:
@@ -951,6 +952,6 @@ def guide_line(summary: ReviewSummary) -> str:
     if not guide.published:
         return "Drafted, not yet published."
     return (
-        f"Published {short_date(guide.published_on)} · {guide.usage_returns} usage "
-        f"return(s), {guide.staff_reached} staff reached."
+        f"Published {short_date(guide.published_on)} · "
+        f"{counted(guide.usage_returns, 'usage return')}, {guide.staff_reached} staff reached."
     )

@@ -135,10 +135,10 @@ def read_the_pack(chat: Chat, reference: str, prefix: str) -> Locator:
     facts = chat.facts(card)
     assert facts["Returns included"] == AGENCY, facts
     assert facts["Not yet submitted"] == "None", facts
-    assert facts["Chronology"] == "1 entries, 0 possible duplicate group(s), 0 gap(s)", facts
-    assert facts.get(VOICE) == f"1 agencies: {AGENCY}", facts
+    assert facts["Chronology"] == "1 entry, 0 possible duplicate groups, 0 gaps", facts
+    assert facts.get(VOICE) == f"1 agency: {AGENCY}", facts
     text = card_text(card)
-    assert f"{PSEUDONYM} · 1 agency returns" in text, text
+    assert f"{PSEUDONYM} · 1 agency return" in text, text
     assert "Themes across agencies" in text, text
     assert "Combined chronology · page 1 of 1" in text, text
     assert f"14 Mar 2025 · {AGENCY}" in text, text
@@ -208,7 +208,7 @@ def publish(chat: Chat, reference: str, actions: list[ActionItem], prefix: str) 
         chat.wait_for_card(f"Your action · {reference}/A{number}")
     chat.wait_for_card(f"What we learned · {reference}")
     text = card_text(published)
-    assert f"{len(actions)} action items are now tracked" in text, text
+    assert f"{len(actions)} action items now tracked" in text, text
     assert "couldn't reach" not in text, text
     assert chat.facts(published) == {
         f"{reference}/A{n}": f"{a.description[:80].strip()} · {a.owner}"
@@ -277,7 +277,7 @@ def draft_edit_preview_publish_guide(
     chat.click_button("Draft the 7-minute guide", within=published)
     guide = chat.wait_for_card(f"7-minute guide · {reference}")
     text = card_text(guide)
-    assert f"{PSEUDONYM} · Draft · used by 0 team(s)" in text, text
+    assert f"{PSEUDONYM} · Draft · used by 0 teams" in text, text
     background = chat.value("1 · Background", within=guide)
     assert isinstance(background, str), background
     assert background.startswith(f"{reference} concerned {PSEUDONYM}."), background
@@ -312,7 +312,7 @@ def draft_edit_preview_publish_guide(
     assert "Approved: version 1 published" in json.dumps(approved), approved
     guide = chat.wait_for_card(f"{LIC_MEMBER} approved it.")
     text = card_text(guide)
-    assert f"{PSEUDONYM} · Version 1 published · used by 0 team(s)" in text, text
+    assert f"{PSEUDONYM} · Version 1 published · used by 0 teams" in text, text
     assert "approved by LIC Member (demo) (the LIC group)" in text, text
     assert GUIDE_EDIT in text, text
     chat.card_screenshot(f"{prefix}-guide-published", guide)
@@ -372,7 +372,7 @@ def record_usage(chat: Chat, guide: Locator, reference: str, prefix: str) -> Non
     chat.click_button("Record it", within=form)
     done = chat.wait_for_card("Recorded.")
     text = card_text(done)
-    assert "Recorded. 1 team(s) have now used this briefing." in text, text
+    assert "Recorded. 1 team has now used this briefing." in text, text
     chat.screenshot(f"{prefix}-usage-recorded", of=done)
 
 

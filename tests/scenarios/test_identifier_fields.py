@@ -273,6 +273,6 @@ async def test_guide_usage_reflections_are_checked(journey: Journey) -> None:
     card = await j.card(
         verbs.GUIDE_USAGE_SAVE, {**usage, confirm_key("reflections"): "true"}, PRACTITIONER
     )
-    assert "1 team(s)" in card
+    assert "used by 1 team" in card
     [event] = kept_events(j)
     assert event.after == {"reflections": ["name"]}

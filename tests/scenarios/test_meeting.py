@@ -99,7 +99,7 @@ async def test_pack_outcome_publish_and_guide(journey: Journey, tmp_path: Path) 
         },
         PRACTITIONER,
     )
-    assert "1 team(s)" in card
+    assert "used by 1 team" in card
 
     card = await j.card(verbs.PACK_EXPORT, {"review_id": review_id, "format": "docx"})
     assert "Saved the meeting pack" in card

@@ -176,3 +176,23 @@ def test_the_pack_cards_learning_reads_a_line_per_agency_and_marks_overdue_retur
     assert cards._clipped("one two", 10) == "one two"
     assert "None recorded." in shown
     assert "Demo Education (overdue), Demo GP" in shown
+
+
+def test_a_pack_of_one_says_each_count_in_the_singular() -> None:
+    """It read "1 agency returns" and "1 entries, 1 possible duplicate group(s), 1 gap(s)"."""
+    [entry] = big_pack().entries[:1]
+    one = MeetingPack(
+        "LOS-2026-004",
+        "Child K",
+        ("Agency",),
+        (),
+        (entry,),
+        (Gap(date(2025, 1, 1), date(2025, 6, 1)),),
+        (ThemeRow("neglect", "Neglect", ("Agency",), 1),),
+        (),
+    )
+    said = json.dumps(cards.pack_card(REVIEW, one, 1), ensure_ascii=False)
+    assert "Child K · 1 agency return" in said
+    assert "agency returns" not in said
+    assert "1 entry, 1 possible duplicate group, 1 gap" in said
+    assert "1 agency: Agency" in said

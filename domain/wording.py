@@ -1,0 +1,23 @@
+"""Counts and shortened text as a card or document says them: "1 entry", "3 entries", and a
+long description cut at a word with "…" so nobody reads half a word as the whole."""
+
+from __future__ import annotations
+
+from typing import Final
+
+_VOWELS: Final = frozenset("aeiou")
+
+
+def plural_of(noun: str) -> str:
+    """The regular English plural of `noun`'s last word: "agency" -> "agencies", "day" ->
+    "days", "box" -> "boxes"; anything irregular is given to `counted` by its caller."""
+    if noun.endswith("y") and noun[-2:-1] not in _VOWELS:
+        return noun[:-1] + "ies"
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return noun + "es"
+    return noun + "s"
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """`count` with its noun in the right number: "1 agency return", "2 agency returns"."""
+    return f"{count} {noun if count == 1 else plural or plural_of(noun)}"
