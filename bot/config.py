@@ -122,12 +122,6 @@ class Settings(BaseSettings):
             raise ConfigError(
                 f"BOT_PLATFORM is {self.bot_platform!r}; it must be one of {', '.join(PLATFORMS)}."
             )
-        if self.bot_platform == "agents" and not self.local_mode:
-            raise ConfigError(
-                "BOT_PLATFORM=agents serves local mode only for now: its inbound "
-                "authentication is not wired yet (docs/progress.md, issue 19). Use "
-                "BOT_PLATFORM=botframework with MicrosoftAppId set."
-            )
         if self.local_mode and not _is_loopback(self.bind_host):
             raise ConfigError(
                 f"Local mode (no MicrosoftAppId) has no authentication, so it only binds to "

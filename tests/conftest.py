@@ -25,11 +25,20 @@ from tests.support.connector import FakeConnector
 from tests.support.short_work import short_work_guard
 
 IN_CI = bool(os.environ.get("CI"))
-# These run on both platforms (bot/platforms.py): the basics, a whole journey, and the edge's
-# refusals of bad input (test_edge.py's local-mode and PostgreSQL cases; its token cases are
-# botbuilder's until the agents edge authenticates). Every other test runs on BOT_PLATFORM's
-# (botframework by default); test_transport.py is the botbuilder transport's own.
-BOTH_PLATFORMS = frozenset({"test_basics.py", "test_return_journey.py", "test_edge.py"})
+# These run on both platforms (bot/platforms.py): the basics, a whole journey, and the
+# security suite's edge (bad input at the edge, bad tokens, tenants, secrets in logs). Every
+# other test runs on BOT_PLATFORM's (botframework by default); test_transport.py is the
+# botbuilder transport's own.
+BOTH_PLATFORMS = frozenset(
+    {
+        "test_basics.py",
+        "test_return_journey.py",
+        "test_edge.py",
+        "test_authentication.py",
+        "test_tenant_isolation.py",
+        "test_log_privacy.py",
+    }
+)
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

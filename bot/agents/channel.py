@@ -8,12 +8,18 @@ from typing import Any
 
 from microsoft_agents.activity import Activity, Attachment
 from microsoft_agents.hosting.aiohttp import CloudAdapter
-from microsoft_agents.hosting.core import MessageFactory, TurnContext
+from microsoft_agents.hosting.core import (
+    MessageFactory,
+    RestChannelServiceClientFactory,
+    TurnContext,
+)
 from microsoft_agents.hosting.core.authorization import ClaimsIdentity
 from pydantic import ValidationError
 
+from bot.agents.authentication import ChannelAuthentication
 from bot.agents.courier import AgentsCourier, LocalClientFactory, LocalConnections
-from bot.channel import ActivityRefused, InvokeAnswer, Unauthenticated
+from bot.agents.tokens import app_configuration, app_connections
+from bot.channel import ActivityRefused, InvokeAnswer
 from bot.config import Settings
 from bot.core import Bot
 from bot.outbound import Outbound
@@ -30,18 +36,25 @@ ANSWERED_INVOKES = ("adaptiveCard/action", "fileConsent/invoke")
 
 class AgentsChannel:
     def __init__(self, settings: Settings, db: Database) -> None:
-        if not settings.local_mode:
-            # Settings.check refuses this first; kept so the edge never serves unauthenticated.
-            raise Unauthenticated("the Agents SDK edge authenticates local mode only")
-        factory = LocalClientFactory(LocalConnections())
+        self._authentication: ChannelAuthentication | None = None
+        if settings.local_mode:
+            factory: RestChannelServiceClientFactory = LocalClientFactory(LocalConnections())
+        else:
+            configuration = app_configuration(settings)
+            self._authentication = ChannelAuthentication(
+                configuration, settings.openid_metadata_url
+            )
+            factory = RestChannelServiceClientFactory(app_connections(configuration))
         self.adapter = CloudAdapter(channel_service_client_factory=factory)
         self.adapter.on_turn_error = _on_turn_error
         self.outbound = Outbound(AgentsCourier(self.adapter, settings.app_id), db)
 
     async def authenticate(self, authorization: str, body: dict[str, Any]) -> object:
-        # Local mode (no app id): the anonymous identity, as botbuilder gives it; no token is
-        # sent with replies either.
-        return ClaimsIdentity({}, authentication_type="Anonymous")
+        if self._authentication is None:
+            # Local mode (no app id): the anonymous identity, as botbuilder gives it; no token
+            # is sent with replies either.
+            return ClaimsIdentity({}, authentication_type="Anonymous")
+        return await self._authentication.authenticate(authorization, body)
 
     async def answer(self, identity: object, body: dict[str, Any], bot: Bot) -> InvokeAnswer | None:
         activity = _activity(body)

@@ -107,7 +107,13 @@ class AgentsCourier:
 
     async def _dispatch(self, recipient: Recipient, callback: Any, hint: str) -> None:
         address = recipient.address
-        identity = ClaimsIdentity({}, authentication_type="Anonymous")
+        # The app's own identity asks the connection for a token (bot/agents/tokens.py); local
+        # mode has no app id, and sends none.
+        identity = (
+            self.adapter.create_claims_identity(self._app_id)
+            if self._app_id
+            else ClaimsIdentity({}, authentication_type="Anonymous")
+        )
         if address is not None:
             reference = ConversationReference(
                 channel_id="msteams",

@@ -14,6 +14,7 @@ from botframework.connector.auth import jwt_token_extractor as _extractor
 from jwt.algorithms import RSAAlgorithm
 
 from bot.botframework.errors import log_failure
+from bot.refresh import start_once
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +52,10 @@ class SigningKeys(_extractor._OpenIdMetadata):  # type: ignore[misc]  # botbuild
         return key
 
     def _refresh_once(self) -> asyncio.Future[None]:
-        loop = asyncio.get_running_loop()
-        pending = self._pending
-        if pending is not None and not pending.done() and pending.get_loop() is loop:
-            return pending
-        task = loop.create_task(self._refresh())
-        task.add_done_callback(log_failure("signing keys unavailable"))
-        self._pending = task
-        return task
+        self._pending = start_once(
+            self._pending, self._refresh, log_failure("signing keys unavailable")
+        )
+        return self._pending
 
     async def _refresh(self) -> None:
         try:

@@ -10,12 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
 from botframework.connector.auth import (
     AuthenticationConstants,
 )
 
 from bot.botframework.errors import log_failure
+from bot.refresh import start_once, token_expiry
 
 TokenKey = tuple[str, str, str]  # app id, audience (scope), login endpoint
 
@@ -66,29 +66,17 @@ class TokenCache:
             entry.expires_at = 0.0
 
     def _start_refresh(self, entry: _Token) -> asyncio.Future[None]:
-        loop = asyncio.get_running_loop()
-        pending = entry.refreshing
-        if pending is not None and not pending.done() and pending.get_loop() is loop:
-            return pending
-        task = loop.create_task(self._refresh(entry))
-        task.add_done_callback(log_failure("token not refreshed"))
-        entry.refreshing = task
-        return task
+        entry.refreshing = start_once(
+            entry.refreshing, lambda: self._refresh(entry), log_failure("token not refreshed")
+        )
+        return entry.refreshing
 
     async def _refresh(self, entry: _Token) -> None:
         token: str = await asyncio.to_thread(entry.credentials.get_access_token)
         entry.header = f"Bearer {token}"
-        entry.expires_at = _expiry(token, self._clock())
+        entry.expires_at = token_expiry(token, self._clock())
 
 
 def _should_set_token(credentials: Any) -> bool:
     app_id = getattr(credentials, "microsoft_app_id", None)
     return bool(app_id) and app_id != AuthenticationConstants.ANONYMOUS_SKILL_APP_ID
-
-
-def _expiry(token: str, now: float) -> float:
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-        return float(claims["exp"])
-    except Exception:
-        return now + 30 * 60  # opaque token: MSAL's own cache still answers within its life

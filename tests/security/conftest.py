@@ -12,6 +12,7 @@ from botframework.connector.auth import (
     ChannelValidation,
     MicrosoftAppCredentials,
 )
+from microsoft_agents.authentication.msal import MsalAuth
 
 from bot.config import Settings
 from tests.conftest import BotUnderTest
@@ -43,9 +44,14 @@ def openid(trusted_key: SigningKey) -> Iterator[OpenIdServer]:
     server.stop()
 
 
+async def _outbound_token(self: MsalAuth, *args: object, **kwargs: object) -> str:
+    return OUTBOUND_TOKEN
+
+
 @pytest.fixture
 def offline_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep botbuilder off the internet: its built-in metadata URLs and Entra ID token calls."""
+    """Keep both SDKs off the internet: botbuilder's built-in metadata URLs, and both SDKs'
+    Entra ID token calls (botbuilder's credentials, the Agents SDK's MSAL provider)."""
     monkeypatch.setattr(
         AuthenticationConstants, "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL", UNREACHABLE
     )
@@ -57,9 +63,12 @@ def offline_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
         "get_access_token",
         lambda self, force_refresh=False: OUTBOUND_TOKEN,
     )
+    monkeypatch.setattr(MsalAuth, "get_access_token", _outbound_token)
 
 
-def authenticated_settings(tmp_path: Path, database_url: str, metadata_url: str) -> Settings:
+def authenticated_settings(
+    tmp_path: Path, database_url: str, metadata_url: str, platform: str = "botframework"
+) -> Settings:
     return settings_for(
         tmp_path,
         database_url,
@@ -69,6 +78,7 @@ def authenticated_settings(tmp_path: Path, database_url: str, metadata_url: str)
         MicrosoftAppTenantId=TENANT,
         ADMIN_AAD_IDS=USER_AAD,
         BOT_OPENID_METADATA=metadata_url,
+        BOT_PLATFORM=platform,
     )
 
 
@@ -80,13 +90,15 @@ async def authed_bot(
     openid: OpenIdServer,
     offline_sdk: None,
     monkeypatch: pytest.MonkeyPatch,
+    platform: str,
 ) -> AsyncIterator[BotUnderTest]:
-    """The bot with an app id, so every request must carry a valid Bot Framework token.
+    """The bot with an app id on `platform`, so every request must carry a valid Bot Framework
+    token.
 
     The app points botbuilder's channel validation (a class attribute) at BOT_OPENID_METADATA;
     monkeypatch puts the attribute back after each test so no other test inherits it.
     """
     monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", openid.metadata_url)
-    settings = authenticated_settings(tmp_path, sqlite_url, openid.metadata_url)
+    settings = authenticated_settings(tmp_path, sqlite_url, openid.metadata_url, platform)
     async with running_bot(settings, sqlite_url, connector) as bot:
         yield bot

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from bot.app import create_app
 from bot.config import ConfigError
 from tests.conftest import BotUnderTest
-from tests.security.conftest import APP_ID, authenticated_settings
+from tests.security.conftest import APP_ID, OUTBOUND_TOKEN, authenticated_settings
 from tests.security.support import (
     Exchange,
     changes,
@@ -47,6 +47,7 @@ from tests.security.tokens import (
 from tests.support.activities import invoke, message
 from tests.support.connector import FakeConnector
 
+OUTSIDE_TENANT = "0e0e0e0e-0000-4000-8000-00000000dead"
 # A key the bot has never been told about (generated once: RSA generation is slow).
 STRANGER = new_key("stranger-key")
 
@@ -207,11 +208,33 @@ async def test_a_valid_token_is_accepted(
     assert result.status == 201
     assert "What you can do" in str(result.sent), "the reply reached the connector"
     assert "/keys" in openid.hits, "the signing key came from the local OpenID metadata"
+    # The reply carried the app's own token (from its credentials, stubbed), never the caller's.
+    assert bot.connector.authorizations
+    assert set(bot.connector.authorizations) == {f"Bearer {OUTBOUND_TOKEN}"}
 
     result = await exchange(bot, invoke(url, "profile"), headers)
     assert result.status == 200
     assert "Partnership admin" in str(result.card)
     assert "member.created" in bot.audit_actions()
+
+
+async def test_a_valid_token_from_a_tenant_off_the_allow_list_gets_403(
+    authed_bot: BotUnderTest, trusted_key: SigningKey
+) -> None:
+    # The token is genuine (the channel signs for every tenant); the tenant is what is refused,
+    # before any row is written or anything is sent.
+    bot = authed_bot
+    url = bot.connector.url
+    headers = {"Authorization": bearer(sign(trusted_key, channel_claims(APP_ID, url)))}
+    before = snapshot(bot.db.engine)
+    for body in (message(url, "help"), invoke(url, "profile")):
+        body["channelData"] = {"tenant": {"id": OUTSIDE_TENANT}}
+        body["conversation"]["tenantId"] = OUTSIDE_TENANT
+        result = await exchange(bot, body, headers)
+        assert (result.status, result.body) == (403, ""), result.body
+    assert changes(before, snapshot(bot.db.engine)) == []
+    assert bot.connector.sent == []
+    assert bot.connector.created == []
 
 
 async def test_bot_openid_metadata_setting_alone_is_honoured(
@@ -221,9 +244,10 @@ async def test_bot_openid_metadata_setting_alone_is_honoured(
     openid: OpenIdServer,
     offline_sdk: None,
     trusted_key: SigningKey,
+    platform: str,
 ) -> None:
     """No workaround here: only the BOT_OPENID_METADATA setting says where the keys are."""
-    settings = authenticated_settings(tmp_path, sqlite_url, openid.metadata_url)
+    settings = authenticated_settings(tmp_path, sqlite_url, openid.metadata_url, platform)
     async with running_bot(settings, sqlite_url, connector) as bot:
         url = bot.connector.url
         headers = {"Authorization": bearer(sign(trusted_key, channel_claims(APP_ID, url)))}

@@ -72,12 +72,13 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path: Path, sqlite_url: str, connector: FakeConnector) -> Any:
+async def world(tmp_path: Path, sqlite_url: str, connector: FakeConnector, platform: str) -> Any:
     settings = settings_for(
         tmp_path,
         sqlite_url,
         ALLOWED_TENANT_IDS=f"{TENANT_A},{TENANT_B}",
         ADMIN_AAD_IDS=f"{A_CHAIR.aad},{B_BOSS.aad}",
+        BOT_PLATFORM=platform,
     )
     async with running_bot(settings, sqlite_url, connector) as bot:
         alpha = await build(bot, "Alpha", A_CHAIR, A_LEAD, A_POLICE, A_HEALTH, reviews=2)
@@ -321,10 +322,14 @@ def _tenant(body: dict[str, Any], channel: Any, conversation: Any) -> dict[str, 
 
 
 async def test_tenants_off_the_allow_list_get_403_no_reply_and_no_rows(
-    tmp_path: Path, sqlite_url: str, connector: FakeConnector
+    tmp_path: Path, sqlite_url: str, connector: FakeConnector, platform: str
 ) -> None:
     settings = settings_for(
-        tmp_path, sqlite_url, ALLOWED_TENANT_IDS=f"{TENANT_A},{TENANT_B}", ADMIN_AAD_IDS=A_CHAIR.aad
+        tmp_path,
+        sqlite_url,
+        ALLOWED_TENANT_IDS=f"{TENANT_A},{TENANT_B}",
+        ADMIN_AAD_IDS=A_CHAIR.aad,
+        BOT_PLATFORM=platform,
     )
     async with running_bot(settings, sqlite_url, connector) as bot:
         assert (await say(bot, A_CHAIR, "help")).status == 201  # the allowed tenant gets in

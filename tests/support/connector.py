@@ -53,6 +53,8 @@ class FakeConnector:
     drops: int = 0
     # Set whenever a send arrives.
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    # The Authorization header of every request (sends and new conversations), "" if none.
+    authorizations: list[str] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -96,6 +98,7 @@ class FakeConnector:
         return web.json_response(body, status=status, headers=headers)
 
     async def _send(self, request: web.Request) -> web.Response:
+        self.authorizations.append(request.headers.get("Authorization", ""))
         failure = self._failure()
         if failure is not None:
             return failure
@@ -117,6 +120,7 @@ class FakeConnector:
         return web.json_response({"id": f"sent-{next(self._ids)}"})
 
     async def _create(self, request: web.Request) -> web.Response:
+        self.authorizations.append(request.headers.get("Authorization", ""))
         failure = self._failure()
         if failure is not None:
             return failure

@@ -46,15 +46,12 @@ def test_the_platform_is_one_variable_and_an_unknown_one_is_refused_at_start() -
     settings(BOT_PLATFORM="agents").check()
     with pytest.raises(ConfigError, match="BOT_PLATFORM"):
         settings(BOT_PLATFORM="slack").check()
-    # Until its inbound authentication is wired, the Agents SDK edge never serves with an
-    # app id (which would mean serving a deployed bot unauthenticated).
-    with pytest.raises(ConfigError, match="agents"):
-        settings(
-            BOT_PLATFORM="agents",
-            MicrosoftAppId="app",
-            MicrosoftAppPassword="pw",
-            MicrosoftAppTenantId="t1",
-        ).check()
+    # Deployed (an app id) on either platform, with the same checks.
+    deployed = {"MicrosoftAppId": "app", "MicrosoftAppPassword": "pw", "MicrosoftAppTenantId": "t1"}
+    for platform in ("botframework", "agents"):
+        settings(BOT_PLATFORM=platform, **deployed).check()
+        with pytest.raises(ConfigError, match="Password"):
+            settings(BOT_PLATFORM=platform, MicrosoftAppId="app").check()
 
 
 def test_database_url_defaults_to_sqlite_and_names_the_postgres_driver() -> None:

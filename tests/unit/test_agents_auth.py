@@ -1,0 +1,124 @@
+"""The Agents SDK edge's signing keys and outgoing tokens (bot/agents/authentication.py,
+bot/agents/tokens.py); the whole path, bad tokens and all, is tests/security's on both platforms."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+from bot.agents.authentication import UNKNOWN_KEY_REFRESH, ChannelKeys
+from bot.agents.tokens import CachedTokens, app_configuration
+from bot.config import Settings
+
+
+def _jwk(kid: str, endorsements: list[str] | None = None) -> dict[str, Any]:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = json.loads(RSAAlgorithm.to_jwk(private.public_key()))
+    return {**public, "kid": kid, "endorsements": endorsements or ["msteams"]}
+
+
+KEY = _jwk("k1")
+
+
+class Fetches:
+    """A metadata endpoint that answers each fetch with the next of `answers` (the last repeats)."""
+
+    def __init__(self, *answers: Any) -> None:
+        self.answers = list(answers)
+        self.count = 0
+
+    async def __call__(self, url: str) -> list[dict[str, Any]]:
+        self.count += 1
+        await asyncio.sleep(0.05)
+        answer = self.answers[min(self.count, len(self.answers)) - 1]
+        if isinstance(answer, Exception):
+            raise answer
+        keys: list[dict[str, Any]] = answer
+        return keys
+
+
+async def test_keys_are_fetched_once_for_concurrent_requests_and_unknown_ids_wait_an_hour() -> None:
+    now = [0.0]
+    fetches = Fetches([KEY])
+    keys = ChannelKeys("http://metadata", fetch=fetches, clock=lambda: now[0])
+    found = await asyncio.gather(
+        *(keys.get_signing_key("ignored", {"kid": "k1"}) for _ in range(10))
+    )
+    assert fetches.count == 1
+    assert {key.key_id for key in found} == {"k1"}
+    for _ in range(5):  # forged key ids: refused without fetching again
+        with pytest.raises(jwt.PyJWKError):
+            await keys.get_signing_key("ignored", {"kid": "forged"})
+    assert fetches.count == 1
+    now[0] += UNKNOWN_KEY_REFRESH + 1
+    with pytest.raises(jwt.PyJWKError):
+        await keys.get_signing_key("ignored", {"kid": "forged"})
+    assert fetches.count == 2, "after an hour an unknown key id may mean a rotation"
+
+
+async def test_endorsements_name_the_channels_a_key_signs_for() -> None:
+    keys = ChannelKeys("http://metadata", fetch=Fetches([KEY]))
+    assert await keys.endorses("k1", "msteams")
+    assert not await keys.endorses("k1", "webchat")
+    assert await keys.endorses("k1", None)  # no channel id: botbuilder doesn't check either
+
+
+async def test_a_failed_refresh_keeps_the_known_keys_and_no_keys_at_all_refuses() -> None:
+    now = [0.0]
+    keys = ChannelKeys("http://metadata", Fetches([KEY], OSError("down")), lambda: now[0])
+    await keys.get_signing_key("", {"kid": "k1"})
+    now[0] += 2 * 24 * 3600  # stale: a background refresh starts, and fails
+    assert (await keys.get_signing_key("", {"kid": "k1"})).key_id == "k1"
+    await asyncio.sleep(0.1)
+    assert (await keys.get_signing_key("", {"kid": "k1"})).key_id == "k1"
+    unreachable = ChannelKeys("http://metadata", fetch=Fetches(OSError("down")))
+    with pytest.raises(jwt.PyJWKError):
+        await unreachable.get_signing_key("", {"kid": "k1"})
+
+
+class FakeProvider:
+    def __init__(self, lifetime: int) -> None:
+        self.calls = 0
+        self.lifetime = lifetime
+        self.configuration: Any = None
+
+    async def get_access_token(
+        self, resource_url: str, scopes: list[str], force_refresh: bool = False
+    ) -> str:
+        self.calls += 1
+        await asyncio.sleep(0.05)
+        return jwt.encode({"exp": 1_000 + self.lifetime, "n": self.calls}, "k" * 32)
+
+
+async def test_tokens_are_fetched_once_and_kept_until_shortly_before_they_expire() -> None:
+    now = [1_000.0]
+    provider = FakeProvider(lifetime=3600)
+    tokens = CachedTokens(provider, refresh_before=300, clock=lambda: now[0])  # type: ignore[arg-type]
+    scope = ["https://api.botframework.com/.default"]
+    got = await asyncio.gather(*(tokens.get_access_token("aud", scope) for _ in range(10)))
+    assert len(set(got)) == 1
+    assert provider.calls == 1, "concurrent callers share one fetch"
+    now[0] += 3000
+    assert await tokens.get_access_token("aud", scope) == got[0]
+    now[0] += 400  # within five minutes of expiry
+    assert await tokens.get_access_token("aud", scope) != got[0]
+    assert provider.calls == 2
+    await tokens.get_access_token("other", scope)
+    assert provider.calls == 3, "one token per audience"
+
+
+def test_the_app_registration_names_its_tenant_and_trusts_the_channel_issuer() -> None:
+    values = {"MicrosoftAppId": "app", "MicrosoftAppPassword": "pw", "MicrosoftAppTenantId": "t1"}
+    single = app_configuration(Settings(_env_file=None, **values))  # type: ignore[arg-type]
+    assert (single.CLIENT_ID, single.TENANT_ID, single.VALIDATE_ISSUER) == ("app", "t1", True)
+    assert single.ISSUERS == ["https://api.botframework.com"]
+    multi = app_configuration(
+        Settings(_env_file=None, MicrosoftAppType="MultiTenant", **values)  # type: ignore[arg-type]
+    )
+    assert multi.TENANT_ID == "botframework.com"
