@@ -9,6 +9,7 @@ the activity's serviceUrl, and a signing key whose JWKS entry endorses the chann
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -24,9 +25,12 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+from sqlalchemy import select
 
-from bot.app import create_app
+from bot.app import SERVICES, create_app
 from bot.config import ConfigError
+from cards.basics import info_card
+from storage import tables as t
 from tests.conftest import BotUnderTest
 from tests.security.conftest import APP_ID, OUTBOUND_TOKEN, authenticated_settings
 from tests.security.support import (
@@ -44,7 +48,7 @@ from tests.security.tokens import (
     new_key,
     sign,
 )
-from tests.support.activities import invoke, message
+from tests.support.activities import USER_AAD, invoke, message
 from tests.support.connector import FakeConnector
 
 OUTSIDE_TENANT = "0e0e0e0e-0000-4000-8000-00000000dead"
@@ -216,6 +220,29 @@ async def test_a_valid_token_is_accepted(
     assert result.status == 200
     assert "Partnership admin" in str(result.card)
     assert "member.created" in bot.audit_actions()
+
+
+async def test_proactive_sends_carry_the_apps_token(
+    authed_bot: BotUnderTest, trusted_key: SigningKey
+) -> None:
+    # A chaser to a stored conversation, and one that opens a new 1:1 chat: each request the
+    # connector gets is authorised by the app's own token (from its credentials, stubbed).
+    bot = authed_bot
+    url = bot.connector.url
+    headers = {"Authorization": bearer(sign(trusted_key, channel_claims(APP_ID, url)))}
+    assert (await exchange(bot, message(url, "help"), headers)).status == 201
+    with bot.db.session() as session:
+        member_id = session.scalars(
+            select(t.Member.id).where(t.Member.aad_object_id == USER_AAD)
+        ).one()
+    recipient = (await bot.db.run(lambda uow: uow.returns.recipients([member_id])))[0]
+    outbound = bot.app[SERVICES].outbound
+    bot.connector.authorizations.clear()
+    for to in (recipient, dataclasses.replace(recipient, address=None)):
+        delivery = await outbound.send_card(to, info_card("Chaser", "due soon"), url)
+        assert delivery.delivered, delivery
+    assert len(bot.connector.created) == 1
+    assert bot.connector.authorizations == [f"Bearer {OUTBOUND_TOKEN}"] * 3
 
 
 async def test_a_valid_token_from_a_tenant_off_the_allow_list_gets_403(
