@@ -11,9 +11,11 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+from microsoft_agents.authentication.msal import msal_auth
+from microsoft_agents.hosting.core.authorization import ClaimsIdentity
 
 from bot.agents.authentication import UNKNOWN_KEY_REFRESH, ChannelKeys
-from bot.agents.tokens import CachedTokens, app_configuration
+from bot.agents.tokens import CachedTokens, app_configuration, app_connections
 from bot.config import Settings
 
 
@@ -122,3 +124,37 @@ def test_the_app_registration_names_its_tenant_and_trusts_the_channel_issuer() -
         Settings(_env_file=None, MicrosoftAppType="MultiTenant", **values)  # type: ignore[arg-type]
     )
     assert multi.TENANT_ID == "botframework.com"
+
+
+class FakeMsalApp:
+    """Stands in for MSAL's ConfidentialClientApplication: records how it was made and asked."""
+
+    made: list[dict[str, Any]] = []
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.made.append(kwargs)
+        self.asked: list[list[str]] = []
+
+    def acquire_token_for_client(self, scopes: list[str], **kwargs: Any) -> dict[str, Any]:
+        self.asked.append(scopes)
+        return {"access_token": f"token-{len(self.asked)}", "expires_in": 3600}
+
+
+async def test_outgoing_tokens_come_from_msal_with_the_apps_secret_and_tenant(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(msal_auth, "ConfidentialClientApplication", FakeMsalApp)
+    FakeMsalApp.made = []
+    values = {"MicrosoftAppId": "app", "MicrosoftAppPassword": "pw", "MicrosoftAppTenantId": "t1"}
+    connections = app_connections(app_configuration(Settings(_env_file=None, **values)))  # type: ignore[arg-type]
+    # As the SDK asks for the connector's token on a turn from the channel.
+    provider = connections.get_token_provider(
+        ClaimsIdentity({"aud": "app"}), "https://smba.example/"
+    )
+    scopes = ["https://api.botframework.com/.default"]
+    for _ in range(3):
+        assert await provider.get_access_token("https://api.botframework.com", scopes) == "token-1"
+    [made] = FakeMsalApp.made
+    assert made["client_id"] == "app"
+    assert made["client_credential"] == "pw"
+    assert made["authority"] == "https://login.microsoftonline.com/t1"
