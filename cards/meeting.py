@@ -29,7 +29,14 @@ from cards.common import (
 )
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
 from domain.chronology import describe_date
-from domain.guide import PART_MAX, PART_TITLES, REFLECTIONS_MAX, TEAM_MAX, GuideState
+from domain.guide import (
+    PART_MAX,
+    PART_TITLES,
+    REFLECTIONS_MAX,
+    TEAM_MAX,
+    GuideState,
+    box_lines,
+)
 from domain.meeting import (
     ACTION_KEY,
     ActionFormScreen,
@@ -471,7 +478,9 @@ def guide_card(screen: GuideScreen) -> Card:
         return build([*body, *_guide_inputs(screen)], _draft_buttons(screen, shown))
     revising = guide.state is GuideState.DRAFT and guide.latest is not None
     # Anyone but the chair reads the published version while the next one is drafted.
-    body.extend(_guide_text(guide.latest.parts if revising and guide.latest else guide.parts))
+    shown_parts = guide.latest.parts if revising and guide.latest else guide.parts
+    published = revising or guide.state is GuideState.PUBLISHED
+    body.extend(_guide_text(shown_parts, draft=not published))
     moves: list[ac.ActionExecute] = []
     if guide.state is GuideState.AWAITING_APPROVAL:
         if screen.approves:
@@ -541,25 +550,31 @@ def _published_buttons(screen: GuideScreen) -> list[ac.ActionExecute]:
     ]
 
 
-def _guide_text(parts: Sequence[str]) -> list[ac.ElementAnnotated]:
+def _guide_text(parts: Sequence[str], *, draft: bool) -> list[ac.ElementAnnotated]:
+    """All seven boxes, numbered 1 to 7; an empty one says so (box_lines)."""
     items: list[ac.ElementAnnotated] = []
     for index, text in enumerate(parts):
-        if text.strip():
-            items.append(
-                ac.TextBlock(
-                    text=_title(index), weight=ty.FontWeight.BOLDER, separator=True, wrap=True
-                )
+        items.append(
+            ac.TextBlock(text=_title(index), weight=ty.FontWeight.BOLDER, separator=True, wrap=True)
+        )
+        lines = box_lines(text, draft=draft)
+        # One typed line is one shown line: Markdown joins lines a single break apart.
+        shown_text = "\n\n".join(user_text(line) for line in lines)
+        items.append(
+            ac.TextBlock(
+                text=shown_text,
+                wrap=True,
+                spacing=ty.Spacing.NONE,
+                is_subtle=True if not text.strip() else None,
             )
-            # One typed line is one shown line: Markdown joins lines a single break apart.
-            shown_text = user_text(text).replace("\n", "\n\n")
-            items.append(ac.TextBlock(text=shown_text, wrap=True, spacing=ty.Spacing.NONE))
+        )
     return items
 
 
 def guide_preview_card(screen: GuideScreen) -> Card:
     body = [
         *header(f"Preview · 7-minute guide · {screen.review.reference}", screen.review.pseudonym),
-        *_guide_text(screen.guide.parts),
+        *_guide_text(screen.guide.parts, draft=True),
     ]
     data = {"review_id": screen.review.id}
     shown = revised(data, guide_revision(screen.guide))
@@ -585,7 +600,7 @@ def guide_approval_card(screen: GuideScreen, sender: str) -> Card:
             "The chair asks for a second person's approval before the briefing is shared: "
             "an LIC group member or the review's other chair."
         ),
-        *_guide_text(guide.parts),
+        *_guide_text(guide.parts, draft=True),  # an empty box shows the approver it is empty
     ]
     shown = revised({"review_id": screen.review.id}, guide_revision(guide))
     return build(
@@ -603,7 +618,7 @@ def channel_guide_card(screen: GuideScreen) -> Card:
             f"New 7-minute guide · {screen.review.reference}",
             f"{screen.review.pseudonym} · Line-of-Sight learning for every team",
         ),
-        *_guide_text(screen.guide.parts),
+        *_guide_text(screen.guide.parts, draft=False),
     ]
     return build(
         body,

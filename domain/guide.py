@@ -255,3 +255,16 @@ def _count(raw: object, errors: dict[str, str]) -> int:
         return number
     errors["staff_count"] = "Give the number of staff who took part (1 to 10,000)."
     return 0
+
+
+# --- the seven boxes as printed and shown -------------------------------------------------------
+
+EMPTY_DRAFT_BOX = "Not yet written."
+EMPTY_PUBLISHED_BOX = "Left blank."
+
+
+def box_lines(text: str, *, draft: bool) -> tuple[str, ...]:
+    """One box's lines as typed. An empty box is still shown, saying so, so the briefing keeps
+    its seven boxes numbered 1 to 7 (skipping two read "1, 2, 3, 6, 7")."""
+    lines = tuple(line for line in text.strip().splitlines())
+    return lines or ((EMPTY_DRAFT_BOX if draft else EMPTY_PUBLISHED_BOX),)

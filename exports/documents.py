@@ -11,10 +11,11 @@ from datetime import date
 from typing import Any
 
 from docx.document import Document as DocumentType
+from docx.enum.table import WD_ROW_HEIGHT_RULE
 from docx.shared import Cm, Pt, RGBColor
 
 from domain.chronology import describe_date
-from domain.guide import DISSEMINATION_RETURN, PART_TITLES, STANDING_QUESTIONS
+from domain.guide import DISSEMINATION_RETURN, PART_TITLES, STANDING_QUESTIONS, box_lines
 from domain.letterhead import Letterhead
 from domain.model import ReturnStatus
 from domain.pack import MeetingPack
@@ -25,6 +26,9 @@ from exports.house_style import new_document, new_section, table, to_bytes, usab
 
 FINAL = frozenset({ReturnStatus.SIGNED_OFF})
 ROLL_WIDTHS = (4.6, 2.0, 10.8)
+# Four rows of boxes under the title fill portrait A4; a box of guide.BOX_FITS characters
+# needs about 5 cm, so the page still holds all seven at their longest.
+BOX_ROW_CM = 5.4
 # The marks a reader must not miss, in red: everything but a plain "signed off".
 MARKS_TO_SEE = ("UNSIGNED", "LATE", "OVERDUE", "NIL", "PROCEEDED WITHOUT", "†")
 MARK_RED = RGBColor(0xB0, 0x00, 0x20)
@@ -313,10 +317,13 @@ def guide_docx(
     grid.style = "Table Grid"
     boxes = [grid.cell(row, col) for row in range(4) for col in range(2)]
     for cell, (title, text) in zip(boxes, zip(PART_TITLES, parts, strict=True), strict=False):
-        _box(cell, title, text.strip().splitlines() or ["(left blank)"])
+        _box(cell, title, box_lines(text, draft=draft))
     _box(boxes[7], "Three standing questions", [*STANDING_QUESTIONS, DISSEMINATION_RETURN])
     for cell in boxes:
         cell.width = Cm(8.7)
+    for row in grid.rows:  # the grid fills the page, as the familiar printed briefing does
+        row.height = Cm(BOX_ROW_CM)
+        row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
     return to_bytes(document)
 
 

@@ -259,3 +259,18 @@ def test_a_box_too_long_for_the_page_is_named() -> None:
     assert message is not None
     assert "3. Key learning" in message
     assert "1. Background" not in message
+
+
+def test_a_briefing_with_empty_boxes_keeps_seven_numbered_boxes_on_one_page(
+    tmp_path: Path,
+) -> None:
+    parts = ("Background.", "Why it matters.", "Learning one.", "", " ", "Remember.", "Do.")
+    for draft, empty in ((True, guide.EMPTY_DRAFT_BOX), (False, guide.EMPTY_PUBLISHED_BOX)):
+        content = guide_docx("LOS-2026-004", "Child K", parts, TODAY, draft=draft)
+        cells = [c.text for r in Document(io.BytesIO(content)).tables[0].rows for c in r.cells]
+        titles = [c.splitlines()[0] for c in cells[:7]]
+        assert titles == list(guide.PART_TITLES), titles
+        assert [c.splitlines()[1] for c in cells[3:5]] == [empty, empty]
+        out = render(content, tmp_path, f"briefing-{draft}")
+        assert len(out.pages) == 1, "still the one page"
+        assert all(f"{n}. " in out.text for n in range(1, 8)), "numbered 1 to 7, none skipped"

@@ -11,7 +11,7 @@ from bot.router import Router
 from cards import meeting as cards
 from cards import verbs
 from cards.validation import card_problems
-from domain.guide import PART_MAX
+from domain.guide import PART_MAX, GuideState
 from domain.meeting import ActionFormScreen, GuideScreen, OutcomeScreen
 from domain.model import DateCertainty, ReviewStage
 from domain.outcome import DraftAction
@@ -196,3 +196,19 @@ def test_a_pack_of_one_says_each_count_in_the_singular() -> None:
     assert "agency returns" not in said
     assert "1 entry, 1 possible duplicate group, 1 gap" in said
     assert "1 agency: Agency" in said
+
+
+def test_a_guide_with_empty_boxes_keeps_its_seven_numbered_boxes() -> None:
+    parts = ("Background", "Why", "Learning one", "", "  ", "Remember", "Do this")
+    published = GuideRecord(1, 1, parts, True, 0, GuideState.PUBLISHED)
+    for card, empty in (
+        (cards.guide_card(GuideScreen(REVIEW, published, edits=False)), "Left blank."),
+        (cards.channel_guide_card(GuideScreen(REVIEW, published)), "Left blank."),
+        (cards.guide_preview_card(GuideScreen(REVIEW, replace(published, published=False,
+                                                               state=GuideState.DRAFT))),
+         "Not yet written."),
+    ):  # fmt: skip
+        texts = [e.get("text", "") for e in card["body"]]
+        numbers = [t.split(" · ")[0] for t in texts if t.split(" · ")[0].isdigit()]
+        assert numbers == ["1", "2", "3", "4", "5", "6", "7"], numbers
+        assert texts.count(empty) == 2, texts
