@@ -35,7 +35,7 @@ from domain.chase_engine import ACTION, Undelivered
 from domain.chasers import ChaserPolicy, PlannedChase, Rag, SubjectKind, policy_revision
 from domain.model import ActionStatus
 from domain.summaries import chased_text
-from domain.wording import counted
+from domain.wording import counted, shortened
 
 # Words, not coloured emoji: not every Teams client (or font) draws the emoji.
 RAG_LABELS = {
@@ -318,7 +318,7 @@ def _facts(item: ActionDetail, rag: Rag | None, *, show_owner: bool = False) -> 
     if show_owner:
         pairs.insert(0, ("Owner", item.owner_name or "Not set"))
     if item.latest_note:
-        pairs.append(("Latest update", item.latest_note[:300]))
+        pairs.append(("Latest update", shortened(item.latest_note, 300)))
     return facts(pairs)
 
 
@@ -405,7 +405,7 @@ def my_actions_card(items: Sequence[tuple[ActionDetail, Rag | None]]) -> Card:
                         wrap=True,
                     ),
                     ac.TextBlock(
-                        text=user_text(item.description[:160]),
+                        text=user_text(shortened(item.description, 160)),
                         wrap=True,
                         spacing=ty.Spacing.NONE,
                         max_lines=2,
@@ -414,7 +414,7 @@ def my_actions_card(items: Sequence[tuple[ActionDetail, Rag | None]]) -> Card:
             )
         )
     actions = [
-        button(f"Open {item.reference}"[:40], verbs.ACTION_VIEW, {"action_id": item.id})
+        button(shortened(f"Open {item.reference}", 40), verbs.ACTION_VIEW, {"action_id": item.id})
         for item, _ in items[:5]
     ]
     if len(items) > 15:
@@ -427,7 +427,7 @@ def date_request_card(item: ActionDetail) -> Card:
         *header(
             f"New date asked for · {item.reference}", f"{item.review_reference} · {item.pseudonym}"
         ),
-        paragraph(item.description[:300]),
+        paragraph(shortened(item.description, 300)),
         facts(
             [
                 ("Owner", item.owner_name or "Unknown"),
@@ -452,7 +452,7 @@ def chair_notice_card(item: ActionDetail, title: str, message: str) -> Card:
     body = [
         *header(f"{title} · {item.reference}", f"{item.review_reference} · {item.pseudonym}"),
         paragraph(message),
-        paragraph(item.description[:300], subtle=True),
+        paragraph(shortened(item.description, 300), subtle=True),
     ]
     return build(body, [button("Open the action", verbs.ACTION_VIEW, {"action_id": item.id})])
 
@@ -545,10 +545,10 @@ def impact_card(
             f"{item.pseudonym} · completed by "
             f"{item.owner_name or 'the owner'}",
         ),
-        paragraph(item.description[:400]),
+        paragraph(shortened(item.description, 400)),
         facts(
             [
-                ("Evidence of completion", (item.evidence_text or "")[:400]),
+                ("Evidence of completion", shortened(item.evidence_text or "", 400)),
                 ("Link", item.evidence_link or "None"),
                 ("How we'll know", item.success_measure or "Not set"),
             ]
@@ -782,17 +782,19 @@ def escalation_card(
                 ("How late", late),
                 ("RAG", RAG_LABELS[rag] if rag else "Not rated"),
                 ("Chasers unanswered", str(unanswered)),
-                ("Last update", (item.latest_note or "None yet")[:300]),
+                ("Last update", shortened(item.latest_note or "None yet", 300)),
             ]
         ),
     ]
-    opens = button(f"Open {item.reference}"[:40], verbs.ACTION_VIEW, {"action_id": item.id})
+    opens = button(
+        shortened(f"Open {item.reference}", 40), verbs.ACTION_VIEW, {"action_id": item.id}
+    )
     moves = _move_buttons(item, _READER_MOVERS[reader], owners)
     return _with_show_cards(build(body), [*moves, opens])
 
 
 def _evidence_line(item: ActionDetail) -> str:
-    return f"Evidence: {(item.evidence_text or 'None given')[:200]}"
+    return f"Evidence: {shortened(item.evidence_text or 'None given', 200)}"
 
 
 def awaiting_impact_card(items: Sequence[ActionDetail]) -> Card:
@@ -815,7 +817,7 @@ def awaiting_impact_card(items: Sequence[ActionDetail]) -> Card:
                         wrap=True,
                         weight=ty.FontWeight.BOLDER,
                     ),
-                    paragraph(item.description[:160]),
+                    paragraph(shortened(item.description, 160)),
                     paragraph(_evidence_line(item), subtle=True),
                 ],
             )
@@ -823,7 +825,11 @@ def awaiting_impact_card(items: Sequence[ActionDetail]) -> Card:
     if len(items) > 15:
         body.append(paragraph(f"…and {len(items) - 15} more.", subtle=True))
     buttons = [
-        button(f"Record impact: {item.reference}"[:40], verbs.ACTION_VIEW, {"action_id": item.id})
+        button(
+            shortened(f"Record impact: {item.reference}", 40),
+            verbs.ACTION_VIEW,
+            {"action_id": item.id},
+        )
         for item in items[:5]
     ]
     return build(body, buttons)

@@ -29,7 +29,7 @@ from domain.directory import (
 )
 from domain.model import ROLE_LABELS, Role
 from domain.repositories import AgencyView, DirectoryMember
-from domain.wording import counted
+from domain.wording import counted, shortened
 
 SET_UP = "Partnership set-up"
 # Long names are clipped where many are shown at once, so a card stays inside Teams' limit.
@@ -368,7 +368,7 @@ def _member_title(member: DirectoryMember) -> str:
 
 
 def _clip(text: str, limit: int = CHOICE_TITLE_MAX) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shortened(text, limit)
 
 
 def _sentence(text: str) -> str:

@@ -33,7 +33,7 @@ from domain.retention import (
     hold_revision,
     retention_revision,
 )
-from domain.wording import counted
+from domain.wording import counted, shortened
 
 LONDON = ZoneInfo("Europe/London")
 GOVERNANCE = "Information governance"
@@ -101,12 +101,11 @@ def describe_change(
         else:
             parts.append(f"{key} was {_short(old[key])}")
     text = "; ".join(parts)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shortened(text, limit)
 
 
 def _short(value: Any) -> str:
-    text = str(value)
-    return text if len(text) <= 60 else text[:59] + "…"
+    return shortened(str(value), 60)
 
 
 # --- retention and legal holds -----------------------------------------------------------------

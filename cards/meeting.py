@@ -49,7 +49,7 @@ from domain.outcome import ATTENDEES_MAX, DESCRIPTION_MAX, FINDING_MAX, MEASURE_
 from domain.pack import MeetingPack
 from domain.questions import default_themes
 from domain.records import ActionView, GuideVersion, ReviewView
-from domain.wording import counted
+from domain.wording import counted, one_line, shortened
 
 PACK_PAGE = 12
 
@@ -106,7 +106,7 @@ def pack_card(review: ReviewView, built: MeetingPack, page: int) -> Card:
         )
         body.append(
             ac.TextBlock(
-                text=user_text(item.entry.event[:300]),
+                text=user_text(shortened(item.entry.event, 300)),
                 wrap=True,
                 spacing=ty.Spacing.NONE,
                 size=ty.FontSize.SMALL,
@@ -149,18 +149,12 @@ def _theme_summary(built: MeetingPack) -> list[ac.ElementAnnotated]:
             ("Could have been different", group.could_differ),
         ):
             # A line per agency: joined with ";", the answers' own full stops read ".;".
-            lines = [user_text(f"{p.agency}: {_clipped(p.text, 90)}") for p in points[:2]]
+            lines = [
+                user_text(f"{p.agency}: {shortened(one_line(p.text), 90)}") for p in points[:2]
+            ]
             shown = "\n\n".join(lines) if lines else "None recorded."
             items.append(markdown(f"_{heading}_\n\n{shown}", subtle=not lines))
     return items
-
-
-def _clipped(text: str, limit: int) -> str:
-    """At most `limit` characters, cut at a word with an ellipsis, never mid-word unmarked."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    return flat[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 def outcome_card(screen: OutcomeScreen) -> Card:
@@ -266,7 +260,9 @@ def _action_row(screen: OutcomeScreen, index: int) -> ac.Container:
     owner = action.owner_name or ("chosen" if action.owner_aad else "no owner")
     lines: list[ac.ElementAnnotated] = [
         ac.TextBlock(
-            text=f"**A{index + 1}.** {user_text(action.description[:120])}", wrap=True, max_lines=2
+            text=f"**A{index + 1}.** {user_text(shortened(action.description, 120))}",
+            wrap=True,
+            max_lines=2,
         ),
         ac.TextBlock(
             text=user_text(f"Owner: {owner} · due {friendly_date(action.due_on)}"),
@@ -277,7 +273,7 @@ def _action_row(screen: OutcomeScreen, index: int) -> ac.Container:
         ),
     ]
     if issues and not screen.published and not action.confirmed:
-        lines.append(error_line("Not SMART yet: " + "; ".join(issues)[:150] + "."))
+        lines.append(error_line("Not SMART yet: " + shortened("; ".join(issues) + ".", 151)))
     return ac.Container(items=lines, separator=True)
 
 
@@ -285,7 +281,7 @@ def _one_line(screen: OutcomeScreen, index: int) -> str:
     action = screen.actions[index]
     flag = " · not SMART yet" if screen.issues[index] and not action.confirmed else ""
     return (
-        f"{action.description[:70]} · {action.owner_name or 'no owner'} · "
+        f"{shortened(action.description, 70)} · {action.owner_name or 'no owner'} · "
         f"{friendly_date(action.due_on)}{flag}"
     )
 
@@ -410,7 +406,7 @@ def published_card(
         ),
         facts(
             [
-                (a.reference, f"{a.description[:80]} · {a.owner_name or 'no owner'}")
+                (a.reference, f"{shortened(a.description, 80)} · {a.owner_name or 'no owner'}")
                 for a in actions[:30]
             ]
         ),
@@ -444,7 +440,8 @@ def learning_card(
             "**Actions:** "
             + user_text(
                 "; ".join(
-                    f"{a.reference} {a.description[:80]} ({a.agency_name or 'partnership'})"
+                    f"{a.reference} {shortened(a.description, 80)} "
+                    f"({a.agency_name or 'partnership'})"
                     for a in actions[:15]
                 )
             )

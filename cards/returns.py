@@ -57,7 +57,7 @@ from domain.returns import (
     place_value,
     revision,
 )
-from domain.wording import counted
+from domain.wording import counted, shortened
 
 CERTAINTY_CHOICES = [
     (DateCertainty.ON.value, "On"),
@@ -665,7 +665,9 @@ def overview_card(summary: Overview, *, notices: Sequence[str] = ()) -> Card:
         if summary.read_only
         else [
             button(
-                f"Finish: {status.title}"[:40], verbs.RETURN_OPEN, ids(ret, section=status.index)
+                shortened(f"Finish: {status.title}", 40),
+                verbs.RETURN_OPEN,
+                ids(ret, section=status.index),
             )
             for status in summary.sections
             if status.missing

@@ -33,6 +33,7 @@ from domain.records import ReturnView, ReviewProgress, ReviewView
 from domain.returns import overdue_returns
 from domain.reviews import PERIOD_MAX, PSEUDONYM_MAX, REASON_MAX, ReviewDefaults
 from domain.transitions import RETURN_SETTLED
+from domain.wording import shortened
 
 SETTLED = frozenset(s.value for s in RETURN_SETTLED)
 
@@ -321,7 +322,7 @@ def _agency_row(ret: ReturnView, names: Mapping[int, str], controls: bool) -> ac
     rows = [("Status", status), ("Due", friendly_date(ret.due_on))]
     rows.append(("Practitioners", _people(sorted(ret.assignee_ids), names)))
     if ret.status_note:
-        rows.append(("Why", ret.status_note[:300]))
+        rows.append(("Why", shortened(ret.status_note, 300)))
     items: list[ac.ElementAnnotated] = [
         ac.TextBlock(text=user_text(ret.agency_name), weight=ty.FontWeight.BOLDER, wrap=True),
         facts(rows),
@@ -441,7 +442,7 @@ def agency_card(
             [
                 ("Practitioners", _people(sorted(ret.assignee_ids), screen.names)),
                 ("Due", friendly_date(ret.due_on)),
-                *([("Why", ret.status_note[:300])] if ret.status_note else []),
+                *([("Why", shortened(ret.status_note, 300))] if ret.status_note else []),
             ]
         ),
     ]
@@ -528,7 +529,7 @@ def nil_request_card(ret: ReturnView, reason: str | None) -> Card:
             f"{ret.pseudonym}, so it has no return to make. Please confirm, or say your agency "
             "was involved and the return stays open."
         ),
-        facts([("Chair's reason", (reason or "not given")[:500])]),
+        facts([("Chair's reason", shortened(reason or "not given", 500))]),
     ]
     return build(
         body,

@@ -44,7 +44,7 @@ from domain.summaries import (
     short_date,
     working_days_text,
 )
-from domain.wording import counted
+from domain.wording import counted, one_line, shortened
 
 RAG_LABELS: Final[Mapping[Rag | None, tuple[str, ty.Colors]]] = {
     Rag.RED: ("Red", ty.Colors.ATTENTION),
@@ -82,8 +82,7 @@ _LAYOUTS: Final = ((12, 110, 90), (8, 90, 60), (6, 60, 0), (4, 40, 0), (2, 30, 0
 
 
 def _cut(text: str | None, limit: int) -> str:
-    value = " ".join((text or "").split())
-    return value if len(value) <= limit else value[: max(limit - 1, 0)].rstrip() + "…"
+    return shortened(one_line(text), limit)
 
 
 def _fitted(render: Callable[[int, int, int], Card]) -> Card:

@@ -21,3 +21,23 @@ def plural_of(noun: str) -> str:
 def counted(count: int, noun: str, plural: str | None = None) -> str:
     """`count` with its noun in the right number: "1 agency return", "2 agency returns"."""
     return f"{count} {noun if count == 1 else plural or plural_of(noun)}"
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters: whole when it fits, otherwise cut after the last
+    whole word that fits and ended with "…". A single word longer than half the room is cut
+    inside (a long link or code), still with the "…" so the reader knows there is more."""
+    if len(text) <= limit:
+        return text
+    room = max(limit - 1, 0)  # the "…" takes one
+    cut = text[:room]
+    if not text[room].isspace():
+        space = max(cut.rfind(" "), cut.rfind("\n"), cut.rfind("\t"))
+        if space > room // 2:
+            cut = cut[:space]
+    return cut.rstrip(" \t\n,;:") + "…"
+
+
+def one_line(text: str | None) -> str:
+    """`text` with every run of spaces and line breaks made one space: for a title or a fact."""
+    return " ".join((text or "").split())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -17,6 +18,7 @@ from domain.model import DateCertainty, ReviewStage
 from domain.outcome import DraftAction
 from domain.pack import Gap, LearningPoint, MeetingPack, PackEntry, ThemedLearning, ThemeRow
 from domain.records import ActionView, EntryInput, GuideRecord, ReviewView
+from domain.wording import shortened
 
 REVIEW = ReviewView(
     1,
@@ -172,8 +174,8 @@ def test_the_pack_cards_learning_reads_a_line_per_agency_and_marks_overdue_retur
     assert "recorded.;" not in shown, "answers joined by ';' read '.;'"
     assert "Demo Police: Concerns were recorded.\\n\\nDemo Health: Visits followed up" in shown
     assert "…" in shown, "a long answer is cut with a mark"
-    assert cards._clipped("one two three", 10) == "one two…", "at a word, never mid-word"
-    assert cards._clipped("one two", 10) == "one two"
+    assert shortened("one two three", 10) == "one two…", "at a word, never mid-word"
+    assert shortened("one two", 10) == "one two"
     assert "None recorded." in shown
     assert "Demo Education (overdue), Demo GP" in shown
 
@@ -212,3 +214,23 @@ def test_a_guide_with_empty_boxes_keeps_its_seven_numbered_boxes() -> None:
         numbers = [t.split(" · ")[0] for t in texts if t.split(" · ")[0].isdigit()]
         assert numbers == ["1", "2", "3", "4", "5", "6", "7"], numbers
         assert texts.count(empty) == 2, texts
+
+
+def _texts(node: object) -> list[str]:
+    """Every TextBlock's text in a card, in order."""
+    if isinstance(node, dict):
+        own = [node["text"]] if isinstance(node.get("text"), str) else []
+        return own + [t for value in node.values() for t in _texts(value)]
+    if isinstance(node, list):
+        return [t for item in node for t in _texts(item)]
+    return []
+
+
+def test_a_long_action_is_cut_at_a_word_with_an_ellipsis() -> None:
+    """It was cut mid-word ("… Visits V") with nothing to say there was more."""
+    action = DraftAction("Visits " * 40, "neglect", None, None, None, None, "measure")
+    screen = OutcomeScreen(
+        REVIEW, AGENCIES, {}, ("neglect",), (), (action,), ((),), OWNERS, False, {}
+    )
+    [line] = [text for text in _texts(cards.outcome_card(screen)) if text.startswith("**A1.**")]
+    assert re.fullmatch(r"\*\*A1\.\*\* (Visits )+Visits…", line), line

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.wording import counted
+from domain.wording import counted, shortened
 
 
 def test_counts_take_the_right_number() -> None:
@@ -24,3 +24,25 @@ def test_counts_take_the_right_number() -> None:
 def test_only_one_is_singular(count: int) -> None:
     said = counted(count, "gap")
     assert said == (f"{count} gap" if count == 1 else f"{count} gaps")
+
+
+def test_long_text_is_cut_at_a_word_with_an_ellipsis() -> None:
+    text = "Audit attendance at strategy meetings for every referral"
+    assert shortened(text, 100) == text
+    assert shortened(text, 30) == "Audit attendance at strategy…"
+    assert shortened(text, 25) == "Audit attendance at…"
+    assert shortened("x" * 50, 10) == "x" * 9 + "…", "one long word is cut inside"
+
+
+@given(st.text(alphabet=st.sampled_from("ab c\n"), max_size=80), st.integers(2, 60))
+def test_shortened_text_fits_and_shows_it_was_cut(text: str, limit: int) -> None:
+    short = shortened(text, limit)
+    assert len(short) <= limit
+    if short == text:
+        return
+    assert short.endswith("…")
+    kept = short[:-1]
+    assert text.startswith(kept)
+    after = text[len(kept) : len(kept) + 1]
+    # Cut where a word ends, unless that would throw away more than half the room.
+    assert after.isspace() or len(kept.rstrip()) >= (limit - 1) // 2 or not after
