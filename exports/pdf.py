@@ -6,7 +6,8 @@ Why LibreOffice rather than a second renderer (HTML and CSS through WeasyPrint, 
   is written once, in Word terms, and honoured by both.
 - Word field codes (PAGE, NUMPAGES) and table properties are understood by LibreOffice's
   Writer, which is the one open-source engine that lays out DOCX pages as Word does.
-- It installs from Debian (`libreoffice-writer-nogui`, no X server needed) and runs offline.
+- It installs from Debian (`libreoffice-writer-nogui`, no X server needed) and runs offline;
+  `libreoffice-calc-nogui` beside it lets the layout tests print the XLSX tracker the same way.
 
 How it is run:
 - Never on the event loop: callers use `asyncio.to_thread`, and the work here is a child
@@ -55,6 +56,23 @@ def available() -> bool:
 
 def docx_to_pdf(docx: bytes, timeout: float = TIMEOUT_SECONDS) -> bytes:
     """Convert Word bytes to PDF bytes. Blocking: call it on a worker thread."""
+    return _to_pdf(docx, "docx", "writer_pdf_Export", timeout)
+
+
+def spreadsheets_available() -> bool:
+    """LibreOffice's Calc is installed (`libreoffice-calc-nogui`): Writer alone can't open an
+    XLSX. Its library sits beside the soffice program."""
+    program = converter()
+    return program is not None and (Path(program).resolve().parent / "libsclo.so").exists()
+
+
+def xlsx_to_pdf(xlsx: bytes, timeout: float = TIMEOUT_SECONDS) -> bytes:
+    """The workbook printed to PDF with its own page set-up, as Excel or LibreOffice prints it:
+    how the layout tests see the tracker on paper (the bot offers no PDF of a spreadsheet)."""
+    return _to_pdf(xlsx, "xlsx", "calc_pdf_Export", timeout)
+
+
+def _to_pdf(content: bytes, suffix: str, export_filter: str, timeout: float) -> bytes:
     program = converter()
     if program is None:
         log.error("pdf: LibreOffice (soffice) is not installed")
@@ -64,9 +82,9 @@ def docx_to_pdf(docx: bytes, timeout: float = TIMEOUT_SECONDS) -> bytes:
         )
     with tempfile.TemporaryDirectory(prefix="los-pdf-") as work:
         folder = Path(work)
-        source = folder / "document.docx"
+        source = folder / f"document.{suffix}"
         try:
-            source.write_bytes(docx)
+            source.write_bytes(content)
         except OSError as error:
             log.error("pdf: could not write the working copy (%s)", type(error).__name__)
             raise RenderError(_NO_SPACE) from error
@@ -77,7 +95,7 @@ def docx_to_pdf(docx: bytes, timeout: float = TIMEOUT_SECONDS) -> bytes:
             "--norestore",
             "--nolockcheck",
             "--convert-to",
-            "pdf:writer_pdf_Export",
+            f"pdf:{export_filter}",
             "--outdir",
             str(folder / "out"),
             str(source),
@@ -87,11 +105,11 @@ def docx_to_pdf(docx: bytes, timeout: float = TIMEOUT_SECONDS) -> bytes:
         if returncode != 0 or not result.is_file():
             log.error("pdf: converter exited %s without a PDF", returncode)
             raise RenderError(_CRASHED)
-        content = result.read_bytes()
-    if not content.startswith(b"%PDF") or b"%%EOF" not in content[-1024:]:
-        log.error("pdf: converter produced an incomplete file (%d bytes)", len(content))
+        made = result.read_bytes()
+    if not made.startswith(b"%PDF") or b"%%EOF" not in made[-1024:]:
+        log.error("pdf: converter produced an incomplete file (%d bytes)", len(made))
         raise RenderError(_CRASHED)
-    return content
+    return made
 
 
 def _run(command: list[str], timeout: float, work: str) -> int:

@@ -188,15 +188,21 @@ def row_height(values: Sequence[object]) -> float:
 def _print_setup(sheet: Any, rows: int) -> None:
     """Landscape A4, fitted to the page width (as many pages down as it takes), the header
     row repeated on every page, and a print area of the table alone."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = "9"  # A4 in the OOXML paper-size table
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    _paper(sheet, landscape=True)
     sheet.print_options.gridLines = True
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     sheet.print_title_rows = "1:1"
     sheet.print_area = f"A1:{get_column_letter(len(COLUMNS))}{max(rows, 1)}"
+
+
+def _paper(sheet: Any, *, landscape: bool) -> None:
+    """Every sheet prints on A4 fitted to the page width, marked on every page: printing the
+    whole workbook never cuts a chart or a line of text across two pages."""
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.paperSize = "9"  # A4 in the OOXML paper-size table
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.oddFooter.center.text = "OFFICIAL-SENSITIVE · Page &P of &N"
     sheet.oddHeader.left.text = "OFFICIAL-SENSITIVE"
 
@@ -227,6 +233,8 @@ def action_theme_trends(lines: Sequence[TrackerLine]) -> tuple[ThemeTrend, ...]:
 def _charts(book: Workbook, tracker: Tracker) -> None:
     data = book.create_sheet("Chart data")
     charts = book.create_sheet("Charts")
+    _paper(data, landscape=False)
+    _paper(charts, landscape=False)
     agencies = status_by_agency(tracker.lines)[:25]
     line_anchor = "A1"
     statuses = [s for s in STATUS_ORDER if any(c.get(s) for _, c in agencies)]
@@ -284,6 +292,7 @@ def _charts(book: Workbook, tracker: Tracker) -> None:
 
 def _about(book: Workbook, tracker: Tracker) -> None:
     about = book.create_sheet("About")
+    _paper(about, landscape=False)
     about.column_dimensions["A"].width = 22
     about.column_dimensions["B"].width = 90
     about.append([xlsx_text(about, tracker.title, font=Font(bold=True, size=14))])

@@ -45,6 +45,11 @@ def render(docx: bytes, folder: Path, name: str) -> Rendered:
     require(shutil.which("pdftoppm") is not None, "poppler-utils (pdftoppm) is not installed")
     target = folder / f"{name}.pdf"
     target.write_bytes(pdf.docx_to_pdf(docx))
+    return _read_pdf(target, folder, name)
+
+
+def _read_pdf(target: Path, folder: Path, name: str) -> Rendered:
+    """Page sizes (pdfinfo), the text (pdftotext) and a PNG per page (pdftoppm)."""
     info = subprocess.run(
         ["pdfinfo", "-f", "1", "-l", "999", str(target)],
         capture_output=True,
@@ -274,3 +279,50 @@ def test_a_briefing_with_empty_boxes_keeps_seven_numbered_boxes_on_one_page(
         out = render(content, tmp_path, f"briefing-{draft}")
         assert len(out.pages) == 1, "still the one page"
         assert all(f"{n}. " in out.text for n in range(1, 8)), "numbered 1 to 7, none skipped"
+
+
+def print_tracker(lines: int, folder: Path, name: str) -> Rendered:
+    """The tracker workbook printed by LibreOffice's Calc with its own page set-up."""
+    from exports.tracker import tracker_xlsx
+    from tests.unit.test_summary_exports import tracker
+
+    require(pdf.spreadsheets_available(), "LibreOffice Calc (libreoffice-calc-nogui) is missing")
+    require(shutil.which("pdftoppm") is not None, "poppler-utils (pdftoppm) is not installed")
+    target = folder / f"{name}.pdf"
+    target.write_bytes(pdf.xlsx_to_pdf(tracker_xlsx(tracker(lines))))
+    return _read_pdf(target, folder, name)
+
+
+def test_the_tracker_prints_three_rows_on_one_a4_landscape_page(tmp_path: Path) -> None:
+    """It printed as 17 pages; fitted to the width, three rows are one page."""
+    out = print_tracker(3, tmp_path, "tracker")
+    pages = _page_texts(tmp_path / "tracker.pdf", len(out.pages))
+    tracker_pages = [i for i, text in enumerate(pages) if "Action reference" in text]
+    assert tracker_pages == [0], tracker_pages
+    assert is_a4(out.pages[0])
+    assert landscape(out.pages[0]), "the tracker prints landscape"
+    assert all(f"LOS-2026-004/A{n}" in pages[0] for n in (1, 2, 3))
+    assert "Page 1 of" in pages[0]
+    assert all(is_a4(size) for size in out.pages), out.pages
+    assert len(out.pages) <= 5, "the chart data, charts and About print a page each, or so"
+    assert len(out.pngs) == len(out.pages)
+
+
+def test_a_long_tracker_repeats_its_header_row_on_every_page(tmp_path: Path) -> None:
+    out = print_tracker(150, tmp_path, "long")
+    pages = _page_texts(tmp_path / "long.pdf", len(out.pages))
+    tracker_pages = [text for text in pages if "LOS-2026-004/A" in text]
+    assert len(tracker_pages) >= 2, "150 rows run over more than one page"
+    assert all("Action reference" in text for text in tracker_pages), "the header repeats"
+
+
+def _page_texts(target: Path, count: int) -> list[str]:
+    return [
+        subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(target), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for n in range(1, count + 1)
+    ]
