@@ -367,35 +367,30 @@ def test_the_board_reports_held_days_and_return_dates(world: tuple[Database, See
     ]
 
 
-def test_the_board_report_reads_held_days_in_one_query(tmp_path: Path) -> None:
+def test_the_board_report_reads_held_days_in_one_query(migrated_sqlite: Database) -> None:
     """More reviews with outcomes (held years ago) add no statements: no query per review."""
-    url = f"sqlite:///{tmp_path / 'flat.db'}"
-    upgrade(url)
-    db = Database(url)
-    try:
-        seeded = seed(db)
-        admin = seeded.member(ADMIN)
-        seen = []
-        for extra in (0, 3, 12):
-            with db.session() as session, session.begin():
-                for number in range(len(seen) * 100, len(seen) * 100 + extra):
-                    review = t.Review(
-                        partnership_id=seeded.partnership_id,
-                        reference=f"LOS-2020-{number:03d}",
-                        year=2020,
-                        sequence=number,
-                        pseudonym="Child Z",
-                        reason="Old review.",
-                        stage="closed",
-                        opened_on=date(2020, 1, 6),
-                        meeting_on=date(2020, 2, 3),
-                    )
-                    session.add(review)
-                    session.flush()
-                    session.add(t.MeetingOutcome(review_id=review.id, meeting_on=date(2020, 2, 3)))
-            with counting(db) as statements:
-                db.transaction(lambda uow: br.board_report(uow, ACTOR, admin, "2026-Q2", TODAY))
-            seen.append(len(statements))
-        assert len(set(seen)) == 1, seen
-    finally:
-        db.close()
+    db = migrated_sqlite
+    seeded = seed(db)
+    admin = seeded.member(ADMIN)
+    seen: list[int] = []
+    for extra in (0, 3, 12):
+        with db.session() as session, session.begin():
+            for number in range(len(seen) * 100, len(seen) * 100 + extra):
+                review = t.Review(
+                    partnership_id=seeded.partnership_id,
+                    reference=f"LOS-2020-{number:03d}",
+                    year=2020,
+                    sequence=number,
+                    pseudonym="Child Z",
+                    reason="Old review.",
+                    stage="closed",
+                    opened_on=date(2020, 1, 6),
+                    meeting_on=date(2020, 2, 3),
+                )
+                session.add(review)
+                session.flush()
+                session.add(t.MeetingOutcome(review_id=review.id, meeting_on=date(2020, 2, 3)))
+        with counting(db) as statements:
+            db.transaction(lambda uow: br.board_report(uow, ACTOR, admin, "2026-Q2", TODAY))
+        seen.append(len(statements))
+    assert len(set(seen)) == 1, seen
