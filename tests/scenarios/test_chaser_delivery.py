@@ -228,12 +228,15 @@ async def test_a_live_sweep_slower_than_its_lease_keeps_its_claims(
     keeps them however long its sends take, so a second instance sweeping meanwhile claims
     nothing and nothing goes twice."""
     j = journey
-    monkeypatch.setattr(chase_engine, "LEASE", timedelta(seconds=1))
-    monkeypatch.setattr(chase_engine, "HEARTBEAT", timedelta(seconds=0.2))
-    running = await slow_sweep_started(j, items=2, delay=1.5)
+    # Eight heartbeats a lease: a loaded machine would have to starve the heartbeat for most of
+    # two seconds to lose a claim, where a 1 s lease renewed every 0.2 s left 0.8 s.
+    monkeypatch.setattr(chase_engine, "LEASE", timedelta(seconds=2))
+    monkeypatch.setattr(chase_engine, "HEARTBEAT", timedelta(seconds=0.25))
+    running = await slow_sweep_started(j, items=2, delay=6.0)  # three lease lengths
     other = scheduler.Chasers(j.bot.app[SERVICES])
-    for _ in range(3):  # 3 s of sweeps by "another instance", past three lease lengths
+    for _ in range(4):  # sweeps by "another instance" for 4 s, past two lease lengths
         await asyncio.sleep(1.0)
+        assert not running.done(), "the first sweep is still sending: its claims are live"
         assert (await other.sweep()).claimed == 0, "a live holder's claim is not taken"
     assert (await running).outcomes == {"sent": 2}
     assert len(j.bot.connector.sent) == 2, "each chaser once"
