@@ -257,6 +257,7 @@ def _charts(book: Workbook, tracker: Tracker) -> None:
             series.graphicalProperties.solidFill = STATUS_COLOURS[status]
             series.graphicalProperties.line.solidFill = STATUS_COLOURS[status]
         bar.set_categories(Reference(data, min_col=1, min_row=2, max_row=len(agencies) + 1))
+        bar.y_axis.majorUnit = _step(max(sum(c.values()) for _, c in agencies))
         bar.height, bar.width = max(7.5, 2 + 0.8 * len(agencies)), 18
         charts.add_chart(bar, "A1")
         line_anchor = f"A{int(bar.height / 0.5) + 3}"
@@ -286,8 +287,15 @@ def _charts(book: Workbook, tracker: Tracker) -> None:
         line.set_categories(
             Reference(data, min_col=1, min_row=start + 1, max_row=start + len(quarters))
         )
+        line.y_axis.majorUnit = _step(max(n for t in trends for _, n in t.by_quarter))
         line.height, line.width = 9, 18
         charts.add_chart(line, line_anchor)
+
+
+def _step(largest: int) -> int | None:
+    """Whole-number gridlines for small counts (left alone, a chart of ones reads 0.2, 0.4 ...);
+    Excel's own choice above ten."""
+    return 1 if largest <= 10 else None
 
 
 def _about(book: Workbook, tracker: Tracker) -> None:

@@ -4,11 +4,13 @@ x of y, every section, tables whose headers repeat."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
+from docx import Document
 
 from domain import board_report as br
 from domain.action_state import action_rag
@@ -292,3 +294,11 @@ def test_an_empty_quarter_says_so() -> None:
     empty = replace(sample(rows=0), held=(), themes=(), impacts=(), exceptions=())
     content = board_report_docx(empty, TODAY)
     assert content.startswith(b"PK")
+    # A new partnership: one quarter, nothing agreed yet. The chart still draws, and says so.
+    first = replace(
+        empty, trend=(br.QuarterBar(Q4, 0, dict.fromkeys((r for r, _ in br.RAG_COLUMNS), 0)),)
+    )
+    document = Document(io.BytesIO(board_report_docx(first, TODAY)))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Only 1 quarter: none before the partnership's first review." in text
+    assert len(document.inline_shapes) == 1, "the chart"

@@ -9,6 +9,7 @@ import io
 import re
 import shutil
 import subprocess
+import zipfile
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -234,6 +235,10 @@ def test_the_tracker_prints_landscape_fitted_to_width_with_headers_repeated() ->
     heights = [sheet.row_dimensions[row].height for row in range(1, 5)]
     assert all(h is not None and h >= 15 for h in heights), heights
     assert "Page &P of &N" in sheet.oddFooter.center.text
+    with zipfile.ZipFile(io.BytesIO(tracker_xlsx(tracker(3)))) as book:
+        charts = [book.read(n).decode() for n in book.namelist() if n.startswith("xl/charts/")]
+    assert len(charts) == 2
+    assert all('majorUnit val="1"' in c for c in charts), "whole-number gridlines, not 0.2"
 
 
 def test_the_briefing_is_one_a4_page_of_seven_boxes(tmp_path: Path) -> None:
