@@ -102,8 +102,10 @@ def _background(document: DocumentType, built: MeetingPack) -> None:
 
 def _agency_returns(document: DocumentType, built: MeetingPack) -> None:
     document.add_heading("Each agency's return", level=1)
-    for ret in built.returns:
-        document.add_heading(plain(ret.agency), level=2)
+    for index, ret in enumerate(built.returns):
+        heading = document.add_heading(plain(ret.agency), level=2)
+        # Each agency's return from the top of a page: read, printed and discussed one by one.
+        heading.paragraph_format.page_break_before = index > 0
         for mark in ret.marks():
             paragraph = document.add_paragraph(plain(mark))
             paragraph.runs[0].bold = True

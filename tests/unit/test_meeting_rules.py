@@ -313,6 +313,12 @@ def test_the_pack_marks_every_return_overdue_unsigned_nil_or_proceeded_without()
     assert overdue_run.text.startswith("OVERDUE")
     assert overdue_run.bold, "marks stand out"
     assert not cells["Police"].paragraphs[0].runs[0].bold, "signed off is not a warning"
+    starts = {
+        p.text: p.paragraph_format.page_break_before
+        for p in document.paragraphs
+        if p.style is not None and p.style.name == "Heading 2"
+    }
+    assert starts == {"Health": False, "Police": True}, "each agency's return from a new page"
 
 
 def test_the_pack_sets_short_answers_side_by_side() -> None:
