@@ -57,6 +57,8 @@ class AgencyReturn:
     sections: tuple[AnsweredSection, ...]
     episodes: tuple[AnsweredSection, ...]
     kept_identifiers: bool
+    # How many of `sections` come before the episodes in the question bank (the form's order).
+    episodes_after: int = 0
 
     def marks(self) -> tuple[str, ...]:
         marks = []
@@ -315,10 +317,12 @@ def short_answer(question: Question, value: object) -> str:
 def answered_return(content: ReturnContent, kept: bool) -> AgencyReturn:
     """Every answered section in the bank's order; answers never shortened."""
     bank = bank_for(content.ret.bank_version)
-    sections = []
+    sections: list[AnsweredSection] = []
     episodes = []
+    episodes_after = 0
     for section in bank.sections:
         if section.repeatable:
+            episodes_after = len(sections)
             for slot, answers in sorted(content.episodes.items()):
                 shown = _shown(section.questions, answers)
                 if shown:
@@ -336,6 +340,7 @@ def answered_return(content: ReturnContent, kept: bool) -> AgencyReturn:
         tuple(sections),
         tuple(episodes),
         kept,
+        episodes_after,
     )
 
 

@@ -18,7 +18,7 @@ from domain.chronology import describe_date
 from domain.guide import DISSEMINATION_RETURN, PART_TITLES, STANDING_QUESTIONS, box_lines
 from domain.letterhead import Letterhead
 from domain.model import ReturnStatus
-from domain.pack import MeetingPack
+from domain.pack import AnsweredSection, MeetingPack
 from exports import house_style
 from exports.cells import csv_text
 from exports.cells import document_text as plain
@@ -110,14 +110,20 @@ def _agency_returns(document: DocumentType, built: MeetingPack) -> None:
             paragraph = document.add_paragraph(plain(mark))
             paragraph.runs[0].bold = True
             paragraph.runs[0].font.color.rgb = RGBColor(0xB0, 0x00, 0x20)
-        for section in ret.sections:
-            document.add_heading(plain(section.title), level=3)
-            table(document, None, section.answers, (5.0, 12.4))
-        if ret.episodes:
+        for section in ret.sections[: ret.episodes_after]:
+            _answered(document, section)
+        if ret.episodes:  # where the return form asks for them
             document.add_heading("Key practice episodes", level=3)
             for episode in ret.episodes:
                 document.add_paragraph(plain(episode.title)).runs[0].bold = True
                 table(document, None, episode.answers, (5.0, 12.4))
+        for section in ret.sections[ret.episodes_after :]:
+            _answered(document, section)
+
+
+def _answered(document: DocumentType, section: AnsweredSection) -> None:
+    document.add_heading(plain(section.title), level=3)
+    table(document, None, section.answers, (5.0, 12.4))
 
 
 def _proposed_learning(document: DocumentType, built: MeetingPack) -> None:

@@ -206,6 +206,8 @@ def test_the_pack_carries_every_section_episodes_marks_and_questions() -> None:
     ):
         assert heading in text, heading
     assert "UNSIGNED: not yet signed off" in text
+    order = text.index("Key practice episodes"), text.index("Lived experience of the child")
+    assert order[0] < order[1], "the episodes where the return form asks for them"
     assert "Neglect concerns over two years" in cells
     assert "Jan 2024 to Mar 2026" in cells
     assert long_answer in cells, "a long answer is never cut"
