@@ -29,11 +29,13 @@ from cards.common import (
     text_input,
     user_text,
 )
+from domain.action_controls import SPLIT_PARTS
 from domain.action_state import Move, Mover, OwnerMove, Reader, moves_for
 from domain.actions import LINK_MAX, NOTE_MAX, ActionDetail, revision
 from domain.chase_engine import ACTION, Undelivered
 from domain.chasers import ChaserPolicy, PlannedChase, Rag, SubjectKind, policy_revision
 from domain.model import ActionStatus
+from domain.outcome import DESCRIPTION_MAX, MEASURE_MAX
 from domain.summaries import chased_text
 from domain.wording import counted, shortened
 
@@ -54,19 +56,22 @@ def _sub_card(items: Sequence[ac.ElementAnnotated], submit: ac.ActionExecute) ->
 
 def _move_buttons(item: ActionDetail, mover: Mover, owners: Owners = ()) -> list[Any]:
     """The mover's moves the item's state allows (`domain.action_state.moves_for`), each a
-    show-card form, in the table's order; Amend starts from what the item says now."""
+    show-card form, in the table's order; Amend starts from what the item says now, and each
+    half of a split from its due date and measure. Reassign offers the members other than its
+    owner; a split's halves may go to anyone, its owner too."""
     data = revised({"action_id": item.id}, revision(item))
-    forms = {form.move: form for form in _FORMS}
-    now = {
-        "new_description": item.description,
-        "new_due_on": item.effective_due.isoformat() if item.effective_due else "",
-    }
+    forms = _forms_for(item.status)
+    due = item.effective_due.isoformat() if item.effective_due else ""
+    now = {"new_description": item.description, "new_due_on": due}
+    for prefix, _ in SPLIT_PARTS:
+        now |= {f"{prefix}_due_on": due, f"{prefix}_measure": item.success_measure or ""}
     others = [(aad, name) for aad, name in owners if name != item.owner_name]
     return [
         ac.ActionShowCard(
             title=form.title,
             card=_sub_card(
-                form.inputs(now, {}, others), button(form.submit, form.verb, data, primary=True)
+                form.inputs(now, {}, owners if form.move is Move.SPLIT else others),
+                button(form.submit, form.verb, data, primary=True),
             ),
         )
         for form in (forms[move] for move in moves_for(mover, item.status))
@@ -97,6 +102,55 @@ class _Form:
             if key in warnings:
                 body.extend(identifier_warning(key, warnings[key]))
         return body
+
+
+def _split_half(
+    prefix: str, name: str, values: Values, owners: Owners
+) -> list[tuple[str, ac.ElementAnnotated]]:
+    """One new item of a split: the inputs of the outcome's action-item form that make it
+    SMART (its lead agency and theme are the item's)."""
+    key = f"{prefix}_{{}}".format
+    # Each label names its half: a reader (or a screen reader) never meets two "Owner"s.
+    return [
+        (
+            key("description"),
+            text_input(
+                key("description"),
+                f"{name}: what will be done",
+                values.get(key("description")),
+                max_length=DESCRIPTION_MAX,
+                multiline=True,
+                required=True,
+            ),
+        ),
+        (
+            key("owner"),
+            choice_input(
+                key("owner"),
+                f"{name}: owner",
+                list(owners),
+                values.get(key("owner")),
+                required=True,
+            ),
+        ),
+        (
+            key("due_on"),
+            date_input(
+                key("due_on"), f"{name}: due date", values.get(key("due_on")), required=True
+            ),
+        ),
+        (
+            key("measure"),
+            text_input(
+                key("measure"),
+                f"{name}: how we'll know it made a difference",
+                values.get(key("measure")),
+                max_length=MEASURE_MAX,
+                multiline=True,
+                required=True,
+            ),
+        ),
+    ]
 
 
 def _note(key: str, label: str, values: Values) -> tuple[str, ac.ElementAnnotated]:
@@ -216,6 +270,20 @@ _FORMS = (
         ],
     ),
     _Form(
+        Move.SPLIT,
+        "Split in two",
+        verbs.ACTION_SPLIT,
+        "Split it",
+        lambda v, owners: [
+            *(
+                field
+                for prefix, name in SPLIT_PARTS
+                for field in _split_half(prefix, name, v, owners)
+            ),
+            _note("reason", "Why it is split, for the owners and the record", v),
+        ],
+    ),
+    _Form(
         Move.CANCEL,
         "Cancel",
         verbs.ACTION_CANCEL,
@@ -283,11 +351,15 @@ _FORMS = (
 )
 
 
+def _forms_for(status: ActionStatus) -> dict[Move, _Form]:
+    return {form.move: form for form in _FORMS}
+
+
 def _warned_form(
     item: ActionDetail, warned: WarnedForm, owners: Owners = ()
 ) -> tuple[list[Any], Any]:
     """The form the owner sent, drawn open with what they typed and a tick per flagged field."""
-    form = next(f for f in _FORMS if f.verb == warned.verb)
+    form = next(f for f in _forms_for(item.status).values() if f.verb == warned.verb)
     data = {"action_id": item.id}
     body = [
         paragraph(form.title, subtle=True),
@@ -367,7 +439,7 @@ def action_item_card(
     movers = [*([Mover.OWNER] if owner else []), *([Mover.CHAIR] if chair else []), *readers]
     mover = next((m for m in movers if moves_for(m, item.status)), None)
     actions = _move_buttons(item, mover, owners) if mover else []
-    if not owner and not actions:
+    if not actions:  # an item ended (closed, cancelled, split) still leads somewhere
         actions = [_summary_button(item)]
     if warned is not None and movers:
         inputs, submit = _warned_form(item, warned, owners)
@@ -446,6 +518,42 @@ def date_request_card(item: ActionDetail) -> Card:
             button("Decline", verbs.DATE_DECLINE, data),
         ],
     )
+
+
+def split_card(item: ActionDetail, parts: Sequence[ActionDetail], notice: str) -> Card:
+    """The chair's card after a split: where the work went, and a way to each new item."""
+    body: list[ac.ElementAnnotated] = [
+        *header(f"Split · {item.reference}", f"{item.review_reference} · {item.pseudonym}"),
+        *notice_lines([notice]),
+        paragraph(f"Was: {item.description[:300]}", subtle=True),
+    ]
+    for part in parts:
+        body.append(
+            ac.Container(
+                separator=True,
+                items=[
+                    ac.TextBlock(
+                        text=user_text(f"{part.reference} · {part.owner_name or 'No owner'}"),
+                        wrap=True,
+                        weight=ty.FontWeight.BOLDER,
+                    ),
+                    paragraph(part.description[:300]),
+                    facts(
+                        [
+                            ("Due", friendly_date(part.effective_due)),
+                            ("How we'll know", part.success_measure or "Not set"),
+                        ]
+                    ),
+                ],
+            )
+        )
+    opens = [
+        button(
+            f"Open {part.reference.rsplit('/', 1)[-1]}", verbs.ACTION_VIEW, {"action_id": part.id}
+        )
+        for part in parts
+    ]
+    return build(body, [*opens, _summary_button(item)])
 
 
 def chair_notice_card(item: ActionDetail, title: str, message: str) -> Card:

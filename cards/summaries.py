@@ -27,9 +27,11 @@ from cards.reviews import STAGE_LABELS
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
 from domain.board_report import BoardReport
 from domain.chasers import Rag
+from domain.model import ActionStatus
 from domain.phrasing import Period, quarter, year_period
 from domain.summaries import (
     DASHBOARD_BASIS,
+    SPLIT_NAME,
     Access,
     Dashboard,
     LateItem,
@@ -61,6 +63,7 @@ STATUS_LABELS: Final = {
     "closed": "closed",
     "cancelled": "cancelled",
     "escalated": "escalated to the chair",
+    "split": "split in two",
 }
 RETURN_LABELS: Final = {
     "not_started": "Not started",
@@ -229,7 +232,8 @@ def _actions_section(
             else "No action items."
         )
         return [_section("Action items"), paragraph(text, subtle=True)]
-    title = f"Action items ({len(summary.actions)}): {rag_line(summary.rag_counts)}"
+    counts = rag_line(summary.rag_counts, summary.split_count)
+    title = f"Action items ({len(summary.actions)}): {counts}"
     items: list[ac.ElementAnnotated] = [_section(title)]
     if pages > 1:
         items.append(paragraph(f"Page {page} of {pages}, red first.", subtle=True))
@@ -241,6 +245,8 @@ def _actions_section(
 def _action_row(item: RatedAction, text_limit: int, note_limit: int) -> ac.ColumnSet:
     row = item.row
     label, colour = RAG_LABELS[item.rag]
+    if row.status is ActionStatus.SPLIT:
+        label = SPLIT_NAME
     number = row.reference.rsplit("/", 1)[-1]
     due = short_date(row.effective_due) + (" (revised)" if row.revised_due_on else "")
     details: list[ac.ElementAnnotated] = [
@@ -447,7 +453,9 @@ def _agency_section(board: Dashboard, rows: int) -> list[ac.ElementAnnotated]:
     items: list[ac.ElementAnnotated] = [_section("Action items by agency")]
     if not board.by_agency:
         return [*items, paragraph("No action items match.", subtle=True)]
-    order = ("open", "in_progress", "blocked", "escalated", "completed", "closed", "cancelled")
+    order = (
+        "open", "in_progress", "blocked", "escalated", "completed", "closed", "cancelled", "split",
+    )  # fmt: skip
     pairs: list[ac.Fact] = []
     for agency in board.by_agency[:rows]:
         counts = " · ".join(

@@ -98,6 +98,7 @@ ACTION_REOPEN: Final = "action_reopen"
 ACTION_REASSIGN: Final = "action_reassign"
 ACTION_AMEND: Final = "action_amend"
 ACTION_CANCEL: Final = "action_cancel"
+ACTION_SPLIT: Final = "action_split"  # one item into two new ones
 # Readers' own moves on escalation copies: the agency lead's and the LIC group's (issue 17)
 ACTION_NUDGE: Final = "action_nudge"
 ACTION_LEAD_REASSIGN: Final = "action_lead_reassign"  # within the lead's agency
@@ -167,6 +168,7 @@ STATE_CHANGING: Final = frozenset(
         ACTION_REASSIGN,
         ACTION_AMEND,
         ACTION_CANCEL,
+        ACTION_SPLIT,
         ACTION_NUDGE,
         ACTION_LEAD_REASSIGN,
         ACTION_PROPOSE_DATE,

@@ -3,22 +3,24 @@
 An item the LIC group escalates is the chair's until they decide it: a new date (back to the
 owner, due then), not achievable (cancelled, with the reason), reopen (back to the owner as it
 was) or reassign (to a new owner). On any item not yet done the chair may reassign it, amend
-what is to be done or its due date, or cancel it. The agency lead of the item's agency may
-reassign it too, to someone in that agency (`Move.LEAD_REASSIGN`, by the same steps). Which
-move is open in which state is `domain.action_state.MOVES`; each is audited with its reason,
-and the reason goes through the identifier guard like any typed text.
+what is to be done or its due date, split it into two new items, or cancel it. The agency
+lead of the item's agency may reassign it too, to someone in that agency
+(`Move.LEAD_REASSIGN`, by the same steps). Which move is open in which state is
+`domain.action_state.MOVES`; each is audited with its reason, and the reason goes through the
+identifier guard like any typed text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from domain import audit
+from domain import audit, outcome
 from domain.action_state import REASSIGN_ESCALATED, TARGETS, Move, Mover, require_move
 from domain.actions import (
     ActionDetail,
+    NewSplitItem,
     _close_review_if_done,
     _future_date,
     _reload,
@@ -44,6 +46,7 @@ AUDITED: Mapping[Move, str] = {
     Move.LEAD_REASSIGN: "action.reassigned",
     Move.AMEND: "action.amended",
     Move.CANCEL: "action.cancelled",
+    Move.SPLIT: "action.split",
 }
 _REASSIGNS = frozenset({Move.REASSIGN, Move.LEAD_REASSIGN})
 _WHY_LABEL: Mapping[Move, str] = {
@@ -74,12 +77,13 @@ def chaired(uow: UnitOfWork, member: MemberView, action_id: object, move: Move) 
             raise audit.already_done(
                 uow, ("action_item", item.id), decided, f"{item.reference} was already decided"
             )
-    if move is Move.CANCEL and item.status is ActionStatus.CANCELLED:
+    ended = {Move.CANCEL: ActionStatus.CANCELLED, Move.SPLIT: ActionStatus.SPLIT}
+    if move in ended and item.status is ended[move]:
         raise audit.already_done(
             uow,
             ("action_item", item.id),
             (AUDITED[move],),
-            f"{item.reference} was already cancelled",
+            f"{item.reference} was already {'cancelled' if move is Move.CANCEL else 'split'}",
         )
     require_move(item.reference, Mover.CHAIR, item.status, move)
     return item
@@ -259,6 +263,17 @@ def _new_owner(
     return found.id
 
 
+def _member_for(uow: UnitOfWork, member: MemberView, item: ActionDetail, aad: str) -> int:
+    """The member with this directory id; someone chosen with the people picker who has not
+    used the bot yet is kept, as at publishing."""
+    found = uow.members.by_aad_ids(member.partnership_id, [aad]).get(aad)
+    if found is None:
+        found = uow.members.create_pending(
+            member.partnership_id, aad, item.agency_id, Role.PRACTITIONER
+        )
+    return found.id
+
+
 def _told(item: ActionDetail, move: Move, reason: str, member: MemberView) -> Decided:
     due = f"{item.effective_due:%a %d %b %Y}" if item.effective_due else "not set"
     why = f"The chair's reason: {reason}"
@@ -306,6 +321,185 @@ def _lead_told(item: ActionDetail, reason: str, member: MemberView, due: str) ->
         f"review's chair have been told.",
         f"{lead} has given you this action, due {due}. Their reason: {reason}",
         tell_chair=f"{lead} reassigned it to {new_owner}. Their reason: {reason}",
+    )
+
+
+# --- splitting one item into two -------------------------------------------------------------
+
+# The split form's two new items: the prefix of each one's inputs, and how the form names it.
+SPLIT_PARTS: tuple[tuple[str, str], ...] = (("a", "First new item"), ("b", "Second new item"))
+# The outcome's action-item form's inputs, by the split form's names for them.
+_PART_INPUTS: Mapping[str, str] = {
+    "description": "description",
+    "owner": "owner",
+    "due_on": "due_on",
+    "success_measure": "measure",
+}
+# What `outcome.smart_issues` says of an input left empty.
+_MISSING: tuple[tuple[str, str], ...] = (
+    ("no named owner", "owner"),
+    ("no due date", "due_on"),
+    ("no measure of success (how will we know it made a difference?)", "measure"),
+)
+# What `outcome.smart_issues` finds, by the input it is about.
+_ISSUE_INPUTS: tuple[tuple[str, str], ...] = (
+    ("no named owner", "owner"),
+    ("due date", "due_on"),
+    ("measure of success", "measure"),
+)
+
+
+@dataclass(frozen=True)
+class SplitPart:
+    """One of the two new items, as the chair typed it."""
+
+    description: str
+    owner_aad: str
+    due_on: date
+    success_measure: str
+
+
+@dataclass(frozen=True)
+class SplitPlan:
+    parts: tuple[SplitPart, ...]
+    reason: str
+    texts: Mapping[str, str | None]  # every typed text, by input id, for the identifier guard
+
+
+def check_split(item: ActionDetail, data: Mapping[str, object], today: date) -> SplitPlan:
+    """The two new items the chair typed, each SMART as the outcome's action-item form checks
+    one (what is to be done, its owner, a due date to come, a measure; not vague), with the
+    item's lead agency and theme, and why it is split. Every problem is raised at once,
+    by input id, so the form comes back with them all."""
+    errors: dict[str, str] = {}
+    reason = _text(data.get("reason"), "reason", "Why it is split", errors, required=True)
+    parts = tuple(
+        _split_part(item, data, prefix, name, today, errors) for prefix, name in SPLIT_PARTS
+    )
+    descriptions = {p.description.casefold() for p in parts if p is not None}
+    if len(descriptions) == 1 and all(p is not None for p in parts):
+        errors["b_description"] = (
+            "Second new item: it does the same as the first; say what each will do."
+        )
+    if errors or reason is None:
+        raise FormInvalid(errors)
+    texts: dict[str, str | None] = {"reason": reason}
+    for (prefix, _), part in zip(SPLIT_PARTS, parts, strict=True):
+        assert part is not None  # no errors: both parts were read
+        texts |= {
+            f"{prefix}_description": part.description,
+            f"{prefix}_measure": part.success_measure,
+        }
+    return SplitPlan(tuple(p for p in parts if p is not None), reason, texts)
+
+
+def _split_part(
+    item: ActionDetail,
+    data: Mapping[str, object],
+    prefix: str,
+    name: str,
+    today: date,
+    errors: dict[str, str],
+) -> SplitPart | None:
+    typed = {key: data.get(f"{prefix}_{field}") for key, field in _PART_INPUTS.items()}
+    for issue, field in _MISSING:  # said even when another input stops the form's own check
+        if not str(data.get(f"{prefix}_{field}") or "").strip():
+            errors[f"{prefix}_{field}"] = f"{name}: {issue}."
+    # The new items keep the item's lead agency and theme: the meeting agreed those.
+    typed |= {"agency_id": item.agency_id or "", "theme": item.theme or ""}
+    agencies = (item.agency_id,) if item.agency_id is not None else ()
+    try:
+        form = outcome.check_action(typed, (item.theme,) if item.theme else (), agencies)
+    except FormInvalid as invalid:
+        for key, message in invalid.errors.items():
+            errors.setdefault(
+                f"{prefix}_{_PART_INPUTS.get(key, 'description')}", f"{name}: {message}"
+            )
+        return None
+    action = form.action
+    for issue in outcome.smart_issues(action, today):
+        if issue == "no lead agency":
+            continue  # the item's own: the meeting agreed it without one
+        field = next((f for phrase, f in _ISSUE_INPUTS if phrase in issue), "description")
+        errors.setdefault(f"{prefix}_{field}", f"{name}: {issue}.")
+    if action.owner_aad is None or action.due_on is None or action.success_measure is None:
+        return None
+    return SplitPart(action.description, action.owner_aad, action.due_on, action.success_measure)
+
+
+@dataclass(frozen=True)
+class Split:
+    item: ActionDetail  # the item split, now ended
+    parts: tuple[ActionDetail, ...]  # the two new items, each with its owner
+    notice: str  # what the chair is told
+    tell_new_owner: str  # what each new item's owner is told
+    tell_old_owner: str  # what the item's owner is told
+
+
+def split(
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    data: Mapping[str, object],
+    today: date,
+    now: datetime,
+) -> Split:
+    """The chair splits an item not yet done into two new items on its review, numbered next;
+    the item ends as split (no longer chased) and the new ones start open, chased as any item.
+    Held on the item (a second click is told who split it) and on the review (two splits on
+    one review take the next numbers in turn), all in one transaction."""
+    item = chaired(uow, member, data.get("action_id"), Move.SPLIT)
+    plan = check_split(item, data, today)
+    screened = require_confirmed(plan.texts, data)
+    uow.reviews.lock(item.review_id)
+    new = [
+        NewSplitItem(
+            p.description, _member_for(uow, member, item, p.owner_aad), p.due_on, p.success_measure
+        )
+        for p in plan.parts
+    ]
+    _set_status(uow, actor, item, ActionStatus.SPLIT, now)
+    ids = uow.actions.split_into(item.id, new)
+    parts = tuple(_reload_id(uow, new_id) for new_id in ids)
+    names = " and ".join(p.reference for p in parts)
+    uow.actions.add_progress(item.id, member.id, "split", f"Split into {names}: {plan.reason}", now)
+    for part in parts:
+        uow.actions.add_progress(
+            part.id, member.id, "split_from", f"Split from {item.reference}: {plan.reason}", now
+        )
+    record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
+    audit.record(
+        uow,
+        item.partnership_id,
+        actor,
+        AUDITED[Move.SPLIT],
+        ("action_item", item.id),
+        before={"status": item.status.value, "owner_member_id": item.owner_member_id},
+        after={
+            "status": ActionStatus.SPLIT.value,
+            "into": [p.reference for p in parts],
+            "reason": plan.reason,
+        },
+    )
+    return Split(_reload(uow, item), parts, *_split_words(item, parts, plan.reason))
+
+
+def _reload_id(uow: UnitOfWork, action_id: int) -> ActionDetail:
+    found = uow.actions.get(action_id)
+    assert found is not None  # created in this transaction
+    return found
+
+
+def _split_words(
+    item: ActionDetail, parts: Sequence[ActionDetail], reason: str
+) -> tuple[str, str, str]:
+    who = " and ".join(f"{p.reference} ({p.owner_name or 'no owner'})" for p in parts)
+    why = f"The chair's reason: {reason}"
+    return (
+        f"Split into {who}. Each owner has been sent their new item; chasing of "
+        f"{item.reference} has stopped.",
+        f"The chair split {item.reference} into two new items; this one is yours. {why}",
+        f"The chair split {item.reference} into {who}, so it is no longer chased. {why}",
     )
 
 

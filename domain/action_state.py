@@ -36,6 +36,8 @@ def action_rag(
     """The item's RAG, the same in every view.
 
     - cancelled: no rating (the views say "cancelled");
+    - split into two new items: no rating either (the views say "split"; the two new items
+      carry the work and their own ratings);
     - closed by the LIC group: blue, impact evidenced;
     - blocked, or escalated by the LIC group to the chair: red;
     - completed: green, whatever the owner said about progress before delivering it (a
@@ -95,6 +97,7 @@ class Move(StrEnum):
     # The chair's, on any item not yet done
     REASSIGN = "reassign"
     AMEND = "amend"
+    SPLIT = "split"
     CANCEL = "cancel"
     # The agency lead's, on an escalation copy
     NUDGE = "nudge"
@@ -110,8 +113,8 @@ class Move(StrEnum):
 OwnerMove = Move
 
 _ALL: Final = (Move.PROGRESS, Move.COMPLETE, Move.NEW_DATE, Move.BLOCKED)
-_DECIDE: Final = (Move.SET_DATE, Move.NOT_ACHIEVABLE, Move.REOPEN, Move.REASSIGN)
-_CONTROL: Final = (Move.REASSIGN, Move.AMEND, Move.CANCEL)
+_DECIDE: Final = (Move.SET_DATE, Move.NOT_ACHIEVABLE, Move.REOPEN, Move.REASSIGN, Move.SPLIT)
+_CONTROL: Final = (Move.REASSIGN, Move.AMEND, Move.SPLIT, Move.CANCEL)
 # The lead reassigns within their agency; to another agency, they ask the chair.
 _LEAD: Final = (Move.NUDGE, Move.LEAD_REASSIGN, Move.PROPOSE_DATE, Move.ASK_REASSIGN)
 _LIC: Final = (Move.COMMENT, Move.REQUEST_UPDATE)
@@ -130,6 +133,7 @@ MOVES: Final[Mapping[Mover, Mapping[ActionStatus, tuple[Move, ...]]]] = {
         ActionStatus.CLOSED: (),
         ActionStatus.CANCELLED: (),
         ActionStatus.ESCALATED: (),
+        ActionStatus.SPLIT: (),
     },
     # A completed item waits for the LIC group's decision, so the chair leaves it be.
     Mover.CHAIR: {
@@ -140,6 +144,7 @@ MOVES: Final[Mapping[Mover, Mapping[ActionStatus, tuple[Move, ...]]]] = {
         ActionStatus.CLOSED: (),
         ActionStatus.CANCELLED: (),
         ActionStatus.ESCALATED: _DECIDE,
+        ActionStatus.SPLIT: (),
     },
     # Readers of escalation copies: messages, not status changes (the lead's reassign changes
     # the owner, not the status). The lead's are for an item still with its owner; an
@@ -170,6 +175,7 @@ TARGETS: Final[Mapping[Move, ActionStatus]] = {
     Move.NOT_ACHIEVABLE: ActionStatus.CANCELLED,
     Move.REOPEN: ActionStatus.IN_PROGRESS,
     Move.CANCEL: ActionStatus.CANCELLED,
+    Move.SPLIT: ActionStatus.SPLIT,
 }
 REASSIGN_ESCALATED: Final = ActionStatus.IN_PROGRESS
 
@@ -179,6 +185,7 @@ _WHY_NOT: Final[Mapping[ActionStatus, str]] = {
     "you can add evidence of impact with Update progress",
     ActionStatus.CLOSED: "it is closed",
     ActionStatus.CANCELLED: "it was cancelled",
+    ActionStatus.SPLIT: "it was split into two new items, which carry the work now",
     ActionStatus.ESCALATED: "the LIC group escalated it to the review's chair, who decides "
     "what happens next",
 }
@@ -193,6 +200,7 @@ _MOVE_NAMES: Final[Mapping[Move, str]] = {
     Move.REOPEN: "reopened",
     Move.REASSIGN: "reassigned",
     Move.AMEND: "amended",
+    Move.SPLIT: "split",
     Move.CANCEL: "cancelled",
     Move.NUDGE: "nudged",
     Move.LEAD_REASSIGN: "reassigned",

@@ -23,7 +23,7 @@ from domain.transitions import move_action, move_review
 NOTE_MAX = 2000
 LINK_MAX = 2000
 OPEN = frozenset({ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED})
-DONE = frozenset({ActionStatus.CLOSED, ActionStatus.CANCELLED})
+DONE = frozenset({ActionStatus.CLOSED, ActionStatus.CANCELLED, ActionStatus.SPLIT})
 # An impact card's refusal once the item moved on (a racing LIC member, or a card left open).
 CHANGED = "This changed since you opened it, so nothing was saved."
 
@@ -100,6 +100,17 @@ class Digest:
     closed_this_month: int
 
 
+@dataclass(frozen=True)
+class NewSplitItem:
+    """A new item of a split, as stored: the item's review, lead agency, theme, finding and
+    date agreed, with its own description, owner, due date and measure."""
+
+    description: str
+    owner_member_id: int
+    due_on: date
+    success_measure: str
+
+
 class ActionRepository(Protocol):
     def get(self, action_id: int) -> ActionDetail | None: ...
 
@@ -124,6 +135,11 @@ class ActionRepository(Protocol):
 
     def lock(self, action_id: int) -> None:
         """Hold the item until the transaction ends, so racing changes to it queue."""
+        ...
+
+    def split_into(self, action_id: int, parts: Sequence[NewSplitItem]) -> list[int]:
+        """New items on the item's review, numbered after its last (the caller holds the
+        review), with the item's lead agency, theme, finding and date agreed; their ids."""
         ...
 
     def add_progress(
@@ -192,6 +208,8 @@ def _owned(uow: UnitOfWork, member: MemberView, action_id: object, move: OwnerMo
     item = load(uow, member, action_id, hold=True)
     if member.id != item.owner_member_id:
         raise NotPermitted(f"Only the owner of {item.reference} can update it.")
+    if item.status is ActionStatus.SPLIT:
+        raise StaleCard(f"{item.reference} was split into two new items; `my actions` lists yours.")
     if item.status in DONE:
         raise StaleCard(f"{item.reference} is {item.status.value}; it can't be updated.")
     require_owner_move(item.reference, item.status, move)

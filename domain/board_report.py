@@ -216,6 +216,8 @@ def rag_counts(
     counts: dict[Rag | None, int] = dict.fromkeys((r for r, _ in RAG_COLUMNS), 0)
     for record in records:
         a = record.action
+        if a.status is ActionStatus.SPLIT:
+            continue  # its two new items carry the work, and are counted
         rated = action_rag(a.status, a.effective_due, a.latest_rag, today, policy)
         counts[rated] = counts.get(rated, 0) + 1
     return counts
@@ -226,13 +228,13 @@ def on_time(
 ) -> tuple[int, int]:
     """Of the items due in the quarter (up to today), how many were marked complete by the
     working day their due date is met on. An item due later in the quarter doesn't count yet;
-    a cancelled one never does."""
+    a cancelled one never does, nor one split in two (its two new items do)."""
     last = min(period.end, today)
     due = met = 0
     for record in records:
         a = record.action
         deadline = a.effective_due
-        if deadline is None or a.status is ActionStatus.CANCELLED:
+        if deadline is None or a.status in (ActionStatus.CANCELLED, ActionStatus.SPLIT):
             continue
         if not period.start <= deadline <= last:
             continue

@@ -390,6 +390,7 @@ _ACTION_TRACKS: Final[Mapping[ActionStatus, _Track | None]] = {
     ActionStatus.COMPLETED: _Track.IMPACT,
     ActionStatus.CLOSED: None,
     ActionStatus.CANCELLED: None,
+    ActionStatus.SPLIT: None,  # chasing moves to the two new items
     ActionStatus.ESCALATED: _Track.ESCALATED,
 }
 _ACTION_LADDER: Final = (
@@ -550,9 +551,10 @@ def rag(
 
     `due` is the effective due date (the revised one if any) and `today` is the local date.
     The owner's own assessment can make the rating worse ("progress at risk"), never better. A
-    cancelled item gets None: it has no rating, and the tracker shows it as cancelled.
+    cancelled item gets None: it has no rating, and the tracker shows it as cancelled; so does
+    an item split into two (the tracker says "Split"; the new items have their own ratings).
     """
-    if status is ActionStatus.CANCELLED:
+    if status is ActionStatus.CANCELLED or status is ActionStatus.SPLIT:
         return None
     if _impact_evidenced(status, impact_recorded):
         return Rag.BLUE

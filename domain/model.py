@@ -60,6 +60,9 @@ class ActionStatus(StrEnum):
     CANCELLED = "cancelled"
     # The LIC group escalated it: the review's chair owns it until they decide (issue 17).
     ESCALATED = "escalated"
+    # The chair split it into two new items on the same review: it ends here, and the two
+    # carry the work (issue 17).
+    SPLIT = "split"
 
 
 class DateCertainty(StrEnum):

@@ -477,10 +477,17 @@ class ReviewSummary:
 
     @property
     def rag_counts(self) -> dict[Rag | None, int]:
+        """By rating; None is the cancelled. An item split in two is counted apart
+        (`split_count`): its two new items are in the counts."""
         counts: dict[Rag | None, int] = dict.fromkeys(RAG_ORDER, 0)
         for item in self.actions:
-            counts[item.rag] += 1
+            if item.row.status is not ActionStatus.SPLIT:
+                counts[item.rag] += 1
         return counts
+
+    @property
+    def split_count(self) -> int:
+        return sum(1 for item in self.actions if item.row.status is ActionStatus.SPLIT)
 
     @property
     def outstanding(self) -> tuple[ReturnLine, ...]:
@@ -856,6 +863,7 @@ RAG_NAMES: Final[Mapping[Rag | None, str]] = {
     Rag.BLUE: "Blue",
     None: "Cancelled",
 }
+SPLIT_NAME: Final = "Split"
 RETURN_NAMES: Final = {
     "not_started": "Not started",
     "in_progress": "In progress",
@@ -935,14 +943,22 @@ def meeting_clock(summary: ReviewSummary) -> str:
     return f"{short_date(c.meeting_on)} ({ago} ago, outcome not yet recorded)"
 
 
-def rag_line(counts: Mapping[Rag | None, int]) -> str:
+def rag_line(counts: Mapping[Rag | None, int], split: int = 0) -> str:
     parts = [
         f"{counts.get(r, 0)} {RAG_NAMES[r].lower()}"
         for r in (Rag.RED, Rag.AMBER, Rag.GREEN, Rag.BLUE)
     ]
     if counts.get(None):
         parts.append(f"{counts[None]} cancelled")
+    if split:
+        parts.append(f"{split} split in two")
     return " · ".join(parts)
+
+
+def rag_name(rag: Rag | None, status: ActionStatus) -> str:
+    """The RAG column's word: an item split in two has no rating, and says so (its two new
+    items have theirs); any other item without one was cancelled."""
+    return SPLIT_NAME if status is ActionStatus.SPLIT else RAG_NAMES[rag]
 
 
 def guide_line(summary: ReviewSummary) -> str:

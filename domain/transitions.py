@@ -157,7 +157,7 @@ _LIVE = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 # item is unblocked by a progress update before it can be completed. From completed only the
 # LIC group moves it: close, send it back, or escalate it to the chair, who decides an escalated
 # item: back to the owner (a new date, reopened, or a new owner) or cancelled as not achievable.
-# The chair may cancel an item not yet done (domain/action_controls.py).
+# The chair may cancel an item not yet done, or split it into two (domain/action_controls.py).
 ACTION_MOVES: tuple[Move[ActionStatus], ...] = (
     *_moves(
         "progress", (ActionStatus.OPEN, ActionStatus.BLOCKED), ActionStatus.IN_PROGRESS, _OWNED
@@ -172,6 +172,13 @@ ACTION_MOVES: tuple[Move[ActionStatus], ...] = (
     Move("not_achievable", ActionStatus.ESCALATED, ActionStatus.CANCELLED, CHAIRING),
     Move("reassign", ActionStatus.ESCALATED, ActionStatus.IN_PROGRESS, CHAIRING),
     *_moves("cancel", (*_LIVE, ActionStatus.BLOCKED), ActionStatus.CANCELLED, CHAIRING),
+    # Split into two new items: the original ends, the two new ones start open.
+    *_moves(
+        "split",
+        (*_LIVE, ActionStatus.BLOCKED, ActionStatus.ESCALATED),
+        ActionStatus.SPLIT,
+        CHAIRING,
+    ),
 )
 ACTION_TRANSITIONS: Mapping[ActionStatus, frozenset[ActionStatus]] = _table(
     ACTION_MOVES, ActionStatus

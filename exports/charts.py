@@ -26,7 +26,7 @@ RAG_FILLS: Final[Mapping[Rag | None, tuple[str, str]]] = {
     None: ("EDEDED", "595959"),
 }
 STATUS_ORDER: Final = (
-    "open", "in_progress", "blocked", "escalated", "completed", "closed", "cancelled",
+    "open", "in_progress", "blocked", "escalated", "completed", "closed", "cancelled", "split",
 )  # fmt: skip
 STATUS_NAMES: Final = {
     "open": "Open",
@@ -36,6 +36,7 @@ STATUS_NAMES: Final = {
     "closed": "Closed",
     "cancelled": "Cancelled",
     "escalated": "Escalated",
+    "split": "Split in two",
 }
 STATUS_COLOURS: Final = {
     "open": "A5A5A5",
@@ -45,6 +46,7 @@ STATUS_COLOURS: Final = {
     "closed": "2E75B6",
     "cancelled": "D9D9D9",
     "escalated": "7030A0",
+    "split": "EDEDED",
 }
 THEME_COLOURS: Final = ("2E75B6", "C55A11", "548235", "7030A0", "BF9000", "C00000", "00B0F0")
 

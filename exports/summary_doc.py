@@ -14,7 +14,6 @@ from docx.table import _Cell
 
 from domain.letterhead import Letterhead
 from domain.summaries import (
-    RAG_NAMES,
     RETURN_NAMES,
     Access,
     ReviewSummary,
@@ -22,6 +21,7 @@ from domain.summaries import (
     clock_facts,
     guide_line,
     rag_line,
+    rag_name,
     short_date,
 )
 from exports.cells import document_text as plain
@@ -115,7 +115,8 @@ def _actions(document: DocumentType, summary: ReviewSummary) -> None:
     if not summary.actions:
         document.add_paragraph("No action items yet.")
         return
-    document.add_paragraph(f"{len(summary.actions)} action items: {rag_line(summary.rag_counts)}.")
+    counts = rag_line(summary.rag_counts, summary.split_count)
+    document.add_paragraph(f"{len(summary.actions)} action items: {counts}.")
     rows = []
     for item in summary.actions:
         row = item.row
@@ -127,7 +128,7 @@ def _actions(document: DocumentType, summary: ReviewSummary) -> None:
         rows.append(
             (
                 row.reference.rsplit("/", 1)[-1],
-                RAG_NAMES[item.rag],
+                rag_name(item.rag, row.status),
                 row.description,
                 f"{row.owner_name or 'No owner'}\n{row.agency_name or ''}",
                 due,

@@ -11,7 +11,7 @@ from sqlalchemy import func, update
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from domain.actions import ActionDetail, Digest, ImpactInput
+from domain.actions import ActionDetail, Digest, ImpactInput, NewSplitItem
 from domain.chase_engine import ACTION, ATTEMPTED, CLAIMED, RETURN, ChaseRow, policy_for
 from domain.chasers import (
     ChaserPolicy,
@@ -21,6 +21,7 @@ from domain.chasers import (
     sign_off_subject,
 )
 from domain.model import ActionStatus, ReturnStatus, ReviewStage
+from domain.outcome import action_reference
 from storage import atomic
 from storage import tables as t
 from storage.reviews import SqlReturns
@@ -64,7 +65,9 @@ class SqlActions:
         latest: dict[int, dict[str, Any]] = {}
         for entry in rows:
             item = latest.setdefault(entry.action_item_id, {})
-            if entry.kind in ("progress", "completed", "blocked"):
+            # A split's entries say where the work went (on the item) and came from (on each
+            # new one), so every view's "latest" line tells it.
+            if entry.kind in ("progress", "completed", "blocked", "split", "split_from"):
                 item["note"], item["rag"] = entry.note, entry.rag or item.get("rag")
             if entry.kind == "date_requested":
                 item["pending"] = (entry.proposed_due_on, entry.note, entry.id)
@@ -107,6 +110,35 @@ class SqlActions:
 
     def lock(self, action_id: int) -> None:
         atomic.lock(self._session, _ACTION, action_id)
+
+    def split_into(self, action_id: int, parts: Sequence[NewSplitItem]) -> list[int]:
+        original = self._session.get_one(t.ActionItem, action_id)
+        review = self._session.get_one(t.Review, original.review_id)
+        last = self._session.scalar(
+            select(func.max(t.ActionItem.number)).where(
+                col(t.ActionItem.review_id) == original.review_id
+            )
+        )
+        rows = []
+        for number, part in enumerate(parts, start=int(last or 0) + 1):
+            rows.append(
+                t.ActionItem(
+                    review_id=original.review_id,
+                    number=number,
+                    reference=action_reference(review.reference, number),
+                    description=part.description,
+                    theme=original.theme,
+                    finding=original.finding,
+                    owner_member_id=part.owner_member_id,
+                    agency_id=original.agency_id,
+                    agreed_on=original.agreed_on,
+                    due_on=part.due_on,
+                    success_measure=part.success_measure,
+                )
+            )
+        self._session.add_all(rows)
+        self._session.flush()
+        return [row.id for row in rows if row.id is not None]
 
     def add_progress(
         self,

@@ -597,7 +597,8 @@ class SqlSummaries:
             .where(
                 *_item_conditions(_shape(where)),
                 col(_AI.theme).is_not(None),
-                col(_AI.status) != ActionStatus.CANCELLED.value,
+                # Cancelled items, and an item split in two (its two new items count).
+                col(_AI.status).not_in([ActionStatus.CANCELLED.value, ActionStatus.SPLIT.value]),
                 col(_AI.agreed_on).between(themes_within.start, themes_within.end),
             )
             .group_by(col(_AI.theme), action_year, action_month),

@@ -46,6 +46,7 @@ def register(router: Router) -> None:
     router.verb(verbs.POLICY)(show_policy)
     for move, verb in _CHAIR_DECISIONS.items():
         router.verb(verb)(_chair_decision(move, verb))
+    router.verb(verbs.ACTION_SPLIT)(split)
     for move, verb in _READER_MOVES.items():
         router.verb(verb)(_reader_move(move, verb))
     router.verb(verbs.POLICY_SAVE)(save_policy)
@@ -237,6 +238,37 @@ def _chair_decision(move: Move, verb: str) -> Any:
         return Reply(card)
 
     return decide
+
+
+async def split(ctx: Context) -> Reply:
+    """The chair splits an item into two: each new item's owner gets its full first card
+    (chased from now on), and the item's owner is told where the work went."""
+    today = ctx.services.today()
+    told: list[tuple[int, dict[str, Any]]] = []
+
+    def tell(uow: SqlUnitOfWork, done: action_controls.Split) -> None:
+        now = ctx.services.now()
+        for part in done.parts:
+            chase_engine.reschedule(uow.chases, ACTION, part.id, now)
+            if part.owner_member_id is not None:
+                card = _owner_card(uow, ctx, part, done.tell_new_owner)
+                told.append((part.owner_member_id, card))
+        if done.item.owner_member_id is not None:
+            note = cards.chair_notice_card(done.item, "Split", done.tell_old_owner)
+            told.append((done.item.owner_member_id, note))
+
+    done, card = await _form_move(
+        ctx,
+        lambda uow, now: action_controls.split(
+            uow, ctx.turn.actor, ctx.member, ctx.data, today, now
+        ),
+        verbs.ACTION_SPLIT,
+        tell,
+    )
+    if done is None:
+        return Reply(card)  # refused: the form again, with what was typed
+    await send_cards(ctx, told)
+    return Reply(cards.split_card(done.item, done.parts, done.notice))
 
 
 async def _tell_others(ctx: Context, done: actions.Updated) -> None:

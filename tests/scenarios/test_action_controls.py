@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from cards import verbs
+from cards.common import CARD_ID, REVISION
 from domain.identifier_checks import OVERRIDE_ACTION, confirm_key
 from storage import tables as t
 from tests.scenarios.test_action_moves import OWNER_MOVES, titles
@@ -17,7 +18,7 @@ from tests.scenarios.test_identifier_fields import NAMED
 from tests.support.activities import USER_AAD
 from tests.support.journey import CARD, COLLEAGUE, PRACTITIONER, Journey, button_data
 
-CHAIR_CONTROLS = ["Reassign", "Amend", "Cancel"]
+CHAIR_CONTROLS = ["Reassign", "Amend", "Split in two", "Cancel"]
 
 
 async def chair_view(j: Journey) -> tuple[t.ActionItem, dict[str, Any]]:
@@ -114,3 +115,98 @@ async def test_a_reason_naming_someone_is_held_until_ticked(journey_each: Journe
     await j.act(verbs.ACTION_CANCEL, {**named, confirm_key("reason"): "true"})
     assert j.rows(t.ActionItem)[0].status == "cancelled"
     assert OVERRIDE_ACTION in j.bot.audit_actions(), "the keeping is audited"
+
+
+# --- split one item into two -------------------------------------------------------------------
+
+SPLIT = {
+    "a_description": "Audit 20 police referrals against the escalation pathway.",
+    "a_owner": PRACTITIONER,
+    "a_due_on": "2099-06-30",
+    "a_measure": "90% escalated within 5 working days",
+    "b_description": "Train the front desk on the pathway, with a sign-in sheet.",
+    "b_owner": COLLEAGUE,
+    "b_due_on": "2099-07-31",
+    "b_measure": "Every front-desk officer trained",
+    "reason": "Two teams do the two halves",
+}
+
+
+async def test_the_chair_splits_an_item_into_two(journey_each: Journey) -> None:
+    j = journey_each
+    item, card = await chair_view(j)
+    data = button_data(card, verbs.ACTION_SPLIT)
+
+    refused = (await j.act(verbs.ACTION_SPLIT, {**data, **SPLIT, "b_measure": ""}))["value"]
+    shown = json.dumps(refused, ensure_ascii=False)
+    assert "Second new item: no measure of success" in shown
+    assert SPLIT["a_description"] in shown, "the typed form is kept"
+    assert SPLIT["reason"] in shown
+    assert len(j.rows(t.ActionItem)) == 1, "nothing partial is written"
+
+    j.bot.connector.clear()
+    answer = json.dumps((await j.act(verbs.ACTION_SPLIT, {**data, **SPLIT}))["value"])
+    a1 = item.reference
+    a2, a3 = a1.replace("/A1", "/A2"), a1.replace("/A1", "/A3")
+    assert f"Split into {a2} (Police Practitioner)" in answer
+    assert f"{a3} (Police Colleague)" in answer
+    assert titles(json.loads(answer)) == ["Open A2", "Open A3", "Review summary"]
+
+    old, first, second = sorted(j.rows(t.ActionItem), key=lambda r: r.number)
+    assert (old.status, old.next_chase_at) == ("split", None), "chasing has stopped"
+    assert [(r.reference, r.status) for r in (first, second)] == [(a2, "open"), (a3, "open")]
+    assert first.next_chase_at is not None, "chased from now on"
+    assert second.next_chase_at is not None
+    assert (first.agency_id, first.theme, first.agreed_on) == (
+        old.agency_id,
+        old.theme,
+        old.agreed_on,
+    ), "the meeting's agency, theme and date agreed are kept"
+    assert str(second.due_on) == "2099-07-31"
+
+    sent = j.bot.connector.cards()
+    full = [c for c in sent if "Your action" in json.dumps(c)]
+    assert [titles(c) for c in full] == [list(OWNER_MOVES)] * 2, "each new owner's full card"
+    told = [json.dumps(c, ensure_ascii=False) for c in sent]
+    assert any(f"Split · {a1}" in c and f"into {a2}" in c for c in told), (
+        "the item's owner is told where the work went"
+    )
+    assert j.bot.audit_actions().count("action.split") == 1
+    [split_audit] = [e for e in j.rows(t.AuditEvent) if e.action == "action.split"]
+    assert (split_audit.actor_aad_id, bool(split_audit.at)) == (USER_AAD, True), "who and when"
+    assert split_audit.after["into"] == [a2, a3]
+    assert split_audit.after["reason"] == SPLIT["reason"]
+
+    twice = json.dumps((await j.act(verbs.ACTION_SPLIT, {**data, **SPLIT}))["value"])
+    assert twice == answer, "a double click is claimed once: the same answer, no second split"
+    unstamped = {k: v for k, v in data.items() if k != CARD_ID}
+    stale = json.dumps(await j.act(verbs.ACTION_SPLIT, {**unstamped, **SPLIT}))
+    assert "This changed since you opened it" in stale, "another copy of the old card"
+    bare = {k: v for k, v in unstamped.items() if k != REVISION}
+    again = json.dumps(await j.act(verbs.ACTION_SPLIT, {**bare, **SPLIT}))
+    assert "already split" in again, "a click without a card's revision is told who split it"
+    assert len(j.rows(t.ActionItem)) == 3
+
+    j.bot.connector.clear()
+    await j.say(f"summary {a1.split('/')[0]}")
+    summary = json.dumps(j.bot.connector.cards(), ensure_ascii=False)
+    assert "1 split in two" in summary
+    assert f"Split into {a2} and {a3}" in summary
+    assert "Cancelled" not in summary, "a split item is not shown as cancelled"
+
+
+async def test_only_the_chair_splits_and_typed_names_are_held(journey_each: Journey) -> None:
+    j = journey_each
+    _, card = await chair_view(j)
+    data = {**button_data(card, verbs.ACTION_SPLIT), **SPLIT}
+    stranger = await j.act(verbs.ACTION_SPLIT, data, PRACTITIONER)
+    assert "Only the chair" in json.dumps(stranger)
+
+    named = {**data, "b_measure": NAMED}
+    held = json.dumps((await j.act(verbs.ACTION_SPLIT, named))["value"], ensure_ascii=False)
+    assert confirm_key("b_measure") in held
+    assert NAMED in held
+    assert len(j.rows(t.ActionItem)) == 1, "nothing saved until ticked"
+    await j.act(verbs.ACTION_SPLIT, {**named, confirm_key("b_measure"): "true"})
+    assert len(j.rows(t.ActionItem)) == 3
+    assert OVERRIDE_ACTION in j.bot.audit_actions()

@@ -698,6 +698,40 @@ async def test_racing_lead_reassigns_give_the_item_once(world: Journey) -> None:
     assert sum("already own" in text for text in texts) >= 1, "the others are told"
 
 
+SPLIT = {
+    "a_description": "Audit 20 police referrals against the pathway.",
+    "a_owner": PRACTITIONER,
+    "a_due_on": "2099-06-30",
+    "a_measure": "90% escalated within 5 working days",
+    "b_description": "Train the front desk on the pathway.",
+    "b_owner": COLLEAGUE,
+    "b_due_on": "2099-07-31",
+    "b_measure": "Every front-desk officer trained",
+    "reason": "Two teams do the two halves",
+}
+
+
+@races(verbs.ACTION_SPLIT)
+async def test_racing_splits_split_once_and_never_share_a_number(world: Journey) -> None:
+    """The same item split by several at once is split once (the others are told); two items
+    of one review split at once take the next numbers in turn, never the same one."""
+    j = world
+    review_id = await signed_off_review(j)
+    for _ in range(3):
+        await j.act(verbs.ACTION_SAVE, {"review_id": review_id, **good_action(police_id(j))})
+    await j.act(verbs.OUTCOME_PUBLISH, {"review_id": review_id, "agreed_themes": "neglect"})
+    first, second, third = sorted(j.rows(t.ActionItem), key=lambda r: r.number)
+    texts = await race(j, verbs.ACTION_SPLIT, {"action_id": first.id, **SPLIT})
+    assert audited(j, "action.split") == 1, "split once"
+    assert len(j.rows(t.ActionItem)) == 5
+    assert sum("already split" in text for text in texts) >= 1, "the others are told"
+    both = [{"action_id": item.id, **SPLIT} for item in (second, third)]
+    await race(j, verbs.ACTION_SPLIT, both, n=2)
+    numbers = sorted(r.number for r in j.rows(t.ActionItem))
+    assert numbers == list(range(1, 10)), "each new item its own next number"
+    assert audited(j, "action.split") == 3
+
+
 @races(
     verbs.ACTION_NUDGE,
     verbs.ACTION_PROPOSE_DATE,

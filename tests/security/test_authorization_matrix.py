@@ -691,6 +691,21 @@ VERBS: dict[str, Case] = {
     verbs.ACTION_CANCEL: Case(
         THE_CHAIR, lambda w: {"action_id": w.actions[0], "reason": "Duplicates A2"}
     ),
+    verbs.ACTION_SPLIT: Case(
+        THE_CHAIR,
+        lambda w: {
+            "action_id": w.actions[0],
+            "a_description": "Audit 20 police referrals.",
+            "a_owner": BY_KEY["practitioner"].aad,
+            "a_due_on": "2099-06-30",
+            "a_measure": "90% escalated in time",
+            "b_description": "Train the front desk on the pathway.",
+            "b_owner": BY_KEY["agency_lead"].aad,
+            "b_due_on": "2099-07-31",
+            "b_measure": "Every officer trained",
+            "reason": "Two teams",
+        },
+    ),
     verbs.POLICY_SAVE: Case(ADMIN, lambda w: dict(POLICY)),
     # summaries, the dashboard and exports: scoped by role and agency
     verbs.SUMMARY: Case(SUMMARY_READERS, lambda w: {"review_id": w.review(3)}),

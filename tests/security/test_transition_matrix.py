@@ -66,6 +66,7 @@ ACTION_MOVE_VERBS: dict[str, tuple[str, ...]] = {
     "not_achievable": (verbs.ACTION_NOT_ACHIEVABLE,),
     "reassign": (verbs.ACTION_REASSIGN,),
     "cancel": (verbs.ACTION_CANCEL,),
+    "split": (verbs.ACTION_SPLIT,),
 }
 GUIDE_MOVE_VERBS: dict[str, tuple[str, ...]] = {
     "submit": (verbs.GUIDE_SUBMIT,),

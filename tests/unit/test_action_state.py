@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from cards import actions as action_cards
 from cards import summaries as summary_cards
 from cards import verbs
+from cards.summaries import RAG_LABELS
 from cards.validation import card_problems
 from domain import actions
 from domain.action_state import (
@@ -49,6 +50,7 @@ from domain.phrasing import year_period
 from domain.summaries import (
     LIVE,
     RAG_NAMES,
+    SPLIT_NAME,
     Access,
     ActionRow,
     OverdueRow,
@@ -59,6 +61,7 @@ from domain.summaries import (
     _late,
     build_summary,
     overdue_cutoff,
+    rag_name,
     rate,
     theme_trends,
 )
@@ -133,8 +136,8 @@ def test_every_rating_of_an_item_is_the_same(row: ActionRow) -> None:
 @given(items())
 def test_the_rating_follows_the_state(row: ActionRow) -> None:
     rated = rate(row, TODAY, DEFAULT_POLICY)
-    if row.status is ActionStatus.CANCELLED:
-        assert rated is None
+    if row.status in (ActionStatus.CANCELLED, ActionStatus.SPLIT):
+        assert rated is None, "no rating: its views say cancelled, or split"
     elif row.status is ActionStatus.CLOSED:
         assert rated is Rag.BLUE
     elif row.status is ActionStatus.BLOCKED:
@@ -171,7 +174,8 @@ def _docx_rag(row: ActionRow) -> str:
 @given(items())
 def test_every_view_renders_the_same_rag(row: ActionRow) -> None:
     expected = rate(row, TODAY, DEFAULT_POLICY)
-    name = RAG_NAMES[expected]
+    name = rag_name(expected, row.status)
+    assert name == (SPLIT_NAME if row.status is ActionStatus.SPLIT else RAG_NAMES[expected])
     detail = detail_of(row)
     if expected is not None:
         label = action_cards.RAG_LABELS[expected]
@@ -183,7 +187,8 @@ def test_every_view_renders_the_same_rag(row: ActionRow) -> None:
         assert label in _texts(mine), "my actions"
     summary = build_summary(review(), Access.FULL, records(1, rows=(row,)), TODAY, DEFAULT_POLICY)
     shown = _texts(summary_cards.summary_card(summary))
-    assert summary_cards.RAG_LABELS[expected][0] in shown, "summary card"
+    label_shown = SPLIT_NAME if row.status is ActionStatus.SPLIT else RAG_LABELS[expected][0]
+    assert label_shown in shown, "summary card"
     assert _xlsx_rag(row) == name, "XLSX tracker"
     assert _docx_rag(row) == name, "Word summary"
 
@@ -216,16 +221,18 @@ def test_an_escalated_item_is_the_chair_s_to_decide() -> None:
         Move.NOT_ACHIEVABLE,
         Move.REOPEN,
         Move.REASSIGN,
+        Move.SPLIT,
     )
     item = detail_of(action(status=ActionStatus.ESCALATED))
     owners = [("a1000000-0000-4000-8000-000000000005", "Another Owner")]
     chair = action_cards.action_item_card(item, Rag.RED, owner=False, chair=True, owners=owners)
     assert card_problems(chair) == []
     titles = [a["title"] for a in chair["actions"]]
-    assert titles == ["Set a new date", "Not achievable", "Reopen", "Reassign"]
+    assert titles == ["Set a new date", "Not achievable", "Reopen", "Reassign", "Split in two"]
     assert "Another Owner" in _texts(chair), "the members the item may be given to"
     owner = action_cards.action_item_card(item, Rag.RED)
-    assert owner.get("actions", []) == [], "the owner has no moves while the chair decides"
+    owner_titles = [a["title"] for a in owner.get("actions", [])]
+    assert owner_titles == ["Review summary"], "the owner has no moves while the chair decides"
     with pytest.raises(FormInvalid) as refused:
         require_move("LOS-2026-004/A1", Mover.CHAIR, ActionStatus.IN_PROGRESS, Move.REOPEN)
     assert "not escalated" in refused.value.errors["move"]
@@ -242,6 +249,7 @@ def test_the_chair_s_card_offers_exactly_the_chair_s_moves(status: ActionStatus)
         Move.REOPEN: "Reopen",
         Move.REASSIGN: "Reassign",
         Move.AMEND: "Amend",
+        Move.SPLIT: "Split in two",
         Move.CANCEL: "Cancel",
     }
     titles = [a["title"] for a in card.get("actions", [])]
@@ -269,7 +277,9 @@ def test_the_card_offers_exactly_the_states_moves(status: ActionStatus) -> None:
         OwnerMove.NEW_DATE: "Ask for a new date",
         OwnerMove.BLOCKED: "Blocked",
     }
-    assert titles == [names[m] for m in owner_moves(status)]
+    # An item the owner can no longer move leads to its review's summary, never nowhere.
+    expected = [names[m] for m in owner_moves(status)] or ["Review summary"]
+    assert titles == expected
 
 
 def test_a_refused_move_says_why() -> None:
