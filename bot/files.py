@@ -69,7 +69,9 @@ async def deliver(ctx: Context, document: Document) -> Reply:
     folder = ctx.services.settings.data_dir / "exports" / str(ctx.member.partnership_id)
     token = secrets.token_urlsafe(24)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    path = folder / f"{stamp}-{safe_filename(document.filename)}"
+    # Its own name on disk: two asks in the same second for the same document would otherwise
+    # write one file over the other (and a failed one delete the other's).
+    path = folder / f"{stamp}-{secrets.token_hex(4)}-{safe_filename(document.filename)}"
     try:
         await ctx.run(lambda uow: _record(uow, ctx, document, token, path))
     except BaseException:

@@ -20,9 +20,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.app import SERVICES
 from cards import verbs
 from storage import tables as t
 from tests.conftest import BotUnderTest, _running_bot
+from tests.scenarios.test_chaser_engine import published
 from tests.support.activities import USER_AAD, activity, as_user, invoke, message
 from tests.support.answers import valid_answers
 from tests.support.connector import FakeConnector
@@ -773,13 +775,36 @@ async def test_racing_readers_moves_each_keep_their_message(world: Journey) -> N
 )
 async def test_racing_exports_each_deliver_their_own_file(world: Journey) -> None:
     j = world
-    review_id = await signed_off_review(j)
-    await race(j, verbs.PACK_EXPORT, {"review_id": review_id, "format": "csv"}, n=3)
-    await race(j, verbs.AUDIT_EXPORT, {"review_id": review_id}, n=3)
-    await race(j, verbs.EXPORT, {"review_id": review_id, "format": "csv"}, n=3)
-    await race(j, verbs.GUIDE_EXPORT, {"review_id": review_id}, n=3)
-    await race(j, verbs.REPORT_EXPORT, {"format": "docx"}, n=3)
+    [item] = await published(j)  # an outcome published, so a 7-minute guide can be drafted
+    review_id = item.review_id
+    await j.act(verbs.GUIDE, {"review_id": review_id})
+    for verb, data in (
+        (verbs.PACK_EXPORT, {"review_id": review_id, "format": "csv"}),
+        (verbs.AUDIT_EXPORT, {"review_id": review_id}),
+        (verbs.EXPORT, {"review_id": review_id, "format": "csv"}),
+        (verbs.GUIDE_EXPORT, {"review_id": review_id}),
+        (verbs.REPORT_EXPORT, {"format": "docx"}),
+    ):
+        before = {row.id for row in j.rows(t.ExportFile)}
+        texts = await race(j, verb, data, n=3)
+        _own_files(j, before, texts, verb)
     await race(j, verbs.FILE_CONSENT, {"token": "unknown"}, n=3)
+    exports = j.bot.app[SERVICES].settings.data_dir / "exports"
+    assert not list(exports.rglob("*.partial")), "no write left half done"
+
+
+def _own_files(j: Journey, before: set[int], texts: Sequence[str], verb: str) -> None:
+    """Each racer was told of a file of its own, on disk whole: none written over another's."""
+    rows = [row for row in j.rows(t.ExportFile) if row.id not in before]
+    assert len(rows) == 3, verb
+    assert len({row.token for row in rows}) == 3, verb
+    assert len({row.path for row in rows}) == 3, f"{verb}: two offers share one file"
+    for row in rows:
+        written = Path(row.path)
+        assert written.read_bytes(), verb
+        assert written.stat().st_size == row.size_bytes, f"{verb}: {written.name} written twice"
+    told = [[row.id for row in rows if str(Path(row.path).resolve()) in text] for text in texts]
+    assert sorted(told) == sorted([row.id] for row in rows), f"{verb}: each told of its own file"
 
 
 # --- coverage -------------------------------------------------------------------------------
