@@ -30,6 +30,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from sqlalchemy import make_url
 
 from storage.database import Timeouts, postgres_connect_args
 from tests.conftest import require
@@ -61,12 +62,16 @@ def _can_make_namespaces() -> bool:
 class DroppingLink:
     """A path to PostgreSQL through a namespace, whose packets a route can drop."""
 
-    def __init__(self) -> None:
+    def __init__(self, database_url: str) -> None:
+        # The test database and its role, as every other PostgreSQL test reaches them
+        # (TEST_POSTGRES_URL, via the `postgres_url` fixture), never an assumed postgres/postgres.
+        self._database = make_url(database_url)
         n = next(_LINKS)  # its own names and subnet: a namespace is torn down asynchronously
         self.namespace = f"los{n}"
         self.outside, self.inside = f"los{n}a", f"los{n}b"
         self.host, self.server_side = f"10.213.{n}.2", f"10.213.{n}.1"
-        self._relay = DbProxy(listen=(self.server_side, 0))
+        upstream = (self._database.host or "127.0.0.1", self._database.port or 5432)
+        self._relay = DbProxy(*upstream, listen=(self.server_side, 0))
         self._forwarder: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> DroppingLink:
@@ -127,7 +132,12 @@ class DroppingLink:
 
     def connect(self, **settings: Any) -> psycopg.Connection[Any]:
         return psycopg.connect(
-            host=self.host, port=5432, user="postgres", dbname="postgres", **settings
+            host=self.host,
+            port=5432,
+            user=self._database.username,
+            password=self._database.password,
+            dbname=self._database.database,
+            **settings,
         )
 
     def _run(self, *args: str, namespace: str | None = None) -> None:
@@ -136,13 +146,20 @@ class DroppingLink:
 
 
 @pytest.fixture
-def link(postgres_server: str) -> Iterator[DroppingLink]:
+def link(postgres_url: str) -> Iterator[DroppingLink]:
     require(
         _can_make_namespaces(),
         "a real packet drop needs root and iproute2 (ip netns, ip route; .ci/run installs it)",
     )
-    with DroppingLink() as made:
+    with DroppingLink(postgres_url) as made:
         yield made
+
+
+def test_the_link_reaches_the_test_database(link: DroppingLink, postgres_url: str) -> None:
+    with link.connect(**_settings()) as connection:
+        row = connection.execute("select current_database(), current_user").fetchone()
+    url = make_url(postgres_url)
+    assert row == (url.database, url.username), "the configured database and role, not guesses"
 
 
 def _settings(**limits: Any) -> dict[str, Any]:
