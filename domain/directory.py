@@ -11,6 +11,7 @@ separate lead field to fall out of step with the roles.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -184,8 +185,16 @@ def _same_name(a: str, b: str) -> bool:
 
 def agency_key(name: str) -> str:
     """An agency name as names are compared: case and runs of spaces folded. Stored as the
-    agency's unique key, so two admins adding "Police" and "police " at once get one row."""
-    return " ".join(name.split()).casefold()
+    agency's unique key, so two admins adding "Police" and "police " at once get one row.
+
+    Folding can lengthen a name ("ß" becomes "ss"), past the key's column (NAME_MAX): a key
+    too long keeps its start and ends with a digest of the whole, so it fits and still tells
+    names apart. Migration 0009 keeps a copy of this function; the two must agree."""
+    key = " ".join(name.split()).casefold()
+    if len(key) <= NAME_MAX:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return f"{key[: NAME_MAX - len(digest) - 1]}#{digest}"
 
 
 # --- Paging ---

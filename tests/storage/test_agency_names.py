@@ -9,6 +9,7 @@ from alembic import command
 from sqlalchemy import text
 from sqlmodel import Session, create_engine, select
 
+from domain.directory import NAME_MAX, agency_key
 from storage import tables as t
 from storage.database import Database
 from storage.migrate import alembic_config, upgrade
@@ -80,3 +81,50 @@ def test_the_migration_keys_stored_agencies_and_renames_clashes(database_url: st
         3: ("POLICE (2)", "police (2)"),
         4: ("Health", "health"),
     }
+
+
+LONG_SHARP_S = "ß" * 200  # folds to 400 characters: "ss" each
+
+
+def test_a_name_that_folds_longer_than_its_key_column_is_kept_and_still_unique(
+    migrated: Database,
+) -> None:
+    def work(uow: SqlUnitOfWork) -> None:
+        partnership = _partnership(uow)
+        added = uow.directory.add_agency(partnership, LONG_SHARP_S, "police")
+        assert added is not None
+        assert uow.directory.add_agency(partnership, "ẞ" * 200, "police") is None, "same name"
+        assert uow.directory.add_agency(partnership, "ß" * 199 + "x", "police") is not None
+        [key, *_] = uow.session.scalars(
+            select(t.Agency.name_key).where(t.Agency.name == LONG_SHARP_S)
+        ).all()
+        assert key is not None
+        assert len(key) <= NAME_MAX
+        assert key == agency_key(LONG_SHARP_S)
+
+    migrated.transaction(work)
+
+
+def test_the_migration_keys_a_name_that_folds_longer_as_the_app_does(database_url: str) -> None:
+    upgrade(database_url, "0008")
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO partnership (id, tenant_id, name, time_zone, settings, created_at) "
+                "VALUES (1, 'tenant-a', 'Demo', 'Europe/London', '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO agency (id, partnership_id, name, sector, active, created_at) "
+                "VALUES (1, 1, :name, 'police', true, CURRENT_TIMESTAMP)"
+            ),
+            {"name": LONG_SHARP_S},
+        )
+    upgrade(database_url)
+    with Session(engine) as session:
+        stored = session.exec(select(t.Agency.name, t.Agency.name_key)).all()
+    command.downgrade(alembic_config(database_url), "0008")
+    engine.dispose()
+    assert stored == [(LONG_SHARP_S, agency_key(LONG_SHARP_S))], "the app finds it by its key"

@@ -14,6 +14,7 @@ Revises: 0008
 Create Date: 2026-12-04
 """
 
+import hashlib
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -35,8 +36,14 @@ agencies = sa.table(
 
 
 def key_of(name: str) -> str:
-    # domain/directory.py agency_key as of this revision; a migration keeps its own copy.
-    return " ".join(name.split()).casefold()
+    # domain/directory.py agency_key, which must agree (tests/storage/test_agency_names.py
+    # checks); a migration keeps its own copy. Folding lengthens "ß" to "ss": a key longer
+    # than its column keeps its start and ends with a digest of the whole.
+    key = " ".join(name.split()).casefold()
+    if len(key) <= NAME_MAX:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return f"{key[: NAME_MAX - len(digest) - 1]}#{digest}"
 
 
 def keys_and_names(rows: Sequence[tuple[int, int, str]]) -> dict[int, tuple[str, str]]:
