@@ -9,14 +9,28 @@ No SDK is imported here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
+
+import aiohttp
 
 if TYPE_CHECKING:
     from bot.core import Bot
     from bot.outbound import Outbound
     from domain.records import Recipient
+
+
+# A call to the connector gives up after this, on every platform; an answer later than that is
+# an unknown outcome to the sender. Well inside the chaser lease (domain/chase_engine.py), so a
+# send never outlives its claim. Each edge reads it when it opens its pooled session.
+CONNECTOR_TIMEOUT_SECONDS = 60.0
+CONNECT_TIMEOUT_SECONDS = 10.0
+
+
+def connector_timeout() -> aiohttp.ClientTimeout:
+    """The timeout of an edge's pooled session, read when the session opens."""
+    return aiohttp.ClientTimeout(total=CONNECTOR_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
 
 
 class Unauthenticated(Exception):
@@ -81,3 +95,46 @@ class Channel(Protocol):
     async def close(self) -> None:
         """Release pooled connections (app cleanup)."""
         ...
+
+
+TurnCallback = Callable[[Any], Awaitable[None]]
+
+
+async def send_in_turn(
+    open_turn: Callable[[TurnCallback], Awaitable[object]],
+    send: Callable[[Any], Awaitable[object]],
+    started: Callable[[], None],
+) -> None:
+    """A proactive send as both SDKs make one: `open_turn(callback)` runs the callback in a turn
+    on the recipient's conversation, where `send(context)` sends. The send's error is raised
+    here, after the turn: both adapters would hand it to their turn-error handler, which only
+    logs, and `Outbound` must judge it."""
+    failure: list[BaseException] = []
+
+    async def callback(context: Any) -> None:
+        started()
+        try:
+            await send(context)
+        except Exception as error:
+            failure.append(error)
+
+    await open_turn(callback)
+    if failure:
+        raise failure[0]
+
+
+def new_chat_member(recipient: Recipient) -> str:
+    """Who a new 1:1 chat is opened with when the recipient has no stored conversation."""
+    if not recipient.aad_object_id:
+        raise LookupError("no address and no AAD object id")
+    return recipient.aad_object_id
+
+
+def may_have_left(error: BaseException) -> bool:
+    """An HTTP send that failed with no answer, after the request may have left: a read timeout
+    or a connection lost after connecting. Failing to connect means nothing was sent."""
+    unsent = aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError
+    answered = aiohttp.ClientResponseError
+    return isinstance(error, aiohttp.ClientError | TimeoutError) and not isinstance(
+        error, unsent | answered
+    )

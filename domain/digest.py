@@ -19,7 +19,7 @@ from domain.model import ActionStatus, ChannelPurpose, ConversationAddress
 from domain.repositories import UnitOfWork
 
 # A digest claim has no heartbeat (one send, no sweep holding it), so its lease must outlast
-# the longest send (bot/botframework/connector.py, CLIENT_TIMEOUT_SECONDS) by a wide margin.
+# the longest send (bot/channel.py, CONNECTOR_TIMEOUT_SECONDS) by a wide margin.
 DIGEST_LEASE = timedelta(minutes=5)
 
 

@@ -25,19 +25,23 @@ from tests.support.connector import FakeConnector
 from tests.support.short_work import short_work_guard
 
 IN_CI = bool(os.environ.get("CI"))
-# These run on both platforms (bot/platforms.py): the basics, a whole journey, and the
-# security suite's edge (bad input at the edge, bad tokens, tenants, secrets in logs). Every
-# other test runs on BOT_PLATFORM's (botframework by default); test_transport.py is the
-# botbuilder transport's own.
-BOTH_PLATFORMS = frozenset(
-    {
-        "test_basics.py",
-        "test_return_journey.py",
-        "test_edge.py",
-        "test_authentication.py",
-        "test_tenant_isolation.py",
-        "test_log_privacy.py",
-    }
+# The tests that serve HTTP run on both platforms (bot/platforms.py), each test once per
+# platform (the files and folders below). Unit, storage,
+# load and bench tests don't depend on the platform and run once, on BOT_PLATFORM's
+# (botframework by default). `@pytest.mark.platforms("botframework", reason=...)` keeps a test
+# to the platforms named, with the reason in code; with BOT_PLATFORM set (a quick check of
+# one platform) every test runs on that one platform, if the test allows it.
+BOTH_PLATFORMS = (
+    "tests/scenarios/test_basics.py",
+    "tests/scenarios/test_return_journey.py",
+    "tests/scenarios/test_chaser_delivery.py",
+    "tests/scenarios/test_proactive.py",
+    "tests/security/test_edge.py",
+    "tests/security/test_bad_input.py",
+    "tests/security/test_authentication.py",
+    "tests/security/test_authorization_matrix.py",
+    "tests/security/test_tenant_isolation.py",
+    "tests/security/test_log_privacy.py",
 )
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -64,15 +68,40 @@ def _postgres_reachable() -> bool:
         return False
 
 
+def served_platforms(definition: pytest.Function) -> tuple[str, ...]:
+    """The platforms a test runs on (the table above)."""
+    marker = definition.get_closest_marker("platforms")
+    allowed = tuple(marker.args) if marker else PLATFORMS
+    chosen = os.environ.get("BOT_PLATFORM")
+    if chosen in allowed:
+        return (chosen,)
+    if marker or chosen:
+        return allowed
+    relative = definition.path.relative_to(Path(__file__).parent.parent).as_posix()
+    return PLATFORMS if relative.startswith(BOTH_PLATFORMS) else (PLATFORMS[0],)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "platform" in metafunc.fixturenames and metafunc.definition.path.name in BOTH_PLATFORMS:
-        metafunc.parametrize("platform", PLATFORMS)
+    if "platform" not in metafunc.fixturenames:
+        return
+    served = served_platforms(metafunc.definition)
+    if len(served) > 1 or metafunc.definition.get_closest_marker("platforms"):
+        # Module scope: a module's tests run on one platform, then the other, so a module's
+        # shared fixtures (the authorisation matrix's world) are built once per platform.
+        metafunc.parametrize("platform", served, scope="module")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def platform() -> str:
-    """The platform the running bot is served on (parametrised in BOTH_PLATFORMS)."""
-    return os.environ.get("BOT_PLATFORM", PLATFORMS[0])
+    """The platform the bot under test is served on (parametrised by pytest_generate_tests)."""
+    return os.environ.get("BOT_PLATFORM") or PLATFORMS[0]
+
+
+@pytest.fixture(autouse=True)
+def serve_on_platform(platform: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every bot a test builds from its settings or environment (the app in-process, a
+    `lineofsight` subprocess) is served on the test's platform."""
+    monkeypatch.setenv("BOT_PLATFORM", platform)
 
 
 @pytest.fixture(autouse=True)

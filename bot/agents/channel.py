@@ -4,20 +4,18 @@ SDK's CloudAdapter turn, deliver the reply through the SDK's TurnContext."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from microsoft_agents.activity import Activity, Attachment
 from microsoft_agents.hosting.aiohttp import CloudAdapter
-from microsoft_agents.hosting.core import (
-    MessageFactory,
-    RestChannelServiceClientFactory,
-    TurnContext,
-)
+from microsoft_agents.hosting.core import MessageFactory, TurnContext
 from microsoft_agents.hosting.core.authorization import ClaimsIdentity
 from pydantic import ValidationError
 
 from bot.agents.authentication import ChannelAuthentication
-from bot.agents.courier import AgentsCourier, LocalClientFactory, LocalConnections
+from bot.agents.connector import PooledClientFactory, SessionPool
+from bot.agents.courier import AgentsCourier, LocalConnections
 from bot.agents.tokens import app_configuration, app_connections
 from bot.channel import ActivityRefused, InvokeAnswer
 from bot.config import Settings
@@ -37,14 +35,16 @@ ANSWERED_INVOKES = ("adaptiveCard/action", "fileConsent/invoke")
 class AgentsChannel:
     def __init__(self, settings: Settings, db: Database) -> None:
         self._authentication: ChannelAuthentication | None = None
+        self.pool = SessionPool()
         if settings.local_mode:
-            factory: RestChannelServiceClientFactory = LocalClientFactory(LocalConnections())
+            factory = PooledClientFactory(LocalConnections(), self.pool, anonymous=True)
         else:
             configuration = app_configuration(settings)
             self._authentication = ChannelAuthentication(
                 configuration, settings.openid_metadata_url
             )
-            factory = RestChannelServiceClientFactory(app_connections(configuration))
+            connections = app_connections(configuration)
+            factory = PooledClientFactory(connections, self.pool, anonymous=False)
         self.adapter = CloudAdapter(channel_service_client_factory=factory)
         self.adapter.on_turn_error = _on_turn_error
         self.outbound = Outbound(AgentsCourier(self.adapter, settings.app_id), db)
@@ -75,7 +75,7 @@ class AgentsChannel:
         return None
 
     async def close(self) -> None:
-        return None  # the SDK's connector opens and closes a session per call
+        await self.pool.close()
 
 
 async def _serve(context: TurnContext, bot: Bot) -> InvokeAnswer | None:
@@ -133,10 +133,24 @@ def _message_answer(text: str) -> InvokeAnswer:
 
 def _activity(body: dict[str, Any]) -> Activity:
     try:
+        _check_timestamps(body)
         return Activity.model_validate(body)
-    except ValidationError as error:
+    except (ValidationError, TypeError) as error:
         log.info("activity refused", extra={"error_type": type(error).__name__})
         raise ActivityRefused("Activity fields have the wrong types") from error
+
+
+# The wire format's timestamps are ISO 8601 strings, and the botbuilder edge refuses anything
+# else; pydantic's lax mode would read a number, or a string of digits, as Unix time.
+TIMESTAMPS = ("timestamp", "localTimestamp", "expiration")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _check_timestamps(body: dict[str, Any]) -> None:
+    for field in TIMESTAMPS:
+        value = body.get(field)
+        if value is not None and not (isinstance(value, str) and ISO_DATE.match(value)):
+            raise TypeError(f"{field} is not an ISO 8601 timestamp")
 
 
 async def _on_turn_error(context: TurnContext, error: Exception) -> None:

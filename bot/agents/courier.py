@@ -15,7 +15,7 @@ from microsoft_agents.activity import (
     ConversationReference,
 )
 from microsoft_agents.hosting.aiohttp import CloudAdapter
-from microsoft_agents.hosting.core import RestChannelServiceClientFactory, TurnContext
+from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.authorization import (
     AccessTokenProviderBase,
     AnonymousTokenProvider,
@@ -23,6 +23,7 @@ from microsoft_agents.hosting.core.authorization import (
     ClaimsIdentity,
 )
 
+from bot.channel import TurnCallback, may_have_left, new_chat_member, send_in_turn
 from bot.pacing import retry_after_seconds
 from domain.records import Recipient
 
@@ -54,29 +55,6 @@ class LocalConnections:
         return None
 
 
-class LocalClientFactory(RestChannelServiceClientFactory):
-    """Local mode's clients: anonymous both ways, however the SDK built the identity (its
-    proactive paths give one with claims, which would ask for a token)."""
-
-    async def create_connector_client(
-        self,
-        context: Any,
-        claims_identity: ClaimsIdentity,
-        service_url: str,
-        audience: str,
-        scopes: list[str] | None = None,
-        use_anonymous: bool = False,
-    ) -> Any:
-        return await super().create_connector_client(
-            context, claims_identity, service_url, audience, scopes, use_anonymous=True
-        )
-
-    async def create_user_token_client(
-        self, context: Any, claims_identity: ClaimsIdentity, use_anonymous: bool = False
-    ) -> Any:
-        return await super().create_user_token_client(context, claims_identity, True)
-
-
 class AgentsCourier:
     def __init__(self, adapter: CloudAdapter, app_id: str) -> None:
         self.adapter = adapter
@@ -91,21 +69,16 @@ class AgentsCourier:
     ) -> None:
         attachment = Attachment(content_type=CARD, content=dict(card))
         activity = Activity(type="message", attachment_layout="list", attachments=[attachment])
-        failure: list[BaseException] = []
 
-        async def callback(context: TurnContext) -> None:
-            # Caught here: the adapter hands errors to on_turn_error, which only logs.
-            started()
-            try:
-                await context.send_activity(activity)
-            except Exception as error:
-                failure.append(error)
+        async def send(context: TurnContext) -> None:
+            await context.send_activity(activity)
 
-        await self._dispatch(recipient, callback, service_url_hint)
-        if failure:
-            raise failure[0]
+        async def open_turn(callback: TurnCallback) -> None:
+            await self._open_turn(recipient, callback, service_url_hint)
 
-    async def _dispatch(self, recipient: Recipient, callback: Any, hint: str) -> None:
+        await send_in_turn(open_turn, send, started)
+
+    async def _open_turn(self, recipient: Recipient, callback: TurnCallback, hint: str) -> None:
         address = recipient.address
         # The app's own identity asks the connection for a token (bot/agents/tokens.py); local
         # mode has no app id, and sends none.
@@ -133,13 +106,12 @@ class AgentsCourier:
                 AuthenticationConstants.AGENTS_SDK_SCOPE,
             )
             return
-        if not recipient.aad_object_id:
-            raise LookupError("no address and no AAD object id")
+        member = new_chat_member(recipient)
         tenant = recipient.tenant_id
         parameters = ConversationParameters(
             is_group=False,
             agent=ChannelAccount(id=f"28:{self._app_id}"),
-            members=[ChannelAccount(id=recipient.aad_object_id)],
+            members=[ChannelAccount(id=member)],
             tenant_id=tenant,
             channel_data={"tenant": {"id": tenant}},
         )
@@ -160,11 +132,4 @@ class AgentsCourier:
         return retry_after_seconds(headers.get("Retry-After")) if headers else None
 
     def may_have_arrived(self, error: BaseException) -> bool:
-        """No status, and the request may have left: a read timeout or a connection lost
-        after connecting. Failing to connect at all means nothing was sent."""
-        if isinstance(error, aiohttp.ClientResponseError):
-            return False
-        connecting = aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError
-        return isinstance(error, aiohttp.ClientError | TimeoutError) and not isinstance(
-            error, connecting
-        )
+        return may_have_left(error)  # the SDK's connector raises aiohttp's own errors

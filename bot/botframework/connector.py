@@ -30,6 +30,7 @@ from botframework.connector.auth._connector_factory_impl import (
 from multidict import CIMultiDict
 from yarl import URL
 
+from bot import channel as port
 from bot.botframework.errors import ConnectorError, ConnectorResponse, ConnectorUnreachable
 from bot.botframework.signing_keys import install_signing_key_cache
 from bot.botframework.tokens import TokenCache, TokenKey
@@ -239,12 +240,6 @@ class PooledAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
         return await self._inner.authenticate_channel_request(auth_header)
 
 
-# A call to the connector gives up after this; an answer later than that is an unknown
-# outcome to the sender. Well inside the chaser lease (domain/chase_engine.py), so a send
-# never outlives its claim.
-CLIENT_TIMEOUT_SECONDS = 60.0
-
-
 class Transport:
     """The pooled HTTP session and the caches behind it. One per app; `close()` on cleanup."""
 
@@ -285,7 +280,7 @@ class Transport:
                 connector=aiohttp.TCPConnector(
                     limit=self._max_connections, ttl_dns_cache=300, keepalive_timeout=30
                 ),
-                timeout=aiohttp.ClientTimeout(total=CLIENT_TIMEOUT_SECONDS, connect=10),
+                timeout=port.connector_timeout(),
                 headers={"User-Agent": USER_AGENT},
             )
         return http

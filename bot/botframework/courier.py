@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import aiohttp
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
@@ -19,6 +18,7 @@ from botframework.connector.models import ErrorResponseException
 
 from bot.botframework.errors import ConnectorUnreachable
 from bot.botframework.wire import card_activity
+from bot.channel import TurnCallback, may_have_left, new_chat_member, send_in_turn
 from bot.pacing import retry_after_seconds
 from domain.records import Recipient
 
@@ -36,21 +36,16 @@ class BotFrameworkCourier:
         started: Callable[[], None],
     ) -> None:
         activity = card_activity(card)
-        failure: list[BaseException] = []
 
-        async def callback(turn_context: TurnContext) -> None:
-            # Errors must be caught here: with on_turn_error set, the adapter swallows them.
-            started()
-            try:
-                await turn_context.send_activity(activity)
-            except Exception as error:
-                failure.append(error)
+        async def send(turn_context: TurnContext) -> None:
+            await turn_context.send_activity(activity)
 
-        await self._dispatch(recipient, callback, service_url_hint)
-        if failure:
-            raise failure[0]
+        async def open_turn(callback: TurnCallback) -> None:
+            await self._open_turn(recipient, callback, service_url_hint)
 
-    async def _dispatch(self, recipient: Recipient, callback: Any, hint: str) -> None:
+        await send_in_turn(open_turn, send, started)
+
+    async def _open_turn(self, recipient: Recipient, callback: TurnCallback, hint: str) -> None:
         address = recipient.address
         if address is not None:
             reference = ConversationReference(
@@ -66,13 +61,12 @@ class BotFrameworkCourier:
             )
             await self.adapter.continue_conversation(reference, callback, self._app_id)
             return
-        if not recipient.aad_object_id:
-            raise LookupError("no address and no AAD object id")
+        member = new_chat_member(recipient)
         tenant = recipient.tenant_id
         parameters = ConversationParameters(
             is_group=False,
             bot=ChannelAccount(id=f"28:{self._app_id}"),
-            members=[ChannelAccount(id=recipient.aad_object_id)],
+            members=[ChannelAccount(id=member)],
             tenant_id=tenant,
             channel_data={"tenant": {"id": tenant}},
         )
@@ -91,12 +85,9 @@ class BotFrameworkCourier:
 
 
 def _may_have_arrived(error: BaseException) -> bool:
-    """No status, and the request may have left: a read timeout or a connection lost after
-    connecting. Failing to connect at all means nothing was sent."""
-    if not isinstance(error, ConnectorUnreachable):
-        return False
+    """The pooled transport wraps the aiohttp error that left no answer."""
     cause = error.__cause__
-    return not isinstance(cause, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
+    return isinstance(error, ConnectorUnreachable) and (cause is None or may_have_left(cause))
 
 
 def _status(error: BaseException) -> int | None:

@@ -60,9 +60,11 @@ def bot_options() -> BotOptions:
 
 
 @pytest.fixture
-def bot(tmp_path: Path, bot_options: BotOptions) -> Iterator[BotProcess]:
-    """`lineofsight serve` in local mode on a fresh database, ready (/readyz is 200)."""
-    with BotProcess(tmp_path / "bot", demo=bot_options.demo, env=bot_options.env) as process:
+def bot(tmp_path: Path, bot_options: BotOptions, platform: str) -> Iterator[BotProcess]:
+    """`lineofsight serve` in local mode on a fresh database, ready (/readyz is 200), on
+    `platform`."""
+    env = {**bot_options.env, "BOT_PLATFORM": platform}
+    with BotProcess(tmp_path / "bot", demo=bot_options.demo, env=env) as process:
         yield process
         errors = process.errors()
     if errors and not bot_options.expect_errors:

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
+from bot import channel as port
 from bot import scheduler
 from bot.app import CHANNEL, CHASERS, SERVICES
-from bot.botframework import connector
 from bot.scheduler import MAX_SEND_WAIT_SECONDS, SweepReport
 from domain import chase_engine, digest
 from domain.summaries import Filter, Tracker, TrackerLine
@@ -283,8 +283,8 @@ async def test_an_answer_after_the_client_timeout_is_unknown(
     j = journey
     [item] = await published(j)
     at_next_chase(j, item.id)
-    monkeypatch.setattr(connector, "CLIENT_TIMEOUT_SECONDS", 0.3)
-    await j.bot.app[CHANNEL].adapter.transport.close()  # type: ignore[attr-defined]  # the next send opens a session with it
+    monkeypatch.setattr(port, "CONNECTOR_TIMEOUT_SECONDS", 0.3)
+    await j.bot.app[CHANNEL].close()  # the next send opens the pooled session with it
     j.bot.connector.clear()
     j.bot.connector.delay = 1.0
     assert await sweep(j) == {"unknown": 1}

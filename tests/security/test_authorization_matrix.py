@@ -386,7 +386,7 @@ def copy_database(source: Path, target: Path) -> None:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
+async def world(tmp_path_factory: pytest.TempPathFactory, platform: str) -> AsyncIterator[World]:
     folder = tmp_path_factory.mktemp("matrix")
     live, template = folder / "lineofsight.db", folder / "template.db"
     url = f"sqlite:///{live}"
@@ -394,7 +394,7 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
     connector.server = TestServer(connector.app(), host="127.0.0.1")
     await connector.server.start_server()
     upgrade(url)
-    settings = local_settings(folder, url, ADMIN_AAD_IDS=BY_KEY["admin"].aad)
+    settings = local_settings(folder, url, ADMIN_AAD_IDS=BY_KEY["admin"].aad, BOT_PLATFORM=platform)
     server = TestServer(create_app(settings), host="127.0.0.1")
     await server.start_server()
     async with ClientSession() as http:

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.botframework.connector import CLIENT_TIMEOUT_SECONDS
 from bot.botframework.courier import _may_have_arrived
 from bot.botframework.errors import ConnectorUnreachable
+from bot.channel import CONNECTOR_TIMEOUT_SECONDS
 from bot.pacing import RateLimiter
 from domain import chase_engine as ce
 from domain.chasers import SubjectKind
@@ -108,7 +108,7 @@ def test_a_dead_holders_claims_come_back_within_a_minute_and_a_live_one_keeps_th
     assert ce.LEASE.total_seconds() <= 60
     assert ce.HEARTBEAT * 4 <= ce.LEASE
     # A digest claim has no heartbeat: its lease outlasts the longest send.
-    assert DIGEST_LEASE.total_seconds() > CLIENT_TIMEOUT_SECONDS * 2
+    assert DIGEST_LEASE.total_seconds() > CONNECTOR_TIMEOUT_SECONDS * 2
 
 
 def _row(chair: int | None, deputy: int | None) -> ce.ChaseRow:
