@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from domain.calendar import london_today
+from domain.directory import agency_key
 from domain.model import Actor, ReturnStatus
 from storage import demo_journeys as journeys
 from storage import tables as t
@@ -187,9 +188,12 @@ def _cast(session: Session, partnership_id: int, tenant_id: str, admin_aad_id: s
 
 
 def _agency(session: Session, partnership_id: int, name: str, sector: str) -> int:
+    # By its key, as names are compared: an admin may have renamed "Demo Police" to "demo
+    # police", and adding "Demo Police" again would break the unique key.
     found = session.scalars(
         select(t.Agency).where(
-            col(t.Agency.partnership_id) == partnership_id, col(t.Agency.name) == name
+            col(t.Agency.partnership_id) == partnership_id,
+            col(t.Agency.name_key) == agency_key(name),
         )
     ).first()
     agency = found or _add(

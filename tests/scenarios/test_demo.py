@@ -184,3 +184,16 @@ async def test_the_playground_user_approves_the_briefing_the_deputy_sent(
     assert "Version 1" in json.dumps(reply["value"])
     [guide] = j.rows(t.SevenMinuteGuide)
     assert guide.published_at is not None
+
+
+async def test_loading_again_finds_an_agency_an_admin_renamed(demo: tuple[Journey, str]) -> None:
+    """Found by its exact name, a renamed "demo police" was added again and broke the key."""
+    j, url = demo
+    with j.bot.db.session() as session, session.begin():
+        police = session.scalars(select(t.Agency).where(t.Agency.name == "Demo Police")).one()
+        police.name = "demo police"
+    before = counts(j)
+    load_demo(url, TENANT, USER_AAD)
+    assert counts(j) == before
+    assert "demo police" in {a.name for a in j.rows(t.Agency)}
+    assert "Demo Police" not in {a.name for a in j.rows(t.Agency)}
