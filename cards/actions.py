@@ -697,7 +697,8 @@ def impact_done_card(item: ActionDetail, decision: str, review_closed: bool) -> 
                 f"Every action of {item.review_reference} is closed, so the review is closed."
             )
         )
-    return build(body)
+    # A way on: the review as it now stands (the decision is in its impact section).
+    return build(body, [_summary_button(item)])
 
 
 def policy_card(

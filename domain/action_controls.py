@@ -312,15 +312,20 @@ def _told(item: ActionDetail, move: Move, reason: str, member: MemberView) -> De
 
 
 def _lead_told(item: ActionDetail, reason: str, member: MemberView, due: str) -> Decided:
+    """A lead who also chairs the review (or has no chair to tell) is not told about it as
+    if the chair were someone else."""
     lead = f"{member.display_name}, {item.agency_name or 'your agency'}'s safeguarding lead,"
     new_owner = item.owner_name or "the new owner"
+    chair_told = item.chair_member_id is not None and not item.chaired_by(member.id)
     return Decided(
         item,
         Move.LEAD_REASSIGN,
-        f"Reassigned to {new_owner}, who has been sent it; the previous owner and the "
-        f"review's chair have been told.",
+        f"Reassigned to {new_owner}, who has been sent it; the previous owner "
+        + ("and the review's chair have been told." if chair_told else "has been told."),
         f"{lead} has given you this action, due {due}. Their reason: {reason}",
-        tell_chair=f"{lead} reassigned it to {new_owner}. Their reason: {reason}",
+        tell_chair=f"{lead} reassigned it to {new_owner}. Their reason: {reason}"
+        if chair_told
+        else None,
     )
 
 

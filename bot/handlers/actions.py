@@ -221,9 +221,8 @@ def _chair_decision(move: Move, verb: str) -> Any:
                 taken = f"{who} gave {item.reference} to {item.owner_name or 'someone else'}."
                 note = cards.chair_notice_card(item, "Reassigned", taken)
                 told.append((done.old_owner, note))
-            chair = item.chair_member_id
-            if done.tell_chair and chair is not None and chair != ctx.member.id:
-                told.append((chair, _chair_card(uow, ctx, item, done.tell_chair)))
+            if done.tell_chair and item.chair_member_id is not None:
+                told.append((item.chair_member_id, _chair_card(uow, ctx, item, done.tell_chair)))
 
         done, card = await _form_move(
             ctx,

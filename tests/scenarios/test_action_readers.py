@@ -8,12 +8,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import select
+
 from cards import verbs
 from domain.identifier_checks import confirm_key
 from storage import tables as t
 from tests.scenarios.test_action_moves import OWNER_MOVES, escalate_to_the_chair, make_lic_members
 from tests.scenarios.test_action_moves import titles as action_titles
 from tests.scenarios.test_identifier_fields import NAMED
+from tests.support.activities import USER_AAD
 from tests.support.journey import (
     COLLEAGUE,
     LEAD,
@@ -154,3 +157,26 @@ async def test_the_lic_comments_and_requests_an_update(journey_each: Journey) ->
 
     stranger = await j.act(verbs.ACTION_COMMENT, {**ask, "note": "Mine"}, LEAD)
     assert "Only the LIC group" in json.dumps(stranger)
+
+
+async def test_a_lead_who_chairs_the_review_is_not_told_as_if_the_chair_were_someone_else(
+    journey_each: Journey,
+) -> None:
+    """The review's chair may lead the item's agency too (a small partnership): reassigning
+    from their lead's copy, they are not sent the chair's copy of their own move."""
+    j = journey_each
+    await escalate_to_the_chair(j)
+    with j.bot.db.session() as session, session.begin():
+        chair = session.scalars(select(t.Member).where(t.Member.aad_object_id == USER_AAD)).one()
+        police = session.scalars(select(t.Agency).where(t.Agency.name == "Demo Police")).one()
+        chair.agency_id = police.id
+        session.add(t.MemberRole(member_id=chair.id, role="agency_lead"))
+    data = button_data(copy_for(j, "agency's safeguarding lead"), verbs.ACTION_LEAD_REASSIGN)
+    j.bot.connector.clear()
+    reason = "Police Colleague now runs the audit team"
+    answer = await j.act(verbs.ACTION_LEAD_REASSIGN, {**data, "owner": COLLEAGUE, "reason": reason})
+    said = json.dumps(answer["value"], ensure_ascii=False)
+    assert "the previous owner has been told." in said, said
+    assert "chair have been told" not in said
+    assert sent_with(j, "reassigned it to Police Colleague") == [], "no copy to themself"
+    assert len(sent_with(j, "has given you this action")) == 1, "the new owner is sent it"
