@@ -7,6 +7,9 @@ Pieces (all usable without pytest; the fixtures in `conftest.py` wire them toget
   local mode with its own DATA_DIR, until /readyz answers 200; `restart()` stops `serve` and
   starts it again on the same port and DATA_DIR; with LOS_TEST_HOOKS=1 in its env,
   `set_clock(moment)` and `sweep()` call the bot's test hooks (POST /_test/clock, /_test/sweep).
+  `invoke_as(aad, name, verb, data)` clicks a card button as someone else, from their own chat.
+- `OtherClients`: a loopback stand-in for other people's Teams clients (the Playground has one
+  user), which takes and keeps what the bot sends them.
 - `post_json(url, body)`: a JSON POST, answering the decoded JSON.
 - `PlaygroundProcess`: the Microsoft 365 Agents Playground (Teams channel) pointed at a bot,
   bound to loopback, until it serves its page.
@@ -48,16 +51,21 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import http.server
 import json
 import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -373,6 +381,116 @@ class BotProcess(ManagedProcess):
         """Run one chaser sweep now (POST /_test/sweep): {"claimed": n, "outcomes": {...}}."""
         answer: dict[str, Any] = post_json(f"{self.url}/_test/sweep")
         return answer
+
+    def invoke_as(
+        self,
+        aad: str,
+        name: str,
+        verb: str,
+        data: Mapping[str, Any],
+        *,
+        service_url: str | None = None,
+    ) -> Any:
+        """A card button clicked by someone other than the Playground's user, in their own
+        chat (conversation "a:e2e-<aad>"): an Action.Execute invoke from them to the bot's
+        endpoint (local mode takes it unsigned), from `service_url` (default: where the
+        Playground's user reached the bot from). Answers the invoke response ({"statusCode",
+        "type", "value"})."""
+        with contextlib.closing(sqlite3.connect(self.data_dir / "lineofsight.db")) as db:
+            tenant, playground_url = db.execute(
+                "SELECT p.tenant_id, m.service_url FROM member m JOIN partnership p "
+                "ON p.id = m.partnership_id WHERE m.aad_object_id = ?",
+                (PLAYGROUND_USER_AAD,),
+            ).fetchone()
+        service_url = service_url or playground_url
+        body = {
+            "type": "invoke",
+            "name": "adaptiveCard/action",
+            "id": f"e2e-{uuid.uuid4().hex}",
+            "channelId": "msteams",
+            "serviceUrl": service_url,
+            "from": {"id": f"29:{aad}", "name": name, "aadObjectId": aad},
+            "recipient": {"id": "28:line-of-sight", "name": "Line of Sight"},
+            "conversation": {
+                "conversationType": "personal",
+                "tenantId": tenant,
+                "id": f"a:e2e-{aad}",
+            },
+            "channelData": {"tenant": {"id": tenant}},
+            "value": {
+                "action": {"type": "Action.Execute", "verb": verb, "data": dict(data)},
+                "trigger": "manual",
+            },
+        }
+        return post_json(self.messages_url, body)
+
+
+class OtherClients:
+    """The Teams clients of people other than the Playground's user: a loopback stand-in for
+    the channel's connector that accepts every message the bot sends them and keeps it. (The
+    Playground has one user, and answers 500 to a message for anyone else, which the bot
+    rightly takes as undelivered.) A person reaches the bot from here once they have acted
+    with `BotProcess.invoke_as(..., service_url=clients.url)`: the bot then writes to their
+    conversation, "a:e2e-<aad>", here.
+
+    Use as a context manager; `cards_to(aad)` lists the cards each person was sent.
+    """
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, dict[str, Any]]] = []  # (conversation id, activity)
+        clients = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                parts = urllib.parse.unquote(self.path).strip("/").split("/")
+                if parts[:2] == ["v3", "conversations"] and len(parts) == 2:
+                    member = (body.get("members") or [{}])[0].get("id", "someone")
+                    answer = {"id": f"a:e2e-{member.removeprefix('29:')}"}
+                else:
+                    clients.received.append((parts[2] if len(parts) > 2 else "", body))
+                    answer = {"id": f"e2e-{uuid.uuid4().hex}"}
+                self._answer(answer)
+
+            def do_PUT(self) -> None:
+                self.do_POST()
+
+            def _answer(self, answer: Mapping[str, Any]) -> None:
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:  # quiet: the bot logs its sends
+                return
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+
+    def cards_to(self, aad: str) -> list[dict[str, Any]]:
+        """The Adaptive Cards sent to the person with `aad`, oldest first."""
+        return [
+            attachment["content"]
+            for conversation, activity in list(self.received)
+            if conversation == f"a:e2e-{aad}"
+            for attachment in activity.get("attachments") or []
+            if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive"
+        ]
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
 
 class PlaygroundProcess(ManagedProcess):
@@ -723,6 +841,11 @@ class Chat:
     def _texts(self, selector: str) -> list[str]:
         texts: list[str] = self.page.evaluate(_TEXTS_JS, selector)
         return texts
+
+    def mark(self) -> None:
+        """Take what the chat shows now as the baseline of "new" text: before something that
+        another person's action (not a send or click here) makes the bot post."""
+        self._mark()
 
     def _mark(self) -> None:
         self._baseline = self._texts(BOT_MESSAGE)

@@ -27,7 +27,6 @@ import datetime as dt
 import json
 import re
 import sqlite3
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ from playwright.sync_api import Locator
 
 from domain.calendar import DEFAULT_CALENDAR
 from domain.questions import default_themes
-from tests.e2e.harness import PLAYGROUND_USER, PLAYGROUND_USER_AAD, BotProcess, Chat, post_json
+from tests.e2e.harness import PLAYGROUND_USER, BotProcess, Chat
 from tests.e2e.test_return_journey import (
     AGENCY,
     BANK,
@@ -324,41 +323,13 @@ LIC_MEMBER_AAD = "00000000-0000-0000-0000-000000000107"  # storage/demo.py's LIC
 
 
 def approve_as_the_lic_member(bot: BotProcess, reference: str) -> Any:
-    """The LIC member clicks "Approve and publish" in their own chat: an invoke from them, to
-    the bot's endpoint (local mode takes it unsigned), for the review the chair sent."""
+    """The LIC member clicks "Approve and publish" in their own chat, for the review the chair
+    sent."""
     with contextlib.closing(sqlite3.connect(bot.data_dir / "lineofsight.db")) as db:
-        tenant, service_url = db.execute(
-            "SELECT p.tenant_id, m.service_url FROM member m JOIN partnership p "
-            "ON p.id = m.partnership_id WHERE m.aad_object_id = ?",
-            (PLAYGROUND_USER_AAD,),
-        ).fetchone()
         (review_id,) = db.execute(
             "SELECT id FROM review WHERE reference = ?", (reference,)
         ).fetchone()
-    body = {
-        "type": "invoke",
-        "name": "adaptiveCard/action",
-        "id": f"e2e-{uuid.uuid4().hex}",
-        "channelId": "msteams",
-        "serviceUrl": service_url,
-        "from": {"id": f"29:{LIC_MEMBER_AAD}", "name": LIC_MEMBER, "aadObjectId": LIC_MEMBER_AAD},
-        "recipient": {"id": "28:line-of-sight", "name": "Line of Sight"},
-        "conversation": {
-            "conversationType": "personal",
-            "tenantId": tenant,
-            "id": f"a:e2e-lic-{uuid.uuid4().hex}",
-        },
-        "channelData": {"tenant": {"id": tenant}},
-        "value": {
-            "action": {
-                "type": "Action.Execute",
-                "verb": "guide_approve",
-                "data": {"review_id": review_id},
-            },
-            "trigger": "manual",
-        },
-    }
-    return post_json(bot.messages_url, body)
+    return bot.invoke_as(LIC_MEMBER_AAD, LIC_MEMBER, "guide_approve", {"review_id": review_id})
 
 
 def record_usage(chat: Chat, guide: Locator, reference: str, prefix: str) -> None:
