@@ -37,6 +37,7 @@ from playwright.sync_api import Locator
 
 from domain.calendar import DEFAULT_CALENDAR
 from domain.questions import default_themes
+from domain.wording import shortened
 from tests.e2e.harness import PLAYGROUND_USER, BotProcess, Chat
 from tests.e2e.test_return_journey import (
     AGENCY,
@@ -210,7 +211,7 @@ def publish(chat: Chat, reference: str, actions: list[ActionItem], prefix: str) 
     assert f"{len(actions)} action items now tracked" in text, text
     assert "couldn't reach" not in text, text
     assert chat.facts(published) == {
-        f"{reference}/A{n}": f"{a.description[:80].strip()} · {a.owner}"
+        f"{reference}/A{n}": f"{shortened(a.description, 80)} · {a.owner}"
         for n, a in enumerate(actions, start=1)
     }, chat.facts(published)
     assert chat.bot_messages.count() == messages + len(actions) + 1, (
