@@ -3,20 +3,26 @@
 - a fake connector (bench/connector.py, its own process) answering every call at once;
 - the stock botbuilder 4.17.1 echo bot (bench/echo_bot.py, its own process), and the same
   bot on our transport (bench/echo_pooled.py) to show what the transport alone changes;
-- our bot: the real `lineofsight serve` (its own process) on SQLite in a temp dir, migrated and
-  seeded with the demo partnership (a review with a return assigned to the benchmark user);
-  in full runs also our bot on the stock CloudAdapter (bench/ours_stock.py), the "before".
+- our bot: the real `lineofsight serve` (its own process) on each platform (BOT_PLATFORM
+  botframework and agents) and each database (SQLite in a temp dir, and a fresh PostgreSQL
+  database, dropped afterwards), each migrated and seeded with the demo partnership (a review
+  with a return assigned to the benchmark user), side by side; in full runs also our bot on
+  the stock CloudAdapter (bench/ours_stock.py), the "before".
 
 Every turn scenario gets the same load: 32 keep-alive connections posting activities back to
 back; each is warmed up, then all are measured round-robin in short rounds so a noisy
 neighbour slows each of them alike. Then a chaser-like proactive sweep through the real
-`Outbound` (bench/sweep.py, its own process), with Teams' rate limits on (the fake connector
-answers 429 past them) and off. Ratios against the stock echo bot measured in the same run
-are the result, by turns/s and by the bot process's CPU per turn; absolute numbers depend on
-the machine. The load generator shares the machine with the bots.
+`Outbound` (bench/sweep.py, its own process) on each platform, with Teams' rate limits on (the
+fake connector answers 429 past them) and off. Ratios against the stock echo bot measured in
+the same run are the result, by turns/s and by the bot process's CPU per turn; absolute numbers
+depend on the machine. The load generator shares the machine with the bots.
 
     .venv/bin/python -m bench            # full: 10 s per scenario, 10,000 proactive sends
     .venv/bin/python -m bench --quick    # CI: 3 s per scenario, 2,000 sends, no "before"
+    .venv/bin/python -m bench --quick --databases sqlite --platforms agents   # a part
+
+PostgreSQL is reached at TEST_POSTGRES_URL (as the tests do; by default the local server's
+`postgres` database, trust): the run creates its own database there and drops it.
 """
 
 from __future__ import annotations
@@ -24,17 +30,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
+import secrets
 import socket
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 
 from bench import scenarios
 from bench.load import Driver, LoadResult
@@ -52,6 +61,40 @@ TARGETS = {
     "sweep_rate": 1000.0,
     "peak_rss_mb": 200.0,
 }
+# Issue 19, on every platform: the save turn against the echo bot, by database, and its p99.
+SAVE_RATIO_TARGETS = {"sqlite": 8.0, "postgres": 6.0}
+SAVE_P99_TARGET_MS = 60.0
+
+PLATFORMS = ("botframework", "agents")
+DATABASES = ("sqlite", "postgres")
+DATABASE_TITLES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+PG_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Our bot on one platform and one database: one process of the side-by-side run."""
+
+    platform: str
+    database: str
+
+    @property
+    def suffix(self) -> str:
+        # The first variant keeps the plain keys (save_next, help, read, ours) that earlier
+        # results and tests/bench/test_regression.py use.
+        if (self.platform, self.database) == (PLATFORMS[0], DATABASES[0]):
+            return ""
+        return f"_{self.platform}_{self.database}"
+
+    @property
+    def bot(self) -> str:
+        return "ours" + self.suffix
+
+    @property
+    def title(self) -> str:
+        return f"{self.platform} · {DATABASE_TITLES[self.database]}"
 
 
 @dataclass(frozen=True)
@@ -64,6 +107,8 @@ class Plan:
     sweep_limited_seconds: float
     read_command: str
     quick: bool
+    variants: tuple[Variant, ...]
+    postgres: str
 
 
 def parse(argv: list[str] | None) -> tuple[Plan, Path | None]:
@@ -79,6 +124,13 @@ def parse(argv: list[str] | None) -> tuple[Plan, Path | None]:
         default=scenarios.READ_COMMAND,
         help="the read turn's command (default: a manager's summary of the demo review)",
     )
+    parser.add_argument(
+        "--platforms", nargs="+", choices=PLATFORMS, default=list(PLATFORMS), metavar="P"
+    )
+    parser.add_argument(
+        "--databases", nargs="+", choices=DATABASES, default=list(DATABASES), metavar="D"
+    )
+    parser.add_argument("--postgres", default=PG_ADMIN_URL, help="PostgreSQL server (admin URL)")
     parser.add_argument("--out", type=Path, help="results JSON (default bench/results/...)")
     args = parser.parse_args(argv)
     quick = bool(args.quick)
@@ -91,6 +143,13 @@ def parse(argv: list[str] | None) -> tuple[Plan, Path | None]:
         sweep_limited_seconds=3.0 if quick else 10.0,
         read_command=args.read_command,
         quick=quick,
+        variants=tuple(
+            Variant(p, d)
+            for d in DATABASES
+            for p in PLATFORMS
+            if p in args.platforms and d in args.databases
+        ),
+        postgres=args.postgres,
     )
     return plan, args.out
 
@@ -118,11 +177,37 @@ async def run(plan: Plan) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="los-bench-") as tmp:
         work = Path(tmp)
         children: list[Child] = []
+        cleanups: list[Callable[[], None]] = []
         try:
-            return await _run(plan, work, children)
+            return await _run(plan, work, children, cleanups)
         finally:
             for child in reversed(children):
                 child.stop()
+            for cleanup in cleanups:
+                cleanup()
+
+
+def _new_postgres_database(admin_url: str, cleanups: list[Callable[[], None]]) -> str:
+    """A fresh database on the server, dropped when the run ends."""
+    name = f"los_bench_{secrets.token_hex(4)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:
+        admin.dispose()
+        raise SystemExit(
+            f"PostgreSQL at {admin_url.split('@')[-1]} is not reachable ({type(error).__name__});"
+            " set TEST_POSTGRES_URL or --postgres, or run with --databases sqlite"
+        ) from error
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    cleanups.append(drop)
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
 @dataclass(frozen=True)
@@ -131,6 +216,7 @@ class BotSpec:
     title: str
     module: str
     ours: bool  # the real app: needs a database, settings, and answers /readyz
+    variant: Variant = Variant(PLATFORMS[0], DATABASES[0])
 
 
 BOTS = {
@@ -138,7 +224,10 @@ BOTS = {
     "echo_pooled": BotSpec(
         "echo_pooled", "echo bot on our transport", "bench.echo_pooled", ours=False
     ),
-    "ours": BotSpec("ours", "our bot", "bot", ours=True),
+    **{
+        v.bot: BotSpec(v.bot, f"our bot ({v.title})", "bot", ours=True, variant=v)
+        for v in (Variant(p, d) for d in DATABASES for p in PLATFORMS)
+    },
     "ours_stock": BotSpec("ours_stock", "our bot on stock adapter", "bench.ours_stock", ours=True),
 }
 
@@ -146,7 +235,6 @@ BOTS = {
 def turn_plan(plan: Plan, connector: str, return_ids: dict[str, int]) -> list[Scenario]:
     """What is driven, in order; the first is the baseline every ratio divides by."""
     read = plan.read_command
-    read_label = f"ours: `{read}` (read turn, 1 card via connector)"
     turns = [
         scenarios.echo(
             "echo",
@@ -160,29 +248,34 @@ def turn_plan(plan: Plan, connector: str, return_ids: dict[str, int]) -> list[Sc
             "echo_pooled",
             connector,
         ),
-        scenarios.save_and_next(
-            "save_next",
-            "ours: save answer + show next section (invoke return_next, reply in body)",
-            "ours",
-            connector,
-            return_ids["ours"],
-        ),
-        scenarios.message_turn(
-            "help",
-            "help",
-            "ours: help (message, 1 card via connector: like for like with echo)",
-            "ours",
-            connector,
-        ),
-        scenarios.message_turn(
-            "read",
-            read,
-            read_label,
-            "ours",
-            connector,
-            says=scenarios.READ_SAYS if read == scenarios.READ_COMMAND else "",
-        ),
     ]
+    says = scenarios.READ_SAYS if read == scenarios.READ_COMMAND else ""
+    for v in plan.variants:
+        on = f"[{v.title}]"
+        turns += [
+            scenarios.save_and_next(
+                "save_next" + v.suffix,
+                f"ours {on}: save answer + show next section (invoke, reply in body)",
+                v.bot,
+                connector,
+                return_ids[v.bot],
+            ),
+            scenarios.message_turn(
+                "help" + v.suffix,
+                "help",
+                f"ours {on}: help (message, 1 card via connector: like for like)",
+                v.bot,
+                connector,
+            ),
+            scenarios.message_turn(
+                "read" + v.suffix,
+                read,
+                f"ours {on}: `{read}` (read turn, 1 card via connector)",
+                v.bot,
+                connector,
+                says=says,
+            ),
+        ]
     if not plan.quick:
         turns += [
             scenarios.save_and_next(
@@ -203,8 +296,11 @@ def turn_plan(plan: Plan, connector: str, return_ids: dict[str, int]) -> list[Sc
     return turns
 
 
-async def _run(plan: Plan, work: Path, children: list[Child]) -> dict[str, Any]:
-    needed = ["echo", "echo_pooled", "ours"] + ([] if plan.quick else ["ours_stock"])
+async def _run(
+    plan: Plan, work: Path, children: list[Child], cleanups: list[Callable[[], None]]
+) -> dict[str, Any]:
+    needed = ["echo", "echo_pooled", *(v.bot for v in plan.variants)]
+    needed += [] if plan.quick else ["ours_stock"]
     ports = {name: _free_port() for name in ["connector", *needed]}
     connector_url = f"http://127.0.0.1:{ports['connector']}/"
     env = child_env()
@@ -225,10 +321,13 @@ async def _run(plan: Plan, work: Path, children: list[Child]) -> dict[str, Any]:
         if spec.ours:
             home = work / name
             home.mkdir()
-            databases[name] = f"sqlite:///{home / 'lineofsight.db'}"
+            if spec.variant.database == "postgres":
+                databases[name] = _new_postgres_database(plan.postgres, cleanups)
+            else:
+                databases[name] = f"sqlite:///{home / 'lineofsight.db'}"
             upgrade(databases[name])
             load_demo(databases[name], TENANT, USER_AAD)
-            envs[name] = _bot_env(home, databases[name], ports[name])
+            envs[name] = _bot_env(home, databases[name], ports[name], spec.variant.platform)
             args = ["-m", spec.module] + (["serve"] if spec.module == "bot" else [])
             bots[name] = Child(spec.title, args, envs[name], home, work / f"{name}.log")
         else:
@@ -260,19 +359,25 @@ async def _run(plan: Plan, work: Path, children: list[Child]) -> dict[str, Any]:
 
     for child in bots.values():
         child.stop()
-    sweeps = [
-        await _sweep(plan, work, envs["ours"], connector, connector_url, limits=True),
-        await _sweep(plan, work, envs["ours"], connector, connector_url, limits=False),
-    ]
+    sweeps = []
+    for chosen in dict.fromkeys(v.platform for v in plan.variants):
+        # Proactive sends touch the database only on failures: each platform on its first
+        # variant's database.
+        variant = next(v for v in plan.variants if v.platform == chosen)
+        for limits in (True, False):
+            sweep = await _sweep(plan, work, envs[variant.bot], connector, connector_url, limits)
+            sweeps.append(sweep | {"platform": chosen})
     for sweep in sweeps:
         print(_sweep_text(sweep), flush=True)
     summary = _summary(plan, rows, sweeps)
+    summary["variants"] = [v.__dict__ | {"suffix": v.suffix} for v in plan.variants]
     summary["idle_rss_mb"] = idle  # each bot after start-up (and its first turn), before load
     return summary
 
 
-def _bot_env(home: Path, database: str, port: int) -> dict[str, str]:
+def _bot_env(home: Path, database: str, port: int, platform: str) -> dict[str, str]:
     return child_env(
+        BOT_PLATFORM=platform,
         MicrosoftAppId="",
         MicrosoftAppPassword="",
         DATA_DIR=str(home),
@@ -415,7 +520,6 @@ async def _sweep(
     env: dict[str, str],
     connector: Child,
     connector_url: str,
-    *,
     limits: bool,
 ) -> dict[str, Any]:
     async with aiohttp.ClientSession() as http:
@@ -433,7 +537,7 @@ async def _sweep(
     ]
     if limits:
         args += ["--seconds", str(plan.sweep_limited_seconds)]
-    name = f"sweep-{'limited' if limits else 'unlimited'}"
+    name = f"sweep-{'limited' if limits else 'unlimited'}-{env['BOT_PLATFORM']}"
     child = Child(name, args, env, work, work / f"{name}.log")
     await asyncio.to_thread(child.process.wait)
     if child.process.returncode != 0:
@@ -448,7 +552,7 @@ async def _sweep(
         "proactive sends/s, Teams limits on (7/s/conversation, 50/s/tenant)"
         if limits
         else "proactive sends/s, limits off (chaser-like sweep)"
-    )
+    ) + f" [{env['BOT_PLATFORM']}]"
     return result
 
 
@@ -461,10 +565,12 @@ def _summary(
         row["ratio"] = row["rate"] / echo["rate"] if echo["rate"] else float("nan")
         # How many of this turn fit in the CPU one stock echo turn costs.
         row["cpu_ratio"] = echo["bot_cpu_ms_per_turn"] / row["bot_cpu_ms_per_turn"]
-    save = by_key["save_next"]
-    unlimited = sweeps[1]
+    first = plan.variants[0]
+    save = by_key["save_next" + first.suffix]
+    unlimited = next(s for s in sweeps if s["limits"] == "off")
+    ours = {BOTS[v.bot].title for v in plan.variants}
     peak_ours = max(
-        [row["peak_rss_mb"] for row in rows if row["process"] == BOTS["ours"].title]
+        [row["peak_rss_mb"] for row in rows if row["process"] in ours]
         + [sweep["peak_rss_mb"] for sweep in sweeps]
     )
     checks = {
@@ -473,6 +579,24 @@ def _summary(
         "sweep_rate": (unlimited["rate"], unlimited["rate"] >= TARGETS["sweep_rate"]),
         "peak_rss_mb": (peak_ours, peak_ours < TARGETS["peak_rss_mb"]),
     }
+    targets = {
+        name: {"target": TARGETS[name], "value": value, "met": met}
+        for name, (value, met) in checks.items()
+    }
+    for v in plan.variants:  # issue 19's, on every platform and database
+        row = by_key["save_next" + v.suffix]
+        ratio = max(row["ratio"], row["cpu_ratio"])
+        floor = SAVE_RATIO_TARGETS[v.database]
+        targets[f"save_next_ratio [{v.title}]"] = {
+            "target": floor,
+            "value": ratio,
+            "met": ratio >= floor,
+        }
+        targets[f"save_next_p99_ms [{v.title}]"] = {
+            "target": SAVE_P99_TARGET_MS,
+            "value": row["p99_ms"],
+            "met": row["p99_ms"] < SAVE_P99_TARGET_MS,
+        }
     return {
         "when": datetime.now(UTC).isoformat(),
         "machine": {
@@ -480,7 +604,8 @@ def _summary(
             "cpus": len(__import__("os").sched_getaffinity(0)),
             "platform": platform.platform(),
         },
-        "plan": plan.__dict__,
+        "plan": plan.__dict__
+        | {"variants": [v.title for v in plan.variants], "postgres": plan.postgres.split("@")[-1]},
         "turns": rows,
         "sweeps": sweeps,
         "ratios": {row["key"]: row["ratio"] for row in rows},
@@ -495,10 +620,7 @@ def _summary(
             for key in ("save_next", "help")
             if f"{key}_stock" in by_key and by_key[f"{key}_stock"]["rate"]
         },
-        "targets": {
-            name: {"target": TARGETS[name], "value": value, "met": met}
-            for name, (value, met) in checks.items()
-        },
+        "targets": targets,
     }
 
 
@@ -547,7 +669,7 @@ def table(results: dict[str, Any]) -> str:
             f"{sweep['cpu_ms_per_send']:>7.2f} {'':>11} {sweep['peak_rss_mb']:>6.0f}  "
             f"{sweep['sends']} sent, {sweep['throttled_by_connector']} got 429"
         )
-    lines.append("")
+    lines += ["", side_by_side(results), ""]
     idle = ", ".join(f"{name} {mb:.0f} MB" for name, mb in results.get("idle_rss_mb", {}).items())
     lines.append(f"resident memory after start-up, before load: {idle}")
     for key, speedup in results.get("speedups", {}).items():
@@ -558,7 +680,7 @@ def table(results: dict[str, Any]) -> str:
     for name, check in results["targets"].items():
         verdict = "met" if check["met"] else "MISSED"
         lines.append(
-            f"target {name:<18} {check['value']:>10.1f} (target {check['target']}): {verdict}"
+            f"target {name:<44} {check['value']:>8.1f} (target {check['target']}): {verdict}"
         )
     problems = [
         row["key"]
@@ -569,4 +691,43 @@ def table(results: dict[str, Any]) -> str:
     ]
     if problems:
         lines.append(f"WARNING: scenarios with errors or wrong replies: {', '.join(problems)}")
+    return "\n".join(lines)
+
+
+SIDE_BY_SIDE_TURNS = {
+    "save_next": "save answer + next section",
+    "help": "help",
+    "read": "read turn (summary)",
+}
+
+
+def side_by_side(results: dict[str, Any]) -> str:
+    """Our turns on each platform and database in columns: turns/s vs the stock echo bot,
+    CPU per turn vs echo's, and p99, all from this one run."""
+    variants = results.get("variants", [])
+    by_key = {row["key"]: row for row in results["turns"]}
+    width, column = 28, 27
+    titles = [f"{v['platform']} · {DATABASE_TITLES[v['database']]}" for v in variants]
+    lines = [
+        "side by side (vs echo by turns/s / by CPU, p99 ms):",
+        f"{'turn':<{width}}" + "".join(f"{title:>{column}}" for title in titles),
+    ]
+    for key, label in SIDE_BY_SIDE_TURNS.items():
+        cells = []
+        for v in variants:
+            row = by_key.get(key + v["suffix"])
+            cell = (
+                f"{row['ratio']:.1f}x / {row['cpu_ratio']:.1f}x, {row['p99_ms']:.0f} ms"
+                if row
+                else "-"
+            )
+            cells.append(f"{cell:>{column}}")
+        lines.append(f"{label:<{width}}" + "".join(cells))
+    sweeps = {s.get("platform"): s for s in results["sweeps"] if s["limits"] == "off"}
+    cells = []
+    for v in variants:
+        sweep = sweeps.get(v["platform"])
+        cell = f"{sweep['rate']:.0f}/s, {sweep['cpu_ms_per_send']:.2f} ms" if sweep else "-"
+        cells.append(f"{cell:>{column}}")
+    lines.append(f"{'sends, limits off (platform)':<{width}}" + "".join(cells))
     return "\n".join(lines)
