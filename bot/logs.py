@@ -113,3 +113,9 @@ def configure(level: str, secrets: Iterable[str]) -> None:
     # msrest logs request bodies at DEBUG: card contents must not reach the logs.
     logging.getLogger("msrest").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # The Agents SDK logs a refused activity's field values (pydantic's input_value, which can
+    # be typed text) and every connector call, failed ones at error level. The agents edge
+    # answers a refused activity 400 and logs it by type; a failed call is logged once, by
+    # status and type, by Outbound or the edge's turn-error handler.
+    logging.getLogger("microsoft_agents.activity").setLevel(logging.CRITICAL)
+    logging.getLogger("microsoft_agents.hosting.core.connector.client").setLevel(logging.CRITICAL)

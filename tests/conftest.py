@@ -32,16 +32,9 @@ IN_CI = bool(os.environ.get("CI"))
 # to the platforms named, with the reason in code; with BOT_PLATFORM set (a quick check of
 # one platform) every test runs on that one platform, if the test allows it.
 BOTH_PLATFORMS = (
-    "tests/scenarios/test_basics.py",
-    "tests/scenarios/test_return_journey.py",
-    "tests/scenarios/test_chaser_delivery.py",
-    "tests/scenarios/test_proactive.py",
-    "tests/security/test_edge.py",
-    "tests/security/test_bad_input.py",
-    "tests/security/test_authentication.py",
-    "tests/security/test_authorization_matrix.py",
-    "tests/security/test_tenant_isolation.py",
-    "tests/security/test_log_privacy.py",
+    "tests/scenarios/",
+    "tests/security/",
+    "tests/e2e/test_return_journey.py",
 )
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
