@@ -335,7 +335,12 @@ def edit_details(
 
 
 def add_agency(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], bank_version: str
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    data: Mapping[str, object],
+    bank_version: str,
+    now: datetime,
 ) -> tuple[ReviewView, int]:
     """Add an agency (or bring back a removed one); at analysis, the returns reopen."""
     review = controlled_review(uow, member, data.get("review_id"), Control.ADD_AGENCY)
@@ -356,6 +361,7 @@ def add_agency(
                 "status_note": None,
                 "due_on": review.returns_due_on,
             },
+            at=now,
         )
         return_id = withdrawn
     else:
@@ -376,7 +382,7 @@ def add_agency(
 
 
 def remove_agency(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], now: datetime
 ) -> ReviewView:
     review, ret = controlled_return(uow, member, data.get("return_id"), Control.REMOVE_AGENCY)
     if len(uow.reviews.returns(review.id)) <= 1:
@@ -385,7 +391,7 @@ def remove_agency(
             "removed. Add another agency first, or cancel the review."
         )
     reason = required_reason(data.get("reason"), "Why the agency is removed")
-    _return_move(uow, actor, ret, ReturnStatus.WITHDRAWN, reason, "review.agency_removed")
+    _return_move(uow, actor, ret, ReturnStatus.WITHDRAWN, reason, "review.agency_removed", at=now)
     return settle(uow, actor, _fresh(uow, review))
 
 
@@ -415,9 +421,7 @@ def record_nil(
     if ret.status is ReturnStatus.NIL_PENDING:
         raise StaleCard(f"A nil return for {ret.agency_name} is already waiting for its lead.")
     reason = required_reason(data.get("reason"), "Why the agency had no involvement")
-    _return_move(
-        uow, actor, ret, ReturnStatus.NIL_PENDING, reason, "return.nil_recorded", since=now
-    )
+    _return_move(uow, actor, ret, ReturnStatus.NIL_PENDING, reason, "return.nil_recorded", at=now)
     leads = tuple(uow.returns.agency_lead_ids(ret.agency_id))
     return NilRecorded(_fresh(uow, review), uow.returns.get(ret.id) or ret, leads)
 
@@ -430,7 +434,12 @@ class NilAnswered:
 
 
 def answer_nil(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], confirm: bool
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    data: Mapping[str, object],
+    confirm: bool,
+    now: datetime,
 ) -> NilAnswered:
     """The agency's safeguarding lead confirms the nil return, or says the agency was involved."""
     number = small_int(data.get("return_id"))
@@ -449,7 +458,7 @@ def answer_nil(
     target = ReturnStatus.NIL if confirm else ReturnStatus.IN_PROGRESS
     note = ret.status_note if confirm else None
     action = "return.nil_confirmed" if confirm else "return.nil_declined"
-    _return_move(uow, actor, ret, target, note, action)
+    _return_move(uow, actor, ret, target, note, action, at=now)
     review = uow.reviews.get(member.partnership_id, ret.review_id)
     assert review is not None
     moved = settle(uow, actor, review).stage is not review.stage
@@ -457,7 +466,7 @@ def answer_nil(
 
 
 def proceed_without(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], now: datetime
 ) -> ReviewView:
     review, ret = controlled_return(uow, member, data.get("return_id"), Control.PROCEED_WITHOUT)
     if ret.status in RETURN_SETTLED:
@@ -467,7 +476,7 @@ def proceed_without(
         )
     reason = required_reason(data.get("reason"), "Why the meeting goes ahead without them")
     _return_move(
-        uow, actor, ret, ReturnStatus.PROCEEDED_WITHOUT, reason, "return.proceeded_without"
+        uow, actor, ret, ReturnStatus.PROCEEDED_WITHOUT, reason, "return.proceeded_without", at=now
     )
     return settle(uow, actor, _fresh(uow, review))
 
@@ -580,13 +589,12 @@ def _return_move(
     note: str | None,
     action: str,
     *,
-    since: datetime | None = None,
+    at: datetime,
 ) -> None:
     status = move_return(ret.status, target)
     fields: dict[str, object] = {"status": status.value, "status_note": note}
-    if since is not None:  # the turn's clock, which the chasers count from
-        fields["status_changed_at"] = since
-    if not uow.returns.transition(ret.id, {ret.status}, fields):
+    # Stamped with the turn's clock, which the chasers count from.
+    if not uow.returns.transition(ret.id, {ret.status}, fields, at=at):
         raise StaleCard(  # the practitioner (or lead) moved it in the same instant
             f"The {ret.agency_name} return changed just now. Nothing was changed: open the "
             "review again to see it."

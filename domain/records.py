@@ -237,10 +237,16 @@ class ReturnRepository(Protocol):
     def update(self, return_id: int, fields: Mapping[str, Any]) -> None: ...
 
     def transition(
-        self, return_id: int, expected: Collection[ReturnStatus], fields: Mapping[str, Any]
+        self,
+        return_id: int,
+        expected: Collection[ReturnStatus],
+        fields: Mapping[str, Any],
+        *,
+        at: datetime,
     ) -> bool:
         """Write `fields` (with the new status) only while the return's status is one of
-        `expected`: False when a racing request moved it first (then nothing is written)."""
+        `expected`: False when a racing request moved it first (then nothing is written).
+        A new status is stamped `at`, the turn's moment (the services clock)."""
         ...
 
     def entries(self, return_id: int) -> list[ChronologyView]: ...

@@ -394,6 +394,7 @@ def save_section(
     data: Mapping[str, object],
     nav: str,
     today: date,
+    now: datetime,
 ) -> SaveOutcome:
     ret = load(uow, member, data.get("return_id"), write=True)
     bank = bank_for(ret.bank_version)
@@ -419,7 +420,7 @@ def save_section(
         _Edit(section, episode or 0, check.values, check.cleared, _revisions(data.get("revs"))),
         data,
     )
-    _mark_started(uow, actor, ret)
+    _mark_started(uow, actor, ret, now)
     if not check.errors and not notices and _new_warnings(section, episode or 0, before, stored):
         # The draft is saved; the practitioner sees what was found now, on the card they
         # typed it in, rather than only at submit.
@@ -672,11 +673,11 @@ def _fingerprint(value: object) -> str | None:
     return f"sha256:{digest[:16]}"
 
 
-def _mark_started(uow: UnitOfWork, actor: Actor, ret: ReturnView) -> None:
+def _mark_started(uow: UnitOfWork, actor: Actor, ret: ReturnView, now: datetime) -> None:
     if ret.status not in (ReturnStatus.NOT_STARTED, ReturnStatus.RETURNED):
         return
     target = move_return(ret.status, ReturnStatus.IN_PROGRESS)
-    if not uow.returns.transition(ret.id, {ret.status}, {"status": target.value}):
+    if not uow.returns.transition(ret.id, {ret.status}, {"status": target.value}, at=now):
         return  # a colleague's save started it in the same instant, and recorded that
     audit.status_change(
         uow,
@@ -937,6 +938,7 @@ def submit(
             "submitted_by": member.id,
             "returned_comments": None,
         },
+        at=now,
     )
     if not won:  # a colleague's submit got there first: theirs stands, and only theirs is sent
         raise audit.already_done(
@@ -1009,7 +1011,7 @@ def sign_off(
         bank = bank_for(ret.bank_version)
         place = parse_place(data.get("comment_on"), bank) or Place(overview_position(bank))
         fields |= {"returned_comments": comments, "current_section": place.position}
-    if not uow.returns.transition(ret.id, {ret.status}, fields):
+    if not uow.returns.transition(ret.id, {ret.status}, fields, at=now):
         raise audit.already_done(
             uow,
             _target(ret),
@@ -1222,7 +1224,12 @@ def entry_values(entry: EntryInput) -> dict[str, str]:
 
 
 def save_entry(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    data: Mapping[str, object],
+    today: date,
+    now: datetime,
 ) -> EntryForm | ChronologyScreen:
     """Save an entry, or return the form with errors, or with identifier warnings to confirm."""
     ret = load(uow, member, data.get("return_id"), write=True)
@@ -1265,7 +1272,7 @@ def save_entry(
         after={"return_id": ret.id, "fields": _fingerprint(entry_values(checked.entry))},
     )
     record_kept(uow, ret.partnership_id, actor, ("chronology_entry", record_id), screened)
-    _mark_started(uow, actor, ret)
+    _mark_started(uow, actor, ret, now)
     return chronology_screen(uow, member, {"return_id": ret.id}, (notice,))
 
 

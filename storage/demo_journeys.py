@@ -141,7 +141,7 @@ def answer(
         data |= demo_answers(section, review.pseudonym)
         if section.repeatable:
             data["episode"] = 1
-        returns.save_section(uow, actor, writer, data, Nav.NEXT, cast.today)
+        returns.save_section(uow, actor, writer, data, Nav.NEXT, cast.today, cast.now)
     if sections is None:
         for day, event in (
             ("2025-01-10", "School raised a concern about attendance."),
@@ -155,7 +155,7 @@ def answer(
                 "themes": "neglect",
                 "confirm_identifiers": "true",
             }
-            returns.save_entry(uow, actor, writer, entry, cast.today)
+            returns.save_entry(uow, actor, writer, entry, cast.today, cast.now)
     return ret
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -507,10 +507,15 @@ class SqlReturns:
         )
 
     def transition(
-        self, return_id: int, expected: Collection[ReturnStatus], fields: Mapping[str, Any]
+        self,
+        return_id: int,
+        expected: Collection[ReturnStatus],
+        fields: Mapping[str, Any],
+        *,
+        at: datetime,
     ) -> bool:
         if "status" in fields:
-            fields = {"status_changed_at": utcnow(), **fields}
+            fields = {**fields, "status_changed_at": at}
         return atomic.transition(
             self._session, _RETURN, return_id, "status", [s.value for s in expected], fields
         )

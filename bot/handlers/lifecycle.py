@@ -4,6 +4,7 @@ commands, and the agency lead's answer to a nil return. Glue only: the rules are
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from bot.handlers.notify import send_cards
 from bot.router import Context, Reply, Router
@@ -22,7 +23,7 @@ from storage.repositories import SqlUnitOfWork
 
 CHAIR = (Role.CHAIR, Role.ADMIN)
 Work = Callable[[SqlUnitOfWork], str]
-Settling = Callable[[SqlUnitOfWork, Actor, MemberView, Mapping[str, object]], ReviewView]
+Settling = Callable[[SqlUnitOfWork, Actor, MemberView, Mapping[str, object], datetime], ReviewView]
 
 
 def register(router: Router) -> None:
@@ -248,10 +249,10 @@ async def _reopen(ctx: Context, data: dict[str, object]) -> Reply:
 
 
 async def add_agency(ctx: Context) -> Reply:
-    bank = default_question_bank().version
+    bank, now = default_question_bank().version, ctx.services.now()
     try:
         review, return_id = await ctx.run(
-            lambda uow: lifecycle.add_agency(uow, ctx.turn.actor, ctx.member, ctx.data, bank)
+            lambda uow: lifecycle.add_agency(uow, ctx.turn.actor, ctx.member, ctx.data, bank, now)
         )
     except FormInvalid as invalid:
         return await _manage(ctx, ctx.data.get("review_id"), errors=invalid.errors)
@@ -268,7 +269,7 @@ async def _settling(ctx: Context, control: Settling, done: str) -> Reply:
     now = ctx.services.now()
 
     def work(uow: SqlUnitOfWork) -> str:
-        review = control(uow, ctx.turn.actor, ctx.member, ctx.data)
+        review = control(uow, ctx.turn.actor, ctx.member, ctx.data, now)
         chase_engine.reschedule(uow.chases, RETURN, ctx.data["return_id"], now)
         return done + _moved(review)
 
@@ -358,7 +359,7 @@ async def _answer_nil(ctx: Context, *, confirm: bool) -> Reply:
     now = ctx.services.now()
 
     def work(uow: SqlUnitOfWork) -> tuple[lifecycle.NilAnswered, int | None]:
-        done = lifecycle.answer_nil(uow, ctx.turn.actor, ctx.member, ctx.data, confirm)
+        done = lifecycle.answer_nil(uow, ctx.turn.actor, ctx.member, ctx.data, confirm, now)
         # The lead has answered: confirmed, nobody is chased; declined, the practitioners
         # are chased against the due date again, from nothing.
         chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now, answered=True)

@@ -112,10 +112,11 @@ def _at_position(
 
 def _saver(nav: str) -> Any:
     async def save(ctx: Context) -> Reply:
-        today = ctx.services.today()
+        today, now = ctx.services.today(), ctx.services.now()
 
         def work(uow: SqlUnitOfWork) -> dict[str, Any]:
-            outcome = returns.save_section(uow, ctx.turn.actor, ctx.member, ctx.data, nav, today)
+            member, data = ctx.member, ctx.data
+            outcome = returns.save_section(uow, ctx.turn.actor, member, data, nav, today, now)
             return _after_save(uow, ctx, outcome)
 
         # The practitioner's hot loop, one return's rows: inline on SQLite (Database.run).
@@ -173,9 +174,9 @@ async def entry_form(ctx: Context) -> Reply:
 
 
 async def save_entry(ctx: Context) -> Reply:
-    today = ctx.services.today()
+    today, now = ctx.services.today(), ctx.services.now()
     result = await ctx.run(
-        lambda uow: returns.save_entry(uow, ctx.turn.actor, ctx.member, ctx.data, today)
+        lambda uow: returns.save_entry(uow, ctx.turn.actor, ctx.member, ctx.data, today, now)
     )
     if isinstance(result, EntryForm):
         return Reply(_entry_form_card(result))

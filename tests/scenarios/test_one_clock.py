@@ -35,6 +35,7 @@ async def test_every_record_of_the_journey_takes_the_services_clock(journey_each
     [ret] = j.rows(t.PreAnalysisReturn)
     assert near(ret.submitted_at)
     assert near(ret.signed_off_at)
+    assert near(ret.status_changed_at), "the return's moves take the turn's clock too"
     [outcome] = j.rows(t.MeetingOutcome)
     assert near(outcome.published_at)
 
