@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import date
 from functools import lru_cache
 from typing import Any, Final
 
@@ -16,6 +17,7 @@ from cards.validation import MeasuredCard
 from domain.display import shown
 from domain.idempotency import CARD_ID, REVISION
 from domain.identifier_checks import CONFIRM_LABEL, confirm_key
+from domain.wording import short_date
 
 CARD_VERSION: Final = "1.5"
 Card = dict[str, Any]
@@ -414,7 +416,8 @@ def identifier_warning(field: str, warning: str) -> list[ac.ElementAnnotated]:
 
 
 def friendly_date(value: object) -> str:
-    return f"{value:%a %d %b %Y}" if hasattr(value, "strftime") else "not set"
+    """A date as every card writes it ("Mon 5 Apr 2027"): the one format, short_date's."""
+    return short_date(value) if isinstance(value, date) else "not set"
 
 
 PEOPLE_PICKER = {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}

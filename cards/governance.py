@@ -17,6 +17,7 @@ from cards.common import (
     button,
     error_line,
     facts,
+    friendly_date,
     header,
     notice_lines,
     paragraph,
@@ -74,7 +75,7 @@ def _event(event: TrailEvent) -> ac.Container:
             wrap=True,
         ),
         ac.TextBlock(
-            text=user_text(f"{when:%a %d %b %Y %H:%M} · {who}"),
+            text=user_text(f"{friendly_date(when)} {when:%H:%M} · {who}"),
             is_subtle=True,
             wrap=True,
             spacing=ty.Spacing.NONE,

@@ -114,7 +114,8 @@ def pack_card(review: ReviewView, built: MeetingPack, page: int) -> Card:
         )
     body.extend(
         paragraph(
-            f"Gap: no agency contact {g.start:%d %b %Y} to {g.end:%d %b %Y} ({g.days} days).",
+            f"Gap: no agency contact {friendly_date(g.start)} to {friendly_date(g.end)} "
+            f"({g.days} days).",
             subtle=True,
         )
         for g in built.gaps[:5]

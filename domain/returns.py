@@ -48,6 +48,7 @@ from domain.records import (
 )
 from domain.repositories import UnitOfWork
 from domain.transitions import move_return
+from domain.wording import short_date
 
 WRITABLE = frozenset({ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS, ReturnStatus.RETURNED})
 CONFIRM_PREFIX = "confirm__"
@@ -142,7 +143,7 @@ def revision(ret: ReturnView) -> str:
 
 
 def _closed_message(ret: ReturnView) -> str:
-    when = f" on {ret.submitted_at:%a %d %b %Y}" if ret.submitted_at else ""
+    when = f" on {short_date(ret.submitted_at)}" if ret.submitted_at else ""
     return (
         f"The {ret.agency_name} return for {ret.reference} was submitted{when}, so it can't "
         f"be changed from this card. If it needs changes, ask your agency lead to return it."

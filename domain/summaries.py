@@ -45,6 +45,7 @@ from domain.records import ReviewView
 from domain.repositories import UnitOfWork
 from domain.transitions import RETURN_SETTLED
 from domain.wording import counted
+from domain.wording import short_date as short_date  # re-exported: cards and documents use it
 
 ANY_ROLE: Final = tuple(Role)
 PARTNERSHIP_ROLES: Final = (Role.ADMIN, Role.CHAIR, Role.LIC_MEMBER)
@@ -843,10 +844,6 @@ def themes_for_summary(
 
 # --- wording shared by cards and documents -----------------------------------------------------
 
-_WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS: Final = (
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-)  # fmt: skip
 STAGE_NAMES: Final = {
     "draft": "Draft",
     "pre_analysis": "Pre-analysis",
@@ -871,12 +868,6 @@ RETURN_NAMES: Final = {
     "submitted": "Submitted",
     "signed_off": "Signed off",
 }
-
-
-def short_date(day: date | None) -> str:
-    if day is None:
-        return "no date"
-    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def working_days_text(count: int) -> str:

@@ -3,6 +3,7 @@ long description cut at a word with "…" so nobody reads half a word as the who
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Final
 
 _VOWELS: Final = frozenset("aeiou")
@@ -41,3 +42,17 @@ def shortened(text: str, limit: int) -> str:
 def one_line(text: str | None) -> str:
     """`text` with every run of spaces and line breaks made one space: for a title or a fact."""
     return " ".join((text or "").split())
+
+
+_WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS: Final = (
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+)  # fmt: skip
+
+
+def short_date(day: date | None) -> str:
+    """A date as every card and message writes it: "Mon 5 Apr 2027" (no leading zero, and
+    English names whatever the machine's locale, which strftime would follow)."""
+    if day is None:
+        return "no date"
+    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"

@@ -17,6 +17,7 @@ from domain.chase_engine import ACTION
 from domain.errors import FormInvalid
 from domain.identifier_checks import IdentifiersToConfirm
 from domain.model import ActionStatus, ChannelPurpose, Role
+from domain.wording import short_date
 from storage.repositories import SqlUnitOfWork
 
 
@@ -326,7 +327,7 @@ def _date_decision(*, approve: bool) -> Any:
                             item,
                             f"New date {verdict}",
                             f"The chair {verdict} your request. The item is "
-                            f"due {item.effective_due:%a %d %b %Y}.",
+                            f"due {short_date(item.effective_due)}.",
                         ),
                     )
                 ],

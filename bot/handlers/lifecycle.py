@@ -19,6 +19,7 @@ from domain.lifecycle import AgencyScreen, ManageScreen
 from domain.model import Actor, MemberView, Role
 from domain.questions import default_question_bank
 from domain.records import ReviewView
+from domain.wording import short_date
 from storage.repositories import SqlUnitOfWork
 
 CHAIR = (Role.CHAIR, Role.ADMIN)
@@ -337,7 +338,7 @@ async def extend_due(ctx: Context) -> Reply:
     def work(uow: SqlUnitOfWork) -> str:
         ret = lifecycle.extend_due(uow, ctx.turn.actor, ctx.member, ctx.data, today)
         chase_engine.reschedule(uow.chases, RETURN, ret.id, now, answered=True)
-        return f"Due date moved to {ret.due_on:%a %d %b %Y}; the reminders follow the new date."
+        return f"Due date moved to {short_date(ret.due_on)}; the reminders follow the new date."
 
     return await _on_return(ctx, work)
 

@@ -16,6 +16,7 @@ from domain.model import Role
 from domain.questions import default_themes
 from domain.records import ReturnView
 from domain.returns import ChronologyScreen, EntryForm, Nav, SaveOutcome
+from domain.wording import short_date
 from storage.repositories import SqlUnitOfWork
 
 
@@ -61,7 +62,7 @@ async def continue_return(ctx: Context) -> Reply:
 
 def _late_notice(ret: ReturnView) -> str:
     return (
-        f"Overdue: this return was due {ret.due_on:%a %d %b %Y}. "
+        f"Overdue: this return was due {short_date(ret.due_on)}. "
         f"Please finish it as soon as you can."
     )
 

@@ -35,6 +35,7 @@ import pytest
 from docx import Document
 from playwright.sync_api import Locator
 
+from cards.common import friendly_date
 from domain.calendar import DEFAULT_CALENDAR
 from domain.questions import default_themes
 from domain.wording import shortened
@@ -106,7 +107,7 @@ GUIDE_EDIT = (
 
 def friendly(day: dt.date) -> str:
     """A date as the cards write it (cards.common.friendly_date)."""
-    return f"{day:%a %d %b %Y}"
+    return friendly_date(day)
 
 
 # --- getting to the meeting ------------------------------------------------------------------
