@@ -351,8 +351,22 @@ _FORMS = (
 )
 
 
+# A completed item's owner adds evidence of what it has changed (the impact chasers ask for it),
+# not progress with an on-track rating: the work is delivered.
+_IMPACT_EVIDENCE = _Form(
+    OwnerMove.PROGRESS,
+    "Add evidence of impact",
+    verbs.ACTION_PROGRESS,
+    "Save the evidence",
+    lambda v, _: [_note("note", "What difference has it made so far? The LIC group reads this", v)],
+)
+
+
 def _forms_for(status: ActionStatus) -> dict[Move, _Form]:
-    return {form.move: form for form in _FORMS}
+    forms = {form.move: form for form in _FORMS}
+    if status is ActionStatus.COMPLETED:
+        forms[OwnerMove.PROGRESS] = _IMPACT_EVIDENCE
+    return forms
 
 
 def _warned_form(
@@ -439,8 +453,10 @@ def action_item_card(
     movers = [*([Mover.OWNER] if owner else []), *([Mover.CHAIR] if chair else []), *readers]
     mover = next((m for m in movers if moves_for(m, item.status)), None)
     actions = _move_buttons(item, mover, owners) if mover else []
-    if not actions:  # an item ended (closed, cancelled, split) still leads somewhere
-        actions = [_summary_button(item)]
+    if not actions or mover is Mover.CHAIR:
+        # An ended item still leads somewhere; and the chair, who often opens an item from the
+        # summary (whose card the item's replaces), can go back to it.
+        actions = [*actions, _summary_button(item)]
     if warned is not None and movers:
         inputs, submit = _warned_form(item, warned, owners)
         body.extend(inputs)
@@ -682,6 +698,8 @@ def impact_card(
 
 
 def impact_done_card(item: ActionDetail, decision: str, review_closed: bool) -> Card:
+    """What the LIC member sees after recording impact: the decision, and the way on (the rest
+    of the queue, or the item as it now is)."""
     words = {
         "close": "closed: chasing has stopped",
         "keep_open": "kept open: back to the owner",
@@ -697,8 +715,13 @@ def impact_done_card(item: ActionDetail, decision: str, review_closed: bool) -> 
                 f"Every action of {item.review_reference} is closed, so the review is closed."
             )
         )
-    # A way on: the review as it now stands (the decision is in its impact section).
-    return build(body, [_summary_button(item)])
+    # A way on: the rest of the LIC group's queue, or the review as it now stands (the
+    # decision is in its impact section).
+    onward = [
+        button("Next in awaiting impact", verbs.AWAITING_IMPACT, primary=True),
+        _summary_button(item),
+    ]
+    return build(body, onward)
 
 
 def policy_card(

@@ -139,7 +139,7 @@ def _summary_card(
     body.extend(_learning_section(summary, text_limit))
     pages = max(1, -(-len(summary.actions) // page_size))
     page = min(max(page, 1), pages)
-    body.extend(_actions_section(summary, page, pages, page_size, text_limit, note_limit))
+    body.extend(_actions_section(summary, page, pages, page_size, text_limit, note_limit, manage))
     body.extend(_impact_section(summary, text_limit))
     body.append(_section("7-minute guide"))
     body.append(paragraph(guide_line(summary)))
@@ -224,6 +224,7 @@ def _actions_section(
     page_size: int,
     text_limit: int,
     note_limit: int,
+    openable: bool = False,
 ) -> list[ac.ElementAnnotated]:
     if not summary.actions:
         text = (
@@ -238,11 +239,15 @@ def _actions_section(
     if pages > 1:
         items.append(paragraph(f"Page {page} of {pages}, red first.", subtle=True))
     chunk = summary.actions[(page - 1) * page_size : page * page_size]
-    items.extend(_action_row(a, text_limit, note_limit) for a in chunk)
+    items.extend(_action_row(a, text_limit, note_limit, openable) for a in chunk)
     return items
 
 
-def _action_row(item: RatedAction, text_limit: int, note_limit: int) -> ac.ColumnSet:
+def _action_row(
+    item: RatedAction, text_limit: int, note_limit: int, openable: bool = False
+) -> ac.ColumnSet:
+    """One item's line; for its chairs (`openable`), the line opens the item's card, where
+    their controls are (reassign, amend, split, cancel): the summary is how they reach it."""
     row = item.row
     label, colour = RAG_LABELS[item.rag]
     if row.status is ActionStatus.SPLIT:
@@ -275,8 +280,10 @@ def _action_row(item: RatedAction, text_limit: int, note_limit: int) -> ac.Colum
                 spacing=ty.Spacing.NONE,
             )
         )
+    opens = button(f"Open {number}", verbs.ACTION_VIEW, {"action_id": row.id})
     return ac.ColumnSet(
         separator=True,
+        select_action=opens if openable else None,
         columns=[
             ac.Column(
                 width="60px",
@@ -290,7 +297,7 @@ def _action_row(item: RatedAction, text_limit: int, note_limit: int) -> ac.Colum
 
 
 def _impact_section(summary: ReviewSummary, text_limit: int) -> list[ac.ElementAnnotated]:
-    total = len(summary.actions)
+    total = len(summary.actions) - summary.split_count  # the split one's two new items count
     if not total:
         return []
     recorded = {i.action_reference for i in summary.impacts}

@@ -472,6 +472,7 @@ def split(
         uow.actions.add_progress(
             part.id, member.id, "split_from", f"Split from {item.reference}: {plan.reason}", now
         )
+    parts = tuple(_reload(uow, part) for part in parts)  # each card says where it came from
     record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
     audit.record(
         uow,

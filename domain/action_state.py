@@ -182,7 +182,7 @@ REASSIGN_ESCALATED: Final = ActionStatus.IN_PROGRESS
 _WHY_NOT: Final[Mapping[ActionStatus, str]] = {
     ActionStatus.BLOCKED: "it is blocked: update its progress to unblock it first",
     ActionStatus.COMPLETED: "it is complete and waits for the LIC group; "
-    "you can add evidence of impact with Update progress",
+    "you can add evidence of impact to it",
     ActionStatus.CLOSED: "it is closed",
     ActionStatus.CANCELLED: "it was cancelled",
     ActionStatus.SPLIT: "it was split into two new items, which carry the work now",

@@ -326,6 +326,8 @@ def update_progress(
         ("action_item", item.id),
         after={"rag": assessment or None},
     )
+    if item.status is ActionStatus.COMPLETED:  # delivered: what it has changed since
+        return Updated(_reload(uow, item), "Evidence of impact recorded for the LIC group.")
     return Updated(_reload(uow, item), "Progress recorded. Thank you.")
 
 

@@ -44,6 +44,7 @@ def register(router: Router) -> None:
     router.verb(verbs.DATE_APPROVE)(_date_decision(approve=True))
     router.verb(verbs.DATE_DECLINE)(_date_decision(approve=False))
     router.verb(verbs.IMPACT_RECORD)(record_impact)
+    router.verb(verbs.AWAITING_IMPACT)(awaiting_impact)
     router.verb(verbs.POLICY)(show_policy)
     for move, verb in _CHAIR_DECISIONS.items():
         router.verb(verb)(_chair_decision(move, verb))

@@ -460,7 +460,7 @@ def test_overdue_the_lead_reassigns_the_lic_escalates_the_chair_decides_and_it_c
     record_impact(chat, "Escalate", "loop-08-escalate")
     recorded = chat.wait_for_card("The item is escalated to the chair.", timeout=60)
     chat.card_screenshot("loop-09-escalated", recorded)
-    assert buttons(recorded) == ["Review summary"], "a way on from the recorded decision"
+    assert buttons(recorded) == ["Next in awaiting impact", "Review summary"], "a way on"
     decide = chat.wait_for_card(f"For your decision: action · {ITEM}", timeout=60)
     chat.card_screenshot("loop-10-chair-decides", decide)
     assert "The LIC group escalated this to you to decide." in card_text(decide)
@@ -470,6 +470,7 @@ def test_overdue_the_lead_reassigns_the_lic_escalates_the_chair_decides_and_it_c
         "Reopen",
         "Reassign",
         "Split in two",
+        "Review summary",
     ], buttons(decide)
     views.agree("loop-11-escalated", "escalated", "Red", NEW_OWNER, overdue=True)
 
@@ -495,6 +496,6 @@ def test_overdue_the_lead_reassigns_the_lic_escalates_the_chair_decides_and_it_c
     chat.card_screenshot("loop-16-closed", closed)
     text = card_text(closed)
     assert f"Every action of {REFERENCE} is closed, so the review is closed." in text, text
-    assert buttons(closed) == ["Review summary"], buttons(closed)
+    assert buttons(closed) == ["Next in awaiting impact", "Review summary"], buttons(closed)
     views.agree("loop-17-closed", "closed", "Blue", NEW_OWNER, overdue=False)
     assert item_row(bot)[1] == "closed"

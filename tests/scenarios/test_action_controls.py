@@ -18,7 +18,7 @@ from tests.scenarios.test_identifier_fields import NAMED
 from tests.support.activities import USER_AAD
 from tests.support.journey import CARD, COLLEAGUE, PRACTITIONER, Journey, button_data
 
-CHAIR_CONTROLS = ["Reassign", "Amend", "Split in two", "Cancel"]
+CHAIR_CONTROLS = ["Reassign", "Amend", "Split in two", "Cancel", "Review summary"]
 
 
 async def chair_view(j: Journey) -> tuple[t.ActionItem, dict[str, Any]]:

@@ -21,7 +21,14 @@ from tests.scenarios.test_chaser_engine import at_next_chase, log_rows, publishe
 from tests.support.activities import USER_AAD
 from tests.support.journey import CARD, COLLEAGUE, PRACTITIONER, Journey, button_data
 
-CHAIR_DECISIONS = ["Set a new date", "Not achievable", "Reopen", "Reassign"]
+CHAIR_DECISIONS = [
+    "Set a new date",
+    "Not achievable",
+    "Reopen",
+    "Reassign",
+    "Split in two",
+    "Review summary",
+]
 
 
 async def escalated(j: Journey) -> t.ActionItem:
@@ -84,7 +91,8 @@ async def test_an_escalated_item_is_the_chair_s_and_red_everywhere(journey_each:
     assert sheet.cell(row=2, column=RAG_COLUMN + 1).value == "Red"
 
     owner = await j.act(verbs.ACTION_VIEW, {"action_id": item.id}, PRACTITIONER)
-    assert titles(owner["value"]) == [], "the owner has no moves on it while it is the chair's"
+    # No moves of their own while it is the chair's: the card leads to the review, not nowhere.
+    assert titles(owner["value"]) == ["Review summary"], "no owner's moves while the chair's"
 
 
 async def test_chasers_go_to_the_chair_with_their_decisions(journey_each: Journey) -> None:

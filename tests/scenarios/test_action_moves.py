@@ -241,3 +241,48 @@ async def test_awaiting_impact_lists_the_lic_queue(journey_each: Journey) -> Non
     j.bot.connector.clear()
     await j.say("awaiting impact", PRACTITIONER)
     assert items[0].reference not in json.dumps(j.bot.connector.cards(), ensure_ascii=False)
+
+
+async def test_after_recording_impact_the_lic_member_has_a_way_on(journey_each: Journey) -> None:
+    """From `awaiting impact`, the answer to Record impact leads back to the queue (the next
+    item) and to the item as it now is, instead of ending there."""
+    j = journey_each
+    make_lic_members(j, COLLEAGUE)
+    items = await published(j, actions=2)
+    for item in items:
+        done = {"action_id": item.id, "evidence": "Audit done: 20 referrals."}
+        await j.card(verbs.ACTION_COMPLETE, done, PRACTITIONER)
+    impact = {
+        "action_id": items[0].id,
+        "how_much": "20 audited",
+        "how_well": "All in time",
+        "better_off": "Yes",
+        "decision": "close",
+    }
+    answer = (await j.act(verbs.IMPACT_RECORD, impact, COLLEAGUE))["value"]
+    assert titles(answer) == ["Next in awaiting impact", "Review summary"]
+    queue = await j.act(
+        verbs.AWAITING_IMPACT, button_data(answer, verbs.AWAITING_IMPACT), COLLEAGUE
+    )
+    shown = json.dumps(queue["value"], ensure_ascii=False)
+    assert items[1].reference in shown, "the next item waiting"
+    assert items[0].reference not in shown, "the one just closed has left the queue"
+    refused = await j.act(verbs.AWAITING_IMPACT, {}, PRACTITIONER)
+    assert "LIC group" in json.dumps(refused), "the queue is the LIC group's"
+
+
+async def test_a_completed_item_asks_for_evidence_of_impact_not_progress(
+    journey_each: Journey,
+) -> None:
+    j = journey_each
+    [item] = await published(j)
+    complete = {"action_id": item.id, "evidence": "Audit done: 20 referrals."}
+    card = (await j.act(verbs.ACTION_COMPLETE, complete, PRACTITIONER))["value"]
+    assert titles(card) == ["Add evidence of impact"], "no 'Update progress' on delivered work"
+    assert '"id": "rag"' not in json.dumps(card), "no on-track rating for delivered work"
+    note = {**button_data(card, verbs.ACTION_PROGRESS), "note": "Re-audit booked for March."}
+    answer = json.dumps((await j.act(verbs.ACTION_PROGRESS, note, PRACTITIONER))["value"])
+    assert "Evidence of impact recorded" in answer
+    assert "Re-audit booked for March." in answer
+    [row] = j.rows(t.ActionItem)
+    assert row.status == "completed", "adding evidence leaves it with the LIC group"

@@ -385,7 +385,7 @@ async def test_the_chair_told_of_a_blocked_item_gets_no_owner_buttons(journey: J
     # Only the owner may update it: the owner's buttons would all be refused.
     assert "Mark complete" not in titles
     assert "Update progress" not in titles
-    assert titles == ["Reassign", "Amend", "Split in two", "Cancel"], (
+    assert titles == ["Reassign", "Amend", "Split in two", "Cancel", "Review summary"], (
         "the chair's own moves (issue 17)"
     )
 

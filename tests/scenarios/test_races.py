@@ -77,6 +77,7 @@ READ_ONLY = frozenset(
         verbs.GUIDE_PREVIEW,
         verbs.GUIDE_USAGE_FORM,
         verbs.ACTION_VIEW,
+        verbs.AWAITING_IMPACT,
         verbs.SUMMARY,
         verbs.DASHBOARD,
         verbs.REPORT,

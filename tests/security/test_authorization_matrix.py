@@ -706,6 +706,7 @@ VERBS: dict[str, Case] = {
             "reason": "Two teams",
         },
     ),
+    verbs.AWAITING_IMPACT: Case(frozenset({"lic_member", "admin"})),
     verbs.POLICY_SAVE: Case(ADMIN, lambda w: dict(POLICY)),
     # summaries, the dashboard and exports: scoped by role and agency
     verbs.SUMMARY: Case(SUMMARY_READERS, lambda w: {"review_id": w.review(3)}),

@@ -4,6 +4,7 @@ vague), the item's lead agency and theme kept, and a reason; every problem at on
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -13,15 +14,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cards import actions as action_cards
+from cards import summaries as summary_cards
 from cards import verbs
 from cards.validation import card_problems
 from domain.action_controls import SplitPart, check_split
 from domain.action_state import MOVES, Move, Mover
+from domain.chasers import DEFAULT_POLICY
 from domain.errors import FormInvalid
 from domain.model import ActionStatus
+from domain.summaries import Access, build_summary
 from domain.transitions import ACTION_TRANSITIONS
 from tests.unit.test_action_state import detail_of
-from tests.unit.test_summaries import TODAY, action
+from tests.unit.test_summaries import TODAY, action, records, review
 
 OWNER_A = "a1000000-0000-4000-8000-000000000005"
 OWNER_B = "a1000000-0000-4000-8000-000000000006"
@@ -162,3 +166,42 @@ def test_the_chair_s_split_card_opens_each_new_item() -> None:
     assert card_problems(card) == []
     assert [a["title"] for a in card["actions"]] == ["Open A3", "Open A4", "Review summary"]
     assert [a["data"].get("action_id") for a in card["actions"][:2]] == [8, 9]
+
+
+def test_the_summary_counts_a_split_item_apart_and_its_chairs_open_each_line() -> None:
+    rows = (
+        replace(action(status=ActionStatus.SPLIT), latest_note="Split into A2 and A3: two teams"),
+        replace(action(status=ActionStatus.OPEN), id=2, reference="LOS-2026-004/A2"),
+        replace(action(status=ActionStatus.OPEN), id=3, reference="LOS-2026-004/A3"),
+    )
+    summary = build_summary(review(), Access.FULL, records(1, rows=rows), TODAY, DEFAULT_POLICY)
+    assert sum(summary.rag_counts.values()) == 2, "the two new items carry the rating"
+    assert summary.split_count == 1
+    for manage in (False, True):
+        card = summary_cards.summary_card(summary, manage=manage)
+        assert card_problems(card) == []
+        text = json.dumps(card, ensure_ascii=False)
+        assert "Action items (3):" in text
+        assert "1 split in two" in text
+        assert " of 2 action items" in text, "impact counts the two new items, not the split one"
+        assert "Split into A2 and A3" in text
+        assert "Cancelled" not in text, "a split item is not a cancelled one"
+        opened = [c["selectAction"] for c in _columnsets(card) if "selectAction" in c]
+        if manage:  # the chair reaches each item's card, and its controls, from here
+            assert sorted(o["title"] for o in opened) == ["Open A1", "Open A2", "Open A3"]
+            assert {o["verb"] for o in opened} == {verbs.ACTION_VIEW}
+        else:
+            assert opened == []
+
+
+def _columnsets(node: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if node.get("type") == "ColumnSet":
+            found.append(node)
+        for value in node.values():
+            found.extend(_columnsets(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_columnsets(value))
+    return found
