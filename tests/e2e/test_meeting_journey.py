@@ -38,7 +38,7 @@ from playwright.sync_api import Locator
 from cards.common import friendly_date
 from domain.calendar import DEFAULT_CALENDAR
 from domain.questions import default_themes
-from domain.wording import shortened
+from domain.wording import counted, shortened
 from tests.e2e.harness import PLAYGROUND_USER, BotProcess, Chat
 from tests.e2e.test_return_journey import (
     AGENCY,
@@ -209,7 +209,7 @@ def publish(chat: Chat, reference: str, actions: list[ActionItem], prefix: str) 
         chat.wait_for_card(f"Your action · {reference}/A{number}")
     chat.wait_for_card(f"What we learned · {reference}")
     text = card_text(published)
-    assert f"{len(actions)} action items now tracked" in text, text
+    assert f"{counted(len(actions), 'action item')} now tracked" in text, text
     assert "couldn't reach" not in text, text
     assert chat.facts(published) == {
         f"{reference}/A{n}": f"{shortened(a.description, 80)} · {a.owner}"
