@@ -5,7 +5,8 @@ The workbook is written in openpyxl's write-only mode, so a partnership-wide tra
 of thousands of rows streams instead of building every cell in memory. It has:
 
 - "Tracker": the rows, a frozen header, an autofilter, RAG cells filled red, amber, green or
-  blue, dates as real dates;
+  blue, dates as real dates; it prints four pages wide, the action reference on every page;
+- "For the meeting": the ten columns an LIC meeting prints, one A4 landscape page wide;
 - "Charts": native Excel charts (action status by agency; themes over time) over the data on
   "Chart data";
 - "About": what the file covers, the RAG key and the handling marking.
@@ -122,6 +123,28 @@ COLUMNS: Final[tuple[Column, ...]] = (
     ("Chasers sent", 10, _chasers_sent),
 )  # fmt: skip
 RAG_COLUMN: Final = next(i for i, c in enumerate(COLUMNS) if c[0] == "RAG")
+
+# What an LIC meeting prints: all 27 columns fitted to A4 came out at about a quarter size
+# (3 pt text), and the same columns spread over pages wide would split every action across
+# sheets of paper. So the meeting gets its own sheet, one landscape page wide at about 80% (9 pt
+# text): which action, who owns it, when it is due, where it stands and the latest word on it.
+# The full "Tracker" sheet stays the record; its own print repeats the action reference and the
+# header on every page, four pages wide, for anyone who does print it all.
+# (header, width): the value is the Tracker column's of the same name.
+PRINT_COLUMNS: Final[tuple[tuple[str, int], ...]] = (
+    ("Action reference", 17),
+    ("Theme", 16),
+    ("SMART action", 42),
+    ("Lead agency", 15),
+    ("Owner", 15),
+    ("Target date", 11),
+    ("Revised date", 11),
+    ("Status", 12),
+    ("RAG", 8),
+    ("Latest progress", 34),
+)
+PRINT_SHEET: Final = "For the meeting"
+TRACKER_PAGES_WIDE: Final = 4
 HEADER_FILL: Final = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT: Final = Font(bold=True, color="FFFFFF")
 WRAP: Final = Alignment(wrap_text=True, vertical="top")
@@ -162,6 +185,7 @@ def tracker_xlsx(tracker: Tracker) -> bytes:
         cells[RAG_COLUMN].fill = PatternFill("solid", fgColor=fill)
         cells[RAG_COLUMN].font = Font(bold=True, color=text)
         sheet.append(cells)
+    _print_sheet(book, tracker)
     _charts(book, tracker)
     _about(book, tracker)
     buffer = io.BytesIO()
@@ -173,11 +197,51 @@ LINE_POINTS = 15.0  # one line of 11 pt Calibri
 MAX_ROW_POINTS = 409.0  # Excel's tallest row
 
 
-def row_height(values: Sequence[object]) -> float:
+def _latest_progress(line: TrackerLine) -> str:
+    progress = _progress(line)
+    return progress.rsplit("\n", 1)[-1]
+
+
+def _print_value(header: str, line: TrackerLine) -> Any:
+    if header == "Latest progress":
+        return _latest_progress(line)
+    return next(value for name, _, value in COLUMNS if name == header)(line)
+
+
+def _print_sheet(book: Workbook, tracker: Tracker) -> None:
+    """The compact view the LIC meeting prints: one A4 landscape page wide, readable."""
+    sheet = book.create_sheet(PRINT_SHEET)
+    widths = [width for _, width in PRINT_COLUMNS]
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    _paper(sheet, landscape=True)
+    sheet.print_options.gridLines = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.print_title_rows = "1:1"
+    last = get_column_letter(len(PRINT_COLUMNS))
+    sheet.print_area = f"A1:{last}{len(tracker.lines) + 1}"
+    headers = [name for name, _ in PRINT_COLUMNS]
+    sheet.row_dimensions[1].height = row_height(headers, widths)
+    sheet.append(
+        [xlsx_text(sheet, n, font=HEADER_FONT, fill=HEADER_FILL, alignment=WRAP) for n in headers]
+    )
+    rag = headers.index("RAG")
+    for row, line in enumerate(tracker.lines, start=2):
+        values = [_print_value(name, line) for name in headers]
+        sheet.row_dimensions[row].height = row_height(values, widths)
+        cells = [_cell(sheet, v) for v in values]
+        fill, text = RAG_FILLS[line.rag]
+        cells[rag].fill = PatternFill("solid", fgColor=fill)
+        cells[rag].font = Font(bold=True, color=text)
+        sheet.append(cells)
+
+
+def row_height(values: Sequence[object], widths: Sequence[int] | None = None) -> float:
     """Points for a row whose wrapped text fits: Excel and LibreOffice don't grow rows for
     wrapped text written by a library, so without this the text overlaps or is hidden."""
     lines = 1
-    for (_, width, _), value in zip(COLUMNS, values, strict=True):
+    for width, value in zip(widths or [w for _, w, _ in COLUMNS], values, strict=True):
         if value is None or isinstance(value, int | float | date):
             continue
         per_line = max(1, int(width) - 2)  # about one character per unit of column width
@@ -187,21 +251,25 @@ def row_height(values: Sequence[object]) -> float:
 
 
 def _print_setup(sheet: Any, rows: int) -> None:
-    """Landscape A4, fitted to the page width (as many pages down as it takes), the header
-    row repeated on every page, and a print area of the table alone."""
-    _paper(sheet, landscape=True)
+    """Landscape A4, four pages wide (as many pages down as it takes), the header row and the
+    action reference repeated on every page, and a print area of the table alone."""
+    _paper(sheet, landscape=True, pages_wide=TRACKER_PAGES_WIDE)
     sheet.print_options.gridLines = True
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     sheet.print_title_rows = "1:1"
+    reference = get_column_letter(
+        1 + next(i for i, c in enumerate(COLUMNS) if c[0] == "Action reference")
+    )
+    sheet.print_title_cols = f"{reference}:{reference}"
     sheet.print_area = f"A1:{get_column_letter(len(COLUMNS))}{max(rows, 1)}"
 
 
-def _paper(sheet: Any, *, landscape: bool) -> None:
+def _paper(sheet: Any, *, landscape: bool, pages_wide: int = 1) -> None:
     """Every sheet prints on A4 fitted to the page width, marked on every page: printing the
     whole workbook never cuts a chart or a line of text across two pages."""
     sheet.page_setup.orientation = "landscape" if landscape else "portrait"
     sheet.page_setup.paperSize = "9"  # A4 in the OOXML paper-size table
-    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToWidth = pages_wide
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.oddFooter.center.text = "OFFICIAL-SENSITIVE · Page &P of &N"

@@ -229,11 +229,17 @@ def test_the_tracker_prints_landscape_fitted_to_width_with_headers_repeated() ->
     sheet = load_workbook(io.BytesIO(tracker_xlsx(tracker(3))))["Tracker"]
     assert sheet.page_setup.orientation == "landscape"
     assert sheet.page_setup.paperSize == 9, "A4"
-    assert sheet.page_setup.fitToWidth == 1
+    assert sheet.page_setup.fitToWidth == 4, "four pages wide: 27 columns on one were 3 pt"
     assert sheet.page_setup.fitToHeight == 0, "as many pages down as it takes"
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.print_title_rows == "$1:$1"
+    assert sheet.print_title_cols == "$D:$D", "the action reference on every page"
     assert sheet.print_area.endswith("$4"), sheet.print_area
+    meeting = load_workbook(io.BytesIO(tracker_xlsx(tracker(3))))["For the meeting"]
+    assert meeting.page_setup.fitToWidth == 1
+    assert meeting.page_setup.orientation == "landscape"
+    assert meeting.print_title_rows == "$1:$1"
+    assert [c.value for c in meeting[1]][:3] == ["Action reference", "Theme", "SMART action"]
     heights = [sheet.row_dimensions[row].height for row in range(1, 5)]
     assert all(h is not None and h >= 15 for h in heights), heights
     assert "Page &P of &N" in sheet.oddFooter.center.text
@@ -300,19 +306,45 @@ def print_tracker(lines: int, folder: Path, name: str) -> Rendered:
     return _read_pdf(target, folder, name)
 
 
-def test_the_tracker_prints_three_rows_on_one_a4_landscape_page(tmp_path: Path) -> None:
-    """It printed as 17 pages; fitted to the width, three rows are one page."""
+READABLE_POINTS = 8.0  # a printed word's height; 27 columns fitted to one page were ~3
+
+
+def test_the_tracker_prints_readably_with_a_one_page_meeting_view(tmp_path: Path) -> None:
+    """It printed as 17 pages, then fitted to one page wide at about 25% (3 pt text). Now the
+    meeting view prints three rows on one A4 landscape page, and the full tracker four pages
+    wide with the action reference on each, both at about 8 pt."""
     out = print_tracker(3, tmp_path, "tracker")
     pages = _page_texts(tmp_path / "tracker.pdf", len(out.pages))
-    tracker_pages = [i for i, text in enumerate(pages) if "Action reference" in text]
-    assert tracker_pages == [0], tracker_pages
-    assert is_a4(out.pages[0])
-    assert landscape(out.pages[0]), "the tracker prints landscape"
-    assert all(f"LOS-2026-004/A{n}" in pages[0] for n in (1, 2, 3))
+    full = [i for i, text in enumerate(pages) if "Action reference" in text]
+    meeting = [i for i, text in enumerate(pages) if "Latest progress" in text]
+    assert len(meeting) == 1, meeting
+    assert full == [0, 1, 2, 3, *meeting], "the full tracker is four pages wide, then the view"
+    for page in full:
+        assert all(f"LOS-2026-004/A{n}" in pages[page] for n in (1, 2, 3)), page
+        assert is_a4(out.pages[page])
+        assert landscape(out.pages[page]), "the tracker prints landscape"
+        assert _word_height(tmp_path / "tracker.pdf", page + 1) >= READABLE_POINTS
+    assert "Success measure" in pages[1]
+    assert "Escalation history" in pages[3]
     assert "Page 1 of" in pages[0]
     assert all(is_a4(size) for size in out.pages), out.pages
-    assert len(out.pages) <= 5, "the chart data, charts and About print a page each, or so"
+    assert len(out.pages) <= 9, "the chart data, charts and About print a page each, or so"
     assert len(out.pngs) == len(out.pages)
+
+
+def _word_height(target: Path, page: int) -> float:
+    """The commonest height of a word on the page, in points (pdftotext's boxes)."""
+    boxes = subprocess.run(
+        ["pdftotext", "-f", str(page), "-l", str(page), "-bbox", str(target), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    heights = [
+        round(float(y2) - float(y1), 1)
+        for y1, y2 in re.findall(r'<word [^>]*yMin="([\d.]+)"[^>]*yMax="([\d.]+)"', boxes)
+    ]
+    return max(set(heights), key=heights.count)
 
 
 def test_a_long_tracker_repeats_its_header_row_on_every_page(tmp_path: Path) -> None:
@@ -321,6 +353,8 @@ def test_a_long_tracker_repeats_its_header_row_on_every_page(tmp_path: Path) -> 
     tracker_pages = [text for text in pages if "LOS-2026-004/A" in text]
     assert len(tracker_pages) >= 2, "150 rows run over more than one page"
     assert all("Action reference" in text for text in tracker_pages), "the header repeats"
+    meeting = [text for text in tracker_pages if "Latest progress" in text]
+    assert len(meeting) >= 2, "the meeting view runs over pages too, its header on each"
 
 
 def _page_texts(target: Path, count: int) -> list[str]:

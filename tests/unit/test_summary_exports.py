@@ -83,7 +83,7 @@ def tracker(count: int = 8) -> Tracker:
 def test_the_xlsx_tracker_has_every_field_fills_filters_and_charts() -> None:
     built = tracker()
     book = load_workbook(io.BytesIO(tracker_xlsx(built)))
-    assert book.sheetnames == ["Tracker", "Chart data", "Charts", "About"]
+    assert book.sheetnames == ["Tracker", "For the meeting", "Chart data", "Charts", "About"]
     sheet = book["Tracker"]
     header = [c.value for c in sheet[1]]
     for field in (
