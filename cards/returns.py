@@ -803,6 +803,7 @@ def signoffs_card(waiting: Sequence[WaitingSignOff], signoff_days: int) -> Card:
     for item in waiting[:10]:
         ret = item.ret
         age = f"waiting {counted(item.working_days, 'working day')}"
+        what = "Nil return to confirm" if item.nil else "Submitted"
         lines: list[ac.ElementAnnotated] = [
             ac.TextBlock(
                 text=user_text(f"{ret.reference} · {ret.pseudonym} · {ret.agency_name}"),
@@ -810,12 +811,13 @@ def signoffs_card(waiting: Sequence[WaitingSignOff], signoff_days: int) -> Card:
                 wrap=True,
             ),
             ac.TextBlock(
-                text=f"Submitted, {age}" + (" · LATE" if item.late else ""),
+                text=f"{what}, {age}" + (" · LATE" if item.late else ""),
                 wrap=True,
                 spacing=ty.Spacing.NONE,
                 color=ty.Colors.ATTENTION if item.late else None,
             ),
-            ac.ActionSet(actions=[button("Open the sign-off card", verbs.SIGNOFF_OPEN, ids(ret))]),
+            *_nil_lines(item),
+            ac.ActionSet(actions=_waiting_buttons(item)),
         ]
         body.append(ac.Container(items=lines, separator=True))
     if len(waiting) > 10:
@@ -828,6 +830,24 @@ def signoffs_card(waiting: Sequence[WaitingSignOff], signoff_days: int) -> Card:
         )
     )
     return build(body, [button("What can I do?", verbs.HELP)])
+
+
+def _nil_lines(item: WaitingSignOff) -> list[ac.ElementAnnotated]:
+    if not item.nil:
+        return []
+    reason = shortened(item.ret.status_note or "not given", 300)
+    return [paragraph(f"The chair says {item.ret.agency_name} had no involvement: {reason}")]
+
+
+def _waiting_buttons(item: WaitingSignOff) -> list[ac.ActionExecute]:
+    """A nil return is answered here (nothing to read); a return opens its sign-off card."""
+    data = ids(item.ret)
+    if item.nil:
+        return [
+            button("Confirm nil return", verbs.NIL_CONFIRM, data, primary=True),
+            button("We were involved", verbs.NIL_DECLINE, data),
+        ]
+    return [button("Open the sign-off card", verbs.SIGNOFF_OPEN, data)]
 
 
 def returned_card(ret: ReturnView, comments: str) -> Card:

@@ -164,8 +164,14 @@ def assignment_card(
         )
         body.append(paragraph(f"Assigned: {current}", subtle=True))
         body.append(
+            # Named for its agency: with several agencies, "Add practitioners" three times
+            # told a screen reader (and a test) nothing about which one.
             choice_input(
-                f"assignees_{ret.agency_id}", "Add practitioners", choices, None, multi=True
+                f"assignees_{ret.agency_id}",
+                f"Add practitioners for {ret.agency_name}",
+                choices,
+                None,
+                multi=True,
             )
         )
         if f"assignees_{ret.agency_id}" in errors:
@@ -513,6 +519,10 @@ def _agency_controls(screen: AgencyScreen, data: Mapping[str, object]) -> list[C
                 button("Remove the agency", verbs.REVIEW_REMOVE_AGENCY, data),
             )
         )
+    waits_for_lead = status in ("submitted", "nil_pending") or not screen.has_lead
+    if screen.may_set_lead and waits_for_lead and stage is not ReviewStage.CANCELLED:
+        # The lead is who unblocks a sign-off or a nil return: the admin's way to name one.
+        controls.append(dumped(button("Agencies (set a lead)", verbs.AGENCIES)))
     controls.append(
         dumped(button("Back to the review", verbs.REVIEW_MANAGE, {"review_id": screen.review.id}))
     )
@@ -548,7 +558,23 @@ def nil_answered_card(ret: ReturnView, confirmed: bool) -> Card:
         else f"The {ret.agency_name} return for {ret.reference} is open again; its "
         "practitioners can complete it, and the chair has been told."
     )
-    return build([*header(title, f"{ret.reference} · {ret.pseudonym}"), paragraph(message)], [])
+    # Onward: whatever else waits for this lead, or the rest of what they can do.
+    onward = [button("Sign-offs", verbs.SIGN_OFFS), button("What can I do?", verbs.HELP)]
+    return build([*header(title, f"{ret.reference} · {ret.pseudonym}"), paragraph(message)], onward)
+
+
+def invited_notice(invited: int, unreached: Sequence[str]) -> str:
+    """What the chair is told after assigning: never good news when someone wasn't reached."""
+    if not invited:
+        return "Nobody new was invited: everyone chosen was already on the return."
+    if not unreached:
+        return f"{invited} invited ({invited} reached)."
+    return (
+        f"{invited} invited, but I couldn't reach {', '.join(unreached)}: Teams didn't deliver "
+        "the invitation (Line of Sight may not be installed for them). The return is theirs "
+        "now: ask them to open Line of Sight in Teams and type continue, or assign someone "
+        "else below."
+    )
 
 
 def unassigned_card(ret: ReturnView) -> Card:

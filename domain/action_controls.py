@@ -597,11 +597,7 @@ def reader_move(
 def _reads_as(member: MemberView, item: ActionDetail, mover: Mover) -> bool:
     if mover is Mover.LIC:
         return member.has(Role.LIC_MEMBER)
-    return (
-        member.has(Role.AGENCY_LEAD)
-        and member.agency_id is not None
-        and member.agency_id == item.agency_id
-    )
+    return member.leads(item.agency_id)
 
 
 def _reader_words(move: Move, member: MemberView, note: str, to: str) -> tuple[str, str, str]:

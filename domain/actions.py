@@ -197,11 +197,7 @@ def _may_see(member: MemberView, item: ActionDetail) -> bool:
 
 def _leads_its_agency(member: MemberView, item: ActionDetail) -> bool:
     """An agency lead opens any item their agency leads: they are copied when it is late."""
-    return (
-        member.has(Role.AGENCY_LEAD)
-        and member.agency_id is not None
-        and member.agency_id == item.agency_id
-    )
+    return member.leads(item.agency_id)
 
 
 def _owned(uow: UnitOfWork, member: MemberView, action_id: object, move: OwnerMove) -> ActionDetail:

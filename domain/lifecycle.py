@@ -67,9 +67,9 @@ CONTROLS: Final[Mapping[Control, ControlRule]] = {
     Control.NIL_RETURN: ControlRule(_RETURNS_OPEN, CHAIRING, "record a nil return"),
     Control.EXTEND: ControlRule(_RETURNS_OPEN, CHAIRING, "extend a due date"),
     Control.EDIT: ControlRule(_OPEN, CHAIRING, "edit its details"),
-    Control.PROCEED_WITHOUT: ControlRule(
-        frozenset({ReviewStage.PRE_ANALYSIS}), CHAIRING, "proceed without an agency"
-    ),
+    # Also in draft: a late agency nobody was ever assigned to is a real case (the chair
+    # decides the meeting goes ahead without it, with a reason).
+    Control.PROCEED_WITHOUT: ControlRule(_RETURNS_OPEN, CHAIRING, "proceed without an agency"),
     Control.DEPUTY: ControlRule(_OPEN, CHAIRING, "change the deputy chair"),
     Control.CANCEL: ControlRule(_OPEN, CHAIRING, "cancel it"),
     Control.REOPEN: ControlRule(
@@ -181,6 +181,7 @@ class AgencyScreen:
     names: Mapping[int, str]
     choices: tuple[tuple[str, str], ...]  # (directory id, name) who could complete it
     has_lead: bool
+    may_set_lead: bool = False  # an admin, who gives the agency lead role (Agencies)
 
 
 def agency_screen(uow: UnitOfWork, member: MemberView, return_id: object) -> AgencyScreen:
@@ -192,7 +193,7 @@ def agency_screen(uow: UnitOfWork, member: MemberView, return_id: object) -> Age
         if agency in (ret.agency_id, None)
     )
     has_lead = bool(uow.returns.agency_lead_ids(ret.agency_id))
-    return AgencyScreen(review, ret, names, choices, has_lead)
+    return AgencyScreen(review, ret, names, choices, has_lead, member.has(Role.ADMIN))
 
 
 # --- cancel and reopen ---------------------------------------------------------------------
@@ -446,7 +447,7 @@ def answer_nil(
     ret = uow.returns.get(number) if number is not None else None
     if ret is None or ret.partnership_id != member.partnership_id:
         raise NotFound("I can't find that return in your partnership.")
-    if not (member.has(Role.AGENCY_LEAD) and member.agency_id == ret.agency_id):
+    if not member.leads(ret.agency_id):
         raise NotPermitted(f"Only a safeguarding lead of {ret.agency_name} can confirm this.")
     if ret.status is not ReturnStatus.NIL_PENDING:
         raise StaleCard(
@@ -637,14 +638,13 @@ def ready_for_analysis(returns: list[ReturnView]) -> bool:
 
 
 def settle(uow: UnitOfWork, actor: Actor, review: ReviewView) -> ReviewView:
-    """Move a review in pre-analysis on to analysis once no return holds it back."""
+    """Move a review whose returns are open (in pre-analysis, or a draft nobody was assigned
+    to) on to analysis once no return holds it back."""
     # Two leads settling the last two returns at once would each see the other's unsettled:
     # queued on the review, the second reads the first's and moves the review.
     uow.reviews.lock(review.id)
     review = _fresh(uow, review)
-    if review.stage is ReviewStage.PRE_ANALYSIS and ready_for_analysis(
-        uow.reviews.returns(review.id)
-    ):
+    if review.stage in _RETURNS_OPEN and ready_for_analysis(uow.reviews.returns(review.id)):
         _set_stage(uow, actor, review, ReviewStage.ANALYSIS)
         return _fresh(uow, review)
     return review

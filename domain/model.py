@@ -132,9 +132,23 @@ class MemberView:
     display_name: str
     agency_id: int | None
     roles: frozenset[Role] = field(default_factory=frozenset)
+    # Agencies besides their own that this member leads for (a lead covering another agency).
+    covered_agency_ids: frozenset[int] = field(default_factory=frozenset)
 
     def has(self, *roles: Role) -> bool:
         return any(role in self.roles for role in roles)
+
+    @property
+    def led_agency_ids(self) -> frozenset[int]:
+        """The agencies this member is a safeguarding lead of: none without the role."""
+        if not self.has(Role.AGENCY_LEAD):
+            return frozenset()
+        own = frozenset() if self.agency_id is None else frozenset({self.agency_id})
+        return own | self.covered_agency_ids
+
+    def leads(self, agency_id: int | None) -> bool:
+        """A safeguarding lead of `agency_id`: their own agency, or one they cover."""
+        return agency_id is not None and agency_id in self.led_agency_ids
 
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")

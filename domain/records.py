@@ -71,6 +71,7 @@ class ReturnView:
     submitted_at: datetime | None
     status_note: str | None = None
     deputy_chair_member_id: int | None = None
+    status_changed_at: datetime | None = None  # when it entered its status (if known)
 
 
 @dataclass(frozen=True)
@@ -202,8 +203,9 @@ class ReturnRepository(Protocol):
 
     def for_member(self, member_id: int) -> list[ReturnView]: ...
 
-    def awaiting_sign_off(self, agency_id: int) -> list[ReturnView]:
-        """The agency's submitted returns, waiting for its safeguarding lead."""
+    def awaiting_lead(self, agency_ids: Collection[int]) -> list[ReturnView]:
+        """These agencies' returns waiting for a safeguarding lead: submitted (to sign off)
+        or a nil return the chair recorded (to confirm)."""
         ...
 
     def assign(self, return_id: int, member_ids: Sequence[int]) -> list[int]:

@@ -26,7 +26,7 @@ from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
 from domain.idempotency import REVISION, revision_of
 from domain.identifier_checks import record_kept, require_confirmed, screen
 from domain.identifiers import describe_findings, find_identifiers
-from domain.model import Actor, MemberView, ReturnStatus, ReviewStage, Role
+from domain.model import Actor, MemberView, ReturnStatus, ReviewStage
 from domain.questions import (
     Question,
     QuestionBank,
@@ -91,8 +91,7 @@ def may_write(member: MemberView, ret: ReturnView) -> bool:
     withdrawn) takes its practitioners and its lead with it."""
     if ret.status is ReturnStatus.WITHDRAWN:
         return False
-    is_lead = member.has(Role.AGENCY_LEAD) and member.agency_id == ret.agency_id
-    return member.id in ret.assignee_ids or is_lead
+    return member.id in ret.assignee_ids or member.leads(ret.agency_id)
 
 
 def may_read(member: MemberView, ret: ReturnView) -> bool:
@@ -104,9 +103,8 @@ def may_read(member: MemberView, ret: ReturnView) -> bool:
 
 def may_sign_off(member: MemberView, ret: ReturnView) -> bool:
     """The agency's own safeguarding lead, while the return waits for sign-off."""
-    is_lead = member.has(Role.AGENCY_LEAD) and member.agency_id == ret.agency_id
     waiting = ret.status is ReturnStatus.SUBMITTED and ret.review_stage is not ReviewStage.CANCELLED
-    return is_lead and waiting
+    return member.leads(ret.agency_id) and waiting
 
 
 def load(uow: UnitOfWork, member: MemberView, return_id: object, *, write: bool) -> ReturnView:
@@ -1050,7 +1048,7 @@ def sign_off_view(
 
 
 def _check_sign_off(member: MemberView, ret: ReturnView) -> None:
-    if not (member.has(Role.AGENCY_LEAD) and member.agency_id == ret.agency_id):
+    if not member.leads(ret.agency_id):
         raise NotPermitted(
             f"Only a safeguarding lead of {ret.agency_name} can sign this return off."
         )
@@ -1066,27 +1064,34 @@ def _check_sign_off(member: MemberView, ret: ReturnView) -> None:
 @dataclass(frozen=True)
 class WaitingSignOff:
     ret: ReturnView
-    working_days: int  # since it was submitted
+    working_days: int  # since it was submitted, or since the chair recorded the nil return
     late: bool  # waiting longer than the partnership's policy allows
+
+    @property
+    def nil(self) -> bool:
+        """A nil return the chair recorded, for the lead to confirm (not a return to read)."""
+        return self.ret.status is ReturnStatus.NIL_PENDING
 
 
 def waiting_sign_offs(
     uow: UnitOfWork, member: MemberView, policy: ChaserPolicy, today: date
 ) -> list[WaitingSignOff]:
-    """The returns waiting for this agency lead's sign-off, longest waiting first."""
-    if not member.has(Role.AGENCY_LEAD) or member.agency_id is None:
+    """What waits for this safeguarding lead, longest waiting first: submitted returns to sign
+    off, and nil returns to confirm, of every agency they lead."""
+    if not member.led_agency_ids:
         raise NotPermitted(
             "Only an agency's safeguarding lead signs returns off. Type help to see what "
             "you can do."
         )
     waiting = []
-    for ret in uow.returns.awaiting_sign_off(member.agency_id):
+    for ret in uow.returns.awaiting_lead(member.led_agency_ids):
         if ret.partnership_id != member.partnership_id:
             continue
         if ret.review_stage is ReviewStage.CANCELLED:
             continue  # nothing to sign off: the review ended
-        submitted = policy.local_date(ret.submitted_at) if ret.submitted_at else today
-        days = max(policy.calendar.working_days_between(submitted, today), 0)
+        since = ret.submitted_at if ret.status is ReturnStatus.SUBMITTED else ret.status_changed_at
+        start = policy.local_date(since) if since else today
+        days = max(policy.calendar.working_days_between(start, today), 0)
         waiting.append(WaitingSignOff(ret, days, days >= policy.signoff_days))
     return sorted(waiting, key=lambda w: (-w.working_days, w.ret.reference))
 

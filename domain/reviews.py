@@ -182,4 +182,6 @@ def may_see_review(member: MemberView, access: ReviewAccess) -> bool:
         return True
     if member.id in access.assignee_member_ids:
         return True
-    return member.agency_id in access.agency_ids and member.has(Role.AGENCY_LEAD, Role.MANAGER)
+    if any(member.leads(agency_id) for agency_id in access.agency_ids):
+        return True
+    return member.agency_id in access.agency_ids and member.has(Role.MANAGER)

@@ -59,10 +59,11 @@ def _moves(name: str, sources: Iterable[S], target: S, parties: Iterable[Party])
 REVIEW_MOVES: tuple[Move[ReviewStage], ...] = (
     Move("assign", ReviewStage.DRAFT, ReviewStage.PRE_ANALYSIS, CHAIRING),
     # The last return to be signed off (lead), confirmed nil (lead), proceeded without or
-    # removed (chair) moves the review on.
-    Move(
+    # removed (chair) moves the review on; from a draft too, when every agency was settled
+    # (nil, proceeded without) before anybody was assigned.
+    *_moves(
         "returns_complete",
-        ReviewStage.PRE_ANALYSIS,
+        (ReviewStage.DRAFT, ReviewStage.PRE_ANALYSIS),
         ReviewStage.ANALYSIS,
         CHAIRING | {Party.AGENCY_LEAD},
     ),

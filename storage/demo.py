@@ -67,6 +67,11 @@ MEMBERS = (
         ("agency_lead",),
     ),
 )
+# The demo agencies Alex leads for besides his own (agency_lead_cover), so a newcomer can confirm
+# a nil return and sign a return off for a second agency from the Playground. Demo Community
+# Health keeps only its own lead, who can't be reached: the agency to be late, and to proceed
+# without.
+ALEX_COVERS = ("social_care", "school")
 # The practitioner each agency's return goes to.
 _FIRST_WRITERS = (
     ("police", "alex"),
@@ -104,6 +109,7 @@ def _load(session: Session, tenant_id: str, admin_aad_id: str) -> str:
     partnership.settings = {**(partnership.settings or {}), DEMO_KEY: found}
     session.flush()
     repaired = _assign_every_agency(session, list(found.values()), cast)
+    repaired += _cover(session, cast.members["alex"].id, [cast.agencies[k] for k in ALEX_COVERS])
     if not built and not repaired:
         return "Demo partnership already loaded: its reviews are there; nothing was added."
     session.add(
@@ -119,7 +125,8 @@ def _load(session: Session, tenant_id: str, admin_aad_id: str) -> str:
     return (
         f"Demo partnership loaded: {len(AGENCIES)} agencies, {len(MEMBERS) + 1} members, "
         f"{len(built)} reviews built ({stages}). Alex Wilber chairs them all, has the Demo "
-        f"Police return (type continue) and signs off for Demo Police (type sign-offs)."
+        f"Police return (type continue), and signs off and confirms nil returns for Demo "
+        f"Police, Demo Children's Social Care and Demo Primary School (type sign-offs)."
     )
 
 
@@ -223,6 +230,17 @@ def _assign_every_agency(session: Session, review_ids: list[int], cast: Cast) ->
             assigned += 1
     session.flush()
     return assigned
+
+
+def _cover(session: Session, member_id: int, agency_ids: list[int]) -> int:
+    """Make the member a lead for these agencies too (once): how many were added."""
+    added = 0
+    for agency_id in agency_ids:
+        if session.get(t.AgencyLeadCover, (member_id, agency_id)) is None:
+            session.add(t.AgencyLeadCover(member_id=member_id, agency_id=agency_id))
+            added += 1
+    session.flush()
+    return added
 
 
 def _partnership(session: Session, tenant_id: str) -> t.Partnership:

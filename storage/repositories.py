@@ -7,7 +7,7 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, insert, update
+from sqlalchemy import Row, Select, String, bindparam, cast, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
@@ -29,6 +29,7 @@ from storage.summaries import SqlSummaries
 _PARTNERSHIP = t.core(t.Partnership)
 _MEMBER = t.core(t.Member)
 _MEMBER_ROLE = t.core(t.MemberRole)
+_LEAD_COVER = t.core(t.AgencyLeadCover)
 _BY_TENANT = core_select(
     _PARTNERSHIP.c.id, _PARTNERSHIP.c.tenant_id, _PARTNERSHIP.c.name, _PARTNERSHIP.c.time_zone
 ).where(_PARTNERSHIP.c.tenant_id == bindparam("tenant_id"))
@@ -51,6 +52,11 @@ _ROLES = (
     .where(_MEMBER_ROLE.c.member_id == _MEMBER.c.id)
     .scalar_subquery()
 )
+_COVERED = (
+    core_select(t.comma_list(cast(_LEAD_COVER.c.agency_id, String)))
+    .where(_LEAD_COVER.c.member_id == _MEMBER.c.id)
+    .scalar_subquery()
+)
 # One row per member, roles as "admin,chair": a row per role would parse every date column
 # again for each role, and who spoke is read on every turn.
 _MEMBER_ROW = core_select(
@@ -59,6 +65,7 @@ _MEMBER_ROW = core_select(
     _MEMBER.c.agency_id,
     *(_MEMBER.c[name] for name in _SIGHTING_COLUMNS),
     _ROLES.label("roles"),
+    _COVERED.label("covered"),
 ).order_by(_MEMBER.c.id)
 _MEMBER_BY_AAD = _MEMBER_ROW.where(
     _MEMBER.c.partnership_id == bindparam("partnership_id"),
@@ -300,6 +307,7 @@ def _member_view(row: Mapping[str, Any]) -> MemberView:
         display_name=row["display_name"],
         agency_id=row["agency_id"],
         roles=frozenset(Role(role) for role in t.comma_items(row["roles"])),
+        covered_agency_ids=frozenset(int(i) for i in t.comma_items(row["covered"])),
     )
 
 

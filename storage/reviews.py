@@ -8,7 +8,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import String, Update, bindparam, case, cast, delete, func, update
+from sqlalchemy import String, Update, bindparam, case, cast, delete, func, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -59,6 +59,7 @@ _RETURN_VIEW_COLUMNS = (
         _RETURN.c.returned_comments,
         _RETURN.c.submitted_at,
         _RETURN.c.status_note,
+        _RETURN.c.status_changed_at,
         _REVIEW.c.partnership_id,
         _REVIEW.c.reference,
         _REVIEW.c.pseudonym,
@@ -417,11 +418,15 @@ class SqlReturns:
         ).all()
         return _return_views(self._session, list(ids))
 
-    def awaiting_sign_off(self, agency_id: int) -> list[ReturnView]:
+    def awaiting_lead(self, agency_ids: Collection[int]) -> list[ReturnView]:
+        if not agency_ids:
+            return []
         ids = self._session.scalars(
             select(t.PreAnalysisReturn.id).where(
-                col(t.PreAnalysisReturn.agency_id) == agency_id,
-                col(t.PreAnalysisReturn.status) == ReturnStatus.SUBMITTED.value,
+                col(t.PreAnalysisReturn.agency_id).in_(sorted(agency_ids)),
+                col(t.PreAnalysisReturn.status).in_(
+                    [ReturnStatus.SUBMITTED.value, ReturnStatus.NIL_PENDING.value]
+                ),
             )
         ).all()
         return _return_views(self._session, [i for i in ids if i is not None])
@@ -572,10 +577,18 @@ class SqlReturns:
                 select(t.Member.id)
                 .join(t.MemberRole, col(t.MemberRole.member_id) == col(t.Member.id))
                 .where(
-                    col(t.Member.agency_id) == agency_id,
+                    or_(
+                        col(t.Member.agency_id) == agency_id,
+                        col(t.Member.id).in_(
+                            select(t.AgencyLeadCover.member_id).where(
+                                col(t.AgencyLeadCover.agency_id) == agency_id
+                            )
+                        ),
+                    ),
                     col(t.MemberRole.role) == Role.AGENCY_LEAD.value,
                     col(t.Member.active),
                 )
+                .order_by(col(t.Member.id))
             ).all()
         ]
 
@@ -654,6 +667,7 @@ def _return_view(row: Any) -> ReturnView:
         submitted_at=row.submitted_at,
         status_note=row.status_note,
         deputy_chair_member_id=row.deputy_chair_member_id,
+        status_changed_at=row.status_changed_at,
     )
 
 

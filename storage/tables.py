@@ -115,6 +115,16 @@ class MemberRole(SQLModel, table=True):
     granted_at: datetime = Field(default_factory=utcnow)
 
 
+class AgencyLeadCover(SQLModel, table=True):
+    """A safeguarding lead who also leads for another agency than their own (one designated
+    lead covering two small agencies). It counts only while the member holds agency_lead."""
+
+    __tablename__ = "agency_lead_cover"
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+    granted_at: datetime = Field(default_factory=utcnow)
+
+
 class TeamChannel(AddressColumns, table=True):
     """A channel where the bot is installed, registered for a purpose (partnership or LIC)."""
 

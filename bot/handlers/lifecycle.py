@@ -3,10 +3,11 @@ commands, and the agency lead's answer to a nil return. Glue only: the rules are
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from bot.handlers.notify import send_cards
+from bot.outbound import Delivery
 from bot.router import Context, Reply, Router
 from cards import returns as return_cards
 from cards import reviews as cards
@@ -295,13 +296,12 @@ async def reassign(ctx: Context) -> Reply:
     deliveries = await send_cards(
         ctx, [(member_id, return_cards.invitation_card(done.ret)) for member_id in done.invited]
     )
-    reached = sum(d.delivered for d in deliveries)
-    notice = f"{len(done.invited)} invited ({reached} reached)"
+    notices = [cards.invited_notice(len(done.invited), _unreached(deliveries, done.invited))]
     if done.removed:
-        notice += f"; {len(done.removed)} taken off the return (they no longer see its draft)"
+        notices.append(f"{len(done.removed)} taken off the return (they no longer see its draft).")
         card = cards.unassigned_card(done.ret)
         await send_cards(ctx, [(member_id, card) for member_id in done.removed])
-    return await _agency(ctx, done.ret.id, (notice + ".",))
+    return await _agency(ctx, done.ret.id, tuple(notices))
 
 
 async def record_nil(ctx: Context) -> Reply:
@@ -323,13 +323,27 @@ async def record_nil(ctx: Context) -> Reply:
         notice = (
             f"Nil return recorded: {done.ret.agency_name}'s safeguarding lead is asked to confirm."
         )
-    else:
-        notice = (
-            f"Nil return recorded, but I couldn't reach a safeguarding lead of "
-            f"{done.ret.agency_name} to confirm it. Ask an admin to add one, or proceed without "
-            "the agency."
+        return await _manage(ctx, done.review.id, (notice,))
+    # Nobody can confirm it yet: the agency's own card, with what the chair can do next.
+    notice = (
+        f"Nil return recorded, but I couldn't reach a safeguarding lead of "
+        f"{done.ret.agency_name} to confirm it: "
+        + (
+            "nobody holds the agency lead role. "
+            if not done.lead_ids
+            else "they haven't opened a chat with Line of Sight yet. "
         )
-    return await _manage(ctx, done.review.id, (notice,))
+        + "An admin can make someone its lead (Agencies); the request then waits in their "
+        "sign-offs. Or proceed without the agency below."
+    )
+    return await _agency(ctx, done.ret.id, (notice,))
+
+
+def _unreached(deliveries: Sequence[Delivery], invited: Sequence[int]) -> list[str]:
+    """The names of the invited people the invitation didn't reach (or who aren't found)."""
+    reached = {d.member_id for d in deliveries if d.delivered}
+    names = {d.member_id: d.name for d in deliveries}
+    return [names.get(member_id, "someone") for member_id in invited if member_id not in reached]
 
 
 async def extend_due(ctx: Context) -> Reply:

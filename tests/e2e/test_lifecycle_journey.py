@@ -4,13 +4,15 @@ used to be dead ends, with the buttons the cards offer.
 - A review opened with nobody assigned to its agency: the chair assigns the practitioner later
   from the Manage card, the practitioner completes and submits, the lead approves, and the
   review reaches the meeting outcome.
-- A nil return recorded by the chair and confirmed by the agency's lead, while another agency
-  is still outstanding: the chair proceeds without it, and the meeting outcome opens.
+- Nil returns confirmed by the agency's lead (one from `sign-offs`), a late agency nobody was
+  assigned to proceeded without while the review is a draft, an invitation that reached nobody
+  said so: the meeting outcome opens.
 - The chair cancels a demo review with a reason: it shows as cancelled, and every button the
   cancelled review still offers leads somewhere.
 
 Alex Wilber, the Playground's user, is chair, Demo Police practitioner and Demo Police
-safeguarding lead (storage/demo.py). Screenshots go to test-artifacts/e2e/lifecycle-*.png.
+safeguarding lead, and covers Demo Primary School as its lead (storage/demo.py). Screenshots
+go to test-artifacts/e2e/lifecycle-*.png.
 """
 
 from __future__ import annotations
@@ -38,7 +40,6 @@ from tests.e2e.test_return_journey import (
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 SCHOOL = "Demo Primary School"
-SCHOOL_DSL = "School DSL (demo)"
 
 
 # --- shared steps ---------------------------------------------------------------------------
@@ -149,69 +150,94 @@ def test_an_unassigned_agency_is_assigned_later_and_the_review_reaches_its_outco
     outcome_reachable(chat, chat.card_with(f"{AGENCY} return signed off"), reference, prefix)
 
 
-# --- 2. a nil return confirmed by the lead, then proceed without the other agency -----------
+# --- 2. nil returns confirmed by the lead, then proceed without a late agency -----------------
 
 
 def test_a_nil_return_then_proceed_without_an_agency_then_the_outcome(chat: Chat) -> None:
+    """Alex chairs, leads Demo Police and covers Demo Primary School as its lead (the demo):
+    the school's nil return waits in his sign-offs and he confirms it there; Demo Community
+    Health, late and never assigned, is proceeded without while the review is still a draft;
+    Demo Police, assigned to someone the bot can't reach, is told so, and then is nil too."""
     prefix = "lifecycle-nil"
     chat.wait_for_card(f"Welcome, {PLAYGROUND_USER}", timeout=30)
-    reference, _ = open_review(chat, [AGENCY, SCHOOL])
+    reference, _ = open_review(chat, [AGENCY, SCHOOL, HEALTH])
     manage = manage_from_reviews(chat, reference, prefix)
 
-    # Demo Police had no involvement: the chair records a nil return, Alex (its lead) confirms.
-    agency = open_agency(chat, manage, reference, AGENCY)
-    form = show_form(chat, agency, "Nil return", "Why did the agency have no involvement?")
-    chat.fill("Why did the agency have no involvement?", NIL_REASON, within=form)
+    # The school had no involvement: the chair records a nil return; Alex, its lead, finds it
+    # in his sign-offs and confirms it from there.
+    agency = open_agency(chat, manage, reference, SCHOOL)
+    form = show_form(chat, agency, "Nil return", NIL_LABEL)
+    chat.fill(NIL_LABEL, SCHOOL_NIL_REASON, within=form)
     chat.card_screenshot(f"{prefix}-nil-form", agency)
     chat.click_button("Ask the lead to confirm", within=form)
     manage = chat.wait_for_card(
-        f"Nil return recorded: {AGENCY}'s safeguarding lead is asked to confirm."
+        f"Nil return recorded: {SCHOOL}'s safeguarding lead is asked to confirm."
     )
-    assert agency_row(chat, manage, AGENCY)["Status"] == "Nil return, awaiting the agency lead"
+    assert agency_row(chat, manage, SCHOOL)["Status"] == "Nil return, awaiting the agency lead"
     request = chat.wait_for_card(f"Confirm a nil return · {reference}")
-    assert chat.facts(request)["Chair's reason"] == NIL_REASON, chat.facts(request)
-    chat.card_screenshot(f"{prefix}-nil-request", request)
-    chat.click_button("Confirm nil return", within=request)
+    assert chat.facts(request)["Chair's reason"] == SCHOOL_NIL_REASON, chat.facts(request)
+    chat.send("sign-offs")
+    waiting = chat.wait_for_card("Nil return to confirm")
+    assert SCHOOL_NIL_REASON in card_text(waiting), card_text(waiting)
+    chat.card_screenshot(f"{prefix}-sign-offs", waiting)
+    entry = waiting.locator(".ac-container").filter(has_text=f"{reference} · ").last
+    chat.click_button("Confirm nil return", within=entry)
     confirmed = chat.wait_for_card("Nil return confirmed")
-    assert f"{AGENCY} has no return to make for {reference}." in card_text(confirmed)
+    assert f"{SCHOOL} has no return to make for {reference}." in card_text(confirmed)
+    assert no_dead_buttons(chat, confirmed) == ["Sign-offs", "What can I do?"]
     chat.card_screenshot(f"{prefix}-nil-confirmed", confirmed)
     told = chat.wait_for_card(f"Nil return · {reference}")
-    assert f"{AGENCY}'s safeguarding lead confirmed the nil return" in card_text(told)
+    assert f"{SCHOOL}'s safeguarding lead confirmed the nil return" in card_text(told)
 
-    # The school's return goes to its DSL, from the Manage card already in the chat: with every
-    # agency assigned or settled, the review opens for returns. (Proceed without is not offered
-    # while an agency has nobody assigned: the review is still a draft then.)
-    manage = chat.card_with(f"Manage {reference}")
-    agency = open_agency(chat, manage, reference, SCHOOL)
-    assert "Proceed without" not in no_dead_buttons(chat, agency), card_text(agency)
-    form = show_form(chat, agency, "Assign or replace", "Practitioners")
-    chat.fill("Practitioners", [SCHOOL_DSL], within=form)
-    chat.click_button("Assign and invite", within=form)
-    agency = chat.wait_for_card("1 invited (")
-    assert chat.facts(agency)["Practitioners"] == SCHOOL_DSL, chat.facts(agency)
-    chat.click_button("Back to the review", within=agency)
-    manage = chat.wait_for_card(f"{PSEUDONYM} · Pre-analysis")
-
-    # The school's return is late and the meeting date is fixed: the chair proceeds without it.
-    agency = open_agency(chat, manage, reference, SCHOOL)
+    # Health is late and nobody was ever assigned to it (the review is still a draft): the
+    # chair records that the meeting goes ahead without it.
+    chat.send(f"manage {reference}")
+    manage = chat.wait_for_card(f"{PSEUDONYM} · Draft")
+    agency = open_agency(chat, manage, reference, HEALTH)
     form = show_form(chat, agency, "Proceed without", PROCEED_LABEL)
     chat.fill(PROCEED_LABEL, PROCEED_REASON, within=form)
     chat.click_button("Proceed without them", within=form)
     manage = chat.wait_for_card("Recorded: the meeting goes ahead without this agency.")
-    text = card_text(manage)
-    assert f"{reference} is now at: Analysis" in text, text
-    assert agency_row(chat, manage, AGENCY)["Status"] == "Nil return: no involvement"
-    school = agency_row(chat, manage, SCHOOL)
-    assert school["Status"] == "Proceeding without (chair's decision)", school
-    assert school["Why"] == PROCEED_REASON, school
-    chat.card_screenshot(f"{prefix}-proceeded", manage)
+    health = agency_row(chat, manage, HEALTH)
+    assert health["Status"] == "Proceeding without (chair's decision)", health
+    assert health["Why"] == PROCEED_REASON, health
 
+    # Police's return goes to its practitioner, whom the Playground can't reach: the chair is
+    # told who wasn't reached and what to do, not a green "invited".
+    agency = open_agency(chat, manage, reference, AGENCY)
+    form = show_form(chat, agency, "Assign or replace", "Practitioners")
+    chat.fill("Practitioners", [POLICE_PRACTITIONER], within=form)
+    chat.click_button("Assign and invite", within=form)
+    agency = chat.wait_for_card(f"1 invited, but I couldn't reach {POLICE_PRACTITIONER}")
+    assert "type continue" in card_text(agency), card_text(agency)
+    chat.card_screenshot(f"{prefix}-unreached", agency)
+
+    # Police had no involvement after all: Alex, its lead, confirms from the request card.
+    form = show_form(chat, agency, "Nil return", NIL_LABEL)
+    chat.fill(NIL_LABEL, NIL_REASON, within=form)
+    chat.click_button("Ask the lead to confirm", within=form)
+    chat.wait_for_card(f"Nil return recorded: {AGENCY}'s safeguarding lead is asked to confirm.")
+    request = chat.wait_for_card(f"Confirm a nil return · {reference}")
+    assert chat.facts(request)["Chair's reason"] == NIL_REASON, chat.facts(request)
+    chat.click_button("Confirm nil return", within=request)
+    told = chat.wait_for_card(f"{reference} has moved to analysis.")
+    assert f"{AGENCY}'s safeguarding lead confirmed the nil return" in card_text(told)
+
+    chat.send(f"manage {reference}")
+    manage = chat.wait_for_card(f"{PSEUDONYM} · Analysis")
+    assert agency_row(chat, manage, SCHOOL)["Status"] == "Nil return: no involvement"
+    assert agency_row(chat, manage, AGENCY)["Status"] == "Nil return: no involvement"
+    chat.card_screenshot(f"{prefix}-proceeded", manage)
     outcome_reachable(chat, manage, reference, prefix)
 
 
+HEALTH = "Demo Community Health"
+POLICE_PRACTITIONER = "Police Practitioner (demo)"
+NIL_LABEL = "Why did the agency have no involvement?"
 NIL_REASON = "Demo Police checked its records and had no contact with the family."
+SCHOOL_NIL_REASON = "The child was not on the school's roll in the period under review."
 PROCEED_LABEL = "Why does the meeting go ahead without this agency?"
-PROCEED_REASON = "The school's return is late and the meeting date is fixed."
+PROCEED_REASON = "Health's return is late and the meeting date is fixed."
 
 
 # --- 3. cancel a review ---------------------------------------------------------------------

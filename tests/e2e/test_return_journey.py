@@ -118,7 +118,7 @@ def assign_myself(chat: Chat, reference: str) -> Locator:
     """Choose the Playground's user under the agency, Assign and invite: returns the
     invitation card that arrives as a new message."""
     card = chat.card_with(f"Assign practitioners · {reference}")
-    chat.fill("Add practitioners", [PLAYGROUND_USER], within=card)
+    chat.fill(f"Add practitioners for {AGENCY}", [PLAYGROUND_USER], within=card)
     chat.card_screenshot("journey-01-assignment", card)
     invokes: list[str] = []  # what the Playground sends the bot, for the failure message
 

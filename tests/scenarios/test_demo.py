@@ -72,12 +72,16 @@ async def test_the_playground_user_can_act_in_every_review(demo: tuple[Journey, 
     shown = json.dumps(j.bot.connector.cards()[-1])
     assert "Section 1 of 11" in shown
     assert "Overdue: this return was due" in shown
-    # Returns awaiting sign-off: Alex signs off for Demo Police.
+    # Returns awaiting sign-off: Alex signs off for Demo Police; covering two more agencies as
+    # their lead adds nothing the stories left waiting (only the Demo Police return waits).
     j.bot.connector.clear()
     await j.say("sign-offs")
     waiting = j.bot.connector.cards()[-1]
     assert "LOS-2026-002" in json.dumps(waiting)
-    assert verbs.SIGNOFF_OPEN in card_verbs(waiting)
+    assert card_verbs(waiting).count(verbs.SIGNOFF_OPEN) == 1
+    covered = {c.agency_id for c in j.rows(t.AgencyLeadCover)}
+    names = {a.id: a.name for a in j.rows(t.Agency)}
+    assert {names[a] for a in covered} == {"Demo Children's Social Care", "Demo Primary School"}
     # Analysis: the pack is ready.
     pack = await j.card(verbs.PACK, {"review_id": reviews["LOS-2026-003"]})
     assert "LOS-2026-003" in pack

@@ -75,8 +75,8 @@ def member_id(j: Journey, aad: str) -> int:
     return next(m.id for m in j.rows(t.Member) if m.aad_object_id == aad)
 
 
-async def two_agency_review(j: Journey, *, assign_health: bool = False) -> int:
-    """Police and Health on one review; only Police's practitioners are assigned."""
+async def two_agency_draft(j: Journey) -> None:
+    """Police and Health on one review, nobody assigned yet: a draft."""
     police, health = agency(j, "Demo Police"), agency(j, "Demo Health")
     await j.card(
         verbs.REVIEW_CREATE,
@@ -88,6 +88,12 @@ async def two_agency_review(j: Journey, *, assign_health: bool = False) -> int:
             "meeting_on": "2099-02-01",
         },
     )
+
+
+async def two_agency_review(j: Journey, *, assign_health: bool = False) -> int:
+    """Police and Health on one review; only Police's practitioners are assigned."""
+    police, health = agency(j, "Demo Police"), agency(j, "Demo Health")
+    await two_agency_draft(j)
     data = {"review_id": review(j).id, f"assignees_{police}": PRACTITIONER}
     if assign_health:
         data[f"assignees_{health}"] = OUTSIDER
@@ -504,3 +510,128 @@ async def test_reviews_judges_each_return_late_by_its_own_due_date(j: Journey) -
     j.bot.connector.clear()
     await j.say("reviews")
     assert "OVERDUE: 2 agency returns are past the due date." in json.dumps(j.bot.connector.cards())
+
+
+async def test_proceed_without_an_agency_nobody_was_ever_assigned_to(j: Journey) -> None:
+    """A draft (nobody assigned anywhere): Police is nil, Health is late and was never
+    assigned. Proceeding without Health is a recorded chair decision, and the review moves on."""
+    await two_agency_draft(j)
+    review_id = int(review(j).id)
+    assert review(j).stage == "draft"
+    late = ret_of(j, "Demo Health")
+    card = await j.card(verbs.REVIEW_AGENCY, {"return_id": late.id})
+    assert verbs.RETURN_PROCEED in card, "offered while the review is a draft"
+    card = await j.card(verbs.RETURN_PROCEED, {"return_id": late.id, "reason": " "})
+    assert ret_of(j, "Demo Health").status == "not_started", "no reason, no decision"
+    police_ret = ret_of(j, "Demo Police")
+    await j.card(verbs.RETURN_NIL, {"return_id": police_ret.id, "reason": "No contact at all."})
+    await j.card(verbs.NIL_CONFIRM, {"return_id": police_ret.id}, LEAD)
+    assert review(j).stage == "draft", "Health still holds it back"
+    reason = "Nobody at Health was found to write it; the meeting date is fixed."
+    card = await j.card(verbs.RETURN_PROCEED, {"return_id": late.id, "reason": reason})
+    assert "goes ahead without" in card
+    assert review(j).stage == "analysis", "nil + proceeded without, straight from the draft"
+    pack = await j.card(verbs.PACK, {"review_id": review_id})
+    assert "Proceeded without" in pack
+    summary = await j.card(verbs.SUMMARY, {"review_id": review_id})
+    assert "proceeded without" in summary.lower()
+    proceeded = [e for e in j.rows(t.AuditEvent) if e.action == "return.proceeded_without"]
+    assert len(proceeded) == 1
+    assert reason in json.dumps(proceeded[0].after)
+
+
+async def test_a_nil_return_nobody_can_confirm_says_what_to_do_next(j: Journey) -> None:
+    """Health's only lead steps down: the chair's answer is Health's card, saying why nobody
+    was asked and offering the way on (Agencies for the admin, Proceed without)."""
+    await two_agency_review(j)
+    with j.bot.db.session() as session, session.begin():
+        lead_id = member_id(j, HEALTH_LEAD)
+        session.delete(session.get_one(t.MemberRole, (lead_id, "agency_lead")))
+    health = ret_of(j, "Demo Health")
+    j.bot.connector.clear()
+    card = await j.card(verbs.RETURN_NIL, {"return_id": health.id, "reason": "No contact."})
+    assert "couldn't reach a safeguarding lead of Demo Health" in card
+    assert "nobody holds the agency lead role" in card
+    assert "Demo Health · " in card, "the agency's own card, with its controls"
+    assert {verbs.RETURN_PROCEED, verbs.AGENCIES} <= set(card_verbs(json.loads(card)))
+    assert "Confirm a nil return" not in json.dumps(j.bot.connector.cards())
+
+
+async def test_sign_offs_lists_a_nil_return_for_its_lead_to_answer_there(j: Journey) -> None:
+    await two_agency_review(j)
+    police = ret_of(j, "Demo Police")
+    reason = "Police checked its records: no contact with the family."
+    await j.card(verbs.RETURN_NIL, {"return_id": police.id, "reason": reason})
+    j.bot.connector.clear()
+    await j.say("sign-offs", LEAD)
+    waiting = j.bot.connector.cards()[-1]
+    shown = json.dumps(waiting)
+    assert "Nil return to confirm, waiting 0 working days" in shown
+    assert reason in shown
+    assert {verbs.NIL_CONFIRM, verbs.NIL_DECLINE} <= set(card_verbs(waiting))
+    confirm = next(
+        a
+        for c in waiting["body"]
+        if c.get("type") == "Container"
+        for i in c["items"]
+        if i.get("type") == "ActionSet"
+        for a in i["actions"]
+        if a["verb"] == verbs.NIL_CONFIRM
+    )
+    card = await j.card(verbs.NIL_CONFIRM, confirm["data"], LEAD)
+    assert "Nil return confirmed" in card
+    assert {verbs.SIGN_OFFS, verbs.HELP} <= set(card_verbs(json.loads(card))), "a way onward"
+    j.bot.connector.clear()
+    await j.say("sign-offs", LEAD)
+    assert "Nothing is waiting for your sign-off." in json.dumps(j.bot.connector.cards()[-1])
+
+
+async def test_a_lead_covering_another_agency_answers_for_it_and_only_as_a_lead(
+    j: Journey,
+) -> None:
+    """Police's lead also covers Health: asked to confirm Health's nil return, sees it in
+    sign-offs and confirms it. Cover without the agency lead role counts for nothing."""
+    await two_agency_review(j)
+    health_id = agency(j, "Demo Health")
+    with j.bot.db.session() as session, session.begin():
+        session.add(t.AgencyLeadCover(member_id=member_id(j, LEAD), agency_id=health_id))
+        session.add(t.AgencyLeadCover(member_id=member_id(j, PRACTITIONER), agency_id=health_id))
+    health = ret_of(j, "Demo Health")
+    j.bot.connector.clear()
+    await j.card(verbs.RETURN_NIL, {"return_id": health.id, "reason": "No contact."})
+    asked = [s for s in j.bot.connector.sent if "Confirm a nil return" in json.dumps(s.cards)]
+    assert len(asked) == 2, "Health's own lead and the covering lead (not the practitioner)"
+    message = await refused(j, verbs.NIL_CONFIRM, {"return_id": health.id}, PRACTITIONER)
+    assert "safeguarding lead of Demo Health" in message
+    j.bot.connector.clear()
+    await j.say("sign-offs", LEAD)
+    assert "Demo Health" in json.dumps(j.bot.connector.cards()[-1])
+    card = await j.card(verbs.NIL_CONFIRM, {"return_id": health.id}, LEAD)
+    assert "Nil return confirmed" in card
+    assert ret_of(j, "Demo Health").status == "nil"
+
+
+async def test_an_invitation_that_reaches_nobody_is_not_reported_as_success(j: Journey) -> None:
+    await two_agency_review(j)
+    health = ret_of(j, "Demo Health")
+    # A practitioner from the directory who has never opened a chat with the bot, and for whom
+    # Teams refuses to open one (the app isn't installed for them).
+    quiet = t.Member(
+        partnership_id=review(j).partnership_id,
+        display_name="Health Visitor (new)",
+        aad_object_id="77777777-7777-4777-8777-777777777777",
+        agency_id=agency(j, "Demo Health"),
+    )
+    with j.bot.db.session() as session, session.begin():
+        session.add(quiet)
+        session.flush()
+        assert quiet.id is not None
+        session.add(t.MemberRole(member_id=quiet.id, role="practitioner"))
+    j.bot.connector.fail_next(403, body={"error": {"code": "BotNotInConversationRoster"}})
+    card = await j.card(
+        verbs.RETURN_REASSIGN,
+        {"return_id": health.id, "assignees": "77777777-7777-4777-8777-777777777777"},
+    )
+    assert "1 invited, but I couldn't reach Health Visitor (new)" in card
+    assert "type continue" in card
+    assert "(0 reached)" not in card

@@ -119,6 +119,36 @@ def test_who_spoke_is_found_by_tenant_and_aad_id_with_their_roles(migrated: Data
     migrated.transaction(work)
 
 
+def test_a_lead_covering_other_agencies_leads_them_only_while_a_lead(migrated: Database) -> None:
+    def work(uow: SqlUnitOfWork) -> None:
+        a = uow.partnerships.create("tenant-a", "A")
+        own, covered, other = (t.Agency(partnership_id=a.id, name=n, sector="x") for n in "PSH")
+        uow.session.add_all([own, covered, other])
+        uow.session.flush()
+        assert own.id is not None
+        assert covered.id is not None
+        assert other.id is not None
+        member = uow.members.create(a.id, sighting("aad-1", "29:one"))
+        uow.session.get_one(t.Member, member.id).agency_id = own.id
+        uow.session.add(t.AgencyLeadCover(member_id=member.id, agency_id=covered.id))
+        uow.session.flush()
+        found = uow.members.find_in_tenant("tenant-a", "aad-1")
+        assert found is not None
+        assert found.covered_agency_ids == {covered.id}
+        assert found.led_agency_ids == frozenset(), "cover counts only with the lead role"
+        assert uow.returns.agency_lead_ids(covered.id) == []
+        uow.members.grant(member.id, Role.AGENCY_LEAD)
+        lead = uow.members.get(member.id)
+        assert lead.led_agency_ids == {own.id, covered.id}
+        assert lead.leads(covered.id)
+        assert not lead.leads(other.id)
+        assert uow.returns.agency_lead_ids(covered.id) == [member.id]
+        assert uow.returns.agency_lead_ids(own.id) == [member.id]
+        assert uow.returns.agency_lead_ids(other.id) == []
+
+    migrated.transaction(work)
+
+
 def test_a_sighting_reports_only_what_changed(migrated: Database) -> None:
     def work(uow: SqlUnitOfWork) -> None:
         partnership = uow.partnerships.create("tenant-a", "A")

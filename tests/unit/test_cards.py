@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cards import basics, verbs
+from cards import basics, reviews, verbs
 from cards.common import build, button, notice_lines, paragraph
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, MeasuredCard, card_problems, card_size
 from domain.capabilities import Capability
@@ -116,3 +116,15 @@ def test_a_notice_about_lateness_or_a_possible_identifier_is_not_shown_as_good_n
 ) -> None:
     [line] = notice_lines([notice])
     assert line.model_dump(by_alias=True, exclude_none=True, mode="json")["color"] == colour
+
+
+def test_an_invitation_that_reached_nobody_names_them_as_a_warning() -> None:
+    notice = reviews.invited_notice(1, ["School DSL (demo)"])
+    assert "I couldn't reach School DSL (demo)" in notice
+    assert "type continue" in notice
+    [line] = notice_lines([notice])
+    assert line.model_dump(by_alias=True, exclude_none=True, mode="json")["color"] == "warning"
+    [line] = notice_lines([reviews.invited_notice(2, [])])
+    shown = line.model_dump(by_alias=True, exclude_none=True, mode="json")
+    assert (shown["text"], shown["color"]) == ("2 invited (2 reached).", "good")
+    assert "Nobody new" in reviews.invited_notice(0, [])

@@ -274,7 +274,7 @@ def apply(review: Review, step: Step) -> None:
         _apply_return(review, step)
     else:
         _apply_review(review, step)
-    if review.stage is ReviewStage.PRE_ANALYSIS:
+    if review.stage in (ReviewStage.DRAFT, ReviewStage.PRE_ANALYSIS):
         live = [
             replace(RETURN_VIEW, status=a.status)
             for a in review.agencies
