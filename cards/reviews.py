@@ -204,6 +204,12 @@ def assigned_card(review: ReviewView, delivered: Sequence[tuple[str, str, bool]]
     return build(body, [button("Reviews", verbs.REVIEWS)])
 
 
+def _decided(count: int) -> str:
+    """The returns settled by a decision rather than written: a nil return, or proceeded
+    without (without them "1 of 3 submitted" read as two still missing)."""
+    return f", {count} nil or proceeded without" if count else ""
+
+
 def _overdue_line(late: int) -> list[ac.ElementAnnotated]:
     if not late:
         return []
@@ -241,7 +247,8 @@ def reviews_card(
                             (
                                 "Returns",
                                 f"{item.returns_submitted} of {item.returns_total} submitted, "
-                                f"{item.returns_signed_off} signed off",
+                                f"{item.returns_signed_off} signed off"
+                                + _decided(item.returns_decided),
                             ),
                             ("Returns due", friendly_date(review.returns_due_on)),
                             ("Meeting", friendly_date(review.meeting_on)),

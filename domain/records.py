@@ -45,6 +45,8 @@ class ReviewProgress:
     # returned), each its own (an extension moves one agency's): a nil return, one proceeded
     # without, or one waiting for its lead is not outstanding. None: no date of its own.
     outstanding_due_on: tuple[date | None, ...] = ()
+    # Settled without a return: a confirmed nil return, or one the meeting goes ahead without.
+    returns_decided: int = 0
 
     @property
     def returns_outstanding(self) -> int:

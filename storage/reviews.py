@@ -258,12 +258,14 @@ class SqlReviews:
     ) -> list[ReviewProgress]:
         status = col(t.PreAnalysisReturn.status)
         submitted = (ReturnStatus.SUBMITTED.value, ReturnStatus.SIGNED_OFF.value)
+        decided = (ReturnStatus.NIL.value, ReturnStatus.PROCEEDED_WITHOUT.value)
         rows = self._session.execute(
-            select(
+            core_select(  # five columns: more than sqlmodel's select is typed for
                 t.Review,
                 func.count(col(t.PreAnalysisReturn.id)),
                 func.sum(case((status.in_(submitted), 1), else_=0)),
                 func.sum(case((status == ReturnStatus.SIGNED_OFF.value, 1), else_=0)),
+                func.sum(case((status.in_(decided), 1), else_=0)),
             )
             .outerjoin(
                 t.PreAnalysisReturn,
@@ -285,8 +287,9 @@ class SqlReviews:
                 int(done or 0),
                 int(signed or 0),
                 tuple(dues.get(review.id, ())),
+                int(settled or 0),
             )
-            for review, total, done, signed in rows
+            for review, total, done, signed, settled in rows
         ]
 
     def _outstanding_due_on(self, review_ids: list[int]) -> dict[int, list[date | None]]:

@@ -531,6 +531,10 @@ async def test_proceed_without_an_agency_nobody_was_ever_assigned_to(j: Journey)
     card = await j.card(verbs.RETURN_PROCEED, {"return_id": late.id, "reason": reason})
     assert "goes ahead without" in card
     assert review(j).stage == "analysis", "nil + proceeded without, straight from the draft"
+    j.bot.connector.clear()
+    await j.say("reviews")
+    listing = json.dumps(j.bot.connector.cards())
+    assert "0 of 2 submitted, 0 signed off, 2 nil or proceeded without" in listing
     pack = await j.card(verbs.PACK, {"review_id": review_id})
     assert "Proceeded without" in pack
     summary = await j.card(verbs.SUMMARY, {"review_id": review_id})
