@@ -144,6 +144,29 @@ class ThemeRow:
     label: str
     agencies: tuple[str, ...]
     entry_count: int
+    # The evidence: whose returns named it as a learning theme, and the chronology entries
+    # tagged with it that were key practice episodes (dated, by agency, missed ones marked).
+    returns: tuple[str, ...] = ()
+    episodes: tuple[str, ...] = ()
+
+    @property
+    def evidence(self) -> str:
+        parts = []
+        if self.returns:
+            parts.append(f"Returns naming it: {', '.join(self.returns)}.")
+        if self.entry_count:
+            parts.append(f"Chronology entries: {self.entry_count}.")
+        if self.episodes:
+            shown = "; ".join(self.episodes[:EPISODES_SHOWN])
+            more = len(self.episodes) - EPISODES_SHOWN
+            parts.append(
+                f"Key practice episodes: {shown}" + (f"; and {more} more." if more > 0 else ".")
+            )
+        return " ".join(parts)
+
+
+# Enough episodes to point the meeting at the evidence; the chronology has every one.
+EPISODES_SHOWN = 6
 
 
 @dataclass(frozen=True)
@@ -498,19 +521,39 @@ def _covered(entries: Sequence[EntryInput], start: date, end: date) -> bool:
 def theme_rows(returns: Sequence[ReturnContent]) -> tuple[ThemeRow, ...]:
     labels = {t.slug: t.label for t in default_themes()}
     agencies: dict[str, set[str]] = {}
+    raised: dict[str, set[str]] = {}
     counts: dict[str, int] = {}
+    episodes: dict[str, list[tuple[date, str]]] = {}
     for content in returns:
+        name = content.ret.agency_name
         for slug in return_themes(content):
-            agencies.setdefault(slug, set()).add(content.ret.agency_name)
+            agencies.setdefault(slug, set()).add(name)
+            raised.setdefault(slug, set()).add(name)
         for view in content.entries:
             for slug in view.entry.themes:
-                agencies.setdefault(slug, set()).add(content.ret.agency_name)
+                agencies.setdefault(slug, set()).add(name)
                 counts[slug] = counts.get(slug, 0) + 1
+                if view.entry.key_practice_episode:
+                    episodes.setdefault(slug, []).append(
+                        (view.entry.event_date, _episode(view, name))
+                    )
     rows = [
-        ThemeRow(slug, labels.get(slug, slug), tuple(sorted(names)), counts.get(slug, 0))
+        ThemeRow(
+            slug,
+            labels.get(slug, slug),
+            tuple(sorted(names)),
+            counts.get(slug, 0),
+            tuple(sorted(raised.get(slug, ()))),
+            tuple(text for _, text in sorted(episodes.get(slug, []))),
+        )
         for slug, names in agencies.items()
     ]
     return tuple(sorted(rows, key=lambda r: (-len(r.agencies), -r.entry_count, r.label)))
+
+
+def _episode(view: ChronologyView, agency: str) -> str:
+    missed = ", missed opportunity" if view.entry.missed_opportunity else ""
+    return f"{describe_date(view.entry)} ({agency}{missed})"
 
 
 def return_themes(content: ReturnContent) -> tuple[str, ...]:

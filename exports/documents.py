@@ -37,7 +37,8 @@ QUESTION_WIDTH = 5.7
 FOOTER = house_style.FOOTER  # the tracker's About sheet says the same
 # Landscape A4 gives 26.1 cm between margins: the date narrow (one line, "01 May 2025" in
 # DejaVu Sans, the fallback for Calibri on a server), what happened wide.
-CHRONOLOGY_WIDTHS = (2.65, 2.1, 2.6, 7.75, 2.4, 5.4, 3.2)
+# Certainty fits "approximately" on one line at 9 pt (it wrapped at 2.1 cm in DejaVu Sans).
+CHRONOLOGY_WIDTHS = (2.65, 2.8, 2.6, 7.6, 2.4, 4.85, 3.2)
 CSV_COLUMNS = (
     "date",
     "date_certainty",
@@ -252,9 +253,9 @@ def _themes(document: DocumentType, built: MeetingPack) -> None:
     document.add_heading("Themes across agencies", level=1)
     table(
         document,
-        ("Theme", "Raised by", "Chronology entries"),
-        [(row.label, ", ".join(row.agencies), str(row.entry_count)) for row in built.themes],
-        (6.0, 8.4, 3.0),
+        ("Theme", "Raised by", "Evidence"),
+        [(row.label, ", ".join(row.agencies), row.evidence) for row in built.themes],
+        (3.4, 4.0, 10.0),
     )
 
 

@@ -58,7 +58,9 @@ def new_document(
     _footer(section, head)
     # Titles carry pseudonyms and partnership names: typed text, shown as typed.
     title = f"{head.title} · {head.reference}" + (f" · {DRAFT}" if head.draft else "")
-    document.add_heading(plain(title), level=1 if compact else 0)
+    heading = document.add_heading(plain(title), level=1 if compact else 0)
+    if not compact:
+        heading.runs[0].font.size = Pt(title_points(title, landscape))
     subtitle = document.add_paragraph(
         plain(f"{head.partnership} · {head.pseudonym} · generated {head.generated_on:%d %B %Y}")
     )
@@ -81,6 +83,17 @@ def _page(section: Section, landscape: bool) -> None:
     section.left_margin = section.right_margin = MARGIN
     section.top_margin = section.bottom_margin = Cm(1.6)
     section.header_distance = section.footer_distance = Cm(0.7)
+
+
+TITLE_POINTS = 26.0  # the Title style's own size
+GLYPH_EM = 0.62  # a wide average glyph (DejaVu Sans, the server's Calibri fallback)
+
+
+def title_points(title: str, landscape: bool) -> float:
+    """The title's size, smaller for a long one so it keeps to one line: "Quarterly board
+    report · 2026-Q4 · DRAFT" wrapped its DRAFT onto a line of its own."""
+    width_pt = usable_width_cm(landscape) / 2.54 * 72
+    return min(TITLE_POINTS, float(int(width_pt / (GLYPH_EM * max(1, len(title))))))
 
 
 def usable_width_cm(landscape: bool) -> float:

@@ -280,6 +280,8 @@ def test_the_report_is_a4_portrait_marked_and_paged(tmp_path: Path) -> None:
     text = " ".join(out.text.split())
     assert "OFFICIAL-SENSITIVE" in text
     assert "DRAFT" in text, "the quarter is not over"
+    title = next(line for line in out.text.splitlines() if "Quarterly board report" in line)
+    assert "DRAFT" in title, "the title keeps its DRAFT mark on its one line"
     assert f"Page 1 of {len(out.pages)}" in text
     for heading in ("The quarter at a glance", "Themes: this quarter against the four before"):
         assert heading in text

@@ -83,7 +83,7 @@ def long_pack_docx(entries: int = 60) -> bytes:
             i,
             EntryInput(
                 date(2025, 1, 1 + i % 28),
-                DateCertainty.ON,
+                DateCertainty.APPROXIMATELY if i % 3 == 0 else DateCertainty.ON,
                 None,
                 "Case record",
                 f"Entry {i}: school raised concern about attendance " + "and home. " * 12,
@@ -124,6 +124,9 @@ def test_the_pack_is_a4_with_the_chronology_in_landscape(tmp_path: Path) -> None
     assert "DRAFT" in out.text, "a return is outstanding, so the pack is a draft"
     assert "Demo Safeguarding Partnership" in out.text
     assert "Generated 26 November 2026" in out.text
+    certainty = [line for line in out.text.splitlines() if "approximatel" in line]
+    assert certainty, "approximate dates are in the chronology"
+    assert all("approximately" in line for line in certainty), "'approximately' never wraps"
 
 
 def test_wide_tables_repeat_headers_keep_rows_whole_and_fit_the_page() -> None:

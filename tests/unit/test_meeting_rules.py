@@ -124,6 +124,50 @@ def test_only_submitted_returns_are_in_the_pack_and_themes_are_counted_by_agency
     assert "SECRET DRAFT TEXT" not in str(built)
 
 
+def episode(day: date, seq: int, *, missed: bool = False) -> ChronologyView:
+    base = entry(day, f"Episode {seq}", seq=seq, themes=("neglect",))
+    return replace(
+        base, entry=replace(base.entry, key_practice_episode=True, missed_opportunity=missed)
+    )
+
+
+def test_each_theme_names_its_evidence_returns_and_key_practice_episodes() -> None:
+    police = ReturnContent(
+        ret("Police", rid=1),
+        {"learning_themes": ["neglect"]},
+        [
+            episode(date(2025, 3, 2), 1, missed=True),
+            episode(date(2025, 1, 9), 2),
+            entry(date(2025, 2, 1), "Plain entry", seq=3, themes=("neglect",)),
+        ],
+    )
+    # Health tagged an entry with neglect but its return named another theme.
+    health = ReturnContent(
+        ret("Health", rid=2),
+        {"learning_themes": ["information_sharing"]},
+        [entry(date(2025, 4, 1), "Seen", seq=4, themes=("neglect",))],
+    )
+    neglect = next(r for r in build_pack("R", "Child K", [police, health]).themes)
+    assert neglect.agencies == ("Health", "Police")
+    assert neglect.returns == ("Police",)
+    assert neglect.episodes == (
+        "09 Jan 2025 (Police)",
+        "02 Mar 2025 (Police, missed opportunity)",
+    ), "in date order, missed ones marked"
+    assert neglect.evidence == (
+        "Returns naming it: Police. Chronology entries: 4. Key practice episodes: "
+        "09 Jan 2025 (Police); 02 Mar 2025 (Police, missed opportunity)."
+    )
+    many = ReturnContent(
+        ret("Police", rid=1),
+        {},
+        [episode(date(2025, 1, 1 + n), n + 1) for n in range(9)],
+    )
+    crowded = build_pack("R", "Child K", [many]).themes[0]
+    assert crowded.evidence.endswith("; and 3 more."), "six shown; the chronology has all"
+    assert crowded.evidence.startswith("Chronology entries: 9."), "no return named it"
+
+
 @pytest.mark.parametrize(
     ("change", "issue"),
     [
@@ -227,6 +271,9 @@ def test_documents_open_and_keep_to_what_they_should_say() -> None:
     )
     built = build_pack("LOS-2026-004", "Child K", [police])
     pack = Document(io.BytesIO(meeting_pack_docx(built, TODAY)))
+    themes = next(t for t in pack.tables if t.rows[0].cells[0].text == "Theme")
+    assert [c.text for c in themes.rows[0].cells] == ["Theme", "Raised by", "Evidence"]
+    assert themes.rows[1].cells[2].text.startswith("Returns naming it: Police.")
     text = "\n".join(p.text for p in pack.paragraphs)
     for heading in (
         "Agency returns in this pack",
