@@ -25,11 +25,13 @@ from cards.common import (
     revised,
     text_input,
     user_text,
+    warning_line,
     with_people_picker,
 )
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
 from domain.chronology import describe_date
 from domain.guide import (
+    EMPTY_PUBLISHED_BOX,
     PART_MAX,
     PART_TITLES,
     REFLECTIONS_MAX,
@@ -482,6 +484,7 @@ def guide_card(screen: GuideScreen) -> Card:
     moves: list[ac.ActionExecute] = []
     if guide.state is GuideState.AWAITING_APPROVAL:
         if screen.approves:
+            body.extend(_empty_box_warning(guide.parts))
             moves.append(button("Approve and publish", verbs.GUIDE_APPROVE, shown, primary=True))
             moves.append(button("Send back to the chair", verbs.GUIDE_SEND_BACK, shown))
         elif screen.edits:
@@ -599,6 +602,7 @@ def guide_approval_card(screen: GuideScreen, sender: str) -> Card:
             "an LIC group member or the review's other chair."
         ),
         *_guide_text(guide.parts, draft=True),  # an empty box shows the approver it is empty
+        *_empty_box_warning(guide.parts),
     ]
     shown = revised({"review_id": screen.review.id}, guide_revision(guide))
     return build(
@@ -608,6 +612,23 @@ def guide_approval_card(screen: GuideScreen, sender: str) -> Card:
             button("Send back to the chair", verbs.GUIDE_SEND_BACK, shown),
         ],
     )
+
+
+def _empty_box_warning(parts: Sequence[str]) -> list[ac.ElementAnnotated]:
+    """Approving publishes the guide as it is: an empty box then prints "Left blank." on the
+    page every team is given, so the approver is told before the button, not after."""
+    empty = [title for title, text in zip(PART_TITLES, parts, strict=False) if not text.strip()]
+    if not empty:
+        return []
+    boxes = "; ".join(empty)
+    return [
+        warning_line(
+            f"{'This box is' if len(empty) == 1 else 'These boxes are'} empty: {boxes}. "
+            f"Approved as it is, {'it prints' if len(empty) == 1 else 'each prints'} "
+            f'"{EMPTY_PUBLISHED_BOX}" on the published briefing. Send it back to the chair '
+            "if it should be written first."
+        )
+    ]
 
 
 def channel_guide_card(screen: GuideScreen) -> Card:

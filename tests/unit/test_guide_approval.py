@@ -3,6 +3,7 @@ the document prints, and the cards for each state and person (valid, with the ri
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -123,3 +124,26 @@ def test_the_approval_request_card_is_valid() -> None:
     assert card_problems(request) == []
     assert {verbs.GUIDE_APPROVE, verbs.GUIDE_SEND_BACK} <= set(card_verbs(request))
     assert "version 2" in str(request)
+    assert "empty" not in str(request), "every box is written: no warning"
+
+
+@pytest.mark.parametrize("approves", [True, False])
+def test_the_approver_is_warned_of_empty_boxes_before_publishing(approves: bool) -> None:
+    with_gaps = screen(GuideState.AWAITING_APPROVAL, 0, edits=not approves, approves=approves)
+    parts = (*PARTS[:3], "", "  ", *PARTS[5:])
+    with_gaps = replace(with_gaps, guide=replace(with_gaps.guide, parts=parts))
+    request = cards.guide_approval_card(with_gaps, "Review Chair")
+    guide_card = cards.guide_card(with_gaps)
+    assert card_problems(request) == []
+    assert card_problems(guide_card) == []
+    warning = (
+        f"These boxes are empty: {guide.PART_TITLES[3]}; {guide.PART_TITLES[4]}. "
+        f'Approved as it is, each prints "{guide.EMPTY_PUBLISHED_BOX}"'
+    )
+    assert warning in str(request)
+    # On the guide card only the approver, who has the Approve button, is warned.
+    assert (warning in str(guide_card)) is approves
+    one = replace(with_gaps, guide=replace(with_gaps.guide, parts=(*PARTS[:6], "")))
+    assert f"This box is empty: {guide.PART_TITLES[6]}." in str(
+        cards.guide_approval_card(one, "Review Chair")
+    )
