@@ -3,8 +3,9 @@ commands, and the agency lead's answer to a nil return. Glue only: the rules are
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from bot.handlers.notify import send_cards
 from bot.outbound import Delivery
@@ -17,12 +18,13 @@ from domain import chase_engine, lifecycle, review_flow
 from domain.chase_engine import ACTION, RETURN
 from domain.errors import FormInvalid, NotFound
 from domain.lifecycle import AgencyScreen, ManageScreen
-from domain.model import Actor, MemberView, Role
+from domain.model import Actor, MemberView, Role, small_int
 from domain.questions import default_question_bank
-from domain.records import ReviewView
+from domain.records import ReturnView, ReviewView
 from domain.wording import short_date
 from storage.repositories import SqlUnitOfWork
 
+T = TypeVar("T")
 CHAIR = (Role.CHAIR, Role.ADMIN)
 Work = Callable[[SqlUnitOfWork], str]
 Settling = Callable[[SqlUnitOfWork, Actor, MemberView, Mapping[str, object], datetime], ReviewView]
@@ -110,25 +112,6 @@ async def _on_review(ctx: Context, work: Work) -> Reply:
     except FormInvalid as invalid:
         return await _manage(ctx, review_id, errors=invalid.errors)
     return await _manage(ctx, review_id, (notice,))
-
-
-async def _on_return(ctx: Context, work: Work, *, back_to_review: bool = False) -> Reply:
-    return_id = ctx.data.get("return_id")
-    try:
-        notice = await ctx.run(work)
-    except FormInvalid as invalid:
-        return await _agency(ctx, return_id, errors=invalid.errors)
-    if back_to_review:
-        review_id = await ctx.run(lambda uow: _review_of(uow, return_id))
-        return await _manage(ctx, review_id, (notice,))
-    return await _agency(ctx, return_id, (notice,))
-
-
-def _review_of(uow: SqlUnitOfWork, return_id: object) -> int:
-    ret = uow.returns.get(return_id) if isinstance(return_id, int) else None
-    if ret is None:
-        raise NotFound("I can't find that agency's return.")
-    return ret.review_id
 
 
 def _moved(review: ReviewView) -> str:
@@ -268,31 +251,55 @@ async def remove_agency(ctx: Context) -> Reply:
 
 async def _settling(ctx: Context, control: Settling, done: str) -> Reply:
     """A control that may settle the last outstanding return (and so move the review on)."""
+
+    async def after(review: ReviewView) -> Reply:
+        return await _manage(ctx, review.id, (done + _moved(review),))
+
+    return await _return_control(
+        ctx, lambda uow, now: control(uow, ctx.turn.actor, ctx.member, ctx.data, now), after
+    )
+
+
+async def _return_control(
+    ctx: Context,
+    control: Callable[[SqlUnitOfWork, datetime], T],
+    after: Callable[[T], Awaitable[Reply]],
+    *,
+    answered: bool = False,
+) -> Reply:
+    """Run a control on one agency's return and reschedule the return's chasers from the
+    turn's moment, in one transaction (`answered`: the chasers so far were answered, count
+    from nothing). A refused form redraws the agency card with its problems (nothing was
+    changed); otherwise `after` says what happened."""
     now = ctx.services.now()
+    return_id = ctx.data.get("return_id")
 
-    def work(uow: SqlUnitOfWork) -> str:
-        review = control(uow, ctx.turn.actor, ctx.member, ctx.data, now)
-        chase_engine.reschedule(uow.chases, RETURN, ctx.data["return_id"], now)
-        return done + _moved(review)
+    def work(uow: SqlUnitOfWork) -> T:
+        done = control(uow, now)
+        number = small_int(return_id)  # the control found the return by it
+        if number is not None:
+            chase_engine.reschedule(uow.chases, RETURN, number, now, answered=answered)
+        return done
 
-    return await _on_return(ctx, work, back_to_review=True)
+    try:
+        done = await ctx.run(work)
+    except FormInvalid as invalid:
+        return await _agency(ctx, return_id, errors=invalid.errors)
+    return await after(done)
 
 
 # --- one agency's return ------------------------------------------------------------------------
 
 
 async def reassign(ctx: Context) -> Reply:
-    now = ctx.services.now()
+    return await _return_control(
+        ctx,
+        lambda uow, _: lifecycle.reassign(uow, ctx.turn.actor, ctx.member, ctx.data),
+        lambda done: _reassigned(ctx, done),
+    )
 
-    def work(uow: SqlUnitOfWork) -> lifecycle.Reassigned:
-        done = lifecycle.reassign(uow, ctx.turn.actor, ctx.member, ctx.data)
-        chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now)
-        return done
 
-    try:
-        done = await ctx.run(work)
-    except FormInvalid as invalid:
-        return await _agency(ctx, ctx.data.get("return_id"), errors=invalid.errors)
+async def _reassigned(ctx: Context, done: lifecycle.Reassigned) -> Reply:
     deliveries = await send_cards(
         ctx, [(member_id, return_cards.invitation_card(done.ret)) for member_id in done.invited]
     )
@@ -305,18 +312,16 @@ async def reassign(ctx: Context) -> Reply:
 
 
 async def record_nil(ctx: Context) -> Reply:
-    now = ctx.services.now()
+    # The lead is chased from here: the practitioners' unanswered chasers aren't theirs.
+    return await _return_control(
+        ctx,
+        lambda uow, now: lifecycle.record_nil(uow, ctx.turn.actor, ctx.member, ctx.data, now),
+        lambda done: _nil_recorded(ctx, done),
+        answered=True,
+    )
 
-    def work(uow: SqlUnitOfWork) -> lifecycle.NilRecorded:
-        done = lifecycle.record_nil(uow, ctx.turn.actor, ctx.member, ctx.data, now)
-        # The lead is chased from here: the practitioners' unanswered chasers aren't theirs.
-        chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now, answered=True)
-        return done
 
-    try:
-        done = await ctx.run(work)
-    except FormInvalid as invalid:
-        return await _agency(ctx, ctx.data.get("return_id"), errors=invalid.errors)
+async def _nil_recorded(ctx: Context, done: lifecycle.NilRecorded) -> Reply:
     card = cards.nil_request_card(done.ret, done.ret.status_note)
     deliveries = await send_cards(ctx, [(lead, card) for lead in done.lead_ids])
     if any(d.delivered for d in deliveries):
@@ -347,14 +352,18 @@ def _unreached(deliveries: Sequence[Delivery], invited: Sequence[int]) -> list[s
 
 
 async def extend_due(ctx: Context) -> Reply:
-    now, today = ctx.services.now(), ctx.services.today()
+    today = ctx.services.today()
 
-    def work(uow: SqlUnitOfWork) -> str:
-        ret = lifecycle.extend_due(uow, ctx.turn.actor, ctx.member, ctx.data, today)
-        chase_engine.reschedule(uow.chases, RETURN, ret.id, now, answered=True)
-        return f"Due date moved to {short_date(ret.due_on)}; the reminders follow the new date."
+    async def after(ret: ReturnView) -> Reply:
+        moved = f"Due date moved to {short_date(ret.due_on)}; the reminders follow the new date."
+        return await _agency(ctx, ret.id, (moved,))
 
-    return await _on_return(ctx, work)
+    return await _return_control(
+        ctx,
+        lambda uow, _: lifecycle.extend_due(uow, ctx.turn.actor, ctx.member, ctx.data, today),
+        after,
+        answered=True,
+    )
 
 
 async def proceed_without(ctx: Context) -> Reply:
