@@ -52,7 +52,8 @@ def test_an_agency_made_without_a_key_gets_it_from_its_name(migrated: Database) 
     migrated.transaction(work)
 
 
-def test_the_migration_keys_stored_agencies_and_renames_clashes(database_url: str) -> None:
+def _keyed_by_0009(database_url: str, names: tuple[str, ...]) -> dict[int, tuple[str, str]]:
+    """Agencies stored before migration 0009 (ids 1, 2, …): each one's name and key after it."""
     upgrade(database_url, "0008")
     engine = create_engine(database_url)
     with engine.begin() as connection:
@@ -62,7 +63,7 @@ def test_the_migration_keys_stored_agencies_and_renames_clashes(database_url: st
                 "VALUES (1, 'tenant-a', 'Demo', 'Europe/London', '{}', CURRENT_TIMESTAMP)"
             )
         )
-        for agency_id, name in ((1, "Police"), (2, "police "), (3, "POLICE (2)"), (4, "Health")):
+        for agency_id, name in enumerate(names, start=1):
             connection.execute(
                 text(
                     "INSERT INTO agency (id, partnership_id, name, sector, active, created_at) "
@@ -75,6 +76,11 @@ def test_the_migration_keys_stored_agencies_and_renames_clashes(database_url: st
         stored = {a.id: (a.name, a.name_key) for a in session.exec(select(t.Agency))}
     command.downgrade(alembic_config(database_url), "0008")
     engine.dispose()
+    return {int(key): (str(name), str(name_key)) for key, (name, name_key) in stored.items()}
+
+
+def test_the_migration_keys_stored_agencies_and_renames_clashes(database_url: str) -> None:
+    stored = _keyed_by_0009(database_url, ("Police", "police ", "POLICE (2)", "Health"))
     assert stored == {
         1: ("Police", "police"),
         2: ("police (3)", "police (3)"),
@@ -106,25 +112,5 @@ def test_a_name_that_folds_longer_than_its_key_column_is_kept_and_still_unique(
 
 
 def test_the_migration_keys_a_name_that_folds_longer_as_the_app_does(database_url: str) -> None:
-    upgrade(database_url, "0008")
-    engine = create_engine(database_url)
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO partnership (id, tenant_id, name, time_zone, settings, created_at) "
-                "VALUES (1, 'tenant-a', 'Demo', 'Europe/London', '{}', CURRENT_TIMESTAMP)"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO agency (id, partnership_id, name, sector, active, created_at) "
-                "VALUES (1, 1, :name, 'police', true, CURRENT_TIMESTAMP)"
-            ),
-            {"name": LONG_SHARP_S},
-        )
-    upgrade(database_url)
-    with Session(engine) as session:
-        stored = session.exec(select(t.Agency.name, t.Agency.name_key)).all()
-    command.downgrade(alembic_config(database_url), "0008")
-    engine.dispose()
-    assert stored == [(LONG_SHARP_S, agency_key(LONG_SHARP_S))], "the app finds it by its key"
+    stored = _keyed_by_0009(database_url, (LONG_SHARP_S,))
+    assert stored == {1: (LONG_SHARP_S, agency_key(LONG_SHARP_S))}, "the app finds it by its key"
