@@ -78,7 +78,9 @@ def pack_card(review: ReviewView, built: MeetingPack, page: int) -> Card:
                     )
                     or "None",
                 ),
-                *(("Chair's decision", line) for line in built.decisions),
+                # A nil return is its lead's confirmation, not the chair's decision: the line
+                # itself says whose word it was.
+                *(("Without a return", line) for line in built.decisions),
                 (
                     "Chronology",
                     f"{counted(len(built.entries), 'entry')}, "

@@ -81,6 +81,21 @@ def test_a_pack_with_no_returns_says_none_are_included() -> None:
     assert '"title": "Returns included", "value": "None"' in json.dumps(card), card
 
 
+def test_a_nil_return_in_the_pack_is_not_called_the_chairs_decision() -> None:
+    """The walk saw a lead-confirmed nil return under "Chair's decision"."""
+    empty = MeetingPack("LOS-2026-004", "Child K", (), (), (), (), (), ())
+    decided = replace(
+        empty,
+        decisions=(
+            "Demo School: Nil return (no involvement, confirmed by its lead)",
+            "Demo Health: Proceeded without (chair's decision): the return is late",
+        ),
+    )
+    shown = json.dumps(cards.pack_card(REVIEW, decided, 1), ensure_ascii=False)
+    assert '"title": "Chair\'s decision"' not in shown
+    assert shown.count('"title": "Without a return"') == 2, shown
+
+
 def test_the_outcome_card_fits_with_twenty_weak_actions() -> None:
     actions = tuple(
         DraftAction("Raise awareness " + "d" * 480, "neglect", None, None, None, None, "m" * 500)
