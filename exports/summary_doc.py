@@ -51,7 +51,13 @@ def summary_docx(
         document.add_paragraph(
             "This copy shows your own return and action items only, not other agencies'."
         ).runs[0].italic = True
-    _table(document, [("Reference", review.reference), *clock_facts(summary)], header=None)
+    # The background comes first: a summary read on its own says why the review was held.
+    background = [
+        ("Reference", review.reference),
+        ("Why this review", review.reason or "Not recorded"),
+        ("Period under review", review.period_under_review or "Not recorded"),
+    ]
+    _table(document, [*background, *clock_facts(summary)], header=None, widths=(4.0, 13.4))
     _returns(document, summary)
     _learning(document, summary)
     # The action and impact tables are wide: they get landscape pages of their own.
@@ -140,7 +146,8 @@ def _actions(document: DocumentType, summary: ReviewSummary) -> None:
         document,
         rows,
         ("No.", "RAG", "Action", "Owner and agency", "Due", "Status", "Latest progress"),
-        widths=(1.1, 2.0, 7.5, 4.0, 2.4, 2.6, 6.5),
+        # RAG fits "Cancelled" on one line (it wrapped "Cancelle / d" at 2.0 cm).
+        widths=(1.1, 2.4, 7.1, 4.0, 2.4, 2.6, 6.5),
     )
     for item, row_cells in zip(summary.actions, cells, strict=True):
         shade(row_cells[1], RAG_FILLS[item.rag][0])

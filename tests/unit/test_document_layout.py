@@ -154,9 +154,7 @@ def test_the_guide_and_summary_are_a4_portrait_and_marked(tmp_path: Path) -> Non
     assert all(is_a4(s) and not landscape(s) for s in out.pages), out.pages
     assert "OFFICIAL-SENSITIVE" in out.text
     assert "DRAFT" not in out.text, "a published guide carries no draft mark"
-    summary = build_summary(review(), Access.FULL, records(5, 12), TODAY, DEFAULT_POLICY)
-    trends = theme_trends([], [], year_period(2026)) or ()
-    out = render(summary_docx(summary, trends, TODAY, partnership="Demo"), tmp_path, "summary")
+    out = render(summary_docx_sample(), tmp_path, "summary")
     assert all(is_a4(s) for s in out.pages), out.pages
     assert not landscape(out.pages[0])
     assert any(landscape(s) for s in out.pages), "the action table is on landscape pages"
@@ -164,6 +162,45 @@ def test_the_guide_and_summary_are_a4_portrait_and_marked(tmp_path: Path) -> Non
     assert 3 <= len(out.pages) <= 9
     assert f"Page 1 of {len(out.pages)}" in out.text
     assert "DRAFT" in out.text, "the review is not closed"
+    text = " ".join(out.text.split())
+    for shown in ("Demo Partnership", "LOS-2026-004", "Child K", "OFFICIAL-SENSITIVE"):
+        assert shown in text, shown
+    assert "generated 26 November 2026" in text
+    assert "Neglect concerns over two years" in text, "the summary says why the review was held"
+    rag = [line for line in out.text.splitlines() if "Cancelle" in line]
+    assert rag, "cancelled items are in the action table"
+    assert all("Cancelled" in line for line in rag), "'Cancelled' keeps to one line"
+
+
+def summary_docx_sample() -> bytes:
+    background = review(reason="Neglect concerns over two years.", period_under_review="2025")
+    summary = build_summary(background, Access.FULL, records(5, 12), TODAY, DEFAULT_POLICY)
+    trends = theme_trends([], [], year_period(2026)) or ()
+    return summary_docx(summary, trends, TODAY, partnership="Demo Partnership")
+
+
+def test_the_summary_tables_repeat_headers_keep_rows_whole_and_fit_the_page() -> None:
+    """The issue saw a US Letter summary, action numbers wrapping ("A / 1") and the impact
+    table's header split from its rows."""
+    document = Document(io.BytesIO(summary_docx_sample()))
+    for section in document.sections:
+        assert round(min(section.page_width.cm, section.page_height.cm), 1) == 21.0, "A4"
+        across = usable_width_cm(landscape=section.page_width > section.page_height)
+        assert round(section.page_width.cm - section.left_margin.cm * 2, 1) == round(across, 1)
+    headed = [t for t in document.tables if t.rows[0].cells[0].text == "No."]
+    assert len(headed) == 2, "the action and impact tables"
+    for found in document.tables[1:]:
+        assert found.rows[0]._tr.trPr.find(f"{W}tblHeader") is not None, "the header repeats"
+    for found in document.tables:
+        assert all(row._tr.trPr.find(f"{W}cantSplit") is not None for row in found.rows)
+    for found in headed:
+        widths = [cell.width.cm for cell in found.rows[0].cells]
+        assert sum(widths) <= usable_width_cm(landscape=True) + 0.01
+        assert widths[0] >= 1.1, "'A10' on one line"
+    actions = headed[0]
+    assert [c.width.cm for c in actions.rows[0].cells][1] >= 2.4, "'Cancelled' on one line"
+    facts = [row.cells[0].text for row in document.tables[0].rows]
+    assert facts[:3] == ["Reference", "Why this review", "Period under review"], facts
 
 
 MISSED = {"answer": "yes", "follow_up": "No follow-up visit"}
