@@ -185,6 +185,9 @@ class BotUnderTest:
     def db(self) -> Database:
         return self.app[SERVICES].db
 
+    def url(self, path: str) -> str:
+        return str(self.server.make_url(path))
+
     async def post(self, body: Any, headers: dict[str, str] | None = None) -> Any:
         url = self.server.make_url("/api/messages")
         async with self.http.post(url, json=body, headers=headers) as response:

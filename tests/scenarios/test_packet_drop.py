@@ -17,6 +17,7 @@ netns, ip route); no netfilter or netem, which this kernel lacks.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -145,13 +146,21 @@ class DroppingLink:
         assert done.returncode == 0, f"ip {' '.join(args)}: {done.stderr}"
 
 
-@pytest.fixture
-def link(postgres_url: str) -> Iterator[DroppingLink]:
+@contextlib.contextmanager
+def link_or_skip(database_url: str) -> Iterator[DroppingLink]:
+    """A `DroppingLink`; without root (CAP_NET_ADMIN) a skip that says so, in CI a failure."""
     require(
         _can_make_namespaces(),
-        "a real packet drop needs root and iproute2 (ip netns, ip route; .ci/run installs it)",
+        "a real packet drop needs root (CAP_NET_ADMIN) and iproute2 (ip netns, ip route; "
+        ".ci/run installs it)",
     )
-    with DroppingLink(postgres_url) as made:
+    with DroppingLink(database_url) as made:
+        yield made
+
+
+@pytest.fixture
+def link(postgres_url: str) -> Iterator[DroppingLink]:
+    with link_or_skip(postgres_url) as made:
         yield made
 
 

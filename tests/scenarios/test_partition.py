@@ -17,8 +17,10 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
+from aiohttp import ClientSession
 
 from bot.app import Readiness
 from tests.conftest import BotUnderTest, _running_bot
@@ -75,10 +77,25 @@ async def bot_via_proxy(
         yield running
 
 
+class Bot(Protocol):
+    """A bot the helpers below can talk to: in this process (`BotUnderTest`) or a
+    `lineofsight serve` process (tests/scenarios/test_packet_drop_two_instances.py)."""
+
+    @property
+    def http(self) -> ClientSession: ...
+
+    @property
+    def connector(self) -> FakeConnector: ...
+
+    async def post(self, body: Any, headers: dict[str, str] | None = None) -> Any: ...
+
+    def url(self, path: str) -> str: ...
+
+
 _people = iter(range(1, 10_000))
 
 
-async def turn(bot: BotUnderTest) -> Outcome:
+async def turn(bot: Bot) -> Outcome:
     """`help` from a new person (so replies can be told apart by conversation), timed."""
     person = Person(TENANT, f"00000000-0000-4000-8000-{next(_people):012d}", "Practitioner")
     body = person.dress(message(bot.connector.url, "help"))
@@ -94,25 +111,27 @@ async def turn(bot: BotUnderTest) -> Outcome:
     return Outcome(status, seconds, found[0] if len(found) == 1 else repr(replies)[:200])
 
 
-async def turn_after(bot: BotUnderTest, seconds: float) -> Outcome:
+async def turn_after(bot: Bot, seconds: float) -> Outcome:
     await asyncio.sleep(seconds)
     return await turn(bot)
 
 
-async def readiness(bot: BotUnderTest) -> int:
-    async with bot.http.get(bot.server.make_url("/readyz")) as response:
+async def readiness(bot: Bot) -> int:
+    async with bot.http.get(bot.url("/readyz")) as response:
         return response.status
 
 
-async def seconds_until_ready_is(bot: BotUnderTest, status: int, within: float) -> float:
+async def seconds_until_ready_is(bot: Bot, status: int, within: float) -> float:
     started = time.monotonic()
     while (answer := await readiness(bot)) != status:
         assert time.monotonic() - started < within, f"/readyz still {answer} after {within} s"
         await asyncio.sleep(0.1)
-    return time.monotonic() - started
+    took = time.monotonic() - started
+    assert took < within, f"/readyz answered {status} only after {took:.1f} s"  # a slow probe
+    return took
 
 
-async def recovery(bot: BotUnderTest, turns: int) -> tuple[float, list[Outcome]]:
+async def recovery(bot: Bot, turns: int) -> tuple[float, list[Outcome]]:
     """From now: seconds until a turn is served, and `turns` turns sent one every 0.5 s."""
     started = time.monotonic()
     outcomes: list[Outcome] = []
