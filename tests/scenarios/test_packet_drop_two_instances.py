@@ -45,6 +45,7 @@ from bot.app import Readiness
 from bot.config import Settings
 from bot.scheduler import IN_FLIGHT
 from domain.chase_engine import HEARTBEAT, LEASE
+from storage.migrate import upgrade
 from tests.e2e.harness import BotProcess
 from tests.scenarios.test_packet_drop import DroppingLink, link_or_skip, report
 from tests.scenarios.test_partition import (
@@ -60,7 +61,7 @@ from tests.scenarios.test_partition import (
 from tests.support.activities import TENANT, USER_AAD
 from tests.support.connector import FakeConnector
 
-pytestmark = [pytest.mark.postgres, pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(240)]
 
 CUT_FOR = 20.0
 # The bot's own defaults: the turn wait, plus the reply's delivery.
@@ -132,30 +133,36 @@ async def instances(
     links: tuple[DroppingLink, DroppingLink],
     connector: FakeConnector,
 ) -> AsyncIterator[tuple[Instance, Instance]]:
-    started: list[BotProcess] = []
+    processes = [
+        BotProcess(tmp_path / link.namespace, demo=False, env=_bot_env(postgres_url, link))
+        for link in links
+    ]
+    # Migrated here once, so both start at once (each `db upgrade` then finds nothing to do).
+    await asyncio.to_thread(upgrade, postgres_url)
     try:
+        await asyncio.gather(*(asyncio.to_thread(process.start) for process in processes))
         async with ClientSession(timeout=ClientTimeout(total=30)) as http:
-            found = []
-            for name, link in zip("ab", links, strict=True):
-                # The test database and role (TEST_POSTGRES_URL), at the link's end.
-                through = make_url(postgres_url).set(host=link.host, port=5432)
-                url = through.render_as_string(hide_password=False)
-                env = {
-                    "DATABASE_URL": url,
-                    "ALLOWED_TENANT_IDS": TENANT,
-                    "ADMIN_AAD_IDS": USER_AAD,
-                    "RUN_SCHEDULER": "false",
-                    "LOS_TEST_HOOKS": "1",
-                    "LOG_LEVEL": "WARNING",
-                }
-                process = BotProcess(tmp_path / name, demo=False, env=env)
-                started.append(process)
-                await asyncio.to_thread(process.start)
-                found.append(Instance(name, process, link, http, connector))
-            yield found[0], found[1]
+            a, b = (
+                Instance(name, process, link, http, connector)
+                for name, process, link in zip("ab", processes, links, strict=True)
+            )
+            yield a, b
     finally:
-        for process in started:
+        for process in processes:
             process.stop()
+
+
+def _bot_env(postgres_url: str, link: DroppingLink) -> dict[str, str]:
+    # The test database and role (TEST_POSTGRES_URL), at the link's end.
+    through = make_url(postgres_url).set(host=link.host, port=5432)
+    return {
+        "DATABASE_URL": through.render_as_string(hide_password=False),
+        "ALLOWED_TENANT_IDS": TENANT,
+        "ADMIN_AAD_IDS": USER_AAD,
+        "RUN_SCHEDULER": "false",
+        "LOS_TEST_HOOKS": "1",
+        "LOG_LEVEL": "WARNING",
+    }
 
 
 def chaser_copies(connector: FakeConnector) -> Counter[str]:
