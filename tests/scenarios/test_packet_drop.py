@@ -39,7 +39,11 @@ from tests.support.db_proxy import DbProxy
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
 
-_LINKS = iter(range(4 * (os.getpid() % 60), 4 * (os.getpid() % 60) + 4))  # 10.213.N.0/30
+# Each link has its own names and subnet (a namespace is torn down asynchronously):
+# 10.213.P.4k/30 for this process's slot P and its k-th link, 64 per process (every test here
+# runs on both platforms, and tests/scenarios/test_packet_drop_two_instances.py makes two).
+_SLOT = os.getpid() % 250
+_LINKS = iter(range(64))
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -67,10 +71,10 @@ class DroppingLink:
         # The test database and its role, as every other PostgreSQL test reaches them
         # (TEST_POSTGRES_URL, via the `postgres_url` fixture), never an assumed postgres/postgres.
         self._database = make_url(database_url)
-        n = next(_LINKS)  # its own names and subnet: a namespace is torn down asynchronously
-        self.namespace = f"los{n}"
-        self.outside, self.inside = f"los{n}a", f"los{n}b"
-        self.host, self.server_side = f"10.213.{n}.2", f"10.213.{n}.1"
+        k = next(_LINKS)
+        self.namespace = f"los{_SLOT}x{k}"
+        self.outside, self.inside = f"{self.namespace}a", f"{self.namespace}b"
+        self.host, self.server_side = f"10.213.{_SLOT}.{4 * k + 2}", f"10.213.{_SLOT}.{4 * k + 1}"
         upstream = (self._database.host or "127.0.0.1", self._database.port or 5432)
         self._relay = DbProxy(*upstream, listen=(self.server_side, 0))
         self._forwarder: subprocess.Popen[str] | None = None

@@ -61,7 +61,13 @@ from tests.scenarios.test_partition import (
 from tests.support.activities import TENANT, USER_AAD
 from tests.support.connector import FakeConnector
 
-pytestmark = [pytest.mark.postgres, pytest.mark.timeout(240)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.timeout(240),
+    pytest.mark.platforms(
+        "botframework", reason="the database link is under test, not the channel; once is ~1 min"
+    ),
+]
 
 CUT_FOR = 20.0
 # The bot's own defaults: the turn wait, plus the reply's delivery.
