@@ -23,8 +23,9 @@ from exports.house_style import new_document, table, to_bytes
 # Portrait A4 gives 17.4 cm between the margins: action references ("LOS-2026-004/A12") and
 # dates each on one line, the free text wide.
 REVIEW_WIDTHS = (3.0, 2.0, 2.5, 2.3, 5.9, 1.7)
-OVERDUE_WIDTHS = (2.8, 3.2, 5.2, 2.5, 1.4, 2.3)
-IMPACT_WIDTHS = (3.2, 1.9, 7.3, 2.5, 2.5)
+# The action column fits "LOS-2026-010/A10" on one line (at 3.2 cm it broke after the "/").
+OVERDUE_WIDTHS = (2.8, 3.6, 4.8, 2.5, 1.4, 2.3)
+IMPACT_WIDTHS = (3.6, 1.9, 6.9, 2.5, 2.5)
 NOTE = RGBColor(0x40, 0x40, 0x40)
 SMALL = 8.5  # the tables with references and dates: each on one line
 

@@ -5,6 +5,7 @@ x of y, every section, tables whose headers repeat."""
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -282,6 +283,11 @@ def test_the_report_is_a4_portrait_marked_and_paged(tmp_path: Path) -> None:
     assert "DRAFT" in text, "the quarter is not over"
     title = next(line for line in out.text.splitlines() if "Quarterly board report" in line)
     assert "DRAFT" in title, "the title keeps its DRAFT mark on its one line"
+    # The overdue table's rows: each starts on the line that has its due date.
+    rows = [line for line in out.text.splitlines() if re.search(r"\d Sep 2026", line)]
+    references = [r for line in rows for r in re.findall(r"LOS-\d{4}-\d{3}/\S*", line)]
+    assert any(r.endswith("/A10") for r in references), "two-digit item numbers are listed"
+    assert all(re.fullmatch(r"LOS-\d{4}-\d{3}/A\d+", r) for r in references), references
     assert f"Page 1 of {len(out.pages)}" in text
     for heading in ("The quarter at a glance", "Themes: this quarter against the four before"):
         assert heading in text
