@@ -157,7 +157,9 @@ def _cell(sheet: Any, value: Any) -> Any:
         cell.alignment = WRAP
         return cell
     if isinstance(value, int) or value is None:
-        return WriteOnlyCell(sheet, value=value)
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.alignment = WRAP  # at the top of its row like the text beside it, not the foot
+        return cell
     return xlsx_text(sheet, str(value), alignment=WRAP)
 
 
@@ -304,6 +306,9 @@ def _charts(book: Workbook, tracker: Tracker) -> None:
     charts = book.create_sheet("Charts")
     _paper(data, landscape=False)
     _paper(charts, landscape=False)
+    # Wide enough for "In progress" and "Quarter agreed": the default cut them on paper.
+    for index in range(1, 1 + max(len(STATUS_ORDER), 6) + 1):
+        data.column_dimensions[get_column_letter(index)].width = 22 if index == 1 else 16
     agencies = status_by_agency(tracker.lines)[:25]
     line_anchor = "A1"
     statuses = [s for s in STATUS_ORDER if any(c.get(s) for _, c in agencies)]

@@ -283,6 +283,11 @@ def test_the_tracker_prints_landscape_fitted_to_width_with_headers_repeated() ->
     heights = [sheet.row_dimensions[row].height for row in range(1, 5)]
     assert all(h is not None and h >= 15 for h in heights), heights
     assert "Page &P of &N" in sheet.oddFooter.center.text
+    chasers = [c.value for c in sheet[1]].index("Chasers sent") + 1
+    assert sheet.cell(2, chasers).alignment.vertical == "top", "numbers sit at the top too"
+    data = load_workbook(io.BytesIO(tracker_xlsx(tracker(3))))["Chart data"]
+    assert data.column_dimensions["A"].width >= 20
+    assert data.column_dimensions["B"].width >= 14, "'In progress' fits its column"
     with zipfile.ZipFile(io.BytesIO(tracker_xlsx(tracker(3)))) as book:
         charts = [book.read(n).decode() for n in book.namelist() if n.startswith("xl/charts/")]
     assert len(charts) == 2
