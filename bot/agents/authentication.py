@@ -44,6 +44,7 @@ CHANNEL_METADATA = AuthenticationConstants.PUBLIC_ABS_OPENID_METADATA_URL
 
 KEYS_MAX_AGE = 24 * 3600.0  # refresh the keys daily, as botbuilder does...
 UNKNOWN_KEY_REFRESH = 3600.0  # ...and on an unknown key id at most once an hour
+FIRST_FETCH_RETRY = 30.0  # no keys yet: a failed first fetch is retried at most this often
 _FETCH_TIMEOUT = aiohttp.ClientTimeout(total=20, connect=5)
 
 KeyFetch = Callable[[str], Awaitable[list[dict[str, Any]]]]
@@ -52,9 +53,12 @@ KeyFetch = Callable[[str], Awaitable[list[dict[str, Any]]]]
 class ChannelKeys:
     """The channel's signing keys from one OpenID metadata URL, served to `JwtTokenValidator` as
     its key source (`get_signing_key`). Fetched with aiohttp (nothing blocks the loop), one
-    fetch shared by concurrent requests, refreshed daily; an unknown key id refreshes at most
-    hourly, so forged key ids can't make every request fetch; a failed refresh keeps the keys
-    already known. Each key keeps the channels it endorses."""
+    fetch shared by concurrent requests. Every fetch attempt, successful or not, is timed: once
+    keys are known, a new attempt starts at most once an hour (on an unknown key id, or when the
+    keys are a day old), even while the endpoint is down, so forged key ids can't make every
+    request fetch; until the first fetch succeeds, at most one attempt every 30 seconds, and a
+    request in between is refused at once. A failed refresh keeps the keys already known. Each
+    key keeps the channels it endorses."""
 
     def __init__(
         self,
@@ -65,7 +69,8 @@ class ChannelKeys:
         self.metadata_url = metadata_url
         self._fetch = fetch or fetch_keys
         self._clock = clock
-        self._fetched_at: float | None = None
+        self._fetched_at: float | None = None  # the last successful fetch
+        self._attempted_at: float | None = None  # the last fetch started, whatever its outcome
         self._keys: dict[str, tuple[PyJWK, frozenset[str]]] = {}
         self._pending: asyncio.Future[None] | None = None
 
@@ -82,20 +87,36 @@ class ChannelKeys:
     async def _entry(self, key_id: Any) -> tuple[PyJWK, frozenset[str]]:
         now = self._clock()
         if self._fetched_at is None:
-            await asyncio.shield(self._refresh_once())
+            first = self._refresh_if_due(now, FIRST_FETCH_RETRY)
+            if first is None:
+                raise jwt.PyJWKError("signing keys are unavailable")
+            await asyncio.shield(first)
         elif now - self._fetched_at > KEYS_MAX_AGE:
-            self._refresh_once()  # serve the known keys meanwhile
+            self._refresh_if_due(now, UNKNOWN_KEY_REFRESH)  # serve the known keys meanwhile
         entry = self._keys.get(str(key_id))
-        stale = self._fetched_at is not None and now - self._fetched_at > UNKNOWN_KEY_REFRESH
-        if entry is None and stale:
-            await asyncio.shield(self._refresh_once())
-            entry = self._keys.get(str(key_id))
+        if entry is None:
+            rotation = self._refresh_if_due(now, UNKNOWN_KEY_REFRESH)
+            if rotation is not None:
+                await asyncio.shield(rotation)
+                entry = self._keys.get(str(key_id))
         if entry is None:
             raise jwt.PyJWKError("the token's signing key is not known")
         return entry
 
-    def _refresh_once(self) -> asyncio.Future[None]:
-        self._pending = start_once(self._pending, self._refresh, _retrieve_failure)
+    def _refresh_if_due(self, now: float, interval: float) -> asyncio.Future[None] | None:
+        """The fetch in flight, or a new one if the last attempt (even a failed one) is more than
+        `interval` old; None if neither: the caller uses the keys it has."""
+        pending = self._pending
+        in_flight = (
+            pending is not None
+            and not pending.done()
+            and pending.get_loop() is asyncio.get_running_loop()
+        )
+        if not in_flight:
+            if self._attempted_at is not None and now - self._attempted_at <= interval:
+                return None
+            self._attempted_at = now
+        self._pending = start_once(pending, self._refresh, _retrieve_failure)
         return self._pending
 
     async def _refresh(self) -> None:

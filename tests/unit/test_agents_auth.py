@@ -14,7 +14,12 @@ from jwt.algorithms import RSAAlgorithm
 from microsoft_agents.authentication.msal import msal_auth
 from microsoft_agents.hosting.core.authorization import ClaimsIdentity
 
-from bot.agents.authentication import UNKNOWN_KEY_REFRESH, ChannelKeys
+from bot.agents.authentication import (
+    FIRST_FETCH_RETRY,
+    KEYS_MAX_AGE,
+    UNKNOWN_KEY_REFRESH,
+    ChannelKeys,
+)
 from bot.agents.tokens import CachedTokens, app_configuration, app_connections
 from bot.config import Settings
 
@@ -82,6 +87,49 @@ async def test_a_failed_refresh_keeps_the_known_keys_and_no_keys_at_all_refuses(
     unreachable = ChannelKeys("http://metadata", fetch=Fetches(OSError("down")))
     with pytest.raises(jwt.PyJWKError):
         await unreachable.get_signing_key("", {"kid": "k1"})
+
+
+async def test_an_outage_does_not_lift_the_hourly_limit_on_fetches() -> None:
+    now = [0.0]
+    fetches = Fetches([KEY], OSError("down"))  # up once, then down for good
+    keys = ChannelKeys("http://metadata", fetches, lambda: now[0])
+    await keys.get_signing_key("", {"kid": "k1"})
+    now[0] += UNKNOWN_KEY_REFRESH + 1
+    for _ in range(10):  # forged key ids through the next hour: one failed fetch in all
+        with pytest.raises(jwt.PyJWKError):
+            await keys.get_signing_key("", {"kid": "forged"})
+        now[0] += UNKNOWN_KEY_REFRESH / 11
+    assert fetches.count == 2
+    now[0] = KEYS_MAX_AGE + 1  # the keys are a day old: one background refresh, which fails
+    for _ in range(10):
+        assert (await keys.get_signing_key("", {"kid": "k1"})).key_id == "k1"
+        with pytest.raises(jwt.PyJWKError):
+            await keys.get_signing_key("", {"kid": "forged"})
+        await asyncio.sleep(0.06)  # let the background refresh fail
+        now[0] += UNKNOWN_KEY_REFRESH / 11
+    assert fetches.count == 3
+    now[0] += UNKNOWN_KEY_REFRESH
+    with pytest.raises(jwt.PyJWKError):
+        await keys.get_signing_key("", {"kid": "forged"})
+    assert fetches.count == 4, "an hour after the last attempt, one more"
+
+
+async def test_an_outage_at_startup_fetches_at_most_once_per_retry_interval() -> None:
+    now = [0.0]
+    fetches = Fetches(OSError("down"), [KEY])
+    keys = ChannelKeys("http://metadata", fetches, lambda: now[0])
+    results = await asyncio.gather(
+        *(keys.get_signing_key("", {"kid": "k1"}) for _ in range(5)), return_exceptions=True
+    )
+    assert all(isinstance(result, jwt.PyJWKError) for result in results)
+    for _ in range(10):  # refused at once, no fetch, until the retry interval has passed
+        with pytest.raises(jwt.PyJWKError):
+            await keys.get_signing_key("", {"kid": "k1"})
+        now[0] += FIRST_FETCH_RETRY / 11
+    assert fetches.count == 1
+    now[0] += FIRST_FETCH_RETRY
+    assert (await keys.get_signing_key("", {"kid": "k1"})).key_id == "k1"
+    assert fetches.count == 2
 
 
 class FakeProvider:
