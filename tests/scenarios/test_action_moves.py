@@ -202,7 +202,15 @@ async def test_keep_open_then_completed_again_resumes_impact_chasing(
         "minute_reference": "LIC 4",
     }
     j.bot.connector.clear()
-    assert "Impact recorded" in await j.card(verbs.IMPACT_RECORD, impact, COLLEAGUE)
+    recorded = await j.card(verbs.IMPACT_RECORD, impact, COLLEAGUE)
+    assert "Impact recorded" in recorded
+    # Not a dead end: the rest of the LIC group's queue, or the review's summary.
+    card = json.loads(recorded)
+    assert card_verbs(card) == [verbs.AWAITING_IMPACT, verbs.SUMMARY]
+    summary = await j.card(verbs.SUMMARY, button_data(card, verbs.SUMMARY), COLLEAGUE)
+    assert "Summary ·" in summary, "the button opens the review's summary"
+    assert "Impact recorded: 1 of 1 action items" in summary
+    assert "keep open · better off: Not yet" in summary, "with the decision just recorded"
     told = sent_saying(j, "Half in time")
     assert told, "the owner is told the group's comment"
     [kept] = j.rows(t.ActionItem)
