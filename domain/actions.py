@@ -19,6 +19,7 @@ from domain.identifier_checks import record_kept, require_confirmed
 from domain.model import ActionStatus, Actor, ImpactDecision, MemberView, ReviewStage, Role
 from domain.repositories import UnitOfWork
 from domain.transitions import move_action, move_review
+from domain.wording import short_date
 
 NOTE_MAX = 2000
 LINK_MAX = 2000
@@ -483,7 +484,7 @@ def _check_request(item: ActionDetail, shown: object, approve: bool, today: date
         )
     if approve and item.pending_date is not None and item.pending_date < today:
         raise StaleCard(
-            f"The date asked for ({item.pending_date:%a %d %b %Y}) is now in the past, so it "
+            f"The date asked for ({short_date(item.pending_date)}) is now in the past, so it "
             f"can't be approved. Decline it, and the owner can ask for a new one."
         )
 

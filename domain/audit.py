@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from domain.errors import StaleCard
 from domain.model import Actor
 from domain.repositories import AuditEntry, UnitOfWork
+from domain.wording import short_date
 
 # What a person reading "at 14:05" means: the partnership's working time zone.
 _LOCAL = ZoneInfo("Europe/London")
@@ -73,4 +74,5 @@ def already_done(
         return StaleCard(f"{done} just now, so this card is out of date.")
     who, at = change
     when = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(_LOCAL)
-    return StaleCard(f"{done} by {who or 'a colleague'} at {when:%H:%M} on {when:%a %d %b}.")
+    on = short_date(when.date())
+    return StaleCard(f"{done} by {who or 'a colleague'} at {when:%H:%M} on {on}.")

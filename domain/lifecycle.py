@@ -32,6 +32,7 @@ from domain.transitions import (
     move_return,
     move_review,
 )
+from domain.wording import short_date
 
 
 class Control(StrEnum):
@@ -506,7 +507,7 @@ def extend_due(
         raise FormInvalid({"due_on": "The new due date can't be in the past."})
     if ret.due_on is not None and due <= ret.due_on:
         raise FormInvalid(
-            {"due_on": f"An extension moves the due date later than {ret.due_on:%a %d %b %Y}."}
+            {"due_on": f"An extension moves the due date later than {short_date(ret.due_on)}."}
         )
     uow.returns.update(ret.id, {"due_on": due})
     audit.record(

@@ -14,6 +14,7 @@ from domain.errors import FormInvalid
 from domain.idempotency import revision_of
 from domain.identifiers import describe_findings, find_identifiers
 from domain.model import is_directory_id, small_int
+from domain.wording import short_date
 
 MAX_ACTIONS = 20
 DESCRIPTION_MAX = 500
@@ -286,7 +287,7 @@ def held_on_problem(held: date | None, opened: date, today: date) -> str | None:
     if held > today:
         return "The meeting date can't be in the future: record the outcome once it is held."
     if held < opened:
-        return f"The meeting can't have been held before the review opened ({opened:%d %b %Y})."
+        return f"The meeting can't have been held before the review opened ({short_date(opened)})."
     return None
 
 
