@@ -10,6 +10,7 @@ from bot.app import SERVICES
 from cards import verbs
 from domain.phrasing import quarter
 from domain.summaries import DASHBOARD_BASIS
+from domain.wording import short_date
 from storage import tables as t
 from tests.support.journey import Journey, good_action, police_id, signed_off_review
 
@@ -31,7 +32,7 @@ async def test_the_outcome_records_the_day_the_meeting_was_held(journey_each: Jo
         ("", "Give the date the meeting was held"),
         ("not a date", "Give the date the meeting was held"),
         ((today + timedelta(days=1)).isoformat(), "can't be in the future"),
-        ((opened - timedelta(days=1)).isoformat(), "before the review opened"),
+        ((opened - timedelta(days=1)).isoformat(), f"the review opened ({short_date(opened)})"),
     ):
         card = await j.card(verbs.OUTCOME_PUBLISH, {**outcome, "held_on": held})
         assert refusal in card

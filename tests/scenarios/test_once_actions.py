@@ -150,7 +150,7 @@ async def test_a_date_now_past_is_not_approved(journey_each: Journey) -> None:
 
     reply = await j.act(verbs.DATE_APPROVE, button_data(request_card, verbs.DATE_APPROVE))
 
-    assert "now in the past" in reply["value"]
+    assert "The date asked for (Wed 30 Jun 2027) is now in the past" in reply["value"]
     assert j.rows(t.ActionItem)[0].revised_due_on is None
     declined = await j.act(verbs.DATE_DECLINE, button_data(request_card, verbs.DATE_DECLINE))
     assert declined["type"] == CARD
