@@ -14,11 +14,11 @@ from docx.document import Document as DocumentType
 from docx.enum.table import WD_ROW_HEIGHT_RULE
 from docx.shared import Cm, Pt, RGBColor
 
-from domain.chronology import describe_date
 from domain.guide import DISSEMINATION_RETURN, PART_TITLES, STANDING_QUESTIONS, box_lines
 from domain.letterhead import Letterhead
 from domain.model import ReturnStatus
 from domain.pack import AnsweredSection, MeetingPack
+from domain.records import EntryInput
 from exports import house_style
 from exports.cells import csv_text
 from exports.cells import document_text as plain
@@ -225,7 +225,7 @@ def _chronology(document: DocumentType, built: MeetingPack) -> None:
             flags.append(f"Why: {entry.missed_opportunity_reason}")
         rows.append(
             (
-                describe_date(entry),
+                _day(entry),
                 entry.date_certainty.value,
                 item.agency,
                 entry.event,
@@ -247,6 +247,13 @@ def _chronology(document: DocumentType, built: MeetingPack) -> None:
             f"{gap.end:%d %b %Y} ({gap.days} days)."
         )
         paragraph.runs[0].font.color.rgb = RGBColor(0xA0, 0x40, 0x00)
+
+
+def _day(entry: EntryInput) -> str:
+    """The date alone: the Certainty column beside it says "approximately", so "About 29 Jan
+    2025" said it twice and wrapped the column onto two lines."""
+    day = f"{entry.event_date:%d %b %Y}"
+    return f"{day} to {entry.end_date:%d %b %Y}" if entry.end_date else day
 
 
 def _themes(document: DocumentType, built: MeetingPack) -> None:
