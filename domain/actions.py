@@ -184,6 +184,12 @@ def load(
     if hold:
         uow.actions.lock(item.id)
         item = _reload(uow, item)
+        if item.review_stage is ReviewStage.CANCELLED:
+            # Every change to an item comes through here held: a cancelled review's items are
+            # settled, so no move may re-arm their chasers or add to them.
+            raise StaleCard(
+                f"{item.review_reference} has been cancelled, so its action items can't be changed."
+            )
     return item
 
 

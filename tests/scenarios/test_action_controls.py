@@ -210,3 +210,29 @@ async def test_only_the_chair_splits_and_typed_names_are_held(journey_each: Jour
     await j.act(verbs.ACTION_SPLIT, {**named, confirm_key("b_measure"): "true"})
     assert len(j.rows(t.ActionItem)) == 3
     assert OVERRIDE_ACTION in j.bot.audit_actions()
+
+
+async def test_a_cancelled_reviews_items_take_no_more_moves(journey_each: Journey) -> None:
+    """Cancelling a review stops its items' chasers; a split, or an owner's update from a card
+    still on screen, must not add items or re-arm a chaser afterwards."""
+    j = journey_each
+    item, card = await chair_view(j)
+    split = button_data(card, verbs.ACTION_SPLIT)
+    owners = await j.act(verbs.ACTION_VIEW, {"action_id": item.id}, PRACTITIONER)
+    progress = {**button_data(owners["value"], verbs.ACTION_PROGRESS), "note": "Audit begun."}
+    reference = item.reference.split("/")[0]
+    await j.say(f"cancel review {reference} because the family moved out of the area")
+    [row] = j.rows(t.ActionItem)
+    assert row.next_chase_at is None, "cancelling the review stopped the chasers"
+    audited = len(j.rows(t.AuditEvent))
+
+    for verb, data, who in (
+        (verbs.ACTION_SPLIT, {**split, **SPLIT}, USER_AAD),
+        (verbs.ACTION_PROGRESS, progress, PRACTITIONER),
+    ):
+        answer = json.dumps(await j.act(verb, data, who), ensure_ascii=False)
+        assert f"{reference} has been cancelled" in answer, (verb, answer)
+
+    [after] = j.rows(t.ActionItem)
+    assert (after.status, after.next_chase_at) == (row.status, None), "nothing re-armed"
+    assert len(j.rows(t.AuditEvent)) == audited, "nothing written"
