@@ -16,14 +16,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot import freshness, once
-from bot.router import Context, Reply
+from bot.router import Context, FirstUnit, Reply
 from bot.services import Services
 from bot.turns import Turn, TurnKind
 from cards import basics as cards
 from cards.common import message_text, with_notice
-from domain import commands, idempotency
+from domain import commands
 from domain.capabilities import available
-from domain.errors import DomainError, StorageUnavailable
+from domain.errors import ChangedSinceShown, DomainError, StorageUnavailable
 from domain.idempotency import Claimed
 from domain.members import record_member, welcome_once
 from domain.model import MemberView
@@ -216,24 +216,25 @@ class Bot:
                 "Type help to see what you can do."
             )
         log.info("card action", extra={"verb": turn.verb})
-        ctx = Context(turn, member, self.services)
-        stale = await self._stale(ctx)
-        return stale if stale is not None else await handler(ctx)
+        check = freshness.check_for(turn.verb, member, turn.data)
+        ctx = Context(turn, member, self.services, first_unit=FirstUnit(check))
+        try:
+            return await handler(ctx)
+        except ChangedSinceShown as changed:
+            return await self._current(turn, member, changed.user_message)
 
-    async def _stale(self, ctx: Context) -> Reply | None:
-        """The current card, if this click's card was drawn before its thing last changed."""
-        shown = idempotency.shown_revision(ctx.data)
-        subject = freshness.SUBJECTS.get(ctx.turn.verb or "")
-        if shown is None or subject is None:
-            return None
-        now = await ctx.run_short(lambda uow: subject.revision(uow, ctx.member, ctx.data))
-        if now == shown:
-            return None
-        log.info("stale card", extra={"verb": ctx.turn.verb})
-        current = await self.services.router.verbs[subject.current](ctx)
+    async def _current(self, turn: Turn, member: MemberView, why: str) -> Reply:
+        """The thing's current card, saying why it came instead (the click changed nothing)."""
+        log.info("stale card", extra={"verb": turn.verb})
+        subject = freshness.SUBJECTS.get(turn.verb or "")
+        if subject is None:
+            return Reply(text=why, error=True)
+        current = await self.services.router.verbs[subject.current](
+            Context(turn, member, self.services)
+        )
         if current.card is None:
-            return Reply(text=idempotency.STALE_MESSAGE, error=True)
-        return Reply(with_notice(current.card, idempotency.STALE_MESSAGE))
+            return Reply(text=why, error=True)
+        return Reply(with_notice(current.card, why))
 
 
 def _error_reply(title: str, message: str) -> Reply:

@@ -1,10 +1,15 @@
 """A click on a card drawn before its thing last changed is refused, with the current card.
 
 Cards that show one thing put its revision in their state-changing buttons' data
-(cards.common.revised). Before such a click's handler runs, the dispatch compares that
-revision with the thing's revision now; on a difference the click changes nothing and the
-answer is the thing's current card, saying why. Which thing a verb acts on, and which verb
-draws its current card, is listed here once.
+(cards.common.revised). The check runs at the start of the handler's first unit of work, in
+the transaction that writes the click's change: it holds the thing's row (SELECT ... FOR
+UPDATE on PostgreSQL; SQLite's single writer queues them anyway), then compares the revision
+the card was drawn at with the thing's revision now. Of racing clicks from cards of one
+revision, the first holds the row, finds it unchanged and writes; the others wait for the
+row, then read the winner's change and are refused (ChangedSinceShown) with nothing written.
+A check in a transaction of its own, before the handler's, let two of them pass. On a
+refusal the answer is the thing's current card, saying why. Which thing a verb acts on,
+which row holds it, and which verb draws its current card, is listed here once.
 """
 
 from __future__ import annotations
@@ -13,14 +18,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from cards import verbs
-from domain import actions, directory, meeting, retention, returns
+from domain import actions, directory, lifecycle, meeting, retention, returns
 from domain.capabilities import require
 from domain.chase_engine import policy_for
 from domain.chasers import policy_revision
+from domain.idempotency import require_unchanged, shown_revision
 from domain.model import MemberView, Role
 from storage.repositories import SqlUnitOfWork
 
 Revision = Callable[[SqlUnitOfWork, MemberView, Mapping[str, object]], str]
+Check = Callable[[SqlUnitOfWork], None]
+Hold = Callable[[SqlUnitOfWork, MemberView, Mapping[str, object]], None]
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,37 @@ class Subject:
     revision: Revision
     # The verb whose handler draws the thing's current card from the same data.
     current: str
+    # Holds the thing's row (SqlUnitOfWork.hold): the outermost row its writers lock.
+    hold: Hold
+
+
+def _row(kind: str, key: str) -> Hold:
+    """Hold the row of `kind` whose id the button's data carries under `key`."""
+    return lambda uow, member, data: uow.hold(kind, data.get(key))
+
+
+def _partnership(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> None:
+    uow.hold("partnership", member.partnership_id)
+
+
+def _return_review(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> None:
+    # The review's row, as the lifecycle controls on one agency's return lock it.
+    uow.hold("review", lifecycle.review_of_return(uow, data.get("return_id")))
+
+
+def check_for(verb: str | None, member: MemberView, data: Mapping[str, object]) -> Check | None:
+    """The check this click's writing transaction starts with, or None when the verb acts on
+    no revisioned thing or the card carries no revision."""
+    subject = SUBJECTS.get(verb or "")
+    shown = shown_revision(data)
+    if subject is None or shown is None:
+        return None
+
+    def check(uow: SqlUnitOfWork) -> None:
+        subject.hold(uow, member, data)
+        require_unchanged(shown, subject.revision(uow, member, data))
+
+    return check
 
 
 def _action(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
@@ -71,24 +110,36 @@ def _hold(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) ->
     return retention.hold_revision(retention.held_review(uow, member, data.get("review_id")))
 
 
+def _manage(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
+    return lifecycle.current_manage_revision(uow, member, data.get("review_id"))
+
+
+def _return_controls(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
+    return lifecycle.current_return_revision(uow, member, data.get("return_id"))
+
+
 def _policy(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
     require(member, Role.ADMIN)
     return policy_revision(policy_for(uow.chases, member.partnership_id))
 
 
-ACTION_ITEM = Subject(_action, verbs.ACTION_VIEW)
-GUIDE = Subject(_guide, verbs.GUIDE)
-ENTRY = Subject(_entry, verbs.ENTRY_FORM)
-RETURN = Subject(_return, verbs.RETURN_OPEN)
+ACTION_ITEM = Subject(_action, verbs.ACTION_VIEW, _row("action", "action_id"))
+GUIDE = Subject(_guide, verbs.GUIDE, _row("review", "review_id"))
+ENTRY = Subject(_entry, verbs.ENTRY_FORM, _row("return", "return_id"))
+RETURN = Subject(_return, verbs.RETURN_OPEN, _row("return", "return_id"))
 # Every button on the outcome card saves what was typed first, so each is checked; an action
 # item's form is checked against that item alone (adding one overwrites nothing).
-OUTCOME = Subject(_outcome, verbs.OUTCOME)
-DRAFT_ACTION = Subject(_draft_action, verbs.OUTCOME)
-AGENCY = Subject(_agency, verbs.AGENCY_FORM)
-MEMBER = Subject(_member, verbs.MEMBER_FORM)
-RETENTION = Subject(_retention, verbs.RETENTION)
-LEGAL_HOLD = Subject(_hold, verbs.LEGAL_HOLD)
-CHASER_POLICY = Subject(_policy, verbs.POLICY)
+OUTCOME = Subject(_outcome, verbs.OUTCOME, _row("review", "review_id"))
+DRAFT_ACTION = Subject(_draft_action, verbs.OUTCOME, _row("review", "review_id"))
+AGENCY = Subject(_agency, verbs.AGENCY_FORM, _row("agency", "agency_id"))
+MEMBER = Subject(_member, verbs.MEMBER_FORM, _row("member", "member_id"))
+RETENTION = Subject(_retention, verbs.RETENTION, _partnership)
+LEGAL_HOLD = Subject(_hold, verbs.LEGAL_HOLD, _row("review", "review_id"))
+# A review's lifecycle controls: on the Manage card, against the whole review as it showed
+# it; on an agency's card, against that agency's return.
+MANAGE = Subject(_manage, verbs.REVIEW_MANAGE, _row("review", "review_id"))
+RETURN_CONTROLS = Subject(_return_controls, verbs.REVIEW_AGENCY, _return_review)
+CHASER_POLICY = Subject(_policy, verbs.POLICY, _partnership)
 
 SUBJECTS: dict[str, Subject] = {
     verbs.ACTION_PROGRESS: ACTION_ITEM,
@@ -131,4 +182,14 @@ SUBJECTS: dict[str, Subject] = {
     verbs.RETENTION_SAVE: RETENTION,
     verbs.LEGAL_HOLD_SET: LEGAL_HOLD,
     verbs.POLICY_SAVE: CHASER_POLICY,
+    verbs.REVIEW_EDIT: MANAGE,
+    verbs.REVIEW_DEPUTY: MANAGE,
+    verbs.REVIEW_CANCEL: MANAGE,
+    verbs.REVIEW_REOPEN: MANAGE,
+    verbs.REVIEW_ADD_AGENCY: MANAGE,
+    verbs.RETURN_REASSIGN: RETURN_CONTROLS,
+    verbs.RETURN_NIL: RETURN_CONTROLS,
+    verbs.RETURN_EXTEND: RETURN_CONTROLS,
+    verbs.RETURN_PROCEED: RETURN_CONTROLS,
+    verbs.REVIEW_REMOVE_AGENCY: RETURN_CONTROLS,
 }

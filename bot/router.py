@@ -30,12 +30,34 @@ class Reply:
     attachments: tuple[dict[str, Any], ...] = ()
 
 
+@dataclass
+class FirstUnit:
+    """A check the handler's first unit of work starts with, in its transaction: the card's
+    revision against its thing's, under the thing's row lock (bot/freshness.py). A handler
+    writes its click's change in its first unit; later units (a progress count, a reload)
+    are its own reads and go unchecked."""
+
+    check: Callable[[SqlUnitOfWork], None] | None = None
+
+    def around(self, work: Callable[[SqlUnitOfWork], T]) -> Callable[[SqlUnitOfWork], T]:
+        check, self.check = self.check, None
+        if check is None:
+            return work
+
+        def checked(uow: SqlUnitOfWork) -> T:
+            check(uow)
+            return work(uow)
+
+        return checked
+
+
 @dataclass(frozen=True)
 class Context:
     turn: Turn
     member: MemberView
     services: Services
     argument: str = ""
+    first_unit: FirstUnit = field(default_factory=FirstUnit)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -43,12 +65,12 @@ class Context:
 
     async def run(self, work: Callable[[SqlUnitOfWork], T]) -> T:
         """Run domain work in one transaction, off the event loop."""
-        return await self.services.db.run(work)
+        return await self.services.db.run(self.first_unit.around(work))
 
     async def run_short(self, work: Callable[[SqlUnitOfWork], T]) -> T:
         """Work on a handful of rows (one return, one member): SQLite may run it inline, and
         tests fail it if it runs more than a few statements (Database.run_short)."""
-        return await self.services.db.run_short(work)
+        return await self.services.db.run_short(self.first_unit.around(work))
 
 
 Handler = Callable[[Context], Awaitable[Reply]]

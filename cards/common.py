@@ -218,6 +218,15 @@ def stamped(card: Card, card_id: str) -> Card:
     return result
 
 
+def show_form(title: str, items: Sequence[ac.ElementAnnotated], submit: ac.ActionExecute) -> Card:
+    """A ShowCard: a small form that opens under the button, with its own submit button."""
+    sub = ac.AdaptiveCard.new().version("1.5").add_items(list(items)).add_actions([submit]).create()
+    show: Card = ac.ActionShowCard(title=title, card=sub).model_dump(
+        mode="json", exclude_none=True, by_alias=True, warnings=False
+    )
+    return show
+
+
 def with_notice(card: Card, message: str) -> Card:
     """The card with a warning under its title: why this card came instead of the one
     expected (a stale click answered with the current state)."""

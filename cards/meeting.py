@@ -23,6 +23,7 @@ from cards.common import (
     notice_lines,
     paragraph,
     revised,
+    show_form,
     text_input,
     user_text,
     warning_line,
@@ -35,6 +36,7 @@ from domain.guide import (
     PART_MAX,
     PART_TITLES,
     REFLECTIONS_MAX,
+    SEND_BACK_NOTE_MAX,
     TEAM_MAX,
     GuideState,
     box_lines,
@@ -474,21 +476,25 @@ def guide_card(screen: GuideScreen) -> Card:
         body.append(facts([(f"Version {v.version}", _approval(v)) for v in guide.versions[-4:]]))
     if "publish" in screen.errors:
         body.append(error_line(screen.errors["publish"]))
+    if screen.errors.get("reason") or screen.note_warning:
+        body.append(error_line("Not sent back yet: see the note under Send back to the chair."))
     data: dict[str, object] = {"review_id": review.id}
     shown = revised(data, guide_revision(guide))
     if guide.state is GuideState.DRAFT and screen.edits:
+        if guide.sent_back_note:
+            body.append(facts([("Sent back because", guide.sent_back_note)]))
         return build([*body, *_guide_inputs(screen)], _draft_buttons(screen, shown))
     revising = guide.state is GuideState.DRAFT and guide.latest is not None
     # Anyone but the chair reads the published version while the next one is drafted.
     shown_parts = guide.latest.parts if revising and guide.latest else guide.parts
     published = revising or guide.state is GuideState.PUBLISHED
     body.extend(_guide_text(shown_parts, draft=not published))
-    moves: list[ac.ActionExecute] = []
+    moves: list[ac.ActionExecute | Card] = []
     if guide.state is GuideState.AWAITING_APPROVAL:
         if screen.approves:
             body.extend(_empty_box_warning(guide.parts))
             moves.append(button("Approve and publish", verbs.GUIDE_APPROVE, shown, primary=True))
-            moves.append(button("Send back to the chair", verbs.GUIDE_SEND_BACK, shown))
+            moves.append(send_back_form(screen, shown))
         elif screen.edits:
             moves.append(button("Withdraw to edit", verbs.GUIDE_SEND_BACK, shown))
     elif guide.state is GuideState.PUBLISHED and screen.edits:
@@ -496,6 +502,27 @@ def guide_card(screen: GuideScreen) -> Card:
             button(f"Revise as version {len(guide.versions) + 1}", verbs.GUIDE_REVISE, shown)
         )
     return build(body, [*moves, *_published_buttons(screen)])
+
+
+def send_back_form(screen: GuideScreen, shown: Mapping[str, object]) -> Card:
+    """The approver's Send back: a note for the chair, saying what to change, is required."""
+    items: list[ac.ElementAnnotated] = [
+        text_input(
+            "reason",
+            "What should the chair change?",
+            screen.note_typed,
+            max_length=SEND_BACK_NOTE_MAX,
+            multiline=True,
+            required=True,
+        )
+    ]
+    if "reason" in screen.errors:
+        items.append(error_line(screen.errors["reason"]))
+    if screen.note_warning:
+        items.extend(identifier_warning("reason", screen.note_warning))
+    return show_form(
+        "Send back to the chair", items, button("Send back", verbs.GUIDE_SEND_BACK, shown)
+    )
 
 
 def _status(screen: GuideScreen) -> str:
@@ -611,7 +638,7 @@ def guide_approval_card(screen: GuideScreen, sender: str) -> Card:
         body,
         [
             button("Approve and publish", verbs.GUIDE_APPROVE, shown, primary=True),
-            button("Send back to the chair", verbs.GUIDE_SEND_BACK, shown),
+            send_back_form(screen, shown),
         ],
     )
 

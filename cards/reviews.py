@@ -22,6 +22,8 @@ from cards.common import (
     header,
     notice_lines,
     paragraph,
+    revised,
+    show_form,
     text_input,
     toggle,
     user_text,
@@ -289,15 +291,6 @@ RETURN_LABELS = {
 }
 
 
-def _form(title: str, items: Sequence[ac.ElementAnnotated], submit: ac.ActionExecute) -> Card:
-    """A ShowCard: a small form that opens under the button, with its own submit button."""
-    sub = ac.AdaptiveCard.new().version("1.5").add_items(list(items)).add_actions([submit]).create()
-    show: Card = ac.ActionShowCard(title=title, card=sub).model_dump(
-        mode="json", exclude_none=True, by_alias=True, warnings=False
-    )
-    return show
-
-
 def _reason(label: str) -> ac.InputText:
     return text_input("reason", label, None, max_length=REASON_MAX, multiline=True, required=True)
 
@@ -308,7 +301,9 @@ def _people(ids: Sequence[int], names: Mapping[int, str]) -> str:
 
 def manage_card(screen: ManageScreen, errors: Mapping[str, str] | None = None) -> Card:
     review = screen.review
-    data = {"review_id": review.id}
+    # Every control on it names the revision it was drawn at: one sent from a Manage card
+    # older than another chair's change is refused with this card as it is now.
+    data = revised({"review_id": review.id}, screen.revision)
     stage = STAGE_LABELS.get(review.stage.value, review.stage.value)
     body: list[ac.ElementAnnotated | Card] = [
         *header(f"Manage {review.reference}", f"{review.pseudonym} · {stage}"),
@@ -352,11 +347,11 @@ def _review_controls(screen: ManageScreen, data: Mapping[str, object]) -> list[C
     review, stage = screen.review, screen.review.stage
     controls: list[Card] = []
     if stage in CONTROLS[Control.EDIT].stages:
-        controls.append(_edit_form(review))
+        controls.append(_edit_form(review, data))
     if stage in CONTROLS[Control.ADD_AGENCY].stages and screen.addable:
         choices = [(str(i), name) for i, name in screen.addable]
         controls.append(
-            _form(
+            show_form(
                 "Add an agency",
                 [choice_input("agency_id", "Agency", choices, None, required=True)],
                 button("Add and assign", verbs.REVIEW_ADD_AGENCY, data, primary=True),
@@ -366,7 +361,7 @@ def _review_controls(screen: ManageScreen, data: Mapping[str, object]) -> list[C
         choices = [("none", "No deputy"), *((str(i), n) for i, n in screen.chairs)]
         current = str(review.deputy_chair_member_id or "none")
         controls.append(
-            _form(
+            show_form(
                 "Deputy chair",
                 [
                     choice_input(
@@ -378,7 +373,7 @@ def _review_controls(screen: ManageScreen, data: Mapping[str, object]) -> list[C
         )
     if stage in CONTROLS[Control.CANCEL].stages:
         controls.append(
-            _form(
+            show_form(
                 "Cancel review",
                 [
                     paragraph(
@@ -391,7 +386,7 @@ def _review_controls(screen: ManageScreen, data: Mapping[str, object]) -> list[C
         )
     if screen.may_reopen:
         controls.append(
-            _form(
+            show_form(
                 "Reopen review",
                 [_reason("Why is the review reopened?")],
                 button("Reopen the review", verbs.REVIEW_REOPEN, data, primary=True),
@@ -404,8 +399,8 @@ def _review_controls(screen: ManageScreen, data: Mapping[str, object]) -> list[C
     return controls
 
 
-def _edit_form(review: ReviewView) -> Card:
-    return _form(
+def _edit_form(review: ReviewView, data: Mapping[str, object]) -> Card:
+    return show_form(
         "Edit details",
         [
             text_input(
@@ -429,7 +424,7 @@ def _edit_form(review: ReviewView) -> Card:
                 "meeting_on", "Line-of-Sight meeting date", _iso(review.meeting_on), required=True
             ),
         ],
-        button("Save details", verbs.REVIEW_EDIT, {"review_id": review.id}, primary=True),
+        button("Save details", verbs.REVIEW_EDIT, data, primary=True),
     )
 
 
@@ -445,7 +440,7 @@ def agency_card(
     notices: Sequence[str] = (),
 ) -> Card:
     review, ret = screen.review, screen.ret
-    data = {"return_id": ret.id}
+    data = revised({"return_id": ret.id}, screen.revision)
     status = RETURN_LABELS.get(ret.status.value, ret.status.value)
     body: list[ac.ElementAnnotated | Card] = [
         *header(f"{ret.agency_name} · {review.reference}", f"{review.pseudonym} · {status}"),
@@ -479,7 +474,7 @@ def _agency_controls(screen: AgencyScreen, data: Mapping[str, object]) -> list[C
     controls: list[Card] = []
     if stage in CONTROLS[Control.ASSIGN].stages and status not in SETTLED:
         controls.append(
-            _form(
+            show_form(
                 "Assign or replace",
                 [
                     choice_input(
@@ -496,7 +491,7 @@ def _agency_controls(screen: AgencyScreen, data: Mapping[str, object]) -> list[C
         )
     if stage in CONTROLS[Control.EXTEND].stages and outstanding:
         controls.append(
-            _form(
+            show_form(
                 "Extend due date",
                 [date_input("due_on", "New due date", _iso(screen.ret.due_on), required=True)],
                 button("Extend", verbs.RETURN_EXTEND, data, primary=True),
@@ -504,7 +499,7 @@ def _agency_controls(screen: AgencyScreen, data: Mapping[str, object]) -> list[C
         )
     if stage in CONTROLS[Control.NIL_RETURN].stages and outstanding:
         controls.append(
-            _form(
+            show_form(
                 "Nil return",
                 [_reason("Why did the agency have no involvement?")],
                 button("Ask the lead to confirm", verbs.RETURN_NIL, data, primary=True),
@@ -512,7 +507,7 @@ def _agency_controls(screen: AgencyScreen, data: Mapping[str, object]) -> list[C
         )
     if stage in CONTROLS[Control.PROCEED_WITHOUT].stages and status not in SETTLED:
         controls.append(
-            _form(
+            show_form(
                 "Proceed without",
                 [_reason("Why does the meeting go ahead without this agency?")],
                 button("Proceed without them", verbs.RETURN_PROCEED, data),
@@ -520,7 +515,7 @@ def _agency_controls(screen: AgencyScreen, data: Mapping[str, object]) -> list[C
         )
     if stage in CONTROLS[Control.REMOVE_AGENCY].stages:
         controls.append(
-            _form(
+            show_form(
                 "Remove agency",
                 [_reason("Why is the agency removed?")],
                 button("Remove the agency", verbs.REVIEW_REMOVE_AGENCY, data),

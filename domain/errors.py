@@ -29,6 +29,12 @@ class StaleCard(DomainError):
     """A card was acted on after the record it shows had moved on."""
 
 
+class ChangedSinceShown(StaleCard):
+    """The revision a card was drawn at is no longer its thing's, found under the thing's row
+    lock in the transaction that would have written: nothing was written, and the answer is
+    the thing's current card."""
+
+
 class StorageUnavailable(DomainError):
     """The store could not be reached. Part of the repository contract: nothing was written."""
 

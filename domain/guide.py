@@ -90,15 +90,26 @@ GUIDE_MOVES: Mapping[str, tuple[GuideState, GuideState]] = {
 
 
 def approver_refusal(
-    *, submitted_by: int | None, approver_id: int, is_lic_member: bool, chairs_review: bool
+    *,
+    submitted_by: int | None,
+    approver_id: int,
+    is_lic_member: bool,
+    chairs_review: bool,
+    edited: bool = False,
 ) -> str | None:
     """Why this member may not approve the guide, or None. Approval is a second pair of eyes:
     an LIC group member, or the review's other chair (chair or deputy), never the person who
-    sent it for approval."""
+    sent it for approval, nor one who changed its text since the last version (one chair
+    edits, the deputy sends it, the first chair approves their own words)."""
     if submitted_by is not None and approver_id == submitted_by:
         return (
             "You sent this guide for approval, so someone else approves it: an LIC group "
             "member or the review's other chair."
+        )
+    if edited:
+        return (
+            "You changed this guide's text since its last version, so someone else approves "
+            "it: an LIC group member or a chair who didn't edit it."
         )
     if not (is_lic_member or chairs_review):
         return "Only an LIC group member or the review's chair or deputy chair can approve it."
@@ -116,6 +127,22 @@ def version_line(version: int, approved_on: date | None, approved_by: str | None
     return (
         f"Version {version}, approved by {approved_by or 'the LIC group'} on {approved_on:%d %B %Y}"
     )
+
+
+SEND_BACK_NOTE_MAX = 1000
+
+
+def send_back_note(raw: object, *, required: bool) -> str | None:
+    """The approver's reason for sending the guide back (the chair withdrawing their own needs
+    none): what the chair is asked to change."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    if len(text) > SEND_BACK_NOTE_MAX:
+        raise FormInvalid(
+            {"reason": f"Keep the note to {SEND_BACK_NOTE_MAX:,} characters ({len(text):,} now)."}
+        )
+    if required and not text:
+        raise FormInvalid({"reason": "Say what the chair should change before it is approved."})
+    return text or None
 
 
 TEAM_MAX = 200

@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
+from domain.errors import ChangedSinceShown
+
 CARD_ID: Final = "card_id"
 REVISION: Final = "rev"
 
@@ -87,6 +89,27 @@ def shown_revision(data: Mapping[str, object]) -> str | None:
     if isinstance(revision, int) and not isinstance(revision, bool):
         revision = str(revision)
     return revision if isinstance(revision, str) and _REVISION.fullmatch(revision) else None
+
+
+def require_unchanged(shown: str, now: str) -> None:
+    """Refuse a click whose card was drawn at another revision than its thing has now. Called
+    in the writing transaction with the thing's row held, so of racing clicks from cards of
+    one revision exactly one finds it unchanged: the others queue on the row, then see the
+    winner's change (bot/freshness.py)."""
+    if shown != now:
+        raise ChangedSinceShown(STALE_MESSAGE)
+
+
+def required_revision(data: Mapping[str, object], what: str) -> str:
+    """The revision a click carries, for a move that must name the exact text it acts on (an
+    approval publishes what the approver read): a click without one is refused."""
+    shown = shown_revision(data)
+    if shown is None:
+        raise ChangedSinceShown(
+            f"This button doesn't say which version of the {what} it was drawn for, so "
+            "nothing was done. Here is how it stands now."
+        )
+    return shown
 
 
 def click_key(verb: str, data: Mapping[str, object]) -> str:

@@ -8,7 +8,7 @@ A control used without the right, or on a review that has moved on, changes noth
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -17,6 +17,7 @@ from typing import Final
 from domain import audit, review_flow
 from domain.capabilities import require
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
+from domain.idempotency import revision_of
 from domain.model import Actor, MemberView, ReturnStatus, ReviewStage, Role, small_int
 from domain.records import ReturnView, ReviewView
 from domain.repositories import UnitOfWork
@@ -141,6 +142,56 @@ def may_manage(member: MemberView, review: ReviewView) -> bool:
 # --- the manage screen -----------------------------------------------------------------------
 
 
+def return_revision(ret: ReturnView) -> str:
+    """What an agency's card on the Manage screen was drawn at: where its return stands, who
+    completes it and by when."""
+    return revision_of(ret.status.value, sorted(ret.assignee_ids), ret.due_on, ret.status_note)
+
+
+def manage_revision(review: ReviewView, returns: Sequence[ReturnView]) -> str:
+    """What a review's Manage card was drawn at: its details, stage, chairs and dates, and each
+    agency's return as its own card shows it. Another chair's change to any of them makes a
+    control sent from an older Manage card stale."""
+    return revision_of(
+        review.pseudonym,
+        review.reason,
+        review.period_under_review,
+        review.stage.value,
+        review.chair_member_id,
+        review.deputy_chair_member_id,
+        review.returns_due_on,
+        review.meeting_on,
+        sorted((r.id, return_revision(r)) for r in returns),
+    )
+
+
+def current_manage_revision(uow: UnitOfWork, member: MemberView, review_id: object) -> str:
+    review = _managed_review(uow, member, review_id)
+    return manage_revision(review, uow.reviews.returns(review.id))
+
+
+def _managed_review(uow: UnitOfWork, member: MemberView, review_id: object) -> ReviewView:
+    """An admin manages any review of the partnership; a chair, the reviews they chair."""
+    if member.has(Role.ADMIN):
+        return _any_review(uow, member, review_id)
+    return chaired_review(uow, member, review_id)
+
+
+def current_return_revision(uow: UnitOfWork, member: MemberView, return_id: object) -> str:
+    number = small_int(return_id)
+    ret = uow.returns.get(number) if number is not None else None
+    if ret is None or ret.partnership_id != member.partnership_id:
+        raise NotFound("I can't find that agency's return in your partnership.")
+    return return_revision(ret)
+
+
+def review_of_return(uow: UnitOfWork, return_id: object) -> int | None:
+    """The review an agency's return belongs to: its row is what the controls hold."""
+    number = small_int(return_id)
+    ret = uow.returns.get(number) if number is not None else None
+    return ret.review_id if ret is not None else None
+
+
 @dataclass(frozen=True)
 class ManageScreen:
     review: ReviewView
@@ -151,14 +202,15 @@ class ManageScreen:
     may_reopen: bool
     notices: tuple[str, ...] = ()
 
+    @property
+    def revision(self) -> str:
+        return manage_revision(self.review, self.returns)
+
 
 def manage_screen(
     uow: UnitOfWork, member: MemberView, review_id: object, notices: tuple[str, ...] = ()
 ) -> ManageScreen:
-    if member.has(Role.ADMIN):
-        review = _any_review(uow, member, review_id)
-    else:
-        review = chaired_review(uow, member, review_id)
+    review = _managed_review(uow, member, review_id)
     check_stage(review, Control.MANAGE)
     returns = tuple(uow.reviews.returns(review.id))
     on_review = {r.agency_id for r in returns}
@@ -183,6 +235,10 @@ class AgencyScreen:
     choices: tuple[tuple[str, str], ...]  # (directory id, name) who could complete it
     has_lead: bool
     may_set_lead: bool = False  # an admin, who gives the agency lead role (Agencies)
+
+    @property
+    def revision(self) -> str:
+        return return_revision(self.ret)
 
 
 def agency_screen(uow: UnitOfWork, member: MemberView, return_id: object) -> AgencyScreen:

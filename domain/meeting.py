@@ -10,8 +10,14 @@ from typing import Any
 
 from domain import audit, guide, outcome, pack
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
-from domain.idempotency import REVISION, revision_of
-from domain.identifier_checks import Screened, is_confirmed, record_kept, require_confirmed
+from domain.idempotency import require_unchanged, required_revision, revision_of
+from domain.identifier_checks import (
+    IdentifiersToConfirm,
+    Screened,
+    is_confirmed,
+    record_kept,
+    require_confirmed,
+)
 from domain.identifier_checks import screen as screen_fields
 from domain.identifiers import find_identifiers, kinds_found
 from domain.model import (
@@ -530,6 +536,10 @@ class GuideScreen:
     notices: tuple[str, ...] = ()
     edits: bool = True  # the member chairs the review: drafts, sends for approval, revises
     approves: bool = False  # the member may approve the version awaiting approval
+    # A send-back refused (no note, or a possible identifier in it): what was typed, and the
+    # guard's warning under it.
+    note_typed: str | None = None
+    note_warning: str | None = None
 
 
 def guide_revision(record: GuideRecord) -> str:
@@ -581,6 +591,7 @@ def _approver_refusal(member: MemberView, review: ReviewView, record: GuideRecor
         approver_id=member.id,
         is_lic_member=member.has(Role.LIC_MEMBER),
         chairs_review=review.chaired_by(member.id),
+        edited=member.id in record.editors,
     )
 
 
@@ -739,13 +750,8 @@ def approve_guide(
 ) -> GuideApproved:
     """A second person approves: the working copy becomes a new published version, kept
     whole beside the ones before it (a re-publish never overwrites)."""
-    screen = guide_screen(uow, actor, member, data.get("review_id"))
-    uow.outcomes.hold_guide(screen.guide.id)
-    screen = guide_screen(uow, actor, member, screen.review.id)
+    screen = _held_guide(uow, actor, member, data)
     record = screen.guide
-    shown = data.get(REVISION)
-    if isinstance(shown, str) and shown != guide_revision(record):
-        raise StaleCard("The guide changed since this card was drawn; here it is as it is now.")
     refusal = _approver_refusal(member, screen.review, record)
     if refusal is not None:
         if record.state is guide.GuideState.PUBLISHED:
@@ -776,12 +782,27 @@ def approve_guide(
     )
 
 
+def _held_guide(
+    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+) -> GuideScreen:
+    """The guide with its row held, for a move that acts on the exact text the card showed
+    (approve, send back): a click that names no revision, or another one, is refused."""
+    screen = guide_screen(uow, actor, member, data.get("review_id"))  # may they see it at all
+    shown = required_revision(data, "guide")
+    uow.outcomes.hold_guide(screen.guide.id)
+    screen = guide_screen(uow, actor, member, screen.review.id)
+    require_unchanged(shown, guide_revision(screen.guide))
+    return screen
+
+
 def send_back_guide(
     uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], now: datetime
 ) -> tuple[GuideScreen, int | None]:
-    """An approver sends the guide back to its chair, or the chair withdraws it to edit; the
-    member to tell (the chair who sent it), or None when they did it themselves."""
-    screen = guide_screen(uow, actor, member, data.get("review_id"))
+    """An approver sends the guide back to its chair with a note saying why, or the chair
+    withdraws it to edit; the member to tell (the chair who sent it), or None when they did it
+    themselves. A note refused (missing, or holding a possible identifier not ticked) comes
+    back on the card with what was typed, and nothing moves."""
+    screen = _held_guide(uow, actor, member, data)
     record = screen.guide
     if record.state is not guide.GuideState.AWAITING_APPROVAL:
         raise audit.already_done(
@@ -792,14 +813,40 @@ def send_back_guide(
         )
     if not screen.edits and not screen.approves:
         raise NotPermitted(_approver_refusal(member, screen.review, record) or "")
-    if not uow.outcomes.move_guide(record.id, *guide.GUIDE_MOVES["send_back"], None, now):
+    typed = data.get("reason")
+    try:
+        note = guide.send_back_note(typed, required=record.submitted_by != member.id)
+        kept = require_confirmed({"reason": note}, data)
+    except FormInvalid as refused:
+        warning = (
+            refused.warnings.get("reason") if isinstance(refused, IdentifiersToConfirm) else None
+        )
+        errors = {} if warning else refused.errors
+        return replace(
+            screen,
+            errors=errors,
+            note_typed=typed if isinstance(typed, str) else None,
+            note_warning=warning,
+        ), None
+    moved = uow.outcomes.move_guide(
+        record.id, *guide.GUIDE_MOVES["send_back"], None, now, note=note
+    )
+    if not moved:
         raise audit.already_done(
             uow,
             ("review", screen.review.id),
             ("guide.sent_back", "guide.published"),
             "This guide was already dealt with",
         )
-    audit.record(uow, member.partnership_id, actor, "guide.sent_back", ("review", screen.review.id))
+    record_kept(uow, member.partnership_id, actor, ("review", screen.review.id), kept)
+    audit.record(
+        uow,
+        member.partnership_id,
+        actor,
+        "guide.sent_back",
+        ("review", screen.review.id),
+        after={"with_note": note is not None},
+    )
     back = _reload(uow, member, screen, notices=("Back with the chair as a draft.",))
     return back, record.submitted_by if record.submitted_by != member.id else None
 

@@ -327,6 +327,9 @@ class GuideRecord:
     state: GuideState = GuideState.DRAFT
     submitted_by: int | None = None
     versions: tuple[GuideVersion, ...] = ()  # oldest first
+    # Who changed the working copy's text since its last version: none of them may approve it.
+    editors: frozenset[int] = frozenset()
+    sent_back_note: str | None = None  # the approver's reason, until it is sent again
 
     @property
     def latest(self) -> GuideVersion | None:
@@ -364,7 +367,10 @@ class OutcomeRepository(Protocol):
 
     def guide(self, review_id: int) -> GuideRecord | None: ...
 
-    def save_guide(self, review_id: int, parts: Sequence[str], member_id: int) -> GuideRecord: ...
+    def save_guide(self, review_id: int, parts: Sequence[str], member_id: int) -> GuideRecord:
+        """The working copy's text; a member who changes it (not the first draft) is kept
+        among its editors until the next version is approved."""
+        ...
 
     def move_guide(
         self,
@@ -373,9 +379,11 @@ class OutcomeRepository(Protocol):
         target: GuideState,
         submitted_by: int | None,
         at: datetime,
+        note: str | None = None,
     ) -> bool:
         """Move the working copy from `source` to `target`, only while it is still at `source`
-        (racing clicks: one wins); whether it moved."""
+        (racing clicks: one wins); whether it moved. A send-back keeps `note`; sending it again
+        clears it; an approval starts the next version with no editors."""
         ...
 
     def hold_guide(self, guide_id: int) -> None:

@@ -174,6 +174,8 @@ class SqlOutcomes:
             GuideState(row.state),
             row.submitted_by,
             self._versions(row.id),
+            frozenset(row.editors or ()),
+            row.sent_back_note,
         )
 
     def _versions(self, guide_id: int) -> tuple[GuideVersion, ...]:
@@ -190,7 +192,10 @@ class SqlOutcomes:
 
     def save_guide(self, review_id: int, parts: Sequence[str], member_id: int) -> GuideRecord:
         row = self._guide_row(review_id) or t.SevenMinuteGuide(review_id=review_id)
-        row.sections = _sections(parts)
+        sections = _sections(parts)
+        if row.id is not None and _parts(row.sections) != tuple(parts):
+            row.editors = sorted({*(row.editors or ()), member_id})
+        row.sections = sections
         row.edited_by = member_id
         row.updated_at = utcnow()
         self._session.add(row)
@@ -206,12 +211,15 @@ class SqlOutcomes:
         target: GuideState,
         submitted_by: int | None,
         at: datetime,
+        note: str | None = None,
     ) -> bool:
         values: dict[str, Any] = {"state": target.value}
         if target is GuideState.AWAITING_APPROVAL:
-            values |= {"submitted_by": submitted_by, "submitted_at": at}
+            values |= {"submitted_by": submitted_by, "submitted_at": at, "sent_back_note": None}
+        if source is GuideState.AWAITING_APPROVAL and target is GuideState.DRAFT:
+            values |= {"sent_back_note": note}
         if target is GuideState.PUBLISHED:
-            values |= {"published": True, "published_at": at}
+            values |= {"published": True, "published_at": at, "editors": []}
         return atomic.transition(
             self._session, core(t.SevenMinuteGuide), guide_id, "state", {source.value}, values
         )

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Row, Select, String, bindparam, cast, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import Session
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 
 from domain.model import MemberView, Role
 from domain.repositories import AuditEntry, MemberProfile, MemberSighting, PartnershipView
@@ -263,6 +263,18 @@ class SqlAudit:
         execute(self._session, _APPEND_AUDIT, _audit_row(entry))
 
 
+# The row each kind of revisioned thing is held by while a card's revision is checked and the
+# click's change written (bot/freshness.py): the outermost row its writers lock anyway.
+HELD_ROWS: Mapping[str, type[SQLModel]] = {
+    "partnership": t.Partnership,
+    "agency": t.Agency,
+    "member": t.Member,
+    "review": t.Review,
+    "return": t.PreAnalysisReturn,
+    "action": t.ActionItem,
+}
+
+
 class SqlUnitOfWork:
     """One transaction's repositories. The Database commits or rolls back around it."""
 
@@ -283,6 +295,13 @@ class SqlUnitOfWork:
         self.audit_trail = SqlAuditTrail(session)
         self.subject_access = SqlSubjectAccess(session)
         self.claims = SqlClaims(session)
+
+    def hold(self, kind: str, row_id: object) -> None:
+        """Hold one row (HELD_ROWS) until this transaction ends; racers queue on it, and each
+        reads what the one before it committed. An id that isn't a number holds nothing: the
+        read after it refuses it as not found."""
+        if isinstance(row_id, int) and not isinstance(row_id, bool):
+            atomic.lock(self.session, t.core(HELD_ROWS[kind]), row_id)
 
 
 def _partnership_view(row: t.Partnership | Row[Any, Any, Any, Any]) -> PartnershipView:

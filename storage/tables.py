@@ -370,6 +370,10 @@ class SevenMinuteGuide(SQLModel, table=True):
     state: str = Field(default="draft", max_length=20, sa_column_kwargs={"server_default": "draft"})
     submitted_by: int | None = Field(default=None, foreign_key="member.id")
     submitted_at: datetime | None = None
+    # Members who changed the working copy's text since its last version (none may approve it).
+    editors: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # The approver's reason when they sent it back, for the chair; cleared when it is resent.
+    sent_back_note: str | None = _text()
 
 
 class GuideVersion(SQLModel, table=True):

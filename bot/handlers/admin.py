@@ -43,7 +43,7 @@ def register(router: Router) -> None:
 
 async def show_agencies(ctx: Context, result: str = "") -> Reply:
     page = directory.page_number(ctx.turn.data.get("page"), ctx.argument)
-    listing = await ctx.services.db.run(lambda uow: directory.agency_listing(uow, ctx.member, page))
+    listing = await ctx.run(lambda uow: directory.agency_listing(uow, ctx.member, page))
     return Reply(cards.agencies_card(listing, result))
 
 
@@ -52,7 +52,7 @@ async def show_agency_form(
 ) -> Reply:
     agency_id = ctx.turn.data.get("agency_id")
     page = directory.page_number(ctx.turn.data.get("page"))
-    form = await ctx.services.db.run(lambda uow: directory.agency_form(uow, ctx.member, agency_id))
+    form = await ctx.run(lambda uow: directory.agency_form(uow, ctx.member, agency_id))
     return Reply(cards.agency_form_card(form, page, values, errors))
 
 
@@ -61,7 +61,7 @@ async def show_agency_form(
 async def save_agency(ctx: Context) -> Reply:
     data = ctx.turn.data
     try:
-        result = await ctx.services.db.run(
+        result = await ctx.run(
             lambda uow: directory.save_agency(uow, ctx.turn.actor, ctx.member, data)
         )
     except FormInvalid as invalid:
@@ -71,7 +71,7 @@ async def save_agency(ctx: Context) -> Reply:
 
 async def show_members(ctx: Context, result: str = "") -> Reply:
     page = directory.page_number(ctx.turn.data.get("page"), ctx.argument)
-    listing = await ctx.services.db.run(lambda uow: directory.member_listing(uow, ctx.member, page))
+    listing = await ctx.run(lambda uow: directory.member_listing(uow, ctx.member, page))
     return Reply(cards.members_card(listing, result))
 
 
@@ -80,14 +80,14 @@ async def show_member_form(
 ) -> Reply:
     member_id = ctx.turn.data.get("member_id")
     page = directory.page_number(ctx.turn.data.get("page"))
-    form = await ctx.services.db.run(lambda uow: directory.member_form(uow, ctx.member, member_id))
+    form = await ctx.run(lambda uow: directory.member_form(uow, ctx.member, member_id))
     return Reply(cards.member_form_card(form, page, values, errors))
 
 
 async def save_member(ctx: Context) -> Reply:
     data = ctx.turn.data
     try:
-        result = await ctx.services.db.run(
+        result = await ctx.run(
             lambda uow: directory.save_member(uow, ctx.turn.actor, ctx.member, data)
         )
     except FormInvalid as invalid:

@@ -14,7 +14,7 @@ def register(router: Router) -> None:
         return Reply(cards.help_card(allowed, ctx.member.roles))
 
     async def show_profile(ctx: Context) -> Reply:
-        profile = await ctx.services.db.run(lambda uow: uow.members.profile(ctx.member.id))
+        profile = await ctx.run(lambda uow: uow.members.profile(ctx.member.id))
         return Reply(
             cards.profile_card(
                 profile.display_name,

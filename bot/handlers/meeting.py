@@ -359,6 +359,7 @@ async def send_back_guide(ctx: Context) -> Reply:
         lambda uow: meeting.send_back_guide(uow, ctx.turn.actor, ctx.member, ctx.data, now)
     )
     if chair is not None:
+        # The card shows the approver's note ("Sent back because") above the draft.
         back = replace(
             screen,
             notices=(f"{ctx.member.display_name} sent the guide back to you to edit.",),

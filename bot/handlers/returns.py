@@ -285,7 +285,9 @@ def _sign_off(*, approve: bool) -> Any:
             chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now, answered=True)
             return done
 
-        result = await ctx.run_short(work)
+        # Not short work: the last sign-off moves the review on too, and the card's revision
+        # is checked first with the return held (bot/freshness.py).
+        result = await ctx.run(work)
         if isinstance(result, dict):
             return Reply(result)
         ret = result.ret

@@ -31,6 +31,7 @@ from tests.support.journey import (
     draft_key,
     episode_key,
     good_action,
+    guide_shown,
     open_review,
     police_id,
     waiting_request,
@@ -175,9 +176,10 @@ async def meeting_and_actions(j: Journey, review_id: int) -> list[int]:
     # The chair sends it for approval; the LIC group sends it back, then approves it, and
     # the chair starts a second version.
     await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id})
-    await j.act(verbs.GUIDE_SEND_BACK, {"review_id": review_id}, LEAD)
+    back = guide_shown(j.bot, review_id, reason="Shorten the background.")
+    await j.act(verbs.GUIDE_SEND_BACK, back, LEAD)
     await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id})
-    await j.act(verbs.GUIDE_APPROVE, {"review_id": review_id}, LEAD)
+    await j.act(verbs.GUIDE_APPROVE, guide_shown(j.bot, review_id), LEAD)
     await j.act(verbs.GUIDE_REVISE, {"review_id": review_id})
     await j.act(
         verbs.GUIDE_USAGE_SAVE,

@@ -12,10 +12,19 @@ from docx import Document
 from sqlalchemy import select, update
 
 from cards import verbs
+from domain.idempotency import STALE_MESSAGE
 from storage import tables as t
 from tests.scenarios.test_chaser_engine import published
 from tests.scenarios.test_pdf_exports import saved
-from tests.support.journey import COLLEAGUE, LEAD, OUTSIDER, Journey, make_lic_member
+from tests.support.journey import (
+    COLLEAGUE,
+    LEAD,
+    OUTSIDER,
+    Journey,
+    button_data,
+    guide_shown,
+    make_lic_member,
+)
 
 
 def guide_text(card: str) -> str:
@@ -51,14 +60,14 @@ async def test_a_second_person_approves_each_version_and_every_version_is_kept(
     assert "Approve the 7-minute guide" in asked, "the LIC member is asked"
     assert j.rows(t.GuideVersion) == [], "nothing is published before approval"
 
-    refused = json.dumps(await j.act(verbs.GUIDE_APPROVE, {"review_id": review_id}))
+    refused = json.dumps(await j.act(verbs.GUIDE_APPROVE, guide_shown(j.bot, review_id)))
     assert "someone else approves it" in refused, "never the chair who sent it"
-    refused = json.dumps(await j.act(verbs.GUIDE_APPROVE, {"review_id": review_id}, OUTSIDER))
+    refused = json.dumps(await j.act(verbs.GUIDE_APPROVE, guide_shown(j.bot, review_id), OUTSIDER))
     assert "Approved" not in refused
     assert j.rows(t.GuideVersion) == []
 
     j.bot.connector.clear()
-    card = await j.card(verbs.GUIDE_APPROVE, {"review_id": review_id}, COLLEAGUE)
+    card = await j.card(verbs.GUIDE_APPROVE, guide_shown(j.bot, review_id), COLLEAGUE)
     assert "Approved: version 1 published" in card
     assert "Police Colleague approved it" in json.dumps(j.bot.connector.cards()), "chair told"
     [first] = j.rows(t.GuideVersion)
@@ -82,7 +91,7 @@ async def test_a_second_person_approves_each_version_and_every_version_is_kept(
         deputy = session.scalars(select(t.Member).where(t.Member.aad_object_id == LEAD)).one()
         session.execute(update(t.Review).values(deputy_chair_member_id=deputy.id))
     await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id})
-    card = await j.card(verbs.GUIDE_APPROVE, {"review_id": review_id}, LEAD)
+    card = await j.card(verbs.GUIDE_APPROVE, guide_shown(j.bot, review_id), LEAD)
     assert "Approved: version 2 published" in card
     versions = sorted(j.rows(t.GuideVersion), key=lambda v: v.version)
     assert [v.version for v in versions] == [1, 2]
@@ -102,13 +111,18 @@ async def test_the_chair_withdraws_to_edit_and_the_lic_group_sends_back(
     await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id})
     refused = json.dumps(await j.act(verbs.GUIDE_SAVE, {"review_id": review_id, "part_0": "x"}))
     assert "sent for approval" in refused, "no edits while it waits"
-    card = await j.card(verbs.GUIDE_SEND_BACK, {"review_id": review_id})
-    assert "Back with the chair as a draft" in card
+    card = await j.card(verbs.GUIDE_SEND_BACK, guide_shown(j.bot, review_id))
+    assert "Back with the chair as a draft" in card, "the chair withdraws without a note"
     await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id})
     j.bot.connector.clear()
-    await j.act(verbs.GUIDE_SEND_BACK, {"review_id": review_id}, COLLEAGUE)
-    told = json.dumps(j.bot.connector.cards())
+    note = "Box 3 repeats box 2: give the learning about escalation instead."
+    await j.act(verbs.GUIDE_SEND_BACK, guide_shown(j.bot, review_id, reason=note), COLLEAGUE)
+    told = json.dumps(j.bot.connector.cards(), ensure_ascii=False)
     assert "Police Colleague sent the guide back to you" in told
+    assert note in told, "the chair reads why"
+    [guide] = j.rows(t.SevenMinuteGuide)
+    assert guide.sent_back_note == note, "kept with the guide"
+    assert note in await j.card(verbs.GUIDE, {"review_id": review_id}), "and on its card"
     assert [e.action for e in j.rows(t.AuditEvent) if e.action.startswith("guide.")].count(
         "guide.sent_back"
     ) == 2
@@ -118,3 +132,71 @@ def make_chair(j: Journey, aad: str) -> None:
     with j.bot.db.session() as session, session.begin():
         member = session.scalars(select(t.Member).where(t.Member.aad_object_id == aad)).one()
         session.add(t.MemberRole(member_id=member.id, role="chair"))
+
+
+async def test_approval_and_send_back_name_the_text_they_act_on(journey_each: Journey) -> None:
+    """A click that carries no revision, or an older one, approves or sends back nothing: it
+    is answered with the guide as it is now."""
+    j = journey_each
+    review_id = await drafted_guide(j)
+    await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id})
+    older = guide_shown(j.bot, review_id, reason="Shorten box 1.")
+    bare = json.dumps(await j.act(verbs.GUIDE_APPROVE, {"review_id": review_id}, COLLEAGUE))
+    assert "doesn't say which version" in bare
+    assert "Approve and publish" in bare, "answered with the current card"
+    bare = json.dumps(
+        await j.act(verbs.GUIDE_SEND_BACK, {"review_id": review_id, "reason": "x"}, COLLEAGUE)
+    )
+    assert "doesn't say which version" in bare
+    await j.act(verbs.GUIDE_SEND_BACK, guide_shown(j.bot, review_id))  # the chair withdraws
+    await j.act(verbs.GUIDE_SAVE, {"review_id": review_id, "part_0": "Newer background."})
+    await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id})
+    for verb in (verbs.GUIDE_APPROVE, verbs.GUIDE_SEND_BACK):
+        stale = json.dumps(await j.act(verb, older, COLLEAGUE), ensure_ascii=False)
+        assert STALE_MESSAGE in stale
+        assert "Newer background." in stale
+    [guide] = j.rows(t.SevenMinuteGuide)
+    assert (guide.state, j.rows(t.GuideVersion)) == ("awaiting_approval", [])
+
+
+async def test_an_approver_sends_back_with_a_note_or_not_at_all(journey_each: Journey) -> None:
+    j = journey_each
+    review_id = await drafted_guide(j)
+    await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id})
+    card = await j.card(verbs.GUIDE, {"review_id": review_id}, COLLEAGUE)
+    form = button_data(json.loads(card), verbs.GUIDE_SEND_BACK)
+    empty = json.dumps(await j.act(verbs.GUIDE_SEND_BACK, {**form, "reason": " "}, COLLEAGUE))
+    assert "Say what the chair should change" in empty
+    named = "Spoke to Kelly Smith about box 2"
+    warned = json.dumps(
+        await j.act(verbs.GUIDE_SEND_BACK, {**form, "reason": named}, COLLEAGUE),
+        ensure_ascii=False,
+    )
+    assert "K\u2022\u2022\u2022\u2022 S\u2022\u2022\u2022\u2022" in warned, "masked by the guard"
+    assert named in warned, "what was typed comes back"
+    [guide] = j.rows(t.SevenMinuteGuide)
+    assert (guide.state, guide.sent_back_note) == ("awaiting_approval", None)
+    assert "guide.sent_back" not in [e.action for e in j.rows(t.AuditEvent)]
+
+
+async def test_a_chair_who_edited_it_does_not_approve_it(journey_each: Journey) -> None:
+    """Chair A edits, deputy B sends it for approval, A may not approve A's own text: a second
+    pair of eyes is someone who didn't write it. An LIC member then does."""
+    j = journey_each
+    review_id = await drafted_guide(j)
+    make_chair(j, LEAD)
+    with j.bot.db.session() as session, session.begin():
+        deputy = session.scalars(select(t.Member).where(t.Member.aad_object_id == LEAD)).one()
+        session.execute(update(t.Review).values(deputy_chair_member_id=deputy.id))
+    edit = {"review_id": review_id, "part_0": "Background, as the chair wrote it."}
+    await j.act(verbs.GUIDE_SAVE, edit)
+    await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id}, LEAD)
+    refused = json.dumps(await j.act(verbs.GUIDE_APPROVE, guide_shown(j.bot, review_id)))
+    assert "You changed this guide's text since its last version" in refused
+    assert j.rows(t.GuideVersion) == []
+    card = await j.card(verbs.GUIDE, {"review_id": review_id})
+    assert "Approve and publish" not in card, "not offered to the editor either"
+    card = await j.card(verbs.GUIDE_APPROVE, guide_shown(j.bot, review_id), COLLEAGUE)
+    assert "Approved: version 1 published" in card
+    [guide] = j.rows(t.SevenMinuteGuide)
+    assert guide.editors == [], "the next version starts with no editors"

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot.app import CHASERS, SERVICES
 from cards import verbs
+from domain.idempotency import STALE_MESSAGE
 from storage import tables as t
 from tests.conftest import BotUnderTest, _running_bot
 from tests.support.activities import USER_AAD
@@ -28,6 +29,7 @@ from tests.support.journey import (
     OUTSIDER,
     PRACTITIONER,
     Journey,
+    button_data,
     card_verbs,
     journey_on,
 )
@@ -639,3 +641,35 @@ async def test_an_invitation_that_reaches_nobody_is_not_reported_as_success(j: J
     assert "1 invited, but I couldn't reach Health Visitor (new)" in card
     assert "type continue" in card
     assert "(0 reached)" not in card
+
+
+async def test_a_control_from_an_older_manage_card_changes_nothing(j: Journey) -> None:
+    """The chair and the deputy each have the Manage card open. The chair edits the review;
+    the deputy's controls from their card, drawn before that, are refused with the card as it
+    is now, and change nothing. Likewise an agency's card after another chair's change."""
+    review_id = await two_agency_review(j)
+    await j.act(verbs.REVIEW_DEPUTY, {"review_id": review_id, "deputy": str(member_id(j, DEPUTY))})
+    shown = {"review_id": review_id}
+    older = (await j.act(verbs.REVIEW_MANAGE, shown, DEPUTY))["value"]
+    newer = (await j.act(verbs.REVIEW_MANAGE, shown))["value"]
+    details = {"reason": "Neglect concerns.", "meeting_on": "2099-02-01"}
+    edit = {**button_data(newer, verbs.REVIEW_EDIT), **details, "pseudonym": "Child L"}
+    assert "Child L" in json.dumps(await j.act(verbs.REVIEW_EDIT, edit))
+
+    stale_edit = {**button_data(older, verbs.REVIEW_EDIT), **details, "pseudonym": "Child M"}
+    cancel = {**button_data(older, verbs.REVIEW_CANCEL), "reason": "The family moved away."}
+    for verb, data in ((verbs.REVIEW_EDIT, stale_edit), (verbs.REVIEW_CANCEL, cancel)):
+        reply = json.dumps(await j.act(verb, data, DEPUTY), ensure_ascii=False)
+        assert STALE_MESSAGE in reply
+        assert "Child L" in reply, "answered with the Manage card as it is now"
+    assert (review(j).pseudonym, review(j).stage) == ("Child L", "pre_analysis")
+
+    police = ret_of(j, "Demo Police")
+    older = (await j.act(verbs.REVIEW_AGENCY, {"return_id": police.id}, DEPUTY))["value"]
+    newer = (await j.act(verbs.REVIEW_AGENCY, {"return_id": police.id}))["value"]
+    extend = {**button_data(newer, verbs.RETURN_EXTEND), "due_on": "2099-06-30"}
+    await j.act(verbs.RETURN_EXTEND, extend)
+    stale = {**button_data(older, verbs.RETURN_EXTEND), "due_on": "2099-09-30"}
+    reply = json.dumps(await j.act(verbs.RETURN_EXTEND, stale, DEPUTY), ensure_ascii=False)
+    assert STALE_MESSAGE in reply
+    assert str(ret_of(j, "Demo Police").due_on) == "2099-06-30"

@@ -25,6 +25,7 @@ from tests.support.journey import (
     Journey,
     draft_key,
     good_action,
+    guide_shown,
     journey_on,
     make_lic_member,
     police_id,
@@ -86,7 +87,7 @@ async def test_pack_outcome_publish_and_guide(journey: Journey, tmp_path: Path) 
     assert "Sent for approval" in card
     assert "Version 1 awaiting approval" in card
     make_lic_member(j)
-    card = await j.card(verbs.GUIDE_APPROVE, {"review_id": review_id}, COLLEAGUE)
+    card = await j.card(verbs.GUIDE_APPROVE, guide_shown(j.bot, review_id), COLLEAGUE)
     assert "Approved: version 1 published" in card
     assert "No partnership channel is registered" in card
     card = await j.card(

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from bot.app import SERVICES
 from cards import verbs
+from domain.idempotency import STALE_MESSAGE
 from storage import tables as t
 from tests.conftest import BotUnderTest, _running_bot
 from tests.scenarios.test_chaser_engine import published
@@ -35,9 +36,11 @@ from tests.support.journey import (  # _name: racers keep the names the world ga
     PRACTITIONER,
     Journey,
     _name,
+    button_data,
     draft_key,
     episode_key,
     good_action,
+    guide_shown,
     journey_on,
     make_lic_member,
     open_review,
@@ -156,11 +159,14 @@ def _no_crash(j: Journey, texts: Sequence[str]) -> None:
 def accepted(texts: Sequence[str]) -> list[str]:
     """Replies that carry a card without a refusal: the refused get a message saying why, or,
     where a form was sent (an action item's), the same form back, open with what they typed,
-    under a refusal line in the attention colour."""
+    under a refusal line in the attention colour, or, where the card was drawn before the
+    winner's change, the current card under "this changed since you opened it"."""
     return [
         text
         for text in texts
-        if json.loads(text)["type"] == CARD and not _refusal_line(json.loads(text)["value"])
+        if json.loads(text)["type"] == CARD
+        and not _refusal_line(json.loads(text)["value"])
+        and STALE_MESSAGE not in text
     ]
 
 
@@ -541,11 +547,12 @@ async def test_one_outcome_is_published_and_one_guide(world: Journey) -> None:
     make_lic_member(j, COLLEAGUE)
     make_lic_member(j, LEAD)
     two_approvers = [COLLEAGUE if n % 2 else LEAD for n in range(RACERS)]
-    texts = await race(j, verbs.GUIDE_SEND_BACK, {"review_id": review_id}, two_approvers)
+    notes = [guide_shown(j.bot, review_id, reason=f"Change box {n}.") for n in range(RACERS)]
+    texts = await race(j, verbs.GUIDE_SEND_BACK, notes, two_approvers)
     assert len(accepted(texts)) == 1
     assert audited(j, "guide.sent_back") == 1
     await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id})
-    texts = await race(j, verbs.GUIDE_APPROVE, {"review_id": review_id}, two_approvers)
+    texts = await race(j, verbs.GUIDE_APPROVE, guide_shown(j.bot, review_id), two_approvers)
     assert len(accepted(texts)) == 1
     assert audited(j, "guide.published") == 1
     assert [v.version for v in j.rows(t.GuideVersion)] == [1], "one version, once"
@@ -809,6 +816,86 @@ def _own_files(j: Journey, before: set[int], texts: Sequence[str], verb: str) ->
 
 
 # --- coverage -------------------------------------------------------------------------------
+
+
+# --- stale cards: one revision, one save -------------------------------------------------
+
+
+def _changed(texts: Sequence[str]) -> int:
+    """Replies refused as stale: the current card, under "this changed since you opened it"."""
+    return sum(STALE_MESSAGE in text for text in texts)
+
+
+async def _race_from_one_card(
+    j: Journey, opener: str, shown: dict[str, Any], verb: str, typed: Sequence[dict[str, Any]]
+) -> list[str]:
+    """Every racer clicks Save on a card of one revision (each with their own text, so none is
+    a duplicate of another's click)."""
+    reply = await j.act(opener, shown)
+    assert reply["type"] == CARD, reply
+    data = button_data(reply["value"], verb)
+    return await race(j, verb, [{**data, **each} for each in typed])
+
+
+@races()
+async def test_racing_saves_from_one_revision_apply_exactly_one(world: Journey) -> None:
+    """The revision is checked under the thing's row lock in the saving transaction
+    (bot/freshness.py): of N saves from cards of one revision at the same moment, exactly one
+    is applied and audited; the other N-1 are refused with the current card."""
+    j = world
+    review_id = await signed_off_review(j)
+    needs = [f"Learning need {n}" for n in range(RACERS)]
+    texts = await _race_from_one_card(
+        j,
+        verbs.OUTCOME,
+        {"review_id": review_id},
+        verbs.OUTCOME_SAVE,
+        [{"agreed_themes": "neglect", "learning_needs": need} for need in needs],
+    )
+    [outcome] = j.rows(t.MeetingOutcome)
+    assert outcome.learning_needs in [[need] for need in needs]
+    assert (_changed(texts), audited(j, "outcome.saved")) == (RACERS - 1, 1)
+
+    police = police_id(j)
+    names = [f"Demo Constabulary {n}" for n in range(RACERS)]
+    texts = await _race_from_one_card(
+        j,
+        verbs.AGENCY_FORM,
+        {"agency_id": police},
+        verbs.AGENCY_SAVE,
+        [{"sector": "police", "name": name} for name in names],
+    )
+    assert next(a.name for a in j.rows(t.Agency) if a.id == police) in names
+    assert (_changed(texts), audited(j, "agency.updated")) == (RACERS - 1, 1)
+
+    months = [str(73 + n) for n in range(RACERS)]
+    texts = await _race_from_one_card(
+        j,
+        verbs.RETENTION,
+        {},
+        verbs.RETENTION_SAVE,
+        [
+            {"closed_review_months": m, "export_file_days": "7", "chaser_log_months": "12"}
+            for m in months
+        ],
+    )
+    kept = j.rows(t.Partnership)[0].settings["retention"]["closed_review_months"]
+    assert str(kept) in months
+    assert (_changed(texts), audited(j, "retention.saved")) == (RACERS - 1, 1)
+
+    await j.act(verbs.ACTION_SAVE, {"review_id": review_id, **good_action(police)})
+    await j.act(verbs.OUTCOME_PUBLISH, {"review_id": review_id, "agreed_themes": "neglect"})
+    texts = await _race_from_one_card(
+        j,
+        verbs.GUIDE,
+        {"review_id": review_id},
+        verbs.GUIDE_SAVE,
+        [{"part_1": f"Why it matters, take {n}."} for n in range(RACERS)],
+    )
+    [guide] = j.rows(t.SevenMinuteGuide)
+    stored = json.dumps(guide.sections)
+    assert sum(f"Why it matters, take {n}." in stored for n in range(RACERS)) == 1
+    assert (_changed(texts), audited(j, "guide.edited")) == (RACERS - 1, 1)
 
 
 def test_every_state_changing_verb_has_a_race_case() -> None:

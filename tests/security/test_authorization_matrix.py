@@ -40,7 +40,7 @@ from tests.support.activities import activity, as_user, invoke, message
 from tests.support.answers import valid_answers
 from tests.support.audited import Snapshot, differences, snapshot
 from tests.support.connector import FakeConnector
-from tests.support.journey import Journey, draft_key, episode_key
+from tests.support.journey import Journey, draft_key, episode_key, guide_shown
 
 IN_MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")
 
@@ -371,7 +371,7 @@ async def _published_guide_review(world: World) -> None:
     await ok(world, "chair", verbs.OUTCOME_PUBLISH, {"review_id": r8, "agreed_themes": "neglect"})
     await ok(world, "chair", verbs.GUIDE, {"review_id": r8})
     await ok(world, "chair", verbs.GUIDE_SUBMIT, {"review_id": r8})
-    await ok(world, "lic_member", verbs.GUIDE_APPROVE, {"review_id": r8})
+    await ok(world, "lic_member", verbs.GUIDE_APPROVE, guide_shown(world.bot, r8))
 
 
 def copy_database(source: Path, target: Path) -> None:
@@ -581,9 +581,13 @@ VERBS: dict[str, Case] = {
     ),
     verbs.GUIDE_PREVIEW: Case(THE_CHAIR, lambda w: {"review_id": w.review(5)}),
     verbs.GUIDE_SUBMIT: Case(THE_CHAIR, lambda w: {"review_id": w.review(5)}),
-    verbs.GUIDE_APPROVE: Case(frozenset({"lic_member"}), lambda w: {"review_id": w.review(3)}),
+    # Approve and send back name the text shown (its revision); the approver says why.
+    verbs.GUIDE_APPROVE: Case(frozenset({"lic_member"}), lambda w: guide_shown(w.bot, w.review(3))),
     # The approver sends it back; the chair (or admin) withdraws it to edit.
-    verbs.GUIDE_SEND_BACK: Case(THE_CHAIR | {"lic_member"}, lambda w: {"review_id": w.review(3)}),
+    verbs.GUIDE_SEND_BACK: Case(
+        THE_CHAIR | {"lic_member"},
+        lambda w: guide_shown(w.bot, w.review(3), reason="Shorten box 1."),
+    ),
     verbs.GUIDE_REVISE: Case(THE_CHAIR, lambda w: {"review_id": w.review(8)}),
     verbs.GUIDE_EXPORT: Case(THE_CHAIR | {"lic_member"}, lambda w: {"review_id": w.review(8)}),
     # Any member of the partnership records that their team used a published briefing.

@@ -39,6 +39,7 @@ from tests.support.journey import (
     Journey,
     button_data,
     good_action,
+    guide_shown,
     journey_on,
     make_lic_member,
     open_review,
@@ -289,7 +290,8 @@ async def the_meeting(j: Probing, review_id: int) -> int:
     sent = await j.act(verbs.GUIDE_SUBMIT, {**shown, **plain})
     assert "Sent for approval" in json.dumps(sent), sent
     make_lic_member(j, COLLEAGUE)  # a second person approves: then it is published
-    published = await j.act(verbs.GUIDE_APPROVE, shown, COLLEAGUE)
+    await j.probe(verbs.GUIDE, shown, COLLEAGUE)  # the approver's send-back note
+    published = await j.act(verbs.GUIDE_APPROVE, guide_shown(j.bot, review_id), COLLEAGUE)
     assert "version 1 published" in json.dumps(published), published
     await j.probe(verbs.GUIDE_USAGE_FORM, shown, PRACTITIONER)
     [item] = j.rows(t.ActionItem)

@@ -37,6 +37,7 @@ from tests.support.journey import (
     PRACTITIONER,
     Journey,
     draft_key,
+    guide_shown,
     journey_on,
     make_lic_member,
 )
@@ -263,7 +264,7 @@ async def meeting_with_hostile_outcome(j: Collecting, review_id: int, police: in
     await j.act(verbs.GUIDE_PREVIEW, {"review_id": review_id})
     make_lic_member(j, COLLEAGUE)
     await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id})
-    await j.act(verbs.GUIDE_APPROVE, {"review_id": review_id}, COLLEAGUE)
+    await j.act(verbs.GUIDE_APPROVE, guide_shown(j.bot, review_id), COLLEAGUE)
     await j.act(
         verbs.GUIDE_USAGE_SAVE,
         {"review_id": review_id, "team": FORMULA, "used_on": "2026-11-20", "staff_count": "3"},

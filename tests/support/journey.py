@@ -8,9 +8,12 @@ from typing import Any
 from sqlalchemy import select
 
 from cards import verbs
+from domain.idempotency import REVISION
+from domain.meeting import guide_revision
 from domain.outcome import DraftAction, keyed
 from domain.questions import default_question_bank
 from storage import tables as t
+from storage.repositories import SqlUnitOfWork
 from tests.conftest import BotUnderTest
 from tests.support.activities import USER_AAD, as_user, invoke, message
 from tests.support.answers import valid_answers
@@ -228,6 +231,15 @@ def make_lic_member(j: Journey, aad: str = COLLEAGUE) -> None:
         session.add(t.MemberRole(member_id=member.id, role="lic_member"))
 
 
+def guide_shown(bot: BotUnderTest, review_id: int, **typed: Any) -> dict[str, Any]:
+    """A guide button's data as the guide's card draws it now: the review, the guide's
+    revision (approve and send back name the exact text shown), and what was typed."""
+    with bot.db.session() as session:
+        record = SqlUnitOfWork(session).outcomes.guide(review_id)
+    assert record is not None, "no guide drafted yet"
+    return {"review_id": review_id, REVISION: guide_revision(record), **typed}
+
+
 async def published_guide(j: Journey, review_id: int, approver: str = COLLEAGUE) -> str:
     """The chair sends the guide for approval and an LIC member approves it: the approver's
     card, as JSON text."""
@@ -235,6 +247,6 @@ async def published_guide(j: Journey, review_id: int, approver: str = COLLEAGUE)
     await j.act(verbs.GUIDE, {"review_id": review_id})
     sent = await j.card(verbs.GUIDE_SUBMIT, {"review_id": review_id})
     assert "Sent for approval" in sent, sent
-    card = await j.card(verbs.GUIDE_APPROVE, {"review_id": review_id}, approver)
+    card = await j.card(verbs.GUIDE_APPROVE, guide_shown(j.bot, review_id), approver)
     assert "version 1 published" in card, card
     return card
