@@ -32,6 +32,7 @@ from domain.errors import FormInvalid, NotPermitted
 from domain.identifier_checks import record_kept, require_confirmed
 from domain.model import ActionStatus, Actor, MemberView, Role, is_guid
 from domain.repositories import UnitOfWork
+from domain.wording import short_date
 
 # The audit actions of a decision on an escalated item: a racer that lost is told which came.
 DECIDED: Mapping[Move, str] = {
@@ -275,7 +276,7 @@ def _member_for(uow: UnitOfWork, member: MemberView, item: ActionDetail, aad: st
 
 
 def _told(item: ActionDetail, move: Move, reason: str, member: MemberView) -> Decided:
-    due = f"{item.effective_due:%a %d %b %Y}" if item.effective_due else "not set"
+    due = short_date(item.effective_due) if item.effective_due else "not set"
     why = f"The chair's reason: {reason}"
     if move is Move.LEAD_REASSIGN:
         return _lead_told(item, reason, member, due)
