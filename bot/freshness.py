@@ -50,6 +50,17 @@ def _partnership(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, obje
     uow.hold("partnership", member.partnership_id)
 
 
+def _action_review_then_item(
+    uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]
+) -> None:
+    # The review before the item: the order a cancel (review, then its items) and a split
+    # take, so a checked click never waits on the item while holding nothing of the review.
+    action_id = data.get("action_id")
+    item = uow.actions.get(action_id) if isinstance(action_id, int) else None
+    uow.hold("review", item.review_id if item is not None else None)
+    uow.hold("action", action_id)
+
+
 def _return_review(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> None:
     # The review's row, as the lifecycle controls on one agency's return lock it.
     uow.hold("review", lifecycle.review_of_return(uow, data.get("return_id")))
@@ -123,7 +134,7 @@ def _policy(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) 
     return policy_revision(policy_for(uow.chases, member.partnership_id))
 
 
-ACTION_ITEM = Subject(_action, verbs.ACTION_VIEW, _row("action", "action_id"))
+ACTION_ITEM = Subject(_action, verbs.ACTION_VIEW, _action_review_then_item)
 GUIDE = Subject(_guide, verbs.GUIDE, _row("review", "review_id"))
 ENTRY = Subject(_entry, verbs.ENTRY_FORM, _row("return", "return_id"))
 RETURN = Subject(_return, verbs.RETURN_OPEN, _row("return", "return_id"))
