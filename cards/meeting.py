@@ -160,7 +160,8 @@ def _theme_summary(built: MeetingPack) -> list[ac.ElementAnnotated]:
                 user_text(f"{p.agency}: {shortened(one_line(p.text), 90)}") for p in points[:2]
             ]
             shown = "\n\n".join(lines) if lines else "None recorded."
-            items.append(markdown(f"_{heading}_\n\n{shown}", subtle=not lines))
+            # A bold label: the only emphasis the bot writes (typed text never renders any).
+            items.append(markdown(f"**{heading}**\n\n{shown}", subtle=not lines))
     return items
 
 
