@@ -1,0 +1,140 @@
+"""Every kind of message the chaser engine sends, and who reads it.
+
+One table, so that each kind can be proved to be something its reader can act on (the
+scenario test presses every button on each, as its reader) and a new kind added here without
+that proof fails the test. `message_for` names the kind of any chaser the engine plans, for
+any of the people it goes to: a planned chaser with no kind here is a gap in the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from domain.chasers import Audience, ChaseKind, SubjectKind
+
+
+class Reads(StrEnum):
+    """Who reads a message: one person in their own chat, or the LIC group's channel."""
+
+    OWNER = "owner"  # the practitioner, owner or lead being chased
+    AGENCY_LEAD = "agency_lead"
+    CHAIR = "chair"
+    DEPUTY_CHAIR = "deputy_chair"
+    LIC_CHANNEL = "lic_channel"
+    LIC_MEMBER = "lic_member"  # with no LIC channel registered, each member
+
+
+class Message(StrEnum):
+    RETURN_CHASER = "return_chaser"
+    RETURN_COPY_LEAD = "return_copy_lead"
+    RETURN_COPY_CHAIR = "return_copy_chair"
+    RETURN_COPY_DEPUTY = "return_copy_deputy"
+    SIGN_OFF_CHASER = "sign_off_chaser"
+    SIGN_OFF_COPY_CHAIR = "sign_off_copy_chair"
+    SIGN_OFF_COPY_DEPUTY = "sign_off_copy_deputy"
+    NIL_CHASER = "nil_chaser"
+    NIL_COPY_CHAIR = "nil_copy_chair"
+    NIL_COPY_DEPUTY = "nil_copy_deputy"
+    ACTION_CHASER = "action_chaser"
+    ACTION_COPY_LEAD = "action_copy_lead"
+    ACTION_COPY_CHAIR = "action_copy_chair"
+    ACTION_COPY_DEPUTY = "action_copy_deputy"
+    ACTION_COPY_LIC_CHANNEL = "action_copy_lic_channel"
+    ACTION_COPY_LIC_MEMBER = "action_copy_lic_member"
+    IMPACT_CHASER = "impact_chaser"
+    BLOCKED_CHASER = "blocked_chaser"
+    ESCALATED_CHASER = "escalated_chaser"
+    UNDELIVERED_TO_CHAIR = "undelivered_to_chair"
+    UNDELIVERED_TO_DEPUTY = "undelivered_to_deputy"
+    MONTHLY_DIGEST = "monthly_digest"
+
+
+@dataclass(frozen=True)
+class MessageSpec:
+    reads: Reads
+    about: str  # what it is, for people reading the table
+    # Why the reader needs no button, for a message that offers none; None: it must offer some.
+    no_buttons_because: str | None = None
+
+
+MESSAGES: Final[dict[Message, MessageSpec]] = {
+    Message.RETURN_CHASER: MessageSpec(Reads.OWNER, "a pre-analysis return to finish"),
+    Message.RETURN_COPY_LEAD: MessageSpec(Reads.AGENCY_LEAD, "copy: the agency's return is late"),
+    Message.RETURN_COPY_CHAIR: MessageSpec(Reads.CHAIR, "copy: an agency's return is late"),
+    Message.RETURN_COPY_DEPUTY: MessageSpec(Reads.DEPUTY_CHAIR, "copy: a return is late"),
+    Message.SIGN_OFF_CHASER: MessageSpec(Reads.OWNER, "the lead: a return waits for sign-off"),
+    Message.SIGN_OFF_COPY_CHAIR: MessageSpec(Reads.CHAIR, "copy: a sign-off is late"),
+    Message.SIGN_OFF_COPY_DEPUTY: MessageSpec(Reads.DEPUTY_CHAIR, "copy: a sign-off is late"),
+    Message.NIL_CHASER: MessageSpec(Reads.OWNER, "the lead: confirm or decline a nil return"),
+    Message.NIL_COPY_CHAIR: MessageSpec(Reads.CHAIR, "copy: a nil confirmation is late"),
+    Message.NIL_COPY_DEPUTY: MessageSpec(Reads.DEPUTY_CHAIR, "copy: a nil confirmation is late"),
+    Message.ACTION_CHASER: MessageSpec(Reads.OWNER, "reminder, due today or overdue"),
+    Message.ACTION_COPY_LEAD: MessageSpec(Reads.AGENCY_LEAD, "copy: the agency's action is late"),
+    Message.ACTION_COPY_CHAIR: MessageSpec(Reads.CHAIR, "copy: an action is late"),
+    Message.ACTION_COPY_DEPUTY: MessageSpec(Reads.DEPUTY_CHAIR, "copy: an action is late"),
+    Message.ACTION_COPY_LIC_CHANNEL: MessageSpec(Reads.LIC_CHANNEL, "copy: an action is late"),
+    Message.ACTION_COPY_LIC_MEMBER: MessageSpec(Reads.LIC_MEMBER, "copy: an action is late"),
+    Message.IMPACT_CHASER: MessageSpec(Reads.OWNER, "completed: its impact is still to record"),
+    Message.BLOCKED_CHASER: MessageSpec(Reads.CHAIR, "an action is still blocked"),
+    Message.ESCALATED_CHASER: MessageSpec(Reads.CHAIR, "an escalated action waits for them"),
+    Message.UNDELIVERED_TO_CHAIR: MessageSpec(Reads.CHAIR, "a chaser reached nobody"),
+    Message.UNDELIVERED_TO_DEPUTY: MessageSpec(Reads.DEPUTY_CHAIR, "a chaser reached nobody"),
+    Message.MONTHLY_DIGEST: MessageSpec(
+        Reads.LIC_CHANNEL,
+        "the month's actions, to the channel",
+        "a report for the group's meeting: each overdue item it lists is chased to its owner "
+        "and reaches the LIC group in its own escalation copy, which carries the group's moves",
+    ),
+}
+
+_COPIES: Final[dict[SubjectKind, dict[Reads, Message]]] = {
+    SubjectKind.PRE_ANALYSIS_RETURN: {
+        Reads.OWNER: Message.RETURN_CHASER,
+        Reads.AGENCY_LEAD: Message.RETURN_COPY_LEAD,
+        Reads.CHAIR: Message.RETURN_COPY_CHAIR,
+        Reads.DEPUTY_CHAIR: Message.RETURN_COPY_DEPUTY,
+    },
+    SubjectKind.RETURN_SIGN_OFF: {
+        Reads.OWNER: Message.SIGN_OFF_CHASER,
+        Reads.CHAIR: Message.SIGN_OFF_COPY_CHAIR,
+        Reads.DEPUTY_CHAIR: Message.SIGN_OFF_COPY_DEPUTY,
+    },
+    SubjectKind.NIL_CONFIRMATION: {
+        Reads.OWNER: Message.NIL_CHASER,
+        Reads.CHAIR: Message.NIL_COPY_CHAIR,
+        Reads.DEPUTY_CHAIR: Message.NIL_COPY_DEPUTY,
+    },
+    SubjectKind.ACTION_ITEM: {
+        Reads.OWNER: Message.ACTION_CHASER,
+        Reads.AGENCY_LEAD: Message.ACTION_COPY_LEAD,
+        Reads.CHAIR: Message.ACTION_COPY_CHAIR,
+        Reads.DEPUTY_CHAIR: Message.ACTION_COPY_DEPUTY,
+        Reads.LIC_CHANNEL: Message.ACTION_COPY_LIC_CHANNEL,
+        Reads.LIC_MEMBER: Message.ACTION_COPY_LIC_MEMBER,
+    },
+}
+# Chasers that go to the chair alone, about an item the owner has no move on (the deputy
+# gets the chair's escalation copy).
+_TO_THE_CHAIR: Final = {
+    ChaseKind.BLOCKED: Message.BLOCKED_CHASER,
+    ChaseKind.ESCALATED: Message.ESCALATED_CHASER,
+}
+# Who an audience of a planned chaser is, person by person.
+READERS: Final[dict[Audience, tuple[Reads, ...]]] = {
+    Audience.OWNER: (Reads.OWNER,),
+    Audience.AGENCY_LEAD: (Reads.AGENCY_LEAD,),
+    Audience.CHAIR: (Reads.CHAIR, Reads.DEPUTY_CHAIR),
+    Audience.LIC_CHANNEL: (Reads.LIC_CHANNEL, Reads.LIC_MEMBER),
+}
+
+
+def message_for(subject: SubjectKind, chase: ChaseKind, reads: Reads) -> Message:
+    """The kind of message one reader of a planned chaser gets. KeyError: a chaser the
+    engine can plan that this table doesn't know (the unit test walks every one)."""
+    if chase in _TO_THE_CHAIR and reads is Reads.CHAIR:
+        return _TO_THE_CHAIR[chase]
+    if chase is ChaseKind.IMPACT_REQUEST and reads is Reads.OWNER:
+        return Message.IMPACT_CHASER
+    return _COPIES[subject][reads]
