@@ -54,6 +54,7 @@ from tests.e2e.test_return_journey import (
     review_and_submit,
     sign_off,
 )
+from tests.support.journey import button_data
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -325,13 +326,15 @@ LIC_MEMBER_AAD = "00000000-0000-0000-0000-000000000107"  # storage/demo.py's LIC
 
 
 def approve_as_the_lic_member(bot: BotProcess, reference: str) -> Any:
-    """The LIC member clicks "Approve and publish" in their own chat, for the review the chair
-    sent."""
+    """The LIC member opens the guide the chair sent in their own chat and clicks "Approve and
+    publish" on it: the click carries the revision that card shows, as approval requires."""
     with contextlib.closing(sqlite3.connect(bot.data_dir / "lineofsight.db")) as db:
         (review_id,) = db.execute(
             "SELECT id FROM review WHERE reference = ?", (reference,)
         ).fetchone()
-    return bot.invoke_as(LIC_MEMBER_AAD, LIC_MEMBER, "guide_approve", {"review_id": review_id})
+    opened = bot.invoke_as(LIC_MEMBER_AAD, LIC_MEMBER, "guide", {"review_id": review_id})
+    approve = button_data(opened["value"], "guide_approve")
+    return bot.invoke_as(LIC_MEMBER_AAD, LIC_MEMBER, "guide_approve", approve)
 
 
 def record_usage(chat: Chat, guide: Locator, reference: str, prefix: str) -> None:
