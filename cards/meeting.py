@@ -50,7 +50,7 @@ from domain.meeting import (
 )
 from domain.model import small_int
 from domain.outcome import ATTENDEES_MAX, DESCRIPTION_MAX, FINDING_MAX, MEASURE_MAX
-from domain.pack import MeetingPack
+from domain.pack import WITHOUT_RETURN, MeetingPack
 from domain.questions import default_themes
 from domain.records import ActionView, GuideVersion, ReviewView
 from domain.wording import counted, one_line, shortened
@@ -82,7 +82,7 @@ def pack_card(review: ReviewView, built: MeetingPack, page: int) -> Card:
                 ),
                 # A nil return is its lead's confirmation, not the chair's decision: the line
                 # itself says whose word it was.
-                *(("Without a return", line) for line in built.decisions),
+                *((WITHOUT_RETURN, line) for line in built.decisions),
                 (
                     "Chronology",
                     f"{counted(len(built.entries), 'entry')}, "

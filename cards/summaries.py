@@ -28,6 +28,7 @@ from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
 from domain.board_report import BoardReport
 from domain.chasers import Rag
 from domain.model import ActionStatus
+from domain.pack import WITHOUT_RETURN, decision_label
 from domain.phrasing import Period, quarter, year_period
 from domain.summaries import (
     DASHBOARD_BASIS,
@@ -191,8 +192,8 @@ def _returns_section(summary: ReviewSummary, text_limit: int) -> list[ac.Element
     done = [r for r in summary.returns if not r.outstanding and not r.decided]
     decided = [r for r in summary.returns if r.decided]
     if decided:
-        lines = " · ".join(f"{r.agency_name}: {RETURN_LABELS[r.status.value]}" for r in decided)
-        items.append(paragraph(f"Chair's decisions: {_cut(lines, 4 * text_limit)}", subtle=True))
+        lines = " · ".join(f"{r.agency_name}: {decision_label(r.status)}" for r in decided)
+        items.append(paragraph(f"{WITHOUT_RETURN}: {_cut(lines, 4 * text_limit)}", subtle=True))
     if done:
         names = ", ".join(r.agency_name for r in done)
         items.append(paragraph(f"In ({len(done)}): {_cut(names, 4 * text_limit)}", subtle=True))

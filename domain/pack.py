@@ -449,9 +449,19 @@ DECISION_LABELS = {
 }
 
 
+# The heading every card and document puts over those returns: a nil return is its lead's
+# word and going ahead without one is the chair's, so the heading names neither.
+WITHOUT_RETURN = "Without a return"
+
+
+def decision_label(status: ReturnStatus) -> str:
+    """'Nil return (no involvement, confirmed by its lead)': whose word settled it."""
+    return DECISION_LABELS.get(status, status.value.replace("_", " "))
+
+
 def decision_line(ret: ReturnView) -> str:
     """'Demo Health: Proceeded without (chair's decision): the return is late.'"""
-    label = DECISION_LABELS.get(ret.status, ret.status.value.replace("_", " "))
+    label = decision_label(ret.status)
     why = f": {ret.status_note[:200]}" if ret.status_note else ""
     return f"{ret.agency_name}: {label}{why}"
 

@@ -17,6 +17,7 @@ from domain.chasers import DEFAULT_POLICY, Rag, rag
 from domain.commands import interpret
 from domain.errors import NotPermitted
 from domain.model import ActionStatus, MemberView, ReturnStatus, ReviewStage, Role
+from domain.pack import WITHOUT_RETURN, decision_label
 from domain.phrasing import (
     ReviewRef,
     match_agency,
@@ -504,6 +505,24 @@ def test_an_own_view_says_so_and_every_button_has_a_verb() -> None:
     assert "your own return and action items" in json.dumps(card)
     for element in [*card["actions"], *card["body"][-1]["actions"]]:
         assert element["verb"] in verbs.ALL
+
+
+def test_returns_settled_without_one_share_the_pack_cards_heading_and_say_whose_word() -> None:
+    """A nil return is its lead's word: the summary called it one of "Chair's decisions"."""
+    lines = (
+        ReturnLine("Demo Police", ReturnStatus.SIGNED_OFF, date(2026, 2, 2), ()),
+        ReturnLine("Demo Health", ReturnStatus.NIL, date(2026, 2, 2), ()),
+        ReturnLine("Demo School", ReturnStatus.PROCEEDED_WITHOUT, date(2026, 2, 2), ()),
+    )
+    summary = build_summary(
+        review(), Access.FULL, replace(records(0, 1), returns=lines), TODAY, DEFAULT_POLICY
+    )
+    text = json.dumps(summary_card(summary))
+    assert "Chair's decisions" not in text
+    assert f"{WITHOUT_RETURN}: Demo Health: {decision_label(ReturnStatus.NIL)}" in text
+    assert "confirmed by its lead" in decision_label(ReturnStatus.NIL)
+    assert f"Demo School: {decision_label(ReturnStatus.PROCEEDED_WITHOUT)}" in text
+    assert "chair's decision" in decision_label(ReturnStatus.PROCEEDED_WITHOUT)
 
 
 def test_did_you_mean_has_a_button_per_candidate() -> None:
