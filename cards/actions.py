@@ -30,8 +30,16 @@ from cards.common import (
     user_text,
 )
 from domain.action_controls import SPLIT_PARTS
-from domain.action_state import Move, Mover, OwnerMove, Reader, moves_for
-from domain.actions import LINK_MAX, NOTE_MAX, ActionDetail, revision
+from domain.action_state import Move, Mover, OwnerMove, Reader
+from domain.actions import (
+    LINK_MAX,
+    NOTE_MAX,
+    SETTLED_INSTEAD,
+    ActionDetail,
+    open_moves,
+    revision,
+    settled_by_review,
+)
 from domain.chase_engine import ACTION, Undelivered
 from domain.chasers import ChaserPolicy, PlannedChase, Rag, SubjectKind, policy_revision
 from domain.model import ActionStatus
@@ -55,7 +63,7 @@ def _sub_card(items: Sequence[ac.ElementAnnotated], submit: ac.ActionExecute) ->
 
 
 def _move_buttons(item: ActionDetail, mover: Mover, owners: Owners = ()) -> list[Any]:
-    """The mover's moves the item's state allows (`domain.action_state.moves_for`), each a
+    """The mover's moves the item allows (`domain.actions.open_moves`), each a
     show-card form, in the table's order; Amend starts from what the item says now, and each
     half of a split from its due date and measure. Reassign offers the members other than its
     owner; a split's halves may go to anyone, its owner too."""
@@ -74,7 +82,7 @@ def _move_buttons(item: ActionDetail, mover: Mover, owners: Owners = ()) -> list
                 button(form.submit, form.verb, data, primary=True),
             ),
         )
-        for form in (forms[move] for move in moves_for(mover, item.status))
+        for form in (forms[move] for move in open_moves(mover, item))
     ]
 
 
@@ -446,22 +454,35 @@ def action_item_card(
     body.extend(error_line(message) for message in (errors or {}).values())
     body.append(paragraph(item.description))
     body.append(_facts(item, rag, show_owner=not owner))
+    body.extend(_settled_lines(item))
     # Each reader gets only the buttons their moves allow: anyone with none (a lead copied in,
     # the chair told of a blocked item) gets the review's summary, not buttons to be refused.
     # One mover's moves, the first with any: owner, chair, then a reader of an escalation copy
     # (`readers`: an agency lead, the LIC group).
     movers = [*([Mover.OWNER] if owner else []), *([Mover.CHAIR] if chair else []), *readers]
-    mover = next((m for m in movers if moves_for(m, item.status)), None)
+    mover = next((m for m in movers if open_moves(m, item)), None)
     actions = _move_buttons(item, mover, owners) if mover else []
     if not actions or mover is Mover.CHAIR:
         # An ended item still leads somewhere; and the chair, who often opens an item from the
         # summary (whose card the item's replaces), can go back to it.
         actions = [*actions, _summary_button(item)]
-    if warned is not None and movers:
+    if warned is not None and movers and settled_by_review(item) is None:
         inputs, submit = _warned_form(item, warned, owners)
         body.extend(inputs)
         return _with_show_cards(build(body), [submit])
     return _with_show_cards(build(body), actions)
+
+
+def _settled_lines(item: ActionDetail) -> list[ac.ElementAnnotated]:
+    """Why an item takes no moves whatever its state (its review was cancelled), and what the
+    reader can do instead: drawn where the moves would be."""
+    why = settled_by_review(item)
+    if why is None:
+        return []
+    return [
+        ac.TextBlock(text=why, wrap=True, weight=ty.FontWeight.BOLDER),
+        paragraph(SETTLED_INSTEAD, subtle=True),
+    ]
 
 
 def _summary_button(item: ActionDetail) -> ac.ActionExecute:
@@ -525,6 +546,8 @@ def date_request_card(item: ActionDetail) -> Card:
             ]
         ),
     ]
+    if settled_by_review(item) is not None:
+        return build([*body, *_settled_lines(item)], [_summary_button(item)])
     # The exact request shown: a later one, or none, refuses this card (actions.decide_date).
     data = revised({"action_id": item.id, "request_id": item.pending_request_id}, revision(item))
     return build(
@@ -921,6 +944,7 @@ def escalation_card(
     opens = button(
         shortened(f"Open {item.reference}", 40), verbs.ACTION_VIEW, {"action_id": item.id}
     )
+    body.extend(_settled_lines(item))
     moves = _move_buttons(item, _READER_MOVERS[reader], owners)
     return _with_show_cards(build(body), [*moves, opens])
 

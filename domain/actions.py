@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from domain import audit
-from domain.action_state import OwnerMove, action_rag, require_owner_move
+from domain.action_state import Move, Mover, OwnerMove, action_rag, moves_for, require_owner_move
 from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import ChaserPolicy, Rag
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
@@ -184,13 +184,30 @@ def load(
     if hold:
         uow.actions.lock(item.id)
         item = _reload(uow, item)
-        if item.review_stage is ReviewStage.CANCELLED:
+        why = settled_by_review(item)
+        if why is not None:
             # Every change to an item comes through here held: a cancelled review's items are
             # settled, so no move may re-arm their chasers or add to them.
-            raise StaleCard(
-                f"{item.review_reference} has been cancelled, so its action items can't be changed."
-            )
+            raise StaleCard(why)
     return item
+
+
+def settled_by_review(item: ActionDetail) -> str | None:
+    """Why no move on this item can be taken whatever its own state allows (its review was
+    cancelled), or None. `load(hold=True)` refuses on it; cards draw no moves on it."""
+    if item.review_stage is ReviewStage.CANCELLED:
+        return f"{item.review_reference} has been cancelled, so its action items can't be changed."
+    return None
+
+
+# What a reader of a settled item can still do, said under the reason on its card.
+SETTLED_INSTEAD = 'The review\'s summary shows how it ended; "my actions" lists your other items.'
+
+
+def open_moves(mover: Mover, item: ActionDetail) -> tuple[Move, ...]:
+    """The mover's moves on this item that would be taken: its state's (`moves_for`), none on
+    an item its review has settled."""
+    return () if settled_by_review(item) is not None else moves_for(mover, item.status)
 
 
 def _may_see(member: MemberView, item: ActionDetail) -> bool:

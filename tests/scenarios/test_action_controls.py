@@ -236,3 +236,11 @@ async def test_a_cancelled_reviews_items_take_no_more_moves(journey_each: Journe
     [after] = j.rows(t.ActionItem)
     assert (after.status, after.next_chase_at) == (row.status, None), "nothing re-armed"
     assert len(j.rows(t.AuditEvent)) == audited, "nothing written"
+
+    # Opened again, the item's card (the owner's, the chair's) draws no move only to be
+    # refused: it says why and leads to the review's summary.
+    for who in (PRACTITIONER, USER_AAD):
+        card = await j.card(verbs.ACTION_VIEW, {"action_id": item.id}, who)
+        assert f"{reference} has been cancelled" in card, card
+        shown = json.loads(card)
+        assert [a["verb"] for a in shown["actions"]] == [verbs.SUMMARY], shown["actions"]

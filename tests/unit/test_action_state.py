@@ -45,7 +45,7 @@ from domain.action_state import (
 from domain.actions import ActionDetail
 from domain.chasers import DEFAULT_POLICY, Rag
 from domain.errors import FormInvalid
-from domain.model import ActionStatus
+from domain.model import ActionStatus, ReviewStage
 from domain.phrasing import year_period
 from domain.summaries import (
     LIVE,
@@ -290,6 +290,41 @@ def test_the_card_offers_exactly_the_states_moves(status: ActionStatus) -> None:
         names[OwnerMove.PROGRESS] = "Add evidence of impact"
     expected = [names[m] for m in owner_moves(status)] or ["Review summary"]
     assert titles == expected
+
+
+@pytest.mark.parametrize("status", list(ActionStatus))
+def test_a_cancelled_reviews_item_draws_no_move_only_to_be_refused(status: ActionStatus) -> None:
+    """`actions.load(hold=True)` refuses every move on a cancelled review's item: its cards
+    (the owner's, the chair's, each escalation copy, a date request) draw none, say why, and
+    lead to the review's summary instead."""
+    item = replace(
+        detail_of(action(status=status)),
+        review_stage=ReviewStage.CANCELLED,
+        pending_date=TODAY,
+        pending_request_id=5,
+    )
+    why = actions.settled_by_review(item)
+    assert why == (
+        f"{item.review_reference} has been cancelled, so its action items can't be changed."
+    )
+    for mover in Mover:
+        assert actions.open_moves(mover, item) == ()
+    drawn = [
+        action_cards.action_item_card(item, None),
+        action_cards.action_item_card(item, None, owner=False, chair=True),
+        action_cards.action_item_card(item, None, readers=list(Mover)),
+        action_cards.date_request_card(item),
+        *(action_cards.escalation_card(item, Rag.RED, reader, 3, 2) for reader in Reader),
+    ]
+    for card in drawn:
+        assert card_problems(card) == []
+        lines = [b.get("text") for b in card["body"]]
+        assert why in lines
+        assert actions.SETTLED_INSTEAD in lines
+        verbs_drawn = {a.get("verb") for a in card.get("actions", [])}
+        assert {a["type"] for a in card.get("actions", [])} == {"Action.Execute"}, "no forms"
+        assert verbs_drawn <= {verbs.SUMMARY, verbs.ACTION_VIEW}, verbs_drawn
+        assert verbs_drawn, "never a dead end"
 
 
 def test_a_refused_move_says_why() -> None:
