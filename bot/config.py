@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
+import os
+import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,6 +67,9 @@ class Settings(BaseSettings):
     # no complete request (idle, or its headers still arriving) closes after HTTP_IDLE_TIMEOUT.
     http_read_timeout: float = Field(10, alias="HTTP_READ_TIMEOUT", gt=0)
     http_idle_timeout: float = Field(30, alias="HTTP_IDLE_TIMEOUT", gt=0)
+    # Keys the hash a click's claim is kept under (click_secret says where it comes from when
+    # unset). Every instance of one deployment must have the same.
+    click_key_secret: SecretStr = Field(SecretStr(""), alias="CLICK_KEY_SECRET")
 
     @property
     def local_mode(self) -> bool:
@@ -111,10 +118,25 @@ class Settings(BaseSettings):
     def admin_aad_ids(self) -> frozenset[str]:
         return _split(self.admin_aad_ids_setting)
 
+    @cached_property
+    def click_secret(self) -> bytes:
+        """The deployment's key for click claims (domain.idempotency.click_key): never in the
+        repository, never in the database beside the keys it protects. CLICK_KEY_SECRET when
+        set; otherwise, deployed, one derived from MicrosoftAppPassword, which every instance
+        of the deployment shares; in local mode, random bytes generated once and kept in
+        DATA_DIR (readable by the bot's user only)."""
+        configured = self.click_key_secret.get_secret_value()
+        if configured:
+            return configured.encode()
+        password = self.app_password.get_secret_value()
+        if not self.local_mode and password:
+            return hmac.new(password.encode(), _CLICK_KEY_LABEL, hashlib.sha256).digest()
+        return _kept_secret(self.data_dir / CLICK_KEY_FILE)
+
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""
-        value = self.app_password.get_secret_value()
-        return [value] if value else []
+        values = (self.app_password.get_secret_value(), self.click_key_secret.get_secret_value())
+        return [value for value in values if value]
 
     def check(self) -> None:
         """Refuse configurations that would expose data by accident."""
@@ -135,6 +157,31 @@ class Settings(BaseSettings):
                 "Set MicrosoftAppTenantId or ALLOWED_TENANT_IDS: a deployed bot answers only "
                 "the tenants it is meant for."
             )
+
+
+CLICK_KEY_FILE = "click-key.secret"
+_CLICK_KEY_LABEL = b"lineofsight click claim keys"
+
+
+def _kept_secret(path: Path) -> bytes:
+    """The secret in `path`, made (32 random bytes, hex) if there is none. Written to a file of
+    its own and linked into place, so instances starting together all read the one that won."""
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        file.write(secrets.token_hex(32) + "\n")
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return bytes.fromhex(path.read_text(encoding="ascii").strip())
 
 
 def _split(value: str) -> frozenset[str]:

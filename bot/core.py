@@ -105,8 +105,9 @@ async def check_length(step: Step, call_next: Next) -> Reply | None:
 
 async def record_speaker(step: Step, call_next: Next) -> Reply | None:
     """Who spoke, and (in the same transaction) the claim on this click or activity."""
-    turn, admins = step.turn, step.services.settings.admin_aad_ids
-    key = once.key_for(turn)
+    turn, settings = step.turn, step.services.settings
+    admins = settings.admin_aad_ids
+    key = once.key_for(turn, settings.click_secret)
 
     def work(uow: SqlUnitOfWork) -> tuple[MemberView, Claimed | None]:
         member = record_member(uow, turn.actor, turn.sighting(), admins)

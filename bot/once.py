@@ -34,14 +34,15 @@ FORGED = (
 )
 
 
-def key_for(turn: Turn) -> str | None:
-    """What this turn is claimed under, or None when a second delivery would do no harm."""
+def key_for(turn: Turn, secret: bytes) -> str | None:
+    """What this turn is claimed under, or None when a second delivery would do no harm.
+    `secret` keys a click's hash of what was typed (domain.idempotency.click_key)."""
     if turn.kind is TurnKind.MESSAGE:
         return idempotency.activity_key(turn.activity_id) if turn.activity_id else None
     if turn.kind is not TurnKind.CARD_ACTION or turn.verb not in verbs.STATE_CHANGING:
         return None
     if idempotency.token_of(turn.data) is not None:
-        return idempotency.click_key(turn.verb, turn.data)
+        return idempotency.click_key(turn.verb, turn.data, secret)
     # A card from before tokens (or one made by hand): at least one effect per delivery.
     return idempotency.activity_key(turn.activity_id) if turn.activity_id else None
 

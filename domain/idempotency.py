@@ -12,6 +12,7 @@ the thing's is refused as stale, with the current card.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Mapping
@@ -112,12 +113,19 @@ def required_revision(data: Mapping[str, object], what: str) -> str:
     return shown
 
 
-def click_key(verb: str, data: Mapping[str, object]) -> str:
+def click_key(verb: str, data: Mapping[str, object], secret: bytes) -> str:
     """The claim key of one click: the card's token, the verb and what was typed. The same
     click again (a double click, a replay) has the same key; a corrected form sent from the
-    same card after a validation error has another, so it is looked at afresh."""
+    same card after a validation error has another, so it is looked at afresh.
+
+    Keyed with the deployment's secret (HMAC-SHA-256; `bot.config.Settings.click_secret`): the
+    key is kept 30 days, longer than anything typed with the click, and a plain hash of a short
+    answer ("yes", a date) could be reversed by trying every likely answer. Without the secret
+    the key says nothing about what was typed; with it, the same click still has the same key.
+    """
     canonical = json.dumps({"verb": verb, "data": data}, sort_keys=True, default=str)
-    return CLICK_PREFIX + hashlib.sha256(canonical.encode()).hexdigest()[:64]
+    digest = hmac.new(secret, canonical.encode(), hashlib.sha256).hexdigest()
+    return CLICK_PREFIX + digest
 
 
 def activity_key(activity_id: str) -> str:

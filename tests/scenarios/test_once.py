@@ -4,12 +4,14 @@ one effect and gets one answer; an activity delivered twice is handled once."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.app import SERVICES
 from cards import verbs
-from domain import retention
+from domain import idempotency, retention
 from domain.idempotency import DONE_BEFORE_MESSAGE
 from storage import tables as t
 from tests.support.activities import USER_AAD, as_user, invoke, message
@@ -75,6 +77,23 @@ async def test_a_late_duplicate_is_told_it_was_done_once_its_reply_is_gone(
     again = await j.act(verbs.REVIEW_CREATE, data)
     assert again["value"] == DONE_BEFORE_MESSAGE
     assert len(j.rows(t.Review)) == 1
+
+
+async def test_a_clicks_stored_key_does_not_reveal_what_was_typed(journey_each: Journey) -> None:
+    """The key is kept 30 days, longer than what was typed: it is keyed with the deployment's
+    secret, so trying likely answers against it finds nothing without that secret, while the
+    same click again still finds its claim."""
+    j = journey_each
+    await j.say("new review")
+    data = creation_data(j)
+    await j.act(verbs.REVIEW_CREATE, data)
+    stored = {r.token for r in j.rows(t.IdempotencyRecord) if r.token.startswith("click:")}
+    canonical = json.dumps({"verb": verbs.REVIEW_CREATE, "data": data}, sort_keys=True)
+    plain = "click:" + hashlib.sha256(canonical.encode()).hexdigest()
+    assert plain not in stored
+    secret = j.bot.app[SERVICES].settings.click_secret
+    assert idempotency.click_key(verbs.REVIEW_CREATE, data, secret) in stored
+    assert idempotency.click_key(verbs.REVIEW_CREATE, data, b"another deployment") not in stored
 
 
 async def test_a_second_creation_card_makes_a_second_review(journey_each: Journey) -> None:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import logging
+import stat
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +79,32 @@ def test_secrets_and_bearer_tokens_never_reach_a_log_line() -> None:
     assert "s3cr3t-value" not in line
     assert "abc.def.ghi" not in line
     assert "[redacted]" in line
+
+
+def test_the_click_key_secret_is_made_once_in_the_data_dir_and_kept_private(
+    tmp_path: Path,
+) -> None:
+    made = settings(DATA_DIR=str(tmp_path)).click_secret
+    kept = tmp_path / "click-key.secret"
+    assert len(made) == 32
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    # The next start (or another process on the same data directory) reads the same one.
+    assert settings(DATA_DIR=str(tmp_path)).click_secret == made
+    assert [p.name for p in tmp_path.iterdir()] == ["click-key.secret"]
+    assert settings(DATA_DIR=str(tmp_path / "other")).click_secret != made
+
+
+def test_the_click_key_secret_is_configured_or_shared_by_a_deployments_instances(
+    tmp_path: Path,
+) -> None:
+    configured = settings(DATA_DIR=str(tmp_path), CLICK_KEY_SECRET="s3cret-value")
+    assert configured.click_secret == b"s3cret-value"
+    assert "s3cret-value" in configured.secrets()
+    deployed = {"MicrosoftAppId": "app", "MicrosoftAppPassword": "pw"}
+    first = settings(DATA_DIR=str(tmp_path / "a"), **deployed).click_secret
+    second = settings(DATA_DIR=str(tmp_path / "b"), **deployed).click_secret
+    assert first == second, "instances of one deployment derive the same key"
+    assert b"pw" not in first
+    assert not (tmp_path / "a").exists(), "nothing is written when the key is derived"
+    other = settings(MicrosoftAppId="app", MicrosoftAppPassword="pw2").click_secret
+    assert other != first
