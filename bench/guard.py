@@ -4,11 +4,13 @@ corpus (tests/fixtures/identifier_corpus.yaml), and its CPU time on a 2,000-char
 Targets: recall >= 95% (of the identifiers the corpus expects, by kind), false positives <= 3%
 (of the texts that name no one, how many are flagged), under 5 ms of CPU per 2,000 characters.
 
-It also scores two held-out files, each written before the rules it scores and never tuned on:
+It also scores two held-out files, each written before the rules it scores:
 tests/fixtures/identifier_heldout.yaml (lone given names, and clean prose full of capitalised
-words) and identifier_heldout2.yaml (clean prose naming services, charities, wards, laws,
-festivals and characters, and identifiers in every form the guard should catch). It prints
-whether their false positives meet the target; the exit status is the labelled corpus's.
+words; the names-of-things step, domain/identifier_things.py, was then tuned on it, so its
+figure is now a tuned one) and identifier_heldout2.yaml (clean prose naming services,
+charities, wards, laws, festivals and characters, and identifiers in every form the guard
+should catch; written and committed before that step, never tuned on). It prints whether
+their false positives meet the target; the exit status is the labelled corpus's.
 
 Recall counts each expected kind in each text once: a text that should show a name and an
 address and shows only the name scores one of two.
@@ -29,9 +31,14 @@ from domain.identifiers import IdentifierKind, find_identifiers, kinds_found
 from domain.name_lexicon import warm
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "identifier_corpus.yaml"
-# Written after the rules, never tuned on: how they do on prose they were not fitted to.
+# Written after the rules: how they do on prose they were not fitted to. The names-of-things
+# step was tuned on the first; the second was written before that step, and never tuned on.
 HELD_OUT = CORPUS.with_name("identifier_heldout.yaml")
 HELD_OUT_2 = CORPUS.with_name("identifier_heldout2.yaml")
+_HELD_OUT_NOTES = {
+    HELD_OUT: "the names-of-things step was tuned on it",
+    HELD_OUT_2: "not tuned on",
+}
 
 RECALL_TARGET = 0.95
 FALSE_POSITIVE_TARGET = 0.03
@@ -120,7 +127,7 @@ def _load_seconds() -> float:
 
 def _print_held_out(path: Path) -> None:
     held_out = score(load_corpus(path))
-    print(f"held out ({path.name}, not tuned on):")
+    print(f"held out ({path.name}, {_HELD_OUT_NOTES[path]}):")
     for text, kind in held_out.missed:
         print(f"  missed {kind}: {text}")
     for text, kinds in held_out.flagged:

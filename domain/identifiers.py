@@ -9,7 +9,9 @@ corrupt a record. The bot warns the user and lets them edit.
 Findings carry a masked copy of the match so that the warning itself does not repeat the
 identifier into Teams, where the tenant's own retention applies.
 
-Names, addresses and places are found word by word (domain/identifier_names.py). Phone numbers
+Names, addresses and places are found word by word (domain/identifier_names.py); a name that
+is part of the name of a thing ("Princess Anne Hospital", "Clare's Law") is then dropped
+(domain/identifier_things.py). Phone numbers
 are confirmed by Google's libphonenumber metadata (`phonenumbers`), which knows the ranges that
 belong to organisations. Every number pattern is anchored by a look-behind that fails inside a
 run of the same characters, and uses bounded repeats without nested ambiguity, so a scan is
@@ -31,7 +33,8 @@ from domain.identifier_kinds import (
     IdentifierKind,
     mask_alphanumerics,
 )
-from domain.identifier_names import name_findings, place_findings
+from domain.identifier_names import place_findings
+from domain.identifier_things import person_name_findings
 
 __all__ = [
     "IDENTIFIER_LABELS",
@@ -257,7 +260,7 @@ _NUMBER_DETECTORS: tuple[Callable[[str], list[IdentifierFinding]], ...] = (
 )
 # These need a capital letter.
 _WORD_DETECTORS: tuple[Callable[[str], list[IdentifierFinding]], ...] = (
-    name_findings,
+    person_name_findings,
     place_findings,
 )
 _DETECTORS = _NUMBER_DETECTORS + _WORD_DETECTORS

@@ -1,0 +1,103 @@
+"""A name that is part of the name of a thing (a hospital, a law, a charity, a festival) is not
+reported as a person's; a person's name beside the same words still is."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import guard as guard_bench
+from domain.identifier_things import (
+    DETERMINERS,
+    NAMING_NOUNS,
+    SERVICE_ROLES,
+    TIME_PREPOSITIONS,
+    names_a_thing,
+    person_name_findings,
+    without_names_of_things,
+)
+from domain.identifiers import IdentifierFinding, IdentifierKind, find_identifiers
+
+
+def kinds(text: str) -> list[IdentifierKind]:
+    return [finding.kind for finding in find_identifiers(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The baby was born at the Princess Anne Hospital.",
+        "Mum was seen at Kelly Jones House by the outreach team.",
+        "The Oliver Bright Foundation paid for a cooker.",
+        "A Clare's Law disclosure was made to mum in the autumn.",
+        "A Sarah's Law request was considered but not made.",
+        "Staff at the Holly Lodge contact centre supervised the sessions.",
+        "The Marie Curie nurse was supporting the grandmother at home.",
+        "The Daniel Ward unit took the referral.",
+        "During Ramadan mum was fasting and very tired in the afternoons.",
+        "After Easter dad moved back in.",
+        "Around Mother's Day mum was low.",
+    ],
+)
+def test_a_name_that_is_part_of_the_name_of_a_thing_is_not_a_person(text: str) -> None:
+    assert IdentifierKind.NAME not in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kelly Smith was seen at home.",
+        "The worker visited Kelly Smith's house.",
+        "The Kelly Smith case was discussed at panel.",
+        "the Kelly Smith referral was late",
+        "Kelly Law was seen at the clinic.",
+        "Mrs Law attended the meeting.",
+        "mum Kelly said she could not cope.",
+        "Kelly (mum) refused the visit.",
+        "After Kelly, mum said nothing more.",
+        "The worker spoke to Jayden Smith at the Family Centre.",
+        "Jayden, 14, was at the hospital.",
+    ],
+)
+def test_a_persons_name_beside_the_same_words_is_still_found(text: str) -> None:
+    assert IdentifierKind.NAME in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["The family lived at 14 Acacia Road.", "Police attended 7 Holly Lodge Drive twice."],
+)
+def test_addresses_are_not_touched(text: str) -> None:
+    assert IdentifierKind.ADDRESS in kinds(text)
+
+
+def test_the_naming_nouns_never_include_words_that_follow_a_persons_name() -> None:
+    # "the Smith family", "the Kelly Smith case": these name a person, so the filter must not
+    # take them as the end of the name of a thing.
+    person_nouns = {"family", "case", "referral", "report", "review", "household", "children"}
+    assert not (NAMING_NOUNS | SERVICE_ROLES) & person_nouns
+    assert {"hospital", "law", "scheme", "foundation", "trust", "lodge", "centre"} <= NAMING_NOUNS
+    for table in (NAMING_NOUNS, SERVICE_ROLES, TIME_PREPOSITIONS, DETERMINERS):
+        assert all(word == word.lower() and word.isalpha() for word in table)
+
+
+def test_other_kinds_of_finding_pass_through_the_filter() -> None:
+    text = "Princess Anne Hospital"
+    address = IdentifierFinding(IdentifierKind.ADDRESS, "x", 0, 13)
+    name = IdentifierFinding(IdentifierKind.NAME, "x", 0, 13)
+    assert names_a_thing(text, 0, 13)
+    assert without_names_of_things(text, [address, name]) == [address]
+
+
+def test_person_name_findings_keeps_the_detectors_positions_and_masks() -> None:
+    [finding] = person_name_findings("Mum took Kelly Smith to the Princess Anne Hospital.")
+    dots = "\u2022" * 4
+    assert (finding.start, finding.end, finding.masked) == (9, 20, f"K{dots} S{dots}")
+
+
+def test_the_second_held_out_corpus_loads_with_clean_texts_and_identifiers() -> None:
+    """Scored by `python -m bench.guard`, never tuned on; its rates are reported there (and in
+    docs/progress.md, issue 15), not asserted, so no rule is fitted to pass it."""
+    held_out = guard_bench.load_corpus(guard_bench.HELD_OUT_2)
+    clean = [text for text, kinds in held_out if not kinds]
+    assert len(clean) >= 80
+    assert len(held_out) - len(clean) >= 40
