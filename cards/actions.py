@@ -28,6 +28,7 @@ from cards.common import (
     revised,
     text_input,
     user_text,
+    without_inputs,
 )
 from domain.action_controls import SPLIT_PARTS
 from domain.action_state import Move, Mover, OwnerMove, Reader
@@ -62,28 +63,50 @@ def _sub_card(items: Sequence[ac.ElementAnnotated], submit: ac.ActionExecute) ->
     )
 
 
-def _move_buttons(item: ActionDetail, mover: Mover, owners: Owners = ()) -> list[Any]:
+def _move_buttons(
+    item: ActionDetail, mover: Mover, owners: Owners = (), open_form: _Form | None = None
+) -> list[Any]:
     """The mover's moves the item allows (`domain.actions.open_moves`), each a
     show-card form, in the table's order; Amend starts from what the item says now, and each
     half of a split from its due date and measure. Reassign offers the members other than its
-    owner; a split's halves may go to anyone, its owner too."""
-    data = revised({"action_id": item.id}, revision(item))
+    owner; a split's halves may go to anyone, its owner too. With `open_form` (a refused form
+    drawn open in the card) the others, less any sharing one of its inputs: a show-card's
+    submit sends the open form's inputs too, and one of the same name would overwrite its own."""
     forms = _forms_for(item.status)
     due = item.effective_due.isoformat() if item.effective_due else ""
     now = {"new_description": item.description, "new_due_on": due}
     for prefix, _ in SPLIT_PARTS:
         now |= {f"{prefix}_due_on": due, f"{prefix}_measure": item.success_measure or ""}
-    others = [(aad, name) for aad, name in owners if name != item.owner_name]
+    shown = [forms[move] for move in open_moves(mover, item)]
+    if open_form is not None:
+        taken = _input_ids(open_form, item, owners)
+        shown = [f for f in shown if not taken & _input_ids(f, item, owners)]
     return [
         ac.ActionShowCard(
             title=form.title,
             card=_sub_card(
-                form.inputs(now, {}, owners if form.move is Move.SPLIT else others),
-                button(form.submit, form.verb, data, primary=True),
+                form.inputs(now, {}, _choices(form, item, owners)),
+                button(form.submit, form.verb, _form_data(item), primary=True),
             ),
         )
-        for form in (forms[move] for move in open_moves(mover, item))
+        for form in shown
     ]
+
+
+def _form_data(item: ActionDetail) -> dict[str, Any]:
+    """What every form's submit carries: the item, and the revision its card was drawn at."""
+    return revised({"action_id": item.id}, revision(item))
+
+
+def _choices(form: _Form, item: ActionDetail, owners: Owners) -> Owners:
+    """Who a form may give the item to: a split's halves anyone, a reassign anyone but its owner."""
+    if form.move is Move.SPLIT:
+        return owners
+    return [(aad, name) for aad, name in owners if name != item.owner_name]
+
+
+def _input_ids(form: _Form, item: ActionDetail, owners: Owners) -> set[str]:
+    return {key for key, _ in form.fields({}, _choices(form, item, owners))}
 
 
 Values = Mapping[str, str]
@@ -379,15 +402,17 @@ def _forms_for(status: ActionStatus) -> dict[Move, _Form]:
 
 def _warned_form(
     item: ActionDetail, warned: WarnedForm, owners: Owners = ()
-) -> tuple[list[Any], Any]:
-    """The form the owner sent, drawn open with what they typed and a tick per flagged field."""
-    form = next(f for f in _forms_for(item.status).values() if f.verb == warned.verb)
-    data = {"action_id": item.id}
+) -> tuple[list[Any], Any, _Form | None]:
+    """The form the mover sent, drawn open with what they typed and a tick per flagged field,
+    its submit as on the show-card it came from; the form, to leave out of the other moves."""
+    form = next((f for f in _forms_for(item.status).values() if f.verb == warned.verb), None)
+    if form is None:
+        return [], None, None
     body = [
         paragraph(form.title, subtle=True),
-        *form.inputs(warned.values, warned.warnings, owners),
+        *form.inputs(warned.values, warned.warnings, _choices(form, item, owners)),
     ]
-    return body, button(form.submit, form.verb, data, primary=True)
+    return body, button(form.submit, form.verb, _form_data(item), primary=True), form
 
 
 @dataclass(frozen=True)
@@ -467,10 +492,23 @@ def action_item_card(
         # summary (whose card the item's replaces), can go back to it.
         actions = [*actions, _summary_button(item)]
     if warned is not None and movers and settled_by_review(item) is None:
-        inputs, submit = _warned_form(item, warned, owners)
-        body.extend(inputs)
-        return _with_show_cards(build(body), [submit])
+        inputs, submit, form = _warned_form(item, warned, owners)
+        if submit is not None:
+            # The refused form, open with what was typed, keeps the card's other controls: the
+            # other moves, a way back to the item as it is (dropping what was typed), and the
+            # summary where the card had it.
+            body.extend(inputs)
+            others = _move_buttons(item, mover, owners, form) if mover else []
+            back = without_inputs(
+                button("Back to the item", verbs.ACTION_VIEW, {"action_id": item.id})
+            )
+            ends = [without_inputs(_summary_button(item))] if _summary_button_shown(actions) else []
+            return _with_show_cards(build(body), [submit, *others, back, *ends])
     return _with_show_cards(build(body), actions)
+
+
+def _summary_button_shown(actions: Sequence[Any]) -> bool:
+    return any(getattr(a, "verb", None) == verbs.SUMMARY for a in actions)
 
 
 def _settled_lines(item: ActionDetail) -> list[ac.ElementAnnotated]:

@@ -14,7 +14,17 @@ from adaptive_cards import types as ty
 
 from cards import verbs
 from cards.basics import role_names
-from cards.common import Card, build, button, facts, header, paragraph, revised, user_text
+from cards.common import (
+    Card,
+    build,
+    button,
+    facts,
+    header,
+    paragraph,
+    revised,
+    user_text,
+    without_inputs,
+)
 from domain.directory import (
     GUID_EXAMPLE,
     NAME_MAX,
@@ -101,7 +111,7 @@ def agency_form_card(
         save_data = revised({**save_data, "agency_id": agency.id}, agency_revision(agency))
     actions = [
         button("Save agency", verbs.AGENCY_SAVE, save_data, primary=True),
-        _without_inputs(button("Cancel", verbs.AGENCIES, {"page": page})),
+        without_inputs(button("Cancel", verbs.AGENCIES, {"page": page})),
     ]
     return build(body, actions)
 
@@ -186,7 +196,7 @@ def member_form_card(
         save_data = revised({**save_data, "member_id": member.id}, member_revision(member))
     actions = [
         button("Save member", verbs.MEMBER_SAVE, save_data, primary=True),
-        _without_inputs(button("Cancel", verbs.MEMBERS, {"page": page})),
+        without_inputs(button("Cancel", verbs.MEMBERS, {"page": page})),
     ]
     return build(body, actions)
 
@@ -346,14 +356,6 @@ def _problem(text: str) -> ac.TextBlock:
 
 def _with_problem(element: ac.ElementAnnotated, problem: str | None) -> list[ac.ElementAnnotated]:
     return [element, _problem(problem)] if problem else [element]
-
-
-def _without_inputs(action: ac.ActionExecute) -> ac.ActionExecute:
-    # Cancel must work even when a required input is empty or invalid.
-    action.associated_inputs = ty.AssociatedInputs.NONE
-    if isinstance(action.fallback, ac.ActionSubmit):
-        action.fallback.associated_inputs = ty.AssociatedInputs.NONE
-    return action
 
 
 def _kept(typed: Mapping[str, str], key: str, default: str, limit: int = NAME_MAX) -> str:

@@ -201,6 +201,15 @@ def _button_template(title: str, verb: str, primary: bool) -> Card:
     return dumped(button(title, verb, primary=primary))
 
 
+def without_inputs(action: ac.ActionExecute) -> ac.ActionExecute:
+    """A button that sends none of the card's inputs: a Cancel or Back must work even when a
+    required input is empty or invalid, and carries nothing typed."""
+    action.associated_inputs = ty.AssociatedInputs.NONE
+    if isinstance(action.fallback, ac.ActionSubmit):
+        action.fallback.associated_inputs = ty.AssociatedInputs.NONE
+    return action
+
+
 def revised(data: Mapping[str, Any], revision: str) -> dict[str, Any]:
     """A button's data with the revision of the thing the card shows: a click on a card
     drawn before the thing last changed is refused as stale (domain/idempotency.py)."""
@@ -343,7 +352,14 @@ def _cautions(notice: str) -> bool:
     return any(word in notice for word in _CAUTION_WORDS)
 
 
-_CAUTION_WORDS = ("not saved", "couldn't", "No ", "can't", "Overdue", "may identify")
+_CAUTION_WORDS = (
+    "not saved",
+    "couldn't",
+    "No ",
+    "can't",
+    "Overdue",
+    "may identify",
+)
 
 
 def text_input(

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from cards import verbs
+from cards.common import REVISION
 from domain.chase_engine import ACTION
 from storage import tables as t
 from storage.actions import SqlChases
@@ -92,6 +93,20 @@ async def test_an_invalid_form_stays_open_with_its_values(journey_each: Journey)
     assert "The new date must be in the future." in text
     assert "Staff off sick for a month" in text, "the typed reason is kept"
     assert verbs.ACTION_NEW_DATE in card_verbs(refused), "the form is open to send again"
+    # It keeps the card's other controls (less Blocked, whose "reason" input the open form
+    # has too), and a way back to the item as it is.
+    assert titles(refused) == [
+        "Ask the chair",
+        "Update progress",
+        "Mark complete",
+        "Back to the item",
+    ]
+    fixed = {**button_data(refused, verbs.ACTION_NEW_DATE), **ask, "proposed_due_on": "2099-01-05"}
+    fixed[REVISION] = button_data(refused, verbs.ACTION_NEW_DATE)[REVISION]
+    sent = json.dumps((await j.act(verbs.ACTION_NEW_DATE, fixed, PRACTITIONER))["value"])
+    assert "The new date must be in the future." not in sent
+    asked = [p for p in j.rows(t.ProgressEntry) if p.kind == "date_requested"]
+    assert len(asked) == 1, "sent again from the refused form, it is taken"
 
 
 async def test_the_lead_s_escalation_copy_is_written_for_them(journey_each: Journey) -> None:

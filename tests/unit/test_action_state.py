@@ -327,6 +327,50 @@ def test_a_cancelled_reviews_item_draws_no_move_only_to_be_refused(status: Actio
         assert verbs_drawn, "never a dead end"
 
 
+def _input_ids(node: Any) -> list[str]:
+    if isinstance(node, list):
+        return [i for n in node for i in _input_ids(n)]
+    if not isinstance(node, dict):
+        return []
+    own = [node["id"]] if str(node.get("type", "")).startswith("Input.") else []
+    return own + [i for key, v in node.items() if key != "actions" for i in _input_ids(v)]
+
+
+@pytest.mark.parametrize("status", list(ActionStatus))
+def test_a_refused_form_comes_back_with_the_cards_other_controls(status: ActionStatus) -> None:
+    """A refused form came back open with only its submit: no other move, no way back."""
+    item = detail_of(action(status=status))
+    owners = [("aad-1", "Another Member"), ("aad-2", "Third Member")]
+    for kind in ({}, {"owner": False, "chair": True}, {"owner": False, "readers": list(Mover)}):
+        plain = action_cards.action_item_card(item, None, owners=owners, **kind)  # type: ignore[arg-type]
+        for shown in [a for a in plain.get("actions", []) if a["type"] == "Action.ShowCard"]:
+            [submit] = shown["card"]["actions"]
+            typed = dict.fromkeys(_input_ids(shown["card"]["body"]), "Typed text kept")
+            warned = action_cards.WarnedForm(submit["verb"], typed, {})
+            refused = action_cards.action_item_card(
+                item,
+                None,
+                errors={"move": "Refused."},
+                warned=warned,
+                owners=owners,
+                **kind,  # type: ignore[arg-type]
+            )
+            assert card_problems(refused) == [], (status, kind, shown["title"])
+            drawn = refused["actions"]
+            assert drawn[0]["verb"] == submit["verb"]
+            assert drawn[0]["data"] == submit["data"], "the submit carries what the show-card's did"
+            opened = _input_ids(refused["body"])
+            assert set(opened) == set(typed)
+            assert "Typed text kept" in _texts(refused["body"]) or not typed
+            titles = [a["title"] for a in drawn]
+            others = [a for a in plain["actions"] if a is not shown]
+            for other in others:
+                clash = set(_input_ids(other.get("card", {}).get("body", []))) & set(opened)
+                assert (other["title"] in titles) != bool(clash), (other["title"], titles)
+            back = next(a for a in drawn if a["title"] == "Back to the item")
+            assert (back["verb"], back["associatedInputs"]) == (verbs.ACTION_VIEW, "none")
+
+
 def test_a_refused_move_says_why() -> None:
     from domain.action_state import require_owner_move
 
