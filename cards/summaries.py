@@ -32,6 +32,7 @@ from domain.pack import WITHOUT_RETURN, decision_label
 from domain.phrasing import Period, quarter, year_period
 from domain.summaries import (
     DASHBOARD_BASIS,
+    IMPACT_DECISIONS,
     SPLIT_NAME,
     Access,
     Dashboard,
@@ -301,13 +302,13 @@ def _impact_section(summary: ReviewSummary, text_limit: int) -> list[ac.ElementA
     total = len(summary.actions) - summary.split_count  # the split one's two new items count
     if not total:
         return []
-    recorded = {i.action_reference for i in summary.impacts}
+    recorded = summary.impact_recorded
     items: list[ac.ElementAnnotated] = [
         _section(f"Impact recorded: {len(recorded)} of {total} action items")
     ]
-    for impact in summary.impacts[:3]:
+    for impact in recorded[:3]:
         number = impact.action_reference.rsplit("/", 1)[-1]
-        decision = impact.decision.replace("_", " ")
+        decision = IMPACT_DECISIONS.get(impact.decision, impact.decision.replace("_", " "))
         items.append(
             markdown(
                 f"**{number}** · {decision} · better off: "

@@ -494,6 +494,27 @@ class ReviewSummary:
     def outstanding(self) -> tuple[ReturnLine, ...]:
         return tuple(r for r in self.returns if r.outstanding)
 
+    @property
+    def impact_recorded(self) -> tuple[ImpactLine, ...]:
+        """The impact that stands for each item: its latest record, newest first. An item the
+        LIC group escalated and later closed has two records; only the close is its impact."""
+        latest: dict[str, ImpactLine] = {}
+        for line in self.impacts:
+            held = latest.get(line.action_reference)
+            if held is None or line.recorded_at > held.recorded_at:
+                latest[line.action_reference] = line
+        return tuple(sorted(latest.values(), key=lambda i: i.recorded_at, reverse=True))
+
+
+# What each LIC decision on a record of impact did to the item, in a line about it.
+IMPACT_DECISIONS: Final[Mapping[str, str]] = {
+    "close": "closed",
+    "keep_open": "kept open",
+    "escalate": "escalated to the chair",
+}
+# Said where a summary would chart its themes and has none to chart.
+NO_THEMES: Final = "No themes recorded yet."
+
 
 def theme_label(slug: str) -> str:
     return _labels().get(slug, slug.replace("_", " ").capitalize())

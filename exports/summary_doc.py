@@ -14,6 +14,8 @@ from docx.table import _Cell
 
 from domain.letterhead import Letterhead
 from domain.summaries import (
+    IMPACT_DECISIONS,
+    NO_THEMES,
     RETURN_NAMES,
     Access,
     ReviewSummary,
@@ -169,7 +171,7 @@ def _impact(document: DocumentType, summary: ReviewSummary) -> None:
                 i.how_much,
                 i.how_well,
                 i.better_off,
-                f"{i.decision.replace('_', ' ')}"
+                IMPACT_DECISIONS.get(i.decision, i.decision.replace("_", " "))
                 + (f" · {i.minute_reference}" if i.minute_reference else "")
                 + (f" · {short_date(i.meeting_on)}" if i.meeting_on else ""),
             )
@@ -188,5 +190,9 @@ def _charts(document: DocumentType, summary: ReviewSummary, themes: Sequence[The
         counts[item.row.status.value] = counts.get(item.row.status.value, 0) + 1
     rows = sorted(agencies.items(), key=lambda pair: (-sum(pair[1].values()), pair[0]))
     document.add_picture(io.BytesIO(status_by_agency_png(rows)), width=Cm(16))
+    if not themes:
+        # An empty chart reads as a chart of nothing; the summary says so in words.
+        document.add_paragraph(NO_THEMES)
+        return
     title = "Themes over time (this review's themes, across the reviews you can see)"
     document.add_picture(io.BytesIO(themes_over_time_png(themes, title)), width=Cm(16))

@@ -225,7 +225,7 @@ async def test_keep_open_then_completed_again_resumes_impact_chasing(
     summary = await j.card(verbs.SUMMARY, button_data(card, verbs.SUMMARY), COLLEAGUE)
     assert "Summary ·" in summary, "the button opens the review's summary"
     assert "Impact recorded: 1 of 1 action items" in summary
-    assert "keep open · better off: Not yet" in summary, "with the decision just recorded"
+    assert "kept open · better off: Not yet" in summary, "with the decision just recorded"
     told = sent_saying(j, "Half in time")
     assert told, "the owner is told the group's comment"
     [kept] = j.rows(t.ActionItem)

@@ -525,6 +525,34 @@ def test_returns_settled_without_one_share_the_pack_cards_heading_and_say_whose_
     assert "chair's decision" in decision_label(ReturnStatus.PROCEEDED_WITHOUT)
 
 
+def test_impact_recorded_is_the_record_that_stands_for_each_item() -> None:
+    """An item escalated by the LIC group and later closed has two records: the card listed
+    both under "Impact recorded"; the close is its impact."""
+
+    def record(reference: str, decision: str, day: int, better_off: str) -> ImpactLine:
+        at = datetime(2026, 5, day, tzinfo=UTC)
+        return ImpactLine(reference, "Audit", "Well", better_off, None, decision, None, None, at)
+
+    impacts = (
+        record("LOS-2026-004/A1", "escalate", 1, "Not yet"),
+        record("LOS-2026-004/A1", "close", 9, "Children referred sooner"),
+        record("LOS-2026-004/A2", "keep_open", 5, "Too early to say"),
+    )
+    summary = build_summary(
+        review(), Access.FULL, replace(records(0, 3), impacts=impacts), TODAY, DEFAULT_POLICY
+    )
+    assert [(i.action_reference, i.decision) for i in summary.impact_recorded] == [
+        ("LOS-2026-004/A1", "close"),
+        ("LOS-2026-004/A2", "keep_open"),
+    ]
+    text = json.dumps(summary_card(summary), ensure_ascii=False)
+    assert "Impact recorded: 2 of 3 action items" in text
+    assert "**A1** · closed · better off: Children referred sooner" in text
+    assert "**A2** · kept open · better off: Too early to say" in text
+    assert "escalated to the chair · better off" not in text
+    assert "Not yet" not in text
+
+
 def test_did_you_mean_has_a_button_per_candidate() -> None:
     card = did_you_mean_card(
         "child k",

@@ -14,10 +14,12 @@ from openpyxl import load_workbook
 from domain.chasers import DEFAULT_POLICY, Rag
 from domain.model import ActionStatus
 from domain.summaries import (
+    NO_THEMES,
     Access,
     EscalationLine,
     ImpactLine,
     ProgressLine,
+    ThemeTally,
     Tracker,
     TrackerLine,
     TrackerRecord,
@@ -164,7 +166,7 @@ def test_the_csv_tracker_neutralises_formulas() -> None:
 
 def test_the_docx_summary_has_tables_shading_and_charts() -> None:
     summary = build_summary(review(), Access.FULL, records(5, 12), TODAY, DEFAULT_POLICY)
-    trends = theme_trends([], [], year_period(2026)) or ()
+    trends = theme_trends([ThemeTally("neglect", 2026, 2, 1)], [], year_period(2026), TODAY)
     content = summary_docx(summary, trends, TODAY)
     document = Document(io.BytesIO(content))
     text = "\n".join(p.text for p in document.paragraphs)
@@ -192,6 +194,14 @@ def test_the_docx_summary_has_tables_shading_and_charts() -> None:
         images = [n for n in archive.namelist() if n.startswith("word/media/")]
         assert len(images) == 2
         assert all(archive.read(n).startswith(PNG) for n in images)
+
+
+def test_a_summary_with_no_themes_says_so_in_words_not_an_empty_chart() -> None:
+    summary = build_summary(review(), Access.FULL, records(5, 12), TODAY, DEFAULT_POLICY)
+    assert theme_trends([], [], year_period(2026), TODAY) == ()
+    document = Document(io.BytesIO(summary_docx(summary, (), TODAY)))
+    assert NO_THEMES in [p.text for p in document.paragraphs]
+    assert len(document.inline_shapes) == 1, "the status chart alone"
 
 
 def test_charts_render_as_png() -> None:
