@@ -42,7 +42,9 @@ SETTLED = frozenset(s.value for s in RETURN_SETTLED)
 STAGE_LABELS = {
     "draft": "Draft: practitioners not yet assigned",
     "pre_analysis": "Pre-analysis: agency returns in progress",
-    "analysis": "Analysis: returns signed off, meeting pack next",
+    # Signed off, nil, or gone ahead without (`domain/lifecycle`): "signed off" was untrue
+    # of a review with a nil return; the Returns clock gives the counts.
+    "analysis": "Analysis: returns settled, meeting pack next",
     "meeting": "Line-of-Sight meeting",
     "actions_open": "Actions open",
     "closed": "Closed",

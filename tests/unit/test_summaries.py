@@ -553,6 +553,24 @@ def test_impact_recorded_is_the_record_that_stands_for_each_item() -> None:
     assert "Not yet" not in text
 
 
+def test_the_analysis_stage_does_not_say_signed_off_of_a_nil_return() -> None:
+    lines = (
+        ReturnLine("Demo Police", ReturnStatus.SIGNED_OFF, date(2026, 2, 2), ()),
+        ReturnLine("Demo Health", ReturnStatus.NIL, date(2026, 2, 2), ()),
+    )
+    summary = build_summary(
+        review(stage=ReviewStage.ANALYSIS),
+        Access.FULL,
+        replace(records(0, 1), returns=lines),
+        TODAY,
+        DEFAULT_POLICY,
+    )
+    text = json.dumps(summary_card(summary), ensure_ascii=False)
+    assert "Analysis: returns settled, meeting pack next" in text
+    assert "returns signed off" not in text
+    assert "1 in, 1 nil" in text, "the counts say what settled them"
+
+
 def test_did_you_mean_has_a_button_per_candidate() -> None:
     card = did_you_mean_card(
         "child k",
