@@ -359,6 +359,7 @@ _CAUTION_WORDS = (
     "can't",
     "Overdue",
     "may identify",
+    "after the meeting",
 )
 
 

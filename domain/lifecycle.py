@@ -539,9 +539,29 @@ def proceed_without(
     return settle(uow, actor, _fresh(uow, review))
 
 
+@dataclass(frozen=True)
+class Extended:
+    ret: ReturnView
+    notices: tuple[str, ...]  # what the chair is told: the new date, and any warning
+
+
+def extension_notices(ret: ReturnView, meeting_on: date | None) -> tuple[str, ...]:
+    """The new due date, and, when it falls on or after the meeting, that the return will
+    come too late for it: allowed (the chair may mean to move the meeting), but never silent."""
+    moved = f"Due date moved to {short_date(ret.due_on)}; the reminders follow the new date."
+    if ret.due_on is None or meeting_on is None or ret.due_on < meeting_on:
+        return (moved,)
+    when = "on the day of" if ret.due_on == meeting_on else "after"
+    return (
+        moved,
+        f"That is {when} the meeting on {short_date(meeting_on)}: the {ret.agency_name} return "
+        "will arrive after the meeting unless it comes in early or the meeting moves.",
+    )
+
+
 def extend_due(
     uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
-) -> ReturnView:
+) -> Extended:
     review, ret = controlled_return(uow, member, data.get("return_id"), Control.EXTEND)
     if ret.status not in (
         ReturnStatus.NOT_STARTED,
@@ -575,7 +595,8 @@ def extend_due(
         before={"due_on": str(ret.due_on)},
         after={"due_on": str(due), "review": review.reference},
     )
-    return uow.returns.get(ret.id) or ret
+    extended = uow.returns.get(ret.id) or ret
+    return Extended(extended, extension_notices(extended, review.meeting_on))
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,7 @@ from domain.errors import FormInvalid, NotFound
 from domain.lifecycle import AgencyScreen, ManageScreen
 from domain.model import Actor, MemberView, Role, small_int
 from domain.questions import default_question_bank
-from domain.records import ReturnView, ReviewView
-from domain.wording import short_date
+from domain.records import ReviewView
 from storage.repositories import SqlUnitOfWork
 
 T = TypeVar("T")
@@ -354,9 +353,8 @@ def _unreached(deliveries: Sequence[Delivery], invited: Sequence[int]) -> list[s
 async def extend_due(ctx: Context) -> Reply:
     today = ctx.services.today()
 
-    async def after(ret: ReturnView) -> Reply:
-        moved = f"Due date moved to {short_date(ret.due_on)}; the reminders follow the new date."
-        return await _agency(ctx, ret.id, (moved,))
+    async def after(done: lifecycle.Extended) -> Reply:
+        return await _agency(ctx, done.ret.id, done.notices)
 
     return await _return_control(
         ctx,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -319,6 +319,13 @@ async def test_a_deputy_chair_has_the_chairs_controls(j: Journey) -> None:
         verbs.RETURN_EXTEND, {"return_id": health.id, "due_on": "2099-03-01"}, DEPUTY
     )
     assert "Due date moved" in card
+    meeting = review(j).meeting_on
+    warning = "the Demo Health return will arrive after the meeting"
+    assert (warning in card) == (date(2099, 3, 1) >= meeting), (meeting, card)
+    past = (max(meeting, date(2099, 3, 1)) + timedelta(days=7)).isoformat()
+    card = await j.card(verbs.RETURN_EXTEND, {"return_id": health.id, "due_on": past}, DEPUTY)
+    assert warning in card, card
+    assert ret_of(j, "Demo Health").due_on.isoformat() == past, "allowed, with the warning"
     card = await j.card(verbs.REVIEWS, {}, DEPUTY)
     assert verbs.REVIEW_MANAGE in card, "the deputy's reviews list offers Manage"
     card = await j.card(verbs.SUMMARY, {"review_id": review_id}, DEPUTY)

@@ -17,11 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from cards.common import notice_lines
 from domain.errors import FormInvalid, StaleCard
 from domain.lifecycle import (
     CONTROLS,
     Control,
     check_stage,
+    extension_notices,
     may_manage,
     ready_for_analysis,
     split_reference,
@@ -77,6 +79,26 @@ REVIEW_VIEW = ReviewView(
 
 
 # --- the tables -------------------------------------------------------------------------------
+
+
+def test_an_extension_to_or_past_the_meeting_warns_the_chair() -> None:
+    meeting = REVIEW_VIEW.meeting_on
+    assert meeting == date(2026, 3, 1)
+    before = extension_notices(replace(RETURN_VIEW, due_on=date(2026, 2, 27)), meeting)
+    assert before == ("Due date moved to Fri 27 Feb 2026; the reminders follow the new date.",)
+    assert extension_notices(replace(RETURN_VIEW, due_on=date(2026, 3, 9)), None) == (
+        "Due date moved to Mon 9 Mar 2026; the reminders follow the new date.",
+    )
+    on_the_day = extension_notices(replace(RETURN_VIEW, due_on=meeting), meeting)
+    assert on_the_day[1].startswith("That is on the day of the meeting on Sun 1 Mar 2026:")
+    [moved, warned] = extension_notices(replace(RETURN_VIEW, due_on=date(2026, 3, 9)), meeting)
+    assert moved.startswith("Due date moved to Mon 9 Mar 2026")
+    assert warned == (
+        "That is after the meeting on Sun 1 Mar 2026: the Demo Police return will arrive after "
+        "the meeting unless it comes in early or the meeting moves."
+    )
+    [line] = notice_lines([warned])
+    assert line.model_dump(by_alias=True, exclude_none=True, mode="json")["color"] == "warning"
 
 
 def test_every_move_names_who_makes_it_and_every_state_is_in_the_table() -> None:
