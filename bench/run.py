@@ -44,6 +44,8 @@ from typing import Any
 
 import aiohttp
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from bench import scenarios
 from bench.load import Driver, LoadResult
@@ -232,7 +234,7 @@ BOTS = {
 }
 
 
-def turn_plan(plan: Plan, connector: str, return_ids: dict[str, int]) -> list[Scenario]:
+def turn_plan(plan: Plan, connector: str, return_ids: dict[str, tuple[int, ...]]) -> list[Scenario]:
     """What is driven, in order; the first is the baseline every ratio divides by."""
     read = plan.read_command
     turns = [
@@ -336,7 +338,7 @@ async def _run(
         children.append(bots[name])
     # Side by side: every bot is up for the whole run; only one is driven at a time.
     await connector.wait_ready(connector_url + "stats")
-    return_ids: dict[str, int] = {}
+    return_ids: dict[str, tuple[int, ...]] = {}
     idle: dict[str, float] = {}
     for name, child in bots.items():
         base = f"http://127.0.0.1:{ports[name]}"
@@ -346,7 +348,7 @@ async def _run(
             await child.wait_ready(base + "/readyz")
             # The benchmark user speaks first, as in Teams, so the demo member has an address.
             await _first_turn(base + "/api/messages", connector_url)
-            return_ids[name] = _benchmark_return(databases[name])
+            return_ids[name] = _benchmark_returns(databases[name], plan.connections)
         idle[name] = memory(child.pid)["rss_mb"]
 
     turns = turn_plan(plan, connector_url, return_ids)
@@ -416,20 +418,48 @@ async def _check_says(scenario: Scenario, url: str, connector_url: str) -> None:
         raise RuntimeError(f"{scenario.key}: the reply doesn't say {scenario.says.decode()!r}")
 
 
-def _benchmark_return(database: str) -> int:
+def _benchmark_returns(database: str, count: int) -> tuple[int, ...]:
+    """`count` returns the benchmark user may write, one for each of the load's connections:
+    copies of the demo's return assigned to them, each on its own copy of its review (the
+    demo review, and so the read turn's summary, is left as it is). On PostgreSQL, 32 connections
+    saving one return at once were mostly (rightly) refused as a colleague's concurrent save;
+    with a return each, every save is measured, like for like with SQLite."""
     engine = create_engine(database)
     try:
-        with engine.connect() as connection:
-            found = connection.execute(
-                select(t.ReturnAssignee.return_id)
-                .join(t.Member, t.Member.id == t.ReturnAssignee.member_id)  # type: ignore[arg-type]
-                .where(t.Member.aad_object_id == USER_AAD)  # type: ignore[arg-type]
+        with Session(engine) as session, session.begin():
+            user = session.scalars(
+                select(t.Member).where(col(t.Member.aad_object_id) == USER_AAD)
+            ).one()
+            first = session.scalars(
+                select(t.PreAnalysisReturn)
+                .join(t.ReturnAssignee, col(t.ReturnAssignee.return_id) == t.PreAnalysisReturn.id)
+                .where(col(t.ReturnAssignee.member_id) == user.id)
+                .order_by(col(t.PreAnalysisReturn.id))
             ).first()
+            if first is None or first.id is None or user.id is None:
+                raise RuntimeError("the demo data has no return assigned to the benchmark user")
+            review = session.get_one(t.Review, first.review_id)
+            ids = []
+            for n in range(1, count + 1):
+                copy = t.Review(
+                    **review.model_dump(exclude={"id", "reference", "sequence"}),
+                    reference=f"LOS-{review.year}-B{n:02d}",
+                    sequence=900 + n,
+                )
+                session.add(copy)
+                session.flush()
+                assert copy.id is not None
+                ret = t.PreAnalysisReturn(
+                    **first.model_dump(exclude={"id", "review_id"}), review_id=copy.id
+                )
+                session.add(ret)
+                session.flush()
+                assert ret.id is not None
+                session.add(t.ReturnAssignee(return_id=ret.id, member_id=user.id))
+                ids.append(ret.id)
     finally:
         engine.dispose()
-    if found is None:
-        raise RuntimeError("the demo data has no return assigned to the benchmark user")
-    return int(found[0])
+    return tuple(ids)
 
 
 async def _connector_stats(connector_url: str) -> dict[str, int]:

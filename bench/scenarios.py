@@ -6,7 +6,8 @@ The read turn is a manager's `summary` of the demo review (`--read-command` chan
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import count
 from typing import Any
@@ -20,6 +21,9 @@ from storage.demo import DEMO_REFERENCE
 READ_COMMAND = f"summary {DEMO_REFERENCE}"
 READ_SAYS = f"Summary · {DEMO_REFERENCE}"  # the summary card's title: not an error card
 MARK = "zzmarkzz"
+# Placeholders in a save turn's encoded activity, filled on every turn.
+_ACTIVITY_ID = "zzactivityzz"
+_RETURN_ID = "zzreturnzz"  # a number on the wire: the quotes go with it
 __all__ = ["TENANT", "USER_AAD", "Scenario", "echo", "message_turn", "save_and_next"]
 
 
@@ -92,12 +96,17 @@ def _word(n: int) -> str:
             return "".join(letters)
 
 
-def save_and_next(key: str, label: str, target: str, connector: str, return_id: int) -> Scenario:
+def save_and_next(
+    key: str, label: str, target: str, connector: str, return_ids: Sequence[int]
+) -> Scenario:
     """Action.Execute `return_next` on section 1: validate, save (a changed answer every time,
-    so every turn writes), audit, move on, answer with the section 2 card in the HTTP body."""
+    so every turn writes), audit, move on, answer with the section 2 card in the HTTP body.
+    Turn n saves `return_ids[n % len(return_ids)]`: with a return for each connection, the
+    turns in flight at once are different practitioners' saves, not saves of one return
+    racing each other (which PostgreSQL rightly refuses as a colleague's concurrent save)."""
     bank = default_question_bank()
     section = bank.section(0)
-    data: dict[str, Any] = {"return_id": return_id, "section": 0, **valid_answers(section)}
+    data: dict[str, Any] = {"return_id": _RETURN_ID, "section": 0, **valid_answers(section)}
     first_text = next(q.id for q in section.questions if q.type is QuestionType.SHORT_TEXT)
     data[first_text] = "Early help team, practitioner in post 3 years"
     long_text = next(q for q in section.questions if q.type is QuestionType.LONG_TEXT)
@@ -105,14 +114,21 @@ def save_and_next(key: str, label: str, target: str, connector: str, return_id: 
     # Each turn stands for a card drawn after the last save (a stale card is refused, and
     # every turn here saves): a revision no save reaches.
     data["revs"] = {q.id: 2**31 - 1 for q in section.questions}
-    activity = {**invoke(connector, verbs.RETURN_NEXT, data), "id": MARK + "id"}
-    head, middle, tail = (
-        _encode(activity).replace((MARK + "id").encode(), MARK.encode()).split(MARK.encode())
-    )
+    activity = {**invoke(connector, verbs.RETURN_NEXT, data), "id": _ACTIVITY_ID}
+    # The encoded activity in pieces, split at its three placeholders, which each turn fills.
+    placeholders = (f'"{_ACTIVITY_ID}"'.encode(), f'"{_RETURN_ID}"'.encode(), MARK.encode())
+    pieces = re.split(b"(" + b"|".join(map(re.escape, placeholders)) + b")", _encode(activity))
+    assert sorted(pieces[1::2]) == sorted(placeholders), "each placeholder once"
+    ids = [str(return_id).encode() for return_id in return_ids]
     expected = f"Section 2 of {bank.section_count}".encode()
 
     def body(n: int) -> bytes:
-        return head + _activity_id() + middle + _word(n).encode() + tail
+        filled = {
+            placeholders[0]: b'"' + _activity_id() + b'"',
+            placeholders[1]: ids[n % len(ids)],
+            placeholders[2]: _word(n).encode(),
+        }
+        return b"".join(filled.get(piece, piece) for piece in pieces)
 
     def check(status: int, payload: bytes) -> bool:
         return status == 200 and expected in payload
