@@ -9,7 +9,9 @@ also ordinary words somewhere:
 Practice words (roles, agencies, months) never count as names, and single letters never do, so
 pseudonyms ("Child K", "Sibling 2", "Mother of Child K") pass.
 
-One pass over the words of the text; each word costs a few set look-ups.
+One pass over the words of the text; each word costs a few set look-ups, and only a
+capitalised word or a relationship word costs more. The text is split into words once for both
+detectors (`word_findings`).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ _PSEUDONYM_HEADS = frozenset(["Child", "Baby"])
 _RELATION_GAP = re.compile(r"\s{1,2}|\s{0,2}[,(:]\s{0,2}")
 _TITLE_GAP = re.compile(r"\.?\s{1,2}")
 _NAME_GAP = re.compile(r"[ \u00a0]{1,2}")
+_NAME_JOINS = re.compile(r"[-'\u2019]")
 
 
 class _Word:
@@ -67,9 +70,9 @@ class _Word:
         self.start = start
         self.end = end
         # Without a possessive "'s": "Smith's" -> "Smith".
-        self.bare = text[:-2] if text[-2:] in _POSSESSIVE_ENDINGS else text
-        self.lower = self.bare.lower()
-        bare = self.bare
+        bare = text[:-2] if text[-2:] in _POSSESSIVE_ENDINGS else text
+        self.bare = bare
+        self.lower = bare.lower()
         self.capitalised = len(bare) > 1 and bare[0].isupper() and not bare[1:].isupper()
 
 
@@ -77,7 +80,7 @@ _POSSESSIVE_ENDINGS = frozenset(["'s", "\u2019s"])
 
 
 def _words(text: str) -> list[_Word]:
-    return [_Word(match.group(), match.start(), match.end()) for match in _WORD.finditer(text)]
+    return [_Word(match[0], *match.span()) for match in _WORD.finditer(text)]
 
 
 def _may_be_name(word: _Word) -> bool:
@@ -91,7 +94,7 @@ def _is_forename(word: _Word) -> bool:
 def _is_family_name(word: _Word) -> bool:
     if not _may_be_name(word):
         return False
-    parts = re.split(r"[-'\u2019]", word.bare)
+    parts = _NAME_JOINS.split(word.bare)
     # "O'Brien", "Smith-Jones": a joined name is a name if its main part is one.
     return any(p in surnames() or p in forenames() for p in parts if len(p) > 1) or (
         len(parts) > 1 and parts[0] in {"O", "D", "Mc", "Mac"}
@@ -103,14 +106,16 @@ def _gap(text: str, left: _Word, right: _Word) -> str:
 
 
 class _NameScanner:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, words: Sequence[_Word]) -> None:
         self.text = text
-        self.words = _words(text)
+        self.words = words
         self.spans: list[tuple[int, int]] = []
 
     def scan(self) -> list[tuple[int, int]]:
         for index, word in enumerate(self.words):
-            self._check(index, word)
+            # Most words are lower case and no relationship word: nothing to check.
+            if word.capitalised or word.lower in RELATIONS:
+                self._check(index, word)
         return self.spans
 
     def _next(self, index: int, gap: re.Pattern[str]) -> _Word | None:
@@ -127,24 +132,30 @@ class _NameScanner:
         return end
 
     def _check(self, index: int, word: _Word) -> None:
-        if not word.capitalised and word.lower not in RELATIONS:
-            return  # most words: lower case, and no relationship word
+        """`word` is capitalised or a relationship word. Each rule's neighbour is looked at
+        only when `word` can start that rule: most capitalised words in practice prose are
+        practice words ("Police", "March"), which start none."""
         if index > 0 and self.words[index - 1].text in _PSEUDONYM_HEADS:
             return  # "Baby Poppy": a pseudonym
-        after = self._next(index, _NAME_GAP)
-        if _is_forename(word) and after is not None and _is_family_name(after):
-            self.spans.append((word.start, self._extend(index + 1, after.end)))
-            return
-        titled = self._next(index, _TITLE_GAP)
-        if word.text in HONORIFICS and titled is not None and _may_be_name(titled):
-            self.spans.append((word.start, self._extend(index + 1, titled.end)))
+        forename = _is_forename(word)
+        if forename:
+            after = self._next(index, _NAME_GAP)
+            if after is not None and _is_family_name(after):
+                self.spans.append((word.start, self._extend(index + 1, after.end)))
+                return
+        if word.text in HONORIFICS:
+            titled = self._next(index, _TITLE_GAP)
+            if titled is not None and _may_be_name(titled):
+                self.spans.append((word.start, self._extend(index + 1, titled.end)))
+                return
+        relation = word.lower in RELATIONS and word.text not in _PSEUDONYM_HEADS
+        if not (relation or forename):
             return
         related = self._next(index, _RELATION_GAP)
-        relation = word.lower in RELATIONS and word.text not in _PSEUDONYM_HEADS
         if relation and related is not None and _is_family_name(related):
             self.spans.append((related.start, related.end))
             return
-        if not _is_forename(word):
+        if not forename:
             return
         beside_relation = (
             related is not None
@@ -167,9 +178,24 @@ def _mask_name_word(word: _Word) -> str:
 
 
 def name_findings(text: str) -> list[IdentifierFinding]:
+    return _name_findings(text, _words(text))
+
+
+def place_findings(text: str) -> list[IdentifierFinding]:
+    """Street addresses ("14 Acacia Road") and named schools or surgeries ("Oakfield Primary")."""
+    return _place_findings(text, _words(text))
+
+
+def word_findings(text: str) -> list[IdentifierFinding]:
+    """Names and places, the text split into words once for both."""
+    words = _words(text)
+    return _name_findings(text, words) + _place_findings(text, words)
+
+
+def _name_findings(text: str, words: Sequence[_Word]) -> list[IdentifierFinding]:
     return [
         IdentifierFinding(IdentifierKind.NAME, _mask_name(text[start:end]), start, end)
-        for start, end in _NameScanner(text).scan()
+        for start, end in _NameScanner(text, words).scan()
     ]
 
 
@@ -193,9 +219,7 @@ def _names_a_place(words: Sequence[_Word], generic: frozenset[str] = GENERIC_PLA
     return any(word.capitalised and word.lower not in generic for word in words)
 
 
-def place_findings(text: str) -> list[IdentifierFinding]:
-    """Street addresses ("14 Acacia Road") and named schools or surgeries ("Oakfield Primary")."""
-    words = _words(text)
+def _place_findings(text: str, words: Sequence[_Word]) -> list[IdentifierFinding]:
     findings: list[IdentifierFinding] = []
     for index, word in enumerate(words):
         if not word.text[0].isupper():

@@ -33,8 +33,8 @@ from domain.identifier_kinds import (
     IdentifierKind,
     mask_alphanumerics,
 )
-from domain.identifier_names import place_findings
-from domain.identifier_things import person_name_findings
+from domain.identifier_names import place_findings, word_findings
+from domain.identifier_things import person_name_findings, without_names_of_things
 
 __all__ = [
     "IDENTIFIER_LABELS",
@@ -258,12 +258,24 @@ _NUMBER_DETECTORS: tuple[Callable[[str], list[IdentifierFinding]], ...] = (
     _postcode_findings,
     _email_findings,
 )
-# These need a capital letter.
+# What each needs at the least, so most texts skip most scans: ASCII digits, and an "@".
+_NEEDS: dict[Callable[[str], list[IdentifierFinding]], tuple[int, str]] = {
+    _nhs_findings: (10, ""),  # ten digits
+    _ni_findings: (6, ""),  # two letters, six digits, a letter
+    _date_of_birth_findings: (1, ""),  # "born 3rd May": a day
+    _phone_findings: (9, ""),  # "+" and nine digits at the least
+    _postcode_findings: (2, ""),  # a digit in each half
+    _email_findings: (0, "@"),
+}
+_SCANS = tuple((detect, *_NEEDS[detect]) for detect in _NUMBER_DETECTORS)
+# These need a capital letter. `_find` runs them as one: `word_findings` finds names and places
+# on one split into words, and names of things are then dropped, as `person_name_findings` does.
 _WORD_DETECTORS: tuple[Callable[[str], list[IdentifierFinding]], ...] = (
     person_name_findings,
     place_findings,
 )
 _DETECTORS = _NUMBER_DETECTORS + _WORD_DETECTORS
+_ASCII_DIGITS = "0123456789"
 
 
 def _without_overlaps(findings: list[IdentifierFinding]) -> list[IdentifierFinding]:
@@ -277,7 +289,6 @@ def _without_overlaps(findings: list[IdentifierFinding]) -> list[IdentifierFindi
     return kept
 
 
-_MAY_BE_A_NUMBER = re.compile(r"[0-9@]")
 _MAY_BE_A_NAME = re.compile(r"[^\W\d_a-z]", re.UNICODE)
 
 
@@ -292,10 +303,12 @@ def find_identifiers(text: str) -> list[IdentifierFinding]:
 @lru_cache(maxsize=256)
 def _find(text: str) -> tuple[IdentifierFinding, ...]:
     found: list[IdentifierFinding] = []
-    if _MAY_BE_A_NUMBER.search(text):
-        found += [finding for detect in _NUMBER_DETECTORS for finding in detect(text)]
+    digits = sum(map(text.count, _ASCII_DIGITS))
+    for detect, digits_needed, char_needed in _SCANS:
+        if digits >= digits_needed and char_needed in text:
+            found += detect(text)
     if _MAY_BE_A_NAME.search(text):
-        found += [finding for detect in _WORD_DETECTORS for finding in detect(text)]
+        found += without_names_of_things(text, word_findings(text))
     return tuple(_without_overlaps(found))
 
 
