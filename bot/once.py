@@ -119,7 +119,9 @@ class Once:
 
 def _stored(reply: Reply) -> dict[str, Any]:
     return {
-        "card": dict(reply.card) if reply.card is not None else None,
+        # As it is: a measured card is stored from the JSON it was measured as (storage/
+        # database.py json_text), not encoded again.
+        "card": reply.card,
         "text": reply.text,
         "attachments": list(reply.attachments),
     }

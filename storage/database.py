@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import socket
@@ -105,12 +106,32 @@ class Timeouts:
     stuck_unit: float = 30
 
 
+def json_text(value: Any) -> str:
+    """JSON columns' text, as json.dumps writes it, except that a top-level field whose value
+    carries its own encoding (a dict with a `json` string: cards/validation.py MeasuredCard,
+    the JSON it was measured as) is written from that rather than encoded a second time. A
+    click's stored reply holds its card so: the save turn's card was encoded twice."""
+    if isinstance(value, dict) and any(_encoded(item) is not None for item in value.values()):
+        fields = (
+            f"{json.dumps(key)}: {_encoded(item) or json.dumps(item)}"
+            for key, item in value.items()
+        )
+        return "{" + ", ".join(fields) + "}"
+    return json.dumps(value)
+
+
+def _encoded(item: Any) -> str | None:
+    encoded = getattr(item, "json", None) if isinstance(item, dict) else None
+    return encoded if isinstance(encoded, str) else None
+
+
 def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
     if is_sqlite(url):
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 15},
             hide_parameters=True,  # errors must never echo answers into logs
+            json_serializer=json_text,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -124,6 +145,7 @@ def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
         pool_timeout=limits.pool_checkout,
         connect_args=postgres_connect_args(limits),
         hide_parameters=True,
+        json_serializer=json_text,
     )
 
 
@@ -177,7 +199,10 @@ def _inline_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _inline_engine(url: str) -> Engine:
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": 0}, hide_parameters=True
+        url,
+        connect_args={"check_same_thread": False, "timeout": 0},
+        hide_parameters=True,
+        json_serializer=json_text,
     )
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "connect", _inline_pragmas)
