@@ -25,11 +25,12 @@ Floors, about 60% of the lowest a loaded 2-core machine showed (issue 8's report
 Correctness is checked too: no errors, one connector reply per message turn, and with Teams'
 limits on at most 5% of proactive sends answered 429 by the fake connector, on both platforms.
 
-It runs on SQLite only: on PostgreSQL the bench's 32 connections all save the same answers of
-one return at once, so most saves are (rightly) refused as a colleague's concurrent save, and
-that scenario is not yet a like-for-like measurement (docs/progress.md, issue 19). The floors
-above are the botbuilder edge's (the plain keys); the agents edge's turns run in the same run
-and must be correct.
+The floors above are the botbuilder edge's on SQLite (the plain keys); the agents edge's turns
+run in the same run and must be correct. On PostgreSQL (a second quick run, skipped with a
+reason where no server answers, failed in CI where one must): every turn correct on both
+platforms, every save accepted (each of the 32 connections saves its own return, so none is
+refused as a colleague's concurrent save), and the botbuilder edge's ratios above
+POSTGRES_FLOORS.
 """
 
 from __future__ import annotations
@@ -53,9 +54,14 @@ FLOORS = {
 }
 
 
-def _run_quick_bench(out: Path) -> dict[str, Any]:
+def _run_quick_bench(out: Path, postgres: str | None = None) -> dict[str, Any]:
+    database = (
+        ["--databases", "postgres", "--postgres", postgres]
+        if postgres
+        else ["--databases", "sqlite"]
+    )
     completed = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--databases", "sqlite", "--out", str(out)],
+        [sys.executable, "-m", "bench", "--quick", *database, "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -68,14 +74,14 @@ def _run_quick_bench(out: Path) -> dict[str, Any]:
     return results
 
 
-def ratios(results: dict[str, Any]) -> dict[str, float]:
+def ratios(results: dict[str, Any], suffix: str = "") -> dict[str, float]:
     """Each scenario against the echo baseline: the better of the throughput ratio and the
-    CPU-per-turn ratio."""
+    CPU-per-turn ratio. `suffix` picks a variant's turns (the first variant's have none)."""
     turns = {row["key"]: row for row in results["turns"]}
     echo = turns["echo"]
     found = {}
     for key in ("echo_pooled", "save_next", "help", "read"):
-        row = turns[key]
+        row = turns[key if key == "echo_pooled" else key + suffix]
         by_rate = row["rate"] / echo["rate"]
         by_cpu = echo["bot_cpu_ms_per_turn"] / row["bot_cpu_ms_per_turn"]
         found[key] = max(by_rate, by_cpu)
@@ -101,17 +107,45 @@ def correctness_problems(results: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _floors_hold(
+    tmp_path: Path, floors: dict[str, float], postgres: str | None = None, suffix: str = ""
+) -> None:
+    """Quick runs (a second one only if the first was low): every turn correct, every ratio
+    above its floor in at least one run."""
+    best: dict[str, float] = {}
+    for attempt in range(2):
+        results = _run_quick_bench(tmp_path / f"attempt-{attempt}.json", postgres)
+        assert not correctness_problems(results), correctness_problems(results)
+        for key, value in ratios(results, suffix).items():
+            best[key] = max(best.get(key, 0.0), value)
+        low = {key: value for key, value in best.items() if value < floors[key]}
+        print(f"BENCH ratios{suffix} (best so far): {best}")
+        if not low:
+            return
+    pytest.fail(f"benchmark ratios{suffix} regressed below their floors {floors}: {low}")
+
+
 @pytest.mark.bench
 @pytest.mark.timeout(900)
 def test_bench_quick_ratios_have_not_regressed_badly(tmp_path: Path) -> None:
-    best: dict[str, float] = {}
-    for attempt in range(2):
-        results = _run_quick_bench(tmp_path / f"attempt-{attempt}.json")
-        assert not correctness_problems(results), correctness_problems(results)
-        for key, value in ratios(results).items():
-            best[key] = max(best.get(key, 0.0), value)
-        low = {key: value for key, value in best.items() if value < FLOORS[key]}
-        print(f"BENCH ratios (best so far): {best}")
-        if not low:
-            return
-    pytest.fail(f"benchmark ratios regressed below their floors {FLOORS}: {low}")
+    _floors_hold(tmp_path, FLOORS)
+
+
+# PostgreSQL's turns, botbuilder edge, once each connection saves its own return: the full run
+# of 5 Dec (load average ~11 on 2 cores) showed save 2.8x, help 5.3x, summary 2.0x, and an
+# earlier quick run help 3.3x, summary 1.3x; floors about 60% of the lowest of those.
+POSTGRES_FLOORS = {
+    "echo_pooled": 4.0,
+    "save_next": 1.6,
+    "help": 2.0,
+    "read": 0.8,
+    "sweep": 6.0,
+}
+
+
+@pytest.mark.bench
+@pytest.mark.timeout(900)
+def test_bench_quick_on_postgresql_is_correct_and_has_not_regressed_badly(
+    tmp_path: Path, postgres_server: str
+) -> None:
+    _floors_hold(tmp_path, POSTGRES_FLOORS, postgres_server, "_botframework_postgres")
