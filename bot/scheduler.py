@@ -32,6 +32,7 @@ from domain import digest as digest_jobs
 from domain.action_state import Mover, Reader, copy_readers, working_days_late
 from domain.calendar import DEFAULT_CALENDAR
 from domain.chase_engine import ACTION, Attempt, Claimed
+from domain.chase_messages import Reads
 from domain.model import ChannelPurpose, ConversationAddress, Role
 from domain.records import Recipient
 from storage.repositories import SqlUnitOfWork
@@ -275,7 +276,8 @@ class Chasers:
         readers = copy_readers(primary, to.leads, to.chair, to.deputy)
         for member_id, reader in readers:
             copy = await self._copy_for(claimed, reader)
-            escalated += [(reader.value, d) for d in await self._send([member_id], copy)]
+            reads = _COPY_READS[reader].value
+            escalated += [(reads, d) for d in await self._send([member_id], copy)]
         if to.lic:
             told = {*primary, *(member_id for member_id, _ in readers)}
             escalated += await self._to_lic(
@@ -370,19 +372,28 @@ class Chasers:
             lambda uow: uow.outcomes.channel(partnership_id, ChannelPurpose.LIC.value)
         )
         if channel is not None:
-            return [("lic_channel", await self._post_lic(channel, card))]
+            return [(Reads.LIC_CHANNEL.value, await self._post_lic(channel, card))]
         members = await self.services.db.run(
             lambda uow: uow.members.with_role(partnership_id, Role.LIC_MEMBER)
         )
-        return [
-            ("lic_member", d) for d in await self._send([m for m in members if m not in told], card)
-        ]
+        sent = await self._send([m for m in members if m not in told], card)
+        return [(Reads.LIC_MEMBER.value, d) for d in sent]
 
     async def _post_lic(self, channel: ConversationAddress, card: dict[str, Any]) -> Delivery:
         recipient = Recipient(0, "LIC channel", None, channel.tenant_id, channel, False)
         return await self.services.outbound.send_card(
             recipient, card, channel.service_url, max_wait=MAX_SEND_WAIT_SECONDS
         )
+
+
+# Who each escalation copy's reader is in the table of the engine's messages
+# (`domain.chase_messages`): the chaser log names its audience by it.
+_COPY_READS: dict[Reader, Reads] = {
+    Reader.AGENCY_LEAD: Reads.AGENCY_LEAD,
+    Reader.CHAIR: Reads.CHAIR,
+    Reader.DEPUTY_CHAIR: Reads.DEPUTY_CHAIR,
+    Reader.LIC: Reads.LIC_CHANNEL,
+}
 
 
 def _count(report: SweepReport, outcome: str) -> None:

@@ -134,3 +134,18 @@ def test_the_chair_and_deputy_hear_of_an_undelivered_chaser_unless_they_are_the_
 def test_only_a_final_failure_is_reported() -> None:
     assert {ce.UNREACHABLE, ce.FAILED} == ce.REPORTED_TO_CHAIR
     assert not {ce.RETRYING, ce.DEFERRED, ce.UNKNOWN, ce.SENT} & ce.REPORTED_TO_CHAIR
+
+
+def test_the_sweep_names_each_copys_reader_as_the_message_table_does() -> None:
+    """The chaser log's audience of an escalation copy is its reader in
+    `domain.chase_messages`, and each names a kind of message the table knows."""
+    from bot.scheduler import _COPY_READS
+    from domain.action_state import Reader
+    from domain.chase_messages import MESSAGES, message_for
+    from domain.chasers import ChaseKind
+
+    assert set(_COPY_READS) == set(Reader)
+    for reader, reads in _COPY_READS.items():
+        assert reads.value == reader.value or reader is Reader.LIC
+        message = message_for(SubjectKind.ACTION_ITEM, ChaseKind.OVERDUE, reads)
+        assert MESSAGES[message].reads is reads
