@@ -330,9 +330,16 @@ def error_line(message: str) -> ac.TextBlock:
     )
 
 
+# The colour of a caution (the identifier guard's finding, a late return, someone not
+# reached). Not `warning`: Teams' light theme (and the Agents Playground, which uses its host
+# config) draws it #f8d22a, yellow on white at about 1.5:1, which nobody can read; `attention`
+# (#c4314b) reads at about 5:1. The create form's guard finding was already this colour.
+CAUTION = ty.Colors.ATTENTION
+
+
 def warning_line(message: str) -> ac.TextBlock:
     """A caution (the identifier guard's warning, with its masked text), shown as given."""
-    return ac.TextBlock(text=user_text(message), wrap=True, color=ty.Colors.WARNING)
+    return ac.TextBlock(text=user_text(message), wrap=True, color=CAUTION)
 
 
 def notice_lines(notices: Sequence[str]) -> list[ac.ElementAnnotated]:
@@ -340,7 +347,7 @@ def notice_lines(notices: Sequence[str]) -> list[ac.ElementAnnotated]:
         ac.TextBlock(
             text=user_text(n),
             wrap=True,
-            color=ty.Colors.WARNING if _cautions(n) else ty.Colors.GOOD,
+            color=CAUTION if _cautions(n) else ty.Colors.GOOD,
         )
         for n in notices
     ]
@@ -434,9 +441,7 @@ def identifier_warning(field: str, warning: str) -> list[ac.ElementAnnotated]:
     """Under a field the guard flagged: what it found (masked), and that field's own tick."""
     return [
         # The masked text ("DOB **/**/****") would pair its asterisks into bold unescaped.
-        ac.TextBlock(
-            text=user_text(warning), wrap=True, color=ty.Colors.WARNING, spacing=ty.Spacing.NONE
-        ),
+        ac.TextBlock(text=user_text(warning), wrap=True, color=CAUTION, spacing=ty.Spacing.NONE),
         toggle(confirm_key(field), CONFIRM_LABEL, False),
     ]
 

@@ -12,6 +12,7 @@ from adaptive_cards import types as ty
 
 from cards import verbs
 from cards.common import (
+    CAUTION,
     Card,
     build,
     button,
@@ -720,7 +721,7 @@ def _section_summary(
             text=user_text(f"{title} · {state}"),
             weight=ty.FontWeight.BOLDER,
             wrap=True,
-            color=ty.Colors.GOOD if not missing else ty.Colors.WARNING,
+            color=ty.Colors.GOOD if not missing else CAUTION,
         ),
     ]
     lines.extend(
@@ -769,7 +770,7 @@ def signoff_card(
                     "identifying): " + "; ".join(summary.kept[:8])
                 ),
                 wrap=True,
-                color=ty.Colors.WARNING,
+                color=CAUTION,
             )
         )
     if summary.jumps:

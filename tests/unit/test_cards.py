@@ -103,12 +103,12 @@ def test_help_rows_from_templates_are_what_the_builders_make_and_never_shared() 
     ("notice", "colour"),
     [
         ("Saved. You can close Teams now: type continue to come back here.", "good"),
-        (IDENTIFIER_HELD, "warning"),
+        (IDENTIFIER_HELD, "attention"),
         (
             "Overdue: this return was due Mon 23 Nov 2026. Please finish it as soon as you can.",
-            "warning",
+            "attention",
         ),
-        ("Nil return recorded, but I couldn't reach a safeguarding lead.", "warning"),
+        ("Nil return recorded, but I couldn't reach a safeguarding lead.", "attention"),
     ],
 )
 def test_a_notice_about_lateness_or_a_possible_identifier_is_not_shown_as_good_news(
@@ -123,7 +123,7 @@ def test_an_invitation_that_reached_nobody_names_them_as_a_warning() -> None:
     assert "I couldn't reach School DSL (demo)" in notice
     assert "type continue" in notice
     [line] = notice_lines([notice])
-    assert line.model_dump(by_alias=True, exclude_none=True, mode="json")["color"] == "warning"
+    assert line.model_dump(by_alias=True, exclude_none=True, mode="json")["color"] == "attention"
     [line] = notice_lines([reviews.invited_notice(2, [])])
     shown = line.model_dump(by_alias=True, exclude_none=True, mode="json")
     assert (shown["text"], shown["color"]) == ("2 invited (2 reached).", "good")

@@ -98,7 +98,7 @@ def test_an_extension_to_or_past_the_meeting_warns_the_chair() -> None:
         "the meeting unless it comes in early or the meeting moves."
     )
     [line] = notice_lines([warned])
-    assert line.model_dump(by_alias=True, exclude_none=True, mode="json")["color"] == "warning"
+    assert line.model_dump(by_alias=True, exclude_none=True, mode="json")["color"] == "attention"
 
 
 def test_every_move_names_who_makes_it_and_every_state_is_in_the_table() -> None:
