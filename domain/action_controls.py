@@ -554,6 +554,8 @@ class ReaderMoved:
     notice: str  # what the reader is told
     to: str  # "owner" or "chair": who gets a card they can act on
     message: str  # what that card says
+    # What the reader is told instead when that card reached nobody: never "sent".
+    unreached: str = ""
 
 
 def reader_move(
@@ -594,7 +596,7 @@ def reader_move(
     )
     if item.status is ActionStatus.ESCALATED:
         to = "chair"  # the chair has it until they decide
-    return ReaderMoved(_reload(uow, item), move, *_reader_words(move, member, note, to))
+    return ReaderMoved(_reload(uow, item), move, *_reader_words(move, member, item, note, to))
 
 
 def _reads_as(member: MemberView, item: ActionDetail, mover: Mover) -> bool:
@@ -603,27 +605,43 @@ def _reads_as(member: MemberView, item: ActionDetail, mover: Mover) -> bool:
     return member.leads(item.agency_id)
 
 
-def _reader_words(move: Move, member: MemberView, note: str, to: str) -> tuple[str, str, str]:
+def _reader_words(
+    move: Move, member: MemberView, item: ActionDetail, note: str, to: str
+) -> tuple[str, str, str, str]:
+    """What the reader is told, who gets a card, what it says, and what the reader is told
+    if it reached nobody. The notice names who has it; the handler says so only once it is
+    delivered (the owner of an escalated item is often the one Teams can't reach)."""
     who = member.display_name
-    sent = "The owner has been sent it." if to == "owner" else "The chair has been sent it."
+    owner = item.owner_name or "the owner"
     words: Mapping[Move, tuple[str, str]] = {
-        Move.NUDGE: ("Nudged the owner.", f"{who}, your agency's lead, asks for an update: {note}"),
+        Move.NUDGE: (
+            f"Nudged {owner}: your message is on their action card.",
+            f"{who}, your agency's lead, asks for an update: {note}",
+        ),
         Move.PROPOSE_DATE: (
             "Proposed a new date to the chair, who will approve or decline it.",
             f"{who} proposes a new date: {note}",
         ),
         Move.ASK_REASSIGN: (
-            "Asked the chair to reassign it.",
+            "Asked the chair to reassign it: your message is on their card for the item.",
             f"{who}, the agency's lead, asks you to reassign it: {note}",
         ),
-        Move.COMMENT: ("Comment sent.", f"The LIC group ({who}) comments: {note}"),
+        Move.COMMENT: (
+            f"Comment sent to {owner}.",
+            f"The LIC group ({who}) comments: {note}",
+        ),
         Move.REQUEST_UPDATE: (
-            "Asked the owner for an update.",
+            f"Asked {owner} for an update.",
             f"The LIC group ({who}) asks for an update: {note}",
         ),
     }
     notice, message = words[move]
-    return f"{notice} {sent}" if move is not Move.PROPOSE_DATE else notice, to, message
+    whom = owner if to == "owner" else "the review's chair"
+    unreached = (
+        f"I couldn't reach {whom} in Teams, so they haven't seen this: please contact them "
+        "yourself."
+    )
+    return notice, to, message, unreached
 
 
 def readers_of(member: MemberView, item: ActionDetail) -> tuple[Mover, ...]:

@@ -376,7 +376,11 @@ def _reader_move(move: Move, verb: str) -> Any:
             tell,
         )
         if done is not None:
-            await send_cards(ctx, told)
+            reached = await send_cards(ctx, told)
+            if not any(d.delivered or d.unknown for d in reached):
+                # Never "sent" when it wasn't: the reader is told to pass it on themselves.
+                moved_item, unreached = done.item, (done.unreached,)
+                card = await ctx.run(lambda uow: _card_for(uow, ctx, moved_item, unreached))
         return Reply(card)
 
     return moved

@@ -52,7 +52,8 @@ async def test_the_lead_acts_from_the_escalation_copy(journey_each: Journey) -> 
     j.bot.connector.clear()
     nudge = {**button_data(copy, verbs.ACTION_NUDGE), "note": "Can you send the audit?"}
     answer = await j.act(verbs.ACTION_NUDGE, nudge, LEAD)
-    assert "Nudged the owner" in json.dumps(answer["value"])
+    assert "Nudged " in json.dumps(answer["value"])
+    assert "your message is on their action card" in json.dumps(answer["value"])
     [owner_card] = sent_with(j, "Can you send the audit?")
     assert action_titles(owner_card) == list(OWNER_MOVES), "the owner can act on it"
 
@@ -180,3 +181,20 @@ async def test_a_lead_who_chairs_the_review_is_not_told_as_if_the_chair_were_som
     assert "chair have been told" not in said
     assert sent_with(j, "reassigned it to Police Colleague") == [], "no copy to themself"
     assert len(sent_with(j, "has given you this action")) == 1, "the new owner is sent it"
+
+
+async def test_a_nudge_that_reaches_nobody_is_not_called_sent(journey_each: Journey) -> None:
+    """The owner of an escalated item is often the one Teams can't reach: the lead who nudges
+    them is told so, to contact them another way, never that they were sent it."""
+    j = journey_each
+    await escalate_to_the_chair(j)
+    copy = copy_for(j, "agency's safeguarding lead")
+    j.bot.connector.clear()
+    j.bot.connector.fail_next(403, body={"error": {"code": "ConversationBlockedByUser"}})
+    nudge = {**button_data(copy, verbs.ACTION_NUDGE), "note": "Can you send the audit?"}
+    answer = await j.act(verbs.ACTION_NUDGE, nudge, LEAD)
+    said = json.dumps(answer["value"], ensure_ascii=False)
+    assert "I couldn't reach" in said, said
+    assert "please contact them yourself" in said, said
+    assert "on their action card" not in said, said
+    assert j.bot.audit_actions().count("action.nudged") == 1, "the nudge is still recorded"
