@@ -195,12 +195,25 @@ def _with_chair(
 def _outcome_review(uow: UnitOfWork, member: MemberView, review_id: object) -> ReviewView:
     review = chaired_review(uow, member, review_id)
     if review.stage not in OUTCOME_STAGES | {ReviewStage.ACTIONS_OPEN}:
-        raise NotPermitted(
-            f"{review.reference} is at the "
-            f"{review.stage.value.replace('_', ' ')} stage: the outcome is "
-            f"recorded once every agency return is signed off."
-        )
+        raise NotPermitted(no_outcome_yet(review))
     return review
+
+
+def no_outcome_yet(review: ReviewView) -> str:
+    """Why a review's outcome can't be opened: a closed review's was published long ago (it
+    is not waiting for sign-offs), a cancelled one never has one."""
+    ref = review.reference
+    if review.stage is ReviewStage.CLOSED:
+        return (
+            f"{ref} is closed: its outcome was published and every action item is settled. "
+            f"Type summary {ref} to see them."
+        )
+    if review.stage is ReviewStage.CANCELLED:
+        return f"{ref} was cancelled, so it has no meeting outcome."
+    return (
+        f"{ref} is at the {review.stage.value.replace('_', ' ')} stage: the outcome is "
+        "recorded once every agency return is signed off."
+    )
 
 
 def _editable(uow: UnitOfWork, member: MemberView, review_id: object) -> ReviewView:

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from docx import Document
 
-from domain import guide, outcome
+from domain import guide, meeting, outcome
 from domain.errors import FormInvalid
-from domain.model import DateCertainty, ReturnStatus
+from domain.model import DateCertainty, ReturnStatus, ReviewStage
 from domain.outcome import DraftAction, smart_issues
 from domain.pack import ReturnContent, build_pack, find_gaps, similar
-from domain.records import ChronologyView, EntryInput
+from domain.records import ChronologyView, EntryInput, ReviewView
 from exports.documents import chronology_csv, guide_docx, meeting_pack_docx
 from samples.records import ret
 
@@ -395,3 +395,24 @@ def test_the_pack_sets_short_answers_side_by_side() -> None:
     assert "The returns side by side" in text
     table = next(t for t in document.tables if t.rows[0].cells[0].text == "Question")
     assert [c.text for c in table.rows[0].cells] == ["Question", "Health", "Police"]
+
+
+@pytest.mark.parametrize(
+    ("stage", "said", "not_said"),
+    [
+        (ReviewStage.CLOSED, "is closed: its outcome was published", "signed off"),
+        (ReviewStage.CANCELLED, "was cancelled, so it has no meeting outcome", "signed off"),
+        (ReviewStage.PRE_ANALYSIS, "once every agency return is signed off", "closed"),
+    ],
+)
+def test_why_an_outcome_cant_be_opened_fits_the_stage(
+    stage: ReviewStage, said: str, not_said: str
+) -> None:
+    """`outcome LOS-…` on a closed review was told it waits for sign-offs (seen in the
+    Playground walk): each stage gets its own reason."""
+    review = ReviewView(
+        1, 1, "LOS-2026-006", "Child W", "Reason", 1, stage, date(2026, 1, 5), None, None
+    )
+    why = meeting.no_outcome_yet(review)
+    assert said in why, why
+    assert not_said not in why, why
