@@ -1033,30 +1033,35 @@ def undelivered_card(report: Undelivered) -> Card:
     """To the chair and deputy: a reminder couldn't reach its person, who, why, and what
     they can do about it (the next reminder is still planned)."""
     row = report.row
+    who = ", ".join(report.names)
     why = (
         "Teams says they can't be reached: they may have left the organisation or removed the "
         "Line of Sight app."
         if report.unreachable
-        else "Teams failed every time I tried."
+        else "Teams didn't take it, however often I tried."
     )
     later = (
         f"I'll try again with the next reminder, on {friendly_date(report.next_chase_at.date())}."
         if report.next_chase_at
         else "No further reminder is planned."
     )
+    tell = f"tell {who} yourself that it is waiting for them"
     if row.subject_type == ACTION:
         opens = button(
             "Open the action", verbs.ACTION_VIEW, {"action_id": row.record_id}, primary=True
         )
-        can = "You can give it to someone else from the action, or pass the message on."
+        can = f"Open the action to give it to someone else, or {tell}."
+        # An action's title is its whole description: the reference heads the card.
+        top = [*header(f"Reminder not delivered · {row.reference}"), paragraph(row.title)]
     else:
         data = {"return_id": row.record_id}
         opens = button("Manage this agency", verbs.REVIEW_AGENCY, data, primary=True)
-        can = "You can assign someone else to the return, or pass the message on."
+        can = f"Manage this agency to assign someone else to the return, or {tell}."
+        top = header(f"Reminder not delivered · {row.title}", row.reference)
     body: list[ac.ElementAnnotated] = [
-        *header(f"Reminder not delivered · {row.title}", row.reference),
+        *top,
         ac.TextBlock(
-            text=user_text(f"I couldn't deliver the reminder to {', '.join(report.names)}."),
+            text=user_text(f"I couldn't deliver the reminder to {who}."),
             wrap=True,
             weight=ty.FontWeight.BOLDER,
             color=ty.Colors.ATTENTION,
