@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from cards import verbs
-from domain import actions, directory, lifecycle, meeting, retention, returns
+from domain import actions, directory, holds, lifecycle, meeting, retention, returns
 from domain.capabilities import require
 from domain.chase_engine import policy_for
 from domain.chasers import policy_revision
@@ -50,15 +50,10 @@ def _partnership(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, obje
     uow.hold("partnership", member.partnership_id)
 
 
-def _action_review_then_item(
-    uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]
-) -> None:
-    # The review before the item: the order a cancel (review, then its items) and a split
-    # take, so a checked click never waits on the item while holding nothing of the review.
-    action_id = data.get("action_id")
-    item = uow.actions.get(action_id) if isinstance(action_id, int) else None
-    uow.hold("review", item.review_id if item is not None else None)
-    uow.hold("action", action_id)
+def _child(hold: Callable[[SqlUnitOfWork, object], None], key: str) -> Hold:
+    """Hold a review's return or item: its review first (domain/holds.py, the order a cancel
+    takes), so a checked click never holds the child while it waits for the review."""
+    return lambda uow, member, data: hold(uow, data.get(key))
 
 
 def _return_review(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> None:
@@ -134,10 +129,10 @@ def _policy(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) 
     return policy_revision(policy_for(uow.chases, member.partnership_id))
 
 
-ACTION_ITEM = Subject(_action, verbs.ACTION_VIEW, _action_review_then_item)
+ACTION_ITEM = Subject(_action, verbs.ACTION_VIEW, _child(holds.hold_action, "action_id"))
 GUIDE = Subject(_guide, verbs.GUIDE, _row("review", "review_id"))
-ENTRY = Subject(_entry, verbs.ENTRY_FORM, _row("return", "return_id"))
-RETURN = Subject(_return, verbs.RETURN_OPEN, _row("return", "return_id"))
+ENTRY = Subject(_entry, verbs.ENTRY_FORM, _child(holds.hold_return, "return_id"))
+RETURN = Subject(_return, verbs.RETURN_OPEN, _child(holds.hold_return, "return_id"))
 # Every button on the outcome card saves what was typed first, so each is checked; an action
 # item's form is checked against that item alone (adding one overwrites nothing).
 OUTCOME = Subject(_outcome, verbs.OUTCOME, _row("review", "review_id"))

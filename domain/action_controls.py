@@ -454,9 +454,7 @@ def split(
     the item ends as split (no longer chased) and the new ones start open, chased as any item.
     Held on the item (a second click is told who split it) and on the review (two splits on
     one review take the next numbers in turn), all in one transaction."""
-    # The review before the item: the order cancelling a review takes its rows in, so a split
-    # racing a cancel on PostgreSQL queues instead of deadlocking.
-    uow.reviews.lock(load(uow, member, data.get("action_id")).review_id)
+    # The review before the item (domain/holds.py): a split racing a cancel queues.
     item = chaired(uow, member, data.get("action_id"), Move.SPLIT)
     plan = check_split(item, data, today)
     screened = require_confirmed(plan.texts, data)

@@ -14,6 +14,7 @@ from domain.action_state import Move, Mover, OwnerMove, action_rag, moves_for, r
 from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import ChaserPolicy, Rag
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
+from domain.holds import hold_action
 from domain.idempotency import revision_of
 from domain.identifier_checks import record_kept, require_confirmed
 from domain.model import ActionStatus, Actor, ImpactDecision, MemberView, ReviewStage, Role
@@ -135,7 +136,8 @@ class ActionRepository(Protocol):
         ...
 
     def lock(self, action_id: int) -> None:
-        """Hold the item until the transaction ends, so racing changes to it queue."""
+        """Hold the item until the transaction ends, so racing changes to it queue. Hold its
+        review first: domain/holds.py."""
         ...
 
     def split_into(self, action_id: int, parts: Sequence[NewSplitItem]) -> list[int]:
@@ -182,7 +184,7 @@ def load(
     if item is None or item.partnership_id != member.partnership_id or not _may_see(member, item):
         raise NotFound("I can't find that action item, or it isn't one you can open.")
     if hold:
-        uow.actions.lock(item.id)
+        hold_action(uow, item.id)  # its review first, then the item
         item = _reload(uow, item)
         why = settled_by_review(item)
         if why is not None:

@@ -17,6 +17,7 @@ from typing import Final
 from domain import audit, review_flow
 from domain.capabilities import require
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
+from domain.holds import hold_return
 from domain.idempotency import revision_of
 from domain.model import Actor, MemberView, ReturnStatus, ReviewStage, Role, small_int
 from domain.records import ReturnView, ReviewView
@@ -500,6 +501,7 @@ def answer_nil(
     now: datetime,
 ) -> NilAnswered:
     """The agency's safeguarding lead confirms the nil return, or says the agency was involved."""
+    hold_return(uow, data.get("return_id"))  # it may settle the review: the review first
     number = small_int(data.get("return_id"))
     ret = uow.returns.get(number) if number is not None else None
     if ret is None or ret.partnership_id != member.partnership_id:

@@ -203,6 +203,10 @@ class ReviewRepository(Protocol):
 class ReturnRepository(Protocol):
     def get(self, return_id: int) -> ReturnView | None: ...
 
+    def lock(self, return_id: int) -> None:
+        """Hold the return until the transaction ends. Hold its review first: domain/holds.py."""
+        ...
+
     def for_member(self, member_id: int) -> list[ReturnView]: ...
 
     def awaiting_lead(self, agency_ids: Collection[int]) -> list[ReturnView]:

@@ -23,6 +23,7 @@ from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import ChaserPolicy
 from domain.chronology import Page
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
+from domain.holds import hold_return
 from domain.idempotency import REVISION, revision_of
 from domain.identifier_checks import record_kept, require_confirmed, screen
 from domain.identifiers import describe_findings, find_identifiers
@@ -995,6 +996,9 @@ def sign_off(
     approve: bool,
     now: datetime,
 ) -> SignedOff:
+    # Approving may settle the review into analysis: its review first (domain/holds.py), so a
+    # sign-off racing a cancel queues behind it instead of deadlocking on PostgreSQL.
+    hold_return(uow, data.get("return_id"))
     ret = load(uow, member, data.get("return_id"), write=False)
     _check_sign_off(member, ret)
     comments = _comments(data.get("comments"), required=not approve)

@@ -270,9 +270,7 @@ HELD_ROWS: Mapping[str, type[SQLModel]] = {
     "agency": t.Agency,
     "member": t.Member,
     "review": t.Review,
-    "return": t.PreAnalysisReturn,
-    "action": t.ActionItem,
-}
+}  # a review's returns and items: domain/holds.py, which holds their review first
 
 
 class SqlUnitOfWork:

@@ -514,6 +514,9 @@ class SqlReturns:
             {**params, "new_updated_at": utcnow(), "key_return_id": return_id},
         )
 
+    def lock(self, return_id: int) -> None:
+        atomic.lock(self._session, _RETURN, return_id)
+
     def transition(
         self,
         return_id: int,

@@ -442,6 +442,58 @@ async def test_racing_review_controls_take_effect_once(world: Journey) -> None:
     assert j.rows(t.Review)[0].stage != "cancelled"
 
 
+SIGN_OFF_CANCEL_ROUNDS = 12
+
+
+@races()
+async def test_a_sign_off_racing_a_cancel_queues_and_one_of_them_stands(world: Journey) -> None:
+    """Cancelling holds the review, then writes its returns; approving the last return holds
+    the return, then settles the review. Taken in those orders, on PostgreSQL the two could
+    each wait on the other and one be killed as a deadlock (the crash card). Both hold the
+    review first (domain/holds.py), so each round one stands and the other is told why."""
+    j = world
+    review_id, return_id = await _complete_return(j)
+    await j.act(verbs.RETURN_SUBMIT, {"return_id": return_id}, PRACTITIONER)
+    outcomes = set()
+    for _ in range(SIGN_OFF_CANCEL_ROUNDS):
+        _reset_to_submitted(j, review_id, return_id)
+        before = (audited(j, "return.signed_off"), audited(j, "review.cancelled"))
+        sign_off = await j.act(verbs.SIGNOFF_OPEN, {"return_id": return_id}, LEAD)
+        manage = await j.act(verbs.REVIEW_MANAGE, {"review_id": review_id})
+        approve = button_data(sign_off["value"], verbs.SIGNOFF_APPROVE)
+        cancel = {**button_data(manage["value"], verbs.REVIEW_CANCEL), "reason": "Family moved"}
+        texts = await race(
+            j,
+            [verbs.SIGNOFF_APPROVE, verbs.REVIEW_CANCEL],
+            [approve, cancel],
+            [LEAD, USER_AAD],
+            n=2,
+        )
+        signed = audited(j, "return.signed_off") - before[0]
+        cancelled = audited(j, "review.cancelled") - before[1]
+        [review] = j.rows(t.Review)
+        [ret] = j.rows(t.PreAnalysisReturn)
+        if signed:
+            assert (signed, cancelled) == (1, 0), texts
+            assert (review.stage, ret.status) == ("analysis", "signed_off")
+            assert STALE_MESSAGE in texts[1], "the chair is shown the review as it is now"
+        else:
+            assert (signed, cancelled) == (0, 1), texts
+            assert (review.stage, ret.status) == ("cancelled", "submitted")
+            assert "has been cancelled, so its returns aren't signed off" in texts[0], texts[0]
+        outcomes.add(bool(signed))
+    assert outcomes, "every round had an outcome"
+
+
+def _reset_to_submitted(j: Journey, review_id: int, return_id: int) -> None:
+    """Back to a submitted return on a review in pre-analysis, for another round."""
+    with j.bot.db.session() as session, session.begin():
+        review = session.get_one(t.Review, review_id)
+        review.stage, review.cancelled_reason, review.cancelled_from = "pre_analysis", None, None
+        ret = session.get_one(t.PreAnalysisReturn, return_id)
+        ret.status, ret.signed_off_at, ret.signed_off_by = "submitted", None, None
+
+
 def _id(j: Journey, aad: str) -> int:
     return next(m.id for m in j.rows(t.Member) if m.aad_object_id == aad)
 
