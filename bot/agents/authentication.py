@@ -35,16 +35,13 @@ from microsoft_agents.hosting.core.authorization import (
 )
 
 from bot.channel import Unauthenticated
-from bot.refresh import start_once
+from bot.refresh import KeyRefresh
 
 log = logging.getLogger(__name__)
 
 CHANNEL_ISSUER = AuthenticationConstants.AGENTS_SDK_TOKEN_ISSUER  # https://api.botframework.com
 CHANNEL_METADATA = AuthenticationConstants.PUBLIC_ABS_OPENID_METADATA_URL
 
-KEYS_MAX_AGE = 24 * 3600.0  # refresh the keys daily, as botbuilder does...
-UNKNOWN_KEY_REFRESH = 3600.0  # ...and on an unknown key id at most once an hour
-FIRST_FETCH_RETRY = 30.0  # no keys yet: a failed first fetch is retried at most this often
 _FETCH_TIMEOUT = aiohttp.ClientTimeout(total=20, connect=5)
 
 KeyFetch = Callable[[str], Awaitable[list[dict[str, Any]]]]
@@ -52,13 +49,9 @@ KeyFetch = Callable[[str], Awaitable[list[dict[str, Any]]]]
 
 class ChannelKeys:
     """The channel's signing keys from one OpenID metadata URL, served to `JwtTokenValidator` as
-    its key source (`get_signing_key`). Fetched with aiohttp (nothing blocks the loop), one
-    fetch shared by concurrent requests. Every fetch attempt, successful or not, is timed: once
-    keys are known, a new attempt starts at most once an hour (on an unknown key id, or when the
-    keys are a day old), even while the endpoint is down, so forged key ids can't make every
-    request fetch; until the first fetch succeeds, at most one attempt every 30 seconds, and a
-    request in between is refused at once. A failed refresh keeps the keys already known. Each
-    key keeps the channels it endorses."""
+    its key source (`get_signing_key`). Fetched with aiohttp (nothing blocks the loop), when
+    bot/refresh.py's KeyRefresh allows (as the botbuilder edge's). A failed refresh keeps the
+    keys already known. Each key keeps the channels it endorses."""
 
     def __init__(
         self,
@@ -70,9 +63,8 @@ class ChannelKeys:
         self._fetch = fetch or fetch_keys
         self._clock = clock
         self._fetched_at: float | None = None  # the last successful fetch
-        self._attempted_at: float | None = None  # the last fetch started, whatever its outcome
         self._keys: dict[str, tuple[PyJWK, frozenset[str]]] = {}
-        self._pending: asyncio.Future[None] | None = None
+        self._refreshes = KeyRefresh(self._refresh, _retrieve_failure, jwt.PyJWKError)
 
     async def get_signing_key(self, jwks_uri: str, header: dict[str, Any]) -> PyJWK:
         """The SDK's key-source call. `jwks_uri` is the SDK's pick by unverified issuer: ignored,
@@ -85,39 +77,9 @@ class ChannelKeys:
         return channel_id is None or channel_id in (await self._entry(key_id))[1]
 
     async def _entry(self, key_id: Any) -> tuple[PyJWK, frozenset[str]]:
-        now = self._clock()
-        if self._fetched_at is None:
-            first = self._refresh_if_due(now, FIRST_FETCH_RETRY)
-            if first is None:
-                raise jwt.PyJWKError("signing keys are unavailable")
-            await asyncio.shield(first)
-        elif now - self._fetched_at > KEYS_MAX_AGE:
-            self._refresh_if_due(now, UNKNOWN_KEY_REFRESH)  # serve the known keys meanwhile
-        entry = self._keys.get(str(key_id))
-        if entry is None:
-            rotation = self._refresh_if_due(now, UNKNOWN_KEY_REFRESH)
-            if rotation is not None:
-                await asyncio.shield(rotation)
-                entry = self._keys.get(str(key_id))
-        if entry is None:
-            raise jwt.PyJWKError("the token's signing key is not known")
-        return entry
-
-    def _refresh_if_due(self, now: float, interval: float) -> asyncio.Future[None] | None:
-        """The fetch in flight, or a new one if the last attempt (even a failed one) is more than
-        `interval` old; None if neither: the caller uses the keys it has."""
-        pending = self._pending
-        in_flight = (
-            pending is not None
-            and not pending.done()
-            and pending.get_loop() is asyncio.get_running_loop()
+        return await self._refreshes.find(
+            lambda: self._keys.get(str(key_id)), self._clock(), self._fetched_at
         )
-        if not in_flight:
-            if self._attempted_at is not None and now - self._attempted_at <= interval:
-                return None
-            self._attempted_at = now
-        self._pending = start_once(pending, self._refresh, _retrieve_failure)
-        return self._pending
 
     async def _refresh(self) -> None:
         try:

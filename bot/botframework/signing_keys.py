@@ -14,48 +14,33 @@ from botframework.connector.auth import jwt_token_extractor as _extractor
 from jwt.algorithms import RSAAlgorithm
 
 from bot.botframework.errors import log_failure
-from bot.refresh import start_once
+from bot.refresh import KeyRefresh
 
 log = logging.getLogger(__name__)
 
 
-KEYS_MAX_AGE = 24 * 3600.0  # the SDK's: refresh the keys daily...
-UNKNOWN_KEY_REFRESH = 3600.0  # ...and on an unknown key id at most once an hour
 _FETCH_TIMEOUT = (5, 15)
 
 
 class SigningKeys(_extractor._OpenIdMetadata):  # type: ignore[misc]  # botbuilder is untyped
     """The SDK's signing-key cache for one metadata URL, without blocking the event loop: the
-    fetch runs in a worker thread, concurrent requests share one fetch, keys are parsed once,
-    and a failed refresh keeps the keys already known."""
+    fetch runs in a worker thread, when bot/refresh.py's KeyRefresh allows (as the Agents
+    edge's: counted from the last attempt, so an outage doesn't make every request fetch),
+    keys are parsed once, and a failed refresh keeps the keys already known."""
 
     def __init__(self, url: str, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(url)
         self._clock = clock
         self._fetched_at: float | None = None
         self._parsed: dict[str, Any] = {}
-        self._pending: asyncio.Future[None] | None = None
+        self._refreshes = KeyRefresh(
+            self._refresh, log_failure("signing keys unavailable"), _unauthorized
+        )
 
     async def get(self, key_id: str) -> Any:
-        now = self._clock()
-        if self._fetched_at is None:
-            await asyncio.shield(self._refresh_once())
-        elif now - self._fetched_at > KEYS_MAX_AGE:
-            self._refresh_once()  # serve the known keys meanwhile
-        key = self._parsed.get(key_id)
-        stale = self._fetched_at is not None and now - self._fetched_at > UNKNOWN_KEY_REFRESH
-        if key is None and stale:
-            await asyncio.shield(self._refresh_once())
-            key = self._parsed.get(key_id)
-        if key is None:
-            raise PermissionError("Unauthorized. The token's signing key is not known.")
-        return key
-
-    def _refresh_once(self) -> asyncio.Future[None]:
-        self._pending = start_once(
-            self._pending, self._refresh, log_failure("signing keys unavailable")
+        return await self._refreshes.find(
+            lambda: self._parsed.get(key_id), self._clock(), self._fetched_at
         )
-        return self._pending
 
     async def _refresh(self) -> None:
         try:
@@ -63,7 +48,7 @@ class SigningKeys(_extractor._OpenIdMetadata):  # type: ignore[misc]  # botbuild
         except Exception as error:
             log.warning("signing keys not refreshed", extra={"error_type": type(error).__name__})
             if self._fetched_at is None:
-                raise PermissionError("Unauthorized. Signing keys are unavailable.") from error
+                raise _unauthorized("signing keys are unavailable") from error
             return
         parsed: dict[str, Any] = {}
         for key in keys:
@@ -77,6 +62,10 @@ class SigningKeys(_extractor._OpenIdMetadata):  # type: ignore[misc]  # botbuild
         self.keys = keys
         self._parsed = parsed
         self._fetched_at = self._clock()
+
+
+def _unauthorized(why: str) -> PermissionError:
+    return PermissionError(f"Unauthorized: {why}.")
 
 
 def _fetch_keys(url: str) -> list[dict[str, Any]]:

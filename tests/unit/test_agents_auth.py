@@ -14,14 +14,10 @@ from jwt.algorithms import RSAAlgorithm
 from microsoft_agents.authentication.msal import msal_auth
 from microsoft_agents.hosting.core.authorization import ClaimsIdentity
 
-from bot.agents.authentication import (
-    FIRST_FETCH_RETRY,
-    KEYS_MAX_AGE,
-    UNKNOWN_KEY_REFRESH,
-    ChannelKeys,
-)
+from bot.agents.authentication import ChannelKeys
 from bot.agents.tokens import CachedTokens, app_configuration, app_connections
 from bot.config import Settings
+from bot.refresh import FIRST_FETCH_RETRY, KEYS_MAX_AGE, UNKNOWN_KEY_REFRESH
 
 
 def _jwk(kid: str, endorsements: list[str] | None = None) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from bot.botframework.signing_keys import SigningKeys
 from bot.botframework.tokens import TokenCache
 from bot.botframework.wire import card_activity, encode, invoke_answer
 from bot.pacing import RateLimiter, Window
+from bot.refresh import FIRST_FETCH_RETRY, KEYS_MAX_AGE, UNKNOWN_KEY_REFRESH
 from cards.basics import info_card
 from cards.validation import MeasuredCard
 
@@ -224,6 +225,72 @@ async def test_with_no_keys_at_all_a_token_is_refused(monkeypatch: pytest.Monkey
     monkeypatch.setattr(signing_keys, "_fetch_keys", fetch)
     with pytest.raises(PermissionError):
         await SigningKeys("http://metadata").get("k1")
+
+
+class SyncFetches:
+    """The metadata endpoint, as the worker thread calls it: each fetch answers with the next of
+    `answers` (the last repeats)."""
+
+    def __init__(self, *answers: Any) -> None:
+        self.answers = list(answers)
+        self.count = 0
+
+    def __call__(self, url: str) -> list[dict[str, Any]]:
+        self.count += 1
+        time.sleep(0.02)
+        answer = self.answers[min(self.count, len(self.answers)) - 1]
+        if isinstance(answer, Exception):
+            raise answer
+        return list(answer)
+
+
+async def test_an_outage_does_not_lift_the_hourly_limit_on_fetches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As the Agents edge's (tests/unit/test_agents_auth.py): the limit counts from the last
+    attempt, failed or not, so an outage doesn't make every request with a forged key fetch."""
+    now = [0.0]
+    fetches = SyncFetches([_jwk("k1")], OSError("down"))  # up once, then down for good
+    monkeypatch.setattr(signing_keys, "_fetch_keys", fetches)
+    cache = SigningKeys("http://metadata", clock=lambda: now[0])
+    await cache.get("k1")
+    now[0] += UNKNOWN_KEY_REFRESH + 1
+    for _ in range(10):  # forged key ids through the next hour: one failed fetch in all
+        with pytest.raises(PermissionError):
+            await cache.get("forged")
+        now[0] += UNKNOWN_KEY_REFRESH / 11
+    assert fetches.count == 2
+    now[0] = KEYS_MAX_AGE + 1  # the keys are a day old: one background refresh, which fails
+    for _ in range(10):
+        assert await cache.get("k1") is not None
+        with pytest.raises(PermissionError):
+            await cache.get("forged")
+        await asyncio.sleep(0.05)  # let the background refresh fail
+        now[0] += UNKNOWN_KEY_REFRESH / 11
+    assert fetches.count == 3
+    now[0] += UNKNOWN_KEY_REFRESH
+    with pytest.raises(PermissionError):
+        await cache.get("forged")
+    assert fetches.count == 4, "an hour after the last attempt, one more"
+
+
+async def test_an_outage_at_startup_fetches_at_most_once_per_retry_interval(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [0.0]
+    fetches = SyncFetches(OSError("down"), [_jwk("k1")])
+    monkeypatch.setattr(signing_keys, "_fetch_keys", fetches)
+    cache = SigningKeys("http://metadata", clock=lambda: now[0])
+    results = await asyncio.gather(*(cache.get("k1") for _ in range(5)), return_exceptions=True)
+    assert all(isinstance(result, PermissionError) for result in results)
+    for _ in range(10):  # refused at once, no fetch, until the retry interval has passed
+        with pytest.raises(PermissionError):
+            await cache.get("k1")
+        now[0] += FIRST_FETCH_RETRY / 11
+    assert fetches.count == 1
+    now[0] += FIRST_FETCH_RETRY
+    assert await cache.get("k1") is not None
+    assert fetches.count == 2
 
 
 def test_the_sdk_key_cache_is_replaced_idempotently() -> None:
