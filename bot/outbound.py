@@ -4,6 +4,9 @@ With a stored conversation address it continues that conversation; without one i
 1:1 chat from the AAD object id (docs/teams-platform.md); the platform's `Courier`
 (bot/channel.py) does the sending, so this module is the same on every platform. 403/404 mark
 the address unreachable so the sender can tell whoever asked; nothing is retried blindly here.
+A 401 (the connector refused the app's token, so nothing was sent) is sent once more: each
+edge has dropped the refused token by then (bot/botframework/connector.py, bot/agents/
+connector.py), so the second try carries a fresh one.
 Sends are paced to Teams' limits per conversation and per tenant (`RateLimiter`, in this
 process); a 429's Retry-After holds that conversation back and is reported on the `Delivery`
 for the caller to retry. A caller that must not wait long (the chaser sweep) passes
@@ -72,13 +75,20 @@ class Outbound:
         card = stamped(card, uuid4().hex)
         failure: list[BaseException] = []
         sending: list[bool] = []
-        try:
-            await self.limiter.acquire(recipient.tenant_id, conversation)
-            await self.courier.deliver(
-                recipient, card, service_url_hint, lambda: sending.append(True)
+        for attempt in range(2):
+            failure.clear()
+            try:
+                await self.limiter.acquire(recipient.tenant_id, conversation)
+                await self.courier.deliver(
+                    recipient, card, service_url_hint, lambda: sending.append(True)
+                )
+            except Exception as error:
+                failure.append(error)
+            if not failure or attempt or self.courier.status(failure[0]) != 401:
+                break
+            log.info(
+                "proactive token refused, sending again", extra={"member": recipient.member_id}
             )
-        except Exception as error:
-            failure.append(error)
         return await self._outcome(recipient, failure, bool(sending))
 
     async def _outcome(

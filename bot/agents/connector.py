@@ -6,7 +6,9 @@ session and TCP connection each time, about four times a send's CPU on the botbu
 which pools its clients (bot/botframework/connector.py). Here every client gets a view of one
 kept session (its connections pooled per host), closed with the channel: the view carries the
 client's base URL and default headers (its bearer token), so clients never see each other's
-token, and its `close` leaves the pooled session open.
+token, and its `close` leaves the pooled session open. A 401 from the connector drops the
+token the client was built with (bot/agents/tokens.py `CachedTokens.forget`), so the next
+client gets a fresh one; bot/outbound.py sends a refused proactive card once more.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 from yarl import URL
 
 from bot import channel as port
+from bot.agents.tokens import CachedTokens
 
 MAX_CONNECTIONS = 100  # as the botbuilder edge's pooled transport
 
@@ -38,6 +41,8 @@ class SessionView:
         self._session = session
         self._base_url = URL(base_url if base_url.endswith("/") else base_url + "/")
         self.headers: dict[str, str] = {}
+        # Called when the connector answers 401 (the client's token was refused).
+        self.on_unauthorized: Callable[[], None] = lambda: None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._session, name)
@@ -48,7 +53,8 @@ class SessionView:
         if not target.absolute:  # as aiohttp resolves against a session's base_url
             target = self._base_url.join(target)
         headers = {**self.headers, **(given or {})}
-        return self._session.request(method, target, headers=headers, **kwargs)
+        request = self._session.request(method, target, headers=headers, **kwargs)
+        return _Watched(request, self.on_unauthorized)
 
     def get(self, url: str, **kwargs: Any) -> Any:
         return self.request("GET", url, **kwargs)
@@ -67,6 +73,32 @@ class SessionView:
 
     async def close(self) -> None:
         """The SDK closes its clients after every turn and send; the pooled session stays."""
+
+
+class _Watched:
+    """A request as the SDK's clients use it (`async with` or `await`), that reports a 401
+    before the client reads the response."""
+
+    def __init__(self, request: Any, on_unauthorized: Callable[[], None]) -> None:
+        self._request = request
+        self._on_unauthorized = on_unauthorized
+
+    def _check(self, response: aiohttp.ClientResponse) -> aiohttp.ClientResponse:
+        if response.status == 401:
+            self._on_unauthorized()
+        return response
+
+    async def __aenter__(self) -> aiohttp.ClientResponse:
+        return self._check(await self._request.__aenter__())
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        return await self._request.__aexit__(*exc)
+
+    def __await__(self) -> Any:
+        return self._awaited().__await__()
+
+    async def _awaited(self) -> aiohttp.ClientResponse:
+        return self._check(await self._request)
 
 
 class SessionPool:
@@ -97,15 +129,28 @@ class SessionPool:
             self.sessions_made += 1
         return session
 
-    def client(self, key: Hashable, base_url: str, build: Callable[[Any], T]) -> T:
+    def client(
+        self,
+        key: Hashable,
+        base_url: str,
+        build: Callable[[Any], T],
+        refused: Callable[[], None] = lambda: None,
+    ) -> T:
         """The client built by `build(view of base_url)` for `key`, kept (least recently used
-        dropped past `max_clients`)."""
+        dropped past `max_clients`). A 401 to it calls `refused` and drops the client."""
         session = self.session()
         found: T | None = self._clients.get(key)
         if found is not None:
             self._clients.move_to_end(key)
             return found
-        made = build(SessionView(session, base_url))
+        view = SessionView(session, base_url)
+
+        def unauthorized() -> None:
+            self._clients.pop(key, None)
+            refused()
+
+        view.on_unauthorized = unauthorized
+        made = build(view)
         self._clients[key] = made
         if len(self._clients) > self._max_clients:
             self._clients.popitem(last=False)
@@ -154,6 +199,7 @@ class PooledClientFactory(RestChannelServiceClientFactory):
             ("connector", service_url, token),
             service_url,
             lambda view: TeamsConnectorClient(endpoint=service_url, token=token, session=view),
+            _forget(provider, token),
         )
 
     async def create_user_token_client(
@@ -162,6 +208,7 @@ class PooledClientFactory(RestChannelServiceClientFactory):
         # Asked for on every turn, though this app asks for no user tokens: kept like the rest
         # (built afresh, it also logs a warning each turn in local mode, with no app id).
         token = ""
+        provider: Any = None
         if not (use_anonymous or self.anonymous):
             provider = self._connection_manager.get_token_provider(
                 claims_identity, self._token_service_endpoint
@@ -180,4 +227,15 @@ class PooledClientFactory(RestChannelServiceClientFactory):
             lambda view: UserTokenClient(
                 endpoint=endpoint, token=token, app_id=app_id, session=view
             ),
+            _forget(provider, token),
         )
+
+
+def _forget(provider: Any, token: str) -> Callable[[], None]:
+    """What a 401 to `token` does: the provider's cache drops it (anonymous: nothing)."""
+
+    def refused() -> None:
+        if isinstance(provider, CachedTokens) and token:
+            provider.forget(token)
+
+    return refused

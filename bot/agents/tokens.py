@@ -59,6 +59,7 @@ class _Token:
     value: str = ""
     expires_at: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    refused: bool = False  # the connector answered 401 to it: fetch anew, forcing a refresh
 
 
 class CachedTokens(AccessTokenProviderBase):
@@ -87,9 +88,18 @@ class CachedTokens(AccessTokenProviderBase):
             return entry.value
         async with entry.lock:  # one fetch; whoever waited finds it fresh
             if force_refresh or not self._fresh(entry):
-                value = await self._provider.get_access_token(resource_url, scopes, force_refresh)
+                force = force_refresh or entry.refused
+                value = await self._provider.get_access_token(resource_url, scopes, force)
                 entry.value, entry.expires_at = value, token_expiry(value, self._clock())
+                entry.refused = False
         return entry.value
+
+    def forget(self, token: str) -> None:
+        """The connector answered 401 to this token: drop it, so the next call fetches one
+        (asking the provider to refresh), as the botbuilder edge's TokenCache.invalidate."""
+        for entry in self._tokens.values():
+            if entry.value == token:
+                entry.value, entry.expires_at, entry.refused = "", 0.0, True
 
     def get_token_credential(self) -> Any:
         return self._provider.get_token_credential()

@@ -24,7 +24,9 @@ from typing import Any
 
 import jwt
 import pytest
+from botframework.connector.auth import MicrosoftAppCredentials
 from cryptography.hazmat.primitives import serialization
+from microsoft_agents.authentication.msal import MsalAuth
 from sqlalchemy import select
 
 from bot.app import SERVICES, create_app
@@ -315,3 +317,53 @@ def test_lineofsight_serve_refuses_local_mode_on_0_0_0_0(tmp_path: Path) -> None
     assert "only binds to a loopback address, not '0.0.0.0'" in done.stderr
     assert "Set MicrosoftAppId and MicrosoftAppPassword, or remove HOST" in done.stderr
     assert "listening" not in done.stdout
+
+
+async def test_a_token_the_connector_refuses_is_dropped_and_the_send_tried_once_more(
+    authed_bot: BotUnderTest, trusted_key: SigningKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A 401 on a proactive send: the cached token is dropped, and the card is sent once more
+    # with a fresh one, which later sends keep. Refused again, it is not sent a third time.
+    bot = authed_bot
+    url = bot.connector.url
+    issued: list[str] = []
+
+    def token() -> str:
+        issued.append(f"{OUTBOUND_TOKEN}-{len(issued) + 1}")
+        return issued[-1]
+
+    async def msal_token(self: MsalAuth, *args: object, **kwargs: object) -> str:
+        return token()
+
+    monkeypatch.setattr(
+        MicrosoftAppCredentials, "get_access_token", lambda self, force_refresh=False: token()
+    )
+    monkeypatch.setattr(MsalAuth, "get_access_token", msal_token)
+    headers = {"Authorization": bearer(sign(trusted_key, channel_claims(APP_ID, url)))}
+    assert (await exchange(bot, message(url, "help"), headers)).status == 201
+    first = bot.connector.authorizations[-1]
+    with bot.db.session() as session:
+        member_id = session.scalars(
+            select(t.Member.id).where(t.Member.aad_object_id == USER_AAD)
+        ).one()
+    recipient = (await bot.db.run(lambda uow: uow.returns.recipients([member_id])))[0]
+    outbound = bot.app[SERVICES].outbound
+    bot.connector.authorizations.clear()
+    bot.connector.fail_next(401)
+    delivery = await outbound.send_card(recipient, info_card("Chaser", "due soon"), url)
+    assert delivery.delivered, delivery
+    fresh = f"Bearer {issued[-1]}"
+    assert fresh != first
+    assert bot.connector.authorizations == [first, fresh], "refused, then a fresh token"
+    assert len(bot.connector.sent) >= 1
+
+    bot.connector.authorizations.clear()
+    assert (await outbound.send_card(recipient, info_card("Chaser", "again"), url)).delivered
+    assert bot.connector.authorizations == [fresh], "the fresh token is kept"
+
+    bot.connector.authorizations.clear()
+    bot.connector.fail_next(401)
+    bot.connector.fail_next(401)
+    delivery = await outbound.send_card(recipient, info_card("Chaser", "refused"), url)
+    assert (delivery.delivered, delivery.status) == (False, 401)
+    assert len(bot.connector.authorizations) == 2, "once more, not in a loop"

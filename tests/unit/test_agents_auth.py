@@ -133,11 +133,13 @@ class FakeProvider:
         self.calls = 0
         self.lifetime = lifetime
         self.configuration: Any = None
+        self.forced: list[bool] = []
 
     async def get_access_token(
         self, resource_url: str, scopes: list[str], force_refresh: bool = False
     ) -> str:
         self.calls += 1
+        self.forced.append(force_refresh)
         await asyncio.sleep(0.05)
         return jwt.encode({"exp": 1_000 + self.lifetime, "n": self.calls}, "k" * 32)
 
@@ -157,6 +159,21 @@ async def test_tokens_are_fetched_once_and_kept_until_shortly_before_they_expire
     assert provider.calls == 2
     await tokens.get_access_token("other", scope)
     assert provider.calls == 3, "one token per audience"
+
+
+async def test_a_token_the_connector_refused_is_fetched_anew_with_a_forced_refresh() -> None:
+    provider = FakeProvider(lifetime=3600)
+    tokens = CachedTokens(provider, clock=lambda: 1_000.0)  # type: ignore[arg-type]
+    scope = ["https://api.botframework.com/.default"]
+    refused = await tokens.get_access_token("aud", scope)
+    other = await tokens.get_access_token("other", scope)
+    tokens.forget(refused)  # bot/agents/connector.py, on a 401 to it
+    fresh = await tokens.get_access_token("aud", scope)
+    assert fresh != refused
+    assert provider.forced == [False, False, True], "the provider is asked to refresh"
+    assert await tokens.get_access_token("aud", scope) == fresh
+    assert await tokens.get_access_token("other", scope) == other, "only that token is dropped"
+    assert provider.calls == 3
 
 
 def test_the_app_registration_names_its_tenant_and_trusts_the_channel_issuer() -> None:
