@@ -10,8 +10,10 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+
+from pydantic import BaseModel
 
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 _BEARER = re.compile(r"(?i)bearer\s+[a-z0-9._\-]+")
@@ -24,6 +26,9 @@ _SQL_PARAMETERS = re.compile(r"\[parameters: [^\n]*\]")
 # duplicate key's DETAIL ("Key (name)=(what was typed) already exists"), a check's "Failing
 # row contains (...)", and the value an input failed to parse as.
 _SERVER_DETAIL = re.compile(r"DETAIL:(?s:.*?)(?=\n\[SQL:|\n(?:HINT|CONTEXT):|\n\n|\Z)")
+# pydantic's validation errors quote each refused field's value ("[type=string_type,
+# input_value='what was typed', input_type=str]"), in the message and the traceback alike.
+_INPUT_VALUE = re.compile(r"input_value=(?s:.*?)(?=, input_type=)")
 _SERVER_VALUES = re.compile(
     r"Key \((?s:.*?)\)=\((?s:.*?)\)(?= already exists| is (?:not present|still referenced))"
     r"|Failing row contains \(.*"
@@ -84,11 +89,31 @@ class RedactSecrets(logging.Filter):
         text = _BEARER.sub("Bearer [redacted]", text)
         text = _JWT.sub("[redacted]", text)
         text = _SQL_PARAMETERS.sub("[parameters: redacted]", text)
+        text = _INPUT_VALUE.sub("input_value=[redacted]", text)
         text = _SERVER_DETAIL.sub("DETAIL: [redacted]", text)
         text = _SERVER_VALUES.sub(_server_value, text)
         for secret in self._secrets:
             text = text.replace(secret, "[redacted]")
         return text
+
+
+class AgentsSdkRecords(logging.Filter):
+    """The Agents SDK's own warnings and errors, less any that carries an activity (or another
+    of its models, or a dict of one) as an argument: its body is what people typed and their
+    names. Field values quoted in a validation error are redacted by RedactSecrets. Its info
+    and debug lines (a line per connector call, replies among them) stop at the logger's level
+    (configure)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(_AGENTS_SDK):
+            return True
+        args = record.args
+        if isinstance(args, Mapping):  # logging's form for a lone dict argument
+            return False
+        return not any(isinstance(arg, BaseModel | Mapping) for arg in args or ())
+
+
+_AGENTS_SDK = "microsoft_agents"
 
 
 def _server_value(match: re.Match[str]) -> str:
@@ -106,6 +131,7 @@ def configure(level: str, secrets: Iterable[str]) -> None:
     logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(AgentsSdkRecords())
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -113,9 +139,7 @@ def configure(level: str, secrets: Iterable[str]) -> None:
     # msrest logs request bodies at DEBUG: card contents must not reach the logs.
     logging.getLogger("msrest").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    # The Agents SDK logs a refused activity's field values (pydantic's input_value, which can
-    # be typed text) and every connector call, failed ones at error level. The agents edge
-    # answers a refused activity 400 and logs it by type; a failed call is logged once, by
-    # status and type, by Outbound or the edge's turn-error handler.
-    logging.getLogger("microsoft_agents.activity").setLevel(logging.CRITICAL)
-    logging.getLogger("microsoft_agents.hosting.core.connector.client").setLevel(logging.CRITICAL)
+    # The Agents SDK logs every connector call at info (a reply's ids and type): warnings and
+    # errors only, narrowed by AgentsSdkRecords, with pydantic's input values redacted.
+    sdk = logging.getLogger(_AGENTS_SDK)
+    sdk.setLevel(max(logging.WARNING, root.level))

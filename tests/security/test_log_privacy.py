@@ -173,6 +173,49 @@ def test_secrets_are_redacted_wherever_a_library_puts_them(app_logs: Captured) -
     assert text.count("[redacted]") >= 7
 
 
+def test_the_agents_sdks_warnings_and_errors_get_through_without_what_people_typed(
+    app_logs: Captured,
+) -> None:
+    """The Agents SDK's loggers aren't silenced: its warnings and errors reach the log, less
+    the field values a validation error quotes (pydantic's input_value) and any record that
+    carries an activity; its per-call info lines stop at the logger's level."""
+    from microsoft_agents.activity import Activity, ChannelAccount
+    from pydantic import ValidationError
+
+    body = {
+        "type": "message",
+        "channelId": "msteams",
+        "text": f"{MARKER} typed text",
+        "from": {"id": "29:1", "name": f"{MARKER} Officer"},
+        "conversation": {"id": 7, "name": f"{MARKER} chat", "isGroup": f"{MARKER} yes"},
+    }
+    with pytest.raises(ValidationError):
+        Activity.model_validate(body)  # the SDK logs it at error level, the traceback too
+    Activity(type="message", channel_id="msteams").add_mention(ChannelAccount(id="29:1"))
+    sdk = logging.getLogger("microsoft_agents.hosting.core.turn_context")
+    sdk.warning("activity refused: %s", Activity(type="message", text=f"{MARKER} typed"))
+    sdk.warning("activity refused: %s", {"text": f"{MARKER} typed"})
+    sdk.info("Replying to activity: %s", "1732612502123")
+    lines = app_logs.lines()
+    said = [(line["level"], line["logger"], line["msg"].splitlines()[0]) for line in lines]
+    assert said == [
+        (
+            "error",
+            "microsoft_agents.activity.activity",
+            "Validation error for Activity: 2 validation errors for ValidatorCallable",
+        ),
+        (
+            "warning",
+            "microsoft_agents.activity.activity",
+            "Adding a mention with no text or account name.",
+        ),
+    ]
+    assert "input_value=[redacted]" in lines[0]["msg"]
+    assert "input_value=[redacted]" in lines[0]["exc"]
+    assert "conversation.isGroup" in lines[0]["msg"], "which field was refused stays"
+    assert MARKER.lower() not in app_logs.text().lower()
+
+
 async def test_a_failed_write_does_not_put_the_answer_in_the_log(
     bot: BotUnderTest, app_logs: Captured, monkeypatch: pytest.MonkeyPatch
 ) -> None:
