@@ -231,13 +231,7 @@ async def test_proactive_sends_carry_the_apps_token(
     # connector gets is authorised by the app's own token (from its credentials, stubbed).
     bot = authed_bot
     url = bot.connector.url
-    headers = {"Authorization": bearer(sign(trusted_key, channel_claims(APP_ID, url)))}
-    assert (await exchange(bot, message(url, "help"), headers)).status == 201
-    with bot.db.session() as session:
-        member_id = session.scalars(
-            select(t.Member.id).where(t.Member.aad_object_id == USER_AAD)
-        ).one()
-    recipient = (await bot.db.run(lambda uow: uow.returns.recipients([member_id])))[0]
+    recipient = await _recipient_who_said_help(bot, trusted_key)
     outbound = bot.app[SERVICES].outbound
     bot.connector.authorizations.clear()
     for to in (recipient, dataclasses.replace(recipient, address=None)):
@@ -245,6 +239,18 @@ async def test_proactive_sends_carry_the_apps_token(
         assert delivery.delivered, delivery
     assert len(bot.connector.created) == 1
     assert bot.connector.authorizations == [f"Bearer {OUTBOUND_TOKEN}"] * 3
+
+
+async def _recipient_who_said_help(bot: BotUnderTest, key: SigningKey) -> Any:
+    """The user, as a chaser's recipient, once they have said help (so the bot has their chat)."""
+    url = bot.connector.url
+    headers = {"Authorization": bearer(sign(key, channel_claims(APP_ID, url)))}
+    assert (await exchange(bot, message(url, "help"), headers)).status == 201
+    with bot.db.session() as session:
+        member_id = session.scalars(
+            select(t.Member.id).where(t.Member.aad_object_id == USER_AAD)
+        ).one()
+    return (await bot.db.run(lambda uow: uow.returns.recipients([member_id])))[0]
 
 
 async def test_a_valid_token_from_a_tenant_off_the_allow_list_gets_403(
@@ -339,14 +345,8 @@ async def test_a_token_the_connector_refuses_is_dropped_and_the_send_tried_once_
         MicrosoftAppCredentials, "get_access_token", lambda self, force_refresh=False: token()
     )
     monkeypatch.setattr(MsalAuth, "get_access_token", msal_token)
-    headers = {"Authorization": bearer(sign(trusted_key, channel_claims(APP_ID, url)))}
-    assert (await exchange(bot, message(url, "help"), headers)).status == 201
+    recipient = await _recipient_who_said_help(bot, trusted_key)
     first = bot.connector.authorizations[-1]
-    with bot.db.session() as session:
-        member_id = session.scalars(
-            select(t.Member.id).where(t.Member.aad_object_id == USER_AAD)
-        ).one()
-    recipient = (await bot.db.run(lambda uow: uow.returns.recipients([member_id])))[0]
     outbound = bot.app[SERVICES].outbound
     bot.connector.authorizations.clear()
     bot.connector.fail_next(401)
