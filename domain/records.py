@@ -209,9 +209,9 @@ class ReturnRepository(Protocol):
 
     def for_member(self, member_id: int) -> list[ReturnView]: ...
 
-    def awaiting_lead(self, agency_ids: Collection[int]) -> list[ReturnView]:
-        """These agencies' returns waiting for a safeguarding lead: submitted (to sign off)
-        or a nil return the chair recorded (to confirm)."""
+    def awaiting_lead(self, partnership_id: int, agency_ids: Collection[int]) -> list[ReturnView]:
+        """These agencies' returns in the partnership's reviews waiting for a safeguarding
+        lead: submitted (to sign off) or a nil return the chair recorded (to confirm)."""
         ...
 
     def assign(self, return_id: int, member_ids: Sequence[int]) -> list[int]:

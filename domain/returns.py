@@ -1088,9 +1088,7 @@ def waiting_sign_offs(
             "you can do."
         )
     waiting = []
-    for ret in uow.returns.awaiting_lead(member.led_agency_ids):
-        if ret.partnership_id != member.partnership_id:
-            continue
+    for ret in uow.returns.awaiting_lead(member.partnership_id, member.led_agency_ids):
         if ret.review_stage is ReviewStage.CANCELLED:
             continue  # nothing to sign off: the review ended
         since = ret.submitted_at if ret.status is ReturnStatus.SUBMITTED else ret.status_changed_at

@@ -5,9 +5,11 @@ Who sees what (decided here, tested in tests/unit/test_summaries.py):
 
 - **Partnership-wide**: admins, chairs and LIC members, and a manager who belongs to no agency
   (the partnership's own managers). They see every review and every action item.
-- **One agency**: a manager or an agency safeguarding lead who belongs to an agency. They see
-  the whole summary of every review involving their agency (it has a return or an action item
-  of that agency), and the dashboard over those reviews.
+- **Their agencies**: a manager who belongs to an agency, and an agency safeguarding lead.
+  They see the whole summary of every review involving their agency (it has a return or an
+  action item of that agency), and the dashboard over those reviews. A lead's agencies are
+  every one they lead for: their own and any they cover (agency_lead_cover), whose returns
+  they sign off as its own lead does; a manager's is their own.
 - **Their own work**: everyone else (practitioners, action owners). In a review where they
   complete a return or own an action item, they see the review's stage, clocks and agreed
   learning, their own returns and their own action items, nothing of other agencies. Their
@@ -83,7 +85,7 @@ class Scope:
     kind: ScopeKind
     partnership_id: int
     member_id: int
-    agency_id: int | None = None
+    agency_ids: frozenset[int] = frozenset()  # AGENCY: the agencies whose reviews it sees
 
 
 def scope_for(member: MemberView) -> Scope:
@@ -92,8 +94,10 @@ def scope_for(member: MemberView) -> Scope:
     partnership_manager = member.has(Role.MANAGER) and member.agency_id is None
     if member.has(*PARTNERSHIP_ROLES) or partnership_manager:
         return Scope(ScopeKind.PARTNERSHIP, member.partnership_id, member.id)
-    if member.has(Role.MANAGER, Role.AGENCY_LEAD) and member.agency_id is not None:
-        return Scope(ScopeKind.AGENCY, member.partnership_id, member.id, member.agency_id)
+    managed = frozenset({member.agency_id}) if member.has(Role.MANAGER) else frozenset()
+    agencies = frozenset(a for a in managed | member.led_agency_ids if a is not None)
+    if agencies:
+        return Scope(ScopeKind.AGENCY, member.partnership_id, member.id, agencies)
     return Scope(ScopeKind.OWN, member.partnership_id, member.id)
 
 
@@ -116,7 +120,7 @@ class Involvement:
 def access_to(scope: Scope, involvement: Involvement) -> Access:
     if scope.kind is ScopeKind.PARTNERSHIP or involvement.review.chaired_by(scope.member_id):
         return Access.FULL
-    if scope.kind is ScopeKind.AGENCY and scope.agency_id in involvement.agency_ids:
+    if scope.kind is ScopeKind.AGENCY and scope.agency_ids & involvement.agency_ids:
         return Access.FULL
     if involvement.assigned or involvement.owns_items:
         return Access.OWN
@@ -129,7 +133,8 @@ class Filter:
 
     partnership_id: int
     review_id: int | None = None
-    involving_agency_id: int | None = None  # reviews with a return or an item of this agency
+    # Reviews with a return or an item of one of these agencies.
+    involving_agency_ids: frozenset[int] | None = None
     member_id: int | None = None  # reviews the member works on; only items they own
     agency_id: int | None = None  # the agency filter: items it leads, reviews involving it
     period: Period | None = None  # counted as DASHBOARD_BASIS says
@@ -147,7 +152,7 @@ def scope_filter(
 ) -> Filter:
     return Filter(
         scope.partnership_id,
-        involving_agency_id=scope.agency_id if scope.kind is ScopeKind.AGENCY else None,
+        involving_agency_ids=scope.agency_ids if scope.kind is ScopeKind.AGENCY else None,
         member_id=scope.member_id if scope.kind is ScopeKind.OWN else None,
         agency_id=agency_id,
         period=period,

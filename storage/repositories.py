@@ -52,9 +52,17 @@ _ROLES = (
     .where(_MEMBER_ROLE.c.member_id == _MEMBER.c.id)
     .scalar_subquery()
 )
+_AGENCY = t.core(t.Agency)
+# The agencies a member covers as their lead: only their own partnership's (a cover row names
+# a member and an agency, and nothing else ties the two to one partnership).
 _COVERED = (
     core_select(t.comma_list(cast(_LEAD_COVER.c.agency_id, String)))
-    .where(_LEAD_COVER.c.member_id == _MEMBER.c.id)
+    .where(
+        _LEAD_COVER.c.member_id == _MEMBER.c.id,
+        _LEAD_COVER.c.agency_id.in_(
+            core_select(_AGENCY.c.id).where(_AGENCY.c.partnership_id == _MEMBER.c.partnership_id)
+        ),
+    )
     .scalar_subquery()
 )
 # One row per member, roles as "admin,chair": a row per role would parse every date column

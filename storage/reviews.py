@@ -421,11 +421,14 @@ class SqlReturns:
         ).all()
         return _return_views(self._session, list(ids))
 
-    def awaiting_lead(self, agency_ids: Collection[int]) -> list[ReturnView]:
+    def awaiting_lead(self, partnership_id: int, agency_ids: Collection[int]) -> list[ReturnView]:
         if not agency_ids:
             return []
         ids = self._session.scalars(
-            select(t.PreAnalysisReturn.id).where(
+            select(t.PreAnalysisReturn.id)
+            .join(t.Review, col(t.Review.id) == col(t.PreAnalysisReturn.review_id))
+            .where(
+                col(t.Review.partnership_id) == partnership_id,
                 col(t.PreAnalysisReturn.agency_id).in_(sorted(agency_ids)),
                 col(t.PreAnalysisReturn.status).in_(
                     [ReturnStatus.SUBMITTED.value, ReturnStatus.NIL_PENDING.value]
@@ -593,6 +596,11 @@ class SqlReturns:
                     ),
                     col(t.MemberRole.role) == Role.AGENCY_LEAD.value,
                     col(t.Member.active),
+                    # A cover counts only within the agency's own partnership.
+                    col(t.Member.partnership_id)
+                    == select(t.Agency.partnership_id)
+                    .where(col(t.Agency.id) == agency_id)
+                    .scalar_subquery(),
                 )
                 .order_by(col(t.Member.id))
             ).all()

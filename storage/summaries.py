@@ -82,15 +82,21 @@ def _effective_due() -> Any:
 _ON_REVIEW = col(t.PreAnalysisReturn.status) != ReturnStatus.WITHDRAWN.value
 
 
-def _involving(agency_id: int | BindParameter[Any]) -> ColumnElement[bool]:
-    """Reviews with a return or an action item of the agency."""
+def _involving(agency: BindParameter[Any]) -> ColumnElement[bool]:
+    """Reviews with a return or an action item of the agency (or, for an expanding parameter,
+    of any of the agencies)."""
+
+    def of(column: Any) -> ColumnElement[bool]:
+        matches: ColumnElement[bool] = column.in_(agency) if agency.expanding else column == agency
+        return matches
+
     return or_(
         col(t.Review.id).in_(
             select(t.PreAnalysisReturn.review_id).where(
-                col(t.PreAnalysisReturn.agency_id) == agency_id, _ON_REVIEW
+                of(col(t.PreAnalysisReturn.agency_id)), _ON_REVIEW
             )
         ),
-        col(t.Review.id).in_(select(_AI.review_id).where(col(_AI.agency_id) == agency_id)),
+        col(t.Review.id).in_(select(_AI.review_id).where(of(col(_AI.agency_id)))),
     )
 
 
@@ -116,13 +122,12 @@ _PARAM: dict[str, BindParameter[Any]] = {
     for name in (
         "partnership_id",
         "review_id",
-        "involving_agency_id",
         "member_id",
         "agency_id",
         "period_start",
         "period_end",
     )
-}
+} | {"involving_agency_ids": bindparam("involving_agency_ids", expanding=True)}
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,7 @@ class _Shape:
 def _shape(where: Filter) -> _Shape:
     return _Shape(
         where.review_id is not None,
-        where.involving_agency_id is not None,
+        where.involving_agency_ids is not None,
         where.member_id is not None,
         where.agency_id is not None,
         where.period is not None,
@@ -149,7 +154,7 @@ def _params(where: Filter) -> dict[str, Any]:
     return {
         "partnership_id": where.partnership_id,
         "review_id": where.review_id,
-        "involving_agency_id": where.involving_agency_id,
+        "involving_agency_ids": sorted(where.involving_agency_ids or ()),
         "member_id": where.member_id,
         "agency_id": where.agency_id,
         "period_start": period.start if period else None,
@@ -162,7 +167,7 @@ def _review_conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     if shape.review:
         conditions.append(col(t.Review.id) == _PARAM["review_id"])
     if shape.involving_agency:
-        conditions.append(_involving(_PARAM["involving_agency_id"]))
+        conditions.append(_involving(_PARAM["involving_agency_ids"]))
     if shape.member:
         conditions.append(_works_on(_PARAM["member_id"]))
     if shape.agency:
@@ -178,7 +183,7 @@ def _item_conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     if shape.review:
         conditions.append(col(_AI.review_id) == _PARAM["review_id"])
     if shape.involving_agency:
-        conditions.append(_involving(_PARAM["involving_agency_id"]))
+        conditions.append(_involving(_PARAM["involving_agency_ids"]))
     if shape.member:
         conditions.append(col(_AI.owner_member_id) == _PARAM["member_id"])
     if shape.agency:
@@ -320,7 +325,7 @@ _GUIDE = _select(
 
 
 def _whose(scope: Scope) -> str:
-    if scope.kind is ScopeKind.AGENCY and scope.agency_id is not None:
+    if scope.kind is ScopeKind.AGENCY and scope.agency_ids:
         return "agency"
     return "all" if scope.kind is ScopeKind.PARTNERSHIP else "own"
 
@@ -333,7 +338,9 @@ def _visible_reviews_statement(whose: str) -> Any:
         t.Review.id, t.Review.reference, t.Review.pseudonym, t.Review.year, t.Review.sequence
     ).where(col(t.Review.partnership_id) == _PARAM["partnership_id"])
     if whose == "agency":
-        query = query.where(or_(_involving(_PARAM["agency_id"]), _works_on(_PARAM["member_id"])))
+        query = query.where(
+            or_(_involving(_PARAM["involving_agency_ids"]), _works_on(_PARAM["member_id"]))
+        )
     elif whose == "own":
         query = query.where(_works_on(_PARAM["member_id"]))
     return query.order_by(col(t.Review.year).desc(), col(t.Review.sequence).desc())
@@ -372,7 +379,7 @@ class SqlSummaries:
             _visible_reviews_statement(_whose(scope)),
             {
                 "partnership_id": scope.partnership_id,
-                "agency_id": scope.agency_id,
+                "involving_agency_ids": sorted(scope.agency_ids),
                 "member_id": scope.member_id,
             },
         ).all()

@@ -115,9 +115,30 @@ def test_partnership_roles_see_everything(role: Role) -> None:
 
 
 def test_a_manager_sees_their_agency_or_the_partnership_without_one() -> None:
-    assert scope_for(member(Role.MANAGER, agency=3)) == Scope(ScopeKind.AGENCY, 1, 7, 3)
+    assert scope_for(member(Role.MANAGER, agency=3)) == Scope(
+        ScopeKind.AGENCY, 1, 7, frozenset({3})
+    )
     assert scope_for(member(Role.MANAGER)).kind is ScopeKind.PARTNERSHIP
     assert scope_for(member(Role.AGENCY_LEAD, agency=3)).kind is ScopeKind.AGENCY
+
+
+def test_a_lead_sees_the_reviews_of_every_agency_they_lead_a_manager_their_own() -> None:
+    """A lead covering a second agency signs its returns off as its own lead does, so sees its
+    reviews as its own lead does; cover is a lead's, so a manager's view stays their agency."""
+    police, school, health = 3, 5, 4
+    covering = replace(
+        member(Role.AGENCY_LEAD, agency=police), covered_agency_ids=frozenset({school})
+    )
+    scope = scope_for(covering)
+    assert scope == Scope(ScopeKind.AGENCY, 1, 7, frozenset({police, school}))
+    at_school = Involvement(review(), frozenset({school}), assigned=False, owns_items=False)
+    at_health = Involvement(review(), frozenset({health}), assigned=False, owns_items=False)
+    assert access_to(scope, at_school) is Access.FULL
+    assert access_to(scope, at_health) is Access.NONE
+    manager = replace(member(Role.MANAGER, agency=police), covered_agency_ids=frozenset({school}))
+    assert scope_for(manager).agency_ids == {police}
+    no_agency = replace(member(Role.AGENCY_LEAD), covered_agency_ids=frozenset({school}))
+    assert scope_for(no_agency) == Scope(ScopeKind.AGENCY, 1, 7, frozenset({school}))
 
 
 def test_practitioners_see_their_own_work_and_no_role_sees_nothing() -> None:
