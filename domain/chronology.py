@@ -11,6 +11,7 @@ from domain.identifiers import describe_findings, find_identifiers
 from domain.model import DateCertainty
 from domain.questions import Theme, default_themes
 from domain.records import ChronologyView, EntryInput
+from domain.wording import plain_date
 
 SOURCE_MAX = 300
 TEXT_MAX = 1000
@@ -107,7 +108,7 @@ def page(entries: Sequence[ChronologyView], number: int, size: int = PAGE_SIZE) 
 
 
 def describe_date(entry: EntryInput) -> str:
-    day = f"{entry.event_date:%d %b %Y}"
+    day = plain_date(entry.event_date)
     prefix = {
         DateCertainty.ON: "",
         DateCertainty.BEFORE: "Before ",
@@ -115,7 +116,7 @@ def describe_date(entry: EntryInput) -> str:
         DateCertainty.APPROXIMATELY: "About ",
     }
     text = prefix[entry.date_certainty] + day
-    return f"{text} to {entry.end_date:%d %b %Y}" if entry.end_date else text
+    return f"{text} to {plain_date(entry.end_date)}" if entry.end_date else text
 
 
 def _date(

@@ -20,6 +20,7 @@ from domain.model import ReturnStatus
 from domain.questions import Question, QuestionType, default_themes
 from domain.records import ChronologyView, EntryInput, ReturnView
 from domain.returns import bank_for, display_value
+from domain.wording import plain_date
 
 GAP_DAYS = 90
 SIMILARITY = 0.5
@@ -66,7 +67,7 @@ class AgencyReturn:
             marks.append("UNSIGNED: not yet signed off by its safeguarding lead")
         if self.due_on and self.submitted_on and self.submitted_on > self.due_on:
             marks.append(
-                f"LATE: submitted {self.submitted_on:%d %b %Y}, due {self.due_on:%d %b %Y}"
+                f"LATE: submitted {plain_date(self.submitted_on)}, due {plain_date(self.due_on)}"
             )
         if self.kept_identifiers:
             marks.append("† identifier warning overridden by its writer")
@@ -295,8 +296,8 @@ def outstanding_mark(ret: ReturnView, today: date | None) -> str:
     if due is None:
         return "Not yet submitted (no due date set)"
     if today is not None and due < today:
-        return f"{OVERDUE}: due {due:%d %b %Y}, not yet submitted"
-    return f"Not yet submitted: due {due:%d %b %Y}"
+        return f"{OVERDUE}: due {plain_date(due)}, not yet submitted"
+    return f"Not yet submitted: due {plain_date(due)}"
 
 
 # Answers short enough to read across agencies: a choice, or the yes / no of a yes-no question
@@ -423,7 +424,7 @@ def meeting_questions(
             )
     for gap in gaps:
         asked.append(
-            f"No agency recorded contact from {gap.start:%d %b %Y} to {gap.end:%d %b %Y} "
+            f"No agency recorded contact from {plain_date(gap.start)} to {plain_date(gap.end)} "
             f"({gap.days} days): who was involved with {pseudonym} then?"
         )
     groups = sorted({e.duplicate_group for e in entries if e.duplicate_group is not None})

@@ -49,7 +49,7 @@ from domain.records import (
 )
 from domain.repositories import UnitOfWork
 from domain.transitions import move_return
-from domain.wording import short_date
+from domain.wording import plain_date, short_date
 
 WRITABLE = frozenset({ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS, ReturnStatus.RETURNED})
 CONFIRM_PREFIX = "confirm__"
@@ -896,7 +896,7 @@ def _label(question: Question, value: str) -> str:
 
 def _pretty_date(value: str) -> str:
     try:
-        return f"{date.fromisoformat(value):%d %b %Y}"
+        return plain_date(date.fromisoformat(value))
     except ValueError:
         return value
 

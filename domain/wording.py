@@ -55,4 +55,11 @@ def short_date(day: date | None) -> str:
     English names whatever the machine's locale, which strftime would follow)."""
     if day is None:
         return "no date"
-    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{_WEEKDAYS[day.weekday()]} {plain_date(day)}"
+
+
+def plain_date(day: date) -> str:
+    """A date without its weekday, as the pack, the chronology, returns and documents write
+    it: "5 Apr 2027" (one helper: each wrote "%d %b %Y", a leading zero and the locale's
+    month names)."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"

@@ -16,6 +16,7 @@ from docx.shared import Cm, Pt, RGBColor
 from domain.board_report import CHARTED_QUARTERS, RAG_COLUMNS, BoardReport, ReturnsOnTime, percent
 from domain.letterhead import Letterhead
 from domain.summaries import short_date
+from domain.wording import plain_date
 from exports.cells import document_text as plain
 from exports.charts import rag_by_quarter_png
 from exports.house_style import new_document, table, to_bytes
@@ -32,7 +33,7 @@ SMALL = 8.5  # the tables with references and dates: each on one line
 
 def day(value: date) -> str:
     """A date in a table cell: short enough for one line ("20 Nov 2026")."""
-    return f"{value:%d %b %Y}".lstrip("0")
+    return plain_date(value)
 
 
 def board_report_docx(report: BoardReport, generated_on: date, *, partnership: str = "") -> bytes:

@@ -19,6 +19,7 @@ from domain.letterhead import Letterhead
 from domain.model import ReturnStatus
 from domain.pack import AnsweredSection, MeetingPack
 from domain.records import EntryInput
+from domain.wording import plain_date
 from exports import house_style
 from exports.cells import csv_text
 from exports.cells import document_text as plain
@@ -243,8 +244,8 @@ def _chronology(document: DocumentType, built: MeetingPack) -> None:
     )
     for gap in built.gaps:
         paragraph = document.add_paragraph(
-            f"Gap: no agency contact recorded between {gap.start:%d %b %Y} and "
-            f"{gap.end:%d %b %Y} ({gap.days} days)."
+            f"Gap: no agency contact recorded between {plain_date(gap.start)} and "
+            f"{plain_date(gap.end)} ({gap.days} days)."
         )
         paragraph.runs[0].font.color.rgb = RGBColor(0xA0, 0x40, 0x00)
 
@@ -252,8 +253,8 @@ def _chronology(document: DocumentType, built: MeetingPack) -> None:
 def _day(entry: EntryInput) -> str:
     """The date alone: the Certainty column beside it says "approximately", so "About 29 Jan
     2025" said it twice and wrapped the column onto two lines."""
-    day = f"{entry.event_date:%d %b %Y}"
-    return f"{day} to {entry.end_date:%d %b %Y}" if entry.end_date else day
+    day = plain_date(entry.event_date)
+    return f"{day} to {plain_date(entry.end_date)}" if entry.end_date else day
 
 
 def _themes(document: DocumentType, built: MeetingPack) -> None:

@@ -26,6 +26,7 @@ from domain.summaries import (
     rag_name,
     short_date,
 )
+from domain.wording import plain_date
 from exports.cells import document_text as plain
 from exports.charts import RAG_FILLS, STATUS_NAMES, status_by_agency_png, themes_over_time_png
 from exports.house_style import new_document, new_section, shade, table, to_bytes
@@ -130,7 +131,7 @@ def _actions(document: DocumentType, summary: ReviewSummary) -> None:
         row = item.row
         latest = ""
         if row.latest_note:
-            when = f"{row.latest_at:%d %b %Y}: " if row.latest_at else ""
+            when = f"{plain_date(row.latest_at)}: " if row.latest_at else ""
             latest = when + row.latest_note
         due = short_date(row.effective_due) + (" (revised)" if row.revised_due_on else "")
         rows.append(

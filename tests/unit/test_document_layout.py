@@ -140,7 +140,7 @@ def test_wide_tables_repeat_headers_keep_rows_whole_and_fit_the_page() -> None:
     assert widths[0] < 2.7 < 7.5 < widths[3], "the date is narrow, what happened is wide"
     approximate = [r.cells for r in chronology.rows if r.cells[1].text == "approximately"]
     assert approximate, "approximate dates are in the chronology"
-    assert all(re.fullmatch(r"\d\d \w{3} \d{4}", c[0].text) for c in approximate), (
+    assert all(re.fullmatch(r"\d{1,2} \w{3} \d{4}", c[0].text) for c in approximate), (
         "the date alone: its certainty has a column of its own"
     )
     headers = [cell.text for cell in chronology.rows[0].cells]

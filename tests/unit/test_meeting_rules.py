@@ -151,12 +151,12 @@ def test_each_theme_names_its_evidence_returns_and_key_practice_episodes() -> No
     assert neglect.agencies == ("Health", "Police")
     assert neglect.returns == ("Police",)
     assert neglect.episodes == (
-        "09 Jan 2025 (Police)",
-        "02 Mar 2025 (Police, missed opportunity)",
+        "9 Jan 2025 (Police)",
+        "2 Mar 2025 (Police, missed opportunity)",
     ), "in date order, missed ones marked"
     assert neglect.evidence == (
         "Returns naming it: Police. Chronology entries: 4. Key practice episodes: "
-        "09 Jan 2025 (Police); 02 Mar 2025 (Police, missed opportunity)."
+        "9 Jan 2025 (Police); 2 Mar 2025 (Police, missed opportunity)."
     )
     many = ReturnContent(
         ret("Police", rid=1),

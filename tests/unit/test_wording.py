@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.wording import counted, shortened
+from domain.wording import counted, plain_date, short_date, shortened
 
 
 def test_counts_take_the_right_number() -> None:
@@ -46,3 +46,13 @@ def test_shortened_text_fits_and_shows_it_was_cut(text: str, limit: int) -> None
     after = text[len(kept) : len(kept) + 1]
     # Cut where a word ends, unless that would throw away more than half the room.
     assert after.isspace() or len(kept.rstrip()) >= (limit - 1) // 2 or not after
+
+
+def test_one_date_helper_writes_every_plain_date() -> None:
+    """The pack, the chronology, returns and the documents each wrote "%d %b %Y" (a leading
+    zero, and the month names of the machine's locale); one helper now, in English."""
+    from datetime import date
+
+    assert plain_date(date(2025, 1, 9)) == "9 Jan 2025"
+    assert plain_date(date(2026, 11, 20)) == "20 Nov 2026"
+    assert short_date(date(2027, 4, 5)) == f"Mon {plain_date(date(2027, 4, 5))}"
