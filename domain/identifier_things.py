@@ -32,6 +32,7 @@ from itertools import pairwise
 from domain.identifier_kinds import IdentifierFinding, IdentifierKind
 from domain.identifier_names import name_findings
 from domain.identifier_words import RELATIONS
+from domain.name_lexicon import uk_towns
 
 
 def _table(words: str) -> frozenset[str]:
@@ -44,6 +45,21 @@ NAMING_NOUNS = _table(
     hospital hospitals hospice infirmary clinic centre center unit ward wing lodge house hall
     hub trust foundation fund charity society association institute project programme
     scheme law act appeal campaign club library museum memorial award prize day festival
+    towers
+    """
+)
+# Naming nouns that are also common surnames: "Sarah Hall", "Emma Ward", "Kelly Day" are
+# people. A forename followed by any other naming noun alone ("Martha House", "Alton Towers")
+# names a building, not a person.
+SURNAME_NAMING_NOUNS = _table("hall ward day law wing")
+# Fictional characters whose names read as a forename and a surname.
+CHARACTERS = frozenset(["Peter Pan", "Mickey Mouse", "Minnie Mouse", "Harry Potter"])
+# Words that end a describing word's run: after "the Grace Darling", "sailing club" names a
+# thing, "and the club" does not.
+FUNCTION_WORDS = _table(
+    """
+    and or but the a an at to in into of on off with from for by as is was were are be been
+    had has have who which that this then when where while who whose not no
     """
 )
 # What a service's name is put before: "the Marie Curie nurse", "the Barnardo's worker".
@@ -83,9 +99,47 @@ def _word_after(text: str, end: int) -> str | None:
     return match.group(1) if match else None
 
 
+def _words_after(text: str, end: int, count: int) -> list[str]:
+    """Up to `count` words after text[end], each one or two spaces from the last."""
+    words: list[str] = []
+    while len(words) < count and (match := _WORD_AFTER.match(text, end)) is not None:
+        words.append(match.group(1))
+        end = match.end()
+    return words
+
+
 def _word_before(text: str, start: int) -> str | None:
     match = _WORD_BEFORE.search(text[max(0, start - _LOOK_BACK) : start])
     return match.group(1) if match else None
+
+
+def _describing_run(following: list[str]) -> list[str]:
+    """The word after a name, and the one after that when the first only describes it:
+    ["sailing", "club"] of "sailing club", but ["and"] of "and the club"."""
+    if not following:
+        return []
+    first = following[0]
+    if len(following) > 1 and first.islower() and first not in FUNCTION_WORDS:
+        return following[:2]
+    return following[:1]
+
+
+def _is_place_or_character(
+    text: str, start: int, end: int, before: str | None, after: str | None
+) -> bool:
+    """A UK town of two words or more ("Newton Abbot", or "Melton" of "Melton Mowbray") or a
+    fictional character ("Peter Pan"): the name alone, or with the word either side of it."""
+    name = _POSSESSIVE.sub("", text[start:end])
+    if name in CHARACTERS:
+        return True
+    towns = uk_towns()
+    # One word alone is not enough: "Mr Preston", "Chester (dad)" are people.
+    candidates = [name] if " " in name else []
+    if after is not None:
+        candidates.append(f"{name} {_bare(after)}")
+    if before is not None and before[:1].isupper():
+        candidates.append(f"{before} {name}")
+    return any(candidate in towns for candidate in candidates)
 
 
 def names_a_thing(text: str, start: int, end: int) -> bool:
@@ -93,9 +147,27 @@ def names_a_thing(text: str, start: int, end: int) -> bool:
     words = _WORDS.findall(text[start:end])
     if not words:
         return False
-    after = _word_after(text, end)
+    following = _words_after(text, end, 3)
+    after = following[0] if following else None
     before = _word_before(text, start)
     if after is not None and _is_naming_noun(after):
+        return True
+    if _is_place_or_character(text, start, end, before, after):
+        return True
+    # "the Emily Davison Family Hub": capitalised words run on to a naming noun.
+    for word in following[1:]:
+        if not word[:1].isupper():
+            break
+        if _is_naming_noun(word):
+            return True
+    # "Martha House", "Alton Towers": a naming noun that is seldom a surname ends the name.
+    last = _bare(words[-1])
+    if (
+        len(words) == 2
+        and _is_naming_noun(last)
+        and last.lower() not in SURNAME_NAMING_NOUNS
+        and not _POSSESSIVE.search(words[-1])
+    ):
         return True
     # The detector takes in further family names, and "House", "Law" and "Hall" are surnames
     # too: "Kelly Jones House" is a full name with a naming noun after it.
@@ -107,8 +179,10 @@ def names_a_thing(text: str, start: int, end: int) -> bool:
     if before is not None and before.lower() in DETERMINERS:
         if _is_naming_noun(words[-1]):
             return True
-        if after is not None and (
-            _is_naming_noun(after, capitalised=False) or after.lower() in SERVICE_ROLES
+        # "the Marie Curie nurse"; "the Grace Darling sailing club", one describing word between.
+        if not _POSSESSIVE.search(words[-1]) and any(
+            _is_naming_noun(word, capitalised=False) or word.lower() in SERVICE_ROLES
+            for word in _describing_run(following)
         ):
             return True
     return (

@@ -15,6 +15,7 @@ and Presidio (its name and address recognition is a spaCy model, which is not on
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib.resources import files
 
@@ -50,7 +51,31 @@ def surnames() -> frozenset[str]:
         )
 
 
+# A UK entry of libphonenumber's geocoding data, as the generated modules write it:
+#  '441626':{'en': 'Newton Abbot'},
+_UK_EXCHANGE = re.compile(r"^ '44\d*':\{'en': '([^']+)'\}", re.MULTILINE)
+# "Alford (Lincs)", "Bishop Auckland/Stanhope (Eastgate)", "Isle of Skye - Portree".
+_PLACE_PARTS = re.compile(r"\s*(?:/|\s-\s)\s*")
+_PLACE_NOTE = re.compile(r"\s*\([^)]*\)")
+
+
+@cache
+def uk_towns() -> frozenset[str]:
+    """UK towns as libphonenumber's geocoding data names its exchanges ("Newton Abbot",
+    "Milton Keynes", "Preston"; about 700). Read as text from the package's generated data
+    modules: importing them would load every country's names (40 MB)."""
+    towns: set[str] = set()
+    for module in (files("phonenumbers") / "geodata").iterdir():
+        if module.name.startswith("data") and module.name.endswith(".py"):
+            for entry in _UK_EXCHANGE.findall(module.read_text(encoding="utf-8")):
+                for part in _PLACE_PARTS.split(_PLACE_NOTE.sub("", entry)):
+                    if part:
+                        towns.add(part)
+    return frozenset(towns)
+
+
 def warm() -> None:
-    """Load both lists now (at start-up), so no turn pays for it."""
+    """Load every list now (at start-up), so no turn pays for it."""
     forenames()
     surnames()
+    uk_towns()
