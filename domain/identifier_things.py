@@ -14,6 +14,15 @@ part of the name of a thing:
   still name a person, so "family", "case", "referral" and the like are not naming nouns;
 - a lone name between a time preposition and a relationship word is a festival or a season,
   not a person: "During Ramadan mum was fasting" ("mum Kelly" and "Kelly (mum)" still count).
+- a forename before a naming noun that is seldom a surname names a building: "Martha House",
+  "Alton Towers" ("Sarah Hall", "Kelly Law" are people); capitalised words running on to a
+  naming noun do too ("the Emily Davison Family Hub"), and after "the" one describing word may
+  stand before the naming noun ("the Grace Darling sailing club");
+- a name inside a UK town of two words or more ("Newton Abbot", "Melton Mowbray": the exchange
+  names in libphonenumber's geocoding data), or a well-known character ("Peter Pan").
+
+A published review named after a child ("the Kelly Smith review") is left flagged: the child's
+name is personal data even when the review is published.
 
 A possessive before a lower-case noun is a person's: "Kelly Smith's house" stays a name. Street
 addresses are not names and are not touched: "14 Acacia Road" and "7 Holly Lodge Drive" are
