@@ -24,10 +24,10 @@ from aiohttp import ClientSession
 
 from bot.app import Readiness
 from tests.conftest import BotUnderTest, _running_bot
-from tests.security.support import Person
 from tests.support.activities import TENANT, message
 from tests.support.connector import FakeConnector
 from tests.support.db_proxy import DbProxy
+from tests.support.journey import Person
 
 SHORT_BOUNDS = {
     "DB_CONNECT_TIMEOUT": "2",

@@ -17,7 +17,7 @@ from bot.core import NOT_UNDERSTOOD
 from cards import verbs
 from storage import tables as t
 from tests.conftest import BotUnderTest
-from tests.support.activities import as_user, invoke, message
+from tests.support.journey import click, person, say
 from tests.support.partnership import (
     ADMIN,
     HEALTH_MANAGER,
@@ -33,24 +33,23 @@ CARD = "application/vnd.microsoft.card.adaptive"
 
 
 class Manager:
+    """Managers talking to the bot through the one driver (tests/support/journey.py)."""
+
     def __init__(self, bot: BotUnderTest, seeded: Seeded) -> None:
         self.bot = bot
         self.seeded = seeded
 
     async def ask(self, text: str, aad: str = ADMIN) -> str:
         """Type a message; the JSON of the cards (and texts) the bot answered with."""
-        self.bot.connector.clear()
-        status, _ = await self.bot.post(as_user(message(self.bot.connector.url, text), aad))
-        assert status == 201
-        sent = self.bot.connector.cards()
-        assert sent, f"no card for {text!r}"
-        return json.dumps([*sent, *self.bot.connector.texts()], ensure_ascii=False)
+        result = await say(self.bot, person(aad, "Practitioner B"), text)
+        assert result.status == 201
+        assert result.cards, f"no card for {text!r}"
+        return json.dumps([*result.cards, *result.texts], ensure_ascii=False)
 
     async def click(self, verb: str, data: dict[str, Any], aad: str = ADMIN) -> dict[str, Any]:
-        body = as_user(invoke(self.bot.connector.url, verb, data), aad)
-        status, reply = await self.bot.post(body)
-        assert status == 200
-        return dict(reply)
+        result = await click(self.bot, person(aad, "Practitioner B"), verb, data)
+        assert result.status == 200
+        return dict(result.body)
 
     def last_card(self) -> dict[str, Any]:
         return self.bot.connector.cards()[-1]

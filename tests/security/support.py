@@ -1,15 +1,14 @@
-"""Helpers the security tests share: a running bot with any settings, people who post as a given
-tenant and user, whole-database snapshots, and checks for leaked internals."""
+"""Helpers the security tests share: a running bot with any settings, whole-database snapshots,
+and checks for leaked internals. People talk to the bot through the one driver,
+tests/support/journey.py (`Person`, `say`, `click`, `submit_card`, `exchange`)."""
 
 from __future__ import annotations
 
 import builtins
-import io
-import json
 import re
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +21,7 @@ from bot.config import Settings
 from bot.server import server_options
 from storage.migrate import upgrade
 from tests.conftest import BotUnderTest
-from tests.support.activities import as_user, invoke, message, submit
 from tests.support.connector import FakeConnector
-
-CARD = "application/vnd.microsoft.card.adaptive"
-MESSAGE = "application/vnd.microsoft.activity.message"
 
 Row = tuple[Any, ...]
 Snapshot = dict[str, dict[Any, Row]]
@@ -51,92 +46,6 @@ def settings_for(data_dir: Path, database_url: str, **values: str) -> Settings:
     """Settings by their environment names, ignoring any .env file."""
     given: dict[str, Any] = {"DATA_DIR": str(data_dir), "DATABASE_URL": database_url, **values}
     return Settings(_env_file=None, **given)
-
-
-# --- people ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Person:
-    """Someone in a tenant, as Teams identifies them (pseudonymous test identities)."""
-
-    tenant: str
-    aad: str
-    name: str
-
-    def dress(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Make an activity come from this person, in their own tenant and 1:1 chat."""
-        as_user(body, self.aad, name=self.name)
-        body["channelData"] = {"tenant": {"id": self.tenant}}
-        body["conversation"] = {
-            "conversationType": "personal",
-            "tenantId": self.tenant,
-            "id": f"a:chat-{self.aad}",
-        }
-        return body
-
-
-@dataclass
-class Exchange:
-    """One request and everything it produced: the HTTP answer and what reached the connector."""
-
-    status: int
-    body: Any
-    sent: list[dict[str, Any]] = field(default_factory=list)
-    to: list[str] = field(default_factory=list)  # the conversation of each sent activity
-    created: list[dict[str, Any]] = field(default_factory=list)  # new conversations asked for
-
-    def everything(self) -> str:
-        return json.dumps([self.body, self.sent, self.created], ensure_ascii=False)
-
-    @property
-    def card(self) -> dict[str, Any]:
-        assert isinstance(self.body, dict), self.body
-        assert self.body.get("type") == CARD, self.body
-        value: dict[str, Any] = self.body["value"]
-        return value
-
-
-async def exchange(bot: BotUnderTest, body: Any, headers: dict[str, str] | None = None) -> Exchange:
-    sent, created = len(bot.connector.sent), len(bot.connector.created)
-    status, reply = await post(bot, body, headers)
-    new = bot.connector.sent[sent:]
-    return Exchange(
-        status,
-        reply,
-        [s.activity for s in new],
-        [s.conversation_id for s in new],
-        bot.connector.created[created:],
-    )
-
-
-async def post(bot: BotUnderTest, body: Any, headers: dict[str, str] | None = None) -> Any:
-    """POST JSON as Teams would."""
-    return await post_raw(bot, json.dumps(body).encode(), headers)
-
-
-async def post_raw(bot: BotUnderTest, raw: bytes, headers: dict[str, str] | None = None) -> Any:
-    """POST bytes as they are (from a buffer: aiohttp warns about large raw bodies)."""
-    url = bot.server.make_url("/api/messages")
-    sending = {"Content-Type": "application/json", **(headers or {})}
-    async with bot.http.post(url, data=io.BytesIO(raw), headers=sending) as response:
-        if response.content_type == "application/json":
-            return response.status, await response.json()
-        return response.status, await response.text()
-
-
-async def say(bot: BotUnderTest, person: Person, text_: str) -> Exchange:
-    return await exchange(bot, person.dress(message(bot.connector.url, text_)))
-
-
-async def click(bot: BotUnderTest, person: Person, verb: str, data: Any = None) -> Exchange:
-    """A Universal Action (adaptiveCard/action invoke)."""
-    return await exchange(bot, person.dress(invoke(bot.connector.url, verb, data)))
-
-
-async def submit_card(bot: BotUnderTest, person: Person, value: Any) -> Exchange:
-    """An Action.Submit: a message with no text whose value is the card's data."""
-    return await exchange(bot, person.dress(submit(bot.connector.url, value)))
 
 
 # --- the database as data ---------------------------------------------------------------------

@@ -35,14 +35,7 @@ from cards.basics import info_card
 from storage import tables as t
 from tests.conftest import BotUnderTest
 from tests.security.conftest import APP_ID, OUTBOUND_TOKEN, authenticated_settings
-from tests.security.support import (
-    Exchange,
-    changes,
-    exchange,
-    internals_in,
-    running_bot,
-    snapshot,
-)
+from tests.security.support import changes, internals_in, running_bot, snapshot
 from tests.security.tokens import (
     OpenIdServer,
     SigningKey,
@@ -52,6 +45,7 @@ from tests.security.tokens import (
 )
 from tests.support.activities import USER_AAD, invoke, message
 from tests.support.connector import FakeConnector
+from tests.support.journey import Exchange, exchange
 
 OUTSIDE_TENANT = "0e0e0e0e-0000-4000-8000-00000000dead"
 # A key the bot has never been told about (generated once: RSA generation is slow).

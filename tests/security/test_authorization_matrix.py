@@ -36,11 +36,12 @@ from domain.questions import default_question_bank
 from storage import tables as t
 from storage.migrate import upgrade
 from tests.conftest import BotUnderTest, local_settings
-from tests.support.activities import activity, as_user, invoke, message
+from tests.support import journey
+from tests.support.activities import TENANT, activity
 from tests.support.answers import valid_answers
 from tests.support.audited import Snapshot, differences, snapshot
 from tests.support.connector import FakeConnector
-from tests.support.journey import Journey, draft_key, episode_key, guide_shown
+from tests.support.journey import Journey, Person, draft_key, episode_key, guide_shown
 
 IN_MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")
 
@@ -59,6 +60,11 @@ class Persona:
     name: str
     roles: tuple[str, ...]
     agency: str | None
+
+    @property
+    def person(self) -> Person:
+        """Who Teams says is talking: the persona in their own 1:1 chat."""
+        return Person(TENANT, self.aad, self.name)
 
 
 PERSONAS = (
@@ -131,37 +137,17 @@ class World:
         return self.references[number - 1]
 
 
-# --- talking to the bot as a persona -----------------------------------------------------------
-
-
-def dressed(body: dict[str, Any], persona: Persona) -> dict[str, Any]:
-    as_user(body, persona.aad, name=persona.name)
-    body["conversation"]["id"] = f"a:chat-{persona.aad}"
-    return body
+# --- talking to the bot as a persona (through the one driver, tests/support/journey.py) -------
 
 
 async def click(world: World, persona: Persona, verb: str, data: dict[str, Any]) -> Any:
-    body = dressed(invoke(world.bot.connector.url, verb, data), persona)
-    status, reply = await world.bot.post(body)
-    assert status == 200, (verb, persona.key, status, reply)
-    return reply
+    result = await journey.click(world.bot, persona.person, verb, data)
+    assert result.status == 200, (verb, persona.key, result.status, result.body)
+    return result.body
 
 
 async def say(world: World, persona: Persona, text: str, *, channel: bool = False) -> int:
-    if channel:
-        body = as_user(
-            activity(
-                "message-channel-mention",
-                world.bot.connector.url,
-                text=f"<at>Line of Sight</at> {text}",
-            ),
-            persona.aad,
-            name=persona.name,
-        )
-    else:
-        body = dressed(message(world.bot.connector.url, text), persona)
-    status, _ = await world.bot.post(body)
-    return int(status)
+    return (await journey.say(world.bot, persona.person, text, channel=channel)).status
 
 
 async def ok(world: World, persona: str, verb: str, data: dict[str, Any]) -> Any:
@@ -814,16 +800,16 @@ def restore(world: World) -> None:
 
 async def run_verb(world: World, verb: str, persona: Persona) -> Outcome:
     data = {**VERBS[verb].payload(world), **forged(world)}
+    sent_before = len(world.bot.connector.sent)
     if verb == verbs.FILE_CONSENT:
         body = activity(
             "invoke-adaptive-card-action", world.bot.connector.url, value=VERBS[verb].payload(world)
         )
         body["name"] = "fileConsent/invoke"
-        body = dressed(body, persona)
+        result = await journey.exchange(world.bot, persona.person.dress(body))
     else:
-        body = dressed(invoke(world.bot.connector.url, verb, data), persona)
-    sent_before = len(world.bot.connector.sent)
-    status, reply = await world.bot.post(body)
+        result = await journey.click(world.bot, persona.person, verb, data)
+    status, reply = result.status, result.body
     problems: list[str] = []
     if status != 200 or not isinstance(reply, dict):
         return Outcome(persona.key, False, [f"HTTP {status}: {str(reply)[:200]}"])

@@ -36,23 +36,10 @@ from domain.commands import MAX_MESSAGE_CHARS
 from domain.questions import follow_up_input_id
 from storage import tables as t
 from tests.conftest import BotUnderTest
-from tests.security.support import (
-    CARD,
-    CRASH,
-    MESSAGE,
-    Change,
-    Exchange,
-    Person,
-    Snapshot,
-    changes,
-    exchange,
-    internals_in,
-    post_raw,
-    schema,
-    snapshot,
-)
+from tests.security.support import CRASH, Change, Snapshot, changes, internals_in, schema, snapshot
 from tests.security.world import BANK, Partnership, build
 from tests.support.activities import TENANT, USER_AAD, activity, invoke, message, submit
+from tests.support.journey import CARD, MESSAGE, Exchange, Person, exchange, post_raw
 
 FUZZ = settings(
     max_examples=150,

@@ -22,11 +22,12 @@ from aiohttp import web
 from bot.server import server_options
 from tests.conftest import BotUnderTest, local_settings
 from tests.security.conftest import APP_ID
-from tests.security.support import CRASH, changes, exchange, internals_in, post_raw, snapshot
+from tests.security.support import CRASH, changes, internals_in, snapshot
 from tests.security.test_bad_input import ID_KEYS, KEYS, seed
 from tests.security.tokens import SigningKey, channel_claims, sign
 from tests.support.activities import USER_AAD, invoke, message, submit
 from tests.support.connector import FakeConnector
+from tests.support.journey import exchange, post_raw
 
 LONG = "x" * 10_000
 

@@ -22,10 +22,10 @@ from bot.logs import configure
 from cards import verbs
 from tests.conftest import BotUnderTest
 from tests.security.conftest import APP_ID, APP_PASSWORD, OUTBOUND_TOKEN
-from tests.security.support import Person, click, exchange, say
 from tests.security.tokens import SigningKey, channel_claims, sign
 from tests.security.world import build
 from tests.support.activities import TENANT, USER_AAD, invoke
+from tests.support.journey import Person, click, exchange, say
 
 MARKER = "Zq7Marker"  # in every free-text value and name below (matched case-insensitively)
 CHAIR = Person(TENANT, USER_AAD, f"{MARKER} Chair")
@@ -82,16 +82,17 @@ class Signed:
 def signed(
     authed_bot: BotUnderTest, trusted_key: SigningKey, monkeypatch: pytest.MonkeyPatch
 ) -> Signed:
-    """Every post in tests.security.support carries a valid token, as the Bot Framework's do."""
-    from tests.security import support
+    """Every post through the driver (tests/support/journey.py) carries a valid token, as the
+    Bot Framework's do."""
+    from tests.support import journey
 
     signer = Signed(authed_bot, trusted_key)
-    original = support.post
+    original = journey.post
 
     async def post(bot: BotUnderTest, body: Any, headers: dict[str, str] | None = None) -> Any:
         return await original(bot, body, {**signer.header(), **(headers or {})})
 
-    monkeypatch.setattr(support, "post", post)
+    monkeypatch.setattr(journey, "post", post)
     return signer
 
 

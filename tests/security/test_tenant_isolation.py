@@ -21,20 +21,7 @@ from bot.app import SERVICES
 from cards import verbs
 from storage import tables as t
 from tests.conftest import BotUnderTest
-from tests.security.support import (
-    Change,
-    Exchange,
-    Owners,
-    Person,
-    changes,
-    click,
-    exchange,
-    running_bot,
-    say,
-    settings_for,
-    snapshot,
-    submit_card,
-)
+from tests.security.support import Change, Owners, changes, running_bot, settings_for, snapshot
 from tests.security.world import (
     BANK,
     DUE,
@@ -46,6 +33,7 @@ from tests.security.world import (
 )
 from tests.support.activities import activity, invoke, message
 from tests.support.connector import FakeConnector
+from tests.support.journey import Exchange, Person, click, exchange, say, submit_card
 
 TENANT_A = "a1a1a1a1-0000-4000-8000-00000000000a"
 TENANT_B = "b2b2b2b2-0000-4000-8000-00000000000b"

@@ -13,8 +13,8 @@ from cards import verbs
 from domain.questions import QuestionType, Section, default_question_bank, follow_up_input_id
 from storage import tables as t
 from tests.conftest import BotUnderTest
-from tests.security.support import CARD, Exchange, Person, click, say
 from tests.support.answers import valid_answers
+from tests.support.journey import CARD, Exchange, Person, click, say
 
 BANK = default_question_bank()
 DUE, MEETING = "2099-01-15", "2099-02-01"

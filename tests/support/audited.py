@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, inspect, text
 
-from tests.support.journey import Journey
+from tests.support.journey import Exchange, Journey
 
 Rows = dict[Any, dict[str, Any]]
 Snapshot = dict[str, Rows]
@@ -89,16 +89,11 @@ class AuditedJourney(Journey):
         self.unaudited: list[str] = []
         self.turns = 0
 
-    async def say(self, text_: str, aad: str | None = None) -> None:  # type: ignore[override]
+    async def turn(self, body: dict[str, Any]) -> Exchange:
         before = snapshot(self.bot.db.engine)
-        await (super().say(text_) if aad is None else super().say(text_, aad))
-        self._check(f"say {text_!r}", before)
-
-    async def act(self, verb: str, data: dict[str, Any], aad: str | None = None) -> Any:  # type: ignore[override]
-        before = snapshot(self.bot.db.engine)
-        reply = await (super().act(verb, data) if aad is None else super().act(verb, data, aad))
-        self._check(f"{verb} {sorted(data)}", before)
-        return reply
+        result = await super().turn(body)
+        self._check(_label(body), before)
+        return result
 
     def _check(self, label: str, before: Snapshot) -> None:
         self.turns += 1
@@ -110,3 +105,11 @@ class AuditedJourney(Journey):
             self.unaudited.append(f"{label}: {others[:5]}")
         if any(c.columns != ("+",) for c in audited):
             self.unaudited.append(f"{label}: an audit row was changed or removed")
+
+
+def _label(body: dict[str, Any]) -> str:
+    """A turn as a person would describe it: what they typed, or the button and its fields."""
+    if body.get("type") == "invoke":
+        action = body["value"]["action"]
+        return f"{action['verb']} {sorted(action['data'])}"
+    return f"say {body.get('text')!r}"

@@ -1,8 +1,19 @@
-"""A small partnership and a user-story driver for HTTP scenario tests of the journeys."""
+"""The one conversation driver for the behaviour tests, and a small partnership to drive.
+
+A `Person` is someone in a tenant as Teams identifies them, talking in a 1:1 chat or a channel;
+`say`, `click` and `submit_card` post what they do to the running bot (tests/conftest.py
+`BotUnderTest`, so on the platform under test) and return an `Exchange`: the HTTP answer and
+everything the turn sent through the fake connector, with the cards read out. `Journey` is the
+same driver for the user stories, by AAD object id, checking each turn succeeded; the security
+tests (tests/security/) and the scenarios (tests/scenarios/) drive the bot only through these.
+Raw bodies and headers (the edge: tokens, malformed JSON) go through `exchange` and `post_raw`.
+"""
 
 from __future__ import annotations
 
+import io
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +26,7 @@ from domain.questions import default_question_bank
 from storage import tables as t
 from storage.repositories import SqlUnitOfWork
 from tests.conftest import BotUnderTest
-from tests.support.activities import USER_AAD, as_user, invoke, message
+from tests.support.activities import TENANT, USER_AAD, activity, as_user, invoke, message, submit
 from tests.support.answers import valid_answers
 from tests.support.connector import token_problems
 
@@ -25,21 +36,156 @@ LEAD = "33333333-3333-4333-8333-333333333333"
 OUTSIDER = "44444444-4444-4444-8444-444444444444"
 BANK = default_question_bank()
 CARD = "application/vnd.microsoft.card.adaptive"
+MESSAGE = "application/vnd.microsoft.activity.message"
+MENTION = "<at>Line of Sight</at>"
+
+
+# --- people and what they do ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone in a tenant, as Teams identifies them (pseudonymous test identities). With
+    `own_chat` they talk in their own 1:1 chat (`a:chat-<aad>`); without, in the sample
+    activities' chat."""
+
+    tenant: str
+    aad: str
+    name: str
+    own_chat: bool = True
+
+    def dress(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Make an activity come from this person, in their own tenant (and chat)."""
+        as_user(body, self.aad, name=self.name)
+        body.setdefault("channelData", {})["tenant"] = {"id": self.tenant}
+        conversation = body.setdefault("conversation", {})
+        conversation["tenantId"] = self.tenant
+        if conversation.get("conversationType") == "personal" and self.own_chat:
+            conversation["id"] = f"a:chat-{self.aad}"
+        return body
+
+    def says(self, service_url: str, text: str, *, channel: bool = False) -> dict[str, Any]:
+        """A typed message: in their chat, or @mentioning the bot in a team channel."""
+        if channel:
+            body = activity("message-channel-mention", service_url, text=f"{MENTION} {text}")
+        else:
+            body = message(service_url, text)
+        return self.dress(body)
+
+    def clicks(self, service_url: str, verb: str, data: Any = None) -> dict[str, Any]:
+        """A Universal Action (adaptiveCard/action invoke): a card button."""
+        return self.dress(invoke(service_url, verb, data))
+
+    def submits(self, service_url: str, value: Any) -> dict[str, Any]:
+        """An Action.Submit: a message with no text whose value is the card's data."""
+        return self.dress(submit(service_url, value))
+
+
+@dataclass
+class Exchange:
+    """One request and everything it produced: the HTTP answer and what reached the connector."""
+
+    status: int
+    body: Any
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    to: list[str] = field(default_factory=list)  # the conversation of each sent activity
+    created: list[dict[str, Any]] = field(default_factory=list)  # new conversations asked for
+
+    def everything(self) -> str:
+        return json.dumps([self.body, self.sent, self.created], ensure_ascii=False)
+
+    @property
+    def card(self) -> dict[str, Any]:
+        """The card an invoke answered with."""
+        assert isinstance(self.body, dict), self.body
+        assert self.body.get("type") == CARD, self.body
+        value: dict[str, Any] = self.body["value"]
+        return value
+
+    @property
+    def cards(self) -> list[dict[str, Any]]:
+        """The cards the turn sent (replies and proactive messages), in order."""
+        return [
+            a["content"]
+            for s in self.sent
+            for a in s.get("attachments") or []
+            if a.get("contentType") == CARD
+        ]
+
+    @property
+    def texts(self) -> list[str]:
+        return [str(s["text"]) for s in self.sent if s.get("text")]
+
+
+async def exchange(bot: BotUnderTest, body: Any, headers: dict[str, str] | None = None) -> Exchange:
+    """Post any body (dressed or not, with any headers) and collect what the turn produced."""
+    sent, created = len(bot.connector.sent), len(bot.connector.created)
+    status, reply = await post(bot, body, headers)
+    new = bot.connector.sent[sent:]
+    return Exchange(
+        status,
+        reply,
+        [s.activity for s in new],
+        [s.conversation_id for s in new],
+        bot.connector.created[created:],
+    )
+
+
+async def post(bot: BotUnderTest, body: Any, headers: dict[str, str] | None = None) -> Any:
+    """POST JSON as Teams would."""
+    return await post_raw(bot, json.dumps(body).encode(), headers)
+
+
+async def post_raw(bot: BotUnderTest, raw: bytes, headers: dict[str, str] | None = None) -> Any:
+    """POST bytes as they are (from a buffer: aiohttp warns about large raw bodies)."""
+    url = bot.server.make_url("/api/messages")
+    sending = {"Content-Type": "application/json", **(headers or {})}
+    async with bot.http.post(url, data=io.BytesIO(raw), headers=sending) as response:
+        if response.content_type == "application/json":
+            return response.status, await response.json()
+        return response.status, await response.text()
+
+
+async def say(bot: BotUnderTest, person: Person, text: str, *, channel: bool = False) -> Exchange:
+    return await exchange(bot, person.says(bot.connector.url, text, channel=channel))
+
+
+async def click(bot: BotUnderTest, person: Person, verb: str, data: Any = None) -> Exchange:
+    return await exchange(bot, person.clicks(bot.connector.url, verb, data))
+
+
+async def submit_card(bot: BotUnderTest, person: Person, value: Any) -> Exchange:
+    return await exchange(bot, person.submits(bot.connector.url, value))
+
+
+# --- the user stories ---------------------------------------------------------------------------
+
+
+def person(aad: str = USER_AAD, name: str | None = None) -> Person:
+    """A journey's person, by AAD object id, in the sample activities' tenant and chat."""
+    return Person(TENANT, aad, _name(aad) if name is None else name, own_chat=False)
 
 
 class Journey:
+    """The driver for user stories: people by AAD object id, every turn checked to succeed
+    (a message answered 201, a click 200 with a well-formed card, if any)."""
+
     def __init__(self, bot: BotUnderTest) -> None:
         self.bot = bot
 
-    async def say(self, text: str, aad: str = USER_AAD) -> None:
-        body = as_user(message(self.bot.connector.url, text), aad, name=_name(aad))
-        status, _ = await self.bot.post(body)
-        assert status == 201
+    async def turn(self, body: dict[str, Any]) -> Exchange:
+        """Every turn of a journey passes here (tests/support/audited.py watches it)."""
+        return await exchange(self.bot, body)
+
+    async def say(self, text: str, aad: str = USER_AAD, *, channel: bool = False) -> Exchange:
+        result = await self.turn(person(aad).says(self.bot.connector.url, text, channel=channel))
+        assert result.status == 201, result.body
+        return result
 
     async def act(self, verb: str, data: dict[str, Any], aad: str = USER_AAD) -> Any:
-        body = as_user(invoke(self.bot.connector.url, verb, data), aad, name=_name(aad))
-        status, reply = await self.bot.post(body)
-        assert status == 200, reply
+        result = await self.turn(person(aad).clicks(self.bot.connector.url, verb, data))
+        reply = result.body
+        assert result.status == 200, reply
         if isinstance(reply, dict) and reply.get("type") == CARD:
             assert token_problems(reply["value"]) == []
         return reply
