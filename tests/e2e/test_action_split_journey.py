@@ -23,6 +23,7 @@ from tests.e2e.test_action_loop_journey import (
     REFERENCE,
     buttons,
     form_in,
+    publish_one_action,
 )
 from tests.e2e.test_meeting_journey import SMART
 from tests.e2e.test_return_journey import card_text
@@ -38,28 +39,6 @@ REASON = "The audit and the briefing are done by two different teams"
 CHAIR_CONTROLS = ["Reassign", "Amend", "Split in two", "Cancel", "Review summary"]
 
 
-def publish_for_the_practitioner(chat: Chat) -> Locator:
-    """From the demo's ready pack: one SMART item owned by the police practitioner."""
-    chat.send(f"pack {REFERENCE}")
-    pack = chat.wait_for_card(f"Meeting pack · {REFERENCE}")
-    chat.click_button("Record the outcome", within=pack)
-    outcome = chat.wait_for_card(f"Meeting outcome · {REFERENCE}")
-    chat.fill("Agreed key learning themes", [SMART.theme], within=outcome)
-    chat.click_button("Save", within=outcome)
-    chat.wait_for_card("Outcome saved.")
-    chat.click_button("Add action item", within=chat.card_with(f"Meeting outcome · {REFERENCE}"))
-    form = chat.wait_for_card("Add an action item")
-    chat.fill("What will be done (specific, measurable)", SMART.description, within=form)
-    chat.fill("Theme it addresses", SMART.theme, within=form)
-    chat.fill("Owner", OWNER, within=form)
-    chat.fill("Lead agency", SMART.agency, within=form)
-    chat.fill("Due date", SMART.due, within=form)
-    chat.fill("How will we know it made a difference?", SMART.measure, within=form)
-    chat.click_button("Save action item", within=form)
-    chat.click_button("Publish outcome", within=chat.wait_for_card("Action 1 saved."))
-    return chat.wait_for_card(f"Outcome published · {REFERENCE}")
-
-
 def fill_split(chat: Chat, form: Locator, second: str) -> None:
     chat.fill("First new item: what will be done", FIRST, within=form)
     chat.fill("First new item: owner", OWNER, within=form)
@@ -70,7 +49,7 @@ def fill_split(chat: Chat, form: Locator, second: str) -> None:
 
 def test_the_chair_splits_an_item_from_the_summary(chat: Chat) -> None:
     chat.wait_for_card(f"Welcome, {PLAYGROUND_USER}", timeout=30)
-    published = publish_for_the_practitioner(chat)
+    published = publish_one_action(chat, owner=OWNER)
     assert chat.facts(published)[A1].endswith(OWNER), chat.facts(published)
 
     # The chair reaches the item from the review's summary: its line opens the item's card.
