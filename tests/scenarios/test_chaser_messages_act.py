@@ -258,15 +258,21 @@ async def sign_off_waiting(j: Journey) -> int:
     return return_id
 
 
+async def chased_to(j: Journey, reader: str, return_id: int) -> list[Sent]:
+    """What the return's chasers send `reader`: the lead's copy comes with the first sweep
+    once the return is due; the chair's needs sweeps, chaser by chaser, until it comes."""
+    if reader == LEAD:
+        return_due(j, return_id)
+        await swept(j)
+    else:
+        await sweep_until(j, lambda: return_due(j, return_id), "chair")
+    return [(c, reader) for c in received(j, reader, "LOS-")]
+
+
 def sign_off(reader: str) -> Driver:
     async def drive(j: Journey) -> list[Sent]:
         return_id = await sign_off_waiting(j)
-        if reader == LEAD:
-            return_due(j, return_id)
-            await swept(j)
-        else:
-            await sweep_until(j, lambda: return_due(j, return_id), "chair")
-        return [(c, reader) for c in received(j, reader, "LOS-")]
+        return await chased_to(j, reader, return_id)
 
     return drive
 
@@ -278,12 +284,7 @@ def nil_confirmation(reader: str) -> Driver:
         _, return_id = await open_review(j)
         deputise(j)
         await j.card(verbs.RETURN_NIL, {"return_id": return_id, "reason": "No contact."})
-        if reader == LEAD:
-            return_due(j, return_id)
-            await swept(j)
-        else:
-            await sweep_until(j, lambda: return_due(j, return_id), "chair")
-        return [(c, reader) for c in received(j, reader, "LOS-")]
+        return await chased_to(j, reader, return_id)
 
     return drive
 
