@@ -653,6 +653,12 @@ def impact_card(
     errors = errors or {}
     values = values or {}
     warnings = warnings or {}
+    if settled_by_review(item) is not None:
+        # Recording impact would be refused (`actions.load(hold=True)`): no form, but why.
+        title = f"Impact · {item.reference}"
+        settled = [*header(title, f"{item.review_reference} · {item.pseudonym}")]
+        settled += [paragraph(shortened(item.description, 400)), *_settled_lines(item)]
+        return build(settled, [_summary_button(item)])
     fields: list[tuple[str, ac.ElementAnnotated]] = [
         (
             "how_much",

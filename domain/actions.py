@@ -255,7 +255,12 @@ def awaiting_impact(uow: UnitOfWork, member: MemberView) -> list[ActionDetail]:
     """The LIC group's queue: completed items, longest-waiting review first."""
     if not member.has(Role.LIC_MEMBER, Role.ADMIN):
         raise NotPermitted("Only a member of the LIC group can see what waits for its impact.")
-    items = uow.actions.awaiting_impact(member.partnership_id)
+    # A cancelled review's completed items wait for nothing: recording impact is refused.
+    items = [
+        item
+        for item in uow.actions.awaiting_impact(member.partnership_id)
+        if settled_by_review(item) is None
+    ]
     return sorted(items, key=lambda i: (i.effective_due or date.max, i.reference))
 
 

@@ -12,7 +12,7 @@ from cards import verbs
 from cards.common import CARD_ID, REVISION
 from domain.identifier_checks import OVERRIDE_ACTION, confirm_key
 from storage import tables as t
-from tests.scenarios.test_action_moves import OWNER_MOVES, titles
+from tests.scenarios.test_action_moves import OWNER_MOVES, make_lic_members, titles
 from tests.scenarios.test_chaser_engine import published
 from tests.scenarios.test_identifier_fields import NAMED
 from tests.support.activities import USER_AAD
@@ -244,3 +244,24 @@ async def test_a_cancelled_reviews_items_take_no_more_moves(journey_each: Journe
         assert f"{reference} has been cancelled" in card, card
         shown = json.loads(card)
         assert [a["verb"] for a in shown["actions"]] == [verbs.SUMMARY], shown["actions"]
+
+
+async def test_a_cancelled_reviews_completed_item_waits_for_no_impact(
+    journey_each: Journey,
+) -> None:
+    """Recording impact on a cancelled review's item is refused: the LIC group's queue leaves
+    it out, and the item opened from elsewhere says why instead of drawing the form."""
+    j = journey_each
+    make_lic_members(j, COLLEAGUE)
+    [item] = await published(j)
+    complete = {"action_id": item.id, "evidence": "Audit done: 20 referrals."}
+    await j.card(verbs.ACTION_COMPLETE, complete, PRACTITIONER)
+    assert item.reference in await j.card(verbs.AWAITING_IMPACT, {}, COLLEAGUE)
+    reference = item.reference.split("/")[0]
+    await j.say(f"cancel review {reference} because the family moved out of the area")
+
+    queue = await j.card(verbs.AWAITING_IMPACT, {}, COLLEAGUE)
+    assert item.reference not in queue, queue
+    opened = json.loads(await j.card(verbs.ACTION_VIEW, {"action_id": item.id}, COLLEAGUE))
+    assert f"{reference} has been cancelled" in json.dumps(opened, ensure_ascii=False)
+    assert [a["verb"] for a in opened["actions"]] == [verbs.SUMMARY]

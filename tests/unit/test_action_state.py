@@ -314,6 +314,7 @@ def test_a_cancelled_reviews_item_draws_no_move_only_to_be_refused(status: Actio
         action_cards.action_item_card(item, None, owner=False, chair=True),
         action_cards.action_item_card(item, None, readers=list(Mover)),
         action_cards.date_request_card(item),
+        action_cards.impact_card(item),
         *(action_cards.escalation_card(item, Rag.RED, reader, 3, 2) for reader in Reader),
     ]
     for card in drawn:
