@@ -12,7 +12,7 @@ identifier guard like any typed text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -57,13 +57,49 @@ _WHY_LABEL: Mapping[Move, str] = {
 
 
 @dataclass(frozen=True)
+class Told:
+    """Someone a move sends a card to, as the mover is told of it once it is sent."""
+
+    member_id: int
+    name: str
+    reached: str  # what the mover is told when Teams took it
+
+
+def unreached(names: Sequence[str]) -> str:
+    """What the mover is told of those Teams reached nobody of: never that they were sent it
+    (the owner of a late item is often the one who can't be reached)."""
+    return (
+        f"I couldn't reach {' or '.join(names)} in Teams, so they haven't seen this: please "
+        "contact them yourself."
+    )
+
+
+def after_sending(told: Sequence[Told], reached: Collection[int]) -> str:
+    """What the mover is told once the cards are sent: each person Teams took it for, then
+    those it didn't, to contact another way."""
+    said = [t.reached for t in told if t.member_id in reached]
+    missed = list(dict.fromkeys(t.name for t in told if t.member_id not in reached))
+    return " ".join([*said, *([unreached(missed)] if missed else [])])
+
+
+def owner_told(item: ActionDetail) -> tuple[Told, ...]:
+    """The item's owner, told of a decision on it (nobody when it has no owner)."""
+    if item.owner_member_id is None:
+        return ()
+    owner = item.owner_name or "The owner"
+    return (Told(item.owner_member_id, owner, f"{owner} has been told."),)
+
+
+@dataclass(frozen=True)
 class Decided:
     item: ActionDetail
     move: Move
-    notice: str  # what the chair (or the lead who reassigned it) is told
+    notice: str  # what the chair (or the lead who reassigned it) is told, before any sending
     tell_owner: str  # what the (new) owner is told
     old_owner: int | None = None  # reassigned: the owner it was taken from, who is told too
     tell_chair: str | None = None  # the lead reassigned it: what the review's chair is told
+    # Who is sent a card about it; the mover hears who was reached only once it is sent.
+    told: tuple[Told, ...] = ()
 
 
 def chaired(uow: UnitOfWork, member: MemberView, action_id: object, move: Move) -> ActionDetail:
@@ -158,7 +194,8 @@ def decide(
     )
     fresh = _reload(uow, item)
     old_owner = item.owner_member_id if move in _REASSIGNS else None
-    told = replace(_told(fresh, move, reason, member), old_owner=old_owner)
+    told = _told(fresh, move, reason, member)
+    told = replace(told, old_owner=old_owner, told=_to_tell(told, item, old_owner))
     # Not achievable or cancel may settle the review's last open item: the review closes, as
     # when the LIC group closes its last one, or it would stay at "actions open" for good.
     if move in _SETTLES and _close_review_if_done(uow, actor, item, now):
@@ -275,36 +312,52 @@ def _member_for(uow: UnitOfWork, member: MemberView, item: ActionDetail, aad: st
     return found.id
 
 
+def _to_tell(told: Decided, before: ActionDetail, old_owner: int | None) -> tuple[Told, ...]:
+    """Who is sent a card about the decision: its owner; a reassigned item's new owner, the
+    one it was taken from, and the chair when the lead reassigned it."""
+    item = told.item
+    if old_owner is None:
+        return owner_told(item)
+    new = item.owner_name or "The new owner"
+    previous = before.owner_name or "The previous owner"
+    tells = [Told(old_owner, previous, f"{previous}, who had it, has been told.")]
+    if item.owner_member_id is not None:
+        tells.insert(0, Told(item.owner_member_id, new, f"{new} has been sent it."))
+    if told.tell_chair is not None and item.chair_member_id is not None:
+        tells.append(Told(item.chair_member_id, "the review's chair", "The chair has been told."))
+    return tuple(tells)
+
+
 def _told(item: ActionDetail, move: Move, reason: str, member: MemberView) -> Decided:
     due = short_date(item.effective_due) if item.effective_due else "not set"
     why = f"The chair's reason: {reason}"
     if move is Move.LEAD_REASSIGN:
         return _lead_told(item, reason, member, due)
+    owner = item.owner_name or "the owner"
     words: Mapping[Move, tuple[str, str]] = {
         Move.SET_DATE: (
-            f"New date set: {due}. The owner has been told.",
+            f"New date set: {due}.",
             f"The chair set a new date after the LIC group escalated it: it is back with you, "
             f"due {due}. {why}",
         ),
         Move.NOT_ACHIEVABLE: (
-            "Marked not achievable: chasing has stopped. The owner has been told.",
+            "Marked not achievable: chasing has stopped.",
             f"The chair marked it not achievable, so it is cancelled and no longer chased. {why}",
         ),
         Move.REOPEN: (
-            "Reopened: it is back with the owner, who has been told.",
+            f"Reopened: it is back with {owner}.",
             f"The chair reopened it after the LIC group escalated it: it is back with you. {why}",
         ),
         Move.REASSIGN: (
-            f"Reassigned to {item.owner_name or 'the new owner'}, who has been sent it; "
-            f"the previous owner has been told.",
+            f"Reassigned to {item.owner_name or 'the new owner'}.",
             f"The chair has given you this action, due {due}. {why}",
         ),
         Move.AMEND: (
-            "Amended. The owner has been told.",
+            "Amended.",
             f"The chair amended this action: it is due {due}. {why}",
         ),
         Move.CANCEL: (
-            "Cancelled: chasing has stopped. The owner has been told.",
+            "Cancelled: chasing has stopped.",
             f"The chair cancelled it, so it is no longer chased. {why}",
         ),
     }
@@ -313,16 +366,15 @@ def _told(item: ActionDetail, move: Move, reason: str, member: MemberView) -> De
 
 
 def _lead_told(item: ActionDetail, reason: str, member: MemberView, due: str) -> Decided:
-    """A lead who also chairs the review (or has no chair to tell) is not told about it as
-    if the chair were someone else."""
+    """A lead who also chairs the review (or has no chair to tell) is not sent the chair's
+    card about it, nor told of it as if the chair were someone else."""
     lead = f"{member.display_name}, {item.agency_name or 'your agency'}'s safeguarding lead,"
     new_owner = item.owner_name or "the new owner"
     chair_told = item.chair_member_id is not None and not item.chaired_by(member.id)
     return Decided(
         item,
         Move.LEAD_REASSIGN,
-        f"Reassigned to {new_owner}, who has been sent it; the previous owner "
-        + ("and the review's chair have been told." if chair_told else "has been told."),
+        f"Reassigned to {new_owner}.",
         f"{lead} has given you this action, due {due}. Their reason: {reason}",
         tell_chair=f"{lead} reassigned it to {new_owner}. Their reason: {reason}"
         if chair_told
@@ -440,6 +492,8 @@ class Split:
     notice: str  # what the chair is told
     tell_new_owner: str  # what each new item's owner is told
     tell_old_owner: str  # what the item's owner is told
+    # Who is sent a card about it; the chair hears who was reached only once it is sent.
+    told: tuple[Told, ...] = ()
 
 
 def split(
@@ -488,7 +542,22 @@ def split(
             "reason": plan.reason,
         },
     )
-    return Split(_reload(uow, item), parts, *_split_words(item, parts, plan.reason))
+    told = [
+        Told(
+            p.owner_member_id,
+            p.owner_name or p.reference,
+            f"{p.owner_name or 'Its owner'} has been sent {p.reference}.",
+        )
+        for p in parts
+        if p.owner_member_id is not None
+    ]
+    if item.owner_member_id is not None:
+        had = item.owner_name or "The owner"
+        told.append(
+            Told(item.owner_member_id, had, f"{had}, who had {item.reference}, has been told.")
+        )
+    words = _split_words(item, parts, plan.reason)
+    return Split(_reload(uow, item), parts, *words, told=tuple(told))
 
 
 def _reload_id(uow: UnitOfWork, action_id: int) -> ActionDetail:
@@ -503,8 +572,7 @@ def _split_words(
     who = " and ".join(f"{p.reference} ({p.owner_name or 'no owner'})" for p in parts)
     why = f"The chair's reason: {reason}"
     return (
-        f"Split into {who}. Each owner has been sent their new item; chasing of "
-        f"{item.reference} has stopped.",
+        f"Split into {who}. Chasing of {item.reference} has stopped.",
         f"The chair split {item.reference} into two new items; this one is yours. {why}",
         f"The chair split {item.reference} into {who}, so it is no longer chased. {why}",
     )
@@ -635,11 +703,7 @@ def _reader_words(
     }
     notice, message = words[move]
     whom = owner if to == "owner" else "the review's chair"
-    unreached = (
-        f"I couldn't reach {whom} in Teams, so they haven't seen this: please contact them "
-        "yourself."
-    )
-    return notice, to, message, unreached
+    return notice, to, message, unreached((whom,))
 
 
 def readers_of(member: MemberView, item: ActionDetail) -> tuple[Mover, ...]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from bot.handlers.notify import send_cards, send_to_address
+from bot.handlers.notify import reached, send_cards, send_to_address
 from bot.router import Context, Reply, Router
 from cards import actions as cards
 from cards import verbs
@@ -235,7 +235,10 @@ def _chair_decision(move: Move, verb: str) -> Any:
             tell_owner,
         )
         if done is not None:
-            await send_cards(ctx, told)
+            # Who was told is said once it is sent: never "sent" when Teams reached nobody.
+            sent = action_controls.after_sending(done.told, reached(await send_cards(ctx, told)))
+            notice, item = f"{done.notice} {sent}".strip(), done.item
+            card = await ctx.run(lambda uow: _card_for(uow, ctx, item, (notice,)))
         return Reply(card)
 
     return decide
@@ -268,8 +271,8 @@ async def split(ctx: Context) -> Reply:
     )
     if done is None:
         return Reply(card)  # refused: the form again, with what was typed
-    await send_cards(ctx, told)
-    return Reply(cards.split_card(done.item, done.parts, done.notice))
+    sent = action_controls.after_sending(done.told, reached(await send_cards(ctx, told)))
+    return Reply(cards.split_card(done.item, done.parts, f"{done.notice} {sent}".strip()))
 
 
 async def _tell_others(ctx: Context, done: actions.Updated) -> None:
@@ -318,22 +321,15 @@ def _date_decision(*, approve: bool) -> Any:
 
         item = await ctx.run(work)
         verdict = "approved" if approve else "declined"
-        if item.owner_member_id:
-            await send_cards(
-                ctx,
-                [
-                    (
-                        item.owner_member_id,
-                        cards.chair_notice_card(
-                            item,
-                            f"New date {verdict}",
-                            f"The chair {verdict} your request. The item is "
-                            f"due {short_date(item.effective_due)}.",
-                        ),
-                    )
-                ],
-            )
-        return Reply(cards.chair_notice_card(item, f"Date {verdict}", "The owner has been told."))
+        owner = action_controls.owner_told(item)
+        note = cards.chair_notice_card(
+            item,
+            f"New date {verdict}",
+            f"The chair {verdict} your request. The item is due {short_date(item.effective_due)}.",
+        )
+        deliveries = await send_cards(ctx, [(told.member_id, note) for told in owner])
+        sent = action_controls.after_sending(owner, reached(deliveries))
+        return Reply(cards.chair_notice_card(item, f"Date {verdict}", sent or "It has no owner."))
 
     return decide
 
@@ -375,12 +371,10 @@ def _reader_move(move: Move, verb: str) -> Any:
             verb,
             tell,
         )
-        if done is not None:
-            reached = await send_cards(ctx, told)
-            if not any(d.delivered or d.unknown for d in reached):
-                # Never "sent" when it wasn't: the reader is told to pass it on themselves.
-                moved_item, unreached = done.item, (done.unreached,)
-                card = await ctx.run(lambda uow: _card_for(uow, ctx, moved_item, unreached))
+        if done is not None and not reached(await send_cards(ctx, told)):
+            # Never "sent" when it wasn't: the reader is told to pass it on themselves.
+            moved_item, unreached = done.item, (done.unreached,)
+            card = await ctx.run(lambda uow: _card_for(uow, ctx, moved_item, unreached))
         return Reply(card)
 
     return moved

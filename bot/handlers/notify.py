@@ -31,6 +31,12 @@ async def send_cards(
     return deliveries
 
 
+def reached(deliveries: Sequence[Delivery]) -> set[int]:
+    """The members Teams took a card for (or may have: an unknown outcome is not called a
+    failure). Anyone else was not reached, and the sender is told so, never "sent"."""
+    return {d.member_id for d in deliveries if d.delivered or d.unknown}
+
+
 async def send_to_address(ctx: Context, address: ConversationAddress, card: dict[str, Any]) -> bool:
     """Post a card to a registered channel (not a member)."""
     recipient = Recipient(0, "channel", None, address.tenant_id, address, False)

@@ -443,7 +443,9 @@ def test_overdue_the_lead_reassigns_the_lic_escalates_the_chair_decides_and_it_c
     reassigned = chat.wait_for_card(f"Reassigned to {NEW_OWNER}", timeout=30)
     chat.card_screenshot("loop-05-reassigned", reassigned)
     # Alex chairs the review too: he is not told of his own move as if by someone else.
-    assert "the previous owner has been told." in card_text(reassigned), card_text(reassigned)
+    said = card_text(reassigned)
+    assert f"{NEW_OWNER} has been sent it. {OWNER}, who had it, has been told." in said, said
+    assert "chair has been told" not in said, said
     assert item_row(bot)[2] == NEW_OWNER, item_row(bot)
     [given] = [c for c in clients.cards_to(NEW_OWNER_AAD) if "has given you this action" in str(c)]
     assert titles(given) == OWNER_MOVES, "the new owner gets the full action card"

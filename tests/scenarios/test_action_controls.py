@@ -265,3 +265,24 @@ async def test_a_cancelled_reviews_completed_item_waits_for_no_impact(
     opened = json.loads(await j.card(verbs.ACTION_VIEW, {"action_id": item.id}, COLLEAGUE))
     assert f"{reference} has been cancelled" in json.dumps(opened, ensure_ascii=False)
     assert [a["verb"] for a in opened["actions"]] == [verbs.SUMMARY]
+
+
+async def test_a_reassign_says_who_was_reached_and_who_was_not(journey_each: Journey) -> None:
+    """The chair is told who has it only once Teams took it: someone it couldn't reach is
+    named, to contact another way, never said to have been sent it."""
+    j = journey_each
+    _, card = await chair_view(j)
+    data = button_data(card, verbs.ACTION_REASSIGN)
+    j.bot.connector.clear()
+    j.bot.connector.fail_next(403, body={"error": {"code": "ConversationBlockedByUser"}})
+    reason = "Police Colleague now leads the audit team"
+    answer = await j.act(verbs.ACTION_REASSIGN, {**data, "owner": COLLEAGUE, "reason": reason})
+    said = json.dumps(answer["value"], ensure_ascii=False)
+    assert "Reassigned to Police Colleague." in said, said
+    assert "Police Colleague has been sent it" not in said, said
+    assert (
+        "I couldn't reach Police Colleague in Teams, so they haven't seen this: please contact "
+        "them yourself." in said
+    ), said
+    assert "Police Practitioner, who had it, has been told." in said, "the one Teams reached"
+    assert j.bot.audit_actions().count("action.reassigned") == 1, "the move itself stands"

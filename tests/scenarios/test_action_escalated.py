@@ -125,6 +125,7 @@ async def test_the_chair_sets_a_new_date_and_the_owner_gets_their_card(
     answer = await j.act(verbs.ACTION_SET_DATE, {**past, "due_on": "2099-05-29"}, USER_AAD)
     assert answer["type"] == CARD
     assert "New date set" in json.dumps(answer["value"])
+    assert "Police Practitioner has been told." in json.dumps(answer["value"]), "named, once sent"
     [row] = j.rows(t.ActionItem)
     assert (row.status, str(row.revised_due_on)) == ("in_progress", "2099-05-29")
     assert row.next_chase_at is not None
@@ -170,3 +171,21 @@ async def test_reopen_hands_it_back_and_only_the_chair_decides(journey_each: Jou
     [row] = j.rows(t.ActionItem)
     assert row.status == "in_progress"
     assert "action.reopened" in j.bot.audit_actions()
+
+
+async def test_a_decision_that_reaches_no_owner_says_so(journey_each: Journey) -> None:
+    """The owner of an escalated item is often the one Teams can't reach: the chair is told
+    to contact them another way, never that they have been told."""
+    j = journey_each
+    item = await escalated(j)
+    data = button_data(chair_card(j, item.reference), verbs.ACTION_SET_DATE)
+    j.bot.connector.clear()
+    j.bot.connector.fail_next(403, body={"error": {"code": "ConversationBlockedByUser"}})
+    typed = {**data, "due_on": "2099-05-29", "reason": "Re-audit by spring"}
+    answer = await j.act(verbs.ACTION_SET_DATE, typed, USER_AAD)
+    said = json.dumps(answer["value"], ensure_ascii=False)
+    assert "New date set" in said, said
+    assert "has been told" not in said, said
+    assert "I couldn't reach Police Practitioner in Teams" in said, said
+    assert "please contact them yourself" in said, said
+    assert j.bot.audit_actions().count("action.date_set") == 1, "the decision itself stands"

@@ -177,8 +177,9 @@ async def test_a_lead_who_chairs_the_review_is_not_told_as_if_the_chair_were_som
     reason = "Police Colleague now runs the audit team"
     answer = await j.act(verbs.ACTION_LEAD_REASSIGN, {**data, "owner": COLLEAGUE, "reason": reason})
     said = json.dumps(answer["value"], ensure_ascii=False)
-    assert "the previous owner has been told." in said, said
-    assert "chair have been told" not in said
+    assert "Police Colleague has been sent it." in said, said
+    assert "Police Practitioner, who had it, has been told." in said, said
+    assert "chair has been told" not in said, said
     assert sent_with(j, "reassigned it to Police Colleague") == [], "no copy to themself"
     assert len(sent_with(j, "has given you this action")) == 1, "the new owner is sent it"
 

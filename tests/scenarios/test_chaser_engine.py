@@ -151,6 +151,7 @@ async def test_owner_updates_new_date_and_blocked_reach_the_chair(journey: Journ
     decision = {"action_id": item.id, "request_id": waiting_request(j, item.id)}
     card = await j.card(verbs.DATE_APPROVE, decision)
     assert "Date approved" in card
+    assert "Police Practitioner has been told." in card, "named once Teams took it"
     assert str(j.rows(t.ActionItem)[0].revised_due_on) == "2027-06-30"
     reply = await j.act(verbs.DATE_APPROVE, decision)
     assert "no date request waiting" in reply["value"], "a stale decision card changes nothing"
