@@ -23,7 +23,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.outbound import Delivery
+from bot.outbound import UNREACHABLE, Delivery
 from bot.retention import RetentionJob
 from bot.services import Services
 from cards import actions as cards
@@ -284,7 +284,57 @@ class Chasers:
                 claimed, await self._copy_for(claimed, Reader.LIC), told
             )
         await self._log_escalations(claimed, escalated)
+        owners = [d.name for d in deliveries] if to.owners else []  # whose action it is
+        await self._report_missed_copies(claimed, escalated, owners)
         return _attempt(deliveries), deliveries
+
+    async def _report_missed_copies(
+        self,
+        claimed: Claimed,
+        escalated: Sequence[tuple[str, Delivery | None]],
+        owners: list[str],
+    ) -> None:
+        """A copy Teams didn't take is reported to the chair and deputy, as a chaser that
+        reached nobody is: the owner's reminder said their lead would be asked to help, and
+        nobody would know they weren't. Once per copy of a chaser (logged on its own key),
+        however often the chaser is tried; a copy that may have arrived is not reported."""
+        row = claimed.row
+        for reads, delivery in escalated:
+            if delivery is None or _copy_outcome(delivery) != chase_engine.FAILED:
+                continue
+            missed = delivery.member_id  # 0: the LIC channel
+            readers = chase_engine.undelivered_readers(row, {missed})
+            key = chase_engine.copy_report_key(claimed, reads, missed)
+            if not readers or await self._copy_reported(key):
+                continue
+            report = chase_engine.Undelivered(
+                row,
+                (delivery.name,),
+                delivery.status in UNREACHABLE,
+                claimed.next_chase_at,
+                Reads(reads),
+                tuple(owners),
+            )
+            sent = await self._send(list(readers), cards.undelivered_card(report))
+            told = next((d for d in sent if d.delivered or d.unknown), None)
+            await self._log_copy_report(claimed, key, _copy_outcome(told))
+
+    async def _copy_reported(self, key: str) -> bool:
+        return await self.services.db.run(lambda uow: chase_engine.copy_reported(uow.chases, key))
+
+    async def _log_copy_report(self, claimed: Claimed, key: str, outcome: str) -> None:
+        def work(uow: SqlUnitOfWork) -> None:
+            uow.chases.log(
+                claimed.row,
+                key,
+                claimed.attempt,
+                "escalation",
+                chase_engine.COPY_UNDELIVERED,
+                outcome,
+                possibly_repeated=claimed.possibly_repeated,
+            )
+
+        await self.services.db.run(work)
 
     async def _log_escalations(
         self, claimed: Claimed, escalated: Sequence[tuple[str, Delivery | None]]

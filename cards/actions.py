@@ -42,6 +42,7 @@ from domain.actions import (
     settled_by_review,
 )
 from domain.chase_engine import ACTION, Undelivered
+from domain.chase_messages import READER_WORDS
 from domain.chasers import ChaserPolicy, PlannedChase, Rag, SubjectKind, policy_revision
 from domain.model import ActionStatus
 from domain.outcome import DESCRIPTION_MAX, MEASURE_MAX
@@ -1052,6 +1053,18 @@ def undelivered_card(report: Undelivered) -> Card:
         else "No further reminder is planned."
     )
     tell = f"tell {who} yourself that it is waiting for them"
+    missed = f"I couldn't deliver the reminder to {who}."
+    if report.copy_for is not None:
+        # An escalation copy: its reader was to be asked to help, and hasn't been.
+        whose = " and ".join(report.owners) or "the owner"
+        missed = (
+            f"I couldn't deliver the copy of {whose}'s reminder to {who}, "
+            f"{READER_WORDS[report.copy_for]}."
+        )
+        if not report.unreachable:
+            why = "Teams didn't take it."
+        later = f"{who} hasn't heard that it is late, and won't unless someone tells them."
+        tell = f"tell {who} yourself that it needs their help"
     if row.subject_type == ACTION:
         opens = button(
             "Open the action", verbs.ACTION_VIEW, {"action_id": row.record_id}, primary=True
@@ -1067,7 +1080,7 @@ def undelivered_card(report: Undelivered) -> Card:
     body: list[ac.ElementAnnotated] = [
         *top,
         ac.TextBlock(
-            text=user_text(f"I couldn't deliver the reminder to {who}."),
+            text=user_text(missed),
             wrap=True,
             weight=ty.FontWeight.BOLDER,
             color=ty.Colors.ATTENTION,

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Final, Protocol
 
+from domain.chase_messages import Reads
 from domain.chasers import (
     Audience,
     ChaserPolicy,
@@ -429,6 +430,24 @@ class Undelivered:
     names: tuple[str, ...]  # who couldn't be reached
     unreachable: bool  # Teams says they can't be (403/404); else it failed every try
     next_chase_at: datetime | None
+    # An escalation copy that didn't get through: who it was for (the message table's reader)
+    # and whose action it is; None: the chaser itself.
+    copy_for: Reads | None = None
+    owners: tuple[str, ...] = ()
+
+
+# A failed escalation copy's report to the chair is logged on its own key: once per copy of a
+# chaser, however often the chaser itself is tried again.
+COPY_UNDELIVERED: Final = "copy_undelivered"
+
+
+def copy_report_key(claimed: Claimed, reads: str, missed: int) -> str:
+    return f"{claimed.key}:{COPY_UNDELIVERED}:{reads}:{missed}"
+
+
+def copy_reported(chases: ChaseRepository, key: str) -> bool:
+    """Whether this failed copy's chair has been told already (an earlier try of the chaser)."""
+    return bool(chases.outcomes(key))
 
 
 def undelivered_readers(row: ChaseRow, not_reached: Collection[int]) -> tuple[int, ...]:

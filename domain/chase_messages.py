@@ -26,6 +26,17 @@ class Reads(StrEnum):
     LIC_MEMBER = "lic_member"  # with no LIC channel registered, each member
 
 
+# Who each reader is, as a message about their copy names them.
+READER_WORDS: Final[dict[Reads, str]] = {
+    Reads.OWNER: "the person it is for",
+    Reads.AGENCY_LEAD: "the agency's safeguarding lead",
+    Reads.CHAIR: "the review's chair",
+    Reads.DEPUTY_CHAIR: "the deputy chair",
+    Reads.LIC_CHANNEL: "the LIC group's channel",
+    Reads.LIC_MEMBER: "a member of the LIC group",
+}
+
+
 class Message(StrEnum):
     RETURN_CHASER = "return_chaser"
     RETURN_COPY_LEAD = "return_copy_lead"
@@ -79,8 +90,12 @@ MESSAGES: Final[dict[Message, MessageSpec]] = {
     Message.IMPACT_CHASER: MessageSpec(Reads.OWNER, "completed: its impact is still to record"),
     Message.BLOCKED_CHASER: MessageSpec(Reads.CHAIR, "an action is still blocked"),
     Message.ESCALATED_CHASER: MessageSpec(Reads.CHAIR, "an escalated action waits for them"),
-    Message.UNDELIVERED_TO_CHAIR: MessageSpec(Reads.CHAIR, "a chaser reached nobody"),
-    Message.UNDELIVERED_TO_DEPUTY: MessageSpec(Reads.DEPUTY_CHAIR, "a chaser reached nobody"),
+    Message.UNDELIVERED_TO_CHAIR: MessageSpec(
+        Reads.CHAIR, "a chaser, or an escalation copy of one, reached nobody"
+    ),
+    Message.UNDELIVERED_TO_DEPUTY: MessageSpec(
+        Reads.DEPUTY_CHAIR, "a chaser, or an escalation copy of one, reached nobody"
+    ),
     Message.MONTHLY_DIGEST: MessageSpec(
         Reads.LIC_CHANNEL,
         "the month's actions, to the channel",

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import CHASERS, SERVICES
@@ -421,3 +423,59 @@ async def test_an_owner_the_bot_never_chatted_with_is_chased_through_a_new_chat(
     assert await sweep(j) == {"sent": 1}, "not a bare TypeError retried for ever"
     [opened] = j.bot.connector.created
     assert opened["members"][0]["id"] == PRACTITIONER
+
+
+async def test_an_escalation_copy_that_fails_is_reported_to_the_chair_once(
+    journey_each: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The owner's reminder says their lead will be asked to help: when Teams won't take the
+    lead's copy, the chair hears who wasn't reached and whose action it is, once per copy of a
+    chaser, however often that chaser is tried again."""
+    j = journey_each
+    await escalate_after_one(j)
+    [item] = await published(j)
+    members = {m.aad_object_id: m for m in j.rows(t.Member)}
+    lead, owner = members[LEAD], members[PRACTITIONER]
+    outbound = j.bot.app[SERVICES].outbound
+    real = outbound.send_card
+    owner_fails: list[int] = []
+
+    async def send(recipient: Any, card: Any, hint: str, **kwargs: Any) -> Any:
+        if recipient.member_id == lead.id:  # the lead has blocked the app
+            j.bot.connector.fail_next(403, body={"error": {"code": "ConversationBlockedByUser"}})
+        elif recipient.member_id == owner.id and owner_fails:
+            owner_fails.pop()
+            j.bot.connector.fail_next(503)
+        return await real(recipient, card, hint, **kwargs)
+
+    monkeypatch.setattr(outbound, "send_card", send)
+
+    def reports() -> list[str]:
+        found = [json.dumps(c, ensure_ascii=False) for c in j.bot.connector.cards()]
+        return [c for c in found if "Reminder not delivered" in c]
+
+    for _ in range(8):
+        at_next_chase(j, item.id)
+        await sweep(j)
+        if any(r.recipient == "agency_lead" for r in log_rows(j)):
+            break
+    assert [r.outcome for r in log_rows(j) if r.recipient == "agency_lead"] == ["failed"]
+    [report] = reports()
+    assert "I couldn't deliver the copy of Police Practitioner's reminder to Police Lead" in report
+    assert "the agency's safeguarding lead" in report
+    assert "can't be reached" in report
+    assert verbs.ACTION_VIEW in report
+    assert [r.outcome for r in log_rows(j) if r.recipient == "copy_undelivered"] == ["sent"]
+
+    # The next chaser copies the lead again: reported again, once, though the owner's send
+    # fails the first time and the whole chaser (with its copies) is tried again.
+    owner_fails.append(1)
+    at_next_chase(j, item.id)
+    assert await sweep(j) == {"retrying": 1}
+    at_next_chase(j, item.id)
+    assert await sweep(j) == {"sent": 1}
+    copies = [(r.chaser_number, r.outcome) for r in log_rows(j) if r.recipient == "agency_lead"]
+    assert len(copies) == 3, copies
+    assert {o for _, o in copies} == {"failed"}, copies
+    assert len(reports()) == 2, "one report for each chaser's failed copy, not each try"
+    assert len([r for r in log_rows(j) if r.recipient == "copy_undelivered"]) == 2
