@@ -26,15 +26,18 @@ from tests.support.short_work import short_work_guard
 
 IN_CI = bool(os.environ.get("CI"))
 # The tests that serve HTTP run on both platforms (bot/platforms.py), each test once per
-# platform (the files and folders below). Unit, storage,
-# load and bench tests don't depend on the platform and run once, on BOT_PLATFORM's
-# (botframework by default). `@pytest.mark.platforms("botframework", reason=...)` keeps a test
-# to the platforms named, with the reason in code; with BOT_PLATFORM set (a quick check of
-# one platform) every test runs on that one platform, if the test allows it.
+# platform (the folders below: the HTTP scenarios, the security suite, every Playground
+# journey, the load test). Unit and storage tests don't depend on the platform (an edge's own
+# modules are unit-tested directly) and run once, on BOT_PLATFORM's (botframework by
+# default); the bench regression check runs both platforms itself.
+# `@pytest.mark.platforms("botframework", reason=...)` keeps a test to the platforms named,
+# with the reason in code; with BOT_PLATFORM set (a quick check of one platform) every test
+# runs on that one platform, if the test allows it.
 BOTH_PLATFORMS = (
     "tests/scenarios/",
     "tests/security/",
-    "tests/e2e/test_return_journey.py",
+    "tests/e2e/",
+    "tests/load/",
 )
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

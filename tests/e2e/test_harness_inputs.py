@@ -15,7 +15,13 @@ import pytest
 
 from tests.e2e.harness import Chat, ManagedProcess, free_port, http_status
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.timeout(120),
+    pytest.mark.platforms(
+        "botframework", reason="drives stub_bot.py, not our bot, so there is no platform to vary"
+    ),
+]
 
 STUB = Path(__file__).with_name("stub_bot.py")
 
