@@ -100,13 +100,15 @@ class RedactSecrets(logging.Filter):
 class AgentsSdkRecords(logging.Filter):
     """The Agents SDK's own warnings and errors, less any that carries an activity (or another
     of its models, or a dict of one) as an argument: its body is what people typed and their
-    names. Field values quoted in a validation error are redacted by RedactSecrets. Its info
-    and debug lines (a line per connector call, replies among them) stop at the logger's level
-    (configure)."""
+    names. A connector call the channel refused is a warning (_SDK_REFUSED_CALL). Field values
+    quoted in a validation error are redacted by RedactSecrets. Its info and debug lines (a
+    line per connector call, replies among them) stop at the logger's level (configure)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not record.name.startswith(_AGENTS_SDK):
             return True
+        if record.levelno == logging.ERROR and record.msg in _SDK_REFUSED_CALL:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
         args = record.args
         if isinstance(args, Mapping):  # logging's form for a lone dict argument
             return False
@@ -114,6 +116,13 @@ class AgentsSdkRecords(logging.Filter):
 
 
 _AGENTS_SDK = "microsoft_agents"
+# The SDK's connector logs every call the channel refuses at error level, then raises it
+# (`connector/_utils.py` `_handle_request_error`); the edge judges what it raised, as on
+# botbuilder: `Outbound` logs a refused proactive send at warning (someone who left the chat,
+# or a Playground conversation that isn't open, is an ordinary answer) and a failed reply
+# reaches the turn-error handler at error. The SDK's line, which names the resource, is kept
+# at warning.
+_SDK_REFUSED_CALL = ("Error accessing '%s': %s", "Bad request for '%s': %s")
 
 
 def _server_value(match: re.Match[str]) -> str:

@@ -217,6 +217,31 @@ def test_the_agents_sdks_warnings_and_errors_get_through_without_what_people_typ
     assert MARKER.lower() not in app_logs.text().lower()
 
 
+def test_a_connector_call_the_channel_refused_is_the_sdks_warning_not_an_error(
+    app_logs: Captured,
+) -> None:
+    """The SDK logs a refused connector call at error and raises it; the edge judges the error
+    (Outbound: a refused proactive send is a warning), so the SDK's line is a warning too.
+    Before this, every send the Playground refuses failed the e2e journeys on agents."""
+    from types import SimpleNamespace
+
+    from microsoft_agents.hosting.core.connector._utils import _handle_request_error
+
+    def refused() -> None:
+        raise RuntimeError("500")
+
+    sdk = logging.getLogger("microsoft_agents.hosting.core.connector.client.connector_client")
+    for status in (500, 400):
+        response = SimpleNamespace(status=status, ok=False, raise_for_status=refused)
+        with pytest.raises(RuntimeError):
+            _handle_request_error(sdk, response, "v3/conversations/a:1/activities")  # type: ignore[arg-type]
+    said = [(line["level"], line["msg"]) for line in app_logs.lines()]
+    assert said == [
+        ("warning", "Error accessing 'v3/conversations/a:1/activities': 500"),
+        ("warning", "Bad request for 'v3/conversations/a:1/activities': 400"),
+    ]
+
+
 async def test_a_failed_write_does_not_put_the_answer_in_the_log(
     bot: BotUnderTest, app_logs: Captured, monkeypatch: pytest.MonkeyPatch
 ) -> None:
