@@ -171,8 +171,13 @@ def accepted(texts: Sequence[str]) -> list[str]:
 
 
 def _refusal_line(card: dict[str, Any]) -> bool:
+    # A refusal is cards.common.error_line's block: the attention colour, set tight under what
+    # it refers to. A caution (a notice like "No partnership channel is registered") shares
+    # the colour but not the spacing, and comes with a change that was made.
     return any(
-        element.get("type") == "TextBlock" and element.get("color") == "attention"
+        element.get("type") == "TextBlock"
+        and element.get("color") == "attention"
+        and element.get("spacing") == "none"
         for element in card.get("body", [])
     )
 
