@@ -125,7 +125,8 @@ class Settings(BaseSettings):
         set; otherwise, deployed, one derived from MicrosoftAppPassword, which every instance
         of the deployment shares; in local mode, random bytes generated once and kept in
         DATA_DIR (readable by the bot's user only)."""
-        configured = self.click_key_secret.get_secret_value()
+        # Stripped: a trailing newline from a secret store would give one instance another key.
+        configured = self.click_key_secret.get_secret_value().strip()
         if configured:
             return configured.encode()
         password = self.app_password.get_secret_value()
@@ -135,7 +136,10 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""
-        values = (self.app_password.get_secret_value(), self.click_key_secret.get_secret_value())
+        values = (
+            self.app_password.get_secret_value(),
+            self.click_key_secret.get_secret_value().strip(),
+        )
         return [value for value in values if value]
 
     def check(self) -> None:

@@ -100,6 +100,8 @@ def test_the_click_key_secret_is_configured_or_shared_by_a_deployments_instances
     configured = settings(DATA_DIR=str(tmp_path), CLICK_KEY_SECRET="s3cret-value")
     assert configured.click_secret == b"s3cret-value"
     assert "s3cret-value" in configured.secrets()
+    from_a_store = settings(DATA_DIR=str(tmp_path), CLICK_KEY_SECRET="s3cret-value\n")
+    assert from_a_store.click_secret == b"s3cret-value", "a trailing newline is no other key"
     deployed = {"MicrosoftAppId": "app", "MicrosoftAppPassword": "pw"}
     first = settings(DATA_DIR=str(tmp_path / "a"), **deployed).click_secret
     second = settings(DATA_DIR=str(tmp_path / "b"), **deployed).click_secret
