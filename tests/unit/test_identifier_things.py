@@ -12,14 +12,14 @@ from domain.identifier_things import (
     FUNCTION_WORDS,
     NAMING_NOUNS,
     SERVICE_ROLES,
-    SURNAME_NAMING_NOUNS,
     TIME_PREPOSITIONS,
     names_a_thing,
     person_name_findings,
+    surname_naming_nouns,
     without_names_of_things,
 )
 from domain.identifiers import IdentifierFinding, IdentifierKind, find_identifiers
-from domain.name_lexicon import uk_towns
+from domain.name_lexicon import forenames, surnames, uk_towns
 
 
 def kinds(text: str) -> list[IdentifierKind]:
@@ -30,14 +30,12 @@ def kinds(text: str) -> list[IdentifierKind]:
     "text",
     [
         "The baby was born at the Princess Anne Hospital.",
-        "Mum was seen at Kelly Jones House by the outreach team.",
         "The Oliver Bright Foundation paid for a cooker.",
         "A Clare's Law disclosure was made to mum in the autumn.",
         "A Sarah's Law request was considered but not made.",
         "Staff at the Holly Lodge contact centre supervised the sessions.",
         "The Marie Curie nurse was supporting the grandmother at home.",
         "The Daniel Ward unit took the referral.",
-        "During Ramadan mum was fasting and very tired in the afternoons.",
         "After Easter dad moved back in.",
         "Around Mother's Day mum was low.",
     ],
@@ -110,16 +108,12 @@ def test_the_second_held_out_corpus_loads_with_clean_texts_and_identifiers() -> 
 @pytest.mark.parametrize(
     "text",
     [
-        "A room was found at Edith House for mother and baby.",
-        "The family had a day out at Alton Towers.",
         "The children were seen at the Rosa Mills Family Hub.",
         "The young person attends the Grace Darling sailing club.",
         "Dad took the children to the Kelly Smith youth centre.",
-        "The Arthur Jones outreach team visited weekly.",
         "The placement was in Newton Abbot, far from school.",
         "Dad worked in Milton Keynes at the time.",
         "Child K talked about Peter Pan and flying away.",
-        "Child K read Harry Potter with the teaching assistant.",
     ],
 )
 def test_buildings_hubs_clubs_towns_and_characters_are_not_people(text: str) -> None:
@@ -153,8 +147,8 @@ def test_uk_towns_come_from_libphonenumbers_geocoding_data() -> None:
 
 
 def test_the_new_tables_are_lower_case_words_and_surnames_stay_people() -> None:
-    assert SURNAME_NAMING_NOUNS <= NAMING_NOUNS
-    assert {"hall", "ward", "day", "law"} <= SURNAME_NAMING_NOUNS
+    assert surname_naming_nouns() <= NAMING_NOUNS
+    assert {"hall", "ward", "day", "law"} <= surname_naming_nouns()
     assert all(word == word.lower() and word.isalpha() for word in FUNCTION_WORDS)
     assert all(len(character.split()) == 2 for character in CHARACTERS)
 
@@ -166,3 +160,72 @@ def test_the_third_held_out_corpus_loads_with_clean_texts_and_identifiers() -> N
     clean = [text for text, kinds in held_out if not kinds]
     assert len(clean) >= 75
     assert len(held_out) - len(clean) >= 40
+
+
+# An independent review found each of these dropped by the names-of-things step although the
+# detector had found a person's name in it. When in doubt the guard flags: an override exists.
+MISSED_NAMES = [
+    "Kelly Smith attended Clinic on Monday",
+    "Kelly Smith and Hospital staff disagreed",
+    "Jayden Clarke missed Clinic appointments",
+    "Meeting With Kelly Smith At The Clinic",
+    "the Sarah Hall referral was late",
+    "In the Kelly Day incident the police were called.",
+    "Mum Sarah Lodge was present",
+    "Dad Jack Towers left",
+    "Emma House is the child",
+    "Sarah Jane Hall was seen",
+    "Mary Ann Ward is 4",
+    "After Kelly mum moved out",
+    "Since Jayden dad has been drinking",
+    "the Kelly Smith support worker visited",
+    "the Kelly Smith case team met",
+    "Harry Potter is 9 and lives with his aunt.",
+]
+# Buildings with a flat or house number before them are addresses.
+MISSED_ADDRESSES = ["Flat 4, Martha House", "12 Grace Lodge", "Flat 2 Kelly Smith House"]
+# Read as names of things before the review; each could be a person, so each is now flagged.
+NOW_FLAGGED = [
+    "Mum was seen at Kelly Jones House by the outreach team.",
+    "During Ramadan mum was fasting and very tired in the afternoons.",
+    "A room was found at Edith House for mother and baby.",
+    "The family had a day out at Alton Towers.",
+    "The Arthur Jones outreach team visited weekly.",
+    "Child K read Harry Potter with the teaching assistant.",
+    "The visit was to the Kelly Smith house.",
+]
+
+
+@pytest.mark.parametrize("text", MISSED_NAMES + NOW_FLAGGED)
+def test_a_name_the_review_found_dropped_is_flagged(text: str) -> None:
+    assert IdentifierKind.NAME in kinds(text)
+
+
+@pytest.mark.parametrize("text", MISSED_ADDRESSES)
+def test_a_numbered_building_named_after_a_person_is_an_address(text: str) -> None:
+    assert kinds(text) == [IdentifierKind.ADDRESS]
+    [finding] = find_identifiers(text)
+    assert (finding.start, finding.end) == (0, len(text))
+    assert "Martha" not in finding.masked
+    assert "Grace" not in finding.masked
+
+
+def test_surname_naming_nouns_come_from_the_surname_list() -> None:
+    family_names = surnames()
+    assert surname_naming_nouns() == {noun for noun in NAMING_NOUNS if noun.title() in family_names}
+    assert {"lodge", "house", "towers", "center", "charity"} <= surname_naming_nouns()
+    assert "hospital" not in surname_naming_nouns()
+
+
+def test_a_characters_name_a_child_could_have_is_not_excused() -> None:
+    assert "Harry Potter" not in CHARACTERS
+    assert "Harry" in forenames()
+    assert "Potter" in surnames()
+
+
+def test_the_review_inputs_are_labelled_in_the_corpus() -> None:
+    corpus = dict(guard_bench.load_corpus(guard_bench.CORPUS))
+    for text in MISSED_NAMES:
+        assert corpus[text] == {IdentifierKind.NAME}, text
+    for text in MISSED_ADDRESSES:
+        assert corpus[text] == {IdentifierKind.ADDRESS}, text
