@@ -71,6 +71,9 @@ class ChaseRow:
     title: str
     # Copied in wherever the chair is: the deputy has the chair's controls (issue 14).
     deputy_id: int | None = None
+    # The review is cancelled: nobody is chased (a completed item's impact chasers go on
+    # after its review closes, so a closed review is not stopped).
+    stopped: bool = False
 
 
 class ChaseRepository(Protocol):
@@ -93,6 +96,12 @@ class ChaseRepository(Protocol):
     def lock(self, subject_type: str, record_id: int) -> None:
         """Hold the record's row until the transaction ends, so checking a claim and acting on
         it can't interleave with another instance's claim (no-op where writes serialise)."""
+        ...
+
+    def stopped(self, subject_type: str, record_id: int) -> bool:
+        """Whether the record's review is cancelled, read afresh: called with the record held,
+        it sees a cancel that wrote the record before us (the cancel holds the review, then
+        writes its returns and items), and a later cancel writes the record after us."""
         ...
 
     def mark(self, key: str, attempt: int, outcome: str) -> None:
@@ -182,6 +191,10 @@ def read_history(rows: Sequence[tuple[int, str]]) -> KeyHistory:
 def claim(chases: ChaseRepository, now: datetime, limit: int) -> list[Claimed]:
     claimed = []
     for row in chases.due(now, limit):
+        if row.stopped:
+            # Cancelled while a claim of it was out: the holder's write put it back in the way.
+            chases.set_state(row.subject_type, row.record_id, {"next_chase_at": None})
+            continue
         policy = policy_for(chases, row.partnership_id)
         outcome = on_sweep(policy, row.subject, now)
         if outcome.send is None:
@@ -262,12 +275,25 @@ def release(chases: ChaseRepository, claimed: Claimed, now: datetime) -> str | N
     else:
         return None
     chases.mark(claimed.key, claimed.attempt, outcome)
-    chases.set_state(claimed.row.subject_type, claimed.row.record_id, {"next_chase_at": now})
+    row = claimed.row
+    chases.set_state(
+        row.subject_type, row.record_id, {"next_chase_at": _unless_stopped(chases, row, now)}
+    )
     return outcome
 
 
 def _extend(chases: ChaseRepository, row: ChaseRow, now: datetime) -> None:
-    chases.set_state(row.subject_type, row.record_id, {"next_chase_at": now + LEASE})
+    at = _unless_stopped(chases, row, now + LEASE)
+    chases.set_state(row.subject_type, row.record_id, {"next_chase_at": at})
+
+
+def _unless_stopped(chases: ChaseRepository, row: ChaseRow, at: datetime | None) -> datetime | None:
+    """The next chase time a holder writes back, or None once the review is cancelled: a
+    cancel that came while the claim was out stopped the record, and must stay stopped.
+    Called with the record held (holds() locked it), so the answer stands until commit."""
+    if at is None or chases.stopped(row.subject_type, row.record_id):
+        return None
+    return at
 
 
 @dataclass(frozen=True)
@@ -313,13 +339,12 @@ def settle(chases: ChaseRepository, claimed: Claimed, attempt: Attempt, now: dat
         _record_sent(chases, row, claimed.chase, claimed.next_chase_at, now, outcome)
         return outcome
     again = outcome in (RETRYING, DEFERRED, UNKNOWN)
+    planned = now + _backoff(attempt, claimed.failures + 1) if again else claimed.next_chase_at
     chases.set_state(
         row.subject_type,
         row.record_id,
         {
-            "next_chase_at": now + _backoff(attempt, claimed.failures + 1)
-            if again
-            else claimed.next_chase_at,
+            "next_chase_at": _unless_stopped(chases, row, planned),
             "last_chase_outcome": outcome,
             "last_chased_at": now,
         },
@@ -363,7 +388,7 @@ def _record_sent(
         {
             "chase_count": after.chase_count,
             "overdue_chase_count": after.overdue_unanswered,
-            "next_chase_at": next_at,
+            "next_chase_at": _unless_stopped(chases, row, next_at),
             "last_chase_outcome": outcome,
             "last_chased_at": now,
         },
@@ -383,7 +408,8 @@ def reschedule(
     if row is None:
         return None
     subject = mark_answered(row.subject) if answered else row.subject
-    planned = next_chase(policy_for(chases, row.partnership_id), subject, now)
+    policy = policy_for(chases, row.partnership_id)
+    planned = None if row.stopped else next_chase(policy, subject, now)
     fields: dict[str, Any] = {"next_chase_at": planned.at if planned else None}
     if answered:
         fields["overdue_chase_count"] = 0

@@ -387,6 +387,7 @@ class SqlChases:
             a.reference,
             a.description,
             deputy_id=review.deputy_chair_member_id,
+            stopped=review.stage == ReviewStage.CANCELLED.value,
         )
 
     def _return_row(self, r: t.PreAnalysisReturn, lookup: _BatchLookup) -> ChaseRow | None:
@@ -411,6 +412,7 @@ class SqlChases:
                 review.reference,
                 f"{agency.name} {what}",
                 deputy_id=review.deputy_chair_member_id,
+                stopped=review.stage == ReviewStage.CANCELLED.value,
             )
         subject = ChaseSubject(
             SubjectKind.PRE_ANALYSIS_RETURN,
@@ -432,6 +434,7 @@ class SqlChases:
             review.reference,
             f"{agency.name} pre-analysis return",
             deputy_id=review.deputy_chair_member_id,
+            stopped=review.stage == ReviewStage.CANCELLED.value,
         )
 
     def _lead_waits(
@@ -499,6 +502,17 @@ class SqlChases:
         self._session.execute(
             select(col(table.id)).where(col(table.id) == record_id).with_for_update()
         )
+
+    def stopped(self, subject_type: str, record_id: int) -> bool:
+        # A column read, not the session's copy of the review: it must see a cancel committed
+        # while this transaction waited for the record's lock.
+        table = t.ActionItem if subject_type == ACTION else t.PreAnalysisReturn
+        stage = self._session.scalar(
+            select(t.Review.stage)
+            .join(table, col(table.review_id) == col(t.Review.id))
+            .where(col(table.id) == record_id)
+        )
+        return stage == ReviewStage.CANCELLED.value
 
     def opened_at(self, key: str) -> datetime | None:
         latest = self._session.execute(

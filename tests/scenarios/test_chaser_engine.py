@@ -479,3 +479,49 @@ async def test_an_escalation_copy_that_fails_is_reported_to_the_chair_once(
     assert {o for _, o in copies} == {"failed"}, copies
     assert len(reports()) == 2, "one report for each chaser's failed copy, not each try"
     assert len([r for r in log_rows(j) if r.recipient == "copy_undelivered"]) == 2
+
+
+async def test_a_review_cancelled_while_its_chaser_is_out_is_not_chased_again(
+    journey_each: Journey,
+) -> None:
+    """The sweep claims the item, the chair cancels the review during the send, then the
+    holder renews, settles or gives the claim back: none of them starts the chasing again,
+    and a record whose review is cancelled is claimed as "send nothing"."""
+    j = journey_each
+    [item, other, third] = await published(j, actions=3)
+    at_next_chase(j, item.id)
+    now = j.bot.app[SERVICES].now()
+    held = j.bot.db.transaction(lambda uow: chase_engine.claim(uow.chases, now, 10))
+    assert sorted(c.row.record_id for c in held) == [item.id, other.id, third.id]
+    sending, renewed, released = held
+    for claimed in (sending, renewed):
+        assert j.bot.db.transaction(lambda uow, c=claimed: chase_engine.begin(uow.chases, c, now))
+
+    cancel = {"review_id": item.review_id, "reason": "Family moved away"}
+    await j.act(verbs.REVIEW_CANCEL, cancel)
+    assert j.rows(t.Review)[0].stage == "cancelled"
+
+    later = now + timedelta(seconds=20)
+    assert j.bot.db.transaction(lambda uow: chase_engine.renew(uow.chases, [renewed], later)) == []
+    sent = chase_engine.Attempt(delivered=True)
+    outcome = j.bot.db.transaction(
+        lambda uow: chase_engine.settle(uow.chases, sending, sent, later)
+    )
+    assert outcome == "sent"
+    assert j.bot.db.transaction(lambda uow: chase_engine.release(uow.chases, released, later))
+    assert {a.id: a.next_chase_at for a in j.rows(t.ActionItem)} == {
+        item.id: None,
+        other.id: None,
+        third.id: None,
+    }
+
+    # A holder's write that slipped past (an instance running the old code): the sweep claims
+    # the record, sends nothing and stops it.
+    j.bot.db.transaction(
+        lambda uow: uow.chases.set_state("action_item", item.id, {"next_chase_at": later})
+    )
+    j.bot.app[SERVICES].clock.set(now + timedelta(days=60))
+    j.bot.connector.clear()
+    assert await sweep(j) == {}
+    assert j.bot.connector.cards() == []
+    assert {a.next_chase_at for a in j.rows(t.ActionItem)} == {None}
