@@ -259,8 +259,8 @@ class Chasers:
         # settle() planned the next chaser at the claim's next time, as for any failed one.
         report = chase_engine.Undelivered(row, names, attempt.unreachable, claimed.next_chase_at)
         card = cards.undelivered_card(report)
-        told = [("chair_undelivered", d) for d in await self._send(list(readers), card)]
-        await self._log_escalations(claimed, told)
+        told = [(chase_engine.CHAIR_UNDELIVERED, d) for d in await self._send(list(readers), card)]
+        await self._log_escalations(claimed, told, chase_engine.REPORT)
 
     async def _deliver(self, claimed: Claimed) -> tuple[Attempt, list[Delivery]]:
         to = chase_engine.recipients_of(claimed)
@@ -328,7 +328,7 @@ class Chasers:
                 claimed.row,
                 key,
                 claimed.attempt,
-                "escalation",
+                chase_engine.REPORT,
                 chase_engine.COPY_UNDELIVERED,
                 outcome,
                 possibly_repeated=claimed.possibly_repeated,
@@ -337,9 +337,13 @@ class Chasers:
         await self.services.db.run(work)
 
     async def _log_escalations(
-        self, claimed: Claimed, escalated: Sequence[tuple[str, Delivery | None]]
+        self,
+        claimed: Claimed,
+        escalated: Sequence[tuple[str, Delivery | None]],
+        kind: str = "escalation",
     ) -> None:
-        """Escalation copies are logged on their own key, for the tracker's history."""
+        """Escalation copies are logged on their own key, for the tracker's history (and the
+        chair's reports of an undelivered chaser so, under their own kind)."""
         if not escalated:
             return
 
@@ -350,7 +354,7 @@ class Chasers:
                     claimed.row,
                     key,
                     claimed.attempt,
-                    "escalation",
+                    kind,
                     audience,
                     _copy_outcome(delivery),
                     possibly_repeated=claimed.possibly_repeated,

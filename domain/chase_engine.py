@@ -465,6 +465,13 @@ class Undelivered:
 # A failed escalation copy's report to the chair is logged on its own key: once per copy of a
 # chaser, however often the chaser itself is tried again.
 COPY_UNDELIVERED: Final = "copy_undelivered"
+# A chaser that didn't get through, reported to the chair and deputy (logged per reader).
+CHAIR_UNDELIVERED: Final = "chair_undelivered"
+# The log's kind for both reports: they tell the chair of a failure, and are no escalation of
+# the chaser, so the tracker's escalation history and the board report's count leave them out.
+# (Rows logged before this kind are kind "escalation": the readers leave out these recipients.)
+REPORT: Final = "undelivered_report"
+REPORT_RECIPIENTS: Final = (CHAIR_UNDELIVERED, COPY_UNDELIVERED)
 
 
 def copy_report_key(claimed: Claimed, reads: str, missed: int) -> str:

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
-from domain.chase_engine import ATTEMPTED, CLAIMED, SENT, UNKNOWN
+from domain.chase_engine import ATTEMPTED, CLAIMED, REPORT_RECIPIENTS, SENT, UNKNOWN
 from domain.model import ActionStatus, ReturnStatus
 from domain.phrasing import Period, ReviewRef
 from domain.summaries import (
@@ -708,6 +708,9 @@ class SqlSummaries:
                     col(t.ChaserLog.possibly_repeated),
                 ),
                 col(t.ChaserLog.outcome).not_in(_OPEN_ATTEMPTS),
+                # The chair's reports of an undelivered chaser or copy are no escalation (and
+                # were logged as kind "escalation" before they had their own kind).
+                col(t.ChaserLog.recipient).not_in(REPORT_RECIPIENTS),
             )
             .order_by(col(t.ChaserLog.attempted_at), col(t.ChaserLog.id)),
             _params(where),

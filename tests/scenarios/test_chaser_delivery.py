@@ -36,7 +36,9 @@ SWEEP_BOUND = 60.0
 
 def history(j: Journey) -> list[tuple[int, str, bool]]:
     return [
-        (r.attempt, r.outcome, r.possibly_repeated) for r in log_rows(j) if r.kind != "escalation"
+        (r.attempt, r.outcome, r.possibly_repeated)
+        for r in log_rows(j)
+        if r.kind not in ("escalation", chase_engine.REPORT)
     ]
 
 

@@ -222,7 +222,9 @@ async def test_403_marks_the_owner_unreachable_and_is_reported(journey: Journey)
     assert owner.display_name in json.dumps(report)
     assert "can't be reached" in json.dumps(report)
     assert verbs.ACTION_VIEW in card_verbs(report)
-    assert [r.outcome for r in log_rows(j) if r.recipient == "chair_undelivered"] == ["sent"]
+    assert [(r.kind, r.outcome) for r in log_rows(j) if r.recipient == "chair_undelivered"] == [
+        (chase_engine.REPORT, "sent")
+    ], "a report to the chair, not an escalation"
     assert await sweep(j) == {}, "reported once, with the chaser it is about"
     assert (
         len([c for c in j.bot.connector.cards() if "Reminder not delivered" in json.dumps(c)]) == 1
@@ -465,7 +467,9 @@ async def test_an_escalation_copy_that_fails_is_reported_to_the_chair_once(
     assert "the agency's safeguarding lead" in report
     assert "can't be reached" in report
     assert verbs.ACTION_VIEW in report
-    assert [r.outcome for r in log_rows(j) if r.recipient == "copy_undelivered"] == ["sent"]
+    assert [(r.kind, r.outcome) for r in log_rows(j) if r.recipient == "copy_undelivered"] == [
+        (chase_engine.REPORT, "sent")
+    ], "a report to the chair, not an escalation"
 
     # The next chaser copies the lead again: reported again, once, though the owner's send
     # fails the first time and the whole chaser (with its copies) is tried again.

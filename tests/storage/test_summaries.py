@@ -14,6 +14,7 @@ from sqlalchemy import event, select
 from sqlmodel import col
 
 from domain import board_report as br
+from domain import chase_engine
 from domain import summaries as s
 from domain.chasers import Rag
 from domain.errors import NotFound
@@ -250,6 +251,57 @@ def test_the_tracker_carries_every_field(world: tuple[Database, Seeded]) -> None
         lambda uow: s.tracker(uow, seeded.member(LIC), seeded.reviews["LOS-2026-002"], None, TODAY),
     )
     assert [line.action.reference for line in one.lines] == ["LOS-2026-002/A1", "LOS-2026-002/A2"]
+
+
+def test_reports_of_an_undelivered_chaser_are_no_escalation(world: tuple[Database, Seeded]) -> None:
+    """The chair's reports that a chaser, or a copy of it, didn't get through stay out of the
+    tracker's escalation history and the board report's counts: those logged under their own
+    kind, and those logged as kind "escalation" before it."""
+    db, seeded = world
+    before = run(
+        db, lambda uow: br.board_report(uow, ACTOR, seeded.member(ADMIN), "2026-Q2", TODAY)
+    )
+    with db.session() as session, session.begin():
+        # A1, whose lead was copied in on 12 May (the known partnership's one escalation).
+        a1 = session.scalars(
+            select(t.ChaserLog.subject_id).where(col(t.ChaserLog.recipient) == "agency_lead")
+        ).one()
+        for n, (kind, recipient) in enumerate(
+            [
+                ("escalation", chase_engine.COPY_UNDELIVERED),
+                ("escalation", chase_engine.CHAIR_UNDELIVERED),
+                (chase_engine.REPORT, chase_engine.COPY_UNDELIVERED),
+                (chase_engine.REPORT, chase_engine.CHAIR_UNDELIVERED),
+            ]
+        ):
+            session.add(
+                t.ChaserLog(
+                    partnership_id=seeded.partnership_id,
+                    subject_type="action_item",
+                    subject_id=a1,
+                    chaser_number=3,
+                    idempotency_key=f"action_item:{a1}:3:{recipient}:{n}",
+                    kind=kind,
+                    recipient=recipient,
+                    attempted_at=datetime(2026, 5, 12, 9, 5, tzinfo=UTC),
+                    outcome="sent",
+                    possibly_repeated=n == 3,
+                )
+            )
+    tracker = run(db, lambda uow: s.tracker(uow, seeded.member(LIC), None, None, TODAY))
+    [line] = [x for x in tracker.lines if x.action.reference == "LOS-2026-001/A1"]
+    assert [(e.kind, e.recipient) for e in line.record.escalations] == [
+        ("escalation", "agency_lead")
+    ]
+    assert line.record.possibly_repeated == 0, "a report sent again is not the owner's chaser again"
+    report = run(
+        db, lambda uow: br.board_report(uow, ACTOR, seeded.member(ADMIN), "2026-Q2", TODAY)
+    )
+    assert report.escalations == before.escalations == 1
+    assert [(x.reference, x.escalations) for x in report.overdue] == [
+        (x.reference, x.escalations) for x in before.overdue
+    ]
+    assert ("LOS-2026-001/A1", 1) in [(x.reference, x.escalations) for x in report.overdue]
 
 
 # --- statements stay flat ----------------------------------------------------------------------
