@@ -171,7 +171,7 @@ class Chasers:
         now = self.services.now()
 
         def work(uow: SqlUnitOfWork) -> list[str | None]:
-            return [chase_engine.release(uow.chases, claimed, now) for claimed in held]
+            return chase_engine.release_all(uow.chases, held, now)
 
         try:
             released = await asyncio.shield(self.services.db.run(work))

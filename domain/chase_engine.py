@@ -15,7 +15,7 @@ key already logged as sent is never sent again.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Final, Protocol
@@ -253,10 +253,26 @@ def begin(chases: ChaseRepository, claimed: Claimed, now: datetime) -> bool:
     return True
 
 
+def in_lock_order(
+    returns: Iterable[int] = (), actions: Iterable[int] = ()
+) -> list[tuple[str, int]]:
+    """The one order in which a transaction that writes several returns and action items takes
+    their row locks: by (subject type, id), action items before returns. The heartbeat and
+    release hold many claims in one transaction, while cancelling (and reopening, assigning)
+    a review writes its returns and items: taken in different orders on PostgreSQL, two of
+    them could each wait on the other and one be killed as a deadlock."""
+    return sorted([(RETURN, r) for r in returns] + [(ACTION, a) for a in actions])
+
+
+def _lock_key(claimed: Claimed) -> tuple[str, int]:
+    return (claimed.row.subject_type, claimed.row.record_id)
+
+
 def renew(chases: ChaseRepository, held: Sequence[Claimed], now: datetime) -> list[str]:
-    """The heartbeat: extend the lease of every claim still held; returns the keys lost."""
+    """The heartbeat: extend the lease of every claim still held; returns the keys lost.
+    Held in lock order (`in_lock_order`), not claim order."""
     lost = []
-    for claimed in held:
+    for claimed in sorted(held, key=_lock_key):
         if holds(chases, claimed, CLAIMED, ATTEMPTED):
             _extend(chases, claimed.row, now)
         else:
@@ -280,6 +296,13 @@ def release(chases: ChaseRepository, claimed: Claimed, now: datetime) -> str | N
         row.subject_type, row.record_id, {"next_chase_at": _unless_stopped(chases, row, now)}
     )
     return outcome
+
+
+def release_all(
+    chases: ChaseRepository, held: Sequence[Claimed], now: datetime
+) -> list[str | None]:
+    """Give back every claim in `held` in one transaction, taking their locks in lock order."""
+    return [release(chases, claimed, now) for claimed in sorted(held, key=_lock_key)]
 
 
 def _extend(chases: ChaseRepository, row: ChaseRow, now: datetime) -> None:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Final
 
-from domain import audit, review_flow
+from domain import audit, chase_engine, review_flow
 from domain.capabilities import require
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
 from domain.holds import hold_return
@@ -317,10 +317,15 @@ def still_writing(uow: UnitOfWork, review: ReviewView) -> tuple[int, ...]:
 
 def _stop_chasers(uow: UnitOfWork, review: ReviewView) -> None:
     # A cancelled review chases nobody; reopening plans its chasers again (bot/ reschedules).
-    for ret in uow.reviews.returns(review.id):
-        uow.chases.set_state("pre_analysis_return", ret.id, {"next_chase_at": None})
-    for action_id in uow.reviews.action_ids(review.id):
-        uow.chases.set_state("action_item", action_id, {"next_chase_at": None})
+    # Written in the chaser heartbeat's lock order, so the two can't deadlock.
+    for subject_type, record_id in chased_records(uow, review.id):
+        uow.chases.set_state(subject_type, record_id, {"next_chase_at": None})
+
+
+def chased_records(uow: UnitOfWork, review_id: int) -> list[tuple[str, int]]:
+    """The review's returns and action items, as (subject type, id) in lock order."""
+    returns = [ret.id for ret in uow.reviews.returns(review_id)]
+    return chase_engine.in_lock_order(returns, uow.reviews.action_ids(review_id))
 
 
 def _fresh(uow: UnitOfWork, review: ReviewView) -> ReviewView:

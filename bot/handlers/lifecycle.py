@@ -15,7 +15,7 @@ from cards import reviews as cards
 from cards import verbs
 from cards.basics import info_card
 from domain import chase_engine, lifecycle, review_flow
-from domain.chase_engine import ACTION, RETURN
+from domain.chase_engine import RETURN
 from domain.errors import FormInvalid, NotFound
 from domain.lifecycle import AgencyScreen, ManageScreen
 from domain.model import Actor, MemberView, Role, small_int
@@ -219,10 +219,8 @@ async def _reopen(ctx: Context, data: dict[str, object]) -> Reply:
 
     def work(uow: SqlUnitOfWork) -> str:
         review = lifecycle.reopen(uow, ctx.turn.actor, ctx.member, data)
-        for ret in uow.reviews.returns(review.id):
-            chase_engine.reschedule(uow.chases, RETURN, ret.id, now)
-        for action_id in uow.reviews.action_ids(review.id):
-            chase_engine.reschedule(uow.chases, ACTION, action_id, now)
+        for subject_type, record_id in lifecycle.chased_records(uow, review.id):
+            chase_engine.reschedule(uow.chases, subject_type, record_id, now)
         return "Review reopened." + _moved(review)
 
     try:

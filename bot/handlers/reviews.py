@@ -10,7 +10,6 @@ from cards import reviews as cards
 from cards import verbs
 from domain import chase_engine, review_flow
 from domain.capabilities import require
-from domain.chase_engine import RETURN
 from domain.errors import FormInvalid
 from domain.lifecycle import may_manage
 from domain.model import Role
@@ -75,8 +74,9 @@ async def assign(ctx: Context) -> Reply:
 
     def work(uow: SqlUnitOfWork) -> review_flow.Assignment:
         done = review_flow.assign(uow, ctx.turn.actor, ctx.member, ctx.data)
-        for ret in uow.reviews.returns(done.review.id):
-            chase_engine.reschedule(uow.chases, RETURN, ret.id, now)
+        returns = [ret.id for ret in uow.reviews.returns(done.review.id)]
+        for subject_type, record_id in chase_engine.in_lock_order(returns):
+            chase_engine.reschedule(uow.chases, subject_type, record_id, now)
         return done
 
     try:

@@ -3,7 +3,9 @@ again, which failures may have delivered a card, and the bounds the sweep relies
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import cast
 
 import aiohttp
 import pytest
@@ -15,7 +17,7 @@ from bot.botframework.errors import ConnectorUnreachable
 from bot.channel import CONNECTOR_TIMEOUT_SECONDS
 from bot.pacing import RateLimiter
 from domain import chase_engine as ce
-from domain.chasers import SubjectKind
+from domain.chasers import ChaseKind, SubjectKind
 from domain.digest import DIGEST_LEASE
 from domain.model import ActionStatus
 from tests.unit.test_transport import Clock
@@ -149,3 +151,60 @@ def test_the_sweep_names_each_copys_reader_as_the_message_table_does() -> None:
         assert reads.value == reader.value or reader is Reader.LIC
         message = message_for(SubjectKind.ACTION_ITEM, ChaseKind.OVERDUE, reads)
         assert MESSAGES[message].reads is reads
+
+
+class _LockRecorder:
+    """Just enough of a ChaseRepository to see the order a heartbeat or release locks in."""
+
+    def __init__(self, claims: list[ce.Claimed]) -> None:
+        self.locked: list[tuple[str, int]] = []
+        self._open = {c.key: [(c.attempt, ce.CLAIMED)] for c in claims}
+
+    def lock(self, subject_type: str, record_id: int) -> None:
+        self.locked.append((subject_type, record_id))
+
+    def outcomes(self, key: str) -> list[tuple[int, str]]:
+        return self._open[key]
+
+    def mark(self, key: str, attempt: int, outcome: str) -> None:
+        self._open[key] = [(attempt, outcome)]
+
+    def stopped(self, subject_type: str, record_id: int) -> bool:
+        return False
+
+    def set_state(self, subject_type: str, record_id: int, fields: object) -> None:
+        pass
+
+
+def _claim(subject_type: str, record_id: int) -> ce.Claimed:
+    row = replace(_row(1, None), subject_type=subject_type, record_id=record_id)
+    at = datetime(2027, 3, 1, 9, tzinfo=UTC)
+    chase = ce.PlannedChase(at, ChaseKind.REMINDER, 1, (), "Due soon", "Due soon", "", "", None)
+    return ce.Claimed(row, chase, ce.key_for(row, 1), 1, None, ())
+
+
+def test_the_heartbeat_and_release_lock_in_the_one_order_a_cancel_writes_in() -> None:
+    """Claim order (items then returns, each by next chase time) is not the order cancelling a
+    review writes its rows in: many locks taken in two orders can deadlock on PostgreSQL."""
+    held = [
+        _claim(ce.ACTION, 9),
+        _claim(ce.ACTION, 2),
+        _claim(ce.RETURN, 5),
+        _claim(ce.RETURN, 1),
+        _claim(ce.ACTION, 4),
+    ]
+    order = ce.in_lock_order([5, 1], [9, 2, 4])
+    assert order == [
+        (ce.ACTION, 2),
+        (ce.ACTION, 4),
+        (ce.ACTION, 9),
+        (ce.RETURN, 1),
+        (ce.RETURN, 5),
+    ]
+    now = datetime(2027, 3, 1, 9, tzinfo=UTC)
+    beat = _LockRecorder(held)
+    assert ce.renew(cast(ce.ChaseRepository, beat), held, now) == []
+    assert beat.locked == order
+    given_back = _LockRecorder(held)
+    assert ce.release_all(cast(ce.ChaseRepository, given_back), held, now) == [ce.RELEASED] * 5
+    assert given_back.locked == order
