@@ -32,7 +32,7 @@ from domain import digest as digest_jobs
 from domain.action_state import Mover, Reader, copy_readers, working_days_late
 from domain.calendar import DEFAULT_CALENDAR
 from domain.chase_engine import ACTION, Attempt, Claimed
-from domain.chase_messages import Reads
+from domain.chase_messages import COPY_READS, Reads
 from domain.model import ChannelPurpose, ConversationAddress, Role
 from domain.records import Recipient
 from storage.repositories import SqlUnitOfWork
@@ -276,7 +276,7 @@ class Chasers:
         readers = copy_readers(primary, to.leads, to.chair, to.deputy)
         for member_id, reader in readers:
             copy = await self._copy_for(claimed, reader)
-            reads = _COPY_READS[reader].value
+            reads = COPY_READS[reader].value
             escalated += [(reads, d) for d in await self._send([member_id], copy)]
         if to.lic:
             told = {*primary, *(member_id for member_id, _ in readers)}
@@ -438,16 +438,6 @@ class Chasers:
         return await self.services.outbound.send_card(
             recipient, card, channel.service_url, max_wait=MAX_SEND_WAIT_SECONDS
         )
-
-
-# Who each escalation copy's reader is in the table of the engine's messages
-# (`domain.chase_messages`): the chaser log names its audience by it.
-_COPY_READS: dict[Reader, Reads] = {
-    Reader.AGENCY_LEAD: Reads.AGENCY_LEAD,
-    Reader.CHAIR: Reads.CHAIR,
-    Reader.DEPUTY_CHAIR: Reads.DEPUTY_CHAIR,
-    Reader.LIC: Reads.LIC_CHANNEL,
-}
 
 
 def _count(report: SweepReport, outcome: str) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from domain.action_state import Reader
 from domain.chasers import Audience, ChaseKind, SubjectKind
 
 
@@ -25,6 +26,14 @@ class Reads(StrEnum):
     LIC_CHANNEL = "lic_channel"
     LIC_MEMBER = "lic_member"  # with no LIC channel registered, each member
 
+
+# Who each escalation copy's reader is in this table: the chaser log names its audience by it.
+COPY_READS: Final[dict[Reader, Reads]] = {
+    Reader.AGENCY_LEAD: Reads.AGENCY_LEAD,
+    Reader.CHAIR: Reads.CHAIR,
+    Reader.DEPUTY_CHAIR: Reads.DEPUTY_CHAIR,
+    Reader.LIC: Reads.LIC_CHANNEL,
+}
 
 # Who each reader is, as a message about their copy names them.
 READER_WORDS: Final[dict[Reads, str]] = {

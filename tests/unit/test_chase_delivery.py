@@ -141,8 +141,8 @@ def test_only_a_final_failure_is_reported() -> None:
 def test_the_sweep_names_each_copys_reader_as_the_message_table_does() -> None:
     """The chaser log's audience of an escalation copy is its reader in
     `domain.chase_messages`, and each names a kind of message the table knows."""
-    from bot.scheduler import _COPY_READS
     from domain.action_state import Reader
+    from domain.chase_messages import COPY_READS as _COPY_READS
     from domain.chase_messages import MESSAGES, message_for
     from domain.chasers import ChaseKind
 
