@@ -10,8 +10,9 @@ words; the names-of-things step, domain/identifier_things.py, was then tuned on 
 figure is now a tuned one) and identifier_heldout2.yaml (clean prose naming services,
 charities, wards, laws, festivals and characters, and identifiers in every form the guard
 should catch; written and committed before that step, never tuned on) and identifier_heldout3.yaml
-(towns, venues, brands, clubs and characters; written before the place-name step, never tuned
-on) and identifier_heldout4.yaml (shops and brands, venues, characters and authors, clubs, towns,
+(towns, venues, brands, clubs and characters; written before the place-name step and not tuned
+on by it; tuning round 4 was tuned on it, so its figure is now a tuned one) and
+identifier_heldout4.yaml (shops and brands, venues, characters and authors, clubs, towns,
 buildings, hospitals, charities and festivals, and identifiers of every kind; written before
 tuning round 4, never tuned on). It prints whether
 their false positives meet the target; the exit status is the labelled corpus's.
@@ -36,15 +37,16 @@ from domain.name_lexicon import warm
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "identifier_corpus.yaml"
 # Written after the rules: how they do on prose they were not fitted to. The names-of-things
-# step was tuned on the first; the second was written before that step, and never tuned on.
+# step was tuned on the first; the second was written before that step and tuned on by the towns
+# and buildings round; the third by round 4; the fourth was written before round 4, never tuned on.
 HELD_OUT = CORPUS.with_name("identifier_heldout.yaml")
 HELD_OUT_2 = CORPUS.with_name("identifier_heldout2.yaml")
 HELD_OUT_3 = CORPUS.with_name("identifier_heldout3.yaml")
 HELD_OUT_4 = CORPUS.with_name("identifier_heldout4.yaml")
 _HELD_OUT_NOTES = {
     HELD_OUT: "the names-of-things step was tuned on it",
-    HELD_OUT_2: "not tuned on",
-    HELD_OUT_3: "not tuned on",
+    HELD_OUT_2: "the towns and buildings round was tuned on it",
+    HELD_OUT_3: "tuning round 4 was tuned on it",
     HELD_OUT_4: "written before tuning round 4, never tuned on",
 }
 

@@ -18,6 +18,10 @@ part of the name of a thing:
   attended Clinic", "Meeting With Kelly Smith At The Clinic" name her);
 - a lone word that is not a forename between a time preposition and a relationship word is a
   festival or a season: "Over Passover mum" ("After Kelly mum moved out" names her);
+- "a" or "the" comes before it and a thing sold, read or watched follows it: "a Ted Baker
+  jacket", "a Roald Dahl play", "a Charlie Brown poster"; or a venue: "the Jimmy Wilde boxing
+  gym", "the Tom Daley leisure pool" ("the Kelly Smith photo" and "the Kelly Smith story" still
+  name her);
 - a name inside a UK town of two words or more ("Newton Abbot", "Melton Mowbray": the exchange
   names in libphonenumber's geocoding data), or a well-known character ("Peter Pan").
 
@@ -36,9 +40,12 @@ A possessive before a lower-case noun is a person's: "Kelly Smith's house" stays
 addresses are not names and are not touched: "14 Acacia Road" and "7 Holly Lodge Drive" are
 still found by the address detector.
 
-The naming nouns are a short table here (unit-tested in tests/unit/test_identifier_things.py)
-because no installed package lists the heads of institution names; the relationship words are
-the name detector's own (domain/identifier_words.py).
+The naming nouns, venue nouns and product nouns are short tables here (unit-tested in
+tests/unit/test_identifier_things.py) because no installed package lists the heads of
+institution names; which of them are also surnames comes from the surname list. A brand, a
+character or an author named alone ("worked at John Lewis", "drew Homer Simpson") is still
+flagged: the same words name people, and no packaged list of brands or characters was found.
+The relationship words are the name detector's own (domain/identifier_words.py).
 """
 
 from __future__ import annotations
@@ -57,13 +64,38 @@ def _table(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-# The last word of the name of an institution, a place in one, a law, a scheme or an event.
-NAMING_NOUNS = _table(
+# Places to go that are named after people: "the Jimmy Wilde boxing gym", "the Tom Daley
+# leisure pool". Lower case after "the <name>" (one describing word may come between), or
+# capitalised after the name. Those that are also surnames ("Park", "Pool") never make a name a
+# thing on their own (`surname_naming_nouns`).
+VENUE_NOUNS = _table(
     """
-    hospital hospitals hospice infirmary clinic centre center unit ward wing lodge house hall
-    hub trust foundation fund charity society association institute project programme
-    scheme law act appeal campaign club library museum memorial award prize day festival
-    towers
+    gym gyms academy pool pools space park rink camp track stadium arena studio theatre
+    cinema lido baths pitch
+    """
+)
+# The last word of the name of an institution, a place in one, a law, a scheme or an event.
+NAMING_NOUNS = (
+    _table(
+        """
+        hospital hospitals hospice infirmary clinic centre center unit ward wing lodge house hall
+        hub trust foundation fund charity society association institute project programme
+        scheme law act appeal campaign club library museum memorial award prize day festival
+        towers
+        """
+    )
+    | VENUE_NOUNS
+)
+# Things sold, read or watched under a brand's, an author's or a character's name, after "a" or
+# "the": "a Ted Baker jacket", "a Roald Dahl play", "a Charlie Brown poster". A person is not "a
+# Kelly Smith"; no word here is one a person's name stands before ("photo", "story", "file" and
+# "case" are not here: "the Kelly Smith photo" shows her).
+PRODUCT_NOUNS = _table(
+    """
+    jacket jackets coat coats shirt shirts top tops hoodie tracksuit trainers shoes boots
+    belt bag handbag watch perfume make-up jeans cap
+    book books novel novels play musical film films programme cartoon game games
+    poster posters toy toys figure figures costume lunchbox duvet pyjamas dvd
     """
 )
 
@@ -232,6 +264,9 @@ def names_a_thing(text: str, start: int, end: int) -> bool:
         ):
             return True
         if after is not None and after.lower() in SERVICE_ROLES:
+            return True
+        # "a Ted Baker jacket", "the Roald Dahl play", "a Tommy Hilfiger puffer coat".
+        if any(word.lower() in PRODUCT_NOUNS for word in described):
             return True
     # "During Ramadan mum": a festival between a time word and a relationship word; never a
     # word in the forename list ("After Kelly mum moved out" names her).

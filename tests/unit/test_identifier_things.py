@@ -11,8 +11,10 @@ from domain.identifier_things import (
     DETERMINERS,
     FUNCTION_WORDS,
     NAMING_NOUNS,
+    PRODUCT_NOUNS,
     SERVICE_ROLES,
     TIME_PREPOSITIONS,
+    VENUE_NOUNS,
     names_a_thing,
     person_name_findings,
     surname_naming_nouns,
@@ -229,3 +231,42 @@ def test_the_review_inputs_are_labelled_in_the_corpus() -> None:
         assert corpus[text] == {IdentifierKind.NAME}, text
     for text in MISSED_ADDRESSES:
         assert corpus[text] == {IdentifierKind.ADDRESS}, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The young person spent evenings at the Amir Khan boxing gym.",
+        "Child K had swimming lessons at the Duncan Goodhew leisure pool.",
+        "The boy was given a Stone Island jacket and a Paul Frank bag by an older male.",
+        "Child K's only toy was a Buzz Lightyear figure.",
+        "The children saw the Roald Dahl play with the school.",
+    ],
+)
+def test_venues_and_things_sold_or_read_under_a_name_are_not_people(text: str) -> None:
+    assert IdentifierKind.NAME not in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kelly Smith took Child K to the gym.",
+        "The Kelly Smith photo was shared in the group chat.",
+        "A photo of Jayden Clarke in a new jacket was posted online.",
+        "Dad met Sarah Pool at the leisure centre.",
+        "Mum Kelly Camp was at the park.",
+        "The Kelly Smith story was told at the panel.",
+        "Mum Kelly Smith bought a Ted Baker jacket.",
+    ],
+)
+def test_people_beside_venue_and_product_words_are_still_found(text: str) -> None:
+    assert IdentifierKind.NAME in kinds(text)
+
+
+def test_venue_and_product_tables_are_lower_case_words_and_name_no_person() -> None:
+    assert VENUE_NOUNS <= NAMING_NOUNS
+    person_nouns = {"photo", "picture", "story", "file", "case", "family", "house", "home"}
+    assert not (PRODUCT_NOUNS | VENUE_NOUNS) & person_nouns
+    assert all(word == word.lower() for word in PRODUCT_NOUNS | VENUE_NOUNS)
+    # "Park" and "Pool" are surnames: they never make a name a thing on their own.
+    assert {"park", "pool"} <= surname_naming_nouns()
