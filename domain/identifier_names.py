@@ -34,7 +34,7 @@ from domain.identifier_words import (
     RELATIONS,
     STREET_SUFFIXES,
 )
-from domain.name_lexicon import forenames, surnames
+from domain.name_lexicon import common_surnames, forenames, surnames
 
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
 _HOUSE_NUMBER = re.compile(
@@ -92,6 +92,8 @@ def _is_forename(word: _Word) -> bool:
 
 
 def _is_family_name(word: _Word) -> bool:
+    if _is_street_surname(word):
+        return True
     if not _may_be_name(word):
         return False
     parts = _NAME_JOINS.split(word.bare)
@@ -99,6 +101,38 @@ def _is_family_name(word: _Word) -> bool:
     return any(p in surnames() or p in forenames() for p in parts if len(p) > 1) or (
         len(parts) > 1 and parts[0] in {"O", "D", "Mc", "Mac"}
     )
+
+
+# Words after which a forename and a street word are a place, not a person.
+_LOCATIVES = frozenset(
+    [
+        "at",
+        "in",
+        "on",
+        "to",
+        "from",
+        "near",
+        "by",
+        "outside",
+        "behind",
+        "opposite",
+        "past",
+        "beside",
+        "towards",
+        "into",
+        "around",
+        "off",
+    ]
+)
+
+
+def _is_street_surname(word: _Word) -> bool:
+    """A street word that is also a common family name ("Sarah Park", "Mr Green", "Tom Hill").
+    It is never a name alone, but where a family name stands (after a forename, a title or a
+    relationship word) it is one: an address there is found by the place rules as well, and
+    an address wins a tie (`identifiers._without_overlaps`). Rare ones ("Street", "Court")
+    name streets far more often than people."""
+    return word.capitalised and word.lower in STREET_SUFFIXES and word.bare in common_surnames()
 
 
 def _gap(text: str, left: _Word, right: _Word) -> str:
@@ -124,6 +158,18 @@ class _NameScanner:
         following = self.words[index + 1]
         return following if gap.fullmatch(_gap(self.text, self.words[index], following)) else None
 
+    def _family_name_after(self, index: int, after: _Word) -> bool:
+        """Whether `after` is the family name of the forename at `index`. A street word after a
+        place word, or before a school's, names a place: "near Victoria Park", "Oak Park
+        school"."""
+        if not _is_street_surname(after):
+            return _is_family_name(after)
+        place_before = index > 0 and self.words[index - 1].lower in _LOCATIVES
+        school_after = (
+            index + 2 < len(self.words) and self.words[index + 2].lower in INSTITUTION_SUFFIXES
+        )
+        return not (place_before or school_after)
+
     def _extend(self, index: int, end: int) -> int:
         """Take in further family names: "Kelly Ann Smith", "Mrs Smith Jones"."""
         while (after := self._next(index, _NAME_GAP)) is not None and _is_family_name(after):
@@ -140,12 +186,12 @@ class _NameScanner:
         forename = _is_forename(word)
         if forename:
             after = self._next(index, _NAME_GAP)
-            if after is not None and _is_family_name(after):
+            if after is not None and self._family_name_after(index, after):
                 self.spans.append((word.start, self._extend(index + 1, after.end)))
                 return
         if word.text in HONORIFICS:
             titled = self._next(index, _TITLE_GAP)
-            if titled is not None and _may_be_name(titled):
+            if titled is not None and (_may_be_name(titled) or _is_street_surname(titled)):
                 self.spans.append((word.start, self._extend(index + 1, titled.end)))
                 return
         relation = word.lower in RELATIONS and word.text not in _PSEUDONYM_HEADS

@@ -280,8 +280,11 @@ _ASCII_DIGITS = "0123456789"
 
 def _without_overlaps(findings: list[IdentifierFinding]) -> list[IdentifierFinding]:
     # "+44 1482 300300" also contains ten digits that could pass as an NHS number; the longer,
-    # earlier match is the better explanation of the text, so it wins.
-    ordered = sorted(findings, key=lambda f: (f.start, f.start - f.end))
+    # earlier match is the better explanation of the text, so it wins. Of two on the same
+    # words, a name loses: "to Holly Park" read as an address saw the words around it.
+    ordered = sorted(
+        findings, key=lambda f: (f.start, f.start - f.end, f.kind is IdentifierKind.NAME)
+    )
     kept: list[IdentifierFinding] = []
     for finding in ordered:
         if not kept or finding.start >= kept[-1].end:

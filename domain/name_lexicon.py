@@ -51,6 +51,22 @@ def surnames() -> frozenset[str]:
         )
 
 
+# A family name this common is a person's as often as it is a word: "Sarah Green", "Tom Hill"
+# (the rank is the fourth column of dist.all.last: Hill 33, Park 461, Croft 2230).
+COMMON_SURNAME_RANK = 1000
+
+
+@cache
+def common_surnames() -> frozenset[str]:
+    """The `COMMON_SURNAME_RANK` most common family names, in title case."""
+    with (files("names") / "dist.all.last").open(encoding="ascii") as lines:
+        return frozenset(
+            fields[0].title()
+            for line in lines
+            if len(fields := line.split()) == 4 and int(fields[3]) <= COMMON_SURNAME_RANK
+        )
+
+
 # A UK entry of libphonenumber's geocoding data, as the generated modules write it:
 #  '441626':{'en': 'Newton Abbot'},
 _UK_EXCHANGE = re.compile(r"^ '44\d*':\{'en': '([^']+)'\}", re.MULTILINE)

@@ -340,3 +340,37 @@ def test_the_fourth_held_out_file_loads_with_clean_texts_and_every_kind() -> Non
     clean = [text for text, kinds in held_out if not kinds]
     assert len(clean) >= 75
     assert {kind for _, expected in held_out for kind in expected} == set(IdentifierKind)
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("Sarah Park is 6.", "Sarah Park"),
+        ("Mum Sarah Park attended the conference.", "Sarah Park"),
+        ("Tom Hill said he was scared at home.", "Tom Hill"),
+        ("Kelly Lane attended with mum.", "Kelly Lane"),
+        ("Jack Fields was excluded twice.", "Jack Fields"),
+        ("Mr Green called the school.", "Mr Green"),
+    ],
+)
+def test_a_street_word_that_is_a_common_family_name_is_one_after_a_forename_or_title(
+    text: str, matched: str
+) -> None:
+    names = [f for f in find_identifiers(text) if f.kind is IdentifierKind.NAME]
+    assert [text[f.start : f.end] for f in names] == [matched]
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("The family lived near Victoria Park at the time.", []),
+        ("Dad slept in the car outside Florence Park.", []),
+        ("Child K went to Holly Park on Sunday.", [IdentifierKind.ADDRESS]),
+        ("The Oak Park school nurse saw Child K in May.", []),
+        ("Great Ormond Street gave a second opinion.", []),
+    ],
+)
+def test_a_street_word_after_a_place_word_or_before_a_school_is_still_a_place(
+    text: str, flagged: list[IdentifierKind]
+) -> None:
+    assert kinds(text) == flagged
