@@ -33,6 +33,21 @@ def connector_timeout() -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(total=CONNECTOR_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
 
 
+# How long an edge keeps an idle connection to the connector. Shorter than the server's own
+# idle limit, so the bot never sends on a connection the server is closing: a send that meets
+# the close fails with "server disconnected", an unknown outcome nobody can resend safely.
+# Node's http server (the Agents Playground) closes after 5 s; others allow longer, and a busy
+# bot keeps its connections in use, so a new handshake after 4 idle seconds costs little.
+IDLE_CONNECTION_SECONDS = 4.0
+
+
+def pooled_connector(limit: int) -> aiohttp.TCPConnector:
+    """The connection pool of an edge's session, read when the session opens."""
+    return aiohttp.TCPConnector(
+        limit=limit, ttl_dns_cache=300, keepalive_timeout=IDLE_CONNECTION_SECONDS
+    )
+
+
 class Unauthenticated(Exception):
     """The request's token is missing, invalid or unacceptable: answer 401."""
 

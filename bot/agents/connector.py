@@ -118,11 +118,8 @@ class SessionPool:
         loop = asyncio.get_running_loop()
         session = self._session
         if session is None or session.closed or self._loop is not loop:
-            connector = aiohttp.TCPConnector(
-                limit=MAX_CONNECTIONS, ttl_dns_cache=300, keepalive_timeout=30
-            )
             session = self._session = aiohttp.ClientSession(
-                connector=connector, timeout=port.connector_timeout()
+                connector=port.pooled_connector(MAX_CONNECTIONS), timeout=port.connector_timeout()
             )
             self._loop = loop
             self._clients.clear()  # they hold views of the session replaced

@@ -277,9 +277,7 @@ class Transport:
         if http is None or http.closed or self._http_loop is not loop:
             self._http_loop = loop
             http = self._http = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(
-                    limit=self._max_connections, ttl_dns_cache=300, keepalive_timeout=30
-                ),
+                connector=port.pooled_connector(self._max_connections),
                 timeout=port.connector_timeout(),
                 headers={"User-Agent": USER_AGENT},
             )
