@@ -342,6 +342,16 @@ def test_the_fourth_held_out_file_loads_with_clean_texts_and_every_kind() -> Non
     assert {kind for _, expected in held_out for kind in expected} == set(IdentifierKind)
 
 
+def test_the_fifth_held_out_file_loads_as_a_realistic_mix() -> None:
+    """Realistic returns written blind and never tuned on: loaded here, scored only by
+    `python -m bench.guard` (docs/progress.md, issue 15), so no rule is fitted to pass it."""
+    held_out = guard_bench.load_corpus(guard_bench.HELD_OUT_5)
+    clean = [text for text, kinds in held_out if not kinds]
+    assert len(held_out) == 200
+    assert len(clean) == 170
+    assert {kind for _, expected in held_out for kind in expected} == set(IdentifierKind)
+
+
 @pytest.mark.parametrize(
     ("text", "matched"),
     [
