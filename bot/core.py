@@ -23,7 +23,12 @@ from cards import basics as cards
 from cards.common import message_text, with_notice
 from domain import commands
 from domain.capabilities import available
-from domain.errors import ChangedSinceShown, DomainError, StorageUnavailable
+from domain.errors import (
+    ChangedSinceShown,
+    ConcurrencyConflict,
+    DomainError,
+    StorageUnavailable,
+)
 from domain.idempotency import Claimed
 from domain.members import record_member, welcome_once
 from domain.model import MemberView
@@ -71,7 +76,9 @@ async def error_card(step: Step, call_next: Next) -> Reply | None:
     an incident reference (never the user's text) the user can give their admin."""
     try:
         return await call_next()
-    except StorageUnavailable as error:
+    except (StorageUnavailable, ConcurrencyConflict) as error:
+        # Neither wrote anything; the claim on a click was given back (bot/once.py), so the
+        # same button works again.
         return _error_reply("Please try again", error.user_message)
     except DomainError as error:
         return _error_reply("That didn't work", error.user_message)
@@ -113,7 +120,8 @@ async def record_speaker(step: Step, call_next: Next) -> Reply | None:
         member = record_member(uow, turn.actor, turn.sighting(), admins)
         return member, (once.claim(uow, turn, member, key) if key is not None else None)
 
-    step.member, step.claimed = await step.services.db.run_short(work)
+    # Only database writes, all rolled back by a conflict: safe to run again (Database.run).
+    step.member, step.claimed = await step.services.db.run_short(work, retry_on_conflict=True)
     step.key = key
     return await call_next()
 
@@ -123,7 +131,8 @@ class AnswerOnce:
     is dropped, a repeated click is answered from the first one (bot/once.py)."""
 
     def __init__(self, services: Services) -> None:
-        self._once = once.Once(lambda work: services.db.run_short(work))
+        # The claim's own units (complete, find, release) only touch the claim's row.
+        self._once = once.Once(lambda work: services.db.run_short(work, retry_on_conflict=True))
 
     async def __call__(self, step: Step, call_next: Next) -> Reply | None:
         key, claimed, kind = step.key, step.claimed, step.turn.kind

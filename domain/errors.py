@@ -45,6 +45,19 @@ class StorageUnavailable(DomainError):
         )
 
 
+class ConcurrencyConflict(DomainError):
+    """Another transaction was changing the same rows at the same moment, and PostgreSQL
+    rolled this one back (domain/conflicts.py): the database is up, nothing was written, and
+    the same click or message may simply be tried again."""
+
+    MESSAGE = (
+        "Someone else was changing this at the same moment. Nothing was saved: please try again."
+    )
+
+    def __init__(self) -> None:
+        super().__init__(self.MESSAGE)
+
+
 class FormInvalid(InvalidInput):
     """Several fields of one card failed; `errors` maps input id to message, shown inline."""
 

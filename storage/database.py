@@ -47,7 +47,8 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from domain.errors import StorageUnavailable
+from domain.conflicts import ConflictRule, conflict_of
+from domain.errors import ConcurrencyConflict, StorageUnavailable
 from storage.repositories import SqlUnitOfWork
 
 T = TypeVar("T")
@@ -240,11 +241,31 @@ class Database:
         self._on_thread = 0  # units queued for or running on the thread, counted on the loop
 
     def transaction(
-        self, work: Callable[[SqlUnitOfWork], T], abandoned: threading.Event | None = None
+        self,
+        work: Callable[[SqlUnitOfWork], T],
+        abandoned: threading.Event | None = None,
+        *,
+        retry_on_conflict: bool = False,
     ) -> T:
         """Run `work` in one transaction, synchronously; commit on success, roll back on error,
         and roll back too if the turn waiting for it gave up (`abandoned`): it told the user
-        nothing was changed."""
+        nothing was changed. A concurrency conflict (domain/conflicts.py) raises
+        ConcurrencyConflict, after running `work` once more first if `retry_on_conflict` (the
+        caller's promise that `work` touches nothing but the database: the rollback undid all
+        of it) and the conflict is one worth retrying."""
+        try:
+            return self._attempt(work, abandoned)
+        except _Conflicted as conflicted:
+            if not (retry_on_conflict and conflicted.rule.retry):
+                raise ConcurrencyConflict() from conflicted.__cause__
+        if abandoned is not None and abandoned.is_set():
+            raise _Abandoned()  # its turn has already told the user to try again
+        try:
+            return self._attempt(work, abandoned)
+        except _Conflicted as again:
+            raise ConcurrencyConflict() from again.__cause__
+
+    def _attempt(self, work: Callable[[SqlUnitOfWork], T], abandoned: threading.Event | None) -> T:
         try:
             with self._sessions() as session, session.begin():
                 result = work(SqlUnitOfWork(session))
@@ -252,6 +273,14 @@ class Database:
                     raise _Abandoned()
                 return result
         except (OperationalError, DBAPIError) as error:
+            rule = conflict_of(_sqlstate(error))
+            if rule is not None:
+                # Two writers met; the database is fine (and /readyz says so).
+                log.warning(
+                    "concurrency conflict",
+                    extra={"conflict": rule.conflict.value, "sqlstate": _sqlstate(error)},
+                )
+                raise _Conflicted(rule) from error
             if _is_connectivity(error):
                 log.warning("database unavailable", extra={"error_type": type(error).__name__})
                 raise StorageUnavailable() from error
@@ -267,13 +296,21 @@ class Database:
     def busy_workers(self) -> int:
         return len(self._started)
 
-    async def run(self, work: Callable[[SqlUnitOfWork], T], *, wait: float = 0) -> T:
+    async def run(
+        self,
+        work: Callable[[SqlUnitOfWork], T],
+        *,
+        wait: float = 0,
+        retry_on_conflict: bool = False,
+    ) -> T:
         """`work` in one transaction, off the event loop. Waits at most `wait` seconds (default
         `timeouts.turn_wait`: a person is waiting; a background job may wait longer), then
-        raises StorageUnavailable."""
-        return await self._run(work, wait)
+        raises StorageUnavailable. `retry_on_conflict`: see `transaction`."""
+        return await self._run(work, wait, retry_on_conflict)
 
-    async def run_short(self, work: Callable[[SqlUnitOfWork], T]) -> T:
+    async def run_short(
+        self, work: Callable[[SqlUnitOfWork], T], *, retry_on_conflict: bool = False
+    ) -> T:
         """`work` that touches a handful of rows (who spoke, one return, one claim): at most
         SHORT_STATEMENTS statements, a promise the test suite checks on every such unit
         (tests/conftest.py). On SQLite it runs on the loop unless another writer holds the
@@ -284,18 +321,22 @@ class Database:
                 return self._run_inline(marked)
             except _Busy:
                 pass  # another writer has the file: wait for it on the thread instead
-        return await self._run(marked, 0)
+        return await self._run(marked, 0, retry_on_conflict)
 
-    async def _run(self, work: Callable[[SqlUnitOfWork], T], wait: float) -> T:
+    async def _run(
+        self, work: Callable[[SqlUnitOfWork], T], wait: float, retry_on_conflict: bool
+    ) -> T:
         if self.wedged():
             log.warning("database unavailable", extra={"error_type": "WorkersStuck"})
             raise StorageUnavailable()
-        return await self._on_executor(work, wait or self.timeouts.turn_wait)
+        return await self._on_executor(work, wait or self.timeouts.turn_wait, retry_on_conflict)
 
-    async def _on_executor(self, work: Callable[[SqlUnitOfWork], T], wait: float) -> T:
+    async def _on_executor(
+        self, work: Callable[[SqlUnitOfWork], T], wait: float, retry_on_conflict: bool
+    ) -> T:
         abandoned = threading.Event()
         self._on_thread += 1
-        future = self._executor.submit(self._unit, work, abandoned)
+        future = self._executor.submit(self._unit, work, abandoned, retry_on_conflict)
         try:
             result = await asyncio.wait_for(asyncio.wrap_future(future), wait)
         except TimeoutError as error:
@@ -329,13 +370,18 @@ class Database:
     def _left_thread(self) -> None:
         self._on_thread -= 1
 
-    def _unit(self, work: Callable[[SqlUnitOfWork], T], abandoned: threading.Event) -> T:
+    def _unit(
+        self,
+        work: Callable[[SqlUnitOfWork], T],
+        abandoned: threading.Event,
+        retry_on_conflict: bool,
+    ) -> T:
         if abandoned.is_set():
             raise _Abandoned()  # its turn gave up while it queued
         me = threading.get_ident()
         self._started[me] = time.monotonic()
         try:
-            return self.transaction(work, abandoned)
+            return self.transaction(work, abandoned, retry_on_conflict=retry_on_conflict)
         finally:
             del self._started[me]
 
@@ -492,6 +538,21 @@ def _shut_socket(connection: Any) -> None:
 
 class _Busy(Exception):
     """SQLite's file lock is held by another writer: the inline attempt was rolled back."""
+
+
+class _Conflicted(Exception):
+    """An attempt was rolled back as a concurrency conflict (the database error is its cause)."""
+
+    def __init__(self, rule: ConflictRule) -> None:
+        super().__init__(rule.conflict.value)
+        self.rule = rule
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    """The SQLSTATE PostgreSQL refused with (psycopg's `sqlstate`); None from SQLite, whose
+    errors carry none."""
+    code = getattr(error.orig, "sqlstate", None)
+    return code if isinstance(code, str) else None
 
 
 def _is_connectivity(error: DBAPIError) -> bool:
