@@ -5,23 +5,35 @@ The deadlock is a real one, on the path the user hits: approving a return holds 
 then the return (domain/holds.py). A rival client holds the return first; once the click waits
 for it, the rival asks for the review. The rival's deadlock_timeout is long, so PostgreSQL ends
 the click's transaction, not the rival's. (The click's handler unit is not run again by
-itself: only units that touch nothing but the database are, tests/storage/test_conflicts.py.)
+itself: only units that touch nothing but the database are, as who spoke and the turn's claim
+are in the second test; tests/storage/test_conflicts.py drives the mechanism directly.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 
 import psycopg
+import pytest
 
 from cards import verbs
 from domain.errors import ConcurrencyConflict, StorageUnavailable
+from domain.idempotency import activity_key
 from storage import tables as t
 from tests.conftest import BotUnderTest
 from tests.scenarios.test_races import _complete_return, audited
 from tests.storage.test_conflicts import rival, until_waiting_for_a_lock
-from tests.support.journey import LEAD, PRACTITIONER, Journey, button_data, journey_on
+from tests.support.activities import USER_AAD
+from tests.support.journey import (
+    LEAD,
+    PRACTITIONER,
+    Journey,
+    button_data,
+    journey_on,
+    person,
+)
 
 
 def hold(connection: psycopg.Connection, table: str, row: int) -> None:
@@ -65,3 +77,47 @@ async def test_a_click_killed_as_a_deadlock_is_told_to_try_again_and_then_works(
     assert audited(j, "return.signed_off") == 1, "the same button, pressed again, worked"
     [ret] = j.rows(t.PreAnalysisReturn)
     assert ret.status == "signed_off"
+
+
+async def test_a_turn_whose_claim_is_killed_as_a_deadlock_runs_it_again_unseen(
+    bot_on_postgres: BotUnderTest, postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Who spoke and the turn's claim are one unit that only writes the database, so after a
+    deadlock it runs once more (Database.run_short's `retry_on_conflict`) and the user sees
+    an ordinary answer. The turn renames its sender (a member row write), then claims its
+    activity, whose claim a rival has inserted and not committed; the rival then writes the
+    member row."""
+    caplog.set_level(logging.WARNING, logger="storage.database")
+    j = await journey_on(bot_on_postgres)
+    chair = next(m for m in j.rows(t.Member) if m.aad_object_id == USER_AAD)
+    body = person(USER_AAD, name="Kelly Smith").says(bot_on_postgres.connector.url, "help")
+    body["id"] = "conflicted-activity"
+
+    other = rival(postgres_url)
+    try:
+        other.execute(
+            "INSERT INTO idempotency_record (partnership_id, member_id, token, verb, state, "
+            "reply, created_at) VALUES (%s, %s, %s, 'message', 'done', 'null', now())",
+            (chair.partnership_id, chair.id, activity_key(body["id"])),
+        )
+        turn = asyncio.ensure_future(j.turn(body))
+        await until_waiting_for_a_lock(other)  # the turn holds the member, waits on the claim
+        rename = "UPDATE member SET display_name = 'Rival Name' WHERE id = %s"
+        await asyncio.to_thread(other.execute, rename, (chair.id,))  # the deadlock
+        other.rollback()  # the rival's claim and rename are gone: the second run takes both
+        answered = await turn
+    finally:
+        other.close()
+
+    assert answered.status == 201, answered.body
+    sent = json.dumps(answered.sent)
+    assert answered.sent, "answered as ever"
+    assert ConcurrencyConflict.MESSAGE not in sent, sent
+    assert StorageUnavailable().user_message not in sent
+    [renamed] = [m for m in j.rows(t.Member) if m.id == chair.id]
+    assert renamed.display_name == "Kelly Smith"
+    tokens = [r.token for r in j.rows(t.IdempotencyRecord)]
+    assert tokens.count(activity_key(body["id"])) == 1, "claimed once, by the second run"
+    logged = [r.getMessage() for r in caplog.records if r.name == "storage.database"]
+    assert logged == ["concurrency conflict"], "one conflict, run again; no outage logged"
+    assert await ready(bot_on_postgres) == 200
