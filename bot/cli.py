@@ -186,7 +186,7 @@ def _members_import(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy.exc import OperationalError
 
     from domain.directory import MAX_IMPORT_BYTES, ImportFileError, decode_import, parse_import
-    from domain.errors import StorageUnavailable
+    from domain.errors import ConcurrencyConflict, StorageUnavailable
 
     tenant = _tenant(args, settings, "lineofsight members import FILE.csv --tenant ID")
     try:
@@ -201,6 +201,9 @@ def _members_import(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     try:
         lines = _import_into(settings, tenant, parsed, args)
+    except ConcurrencyConflict as error:  # the one transaction was rolled back
+        print(f"lineofsight: {error.user_message}", file=sys.stderr)
+        return 2
     except (OperationalError, StorageUnavailable):
         print(
             f"lineofsight: can't reach the database at {_describe(settings.database_url)}; "
@@ -283,7 +286,7 @@ def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
     from bot.retention import UnknownTenant, run_retention
-    from domain.errors import StorageUnavailable
+    from domain.errors import ConcurrencyConflict, StorageUnavailable
 
     try:
         with _database(settings) as db:
@@ -301,6 +304,13 @@ def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     except StorageUnavailable:
         print("lineofsight: can't reach the database; nothing was deleted.", file=sys.stderr)
+        return 2
+    except ConcurrencyConflict:
+        # Each partnership is its own transaction: the one in conflict was rolled back.
+        print(
+            "lineofsight: someone else was changing the same records; run it again.",
+            file=sys.stderr,
+        )
         return 2
     print("\n".join(result.lines()))
     return 0

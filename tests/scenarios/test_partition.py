@@ -45,7 +45,9 @@ RECOVERS_WITHIN = 8.0
 # How soon /readyz turns red: its cached answer's age, then a probe's turn wait.
 RED_WITHIN = Readiness.FRESH_FOR + 2 + 1
 SERVED = "What you can do"
-RETRY = "Please try again"
+# The outage's own words (domain/errors.py StorageUnavailable), not only its card's title,
+# which a concurrency conflict's card shares: a partition is an outage, never a conflict.
+RETRY = "Anything you saved before is safe"
 
 
 @dataclass
