@@ -248,19 +248,29 @@ class Chasers:
     async def _report_undelivered(
         self, claimed: Claimed, attempt: Attempt, deliveries: list[Delivery]
     ) -> None:
-        """The chair (and deputy) hear who a chaser couldn't reach, once per chaser: logged on
-        its own key, like the escalation copies."""
+        """The chair (and deputy) hear who a chaser couldn't reach, once per chaser: each
+        report on its own key, like the escalation copies."""
         missed = [d for d in deliveries if not d.delivered]
         row = claimed.row
         readers = chase_engine.undelivered_readers(row, {d.member_id for d in missed})
-        if not readers:
+        reports = [
+            chase_engine.Copy(
+                chase_engine.copy_key(claimed, chase_engine.CHAIR_UNDELIVERED, reader),
+                chase_engine.CHAIR_UNDELIVERED,
+                reader,
+                chase_engine.REPORT,
+            )
+            for reader in readers
+        ]
+        due = await self._claim_copies(claimed, reports, *chase_engine.REPORTED_TO_CHAIR)
+        if not due:
             return
         names = tuple(d.name for d in missed) or ("the person it was for",)
         # settle() planned the next chaser at the claim's next time, as for any failed one.
         report = chase_engine.Undelivered(row, names, attempt.unreachable, claimed.next_chase_at)
         card = cards.undelivered_card(report)
-        told = [(chase_engine.CHAIR_UNDELIVERED, d) for d in await self._send(list(readers), card)]
-        await self._log_escalations(claimed, told, chase_engine.REPORT)
+        sent = [(copy, await self._send_one(copy, card)) for copy in due]
+        await self._settle_copies(claimed, sent)
 
     async def _deliver(self, claimed: Claimed) -> tuple[Attempt, list[Delivery]]:
         to = chase_engine.recipients_of(claimed)
@@ -271,22 +281,79 @@ class Chasers:
             # action, with the chair's own moves: the owner's buttons would only be refused.
             card = await self.services.db.run(lambda uow: self._card(uow, claimed, owner=False))
         deliveries = await self._send(primary, card)
-        escalated: list[tuple[str, Delivery | None]] = []
-        # Each person copied once, with a card written for them (a lead who chairs: the chair's).
-        readers = copy_readers(primary, to.leads, to.chair, to.deputy)
-        for member_id, reader in readers:
-            copy = await self._copy_for(claimed, reader)
-            reads = COPY_READS[reader].value
-            escalated += [(reads, d) for d in await self._send([member_id], copy)]
-        if to.lic:
-            told = {*primary, *(member_id for member_id, _ in readers)}
-            escalated += await self._to_lic(
-                claimed, await self._copy_for(claimed, Reader.LIC), told
-            )
-        await self._log_escalations(claimed, escalated)
-        owners = [d.name for d in deliveries] if to.owners else []  # whose action it is
+        # Whose action (or return) it is, and who of them Teams says can't be reached: the
+        # copies say so, as the reason their readers are asked to help.
+        owners = [d.name for d in deliveries] if to.owners else []
+        unreached = tuple(d.name for d in deliveries if d.status in UNREACHABLE) if owners else ()
+        escalated = await self._copy_all(claimed, to, primary, unreached)
         await self._report_missed_copies(claimed, escalated, owners)
         return _attempt(deliveries), deliveries
+
+    async def _copy_all(
+        self,
+        claimed: Claimed,
+        to: chase_engine.Recipients,
+        primary: list[int],
+        unreached: tuple[str, ...],
+    ) -> list[tuple[str, Delivery | None]]:
+        """The chaser's escalation copies, each written for its reader, each sent once per
+        chaser however often the owner's send is tried (`chase_engine.claim_copies`)."""
+        # Each person copied once, with a card written for them (a lead who chairs: the chair's).
+        readers = copy_readers(primary, to.leads, to.chair, to.deputy)
+        planned = [(self._copy_of(claimed, COPY_READS[r], m), r) for m, r in readers]
+        channel = None
+        if to.lic:
+            told = {*primary, *(member_id for member_id, _ in readers)}
+            channel, lic = await self._lic_readers(claimed.row.partnership_id, told)
+            planned += [(self._copy_of(claimed, reads, m), Reader.LIC) for reads, m in lic]
+        due = await self._claim_copies(
+            claimed, [copy for copy, _ in planned], chase_engine.ATTEMPTED
+        )
+        written: dict[Reader, dict[str, Any]] = {}
+        sent: list[tuple[chase_engine.Copy, Delivery | None]] = []
+        for copy, reader in planned:
+            if copy not in due:
+                continue  # an earlier try of this chaser sent it
+            if reader not in written:
+                written[reader] = await self._copy_for(claimed, reader, unreached)
+            sent.append((copy, await self._send_one(copy, written[reader], channel)))
+        await self._settle_copies(claimed, sent)
+        return [(copy.reads, delivery) for copy, delivery in sent]
+
+    @staticmethod
+    def _copy_of(claimed: Claimed, reads: Reads, member_id: int) -> chase_engine.Copy:
+        key = chase_engine.copy_key(claimed, reads.value, member_id)
+        return chase_engine.Copy(key, reads.value, member_id)
+
+    async def _claim_copies(
+        self, claimed: Claimed, copies: list[chase_engine.Copy], *states: str
+    ) -> list[chase_engine.Copy]:
+        if not copies:
+            return []
+        return await self.services.db.run(
+            lambda uow: chase_engine.claim_copies(uow.chases, claimed, copies, *states)
+        )
+
+    async def _settle_copies(
+        self, claimed: Claimed, sent: list[tuple[chase_engine.Copy, Delivery | None]]
+    ) -> None:
+        if not sent:
+            return
+        outcomes = [(copy, _copy_outcome(delivery)) for copy, delivery in sent]
+        await self.services.db.run(
+            lambda uow: chase_engine.settle_copies(uow.chases, claimed, outcomes)
+        )
+
+    async def _send_one(
+        self,
+        copy: chase_engine.Copy,
+        card: dict[str, Any],
+        channel: ConversationAddress | None = None,
+    ) -> Delivery | None:
+        """One copy to its reader (member 0: the LIC channel); None: nobody to send it to."""
+        if copy.member_id == 0:
+            return await self._post_lic(channel, card) if channel is not None else None
+        return next(iter(await self._send([copy.member_id], card)), None)
 
     async def _report_missed_copies(
         self,
@@ -305,7 +372,12 @@ class Chasers:
             missed = delivery.member_id  # 0: the LIC channel
             readers = chase_engine.undelivered_readers(row, {missed})
             key = chase_engine.copy_report_key(claimed, reads, missed)
-            if not readers or await self._copy_reported(key):
+            report_copy = chase_engine.Copy(
+                key, chase_engine.COPY_UNDELIVERED, missed, chase_engine.REPORT
+            )
+            if not readers or not await self._claim_copies(
+                claimed, [report_copy], chase_engine.ATTEMPTED
+            ):
                 continue
             report = chase_engine.Undelivered(
                 row,
@@ -317,50 +389,7 @@ class Chasers:
             )
             sent = await self._send(list(readers), cards.undelivered_card(report))
             told = next((d for d in sent if d.delivered or d.unknown), None)
-            await self._log_copy_report(claimed, key, _copy_outcome(told))
-
-    async def _copy_reported(self, key: str) -> bool:
-        return await self.services.db.run(lambda uow: chase_engine.copy_reported(uow.chases, key))
-
-    async def _log_copy_report(self, claimed: Claimed, key: str, outcome: str) -> None:
-        def work(uow: SqlUnitOfWork) -> None:
-            uow.chases.log(
-                claimed.row,
-                key,
-                claimed.attempt,
-                chase_engine.REPORT,
-                chase_engine.COPY_UNDELIVERED,
-                outcome,
-                possibly_repeated=claimed.possibly_repeated,
-            )
-
-        await self.services.db.run(work)
-
-    async def _log_escalations(
-        self,
-        claimed: Claimed,
-        escalated: Sequence[tuple[str, Delivery | None]],
-        kind: str = "escalation",
-    ) -> None:
-        """Escalation copies are logged on their own key, for the tracker's history (and the
-        chair's reports of an undelivered chaser so, under their own kind)."""
-        if not escalated:
-            return
-
-        def work(uow: SqlUnitOfWork) -> None:
-            for audience, delivery in escalated:
-                key = f"{claimed.key}:{audience}:{delivery.member_id if delivery else 0}"
-                uow.chases.log(
-                    claimed.row,
-                    key,
-                    claimed.attempt,
-                    kind,
-                    audience,
-                    _copy_outcome(delivery),
-                    possibly_repeated=claimed.possibly_repeated,
-                )
-
-        await self.services.db.run(work)
+            await self._settle_copies(claimed, [(report_copy, told)])
 
     def _card(self, uow: SqlUnitOfWork, claimed: Claimed, *, owner: bool) -> dict[str, Any]:
         row = claimed.row
@@ -378,11 +407,16 @@ class Chasers:
             item, rag, chase=claimed.chase, owner=owner, chair=not owner, owners=owners
         )
 
-    async def _copy_for(self, claimed: Claimed, reader: Reader) -> dict[str, Any]:
-        return await self.services.db.run(lambda uow: self._copy(uow, claimed, reader))
+    async def _copy_for(
+        self, claimed: Claimed, reader: Reader, unreached: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        return await self.services.db.run(lambda uow: self._copy(uow, claimed, reader, unreached))
 
-    def _copy(self, uow: SqlUnitOfWork, claimed: Claimed, reader: Reader) -> dict[str, Any]:
-        """An escalation copy written for `reader`, never the owner's words or buttons."""
+    def _copy(
+        self, uow: SqlUnitOfWork, claimed: Claimed, reader: Reader, unreached: tuple[str, ...]
+    ) -> dict[str, Any]:
+        """An escalation copy written for `reader`, never the owner's words or buttons;
+        `unreached`: the owners Teams says can't be reached, whom the copy names."""
         row = claimed.row
         if row.subject_type != ACTION:
             return cards.return_escalation_card(
@@ -393,6 +427,7 @@ class Chasers:
                 row.subject.kind,
                 reader,
                 row.subject.overdue_unanswered,
+                unreached,
             )
         item = uow.actions.get(row.record_id)
         assert item is not None
@@ -404,7 +439,7 @@ class Chasers:
         # Who the reader may give it to: the lead, within the item's agency.
         mover = Mover.AGENCY_LEAD if reader is Reader.AGENCY_LEAD else Mover.CHAIR
         owners = action_controls.owner_choices(uow, item, mover)
-        return cards.escalation_card(item, rag, reader, late, unanswered, owners)
+        return cards.escalation_card(item, rag, reader, late, unanswered, owners, unreached)
 
     async def _send(self, member_ids: list[int], card: dict[str, Any]) -> list[Delivery]:
         if not member_ids:
@@ -416,22 +451,21 @@ class Chasers:
             for r in recipients
         ]
 
-    async def _to_lic(
-        self, claimed: Claimed, card: dict[str, Any], told: set[int]
-    ) -> list[tuple[str, Delivery | None]]:
-        """The LIC channel; with none registered, each LIC member in their own chat (one
-        message each: a member already copied in another role is not told twice)."""
-        partnership_id = claimed.row.partnership_id
+    async def _lic_readers(
+        self, partnership_id: int, told: set[int]
+    ) -> tuple[ConversationAddress | None, list[tuple[Reads, int]]]:
+        """Who reads the LIC group's copy: its channel; with none registered, each LIC member
+        in their own chat (one message each: a member already copied in another role is not
+        told twice)."""
         channel = await self.services.db.run(
             lambda uow: uow.outcomes.channel(partnership_id, ChannelPurpose.LIC.value)
         )
         if channel is not None:
-            return [(Reads.LIC_CHANNEL.value, await self._post_lic(channel, card))]
+            return channel, [(Reads.LIC_CHANNEL, 0)]
         members = await self.services.db.run(
             lambda uow: uow.members.with_role(partnership_id, Role.LIC_MEMBER)
         )
-        sent = await self._send([m for m in members if m not in told], card)
-        return [(Reads.LIC_MEMBER.value, d) for d in sent]
+        return None, [(Reads.LIC_MEMBER, m) for m in members if m not in told]
 
     async def _post_lic(self, channel: ConversationAddress, card: dict[str, Any]) -> Delivery:
         recipient = Recipient(0, "LIC channel", None, channel.tenant_id, channel, False)

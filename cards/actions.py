@@ -915,9 +915,11 @@ def return_escalation_card(
     waiting: SubjectKind,
     reader: Reader,
     unanswered: int,
+    unreached: Sequence[str] = (),
 ) -> Card:
     """A return's chaser as copied to the agency lead, the chair or the deputy chair: written
-    for them, with the controls that are theirs, not the buttons of the one being chased."""
+    for them, with the controls that are theirs, not the buttons of the one being chased;
+    `unreached`: who of those chased Teams says can't be reached."""
     chased = _CHASED.get(waiting, "its owner hasn't")
     data = {"return_id": return_id}
     chairing = reader in (Reader.CHAIR, Reader.DEPUTY_CHAIR)
@@ -939,9 +941,21 @@ def return_escalation_card(
         ),
         paragraph(_READER_TITLES[reader], subtle=True),
         paragraph(f"You're copied in because {chased} answered the chasers. {can}"),
+        *_unreached_lines(unreached),
         facts([("Chasers unanswered", str(unanswered))]),
     ]
     return build(body, actions)
+
+
+def _unreached_lines(unreached: Sequence[str]) -> list[ac.ElementAnnotated]:
+    """Why a copy's reader is asked to help when the person chased can't be reached: the
+    chasers counted as unanswered never reached them (domain/chase_engine.SETTLES)."""
+    if not unreached:
+        return []
+    who = " and ".join(unreached)
+    return [
+        paragraph(f"{who} could not be reached in Teams, so the reminders haven't reached them.")
+    ]
 
 
 _READER_MOVERS: Mapping[Reader, Mover] = {
@@ -959,10 +973,12 @@ def escalation_card(
     days_late: int,
     unanswered: int,
     owners: Owners = (),
+    unreached: Sequence[str] = (),
 ) -> Card:
     """An escalation copy written for its reader: whose item, what, due when, how late, how
-    many chasers went unanswered and the last update, with the reader's own moves (not the
-    owner's buttons, which are not theirs)."""
+    many chasers went unanswered (and, when Teams can't reach the owner, that they never
+    reached them) and the last update, with the reader's own moves (not the owner's buttons,
+    which are not theirs)."""
     owner = item.owner_name or "No owner"
     late = f"{counted(days_late, 'working day')} late" if days_late else "due"
     body: list[ac.ElementAnnotated] = [
@@ -974,6 +990,7 @@ def escalation_card(
             color=ty.Colors.ATTENTION,
         ),
         paragraph(_READER_TITLES[reader], subtle=True),
+        *_unreached_lines(unreached),
         paragraph(item.description),
         facts(
             [

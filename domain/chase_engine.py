@@ -10,7 +10,11 @@ while it works; a holder checks it still holds the claim before it sends and bef
 settles. If a process dies, the lease runs out and the record is claimed again with the same
 key: a `claimed` row left behind was never sent (`expired`, sent normally); an `attempted` one
 may have been (`unknown`): it is resent once, marked as possibly repeated, and never again. A
-key already logged as sent is never sent again.
+key already logged as sent is never sent again. A chaser that can't be delivered (`unreachable`,
+or `failed` every try) is done with all the same, and counts as unanswered (`SETTLES`).
+
+The escalation copies of a chaser (and its reports to the chair) go once per chaser and reader,
+on their own keys (`copy_key`), however often the owner's send is tried (`claim_copies`).
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ DEFERRED = "deferred"
 UNKNOWN = "unknown"
 RELEASED = "released"
 EXPIRED = "expired"
+# The log's kind of an escalation copy (the tracker's escalation history reads these).
+ESCALATION = "escalation"
 ACTION = "action_item"
 RETURN = "pre_analysis_return"
 
@@ -206,13 +212,13 @@ def claim(chases: ChaseRepository, now: datetime, limit: int) -> list[Claimed]:
         history = read_history(chases.outcomes(key))
         if history.delivered:
             # Sent before a crash stopped the bookkeeping: record it, never send it again.
-            _record_sent(chases, row, outcome.send, outcome.next_chase_at, now)
+            _record_chased(chases, row, outcome.send, outcome.next_chase_at, now)
             continue
         for attempt, found in history.stale:
             chases.mark(key, attempt, found)
         if history.unknowns > MAX_UNKNOWN_RESENDS:
             # Possibly delivered twice already: a third try could only add copies.
-            _record_sent(chases, row, outcome.send, outcome.next_chase_at, now, UNKNOWN)
+            _record_chased(chases, row, outcome.send, outcome.next_chase_at, now, UNKNOWN)
             continue
         repeat = history.unknowns > 0
         attempt = history.last_attempt + 1
@@ -357,22 +363,53 @@ def settle(chases: ChaseRepository, claimed: Claimed, attempt: Attempt, now: dat
     if not still_held:
         # The history says what this attempt did; the record belongs to the new holder.
         return "lost"
-    if outcome == SENT or (outcome == UNKNOWN and claimed.possibly_repeated):
+    if SETTLES[outcome].counts or (outcome == UNKNOWN and claimed.possibly_repeated):
         # An unknown resend is not tried again: count it as sent, as it most likely was.
-        _record_sent(chases, row, claimed.chase, claimed.next_chase_at, now, outcome)
+        _record_chased(chases, row, claimed.chase, claimed.next_chase_at, now, outcome)
         return outcome
-    again = outcome in (RETRYING, DEFERRED, UNKNOWN)
-    planned = now + _backoff(attempt, claimed.failures + 1) if again else claimed.next_chase_at
+    # Not settled yet: the same chaser (the same key) is tried again after a back-off.
     chases.set_state(
         row.subject_type,
         row.record_id,
         {
-            "next_chase_at": _unless_stopped(chases, row, planned),
+            "next_chase_at": _unless_stopped(
+                chases, row, now + _backoff(attempt, claimed.failures + 1)
+            ),
             "last_chase_outcome": outcome,
             "last_chased_at": now,
         },
     )
     return outcome
+
+
+@dataclass(frozen=True)
+class Settles:
+    """What one outcome of a chaser's send to its owner(s) does to the record."""
+
+    # The chaser is done with: counted (the next has the next number; an overdue one counts as
+    # unanswered on the escalation ladder) and the next one planned. Otherwise the same chaser
+    # is tried again after a back-off.
+    counts: bool
+    # The chair and deputy are told who it didn't reach (once per chaser).
+    reported: bool
+
+
+# An undelivered chaser counts as unanswered: the person didn't hear it, which is all the more
+# reason for their lead (then the chair and the LIC group) to be asked to help. Left out of the
+# count, an owner Teams can't reach was chased for ever and never escalated, while the chair
+# alone heard of each failure.
+SETTLES: Final[Mapping[str, Settles]] = {
+    SENT: Settles(counts=True, reported=False),
+    # Teams says the person can't be reached (403/404): trying again won't reach them.
+    UNREACHABLE: Settles(counts=True, reported=True),
+    # It failed every try (MAX_ATTEMPTS).
+    FAILED: Settles(counts=True, reported=True),
+    RETRYING: Settles(counts=False, reported=False),
+    # Held back by a Retry-After: nothing was sent.
+    DEFERRED: Settles(counts=False, reported=False),
+    # It may have arrived: sent once more, marked as possibly repeated (then counted).
+    UNKNOWN: Settles(counts=False, reported=False),
+}
 
 
 def _outcome(attempt: Attempt, claimed: Claimed) -> str:
@@ -396,7 +433,7 @@ def _backoff(attempt: Attempt, number: int) -> timedelta:
     return timedelta(minutes=min(2 ** (number - 1), 60))
 
 
-def _record_sent(
+def _record_chased(
     chases: ChaseRepository,
     row: ChaseRow,
     chase: PlannedChase,
@@ -404,6 +441,7 @@ def _record_sent(
     now: datetime,
     outcome: str = SENT,
 ) -> None:
+    """The chaser is done with (sent, or undelivered for good): counted, the next planned."""
     after = mark_sent(row.subject, chase)
     chases.set_state(
         row.subject_type,
@@ -467,8 +505,8 @@ class Recipients:
 
 # A chaser that won't get through (Teams says the person can't be reached, or it failed every
 # try) is reported to the chair and deputy, with who could not be reached; the next chaser is
-# still planned as usual.
-REPORTED_TO_CHAIR: Final = frozenset({UNREACHABLE, FAILED})
+# still planned as usual, and this one counts as unanswered (`SETTLES`).
+REPORTED_TO_CHAIR: Final = frozenset(outcome for outcome, s in SETTLES.items() if s.reported)
 
 
 @dataclass(frozen=True)
@@ -501,9 +539,64 @@ def copy_report_key(claimed: Claimed, reads: str, missed: int) -> str:
     return f"{claimed.key}:{COPY_UNDELIVERED}:{reads}:{missed}"
 
 
-def copy_reported(chases: ChaseRepository, key: str) -> bool:
-    """Whether this failed copy's chair has been told already (an earlier try of the chaser)."""
-    return bool(chases.outcomes(key))
+def copy_key(claimed: Claimed, reads: str, member_id: int) -> str:
+    """One escalation copy of a chaser (or one report of it to the chair) for one reader: the
+    same key on every try of the chaser. `member_id` 0 is the LIC channel."""
+    return f"{claimed.key}:{reads}:{member_id}"
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A message that goes with a chaser to someone other than its owner, once per chaser:
+    an escalation copy, or a report to the chair of what didn't get through."""
+
+    key: str
+    reads: str  # who it is for, as the log's recipient names them
+    member_id: int  # 0: the LIC channel
+    kind: str = ESCALATION
+
+
+# What an earlier try of the chaser left of one of its copies, and whether this try sends it.
+# A copy goes once per chaser and reader, however often the owner's send is tried again: before
+# this, every retry of the owner's chaser sent the lead, chair and LIC their copies again. Only
+# a copy that was never sent (its conversation held back by a Retry-After) goes on a later try.
+COPY_SENDS_AGAIN: Final[Mapping[str, bool]] = {
+    # Logged just before it went, and never settled: its sender died, and it may have arrived.
+    ATTEMPTED: False,
+    SENT: False,
+    UNKNOWN: False,  # it may have arrived
+    FAILED: False,  # Teams didn't take it: the chair has been told, once
+    DEFERRED: True,  # nothing was sent
+}
+
+
+def copy_due(outcomes: Sequence[tuple[int, str]]) -> bool:
+    """Whether a copy with this logged history (attempt, outcome) is to be sent now. An outcome
+    the table doesn't know is taken as sent: a copy too few beats one too many."""
+    return all(COPY_SENDS_AGAIN.get(outcome, False) for _, outcome in outcomes)
+
+
+def claim_copies(
+    chases: ChaseRepository, claimed: Claimed, copies: Sequence[Copy], *states: str
+) -> list[Copy]:
+    """The copies this try of the chaser sends: those no earlier try sent (`copy_due`), each
+    logged as attempted before it goes, so that a crash mid-send can't send it twice. None
+    unless the claim is still ours, in one of `states` (`holds` locks the record, so two
+    holders can't both take a copy)."""
+    if not holds(chases, claimed, *states):
+        return []
+    due = [copy for copy in copies if copy_due(chases.outcomes(copy.key))]
+    for copy in due:
+        chases.log(claimed.row, copy.key, claimed.attempt, copy.kind, copy.reads, ATTEMPTED)
+    return due
+
+
+def settle_copies(
+    chases: ChaseRepository, claimed: Claimed, outcomes: Sequence[tuple[Copy, str]]
+) -> None:
+    """What became of each copy claimed: a copy is sent once and never retried."""
+    for copy, outcome in outcomes:
+        chases.log(claimed.row, copy.key, claimed.attempt, copy.kind, copy.reads, outcome)
 
 
 def undelivered_readers(row: ChaseRow, not_reached: Collection[int]) -> tuple[int, ...]:

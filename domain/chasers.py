@@ -11,7 +11,9 @@ How the engine uses it:
 - The sweep claims the records whose `next_chase_at` has come and calls
   `on_sweep(policy, subject, now)` for each. It sends `outcome.send` if there is one (the
   idempotency key is the record and `send.sequence`), saves `mark_sent(subject, send)` and
-  stores `outcome.next_chase_at`.
+  stores `outcome.next_chase_at`. A chaser Teams can't deliver (the person can't be reached,
+  or every try failed) is saved the same way: unheard, it is unanswered all the more, so it
+  moves the escalation ladder on.
 - When the owner responds (an update, completion, a new-date request, a block), it saves
   `mark_answered(subject)`, so escalation counts only the chasers they have ignored.
 
@@ -484,7 +486,8 @@ def on_sweep(policy: ChaserPolicy, subject: ChaseSubject, now: datetime) -> Swee
 
 
 def mark_sent(subject: ChaseSubject, chase: PlannedChase) -> ChaseSubject:
-    """The subject as the engine saves it after sending `chase`."""
+    """The subject as the engine saves it after sending `chase`, or after failing to deliver
+    it for good (an undelivered overdue chaser counts as unanswered)."""
     return _after_sending(subject, chase.kind)
 
 

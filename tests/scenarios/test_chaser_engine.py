@@ -344,6 +344,15 @@ async def test_the_monthly_digest_goes_to_the_lic_channel_once(journey: Journey)
     assert await j.bot.app[CHASERS].digests() == 0, "once a month, however often it runs"
 
 
+async def chase_until_the_lead_is_copied(j: Journey, item_id: int) -> None:
+    """Chaser after chaser, each at its planned time, until the agency lead's copy is logged."""
+    for _ in range(8):
+        at_next_chase(j, item_id)
+        await sweep(j)
+        if any(r.recipient == "agency_lead" for r in log_rows(j)):
+            return
+
+
 async def escalate_after_one(j: Journey) -> None:
     """A policy that chases every working day and copies the lead after one unanswered."""
     await j.act(
@@ -456,11 +465,7 @@ async def test_an_escalation_copy_that_fails_is_reported_to_the_chair_once(
         found = [json.dumps(c, ensure_ascii=False) for c in j.bot.connector.cards()]
         return [c for c in found if "Reminder not delivered" in c]
 
-    for _ in range(8):
-        at_next_chase(j, item.id)
-        await sweep(j)
-        if any(r.recipient == "agency_lead" for r in log_rows(j)):
-            break
+    await chase_until_the_lead_is_copied(j, item.id)
     assert [r.outcome for r in log_rows(j) if r.recipient == "agency_lead"] == ["failed"]
     [report] = reports()
     assert "I couldn't deliver the copy of Police Practitioner's reminder to Police Lead" in report
@@ -479,10 +484,98 @@ async def test_an_escalation_copy_that_fails_is_reported_to_the_chair_once(
     at_next_chase(j, item.id)
     assert await sweep(j) == {"sent": 1}
     copies = [(r.chaser_number, r.outcome) for r in log_rows(j) if r.recipient == "agency_lead"]
-    assert len(copies) == 3, copies
+    assert len(copies) == 2, "one copy for each chaser, not each try of it"
     assert {o for _, o in copies} == {"failed"}, copies
     assert len(reports()) == 2, "one report for each chaser's failed copy, not each try"
     assert len([r for r in log_rows(j) if r.recipient == "copy_undelivered"]) == 2
+
+
+class Sends:
+    """Every card the sweep hands the sender, by member id; `refuse`: members Teams answers
+    with `status` (403: they blocked the app), `fail_once`: members whose next send fails."""
+
+    def __init__(self, j: Journey, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.cards: list[tuple[int, str]] = []
+        self.refuse: set[int] = set()
+        self.fail_once: set[int] = set()
+        outbound = j.bot.app[SERVICES].outbound
+        real = outbound.send_card
+
+        async def send(recipient: Any, card: Any, hint: str, **kwargs: Any) -> Any:
+            self.cards.append((recipient.member_id, json.dumps(card, ensure_ascii=False)))
+            if recipient.member_id in self.refuse:
+                j.bot.connector.fail_next(
+                    403, body={"error": {"code": "ConversationBlockedByUser"}}
+                )
+            elif recipient.member_id in self.fail_once:
+                self.fail_once.discard(recipient.member_id)
+                j.bot.connector.fail_next(503)
+            return await real(recipient, card, hint, **kwargs)
+
+        monkeypatch.setattr(outbound, "send_card", send)
+
+    def to(self, member_id: int, containing: str = "") -> list[str]:
+        return [card for m, card in self.cards if m == member_id and containing in card]
+
+
+async def escalating_item(
+    j: Journey, monkeypatch: pytest.MonkeyPatch
+) -> tuple[t.ActionItem, t.Member, t.Member, Sends]:
+    """One item on a policy that copies the lead after one unanswered chaser: the item, its
+    agency's lead, its owner, and the sends watched."""
+    await escalate_after_one(j)
+    [item] = await published(j)
+    members = {m.aad_object_id: m for m in j.rows(t.Member)}
+    return item, members[LEAD], members[PRACTITIONER], Sends(j, monkeypatch)
+
+
+async def test_an_owner_teams_cant_reach_has_their_lead_asked_to_help(
+    journey_each: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An undelivered chaser counts as unanswered: an owner who has blocked the app is not
+    chased for ever with only the chair told; after K undelivered overdue chasers their lead
+    is copied, and the copy says the owner couldn't be reached. The chair hears of each
+    undelivered chaser once."""
+    j = journey_each
+    item, lead, owner, sends = await escalating_item(j, monkeypatch)
+    sends.refuse.add(owner.id)
+    await chase_until_the_lead_is_copied(j, item.id)
+    owner_rows = [r for r in log_rows(j) if r.recipient == "owner"]
+    assert {r.outcome for r in owner_rows} == {"unreachable"}
+    numbers = [r.chaser_number for r in owner_rows]
+    assert numbers == sorted(set(numbers)), "each undelivered chaser is done with: a new number"
+    assert j.rows(t.ActionItem)[0].chase_count == len(owner_rows)
+    [copy] = sends.to(lead.id, f"Escalation · {item.reference}")
+    assert f"{owner.display_name} could not be reached in Teams" in copy
+    assert [r.outcome for r in log_rows(j) if r.recipient == "agency_lead"] == ["sent"]
+    reports = [r for r in log_rows(j) if r.recipient == "chair_undelivered"]
+    assert sorted(r.chaser_number for r in reports) == numbers, "one report per chaser"
+    chair = j.rows(t.Review)[0].chair_member_id
+    assert chair is not None
+    assert len(sends.to(chair, "Reminder not delivered")) == len(numbers)
+
+
+async def test_an_owner_retry_sends_no_escalation_copy_again(
+    journey_each: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The owner's send fails and the chaser is tried again: the lead, who had their copy on
+    the first try, does not get it again (one copy per chaser and reader)."""
+    j = journey_each
+    item, lead, owner, sends = await escalating_item(j, monkeypatch)
+    await chase_until_the_lead_is_copied(j, item.id)
+    assert len(sends.to(lead.id, "Escalation")) == 1
+    sends.fail_once.add(owner.id)
+    at_next_chase(j, item.id)
+    assert await sweep(j) == {"retrying": 1}
+    assert len(sends.to(lead.id, "Escalation")) == 2, "the next chaser's copy, on its first try"
+    at_next_chase(j, item.id)
+    assert await sweep(j) == {"sent": 1}
+    assert len(sends.to(lead.id, "Escalation")) == 2, "not again with the owner's retry"
+    copies = [(r.chaser_number, r.outcome) for r in log_rows(j) if r.recipient == "agency_lead"]
+    assert [o for _, o in copies] == ["sent", "sent"]
+    assert len({n for n, _ in copies}) == 2, copies
+    keys = [r.idempotency_key for r in log_rows(j) if r.kind == "escalation"]
+    assert len(keys) == len(set(keys)), "the tracker's history counts each copy once"
 
 
 async def test_a_review_cancelled_while_its_chaser_is_out_is_not_chased_again(

@@ -424,6 +424,12 @@ def test_escalation_copies_name_the_owner_and_stay_valid(reader: Reader) -> None
     assert "Practitioner With A Long Name" in text
     assert "21 working days late" in text
     assert verbs.ACTION_COMPLETE not in text
+    assert "could not be reached" not in text
+    unreached = action_cards.escalation_card(
+        item, Rag.RED, reader, 21, 4, unreached=("Kelly Smith",)
+    )
+    assert card_problems(unreached) == []
+    assert "Kelly Smith could not be reached in Teams" in _texts(unreached)
 
 
 # --- charts ------------------------------------------------------------------------------------

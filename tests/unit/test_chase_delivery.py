@@ -208,3 +208,163 @@ def test_the_heartbeat_and_release_lock_in_the_one_order_a_cancel_writes_in() ->
     given_back = _LockRecorder(held)
     assert ce.release_all(cast(ce.ChaseRepository, given_back), held, now) == [ce.RELEASED] * 5
     assert given_back.locked == order
+
+
+# --- what an undelivered chaser counts as, and copies once per chaser -------------------------
+
+
+@pytest.mark.parametrize(
+    ("outcome", "counts", "reported"),
+    [
+        (ce.SENT, True, False),
+        # The person didn't hear it: unanswered, so the escalation ladder moves on.
+        (ce.UNREACHABLE, True, True),
+        (ce.FAILED, True, True),
+        (ce.RETRYING, False, False),
+        (ce.DEFERRED, False, False),
+        (ce.UNKNOWN, False, False),
+    ],
+)
+def test_an_undelivered_chaser_counts_as_unanswered_and_is_reported(
+    outcome: str, counts: bool, reported: bool
+) -> None:
+    assert ce.SETTLES[outcome] == ce.Settles(counts=counts, reported=reported)
+    assert (outcome in ce.REPORTED_TO_CHAIR) is reported
+
+
+class _Log:
+    """An in-memory chaser log and record state: enough of a ChaseRepository for settle()
+    and the copies."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[int, str]] = {}
+        self.state: dict[str, object] = {}
+
+    def lock(self, subject_type: str, record_id: int) -> None:
+        pass
+
+    def stopped(self, subject_type: str, record_id: int) -> bool:
+        return False
+
+    def outcomes(self, key: str) -> list[tuple[int, str]]:
+        return sorted(self.rows.get(key, {}).items())
+
+    def mark(self, key: str, attempt: int, outcome: str) -> None:
+        self.rows[key][attempt] = outcome
+
+    def log(self, row: object, key: str, attempt: int, *what: object, **flags: object) -> None:
+        # what: kind, recipient, outcome, then the status and detail this fake doesn't keep
+        self.rows.setdefault(key, {})[attempt] = str(what[2])
+
+    def set_state(self, subject_type: str, record_id: int, fields: dict[str, object]) -> None:
+        self.state.update(fields)
+
+
+def _overdue_claim(unanswered: int, log: _Log) -> ce.Claimed:
+    subject = ce.ChaseSubject(
+        SubjectKind.ACTION_ITEM,
+        ActionStatus.OPEN,
+        date(2027, 3, 1),
+        chase_count=2 + unanswered,
+        overdue_unanswered=unanswered,
+    )
+    row = replace(_row(1, None), subject=subject)
+    at = datetime(2027, 3, 10, 9, tzinfo=UTC)
+    chase = ce.PlannedChase(at, ChaseKind.OVERDUE, 3 + unanswered, (), "Overdue", "", "", "", at)
+    claimed = ce.Claimed(row, chase, ce.key_for(row, chase.sequence), 1, at, ())
+    log.rows[claimed.key] = {1: ce.ATTEMPTED}
+    return claimed
+
+
+@pytest.mark.parametrize("outcome", [ce.SENT, ce.UNREACHABLE, ce.FAILED])
+def test_a_chaser_done_with_moves_the_count_on_whether_or_not_it_arrived(outcome: str) -> None:
+    log = _Log()
+    claimed = _overdue_claim(1, log)
+    status = 404 if outcome == ce.UNREACHABLE else None
+    attempt = ce.Attempt(outcome == ce.SENT, status)
+    failures = claimed if outcome != ce.FAILED else replace(claimed, failures=ce.MAX_ATTEMPTS)
+    now = datetime(2027, 3, 10, 9, 1, tzinfo=UTC)
+    assert ce.settle(cast(ce.ChaseRepository, log), failures, attempt, now) == outcome
+    assert log.state["chase_count"] == 4, "the next chaser has the next number (a new key)"
+    assert log.state["overdue_chase_count"] == 2, "an overdue chaser unheard is unanswered"
+    assert log.state["next_chase_at"] == claimed.next_chase_at, "planned as for any chaser"
+
+
+def test_a_chaser_to_be_tried_again_keeps_its_count() -> None:
+    log = _Log()
+    claimed = _overdue_claim(1, log)
+    now = datetime(2027, 3, 10, 9, 1, tzinfo=UTC)
+    assert ce.settle(cast(ce.ChaseRepository, log), claimed, ce.Attempt(False, 503), now) == (
+        ce.RETRYING
+    )
+    assert "chase_count" not in log.state
+    assert "overdue_chase_count" not in log.state
+
+
+def test_an_owner_teams_cant_reach_has_their_lead_then_the_chair_copied() -> None:
+    """The policy's ladder over chasers that all fail: the count they move on is the one it
+    climbs by, so the lead is asked to help after K, the chair and LIC group after 2K."""
+    from domain.chasers import Audience, ChaserPolicy, on_sweep
+
+    policy = ChaserPolicy(escalate_after=2, overdue_every=1)
+    subject = ce.ChaseSubject(SubjectKind.ACTION_ITEM, ActionStatus.OPEN, date(2027, 3, 1))
+    moment = datetime(2027, 3, 2, 9, tzinfo=UTC)
+    ladder = []
+    for _ in range(5):
+        outcome = on_sweep(policy, subject, moment)
+        assert outcome.send is not None
+        assert outcome.next_chase_at is not None
+        ladder.append(set(outcome.send.recipients))
+        log = _Log()
+        row = replace(_row(1, None), subject=subject)
+        claimed = ce.Claimed(row, outcome.send, "k", 1, outcome.next_chase_at, ())
+        log.rows["k"] = {1: ce.ATTEMPTED}
+        ce.settle(cast(ce.ChaseRepository, log), claimed, ce.Attempt(False, 403), moment)
+        subject = replace(
+            subject,
+            chase_count=cast(int, log.state["chase_count"]),
+            overdue_unanswered=cast(int, log.state["overdue_chase_count"]),
+        )
+        moment = outcome.next_chase_at
+    owner, lead = {Audience.OWNER}, {Audience.OWNER, Audience.AGENCY_LEAD}
+    everyone = {*lead, Audience.CHAIR, Audience.LIC_CHANNEL}
+    assert ladder == [owner, owner, lead, lead, everyone]
+
+
+@pytest.mark.parametrize(
+    ("earlier", "sends"),
+    [
+        ([], True),
+        ([ce.DEFERRED], True),  # held back, never sent
+        ([ce.DEFERRED, ce.DEFERRED], True),
+        ([ce.SENT], False),
+        ([ce.FAILED], False),  # reported to the chair once; not sent again
+        ([ce.UNKNOWN], False),  # it may have arrived
+        ([ce.ATTEMPTED], False),  # its sender died mid-send
+        ([ce.DEFERRED, ce.SENT], False),
+        (["a-state-this-release-never-wrote"], False),
+    ],
+)
+def test_a_copy_goes_once_per_chaser_whatever_the_owners_tries(
+    earlier: list[str], sends: bool
+) -> None:
+    assert ce.copy_due(list(enumerate(earlier, start=1))) is sends
+
+
+def test_an_owner_retry_claims_no_copy_an_earlier_try_sent() -> None:
+    log = _Log()
+    claimed = _overdue_claim(2, log)
+    repo = cast(ce.ChaseRepository, log)
+    lead = ce.Copy(ce.copy_key(claimed, "agency_lead", 5), "agency_lead", 5)
+    chair = ce.Copy(ce.copy_key(claimed, "chair", 1), "chair", 1)
+    assert ce.claim_copies(repo, claimed, [lead, chair], ce.ATTEMPTED) == [lead, chair]
+    assert log.outcomes(lead.key) == [(1, ce.ATTEMPTED)], "logged before it goes"
+    ce.settle_copies(repo, claimed, [(lead, ce.SENT), (chair, ce.DEFERRED)])
+    # The owner's send failed and is tried again: attempt 2 of the same chaser.
+    log.rows[claimed.key][1] = ce.RETRYING
+    again = replace(claimed, attempt=2)
+    log.rows[claimed.key][2] = ce.ATTEMPTED
+    assert ce.claim_copies(repo, again, [lead, chair], ce.ATTEMPTED) == [chair]
+    assert ce.claim_copies(repo, again, [lead, chair], ce.ATTEMPTED) == [], "once each"
+    # A holder whose claim was taken over sends no copy.
+    assert ce.claim_copies(repo, claimed, [lead, chair], ce.ATTEMPTED) == []

@@ -198,3 +198,9 @@ def test_a_return_s_escalation_copy_is_written_for_its_reader(
     else:
         assert verbs.REVIEW_AGENCY in text, "the chair's and deputy's controls"
         assert ("deputy chair" in text) is (reader is Reader.DEPUTY_CHAIR)
+    assert "could not be reached" not in text, "only when Teams said so"
+    unreached = action_cards.return_escalation_card(
+        "LOS-2026-004", "Demo Police return", chase, 7, kind, reader, 4, ("Kelly Smith",)
+    )
+    assert card_problems(unreached) == []
+    assert "Kelly Smith could not be reached in Teams" in json.dumps(unreached)
