@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from bot import freshness, once
-from bot.router import Context, FirstUnit, Reply
+from bot.router import Context, FirstUnit, KeptReply, Reply
 from bot.services import Services
 from bot.turns import Turn, TurnKind
 from cards import basics as cards
@@ -49,6 +49,8 @@ class Step:
     member: MemberView | None = None
     key: str | None = None
     claimed: Claimed | None = None
+    # Set by `AnswerOnce` for a click that took its claim: where its handler may keep its reply.
+    kept: KeptReply = field(default_factory=KeptReply)
 
     @property
     def speaker(self) -> MemberView:
@@ -144,8 +146,15 @@ class AnswerOnce:
                 return None  # Teams delivered it again: it was answered the first time
             return await self._once.again(step.speaker, key, claimed)
         if kind is TurnKind.CARD_ACTION:
-            return await self._once.first(step.speaker, key, lambda: _a_reply(call_next))
+            return await self._once.first(
+                step.speaker, key, lambda kept: _kept(step, kept, call_next)
+            )
         return await call_next()
+
+
+def _kept(step: Step, kept: KeptReply, call_next: Next) -> Awaitable[Reply]:
+    step.kept = kept
+    return _a_reply(call_next)
 
 
 async def _a_reply(call_next: Next) -> Reply:
@@ -191,7 +200,7 @@ class Bot:
         if turn.kind in (TurnKind.INSTALLED, TurnKind.MEMBERS_ADDED):
             return await self._welcome(turn, member)
         if turn.kind is TurnKind.CARD_ACTION:
-            return await self._card_action(turn, member)
+            return await self._card_action(turn, member, step.kept)
         return await self._message(turn, member)
 
     async def _welcome(self, turn: Turn, member: MemberView) -> Reply | None:
@@ -217,7 +226,7 @@ class Bot:
         handler = router.commands[command.name]
         return await handler(Context(turn, member, self.services, command.argument))
 
-    async def _card_action(self, turn: Turn, member: MemberView) -> Reply:
+    async def _card_action(self, turn: Turn, member: MemberView, kept: KeptReply) -> Reply:
         handler = self.services.router.verbs.get(turn.verb or "")
         if handler is None:
             log.info("unknown verb")
@@ -227,7 +236,7 @@ class Bot:
             )
         log.info("card action", extra={"verb": turn.verb})
         check = freshness.check_for(turn.verb, member, turn.data)
-        ctx = Context(turn, member, self.services, first_unit=FirstUnit(check))
+        ctx = Context(turn, member, self.services, first_unit=FirstUnit(check), kept=kept)
         try:
             return await handler(ctx)
         except ChangedSinceShown as changed:

@@ -1,9 +1,11 @@
 """One effect per click, for every handler at once (domain/idempotency.py says what a token is).
 
 The claim is taken in the same transaction that records who spoke, before any handler runs;
-the handler's reply is stored with it afterwards. A duplicate (the same click again, or an
-activity Teams delivers twice) gets that stored reply, or, while the first is still running,
-waits a moment for it. A handler that fails releases the claim, so trying again can work.
+the handler's reply is stored with it afterwards, or, for a handler whose last unit of work
+makes its whole reply (a return's save), in that unit's transaction, with the change. A
+duplicate (the same click again, or an activity Teams delivers twice) gets that stored reply,
+or, while the first is still running, waits a moment for it. A handler that fails releases
+the claim, so trying again can work.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-from bot.router import Reply
+from bot.router import KeptReply, Reply
 from bot.turns import Turn, TurnKind
 from cards import verbs
 from cards.common import stamped
@@ -72,15 +74,22 @@ class Once:
         self._run = run  # Database.run_short
 
     async def first(
-        self, member: MemberView, key: str, handler: Callable[[], Awaitable[Reply]]
+        self,
+        member: MemberView,
+        key: str,
+        handler: Callable[[KeptReply], Awaitable[Reply]],
     ) -> Reply:
-        """This turn took the claim: run the handler, then store its reply (or release)."""
+        """This turn took the claim: run the handler, then store its reply (or release). A
+        handler that stored its reply with its change (Context.answer_short) is done."""
         partnership = member.partnership_id
+        kept = KeptReply(lambda uow, reply: _keep(uow, partnership, key, reply))
         try:
-            reply = stamp(await handler())
+            reply = stamp(await handler(kept))
         except BaseException:
             await self._release(partnership, key)
             raise
+        if kept.kept is not None and reply is kept.kept:
+            return reply
         if reply.error:
             # A refusal changed nothing: the same click may be tried again.
             await self._release(partnership, key)
@@ -115,6 +124,13 @@ class Once:
             await self._run(lambda uow: uow.claims.release(partnership, key))
         except Exception:  # the database is what failed: the claim is abandoned in time
             log.warning("claim not released")
+
+
+def _keep(uow: SqlUnitOfWork, partnership: int, key: str, reply: Reply) -> Reply:
+    """Store the reply, stamped as it will be sent, in the handler's own transaction."""
+    stamped_reply = stamp(reply)
+    uow.claims.complete(partnership, key, _stored(stamped_reply))
+    return stamped_reply
 
 
 def _stored(reply: Reply) -> dict[str, Any]:

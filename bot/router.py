@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from storage.repositories import SqlUnitOfWork
 
 T = TypeVar("T")
+Card = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,31 @@ class FirstUnit:
         return checked
 
 
+@dataclass
+class KeptReply:
+    """Where a claimed click's reply is kept (bot/once.py). A handler whose last unit of work
+    makes its whole reply (`Context.answer_short`) stores it in that unit's transaction: the
+    change and the reply a duplicate is answered with commit together, one commit fewer than
+    storing it afterwards. `keep` is used once; `kept` is the reply it stored, so the click's
+    claim is not completed a second time."""
+
+    keep: Callable[[SqlUnitOfWork, Reply], Reply] | None = None
+    kept: Reply | None = None
+
+    def around(self, work: Callable[[SqlUnitOfWork], Card]) -> Callable[[SqlUnitOfWork], Reply]:
+        keep, self.keep = self.keep, None
+        if keep is None:
+            return lambda uow: Reply(work(uow))
+
+        def keeping(uow: SqlUnitOfWork) -> Reply:
+            # Set before the commit: if the commit fails the handler raises, and the claim is
+            # released whatever `kept` says (bot/once.py Once.first).
+            self.kept = keep(uow, Reply(work(uow)))
+            return self.kept
+
+        return keeping
+
+
 @dataclass(frozen=True)
 class Context:
     turn: Turn
@@ -58,6 +84,7 @@ class Context:
     services: Services
     argument: str = ""
     first_unit: FirstUnit = field(default_factory=FirstUnit)
+    kept: KeptReply = field(default_factory=KeptReply)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -71,6 +98,11 @@ class Context:
         """Work on a handful of rows (one return, one member): SQLite may run it inline, and
         tests fail it if it runs more than a few statements (Database.run_short)."""
         return await self.services.db.run_short(self.first_unit.around(work))
+
+    async def answer_short(self, work: Callable[[SqlUnitOfWork], Card]) -> Reply:
+        """The handler's last unit, short, whose result is its whole reply (a card): a claimed
+        click's reply is stored in the same transaction as its change (KeptReply)."""
+        return await self.run_short(self.kept.around(work))
 
 
 Handler = Callable[[Context], Awaitable[Reply]]

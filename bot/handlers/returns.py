@@ -120,8 +120,9 @@ def _saver(nav: str) -> Any:
             outcome = returns.save_section(uow, ctx.turn.actor, member, data, nav, today, now)
             return _after_save(uow, ctx, outcome)
 
-        # The practitioner's hot loop, one return's rows: inline on SQLite (Database.run).
-        return Reply(await ctx.run_short(work))
+        # The practitioner's hot loop, one return's rows: inline on SQLite (Database.run),
+        # the click's reply stored in the same transaction as the answers (Context.answer_short).
+        return await ctx.answer_short(work)
 
     return save
 

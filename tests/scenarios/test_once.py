@@ -6,16 +6,22 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from bot.app import SERVICES
 from cards import verbs
-from domain import idempotency, retention
+from domain import idempotency, retention, returns
 from domain.idempotency import DONE_BEFORE_MESSAGE
 from storage import tables as t
+from storage.claims import SqlClaims
 from tests.support.activities import USER_AAD, as_user, invoke, message
-from tests.support.journey import PRACTITIONER, Journey, button_data, open_review
+from tests.support.answers import valid_answers
+from tests.support.journey import BANK, PRACTITIONER, Journey, button_data, open_review
 
 CARD = "application/vnd.microsoft.card.adaptive"
 
@@ -222,3 +228,88 @@ async def test_an_older_edit_form_does_not_overwrite_a_newer_edit(journey_each: 
     assert "changed since you opened it" in json.dumps(reply)
     assert "Newer words" in json.dumps(reply), "answered with the entry as it is now"
     assert [e.event for e in j.rows(t.ChronologyEntry)] == ["Newer words"]
+
+
+async def _section_click(j: Journey, team: str) -> dict[str, Any]:
+    """Next on the first section of a fresh return, as the practitioner would press it."""
+    _, return_id = await open_review(j)
+    opened = await j.act(verbs.RETURN_OPEN, {"return_id": return_id}, PRACTITIONER)
+    data = {**button_data(opened["value"], verbs.RETURN_NEXT), **valid_answers(BANK.section(0))}
+    data["agency_team"] = team
+    assert data.get("card_id"), "a section card's buttons carry its card's id"
+    return data
+
+
+def _team_answers(j: Journey) -> list[str]:
+    return [a.value for a in j.rows(t.Answer) if a.question_id == "agency_team"]
+
+
+async def test_a_double_click_on_next_saves_once_and_keeps_its_reply_with_the_save(
+    journey_each: Journey,
+) -> None:
+    """A return's save keeps its reply in the transaction that saves the answers (one commit
+    fewer): the duplicate, at once or later, gets that reply and saves nothing more."""
+    j = journey_each
+    data = await _section_click(j, "Police with school nurse")
+
+    replies = await twice_at_once(j, verbs.RETURN_NEXT, data, PRACTITIONER)
+
+    assert replies[0] == replies[1]
+    assert "Section 2 of" in json.dumps(replies[0]["value"])
+    assert _team_answers(j) == ["Police with school nurse"]
+    [claim] = [r for r in j.rows(t.IdempotencyRecord) if r.verb == verbs.RETURN_NEXT]
+    assert claim.state == "done"
+    assert claim.reply is not None
+    assert claim.reply["card"] == replies[0]["value"]
+    again = await j.act(verbs.RETURN_NEXT, data, PRACTITIONER)
+    assert again == replies[0]
+    assert _team_answers(j) == ["Police with school nurse"]
+
+
+async def test_a_save_whose_reply_cannot_be_kept_saves_nothing_and_frees_the_click(
+    journey_each: Journey, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Keeping the reply fails inside the save's transaction: the answers are rolled back with
+    it, the claim is released (not left pending), and the same click then works."""
+    j = journey_each
+    data = await _section_click(j, "Police with school nurse")
+
+    def broken(*_args: Any) -> None:
+        raise RuntimeError("the reply could not be kept")
+
+    monkeypatch.setattr(SqlClaims, "complete", broken)
+    with caplog.at_level(logging.ERROR, logger="bot.core"):
+        failed = await j.act(verbs.RETURN_NEXT, data, PRACTITIONER)
+    assert "Please try again" in json.dumps(failed)
+    assert "turn failed" in caplog.text
+    assert _team_answers(j) == [], "the save went with the reply"
+    assert [r for r in j.rows(t.IdempotencyRecord) if r.verb == verbs.RETURN_NEXT] == []
+
+    monkeypatch.undo()
+    saved = await j.act(verbs.RETURN_NEXT, data, PRACTITIONER)
+    assert "Section 2 of" in json.dumps(saved["value"])
+    assert _team_answers(j) == ["Police with school nurse"]
+
+
+async def test_a_duplicate_during_a_slow_save_gets_the_saved_reply(
+    journey_each: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The duplicate comes while the first click's save is still in its transaction (on
+    PostgreSQL, on a database thread, so the duplicate really overlaps it): it waits for the
+    reply the save keeps, rather than saving again or being told something went wrong."""
+    j = journey_each
+    data = await _section_click(j, "Police with school nurse")
+    real_save = returns.save_section
+
+    def slow_save(*args: Any) -> Any:
+        saved = real_save(*args)
+        time.sleep(0.4)  # inside the unit: its transaction stays open meanwhile
+        return saved
+
+    monkeypatch.setattr(returns, "save_section", slow_save)
+    first = asyncio.create_task(j.act(verbs.RETURN_NEXT, data, PRACTITIONER))
+    await asyncio.sleep(0.15)
+    duplicate = await j.act(verbs.RETURN_NEXT, data, PRACTITIONER)
+    assert duplicate == await first
+    assert "Section 2 of" in json.dumps(duplicate["value"])
+    assert _team_answers(j) == ["Police with school nurse"]
