@@ -18,8 +18,9 @@ tuning round 4, never tuned on). Those four are adversarial: nearly every clean 
 something that looks like a person. A fifth, identifier_heldout5.yaml, is a realistic mix:
 ordinary return answers, chronology entries, actions and progress notes with pseudonyms, roles,
 services and an occasional town or hospital, and about one text in seven carrying a real slip;
-written blind (without reading the rules or the other files) and never tuned on, it says what
-share of real answers get a false warning. It prints whether their false positives meet the
+written blind (without reading the rules or the other files), it says what share of real answers
+get a false warning; the recall round (issue 15) then fixed its misses, so its figure is now a
+tuned one. It prints whether their false positives meet the
 target; the exit status is the labelled corpus's.
 
 Recall counts each expected kind in each text once: a text that should show a name and an
@@ -44,7 +45,8 @@ CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "identi
 # Written after the rules: how they do on prose they were not fitted to. The names-of-things
 # step was tuned on the first; the second was written before that step and tuned on by the towns
 # and buildings round; the third by round 4; the fourth was written before round 4, never tuned on.
-# The fifth is not adversarial: realistic returns, written blind, never tuned on.
+# The fifth is not adversarial: realistic returns, written blind; the recall round was tuned on
+# its misses.
 HELD_OUT = CORPUS.with_name("identifier_heldout.yaml")
 HELD_OUT_2 = CORPUS.with_name("identifier_heldout2.yaml")
 HELD_OUT_3 = CORPUS.with_name("identifier_heldout3.yaml")
@@ -55,7 +57,7 @@ _HELD_OUT_NOTES = {
     HELD_OUT_2: "the towns and buildings round was tuned on it",
     HELD_OUT_3: "tuning round 4 was tuned on it",
     HELD_OUT_4: "written before tuning round 4, never tuned on",
-    HELD_OUT_5: "realistic mix, written blind, never tuned on",
+    HELD_OUT_5: "realistic mix, written blind; the recall round was tuned on its misses",
 }
 
 RECALL_TARGET = 0.95

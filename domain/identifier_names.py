@@ -4,8 +4,12 @@ A name is found by what surrounds a word, not by the word alone, because most gi
 also ordinary words somewhere:
 - a forename followed by a surname ("Kelly Smith"), both from packaged names lists;
 - a title and a surname ("Mrs Smith");
-- a name next to a relationship word ("mum Kelly", "Kelly (mum)");
-- a forename with an age ("Kelly, 14", "Jay aged 9").
+- a name next to a relationship word ("mum Kelly", "Kelly (mum)", "Mum \u2014 Kelly \u2014");
+- a name set off after a pseudonym ("Sibling 2, Maisie,", "Adult B (Darrell)");
+- a forename with an age ("Kelly, 14", "Jay aged 9"); a joined forename is one when each part
+  is ("Lily-Mae");
+- a surname in the surname list between "the" and "family" ("the Brennan family", "the
+  O'Neill children").
 Practice words (roles, agencies, months) never count as names, and single letters never do, so
 pseudonyms ("Child K", "Sibling 2", "Mother of Child K") pass.
 
@@ -26,6 +30,7 @@ from domain.identifier_kinds import (
     mask_word,
 )
 from domain.identifier_words import (
+    FAMILY_DESCRIPTIONS,
     GENERIC_PLACE_WORDS,
     HONORIFICS,
     INSTITUTION_SUFFIXES,
@@ -54,7 +59,19 @@ _AFTER_INSTITUTION = {
 # "Child Seed", "Baby Rowan": a capitalised head word is how pseudonyms are made, whatever follows;
 # "the child Mia" is a name.
 _PSEUDONYM_HEADS = frozenset(["Child", "Baby"])
-_RELATION_GAP = re.compile(r"\s{1,2}|\s{0,2}[,(:]\s{0,2}")
+# Between a relationship word and a name: a space, or a comma, a bracket, a colon or a dash
+# setting the name off ("mum, Kelly,", "Mum \u2014 Chantelle \u2014", "Dad - Craig").
+_RELATION_GAP = re.compile(r"\s{1,2}|\s{0,2}(?:[,(:\u2013\u2014]|(?<=\s)-)\s{0,2}")
+# A pseudonym's letter or number and then such a gap: "Sibling 2, Maisie", "Child K (Mia)".
+_PSEUDONYM_TAG_GAP = re.compile(
+    r"\s{1,2}(?:[A-Z]|\d{1,2})\s{0,2}(?:[,(:\u2013\u2014]|(?<=\s)-)\s{0,2}"
+)
+# Words that head a pseudonym besides the relationship words: "Adult B", "Person 2".
+_PSEUDONYM_WORDS = frozenset(["adult", "person", "male", "female", "victim", "subject"])
+# After "the <Surname>", the words that say a family is meant: "the Brennan family".
+_FAMILY_WORDS = frozenset(
+    ["family", "household", "children", "siblings", "boys", "girls", "brothers", "sisters"]
+)
 _TITLE_GAP = re.compile(r"\.?\s{1,2}")
 _NAME_GAP = re.compile(r"[ \u00a0]{1,2}")
 _NAME_JOINS = re.compile(r"[-'\u2019]")
@@ -88,7 +105,15 @@ def _may_be_name(word: _Word) -> bool:
 
 
 def _is_forename(word: _Word) -> bool:
-    return _may_be_name(word) and word.bare in forenames()
+    if not _may_be_name(word):
+        return False
+    if word.bare in forenames():
+        return True
+    # "Lily-Mae", "Mary-Kate": a joined forename is one when every part is.
+    parts = word.bare.split("-")
+    return len(parts) > 1 and all(
+        part in forenames() and part.lower() not in NOT_NAMES for part in parts
+    )
 
 
 def _is_family_name(word: _Word) -> bool:
@@ -177,10 +202,51 @@ class _NameScanner:
             index += 1
         return end
 
+    def _named_after_pseudonym(self, index: int, word: _Word) -> bool:
+        """A name set off after a pseudonym: "Sibling 2, Maisie,", "Child K (Mia)"."""
+        if not (word.capitalised and (word.lower in RELATIONS or word.lower in _PSEUDONYM_WORDS)):
+            return False
+        # The tag is a word of its own when it is a letter ("Child K"), not when a number.
+        following = self.words[index + 1 : index + 3]
+        if following and len(following[0].text) == 1:
+            following = following[1:]
+        if not following:
+            return False
+        named = following[0]
+        if not _PSEUDONYM_TAG_GAP.fullmatch(self.text[word.end : named.start]):
+            return False
+        if not _is_family_name(named):
+            return False
+        self.spans.append((named.start, named.end))
+        return True
+
+    def _named_family(self, index: int, word: _Word) -> bool:
+        """A family by its surname: "the Brennan family", "the O'Neill children". Only a word in
+        the surname list, and not a practice word or a word for who a family is ("the Early
+        Help family hub", "the Irish family")."""
+        if index == 0 or index + 1 >= len(self.words) or self.words[index - 1].lower != "the":
+            return False
+        after = self.words[index + 1]
+        if after.lower not in _FAMILY_WORDS or not _NAME_GAP.fullmatch(
+            _gap(self.text, word, after)
+        ):
+            return False
+        if index + 2 < len(self.words) and self.words[index + 2].capitalised:
+            return False  # "the Smith Family Hub": the name of a thing, decided after
+        if not _may_be_name(word) or word.lower in FAMILY_DESCRIPTIONS:
+            return False
+        parts = _NAME_JOINS.split(word.bare)
+        if not all(part in surnames() for part in parts if len(part) > 1):
+            return False
+        self.spans.append((word.start, word.end))
+        return True
+
     def _check(self, index: int, word: _Word) -> None:
         """`word` is capitalised or a relationship word. Each rule's neighbour is looked at
         only when `word` can start that rule: most capitalised words in practice prose are
         practice words ("Police", "March"), which start none."""
+        if self._named_after_pseudonym(index, word) or self._named_family(index, word):
+            return
         if index > 0 and self.words[index - 1].text in _PSEUDONYM_HEADS:
             return  # "Baby Poppy": a pseudonym
         forename = _is_forename(word)
@@ -251,7 +317,10 @@ def _proper_run_before(words: Sequence[_Word], index: int, text: str) -> int:
     while first > 0:
         before = words[first - 1]
         church_school = before.text == "of" and first > 1 and words[first - 2].text == "C"
-        if not (before.capitalised or before.text in {"C", "E"} or church_school):
+        # "St Bede's RC Primary", "St Mary's CE School", "C of E": a church's letters belong
+        # to the school's name.
+        church_letters = before.text.isupper() and before.lower in GENERIC_PLACE_WORDS
+        if not (before.capitalised or church_letters or church_school):
             break
         if not _NAME_GAP.fullmatch(text[before.end : words[first].start].replace(".", "")):
             break

@@ -127,3 +127,12 @@ GENERIC_PLACE_WORDS = (NOT_NAMES - STREET_SUFFIXES) | _word_set(
     middle upper lower infant special sunday forest faith village day-care
     """
 )
+
+# Words for who a family is, not what it is called, that the surname list also holds ("Irish",
+# "Catholic", "Roma"): "the Irish family" names no one, "the Brennan family" does.
+FAMILY_DESCRIPTIONS = _word_set(
+    """
+    irish english welsh scottish british muslim catholic christian jewish roma gypsy traveller
+    travelling polish asian african caribbean european
+    """
+)

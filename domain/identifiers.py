@@ -114,11 +114,14 @@ _DATE = (
     rf"|{_MONTH}\s{{1,3}}{_DAY}{_YEAR_TAIL})"
 )
 # A birth phrase alone ("the date of birth was not recorded") identifies no one; the date after
-# it does. So a phrase counts only when a date follows it.
+# it does. So a phrase counts only when a date follows it, after a verb or up to two marks of
+# punctuation: "DOB: 1/2/15", "date of birth (19/07/1996)", "born - [3 May 2015]", "DOB is 1/2/15".
+_DOB_MARKS = r"[:=,(\[\u2013\u2014-]"
 _DATE_OF_BIRTH = re.compile(
     r"\b(?P<phrase>d\.?\s?o\.?\s?b\b\.?|d/o/b|date\s{1,3}of\s{1,3}birth|birth\s?date"
     r"|born(?:\s{1,3}(?:on|in))?|birthday(?:\s{1,3}(?:is|on))?|b\.)"
-    r"\s{0,3}(?:[:=-]\s{0,3}|(?:is|was|of)\s{1,3})?"
+    rf"\s{{0,3}}(?:(?:is|was|of)\s{{1,3}})?(?:{_DOB_MARKS}\s{{0,3}}){{0,2}}"
+    r"(?:(?:is|was|of)\s{1,3})?"
     rf"(?P<date>{_DATE})(?!\w)",
     re.ASCII | re.IGNORECASE,
 )
