@@ -141,6 +141,7 @@ def _load_seconds() -> float:
     name_lexicon.forenames.cache_clear()
     name_lexicon.surnames.cache_clear()
     name_lexicon.uk_towns.cache_clear()
+    name_lexicon.distinctive_forenames.cache_clear()
     started = time.process_time()
     warm()
     return time.process_time() - started

@@ -10,6 +10,9 @@ also ordinary words somewhere:
   is ("Lily-Mae");
 - a surname in the surname list between "the" and "family" ("the Brennan family", "the
   O'Neill children").
+- a lone first name that is not also a common word, a UK town or a word for who someone is
+  ("Jayden told the teacher"; not "Grace", "Amber", "Preston", "Roma"), unless the words
+  around it name a thing or a place (`_NameScanner._stands_alone`).
 Practice words (roles, agencies, months) never count as names, and single letters never do, so
 pseudonyms ("Child K", "Sibling 2", "Mother of Child K") pass.
 
@@ -34,12 +37,13 @@ from domain.identifier_words import (
     GENERIC_PLACE_WORDS,
     HONORIFICS,
     INSTITUTION_SUFFIXES,
+    NAME_COMPANIONS,
     NOT_NAMES,
     NOT_STREET_NAMES,
     RELATIONS,
     STREET_SUFFIXES,
 )
-from domain.name_lexicon import common_surnames, forenames, surnames
+from domain.name_lexicon import common_surnames, distinctive_forenames, forenames, surnames
 
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
 _HOUSE_NUMBER = re.compile(
@@ -127,6 +131,10 @@ def _is_family_name(word: _Word) -> bool:
         len(parts) > 1 and parts[0] in {"O", "D", "Mc", "Mac"}
     )
 
+
+_ARTICLES = frozenset(["a", "an", "the"])
+# Before a lone word, these say a place is meant: "in Stanley", "near Kimberley".
+_PLACE_PREPOSITIONS = frozenset(["in", "at", "near", "outside", "around", "within"])
 
 # Words after which a forename and a street word are a place, not a person.
 _LOCATIVES = frozenset(
@@ -274,8 +282,66 @@ class _NameScanner:
             and related.lower in RELATIONS
             and related.text not in _PSEUDONYM_HEADS
         )
-        if beside_relation or _AGE_AFTER.match(self.text, word.end):
+        if (
+            beside_relation
+            or _AGE_AFTER.match(self.text, word.end)
+            or self._stands_alone(index, word)
+        ):
             self.spans.append((word.start, word.end))
+
+    def _in_a_run(self, left: _Word, right: _Word) -> bool:
+        """Whether two words are neighbours in a run of capitalised words that names a thing
+        or a place ("Victoria Park", "Munro Review", "Maisie Foundation"); a word that may
+        stand beside a name ("When", "Monday", "Mum") or a punctuation mark between them
+        ends the run."""
+        return (
+            left.capitalised
+            and right.capitalised
+            and left.lower not in NAME_COMPANIONS
+            and right.lower not in NAME_COMPANIONS
+            and _NAME_GAP.fullmatch(_gap(self.text, left, right)) is not None
+        )
+
+    def _stands_alone(self, index: int, word: _Word) -> bool:
+        """A lone first name with no cue around it ("Jayden told the teacher"): a forename
+        that is not also a common word, a UK town or a word for who someone is
+        (`distinctive_forenames`, "Roma"), and not named as a thing or a place: in a run of
+        capitalised words, after "a"/"the" ("a Stanley knife", "the Christie"), after "in",
+        "at" or "near" unless possessive ("in Stanley"; "in Maisie's room" names her), before
+        "the" and a capitalised word ("Thomas the Tank Engine"), or paired by "and"/"or" with
+        a capitalised word that is not a forename ("Chelsea and Westminster")."""
+        parts = word.bare.split("-")
+        if word.lower in FAMILY_DESCRIPTIONS or not any(
+            part in distinctive_forenames() for part in parts
+        ):
+            return False
+        before = self.words[index - 1] if index > 0 else None
+        after = self.words[index + 1] if index + 1 < len(self.words) else None
+        if before is not None and (
+            self._in_a_run(before, word)
+            or before.lower in _ARTICLES
+            or (before.lower in _PLACE_PREPOSITIONS and word.bare == word.text)
+        ):
+            return False
+        if after is not None and self._in_a_run(word, after):
+            return False
+        if (
+            after is not None
+            and after.lower == "the"
+            and index + 2 < len(self.words)
+            and self.words[index + 2].capitalised
+        ):
+            return False
+        return not self._paired_with_a_thing(index)
+
+    def _paired_with_a_thing(self, index: int) -> bool:
+        for step in (-2, 2):
+            joined, paired = index + step // 2, index + step
+            if 0 <= paired < len(self.words) and self.words[joined].lower in {"and", "or", "&"}:
+                other = self.words[paired]
+                if other.capitalised and not _is_forename(other):
+                    return True
+        return False
 
 
 def _mask_name(text: str) -> str:

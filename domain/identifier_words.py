@@ -128,8 +128,14 @@ GENERIC_PLACE_WORDS = (NOT_NAMES - STREET_SUFFIXES) | _word_set(
     """
 )
 
-# Words for who a family is, not what it is called, that the surname list also holds ("Irish",
-# "Catholic", "Roma"): "the Irish family" names no one, "the Brennan family" does.
+# Capitalised words that may stand beside a lone first name without making one name with it:
+# "When Maisie", "On Monday Maisie", "Mum Maisie". Any other capitalised neighbour does
+# ("Victoria Park", "Munro Review", "St John Ambulance").
+NAME_COMPANIONS = _word_set(_FUNCTION_WORDS + _CALENDAR + _ROLES)
+
+# Words for who a family or a person is, not what they are called, that the name lists also
+# hold ("Irish", "Catholic", "Roma", "Christian"): "the Irish family" names no one, "the
+# Brennan family" does.
 FAMILY_DESCRIPTIONS = _word_set(
     """
     irish english welsh scottish british muslim catholic christian jewish roma gypsy traveller

@@ -5,8 +5,13 @@ given names with their frequency in 50 countries, many of them common in UK fami
 names are not English); surnames from the US census list in the `names` package (88,799
 surnames: most British surnames appear there too). Both are plain text files inside the wheels,
 so nothing is downloaded at run time. We read the files and never import the packages' code.
+Common words come from Webster's Second International (`web2`, public domain) as the
+`english-words` package (MIT) ships it, where proper nouns are capitalised: a forename whose
+lower-case form is a lower-case word there ("grace", "amber", "mark") may be a word, one that is
+not ("Jayden", "Maisie") is a name even alone (`distinctive_forenames`).
 
-Loading takes about 0.2 s and 15 MB, once per process. `warm()` lets the server pay that at
+Loading takes about 0.3 s and 15 MB, once per process (the word list is dropped once the
+distinctive forenames are picked). `warm()` lets the server pay that at
 start-up, before the first turn, instead of inside the first save.
 
 Rejected: `names-dataset` (the maintained list, 55 MB wheel, several GB of memory once loaded)
@@ -15,6 +20,7 @@ and Presidio (its name and address recognition is a spaCy model, which is not on
 
 from __future__ import annotations
 
+import pickle
 import re
 from functools import cache
 from importlib.resources import files
@@ -90,8 +96,31 @@ def uk_towns() -> frozenset[str]:
     return frozenset(towns)
 
 
+def _lower_case_words() -> frozenset[str]:
+    """The common words of Webster's Second International (the `web2` list, public domain, as
+    the `english-words` package ships it): proper nouns there are capitalised, so only words
+    written in lower case are kept ("grace", "amber", "will"; not "Jayden"). The package keeps
+    the list as a pickled set; the wheel is pinned by hash in requirements.lock, and its code is
+    not imported."""
+    data = (files("english_words") / "data" / "web2.pickle").read_bytes()
+    words = pickle.loads(data)  # noqa: S301 - a hashed, locked package's own data file
+    return frozenset(word for word in words if word.islower())
+
+
+@cache
+def distinctive_forenames() -> frozenset[str]:
+    """Forenames that are not also a common word nor a UK town ("Jayden", "Maisie"; not
+    "Grace", "Hope", "Mark", "Preston"): alone, such a word is most likely a person's name."""
+    words = _lower_case_words()
+    towns = uk_towns()
+    return frozenset(
+        name for name in forenames() if name.lower() not in words and name not in towns
+    )
+
+
 def warm() -> None:
     """Load every list now (at start-up), so no turn pays for it."""
     forenames()
     surnames()
     uk_towns()
+    distinctive_forenames()
