@@ -357,6 +357,16 @@ def test_the_fifth_held_out_file_loads_as_a_realistic_mix() -> None:
     assert {kind for _, expected in held_out for kind in expected} == set(IdentifierKind)
 
 
+def test_the_sixth_held_out_file_loads_as_a_realistic_mix() -> None:
+    """Realistic returns by another author, written blind, never tuned on: scored only by
+    `python -m bench.guard` (docs/progress.md, issue 15)."""
+    held_out = guard_bench.load_corpus(guard_bench.HELD_OUT_6)
+    clean = [text for text, kinds in held_out if not kinds]
+    assert len(held_out) == 200
+    assert len(clean) == 165
+    assert {kind for _, expected in held_out for kind in expected} == set(IdentifierKind)
+
+
 @pytest.mark.parametrize(
     ("text", "matched"),
     [
