@@ -30,7 +30,7 @@ from domain.actions import (
 )
 from domain.errors import FormInvalid, NotPermitted
 from domain.identifier_checks import record_kept, require_confirmed
-from domain.model import ActionStatus, Actor, MemberView, Role, is_guid
+from domain.model import ActionStatus, Actor, MemberView, Role, is_directory_id, is_guid
 from domain.repositories import UnitOfWork
 from domain.wording import short_date
 
@@ -280,10 +280,13 @@ def _new_owner(
     bot yet is kept, as at publishing), never the owner it already has. `within_agency`: the
     lead's reassign, only to a member of the item's agency (the lead's own)."""
     aad = raw.strip() if isinstance(raw, str) else ""
-    if not is_guid(aad):
+    # A listed member is found by whatever id their directory gave them (a test tenant's, the
+    # Agents Playground's user, need not be GUIDs); only someone new must be a picker's GUID.
+    listed = is_directory_id(aad)
+    found = uow.members.by_aad_ids(member.partnership_id, [aad]).get(aad) if listed else None
+    if found is None and not is_guid(aad):
         errors["owner"] = "Choose the new owner from the list."
         return None
-    found = uow.members.by_aad_ids(member.partnership_id, [aad]).get(aad)
     if within_agency and (found is None or found.agency_id != item.agency_id):
         who = found.display_name if found is not None else "That person"
         errors["owner"] = (

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import update
+
 from cards import verbs
 from cards.common import CARD_ID, REVISION
 from domain.identifier_checks import OVERRIDE_ACTION, confirm_key
@@ -53,6 +55,30 @@ async def test_the_chair_reassigns_and_both_owners_are_told(journey_each: Journe
     assert reason in json.dumps(first)
     assert any("The chair gave" in text for text in sent), "the previous owner is told"
     assert j.bot.audit_actions().count("action.reassigned") == 1
+
+
+async def test_a_listed_owner_whose_id_is_no_guid_can_be_chosen(journey_each: Journey) -> None:
+    """The Agents Playground's user (and a test tenant's) has a directory id that is not a
+    GUID: the reassign list offers them, so choosing them must work (it said 'Choose the new
+    owner from the list' to a chair who had). Someone not listed still needs a picker's GUID."""
+    j = journey_each
+    listed = "00000000-0000-0000-0000-0000000000020"  # the Playground user's shape
+    with j.bot.db.session() as session, session.begin():
+        session.execute(
+            update(t.Member).where(t.Member.aad_object_id == COLLEAGUE).values(aad_object_id=listed)
+        )
+    _, card = await chair_view(j)
+    data = button_data(card, verbs.ACTION_REASSIGN)
+    assert listed in json.dumps(card), "the reassign list offers them"
+
+    unknown = await j.act(verbs.ACTION_REASSIGN, {**data, "owner": "not-a-member", "reason": "x"})
+    assert "Choose the new owner from the list." in json.dumps(unknown["value"])
+
+    answer = await j.act(verbs.ACTION_REASSIGN, {**data, "owner": listed, "reason": "Leave"})
+    assert "Reassigned to Police Colleague" in json.dumps(answer["value"])
+    [row] = j.rows(t.ActionItem)
+    owners = {m.id: m.aad_object_id for m in j.rows(t.Member)}
+    assert owners[row.owner_member_id] == listed
 
 
 async def test_the_chair_amends_the_item_and_its_due_date(journey_each: Journey) -> None:
