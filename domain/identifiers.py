@@ -244,7 +244,9 @@ def _date_of_birth_findings(text: str) -> list[IdentifierFinding]:
     findings = []
     for match in _DATE_OF_BIRTH.finditer(text):
         hidden_date = mask_alphanumerics(match.group("date"))
-        masked = text[match.start() : match.start("date")] + hidden_date
+        # The phrase and the hidden date, without the marks between them: the warning wraps
+        # each finding in brackets, and "date of birth (19/07/1996)" kept its own open one.
+        masked = f"{match.group('phrase')} {hidden_date}"
         findings.append(
             IdentifierFinding(IdentifierKind.DATE_OF_BIRTH, masked, match.start(), match.end())
         )
