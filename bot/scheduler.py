@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -269,8 +269,11 @@ class Chasers:
         # settle() planned the next chaser at the claim's next time, as for any failed one.
         report = chase_engine.Undelivered(row, names, attempt.unreachable, claimed.next_chase_at)
         card = cards.undelivered_card(report)
-        sent = [(copy, await self._send_one(copy, card)) for copy in due]
-        await self._settle_copies(claimed, sent)
+
+        async def card_for(_: chase_engine.Copy) -> dict[str, Any]:
+            return card
+
+        await self._send_claimed(claimed, due, card_for)
 
     async def _deliver(self, claimed: Claimed) -> tuple[Attempt, list[Delivery]]:
         to = chase_engine.recipients_of(claimed)
@@ -309,16 +312,57 @@ class Chasers:
         due = await self._claim_copies(
             claimed, [copy for copy, _ in planned], chase_engine.ATTEMPTED
         )
+        reader_of = dict(planned)
         written: dict[Reader, dict[str, Any]] = {}
-        sent: list[tuple[chase_engine.Copy, Delivery | None]] = []
-        for copy, reader in planned:
-            if copy not in due:
-                continue  # an earlier try of this chaser sent it
+
+        async def card_for(copy: chase_engine.Copy) -> dict[str, Any]:
+            reader = reader_of[copy]
             if reader not in written:
                 written[reader] = await self._copy_for(claimed, reader, unreached)
-            sent.append((copy, await self._send_one(copy, written[reader], channel)))
-        await self._settle_copies(claimed, sent)
+            return written[reader]
+
+        # In planned order; a copy an earlier try of this chaser sent is not due.
+        ordered = [copy for copy, _ in planned if copy in due]
+        sent = await self._send_claimed(claimed, ordered, card_for, channel)
         return [(copy.reads, delivery) for copy, delivery in sent]
+
+    async def _send_claimed(
+        self,
+        claimed: Claimed,
+        due: Sequence[chase_engine.Copy],
+        card_for: Callable[[chase_engine.Copy], Awaitable[dict[str, Any]]],
+        channel: ConversationAddress | None = None,
+    ) -> list[tuple[chase_engine.Copy, Delivery | None]]:
+        """Each claimed copy written, sent and settled. If one fails (the database, say), the
+        copies not yet sent are given back (`chase_engine.RELEASED`) for the next try of the
+        chaser: left attempted, no try would ever send them. The one whose send failed may
+        have gone, so it stays attempted, never sent twice."""
+        sent: list[tuple[chase_engine.Copy, Delivery | None]] = []
+        for index, copy in enumerate(due):
+            try:
+                card = await card_for(copy)
+            except Exception:
+                await self._give_back(claimed, sent, due[index:])
+                raise
+            try:
+                delivery = await self._send_one(copy, card, channel)
+            except Exception:
+                await self._give_back(claimed, sent, due[index + 1 :])
+                raise
+            sent.append((copy, delivery))
+        await self._settle_copies(claimed, sent)
+        return sent
+
+    async def _give_back(
+        self,
+        claimed: Claimed,
+        sent: list[tuple[chase_engine.Copy, Delivery | None]],
+        unsent: Sequence[chase_engine.Copy],
+    ) -> None:
+        try:
+            await self._settle_copies(claimed, sent, unsent)
+        except Exception:  # the database is what failed: these stay attempted
+            log.warning("escalation copies not given back")
 
     @staticmethod
     def _copy_of(claimed: Claimed, reads: Reads, member_id: int) -> chase_engine.Copy:
@@ -335,11 +379,15 @@ class Chasers:
         )
 
     async def _settle_copies(
-        self, claimed: Claimed, sent: list[tuple[chase_engine.Copy, Delivery | None]]
+        self,
+        claimed: Claimed,
+        sent: list[tuple[chase_engine.Copy, Delivery | None]],
+        unsent: Sequence[chase_engine.Copy] = (),
     ) -> None:
-        if not sent:
-            return
         outcomes = [(copy, _copy_outcome(delivery)) for copy, delivery in sent]
+        outcomes += [(copy, chase_engine.RELEASED) for copy in unsent]
+        if not outcomes:
+            return
         await self.services.db.run(
             lambda uow: chase_engine.settle_copies(uow.chases, claimed, outcomes)
         )

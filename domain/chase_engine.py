@@ -567,6 +567,9 @@ COPY_SENDS_AGAIN: Final[Mapping[str, bool]] = {
     UNKNOWN: False,  # it may have arrived
     FAILED: False,  # Teams didn't take it: the chair has been told, once
     DEFERRED: True,  # nothing was sent
+    # Claimed, then given back unsent: its card or its reader couldn't be read (the database
+    # failed mid-way). Left attempted, no later try would send it, and its reader never hear.
+    RELEASED: True,
 }
 
 

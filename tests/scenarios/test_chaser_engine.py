@@ -13,6 +13,8 @@ from sqlalchemy import select
 from bot.app import CHASERS, SERVICES
 from cards import verbs
 from domain import chase_engine
+from domain.action_state import Reader
+from domain.errors import StorageUnavailable
 from storage import tables as t
 from tests.support.activities import USER_AAD, activity, as_user
 from tests.support.journey import (
@@ -576,6 +578,38 @@ async def test_an_owner_retry_sends_no_escalation_copy_again(
     assert len({n for n, _ in copies}) == 2, copies
     keys = [r.idempotency_key for r in log_rows(j) if r.kind == "escalation"]
     assert len(keys) == len(set(keys)), "the tracker's history counts each copy once"
+
+
+async def test_a_copy_whose_card_could_not_be_written_goes_on_the_next_try(
+    journey_each: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database fails while the lead's copy is being written, after the copies were
+    claimed: the copy, never sent, is given back rather than left attempted (which no try
+    sends again), and the chaser's next try sends it, once."""
+    j = journey_each
+    item, lead, _, sends = await escalating_item(j, monkeypatch)
+    chasers = j.bot.app[CHASERS]
+    real_copy_for = chasers._copy_for
+    failures = [StorageUnavailable()]
+
+    async def copy_for(claimed: Any, reader: Reader, *args: Any) -> Any:
+        if reader is Reader.AGENCY_LEAD and failures:
+            raise failures.pop()
+        return await real_copy_for(claimed, reader, *args)
+
+    monkeypatch.setattr(chasers, "_copy_for", copy_for)
+    await chase_until_the_lead_is_copied(j, item.id)
+    assert not failures, "the lead's copy was due"
+    assert sends.to(lead.id, "Escalation") == []
+    assert [r.outcome for r in log_rows(j) if r.recipient == "agency_lead"] == ["released"]
+    for _ in range(3):
+        if sends.to(lead.id, "Escalation"):
+            break
+        at_next_chase(j, item.id)
+        await sweep(j)
+    assert len(sends.to(lead.id, "Escalation")) == 1, "sent on the chaser's next try, once"
+    copies = [r.outcome for r in log_rows(j) if r.recipient == "agency_lead"]
+    assert copies[-1] == "sent", copies
 
 
 async def test_a_review_cancelled_while_its_chaser_is_out_is_not_chased_again(

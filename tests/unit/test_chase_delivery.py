@@ -341,6 +341,8 @@ def test_an_owner_teams_cant_reach_has_their_lead_then_the_chair_copied() -> Non
         ([ce.FAILED], False),  # reported to the chair once; not sent again
         ([ce.UNKNOWN], False),  # it may have arrived
         ([ce.ATTEMPTED], False),  # its sender died mid-send
+        ([ce.RELEASED], True),  # claimed, given back unsent (its card couldn't be written)
+        ([ce.RELEASED, ce.SENT], False),
         ([ce.DEFERRED, ce.SENT], False),
         (["a-state-this-release-never-wrote"], False),
     ],
