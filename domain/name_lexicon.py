@@ -20,10 +20,12 @@ and Presidio (its name and address recognition is a spaCy model, which is not on
 
 from __future__ import annotations
 
+import io
 import pickle
 import re
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 # Columns 3-29 of each nam_dict.txt line hold the name; "+" joins the parts of a compound name.
 _NAME_COLUMNS = slice(3, 29)
@@ -100,11 +102,23 @@ def _lower_case_words() -> frozenset[str]:
     """The common words of Webster's Second International (the `web2` list, public domain, as
     the `english-words` package ships it): proper nouns there are capitalised, so only words
     written in lower case are kept ("grace", "amber", "will"; not "Jayden"). The package keeps
-    the list as a pickled set; the wheel is pinned by hash in requirements.lock, and its code is
-    not imported."""
+    the list as a pickled set; the wheel is pinned by hash in requirements.lock, and none of its
+    functions is called (`files` imports the package, whose `__init__` only defines them). The
+    set is read by an unpickler that builds nothing but sets and strings (`_WordsOnly`)."""
     data = (files("english_words") / "data" / "web2.pickle").read_bytes()
-    words = pickle.loads(data)  # noqa: S301 - a hashed, locked package's own data file
-    return frozenset(word for word in words if word.islower())
+    words = _WordsOnly(io.BytesIO(data)).load()
+    if not isinstance(words, (set, frozenset)):
+        raise TypeError("web2.pickle is not a set of words")
+    return frozenset(word for word in words if isinstance(word, str) and word.islower())
+
+
+class _WordsOnly(pickle.Unpickler):
+    """An unpickler that builds only built-in containers and strings: a set of words needs no
+    class or function, so one a changed file asks for (how a pickle runs code) is refused,
+    not imported or called."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"web2.pickle asks for {module}.{name}: refused")
 
 
 @cache
