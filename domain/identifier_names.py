@@ -41,6 +41,7 @@ from domain.identifier_words import (
     NOT_NAMES,
     NOT_STREET_NAMES,
     RELATIONS,
+    SENTENCE_ADVERBS,
     STREET_SUFFIXES,
 )
 from domain.name_lexicon import common_surnames, distinctive_forenames, forenames, surnames
@@ -133,6 +134,8 @@ def _is_family_name(word: _Word) -> bool:
 
 
 _ARTICLES = frozenset(["a", "an", "the"])
+# What may come just before the first word of a sentence, a line or a list item.
+_SENTENCE_OPENERS = frozenset(".!?:;\n-\u2013\u2014\u2022*(\"'\u201c\u2018")
 # Before a lone word, these say a place is meant: "in Stanley", "near Kimberley".
 _PLACE_PREPOSITIONS = frozenset(["in", "at", "near", "outside", "around", "within"])
 
@@ -166,6 +169,11 @@ def _is_street_surname(word: _Word) -> bool:
     an address wins a tie (`identifiers._without_overlaps`). Rare ones ("Street", "Court")
     name streets far more often than people."""
     return word.capitalised and word.lower in STREET_SUFFIXES and word.bare in common_surnames()
+
+
+def _in_surname_list(word: _Word) -> bool:
+    parts = _NAME_JOINS.split(word.bare)
+    return _may_be_name(word) and all(part in surnames() for part in parts if len(part) > 1)
 
 
 def _gap(text: str, left: _Word, right: _Word) -> str:
@@ -229,9 +237,10 @@ class _NameScanner:
         return True
 
     def _named_family(self, index: int, word: _Word) -> bool:
-        """A family by its surname: "the Brennan family", "the O'Neill children". Only a word in
-        the surname list, and not a practice word or a word for who a family is ("the Early
-        Help family hub", "the Irish family")."""
+        """A family by its surname: "the Brennan family", "the O'Neill children", "the Hill
+        family". Only a word in the surname list (or a common family name that is a street
+        word), and not a practice word or a word for who a family is ("the Early Help family
+        hub", "the Irish family")."""
         if index == 0 or index + 1 >= len(self.words) or self.words[index - 1].lower != "the":
             return False
         after = self.words[index + 1]
@@ -241,10 +250,10 @@ class _NameScanner:
             return False
         if index + 2 < len(self.words) and self.words[index + 2].capitalised:
             return False  # "the Smith Family Hub": the name of a thing, decided after
-        if not _may_be_name(word) or word.lower in FAMILY_DESCRIPTIONS:
-            return False
-        parts = _NAME_JOINS.split(word.bare)
-        if not all(part in surnames() for part in parts if len(part) > 1):
+        # A street word that is a common family name is one here too: "the Hill family".
+        if word.lower in FAMILY_DESCRIPTIONS or not (
+            _is_street_surname(word) or _in_surname_list(word)
+        ):
             return False
         self.spans.append((word.start, word.end))
         return True
@@ -293,14 +302,22 @@ class _NameScanner:
         """Whether two words are neighbours in a run of capitalised words that names a thing
         or a place ("Victoria Park", "Munro Review", "Maisie Foundation"); a word that may
         stand beside a name ("When", "Monday", "Mum") or a punctuation mark between them
-        ends the run."""
+        ends the run, and so does an adverb capitalised only because it opens a sentence
+        ("Sadly Maisie", "Meanwhile Maisie")."""
         return (
             left.capitalised
             and right.capitalised
             and left.lower not in NAME_COMPANIONS
             and right.lower not in NAME_COMPANIONS
+            and not self._opening_adverb(left)
             and _NAME_GAP.fullmatch(_gap(self.text, left, right)) is not None
         )
+
+    def _opening_adverb(self, word: _Word) -> bool:
+        if not (word.lower.endswith("ly") or word.lower in SENTENCE_ADVERBS):
+            return False
+        before = self.text[: word.start].rstrip(" \t")
+        return not before or before[-1] in _SENTENCE_OPENERS
 
     def _stands_alone(self, index: int, word: _Word) -> bool:
         """A lone first name with no cue around it ("Jayden told the teacher"): a forename

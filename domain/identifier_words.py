@@ -133,6 +133,15 @@ GENERIC_PLACE_WORDS = (NOT_NAMES - STREET_SUFFIXES) | _word_set(
 # ("Victoria Park", "Munro Review", "St John Ambulance").
 NAME_COMPANIONS = _word_set(_FUNCTION_WORDS + _CALENDAR + _ROLES)
 
+# Adverbs besides the "-ly" ones that open a practitioner's sentence: capitalised there only by
+# their place, they make no run with a name after them ("Meanwhile Maisie was at school").
+SENTENCE_ADVERBS = _word_set(
+    """
+    meanwhile instead afterwards afterward nevertheless nonetheless otherwise anyway hence
+    elsewhere overnight sometimes besides altogether
+    """
+)
+
 # Words for who a family or a person is, not what they are called, that the name lists also
 # hold ("Irish", "Catholic", "Roma", "Christian"): "the Irish family" names no one, "the
 # Brennan family" does.

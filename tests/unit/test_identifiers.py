@@ -420,6 +420,9 @@ def test_a_street_word_after_a_place_word_or_before_a_school_is_still_a_place(
         ("Early Help worked with the Ashworth family for a year.", "Ashworth"),
         ("The school knew the O'Halloran children well.", "O'Halloran"),
         ("Police were called to the Kowalczyk household twice.", "Kowalczyk"),
+        # ... a common one that is also a street word too, as after a forename ("Tom Hill").
+        ("The children were staying with the Hill family.", "Hill"),
+        ("School had concerns about the Green children.", "Green"),
     ],
 )
 def test_recall_round_names_are_found(text: str, matched: str) -> None:
@@ -501,6 +504,10 @@ def test_a_saints_school_with_church_letters_is_found(text: str, masked: str) ->
         ("Mum was in Leeds with Kaydence.", "Kaydence"),
         ("Keeley-Ann was late for school again.", "Keeley-Ann"),
         ("Nobody went in Kaydence's room.", "Kaydence's"),
+        # An adverb capitalised only because it opens a sentence makes no run with the name.
+        ("Sadly Rhianna was not brought to the appointment.", "Rhianna"),
+        ("The visit was late. Unfortunately Jaxon was asleep.", "Jaxon"),
+        ("- Meanwhile Kaydence stayed with her aunt.", "Kaydence"),
     ],
 )
 def test_a_lone_first_name_that_is_no_common_word_is_found(text: str, matched: str) -> None:
