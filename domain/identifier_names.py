@@ -352,11 +352,14 @@ class _NameScanner:
         return not self._paired_with_a_thing(index)
 
     def _paired_with_a_thing(self, index: int) -> bool:
+        """Paired by "and"/"or" with a capitalised word that names a thing or a place
+        ("Chelsea and Westminster"): not a forename, and not a word of practice or of who
+        someone is ("Maisie and Mum", "Maisie and Police" name her)."""
         for step in (-2, 2):
             joined, paired = index + step // 2, index + step
             if 0 <= paired < len(self.words) and self.words[joined].lower in {"and", "or", "&"}:
                 other = self.words[paired]
-                if other.capitalised and not _is_forename(other):
+                if other.capitalised and not _is_forename(other) and other.lower not in NOT_NAMES:
                     return True
         return False
 

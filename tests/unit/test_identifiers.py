@@ -508,6 +508,9 @@ def test_a_saints_school_with_church_letters_is_found(text: str, masked: str) ->
         ("Sadly Rhianna was not brought to the appointment.", "Rhianna"),
         ("The visit was late. Unfortunately Jaxon was asleep.", "Jaxon"),
         ("- Meanwhile Kaydence stayed with her aunt.", "Kaydence"),
+        # Paired with a word of practice or of who someone is, not with a thing's name.
+        ("The worker visited Jaxon and Mum at home.", "Jaxon"),
+        ("Rhianna and Police were at the door.", "Rhianna"),
     ],
 )
 def test_a_lone_first_name_that_is_no_common_word_is_found(text: str, matched: str) -> None:
