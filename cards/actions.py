@@ -31,7 +31,7 @@ from cards.common import (
     without_inputs,
 )
 from domain.action_controls import SPLIT_PARTS
-from domain.action_state import Move, Mover, OwnerMove, Reader
+from domain.action_state import Move, Mover, OwnerMove, Reader, status_label
 from domain.actions import (
     LINK_MAX,
     NOTE_MAX,
@@ -428,7 +428,7 @@ def _facts(item: ActionDetail, rag: Rag | None, *, show_owner: bool = False) -> 
     if item.revised_due_on:
         due += f" (revised from {friendly_date(item.due_on)})"
     pairs = [
-        ("Status", item.status.value.replace("_", " ")),
+        ("Status", status_label(item.status)),
         ("Due", due),
         ("Lead agency", item.agency_name or "Not set"),
         ("How we'll know", item.success_measure or "Not set"),

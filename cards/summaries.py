@@ -25,6 +25,7 @@ from cards.common import (
 )
 from cards.reviews import STAGE_LABELS
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
+from domain.action_state import STATUS_ORDER, status_words
 from domain.board_report import BoardReport
 from domain.chasers import Rag
 from domain.model import ActionStatus
@@ -56,16 +57,6 @@ RAG_LABELS: Final[Mapping[Rag | None, tuple[str, ty.Colors]]] = {
     Rag.GREEN: ("Green", ty.Colors.GOOD),
     Rag.BLUE: ("Blue", ty.Colors.ACCENT),
     None: ("Cancelled", ty.Colors.DEFAULT),
-}
-STATUS_LABELS: Final = {
-    "open": "open",
-    "in_progress": "in progress",
-    "blocked": "blocked",
-    "completed": "completed",
-    "closed": "closed",
-    "cancelled": "cancelled",
-    "escalated": "escalated to the chair",
-    "split": "split in two",
 }
 RETURN_LABELS: Final = {
     "not_started": "Not started",
@@ -263,7 +254,7 @@ def _action_row(
         ac.TextBlock(
             text=user_text(
                 f"{row.owner_name or 'No owner'} · {row.agency_name or 'No agency'} · "
-                f"due {due} · {STATUS_LABELS.get(row.status.value, row.status.value)}"
+                f"due {due} · {status_words(row.status)}"
             ),
             wrap=True,
             is_subtle=True,
@@ -462,13 +453,10 @@ def _agency_section(board: Dashboard, rows: int) -> list[ac.ElementAnnotated]:
     items: list[ac.ElementAnnotated] = [_section("Action items by agency")]
     if not board.by_agency:
         return [*items, paragraph("No action items match.", subtle=True)]
-    order = (
-        "open", "in_progress", "blocked", "escalated", "completed", "closed", "cancelled", "split",
-    )  # fmt: skip
     pairs: list[ac.Fact] = []
     for agency in board.by_agency[:rows]:
         counts = " · ".join(
-            f"{agency.counts[s]} {STATUS_LABELS[s]}" for s in order if agency.counts.get(s)
+            f"{agency.counts[s]} {status_words(s)}" for s in STATUS_ORDER if agency.counts.get(s)
         )
         late = f" · **{agency.overdue} overdue**" if agency.overdue else ""
         # The bold "overdue" is the bot's; the agency's name is what an admin typed.
@@ -483,9 +471,8 @@ def _late_line(item: LateItem, text_limit: int) -> ac.TextBlock:
     row = item.row
     chased = chased_text(row.chase_count)
     late = working_days_text(item.working_days_late)
-    blocked = {"blocked": " · blocked", "escalated": " · escalated to the chair"}.get(
-        row.status.value, ""
-    )
+    stuck = row.status in (ActionStatus.BLOCKED, ActionStatus.ESCALATED)
+    blocked = f" · {status_words(row.status)}" if stuck else ""
     return ac.TextBlock(
         text=f"**{row.reference}** {user_text(_cut(row.description, text_limit // 2))}  \n"
         + user_text(

@@ -20,6 +20,34 @@ from domain.model import ActionStatus
 
 _RAG_VALUES: Final = frozenset(r.value for r in Rag)
 
+# What each status is called wherever a person reads it (cards, the XLSX tracker and its
+# charts, the Word summary, messages), in the order views list them: live work first, then the
+# ended. The stored values ("in_progress", "escalated") are the database's words, not people's.
+STATUS_LABELS: Final[Mapping[ActionStatus, str]] = {
+    ActionStatus.OPEN: "Open",
+    ActionStatus.IN_PROGRESS: "In progress",
+    ActionStatus.BLOCKED: "Blocked",
+    ActionStatus.ESCALATED: "Escalated to the chair",
+    ActionStatus.COMPLETED: "Completed",
+    ActionStatus.CLOSED: "Closed",
+    ActionStatus.CANCELLED: "Cancelled",
+    ActionStatus.SPLIT: "Split in two",
+}
+STATUS_ORDER: Final = tuple(STATUS_LABELS)
+
+
+def status_label(status: ActionStatus | str) -> str:
+    """The status as a fact or a column shows it ("In progress"). A stored value will do: an
+    ActionStatus is its value."""
+    return STATUS_LABELS[ActionStatus(status)]
+
+
+def status_words(status: ActionStatus | str) -> str:
+    """The status inside a sentence or a list ("2 in progress", "it is escalated to the
+    chair")."""
+    label = status_label(status)
+    return label[:1].lower() + label[1:]
+
 
 def assessed(latest_rag: str | None) -> Rag | None:
     """The owner's latest self-assessment, if it is one of red, amber or green."""
@@ -224,9 +252,9 @@ def require_move(reference: str, mover: Mover, status: ActionStatus, move: Move)
     open."""
     if move in MOVES[mover][status]:
         return
-    why = _WHY_NOT.get(status, f"it is {status.value.replace('_', ' ')}")
+    why = _WHY_NOT.get(status, f"it is {status_words(status)}")
     if mover is Mover.CHAIR and move in (Move.SET_DATE, Move.NOT_ACHIEVABLE, Move.REOPEN):
-        why = f"it is {status.value.replace('_', ' ')}, not escalated to you"
+        why = f"it is {status_words(status)}, not escalated to you"
     raise FormInvalid({"move": f"{reference} can't be {_MOVE_NAMES[move]}: {why}."})
 
 

@@ -10,7 +10,15 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from domain import audit
-from domain.action_state import Move, Mover, OwnerMove, action_rag, moves_for, require_owner_move
+from domain.action_state import (
+    Move,
+    Mover,
+    OwnerMove,
+    action_rag,
+    moves_for,
+    require_owner_move,
+    status_words,
+)
 from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import ChaserPolicy, Rag
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
@@ -233,7 +241,7 @@ def _owned(uow: UnitOfWork, member: MemberView, action_id: object, move: OwnerMo
     if item.status is ActionStatus.SPLIT:
         raise StaleCard(f"{item.reference} was split into two new items; `my actions` lists yours.")
     if item.status in DONE:
-        raise StaleCard(f"{item.reference} is {item.status.value}; it can't be updated.")
+        raise StaleCard(f"{item.reference} is {status_words(item.status)}; it can't be updated.")
     require_owner_move(item.reference, item.status, move)
     return item
 
@@ -294,7 +302,7 @@ def _set_status(
     now: datetime,
     extra: Mapping[str, Any] | None = None,
 ) -> None:
-    done = f"{item.reference} was already marked {target.value.replace('_', ' ')}"
+    done = f"{item.reference} was already marked {status_words(target)}"
     if item.status is target:
         raise audit.already_done(uow, ("action_item", item.id), ("action.status_changed",), done)
     move_action(item.status, target)
@@ -535,7 +543,7 @@ def record_impact(
     item = load(uow, member, data.get("action_id"), hold=True)
     if item.status is not ActionStatus.COMPLETED:
         raise StaleCard(
-            f"{CHANGED} {item.reference} is {item.status.value.replace('_', ' ')}, so its "
+            f"{CHANGED} {item.reference} is {status_words(item.status)}, so its "
             f"impact can't be recorded from this card."
         )
     _one_decision_per_completion(uow, item)

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.ticker import Locator
 
+from domain.action_state import STATUS_ORDER, status_label
 from domain.chasers import Rag
 from domain.summaries import ThemeTrend
 
@@ -24,19 +25,6 @@ RAG_FILLS: Final[Mapping[Rag | None, tuple[str, str]]] = {
     Rag.GREEN: ("C6EFCE", "006100"),
     Rag.BLUE: ("BDD7EE", "1F4E79"),
     None: ("EDEDED", "595959"),
-}
-STATUS_ORDER: Final = (
-    "open", "in_progress", "blocked", "escalated", "completed", "closed", "cancelled", "split",
-)  # fmt: skip
-STATUS_NAMES: Final = {
-    "open": "Open",
-    "in_progress": "In progress",
-    "blocked": "Blocked",
-    "completed": "Completed",
-    "closed": "Closed",
-    "cancelled": "Cancelled",
-    "escalated": "Escalated",
-    "split": "Split in two",
 }
 STATUS_COLOURS: Final = {
     "open": "A5A5A5",
@@ -96,7 +84,7 @@ def status_by_agency_png(rows: Sequence[tuple[str, Mapping[str, int]]]) -> bytes
             values,
             left=left,
             color=f"#{STATUS_COLOURS[status]}",
-            label=STATUS_NAMES[status],
+            label=status_label(status),
             edgecolor="white",
         )
         left = [a + b for a, b in zip(left, values, strict=True)]

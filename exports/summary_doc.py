@@ -12,6 +12,7 @@ from docx.document import Document as DocumentType
 from docx.shared import Cm, Pt
 from docx.table import _Cell
 
+from domain.action_state import status_label
 from domain.letterhead import Letterhead
 from domain.summaries import (
     IMPACT_DECISIONS,
@@ -28,7 +29,7 @@ from domain.summaries import (
 )
 from domain.wording import plain_date
 from exports.cells import document_text as plain
-from exports.charts import RAG_FILLS, STATUS_NAMES, status_by_agency_png, themes_over_time_png
+from exports.charts import RAG_FILLS, status_by_agency_png, themes_over_time_png
 from exports.house_style import new_document, new_section, shade, table, to_bytes
 
 
@@ -141,7 +142,7 @@ def _actions(document: DocumentType, summary: ReviewSummary) -> None:
                 row.description,
                 f"{row.owner_name or 'No owner'}\n{row.agency_name or ''}",
                 due,
-                STATUS_NAMES.get(row.status.value, row.status.value),
+                status_label(row.status),
                 latest,
             )
         )

@@ -30,6 +30,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from domain.action_state import STATUS_ORDER, status_label
 from domain.phrasing import Period
 from domain.summaries import (
     RAG_NAMES,
@@ -43,7 +44,7 @@ from domain.summaries import (
     theme_trends,
 )
 from exports.cells import csv_text, xlsx_text
-from exports.charts import RAG_FILLS, STATUS_COLOURS, STATUS_NAMES, STATUS_ORDER
+from exports.charts import RAG_FILLS, STATUS_COLOURS
 from exports.documents import FOOTER
 
 REVIEW_TYPE: Final = "Line-of-Sight local learning review"
@@ -108,7 +109,7 @@ COLUMNS: Final[tuple[Column, ...]] = (
     ("Target date", 12, lambda x: x.action.due_on),
     ("Revised date", 12, lambda x: x.action.revised_due_on),
     ("Reason for revised date", 28, lambda x: x.action.revised_due_reason or ""),
-    ("Status", 12, lambda x: STATUS_NAMES.get(x.action.status.value, x.action.status.value)),
+    ("Status", 12, lambda x: status_label(x.action.status)),
     ("RAG", 10, lambda x: rag_name(x.rag, x.action.status)),
     ("Progress log (dated)", 48, _progress),
     ("Evidence of completion", 32, lambda x: x.action.evidence or ""),
@@ -312,7 +313,7 @@ def _charts(book: Workbook, tracker: Tracker) -> None:
     agencies = status_by_agency(tracker.lines)[:25]
     line_anchor = "A1"
     statuses = [s for s in STATUS_ORDER if any(c.get(s) for _, c in agencies)]
-    data.append(["Agency", *(STATUS_NAMES[s] for s in statuses)])
+    data.append(["Agency", *(status_label(s) for s in statuses)])
     for name, counts in agencies:
         # An admin typed the agency's name: it goes in as text, never as a formula.
         data.append([xlsx_text(data, name), *(counts.get(s, 0) for s in statuses)])

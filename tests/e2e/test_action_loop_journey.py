@@ -44,11 +44,10 @@ import openpyxl
 import pytest
 from playwright.sync_api import Locator
 
-from cards.summaries import STATUS_LABELS as SUMMARY_STATUS
+from domain.action_state import STATUS_LABELS, status_words
 from domain.calendar import london_today
 from domain.chase_engine import ACTION
 from domain.summaries import short_date
-from exports.charts import STATUS_NAMES as TRACKER_STATUS
 from storage.demo_journeys import MEETING
 from tests.e2e.conftest import BotOptions
 from tests.e2e.harness import ARTIFACTS, PLAYGROUND_USER, BotProcess, Chat, OtherClients
@@ -142,7 +141,7 @@ def test_the_owner_updates_and_completes_the_lic_closes_and_the_review_closes(
     assert f"{REFERENCE} · {PSEUDONYM}" in text, text
     assert SMART.description in text, text
     facts = chat.facts(first)
-    assert facts["Status"] == "open", facts
+    assert facts["Status"] == "Open", facts
     assert facts["Due"] == friendly(SMART.due), facts
     # The owner's first card is the full action card: every move the open item allows.
     assert buttons(first)[:4] == OWNER_MOVES, buttons(first)
@@ -157,7 +156,7 @@ def test_the_owner_updates_and_completes_the_lic_closes_and_the_review_closes(
     updated = chat.wait_for_card("Progress recorded. Thank you.")
     facts = chat.facts(updated)
     assert facts["Latest update"] == PROGRESS, facts
-    assert facts["Status"] in ("open", "in progress"), facts
+    assert facts["Status"] in ("Open", "In progress"), facts
     chat.card_screenshot("actions-03-progress", updated)
 
     # Mark complete with evidence: the LIC member's record-impact card arrives on its own.
@@ -167,7 +166,7 @@ def test_the_owner_updates_and_completes_the_lic_closes_and_the_review_closes(
     messages = chat.bot_messages.count()
     chat.click_button("Mark complete", within=form)
     done = chat.wait_for_card("Marked complete.")
-    assert chat.facts(done)["Status"] == "completed", chat.facts(done)
+    assert chat.facts(done)["Status"] == "Completed", chat.facts(done)
     assert "Mark complete" not in buttons(done), buttons(done)
     chat.card_screenshot("actions-04-completed", done)
     impact = chat.wait_for_card(f"Record impact · {ITEM}")
@@ -295,7 +294,7 @@ def seen_in_summary(chat: Chat, prefix: str) -> tuple[Seen, Locator]:
     rag = lines[at - 1]
     details = next(line for line in lines[at:] if " · due " in line)
     owner, _agency, _due, status = details.split(" · ")
-    by_label = {label: value for value, label in SUMMARY_STATUS.items()}
+    by_label = {status_words(value): value.value for value in STATUS_LABELS}
     return Seen(by_label[status], rag, owner, overdue=False), summary
 
 
@@ -313,7 +312,7 @@ def seen_in_tracker(chat: Chat, bot: BotProcess, summary: Locator, prefix: str) 
     rows = list(book["Tracker"].iter_rows(values_only=True))
     header = list(rows[0])
     [line] = [r for r in rows[1:] if r[header.index("Action reference")] == ITEM]
-    by_name = {name: value for value, name in TRACKER_STATUS.items()}
+    by_name = {name: value.value for value, name in STATUS_LABELS.items()}
     status = by_name[str(line[header.index("Status")])]
     return Seen(status, str(line[header.index("RAG")]), str(line[header.index("Owner")]), False)
 
@@ -325,7 +324,7 @@ def dashboard_counts(chat: Chat, prefix: str) -> dict[str, int]:
     board = chat.wait_for_card("Partnership dashboard", timeout=60)
     chat.card_screenshot(f"{prefix}-dashboard", board)
     line = chat.facts(board)[AGENCY]
-    by_label = {label: value for value, label in SUMMARY_STATUS.items()}
+    by_label = {status_words(value): value.value for value in STATUS_LABELS}
     counts = {
         by_label[label]: int(n)
         for n, label in re.findall(r"(\d+) ([a-z ]+?)(?= ·|$)", line)

@@ -100,7 +100,7 @@ def test_the_chair_splits_an_item_from_the_summary(chat: Chat) -> None:
     chat.send(f"summary {REFERENCE}")
     chat.click_button("Open A1", within=chat.wait_for_card(f"Summary · {REFERENCE}"))
     ended = chat.wait_for_card(f"Split into {A2} and {A3}: {REASON}")
-    assert chat.facts(ended)["Status"] == "split", chat.facts(ended)
+    assert chat.facts(ended)["Status"] == "Split in two", chat.facts(ended)
     assert buttons(ended) == ["Review summary"], buttons(ended)
     chat.card_screenshot("split-07-the-split-item", ended)
     chat.click_button("Review summary", within=ended)

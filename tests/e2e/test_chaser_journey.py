@@ -99,7 +99,7 @@ def mark_complete_from(chat: Chat, chaser: Locator, item: str) -> Locator:
     text = card_text(done)
     assert f"Your action · {item}" in text, text
     assert REMINDER not in text, "the answered chaser becomes the action card"
-    assert chat.facts(done)["Status"] == "completed", chat.facts(done)
+    assert chat.facts(done)["Status"] == "Completed", chat.facts(done)
     impact = chat.wait_for_card(f"Record impact · {item}")
     assert chat.bot_messages.count() == messages + 1, "the impact card is a message of its own"
     chat.card_screenshot("chaser-03-marked-complete", done)
@@ -156,7 +156,7 @@ def test_a_chaser_arrives_the_owner_completes_the_lic_records_impact_and_chasing
     headline = f"Due {day_text(due_day, planned.date())}: 5 working days to go."
     assert headline in text, text
     assert "This is the first reminder about this action." in text, text
-    assert chat.facts(chaser)["Status"] == "open", chat.facts(chaser)
+    assert chat.facts(chaser)["Status"] == "Open", chat.facts(chaser)
     assert sweep_at(bot, planned + dt.timedelta(hours=2))["claimed"] == 0, "never sent twice"
 
     impact = mark_complete_from(chat, chaser, item)

@@ -236,7 +236,7 @@ def check_action_card(
     assert facts["Due"] == friendly(action.due), facts
     assert facts["Lead agency"] == action.agency, facts
     assert facts["How we'll know"] == action.measure, facts
-    assert facts["Status"] == "open", facts
+    assert facts["Status"] == "Open", facts
     for move in ("Update progress", "Mark complete", "Ask for a new date", "Blocked"):
         assert move in text, f"the owner's first card offers {move}: {text}"
     chat.card_screenshot(f"{prefix}-your-action-A{number}", card)

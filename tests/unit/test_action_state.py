@@ -30,6 +30,8 @@ from domain import actions
 from domain.action_state import (
     MOVES,
     OWNER_MOVES,
+    STATUS_LABELS,
+    STATUS_ORDER,
     TARGETS,
     Move,
     Mover,
@@ -40,6 +42,8 @@ from domain.action_state import (
     moves_for,
     owner_moves,
     require_move,
+    status_label,
+    status_words,
     working_days_late,
 )
 from domain.actions import ActionDetail
@@ -191,6 +195,52 @@ def test_every_view_renders_the_same_rag(row: ActionRow) -> None:
     assert label_shown in shown, "summary card"
     assert _xlsx_rag(row) == name, "XLSX tracker"
     assert _docx_rag(row) == name, "Word summary"
+
+
+def _fact(card: dict[str, Any], title: str) -> str:
+    found = [
+        fact["value"]
+        for node in _nodes(card)
+        if node.get("type") == "FactSet"
+        for fact in node["facts"]
+        if fact["title"] == title
+    ]
+    assert len(found) == 1, found
+    return str(found[0])
+
+
+def _nodes(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, list):
+        return [n for item in node for n in _nodes(item)]
+    if not isinstance(node, dict):
+        return []
+    return [node, *(n for value in node.values() for n in _nodes(value))]
+
+
+@pytest.mark.parametrize("status", list(ActionStatus))
+def test_every_view_names_a_status_in_the_same_people_s_words(status: ActionStatus) -> None:
+    label = status_label(status)
+    assert "_" not in label, "a person's word, not the stored value"
+    assert label[0].isupper()
+    assert status_words(status) == label[0].lower() + label[1:]
+    row = action(status=status)
+    assert _fact(action_cards.action_item_card(detail_of(row)), "Status") == label, "its card"
+    summary = build_summary(review(), Access.FULL, records(1, rows=(row,)), TODAY, DEFAULT_POLICY)
+    assert f"· {status_words(status)}" in _texts(summary_cards.summary_card(summary)), "summary"
+    line = TrackerLine(TrackerRecord(row, (), None, ()), rate(row, TODAY, DEFAULT_POLICY))
+    book = load_workbook(io.BytesIO(tracker_xlsx(Tracker("t", "n", TODAY, (line,)))))
+    header = [cell.value for cell in book["Tracker"][1]]
+    assert book["Tracker"].cell(row=2, column=header.index("Status") + 1).value == label, "XLSX"
+    document = Document(io.BytesIO(summary_docx(summary, (), TODAY)))
+    table = next(t for t in document.tables if t.rows[0].cells[1].text == "RAG")
+    status_column = [c.text for c in table.rows[0].cells].index("Status")
+    assert table.rows[1].cells[status_column].text == label, "Word summary"
+
+
+def test_no_status_is_left_without_words_and_views_list_them_in_one_order() -> None:
+    assert set(STATUS_LABELS) == set(ActionStatus)
+    assert STATUS_ORDER[:2] == (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+    assert len(set(STATUS_LABELS.values())) == len(ActionStatus), "no two read alike"
 
 
 # --- the owner's moves -------------------------------------------------------------------------
