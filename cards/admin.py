@@ -19,6 +19,7 @@ from cards.common import (
     build,
     button,
     facts,
+    good_news,
     header,
     paragraph,
     revised,
@@ -334,11 +335,7 @@ def _page_note(window: Paging) -> list[ac.ElementAnnotated]:
 def _result(result: str) -> list[ac.ElementAnnotated]:
     if not result:
         return []
-    return [
-        ac.TextBlock(
-            text=user_text(result), color=ty.Colors.GOOD, weight=ty.FontWeight.BOLDER, wrap=True
-        )
-    ]
+    return [good_news(result)]
 
 
 def _summary(problems: Mapping[str, str]) -> list[ac.ElementAnnotated]:

@@ -240,8 +240,7 @@ def with_notice(card: Card, message: str) -> Card:
     """The card with a warning under its title: why this card came instead of the one
     expected (a stale click answered with the current state)."""
     body = list(card.get("body", []))
-    line = dumped(notice_lines([message])[0])
-    line["color"] = "Warning"
+    line = dumped(warning_line(message))
     body.insert(min(2, len(body)), line)
     return {**card, "body": body}
 
@@ -330,10 +329,18 @@ def error_line(message: str) -> ac.TextBlock:
     )
 
 
+# --- colours that read on white -----------------------------------------------------------------
+#
+# Teams' light theme (whose host config the Agents Playground uses) draws the text colours
+# `attention` #c4314b (5.4:1 on white), `accent` #6264a7 (5.4:1) and the default #252424, but
+# `good` #92c353 (2.1:1) and `warning` #f8d22a (1.5:1) too faint to read. So no text is drawn
+# in either (cards/validation.py refuses a card with any): a caution is `attention`, good news
+# the default colour in bold (`good_news`), and a colour that means something (a RAG rating)
+# is its word on a pale tint of that colour (`tinted`), where the text keeps the default
+# colour (about 10:1 or better on every tint).
+
 # The colour of a caution (the identifier guard's finding, a late return, someone not
-# reached). Not `warning`: Teams' light theme (and the Agents Playground, which uses its host
-# config) draws it #f8d22a, yellow on white at about 1.5:1, which nobody can read; `attention`
-# (#c4314b) reads at about 5:1. The create form's guard finding was already this colour.
+# reached). The create form's guard finding was already this colour.
 CAUTION = ty.Colors.ATTENTION
 
 
@@ -342,15 +349,23 @@ def warning_line(message: str) -> ac.TextBlock:
     return ac.TextBlock(text=user_text(message), wrap=True, color=CAUTION)
 
 
+def good_news(message: str) -> ac.TextBlock:
+    """A confirmation ("Entry added."), shown as given: bold in the default colour."""
+    return ac.TextBlock(text=user_text(message), wrap=True, weight=ty.FontWeight.BOLDER)
+
+
+def tinted(word: str, tint: ty.ContainerStyle) -> ac.Container:
+    """`word` in bold on a pale tint of a colour (`good`, `warning`, `attention`, `accent`):
+    the colour says it at a glance, the word says it to anyone, and a client that draws no
+    tint still shows the word."""
+    return ac.Container(
+        style=tint,
+        items=[ac.TextBlock(text=user_text(word), weight=ty.FontWeight.BOLDER, wrap=True)],
+    )
+
+
 def notice_lines(notices: Sequence[str]) -> list[ac.ElementAnnotated]:
-    return [
-        ac.TextBlock(
-            text=user_text(n),
-            wrap=True,
-            color=CAUTION if _cautions(n) else ty.Colors.GOOD,
-        )
-        for n in notices
-    ]
+    return [warning_line(n) if _cautions(n) else good_news(n) for n in notices]
 
 
 def _cautions(notice: str) -> bool:

@@ -721,7 +721,7 @@ def _section_summary(
             text=user_text(f"{title} · {state}"),
             weight=ty.FontWeight.BOLDER,
             wrap=True,
-            color=ty.Colors.GOOD if not missing else CAUTION,
+            color=CAUTION if missing else None,
         ),
     ]
     lines.extend(

@@ -21,6 +21,7 @@ from cards.common import (
     header,
     markdown,
     paragraph,
+    tinted,
     user_text,
 )
 from cards.reviews import STAGE_LABELS
@@ -51,12 +52,14 @@ from domain.summaries import (
 )
 from domain.wording import counted, one_line, shortened
 
-RAG_LABELS: Final[Mapping[Rag | None, tuple[str, ty.Colors]]] = {
-    Rag.RED: ("Red", ty.Colors.ATTENTION),
-    Rag.AMBER: ("Amber", ty.Colors.WARNING),
-    Rag.GREEN: ("Green", ty.Colors.GOOD),
-    Rag.BLUE: ("Blue", ty.Colors.ACCENT),
-    None: ("Cancelled", ty.Colors.DEFAULT),
+# Each rating's word on a tint of its colour (cards/common.py `tinted`): `warning` and `good`
+# text is too faint to read on white.
+RAG_LABELS: Final[Mapping[Rag | None, tuple[str, ty.ContainerStyle]]] = {
+    Rag.RED: ("Red", ty.ContainerStyle.ATTENTION),
+    Rag.AMBER: ("Amber", ty.ContainerStyle.WARNING),
+    Rag.GREEN: ("Green", ty.ContainerStyle.GOOD),
+    Rag.BLUE: ("Blue", ty.ContainerStyle.ACCENT),
+    None: ("Cancelled", ty.ContainerStyle.DEFAULT),
 }
 RETURN_LABELS: Final = {
     "not_started": "Not started",
@@ -242,7 +245,7 @@ def _action_row(
     """One item's line; for its chairs (`openable`), the line opens the item's card, where
     their controls are (reassign, amend, split, cancel): the summary is how they reach it."""
     row = item.row
-    label, colour = RAG_LABELS[item.rag]
+    label, tint = RAG_LABELS[item.rag]
     if row.status is ActionStatus.SPLIT:
         label = SPLIT_NAME
     number = row.reference.rsplit("/", 1)[-1]
@@ -280,9 +283,7 @@ def _action_row(
         columns=[
             ac.Column(
                 width="60px",
-                items=[
-                    ac.TextBlock(text=label, color=colour, weight=ty.FontWeight.BOLDER, wrap=True)
-                ],
+                items=[tinted(label, tint)],
             ),
             ac.Column(width="stretch", items=details),
         ],

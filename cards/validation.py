@@ -52,8 +52,8 @@ class MeasuredCard(dict[str, Any]):
 
 
 def card_problems(card: dict[str, Any]) -> list[str]:
-    """Empty when the card is valid 1.5 and small enough for Teams."""
-    problems = _teams_extension_problems(card)
+    """Empty when the card is valid 1.5, small enough for Teams and legible."""
+    problems = _teams_extension_problems(card) + _faint_text_problems(card)
     problems += [_describe(error) for error in _validator().iter_errors(_without_extensions(card))]
     if card.get("version") != "1.5":
         problems.append(f"version is {card.get('version')!r}, Teams renders 1.5")
@@ -96,6 +96,20 @@ def _teams_extension_problems(card: dict[str, Any]) -> list[str]:
         for e in _elements(card)
         if "choices.data" in e
         and (e.get("type") != "Input.ChoiceSet" or e["choices.data"] != PEOPLE_PICKER)
+    ]
+
+
+# Text colours Teams' light theme (and the Agents Playground, which uses its host config) draws
+# too faint to read on white: `good` #92c353 at 2.1:1, `warning` #f8d22a at 1.5:1
+# (cards/common.py says what is drawn instead).
+FAINT_COLOURS = frozenset({"good", "warning"})
+
+
+def _faint_text_problems(card: dict[str, Any]) -> list[str]:
+    return [
+        f"{e.get('type')} {str(e.get('text', ''))[:40]!r}: {e['color']} text is faint on white"
+        for e in _elements(card)
+        if isinstance(e.get("color"), str) and e["color"].lower() in FAINT_COLOURS
     ]
 
 

@@ -133,8 +133,13 @@ def test_agencies_list_shows_sector_leads_and_an_edit_button_each() -> None:
     assert buttons(card)["Add agency"]["verb"] == verbs.AGENCY_FORM
 
 
-def test_a_result_line_is_shown_in_good_colour() -> None:
-    assert texts(CARDS["agencies, result"], "good") == ["Agency 'Demo Police' added."]
+def test_a_result_line_is_shown_as_good_news_bold_in_a_colour_that_reads_on_white() -> None:
+    [line] = [
+        e
+        for e in elements(CARDS["agencies, result"])
+        if e.get("text") == "Agency 'Demo Police' added."
+    ]
+    assert (line.get("color"), line.get("weight")) == (None, "bolder")
 
 
 def test_agency_form_validates_in_the_client_too() -> None:

@@ -7,9 +7,10 @@ import json
 from typing import Any
 
 import pytest
+from adaptive_cards import types as ty
 
 from cards import basics, reviews, verbs
-from cards.common import build, button, notice_lines, paragraph
+from cards.common import build, button, notice_lines, paragraph, tinted
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, MeasuredCard, card_problems, card_size
 from domain.capabilities import Capability
 from domain.model import Role
@@ -102,7 +103,8 @@ def test_help_rows_from_templates_are_what_the_builders_make_and_never_shared() 
 @pytest.mark.parametrize(
     ("notice", "colour"),
     [
-        ("Saved. You can close Teams now: type continue to come back here.", "good"),
+        # Good news is bold in the default colour: Teams' `good` green is faint on white.
+        ("Saved. You can close Teams now: type continue to come back here.", None),
         (IDENTIFIER_HELD, "attention"),
         (
             "Overdue: this return was due Mon 23 Nov 2026. Please finish it as soon as you can.",
@@ -112,10 +114,21 @@ def test_help_rows_from_templates_are_what_the_builders_make_and_never_shared() 
     ],
 )
 def test_a_notice_about_lateness_or_a_possible_identifier_is_not_shown_as_good_news(
-    notice: str, colour: str
+    notice: str, colour: str | None
 ) -> None:
     [line] = notice_lines([notice])
-    assert line.model_dump(by_alias=True, exclude_none=True, mode="json")["color"] == colour
+    shown = line.model_dump(by_alias=True, exclude_none=True, mode="json")
+    assert shown.get("color") == colour
+    assert shown.get("weight") == ("bolder" if colour is None else None), "good news is bold"
+
+
+@pytest.mark.parametrize("colour", ["good", "Warning"])
+def test_the_validator_refuses_text_too_faint_to_read_on_white(colour: str) -> None:
+    card = build([paragraph("Entry added.")])
+    card["body"][0]["color"] = colour
+    assert any("faint" in problem for problem in card_problems(card)), card_problems(card)
+    amber = build([tinted("Amber", ty.ContainerStyle.WARNING)])
+    assert card_problems(amber) == [], "a tinted background is not faint text"
 
 
 def test_an_invitation_that_reached_nobody_names_them_as_a_warning() -> None:
@@ -126,5 +139,9 @@ def test_an_invitation_that_reached_nobody_names_them_as_a_warning() -> None:
     assert line.model_dump(by_alias=True, exclude_none=True, mode="json")["color"] == "attention"
     [line] = notice_lines([reviews.invited_notice(2, [])])
     shown = line.model_dump(by_alias=True, exclude_none=True, mode="json")
-    assert (shown["text"], shown["color"]) == ("2 invited (2 reached).", "good")
+    assert (shown["text"], shown.get("color"), shown["weight"]) == (
+        "2 invited (2 reached).",
+        None,
+        "bolder",
+    )
     assert "Nobody new" in reviews.invited_notice(0, [])
