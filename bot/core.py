@@ -20,6 +20,7 @@ from bot.router import Context, FirstUnit, KeptReply, Reply
 from bot.services import Services
 from bot.turns import Turn, TurnKind
 from cards import basics as cards
+from cards import verbs
 from cards.common import message_text, with_notice
 from domain import commands
 from domain.capabilities import available
@@ -32,6 +33,8 @@ from domain.errors import (
 from domain.idempotency import Claimed
 from domain.members import record_member, welcome_once
 from domain.model import MemberView
+from domain.reviews import mentioned_reference
+from domain.summaries import summary_to_offer
 from storage.repositories import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -83,7 +86,8 @@ async def error_card(step: Step, call_next: Next) -> Reply | None:
         # same button works again.
         return _error_reply("Please try again", error.user_message)
     except DomainError as error:
-        return _error_reply("That didn't work", error.user_message)
+        about = await _summary_offered(step)
+        return _error_reply("That didn't work", error.user_message, about)
     except Exception:
         incident = secrets.token_hex(4)
         log.exception("turn failed", extra={"incident": incident, "kind": step.turn.kind})
@@ -256,5 +260,23 @@ class Bot:
         return Reply(with_notice(current.card, why))
 
 
-def _error_reply(title: str, message: str) -> Reply:
-    return Reply(cards.error_card(title, message), message, error=True)
+def _error_reply(title: str, message: str, review_id: int | None = None) -> Reply:
+    return Reply(cards.error_card(title, message, review_id), message, error=True)
+
+
+async def _summary_offered(step: Step) -> int | None:
+    """The review a refused turn was about (the one its click names, or the reference typed
+    in it: `pack LOS-2026-001` before any return is in), when the speaker may open its
+    summary: the error card then leads back to the review, not only to help. None for the
+    summary's own refusals, which would lead back to themselves."""
+    turn, member = step.turn, step.member
+    review_id = turn.data.get("review_id")
+    reference = mentioned_reference(turn.text) if turn.text else None
+    if member is None or turn.verb == verbs.SUMMARY or (review_id is None and reference is None):
+        return None
+    try:
+        return await step.services.db.run_short(
+            lambda uow: summary_to_offer(uow, member, review_id, reference)
+        )
+    except DomainError:  # the store is out of reach: the error card still comes
+        return None

@@ -183,9 +183,14 @@ def profile_card(
     return build(body, [button("What can I do?", verbs.HELP, primary=True)])
 
 
-def error_card(title: str, message: str) -> Card:
+def error_card(title: str, message: str, review_id: int | None = None) -> Card:
+    """What went wrong; when it was about a review the reader may open (`review_id`), that
+    review's summary is a click away, as well as what they can do."""
     body = [*header(title), paragraph(message)]
-    return build(body, [button("What can I do?", verbs.HELP)])
+    actions = [button("What can I do?", verbs.HELP)]
+    if review_id is not None:
+        actions.insert(0, button("Review summary", verbs.SUMMARY, {"review_id": review_id}))
+    return build(body, actions)
 
 
 def info_card(title: str, message: str) -> Card:

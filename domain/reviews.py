@@ -28,6 +28,17 @@ def parse_reference(text: str) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+# A reference written out with its prefix, anywhere in a message ("pack LOS-2026-001 please");
+# without the prefix, "2026-12" in "dashboard 2026-12-01" would be a review too.
+_MENTIONED = re.compile(r"\blos[\s\-/]*(\d{4})[\s\-/]+(\d{1,4})\b", re.IGNORECASE)
+
+
+def mentioned_reference(text: str) -> tuple[int, int] | None:
+    """The first review reference in `text` written with its LOS prefix, in any spelling."""
+    match = _MENTIONED.search(text)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
 @dataclass(frozen=True)
 class NewReview:
     pseudonym: str

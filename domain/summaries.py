@@ -38,7 +38,7 @@ from domain import audit
 from domain.action_state import action_rag
 from domain.capabilities import require
 from domain.chasers import ChaserPolicy, Rag
-from domain.errors import FormInvalid, NotFound
+from domain.errors import DomainError, FormInvalid, NotFound
 from domain.model import ActionStatus, Actor, MemberView, ReturnStatus, ReviewStage, Role
 from domain.pack import DECIDED
 from domain.phrasing import Period, ReviewMatch, ReviewRef, match_review, year_period
@@ -584,6 +584,27 @@ def review_summary(
         after={"access": access.value},
     )
     return summary
+
+
+def summary_to_offer(
+    uow: UnitOfWork,
+    member: MemberView,
+    review_id: object = None,
+    reference: tuple[int, int] | None = None,
+) -> int | None:
+    """The review (by id, or by its reference's year and number) whose summary a card about
+    it may offer, when the member may open that summary by `review_summary`'s own rule; else
+    None. Reads only: nothing is audited until the summary is opened."""
+    if reference is not None:
+        found = uow.reviews.by_reference(member.partnership_id, *reference)
+        review_id = found.id if found is not None else None
+    if not isinstance(review_id, int) or isinstance(review_id, bool):
+        return None
+    try:
+        _visible(uow, member, review_id)
+    except DomainError:  # not theirs to see, or no role that sees summaries
+        return None
+    return review_id
 
 
 def _visible(uow: UnitOfWork, member: MemberView, review_id: object) -> tuple[ReviewView, Access]:

@@ -15,6 +15,7 @@ from cards.validation import TEAMS_CARD_LIMIT_BYTES, MeasuredCard, card_problems
 from domain.capabilities import Capability
 from domain.model import Role
 from domain.returns import IDENTIFIER_HELD
+from domain.reviews import mentioned_reference
 
 ALL_ROLES = frozenset(Role)
 
@@ -28,6 +29,7 @@ CARDS: dict[str, dict[str, Any]] = {
     "profile": basics.profile_card("Sam", "Demo Police", ALL_ROLES, "Partnership", True),
     "profile, unreachable": basics.profile_card("Sam", None, frozenset(), "P", False),
     "error": basics.error_card("That didn't work", "Because."),
+    "error about a review": basics.error_card("That didn't work", "Because.", review_id=7),
 }
 
 
@@ -145,3 +147,31 @@ def test_an_invitation_that_reached_nobody_names_them_as_a_warning() -> None:
         "bolder",
     )
     assert "Nobody new" in reviews.invited_notice(0, [])
+
+
+def test_an_error_about_a_review_offers_its_summary_before_help() -> None:
+    titles = [(a["title"], a["data"]) for a in CARDS["error about a review"]["actions"]]
+    assert titles == [
+        ("Review summary", {"review_id": 7, "verb": verbs.SUMMARY}),
+        ("What can I do?", {"verb": verbs.HELP}),
+    ]
+    assert [a["title"] for a in CARDS["error"]["actions"]] == ["What can I do?"]
+
+
+@pytest.mark.parametrize(
+    ("text", "reference"),
+    [
+        ("pack LOS-2026-001", (2026, 1)),
+        ("export los 2026 4 csv", (2026, 4)),
+        ("outcome LOS/2027/012 please", (2027, 12)),
+        ("pack 2026-001", None),  # no prefix: a date or a period could read so
+        ("dashboard 2026-12-01", None),
+        ("pack", None),
+        ("closed LOS-2026-0015", (2026, 15)),
+        ("closed LOS-2026-00155", None),  # five digits is no sequence number
+    ],
+)
+def test_a_review_is_found_in_a_message_only_where_its_reference_is_written_out(
+    text: str, reference: tuple[int, int] | None
+) -> None:
+    assert mentioned_reference(text) == reference
