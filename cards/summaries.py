@@ -281,10 +281,9 @@ def _action_row(
         separator=True,
         select_action=opens if openable else None,
         columns=[
-            ac.Column(
-                width="60px",
-                items=[tinted(label, tint)],
-            ),
+            # Wide enough for "Amber" in bold with the tint's padding either side (the host's
+            # padding, 16px in the Playground): at 60px the word broke into "Amb" and "er".
+            ac.Column(width="90px", items=[tinted(label, tint)]),
             ac.Column(width="stretch", items=details),
         ],
     )
