@@ -435,7 +435,11 @@ class Chasers:
                 Reads(reads),
                 tuple(owners),
             )
-            sent = await self._send(list(readers), cards.undelivered_card(report))
+            try:
+                sent = await self._send(list(readers), cards.undelivered_card(report))
+            except Exception:  # the readers' lookup failed: the report goes on the next try
+                await self._give_back(claimed, [], [report_copy])
+                raise
             told = next((d for d in sent if d.delivered or d.unknown), None)
             await self._settle_copies(claimed, [(report_copy, told)])
 

@@ -492,6 +492,52 @@ async def test_an_escalation_copy_that_fails_is_reported_to_the_chair_once(
     assert len([r for r in log_rows(j) if r.recipient == "copy_undelivered"]) == 2
 
 
+async def test_a_report_whose_readers_could_not_be_looked_up_goes_on_the_next_try(
+    journey_each: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lead's copy fails, and the database fails while the chair's report of it is being
+    addressed, after the report was claimed: it is given back, not left attempted (which no
+    try sends again), and the chaser's next try reports it, once."""
+    j = journey_each
+    await escalate_after_one(j)
+    [item] = await published(j)
+    lead = {m.aad_object_id: m for m in j.rows(t.Member)}[LEAD]
+    outbound = j.bot.app[SERVICES].outbound
+    real_send_card = outbound.send_card
+
+    async def send_card(recipient: Any, card: Any, hint: str, **kwargs: Any) -> Any:
+        if recipient.member_id == lead.id:  # the lead has blocked the app
+            j.bot.connector.fail_next(403, body={"error": {"code": "ConversationBlockedByUser"}})
+        return await real_send_card(recipient, card, hint, **kwargs)
+
+    monkeypatch.setattr(outbound, "send_card", send_card)
+    chasers = j.bot.app[CHASERS]
+    real_send = chasers._send
+    failures = [StorageUnavailable()]
+
+    async def send(member_ids: Any, card: Any) -> Any:
+        if "Reminder not delivered" in json.dumps(card) and failures:
+            raise failures.pop()
+        return await real_send(member_ids, card)
+
+    monkeypatch.setattr(chasers, "_send", send)
+
+    def reports() -> list[str]:
+        found = [json.dumps(c, ensure_ascii=False) for c in j.bot.connector.cards()]
+        return [c for c in found if "Reminder not delivered" in c]
+
+    await chase_until_the_lead_is_copied(j, item.id)
+    assert not failures, "the report was due"
+    assert reports() == []
+    assert [r.outcome for r in log_rows(j) if r.recipient == "copy_undelivered"] == ["released"]
+    for _ in range(3):
+        if reports():
+            break
+        at_next_chase(j, item.id)
+        await sweep(j)
+    assert len(reports()) == 1, "reported on the chaser's next try, once"
+
+
 class Sends:
     """Every card the sweep hands the sender, by member id; `refuse`: members Teams answers
     with `status` (403: they blocked the app), `fail_once`: members whose next send fails."""
