@@ -4,7 +4,8 @@ Forenames come from the name dictionary that ships in the `gender-guesser` packa
 given names with their frequency in 50 countries, many of them common in UK families whose
 names are not English); surnames from the US census list in the `names` package (88,799
 surnames: most British surnames appear there too). Both are plain text files inside the wheels,
-so nothing is downloaded at run time. We read the files and never import the packages' code.
+so nothing is downloaded at run time. We read the files as data and call none of the
+packages' functions (`importlib.resources.files` imports a package to find its files).
 Common words come from Webster's Second International (`web2`, public domain) as the
 `english-words` package (MIT) ships it, where proper nouns are capitalised: a forename whose
 lower-case form is a lower-case word there ("grace", "amber", "mark") may be a word, one that is
