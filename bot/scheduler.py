@@ -287,7 +287,7 @@ class Chasers:
         # Whose action (or return) it is, and who of them Teams says can't be reached: the
         # copies say so, as the reason their readers are asked to help.
         owners = [d.name for d in deliveries] if to.owners else []
-        unreached = tuple(d.name for d in deliveries if d.status in UNREACHABLE) if owners else ()
+        unreached = tuple(d.name for d in deliveries if _unreached(d, claimed)) if owners else ()
         escalated = await self._copy_all(claimed, to, primary, unreached)
         await self._report_missed_copies(claimed, escalated, owners)
         return _attempt(deliveries), deliveries
@@ -534,6 +534,15 @@ def _hint(recipient: Recipient) -> str:
     # Someone the bot has never chatted with is reached through the partnership's service URL:
     # an empty one made the SDK raise a bare TypeError, retried forever as "retrying".
     return recipient.address.service_url if recipient.address else recipient.service_url_hint
+
+
+def _unreached(delivery: Delivery, claimed: Claimed) -> bool:
+    """Teams says the owner can't be reached (403/404), or this chaser's first try failed like
+    the whole of the one before it (a 5xx every time): either way the reminders don't reach them,
+    which is why the copy's reader is asked to help."""
+    if delivery.status in UNREACHABLE:
+        return True
+    return claimed.previous_undelivered and not (delivery.delivered or delivery.unknown)
 
 
 def _attempt(deliveries: list[Delivery]) -> Attempt:

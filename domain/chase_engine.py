@@ -162,6 +162,9 @@ class Claimed:
     failures: int = 0
     # A resend after an unknown outcome: the owner may get this chaser twice.
     possibly_repeated: bool = False
+    # The record's chaser before this one never reached its owner (unreachable, or failed every
+    # try): an owner this one can't reach either is one Teams can't reach, whatever the status.
+    previous_undelivered: bool = False
 
 
 @dataclass(frozen=True)
@@ -235,9 +238,18 @@ def claim(chases: ChaseRepository, now: datetime, limit: int) -> list[Claimed]:
                 outcome.send.recipients,
                 history.failures,
                 repeat,
+                _undelivered(chases, row, outcome.send.sequence - 1),
             )
         )
     return claimed
+
+
+def _undelivered(chases: ChaseRepository, row: ChaseRow, sequence: int) -> bool:
+    """Whether the record's chaser `sequence` was given up on without reaching its owner."""
+    if sequence < 1:
+        return False
+    outcomes = {outcome for _, outcome in chases.outcomes(key_for(row, sequence))}
+    return SENT not in outcomes and bool(outcomes & {FAILED, UNREACHABLE})
 
 
 def holds(chases: ChaseRepository, claimed: Claimed, *states: str) -> bool:

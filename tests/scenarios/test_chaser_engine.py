@@ -540,12 +540,14 @@ async def test_a_report_whose_readers_could_not_be_looked_up_goes_on_the_next_tr
 
 class Sends:
     """Every card the sweep hands the sender, by member id; `refuse`: members Teams answers
-    with `status` (403: they blocked the app), `fail_once`: members whose next send fails."""
+    with `status` (403: they blocked the app), `fail_once`: members whose next send fails,
+    `fail_always`: members every send to whom fails (a 503 each time)."""
 
     def __init__(self, j: Journey, monkeypatch: pytest.MonkeyPatch) -> None:
         self.cards: list[tuple[int, str]] = []
         self.refuse: set[int] = set()
         self.fail_once: set[int] = set()
+        self.fail_always: set[int] = set()
         outbound = j.bot.app[SERVICES].outbound
         real = outbound.send_card
 
@@ -555,6 +557,8 @@ class Sends:
                 j.bot.connector.fail_next(
                     403, body={"error": {"code": "ConversationBlockedByUser"}}
                 )
+            elif recipient.member_id in self.fail_always:
+                j.bot.connector.fail_next(503)
             elif recipient.member_id in self.fail_once:
                 self.fail_once.discard(recipient.member_id)
                 j.bot.connector.fail_next(503)
@@ -601,6 +605,28 @@ async def test_an_owner_teams_cant_reach_has_their_lead_asked_to_help(
     chair = j.rows(t.Review)[0].chair_member_id
     assert chair is not None
     assert len(sends.to(chair, "Reminder not delivered")) == len(numbers)
+
+
+async def test_an_owner_whose_every_send_fails_is_named_unreached_in_the_lead_copy(
+    journey_each: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chaser that failed every try (no 403, a 503 each time, as the Agents Playground
+    answers for anyone but its user) counts as unanswered like a refused one, so the copy
+    that follows must say why its reader is asked to help: it read as an ordinary late item
+    (seen in the Playground walk)."""
+    j = journey_each
+    item, lead, owner, sends = await escalating_item(j, monkeypatch)
+    sends.fail_always.add(owner.id)
+    for _ in range(60):
+        at_next_chase(j, item.id)
+        await sweep(j)
+        if sends.to(lead.id, f"Escalation · {item.reference}"):
+            break
+    owner_rows = [r for r in log_rows(j) if r.recipient == "owner"]
+    assert "failed" in {r.outcome for r in owner_rows}
+    assert "unreachable" not in {r.outcome for r in owner_rows}
+    [copy] = sends.to(lead.id, f"Escalation · {item.reference}")
+    assert f"{owner.display_name} could not be reached in Teams" in copy
 
 
 async def test_an_owner_retry_sends_no_escalation_copy_again(
