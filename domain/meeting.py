@@ -29,6 +29,7 @@ from domain.model import (
     Role,
     channel_conversation,
     is_guid,
+    small_int,
 )
 from domain.outcome import DraftAction
 from domain.questions import default_themes
@@ -574,11 +575,8 @@ def _guide_review(
     """The review, and whether the member chairs it. The LIC group reads (and approves) guides
     of every review in the partnership; anyone else is refused as chaired_review refuses."""
     if member.has(Role.LIC_MEMBER):
-        review = (
-            uow.reviews.get(member.partnership_id, review_id)
-            if isinstance(review_id, int)
-            else None
-        )
+        shown = small_int(review_id)
+        review = uow.reviews.get(member.partnership_id, shown) if shown is not None else None
         if review is None:
             raise NotFound("I can't find that review in your partnership.")
         return review, review.chaired_by(member.id) or member.has(Role.ADMIN)
@@ -897,9 +895,8 @@ def record_usage(
 ) -> GuideScreen:
     """Any partnership member records that their team used a published briefing."""
     review_id = data.get("review_id")
-    review = (
-        uow.reviews.get(member.partnership_id, review_id) if isinstance(review_id, int) else None
-    )
+    shown = small_int(review_id)
+    review = uow.reviews.get(member.partnership_id, shown) if shown is not None else None
     record = uow.outcomes.guide(review.id) if review else None
     if review is None or record is None or not record.published:
         raise NotFound("I can't find a published 7-minute guide for that review.")

@@ -17,6 +17,7 @@ from domain.model import (
     Role,
     is_directory_id,
     is_guid,
+    small_int,
 )
 from domain.questions import default_question_bank
 from domain.records import ReturnView, ReviewProgress, ReviewView
@@ -66,9 +67,8 @@ def chaired_review(uow: UnitOfWork, member: MemberView, review_id: object) -> Re
     """A review the member chairs or deputy-chairs (or, as admin, runs); card ids are checked,
     never trusted."""
     require(member, Role.CHAIR, Role.ADMIN)
-    review = (
-        uow.reviews.get(member.partnership_id, review_id) if isinstance(review_id, int) else None
-    )
+    shown = small_int(review_id)
+    review = uow.reviews.get(member.partnership_id, shown) if shown is not None else None
     if review is None:
         raise NotFound("I can't find that review in your partnership.")
     if not review.chaired_by(member.id) and not member.has(Role.ADMIN):

@@ -39,7 +39,15 @@ from domain.action_state import action_rag
 from domain.capabilities import require
 from domain.chasers import ChaserPolicy, Rag
 from domain.errors import DomainError, FormInvalid, NotFound
-from domain.model import ActionStatus, Actor, MemberView, ReturnStatus, ReviewStage, Role
+from domain.model import (
+    ActionStatus,
+    Actor,
+    MemberView,
+    ReturnStatus,
+    ReviewStage,
+    Role,
+    small_int,
+)
 from domain.pack import DECIDED
 from domain.phrasing import Period, ReviewMatch, ReviewRef, match_review, year_period
 from domain.questions import default_themes
@@ -598,13 +606,15 @@ def summary_to_offer(
     if reference is not None:
         found = uow.reviews.by_reference(member.partnership_id, *reference)
         review_id = found.id if found is not None else None
-    if not isinstance(review_id, int) or isinstance(review_id, bool):
+    # Card data as anyone may forge it: true is no id, nor is a number past the table's.
+    shown_id = small_int(review_id)
+    if shown_id is None:
         return None
     try:
-        _visible(uow, member, review_id)
+        _visible(uow, member, shown_id)
     except DomainError:  # not theirs to see, or no role that sees summaries
         return None
-    return review_id
+    return shown_id
 
 
 def _visible(uow: UnitOfWork, member: MemberView, review_id: object) -> tuple[ReviewView, Access]:

@@ -7,6 +7,7 @@ open, the card offers its summary too; when it isn't, nothing about it is given 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from cards import verbs
@@ -60,3 +61,18 @@ async def test_an_error_about_a_review_someone_may_not_see_offers_only_help(
     assert [b[0] for b in buttons(card)] == ["What can I do?"], buttons(card)
     card = await error_card_for(j, "pack LOS-2099-999")
     assert [b[0] for b in buttons(card)] == ["What can I do?"], buttons(card)
+
+
+async def test_a_forged_review_id_is_refused_and_offers_no_review(
+    any_journey: Journey,
+) -> None:
+    """Card data as anyone may forge it: an id no database integer holds, a negative one, a
+    string that isn't digits, or JSON's true (which Python counts as 1, so the pack, the
+    guide and every chaired-review control took it for review 1) is refused, and the error
+    offers no review."""
+    j = any_journey
+    await open_review(j)
+    for forged in (10**30, -1, "1e9", True):
+        reply = json.dumps(await j.act(verbs.PACK, {"review_id": forged}))
+        assert "can't find that review" in reply, reply
+        assert "Review summary" not in reply, reply
