@@ -273,12 +273,13 @@ class Database:
                     raise _Abandoned()
                 return result
         except (OperationalError, DBAPIError) as error:
-            rule = conflict_of(_sqlstate(error))
+            state = _sqlstate(error)
+            rule = conflict_of(state)
             if rule is not None:
                 # Two writers met; the database is fine (and /readyz says so).
                 log.warning(
                     "concurrency conflict",
-                    extra={"conflict": rule.conflict.value, "sqlstate": _sqlstate(error)},
+                    extra={"conflict": rule.conflict.value, "sqlstate": state},
                 )
                 raise _Conflicted(rule) from error
             if _is_connectivity(error):
