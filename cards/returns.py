@@ -46,6 +46,7 @@ from domain.idempotency import CARD_ID
 from domain.model import DateCertainty
 from domain.questions import Question, QuestionType, Theme, follow_up_input_id
 from domain.records import ChronologyView, ReturnView
+from domain.return_state import return_status_label
 from domain.returns import (
     CHRONOLOGY_PLACE,
     CONFIRM_PREFIX,
@@ -66,13 +67,6 @@ CERTAINTY_CHOICES = [
     (DateCertainty.AFTER.value, "After"),
     (DateCertainty.APPROXIMATELY.value, "Approximately"),
 ]
-STATUS_LABELS = {
-    "not_started": "Not started",
-    "in_progress": "In progress",
-    "submitted": "Submitted: waiting for sign-off",
-    "signed_off": "Signed off",
-    "returned": "Returned for changes",
-}
 
 
 def where(ret: ReturnView) -> str:
@@ -116,7 +110,7 @@ def returns_list_card(returns: Sequence[ReturnView], today: date | None = None) 
                     (
                         ret.reference,
                         f"{ret.agency_name} · "
-                        f"{STATUS_LABELS[ret.status.value]} · due "
+                        f"{return_status_label(ret.status)} · due "
                         f"{friendly_date(ret.due_on)}" + (" · OVERDUE" if late else ""),
                     )
                 ]
@@ -699,7 +693,7 @@ def _overview_body(
         *notice_lines(notices),
         facts(
             [
-                ("Status", STATUS_LABELS[summary.ret.status.value]),
+                ("Status", return_status_label(summary.ret.status)),
                 ("Chronology", counted(summary.entry_count, "entry")),
             ]
         ),

@@ -32,6 +32,7 @@ from cards.common import (
 from domain.lifecycle import CONTROLS, AgencyScreen, Control, ManageScreen
 from domain.model import ReviewStage
 from domain.records import ReturnView, ReviewProgress, ReviewView
+from domain.return_state import return_status_label
 from domain.returns import overdue_returns
 from domain.reviews import PERIOD_MAX, PSEUDONYM_MAX, REASON_MAX, ReviewDefaults
 from domain.transitions import RETURN_SETTLED
@@ -280,18 +281,6 @@ def _manage_button(review: ReviewView, managed: frozenset[int]) -> list[ac.Eleme
 
 # --- the review's lifecycle controls --------------------------------------------------------
 
-RETURN_LABELS = {
-    "not_started": "Not started",
-    "in_progress": "In progress",
-    "submitted": "Submitted, awaiting sign-off",
-    "signed_off": "Signed off",
-    "returned": "Returned with comments",
-    "nil_pending": "Nil return, awaiting the agency lead",
-    "nil": "Nil return: no involvement",
-    "proceeded_without": "Proceeding without (chair's decision)",
-    "withdrawn": "Removed from the review",
-}
-
 
 def _reason(label: str) -> ac.InputText:
     return text_input("reason", label, None, max_length=REASON_MAX, multiline=True, required=True)
@@ -328,7 +317,7 @@ def manage_card(screen: ManageScreen, errors: Mapping[str, str] | None = None) -
 
 
 def _agency_row(ret: ReturnView, names: Mapping[int, str], controls: bool) -> ac.Container:
-    status = RETURN_LABELS.get(ret.status.value, ret.status.value)
+    status = return_status_label(ret.status)
     rows = [("Status", status), ("Due", friendly_date(ret.due_on))]
     rows.append(("Practitioners", _people(sorted(ret.assignee_ids), names)))
     if ret.status_note:
@@ -443,7 +432,7 @@ def agency_card(
 ) -> Card:
     review, ret = screen.review, screen.ret
     data = revised({"return_id": ret.id}, screen.revision)
-    status = RETURN_LABELS.get(ret.status.value, ret.status.value)
+    status = return_status_label(ret.status)
     body: list[ac.ElementAnnotated | Card] = [
         *header(f"{ret.agency_name} · {review.reference}", f"{review.pseudonym} · {status}"),
         *notice_lines(notices),

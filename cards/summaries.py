@@ -32,6 +32,7 @@ from domain.chasers import Rag
 from domain.model import ActionStatus
 from domain.pack import WITHOUT_RETURN, decision_label
 from domain.phrasing import Period, quarter, year_period
+from domain.return_state import return_status_label
 from domain.summaries import (
     DASHBOARD_BASIS,
     IMPACT_DECISIONS,
@@ -60,16 +61,6 @@ RAG_LABELS: Final[Mapping[Rag | None, tuple[str, ty.ContainerStyle]]] = {
     Rag.GREEN: ("Green", ty.ContainerStyle.GOOD),
     Rag.BLUE: ("Blue", ty.ContainerStyle.ACCENT),
     None: ("Cancelled", ty.ContainerStyle.DEFAULT),
-}
-RETURN_LABELS: Final = {
-    "not_started": "Not started",
-    "in_progress": "In progress",
-    "returned": "Returned for changes",
-    "submitted": "Submitted",
-    "signed_off": "Signed off",
-    "nil_pending": "Nil return, awaiting the agency lead",
-    "nil": "Nil return",
-    "proceeded_without": "Proceeded without (chair's decision)",
 }
 SCOPE_LABELS: Final = {
     ScopeKind.PARTNERSHIP: "Whole partnership",
@@ -173,7 +164,7 @@ def _returns_section(summary: ReviewSummary, text_limit: int) -> list[ac.Element
                 [
                     (
                         _cut(r.agency_name, 40),
-                        f"{RETURN_LABELS.get(r.status.value, r.status.value)} · "
+                        f"{return_status_label(r.status)} · "
                         + _cut(", ".join(r.assignees) or "nobody assigned yet", text_limit),
                     )
                     for r in shown

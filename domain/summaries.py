@@ -918,13 +918,6 @@ RAG_NAMES: Final[Mapping[Rag | None, str]] = {
     None: "Cancelled",
 }
 SPLIT_NAME: Final = "Split"
-RETURN_NAMES: Final = {
-    "not_started": "Not started",
-    "in_progress": "In progress",
-    "returned": "Returned for changes",
-    "submitted": "Submitted",
-    "signed_off": "Signed off",
-}
 
 
 def working_days_text(count: int) -> str:

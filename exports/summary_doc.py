@@ -14,10 +14,10 @@ from docx.table import _Cell
 
 from domain.action_state import status_label
 from domain.letterhead import Letterhead
+from domain.return_state import return_status_label
 from domain.summaries import (
     IMPACT_DECISIONS,
     NO_THEMES,
-    RETURN_NAMES,
     Access,
     ReviewSummary,
     ThemeTrend,
@@ -100,7 +100,7 @@ def _returns(document: DocumentType, summary: ReviewSummary) -> None:
         [
             (
                 r.agency_name,
-                RETURN_NAMES.get(r.status.value, r.status.value),
+                return_status_label(r.status),
                 ", ".join(r.assignees) or "Nobody assigned",
             )
             for r in summary.returns
