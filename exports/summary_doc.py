@@ -105,7 +105,7 @@ def _returns(document: DocumentType, summary: ReviewSummary) -> None:
             )
             for r in summary.returns
         ],
-        ("Agency", "Status", "Completed by"),
+        ("Agency", "Status", "Practitioners"),
     )
 
 
