@@ -13,6 +13,9 @@ also ordinary words somewhere:
 - a lone first name that is not also a common word, a UK town or a word for who someone is
   ("Jayden told the teacher"; not "Grace", "Amber", "Preston", "Roma"), unless the words
   around it name a thing or a place (`_NameScanner._stands_alone`).
+A forename and a street word that is a common family name are a person after a place word only
+when a verb of talking or meeting brings them in ("spoke to Sarah Green", "visited by Tom Hill";
+"went to Holly Park" is a place).
 Practice words (roles, agencies, months) never count as names, and single letters never do, so
 pseudonyms ("Child K", "Sibling 2", "Mother of Child K") pass.
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 
 from domain.identifier_kinds import (
     IdentifierFinding,
@@ -33,6 +37,7 @@ from domain.identifier_kinds import (
     mask_word,
 )
 from domain.identifier_words import (
+    ADDRESSING_VERBS,
     FAMILY_DESCRIPTIONS,
     GENERIC_PLACE_WORDS,
     HONORIFICS,
@@ -162,6 +167,25 @@ _LOCATIVES = frozenset(
 )
 
 
+# After a verb of talking or meeting, these bring in a person: "spoke to", "was visited by".
+_ADDRESSING_PREPOSITIONS = frozenset(["to", "by"])
+
+
+def _brings_in_a_person(text: str, words: Sequence[_Word], index: int) -> bool:
+    """Whether words[index] is "to" or "by" after a verb of talking or meeting, so that the
+    words after it name whom ("spoke to Sarah Green", "spoke briefly to Amy Lane", "was
+    visited by Tom Hill"), not where ("went to Holly Park")."""
+    if words[index].lower not in _ADDRESSING_PREPOSITIONS or index == 0:
+        return False
+    verb = index - 1
+    if verb > 0 and words[verb].lower.endswith("ly"):
+        verb -= 1
+    # Only spaces between: "spoke, to" and "spoke. To" start something else.
+    return words[verb].lower in ADDRESSING_VERBS and all(
+        not _gap(text, left, right).strip() for left, right in pairwise(words[verb : index + 1])
+    )
+
+
 def _is_street_surname(word: _Word) -> bool:
     """A street word that is also a common family name ("Sarah Park", "Mr Green", "Tom Hill").
     It is never a name alone, but where a family name stands (after a forename, a title or a
@@ -202,10 +226,15 @@ class _NameScanner:
     def _family_name_after(self, index: int, after: _Word) -> bool:
         """Whether `after` is the family name of the forename at `index`. A street word after a
         place word, or before a school's, names a place: "near Victoria Park", "Oak Park
-        school"."""
+        school"; not after a verb of talking or meeting and its "to" or "by": "spoke to Sarah
+        Green"."""
         if not _is_street_surname(after):
             return _is_family_name(after)
-        place_before = index > 0 and self.words[index - 1].lower in _LOCATIVES
+        place_before = (
+            index > 0
+            and self.words[index - 1].lower in _LOCATIVES
+            and not _brings_in_a_person(self.text, self.words, index - 1)
+        )
         school_after = (
             index + 2 < len(self.words) and self.words[index + 2].lower in INSTITUTION_SUFFIXES
         )
@@ -459,13 +488,28 @@ def _address(text: str, words: Sequence[_Word], index: int) -> IdentifierFinding
     window = max(0, words[first].start - 24)
     number = _HOUSE_NUMBER.search(text[window : words[first].start])
     start = window + number.start() if number else words[first].start
-    if number is None and not _after_a_place_word(text, words[first].start):
+    if number is None and (
+        not _after_a_place_word(text, words[first].start) or _talked_to(text, words, first, index)
+    ):
         return None
     end = words[index].end
     masked = mask_alphanumerics(text[start : words[first].start]) + " ".join(
         mask_word(word.text) for word in street
     )
     return IdentifierFinding(IdentifierKind.ADDRESS, f"{masked} {words[index].text}", start, end)
+
+
+def _talked_to(text: str, words: Sequence[_Word], first: int, index: int) -> bool:
+    """A forename and a street word that is a common family name, after a verb of talking or
+    meeting and its "to": a person ("spoke to Sarah Green"), which the name rules report. With
+    a street word after them ("Sarah Green Road") or a house number before, an address."""
+    return (
+        index - first == 1
+        and first > 0
+        and _is_forename(words[first])
+        and _is_street_surname(words[index])
+        and _brings_in_a_person(text, words, first - 1)
+    )
 
 
 _PLACE_PREPOSITION = re.compile(r"(?:\b(?:on|at|in|to|from|off|of|lives|address)\s{1,3})$")

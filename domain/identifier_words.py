@@ -151,3 +151,18 @@ FAMILY_DESCRIPTIONS = _word_set(
     travelling polish asian african caribbean european
     """
 )
+
+# Verbs of talking or meeting: "to" or "by" after one brings in a person, not a place ("spoke to
+# Sarah Green", "was visited by Tom Hill"; but "went to Holly Park"). An adverb may come between
+# ("spoke briefly to").
+ADDRESSING_VERBS = _word_set(
+    """
+    speak speaks speaking spoke spoken talk talks talking talked chat chats chatting chatted
+    say says said explain explains explaining explained write writes writing wrote written
+    reply replies replied disclose discloses disclosing disclosed report reports reporting
+    reported complain complains complaining complained listen listens listening listened
+    introduce introduces introducing introduced apologise apologised apologize apologized
+    seen visited met interviewed contacted called phoned rung assessed supported examined
+    collected accompanied questioned asked told greeted
+    """
+)

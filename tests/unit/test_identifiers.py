@@ -535,3 +535,36 @@ def test_a_lone_first_name_that_is_no_common_word_is_found(text: str, matched: s
 )
 def test_a_lone_first_name_rule_leaves_words_and_things_alone(text: str) -> None:
     assert name_spans(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        # After a verb of talking or meeting and its "to" or "by", a forename and a street word
+        # that is a common family name are a person: the warning must say "a name".
+        ("Spoke to Sarah Green about the plan.", "Sarah Green"),
+        ("The social worker talked to Tom Hill on the doorstep.", "Tom Hill"),
+        ("The health visitor spoke briefly to Amy Lane after clinic.", "Amy Lane"),
+        ("Child K was visited by Beth Park at home.", "Beth Park"),
+        ("Dad reported to Sarah Green that Child K was missing.", "Sarah Green"),
+    ],
+)
+def test_a_street_surname_after_a_verb_of_talking_and_to_is_a_name(text: str, matched: str) -> None:
+    assert [(f.kind, text[f.start : f.end]) for f in find_identifiers(text)] == [
+        (IdentifierKind.NAME, matched)
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mum said she now lives on Sarah Green Road.",
+        "The worker spoke to the neighbour at 14 Green Lane.",
+        "Dad walked Child K to Tilly Hill Crescent after school.",
+        "Child K went to Holly Park on Sunday.",
+        # Punctuation between the verb and "to" starts something else.
+        "The worker spoke, to Amy Lane first.",
+    ],
+)
+def test_a_street_after_a_place_word_is_still_an_address(text: str) -> None:
+    assert kinds(text) == [IdentifierKind.ADDRESS]
