@@ -5,7 +5,8 @@ also ordinary words somewhere:
 - a forename followed by a surname ("Kelly Smith"), both from packaged names lists;
 - a title and a surname ("Mrs Smith");
 - a name next to a relationship word ("mum Kelly", "Kelly (mum)", "Mum \u2014 Kelly \u2014");
-- a name set off after a pseudonym ("Sibling 2, Maisie,", "Adult B (Darrell)");
+- a name set off after a pseudonym ("Sibling 2, Maisie,", "Adult B (Darrell)"), a season that is
+  a given name too when its mark closes it ("Sibling 1, Summer,", "Child K (Summer)");
 - a forename with an age ("Kelly, 14", "Jay aged 9"); a joined forename is one when each part
   is ("Lily-Mae");
 - a surname in the surname list between "the" and "family" ("the Brennan family", "the
@@ -46,6 +47,7 @@ from domain.identifier_words import (
     NOT_NAMES,
     NOT_STREET_NAMES,
     RELATIONS,
+    SEASONS,
     SENTENCE_ADVERBS,
     STREET_SUFFIXES,
 )
@@ -76,6 +78,8 @@ _RELATION_GAP = re.compile(r"\s{1,2}|\s{0,2}(?:[,(:\u2013\u2014]|(?<=\s)-)\s{0,2
 _PSEUDONYM_TAG_GAP = re.compile(
     r"\s{1,2}(?:[A-Z]|\d{1,2})\s{0,2}(?:[,(:\u2013\u2014]|(?<=\s)-)\s{0,2}"
 )
+# A name set off after a pseudonym is closed by its mark: "Sibling 1, Summer," "Child K (Summer)".
+_SET_OFF_END = re.compile(r"\s{0,2}(?:[,)\]\u2013\u2014]|(?<=\s)-)")
 # Words that head a pseudonym besides the relationship words: "Adult B", "Person 2".
 _PSEUDONYM_WORDS = frozenset(["adult", "person", "male", "female", "victim", "subject"])
 # After "the <Surname>", the words that say a family is meant: "the Brennan family".
@@ -248,7 +252,8 @@ class _NameScanner:
         return end
 
     def _named_after_pseudonym(self, index: int, word: _Word) -> bool:
-        """A name set off after a pseudonym: "Sibling 2, Maisie,", "Child K (Mia)"."""
+        """A name set off after a pseudonym: "Sibling 2, Maisie,", "Child K (Mia)", and a season
+        that is a given name, closed by its mark: "Sibling 1, Summer,"."""
         if not (word.capitalised and (word.lower in RELATIONS or word.lower in _PSEUDONYM_WORDS)):
             return False
         # The tag is a word of its own when it is a letter ("Child K"), not when a number.
@@ -260,10 +265,19 @@ class _NameScanner:
         named = following[0]
         if not _PSEUDONYM_TAG_GAP.fullmatch(self.text[word.end : named.start]):
             return False
-        if not _is_family_name(named):
+        if not (_is_family_name(named) or self._set_off_season(named)):
             return False
         self.spans.append((named.start, named.end))
         return True
+
+    def _set_off_season(self, named: _Word) -> bool:
+        """A season that is a given name, closed by its mark after a pseudonym: "Sibling 1,
+        Summer,", "Child K (Summer)"; not "Child K (Summer 2024)", "Child K, Summer term"."""
+        return (
+            named.lower in SEASONS
+            and named.text in forenames()
+            and _SET_OFF_END.match(self.text, named.end) is not None
+        )
 
     def _named_family(self, index: int, word: _Word) -> bool:
         """A family by its surname: "the Brennan family", "the O'Neill children", "the Hill

@@ -25,12 +25,21 @@ will with within without would yes yesterday yet you your yours dear hi hello re
 new first second third fourth fifth final same both twice
 """
 
-_CALENDAR = """
+_MONTHS = """
+january february march april may june july august september october november december
+"""
+_SEASONS = """
+spring summer autumn winter
+"""
+_CALENDAR = (
+    _MONTHS
+    + _SEASONS
+    + """
 monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat
-sun january february march april may june july august september october november december jan
-feb mar apr jun jul aug sep sept oct nov dec spring summer autumn winter christmas easter
+sun jan feb mar apr jun jul aug sep sept oct nov dec christmas easter
 half term holiday holidays bank weekend morning afternoon evening night week month year
 """
+)
 
 # People by role or relationship; pseudonym heads ("Child K", "Adult A", "Sibling 2").
 _ROLES = """
@@ -151,6 +160,11 @@ FAMILY_DESCRIPTIONS = _word_set(
     travelling polish asian african caribbean european
     """
 )
+
+# Seasons that are also given names ("Summer", "Autumn"): set off after a pseudonym ("Sibling 1,
+# Summer,", "Child K (Summer)") one is a child's name. A month or a day set off the same way is a
+# date in a chronology ("Child K (March)", "Child K, Monday,"), so only seasons count there.
+SEASONS = _word_set(_SEASONS)
 
 # Verbs of talking or meeting: "to" or "by" after one brings in a person, not a place ("spoke to
 # Sarah Green", "was visited by Tom Hill"; but "went to Holly Park"). An adverb may come between

@@ -568,3 +568,33 @@ def test_a_street_surname_after_a_verb_of_talking_and_to_is_a_name(text: str, ma
 )
 def test_a_street_after_a_place_word_is_still_an_address(text: str) -> None:
     assert kinds(text) == [IdentifierKind.ADDRESS]
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("Sibling 1, Summer, was at school.", "Summer"),
+        ("Child K (Summer) was not brought to the appointment.", "Summer"),
+        ("Sibling 3 \u2014 Autumn \u2014 lived with the grandparents.", "Autumn"),
+        ("Child K - Summer - attended the clinic.", "Summer"),
+    ],
+)
+def test_a_season_set_off_after_a_pseudonym_is_a_name(text: str, matched: str) -> None:
+    assert name_spans(text) == [matched]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Child K, Monday, was seen at school.",
+        "Sibling 1, aged 6, was at school.",
+        "Child K (March) was seen by the GP.",
+        "Sibling 2, August, was at school.",
+        "Child K (Easter) stayed with the grandmother.",
+        "Child K (Summer 2024) attended the holiday club.",
+        "Child K, Summer term, missed twelve sessions.",
+        "Child K (summer) attended the holiday club.",
+    ],
+)
+def test_a_day_month_or_dated_season_after_a_pseudonym_is_not_a_name(text: str) -> None:
+    assert find_identifiers(text) == []
