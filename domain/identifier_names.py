@@ -13,7 +13,9 @@ also ordinary words somewhere:
   O'Neill children").
 - a lone first name that is not also a common word, a UK town or a word for who someone is
   ("Jayden told the teacher"; not "Grace", "Amber", "Preston", "Roma"), unless the words
-  around it name a thing or a place (`_NameScanner._stands_alone`).
+  around it name a thing or a place (`_NameScanner._stands_alone`); one that is also a common
+  word when a verb of saying or reporting follows it ("Grace told the teacher", "Holly was
+  seen"), and a month or a season when a verb of saying does ("May told her teacher").
 A forename and a street word that is a common family name are a person after a place word only
 when a verb of talking or meeting brings them in ("spoke to Sarah Green", "visited by Tom Hill";
 "went to Holly Park" is a place).
@@ -44,12 +46,16 @@ from domain.identifier_words import (
     HONORIFICS,
     INSTITUTION_SUFFIXES,
     NAME_COMPANIONS,
+    NAMED_TIMES,
     NOT_NAMES,
     NOT_STREET_NAMES,
     RELATIONS,
+    REPORTING_VERBS,
     SEASONS,
     SENTENCE_ADVERBS,
+    SPEECH_VERBS,
     STREET_SUFFIXES,
+    TIME_WORDS,
 )
 from domain.name_lexicon import common_surnames, distinctive_forenames, forenames, surnames
 
@@ -322,6 +328,8 @@ class _NameScanner:
                 return
         relation = word.lower in RELATIONS and word.text not in _PSEUDONYM_HEADS
         if not (relation or forename):
+            if self._time_name_speaks(index, word):
+                self.spans.append((word.start, word.end))
             return
         related = self._next(index, _RELATION_GAP)
         if relation and related is not None and _is_family_name(related):
@@ -365,16 +373,57 @@ class _NameScanner:
     def _stands_alone(self, index: int, word: _Word) -> bool:
         """A lone first name with no cue around it ("Jayden told the teacher"): a forename
         that is not also a common word, a UK town or a word for who someone is
-        (`distinctive_forenames`, "Roma"), and not named as a thing or a place: in a run of
-        capitalised words, after "a"/"the" ("a Stanley knife", "the Christie"), after "in",
-        "at" or "near" unless possessive ("in Stanley"; "in Maisie's room" names her), before
-        "the" and a capitalised word ("Thomas the Tank Engine"), or paired by "and"/"or" with
-        a capitalised word that is not a forename ("Chelsea and Westminster")."""
+        (`distinctive_forenames`, "Roma"), or one that is but says or reports something
+        ("Grace told the teacher", "Hope reported", "Holly was seen"); and not named as a thing
+        or a place (`_alone_here`)."""
         parts = word.bare.split("-")
-        if word.lower in FAMILY_DESCRIPTIONS or not any(
-            part in distinctive_forenames() for part in parts
+        if word.lower in FAMILY_DESCRIPTIONS:
+            return False
+        if not (
+            any(part in distinctive_forenames() for part in parts)
+            or self._reports(index, word, REPORTING_VERBS, sighting=True)
         ):
             return False
+        return self._alone_here(index, word)
+
+    def _time_name_speaks(self, index: int, word: _Word) -> bool:
+        """A month or a season that is a given name, saying something: "May told her teacher",
+        "Summer said". Not before a verb of reporting ("June reported the most contacts"), nor
+        after a word that makes it a time ("by June said the lead")."""
+        return (
+            word.capitalised
+            and word.lower in NAMED_TIMES
+            and word.text in forenames()
+            and not (index > 0 and self.words[index - 1].lower in TIME_WORDS)
+            and self._reports(index, word, SPEECH_VERBS, sighting=False)
+            and self._alone_here(index, word)
+        )
+
+    def _reports(self, index: int, word: _Word, verbs: frozenset[str], *, sighting: bool) -> bool:
+        """Whether `word`, not possessive, is just before one of `verbs` ("Grace told"), or,
+        with `sighting`, before "was seen" or "is seen" but not "seen as" ("Hope was seen as
+        the way forward")."""
+        following = self.words[index + 1 : index + 4]
+        if word.bare != word.text or not following:
+            return False
+        if not _NAME_GAP.fullmatch(_gap(self.text, word, following[0])):
+            return False
+        if following[0].lower in verbs:
+            return True
+        return (
+            sighting
+            and len(following) > 1
+            and following[0].lower in {"was", "is"}
+            and following[1].lower == "seen"
+            and not (len(following) > 2 and following[2].lower == "as")
+        )
+
+    def _alone_here(self, index: int, word: _Word) -> bool:
+        """Not named as a thing or a place: in a run of capitalised words, after "a"/"the" ("a
+        Stanley knife", "the Christie"), after "in", "at" or "near" unless possessive ("in
+        Stanley"; "in Maisie's room" names her), before "the" and a capitalised word ("Thomas
+        the Tank Engine"), or paired by "and"/"or" with a capitalised word that is not a
+        forename ("Chelsea and Westminster")."""
         before = self.words[index - 1] if index > 0 else None
         after = self.words[index + 1] if index + 1 < len(self.words) else None
         if before is not None and (

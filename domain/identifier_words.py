@@ -165,6 +165,35 @@ FAMILY_DESCRIPTIONS = _word_set(
 # Summer,", "Child K (Summer)") one is a child's name. A month or a day set off the same way is a
 # date in a chronology ("Child K (March)", "Child K, Monday,"), so only seasons count there.
 SEASONS = _word_set(_SEASONS)
+# Months and seasons, which are given names too ("May", "June", "Summer"): one is a person only
+# when it speaks ("May told her teacher"; not "June reported the most contacts").
+NAMED_TIMES = _word_set(_MONTHS + _SEASONS)
+# Words before a month or a season that make it a time, not a person: "by June said the lead"
+# (a comma left out).
+TIME_WORDS = _word_set(
+    """
+    in on at by of from since until till during before after early late mid last next this
+    every each through throughout over around between
+    """
+)
+
+# Verbs of saying: a capitalised given name just before one is the person speaking ("Grace told
+# the teacher", "May said").
+SPEECH_VERBS = _word_set(
+    """
+    told tells said says disclosed discloses explained explains admitted admits denied denies
+    asked asks claimed claims complained complains confided whispered shouted screamed cried
+    wrote writes mentioned insisted replied answered
+    """
+)
+# Verbs of reporting besides: "Hope reported that nobody collected her". A month or a season
+# before one may be the time of a figure ("June reported the most contacts"), so these count
+# only after a name that is no month or season.
+REPORTING_VERBS = SPEECH_VERBS | _word_set(
+    """
+    reported reports stated states described describes alleged alleges
+    """
+)
 
 # Verbs of talking or meeting: "to" or "by" after one brings in a person, not a place ("spoke to
 # Sarah Green", "was visited by Tom Hill"; but "went to Holly Park"). An adverb may come between

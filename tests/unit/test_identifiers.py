@@ -598,3 +598,40 @@ def test_a_season_set_off_after_a_pseudonym_is_a_name(text: str, matched: str) -
 )
 def test_a_day_month_or_dated_season_after_a_pseudonym_is_not_a_name(text: str) -> None:
     assert find_identifiers(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("Grace told the teacher she was hungry.", "Grace"),
+        ("Faith said that Dad had hit her.", "Faith"),
+        ("At the visit Rose disclosed that she slept on the sofa.", "Rose"),
+        ("Hope reported that nobody collected her.", "Hope"),
+        ("Holly was seen at the walk-in centre.", "Holly"),
+        ("The teacher said Amber told her about the fight.", "Amber"),
+        # A month or a season only before a verb of saying.
+        ("Summer told the school nurse about the bruises.", "Summer"),
+        ("May told her teacher that mum had not come home.", "May"),
+    ],
+)
+def test_a_word_forename_before_a_verb_of_saying_is_a_name(text: str, matched: str) -> None:
+    assert name_spans(text) == [matched]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hope was expressed that the family would engage.",
+        "Hope was seen as the way forward by the panel.",
+        "May was a difficult month for the family.",
+        "Grace period for returns ended on Friday.",
+        "June reported the highest number of contacts.",
+        "By June said the lead the actions would be done.",
+        "In May said the lead the plan was agreed.",
+        "Faith was important to the family.",
+        "Barnardo's said the family had engaged well.",
+        "Summer holiday club said Child K was settled.",
+    ],
+)
+def test_a_word_forename_without_a_verb_of_saying_is_left_alone(text: str) -> None:
+    assert find_identifiers(text) == []
