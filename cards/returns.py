@@ -42,6 +42,7 @@ from domain.chronology import (
     Page,
     describe_date,
 )
+from domain.held import HeldAnswer
 from domain.idempotency import CARD_ID
 from domain.model import DateCertainty
 from domain.questions import Question, QuestionType, Theme, follow_up_input_id
@@ -241,6 +242,8 @@ def _episode_list(screen: SectionScreen) -> list[ac.ElementAnnotated]:
 def _question_block(
     question: Question, screen: SectionScreen, with_examples: bool
 ) -> list[ac.ElementAnnotated | Card]:
+    if question.id in screen.held:
+        return _held_block(question, screen.held[question.id])
     if screen.read_only:
         return _answer_block(question, screen)
     block: list[ac.ElementAnnotated | Card] = [
@@ -264,6 +267,17 @@ def _question_block(
             )
         )
     return block
+
+
+def _held_block(question: Question, held: HeldAnswer) -> list[ac.ElementAnnotated | Card]:
+    """A colleague's answer held back (domain/held.py): masked, with who it waits for, as
+    text and never as an input, so the raw text is not in this card and a save from it
+    leaves the writer's answer alone."""
+    return [
+        ac.TextBlock(text=user_text(question.prompt), wrap=True, weight=ty.FontWeight.BOLDER),
+        paragraph(held.text),
+        warning_line(held.note),
+    ]
 
 
 def _answer_block(question: Question, screen: SectionScreen) -> list[ac.ElementAnnotated | Card]:

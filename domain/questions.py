@@ -770,6 +770,16 @@ def _parse_yes_no(raw: object) -> Literal["yes", "no", "invalid"] | None:
     return "invalid"
 
 
+def guarded_texts(question: Question, value: object) -> dict[str, str]:
+    """The free text in one answer that the identifier guard reads, by input id: a text
+    question's answer, or a yes/no question's follow-up."""
+    if isinstance(value, str) and question.type in _TEXT_TYPES:
+        return {question.id: value}
+    if isinstance(value, dict) and isinstance(value.get("follow_up"), str):
+        return {question.follow_up_input_id: value["follow_up"]}
+    return {}
+
+
 def identifier_findings(
     section: Section, values: Mapping[str, AnswerValue]
 ) -> dict[str, tuple[IdentifierFinding, ...]]:
@@ -777,13 +787,7 @@ def identifier_findings(
     (a yes/no question's follow-up has its own)."""
     findings: dict[str, tuple[IdentifierFinding, ...]] = {}
     for question in section.questions:
-        value = values.get(question.id)
-        texts: dict[str, str] = {}
-        if isinstance(value, str) and question.type in _TEXT_TYPES:
-            texts[question.id] = value
-        elif isinstance(value, dict) and "follow_up" in value:
-            texts[question.follow_up_input_id] = value["follow_up"]
-        for input_id, text in texts.items():
+        for input_id, text in guarded_texts(question, values.get(question.id)).items():
             found = find_identifiers(text)
             if found:
                 findings[input_id] = tuple(found)

@@ -23,6 +23,7 @@ from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import ChaserPolicy
 from domain.chronology import Page
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
+from domain.held import HeldAnswer, held_answers, seen_by
 from domain.holds import hold_return
 from domain.idempotency import REVISION, revision_of
 from domain.identifier_checks import record_kept, require_confirmed, screen
@@ -241,6 +242,10 @@ class SectionScreen:
     read_only: bool = False
     can_sign_off: bool = False
     jumps: tuple[tuple[str, str], ...] = ()
+    # Answers another member wrote that the guard flags and they have not confirmed, by
+    # question id: drawn as a masked read-only block with a note, never as an input holding
+    # the text (domain/held.py). Their ids are not in `values` or `warnings`.
+    held: Mapping[str, HeldAnswer] = field(default_factory=dict)
 
     @property
     def section(self) -> Section:
@@ -264,11 +269,22 @@ def section_screen(
     section = bank.section(index)
     if stored is None:
         stored = uow.returns.answers(ret.id)
-    episodes = _episodes(section, stored)
+    # What this member may see: another's held answer masked (domain/held.py).
+    seen = seen_by(bank, stored, member.id)
+    episodes = _episodes(section, seen)
     if section.repeatable:
         episode = _clamp_episode(section, episode, len(episodes))
     slot = episode or 0
-    values = {**input_values(section, stored, slot), **_strings(typed or {})}
+    held = {
+        q: found
+        for (q, at), found in held_answers(bank, stored, member.id).items()
+        if at == slot and q in _ids(section)
+    }
+    values = {
+        k: v
+        for k, v in {**input_values(section, stored, slot), **_strings(typed or {})}.items()
+        if _question_of(k) not in held
+    }
     revisions = {
         q.id: stored[(q.id, slot)].revision for q in section.questions if (q.id, slot) in stored
     }
@@ -281,12 +297,18 @@ def section_screen(
         values,
         revisions,
         errors or {},
-        _warnings(section, stored, slot),
+        {q: w for q, w in _warnings(section, stored, slot).items() if q not in held},
         notices,
         read_only=not writable(member, ret),
         can_sign_off=may_sign_off(member, ret),
-        jumps=jump_targets(bank, stored),
+        jumps=jump_targets(bank, seen),
+        held=held,
     )
+
+
+def _question_of(input_id: str) -> str:
+    """The question an input belongs to: a follow-up's id names its question."""
+    return input_id.removesuffix(follow_up_input_id(""))
 
 
 def _clamp_episode(section: Section, episode: int | None, count: int) -> int:
@@ -446,7 +468,8 @@ def save_section(
 
 IDENTIFIER_HELD = (
     "Saved as a draft, but something here may identify someone. Check the warning below: "
-    "edit it, or tick that it is not identifying, then carry on."
+    "edit it, or tick that it is not identifying, then carry on. Until you do, only you can "
+    "read it: anyone else who opens this return sees it masked."
 )
 
 
@@ -566,9 +589,17 @@ def _store(
     notices: list[str] = []
     changes: dict[str, object] = {}
     slot, values = edit.slot, edit.values
+    # Held from this member (domain/held.py): their form drew no input for it, so a value here
+    # came from a card drawn before it was held, or was made up. Either way the writer's text
+    # stays as they left it, never overwritten, cleared or confirmed by someone else.
+    held = held_answers(bank_for(ret.bank_version), stored, member.id)
     for question in edit.section.questions:
         key = (question.id, slot)
         current = stored.get(key)
+        if key in held:
+            if question.id in values or question.id in edit.cleared:
+                notices.append(_held_notice(question, held[key]))
+            continue
         new = _jsonable(values.get(question.id)) if question.id in values else None
         if question.id not in values and question.id not in edit.cleared:
             continue
@@ -609,6 +640,13 @@ def _store(
             after=changes,
         )
     return notices
+
+
+def _held_notice(question: Question, held: HeldAnswer) -> str:
+    return (
+        f"'{question.label}' is held until its writer edits it or confirms it, so your answer "
+        f"was not saved. {held.note}"
+    )
 
 
 def _conflicts(current: StoredAnswer | None, rendered_revision: int) -> bool:
@@ -784,8 +822,9 @@ class Overview:
 def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) -> Overview:
     bank = bank_for(ret.bank_version)
     stored = uow.returns.answers(ret.id)
+    held = held_answers(bank, stored, member.id)
     statuses = tuple(
-        _section_status(i, bank.section(i), stored, today) for i in range(bank.section_count)
+        _section_status(i, bank.section(i), stored, today, held) for i in range(bank.section_count)
     )
     unconfirmed = tuple(
         f"{bank.section_of(q).title}: {bank.question(q).label}"
@@ -802,7 +841,7 @@ def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) 
         unconfirmed,
         read_only=not writable(member, ret),
         can_sign_off=may_sign_off(member, ret),
-        jumps=jump_targets(bank, stored),
+        jumps=jump_targets(bank, seen_by(bank, stored, member.id)),
         kept=_kept_answers(bank, stored) + _kept_entries(entries),
     )
 
@@ -841,7 +880,11 @@ def _all_ids(bank: QuestionBank) -> set[str]:
 
 
 def _section_status(
-    index: int, section: Section, stored: Mapping[AnswerKey, StoredAnswer], today: date
+    index: int,
+    section: Section,
+    stored: Mapping[AnswerKey, StoredAnswer],
+    today: date,
+    held: Mapping[AnswerKey, HeldAnswer],
 ) -> SectionStatus:
     slots = sorted({key[1] for key in stored if key[0] in _ids(section)}) or [
         1 if section.repeatable else 0
@@ -855,22 +898,29 @@ def _section_status(
         prefix = f"Episode {slot}: " if section.repeatable else ""
         missing.extend(prefix + section.question(q).label for q in check.missing)
     answered = sum(1 for key in stored if key[0] in _ids(section))
-    highlights = tuple(_highlights(section, stored))
+    highlights = tuple(_highlights(section, stored, held))
     total = len(section.questions) * len(slots)
     return SectionStatus(index, section.title, answered, total, tuple(missing), highlights)
 
 
 def _highlights(
-    section: Section, stored: Mapping[AnswerKey, StoredAnswer]
+    section: Section,
+    stored: Mapping[AnswerKey, StoredAnswer],
+    held: Mapping[AnswerKey, HeldAnswer],
 ) -> list[tuple[str, str]]:
-    """The answers worth showing at a glance: required questions first, in question order."""
+    """The answers worth showing at a glance: required questions first, in question order.
+    An answer held from the reader shows masked, with who it waits for (domain/held.py)."""
     ordered = sorted(section.questions, key=lambda q: not q.required)
     shown = []
     for question in ordered:
-        for (question_id, slot), answer in sorted(stored.items()):
-            if question_id == question.id:
-                prefix = f"Episode {slot}, " if slot else ""
-                shown.append((prefix + question.label, display_value(question, answer.value)))
+        for key, answer in sorted(stored.items()):
+            if key[0] == question.id:
+                prefix = f"Episode {key[1]}, " if key[1] else ""
+                if key in held:
+                    text = f"{display_value(question, held[key].value)} ({held[key].note})"
+                else:
+                    text = display_value(question, answer.value)
+                shown.append((prefix + question.label, text))
     return shown[:6]
 
 

@@ -1,0 +1,94 @@
+"""Held answers: a return answer the identifier guard flags, and that its writer has not yet
+confirmed, is stored (nothing typed is lost) but shown in full only to the member who wrote
+it. Everyone else who can read the return (a co-writer of the same agency, its lead, the
+chair) sees it masked with the guard's own masking ("K•••• S••••") and a note saying who it
+waits for, until the writer edits it clean or ticks that it is not identifying.
+
+One rule for every reader: `seen_by` gives a return's answers as one member may see them,
+and `held_answers` what is held from them (for the note, and so a form draws no input for
+it). Issue 15.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from domain.identifier_kinds import IdentifierFinding
+from domain.identifiers import find_identifiers
+from domain.questions import Question, QuestionBank, guarded_texts
+from domain.records import AnswerKey, StoredAnswer
+
+
+@dataclass(frozen=True)
+class HeldAnswer:
+    """What a member other than the writer is shown of a held answer."""
+
+    value: object  # the stored value with every flagged piece of text masked
+    text: str  # the masked free text, as one string, for a read-only block
+    note: str
+    writer_id: int | None
+
+
+def masked(text: str, findings: Sequence[IdentifierFinding]) -> str:
+    """`text` with each finding replaced by its masked copy: "K•••• S••••, 1• A••••• R•••"."""
+    out = text
+    for finding in sorted(findings, key=lambda f: f.start, reverse=True):
+        out = out[: finding.start] + finding.masked + out[finding.end :]
+    return out
+
+
+def held_note(writer_name: str | None) -> str:
+    who = writer_name or "the colleague who wrote it"
+    return (
+        f"Held back: it may identify someone. Waiting for {who} to edit it or confirm it "
+        f"is not identifying."
+    )
+
+
+def held_from(question: Question, answer: StoredAnswer, viewer_id: int) -> HeldAnswer | None:
+    """None when `viewer_id` sees `answer` as stored: they wrote it, its writer confirmed it,
+    or the guard finds nothing in it. Otherwise what they see instead."""
+    if answer.confirmed or answer.updated_by == viewer_id:
+        return None
+    texts = guarded_texts(question, answer.value)
+    shown: dict[str, str] = {}
+    for input_id, text in texts.items():
+        found = find_identifiers(text)
+        if found:
+            shown[input_id] = masked(text, found)
+    if not shown:
+        return None
+    value: object
+    if isinstance(answer.value, dict):
+        follow_up = shown[question.follow_up_input_id]
+        value = {**answer.value, "follow_up": follow_up}
+        text = f"{str(answer.value.get('answer', '')).capitalize()}: {follow_up}"
+    else:
+        value = text = shown[question.id]
+    return HeldAnswer(value, text, held_note(answer.updated_by_name), answer.updated_by)
+
+
+def held_answers(
+    bank: QuestionBank, stored: Mapping[AnswerKey, StoredAnswer], viewer_id: int
+) -> dict[AnswerKey, HeldAnswer]:
+    """Every answer of a return held from `viewer_id`, by (question id, episode)."""
+    known = {q.id: q for q in bank.questions}
+    held: dict[AnswerKey, HeldAnswer] = {}
+    for key, answer in stored.items():
+        question = known.get(key[0])
+        if question is not None and (found := held_from(question, answer, viewer_id)):
+            held[key] = found
+    return held
+
+
+def seen_by(
+    bank: QuestionBank, stored: Mapping[AnswerKey, StoredAnswer], viewer_id: int
+) -> dict[AnswerKey, StoredAnswer]:
+    """A return's answers as `viewer_id` may see them: held answers masked, the rest as
+    stored (revisions and writers unchanged, so a stale card is still caught)."""
+    held = held_answers(bank, stored, viewer_id)
+    return {
+        key: replace(answer, value=held[key].value) if key in held else answer
+        for key, answer in stored.items()
+    }

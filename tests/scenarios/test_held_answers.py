@@ -1,0 +1,118 @@
+"""Issue 15: a name or address in a return answer is caught before anyone else sees it. An
+answer the guard flags and its writer has not confirmed is held: its writer reads it, a
+co-writer and the agency lead see it masked with a note, a co-writer's save leaves it alone,
+and once the writer confirms it everyone reads it (domain/held.py)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cards import verbs
+from domain.returns import CONFIRM_PREFIX
+from storage import tables as t
+from tests.support.answers import valid_answers
+from tests.support.journey import (
+    BANK,
+    COLLEAGUE,
+    LEAD,
+    PRACTITIONER,
+    Journey,
+    button_data,
+    open_review,
+)
+
+SECTION = 1  # "involvement": family_members is a long text answer
+NAMED = "Kelly Smith, 14 Acacia Road, was seen at home."
+MASKED = "K\u2022\u2022\u2022\u2022 S\u2022\u2022\u2022\u2022"
+
+
+def _answer(j: Journey, question_id: str) -> t.Answer:
+    return next(a for a in j.rows(t.Answer) if a.question_id == question_id)
+
+
+def _input_ids(node: Any) -> set[str]:
+    if isinstance(node, list):
+        return {i for item in node for i in _input_ids(item)}
+    if not isinstance(node, dict):
+        return set()
+    own = {str(node["id"])} if str(node.get("type", "")).startswith("Input.") else set()
+    return own | {i for value in node.values() for i in _input_ids(value)}
+
+
+async def _section(j: Journey, return_id: int, aad: str) -> dict[str, Any]:
+    reply = await j.act(verbs.RETURN_OPEN, {"return_id": return_id, "section": SECTION}, aad)
+    card: dict[str, Any] = reply["value"]
+    return card
+
+
+async def test_a_flagged_answer_is_held_from_everyone_but_its_writer_until_confirmed(
+    any_journey: Journey,
+) -> None:
+    j = any_journey
+    _, return_id = await open_review(j)
+    typed = {**valid_answers(BANK.section(SECTION)), "family_members": NAMED}
+    data = {"return_id": return_id, "section": SECTION, **typed}
+    card = await j.card(verbs.RETURN_SAVE, data, PRACTITIONER)
+    assert "Saved as a draft" in card
+    assert "anyone else who opens this return sees it masked" in card
+    assert NAMED in card, "the writer reads what they typed"
+    written = _answer(j, "family_members")
+    assert written.value == NAMED
+
+    # The co-writer: masked, with the note, and no input holding it.
+    theirs = await _section(j, return_id, COLLEAGUE)
+    shown = json.dumps(theirs, ensure_ascii=False)
+    for raw in ("Kelly", "Smith", "Acacia"):
+        assert raw not in shown, raw
+    assert MASKED in shown
+    assert "Held back: it may identify someone. Waiting for Police Practitioner" in shown
+    inputs = _input_ids(theirs)
+    assert "family_members" not in inputs
+    assert CONFIRM_PREFIX + "family_members" not in inputs
+    assert "involvement_period" in inputs, "the rest of the section stays editable"
+
+    # The co-writer saves the section: the held answer is untouched.
+    save = {**button_data(theirs, verbs.RETURN_SAVE), "involvement_period": "2023 to 2025"}
+    save |= {k: v for k, v in typed.items() if k in inputs and k != "involvement_period"}
+    card = await j.card(verbs.RETURN_SAVE, save, COLLEAGUE)
+    assert "Kelly" not in card
+    assert _answer(j, "involvement_period").value == "2023 to 2025"
+    kept = _answer(j, "family_members")
+    assert (kept.value, kept.revision, kept.updated_by) == (
+        NAMED,
+        written.revision,
+        written.updated_by,
+    )
+
+    # A save naming the held question anyway (a made-up card) neither replaces nor clears it.
+    for value in ("Something else entirely.", ""):
+        made_up = {**save, "family_members": value, "revs": {"family_members": kept.revision}}
+        card = await j.card(verbs.RETURN_SAVE, made_up, COLLEAGUE)
+        assert "is held until its writer edits it or confirms it" in card
+        assert _answer(j, "family_members").value == NAMED
+
+    # The agency lead: masked on the section card and on the review-and-submit card.
+    for lead_sees in (
+        json.dumps(await _section(j, return_id, LEAD), ensure_ascii=False),
+        await j.card(verbs.RETURN_OVERVIEW, {"return_id": return_id}, LEAD),
+    ):
+        assert "Kelly" not in lead_sees
+        assert "Acacia" not in lead_sees
+        assert MASKED in lead_sees
+
+    # The writer confirms it: no longer held, for anyone.
+    mine = await _section(j, return_id, PRACTITIONER)
+    assert NAMED in json.dumps(mine, ensure_ascii=False)
+    confirm = {
+        **button_data(mine, verbs.RETURN_SAVE),
+        **typed,
+        "involvement_period": "2023 to 2025",
+        CONFIRM_PREFIX + "family_members": "true",
+    }
+    await j.card(verbs.RETURN_SAVE, confirm, PRACTITIONER)
+    assert _answer(j, "family_members").identifier_warning_confirmed
+    for aad in (COLLEAGUE, LEAD):
+        now_shown = json.dumps(await _section(j, return_id, aad), ensure_ascii=False)
+        assert NAMED in now_shown
+        assert "Held back" not in now_shown
