@@ -28,6 +28,7 @@ class HeldAnswer:
     text: str  # the masked free text, as one string, for a read-only block
     note: str
     writer_id: int | None
+    writer_name: str | None
 
 
 def masked(text: str, findings: Sequence[IdentifierFinding]) -> str:
@@ -66,7 +67,8 @@ def held_from(question: Question, answer: StoredAnswer, viewer_id: int) -> HeldA
         text = f"{str(answer.value.get('answer', '')).capitalize()}: {follow_up}"
     else:
         value = text = shown[question.id]
-    return HeldAnswer(value, text, held_note(answer.updated_by_name), answer.updated_by)
+    writer = answer.updated_by_name
+    return HeldAnswer(value, text, held_note(writer), answer.updated_by, writer)
 
 
 def held_answers(

@@ -748,6 +748,13 @@ def remove_episode(
             "or one listed before it, was removed",
         )
     episode = named[0]
+    held = held_answers(bank, stored, member.id)
+    if waiting := [held[k] for k in held if k[1] == episode and k[0] in _ids(section)]:
+        # Removing it would erase text its writer has not yet seen through: theirs to mend.
+        raise NotPermitted(
+            f"Episode {episode} can't be removed yet: an answer in it may identify someone "
+            f"and is held back until {_writer(waiting[0])} edits it or confirms it."
+        )
     for question in section.questions:
         if (question.id, episode) in stored:
             _delete(uow, ret, (question.id, episode), stored[(question.id, episode)])
@@ -827,7 +834,7 @@ def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) 
         _section_status(i, bank.section(i), stored, today, held) for i in range(bank.section_count)
     )
     unconfirmed = tuple(
-        f"{bank.section_of(q).title}: {bank.question(q).label}"
+        f"{bank.section_of(q).title}: {bank.question(q).label}" + _waiting_for(held.get((q, slot)))
         for (q, slot), answer in sorted(stored.items())
         if q in _all_ids(bank)
         and not answer.confirmed
@@ -844,6 +851,15 @@ def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) 
         jumps=jump_targets(bank, seen_by(bank, stored, member.id)),
         kept=_kept_answers(bank, stored) + _kept_entries(entries),
     )
+
+
+def _waiting_for(held: HeldAnswer | None) -> str:
+    """Who alone can mend an answer held from this reader (domain/held.py)."""
+    return f" (waiting for {_writer(held)})" if held is not None else ""
+
+
+def _writer(held: HeldAnswer) -> str:
+    return held.writer_name or "the colleague who wrote it"
 
 
 def _kinds_label(text: str) -> str:

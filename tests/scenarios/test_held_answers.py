@@ -19,6 +19,7 @@ from tests.support.journey import (
     PRACTITIONER,
     Journey,
     button_data,
+    episode_key,
     open_review,
 )
 
@@ -101,6 +102,8 @@ async def test_a_flagged_answer_is_held_from_everyone_but_its_writer_until_confi
         assert "Acacia" not in lead_sees
         assert MASKED in lead_sees
 
+    assert "(waiting for Police Practitioner)" in lead_sees, "the overview says who can mend it"
+
     # The writer confirms it: no longer held, for anyone.
     mine = await _section(j, return_id, PRACTITIONER)
     assert NAMED in json.dumps(mine, ensure_ascii=False)
@@ -116,3 +119,23 @@ async def test_a_flagged_answer_is_held_from_everyone_but_its_writer_until_confi
         now_shown = json.dumps(await _section(j, return_id, aad), ensure_ascii=False)
         assert NAMED in now_shown
         assert "Held back" not in now_shown
+
+
+async def test_a_co_writer_cannot_remove_an_episode_holding_anothers_answer(
+    journey: Journey,
+) -> None:
+    j = journey
+    _, return_id = await open_review(j)
+    index = next(i for i, s in enumerate(BANK.sections) if s.repeatable)
+    data = {"return_id": return_id, "section": index, "episode": 1}
+    typed = {**valid_answers(BANK.section(index)), "episode_what_happened": NAMED}
+    await j.card(verbs.RETURN_SAVE, {**data, **typed}, PRACTITIONER)
+    theirs = await j.card(verbs.RETURN_OPEN, data, COLLEAGUE)
+    assert "Kelly" not in theirs, "nor in the episode list or the Go to list"
+    assert MASKED in theirs
+    remove = {**data, "episode_key": episode_key(j, return_id, 1)}
+    reply = await j.act(verbs.EPISODE_REMOVE, remove, COLLEAGUE)
+    assert "held back until Police Practitioner edits it or confirms it" in json.dumps(reply)
+    assert _answer(j, "episode_what_happened").value == NAMED
+    card = await j.card(verbs.EPISODE_REMOVE, remove, PRACTITIONER)
+    assert "Episode 1 removed." in card, "its writer may remove it"

@@ -33,7 +33,7 @@ def test_another_member_sees_a_flagged_unconfirmed_answer_masked_with_a_note() -
         "Held back: it may identify someone. Waiting for Pat Writer to edit it or confirm it "
         "is not identifying."
     )
-    assert held.writer_id == WRITER
+    assert (held.writer_id, held.writer_name) == (WRITER, "Pat Writer")
 
 
 def test_the_writer_sees_their_own_text() -> None:
