@@ -445,9 +445,10 @@ class Chasers:
 
     def _card(self, uow: SqlUnitOfWork, claimed: Claimed, *, owner: bool) -> dict[str, Any]:
         row = claimed.row
+        chase = chase_engine.owner_chase(claimed)  # honest about chasers that never got there
         if row.subject_type != ACTION:
             return cards.return_chaser_card(
-                row.reference, row.title, claimed.chase, row.record_id, row.subject.kind
+                row.reference, row.title, chase, row.record_id, row.subject.kind
             )
         item = uow.actions.get(row.record_id)
         assert item is not None
@@ -456,7 +457,7 @@ class Chasers:
         # Not the owner's: the chair's card, with their moves (Reassign needs the members).
         owners = () if owner else action_controls.owner_choices(uow, item)
         return cards.action_item_card(
-            item, rag, chase=claimed.chase, owner=owner, chair=not owner, owners=owners
+            item, rag, chase=chase, owner=owner, chair=not owner, owners=owners
         )
 
     async def _copy_for(
@@ -478,7 +479,7 @@ class Chasers:
                 row.record_id,
                 row.subject.kind,
                 reader,
-                row.subject.overdue_unanswered,
+                chase_engine.unanswered(claimed),
                 unreached,
             )
         item = uow.actions.get(row.record_id)
@@ -487,7 +488,7 @@ class Chasers:
         today = self.services.today()
         rag = actions.item_rag(item, today, policy)
         late = working_days_late(item.effective_due, today, policy)
-        unanswered = row.subject.overdue_unanswered
+        unanswered = chase_engine.unanswered(claimed)
         # Who the reader may give it to: the lead, within the item's agency.
         mover = Mover.AGENCY_LEAD if reader is Reader.AGENCY_LEAD else Mover.CHAIR
         owners = action_controls.owner_choices(uow, item, mover)

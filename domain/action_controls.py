@@ -28,6 +28,7 @@ from domain.actions import (
     _text,
     load,
 )
+from domain.chasers import ANSWERED
 from domain.errors import FormInvalid, NotPermitted
 from domain.identifier_checks import record_kept, require_confirmed
 from domain.model import ActionStatus, Actor, MemberView, Role, is_directory_id, is_guid
@@ -169,7 +170,7 @@ def decide(
     if target is not None:
         _set_status(uow, actor, item, target, now, fields)
     else:
-        uow.actions.update(item.id, {**fields, "overdue_chase_count": 0})
+        uow.actions.update(item.id, {**fields, **ANSWERED})
     kind = "lead_reassign" if by_lead else f"chair_{move.value}"
     uow.actions.add_progress(item.id, member.id, kind, reason, now, proposed_due_on=change.due)
     record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)

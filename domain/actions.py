@@ -20,7 +20,7 @@ from domain.action_state import (
     status_words,
 )
 from domain.calendar import DEFAULT_CALENDAR
-from domain.chasers import ChaserPolicy, Rag
+from domain.chasers import ANSWERED, ChaserPolicy, Rag
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
 from domain.holds import hold_action
 from domain.idempotency import revision_of
@@ -309,7 +309,7 @@ def _set_status(
     fields = {
         "status": target.value,
         "status_changed_at": now,
-        "overdue_chase_count": 0,
+        **ANSWERED,
         **(extra or {}),
     }
     if not uow.actions.transition(item.id, {item.status}, fields):
@@ -352,7 +352,7 @@ def update_progress(
     if item.status in (ActionStatus.OPEN, ActionStatus.BLOCKED):
         _set_status(uow, actor, item, ActionStatus.IN_PROGRESS, now, {"blocked_reason": None})
     else:
-        uow.actions.update(item.id, {"overdue_chase_count": 0})
+        uow.actions.update(item.id, dict(ANSWERED))
     audit.record(
         uow,
         item.partnership_id,
@@ -419,7 +419,7 @@ def ask_new_date(
         item.id, member.id, "date_requested", reason, now, proposed_due_on=proposed
     )
     record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
-    uow.actions.update(item.id, {"overdue_chase_count": 0})
+    uow.actions.update(item.id, dict(ANSWERED))
     audit.record(
         uow,
         item.partnership_id,
@@ -489,7 +489,7 @@ def decide_date(
             {
                 "revised_due_on": item.pending_date,
                 "revised_due_reason": item.pending_date_reason,
-                "overdue_chase_count": 0,
+                **ANSWERED,
             },
         )
     uow.actions.add_progress(

@@ -24,8 +24,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Final, Protocol
 
-from domain.chase_messages import Reads
+from domain.chase_messages import Reads, chased_line
 from domain.chasers import (
+    ANSWERED,
     Audience,
     ChaserPolicy,
     ChaseSubject,
@@ -94,6 +95,10 @@ class ChaseRepository(Protocol):
     def delivered(self, key: str) -> bool: ...
 
     def attempts(self, key: str) -> int: ...
+
+    def outcomes_of(self, keys: Sequence[str]) -> Mapping[str, list[tuple[int, str]]]:
+        """`outcomes` of several keys in one read (a key never logged is left out)."""
+        ...
 
     def outcomes(self, key: str) -> list[tuple[int, str]]:
         """(attempt, outcome) of every logged attempt at this key, in attempt order."""
@@ -165,6 +170,9 @@ class Claimed:
     # The record's chaser before this one never reached its owner (unreachable, or failed every
     # try): an owner this one can't reach either is one Teams can't reach, whatever the status.
     previous_undelivered: bool = False
+    # How many of the record's chasers before this one never reached their owner: the owner's
+    # card says so rather than count them as times they were chased (`owner_chase`).
+    undelivered_before: int = 0
 
 
 @dataclass(frozen=True)
@@ -224,6 +232,7 @@ def claim(chases: ChaseRepository, now: datetime, limit: int) -> list[Claimed]:
             _record_chased(chases, row, outcome.send, outcome.next_chase_at, now, UNKNOWN)
             continue
         repeat = history.unknowns > 0
+        undelivered = _undelivered(chases, row, outcome.send.sequence)
         attempt = history.last_attempt + 1
         kind = outcome.send.kind.value
         chases.log(row, key, attempt, kind, "owner", CLAIMED, possibly_repeated=repeat)
@@ -238,18 +247,40 @@ def claim(chases: ChaseRepository, now: datetime, limit: int) -> list[Claimed]:
                 outcome.send.recipients,
                 history.failures,
                 repeat,
-                _undelivered(chases, row, outcome.send.sequence - 1),
+                outcome.send.sequence - 1 in undelivered,
+                len(undelivered),
             )
         )
     return claimed
 
 
-def _undelivered(chases: ChaseRepository, row: ChaseRow, sequence: int) -> bool:
-    """Whether the record's chaser `sequence` was given up on without reaching its owner."""
-    if sequence < 1:
-        return False
-    outcomes = {outcome for _, outcome in chases.outcomes(key_for(row, sequence))}
-    return SENT not in outcomes and bool(outcomes & {FAILED, UNREACHABLE})
+def unanswered(claimed: Claimed) -> int:
+    """What an escalation copy of `claimed` says of "Chasers unanswered": every chaser since
+    the owner last answered, reminders too, delivered or not, this one included (the copy goes
+    with it). It was the overdue chasers before this one: 2 after five unanswered."""
+    return mark_sent(claimed.row.subject, claimed.chase).unanswered
+
+
+def _undelivered(chases: ChaseRepository, row: ChaseRow, sequence: int) -> frozenset[int]:
+    """The record's chasers before `sequence` given up on without reaching their owner."""
+    keys = {key_for(row, number): number for number in range(1, sequence)}
+    found = chases.outcomes_of(list(keys)) if keys else {}
+    return frozenset(
+        keys[key] for key, rows in found.items() if never_delivered({o for _, o in rows})
+    )
+
+
+def never_delivered(outcomes: Collection[str]) -> bool:
+    """Whether a chaser's logged outcomes say it was given up on without reaching anyone."""
+    return SENT not in outcomes and bool(set(outcomes) & {FAILED, UNREACHABLE})
+
+
+def owner_chase(claimed: Claimed) -> PlannedChase:
+    """The chaser as its card tells the one chased: its count of times chased honest about
+    the earlier chasers that never reached them (`chase_messages.chased_line`)."""
+    chase = claimed.chase
+    line = chased_line(chase, claimed.row.subject.kind, claimed.undelivered_before)
+    return replace(chase, chased_line=line)
 
 
 def holds(chases: ChaseRepository, claimed: Claimed, *states: str) -> bool:
@@ -461,6 +492,7 @@ def _record_chased(
         {
             "chase_count": after.chase_count,
             "overdue_chase_count": after.overdue_unanswered,
+            "unanswered_chase_count": after.unanswered,
             "next_chase_at": _unless_stopped(chases, row, next_at),
             "last_chase_outcome": outcome,
             "last_chased_at": now,
@@ -485,7 +517,7 @@ def reschedule(
     planned = None if row.stopped else next_chase(policy, subject, now)
     fields: dict[str, Any] = {"next_chase_at": planned.at if planned else None}
     if answered:
-        fields["overdue_chase_count"] = 0
+        fields.update(ANSWERED)
     chases.set_state(subject_type, record_id, fields)
     return planned.at if planned else None
 

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Final
 
 from domain.action_state import Reader
-from domain.chasers import Audience, ChaseKind, SubjectKind
+from domain.chasers import NOUNS, Audience, ChaseKind, PlannedChase, SubjectKind
 
 
 class Reads(StrEnum):
@@ -162,3 +162,28 @@ def message_for(subject: SubjectKind, chase: ChaseKind, reads: Reads) -> Message
     if chase is ChaseKind.IMPACT_REQUEST and reads is Reads.OWNER:
         return Message.IMPACT_CHASER
     return _COPIES[subject][reads]
+
+
+# A chaser to someone who watches over others' work (a blocked or escalated item's chair):
+# its line counts the reminders about the record, not times its reader was chased.
+_ABOUT_THE_RECORD: Final = frozenset({ChaseKind.BLOCKED, ChaseKind.ESCALATED})
+
+
+def chased_line(chase: PlannedChase, subject: SubjectKind, undelivered: int) -> str:
+    """How often the one chased has been chased, as their card says it; `undelivered`: how
+    many of the record's chasers before this one never reached anyone in Teams (403/404, or
+    every try failed). Those count towards escalation (`chase_engine.SETTLES`), but telling
+    someone Teams can reach again "You have now been chased 6 times" when five never got
+    through would be untrue: the line says how many could not be delivered."""
+    if undelivered <= 0:
+        return chase.chased_line
+    before = chase.sequence - 1
+    undelivered = min(undelivered, before)
+    if undelivered == before:
+        missed = "The one before it" if before == 1 else f"The {before} before it"
+    else:
+        missed = f"{undelivered} of the {before} before it"
+    lost = f"{missed} could not be delivered in Teams."
+    if chase.kind in _ABOUT_THE_RECORD:
+        return f"{chase.chased_line} {lost}"
+    return f"This is reminder {chase.sequence} about this {NOUNS[subject]}. {lost}"

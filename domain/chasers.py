@@ -313,12 +313,15 @@ class ChaseSubject:
     # The date (where the partnership is) the record entered its status. Completed and blocked
     # items are chased from that day, so the date is required for them.
     status_since: date | None = None
+    # Every chaser (reminders too) since the owner last responded, delivered or not: what an
+    # escalation copy's "Chasers unanswered" says (`overdue_unanswered` climbs the ladder).
+    unanswered: int = 0
 
     def __post_init__(self) -> None:
         expected = ActionStatus if self.kind is SubjectKind.ACTION_ITEM else ReturnStatus
         if not isinstance(self.status, expected):
             raise ValueError(f"A {self.kind.value} cannot have the status {self.status!r}.")
-        if self.chase_count < 0 or self.overdue_unanswered < 0:
+        if min(self.chase_count, self.overdue_unanswered, self.unanswered) < 0:
             raise ValueError("Chase counts cannot be negative.")
         if self.status in _DATED_STATUSES and self.status_since is None:
             raise ValueError(f"A {self.status.value} item needs status_since.")
@@ -416,7 +419,8 @@ _LADDERS: Final = {
     SubjectKind.RETURN_SIGN_OFF: _SIGN_OFF_LADDER,
     SubjectKind.NIL_CONFIRMATION: _SIGN_OFF_LADDER,
 }
-_NOUNS: Final = {
+# What each kind of record is called in a chaser's words.
+NOUNS: Final = {
     SubjectKind.ACTION_ITEM: "action",
     SubjectKind.PRE_ANALYSIS_RETURN: "return",
     SubjectKind.RETURN_SIGN_OFF: "sign-off",
@@ -532,12 +536,19 @@ def _lead_subject(
         chase_count=chase_count,
         overdue_unanswered=overdue_unanswered,
         status_since=day,
+        # The lead is chased only once it is overdue: every chaser of theirs is an overdue one.
+        unanswered=overdue_unanswered,
     )
 
 
 def mark_answered(subject: ChaseSubject) -> ChaseSubject:
     """The owner has responded, so escalation starts counting again from nothing."""
-    return replace(subject, overdue_unanswered=0)
+    return replace(subject, overdue_unanswered=0, unanswered=0)
+
+
+# The record's columns an owner's answer (an update, a new status, a date asked for or set, a
+# new owner) sets: the counts `mark_answered` starts again from nothing.
+ANSWERED: Final[Mapping[str, int]] = {"overdue_chase_count": 0, "unanswered_chase_count": 0}
 
 
 def rag(
@@ -660,6 +671,7 @@ def _after_sending(subject: ChaseSubject, kind: ChaseKind) -> ChaseSubject:
         subject,
         chase_count=subject.chase_count + 1,
         overdue_unanswered=subject.overdue_unanswered + overdue,
+        unanswered=subject.unanswered + 1,
     )
 
 
@@ -734,7 +746,7 @@ def _headline(
 
 
 def _chased_line(subject: ChaseSubject, kind: ChaseKind) -> str:
-    noun = _NOUNS[subject.kind]
+    noun = NOUNS[subject.kind]
     count = subject.chase_count + 1
     if kind is ChaseKind.BLOCKED:
         return f"Reminder {count} about this {noun}. Its owner is not chased while it is blocked."

@@ -374,6 +374,7 @@ class SqlChases:
             a.overdue_chase_count,
             bool(impact),
             since,
+            a.unanswered_chase_count,
         )
         owners = (a.owner_member_id,) if a.owner_member_id else ()
         return ChaseRow(
@@ -421,6 +422,7 @@ class SqlChases:
             None,
             r.chase_count,
             r.overdue_chase_count,
+            unanswered=r.unanswered_chase_count,
         )
         owners = tuple(lookup.assignees[r.id])
         return ChaseRow(
@@ -486,6 +488,16 @@ class SqlChases:
             )
             or 0
         )
+
+    def outcomes_of(self, keys: Sequence[str]) -> Mapping[str, list[tuple[int, str]]]:
+        found: dict[str, list[tuple[int, str]]] = {}
+        for key, attempt, outcome in self._session.execute(
+            select(t.ChaserLog.idempotency_key, t.ChaserLog.attempt, t.ChaserLog.outcome)
+            .where(col(t.ChaserLog.idempotency_key).in_(keys))
+            .order_by(col(t.ChaserLog.idempotency_key), col(t.ChaserLog.attempt))
+        ).all():
+            found.setdefault(str(key), []).append((int(attempt), str(outcome)))
+        return found
 
     def outcomes(self, key: str) -> list[tuple[int, str]]:
         found = self._session.execute(

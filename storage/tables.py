@@ -155,6 +155,9 @@ class ChaseState(SQLModel):
     next_chase_at: datetime | None = Field(default=None, index=True)
     chase_count: int = 0
     overdue_chase_count: int = 0
+    # Every chaser since the owner last answered, delivered or not (domain/chasers.py
+    # `ChaseSubject.unanswered`; migration 0014).
+    unanswered_chase_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     last_chase_outcome: str | None = Field(default=None, max_length=40)
     last_chased_at: datetime | None = None
 

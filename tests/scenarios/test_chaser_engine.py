@@ -599,12 +599,21 @@ async def test_an_owner_teams_cant_reach_has_their_lead_asked_to_help(
     assert j.rows(t.ActionItem)[0].chase_count == len(owner_rows)
     [copy] = sends.to(lead.id, f"Escalation · {item.reference}")
     assert f"{owner.display_name} could not be reached in Teams" in copy
+    unanswered = f'"title": "Chasers unanswered", "value": "{len(numbers)}"'
+    assert unanswered in copy, "every chaser tried, reminders and this one too (it said 1)"
     assert [r.outcome for r in log_rows(j) if r.recipient == "agency_lead"] == ["sent"]
     reports = [r for r in log_rows(j) if r.recipient == "chair_undelivered"]
     assert sorted(r.chaser_number for r in reports) == numbers, "one report per chaser"
     chair = j.rows(t.Review)[0].chair_member_id
     assert chair is not None
     assert len(sends.to(chair, "Reminder not delivered")) == len(numbers)
+    # Teams can reach the owner again: their card doesn't call the lost chasers times chased.
+    sends.refuse.discard(owner.id)
+    at_next_chase(j, item.id)
+    assert await sweep(j) == {"sent": 1}
+    [*_, latest] = sends.to(owner.id)
+    assert f"The {len(numbers)} before it could not be delivered in Teams" in latest
+    assert "You have now been chased" not in latest
 
 
 async def test_an_owner_whose_every_send_fails_is_named_unreached_in_the_lead_copy(

@@ -17,7 +17,7 @@ from bot.botframework.errors import ConnectorUnreachable
 from bot.channel import CONNECTOR_TIMEOUT_SECONDS
 from bot.pacing import RateLimiter
 from domain import chase_engine as ce
-from domain.chasers import ChaseKind, SubjectKind
+from domain.chasers import ChaseKind, ChaserPolicy, SubjectKind, next_chase
 from domain.digest import DIGEST_LEASE
 from domain.model import ActionStatus
 from tests.unit.test_transport import Clock
@@ -370,3 +370,153 @@ def test_an_owner_retry_claims_no_copy_an_earlier_try_sent() -> None:
     assert ce.claim_copies(repo, again, [lead, chair], ce.ATTEMPTED) == [], "once each"
     # A holder whose claim was taken over sends no copy.
     assert ce.claim_copies(repo, claimed, [lead, chair], ce.ATTEMPTED) == []
+
+
+def _first_chase(policy: ChaserPolicy, subject: ce.ChaseSubject) -> datetime:
+    planned = next_chase(policy, subject, datetime(2027, 2, 1, 9, tzinfo=UTC))
+    assert planned is not None
+    return planned.at
+
+
+# What each outcome of the owner's send is, as settle() is handed it (after `failures` tries).
+_TRIES: dict[str, tuple[ce.Attempt, int]] = {
+    ce.SENT: (ce.Attempt(True), 0),
+    ce.UNREACHABLE: (ce.Attempt(False, 403), 0),
+    ce.FAILED: (ce.Attempt(False, 503), ce.MAX_ATTEMPTS),
+    ce.RETRYING: (ce.Attempt(False, 503), 0),
+}
+
+
+@given(st.lists(st.sampled_from([*_TRIES, "answer"]), min_size=1, max_size=14))
+def test_a_copy_counts_every_chaser_since_the_last_answer_delivered_or_not(
+    events: list[str],
+) -> None:
+    """The escalation copy's "Chasers unanswered" is every chaser tried since the owner last
+    answered (reminders too, delivered or not, the one it goes with included): it said the
+    overdue chasers before this one, 2 after five undelivered."""
+    from domain.chasers import mark_answered, on_sweep
+
+    policy = ChaserPolicy(escalate_after=1, overdue_every=1, reminder_days_before=1)
+    subject = ce.ChaseSubject(SubjectKind.ACTION_ITEM, ActionStatus.OPEN, date(2027, 3, 3))
+    moment = _first_chase(policy, subject)
+    since_answer = 0  # chasers done with since the owner last answered: the model
+    for event in events:
+        if event == "answer":
+            subject, since_answer = mark_answered(subject), 0
+            continue
+        outcome = on_sweep(policy, subject, moment)
+        assert outcome.send is not None
+        assert outcome.next_chase_at is not None
+        row = replace(_row(1, None), subject=subject)
+        claimed = ce.Claimed(row, outcome.send, "k", 1, outcome.next_chase_at, ())
+        assert ce.unanswered(claimed) == since_answer + 1, "this one included"
+        attempt, failures = _TRIES[event]
+        log = _Log()
+        log.rows["k"] = {1: ce.ATTEMPTED}
+        settled = ce.settle(
+            cast(ce.ChaseRepository, log), replace(claimed, failures=failures), attempt, moment
+        )
+        assert settled == event
+        if ce.SETTLES[settled].counts:
+            since_answer += 1
+            assert log.state["unanswered_chase_count"] == since_answer
+            subject = replace(
+                subject,
+                chase_count=cast(int, log.state["chase_count"]),
+                overdue_unanswered=cast(int, log.state["overdue_chase_count"]),
+                unanswered=cast(int, log.state["unanswered_chase_count"]),
+            )
+            moment = outcome.next_chase_at
+        else:
+            assert "unanswered_chase_count" not in log.state, "the same chaser is tried again"
+
+
+@pytest.mark.parametrize(
+    ("chasers", "answered_after", "copy_says"),
+    [
+        (5, None, 5),  # reminder, due today, three overdue: all five, not "2"
+        (4, None, 4),
+        (6, None, 6),
+        (6, 2, 4),  # an update after the due-today chaser: the four overdue since
+        (6, 5, 1),
+    ],
+)
+def test_the_copy_after_undelivered_chasers_says_how_many(
+    chasers: int, answered_after: int | None, copy_says: int
+) -> None:
+    from domain.chasers import mark_answered, mark_sent, on_sweep
+
+    policy = ChaserPolicy(escalate_after=1, overdue_every=1, reminder_days_before=1)
+    subject = ce.ChaseSubject(SubjectKind.ACTION_ITEM, ActionStatus.OPEN, date(2027, 3, 3))
+    moment = _first_chase(policy, subject)
+    for number in range(1, chasers + 1):
+        outcome = on_sweep(policy, subject, moment)
+        assert outcome.send is not None
+        assert outcome.next_chase_at is not None
+        if number == chasers:
+            row = replace(_row(1, None), subject=subject)
+            claimed = ce.Claimed(row, outcome.send, "k", 1, outcome.next_chase_at, ())
+            assert ce.unanswered(claimed) == copy_says
+        subject = mark_sent(subject, outcome.send)  # undelivered: counted all the same
+        if number == answered_after:
+            subject = mark_answered(subject)
+        moment = outcome.next_chase_at
+
+
+def _planned(kind: ChaseKind, sequence: int, line: str) -> ce.PlannedChase:
+    at = datetime(2027, 3, 10, 9, tzinfo=UTC)
+    return ce.PlannedChase(at, kind, sequence, (), "Overdue", "", line, "", None)
+
+
+@pytest.mark.parametrize(
+    ("kind", "sequence", "undelivered", "says"),
+    [
+        (ChaseKind.OVERDUE, 6, 0, "You have now been chased 6 times"),
+        (
+            ChaseKind.OVERDUE,
+            6,
+            5,
+            "This is reminder 6 about this action. The 5 before it could not be delivered "
+            "in Teams.",
+        ),
+        (
+            ChaseKind.OVERDUE,
+            6,
+            2,
+            "This is reminder 6 about this action. 2 of the 5 before it could not be "
+            "delivered in Teams.",
+        ),
+        (
+            ChaseKind.DUE_TODAY,
+            2,
+            1,
+            "This is reminder 2 about this action. The one before it could not be delivered "
+            "in Teams.",
+        ),
+        (
+            ChaseKind.BLOCKED,
+            4,
+            1,
+            "Reminder 4 about this action. Its owner is not chased while it is blocked. "
+            "1 of the 3 before it could not be delivered in Teams.",
+        ),
+    ],
+)
+def test_an_owner_teams_can_reach_again_is_not_told_of_chasers_that_never_reached_them(
+    kind: ChaseKind, sequence: int, undelivered: int, says: str
+) -> None:
+    """Undelivered chasers count towards escalation, but "You have now been chased 6 times"
+    to someone five of them never reached was untrue."""
+    from domain.chase_messages import chased_line
+
+    planned = {
+        ChaseKind.BLOCKED: (
+            f"Reminder {sequence} about this action. Its owner is not chased while it is blocked."
+        )
+    }.get(kind, f"You have now been chased {sequence} times about this action, counting this one.")
+    chase = _planned(kind, sequence, planned)
+    line = chased_line(chase, SubjectKind.ACTION_ITEM, undelivered)
+    assert line.startswith(says)
+    assert ("been chased" in line) is (undelivered == 0)
+    claimed = ce.Claimed(_row(1, None), chase, "k", 1, None, (), undelivered_before=undelivered)
+    assert ce.owner_chase(claimed).chased_line == line
