@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from adaptive_cards import card as ac
 from adaptive_cards import types as ty
@@ -37,6 +37,7 @@ from domain.actions import (
     NOTE_MAX,
     SETTLED_INSTEAD,
     ActionDetail,
+    card_moves,
     open_moves,
     revision,
     settled_by_review,
@@ -65,10 +66,13 @@ def _sub_card(items: Sequence[ac.ElementAnnotated], submit: ac.ActionExecute) ->
 
 
 def _move_buttons(
-    item: ActionDetail, mover: Mover, owners: Owners = (), open_form: _Form | None = None
+    item: ActionDetail,
+    moves: Sequence[Move],
+    owners: Owners = (),
+    open_form: _Form | None = None,
 ) -> list[Any]:
-    """The mover's moves the item allows (`domain.actions.open_moves`), each a
-    show-card form, in the table's order; Amend starts from what the item says now, and each
+    """`moves` (what the item allows its reader: `domain.actions.open_moves`, `card_moves`),
+    each a show-card form, in the table's order; Amend starts from what the item says now, and each
     half of a split from its due date and measure. Reassign offers the members other than its
     owner; a split's halves may go to anyone, its owner too. With `open_form` (a refused form
     drawn open in the card) the others, less any sharing one of its inputs: a show-card's
@@ -78,7 +82,7 @@ def _move_buttons(
     now = {"new_description": item.description, "new_due_on": due}
     for prefix, _ in SPLIT_PARTS:
         now |= {f"{prefix}_due_on": due, f"{prefix}_measure": item.success_measure or ""}
-    shown = [forms[move] for move in open_moves(mover, item)]
+    shown = [forms[move] for move in moves]
     if open_form is not None:
         taken = _input_ids(open_form, item, owners)
         shown = [f for f in shown if not taken & _input_ids(f, item, owners)]
@@ -457,8 +461,9 @@ def action_item_card(
 ) -> Card:
     """The item with the moves of whoever reads it: the owner's, and the chair's (the review's
     chair, deputy or an admin) where the item's state gives the chair any. A chair who owns
-    the item gets the chair's moves only where the owner has none, so the card keeps to the
-    buttons Teams shows in a row."""
+    the item gets both (`domain.action_state.offered_moves`): the owner's as the card's
+    buttons, the chair's under them in the card, so each row keeps to the buttons Teams
+    shows (six)."""
     whose = "Your action" if owner else "Action"
     if chair and item.status is ActionStatus.ESCALATED and not owner:
         whose = "For your decision: action"
@@ -483,12 +488,14 @@ def action_item_card(
     body.extend(_settled_lines(item))
     # Each reader gets only the buttons their moves allow: anyone with none (a lead copied in,
     # the chair told of a blocked item) gets the review's summary, not buttons to be refused.
-    # One mover's moves, the first with any: owner, chair, then a reader of an escalation copy
-    # (`readers`: an agency lead, the LIC group).
+    # The first mover with any moves: owner, chair, then a reader of an escalation copy
+    # (`readers`: an agency lead, the LIC group); an owner who chairs the review, both.
     movers = [*([Mover.OWNER] if owner else []), *([Mover.CHAIR] if chair else []), *readers]
-    mover = next((m for m in movers if open_moves(m, item)), None)
-    actions = _move_buttons(item, mover, owners) if mover else []
-    if not actions or mover is Mover.CHAIR:
+    offered = card_moves(movers, item)
+    mover, moves = offered[0] if offered else (None, ())
+    more = offered[1:]
+    actions = _move_buttons(item, moves, owners)
+    if not actions or mover is Mover.CHAIR or more:
         # An ended item still leads somewhere; and the chair, who often opens an item from the
         # summary (whose card the item's replaces), can go back to it.
         actions = [*actions, _summary_button(item)]
@@ -499,13 +506,35 @@ def action_item_card(
             # other moves, a way back to the item as it is (dropping what was typed), and the
             # summary where the card had it.
             body.extend(inputs)
-            others = _move_buttons(item, mover, owners, form) if mover else []
+            body.extend(_more_moves(item, more, owners, form))
+            others = _move_buttons(item, moves, owners, form)
             back = without_inputs(
                 button("Back to the item", verbs.ACTION_VIEW, {"action_id": item.id})
             )
             ends = [without_inputs(_summary_button(item))] if _summary_button_shown(actions) else []
             return _with_show_cards(build(body), [submit, *others, back, *ends])
+    body.extend(_more_moves(item, more, owners))
     return _with_show_cards(build(body), actions)
+
+
+_AS_MOVER: Final[Mapping[Mover, str]] = {Mover.CHAIR: "As the review's chair, you can also:"}
+
+
+def _more_moves(
+    item: ActionDetail,
+    more: Sequence[tuple[Mover, Sequence[Move]]],
+    owners: Owners,
+    open_form: _Form | None = None,
+) -> list[ac.ElementAnnotated]:
+    """The moves of a reader's second role (the chair's, to a chair who owns the item), in
+    the card under a line saying whose they are: Teams shows six of a card's buttons."""
+    elements: list[ac.ElementAnnotated] = []
+    for mover, moves in more:
+        buttons = _move_buttons(item, moves, owners, open_form)
+        if buttons:
+            elements.append(paragraph(_AS_MOVER.get(mover, "You can also:"), subtle=True))
+            elements.append(ac.ActionSet(actions=buttons))
+    return elements
 
 
 def _summary_button_shown(actions: Sequence[Any]) -> bool:
@@ -1007,7 +1036,7 @@ def escalation_card(
         shortened(f"Open {item.reference}", 40), verbs.ACTION_VIEW, {"action_id": item.id}
     )
     body.extend(_settled_lines(item))
-    moves = _move_buttons(item, _READER_MOVERS[reader], owners)
+    moves = _move_buttons(item, open_moves(_READER_MOVERS[reader], item), owners)
     return _with_show_cards(build(body), [*moves, opens])
 
 

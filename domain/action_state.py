@@ -243,6 +243,39 @@ def moves_for(mover: Mover, status: ActionStatus) -> tuple[Move, ...]:
     return MOVES[mover][status]
 
 
+# Movers whose moves one card offers together: a chair (or deputy, or admin) who owns an item
+# of their own review may both update it and reassign, amend, split or cancel it. A reader of an
+# escalation copy (the lead, the LIC group) is offered their moves only where neither has any.
+TOGETHER: Final = frozenset({Mover.OWNER, Mover.CHAIR})
+# A move made needless by another the same card offers: an owner's new date asked of the chair
+# would come back to the same person to approve, where Amend sets it.
+NEEDLESS_BESIDE: Final[Mapping[Move, Move]] = {Move.NEW_DATE: Move.AMEND}
+
+
+def offered_moves(
+    movers: Sequence[Mover], status: ActionStatus
+) -> tuple[tuple[Mover, tuple[Move, ...]], ...]:
+    """What one card offers someone who is each of `movers` (in order of precedence), mover by
+    mover: the first with any moves, and with it the others of `TOGETHER` when it is one of
+    them; each move once, none made needless by another on the card."""
+    having = [(m, MOVES[m][status]) for m in dict.fromkeys(movers) if MOVES[m][status]]
+    if not having:
+        return ()
+    first = having[0][0]
+    groups = [(m, moves) for m, moves in having if m is first or {m, first} <= TOGETHER]
+    on_card = {move for _, moves in groups for move in moves}
+    offered: list[tuple[Mover, tuple[Move, ...]]] = []
+    seen: set[Move] = set()
+    for mover, moves in groups:
+        kept = tuple(
+            move for move in moves if move not in seen and NEEDLESS_BESIDE.get(move) not in on_card
+        )
+        seen.update(kept)
+        if kept:
+            offered.append((mover, kept))
+    return tuple(offered)
+
+
 def owner_moves(status: ActionStatus) -> tuple[Move, ...]:
     return MOVES[Mover.OWNER][status]
 

@@ -16,6 +16,7 @@ from domain.action_state import (
     OwnerMove,
     action_rag,
     moves_for,
+    offered_moves,
     require_owner_move,
     status_words,
 )
@@ -218,6 +219,14 @@ def open_moves(mover: Mover, item: ActionDetail) -> tuple[Move, ...]:
     """The mover's moves on this item that would be taken: its state's (`moves_for`), none on
     an item its review has settled."""
     return () if settled_by_review(item) is not None else moves_for(mover, item.status)
+
+
+def card_moves(
+    movers: Sequence[Mover], item: ActionDetail
+) -> tuple[tuple[Mover, tuple[Move, ...]], ...]:
+    """The moves one card of the item offers a reader who is each of `movers`
+    (`action_state.offered_moves`): none on an item its review has settled."""
+    return () if settled_by_review(item) is not None else offered_moves(movers, item.status)
 
 
 def _may_see(member: MemberView, item: ActionDetail) -> bool:

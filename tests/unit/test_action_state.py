@@ -40,6 +40,7 @@ from domain.action_state import (
     action_rag,
     copy_readers,
     moves_for,
+    offered_moves,
     owner_moves,
     require_move,
     status_label,
@@ -315,6 +316,55 @@ def test_the_chair_s_card_offers_exactly_the_chair_s_moves(status: ActionStatus)
     assert titles == expected
 
 
+@given(st.lists(st.sampled_from(list(Mover)), max_size=4), st.sampled_from(list(ActionStatus)))
+def test_a_card_offers_the_union_of_its_readers_moves_each_once(
+    movers: list[Mover], status: ActionStatus
+) -> None:
+    """A chair who owns an item of their own review got only the owner's moves (no Reassign
+    or Amend of their own item): the owner's and the chair's moves go on one card, each once,
+    with nothing the reader may not make; a lead or LIC reader is offered theirs alone."""
+    offered = offered_moves(movers, status)
+    drawn = [move for _, moves in offered for move in moves]
+    assert len(drawn) == len(set(drawn)), "no move twice"
+    for mover, moves in offered:
+        assert mover in movers
+        assert set(moves) <= set(MOVES[mover][status]), "only moves the mover may make"
+    having = [m for m in dict.fromkeys(movers) if MOVES[m][status]]
+    if not having:
+        assert offered == ()
+        return
+    together = {Mover.OWNER, Mover.CHAIR}
+    expected = {having[0]} | ({*having} & together if having[0] in together else set())
+    assert {m for m, _ in offered} == expected
+    if expected == together:
+        union = set(MOVES[Mover.OWNER][status]) | set(MOVES[Mover.CHAIR][status])
+        assert set(drawn) == union - ({Move.NEW_DATE} if Move.AMEND in union else set())
+
+
+@pytest.mark.parametrize("status", list(ActionStatus))
+def test_a_chair_who_owns_the_item_gets_their_moves_and_the_chairs(status: ActionStatus) -> None:
+    item = detail_of(action(status=status))
+    owners = [("aad-1", "Another Member")]
+    card = action_cards.action_item_card(item, None, owner=True, chair=True, owners=owners)
+    assert card_problems(card) == []
+    below = [a for b in card["body"] if b.get("type") == "ActionSet" for a in b["actions"]]
+    titles = [a["title"] for a in [*card.get("actions", []), *below]]
+    assert len(titles) == len(set(titles)), titles
+    assert len(card.get("actions", [])) <= 6, "Teams shows six of a card's buttons"
+    chairs = {"Reassign", "Amend", "Split in two", "Cancel", "Set a new date", "Reopen"}
+    has_chair = bool(moves_for(Mover.CHAIR, status))
+    assert bool(chairs & set(titles)) is has_chair
+    if owner_moves(status) and has_chair:
+        assert {a["title"] for a in below} == {
+            a["title"]
+            for a in action_cards.action_item_card(
+                item, None, owner=False, chair=True, owners=owners
+            )["actions"]
+        } - {"Review summary"}
+        assert "Ask for a new date" not in titles, "the chair sets the date with Amend"
+        assert "As the review's chair, you can also:" in _texts(card)
+
+
 def test_a_blocked_item_does_not_offer_mark_complete() -> None:
     blocked = detail_of(action(status=ActionStatus.BLOCKED))
     card = _texts(action_cards.action_item_card(blocked, Rag.RED))
@@ -392,7 +442,13 @@ def test_a_refused_form_comes_back_with_the_cards_other_controls(status: ActionS
     """A refused form came back open with only its submit: no other move, no way back."""
     item = detail_of(action(status=status))
     owners = [("aad-1", "Another Member"), ("aad-2", "Third Member")]
-    for kind in ({}, {"owner": False, "chair": True}, {"owner": False, "readers": list(Mover)}):
+    kinds = (
+        {},
+        {"owner": False, "chair": True},
+        {"chair": True},  # a chair who owns the item: the chair's moves in the card
+        {"owner": False, "readers": list(Mover)},
+    )
+    for kind in kinds:
         plain = action_cards.action_item_card(item, None, owners=owners, **kind)  # type: ignore[arg-type]
         for shown in [a for a in plain.get("actions", []) if a["type"] == "Action.ShowCard"]:
             [submit] = shown["card"]["actions"]
