@@ -99,6 +99,7 @@ class Decided:
     tell_owner: str  # what the (new) owner is told
     old_owner: int | None = None  # reassigned: the owner it was taken from, who is told too
     tell_chair: str | None = None  # the lead reassigned it: what the review's chair is told
+    tell_old_owner: str = ""  # reassigned: what the owner it was taken from is told
     # Who is sent a card about it; the mover hears who was reached only once it is sent.
     told: tuple[Told, ...] = ()
 
@@ -196,7 +197,12 @@ def decide(
     fresh = _reload(uow, item)
     old_owner = item.owner_member_id if move in _REASSIGNS else None
     told = _told(fresh, move, reason, member)
-    told = replace(told, old_owner=old_owner, told=_to_tell(told, item, old_owner))
+    if old_owner is not None:
+        told = _reassigned(told, member, by_lead)
+    # Nobody is sent a card about their own move (a chair who takes an item on, or amends
+    # their own): they see it on the card their move answers with.
+    tells = tuple(t for t in _to_tell(told, item, old_owner) if t.member_id != member.id)
+    told = replace(told, old_owner=old_owner, told=tells)
     # Not achievable or cancel may settle the review's last open item: the review closes, as
     # when the LIC group closes its last one, or it would stay at "actions open" for good.
     if move in _SETTLES and _close_review_if_done(uow, actor, item, now):
@@ -367,6 +373,24 @@ def _told(item: ActionDetail, move: Move, reason: str, member: MemberView) -> De
     }
     notice, tell_owner = words[move]
     return Decided(item, move, notice, tell_owner)
+
+
+def _reassigned(told: Decided, member: MemberView, by_lead: bool) -> Decided:
+    """A reassign's words for the one it was taken from, and for a mover who gave it to
+    themself: "You have taken this action on", not "The chair has given you this action"."""
+    item = told.item
+    new_owner = item.owner_name or "someone else"
+    who = member.display_name if by_lead else "The chair"
+    if item.owner_member_id != member.id:
+        return replace(told, tell_old_owner=f"{who} gave {item.reference} to {new_owner}.")
+    due = short_date(item.effective_due) if item.effective_due else "not set"
+    role = "the agency's safeguarding lead" if by_lead else "the review's chair"
+    return replace(
+        told,
+        notice=f"You have taken this action on: it is yours now, due {due}.",
+        tell_owner="",
+        tell_old_owner=f"{member.display_name}, {role}, has taken {item.reference} on.",
+    )
 
 
 def _lead_told(item: ActionDetail, reason: str, member: MemberView, due: str) -> Decided:

@@ -219,12 +219,13 @@ def _chair_decision(move: Move, verb: str) -> Any:
             )
             told.append((item.owner_member_id, card))
             if done.old_owner is not None:
-                who = ctx.member.display_name if move is Move.LEAD_REASSIGN else "The chair"
-                taken = f"{who} gave {item.reference} to {item.owner_name or 'someone else'}."
-                note = cards.chair_notice_card(item, "Reassigned", taken)
+                note = cards.chair_notice_card(item, "Reassigned", done.tell_old_owner)
                 told.append((done.old_owner, note))
             if done.tell_chair and item.chair_member_id is not None:
                 told.append((item.chair_member_id, _chair_card(uow, ctx, item, done.tell_chair)))
+            # Only those the decision tells (never the mover, about their own move).
+            telling = {t.member_id for t in done.told}
+            told[:] = [(member_id, card) for member_id, card in told if member_id in telling]
 
         done, card = await _form_move(
             ctx,

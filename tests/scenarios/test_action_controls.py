@@ -312,3 +312,50 @@ async def test_a_reassign_says_who_was_reached_and_who_was_not(journey_each: Jou
     ), said
     assert "Police Practitioner, who had it, has been told." in said, "the one Teams reached"
     assert j.bot.audit_actions().count("action.reassigned") == 1, "the move itself stands"
+
+
+async def test_a_chair_who_takes_an_item_on_has_their_moves_and_the_chairs(
+    journey_each: Journey,
+) -> None:
+    """The chair reassigns an item to themself: told "You have taken this action on" (not
+    "The chair has given you this action") and sent no card about their own act; the one who
+    had it is told. Their card of their own item then offers the owner's moves and the
+    chair's (it offered the owner's alone: no Reassign or Amend of their own item), each
+    of which they may make."""
+    j = journey_each
+    _, card = await chair_view(j)
+    data = button_data(card, verbs.ACTION_REASSIGN)
+    j.bot.connector.clear()
+    answer = await j.act(verbs.ACTION_REASSIGN, {**data, "owner": USER_AAD, "reason": "Mine"})
+    said = json.dumps(answer["value"], ensure_ascii=False)
+    assert "You have taken this action on" in said, said
+    assert "Reassigned to" not in said
+    assert "Police Practitioner, who had it, has been told." in said, said
+    sent = [json.dumps(c, ensure_ascii=False) for c in j.bot.connector.cards()]
+    assert len(sent) == 1, "the one who had it, and nobody about their own act"
+    assert "has taken" in sent[0]
+    assert "has given you this action" not in sent[0]
+
+    mine = answer["value"]
+    assert titles(mine)[: len(OWNER_MOVES) - 1] == [
+        m for m in OWNER_MOVES if m != "Ask for a new date"
+    ], "the owner's moves (the chair sets a date with Amend)"
+    below = json.dumps(mine["body"], ensure_ascii=False)
+    for control in ["Reassign", "Amend", "Split in two", "Cancel"]:
+        assert f'"title": "{control}"' in below, control
+    j.bot.connector.clear()
+    amended = await j.act(
+        verbs.ACTION_AMEND,
+        {
+            **button_data(mine, verbs.ACTION_AMEND),
+            "new_description": "Audit 30 referrals against the pathway.",
+            "reason": "Scope",
+        },
+    )
+    assert "Amended" in json.dumps(amended["value"])
+    assert j.bot.connector.cards() == [], "no card to themself about amending their own item"
+    progress = await j.act(
+        verbs.ACTION_PROGRESS,
+        {**button_data(amended["value"], verbs.ACTION_PROGRESS), "note": "Started the audit"},
+    )
+    assert "Started the audit" in json.dumps(progress["value"])
