@@ -731,7 +731,13 @@ def _reader_words(
     }
     notice, message = words[move]
     whom = owner if to == "owner" else "the review's chair"
-    return notice, to, message, unreached((whom,))
+    # Their words are kept in the item's history (a progress entry of the move's kind); shown
+    # back, they can be copied into whatever way the reader reaches them instead.
+    return notice, to, message, f"{unreached((whom,))} {YOUR_WORDS}{note}"
+
+
+# Said after `unreached` when a reader's message reached nobody, before the words they typed.
+YOUR_WORDS = "What you wrote, kept with the item for you to pass on: "
 
 
 def readers_of(member: MemberView, item: ActionDetail) -> tuple[Mover, ...]:

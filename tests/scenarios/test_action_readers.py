@@ -198,4 +198,11 @@ async def test_a_nudge_that_reaches_nobody_is_not_called_sent(journey_each: Jour
     assert "I couldn't reach" in said, said
     assert "please contact them yourself" in said, said
     assert "on their action card" not in said, said
+    # Their words were lost from sight: shown back to copy, and kept in the item's history.
+    assert "What you wrote, kept with the item for you to pass on: Can you send the audit?" in (
+        said
+    ), said
+    with j.bot.db.session() as session:
+        kept = session.scalars(select(t.ProgressEntry.note)).all()
+    assert "Can you send the audit?" in kept
     assert j.bot.audit_actions().count("action.nudged") == 1, "the nudge is still recorded"
