@@ -125,6 +125,7 @@ class Chasers:
         self._sweeps.add(task)
         heartbeat = asyncio.create_task(self._heartbeat(holding))
         try:
+            await self._settle_interrupted(report)
             await self._claim_and_send(holding, report)
         finally:
             heartbeat.cancel()
@@ -133,6 +134,59 @@ class Chasers:
         if report.claimed:
             log.info("chaser sweep", extra={"claimed": report.claimed, **report.outcomes})
         return report
+
+    async def _settle_interrupted(self, report: SweepReport) -> None:
+        """Sends a stopped process left `attempted` (it died mid-send) are settled as
+        `interrupted`, once: they may have arrived, so they are not sent again, and the
+        tracker's history shows them; the chair hears of an escalation copy among them.
+        Judged by the log's own clock (when rows were written), not the test-movable one, as
+        the digest's claims are."""
+        now = datetime.now(UTC)
+        try:
+            found = await self.services.db.run(
+                lambda uow: chase_engine.settle_interrupted(uow.chases, now)
+            )
+        except Exception as error:  # the next sweep tries again; chasing goes on meanwhile
+            log.warning("interrupted sends not settled", extra={"error_type": type(error).__name__})
+            return
+        for send in found.sends:
+            log.warning(
+                "send interrupted: it may not have arrived",
+                extra={"key": send.key, "attempt": send.attempt, "recipient": send.recipient},
+            )
+            _count(report, chase_engine.INTERRUPTED)
+        for copy in found.reports:
+            try:
+                await self._report_interrupted(copy)
+            except Exception as error:  # left attempted: settled interrupted in its turn
+                log.warning(
+                    "interrupted copy not reported", extra={"error_type": type(error).__name__}
+                )
+
+    async def _report_interrupted(self, copy: chase_engine.InterruptedCopy) -> None:
+        """The chair and deputy hear that a copy may not have reached its reader, as they hear
+        of one Teams didn't take, worded for an unknown outcome."""
+        row = copy.row
+        named = [m for m in (copy.member_id, *row.owner_ids) if m]
+        people = await self.services.db.run(lambda uow: uow.returns.recipients(named))
+        name_of = {p.member_id: p.display_name for p in people}
+        missed = name_of.get(copy.member_id, "LIC channel" if not copy.member_id else "")
+        owners = tuple(name_of[m] for m in row.owner_ids if m in name_of)
+        undelivered = chase_engine.Undelivered(
+            row,
+            (missed or "the person it was for",),
+            False,
+            None,
+            Reads(copy.reads),
+            owners,
+            interrupted=True,
+        )
+        sent = await self._send(list(copy.readers), cards.undelivered_card(undelivered))
+        told = next((d for d in sent if d.delivered or d.unknown), None)
+        outcome = _copy_outcome(told)
+        await self.services.db.run(
+            lambda uow: chase_engine.settle_report(uow.chases, copy, outcome)
+        )
 
     async def _claim_and_send(self, holding: _Holding, report: SweepReport) -> None:
         started = time.monotonic()

@@ -1111,18 +1111,30 @@ def undelivered_card(report: Undelivered) -> Card:
             why = "Teams didn't take it."
         later = f"{who} hasn't heard that it is late, and won't unless someone tells them."
         tell = f"tell {who} yourself that it needs their help"
+        if report.interrupted:
+            # Its outcome is unknown (the sender stopped mid-send): not called a failure.
+            missed = (
+                f"The copy of {whose}'s reminder to {who}, {READER_WORDS[report.copy_for]}, "
+                "may not have arrived."
+            )
+            why = (
+                "I was stopped while sending it (a restart or a crash), so I can't tell whether "
+                "it arrived, and I won't send it again in case it did."
+            )
+            later = f"If it didn't, {who} hasn't heard that it is late."
+    title = "Reminder may not have arrived" if report.interrupted else "Reminder not delivered"
     if row.subject_type == ACTION:
         opens = button(
             "Open the action", verbs.ACTION_VIEW, {"action_id": row.record_id}, primary=True
         )
         can = f"Open the action to give it to someone else, or {tell}."
         # An action's title is its whole description: the reference heads the card.
-        top = [*header(f"Reminder not delivered · {row.reference}"), paragraph(row.title)]
+        top = [*header(f"{title} · {row.reference}"), paragraph(row.title)]
     else:
         data = {"return_id": row.record_id}
         opens = button("Manage this agency", verbs.REVIEW_AGENCY, data, primary=True)
         can = f"Manage this agency to assign someone else to the return, or {tell}."
-        top = header(f"Reminder not delivered · {row.title}", row.reference)
+        top = header(f"{title} · {row.title}", row.reference)
     body: list[ac.ElementAnnotated] = [
         *top,
         ac.TextBlock(

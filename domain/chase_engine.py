@@ -15,6 +15,11 @@ or `failed` every try) is done with all the same, and counts as unanswered (`SET
 
 The escalation copies of a chaser (and its reports to the chair) go once per chaser and reader,
 on their own keys (`copy_key`), however often the owner's send is tried (`claim_copies`).
+
+Any send still `attempted` longer than a send can take (`STALE_AFTER`) lost its sender
+mid-send: a copy, a report, or an owner's chaser whose record was not claimed again. The next
+sweep settles it as `interrupted` (`settle_interrupted`): it may or may not have arrived, so it
+is not sent again, and the tracker's history says so.
 """
 
 from __future__ import annotations
@@ -48,6 +53,13 @@ HEARTBEAT = timedelta(seconds=10)
 MAX_ATTEMPTS = 6
 # An unknown outcome is resent this many times at most: each resend may be a second copy.
 MAX_UNKNOWN_RESENDS = 1
+# A send logged `attempted` longer ago than this has no live sender: the process stopped
+# mid-send (killed, crashed, restarted). A live sender holds a row attempted for at most one
+# chaser's sends: its owners', then each copy and report in turn, each at most the pacing wait
+# (bot/scheduler.py MAX_SEND_WAIT_SECONDS, 10 s) and two connector calls (a 401 is sent once
+# more; bot/channel.py CONNECTOR_TIMEOUT_SECONDS, 60 s): 130 s a send, so two hours covers
+# over fifty sends (tests/unit/test_chase_interrupted.py ties it to those constants).
+STALE_AFTER = timedelta(hours=2)
 
 CLAIMED = "claimed"
 ATTEMPTED = "attempted"
@@ -59,6 +71,9 @@ DEFERRED = "deferred"
 UNKNOWN = "unknown"
 RELEASED = "released"
 EXPIRED = "expired"
+# An unknown outcome of its own kind: the sender stopped while sending (crash, kill, restart),
+# so nothing says whether it arrived. Never sent again; counted like `unknown` where counted.
+INTERRUPTED = "interrupted"
 # The log's kind of an escalation copy (the tracker's escalation history reads these).
 ESCALATION = "escalation"
 ACTION = "action_item"
@@ -81,6 +96,19 @@ class ChaseRow:
     # The review is cancelled: nobody is chased (a completed item's impact chasers go on
     # after its review closes, so a closed review is not stopped).
     stopped: bool = False
+
+
+@dataclass(frozen=True)
+class OpenSend:
+    """One chaser log row still `attempted`: a send begun and never settled."""
+
+    key: str
+    attempt: int
+    kind: str
+    recipient: str  # "owner", or the reader of a copy or report
+    subject_type: str
+    record_id: int
+    attempted_at: datetime
 
 
 class ChaseRepository(Protocol):
@@ -117,6 +145,11 @@ class ChaseRepository(Protocol):
 
     def mark(self, key: str, attempt: int, outcome: str) -> None:
         """Change one logged attempt's outcome, keeping the rest of its row."""
+        ...
+
+    def attempted_before(self, cutoff: datetime, limit: int) -> list[OpenSend]:
+        """Sends logged `attempted` at or before `cutoff` (the log's own clock), locked against
+        another instance's sweep (skipped if it holds them)."""
         ...
 
     def opened_at(self, key: str) -> datetime | None:
@@ -200,7 +233,8 @@ def read_history(rows: Sequence[tuple[int, str]]) -> KeyHistory:
         delivered=SENT in outcomes,
         last_attempt=max((a for a, _ in rows), default=0),
         failures=sum(o in (RETRYING, FAILED) for o in outcomes),
-        unknowns=outcomes.count(UNKNOWN) + sum(o == UNKNOWN for _, o in stale),
+        unknowns=sum(o in (UNKNOWN, INTERRUPTED) for o in outcomes)
+        + sum(o == UNKNOWN for _, o in stale),
         stale=stale,
     )
 
@@ -565,6 +599,9 @@ class Undelivered:
     # and whose action it is; None: the chaser itself.
     copy_for: Reads | None = None
     owners: tuple[str, ...] = ()
+    # Not known to be undelivered: its sender stopped while sending it (`INTERRUPTED`), so it
+    # may not have arrived.
+    interrupted: bool = False
 
 
 # A failed escalation copy's report to the chair is logged on its own key: once per copy of a
@@ -579,8 +616,11 @@ REPORT: Final = "undelivered_report"
 REPORT_RECIPIENTS: Final = (CHAIR_UNDELIVERED, COPY_UNDELIVERED)
 
 
-def copy_report_key(claimed: Claimed, reads: str, missed: int) -> str:
-    return f"{claimed.key}:{COPY_UNDELIVERED}:{reads}:{missed}"
+def copy_report_key(claimed: Claimed | str, reads: str, missed: int) -> str:
+    """The key of the chair's report of one copy of a chaser (`claimed`, or its key) that
+    didn't get through, or may not have: one report per copy, whatever became of it."""
+    key = claimed if isinstance(claimed, str) else claimed.key
+    return f"{key}:{COPY_UNDELIVERED}:{reads}:{missed}"
 
 
 def copy_key(claimed: Claimed, reads: str, member_id: int) -> str:
@@ -609,6 +649,7 @@ COPY_SENDS_AGAIN: Final[Mapping[str, bool]] = {
     ATTEMPTED: False,
     SENT: False,
     UNKNOWN: False,  # it may have arrived
+    INTERRUPTED: False,  # its sender stopped mid-send: it may have arrived
     FAILED: False,  # Teams didn't take it: the chair has been told, once
     DEFERRED: True,  # nothing was sent
     # Claimed, then given back unsent: its card or its reader couldn't be read (the database
@@ -668,3 +709,86 @@ def recipients_of(claimed: Claimed) -> Recipients:
 
 def with_status(row: ChaseRow, subject: ChaseSubject) -> ChaseRow:
     return replace(row, subject=subject)
+
+
+# How a send's outcome reads in a history (the tracker's): the log's word, unless it needs
+# saying to its reader.
+OUTCOME_WORDS: Final[Mapping[str, str]] = {
+    INTERRUPTED: "may not have arrived: the sender stopped while sending",
+}
+
+
+def outcome_words(outcome: str) -> str:
+    return OUTCOME_WORDS.get(outcome, outcome)
+
+
+def interrupted(sends: Iterable[OpenSend], now: datetime) -> list[OpenSend]:
+    """The sends whose sender stopped mid-send: logged `attempted` longer ago than any send
+    takes (`STALE_AFTER`). `now` is the log's own clock (when rows were written)."""
+    return [send for send in sends if send.attempted_at <= now - STALE_AFTER]
+
+
+@dataclass(frozen=True)
+class InterruptedCopy:
+    """An escalation copy whose sender stopped while sending it, as the chair is told of it:
+    the report is claimed (logged attempted on its own key) with the copy's settling."""
+
+    row: ChaseRow
+    reads: str  # who the copy was for (the message table's reader)
+    member_id: int  # 0: the LIC channel
+    readers: tuple[int, ...]  # who is told: the chair and deputy, unless the one it was for
+    report_key: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """What one sweep settled as interrupted, and the chair's reports it claimed."""
+
+    sends: list[OpenSend]
+    reports: list[InterruptedCopy]
+
+
+def copy_of(key: str) -> tuple[str, str, int] | None:
+    """(the chaser's key, the reader, the member) of an escalation copy's key (`copy_key`)."""
+    parts = key.split(":")
+    if len(parts) != 5 or not parts[4].isdigit():
+        return None
+    return ":".join(parts[:3]), parts[3], int(parts[4])
+
+
+def settle_interrupted(chases: ChaseRepository, now: datetime, limit: int = 100) -> Interrupted:
+    """Settle each send left `attempted` by a sender that stopped mid-send as `interrupted`:
+    its outcome is unknown, so it is not sent again (it may have arrived) and no longer left
+    open, where no history shows it. Each is settled once (a later sweep finds it settled);
+    the owner's own chaser, if its record is claimed again, counts it as an unknown outcome
+    (resent once, marked). An escalation copy's reader was to be asked to help and may not
+    have been: the chair and deputy are told, as of a copy Teams didn't take, once per copy
+    (the report claimed here, on the key a failed copy's report has)."""
+    found = interrupted(chases.attempted_before(now - STALE_AFTER, limit), now)
+    reports = []
+    for send in found:
+        chases.mark(send.key, send.attempt, INTERRUPTED)
+        report = _report_of(chases, send)
+        if report is not None:
+            reports.append(report)
+    return Interrupted(found, reports)
+
+
+def _report_of(chases: ChaseRepository, send: OpenSend) -> InterruptedCopy | None:
+    parts = copy_of(send.key) if send.kind == ESCALATION else None
+    row = chases.row(send.subject_type, send.record_id) if parts else None
+    if parts is None or row is None or row.stopped:
+        return None
+    chaser, reads, member_id = parts
+    readers = undelivered_readers(row, {member_id})
+    key = copy_report_key(chaser, reads, member_id)
+    if not readers or not copy_due(chases.outcomes(key)):
+        return None
+    chases.log(row, key, send.attempt, REPORT, COPY_UNDELIVERED, ATTEMPTED)
+    return InterruptedCopy(row, reads, member_id, readers, key, send.attempt)
+
+
+def settle_report(chases: ChaseRepository, report: InterruptedCopy, outcome: str) -> None:
+    """What became of the chair's report of an interrupted copy (sent once, never retried)."""
+    chases.log(report.row, report.report_key, report.attempt, REPORT, COPY_UNDELIVERED, outcome)

@@ -342,6 +342,9 @@ class TrackerRecord:
     escalations: tuple[EscalationLine, ...]
     # Chasers to the owner that may have arrived twice (a resend after an unknown outcome).
     possibly_repeated: int = 0
+    # Chasers to the owner whose sender stopped mid-send and that were not sent again: they
+    # may not have arrived, and are not counted as sent (chase_engine.INTERRUPTED).
+    interrupted: int = 0
 
 
 class SummaryRepository(Protocol):

@@ -31,6 +31,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from domain.action_state import STATUS_ORDER, status_label
+from domain.chase_engine import INTERRUPTED, outcome_words
 from domain.phrasing import Period
 from domain.summaries import (
     RAG_NAMES,
@@ -69,16 +70,20 @@ def _progress(line: TrackerLine) -> str:
 def _escalations(line: TrackerLine) -> str:
     return "\n".join(
         f"{_stamp(e.at)} {e.kind.replace('_', ' ')} to {e.recipient.replace('_', ' ')} "
-        f"({e.outcome}{', possibly repeated' if e.possibly_repeated else ''})"
+        f"({outcome_words(e.outcome)}{', possibly repeated' if e.possibly_repeated else ''})"
         for e in line.record.escalations
     )
 
 
 def _chasers_sent(line: TrackerLine) -> int | str:
-    """The count, and how many of them may have reached the owner twice (delivery is at
-    least once: a send whose answer was lost is sent again once)."""
+    """The count, how many of them may have reached the owner twice (delivery is at least
+    once: a send whose answer was lost is sent again once), and any more that may not have
+    arrived at all (their sender stopped mid-send, and they were not sent again)."""
     count, repeated = line.action.chase_count, line.record.possibly_repeated
-    return f"{count} ({repeated} possibly twice)" if repeated else count
+    notes = [f"{repeated} possibly twice"] if repeated else []
+    if line.record.interrupted:
+        notes.append(f"{line.record.interrupted} more {outcome_words(INTERRUPTED)}")
+    return f"{count} ({'; '.join(notes)})" if notes else count
 
 
 def _impact(field: str) -> Callable[[TrackerLine], Any]:

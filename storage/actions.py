@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from domain.actions import ActionDetail, Digest, ImpactInput, NewSplitItem
-from domain.chase_engine import ACTION, ATTEMPTED, CLAIMED, RETURN, ChaseRow, policy_for
+from domain.chase_engine import (
+    ACTION,
+    ATTEMPTED,
+    CLAIMED,
+    RETURN,
+    ChaseRow,
+    OpenSend,
+    policy_for,
+)
 from domain.chasers import (
     ChaserPolicy,
     ChaseSubject,
@@ -525,6 +533,29 @@ class SqlChases:
             .where(col(table.id) == record_id)
         )
         return stage == ReviewStage.CANCELLED.value
+
+    def attempted_before(self, cutoff: datetime, limit: int) -> list[OpenSend]:
+        # SKIP LOCKED: two instances' sweeps never settle the same row (PostgreSQL); SQLite's
+        # single writer serialises them, and the second finds it settled.
+        found = self._session.scalars(
+            select(t.ChaserLog)
+            .where(col(t.ChaserLog.outcome) == ATTEMPTED, col(t.ChaserLog.attempted_at) <= cutoff)
+            .order_by(col(t.ChaserLog.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        return [
+            OpenSend(
+                r.idempotency_key,
+                r.attempt,
+                r.kind,
+                r.recipient,
+                r.subject_type,
+                r.subject_id,
+                _aware(r.attempted_at),
+            )
+            for r in found
+        ]
 
     def opened_at(self, key: str) -> datetime | None:
         latest = self._session.execute(

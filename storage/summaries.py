@@ -34,7 +34,14 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
-from domain.chase_engine import ATTEMPTED, CLAIMED, REPORT_RECIPIENTS, SENT, UNKNOWN
+from domain.chase_engine import (
+    ATTEMPTED,
+    CLAIMED,
+    INTERRUPTED,
+    REPORT_RECIPIENTS,
+    SENT,
+    UNKNOWN,
+)
 from domain.model import ActionStatus, ReturnStatus
 from domain.phrasing import Period, ReviewRef
 from domain.summaries import (
@@ -66,7 +73,7 @@ _LIVE = [status.value for status in LIVE]
 _ESCALATION_AUDIENCES = ("agency_lead", "chair", "lic_channel")
 # Chaser log attempts still open, and those that may have reached the recipient.
 _OPEN_ATTEMPTS = (CLAIMED, ATTEMPTED)
-_MAY_HAVE_ARRIVED = (SENT, UNKNOWN)
+_MAY_HAVE_ARRIVED = (SENT, UNKNOWN, INTERRUPTED)
 
 
 def _select(*columns: Any) -> Any:
@@ -690,7 +697,10 @@ class SqlSummaries:
             impacts[record.action_item_id] = _impact(record, str(reference))  # latest wins
         escalations: dict[int, list[EscalationLine]] = {}
         repeated: dict[int, int] = {}
-        for subject_id, at, kind, recipient, outcome, again in self._session.execute(
+        # The owner's chasers whose sender stopped mid-send, by key, and those sent again.
+        interrupted: dict[int, set[str]] = {}
+        resent: set[str] = set()
+        for subject_id, at, kind, recipient, outcome, again, key in self._session.execute(
             _select(
                 t.ChaserLog.subject_id,
                 t.ChaserLog.attempted_at,
@@ -698,6 +708,7 @@ class SqlSummaries:
                 t.ChaserLog.recipient,
                 t.ChaserLog.outcome,
                 t.ChaserLog.possibly_repeated,
+                t.ChaserLog.idempotency_key,
             )
             .where(
                 col(t.ChaserLog.subject_type) == "action_item",
@@ -706,6 +717,7 @@ class SqlSummaries:
                     col(t.ChaserLog.kind) == "escalation",
                     col(t.ChaserLog.recipient).in_(_ESCALATION_AUDIENCES),
                     col(t.ChaserLog.possibly_repeated),
+                    col(t.ChaserLog.outcome) == INTERRUPTED,
                 ),
                 col(t.ChaserLog.outcome).not_in(_OPEN_ATTEMPTS),
                 # The chair's reports of an undelivered chaser or copy are no escalation (and
@@ -716,8 +728,12 @@ class SqlSummaries:
             _params(where),
         ).all():
             if kind != "escalation" and recipient not in _ESCALATION_AUDIENCES:
-                if outcome in _MAY_HAVE_ARRIVED:  # the owner's own chaser, sent again
+                if again:
+                    resent.add(str(key))
+                if again and outcome in _MAY_HAVE_ARRIVED:  # the owner's own chaser, sent again
                     repeated[int(subject_id)] = repeated.get(int(subject_id), 0) + 1
+                elif outcome == INTERRUPTED:
+                    interrupted.setdefault(int(subject_id), set()).add(str(key))
                 continue
             escalations.setdefault(int(subject_id), []).append(
                 EscalationLine(at, str(kind), str(recipient), str(outcome), bool(again))
@@ -729,6 +745,8 @@ class SqlSummaries:
                 impacts.get(a.id),
                 tuple(escalations.get(a.id, ())),
                 repeated.get(a.id, 0),
+                # Not sent again (a resend is counted, and marked possibly twice, instead).
+                len(interrupted.get(a.id, set()) - resent),
             )
             for a in actions
         ]

@@ -15,6 +15,8 @@ from cards import verbs
 from domain import chase_engine
 from domain.action_state import Reader
 from domain.errors import StorageUnavailable
+from domain.summaries import Filter, Tracker, TrackerLine
+from exports.tracker import tracker_csv
 from storage import tables as t
 from tests.support.activities import USER_AAD, activity, as_user
 from tests.support.journey import (
@@ -264,6 +266,60 @@ async def test_a_crash_between_claim_and_send_loses_nothing_and_sends_once(
     assert len(j.bot.connector.cards()) == 1
     keys = {r.idempotency_key for r in log_rows(j)}
     assert keys == {claimed[0].key}, "the retry used the same idempotency key"
+
+
+async def test_a_copy_whose_sender_stopped_mid_send_is_settled_unknown_once_and_never_resent(
+    any_journey: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process stops while the lead's copy is going out: the copy stays `attempted` (it
+    may have arrived). Once it is older than any send can take, the next sweep settles it as
+    `interrupted`, once; it is never sent again, and the tracker's history says it may not
+    have arrived."""
+    j = any_journey
+    item, lead, _, sends = await escalating_item(j, monkeypatch)
+    real = j.bot.app[SERVICES].outbound.send_card
+
+    async def stops_at_the_lead(recipient: Any, card: Any, hint: str, **kwargs: Any) -> Any:
+        if recipient.member_id == lead.id:
+            sends.cards.append((lead.id, json.dumps(card)))
+            raise ConnectionResetError("the process stopped while sending")
+        return await real(recipient, card, hint, **kwargs)
+
+    monkeypatch.setattr(j.bot.app[SERVICES].outbound, "send_card", stops_at_the_lead)
+    await chase_until_the_lead_is_copied(j, item.id)
+    [copy] = [r for r in log_rows(j) if r.recipient == "agency_lead"]
+    assert copy.outcome == chase_engine.ATTEMPTED
+    at_next_chase(j, item.id)
+    await sweep(j)  # the owner's chaser, cut short with it, is tried again: not the copy
+    assert await sweep(j) == {}, "younger than any send: its sender may still be sending"
+    assert [r.outcome for r in log_rows(j) if r.id == copy.id] == [chase_engine.ATTEMPTED]
+
+    with j.bot.db.session() as session, session.begin():
+        row = session.get_one(t.ChaserLog, copy.id)
+        row.attempted_at = row.attempted_at - chase_engine.STALE_AFTER
+    assert await sweep(j) == {chase_engine.INTERRUPTED: 1}
+    assert await sweep(j) == {}, "settled once"
+    copies = [r for r in log_rows(j) if r.recipient == "agency_lead"]
+    assert [(r.id, r.outcome) for r in copies] == [(copy.id, chase_engine.INTERRUPTED)]
+    assert len(sends.to(lead.id)) == 1, "never sent again: it may have arrived"
+    # The chair hears of it as of a copy Teams didn't take, worded for an unknown outcome.
+    [review] = j.rows(t.Review)
+    assert review.chair_member_id is not None
+    [told] = sends.to(review.chair_member_id, "Reminder may not have arrived")
+    assert "may not have arrived" in told
+    assert "couldn't deliver" not in told
+    assert verbs.ACTION_VIEW in told
+    reports = [r.outcome for r in log_rows(j) if r.recipient == chase_engine.COPY_UNDELIVERED]
+    assert reports == [chase_engine.SENT]
+
+    where = Filter(j.rows(t.Partnership)[0].id, review_id=item.review_id)
+    [record] = j.bot.db.transaction(lambda uow: uow.summaries.tracker(where))
+    today = j.bot.app[SERVICES].today()
+    csv = tracker_csv(Tracker("Tracker", "Every item.", today, (TrackerLine(record, None),)))
+    assert (
+        b"escalation to agency lead (may not have arrived: the sender stopped while sending)"
+        in (csv)
+    )
 
 
 async def test_a_sent_chaser_whose_bookkeeping_was_lost_is_not_sent_again(

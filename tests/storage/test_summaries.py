@@ -20,6 +20,7 @@ from domain.chasers import Rag
 from domain.errors import NotFound
 from domain.model import Actor, ReturnStatus, ReviewStage
 from domain.phrasing import quarter
+from exports.tracker import tracker_csv
 from storage import tables as t
 from storage.database import Database
 from storage.migrate import upgrade
@@ -302,6 +303,52 @@ def test_reports_of_an_undelivered_chaser_are_no_escalation(world: tuple[Databas
         (x.reference, x.escalations) for x in before.overdue
     ]
     assert ("LOS-2026-001/A1", 1) in [(x.reference, x.escalations) for x in report.overdue]
+
+
+def test_sends_whose_sender_stopped_mid_send_show_as_may_not_have_arrived(
+    world: tuple[Database, Seeded],
+) -> None:
+    """Settled `interrupted` (chase_engine.settle_interrupted): a copy shows in the escalation
+    history as one that may not have arrived; an owner's chaser never sent again is counted
+    apart from those sent, and one sent again is the resend's "possibly twice" instead."""
+    db, seeded = world
+    with db.session() as session, session.begin():
+        a1 = session.scalars(
+            select(t.ChaserLog.subject_id).where(col(t.ChaserLog.recipient) == "agency_lead")
+        ).one()
+        for key, attempt, kind, recipient, outcome, again in [
+            (f"action_item:{a1}:4:chair:9", 1, "escalation", "chair", "interrupted", False),
+            (f"action_item:{a1}:4", 1, "reminder", "owner", "interrupted", False),
+            (f"action_item:{a1}:5", 1, "reminder", "owner", "interrupted", False),
+            (f"action_item:{a1}:5", 2, "reminder", "owner", "sent", True),
+        ]:
+            session.add(
+                t.ChaserLog(
+                    partnership_id=seeded.partnership_id,
+                    subject_type="action_item",
+                    subject_id=a1,
+                    chaser_number=int(key.split(":")[2]),
+                    idempotency_key=key,
+                    attempt=attempt,
+                    kind=kind,
+                    recipient=recipient,
+                    attempted_at=datetime(2026, 5, 13, 9, attempt, tzinfo=UTC),
+                    outcome=outcome,
+                    possibly_repeated=again,
+                )
+            )
+    tracker = run(db, lambda uow: s.tracker(uow, seeded.member(LIC), None, None, TODAY))
+    [line] = [x for x in tracker.lines if x.action.reference == "LOS-2026-001/A1"]
+    assert [(e.recipient, e.outcome) for e in line.record.escalations] == [
+        ("agency_lead", "sent"),
+        ("chair", chase_engine.INTERRUPTED),
+    ]
+    assert line.record.interrupted == 1, "chaser 4: never sent again"
+    assert line.record.possibly_repeated == 1, "chaser 5: sent again, perhaps twice"
+    csv = tracker_csv(tracker).decode()
+    words = "may not have arrived: the sender stopped while sending"
+    assert f"2026-05-13 escalation to chair ({words})" in csv
+    assert f"(1 possibly twice; 1 more {words})" in csv
 
 
 # --- statements stay flat ----------------------------------------------------------------------
