@@ -4,6 +4,14 @@ it. Everyone else who can read the return (a co-writer of the same agency, its l
 chair) sees it masked with the guard's own masking ("K•••• S••••") and a note saying who it
 waits for, until the writer edits it clean or ticks that it is not identifying.
 
+Held for the writer only while the writer can still write the return. Once they can't (taken
+off it, no longer its agency's lead, or gone), it is released to everyone who can write the
+return (`writers`: its assignees and its agency's leads, as `returns.may_write` says), who
+read it as its writer did, with the guard's warning and tick, and may edit or confirm it, so
+no answer waits for someone who can never come back. Readers who can't write (the chair)
+still see it masked. In one line: held from everyone but the writer while the writer can
+write, and from everyone but the return's writers after that (`menders`).
+
 One rule for every reader: `seen_by` gives a return's answers as one member may see them,
 and `held_answers` what is held from them (for the note, and so a form draws no input for
 it). Issue 15.
@@ -11,7 +19,7 @@ it). Issue 15.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from domain.identifier_kinds import IdentifierFinding
@@ -29,6 +37,25 @@ class HeldAnswer:
     note: str
     writer_id: int | None
     writer_name: str | None
+    # Who can mend it, as a phrase: "Pat Writer", or, once Pat can't write the return,
+    # "someone who can change this return".
+    waiting_for: str
+
+
+ANYONE_WHO_CAN = "someone who can change this return"
+
+
+def released(answer: StoredAnswer, writers: Collection[int]) -> bool:
+    """Whether `answer`'s writer can no longer write its return: not among `writers` (the
+    members who may write it now), or no longer known at all."""
+    return answer.updated_by is None or answer.updated_by not in writers
+
+
+def menders(answer: StoredAnswer, writers: Collection[int]) -> Collection[int]:
+    """Who may read a flagged, unconfirmed answer in full, edit it and confirm it: its writer
+    while they are among `writers`; once they are not, every one of `writers`."""
+    writer = answer.updated_by
+    return writers if writer is None or released(answer, writers) else (writer,)
 
 
 def masked(text: str, findings: Sequence[IdentifierFinding]) -> str:
@@ -39,7 +66,13 @@ def masked(text: str, findings: Sequence[IdentifierFinding]) -> str:
     return out
 
 
-def held_note(writer_name: str | None) -> str:
+def held_note(writer_name: str | None, *, released: bool = False) -> str:
+    if released:
+        who = f"{writer_name}, who wrote it," if writer_name else "Its writer"
+        return (
+            f"Held back: it may identify someone. {who} can no longer change this return, so "
+            f"it waits for {ANYONE_WHO_CAN} to edit it or confirm it is not identifying."
+        )
     who = writer_name or "the colleague who wrote it"
     return (
         f"Held back: it may identify someone. Waiting for {who} to edit it or confirm it "
@@ -47,10 +80,13 @@ def held_note(writer_name: str | None) -> str:
     )
 
 
-def held_from(question: Question, answer: StoredAnswer, viewer_id: int) -> HeldAnswer | None:
-    """None when `viewer_id` sees `answer` as stored: they wrote it, its writer confirmed it,
-    or the guard finds nothing in it. Otherwise what they see instead."""
-    if answer.confirmed or answer.updated_by == viewer_id:
+def held_from(
+    question: Question, answer: StoredAnswer, viewer_id: int, writers: Collection[int]
+) -> HeldAnswer | None:
+    """None when `viewer_id` sees `answer` as stored: they may mend it (`menders`), its
+    writer confirmed it, or the guard finds nothing in it. Otherwise what they see instead.
+    `writers`: the members who may write the answer's return now."""
+    if answer.confirmed or viewer_id in menders(answer, writers):
         return None
     texts = guarded_texts(question, answer.value)
     shown: dict[str, str] = {}
@@ -68,28 +104,43 @@ def held_from(question: Question, answer: StoredAnswer, viewer_id: int) -> HeldA
     else:
         value = text = shown[question.id]
     writer = answer.updated_by_name
-    return HeldAnswer(value, text, held_note(writer), answer.updated_by, writer)
+    gone = released(answer, writers)
+    return HeldAnswer(
+        value,
+        text,
+        held_note(writer, released=gone),
+        answer.updated_by,
+        writer,
+        ANYONE_WHO_CAN if gone else writer or "the colleague who wrote it",
+    )
 
 
 def held_answers(
-    bank: QuestionBank, stored: Mapping[AnswerKey, StoredAnswer], viewer_id: int
+    bank: QuestionBank,
+    stored: Mapping[AnswerKey, StoredAnswer],
+    viewer_id: int,
+    writers: Collection[int],
 ) -> dict[AnswerKey, HeldAnswer]:
-    """Every answer of a return held from `viewer_id`, by (question id, episode)."""
+    """Every answer of a return held from `viewer_id`, by (question id, episode). `writers`:
+    the members who may write the return now."""
     known = {q.id: q for q in bank.questions}
     held: dict[AnswerKey, HeldAnswer] = {}
     for key, answer in stored.items():
         question = known.get(key[0])
-        if question is not None and (found := held_from(question, answer, viewer_id)):
+        if question is not None and (found := held_from(question, answer, viewer_id, writers)):
             held[key] = found
     return held
 
 
 def seen_by(
-    bank: QuestionBank, stored: Mapping[AnswerKey, StoredAnswer], viewer_id: int
+    bank: QuestionBank,
+    stored: Mapping[AnswerKey, StoredAnswer],
+    viewer_id: int,
+    writers: Collection[int],
 ) -> dict[AnswerKey, StoredAnswer]:
     """A return's answers as `viewer_id` may see them: held answers masked, the rest as
     stored (revisions and writers unchanged, so a stale card is still caught)."""
-    held = held_answers(bank, stored, viewer_id)
+    held = held_answers(bank, stored, viewer_id, writers)
     return {
         key: replace(answer, value=held[key].value) if key in held else answer
         for key, answer in stored.items()

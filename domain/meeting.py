@@ -43,6 +43,7 @@ from domain.records import (
     ReviewView,
 )
 from domain.repositories import UnitOfWork
+from domain.returns import writers_of
 from domain.review_flow import chaired_review, find_review, held_review
 from domain.reviews import parse_reference
 from domain.transitions import move_review
@@ -62,7 +63,8 @@ def meeting_pack(
         # A held answer (flagged, not yet confirmed by its writer) is masked for the chair as
         # for any reader; submitting needs it mended, so only a guard that grew stricter since
         # leaves one here (domain/held.py).
-        stored = seen_by(bank, uow.returns.answers(ret.id), member.id).items()
+        answered = uow.returns.answers(ret.id)
+        stored = seen_by(bank, answered, member.id, writers_of(uow, ret, answered)).items()
         answers = {q: a.value for (q, slot), a in stored if not slot}
         episodes: dict[int, dict[str, object]] = {}
         for (q, slot), a in stored:

@@ -136,6 +136,18 @@ def writable(member: MemberView, ret: ReturnView) -> bool:
     )
 
 
+def writers_of(
+    uow: UnitOfWork, ret: ReturnView, stored: Mapping[AnswerKey, StoredAnswer]
+) -> frozenset[int]:
+    """Who may write `ret` (`may_write`): its assignees and its agency's leads, for deciding
+    whose view of a held answer is raw (domain/held.py). The leads are looked up only when an
+    unconfirmed answer was last written by someone not assigned, the one case in which
+    held.py asks about anyone but the assignees, so a card turn costs no extra query."""
+    if all(a.confirmed or a.updated_by in ret.assignee_ids for a in stored.values()):
+        return ret.assignee_ids
+    return ret.assignee_ids | frozenset(uow.returns.agency_lead_ids(ret.agency_id))
+
+
 def revision(ret: ReturnView) -> str:
     """What a sign-off or submit card was drawn at: the return's status, when it was last
     submitted, and the lead's comments."""
@@ -270,14 +282,15 @@ def section_screen(
     if stored is None:
         stored = uow.returns.answers(ret.id)
     # What this member may see: another's held answer masked (domain/held.py).
-    seen = seen_by(bank, stored, member.id)
+    writers = writers_of(uow, ret, stored)
+    seen = seen_by(bank, stored, member.id, writers)
     episodes = _episodes(section, seen)
     if section.repeatable:
         episode = _clamp_episode(section, episode, len(episodes))
     slot = episode or 0
     held = {
         q: found
-        for (q, at), found in held_answers(bank, stored, member.id).items()
+        for (q, at), found in held_answers(bank, stored, member.id, writers).items()
         if at == slot and q in _ids(section)
     }
     values = {
@@ -591,8 +604,9 @@ def _store(
     slot, values = edit.slot, edit.values
     # Held from this member (domain/held.py): their form drew no input for it, so a value here
     # came from a card drawn before it was held, or was made up. Either way the writer's text
-    # stays as they left it, never overwritten, cleared or confirmed by someone else.
-    held = held_answers(bank_for(ret.bank_version), stored, member.id)
+    # stays as they left it, never overwritten, cleared or confirmed by anyone who may not
+    # mend it (its writer, or the return's writers once the writer can't write it).
+    held = held_answers(bank_for(ret.bank_version), stored, member.id, writers_of(uow, ret, stored))
     for question in edit.section.questions:
         key = (question.id, slot)
         current = stored.get(key)
@@ -604,7 +618,7 @@ def _store(
         if question.id not in values and question.id not in edit.cleared:
             continue
         if current is not None and current.value == new:
-            _confirm(uow, ret, stored, key, data)
+            _confirm(uow, member, ret, stored, key, data)
             continue
         if _conflicts(current, edit.revisions.get(question.id, 0)):
             assert current is not None
@@ -661,17 +675,21 @@ def _confirmed_in(data: Mapping[str, object], question_id: str) -> bool:
 
 def _confirm(
     uow: UnitOfWork,
+    member: MemberView,
     ret: ReturnView,
     stored: dict[AnswerKey, StoredAnswer],
     key: AnswerKey,
     data: Mapping[str, object],
 ) -> None:
+    """The tick "not identifying" on an unchanged answer. Whoever ticks it answers for it, so
+    it is recorded as theirs: its writer, or, once the writer can no longer write the return,
+    the colleague it was released to (domain/held.py)."""
     current = stored[key]
     if not current.confirmed and _confirmed_in(data, key[0]):
         saved = uow.returns.save_answer(
-            ret.id, key, current.value, current.updated_by or 0, True, revision=current.revision
+            ret.id, key, current.value, member.id, True, revision=current.revision
         )
-        stored[key] = replace(_saved(saved, None), updated_by_name=current.updated_by_name)
+        stored[key] = _saved(saved, member)
 
 
 def _revision(current: StoredAnswer | None) -> int:
@@ -748,7 +766,7 @@ def remove_episode(
             "or one listed before it, was removed",
         )
     episode = named[0]
-    held = held_answers(bank, stored, member.id)
+    held = held_answers(bank, stored, member.id, writers_of(uow, ret, stored))
     if waiting := [held[k] for k in held if k[1] == episode and k[0] in _ids(section)]:
         # Removing it would erase text its writer has not yet seen through: theirs to mend.
         raise NotPermitted(
@@ -829,7 +847,8 @@ class Overview:
 def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) -> Overview:
     bank = bank_for(ret.bank_version)
     stored = uow.returns.answers(ret.id)
-    held = held_answers(bank, stored, member.id)
+    writers = writers_of(uow, ret, stored)
+    held = held_answers(bank, stored, member.id, writers)
     statuses = tuple(
         _section_status(i, bank.section(i), stored, today, held) for i in range(bank.section_count)
     )
@@ -848,18 +867,18 @@ def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) 
         unconfirmed,
         read_only=not writable(member, ret),
         can_sign_off=may_sign_off(member, ret),
-        jumps=jump_targets(bank, seen_by(bank, stored, member.id)),
+        jumps=jump_targets(bank, seen_by(bank, stored, member.id, writers)),
         kept=_kept_answers(bank, stored) + _kept_entries(entries),
     )
 
 
 def _waiting_for(held: HeldAnswer | None) -> str:
-    """Who alone can mend an answer held from this reader (domain/held.py)."""
+    """Who can mend an answer held from this reader (domain/held.py)."""
     return f" (waiting for {_writer(held)})" if held is not None else ""
 
 
 def _writer(held: HeldAnswer) -> str:
-    return held.writer_name or "the colleague who wrote it"
+    return held.waiting_for
 
 
 def _kinds_label(text: str) -> str:

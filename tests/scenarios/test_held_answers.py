@@ -1,7 +1,8 @@
 """Issue 15: a name or address in a return answer is caught before anyone else sees it. An
 answer the guard flags and its writer has not confirmed is held: its writer reads it, a
 co-writer and the agency lead see it masked with a note, a co-writer's save leaves it alone,
-and once the writer confirms it everyone reads it (domain/held.py)."""
+and once the writer confirms it everyone reads it. If the writer is taken off the return it is
+released to those still writing it, so the return can still be finished (domain/held.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tests.support.journey import (
     COLLEAGUE,
     LEAD,
     PRACTITIONER,
+    USER_AAD,
     Journey,
     button_data,
     episode_key,
@@ -139,3 +141,53 @@ async def test_a_co_writer_cannot_remove_an_episode_holding_anothers_answer(
     assert _answer(j, "episode_what_happened").value == NAMED
     card = await j.card(verbs.EPISODE_REMOVE, remove, PRACTITIONER)
     assert "Episode 1 removed." in card, "its writer may remove it"
+
+
+async def test_a_held_answer_whose_writer_is_taken_off_is_released_to_the_co_writer(
+    any_journey: Journey,
+) -> None:
+    j = any_journey
+    _, return_id = await open_review(j)
+    typed = {**valid_answers(BANK.section(SECTION)), "family_members": NAMED}
+    await j.act(
+        verbs.RETURN_SAVE, {"return_id": return_id, "section": SECTION, **typed}, PRACTITIONER
+    )
+    # The chair takes the writer off the return, through the real control.
+    card = await j.card(
+        verbs.RETURN_REASSIGN,
+        {"return_id": return_id, "assignees": COLLEAGUE, "replace": "true"},
+        USER_AAD,
+    )
+    assert "taken off the return" in card
+
+    # The co-writer now reads it as its writer did: raw, with the guard's warning and tick.
+    theirs = await _section(j, return_id, COLLEAGUE)
+    shown = json.dumps(theirs, ensure_ascii=False)
+    assert NAMED in shown
+    assert "Held back" not in shown
+    assert "This looks as if it contains" in shown
+    assert {"family_members", CONFIRM_PREFIX + "family_members"} <= _input_ids(theirs)
+
+    # They tick it as not identifying: it is theirs now, and no longer held from anyone.
+    confirm = {
+        **button_data(theirs, verbs.RETURN_SAVE),
+        **typed,
+        CONFIRM_PREFIX + "family_members": "true",
+    }
+    await j.act(verbs.RETURN_SAVE, confirm, COLLEAGUE)
+    mended = _answer(j, "family_members")
+    colleague = next(m for m in j.rows(t.Member) if m.aad_object_id == COLLEAGUE)
+    assert (mended.value, mended.identifier_warning_confirmed) == (NAMED, True)
+    assert mended.updated_by == colleague.id, "whoever ticks it answers for it"
+
+    # So the return can be finished, submitted and signed off.
+    for index, section in enumerate(BANK.sections):
+        if index != SECTION:
+            data: dict[str, Any] = {"return_id": return_id, "section": index}
+            data |= valid_answers(section) | ({"episode": 1} if section.repeatable else {})
+            await j.act(verbs.RETURN_NEXT, data, COLLEAGUE)
+    await j.act(verbs.RETURN_SUBMIT, {"return_id": return_id}, COLLEAGUE)
+    assert j.rows(t.PreAnalysisReturn)[0].status == "submitted"
+    card = await j.card(verbs.SIGNOFF_APPROVE, {"return_id": return_id}, LEAD)
+    assert "Return signed off" in card
+    assert j.rows(t.PreAnalysisReturn)[0].status == "signed_off"
