@@ -80,6 +80,16 @@ def held_note(writer_name: str | None, *, released: bool = False) -> str:
     )
 
 
+def handed_on_note(label: str, writer_name: str | None) -> str:
+    """What a writer of the return reads above a released answer of someone else's, so they
+    know why its warning is theirs to settle."""
+    who = f"{writer_name}, who wrote it," if writer_name else "Its writer"
+    return (
+        f"'{label}': {who} can no longer change this return, so it is yours to check. Edit it, "
+        f"or tick that it is not identifying."
+    )
+
+
 def held_from(
     question: Question, answer: StoredAnswer, viewer_id: int, writers: Collection[int]
 ) -> HeldAnswer | None:

@@ -23,7 +23,7 @@ from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import ChaserPolicy
 from domain.chronology import Page
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
-from domain.held import HeldAnswer, held_answers, seen_by
+from domain.held import HeldAnswer, handed_on_note, held_answers, released, seen_by
 from domain.holds import hold_return
 from domain.idempotency import REVISION, revision_of
 from domain.identifier_checks import record_kept, require_confirmed, screen
@@ -301,6 +301,12 @@ def section_screen(
     revisions = {
         q.id: stored[(q.id, slot)].revision for q in section.questions if (q.id, slot) in stored
     }
+    warnings = {q: w for q, w in _warnings(section, stored, slot).items() if q not in held}
+    handed_on = tuple(
+        handed_on_note(section.question(q).label, answer.updated_by_name)
+        for q in warnings
+        if (answer := stored[(q, slot)]).updated_by != member.id and released(answer, writers)
+    )
     return SectionScreen(
         ret,
         bank,
@@ -310,8 +316,8 @@ def section_screen(
         values,
         revisions,
         errors or {},
-        {q: w for q, w in _warnings(section, stored, slot).items() if q not in held},
-        notices,
+        warnings,
+        (*notices, *handed_on),
         read_only=not writable(member, ret),
         can_sign_off=may_sign_off(member, ret),
         jumps=jump_targets(bank, seen),

@@ -166,6 +166,7 @@ async def test_a_held_answer_whose_writer_is_taken_off_is_released_to_the_co_wri
     assert NAMED in shown
     assert "Held back" not in shown
     assert "This looks as if it contains" in shown
+    assert "can no longer change this return, so it is yours to check" in shown, "and why"
     assert {"family_members", CONFIRM_PREFIX + "family_members"} <= _input_ids(theirs)
 
     # They tick it as not identifying: it is theirs now, and no longer held from anyone.

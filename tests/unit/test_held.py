@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from domain.held import (
     ANYONE_WHO_CAN,
+    handed_on_note,
     held_answers,
     held_from,
     held_note,
@@ -191,3 +192,10 @@ def test_a_return_is_written_by_its_assignees_and_its_agencys_leads() -> None:
     assert held_from(
         BANK.question("family_members"), by_lead[("family_members", 0)], OTHER, writers
     )
+
+
+def test_a_released_answer_tells_its_new_menders_why_it_is_theirs() -> None:
+    note = handed_on_note("Family members", "Police Practitioner (demo)")
+    assert note.startswith("'Family members': Police Practitioner (demo), who wrote it,")
+    assert "yours to check" in note
+    assert handed_on_note("Family members", None).startswith("'Family members': Its writer can")
