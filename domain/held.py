@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import NewType
 
 from domain.identifier_kinds import IdentifierFinding
 from domain.identifiers import find_identifiers
@@ -43,6 +44,10 @@ class HeldAnswer:
 
 
 ANYONE_WHO_CAN = "someone who can change this return"
+
+# A return's answers as one member may see them (`seen_by`): what a card or list that shows
+# answers to a member takes, so none is drawn from the stored answers by mistake.
+Seen = NewType("Seen", Mapping[AnswerKey, StoredAnswer])
 
 
 def released(answer: StoredAnswer, writers: Collection[int]) -> bool:
@@ -147,11 +152,13 @@ def seen_by(
     stored: Mapping[AnswerKey, StoredAnswer],
     viewer_id: int,
     writers: Collection[int],
-) -> dict[AnswerKey, StoredAnswer]:
+) -> Seen:
     """A return's answers as `viewer_id` may see them: held answers masked, the rest as
     stored (revisions and writers unchanged, so a stale card is still caught)."""
     held = held_answers(bank, stored, viewer_id, writers)
-    return {
-        key: replace(answer, value=held[key].value) if key in held else answer
-        for key, answer in stored.items()
-    }
+    return Seen(
+        {
+            key: replace(answer, value=held[key].value) if key in held else answer
+            for key, answer in stored.items()
+        }
+    )

@@ -10,7 +10,6 @@ from typing import Any
 
 from domain import audit, guide, outcome, pack
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
-from domain.held import seen_by
 from domain.idempotency import require_unchanged, required_revision, revision_of
 from domain.identifier_checks import (
     IdentifiersToConfirm,
@@ -33,7 +32,7 @@ from domain.model import (
     small_int,
 )
 from domain.outcome import DraftAction
-from domain.questions import default_question_bank, default_themes
+from domain.questions import default_themes
 from domain.records import (
     ActionView,
     GuideRecord,
@@ -43,7 +42,7 @@ from domain.records import (
     ReviewView,
 )
 from domain.repositories import UnitOfWork
-from domain.returns import writers_of
+from domain.returns import seen_for
 from domain.review_flow import chaired_review, find_review, held_review
 from domain.reviews import parse_reference
 from domain.transitions import move_review
@@ -57,14 +56,11 @@ def meeting_pack(
 ) -> pack.MeetingPack:
     """`today` marks the outstanding returns past their due date as overdue."""
     review = chaired_review(uow, member, review_id)
-    bank = default_question_bank()
     contents = []
     for ret in uow.reviews.returns(review.id):
         # A held answer (flagged, not yet confirmed by its writer) is masked for the chair as
-        # for any reader; submitting needs it mended, so only a guard that grew stricter since
-        # leaves one here (domain/held.py).
-        answered = uow.returns.answers(ret.id)
-        stored = seen_by(bank, answered, member.id, writers_of(uow, ret, answered)).items()
+        # for any reader; only a return still open for writing holds one (domain/held.py).
+        stored = seen_for(uow, member, ret, uow.returns.answers(ret.id)).items()
         answers = {q: a.value for (q, slot), a in stored if not slot}
         episodes: dict[int, dict[str, object]] = {}
         for (q, slot), a in stored:

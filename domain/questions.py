@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -504,6 +504,7 @@ def validate_section_answers(
     episode: int | None = None,
     themes: Iterable[Theme] | None = None,
     today: date | None = None,
+    held: Collection[str] = frozenset(),
 ) -> SectionValidation:
     """Check and clean one section's answers as a card sent them.
 
@@ -511,7 +512,9 @@ def validate_section_answers(
     and False for Save draft, which keeps whatever is valid. For a repeatable section, pass the
     1-based `episode` number the answers belong to; the keys are still plain question ids.
     Keys that are not question ids (the verb, the review reference) are ignored. `themes`
-    defaults to the packaged vocabulary and `today` to today in Europe/London.
+    defaults to the packaged vocabulary and `today` to today in Europe/London. `held`: questions
+    whose answer is held from this writer (domain/held.py), drawn as text without an input, so
+    this card can't complete them and isn't asked to.
     """
     _check_episode(section, episode)
     if not isinstance(answers, Mapping):
@@ -532,6 +535,8 @@ def validate_section_answers(
             values[question.id] = outcome.value
         elif outcome.blank and _was_sent(question, answers):
             cleared.add(question.id)
+        if question.id in held:
+            continue
         if question.required and not outcome.complete:
             missing.append(question.id)
         if require_complete and not outcome.errors:

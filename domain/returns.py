@@ -23,7 +23,7 @@ from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import ChaserPolicy
 from domain.chronology import Page
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
-from domain.held import HeldAnswer, handed_on_note, held_answers, released, seen_by
+from domain.held import HeldAnswer, Seen, handed_on_note, held_answers, released, seen_by
 from domain.holds import hold_return
 from domain.idempotency import REVISION, revision_of
 from domain.identifier_checks import record_kept, require_confirmed, screen
@@ -129,11 +129,7 @@ def load(uow: UnitOfWork, member: MemberView, return_id: object, *, write: bool)
 def writable(member: MemberView, ret: ReturnView) -> bool:
     """Whether `member` may change `ret` now: the cards draw it read-only otherwise, so a
     cancelled review's return never offers a Save that `load(write=True)` then refuses."""
-    return (
-        ret.status in WRITABLE
-        and ret.review_stage is not ReviewStage.CANCELLED
-        and may_write(member, ret)
-    )
+    return open_for_writing(ret) and may_write(member, ret)
 
 
 def writers_of(
@@ -146,6 +142,32 @@ def writers_of(
     if all(a.confirmed or a.updated_by in ret.assignee_ids for a in stored.values()):
         return ret.assignee_ids
     return ret.assignee_ids | frozenset(uow.returns.agency_lead_ids(ret.agency_id))
+
+
+def open_for_writing(ret: ReturnView) -> bool:
+    """Whether anyone may still change `ret`: held answers exist only then. A return submitted
+    before the guard flagged an answer (a guard grown stricter since) was read and passed on
+    by its lead: holding it now would wait for a writer who can no longer mend it."""
+    return ret.status in WRITABLE and ret.review_stage is not ReviewStage.CANCELLED
+
+
+def held_for(
+    uow: UnitOfWork, member: MemberView, ret: ReturnView, stored: Mapping[AnswerKey, StoredAnswer]
+) -> dict[AnswerKey, HeldAnswer]:
+    """The answers of `ret` held from `member` (domain/held.py), none once it is closed."""
+    if not open_for_writing(ret):
+        return {}
+    return held_answers(bank_for(ret.bank_version), stored, member.id, writers_of(uow, ret, stored))
+
+
+def seen_for(
+    uow: UnitOfWork, member: MemberView, ret: ReturnView, stored: Mapping[AnswerKey, StoredAnswer]
+) -> Seen:
+    """The answers of `ret` as `member` may see them (domain/held.py), every one as stored
+    once it is closed."""
+    if not open_for_writing(ret):
+        return Seen(stored)
+    return seen_by(bank_for(ret.bank_version), stored, member.id, writers_of(uow, ret, stored))
 
 
 def revision(ret: ReturnView) -> str:
@@ -208,11 +230,10 @@ def parse_place(raw: object, bank: QuestionBank) -> Place | None:
     return Place(index, episode)
 
 
-def jump_targets(
-    bank: QuestionBank, stored: Mapping[AnswerKey, StoredAnswer]
-) -> tuple[tuple[str, str], ...]:
+def jump_targets(bank: QuestionBank, stored: Seen) -> tuple[tuple[str, str], ...]:
     """Every section, every key practice episode, the chronology and the overview: (value,
-    title) pairs for a card's "Go to" list, so nothing is more than one step away."""
+    title) pairs for a card's "Go to" list, so nothing is more than one step away. `stored`
+    as its reader may see it (`seen_by`): an episode's title quotes its first answer."""
     targets: list[tuple[str, str]] = []
     for index, section in enumerate(bank.sections):
         targets.append((place_value(index), f"{index + 1}. {section.title}"))
@@ -283,14 +304,14 @@ def section_screen(
         stored = uow.returns.answers(ret.id)
     # What this member may see: another's held answer masked (domain/held.py).
     writers = writers_of(uow, ret, stored)
-    seen = seen_by(bank, stored, member.id, writers)
+    seen = seen_for(uow, member, ret, stored)
     episodes = _episodes(section, seen)
     if section.repeatable:
         episode = _clamp_episode(section, episode, len(episodes))
     slot = episode or 0
     held = {
         q: found
-        for (q, at), found in held_answers(bank, stored, member.id, writers).items()
+        for (q, at), found in held_for(uow, member, ret, stored).items()
         if at == slot and q in _ids(section)
     }
     values = {
@@ -442,15 +463,18 @@ def save_section(
     index = _section_index(data.get("section"), bank)
     section = bank.section(index)
     episode = _episode(data.get("episode"), section)
+    # Read once: the save checks against these and the next card is drawn from them.
+    stored = dict(uow.returns.answers(ret.id))
     check = validate_section_answers(
         section,
         data,
         episode=episode,
         today=today,
         require_complete=nav in (Nav.NEXT, Nav.ADD_EPISODE) and _has_content(section, data),
+        # Another's held answer can't be completed from this card: its writer will (submit
+        # still waits for it, and the overview says for whom).
+        held={q for (q, at) in held_for(uow, member, ret, stored) if at == (episode or 0)},
     )
-    # Read once: the save checks against these and the next card is drawn from them.
-    stored = dict(uow.returns.answers(ret.id))
     before = dict(stored)
     notices = _store(
         uow,
@@ -487,8 +511,8 @@ def save_section(
 
 IDENTIFIER_HELD = (
     "Saved as a draft, but something here may identify someone. Check the warning below: "
-    "edit it, or tick that it is not identifying, then carry on. Until you do, only you can "
-    "read it: anyone else who opens this return sees it masked."
+    "edit it, or tick that it is not identifying, then carry on. Until you do, anyone else "
+    "who opens this return sees it masked."
 )
 
 
@@ -612,7 +636,7 @@ def _store(
     # came from a card drawn before it was held, or was made up. Either way the writer's text
     # stays as they left it, never overwritten, cleared or confirmed by anyone who may not
     # mend it (its writer, or the return's writers once the writer can't write it).
-    held = held_answers(bank_for(ret.bank_version), stored, member.id, writers_of(uow, ret, stored))
+    held = held_for(uow, member, ret, stored)
     for question in edit.section.questions:
         key = (question.id, slot)
         current = stored.get(key)
@@ -772,7 +796,7 @@ def remove_episode(
             "or one listed before it, was removed",
         )
     episode = named[0]
-    held = held_answers(bank, stored, member.id, writers_of(uow, ret, stored))
+    held = held_for(uow, member, ret, stored)
     if waiting := [held[k] for k in held if k[1] == episode and k[0] in _ids(section)]:
         # Removing it would erase text its writer has not yet seen through: theirs to mend.
         raise NotPermitted(
@@ -853,8 +877,7 @@ class Overview:
 def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) -> Overview:
     bank = bank_for(ret.bank_version)
     stored = uow.returns.answers(ret.id)
-    writers = writers_of(uow, ret, stored)
-    held = held_answers(bank, stored, member.id, writers)
+    held = held_for(uow, member, ret, stored)
     statuses = tuple(
         _section_status(i, bank.section(i), stored, today, held) for i in range(bank.section_count)
     )
@@ -873,7 +896,7 @@ def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) 
         unconfirmed,
         read_only=not writable(member, ret),
         can_sign_off=may_sign_off(member, ret),
-        jumps=jump_targets(bank, seen_by(bank, stored, member.id, writers)),
+        jumps=jump_targets(bank, seen_for(uow, member, ret, stored)),
         kept=_kept_answers(bank, stored) + _kept_entries(entries),
     )
 
@@ -1250,6 +1273,7 @@ def chronology_screen(
             ret.id, {"current_section": chronology_position(bank_for(ret.bank_version))}
         )
     bank = bank_for(ret.bank_version)
+    stored = uow.returns.answers(ret.id)
     return ChronologyScreen(
         ret,
         current,
@@ -1257,7 +1281,7 @@ def chronology_screen(
         read_only,
         notices,
         can_sign_off=may_sign_off(member, ret),
-        jumps=jump_targets(bank, uow.returns.answers(ret.id)),
+        jumps=jump_targets(bank, seen_for(uow, member, ret, stored)),
     )
 
 

@@ -192,3 +192,72 @@ async def test_a_held_answer_whose_writer_is_taken_off_is_released_to_the_co_wri
     card = await j.card(verbs.SIGNOFF_APPROVE, {"return_id": return_id}, LEAD)
     assert "Return signed off" in card
     assert j.rows(t.PreAnalysisReturn)[0].status == "signed_off"
+
+
+async def test_a_held_episode_answer_is_masked_in_the_chronology_s_go_to_list(
+    journey: Journey,
+) -> None:
+    """An episode is listed by its first long answer: the chronology card's "Go to" list
+    quoted it raw to the co-writer and the lead while the section card masked it."""
+    j = journey
+    _, return_id = await open_review(j)
+    index = next(i for i, s in enumerate(BANK.sections) if s.repeatable)
+    typed = {**valid_answers(BANK.section(index)), "episode_what_happened": NAMED}
+    data = {"return_id": return_id, "section": index, "episode": 1, **typed}
+    await j.card(verbs.RETURN_SAVE, data, PRACTITIONER)
+    for aad in (COLLEAGUE, LEAD):
+        chronology = await j.card(verbs.CHRONOLOGY, {"return_id": return_id}, aad)
+        assert "Kelly" not in chronology, aad
+        assert "Episode 1" in chronology, "the episode is still listed"
+    assert "Kelly" in await j.card(verbs.CHRONOLOGY, {"return_id": return_id}, PRACTITIONER)
+
+
+async def test_a_co_writer_moves_on_past_an_answer_held_from_them(journey: Journey) -> None:
+    """Their card draws the held answer as text, so it sends none: Next must not ask them to
+    complete it (the same section came back, with no word why)."""
+    j = journey
+    _, return_id = await open_review(j)
+    typed = {**valid_answers(BANK.section(SECTION)), "family_members": NAMED}
+    await j.card(
+        verbs.RETURN_SAVE, {"return_id": return_id, "section": SECTION, **typed}, PRACTITIONER
+    )
+    held = _answer(j, "family_members")
+    theirs = await _section(j, return_id, COLLEAGUE)
+    inputs = _input_ids(theirs)
+    assert "family_members" not in inputs
+    nxt = button_data(theirs, verbs.RETURN_NEXT) | {k: v for k, v in typed.items() if k in inputs}
+    reply = json.dumps(await j.act(verbs.RETURN_NEXT, nxt, COLLEAGUE), ensure_ascii=False)
+    assert f"Section {SECTION + 2} of" in reply, "Next moved on"
+    kept = _answer(j, "family_members")
+    assert (kept.value, kept.revision, kept.updated_by) == (
+        held.value,
+        held.revision,
+        held.updated_by,
+    )
+    overview = await j.card(verbs.RETURN_OVERVIEW, {"return_id": return_id}, COLLEAGUE)
+    assert "(waiting for " in overview, "the overview says whom submit waits for"
+
+
+async def test_a_submitted_return_holds_nothing_a_stricter_guard_flags_later(
+    journey: Journey,
+) -> None:
+    """Submitting needs every flag mended or confirmed; a guard grown stricter since would
+    otherwise hold an answer for a writer who can no longer change the return."""
+    from sqlalchemy import update
+
+    from tests.support.journey import submitted_return
+
+    j = journey
+    return_id = await submitted_return(j)
+    later_flagged = "Grace told the class teacher that she was hungry."
+    with j.bot.db.session() as session:
+        session.execute(
+            update(t.Answer)
+            .where(t.Answer.return_id == return_id, t.Answer.question_id == "family_members")
+            .values(value=later_flagged, identifier_warning_confirmed=False)
+        )
+        session.commit()
+    lead = await j.card(verbs.RETURN_OVERVIEW, {"return_id": return_id}, LEAD)
+    assert "Grace told" in lead, "shown as submitted and signed for"
+    assert "(waiting for " not in lead, "no writer is waited for"
+    assert "Held back" not in lead

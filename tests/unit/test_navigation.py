@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from cards import returns as cards
 from cards.validation import card_problems
+from domain.held import Seen
 from domain.questions import default_question_bank
 from domain.records import StoredAnswer
 from domain.returns import (
@@ -44,7 +45,7 @@ def test_places_from_card_data_are_checked() -> None:
 
 
 def test_the_jump_list_names_every_section_every_episode_and_the_end() -> None:
-    values = [value for value, _ in jump_targets(BANK, stored(2))]
+    values = [value for value, _ in jump_targets(BANK, Seen(stored(2)))]
     assert values[: EPISODES + 1] == [f"s:{i}" for i in range(EPISODES + 1)]
     assert values[EPISODES + 1 : EPISODES + 3] == [f"s:{EPISODES}:1", f"s:{EPISODES}:2"]
     assert values[-2:] == ["chronology", "overview"]
@@ -53,7 +54,7 @@ def test_the_jump_list_names_every_section_every_episode_and_the_end() -> None:
 
 @given(st.integers(0, 10))
 def test_every_target_opens_where_it_says(episodes: int) -> None:
-    for value, _title in jump_targets(BANK, stored(episodes)):
+    for value, _title in jump_targets(BANK, Seen(stored(episodes))):
         place = parse_place(value, BANK)
         assert place is not None
         if place.position < BANK.section_count:
@@ -61,7 +62,7 @@ def test_every_target_opens_where_it_says(episodes: int) -> None:
 
 
 def test_section_cards_carry_the_go_to_list_and_stay_valid() -> None:
-    jumps = jump_targets(BANK, stored(10))
+    jumps = jump_targets(BANK, Seen(stored(10)))
     writable = SectionScreen(RET, BANK, EPISODES, 1, (), {}, {}, jumps=jumps)
     card = cards.section_card(writable)
     assert card_problems(card) == []
