@@ -1,7 +1,7 @@
 """Held answers: a return answer the identifier guard flags, and that its writer has not yet
 confirmed, is stored (nothing typed is lost) but shown in full only to the member who wrote
 it. Everyone else who can read the return (a co-writer of the same agency, its lead, the
-chair) sees it masked with the guard's own masking ("K•••• S••••") and a note saying who it
+chair) sees it masked, each finding replaced by its kind ("[a name]"), and a note saying who it
 waits for, until the writer edits it clean or ticks that it is not identifying.
 
 Held for the writer only while the writer can still write the return. Once they can't (taken
@@ -64,10 +64,12 @@ def menders(answer: StoredAnswer, writers: Collection[int]) -> Collection[int]:
 
 
 def masked(text: str, findings: Sequence[IdentifierFinding]) -> str:
-    """`text` with each finding replaced by its masked copy: "K•••• S••••, 1• A••••• R•••"."""
+    """`text` with each finding replaced by its kind: "[a name], [a street address], was seen
+    at home". Not the warning's "K•••• S••••": a colleague who knows the family could read a
+    name from its initial and length, where its writer only needs to see which word it was."""
     out = text
     for finding in sorted(findings, key=lambda f: f.start, reverse=True):
-        out = out[: finding.start] + finding.masked + out[finding.end :]
+        out = out[: finding.start] + f"[{finding.label}]" + out[finding.end :]
     return out
 
 

@@ -27,7 +27,8 @@ from tests.support.journey import (
 
 SECTION = 1  # "involvement": family_members is a long text answer
 NAMED = "Kelly Smith, 14 Acacia Road, was seen at home."
-MASKED = "K\u2022\u2022\u2022\u2022 S\u2022\u2022\u2022\u2022"
+# Each finding shown as its kind (domain/held.masked); the card breaks "]" from what follows.
+MASKS = ("[a name]", "[a street address]")
 
 
 def _answer(j: Journey, question_id: str) -> t.Answer:
@@ -68,7 +69,7 @@ async def test_a_flagged_answer_is_held_from_everyone_but_its_writer_until_confi
     shown = json.dumps(theirs, ensure_ascii=False)
     for raw in ("Kelly", "Smith", "Acacia"):
         assert raw not in shown, raw
-    assert MASKED in shown
+    assert all(mask in shown for mask in MASKS)
     assert "Held back: it may identify someone. Waiting for Police Practitioner" in shown
     inputs = _input_ids(theirs)
     assert "family_members" not in inputs
@@ -102,7 +103,7 @@ async def test_a_flagged_answer_is_held_from_everyone_but_its_writer_until_confi
     ):
         assert "Kelly" not in lead_sees
         assert "Acacia" not in lead_sees
-        assert MASKED in lead_sees
+        assert all(mask in lead_sees for mask in MASKS)
 
     assert "(waiting for Police Practitioner)" in lead_sees, "the overview says who can mend it"
 
@@ -134,7 +135,7 @@ async def test_a_co_writer_cannot_remove_an_episode_holding_anothers_answer(
     await j.card(verbs.RETURN_SAVE, {**data, **typed}, PRACTITIONER)
     theirs = await j.card(verbs.RETURN_OPEN, data, COLLEAGUE)
     assert "Kelly" not in theirs, "nor in the episode list or the Go to list"
-    assert MASKED in theirs
+    assert all(mask in theirs for mask in MASKS)
     remove = {**data, "episode_key": episode_key(j, return_id, 1)}
     reply = await j.act(verbs.EPISODE_REMOVE, remove, COLLEAGUE)
     assert "held back until Police Practitioner edits it or confirms it" in json.dumps(reply)

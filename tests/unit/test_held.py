@@ -40,7 +40,7 @@ def _answer(question_id: str, value: object, *, confirmed: bool = False) -> Stor
 
 def test_masked_replaces_each_finding_with_the_guards_own_mask() -> None:
     assert (
-        masked(NAMED, find_identifiers(NAMED)) == "K•••• S••••, •• A••••• Road, was seen at home."
+        masked(NAMED, find_identifiers(NAMED)) == "[a name], [a street address], was seen at home."
     )
 
 
@@ -49,7 +49,7 @@ def test_another_member_sees_a_flagged_unconfirmed_answer_masked_with_a_note() -
         BANK.question("family_members"), _answer("family_members", NAMED), OTHER, WRITERS
     )
     assert held is not None
-    assert held.value == held.text == "K•••• S••••, •• A••••• Road, was seen at home."
+    assert held.value == held.text == "[a name], [a street address], was seen at home."
     assert "Kelly" not in held.text
     assert "Acacia" not in held.text
     assert held.note == (
@@ -84,7 +84,7 @@ def test_a_follow_up_is_masked_and_its_yes_or_no_kept() -> None:
     held = held_from(BANK.question("hidden_adults"), answer, OTHER, WRITERS)
     assert held is not None
     assert held.value == {"answer": "yes", "follow_up": masked(NAMED, find_identifiers(NAMED))}
-    assert held.text.startswith("Yes: K•••• S••••")
+    assert held.text.startswith("Yes: [a name]")
 
 
 def test_a_note_without_a_known_writer_still_reads() -> None:
@@ -98,7 +98,7 @@ def test_seen_by_masks_only_held_answers_and_keeps_revisions() -> None:
         ("unknown_question", 0): _answer("unknown_question", NAMED),
     }
     seen = seen_by(BANK, stored, OTHER, WRITERS)
-    assert seen[("family_members", 0)].value.startswith("K•••• S••••")
+    assert seen[("family_members", 0)].value.startswith("[a name]")
     assert seen[("family_members", 0)].revision == 3
     assert seen[("involvement_period", 0)] is stored[("involvement_period", 0)]
     assert set(held_answers(BANK, stored, OTHER, WRITERS)) == {("family_members", 0)}
