@@ -143,8 +143,9 @@ class ChaseRepository(Protocol):
         writes its returns and items), and a later cancel writes the record after us."""
         ...
 
-    def mark(self, key: str, attempt: int, outcome: str) -> None:
-        """Change one logged attempt's outcome, keeping the rest of its row."""
+    def mark(self, key: str, attempt: int, outcome: str, *, was: str | None = None) -> None:
+        """Change one logged attempt's outcome, keeping the rest of its row; with `was`, only
+        if its outcome is still that."""
         ...
 
     def attempted_before(self, cutoff: datetime, limit: int) -> list[OpenSend]:
@@ -169,7 +170,10 @@ class ChaseRepository(Protocol):
         detail: str | None = None,
         *,
         possibly_repeated: bool = False,
-    ) -> None: ...
+    ) -> None:
+        """Log an attempt, or write what became of one already logged: never over an
+        `interrupted` row (settle_interrupted told the chair it may not have arrived)."""
+        ...
 
     def policy_settings(self, partnership_id: int) -> Mapping[str, object]: ...
 
@@ -441,8 +445,10 @@ def settle(chases: ChaseRepository, claimed: Claimed, attempt: Attempt, now: dat
         # The history says what this attempt did; the record belongs to the new holder.
         return "lost"
     if SETTLES[outcome].counts or (outcome == UNKNOWN and claimed.possibly_repeated):
-        # An unknown resend is not tried again: count it as sent, as it most likely was.
-        _record_chased(chases, row, claimed.chase, claimed.next_chase_at, now, outcome)
+        # An unknown resend is not tried again: count it as sent, as it most likely was. Counted
+        # from the record as it is now (held since holds()), not as the claim read it.
+        current = chases.row(row.subject_type, row.record_id) or row
+        _record_chased(chases, row, claimed.chase, claimed.next_chase_at, now, outcome, current)
         return outcome
     # Not settled yet: the same chaser (the same key) is tried again after a back-off.
     chases.set_state(
@@ -517,21 +523,68 @@ def _record_chased(
     next_at: datetime | None,
     now: datetime,
     outcome: str = SENT,
+    current: ChaseRow | None = None,
 ) -> None:
-    """The chaser is done with (sent, or undelivered for good): counted, the next planned."""
-    after = mark_sent(row.subject, chase)
+    """The chaser is done with (sent, or undelivered for good): counted, the next planned.
+    `row` is the record as the chaser was claimed; `current`, as it is now, held (`counted`)."""
+    after = counted(row.subject, (current or row).subject, chase)
+    if after.replanned and current is not None:
+        policy = policy_for(chases, row.partnership_id)
+        planned = None if current.stopped else next_chase(policy, after.subject, now)
+        next_at = planned.at if planned else None
     chases.set_state(
         row.subject_type,
         row.record_id,
         {
-            "chase_count": after.chase_count,
-            "overdue_chase_count": after.overdue_unanswered,
-            "unanswered_chase_count": after.unanswered,
+            "chase_count": after.subject.chase_count,
+            "overdue_chase_count": after.subject.overdue_unanswered,
+            "unanswered_chase_count": after.subject.unanswered,
             "next_chase_at": _unless_stopped(chases, row, next_at),
             "last_chase_outcome": outcome,
             "last_chased_at": now,
         },
     )
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A record once one of its chasers is done with: its counts, and whether its next chaser
+    is to be planned afresh (it changed while the chaser was out) rather than as claimed."""
+
+    subject: ChaseSubject
+    replanned: bool
+
+
+def counted(claimed: ChaseSubject, current: ChaseSubject, chase: PlannedChase) -> Counted:
+    """The counts a chaser leaves, from the record as it is now (`current`, read with the
+    record held), not as it was when the chaser was claimed (`claimed`). A chaser is out for
+    seconds, up to a couple of minutes: an owner who answers meanwhile set the unanswered counts
+    to 0, and the claim's counts + 1 written back would undo the answer (the next escalation
+    copy saying "Chasers unanswered: 5" after it, and the ladder climbing on).
+
+    An answer since the claim (a count lower now than the claim read) answers this chaser too:
+    whether it crossed the chaser or came in reply to it, the owner has spoken since they were
+    chased, so the unanswered counts stay as the answer left them. The lifetime count goes on
+    by one from what it is now. The answer (or any other change since the claim: a new status,
+    a new due date) also planned the next chaser, which the holder's heartbeat has since
+    overwritten with its lease: it is planned again from the record as it is now, as the answer
+    planned it, not the claim's plan. An answer to a record with no unanswered chaser at claim
+    time leaves no trace in the counts: that chaser is counted from 0, as 1."""
+    after = mark_sent(current, chase)
+    answered = (
+        current.unanswered < claimed.unanswered
+        or current.overdue_unanswered < claimed.overdue_unanswered
+    )
+    if answered:
+        after = replace(
+            after, overdue_unanswered=current.overdue_unanswered, unanswered=current.unanswered
+        )
+    return Counted(after, answered or _plan_of(current) != _plan_of(claimed))
+
+
+def _plan_of(subject: ChaseSubject) -> ChaseSubject:
+    """What a record's plan is made of besides its counts: its status and dates."""
+    return replace(subject, chase_count=0, overdue_unanswered=0, unanswered=0)
 
 
 def reschedule(
@@ -768,7 +821,8 @@ def settle_interrupted(chases: ChaseRepository, now: datetime, limit: int = 100)
     found = interrupted(chases.attempted_before(now - STALE_AFTER, limit), now)
     reports = []
     for send in found:
-        chases.mark(send.key, send.attempt, INTERRUPTED)
+        # Only a row still attempted: a late sender's own outcome, written first, stands.
+        chases.mark(send.key, send.attempt, INTERRUPTED, was=ATTEMPTED)
         report = _report_of(chases, send)
         if report is not None:
             reports.append(report)

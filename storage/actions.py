@@ -16,6 +16,7 @@ from domain.chase_engine import (
     ACTION,
     ATTEMPTED,
     CLAIMED,
+    INTERRUPTED,
     RETURN,
     ChaseRow,
     OpenSend,
@@ -569,12 +570,13 @@ class SqlChases:
         opened: datetime = latest[1]
         return opened
 
-    def mark(self, key: str, attempt: int, outcome: str) -> None:
-        self._session.execute(
-            update(t.ChaserLog)
-            .where(col(t.ChaserLog.idempotency_key) == key, col(t.ChaserLog.attempt) == attempt)
-            .values(outcome=outcome)
-        )
+    def mark(self, key: str, attempt: int, outcome: str, *, was: str | None = None) -> None:
+        # `was`: only a row still in that outcome changes (the check and the write one UPDATE:
+        # on PostgreSQL a writer that waited for the row's lock re-checks it on what committed).
+        where = [col(t.ChaserLog.idempotency_key) == key, col(t.ChaserLog.attempt) == attempt]
+        if was is not None:
+            where.append(col(t.ChaserLog.outcome) == was)
+        self._session.execute(update(t.ChaserLog).where(*where).values(outcome=outcome))
 
     def log(
         self,
@@ -589,12 +591,25 @@ class SqlChases:
         *,
         possibly_repeated: bool = False,
     ) -> None:
-        existing = self._session.scalars(
-            select(t.ChaserLog).where(
-                col(t.ChaserLog.idempotency_key) == key, col(t.ChaserLog.attempt) == attempt
+        this = (col(t.ChaserLog.idempotency_key) == key, col(t.ChaserLog.attempt) == attempt)
+        existing = self._session.scalars(select(t.ChaserLog.id).where(*this)).first()
+        if existing is not None:
+            # Never over an `interrupted` row: the chair was told that send may not have
+            # arrived, and a sender that stalled past STALE_AFTER mustn't rewrite it afterwards.
+            # One conditional UPDATE, so a settling that commits while we wait still wins.
+            self._session.execute(
+                update(t.ChaserLog)
+                .where(col(t.ChaserLog.id) == existing, col(t.ChaserLog.outcome) != INTERRUPTED)
+                .values(
+                    outcome=outcome,
+                    status_code=status,
+                    detail=detail,
+                    possibly_repeated=possibly_repeated,
+                    attempted_at=utcnow(),
+                )
             )
-        ).first()
-        entry = existing or t.ChaserLog(
+            return
+        entry = t.ChaserLog(
             partnership_id=row.partnership_id,
             subject_type=row.subject_type,
             subject_id=row.record_id,
@@ -604,10 +619,11 @@ class SqlChases:
             kind=kind,
             recipient=recipient,
             outcome=outcome,
+            status_code=status,
+            detail=detail,
+            possibly_repeated=possibly_repeated,
+            attempted_at=utcnow(),
         )
-        entry.outcome, entry.status_code, entry.detail = outcome, status, detail
-        entry.possibly_repeated = possibly_repeated
-        entry.attempted_at = utcnow()
         self._session.add(entry)
         self._session.flush()
 

@@ -17,7 +17,14 @@ from bot.botframework.errors import ConnectorUnreachable
 from bot.channel import CONNECTOR_TIMEOUT_SECONDS
 from bot.pacing import RateLimiter
 from domain import chase_engine as ce
-from domain.chasers import ChaseKind, ChaserPolicy, SubjectKind, next_chase
+from domain.chasers import (
+    ChaseKind,
+    ChaserPolicy,
+    SubjectKind,
+    mark_answered,
+    mark_sent,
+    next_chase,
+)
 from domain.digest import DIGEST_LEASE
 from domain.model import ActionStatus
 from tests.unit.test_transport import Clock
@@ -166,7 +173,7 @@ class _LockRecorder:
     def outcomes(self, key: str) -> list[tuple[int, str]]:
         return self._open[key]
 
-    def mark(self, key: str, attempt: int, outcome: str) -> None:
+    def mark(self, key: str, attempt: int, outcome: str, *, was: str | None = None) -> None:
         self._open[key] = [(attempt, outcome)]
 
     def stopped(self, subject_type: str, record_id: int) -> bool:
@@ -239,6 +246,14 @@ class _Log:
     def __init__(self) -> None:
         self.rows: dict[str, dict[int, str]] = {}
         self.state: dict[str, object] = {}
+        # The record as it is now, when settle reads it again (None: as it was claimed).
+        self.current: ce.ChaseRow | None = None
+
+    def row(self, subject_type: str, record_id: int) -> ce.ChaseRow | None:
+        return self.current
+
+    def policy_settings(self, partnership_id: int) -> dict[str, object]:
+        return {}
 
     def lock(self, subject_type: str, record_id: int) -> None:
         pass
@@ -249,7 +264,7 @@ class _Log:
     def outcomes(self, key: str) -> list[tuple[int, str]]:
         return sorted(self.rows.get(key, {}).items())
 
-    def mark(self, key: str, attempt: int, outcome: str) -> None:
+    def mark(self, key: str, attempt: int, outcome: str, *, was: str | None = None) -> None:
         self.rows[key][attempt] = outcome
 
     def log(self, row: object, key: str, attempt: int, *what: object, **flags: object) -> None:
@@ -299,6 +314,81 @@ def test_a_chaser_to_be_tried_again_keeps_its_count() -> None:
     )
     assert "chase_count" not in log.state
     assert "overdue_chase_count" not in log.state
+
+
+def _waiting(unanswered: int, overdue: int) -> ce.ChaseSubject:
+    return ce.ChaseSubject(
+        SubjectKind.ACTION_ITEM,
+        ActionStatus.OPEN,
+        date(2027, 3, 1),
+        chase_count=3 + unanswered,
+        overdue_unanswered=overdue,
+        unanswered=unanswered,
+    )
+
+
+def _overdue(subject: ce.ChaseSubject) -> ce.PlannedChase:
+    at = datetime(2027, 3, 10, 9, tzinfo=UTC)
+    return ce.PlannedChase(
+        at, ChaseKind.OVERDUE, subject.chase_count + 1, (), "Overdue", "", "", "", at
+    )
+
+
+def test_an_owner_who_answers_while_their_chaser_is_sent_is_not_counted_unanswered() -> None:
+    """Review item 4: the counts were the claim's + 1, written over the owner's answer."""
+    log = _Log()
+    claimed = _overdue_claim(4, log)
+    snapshot = replace(claimed.row.subject, unanswered=4)
+    claimed = replace(claimed, row=replace(claimed.row, subject=snapshot))
+    answered = mark_answered(snapshot)
+    log.current = replace(claimed.row, subject=answered)
+    now = datetime(2027, 3, 10, 9, 1, tzinfo=UTC)
+    assert ce.settle(cast(ce.ChaseRepository, log), claimed, ce.Attempt(True), now) == ce.SENT
+    assert (log.state["overdue_chase_count"], log.state["unanswered_chase_count"]) == (0, 0)
+    assert log.state["chase_count"] == snapshot.chase_count + 1, "one more chaser, whatever"
+    planned = next_chase(ChaserPolicy(), answered, now)
+    assert planned is not None
+    assert log.state["next_chase_at"] == planned.at, "as the answer planned it"
+
+
+@given(
+    unanswered=st.integers(0, 9),
+    overdue=st.integers(0, 9),
+    answered=st.booleans(),
+    chased=st.integers(0, 3),
+)
+def test_a_chaser_is_counted_from_the_record_as_it_is_when_settled(
+    unanswered: int, overdue: int, answered: bool, chased: int
+) -> None:
+    """Counted from the record as it is now: an answer since the claim answers this chaser
+    (the unanswered counts stay as the answer left them); otherwise one more than now. Other
+    chasers counted meanwhile (`chased`) are not lost either."""
+    claimed = _waiting(unanswered, min(overdue, unanswered))
+    now = replace(claimed, chase_count=claimed.chase_count + chased)
+    if answered:
+        now = mark_answered(now)
+    chase = _overdue(claimed)
+    after = ce.counted(claimed, now, chase)
+    assert after.subject.chase_count == now.chase_count + 1
+    if answered and unanswered:
+        assert (after.subject.unanswered, after.subject.overdue_unanswered) == (0, 0)
+        assert after.replanned
+    else:
+        assert after.subject == mark_sent(now, chase)
+        assert not after.replanned
+    if not answered and not chased:
+        assert after.subject == mark_sent(claimed, chase), "nothing changed: as before"
+
+
+def test_a_record_changed_while_its_chaser_was_out_is_planned_afresh() -> None:
+    """Its status changed while its overdue chaser was being sent (completed, say, by
+    someone other than its owner: the counts untouched): the next chaser is planned afresh for
+    the new status, not on the overdue grid the claim planned; the counts go on from now."""
+    claimed = _waiting(2, 2)
+    completed = replace(claimed, status=ActionStatus.COMPLETED, status_since=date(2027, 3, 10))
+    after = ce.counted(claimed, completed, _overdue(claimed))
+    assert after.replanned
+    assert after.subject.unanswered == 3, "no answer in the counts: one more than now"
 
 
 def test_an_owner_teams_cant_reach_has_their_lead_then_the_chair_copied() -> None:

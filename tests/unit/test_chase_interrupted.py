@@ -61,8 +61,10 @@ class _OpenLog:
         ]
         return found[:limit]
 
-    def mark(self, key: str, attempt: int, outcome: str) -> None:
-        self.rows[(key, attempt)] = (outcome, self.rows[(key, attempt)][1])
+    def mark(self, key: str, attempt: int, outcome: str, *, was: str | None = None) -> None:
+        found, send = self.rows[(key, attempt)]
+        if was is None or found == was:
+            self.rows[(key, attempt)] = (outcome, send)
 
 
 def test_the_bound_outlasts_every_send_a_live_sender_can_hold_open() -> None:
