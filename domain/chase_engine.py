@@ -170,9 +170,10 @@ class ChaseRepository(Protocol):
         detail: str | None = None,
         *,
         possibly_repeated: bool = False,
-    ) -> None:
+    ) -> bool:
         """Log an attempt, or write what became of one already logged: never over an
-        `interrupted` row (settle_interrupted told the chair it may not have arrived)."""
+        `interrupted` row (settle_interrupted told the chair it may not have arrived). False
+        when it wrote nothing for that reason."""
         ...
 
     def policy_settings(self, partnership_id: int) -> Mapping[str, object]: ...
@@ -430,7 +431,7 @@ def settle(chases: ChaseRepository, claimed: Claimed, attempt: Attempt, now: dat
     row = claimed.row
     outcome = _outcome(attempt, claimed)
     still_held = holds(chases, claimed, ATTEMPTED)
-    chases.log(
+    written = chases.log(
         row,
         claimed.key,
         claimed.attempt,
@@ -441,8 +442,10 @@ def settle(chases: ChaseRepository, claimed: Claimed, attempt: Attempt, now: dat
         (attempt.detail or "")[:500] or None,
         possibly_repeated=claimed.possibly_repeated,
     )
-    if not still_held:
-        # The history says what this attempt did; the record belongs to the new holder.
+    if not still_held or not written:
+        # The history says what this attempt did, and the record belongs to the new holder;
+        # or the send was settled `interrupted` while this sender stalled (and the chair told
+        # it may not have arrived): counting it now would contradict that.
         return "lost"
     if SETTLES[outcome].counts or (outcome == UNKNOWN and claimed.possibly_repeated):
         # An unknown resend is not tried again: count it as sent, as it most likely was. Counted

@@ -1,16 +1,20 @@
 """Held answers: a return answer the identifier guard flags, and that its writer has not yet
 confirmed, is stored (nothing typed is lost) but shown in full only to the member who wrote
-it. Everyone else who can read the return (a co-writer of the same agency, its lead, the
-chair) sees it masked, each finding replaced by its kind ("[a name]"), and a note saying who it
+it. Everyone else who can read the return (a co-writer of the same agency, its lead) sees it
+masked, each finding replaced by its kind ("[a name]"), and a note saying who it
 waits for, until the writer edits it clean or ticks that it is not identifying.
 
 Held for the writer only while the writer can still write the return. Once they can't (taken
 off it, no longer its agency's lead, or gone), it is released to everyone who can write the
 return (`writers`: its assignees and its agency's leads, as `returns.may_write` says), who
 read it as its writer did, with the guard's warning and tick, and may edit or confirm it, so
-no answer waits for someone who can never come back. Readers who can't write (the chair)
-still see it masked. In one line: held from everyone but the writer while the writer can
+no answer waits for someone who can never come back. Readers who can't write still see it
+masked. In one line: held from everyone but the writer while the writer can
 write, and from everyone but the return's writers after that (`menders`).
+
+A submitted return holds nothing (submitting needs every flag mended or ticked); one closed
+another way (nil, gone ahead without, cancelled) keeps them hidden, waiting for no one
+(`closed`): `domain/returns.held_for` and `seen_for` apply these.
 
 One rule for every reader: `seen_by` gives a return's answers as one member may see them,
 and `held_answers` what is held from them (for the note, and so a form draws no input for
@@ -85,6 +89,18 @@ def held_note(writer_name: str | None, *, released: bool = False) -> str:
         f"Held back: it may identify someone. Waiting for {who} to edit it or confirm it "
         f"is not identifying."
     )
+
+
+CLOSED_NOTE = (
+    "Held back: it may identify someone. This return was closed before it was mended or "
+    "confirmed, so it stays hidden unless the return is opened again."
+)
+
+
+def closed(held: HeldAnswer) -> HeldAnswer:
+    """A held answer in a return nobody can change now (a nil return, going ahead without it,
+    a cancelled review): no one is waited for."""
+    return replace(held, note=CLOSED_NOTE, waiting_for="the return to be opened again")
 
 
 def handed_on_note(label: str, writer_name: str | None) -> str:

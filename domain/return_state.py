@@ -8,7 +8,7 @@ changes" on the next; they all read this one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 from domain.model import ReturnStatus
@@ -30,3 +30,20 @@ def return_status_label(status: ReturnStatus | str) -> str:
     """The status as a fact or a table cell shows it. A stored value will do: a ReturnStatus
     is its value."""
     return RETURN_STATUS_LABELS[ReturnStatus(status)]
+
+
+# In with the partnership: a return sent back for changes keeps its submitted time but is with
+# its practitioners again, so the status says, not the time.
+SUBMITTED_STATUSES: Final = frozenset({ReturnStatus.SUBMITTED, ReturnStatus.SIGNED_OFF})
+
+
+def returns_progress(reference: str, statuses: Iterable[ReturnStatus]) -> str:
+    """The chair's one line on a review's returns, as the reviews list counts them: "LOS-2026-001:
+    2 of 4 agency returns submitted, 1 signed off." An agency removed from the review counts in
+    neither figure."""
+    counted = [s for s in statuses if s is not ReturnStatus.WITHDRAWN]
+    submitted = sum(1 for s in counted if s in SUBMITTED_STATUSES)
+    signed = sum(1 for s in counted if s is ReturnStatus.SIGNED_OFF)
+    return (
+        f"{reference}: {submitted} of {len(counted)} agency returns submitted, {signed} signed off."
+    )

@@ -23,7 +23,7 @@ from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import ChaserPolicy
 from domain.chronology import Page
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
-from domain.held import HeldAnswer, Seen, handed_on_note, held_answers, released, seen_by
+from domain.held import HeldAnswer, Seen, closed, handed_on_note, held_answers, released, seen_by
 from domain.holds import hold_return
 from domain.idempotency import REVISION, revision_of
 from domain.identifier_checks import record_kept, require_confirmed, screen
@@ -49,6 +49,7 @@ from domain.records import (
     StoredAnswer,
 )
 from domain.repositories import UnitOfWork
+from domain.return_state import SUBMITTED_STATUSES
 from domain.transitions import move_return
 from domain.wording import plain_date, short_date
 
@@ -145,27 +146,30 @@ def writers_of(
 
 
 def open_for_writing(ret: ReturnView) -> bool:
-    """Whether anyone may still change `ret`: held answers exist only then. A return submitted
-    before the guard flagged an answer (a guard grown stricter since) was read and passed on
-    by its lead: holding it now would wait for a writer who can no longer mend it."""
+    """Whether anyone may still change `ret`."""
     return ret.status in WRITABLE and ret.review_stage is not ReviewStage.CANCELLED
 
 
 def held_for(
     uow: UnitOfWork, member: MemberView, ret: ReturnView, stored: Mapping[AnswerKey, StoredAnswer]
 ) -> dict[AnswerKey, HeldAnswer]:
-    """The answers of `ret` held from `member` (domain/held.py), none once it is closed."""
-    if not open_for_writing(ret):
+    """The answers of `ret` held from `member` (domain/held.py). A submitted return holds
+    none: submitting needed every flag mended or ticked, so only a guard grown stricter since
+    flags one, in text its lead read and passed on. A return closed another way (a nil
+    return, going ahead without it, a cancelled review) still holds them, as closed."""
+    if ret.status in SUBMITTED_STATUSES:
         return {}
-    return held_answers(bank_for(ret.bank_version), stored, member.id, writers_of(uow, ret, stored))
+    held = held_answers(bank_for(ret.bank_version), stored, member.id, writers_of(uow, ret, stored))
+    if open_for_writing(ret):
+        return held
+    return {key: closed(answer) for key, answer in held.items()}
 
 
 def seen_for(
     uow: UnitOfWork, member: MemberView, ret: ReturnView, stored: Mapping[AnswerKey, StoredAnswer]
 ) -> Seen:
-    """The answers of `ret` as `member` may see them (domain/held.py), every one as stored
-    once it is closed."""
-    if not open_for_writing(ret):
+    """The answers of `ret` as `member` may see them (domain/held.py; `held_for` says when)."""
+    if ret.status in SUBMITTED_STATUSES:
         return Seen(stored)
     return seen_by(bank_for(ret.bank_version), stored, member.id, writers_of(uow, ret, stored))
 
@@ -326,7 +330,9 @@ def section_screen(
     handed_on = tuple(
         handed_on_note(section.question(q).label, answer.updated_by_name)
         for q in warnings
-        if (answer := stored[(q, slot)]).updated_by != member.id and released(answer, writers)
+        if (answer := stored[(q, slot)]).updated_by != member.id
+        and released(answer, writers)
+        and writable(member, ret)
     )
     return SectionScreen(
         ret,

@@ -590,14 +590,14 @@ class SqlChases:
         detail: str | None = None,
         *,
         possibly_repeated: bool = False,
-    ) -> None:
+    ) -> bool:
         this = (col(t.ChaserLog.idempotency_key) == key, col(t.ChaserLog.attempt) == attempt)
         existing = self._session.scalars(select(t.ChaserLog.id).where(*this)).first()
         if existing is not None:
             # Never over an `interrupted` row: the chair was told that send may not have
             # arrived, and a sender that stalled past STALE_AFTER mustn't rewrite it afterwards.
             # One conditional UPDATE, so a settling that commits while we wait still wins.
-            self._session.execute(
+            written = self._session.execute(
                 update(t.ChaserLog)
                 .where(col(t.ChaserLog.id) == existing, col(t.ChaserLog.outcome) != INTERRUPTED)
                 .values(
@@ -608,7 +608,7 @@ class SqlChases:
                     attempted_at=utcnow(),
                 )
             )
-            return
+            return atomic.rowcount(written) > 0
         entry = t.ChaserLog(
             partnership_id=row.partnership_id,
             subject_type=row.subject_type,
@@ -626,6 +626,7 @@ class SqlChases:
         )
         self._session.add(entry)
         self._session.flush()
+        return True
 
     def policy_settings(self, partnership_id: int) -> Mapping[str, object]:
         settings = (

@@ -15,6 +15,7 @@ from domain.identifier_checks import IdentifiersToConfirm
 from domain.model import Role
 from domain.questions import default_themes
 from domain.records import ReturnView
+from domain.return_state import returns_progress
 from domain.returns import ChronologyScreen, EntryForm, Nav, SaveOutcome
 from domain.wording import short_date
 from storage.repositories import SqlUnitOfWork
@@ -239,13 +240,8 @@ async def submit(ctx: Context) -> Reply:
 
 async def _progress(ctx: Context, ret: ReturnView) -> str:
     def work(uow: SqlUnitOfWork) -> str:
-        all_returns = uow.reviews.returns(ret.review_id)
-        submitted = sum(1 for r in all_returns if r.submitted_at is not None)
-        signed = sum(1 for r in all_returns if r.status.value == "signed_off")
-        return (
-            f"{ret.reference}: {submitted} of {len(all_returns)} agency returns submitted, "
-            f"{signed} signed off."
-        )
+        statuses = (r.status for r in uow.reviews.returns(ret.review_id))
+        return returns_progress(ret.reference, statuses)
 
     return await ctx.run_short(work)
 

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from cards import verbs
+from domain.identifiers import find_identifiers
 from domain.returns import CONFIRM_PREFIX
 from storage import tables as t
 from tests.support.answers import valid_answers
@@ -21,6 +22,7 @@ from tests.support.journey import (
     USER_AAD,
     Journey,
     button_data,
+    card_verbs,
     episode_key,
     open_review,
 )
@@ -251,6 +253,7 @@ async def test_a_submitted_return_holds_nothing_a_stricter_guard_flags_later(
     j = journey
     return_id = await submitted_return(j)
     later_flagged = "Grace told the class teacher that she was hungry."
+    assert find_identifiers(later_flagged), "the guard flags it today"
     with j.bot.db.session() as session:
         session.execute(
             update(t.Answer)
@@ -262,3 +265,45 @@ async def test_a_submitted_return_holds_nothing_a_stricter_guard_flags_later(
     assert "Grace told" in lead, "shown as submitted and signed for"
     assert "(waiting for " not in lead, "no writer is waited for"
     assert "Held back" not in lead
+
+
+async def _held_from_colleague(j: Journey) -> tuple[int, int]:
+    review_id, return_id = await open_review(j)
+    typed = {**valid_answers(BANK.section(SECTION)), "family_members": NAMED}
+    data = {"return_id": return_id, "section": SECTION, **typed}
+    await j.card(verbs.RETURN_SAVE, data, PRACTITIONER)
+    assert "Kelly" not in json.dumps(await _section(j, return_id, COLLEAGUE), ensure_ascii=False)
+    return review_id, return_id
+
+
+async def test_a_return_closed_without_submitting_keeps_its_held_answers_hidden(
+    journey: Journey,
+) -> None:
+    """Second review: a nil return or a cancelled review closes a return without the submit
+    check, and "nothing held once closed" showed the text raw to the co-writer and the lead."""
+    j = journey
+    _, return_id = await _held_from_colleague(j)
+    await j.card(verbs.RETURN_NIL, {"return_id": return_id, "reason": "No contact."})
+    assert j.rows(t.PreAnalysisReturn)[0].status == "nil_pending"
+    for aad in (COLLEAGUE, LEAD):
+        shown = json.dumps(await _section(j, return_id, aad), ensure_ascii=False)
+        assert "Kelly" not in shown, aad
+        assert "stays hidden unless the return is opened again" in shown, "no one is waited for"
+
+
+async def test_a_released_answer_on_a_card_nobody_can_edit_is_not_offered_to_check(
+    journey: Journey,
+) -> None:
+    """The writer taken off, then the review cancelled: the co-writer's card is read-only and
+    must not ask them to edit or tick it."""
+    j = journey
+    review_id, return_id = await _held_from_colleague(j)
+    await j.card(
+        verbs.RETURN_REASSIGN,
+        {"return_id": return_id, "assignees": COLLEAGUE, "replace": "true"},
+        USER_AAD,
+    )
+    await j.act(verbs.REVIEW_CANCEL, {"review_id": review_id, "reason": "Duplicate."})
+    card = await _section(j, return_id, COLLEAGUE)
+    assert verbs.RETURN_SAVE not in card_verbs(card), "the card is read-only"
+    assert "yours to check" not in json.dumps(card, ensure_ascii=False)

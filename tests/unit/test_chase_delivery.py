@@ -267,9 +267,10 @@ class _Log:
     def mark(self, key: str, attempt: int, outcome: str, *, was: str | None = None) -> None:
         self.rows[key][attempt] = outcome
 
-    def log(self, row: object, key: str, attempt: int, *what: object, **flags: object) -> None:
+    def log(self, row: object, key: str, attempt: int, *what: object, **flags: object) -> bool:
         # what: kind, recipient, outcome, then the status and detail this fake doesn't keep
         self.rows.setdefault(key, {})[attempt] = str(what[2])
+        return True
 
     def set_state(self, subject_type: str, record_id: int, fields: dict[str, object]) -> None:
         self.state.update(fields)
@@ -332,6 +333,27 @@ def _overdue(subject: ce.ChaseSubject) -> ce.PlannedChase:
     return ce.PlannedChase(
         at, ChaseKind.OVERDUE, subject.chase_count + 1, (), "Overdue", "", "", "", at
     )
+
+
+class _InterruptedMeanwhile(_Log):
+    """The log row was settled `interrupted` after settle read it as held: the write waits for
+    that settling, then changes nothing."""
+
+    def log(self, row: object, key: str, attempt: int, *what: object, **flags: object) -> bool:
+        self.rows.setdefault(key, {})[attempt] = ce.INTERRUPTED
+        return False
+
+
+def test_a_send_settled_interrupted_meanwhile_is_lost_not_counted() -> None:
+    """Second review: settle's hold read the row as `attempted`, the log write found it
+    `interrupted` (the chair already told it may not have arrived) and wrote nothing; settle
+    still counted the chaser and answered 'sent'."""
+    log = _InterruptedMeanwhile()
+    claimed = _overdue_claim(2, log)
+    now = datetime(2027, 3, 10, 9, 1, tzinfo=UTC)
+    assert ce.settle(cast(ce.ChaseRepository, log), claimed, ce.Attempt(True), now) == "lost"
+    assert log.state == {}, "the record is not counted"
+    assert log.rows[claimed.key] == {claimed.attempt: ce.INTERRUPTED}
 
 
 def test_an_owner_who_answers_while_their_chaser_is_sent_is_not_counted_unanswered() -> None:

@@ -49,9 +49,10 @@ class _OpenLog:
     def outcomes(self, key: str) -> list[tuple[int, str]]:
         return self.reports.get(key, [])
 
-    def log(self, row: object, key: str, attempt: int, *what: object, **flags: object) -> None:
+    def log(self, row: object, key: str, attempt: int, *what: object, **flags: object) -> bool:
         # what: kind, recipient, outcome
         self.reports.setdefault(key, []).append((attempt, str(what[2])))
+        return True
 
     def attempted_before(self, cutoff: datetime, limit: int) -> list[ce.OpenSend]:
         found = [

@@ -18,7 +18,7 @@ from cards import returns as return_cards
 from cards import reviews as review_cards
 from domain.chasers import DEFAULT_POLICY
 from domain.model import ReturnStatus
-from domain.return_state import RETURN_STATUS_LABELS, return_status_label
+from domain.return_state import RETURN_STATUS_LABELS, return_status_label, returns_progress
 from domain.summaries import Access, ReturnLine, build_summary
 from exports.summary_doc import summary_docx
 from tests.unit.test_return_cards import RET
@@ -51,3 +51,18 @@ def test_every_return_status_has_its_own_words() -> None:
     assert set(RETURN_STATUS_LABELS) == set(ReturnStatus)
     assert len(set(RETURN_STATUS_LABELS.values())) == len(ReturnStatus), "no two read alike"
     assert return_status_label("signed_off") == "Signed off", "a stored value will do"
+
+
+def test_the_chairs_progress_line_counts_by_status_as_the_reviews_list_does() -> None:
+    """A return sent back for changes keeps its submitted time: counted by that, the chair's
+    notice said "3 of 4 submitted" while the summary and the reviews list said 2."""
+    statuses = [
+        ReturnStatus.SIGNED_OFF,
+        ReturnStatus.SUBMITTED,
+        ReturnStatus.RETURNED,
+        ReturnStatus.IN_PROGRESS,
+        ReturnStatus.WITHDRAWN,
+    ]
+    assert returns_progress("LOS-2026-001", statuses) == (
+        "LOS-2026-001: 2 of 4 agency returns submitted, 1 signed off."
+    )
