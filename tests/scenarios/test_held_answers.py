@@ -52,14 +52,31 @@ async def _section(j: Journey, return_id: int, aad: str) -> dict[str, Any]:
     return card
 
 
+async def _save_named(j: Journey) -> tuple[int, int, dict[str, Any], str]:
+    """The practitioner saves NAMED into "family_members": (review id, return id, the answers
+    they typed, the card they got back)."""
+    review_id, return_id = await open_review(j)
+    typed = {**valid_answers(BANK.section(SECTION)), "family_members": NAMED}
+    data = {"return_id": return_id, "section": SECTION, **typed}
+    return review_id, return_id, typed, await j.card(verbs.RETURN_SAVE, data, PRACTITIONER)
+
+
+async def _save_named_episode(j: Journey) -> tuple[int, dict[str, Any]]:
+    """The practitioner saves key practice episode 1 with NAMED as what happened: (return id,
+    the episode's place)."""
+    _, return_id = await open_review(j)
+    index = next(i for i, s in enumerate(BANK.sections) if s.repeatable)
+    place = {"return_id": return_id, "section": index, "episode": 1}
+    typed = {**valid_answers(BANK.section(index)), "episode_what_happened": NAMED}
+    await j.card(verbs.RETURN_SAVE, {**place, **typed}, PRACTITIONER)
+    return return_id, place
+
+
 async def test_a_flagged_answer_is_held_from_everyone_but_its_writer_until_confirmed(
     any_journey: Journey,
 ) -> None:
     j = any_journey
-    _, return_id = await open_review(j)
-    typed = {**valid_answers(BANK.section(SECTION)), "family_members": NAMED}
-    data = {"return_id": return_id, "section": SECTION, **typed}
-    card = await j.card(verbs.RETURN_SAVE, data, PRACTITIONER)
+    _, return_id, typed, card = await _save_named(j)
     assert "Saved as a draft" in card
     assert "anyone else who opens this return sees it masked" in card
     assert NAMED in card, "the writer reads what they typed"
@@ -130,11 +147,7 @@ async def test_a_co_writer_cannot_remove_an_episode_holding_anothers_answer(
     journey: Journey,
 ) -> None:
     j = journey
-    _, return_id = await open_review(j)
-    index = next(i for i, s in enumerate(BANK.sections) if s.repeatable)
-    data = {"return_id": return_id, "section": index, "episode": 1}
-    typed = {**valid_answers(BANK.section(index)), "episode_what_happened": NAMED}
-    await j.card(verbs.RETURN_SAVE, {**data, **typed}, PRACTITIONER)
+    return_id, data = await _save_named_episode(j)
     theirs = await j.card(verbs.RETURN_OPEN, data, COLLEAGUE)
     assert "Kelly" not in theirs, "nor in the episode list or the Go to list"
     assert all(mask in theirs for mask in MASKS)
@@ -150,11 +163,7 @@ async def test_a_held_answer_whose_writer_is_taken_off_is_released_to_the_co_wri
     any_journey: Journey,
 ) -> None:
     j = any_journey
-    _, return_id = await open_review(j)
-    typed = {**valid_answers(BANK.section(SECTION)), "family_members": NAMED}
-    await j.act(
-        verbs.RETURN_SAVE, {"return_id": return_id, "section": SECTION, **typed}, PRACTITIONER
-    )
+    _, return_id, typed, _ = await _save_named(j)
     # The chair takes the writer off the return, through the real control.
     card = await j.card(
         verbs.RETURN_REASSIGN,
@@ -203,11 +212,7 @@ async def test_a_held_episode_answer_is_masked_in_the_chronology_s_go_to_list(
     """An episode is listed by its first long answer: the chronology card's "Go to" list
     quoted it raw to the co-writer and the lead while the section card masked it."""
     j = journey
-    _, return_id = await open_review(j)
-    index = next(i for i, s in enumerate(BANK.sections) if s.repeatable)
-    typed = {**valid_answers(BANK.section(index)), "episode_what_happened": NAMED}
-    data = {"return_id": return_id, "section": index, "episode": 1, **typed}
-    await j.card(verbs.RETURN_SAVE, data, PRACTITIONER)
+    return_id, _ = await _save_named_episode(j)
     for aad in (COLLEAGUE, LEAD):
         chronology = await j.card(verbs.CHRONOLOGY, {"return_id": return_id}, aad)
         assert "Kelly" not in chronology, aad
@@ -219,11 +224,7 @@ async def test_a_co_writer_moves_on_past_an_answer_held_from_them(journey: Journ
     """Their card draws the held answer as text, so it sends none: Next must not ask them to
     complete it (the same section came back, with no word why)."""
     j = journey
-    _, return_id = await open_review(j)
-    typed = {**valid_answers(BANK.section(SECTION)), "family_members": NAMED}
-    await j.card(
-        verbs.RETURN_SAVE, {"return_id": return_id, "section": SECTION, **typed}, PRACTITIONER
-    )
+    _, return_id, typed, _ = await _save_named(j)
     held = _answer(j, "family_members")
     theirs = await _section(j, return_id, COLLEAGUE)
     inputs = _input_ids(theirs)
@@ -268,10 +269,7 @@ async def test_a_submitted_return_holds_nothing_a_stricter_guard_flags_later(
 
 
 async def _held_from_colleague(j: Journey) -> tuple[int, int]:
-    review_id, return_id = await open_review(j)
-    typed = {**valid_answers(BANK.section(SECTION)), "family_members": NAMED}
-    data = {"return_id": return_id, "section": SECTION, **typed}
-    await j.card(verbs.RETURN_SAVE, data, PRACTITIONER)
+    review_id, return_id, _, _ = await _save_named(j)
     assert "Kelly" not in json.dumps(await _section(j, return_id, COLLEAGUE), ensure_ascii=False)
     return review_id, return_id
 
