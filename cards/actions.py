@@ -868,7 +868,8 @@ def digest_card(
         body.extend(
             paragraph(
                 f"{a.reference} · {a.agency_name or ''} · due "
-                f"{friendly_date(a.effective_due)} · {chased_text(a.chase_count)}"
+                f"{friendly_date(a.effective_due)} · "
+                f"{chased_text(a.chase_count, a.owner_chase_count, a.owner_name)}"
             )
             for a in overdue[:15]
         )

@@ -460,7 +460,7 @@ def _agency_section(board: Dashboard, rows: int) -> list[ac.ElementAnnotated]:
 
 def _late_line(item: LateItem, text_limit: int) -> ac.TextBlock:
     row = item.row
-    chased = chased_text(row.chase_count)
+    chased = chased_text(row.chase_count, row.owner_chase_count, row.owner_name)
     late = working_days_text(item.working_days_late)
     stuck = row.status in (ActionStatus.BLOCKED, ActionStatus.ESCALATED)
     blocked = f" · {status_words(row.status)}" if stuck else ""

@@ -28,7 +28,7 @@ from domain.actions import (
     _text,
     load,
 )
-from domain.chasers import ANSWERED
+from domain.chasers import ANSWERED, NEW_OWNER
 from domain.errors import FormInvalid, NotPermitted
 from domain.identifier_checks import record_kept, require_confirmed
 from domain.model import ActionStatus, Actor, MemberView, Role, is_directory_id, is_guid
@@ -227,7 +227,8 @@ class _Change:
         if self.due is not None:
             fields |= {"revised_due_on": self.due, "revised_due_reason": reason}
         if self.owner_id is not None:
-            fields["owner_member_id"] = self.owner_id
+            # The new owner's count of chasers starts from nothing; the record's goes on.
+            fields |= {"owner_member_id": self.owner_id, **NEW_OWNER}
         if self.description is not None:
             fields["description"] = self.description
         if move is Move.NOT_ACHIEVABLE:

@@ -69,6 +69,8 @@ class ActionDetail:
     # The progress entry of the date request waiting for the chair: what Approve names.
     pending_request_id: int | None = None
     deputy_chair_member_id: int | None = None
+    # Of `chase_count`, the chasers since its owner took it on (`chasers.Tally`); None: all.
+    owner_chase_count: int | None = None
 
     def chaired_by(self, member_id: int) -> bool:
         return member_id in (self.chair_member_id, self.deputy_chair_member_id)

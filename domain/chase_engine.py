@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Final, Protocol
 
-from domain.chase_messages import Reads, chased_line
+from domain.chase_messages import Reads, chased_line, counted_from
 from domain.chasers import (
     ANSWERED,
     Audience,
@@ -207,9 +207,11 @@ class Claimed:
     possibly_repeated: bool = False
     # The record's chaser before this one never reached its owner (unreachable, or failed every
     # try): an owner this one can't reach either is one Teams can't reach, whatever the status.
+    # Only the owner's own (`counted_from`): a previous owner's says nothing of this one.
     previous_undelivered: bool = False
-    # How many of the record's chasers before this one never reached their owner: the owner's
-    # card says so rather than count them as times they were chased (`owner_chase`).
+    # How many of the owner's chasers before this one (since they took it on) never reached
+    # them: the owner's card says so rather than count them as times they were chased
+    # (`owner_chase`).
     undelivered_before: int = 0
 
 
@@ -271,7 +273,7 @@ def claim(chases: ChaseRepository, now: datetime, limit: int) -> list[Claimed]:
             _record_chased(chases, row, outcome.send, outcome.next_chase_at, now, UNKNOWN)
             continue
         repeat = history.unknowns > 0
-        undelivered = _undelivered(chases, row, outcome.send.sequence)
+        undelivered = _undelivered(chases, row, outcome.send)
         attempt = history.last_attempt + 1
         kind = outcome.send.kind.value
         chases.log(row, key, attempt, kind, "owner", CLAIMED, possibly_repeated=repeat)
@@ -300,9 +302,12 @@ def unanswered(claimed: Claimed) -> int:
     return mark_sent(claimed.row.subject, claimed.chase).unanswered
 
 
-def _undelivered(chases: ChaseRepository, row: ChaseRow, sequence: int) -> frozenset[int]:
-    """The record's chasers before `sequence` given up on without reaching their owner."""
-    keys = {key_for(row, number): number for number in range(1, sequence)}
+def _undelivered(chases: ChaseRepository, row: ChaseRow, chase: PlannedChase) -> frozenset[int]:
+    """The chasers before `chase` given up on without reaching their owner: since the owner
+    took the record on (`counted_from`), as its card counts them; an earlier owner's
+    undelivered chasers say nothing of whether Teams can reach this one."""
+    first = counted_from(chase)
+    keys = {key_for(row, number): number for number in range(first, chase.sequence)}
     found = chases.outcomes_of(list(keys)) if keys else {}
     return frozenset(
         keys[key] for key, rows in found.items() if never_delivered({o for _, o in rows})
@@ -530,7 +535,8 @@ def _record_chased(
 ) -> None:
     """The chaser is done with (sent, or undelivered for good): counted, the next planned.
     `row` is the record as the chaser was claimed; `current`, as it is now, held (`counted`)."""
-    after = counted(row.subject, (current or row).subject, chase)
+    same_owner = current is None or current.owner_ids == row.owner_ids
+    after = counted(row.subject, (current or row).subject, chase, same_owner=same_owner)
     if after.replanned and current is not None:
         policy = policy_for(chases, row.partnership_id)
         planned = None if current.stopped else next_chase(policy, after.subject, now)
@@ -542,6 +548,7 @@ def _record_chased(
             "chase_count": after.subject.chase_count,
             "overdue_chase_count": after.subject.overdue_unanswered,
             "unanswered_chase_count": after.subject.unanswered,
+            "owner_chase_count": after.subject.chased_owner,
             "next_chase_at": _unless_stopped(chases, row, next_at),
             "last_chase_outcome": outcome,
             "last_chased_at": now,
@@ -558,7 +565,9 @@ class Counted:
     replanned: bool
 
 
-def counted(claimed: ChaseSubject, current: ChaseSubject, chase: PlannedChase) -> Counted:
+def counted(
+    claimed: ChaseSubject, current: ChaseSubject, chase: PlannedChase, *, same_owner: bool = True
+) -> Counted:
     """The counts a chaser leaves, from the record as it is now (`current`, read with the
     record held), not as it was when the chaser was claimed (`claimed`). A chaser is out for
     seconds, up to a couple of minutes: an owner who answers meanwhile set the unanswered counts
@@ -572,8 +581,14 @@ def counted(claimed: ChaseSubject, current: ChaseSubject, chase: PlannedChase) -
     a new due date) also planned the next chaser, which the holder's heartbeat has since
     overwritten with its lease: it is planned again from the record as it is now, as the answer
     planned it, not the claim's plan. An answer to a record with no unanswered chaser at claim
-    time leaves no trace in the counts: that chaser is counted from 0, as 1."""
+    time leaves no trace in the counts: that chaser is counted from 0, as 1.
+
+    Reassigned since the claim (`same_owner` False: the record's owners now are not the ones
+    it was claimed for), the chaser went to the previous owner: the new owner's count stays
+    as the reassign left it (0), and the record's goes on."""
     after = mark_sent(current, chase)
+    if not same_owner:
+        after = replace(after, owner_chases=current.chased_owner)
     answered = (
         current.unanswered < claimed.unanswered
         or current.overdue_unanswered < claimed.overdue_unanswered
@@ -587,7 +602,7 @@ def counted(claimed: ChaseSubject, current: ChaseSubject, chase: PlannedChase) -
 
 def _plan_of(subject: ChaseSubject) -> ChaseSubject:
     """What a record's plan is made of besides its counts: its status and dates."""
-    return replace(subject, chase_count=0, overdue_unanswered=0, unanswered=0)
+    return replace(subject, chase_count=0, overdue_unanswered=0, unanswered=0, owner_chases=None)
 
 
 def reschedule(

@@ -169,21 +169,37 @@ def message_for(subject: SubjectKind, chase: ChaseKind, reads: Reads) -> Message
 _ABOUT_THE_RECORD: Final = frozenset({ChaseKind.BLOCKED, ChaseKind.ESCALATED})
 
 
+def counted_from(chase: PlannedChase) -> int:
+    """The first of the record's chasers that `chased_line` counts with `chase`: the owner's
+    own since they took the record on, or all of them for a chaser about the record."""
+    return 1 if chase.kind in _ABOUT_THE_RECORD else chase.earlier_owners + 1
+
+
 def chased_line(chase: PlannedChase, subject: SubjectKind, undelivered: int) -> str:
     """How often the one chased has been chased, as their card says it; `undelivered`: how
-    many of the record's chasers before this one never reached anyone in Teams (403/404, or
-    every try failed). Those count towards escalation (`chase_engine.SETTLES`), but telling
-    someone Teams can reach again "You have now been chased 6 times" when five never got
-    through would be untrue: the line says how many could not be delivered."""
+    many of the chasers before this one since its owner took the record on (all the record's,
+    for a chaser about the record) never reached anyone in Teams (403/404, or every try
+    failed). Those count towards escalation (`chase_engine.SETTLES`), but telling someone
+    Teams can reach again "You have now been chased 6 times" when five never got through
+    would be untrue: the line says how many could not be delivered."""
     if undelivered <= 0:
         return chase.chased_line
-    before = chase.sequence - 1
+    about_record = chase.kind in _ABOUT_THE_RECORD
+    before = (chase.sequence if about_record else chase.owner_sequence) - 1
     undelivered = min(undelivered, before)
+    if undelivered <= 0:
+        return chase.chased_line
     if undelivered == before:
         missed = "The one before it" if before == 1 else f"The {before} before it"
     else:
         missed = f"{undelivered} of the {before} before it"
     lost = f"{missed} could not be delivered in Teams."
-    if chase.kind in _ABOUT_THE_RECORD:
+    if about_record:
         return f"{chase.chased_line} {lost}"
-    return f"This is reminder {chase.sequence} about this {NOUNS[subject]}. {lost}"
+    noun = NOUNS[subject]
+    if chase.earlier_owners:
+        return (
+            f"This is reminder {chase.owner_sequence} since this {noun} became yours "
+            f"({chase.sequence} about it in all). {lost}"
+        )
+    return f"This is reminder {chase.sequence} about this {noun}. {lost}"

@@ -316,12 +316,15 @@ class ChaseSubject:
     # Every chaser (reminders too) since the owner last responded, delivered or not: what an
     # escalation copy's "Chasers unanswered" says (`overdue_unanswered` climbs the ladder).
     unanswered: int = 0
+    # Of `chase_count`, the chasers since its owner took it on (an action item's reassign
+    # starts it again, `NEW_OWNER`); None: all of them, the record never changed hands.
+    owner_chases: int | None = None
 
     def __post_init__(self) -> None:
         expected = ActionStatus if self.kind is SubjectKind.ACTION_ITEM else ReturnStatus
         if not isinstance(self.status, expected):
             raise ValueError(f"A {self.kind.value} cannot have the status {self.status!r}.")
-        if min(self.chase_count, self.overdue_unanswered, self.unanswered) < 0:
+        if min(self.chase_count, self.overdue_unanswered, self.unanswered, self.chased_owner) < 0:
             raise ValueError("Chase counts cannot be negative.")
         if self.status in _DATED_STATUSES and self.status_since is None:
             raise ValueError(f"A {self.status.value} item needs status_since.")
@@ -329,6 +332,40 @@ class ChaseSubject:
     @property
     def effective_due(self) -> date:
         return self.revised_due_on or self.due_on
+
+    @property
+    def chased_owner(self) -> int:
+        """The chasers sent since its owner took it on (never more than the record's)."""
+        if self.owner_chases is None:
+            return self.chase_count
+        return min(self.owner_chases, self.chase_count)
+
+    @property
+    def tally(self) -> Tally:
+        return Tally(self.chase_count, self.chased_owner)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How often a record has been chased: in all, and since its owner took it on. After a
+    reassign they differ, and both are worth knowing: the new owner answers for theirs, and
+    the chair sees how long the item has been chased at all. The owner's card, the tracker and
+    the reports all say it from here (`owner_line`, `summaries.chased_text`)."""
+
+    total: int
+    owner: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.owner <= self.total:
+            raise ValueError("An owner's chasers are some of the record's.")
+
+    @property
+    def before_owner(self) -> int:
+        """The chasers that went to earlier owners."""
+        return self.total - self.owner
+
+    def after(self, sent: int = 1) -> Tally:
+        return Tally(self.total + sent, self.owner + sent)
 
 
 _DATED_STATUSES: Final = frozenset(
@@ -352,6 +389,14 @@ class PlannedChase:
     what_next: str  # "If there's no update by Thu 10 Dec, your agency's safeguarding lead..."
     # When the chaser after this one goes if nobody answers: what the sweep stores once it sends.
     following_at: datetime | None
+    # The record's chasers before its owner took it on (to earlier owners): this one is the
+    # owner's `owner_sequence`th.
+    earlier_owners: int = 0
+
+    @property
+    def owner_sequence(self) -> int:
+        """This chaser's number among those sent since the owner took the record on."""
+        return self.sequence - self.earlier_owners
 
     @property
     def times_chased(self) -> int:
@@ -549,6 +594,9 @@ def mark_answered(subject: ChaseSubject) -> ChaseSubject:
 # The record's columns an owner's answer (an update, a new status, a date asked for or set, a
 # new owner) sets: the counts `mark_answered` starts again from nothing.
 ANSWERED: Final[Mapping[str, int]] = {"overdue_chase_count": 0, "unanswered_chase_count": 0}
+# And what a new owner (an action item's reassign) sets: an answer, and their own count of
+# chasers from nothing (the record's `chase_count` goes on).
+NEW_OWNER: Final[Mapping[str, int]] = {**ANSWERED, "owner_chase_count": 0}
 
 
 def rag(
@@ -672,6 +720,7 @@ def _after_sending(subject: ChaseSubject, kind: ChaseKind) -> ChaseSubject:
         chase_count=subject.chase_count + 1,
         overdue_unanswered=subject.overdue_unanswered + overdue,
         unanswered=subject.unanswered + 1,
+        owner_chases=None if subject.owner_chases is None else subject.chased_owner + 1,
     )
 
 
@@ -704,6 +753,7 @@ def _plan(policy: ChaserPolicy, subject: ChaseSubject, slot: _Slot, at: datetime
         chased_line=_chased_line(subject, slot.kind),
         what_next=_what_next(policy, subject, slot, following),
         following_at=policy.start_of(following.day) if following else None,
+        earlier_owners=subject.tally.before_owner,
     )
 
 
@@ -752,9 +802,23 @@ def _chased_line(subject: ChaseSubject, kind: ChaseKind) -> str:
         return f"Reminder {count} about this {noun}. Its owner is not chased while it is blocked."
     if kind is ChaseKind.ESCALATED:
         return f"Reminder {count} about this {noun}. Its owner is not chased while it is with you."
-    if count == 1:
-        return f"This is the first reminder about this {noun}."
-    return f"You have now been chased {count} times about this {noun}, counting this one."
+    return owner_line(subject.tally.after(), noun)
+
+
+def owner_line(tally: Tally, noun: str) -> str:
+    """How often the one chased has been chased, this chaser counted in `tally`: the owner
+    who took the record on from someone else hears their own count, and how many in all."""
+    if tally.owner == tally.total:
+        if tally.total == 1:
+            return f"This is the first reminder about this {noun}."
+        return f"You have now been chased {tally.total} times about this {noun}, counting this one."
+    in_all = f"reminder {tally.total} about it in all"
+    if tally.owner == 1:
+        return f"This is your first reminder since this {noun} became yours ({in_all})."
+    return (
+        f"You have now been chased {tally.owner} times since this {noun} became yours, "
+        f"counting this one ({in_all})."
+    )
 
 
 def _what_next(

@@ -222,6 +222,8 @@ class ActionRow:
     latest_at: datetime | None
     latest_rag: str | None
     impact_closed: bool  # the LIC group recorded impact and decided to close
+    # Of `chase_count`, the chasers since its owner took it on (`chasers.Tally`); None: all.
+    owner_chase_count: int | None = None
 
     @property
     def effective_due(self) -> date | None:
@@ -286,6 +288,8 @@ class OverdueRow:
     due_on: date
     status: ActionStatus
     chase_count: int
+    # Of `chase_count`, the chasers since its owner took it on (`chasers.Tally`); None: all.
+    owner_chase_count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -927,8 +931,26 @@ def working_days_text(count: int) -> str:
     return counted(count, "working day")
 
 
-def chased_text(count: int) -> str:
-    """How often an item has been chased, as a person would say it ("chased once")."""
+def chased_text(count: int, owner_count: int | None = None, owner_name: str | None = None) -> str:
+    """How often an item has been chased, as a person would say it ("chased once"). Given
+    how many of them since its owner took it on (`owner_count`, `chasers.Tally`), and that is
+    fewer: both, "chased 5 times (2 since Police Lead (demo) took it on)", since "chased 5
+    times" alone is read as the owner's silence."""
+    text = _times_chased(count)
+    since = since_owner(count, owner_count, owner_name)
+    return f"{text} ({since})" if since else text
+
+
+def since_owner(count: int, owner_count: int | None, owner_name: str | None = None) -> str | None:
+    """How many of an item's `count` chasers were since its owner took it on, when not all
+    ("2 since its owner took it on"): the tracker's and the reports' one wording of it."""
+    if owner_count is None or owner_count >= count:
+        return None
+    since = "none" if owner_count <= 0 else str(owner_count)
+    return f"{since} since {owner_name or 'its owner'} took it on"
+
+
+def _times_chased(count: int) -> str:
     if count <= 0:
         return "not chased yet"
     return "chased once" if count == 1 else f"chased {count} times"

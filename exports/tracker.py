@@ -41,6 +41,7 @@ from domain.summaries import (
     TrackerLine,
     rag_name,
     short_date,
+    since_owner,
     theme_label,
     theme_trends,
 )
@@ -81,6 +82,9 @@ def _chasers_sent(line: TrackerLine) -> int | str:
     arrived at all (their sender stopped mid-send, and they were not sent again)."""
     count, repeated = line.action.chase_count, line.record.possibly_repeated
     notes = [f"{repeated} possibly twice"] if repeated else []
+    # Reassigned: how many went to its owner now (the tracker's Owner column).
+    if since := since_owner(count, line.action.owner_chase_count):
+        notes.insert(0, since)
     if line.record.interrupted:
         notes.append(f"{line.record.interrupted} more {outcome_words(INTERRUPTED)}")
     return f"{count} ({'; '.join(notes)})" if notes else count

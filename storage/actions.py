@@ -272,6 +272,7 @@ def _detail(
         evidence_text=a.evidence_text,
         evidence_link=a.evidence_link,
         chase_count=a.chase_count,
+        owner_chase_count=a.owner_chase_count,
         latest_note=progress.get("note"),
         latest_rag=progress.get("rag"),
         pending_date=pending[0],
@@ -384,6 +385,7 @@ class SqlChases:
             bool(impact),
             since,
             a.unanswered_chase_count,
+            a.owner_chase_count,
         )
         owners = (a.owner_member_id,) if a.owner_member_id else ()
         return ChaseRow(
@@ -432,6 +434,7 @@ class SqlChases:
             r.chase_count,
             r.overdue_chase_count,
             unanswered=r.unanswered_chase_count,
+            owner_chases=r.owner_chase_count,
         )
         owners = tuple(lookup.assignees[r.id])
         return ChaseRow(

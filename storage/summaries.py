@@ -465,6 +465,7 @@ class SqlSummaries:
                 latest_at=at,
                 latest_rag=assessed,
                 impact_closed=bool(closed),
+                owner_chase_count=item.owner_chase_count,
             )
             for item, reference, pseudonym, owner, agency, note, at, assessed, closed in rows
         ]
@@ -551,6 +552,7 @@ class SqlSummaries:
                 due,
                 _AI.status,
                 _AI.chase_count,
+                _AI.owner_chase_count,
             )
             .join(t.Review, col(t.Review.id) == col(_AI.review_id))
             .outerjoin(t.Member, col(t.Member.id) == col(_AI.owner_member_id))
@@ -580,8 +582,21 @@ class SqlSummaries:
                 _as_date(due_on),
                 ActionStatus(status),
                 int(chased),
+                int(owner_chased),
             )
-            for i, ref, review_id, review_ref, text, owner, agency, due_on, status, chased in rows
+            for (
+                i,
+                ref,
+                review_id,
+                review_ref,
+                text,
+                owner,
+                agency,
+                due_on,
+                status,
+                chased,
+                owner_chased,
+            ) in rows
         ], int(total or 0)
 
     def theme_tallies(

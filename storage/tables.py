@@ -158,6 +158,9 @@ class ChaseState(SQLModel):
     # Every chaser since the owner last answered, delivered or not (domain/chasers.py
     # `ChaseSubject.unanswered`; migration 0014).
     unanswered_chase_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The chasers sent since its owner took it on: `chase_count` is the record's, and goes on
+    # across a reassign (domain/chasers.py `ChaseSubject.owner_chases`; migration 0015).
+    owner_chase_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     last_chase_outcome: str | None = Field(default=None, max_length=40)
     last_chased_at: datetime | None = None
 
@@ -342,7 +345,12 @@ class ChaserLog(SQLModel, table=True):
     idempotency key stops a chaser known to be sent from being sent again."""
 
     __tablename__ = "chaser_log"
-    __table_args__ = (UniqueConstraint("idempotency_key", "attempt"),)
+    __table_args__ = (
+        UniqueConstraint("idempotency_key", "attempt"),
+        # Every sweep reads the sends still `attempted` past a cutoff (`attempted_before`):
+        # the outcome first, so the read goes straight to the few open rows (migration 0015).
+        Index("ix_chaser_log_outcome_attempted_at", "outcome", "attempted_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     partnership_id: int = Field(foreign_key="partnership.id", index=True)
     subject_type: str = Field(max_length=30)
