@@ -594,8 +594,15 @@ def mark_answered(subject: ChaseSubject) -> ChaseSubject:
 # The record's columns an owner's answer (an update, a new status, a date asked for or set, a
 # new owner) sets: the counts `mark_answered` starts again from nothing.
 ANSWERED: Final[Mapping[str, int]] = {"overdue_chase_count": 0, "unanswered_chase_count": 0}
-# And what a new owner (an action item's reassign) sets: an answer, and their own count of
-# chasers from nothing (the record's `chase_count` goes on).
+
+
+def mark_new_owner(subject: ChaseSubject) -> ChaseSubject:
+    """Someone else has it now (an action item's reassign): an answer, and the new owner's
+    own count of chasers starts from nothing; the record's goes on."""
+    return replace(mark_answered(subject), owner_chases=0)
+
+
+# The record's columns a new owner sets: the counts `mark_new_owner` starts again.
 NEW_OWNER: Final[Mapping[str, int]] = {**ANSWERED, "owner_chase_count": 0}
 
 

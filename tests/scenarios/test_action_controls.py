@@ -43,12 +43,17 @@ async def test_the_chair_reassigns_and_both_owners_are_told(journey_each: Journe
     )
     assert "Only the chair" in json.dumps(stranger)
 
+    with j.bot.db.session() as session, session.begin():  # chased three times so far
+        counts = {"chase_count": 3, "owner_chase_count": 3, "unanswered_chase_count": 3}
+        session.execute(update(t.ActionItem).values(**counts))
     j.bot.connector.clear()
     reason = "Police Colleague now leads the audit team"
     answer = await j.act(verbs.ACTION_REASSIGN, {**data, "owner": COLLEAGUE, "reason": reason})
     assert "Reassigned to Police Colleague" in json.dumps(answer["value"])
     [row] = j.rows(t.ActionItem)
     assert row.owner_member_id != item.owner_member_id
+    # The new owner's chasers are counted from nothing; the item's go on.
+    assert (row.chase_count, row.owner_chase_count, row.unanswered_chase_count) == (3, 0, 0)
     sent = [json.dumps(c, ensure_ascii=False) for c in j.bot.connector.cards()]
     [first] = [c for c in j.bot.connector.cards() if "Your action" in json.dumps(c)]
     assert titles(first) == list(OWNER_MOVES), "the new owner's full card"
