@@ -177,7 +177,8 @@ def generate(path: Path, reviews: int, agencies: int, items: int, seed: int = 6)
                         "agreed_on": meeting,
                         "due_on": meeting + timedelta(days=rng.randrange(20, 400)),
                         "status": status,
-                        "chase_count": rng.randrange(0, 6),
+                        "chase_count": (chased := rng.randrange(0, 6)),
+                        "owner_chase_count": chased,
                         "success_measure": "90% within 5 working days",
                     }
                 )

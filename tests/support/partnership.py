@@ -186,6 +186,8 @@ def _seed(session: Session, tenant: str) -> Seeded:
         agreed: date,
         **extra: object,
     ) -> int:
+        # Chased as the engine counts: every chaser so far went to its one owner.
+        extra.setdefault("owner_chase_count", extra.get("chase_count", 0))
         row = t.ActionItem(
             review_id=review_id,
             number=number,
