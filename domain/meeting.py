@@ -42,7 +42,7 @@ from domain.records import (
     ReviewView,
 )
 from domain.repositories import UnitOfWork
-from domain.returns import seen_for
+from domain.returns import seen_for, writers_of
 from domain.review_flow import chaired_review, find_review, held_review
 from domain.reviews import parse_reference
 from domain.transitions import move_review
@@ -60,7 +60,8 @@ def meeting_pack(
     for ret in uow.reviews.returns(review.id):
         # A held answer (flagged, not yet confirmed by its writer) is masked for the chair as
         # for any reader; only a return still open for writing holds one (domain/held.py).
-        stored = seen_for(uow, member, ret, uow.returns.answers(ret.id)).items()
+        raw = uow.returns.answers(ret.id)
+        stored = seen_for(member, ret, raw, writers_of(uow, ret, raw)).items()
         answers = {q: a.value for (q, slot), a in stored if not slot}
         episodes: dict[int, dict[str, object]] = {}
         for (q, slot), a in stored:

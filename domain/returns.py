@@ -139,7 +139,9 @@ def writers_of(
     """Who may write `ret` (`may_write`): its assignees and its agency's leads, for deciding
     whose view of a held answer is raw (domain/held.py). The leads are looked up only when an
     unconfirmed answer was last written by someone not assigned, the one case in which
-    held.py asks about anyone but the assignees, so a card turn costs no extra query."""
+    held.py asks about anyone but the assignees, so a card turn costs no extra query. A turn
+    asks once for each state of `stored` it reads and hands the answer to `held_for`,
+    `seen_for` and `section_screen`."""
     if all(a.confirmed or a.updated_by in ret.assignee_ids for a in stored.values()):
         return ret.assignee_ids
     return ret.assignee_ids | frozenset(uow.returns.agency_lead_ids(ret.agency_id))
@@ -151,27 +153,35 @@ def open_for_writing(ret: ReturnView) -> bool:
 
 
 def held_for(
-    uow: UnitOfWork, member: MemberView, ret: ReturnView, stored: Mapping[AnswerKey, StoredAnswer]
+    member: MemberView,
+    ret: ReturnView,
+    stored: Mapping[AnswerKey, StoredAnswer],
+    writers: frozenset[int],
 ) -> dict[AnswerKey, HeldAnswer]:
-    """The answers of `ret` held from `member` (domain/held.py). A submitted return holds
-    none: submitting needed every flag mended or ticked, so only a guard grown stricter since
-    flags one, in text its lead read and passed on. A return closed another way (a nil
-    return, going ahead without it, a cancelled review) still holds them, as closed."""
+    """The answers of `ret` held from `member` (domain/held.py); `writers`: `writers_of` the
+    same `stored`. A submitted return holds none: submitting needed every flag mended or
+    ticked, so only a guard grown stricter since flags one, in text its lead read and passed
+    on. A return closed another way (a nil return, going ahead without it, a cancelled
+    review) still holds them, as closed."""
     if ret.status in SUBMITTED_STATUSES:
         return {}
-    held = held_answers(bank_for(ret.bank_version), stored, member.id, writers_of(uow, ret, stored))
+    held = held_answers(bank_for(ret.bank_version), stored, member.id, writers)
     if open_for_writing(ret):
         return held
     return {key: closed(answer) for key, answer in held.items()}
 
 
 def seen_for(
-    uow: UnitOfWork, member: MemberView, ret: ReturnView, stored: Mapping[AnswerKey, StoredAnswer]
+    member: MemberView,
+    ret: ReturnView,
+    stored: Mapping[AnswerKey, StoredAnswer],
+    writers: frozenset[int],
 ) -> Seen:
-    """The answers of `ret` as `member` may see them (domain/held.py; `held_for` says when)."""
+    """The answers of `ret` as `member` may see them (domain/held.py; `held_for` says when);
+    `writers`: `writers_of` the same `stored`."""
     if ret.status in SUBMITTED_STATUSES:
         return Seen(stored)
-    return seen_by(bank_for(ret.bank_version), stored, member.id, writers_of(uow, ret, stored))
+    return seen_by(bank_for(ret.bank_version), stored, member.id, writers)
 
 
 def revision(ret: ReturnView) -> str:
@@ -308,14 +318,14 @@ def section_screen(
         stored = uow.returns.answers(ret.id)
     # What this member may see: another's held answer masked (domain/held.py).
     writers = writers_of(uow, ret, stored)
-    seen = seen_for(uow, member, ret, stored)
+    seen = seen_for(member, ret, stored, writers)
     episodes = _episodes(section, seen)
     if section.repeatable:
         episode = _clamp_episode(section, episode, len(episodes))
     slot = episode or 0
     held = {
         q: found
-        for (q, at), found in held_for(uow, member, ret, stored).items()
+        for (q, at), found in held_for(member, ret, stored, writers).items()
         if at == slot and q in _ids(section)
     }
     values = {
@@ -471,6 +481,7 @@ def save_section(
     episode = _episode(data.get("episode"), section)
     # Read once: the save checks against these and the next card is drawn from them.
     stored = dict(uow.returns.answers(ret.id))
+    held = held_for(member, ret, stored, writers_of(uow, ret, stored))
     check = validate_section_answers(
         section,
         data,
@@ -479,7 +490,7 @@ def save_section(
         require_complete=nav in (Nav.NEXT, Nav.ADD_EPISODE) and _has_content(section, data),
         # Another's held answer can't be completed from this card: its writer will (submit
         # still waits for it, and the overview says for whom).
-        held={q for (q, at) in held_for(uow, member, ret, stored) if at == (episode or 0)},
+        held={q for (q, at) in held if at == (episode or 0)},
     )
     before = dict(stored)
     notices = _store(
@@ -490,6 +501,7 @@ def save_section(
         stored,
         _Edit(section, episode or 0, check.values, check.cleared, _revisions(data.get("revs"))),
         data,
+        held,
     )
     _mark_started(uow, actor, ret, now)
     if not check.errors and not notices and _new_warnings(section, episode or 0, before, stored):
@@ -633,8 +645,10 @@ def _store(
     stored: dict[AnswerKey, StoredAnswer],
     edit: _Edit,
     data: Mapping[str, object],
+    held: Mapping[AnswerKey, HeldAnswer],
 ) -> list[str]:
-    """Write what changed; `stored` is kept up to date so the next card needs no re-read."""
+    """Write what changed; `stored` is kept up to date so the next card needs no re-read.
+    `held`: `held_for` the answers as they were read, before this save."""
     notices: list[str] = []
     changes: dict[str, object] = {}
     slot, values = edit.slot, edit.values
@@ -642,7 +656,6 @@ def _store(
     # came from a card drawn before it was held, or was made up. Either way the writer's text
     # stays as they left it, never overwritten, cleared or confirmed by anyone who may not
     # mend it (its writer, or the return's writers once the writer can't write it).
-    held = held_for(uow, member, ret, stored)
     for question in edit.section.questions:
         key = (question.id, slot)
         current = stored.get(key)
@@ -802,7 +815,7 @@ def remove_episode(
             "or one listed before it, was removed",
         )
     episode = named[0]
-    held = held_for(uow, member, ret, stored)
+    held = held_for(member, ret, stored, writers_of(uow, ret, stored))
     if waiting := [held[k] for k in held if k[1] == episode and k[0] in _ids(section)]:
         # Removing it would erase text its writer has not yet seen through: theirs to mend.
         raise NotPermitted(
@@ -883,7 +896,8 @@ class Overview:
 def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) -> Overview:
     bank = bank_for(ret.bank_version)
     stored = uow.returns.answers(ret.id)
-    held = held_for(uow, member, ret, stored)
+    writers = writers_of(uow, ret, stored)
+    held = held_for(member, ret, stored, writers)
     statuses = tuple(
         _section_status(i, bank.section(i), stored, today, held) for i in range(bank.section_count)
     )
@@ -902,7 +916,7 @@ def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) 
         unconfirmed,
         read_only=not writable(member, ret),
         can_sign_off=may_sign_off(member, ret),
-        jumps=jump_targets(bank, seen_for(uow, member, ret, stored)),
+        jumps=jump_targets(bank, seen_for(member, ret, stored, writers)),
         kept=_kept_answers(bank, stored) + _kept_entries(entries),
     )
 
@@ -1287,7 +1301,7 @@ def chronology_screen(
         read_only,
         notices,
         can_sign_off=may_sign_off(member, ret),
-        jumps=jump_targets(bank, seen_for(uow, member, ret, stored)),
+        jumps=jump_targets(bank, seen_for(member, ret, stored, writers_of(uow, ret, stored))),
     )
 
 
