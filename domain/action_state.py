@@ -17,36 +17,15 @@ from typing import Final
 from domain.chasers import ChaserPolicy, Rag, rag
 from domain.errors import FormInvalid
 from domain.model import ActionStatus
+from domain.status_words import STATUS_LABELS as STATUS_LABELS
+from domain.status_words import STATUS_ORDER as STATUS_ORDER
+from domain.status_words import status_label as status_label
+from domain.status_words import status_words as status_words
 
 _RAG_VALUES: Final = frozenset(r.value for r in Rag)
 
-# What each status is called wherever a person reads it (cards, the XLSX tracker and its
-# charts, the Word summary, messages), in the order views list them: live work first, then the
-# ended. The stored values ("in_progress", "escalated") are the database's words, not people's.
-STATUS_LABELS: Final[Mapping[ActionStatus, str]] = {
-    ActionStatus.OPEN: "Open",
-    ActionStatus.IN_PROGRESS: "In progress",
-    ActionStatus.BLOCKED: "Blocked",
-    ActionStatus.ESCALATED: "Escalated to the chair",
-    ActionStatus.COMPLETED: "Completed",
-    ActionStatus.CLOSED: "Closed",
-    ActionStatus.CANCELLED: "Cancelled",
-    ActionStatus.SPLIT: "Split in two",
-}
-STATUS_ORDER: Final = tuple(STATUS_LABELS)
-
-
-def status_label(status: ActionStatus | str) -> str:
-    """The status as a fact or a column shows it ("In progress"). A stored value will do: an
-    ActionStatus is its value."""
-    return STATUS_LABELS[ActionStatus(status)]
-
-
-def status_words(status: ActionStatus | str) -> str:
-    """The status inside a sentence or a list ("2 in progress", "it is escalated to the
-    chair")."""
-    label = status_label(status)
-    return label[:1].lower() + label[1:]
+# What each status is called (`STATUS_LABELS`, `status_label`, `status_words`) is
+# `domain.status_words`, which the state machines read too; the names stay importable here.
 
 
 def assessed(latest_rag: str | None) -> Rag | None:

@@ -53,6 +53,7 @@ from domain.phrasing import Period, ReviewMatch, ReviewRef, match_review, year_p
 from domain.questions import default_themes
 from domain.records import ReviewView
 from domain.repositories import UnitOfWork
+from domain.status_words import STAGE_NAMES
 from domain.transitions import RETURN_SETTLED
 from domain.wording import counted
 from domain.wording import short_date as short_date  # re-exported: cards and documents use it
@@ -908,15 +909,6 @@ def themes_for_summary(
 
 # --- wording shared by cards and documents -----------------------------------------------------
 
-STAGE_NAMES: Final = {
-    "draft": "Draft",
-    "pre_analysis": "Pre-analysis",
-    "analysis": "Analysis",
-    "meeting": "Meeting",
-    "actions_open": "Actions open",
-    "closed": "Closed",
-    "cancelled": "Cancelled",
-}
 RAG_NAMES: Final[Mapping[Rag | None, str]] = {
     Rag.RED: "Red",
     Rag.AMBER: "Amber",
@@ -959,7 +951,7 @@ def _times_chased(count: int) -> str:
 def clock_facts(summary: ReviewSummary) -> list[tuple[str, str]]:
     c = summary.clocks
     return [
-        ("Stage", STAGE_NAMES.get(summary.review.stage.value, summary.review.stage.value)),
+        ("Stage", STAGE_NAMES[summary.review.stage]),
         ("Open for", open_clock(c)),
         ("Returns", returns_clock(c, summary.returns)),
         ("Meeting", meeting_clock(summary)),

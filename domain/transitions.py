@@ -16,6 +16,7 @@ from typing import Generic, TypeVar
 
 from domain.errors import IllegalTransition
 from domain.model import ActionStatus, ReturnStatus, ReviewStage
+from domain.status_words import state_label
 
 S = TypeVar("S", bound=StrEnum)
 
@@ -187,14 +188,23 @@ ACTION_TRANSITIONS: Mapping[ActionStatus, frozenset[ActionStatus]] = _table(
 
 
 def label(state: StrEnum) -> str:
-    return state.value.replace("_", " ")
+    """A state inside a sentence, in the words every view shows it in
+    (`domain.status_words.state_label`), quoted because they are a label: “Nil return,
+    awaiting the agency lead”. It said the stored value with spaces ("nil pending")."""
+    return f"“{state_label(state)}”"
+
+
+def illegal_move(what: str, current: StrEnum, target: StrEnum) -> str:
+    """An illegal move as its mover reads it."""
+    return (
+        f"This {what}'s {'stage' if what == 'review' else 'status'} is {label(current)}, "
+        f"so it cannot move to {label(target)}."
+    )
 
 
 def _move(table: Mapping[S, frozenset[S]], current: S, target: S, what: str) -> S:
     if target not in table[current]:
-        raise IllegalTransition(
-            f"This {what} is {label(current)}, so it cannot move to {label(target)}."
-        )
+        raise IllegalTransition(illegal_move(what, current, target))
     return target
 
 

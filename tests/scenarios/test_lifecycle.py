@@ -260,7 +260,7 @@ async def test_nil_on_a_submitted_return_and_late_controls_are_refused(j: Journe
     police = ret_of(j, "Demo Police")
     await complete(j, police.id, PRACTITIONER)
     message = await refused(j, verbs.RETURN_NIL, {"return_id": police.id, "reason": "None"})
-    assert "submitted" in message
+    assert "return is “Submitted: waiting for sign-off”, so it can't be a nil return" in message
     await j.act(verbs.SIGNOFF_APPROVE, {"return_id": police.id}, LEAD)
     health = ret_of(j, "Demo Health")
     await j.card(verbs.RETURN_PROCEED, {"return_id": health.id, "reason": "Late."})
@@ -268,7 +268,7 @@ async def test_nil_on_a_submitted_return_and_late_controls_are_refused(j: Journe
     message = await refused(
         j, verbs.RETURN_EXTEND, {"return_id": police.id, "due_on": "2099-03-01"}
     )
-    assert "now at the analysis stage" in message
+    assert "now at the “Analysis” stage" in message, "the stage in words, not its stored value"
     del review_id
 
 

@@ -154,7 +154,7 @@ def test_the_analysis_gate_accepts_signed_off_nil_and_proceeded_without(
 
 def test_a_control_on_a_review_that_moved_on_names_the_stage() -> None:
     review = replace(REVIEW_VIEW, stage=ReviewStage.MEETING)
-    with pytest.raises(StaleCard, match="is now at the meeting stage"):
+    with pytest.raises(StaleCard, match="is now at the “Meeting” stage"):
         check_stage(review, Control.NIL_RETURN)
     check_stage(review, Control.EDIT)
 
