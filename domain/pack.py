@@ -19,6 +19,7 @@ from domain.identifiers import find_identifiers
 from domain.model import ReturnStatus
 from domain.questions import Question, QuestionType, default_themes
 from domain.records import ChronologyView, EntryInput, ReturnView
+from domain.return_state import return_status_label
 from domain.returns import bank_for, display_value
 from domain.wording import plain_date
 
@@ -443,11 +444,6 @@ def meeting_questions(
 
 # Returns that are in no pack because the chair decided so (nil, or going ahead without).
 DECIDED = frozenset({ReturnStatus.NIL, ReturnStatus.PROCEEDED_WITHOUT})
-DECISION_LABELS = {
-    ReturnStatus.NIL: "Nil return (no involvement, confirmed by its lead)",
-    ReturnStatus.PROCEEDED_WITHOUT: "Proceeded without (chair's decision)",
-    ReturnStatus.NIL_PENDING: "Nil return, awaiting its lead",
-}
 
 
 # The heading every card and document puts over those returns: a nil return is its lead's
@@ -456,12 +452,14 @@ WITHOUT_RETURN = "Without a return"
 
 
 def decision_label(status: ReturnStatus) -> str:
-    """'Nil return (no involvement, confirmed by its lead)': whose word settled it."""
-    return DECISION_LABELS.get(status, status.value.replace("_", " "))
+    """'Nil return: no involvement (confirmed by its lead)': whose word settled it, in the
+    words every view says the status in (`domain.return_state.return_status_label`): the
+    summary said "Proceeded without" where the Manage card said "Proceeding without"."""
+    return return_status_label(status)
 
 
 def decision_line(ret: ReturnView) -> str:
-    """'Demo Health: Proceeded without (chair's decision): the return is late.'"""
+    """'Demo Health: Proceeding without (chair's decision): the return is late.'"""
     label = decision_label(ret.status)
     why = f": {ret.status_note[:200]}" if ret.status_note else ""
     return f"{ret.agency_name}: {label}{why}"

@@ -20,7 +20,7 @@ RETURN_STATUS_LABELS: Final[Mapping[ReturnStatus, str]] = {
     ReturnStatus.RETURNED: "Returned for changes",
     ReturnStatus.SIGNED_OFF: "Signed off",
     ReturnStatus.NIL_PENDING: "Nil return, awaiting the agency lead",
-    ReturnStatus.NIL: "Nil return: no involvement",
+    ReturnStatus.NIL: "Nil return: no involvement (confirmed by its lead)",
     ReturnStatus.PROCEEDED_WITHOUT: "Proceeding without (chair's decision)",
     ReturnStatus.WITHDRAWN: "Removed from the review",
 }

@@ -225,8 +225,14 @@ def test_a_nil_return_then_proceed_without_an_agency_then_the_outcome(chat: Chat
 
     chat.send(f"manage {reference}")
     manage = chat.wait_for_card(f"{PSEUDONYM} · Analysis")
-    assert agency_row(chat, manage, SCHOOL)["Status"] == "Nil return: no involvement"
-    assert agency_row(chat, manage, AGENCY)["Status"] == "Nil return: no involvement"
+    assert (
+        agency_row(chat, manage, SCHOOL)["Status"]
+        == "Nil return: no involvement (confirmed by its lead)"
+    )
+    assert (
+        agency_row(chat, manage, AGENCY)["Status"]
+        == "Nil return: no involvement (confirmed by its lead)"
+    )
     chat.card_screenshot(f"{prefix}-proceeded", manage)
     outcome_reachable(chat, manage, reference, prefix)
 

@@ -183,10 +183,10 @@ async def test_nil_return_then_proceed_without_then_the_outcome(j: Journey) -> N
     card = await j.card(verbs.OUTCOME, {"review_id": review_id})
     card = await j.card(verbs.PACK, {"review_id": review_id})
     assert "Nil return" in card
-    assert "Proceeded without" in card
+    assert "Proceeding without (chair's decision)" in card
     card = await j.card(verbs.SUMMARY, {"review_id": review_id})
     assert "nil return" in card.lower()
-    assert "proceeded without" in card.lower()
+    assert "Proceeding without (chair's decision)" in card, "the Manage card's words"
     actions = [e.action for e in j.rows(t.AuditEvent)]
     for expected in ("return.nil_recorded", "return.nil_confirmed", "return.proceeded_without"):
         assert expected in actions
@@ -545,9 +545,9 @@ async def test_proceed_without_an_agency_nobody_was_ever_assigned_to(j: Journey)
     listing = json.dumps(j.bot.connector.cards())
     assert "0 of 2 submitted, 0 signed off, 2 nil or proceeded without" in listing
     pack = await j.card(verbs.PACK, {"review_id": review_id})
-    assert "Proceeded without" in pack
+    assert "Proceeding without (chair's decision)" in pack
     summary = await j.card(verbs.SUMMARY, {"review_id": review_id})
-    assert "proceeded without" in summary.lower()
+    assert "Proceeding without (chair's decision)" in summary
     proceeded = [e for e in j.rows(t.AuditEvent) if e.action == "return.proceeded_without"]
     assert len(proceeded) == 1
     assert reason in json.dumps(proceeded[0].after)

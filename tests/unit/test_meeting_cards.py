@@ -87,8 +87,8 @@ def test_a_nil_return_in_the_pack_is_not_called_the_chairs_decision() -> None:
     decided = replace(
         empty,
         decisions=(
-            "Demo School: Nil return (no involvement, confirmed by its lead)",
-            "Demo Health: Proceeded without (chair's decision): the return is late",
+            "Demo School: Nil return: no involvement (confirmed by its lead)",
+            "Demo Health: Proceeding without (chair's decision): the return is late",
         ),
     )
     shown = json.dumps(cards.pack_card(REVIEW, decided, 1), ensure_ascii=False)

@@ -27,6 +27,7 @@ from domain.phrasing import (
     take_period,
 )
 from domain.records import ReviewView
+from domain.return_state import return_status_label
 from domain.summaries import (
     Access,
     ActionRow,
@@ -529,7 +530,9 @@ def test_an_own_view_says_so_and_every_button_has_a_verb() -> None:
 
 
 def test_returns_settled_without_one_share_the_pack_cards_heading_and_say_whose_word() -> None:
-    """A nil return is its lead's word: the summary called it one of "Chair's decisions"."""
+    """A nil return is its lead's word: the summary called it one of "Chair's decisions". And
+    each is said as the Manage card says it: the summary said "Proceeded without" where the
+    Manage card said "Proceeding without"."""
     lines = (
         ReturnLine("Demo Police", ReturnStatus.SIGNED_OFF, date(2026, 2, 2), ()),
         ReturnLine("Demo Health", ReturnStatus.NIL, date(2026, 2, 2), ()),
@@ -544,6 +547,10 @@ def test_returns_settled_without_one_share_the_pack_cards_heading_and_say_whose_
     assert "confirmed by its lead" in decision_label(ReturnStatus.NIL)
     assert f"Demo School: {decision_label(ReturnStatus.PROCEEDED_WITHOUT)}" in text
     assert "chair's decision" in decision_label(ReturnStatus.PROCEEDED_WITHOUT)
+    assert "Demo School: Proceeding without (chair's decision)" in text
+    assert "Proceeded without" not in text
+    for status in ReturnStatus:
+        assert decision_label(status) == return_status_label(status), status
 
 
 def test_impact_recorded_is_the_record_that_stands_for_each_item() -> None:
