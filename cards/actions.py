@@ -627,11 +627,11 @@ def date_request_card(item: ActionDetail) -> Card:
     )
 
 
-def split_card(item: ActionDetail, parts: Sequence[ActionDetail], notice: str) -> Card:
+def split_card(item: ActionDetail, parts: Sequence[ActionDetail], notices: Sequence[str]) -> Card:
     """The chair's card after a split: where the work went, and a way to each new item."""
     body: list[ac.ElementAnnotated] = [
         *header(f"Split · {item.reference}", f"{item.review_reference} · {item.pseudonym}"),
-        *notice_lines([notice]),
+        *notice_lines(notices),
         paragraph(f"Was: {item.description[:300]}", subtle=True),
     ]
     for part in parts:

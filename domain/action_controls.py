@@ -75,12 +75,14 @@ def unreached(names: Sequence[str]) -> str:
     )
 
 
-def after_sending(told: Sequence[Told], reached: Collection[int]) -> str:
+def after_sending(told: Sequence[Told], reached: Collection[int]) -> tuple[str, ...]:
     """What the mover is told once the cards are sent: each person Teams took it for, then
-    those it didn't, to contact another way."""
-    said = [t.reached for t in told if t.member_id in reached]
+    those it didn't, to contact another way. Two lines, so a card draws each as what it is:
+    the first news, the second a caution (a chair who took an item on read "You have taken
+    this action on" in the caution colour, with the sentence about the one it was taken from)."""
+    said = " ".join(t.reached for t in told if t.member_id in reached)
     missed = list(dict.fromkeys(t.name for t in told if t.member_id not in reached))
-    return " ".join([*said, *([unreached(missed)] if missed else [])])
+    return tuple(line for line in (said, unreached(missed) if missed else "") if line)
 
 
 def owner_told(item: ActionDetail) -> tuple[Told, ...]:

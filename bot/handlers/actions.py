@@ -238,8 +238,8 @@ def _chair_decision(move: Move, verb: str) -> Any:
         if done is not None:
             # Who was told is said once it is sent: never "sent" when Teams reached nobody.
             sent = action_controls.after_sending(done.told, reached(await send_cards(ctx, told)))
-            notice, item = f"{done.notice} {sent}".strip(), done.item
-            card = await ctx.run(lambda uow: _card_for(uow, ctx, item, (notice,)))
+            notices, item = (done.notice, *sent), done.item
+            card = await ctx.run(lambda uow: _card_for(uow, ctx, item, notices))
         return Reply(card)
 
     return decide
@@ -273,7 +273,7 @@ async def split(ctx: Context) -> Reply:
     if done is None:
         return Reply(card)  # refused: the form again, with what was typed
     sent = action_controls.after_sending(done.told, reached(await send_cards(ctx, told)))
-    return Reply(cards.split_card(done.item, done.parts, f"{done.notice} {sent}".strip()))
+    return Reply(cards.split_card(done.item, done.parts, (done.notice, *sent)))
 
 
 async def _tell_others(ctx: Context, done: actions.Updated) -> None:
@@ -330,7 +330,8 @@ def _date_decision(*, approve: bool) -> Any:
         )
         deliveries = await send_cards(ctx, [(told.member_id, note) for told in owner])
         sent = action_controls.after_sending(owner, reached(deliveries))
-        return Reply(cards.chair_notice_card(item, f"Date {verdict}", sent or "It has no owner."))
+        said = " ".join(sent) or "It has no owner."
+        return Reply(cards.chair_notice_card(item, f"Date {verdict}", said))
 
     return decide
 

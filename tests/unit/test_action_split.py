@@ -162,7 +162,7 @@ def test_the_chair_s_split_card_opens_each_new_item() -> None:
         replace(item(ActionStatus.OPEN), id=8, reference="LOS-2026-004/A3"),
         replace(item(ActionStatus.OPEN), id=9, reference="LOS-2026-004/A4"),
     ]
-    card = action_cards.split_card(split, parts, "Split into A3 and A4.")
+    card = action_cards.split_card(split, parts, ("Split into A3 and A4.",))
     assert card_problems(card) == []
     assert [a["title"] for a in card["actions"]] == ["Open A3", "Open A4", "Review summary"]
     assert [a["data"].get("action_id") for a in card["actions"][:2]] == [8, 9]

@@ -27,6 +27,7 @@ from cards import verbs
 from cards.summaries import RAG_LABELS
 from cards.validation import card_problems
 from domain import actions
+from domain.action_controls import Told, after_sending
 from domain.action_state import (
     MOVES,
     OWNER_MOVES,
@@ -559,3 +560,41 @@ def test_a_one_quarter_xlsx_line_chart_marks_its_point() -> None:
         charts = [xlsx.read(n).decode() for n in xlsx.namelist() if "charts/chart" in n]
     line_chart = next(c for c in charts if "lineChart" in c)
     assert 'symbol val="circle"' in line_chart, "a single point is drawn, not an empty chart"
+
+
+def test_taking_an_item_on_reads_as_done_and_only_the_unreached_as_a_caution() -> None:
+    """A chair who took an item on read "You have taken this action on" in the caution colour:
+    it shared one line with the sentence about the owner Teams could not reach."""
+    took = "You have taken this action on: it is yours now, due Fri 9 Jan."
+    told = (
+        Told(
+            1,
+            "Police Practitioner (demo)",
+            "Police Practitioner (demo), who had it, has been told.",
+        ),
+        Told(2, "Health Practitioner (demo)", "Health Practitioner (demo) has been told."),
+    )
+    assert after_sending(told, {1, 2}) == (
+        "Police Practitioner (demo), who had it, has been told. "
+        "Health Practitioner (demo) has been told.",
+    )
+    assert after_sending(told, set()) == (
+        "I couldn't reach Police Practitioner (demo) or Health Practitioner (demo) in Teams, so "
+        "they haven't seen this: please contact them yourself.",
+    )
+    assert after_sending((), set()) == ()
+    lines = after_sending(told, {2})
+    assert lines == (
+        "Health Practitioner (demo) has been told.",
+        "I couldn't reach Police Practitioner (demo) in Teams, so they haven't seen this: "
+        "please contact them yourself.",
+    )
+    item = detail_of(action(status=ActionStatus.IN_PROGRESS))
+    card = action_cards.action_item_card(item, None, owner=True, chair=True, notices=(took, *lines))
+    drawn = {b["text"]: b for b in card["body"] if b.get("type") == "TextBlock"}
+    assert drawn[took].get("color") is None, "done, in the default colour"
+    assert drawn[took]["weight"].lower() == "bolder"
+    assert drawn[lines[0]].get("color") is None
+    assert drawn[lines[1]]["color"].lower() == "attention", (
+        "only who Teams couldn't reach is a caution"
+    )
