@@ -461,9 +461,8 @@ def action_item_card(
 ) -> Card:
     """The item with the moves of whoever reads it: the owner's, and the chair's (the review's
     chair, deputy or an admin) where the item's state gives the chair any. A chair who owns
-    the item gets both (`domain.action_state.offered_moves`): the owner's as the card's
-    buttons, the chair's under them in the card, so each row keeps to the buttons Teams
-    shows (six)."""
+    the item gets both (`domain.action_state.offered_moves`), each under its heading in the
+    card, the owner's first (`_grouped_moves`)."""
     whose = "Your action" if owner else "Action"
     if chair and item.status is ActionStatus.ESCALATED and not owner:
         whose = "For your decision: action"
@@ -493,9 +492,12 @@ def action_item_card(
     movers = [*([Mover.OWNER] if owner else []), *([Mover.CHAIR] if chair else []), *readers]
     offered = card_moves(movers, item)
     mover, moves = offered[0] if offered else (None, ())
-    more = offered[1:]
-    actions = _move_buttons(item, moves, owners)
-    if not actions or mover is Mover.CHAIR or more:
+    # A reader in two roles (a chair who owns the item) has each role's moves in the card under
+    # a heading saying whose they are, their own as its owner first; the card's buttons, drawn
+    # last, keep the way back to the summary.
+    grouped = len(offered) > 1
+    actions = [] if grouped else _move_buttons(item, moves, owners)
+    if not actions or mover is Mover.CHAIR:
         # An ended item still leads somewhere; and the chair, who often opens an item from the
         # summary (whose card the item's replaces), can go back to it.
         actions = [*actions, _summary_button(item)]
@@ -506,33 +508,53 @@ def action_item_card(
             # other moves, a way back to the item as it is (dropping what was typed), and the
             # summary where the card had it.
             body.extend(inputs)
-            body.extend(_more_moves(item, more, owners, form))
-            others = _move_buttons(item, moves, owners, form)
             back = without_inputs(
                 button("Back to the item", verbs.ACTION_VIEW, {"action_id": item.id})
             )
             ends = [without_inputs(_summary_button(item))] if _summary_button_shown(actions) else []
+            if grouped:
+                # Its submit under its inputs, before the roles' other moves: drawn as the
+                # card's buttons, it came after the chair's moves, far from what was typed.
+                body.append(ac.ActionSet(actions=[submit, back]))
+                body.extend(_grouped_moves(item, offered, owners, form))
+                return _with_show_cards(build(body), ends)
+            others = _move_buttons(item, moves, owners, form)
             return _with_show_cards(build(body), [submit, *others, back, *ends])
-    body.extend(_more_moves(item, more, owners))
+    if grouped:
+        body.extend(_grouped_moves(item, offered, owners))
     return _with_show_cards(build(body), actions)
 
 
-_AS_MOVER: Final[Mapping[Mover, str]] = {Mover.CHAIR: "As the review's chair, you can also:"}
+# The heading over each role's moves on a card offering two roles' (`_grouped_moves`), in the
+# order `domain.action_state.offered_moves` gives them: the reader's own as its owner first.
+AS_MOVER: Final[Mapping[Mover, str]] = {
+    Mover.OWNER: "As its owner, you can:",
+    Mover.CHAIR: "As the review's chair, you can also:",
+}
 
 
-def _more_moves(
+def _grouped_moves(
     item: ActionDetail,
-    more: Sequence[tuple[Mover, Sequence[Move]]],
+    offered: Sequence[tuple[Mover, Sequence[Move]]],
     owners: Owners,
     open_form: _Form | None = None,
 ) -> list[ac.ElementAnnotated]:
-    """The moves of a reader's second role (the chair's, to a chair who owns the item), in
-    the card under a line saying whose they are: Teams shows six of a card's buttons."""
+    """Each role's moves (the owner's, then the chair's, to a chair who owns the item), in the
+    card under a heading saying whose they are. The chair's were drawn above the owner's (the
+    owner's were the card's buttons, which Teams draws last) and the owner's had no heading;
+    a row of its own also keeps each role to the six buttons Teams shows."""
     elements: list[ac.ElementAnnotated] = []
-    for mover, moves in more:
+    for mover, moves in offered:
         buttons = _move_buttons(item, moves, owners, open_form)
         if buttons:
-            elements.append(paragraph(_AS_MOVER.get(mover, "You can also:"), subtle=True))
+            elements.append(
+                ac.TextBlock(
+                    text=AS_MOVER.get(mover, "You can also:"),
+                    wrap=True,
+                    weight=ty.FontWeight.BOLDER,
+                    separator=True,
+                )
+            )
             elements.append(ac.ActionSet(actions=buttons))
     return elements
 

@@ -342,28 +342,52 @@ def test_a_card_offers_the_union_of_its_readers_moves_each_once(
         assert set(drawn) == union - ({Move.NEW_DATE} if Move.AMEND in union else set())
 
 
+def _headed_rows(card: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """Each row of buttons in the card's body, under the heading drawn just above it."""
+    rows: list[tuple[str, list[str]]] = []
+    heading = ""
+    for element in card["body"]:
+        if element.get("type") == "TextBlock":
+            heading = element["text"]
+        elif element.get("type") == "ActionSet":
+            rows.append((heading, [a["title"] for a in element["actions"]]))
+    return rows
+
+
 @pytest.mark.parametrize("status", list(ActionStatus))
 def test_a_chair_who_owns_the_item_gets_their_moves_and_the_chairs(status: ActionStatus) -> None:
+    """The chair's own moves as the item's owner come first, under a heading saying so, then
+    the chair's under theirs: the chair's were drawn above the owner's, which had no heading."""
     item = detail_of(action(status=status))
     owners = [("aad-1", "Another Member")]
     card = action_cards.action_item_card(item, None, owner=True, chair=True, owners=owners)
     assert card_problems(card) == []
-    below = [a for b in card["body"] if b.get("type") == "ActionSet" for a in b["actions"]]
-    titles = [a["title"] for a in [*card.get("actions", []), *below]]
+    rows = _headed_rows(card)
+    below = [title for _, titles in rows for title in titles]
+    titles = [a["title"] for a in card.get("actions", [])] + below
     assert len(titles) == len(set(titles)), titles
     assert len(card.get("actions", [])) <= 6, "Teams shows six of a card's buttons"
+    assert all(len(row) <= 6 for _, row in rows), "nor more than six in a row"
     chairs = {"Reassign", "Amend", "Split in two", "Cancel", "Set a new date", "Reopen"}
     has_chair = bool(moves_for(Mover.CHAIR, status))
     assert bool(chairs & set(titles)) is has_chair
     if owner_moves(status) and has_chair:
-        assert {a["title"] for a in below} == {
-            a["title"]
-            for a in action_cards.action_item_card(
-                item, None, owner=False, chair=True, owners=owners
-            )["actions"]
-        } - {"Review summary"}
+        as_chair = action_cards.action_item_card(item, None, owner=False, chair=True, owners=owners)
+        as_owner = action_cards.action_item_card(item, None, owners=owners)
+        assert rows == [
+            (
+                "As its owner, you can:",
+                [a["title"] for a in as_owner["actions"] if a["title"] != "Ask for a new date"],
+            ),
+            (
+                "As the review's chair, you can also:",
+                [a["title"] for a in as_chair["actions"] if a["title"] != "Review summary"],
+            ),
+        ], "the owner's moves first, each role's under its heading"
+        assert [a["title"] for a in card["actions"]] == ["Review summary"]
         assert "Ask for a new date" not in titles, "the chair sets the date with Amend"
-        assert "As the review's chair, you can also:" in _texts(card)
+    else:
+        assert rows == [], "one role's moves are the card's buttons, as for anyone"
 
 
 def test_a_blocked_item_does_not_offer_mark_complete() -> None:
@@ -429,6 +453,10 @@ def test_a_cancelled_reviews_item_draws_no_move_only_to_be_refused(status: Actio
         assert verbs_drawn, "never a dead end"
 
 
+def _body_buttons(card: dict[str, Any]) -> list[dict[str, Any]]:
+    return [a for b in card["body"] if b.get("type") == "ActionSet" for a in b["actions"]]
+
+
 def _input_ids(node: Any) -> list[str]:
     if isinstance(node, list):
         return [i for n in node for i in _input_ids(n)]
@@ -451,7 +479,9 @@ def test_a_refused_form_comes_back_with_the_cards_other_controls(status: ActionS
     )
     for kind in kinds:
         plain = action_cards.action_item_card(item, None, owners=owners, **kind)  # type: ignore[arg-type]
-        for shown in [a for a in plain.get("actions", []) if a["type"] == "Action.ShowCard"]:
+        # A chair who owns the item has each role's moves in the card's body, under headings.
+        moves = [*plain.get("actions", []), *_body_buttons(plain)]
+        for shown in [a for a in moves if a["type"] == "Action.ShowCard"]:
             [submit] = shown["card"]["actions"]
             typed = dict.fromkeys(_input_ids(shown["card"]["body"]), "Typed text kept")
             warned = action_cards.WarnedForm(submit["verb"], typed, {})
@@ -465,13 +495,18 @@ def test_a_refused_form_comes_back_with_the_cards_other_controls(status: ActionS
             )
             assert card_problems(refused) == [], (status, kind, shown["title"])
             drawn = refused["actions"]
+            if len(moves) > len(plain.get("actions", [])):
+                # Two roles' moves in the body: the submit is the first button after the
+                # inputs, before either role's other moves, and the card keeps its summary.
+                drawn = [*_body_buttons(refused), *drawn]
+                assert _headed_rows(refused)[0][1][:2] == [submit["title"], "Back to the item"]
             assert drawn[0]["verb"] == submit["verb"]
             assert drawn[0]["data"] == submit["data"], "the submit carries what the show-card's did"
             opened = _input_ids(refused["body"])
             assert set(opened) == set(typed)
             assert "Typed text kept" in _texts(refused["body"]) or not typed
-            titles = [a["title"] for a in drawn]
-            others = [a for a in plain["actions"] if a is not shown]
+            titles = [a["title"] for a in [*drawn, *_body_buttons(refused)]]
+            others = [a for a in moves if a is not shown]
             for other in others:
                 clash = set(_input_ids(other.get("card", {}).get("body", []))) & set(opened)
                 assert (other["title"] in titles) != bool(clash), (other["title"], titles)
