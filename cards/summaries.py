@@ -225,6 +225,8 @@ def _actions_section(
     items: list[ac.ElementAnnotated] = [_section(title)]
     if pages > 1:
         items.append(paragraph(f"Page {page} of {pages}, red first.", subtle=True))
+    if openable:
+        items.append(paragraph(OPEN_HINT, subtle=True))
     chunk = summary.actions[(page - 1) * page_size : page * page_size]
     items.extend(_action_row(a, text_limit, note_limit, openable) for a in chunk)
     return items
@@ -268,16 +270,31 @@ def _action_row(
             )
         )
     opens = button(f"Open {number}", verbs.ACTION_VIEW, {"action_id": row.id})
-    return ac.ColumnSet(
-        separator=True,
-        select_action=opens if openable else None,
-        columns=[
-            # Wide enough for "Amber" in bold with the tint's padding either side (the host's
-            # padding, 16px in the Playground): at 60px the word broke into "Amb" and "er".
-            ac.Column(width="90px", items=[tinted(label, tint)]),
-            ac.Column(width="stretch", items=details),
-        ],
-    )
+    columns = [
+        # Wide enough for "Amber" in bold with the tint's padding either side (the host's
+        # padding, 16px in the Playground): at 60px the word broke into "Amb" and "er".
+        ac.Column(width="90px", items=[tinted(label, tint)]),
+        ac.Column(width="stretch", items=details),
+    ]
+    if openable:
+        # The row opens the item, but nothing said so: Teams draws no hover on a touch screen,
+        # and no pointer change on a ColumnSet. A word in the link colour at the row's end does.
+        columns.append(
+            ac.Column(
+                width="auto",
+                vertical_content_alignment=ty.VerticalAlignment.CENTER,
+                items=[
+                    ac.TextBlock(text=OPEN_ROW, color=ty.Colors.ACCENT, weight=ty.FontWeight.BOLDER)
+                ],
+            )
+        )
+    return ac.ColumnSet(separator=True, select_action=opens if openable else None, columns=columns)
+
+
+# What ends each action item's row on the summary of a review the reader chairs: the row opens
+# the item's card, where the chair's controls are.
+OPEN_ROW: Final = "Open \u203a"  # "Open" and a chevron (a single right angle quote)
+OPEN_HINT: Final = "Select an item to open it: reassign, amend, split or cancel it there."
 
 
 def _impact_section(summary: ReviewSummary, text_limit: int) -> list[ac.ElementAnnotated]:

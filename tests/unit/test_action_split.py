@@ -187,11 +187,17 @@ def test_the_summary_counts_a_split_item_apart_and_its_chairs_open_each_line() -
         assert "Split into A2 and A3" in text
         assert "Cancelled" not in text, "a split item is not a cancelled one"
         opened = [c["selectAction"] for c in _columnsets(card) if "selectAction" in c]
+        # What ends each row: the row opened the item, but nothing on it said so.
+        ends = [c["columns"][-1]["items"][0].get("text") for c in _columnsets(card)]
         if manage:  # the chair reaches each item's card, and its controls, from here
             assert sorted(o["title"] for o in opened) == ["Open A1", "Open A2", "Open A3"]
             assert {o["verb"] for o in opened} == {verbs.ACTION_VIEW}
+            assert ends.count(summary_cards.OPEN_ROW) == 3, ends
+            assert summary_cards.OPEN_HINT in text
         else:
             assert opened == []
+            assert summary_cards.OPEN_ROW not in ends, "opens nothing, so says nothing"
+            assert summary_cards.OPEN_HINT not in text
 
 
 def _columnsets(node: Any) -> list[dict[str, Any]]:

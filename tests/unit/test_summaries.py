@@ -485,14 +485,17 @@ def records(
     )
 
 
-def test_the_largest_review_summary_fits_teams_on_every_page() -> None:
+@pytest.mark.parametrize("manage", [False, True])
+def test_the_largest_review_summary_fits_teams_on_every_page(manage: bool) -> None:
+    """Its chair's too, whose rows each say they open the item."""
     summary = build_summary(review(), Access.FULL, records(), TODAY, DEFAULT_POLICY)
     assert len(summary.actions) == 60
     seen: set[str] = set()
     page = 1
     while True:
-        card = summary_card(summary, page)
+        card = summary_card(summary, page, manage=manage)
         assert card_problems(card) == [], page
+        assert card_size(card) <= TEAMS_CARD_LIMIT_BYTES
         text = json.dumps(card)
         seen.update(
             a.row.reference
