@@ -7,8 +7,12 @@ action items (their chasers stop). A change to one return or item that also writ
 closing it, a split numbering new items) must hold the review before the child too: taken the
 other way round on PostgreSQL, the two wait on each other and one is killed as a deadlock (on
 SQLite the single writer queues them either way). A change that never writes the review (a
-practitioner's save) may hold the child alone: it only ever waits, so it can't close a cycle.
-Every such path, and bot/freshness.py's checks of a card's revision, holds through here.
+practitioner's save, an episode's removal, a submit) may hold the child alone: it only ever
+waits, so it can't close a cycle. Each holds the return before it reads it (`hold_return_only`),
+so the read that decides whether it may still write sees what a racer ahead of it committed: a
+save behind a submit finds the return submitted, and a submit behind a save checks the answers
+the save wrote (a flagged one stops it). Every such path, and bot/freshness.py's checks of a
+card's revision, holds through here.
 """
 
 from __future__ import annotations
@@ -25,6 +29,16 @@ def hold_return(uow: UnitOfWork, return_id: object) -> None:
     if ret is not None:
         uow.reviews.lock(ret.review_id)
         uow.returns.lock(ret.id)
+
+
+def hold_return_only(uow: UnitOfWork, return_id: object) -> None:
+    """Hold the return alone until the transaction ends, for a change that never writes its
+    review. An id that names no return holds nothing: the read after it refuses it as not
+    found (the read checks the member may see it; the hold, for the few milliseconds until
+    then, only makes a racer on that return wait)."""
+    number = small_int(return_id)
+    if number is not None:
+        uow.returns.lock(number)
 
 
 def hold_action(uow: UnitOfWork, action_id: object) -> None:

@@ -24,7 +24,7 @@ from domain.chasers import ChaserPolicy
 from domain.chronology import Page
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
 from domain.held import HeldAnswer, Seen, closed, handed_on_note, held_answers, released, seen_by
-from domain.holds import hold_return
+from domain.holds import hold_return, hold_return_only
 from domain.idempotency import REVISION, revision_of
 from domain.identifier_checks import record_kept, require_confirmed, screen
 from domain.identifiers import describe_findings, find_identifiers
@@ -474,6 +474,9 @@ def save_section(
     today: date,
     now: datetime,
 ) -> SaveOutcome:
+    # Held before it is read (domain/holds.py): a save and a submit crossing on PostgreSQL
+    # queue, so a flagged answer is never written into a return being submitted.
+    hold_return_only(uow, data.get("return_id"))
     ret = load(uow, member, data.get("return_id"), write=True)
     bank = bank_for(ret.bank_version)
     index = _section_index(data.get("section"), bank)
@@ -798,6 +801,9 @@ def _mark_started(uow: UnitOfWork, actor: Actor, ret: ReturnView, now: datetime)
 def remove_episode(
     uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
 ) -> SectionScreen:
+    # The return first, as a save holds it: taken after the answers it deletes, a save of the
+    # same episode and this would each wait for the other on PostgreSQL (domain/holds.py).
+    hold_return_only(uow, data.get("return_id"))
     ret = load(uow, member, data.get("return_id"), write=True)
     bank = bank_for(ret.bank_version)
     index = _section_index(data.get("section"), bank)
@@ -1050,6 +1056,9 @@ def submit(
     today: date,
     now: datetime,
 ) -> Submitted:
+    # Held before the answers are checked (domain/holds.py; bot/freshness.py holds it too when
+    # the card carries its revision): a save finishing meanwhile can't add a flagged answer.
+    hold_return_only(uow, data.get("return_id"))
     ret = load(uow, member, data.get("return_id"), write=True)
     if ret.review_stage is not ReviewStage.PRE_ANALYSIS:
         raise StaleCard(

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.app import SERVICES
 from cards import verbs
@@ -26,6 +27,7 @@ from domain.idempotency import STALE_MESSAGE
 from storage import tables as t
 from tests.conftest import BotUnderTest, _running_bot
 from tests.scenarios.test_chaser_engine import published
+from tests.scenarios.test_held_answers import NAMED  # the identifier guard flags it
 from tests.support.activities import USER_AAD, activity, as_user, invoke, message
 from tests.support.answers import valid_answers
 from tests.support.connector import FakeConnector
@@ -488,6 +490,66 @@ async def test_a_sign_off_racing_a_cancel_queues_and_one_of_them_stands(world: J
             assert "has been cancelled, so its returns aren't signed off" in texts[0], texts[0]
         outcomes.add(bool(signed))
     assert outcomes, "every round had an outcome"
+
+
+SAVE_SUBMIT_ROUNDS = 8
+
+
+@races()
+async def test_a_save_racing_a_submit_never_submits_a_flagged_answer(world: Journey) -> None:
+    """A co-writer saves a flagged answer as the practitioner submits. Submit needs every
+    flagged answer mended or ticked, and a submitted return holds nothing (domain/returns.py
+    held_for), so a flagged answer saved in the submit's milliseconds would be shown unheld.
+    The save holds the return's row before it reads it, as the submit does (domain/holds.py):
+    on PostgreSQL one waits for the other, and either the submit finds the flagged answer and
+    is refused, or the save finds the return submitted and is refused, saying so."""
+    j = world
+    _, return_id = await _complete_return(j)
+    involvement = next(i for i, s in enumerate(BANK_SECTIONS) if s.id == "involvement")
+    typed = {**valid_answers(BANK_SECTIONS[involvement]), "family_members": NAMED}
+    for _ in range(SAVE_SUBMIT_ROUNDS):
+        revision = _reopen(j, return_id)
+        overview = await j.act(verbs.RETURN_OVERVIEW, {"return_id": return_id}, PRACTITIONER)
+        submit = button_data(overview["value"], verbs.RETURN_SUBMIT)
+        save = {"return_id": return_id, "section": involvement, **typed}
+        save["revs"] = {"family_members": revision}
+        texts = await race(
+            j,
+            [verbs.RETURN_SAVE, verbs.RETURN_SUBMIT],
+            [save, submit],
+            [COLLEAGUE, PRACTITIONER],
+            n=2,
+        )
+        [ret] = j.rows(t.PreAnalysisReturn)
+        answer = _family_members(j)
+        if ret.status == "submitted":
+            assert answer.value != NAMED, "submitted with a flagged answer saved meanwhile"
+            assert "was submitted" in texts[0], texts[0]
+        else:
+            assert (answer.value, answer.identifier_warning_confirmed) == (NAMED, False)
+            assert "Saved as a draft" in texts[0], texts[0]
+            assert "isn't ready to submit" in texts[1], texts[1]
+
+
+def _family_members(j: Journey) -> t.Answer:
+    return next(a for a in j.rows(t.Answer) if a.question_id == "family_members")
+
+
+def _reopen(j: Journey, return_id: int) -> int:
+    """Back to a complete return in progress whose "family_members" is plain again: the
+    answer's revision now."""
+    plain = valid_answers(next(s for s in BANK_SECTIONS if s.id == "involvement"))
+    with j.bot.db.session() as session, session.begin():
+        ret = session.get_one(t.PreAnalysisReturn, return_id)
+        ret.status, ret.submitted_at, ret.submitted_by = "in_progress", None, None
+        answer = session.scalars(
+            select(t.Answer).where(
+                col(t.Answer.return_id) == return_id, col(t.Answer.question_id) == "family_members"
+            )
+        ).one()
+        answer.value, answer.identifier_warning_confirmed = plain["family_members"], False
+        answer.revision += 1
+        return answer.revision
 
 
 def _reset_to_submitted(j: Journey, review_id: int, return_id: int) -> None:
