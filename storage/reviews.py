@@ -75,6 +75,9 @@ _RETURN_VIEW_COLUMNS = (
 _RETURN_VIEWS = _RETURN_VIEW_COLUMNS.where(_RETURN.c.id.in_(bindparam("ids", expanding=True)))
 # One return, every save turn: run on the unit's connection (storage/statements.py).
 _RETURN_VIEW = _RETURN_VIEW_COLUMNS.where(_RETURN.c.id == bindparam("id"))
+# Held before the read above in every save turn (domain/holds.py): prebuilt, on the unit's
+# connection, like it. SQLite leaves FOR UPDATE out (storage/atomic.py).
+_LOCK_RETURN = core_select(_RETURN.c.id).where(_RETURN.c.id == bindparam("id")).with_for_update()
 _ANSWERS = (
     core_select(
         _ANSWER.c.question_id,
@@ -518,7 +521,10 @@ class SqlReturns:
         )
 
     def lock(self, return_id: int) -> None:
-        atomic.lock(self._session, _RETURN, return_id)
+        # atomic.lock's statement, prebuilt: built per call and run through Session.execute it
+        # cost about twice the CPU (0.30 ms against 0.14 ms on PostgreSQL, 6 Dec).
+        execute(self._session, _LOCK_RETURN, {"id": return_id})
+        self._session.expire_all()  # as atomic.lock: ORM rows read before it are stale
 
     def transition(
         self,

@@ -16,7 +16,7 @@ from storage import tables as t
 from storage.database import Database
 from storage.demo import load_demo
 from storage.repositories import _APPEND_AUDIT, _MEMBER_BY_ID, _MEMBER_IN_TENANT, _audit_row
-from storage.reviews import _ANSWERS, _RETURN_VIEW, _UPDATE_ANSWER
+from storage.reviews import _ANSWERS, _LOCK_RETURN, _RETURN_VIEW, _UPDATE_ANSWER
 from storage.statements import execute
 from tests.support.activities import TENANT, USER_AAD
 
@@ -71,6 +71,7 @@ def test_reads_what_session_execute_reads_values_and_types(demo: Database) -> No
     cases: list[tuple[Executable, dict[str, Any]]] = [
         (_MEMBER_IN_TENANT, {"tenant_id": TENANT, "aad_object_id": USER_AAD}),
         (_RETURN_VIEW, {"id": return_id}),
+        (_LOCK_RETURN, {"id": return_id}),
         (_ANSWERS, {"return_id": return_id}),
     ]
     for statement, params in cases:
