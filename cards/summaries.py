@@ -401,7 +401,8 @@ def _dashboard_card(board: Dashboard, today: date, rows: int, text_limit: int) -
                 (
                     "7-minute guides",
                     f"{d.guides_published} published, "
-                    f"{d.guides_drafted - d.guides_published} in draft",
+                    f"{d.guides_awaiting} awaiting approval, "
+                    f"{d.guides_in_draft} in draft",
                 ),
                 ("Usage returns", f"{d.usage_returns} from teams, {d.staff_reached} staff reached"),
             ]

@@ -251,6 +251,7 @@ class GuideStatus:
     published_on: date | None = None
     usage_returns: int = 0
     staff_reached: int = 0
+    awaiting_since: date | None = None  # the working copy was sent for approval that day
 
 
 @dataclass(frozen=True)
@@ -309,6 +310,11 @@ class Dissemination:
     guides_published: int = 0
     usage_returns: int = 0
     staff_reached: int = 0
+    guides_awaiting: int = 0  # never published, sent for approval
+
+    @property
+    def guides_in_draft(self) -> int:
+        return self.guides_drafted - self.guides_published - self.guides_awaiting
 
 
 @dataclass(frozen=True)
@@ -1020,12 +1026,21 @@ def rag_name(rag: Rag | None, status: ActionStatus) -> str:
 
 
 def guide_line(summary: ReviewSummary) -> str:
-    guide = summary.guide
+    return guide_status_line(summary.guide)
+
+
+def guide_status_line(guide: GuideStatus) -> str:
+    """Where the review's 7-minute briefing stands, as the summary and its Word copy say it:
+    sent for approval is said so (with the day), not "drafted"."""
     if not guide.drafted:
         return "Not started."
+    sent = (
+        f"Sent for approval on {short_date(guide.awaiting_since)}" if guide.awaiting_since else ""
+    )
     if not guide.published:
-        return "Drafted, not yet published."
+        return f"{sent}, not yet published." if sent else "Drafted, not yet published."
     return (
         f"Published {short_date(guide.published_on)} · "
         f"{counted(guide.usage_returns, 'usage return')}, {guide.staff_reached} staff reached."
+        + (f" Its next version: {sent[0].lower()}{sent[1:]}." if sent else "")
     )

@@ -26,6 +26,7 @@ from sqlalchemy import (
     exists,
     extract,
     func,
+    not_,
     or_,
     true,
 )
@@ -42,6 +43,7 @@ from domain.chase_engine import (
     SENT,
     UNKNOWN,
 )
+from domain.guide import GuideState
 from domain.model import ActionStatus, ReturnStatus
 from domain.phrasing import Period, ReviewRef
 from domain.summaries import (
@@ -327,7 +329,12 @@ _GUIDE_STAFF = (
     .scalar_subquery()
 )
 _GUIDE = _select(
-    t.SevenMinuteGuide.published, t.SevenMinuteGuide.published_at, _GUIDE_USES, _GUIDE_STAFF
+    t.SevenMinuteGuide.published,
+    t.SevenMinuteGuide.published_at,
+    _GUIDE_USES,
+    _GUIDE_STAFF,
+    t.SevenMinuteGuide.state,
+    t.SevenMinuteGuide.submitted_at,
 ).where(col(t.SevenMinuteGuide.review_id) == _PARAM["review_id"])
 
 
@@ -478,13 +485,15 @@ class SqlSummaries:
         row = self._session.execute(_GUIDE, {"review_id": review_id}).first()
         if row is None:
             return GuideStatus()
-        published, published_at, used, reached = row
+        published, published_at, used, reached, state, submitted_at = row
+        awaiting = state == GuideState.AWAITING_APPROVAL.value and submitted_at is not None
         return GuideStatus(
             True,
             bool(published),
             published_at.date() if published_at else None,
             int(used or 0),
             int(reached or 0),
+            submitted_at.date() if awaiting else None,
         )
 
     # --- the dashboard ------------------------------------------------------------------------
@@ -637,7 +646,7 @@ class SqlSummaries:
 
     def _dissemination(self, where: Filter) -> Dissemination:
         guides = (
-            select(t.SevenMinuteGuide.id, t.SevenMinuteGuide.published)
+            select(t.SevenMinuteGuide.id, t.SevenMinuteGuide.published, t.SevenMinuteGuide.state)
             .join(t.Review, col(t.Review.id) == col(t.SevenMinuteGuide.review_id))
             .where(*_review_conditions(_shape(where)))
             .subquery()
@@ -652,16 +661,24 @@ class SqlSummaries:
             .where(col(t.DisseminationReturn.guide_id).in_(select(guides.c.id)))
             .scalar_subquery()
         )
-        drafted, published, used, reached = self._session.execute(
-            select(
+        # A guide never published that waits for its approver (a published one sending its next
+        # version counts as published).
+        awaiting_first = and_(
+            guides.c.state == GuideState.AWAITING_APPROVAL.value, not_(guides.c.published)
+        )
+        drafted, published, used, reached, awaiting = self._session.execute(
+            sa_select(
                 func.count(guides.c.id),
                 func.coalesce(func.sum(case((guides.c.published, 1), else_=0)), 0),
                 usage,
                 staff,
+                func.coalesce(func.sum(case((awaiting_first, 1), else_=0)), 0),
             ).select_from(guides),
             _params(where),
         ).one()
-        return Dissemination(int(drafted), int(published), int(used or 0), int(reached or 0))
+        return Dissemination(
+            int(drafted), int(published), int(used or 0), int(reached or 0), int(awaiting)
+        )
 
     # --- the tracker --------------------------------------------------------------------------
 
