@@ -435,9 +435,20 @@ def date_input(
     *,
     required: bool = False,
     latest: str | None = None,
+    too_late: str | None = None,
 ) -> ac.InputDate:
+    """A date picker. A `latest` date always comes with the message shown when a later one is
+    typed (`too_late`, or one naming the date): without it Teams refuses the card's button
+    and says nothing. The server checks the same limit; this only tells people sooner."""
+    error = None
+    if latest is not None:
+        error = too_late or f"Choose {friendly_date(latest)} or earlier."
     return ac.InputDate(
-        id=input_id, label=label + (" *" if required else ""), value=value or None, max=latest
+        id=input_id,
+        label=label + (" *" if required else ""),
+        value=value or None,
+        max=latest,
+        error_message=error,
     )
 
 

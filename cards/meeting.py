@@ -37,7 +37,10 @@ from domain.guide import (
     PART_TITLES,
     REFLECTIONS_MAX,
     SEND_BACK_NOTE_MAX,
+    STAFF_COUNT_MESSAGE,
+    STAFF_RANGE,
     TEAM_MAX,
+    USED_ON_FUTURE,
     GuideState,
     box_lines,
 )
@@ -480,11 +483,19 @@ def guide_card(screen: GuideScreen) -> Card:
     if screen.errors.get("reason") or screen.note_warning:
         body.append(error_line("Not sent back yet: see the note under Send back to the chair."))
     data: dict[str, object] = {"review_id": review.id}
-    shown = revised(data, guide_revision(guide))
+    shown = revised(data, guide_revision(guide, screen.due_notes))
     if guide.state is GuideState.DRAFT and screen.edits:
         if guide.sent_back_note:
             body.append(facts([("Sent back because", guide.sent_back_note)]))
+        body.extend(
+            _due_warnings(screen, "Sending it for approval brings box 7's dates up to date.")
+        )
         return build([*body, *_guide_inputs(screen)], _draft_buttons(screen, shown))
+    if screen.reads_only and guide.latest:
+        # Someone who may see the review reads the published version, whatever the next one
+        # is doing, and records that their team used it.
+        body.extend(_guide_text(guide.latest.parts, draft=False))
+        return build(body, _published_buttons(screen))
     revising = guide.state is GuideState.DRAFT and guide.latest is not None
     # Anyone but the chair reads the published version while the next one is drafted.
     shown_parts = guide.latest.parts if revising and guide.latest else guide.parts
@@ -494,15 +505,43 @@ def guide_card(screen: GuideScreen) -> Card:
     if guide.state is GuideState.AWAITING_APPROVAL:
         if screen.approves:
             body.extend(_empty_box_warning(guide.parts))
+            body.extend(
+                _due_warnings(
+                    screen, "Approving publishes box 7 with the action items' current due dates."
+                )
+            )
             moves.append(button("Approve and publish", verbs.GUIDE_APPROVE, shown, primary=True))
             moves.append(send_back_form(screen, shown))
-        elif screen.edits:
-            moves.append(button("Withdraw to edit", verbs.GUIDE_SEND_BACK, shown))
+        else:
+            if screen.not_approver:
+                body.append(paragraph(screen.not_approver, subtle=True))
+            body.extend(
+                _due_warnings(
+                    screen, "Approving publishes box 7 with the action items' current due dates."
+                )
+            )
+            if screen.edits:
+                moves.append(button("Withdraw to edit", verbs.GUIDE_SEND_BACK, shown))
     elif guide.state is GuideState.PUBLISHED and screen.edits:
+        body.extend(
+            _due_warnings(
+                screen, "Revise it: the next version goes for approval with the current due dates."
+            )
+        )
         moves.append(
             button(f"Revise as version {len(guide.versions) + 1}", verbs.GUIDE_REVISE, shown)
         )
     return build(body, [*moves, *_published_buttons(screen)])
+
+
+def _due_warnings(screen: GuideScreen, then: str) -> list[ac.ElementAnnotated]:
+    """Box 7's due dates against the live action items (guide.due_date_notes), and what
+    happens to them next; an overdue item's date is the chair's to change."""
+    lines: list[ac.ElementAnnotated] = [warning_line(note) for note in screen.overdue_notes]
+    if screen.due_notes:
+        lines.extend(warning_line(note) for note in screen.due_notes)
+        lines.append(warning_line(then))
+    return lines
 
 
 def send_back_form(screen: GuideScreen, shown: Mapping[str, object]) -> Card:
@@ -528,6 +567,8 @@ def send_back_form(screen: GuideScreen, shown: Mapping[str, object]) -> Card:
 
 def _status(screen: GuideScreen) -> str:
     guide = screen.guide
+    if screen.reads_only and guide.latest:
+        return f"Version {guide.latest.version} published"
     if guide.state is GuideState.AWAITING_APPROVAL:
         return f"Version {len(guide.versions) + 1} awaiting approval"
     if guide.state is GuideState.PUBLISHED and guide.latest:
@@ -608,7 +649,7 @@ def guide_preview_card(screen: GuideScreen) -> Card:
         *_guide_text(screen.guide.parts, draft=True),
     ]
     data = {"review_id": screen.review.id}
-    shown = revised(data, guide_revision(screen.guide))
+    shown = revised(data, guide_revision(screen.guide, screen.due_notes))
     return build(
         body,
         [
@@ -633,8 +674,11 @@ def guide_approval_card(screen: GuideScreen, sender: str) -> Card:
         ),
         *_guide_text(guide.parts, draft=True),  # an empty box shows the approver it is empty
         *_empty_box_warning(guide.parts),
+        *_due_warnings(
+            screen, "Approving publishes box 7 with the action items' current due dates."
+        ),
     ]
-    shown = revised({"review_id": screen.review.id}, guide_revision(guide))
+    shown = revised({"review_id": screen.review.id}, guide_revision(guide, screen.due_notes))
     return build(
         body,
         [
@@ -689,7 +733,8 @@ def usage_form_card(
     values: Mapping[str, str] | None = None,
     warnings: Mapping[str, str] | None = None,
 ) -> Card:
-    """After an identifier warning: drawn again with what was typed, a tick under each flag."""
+    """The dissemination return. After an identifier warning or a refused field: drawn again
+    with what was typed, a tick under each flag and each refusal under its field."""
     errors = errors or {}
     values = values or {}
     warnings = warnings or {}
@@ -706,15 +751,17 @@ def usage_form_card(
                 values.get("used_on") or today_iso,
                 required=True,
                 latest=today_iso,
+                too_late=USED_ON_FUTURE,
             ),
         ),
         (
             "staff_count",
             ac.InputNumber(
                 id="staff_count",
-                label="Number of staff *",
+                label=f"Number of staff ({STAFF_RANGE}) *",
                 min=1,
                 max=10_000,
+                error_message=STAFF_COUNT_MESSAGE,
                 value=small_int(values.get("staff_count", "")),
             ),
         ),
@@ -738,8 +785,13 @@ def usage_form_card(
             body.append(error_line(errors[key]))
         if key in warnings:
             body.extend(identifier_warning(key, warnings[key]))
+    data = {"review_id": review.id}
     return build(
-        body, [button("Record it", verbs.GUIDE_USAGE_SAVE, {"review_id": review.id}, primary=True)]
+        body,
+        [
+            button("Record it", verbs.GUIDE_USAGE_SAVE, data, primary=True),
+            button("Back to the briefing", verbs.GUIDE, data),
+        ],
     )
 
 

@@ -6,6 +6,7 @@ names, so it can be shared across the partnership. Edits are checked for identif
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -34,11 +35,23 @@ STANDING_QUESTIONS = (
 )
 # The briefing is one printed A4 page of seven boxes: about this much text fits each box.
 BOX_FITS = 650
-DISSEMINATION_RETURN = (
-    "Dissemination return: after your team has used this briefing, record it in Teams "
-    "(open the guide card and choose 'We used this briefing'): the team, the date and how "
-    "many staff took part."
-)
+
+
+def dissemination_return(reference: str) -> str:
+    """The printed briefing's instruction for the return: how anyone who can see the review
+    gets to "We used this briefing" (the `guide` command opens the published version)."""
+    return (
+        "Dissemination return: after your team has used this briefing, record it in Teams: "
+        f"type guide {reference} to Line of Sight and choose 'We used this briefing'. Say the "
+        "team, the date and how many staff took part."
+    )
+
+
+def questions_not_in(box_six: str) -> tuple[str, ...]:
+    """The standing questions box 6 no longer holds (the chair may have edited them out): the
+    briefing prints them once, in box 6 as drafted, or beside the return when they were cut."""
+    held = " ".join(box_six.split())
+    return tuple(q for q in STANDING_QUESTIONS if q not in held)
 
 
 def too_long_for_one_page(parts: Sequence[str]) -> str | None:
@@ -116,6 +129,24 @@ def approver_refusal(
     return None
 
 
+def approval_request_notice(*, reached: bool, approvers: int, reference: str) -> str:
+    """What the chair is told after sending the guide for approval: asked; or nobody else
+    can approve it yet; or those who can (the LIC channel, LIC members, the other chair)
+    exist but the request reached none of them."""
+    if reached:
+        return "The LIC group has been asked to approve it."
+    if approvers == 0:
+        return (
+            "No one else can approve it yet: an admin can give someone the LIC group role, "
+            "or the review a deputy chair."
+        )
+    return (
+        "Someone can approve it, but I couldn't reach them in Teams (they may not have used "
+        "Line of Sight yet). Ask an LIC group member or the review's other chair to type: "
+        f"guide {reference}"
+    )
+
+
 def approver_label(*, is_lic_member: bool) -> str:
     """Who approved, as the shared document says it: a role, not a person's name."""
     return "the LIC group" if is_lic_member else "a second chair of the review"
@@ -147,13 +178,22 @@ def send_back_note(raw: object, *, required: bool) -> str | None:
 
 TEAM_MAX = 200
 REFLECTIONS_MAX = 1000
+STAFF_RANGE = "1 to 10,000"
+STAFF_COUNT_MESSAGE = f"Give the number of staff who took part ({STAFF_RANGE})."
+USED_ON_FUTURE = "The date you used it can't be in the future."
 
 
 @dataclass(frozen=True)
 class GuideAction:
     description: str
     agency: str
-    due_on: date | None
+    due_on: date | None  # the live date: the revised one where it was revised
+    still_open: bool = True  # not completed, closed, cancelled or split
+
+    @property
+    def stem(self) -> str:
+        """How box 7 names it: "agency: description", before any "(by …)"."""
+        return f"{self.agency}: {self.description}"
 
 
 def draft(
@@ -197,13 +237,83 @@ def _remember(extra_points: Sequence[str], themes: Sequence[str]) -> str:
 def _changes(actions: Sequence[GuideAction]) -> str:
     if not actions:
         return "No partnership actions were set; each agency will share its own learning."
-    lines = [
-        f"{a.agency}: {a.description}" + (f" (by {a.due_on:%B %Y})" if a.due_on else "")
-        for a in actions[:6]
-    ]
+    lines = [a.stem + _by(a.due_on) for a in actions[:6]]
     if len(actions) > 6:
         lines.append(f"…and {len(actions) - 6} more actions tracked by the partnership.")
     return "\n".join(lines)
+
+
+def _by(due_on: date | None) -> str:
+    return f" (by {due_on:%B %Y})" if due_on else ""
+
+
+# --- box 7's due dates against the live action items ---------------------------------------------
+# Box 7 is the chair's text, drafted once from the action items and editable like every box, and a
+# published version is kept as approved. So its "(by Month Year)" can go stale when a due date is
+# revised. A line that still names an action item as drafted ("agency: description") is checked
+# against the item's live due date; sending for approval and approving bring such lines up to
+# date, and the card says so first. A reworded line is the chair's own and is left alone.
+
+_BY = re.compile(r" \(by ([A-Z][a-z]+ \d{4})\)$")
+
+
+def _named(line: str, actions: Sequence[GuideAction]) -> tuple[GuideAction, str | None] | None:
+    """The action item a line of box 7 names as drafted, and the month it states (or None)."""
+    stated = _BY.search(line)
+    stem = line[: stated.start()] if stated else line
+    for action in actions:
+        if action.stem == stem.strip():
+            return action, stated.group(1) if stated else None
+    return None
+
+
+def due_date_notes(text: str, actions: Sequence[GuideAction]) -> tuple[str, ...]:
+    """One sentence for each line of box 7 whose action item's due date changed since it was
+    written (revised, set, or taken away)."""
+    notes = []
+    for line in text.splitlines():
+        found = _named(line, actions)
+        if found is None:
+            continue
+        action, stated = found
+        live = f"{action.due_on:%B %Y}" if action.due_on else None
+        if stated != live:
+            said = f'says "by {stated}"' if stated else "gives no date"
+            now = f"is now due {live}" if live else "now has no due date"
+            notes.append(f"Box 7 {said} for {_short(action.stem)}; the action item {now}.")
+    return tuple(notes)
+
+
+def overdue_notes(text: str, actions: Sequence[GuideAction], today: date) -> tuple[str, ...]:
+    """One sentence for each line of box 7 telling staff to act by a month already past, on
+    an action item still open: only the chair can change that (a new date, or new words)."""
+    notes = []
+    for line in text.splitlines():
+        found = _named(line, actions)
+        if found is None or found[1] is None:
+            continue
+        action, stated = found
+        due = action.due_on
+        if due and action.still_open and (due.year, due.month) < (today.year, today.month):
+            notes.append(
+                f'Box 7 says "by {stated}" for {_short(action.stem)}, which is overdue and '
+                "still open: its chair can set a new date on the action item, or reword box 7."
+            )
+    return tuple(notes)
+
+
+def with_live_due_dates(text: str, actions: Sequence[GuideAction]) -> str:
+    """Box 7 with each line that names an action item as drafted stating its live due date;
+    every other line exactly as typed."""
+    lines = []
+    for line in text.split("\n"):
+        found = _named(line, actions)
+        lines.append(found[0].stem + _by(found[0].due_on) if found else line)
+    return "\n".join(lines)
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return f'"{text}"' if len(text) <= limit else f'"{text[: limit - 1].rstrip()}…"'
 
 
 def _listing(items: Sequence[str]) -> str:
@@ -271,7 +381,7 @@ def _past_date(raw: object, today: date, errors: dict[str, str]) -> date | None:
         errors["used_on"] = "Give the date you used it, like 2027-01-20."
         return None
     if value > today:
-        errors["used_on"] = "The date you used it can't be in the future."
+        errors["used_on"] = USED_ON_FUTURE
     return value
 
 
@@ -280,7 +390,7 @@ def _count(raw: object, errors: dict[str, str]) -> int:
     number = small_int(text)
     if number is not None and 1 <= number <= 10_000:
         return number
-    errors["staff_count"] = "Give the number of staff who took part (1 to 10,000)."
+    errors["staff_count"] = STAFF_COUNT_MESSAGE
     return 0
 
 

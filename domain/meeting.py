@@ -21,6 +21,7 @@ from domain.identifier_checks import (
 from domain.identifier_checks import screen as screen_fields
 from domain.identifiers import find_identifiers, kinds_found
 from domain.model import (
+    ActionStatus,
     Actor,
     ChannelPurpose,
     ConversationAddress,
@@ -44,7 +45,7 @@ from domain.records import (
 from domain.repositories import UnitOfWork
 from domain.returns import seen_for, writers_of
 from domain.review_flow import chaired_review, find_review, held_review
-from domain.reviews import parse_reference
+from domain.reviews import may_see_review, parse_reference
 from domain.transitions import move_review
 from domain.wording import counted
 
@@ -558,33 +559,83 @@ class GuideScreen:
     # guard's warning under it.
     note_typed: str | None = None
     note_warning: str | None = None
+    # Where box 7 of the working copy states a due date the action items no longer have
+    # (guide.due_date_notes): shown to the chair and the approver, and part of the revision.
+    due_notes: tuple[str, ...] = ()
+    # Where box 7 tells staff to act by a month already past on an open item (shown only).
+    overdue_notes: tuple[str, ...] = ()
+    # Someone who may see the review but neither drafts nor approves guides: they read the
+    # published version only, and record that their team used it.
+    reads_only: bool = False
+    # While it awaits approval: why this chair or LIC member has no Approve button.
+    not_approver: str | None = None
 
 
-def guide_revision(record: GuideRecord) -> str:
-    """What a guide card was drawn at: its text, its state and how many versions it has."""
-    return revision_of(*record.parts, record.state.value, len(record.versions))
+def guide_revision(record: GuideRecord, due_notes: tuple[str, ...] = ()) -> str:
+    """What a guide card was drawn at: its text, its state, how many versions it has, and
+    what it said about box 7's due dates (approving publishes the live ones)."""
+    return revision_of(*record.parts, record.state.value, len(record.versions), *due_notes)
 
 
 def current_guide_revision(uow: UnitOfWork, member: MemberView, review_id: object) -> str:
     review, _ = _guide_review(uow, member, review_id)
     record = uow.outcomes.guide(review.id)
     if record is None:
-        raise NotFound("That 7-minute guide is no longer here.")
-    return guide_revision(record)
+        raise NotFound("That 7-minute briefing is no longer here.")
+    return guide_revision(record, due_notes_for(uow, review.id, record))
+
+
+def _guide_actions(uow: UnitOfWork, review_id: int) -> list[guide.GuideAction]:
+    """The review's action items as box 7 names them, with their live (revised) due dates."""
+    ended = {ActionStatus.COMPLETED, ActionStatus.CLOSED, ActionStatus.CANCELLED}
+    return [
+        guide.GuideAction(
+            a.description,
+            a.agency_name or "Partnership",
+            a.due_on,
+            still_open=a.status not in {*ended, ActionStatus.SPLIT},
+        )
+        for a in uow.outcomes.actions(review_id)
+    ]
+
+
+def due_notes_for(uow: UnitOfWork, review_id: int, record: GuideRecord) -> tuple[str, ...]:
+    """Where box 7 of the working copy states a due date its action item no longer has."""
+    parts = record.parts
+    if len(parts) < 7:
+        return ()
+    return guide.due_date_notes(parts[6], _guide_actions(uow, review_id))
+
+
+def _with_live_due_dates(
+    uow: UnitOfWork, review: ReviewView, parts: tuple[str, ...]
+) -> tuple[str, ...]:
+    if len(parts) < 7:
+        return parts
+    box = guide.with_live_due_dates(parts[6], _guide_actions(uow, review.id))
+    return (*parts[:6], box, *parts[7:])
 
 
 def _guide_review(
     uow: UnitOfWork, member: MemberView, review_id: object
 ) -> tuple[ReviewView, bool]:
-    """The review, and whether the member chairs it. The LIC group reads (and approves) guides
-    of every review in the partnership; anyone else is refused as chaired_review refuses."""
+    """The review, and whether the member drafts its guide (its chair, or an admin). The LIC
+    group reads (and approves) guides of every review in the partnership; anyone else who
+    may see the review reads its published guide (guide_screen checks it is published)."""
+    if member.has(Role.CHAIR, Role.ADMIN) and not member.has(Role.LIC_MEMBER):
+        try:
+            return chaired_review(uow, member, review_id), True
+        except NotFound:
+            pass  # another chair's review: read as anyone who may see it
+    shown = small_int(review_id)
+    review = uow.reviews.get(member.partnership_id, shown) if shown is not None else None
+    if review is None:
+        raise NotFound("I can't find that review in your partnership.")
     if member.has(Role.LIC_MEMBER):
-        shown = small_int(review_id)
-        review = uow.reviews.get(member.partnership_id, shown) if shown is not None else None
-        if review is None:
-            raise NotFound("I can't find that review in your partnership.")
         return review, review.chaired_by(member.id) or member.has(Role.ADMIN)
-    return chaired_review(uow, member, review_id), True
+    if not may_see_review(member, uow.reviews.access(review.id)):
+        raise NotFound("I can't find that review in your partnership.")
+    return review, False
 
 
 def guide_review(uow: UnitOfWork, member: MemberView, text: str) -> ReviewView:
@@ -611,32 +662,59 @@ def _approver_refusal(member: MemberView, review: ReviewView, record: GuideRecor
 
 
 def _screen(
-    member: MemberView, review: ReviewView, record: GuideRecord, edits: bool, **extra: Any
+    uow: UnitOfWork,
+    member: MemberView,
+    review: ReviewView,
+    record: GuideRecord,
+    edits: bool,
+    today: date | None = None,
+    **extra: Any,
 ) -> GuideScreen:
-    approves = _approver_refusal(member, review, record) is None
-    return GuideScreen(review, record, edits=edits, approves=approves, **extra)
+    refusal = _approver_refusal(member, review, record)
+    approves = refusal is None
+    reads_only = not edits and not approves and not member.has(Role.LIC_MEMBER)
+    awaiting = record.state is guide.GuideState.AWAITING_APPROVAL
+    if reads_only and not record.published:
+        # A draft stays with those who draft and approve it.
+        raise NotFound(f"{review.reference}'s 7-minute briefing isn't published yet.")
+    return GuideScreen(
+        review,
+        record,
+        edits=edits,
+        approves=approves,
+        due_notes=due_notes_for(uow, review.id, record),
+        overdue_notes=(
+            guide.overdue_notes(record.parts[6], _guide_actions(uow, review.id), today)
+            if today is not None and not reads_only and len(record.parts) > 6
+            else ()
+        ),
+        reads_only=reads_only,
+        not_approver=refusal if awaiting and not reads_only else None,
+        **extra,
+    )
 
 
 def guide_screen(
-    uow: UnitOfWork, actor: Actor, member: MemberView, review_id: object
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    review_id: object,
+    today: date | None = None,
 ) -> GuideScreen:
     """The guide, drafted from the published outcome the first time its chair opens it."""
     review, edits = _guide_review(uow, member, review_id)
     existing = uow.outcomes.guide(review.id)
     if existing is None and not edits:
-        raise NotFound(f"The chair of {review.reference} hasn't drafted its 7-minute guide yet.")
+        raise NotFound(f"The chair of {review.reference} hasn't drafted its 7-minute briefing yet.")
     if existing is None:  # drafted once: opening it twice at once queues, then finds the draft
         review = held_review(uow, member, review.id)
         existing = uow.outcomes.guide(review.id)
     if existing is not None:
-        return _screen(member, review, existing, edits)
+        return _screen(uow, member, review, existing, edits, today)
     record = uow.outcomes.get(review.id)
     if record is None or record.published_at is None:
         raise NotPermitted("Publish the meeting outcome first: the guide is drafted from it.")
-    actions = [
-        guide.GuideAction(a.description, a.agency_name or "Partnership", a.due_on)
-        for a in uow.outcomes.actions(review.id)
-    ]
+    actions = _guide_actions(uow, review.id)
     parts = guide.draft(
         review.reference,
         review.pseudonym,
@@ -647,7 +725,7 @@ def guide_screen(
     )
     created = uow.outcomes.save_guide(review.id, parts, member.id)
     audit.record(uow, member.partnership_id, actor, "guide.drafted", ("review", review.id))
-    return _screen(member, review, created, edits)
+    return _screen(uow, member, review, created, edits, today)
 
 
 def save_guide(
@@ -710,6 +788,11 @@ def submit_guide(
                 "tick that they are not identifying."
             },
         )
+    refreshed = _with_live_due_dates(uow, screen.review, screen.guide.parts)
+    if refreshed != screen.guide.parts:
+        # Sending it brings box 7's due dates up to date: the card said so first.
+        saved = uow.outcomes.save_guide(screen.review.id, refreshed, member.id)
+        screen = replace(screen, guide=saved)
     moved = uow.outcomes.move_guide(
         screen.guide.id,
         *guide.GUIDE_MOVES["submit"],
@@ -749,7 +832,7 @@ def _reload(
 ) -> GuideScreen:
     record = uow.outcomes.guide(screen.review.id)
     assert record is not None
-    return _screen(member, screen.review, record, screen.edits, notices=notices)
+    return _screen(uow, member, screen.review, record, screen.edits, notices=notices)
 
 
 @dataclass(frozen=True)
@@ -772,9 +855,14 @@ def approve_guide(
         if record.state is guide.GuideState.PUBLISHED:
             _require_draft(uow, screen)
         raise NotPermitted(refusal)
+    parts = _with_live_due_dates(uow, screen.review, record.parts)
+    if parts != record.parts:
+        # The approver was told (the card's due_notes, in the revision they approved) that
+        # approving publishes box 7 with the action items' live due dates.
+        uow.outcomes.save_guide(screen.review.id, parts, member.id)
     moved = uow.outcomes.move_guide(record.id, *guide.GUIDE_MOVES["approve"], None, now)
     label = guide.approver_label(is_lic_member=member.has(Role.LIC_MEMBER))
-    version = GuideVersion(len(record.versions) + 1, record.parts, member.display_name, label, now)
+    version = GuideVersion(len(record.versions) + 1, parts, member.display_name, label, now)
     if not moved or not uow.outcomes.add_version(
         record.id, version, record.submitted_by, member.id
     ):
@@ -806,7 +894,7 @@ def _held_guide(
     shown = required_revision(data, "guide")
     uow.outcomes.hold_guide(screen.guide.id)
     screen = guide_screen(uow, actor, member, screen.review.id)
-    require_unchanged(shown, guide_revision(screen.guide))
+    require_unchanged(shown, guide_revision(screen.guide, screen.due_notes))
     return screen
 
 

@@ -14,7 +14,7 @@ from docx.document import Document as DocumentType
 from docx.enum.table import WD_ROW_HEIGHT_RULE
 from docx.shared import Cm, Pt, RGBColor
 
-from domain.guide import DISSEMINATION_RETURN, PART_TITLES, STANDING_QUESTIONS, box_lines
+from domain.guide import PART_TITLES, box_lines, dissemination_return, questions_not_in
 from domain.letterhead import Letterhead
 from domain.model import ReturnStatus
 from domain.pack import AnsweredSection, MeetingPack
@@ -318,8 +318,8 @@ def guide_docx(
     draft: bool = True,
     approval: str = "",
 ) -> bytes:
-    """The one-page briefing: seven boxes in a two-column grid, the eighth cell the standing
-    questions and the dissemination return, under its version and approval
+    """The one-page briefing: seven boxes in a two-column grid, the eighth cell the
+    dissemination return (and any standing question box 6 lost), under its version and approval
     (guide.version_line). The caller checks each box fits (guide.too_long_for_one_page)
     before asking for it."""
     head = Letterhead("7-minute briefing", partnership, reference, pseudonym, published_on, draft)
@@ -335,7 +335,10 @@ def guide_docx(
     boxes = [grid.cell(row, col) for row in range(4) for col in range(2)]
     for cell, (title, text) in zip(boxes, zip(PART_TITLES, parts, strict=True), strict=False):
         _box(cell, title, box_lines(text, draft=draft))
-    _box(boxes[7], "Three standing questions", [*STANDING_QUESTIONS, DISSEMINATION_RETURN])
+    # Box 6 holds the standing questions as drafted: the eighth cell repeats only any it lost.
+    missing = questions_not_in(parts[5] if len(parts) > 5 else "")
+    title = "Standing questions, and the return" if missing else "After your team has used it"
+    _box(boxes[7], title, [*missing, dissemination_return(reference)])
     for cell in boxes:
         cell.width = Cm(8.7)
     for row in grid.rows:  # the grid fills the page, as the familiar printed briefing does

@@ -18,8 +18,8 @@ from cards.basics import info_card
 from cards.common import Card
 from domain import actions, chase_engine, meeting, review_flow
 from domain.chase_engine import ACTION
-from domain.errors import InvalidInput, NotFound
-from domain.guide import too_long_for_one_page, version_line
+from domain.errors import FormInvalid, InvalidInput, NotFound
+from domain.guide import approval_request_notice, too_long_for_one_page, version_line
 from domain.identifier_checks import IdentifiersToConfirm
 from domain.letterhead import Letterhead
 from domain.meeting import ActionFormScreen, GuideScreen, OutcomeScreen, Published
@@ -46,8 +46,9 @@ def register(router: Router) -> None:
     )(outcome_command)
     router.command(
         "guide",
-        "Draft the 7-minute guide and send it for approval; the LIC group approves it.",
-        roles=(*CHAIR, Role.LIC_MEMBER),
+        "The 7-minute briefing: its chair drafts it, the LIC group approves it, and anyone "
+        "who can see the review reads it and records that their team used it.",
+        roles=tuple(Role),
         example="guide LOS-2026-004",
     )(guide_command)
     router.command(
@@ -316,11 +317,10 @@ async def submit_guide(ctx: Context) -> Reply:
     members = () if asked else sent.lic_members
     deliveries = await send_cards(ctx, [(m, request) for m in (*members, *sent.other_chairs)])
     reached = asked or any(d.delivered for d in deliveries)
-    notice = (
-        "The LIC group has been asked to approve it."
-        if reached
-        else "I couldn't reach anyone to approve it: an admin can give someone the LIC group "
-        "role, or a deputy chair can open it with: guide " + sent.screen.review.reference
+    notice = approval_request_notice(
+        reached=reached,
+        approvers=len(sent.lic_members) + len(sent.other_chairs) + (channel is not None),
+        reference=sent.screen.review.reference,
     )
     screen = sent.screen
     return Reply(cards.guide_card(replace(screen, notices=(*screen.notices, notice))))
@@ -455,7 +455,9 @@ async def save_usage(ctx: Context) -> Reply:
     def work(uow: SqlUnitOfWork) -> dict[str, Any]:
         try:
             screen = meeting.record_usage(uow, ctx.turn.actor, ctx.member, ctx.data, today)
-        except IdentifiersToConfirm as warned:
+        except FormInvalid as refused:
+            # A flagged identifier, or a field refused (a future date, no staff): the form
+            # again, with what was typed and why under each field. Nothing was recorded.
             review_id = ctx.data.get("review_id")
             review = (
                 uow.reviews.get(ctx.member.partnership_id, review_id)
@@ -465,8 +467,13 @@ async def save_usage(ctx: Context) -> Reply:
             if review is None:
                 raise NotFound("I can't find that review.") from None
             typed = {k: v for k, v in ctx.data.items() if isinstance(v, str)}
+            warned = refused.warnings if isinstance(refused, IdentifiersToConfirm) else None
             return cards.usage_form_card(
-                review, today.isoformat(), values=typed, warnings=warned.warnings
+                review,
+                today.isoformat(),
+                errors=None if warned else refused.errors,
+                values=typed,
+                warnings=warned,
             )
         return cards.guide_card(screen)
 

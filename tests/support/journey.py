@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from cards import verbs
 from domain.idempotency import REVISION
-from domain.meeting import guide_revision
+from domain.meeting import due_notes_for, guide_revision
 from domain.outcome import DraftAction, keyed
 from domain.questions import default_question_bank
 from storage import tables as t
@@ -381,9 +381,11 @@ def guide_shown(bot: BotUnderTest, review_id: int, **typed: Any) -> dict[str, An
     """A guide button's data as the guide's card draws it now: the review, the guide's
     revision (approve and send back name the exact text shown), and what was typed."""
     with bot.db.session() as session:
-        record = SqlUnitOfWork(session).outcomes.guide(review_id)
-    assert record is not None, "no guide drafted yet"
-    return {"review_id": review_id, REVISION: guide_revision(record), **typed}
+        uow = SqlUnitOfWork(session)
+        record = uow.outcomes.guide(review_id)
+        assert record is not None, "no guide drafted yet"
+        notes = due_notes_for(uow, review_id, record)
+    return {"review_id": review_id, REVISION: guide_revision(record, notes), **typed}
 
 
 async def published_guide(j: Journey, review_id: int, approver: str = COLLEAGUE) -> str:
