@@ -40,7 +40,7 @@ def welcome_card(display_name: str, roles: frozenset[Role]) -> Card:
         *header(f"Welcome, {display_name}"),
         paragraph(
             "I carry your partnership's Line-of-Sight learning reviews: agency pre-analysis "
-            "returns, the meeting pack, SMART actions with chasers, the 7-minute guide and "
+            "returns, the meeting pack, SMART actions with chasers, the 7-minute briefing and "
             "summaries for managers."
         ),
         paragraph(PRIVACY_LINE, subtle=True),

@@ -1,4 +1,4 @@
-"""Cards for the meeting pack, the outcome, action items, and the 7-minute guide."""
+"""Cards for the meeting pack, the outcome, action items, and the 7-minute briefing."""
 
 from __future__ import annotations
 
@@ -238,7 +238,7 @@ def _outcome_card(screen: OutcomeScreen, *, compact: bool) -> Card:
         body.extend(_action_row(screen, i) for i in range(len(screen.actions)))
     if screen.published:
         return build(
-            body, [button("7-minute guide", verbs.GUIDE, {"review_id": review.id}, primary=True)]
+            body, [button("7-minute briefing", verbs.GUIDE, {"review_id": review.id}, primary=True)]
         )
     body.extend(_keep_chooser(screen))
     if screen.actions:
@@ -432,7 +432,11 @@ def published_card(
         )
     return build(
         body,
-        [button("Draft the 7-minute guide", verbs.GUIDE, {"review_id": review.id}, primary=True)],
+        [
+            button(
+                "Draft the 7-minute briefing", verbs.GUIDE, {"review_id": review.id}, primary=True
+            )
+        ],
     )
 
 
@@ -470,7 +474,7 @@ def guide_card(screen: GuideScreen) -> Card:
     review, guide = screen.review, screen.guide
     body: list[ac.ElementAnnotated] = [
         *header(
-            f"7-minute guide · {review.reference}",
+            f"7-minute briefing · {review.reference}",
             f"{review.pseudonym} · {_status(screen)} · "
             f"used by {counted(guide.usage_count, 'team')}",
         ),
@@ -645,7 +649,9 @@ def _guide_text(parts: Sequence[str], *, draft: bool) -> list[ac.ElementAnnotate
 
 def guide_preview_card(screen: GuideScreen) -> Card:
     body = [
-        *header(f"Preview · 7-minute guide · {screen.review.reference}", screen.review.pseudonym),
+        *header(
+            f"Preview · 7-minute briefing · {screen.review.reference}", screen.review.pseudonym
+        ),
         *_guide_text(screen.guide.parts, draft=True),
     ]
     data = {"review_id": screen.review.id}
@@ -665,7 +671,7 @@ def guide_approval_card(screen: GuideScreen, sender: str) -> Card:
     guide = screen.guide
     body = [
         *header(
-            f"Approve the 7-minute guide · {screen.review.reference}",
+            f"Approve the 7-minute briefing · {screen.review.reference}",
             f"{screen.review.pseudonym} · version {len(guide.versions) + 1} · sent by {sender}",
         ),
         paragraph(
@@ -708,7 +714,7 @@ def _empty_box_warning(parts: Sequence[str]) -> list[ac.ElementAnnotated]:
 def channel_guide_card(screen: GuideScreen) -> Card:
     body = [
         *header(
-            f"New 7-minute guide · {screen.review.reference}",
+            f"New 7-minute briefing · {screen.review.reference}",
             f"{screen.review.pseudonym} · Line-of-Sight learning for every team",
         ),
         *_guide_text(screen.guide.parts, draft=False),

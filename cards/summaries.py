@@ -128,7 +128,7 @@ def _summary_card(
     page = min(max(page, 1), pages)
     body.extend(_actions_section(summary, page, pages, page_size, text_limit, note_limit, manage))
     body.extend(_impact_section(summary, text_limit))
-    body.append(_section("7-minute guide"))
+    body.append(_section("7-minute briefing"))
     body.append(paragraph(guide_line(summary)))
     data: dict[str, Any] = {"review_id": review.id}
     body.append(
@@ -399,7 +399,7 @@ def _dashboard_card(board: Dashboard, today: date, rows: int, text_limit: int) -
         facts(
             [
                 (
-                    "7-minute guides",
+                    "7-minute briefings",
                     f"{d.guides_published} published, "
                     f"{d.guides_awaiting} awaiting approval, "
                     f"{d.guides_in_draft} in draft",

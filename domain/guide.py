@@ -65,7 +65,7 @@ def too_long_for_one_page(parts: Sequence[str]) -> str | None:
         return None
     return (
         f"The briefing is one A4 page, and each box fits about {BOX_FITS} characters. "
-        f"Too long: {'; '.join(long)}. Shorten them in the guide card, then download again."
+        f"Too long: {'; '.join(long)}. Shorten them in the briefing card, then download again."
     )
 
 
@@ -116,12 +116,12 @@ def approver_refusal(
     edits, the deputy sends it, the first chair approves their own words)."""
     if submitted_by is not None and approver_id == submitted_by:
         return (
-            "You sent this guide for approval, so someone else approves it: an LIC group "
+            "You sent this briefing for approval, so someone else approves it: an LIC group "
             "member or the review's other chair."
         )
     if edited:
         return (
-            "You changed this guide's text since its last version, so someone else approves "
+            "You changed this briefing's text since its last version, so someone else approves "
             "it: an LIC group member or a chair who didn't edit it."
         )
     if not (is_lic_member or chairs_review):

@@ -1,5 +1,5 @@
 """From signed-off returns to published learning: the meeting pack, the outcome card, the
-actions it creates, and the 7-minute guide."""
+actions it creates, and the 7-minute briefing."""
 
 from __future__ import annotations
 
@@ -543,7 +543,7 @@ def _new_items(
     return items
 
 
-# --- the 7-minute guide ------------------------------------------------------------------------
+# --- the 7-minute briefing ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -651,7 +651,7 @@ def guide_review(uow: UnitOfWork, member: MemberView, text: str) -> ReviewView:
 
 def _approver_refusal(member: MemberView, review: ReviewView, record: GuideRecord) -> str | None:
     if record.state is not guide.GuideState.AWAITING_APPROVAL:
-        return "This guide isn't waiting for approval."
+        return "This briefing isn't waiting for approval."
     return guide.approver_refusal(
         submitted_by=record.submitted_by,
         approver_id=member.id,
@@ -713,7 +713,7 @@ def guide_screen(
         return _screen(uow, member, review, existing, edits, today)
     record = uow.outcomes.get(review.id)
     if record is None or record.published_at is None:
-        raise NotPermitted("Publish the meeting outcome first: the guide is drafted from it.")
+        raise NotPermitted("Publish the meeting outcome first: the briefing is drafted from it.")
     actions = _guide_actions(uow, review.id)
     parts = guide.draft(
         review.reference,
@@ -750,14 +750,14 @@ def _require_draft(uow: UnitOfWork, screen: GuideScreen) -> None:
             uow,
             ("review", screen.review.id),
             ("guide.submitted",),
-            "This guide was sent for approval",
+            "This briefing was sent for approval",
         )
     if state is guide.GuideState.PUBLISHED:
         raise audit.already_done(
             uow,
             ("review", screen.review.id),
             ("guide.published",),
-            "This guide was already published",
+            "This briefing was already published",
         )
 
 
@@ -867,7 +867,7 @@ def approve_guide(
         record.id, version, record.submitted_by, member.id
     ):
         raise audit.already_done(
-            uow, ("review", screen.review.id), ("guide.published",), "This guide was approved"
+            uow, ("review", screen.review.id), ("guide.published",), "This briefing was approved"
         )
     audit.record(
         uow,
@@ -912,7 +912,7 @@ def send_back_guide(
             uow,
             ("review", screen.review.id),
             ("guide.sent_back", "guide.published"),
-            "This guide was already dealt with",
+            "This briefing was already dealt with",
         )
     if not screen.edits and not screen.approves:
         raise NotPermitted(_approver_refusal(member, screen.review, record) or "")
@@ -939,7 +939,7 @@ def send_back_guide(
             uow,
             ("review", screen.review.id),
             ("guide.sent_back", "guide.published"),
-            "This guide was already dealt with",
+            "This briefing was already dealt with",
         )
     record_kept(uow, member.partnership_id, actor, ("review", screen.review.id), kept)
     audit.record(
@@ -991,7 +991,7 @@ def record_usage(
     review = uow.reviews.get(member.partnership_id, shown) if shown is not None else None
     record = uow.outcomes.guide(review.id) if review else None
     if review is None or record is None or not record.published:
-        raise NotFound("I can't find a published 7-minute guide for that review.")
+        raise NotFound("I can't find a published 7-minute briefing for that review.")
     usage = guide.check_usage(data, today)
     # The chair and the partnership's summaries read these.
     screened = require_confirmed({"team": usage.team, "reflections": usage.reflections}, data)

@@ -1,5 +1,5 @@
 """The review summary as a Word document: clocks, returns, agreed learning, action items with
-RAG shading, impact, the 7-minute guide, and two charts (action status by agency; themes over
+RAG shading, impact, the 7-minute briefing, and two charts (action status by agency; themes over
 time). Pure: domain values in, bytes out."""
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def summary_docx(
     _actions(document, summary)
     _impact(document, summary)
     new_section(document, landscape=False)
-    document.add_heading("7-minute guide", level=1)
+    document.add_heading("7-minute briefing", level=1)
     document.add_paragraph(plain(guide_line(summary)))
     _charts(document, summary, themes)
     return to_bytes(document)

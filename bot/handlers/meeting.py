@@ -1,4 +1,4 @@
-"""The meeting pack, recording the outcome, publishing actions, and the 7-minute guide."""
+"""The meeting pack, recording the outcome, publishing actions, and the 7-minute briefing."""
 
 from __future__ import annotations
 
@@ -267,7 +267,7 @@ async def _tell_owners_and_contributors(
     return unreachable + [f"{ref} (no owner)" for ref in unowned]
 
 
-# --- the 7-minute guide ------------------------------------------------------------------------
+# --- the 7-minute briefing ---------------------------------------------------------------------
 
 
 async def guide_command(ctx: Context) -> Reply:
@@ -362,7 +362,7 @@ async def send_back_guide(ctx: Context) -> Reply:
         # The card shows the approver's note ("Sent back because") above the draft.
         back = replace(
             screen,
-            notices=(f"{ctx.member.display_name} sent the guide back to you to edit.",),
+            notices=(f"{ctx.member.display_name} sent the briefing back to you to edit.",),
             edits=True,
             approves=False,
         )
@@ -385,7 +385,7 @@ async def export_guide(ctx: Context) -> Reply:
     )
     fmt = ctx.data.get("format", "docx")
     if fmt not in ("docx", "pdf"):
-        raise InvalidInput("The 7-minute guide comes as docx (Word) or pdf.")
+        raise InvalidInput("The 7-minute briefing comes as docx (Word) or pdf.")
     latest = screen.guide.latest
     # The published version when there is one (a revision in draft stays with the chair).
     parts = latest.parts if latest else screen.guide.parts
@@ -393,7 +393,7 @@ async def export_guide(ctx: Context) -> Reply:
     if overlong:
         raise InvalidInput(overlong)
     head = Letterhead(
-        "7-minute guide",
+        "7-minute briefing",
         await files.partnership_name(ctx),
         screen.review.reference,
         screen.review.pseudonym,
@@ -412,11 +412,11 @@ async def export_guide(ctx: Context) -> Reply:
         ctx,
         files.Document(
             "guide" if fmt == "docx" else "guide_pdf",
-            f"{screen.review.reference}-7-minute-guide.{fmt}",
+            f"{screen.review.reference}-7-minute-briefing.{fmt}",
             content,
-            f"the 7-minute guide for {screen.review.reference}"
+            f"the 7-minute briefing for {screen.review.reference}"
             + (" (PDF)" if fmt == "pdf" else ""),
-            ("Back to the guide", verbs.GUIDE, {"review_id": screen.review.id}),
+            ("Back to the briefing", verbs.GUIDE, {"review_id": screen.review.id}),
         ),
     )
 

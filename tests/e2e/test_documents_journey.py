@@ -125,12 +125,12 @@ def test_the_chair_downloads_the_pack_and_sends_the_briefing_for_approval(
     # The 7-minute briefing of a review whose outcome is published.
     reference, pseudonym = GUIDE_REVIEW
     chat.send(f"guide {reference}")
-    guide = chat.wait_for_card(f"7-minute guide · {reference}")
+    guide = chat.wait_for_card(f"7-minute briefing · {reference}")
     assert f"{pseudonym} · Draft" in card_text(guide), card_text(guide)
     chat.fill("2 · Why it matters", WHY, within=guide)
     chat.card_screenshot("documents-04-guide-draft", guide)
     chat.click_button("Preview", within=guide)
-    preview = chat.wait_for_card(f"Preview · 7-minute guide · {reference}")
+    preview = chat.wait_for_card(f"Preview · 7-minute briefing · {reference}")
     assert WHY in card_text(preview), card_text(preview)
     chat.card_screenshot("documents-05-guide-preview", preview)
     chat.click_button("Send for approval", within=preview)

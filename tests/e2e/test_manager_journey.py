@@ -59,7 +59,7 @@ def check_summary(chat: Chat, card: Locator) -> None:
         "Action items No action items yet: they are created when the meeting outcome is "
         "published." in text
     ), text
-    assert "7-minute guide Not started." in text, text
+    assert "7-minute briefing Not started." in text, text
     for button in ("Tracker (Excel)", "Tracker (CSV)", "Summary (Word)", "Refresh", "Dashboard"):
         assert card.get_by_role("button", name=button, exact=True).count() == 1, button
 
@@ -91,7 +91,7 @@ def test_a_manager_asks_in_natural_words_and_reads_the_summary_card(chat: Chat) 
     facts = chat.facts(board)
     assert facts["Pre-analysis"] == "2", facts
     # LOS-2026-005's briefing waits for approval (sent by the demo's deputy chair).
-    assert facts["7-minute guides"] == "0 published, 1 in draft", facts
+    assert facts["7-minute briefings"] == "0 published, 1 awaiting approval, 0 in draft", facts
     assert facts["Usage returns"] == "0 from teams, 0 staff reached", facts
     assert chat.value("Agency", within=board) == "All agencies"
     assert chat.value("Period", within=board) == "All time"

@@ -1,7 +1,7 @@
 """Issue 4 end to end in the Agents Playground, with only the cards' buttons and fields: the
 chair reads the meeting pack, records the outcome with two action items (one too vague to be
 SMART, kept anyway), publishes it (the owner's action cards arrive as messages of their own),
-drafts, edits and previews the 7-minute guide and sends it for approval, the demo LIC
+drafts, edits and previews the 7-minute briefing and sends it for approval, the demo LIC
 member approves it (an invoke from their own Teams client), the chair records that a team used
 the briefing, and downloads the pack as a Word document.
 
@@ -270,14 +270,14 @@ def lost_outcome_fields(bot: BotProcess, typed: dict[str, object], shown: dict[s
     )
 
 
-# --- the 7-minute guide ------------------------------------------------------------------------
+# --- the 7-minute briefing ------------------------------------------------------------------------
 
 
 def draft_edit_preview_publish_guide(
     chat: Chat, bot: BotProcess, published: Locator, reference: str, outcome: Outcome, prefix: str
 ) -> Locator:
-    chat.click_button("Draft the 7-minute guide", within=published)
-    guide = chat.wait_for_card(f"7-minute guide · {reference}")
+    chat.click_button("Draft the 7-minute briefing", within=published)
+    guide = chat.wait_for_card(f"7-minute briefing · {reference}")
     text = card_text(guide)
     assert f"{PSEUDONYM} · Draft · used by 0 teams" in text, text
     background = chat.value("1 · Background", within=guide)
@@ -292,7 +292,7 @@ def draft_edit_preview_publish_guide(
 
     chat.fill("2 · Why it matters", GUIDE_EDIT, within=guide)
     chat.click_button("Preview", within=guide)
-    preview = chat.wait_for_card(f"Preview · 7-minute guide · {reference}")
+    preview = chat.wait_for_card(f"Preview · 7-minute briefing · {reference}")
     text = card_text(preview)
     assert GUIDE_EDIT in text, text
     assert outcome.needs[0] in text, text
@@ -300,7 +300,7 @@ def draft_edit_preview_publish_guide(
 
     chat.click_button("Send for approval", within=preview)
     shown = chat.wait_for_any("Sent for approval.", "Check the possible identifiers")
-    guide = chat.card_with(f"7-minute guide · {reference}")
+    guide = chat.card_with(f"7-minute briefing · {reference}")
     if shown != "Sent for approval.":
         chat.card_screenshot(f"{prefix}-guide-refused", guide)
         pytest.fail(f"Send for approval was refused: {card_text(guide)}", pytrace=False)
@@ -342,7 +342,7 @@ def record_usage(chat: Chat, guide: Locator, reference: str, prefix: str) -> Non
     form = chat.wait_for_card(f"We used the {reference} briefing")
     assert chat.value("When you used it", within=form), "the date defaults to today"
     chat.fill("Team", "Locality team North", within=form)
-    chat.fill("Number of staff", 12, within=form)
+    chat.fill("Number of staff (1 to 10,000)", 12, within=form)
     chat.fill("Your team's reflections", "We now ask to see the child on every visit.", within=form)
     chat.card_screenshot(f"{prefix}-usage-form", form)
     chat.click_button("Record it", within=form)

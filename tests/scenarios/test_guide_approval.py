@@ -57,7 +57,7 @@ async def test_a_second_person_approves_each_version_and_every_version_is_kept(
     assert "Version 1 awaiting approval" in card
     assert "The LIC group has been asked to approve it" in card
     asked = json.dumps(j.bot.connector.cards())
-    assert "Approve the 7-minute guide" in asked, "the LIC member is asked"
+    assert "Approve the 7-minute briefing" in asked, "the LIC member is asked"
     assert j.rows(t.GuideVersion) == [], "nothing is published before approval"
 
     refused = json.dumps(await j.act(verbs.GUIDE_APPROVE, guide_shown(j.bot, review_id)))
@@ -118,7 +118,7 @@ async def test_the_chair_withdraws_to_edit_and_the_lic_group_sends_back(
     note = "Box 3 repeats box 2: give the learning about escalation instead."
     await j.act(verbs.GUIDE_SEND_BACK, guide_shown(j.bot, review_id, reason=note), COLLEAGUE)
     told = json.dumps(j.bot.connector.cards(), ensure_ascii=False)
-    assert "Police Colleague sent the guide back to you" in told
+    assert "Police Colleague sent the briefing back to you" in told
     assert note in told, "the chair reads why"
     [guide] = j.rows(t.SevenMinuteGuide)
     assert guide.sent_back_note == note, "kept with the guide"

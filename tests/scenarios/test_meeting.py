@@ -79,7 +79,7 @@ async def test_pack_outcome_publish_and_guide(journey: Journey, tmp_path: Path) 
     assert "What we learned" in sent, "contributors hear back"
 
     card = await j.card(verbs.GUIDE, {"review_id": review_id})
-    assert "7-minute guide" in card
+    assert "7-minute briefing" in card
     assert "1 · Background" in card
     card = await j.card(verbs.GUIDE_PREVIEW, {"review_id": review_id})
     assert "Preview" in card

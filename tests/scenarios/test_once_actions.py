@@ -234,7 +234,7 @@ async def test_guide_approval_happens_once(journey_each: Journey) -> None:
     await both_at_once(j, verbs.GUIDE_SUBMIT, submit, USER_AAD)
     assert audited(j, "guide.submitted") == 1
     request = next(
-        c for c in j.bot.connector.cards() if "Approve the 7-minute guide" in json.dumps(c)
+        c for c in j.bot.connector.cards() if "Approve the 7-minute briefing" in json.dumps(c)
     )
     approve = button_data(request, verbs.GUIDE_APPROVE)
 

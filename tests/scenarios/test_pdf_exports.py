@@ -70,7 +70,7 @@ async def test_pack_and_guide_come_as_pdf_from_the_docx(journey: Journey) -> Non
     assert "Outcome published" in await j.card(verbs.OUTCOME_PUBLISH, outcome)
     card = await j.card(verbs.GUIDE_EXPORT, {"review_id": review_id, "format": "pdf"})
     assert "7-minute briefing" in pdf_text(saved(card, ".pdf"))
-    assert '"title": "Back to the guide"' in card, card
+    assert '"title": "Back to the briefing"' in card, card
     card = await j.card(verbs.EXPORT, {"review_id": review_id, "format": "pdf"})
     assert "Review summary" in pdf_text(saved(card, ".pdf"))
     kinds = [row.kind for row in j.rows(t.ExportFile)]

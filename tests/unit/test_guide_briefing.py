@@ -191,7 +191,9 @@ def test_someone_who_reads_it_sees_the_published_version_only() -> None:
 @pytest.mark.parametrize("approves", [True, False])
 def test_the_approver_and_chair_are_told_box_7_is_out_of_date(approves: bool) -> None:
     notes = guide.due_date_notes(OLD_PARTS[6], [AUDIT])
-    refusal = None if approves else "You sent this guide for approval, so someone else approves it."
+    refusal = (
+        None if approves else "You sent this briefing for approval, so someone else approves it."
+    )
     screen = GuideScreen(
         REVIEW,
         record(GuideState.AWAITING_APPROVAL),
@@ -203,7 +205,7 @@ def test_the_approver_and_chair_are_told_box_7_is_out_of_date(approves: bool) ->
     card = str(cards.guide_card(screen))
     assert "the action item is now due January 2027" in card
     assert "Approving publishes box 7 with the action items' current due dates." in card
-    assert ("You sent this guide for approval" in card) is not approves
+    assert ("You sent this briefing for approval" in card) is not approves
     request = cards.guide_approval_card(screen, "Review Chair")
     assert "now due January 2027" in str(request)
     assert guide_revision(screen.guide, notes) != guide_revision(screen.guide), (

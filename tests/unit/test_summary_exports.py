@@ -175,7 +175,7 @@ def test_the_docx_summary_has_tables_shading_and_charts() -> None:
         "Agreed learning",
         "Action items",
         "Impact recorded",
-        "7-minute guide",
+        "7-minute briefing",
         "Charts",
     ):
         assert heading in text
