@@ -764,9 +764,9 @@ def usage_form_card(
             "staff_count",
             ac.InputNumber(
                 id="staff_count",
+                # The range is in the label, and the server refuses a number outside it on this
+                # form: a min/max here lets the client quietly turn 0 into 1.
                 label=f"Number of staff ({STAFF_RANGE}) *",
-                min=1,
-                max=10_000,
                 error_message=STAFF_COUNT_MESSAGE,
                 value=small_int(values.get("staff_count", "")),
             ),

@@ -813,7 +813,7 @@ def submit_guide(
         ("review", screen.review.id),
         after={"version": version},
     )
-    sent = _reload(uow, member, screen, notices=("Sent for approval.",))
+    sent = _reload(uow, member, screen, notices=("Sent for approval.",), today=now.date())
     review = screen.review
     chairs = (review.chair_member_id, review.deputy_chair_member_id)
     lic = tuple(
@@ -828,11 +828,15 @@ def submit_guide(
 
 
 def _reload(
-    uow: UnitOfWork, member: MemberView, screen: GuideScreen, notices: tuple[str, ...]
+    uow: UnitOfWork,
+    member: MemberView,
+    screen: GuideScreen,
+    notices: tuple[str, ...],
+    today: date | None = None,
 ) -> GuideScreen:
     record = uow.outcomes.guide(screen.review.id)
     assert record is not None
-    return _screen(uow, member, screen.review, record, screen.edits, notices=notices)
+    return _screen(uow, member, screen.review, record, screen.edits, today, notices=notices)
 
 
 @dataclass(frozen=True)
@@ -1009,11 +1013,12 @@ def record_usage(
     )
     updated = uow.outcomes.guide(review.id)
     assert updated is not None
-    return GuideScreen(
-        review,
-        updated,
-        notices=(f"Recorded. {_teams_have(updated.usage_count)} now used this briefing.",),
-    )
+    notices = (f"Recorded. {_teams_have(updated.usage_count)} now used this briefing.",)
+    try:  # the card as this member may see it: the chair's buttons only for its chair
+        shown = guide_screen(uow, actor, member, review.id)
+    except (NotFound, NotPermitted):  # a member the review doesn't involve: what was used
+        shown = GuideScreen(review, updated, edits=False, reads_only=True)
+    return replace(shown, notices=notices)
 
 
 def register_channel(

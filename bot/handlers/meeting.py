@@ -282,8 +282,9 @@ async def show_guide(ctx: Context) -> Reply:
 
 
 async def _guide(ctx: Context, review_id: object) -> Reply:
+    today = ctx.services.today()  # box 7 telling staff to act by a month already past
     screen = await ctx.run(
-        lambda uow: meeting.guide_screen(uow, ctx.turn.actor, ctx.member, review_id)
+        lambda uow: meeting.guide_screen(uow, ctx.turn.actor, ctx.member, review_id, today)
     )
     return Reply(cards.guide_card(screen))
 

@@ -192,7 +192,7 @@ async def test_a_chair_who_edited_it_does_not_approve_it(journey_each: Journey) 
     await j.act(verbs.GUIDE_SAVE, edit)
     await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id}, LEAD)
     refused = json.dumps(await j.act(verbs.GUIDE_APPROVE, guide_shown(j.bot, review_id)))
-    assert "You changed this guide's text since its last version" in refused
+    assert "You changed this briefing's text since its last version" in refused
     assert j.rows(t.GuideVersion) == []
     card = await j.card(verbs.GUIDE, {"review_id": review_id})
     assert "Approve and publish" not in card, "not offered to the editor either"

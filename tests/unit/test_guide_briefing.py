@@ -126,6 +126,7 @@ def test_the_usage_form_says_its_limits_before_it_refuses() -> None:
     assert inputs["used_on"]["errorMessage"] == guide.USED_ON_FUTURE
     assert inputs["staff_count"]["errorMessage"] == guide.STAFF_COUNT_MESSAGE
     assert "1 to 10,000" in inputs["staff_count"]["label"]
+    assert "min" not in inputs["staff_count"], "a client would turn 0 into 1 without a word"
     assert verbs.GUIDE in card_verbs(form), "a way back to the briefing"
 
 
