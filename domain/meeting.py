@@ -1015,10 +1015,10 @@ def record_usage(
     assert updated is not None
     notices = (f"Recorded. {_teams_have(updated.usage_count)} now used this briefing.",)
     try:  # the card as this member may see it: the chair's buttons only for its chair
-        shown = guide_screen(uow, actor, member, review.id)
+        card = guide_screen(uow, actor, member, review.id)
     except (NotFound, NotPermitted):  # a member the review doesn't involve: what was used
-        shown = GuideScreen(review, updated, edits=False, reads_only=True)
-    return replace(shown, notices=notices)
+        card = GuideScreen(review, updated, edits=False, reads_only=True)
+    return replace(card, notices=notices)
 
 
 def register_channel(
