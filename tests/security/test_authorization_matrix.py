@@ -560,7 +560,8 @@ VERBS: dict[str, Case] = {
             "action_key": draft_key(Journey(w.bot), 0, w.review(4)),
         },
     ),
-    # The LIC group reads every review's guide, and approves it (never its own chair alone).
+    # The LIC group reads every review's guide, and approves it (never its own chair alone); a
+    # draft (R5's) is seen by no one else.
     verbs.GUIDE: Case(THE_CHAIR | {"lic_member"}, lambda w: {"review_id": w.review(5)}),
     verbs.GUIDE_SAVE: Case(
         THE_CHAIR, lambda w: {"review_id": w.review(5), "part_0": "Child M5, in brief."}
@@ -575,7 +576,9 @@ VERBS: dict[str, Case] = {
         lambda w: guide_shown(w.bot, w.review(3), reason="Shorten box 1."),
     ),
     verbs.GUIDE_REVISE: Case(THE_CHAIR, lambda w: {"review_id": w.review(8)}),
-    verbs.GUIDE_EXPORT: Case(THE_CHAIR | {"lic_member"}, lambda w: {"review_id": w.review(8)}),
+    # A published briefing is read (and downloaded) by anyone who may see its review: not the
+    # other agency's practitioner, whose agency R8 doesn't involve, nor someone with no role.
+    verbs.GUIDE_EXPORT: Case(SUMMARY_READERS, lambda w: {"review_id": w.review(8)}),
     # Any member of the partnership records that their team used a published briefing.
     verbs.GUIDE_USAGE_FORM: Case(ALL, lambda w: {"review_id": w.review(8)}),
     verbs.GUIDE_USAGE_SAVE: Case(
@@ -749,7 +752,9 @@ COMMANDS: dict[str, Case] = {
     ),
     "pack": Case(THE_CHAIR, lambda w: {"text": f"pack {w.reference(3)}"}),
     "outcome": Case(THE_CHAIR, lambda w: {"text": f"outcome {w.reference(4)}"}),
-    "guide": Case(THE_CHAIR | {"lic_member"}, lambda w: {"text": f"guide {w.reference(5)}"}),
+    # R8's briefing is published: anyone who may see R8 opens it read-only. (The guide verb
+    # above opens R5's draft: only its chair and the LIC group.)
+    "guide": Case(SUMMARY_READERS, lambda w: {"text": f"guide {w.reference(8)}"}),
     "summary": Case(SUMMARY_READERS, lambda w: {"text": f"summary {w.reference(3)}"}),
     "dashboard": Case(ANY_ROLE),
     "report": Case(REPORT_READERS, lambda w: {"text": "report"}),
