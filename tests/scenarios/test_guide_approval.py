@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 
 from docx import Document
 from sqlalchemy import select, update
@@ -20,6 +21,7 @@ from tests.support.journey import (
     COLLEAGUE,
     LEAD,
     OUTSIDER,
+    PRACTITIONER,
     Journey,
     button_data,
     guide_shown,
@@ -200,3 +202,48 @@ async def test_a_chair_who_edited_it_does_not_approve_it(journey_each: Journey) 
     assert "Approved: version 1 published" in card
     [guide] = j.rows(t.SevenMinuteGuide)
     assert guide.editors == [], "the next version starts with no editors"
+
+
+async def test_box_7_is_published_with_live_due_dates_and_read_by_anyone_on_the_review(
+    journey_each: Journey,
+) -> None:
+    """The new-user walk's briefing journey: an action item's due date moves after the draft
+    was sent; the approver is told, and the published version states the live date. The
+    review's practitioner then opens it read-only (the draft was not theirs to see) and
+    records its use; a future date is refused on the form, nothing recorded."""
+    j = journey_each
+    review_id = await drafted_guide(j)
+    refused = json.dumps(await j.act(verbs.GUIDE, {"review_id": review_id}, PRACTITIONER))
+    assert "isn't published yet" in refused, "a draft stays with its chair and approvers"
+    await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id})
+    shown_before = guide_shown(j.bot, review_id)
+    with j.bot.db.session() as session, session.begin():
+        session.execute(
+            update(t.ActionItem)
+            .where(t.ActionItem.review_id == review_id)
+            .values(revised_due_on=date(2027, 5, 31))
+        )
+
+    card = await j.card(verbs.GUIDE, {"review_id": review_id}, COLLEAGUE)
+    assert "the action item is now due May 2027" in card
+    assert "Approving publishes box 7 with the action items' current due dates." in card
+    stale = json.dumps(await j.act(verbs.GUIDE_APPROVE, shown_before, COLLEAGUE))
+    assert STALE_MESSAGE in stale, "the card drawn before the date moved is stale"
+    assert j.rows(t.GuideVersion) == []
+    await j.act(verbs.GUIDE_APPROVE, guide_shown(j.bot, review_id), COLLEAGUE)
+    [version] = j.rows(t.GuideVersion)
+    assert "(by May 2027)" in json.dumps(version.sections)
+
+    card = await j.card(verbs.GUIDE, {"review_id": review_id}, PRACTITIONER)
+    assert "(by May 2027)" in card
+    assert verbs.GUIDE_USAGE_FORM in card
+    assert verbs.GUIDE_REVISE not in card, "read-only: the chair's buttons stay the chair's"
+    typed = {"review_id": review_id, "team": "Locality North", "staff_count": "0"}
+    form = await j.card(verbs.GUIDE_USAGE_SAVE, {**typed, "used_on": "2099-01-01"}, PRACTITIONER)
+    assert "The date you used it can't be in the future." in form
+    assert "Give the number of staff who took part (1 to 10,000)." in form
+    assert j.rows(t.DisseminationReturn) == []
+    typed |= {"used_on": "2026-11-20", "staff_count": "12"}
+    card = await j.card(verbs.GUIDE_USAGE_SAVE, typed, PRACTITIONER)
+    assert "Recorded. 1 team has now used this briefing." in card
+    assert verbs.GUIDE_REVISE not in card
