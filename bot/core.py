@@ -21,7 +21,7 @@ from bot.services import Services
 from bot.turns import Turn, TurnKind
 from cards import basics as cards
 from cards import verbs
-from cards.common import message_text, with_notice
+from cards.common import inputs_shown, message_text, with_typed_back
 from domain import commands
 from domain.capabilities import available
 from domain.errors import (
@@ -30,10 +30,11 @@ from domain.errors import (
     DomainError,
     StorageUnavailable,
 )
-from domain.idempotency import Claimed
+from domain.idempotency import STALE_MESSAGE, Claimed
 from domain.members import record_member, welcome_once
 from domain.model import MemberView
 from domain.reviews import mentioned_reference
+from domain.stale import TYPED_BELOW, Change, stale_notice, typed_back
 from domain.summaries import summary_to_offer
 from storage.repositories import SqlUnitOfWork
 
@@ -247,7 +248,10 @@ class Bot:
             return await self._current(turn, member, changed.user_message)
 
     async def _current(self, turn: Turn, member: MemberView, why: str) -> Reply:
-        """The thing's current card, saying why it came instead (the click changed nothing)."""
+        """The thing's current card, saying why it came instead (the click changed nothing),
+        what changed it last, and what the click typed, given back (domain/stale.py). Where
+        no card comes, the refusal is an error message, and the clicked card, with what was
+        typed in it, stays on screen."""
         log.info("stale card", extra={"verb": turn.verb})
         subject = freshness.SUBJECTS.get(turn.verb or "")
         if subject is None:
@@ -257,7 +261,21 @@ class Bot:
         )
         if current.card is None:
             return Reply(text=why, error=True)
-        return Reply(with_notice(current.card, why))
+        typed = typed_back(turn.data, inputs_shown(current.card))
+        if why == STALE_MESSAGE:
+            change = await self._last_change(turn, member)
+            notice = stale_notice(change, typed=bool(typed))
+        else:
+            notice = f"{why} {TYPED_BELOW}" if typed else why
+        return Reply(with_typed_back(current.card, notice, typed))
+
+    async def _last_change(self, turn: Turn, member: MemberView) -> Change | None:
+        try:
+            return await self.services.db.run_short(
+                lambda uow: freshness.last_change(uow, turn.verb, member, turn.data)
+            )
+        except DomainError:  # the store is out of reach: the refusal still comes
+            return None
 
 
 def _error_reply(title: str, message: str, review_id: int | None = None) -> Reply:

@@ -14,21 +14,31 @@ which row holds it, and which verb draws its current card, is listed here once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from cards import verbs
-from domain import actions, directory, holds, lifecycle, meeting, retention, returns
+from domain import actions, directory, holds, lifecycle, meeting, retention, returns, stale
 from domain.capabilities import require
 from domain.chase_engine import policy_for
 from domain.chasers import policy_revision
 from domain.idempotency import require_unchanged, shown_revision
-from domain.model import MemberView, Role
+from domain.model import MemberView, Role, small_int
 from storage.repositories import SqlUnitOfWork
 
 Revision = Callable[[SqlUnitOfWork, MemberView, Mapping[str, object]], str]
 Check = Callable[[SqlUnitOfWork], None]
 Hold = Callable[[SqlUnitOfWork, MemberView, Mapping[str, object]], None]
+
+
+@dataclass(frozen=True)
+class Trail:
+    """Where the thing's changes are audited: its record type, the data key naming its id
+    (None: the member's partnership), and the actions that change what its card shows."""
+
+    record_type: str
+    key: str | None
+    changes: Collection[str]
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,8 @@ class Subject:
     current: str
     # Holds the thing's row (SqlUnitOfWork.hold): the outermost row its writers lock.
     hold: Hold
+    # Where to read what changed it, for the refusal (domain/stale.py).
+    trail: Trail | None = None
 
 
 def _row(kind: str, key: str) -> Hold:
@@ -74,6 +86,27 @@ def check_for(verb: str | None, member: MemberView, data: Mapping[str, object]) 
         require_unchanged(shown, subject.revision(uow, member, data))
 
     return check
+
+
+def last_change(
+    uow: SqlUnitOfWork, verb: str | None, member: MemberView, data: Mapping[str, object]
+) -> stale.Change | None:
+    """The newest audited change to the thing this (refused) click acted on, or None when its
+    trail says nothing. Read after the refusal, once the current card says the member may see
+    the thing."""
+    subject = SUBJECTS.get(verb or "")
+    trail = subject.trail if subject is not None else None
+    if trail is None:
+        return None
+    record_id = member.partnership_id if trail.key is None else small_int(data.get(trail.key))
+    if record_id is None:
+        return None
+    event = uow.audit_trail.last_change(
+        member.partnership_id, trail.record_type, str(record_id), trail.changes
+    )
+    if event is None:
+        return None
+    return stale.Change(event.actor_name, event.at, event.action, event.after)
 
 
 def _action(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:
@@ -129,23 +162,73 @@ def _policy(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) 
     return policy_revision(policy_for(uow.chases, member.partnership_id))
 
 
-ACTION_ITEM = Subject(_action, verbs.ACTION_VIEW, _child(holds.hold_action, "action_id"))
-GUIDE = Subject(_guide, verbs.GUIDE, _row("review", "review_id"))
-ENTRY = Subject(_entry, verbs.ENTRY_FORM, _child(holds.hold_return, "return_id"))
-RETURN = Subject(_return, verbs.RETURN_OPEN, _child(holds.hold_return, "return_id"))
+ACTION_ITEM = Subject(
+    _action,
+    verbs.ACTION_VIEW,
+    _child(holds.hold_action, "action_id"),
+    Trail("action_item", "action_id", stale.ACTION_ITEM_CHANGES),
+)
+GUIDE = Subject(
+    _guide,
+    verbs.GUIDE,
+    _row("review", "review_id"),
+    Trail("review", "review_id", stale.GUIDE_CHANGES),
+)
+ENTRY = Subject(
+    _entry,
+    verbs.ENTRY_FORM,
+    _child(holds.hold_return, "return_id"),
+    Trail("chronology_entry", "entry_id", stale.ENTRY_CHANGES),
+)
+RETURN = Subject(
+    _return,
+    verbs.RETURN_OPEN,
+    _child(holds.hold_return, "return_id"),
+    Trail("pre_analysis_return", "return_id", stale.RETURN_CHANGES),
+)
 # Every button on the outcome card saves what was typed first, so each is checked; an action
 # item's form is checked against that item alone (adding one overwrites nothing).
-OUTCOME = Subject(_outcome, verbs.OUTCOME, _row("review", "review_id"))
-DRAFT_ACTION = Subject(_draft_action, verbs.OUTCOME, _row("review", "review_id"))
-AGENCY = Subject(_agency, verbs.AGENCY_FORM, _row("agency", "agency_id"))
-MEMBER = Subject(_member, verbs.MEMBER_FORM, _row("member", "member_id"))
-RETENTION = Subject(_retention, verbs.RETENTION, _partnership)
-LEGAL_HOLD = Subject(_hold, verbs.LEGAL_HOLD, _row("review", "review_id"))
+_OUTCOME_TRAIL = Trail("review", "review_id", stale.OUTCOME_CHANGES)
+OUTCOME = Subject(_outcome, verbs.OUTCOME, _row("review", "review_id"), _OUTCOME_TRAIL)
+DRAFT_ACTION = Subject(_draft_action, verbs.OUTCOME, _row("review", "review_id"), _OUTCOME_TRAIL)
+AGENCY = Subject(
+    _agency,
+    verbs.AGENCY_FORM,
+    _row("agency", "agency_id"),
+    Trail("agency", "agency_id", stale.AGENCY_CHANGES),
+)
+MEMBER = Subject(
+    _member,
+    verbs.MEMBER_FORM,
+    _row("member", "member_id"),
+    Trail("member", "member_id", stale.MEMBER_CHANGES),
+)
+RETENTION = Subject(
+    _retention, verbs.RETENTION, _partnership, Trail("partnership", None, stale.RETENTION_CHANGES)
+)
+LEGAL_HOLD = Subject(
+    _hold,
+    verbs.LEGAL_HOLD,
+    _row("review", "review_id"),
+    Trail("review", "review_id", stale.HOLD_CHANGES),
+)
 # A review's lifecycle controls: on the Manage card, against the whole review as it showed
 # it; on an agency's card, against that agency's return.
-MANAGE = Subject(_manage, verbs.REVIEW_MANAGE, _row("review", "review_id"))
-RETURN_CONTROLS = Subject(_return_controls, verbs.REVIEW_AGENCY, _return_review)
-CHASER_POLICY = Subject(_policy, verbs.POLICY, _partnership)
+MANAGE = Subject(
+    _manage,
+    verbs.REVIEW_MANAGE,
+    _row("review", "review_id"),
+    Trail("review", "review_id", stale.REVIEW_CHANGES),
+)
+RETURN_CONTROLS = Subject(
+    _return_controls,
+    verbs.REVIEW_AGENCY,
+    _return_review,
+    Trail("pre_analysis_return", "return_id", stale.RETURN_CONTROL_CHANGES),
+)
+CHASER_POLICY = Subject(
+    _policy, verbs.POLICY, _partnership, Trail("partnership", None, stale.POLICY_CHANGES)
+)
 
 SUBJECTS: dict[str, Subject] = {
     verbs.ACTION_PROGRESS: ACTION_ITEM,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Any, Final
@@ -13,10 +13,11 @@ from adaptive_cards import card as ac
 from adaptive_cards import types as ty
 
 from cards import verbs
-from cards.validation import MeasuredCard
+from cards.validation import TEAMS_CARD_LIMIT_BYTES, MeasuredCard, card_size
 from domain.display import shown
 from domain.idempotency import CARD_ID, REVISION
 from domain.identifier_checks import CONFIRM_LABEL, confirm_key
+from domain.stale import SHORTENED, TYPED_HEADING, Shown, Typed, fitted
 from domain.wording import short_date
 
 CARD_VERSION: Final = "1.5"
@@ -243,6 +244,110 @@ def with_notice(card: Card, message: str) -> Card:
     line = dumped(warning_line(message))
     body.insert(min(2, len(body)), line)
     return {**card, "body": body}
+
+
+# --- what a refused click typed, given back (domain/stale.py) ---------------------------------
+
+# What the block takes besides the texts (its heading, the labels, the JSON around them).
+_BLOCK_BYTES: Final = 1024
+# A typed character may take this many bytes once made inert (a zero-width space after it, a
+# look-alike of three bytes): the room for text is reckoned so, then checked.
+_BYTES_PER_CHARACTER: Final = 4
+
+
+def with_typed_back(card: Card, notice: str, typed: Sequence[Typed]) -> Card:
+    """`card` (the thing now) with `notice` under its title and, under that, what the person
+    typed and was not saved, as inert text (`typed_block`), shortened to fit if it must."""
+    noticed = with_notice(card, notice)
+    at = min(2, len(card.get("body", []))) + 1
+
+    def draw(shown: tuple[Typed, ...]) -> Card:
+        body = list(noticed.get("body", []))
+        body[at:at] = typed_block(shown)
+        return {**noticed, "body": body}
+
+    return fit_typed_back(draw, typed)[0]
+
+
+def fit_typed_back(
+    draw: Callable[[tuple[Typed, ...]], Card], typed: Sequence[Typed]
+) -> tuple[Card, bool]:
+    """The card `draw` makes with `typed` in it: whole when the card stays inside Teams' size
+    limit, otherwise each long text shortened (domain/stale.py `fitted`) until it does. And
+    whether any text was cut."""
+    if not typed:
+        return draw(()), False
+    room = (TEAMS_CARD_LIMIT_BYTES - card_size(draw(())) - _BLOCK_BYTES) // _BYTES_PER_CHARACTER
+    while True:
+        shown = fitted(typed, max(room, 0))
+        card = draw(shown)
+        if room <= 0 or card_size(card) <= TEAMS_CARD_LIMIT_BYTES:
+            return card, any(t.cut for t in shown)
+        room //= 2
+
+
+def typed_block(typed: Sequence[Typed]) -> list[Card]:
+    """ "What you typed (not saved)": each input's label and what was typed in it, as typed
+    (inert: never an input, so nothing is saved from it by a later click)."""
+    if not typed:
+        return []
+    items: list[Card] = [
+        dumped(ac.TextBlock(text=TYPED_HEADING, weight=ty.FontWeight.BOLDER, wrap=True))
+    ]
+    for entry in typed:
+        items.append(
+            dumped(
+                ac.TextBlock(
+                    text=user_text(entry.label),
+                    weight=ty.FontWeight.BOLDER,
+                    wrap=True,
+                    spacing=ty.Spacing.SMALL,
+                )
+            )
+        )
+        items.append(dumped(ac.TextBlock(text=user_text(entry.text), wrap=True)))
+    if any(entry.cut for entry in typed):
+        items.append(dumped(paragraph(SHORTENED, subtle=True)))
+    return [{"type": "Container", "style": "emphasis", "items": items}]
+
+
+def inputs_shown(card: Mapping[str, Any]) -> dict[str, Shown]:
+    """The card's inputs by id, wherever they are (a ShowCard's form too): each one's label,
+    what it holds and, for a choice set, its choices' titles. The first of an id wins."""
+    found: dict[str, Shown] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        kind, input_id = node.get("type"), node.get("id")
+        if isinstance(kind, str) and kind.startswith("Input.") and isinstance(input_id, str):
+            found.setdefault(input_id, _shown(node, input_id))
+        for value in node.values():
+            if isinstance(value, (dict, list)):
+                walk(value)
+
+    walk(card)
+    return found
+
+
+def _shown(node: Mapping[str, Any], input_id: str) -> Shown:
+    label = node.get("label") or node.get("title") or node.get("placeholder") or input_id
+    choices = {
+        str(c.get("value")): str(c.get("title"))
+        for c in node.get("choices", [])
+        if isinstance(c, dict) and "value" in c and "title" in c
+    }
+    value = node.get("value")
+    return Shown(
+        str(label).removesuffix(" *"),
+        None if value is None else str(value),
+        toggle=node.get("type") == "Input.Toggle",
+        choices=choices,
+    )
 
 
 def _stamp(node: Any, card_id: str) -> Any:

@@ -86,6 +86,13 @@ class AuditTrailRepository(Protocol):
         """The newest of these actions on the record: who did it (their name), and when."""
         ...
 
+    def last_change(
+        self, partnership_id: int, record_type: str, record_id: str, actions: Collection[str]
+    ) -> TrailEvent | None:
+        """The newest of these actions on the partnership's record, with who did it (their
+        name): what a stale click is told changed (domain/stale.py)."""
+        ...
+
 
 def find_subjects(uow: UnitOfWork, member: MemberView, raw: object) -> TrailSubjects:
     """The review named by card data (an id) or typed text (a reference), in the admin's own

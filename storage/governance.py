@@ -327,6 +327,30 @@ class SqlAuditTrail:
         ).first()
         return None if row is None else (row[0], row[1])
 
+    def last_change(
+        self, partnership_id: int, record_type: str, record_id: str, actions: Collection[str]
+    ) -> TrailEvent | None:
+        actor = t.Member
+        row = self._session.execute(
+            select(t.AuditEvent, actor.display_name)
+            .outerjoin(
+                actor,
+                and_(
+                    col(actor.partnership_id) == partnership_id,
+                    col(actor.aad_object_id) == col(t.AuditEvent.actor_aad_id),
+                ),
+            )
+            .where(
+                col(t.AuditEvent.partnership_id) == partnership_id,
+                col(t.AuditEvent.record_type) == record_type,
+                col(t.AuditEvent.record_id) == record_id,
+                col(t.AuditEvent.action).in_(list(actions)),
+            )
+            .order_by(col(t.AuditEvent.id).desc())
+            .limit(1)
+        ).first()
+        return None if row is None else _event(*row)
+
     def subjects(self, partnership_id: int, review_id: int) -> TrailSubjects | None:
         review = self._session.get(t.Review, review_id)
         if review is None or review.partnership_id != partnership_id:
@@ -402,20 +426,21 @@ class SqlAuditTrail:
             .offset(offset)
             .limit(limit)
         )
-        return [
-            TrailEvent(
-                int(e.id or 0),
-                e.at,
-                e.actor_aad_id,
-                name,
-                e.action,
-                e.record_type,
-                e.record_id,
-                e.before if isinstance(e.before, dict) else None,
-                e.after if isinstance(e.after, dict) else None,
-            )
-            for e, name in self._session.execute(query)
-        ]
+        return [_event(e, name) for e, name in self._session.execute(query)]
+
+
+def _event(e: t.AuditEvent, name: str | None) -> TrailEvent:
+    return TrailEvent(
+        int(e.id or 0),
+        e.at,
+        e.actor_aad_id,
+        name,
+        e.action,
+        e.record_type,
+        e.record_id,
+        e.before if isinstance(e.before, dict) else None,
+        e.after if isinstance(e.after, dict) else None,
+    )
 
 
 def _ids_text(ids: Iterable[int]) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from cards import verbs
 from domain.idempotency import STALE_MESSAGE
+from domain.stale import TYPED_HEADING
 from storage import tables as t
 from tests.support.journey import (
     PRACTITIONER,
@@ -28,11 +29,31 @@ async def opened(j: Journey, verb: str, data: dict[str, Any]) -> dict[str, Any]:
     return card
 
 
-async def refused(j: Journey, verb: str, data: dict[str, Any], current: str) -> None:
-    """The older card's click: refused as stale, answered with the current card."""
-    text = json.dumps(await j.act(verb, data), ensure_ascii=False)
+async def refused(
+    j: Journey, verb: str, data: dict[str, Any], current: str, change: str | None = None
+) -> dict[str, Any]:
+    """The older card's click: refused as stale, answered with the current card, naming the
+    last change (who, what kind, when) where `change` is given."""
+    reply = await j.act(verb, data)
+    text = json.dumps(reply, ensure_ascii=False)
     assert STALE_MESSAGE in text
     assert current in text, "answered with the thing as it is now"
+    if change is not None:
+        assert f"Last change: {change} at " in text, text[:600]
+    return reply
+
+
+def given_back(reply: dict[str, Any]) -> list[str]:
+    """The texts of the "What you typed (not saved)" block: inert text, never inputs."""
+    card = reply["value"]
+    [block] = [
+        item
+        for item in card["body"]
+        if item.get("type") == "Container"
+        and any(i.get("text") == TYPED_HEADING for i in item.get("items", []))
+    ]
+    assert all(not str(i.get("type")).startswith("Input.") for i in block["items"])
+    return [str(i["text"]) for i in block["items"]]
 
 
 def titled(card: dict[str, Any], title: str) -> dict[str, Any]:
@@ -55,7 +76,19 @@ async def test_an_older_outcome_card_overwrites_nothing(journey_each: Journey) -
 
     typed_older = {"agreed_themes": "neglect", "learning_needs": "Older need"}
     for verb in (verbs.OUTCOME_SAVE, verbs.ACTION_FORM, verbs.OUTCOME_PUBLISH):
-        await refused(j, verb, {**button_data(older, verb), **typed_older}, "Newer need")
+        reply = await refused(
+            j,
+            verb,
+            {**button_data(older, verb), **typed_older},
+            "Newer need",
+            change="Review Chair saved the outcome",
+        )
+        # What they typed and the outcome doesn't hold comes back; the theme it holds doesn't.
+        assert given_back(reply) == [
+            TYPED_HEADING,
+            "Specific learning needs (one per line)",
+            "Older need",
+        ]
 
     [outcome] = j.rows(t.MeetingOutcome)
     assert outcome.learning_needs == ["Newer need"]
@@ -80,7 +113,10 @@ async def test_an_older_action_item_form_overwrites_nothing(journey_each: Journe
 
     older_text = "Audit 10 referrals against the pathway and report to the LIC group."
     stale = {**button_data(older, verbs.ACTION_SAVE), **action, "description": older_text}
-    await refused(j, verbs.ACTION_SAVE, stale, newer_text[:60])
+    reply = await refused(
+        j, verbs.ACTION_SAVE, stale, newer_text[:60], change="Review Chair saved the outcome"
+    )
+    assert older_text in given_back(reply), "the older form's text comes back, not saved"
 
     [stored] = j.rows(t.MeetingOutcome)
     assert [d["description"] for d in stored.draft_actions] == [newer_text]
@@ -123,7 +159,10 @@ async def test_an_older_agency_or_member_form_overwrites_nothing(journey_each: J
         {**button_data(newer, verbs.AGENCY_SAVE), **named, "name": "Demo Constabulary"},
     )
     stale = {**button_data(older, verbs.AGENCY_SAVE), **named, "name": "Demo Police Force"}
-    await refused(j, verbs.AGENCY_SAVE, stale, "Demo Constabulary")
+    reply = await refused(
+        j, verbs.AGENCY_SAVE, stale, "Demo Constabulary", change="Review Chair saved this agency"
+    )
+    assert given_back(reply)[1:] == ["Agency name", "Demo Police Force"]
     assert next(a.name for a in j.rows(t.Agency) if a.id == police) == "Demo Constabulary"
 
     member = next(m for m in j.rows(t.Member) if m.aad_object_id == PRACTITIONER)
