@@ -22,6 +22,7 @@ from cards.common import (
     dumped,
     error_line,
     facts,
+    fit_typed_back,
     friendly_date,
     header,
     header_json,
@@ -31,6 +32,7 @@ from cards.common import (
     revised,
     text_input,
     toggle,
+    typed_block,
     user_text,
     warning_line,
 )
@@ -60,6 +62,7 @@ from domain.returns import (
     place_value,
     revision,
 )
+from domain.stale import Typed
 from domain.wording import counted, shortened
 
 CERTAINTY_CHOICES = [
@@ -131,7 +134,11 @@ def returns_list_card(returns: Sequence[ReturnView], today: date | None = None) 
 def section_card(screen: SectionScreen) -> Card:
     """One section of questions. When long answers would push the card past Teams' size
     limit, the worked examples are left out rather than the card failing to send, and then
-    the "Go to" list (Back, Next and the review-and-submit card still reach every part)."""
+    the "Go to" list (Back, Next and the review-and-submit card still reach every part).
+    What a refused save typed (`screen.typed_back`) is given back whole if the card can drop
+    its examples and list for it, and shortened, saying so, only if it still can't."""
+    if screen.typed_back:
+        return _with_typed_back(screen)
     card = MeasuredCard(_section_card(screen, with_examples=True))
     if card.size <= TEAMS_CARD_LIMIT_BYTES:
         return card
@@ -141,13 +148,33 @@ def section_card(screen: SectionScreen) -> Card:
     return _section_card(screen, with_examples=False, with_jumps=False)
 
 
-def _section_card(screen: SectionScreen, *, with_examples: bool, with_jumps: bool = True) -> Card:
+def _with_typed_back(screen: SectionScreen) -> Card:
+    card: Card = {}
+    for examples, jumps in ((True, True), (False, True), (False, False)):
+
+        def draw(typed: tuple[Typed, ...], e: bool = examples, j: bool = jumps) -> Card:
+            return _section_card(screen, with_examples=e, with_jumps=j, typed=typed)
+
+        card, cut = fit_typed_back(draw, screen.typed_back)
+        if not cut:
+            break
+    return card
+
+
+def _section_card(
+    screen: SectionScreen,
+    *,
+    with_examples: bool,
+    with_jumps: bool = True,
+    typed: Sequence[Typed] = (),
+) -> Card:
     section, ret = screen.section, screen.ret
     progress = f"Section {screen.index + 1} of {screen.bank.section_count} · {section.title}"
     body: list[ac.ElementAnnotated | Card] = [*header_json(progress, where(ret))]
     if ret.returned_comments:
         body.append(error_line(f"Returned by your agency lead: {ret.returned_comments}"))
     body.extend(notice_lines(screen.notices))
+    body.extend(typed_block(typed))
     body.append(_intro(section.intro))
     if section.repeatable:
         body.extend(_episode_list(screen))

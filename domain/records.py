@@ -88,6 +88,9 @@ class StoredAnswer:
     # The stored row's id (None for an answer just written): what names a key practice
     # episode stably (domain/returns.py EpisodeSummary.key).
     answer_id: int | None = None
+    # When it was last saved (None for an answer just written): what a colleague whose save
+    # it refused is told (domain/stale.py).
+    updated_at: datetime | None = None
 
 
 AnswerKey = tuple[str, int]

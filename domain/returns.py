@@ -50,6 +50,7 @@ from domain.records import (
 )
 from domain.repositories import UnitOfWork
 from domain.return_state import SUBMITTED_STATUSES
+from domain.stale import TYPED_HEADING, Shown, Typed, local_when, typed_back
 from domain.transitions import move_return
 from domain.wording import plain_date, short_date
 
@@ -293,6 +294,9 @@ class SectionScreen:
     # question id: drawn as a masked read-only block with a note, never as an input holding
     # the text (domain/held.py). Their ids are not in `values` or `warnings`.
     held: Mapping[str, HeldAnswer] = field(default_factory=dict)
+    # What this member typed that a colleague's save (or a hold) kept out: shown as inert
+    # text under the notices, while the inputs hold what is saved (domain/stale.py).
+    typed_back: tuple[Typed, ...] = ()
 
     @property
     def section(self) -> Section:
@@ -310,6 +314,7 @@ def section_screen(
     errors: Mapping[str, str] | None = None,
     notices: tuple[str, ...] = (),
     stored: Mapping[AnswerKey, StoredAnswer] | None = None,
+    given_back: tuple[Typed, ...] = (),
 ) -> SectionScreen:
     """`stored`: the return's answers when the caller has them already (a save turn)."""
     bank = bank_for(ret.bank_version)
@@ -359,6 +364,7 @@ def section_screen(
         can_sign_off=may_sign_off(member, ret),
         jumps=jump_targets(bank, seen),
         held=held,
+        typed_back=given_back,
     )
 
 
@@ -416,19 +422,23 @@ def input_values(
     """Stored answers as the strings a card's inputs take, keyed by input id."""
     values: dict[str, str] = {}
     for question in section.questions:
-        answer = stored.get((question.id, slot))
-        if answer is None:
-            continue
-        value = answer.value
-        if isinstance(value, dict):
-            values[question.id] = str(value.get("answer", ""))
-            if value.get("follow_up"):
-                values[follow_up_input_id(question.id)] = str(value["follow_up"])
-        elif isinstance(value, list | tuple):
-            values[question.id] = ",".join(str(v) for v in value)
-        elif value is not None:
-            values[question.id] = str(value)
+        values.update(input_values_of(question, stored.get((question.id, slot))))
     return values
+
+
+def input_values_of(question: Question, answer: StoredAnswer | None) -> dict[str, str]:
+    """One stored answer as the strings its inputs take, keyed by input id."""
+    if answer is None:
+        return {}
+    value = answer.value
+    if isinstance(value, dict):
+        values = {question.id: str(value.get("answer", ""))}
+        if value.get("follow_up"):
+            values[follow_up_input_id(question.id)] = str(value["follow_up"])
+        return values
+    if isinstance(value, list | tuple):
+        return {question.id: ",".join(str(v) for v in value)}
+    return {} if value is None else {question.id: str(value)}
 
 
 def _strings(typed: Mapping[str, object]) -> dict[str, str]:
@@ -496,6 +506,7 @@ def save_section(
         held={q for (q, at) in held if at == (episode or 0)},
     )
     before = dict(stored)
+    kept_out: list[Question] = []
     notices = _store(
         uow,
         actor,
@@ -505,6 +516,7 @@ def save_section(
         _Edit(section, episode or 0, check.values, check.cleared, _revisions(data.get("revs"))),
         data,
         held,
+        kept_out,
     )
     _mark_started(uow, actor, ret, now)
     if not check.errors and not notices and _new_warnings(section, episode or 0, before, stored):
@@ -512,16 +524,20 @@ def save_section(
         # typed it in, rather than only at submit.
         notices.append(IDENTIFIER_HELD)
     if check.errors or notices:
+        lost = {i for q in kept_out for i in (q.id, q.follow_up_input_id)}
         screen = section_screen(
             uow,
             member,
             ret,
             index,
             episode,
-            typed=data,
+            # The form holds what is saved where this save was kept out; what was typed there
+            # comes back as text, so saving again never overwrites the colleague's unseen.
+            typed={k: v for k, v in data.items() if k not in lost},
             errors=check.errors,
             notices=tuple(notices),
             stored=stored,
+            given_back=_given_back(kept_out, stored, episode or 0, data),
         )
         return SaveOutcome(index, episode, screen)
     jump = parse_place(data.get("goto"), bank) if data.get("jump") is True else None
@@ -649,9 +665,11 @@ def _store(
     edit: _Edit,
     data: Mapping[str, object],
     held: Mapping[AnswerKey, HeldAnswer],
+    kept_out: list[Question],
 ) -> list[str]:
     """Write what changed; `stored` is kept up to date so the next card needs no re-read.
-    `held`: `held_for` the answers as they were read, before this save."""
+    `held`: `held_for` the answers as they were read, before this save. The questions whose
+    answer was not saved (a colleague's newer save, or held) are added to `kept_out`."""
     notices: list[str] = []
     changes: dict[str, object] = {}
     slot, values = edit.slot, edit.values
@@ -665,6 +683,7 @@ def _store(
         if key in held:
             if question.id in values or question.id in edit.cleared:
                 notices.append(_held_notice(question, held[key]))
+                kept_out.append(question)
             continue
         new = _jsonable(values.get(question.id)) if question.id in values else None
         if question.id not in values and question.id not in edit.cleared:
@@ -674,16 +693,8 @@ def _store(
             continue
         if _conflicts(current, edit.revisions.get(question.id, 0)):
             assert current is not None
-            who = (
-                "you, on another card"
-                if current.updated_by == member.id
-                else current.updated_by_name or "a colleague"
-            )
-            notices.append(
-                f"'{question.label}' was changed by {who} after you opened this "
-                f"card, so your answer was not saved. Their answer is shown below; "
-                f"change it if you need to."
-            )
+            notices.append(changed_notice(question.label, current, member.id))
+            kept_out.append(question)
             continue
         if new is None:
             if current is not None:
@@ -706,6 +717,48 @@ def _store(
             after=changes,
         )
     return notices
+
+
+def changed_notice(label: str, current: StoredAnswer, member_id: int) -> str:
+    """A save refused for one question a colleague (or this member, on another card) saved
+    after the card was drawn: who, and when."""
+    who = (
+        "you, on another card"
+        if current.updated_by == member_id
+        else current.updated_by_name or "a colleague"
+    )
+    when = f" at {local_when(current.updated_at)}" if current.updated_at else ""
+    return (
+        f"'{label}' was changed by {who}{when}, after you opened this card, so your answer "
+        f"was not saved. The saved answer is in the form now; yours is under "
+        f"'{TYPED_HEADING}'."
+    )
+
+
+def _given_back(
+    kept_out: Sequence[Question],
+    stored: Mapping[AnswerKey, StoredAnswer],
+    slot: int,
+    data: Mapping[str, object],
+) -> tuple[Typed, ...]:
+    """What this member typed for the questions kept out, where it differs from what is
+    saved. A held answer's text is never given back: a card drawn before it was held may
+    carry it, and it is its writer's (domain/held.py)."""
+    shown: dict[str, Shown] = {}
+    held: set[str] = set()
+    for question in kept_out:
+        answer = stored.get((question.id, slot))
+        now = input_values_of(question, answer)
+        choices = {choice.value: choice.label for choice in question.choices}
+        shown[question.id] = Shown(question.label, now.get(question.id), choices=choices)
+        if question.follow_up_prompt is not None:
+            shown[question.follow_up_input_id] = Shown(
+                question.follow_up_prompt, now.get(question.follow_up_input_id)
+            )
+        if answer is not None and not answer.confirmed:
+            held.update(v for v in now.values() if v)
+    typed = {key: data[key] for key in shown if key in data}
+    return typed_back(typed, shown, held=held)
 
 
 def _held_notice(question: Question, held: HeldAnswer) -> str:

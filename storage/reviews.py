@@ -88,6 +88,7 @@ _ANSWERS = (
         _MEMBER.c.display_name,
         _ANSWER.c.identifier_warning_confirmed,
         _ANSWER.c.id,
+        _ANSWER.c.updated_at,
     )
     .select_from(_ANSWER.outerjoin(_MEMBER, _MEMBER.c.id == _ANSWER.c.updated_by))
     .where(_ANSWER.c.return_id == bindparam("return_id"))

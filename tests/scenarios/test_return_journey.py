@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 from cards import verbs
+from cards.common import inputs_shown
+from domain.stale import TYPED_HEADING
 from storage import tables as t
 from tests.support.answers import valid_answers
 from tests.support.journey import (
@@ -158,8 +160,13 @@ async def test_two_practitioners_never_overwrite_each_other_silently(journey: Jo
         {"return_id": return_id, "section": 0, "revs": {}, "agency_team": "Second version"},
         COLLEAGUE,
     )
-    assert "was changed by Police Practitioner" in card
+    assert "was changed by Police Practitioner at " in card, "who, and when"
     assert [a.value for a in j.rows(t.Answer)] == ["First version"]
+    # The form holds the saved answer (saving it again overwrites nothing unseen); what the
+    # colleague typed comes back as text under "What you typed (not saved)".
+    shown = json.loads(card)
+    assert inputs_shown(shown)["agency_team"].value == "First version"
+    assert TYPED_HEADING in card and "Second version" in card
     # With a fresh card (knowing revision 1) the colleague's change goes in.
     await j.act(
         verbs.RETURN_SAVE,

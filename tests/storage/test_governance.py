@@ -636,3 +636,45 @@ def test_old_click_records_go_and_recent_ones_stay(migrated: Database) -> None:
     assert [r.token for r in rows(migrated, t.IdempotencyRecord)] == ["new"]
     [logged] = [d for d in rows(migrated, t.DeletionLog) if d.record_type == "idempotency_record"]
     assert logged.rule == retention.CLAIM_RULE
+
+
+def test_the_last_change_is_the_newest_listed_action_in_the_partnership(
+    migrated: Database,
+) -> None:
+    """What a stale click is told changed (domain/stale.py): the newest of the listed actions
+    on that record, with who did it, and never another partnership's row of the same id."""
+    s = seed(migrated)
+    other = seed(migrated, "tenant-other")
+    record = str(s.reviews["Gone"])
+
+    def event(partnership: int, action: str, aad: str | None = ADMIN_AAD) -> t.AuditEvent:
+        after = {"due_on": "2027-01-09"}
+        return t.AuditEvent(
+            partnership_id=partnership,
+            actor_aad_id=aad,
+            action=action,
+            record_type="review",
+            record_id=record,
+            after=after,
+        )
+
+    with migrated.session() as session, session.begin():
+        session.add(event(s.partnership, "guide.edited"))
+        session.add(event(s.partnership, "audit.viewed"))  # newer, but not a listed change
+        session.add(event(other.partnership, "guide.published"))  # the same id elsewhere
+
+    def last(uow: SqlUnitOfWork) -> audit_trail.TrailEvent | None:
+        return uow.audit_trail.last_change(
+            s.partnership, "review", record, {"guide.edited", "guide.published"}
+        )
+
+    found = migrated.transaction(last)
+    assert found is not None
+    assert (found.action, found.actor_name, found.after) == (
+        "guide.edited",
+        "Admin Ada",
+        {"due_on": "2027-01-09"},
+    )
+    assert migrated.transaction(
+        lambda uow: uow.audit_trail.last_change(s.partnership, "review", record, {"x.y"})
+    ) is None

@@ -1,0 +1,161 @@
+"""A refused stale click: the notice naming the last change, and what was typed, given back
+(domain/stale.py), and the card that shows it (cards/common.py)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cards.common import build, header, inputs_shown, paragraph, text_input, with_typed_back
+from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_problems, card_size
+from domain.identifier_checks import CONFIRM_PREFIX
+from domain.idempotency import CARD_ID, REVISION, STALE_MESSAGE
+from domain.stale import (
+    SHORTENED,
+    TYPED_BELOW,
+    TYPED_HEADING,
+    Change,
+    Shown,
+    Typed,
+    fitted,
+    stale_notice,
+    typed_back,
+    what_changed,
+)
+
+# 10:42 in London in December (GMT), 11:42 in June (BST).
+WINTER = datetime(2026, 12, 6, 10, 42, tzinfo=UTC)
+SUMMER = datetime(2026, 6, 6, 10, 42, tzinfo=UTC)
+
+
+def test_an_answer_saved_names_who_which_question_and_when() -> None:
+    change = Change(
+        "Police Lead (demo)",
+        WINTER,
+        "return.answers_saved",
+        {"family_members": "f1"},
+        {"family_members": "Family members worked with"},
+    )
+    assert what_changed(change) == (
+        "Police Lead (demo) saved 'Family members worked with' at 10:42 on 6 Dec 2026"
+    )
+
+
+def test_many_answers_saved_name_two_and_count_the_rest() -> None:
+    labels = {f"q{n}": f"Question {n}" for n in range(5)}
+    after = {"q0": "a", "q1#2": "b", "q1#3": "c", "q2": "d", "q3": "e"}
+    change = Change("Pat", WINTER, "return.answers_saved", after, labels)
+    assert "saved 'Question 0', 'Question 1' and 2 more" in what_changed(change)
+
+
+def test_a_moved_due_date_says_where_to() -> None:
+    change = Change("Review Chair", SUMMER, "action.date_approved", {"due_on": "2027-01-09"})
+    assert what_changed(change) == (
+        "Review Chair moved the item's due date to 9 Jan 2027 at 11:42 on 6 Jun 2026"
+    )
+
+
+def test_a_status_move_and_the_plain_deeds() -> None:
+    marked = Change(None, WINTER, "action.status_changed", {"status": "in_progress"})
+    assert what_changed(marked).startswith("A colleague marked the item in progress at ")
+    assert "submitted the return" in what_changed(Change("Pat", WINTER, "return.submitted"))
+    assert "changed it" in what_changed(Change("Pat", WINTER, "something.new"))
+
+
+def test_the_notice_keeps_the_refusal_and_adds_the_change_and_where_the_typing_is() -> None:
+    change = Change("Pat", WINTER, "outcome.saved")
+    assert stale_notice(None, typed=False) == STALE_MESSAGE
+    notice = stale_notice(change, typed=True)
+    assert notice.startswith(STALE_MESSAGE)
+    assert "Last change: Pat saved the outcome at 10:42 on 6 Dec 2026." in notice
+    assert notice.endswith(TYPED_BELOW)
+
+
+def test_only_what_was_typed_and_differs_comes_back() -> None:
+    data = {
+        CARD_ID: "c1",
+        REVISION: "r1",
+        "review_id": 4,
+        "action_key": "a1",
+        "agreed_themes": "neglect",  # what the outcome holds now: not lost
+        "learning_needs": "Older need",
+        "notify": "true",  # a toggle
+        CONFIRM_PREFIX + "learning_needs": "true",
+        "blank": "  ",
+        "progress_note": "Met the team on Tuesday.",  # no such input on the card now
+    }
+    shown = {
+        "agreed_themes": Shown("Agreed themes", "neglect"),
+        "learning_needs": Shown("Learning needs", "Newer need"),
+        "notify": Shown("Tell the owner", "false", toggle=True),
+    }
+    assert typed_back(data, shown) == (
+        Typed("Learning needs", "Older need"),
+        Typed("Progress note", "Met the team on Tuesday."),
+    )
+
+
+def test_choices_come_back_as_their_titles() -> None:
+    shown = {"themes": Shown("Themes", "", choices={"neglect": "Neglect", "dv": "Domestic abuse"})}
+    assert typed_back({"themes": "dv,neglect"}, shown) == (
+        Typed("Themes", "Domestic abuse, Neglect"),
+    )
+
+
+def test_held_text_never_comes_back() -> None:
+    """Another writer's held answer, carried by a card drawn before it was held."""
+    shown = {"team": Shown("Team", None)}
+    held = "Pat's flagged answer naming HU1 2AB"
+    assert typed_back({"team": held}, shown, held={held}) == ()
+
+
+@given(
+    st.lists(st.text(min_size=0, max_size=400), min_size=1, max_size=6),
+    st.integers(min_value=0, max_value=900),
+)
+def test_fitted_stays_within_its_room_and_cuts_only_what_it_must(
+    texts: list[str], room: int
+) -> None:
+    typed = [Typed(f"Field {n}", text) for n, text in enumerate(texts)]
+    shown = fitted(typed, room)
+    assert [t.label for t in shown] == [t.label for t in typed]
+    if sum(len(t) for t in texts) <= room:
+        assert list(shown) == typed
+        return
+    assert sum(len(t.text) for t in shown) <= max(room, 0) + len(typed)
+    for before, after in zip(typed, shown, strict=True):
+        assert after.cut == (after.text != before.text)
+
+
+def _card(answer: str = "Newer need") -> dict[str, object]:
+    return build(
+        [
+            *header("Meeting outcome", "LOS-2026-004 · Child T"),
+            paragraph("Record what the meeting agreed."),
+            text_input("learning_needs", "Learning needs", answer, max_length=4000),
+        ]
+    )
+
+
+def test_the_card_shows_the_typing_as_inert_text_under_the_notice() -> None:
+    typed = (Typed("Learning needs", "**Older** need [link](https://example.com)"),)
+    card = with_typed_back(_card(), stale_notice(None, typed=True), typed)
+    assert card_problems(card) == []
+    text = json.dumps(card, ensure_ascii=False)
+    assert TYPED_HEADING in text
+    assert "**Older**" not in text and "](https" not in text, "escaped, shown as typed"
+    # Still one input, holding what is saved: the typing is text, never an input.
+    assert {k: v.value for k, v in inputs_shown(card).items()} == {"learning_needs": "Newer need"}
+
+
+def test_text_too_long_for_the_card_is_shortened_and_says_so() -> None:
+    base = _card("x " * 6000)
+    typed = (Typed("Learning needs", "Older need, " * 2000),)
+    card = with_typed_back(base, STALE_MESSAGE, typed)
+    assert card_size(card) <= TEAMS_CARD_LIMIT_BYTES
+    assert card_problems(card) == []
+    text = json.dumps(card, ensure_ascii=False)
+    assert SHORTENED in text and "…" in text
