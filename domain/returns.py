@@ -506,7 +506,8 @@ def save_section(
         held={q for (q, at) in held if at == (episode or 0)},
     )
     before = dict(stored)
-    kept_out: list[Question] = []
+    # The questions whose answer this save kept out, each with the line its input shows.
+    kept_out: list[tuple[Question, str | None]] = []
     notices = _store(
         uow,
         actor,
@@ -524,7 +525,9 @@ def save_section(
         # typed it in, rather than only at submit.
         notices.append(IDENTIFIER_HELD)
     if check.errors or notices:
-        lost = {i for q in kept_out for i in (q.id, q.follow_up_input_id)}
+        lost = {i for q, _ in kept_out for i in (q.id, q.follow_up_input_id)}
+        # Beside the input too: the card may open scrolled to its buttons.
+        beside = {q.id: line for q, line in kept_out if line and q.id not in check.errors}
         screen = section_screen(
             uow,
             member,
@@ -534,10 +537,10 @@ def save_section(
             # The form holds what is saved where this save was kept out; what was typed there
             # comes back as text, so saving again never overwrites the colleague's unseen.
             typed={k: v for k, v in data.items() if k not in lost},
-            errors=check.errors,
+            errors={**check.errors, **beside},
             notices=tuple(notices),
             stored=stored,
-            given_back=_given_back(kept_out, stored, episode or 0, data),
+            given_back=_given_back([q for q, _ in kept_out], stored, episode or 0, data),
         )
         return SaveOutcome(index, episode, screen)
     jump = parse_place(data.get("goto"), bank) if data.get("jump") is True else None
@@ -665,7 +668,7 @@ def _store(
     edit: _Edit,
     data: Mapping[str, object],
     held: Mapping[AnswerKey, HeldAnswer],
-    kept_out: list[Question],
+    kept_out: list[tuple[Question, str | None]],
 ) -> list[str]:
     """Write what changed; `stored` is kept up to date so the next card needs no re-read.
     `held`: `held_for` the answers as they were read, before this save. The questions whose
@@ -683,7 +686,7 @@ def _store(
         if key in held:
             if question.id in values or question.id in edit.cleared:
                 notices.append(_held_notice(question, held[key]))
-                kept_out.append(question)
+                kept_out.append((question, None))  # its held block says why
             continue
         new = _jsonable(values.get(question.id)) if question.id in values else None
         if question.id not in values and question.id not in edit.cleared:
@@ -694,7 +697,7 @@ def _store(
         if _conflicts(current, edit.revisions.get(question.id, 0)):
             assert current is not None
             notices.append(changed_notice(question.label, current, member.id))
-            kept_out.append(question)
+            kept_out.append((question, NOT_SAVED_HERE))
             continue
         if new is None:
             if current is not None:
@@ -717,6 +720,12 @@ def _store(
             after=changes,
         )
     return notices
+
+
+NOT_SAVED_HERE = (
+    f"Not saved: this was changed after you opened the card. What you typed is at the top, "
+    f"under '{TYPED_HEADING}'."
+)
 
 
 def changed_notice(label: str, current: StoredAnswer, member_id: int) -> str:
@@ -750,7 +759,8 @@ def _given_back(
         answer = stored.get((question.id, slot))
         now = input_values_of(question, answer)
         choices = {choice.value: choice.label for choice in question.choices}
-        shown[question.id] = Shown(question.label, now.get(question.id), choices=choices)
+        # Under the prompt the person answered, so they can find where it goes.
+        shown[question.id] = Shown(question.prompt, now.get(question.id), choices=choices)
         if question.follow_up_prompt is not None:
             shown[question.follow_up_input_id] = Shown(
                 question.follow_up_prompt, now.get(question.follow_up_input_id)

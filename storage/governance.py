@@ -307,9 +307,25 @@ class SqlAuditTrail:
     def latest(
         self, record_type: str, record_id: str, actions: Collection[str]
     ) -> tuple[str | None, datetime] | None:
-        row = self._session.execute(
-            select(t.Member.display_name, t.AuditEvent.at)
-            .select_from(t.AuditEvent)
+        event = self._newest(None, record_type, record_id, actions)
+        return None if event is None else (event.actor_name, event.at)
+
+    def last_change(
+        self, partnership_id: int, record_type: str, record_id: str, actions: Collection[str]
+    ) -> TrailEvent | None:
+        return self._newest(partnership_id, record_type, record_id, actions)
+
+    def _newest(
+        self,
+        partnership_id: int | None,
+        record_type: str,
+        record_id: str,
+        actions: Collection[str],
+    ) -> TrailEvent | None:
+        """The newest of these actions on the record (in the partnership, when given), with
+        its actor's name in the event's own partnership."""
+        query = (
+            select(t.AuditEvent, t.Member.display_name)
             .outerjoin(
                 t.Member,
                 and_(
@@ -322,33 +338,10 @@ class SqlAuditTrail:
                 col(t.AuditEvent.record_id) == record_id,
                 col(t.AuditEvent.action).in_(list(actions)),
             )
-            .order_by(col(t.AuditEvent.id).desc())
-            .limit(1)
-        ).first()
-        return None if row is None else (row[0], row[1])
-
-    def last_change(
-        self, partnership_id: int, record_type: str, record_id: str, actions: Collection[str]
-    ) -> TrailEvent | None:
-        actor = t.Member
-        row = self._session.execute(
-            select(t.AuditEvent, actor.display_name)
-            .outerjoin(
-                actor,
-                and_(
-                    col(actor.partnership_id) == partnership_id,
-                    col(actor.aad_object_id) == col(t.AuditEvent.actor_aad_id),
-                ),
-            )
-            .where(
-                col(t.AuditEvent.partnership_id) == partnership_id,
-                col(t.AuditEvent.record_type) == record_type,
-                col(t.AuditEvent.record_id) == record_id,
-                col(t.AuditEvent.action).in_(list(actions)),
-            )
-            .order_by(col(t.AuditEvent.id).desc())
-            .limit(1)
-        ).first()
+        )
+        if partnership_id is not None:
+            query = query.where(col(t.AuditEvent.partnership_id) == partnership_id)
+        row = self._session.execute(query.order_by(col(t.AuditEvent.id).desc()).limit(1)).first()
         return None if row is None else _event(*row)
 
     def subjects(self, partnership_id: int, review_id: int) -> TrailSubjects | None:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.app import SERVICES
 from cards import verbs
 from domain.idempotency import STALE_MESSAGE
+from domain.stale import TYPED_HEADING
 from storage import tables as t
 from tests.scenarios.test_chaser_engine import published
 from tests.support.activities import USER_AAD
@@ -103,6 +104,9 @@ async def test_a_stale_card_is_refused_with_the_current_one(journey_each: Journe
     assert STALE_MESSAGE in text
     assert "In progress" in text or "in_progress" in text or "Started" in text
     assert j.rows(t.ActionItem)[0].status == "in_progress"
+    # What changed, and the evidence typed on the older card, given back (not saved).
+    assert "Last change: Police Practitioner marked the item in progress at " in text
+    assert TYPED_HEADING in text and "Audit done" in text
     # From the current card it works.
     current = {**button_data(reply["value"], verbs.ACTION_COMPLETE), "evidence": "Audit done"}
     await j.act(verbs.ACTION_COMPLETE, current, PRACTITIONER)
