@@ -166,7 +166,8 @@ async def test_two_practitioners_never_overwrite_each_other_silently(journey: Jo
     # colleague typed comes back as text under "What you typed (not saved)".
     shown = json.loads(card)
     assert inputs_shown(shown)["agency_team"].value == "First version"
-    assert TYPED_HEADING in card and "Second version" in card
+    assert TYPED_HEADING in card
+    assert "Second version" in card
     # With a fresh card (knowing revision 1) the colleague's change goes in.
     await j.act(
         verbs.RETURN_SAVE,

@@ -675,6 +675,9 @@ def test_the_last_change_is_the_newest_listed_action_in_the_partnership(
         "Admin Ada",
         {"due_on": "2027-01-09"},
     )
-    assert migrated.transaction(
-        lambda uow: uow.audit_trail.last_change(s.partnership, "review", record, {"x.y"})
-    ) is None
+    assert (
+        migrated.transaction(
+            lambda uow: uow.audit_trail.last_change(s.partnership, "review", record, {"x.y"})
+        )
+        is None
+    )

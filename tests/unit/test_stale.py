@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from cards.common import build, header, inputs_shown, paragraph, text_input, with_typed_back
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_problems, card_size
-from domain.identifier_checks import CONFIRM_PREFIX
 from domain.idempotency import CARD_ID, REVISION, STALE_MESSAGE
+from domain.identifier_checks import CONFIRM_PREFIX
 from domain.stale import (
     SHORTENED,
     TYPED_BELOW,
@@ -146,7 +146,8 @@ def test_the_card_shows_the_typing_as_inert_text_under_the_notice() -> None:
     assert card_problems(card) == []
     text = json.dumps(card, ensure_ascii=False)
     assert TYPED_HEADING in text
-    assert "**Older**" not in text and "](https" not in text, "escaped, shown as typed"
+    assert "**Older**" not in text, "escaped, shown as typed"
+    assert "](https" not in text, "escaped, shown as typed"
     # Still one input, holding what is saved: the typing is text, never an input.
     assert {k: v.value for k, v in inputs_shown(card).items()} == {"learning_needs": "Newer need"}
 
@@ -158,4 +159,5 @@ def test_text_too_long_for_the_card_is_shortened_and_says_so() -> None:
     assert card_size(card) <= TEAMS_CARD_LIMIT_BYTES
     assert card_problems(card) == []
     text = json.dumps(card, ensure_ascii=False)
-    assert SHORTENED in text and "…" in text
+    assert SHORTENED in text
+    assert "…" in text
