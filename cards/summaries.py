@@ -35,7 +35,6 @@ from domain.phrasing import Period, quarter, year_period
 from domain.return_state import return_status_label
 from domain.summaries import (
     DASHBOARD_BASIS,
-    IMPACT_DECISIONS,
     SPLIT_NAME,
     Access,
     Dashboard,
@@ -298,20 +297,18 @@ OPEN_HINT: Final = "Select an item to open it: reassign, amend, split or cancel 
 
 
 def _impact_section(summary: ReviewSummary, text_limit: int) -> list[ac.ElementAnnotated]:
-    total = len(summary.actions) - summary.split_count  # the split one's two new items count
-    if not total:
+    picture = summary.impact_standing
+    if not picture.total:
         return []
-    recorded = summary.impact_recorded
-    items: list[ac.ElementAnnotated] = [
-        _section(f"Impact recorded: {len(recorded)} of {total} action items")
-    ]
-    for impact in recorded[:3]:
-        number = impact.action_reference.rsplit("/", 1)[-1]
-        decision = IMPACT_DECISIONS.get(impact.decision, impact.decision.replace("_", " "))
+    items: list[ac.ElementAnnotated] = [_section(picture.headline)]
+    if picture.decided_otherwise:
+        items.append(paragraph(picture.decided_otherwise))
+    for standing in picture.items[:3]:
+        number = standing.line.action_reference.rsplit("/", 1)[-1]
         items.append(
             markdown(
-                f"**{number}** · {decision} · better off: "
-                + user_text(_cut(impact.better_off, text_limit))
+                f"**{number}** · {standing.words} · better off: "
+                + user_text(_cut(standing.line.better_off, text_limit))
             )
         )
     return items
@@ -431,7 +428,7 @@ def board_report_card(report: BoardReport) -> Card:
             [
                 ("Reviews held", f"{len(report.held)} (counted by meeting date)"),
                 ("Reviews opened", str(report.opened)),
-                ("Impact records", str(len(report.impacts))),
+                ("Impact records", report.impact_records_words),
                 ("Closed with impact", f"{evidenced} of {delivered} delivered items"),
                 (
                     "Returns on time",
@@ -440,7 +437,8 @@ def board_report_card(report: BoardReport) -> Card:
                 ),
                 ("Delivered on time", f"{report.on_time[0]} of {report.on_time[1]} due"),
                 ("Overdue now", str(len(report.overdue))),
-                ("Escalations", str(report.escalations)),
+                ("Escalated by the LIC group", str(report.lic_escalations)),
+                ("Escalation reminders sent", str(report.escalations)),
             ]
         ),
     ]

@@ -27,6 +27,18 @@ _RAG_VALUES: Final = frozenset(r.value for r in Rag)
 # What each status is called (`STATUS_LABELS`, `status_label`, `status_words`) is
 # `domain.status_words`, which the state machines read too; the names stay importable here.
 
+# What each LIC decision on a record of impact did to the item, in a line about it.
+IMPACT_DECISIONS: Final[Mapping[str, str]] = {
+    "close": "closed",
+    "keep_open": "kept open",
+    "escalate": "escalated to the chair",
+}
+
+
+def decision_words(decision: str) -> str:
+    """An LIC decision inside a sentence ("kept open")."""
+    return IMPACT_DECISIONS.get(decision, decision.replace("_", " "))
+
 
 def assessed(latest_rag: str | None) -> Rag | None:
     """The owner's latest self-assessment, if it is one of red, amber or green."""

@@ -36,6 +36,7 @@ from domain.summaries import (
     scope_for,
     theme_label,
 )
+from domain.wording import counted
 
 COMPARED_QUARTERS: Final = 4  # themes this quarter against the four before it
 CHARTED_QUARTERS: Final = 4  # the chart: this quarter and the three before it
@@ -195,14 +196,30 @@ class BoardReport:
     compared: tuple[Period, ...]  # the earlier quarters the themes are compared with
     rag_agreed: Mapping[Rag | None, int]  # items agreed at reviews held in the quarter
     rag_all: Mapping[Rag | None, int]  # every item in scope
-    impacts: tuple[ImpactEntry, ...]  # recorded in the quarter
+    impacts: tuple[ImpactEntry, ...]  # every impact record made in the quarter, oldest first
     impact_evidenced: tuple[int, int]  # (closed with impact evidenced, delivered in all)
     on_time: tuple[int, int]  # (delivered by their due date, items due in the quarter so far)
     overdue: tuple[LateAction, ...]
-    escalations: int  # escalation chasers sent in the quarter
+    escalations: int  # escalation reminders (chasers) sent in the quarter
     exceptions: tuple[str, ...]
     returns: ReturnsOnTime = ReturnsOnTime()
     trend: tuple[QuarterBar, ...] = ()  # the chart, oldest quarter first
+    lic_escalations: int = 0  # items the LIC group escalated to the chair in the quarter
+
+    @property
+    def impact_items(self) -> int:
+        """How many action items the quarter's impact records are about (one item may have
+        two: kept open, then closed)."""
+        return len({e.line.action_reference for e in self.impacts})
+
+    @property
+    def impact_records_words(self) -> str:
+        """ "5 records on 4 action items": what the card's and the report's row both say."""
+        if not self.impacts:
+            return "none"
+        return (
+            f"{counted(len(self.impacts), 'record')} on {counted(self.impact_items, 'action item')}"
+        )
 
     @property
     def final(self) -> bool:
@@ -293,7 +310,7 @@ def late_actions(
                 a.agency_name or "Partnership",
                 due,
                 working_days_late(due, today, policy),
-                len(record.escalations),
+                escalated_times(record),
             )
         )
     return tuple(sorted(late, key=lambda x: (x.agency, -x.days_late, x.reference)))
@@ -382,6 +399,7 @@ def board_report(
         for r in uow.summaries.return_dates(member.partnership_id, period.start, period.end)
         if r.review_id in shown
     ]
+    impacts = impacts_in(tracker, period)
     report = BoardReport(
         period=period,
         as_of=today,
@@ -395,13 +413,14 @@ def board_report(
         compared=compared,
         rag_agreed=rag_counts(agreed, today, policy),
         rag_all=rag_all,
-        impacts=_impacts(tracker, period),
+        impacts=impacts,
         impact_evidenced=_evidenced(tracker),
         on_time=on_time(tracker, period, today, policy),
         overdue=overdue,
         escalations=sum(
             1 for t in tracker for e in t.escalations if period.start <= e.at.date() <= period.end
         ),
+        lic_escalations=sum(1 for e in impacts if e.line.decision == "escalate"),
         exceptions=exceptions(held_lines, overdue, rag_all),
         returns=returns_on_time(returns, period, today, policy),
         trend=trend(reviews, tracker, period, today, policy),
@@ -444,11 +463,21 @@ def _theme_counts(
     return counts
 
 
-def _impacts(tracker: Sequence[TrackerRecord], period: Period) -> tuple[ImpactEntry, ...]:
+def escalated_times(record: TrackerRecord) -> int:
+    """How often an item was escalated: escalation reminders sent about it, and each time the
+    LIC group escalated it to the chair."""
+    lic = sum(1 for line in record.impact_records if line.decision == "escalate")
+    return len(record.escalations) + lic
+
+
+def impacts_in(tracker: Sequence[TrackerRecord], period: Period) -> tuple[ImpactEntry, ...]:
+    """Every impact record made in the quarter: an item kept open and later closed in it has
+    two."""
     found = [
-        ImpactEntry(t.action.review_reference, t.impact)
+        ImpactEntry(t.action.review_reference, line)
         for t in tracker
-        if t.impact is not None and period.start <= t.impact.recorded_at.date() <= period.end
+        for line in t.impact_records
+        if period.start <= line.recorded_at.date() <= period.end
     ]
     return tuple(sorted(found, key=lambda e: (e.line.recorded_at, e.line.action_reference)))
 

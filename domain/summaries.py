@@ -35,7 +35,8 @@ from functools import lru_cache
 from typing import Final, Protocol
 
 from domain import audit
-from domain.action_state import action_rag
+from domain.action_state import IMPACT_DECISIONS, action_rag, decision_words, status_words
+from domain.calendar import DEFAULT_CALENDAR
 from domain.capabilities import require
 from domain.chasers import ChaserPolicy, Rag
 from domain.errors import DomainError, FormInvalid, NotFound
@@ -356,6 +357,12 @@ class TrackerRecord:
     # Chasers to the owner whose sender stopped mid-send and that were not sent again: they
     # may not have arrived, and are not counted as sent (chase_engine.INTERRUPTED).
     interrupted: int = 0
+    # Every impact record on the item, oldest first (`impact` is the last of them).
+    impact_history: tuple[ImpactLine, ...] = ()
+
+    @property
+    def impact_records(self) -> tuple[ImpactLine, ...]:
+        return self.impact_history or ((self.impact,) if self.impact is not None else ())
 
 
 class SummaryRepository(Protocol):
@@ -532,13 +539,97 @@ class ReviewSummary:
                 latest[line.action_reference] = line
         return tuple(sorted(latest.values(), key=lambda i: i.recorded_at, reverse=True))
 
+    @property
+    def impact_standing(self) -> ImpactPicture:
+        """What the LIC group's records add up to for a manager: how many items are closed with
+        impact evidenced, what was decided on the others, and where each recorded item
+        stands now (the card and the Word summary both say this)."""
+        statuses = {a.row.reference: a.row.status for a in self.actions}
+        total = len(self.actions) - self.split_count  # the split one's two new items count
+        return impact_picture(self.impact_recorded, statuses, total)
 
-# What each LIC decision on a record of impact did to the item, in a line about it.
-IMPACT_DECISIONS: Final[Mapping[str, str]] = {
-    "close": "closed",
-    "keep_open": "kept open",
-    "escalate": "escalated to the chair",
+
+# The statuses a decision leaves the item in; an item found in another has moved on since.
+_LEFT_BY_DECISION: Final[Mapping[str, frozenset[ActionStatus]]] = {
+    "close": frozenset({ActionStatus.CLOSED}),
+    "keep_open": frozenset({ActionStatus.IN_PROGRESS}),
+    "escalate": frozenset({ActionStatus.ESCALATED}),
 }
+
+
+@dataclass(frozen=True)
+class ItemStanding:
+    """One item's latest LIC decision and where the item stands now."""
+
+    line: ImpactLine
+    status: ActionStatus | None  # None: the item isn't among those shown
+
+    @property
+    def evidenced(self) -> bool:
+        return self.line.decision == "close" and self.status in (ActionStatus.CLOSED, None)
+
+    @property
+    def moved_on(self) -> bool:
+        """True when the item's status is no longer the one the decision left it in (the
+        chair set a new date on an escalated item, the owner marked a kept-open one complete)."""
+        left = _LEFT_BY_DECISION.get(self.line.decision)
+        return self.status is not None and left is not None and self.status not in left
+
+    @property
+    def words(self) -> str:
+        """ "LIC escalated to the chair 5 Dec 2026; now in progress"."""
+        day = DEFAULT_CALENDAR.local_date(self.line.recorded_at)
+        said = f"LIC {decision_words(self.line.decision)} {short_date(day)}"
+        if self.moved_on and self.status is not None:
+            said += f"; now {status_words(self.status)}"
+        return said
+
+
+@dataclass(frozen=True)
+class ImpactPicture:
+    total: int  # action items, a split one's two new items in place of it
+    items: tuple[ItemStanding, ...]  # newest decision first
+
+    @property
+    def evidenced(self) -> int:
+        return sum(1 for i in self.items if i.evidenced)
+
+    @property
+    def otherwise(self) -> tuple[tuple[str, int], ...]:
+        """(decision in words, how many items) for the latest decisions other than a close
+        with impact evidenced, in the order of IMPACT_DECISIONS."""
+        counts: dict[str, int] = {}
+        for item in self.items:
+            if not item.evidenced:
+                counts[item.line.decision] = counts.get(item.line.decision, 0) + 1
+        order = [*IMPACT_DECISIONS, *sorted(set(counts) - set(IMPACT_DECISIONS))]
+        return tuple((decision_words(d), counts[d]) for d in order if d in counts)
+
+    @property
+    def headline(self) -> str:
+        return (
+            f"Impact evidenced (closed): {self.evidenced} of {counted(self.total, 'action item')}"
+        )
+
+    @property
+    def decided_otherwise(self) -> str | None:
+        """ "LIC decided otherwise on 2: 1 kept open, 1 escalated to the chair", or None."""
+        if not self.otherwise:
+            return None
+        many = sum(n for _, n in self.otherwise)
+        parts = ", ".join(f"{n} {words}" for words, n in self.otherwise)
+        return f"The LIC group decided otherwise on {many}: {parts}"
+
+
+def impact_picture(
+    recorded: Sequence[ImpactLine], statuses: Mapping[str, ActionStatus], total: int
+) -> ImpactPicture:
+    """`recorded` is each item's latest impact record (ReviewSummary.impact_recorded)."""
+    return ImpactPicture(
+        total, tuple(ItemStanding(line, statuses.get(line.action_reference)) for line in recorded)
+    )
+
+
 # Said where a summary would chart its themes and has none to chart.
 NO_THEMES: Final = "No themes recorded yet."
 

@@ -13,6 +13,7 @@ from datetime import date
 from docx.document import Document as DocumentType
 from docx.shared import Cm, Pt, RGBColor
 
+from domain.action_state import decision_words
 from domain.board_report import CHARTED_QUARTERS, RAG_COLUMNS, BoardReport, ReturnsOnTime, percent
 from domain.letterhead import Letterhead
 from domain.summaries import short_date
@@ -90,7 +91,7 @@ def _figures(document: DocumentType, report: BoardReport) -> None:
         ("Reviews held (by meeting date)", str(len(report.held))),
         ("Reviews opened", str(report.opened)),
         ("Action items agreed at those reviews", str(agreed)),
-        ("Impact records made by the LIC group", str(len(report.impacts))),
+        ("Impact records made by the LIC group", report.impact_records_words),
         (
             "Delivered items closed with impact evidenced",
             f"{evidenced} of {delivered} ({percent(evidenced, delivered)})",
@@ -105,7 +106,8 @@ def _figures(document: DocumentType, report: BoardReport) -> None:
             f"{report.on_time[0]} of {report.on_time[1]} ({percent(*report.on_time)})",
         ),
         (f"Overdue action items on {short_date(report.as_of)}", str(len(report.overdue))),
-        ("Escalations sent in the quarter", str(report.escalations)),
+        ("Action items escalated to the chair by the LIC group", str(report.lic_escalations)),
+        ("Escalation reminders sent (overdue chasers)", str(report.escalations)),
     ]
     table(document, ("Measure", "Count"), rows, (12.4, 5.0))
     _note(document, returns_basis(report.returns))
@@ -227,7 +229,7 @@ def _impact(document: DocumentType, report: BoardReport) -> None:
     rows = [
         (
             e.line.action_reference,
-            e.line.decision.replace("_", " "),
+            decision_words(e.line.decision),
             e.line.better_off,
             day(e.line.recorded_at.date()),
             day(e.line.meeting_on) if e.line.meeting_on else "Not recorded",

@@ -12,11 +12,11 @@ from docx.document import Document as DocumentType
 from docx.shared import Cm, Pt
 from docx.table import _Cell
 
-from domain.action_state import status_label
+from domain.action_state import decision_words, status_label
+from domain.calendar import DEFAULT_CALENDAR
 from domain.letterhead import Letterhead
 from domain.return_state import return_status_label
 from domain.summaries import (
-    IMPACT_DECISIONS,
     NO_THEMES,
     Access,
     ReviewSummary,
@@ -165,6 +165,15 @@ def _impact(document: DocumentType, summary: ReviewSummary) -> None:
     if not summary.impacts:
         document.add_paragraph("The LIC group has not recorded impact for any action yet.")
         return
+    # The same picture the summary card gives, from the same domain source.
+    picture = summary.impact_standing
+    document.add_paragraph(picture.headline + ".")
+    if picture.decided_otherwise:
+        document.add_paragraph(picture.decided_otherwise + ".")
+    for standing in picture.items:
+        number = standing.line.action_reference.rsplit("/", 1)[-1]
+        document.add_paragraph(f"{number}: {standing.words}", style="List Bullet")
+    document.add_heading("Every impact record, oldest first", level=2)
     _table(
         document,
         [
@@ -173,11 +182,12 @@ def _impact(document: DocumentType, summary: ReviewSummary) -> None:
                 i.how_much,
                 i.how_well,
                 i.better_off,
-                IMPACT_DECISIONS.get(i.decision, i.decision.replace("_", " "))
+                decision_words(i.decision)
+                + f" · {short_date(DEFAULT_CALENDAR.local_date(i.recorded_at))}"
                 + (f" · {i.minute_reference}" if i.minute_reference else "")
-                + (f" · {short_date(i.meeting_on)}" if i.meeting_on else ""),
+                + (f" · meeting {short_date(i.meeting_on)}" if i.meeting_on else ""),
             )
-            for i in summary.impacts
+            for i in sorted(summary.impacts, key=lambda i: (i.action_reference, i.recorded_at))
         ],
         ("No.", "How much did we do?", "How well?", "Is anyone better off?", "LIC decision"),
         widths=(1.1, 6.0, 6.0, 6.5, 6.5),

@@ -718,7 +718,7 @@ class SqlSummaries:
             _params(where),
         ).all():
             progress.setdefault(int(item_id), []).append(ProgressLine(at, str(kind), note))
-        impacts: dict[int, ImpactLine] = {}
+        impacts: dict[int, list[ImpactLine]] = {}
         for record, reference in self._session.execute(
             select(t.ImpactRecord, _AI.reference)
             .join(_AI, col(_AI.id) == col(t.ImpactRecord.action_item_id))
@@ -726,7 +726,7 @@ class SqlSummaries:
             .order_by(col(t.ImpactRecord.recorded_at), col(t.ImpactRecord.id)),
             _params(where),
         ).all():
-            impacts[record.action_item_id] = _impact(record, str(reference))  # latest wins
+            impacts.setdefault(record.action_item_id, []).append(_impact(record, str(reference)))
         escalations: dict[int, list[EscalationLine]] = {}
         repeated: dict[int, int] = {}
         # The owner's chasers whose sender stopped mid-send, by key, and those sent again.
@@ -774,11 +774,12 @@ class SqlSummaries:
             TrackerRecord(
                 a,
                 tuple(progress.get(a.id, ())),
-                impacts.get(a.id),
+                impacts[a.id][-1] if a.id in impacts else None,  # the latest stands
                 tuple(escalations.get(a.id, ())),
                 repeated.get(a.id, 0),
                 # Not sent again (a resend is counted, and marked possibly twice, instead).
                 len(interrupted.get(a.id, set()) - resent),
+                tuple(impacts.get(a.id, ())),
             )
             for a in actions
         ]

@@ -79,7 +79,7 @@ async def test_natural_words_get_the_summary(manager: Manager) -> None:
     assert "Drafted the audit tool" in card
     assert "Red" in card
     assert "Blue" in card
-    assert "Impact recorded: 1 of 5 action items" in card
+    assert "Impact evidenced (closed): 1 of 5 action items" in card
     assert "2 usage returns, 25 staff reached" in card
     assert "106 working days" in card
     assert "summary.viewed" in manager.bot.audit_actions()

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
+from cards.summaries import board_report_card
 from domain import board_report as br
 from domain.action_state import action_rag
 from domain.chasers import DEFAULT_POLICY, Rag
@@ -310,3 +311,54 @@ def test_an_empty_quarter_says_so() -> None:
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Only 1 quarter: none before the partnership's first review." in text
     assert len(document.inline_shapes) == 1, "the chart"
+
+
+def _lic(reference: str, decision: str, day: date) -> ImpactLine:
+    at = datetime.combine(day, time(12), tzinfo=UTC)
+    return ImpactLine(reference, "Audit", "Well", "Not yet", None, decision, None, None, at)
+
+
+def test_lic_escalations_count_as_escalations_and_records_are_told_from_items() -> None:
+    """The walk-through: the LIC group escalated A2 and kept A3 open then closed it in the
+    quarter. The report said "Escalations 0" (only reminders counted) and "Impact records 4"
+    (items with a record, not the 5 records made)."""
+    a3 = (
+        _lic("LOS-2026-005/A3", "keep_open", date(2026, 11, 2)),
+        _lic("LOS-2026-005/A3", "close", date(2026, 12, 1)),
+    )
+    a2 = _lic("LOS-2026-005/A2", "escalate", date(2026, 11, 3))
+    old = _lic("LOS-2026-005/A1", "escalate", date(2026, 9, 30))  # last quarter
+    rows = [
+        TrackerRecord(action(1, due_on=date(2026, 10, 1)), (), old, (), impact_history=(old,)),
+        TrackerRecord(action(2, due_on=date(2026, 10, 2)), (), a2, (), impact_history=(a2,)),
+        TrackerRecord(action(3), (), a3[-1], (), impact_history=a3),
+        # Built without a history (as before): its one record still counts.
+        TrackerRecord(action(4), (), _lic("LOS-2026-005/A4", "keep_open", TODAY), ()),
+    ]
+    found = br.impacts_in(rows, Q4)
+    assert [(e.line.action_reference[-2:], e.line.decision) for e in found] == [
+        ("A3", "keep_open"),
+        ("A2", "escalate"),
+        ("A3", "close"),
+        ("A4", "keep_open"),
+    ]
+    report = replace(sample(), impacts=found, lic_escalations=1, escalations=0)
+    assert report.impact_records_words == "4 records on 3 action items"
+    assert [x.escalations for x in br.late_actions(rows[:2], TODAY, DEFAULT_POLICY)] == [1, 1]
+    card = board_report_card(report)
+    shown = {
+        f["title"]: f["value"] for e in card["body"] if e["type"] == "FactSet" for f in e["facts"]
+    }
+    assert shown["Escalated by the LIC group"] == "1"
+    assert shown["Escalation reminders sent"] == "0"
+    assert shown["Impact records"] == "4 records on 3 action items"
+    assert "Escalations" not in shown
+    text = "\n".join(
+        " | ".join(c.text for c in row.cells)
+        for t in Document(io.BytesIO(board_report_docx(report, TODAY))).tables
+        for row in t.rows
+    )
+    assert "Action items escalated to the chair by the LIC group | 1" in text
+    assert "Escalation reminders sent (overdue chasers) | 0" in text
+    assert "Impact records made by the LIC group | 4 records on 3 action items" in text
+    assert "escalated to the chair" in text, "the decision in words in the impact table"

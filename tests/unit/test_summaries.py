@@ -34,6 +34,7 @@ from domain.summaries import (
     GuideStatus,
     ImpactLine,
     Involvement,
+    ItemStanding,
     LateItem,
     OverdueList,
     OverdueRow,
@@ -556,32 +557,78 @@ def test_returns_settled_without_one_share_the_pack_cards_heading_and_say_whose_
         assert decision_label(status) == return_status_label(status), status
 
 
+def _impact(reference: str, decision: str, day: int, better_off: str) -> ImpactLine:
+    at = datetime(2026, 5, day, tzinfo=UTC)
+    return ImpactLine(reference, "Audit", "Well", better_off, None, decision, None, None, at)
+
+
 def test_impact_recorded_is_the_record_that_stands_for_each_item() -> None:
     """An item escalated by the LIC group and later closed has two records: the card listed
     both under "Impact recorded"; the close is its impact."""
-
-    def record(reference: str, decision: str, day: int, better_off: str) -> ImpactLine:
-        at = datetime(2026, 5, day, tzinfo=UTC)
-        return ImpactLine(reference, "Audit", "Well", better_off, None, decision, None, None, at)
-
     impacts = (
-        record("LOS-2026-004/A1", "escalate", 1, "Not yet"),
-        record("LOS-2026-004/A1", "close", 9, "Children referred sooner"),
-        record("LOS-2026-004/A2", "keep_open", 5, "Too early to say"),
+        _impact("LOS-2026-004/A1", "escalate", 1, "Not yet"),
+        _impact("LOS-2026-004/A1", "close", 9, "Children referred sooner"),
+        _impact("LOS-2026-004/A2", "keep_open", 5, "Too early to say"),
+    )
+    rows = (
+        action(1, status=ActionStatus.CLOSED),
+        action(2, status=ActionStatus.IN_PROGRESS),
+        action(3),
     )
     summary = build_summary(
-        review(), Access.FULL, replace(records(0, 3), impacts=impacts), TODAY, DEFAULT_POLICY
+        review(), Access.FULL, replace(records(0, 3, rows), impacts=impacts), TODAY, DEFAULT_POLICY
     )
     assert [(i.action_reference, i.decision) for i in summary.impact_recorded] == [
         ("LOS-2026-004/A1", "close"),
         ("LOS-2026-004/A2", "keep_open"),
     ]
     text = json.dumps(summary_card(summary), ensure_ascii=False)
-    assert "Impact recorded: 2 of 3 action items" in text
-    assert "**A1** · closed · better off: Children referred sooner" in text
-    assert "**A2** · kept open · better off: Too early to say" in text
-    assert "escalated to the chair · better off" not in text
+    assert "Impact evidenced (closed): 1 of 3 action items" in text
+    assert "The LIC group decided otherwise on 1: 1 kept open" in text
+    assert "**A1** · LIC closed Sat 9 May 2026 · better off: Children referred sooner" in text
+    assert "**A2** · LIC kept open Tue 5 May 2026 · better off: Too early to say" in text
+    assert "escalated to the chair" not in text
     assert "Not yet" not in text
+
+
+def test_only_items_closed_with_impact_count_as_evidenced_and_each_says_where_it_stands() -> None:
+    """The walk-through: A1 kept open, A2 escalated (then the chair set a new date, so it is in
+    progress again), A3 closed. The card said "Impact recorded: 3 of 3" and "A2 · escalated to
+    the chair" while A2's own row said in progress."""
+    impacts = (
+        _impact("LOS-2026-005/A1", "keep_open", 2, "Not yet"),
+        _impact("LOS-2026-005/A2", "escalate", 3, "No evidence yet"),
+        _impact("LOS-2026-005/A3", "keep_open", 4, "Too early"),
+        _impact("LOS-2026-005/A3", "close", 6, "Officers escalate sooner"),
+    )
+    rows = tuple(
+        action(n, reference=f"LOS-2026-005/A{n}", status=status)
+        for n, status in (
+            (1, ActionStatus.IN_PROGRESS),
+            (2, ActionStatus.IN_PROGRESS),  # the chair set a new date
+            (3, ActionStatus.CLOSED),
+        )
+    )
+    summary = build_summary(
+        review(), Access.FULL, replace(records(0, 3, rows), impacts=impacts), TODAY, DEFAULT_POLICY
+    )
+    picture = summary.impact_standing
+    assert (picture.evidenced, picture.total) == (1, 3)
+    assert picture.otherwise == (("kept open", 1), ("escalated to the chair", 1))
+    assert [s.moved_on for s in picture.items] == [False, True, False]
+    text = json.dumps(summary_card(summary), ensure_ascii=False)
+    assert "Impact evidenced (closed): 1 of 3 action items" in text
+    assert "decided otherwise on 2: 1 kept open, 1 escalated to the chair" in text
+    assert "**A2** · LIC escalated to the chair Sun 3 May 2026; now in progress" in text
+    assert "**A1** · LIC kept open Sat 2 May 2026 · better off" in text, "not moved on"
+    assert "3 of 3" not in text
+
+
+def test_an_item_kept_open_then_marked_complete_says_so() -> None:
+    standing = ItemStanding(_impact("R/A1", "keep_open", 2, "x"), ActionStatus.COMPLETED)
+    assert standing.moved_on
+    assert not standing.evidenced
+    assert standing.words == "LIC kept open Sat 2 May 2026; now completed"
 
 
 def test_the_analysis_stage_does_not_say_signed_off_of_a_nil_return() -> None:
