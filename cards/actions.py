@@ -38,6 +38,7 @@ from domain.actions import (
     SETTLED_INSTEAD,
     ActionDetail,
     card_moves,
+    lic_decision_facts,
     open_moves,
     revision,
     settled_by_review,
@@ -484,6 +485,7 @@ def action_item_card(
     body.extend(error_line(message) for message in (errors or {}).values())
     body.append(paragraph(item.description))
     body.append(_facts(item, rag, show_owner=not owner))
+    body.extend(lic_decision_lines(item))
     body.extend(_settled_lines(item))
     # Each reader gets only the buttons their moves allow: anyone with none (a lead copied in,
     # the chair told of a blocked item) gets the review's summary, not buttons to be refused.
@@ -577,6 +579,22 @@ def _settled_lines(item: ActionDetail) -> list[ac.ElementAnnotated]:
 
 def _summary_button(item: ActionDetail) -> ac.ActionExecute:
     return button("Review summary", verbs.SUMMARY, {"review_id": item.review_id})
+
+
+def lic_decision_lines(
+    item: ActionDetail, heading: str = "The LIC group's last decision"
+) -> list[ac.ElementAnnotated]:
+    """The LIC group's latest impact record on the item (decision, date, minute, and each
+    answer as its own fact), so the owner and the chair read why it was kept open or
+    escalated on the item itself, not only in a one-off notice."""
+    if item.lic_decision is None:
+        return []
+    return [
+        ac.TextBlock(
+            text=heading, wrap=True, weight=ty.FontWeight.BOLDER, spacing=ty.Spacing.MEDIUM
+        ),
+        facts(lic_decision_facts(item.lic_decision)),
+    ]
 
 
 def _with_show_cards(card: Card, actions: Sequence[Any]) -> Card:
@@ -685,13 +703,29 @@ def split_card(item: ActionDetail, parts: Sequence[ActionDetail], notices: Seque
     return build(body, [*opens, _summary_button(item)])
 
 
-def chair_notice_card(item: ActionDetail, title: str, message: str) -> Card:
+def chair_notice_card(
+    item: ActionDetail, title: str, message: str, *, with_lic_decision: bool = False
+) -> Card:
     body = [
         *header(f"{title} · {item.reference}", f"{item.review_reference} · {item.pseudonym}"),
         paragraph(message),
         paragraph(shortened(item.description, 300), subtle=True),
+        *(lic_decision_lines(item) if with_lic_decision else []),
     ]
     return build(body, [button("Open the action", verbs.ACTION_VIEW, {"action_id": item.id})])
+
+
+def review_closed_card(item: ActionDetail) -> Card:
+    """To the chair when the LIC group closed a review's last open item: about the review, so
+    titled with it and leading to its summary (the item that happened to be last is named)."""
+    body = [
+        *header(f"Review closed · {item.review_reference}", item.pseudonym),
+        paragraph(
+            f"Every action item of {item.review_reference} is closed, so the review is closed. "
+            f"The last to close was {item.reference}."
+        ),
+    ]
+    return build(body, [_summary_button(item)])
 
 
 def impact_card(
@@ -796,6 +830,8 @@ def impact_card(
                 ("How we'll know", item.success_measure or "Not set"),
             ]
         ),
+        # Back for impact again after a keep-open or an escalation: what was decided last.
+        *lic_decision_lines(item, "The LIC group's previous decision"),
     ]
     for key, element in fields:
         body.append(element)
@@ -1102,6 +1138,8 @@ def awaiting_impact_card(items: Sequence[ActionDetail]) -> Card:
         )
         for item in items[:5]
     ]
+    if not items:  # nothing to record: somewhere to go on, not a dead end
+        buttons = [button("My actions", verbs.MY_ACTIONS), button("What can I do?", verbs.HELP)]
     return build(body, buttons)
 
 

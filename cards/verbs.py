@@ -90,6 +90,7 @@ DATE_APPROVE: Final = "date_approve"
 DATE_DECLINE: Final = "date_decline"
 IMPACT_RECORD: Final = "impact_record"
 AWAITING_IMPACT: Final = "awaiting_impact"  # the LIC group's queue, as the command shows it
+MY_ACTIONS: Final = "my_actions"  # the reader's own items, as the command shows them
 POLICY: Final = "policy"  # the chaser policy card, as it is now
 # The chair's decisions on an item the LIC group escalated (issue 17)
 ACTION_SET_DATE: Final = "action_set_date"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from domain import audit
 from domain.action_state import (
@@ -15,6 +15,7 @@ from domain.action_state import (
     Mover,
     OwnerMove,
     action_rag,
+    decision_words,
     moves_for,
     offered_moves,
     require_owner_move,
@@ -29,7 +30,7 @@ from domain.identifier_checks import record_kept, require_confirmed
 from domain.model import ActionStatus, Actor, ImpactDecision, MemberView, ReviewStage, Role
 from domain.repositories import UnitOfWork
 from domain.transitions import move_action, move_review
-from domain.wording import short_date
+from domain.wording import short_date, shortened
 
 NOTE_MAX = 2000
 LINK_MAX = 2000
@@ -71,6 +72,8 @@ class ActionDetail:
     deputy_chair_member_id: int | None = None
     # Of `chase_count`, the chasers since its owner took it on (`chasers.Tally`); None: all.
     owner_chase_count: int | None = None
+    # The LIC group's latest impact record on the item, if any: what they decided and why.
+    lic_decision: LicDecision | None = None
 
     def chaired_by(self, member_id: int) -> bool:
         return member_id in (self.chair_member_id, self.deputy_chair_member_id)
@@ -90,6 +93,42 @@ def revision(item: ActionDetail) -> str:
         item.evidence_text,
         item.owner_member_id,
     )
+
+
+@dataclass(frozen=True)
+class LicDecision:
+    """One impact record as the owner, the chair and the LIC group read it back."""
+
+    decision: str  # an ImpactDecision's value
+    recorded_at: datetime
+    how_much: str
+    how_well: str
+    better_off: str
+    minute_reference: str | None = None
+    meeting_on: date | None = None
+
+
+# Room for each of the LIC group's answers on a card (the form takes far more).
+LIC_ANSWER_ROOM: Final = 300
+
+
+def lic_decision_facts(lic: LicDecision) -> list[tuple[str, str]]:
+    """The LIC group's decision as facts, each answer its own: the run-together "How well: …
+    Better off: …" left a reader guessing where one answer ended. As typed: the card makes
+    them inert."""
+    words = decision_words(lic.decision)
+    day = DEFAULT_CALENDAR.local_date(lic.recorded_at)
+    said = f"{words[:1].upper()}{words[1:]} on {short_date(day)}"
+    if lic.meeting_on is not None:
+        said += f" (LIC meeting {short_date(lic.meeting_on)})"
+    if lic.minute_reference:
+        said += f", minute {lic.minute_reference}"
+    return [
+        ("LIC decision", said),
+        ("How much did we do?", shortened(lic.how_much, LIC_ANSWER_ROOM)),
+        ("How well did we do it?", shortened(lic.how_well, LIC_ANSWER_ROOM)),
+        ("Is anyone better off?", shortened(lic.better_off, LIC_ANSWER_ROOM)),
+    ]
 
 
 @dataclass(frozen=True)
@@ -540,10 +579,9 @@ def _check_request(item: ActionDetail, shown: object, approve: bool, today: date
 
 @dataclass(frozen=True)
 class ImpactRecorded:
-    item: ActionDetail
+    item: ActionDetail  # with the record just made as its lic_decision
     decision: ImpactDecision
     review_closed: bool
-    comment: str
 
 
 def record_impact(
@@ -579,8 +617,7 @@ def record_impact(
     closed = impact.decision is ImpactDecision.CLOSE and _close_review_if_done(
         uow, actor, item, now
     )
-    comment = f"How well: {impact.how_well} Better off: {impact.better_off}"
-    return ImpactRecorded(_reload(uow, item), impact.decision, closed, comment)
+    return ImpactRecorded(_reload(uow, item), impact.decision, closed)
 
 
 def _one_decision_per_completion(uow: UnitOfWork, item: ActionDetail) -> None:

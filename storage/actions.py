@@ -11,7 +11,7 @@ from sqlalchemy import func, update
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from domain.actions import ActionDetail, Digest, ImpactInput, NewSplitItem
+from domain.actions import ActionDetail, Digest, ImpactInput, LicDecision, NewSplitItem
 from domain.chase_engine import (
     ACTION,
     ATTEMPTED,
@@ -58,10 +58,33 @@ class SqlActions:
         ).all()
         ids = [a.id for a, _, _, _ in rows]
         progress = self._latest_progress(ids)
+        decisions = self._latest_decisions(ids)
         return [
-            _detail(a, r, owner, agency, progress.get(a.id or 0, {}))
+            _detail(a, r, owner, agency, progress.get(a.id or 0, {}), decisions.get(a.id or 0))
             for a, r, owner, agency in rows
         ]
+
+    def _latest_decisions(self, ids: list[int | None]) -> dict[int, LicDecision]:
+        """Each item's latest impact record (the LIC group's decision and answers)."""
+        if not ids:
+            return {}
+        latest: dict[int, LicDecision] = {}
+        for record in self._session.scalars(
+            select(t.ImpactRecord)
+            .where(col(t.ImpactRecord.action_item_id).in_(ids))
+            .order_by(col(t.ImpactRecord.recorded_at), col(t.ImpactRecord.id))
+        ).all():
+            latest[record.action_item_id] = LicDecision(
+                decision=record.decision,
+                # SQLite hands back naive datetimes; the column holds UTC.
+                recorded_at=record.recorded_at.replace(tzinfo=record.recorded_at.tzinfo or UTC),
+                how_much=record.how_much,
+                how_well=record.how_well,
+                better_off=record.better_off,
+                minute_reference=record.minute_reference,
+                meeting_on=record.meeting_on,
+            )
+        return latest
 
     def _latest_progress(self, ids: list[int | None]) -> dict[int, dict[str, Any]]:
         if not ids:
@@ -246,7 +269,12 @@ class SqlActions:
 
 
 def _detail(
-    a: t.ActionItem, r: t.Review, owner: str | None, agency: str | None, progress: dict[str, Any]
+    a: t.ActionItem,
+    r: t.Review,
+    owner: str | None,
+    agency: str | None,
+    progress: dict[str, Any],
+    lic: LicDecision | None = None,
 ) -> ActionDetail:
     pending = progress.get("pending") or (None, None, None)
     return ActionDetail(
@@ -278,6 +306,7 @@ def _detail(
         pending_date=pending[0],
         pending_date_reason=pending[1],
         pending_request_id=pending[2],
+        lic_decision=lic,
     )
 
 

@@ -16,7 +16,7 @@ from domain.capabilities import require
 from domain.chase_engine import ACTION
 from domain.errors import FormInvalid
 from domain.identifier_checks import IdentifiersToConfirm
-from domain.model import ActionStatus, ChannelPurpose, Role
+from domain.model import ActionStatus, ChannelPurpose, ImpactDecision, Role
 from domain.wording import short_date
 from storage.repositories import SqlUnitOfWork
 
@@ -45,6 +45,7 @@ def register(router: Router) -> None:
     router.verb(verbs.DATE_DECLINE)(_date_decision(approve=False))
     router.verb(verbs.IMPACT_RECORD)(record_impact)
     router.verb(verbs.AWAITING_IMPACT)(awaiting_impact)
+    router.verb(verbs.MY_ACTIONS)(my_actions)
     router.verb(verbs.POLICY)(show_policy)
     for move, verb in _CHAIR_DECISIONS.items():
         router.verb(verb)(_chair_decision(move, verb))
@@ -427,7 +428,12 @@ async def record_impact(ctx: Context) -> Reply:
             [
                 (
                     item.owner_member_id,
-                    cards.chair_notice_card(item, "Impact recorded", _owner_message(result)),
+                    cards.chair_notice_card(
+                        item,
+                        "Impact recorded",
+                        _owner_message(result),
+                        with_lic_decision=result.decision is not ImpactDecision.CLOSE,
+                    ),
                 )
             ],
         )
@@ -439,9 +445,7 @@ async def record_impact(ctx: Context) -> Reply:
             [
                 (
                     item.chair_member_id,
-                    cards.chair_notice_card(
-                        item, "Review closed", f"Every action of {item.review_reference} is closed."
-                    ),
+                    cards.review_closed_card(item),
                 )
             ],
         )
@@ -455,7 +459,7 @@ def _escalated_to_chair(
     item = done.item
     policy = chase_engine.policy_for(uow.chases, item.partnership_id)
     rag = actions.item_rag(item, ctx.services.today(), policy)
-    note = f"The LIC group escalated this to you to decide. {done.comment}"
+    note = "The LIC group escalated this to you to decide: their decision and answers are below."
     owners = action_controls.owner_choices(uow, item)
     return cards.action_item_card(
         item, rag, notices=(note,), owner=False, chair=True, owners=owners
@@ -465,10 +469,10 @@ def _escalated_to_chair(
 def _owner_message(result: actions.ImpactRecorded) -> str:
     return {
         "close": "The LIC group recorded its impact and closed it. Thank you.",
-        "keep_open": "The LIC group kept it open: it is back with you. Their comments: "
-        + result.comment,
+        "keep_open": "The LIC group kept it open: it is back with you. Their decision and "
+        "answers are below, and on the action when you open it.",
         "escalate": "The LIC group escalated it to the review's chair, who will decide what "
-        "happens next. Their comments: " + result.comment,
+        "happens next. Their decision and answers are below, and on the action.",
     }[result.decision.value]
 
 

@@ -189,7 +189,10 @@ def test_the_owner_updates_and_completes_the_lic_closes_and_the_review_closes(
     assert f"Every action of {REFERENCE} is closed, so the review is closed." in text, text
     chat.card_screenshot("actions-07-closed", closed)
     chat.wait_for_card("The LIC group recorded its impact and closed it. Thank you.")
-    chat.wait_for_card(f"Review closed · {ITEM}")
+    # The chair's notice is about the review: titled with it, and leading to its summary.
+    notice = chat.wait_for_card(f"The last to close was {ITEM}.")
+    assert f"Review closed · {REFERENCE}" in card_text(notice), card_text(notice)
+    assert buttons(notice) == ["Review summary"], buttons(notice)
 
     # Every view tells the same story: off the owner's list, Closed in the summary.
     assert my_actions_row(chat) == {}, "a closed item leaves my actions"
@@ -464,7 +467,13 @@ def test_overdue_the_lead_reassigns_the_lic_escalates_the_chair_decides_and_it_c
     assert buttons(recorded) == ["Next in awaiting impact", "Review summary"], "a way on"
     decide = chat.wait_for_card(f"For your decision: action · {ITEM}", timeout=60)
     chat.card_screenshot("loop-10-chair-decides", decide)
-    assert "The LIC group escalated this to you to decide." in card_text(decide)
+    assert "The LIC group escalated this to you to decide" in card_text(decide)
+    # Their reasons are on the item itself, each answer its own fact.
+    decided = chat.facts(decide)
+    assert decided["LIC decision"].startswith("Escalated to the chair on "), decided
+    assert "minute LIC 2027/04" in decided["LIC decision"], decided
+    assert decided["How well did we do it?"] == IMPACT["How well did we do it?"], decided
+    assert decided["Is anyone better off?"] == IMPACT["Is anyone better off?"], decided
     assert buttons(decide) == [
         "Set a new date",
         "Not achievable",

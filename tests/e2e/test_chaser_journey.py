@@ -123,7 +123,8 @@ def record_impact(chat: Chat, impact: Locator, item: str, reference: str) -> Non
     # The owner hears the LIC's decision; the chair hears the review has closed.
     owner = chat.wait_for_card("The LIC group recorded its impact and closed it. Thank you.")
     assert f"Impact recorded · {item}" in card_text(owner), card_text(owner)
-    chat.wait_for_card(f"Review closed · {item}")
+    notice = chat.wait_for_card(f"The last to close was {item}.")
+    assert f"Review closed · {reference}" in card_text(notice), card_text(notice)
 
 
 def test_a_chaser_arrives_the_owner_completes_the_lic_records_impact_and_chasing_stops(

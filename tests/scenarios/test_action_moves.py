@@ -224,10 +224,13 @@ async def test_keep_open_then_completed_again_resumes_impact_chasing(
     assert card_verbs(card) == [verbs.AWAITING_IMPACT, verbs.SUMMARY]
     summary = await j.card(verbs.SUMMARY, button_data(card, verbs.SUMMARY), COLLEAGUE)
     assert "Summary ·" in summary, "the button opens the review's summary"
-    assert "Impact recorded: 1 of 1 action items" in summary
-    assert "kept open · better off: Not yet" in summary, "with the decision just recorded"
+    # Kept open is no impact evidenced: the summary says so, and what was decided instead.
+    assert "Impact evidenced (closed): 0 of 1 action item" in summary
+    assert "The LIC group decided otherwise on 1: 1 kept open" in summary
+    assert "· LIC kept open " in summary, "with the decision just recorded"
+    assert "better off: Not yet" in summary
     told = sent_saying(j, "Half in time")
-    assert told, "the owner is told the group's comment"
+    assert told, "the owner is told the group's answers"
     [kept] = j.rows(t.ActionItem)
     assert kept.status == "in_progress"
 
@@ -237,6 +240,11 @@ async def test_keep_open_then_completed_again_resumes_impact_chasing(
     [completed] = j.rows(t.ActionItem)
     assert completed.status == "completed"
     assert completed.next_chase_at is not None, "impact chasing resumes from this completion"
+    # Back for impact: the record-impact card shows what the group decided last, and why.
+    again_card = await j.card(verbs.ACTION_VIEW, {"action_id": item.id}, COLLEAGUE)
+    assert "Record impact ·" in again_card
+    assert "The LIC group's previous decision" in again_card
+    assert '"title": "How well did we do it?", "value": "Half in time"' in again_card
     with j.bot.db.session() as session:
         loaded = SqlChases(session).row(ACTION, int(item.id or 0))  # what the engine sees
     assert loaded is not None
