@@ -173,7 +173,7 @@ def _impact(document: DocumentType, summary: ReviewSummary) -> None:
     for standing in picture.items:
         number = standing.line.action_reference.rsplit("/", 1)[-1]
         document.add_paragraph(f"{number}: {standing.words}", style="List Bullet")
-    document.add_heading("Every impact record, oldest first", level=2)
+    document.add_heading("Every impact record, by item and date", level=2)
     _table(
         document,
         [
