@@ -86,6 +86,8 @@ def _is_model(node: ast.AST) -> bool:
 
 def _misuse(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> str | None:
     parent = parents.get(node)
+    if _is_annotation(node, parent):
+        return None  # `e: AuditEvent`: a type, which reads and writes nothing
     if isinstance(parent, ast.Call) and parent.func is node:
         return None  # AuditEvent(...): a new row, inserted
     if isinstance(parent, ast.Call) and node in parent.args and _call_name(parent) == "insert":
@@ -98,6 +100,14 @@ def _misuse(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> str | None:
         return None
     what = _call_name(parent) if isinstance(parent, ast.Call) else type(parent).__name__
     return f"{MODEL} used in {what}"
+
+
+def _is_annotation(node: ast.AST, parent: ast.AST | None) -> bool:
+    if isinstance(parent, (ast.arg, ast.AnnAssign)):
+        return parent.annotation is node
+    if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return parent.returns is node
+    return False
 
 
 def _call_name(call: ast.Call) -> str:
@@ -158,6 +168,7 @@ def test_the_scan_catches_writes(bad: str) -> None:
         "select(t.AuditEvent).where(t.AuditEvent.action == 'x').order_by(t.AuditEvent.id)",
         "select(func.count()).select_from(t.AuditEvent)",
         "select(t.AuditEvent, t.Member.display_name).outerjoin(t.Member)",
+        "def event(e: t.AuditEvent) -> t.AuditEvent:\n    row: AuditEvent = e\n    return row",
     ],
 )
 def test_the_scan_allows_inserts_and_reads(good: str) -> None:
