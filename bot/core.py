@@ -40,7 +40,7 @@ from storage.repositories import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
-NOT_UNDERSTOOD = "I didn't recognise that as a command."
+NOT_UNDERSTOOD = cards.NOT_UNDERSTOOD  # said on the card: one reply per line not understood
 
 
 @dataclass
@@ -226,7 +226,7 @@ class Bot:
             log.info("not understood")
             allowed = available(router.capabilities, member)
             suggestions = commands.suggest(turn.text, allowed)
-            return Reply(cards.did_you_mean_card(suggestions, member.roles), NOT_UNDERSTOOD)
+            return Reply(cards.did_you_mean_card(suggestions, member.roles))
         log.info("command", extra={"command": command.name})
         handler = router.commands[command.name]
         return await handler(Context(turn, member, self.services, command.argument))

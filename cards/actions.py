@@ -46,6 +46,7 @@ from domain.actions import (
 from domain.chase_engine import ACTION, Undelivered
 from domain.chase_messages import READER_WORDS
 from domain.chasers import ChaserPolicy, PlannedChase, Rag, SubjectKind, policy_revision
+from domain.links import web_link
 from domain.model import ActionStatus
 from domain.outcome import DESCRIPTION_MAX, MEASURE_MAX
 from domain.summaries import chased_text
@@ -826,7 +827,7 @@ def impact_card(
         facts(
             [
                 ("Evidence of completion", shortened(item.evidence_text or "", 400)),
-                ("Link", item.evidence_link or "None"),
+                ("Link", evidence_link_fact(item.evidence_link)),
                 ("How we'll know", item.success_measure or "Not set"),
             ]
         ),
@@ -847,9 +848,26 @@ def impact_card(
                 verbs.IMPACT_RECORD,
                 revised({"action_id": item.id}, revision(item)),
                 primary=True,
-            )
+            ),
+            *open_evidence(item.evidence_link),
         ],
     )
+
+
+def evidence_link_fact(link: str | None) -> str:
+    """The evidence link as the Link fact says it: a safe https address is opened by its button
+    (`open_evidence`), anything else is shown as inert text and never opened."""
+    if not link:
+        return "No link given"
+    if web_link(link) is not None:
+        return "Given: press Open the evidence"
+    return f"{link} (not opened: not a plain https web address)"
+
+
+def open_evidence(link: str | None) -> list[Card]:
+    """An Action.OpenUrl to the evidence, when its link is a safe https address."""
+    url = web_link(link)
+    return [{"type": "Action.OpenUrl", "title": "Open the evidence", "url": url}] if url else []
 
 
 def impact_done_card(item: ActionDetail, decision: str, review_closed: bool) -> Card:

@@ -78,8 +78,10 @@ def help_groups(
     capabilities: Sequence[Capability], roles: frozenset[Role]
 ) -> list[tuple[str, list[Capability]]]:
     """Commands grouped by the member's roles: what everyone can do, then each role's own.
-    A command several of the member's roles allow is listed once, under the first of them."""
-    everyone = [c for c in capabilities if not c.roles or c.roles >= frozenset(Role)]
+    A command several of the member's roles allow is listed once, under the first of them.
+    Only what the member may run is listed: a command for every role is not for someone who
+    holds none yet."""
+    everyone = [c for c in capabilities if not c.roles or (roles and c.roles >= frozenset(Role))]
     groups: list[tuple[str, list[Capability]]] = [("For everyone", everyone)] if everyone else []
     listed = set(everyone)
     for role, title in _GROUPS:
@@ -109,8 +111,8 @@ def help_card(capabilities: Sequence[Capability], roles: frozenset[Role]) -> Car
     if not roles:
         body.append(
             paragraph(
-                "You don't hold a role in this partnership yet, so I can only show you this help "
-                "and your profile. Ask your partnership admin to add you.",
+                "You don't hold a role in this partnership yet, so these will find nothing for "
+                "you to work on. Ask your partnership admin to give you a role.",
                 subtle=True,
             )
         )
@@ -127,21 +129,29 @@ def _group_title(title: str) -> Card:
     )
 
 
+NOT_UNDERSTOOD = "I didn't recognise that as a command."
+
+
 def did_you_mean_card(suggestions: Sequence[str], roles: frozenset[Role]) -> Card:
-    """The answer to text that isn't a command: the closest commands, short, never another
-    command's answer and never the whole help card."""
+    """The one answer to text that isn't a command: the closest commands, each a button that
+    runs it as typed; never another command's answer and never the whole help card. With
+    nothing close, the person's own ways in."""
     if suggestions:
-        body: list[ac.ElementAnnotated] = [*header("Did you mean …?")]
-        body.extend(
-            ac.TextBlock(text=f"• {suggestion}", weight=ty.FontWeight.BOLDER, wrap=True)
-            for suggestion in suggestions
-        )
-        body.append(paragraph("Type one of these, or help to see everything.", subtle=True))
-    else:
-        body = [
-            *header("That isn't a command I know"),
-            paragraph("Type help to see what you can do.", subtle=True),
+        body: list[ac.ElementAnnotated] = [
+            *header("Did you mean …?", NOT_UNDERSTOOD),
+            ac.ActionSet(
+                actions=[
+                    button(suggestion, verbs.RUN_COMMAND, {"command": suggestion})
+                    for suggestion in suggestions
+                ]
+            ),
+            paragraph("Press one, or type help to see everything.", subtle=True),
         ]
+        return build(body, [button_json("What can I do?", verbs.HELP)])
+    body = [
+        *header("That isn't a command I know"),
+        paragraph("Type help to see what you can do.", subtle=True),
+    ]
     return build(body, [button_json("What can I do?", verbs.HELP), *top_actions(roles)[:3]])
 
 

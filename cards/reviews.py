@@ -34,7 +34,13 @@ from domain.model import ReviewStage
 from domain.records import ReturnView, ReviewProgress, ReviewView
 from domain.return_state import return_status_label
 from domain.returns import overdue_returns
-from domain.reviews import PERIOD_MAX, PSEUDONYM_MAX, REASON_MAX, ReviewDefaults
+from domain.reviews import (
+    PERIOD_MAX,
+    PSEUDONYM_MAX,
+    REASON_MAX,
+    ReviewDefaults,
+    meeting_held_on,
+)
 from domain.transitions import RETURN_SETTLED
 from domain.wording import shortened
 
@@ -227,10 +233,13 @@ def reviews_card(
     can_open: bool,
     managed: frozenset[int] = frozenset(),
     today: date | None = None,
+    held: Mapping[int, date] | None = None,
 ) -> Card:
     """Open reviews with their progress; chairs also get a button to open a new one, and a
     Manage button on the reviews they chair (`managed` review ids). Returns still outstanding
-    after their due date are flagged."""
+    after their due date are flagged; a meeting is shown on the day it was `held` (review id
+    -> the day its outcome records) once it has been."""
+    held = held or {}
     body: list[ac.ElementAnnotated] = [*header("Open reviews")]
     if not progress:
         body.append(paragraph("There are no open reviews you can see."))
@@ -256,7 +265,7 @@ def reviews_card(
                                 + _decided(item.returns_decided),
                             ),
                             ("Returns due", friendly_date(review.returns_due_on)),
-                            ("Meeting", friendly_date(review.meeting_on)),
+                            ("Meeting", meeting_fact(review, held.get(review.id))),
                         ]
                     ),
                     *_overdue_line(late),
@@ -270,6 +279,12 @@ def reviews_card(
     if can_open:
         actions.append(button("Open a new review", verbs.REVIEW_NEW))
     return build(body, actions)
+
+
+def meeting_fact(review: ReviewView, held_on: date | None) -> str:
+    """The meeting as a review's facts say it: its planned day, or "Held …" once it was."""
+    held = meeting_held_on(review.stage, review.meeting_on, held_on)
+    return f"Held {friendly_date(held)}" if held else friendly_date(review.meeting_on)
 
 
 def _manage_button(review: ReviewView, managed: frozenset[int]) -> list[ac.ElementAnnotated]:
@@ -305,7 +320,7 @@ def manage_card(screen: ManageScreen, errors: Mapping[str, str] | None = None) -
         ("Chair", screen.names.get(review.chair_member_id or 0, "not set")),
         ("Deputy chair", screen.names.get(review.deputy_chair_member_id or 0, "none")),
         ("Returns due", friendly_date(review.returns_due_on)),
-        ("Meeting", friendly_date(review.meeting_on)),
+        ("Meeting", meeting_fact(review, screen.held_on)),
         ("Period under review", review.period_under_review or "not set"),
     ]
     if review.stage is ReviewStage.CANCELLED:

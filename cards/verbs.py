@@ -4,6 +4,9 @@ from typing import Final
 
 HELP: Final = "help"
 PROFILE: Final = "profile"
+# A "did you mean" suggestion: runs the command it names, as if typed (only a form `suggest`
+# could offer, domain/commands.py `suggested`).
+RUN_COMMAND: Final = "run_command"
 
 # Reviews (chair)
 REVIEW_NEW: Final = "review_new"

@@ -27,13 +27,14 @@ from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
 from domain.holds import hold_action
 from domain.idempotency import revision_of
 from domain.identifier_checks import record_kept, require_confirmed
+from domain.links import LINK_MAX as LINK_MAX  # the card's input limits itself by it
+from domain.links import web_link
 from domain.model import ActionStatus, Actor, ImpactDecision, MemberView, ReviewStage, Role
 from domain.repositories import UnitOfWork
 from domain.transitions import move_action, move_review
 from domain.wording import short_date, shortened
 
 NOTE_MAX = 2000
-LINK_MAX = 2000
 OPEN = frozenset({ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED})
 DONE = frozenset({ActionStatus.CLOSED, ActionStatus.CANCELLED, ActionStatus.SPLIT})
 # An impact card's refusal once the item moved on (a racing LIC member, or a card left open).
@@ -427,8 +428,11 @@ def mark_complete(
     link = _text(
         data.get("evidence_link"), "evidence_link", "Link", errors, required=False, limit=LINK_MAX
     )
-    if link and not link.startswith("https://"):
-        errors["evidence_link"] = "A link must start with https://."
+    if link and web_link(link) is None:
+        errors["evidence_link"] = (
+            "A link must start with https:// and name a web address, like "
+            "https://example.org/briefing-register."
+        )
     if errors:
         raise FormInvalid(errors)
     screened = require_confirmed({"evidence": evidence}, data)

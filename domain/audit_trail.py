@@ -18,6 +18,7 @@ from domain.capabilities import require
 from domain.errors import NotFound
 from domain.model import Actor, MemberView, Role
 from domain.repositories import UnitOfWork
+from domain.review_flow import named_review
 from domain.reviews import format_reference, parse_reference
 
 PAGE_SIZE = 12
@@ -102,13 +103,13 @@ def find_subjects(uow: UnitOfWork, member: MemberView, raw: object) -> TrailSubj
     found: TrailSubjects | None = None
     if isinstance(raw, int) and not isinstance(raw, bool):
         found = repo.subjects(partnership, raw)
-    elif isinstance(raw, str) and (parsed := parse_reference(raw)):
-        review = uow.reviews.by_reference(partnership, *parsed)
-        found = (
-            repo.subjects(partnership, review.id)
-            if review
-            else repo.deleted_subjects(partnership, format_reference(*parsed))
-        )
+    elif isinstance(raw, str):
+        review = named_review(uow, member, raw)  # a reference, or a pseudonym as typed
+        parsed = parse_reference(raw)
+        if review is not None:
+            found = repo.subjects(partnership, review.id)
+        elif parsed is not None:
+            found = repo.deleted_subjects(partnership, format_reference(*parsed))
     if found is None:
         raise NotFound(
             "I can't find that review in your partnership. For example: audit LOS-2026-004."

@@ -17,9 +17,10 @@ from typing import Final
 
 from domain import audit
 from domain.action_state import action_rag, working_days_late
+from domain.capabilities import require
 from domain.chasers import ChaserPolicy, Rag
 from domain.errors import InvalidInput, NotPermitted
-from domain.model import ActionStatus, Actor, MemberView, ReturnStatus, ReviewStage
+from domain.model import ActionStatus, Actor, MemberView, ReturnStatus, ReviewStage, Role
 from domain.phrasing import Period, quarter
 from domain.records import ReviewView
 from domain.repositories import UnitOfWork
@@ -41,6 +42,9 @@ from domain.wording import counted
 COMPARED_QUARTERS: Final = 4  # themes this quarter against the four before it
 CHARTED_QUARTERS: Final = 4  # the chart: this quarter and the three before it
 LONG_LATE: Final = 20  # working days late that the board is told about by name
+# Who may read the board report: anyone whose view is wider than their own items. The
+# command's registration (help) and the rule below both read this one tuple.
+REPORT_ROLES: Final = (Role.MANAGER, Role.AGENCY_LEAD, Role.CHAIR, Role.LIC_MEMBER, Role.ADMIN)
 _QUARTER: Final = re.compile(r"^\s*(\d{4})\s*[-/ ]?\s*q([1-4])\s*$", re.IGNORECASE)
 _QUARTER_LAST: Final = re.compile(r"^\s*q([1-4])\s*[-/ ]?\s*(\d{4})\s*$", re.IGNORECASE)
 RAG_COLUMNS: Final[tuple[tuple[Rag | None, str], ...]] = (
@@ -324,7 +328,7 @@ def exceptions(
     very_late = [x for x in overdue if x.days_late > LONG_LATE]
     if very_late:
         found.append(
-            f"{len(very_late)} action item(s) more than {LONG_LATE} working days late: "
+            f"{counted(len(very_late), 'action item')} more than {LONG_LATE} working days late: "
             + ", ".join(x.reference for x in very_late[:10])
             + ("…" if len(very_late) > 10 else "")
             + "."
@@ -336,7 +340,7 @@ def exceptions(
             "Meeting held but no outcome published yet: " + ", ".join(no_outcome[:10]) + "."
         )
     if rag_all.get(Rag.RED):
-        found.append(f"{rag_all[Rag.RED]} action item(s) rated red (late or blocked).")
+        found.append(f"{counted(rag_all[Rag.RED], 'action item')} rated red (late or blocked).")
     return tuple(found)
 
 
@@ -354,9 +358,10 @@ def _as_held(review: ReviewView, held_dates: Mapping[int, date]) -> ReviewView:
 def board_report(
     uow: UnitOfWork, actor: Actor, member: MemberView, text: str, today: date
 ) -> BoardReport:
+    require(member, *REPORT_ROLES)
     period = parse_quarter(text, today)
     scope = scope_for(member)
-    if scope.kind is ScopeKind.OWN:
+    if scope.kind is ScopeKind.OWN:  # a lead or manager with no agency set: their own items
         raise NotPermitted(
             "The board report is for managers, safeguarding leads, chairs, the LIC group and "
             "admins. If you need it, ask your partnership admin."

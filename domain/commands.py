@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from domain import phrasing
-from domain.capabilities import Capability
+from domain.capabilities import QUARTER_TEXT, ArgumentKind, Capability
 from domain.errors import InvalidInput
 
 MAX_MESSAGE_CHARS = 10_000
@@ -121,6 +121,7 @@ _SYNONYMS: Final[Mapping[str, tuple[str, ...]]] = {
     "profile": ("my profile",),
     "policy": ("chaser policy",),
     "submit": ("continue",),
+    "record": ("awaiting impact",),
     "publish": ("outcome", "guide"),
 }
 SUGGESTIONS: Final = 3
@@ -145,21 +146,61 @@ def no_argument_commands(capabilities: Sequence[Capability]) -> frozenset[str]:
 
 
 def suggest(text: str, capabilities: Sequence[Capability]) -> tuple[str, ...]:
-    """The closest commands to what was typed, best first, as they should be typed: with the
-    review's reference when one was given and the command takes one."""
+    """The closest commands to what was typed, best first, each as it would be accepted typed
+    by this person (`capabilities` are theirs): the review's reference carried over only to a
+    command that takes a review, a quarter only to one that takes a quarter, and a command
+    that takes a review offered only when the text names one (typed alone it would only ask
+    "which review?").
+
+    A sentence that names a command ("approve the guide") is about that command, not about
+    what its first word usually means; a correctly spelt instruction word ("record", "approve")
+    is no typo, so it is never matched by spelling to a command it happens to look like."""
     cleaned = normalise(text)
     words = cleaned.split()
     by_name = {c.command: c for c in capabilities}
-    scores: dict[str, float] = {}
-    for name in _SYNONYMS.get(words[0] if words else "", ()):
-        if name in by_name:
-            scores[name] = 1.0
-    for name in by_name:
-        score = _closeness(words, name)
-        if score >= _CLOSE:
-            scores[name] = max(scores.get(name, 0.0), score)
-    best = sorted(scores, key=lambda name: (-scores[name], name))[:SUGGESTIONS]
-    return tuple(_as_typed(by_name[name], cleaned) for name in best)
+    first = words[0] if words else ""
+    scores = dict.fromkeys(_named(words[1:], by_name), 1.0)
+    if not scores:
+        scores = {name: 1.0 for name in _SYNONYMS.get(first, ()) if name in by_name}
+    if first not in _INSTRUCTIONS and first not in _SYNONYMS:
+        for name in by_name:
+            score = _closeness(words, name)
+            if score >= _CLOSE:
+                scores[name] = max(scores.get(name, 0.0), score)
+    best = sorted(scores, key=lambda name: (-scores[name], name))
+    typed = (_as_typed(by_name[name], cleaned) for name in best)
+    return tuple(t for t in typed if t is not None and _accepted(t, capabilities))[:SUGGESTIONS]
+
+
+def suggested(text: object, capabilities: Sequence[Capability]) -> Command | None:
+    """The command a "did you mean" button carries, when it is one `suggest` could have
+    offered (a command with nothing, a review's reference or a quarter after it, as `suggest`
+    writes it); None for anything else, so a button runs no more than a suggestion could."""
+    if not isinstance(text, str) or len(text) > _LONGEST_SUGGESTION:
+        return None
+    cleaned = normalise(text)
+    by_name = {c.command: c for c in capabilities}
+    command = interpret(cleaned, tuple(by_name), no_argument_commands(capabilities))
+    if command is None or not cleaned.startswith(command.name):
+        return None
+    typed = _as_typed(by_name[command.name], cleaned)
+    return command if typed is not None and normalise(typed) == cleaned else None
+
+
+_LONGEST_SUGGESTION: Final = 80
+
+
+def _named(words: list[str], by_name: Mapping[str, Capability]) -> list[str]:
+    """Commands named whole somewhere in the words ("approve the guide" names guide)."""
+    joined = f" {' '.join(words)} "
+    return [name for name in by_name if f" {name} " in joined]
+
+
+def _accepted(typed: str, capabilities: Sequence[Capability]) -> bool:
+    """Whether `typed`, sent as a message, is read as the command it starts with."""
+    names = tuple(c.command for c in capabilities)
+    command = interpret(typed, names, no_argument_commands(capabilities))
+    return command is not None and normalise(typed).startswith(command.name)
 
 
 def _closeness(words: list[str], name: str) -> float:
@@ -171,10 +212,17 @@ def _closeness(words: list[str], name: str) -> float:
     return max(whole, first * 0.9)
 
 
-def _as_typed(capability: Capability, cleaned: str) -> str:
-    if capability.takes_argument is False:
-        return capability.command
-    reference = phrasing.reference_in(cleaned)
-    if reference is not None:
-        return f"{capability.command} {reference}"
-    return capability.example or capability.command
+def _as_typed(capability: Capability, cleaned: str) -> str | None:
+    """The command as this text would have it typed, or None when it can't be: a command
+    that takes a review, from text naming none."""
+    kind = capability.argument_kind
+    if kind is ArgumentKind.REVIEW:
+        reference = phrasing.reference_in(cleaned)
+        return f"{capability.command} {reference}" if reference else None
+    if kind is ArgumentKind.QUARTER:
+        found = QUARTER_TEXT.search(cleaned)
+        if found:
+            return f"{capability.command} {found.group(1)}-Q{found.group(2)}"
+    # Nothing after it, or words of its own (an agency, a channel's purpose) that a typo's
+    # text can't be trusted to hold: the command alone, as its help line shows it.
+    return capability.command

@@ -23,7 +23,7 @@ from domain.model import Actor, MemberView, ReturnStatus, ReviewStage, Role, sma
 from domain.records import ReturnView, ReviewView
 from domain.repositories import UnitOfWork
 from domain.review_flow import chaired_review
-from domain.reviews import required_reason, validate_details
+from domain.reviews import HELD_STAGES, meeting_held_on, required_reason, validate_details
 from domain.transitions import (
     CHAIRING,
     OPEN_STAGES,
@@ -202,6 +202,7 @@ class ManageScreen:
     chairs: tuple[tuple[int, str], ...]  # who may be deputy chair
     may_reopen: bool
     notices: tuple[str, ...] = ()
+    held_on: date | None = None  # the day the meeting was held, once it has been
 
     @property
     def revision(self) -> str:
@@ -225,7 +226,9 @@ def manage_screen(
         c for c in uow.reviews.chairs(member.partnership_id) if c[0] != review.chair_member_id
     )
     may_reopen = review.stage is ReviewStage.CANCELLED and member.has(Role.ADMIN)
-    return ManageScreen(review, returns, names, addable, chairs, may_reopen, notices)
+    outcome = uow.outcomes.get(review.id) if review.stage in HELD_STAGES else None
+    held_on = meeting_held_on(review.stage, review.meeting_on, outcome.held_on if outcome else None)
+    return ManageScreen(review, returns, names, addable, chairs, may_reopen, notices, held_on)
 
 
 @dataclass(frozen=True)
@@ -749,6 +752,23 @@ def split_reference(text: str) -> tuple[str, str]:
         return "", ""
     rest = _LEADING.sub("", plain[found.end() :], count=1)
     return found.group(0), " ".join(rest.split())
+
+
+def split_named(text: str, command: str) -> tuple[str, str]:
+    """As `split_reference`, and a review named by its pseudonym instead ("cancel review child
+    k because …"): the words after the command up to "because" (or "reason"), and the reason
+    after it, as typed."""
+    named, reason = split_reference(text)
+    if named:
+        return named, reason
+    plain = " ".join(_MARKUP.sub(" ", _MENTION.sub(" ", text)).split())
+    if plain.lower() == command or plain.lower().startswith(command + " "):
+        plain = plain[len(command) :]
+    name, *after = _BECAUSE.split(plain, maxsplit=1)
+    return name.strip(" :;,.-"), " ".join(after[0].split()) if after else ""
+
+
+_BECAUSE: Final = re.compile(r"[\s:;,.\-]*\b(?:because|reason)\b[\s:;,.\-]*", re.IGNORECASE)
 
 
 _MENTION: Final = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)

@@ -44,8 +44,8 @@ from domain.records import (
 )
 from domain.repositories import UnitOfWork
 from domain.returns import seen_for, writers_of
-from domain.review_flow import chaired_review, find_review, held_review
-from domain.reviews import may_see_review, parse_reference
+from domain.review_flow import chaired_review, find_review, held_review, named_review
+from domain.reviews import may_see_review
 from domain.transitions import move_review
 from domain.wording import counted
 
@@ -641,9 +641,8 @@ def _guide_review(
 def guide_review(uow: UnitOfWork, member: MemberView, text: str) -> ReviewView:
     """The review `guide LOS-…` names: the LIC group approves any review's guide, so finds
     any review in the partnership; anyone else finds the reviews they may see."""
-    parsed = parse_reference(text)
-    if member.has(Role.LIC_MEMBER) and parsed:
-        review = uow.reviews.by_reference(member.partnership_id, *parsed)
+    if member.has(Role.LIC_MEMBER):
+        review = named_review(uow, member, text)
         if review is not None:
             return review
     return find_review(uow, member, text)

@@ -26,6 +26,14 @@ ROLE_LABELS: dict[Role, str] = {
 }
 
 
+def role_noun(role: Role) -> str:
+    """The role as a sentence names it: its label with a lower-case first letter, except an
+    initialism ("review chair", "LIC group member"); from ROLE_LABELS, the one source."""
+    label = ROLE_LABELS[role]
+    first = label.split(" ", 1)[0]
+    return label if first.isupper() else label[:1].lower() + label[1:]
+
+
 class ReviewStage(StrEnum):
     DRAFT = "draft"
     PRE_ANALYSIS = "pre_analysis"

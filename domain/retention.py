@@ -31,7 +31,7 @@ from domain.idempotency import revision_of
 from domain.identifiers import describe_findings, find_identifiers
 from domain.model import Actor, MemberView, ReviewStage, Role
 from domain.repositories import UnitOfWork
-from domain.reviews import parse_reference
+from domain.review_flow import named_review
 
 SETTINGS_KEY = "retention"
 # Scheduled and CLI runs have no person behind them: audit events show no actor.
@@ -507,8 +507,7 @@ def held_review(uow: UnitOfWork, member: MemberView, raw: object) -> HoldView:
     repo = uow.retention
     review_id = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
     if isinstance(raw, str):
-        parsed = parse_reference(raw)
-        found = uow.reviews.by_reference(member.partnership_id, *parsed) if parsed else None
+        found = named_review(uow, member, raw)  # a reference, or a pseudonym as typed
         review_id = found.id if found else None
     view = repo.review(member.partnership_id, review_id) if review_id is not None else None
     if view is None:

@@ -19,16 +19,20 @@ from domain.model import (
     is_guid,
     small_int,
 )
+from domain.phrasing import match_review
 from domain.questions import default_question_bank
 from domain.records import ReturnView, ReviewProgress, ReviewView
 from domain.repositories import UnitOfWork
 from domain.reviews import (
     OPEN_STAGES,
     may_see_review,
+    not_visible,
     parse_reference,
     validate_new_review,
 )
+from domain.scope import scope_for
 from domain.transitions import move_review
+from domain.wording import listed
 
 MAX_ASSIGNEES_PER_AGENCY = 5
 
@@ -162,15 +166,39 @@ def visible_reviews(uow: UnitOfWork, member: MemberView) -> list[ReviewProgress]
     return [r for r in reviews if may_see_review(member, uow.reviews.access(r.review.id))]
 
 
+def held_days(uow: UnitOfWork, member: MemberView) -> Mapping[int, date]:
+    """Review id -> the day its meeting was held, as its outcome records (one query for the
+    partnership): a list of reviews says "Held" on that day, not the planned one."""
+    return uow.summaries.held_dates(member.partnership_id)
+
+
 def find_review(uow: UnitOfWork, member: MemberView, text: str) -> ReviewView:
-    parsed = parse_reference(text)
-    review = uow.reviews.by_reference(member.partnership_id, *parsed) if parsed else None
+    """The review a typed command names, by reference or pseudonym, when the member may see
+    it: the one way every command that takes a review finds it."""
+    review = named_review(uow, member, text)
     if review is None or not may_see_review(member, uow.reviews.access(review.id)):
-        raise NotFound(
-            f"I can't find a review called {text.upper() or 'that'} that you can "
-            f"see. Type reviews to list them."
-        )
+        raise NotFound(not_visible(text))
     return review
+
+
+def named_review(uow: UnitOfWork, member: MemberView, text: str) -> ReviewView | None:
+    """The review of the member's partnership that `text` names, before any check of who may
+    see it: a reference in any spelling ("LOS-2026-004", "2026/4"), else a pseudonym ("child
+    k", "k") matched as the summary matches it (phrasing.match_review) among the reviews the
+    member's view covers. Two reviews of one name, or a near miss, is a question back naming
+    their references, never a guess."""
+    parsed = parse_reference(text)
+    if parsed is not None:
+        return uow.reviews.by_reference(member.partnership_id, *parsed)
+    if not member.roles or not text.strip():
+        return None
+    match = match_review(text, uow.summaries.visible_reviews(scope_for(member)))
+    if match.found is not None:
+        return uow.reviews.get(member.partnership_id, match.found.id)
+    if match.candidates:
+        choices = listed([f"{c.reference} ({c.pseudonym})" for c in match.candidates[:3]])
+        raise NotFound(f"Which review do you mean: {choices}? Type its reference.")
+    return None
 
 
 def open_returns(uow: UnitOfWork, member: MemberView) -> list[ReturnView]:

@@ -16,6 +16,16 @@ PSEUDONYM_MAX = 60
 REASON_MAX = 2000
 _REFERENCE = re.compile(r"^(?:los)?[\s\-/]*(\d{4})[\s\-/]+(\d{1,4})$", re.IGNORECASE)
 OPEN_STAGES = frozenset(set(ReviewStage) - {ReviewStage.CLOSED, ReviewStage.CANCELLED})
+# Stages a review reaches only after its meeting was held and its outcome published.
+HELD_STAGES = frozenset({ReviewStage.ACTIONS_OPEN, ReviewStage.CLOSED})
+
+
+def meeting_held_on(
+    stage: ReviewStage, planned_on: date | None, held_on: date | None
+) -> date | None:
+    """The day the meeting was held, once it has been: the day the outcome records (the
+    planned day only for an outcome that recorded none); None before it is held."""
+    return (held_on or planned_on) if stage in HELD_STAGES else None
 
 
 def format_reference(year: int, sequence: int) -> str:
@@ -37,6 +47,18 @@ def mentioned_reference(text: str) -> tuple[int, int] | None:
     """The first review reference in `text` written with its LOS prefix, in any spelling."""
     match = _MENTIONED.search(text)
     return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def not_visible(text: str) -> str:
+    """A review typed that can't be found among those the member may see. Only a reference
+    is said back, as the bot writes it; other text (a pseudonym, or a real name typed by
+    mistake) is never repeated."""
+    parsed = parse_reference(text)
+    named = f"a review called {format_reference(*parsed)}" if parsed else "that review"
+    return (
+        f"I can't find {named} that you can see. Type reviews to list them, or ask your "
+        "partnership admin if you should have access."
+    )
 
 
 @dataclass(frozen=True)

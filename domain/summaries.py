@@ -37,7 +37,6 @@ from typing import Final, Protocol
 from domain import audit
 from domain.action_state import IMPACT_DECISIONS, action_rag, decision_words, status_words
 from domain.calendar import DEFAULT_CALENDAR
-from domain.capabilities import require
 from domain.chasers import ChaserPolicy, Rag
 from domain.errors import DomainError, FormInvalid, NotFound
 from domain.model import (
@@ -46,7 +45,6 @@ from domain.model import (
     MemberView,
     ReturnStatus,
     ReviewStage,
-    Role,
     small_int,
 )
 from domain.pack import DECIDED
@@ -54,13 +52,16 @@ from domain.phrasing import Period, ReviewMatch, ReviewRef, match_review, year_p
 from domain.questions import default_themes
 from domain.records import ReviewView
 from domain.repositories import UnitOfWork
+from domain.reviews import meeting_held_on, not_visible
+from domain.scope import ANY_ROLE as ANY_ROLE  # re-exported: handlers register by it
+from domain.scope import Scope as Scope  # re-exported, as the rest of who sees what
+from domain.scope import ScopeKind as ScopeKind
+from domain.scope import scope_for as scope_for
 from domain.status_words import STAGE_NAMES
 from domain.transitions import RETURN_SETTLED
 from domain.wording import counted
 from domain.wording import short_date as short_date  # re-exported: cards and documents use it
 
-ANY_ROLE: Final = tuple(Role)
-PARTNERSHIP_ROLES: Final = (Role.ADMIN, Role.CHAIR, Role.LIC_MEMBER)
 RAG_ORDER: Final[Mapping[Rag | None, int]] = {
     Rag.RED: 0,
     Rag.AMBER: 1,
@@ -73,42 +74,11 @@ LIVE: Final = frozenset(
     {ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED, ActionStatus.ESCALATED}
 )
 SUBMITTED: Final = frozenset({ReturnStatus.SUBMITTED, ReturnStatus.SIGNED_OFF})
-NOT_VISIBLE: Final = (
-    "I can't find a review called {name} that you can see. Type reviews to list them, or ask "
-    "your partnership admin if you should have access."
-)
 DASHBOARD_OVERDUE: Final = 8
 OVERDUE_PAGE: Final = 15
 
 
 # --- who sees what -----------------------------------------------------------------------------
-
-
-class ScopeKind(StrEnum):
-    PARTNERSHIP = "partnership"
-    AGENCY = "agency"
-    OWN = "own"
-
-
-@dataclass(frozen=True)
-class Scope:
-    kind: ScopeKind
-    partnership_id: int
-    member_id: int
-    agency_ids: frozenset[int] = frozenset()  # AGENCY: the agencies whose reviews it sees
-
-
-def scope_for(member: MemberView) -> Scope:
-    """The widest view the member's roles give them (see the module docstring)."""
-    require(member, *ANY_ROLE)
-    partnership_manager = member.has(Role.MANAGER) and member.agency_id is None
-    if member.has(*PARTNERSHIP_ROLES) or partnership_manager:
-        return Scope(ScopeKind.PARTNERSHIP, member.partnership_id, member.id)
-    managed = frozenset({member.agency_id}) if member.has(Role.MANAGER) else frozenset()
-    agencies = frozenset(a for a in managed | member.led_agency_ids if a is not None)
-    if agencies:
-        return Scope(ScopeKind.AGENCY, member.partnership_id, member.id, agencies)
-    return Scope(ScopeKind.OWN, member.partnership_id, member.id)
 
 
 class Access(StrEnum):
@@ -671,7 +641,7 @@ def resolve_review(uow: UnitOfWork, member: MemberView, text: str) -> ReviewMatc
     refs = uow.summaries.visible_reviews(scope_for(member))
     found = match_review(text, refs)
     if found.found is None and not found.candidates:
-        raise NotFound(NOT_VISIBLE.format(name=text.upper() or "that"))
+        raise NotFound(not_visible(text))
     return found
 
 
@@ -1088,10 +1058,9 @@ def meeting_clock(summary: ReviewSummary) -> str:
     c = summary.clocks
     if c.meeting_on is None or c.meeting_in is None:
         return "Not set"
-    held = summary.review.stage.value in ("actions_open", "closed")
-    if held:
-        # The day the outcome says it was held; the planned day only for older outcomes.
-        return f"Held {short_date(c.held_on or c.meeting_on)}"
+    held = meeting_held_on(summary.review.stage, c.meeting_on, c.held_on)
+    if held is not None:
+        return f"Held {short_date(held)}"
     if c.meeting_in >= 0:
         return f"{short_date(c.meeting_on)} (in {working_days_text(c.meeting_in)})"
     ago = working_days_text(-c.meeting_in)

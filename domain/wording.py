@@ -3,6 +3,7 @@ long description cut at a word with "…" so nobody reads half a word as the who
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Final
 
@@ -22,6 +23,20 @@ def plural_of(noun: str) -> str:
 def counted(count: int, noun: str, plural: str | None = None) -> str:
     """`count` with its noun in the right number: "1 agency return", "2 agency returns"."""
     return f"{count} {noun if count == 1 else plural or plural_of(noun)}"
+
+
+def listed(items: Sequence[str], last: str = "or") -> str:
+    """Items as a sentence says them: "a", "a or b", "a, b or c" (no list machinery showing)."""
+    if len(items) <= 2:
+        return f" {last} ".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def with_article(noun: str) -> str:
+    """ "a chair", "an admin", "an LIC group member" (an initialism is read letter by letter)."""
+    first = noun.split(" ", 1)[0]
+    sounds_vowel = noun[:1].lower() in _VOWELS or (first.isupper() and first[:1] in "AEFHILMNORSX")
+    return f"{'an' if sounds_vowel else 'a'} {noun}"
 
 
 def shortened(text: str, limit: int) -> str:

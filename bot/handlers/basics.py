@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.router import Context, Reply, Router
 from cards import basics as cards
 from cards import verbs
+from domain import commands
 from domain.capabilities import available
+from domain.errors import InvalidInput
 
 
 def register(router: Router) -> None:
@@ -29,3 +33,19 @@ def register(router: Router) -> None:
     router.command("my profile", "Show who I think you are: your agency and roles.")(show_profile)
     router.verb(verbs.HELP)(show_help)
     router.verb(verbs.PROFILE)(show_profile)
+    router.verb(verbs.RUN_COMMAND)(run_suggestion)
+
+
+async def run_suggestion(ctx: Context) -> Reply:
+    """A "did you mean" button: the command it names, answered as if it had been typed (the
+    handler reads the text and argument, and refuses whoever may not run it, as it would)."""
+    router = ctx.services.router
+    command = commands.suggested(ctx.data.get("command"), router.capabilities)
+    if command is None:
+        raise InvalidInput(
+            "That button isn't one I recognise, perhaps from an old card. "
+            "Type help to see what you can do."
+        )
+    typed = str(ctx.data["command"])
+    as_typed = replace(ctx, turn=replace(ctx.turn, text=typed), argument=command.argument)
+    return await router.commands[command.name](as_typed)

@@ -123,7 +123,7 @@ def _moved(review: ReviewView) -> str:
 
 async def _named(ctx: Context, command: str) -> tuple[ReviewView, str]:
     """The review a typed command names, and what follows it (a reason), as typed."""
-    named, rest = lifecycle.split_reference(ctx.turn.text)
+    named, rest = lifecycle.split_named(ctx.turn.text, command)
     if not named:
         raise NotFound(
             f"Which review? For example: {command} LOS-2026-004. Type reviews to see them."

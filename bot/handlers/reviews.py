@@ -100,7 +100,12 @@ async def assign(ctx: Context) -> Reply:
 
 
 async def list_reviews(ctx: Context) -> Reply:
-    progress = await ctx.run(lambda uow: review_flow.visible_reviews(uow, ctx.member))
+    progress, held = await ctx.run(
+        lambda uow: (
+            review_flow.visible_reviews(uow, ctx.member),
+            review_flow.held_days(uow, ctx.member),
+        )
+    )
     managed = frozenset(p.review.id for p in progress if may_manage(ctx.member, p.review))
     today = ctx.services.today()
-    return Reply(cards.reviews_card(progress, may_open_reviews(ctx.member), managed, today))
+    return Reply(cards.reviews_card(progress, may_open_reviews(ctx.member), managed, today, held))

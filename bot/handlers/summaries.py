@@ -16,6 +16,7 @@ from domain import board_report, phrasing, summaries
 from domain.errors import InvalidInput
 from domain.lifecycle import may_manage
 from domain.summaries import ANY_ROLE
+from domain.wording import counted
 from storage.repositories import SqlUnitOfWork
 
 ALL_WORDS = frozenset({"", "all", "everything", "partnership", "every review"})
@@ -49,7 +50,7 @@ def register(router: Router) -> None:
     router.command(
         "report",
         "The quarterly partnership board report (Word or PDF), reviews counted by meeting date.",
-        roles=ANY_ROLE,
+        roles=board_report.REPORT_ROLES,
         example="report 2026-Q4",
     )(report_command)
     router.verb(verbs.REPORT)(show_report)
@@ -243,7 +244,7 @@ async def _export(ctx: Context, review_id: int | None, agency: int | None, fmt: 
             "tracker_xlsx",
             f"{stem}.xlsx",
             content,
-            f"the action tracker ({len(built.lines)} rows, with charts)",
+            f"the action tracker ({counted(len(built.lines), 'row')}, with charts)",
         )
     return await files.deliver(ctx, document)
 

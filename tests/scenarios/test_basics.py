@@ -88,10 +88,27 @@ async def test_unknown_text_answers_briefly_not_with_the_whole_help_card(
 
 async def test_a_typo_gets_did_you_mean_with_the_closest_commands(bot: BotUnderTest) -> None:
     await bot.post(message(bot.connector.url, "sumary LOS-2026-001"))
+    assert len(bot.connector.sent) == 1, "one reply: the card, no sentence before it"
     card = text_of(bot.connector.cards()[-1])
     assert "Did you mean" in card
     assert "summary LOS-2026-001" in card
     assert "What you can do" not in card
+
+
+async def test_a_suggestion_is_a_button_that_runs_it_as_typed(bot: BotUnderTest) -> None:
+    await bot.post(message(bot.connector.url, "hepl"))
+    (action_set,) = [e for e in bot.connector.cards()[-1]["body"] if e["type"] == "ActionSet"]
+    (button,) = action_set["actions"]
+    assert button["title"] == "help"
+    status, body = await bot.post(invoke(bot.connector.url, button["verb"], button["data"]))
+    assert status == 200
+    assert body["type"] == CARD
+    assert "What you can do" in text_of(body["value"])
+    # Only what a suggestion could be: a forged button runs nothing more.
+    forged = {"command": "cancel review LOS-2026-001 because it was opened twice"}
+    status, body = await bot.post(invoke(bot.connector.url, button["verb"], forged))
+    assert status == 200
+    assert "isn't one I recognise" in body["value"]
 
 
 async def test_an_instruction_that_is_no_command_never_answers_as_another(

@@ -82,7 +82,7 @@ async def test_the_report_is_refused_where_it_should_be(journey_each: Journey) -
     refused = json.dumps(await j.act(verbs.REPORT, {"quarter": "last tuesday"}))
     assert "like 2026-Q4" in refused
     refused = json.dumps(await j.act(verbs.REPORT, {}, PRACTITIONER))
-    assert "board report is for managers" in refused
+    assert "Only a manager, an agency safeguarding lead, a review chair" in refused
     wrong = json.dumps(await j.act(verbs.REPORT_EXPORT, {"format": "odt"}))
     assert "docx (Word) or pdf" in wrong
 

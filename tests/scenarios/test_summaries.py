@@ -13,7 +13,6 @@ from docx import Document
 from openpyxl import load_workbook
 
 from bot.app import SERVICES
-from bot.core import NOT_UNDERSTOOD
 from cards import verbs
 from storage import tables as t
 from tests.conftest import BotUnderTest
@@ -190,8 +189,10 @@ async def test_exports_obey_the_rules_and_land_on_disk(manager: Manager) -> None
 
 
 async def test_unknown_questions_and_people_without_roles(manager: Manager) -> None:
-    card = await manager.ask("what is the weather like?")
-    assert NOT_UNDERSTOOD in card
+    result = await say(manager.bot, person(ADMIN, "Practitioner B"), "what is the weather like?")
+    assert len(result.cards) == 1, "one reply: the card"
+    assert result.texts == [], "no plain sentence before the card"
+    card = json.dumps(result.cards, ensure_ascii=False)
     assert "That isn't a command I know" in card
     card = await manager.ask("dashboard", NOBODY)
     assert "Only" in card

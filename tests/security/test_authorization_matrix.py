@@ -428,6 +428,8 @@ POLICY = {
 VERBS: dict[str, Case] = {
     verbs.HELP: Case(ALL),
     verbs.PROFILE: Case(ALL),
+    # a "did you mean" button runs its command as typed: who may is the command's own rule
+    verbs.RUN_COMMAND: Case(ANY_ROLE, lambda w: {"command": "dashboard"}),
     # partnership set-up
     verbs.AGENCIES: Case(ADMIN),
     verbs.AGENCY_FORM: Case(ADMIN, lambda w: {"agency_id": w.agencies["police"]}),
