@@ -860,7 +860,7 @@ def evidence_link_fact(link: str | None) -> str:
     if not link:
         return "No link given"
     if web_link(link) is not None:
-        return "Given: press Open the evidence"
+        return "Given: Open the evidence, at the foot of this card"
     return f"{link} (not opened: not a plain https web address)"
 
 

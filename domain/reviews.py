@@ -54,10 +54,14 @@ def not_visible(text: str) -> str:
     is said back, as the bot writes it; other text (a pseudonym, or a real name typed by
     mistake) is never repeated."""
     parsed = parse_reference(text)
-    named = f"a review called {format_reference(*parsed)}" if parsed else "that review"
+    named = (
+        f"a review called {format_reference(*parsed)} that you can see"
+        if parsed
+        else "that review among the ones you can see"
+    )
     return (
-        f"I can't find {named} that you can see. Type reviews to list them, or ask your "
-        "partnership admin if you should have access."
+        f"I can't find {named}. Type reviews to list them, or ask your partnership admin if "
+        "you should have access."
     )
 
 
