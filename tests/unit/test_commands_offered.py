@@ -191,7 +191,6 @@ def test_not_found_repeats_only_a_reference(text: str) -> None:
         assert message == not_visible("")
     else:
         assert "LOS-" in message
-    assert text.upper() not in message or not text.strip() or parse_reference(text) is not None
 
 
 def test_not_found_examples() -> None:
