@@ -36,6 +36,7 @@ from domain.chasers import (
     ChaserPolicy,
     ChaseSubject,
     PlannedChase,
+    SubjectKind,
     mark_answered,
     mark_sent,
     next_chase,
@@ -535,7 +536,14 @@ def _record_chased(
 ) -> None:
     """The chaser is done with (sent, or undelivered for good): counted, the next planned.
     `row` is the record as the chaser was claimed; `current`, as it is now, held (`counted`)."""
-    same_owner = current is None or current.owner_ids == row.owner_ids
+    # Only an action item's reassign starts its owner's count again (`NEW_OWNER`): a return's
+    # writers (or leads) changing never does, and the order they are read in says nothing, so
+    # its owner count goes on with the record's.
+    same_owner = (
+        current is None
+        or row.subject.kind is not SubjectKind.ACTION_ITEM
+        or set(current.owner_ids) == set(row.owner_ids)
+    )
     after = counted(row.subject, (current or row).subject, chase, same_owner=same_owner)
     if after.replanned and current is not None:
         policy = policy_for(chases, row.partnership_id)

@@ -29,7 +29,7 @@ from domain.chasers import (
     on_sweep,
     owner_line,
 )
-from domain.model import ActionStatus
+from domain.model import ActionStatus, ReturnStatus
 from domain.summaries import chased_text, since_owner
 from tests.unit.test_chase_delivery import _Log
 
@@ -262,3 +262,35 @@ def test_the_reports_wording_after_a_reassign() -> None:
     )
     assert chased_text(1, 0, None) == "chased once (none since its owner took it on)"
     assert chased_text(3, 3, "Police Lead (demo)") == "chased 3 times"
+
+
+@pytest.mark.parametrize(
+    "writers_now",
+    [
+        (NEW, OWNER),  # the same writers, read in another order (no ORDER BY)
+        (OWNER, NEW, 9),  # a co-writer added while the chaser was out
+    ],
+)
+def test_a_returns_chaser_counts_for_its_writers_whoever_writes_it_now(
+    writers_now: tuple[int, ...],
+) -> None:
+    # Only an action item's reassign starts its owner's count again (NEW_OWNER); a return's
+    # writers changing never does, so its owner count must go on with the record's, or its
+    # writers are told "since this return became yours" of a count that never restarted.
+    subject = ce.ChaseSubject(
+        SubjectKind.PRE_ANALYSIS_RETURN,
+        ReturnStatus.IN_PROGRESS,
+        date(2027, 3, 3),
+        chase_count=4,
+        owner_chases=4,
+        unanswered=3,
+    )
+    row = ce.ChaseRow(ce.RETURN, 1, 1, subject, (OWNER, NEW), (), 1, "LOS-2026-001", "Police")
+    current = replace(row, owner_ids=writers_now)
+    chase = _overdue(subject)
+    claimed = ce.Claimed(row, chase, ce.key_for(row, chase.sequence), 1, chase.at, ())
+    log = _Log()
+    log.rows[claimed.key] = {1: ce.ATTEMPTED}
+    log.current = current
+    assert ce.settle(cast(ce.ChaseRepository, log), claimed, ce.Attempt(True), chase.at) == ce.SENT
+    assert (log.state["chase_count"], log.state["owner_chase_count"]) == (5, 5)
