@@ -258,7 +258,10 @@ _BY = re.compile(r" \(by ([A-Z][a-z]+ \d{4})\)$")
 
 
 def _named(line: str, actions: Sequence[GuideAction]) -> tuple[GuideAction, str | None] | None:
-    """The action item a line of box 7 names as drafted, and the month it states (or None)."""
+    """The action item a line of box 7 names as drafted, and the month it states (or None).
+    Its line end is not part of it: a client may send "\r\n", which `due_date_notes`
+    (splitlines) and `with_live_due_dates` (split on "\n") would otherwise read apart."""
+    line = line.rstrip()
     stated = _BY.search(line)
     stem = line[: stated.start()] if stated else line
     for action in actions:

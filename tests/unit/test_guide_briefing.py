@@ -64,6 +64,18 @@ def test_a_date_set_or_taken_away_is_a_change_too() -> None:
     assert guide.with_live_due_dates(drafted_box(AUDIT), [undated]) == no_date
 
 
+def test_box_7_typed_with_windows_line_ends_is_brought_up_to_date_as_it_is_warned() -> None:
+    # A box edited in a client that sends "\r\n": the card warned of the stale date (its
+    # revision carries the note), so sending and approving must mend it, or the note stays
+    # and the published briefing keeps the old date the approver was told would go.
+    as_drafted = drafted_box(replace(AUDIT, due_on=date(2026, 12, 31)), BRIEF)
+    typed = as_drafted.replace("\n", "\r\n")
+    assert guide.due_date_notes(typed, [AUDIT, BRIEF])
+    live = guide.with_live_due_dates(typed, [AUDIT, BRIEF])
+    assert "Audit 20 referrals (by January 2027)" in live
+    assert guide.due_date_notes(live, [AUDIT, BRIEF]) == ()
+
+
 def test_a_reworded_line_is_the_chairs_own_and_left_alone() -> None:
     text = "Every team: audit referrals (by December 2026)\nAsk your manager about escalation."
     assert guide.due_date_notes(text, [AUDIT]) == ()
