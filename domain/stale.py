@@ -26,6 +26,8 @@ from zoneinfo import ZoneInfo
 
 from domain.idempotency import CARD_ID, REVISION, STALE_MESSAGE
 from domain.identifier_checks import CONFIRM_PREFIX
+from domain.model import ActionStatus, ReturnStatus
+from domain.status_words import state_label, status_words
 from domain.wording import plain_date, shortened
 
 # What a person reading "at 10:42" means: the partnership's working time zone.
@@ -160,9 +162,20 @@ def _deed(change: Change) -> str:
         status = after.get("status")
         thing = "item" if change.action.startswith("action") else "return"
         if isinstance(status, str) and status:
-            return f"marked the {thing} {status.replace('_', ' ')}"
+            return f"marked the {thing} {_status_words(thing, status)}"
         return f"changed the {thing}'s status"
     return _DEEDS.get(change.action, "changed it")
+
+
+def _status_words(thing: str, status: str) -> str:
+    """A stored status in the words the views use (domain/status_words.py): "escalated to
+    the chair", a return's quoted as its label ("“Nil return, awaiting the agency lead”")."""
+    try:
+        if thing == "item":
+            return status_words(ActionStatus(status))
+        return f"“{state_label(ReturnStatus(status))}”"
+    except ValueError:  # a status no longer known: its stored words, readable
+        return status.replace("_", " ")
 
 
 def _answers_saved(after: Mapping[str, Any], labels: Mapping[str, str]) -> str:

@@ -61,6 +61,13 @@ def test_a_moved_due_date_says_where_to() -> None:
 def test_a_status_move_and_the_plain_deeds() -> None:
     marked = Change(None, WINTER, "action.status_changed", {"status": "in_progress"})
     assert what_changed(marked).startswith("A colleague marked the item in progress at ")
+    # In the words the views use, not the stored value ("escalated", "nil pending").
+    escalated = Change(None, WINTER, "action.status_changed", {"status": "escalated"})
+    assert "marked the item escalated to the chair at " in what_changed(escalated)
+    nil = Change(None, WINTER, "return.status_changed", {"status": "nil_pending"})
+    assert "marked the return “Nil return, awaiting the agency lead” at " in what_changed(nil)
+    gone = Change(None, WINTER, "return.status_changed", {"status": "no_such_status"})
+    assert "marked the return no such status at " in what_changed(gone)
     assert "submitted the return" in what_changed(Change("Pat", WINTER, "return.submitted"))
     assert "changed it" in what_changed(Change("Pat", WINTER, "something.new"))
 
