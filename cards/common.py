@@ -42,7 +42,8 @@ Card = dict[str, Any]
 # - a zero-width space (U+200B) goes after `]` (so `](`, `][` and `]:` never make a link or an
 #   image), after `<` (no HTML tag, `<at>` mention or <autolink>), after `&` (no entity),
 #   after `\` (a typed backslash shows, and escapes nothing), after `{` (no `{{DATE()}}`
-#   function) and after a `:` that a non-space follows (no `https:`, `mailto:` or `tel:` link);
+#   function) and after a `:` that a non-space follows (no `https:`, `mailto:` or `tel:`
+#   link), unless digits are both sides of it (a time, "10:42");
 # - a dot between a non-space and a letter becomes a one-dot leader (U+2024), so no bare
 #   "example.com" or "www.x.co.uk" autolinks;
 # - a line whose start would make a heading, quote, list, rule, table or code block starts
@@ -57,7 +58,9 @@ _LOOKALIKES: Final = (("*", "\u2217"), ("`", "\uff40"), ("~", "\u223c"))
 # (CommonMark, and Teams' renderers follow it), so only the others are swapped.
 _EDGE_UNDERSCORE: Final = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 ZERO_WIDTH: Final = "\u200b"
-_BREAK_AFTER: Final = re.compile(r"[\]<&\\{]|:(?=\S)")
+# A colon between two digits ("at 10:42") starts no scheme (a scheme begins with a letter and
+# is followed by what it names), so a time keeps its colon as typed, with nothing hidden in it.
+_BREAK_AFTER: Final = re.compile(r"[\]<&\\{]|(?<!\d):(?=\S)|(?<=\d):(?=[^\s\d])")
 # Autolinkers take any letter, digit, symbol or invisible character for part of a host name, so
 # every dot between a non-space and a letter goes, in any word that holds one ("e.g." looks the
 # same). A file's absolute path (shown in local mode) is kept, so it can be copied.

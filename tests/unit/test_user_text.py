@@ -37,6 +37,7 @@ TYPED = st.text(alphabet=st.sampled_from(MARKUP) | st.characters(), max_size=80)
         "[ref]: https://evil.example\n\n[ref] and [text][ref]",
         "{{DATE(2026-12-04T10:00:00Z, SHORT)}}",
         "DOB **/**/**** and ***** ***",
+        "at 10:42https://evil.example and 1:tel:0123 and 09:30mailto:x@evil.example",
     ],
 )
 def test_hostile_markdown_renders_as_plain_text_that_reads_as_typed(typed: str) -> None:
@@ -63,7 +64,13 @@ def test_bidi_controls_and_invisible_characters_are_dropped_for_display() -> Non
 
 
 def test_plain_words_and_inner_underscores_are_untouched() -> None:
-    for plain in ("Child K", "LOS-2026-004", "pre_analysis", "after 3.5 weeks. Then soon; 10 30"):
+    for plain in (
+        "Child K",
+        "LOS-2026-004",
+        "pre_analysis",
+        "after 3.5 weeks. Then soon; 10 30",
+        "saved at 10:42 on 6 Dec 2026",
+    ):
         assert user_text(plain) == plain
 
 
