@@ -39,7 +39,19 @@ SHORTENED: Final = "Shortened to fit on this card: the end of a long answer is c
 
 # Keys a button carries for the handler (ids, the card's token, navigation), never typed.
 _CARRIED: Final = frozenset(
-    {CARD_ID, REVISION, "revs", "page", "format", "nav", "jump", "verb", "section", "episode"}
+    {
+        CARD_ID,
+        REVISION,
+        "revs",
+        "page",
+        "format",
+        "nav",
+        "jump",
+        "verb",
+        "section",
+        "episode",
+        "comment_on",  # which page a lead's "Return with comments" came from ("s:3")
+    }
 )
 # A toggle's value when its card has no such input to say so.
 _TOGGLE_VALUES: Final = frozenset({"true", "false"})

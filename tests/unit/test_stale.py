@@ -87,6 +87,7 @@ def test_only_what_was_typed_and_differs_comes_back() -> None:
         REVISION: "r1",
         "review_id": 4,
         "action_key": "a1",
+        "comment_on": "s:3",  # the button's own data, not typing
         "agreed_themes": "neglect",  # what the outcome holds now: not lost
         "learning_needs": "Older need",
         "notify": "true",  # a toggle
