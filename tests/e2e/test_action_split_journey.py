@@ -107,5 +107,7 @@ def test_the_chair_splits_an_item_from_the_summary(chat: Chat) -> None:
     summary = chat.wait_for_card("1 split in two")
     text = card_text(summary)
     assert "Action items (3):" in text, text
-    assert "Impact recorded: 0 of 2 action items" in text, "the two new items, not the split one"
+    assert "Impact evidenced (closed): 0 of 2 action items" in text, (
+        "the two new items, not the split one"
+    )
     chat.card_screenshot("split-08-summary", summary)
