@@ -702,6 +702,8 @@ VERBS: dict[str, Case] = {
         },
     ),
     verbs.AWAITING_IMPACT: Case(frozenset({"lic_member", "admin"})),
+    # the empty queue's button: the reader's own items, as the command "my actions" shows them
+    verbs.MY_ACTIONS: Case(ALL),
     verbs.POLICY_SAVE: Case(ADMIN, lambda w: dict(POLICY)),
     # summaries, the dashboard and exports: scoped by role and agency
     verbs.SUMMARY: Case(SUMMARY_READERS, lambda w: {"review_id": w.review(3)}),
