@@ -83,6 +83,10 @@ READ_ONLY = frozenset(
         verbs.GUIDE_USAGE_FORM,
         verbs.ACTION_VIEW,
         verbs.AWAITING_IMPACT,
+        verbs.MY_ACTIONS,
+        # A did-you-mean button runs a command as typed: whatever it changes is that command's,
+        # reached as by typing it, and each click is its own activity, handled once.
+        verbs.RUN_COMMAND,
         verbs.SUMMARY,
         verbs.DASHBOARD,
         verbs.REPORT,
