@@ -29,7 +29,7 @@ IN_CI = bool(os.environ.get("CI"))
 # platform (the paths below: the HTTP scenarios, the security suite, the load test, and two
 # Playground journeys: the return journey, whose proactive sends cross the edge most, and the
 # basics). The other journeys run on botframework: on agents they added 6 to 8 minutes to a
-# CI run that reached about 82 of its 90 minutes, while every behaviour they drive is also an
+# CI run that reached about 74 of its 90 minutes, while every behaviour they drive is also an
 # HTTP scenario on both. Unit and storage tests don't depend on the platform (an edge's own
 # modules are unit-tested directly) and run once, on BOT_PLATFORM's (botframework by
 # default); the bench regression check runs both platforms itself.
