@@ -24,14 +24,15 @@ from datetime import UTC, date, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from domain.calendar import DEFAULT_CALENDAR
 from domain.idempotency import CARD_ID, REVISION, STALE_MESSAGE
 from domain.identifier_checks import CONFIRM_PREFIX
 from domain.model import ActionStatus, ReturnStatus
 from domain.status_words import state_label, status_words
 from domain.wording import plain_date, shortened
 
-# What a person reading "at 10:42" means: the partnership's working time zone.
-_LOCAL: Final = ZoneInfo("Europe/London")
+# What a person reading "at 10:42" means: the partnership's working time zone, the calendar's.
+_LOCAL: Final = ZoneInfo(DEFAULT_CALENDAR.tz_name)
 
 TYPED_HEADING: Final = "What you typed (not saved)"
 TYPED_BELOW: Final = "What you typed is below, not saved: copy it back in if you still want it."
