@@ -18,10 +18,15 @@ from domain.chase_engine import LEASE
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(240)]
 CHASERS = 300
+# Each fake delivery takes this long. At the bench's 0.02 s the two instances deliver 300 in
+# about 0.2 s, so on a loaded CI machine the poll for "a third arrived" once saw two thirds:
+# A had sent its whole batch of 100 and held nothing to give back, and the SIGTERM case tested
+# nothing. At 0.2 s A's first batch takes over a second, so A is stopped holding claims.
+DELIVERY_SECONDS = 0.2
 
 
 async def stopped_mid_sweep(postgres_server: str, stop: str, tmp_path: Path) -> RunResult:
-    result = await run_once(postgres_server, stop, CHASERS, tmp_path)
+    result = await run_once(postgres_server, stop, CHASERS, tmp_path, DELIVERY_SECONDS)
     print(json.dumps(asdict(result)))
     assert result.stopped_after < CHASERS, "stopped while chasers were still going out"
     assert result.missing == 0, "every chaser went"
