@@ -9,6 +9,7 @@ from adaptive_cards import types as ty
 
 from cards import verbs
 from cards.common import (
+    CAUTION,
     Card,
     build,
     button,
@@ -41,8 +42,10 @@ from domain.guide import (
     STAFF_RANGE,
     TEAM_MAX,
     USED_ON_FUTURE,
+    DueDateChange,
     GuideState,
     box_lines,
+    with_corrections,
 )
 from domain.meeting import (
     ACTION_KEY,
@@ -498,13 +501,14 @@ def guide_card(screen: GuideScreen) -> Card:
     if screen.reads_only and guide.latest:
         # Someone who may see the review reads the published version, whatever the next one
         # is doing, and records that their team used it.
-        body.extend(_guide_text(guide.latest.parts, draft=False))
+        body.extend(_guide_text(guide.latest.parts, draft=False, changes=screen.published_changes))
         return build(body, _published_buttons(screen))
     revising = guide.state is GuideState.DRAFT and guide.latest is not None
     # Anyone but the chair reads the published version while the next one is drafted.
     shown_parts = guide.latest.parts if revising and guide.latest else guide.parts
     published = revising or guide.state is GuideState.PUBLISHED
-    body.extend(_guide_text(shown_parts, draft=not published))
+    changes = screen.published_changes if published else screen.draft_changes
+    body.extend(_guide_text(shown_parts, draft=not published, changes=changes))
     moves: list[ac.ActionExecute | Card] = []
     if guide.state is GuideState.AWAITING_APPROVAL:
         if screen.approves:
@@ -626,25 +630,67 @@ def _published_buttons(screen: GuideScreen) -> list[ac.ActionExecute]:
     ]
 
 
-def _guide_text(parts: Sequence[str], *, draft: bool) -> list[ac.ElementAnnotated]:
-    """All seven boxes, numbered 1 to 7; an empty one says so (box_lines)."""
+def _guide_text(
+    parts: Sequence[str], *, draft: bool, changes: Sequence[DueDateChange] = ()
+) -> list[ac.ElementAnnotated]:
+    """All seven boxes, numbered 1 to 7; an empty one says so (box_lines). A line of box 7
+    whose due date changed (guide.due_date_changes) keeps its words, the live date under it."""
     items: list[ac.ElementAnnotated] = []
+    if changes and not draft:  # a draft's chair and approver have _due_warnings' sentences
+        items.append(warning_line(_changed_dates_line(changes)))
     for index, text in enumerate(parts):
         items.append(
             ac.TextBlock(text=_title(index), weight=ty.FontWeight.BOLDER, separator=True, wrap=True)
         )
         lines = box_lines(text, draft=draft)
-        # One typed line is one shown line: Markdown joins lines a single break apart.
-        shown_text = "\n\n".join(user_text(line) for line in lines)
-        items.append(
-            ac.TextBlock(
-                text=shown_text,
-                wrap=True,
-                spacing=ty.Spacing.NONE,
-                is_subtle=True if not text.strip() else None,
-            )
-        )
+        paired = with_corrections(lines, changes if index == 6 else (), published=not draft)
+        items.extend(_box_blocks(paired, empty=not text.strip()))
     return items
+
+
+def _changed_dates_line(changes: Sequence[DueDateChange]) -> str:
+    dates = "An action item's due date has" if len(changes) == 1 else "Action items' due dates have"
+    return (
+        f"{dates} changed since this version was published: box 7 keeps the approved words "
+        "and shows the live date under the line."
+    )
+
+
+def _box_blocks(
+    paired: Sequence[tuple[str, str | None]], *, empty: bool
+) -> list[ac.ElementAnnotated]:
+    """One box's lines as text blocks: one typed line is one shown line (Markdown joins lines a
+    single break apart), and each correction a caution under the line it corrects."""
+    blocks: list[ac.ElementAnnotated] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            shown_text = "\n\n".join(user_text(line) for line in run)
+            blocks.append(
+                ac.TextBlock(
+                    text=shown_text,
+                    wrap=True,
+                    spacing=ty.Spacing.NONE,
+                    is_subtle=True if empty else None,
+                )
+            )
+            run.clear()
+
+    for line, correction in paired:
+        run.append(line)
+        if correction:
+            flush()
+            blocks.append(
+                ac.TextBlock(
+                    text=user_text(f"\u21b3 {correction}"),
+                    wrap=True,
+                    color=CAUTION,
+                    spacing=ty.Spacing.NONE,
+                )
+            )
+    flush()
+    return blocks
 
 
 def guide_preview_card(screen: GuideScreen) -> Card:
@@ -652,7 +698,8 @@ def guide_preview_card(screen: GuideScreen) -> Card:
         *header(
             f"Preview · 7-minute briefing · {screen.review.reference}", screen.review.pseudonym
         ),
-        *_guide_text(screen.guide.parts, draft=True),
+        *_due_warnings(screen, "Sending it for approval brings box 7's dates up to date."),
+        *_guide_text(screen.guide.parts, draft=True, changes=screen.draft_changes),
     ]
     data = {"review_id": screen.review.id}
     shown = revised(data, guide_revision(screen.guide, screen.due_notes))
@@ -678,7 +725,8 @@ def guide_approval_card(screen: GuideScreen, sender: str) -> Card:
             "The chair asks for a second person's approval before the briefing is shared: "
             "an LIC group member or the review's other chair."
         ),
-        *_guide_text(guide.parts, draft=True),  # an empty box shows the approver it is empty
+        # An empty box shows the approver it is empty; a stale date is marked on its line.
+        *_guide_text(guide.parts, draft=True, changes=screen.draft_changes),
         *_empty_box_warning(guide.parts),
         *_due_warnings(
             screen, "Approving publishes box 7 with the action items' current due dates."
@@ -717,7 +765,11 @@ def channel_guide_card(screen: GuideScreen) -> Card:
             f"New 7-minute briefing · {screen.review.reference}",
             f"{screen.review.pseudonym} · Line-of-Sight learning for every team",
         ),
-        *_guide_text(screen.guide.parts, draft=False),
+        *_guide_text(
+            screen.guide.latest.parts if screen.guide.latest else screen.guide.parts,
+            draft=False,
+            changes=screen.published_changes,
+        ),
     ]
     return build(
         body,

@@ -270,10 +270,38 @@ def _named(line: str, actions: Sequence[GuideAction]) -> tuple[GuideAction, str 
     return None
 
 
-def due_date_notes(text: str, actions: Sequence[GuideAction]) -> tuple[str, ...]:
-    """One sentence for each line of box 7 whose action item's due date changed since it was
-    written (revised, set, or taken away)."""
-    notes = []
+@dataclass(frozen=True)
+class DueDateChange:
+    """A line of box 7 naming an action item as drafted whose due month is no longer the one
+    it states: what the line says, and what the item says now."""
+
+    line: str  # the line as written (without its line end)
+    stem: str  # the action item as box 7 names it
+    stated: str | None  # "December 2026", or None where the line gives no date
+    live: str | None  # the item's due month now, or None where it has none
+
+    @property
+    def note(self) -> str:
+        """For the chair and the approver of a working copy."""
+        said = f'says "by {self.stated}"' if self.stated else "gives no date"
+        now = f"is now due {self.live}" if self.live else "now has no due date"
+        return f"Box 7 {said} for {_short(self.stem)}; the action item {now}."
+
+    def correction(self, *, published: bool) -> str:
+        """Under the line itself, wherever the briefing is read: a published version keeps
+        the words it was approved with, and the reader is told the live date beside them."""
+        now = f"now due {self.live}" if self.live else "now has no due date"
+        if published:
+            return f"Due date changed since this version was published: {now}."
+        return f"Due date changed since this line was written: {now}."
+
+
+def due_date_changes(text: str, actions: Sequence[GuideAction]) -> tuple[DueDateChange, ...]:
+    """Box 7's stated due dates against the live action items: every line that names an item
+    as drafted and states another month than the item's due date now (revised, set, or taken
+    away). Every view of a briefing (card, preview, approval request, published reading,
+    Word/PDF) asks this one question, so they all warn or correct alike."""
+    changes = []
     for line in text.splitlines():
         found = _named(line, actions)
         if found is None:
@@ -281,10 +309,27 @@ def due_date_notes(text: str, actions: Sequence[GuideAction]) -> tuple[str, ...]
         action, stated = found
         live = f"{action.due_on:%B %Y}" if action.due_on else None
         if stated != live:
-            said = f'says "by {stated}"' if stated else "gives no date"
-            now = f"is now due {live}" if live else "now has no due date"
-            notes.append(f"Box 7 {said} for {_short(action.stem)}; the action item {now}.")
-    return tuple(notes)
+            changes.append(DueDateChange(line.rstrip(), action.stem, stated, live))
+    return tuple(changes)
+
+
+def due_date_notes(text: str, actions: Sequence[GuideAction]) -> tuple[str, ...]:
+    """One sentence for each line of box 7 whose action item's due date changed since it was
+    written (revised, set, or taken away)."""
+    return tuple(change.note for change in due_date_changes(text, actions))
+
+
+def with_corrections(
+    lines: Sequence[str], changes: Sequence[DueDateChange], *, published: bool
+) -> tuple[tuple[str, str | None], ...]:
+    """Each shown line of box 7 as it was written, paired with the correction a reader sees
+    under it (None for a line whose date still holds, or that names no action item)."""
+    by_line = {change.line: change for change in changes}
+    paired = []
+    for line in lines:
+        change = by_line.get(line.rstrip())
+        paired.append((line, change.correction(published=published) if change else None))
+    return tuple(paired)
 
 
 def overdue_notes(text: str, actions: Sequence[GuideAction], today: date) -> tuple[str, ...]:

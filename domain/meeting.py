@@ -3,13 +3,14 @@ actions it creates, and the 7-minute briefing."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from domain import audit, guide, outcome, pack
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
+from domain.guide import DueDateChange
 from domain.idempotency import require_unchanged, required_revision, revision_of
 from domain.identifier_checks import (
     IdentifiersToConfirm,
@@ -564,6 +565,11 @@ class GuideScreen:
     due_notes: tuple[str, ...] = ()
     # Where box 7 tells staff to act by a month already past on an open item (shown only).
     overdue_notes: tuple[str, ...] = ()
+    # guide.due_date_changes of the working copy and of the published version: each view
+    # marks the line itself, and a published version's readers see the live date beside the
+    # words it was approved with (the record stays as approved).
+    draft_changes: tuple[DueDateChange, ...] = ()
+    published_changes: tuple[DueDateChange, ...] = ()
     # Someone who may see the review but neither drafts nor approves guides: they read the
     # published version only, and record that their team used it.
     reads_only: bool = False
@@ -601,10 +607,13 @@ def _guide_actions(uow: UnitOfWork, review_id: int) -> list[guide.GuideAction]:
 
 def due_notes_for(uow: UnitOfWork, review_id: int, record: GuideRecord) -> tuple[str, ...]:
     """Where box 7 of the working copy states a due date its action item no longer has."""
-    parts = record.parts
-    if len(parts) < 7:
-        return ()
-    return guide.due_date_notes(parts[6], _guide_actions(uow, review_id))
+    return tuple(c.note for c in _changes(record.parts, _guide_actions(uow, review_id)))
+
+
+def _changes(
+    parts: Sequence[str], actions: Sequence[guide.GuideAction]
+) -> tuple[guide.DueDateChange, ...]:
+    return guide.due_date_changes(parts[6], actions) if len(parts) > 6 else ()
 
 
 def _with_live_due_dates(
@@ -676,17 +685,21 @@ def _screen(
     if reads_only and not record.published:
         # A draft stays with those who draft and approve it.
         raise NotFound(f"{review.reference}'s 7-minute briefing isn't published yet.")
+    actions = _guide_actions(uow, review.id)
+    draft_changes = _changes(record.parts, actions)
     return GuideScreen(
         review,
         record,
         edits=edits,
         approves=approves,
-        due_notes=due_notes_for(uow, review.id, record),
+        due_notes=tuple(c.note for c in draft_changes),
         overdue_notes=(
-            guide.overdue_notes(record.parts[6], _guide_actions(uow, review.id), today)
+            guide.overdue_notes(record.parts[6], actions, today)
             if today is not None and not reads_only and len(record.parts) > 6
             else ()
         ),
+        draft_changes=draft_changes,
+        published_changes=_changes(record.latest.parts, actions) if record.latest else (),
         reads_only=reads_only,
         not_approver=refusal if awaiting and not reads_only else None,
         **extra,

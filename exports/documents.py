@@ -14,7 +14,14 @@ from docx.document import Document as DocumentType
 from docx.enum.table import WD_ROW_HEIGHT_RULE
 from docx.shared import Cm, Pt, RGBColor
 
-from domain.guide import PART_TITLES, box_lines, dissemination_return, questions_not_in
+from domain.guide import (
+    PART_TITLES,
+    DueDateChange,
+    box_lines,
+    dissemination_return,
+    questions_not_in,
+    with_corrections,
+)
 from domain.letterhead import Letterhead
 from domain.model import ReturnStatus
 from domain.pack import AnsweredSection, MeetingPack
@@ -317,11 +324,13 @@ def guide_docx(
     partnership: str = "",
     draft: bool = True,
     approval: str = "",
+    changes: Sequence[DueDateChange] = (),
 ) -> bytes:
     """The one-page briefing: seven boxes in a two-column grid, the eighth cell the
     dissemination return (and any standing question box 6 lost), under its version and approval
     (guide.version_line). The caller checks each box fits (guide.too_long_for_one_page)
-    before asking for it."""
+    before asking for it. A line of box 7 whose due date changed (guide.due_date_changes)
+    keeps its words, with the live date printed under it, as the cards show it."""
     head = Letterhead("7-minute briefing", partnership, reference, pseudonym, published_on, draft)
     document = new_document(head, compact=True)
     if approval:
@@ -333,12 +342,17 @@ def guide_docx(
     grid = document.add_table(rows=4, cols=2)
     grid.style = "Table Grid"
     boxes = [grid.cell(row, col) for row in range(4) for col in range(2)]
-    for cell, (title, text) in zip(boxes, zip(PART_TITLES, parts, strict=True), strict=False):
-        _box(cell, title, box_lines(text, draft=draft))
+    for index, (cell, (title, text)) in enumerate(
+        zip(boxes, zip(PART_TITLES, parts, strict=True), strict=False)
+    ):
+        shown = changes if index == 6 else ()
+        _box(
+            cell, title, with_corrections(box_lines(text, draft=draft), shown, published=not draft)
+        )
     # Box 6 holds the standing questions as drafted: the eighth cell repeats only any it lost.
     missing = questions_not_in(parts[5] if len(parts) > 5 else "")
     title = "Standing questions, and the return" if missing else "After your team has used it"
-    _box(boxes[7], title, [*missing, dissemination_return(reference)])
+    _box(boxes[7], title, [(line, None) for line in (*missing, dissemination_return(reference))])
     for cell in boxes:
         cell.width = Cm(8.7)
     for row in grid.rows:  # the grid fills the page, as the familiar printed briefing does
@@ -347,14 +361,20 @@ def guide_docx(
     return to_bytes(document)
 
 
-def _box(cell: Any, title: str, lines: Sequence[str]) -> None:
+def _box(cell: Any, title: str, lines: Sequence[tuple[str, str | None]]) -> None:
     heading = cell.paragraphs[0]
     run = heading.add_run(title)
     run.bold = True
     run.font.size = Pt(10)
     run.font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F)
-    for line in lines:
+    for line, correction in lines:
         paragraph = cell.add_paragraph(plain(line))
         paragraph.paragraph_format.space_after = Pt(1)
         for text_run in paragraph.runs:
             text_run.font.size = Pt(8.5)
+        if correction:
+            note = cell.add_paragraph().add_run(plain(f"\u21b3 {correction}"))
+            note.italic = True
+            note.bold = True
+            note.font.size = Pt(8.5)
+            note.font.color.rgb = RGBColor(0xA4, 0x26, 0x2C)

@@ -19,7 +19,12 @@ from cards.common import Card
 from domain import actions, chase_engine, meeting, review_flow
 from domain.chase_engine import ACTION
 from domain.errors import FormInvalid, InvalidInput, NotFound
-from domain.guide import approval_request_notice, too_long_for_one_page, version_line
+from domain.guide import (
+    DueDateChange,
+    approval_request_notice,
+    too_long_for_one_page,
+    version_line,
+)
 from domain.identifier_checks import IdentifiersToConfirm
 from domain.letterhead import Letterhead
 from domain.meeting import ActionFormScreen, GuideScreen, OutcomeScreen, Published
@@ -406,7 +411,9 @@ async def export_guide(ctx: Context) -> Reply:
         latest.approved_at.date() if latest else None,
         latest.approver if latest else None,
     )
-    content = await asyncio.to_thread(_guide_docx, head, parts, approval)
+    # Box 7's lines whose due date changed since they were written: marked as on the cards.
+    changes = screen.published_changes if latest else screen.draft_changes
+    content = await asyncio.to_thread(_guide_docx, head, parts, approval, changes)
     if fmt == "pdf":
         content = await files.as_pdf(content)
     return await files.deliver(
@@ -422,7 +429,9 @@ async def export_guide(ctx: Context) -> Reply:
     )
 
 
-def _guide_docx(head: Letterhead, parts: Sequence[str], approval: str) -> bytes:
+def _guide_docx(
+    head: Letterhead, parts: Sequence[str], approval: str, changes: Sequence[DueDateChange]
+) -> bytes:
     from exports import documents  # on a thread, loaded when first needed (_pack_document)
 
     return documents.guide_docx(
@@ -433,6 +442,7 @@ def _guide_docx(head: Letterhead, parts: Sequence[str], approval: str) -> bytes:
         partnership=head.partnership,
         draft=head.draft,
         approval=approval,
+        changes=changes,
     )
 
 

@@ -204,6 +204,16 @@ async def test_a_chair_who_edited_it_does_not_approve_it(journey_each: Journey) 
     assert guide.editors == [], "the next version starts with no editors"
 
 
+def move_due_dates(j: Journey, review_id: int, due: date) -> None:
+    """The review's action items are given a revised due date."""
+    with j.bot.db.session() as session, session.begin():
+        session.execute(
+            update(t.ActionItem)
+            .where(t.ActionItem.review_id == review_id)
+            .values(revised_due_on=due)
+        )
+
+
 async def test_box_7_is_published_with_live_due_dates_and_read_by_anyone_on_the_review(
     journey_each: Journey,
 ) -> None:
@@ -217,12 +227,7 @@ async def test_box_7_is_published_with_live_due_dates_and_read_by_anyone_on_the_
     assert "isn't published yet" in refused, "a draft stays with its chair and approvers"
     await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id})
     shown_before = guide_shown(j.bot, review_id)
-    with j.bot.db.session() as session, session.begin():
-        session.execute(
-            update(t.ActionItem)
-            .where(t.ActionItem.review_id == review_id)
-            .values(revised_due_on=date(2027, 5, 31))
-        )
+    move_due_dates(j, review_id, date(2027, 5, 31))
 
     card = await j.card(verbs.GUIDE, {"review_id": review_id}, COLLEAGUE)
     assert "the action item is now due May 2027" in card
@@ -236,6 +241,15 @@ async def test_box_7_is_published_with_live_due_dates_and_read_by_anyone_on_the_
 
     card = await j.card(verbs.GUIDE, {"review_id": review_id}, PRACTITIONER)
     assert "(by May 2027)" in card
+    assert "Due date changed" not in card
+    # The date moves again after publication: the reader keeps the approved words and is
+    # shown the live date under them; the published record is not rewritten.
+    move_due_dates(j, review_id, date(2027, 7, 30))
+    card = await j.card(verbs.GUIDE, {"review_id": review_id}, PRACTITIONER)
+    assert "(by May 2027)" in card
+    assert "Due date changed since this version was published: now due July 2027." in card
+    [version] = j.rows(t.GuideVersion)
+    assert "(by May 2027)" in json.dumps(version.sections), "the record stays as approved"
     assert verbs.GUIDE_USAGE_FORM in card
     assert verbs.GUIDE_REVISE not in card, "read-only: the chair's buttons stay the chair's"
     typed = {"review_id": review_id, "team": "Locality North", "staff_count": "0"}

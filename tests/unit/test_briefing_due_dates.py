@@ -1,0 +1,159 @@
+"""Box 7's due dates against the live action items, asked once (guide.due_date_changes) and
+shown alike by every view of the briefing: the chair's preview, the approval request, the
+approver's card, the published reading view, the channel post and the Word/PDF download. A
+published version keeps the words it was approved with; its readers see the live date under
+the line that changed."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+from docx import Document
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cards import meeting as cards
+from cards.validation import card_problems
+from domain import guide
+from domain.guide import GuideAction, GuideState
+from domain.meeting import GuideScreen
+from domain.records import GuideRecord, GuideVersion
+from exports.documents import guide_docx
+from tests.unit.test_meeting_cards import REVIEW
+
+AUDIT = GuideAction("Audit 20 referrals", "Demo Children's Social Care", date(2027, 1, 29))
+BRIEF = GuideAction("Brief every response officer", "Demo Police", date(2027, 3, 31))
+AT = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def box_7(*actions: GuideAction) -> str:
+    return guide.draft("LOS-2026-005", "Child K", "Reason.", ["neglect"], [], actions)[6]
+
+
+# --- the one question --------------------------------------------------------------------------
+
+
+def test_a_changed_date_is_reported_with_what_the_line_says_and_what_the_item_says_now() -> None:
+    written = box_7(replace(AUDIT, due_on=date(2026, 12, 31)), BRIEF)
+    [change] = guide.due_date_changes(written, [AUDIT, BRIEF])
+    assert change.line == "Demo Children's Social Care: Audit 20 referrals (by December 2026)"
+    assert (change.stated, change.live) == ("December 2026", "January 2027")
+    assert change.note == guide.due_date_notes(written, [AUDIT, BRIEF])[0]
+    assert change.correction(published=True) == (
+        "Due date changed since this version was published: now due January 2027."
+    )
+    undated = replace(AUDIT, due_on=None)
+    [gone] = guide.due_date_changes(box_7(AUDIT), [undated])
+    assert gone.correction(published=False).endswith("now has no due date.")
+
+
+def test_corrections_sit_under_the_changed_line_and_leave_every_line_as_written() -> None:
+    written = box_7(replace(AUDIT, due_on=date(2026, 12, 31)), BRIEF)
+    changes = guide.due_date_changes(written, [AUDIT, BRIEF])
+    lines = guide.box_lines(written, draft=False)
+    paired = guide.with_corrections(lines, changes, published=True)
+    assert tuple(line for line, _ in paired) == lines, "the approved words are kept"
+    assert [c for _, c in paired] == [
+        "Due date changed since this version was published: now due January 2027.",
+        None,
+    ]
+    crlf = guide.box_lines(written.replace("\n", "\r\n"), draft=False)
+    assert guide.with_corrections(crlf, changes, published=True)[0][1], "line ends don't hide it"
+
+
+MONTHS = st.dates(date(2026, 1, 1), date(2030, 12, 31))
+LINE_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"))
+
+
+@given(MONTHS, st.one_of(st.none(), MONTHS), st.lists(LINE_TEXT, max_size=4))
+def test_a_line_is_corrected_exactly_when_its_month_is_not_the_live_one(
+    written_on: date, live: date | None, others: list[str]
+) -> None:
+    text = "\n".join([*others, box_7(replace(AUDIT, due_on=written_on))])
+    moved = replace(AUDIT, due_on=live)
+    changes = guide.due_date_changes(text, [moved])
+    same = live is not None and (live.year, live.month) == (written_on.year, written_on.month)
+    named = [c for c in changes if c.stem == moved.stem]
+    assert bool(named) is not same
+    assert guide.due_date_notes(text, [moved]) == tuple(c.note for c in changes)
+    lines = guide.box_lines(text, draft=False)
+    paired = guide.with_corrections(lines, changes, published=True)
+    assert tuple(line for line, _ in paired) == lines
+    assert sum(c is not None for _, c in paired) >= len(named)
+    if named:
+        assert named[0].live == (f"{live:%B %Y}" if live else None)
+    brought = guide.with_live_due_dates(text, [moved])
+    assert guide.due_date_changes(brought, [moved]) == (), "bringing up to date clears them all"
+
+
+# --- every view shows it -------------------------------------------------------------------------
+
+WRITTEN = box_7(replace(AUDIT, due_on=date(2026, 12, 31)), BRIEF)
+PARTS = (*guide.draft("LOS-2026-005", "Child K", "Reason.", ["neglect"], [], [AUDIT])[:6], WRITTEN)
+CHANGES = guide.due_date_changes(WRITTEN, [AUDIT, BRIEF])
+PUBLISHED_NOTE = "Due date changed since this version was published: now due January 2027."
+DRAFT_NOTE = "Due date changed since this line was written: now due January 2027."
+
+
+def screen(state: GuideState, *, versions: int = 0, **extra: object) -> GuideScreen:
+    kept = tuple(GuideVersion(n, PARTS, "Lic Member", "the LIC group", AT) for n in (1, 2))
+    record = GuideRecord(1, 1, PARTS, versions > 0, 0, state, 1, kept[:versions])
+    return GuideScreen(REVIEW, record, **extra)  # type: ignore[arg-type]
+
+
+def test_a_reader_of_the_published_version_sees_the_approved_words_and_the_live_date() -> None:
+    reader = screen(
+        GuideState.PUBLISHED, versions=1, edits=False, reads_only=True, published_changes=CHANGES
+    )
+    for card in (cards.guide_card(reader), cards.channel_guide_card(reader)):
+        assert card_problems(card) == []
+        text = str(card)
+        assert "Audit 20 referrals (by December 2026)" in text, "the record stays as approved"
+        assert PUBLISHED_NOTE in text
+        assert "keeps the approved words and shows the live date" in text
+    quiet = cards.guide_card(replace(reader, published_changes=()))
+    assert "Due date changed" not in str(quiet)
+
+
+def test_the_chair_reading_a_published_version_sees_the_correction_and_the_way_to_mend_it() -> None:
+    notes = tuple(c.note for c in CHANGES)
+    chair = screen(
+        GuideState.PUBLISHED, versions=1, due_notes=notes, draft_changes=CHANGES,
+        published_changes=CHANGES,
+    )  # fmt: skip
+    text = str(cards.guide_card(chair))
+    assert PUBLISHED_NOTE in text
+    assert "Revise it: the next version goes for approval with the current due dates." in text
+
+
+def test_the_preview_and_the_approval_request_mark_the_line_and_say_what_sending_does() -> None:
+    notes = tuple(c.note for c in CHANGES)
+    told = "the action item is now due January 2027."  # the end of notes[0], shown as given
+    draft = screen(GuideState.DRAFT, due_notes=notes, draft_changes=CHANGES)
+    preview = cards.guide_preview_card(draft)
+    assert card_problems(preview) == []
+    assert told in str(preview)
+    assert "Sending it for approval brings box 7's dates up to date." in str(preview)
+    assert DRAFT_NOTE in str(preview)
+    waiting = replace(draft, guide=replace(draft.guide, state=GuideState.AWAITING_APPROVAL))
+    request = cards.guide_approval_card(waiting, "Review Chair")
+    assert card_problems(request) == []
+    assert told in str(request)
+    assert DRAFT_NOTE in str(request)
+    approver = cards.guide_card(replace(waiting, approves=True, edits=False))
+    assert DRAFT_NOTE in str(approver)
+    assert "Approving publishes box 7 with the action items' current due dates." in str(approver)
+
+
+def test_the_download_prints_the_correction_under_the_line() -> None:
+    content = guide_docx("LOS-2026-005", "Child K", PARTS, AT.date(), draft=False, changes=CHANGES)
+    cells = [c.text for r in Document(io.BytesIO(content)).tables[0].rows for c in r.cells]
+    box = cells[6]
+    assert "Audit 20 referrals (by December 2026)\n\u21b3 " + PUBLISHED_NOTE in box
+    assert box.count("Due date changed") == 1
+    plain = guide_docx("LOS-2026-005", "Child K", PARTS, AT.date(), draft=False)
+    assert "Due date changed" not in " ".join(
+        c.text for r in Document(io.BytesIO(plain)).tables[0].rows for c in r.cells
+    )
