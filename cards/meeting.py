@@ -45,6 +45,7 @@ from domain.guide import (
     DueDateChange,
     GuideState,
     box_lines,
+    corrections_legend,
     with_corrections,
 )
 from domain.meeting import (
@@ -637,27 +638,19 @@ def _guide_text(
     whose due date changed (guide.due_date_changes) keeps its words, the live date under it."""
     items: list[ac.ElementAnnotated] = []
     if changes and not draft:  # a draft's chair and approver have _due_warnings' sentences
-        items.append(warning_line(_changed_dates_line(changes)))
+        items.append(warning_line(corrections_legend(published=True)))
     for index, text in enumerate(parts):
         items.append(
             ac.TextBlock(text=_title(index), weight=ty.FontWeight.BOLDER, separator=True, wrap=True)
         )
         lines = box_lines(text, draft=draft)
-        paired = with_corrections(lines, changes if index == 6 else (), published=not draft)
-        items.extend(_box_blocks(paired, empty=not text.strip()))
+        paired = with_corrections(lines, changes if index == 6 else ())
+        items.extend(_box_blocks(paired, empty=not text.strip(), published=not draft))
     return items
 
 
-def _changed_dates_line(changes: Sequence[DueDateChange]) -> str:
-    dates = "An action item's due date has" if len(changes) == 1 else "Action items' due dates have"
-    return (
-        f"{dates} changed since this version was published: box 7 keeps the approved words "
-        "and shows the live date under the line."
-    )
-
-
 def _box_blocks(
-    paired: Sequence[tuple[str, str | None]], *, empty: bool
+    paired: Sequence[tuple[str, DueDateChange | None]], *, empty: bool, published: bool
 ) -> list[ac.ElementAnnotated]:
     """One box's lines as text blocks: one typed line is one shown line (Markdown joins lines a
     single break apart), and each correction a caution under the line it corrects."""
@@ -677,13 +670,13 @@ def _box_blocks(
             )
             run.clear()
 
-    for line, correction in paired:
+    for line, change in paired:
         run.append(line)
-        if correction:
+        if change:
             flush()
             blocks.append(
                 ac.TextBlock(
-                    text=user_text(f"\u21b3 {correction}"),
+                    text=user_text(f"\u21b3 {change.correction(published=published)}"),
                     wrap=True,
                     color=CAUTION,
                     spacing=ty.Spacing.NONE,

@@ -287,13 +287,22 @@ class DueDateChange:
         now = f"is now due {self.live}" if self.live else "now has no due date"
         return f"Box 7 {said} for {_short(self.stem)}; the action item {now}."
 
+    @property
+    def now(self) -> str:
+        return f"now due {self.live}" if self.live else "now has no due date"
+
     def correction(self, *, published: bool) -> str:
         """Under the line itself, wherever the briefing is read: a published version keeps
         the words it was approved with, and the reader is told the live date beside them."""
-        now = f"now due {self.live}" if self.live else "now has no due date"
-        if published:
-            return f"Due date changed since this version was published: {now}."
-        return f"Due date changed since this line was written: {now}."
+        since = "this version was published" if published else "this line was written"
+        return f"Due date changed since {since}: {self.now}."
+
+
+def corrections_legend(*, published: bool) -> str:
+    """Above a briefing with corrections (the printed page marks each line briefly, "↳ now
+    due June 2027", to stay on its one page)."""
+    since = "this version was published" if published else "box 7 was written"
+    return f"\u21b3 marks a due date changed since {since}; the words are kept as written."
 
 
 def due_date_changes(text: str, actions: Sequence[GuideAction]) -> tuple[DueDateChange, ...]:
@@ -320,16 +329,12 @@ def due_date_notes(text: str, actions: Sequence[GuideAction]) -> tuple[str, ...]
 
 
 def with_corrections(
-    lines: Sequence[str], changes: Sequence[DueDateChange], *, published: bool
-) -> tuple[tuple[str, str | None], ...]:
-    """Each shown line of box 7 as it was written, paired with the correction a reader sees
-    under it (None for a line whose date still holds, or that names no action item)."""
+    lines: Sequence[str], changes: Sequence[DueDateChange]
+) -> tuple[tuple[str, DueDateChange | None], ...]:
+    """Each shown line of box 7 as it was written, paired with its change (None for a line
+    whose date still holds, or that names no action item)."""
     by_line = {change.line: change for change in changes}
-    paired = []
-    for line in lines:
-        change = by_line.get(line.rstrip())
-        paired.append((line, change.correction(published=published) if change else None))
-    return tuple(paired)
+    return tuple((line, by_line.get(line.rstrip())) for line in lines)
 
 
 def overdue_notes(text: str, actions: Sequence[GuideAction], today: date) -> tuple[str, ...]:

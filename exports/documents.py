@@ -18,6 +18,7 @@ from domain.guide import (
     PART_TITLES,
     DueDateChange,
     box_lines,
+    corrections_legend,
     dissemination_return,
     questions_not_in,
     with_corrections,
@@ -339,6 +340,9 @@ def guide_docx(
         run.bold = True
         run.font.size = Pt(9)
         line.paragraph_format.space_after = Pt(3)
+    if changes:
+        legend = document.add_paragraph().add_run(plain(corrections_legend(published=not draft)))
+        _caution(legend)
     grid = document.add_table(rows=4, cols=2)
     grid.style = "Table Grid"
     boxes = [grid.cell(row, col) for row in range(4) for col in range(2)]
@@ -346,9 +350,7 @@ def guide_docx(
         zip(boxes, zip(PART_TITLES, parts, strict=True), strict=False)
     ):
         shown = changes if index == 6 else ()
-        _box(
-            cell, title, with_corrections(box_lines(text, draft=draft), shown, published=not draft)
-        )
+        _box(cell, title, with_corrections(box_lines(text, draft=draft), shown))
     # Box 6 holds the standing questions as drafted: the eighth cell repeats only any it lost.
     missing = questions_not_in(parts[5] if len(parts) > 5 else "")
     title = "Standing questions, and the return" if missing else "After your team has used it"
@@ -361,20 +363,23 @@ def guide_docx(
     return to_bytes(document)
 
 
-def _box(cell: Any, title: str, lines: Sequence[tuple[str, str | None]]) -> None:
+def _box(cell: Any, title: str, lines: Sequence[tuple[str, DueDateChange | None]]) -> None:
     heading = cell.paragraphs[0]
     run = heading.add_run(title)
     run.bold = True
     run.font.size = Pt(10)
     run.font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F)
-    for line, correction in lines:
+    for line, change in lines:
         paragraph = cell.add_paragraph(plain(line))
         paragraph.paragraph_format.space_after = Pt(1)
+        if change:  # on the line's own end, so the page stays one page (the legend says why)
+            _caution(paragraph.add_run(plain(f" \u21b3 {change.now}")))
         for text_run in paragraph.runs:
             text_run.font.size = Pt(8.5)
-        if correction:
-            note = cell.add_paragraph().add_run(plain(f"\u21b3 {correction}"))
-            note.italic = True
-            note.bold = True
-            note.font.size = Pt(8.5)
-            note.font.color.rgb = RGBColor(0xA4, 0x26, 0x2C)
+
+
+def _caution(run: Any) -> None:
+    run.bold = True
+    run.italic = True
+    run.font.size = Pt(8.5)
+    run.font.color.rgb = RGBColor(0xA4, 0x26, 0x2C)
