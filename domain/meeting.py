@@ -741,10 +741,16 @@ def guide_screen(
 
 
 def save_guide(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    data: Mapping[str, object],
+    today: date | None = None,
 ) -> GuideScreen:
+    """The chair's edits saved; given `today`, the screen also names box 7's overdue lines
+    (the card and the preview show them as the approval request does)."""
     held_review(uow, member, data.get("review_id"))  # racing edits and submissions queue
-    screen = guide_screen(uow, actor, member, data.get("review_id"))
+    screen = guide_screen(uow, actor, member, data.get("review_id"), today)
     _require_draft(uow, screen)
     try:
         checked = guide.check_parts(data, screen.guide.parts)
@@ -752,7 +758,9 @@ def save_guide(
         return replace(screen, errors=invalid.errors)
     saved = uow.outcomes.save_guide(screen.review.id, checked.parts, member.id)
     audit.record(uow, member.partnership_id, actor, "guide.edited", ("review", screen.review.id))
-    return replace(screen, guide=saved, warnings=checked.warnings, notices=("Guide saved.",))
+    # Box 7's checks are of the text just saved: a date the chair has mended is not named.
+    fresh = _screen(uow, member, screen.review, saved, screen.edits, today)
+    return replace(fresh, warnings=checked.warnings, notices=("Guide saved.",))
 
 
 def _require_draft(uow: UnitOfWork, screen: GuideScreen) -> None:

@@ -295,15 +295,17 @@ async def _guide(ctx: Context, review_id: object) -> Reply:
 
 
 async def save_guide(ctx: Context) -> Reply:
+    today = ctx.services.today()  # box 7 telling staff to act by a month already past
     screen = await ctx.run(
-        lambda uow: meeting.save_guide(uow, ctx.turn.actor, ctx.member, ctx.data)
+        lambda uow: meeting.save_guide(uow, ctx.turn.actor, ctx.member, ctx.data, today)
     )
     return Reply(cards.guide_card(screen))
 
 
 async def preview_guide(ctx: Context) -> Reply:
+    today = ctx.services.today()
     screen = await ctx.run(
-        lambda uow: meeting.save_guide(uow, ctx.turn.actor, ctx.member, ctx.data)
+        lambda uow: meeting.save_guide(uow, ctx.turn.actor, ctx.member, ctx.data, today)
     )
     if screen.errors:
         return Reply(cards.guide_card(screen))

@@ -261,3 +261,14 @@ async def test_box_7_is_published_with_live_due_dates_and_read_by_anyone_on_the_
     card = await j.card(verbs.GUIDE_USAGE_SAVE, typed, PRACTITIONER)
     assert "Recorded. 1 team has now used this briefing." in card
     assert verbs.GUIDE_REVISE not in card
+
+    # The chair revises: the preview names the stale line, and stops once box 7 is mended.
+    await j.act(verbs.GUIDE_REVISE, {"review_id": review_id})
+    preview = await j.card(verbs.GUIDE_PREVIEW, {"review_id": review_id})
+    assert "Due date changed since this line was written: now due July 2027." in preview
+    [guide] = j.rows(t.SevenMinuteGuide)
+    mended = guide.sections[6]["text"].replace("(by May 2027)", "(by July 2027)")
+    preview = await j.card(verbs.GUIDE_PREVIEW, {"review_id": review_id, "part_6": mended})
+    assert "(by July 2027)" in preview
+    assert "Due date changed" not in preview
+    assert "is now due" not in preview
