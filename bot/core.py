@@ -1,10 +1,11 @@
 """The bot itself, framework-free: a `Turn` in, a `Reply` (or nothing) out.
 
 `Bot.handle` runs a turn through a short list of middleware, each a step every turn shares
-(the error card, stamping cards, the length check, recording who spoke, answering a click
-once), and then dispatches it: a welcome, a typed command or a card verb. No SDK is imported
-here or behind it; an edge (bot/botframework/, behind bot/channel.py's `Channel`) turns its
-platform's activity into a `Turn` and delivers the `Reply` (docs/architecture.md §4, §10).
+(the size check, the error card, stamping cards, the length check, recording who spoke,
+answering a click once), and then dispatches it: a welcome, a typed command or a card
+verb. No SDK is imported here or behind it; an edge (bot/botframework/, behind
+bot/channel.py's `Channel`) turns its platform's activity into a `Turn` and delivers the
+`Reply` (docs/architecture.md §4, §10).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from bot import freshness, once
+from bot import freshness, once, sizing
 from bot.router import Context, FirstUnit, KeptReply, Reply
 from bot.services import Services
 from bot.turns import Turn, TurnKind
@@ -75,6 +76,17 @@ async def inert_text(step: Step, call_next: Next) -> Reply | None:
     if reply is None or not reply.text:
         return reply
     return replace(reply, text=message_text(reply.text))
+
+
+async def fit_cards(step: Step, call_next: Next) -> Reply | None:
+    """Every card a turn answers with (a reply, a Universal Action's answer or refresh, an
+    error card, a duplicate's stored reply) fits Teams' size limit, or Teams refuses it and
+    the person sees nothing (bot/sizing.py). Outside the error card and the stamp, so it
+    measures the card as sent."""
+    reply = await call_next()
+    if reply is None or reply.card is None:
+        return reply
+    return replace(reply, card=sizing.sendable(reply.card))
 
 
 async def error_card(step: Step, call_next: Next) -> Reply | None:
@@ -173,6 +185,7 @@ def default_middleware(services: Services) -> tuple[Middleware, ...]:
     answer_once = AnswerOnce(services)
     return (
         inert_text,
+        fit_cards,
         error_card,
         stamp_cards,
         skip_ignored,

@@ -25,6 +25,7 @@ from uuid import uuid4
 
 from bot.channel import Courier
 from bot.pacing import RateLimiter
+from bot.sizing import sendable
 from cards.common import stamped
 from domain.records import Recipient
 from storage.database import Database
@@ -71,8 +72,9 @@ class Outbound:
             wait = self.limiter.wait_for(conversation)
             if wait > max_wait:
                 return _deferred(recipient, wait)
-        # Each card sent gets its own id: the token its state-changing buttons carry.
-        card = stamped(card, uuid4().hex)
+        # Each card sent gets its own id: the token its state-changing buttons carry. Then
+        # the size check, on the card as sent: Teams refuses one over its limit.
+        card = sendable(stamped(card, uuid4().hex))
         failure: list[BaseException] = []
         sending: list[bool] = []
         for attempt in range(2):

@@ -251,6 +251,11 @@ def with_notice(card: Card, message: str) -> Card:
 
 # --- what a refused click typed, given back (domain/stale.py) ---------------------------------
 
+# The block's id: a card still too big once it is sent gives it up for a sentence (cards/fit.py).
+TYPED_BACK_ID: Final = "typed-back"
+# The "Go to" list's id (cards/returns.py `jump_list`): optional navigation, the first thing a
+# card gives up for room (Back, Next and the review-and-submit card still reach every part).
+GOTO_LIST_ID: Final = "goto-list"
 # What the block takes besides the texts (its heading, the labels, the JSON around them).
 _BLOCK_BYTES: Final = 1024
 # A typed character may take this many bytes once made inert (a zero-width space after it, a
@@ -260,7 +265,17 @@ _BYTES_PER_CHARACTER: Final = 4
 
 def with_typed_back(card: Card, notice: str, typed: Sequence[Typed]) -> Card:
     """`card` (the thing now) with `notice` under its title and, under that, what the person
-    typed and was not saved, as inert text (`typed_block`), shortened to fit if it must."""
+    typed and was not saved, as inert text (`typed_block`): whole if the card can drop its
+    "Go to" list for it, shortened to fit only if it still can't."""
+    given, cut = _typed_onto(card, notice, typed)
+    lighter = replaced(card, GOTO_LIST_ID, None)
+    if cut and lighter != card:
+        # What they typed is theirs and saved nowhere: it is worth more than a shortcut.
+        given, cut = _typed_onto(lighter, notice, typed)
+    return given
+
+
+def _typed_onto(card: Card, notice: str, typed: Sequence[Typed]) -> tuple[Card, bool]:
     noticed = with_notice(card, notice)
     at = min(2, len(card.get("body", []))) + 1
 
@@ -269,7 +284,26 @@ def with_typed_back(card: Card, notice: str, typed: Sequence[Typed]) -> Card:
         body[at:at] = typed_block(shown)
         return {**noticed, "body": body}
 
-    return fit_typed_back(draw, typed)[0]
+    return fit_typed_back(draw, typed)
+
+
+def replaced(card: Card, element_id: str, replacement: Card | None) -> Card:
+    """`card` with every element whose id is `element_id` replaced by `replacement` (None:
+    removed), at any depth; the rest as it was."""
+    result: Card = _replaced(card, element_id, replacement)
+    return result
+
+
+def _replaced(node: Any, element_id: str, replacement: Card | None) -> Any:
+    if isinstance(node, list):
+        items = [
+            replacement if isinstance(item, dict) and item.get("id") == element_id else item
+            for item in node
+        ]
+        return [_replaced(item, element_id, replacement) for item in items if item is not None]
+    if isinstance(node, dict):
+        return {key: _replaced(value, element_id, replacement) for key, value in node.items()}
+    return node
 
 
 def fit_typed_back(
@@ -311,7 +345,7 @@ def typed_block(typed: Sequence[Typed]) -> list[Card]:
         items.append(dumped(ac.TextBlock(text=user_text(entry.text), wrap=True)))
     if any(entry.cut for entry in typed):
         items.append(dumped(paragraph(SHORTENED, subtle=True)))
-    return [{"type": "Container", "style": "emphasis", "items": items}]
+    return [{"type": "Container", "id": TYPED_BACK_ID, "style": "emphasis", "items": items}]
 
 
 def inputs_shown(card: Mapping[str, Any]) -> dict[str, Shown]:

@@ -13,6 +13,7 @@ from adaptive_cards import types as ty
 from cards import verbs
 from cards.common import (
     CAUTION,
+    GOTO_LIST_ID,
     Card,
     build,
     button,
@@ -224,10 +225,13 @@ def jump_list(jumps: Sequence[tuple[str, str]], go: ac.ActionExecute | Card) -> 
     if isinstance(go, dict):
         return {
             "type": "Container",
+            "id": GOTO_LIST_ID,
             "separator": True,
             "items": [dumped(choices), {"type": "ActionSet", "actions": [go]}],
         }
-    return ac.Container(items=[choices, ac.ActionSet(actions=[go])], separator=True)
+    return ac.Container(
+        id=GOTO_LIST_ID, items=[choices, ac.ActionSet(actions=[go])], separator=True
+    )
 
 
 def _comments_input(value: str | None = None) -> ac.InputText:

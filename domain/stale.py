@@ -37,6 +37,8 @@ _LOCAL: Final = ZoneInfo(DEFAULT_CALENDAR.tz_name)
 TYPED_HEADING: Final = "What you typed (not saved)"
 TYPED_BELOW: Final = "What you typed is below, not saved: copy it back in if you still want it."
 SHORTENED: Final = "Shortened to fit on this card: the end of a long answer is cut (…)."
+# Said instead of TYPED_BELOW when even shortened it leaves no room on the card (cards/fit.py).
+TYPED_NO_ROOM: Final = "What you typed didn't fit on this card and was not saved: type it again."
 
 # Keys a button carries for the handler (ids, the card's token, navigation), never typed.
 _CARRIED: Final = frozenset(

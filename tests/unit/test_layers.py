@@ -34,6 +34,7 @@ CORE = (
     "channel.py",
     "outbound.py",
     "pacing.py",
+    "sizing.py",
     "services.py",
     "platforms.py",
 )
