@@ -268,10 +268,11 @@ def with_typed_back(card: Card, notice: str, typed: Sequence[Typed]) -> Card:
     typed and was not saved, as inert text (`typed_block`): whole if the card can drop its
     "Go to" list for it, shortened to fit only if it still can't."""
     given, cut = _typed_onto(card, notice, typed)
-    lighter = replaced(card, GOTO_LIST_ID, None)
-    if cut and lighter != card:
+    if cut:
         # What they typed is theirs and saved nowhere: it is worth more than a shortcut.
-        given, cut = _typed_onto(lighter, notice, typed)
+        lighter = replaced(card, GOTO_LIST_ID, None)
+        if lighter != card:
+            given, cut = _typed_onto(lighter, notice, typed)
     return given
 
 
