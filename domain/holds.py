@@ -13,9 +13,18 @@ so the read that decides whether it may still write sees what a racer ahead of i
 save behind a submit finds the return submitted, and a submit behind a save checks the answers
 the save wrote (a flagged one stops it). Every such path, and bot/freshness.py's checks of a
 card's revision, holds through here.
+
+Every change to who may write a return (assigning practitioners, taking one off, removing the
+agency) holds the return too, after its review (`hold_writers_of`), though it may write only
+the return's assignees: a save holds the return before it reads who may write it, so it
+either went first, while its writer still could, or waits and finds them taken off. Without
+the hold, on PostgreSQL a save could read its writer still assigned and write after the
+removal was made.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from domain.model import small_int
 from domain.repositories import UnitOfWork
@@ -39,6 +48,14 @@ def hold_return_only(uow: UnitOfWork, return_id: object) -> None:
     number = small_int(return_id)
     if number is not None:
         uow.returns.lock(number)
+
+
+def hold_writers_of(uow: UnitOfWork, return_ids: Iterable[int]) -> None:
+    """Hold these returns, in id order, before changing who may write them. Their review must
+    already be held (by the caller, as the chair's controls hold it): the review, then its
+    returns, the one order."""
+    for return_id in sorted(set(return_ids)):
+        uow.returns.lock(return_id)
 
 
 def hold_action(uow: UnitOfWork, action_id: object) -> None:

@@ -17,7 +17,7 @@ from typing import Final
 from domain import audit, chase_engine, review_flow
 from domain.capabilities import require
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
-from domain.holds import hold_return
+from domain.holds import hold_return, hold_writers_of
 from domain.idempotency import revision_of
 from domain.model import Actor, MemberView, ReturnStatus, ReviewStage, Role, small_int
 from domain.records import ReturnView, ReviewView
@@ -124,7 +124,10 @@ def controlled_return(
     if ret is None or ret.partnership_id != member.partnership_id:
         raise NotFound("I can't find that agency's return in your partnership.")
     review = controlled_review(uow, member, ret.review_id, control)
-    ret = uow.returns.get(ret.id) or ret  # as it is now the review is held
+    # The return too, after its review (domain/holds.py): a reassign changes who may write it,
+    # so a save racing it waits, then reads who may write it now.
+    hold_writers_of(uow, (ret.id,))
+    ret = uow.returns.get(ret.id) or ret  # as it is now it is held
     if ret.status is ReturnStatus.WITHDRAWN:
         raise StaleCard(f"{ret.agency_name} has been removed from {review.reference}.")
     return review, ret

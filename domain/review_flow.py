@@ -9,6 +9,7 @@ from datetime import date
 from domain import audit
 from domain.capabilities import require
 from domain.errors import FormInvalid, NotFound
+from domain.holds import hold_writers_of
 from domain.model import (
     Actor,
     MemberView,
@@ -103,6 +104,8 @@ def assign(
         raise FormInvalid(
             {"review": f"{review.reference} is past pre-analysis; assignments are closed."}
         )
+    # Each return held after the review before its writers change (domain/holds.py).
+    hold_writers_of(uow, [r.id for r in uow.reviews.returns(review.id)])
     returns = uow.reviews.returns(review.id)
     errors: dict[str, str] = {}
     invited: list[tuple[int, ReturnView]] = []

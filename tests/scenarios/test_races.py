@@ -55,6 +55,8 @@ RACERS = 6
 BANK_SECTIONS = BANK.sections
 CRASH = "Something went wrong"
 CARD = "application/vnd.microsoft.card.adaptive"
+# An invoke answered with a message leaves the clicked card, and what was typed in it, on screen.
+MESSAGE = "application/vnd.microsoft.activity.message"
 # Verbs that change nothing, or only where the user is (a return's current section): racing
 # them has nothing to get wrong. Anything else needs a case below.
 READ_ONLY = frozenset(
@@ -533,6 +535,75 @@ async def test_a_save_racing_a_submit_never_submits_a_flagged_answer(world: Jour
             assert (answer.value, answer.identifier_warning_confirmed) == (NAMED, False)
             assert "Saved as a draft" in texts[0], texts[0]
             assert "isn't ready to submit" in texts[1], texts[1]
+
+
+REMOVAL_SAVE_ROUNDS = 8
+TAKES = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+
+
+@races()
+async def test_a_removal_racing_a_save_never_keeps_an_answer_from_someone_without_access(
+    world: Journey,
+) -> None:
+    """The chair takes a co-writer off the return (reassign, replacing) as they save. Taking
+    someone off never wrote the return's row, so on PostgreSQL their save, holding the row,
+    could read them as a writer and write after the removal was made. Every change to who may
+    write a return holds its row first (domain/holds.py): either the save went first, its
+    answer written before the removal, or it comes after, finds them no longer a writer and
+    is refused as any such save is, with what they typed given back."""
+    j = world
+    _, return_id = await _complete_return(j)
+    involvement = next(i for i, s in enumerate(BANK_SECTIONS) if s.id == "involvement")
+    plain = valid_answers(BANK_SECTIONS[involvement])
+    colleague = _id(j, COLLEAGUE)
+    take_off = {"return_id": return_id, "assignees": PRACTITIONER, "replace": "true"}
+    for take in TAKES[:REMOVAL_SAVE_ROUNDS]:
+        revision = _put_back(j, return_id, colleague)
+        typed = f"{plain['family_members']} Seen again, the {take} time."
+        save = {"return_id": return_id, "section": involvement, **plain, "family_members": typed}
+        save["revs"] = {"family_members": revision}
+        texts = await race(
+            j,
+            [verbs.RETURN_SAVE, verbs.RETURN_REASSIGN],
+            [save, take_off],
+            [COLLEAGUE, USER_AAD],
+            n=2,
+        )
+        assert [a.member_id for a in j.rows(t.ReturnAssignee)] == [_id(j, PRACTITIONER)]
+        answer = _family_members(j)
+        if answer.updated_by == colleague:
+            assert answer.value == typed
+            assert answer.updated_at < _removed_at(j), "saved after they were taken off"
+        else:
+            assert answer.value == plain["family_members"]
+            assert "isn't one you can open" in texts[0], texts[0]
+            assert json.loads(texts[0])["type"] == MESSAGE, texts[0]
+
+
+def _put_back(j: Journey, return_id: int, colleague: int) -> int:
+    """The colleague a writer again, and "family_members" the practitioner's plain answer:
+    the answer's revision now."""
+    revision = _reopen(j, return_id)
+    practitioner = _id(j, PRACTITIONER)
+    with j.bot.db.session() as session, session.begin():
+        if session.get(t.ReturnAssignee, (return_id, colleague)) is None:
+            session.add(t.ReturnAssignee(return_id=return_id, member_id=colleague))
+        answer = session.scalars(
+            select(t.Answer).where(
+                col(t.Answer.return_id) == return_id, col(t.Answer.question_id) == "family_members"
+            )
+        ).one()
+        answer.updated_by = practitioner
+    return revision
+
+
+def _removed_at(j: Journey) -> Any:
+    with j.bot.db.session() as session:
+        return session.scalars(
+            select(t.AuditEvent.at)
+            .where(t.AuditEvent.action == "return.reassigned")
+            .order_by(col(t.AuditEvent.id).desc())
+        ).first()
 
 
 def _family_members(j: Journey) -> t.Answer:

@@ -2,24 +2,29 @@
 episode's removal and a submit hold the return itself before they read it, so on PostgreSQL
 the read that decides whether the return may still be written sees what a racer holding it
 committed (a save behind a submit finds it submitted; a submit behind a save checks what the
-save wrote). tests/scenarios/test_races.py races a save against a submit over HTTP."""
+save wrote). A change to who may write a return holds it too, after its review, before it
+changes anything: a save behind it reads who may write the return now.
+tests/scenarios/test_races.py races a save against a submit, and against a removal, over HTTP."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
-from domain import returns
-from domain.errors import NotFound
-from domain.model import Actor, MemberView, Role
+from domain import lifecycle, returns, review_flow
+from domain.errors import FormInvalid, NotFound
+from domain.model import Actor, MemberView, ReturnStatus, Role
 from domain.returns import Nav
+from tests.unit.test_lifecycle import RETURN_VIEW, REVIEW_VIEW
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 MEMBER = MemberView(7, 1, "aad-7", "Police Practitioner (demo)", 3, frozenset({Role.PRACTITIONER}))
 ACTOR = Actor("tenant-1", "aad-7", "29:teams-7", "Police Practitioner (demo)")
+CHAIR = MemberView(1, 1, "aad-1", "Review Chair (demo)", None, frozenset({Role.CHAIR}))
 
 
 class _Returns:
@@ -65,3 +70,67 @@ def test_an_id_that_names_no_return_holds_nothing(move: str, forged: object) -> 
     with pytest.raises(NotFound):
         MOVES[move](uow, {"return_id": forged})
     assert "lock" not in [call for call, _ in uow.returns.calls]
+
+
+# --- changes to who may write a return ------------------------------------------------------
+
+
+class _Recorder:
+    """Every call asked of the store, in order, across its parts: a review with returns 5 and
+    2 (listed out of id order), each in progress with no one on it."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+        self.returns = _Part(self, "return")
+        self.reviews = _Part(self, "review")
+        self.members = _Part(self, "member")
+
+    def ret(self, return_id: int) -> object:
+        return replace(RETURN_VIEW, id=return_id, status=ReturnStatus.IN_PROGRESS)
+
+
+class _Part:
+    def __init__(self, store: _Recorder, kind: str) -> None:
+        self._store, self._kind = store, kind
+
+    def __getattr__(self, name: str) -> Callable[..., object]:
+        def call(*args: object) -> object:
+            self._store.calls.append((f"{self._kind}.{name}", args[-1] if args else None))
+            if (self._kind, name) == ("return", "get"):
+                return self._store.ret(int(str(args[0])))
+            if (self._kind, name) == ("review", "get"):
+                return REVIEW_VIEW
+            if (self._kind, name) == ("review", "returns"):
+                return [self._store.ret(5), self._store.ret(2)]
+            if (self._kind, name) == ("member", "by_aad_ids"):
+                return {}
+            return [] if name == "assign" else None
+
+        return call
+
+
+def _locks(calls: list[tuple[str, object]]) -> list[tuple[str, object]]:
+    return [call for call in calls if call[0].endswith(".lock")]
+
+
+def test_a_chairs_control_on_a_return_holds_its_review_then_the_return_before_reading_it() -> None:
+    """Reassigning (and every control on one agency's return) changes nothing until the return
+    is held, after its review: the one order (domain/holds.py)."""
+    uow = _Recorder()
+    with pytest.raises(FormInvalid):  # no one chosen: refused after the holds, before any write
+        lifecycle.reassign(uow, ACTOR, CHAIR, {"return_id": 5, "assignees": ""})  # type: ignore[arg-type]
+    assert _locks(uow.calls) == [("review.lock", 1), ("return.lock", 5)]
+    after = uow.calls[uow.calls.index(("return.lock", 5)) + 1 :]
+    assert after[0] == ("return.get", 5), "read again once held"
+    assert not [call for call, _ in uow.calls if call in ("return.unassign", "return.assign")]
+
+
+def test_assigning_holds_every_return_of_the_review_in_id_order_before_assigning() -> None:
+    uow = _Recorder()
+    with pytest.raises(FormInvalid):  # no one chosen anywhere
+        review_flow.assign(uow, ACTOR, CHAIR, {"review_id": 1})  # type: ignore[arg-type]
+    assert _locks(uow.calls) == [("review.lock", 1), ("return.lock", 2), ("return.lock", 5)]
+    last_lock = uow.calls.index(("return.lock", 5))
+    assigns = [n for n, (call, _) in enumerate(uow.calls) if call == "return.assign"]
+    assert assigns
+    assert min(assigns) > last_lock
