@@ -54,6 +54,7 @@ from domain.return_state import return_status_label
 from domain.returns import (
     CHRONOLOGY_PLACE,
     CONFIRM_PREFIX,
+    DRAWN,
     EPISODE_KEY,
     OVERVIEW_PLACE,
     Overview,
@@ -434,6 +435,8 @@ def screen_themes() -> list[tuple[str, str]]:
 
 def _section_data(screen: SectionScreen) -> dict[str, Any]:
     data = ids(screen.ret, section=screen.index, revs=dict(screen.revisions))
+    if screen.drawn:
+        data[DRAWN] = dict(screen.drawn)
     if screen.episode is not None:
         data["episode"] = screen.episode
     # Its own id, since a section card is measured once and read-only (stamped() leaves it):

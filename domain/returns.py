@@ -297,6 +297,9 @@ class SectionScreen:
     # What this member typed that a colleague's save (or a hold) kept out: shown as inert
     # text under the notices, while the inputs hold what is saved (domain/stale.py).
     typed_back: tuple[Typed, ...] = ()
+    # Question id -> `drawn_mark` of the saved answer its inputs hold (not typed text): carried
+    # in the card's data, so a save can tell a box left as drawn from one the person changed.
+    drawn: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def section(self) -> Section:
@@ -341,6 +344,12 @@ def section_screen(
     revisions = {
         q.id: stored[(q.id, slot)].revision for q in section.questions if (q.id, slot) in stored
     }
+    shown_typed = set(_strings(typed or {}))
+    drawn = {
+        q.id: drawn_mark(stored[(q.id, slot)].value)
+        for q in section.questions
+        if q.id in revisions and q.id not in held and not {q.id, q.follow_up_input_id} & shown_typed
+    }
     warnings = {q: w for q, w in _warnings(section, stored, slot).items() if q not in held}
     handed_on = tuple(
         handed_on_note(section.question(q).label, answer.updated_by_name)
@@ -365,6 +374,7 @@ def section_screen(
         jumps=jump_targets(bank, seen),
         held=held,
         typed_back=given_back,
+        drawn=drawn,
     )
 
 
@@ -507,14 +517,21 @@ def save_section(
     )
     before = dict(stored)
     # The questions whose answer this save kept out, each with the line its input shows.
-    kept_out: list[tuple[Question, str | None]] = []
+    kept_out: list[_KeptOut] = []
     notices = _store(
         uow,
         actor,
         member,
         ret,
         stored,
-        _Edit(section, episode or 0, check.values, check.cleared, _revisions(data.get("revs"))),
+        _Edit(
+            section,
+            episode or 0,
+            check.values,
+            check.cleared,
+            _revisions(data.get("revs")),
+            _marks(data.get(DRAWN)),
+        ),
         data,
         held,
         kept_out,
@@ -525,9 +542,11 @@ def save_section(
         # typed it in, rather than only at submit.
         notices.append(IDENTIFIER_HELD)
     if check.errors or notices:
-        lost = {i for q, _ in kept_out for i in (q.id, q.follow_up_input_id)}
+        lost = {i for k in kept_out for i in (k.question.id, k.question.follow_up_input_id)}
         # Beside the input too: the card may open scrolled to its buttons.
-        beside = {q.id: line for q, line in kept_out if line and q.id not in check.errors}
+        beside = {
+            k.question.id: k.line for k in kept_out if k.line and k.question.id not in check.errors
+        }
         screen = section_screen(
             uow,
             member,
@@ -540,7 +559,9 @@ def save_section(
             errors={**check.errors, **beside},
             notices=tuple(notices),
             stored=stored,
-            given_back=_given_back([q for q, _ in kept_out], stored, episode or 0, data),
+            given_back=_given_back(
+                [k.question for k in kept_out if k.typed], stored, episode or 0, data
+            ),
         )
         return SaveOutcome(index, episode, screen)
     jump = parse_place(data.get("goto"), bank) if data.get("jump") is True else None
@@ -648,6 +669,40 @@ def _revisions(raw: object) -> dict[str, int]:
     return {str(k): v for k, v in raw.items() if isinstance(v, int)}
 
 
+# The card data key carrying `SectionScreen.drawn`.
+DRAWN = "drawn"
+
+
+def drawn_mark(value: object) -> str:
+    """A short mark of a saved answer a card's inputs were drawn holding, never the text: a box
+    sent back holding the same answer was left as drawn. A forged mark can only make the
+    sender's own change to that box look untouched (kept out, nothing else written)."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def left_as_drawn(value: object, mark: object) -> bool:
+    """Whether a box's value is the answer its card was drawn holding (`mark`): the person never
+    changed it, so a colleague's newer answer there is not a clash, and nothing of theirs is
+    given back for it."""
+    return value is not None and isinstance(mark, str) and drawn_mark(value) == mark
+
+
+def _marks(raw: object) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): v for k, v in raw.items() if isinstance(v, str)}
+
+
+@dataclass(frozen=True)
+class _KeptOut:
+    """A question whose answer a save kept out, the line its input shows (or None), and
+    whether the person changed its box (what they typed is given back) or left it as drawn."""
+
+    question: Question
+    line: str | None
+    typed: bool = True
+
+
 @dataclass(frozen=True)
 class _Edit:
     """One section's checked answers from a card, and the revisions the card was drawn at."""
@@ -657,6 +712,7 @@ class _Edit:
     values: Mapping[str, Any]
     cleared: frozenset[str]
     revisions: Mapping[str, int]
+    drawn: Mapping[str, str]  # `SectionScreen.drawn`, as the card carried it
 
 
 def _store(
@@ -668,7 +724,7 @@ def _store(
     edit: _Edit,
     data: Mapping[str, object],
     held: Mapping[AnswerKey, HeldAnswer],
-    kept_out: list[tuple[Question, str | None]],
+    kept_out: list[_KeptOut],
 ) -> list[str]:
     """Write what changed; `stored` is kept up to date so the next card needs no re-read.
     `held`: `held_for` the answers as they were read, before this save. The questions whose
@@ -686,7 +742,7 @@ def _store(
         if key in held:
             if question.id in values or question.id in edit.cleared:
                 notices.append(_held_notice(question, held[key]))
-                kept_out.append((question, None))  # its held block says why
+                kept_out.append(_KeptOut(question, None))  # its held block says why
             continue
         new = _jsonable(values.get(question.id)) if question.id in values else None
         if question.id not in values and question.id not in edit.cleared:
@@ -696,8 +752,12 @@ def _store(
             continue
         if _conflicts(current, edit.revisions.get(question.id, 0)):
             assert current is not None
+            if left_as_drawn(new, edit.drawn.get(question.id)):
+                # Never changed here: the colleague's answer stands, in the form, unannounced.
+                kept_out.append(_KeptOut(question, None, typed=False))
+                continue
             notices.append(changed_notice(question.label, current, member.id))
-            kept_out.append((question, NOT_SAVED_HERE))
+            kept_out.append(_KeptOut(question, NOT_SAVED_HERE))
             continue
         if new is None:
             if current is not None:

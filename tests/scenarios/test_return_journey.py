@@ -18,6 +18,7 @@ from tests.support.journey import (
     OUTSIDER,
     PRACTITIONER,
     Journey,
+    button_data,
     open_review,
 )
 
@@ -148,12 +149,7 @@ async def test_stale_card_after_submit_changes_nothing(journey: Journey) -> None
 
 async def test_two_practitioners_never_overwrite_each_other_silently(journey: Journey) -> None:
     j = journey
-    _, return_id = await open_review(j)
-    await j.act(
-        verbs.RETURN_SAVE,
-        {"return_id": return_id, "section": 0, "agency_team": "First version"},
-        PRACTITIONER,
-    )
+    return_id = await _first_version(j)
     # The colleague's card was drawn before that save (revision 0 for the question).
     card = await j.card(
         verbs.RETURN_SAVE,
@@ -180,6 +176,46 @@ async def test_two_practitioners_never_overwrite_each_other_silently(journey: Jo
         COLLEAGUE,
     )
     assert [a.value for a in j.rows(t.Answer)] == ["Second version"]
+
+
+async def test_a_box_left_as_drawn_is_not_given_back_when_a_colleague_changed_it(
+    journey: Journey,
+) -> None:
+    """The colleague's card drew "First version"; the practitioner then changed it. The
+    colleague, never touching that box, changes another and saves: theirs goes in, the
+    practitioner's stands, and nothing comes back as typed (they typed nothing there)."""
+    j = journey
+    return_id = await _first_version(j)
+    drawn = await j.act(verbs.RETURN_OPEN, {"return_id": return_id, "section": 0}, COLLEAGUE)
+    await j.act(
+        verbs.RETURN_SAVE,
+        {"return_id": return_id, "section": 0, "revs": {"agency_team": 1}, "agency_team": "Later"},
+        PRACTITIONER,
+    )
+    sent = {**button_data(drawn["value"], verbs.RETURN_SAVE), "agency_team": "First version"}
+    card = await j.card(verbs.RETURN_SAVE, {**sent, "author_role": "Named nurse"}, COLLEAGUE)
+    answers = {a.question_id: a.value for a in j.rows(t.Answer)}
+    assert answers == {"agency_team": "Later", "author_role": "Named nurse"}
+    assert TYPED_HEADING not in card
+    assert "First version" not in card
+    assert inputs_shown(json.loads(card))["agency_team"].value == "Later"
+    # Changed from what the card drew, it is the clash it always was: given back.
+    changed = {**sent, "agency_team": "Colleague's version"}
+    card = await j.card(verbs.RETURN_SAVE, changed, COLLEAGUE)
+    assert "was changed by Police Practitioner at " in card
+    assert TYPED_HEADING in card
+    assert "Colleague's version" in card
+
+
+async def _first_version(j: Journey) -> int:
+    """A review open for returns, the practitioner's "First version" saved in section 0."""
+    _, return_id = await open_review(j)
+    await j.act(
+        verbs.RETURN_SAVE,
+        {"return_id": return_id, "section": 0, "agency_team": "First version"},
+        PRACTITIONER,
+    )
+    return return_id
 
 
 async def test_identifiers_are_flagged_not_changed(journey: Journey) -> None:
