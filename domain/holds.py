@@ -15,8 +15,8 @@ the save wrote (a flagged one stops it). Every such path, and bot/freshness.py's
 card's revision, holds through here.
 
 Every change to who may write a return (assigning practitioners, taking one off, removing the
-agency) holds the return too, after its review (`hold_writers_of`), though it may write only
-the return's assignees: a save holds the return before it reads who may write it, so it
+agency) holds the return too, after its review (`hold_writers_of`), though it may write none
+of the return's own columns: a save holds the return before it reads who may write it, so it
 either went first, while its writer still could, or waits and finds them taken off. Without
 the hold, on PostgreSQL a save could read its writer still assigned and write after the
 removal was made.
