@@ -48,6 +48,8 @@ from domain.summaries import (
     guide_line,
     rag_line,
     short_date,
+    theme_counts_text,
+    theme_quarters_text,
     working_days_text,
 )
 from domain.wording import counted, one_line, shortened
@@ -509,18 +511,13 @@ def _themes_section(board: Dashboard, rows: int) -> list[ac.ElementAnnotated]:
     items: list[ac.ElementAnnotated] = [_section(title)]
     if not board.themes:
         return [*items, paragraph("No themes agreed in this period.", subtle=True)]
-    pairs = []
-    for trend in board.themes[:rows]:
-        # Each quarter's figure is reviews and action items together: say so, or "Q4: 11"
-        # reads as 11 reviews beside "3 reviews".
-        by_quarter = ", ".join(f"{name[-2:]} {n}" for name, n in trend.by_quarter)
-        pairs.append(
-            (
-                _cut(trend.label, 45),
-                f"{trend.reviews} reviews, {trend.actions} actions · "
-                f"both together by quarter: {by_quarter}",
-            )
+    pairs = [
+        (
+            _cut(trend.label, 45),
+            f"{theme_counts_text(trend)} · {theme_quarters_text(trend, 'reviews')}",
         )
+        for trend in board.themes[:rows]
+    ]
     items.append(facts(pairs))
     return items
 

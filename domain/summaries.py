@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from typing import Final, Protocol
+from typing import Final, Literal, Protocol
 
 from domain import audit
 from domain.action_state import IMPACT_DECISIONS, action_rag, decision_words, status_words
@@ -710,17 +710,44 @@ def _visible(uow: UnitOfWork, member: MemberView, review_id: object) -> tuple[Re
 # --- the dashboard -----------------------------------------------------------------------------
 
 
+ThemeMeasure = Literal["reviews", "actions"]
+
+
+@dataclass(frozen=True)
+class QuarterThemes:
+    """One theme in one quarter, each count meaning one thing: reviews and action items are
+    never added together (a sum of the two reads as neither)."""
+
+    name: str  # "2026 Q1"
+    reviews: int  # reviews agreeing the theme, by the month they were held
+    actions: int  # action items on it, by the month they were agreed
+
+    def count(self, measure: ThemeMeasure) -> int:
+        return self.reviews if measure == "reviews" else self.actions
+
+
 @dataclass(frozen=True)
 class ThemeTrend:
     slug: str
     label: str
     reviews: int
     actions: int
-    by_quarter: tuple[tuple[str, int], ...]  # ("2026 Q1", reviews + actions)
+    by_quarter: tuple[QuarterThemes, ...]
 
-    @property
-    def total(self) -> int:
-        return self.reviews + self.actions
+    def series(self, measure: ThemeMeasure) -> tuple[int, ...]:
+        return tuple(q.count(measure) for q in self.by_quarter)
+
+
+def theme_counts_text(trend: ThemeTrend) -> str:
+    """ "in 3 reviews, 2 action items": the two counts side by side, never summed."""
+    return f"in {counted(trend.reviews, 'review')}, {counted(trend.actions, 'action item')}"
+
+
+def theme_quarters_text(trend: ThemeTrend, measure: ThemeMeasure) -> str:
+    """ "reviews by quarter: Q1 1, Q2 2" (one measure, so each figure means one thing)."""
+    noun = "reviews" if measure == "reviews" else "action items"
+    by_quarter = ", ".join(f"{q.name[-2:]} {q.count(measure)}" for q in trend.by_quarter)
+    return f"{noun} by quarter: {by_quarter}"
 
 
 @dataclass(frozen=True)
@@ -831,13 +858,16 @@ def theme_trends(
     names = [f"{y} Q{q}" for y, q in quarters]
     reviews: dict[str, int] = {}
     actions: dict[str, int] = {}
-    by_quarter: dict[str, dict[tuple[int, int], int]] = {}
-    for tallies, totals in ((review_themes, reviews), (action_themes, actions)):
+    # slug -> quarter -> [reviews, action items]: kept apart, never summed
+    by_quarter: dict[str, dict[tuple[int, int], list[int]]] = {}
+    for column, (tallies, totals) in enumerate(
+        ((review_themes, reviews), (action_themes, actions))
+    ):
         for tally in tallies:
             key = (tally.year, (tally.month - 1) // 3 + 1)
             totals[tally.slug] = totals.get(tally.slug, 0) + tally.count
-            slot = by_quarter.setdefault(tally.slug, {})
-            slot[key] = slot.get(key, 0) + tally.count
+            slot = by_quarter.setdefault(tally.slug, {}).setdefault(key, [0, 0])
+            slot[column] += tally.count
     trends = [
         ThemeTrend(
             slug,
@@ -845,12 +875,13 @@ def theme_trends(
             reviews.get(slug, 0),
             actions.get(slug, 0),
             tuple(
-                (name, by_quarter[slug].get(q, 0)) for name, q in zip(names, quarters, strict=True)
+                QuarterThemes(name, *by_quarter[slug].get(q, (0, 0)))
+                for name, q in zip(names, quarters, strict=True)
             ),
         )
         for slug in by_quarter
     ]
-    return tuple(sorted(trends, key=lambda t: (-t.reviews, -t.total, t.label)))
+    return tuple(sorted(trends, key=lambda t: (-t.reviews, -t.actions, t.label)))
 
 
 # --- the overdue list --------------------------------------------------------------------------

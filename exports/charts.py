@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 from domain.action_state import STATUS_ORDER, status_label
 from domain.chasers import Rag
-from domain.summaries import ThemeTrend
+from domain.summaries import ThemeMeasure, ThemeTrend
 
 # Fills (light) and text (dark) per RAG rating, as Excel's own "good/neutral/bad" styles.
 RAG_FILLS: Final[Mapping[Rag | None, tuple[str, str]]] = {
@@ -101,23 +101,24 @@ def status_by_agency_png(rows: Sequence[tuple[str, Mapping[str, int]]]) -> bytes
     return _png(figure)
 
 
-def themes_over_time_png(trends: Sequence[ThemeTrend], title: str) -> bytes:
-    """One line per theme (the six most frequent): mentions per quarter."""
-    shown = list(trends)[:6]
+def themes_over_time_png(
+    trends: Sequence[ThemeTrend], title: str, measure: ThemeMeasure = "reviews"
+) -> bytes:
+    """One line per theme (the six most frequent with any), one measure per quarter: reviews
+    agreeing it, or action items on it, never the two added together."""
+    shown = [t for t in trends if any(t.series(measure))][:6]
     figure = _figure(7.5, 3.6)
     axes = figure.add_subplot()
     for index, trend in enumerate(shown):
-        quarters = [name for name, _ in trend.by_quarter]
-        values = [count for _, count in trend.by_quarter]
         axes.plot(
-            quarters,
-            values,
+            [q.name for q in trend.by_quarter],
+            trend.series(measure),
             marker="o",
             linewidth=2,
             color=f"#{THEME_COLOURS[index % len(THEME_COLOURS)]}",
             label=_literal(trend.label[:45]),
         )
-    axes.set_ylabel("Reviews + action items")
+    axes.set_ylabel("Reviews agreeing it" if measure == "reviews" else "Action items on it")
     axes.set_title(title, loc="left", fontweight="bold")
     axes.spines[["top", "right"]].set_visible(False)
     axes.yaxis.set_major_locator(_integer_ticks())

@@ -20,6 +20,7 @@ from domain.summaries import (
     NO_THEMES,
     Access,
     ReviewSummary,
+    ThemeMeasure,
     ThemeTrend,
     clock_facts,
     guide_line,
@@ -206,5 +207,9 @@ def _charts(document: DocumentType, summary: ReviewSummary, themes: Sequence[The
         # An empty chart reads as a chart of nothing; the summary says so in words.
         document.add_paragraph(NO_THEMES)
         return
-    title = "Themes over time (this review's themes, across the reviews you can see)"
-    document.add_picture(io.BytesIO(themes_over_time_png(themes, title)), width=Cm(16))
+    # One measure per chart: reviews agreeing each theme, or (when no review agreed any of
+    # them yet) action items on it; a sum of the two would read as neither.
+    measure: ThemeMeasure = "reviews" if any(t.reviews for t in themes) else "actions"
+    counted_as = "reviews agreeing it" if measure == "reviews" else "action items on it"
+    title = f"Themes over time: {counted_as}, across the reviews you can see"
+    document.add_picture(io.BytesIO(themes_over_time_png(themes, title, measure)), width=Cm(16))

@@ -348,11 +348,11 @@ def _charts(book: Workbook, tracker: Tracker) -> None:
     trends = action_theme_trends(tracker.lines)[:6]
     start = len(agencies) + 3  # the header row of the themes table, after a blank row
     if trends:
-        quarters = [name for name, _ in trends[0].by_quarter]
+        quarters = [q.name for q in trends[0].by_quarter]
         data.append([])
         data.append(["Quarter agreed", *(xlsx_text(data, t.label) for t in trends)])
         for index, name in enumerate(quarters):
-            data.append([name, *(t.by_quarter[index][1] for t in trends)])
+            data.append([name, *(t.by_quarter[index].actions for t in trends)])
         line = LineChart()
         line.title = "Themes over time (action items by quarter agreed)"
         line.y_axis.title = "Action items"
@@ -371,7 +371,7 @@ def _charts(book: Workbook, tracker: Tracker) -> None:
         line.set_categories(
             Reference(data, min_col=1, min_row=start + 1, max_row=start + len(quarters))
         )
-        line.y_axis.majorUnit = _step(max(n for t in trends for _, n in t.by_quarter))
+        line.y_axis.majorUnit = _step(max(n for t in trends for n in t.series("actions")))
         line.height, line.width = 9, 18
         charts.add_chart(line, line_anchor)
 

@@ -580,7 +580,7 @@ def test_escalation_copies_name_the_owner_and_stay_valid(reader: Reader) -> None
 def test_theme_trends_never_plot_a_future_quarter() -> None:
     tallies = [ThemeTally("neglect", 2026, 2, 3), ThemeTally("neglect", 2026, 5, 1)]
     trends = theme_trends(tallies, (), year_period(2026), TODAY)  # mid-June: Q2
-    assert [name for name, _ in trends[0].by_quarter] == ["2026 Q1", "2026 Q2"]
+    assert [q.name for q in trends[0].by_quarter] == ["2026 Q1", "2026 Q2"]
     early = theme_trends(tallies, (), year_period(2027), TODAY)
     assert len(early[0].by_quarter) == 1, "a period wholly ahead still has one quarter to draw"
 

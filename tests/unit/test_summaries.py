@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from cards import verbs
-from cards.summaries import did_you_mean_card, overdue_card, summary_card
+from cards.summaries import dashboard_card, did_you_mean_card, overdue_card, summary_card
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_problems, card_size
 from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import DEFAULT_POLICY, Rag, rag
@@ -25,12 +25,15 @@ from domain.phrasing import (
     period_from_key,
     quarter,
     take_period,
+    year_period,
 )
 from domain.records import ReviewView
 from domain.return_state import return_status_label
 from domain.summaries import (
     Access,
     ActionRow,
+    Dashboard,
+    Dissemination,
     GuideStatus,
     ImpactLine,
     Involvement,
@@ -51,6 +54,8 @@ from domain.summaries import (
     overdue_cutoff,
     rate,
     scope_for,
+    theme_counts_text,
+    theme_quarters_text,
     theme_trends,
 )
 
@@ -326,8 +331,19 @@ def test_theme_trends_by_quarter() -> None:
     assert [t.slug for t in trends] == ["neglect", "domestic_abuse"]
     neglect = trends[0]
     assert (neglect.reviews, neglect.actions) == (3, 4)
-    assert neglect.by_quarter == (("2026 Q1", 5), ("2026 Q2", 2), ("2026 Q3", 0), ("2026 Q4", 0))
+    # Reviews and action items stay apart in each quarter: their sum means neither.
+    assert [(q.name, q.reviews, q.actions) for q in neglect.by_quarter] == [
+        ("2026 Q1", 1, 4),
+        ("2026 Q2", 2, 0),
+        ("2026 Q3", 0, 0),
+        ("2026 Q4", 0, 0),
+    ]
+    assert neglect.series("reviews") == (1, 2, 0, 0)
+    assert neglect.series("actions") == (4, 0, 0, 0)
     assert neglect.label == "Neglect"
+    assert theme_counts_text(neglect) == "in 3 reviews, 4 action items"
+    assert theme_quarters_text(neglect, "reviews") == "reviews by quarter: Q1 1, Q2 2, Q3 0, Q4 0"
+    assert theme_counts_text(trends[1]) == "in 0 reviews, 1 action item"
 
 
 # --- natural phrasing --------------------------------------------------------------------------
@@ -695,3 +711,32 @@ def test_the_overdue_card_fits_with_many_long_items() -> None:
 )
 def test_chase_counts_read_as_a_person_would_say_them(count: int, said: str) -> None:
     assert chased_text(count) == said
+
+
+def test_the_dashboard_shows_each_theme_count_apart() -> None:
+    """L11 of the new-user walk: "both together by quarter: Q1 5" summed reviews and action
+    items, a figure that means neither. Each figure on the card now counts one thing."""
+    themes = theme_trends(
+        [ThemeTally("neglect", 2026, 2, 1), ThemeTally("neglect", 2026, 5, 2)],
+        [ThemeTally("neglect", 2026, 3, 4)],
+        year_period(2026),
+        TODAY,
+    )
+    board = Dashboard(
+        scope=Scope(ScopeKind.PARTNERSHIP, 1, 1),
+        agency=None,
+        period=None,
+        theme_period=year_period(2026),
+        agencies=(),
+        stages=(),
+        by_agency=(),
+        overdue=(),
+        overdue_total=0,
+        themes=themes,
+        dissemination=Dissemination(),
+    )
+    card = dashboard_card(board, TODAY)
+    assert card_problems(card) == []
+    text = json.dumps(card, ensure_ascii=False)
+    assert "in 3 reviews, 4 action items · reviews by quarter: Q1 1, Q2 2" in text
+    assert "together" not in text
