@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Final
 
-from domain import actions, lifecycle, meeting, returns, review_flow
+from domain import actions, chase_engine, lifecycle, meeting, returns, review_flow
 from domain.calendar import DEFAULT_CALENDAR
 from domain.identifier_checks import confirm_key
 from domain.model import Actor, MemberView
@@ -94,6 +94,158 @@ def demo_answers(section: Section, pseudonym: str = "Child K") -> dict[str, str]
     return answers
 
 
+@dataclass(frozen=True)
+class Voice:
+    """How one demo agency's return reads: its team, the writer's role, what it did, and the
+    two events it puts in the chronology."""
+
+    team: str
+    role: str
+    did: str
+    worked_well: str
+    could_differ: str
+    events: tuple[tuple[str, str], ...]
+
+
+# Each agency says its own thing (new-user walk L12: every answer in every return was the same
+# sentence, "Period under review" read "Early help team, practitioner in post 3 years", and all
+# eight chronology entries were flagged as possible duplicates). One event, the school's
+# referral to early help, is recorded by both agencies it passed between: the pack's duplicate
+# check then finds one real pair.
+VOICES: Final[Mapping[str, Voice]] = {
+    "police": Voice(
+        "Demo Police, Public Protection Unit",
+        "Detective sergeant, public protection, in post 4 years",
+        "attended one call to the home address and shared a notification with early help",
+        "The officers who attended the call asked to see {child} and recorded what they saw.",
+        "The notification could have gone to the school and the health visitor as well.",
+        (
+            ("2025-09-12", "Officers attended a call to the home; {child} was seen."),
+            ("2025-09-15", "A notification about the call was sent to early help."),
+        ),
+    ),
+    "health": Voice(
+        "Demo Community Health, Health Visiting (North)",
+        "Named nurse for safeguarding, in post 3 years",
+        "offered developmental reviews and a dental referral",
+        "The school nurse noticed {child}'s tooth decay and referred to the dental service.",
+        "The missed dental appointment could have been followed up with the school.",
+        (
+            ("2025-06-20", "{child} was not brought to a dental appointment; not followed up."),
+            ("2025-10-03", "{child} was seen at clinic; tooth decay noted, dental referral made."),
+        ),
+    ),
+    "social_care": Voice(
+        "Demo Children's Social Care, Early Help (North)",
+        "Early help team manager, in post 2 years",
+        "held an early help assessment and closed it after three months",
+        "The early help worker saw {child} alone at school and recorded {child}'s views.",
+        "The assessment could have asked health about appointments before it was closed.",
+        (
+            ("2025-01-20", "Referral from the school about {child}'s attendance received."),
+            ("2025-04-25", "Early help closed: attendance had improved for four weeks."),
+        ),
+    ),
+    "school": Voice(
+        "Demo Primary School",
+        "Designated safeguarding lead, in post 5 years",
+        "tracked {child}'s attendance and referred to early help",
+        "Daily attendance tracking picked up the pattern of absence within a month.",
+        "The school could have asked health why {child} was missing appointments.",
+        (
+            ("2025-01-10", "Attendance fell below 85%; the family was invited to a meeting."),
+            ("2025-01-20", "Referral to early help about {child}'s attendance."),
+        ),
+    ),
+}
+
+# Per question, what a demo return says ({child}, {agency}, {did}...: from the review and the
+# agency's voice). A question not named here takes demo_answers' plain answer.
+_SAID: Final[Mapping[str, str]] = {
+    "agency_team": "{team}",
+    "author_role": "{role}",
+    "period_under_review": "January 2025 to October 2026, as set in the terms of reference.",
+    "records_examined": "{agency}'s case record for {child} and the supervision notes.",
+    "practitioners_spoken_to": "The practitioner who worked with {child}, and their manager.",
+    "involvement_period": "January 2025 to October 2026.",
+    "family_members": "{child} and {child}'s mother. {child}'s father was named but not seen.",
+    "hidden_adults": "{child}'s father was named on the record but never identified or seen.",
+    "involvement_summary": "{agency} {did}. Each contact is in the chronology.",
+    "episode_date": "{episode_date}",
+    "episode_what_happened": "{episode} What the other agencies knew was not asked for.",
+    "episode_decision": "It was recorded on {child}'s file and no more was done; no rationale "
+    "was recorded.",
+    "episode_impact": "{child}'s attendance and dental health did not improve for months.",
+    "episode_missed_opportunity": "Shared, it would have been linked to what the other "
+    "agencies knew.",
+    "what_worked_well": "{worked_well}",
+    "what_could_differ": "{could_differ}",
+    "why_it_happened": "Caseloads were high, and missed appointments were not reviewed in "
+    "supervision.",
+    "wishes_and_feelings": "{agency} recorded what {child} said, but did not act on it.",
+    "daily_life": "{child} often came to school tired and hungry, with toothache.",
+    "accounts_checked": "Mother's account was accepted without checking with the other agencies.",
+    "disguised_compliance": "Mother agreed every action, but attendance fell again after early "
+    "help closed; it was not named as disguised compliance.",
+    "history_used": "An earlier early help episode was on the record but was not read.",
+    "information_shared": "{agency} shared what it knew with early help when asked.",
+    "information_not_shared": "{agency} did not ask the other agencies what they knew.",
+    "meetings_referrals_thresholds": "One referral to early help; no strategy discussion. On "
+    "what each agency knew alone, the threshold was not met.",
+    "escalation_detail": "No professional disagreement arose.",
+    "risk_reassessed": "Risk was not re-assessed when early help closed.",
+    "equality_influence": "No language or disability barriers were recorded; the family's "
+    "culture was not explored.",
+    "single_agency_learning": "A missed appointment was treated as the parent's choice, not as "
+    "{child} not being brought.",
+    "actions_taken": "Missed appointments are now reviewed in supervision each month.",
+    "multi_agency_learning": "Attendance and health concerns should be shared, so that "
+    "together they are seen as neglect.",
+    "good_practice_to_share": "The school's daily attendance tracking.",
+}
+
+
+# The yes/no questions the demo answers "no" (demo_answers says "yes" to each): their follow-up
+# in _SAID then explains the no, and is left out where only a yes asks for one.
+_NO: Final = frozenset(
+    {"accounts_checked", "disguised_compliance", "history_used", "risk_reassessed"}
+    | {"adjustments_made"}
+)
+
+
+def story_answers(section: Section, agency: str, pseudonym: str) -> dict[str, str]:
+    """A section as one demo agency answers it: demo_answers, with each question's own answer
+    from _SAID in the agency's voice (for a yes/no question, its follow-up)."""
+    voice = VOICES[agency]
+    episode_date, episode = voice.events[0]
+    words = {
+        "episode_date": episode_date,
+        "episode": episode.format(child=pseudonym),
+        "child": pseudonym,
+        "agency": voice.team.split(",")[0],
+        "team": voice.team,
+        "role": voice.role,
+        "did": voice.did.format(child=pseudonym),
+        "worked_well": voice.worked_well.format(child=pseudonym),
+        "could_differ": voice.could_differ.format(child=pseudonym),
+    }
+    answers = demo_answers(section, pseudonym)
+    for question in section.questions:
+        said = _SAID.get(question.id, "").format(**words)
+        if question.type is not QuestionType.YES_NO_FOLLOWUP:
+            if said:
+                answers[question.id] = said
+            continue
+        answer = "no" if question.id in _NO else "yes"
+        answers[question.id] = answer
+        follow_up = follow_up_input_id(question.id)
+        if question.follow_up_when not in ("always", answer):
+            answers.pop(follow_up, None)
+        elif said:
+            answers[follow_up] = said
+    return answers
+
+
 def create(uow: SqlUnitOfWork, cast: Cast, pseudonym: str, reason: str) -> ReviewView:
     actor, chair = cast.acts("alex")
     data = {
@@ -138,20 +290,17 @@ def answer(
     for index in range(count):
         section = BANK.section(index)
         data: dict[str, object] = {"return_id": ret.id, "section": index}
-        data |= demo_answers(section, review.pseudonym)
+        data |= story_answers(section, agency, review.pseudonym)
         if section.repeatable:
             data["episode"] = 1
         returns.save_section(uow, actor, writer, data, Nav.NEXT, cast.today, cast.now)
     if sections is None:
-        for day, event in (
-            ("2025-01-10", "School raised a concern about attendance."),
-            ("2025-06-20", "A health appointment was missed and not followed up."),
-        ):
+        for day, event in VOICES[agency].events:
             entry = {
                 "return_id": ret.id,
                 "event_date": day,
                 "source": "agency case record",
-                "event": event,
+                "event": event.format(child=review.pseudonym),
                 "themes": "neglect",
                 "confirm_identifiers": "true",
             }
@@ -366,9 +515,18 @@ def is_demo_reason(reason: str) -> bool:
 
 
 def build(uow: SqlUnitOfWork, cast: Cast, story: Story) -> ReviewView:
-    """One story's review. No chaser is planned for the demo's records (the demo members can't
-    be reached, and a newcomer's first minute shouldn't be chasers): what Alex does from the
-    cards plans them, as it would for anyone."""
+    """One story's review, with its chasers planned as the bot plans a real record's."""
     review = create(uow, cast, story.pseudonym, _REASON)
     story.build(uow, cast, review)
+    plan_chasers(uow, cast, review)
     return review
+
+
+def plan_chasers(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
+    """Plan each return's and action item's next chaser from where the story left it, as the
+    bot does after every move (`chase_engine.reschedule`, in the heartbeat's lock order): an
+    open item due or overdue with nothing planned read as a bug (new-user walk L13). The plan
+    is strictly after the load, so nothing is sent the minute the demo is loaded; a settled
+    record (done, closed, cancelled) plans nothing."""
+    for subject_type, record_id in lifecycle.chased_records(uow, review.id):
+        chase_engine.reschedule(uow.chases, subject_type, record_id, cast.now)

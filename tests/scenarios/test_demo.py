@@ -6,6 +6,7 @@ and after a demo review is renamed), and the Playground user can act in every on
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -37,6 +38,10 @@ def demo(request: pytest.FixtureRequest) -> tuple[Journey, str]:
     return Journey(bot), url
 
 
+def _naive(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=None) if moment.tzinfo else moment
+
+
 def counts(j: Journey) -> dict[str, int]:
     tables = (t.Review, t.PreAnalysisReturn, t.Answer, t.ChronologyEntry, t.ActionItem, t.Member)
     with j.bot.db.session() as session:
@@ -58,6 +63,18 @@ async def test_every_stage_is_built_and_loading_again_changes_nothing(
     assert items["LOS-2026-004/A4"].status == "blocked"
     assert {items[f"LOS-2026-005/A{n}"].status for n in (1, 2)} == {"completed"}
     assert items["LOS-2026-006/A1"].status == "closed"
+    # Every open item and every return still owed has its next chaser planned, as the bot
+    # plans a real one's after each move (new-user walk L13), and none the minute it loads.
+    loaded = max(a.status_changed_at for a in items.values() if a.status_changed_at)
+    open_items = [a for a in items.values() if a.status in ("open", "in_progress", "blocked")]
+    assert open_items, "the demo has open items to chase"
+    for item in open_items:
+        assert item.next_chase_at is not None, f"{item.reference} has no chaser planned"
+        assert _naive(item.next_chase_at) > _naive(loaded)
+    owed = [r for r in returns if r.status in ("not_started", "in_progress")]
+    assert owed, "the demo has returns still owed"
+    assert all(r.next_chase_at is not None for r in owed)
+    assert items["LOS-2026-006/A1"].next_chase_at is None, "a closed item chases nobody"
     before = counts(j)
     assert "already loaded" in load_demo(url, TENANT, USER_AAD)
     assert counts(j) == before
