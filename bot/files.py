@@ -30,6 +30,8 @@ from storage.repositories import SqlUnitOfWork
 log = logging.getLogger(__name__)
 CONSENT = "application/vnd.microsoft.teams.card.file.consent"
 FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
+# How a download's click is answered: the file's card follows as a new message.
+SENT_BELOW = "is in a new message below."
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -78,9 +80,13 @@ async def deliver(ctx: Context, document: Document) -> Reply:
         # No row means no offer: the file must not stay behind either.
         path.unlink(missing_ok=True)
         raise
+    # Each answer comes as a new message, so the card the download was asked from stays in
+    # place (new-user walk L3: the file's card replaced it and the person lost their place).
+    aside = f"{document.description[:1].upper()}{document.description[1:]} {SENT_BELOW}"
     if not ctx.services.settings.files_in_teams:
         return Reply(
-            file_ready_card(f"Saved {document.description} to {path.resolve()}", document.back)
+            file_ready_card(f"Saved {document.description} to {path.resolve()}", document.back),
+            aside=aside,
         )
     consent = {
         "contentType": CONSENT,
@@ -106,6 +112,7 @@ async def deliver(ctx: Context, document: Document) -> Reply:
             document.back,
         ),
         attachments=(consent,),
+        aside=aside,
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -64,7 +65,7 @@ def stamp(reply: Reply) -> Reply:
     card = stamped(reply.card, uuid4().hex)
     if card is reply.card:
         return reply
-    return Reply(card, reply.text, reply.error, reply.attachments)
+    return replace(reply, card=card)
 
 
 class Once:
@@ -140,6 +141,7 @@ def _stored(reply: Reply) -> dict[str, Any]:
         "card": reply.card,
         "text": reply.text,
         "attachments": list(reply.attachments),
+        "aside": reply.aside,
     }
 
 
@@ -149,10 +151,12 @@ def _reply(stored: Mapping[str, Any] | None) -> Reply | None:
     card = stored.get("card")
     text = stored.get("text")
     attachments = stored.get("attachments") or []
+    aside = stored.get("aside")
     return Reply(
         card if isinstance(card, dict) else None,
         text if isinstance(text, str) else None,
         attachments=tuple(a for a in attachments if isinstance(a, dict)),
+        aside=aside if isinstance(aside, str) else None,
     )
 
 

@@ -29,6 +29,10 @@ class Reply:
     error: bool = False
     # Raw Bot Framework attachments (file offers, file cards) sent as their own message.
     attachments: tuple[dict[str, Any], ...] = ()
+    # Set, a Universal Action is answered with this message and the card goes as a new
+    # message, so the card clicked stays where it was (a download: the person keeps their
+    # place). A typed command's card is a new message either way.
+    aside: str | None = None
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from microsoft_agents.activity import Activity, Attachment
@@ -89,6 +90,9 @@ async def _serve(context: TurnContext, bot: Bot) -> InvokeAnswer | None:
     )
     reply = await bot.handle(to_turn(activity, tenant or ""))
     if activity.type == "invoke":
+        if reply is not None and reply.aside is not None and reply.card is not None:
+            # The card clicked stays; the answer comes as a new message below it.
+            await _send_card(context, reply.card)
         if reply is not None:
             await _send_attachments(context, reply)
         return _invoke_answer(reply)
@@ -102,11 +106,15 @@ async def _deliver(context: TurnContext, reply: Reply | None) -> None:
     if reply.text and not reply.error:
         await context.send_activity(MessageFactory.text(reply.text))
     if reply.card:
-        attachment = Attachment(content_type=CARD, content=dict(reply.card))
-        await context.send_activity(
-            Activity(type="message", attachment_layout="list", attachments=[attachment])
-        )
+        await _send_card(context, reply.card)
     await _send_attachments(context, reply)
+
+
+async def _send_card(context: TurnContext, card: Mapping[str, Any]) -> None:
+    attachment = Attachment(content_type=CARD, content=dict(card))
+    await context.send_activity(
+        Activity(type="message", attachment_layout="list", attachments=[attachment])
+    )
 
 
 async def _send_attachments(context: TurnContext, reply: Reply) -> None:
@@ -122,6 +130,8 @@ async def _send_attachments(context: TurnContext, reply: Reply) -> None:
 
 def _invoke_answer(reply: Reply | None) -> InvokeAnswer:
     """Universal Actions answer in the HTTP response: a card replaces the one clicked."""
+    if reply is not None and reply.aside is not None:
+        return _message_answer(reply.aside)
     if reply is not None and reply.card is not None and not reply.error:
         return InvokeAnswer(200, {"statusCode": 200, "type": CARD, "value": reply.card})
     return _message_answer((reply.text if reply is not None else None) or "Done.")

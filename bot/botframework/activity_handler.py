@@ -42,6 +42,9 @@ class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is un
             )
         else:
             reply = await self._serve(turn_context)
+            if reply is not None and reply.aside is not None and reply.card is not None:
+                # The card clicked stays; the answer comes as a new message below it.
+                await turn_context.send_activity(card_activity(reply.card))
             if reply is not None and reply.attachments:
                 await self._send_attachments(turn_context, reply)
             response = _invoke_body(reply)
@@ -84,6 +87,8 @@ def _invoke_body(reply: Reply | None) -> InvokeResponse:
     """Universal Actions answer in the HTTP response: a card replaces the one clicked."""
     if reply is None:
         value: object = "Done."
+    elif reply.aside is not None:
+        value = reply.aside
     elif reply.card is not None and not reply.error:
         return InvokeResponse(
             status=200, body={"statusCode": 200, "type": CARD, "value": reply.card}

@@ -370,7 +370,7 @@ async def test_audit_command_shows_the_trail_pages_and_exports_safe_csv(
     assert "review.created" in older
     assert len([e for e in j.rows(t.AuditEvent) if e.action == "audit.viewed"]) == 1
 
-    saved = await j.card(verbs.AUDIT_EXPORT, {"review_id": review_id})
+    saved = await j.download(verbs.AUDIT_EXPORT, {"review_id": review_id})
     assert "Saved the audit trail" in saved
     path = Path(saved.split(" to ", 1)[1].split('"', 1)[0])
     raw, mode = await asyncio.to_thread(lambda: (path.read_bytes(), path.stat().st_mode))

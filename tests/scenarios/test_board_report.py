@@ -47,7 +47,7 @@ async def test_the_board_report_counts_reviews_by_meeting_date(journey_each: Jou
     card = await j.card(verbs.REPORT, {"quarter": key})
     assert "Overdue now" in card
 
-    text = document_text(await j.card(verbs.REPORT_EXPORT, {"quarter": key, "format": "docx"}))
+    text = document_text(await j.download(verbs.REPORT_EXPORT, {"quarter": key, "format": "docx"}))
     for heading in (
         "The quarter at a glance",
         "For the board's attention",

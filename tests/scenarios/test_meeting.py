@@ -102,7 +102,7 @@ async def test_pack_outcome_publish_and_guide(journey: Journey, tmp_path: Path) 
     )
     assert "used by 1 team" in card
 
-    card = await j.card(verbs.PACK_EXPORT, {"review_id": review_id, "format": "docx"})
+    card = await j.download(verbs.PACK_EXPORT, {"review_id": review_id, "format": "docx"})
     assert "Saved the meeting pack" in card
     path = card.split("to ", 1)[1].split('"', 1)[0]
     text = "\n".join(p.text for p in Document(path).paragraphs)

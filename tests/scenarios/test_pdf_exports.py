@@ -50,7 +50,7 @@ async def test_pack_and_guide_come_as_pdf_from_the_docx(journey: Journey) -> Non
     require(pdf.available(), "LibreOffice (soffice) is not installed: PDF can't be made")
     j = journey
     review_id = await signed_off_review(j)
-    card = await j.card(verbs.PACK_EXPORT, {"review_id": review_id, "format": "pdf"})
+    card = await j.download(verbs.PACK_EXPORT, {"review_id": review_id, "format": "pdf"})
     path = saved(card, ".pdf")
     assert path.read_bytes().startswith(b"%PDF")
     pages, _ = pdf_pages(path)
@@ -58,7 +58,7 @@ async def test_pack_and_guide_come_as_pdf_from_the_docx(journey: Journey) -> Non
     text = pdf_text(path)
     assert "Combined impact chronology" in text, "the PDF says what the Word pack says"
     assert "School raised concern" in text
-    # The file card replaced the pack card: it leads back there (for the other format).
+    # The file's card comes as a new message under the pack card, and leads back there too.
     assert '"title": "Back to the pack"' in card, card
     await j.card(verbs.ACTION_SAVE, {"review_id": review_id, **good_action(police_id(j))})
     outcome = {
@@ -68,10 +68,10 @@ async def test_pack_and_guide_come_as_pdf_from_the_docx(journey: Journey) -> Non
         "attendees_0": "DS, SW",
     }
     assert "Outcome published" in await j.card(verbs.OUTCOME_PUBLISH, outcome)
-    card = await j.card(verbs.GUIDE_EXPORT, {"review_id": review_id, "format": "pdf"})
+    card = await j.download(verbs.GUIDE_EXPORT, {"review_id": review_id, "format": "pdf"})
     assert "7-minute briefing" in pdf_text(saved(card, ".pdf"))
     assert '"title": "Back to the briefing"' in card, card
-    card = await j.card(verbs.EXPORT, {"review_id": review_id, "format": "pdf"})
+    card = await j.download(verbs.EXPORT, {"review_id": review_id, "format": "pdf"})
     assert "Review summary" in pdf_text(saved(card, ".pdf"))
     kinds = [row.kind for row in j.rows(t.ExportFile)]
     assert kinds == ["meeting_pack_pdf", "guide_pdf", "review_summary_pdf"]

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.app import SERVICES
+from bot.files import SENT_BELOW
 from cards import verbs
 from domain.idempotency import STALE_MESSAGE
 from storage import tables as t
@@ -988,8 +989,12 @@ async def test_racing_exports_each_deliver_their_own_file(world: Journey) -> Non
         (verbs.REPORT_EXPORT, {"format": "docx"}),
     ):
         before = {row.id for row in j.rows(t.ExportFile)}
-        texts = await race(j, verb, data, n=3)
-        _own_files(j, before, texts, verb)
+        sent = len(j.bot.connector.sent)
+        answers = await race(j, verb, data, n=3)
+        # Each file's card is a new message (the card clicked stays): those name the files.
+        assert all(SENT_BELOW in answer for answer in answers), answers
+        told = [json.dumps(s.activity, ensure_ascii=False) for s in j.bot.connector.sent[sent:]]
+        _own_files(j, before, told, verb)
     await race(j, verbs.FILE_CONSENT, {"token": "unknown"}, n=3)
     exports = j.bot.app[SERVICES].settings.data_dir / "exports"
     assert not list(exports.rglob("*.partial")), "no write left half done"

@@ -109,7 +109,7 @@ def close_long_ago(j: Journey, review_id: int, hold: bool = False) -> None:
 
 
 async def export_pack(j: Journey, review_id: int) -> Path:
-    card = await j.card(verbs.PACK_EXPORT, {"review_id": review_id, "format": "csv"})
+    card = await j.download(verbs.PACK_EXPORT, {"review_id": review_id, "format": "csv"})
     return Path(card.split(" to ", 1)[1].split('"', 1)[0])
 
 

@@ -47,7 +47,7 @@ async def test_the_finding_is_asked_for_and_reaches_the_tracker(journey_each: Jo
     [item] = j.rows(t.ActionItem)
     assert item.finding == FINDING
 
-    card = await j.card(verbs.EXPORT, {"review_id": review_id, "format": "xlsx"})
+    card = await j.download(verbs.EXPORT, {"review_id": review_id, "format": "xlsx"})
     sheet = load_workbook(io.BytesIO(saved(card, ".xlsx").read_bytes()))["Tracker"]
     header = [c.value for c in sheet[1]]
     column = header.index("Finding / learning statement") + 1
@@ -82,7 +82,7 @@ async def test_the_lic_meeting_date_is_asked_for_and_reaches_the_tracker(
     [record] = j.rows(t.ImpactRecord)
     assert record.meeting_on == today
     [review] = j.rows(t.Review)
-    card = await j.card(verbs.EXPORT, {"review_id": review.id, "format": "xlsx"})
+    card = await j.download(verbs.EXPORT, {"review_id": review.id, "format": "xlsx"})
     sheet = load_workbook(io.BytesIO(saved(card, ".xlsx").read_bytes()))["Tracker"]
     header = [c.value for c in sheet[1]]
     column = header.index("LIC sign-off: meeting date") + 1

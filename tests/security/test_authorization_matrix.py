@@ -29,6 +29,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
 from bot.app import create_app
+from bot.files import SENT_BELOW
 from bot.handlers import register_all
 from bot.router import Router
 from cards import verbs
@@ -297,7 +298,9 @@ async def build_world(world: World) -> None:
     await ok(world, "practitioner", verbs.ACTION_COMPLETE, done)
     escalate = {"action_id": r5_item, **IMPACT, "decision": "escalate"}
     await ok(world, "lic_member", verbs.IMPACT_RECORD, escalate)
-    await ok(world, "chair", verbs.PACK_EXPORT, {"review_id": r3, "format": "csv"})
+    pack = {"review_id": r3, "format": "csv"}
+    sent = await click(world, BY_KEY["chair"], verbs.PACK_EXPORT, pack)
+    assert str(sent.get("value")).endswith(SENT_BELOW), sent
     [export] = _rows(world, t.ExportFile, t.ExportFile.id)
     world.token = export.token
     world.actions = [int(a.id or 0) for a in _rows(world, t.ActionItem, t.ActionItem.id)]
@@ -825,7 +828,9 @@ async def run_verb(world: World, verb: str, persona: Persona) -> Outcome:
     value = reply.get("value")
     if CRASH in json.dumps(reply):
         problems.append(f"crashed: {str(value)[:200]}")
-    allowed = reply.get("type") == CARD or (isinstance(value, str) and value in OK_MESSAGES)
+    allowed = reply.get("type") == CARD or (
+        isinstance(value, str) and (value in OK_MESSAGES or value.endswith(SENT_BELOW))
+    )
     return await _settle(world, persona, allowed, sent_before, problems)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.files import SENT_BELOW
 from cards import verbs
 from domain.idempotency import REVISION
 from domain.meeting import due_notes_for, guide_revision
@@ -194,6 +195,23 @@ class Journey:
         reply = await self.act(verb, data, aad)
         assert reply["type"] == "application/vnd.microsoft.card.adaptive", reply
         return json.dumps(reply["value"], ensure_ascii=False)
+
+    async def download(self, verb: str, data: dict[str, Any], aad: str = USER_AAD) -> str:
+        """A download's file card: it comes as a new message, and the click is answered with
+        a message, so the card clicked stays in place (new-user walk L3)."""
+        result = await self.turn(person(aad).clicks(self.bot.connector.url, verb, data))
+        assert result.status == 200, result.body
+        assert result.body["type"] == MESSAGE, "a download leaves the card it came from"
+        assert result.body["value"].endswith(SENT_BELOW), result.body
+        cards = [
+            a["content"]
+            for sent in result.sent
+            for a in sent.get("attachments") or []
+            if a["contentType"] == CARD
+        ]
+        assert len(cards) == 1, result.sent
+        assert token_problems(cards[0]) == []
+        return json.dumps(cards[0], ensure_ascii=False)
 
     def rows(self, table: type) -> list[Any]:
         with self.bot.db.session() as session:

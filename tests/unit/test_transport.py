@@ -477,3 +477,23 @@ def test_a_saturated_tenant_books_in_bounded_steps_and_stays_within_its_windows(
     for window in TENANT_WINDOWS:
         for part in (offsets[:200], offsets[-200:]):
             assert _sends_within(part, window.seconds - 1e-6) <= window.limit
+
+
+def test_a_card_aside_leaves_the_clicked_card_on_both_platforms() -> None:
+    """A download's card goes as a new message; the click is answered with a message, so the
+    card clicked stays in place (new-user walk L3). A kept reply keeps it so."""
+    from bot.agents.channel import _invoke_answer
+    from bot.botframework.activity_handler import _invoke_body
+    from bot.once import _reply, _stored
+    from bot.router import Reply
+
+    card = info_card("File ready", "Saved the pack")
+    aside = Reply(card, aside="The pack is in a new message below.")
+    for body in (_invoke_body(aside).body, _invoke_answer(aside).body):
+        assert body == {
+            "statusCode": 200,
+            "type": "application/vnd.microsoft.activity.message",
+            "value": "The pack is in a new message below.",
+        }
+    assert _invoke_answer(Reply(card)).body["value"] == card, "without aside, a card replaces"
+    assert _reply(_stored(aside)) == aside
