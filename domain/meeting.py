@@ -46,7 +46,7 @@ from domain.records import (
 from domain.repositories import UnitOfWork
 from domain.returns import seen_for, writers_of
 from domain.review_flow import chaired_review, find_review, held_review, named_review
-from domain.reviews import may_see_review
+from domain.reviews import may_read_published_briefing
 from domain.transitions import move_review
 from domain.wording import counted
 
@@ -642,9 +642,58 @@ def _guide_review(
         raise NotFound("I can't find that review in your partnership.")
     if member.has(Role.LIC_MEMBER):
         return review, review.chaired_by(member.id) or member.has(Role.ADMIN)
-    if not may_see_review(member, uow.reviews.access(review.id)):
-        raise NotFound("I can't find that review in your partnership.")
+    if not may_read_published_briefing(member, uow.reviews.access(review.id)):
+        raise NotFound(NO_SUCH_REVIEW)
     return review, False
+
+
+NO_SUCH_REVIEW = "I can't find that review in your partnership."
+
+
+@dataclass(frozen=True)
+class PublishedBriefing:
+    review: ReviewView
+    guide: GuideRecord
+    # Whether the member may read it by the review (they see the review, or are in the LIC
+    # group), not only because the turn is in the partnership channel.
+    by_review: bool
+
+
+def _in_partnership_channel(
+    uow: UnitOfWork, member: MemberView, where: ConversationAddress | None
+) -> bool:
+    if where is None or where.conversation_type != "channel":
+        return False
+    channel = uow.outcomes.channel(member.partnership_id, ChannelPurpose.PARTNERSHIP.value)
+    return channel is not None and channel.conversation_id == channel_conversation(
+        where.conversation_id
+    )
+
+
+def published_briefing(
+    uow: UnitOfWork, member: MemberView, review_id: object, where: ConversationAddress | None
+) -> PublishedBriefing:
+    """A review's published briefing, for recording that a team used it, by the one rule for
+    who may read it (`may_read_published_briefing`). Anyone else is told what they would be
+    told of a review they can't see, whether or not the review exists or has a briefing."""
+    shown = small_int(review_id)
+    review = uow.reviews.get(member.partnership_id, shown) if shown is not None else None
+    if review is None:
+        raise NotFound(NO_SUCH_REVIEW)
+    access = uow.reviews.access(review.id)
+    by_review = may_read_published_briefing(member, access)
+    if not by_review and not may_read_published_briefing(
+        member, access, in_partnership_channel=_in_partnership_channel(uow, member, where)
+    ):
+        raise NotFound(NO_SUCH_REVIEW)
+    record = uow.outcomes.guide(review.id)
+    if record is None or not record.published:
+        raise NotFound(
+            "I can't find a published 7-minute briefing for that review."
+            if by_review
+            else NO_SUCH_REVIEW
+        )
+    return PublishedBriefing(review, record, by_review)
 
 
 def guide_review(uow: UnitOfWork, member: MemberView, text: str) -> ReviewView:
@@ -1007,15 +1056,17 @@ def revise_guide(
 
 
 def record_usage(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object], today: date
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    data: Mapping[str, object],
+    today: date,
+    where: ConversationAddress | None,
 ) -> GuideScreen:
-    """Any partnership member records that their team used a published briefing."""
-    review_id = data.get("review_id")
-    shown = small_int(review_id)
-    review = uow.reviews.get(member.partnership_id, shown) if shown is not None else None
-    record = uow.outcomes.guide(review.id) if review else None
-    if review is None or record is None or not record.published:
-        raise NotFound("I can't find a published 7-minute briefing for that review.")
+    """A member who may read the published briefing (`published_briefing`) records that their
+    team used it; `where` is the conversation the click came from."""
+    found = published_briefing(uow, member, data.get("review_id"), where)
+    review, record = found.review, found.guide
     usage = guide.check_usage(data, today)
     # The chair and the partnership's summaries read these.
     screened = require_confirmed({"team": usage.team, "reflections": usage.reflections}, data)
@@ -1034,10 +1085,13 @@ def record_usage(
     updated = uow.outcomes.guide(review.id)
     assert updated is not None
     notices = (f"Recorded. {_teams_have(updated.usage_count)} now used this briefing.",)
-    try:  # the card as this member may see it: the chair's buttons only for its chair
-        card = guide_screen(uow, actor, member, review.id)
-    except (NotFound, NotPermitted):  # a member the review doesn't involve: what was used
-        card = GuideScreen(review, updated, edits=False, reads_only=True)
+    # The card as this member may see it: the chair's buttons only for its chair. Someone in
+    # the partnership channel who reads it only there sees the published version they used.
+    card = (
+        guide_screen(uow, actor, member, review.id)
+        if found.by_review
+        else GuideScreen(review, updated, edits=False, reads_only=True)
+    )
     return replace(card, notices=notices)
 
 

@@ -222,3 +222,15 @@ def may_see_review(member: MemberView, access: ReviewAccess) -> bool:
     if any(member.leads(agency_id) for agency_id in access.agency_ids):
         return True
     return member.agency_id in access.agency_ids and member.has(Role.MANAGER)
+
+
+def may_read_published_briefing(
+    member: MemberView, access: ReviewAccess, *, in_partnership_channel: bool = False
+) -> bool:
+    """Who may read a review's published 7-minute briefing and record that their team used
+    it: anyone who may see the review; the LIC group, which approves every review's briefing;
+    and, acting in the partnership channel (where each published briefing is posted for every
+    team), anyone there. That the turn is in the channel comes from the activity Teams sends,
+    never from card data. Drafts stay with those who draft and approve them (not decided
+    here)."""
+    return in_partnership_channel or member.has(Role.LIC_MEMBER) or may_see_review(member, access)

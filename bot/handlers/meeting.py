@@ -449,40 +449,29 @@ def _guide_docx(
 
 
 async def usage_form(ctx: Context) -> Reply:
-    review_id = ctx.data.get("review_id")
-    review = await ctx.run(
-        lambda uow: (
-            uow.reviews.get(ctx.member.partnership_id, review_id)
-            if isinstance(review_id, int)
-            else None
+    found = await ctx.run(
+        lambda uow: meeting.published_briefing(
+            uow, ctx.member, ctx.data.get("review_id"), ctx.turn.address
         )
     )
-    if review is None:
-        raise NotFound("I can't find that review.")
-    return Reply(cards.usage_form_card(review, ctx.services.today().isoformat()))
+    return Reply(cards.usage_form_card(found.review, ctx.services.today().isoformat()))
 
 
 async def save_usage(ctx: Context) -> Reply:
     today = ctx.services.today()
+    where = ctx.turn.address
 
     def work(uow: SqlUnitOfWork) -> dict[str, Any]:
         try:
-            screen = meeting.record_usage(uow, ctx.turn.actor, ctx.member, ctx.data, today)
+            screen = meeting.record_usage(uow, ctx.turn.actor, ctx.member, ctx.data, today, where)
         except FormInvalid as refused:
             # A flagged identifier, or a field refused (a future date, no staff): the form
             # again, with what was typed and why under each field. Nothing was recorded.
-            review_id = ctx.data.get("review_id")
-            review = (
-                uow.reviews.get(ctx.member.partnership_id, review_id)
-                if isinstance(review_id, int)
-                else None
-            )
-            if review is None:
-                raise NotFound("I can't find that review.") from None
+            found = meeting.published_briefing(uow, ctx.member, ctx.data.get("review_id"), where)
             typed = {k: v for k, v in ctx.data.items() if isinstance(v, str)}
             warned = refused.warnings if isinstance(refused, IdentifiersToConfirm) else None
             return cards.usage_form_card(
-                review,
+                found.review,
                 today.isoformat(),
                 errors=None if warned else refused.errors,
                 values=typed,

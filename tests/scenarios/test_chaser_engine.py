@@ -45,13 +45,15 @@ async def published(j: Journey, actions: int = 1) -> list[t.ActionItem]:
     return j.rows(t.ActionItem)
 
 
-async def register_lic_channel(j: Journey) -> None:
+async def register_lic_channel(
+    j: Journey, purpose: str = "lic", conversation: str = LIC_CHANNEL
+) -> None:
     body = activity(
         "message-channel-mention",
         j.bot.connector.url,
-        text="<at>Line of Sight</at> register channel lic",
+        text=f"<at>Line of Sight</at> register channel {purpose}",
     )
-    body["conversation"]["id"] = LIC_CHANNEL
+    body["conversation"]["id"] = conversation
     status, _ = await j.bot.post(as_user(body, USER_AAD))
     assert status == 201
     assert "Channel registered" in json.dumps(j.bot.connector.cards()[-1])

@@ -431,7 +431,8 @@ POLICY = {
 VERBS: dict[str, Case] = {
     verbs.HELP: Case(ALL),
     verbs.PROFILE: Case(ALL),
-    # a "did you mean" button runs its command as typed: who may is the command's own rule
+    # a "did you mean" button runs its command as typed, a read-only one only: who may is the
+    # command's own rule
     verbs.RUN_COMMAND: Case(ANY_ROLE, lambda w: {"command": "dashboard"}),
     # partnership set-up
     verbs.AGENCIES: Case(ADMIN),
@@ -584,10 +585,12 @@ VERBS: dict[str, Case] = {
     # A published briefing is read (and downloaded) by anyone who may see its review: not the
     # other agency's practitioner, whose agency R8 doesn't involve, nor someone with no role.
     verbs.GUIDE_EXPORT: Case(SUMMARY_READERS, lambda w: {"review_id": w.review(8)}),
-    # Any member of the partnership records that their team used a published briefing.
-    verbs.GUIDE_USAGE_FORM: Case(ALL, lambda w: {"review_id": w.review(8)}),
+    # Its use is recorded by whoever may read it (domain.reviews.may_read_published_briefing):
+    # from a 1:1 chat, anyone who may see R8. (Anyone in the partnership channel may, from
+    # there: tests/security/test_briefing_usage.py.)
+    verbs.GUIDE_USAGE_FORM: Case(SUMMARY_READERS, lambda w: {"review_id": w.review(8)}),
     verbs.GUIDE_USAGE_SAVE: Case(
-        ALL,
+        SUMMARY_READERS,
         lambda w: {
             "review_id": w.review(8),
             "team": "Locality North",

@@ -1,0 +1,104 @@
+"""Who records that their team used a published 7-minute briefing, over HTTP on both databases.
+
+One rule (`domain.reviews.may_read_published_briefing`): anyone who may see the review, the
+LIC group, and anyone clicking in the partnership channel, where each published briefing is
+posted for every team. Everyone else, from their own chat or another channel, is told what
+they would be told of a review they can't see, the same words as for a review that doesn't
+exist, and nothing is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cards import verbs
+from domain.meeting import NO_SUCH_REVIEW
+from storage import tables as t
+from tests.scenarios.test_chaser_engine import published, register_lic_channel
+from tests.support.activities import activity
+from tests.support.journey import OUTSIDER, PRACTITIONER, Journey, person, published_guide
+
+PARTNERSHIP_CHANNEL = "19:partnership-channel@thread.tacv2"
+OTHER_CHANNEL = "19:some-other-team@thread.tacv2"
+NO_ROLE = "66666666-6666-4666-8666-666666666666"
+USAGE = {"team": "Locality North", "used_on": "2026-11-20", "staff_count": "12"}
+
+
+async def in_channel(j: Journey, aad: str, channel: str, verb: str, data: dict[str, Any]) -> Any:
+    """A card button clicked in a team channel (in the post's thread), not in a 1:1 chat."""
+    body = person(aad).clicks(j.bot.connector.url, verb, data)
+    body["conversation"] = {
+        **activity("message-channel-mention", j.bot.connector.url)["conversation"],
+        "id": f"{channel};messageid=1700000000000",
+        "tenantId": body["conversation"]["tenantId"],
+    }
+    result = await j.turn(body)
+    assert result.status == 200, result.body
+    return result.body
+
+
+async def test_only_those_who_may_read_the_briefing_record_its_use(journey_each: Journey) -> None:
+    j = journey_each
+    await j.say("help", NO_ROLE)  # a partnership member with no role
+    await register_lic_channel(j, "partnership", PARTNERSHIP_CHANNEL)
+    [item] = await published(j)
+    review_id = int(item.review_id)
+    await published_guide(j, review_id)
+    [posted] = [c for c in map(json.dumps, j.bot.connector.cards()) if "New 7-minute" in c]
+    assert verbs.GUIDE_USAGE_FORM in posted
+
+    # From their own chat: the no-role member and another agency's practitioner (Health isn't
+    # on this review) are refused as for a review they can't see, as for one that isn't there.
+    for aad in (NO_ROLE, OUTSIDER):
+        for verb in (verbs.GUIDE_USAGE_FORM, verbs.GUIDE_USAGE_SAVE):
+            for shown in (review_id, review_id + 1000):
+                refused = json.dumps(await j.act(verb, {"review_id": shown, **USAGE}, aad))
+                assert NO_SUCH_REVIEW in refused, (aad, verb, shown)
+                assert "LOS-" not in refused, "nothing of the review"
+        # Nor from a channel that isn't the partnership's.
+        refused = json.dumps(
+            await in_channel(
+                j, aad, OTHER_CHANNEL, verbs.GUIDE_USAGE_SAVE, {"review_id": review_id, **USAGE}
+            )
+        )
+        assert NO_SUCH_REVIEW in refused
+    assert j.rows(t.DisseminationReturn) == []
+
+    # From the partnership channel's post, anyone there records it: the card they get back is
+    # the published version they used, with none of the chair's buttons.
+    form = json.dumps(
+        await in_channel(
+            j, NO_ROLE, PARTNERSHIP_CHANNEL, verbs.GUIDE_USAGE_FORM, {"review_id": review_id}
+        )
+    )
+    assert verbs.GUIDE_USAGE_SAVE in form
+    card = json.dumps(
+        await in_channel(
+            j,
+            NO_ROLE,
+            PARTNERSHIP_CHANNEL,
+            verbs.GUIDE_USAGE_SAVE,
+            {"review_id": review_id, **USAGE},
+        )
+    )
+    assert "Recorded. 1 team has now used this briefing." in card
+    assert "7-minute briefing" in card
+    assert verbs.GUIDE_REVISE not in card
+    assert verbs.GUIDE_SAVE not in card
+    # ...but only a briefing that is published: a forged id there learns nothing either.
+    refused = json.dumps(
+        await in_channel(
+            j,
+            NO_ROLE,
+            PARTNERSHIP_CHANNEL,
+            verbs.GUIDE_USAGE_SAVE,
+            {"review_id": review_id + 1000, **USAGE},
+        )
+    )
+    assert NO_SUCH_REVIEW in refused
+
+    # Someone on the review records it from their own chat, and gets the card they may see.
+    card = await j.card(verbs.GUIDE_USAGE_SAVE, {"review_id": review_id, **USAGE}, PRACTITIONER)
+    assert "Recorded. 2 teams have now used this briefing." in card
+    assert len(j.rows(t.DisseminationReturn)) == 2
