@@ -126,6 +126,20 @@ _SYNONYMS: Final[Mapping[str, tuple[str, ...]]] = {
 }
 SUGGESTIONS: Final = 3
 _CLOSE: Final = 0.6
+# The only commands a "did you mean" button may name: `suggest` draws from these alone and
+# `suggested` (what the button runs) refuses anything else, whatever the card data says. Each
+# only shows something (opening an audit trail or making the board report is recorded, as
+# reading is). Never here: a command that changes what is kept when run as typed, such as
+# `guide` (its chair's first open drafts the briefing), `export` (makes a file), `register
+# channel`, `cancel review` and `reopen review`; those are typed, never clicked from a guess.
+READ_ONLY_COMMANDS: Final = frozenset(
+    {
+        "agencies", "assign", "audit", "awaiting impact", "chaser policy", "continue",
+        "dashboard", "help", "legal hold", "manage", "members", "my actions", "my profile",
+        "new review", "outcome", "overdue", "pack", "report", "retention", "reviews",
+        "sign-offs", "summary",
+    }
+)  # fmt: skip
 
 
 def _misspelt_command(word: str, known: tuple[str, ...]) -> bool:
@@ -167,7 +181,12 @@ def suggest(text: str, capabilities: Sequence[Capability]) -> tuple[str, ...]:
             score = _closeness(words, name)
             if score >= _CLOSE:
                 scores[name] = max(scores.get(name, 0.0), score)
-    best = sorted(scores, key=lambda name: (-scores[name], name))
+    # What the text is about is read against every command ("approve the guide" is about the
+    # guide); only a read-only one is offered.
+    best = sorted(
+        (name for name in scores if name in READ_ONLY_COMMANDS),
+        key=lambda name: (-scores[name], name),
+    )
     typed = (_as_typed(by_name[name], cleaned) for name in best)
     return tuple(t for t in typed if t is not None and _accepted(t, capabilities))[:SUGGESTIONS]
 
@@ -175,13 +194,16 @@ def suggest(text: str, capabilities: Sequence[Capability]) -> tuple[str, ...]:
 def suggested(text: object, capabilities: Sequence[Capability]) -> Command | None:
     """The command a "did you mean" button carries, when it is one `suggest` could have
     offered (a command with nothing, a review's reference or a quarter after it, as `suggest`
-    writes it); None for anything else, so a button runs no more than a suggestion could."""
+    writes it, and one of READ_ONLY_COMMANDS); None for anything else, so a button runs no
+    more than a suggestion could, and never a command that changes anything."""
     if not isinstance(text, str) or len(text) > _LONGEST_SUGGESTION:
         return None
     cleaned = normalise(text)
     by_name = {c.command: c for c in capabilities}
     command = interpret(cleaned, tuple(by_name), no_argument_commands(capabilities))
-    if command is None or not cleaned.startswith(command.name):
+    if command is None or command.name not in READ_ONLY_COMMANDS:
+        return None
+    if not cleaned.startswith(command.name):
         return None
     typed = _as_typed(by_name[command.name], cleaned)
     return command if typed is not None and normalise(typed) == cleaned else None

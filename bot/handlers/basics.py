@@ -38,7 +38,8 @@ def register(router: Router) -> None:
 
 async def run_suggestion(ctx: Context) -> Reply:
     """A "did you mean" button: the command it names, answered as if it had been typed (the
-    handler reads the text and argument, and refuses whoever may not run it, as it would)."""
+    handler reads the text and argument, and refuses whoever may not run it, as it would).
+    Only a read-only command runs (`commands.suggested`), whatever the card data says."""
     router = ctx.services.router
     command = commands.suggested(ctx.data.get("command"), router.capabilities)
     if command is None:

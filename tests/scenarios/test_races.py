@@ -87,8 +87,8 @@ READ_ONLY = frozenset(
         verbs.ACTION_VIEW,
         verbs.AWAITING_IMPACT,
         verbs.MY_ACTIONS,
-        # A did-you-mean button runs a command as typed: whatever it changes is that command's,
-        # reached as by typing it, and each click is its own activity, handled once.
+        # A did-you-mean button runs a command as typed, and only a read-only one
+        # (domain.commands.READ_ONLY_COMMANDS; tests/security/test_suggestion_buttons.py).
         verbs.RUN_COMMAND,
         verbs.SUMMARY,
         verbs.DASHBOARD,

@@ -18,7 +18,14 @@ from cards.reviews import reviews_card
 from cards.validation import card_problems
 from domain import audit_trail, board_report, meeting, retention, review_flow
 from domain.capabilities import ArgumentKind, available, refusal
-from domain.commands import interpret, no_argument_commands, normalise, suggest, suggested
+from domain.commands import (
+    READ_ONLY_COMMANDS,
+    interpret,
+    no_argument_commands,
+    normalise,
+    suggest,
+    suggested,
+)
 from domain.errors import NotFound, NotPermitted
 from domain.lifecycle import split_named
 from domain.model import MemberView, ReviewStage, Role, role_noun
@@ -64,7 +71,9 @@ def test_the_walks_suggestions_are_now_ones_that_work() -> None:
     # "approve the guide" is about the guide, not sign-offs; without a review named, nothing
     # the person could run as typed is offered.
     assert offered("approve the guide", *Role) == ()
-    assert offered("approve the guide LOS-2026-005", *Role)[0] == "guide LOS-2026-005"
+    # Named with a review, the guide is still not offered: its chair's first open drafts it,
+    # and a button runs nothing that changes what is kept (READ_ONLY_COMMANDS).
+    assert not any(s.startswith("guide") for s in offered("approve the guide LOS-2026-005", *Role))
     assert offered("reprot 2026 q3", Role.MANAGER) == ("report 2026-Q3",)
     assert offered("pak 2026-004", Role.CHAIR) == ("pack LOS-2026-004",)
 
@@ -112,6 +121,55 @@ def test_a_button_refuses_anything_more_than_a_suggestion() -> None:
     ):
         assert suggested(forged, CAPABILITIES) is None, forged
     assert suggested("summary LOS-2026-004", CAPABILITIES) is not None
+
+
+# Every command the bot registers, sorted: read-only ones may be suggested; these change what
+# is kept when run as typed (a new command must be put in one or the other).
+CHANGES_STATE = frozenset({"cancel review", "export", "guide", "register channel", "reopen review"})
+SAMPLE_TEXT = st.one_of(
+    st.text(max_size=60),
+    # Text built from the bot's own words and references, so the search reaches every command.
+    st.lists(
+        st.sampled_from(
+            [*(w for n in NAMES for w in n.split()), "LOS-2026-004", "2026-Q3", "please", "the"]
+        ),
+        max_size=6,
+    ).map(" ".join),
+)
+
+
+def test_every_command_is_either_read_only_or_known_to_change_state() -> None:
+    assert READ_ONLY_COMMANDS.isdisjoint(CHANGES_STATE)
+    assert set(NAMES) == READ_ONLY_COMMANDS | CHANGES_STATE
+
+
+@given(SAMPLE_TEXT, st.sets(st.sampled_from(list(Role))))
+def test_no_suggestion_names_a_command_that_changes_state(text: str, roles: set[Role]) -> None:
+    for suggestion in suggest(text, available(CAPABILITIES, person(*roles))):
+        command = interpret(suggestion, NAMES, BARE)
+        assert command is not None, suggestion
+        assert command.name in READ_ONLY_COMMANDS, suggestion
+
+
+@given(SAMPLE_TEXT)
+def test_a_button_never_runs_a_command_that_changes_state(text: str) -> None:
+    command = suggested(text, CAPABILITIES)
+    assert command is None or command.name in READ_ONLY_COMMANDS
+
+
+def test_forged_buttons_naming_a_state_changing_command_are_refused() -> None:
+    # Each as `suggest` would once have written it, so only the read-only rule refuses it.
+    for forged in (
+        "guide LOS-2026-004",
+        "export LOS-2026-004",
+        "export",
+        "register channel",
+        "cancel review LOS-2026-004",
+        "reopen review LOS-2026-004",
+    ):
+        assert suggested(forged, CAPABILITIES) is None, forged
+    # A sentence naming one is about that command, so nothing is offered in its place.
+    assert offered("please cancel review LOS-2026-004", *Role) == ()
 
 
 def test_the_card_is_one_reply_with_a_button_per_suggestion() -> None:
