@@ -626,11 +626,17 @@ def _with_live_due_dates(
 
 
 def _guide_review(
-    uow: UnitOfWork, member: MemberView, review_id: object
+    uow: UnitOfWork,
+    member: MemberView,
+    review_id: object,
+    where: ConversationAddress | None = None,
 ) -> tuple[ReviewView, bool]:
     """The review, and whether the member drafts its guide (its chair, or an admin). The LIC
-    group reads (and approves) guides of every review in the partnership; anyone else who
-    may see the review reads its published guide (guide_screen checks it is published)."""
+    group reads (and approves) guides of every review in the partnership; anyone else reads a
+    published guide by the one rule (`may_read_published_briefing`; guide_screen checks that
+    it is published). Someone who reads it only because `where` is the partnership channel
+    learns nothing of a review whose briefing isn't published: they are told what anyone is
+    told of a review they can't see."""
     if member.has(Role.CHAIR, Role.ADMIN) and not member.has(Role.LIC_MEMBER):
         try:
             return chaired_review(uow, member, review_id), True
@@ -639,24 +645,24 @@ def _guide_review(
     shown = small_int(review_id)
     review = uow.reviews.get(member.partnership_id, shown) if shown is not None else None
     if review is None:
-        raise NotFound("I can't find that review in your partnership.")
+        raise NotFound(NO_SUCH_REVIEW)
     if member.has(Role.LIC_MEMBER):
         return review, review.chaired_by(member.id) or member.has(Role.ADMIN)
-    if not may_read_published_briefing(member, uow.reviews.access(review.id)):
-        raise NotFound(NO_SUCH_REVIEW)
-    return review, False
+    access = uow.reviews.access(review.id)
+    if may_read_published_briefing(member, access):
+        return review, False
+    in_channel = _in_partnership_channel(uow, member, where)
+    record = uow.outcomes.guide(review.id) if in_channel else None
+    if (
+        record is not None
+        and record.published
+        and may_read_published_briefing(member, access, in_partnership_channel=in_channel)
+    ):
+        return review, False
+    raise NotFound(NO_SUCH_REVIEW)
 
 
 NO_SUCH_REVIEW = "I can't find that review in your partnership."
-
-
-@dataclass(frozen=True)
-class PublishedBriefing:
-    review: ReviewView
-    guide: GuideRecord
-    # Whether the member may read it by the review (they see the review, or are in the LIC
-    # group), not only because the turn is in the partnership channel.
-    by_review: bool
 
 
 def _in_partnership_channel(
@@ -672,28 +678,14 @@ def _in_partnership_channel(
 
 def published_briefing(
     uow: UnitOfWork, member: MemberView, review_id: object, where: ConversationAddress | None
-) -> PublishedBriefing:
-    """A review's published briefing, for recording that a team used it, by the one rule for
-    who may read it (`may_read_published_briefing`). Anyone else is told what they would be
-    told of a review they can't see, whether or not the review exists or has a briefing."""
-    shown = small_int(review_id)
-    review = uow.reviews.get(member.partnership_id, shown) if shown is not None else None
-    if review is None:
-        raise NotFound(NO_SUCH_REVIEW)
-    access = uow.reviews.access(review.id)
-    by_review = may_read_published_briefing(member, access)
-    if not by_review and not may_read_published_briefing(
-        member, access, in_partnership_channel=_in_partnership_channel(uow, member, where)
-    ):
-        raise NotFound(NO_SUCH_REVIEW)
+) -> tuple[ReviewView, GuideRecord]:
+    """A review's published briefing, for recording that a team used it, to those who may
+    read it (`_guide_review`); `where` is the conversation the click came from."""
+    review, _ = _guide_review(uow, member, review_id, where)
     record = uow.outcomes.guide(review.id)
     if record is None or not record.published:
-        raise NotFound(
-            "I can't find a published 7-minute briefing for that review."
-            if by_review
-            else NO_SUCH_REVIEW
-        )
-    return PublishedBriefing(review, record, by_review)
+        raise NotFound("I can't find a published 7-minute briefing for that review.")
+    return review, record
 
 
 def guide_review(uow: UnitOfWork, member: MemberView, text: str) -> ReviewView:
@@ -761,9 +753,11 @@ def guide_screen(
     member: MemberView,
     review_id: object,
     today: date | None = None,
+    where: ConversationAddress | None = None,
 ) -> GuideScreen:
-    """The guide, drafted from the published outcome the first time its chair opens it."""
-    review, edits = _guide_review(uow, member, review_id)
+    """The guide, drafted from the published outcome the first time its chair opens it;
+    `where` is the conversation asking (the partnership channel's post is read there)."""
+    review, edits = _guide_review(uow, member, review_id, where)
     existing = uow.outcomes.guide(review.id)
     if existing is None and not edits:
         raise NotFound(f"The chair of {review.reference} hasn't drafted its 7-minute briefing yet.")
@@ -1065,8 +1059,7 @@ def record_usage(
 ) -> GuideScreen:
     """A member who may read the published briefing (`published_briefing`) records that their
     team used it; `where` is the conversation the click came from."""
-    found = published_briefing(uow, member, data.get("review_id"), where)
-    review, record = found.review, found.guide
+    review, record = published_briefing(uow, member, data.get("review_id"), where)
     usage = guide.check_usage(data, today)
     # The chair and the partnership's summaries read these.
     screened = require_confirmed({"team": usage.team, "reflections": usage.reflections}, data)
@@ -1085,13 +1078,9 @@ def record_usage(
     updated = uow.outcomes.guide(review.id)
     assert updated is not None
     notices = (f"Recorded. {_teams_have(updated.usage_count)} now used this briefing.",)
-    # The card as this member may see it: the chair's buttons only for its chair. Someone in
-    # the partnership channel who reads it only there sees the published version they used.
-    card = (
-        guide_screen(uow, actor, member, review.id)
-        if found.by_review
-        else GuideScreen(review, updated, edits=False, reads_only=True)
-    )
+    # The card as this member may see it (the chair's buttons only for its chair), by the
+    # same rule that let them record it.
+    card = guide_screen(uow, actor, member, review.id, where=where)
     return replace(card, notices=notices)
 
 

@@ -289,7 +289,9 @@ async def show_guide(ctx: Context) -> Reply:
 async def _guide(ctx: Context, review_id: object) -> Reply:
     today = ctx.services.today()  # box 7 telling staff to act by a month already past
     screen = await ctx.run(
-        lambda uow: meeting.guide_screen(uow, ctx.turn.actor, ctx.member, review_id, today)
+        lambda uow: meeting.guide_screen(
+            uow, ctx.turn.actor, ctx.member, review_id, today, where=ctx.turn.address
+        )
     )
     return Reply(cards.guide_card(screen))
 
@@ -389,7 +391,9 @@ async def revise_guide(ctx: Context) -> Reply:
 async def export_guide(ctx: Context) -> Reply:
     today = ctx.services.today()
     screen = await ctx.run(
-        lambda uow: meeting.guide_screen(uow, ctx.turn.actor, ctx.member, ctx.data.get("review_id"))
+        lambda uow: meeting.guide_screen(
+            uow, ctx.turn.actor, ctx.member, ctx.data.get("review_id"), where=ctx.turn.address
+        )
     )
     fmt = ctx.data.get("format", "docx")
     if fmt not in ("docx", "pdf"):
@@ -449,12 +453,12 @@ def _guide_docx(
 
 
 async def usage_form(ctx: Context) -> Reply:
-    found = await ctx.run(
+    review, _ = await ctx.run(
         lambda uow: meeting.published_briefing(
             uow, ctx.member, ctx.data.get("review_id"), ctx.turn.address
         )
     )
-    return Reply(cards.usage_form_card(found.review, ctx.services.today().isoformat()))
+    return Reply(cards.usage_form_card(review, ctx.services.today().isoformat()))
 
 
 async def save_usage(ctx: Context) -> Reply:
@@ -467,11 +471,13 @@ async def save_usage(ctx: Context) -> Reply:
         except FormInvalid as refused:
             # A flagged identifier, or a field refused (a future date, no staff): the form
             # again, with what was typed and why under each field. Nothing was recorded.
-            found = meeting.published_briefing(uow, ctx.member, ctx.data.get("review_id"), where)
+            review, _ = meeting.published_briefing(
+                uow, ctx.member, ctx.data.get("review_id"), where
+            )
             typed = {k: v for k, v in ctx.data.items() if isinstance(v, str)}
             warned = refused.warnings if isinstance(refused, IdentifiersToConfirm) else None
             return cards.usage_form_card(
-                found.review,
+                review,
                 today.isoformat(),
                 errors=None if warned else refused.errors,
                 values=typed,

@@ -86,6 +86,14 @@ async def test_only_those_who_may_read_the_briefing_record_its_use(journey_each:
     assert "7-minute briefing" in card
     assert verbs.GUIDE_REVISE not in card
     assert verbs.GUIDE_SAVE not in card
+    # The same rule opens it there ("Back to the briefing"), and nowhere else for them.
+    card = json.dumps(
+        await in_channel(j, NO_ROLE, PARTNERSHIP_CHANNEL, verbs.GUIDE, {"review_id": review_id})
+    )
+    assert verbs.GUIDE_USAGE_FORM in card
+    assert verbs.GUIDE_REVISE not in card
+    refused = json.dumps(await j.act(verbs.GUIDE, {"review_id": review_id}, NO_ROLE))
+    assert NO_SUCH_REVIEW in refused
     # ...but only a briefing that is published: a forged id there learns nothing either.
     refused = json.dumps(
         await in_channel(

@@ -22,7 +22,9 @@ from domain import guide
 from domain.errors import FormInvalid
 from domain.guide import GuideAction, GuideState
 from domain.meeting import GuideScreen, guide_revision
+from domain.model import MemberView, Role
 from domain.records import GuideRecord, GuideVersion
+from domain.reviews import ReviewAccess, may_read_published_briefing, may_see_review
 from domain.summaries import Dissemination, GuideStatus
 from domain.summaries import guide_status_line as guide_line
 from exports.documents import guide_docx
@@ -224,3 +226,34 @@ def test_the_approver_and_chair_are_told_box_7_is_out_of_date(approves: bool) ->
     assert guide_revision(screen.guide, notes) != guide_revision(screen.guide), (
         "a date that changes under the card makes its Approve stale"
     )
+
+
+# --- who reads a published briefing and records its use ------------------------------------
+
+
+@given(
+    st.sets(st.sampled_from(list(Role))),
+    st.sampled_from([None, 1, 2]),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+)
+def test_one_rule_reads_a_published_briefing(
+    roles: set[Role], agency: int | None, assigned: bool, chairs: bool, in_channel: bool
+) -> None:
+    """The rule is seeing the review, being in the LIC group, or being in the partnership
+    channel; nothing else (a role alone, an agency the review doesn't involve) lets anyone in."""
+    member = MemberView(7, 1, None, "Sam (demo)", agency, frozenset(roles))
+    access = ReviewAccess(
+        chair_member_id=7 if chairs else 3,
+        agency_ids=frozenset({1}),
+        assignee_member_ids=frozenset({7} if assigned else set()),
+    )
+    reads = may_read_published_briefing(member, access, in_partnership_channel=in_channel)
+    expected = in_channel or Role.LIC_MEMBER in roles or may_see_review(member, access)
+    assert reads == expected
+    assert may_read_published_briefing(member, access) == (
+        Role.LIC_MEMBER in roles or may_see_review(member, access)
+    )
+    if not roles and agency != 1 and not assigned and not chairs:
+        assert reads == in_channel, "a member with no role reads it only in the channel"
