@@ -261,6 +261,10 @@ _BLOCK_BYTES: Final = 1024
 # A typed character may take this many bytes once made inert (a zero-width space after it, a
 # look-alike of three bytes): the room for text is reckoned so, then checked.
 _BYTES_PER_CHARACTER: Final = 4
+# An id as long as the one the bot stamps on every card it sends (uuid4().hex: bot/once.py,
+# bot/outbound.py): the typing is fitted to the card as sent, each state-changing button
+# carrying it, or the stamp pushes the card over and the size check drops the typing.
+_STAMP_SIZED: Final = "0" * 32
 
 
 def with_typed_back(card: Card, notice: str, typed: Sequence[Typed]) -> Card:
@@ -310,18 +314,23 @@ def _replaced(node: Any, element_id: str, replacement: Card | None) -> Any:
 def fit_typed_back(
     draw: Callable[[tuple[Typed, ...]], Card], typed: Sequence[Typed]
 ) -> tuple[Card, bool]:
-    """The card `draw` makes with `typed` in it: whole when the card stays inside Teams' size
-    limit, otherwise each long text shortened (domain/stale.py `fitted`) until it does. And
-    whether any text was cut."""
+    """The card `draw` makes with `typed` in it: whole when the card, as sent (stamped), stays
+    inside Teams' size limit, otherwise each long text shortened (domain/stale.py `fitted`)
+    until it does. And whether any text was cut."""
     if not typed:
         return draw(()), False
-    room = (TEAMS_CARD_LIMIT_BYTES - card_size(draw(())) - _BLOCK_BYTES) // _BYTES_PER_CHARACTER
+    room = (TEAMS_CARD_LIMIT_BYTES - _sent_size(draw(())) - _BLOCK_BYTES) // _BYTES_PER_CHARACTER
     while True:
         shown = fitted(typed, max(room, 0))
         card = draw(shown)
-        if room <= 0 or card_size(card) <= TEAMS_CARD_LIMIT_BYTES:
+        if room <= 0 or _sent_size(card) <= TEAMS_CARD_LIMIT_BYTES:
             return card, any(t.cut for t in shown)
         room //= 2
+
+
+def _sent_size(card: Card) -> int:
+    """The card's size once the bot has stamped it (`stamped`) to send it."""
+    return card_size(stamped(card, _STAMP_SIZED))
 
 
 def typed_block(typed: Sequence[Typed]) -> list[Card]:

@@ -8,12 +8,13 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core import fit_cards
+from bot.core import default_middleware, error_card, fit_cards, stamp_cards
 from bot.outbound import Outbound
 from bot.router import Reply
 from bot.sizing import sendable
@@ -24,8 +25,10 @@ from cards.common import (
     Card,
     build,
     button,
+    dumped,
     header,
     paragraph,
+    stamped,
     text_input,
     with_typed_back,
 )
@@ -139,6 +142,36 @@ def test_the_last_resort_is_a_fixed_card() -> None:
     assert TOO_BIG_TITLE in _text(fitted.card)
     assert fitted.size <= TEAMS_CARD_LIMIT_BYTES
     assert card_problems(fitted.card) == []
+
+
+def test_the_typing_given_back_is_fitted_to_the_card_as_sent_with_its_stamp() -> None:
+    # Stamped, each state-changing button carries the card's id (some 90 bytes with its
+    # fallback's): typing fitted to the card unstamped went over once sent, and was dropped.
+    def with_rows(value_chars: int) -> Card:
+        card = _card(value_chars)
+        rows = [
+            {"type": "ActionSet", "actions": [dumped(button("Save", verbs.OUTCOME_SAVE, {"n": n}))]}
+            for n in range(10)
+        ]
+        return {**card, "body": [*card["body"], *rows]}
+
+    given_back = 0
+    for under_by in range(1200, 3200, 40):
+        refusal = _refusal(_near_limit(with_rows, under_by))
+        if "Older need" not in _text(refusal):
+            continue  # no room for any of it, even unstamped
+        given_back += 1
+        sent = sendable(stamped(refusal, uuid4().hex))
+        assert card_size(sent) <= TEAMS_CARD_LIMIT_BYTES
+        assert "Older need" in _text(sent), f"{under_by} bytes under: shortened, not dropped"
+        assert TYPED_NO_ROOM not in _text(sent)
+    assert given_back > 10
+
+
+def test_the_size_check_sees_the_card_as_sent() -> None:
+    # Outside the stamp (which adds the card's id to its buttons) and the error card.
+    order = default_middleware(None)  # type: ignore[arg-type]
+    assert order.index(fit_cards) < order.index(error_card) < order.index(stamp_cards)
 
 
 _BLOCKS = st.lists(st.integers(min_value=0, max_value=12_000), min_size=1, max_size=6)
