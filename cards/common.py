@@ -319,17 +319,20 @@ def fit_typed_back(
     until it does. And whether any text was cut."""
     if not typed:
         return draw(()), False
-    room = (TEAMS_CARD_LIMIT_BYTES - _sent_size(draw(())) - _BLOCK_BYTES) // _BYTES_PER_CHARACTER
+    room = (TEAMS_CARD_LIMIT_BYTES - sent_size(draw(())) - _BLOCK_BYTES) // _BYTES_PER_CHARACTER
     while True:
         shown = fitted(typed, max(room, 0))
         card = draw(shown)
-        if room <= 0 or _sent_size(card) <= TEAMS_CARD_LIMIT_BYTES:
+        if room <= 0 or sent_size(card) <= TEAMS_CARD_LIMIT_BYTES:
             return card, any(t.cut for t in shown)
         room //= 2
 
 
-def _sent_size(card: Card) -> int:
-    """The card's size once the bot has stamped it (`stamped`) to send it."""
+def sent_size(card: Card) -> int:
+    """The card's size once the bot has stamped it (`stamped`) to send it: what a builder
+    that fits its own card measures, since the size check on the way out (cards/fit.py)
+    measures the stamped card, and one over the limit there loses far more than a builder's
+    own lighter layout would."""
     return card_size(stamped(card, _STAMP_SIZED))
 
 

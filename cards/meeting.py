@@ -24,13 +24,14 @@ from cards.common import (
     notice_lines,
     paragraph,
     revised,
+    sent_size,
     show_form,
     text_input,
     user_text,
     warning_line,
     with_people_picker,
 )
-from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
+from cards.validation import TEAMS_CARD_LIMIT_BYTES
 from domain.chronology import describe_date
 from domain.guide import (
     EMPTY_PUBLISHED_BOX,
@@ -177,7 +178,7 @@ def outcome_card(screen: OutcomeScreen) -> Card:
     line instead, so the card always fits Teams' size limit."""
     card = _outcome_card(screen, compact=False)
     return (
-        card if card_size(card) <= TEAMS_CARD_LIMIT_BYTES else _outcome_card(screen, compact=True)
+        card if sent_size(card) <= TEAMS_CARD_LIMIT_BYTES else _outcome_card(screen, compact=True)
     )
 
 

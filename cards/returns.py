@@ -31,6 +31,7 @@ from cards.common import (
     notice_lines,
     paragraph,
     revised,
+    sent_size,
     text_input,
     toggle,
     typed_block,
@@ -482,7 +483,7 @@ def chronology_card(
     card = _chronology_card(
         ret, page, total, read_only, notices, can_sign_off, jumps, _returned(ret, read_only)
     )
-    if not ret.returned_comments or MeasuredCard(card).size <= TEAMS_CARD_LIMIT_BYTES:
+    if not ret.returned_comments or sent_size(card) <= TEAMS_CARD_LIMIT_BYTES:
         return card
     # A full page of long entries leaves no room for long comments: point to where they are.
     pointer = [error_line("Returned by your agency lead: see the review-and-submit card.")]

@@ -21,11 +21,12 @@ from cards.common import (
     header,
     markdown,
     paragraph,
+    sent_size,
     tinted,
     user_text,
 )
 from cards.reviews import STAGE_LABELS
-from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_size
+from cards.validation import TEAMS_CARD_LIMIT_BYTES
 from domain.action_state import STATUS_ORDER, status_words
 from domain.board_report import BoardReport
 from domain.chasers import Rag
@@ -81,7 +82,7 @@ def _fitted(render: Callable[[int, int, int], Card]) -> Card:
     card: Card = {}
     for layout in _LAYOUTS:
         card = render(*layout)
-        if card_size(card) <= TEAMS_CARD_LIMIT_BYTES:
+        if sent_size(card) <= TEAMS_CARD_LIMIT_BYTES:
             return card
     return card
 

@@ -11,7 +11,9 @@ from bot.handlers import register_all
 from bot.router import Router
 from cards import meeting as cards
 from cards import verbs
-from cards.validation import card_problems
+from cards.common import stamped
+from cards.fit import within_limit
+from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_problems, card_size
 from domain.guide import PART_MAX, GuideState
 from domain.meeting import ActionFormScreen, GuideScreen, OutcomeScreen
 from domain.model import DateCertainty, ReviewStage
@@ -114,6 +116,30 @@ def test_the_outcome_card_fits_with_twenty_weak_actions() -> None:
         {"publish": "p" * 500},
     )
     assert card_problems(cards.outcome_card(screen)) == []
+
+
+def test_an_outcome_card_near_the_limit_is_drawn_compact_not_cut_on_its_way_out() -> None:
+    # It was measured unstamped: within the stamp's bytes of the limit (its buttons carry the
+    # card's id once sent) it fitted as built and the size check on the way out kept only its
+    # title (cards/fit.py), where its compact layout fits.
+    actions = tuple(
+        DraftAction("Raise awareness " + "d" * 200, "neglect", None, None, None, None, "m" * 200)
+        for _ in range(12)
+    )
+
+    def screen(need: int) -> OutcomeScreen:
+        weak = tuple(() for _ in actions)
+        needs = ("n" * need,)
+        return OutcomeScreen(
+            REVIEW, AGENCIES, {}, ("neglect",), needs, actions, weak, OWNERS, False, {}
+        )
+
+    plain = card_size(cards.outcome_card(screen(0)))
+    for under_by in (20, 100, 150):
+        card = cards.outcome_card(screen(TEAMS_CARD_LIMIT_BYTES - plain - under_by))
+        fitted = within_limit(stamped(card, "0" * 32))
+        assert fitted.steps == (), under_by
+        assert card_problems(fitted.card) == []
 
 
 def test_action_form_and_guide_cards_are_valid() -> None:
