@@ -39,7 +39,7 @@ from domain.stale import TYPED_BELOW, TYPED_NO_ROOM
 
 TOO_BIG_TITLE: Final = "This card was too big to show"
 TOO_BIG: Final = (
-    "The rest of this card is more than Teams can show at once, so it was left off. Nothing "
+    "The rest of this card is too long to send in one Teams message, so it was left off. Nothing "
     "you saved is lost. Choose What can I do? to see your options, and tell your admin if "
     "this keeps happening."
 )
@@ -102,7 +102,7 @@ def opening_only(card: Card) -> Card:
         if not isinstance(element, dict) or element.get("type") != "TextBlock":
             break
         opening.append(element)
-    if _holds(card, TYPED_BACK_ID):  # the notice says what was typed is below: say so there
+    if _holds(card, TYPED_BACK_ID):  # what was typed is left off with the rest: say it wasn't saved
         opening.append(_POINTER)
     return build([*opening, paragraph(TOO_BIG)], [button("What can I do?", verbs.HELP)])
 

@@ -294,15 +294,20 @@ class DueDateChange:
     def correction(self, *, published: bool) -> str:
         """Under the line itself, wherever the briefing is read: a published version keeps
         the words it was approved with, and the reader is told the live date beside them."""
-        since = "this version was published" if published else "this line was written"
-        return f"Due date changed since {since}: {self.now}."
+        if published:
+            return f"Due date changed since this version was published: {self.now}."
+        return f"The action item is {self.now}."
 
 
 def corrections_legend(*, published: bool) -> str:
     """Above a briefing with corrections (the printed page marks each line briefly, "↳ now
     due June 2027", to stay on its one page)."""
-    since = "this version was published" if published else "box 7 was written"
-    return f"\u21b3 marks a due date changed since {since}; the words are kept as written."
+    if published:
+        return (
+            "\u21b3 marks a due date changed since this version was published; "
+            "the words are as approved."
+        )
+    return "\u21b3 marks a line whose due date is not the action item's due date now."
 
 
 def due_date_changes(text: str, actions: Sequence[GuideAction]) -> tuple[DueDateChange, ...]:

@@ -265,7 +265,7 @@ async def test_box_7_is_published_with_live_due_dates_and_read_by_anyone_on_the_
     # The chair revises: the preview names the stale line, and stops once box 7 is mended.
     await j.act(verbs.GUIDE_REVISE, {"review_id": review_id})
     preview = await j.card(verbs.GUIDE_PREVIEW, {"review_id": review_id})
-    assert "Due date changed since this line was written: now due July 2027." in preview
+    assert "The action item is now due July 2027." in preview
     [guide] = j.rows(t.SevenMinuteGuide)
     mended = guide.sections[6]["text"].replace("(by May 2027)", "(by July 2027)")
     preview = await j.card(verbs.GUIDE_PREVIEW, {"review_id": review_id, "part_6": mended})

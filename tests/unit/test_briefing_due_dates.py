@@ -91,7 +91,7 @@ WRITTEN = box_7(replace(AUDIT, due_on=date(2026, 12, 31)), BRIEF)
 PARTS = (*guide.draft("LOS-2026-005", "Child K", "Reason.", ["neglect"], [], [AUDIT])[:6], WRITTEN)
 CHANGES = guide.due_date_changes(WRITTEN, [AUDIT, BRIEF])
 PUBLISHED_NOTE = "Due date changed since this version was published: now due January 2027."
-DRAFT_NOTE = "Due date changed since this line was written: now due January 2027."
+DRAFT_NOTE = "The action item is now due January 2027."
 
 
 def screen(state: GuideState, *, versions: int = 0, **extra: object) -> GuideScreen:
