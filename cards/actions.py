@@ -323,9 +323,10 @@ _FORMS = (
     ),
     _Form(
         Move.CANCEL,
-        "Cancel",
+        # Not a bare "Cancel", which reads as closing the form (new-user walk M11).
+        "Cancel this action item…",
         verbs.ACTION_CANCEL,
-        "Cancel the item",
+        "Cancel this action item",
         lambda v, _: [_note("reason", "Why it is cancelled", v)],
     ),
     # Readers' own moves on escalation copies

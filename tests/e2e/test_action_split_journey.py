@@ -36,7 +36,7 @@ FIRST = "Audit 20 police domestic call-outs where a child lives at the address"
 SECOND = "Brief every response officer on seeing and speaking to the child, with a sign-in sheet"
 VAGUE = "Raise awareness of the child's voice"
 REASON = "The audit and the briefing are done by two different teams"
-CHAIR_CONTROLS = ["Reassign", "Amend", "Split in two", "Cancel", "Review summary"]
+CHAIR_CONTROLS = ["Reassign", "Amend", "Split in two", "Cancel this action item…", "Review summary"]
 
 
 def fill_split(chat: Chat, form: Locator, second: str) -> None:

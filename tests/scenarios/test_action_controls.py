@@ -20,7 +20,7 @@ from tests.scenarios.test_identifier_fields import NAMED
 from tests.support.activities import USER_AAD
 from tests.support.journey import CARD, COLLEAGUE, PRACTITIONER, Journey, button_data
 
-CHAIR_CONTROLS = ["Reassign", "Amend", "Split in two", "Cancel", "Review summary"]
+CHAIR_CONTROLS = ["Reassign", "Amend", "Split in two", "Cancel this action item…", "Review summary"]
 
 
 async def chair_view(j: Journey) -> tuple[t.ActionItem, dict[str, Any]]:
@@ -350,7 +350,10 @@ async def test_a_chair_who_takes_an_item_on_has_their_moves_and_the_chairs(
     ]
     assert headed == [
         ("As its owner, you can:", [m for m in OWNER_MOVES if m != "Ask for a new date"]),
-        ("As the review's chair, you can also:", ["Reassign", "Amend", "Split in two", "Cancel"]),
+        (
+            "As the review's chair, you can also:",
+            ["Reassign", "Amend", "Split in two", "Cancel this action item…"],
+        ),
     ], "the owner's moves (the chair sets a date with Amend), then the chair's"
     assert titles(mine) == ["Review summary"]
     j.bot.connector.clear()
