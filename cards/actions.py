@@ -37,6 +37,8 @@ from domain.actions import (
     NOTE_MAX,
     SETTLED_INSTEAD,
     ActionDetail,
+    MyActions,
+    Rated,
     card_moves,
     lic_decision_facts,
     open_moves,
@@ -608,37 +610,88 @@ def _with_show_cards(card: Card, actions: Sequence[Any]) -> Card:
     return card
 
 
-def my_actions_card(items: Sequence[tuple[ActionDetail, Rag | None]]) -> Card:
+# How many rows `my actions` lists, and how many of them get an Open button (Teams shows six of
+# a card's buttons; the card stays well under its size limit).
+_MY_ROWS: Final = 15
+_MY_OPENS: Final = 5
+
+
+def my_actions_card(mine: MyActions) -> Card:
+    """`my actions`. A chair reads two headed groups, each with its count and an empty state:
+    what waits for their decision, then their own items (domain/actions.py `group_my_actions`).
+    Anyone else reads their own items as one list."""
     body: list[ac.ElementAnnotated] = [*header("My actions", "Most urgent first")]
-    if not items:
-        body.append(paragraph("You have no open action items."))
-    actions = []
-    for item, rag in items[:15]:
-        body.append(
-            ac.Container(
-                separator=True,
-                items=[
-                    ac.TextBlock(
-                        text=f"**{item.reference}** · {RAG_LABELS.get(rag, '') if rag else ''}"
-                        f" · due {friendly_date(item.effective_due)}",
-                        wrap=True,
-                    ),
-                    ac.TextBlock(
-                        text=user_text(shortened(item.description, 160)),
-                        wrap=True,
-                        spacing=ty.Spacing.NONE,
-                        max_lines=2,
-                    ),
-                ],
+    groups: list[tuple[str | None, Sequence[Rated], str]] = []
+    if mine.deciding is not None:
+        groups.append(
+            (
+                f"Waiting for your decision ({len(mine.deciding)})",
+                mine.deciding,
+                "Nothing is waiting for your decision.",
             )
         )
+        groups.append(
+            (
+                f"Your action items ({len(mine.own)})",
+                mine.own,
+                "You have no open action items of your own.",
+            )
+        )
+    else:
+        groups.append((None, mine.own, "You have no open action items."))
+    shown: list[Rated] = []
+    for heading, rows, empty in groups:
+        if heading is not None:
+            body.append(
+                ac.TextBlock(
+                    text=heading,
+                    wrap=True,
+                    weight=ty.FontWeight.BOLDER,
+                    size=ty.FontSize.MEDIUM,
+                    spacing=ty.Spacing.LARGE,
+                )
+            )
+        if not rows:
+            body.append(paragraph(empty, subtle=heading is not None))
+        room = max(_MY_ROWS - len(shown), 0)
+        body.extend(_my_row(row) for row in rows[:room])
+        shown.extend(rows[:room])
+        if len(rows) > room:
+            body.append(paragraph(f"…and {len(rows) - room} more.", subtle=True))
     actions = [
-        button(shortened(f"Open {item.reference}", 40), verbs.ACTION_VIEW, {"action_id": item.id})
-        for item, _ in items[:5]
+        button(
+            shortened(f"Open {row.item.reference}", 40),
+            verbs.ACTION_VIEW,
+            {"action_id": row.item.id},
+        )
+        for row in shown[:_MY_OPENS]
     ]
-    if len(items) > 15:
-        body.append(paragraph(f"…and {len(items) - 15} more.", subtle=True))
     return build(body, actions)
+
+
+def _my_row(row: Rated) -> ac.Container:
+    item, rag = row.item, row.rag
+    lines = [
+        ac.TextBlock(
+            text=f"**{item.reference}** · {RAG_LABELS.get(rag, '') if rag else ''}"
+            f" · due {friendly_date(item.effective_due)}",
+            wrap=True,
+        )
+    ]
+    if row.why is not None:
+        who = f" · {item.owner_name}" if item.owner_name else ""
+        lines.append(
+            ac.TextBlock(text=user_text(f"{row.why}{who}"), wrap=True, spacing=ty.Spacing.NONE)
+        )
+    lines.append(
+        ac.TextBlock(
+            text=user_text(shortened(item.description, 160)),
+            wrap=True,
+            spacing=ty.Spacing.NONE,
+            max_lines=2,
+        )
+    )
+    return ac.Container(separator=True, items=lines)
 
 
 def date_request_card(item: ActionDetail) -> Card:

@@ -169,8 +169,9 @@ class ActionRepository(Protocol):
 
     def for_owner(self, member_id: int) -> list[ActionDetail]: ...
 
-    def escalated_to(self, member_id: int) -> list[ActionDetail]:
-        """Escalated items of the reviews this member chairs or deputy-chairs: theirs now."""
+    def chaired_open(self, member_id: int) -> list[ActionDetail]:
+        """The open items (escalated, blocked, or with their owners) of the reviews this member
+        chairs or deputy-chairs: those that may wait for their decision."""
         ...
 
     def awaiting_impact(self, partnership_id: int) -> list[ActionDetail]:
@@ -297,17 +298,82 @@ def _owned(uow: UnitOfWork, member: MemberView, action_id: object, move: OwnerMo
     return item
 
 
-def my_actions(
-    uow: UnitOfWork, member: MemberView, today: date, policy: ChaserPolicy
-) -> list[tuple[ActionDetail, Rag | None]]:
-    """The member's open items, and the escalated items waiting for them as chair, most
-    urgent first: red, amber, green, then by due date."""
-    owned = [i for i in uow.actions.for_owner(member.id) if i.status not in DONE]
-    mine = {i.id for i in owned}
-    items = owned + [i for i in uow.actions.escalated_to(member.id) if i.id not in mine]
-    rated = [(i, item_rag(i, today, policy)) for i in items]
-    order = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.BLUE: 3, None: 4}
-    return sorted(rated, key=lambda p: (order[p[1]], p[0].effective_due or date.max))
+# Why an item waits for its chair: their decision is what moves it on (the chair is reminded
+# of blocked and escalated items, `chasers.ChaseKind`; a date request waits for Approve).
+ESCALATED_WHY: Final = "Escalated by the LIC group"
+DATE_ASKED_WHY: Final = "A new date asked for"
+BLOCKED_WHY: Final = "Blocked"
+
+
+def awaits_decision(item: ActionDetail, member_id: int) -> str | None:
+    """Why `item` waits for this member's decision as its review's chair or deputy, or None."""
+    if not item.chaired_by(member_id) or item.status in DONE:
+        return None
+    if item.status is ActionStatus.ESCALATED:
+        return ESCALATED_WHY
+    if item.pending_date is not None:
+        return DATE_ASKED_WHY
+    if item.status is ActionStatus.BLOCKED:
+        return BLOCKED_WHY
+    return None
+
+
+@dataclass(frozen=True)
+class Rated:
+    item: ActionDetail
+    rag: Rag | None
+    why: str | None = None  # why it waits for the reader's decision (`awaits_decision`)
+
+
+@dataclass(frozen=True)
+class MyActions:
+    """`my actions`: what waits for the reader's decision as a chair, and their own items.
+
+    A chair's two kinds of work read apart (new-user walk M10): deciding is theirs alone, and
+    the owners' items wait on it. An item both theirs and waiting for their decision (a chair
+    who owns a blocked item) is listed once, under the decision. `deciding` is None for a
+    reader who chairs nothing and has nothing to decide: their card is the one list."""
+
+    deciding: tuple[Rated, ...] | None
+    own: tuple[Rated, ...]
+
+
+_URGENCY: Final = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.BLUE: 3, None: 4}
+
+
+def group_my_actions(
+    member: MemberView,
+    owned: Sequence[ActionDetail],
+    chaired: Sequence[ActionDetail],
+    today: date,
+    policy: ChaserPolicy,
+) -> MyActions:
+    """The grouping rule, most urgent first in each group (red, amber, green, then by due date).
+    `owned`: the member's items; `chaired`: open items on the reviews they chair or deputise."""
+    seen: set[int] = set()
+    deciding: list[Rated] = []
+    for item in [*chaired, *owned]:
+        why = awaits_decision(item, member.id)
+        if why is not None and item.id not in seen:
+            seen.add(item.id)
+            deciding.append(Rated(item, item_rag(item, today, policy), why))
+    own = [
+        Rated(item, item_rag(item, today, policy))
+        for item in owned
+        if item.status not in DONE and item.id not in seen
+    ]
+    chairs = member.has(Role.CHAIR) or bool(deciding) or bool(chaired)
+    return MyActions(_most_urgent(deciding) if chairs else None, _most_urgent(own))
+
+
+def _most_urgent(rated: Sequence[Rated]) -> tuple[Rated, ...]:
+    return tuple(sorted(rated, key=lambda r: (_URGENCY[r.rag], r.item.effective_due or date.max)))
+
+
+def my_actions(uow: UnitOfWork, member: MemberView, today: date, policy: ChaserPolicy) -> MyActions:
+    """The member's open items, and (as a chair) the items waiting for their decision."""
+    owned = uow.actions.for_owner(member.id)
+    return group_my_actions(member, owned, uow.actions.chaired_open(member.id), today, policy)
 
 
 def awaiting_impact(uow: UnitOfWork, member: MemberView) -> list[ActionDetail]:

@@ -42,6 +42,9 @@ _LEAD_WAITS = (ReturnStatus.SUBMITTED.value, ReturnStatus.NIL_PENDING.value)
 _LIVE = (ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value, ActionStatus.BLOCKED.value)
 # An escalated item keeps its review open: the chair has yet to decide it.
 _NOT_CLOSED = (*_LIVE, ActionStatus.COMPLETED.value, ActionStatus.ESCALATED.value)
+# An item that may wait for its chair's decision (domain/actions.py `awaits_decision`): a live
+# one (blocked, or with a date asked for) or an escalated one.
+_CHAIR_MAY_DECIDE = (*_LIVE, ActionStatus.ESCALATED.value)
 
 
 class SqlActions:
@@ -114,11 +117,11 @@ class SqlActions:
     def for_owner(self, member_id: int) -> list[ActionDetail]:
         return self._details(col(t.ActionItem.owner_member_id) == member_id)
 
-    def escalated_to(self, member_id: int) -> list[ActionDetail]:
+    def chaired_open(self, member_id: int) -> list[ActionDetail]:
         chairs = (col(t.Review.chair_member_id) == member_id) | (
             col(t.Review.deputy_chair_member_id) == member_id
         )
-        return self._details(chairs & (col(t.ActionItem.status) == ActionStatus.ESCALATED.value))
+        return self._details(chairs & col(t.ActionItem.status).in_(_CHAIR_MAY_DECIDE))
 
     def awaiting_impact(self, partnership_id: int) -> list[ActionDetail]:
         return self._details(

@@ -74,6 +74,12 @@ async def test_an_escalated_item_is_the_chair_s_and_red_everywhere(journey_each:
     [mine] = j.bot.connector.cards()
     assert item.reference in json.dumps(mine)
     assert "Red" in json.dumps(mine)
+    # Under its own heading, apart from the chair's own items (new-user walk M10).
+    listed = json.dumps(mine)
+    assert "Waiting for your decision (1)" in listed
+    assert "Escalated by the LIC group" in listed
+    assert listed.index("Waiting for your decision") < listed.index(item.reference)
+    assert listed.index(item.reference) < listed.index("Your action items (")
 
     j.bot.connector.clear()
     await j.say(f"summary {item.reference.split('/')[0]}")

@@ -189,7 +189,9 @@ def test_every_view_renders_the_same_rag(row: ActionRow) -> None:
             detail, actions.item_rag(detail, TODAY, DEFAULT_POLICY)
         )
         assert label in _texts(owner_card), "the owner's card and every chaser"
-        mine = action_cards.my_actions_card([(detail, expected)])
+        mine = action_cards.my_actions_card(
+            actions.MyActions(None, (actions.Rated(detail, expected),))
+        )
         assert label in _texts(mine), "my actions"
     summary = build_summary(review(), Access.FULL, records(1, rows=(row,)), TODAY, DEFAULT_POLICY)
     shown = _texts(summary_cards.summary_card(summary))

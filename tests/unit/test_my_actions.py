@@ -1,0 +1,119 @@
+"""`my actions` for a chair: what waits for their decision, apart from their own items (new-user
+walk M10). The grouping rule is domain/actions.py `group_my_actions`; the card only draws it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from cards import verbs
+from cards.actions import my_actions_card
+from cards.validation import card_problems
+from domain.actions import (
+    BLOCKED_WHY,
+    DATE_ASKED_WHY,
+    ESCALATED_WHY,
+    ActionDetail,
+    MyActions,
+    awaits_decision,
+    group_my_actions,
+)
+from domain.chasers import DEFAULT_POLICY, Rag
+from domain.model import ActionStatus, MemberView, Role
+from tests.unit.test_action_state import detail_of
+from tests.unit.test_summaries import TODAY, action
+
+CHAIR = MemberView(99, 1, "aad-99", "Chair K (demo)", None, frozenset({Role.CHAIR}))
+OWNER = MemberView(7, 1, "aad-7", "Practitioner K (demo)", 3, frozenset({Role.PRACTITIONER}))
+
+
+def item(number: int, status: ActionStatus = ActionStatus.OPEN, **changes: object) -> ActionDetail:
+    row = action(status=status, due_on=TODAY + timedelta(days=number * 7))
+    base = replace(detail_of(row), id=number, reference=f"LOS-2026-001/A{number}")
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_why_an_item_waits_for_its_chair() -> None:
+    assert awaits_decision(item(1, ActionStatus.ESCALATED), CHAIR.id) == ESCALATED_WHY
+    assert awaits_decision(item(2, pending_date=TODAY), CHAIR.id) == DATE_ASKED_WHY
+    assert awaits_decision(item(3, ActionStatus.BLOCKED), CHAIR.id) == BLOCKED_WHY
+    assert awaits_decision(item(4), CHAIR.id) is None, "with its owner, nothing to decide"
+    assert awaits_decision(item(5, ActionStatus.COMPLETED), CHAIR.id) is None, "the LIC's"
+    assert awaits_decision(item(6, ActionStatus.ESCALATED), OWNER.id) is None, "not their review"
+    deputy = item(7, ActionStatus.ESCALATED, chair_member_id=1, deputy_chair_member_id=99)
+    assert awaits_decision(deputy, CHAIR.id) == ESCALATED_WHY, "a deputy decides as the chair"
+    for done in (ActionStatus.CLOSED, ActionStatus.CANCELLED, ActionStatus.SPLIT):
+        assert awaits_decision(item(8, done, pending_date=TODAY), CHAIR.id) is None
+
+
+def test_a_chair_s_decisions_and_own_items_are_apart_each_most_urgent_first() -> None:
+    chaired = [item(1), item(2, ActionStatus.BLOCKED), item(3, ActionStatus.ESCALATED)]
+    chaired.append(item(4, pending_date=TODAY + timedelta(days=40)))
+    # The chair's own items: one blocked (theirs and theirs to decide: listed once, deciding),
+    # one open, one closed.
+    own = [
+        item(5, owner_member_id=99),
+        item(2, ActionStatus.BLOCKED, owner_member_id=99),
+        item(6, ActionStatus.CLOSED, owner_member_id=99),
+    ]
+    mine = group_my_actions(CHAIR, own, chaired, TODAY, DEFAULT_POLICY)
+    assert mine.deciding is not None
+    assert [r.item.id for r in mine.deciding] == [2, 3, 4], "red first, then by due date"
+    assert [r.why for r in mine.deciding] == [BLOCKED_WHY, ESCALATED_WHY, DATE_ASKED_WHY]
+    assert [r.rag for r in mine.deciding][:2] == [Rag.RED, Rag.RED]
+    assert [r.item.id for r in mine.own] == [5], "an item the chair decides is not listed twice"
+    assert all(r.why is None for r in mine.own)
+
+
+def test_a_chair_with_nothing_to_decide_still_sees_both_groups() -> None:
+    mine = group_my_actions(CHAIR, [], [item(1)], TODAY, DEFAULT_POLICY)
+    assert mine == MyActions((), ())
+    card = my_actions_card(mine)
+    text = json.dumps(card)
+    assert "Waiting for your decision (0)" in text
+    assert "Nothing is waiting for your decision." in text
+    assert "Your action items (0)" in text
+    assert "You have no open action items of your own." in text
+    assert card_problems(card) == []
+
+
+def test_anyone_else_reads_one_list_as_before() -> None:
+    mine = group_my_actions(OWNER, [item(1), item(2)], [], TODAY, DEFAULT_POLICY)
+    assert mine.deciding is None
+    text = json.dumps(my_actions_card(mine))
+    assert "Waiting for your decision" not in text
+    assert "Your action items" not in text
+    assert "LOS-2026-001/A1" in text
+    assert "LOS-2026-001/A2" in text
+    empty = json.dumps(my_actions_card(group_my_actions(OWNER, [], [], TODAY, DEFAULT_POLICY)))
+    assert "You have no open action items." in empty
+
+
+def test_someone_deputising_without_the_chair_role_sees_the_decision_group() -> None:
+    deputy = replace(OWNER, id=99)
+    mine = group_my_actions(deputy, [], [item(1, ActionStatus.ESCALATED)], TODAY, DEFAULT_POLICY)
+    assert mine.deciding is not None
+    assert len(mine.deciding) == 1
+
+
+@pytest.mark.parametrize(("deciding", "own"), [(3, 2), (20, 20), (0, 30)])
+def test_the_card_counts_each_group_and_opens_the_decisions_first(deciding: int, own: int) -> None:
+    waiting = [item(n, ActionStatus.ESCALATED) for n in range(1, deciding + 1)]
+    mine_items = [item(100 + n, owner_member_id=99) for n in range(own)]
+    mine = group_my_actions(CHAIR, mine_items, waiting, TODAY, DEFAULT_POLICY)
+    card = my_actions_card(mine)
+    assert card_problems(card) == []
+    text = json.dumps(card, ensure_ascii=False)
+    assert f"Waiting for your decision ({deciding})" in text
+    assert f"Your action items ({own})" in text
+    opens = [a for a in card["actions"] if a["verb"] == verbs.ACTION_VIEW]
+    assert len(opens) == min(5, deciding + own)
+    first = [a["data"]["action_id"] for a in opens]
+    assert first == [r.item.id for r in (*(mine.deciding or ()), *mine.own)][: len(opens)]
+    if deciding:
+        assert ESCALATED_WHY in text
+    if deciding + own > 15:
+        assert "more." in text, "the rest are counted, not dropped silently"
