@@ -536,13 +536,18 @@ def _record_chased(
 ) -> None:
     """The chaser is done with (sent, or undelivered for good): counted, the next planned.
     `row` is the record as the chaser was claimed; `current`, as it is now, held (`counted`)."""
-    # Only an action item's reassign starts its owner's count again (`NEW_OWNER`): a return's
-    # writers (or leads) changing never does, and the order they are read in says nothing, so
-    # its owner count goes on with the record's.
+    # An action item's reassign starts its owner's count again (`NEW_OWNER`), and so does a
+    # return's hand-over to or from its agency's leads, or a change of those leads
+    # (`handed_over`, `LEADS_CHANGED`): a chaser claimed before either went to the one before.
+    # A return's writers changing never does (the order they are read in says nothing), so
+    # their count goes on with the record's.
     same_owner = (
         current is None
-        or row.subject.kind is not SubjectKind.ACTION_ITEM
-        or set(current.owner_ids) == set(row.owner_ids)
+        or (current.subject.kind is row.subject.kind is SubjectKind.PRE_ANALYSIS_RETURN)
+        or (
+            current.subject.kind is row.subject.kind
+            and set(current.owner_ids) == set(row.owner_ids)
+        )
     )
     after = counted(row.subject, (current or row).subject, chase, same_owner=same_owner)
     if after.replanned and current is not None:

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Final
 
 from domain.action_state import Reader
-from domain.chasers import NOUNS, Audience, ChaseKind, PlannedChase, SubjectKind
+from domain.chasers import LEAD_KINDS, NOUNS, Audience, ChaseKind, PlannedChase, SubjectKind
 
 
 class Reads(StrEnum):
@@ -197,6 +197,8 @@ def chased_line(chase: PlannedChase, subject: SubjectKind, undelivered: int) -> 
     if about_record:
         return f"{chase.chased_line} {lost}"
     noun = NOUNS[subject]
+    if subject in LEAD_KINDS:  # a lead hears their own count only (`chasers._chased_line`)
+        return f"This is reminder {chase.owner_sequence} about this {noun}. {lost}"
     if chase.earlier_owners:
         return (
             f"This is reminder {chase.owner_sequence} since this {noun} became yours "

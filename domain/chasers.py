@@ -477,6 +477,9 @@ _LEAD_WAITS: Final = {
     SubjectKind.RETURN_SIGN_OFF: ReturnStatus.SUBMITTED,
     SubjectKind.NIL_CONFIRMATION: ReturnStatus.NIL_PENDING,
 }
+# The records whose chasers go to an agency's leads: each lead hears only their own count.
+LEAD_KINDS: Final = frozenset(_LEAD_WAITS)
+LEAD_WAIT_STATUSES: Final = frozenset(_LEAD_WAITS.values())
 # (what the lead is asked for, the same for someone copied in, what happened that day)
 _WAITING_FOR: Final = {
     SubjectKind.RETURN_SIGN_OFF: ("your sign-off", "its agency lead's sign-off", "submitted"),
@@ -545,11 +548,18 @@ def sign_off_subject(
     submitted_at: datetime,
     chase_count: int = 0,
     overdue_unanswered: int = 0,
+    owner_chases: int | None = None,
 ) -> ChaseSubject:
     """A submitted return as the sign-off chaser sees it: due `signoff_days` working days
-    after the day it was submitted, where the partnership is."""
+    after the day it was submitted, where the partnership is. `owner_chases`: the chasers
+    since its lead took it on (`handed_over`, `LEADS_CHANGED`)."""
     return _lead_subject(
-        policy, SubjectKind.RETURN_SIGN_OFF, submitted_at, chase_count, overdue_unanswered
+        policy,
+        SubjectKind.RETURN_SIGN_OFF,
+        submitted_at,
+        chase_count,
+        overdue_unanswered,
+        owner_chases,
     )
 
 
@@ -558,11 +568,17 @@ def nil_confirmation_subject(
     recorded_at: datetime,
     chase_count: int = 0,
     overdue_unanswered: int = 0,
+    owner_chases: int | None = None,
 ) -> ChaseSubject:
     """A nil return waiting for its agency lead, as the chaser sees it: due `signoff_days`
     working days after the day the chair recorded it, like a sign-off."""
     return _lead_subject(
-        policy, SubjectKind.NIL_CONFIRMATION, recorded_at, chase_count, overdue_unanswered
+        policy,
+        SubjectKind.NIL_CONFIRMATION,
+        recorded_at,
+        chase_count,
+        overdue_unanswered,
+        owner_chases,
     )
 
 
@@ -572,6 +588,7 @@ def _lead_subject(
     since: datetime,
     chase_count: int,
     overdue_unanswered: int,
+    owner_chases: int | None,
 ) -> ChaseSubject:
     day = policy.local_date(since)
     return ChaseSubject(
@@ -583,6 +600,7 @@ def _lead_subject(
         status_since=day,
         # The lead is chased only once it is overdue: every chaser of theirs is an overdue one.
         unanswered=overdue_unanswered,
+        owner_chases=owner_chases,
     )
 
 
@@ -604,6 +622,19 @@ def mark_new_owner(subject: ChaseSubject) -> ChaseSubject:
 
 # The record's columns a new owner sets: the counts `mark_new_owner` starts again.
 NEW_OWNER: Final[Mapping[str, int]] = {**ANSWERED, "owner_chase_count": 0}
+# What a change of an agency's leads sets on its returns waiting for a lead: the lead's own
+# count starts again, as a new owner's; whether they have answered is the record's, not theirs.
+LEADS_CHANGED: Final[Mapping[str, int]] = {"owner_chase_count": 0}
+
+
+def handed_over(before: ReturnStatus, after: ReturnStatus) -> Mapping[str, int]:
+    """The chase state a return's status change sets. A change that hands its chasing to
+    someone else (its practitioners submit it to their agency lead, the lead sends it back,
+    the chair records a nil return for the lead to confirm) starts the new one's own count,
+    as an action item's reassign does (`NEW_OWNER`): the lead is told how often *they* were
+    chased, not how often the practitioners were before them."""
+    waits = LEAD_WAIT_STATUSES
+    return NEW_OWNER if (before in waits) != (after in waits) else {}
 
 
 def rag(
@@ -809,7 +840,11 @@ def _chased_line(subject: ChaseSubject, kind: ChaseKind) -> str:
         return f"Reminder {count} about this {noun}. Its owner is not chased while it is blocked."
     if kind is ChaseKind.ESCALATED:
         return f"Reminder {count} about this {noun}. Its owner is not chased while it is with you."
-    return owner_line(subject.tally.after(), noun)
+    tally = subject.tally.after()
+    if subject.kind in LEAD_KINDS:
+        # The record's lifetime count is mostly its practitioners' chasers: a lead hears theirs.
+        tally = Tally(tally.owner, tally.owner)
+    return owner_line(tally, noun)
 
 
 def owner_line(tally: Tally, noun: str) -> str:

@@ -16,6 +16,7 @@ from typing import Final
 
 from domain import audit, chase_engine, review_flow
 from domain.capabilities import require
+from domain.chasers import handed_over
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
 from domain.holds import hold_return, hold_writers_of
 from domain.idempotency import revision_of
@@ -685,6 +686,8 @@ def _return_move(
 ) -> None:
     status = move_return(ret.status, target)
     fields: dict[str, object] = {"status": status.value, "status_note": note}
+    # A nil return recorded is the lead's to confirm: chased from their own count.
+    fields |= handed_over(ret.status, status)
     # Stamped with the turn's clock, which the chasers count from.
     if not uow.returns.transition(ret.id, {ret.status}, fields, at=at):
         raise StaleCard(  # the practitioner (or lead) moved it in the same instant

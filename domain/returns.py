@@ -20,7 +20,7 @@ from typing import Any
 
 from domain import audit, chronology, lifecycle
 from domain.calendar import DEFAULT_CALENDAR
-from domain.chasers import ChaserPolicy
+from domain.chasers import ChaserPolicy, handed_over
 from domain.chronology import Page
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
 from domain.held import HeldAnswer, Seen, closed, handed_on_note, held_answers, released, seen_by
@@ -1203,6 +1203,8 @@ def submit(
             "submitted_at": now,
             "submitted_by": member.id,
             "returned_comments": None,
+            # The lead is chased now, from their own count.
+            **handed_over(ret.status, status),
         },
         at=now,
     )
@@ -1272,6 +1274,7 @@ def sign_off(
     screened = require_confirmed({"comments": None if approve else comments}, data)
     target = ReturnStatus.SIGNED_OFF if approve else ReturnStatus.RETURNED
     fields: dict[str, object] = {"status": move_return(ret.status, target).value}
+    fields |= handed_over(ret.status, target)  # sent back: the practitioners are chased again
     if approve:
         fields |= {"signed_off_at": now, "signed_off_by": member.id}
     else:

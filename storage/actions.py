@@ -491,7 +491,7 @@ class SqlChases:
             return None
         policy = lookup.policies.get(partnership_id) or policy_for(self, partnership_id)
         lookup.policies[partnership_id] = policy
-        counts = (r.chase_count, r.overdue_chase_count)
+        counts = (r.chase_count, r.overdue_chase_count, r.owner_chase_count)
         if r.status == ReturnStatus.SUBMITTED.value and r.submitted_at is not None:
             subject = sign_off_subject(policy, _aware(r.submitted_at), *counts)
             return subject, "return: waiting for sign-off"

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, and_, func
+from sqlalchemy import ColumnElement, and_, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
+from domain.chasers import LEAD_WAIT_STATUSES, LEADS_CHANGED
 from domain.directory import agency_key
 from domain.model import Role
 from domain.repositories import AgencyView, DirectoryMember, MemberPage
@@ -140,11 +141,18 @@ class SqlDirectory:
         self._session.flush()
 
     def set_agency(self, partnership_id: int, member_id: int, agency_id: int | None) -> None:
-        self._member_row(partnership_id, member_id).agency_id = agency_id
+        row = self._member_row(partnership_id, member_id)
+        before, row.agency_id = row.agency_id, agency_id
         self._session.flush()
+        lead = self._session.get(t.MemberRole, (member_id, Role.AGENCY_LEAD.value))
+        if before != agency_id and lead is not None:
+            self._leads_changed(member_id, before)
 
     def grant(self, member_id: int, role: Role) -> bool:
-        return grant_role(self._session, member_id, role)
+        granted = grant_role(self._session, member_id, role)
+        if granted and role is Role.AGENCY_LEAD:
+            self._leads_changed(member_id)
+        return granted
 
     def revoke(self, member_id: int, role: Role) -> bool:
         row = self._session.get(t.MemberRole, (member_id, role.value))
@@ -152,7 +160,44 @@ class SqlDirectory:
             return False
         self._session.delete(row)
         self._session.flush()
+        if role is Role.AGENCY_LEAD:
+            self._leads_changed(member_id)
         return True
+
+    def _leads_changed(self, member_id: int, left: int | None = None) -> None:
+        """The leads of the member's agency (and any they cover, and `left`, the one they have
+        just left) changed: its returns waiting for a lead start the lead's own chase count
+        again (domain/chasers.py `LEADS_CHANGED`), so a new lead isn't told the chasers that
+        went to the one before them as theirs. Every way a lead comes or goes (the member and
+        agency cards, the CSV import) passes through here."""
+        member = self._session.get(t.Member, member_id)
+        if member is None:
+            return
+        agencies = {left, member.agency_id}
+        agencies |= set(
+            self._session.scalars(
+                select(t.AgencyLeadCover.agency_id).where(
+                    col(t.AgencyLeadCover.member_id) == member_id
+                )
+            )
+        )
+        agencies.discard(None)
+        if not agencies:
+            return
+        self._session.execute(
+            update(t.PreAnalysisReturn)
+            .where(
+                # A cover counts only within the lead's own partnership (as agency_lead_ids).
+                col(t.PreAnalysisReturn.agency_id).in_(
+                    select(t.Agency.id).where(
+                        col(t.Agency.id).in_(agencies),
+                        col(t.Agency.partnership_id) == member.partnership_id,
+                    )
+                ),
+                col(t.PreAnalysisReturn.status).in_([s.value for s in LEAD_WAIT_STATUSES]),
+            )
+            .values(**LEADS_CHANGED)
+        )
 
     def count_with_role(self, partnership_id: int, role: Role) -> int:
         query = (
