@@ -679,7 +679,7 @@ def _my_row(row: Rated) -> ac.Container:
         )
     ]
     if row.why is not None:
-        who = f" · {item.owner_name}" if item.owner_name else ""
+        who = f" · owner {item.owner_name}" if item.owner_name else ""
         lines.append(
             ac.TextBlock(text=user_text(f"{row.why}{who}"), wrap=True, spacing=ty.Spacing.NONE)
         )

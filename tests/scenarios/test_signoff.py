@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import update
+
 from bot.app import CHASERS, SERVICES
 from bot.scheduler import SweepReport
 from cards import verbs
@@ -15,7 +17,9 @@ from tests.support.journey import (
     LEAD,
     PRACTITIONER,
     Journey,
+    answer_every_section,
     card_verbs,
+    open_review,
     submitted_return,
 )
 
@@ -111,9 +115,15 @@ async def test_a_sign_off_waiting_past_the_policy_is_chased_then_the_chair_told(
     any_journey: Journey,
 ) -> None:
     j = any_journey
-    return_id = await submitted_return(j)
+    _, return_id = await open_review(j)
+    await answer_every_section(j, return_id)
+    with j.bot.db.session() as session, session.begin():  # the practitioners, chased 3 times
+        counts = {"chase_count": 3, "owner_chase_count": 3}
+        session.execute(update(t.PreAnalysisReturn).values(**counts))
+    await j.act(verbs.RETURN_SUBMIT, {"return_id": return_id}, PRACTITIONER)
     [ret] = j.rows(t.PreAnalysisReturn)
     assert ret.next_chase_at is not None, "the sign-off is scheduled from submit"
+    assert (ret.chase_count, ret.owner_chase_count) == (3, 0), "the lead's count starts"
     j.bot.app[SERVICES].clock.set(_aware(ret.next_chase_at) - timedelta(minutes=1))
     assert await j.bot.app[CHASERS].sweep() == SweepReport()
     j.bot.app[SERVICES].clock.set(_aware(ret.next_chase_at) + timedelta(minutes=1))
@@ -124,6 +134,10 @@ async def test_a_sign_off_waiting_past_the_policy_is_chased_then_the_chair_told(
     [to_lead] = j.bot.connector.sent
     chaser = json.dumps(to_lead.cards)
     assert "Waiting for your sign-off for 3 working days" in chaser
+    # The lead's own count, whatever went to the practitioners before they submitted.
+    assert "This is the first reminder about this sign-off." in chaser
+    [ret] = j.rows(t.PreAnalysisReturn)
+    assert (ret.chase_count, ret.owner_chase_count) == (4, 1)
     assert verbs.SIGNOFF_OPEN in card_verbs(to_lead.cards)
     # The lead doesn't answer: after escalate_after (2) chasers the chair is copied in.
     for _ in range(2):
