@@ -21,7 +21,7 @@ import aiohttp
 
 from bot.router import Context, Reply, Router
 from cards import verbs
-from cards.basics import Back, error_card, file_ready_card, info_card
+from cards.basics import Back, error_card, file_ready_card
 from domain import audit
 from domain.errors import DomainError, NotFound
 from domain.records import ExportRecord
@@ -32,6 +32,10 @@ CONSENT = "application/vnd.microsoft.teams.card.file.consent"
 FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
 # How a download's click is answered: the file's card follows as a new message.
 SENT_BELOW = "is in a new message below."
+FILES_IN_PERSONAL_CHAT = (
+    "Teams only lets me send files in a 1:1 chat: open Line of Sight in your chat list and ask "
+    "again there."
+)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -68,6 +72,11 @@ def safe_filename(name: str) -> str:
 
 async def deliver(ctx: Context, document: Document) -> Reply:
     """Store the document for the actor and offer it in the way their client supports."""
+    if ctx.services.settings.files_in_teams and not ctx.turn.is_personal:
+        # Teams sends files only in a 1:1 chat. Said before anything is written (no file left
+        # on disk for no one), and as a message only: the card clicked (the partnership
+        # channel's briefing post, say) stays for the person, and the channel gets no post.
+        return Reply(text=FILES_IN_PERSONAL_CHAT)
     folder = ctx.services.settings.data_dir / "exports" / str(ctx.member.partnership_id)
     token = secrets.token_urlsafe(24)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -98,14 +107,6 @@ async def deliver(ctx: Context, document: Document) -> Reply:
             "declineContext": {"token": token},
         },
     }
-    if not ctx.turn.is_personal:
-        return Reply(
-            info_card(
-                "Files come to our personal chat",
-                "Teams only lets me send files in a 1:1 chat: open Line of "
-                "Sight in your chat list and ask again there.",
-            )
-        )
     return Reply(
         file_ready_card(
             f"Accept the file offer below to save {document.description} to your OneDrive.",

@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 from docx import Document
 
-from bot.files import CONSENT
+from bot.app import SERVICES
+from bot.files import CONSENT, FILES_IN_PERSONAL_CHAT
 from cards import verbs
 from storage import tables as t
 from tests.conftest import BotUnderTest, _running_bot
+from tests.scenarios.test_briefing_usage_access import PARTNERSHIP_CHANNEL, in_channel
 from tests.support.activities import USER_AAD, activity, as_user
 from tests.support.connector import FakeConnector
 from tests.support.journey import (
@@ -217,3 +219,23 @@ async def test_file_consent_offers_then_uploads_the_document(
     ]
     assert infos, "the file card follows the upload"
     assert any(e.action == "export.delivered" for e in j.rows(t.AuditEvent))
+
+
+async def test_a_download_clicked_in_a_channel_leaves_its_card_and_writes_nothing(
+    teams_files_bot: BotUnderTest,
+) -> None:
+    """Teams sends files only in a 1:1 chat. A download clicked on a card in a channel (the
+    partnership channel's briefing post, which anyone there may now open) is answered with a
+    message alone: the card clicked stays, nothing is posted to the channel, and no file is
+    written for no one to fetch."""
+    j = await journey_on(teams_files_bot)
+    review_id = await signed_off_review(j)
+    j.bot.connector.clear()
+    answer = await in_channel(
+        j, USER_AAD, PARTNERSHIP_CHANNEL, verbs.PACK_EXPORT, {"review_id": review_id}
+    )
+    assert answer["type"] == "application/vnd.microsoft.activity.message", answer
+    assert answer["value"] == FILES_IN_PERSONAL_CHAT
+    assert j.bot.connector.sent == []
+    assert j.rows(t.ExportFile) == []
+    assert not list((j.bot.app[SERVICES].settings.data_dir / "exports").rglob("*"))
