@@ -508,7 +508,7 @@ def _overdue_section(
 
 
 def _themes_section(board: Dashboard, rows: int) -> list[ac.ElementAnnotated]:
-    title = f"Themes in {board.theme_period.label}: reviews agreeing it, action items on it"
+    title = f"Themes in {board.theme_period.label}: reviews that agreed each, action items on each"
     items: list[ac.ElementAnnotated] = [_section(title)]
     if not board.themes:
         return [*items, paragraph("No themes agreed in this period.", subtle=True)]

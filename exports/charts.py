@@ -118,7 +118,7 @@ def themes_over_time_png(
             color=f"#{THEME_COLOURS[index % len(THEME_COLOURS)]}",
             label=_literal(trend.label[:45]),
         )
-    axes.set_ylabel("Reviews agreeing it" if measure == "reviews" else "Action items on it")
+    axes.set_ylabel("Reviews that agreed it" if measure == "reviews" else "Action items on it")
     axes.set_title(title, loc="left", fontweight="bold")
     axes.spines[["top", "right"]].set_visible(False)
     axes.yaxis.set_major_locator(_integer_ticks())

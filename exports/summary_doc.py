@@ -210,6 +210,6 @@ def _charts(document: DocumentType, summary: ReviewSummary, themes: Sequence[The
     # One measure per chart: reviews agreeing each theme, or (when no review agreed any of
     # them yet) action items on it; a sum of the two would read as neither.
     measure: ThemeMeasure = "reviews" if any(t.reviews for t in themes) else "actions"
-    counted_as = "reviews agreeing it" if measure == "reviews" else "action items on it"
+    counted_as = "reviews that agreed each" if measure == "reviews" else "action items on each"
     title = f"Themes over time: {counted_as}, across the reviews you can see"
     document.add_picture(io.BytesIO(themes_over_time_png(themes, title, measure)), width=Cm(16))
