@@ -44,7 +44,6 @@ from domain.summaries import (
     RatedAction,
     ReviewSummary,
     ScopeKind,
-    chased_text,
     clock_facts,
     guide_line,
     rag_line,
@@ -479,7 +478,7 @@ def _agency_section(board: Dashboard, rows: int) -> list[ac.ElementAnnotated]:
 
 def _late_line(item: LateItem, text_limit: int) -> ac.TextBlock:
     row = item.row
-    chased = chased_text(row.chase_count, row.owner_chase_count, row.owner_name)
+    chased = item.chase_words
     late = working_days_text(item.working_days_late)
     stuck = row.status in (ActionStatus.BLOCKED, ActionStatus.ESCALATED)
     blocked = f" · {status_words(row.status)}" if stuck else ""

@@ -812,20 +812,20 @@ def _headline(
     due_day, calendar = _due_day(policy, subject), policy.calendar
     if slot.kind is ChaseKind.REMINDER:
         left = calendar.working_days_between(slot.day, due_day)
-        return f"Due {_day_text(due_day, slot.day)}: {_working_days(left)} to go."
+        return f"Due {day_text(due_day, slot.day)}: {_working_days(left)} to go."
     if slot.kind is ChaseKind.DUE_TODAY:
-        return f"Due today, {_day_text(due_day, slot.day)}."
+        return f"Due today, {day_text(due_day, slot.day)}."
     waiting_for = _WAITING_FOR.get(subject.kind)
     if waiting_for is not None and subject.status_since is not None:
         waiting = calendar.working_days_between(subject.status_since, slot.day)
         asked, copy, done = waiting_for
         what = copy if copied else asked
-        since = _day_text(subject.status_since, slot.day)
+        since = day_text(subject.status_since, slot.day)
         return f"Waiting for {what} for {_working_days(waiting)}: {done} {since}."
     if slot.kind is ChaseKind.OVERDUE:
         late = calendar.working_days_between(due_day, slot.day)
-        return f"Overdue by {_working_days(late)}: it was due {_day_text(due_day, slot.day)}."
-    since = _day_text(subject.status_since or slot.day, slot.day)
+        return f"Overdue by {_working_days(late)}: it was due {day_text(due_day, slot.day)}."
+    since = day_text(subject.status_since or slot.day, slot.day)
     if slot.kind is ChaseKind.BLOCKED:
         return f"Blocked since {since}."
     if slot.kind is ChaseKind.ESCALATED:
@@ -868,7 +868,7 @@ def _what_next(
 ) -> str:
     if following is None:  # every live track repeats, so this is a closed record
         return ""
-    when = _day_text(following.day, slot.day)
+    when = day_text(following.day, slot.day)
     if slot.kind is ChaseKind.BLOCKED:
         return f"I'll remind you again on {when} while it stays blocked."
     if slot.kind is ChaseKind.ESCALATED:
@@ -897,7 +897,7 @@ def _join(parts: Sequence[str]) -> str:
     return f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
-def _day_text(day: date, relative_to: date) -> str:
+def day_text(day: date, relative_to: date) -> str:
     # Spelled out rather than strftime("%a %b"), which follows the server's locale.
     text = f"{_DAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]}"
     return text if day.year == relative_to.year else f"{text} {day.year}"

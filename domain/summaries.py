@@ -37,7 +37,7 @@ from typing import Final, Literal, Protocol
 from domain import audit
 from domain.action_state import IMPACT_DECISIONS, action_rag, decision_words, status_words
 from domain.calendar import DEFAULT_CALENDAR
-from domain.chasers import ChaserPolicy, Rag
+from domain.chasers import ChaserPolicy, Rag, day_text
 from domain.errors import DomainError, FormInvalid, NotFound
 from domain.model import (
     ActionStatus,
@@ -196,6 +196,10 @@ class ActionRow:
     impact_closed: bool  # the LIC group recorded impact and decided to close
     # Of `chase_count`, the chasers since its owner took it on (`chasers.Tally`); None: all.
     owner_chase_count: int | None = None
+    # When its next chaser is planned (the chaser schedule's `next_chase_at`); None: none is.
+    next_chase_at: datetime | None = None
+    # How its last chaser went (`chase_engine` outcomes: "unreachable", "failed"...).
+    last_chase_outcome: str | None = None
 
     @property
     def effective_due(self) -> date | None:
@@ -263,6 +267,10 @@ class OverdueRow:
     chase_count: int
     # Of `chase_count`, the chasers since its owner took it on (`chasers.Tally`); None: all.
     owner_chase_count: int | None = None
+    # When its next chaser is planned (the chaser schedule's `next_chase_at`); None: none is.
+    next_chase_at: datetime | None = None
+    # How its last chaser went (`chase_engine` outcomes: "unreachable", "failed"...).
+    last_chase_outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -755,6 +763,13 @@ class LateItem:
     row: OverdueRow
     working_days_late: int
     rag: Rag | None
+    # How it has been chased, or when it will be (`late_chase_text`); None: the count alone.
+    chased: str | None = None
+
+    @property
+    def chase_words(self) -> str:
+        row = self.row
+        return self.chased or chased_text(row.chase_count, row.owner_chase_count, row.owner_name)
 
 
 @dataclass(frozen=True)
@@ -840,7 +855,29 @@ def _known_agency(
 def _late(row: OverdueRow, today: date, policy: ChaserPolicy) -> LateItem:
     late = policy.calendar.working_days_between(policy.calendar.next_working_day(row.due_on), today)
     rated = action_rag(row.status, row.due_on, None, today, policy)
-    return LateItem(row, max(late, 0), rated)
+    return LateItem(row, max(late, 0), rated, late_chase_text(row, today, policy))
+
+
+# Why an overdue item that was never chased has no chaser planned, where the record says.
+_UNPLANNED_BECAUSE: Final[Mapping[str, str]] = {
+    "unreachable": "Teams can't reach its owner",
+    "failed": "its last chaser couldn't be delivered",
+}
+
+
+def late_chase_text(row: OverdueRow, today: date, policy: ChaserPolicy) -> str:
+    """How an overdue item has been chased. Never chased but with a chaser planned: when
+    ("first reminder due Mon 7 Dec"), since "not chased yet" on an item days late reads as a
+    fault when its first chaser is simply the next working morning. "not chased yet" stays
+    for an item with nothing planned, with the reason when the record has one."""
+    if row.chase_count > 0:
+        return chased_text(row.chase_count, row.owner_chase_count, row.owner_name)
+    if row.next_chase_at is not None:
+        day = policy.local_date(row.next_chase_at)
+        when = "today" if day <= today else day_text(day, today)
+        return f"first reminder due {when}"
+    because = _UNPLANNED_BECAUSE.get(row.last_chase_outcome or "")
+    return f"not chased yet: {because}" if because else "not chased yet"
 
 
 def theme_trends(

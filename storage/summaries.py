@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -562,6 +562,8 @@ class SqlSummaries:
                 _AI.status,
                 _AI.chase_count,
                 _AI.owner_chase_count,
+                _AI.next_chase_at,
+                _AI.last_chase_outcome,
             )
             .join(t.Review, col(t.Review.id) == col(_AI.review_id))
             .outerjoin(t.Member, col(t.Member.id) == col(_AI.owner_member_id))
@@ -592,6 +594,8 @@ class SqlSummaries:
                 ActionStatus(status),
                 int(chased),
                 int(owner_chased),
+                _as_utc(next_at),
+                outcome,
             )
             for (
                 i,
@@ -605,6 +609,8 @@ class SqlSummaries:
                 status,
                 chased,
                 owner_chased,
+                next_at,
+                outcome,
             ) in rows
         ], int(total or 0)
 
@@ -870,6 +876,13 @@ def _impact(record: t.ImpactRecord, reference: str) -> ImpactLine:
 def _evidence(text: str | None, link: str | None) -> str | None:
     parts = [p for p in (text, link) if p]
     return "\n".join(parts) or None
+
+
+def _as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; the columns hold UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 def _as_date(value: Any) -> date:

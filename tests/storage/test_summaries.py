@@ -90,6 +90,37 @@ def test_partnership_dashboard_has_the_known_answers(world: tuple[Database, Seed
     assert board.dissemination == s.Dissemination(2, 1, 2, 25)
 
 
+def _set_chase(db: Database, reference: str, **fields: Any) -> None:
+    with db.session() as session, session.begin():
+        row = session.scalars(
+            select(t.ActionItem).where(col(t.ActionItem.reference) == reference)
+        ).one()
+        for name, value in fields.items():
+            setattr(row, name, value)
+
+
+def test_an_unchased_overdue_item_says_when_its_first_chaser_is_due(
+    world: tuple[Database, Seeded],
+) -> None:
+    """ "not chased yet" on an item weeks late read as a fault: the overdue list and the
+    dashboard read the planned chaser back (both databases hand it back as UTC) and say when."""
+    db, seeded = world
+    planned = datetime(2026, 6, 16, 8, 0, tzinfo=UTC)  # 09:00 in London, Tue 16 Jun
+    _set_chase(db, "LOS-2026-002/A2", chase_count=0, owner_chase_count=0, next_chase_at=planned)
+    listing = run(db, lambda uow: s.overdue_list(uow, ACTOR, seeded.member(ADMIN), None, 1, TODAY))
+    board = run(db, lambda uow: s.dashboard(uow, ACTOR, seeded.member(ADMIN), None, None, TODAY))
+    for items in (listing.items, board.overdue):
+        [item] = [i for i in items if i.row.reference == "LOS-2026-002/A2"]
+        assert item.row.next_chase_at == planned
+        assert item.chase_words == "first reminder due Tue 16 Jun"
+    _set_chase(db, "LOS-2026-002/A2", next_chase_at=None, last_chase_outcome="unreachable")
+    listing = run(db, lambda uow: s.overdue_list(uow, ACTOR, seeded.member(ADMIN), None, 1, TODAY))
+    [item] = [i for i in listing.items if i.row.reference == "LOS-2026-002/A2"]
+    assert item.chase_words == "not chased yet: Teams can't reach its owner"
+    [chased] = [i for i in listing.items if i.row.reference == "LOS-2026-001/A1"]
+    assert chased.chase_words == "chased 3 times", "a chased item still says how often"
+
+
 def test_dashboard_filters_by_agency_and_period(world: tuple[Database, Seeded]) -> None:
     db, seeded = world
     admin = seeded.member(ADMIN)

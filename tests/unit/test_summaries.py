@@ -51,6 +51,7 @@ from domain.summaries import (
     chased_text,
     clock_facts,
     clocks,
+    late_chase_text,
     overdue_cutoff,
     rate,
     scope_for,
@@ -711,6 +712,59 @@ def test_the_overdue_card_fits_with_many_long_items() -> None:
 )
 def test_chase_counts_read_as_a_person_would_say_them(count: int, said: str) -> None:
     assert chased_text(count) == said
+
+
+def _unchased(**fields: object) -> OverdueRow:
+    row = OverdueRow(
+        1, "LOS-2026-001/A1", 1, "LOS-2026-001", "Share the plan", "Pat", "Demo Police",
+        date(2026, 11, 30), ActionStatus.OPEN, 0, 0,
+    )  # fmt: skip
+    return replace(row, **fields)  # type: ignore[arg-type]
+
+
+SAT_5_DEC = date(2026, 12, 5)
+
+
+@pytest.mark.parametrize(
+    ("fields", "said"),
+    [
+        # 09:00 in London on the next working morning, the day written as the chasers write it
+        ({"next_chase_at": datetime(2026, 12, 7, 9, tzinfo=UTC)}, "first reminder due Mon 7 Dec"),
+        (
+            {"next_chase_at": datetime(2027, 1, 4, 9, tzinfo=UTC)},
+            "first reminder due Mon 4 Jan 2027",
+        ),
+        # Planned for earlier today (or a sweep running behind): it is today's.
+        ({"next_chase_at": datetime(2026, 12, 5, 6, tzinfo=UTC)}, "first reminder due today"),
+        ({}, "not chased yet"),
+        ({"last_chase_outcome": "unreachable"}, "not chased yet: Teams can't reach its owner"),
+        ({"last_chase_outcome": "retrying"}, "not chased yet"),
+        (
+            {
+                "chase_count": 3,
+                "owner_chase_count": 3,
+                "next_chase_at": datetime(2026, 12, 7, 9, tzinfo=UTC),
+            },
+            "chased 3 times",
+        ),
+    ],
+)
+def test_an_overdue_item_says_when_its_first_chaser_is_due(
+    fields: dict[str, object], said: str
+) -> None:
+    """ "4 working days late · not chased yet" read as a bug: its first chaser was simply next
+    working morning's. With one planned, the line says when; "not chased yet" is kept for an
+    item with nothing planned, with why when the record says."""
+    assert late_chase_text(_unchased(**fields), SAT_5_DEC, DEFAULT_POLICY) == said
+
+
+def test_the_overdue_card_says_when_the_first_chaser_is_due() -> None:
+    row = _unchased(next_chase_at=datetime(2026, 12, 7, 9, tzinfo=UTC))
+    item = LateItem(row, 4, Rag.RED, late_chase_text(row, SAT_5_DEC, DEFAULT_POLICY))
+    listing = OverdueList(Scope(ScopeKind.PARTNERSHIP, 1, 1), None, (item,), 1, 1, 1)
+    text = json.dumps(overdue_card(listing), ensure_ascii=False)
+    assert "4 working days late · first reminder due Mon 7 Dec" in text
+    assert "not chased yet" not in text
 
 
 def test_the_dashboard_shows_each_theme_count_apart() -> None:
