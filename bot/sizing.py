@@ -5,7 +5,9 @@ gives up): turn replies, Universal Action answers and card refreshes in bot/core
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from cards import verbs
 from cards.common import Card
 from cards.fit import within_limit
 
@@ -14,15 +16,36 @@ log = logging.getLogger(__name__)
 
 def sendable(card: Card) -> Card:
     """`card`, lightened if it must be to fit Teams' size limit. A lightened card is logged
-    with its sizes and the steps taken (never its text), so a builder that needs it is found."""
+    with its sizes, the steps taken and its action verbs (never its text), so the builder that
+    needs work is found."""
     fitted = within_limit(card)
     if fitted.steps:
         log.warning(
             "card over the size limit, lightened",
             extra={
+                "verbs": ",".join(card_verbs(card)),
                 "steps": ",".join(fitted.steps),
                 "bytes_before": fitted.size_before,
                 "bytes_after": fitted.size,
             },
         )
     return fitted.card
+
+
+def card_verbs(card: Card) -> list[str]:
+    """The card's action verbs (`verb`, and `data`'s), in order, once each: the names of
+    cards/verbs.py only, so nothing a person typed can reach a log line."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "verb" and value in verbs.ALL and value not in found:
+                    found.append(value)
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return found

@@ -214,6 +214,31 @@ def test_the_bot_logs_a_lightened_card_without_its_text(caplog: pytest.LogCaptur
     assert "Private words" not in json.dumps(record.__dict__, default=str)
 
 
+def test_the_log_line_names_the_cards_verbs_and_no_user_text(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A lightened card's log line says which card it was by its action verbs (`verb` and
+    `data`'s), so the builder needing work is found; a verb-shaped value that isn't one of
+    cards/verbs.py (so could be anyone's text) stays out."""
+    refusal = _refusal(_near_limit(_card, under_by=500), typed="Private words typed " * 50)
+    refusal["actions"] = [
+        *refusal.get("actions", []),
+        dumped(button("Open", verbs.RETURN_OPEN, {"return_id": 1})),
+        dumped(button("Save", verbs.RETURN_SAVE, {"note": "Private note"})),
+        {"type": "Action.Execute", "title": "Go", "verb": "Private verb", "data": {}},
+        dumped(button("Open again", verbs.RETURN_OPEN, {"return_id": 2})),
+    ]
+    with caplog.at_level(logging.INFO, logger="bot.sizing"):
+        sendable(refusal)
+    [record] = caplog.records
+    said = record.verbs.split(",")  # type: ignore[attr-defined]
+    assert said[-2:] == [verbs.RETURN_OPEN, verbs.RETURN_SAVE]
+    assert set(said) <= verbs.ALL
+    assert len(said) == len(set(said)), "each verb once"
+    logged = json.dumps(record.__dict__, default=str)
+    assert "Private" not in logged
+
+
 async def test_every_turn_reply_passes_the_check() -> None:
     too_big = _refusal(_near_limit(_card, under_by=500))
 
