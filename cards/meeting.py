@@ -45,7 +45,6 @@ from domain.guide import (
     USED_ON_FUTURE,
     DueDateChange,
     GuideState,
-    box_lines,
     corrections_legend,
     with_corrections,
 )
@@ -644,8 +643,7 @@ def _guide_text(
         items.append(
             ac.TextBlock(text=_title(index), weight=ty.FontWeight.BOLDER, separator=True, wrap=True)
         )
-        lines = box_lines(text, draft=draft)
-        paired = with_corrections(lines, changes if index == 6 else ())
+        paired = with_corrections(text, changes if index == 6 else (), draft=draft)
         items.extend(_box_blocks(paired, empty=not text.strip(), published=not draft))
     return items
 

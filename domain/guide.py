@@ -279,6 +279,9 @@ class DueDateChange:
     stem: str  # the action item as box 7 names it
     stated: str | None  # "December 2026", or None where the line gives no date
     live: str | None  # the item's due month now, or None where it has none
+    # The line's place in box 7 (`text.splitlines()`): box_lines shows a line as typed but
+    # the box trimmed, so a line is paired with its correction by place, never by its words.
+    position: int
 
     @property
     def note(self) -> str:
@@ -316,14 +319,14 @@ def due_date_changes(text: str, actions: Sequence[GuideAction]) -> tuple[DueDate
     away). Every view of a briefing (card, preview, approval request, published reading,
     Word/PDF) asks this one question, so they all warn or correct alike."""
     changes = []
-    for line in text.splitlines():
+    for position, line in enumerate(text.splitlines()):
         found = _named(line, actions)
         if found is None:
             continue
         action, stated = found
         live = f"{action.due_on:%B %Y}" if action.due_on else None
         if stated != live:
-            changes.append(DueDateChange(line.rstrip(), action.stem, stated, live))
+            changes.append(DueDateChange(line.rstrip(), action.stem, stated, live, position))
     return tuple(changes)
 
 
@@ -334,12 +337,17 @@ def due_date_notes(text: str, actions: Sequence[GuideAction]) -> tuple[str, ...]
 
 
 def with_corrections(
-    lines: Sequence[str], changes: Sequence[DueDateChange]
+    text: str, changes: Sequence[DueDateChange], *, draft: bool
 ) -> tuple[tuple[str, DueDateChange | None], ...]:
-    """Each shown line of box 7 as it was written, paired with its change (None for a line
-    whose date still holds, or that names no action item)."""
-    by_line = {change.line: change for change in changes}
-    return tuple((line, by_line.get(line.rstrip())) for line in lines)
+    """Each shown line of a box (box_lines) as it was written, paired with its change (None
+    for a line whose date still holds, or that names no action item). Paired by the line's
+    place in the box, as due_date_changes numbers it: matched by their words, a line the
+    box's trimming changed (leading spaces on its first line) lost its correction."""
+    by_place = {change.position: change for change in changes}
+    shown = _box_span(text)
+    if not shown:
+        return tuple((line, None) for line in box_lines(text, draft=draft))
+    return tuple((line, by_place.get(place)) for place, line in shown)
 
 
 def overdue_notes(text: str, actions: Sequence[GuideAction], today: date) -> tuple[str, ...]:
@@ -461,5 +469,15 @@ EMPTY_PUBLISHED_BOX = "Left blank."
 def box_lines(text: str, *, draft: bool) -> tuple[str, ...]:
     """One box's lines as typed. An empty box is still shown, saying so, so the briefing keeps
     its seven boxes numbered 1 to 7 (skipping two read "1, 2, 3, 6, 7")."""
-    lines = tuple(line for line in text.strip().splitlines())
+    lines = tuple(line for _, line in _box_span(text))
     return lines or ((EMPTY_DRAFT_BOX if draft else EMPTY_PUBLISHED_BOX),)
+
+
+def _box_span(text: str) -> tuple[tuple[int, str], ...]:
+    """A box's lines with their places in `text.splitlines()` (due_date_changes' numbering):
+    blank lines before and after left out, every line between as typed."""
+    lines = text.splitlines()
+    written = [place for place, line in enumerate(lines) if line.strip()]
+    if not written:
+        return ()
+    return tuple((place, lines[place]) for place in range(written[0], written[-1] + 1))

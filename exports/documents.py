@@ -17,7 +17,6 @@ from docx.shared import Cm, Pt, RGBColor
 from domain.guide import (
     PART_TITLES,
     DueDateChange,
-    box_lines,
     corrections_legend,
     dissemination_return,
     questions_not_in,
@@ -350,7 +349,7 @@ def guide_docx(
         zip(boxes, zip(PART_TITLES, parts, strict=True), strict=False)
     ):
         shown = changes if index == 6 else ()
-        _box(cell, title, with_corrections(box_lines(text, draft=draft), shown))
+        _box(cell, title, with_corrections(text, shown, draft=draft))
     # Box 6 holds the standing questions as drafted: the eighth cell repeats only any it lost.
     missing = questions_not_in(parts[5] if len(parts) > 5 else "")
     title = "Standing questions, and the return" if missing else "After your team has used it"

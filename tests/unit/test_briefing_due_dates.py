@@ -10,6 +10,7 @@ import io
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+import pytest
 from docx import Document
 from hypothesis import given
 from hypothesis import strategies as st
@@ -53,11 +54,30 @@ def test_corrections_sit_under_the_changed_line_and_leave_every_line_as_written(
     written = box_7(replace(AUDIT, due_on=date(2026, 12, 31)), BRIEF)
     changes = guide.due_date_changes(written, [AUDIT, BRIEF])
     lines = guide.box_lines(written, draft=False)
-    paired = guide.with_corrections(lines, changes)
+    paired = guide.with_corrections(written, changes, draft=False)
     assert tuple(line for line, _ in paired) == lines, "the approved words are kept"
     assert [c for _, c in paired] == [changes[0], None]
-    crlf = guide.box_lines(written.replace("\n", "\r\n"), draft=False)
-    assert guide.with_corrections(crlf, changes)[0][1], "line ends don't hide it"
+    crlf = written.replace("\n", "\r\n")
+    assert guide.with_corrections(crlf, changes, draft=False)[0][1], "line ends don't hide it"
+
+
+@pytest.mark.parametrize("before", ["   ", "\t", "\n\n", "  \n \n   ", "Intro line\n  "])
+def test_a_line_typed_with_leading_spaces_keeps_its_correction(before: str) -> None:
+    """Paired with its correction by its place in the box, not its words: box_lines trims
+    the box, so a first line typed with leading spaces (or after blank lines) no longer
+    matched the line due_date_changes read, and lost its correction."""
+    written = before + box_7(replace(AUDIT, due_on=date(2026, 12, 31)), BRIEF) + "\n  \n"
+    [change] = guide.due_date_changes(written, [AUDIT, BRIEF])
+    paired = guide.with_corrections(written, [change], draft=False)
+    assert tuple(line for line, _ in paired) == guide.box_lines(written, draft=False)
+    [(line, found)] = [(line, c) for line, c in paired if c is not None]
+    assert found == change
+    assert line.strip() == change.line.strip()
+    assert "Audit 20 referrals (by December 2026)" in line
+
+
+def test_an_empty_box_says_so_and_corrects_nothing() -> None:
+    assert guide.with_corrections(" \n ", (), draft=True) == ((guide.EMPTY_DRAFT_BOX, None),)
 
 
 MONTHS = st.dates(date(2026, 1, 1), date(2030, 12, 31))
@@ -76,7 +96,7 @@ def test_a_line_is_corrected_exactly_when_its_month_is_not_the_live_one(
     assert bool(named) is not same
     assert guide.due_date_notes(text, [moved]) == tuple(c.note for c in changes)
     lines = guide.box_lines(text, draft=False)
-    paired = guide.with_corrections(lines, changes)
+    paired = guide.with_corrections(text, changes, draft=False)
     assert tuple(line for line, _ in paired) == lines
     assert {c for _, c in paired if c is not None} == set(changes), "each change is shown"
     if named:
