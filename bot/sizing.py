@@ -5,10 +5,9 @@ gives up): turn replies, Universal Action answers and card refreshes in bot/core
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from cards import verbs
-from cards.common import Card
+from cards.common import Card, card_nodes
 from cards.fit import within_limit
 
 log = logging.getLogger(__name__)
@@ -35,17 +34,5 @@ def sendable(card: Card) -> Card:
 def card_verbs(card: Card) -> list[str]:
     """The card's action verbs (`verb`, and `data`'s), in order, once each: the names of
     cards/verbs.py only, so nothing a person typed can reach a log line."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "verb" and value in verbs.ALL and value not in found:
-                    found.append(value)
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
+    found = (node.get("verb") for node in card_nodes(card))
+    return list(dict.fromkeys(v for v in found if isinstance(v, str) and v in verbs.ALL))

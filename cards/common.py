@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Any, Final
@@ -359,6 +359,17 @@ def typed_block(typed: Sequence[Typed]) -> list[Card]:
     if any(entry.cut for entry in typed):
         items.append(dumped(paragraph(SHORTENED, subtle=True)))
     return [{"type": "Container", "id": TYPED_BACK_ID, "style": "emphasis", "items": items}]
+
+
+def card_nodes(node: Any) -> Iterator[Mapping[str, Any]]:
+    """Every object in a card's JSON, depth first, the card itself first."""
+    if isinstance(node, list):
+        for item in node:
+            yield from card_nodes(item)
+    elif isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from card_nodes(value)
 
 
 def inputs_shown(card: Mapping[str, Any]) -> dict[str, Shown]:
