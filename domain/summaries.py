@@ -445,7 +445,13 @@ def clocks(
 
 
 def _working_days_to(day: date, today: date, policy: ChaserPolicy) -> int:
-    return policy.calendar.working_days_between(today, day)
+    """Working days until `day`, or minus the working days since it: "overdue by 9" counts the
+    working days after the due day up to today, as the dashboard's "working days late" does
+    (counting back from today would include the due day and leave out a weekend today)."""
+    calendar = policy.calendar
+    if day >= today:
+        return calendar.working_days_between(today, day)
+    return -calendar.working_days_between(day, today)
 
 
 def overdue_cutoff(today: date, policy: ChaserPolicy) -> date:

@@ -248,6 +248,18 @@ def test_clocks_count_working_days() -> None:
     assert late.returns_due_in == -3
 
 
+@pytest.mark.parametrize("today", [date(2026, 6, 19), date(2026, 6, 20), date(2026, 6, 21)])
+def test_overdue_returns_count_the_working_days_since_the_due_day_as_the_dashboard_does(
+    today: date,
+) -> None:
+    """Due Mon 8 June: Fri 19, Sat 20 and Sun 21 June are all 9 working days late (the due day
+    itself is not late, and a weekend today adds nothing); it once said 10 at the weekend."""
+    pending = [ReturnLine("Police", ReturnStatus.IN_PROGRESS, None, ("Pat",))]
+    due = date(2026, 6, 8)
+    late = clocks(review(returns_due_on=due), pending, today, DEFAULT_POLICY)
+    assert late.returns_due_in == -DEFAULT_CALENDAR.working_days_between(due, today) == -9
+
+
 def test_clock_wording() -> None:
     summary = build_summary(
         review(
