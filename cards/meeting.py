@@ -136,8 +136,8 @@ def pack_card(review: ReviewView, built: MeetingPack, page: int) -> Card:
     data = {"review_id": review.id}
     actions = [
         button("Download pack (Word)", verbs.PACK_EXPORT, {**data, "format": "docx"}),
-        button("Pack (PDF)", verbs.PACK_EXPORT, {**data, "format": "pdf"}),
-        button("Chronology (CSV)", verbs.PACK_EXPORT, {**data, "format": "csv"}),
+        button("Download pack (PDF)", verbs.PACK_EXPORT, {**data, "format": "pdf"}),
+        button("Download chronology (CSV)", verbs.PACK_EXPORT, {**data, "format": "csv"}),
     ]
     if page > 1:
         actions.append(button("Previous page", verbs.PACK, {**data, "page": page - 1}))

@@ -874,7 +874,8 @@ _UNPLANNED_BECAUSE: Final[Mapping[str, str]] = {
 def late_chase_text(row: OverdueRow, today: date, policy: ChaserPolicy) -> str:
     """How an overdue item has been chased. Never chased but with a chaser planned: when
     ("first reminder due Mon 7 Dec"), since "not chased yet" on an item days late reads as a
-    fault when its first chaser is simply the next working morning. "not chased yet" stays
+    fault when its first chaser is simply planned (an overdue item is chased on a cadence from
+    its due date, so that may be a day or two on, not the next morning). "not chased yet" stays
     for an item with nothing planned, with the reason when the record has one."""
     if row.chase_count > 0:
         return chased_text(row.chase_count, row.owner_chase_count, row.owner_name)

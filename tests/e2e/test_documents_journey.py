@@ -115,7 +115,7 @@ def test_the_chair_downloads_the_pack_and_sends_the_briefing_for_approval(
     # The same pack as PDF: the file card replaced the pack card, and leads back to it.
     chat.click_button("Back to the pack", within=ready)
     pack = chat.wait_for_card(f"Meeting pack · {reference}")
-    ready = download(chat, pack, "Pack (PDF)", "documents-03-pack-pdf")
+    ready = download(chat, pack, "Download pack (PDF)", "documents-03-pack-pdf")
     path = saved_file(chat, bot, ready, f"the meeting pack for {reference} (PDF)", "pdf")
     assert path.read_bytes()[:5] == b"%PDF-", path
     pages, size = pdf_pages(path)
