@@ -196,10 +196,6 @@ class ActionRow:
     impact_closed: bool  # the LIC group recorded impact and decided to close
     # Of `chase_count`, the chasers since its owner took it on (`chasers.Tally`); None: all.
     owner_chase_count: int | None = None
-    # When its next chaser is planned (the chaser schedule's `next_chase_at`); None: none is.
-    next_chase_at: datetime | None = None
-    # How its last chaser went (`chase_engine` outcomes: "unreachable", "failed"...).
-    last_chase_outcome: str | None = None
 
     @property
     def effective_due(self) -> date | None:
