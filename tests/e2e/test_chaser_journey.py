@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from typing import cast
 
 import pytest
 from playwright.sync_api import Locator
@@ -74,9 +75,10 @@ def day_text(day: dt.date, relative_to: dt.date) -> str:
     return text if day.year == relative_to.year else f"{text} {day.year}"
 
 
-def reminders(chat: Chat) -> int:
-    """How many messages show a chaser card now."""
-    return chat.bot_messages.filter(has_text=REMINDER).count()
+def reminders(chat: Chat, item: str = "") -> int:
+    """How many messages show a chaser card now (about `item`, when given)."""
+    shown = f"{REMINDER} · {item}" if item else REMINDER
+    return chat.bot_messages.filter(has_text=shown).count()
 
 
 def sweep_at(bot: BotProcess, moment: dt.datetime) -> dict[str, object]:
@@ -144,12 +146,13 @@ def test_a_chaser_arrives_the_owner_completes_the_lic_records_impact_and_chasing
     chat.page.wait_for_timeout(1500)
     assert reminders(chat) == 0, chat.transcript()
 
-    # An hour after it, the sweep sends the reminder and it arrives in the chat.
-    messages = chat.bot_messages.count()
+    # An hour after it, the sweep sends the reminder and it arrives in the chat, once. The
+    # demo's own records are chased as anyone's (planned when it was loaded), so the same
+    # sweep sends theirs too: what this journey proves is about its own item.
     sent = sweep_at(bot, planned + dt.timedelta(hours=1))
-    assert sent == {"claimed": 1, "outcomes": {"sent": 1}}, sent
+    assert cast(dict[str, int], sent["outcomes"]).get("sent", 0) >= 1, sent
     chaser = chat.wait_for_card(f"{REMINDER} · {item}", new=False, timeout=30)
-    assert chat.bot_messages.count() == messages + 1, "the chaser is one new message"
+    assert reminders(chat, item) == 1, "the chaser is one message"
     chat.card_screenshot("chaser-01-reminder", chaser)
     text = card_text(chaser)
     assert f"{reference} · {PSEUDONYM}" in text, text
@@ -158,19 +161,24 @@ def test_a_chaser_arrives_the_owner_completes_the_lic_records_impact_and_chasing
     assert headline in text, text
     assert "This is the first reminder about this action." in text, text
     assert chat.facts(chaser)["Status"] == "Open", chat.facts(chaser)
-    assert sweep_at(bot, planned + dt.timedelta(hours=2))["claimed"] == 0, "never sent twice"
+    sweep_at(bot, planned + dt.timedelta(hours=2))
+    chat.page.wait_for_timeout(1500)
+    assert reminders(chat, item) == 1, "never sent twice"
+    following = next_chase_at(bot, item)
+    assert following is not None, "its next chaser is planned"
+    assert following > planned + dt.timedelta(hours=2), following
 
     impact = mark_complete_from(chat, chaser, item)
     record_impact(chat, impact, item, reference)
     assert next_chase_at(bot, item) is None, "nothing more is planned for a closed item"
 
-    # Months later, past the due date, a sweep finds nothing to chase and nothing arrives.
-    messages, chasers = chat.bot_messages.count(), reminders(chat)
-    later = sweep_at(bot, planned + dt.timedelta(days=90))
-    assert later == {"claimed": 0, "outcomes": {}}, later
+    # Months later, past the due date, a sweep sends nothing about it (the demo's open
+    # records are still chased). (Its answered chaser became its action card, above.)
+    chasers = reminders(chat, item)
+    sweep_at(bot, planned + dt.timedelta(days=90))
     chat.page.wait_for_timeout(2000)
-    assert reminders(chat) == chasers, chat.transcript()
-    assert chat.bot_messages.count() == messages, chat.transcript()
+    assert reminders(chat, item) == chasers, chat.transcript()
+    assert next_chase_at(bot, item) is None, "still nothing planned for the closed item"
 
     chat.send("my actions")
     mine = chat.wait_for_card("My actions")
