@@ -539,11 +539,11 @@ def _record_chased(
     # An action item's reassign starts its owner's count again (`NEW_OWNER`), and so does a
     # return's hand-over to or from its agency's leads, or a change of those leads
     # (`handed_over`, `LEADS_CHANGED`): a chaser claimed before either went to the one before.
-    # A return's writers changing never does (the order they are read in says nothing), so
-    # their count goes on with the record's.
+    # A return's writers changing never does (the order they are read in says nothing), nor
+    # one sent back to them while a lead's chaser was out: their count is the record's.
     same_owner = (
         current is None
-        or (current.subject.kind is row.subject.kind is SubjectKind.PRE_ANALYSIS_RETURN)
+        or current.subject.kind is SubjectKind.PRE_ANALYSIS_RETURN
         or (
             current.subject.kind is row.subject.kind
             and set(current.owner_ids) == set(row.owner_ids)

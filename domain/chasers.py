@@ -628,13 +628,20 @@ LEADS_CHANGED: Final[Mapping[str, int]] = {"owner_chase_count": 0}
 
 
 def handed_over(before: ReturnStatus, after: ReturnStatus) -> Mapping[str, int]:
-    """The chase state a return's status change sets. A change that hands its chasing to
-    someone else (its practitioners submit it to their agency lead, the lead sends it back,
-    the chair records a nil return for the lead to confirm) starts the new one's own count,
-    as an action item's reassign does (`NEW_OWNER`): the lead is told how often *they* were
-    chased, not how often the practitioners were before them."""
+    """The chase state a return's status change sets. Submitted to its agency lead (or a nil
+    return recorded for the lead to confirm), its chasing is handed to the lead, whose own
+    count starts from nothing, as an action item's reassign does (`NEW_OWNER`): the lead is
+    told how often *they* were chased, not how often the practitioners were before them.
+    Leaving the lead's wait (sent back, a nil return declined) is the lead's answer
+    (`ANSWERED`) and hands nothing on: the practitioners' count was never started again, it is
+    the record's lifetime count (storage reads no owner count for them), so they are never told
+    "since this return became yours"."""
     waits = LEAD_WAIT_STATUSES
-    return NEW_OWNER if (before in waits) != (after in waits) else {}
+    if after in waits and before not in waits:
+        return NEW_OWNER
+    if before in waits and after not in waits:
+        return ANSWERED
+    return {}
 
 
 def rag(

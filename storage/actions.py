@@ -466,7 +466,9 @@ class SqlChases:
             r.chase_count,
             r.overdue_chase_count,
             unanswered=r.unanswered_chase_count,
-            owner_chases=r.owner_chase_count,
+            # Its writers hear the record's lifetime count (owner_chases None): only its lead's
+            # wait starts an owner count (`handed_over`), and the column holds the lead's until
+            # the writers' next chaser is counted (domain/chase_engine.py `_record_chased`).
         )
         owners = tuple(lookup.assignees[r.id])
         return ChaseRow(

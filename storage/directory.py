@@ -6,19 +6,21 @@ page of members costs the same whatever its size.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import ColumnElement, and_, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
+from domain.chase_engine import in_lock_order
 from domain.chasers import LEAD_WAIT_STATUSES, LEADS_CHANGED
 from domain.directory import agency_key
 from domain.model import Role
 from domain.repositories import AgencyView, DirectoryMember, MemberPage
 from storage import atomic
 from storage import tables as t
+from storage.reviews import SqlReturns
 
 # Rows may hold a role a later version dropped; it is skipped rather than failing the page.
 _ROLE_VALUES = frozenset(role.value for role in Role)
@@ -142,38 +144,36 @@ class SqlDirectory:
 
     def set_agency(self, partnership_id: int, member_id: int, agency_id: int | None) -> None:
         row = self._member_row(partnership_id, member_id)
-        before, row.agency_id = row.agency_id, agency_id
-        self._session.flush()
         lead = self._session.get(t.MemberRole, (member_id, Role.AGENCY_LEAD.value))
-        if before != agency_id and lead is not None:
-            self._leads_changed(member_id, before)
+        leads = self._lead_sets(member_id, agency_id) if lead is not None else {}
+        row.agency_id = agency_id
+        self._session.flush()
+        self._leads_changed(leads)
 
     def grant(self, member_id: int, role: Role) -> bool:
+        leads = self._lead_sets(member_id) if role is Role.AGENCY_LEAD else {}
         granted = grant_role(self._session, member_id, role)
-        if granted and role is Role.AGENCY_LEAD:
-            self._leads_changed(member_id)
+        if granted:
+            self._leads_changed(leads)
         return granted
 
     def revoke(self, member_id: int, role: Role) -> bool:
         row = self._session.get(t.MemberRole, (member_id, role.value))
         if row is None:
             return False
+        leads = self._lead_sets(member_id) if role is Role.AGENCY_LEAD else {}
         self._session.delete(row)
         self._session.flush()
-        if role is Role.AGENCY_LEAD:
-            self._leads_changed(member_id)
+        self._leads_changed(leads)
         return True
 
-    def _leads_changed(self, member_id: int, left: int | None = None) -> None:
-        """The leads of the member's agency (and any they cover, and `left`, the one they have
-        just left) changed: its returns waiting for a lead start the lead's own chase count
-        again (domain/chasers.py `LEADS_CHANGED`), so a new lead isn't told the chasers that
-        went to the one before them as theirs. Every way a lead comes or goes (the member and
-        agency cards, the CSV import) passes through here."""
+    def _lead_sets(self, member_id: int, joining: int | None = None) -> dict[int, frozenset[int]]:
+        """The leads, before a change, of every agency a lead's change could touch: the
+        member's agency, any they cover, and `joining`, the one they are moving to."""
         member = self._session.get(t.Member, member_id)
         if member is None:
-            return
-        agencies = {left, member.agency_id}
+            return {}
+        agencies = {joining, member.agency_id}
         agencies |= set(
             self._session.scalars(
                 select(t.AgencyLeadCover.agency_id).where(
@@ -181,23 +181,47 @@ class SqlDirectory:
                 )
             )
         )
-        agencies.discard(None)
-        if not agencies:
+        returns = SqlReturns(self._session)
+        return {a: frozenset(returns.agency_lead_ids(a)) for a in agencies if a is not None}
+
+    def _leads_changed(self, before: Mapping[int, frozenset[int]]) -> None:
+        """An agency whose set of leads changed (`before`, from `_lead_sets`, against now):
+        its returns waiting for a lead start the lead's own chase count again
+        (domain/chasers.py `LEADS_CHANGED`), so a new lead isn't told the chasers that went
+        to the one before them as theirs. An agency whose leads are the same (a co-lead's
+        move, a cover of an agency they already lead, another partnership's agency by a stray
+        cover row) keeps its count: its leads were chased that often. Every way a lead comes
+        or goes (the member and agency cards, the CSV import) passes through here."""
+        returns = SqlReturns(self._session)
+        changed = [
+            a for a, leads in before.items() if frozenset(returns.agency_lead_ids(a)) != leads
+        ]
+        if not changed:
             return
-        self._session.execute(
-            update(t.PreAnalysisReturn)
-            .where(
-                # A cover counts only within the lead's own partnership (as agency_lead_ids).
-                col(t.PreAnalysisReturn.agency_id).in_(
-                    select(t.Agency.id).where(
-                        col(t.Agency.id).in_(agencies),
-                        col(t.Agency.partnership_id) == member.partnership_id,
-                    )
-                ),
-                col(t.PreAnalysisReturn.status).in_([s.value for s in LEAD_WAIT_STATUSES]),
+        ids = sorted(
+            int(i)
+            for i in self._session.scalars(
+                select(t.PreAnalysisReturn.id).where(
+                    col(t.PreAnalysisReturn.agency_id).in_(changed),
+                    col(t.PreAnalysisReturn.status).in_([s.value for s in LEAD_WAIT_STATUSES]),
+                )
             )
-            .values(**LEADS_CHANGED)
         )
+        # Locked in the chasers' order (chase_engine.in_lock_order: by id), as renew() and
+        # release_all() take them, so PostgreSQL can't deadlock the two; then written.
+        for _, return_id in in_lock_order(returns=ids):
+            returns.lock(return_id)
+        if ids:
+            self._session.execute(
+                update(t.PreAnalysisReturn)
+                .where(
+                    col(t.PreAnalysisReturn.id).in_(ids),
+                    # Still waiting once held: a sign-off that got in first keeps its counts.
+                    col(t.PreAnalysisReturn.status).in_([s.value for s in LEAD_WAIT_STATUSES]),
+                )
+                .values(**LEADS_CHANGED)
+            )
+            self._session.expire_all()
 
     def count_with_role(self, partnership_id: int, role: Role) -> int:
         query = (

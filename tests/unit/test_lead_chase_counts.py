@@ -1,8 +1,9 @@
 """A sign-off (or nil return) chaser tells the agency lead how often *they* were chased: not
 the return's lifetime count, which holds its practitioners' chasers, nor the count of a lead
 before them. The mechanism is an action item's reassign (`NEW_OWNER`, the owner_chase_count
-column of migration 0015): a hand-over to or from the leads starts it again (`handed_over`), as
-does a change of the agency's leads (`LEADS_CHANGED`, storage/directory.py)."""
+column of migration 0015): a hand-over to the leads starts it again (`handed_over`), as does a
+change of the agency's leads (`LEADS_CHANGED`, storage/directory.py). A return leaving the lead's
+wait goes back to its writers' count, the record's lifetime count, which never started again."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from domain import chase_engine as ce
 from domain.chase_messages import chased_line
 from domain.chasers import (
+    ANSWERED,
     LEAD_WAIT_STATUSES,
     LEADS_CHANGED,
     NEW_OWNER,
@@ -34,17 +36,22 @@ LEAD, NEW_LEAD = 7, 8
 
 @pytest.mark.parametrize("before", list(ReturnStatus))
 @pytest.mark.parametrize("after", list(ReturnStatus))
-def test_a_status_change_to_or_from_the_leads_starts_the_new_ones_count(
+def test_only_a_status_change_to_the_leads_starts_a_count(
     before: ReturnStatus, after: ReturnStatus
 ) -> None:
-    crosses = (before in LEAD_WAIT_STATUSES) != (after in LEAD_WAIT_STATUSES)
-    assert handed_over(before, after) == (NEW_OWNER if crosses else {})
+    enters = after in LEAD_WAIT_STATUSES and before not in LEAD_WAIT_STATUSES
+    leaves = before in LEAD_WAIT_STATUSES and after not in LEAD_WAIT_STATUSES
+    assert handed_over(before, after) == (NEW_OWNER if enters else ANSWERED if leaves else {})
 
 
 def test_the_hand_overs_the_returns_take() -> None:
     assert handed_over(ReturnStatus.IN_PROGRESS, ReturnStatus.SUBMITTED) == NEW_OWNER
-    assert handed_over(ReturnStatus.SUBMITTED, ReturnStatus.RETURNED) == NEW_OWNER
     assert handed_over(ReturnStatus.NOT_STARTED, ReturnStatus.NIL_PENDING) == NEW_OWNER
+    # Sent back, or a nil return declined: the lead has answered, and the writers' count is
+    # not started again (they'd be told "your first reminder since this return became yours").
+    assert handed_over(ReturnStatus.SUBMITTED, ReturnStatus.RETURNED) == ANSWERED
+    assert handed_over(ReturnStatus.NIL_PENDING, ReturnStatus.NOT_STARTED) == ANSWERED
+    assert "owner_chase_count" not in ANSWERED
     assert handed_over(ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS) == {}
     assert LEADS_CHANGED == {"owner_chase_count": 0}, "whether answered is the record's"
 
@@ -118,3 +125,32 @@ def test_a_practitioners_chaser_out_when_they_submit_is_not_the_leads() -> None:
     submitted = _lead_row(0, (LEAD,))  # handed_over set the lead's count to 0
     state = _settled(writers, replace(submitted, subject=replace(submitted.subject, chase_count=3)))
     assert (state["chase_count"], state["owner_chase_count"]) == (4, 0)
+
+
+def _writers_row(chase_count: int, owner_chases: int | None) -> ce.ChaseRow:
+    subject = ce.ChaseSubject(
+        SubjectKind.PRE_ANALYSIS_RETURN,
+        ReturnStatus.RETURNED,
+        SUBMITTED_AT.date(),
+        chase_count=chase_count,
+        owner_chases=owner_chases,
+    )
+    return ce.ChaseRow(ce.RETURN, 1, 1, subject, (LEAD + 10,), (), 1, "LOS-2026-001", "Police")
+
+
+def test_a_lead_chaser_out_when_it_is_sent_back_counts_for_the_writers_too() -> None:
+    # The lead's third chaser (5 in all) crossed the send-back: the writers' count is the
+    # record's (storage reads none for them), so it goes on with it, not from the lead's.
+    state = _settled(_lead_row(2, (LEAD,)), _writers_row(4, None))
+    assert (state["chase_count"], state["owner_chase_count"]) == (5, 5)
+
+
+def test_writers_sent_back_their_return_hear_its_count_not_a_first_reminder() -> None:
+    # Six chasers in all (the writers', then the lead's), then sent back: the writers' next.
+    subject = _writers_row(6, None).subject
+    planned = next_chase(POLICY, subject, SUBMITTED_AT)
+    assert planned is not None
+    assert planned.earlier_owners == 0
+    line = chased_line(planned, SubjectKind.PRE_ANALYSIS_RETURN, 0)
+    # Not "This is your first reminder since this return became yours (reminder 7 ...)".
+    assert line == "You have now been chased 7 times about this return, counting this one."
