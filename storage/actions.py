@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlmodel import col, select
 
 from domain.actions import ActionDetail, Digest, ImpactInput, LicDecision, NewSplitItem
@@ -45,6 +45,8 @@ _NOT_CLOSED = (*_LIVE, ActionStatus.COMPLETED.value, ActionStatus.ESCALATED.valu
 # An item that may wait for its chair's decision (domain/actions.py `awaits_decision`): a live
 # one (blocked, or with a date asked for) or an escalated one.
 _CHAIR_MAY_DECIDE = (*_LIVE, ActionStatus.ESCALATED.value)
+# Of those, the ones that wait for it whatever their progress says (the rest, a date asked for).
+_DECIDE_WHATEVER = (ActionStatus.BLOCKED.value, ActionStatus.ESCALATED.value)
 
 
 class SqlActions:
@@ -121,7 +123,35 @@ class SqlActions:
         chairs = (col(t.Review.chair_member_id) == member_id) | (
             col(t.Review.deputy_chair_member_id) == member_id
         )
-        return self._details(chairs & col(t.ActionItem.status).in_(_CHAIR_MAY_DECIDE))
+        # Only what can wait for their decision (domain/actions.py `awaits_decision`) is
+        # loaded with its progress: blocked or escalated, or a live item with a date asked for
+        # and not yet decided; none of a cancelled review, on which every move is refused
+        # (`settled_by_review`).
+        asked = aliased(t.ProgressEntry)
+        decided = aliased(t.ProgressEntry)
+        pending = (
+            select(col(asked.id))
+            .where(
+                col(asked.action_item_id) == col(t.ActionItem.id),
+                col(asked.kind) == "date_requested",
+                ~select(col(decided.id))
+                .where(
+                    col(decided.action_item_id) == col(asked.action_item_id),
+                    col(decided.kind).in_(("date_approved", "date_declined")),
+                    # After it in the order `_latest_progress` reads them: (at, id).
+                    (col(decided.at) > col(asked.at))
+                    | ((col(decided.at) == col(asked.at)) & (col(decided.id) > col(asked.id))),
+                )
+                .exists(),
+            )
+            .exists()
+        )
+        return self._details(
+            chairs
+            & (col(t.Review.stage) != ReviewStage.CANCELLED.value)
+            & col(t.ActionItem.status).in_(_CHAIR_MAY_DECIDE)
+            & (col(t.ActionItem.status).in_(_DECIDE_WHATEVER) | pending)
+        )
 
     def awaiting_impact(self, partnership_id: int) -> list[ActionDetail]:
         return self._details(
