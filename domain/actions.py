@@ -306,8 +306,9 @@ BLOCKED_WHY: Final = "Blocked"
 
 
 def awaits_decision(item: ActionDetail, member_id: int) -> str | None:
-    """Why `item` waits for this member's decision as its review's chair or deputy, or None."""
-    if not item.chaired_by(member_id) or item.status in DONE:
+    """Why `item` waits for this member's decision as its review's chair or deputy, or None.
+    An item of a cancelled review waits for nothing: every move on it is refused."""
+    if not item.chaired_by(member_id) or item.status in DONE or settled_by_review(item):
         return None
     if item.status is ActionStatus.ESCALATED:
         return ESCALATED_WHY

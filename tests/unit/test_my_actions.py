@@ -22,7 +22,7 @@ from domain.actions import (
     group_my_actions,
 )
 from domain.chasers import DEFAULT_POLICY, Rag
-from domain.model import ActionStatus, MemberView, Role
+from domain.model import ActionStatus, MemberView, ReviewStage, Role
 from tests.unit.test_action_state import detail_of
 from tests.unit.test_summaries import TODAY, action
 
@@ -47,6 +47,16 @@ def test_why_an_item_waits_for_its_chair() -> None:
     assert awaits_decision(deputy, CHAIR.id) == ESCALATED_WHY, "a deputy decides as the chair"
     for done in (ActionStatus.CLOSED, ActionStatus.CANCELLED, ActionStatus.SPLIT):
         assert awaits_decision(item(8, done, pending_date=TODAY), CHAIR.id) is None
+
+
+@pytest.mark.parametrize(
+    "waiting",
+    [{"status": ActionStatus.ESCALATED}, {"status": ActionStatus.BLOCKED}, {"pending_date": TODAY}],
+)
+def test_an_item_of_a_cancelled_review_waits_for_no_decision(waiting: dict[str, object]) -> None:
+    """Every move on it is refused (settled_by_review), so listing it would lead nowhere."""
+    cancelled = item(9, review_stage=ReviewStage.CANCELLED, **waiting)
+    assert awaits_decision(cancelled, CHAIR.id) is None
 
 
 def test_a_chair_s_decisions_and_own_items_are_apart_each_most_urgent_first() -> None:
