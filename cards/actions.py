@@ -671,18 +671,19 @@ def my_actions_card(mine: MyActions) -> Card:
 
 def _my_row(row: Rated) -> ac.Container:
     item, rag = row.item, row.rag
+    # An item waiting for the reader's decision names its owner up top, so the reason under it
+    # (`domain.actions.awaits_decision`: what is to be decided) reads as one sentence.
+    named = row.why is not None and item.owner_name
+    who = f" · owner {user_text(item.owner_name)}" if named else ""
     lines = [
         ac.TextBlock(
-            text=f"**{item.reference}** · {RAG_LABELS.get(rag, '') if rag else ''}"
+            text=f"**{item.reference}**{who} · {RAG_LABELS.get(rag, '') if rag else ''}"
             f" · due {friendly_date(item.effective_due)}",
             wrap=True,
         )
     ]
     if row.why is not None:
-        who = f" · owner {item.owner_name}" if item.owner_name else ""
-        lines.append(
-            ac.TextBlock(text=user_text(f"{row.why}{who}"), wrap=True, spacing=ty.Spacing.NONE)
-        )
+        lines.append(ac.TextBlock(text=f"{row.why}.", wrap=True, spacing=ty.Spacing.NONE))
     lines.append(
         ac.TextBlock(
             text=user_text(shortened(item.description, 160)),

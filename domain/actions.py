@@ -298,11 +298,24 @@ def _owned(uow: UnitOfWork, member: MemberView, action_id: object, move: OwnerMo
     return item
 
 
-# Why an item waits for its chair: their decision is what moves it on (the chair is reminded
-# of blocked and escalated items, `chasers.ChaseKind`; a date request waits for Approve).
-ESCALATED_WHY: Final = "Escalated by the LIC group"
-DATE_ASKED_WHY: Final = "A new date asked for"
-BLOCKED_WHY: Final = "Blocked"
+# Why an item waits for its chair, and what they can do about it: their decision is what moves
+# it on (the chair is reminded of blocked and escalated items, `chasers.ChaseKind`; a date request
+# waits for Approve or Decline, on the request card sent to the chair). Each names the moves the
+# chair's card offers in that state (`action_state.MOVES`, as the cards call them), so the list
+# says what is to be decided, not only the state ("Blocked · owner …" left the chair guessing).
+ESCALATED_WHY: Final = (
+    "Escalated by the LIC group: decide what happens next (set a new date, reopen it, "
+    "reassign or split it, or mark it not achievable)"
+)
+DATE_ASKED_WHY: Final = (
+    "New date asked for: approve or decline it on the request card I sent you, or set a date "
+    "with Amend"
+)
+# To a deputy: the request card goes to the review's chair alone.
+DATE_ASKED_DEPUTY_WHY: Final = DATE_ASKED_WHY.replace("I sent you", "I sent the chair")
+BLOCKED_WHY: Final = (
+    "Blocked: the owner says it can't go on. Decide whether to reassign, amend, split or cancel it"
+)
 
 
 def awaits_decision(item: ActionDetail, member_id: int) -> str | None:
@@ -313,7 +326,7 @@ def awaits_decision(item: ActionDetail, member_id: int) -> str | None:
     if item.status is ActionStatus.ESCALATED:
         return ESCALATED_WHY
     if item.pending_date is not None:
-        return DATE_ASKED_WHY
+        return DATE_ASKED_WHY if member_id == item.chair_member_id else DATE_ASKED_DEPUTY_WHY
     if item.status is ActionStatus.BLOCKED:
         return BLOCKED_WHY
     return None

@@ -12,8 +12,10 @@ import pytest
 from cards import verbs
 from cards.actions import my_actions_card
 from cards.validation import card_problems
+from domain.action_state import Move, Mover, moves_for
 from domain.actions import (
     BLOCKED_WHY,
+    DATE_ASKED_DEPUTY_WHY,
     DATE_ASKED_WHY,
     ESCALATED_WHY,
     ActionDetail,
@@ -45,6 +47,10 @@ def test_why_an_item_waits_for_its_chair() -> None:
     assert awaits_decision(item(6, ActionStatus.ESCALATED), OWNER.id) is None, "not their review"
     deputy = item(7, ActionStatus.ESCALATED, chair_member_id=1, deputy_chair_member_id=99)
     assert awaits_decision(deputy, CHAIR.id) == ESCALATED_WHY, "a deputy decides as the chair"
+    # The request card goes to the chair alone: the deputy is told where it is.
+    asked = item(9, pending_date=TODAY, chair_member_id=1, deputy_chair_member_id=99)
+    assert awaits_decision(asked, CHAIR.id) == DATE_ASKED_DEPUTY_WHY
+    assert awaits_decision(asked, 1) == DATE_ASKED_WHY
     for done in (ActionStatus.CLOSED, ActionStatus.CANCELLED, ActionStatus.SPLIT):
         assert awaits_decision(item(8, done, pending_date=TODAY), CHAIR.id) is None
 
@@ -127,3 +133,58 @@ def test_the_card_counts_each_group_and_opens_the_decisions_first(deciding: int,
         assert ESCALATED_WHY in text
     if deciding + own > 15:
         assert "more." in text, "the rest are counted, not dropped silently"
+
+
+# Each of the chair's moves as a reason for waiting names it (the cards' own move names).
+_NAMED = {
+    Move.SET_DATE: "set a new date",
+    Move.NOT_ACHIEVABLE: "not achievable",
+    Move.REOPEN: "reopen",
+    Move.REASSIGN: "reassign",
+    Move.AMEND: "amend",
+    Move.SPLIT: "split",
+    Move.CANCEL: "cancel",
+}
+
+
+@pytest.mark.parametrize(
+    ("status", "why"),
+    [(ActionStatus.BLOCKED, BLOCKED_WHY), (ActionStatus.ESCALATED, ESCALATED_WHY)],
+)
+def test_each_reason_says_what_the_chair_can_decide(status: ActionStatus, why: str) -> None:
+    """ "Blocked · owner …" said the state, not what the chair was to decide: each reason names
+    every move the chair's card of the item offers in its state, and no other."""
+    said = why.lower()
+    offered = moves_for(Mover.CHAIR, status)
+    assert offered, status
+    for move in offered:
+        assert _NAMED[move] in said, (move, why)
+    for move in set(_NAMED) - set(offered):
+        assert _NAMED[move] not in said, (move, why)
+    assert why.split(":", 1)[0] in ("Blocked", "Escalated by the LIC group"), "the state first"
+
+
+def test_a_date_request_says_approve_or_decline_and_where() -> None:
+    for why in (DATE_ASKED_WHY, DATE_ASKED_DEPUTY_WHY):
+        assert why.startswith("New date asked for: approve or decline it")
+        # The chair's card of an item with its owner offers Amend, which sets the date too.
+        assert "Amend" in why
+        assert Move.AMEND in moves_for(Mover.CHAIR, ActionStatus.IN_PROGRESS)
+    assert "request card I sent you" in DATE_ASKED_WHY
+    assert "request card I sent the chair" in DATE_ASKED_DEPUTY_WHY
+
+
+def test_a_waiting_row_names_its_owner_and_reads_the_reason_whole() -> None:
+    blocked = item(2, ActionStatus.BLOCKED, owner_name="Practitioner K (demo)")
+    mine = group_my_actions(CHAIR, [], [blocked], TODAY, DEFAULT_POLICY)
+    card = my_actions_card(mine)
+    assert card_problems(card) == []
+    [row] = [b for b in card["body"] if b.get("type") == "Container"]
+    top, reason, _ = (line["text"] for line in row["items"])
+    assert top.startswith("**LOS-2026-001/A2** · owner Practitioner K (demo) · Red")
+    assert reason == f"{BLOCKED_WHY}.", "the reason, a sentence of its own"
+    own = group_my_actions(
+        OWNER, [item(1, owner_name="Practitioner K (demo)")], [], TODAY, DEFAULT_POLICY
+    )
+    [mine_row] = [b for b in my_actions_card(own)["body"] if b.get("type") == "Container"]
+    assert "owner" not in mine_row["items"][0]["text"], "their own item: no owner named"
