@@ -523,12 +523,23 @@ def action_item_card(
                 # card's buttons, it came after the chair's moves, far from what was typed.
                 body.append(ac.ActionSet(actions=[submit, back]))
                 body.extend(_grouped_moves(item, offered, owners, form))
-                return _with_show_cards(build(body), ends)
+                return _with_show_cards(build(body), [*ends, *_listed(owner or chair, True)])
             others = _move_buttons(item, moves, owners, form)
-            return _with_show_cards(build(body), [submit, *others, back, *ends])
+            buttons = [submit, *others, back, *ends, *_listed(owner or chair, True)]
+            return _with_show_cards(build(body), buttons)
     if grouped:
         body.extend(_grouped_moves(item, offered, owners))
-    return _with_show_cards(build(body), actions)
+    return _with_show_cards(build(body), [*actions, *_listed(owner or chair)])
+
+
+def _listed(has_list: bool, beside_form: bool = False) -> list[ac.ActionExecute]:
+    """The way back to `my actions`, last, for a reader who has the list (an owner, a chair):
+    an item opened from it had none, so they typed `my actions` again. Beside a refused form
+    it sends none of what was typed."""
+    if not has_list:
+        return []
+    back = button("My actions", verbs.MY_ACTIONS)
+    return [without_inputs(back) if beside_form else back]
 
 
 # The heading over each role's moves on a card offering two roles' (`_grouped_moves`), in the
@@ -601,8 +612,15 @@ def lic_decision_lines(
     ]
 
 
+# Teams draws six of a card's buttons; the rest go to its "…" menu (Adaptive Cards 1.5
+# `mode: secondary`), where Teams still offers them, rather than being left off.
+TEAMS_BUTTONS: Final = 6
+
+
 def _with_show_cards(card: Card, actions: Sequence[Any]) -> Card:
     # build() takes Action.Execute only; ShowCards are serialised the same way, to plain JSON.
+    for extra in actions[TEAMS_BUTTONS:]:
+        extra.mode = ty.ActionMode.SECONDARY
     if actions:
         card["actions"] = [
             json.loads(a.model_dump_json(exclude_none=True, by_alias=True)) for a in actions

@@ -16,6 +16,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Locator
 
+from domain.actions import BLOCKED_WHY
 from tests.e2e.harness import PLAYGROUND_USER, Chat
 from tests.e2e.test_action_loop_journey import (
     OWNER_MOVES,
@@ -27,6 +28,7 @@ from tests.e2e.test_action_loop_journey import (
 )
 from tests.e2e.test_meeting_journey import SMART
 from tests.e2e.test_return_journey import card_text
+from tests.support.controls import CHAIR_CONTROLS as CHAIR_BUTTONS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -36,7 +38,8 @@ FIRST = "Audit 20 police domestic call-outs where a child lives at the address"
 SECOND = "Brief every response officer on seeing and speaking to the child, with a sign-in sheet"
 VAGUE = "Raise awareness of the child's voice"
 REASON = "The audit and the briefing are done by two different teams"
-CHAIR_CONTROLS = ["Reassign", "Amend", "Split in two", "Cancel this action item…", "Review summary"]
+# The chair's controls, the way back to the review, and the way back to their `my actions`.
+CHAIR_CONTROLS = list(CHAIR_BUTTONS)
 
 
 def fill_split(chat: Chat, form: Locator, second: str) -> None:
@@ -86,7 +89,7 @@ def test_the_chair_splits_an_item_from_the_summary(chat: Chat) -> None:
     mine = chat.wait_for_card(f"Your action · {A3}")
     assert f"The chair split {A1} into two new items; this one is yours." in card_text(mine)
     assert chat.facts(mine)["Latest update"] == f"Split from {A1}: {REASON}", chat.facts(mine)
-    assert buttons(mine)[:4] == OWNER_MOVES, buttons(mine)
+    assert buttons(mine) == [*OWNER_MOVES, "My actions"], buttons(mine)
     chat.card_screenshot("split-05-new-owner-card", mine)
 
     chat.click_button("Open A2", within=done)
@@ -101,7 +104,7 @@ def test_the_chair_splits_an_item_from_the_summary(chat: Chat) -> None:
     chat.click_button("Open A1", within=chat.wait_for_card(f"Summary · {REFERENCE}"))
     ended = chat.wait_for_card(f"Split into {A2} and {A3}: {REASON}")
     assert chat.facts(ended)["Status"] == "Split in two", chat.facts(ended)
-    assert buttons(ended) == ["Review summary"], buttons(ended)
+    assert buttons(ended) == ["Review summary", "My actions"], buttons(ended)
     chat.card_screenshot("split-07-the-split-item", ended)
     chat.click_button("Review summary", within=ended)
     summary = chat.wait_for_card("1 split in two")
@@ -111,3 +114,14 @@ def test_the_chair_splits_an_item_from_the_summary(chat: Chat) -> None:
         "the two new items, not the split one"
     )
     chat.card_screenshot("split-08-summary", summary)
+
+    # From an item's card back to the chair's list, without typing `my actions` again: A3 is
+    # among Alex's own items, and the demo's blocked item waits for his decision, saying what
+    # he can decide on it.
+    chat.click_button("My actions", within=second)
+    listed = chat.wait_for_card("Your action items (")
+    text = card_text(listed)
+    assert text.index("Waiting for your decision (") < text.index("Your action items ("), text
+    assert A3 in text.split("Your action items (", 1)[1], text
+    assert f"{BLOCKED_WHY}." in text, text
+    chat.card_screenshot("split-09-back-to-my-actions", listed)

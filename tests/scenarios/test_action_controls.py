@@ -14,13 +14,14 @@ from cards import verbs
 from cards.common import CARD_ID, REVISION
 from domain.identifier_checks import OVERRIDE_ACTION, confirm_key
 from storage import tables as t
-from tests.scenarios.test_action_moves import OWNER_MOVES, make_lic_members, titles
+from tests.scenarios.test_action_moves import OWNER_CARD, OWNER_MOVES, make_lic_members, titles
 from tests.scenarios.test_chaser_engine import published
 from tests.scenarios.test_identifier_fields import NAMED
 from tests.support.activities import USER_AAD
+from tests.support.controls import CHAIR_CONTROLS as CHAIR_BUTTONS
 from tests.support.journey import CARD, COLLEAGUE, PRACTITIONER, Journey, button_data
 
-CHAIR_CONTROLS = ["Reassign", "Amend", "Split in two", "Cancel this action item…", "Review summary"]
+CHAIR_CONTROLS = list(CHAIR_BUTTONS)
 
 
 async def chair_view(j: Journey) -> tuple[t.ActionItem, dict[str, Any]]:
@@ -56,7 +57,7 @@ async def test_the_chair_reassigns_and_both_owners_are_told(journey_each: Journe
     assert (row.chase_count, row.owner_chase_count, row.unanswered_chase_count) == (3, 0, 0)
     sent = [json.dumps(c, ensure_ascii=False) for c in j.bot.connector.cards()]
     [first] = [c for c in j.bot.connector.cards() if "Your action" in json.dumps(c)]
-    assert titles(first) == list(OWNER_MOVES), "the new owner's full card"
+    assert titles(first) == list(OWNER_CARD), "the new owner's full card"
     assert reason in json.dumps(first)
     assert any("The chair gave" in text for text in sent), "the previous owner is told"
     assert j.bot.audit_actions().count("action.reassigned") == 1
@@ -197,7 +198,7 @@ async def test_the_chair_splits_an_item_into_two(journey_each: Journey) -> None:
 
     sent = j.bot.connector.cards()
     full = [c for c in sent if "Your action" in json.dumps(c)]
-    assert [titles(c) for c in full] == [list(OWNER_MOVES)] * 2, "each new owner's full card"
+    assert [titles(c) for c in full] == [list(OWNER_CARD)] * 2, "each new owner's full card"
     told = [json.dumps(c, ensure_ascii=False) for c in sent]
     assert any(f"Split · {a1}" in c and f"into {a2}" in c for c in told), (
         "the item's owner is told where the work went"
@@ -269,12 +270,13 @@ async def test_a_cancelled_reviews_items_take_no_more_moves(journey_each: Journe
     assert len(j.rows(t.AuditEvent)) == audited, "nothing written"
 
     # Opened again, the item's card (the owner's, the chair's) draws no move only to be
-    # refused: it says why and leads to the review's summary.
+    # refused: it says why and leads to the review's summary, or the reader's other items.
     for who in (PRACTITIONER, USER_AAD):
         card = await j.card(verbs.ACTION_VIEW, {"action_id": item.id}, who)
         assert f"{reference} has been cancelled" in card, card
         shown = json.loads(card)
-        assert [a["verb"] for a in shown["actions"]] == [verbs.SUMMARY], shown["actions"]
+        drawn = [a["verb"] for a in shown["actions"]]
+        assert drawn == [verbs.SUMMARY, verbs.MY_ACTIONS], shown["actions"]
 
 
 async def test_a_cancelled_reviews_completed_item_waits_for_no_impact(
@@ -355,7 +357,7 @@ async def test_a_chair_who_takes_an_item_on_has_their_moves_and_the_chairs(
             ["Reassign", "Amend", "Split in two", "Cancel this action item…"],
         ),
     ], "the owner's moves (the chair sets a date with Amend), then the chair's"
-    assert titles(mine) == ["Review summary"]
+    assert titles(mine) == ["Review summary", "My actions"]
     j.bot.connector.clear()
     amended = await j.act(
         verbs.ACTION_AMEND,

@@ -28,6 +28,7 @@ CHAIR_DECISIONS = [
     "Reassign",
     "Split in two",
     "Review summary",
+    "My actions",  # seventh: in the card's "…" menu (Teams draws six)
 ]
 
 
@@ -98,7 +99,9 @@ async def test_an_escalated_item_is_the_chair_s_and_red_everywhere(journey_each:
 
     owner = await j.act(verbs.ACTION_VIEW, {"action_id": item.id}, PRACTITIONER)
     # No moves of their own while it is the chair's: the card leads to the review, not nowhere.
-    assert titles(owner["value"]) == ["Review summary"], "no owner's moves while the chair's"
+    assert titles(owner["value"]) == ["Review summary", "My actions"], (
+        "no owner's moves while the chair's"
+    )
 
 
 async def test_chasers_go_to_the_chair_with_their_decisions(journey_each: Journey) -> None:

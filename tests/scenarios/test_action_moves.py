@@ -34,6 +34,8 @@ from tests.support.journey import (
 )
 
 OWNER_MOVES = ("Update progress", "Mark complete", "Ask for a new date", "Blocked")
+# The owner's whole card: their moves, then the way back to their `my actions` list.
+OWNER_CARD = (*OWNER_MOVES, "My actions")
 
 
 def titles(card: dict[str, Any]) -> list[str]:
@@ -48,7 +50,7 @@ async def test_the_owner_s_first_card_is_the_full_action_card(journey_each: Jour
         for c in j.bot.connector.cards()
         if f"Your action · {item.reference}" in json.dumps(c, ensure_ascii=False)
     ]
-    assert titles(first) == list(OWNER_MOVES)
+    assert titles(first) == list(OWNER_CARD)
     assert "RAG" in json.dumps(first)
     assert "I'll remind you as the due date approaches" in json.dumps(first)
 
@@ -94,13 +96,16 @@ async def test_an_invalid_form_stays_open_with_its_values(journey_each: Journey)
     assert "Staff off sick for a month" in text, "the typed reason is kept"
     assert verbs.ACTION_NEW_DATE in card_verbs(refused), "the form is open to send again"
     # It keeps the card's other controls (less Blocked, whose "reason" input the open form
-    # has too), and a way back to the item as it is.
+    # has too), a way back to the item as it is, and to the owner's list.
     assert titles(refused) == [
         "Ask the chair",
         "Update progress",
         "Mark complete",
         "Back to the item",
+        "My actions",
     ]
+    listed = [a for a in refused["actions"] if a["title"] == "My actions"]
+    assert listed[0]["associatedInputs"] == "none", "it sends nothing of what was typed"
     fixed = {**button_data(refused, verbs.ACTION_NEW_DATE), **ask, "proposed_due_on": "2099-01-05"}
     fixed[REVISION] = button_data(refused, verbs.ACTION_NEW_DATE)[REVISION]
     sent = json.dumps((await j.act(verbs.ACTION_NEW_DATE, fixed, PRACTITIONER))["value"])
@@ -309,7 +314,9 @@ async def test_a_completed_item_asks_for_evidence_of_impact_not_progress(
     [item] = await published(j)
     complete = {"action_id": item.id, "evidence": "Audit done: 20 referrals."}
     card = (await j.act(verbs.ACTION_COMPLETE, complete, PRACTITIONER))["value"]
-    assert titles(card) == ["Add evidence of impact"], "no 'Update progress' on delivered work"
+    assert titles(card) == ["Add evidence of impact", "My actions"], (
+        "no 'Update progress' on delivered work"
+    )
     assert '"id": "rag"' not in json.dumps(card), "no on-track rating for delivered work"
     note = {**button_data(card, verbs.ACTION_PROGRESS), "note": "Re-audit booked for March."}
     answer = json.dumps((await j.act(verbs.ACTION_PROGRESS, note, PRACTITIONER))["value"])

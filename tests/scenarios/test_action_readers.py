@@ -13,7 +13,7 @@ from sqlalchemy import select
 from cards import verbs
 from domain.identifier_checks import confirm_key
 from storage import tables as t
-from tests.scenarios.test_action_moves import OWNER_MOVES, escalate_to_the_chair, make_lic_members
+from tests.scenarios.test_action_moves import OWNER_CARD, escalate_to_the_chair, make_lic_members
 from tests.scenarios.test_action_moves import titles as action_titles
 from tests.scenarios.test_identifier_fields import NAMED
 from tests.support.activities import USER_AAD
@@ -55,7 +55,7 @@ async def test_the_lead_acts_from_the_escalation_copy(journey_each: Journey) -> 
     assert "Nudged " in json.dumps(answer["value"])
     assert "your message is on their action card" in json.dumps(answer["value"])
     [owner_card] = sent_with(j, "Can you send the audit?")
-    assert action_titles(owner_card) == list(OWNER_MOVES), "the owner can act on it"
+    assert action_titles(owner_card) == list(OWNER_CARD), "the owner can act on it"
 
     j.bot.connector.clear()
     ask = {**button_data(copy, verbs.ACTION_ASK_REASSIGN), "note": "The owner has left"}
@@ -130,7 +130,7 @@ async def test_the_lead_reassigns_within_their_agency(journey_each: Journey) -> 
     assert after.owner_member_id != before.owner_member_id
     assert after.status == before.status, "still with an owner, chased as before"
     [new_owner] = sent_with(j, "has given you this action")
-    assert action_titles(new_owner) == list(OWNER_MOVES), "the new owner's full card"
+    assert action_titles(new_owner) == list(OWNER_CARD), "the new owner's full card"
     assert reason in json.dumps(new_owner, ensure_ascii=False)
     [old_owner] = sent_with(j, "Police Lead gave")
     assert "Police Colleague" in json.dumps(old_owner)
@@ -154,7 +154,7 @@ async def test_the_lic_comments_and_requests_an_update(journey_each: Journey) ->
     ask = {**button_data(copy, verbs.ACTION_REQUEST_UPDATE), "note": "Where is the re-audit?"}
     await j.act(verbs.ACTION_REQUEST_UPDATE, ask, COLLEAGUE)
     [owner_card] = sent_with(j, "Where is the re-audit?")
-    assert action_titles(owner_card) == list(OWNER_MOVES)
+    assert action_titles(owner_card) == list(OWNER_CARD)
 
     stranger = await j.act(verbs.ACTION_COMMENT, {**ask, "note": "Mine"}, LEAD)
     assert "Only the LIC group" in json.dumps(stranger)

@@ -34,6 +34,7 @@ from tests.scenarios.test_chaser_engine import (
     sweep,
 )
 from tests.support.activities import USER_AAD
+from tests.support.controls import CHAIR_CONTROLS
 from tests.support.journey import (
     CARD,
     COLLEAGUE,
@@ -422,7 +423,13 @@ BUTTONS: dict[Message, tuple[str, ...]] = {
     Message.NIL_CHASER: ("Confirm nil return", "We were involved"),
     Message.NIL_COPY_CHAIR: ("Manage this agency",),
     Message.NIL_COPY_DEPUTY: ("Manage this agency",),
-    Message.ACTION_CHASER: ("Update progress", "Mark complete", "Ask for a new date", "Blocked"),
+    Message.ACTION_CHASER: (
+        "Update progress",
+        "Mark complete",
+        "Ask for a new date",
+        "Blocked",
+        "My actions",
+    ),
     Message.ACTION_COPY_LEAD: (
         "Nudge the owner",
         "Reassign",
@@ -446,14 +453,8 @@ BUTTONS: dict[Message, tuple[str, ...]] = {
     ),
     Message.ACTION_COPY_LIC_CHANNEL: ("Comment", "Request an update", "Open LOS-"),
     Message.ACTION_COPY_LIC_MEMBER: ("Comment", "Request an update", "Open LOS-"),
-    Message.IMPACT_CHASER: ("Add evidence of impact",),
-    Message.BLOCKED_CHASER: (
-        "Reassign",
-        "Amend",
-        "Split in two",
-        "Cancel this action item…",
-        "Review summary",
-    ),
+    Message.IMPACT_CHASER: ("Add evidence of impact", "My actions"),
+    Message.BLOCKED_CHASER: CHAIR_CONTROLS,
     Message.ESCALATED_CHASER: (
         "Set a new date",
         "Not achievable",
@@ -461,6 +462,7 @@ BUTTONS: dict[Message, tuple[str, ...]] = {
         "Reassign",
         "Split in two",
         "Review summary",
+        "My actions",  # in the card's "…" menu: Teams draws six
     ),
     Message.UNDELIVERED_TO_CHAIR: ("Open the action",),
     Message.UNDELIVERED_TO_DEPUTY: ("Open the action",),

@@ -153,7 +153,8 @@ def test_a_split_item_s_card_leads_to_the_review_not_nowhere() -> None:
         action_cards.action_item_card(split, None),
         action_cards.action_item_card(split, None, owner=False, chair=True),
     ):
-        assert [a["title"] for a in card["actions"]] == ["Review summary"]
+        # The review, or the reader's list, where the two new items are theirs to open.
+        assert [a["title"] for a in card["actions"]] == ["Review summary", "My actions"]
 
 
 def test_the_chair_s_split_card_opens_each_new_item() -> None:

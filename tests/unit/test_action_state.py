@@ -289,11 +289,17 @@ def test_an_escalated_item_is_the_chair_s_to_decide() -> None:
         "Reassign",
         "Split in two",
         "Review summary",
+        "My actions",
     ]
+    # Seven: Teams draws six, so the way back to the list goes to its "…" menu, not off.
+    modes = [a.get("mode", "primary") for a in chair["actions"]]
+    assert modes == ["primary"] * 6 + ["secondary"], "the chair's decisions stay in sight"
     assert "Another Owner" in _texts(chair), "the members the item may be given to"
     owner = action_cards.action_item_card(item, Rag.RED)
     owner_titles = [a["title"] for a in owner.get("actions", [])]
-    assert owner_titles == ["Review summary"], "the owner has no moves while the chair decides"
+    assert owner_titles == ["Review summary", "My actions"], (
+        "the owner has no moves while the chair decides"
+    )
     with pytest.raises(FormInvalid) as refused:
         require_move("LOS-2026-004/A1", Mover.CHAIR, ActionStatus.IN_PROGRESS, Move.REOPEN)
     assert "not escalated" in refused.value.errors["move"]
@@ -314,9 +320,12 @@ def test_the_chair_s_card_offers_exactly_the_chair_s_moves(status: ActionStatus)
         Move.CANCEL: "Cancel this action item…",
     }
     titles = [a["title"] for a in card.get("actions", [])]
-    # The chair can always go back to the review's summary (where they open items from).
+    # The chair can always go back to the review's summary (where they open items from), and
+    # to their `my actions` list (where they open the items waiting for their decision).
     expected = [*(names[m] for m in moves_for(Mover.CHAIR, status)), "Review summary"]
-    assert titles == expected
+    assert titles == [*expected, "My actions"]
+    primary = [a for a in card["actions"] if a.get("mode", "primary") == "primary"]
+    assert [a["title"] for a in primary] == [*expected, "My actions"][:6], "six in sight"
 
 
 @given(st.lists(st.sampled_from(list(Mover)), max_size=4), st.sampled_from(list(ActionStatus)))
@@ -368,7 +377,9 @@ def test_a_chair_who_owns_the_item_gets_their_moves_and_the_chairs(status: Actio
     below = [title for _, titles in rows for title in titles]
     titles = [a["title"] for a in card.get("actions", [])] + below
     assert len(titles) == len(set(titles)), titles
-    assert len(card.get("actions", [])) <= 6, "Teams shows six of a card's buttons"
+    primary = [a for a in card.get("actions", []) if a.get("mode", "primary") == "primary"]
+    assert len(primary) <= 6, "Teams shows six of a card's buttons"
+    assert titles[len(card.get("actions", [])) - 1] == "My actions", "the list's way back, last"
     assert all(len(row) <= 6 for _, row in rows), "nor more than six in a row"
     chairs = {
         "Reassign",
@@ -386,14 +397,22 @@ def test_a_chair_who_owns_the_item_gets_their_moves_and_the_chairs(status: Actio
         assert rows == [
             (
                 "As its owner, you can:",
-                [a["title"] for a in as_owner["actions"] if a["title"] != "Ask for a new date"],
+                [
+                    a["title"]
+                    for a in as_owner["actions"]
+                    if a["title"] not in ("Ask for a new date", "My actions")
+                ],
             ),
             (
                 "As the review's chair, you can also:",
-                [a["title"] for a in as_chair["actions"] if a["title"] != "Review summary"],
+                [
+                    a["title"]
+                    for a in as_chair["actions"]
+                    if a["title"] not in ("Review summary", "My actions")
+                ],
             ),
         ], "the owner's moves first, each role's under its heading"
-        assert [a["title"] for a in card["actions"]] == ["Review summary"]
+        assert [a["title"] for a in card["actions"]] == ["Review summary", "My actions"]
         assert "Ask for a new date" not in titles, "the chair sets the date with Amend"
     else:
         assert rows == [], "one role's moves are the card's buttons, as for anyone"
@@ -423,7 +442,8 @@ def test_the_card_offers_exactly_the_states_moves(status: ActionStatus) -> None:
     if status is ActionStatus.COMPLETED:  # delivered: evidence of impact, not progress
         names[OwnerMove.PROGRESS] = "Add evidence of impact"
     expected = [names[m] for m in owner_moves(status)] or ["Review summary"]
-    assert titles == expected
+    # Last, the way back to the owner's list (where they open their items from).
+    assert titles == [*expected, "My actions"]
 
 
 @pytest.mark.parametrize("status", list(ActionStatus))
@@ -458,7 +478,8 @@ def test_a_cancelled_reviews_item_draws_no_move_only_to_be_refused(status: Actio
         assert actions.SETTLED_INSTEAD in lines
         verbs_drawn = {a.get("verb") for a in card.get("actions", [])}
         assert {a["type"] for a in card.get("actions", [])} == {"Action.Execute"}, "no forms"
-        assert verbs_drawn <= {verbs.SUMMARY, verbs.ACTION_VIEW}, verbs_drawn
+        # The summary, or the reader's `my actions` (SETTLED_INSTEAD names both).
+        assert verbs_drawn <= {verbs.SUMMARY, verbs.ACTION_VIEW, verbs.MY_ACTIONS}, verbs_drawn
         assert verbs_drawn, "never a dead end"
 
 
