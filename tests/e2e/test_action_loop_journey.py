@@ -126,7 +126,7 @@ def publish_one_action(chat: Chat, owner: str = SMART.owner) -> Locator:
 
 def my_actions_row(chat: Chat) -> dict[str, str]:
     chat.send("my actions")
-    mine = chat.wait_for_card("My actions")
+    mine = chat.wait_for_card("Most urgent first")  # not the buttons titled "My actions"
     return {k: v for k, v in chat.facts(mine).items() if ITEM in k or ITEM in v}
 
 
