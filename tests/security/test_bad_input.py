@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from sqlmodel import col, select
 
 from bot.app import SERVICES
+from bot.files import SENT_BELOW
 from cards import verbs
 from domain.chronology import TEXT_FIELDS
 from domain.commands import MAX_MESSAGE_CHARS
@@ -245,7 +246,10 @@ def card_data(draw: st.DrawFn, seeded: Seeded) -> dict[str, Any]:
 
 def is_error(result: Exchange) -> bool:
     if isinstance(result.body, dict) and result.body.get("type") == MESSAGE:
-        return result.body.get("value") != "Done."
+        # A download answers its click "… is in a new message below." and sends the file's
+        # card as a message of its own (the card clicked stays): that is success, not an error.
+        value = str(result.body.get("value"))
+        return value != "Done." and not value.endswith(SENT_BELOW)
     return any(title in json.dumps(s) for s in result.sent for title in ERROR_TITLES)
 
 
