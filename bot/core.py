@@ -71,11 +71,16 @@ Middleware = Callable[[Step, Next], Awaitable[Reply | None]]
 async def inert_text(step: Step, call_next: Next) -> Reply | None:
     """A reply's plain text (a text message, or the "message" answer a refused click gets)
     made inert as a card's text is: Teams renders it as Markdown, and it may quote what people
-    typed (an agency's name in a refusal). Outermost, so every edge delivers it so."""
+    typed (an agency's name in a refusal). A download's `aside` answer is such a message too.
+    Outermost, so every edge delivers it so."""
     reply = await call_next()
-    if reply is None or not reply.text:
+    if reply is None or not (reply.text or reply.aside):
         return reply
-    return replace(reply, text=message_text(reply.text))
+    return replace(
+        reply,
+        text=message_text(reply.text) if reply.text else reply.text,
+        aside=message_text(reply.aside) if reply.aside else reply.aside,
+    )
 
 
 async def fit_cards(step: Step, call_next: Next) -> Reply | None:

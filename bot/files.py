@@ -13,7 +13,6 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +78,7 @@ async def deliver(ctx: Context, document: Document) -> Reply:
         return Reply(text=FILES_IN_PERSONAL_CHAT)
     folder = ctx.services.settings.data_dir / "exports" / str(ctx.member.partnership_id)
     token = secrets.token_urlsafe(24)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    stamp = ctx.services.now().strftime("%Y%m%d-%H%M%S")
     # Its own name on disk: two asks in the same second for the same document would otherwise
     # write one file over the other (and a failed one delete the other's).
     path = folder / f"{stamp}-{secrets.token_hex(4)}-{safe_filename(document.filename)}"
@@ -206,7 +205,7 @@ def _export_for(uow: SqlUnitOfWork, ctx: Context, token: object) -> ExportRecord
 
 
 def _delivered(uow: SqlUnitOfWork, ctx: Context, export: ExportRecord) -> None:
-    uow.exports.mark_delivered(export.id, datetime.now(UTC))
+    uow.exports.mark_delivered(export.id, ctx.services.now())
     audit.record(
         uow,
         ctx.member.partnership_id,
