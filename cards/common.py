@@ -510,9 +510,10 @@ def error_line(message: str) -> ac.TextBlock:
 CAUTION = ty.Colors.ATTENTION
 
 
-def warning_line(message: str) -> ac.TextBlock:
-    """A caution (the identifier guard's warning, with its masked text), shown as given."""
-    return ac.TextBlock(text=user_text(message), wrap=True, color=CAUTION)
+def warning_line(message: str, spacing: ty.Spacing | None = None) -> ac.TextBlock:
+    """A caution (the identifier guard's warning, with its masked text), shown as given;
+    `spacing` NONE sets it tight under the line it speaks of."""
+    return ac.TextBlock(text=user_text(message), wrap=True, color=CAUTION, spacing=spacing)
 
 
 def good_news(message: str) -> ac.TextBlock:

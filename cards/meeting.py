@@ -9,7 +9,6 @@ from adaptive_cards import types as ty
 
 from cards import verbs
 from cards.common import (
-    CAUTION,
     Card,
     build,
     button,
@@ -673,14 +672,8 @@ def _box_blocks(
         run.append(line)
         if change:
             flush()
-            blocks.append(
-                ac.TextBlock(
-                    text=user_text(f"\u21b3 {change.correction(published=published)}"),
-                    wrap=True,
-                    color=CAUTION,
-                    spacing=ty.Spacing.NONE,
-                )
-            )
+            correction = f"\u21b3 {change.correction(published=published)}"
+            blocks.append(warning_line(correction, spacing=ty.Spacing.NONE))
     flush()
     return blocks
 
