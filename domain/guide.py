@@ -33,8 +33,17 @@ STANDING_QUESTIONS = (
     "How will we embed the learning, and how will we know?",
     "How will it fit into team or service plans?",
 )
-# The briefing is one printed A4 page of seven boxes: about this much text fits each box.
+# The briefing is one printed A4 page of seven boxes: about this much text fits each box,
+# in BOX_LINES printed lines of about BOX_LINE_CHARS characters at BOX_FONT_PT (measured on
+# the rendered page). A box of many short lines fills its lines before its characters.
 BOX_FITS = 650
+BOX_LINES = 13
+BOX_LINE_CHARS = 52
+BOX_FONT_PT = 8.5
+# The smallest a box prints at to make room for due-date marks: still legible when printed.
+SMALLEST_BOX_FONT_PT = 6.5
+# A mark is bold italic, about a fifth wider a character than the box's text.
+MARK_WIDTH = 1.2
 
 
 def dissemination_return(reference: str) -> str:
@@ -54,19 +63,69 @@ def questions_not_in(box_six: str) -> tuple[str, ...]:
     return tuple(q for q in STANDING_QUESTIONS if q not in held)
 
 
-def too_long_for_one_page(parts: Sequence[str]) -> str | None:
-    """A sentence naming every box that won't fit the one-page briefing, or None."""
+def too_long_for_one_page(parts: Sequence[str], *, then: str = "download again") -> str | None:
+    """A sentence naming every box that won't fit the one-page briefing, or None: too many
+    characters, or (many short lines) too many printed lines. Asked before the chair sends a
+    draft for approval, so a published version always prints on one page, and before a
+    draft's download."""
     long = [
-        f"{PART_TITLES[i]} ({len(text.strip())} characters)"
-        for i, text in enumerate(parts)
-        if len(text.strip()) > BOX_FITS
+        f"{PART_TITLES[i]} ({why})" for i, text in enumerate(parts) if (why := _overfills(text))
     ]
     if not long:
         return None
     return (
-        f"The briefing is one A4 page, and each box fits about {BOX_FITS} characters. "
-        f"Too long: {'; '.join(long)}. Shorten them in the briefing card, then download again."
+        f"The briefing is one A4 page, and each box fits about {BOX_FITS} characters or "
+        f"{BOX_LINES} printed lines. Too long: {'; '.join(long)}. Shorten them in the briefing "
+        f"card, then {then}."
     )
+
+
+def _overfills(text: str) -> str | None:
+    if len(text.strip()) > BOX_FITS:
+        return f"{len(text.strip())} characters"
+    lines = printed_lines([len(line) for line in box_lines(text, draft=True)], BOX_FONT_PT)
+    return f"{lines} printed lines" if lines > BOX_LINES else None
+
+
+def printed_lines(line_lengths: Sequence[int], font_pt: float) -> int:
+    """How many printed lines a box's lines take at font_pt: each at least one, a long one
+    wrapping (a smaller font fits more characters to a line)."""
+    per_line = int(BOX_LINE_CHARS * BOX_FONT_PT / font_pt)
+    return sum(max(1, -(-length // per_line)) for length in line_lengths)
+
+
+def box_font_pt(line_lengths: Sequence[int]) -> float:
+    """The size a box prints at so that it fills no more of the page than a full box at
+    BOX_FONT_PT (smaller type takes less height a line, and fits more to a line), down to
+    SMALLEST_BOX_FONT_PT."""
+    size = BOX_FONT_PT
+    while size > SMALLEST_BOX_FONT_PT and not _fits(line_lengths, size):
+        size -= 0.25
+    return size
+
+
+def _fits(line_lengths: Sequence[int], size: float) -> bool:
+    return printed_lines(line_lengths, size) * size <= BOX_LINES * BOX_FONT_PT
+
+
+def printed_marks(
+    lines: Sequence[tuple[str, DueDateChange | None]],
+) -> tuple[float, tuple[str, ...]]:
+    """The size box 7 prints at, and the mark on each line's end ("" where its date holds).
+    The marks lengthen a box the fit check let through, and a reader's download is never
+    refused because an action item's date moved after the briefing was written: the box
+    prints smaller, and where even the smallest size can't hold the marks in full they are
+    abbreviated ("now Sep 2027"); the legend above the grid says what they mean."""
+    for short in (False, True):
+        marks = tuple(change.mark(short=short) if change else "" for _, change in lines)
+        lengths = [
+            len(line) + round(len(mark) * MARK_WIDTH)
+            for (line, _), mark in zip(lines, marks, strict=True)
+        ]
+        size = box_font_pt(lengths)
+        if _fits(lengths, size):
+            break
+    return size, marks
 
 
 class GuideState(StrEnum):
@@ -293,6 +352,16 @@ class DueDateChange:
     @property
     def now(self) -> str:
         return f"now due {self.live}" if self.live else "now has no due date"
+
+    def mark(self, *, short: bool = False) -> str:
+        """On the end of the printed line: "↳ now due September 2027", or abbreviated where
+        box 7 is too full for that ("↳ now Sep 2027")."""
+        if not short:
+            return f" \u21b3 {self.now}"
+        if not self.live:
+            return " \u21b3 now undated"
+        month, _, year = self.live.partition(" ")
+        return f" \u21b3 now {month[:3]} {year}".rstrip()
 
     def correction(self, *, published: bool) -> str:
         """Under the line itself, wherever the briefing is read: a published version keeps

@@ -852,6 +852,10 @@ def submit_guide(
             },
         )
     refreshed = _with_live_due_dates(uow, screen.review, screen.guide.parts)
+    # Approved words are printed as they are, so they must fit the one page before approval.
+    overlong = guide.too_long_for_one_page(refreshed, then="send it for approval")
+    if overlong:
+        return replace(screen, errors={"publish": overlong})
     if refreshed != screen.guide.parts:
         # Sending it brings box 7's due dates up to date: the card said so first.
         saved = uow.outcomes.save_guide(screen.review.id, refreshed, member.id)

@@ -15,10 +15,12 @@ from docx.enum.table import WD_ROW_HEIGHT_RULE
 from docx.shared import Cm, Pt, RGBColor
 
 from domain.guide import (
+    BOX_FONT_PT,
     PART_TITLES,
     DueDateChange,
     corrections_legend,
     dissemination_return,
+    printed_marks,
     questions_not_in,
     with_corrections,
 )
@@ -349,11 +351,18 @@ def guide_docx(
         zip(boxes, zip(PART_TITLES, parts, strict=True), strict=False)
     ):
         shown = changes if index == 6 else ()
-        _box(cell, title, with_corrections(text, shown, draft=draft))
+        lines = with_corrections(text, shown, draft=draft)
+        size, marks = printed_marks(lines)
+        _box(
+            cell,
+            title,
+            [(line, mark) for (line, _), mark in zip(lines, marks, strict=True)],
+            font_pt=size,
+        )
     # Box 6 holds the standing questions as drafted: the eighth cell repeats only any it lost.
     missing = questions_not_in(parts[5] if len(parts) > 5 else "")
     title = "Standing questions, and the return" if missing else "After your team has used it"
-    _box(boxes[7], title, [(line, None) for line in (*missing, dissemination_return(reference))])
+    _box(boxes[7], title, [(line, "") for line in (*missing, dissemination_return(reference))])
     for cell in boxes:
         cell.width = Cm(8.7)
     for row in grid.rows:  # the grid fills the page, as the familiar printed briefing does
@@ -362,19 +371,26 @@ def guide_docx(
     return to_bytes(document)
 
 
-def _box(cell: Any, title: str, lines: Sequence[tuple[str, DueDateChange | None]]) -> None:
+def _box(
+    cell: Any,
+    title: str,
+    lines: Sequence[tuple[str, str]],
+    *,
+    font_pt: float = BOX_FONT_PT,
+) -> None:
+    """A box's title, then each line with its due-date mark ("" for none) on its end."""
     heading = cell.paragraphs[0]
     run = heading.add_run(title)
     run.bold = True
     run.font.size = Pt(10)
     run.font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F)
-    for line, change in lines:
+    for line, mark in lines:
         paragraph = cell.add_paragraph(plain(line))
         paragraph.paragraph_format.space_after = Pt(1)
-        if change:  # on the line's own end, so the page stays one page (the legend says why)
-            _caution(paragraph.add_run(plain(f" \u21b3 {change.now}")))
+        if mark:  # on the line's own end, so the page stays one page (the legend says why)
+            _caution(paragraph.add_run(plain(mark)))
         for text_run in paragraph.runs:
-            text_run.font.size = Pt(8.5)
+            text_run.font.size = Pt(font_pt)
 
 
 def _caution(run: Any) -> None:

@@ -401,7 +401,9 @@ async def export_guide(ctx: Context) -> Reply:
     latest = screen.guide.latest
     # The published version when there is one (a revision in draft stays with the chair).
     parts = latest.parts if latest else screen.guide.parts
-    overlong = too_long_for_one_page(parts)
+    # A published version fitted the page when it was sent for approval: its readers always
+    # get it (one approved before that check prints as it is, over two pages if it must).
+    overlong = None if latest else too_long_for_one_page(parts)
     if overlong:
         raise InvalidInput(overlong)
     head = Letterhead(

@@ -105,6 +105,31 @@ async def test_a_second_person_approves_each_version_and_every_version_is_kept(
     assert "Revised background for version 2." in text
 
 
+async def test_a_briefing_that_would_not_print_on_one_page_is_not_sent_for_approval(
+    journey_each: Journey,
+) -> None:
+    """Approved words are printed as approved, so a box that would spill onto a second page
+    (here 40 short lines, well under the characters a box holds) is named before approval,
+    and the draft stays with the chair; readers are never refused the published version."""
+    j = journey_each
+    review_id = await drafted_guide(j)
+    many = "\n".join(f"Point {n}." for n in range(1, 41))
+    await j.act(verbs.GUIDE_SAVE, {"review_id": review_id, "part_1": many})
+    j.bot.connector.clear()
+    card = await j.card(verbs.GUIDE_SUBMIT, {"review_id": review_id, "part_1": many})
+    assert "2. Why it matters (40 printed lines)" in card
+    assert "then send it for approval" in card
+    assert "Sent for approval" not in card
+    assert j.bot.connector.cards() == [], "no approver is asked"
+    [record] = j.rows(t.SevenMinuteGuide)
+    assert record.state == "draft"
+    assert audit_after(j, "guide.submitted") == []
+
+    shorter = "\n".join(f"Point {n}." for n in range(1, 9))
+    card = await j.card(verbs.GUIDE_SUBMIT, {"review_id": review_id, "part_1": shorter})
+    assert "Sent for approval" in card
+
+
 async def test_the_chair_withdraws_to_edit_and_the_lic_group_sends_back(
     journey_each: Journey,
 ) -> None:

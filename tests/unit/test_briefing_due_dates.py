@@ -178,3 +178,39 @@ def test_the_download_prints_the_live_date_on_the_line_under_a_legend() -> None:
     assert cells[6].count("\u21b3") == 1, "the line whose date holds is left alone"
     above, cells = printed(())
     assert "\u21b3" not in above + " ".join(cells)
+
+
+# --- the printed box 7: smaller type, then shorter marks, never a second page ----------------
+
+
+def test_a_full_box_prints_at_the_usual_size_and_its_lines_are_counted_as_printed() -> None:
+    assert guide.box_font_pt([guide.BOX_FITS]) == guide.BOX_FONT_PT
+    assert guide.printed_lines([guide.BOX_LINE_CHARS * 2 + 1, 3, 0], guide.BOX_FONT_PT) == 5
+    assert guide.printed_lines([guide.BOX_LINE_CHARS], guide.BOX_FONT_PT / 2) == 1
+
+
+@given(st.lists(st.integers(min_value=0, max_value=guide.BOX_FITS), min_size=1, max_size=40))
+def test_the_printed_size_is_the_largest_that_fits_and_never_below_the_smallest(
+    lengths: list[int],
+) -> None:
+    size = guide.box_font_pt(lengths)
+    assert guide.SMALLEST_BOX_FONT_PT <= size <= guide.BOX_FONT_PT
+    budget = guide.BOX_LINES * guide.BOX_FONT_PT
+    fits = guide.printed_lines(lengths, size) * size <= budget
+    assert fits or size == guide.SMALLEST_BOX_FONT_PT
+    if size < guide.BOX_FONT_PT:  # a quarter point larger would not have fitted
+        assert guide.printed_lines(lengths, size + 0.25) * (size + 0.25) > budget
+
+
+def test_marks_are_abbreviated_only_when_the_smallest_type_cannot_hold_them() -> None:
+    change = guide.DueDateChange("Audit, by May 2027", "Audit", "May 2027", "September 2027", 0)
+    few = [("Action 1: audit twenty referrals, by May 2027", change)] * 3
+    size, marks = guide.printed_marks(few)
+    assert size == guide.BOX_FONT_PT
+    assert marks == (" \u21b3 now due September 2027",) * 3
+    many = [("Action 1: a named lead, by September 2026", change)] * 13
+    size, marks = guide.printed_marks(many)
+    assert marks == (" \u21b3 now Sep 2027",) * 13
+    undated = replace(change, live=None)
+    assert undated.mark(short=True) == " \u21b3 now undated"
+    assert guide.printed_marks([("A line with no change", None)]) == (guide.BOX_FONT_PT, ("",))

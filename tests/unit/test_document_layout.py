@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+import pytest
 from docx import Document
 
 from domain import guide
@@ -319,6 +320,57 @@ def test_the_briefing_is_one_a4_page_of_seven_boxes(tmp_path: Path) -> None:
     assert not landscape(out.pages[0])
     assert "OFFICIAL-SENSITIVE" in out.text
     assert "Version 2, approved by the LIC group on" in " ".join(out.text.split())
+
+
+FULL_BOX = "Box text. " + "Practice detail and reflection. " * 19
+
+
+def marked_box_7(lines: list[str]) -> tuple[str, tuple[guide.DueDateChange, ...]]:
+    """Box 7 of `lines`, every one naming an action item whose date moved a year."""
+    changes = tuple(
+        guide.DueDateChange(line, f"Action {n}", "September 2026", "September 2027", n)
+        for n, line in enumerate(lines)
+    )
+    return "\n".join(lines), changes
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # six long SMART lines, the briefing's usual box 7, every date moved
+        [
+            f"Action {n}: agencies review the escalation pathway, lead named, by September 2026"
+            for n in range(1, 7)
+        ],
+        # thirteen short ones (the most the fit check lets through), every date moved
+        [f"Action {n}: named lead, by September 2026" for n in range(1, 14)],
+    ],
+    ids=["six-long-lines", "thirteen-short-lines"],
+)
+def test_box_7_with_every_date_marked_stays_on_the_one_page(
+    tmp_path: Path, lines: list[str]
+) -> None:
+    box_7, changes = marked_box_7(lines)
+    parts = (FULL_BOX,) * 6 + (box_7,)
+    assert guide.too_long_for_one_page(parts) is None, "the fit check lets this through"
+    for draft in (True, False):
+        content = guide_docx("LOS-2026-004", "Child K", parts, TODAY, draft=draft, changes=changes)
+        out = render(content, tmp_path, f"marked-{draft}")
+        assert len(out.pages) == 1, "the marks never push the briefing onto a second page"
+        flat = " ".join(out.text.split())
+        assert flat.count("\u21b3 now") == len(lines), "every changed line is marked"
+        box_cell = Document(io.BytesIO(content)).tables[0].rows[3].cells[0].text
+        assert all(line in box_cell for line in lines), "the words are kept as written"
+
+
+def test_a_box_of_many_short_lines_is_named_as_too_long(tmp_path: Path) -> None:
+    many = "\n".join(f"Point {n}." for n in range(1, 41))
+    assert len(many) < guide.BOX_FITS, "short enough by characters"
+    message = guide.too_long_for_one_page(("short", many) + ("short",) * 5)
+    assert message is not None
+    assert "2. Why it matters (40 printed lines)" in message
+    content = guide_docx("LOS-2026-004", "Child K", ("short", many) + ("short",) * 5, TODAY)
+    assert len(render(content, tmp_path, "many").pages) == 2, "why it is refused"
 
 
 def test_a_box_too_long_for_the_page_is_named() -> None:
