@@ -35,7 +35,7 @@ from domain.idempotency import STALE_MESSAGE, Claimed
 from domain.members import record_member, welcome_once
 from domain.model import MemberView
 from domain.reviews import mentioned_reference
-from domain.stale import TYPED_BELOW, Change, stale_notice, typed_back
+from domain.stale import Change, stale_notice, typed_back, where_typed_is
 from domain.summaries import summary_to_offer
 from storage.repositories import SqlUnitOfWork
 
@@ -280,12 +280,14 @@ class Bot:
         if current.card is None:
             return Reply(text=why, error=True)
         typed = typed_back(turn.data, inputs_shown(current.card))
+        # An Action.Submit's answer is a new message: in a channel or group chat, everyone's.
+        seen_by_all = not turn.via_invoke and not turn.is_personal
         if why == STALE_MESSAGE:
             change = await self._last_change(turn, member)
-            notice = stale_notice(change, typed=bool(typed))
+            notice = stale_notice(change, typed=bool(typed), seen_by_all=seen_by_all)
         else:
-            notice = f"{why} {TYPED_BELOW}" if typed else why
-        return Reply(with_typed_back(current.card, notice, typed))
+            notice = f"{why} {where_typed_is(seen_by_all=seen_by_all)}" if typed else why
+        return Reply(with_typed_back(current.card, notice, () if seen_by_all else typed))
 
     async def _last_change(self, turn: Turn, member: MemberView) -> Change | None:
         try:

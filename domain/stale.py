@@ -37,6 +37,14 @@ _LOCAL: Final = ZoneInfo(DEFAULT_CALENDAR.tz_name)
 TYPED_HEADING: Final = "What you typed (not saved)"
 TYPED_BELOW: Final = "What you typed is below, not saved: copy it back in if you still want it."
 SHORTENED: Final = "Shortened to fit on this card: the end of a long answer is cut (…)."
+# Said instead of TYPED_BELOW where the answer is a new message that everyone in a channel or
+# group chat sees (a client that sends Action.Submit there rather than Action.Execute, whose
+# answer replaces only the clicker's card): the card clicked is still on screen, with what was
+# typed in it, so nothing is lost by not repeating it to the whole conversation.
+TYPED_LEFT_ON_CARD: Final = (
+    "What you typed was not saved. It is still in the card you clicked, and isn't repeated "
+    "here, where everyone in this conversation would see it."
+)
 # Said instead of TYPED_BELOW when even shortened it leaves no room on the card (cards/fit.py).
 TYPED_NO_ROOM: Final = "What you typed didn't fit on this card and was not saved: type it again."
 
@@ -215,7 +223,7 @@ def _day(raw: object) -> date | None:
         return None
 
 
-def stale_notice(change: Change | None, *, typed: bool) -> str:
+def stale_notice(change: Change | None, *, typed: bool, seen_by_all: bool = False) -> str:
     """What a refused stale click is told: that nothing was saved and here is the thing now
     (STALE_MESSAGE, as before), the last change to it where its audit trail says, and where
     what they typed is."""
@@ -223,8 +231,14 @@ def stale_notice(change: Change | None, *, typed: bool) -> str:
     if change is not None:
         parts.append(f"Last change: {what_changed(change)}.")
     if typed:
-        parts.append(TYPED_BELOW)
+        parts.append(where_typed_is(seen_by_all=seen_by_all))
     return " ".join(parts)
+
+
+def where_typed_is(*, seen_by_all: bool) -> str:
+    """Where a refused click's typed text is: below, given back; or, where the answer is seen
+    by the whole conversation, still in the card clicked (TYPED_LEFT_ON_CARD)."""
+    return TYPED_LEFT_ON_CARD if seen_by_all else TYPED_BELOW
 
 
 # The audit actions that change what each kind of card showed (its revision), so the newest

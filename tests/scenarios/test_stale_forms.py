@@ -9,7 +9,8 @@ from typing import Any
 
 from cards import verbs
 from domain.idempotency import STALE_MESSAGE
-from domain.stale import TYPED_HEADING
+from domain.stale import TYPED_BELOW, TYPED_HEADING, TYPED_LEFT_ON_CARD
+from samples.activities import activity
 from storage import tables as t
 from tests.support.journey import (
     PRACTITIONER,
@@ -17,6 +18,7 @@ from tests.support.journey import (
     button_data,
     draft_key,
     good_action,
+    person,
     police_id,
     signed_off_review,
 )
@@ -93,6 +95,56 @@ async def test_an_older_outcome_card_overwrites_nothing(journey_each: Journey) -
     [outcome] = j.rows(t.MeetingOutcome)
     assert outcome.learning_needs == ["Newer need"]
     assert audited(j, "outcome.published") == 0
+    assert audited(j, "outcome.saved") == 1
+
+
+def submitted_in(channel: bool, j: Journey, value: dict[str, Any]) -> dict[str, Any]:
+    """An Action.Submit (what a client without Action.Execute sends): a message whose answer
+    is a new message, in the chair's own chat or in a team channel."""
+    body = person().submits(j.bot.connector.url, value)
+    if channel:
+        shared = activity("message-channel-mention", j.bot.connector.url)
+        body["conversation"], body["channelData"] = shared["conversation"], shared["channelData"]
+    return body
+
+
+async def test_a_stale_submit_in_a_channel_does_not_repeat_what_was_typed_to_everyone(
+    journey_each: Journey,
+) -> None:
+    """In a channel, the refusal of an older card's Action.Submit is a new message everyone
+    there sees: it says the typed text is still in the card clicked (which stays on screen
+    with it), and doesn't repeat it. In the person's own chat it is given back as before."""
+    j = journey_each
+    review_id = await signed_off_review(j)
+    shown = {"review_id": review_id}
+    # Two older cards (a click's answer is kept for its card, so each is clicked once).
+    in_channel, in_chat = (
+        await opened(j, verbs.OUTCOME, shown),
+        await opened(j, verbs.OUTCOME, shown),
+    )
+    newer = await opened(j, verbs.OUTCOME, shown)
+    typed = {"agreed_themes": "neglect", "learning_needs": "Newer need"}
+    await j.act(verbs.OUTCOME_SAVE, {**button_data(newer, verbs.OUTCOME_SAVE), **typed})
+    for channel, older in ((True, in_channel), (False, in_chat)):
+        stale = {
+            **button_data(older, verbs.OUTCOME_SAVE),
+            "agreed_themes": "neglect",
+            "learning_needs": "Older need, typed by the chair",
+        }
+        result = await j.turn(submitted_in(channel, j, stale))
+        assert result.status == 201, result.body
+        said = json.dumps(result.sent, ensure_ascii=False)
+        assert STALE_MESSAGE in said
+        assert "Newer need" in said, "the outcome as it is now"
+        if channel:
+            assert "Older need" not in said, "nothing typed is posted to the whole channel"
+            assert TYPED_LEFT_ON_CARD in said
+            assert TYPED_HEADING not in said
+        else:
+            assert "Older need, typed by the chair" in said, "given back in their own chat"
+            assert TYPED_BELOW in said
+    [outcome] = j.rows(t.MeetingOutcome)
+    assert outcome.learning_needs == ["Newer need"]
     assert audited(j, "outcome.saved") == 1
 
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from cards.common import build, header, inputs_shown, paragraph, text_input, with_typed_back
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_problems, card_size
+from domain import stale
 from domain.idempotency import CARD_ID, REVISION, STALE_MESSAGE
 from domain.identifier_checks import CONFIRM_PREFIX
 from domain.stale import (
@@ -169,3 +170,12 @@ def test_text_too_long_for_the_card_is_shortened_and_says_so() -> None:
     text = json.dumps(card, ensure_ascii=False)
     assert SHORTENED in text
     assert "…" in text
+
+
+def test_typed_text_is_given_back_only_where_the_answer_is_the_clickers_own() -> None:
+    assert stale.where_typed_is(seen_by_all=False) == stale.TYPED_BELOW
+    assert stale.where_typed_is(seen_by_all=True) == stale.TYPED_LEFT_ON_CARD
+    told = stale.stale_notice(None, typed=True, seen_by_all=True)
+    assert told.endswith(stale.TYPED_LEFT_ON_CARD)
+    assert stale.TYPED_BELOW not in told
+    assert stale.stale_notice(None, typed=False, seen_by_all=True) == STALE_MESSAGE
