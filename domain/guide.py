@@ -47,12 +47,14 @@ MARK_WIDTH = 1.2
 
 
 def dissemination_return(reference: str) -> str:
-    """The printed briefing's instruction for the return: how anyone who can see the review
-    gets to "We used this briefing" (the `guide` command opens the published version)."""
+    """The printed briefing's instruction for the return: how any reader gets to "We used this
+    briefing". In the partnership channel anyone may open a published briefing
+    (`meeting.guide_review`), most readers having no sight of the review itself."""
     return (
         "Dissemination return: after your team has used this briefing, record it in Teams: "
-        f"type guide {reference} to Line of Sight and choose 'We used this briefing'. Say the "
-        "team, the date and how many staff took part."
+        f"in the partnership channel, mention Line of Sight with guide {reference} (or open "
+        "the briefing's post there) and choose 'We used this briefing'. Say the team, the "
+        "date and how many staff took part."
     )
 
 

@@ -688,14 +688,36 @@ def published_briefing(
     return review, record
 
 
-def guide_review(uow: UnitOfWork, member: MemberView, text: str) -> ReviewView:
+def guide_review(
+    uow: UnitOfWork, member: MemberView, text: str, where: ConversationAddress | None = None
+) -> ReviewView:
     """The review `guide LOS-…` names: the LIC group approves any review's guide, so finds
-    any review in the partnership; anyone else finds the reviews they may see."""
+    any review in the partnership; anyone else finds the reviews they may see, and, typing it
+    in the partnership channel, any review whose briefing is published (the rule clicking
+    there follows: `may_read_published_briefing`). The printed briefing tells its readers to
+    do just that."""
     if member.has(Role.LIC_MEMBER):
         review = named_review(uow, member, text)
         if review is not None:
             return review
-    return find_review(uow, member, text)
+    try:
+        return find_review(uow, member, text)
+    except NotFound as unseen:
+        if not _in_partnership_channel(uow, member, where):
+            raise NotFound(f"{unseen.user_message} {GUIDE_IN_CHANNEL}") from unseen
+        review = named_review(uow, member, text)
+        record = uow.outcomes.guide(review.id) if review is not None else None
+        if review is None or record is None or not record.published:
+            raise
+        return review
+
+
+# Said to anyone told a review can't be found by `guide`, whether it exists or not: a published
+# briefing is read by everyone from the partnership channel.
+GUIDE_IN_CHANNEL = (
+    "A published 7-minute briefing can be opened by anyone in the partnership channel: "
+    "mention Line of Sight there with guide and the review's reference."
+)
 
 
 def _approver_refusal(member: MemberView, review: ReviewView, record: GuideRecord) -> str | None:

@@ -278,7 +278,9 @@ async def _tell_owners_and_contributors(
 async def guide_command(ctx: Context) -> Reply:
     if not ctx.argument:
         await _review_from_argument(ctx, "guide")  # says which review to name
-    review = await ctx.run(lambda uow: meeting.guide_review(uow, ctx.member, ctx.argument))
+    review = await ctx.run(
+        lambda uow: meeting.guide_review(uow, ctx.member, ctx.argument, ctx.turn.address)
+    )
     return await _guide(ctx, review.id)
 
 

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from cards import verbs
+from domain import guide, meeting
 from domain.meeting import NO_SUCH_REVIEW
 from storage import tables as t
 from tests.scenarios.test_chaser_engine import published, register_lic_channel
@@ -110,3 +111,52 @@ async def test_only_those_who_may_read_the_briefing_record_its_use(journey_each:
     card = await j.card(verbs.GUIDE_USAGE_SAVE, {"review_id": review_id, **USAGE}, PRACTITIONER)
     assert "Recorded. 2 teams have now used this briefing." in card
     assert len(j.rows(t.DisseminationReturn)) == 2
+
+
+async def typed_in(j: Journey, aad: str, channel: str | None, text: str) -> str:
+    """A typed `guide …`: @mentioning the bot in a team channel, or in the person's own chat."""
+    if channel is None:
+        return json.dumps((await j.say(text, aad)).sent, ensure_ascii=False)
+    body = person(aad).says(j.bot.connector.url, text, channel=True)
+    body["conversation"]["id"] = f"{channel};messageid=1700000000000"
+    result = await j.turn(body)
+    assert result.status == 201, result.body
+    return json.dumps(result.sent, ensure_ascii=False)
+
+
+async def test_the_printed_instruction_works_for_a_reader_with_no_sight_of_the_review(
+    journey_each: Journey,
+) -> None:
+    """The printed briefing tells every team to mention the bot with `guide LOS-…` in the
+    partnership channel: typed there, it opens a published briefing by the rule clicking
+    there follows. In their own chat or another channel, they are told what anyone is told
+    of a review they can't see, with where a published briefing is read; a review whose
+    briefing isn't published is never found in the channel either."""
+    j = journey_each
+    await j.say("help", NO_ROLE)
+    await register_lic_channel(j, "partnership", PARTNERSHIP_CHANNEL)
+    [item] = await published(j)
+    review_id = int(item.review_id)
+    [reference] = [r.reference for r in j.rows(t.Review) if r.id == review_id]
+    command = f"guide {reference}"
+    guide_text = guide.dissemination_return(reference)
+    assert f"in the partnership channel, mention Line of Sight with {command}" in guide_text
+
+    # Not published yet: nobody without sight finds it, anywhere.
+    for channel in (PARTNERSHIP_CHANNEL, OTHER_CHANNEL, None):
+        said = await typed_in(j, NO_ROLE, channel, command)
+        assert "can't find a review called" in said, (channel, said[:400])
+        assert verbs.GUIDE_USAGE_FORM not in said
+
+    await published_guide(j, review_id)
+    said = await typed_in(j, NO_ROLE, PARTNERSHIP_CHANNEL, command)
+    assert verbs.GUIDE_USAGE_FORM in said, "they can record their team's use from here"
+    assert verbs.GUIDE_REVISE not in said
+    assert verbs.GUIDE_SAVE not in said
+    for aad, channel in ((NO_ROLE, OTHER_CHANNEL), (NO_ROLE, None), (OUTSIDER, None)):
+        said = await typed_in(j, aad, channel, command)
+        assert verbs.GUIDE_USAGE_FORM not in said, (aad, channel)
+        assert meeting.GUIDE_IN_CHANNEL in said, "told where a published briefing is read"
+    # The same words for a review that doesn't exist: nothing is learnt by asking.
+    missing = await typed_in(j, NO_ROLE, None, "guide LOS-2026-999")
+    assert meeting.GUIDE_IN_CHANNEL in missing

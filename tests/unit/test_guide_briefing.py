@@ -123,7 +123,7 @@ def test_the_standing_questions_print_once() -> None:
     cells = briefing_cells(parts)
     for question in guide.STANDING_QUESTIONS:
         assert sum(c.count(question) for c in cells) == 1, question
-    assert "type guide LOS-2026-005" in cells[7]
+    assert "in the partnership channel, mention Line of Sight with guide LOS-2026-005" in cells[7]
     assert "open the guide card" not in " ".join(cells)
     cut = (*parts[:5], "Our own reminder.", parts[6])
     assert all(q in briefing_cells(cut)[7] for q in guide.STANDING_QUESTIONS), "cut: kept once"
