@@ -10,7 +10,7 @@ items agreed in it. No future quarter is reported or compared against.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Final
@@ -24,6 +24,8 @@ from domain.model import ActionStatus, Actor, MemberView, ReturnStatus, ReviewSt
 from domain.phrasing import Period, quarter
 from domain.records import ReviewView
 from domain.repositories import UnitOfWork
+from domain.reviews import HELD_STAGES
+from domain.status_words import state_label
 from domain.summaries import (
     LIVE,
     ImpactLine,
@@ -37,7 +39,7 @@ from domain.summaries import (
     scope_for,
     theme_label,
 )
-from domain.wording import counted
+from domain.wording import counted, short_date
 
 COMPARED_QUARTERS: Final = 4  # themes this quarter against the four before it
 CHARTED_QUARTERS: Final = 4  # the chart: this quarter and the three before it
@@ -266,8 +268,15 @@ def on_time(
     return met, due
 
 
-def held_in(reviews: Sequence[ReviewView], period: Period, today: date) -> list[ReviewView]:
-    """Reviews whose meeting was held in the period, on or before today, by meeting date."""
+def held_in(
+    reviews: Sequence[ReviewView],
+    period: Period,
+    today: date,
+    recorded: Collection[int] = frozenset(),
+) -> list[ReviewView]:
+    """Reviews whose meeting was held in the period, on or before today, by meeting date. A
+    meeting is held once its outcome records the day (`recorded`: review ids) or the review
+    has gone past it (HELD_STAGES); a planned date passing is not a meeting held."""
     last = min(period.end, today)
     return sorted(
         (
@@ -275,9 +284,34 @@ def held_in(reviews: Sequence[ReviewView], period: Period, today: date) -> list[
             for r in reviews
             if r.meeting_on is not None
             and period.start <= r.meeting_on <= last
-            and r.stage is not ReviewStage.CANCELLED
+            and (r.stage in HELD_STAGES or r.id in recorded)
         ),
         key=lambda r: (r.meeting_on or period.start, r.reference),
+    )
+
+
+@dataclass(frozen=True)
+class UnheldMeeting:
+    """A review whose planned meeting day has passed with no meeting recorded."""
+
+    reference: str
+    planned_on: date
+    stage: ReviewStage
+
+
+def unheld_meetings(
+    reviews: Sequence[ReviewView], today: date, recorded: Collection[int]
+) -> tuple[UnheldMeeting, ...]:
+    """Open reviews whose meeting day has passed, with no outcome recording it held: the
+    meeting slipped (returns still being written) or its outcome is not recorded yet."""
+    waiting = (ReviewStage.PRE_ANALYSIS, ReviewStage.ANALYSIS, ReviewStage.MEETING)
+    return tuple(
+        UnheldMeeting(r.reference, r.meeting_on, r.stage)
+        for r in sorted(reviews, key=lambda r: (r.meeting_on or today, r.reference))
+        if r.meeting_on is not None
+        and r.meeting_on < today
+        and r.stage in waiting
+        and r.id not in recorded
     )
 
 
@@ -321,7 +355,10 @@ def late_actions(
 
 
 def exceptions(
-    held: Sequence[HeldReview], overdue: Sequence[LateAction], rag_all: Mapping[Rag | None, int]
+    held: Sequence[HeldReview],
+    overdue: Sequence[LateAction],
+    rag_all: Mapping[Rag | None, int],
+    unheld: Sequence[UnheldMeeting] = (),
 ) -> tuple[str, ...]:
     """What needs the board's attention, in plain sentences; empty when nothing does."""
     found = []
@@ -338,6 +375,16 @@ def exceptions(
     if no_outcome:
         found.append(
             "Meeting held but no outcome published yet: " + ", ".join(no_outcome[:10]) + "."
+        )
+    if unheld:
+        found.append(
+            "Meeting day passed with no meeting recorded: "
+            + ", ".join(
+                f"{u.reference} (planned {short_date(u.planned_on)}; stage: {state_label(u.stage)})"
+                for u in unheld[:10]
+            )
+            + ("…" if len(unheld) > 10 else "")
+            + "."
         )
     if rag_all.get(Rag.RED):
         found.append(f"{counted(rag_all[Rag.RED], 'action item')} rated red (late or blocked).")
@@ -375,12 +422,13 @@ def board_report(
         if scope.kind is ScopeKind.PARTNERSHIP or p.review.id in visible
     ]
     compared = previous_quarters(period, COMPARED_QUARTERS)
+    recorded = frozenset(held_dates)
     records = {
         r.id: uow.summaries.review_records(r.id, None)
         for q in (*compared, period)
-        for r in held_in(reviews, q, today)
+        for r in held_in(reviews, q, today, recorded)
     }
-    held = held_in(reviews, period, today)
+    held = held_in(reviews, period, today, recorded)
     tracker = uow.summaries.tracker(scope_filter(scope))
     held_ids = {r.id for r in held}
     agreed = [t for t in tracker if t.action.review_id in held_ids]
@@ -412,7 +460,7 @@ def board_report(
         held=held_lines,
         opened=sum(1 for r in reviews if period.start <= r.opened_on <= period.end),
         themes=theme_lines(
-            [_theme_counts(held_in(reviews, q, today), records) for q in compared],
+            [_theme_counts(held_in(reviews, q, today, recorded), records) for q in compared],
             _theme_counts(held, records),
         ),
         compared=compared,
@@ -426,9 +474,11 @@ def board_report(
             1 for t in tracker for e in t.escalations if period.start <= e.at.date() <= period.end
         ),
         lic_escalations=sum(1 for e in impacts if e.line.decision == "escalate"),
-        exceptions=exceptions(held_lines, overdue, rag_all),
+        exceptions=exceptions(
+            held_lines, overdue, rag_all, unheld_meetings(reviews, today, recorded)
+        ),
         returns=returns_on_time(returns, period, today, policy),
-        trend=trend(reviews, tracker, period, today, policy),
+        trend=trend(reviews, tracker, period, today, policy, recorded),
     )
     audit.record(
         uow,
@@ -447,12 +497,13 @@ def trend(
     period: Period,
     today: date,
     policy: ChaserPolicy,
+    recorded: Collection[int] = frozenset(),
 ) -> tuple[QuarterBar, ...]:
     """Per charted quarter: reviews held, and the items agreed at them by today's RAG."""
     first = min((r.opened_on for r in reviews), default=None)
     bars = []
     for q in charted_quarters(period, first):
-        ids = {r.id for r in held_in(reviews, q, today)}
+        ids = {r.id for r in held_in(reviews, q, today, recorded)}
         agreed = [t for t in tracker if t.action.review_id in ids]
         bars.append(QuarterBar(q, len(ids), rag_counts(agreed, today, policy)))
     return tuple(bars)

@@ -56,6 +56,32 @@ def test_reviews_count_in_the_quarter_of_their_meeting_date() -> None:
     assert [r.id for r in br.held_in(reviews, Q4, TODAY)] == [1, 3]
 
 
+def test_a_planned_day_passing_is_not_a_meeting_held() -> None:
+    """Walk finding: two reviews still in pre-analysis were counted "held" (and "held but no
+    outcome published") because their planned day had passed. A meeting is held once the
+    outcome records its day, or the review has gone past it; a slipped one is named apart."""
+    slipped = review(
+        id=1, reference="LOS-2026-001", meeting_on=date(2026, 11, 2), stage=ReviewStage.PRE_ANALYSIS
+    )
+    awaiting = review(
+        id=2, reference="LOS-2026-002", meeting_on=date(2026, 11, 9), stage=ReviewStage.MEETING
+    )
+    recorded = review(
+        id=3, reference="LOS-2026-003", meeting_on=date(2026, 11, 16), stage=ReviewStage.MEETING
+    )
+    published = review(id=4, reference="LOS-2026-004", meeting_on=date(2026, 11, 23))
+    cancelled = review(id=5, meeting_on=date(2026, 11, 3), stage=ReviewStage.CANCELLED)
+    coming = review(id=6, meeting_on=TODAY, stage=ReviewStage.PRE_ANALYSIS)
+    reviews = [slipped, awaiting, recorded, published, cancelled, coming]
+    held = br.held_in(reviews, Q4, TODAY, recorded={3})
+    assert [r.id for r in held] == [3, 4]
+    unheld = br.unheld_meetings(reviews, TODAY, recorded={3})
+    assert [u.reference for u in unheld] == ["LOS-2026-001", "LOS-2026-002"]
+    [line] = br.exceptions([], [], {}, unheld)
+    assert line.startswith("Meeting day passed with no meeting recorded: LOS-2026-001 (planned ")
+    assert "stage: Pre-analysis" in line
+
+
 def record(number: int, **changes: object) -> TrackerRecord:
     return TrackerRecord(action(number, **changes), (), None, ())
 
