@@ -52,7 +52,9 @@ from domain.meeting import (
     ActionFormScreen,
     GuideScreen,
     OutcomeScreen,
+    PublishedReach,
     guide_revision,
+    published_lines,
 )
 from domain.model import small_int
 from domain.outcome import ATTENDEES_MAX, DESCRIPTION_MAX, FINDING_MAX, MEASURE_MAX
@@ -410,14 +412,12 @@ def action_form_card(form: ActionFormScreen, *, people_picker: bool = True) -> C
 
 
 def published_card(
-    review: ReviewView, actions: Sequence[ActionView], unreachable: Sequence[str]
+    review: ReviewView, actions: Sequence[ActionView], reach: PublishedReach
 ) -> Card:
+    summary, cautions = published_lines(len(actions), reach)
     body: list[ac.ElementAnnotated] = [
         *header(f"Outcome published · {review.reference}", review.pseudonym),
-        paragraph(
-            f"{counted(len(actions), 'action item')} now tracked. Each owner has their action "
-            f"card; contributors have heard what was agreed."
-        ),
+        paragraph(summary),
         facts(
             [
                 (a.reference, f"{shortened(a.description, 80)} · {a.owner_name or 'no owner'}")
@@ -425,14 +425,7 @@ def published_card(
             ]
         ),
     ]
-    if unreachable:
-        body.append(
-            error_line(
-                "I couldn't reach: "
-                + ", ".join(unreachable)
-                + ". Please pass their action on to them."
-            )
-        )
+    body.extend(error_line(caution) for caution in cautions)
     return build(
         body,
         [

@@ -48,7 +48,7 @@ from domain.returns import seen_for, writers_of
 from domain.review_flow import chaired_review, find_review, held_review, named_review
 from domain.reviews import may_read_published_briefing
 from domain.transitions import move_review
-from domain.wording import counted
+from domain.wording import counted, listed
 
 OUTCOME_STAGES = frozenset({ReviewStage.ANALYSIS, ReviewStage.MEETING})
 
@@ -469,6 +469,51 @@ class Published:
     contributors: tuple[int, ...]
     themes: tuple[str, ...]
     learning_needs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PublishedReach:
+    """Who Teams took the publication's cards for: each owner's action card (one per item
+    with an owner) and each contributor's "what we learned" card. Names are of those it
+    didn't; an answer that never came counts as reached (it may have), never as "not sent"."""
+
+    owner_cards: int
+    owners_unreached: tuple[str, ...]
+    contributors: int
+    contributors_unreached: tuple[str, ...]
+    unowned: tuple[str, ...]  # references of items with no owner: nobody was sent them
+
+
+def published_lines(items: int, reach: PublishedReach) -> tuple[str, tuple[str, ...]]:
+    """What the chair is told once the outcome is published: what happened, said only as far
+    as Teams confirms it, and a caution for each kind of person not reached."""
+    said = [f"{counted(items, 'action item')} now tracked."]
+    owned = reach.owner_cards
+    if owned and not reach.owners_unreached:
+        said.append("Each owner has their action card.")
+    elif owned:
+        got = owned - len(reach.owners_unreached)
+        said.append(f"{got} of {counted(owned, 'action card')} reached their owners.")
+    if reach.contributors and not reach.contributors_unreached:
+        said.append("Contributors have heard what was agreed.")
+    elif reach.contributors:
+        heard = reach.contributors - len(reach.contributors_unreached)
+        said.append(
+            f"{heard} of {counted(reach.contributors, 'contributor')} heard what was agreed."
+        )
+    cautions = []
+    if reach.owners_unreached:
+        names = listed(sorted(set(reach.owners_unreached)), "and")
+        cautions.append(f"I couldn't reach {names}. Please pass their action on to them.")
+    if reach.contributors_unreached:
+        names = listed(sorted(set(reach.contributors_unreached)), "and")
+        cautions.append(
+            f"I couldn't reach {names} in Teams, so they haven't heard what was agreed: please "
+            "tell them yourself."
+        )
+    if reach.unowned:
+        cautions.append(f"No owner, so nobody was sent it: {', '.join(reach.unowned)}.")
+    return " ".join(said), tuple(cautions)
 
 
 def publish(

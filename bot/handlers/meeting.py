@@ -9,7 +9,8 @@ from datetime import date
 from typing import Any
 
 from bot import files
-from bot.handlers.notify import send_cards, send_to_address
+from bot.handlers.notify import reached, send_cards, send_to_address
+from bot.outbound import Delivery
 from bot.router import Context, Reply, Router
 from cards import actions as action_cards
 from cards import meeting as cards
@@ -27,7 +28,7 @@ from domain.guide import (
 )
 from domain.identifier_checks import IdentifiersToConfirm
 from domain.letterhead import Letterhead
-from domain.meeting import ActionFormScreen, GuideScreen, OutcomeScreen, Published
+from domain.meeting import ActionFormScreen, GuideScreen, OutcomeScreen, Published, PublishedReach
 from domain.model import Role
 from domain.pack import MeetingPack
 from domain.records import ReviewView
@@ -232,8 +233,8 @@ async def publish_outcome(ctx: Context) -> Reply:
     result, owner_cards = await ctx.run(work)
     if isinstance(result, OutcomeScreen):
         return Reply(cards.outcome_card(result))
-    unreachable = await _tell_owners_and_contributors(ctx, result, owner_cards)
-    return Reply(cards.published_card(result.review, result.actions, unreachable))
+    reach = await _tell_owners_and_contributors(ctx, result, owner_cards)
+    return Reply(cards.published_card(result.review, result.actions, reach))
 
 
 def _owner_cards(uow: SqlUnitOfWork, published: Published, today: date) -> list[tuple[int, Card]]:
@@ -261,15 +262,26 @@ FIRST_CARD_NOTE = (
 
 async def _tell_owners_and_contributors(
     ctx: Context, published: Published, owner_cards: list[tuple[int, Card]]
-) -> list[str]:
-    deliveries = await send_cards(ctx, owner_cards)
+) -> PublishedReach:
+    """Send each owner their action card and each contributor what was agreed, and say who
+    Teams took them for (the chair is told no more than that: meeting.published_lines)."""
+    owners = await send_cards(ctx, owner_cards)
     learning = cards.learning_card(
         published.review, published.themes, published.learning_needs, published.actions
     )
-    await send_cards(ctx, [(member_id, learning) for member_id in published.contributors])
-    unreachable = sorted({d.name for d in deliveries if not d.delivered})
-    unowned = [a.reference for a in published.actions if a.owner_member_id is None]
-    return unreachable + [f"{ref} (no owner)" for ref in unowned]
+    told = await send_cards(ctx, [(member_id, learning) for member_id in published.contributors])
+    return PublishedReach(
+        owner_cards=len(owners),
+        owners_unreached=_unreached(owners),
+        contributors=len(told),
+        contributors_unreached=_unreached(told),
+        unowned=tuple(a.reference for a in published.actions if a.owner_member_id is None),
+    )
+
+
+def _unreached(deliveries: Sequence[Delivery]) -> tuple[str, ...]:
+    got = reached(deliveries)
+    return tuple(d.name for d in deliveries if d.member_id not in got)
 
 
 # --- the 7-minute briefing ---------------------------------------------------------------------

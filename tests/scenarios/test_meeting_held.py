@@ -89,3 +89,25 @@ async def test_a_refused_date_keeps_what_was_typed(journey_each: Journey) -> Non
     for value in (typed["attendees_0"], typed["learning_needs"], future):
         assert value in card, f"{value!r} was lost"
     assert '"value": "neglect,professional_curiosity"' in card, "the themes as chosen"
+
+
+async def test_publishing_tells_the_chair_who_teams_did_not_reach(journey_each: Journey) -> None:
+    """Walk finding: "contributors have heard what was agreed" when every send to them had
+    failed. The chair is told only what Teams took, and who to tell another way."""
+    j = journey_each
+    review_id = await signed_off_review(j)
+    await j.act(verbs.ACTION_SAVE, {"review_id": review_id, **good_action(police_id(j))})
+    today = j.bot.app[SERVICES].today()
+    for _ in range(40):  # every send refused for good (the user blocked the bot)
+        j.bot.connector.fail_next(403)
+    outcome = {"review_id": review_id, "agreed_themes": "neglect", "held_on": today.isoformat()}
+    card = await j.card(verbs.OUTCOME_PUBLISH, outcome)
+    j.bot.connector.failures.clear()
+    assert "Outcome published" in card
+    assert "Each owner has their action card" not in card
+    assert "Contributors have heard" not in card
+    assert "0 of 1 action card reached their owners." in card
+    assert "heard what was agreed" in card
+    assert "so they haven't heard what was agreed: please tell them yourself." in card
+    assert "Please pass their action on to them." in card
+    assert len(j.rows(t.ActionItem)) == 1, "published all the same: the sends are what failed"

@@ -15,7 +15,13 @@ from cards.common import stamped
 from cards.fit import within_limit
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_problems, card_size
 from domain.guide import PART_MAX, GuideState
-from domain.meeting import ActionFormScreen, GuideScreen, OutcomeScreen
+from domain.meeting import (
+    ActionFormScreen,
+    GuideScreen,
+    OutcomeScreen,
+    PublishedReach,
+    published_lines,
+)
 from domain.model import DateCertainty, ReviewStage
 from domain.outcome import DraftAction
 from domain.pack import Gap, LearningPoint, MeetingPack, PackEntry, ThemedLearning, ThemeRow
@@ -183,7 +189,8 @@ def test_published_action_and_learning_cards_are_valid() -> None:
         )
         for i in range(30)
     ]
-    assert card_problems(cards.published_card(REVIEW, actions, ["x"] * 30)) == []
+    reach = PublishedReach(30, ("x",) * 30, 40, ("y",) * 40, ("LOS-2026-004/A1",) * 30)
+    assert card_problems(cards.published_card(REVIEW, actions, reach)) == []
     assert (
         card_problems(cards.learning_card(REVIEW, ["neglect"] * 20, ["n" * 300] * 12, actions))
         == []
@@ -275,3 +282,28 @@ def test_a_long_action_is_cut_at_a_word_with_an_ellipsis() -> None:
     )
     [line] = [text for text in _texts(cards.outcome_card(screen)) if text.startswith("**A1.**")]
     assert re.fullmatch(r"\*\*A1\.\*\* (Visits )+Visits…", line), line
+
+
+def test_the_chair_is_told_of_publication_only_as_far_as_teams_confirms_it() -> None:
+    """Walk finding: publishing said "contributors have heard what was agreed" when every
+    send to them had failed. Each kind of person is told of apart, and each miss by name."""
+    everyone = PublishedReach(2, (), 3, (), ())
+    said, cautions = published_lines(2, everyone)
+    assert said == (
+        "2 action items now tracked. Each owner has their action card. Contributors have "
+        "heard what was agreed."
+    )
+    assert cautions == ()
+    missed = PublishedReach(2, ("Sam Owner",), 3, ("Ola Lead", "Kit Nurse"), ("LOS-2026-004/A3",))
+    said, cautions = published_lines(3, missed)
+    assert "1 of 2 action cards reached their owners." in said
+    assert "1 of 3 contributors heard what was agreed." in said
+    assert "Contributors have heard" not in said
+    assert cautions == (
+        "I couldn't reach Sam Owner. Please pass their action on to them.",
+        "I couldn't reach Kit Nurse and Ola Lead in Teams, so they haven't heard what was "
+        "agreed: please tell them yourself.",
+        "No owner, so nobody was sent it: LOS-2026-004/A3.",
+    )
+    said, _ = published_lines(0, PublishedReach(0, (), 0, (), ()))
+    assert said == "0 action items now tracked."
