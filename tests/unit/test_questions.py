@@ -116,6 +116,17 @@ def test_every_section_has_a_title_an_intro_and_questions(bank: QuestionBank) ->
         assert s.questions
 
 
+def test_labels_read_right_to_everyone_who_sees_them(bank: QuestionBank) -> None:
+    """A label heads the answer on the writer's form, the lead's sign-off card and the
+    chair's meeting pack, so it never says "your" (the walk found "Your role" in the pack).
+    The prompt, asked of the writer alone, may."""
+    second_person = re.compile(r"\byou(r|rs)?\b", re.IGNORECASE)
+    for question in bank.questions:
+        assert not second_person.search(question.label), (question.id, question.label)
+        for choice in question.choices:
+            assert not second_person.search(choice.label), (question.id, choice.label)
+
+
 def test_every_question_has_help_and_an_example(bank: QuestionBank) -> None:
     for question in bank.questions:
         assert question.label
@@ -562,7 +573,7 @@ def test_a_choice_is_matched_to_its_value(bank: QuestionBank) -> None:
 @pytest.mark.parametrize("garbage", ["head_of_service", ["not_involved"], {"value": "x"}, 3])
 def test_a_choice_not_on_the_list_is_refused(bank: QuestionBank, garbage: object) -> None:
     result = check(bank, "about", {"author_involvement": garbage})
-    expected = "'Your involvement in the case': please choose one of the options shown."
+    expected = "'Author's involvement in the case': please choose one of the options shown."
     assert result.errors == {"author_involvement": expected}
 
 
