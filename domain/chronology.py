@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Final
 
 from domain.errors import FormInvalid
 from domain.identifiers import describe_findings, find_identifiers
@@ -105,6 +106,15 @@ def page(entries: Sequence[ChronologyView], number: int, size: int = PAGE_SIZE) 
     number = min(max(number, 1), count)
     start = (number - 1) * size
     return Page(tuple(entries[start : start + size]), number, count)
+
+
+# How sure the date is, in the pack's Certainty column (the stored values are codes: "on").
+CERTAINTY_WORDS: Final = {
+    DateCertainty.ON: "exact",
+    DateCertainty.BEFORE: "before",
+    DateCertainty.AFTER: "after",
+    DateCertainty.APPROXIMATELY: "approximately",
+}
 
 
 def describe_date(entry: EntryInput) -> str:

@@ -14,6 +14,7 @@ from docx.document import Document as DocumentType
 from docx.enum.table import WD_ROW_HEIGHT_RULE
 from docx.shared import Cm, Pt, RGBColor
 
+from domain.chronology import CERTAINTY_WORDS
 from domain.guide import (
     BOX_FONT_PT,
     PART_TITLES,
@@ -28,7 +29,7 @@ from domain.letterhead import Letterhead
 from domain.model import ReturnStatus
 from domain.pack import AnsweredSection, MeetingPack
 from domain.records import EntryInput
-from domain.wording import plain_date
+from domain.wording import counted, plain_date
 from exports import house_style
 from exports.cells import csv_text
 from exports.cells import document_text as plain
@@ -215,8 +216,9 @@ def _chronology(document: DocumentType, built: MeetingPack) -> None:
     document.add_heading("Combined impact chronology", level=1)
     if built.duplicate_count:
         document.add_paragraph(
-            f"{built.duplicate_count} possible duplicate group(s) are "
-            f"marked ‡: the same day, a similar event, two agencies."
+            f"{counted(built.duplicate_count, 'possible duplicate group')} "
+            f"{'is' if built.duplicate_count == 1 else 'are'} marked ‡: the same day, a similar "
+            "event, two agencies."
         )
     rows = []
     for item in built.entries:
@@ -236,7 +238,7 @@ def _chronology(document: DocumentType, built: MeetingPack) -> None:
         rows.append(
             (
                 _day(entry),
-                entry.date_certainty.value,
+                CERTAINTY_WORDS[entry.date_certainty],
                 item.agency,
                 entry.event,
                 entry.source,

@@ -128,6 +128,13 @@ def test_the_pack_is_a4_with_the_chronology_in_landscape(tmp_path: Path) -> None
     certainty = [line for line in out.text.splitlines() if "approximatel" in line]
     assert certainty, "approximate dates are in the chronology"
     assert all("approximately" in line for line in certainty), "'approximately' never wraps"
+    column = [
+        r.cells[1].text for r in chronology_table(Document(io.BytesIO(long_pack_docx()))).rows[1:]
+    ]
+    assert "on" not in column, "the stored code is never printed"
+    assert "exact" in column
+    text = " ".join(p.text for p in Document(io.BytesIO(long_pack_docx())).paragraphs)
+    assert "group(s)" not in text
 
 
 def test_wide_tables_repeat_headers_keep_rows_whole_and_fit_the_page() -> None:
