@@ -254,7 +254,9 @@ def jump_targets(bank: QuestionBank, stored: Seen) -> tuple[tuple[str, str], ...
         targets.append((place_value(index), f"{index + 1}. {section.title}"))
         for episode in _episodes(section, stored):
             label = f"{episode.date} {episode.headline}".strip()[:50]
-            title = f"{index + 1}. Episode {episode.number}" + (f": {label}" if label else "")
+            # "3.1", under its section's "3.", not a second "3."
+            number = f"{index + 1}.{episode.number}"
+            title = f"{number} Episode {episode.number}" + (f": {label}" if label else "")
             targets.append((place_value(index, episode.number), title))
     targets.append((CHRONOLOGY_PLACE, "Impact chronology"))
     targets.append((OVERVIEW_PLACE, "Review and submit"))
@@ -401,12 +403,20 @@ def _episodes(
     return tuple(
         EpisodeSummary(
             n,
-            _as_text(stored.get((first_date, n))),
+            _as_day(_as_text(stored.get((first_date, n)))),
             _as_text(stored.get((first_text, n)))[:100],
             _episode_key(section, stored, n),
         )
         for n in numbers
     )
+
+
+def _as_day(stored: str) -> str:
+    """An episode's date as every card writes a date ("12 Sep 2025"), not as stored."""
+    try:
+        return plain_date(date.fromisoformat(stored[:10]))
+    except ValueError:
+        return stored
 
 
 def _episode_key(section: Section, stored: Mapping[AnswerKey, StoredAnswer], episode: int) -> str:

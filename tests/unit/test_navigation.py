@@ -52,6 +52,17 @@ def test_the_jump_list_names_every_section_every_episode_and_the_end() -> None:
     assert len(values) == BANK.section_count + 2 + 2
 
 
+def test_an_episode_is_listed_under_its_section_with_its_date_as_cards_write_it() -> None:
+    """Walk: "3. Key practice episodes" then "3. Episode 1: 2025-09-12 Officers attended"."""
+    first_date = next(q.id for q in BANK.section(EPISODES).questions if q.type.value == "date")
+    answers = stored(1)
+    answers[(first_date, 1)] = StoredAnswer(first_date, 1, "2025-09-12", 1, 2, "P", True)
+    titles = dict(jump_targets(BANK, Seen(answers)))
+    section = f"{EPISODES + 1}."
+    assert titles[f"s:{EPISODES}"].startswith(f"{section} ")
+    assert titles[f"s:{EPISODES}:1"] == f"{section}1 Episode 1: 12 Sep 2025 Episode 1 text"
+
+
 @given(st.integers(0, 10))
 def test_every_target_opens_where_it_says(episodes: int) -> None:
     for value, _title in jump_targets(BANK, Seen(stored(episodes))):
