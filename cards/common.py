@@ -562,6 +562,10 @@ def text_input(
     required: bool = False,
     placeholder: str | None = None,
 ) -> ac.InputText:
+    """A text box. A box for a paragraph says its limit where people paste: Teams cuts a
+    longer paste at `max_length` without a word (the new-user walk lost an answer's end)."""
+    if multiline and placeholder is None:
+        placeholder = f"Up to {max_length:,} characters"
     return ac.InputText(
         id=input_id,
         label=label + (" *" if required else ""),

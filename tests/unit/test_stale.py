@@ -179,3 +179,13 @@ def test_typed_text_is_given_back_only_where_the_answer_is_the_clickers_own() ->
     assert told.endswith(stale.TYPED_LEFT_ON_CARD)
     assert stale.TYPED_BELOW not in told
     assert stale.stale_notice(None, typed=False, seen_by_all=True) == STALE_MESSAGE
+
+
+def test_a_paragraph_box_says_its_limit_where_people_paste() -> None:
+    """Teams cuts a paste at the box's maxLength without a word: the empty box says it."""
+    box = build([text_input("note", "Note", None, max_length=2000, multiline=True)], [])
+    [shown] = [i for i in box["body"] if i.get("id") == "note"]
+    assert shown["placeholder"] == "Up to 2,000 characters"
+    assert shown["maxLength"] == 2000
+    single = build([text_input("name", "Name", None, max_length=80)], [])
+    assert "placeholder" not in next(i for i in single["body"] if i.get("id") == "name")
