@@ -20,14 +20,33 @@ of the return's own columns: a save holds the return before it reads who may wri
 either went first, while its writer still could, or waits and finds them taken off. Without
 the hold, on PostgreSQL a save could read its writer still assigned and write after the
 removal was made.
+
+A change to an agency's safeguarding leads (the directory: granting or revoking agency_lead, a
+lead moving agency) changes who may write, sign off or confirm each of that agency's returns
+still open to its leads (`OPEN_TO_LEADS`), so it holds them all, in id order, before it
+changes anything (storage/directory.py, one statement). It holds no review: it only ever waits
+for a return, so it can't close a cycle with a chair's control (review, then return) or a
+sweep (returns by id). The member is read at the turn's start, before any hold; a writer
+whose access to a held return rests on leading its agency is read again after the hold
+(`as_held`), so a save or a sign-off behind a lead's removal finds them no longer a lead. A
+practitioner's access is the return's own assignee list, read after the hold anyway: their
+save reads nothing more.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
+from typing import Final
 
-from domain.model import small_int
+from domain.model import MemberView, ReturnStatus, small_int
 from domain.repositories import UnitOfWork
+from domain.transitions import RETURN_SETTLED
+
+# The returns an agency's leads may still act on (write, sign off, confirm a nil return): every
+# status but the settled ones. The only way back from a settled status is a chair adding a
+# removed agency again, and that holds the review first.
+OPEN_TO_LEADS: Final = frozenset(ReturnStatus) - RETURN_SETTLED
 
 
 def hold_return(uow: UnitOfWork, return_id: object) -> None:
@@ -56,6 +75,17 @@ def hold_writers_of(uow: UnitOfWork, return_ids: Iterable[int]) -> None:
     returns, the one order."""
     for return_id in sorted(set(return_ids)):
         uow.returns.lock(return_id)
+
+
+def as_held(uow: UnitOfWork, member: MemberView, agency_id: int | None) -> MemberView:
+    """`member` as they are now, when what they may do rests on leading `agency_id`: call it
+    after holding the agency's return, so a change of its leads made before the hold is seen
+    (a change after it waits for this transaction). Anyone else is returned as read at the
+    turn's start, with no query: not leading the agency then, the turn refuses them anyway."""
+    if not member.leads(agency_id):
+        return member
+    now = uow.members.current(member.id)
+    return now if now is not None else replace(member, roles=frozenset())
 
 
 def hold_action(uow: UnitOfWork, action_id: object) -> None:

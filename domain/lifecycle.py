@@ -18,7 +18,7 @@ from domain import audit, chase_engine, review_flow
 from domain.capabilities import require
 from domain.chasers import handed_over
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
-from domain.holds import hold_return, hold_writers_of
+from domain.holds import as_held, hold_return, hold_writers_of
 from domain.idempotency import revision_of
 from domain.model import Actor, MemberView, ReturnStatus, ReviewStage, Role, small_int
 from domain.records import ReturnView, ReviewView
@@ -518,7 +518,7 @@ def answer_nil(
     ret = uow.returns.get(number) if number is not None else None
     if ret is None or ret.partnership_id != member.partnership_id:
         raise NotFound("I can't find that return in your partnership.")
-    if not member.leads(ret.agency_id):
+    if not as_held(uow, member, ret.agency_id).leads(ret.agency_id):  # still, once held
         raise NotPermitted(f"Only a safeguarding lead of {ret.agency_name} can confirm this.")
     if ret.status is not ReturnStatus.NIL_PENDING:
         raise StaleCard(

@@ -102,6 +102,10 @@ class MemberRepository(Protocol):
 
     def get(self, member_id: int) -> MemberView: ...
 
+    def current(self, member_id: int) -> MemberView | None:
+        """The member as committed now (roles, agency, covers), in one read; None if gone."""
+        ...
+
     def mark_welcomed(self, member_id: int, at: datetime) -> bool:
         """Record the welcome; False if this member was already welcomed."""
         ...

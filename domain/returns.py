@@ -24,7 +24,7 @@ from domain.chasers import ChaserPolicy, handed_over
 from domain.chronology import Page
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
 from domain.held import HeldAnswer, Seen, closed, handed_on_note, held_answers, released, seen_by
-from domain.holds import hold_return, hold_return_only
+from domain.holds import as_held, hold_return, hold_return_only
 from domain.idempotency import REVISION, revision_of
 from domain.identifier_checks import record_kept, require_confirmed, screen
 from domain.identifiers import describe_findings, find_identifiers
@@ -112,8 +112,12 @@ def may_sign_off(member: MemberView, ret: ReturnView) -> bool:
 
 
 def load(uow: UnitOfWork, member: MemberView, return_id: object, *, write: bool) -> ReturnView:
-    """Fetch a return the member may see; an id from card data is checked, never trusted."""
+    """Fetch a return the member may see; an id from card data is checked, never trusted.
+    To write, a member not assigned to it is read again (`as_held`): the writing turn holds
+    the return first, so a lead taken off meanwhile is refused here."""
     ret = uow.returns.get(return_id) if isinstance(return_id, int) else None
+    if write and ret is not None and member.id not in ret.assignee_ids:
+        member = as_held(uow, member, ret.agency_id)
     if ret is None or ret.partnership_id != member.partnership_id or not may_read(member, ret):
         raise NotFound("I can't find that return, or it isn't one you can open.")
     if write and not may_write(member, ret):
@@ -1278,7 +1282,7 @@ def sign_off(
     # sign-off racing a cancel queues behind it instead of deadlocking on PostgreSQL.
     hold_return(uow, data.get("return_id"))
     ret = load(uow, member, data.get("return_id"), write=False)
-    _check_sign_off(member, ret)
+    _check_sign_off(as_held(uow, member, ret.agency_id), ret)  # a lead, still, once held
     comments = _comments(data.get("comments"), required=not approve)
     # Returned comments go to the practitioners, and stay on every card of the return.
     screened = require_confirmed({"comments": None if approve else comments}, data)

@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from domain.chase_engine import in_lock_order
 from domain.chasers import LEAD_WAIT_STATUSES, LEADS_CHANGED
 from domain.directory import agency_key
 from domain.model import Role
@@ -169,7 +168,10 @@ class SqlDirectory:
 
     def _lead_sets(self, member_id: int, joining: int | None = None) -> dict[int, frozenset[int]]:
         """The leads, before a change, of every agency a lead's change could touch: the
-        member's agency, any they cover, and `joining`, the one they are moving to."""
+        member's agency, any they cover, and `joining`, the one they are moving to. Their
+        returns still open to a lead are held first, in id order (domain/holds.py): a save or
+        sign-off racing the change either went first, its writer a lead then, or waits and
+        reads the leads as changed."""
         member = self._session.get(t.Member, member_id)
         if member is None:
             return {}
@@ -182,7 +184,9 @@ class SqlDirectory:
             )
         )
         returns = SqlReturns(self._session)
-        return {a: frozenset(returns.agency_lead_ids(a)) for a in agencies if a is not None}
+        touched = sorted(a for a in agencies if a is not None)
+        returns.hold_open_to_leads(touched)
+        return {a: frozenset(returns.agency_lead_ids(a)) for a in touched}
 
     def _leads_changed(self, before: Mapping[int, frozenset[int]]) -> None:
         """An agency whose set of leads changed (`before`, from `_lead_sets`, against now):
@@ -207,10 +211,8 @@ class SqlDirectory:
                 )
             )
         )
-        # Locked in the chasers' order (chase_engine.in_lock_order: by id), as renew() and
-        # release_all() take them, so PostgreSQL can't deadlock the two; then written.
-        for _, return_id in in_lock_order(returns=ids):
-            returns.lock(return_id)
+        # Held already, with every return of these agencies open to a lead, in id order (the
+        # chasers' order, chase_engine.in_lock_order), by `_lead_sets` before the change.
         if ids:
             self._session.execute(
                 update(t.PreAnalysisReturn)

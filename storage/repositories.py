@@ -191,6 +191,11 @@ class SqlMembers:
     def get(self, member_id: int) -> MemberView:
         return self._view(self._session.get_one(t.Member, member_id))
 
+    def current(self, member_id: int) -> MemberView | None:
+        # The prebuilt statement who spoke is read with: one read, as a save turn's others.
+        row = self._row(_MEMBER_BY_ID, member_id=member_id)
+        return None if row is None else _member_view(row)
+
     def mark_welcomed(self, member_id: int, at: datetime) -> bool:
         # One statement, so two activities of one install can't both see "not welcomed".
         welcomed = self._session.execute(

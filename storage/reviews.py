@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
+from domain.holds import OPEN_TO_LEADS
 from domain.model import ConversationAddress, DateCertainty, ReturnStatus, ReviewStage, Role
 from domain.records import (
     AnswerKey,
@@ -585,6 +586,25 @@ class SqlReturns:
             delete(_ENTRY).where(_ENTRY.c.id == entry_id, _ENTRY.c.return_id == return_id)
         )
         return atomic.rowcount(removed) == 1
+
+    def hold_open_to_leads(self, agency_ids: Collection[int]) -> list[int]:
+        """Hold every return of these agencies its leads may still act on (domain/holds.py
+        `OPEN_TO_LEADS`), in id order, in one statement (PostgreSQL locks the rows as the
+        sorted scan returns them); their ids."""
+        if not agency_ids:
+            return []
+        self._session.flush()
+        held = self._session.scalars(
+            select(t.PreAnalysisReturn.id)
+            .where(
+                col(t.PreAnalysisReturn.agency_id).in_(sorted(agency_ids)),
+                col(t.PreAnalysisReturn.status).in_(sorted(s.value for s in OPEN_TO_LEADS)),
+            )
+            .order_by(col(t.PreAnalysisReturn.id))
+            .with_for_update()
+        ).all()
+        self._session.expire_all()  # as lock(): ORM rows read before it are stale
+        return [int(i) for i in held]
 
     def agency_lead_ids(self, agency_id: int) -> list[int]:
         return [

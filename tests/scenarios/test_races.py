@@ -135,15 +135,24 @@ async def race(
     data: dict[str, Any] | Sequence[dict[str, Any]],
     aad: str | Sequence[str] = USER_AAD,
     n: int = RACERS,
+    delays: Sequence[float] | None = None,
 ) -> list[str]:
-    """`n` card actions at once (verb, data and sender given once or per racer); their
-    replies, as JSON. None of them, and nothing the bot sent meanwhile, is the crash card."""
+    """`n` card actions at once (verb, data and sender given once or per racer), or each
+    after its delay in seconds; their replies, as JSON. None of them, and nothing the bot
+    sent meanwhile, is the crash card."""
     verbs_ = _each(verb, n)
     bodies = [
         _distinct(as_user(invoke(j.bot.connector.url, v, d), who, name=_name(who)))
         for v, d, who in zip(verbs_, _each(data, n), _each(aad, n), strict=True)
     ]
-    replies = await asyncio.gather(*(j.bot.post(body) for body in bodies))
+
+    async def post(body: dict[str, Any], delay: float) -> tuple[int, Any]:
+        await asyncio.sleep(delay)
+        return await j.bot.post(body)
+
+    waits = [0.0] * n if delays is None else list(delays)
+    racing = (post(body, wait) for body, wait in zip(bodies, waits, strict=True))
+    replies = await asyncio.gather(*racing)
     texts = [json.dumps(reply, ensure_ascii=False) for _, reply in replies]
     assert [status for status, _ in replies] == [200] * n, texts
     _no_crash(j, texts)
@@ -579,6 +588,82 @@ async def test_a_removal_racing_a_save_never_keeps_an_answer_from_someone_withou
             assert answer.value == plain["family_members"]
             assert "isn't one you can open" in texts[0], texts[0]
             assert json.loads(texts[0])["type"] == MESSAGE, texts[0]
+
+
+LEAD_SAVE_ROUNDS = 16
+LEAD_SAVE_STEP = 0.003
+
+
+@races()
+async def test_a_lead_role_removal_racing_the_leads_save_never_keeps_their_answer(
+    world: Journey,
+) -> None:
+    """The admin takes the agency_lead role off the police lead (the member card) as the lead
+    saves an answer on a police return they aren't assigned to. The save reads who spoke at
+    the turn's start, before its hold of the return, and the member edit held no return, so
+    on PostgreSQL the save could write after the removal was made. A change of an agency's
+    leads now holds its open returns first, and a writer whose access rests on leading the
+    agency is read again once the return is held (domain/holds.py): either the save went
+    first, or it is refused as any non-writer's save is, with what was typed given back."""
+    j = world
+    _, return_id = await _complete_return(j)
+    involvement = next(i for i, s in enumerate(BANK_SECTIONS) if s.id == "involvement")
+    plain = valid_answers(BANK_SECTIONS[involvement])
+    lead = _id(j, LEAD)
+    police = police_id(j)
+    name = next(m.display_name for m in j.rows(t.Member) if m.id == lead)
+    take_off = {"member_id": lead, "display_name": name, "agency": police, "roles": ""}
+    for take in range(1, LEAD_SAVE_ROUNDS + 1):
+        revision = _lead_again(j, return_id, lead)
+        typed = f"{plain['family_members']} Seen again, visit {take}."
+        save = {"return_id": return_id, "section": involvement, **plain, "family_members": typed}
+        save["revs"] = {"family_members": revision}
+        # The removal sent from 45 ms before the save to with it, a step a round, so the
+        # rounds sweep its commit across the save's turn (on PostgreSQL the old code let
+        # the save cross it with the removal sent 5-40 ms ahead).
+        lag = (take - LEAD_SAVE_ROUNDS) * LEAD_SAVE_STEP
+        texts = await race(
+            j,
+            [verbs.RETURN_SAVE, verbs.MEMBER_SAVE],
+            [save, take_off],
+            [LEAD, USER_AAD],
+            n=2,
+            delays=[max(-lag, 0.0), max(lag, 0.0)],
+        )
+        assert not [r for r in j.rows(t.MemberRole) if r.member_id == lead]
+        answer = _family_members(j)
+        if answer.updated_by == lead:
+            assert answer.value == typed
+            assert answer.updated_at < _revoked_at(j), f"visit {take}: saved after the removal"
+        else:
+            assert answer.value == plain["family_members"]
+            assert "isn't one you can open" in texts[0], texts[0]
+            assert json.loads(texts[0])["type"] == MESSAGE, texts[0]
+
+
+def _lead_again(j: Journey, return_id: int, lead: int) -> int:
+    """The lead a lead again, and "family_members" the practitioner's plain answer: the
+    answer's revision now."""
+    revision = _reopen(j, return_id)
+    with j.bot.db.session() as session, session.begin():
+        if session.get(t.MemberRole, (lead, "agency_lead")) is None:
+            session.add(t.MemberRole(member_id=lead, role="agency_lead"))
+        answer = session.scalars(
+            select(t.Answer).where(
+                col(t.Answer.return_id) == return_id, col(t.Answer.question_id) == "family_members"
+            )
+        ).one()
+        answer.updated_by = _id(j, PRACTITIONER)
+    return revision
+
+
+def _revoked_at(j: Journey) -> Any:
+    with j.bot.db.session() as session:
+        return session.scalars(
+            select(t.AuditEvent.at)
+            .where(t.AuditEvent.action == "member.role_revoked")
+            .order_by(col(t.AuditEvent.id).desc())
+        ).first()
 
 
 def _put_back(j: Journey, return_id: int, colleague: int) -> int:

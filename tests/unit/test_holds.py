@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from domain import lifecycle, returns, review_flow
-from domain.errors import FormInvalid, NotFound
+from domain import holds, lifecycle, returns, review_flow
+from domain.errors import FormInvalid, NotFound, NotPermitted
 from domain.model import Actor, MemberView, ReturnStatus, Role
 from domain.returns import Nav
 from tests.unit.test_lifecycle import RETURN_VIEW, REVIEW_VIEW
@@ -134,3 +134,110 @@ def test_assigning_holds_every_return_of_the_review_in_id_order_before_assigning
     assigns = [n for n, (call, _) in enumerate(uow.calls) if call == "return.assign"]
     assert assigns
     assert min(assigns) > last_lock
+
+
+# --- changes to an agency's leads -----------------------------------------------------------
+
+LEAD = MemberView(9, 1, "aad-9", "Police Lead (demo)", 3, frozenset({Role.AGENCY_LEAD}))
+NO_LONGER_LEAD = replace(LEAD, roles=frozenset({Role.PRACTITIONER}))
+
+
+class _LeadStore:
+    """A police return (agency 3) and its lead as committed now (`now`, None: gone); every
+    call recorded, in order."""
+
+    def __init__(self, now: MemberView | None, ret: Any = None) -> None:
+        self.calls: list[tuple[str, object]] = []
+        self.now = now
+        self.ret = ret or replace(
+            RETURN_VIEW, id=42, agency_id=3, status=ReturnStatus.SUBMITTED, chair_member_id=1
+        )
+        self.returns = _Calls(self, "return")
+        self.reviews = _Calls(self, "review")
+        self.members = _Calls(self, "member")
+
+
+class _Calls:
+    def __init__(self, store: _LeadStore, kind: str) -> None:
+        self._store, self._kind = store, kind
+
+    def __getattr__(self, name: str) -> Callable[..., object]:
+        def call(*args: object) -> object:
+            self._store.calls.append((f"{self._kind}.{name}", args[-1] if args else None))
+            if (self._kind, name) == ("return", "get"):
+                return self._store.ret
+            if (self._kind, name) == ("member", "current"):
+                return self._store.now
+            return None
+
+        return call
+
+
+def test_every_return_not_settled_is_open_to_its_leads() -> None:
+    assert {
+        ReturnStatus.NOT_STARTED,
+        ReturnStatus.IN_PROGRESS,
+        ReturnStatus.SUBMITTED,
+        ReturnStatus.RETURNED,
+        ReturnStatus.NIL_PENDING,
+    } == holds.OPEN_TO_LEADS
+
+
+def test_a_lead_is_read_again_and_a_removed_lead_no_longer_leads() -> None:
+    store = _LeadStore(NO_LONGER_LEAD)
+    assert holds.as_held(store, LEAD, 3) == NO_LONGER_LEAD  # type: ignore[arg-type]
+    assert store.calls == [("member.current", 9)]
+    gone = holds.as_held(_LeadStore(None), LEAD, 3)  # type: ignore[arg-type]
+    assert not gone.leads(3)
+
+
+@pytest.mark.parametrize("agency_id", [4, None])
+def test_anyone_not_leading_the_agency_is_not_read_again(agency_id: int | None) -> None:
+    """Refused anyway (or writing as an assignee): a practitioner's save reads nothing more."""
+    store = _LeadStore(NO_LONGER_LEAD)
+    assert holds.as_held(store, LEAD, agency_id) is LEAD  # type: ignore[arg-type]
+    assert holds.as_held(store, MEMBER, 3) is MEMBER  # type: ignore[arg-type]
+    assert store.calls == []
+
+
+def test_a_leads_save_behind_their_removal_reads_them_after_the_hold_and_is_refused() -> None:
+    store = _LeadStore(NO_LONGER_LEAD, replace(RETURN_VIEW, id=42, agency_id=3))
+    with pytest.raises(NotFound, match="isn't one you can open"):
+        returns.save_section(
+            store,  # type: ignore[arg-type]
+            ACTOR,
+            LEAD,
+            {"return_id": 42},
+            Nav.SAVE,
+            date(2026, 12, 6),
+            NOW,
+        )
+    assert store.calls == [("return.lock", 42), ("return.get", 42), ("member.current", 9)]
+
+
+def test_an_assigned_writer_is_not_read_again() -> None:
+    """Their access is the return's own assignee list, read after the hold: no query more on
+    the practitioner's save, lead or not."""
+    ret = replace(RETURN_VIEW, id=42, agency_id=3, assignee_ids=frozenset({7, 9}))
+    for writer in (MEMBER, LEAD):
+        store = _LeadStore(NO_LONGER_LEAD, ret)
+        assert returns.load(store, writer, 42, write=True) == ret  # type: ignore[arg-type]
+        assert store.calls == [("return.get", 42)]
+
+
+def test_a_sign_off_behind_the_leads_removal_is_refused_once_held() -> None:
+    store = _LeadStore(NO_LONGER_LEAD)
+    with pytest.raises(NotPermitted, match="Only a safeguarding lead"):
+        returns.sign_off(store, ACTOR, LEAD, {"return_id": 42}, True, NOW)  # type: ignore[arg-type]
+    held = store.calls.index(("return.lock", 42))
+    assert store.calls.index(("member.current", 9)) > held
+    assert not [call for call, _ in store.calls if call == "return.transition"]
+
+
+def test_a_nil_confirmation_behind_the_leads_removal_is_refused_once_held() -> None:
+    store = _LeadStore(NO_LONGER_LEAD, replace(RETURN_VIEW, id=42, agency_id=3))
+    store.ret = replace(store.ret, status=ReturnStatus.NIL_PENDING)
+    with pytest.raises(NotPermitted, match="can confirm this"):
+        lifecycle.answer_nil(store, ACTOR, LEAD, {"return_id": 42}, True, NOW)  # type: ignore[arg-type]
+    held = store.calls.index(("return.lock", 42))
+    assert store.calls.index(("member.current", 9)) > held
