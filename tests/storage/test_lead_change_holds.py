@@ -5,42 +5,21 @@ removal of a lead against the lead's save over HTTP."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import event
 
 from domain.model import Role
-from storage import tables as t
 from storage.database import Database
 from storage.repositories import SqlUnitOfWork
-from tests.storage.test_lead_cover import _world
+from tests.storage.test_lead_cover import _world, a_return
 
 
 def _police_returns(uow: SqlUnitOfWork, ids: dict[str, int]) -> dict[str, int]:
     """A Police return in each status named, each on a review of its own."""
-    made: dict[str, int] = {}
-    for sequence, status in enumerate(
-        ("in_progress", "signed_off", "nil_pending", "withdrawn", "returned"), 10
-    ):
-        review = t.Review(
-            partnership_id=ids["a"],
-            reference=f"LOS-2026-0{sequence}",
-            year=2026,
-            sequence=sequence,
-            pseudonym="Child K",
-            reason="Neglect concerns.",
-            stage="pre_analysis",
-            opened_on=date(2026, 1, 5),
-        )
-        uow.session.add(review)
-        uow.session.flush()
-        assert review.id is not None
-        ret = t.PreAnalysisReturn(review_id=review.id, agency_id=ids["police"], status=status)
-        uow.session.add(ret)
-        uow.session.flush()
-        assert ret.id is not None
-        made[status] = ret.id
-    return made
+    statuses = ("in_progress", "signed_off", "nil_pending", "withdrawn", "returned")
+    return {
+        status: a_return(uow, ids["a"], sequence, ids["police"], status)
+        for sequence, status in enumerate(statuses, 10)
+    }
 
 
 def test_the_returns_held_are_the_agencies_open_ones_in_id_order(migrated: Database) -> None:

@@ -47,25 +47,36 @@ def _world(uow: SqlUnitOfWork) -> dict[str, int]:
     for agency in ("school", "clinic"):
         uow.session.add(t.AgencyLeadCover(member_id=lead.id, agency_id=ids[agency]))
     for sequence, (agency, partnership) in enumerate((("school", "a"), ("clinic", "b")), 1):
-        review = t.Review(
-            partnership_id=ids[partnership],
-            reference=f"LOS-2026-00{sequence}",
-            year=2026,
-            sequence=sequence,
-            pseudonym="Child K",
-            reason="Neglect concerns.",
-            stage="pre_analysis",
-            opened_on=date(2026, 1, 5),
-        )
-        uow.session.add(review)
-        uow.session.flush()
-        assert review.id is not None
-        ret = t.PreAnalysisReturn(review_id=review.id, agency_id=ids[agency], status="submitted")
-        uow.session.add(ret)
-        uow.session.flush()
-        assert ret.id is not None
-        ids[f"{agency}_return"] = ret.id
+        ids[f"{agency}_return"] = a_return(uow, ids[partnership], sequence, ids[agency])
     return ids
+
+
+def a_return(
+    uow: SqlUnitOfWork,
+    partnership_id: int,
+    sequence: int,
+    agency_id: int,
+    status: str = "submitted",
+) -> int:
+    """The agency's return, in `status`, on a review of its own (LOS-2026-<sequence>)."""
+    review = t.Review(
+        partnership_id=partnership_id,
+        reference=f"LOS-2026-{sequence:03d}",
+        year=2026,
+        sequence=sequence,
+        pseudonym="Child K",
+        reason="Neglect concerns.",
+        stage="pre_analysis",
+        opened_on=date(2026, 1, 5),
+    )
+    uow.session.add(review)
+    uow.session.flush()
+    assert review.id is not None
+    ret = t.PreAnalysisReturn(review_id=review.id, agency_id=agency_id, status=status)
+    uow.session.add(ret)
+    uow.session.flush()
+    assert ret.id is not None
+    return ret.id
 
 
 def test_a_cover_of_another_partnerships_agency_counts_for_nothing(migrated: Database) -> None:
