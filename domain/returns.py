@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 from domain import audit, chronology, lifecycle
@@ -690,8 +691,46 @@ DRAWN = "drawn"
 def drawn_mark(value: object) -> str:
     """A short mark of a saved answer a card's inputs were drawn holding, never the text: a box
     sent back holding the same answer was left as drawn. A forged mark can only make the
-    sender's own change to that box look untouched (kept out, nothing else written)."""
+    sender's own change to that box look untouched or clashing (kept out, nothing else
+    written)."""
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def changed_since_drawn(current: StoredAnswer | None, revision: int, mark: object) -> bool:
+    """Whether a question's saved answer is no longer the one its card was drawn holding:
+    `revision` is the card's (0: it drew no answer), `mark` its `drawn_mark` of that answer
+    (absent when the box showed typed text instead). Saved since, by a colleague or by this
+    person on another card (a newer revision); cleared or its episode removed (no answer is
+    left to carry a newer revision, so the card's revision says one was there); or cleared
+    and answered again, or an episode renumbered into its place (a new answer starts again at
+    revision 1, so only the mark tells it from the one drawn)."""
+    if current is None:
+        return revision > 0
+    if current.revision != revision:
+        return True
+    return isinstance(mark, str) and drawn_mark(current.value) != mark
+
+
+class Clash(Enum):
+    """What a save does with one box, against the answer saved now (`clash`)."""
+
+    NONE = "none"  # write it: nobody changed the answer since the card was drawn
+    LEFT = "left"  # changed since, box left as drawn: theirs stands, in the form, unannounced
+    TYPED = "typed"  # changed since, box changed here: not saved, told, what was typed given back
+
+
+def clash(current: StoredAnswer | None, new: object, revision: int, mark: object) -> Clash:
+    """The rule for one box whose value differs from the answer saved now (`current`, None
+    when there is none): a colleague's newer answer, and a colleague's clearing alike, is never
+    overwritten by a card drawn before it. `new` is the box's checked value (None: emptied);
+    `revision` and `mark` are what the card carried for it (`changed_since_drawn`)."""
+    if not changed_since_drawn(current, revision, mark):
+        return Clash.NONE
+    if current is None and new is None:
+        return Clash.NONE  # emptied here as it was there: nothing of theirs to keep
+    if left_as_drawn(new, mark):
+        return Clash.LEFT
+    return Clash.TYPED
 
 
 def left_as_drawn(value: object, mark: object) -> bool:
@@ -764,13 +803,18 @@ def _store(
         if current is not None and current.value == new:
             _confirm(uow, member, ret, stored, key, data)
             continue
-        if _conflicts(current, edit.revisions.get(question.id, 0)):
-            assert current is not None
-            if left_as_drawn(new, edit.drawn.get(question.id)):
-                # Never changed here: the colleague's answer stands, in the form, unannounced.
-                kept_out.append(_KeptOut(question, None, typed=False))
-                continue
-            notices.append(changed_notice(question.label, current, member.id))
+        found = clash(current, new, edit.revisions.get(question.id, 0), edit.drawn.get(question.id))
+        if found is Clash.LEFT:
+            # Never changed here: the colleague's answer (or their clearing) stands, in the
+            # form, unannounced.
+            kept_out.append(_KeptOut(question, None, typed=False))
+            continue
+        if found is Clash.TYPED:
+            notices.append(
+                cleared_notice(question.label)
+                if current is None
+                else changed_notice(question.label, current, member.id)
+            )
             kept_out.append(_KeptOut(question, NOT_SAVED_HERE))
             continue
         if new is None:
@@ -818,6 +862,15 @@ def changed_notice(label: str, current: StoredAnswer, member_id: int) -> str:
     )
 
 
+def cleared_notice(label: str) -> str:
+    """A save refused for one question whose answer was cleared (or its episode removed) after
+    the card was drawn: no answer row is left to say by whom or when."""
+    return (
+        f"'{label}' was cleared after you opened this card, so your answer was not saved. "
+        f"It is empty in the form now; yours is under '{TYPED_HEADING}'."
+    )
+
+
 def _given_back(
     kept_out: Sequence[Question],
     stored: Mapping[AnswerKey, StoredAnswer],
@@ -850,12 +903,6 @@ def _held_notice(question: Question, held: HeldAnswer) -> str:
         f"'{question.label}' is held until its writer edits it or confirms it, so your answer "
         f"was not saved. {held.note}"
     )
-
-
-def _conflicts(current: StoredAnswer | None, rendered_revision: int) -> bool:
-    # This question was saved after the card was drawn, by a colleague or by the same person
-    # on a newer card: never overwrite silently.
-    return current is not None and current.revision > rendered_revision
 
 
 def _confirmed_in(data: Mapping[str, object], question_id: str) -> bool:
