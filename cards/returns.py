@@ -440,6 +440,11 @@ def _section_data(screen: SectionScreen) -> dict[str, Any]:
         data[DRAWN] = dict(screen.drawn)
     if screen.episode is not None:
         data["episode"] = screen.episode
+        # Which episode it drew, by key: a save after one was removed (and the rest renumbered)
+        # never writes into the episode that took its number (domain/returns.py).
+        shown = [e for e in screen.episodes if e.number == screen.episode]
+        if shown and shown[0].key:
+            data[EPISODE_KEY] = shown[0].key
     # Its own id, since a section card is measured once and read-only (stamped() leaves it):
     # the same section at the same answer revisions is the same card, and the answers' own
     # revisions refuse a stale save.
@@ -456,10 +461,8 @@ def _section_actions(screen: SectionScreen) -> list[Card]:
     if screen.section.repeatable and screen.episode is not None:
         if screen.episode < (screen.section.max_repeats or 1):
             actions.append(button_json("Save and add another", verbs.EPISODE_ADD, data))
-        shown = [e for e in screen.episodes if e.number == screen.episode]
-        if shown:
-            removal = {**data, EPISODE_KEY: shown[0].key}
-            actions.append(button_json("Remove this episode", verbs.EPISODE_REMOVE, removal))
+        if EPISODE_KEY in data:
+            actions.append(button_json("Remove this episode", verbs.EPISODE_REMOVE, data))
     last = screen.index == screen.bank.section_count - 1
     actions.append(
         button_json("Next: chronology" if last else "Next", verbs.RETURN_NEXT, data, primary=True)

@@ -546,6 +546,7 @@ def save_section(
             check.cleared,
             _revisions(data.get("revs")),
             _marks(data.get(DRAWN)),
+            _episode_moved(section, stored, episode, data.get(EPISODE_KEY)),
         ),
         data,
         held,
@@ -678,6 +679,16 @@ def _has_content(section: Section, data: Mapping[str, object]) -> bool:
     return any(isinstance(data.get(k), str) and str(data.get(k)).strip() for k in keys)
 
 
+def _episode_moved(
+    section: Section, stored: Mapping[AnswerKey, StoredAnswer], episode: int | None, key: object
+) -> bool:
+    """Whether the card drew another key practice episode (its key, `EpisodeSummary.key`)
+    than the one at its number now: one was removed since, and the rest renumbered."""
+    if episode is None or not isinstance(key, str) or not key:
+        return False  # not an episode, or a new one the card drew empty (revisions tell)
+    return key != _episode_key(section, stored, episode)
+
+
 def _revisions(raw: object) -> dict[str, int]:
     if not isinstance(raw, dict):
         return {}
@@ -719,12 +730,22 @@ class Clash(Enum):
     TYPED = "typed"  # changed since, box changed here: not saved, told, what was typed given back
 
 
-def clash(current: StoredAnswer | None, new: object, revision: int, mark: object) -> Clash:
+def clash(
+    current: StoredAnswer | None,
+    new: object,
+    revision: int,
+    mark: object,
+    *,
+    elsewhere: bool = False,
+) -> Clash:
     """The rule for one box whose value differs from the answer saved now (`current`, None
     when there is none): a colleague's newer answer, and a colleague's clearing alike, is never
     overwritten by a card drawn before it. `new` is the box's checked value (None: emptied);
-    `revision` and `mark` are what the card carried for it (`changed_since_drawn`)."""
-    if not changed_since_drawn(current, revision, mark):
+    `revision` and `mark` are what the card carried for it (`changed_since_drawn`).
+    `elsewhere`: the card drew another key practice episode than the one now at its number
+    (one was removed since), so every answer there is a change since it was drawn, even a
+    box empty in both."""
+    if not elsewhere and not changed_since_drawn(current, revision, mark):
         return Clash.NONE
     if current is None and new is None:
         return Clash.NONE  # emptied here as it was there: nothing of theirs to keep
@@ -766,6 +787,8 @@ class _Edit:
     cleared: frozenset[str]
     revisions: Mapping[str, int]
     drawn: Mapping[str, str]  # `SectionScreen.drawn`, as the card carried it
+    # The card drew another episode than the one now at its number (`_episode_moved`).
+    elsewhere: bool = False
 
 
 def _store(
@@ -803,18 +826,26 @@ def _store(
         if current is not None and current.value == new:
             _confirm(uow, member, ret, stored, key, data)
             continue
-        found = clash(current, new, edit.revisions.get(question.id, 0), edit.drawn.get(question.id))
+        found = clash(
+            current,
+            new,
+            edit.revisions.get(question.id, 0),
+            edit.drawn.get(question.id),
+            elsewhere=edit.elsewhere,
+        )
         if found is Clash.LEFT:
             # Never changed here: the colleague's answer (or their clearing) stands, in the
             # form, unannounced.
             kept_out.append(_KeptOut(question, None, typed=False))
             continue
         if found is Clash.TYPED:
-            notices.append(
-                cleared_notice(question.label)
-                if current is None
-                else changed_notice(question.label, current, member.id)
-            )
+            if edit.elsewhere:
+                if episode_moved_notice(slot) not in notices:
+                    notices.insert(0, episode_moved_notice(slot))
+            elif current is None:
+                notices.append(cleared_notice(question.label))
+            else:
+                notices.append(changed_notice(question.label, current, member.id))
             kept_out.append(_KeptOut(question, NOT_SAVED_HERE))
             continue
         if new is None:
@@ -859,6 +890,16 @@ def changed_notice(label: str, current: StoredAnswer, member_id: int) -> str:
         f"'{label}' was changed by {who}{when}, after you opened this card, so your answer "
         f"was not saved. The saved answer is in the form now; yours is under "
         f"'{TYPED_HEADING}'."
+    )
+
+
+def episode_moved_notice(number: int) -> str:
+    """A save refused because the card's key practice episode, or one before it, was removed
+    after the card was drawn: episode `number` is another episode now."""
+    return (
+        f"Episode {number} is not the one this card showed: it, or one before it, was removed "
+        f"after you opened this card, so what you changed was not saved. Episode {number} as "
+        f"it is now is in the form; yours is under '{TYPED_HEADING}'."
     )
 
 

@@ -83,6 +83,7 @@ def _episode(return_id: int, number: int, when: str, headline: str) -> dict[str,
         **answers,
         "episode_date": when,
         text: headline,
+        "episode_impact": "",  # left for later: empty in every episode
     }
 
 
@@ -91,22 +92,24 @@ async def test_an_episode_removed_since_the_card_was_drawn_is_not_written_back(
 ) -> None:
     """Episode 2's card, drawn before a colleague removed episode 2: what was episode 3 is
     episode 2 now (new rows, at revision 1 again, as the card's were), so only the card's marks
-    tell the answers apart. Saved untouched, it writes nothing over them; the last episode's
-    card, once that episode is removed, brings nothing back."""
+    tell the answers apart. Saved untouched, it writes nothing over them; with a box typed in
+    that is empty in both, nothing goes into the episode that took its number; the last
+    episode's card, once that episode is removed, brings nothing back."""
     j = journey_each
     _, return_id = await open_review(j)
     for number, when in ((1, "2025-01-01"), (2, "2025-02-02"), (3, "2025-03-03")):
         headline = f"Episode headline {when}"
         await j.act(verbs.RETURN_SAVE, _episode(return_id, number, when, headline), PRACTITIONER)
-    cards = {
-        n: await j.act(
+    drawn = [
+        await j.act(
             verbs.RETURN_OPEN,
             {"return_id": return_id, "section": EPISODES, "episode": n},
             COLLEAGUE,
         )
-        for n in (2, 3)
-    }
-    second, third = (_as_drawn(cards[n]["value"]) for n in (2, 3))
+        for n in (2, 2, 3)
+    ]
+    second, typed, third = (_as_drawn(card["value"]) for card in drawn)
+    assert "episode_key" in second, "the card names the episode it drew"
     assert second["episode_date"] == "2025-02-02"
     removal = {"return_id": return_id, "section": EPISODES, "episode": 2}
     key = episode_key(j, return_id, 2)
@@ -116,6 +119,13 @@ async def test_an_episode_removed_since_the_card_was_drawn_is_not_written_back(
     card = await j.card(verbs.RETURN_SAVE, second, COLLEAGUE)
     assert _answers(j, return_id) == before, "episode 3, renumbered 2, is as it was"
     assert TYPED_HEADING not in card
+    card = await j.card(
+        verbs.RETURN_SAVE, {**typed, "episode_impact": "Colleague's impact"}, COLLEAGUE
+    )
+    assert "Episode 2 is not the one this card showed" in card
+    assert TYPED_HEADING in card
+    assert "Colleague's impact" in card
+    assert _answers(j, return_id) == before, "nothing typed went into the other episode"
     # The card drew episode 3, which is no longer there: saved untouched, it stays removed.
     await j.act(verbs.RETURN_SAVE, third, COLLEAGUE)
     assert _answers(j, return_id) == before

@@ -137,3 +137,14 @@ def test_a_card_that_drew_no_answer_clashes_with_one_saved_since() -> None:
     assert clash(_answer("Theirs", 1), "Mine", 0, None) is Clash.TYPED
     assert clash(_answer("Theirs", 1), None, 0, None) is Clash.TYPED
     assert clash(None, "Mine", 0, None) is Clash.NONE
+
+
+def test_a_card_of_a_removed_episode_never_writes_into_the_one_renumbered_there() -> None:
+    """`elsewhere`: the card drew another episode than the one now at its number. Even a box
+    empty in both is a change since drawn; one left as drawn keeps what is there now."""
+    assert clash(None, "Typed here", 0, None, elsewhere=True) is Clash.TYPED
+    assert clash(None, None, 0, None, elsewhere=True) is Clash.NONE
+    revision, mark = _drawn(_answer("First version", 1))
+    now = _answer("Third episode's", 1)
+    assert clash(now, "First version", revision, mark, elsewhere=True) is Clash.LEFT
+    assert clash(now, "Typed here", revision, mark, elsewhere=True) is Clash.TYPED
