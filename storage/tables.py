@@ -350,6 +350,8 @@ class ChaserLog(SQLModel, table=True):
         # Every sweep reads the sends still `attempted` past a cutoff (`attempted_before`):
         # the outcome first, so the read goes straight to the few open rows (migration 0015).
         Index("ix_chaser_log_outcome_attempted_at", "outcome", "attempted_at"),
+        # The tracker and retention read the log by the record it is about (migration 0016).
+        Index("ix_chaser_log_subject_type_subject_id", "subject_type", "subject_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     partnership_id: int = Field(foreign_key="partnership.id", index=True)
