@@ -33,9 +33,14 @@ class Command:
 
 def normalise(text: str) -> str:
     """Strip mentions and markup, collapse whitespace, lower-case, drop trailing punctuation."""
+    return _tidy(text).lower()
+
+
+def _tidy(text: str) -> str:
+    """`normalise` keeping the letters' case: word for word the same words."""
     without_mentions = _MENTION.sub(" ", text)
     plain = html.unescape(_TAG.sub(" ", without_mentions))
-    return _PUNCTUATION.sub("", _SPACE.sub(" ", plain).strip().lower())
+    return _PUNCTUATION.sub("", _SPACE.sub(" ", plain).strip())
 
 
 def check_length(text: str) -> None:
@@ -176,10 +181,16 @@ def suggest(text: str, capabilities: Sequence[Capability]) -> tuple[str, ...]:
     scores = dict.fromkeys(_named(words[1:], by_name), 1.0)
     if not scores:
         scores = {name: 1.0 for name in _SYNONYMS.get(first, ()) if name in by_name}
+    # What was typed after a misspelt command ("sumary Child K"), as typed, for the commands
+    # matched by spelling alone; a command found by meaning gets a reference or nothing.
+    after: dict[str, list[str]] = {}
     if first not in _INSTRUCTIONS and first not in _SYNONYMS:
+        typed_words = _tidy(text).split()
         for name in by_name:
             score = _closeness(words, name)
             if score >= _CLOSE:
+                if name not in scores:
+                    after[name] = typed_words[_head_length(words, name) :]
                 scores[name] = max(scores.get(name, 0.0), score)
     # What the text is about is read against every command ("approve the guide" is about the
     # guide); only a read-only one is offered.
@@ -187,7 +198,7 @@ def suggest(text: str, capabilities: Sequence[Capability]) -> tuple[str, ...]:
         (name for name in scores if name in READ_ONLY_COMMANDS),
         key=lambda name: (-scores[name], name),
     )
-    typed = (_as_typed(by_name[name], cleaned) for name in best)
+    typed = (_as_typed(by_name[name], cleaned, after.get(name, ())) for name in best)
     return tuple(t for t in typed if t is not None and _accepted(t, capabilities))[:SUGGESTIONS]
 
 
@@ -205,7 +216,8 @@ def suggested(text: object, capabilities: Sequence[Capability]) -> Command | Non
         return None
     if not cleaned.startswith(command.name):
         return None
-    typed = _as_typed(by_name[command.name], cleaned)
+    rest = cleaned[len(command.name) :].split()
+    typed = _as_typed(by_name[command.name], cleaned, rest)
     return command if typed is not None and normalise(typed) == cleaned else None
 
 
@@ -234,17 +246,47 @@ def _closeness(words: list[str], name: str) -> float:
     return max(whole, first * 0.9)
 
 
-def _as_typed(capability: Capability, cleaned: str) -> str | None:
+def _head_length(words: list[str], name: str) -> int:
+    """How many of the first words are the (misspelt) command: as many as it has, unless
+    fewer are more like it ("legal hld Child K" is two, "my acions" two, "overdeu police" one).
+    """
+    parts = len(name.split())
+    spelt = name.replace(" ", "")
+    ratios = [
+        difflib.SequenceMatcher(None, "".join(words[:n]), spelt).ratio()
+        for n in range(1, parts + 1)
+    ]
+    return ratios.index(max(ratios)) + 1 if ratios else 0
+
+
+# The most words kept after a misspelt command: a pseudonym ("Sibling group A"), an agency
+# and a quarter ("police 2026-Q3"); a longer tail is a sentence, not an argument.
+ARGUMENT_WORDS: Final = 3
+
+
+def _argument(words: Sequence[str]) -> str:
+    """The words typed after a command, without connecting words and politeness."""
+    kept = [w for w in words if w.lower() not in phrasing.FILLER and w.lower() not in _POLITE]
+    return " ".join(kept) if len(kept) <= ARGUMENT_WORDS else ""
+
+
+def _as_typed(capability: Capability, cleaned: str, after: Sequence[str] = ()) -> str | None:
     """The command as this text would have it typed, or None when it can't be: a command
-    that takes a review, from text naming none."""
+    that takes a review, from text naming none. `after` is what was typed after a misspelt
+    command: a review's pseudonym, or a command's own words (an agency), kept as typed."""
     kind = capability.argument_kind
     if kind is ArgumentKind.REVIEW:
         reference = phrasing.reference_in(cleaned)
-        return f"{capability.command} {reference}" if reference else None
+        if reference:
+            return f"{capability.command} {reference}"
+        named = _argument(after)
+        return f"{capability.command} {named}" if named else None
     if kind is ArgumentKind.QUARTER:
         found = QUARTER_TEXT.search(cleaned)
         if found:
             return f"{capability.command} {found.group(1)}-Q{found.group(2)}"
-    # Nothing after it, or words of its own (an agency, a channel's purpose) that a typo's
-    # text can't be trusted to hold: the command alone, as its help line shows it.
+    if kind is ArgumentKind.WORDS and capability.command in READ_ONLY_COMMANDS:
+        own = _argument(after)
+        return f"{capability.command} {own}" if own else capability.command
+    # Nothing after it: the command alone, as its help line shows it.
     return capability.command

@@ -56,7 +56,7 @@ _DOING_WORDS: Final = frozenset(
 )
 # A reference anywhere in a sentence: LOS-2026-004, los 2026 4, 2026-004, 2026/4.
 _REFERENCE_IN_TEXT: Final = re.compile(r"\b(?:los[\s\-/]*)?(\d{4})[\s\-/]+(\d{1,4})\b")
-_FILLER: Final = frozenset(
+FILLER: Final = frozenset(
     [
         "a",
         "an",
@@ -194,7 +194,7 @@ def argument_for(name: str, cleaned: str) -> str:
     if keyword:
         # Everything after the command word, minus connecting words: "for police in 2026-q3".
         words = cleaned[keyword.end() :].split()
-    return " ".join(w for w in words if w not in _FILLER and w not in _COMMAND_WORDS)
+    return " ".join(w for w in words if w not in FILLER and w not in _COMMAND_WORDS)
 
 
 _KEYWORDS: Final = {
@@ -215,7 +215,7 @@ def export_format(argument: str) -> tuple[str, str]:
     words = argument.split()
     formats = [_FORMAT_WORDS.get(w, w) for w in words if w in _FORMAT_WORDS or w in _OTHER_FORMATS]
     rest = " ".join(
-        w for w in words if w not in _FORMAT_WORDS and w not in _OTHER_FORMATS and w not in _FILLER
+        w for w in words if w not in _FORMAT_WORDS and w not in _OTHER_FORMATS and w not in FILLER
     )
     return rest, (formats[-1] if formats else "xlsx")
 
@@ -258,7 +258,7 @@ def match_review(text: str, refs: Sequence[ReviewRef]) -> ReviewMatch:
     review has it. A pseudonym names a review when exactly one has it ("child k" and "k" both
     name "Child K"). Anything else close enough becomes a "did you mean" list.
     """
-    words = [w for w in text.lower().split() if w not in _FILLER]
+    words = [w for w in text.lower().split() if w not in FILLER]
     query = " ".join(words).strip(" ?.!")
     if not query:
         return ReviewMatch(None, tuple(refs[:MAX_CANDIDATES]))
@@ -380,7 +380,7 @@ class AgencyMatch:
 def match_agency(text: str, agencies: Sequence[tuple[int, str, str]]) -> AgencyMatch:
     """`agencies` are (id, name, sector). "police" names "Humberside Police" when it is the
     only police agency; several make a "did you mean" list."""
-    words = [w for w in text.lower().split() if w not in _FILLER and w != "agency"]
+    words = [w for w in text.lower().split() if w not in FILLER and w != "agency"]
     query = " ".join(words)
     if not query:
         return AgencyMatch(None)

@@ -98,6 +98,19 @@ async def test_an_ambiguous_name_offers_did_you_mean_buttons(manager: Manager) -
     assert "Summary · LOS-2026-001" in json.dumps(reply["value"], ensure_ascii=False)
 
 
+async def test_a_misspelt_command_with_a_pseudonym_is_offered_with_it(manager: Manager) -> None:
+    card = await manager.ask("sumary Baby L", POLICE_MANAGER)
+    assert "Did you mean" in card
+    buttons = next(e for e in manager.last_card()["body"] if e["type"] == "ActionSet")["actions"]
+    assert buttons[0]["title"] == "summary Baby L"
+    reply = await manager.click(buttons[0]["verb"], buttons[0]["data"], POLICE_MANAGER)
+    assert reply["type"] == CARD
+    assert "Summary · LOS-2025-007" in json.dumps(reply["value"], ensure_ascii=False)
+    card = await manager.ask("overdeu police", POLICE_MANAGER)
+    buttons = next(e for e in manager.last_card()["body"] if e["type"] == "ActionSet")["actions"]
+    assert buttons[0]["title"] == "overdue police"
+
+
 async def test_a_manager_cannot_see_another_agencys_review(manager: Manager) -> None:
     refused = await manager.ask("summary LOS-2026-002", POLICE_MANAGER)
     missing = await manager.ask("summary LOS-2026-099", POLICE_MANAGER)

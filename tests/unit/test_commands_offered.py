@@ -19,7 +19,9 @@ from cards.validation import card_problems
 from domain import audit_trail, board_report, meeting, retention, review_flow
 from domain.capabilities import ArgumentKind, available, refusal
 from domain.commands import (
+    ARGUMENT_WORDS,
     READ_ONLY_COMMANDS,
+    Command,
     interpret,
     no_argument_commands,
     normalise,
@@ -94,7 +96,16 @@ def test_every_suggestion_is_accepted_as_typed(text: str, roles: set[Role]) -> N
         assert capability in mine
         kind = capability.argument_kind
         if kind is ArgumentKind.REVIEW:
-            assert parse_reference(command.argument) is not None, suggestion
+            # a reference, or the words typed after a misspelt command (a pseudonym)
+            assert command.argument, suggestion
+            words = command.argument.split()
+            assert parse_reference(command.argument) is not None or (
+                len(words) <= ARGUMENT_WORDS and set(words) <= set(normalise(text).split())
+            ), suggestion
+        elif kind is ArgumentKind.WORDS:
+            words = command.argument.split()
+            assert len(words) <= ARGUMENT_WORDS, suggestion
+            assert set(words) <= set(normalise(text).split()), suggestion
         elif kind is not ArgumentKind.QUARTER:
             assert command.argument == "", suggestion
         # and the button carrying it runs exactly that command
@@ -106,21 +117,53 @@ def test_a_button_runs_only_what_a_suggestion_could_be(text: str) -> None:
     command = suggested(text, CAPABILITIES)
     if command is not None:
         assert normalise(text).startswith(command.name)
-        assert len(normalise(text).split()) <= len(command.name.split()) + 1
+        assert len(normalise(text).split()) <= len(command.name.split()) + ARGUMENT_WORDS
 
 
 def test_a_button_refuses_anything_more_than_a_suggestion() -> None:
     for forged in (
         "cancel review LOS-2026-004 because it was opened twice",
         "register channel lic",
-        "dashboard police",
+        "dashboard for police",  # a suggestion drops the connecting words
+        "dashboard police north south east",  # more words than a suggestion keeps
+        "summary please child k",
         "continue LOS-2026-004",
+        "continue child k",
+        "reviews child k",
         None,
         7,
         "x" * 500,
     ):
         assert suggested(forged, CAPABILITIES) is None, forged
     assert suggested("summary LOS-2026-004", CAPABILITIES) is not None
+    assert suggested("summary Child K", CAPABILITIES) == Command("summary", "child k")
+    assert suggested("dashboard police 2026-q3", CAPABILITIES) == Command(
+        "dashboard", "police 2026-q3"
+    )
+
+
+def test_a_misspelt_command_keeps_what_was_typed_after_it() -> None:
+    # A review named by its pseudonym, as typed: "sumary Child K" was offered nothing.
+    assert offered("sumary Child K", Role.CHAIR)[0] == "summary Child K"
+    assert offered("summery of child k please", Role.CHAIR)[0] == "summary child k"
+    assert offered("sumary LOS-2026-4", Role.CHAIR)[0] == "summary LOS-2026-004"
+    assert offered("pakc Baby L", Role.CHAIR)[0] == "pack Baby L"
+    assert offered("audti Child K", *Role)[0] == "audit Child K"
+    assert offered("legal hodl Child K", *Role)[0] == "legal hold Child K"
+    assert offered("outcom Child K", Role.CHAIR)[0] == "outcome Child K"
+    # A command's own words: an agency, a period.
+    assert offered("overdeu police", Role.MANAGER)[0] == "overdue police"
+    assert offered("dashbord for police in 2026-q3", Role.MANAGER)[0] == (
+        "dashboard police 2026-q3"
+    )
+    # Nothing after it, or only politeness: the command alone; a review command still needs
+    # a review named, and a sentence after a typo is no pseudonym.
+    assert offered("overdeu please", Role.MANAGER)[0] == "overdue"
+    assert offered("sumary please", Role.CHAIR) == ()
+    assert not offered("sumary what happened to the family last week", Role.CHAIR)
+    # A command that takes nothing is offered bare; a state-changing one never.
+    assert offered("contnue Child K", Role.PRACTITIONER)[0] == "continue"
+    assert offered("guid Child K", *Role) == ()
 
 
 # Every command the bot registers, sorted: read-only ones may be suggested; these change what
