@@ -592,7 +592,9 @@ def _guide_inputs(screen: GuideScreen) -> list[ac.ElementAnnotated]:
     items: list[ac.ElementAnnotated] = []
     for index, text in enumerate(screen.guide.parts):
         items.append(
-            text_input(f"part_{index}", _title(index), text, max_length=PART_MAX, multiline=True)
+            text_input(
+                f"part_{index}", PART_TITLES[index], text, max_length=PART_MAX, multiline=True
+            )
         )
         if f"part_{index}" in screen.errors:
             items.append(error_line(screen.errors[f"part_{index}"]))
@@ -633,7 +635,9 @@ def _guide_text(
         items.append(warning_line(corrections_legend(published=True)))
     for index, text in enumerate(parts):
         items.append(
-            ac.TextBlock(text=_title(index), weight=ty.FontWeight.BOLDER, separator=True, wrap=True)
+            ac.TextBlock(
+                text=PART_TITLES[index], weight=ty.FontWeight.BOLDER, separator=True, wrap=True
+            )
         )
         paired = with_corrections(text, changes if index == 6 else (), draft=draft)
         items.extend(_box_blocks(paired, empty=not text.strip(), published=not draft))
@@ -829,8 +833,3 @@ def usage_form_card(
             button("Back to the briefing", verbs.GUIDE, data),
         ],
     )
-
-
-def _title(index: int) -> str:
-    # "1. Background" at the start of a TextBlock is Markdown for a numbered list.
-    return PART_TITLES[index].replace(". ", " · ", 1)

@@ -18,14 +18,17 @@ from domain.model import small_int
 from domain.questions import default_themes
 from domain.transitions import CHAIRING, Move, Party
 
+# The boxes' titles, the one spelling of them: on the briefing card, in the printed briefing and
+# in every message naming a box. "1 · Background", not "1. Background": at the start of a card's
+# TextBlock that is Markdown for a numbered list.
 PART_TITLES = (
-    "1. Background",
-    "2. Why it matters",
-    "3. Key learning",
-    "4. Key learning",
-    "5. Key learning",
-    "6. Things to remember, and questions for your team",
-    "7. What to do: what is expected to change",
+    "1 · Background",
+    "2 · Why it matters",
+    "3 · Key learning",
+    "4 · Key learning",
+    "5 · Key learning",
+    "6 · Things to remember, and questions for your team",
+    "7 · What to do: what is expected to change",
 )
 PART_MAX = 1200
 STANDING_QUESTIONS = (

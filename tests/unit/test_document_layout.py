@@ -384,8 +384,8 @@ def test_a_box_too_long_for_the_page_is_named() -> None:
     parts = ("short",) * 2 + ("x" * (guide.BOX_FITS + 1),) + ("short",) * 4
     message = guide.too_long_for_one_page(parts)
     assert message is not None
-    assert "3. Key learning" in message
-    assert "1. Background" not in message
+    assert "3 · Key learning" in message
+    assert "1 · Background" not in message
 
 
 def test_a_briefing_with_empty_boxes_keeps_seven_numbered_boxes_on_one_page(
@@ -400,7 +400,7 @@ def test_a_briefing_with_empty_boxes_keeps_seven_numbered_boxes_on_one_page(
         assert [c.splitlines()[1] for c in cells[3:5]] == [empty, empty]
         out = render(content, tmp_path, f"briefing-{draft}")
         assert len(out.pages) == 1, "still the one page"
-        assert all(f"{n}. " in out.text for n in range(1, 8)), "numbered 1 to 7, none skipped"
+        assert all(f"{n} · " in out.text for n in range(1, 8)), "numbered 1 to 7, none skipped"
 
 
 def print_tracker(lines: int, folder: Path, name: str) -> Rendered:

@@ -141,6 +141,10 @@ def test_the_approver_is_warned_of_empty_boxes_before_publishing(approves: bool)
         f'Approved as it is, each prints "{guide.EMPTY_PUBLISHED_BOX}"'
     )
     assert warning in str(request)
+    # named as the boxes are titled on the card the approver has open
+    assert "These boxes are empty: 4 · Key learning; 5 · Key learning." in str(request)
+    assert "4 · Key learning" in str(guide_card)
+    assert "4. Key learning" not in str(guide_card)
     # On the guide card only the approver, who has the Approve button, is warned.
     assert (warning in str(guide_card)) is approves
     one = replace(with_gaps, guide=replace(with_gaps.guide, parts=(*PARTS[:6], "")))

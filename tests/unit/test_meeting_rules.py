@@ -291,8 +291,8 @@ def test_documents_open_and_keep_to_what_they_should_say() -> None:
     guide_doc = Document(io.BytesIO(guide_docx("LOS-2026-004", "Child K", parts, TODAY)))
     # The one-page briefing: each box's first line is its title.
     headings = [c.paragraphs[0].text for r in guide_doc.tables[0].rows for c in r.cells]
-    assert headings[:2] == ["1. Background", "2. Why it matters"]
-    assert "7. What to do: what is expected to change" in headings
+    assert headings[:2] == ["1 · Background", "2 · Why it matters"]
+    assert "7 · What to do: what is expected to change" in headings
 
 
 def test_the_pack_marks_what_writers_kept_past_an_identifier_warning() -> None:
