@@ -107,6 +107,8 @@ class Voice:
     events: tuple[tuple[str, str], ...]
 
 
+# The children are of school age (Child K is 7, at the demo's primary school): their health
+# service is school nursing, not health visiting (which ends at 5).
 # Each agency says its own thing (new-user walk L12: every answer in every return was the same
 # sentence, "Period under review" read "Early help team, practitioner in post 3 years", and all
 # eight chronology entries were flagged as possible duplicates). One event, the school's
@@ -118,16 +120,16 @@ VOICES: Final[Mapping[str, Voice]] = {
         "Detective sergeant, public protection, in post 4 years",
         "attended one call to the home address and shared a notification with early help",
         "The officers who attended the call asked to see {child} and recorded what they saw.",
-        "The notification could have gone to the school and the health visitor as well.",
+        "The notification could have gone to the school and the school nurse as well.",
         (
             ("2025-09-12", "Officers attended a call to the home; {child} was seen."),
             ("2025-09-15", "A notification about the call was sent to early help."),
         ),
     ),
     "health": Voice(
-        "Demo Community Health, Health Visiting (North)",
+        "Demo Community Health, School Nursing (North)",
         "Named nurse for safeguarding, in post 3 years",
-        "offered developmental reviews and a dental referral",
+        "offered a school-age health review and a dental referral",
         "The school nurse noticed {child}'s tooth decay and referred to the dental service.",
         "The missed dental appointment could have been followed up with the school.",
         (
