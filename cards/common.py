@@ -36,8 +36,8 @@ Card = dict[str, Any]
 # Teams-AdaptiveCards-Mobile #83), so an escaped answer would read "\*\*" on a phone. Instead
 # each construct is broken in a way every Markdown parser agrees on and the reader can't see:
 #
-# - emphasis, code and strike markers (* _ ` ~) are swapped for look-alikes (U+2217, U+FF3F,
-#   U+FF40, U+223C), because no invisible character stops them pairing up (an underscore
+# - emphasis, code and strike markers (* _ ` ~) are swapped for look-alikes (U+2217, U+02CD,
+#   U+02CB, U+223C), because no invisible character stops them pairing up (an underscore
 #   inside a word is left alone: it can't pair up);
 # - a zero-width space (U+200B) goes after `]` (so `](`, `][` and `]:` never make a link or an
 #   image), after `<` (no HTML tag, `<at>` mention or <autolink>), after `&` (no entity),
@@ -53,7 +53,20 @@ Card = dict[str, Any]
 # Markdown). `domain.display.shown` first drops bidi controls and invisible characters, so a
 # person can't disguise text either, and escaping twice gives the same text.
 
-_LOOKALIKES: Final = (("*", "\u2217"), ("`", "\uff40"), ("~", "\u223c"))
+# What each marker shows as (LOOKALIKE_OF reads it back). Each is a narrow character from a
+# block Latin fonts carry (spacing modifiers, punctuation, operators; DejaVu holds all five):
+# the fullwidth forms used before (U+FF3F, U+FF40) are in CJK fonts only, so where none is
+# installed they showed as empty boxes, and where one is they were twice as wide (new-user
+# walk L10). tests/unit/test_user_text.py keeps them narrow.
+LOOKALIKE: Final = {
+    "*": "\u2217",  # asterisk operator
+    "_": "\u02cd",  # modifier letter low macron
+    "`": "\u02cb",  # modifier letter grave accent
+    "~": "\u223c",  # tilde operator
+    ".": "\u2024",  # one dot leader (in a dotted word only)
+}
+LOOKALIKE_OF: Final = {shown: typed for typed, shown in LOOKALIKE.items()}
+_LOOKALIKES: Final = tuple((m, LOOKALIKE[m]) for m in "*`~")
 # An underscore between two letters or digits ("pre_analysis") never opens or closes emphasis
 # (CommonMark, and Teams' renderers follow it), so only the others are swapped.
 _EDGE_UNDERSCORE: Final = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
@@ -86,7 +99,7 @@ def user_text(value: object) -> str:
         if markup in text:
             text = text.replace(markup, lookalike)
     if "_" in text:
-        text = _EDGE_UNDERSCORE.sub("\uff3f", text)
+        text = _EDGE_UNDERSCORE.sub(LOOKALIKE["_"], text)
     if any(mark in text for mark in "]<&\\{:"):
         text = _BREAK_AFTER.sub("\\g<0>" + ZERO_WIDTH, text)
     if "." in text:
@@ -109,7 +122,7 @@ def _without_host_dots(word: re.Match[str]) -> str:
     found = word.group(0)
     if found.startswith("/") and "//" not in found:
         return found
-    return _HOST_DOT.sub("\u2024", found)
+    return _HOST_DOT.sub(LOOKALIKE["."], found)
 
 
 def markdown(text: str, *, subtle: bool = False) -> ac.TextBlock:

@@ -8,7 +8,7 @@ from typing import Final
 
 from markdown_it import MarkdownIt
 
-from cards.common import ZERO_WIDTH
+from cards.common import LOOKALIKE_OF, ZERO_WIDTH
 
 _RENDERER: Final = MarkdownIt("commonmark", {"linkify": True}).enable(
     ["linkify", "strikethrough", "table"]
@@ -16,7 +16,7 @@ _RENDERER: Final = MarkdownIt("commonmark", {"linkify": True}).enable(
 _TAG: Final = re.compile(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9]*)")
 # What a paragraph of plain text renders to; a hard break ("  " before a line end) is harmless.
 PLAIN_TAGS: Final = frozenset({"p", "br"})
-_BACK: Final = str.maketrans({"\u2217": "*", "\uff3f": "_", "\uff40": "`", "\u223c": "~"})
+_BACK: Final = str.maketrans(LOOKALIKE_OF)
 
 
 def rendered_html(text: str) -> str:
@@ -30,4 +30,4 @@ def rendered_tags(text: str) -> set[str]:
 
 def as_typed(escaped: str) -> str:
     """What the reader sees, read back as the characters they stand for."""
-    return escaped.replace(ZERO_WIDTH, "").replace("\u2024", ".").translate(_BACK)
+    return escaped.replace(ZERO_WIDTH, "").translate(_BACK)

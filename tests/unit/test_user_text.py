@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from adaptive_cards import card as ac
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cards.common import identifier_warning, user_text
+from cards.common import LOOKALIKE, LOOKALIKE_OF, identifier_warning, user_text
 from domain.display import shown
 from tests.support.markdown import PLAIN_TAGS, as_typed, rendered_tags
 
 MARKUP = "*_`~[]()!<>&#=+-|:/\\{}.0123456789 \n\tahttpwwwcom@"
 # The look-alikes user_text shows in place of markup; typed as such, they'd read back as it.
-LOOKALIKES = {ord(c): None for c in "\u2217\uff3f\uff40\u223c\u2024"}
+LOOKALIKES = {ord(c): None for c in LOOKALIKE_OF}
 TYPED = st.text(alphabet=st.sampled_from(MARKUP) | st.characters(), max_size=80).map(
     lambda text: text.translate(LOOKALIKES)
 )
@@ -81,3 +83,13 @@ def test_the_identifier_warning_shows_its_masked_text_as_written() -> None:
     assert rendered_tags(shown_warning.text) <= PLAIN_TAGS
     assert as_typed(shown_warning.text) == warning
     assert tick.type == "Input.Toggle"
+
+
+def test_the_look_alikes_are_narrow_characters_latin_fonts_hold() -> None:
+    # New-user walk L10: the fullwidth forms (U+FF3F, U+FF40) are in CJK fonts only, so they
+    # showed as empty boxes where none was installed, and twice as wide where one was.
+    for typed, lookalike in LOOKALIKE.items():
+        assert unicodedata.east_asian_width(lookalike) in {"N", "A"}, hex(ord(lookalike))
+        assert not unicodedata.name(lookalike).startswith("FULLWIDTH"), typed
+        assert lookalike != typed
+    assert user_text("__init__ and `code`") == "\u02cd\u02cdinit\u02cd\u02cd and \u02cbcode\u02cb"
