@@ -117,7 +117,7 @@ async def test_a_briefing_that_would_not_print_on_one_page_is_not_sent_for_appro
     await j.act(verbs.GUIDE_SAVE, {"review_id": review_id, "part_1": many})
     j.bot.connector.clear()
     card = await j.card(verbs.GUIDE_SUBMIT, {"review_id": review_id, "part_1": many})
-    assert "2. Why it matters (40 printed lines)" in card
+    assert "2 · Why it matters (40 printed lines)" in card
     assert "then send it for approval" in card
     assert "Sent for approval" not in card
     assert j.bot.connector.cards() == [], "no approver is asked"

@@ -375,7 +375,7 @@ def test_a_box_of_many_short_lines_is_named_as_too_long(tmp_path: Path) -> None:
     assert len(many) < guide.BOX_FITS, "short enough by characters"
     message = guide.too_long_for_one_page(("short", many) + ("short",) * 5)
     assert message is not None
-    assert "2. Why it matters (40 printed lines)" in message
+    assert "2 · Why it matters (40 printed lines)" in message
     content = guide_docx("LOS-2026-004", "Child K", ("short", many) + ("short",) * 5, TODAY)
     assert len(render(content, tmp_path, "many").pages) == 2, "why it is refused"
 
