@@ -42,6 +42,7 @@ from domain.actions import (
     card_moves,
     lic_decision_facts,
     open_moves,
+    request_to_decide,
     revision,
     settled_by_review,
 )
@@ -469,7 +470,10 @@ def action_item_card(
     the item gets both (`domain.action_state.offered_moves`), each under its heading in the
     card, the owner's first (`_grouped_moves`)."""
     whose = "Your action" if owner else "Action"
-    if chair and item.status is ActionStatus.ESCALATED and not owner:
+    # A date request the chair decides here (`request_to_decide`): its Approve and Decline,
+    # bound to it as on the request card sent to the chair, lead the chair's moves.
+    deciding = chair and request_to_decide(item)
+    if chair and (item.status is ActionStatus.ESCALATED or deciding) and not owner:
         whose = "For your decision: action"
     title = f"{'Reminder: ' if chase else ''}{whose} · {item.reference}"
     body: list[ac.ElementAnnotated] = [
@@ -489,6 +493,8 @@ def action_item_card(
     body.extend(error_line(message) for message in (errors or {}).values())
     body.append(paragraph(item.description))
     body.append(_facts(item, rag, show_owner=not owner))
+    if deciding:
+        body.append(_request_facts(item))
     body.extend(lic_decision_lines(item))
     body.extend(_settled_lines(item))
     # Each reader gets only the buttons their moves allow: anyone with none (a lead copied in,
@@ -499,11 +505,13 @@ def action_item_card(
     offered = card_moves(movers, item)
     mover, moves = offered[0] if offered else (None, ())
     # A reader in two roles (a chair who owns the item) has each role's moves in the card under
-    # a heading saying whose they are, their own as its owner first; the card's buttons, drawn
-    # last, keep the way back to the summary.
+    # a heading saying whose they are, their own as its owner first (the chair's, when it waits
+    # for their decision: `card_moves`); the card's buttons, drawn last, keep the way back to
+    # the summary.
     grouped = len(offered) > 1
-    actions = [] if grouped else _move_buttons(item, moves, owners)
-    if not actions or mover is Mover.CHAIR:
+    decide = request_buttons(item) if deciding else []
+    actions = [] if grouped else [*decide, *_move_buttons(item, moves, owners)]
+    if not actions or mover is Mover.CHAIR or deciding:
         # An ended item still leads somewhere; and the chair, who often opens an item from the
         # summary (whose card the item's replaces), can go back to it.
         actions = [*actions, _summary_button(item)]
@@ -522,13 +530,15 @@ def action_item_card(
                 # Its submit under its inputs, before the roles' other moves: drawn as the
                 # card's buttons, it came after the chair's moves, far from what was typed.
                 body.append(ac.ActionSet(actions=[submit, back]))
-                body.extend(_grouped_moves(item, offered, owners, form))
+                body.extend(_grouped_moves(item, offered, owners, form, decide))
                 return _with_show_cards(build(body), [*ends, *_listed(owner or chair, True)])
             others = _move_buttons(item, moves, owners, form)
-            buttons = [submit, *others, back, *ends, *_listed(owner or chair, True)]
+            # A waiting request's Approve and Decline stay, sending nothing typed.
+            decided = [without_inputs(b) for b in request_buttons(item)] if deciding else []
+            buttons = [submit, *decided, *others, back, *ends, *_listed(owner or chair, True)]
             return _with_show_cards(build(body), buttons)
     if grouped:
-        body.extend(_grouped_moves(item, offered, owners))
+        body.extend(_grouped_moves(item, offered, owners, decide=decide))
     return _with_show_cards(build(body), [*actions, *_listed(owner or chair)])
 
 
@@ -543,10 +553,11 @@ def _listed(has_list: bool, beside_form: bool = False) -> list[ac.ActionExecute]
 
 
 # The heading over each role's moves on a card offering two roles' (`_grouped_moves`), in the
-# order `domain.action_state.offered_moves` gives them: the reader's own as its owner first.
-AS_MOVER: Final[Mapping[Mover, str]] = {
-    Mover.OWNER: "As its owner, you can:",
-    Mover.CHAIR: "As the review's chair, you can also:",
+# order `domain.actions.card_moves` gives them: the reader's own as its owner first, unless the
+# item waits for their decision as its chair. The first role's, then the next's ("also").
+AS_MOVER: Final[Mapping[Mover, tuple[str, str]]] = {
+    Mover.OWNER: ("As its owner, you can:", "As its owner, you can also:"),
+    Mover.CHAIR: ("As the review's chair, you can:", "As the review's chair, you can also:"),
 }
 
 
@@ -555,18 +566,25 @@ def _grouped_moves(
     offered: Sequence[tuple[Mover, Sequence[Move]]],
     owners: Owners,
     open_form: _Form | None = None,
+    decide: Sequence[ac.ActionExecute] = (),
 ) -> list[ac.ElementAnnotated]:
-    """Each role's moves (the owner's, then the chair's, to a chair who owns the item), in the
-    card under a heading saying whose they are. The chair's were drawn above the owner's (the
-    owner's were the card's buttons, which Teams draws last) and the owner's had no heading;
-    a row of its own also keeps each role to the six buttons Teams shows."""
+    """Each role's moves (the owner's, then the chair's, to a chair who owns the item; the
+    chair's first when it waits for their decision), in the card under a heading saying whose
+    they are; `decide` (a waiting date request's Approve and Decline) leads the chair's. The
+    chair's were drawn above the owner's (the owner's were the card's buttons, which Teams
+    draws last) and the owner's had no heading; a row of its own also keeps each role to the
+    six buttons Teams shows."""
     elements: list[ac.ElementAnnotated] = []
     for mover, moves in offered:
         buttons = _move_buttons(item, moves, owners, open_form)
+        if mover is Mover.CHAIR:
+            # Beside a refused form open above, they must not send what was typed in it.
+            buttons = [*(without_inputs(b) if open_form else b for b in decide), *buttons]
         if buttons:
+            first, later = AS_MOVER.get(mover, ("You can:", "You can also:"))
             elements.append(
                 ac.TextBlock(
-                    text=AS_MOVER.get(mover, "You can also:"),
+                    text=later if elements else first,
                     wrap=True,
                     weight=ty.FontWeight.BOLDER,
                     separator=True,
@@ -713,6 +731,28 @@ def _my_row(row: Rated) -> ac.Container:
     return ac.Container(separator=True, items=lines)
 
 
+def _request_facts(item: ActionDetail) -> ac.FactSet:
+    """The date request waiting for the chair, as the request card shows it: what Approve
+    approves."""
+    return facts(
+        [
+            ("New date asked for", friendly_date(item.pending_date)),
+            ("Reason", item.pending_date_reason or ""),
+        ]
+    )
+
+
+def request_buttons(item: ActionDetail) -> list[ac.ActionExecute]:
+    """Approve and Decline of the exact request shown, wherever the chair reads it (the
+    request card, the item's card): a later request, or none, refuses them
+    (`actions.decide_date`), as does the item changing since it was drawn."""
+    data = revised({"action_id": item.id, "request_id": item.pending_request_id}, revision(item))
+    return [
+        button("Approve", verbs.DATE_APPROVE, data, primary=True),
+        button("Decline", verbs.DATE_DECLINE, data),
+    ]
+
+
 def date_request_card(item: ActionDetail) -> Card:
     body = [
         *header(
@@ -730,15 +770,7 @@ def date_request_card(item: ActionDetail) -> Card:
     ]
     if settled_by_review(item) is not None:
         return build([*body, *_settled_lines(item)], [_summary_button(item)])
-    # The exact request shown: a later one, or none, refuses this card (actions.decide_date).
-    data = revised({"action_id": item.id, "request_id": item.pending_request_id}, revision(item))
-    return build(
-        body,
-        [
-            button("Approve", verbs.DATE_APPROVE, data, primary=True),
-            button("Decline", verbs.DATE_DECLINE, data),
-        ],
-    )
+    return build(body, request_buttons(item))
 
 
 def split_card(item: ActionDetail, parts: Sequence[ActionDetail], notices: Sequence[str]) -> Card:

@@ -268,8 +268,23 @@ def card_moves(
     movers: Sequence[Mover], item: ActionDetail
 ) -> tuple[tuple[Mover, tuple[Move, ...]], ...]:
     """The moves one card of the item offers a reader who is each of `movers`
-    (`action_state.offered_moves`): none on an item its review has settled."""
-    return () if settled_by_review(item) is not None else offered_moves(movers, item.status)
+    (`action_state.offered_moves`): none on an item its review has settled. A chair who owns
+    an item waiting for their decision as its chair (`chair_decides`) reads the chair's moves
+    first: that decision is what the item waits for, and their own updates can follow it."""
+    if settled_by_review(item) is not None:
+        return ()
+    offered = offered_moves(movers, item.status)
+    if chair_decides(item) and Mover.CHAIR in movers:
+        offered = tuple(sorted(offered, key=lambda group: group[0] is not Mover.CHAIR))
+    return offered
+
+
+def chair_decides(item: ActionDetail) -> bool:
+    """Whether the item waits for its chair's decision, whoever reads it: escalated to them,
+    blocked, or with a date request to approve or decline (`awaits_decision` says which to
+    the chair in `my actions`)."""
+    waiting = item.status in (ActionStatus.ESCALATED, ActionStatus.BLOCKED)
+    return settled_by_review(item) is None and (waiting or request_to_decide(item))
 
 
 def _may_see(member: MemberView, item: ActionDetail) -> bool:
@@ -300,22 +315,34 @@ def _owned(uow: UnitOfWork, member: MemberView, action_id: object, move: OwnerMo
 
 # Why an item waits for its chair, and what they can do about it: their decision is what moves
 # it on (the chair is reminded of blocked and escalated items, `chasers.ChaseKind`; a date request
-# waits for Approve or Decline, on the request card sent to the chair). Each names the moves the
-# chair's card offers in that state (`action_state.MOVES`, as the cards call them), so the list
-# says what is to be decided, not only the state ("Blocked · owner …" left the chair guessing).
+# waits for Approve or Decline, on the request card sent to the chair and on the item's card
+# for its chair or deputy, `request_to_decide`). Each names the moves the chair's card offers in
+# that state (`action_state.MOVES`, as the cards call them), so the list says what is to be
+# decided, not only the state ("Blocked · owner …" left the chair guessing).
 ESCALATED_WHY: Final = (
     "Escalated by the LIC group: decide what happens next (set a new date, reopen it, "
     "reassign or split it, or mark it not achievable)"
 )
 DATE_ASKED_WHY: Final = (
-    "New date asked for: approve or decline it on the request card I sent you, or set a date "
-    "with Amend"
+    "New date asked for: approve or decline it when you open it, or set another date with Amend"
 )
-# To a deputy: the request card goes to the review's chair alone.
-DATE_ASKED_DEPUTY_WHY: Final = DATE_ASKED_WHY.replace("I sent you", "I sent the chair")
 BLOCKED_WHY: Final = (
     "Blocked: the owner says it can't go on. Decide whether to reassign, amend, split or cancel it"
 )
+
+
+def request_to_decide(item: ActionDetail) -> bool:
+    """Whether a date request waits on the item for its chair's Approve or Decline
+    (`decide_date`): one was asked and not yet decided, on an item not done, of a review not
+    settled. Not on an escalated item: that waits for the chair's own decision, whose "Set a
+    new date" gives it a date and sends it back to its owner, where approving a date would
+    leave it escalated."""
+    return (
+        item.pending_date is not None
+        and item.status not in DONE
+        and item.status is not ActionStatus.ESCALATED
+        and settled_by_review(item) is None
+    )
 
 
 def awaits_decision(item: ActionDetail, member_id: int) -> str | None:
@@ -325,8 +352,8 @@ def awaits_decision(item: ActionDetail, member_id: int) -> str | None:
         return None
     if item.status is ActionStatus.ESCALATED:
         return ESCALATED_WHY
-    if item.pending_date is not None:
-        return DATE_ASKED_WHY if member_id == item.chair_member_id else DATE_ASKED_DEPUTY_WHY
+    if request_to_decide(item):
+        return DATE_ASKED_WHY
     if item.status is ActionStatus.BLOCKED:
         return BLOCKED_WHY
     return None

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.app import SERVICES
 from cards import verbs
-from domain.idempotency import STALE_MESSAGE
+from domain.idempotency import CARD_ID, STALE_MESSAGE
 from domain.stale import TYPED_HEADING
 from storage import tables as t
 from tests.scenarios.test_chaser_engine import published
@@ -268,3 +268,67 @@ async def test_an_older_guide_card_does_not_overwrite_a_newer_edit(journey_each:
     submit = await j.act(verbs.GUIDE_SUBMIT, button_data(older, verbs.GUIDE_SUBMIT))
     assert STALE_MESSAGE in json.dumps(submit)
     assert audited(j, "guide.submitted") == 0
+
+
+async def test_the_chair_decides_a_request_from_the_item_opened_from_my_actions(
+    journey_each: Journey,
+) -> None:
+    """The chair opens a date-request item from `my actions` ("Waiting for your decision"):
+    the request and its Approve and Decline are on the item's card, bound as the request card
+    is, so a decision there is the same decision (the owner told, once), and a card drawn
+    before a later request is refused, not applied to it."""
+    j = journey_each
+    [item] = await published(j)
+    j.bot.connector.clear()
+    card = await action_card(j, item.id)
+    ask = {
+        **button_data(card, verbs.ACTION_NEW_DATE),
+        "proposed_due_on": "2099-06-30",
+        "reason": "Staff off",
+    }
+    await j.act(verbs.ACTION_NEW_DATE, ask, PRACTITIONER)
+    [request_card] = sent_cards(j, "New date asked for")
+
+    [listed] = (await j.say("my actions")).cards
+    said = json.dumps(listed, ensure_ascii=False)
+    assert "Waiting for your decision (1)" in said
+    assert "approve or decline it when you open it" in said
+    opened = await j.act(verbs.ACTION_VIEW, button_data(listed, verbs.ACTION_VIEW))
+    chairs: dict[str, Any] = opened["value"]
+    text = json.dumps(chairs, ensure_ascii=False)
+    assert f"For your decision: action · {item.reference}" in text
+    assert "Staff off" in text, text
+    assert "30 Jun 2099" in text, text
+    titles = [a["title"] for a in chairs["actions"]]
+    assert titles[:2] == ["Approve", "Decline"], titles
+    for verb in (verbs.DATE_APPROVE, verbs.DATE_DECLINE):
+        # One binding (the request, the item's revision), each card its own click token.
+        on_item, on_request = (
+            {k: v for k, v in button_data(c, verb).items() if k != CARD_ID}
+            for c in (chairs, request_card)
+        )
+        assert on_item == on_request, "one binding"
+
+    # A second request since the chair opened it: the card's Approve is refused.
+    j.bot.connector.clear()
+    newer = await action_card(j, item.id)
+    again = {**ask, **button_data(newer, verbs.ACTION_NEW_DATE), "proposed_due_on": "2099-09-30"}
+    await j.act(verbs.ACTION_NEW_DATE, again, PRACTITIONER)
+    assert progress(j, "date_requested") == 2
+    refused = await j.act(verbs.DATE_APPROVE, button_data(chairs, verbs.DATE_APPROVE))
+    assert progress(j, "date_approved") == 0
+    assert j.rows(t.ActionItem)[0].revised_due_on is None
+    assert "changed since you opened it" in json.dumps(refused)
+
+    fresh = await j.act(verbs.ACTION_VIEW, {"action_id": item.id})
+    assert "30 Sep 2099" in json.dumps(fresh["value"], ensure_ascii=False)
+    j.bot.connector.clear()
+    declined = await j.act(verbs.DATE_DECLINE, button_data(fresh["value"], verbs.DATE_DECLINE))
+    assert "Date declined" in json.dumps(declined["value"])
+    assert progress(j, "date_declined") == 1
+    assert audited(j, "action.date_declined") == 1
+    assert len(sent_cards(j, "The chair declined your request")) == 1, "the owner is told"
+    after = await j.act(verbs.ACTION_VIEW, {"action_id": item.id})
+    assert verbs.DATE_APPROVE not in json.dumps(after["value"]), "nothing left to decide"
+    nothing = json.dumps((await j.say("my actions")).cards, ensure_ascii=False)
+    assert "Nothing is waiting for your decision." in nothing

@@ -368,7 +368,8 @@ def _headed_rows(card: dict[str, Any]) -> list[tuple[str, list[str]]]:
 @pytest.mark.parametrize("status", list(ActionStatus))
 def test_a_chair_who_owns_the_item_gets_their_moves_and_the_chairs(status: ActionStatus) -> None:
     """The chair's own moves as the item's owner come first, under a heading saying so, then
-    the chair's under theirs: the chair's were drawn above the owner's, which had no heading."""
+    the chair's under theirs: the chair's were drawn above the owner's, which had no heading.
+    A blocked item waits for the chair's decision (`my actions` lists it so): theirs first."""
     item = detail_of(action(status=status))
     owners = [("aad-1", "Another Member")]
     card = action_cards.action_item_card(item, None, owner=True, chair=True, owners=owners)
@@ -394,24 +395,26 @@ def test_a_chair_who_owns_the_item_gets_their_moves_and_the_chairs(status: Actio
     if owner_moves(status) and has_chair:
         as_chair = action_cards.action_item_card(item, None, owner=False, chair=True, owners=owners)
         as_owner = action_cards.action_item_card(item, None, owners=owners)
-        assert rows == [
-            (
-                "As its owner, you can:",
-                [
-                    a["title"]
-                    for a in as_owner["actions"]
-                    if a["title"] not in ("Ask for a new date", "My actions")
-                ],
-            ),
-            (
-                "As the review's chair, you can also:",
-                [
-                    a["title"]
-                    for a in as_chair["actions"]
-                    if a["title"] not in ("Review summary", "My actions")
-                ],
-            ),
-        ], "the owner's moves first, each role's under its heading"
+        own = [
+            a["title"]
+            for a in as_owner["actions"]
+            if a["title"] not in ("Ask for a new date", "My actions")
+        ]
+        chairs_row = [
+            a["title"]
+            for a in as_chair["actions"]
+            if a["title"] not in ("Review summary", "My actions")
+        ]
+        if status is ActionStatus.BLOCKED:
+            assert rows == [
+                ("As the review's chair, you can:", chairs_row),
+                ("As its owner, you can also:", own),
+            ], "waiting for the chair's decision: the chair's moves first"
+        else:
+            assert rows == [
+                ("As its owner, you can:", own),
+                ("As the review's chair, you can also:", chairs_row),
+            ], "the owner's moves first, each role's under its heading"
         assert [a["title"] for a in card["actions"]] == ["Review summary", "My actions"]
         assert "Ask for a new date" not in titles, "the chair sets the date with Amend"
     else:
@@ -663,3 +666,91 @@ def test_taking_an_item_on_reads_as_done_and_only_the_unreached_as_a_caution() -
     assert drawn[lines[1]]["color"].lower() == "attention", (
         "only who Teams couldn't reach is a caution"
     )
+
+
+def _chair_buttons(card: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(a["title"], a.get("mode", "primary")) for a in card.get("actions", [])]
+
+
+@pytest.mark.parametrize(
+    "status", [ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED]
+)
+def test_the_chair_decides_a_waiting_date_request_from_the_items_card(status: ActionStatus) -> None:
+    """Opened from `my actions` ("Waiting for your decision"), the item of a date request had
+    Reassign, Amend, Split and Cancel but not what it waited for: now the request (its date and
+    reason) and its Approve and Decline lead, bound to the exact request and the item's revision
+    as on the request card sent to the chair. The way back goes to the "…" menu past six."""
+    asked = replace(
+        detail_of(action(status=status)),
+        pending_date=TODAY + timedelta(days=30),
+        pending_date_reason="Waiting for the audit team",
+        pending_request_id=41,
+    )
+    owners = [("aad-1", "Another Member")]
+    card = action_cards.action_item_card(asked, Rag.AMBER, owner=False, chair=True, owners=owners)
+    assert card_problems(card) == []
+    texts = json.dumps(card, ensure_ascii=False)
+    assert f"For your decision: action · {asked.reference}" in texts
+    assert "New date asked for" in texts
+    assert "Waiting for the audit team" in texts
+    assert _chair_buttons(card) == [
+        ("Approve", "primary"),
+        ("Decline", "primary"),
+        ("Reassign", "primary"),
+        ("Amend", "primary"),
+        ("Split in two", "primary"),
+        ("Cancel this action item…", "primary"),
+        ("Review summary", "secondary"),
+        ("My actions", "secondary"),
+    ]
+    request = action_cards.date_request_card(asked)
+    for verb in (verbs.DATE_APPROVE, verbs.DATE_DECLINE):
+        [on_item] = [a["data"] for a in card["actions"] if a.get("verb") == verb]
+        [on_request] = [a["data"] for a in request["actions"] if a.get("verb") == verb]
+        assert on_item == on_request, "one binding: the request's id and the item's revision"
+        assert on_item["request_id"] == 41
+    # Its owner's card, and the chair's once it is decided, have neither.
+    mine = action_cards.action_item_card(asked, Rag.AMBER)
+    assert verbs.DATE_APPROVE not in json.dumps(mine)
+    decided = replace(asked, pending_date=None, pending_request_id=None)
+    plain = action_cards.action_item_card(decided, None, owner=False, chair=True, owners=owners)
+    assert verbs.DATE_APPROVE not in json.dumps(plain)
+    assert "For your decision" not in json.dumps(plain)
+
+
+def test_a_chair_who_owns_an_item_with_a_request_decides_it_first() -> None:
+    """A chair who owns the item (a lead proposed a date to them): the chair's row leads with
+    Approve and Decline, above their own updates; each row within six."""
+    asked = replace(
+        detail_of(action(status=ActionStatus.IN_PROGRESS)),
+        pending_date=TODAY + timedelta(days=30),
+        pending_date_reason="Audit slipped",
+        pending_request_id=8,
+    )
+    card = action_cards.action_item_card(
+        asked, None, owner=True, chair=True, owners=[("aad-1", "Another Member")]
+    )
+    assert card_problems(card) == []
+    rows = _headed_rows(card)
+    assert rows[0] == (
+        "As the review's chair, you can:",
+        ["Approve", "Decline", "Reassign", "Amend", "Split in two", "Cancel this action item…"],
+    )
+    assert rows[1][0] == "As its owner, you can also:"
+    assert [a["title"] for a in card["actions"]] == ["Review summary", "My actions"]
+
+
+def test_a_refused_form_keeps_the_requests_decision_sending_nothing_typed() -> None:
+    asked = replace(
+        detail_of(action(status=ActionStatus.OPEN)),
+        pending_date=TODAY + timedelta(days=30),
+        pending_date_reason="Audit slipped",
+        pending_request_id=8,
+    )
+    warned = action_cards.WarnedForm(verbs.ACTION_AMEND, {"reason": ""}, {})
+    card = action_cards.action_item_card(
+        asked, None, owner=False, chair=True, warned=warned, errors={"reason": "Say why."}
+    )
+    assert card_problems(card) == []
+    approve = next(a for a in card["actions"] if a.get("verb") == verbs.DATE_APPROVE)
+    assert approve["associatedInputs"] == "none"

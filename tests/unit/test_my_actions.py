@@ -15,13 +15,13 @@ from cards.validation import card_problems
 from domain.action_state import Move, Mover, moves_for
 from domain.actions import (
     BLOCKED_WHY,
-    DATE_ASKED_DEPUTY_WHY,
     DATE_ASKED_WHY,
     ESCALATED_WHY,
     ActionDetail,
     MyActions,
     awaits_decision,
     group_my_actions,
+    request_to_decide,
 )
 from domain.chasers import DEFAULT_POLICY, Rag
 from domain.model import ActionStatus, MemberView, ReviewStage, Role
@@ -47,10 +47,15 @@ def test_why_an_item_waits_for_its_chair() -> None:
     assert awaits_decision(item(6, ActionStatus.ESCALATED), OWNER.id) is None, "not their review"
     deputy = item(7, ActionStatus.ESCALATED, chair_member_id=1, deputy_chair_member_id=99)
     assert awaits_decision(deputy, CHAIR.id) == ESCALATED_WHY, "a deputy decides as the chair"
-    # The request card goes to the chair alone: the deputy is told where it is.
+    # The request card goes to the chair alone, but the item's card offers its Approve and
+    # Decline to the deputy as to the chair: both are told the same.
     asked = item(9, pending_date=TODAY, chair_member_id=1, deputy_chair_member_id=99)
-    assert awaits_decision(asked, CHAIR.id) == DATE_ASKED_DEPUTY_WHY
+    assert awaits_decision(asked, CHAIR.id) == DATE_ASKED_WHY
     assert awaits_decision(asked, 1) == DATE_ASKED_WHY
+    # A request left on an item since escalated: the chair's own decision is what waits.
+    stale = item(10, ActionStatus.ESCALATED, pending_date=TODAY)
+    assert awaits_decision(stale, CHAIR.id) == ESCALATED_WHY
+    assert not request_to_decide(stale)
     for done in (ActionStatus.CLOSED, ActionStatus.CANCELLED, ActionStatus.SPLIT):
         assert awaits_decision(item(8, done, pending_date=TODAY), CHAIR.id) is None
 
@@ -165,13 +170,29 @@ def test_each_reason_says_what_the_chair_can_decide(status: ActionStatus, why: s
 
 
 def test_a_date_request_says_approve_or_decline_and_where() -> None:
-    for why in (DATE_ASKED_WHY, DATE_ASKED_DEPUTY_WHY):
-        assert why.startswith("New date asked for: approve or decline it")
-        # The chair's card of an item with its owner offers Amend, which sets the date too.
-        assert "Amend" in why
-        assert Move.AMEND in moves_for(Mover.CHAIR, ActionStatus.IN_PROGRESS)
-    assert "request card I sent you" in DATE_ASKED_WHY
-    assert "request card I sent the chair" in DATE_ASKED_DEPUTY_WHY
+    why = DATE_ASKED_WHY
+    assert why.startswith("New date asked for: approve or decline it when you open it")
+    # The chair's card of an item with its owner offers Amend, which sets the date too.
+    assert "Amend" in why
+    assert Move.AMEND in moves_for(Mover.CHAIR, ActionStatus.IN_PROGRESS)
+    assert "request card" not in why, "the item's own card offers Approve and Decline now"
+
+
+@pytest.mark.parametrize("status", list(ActionStatus))
+def test_a_request_is_decided_from_the_item_while_its_owner_has_it(status: ActionStatus) -> None:
+    """Approve and Decline of a waiting request are offered where `decide_date` takes them and
+    the chair has nothing else to decide first: not on an ended item, nor an escalated one."""
+    asked = item(1, status, pending_date=TODAY, pending_request_id=5)
+    live = status not in (
+        ActionStatus.CLOSED,
+        ActionStatus.CANCELLED,
+        ActionStatus.SPLIT,
+        ActionStatus.ESCALATED,
+    )
+    assert request_to_decide(asked) is live
+    assert not request_to_decide(item(2, status)), "no request, nothing to approve"
+    settled = replace(asked, review_stage=ReviewStage.CANCELLED)
+    assert not request_to_decide(settled)
 
 
 def test_a_waiting_row_names_its_owner_and_reads_the_reason_whole() -> None:
