@@ -251,7 +251,7 @@ class Chasers:
         now = datetime.now(UTC)
         due = await self.services.db.run(lambda uow: digest_jobs.claim_digests(uow, today, now))
         for job in due:
-            card = cards.digest_card(job.month_label, job.counts, job.digest.overdue)
+            card = cards.digest_card(job.month_label, job.counts, job.overdue)
             recipient = Recipient(0, "LIC channel", None, job.channel.tenant_id, job.channel, False)
             delivery = await self.services.outbound.send_card(
                 recipient, card, job.channel.service_url

@@ -52,7 +52,6 @@ from domain.chasers import ChaserPolicy, PlannedChase, Rag, SubjectKind, policy_
 from domain.links import web_link
 from domain.model import ActionStatus
 from domain.outcome import DESCRIPTION_MAX, MEASURE_MAX
-from domain.summaries import chased_text
 from domain.wording import counted, shortened
 
 # Words, not coloured emoji: not every Teams client (or font) draws the emoji.
@@ -1038,8 +1037,12 @@ def policy_card(
 
 
 def digest_card(
-    month: str, counts: Sequence[tuple[str, int]], overdue: Sequence[ActionDetail]
+    month: str,
+    counts: Sequence[tuple[str, int]],
+    overdue: Sequence[tuple[ActionDetail, str]],
 ) -> Card:
+    """The LIC group's monthly digest: the counts, then each overdue item with how it has
+    been chased (`digest.digest_chase_text`, the overdue list's words)."""
     body: list[ac.ElementAnnotated] = [
         *header(f"Monthly digest · {month}", "For the LIC group"),
         facts([(label, str(n)) for label, n in counts]),
@@ -1049,10 +1052,9 @@ def digest_card(
         body.extend(
             paragraph(
                 f"{a.reference} · {a.agency_name or ''} · due "
-                f"{friendly_date(a.effective_due)} · "
-                f"{chased_text(a.chase_count, a.owner_chase_count, a.owner_name)}"
+                f"{friendly_date(a.effective_due)} · {chased}"
             )
-            for a in overdue[:15]
+            for a, chased in overdue[:15]
         )
     return build(body)
 

@@ -480,13 +480,12 @@ def _late_line(item: LateItem, text_limit: int) -> ac.TextBlock:
     row = item.row
     chased = item.chase_words
     late = working_days_text(item.working_days_late)
-    stuck = row.status in (ActionStatus.BLOCKED, ActionStatus.ESCALATED)
-    blocked = f" · {status_words(row.status)}" if stuck else ""
+    # A blocked or escalated item's words start with its status (`late_chase_text`).
     return ac.TextBlock(
         text=f"**{row.reference}** {user_text(_cut(row.description, text_limit // 2))}  \n"
         + user_text(
             f"{row.owner_name or 'No owner'} ({row.agency_name or 'no agency'}) · due "
-            f"{short_date(row.due_on)} · {late} late · {chased}{blocked}"
+            f"{short_date(row.due_on)} · {late} late · {chased}"
         ),
         wrap=True,
         color=ty.Colors.ATTENTION if item.working_days_late > 10 else None,

@@ -75,6 +75,8 @@ class ActionDetail:
     owner_chase_count: int | None = None
     # The LIC group's latest impact record on the item, if any: what they decided and why.
     lic_decision: LicDecision | None = None
+    # When its next chaser is planned (the chaser schedule's `next_chase_at`, UTC); None: none.
+    next_chase_at: datetime | None = None
 
     def chaired_by(self, member_id: int) -> bool:
         return member_id in (self.chair_member_id, self.deputy_chair_member_id)

@@ -35,7 +35,13 @@ from functools import lru_cache
 from typing import Final, Literal, Protocol
 
 from domain import audit
-from domain.action_state import IMPACT_DECISIONS, action_rag, decision_words, status_words
+from domain.action_state import (
+    IMPACT_DECISIONS,
+    action_rag,
+    decision_words,
+    status_label,
+    status_words,
+)
 from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import ChaserPolicy, Rag, day_text
 from domain.errors import DomainError, FormInvalid, NotFound
@@ -765,13 +771,9 @@ class LateItem:
     row: OverdueRow
     working_days_late: int
     rag: Rag | None
-    # How it has been chased, or when it will be (`late_chase_text`); None: the count alone.
-    chased: str | None = None
-
-    @property
-    def chase_words(self) -> str:
-        row = self.row
-        return self.chased or chased_text(row.chase_count, row.owner_chase_count, row.owner_name)
+    # How it has been chased and what happens next, its status first when its chaser goes to
+    # the chair (`late_chase_text`).
+    chase_words: str
 
 
 @dataclass(frozen=True)
@@ -860,27 +862,55 @@ def _late(row: OverdueRow, today: date, policy: ChaserPolicy) -> LateItem:
     return LateItem(row, max(late, 0), rated, late_chase_text(row, today, policy))
 
 
-# Why an overdue item that was never chased has no chaser planned, where the record says.
-_UNPLANNED_BECAUSE: Final[Mapping[str, str]] = {
-    "unreachable": "Teams can't reach its owner",
-    "failed": "its last chaser couldn't be delivered",
-}
+# The statuses whose chaser goes to the review's chair, not the owner: the owner of a blocked
+# item has said they can't move, and an escalated one is the chair's to decide
+# (`chasers.ChaseKind.BLOCKED`, `ESCALATED`).
+_CHAIR_CHASED: Final = frozenset({ActionStatus.BLOCKED, ActionStatus.ESCALATED})
 
 
 def late_chase_text(row: OverdueRow, today: date, policy: ChaserPolicy) -> str:
-    """How an overdue item has been chased. Never chased but with a chaser planned: when
-    ("first reminder due Mon 7 Dec"), since "not chased yet" on an item days late reads as a
-    fault when its first chaser is simply planned (an overdue item is chased on a cadence from
-    its due date, so that may be a day or two on, not the next morning). "not chased yet" stays
-    for an item with nothing planned, with the reason when the record has one."""
-    if row.chase_count > 0:
-        return chased_text(row.chase_count, row.owner_chase_count, row.owner_name)
-    if row.next_chase_at is not None:
-        day = policy.local_date(row.next_chase_at)
-        when = "today" if day <= today else day_text(day, today)
-        return f"first reminder due {when}"
-    because = _UNPLANNED_BECAUSE.get(row.last_chase_outcome or "")
-    return f"not chased yet: {because}" if because else "not chased yet"
+    """How an overdue item has been chased, and what happens next (`chase_plan_text`)."""
+    return chase_plan_text(
+        row.status,
+        row.chase_count,
+        row.owner_chase_count,
+        row.owner_name,
+        row.next_chase_at,
+        today,
+        policy,
+    )
+
+
+def chase_plan_text(
+    status: ActionStatus,
+    chase_count: int,
+    owner_chase_count: int | None,
+    owner_name: str | None,
+    next_chase_at: datetime | None,
+    today: date,
+    policy: ChaserPolicy,
+) -> str:
+    """How an overdue item has been chased, as the overdue list, the dashboard and the LIC
+    group's monthly digest say it. Never chased but with a chaser planned: when ("first
+    reminder due Mon 7 Dec"), since "not chased yet" on an item days late reads as a fault
+    when its first chaser is simply planned (an overdue item is chased on a cadence from its
+    due date, so that may be a day or two on, not the next morning); "not chased yet" with
+    nothing planned. A chaser Teams couldn't deliver is counted as one (`chase_engine.SETTLES`:
+    it climbs the escalation ladder, and the chair is told of it), so it reads as "chased".
+
+    Blocked or escalated, its chaser goes to the review's chair, never its owner: the status
+    first, then what the owner had, then when the chair is reminded ("Blocked · owner not
+    chased · chair's reminder due Mon 7 Dec"), not a "first reminder" its owner won't get."""
+    planned = None if next_chase_at is None else policy.local_date(next_chase_at)
+    when = None if planned is None else "today" if planned <= today else day_text(planned, today)
+    chased = chased_text(chase_count, owner_chase_count, owner_name)
+    if status in _CHAIR_CHASED:
+        had = chased if chase_count > 0 else "owner not chased"
+        parts = [status_label(status), had, *([f"chair's reminder due {when}"] if when else [])]
+        return " · ".join(parts)
+    if chase_count > 0 or when is None:
+        return chased
+    return f"first reminder due {when}"
 
 
 def theme_trends(

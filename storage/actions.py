@@ -340,6 +340,10 @@ def _detail(
         pending_date_reason=pending[1],
         pending_request_id=pending[2],
         lic_decision=lic,
+        # SQLite hands back naive datetimes; the column holds UTC.
+        next_chase_at=a.next_chase_at.replace(tzinfo=a.next_chase_at.tzinfo or UTC)
+        if a.next_chase_at is not None
+        else None,
     )
 
 

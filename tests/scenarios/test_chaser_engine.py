@@ -388,10 +388,16 @@ async def test_policy_is_set_by_an_admin_and_validated(journey: Journey) -> None
     assert reply["type"] == "application/vnd.microsoft.activity.message"
 
 
-async def test_the_monthly_digest_goes_to_the_lic_channel_once(journey: Journey) -> None:
-    j = journey
+async def test_the_monthly_digest_goes_to_the_lic_channel_once(journey_each: Journey) -> None:
+    """Once a month, on both databases; each overdue item said as the overdue list says it
+    (the digest said "not chased yet" from the count alone, beside the list's "first reminder
+    due ..."), a blocked one's chaser the chair's."""
+    j = journey_each
     await register_lic_channel(j)
-    await published(j, actions=2)
+    first, second = await published(j, actions=2)
+    await j.act(
+        verbs.ACTION_BLOCKED, {"action_id": second.id, "reason": "No audit tool"}, PRACTITIONER
+    )
     from datetime import UTC, datetime
 
     j.bot.app[SERVICES].clock.set(datetime(2027, 4, 1, 9, 30, tzinfo=UTC))
@@ -402,6 +408,18 @@ async def test_the_monthly_digest_goes_to_the_lic_channel_once(journey: Journey)
     text = json.dumps(digest[0].cards)
     assert "Monthly digest \\u00b7 April 2027" in text
     assert "Overdue" in text
+    said = json.dumps(digest[0].cards, ensure_ascii=False)
+    assert "not chased yet" not in said
+    assert f"{first.reference} · Demo Police · due Wed 31 Mar 2027 · first reminder due" in said
+    blocked = "Blocked · owner not chased · chair's reminder due"
+    assert f"{second.reference} · Demo Police · due Wed 31 Mar 2027 · {blocked}" in said
+    # The overdue list says each the same way.
+    listed = json.dumps((await j.say("overdue")).cards, ensure_ascii=False)
+    lines = [line.split('"', 1)[0] for line in said.split('"text": "')[1:]]
+    items = [words for words in lines if words.startswith("LOS-")]
+    assert len(items) == 2, lines
+    for words in items:
+        assert words.rsplit(" · due ", 1)[1].split(" · ", 1)[1] in listed, words
     assert await j.bot.app[CHASERS].digests() == 0, "once a month, however often it runs"
 
 

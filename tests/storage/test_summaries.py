@@ -18,7 +18,7 @@ from domain import chase_engine
 from domain import summaries as s
 from domain.chasers import Rag
 from domain.errors import NotFound
-from domain.model import Actor, ReturnStatus, ReviewStage
+from domain.model import ActionStatus, Actor, ReturnStatus, ReviewStage
 from domain.phrasing import quarter
 from exports.tracker import tracker_csv
 from storage import tables as t
@@ -113,10 +113,11 @@ def test_an_unchased_overdue_item_says_when_its_first_chaser_is_due(
         [item] = [i for i in items if i.row.reference == "LOS-2026-002/A2"]
         assert item.row.next_chase_at == planned
         assert item.chase_words == "first reminder due Tue 16 Jun"
-    _set_chase(db, "LOS-2026-002/A2", next_chase_at=None, last_chase_outcome="unreachable")
+    # Blocked, its chaser goes to the chair: the words say so, not a "first reminder".
+    _set_chase(db, "LOS-2026-002/A2", status=ActionStatus.BLOCKED.value)
     listing = run(db, lambda uow: s.overdue_list(uow, ACTOR, seeded.member(ADMIN), None, 1, TODAY))
     [item] = [i for i in listing.items if i.row.reference == "LOS-2026-002/A2"]
-    assert item.chase_words == "not chased yet: Teams can't reach its owner"
+    assert item.chase_words == "Blocked · owner not chased · chair's reminder due Tue 16 Jun"
     [chased] = [i for i in listing.items if i.row.reference == "LOS-2026-001/A1"]
     assert chased.chase_words == "chased 3 times", "a chased item still says how often"
 

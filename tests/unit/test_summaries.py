@@ -709,6 +709,7 @@ def test_the_overdue_card_fits_with_many_long_items() -> None:
             ),
             300,
             Rag.RED,
+            "chased 9 times",
         )
         for i in range(15)
     )
@@ -749,8 +750,27 @@ SAT_5_DEC = date(2026, 12, 5)
         # Planned for earlier today (or a sweep running behind): it is today's.
         ({"next_chase_at": datetime(2026, 12, 5, 6, tzinfo=UTC)}, "first reminder due today"),
         ({}, "not chased yet"),
-        ({"last_chase_outcome": "unreachable"}, "not chased yet: Teams can't reach its owner"),
         ({"last_chase_outcome": "retrying"}, "not chased yet"),
+        # An undelivered chaser is counted (chase_engine.SETTLES): "chased", never "not yet".
+        (
+            {"chase_count": 1, "owner_chase_count": 1, "last_chase_outcome": "unreachable"},
+            "chased once",
+        ),
+        # Blocked or escalated, its chaser goes to the chair: no "first reminder" for the owner.
+        (
+            {"status": ActionStatus.BLOCKED, "next_chase_at": datetime(2026, 12, 7, 9, tzinfo=UTC)},
+            "Blocked · owner not chased · chair's reminder due Mon 7 Dec",
+        ),
+        ({"status": ActionStatus.BLOCKED}, "Blocked · owner not chased"),
+        (
+            {
+                "status": ActionStatus.ESCALATED,
+                "chase_count": 2,
+                "owner_chase_count": 2,
+                "next_chase_at": datetime(2026, 12, 5, 6, tzinfo=UTC),
+            },
+            "Escalated to the chair · chased 2 times · chair's reminder due today",
+        ),
         (
             {
                 "chase_count": 3,
@@ -766,7 +786,8 @@ def test_an_overdue_item_says_when_its_first_chaser_is_due(
 ) -> None:
     """ "4 working days late · not chased yet" read as a bug: its first chaser was simply next
     working morning's. With one planned, the line says when; "not chased yet" is kept for an
-    item with nothing planned, with why when the record says."""
+    item with nothing planned. A blocked or escalated item's chaser goes to the chair, and
+    the line says so beside its status ("first reminder due" beside "Blocked" was untrue)."""
     assert late_chase_text(_unchased(**fields), SAT_5_DEC, DEFAULT_POLICY) == said
 
 
@@ -777,6 +798,14 @@ def test_the_overdue_card_says_when_the_first_chaser_is_due() -> None:
     text = json.dumps(overdue_card(listing), ensure_ascii=False)
     assert "4 working days late · first reminder due Mon 7 Dec" in text
     assert "not chased yet" not in text
+    blocked = replace(row, status=ActionStatus.BLOCKED)
+    item = LateItem(blocked, 4, Rag.RED, late_chase_text(blocked, SAT_5_DEC, DEFAULT_POLICY))
+    listing = OverdueList(Scope(ScopeKind.PARTNERSHIP, 1, 1), None, (item,), 1, 1, 1)
+    text = json.dumps(overdue_card(listing), ensure_ascii=False)
+    said = "4 working days late · Blocked · owner not chased · chair's reminder due Mon 7 Dec"
+    assert said in text
+    assert "first reminder" not in text
+    assert text.count("Blocked") == 1, "the status once"
 
 
 def test_the_dashboard_shows_each_theme_count_apart() -> None:
