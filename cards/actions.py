@@ -432,7 +432,9 @@ class WarnedForm:
     warnings: Mapping[str, str]
 
 
-def _facts(item: ActionDetail, rag: Rag | None, *, show_owner: bool = False) -> ac.FactSet:
+def _facts(
+    item: ActionDetail, rag: Rag | None, *, show_owner: bool = False, request: bool = False
+) -> ac.FactSet:
     due = friendly_date(item.effective_due)
     if item.revised_due_on:
         due += f" (revised from {friendly_date(item.due_on)})"
@@ -448,6 +450,8 @@ def _facts(item: ActionDetail, rag: Rag | None, *, show_owner: bool = False) -> 
         pairs.insert(0, ("Owner", item.owner_name or "Not set"))
     if item.latest_note:
         pairs.append(("Latest update", shortened(item.latest_note, 300)))
+    if request:
+        pairs.extend(_request_facts(item))
     return facts(pairs)
 
 
@@ -491,9 +495,7 @@ def action_item_card(
         body.append(paragraph(f"{chase.chased_line} {chase.what_next}", subtle=True))
     body.extend(error_line(message) for message in (errors or {}).values())
     body.append(paragraph(item.description))
-    body.append(_facts(item, rag, show_owner=not owner))
-    if deciding:
-        body.append(_request_facts(item))
+    body.append(_facts(item, rag, show_owner=not owner, request=deciding))
     body.extend(lic_decision_lines(item))
     body.extend(_settled_lines(item))
     # Each reader gets only the buttons their moves allow: anyone with none (a lead copied in,
@@ -730,15 +732,13 @@ def _my_row(row: Rated) -> ac.Container:
     return ac.Container(separator=True, items=lines)
 
 
-def _request_facts(item: ActionDetail) -> ac.FactSet:
+def _request_facts(item: ActionDetail) -> list[tuple[str, str]]:
     """The date request waiting for the chair, as the request card shows it: what Approve
     approves."""
-    return facts(
-        [
-            ("New date asked for", friendly_date(item.pending_date)),
-            ("Reason", item.pending_date_reason or ""),
-        ]
-    )
+    return [
+        ("New date asked for", friendly_date(item.pending_date)),
+        ("Reason given", item.pending_date_reason or ""),
+    ]
 
 
 def request_buttons(item: ActionDetail) -> list[ac.ActionExecute]:
@@ -809,15 +809,23 @@ def split_card(item: ActionDetail, parts: Sequence[ActionDetail], notices: Seque
 
 
 def chair_notice_card(
-    item: ActionDetail, title: str, message: str, *, with_lic_decision: bool = False
+    item: ActionDetail,
+    title: str,
+    message: str,
+    *,
+    with_lic_decision: bool = False,
+    listed: bool = False,
 ) -> Card:
+    """A notice about the item, to its owner or the chair, leading to it; `listed`, to the
+    chair after their own decision, back to their `my actions` too."""
     body = [
         *header(f"{title} · {item.reference}", f"{item.review_reference} · {item.pseudonym}"),
         paragraph(message),
         paragraph(shortened(item.description, 300), subtle=True),
         *(lic_decision_lines(item) if with_lic_decision else []),
     ]
-    return build(body, [button("Open the action", verbs.ACTION_VIEW, {"action_id": item.id})])
+    opened = button("Open the action", verbs.ACTION_VIEW, {"action_id": item.id})
+    return build(body, [opened, *_listed(listed)])
 
 
 def review_closed_card(item: ActionDetail) -> Card:

@@ -332,7 +332,7 @@ def _date_decision(*, approve: bool) -> Any:
         deliveries = await send_cards(ctx, [(told.member_id, note) for told in owner])
         sent = action_controls.after_sending(owner, reached(deliveries))
         said = " ".join(sent) or "It has no owner."
-        return Reply(cards.chair_notice_card(item, f"Date {verdict}", said))
+        return Reply(cards.chair_notice_card(item, f"Date {verdict}", said, listed=True))
 
     return decide
 

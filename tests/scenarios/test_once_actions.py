@@ -325,6 +325,7 @@ async def test_the_chair_decides_a_request_from_the_item_opened_from_my_actions(
     j.bot.connector.clear()
     declined = await j.act(verbs.DATE_DECLINE, button_data(fresh["value"], verbs.DATE_DECLINE))
     assert "Date declined" in json.dumps(declined["value"])
+    assert [a["title"] for a in declined["value"]["actions"]] == ["Open the action", "My actions"]
     assert progress(j, "date_declined") == 1
     assert audited(j, "action.date_declined") == 1
     assert len(sent_cards(j, "The chair declined your request")) == 1, "the owner is told"
