@@ -1050,7 +1050,7 @@ def digest_card(
     overdue: Sequence[tuple[ActionDetail, str]],
 ) -> Card:
     """The LIC group's monthly digest: the counts, then each overdue item with how it has
-    been chased (`digest.digest_chase_text`, the overdue list's words)."""
+    been chased (`summaries.late_chase_text`, the overdue list's words)."""
     body: list[ac.ElementAnnotated] = [
         *header(f"Monthly digest · {month}", "For the LIC group"),
         facts([(label, str(n)) for label, n in counts]),

@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta
 
 from domain.actions import ActionDetail, Digest
 from domain.chase_engine import SENT, UNKNOWN, ChaseRow, policy_for
-from domain.chasers import ChaserPolicy, ChaseSubject, SubjectKind
+from domain.chasers import ChaseSubject, SubjectKind
 from domain.model import ActionStatus, ChannelPurpose, ConversationAddress
 from domain.repositories import UnitOfWork
-from domain.summaries import chase_plan_text
+from domain.summaries import late_chase_text
 
 # A digest claim has no heartbeat (one send, no sweep holding it), so its lease must outlast
 # the longest send (bot/channel.py, CONNECTOR_TIMEOUT_SECONDS) by a wide margin.
@@ -33,7 +33,7 @@ class DigestJob:
     digest: Digest
     counts: tuple[tuple[str, int], ...]
     # Each overdue item with how it has been chased and what happens next, as the overdue
-    # list says it (`summaries.chase_plan_text`): "not chased yet" from the count alone read
+    # list says it (`summaries.late_chase_text`): "not chased yet" from the count alone read
     # as a fault beside the list's "first reminder due Mon 7 Dec".
     overdue: tuple[tuple[ActionDetail, str], ...] = ()
 
@@ -55,7 +55,8 @@ def claim_digests(uow: UnitOfWork, today: date, now: datetime) -> list[DigestJob
             ("Closed this month", digest.closed_this_month),
         )
         policy = policy_for(uow.chases, partnership_id)
-        overdue = tuple((a, digest_chase_text(a, today, policy)) for a in digest.overdue)
+        # Each said as the overdue list says it.
+        overdue = tuple((a, late_chase_text(a, today, policy)) for a in digest.overdue)
         month = f"{today:%B %Y}"
         jobs.append(DigestJob(partnership_id, key, month, channel, digest, counts, overdue))
         uow.chases.log(
@@ -67,19 +68,6 @@ def claim_digests(uow: UnitOfWork, today: date, now: datetime) -> list[DigestJob
             "claimed",
         )
     return jobs
-
-
-def digest_chase_text(item: ActionDetail, today: date, policy: ChaserPolicy) -> str:
-    """How an overdue item has been chased, in the digest as in the overdue list."""
-    return chase_plan_text(
-        item.status,
-        item.chase_count,
-        item.owner_chase_count,
-        item.owner_name,
-        item.next_chase_at,
-        today,
-        policy,
-    )
 
 
 def _owed(uow: UnitOfWork, key: str, now: datetime) -> bool:

@@ -868,28 +868,23 @@ def _late(row: OverdueRow, today: date, policy: ChaserPolicy) -> LateItem:
 _CHAIR_CHASED: Final = frozenset({ActionStatus.BLOCKED, ActionStatus.ESCALATED})
 
 
-def late_chase_text(row: OverdueRow, today: date, policy: ChaserPolicy) -> str:
-    """How an overdue item has been chased, and what happens next (`chase_plan_text`)."""
-    return chase_plan_text(
-        row.status,
-        row.chase_count,
-        row.owner_chase_count,
-        row.owner_name,
-        row.next_chase_at,
-        today,
-        policy,
-    )
+class Chased(Protocol):
+    """What an item's chase words are read from: an overdue row, or an item as loaded
+    (`actions.ActionDetail`, for the monthly digest)."""
+
+    @property
+    def status(self) -> ActionStatus: ...
+    @property
+    def chase_count(self) -> int: ...
+    @property
+    def owner_chase_count(self) -> int | None: ...
+    @property
+    def owner_name(self) -> str | None: ...
+    @property
+    def next_chase_at(self) -> datetime | None: ...
 
 
-def chase_plan_text(
-    status: ActionStatus,
-    chase_count: int,
-    owner_chase_count: int | None,
-    owner_name: str | None,
-    next_chase_at: datetime | None,
-    today: date,
-    policy: ChaserPolicy,
-) -> str:
+def late_chase_text(row: Chased, today: date, policy: ChaserPolicy) -> str:
     """How an overdue item has been chased, as the overdue list, the dashboard and the LIC
     group's monthly digest say it. Never chased but with a chaser planned: when ("first
     reminder due Mon 7 Dec"), since "not chased yet" on an item days late reads as a fault
@@ -901,14 +896,15 @@ def chase_plan_text(
     Blocked or escalated, its chaser goes to the review's chair, never its owner: the status
     first, then what the owner had, then when the chair is reminded ("Blocked · owner not
     chased · chair's reminder due Mon 7 Dec"), not a "first reminder" its owner won't get."""
-    planned = None if next_chase_at is None else policy.local_date(next_chase_at)
+    at = row.next_chase_at
+    planned = None if at is None else policy.local_date(at)
     when = None if planned is None else "today" if planned <= today else day_text(planned, today)
-    chased = chased_text(chase_count, owner_chase_count, owner_name)
-    if status in _CHAIR_CHASED:
-        had = chased if chase_count > 0 else "owner not chased"
-        parts = [status_label(status), had, *([f"chair's reminder due {when}"] if when else [])]
+    chased = chased_text(row.chase_count, row.owner_chase_count, row.owner_name)
+    if row.status in _CHAIR_CHASED:
+        had = chased if row.chase_count > 0 else "owner not chased"
+        parts = [status_label(row.status), had, *([f"chair's reminder due {when}"] if when else [])]
         return " · ".join(parts)
-    if chase_count > 0 or when is None:
+    if row.chase_count > 0 or when is None:
         return chased
     return f"first reminder due {when}"
 

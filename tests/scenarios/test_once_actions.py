@@ -53,6 +53,20 @@ def sent_cards(j: Journey, says: str) -> list[dict[str, Any]]:
     return [c for c in j.bot.connector.cards() if says in json.dumps(c)]
 
 
+async def asked_for(j: Journey, action_id: int, day: str) -> dict[str, Any]:
+    """The owner asks for a new date from their current card: the request card the chair gets."""
+    j.bot.connector.clear()
+    card = await action_card(j, action_id)
+    ask = {
+        **button_data(card, verbs.ACTION_NEW_DATE),
+        "proposed_due_on": day,
+        "reason": "Staff off",
+    }
+    await j.act(verbs.ACTION_NEW_DATE, ask, PRACTITIONER)
+    [request_card] = sent_cards(j, "New date asked for")
+    return request_card
+
+
 async def action_card(j: Journey, action_id: int) -> dict[str, Any]:
     reply = await j.act(verbs.ACTION_VIEW, {"action_id": action_id}, PRACTITIONER)
     assert reply["type"] == CARD
@@ -120,7 +134,11 @@ async def test_a_decision_names_the_request_it_shows(journey_each: Journey) -> N
     j.bot.connector.clear()
     for day in ("2099-06-30", "2099-09-30"):
         card = await action_card(j, item.id)
-        ask = {**button_data(card, verbs.ACTION_NEW_DATE), "proposed_due_on": day, "reason": "x"}
+        ask = {
+            **button_data(card, verbs.ACTION_NEW_DATE),
+            "proposed_due_on": day,
+            "reason": "Staff off",
+        }
         await j.act(verbs.ACTION_NEW_DATE, ask, PRACTITIONER)
     first, second = sent_cards(j, "New date asked for")
 
@@ -142,15 +160,7 @@ async def test_a_decision_names_the_request_it_shows(journey_each: Journey) -> N
 async def test_a_date_now_past_is_not_approved(journey_each: Journey) -> None:
     j = journey_each
     [item] = await published(j)
-    j.bot.connector.clear()
-    card = await action_card(j, item.id)
-    ask = {
-        **button_data(card, verbs.ACTION_NEW_DATE),
-        "proposed_due_on": "2027-06-30",
-        "reason": "Staff off",
-    }
-    await j.act(verbs.ACTION_NEW_DATE, ask, PRACTITIONER)
-    [request_card] = sent_cards(j, "New date asked for")
+    request_card = await asked_for(j, item.id, "2027-06-30")
     j.bot.app[SERVICES].clock.set(datetime(2027, 7, 2, 10, tzinfo=UTC))
 
     reply = await j.act(verbs.DATE_APPROVE, button_data(request_card, verbs.DATE_APPROVE))
@@ -279,15 +289,7 @@ async def test_the_chair_decides_a_request_from_the_item_opened_from_my_actions(
     before a later request is refused, not applied to it."""
     j = journey_each
     [item] = await published(j)
-    j.bot.connector.clear()
-    card = await action_card(j, item.id)
-    ask = {
-        **button_data(card, verbs.ACTION_NEW_DATE),
-        "proposed_due_on": "2099-06-30",
-        "reason": "Staff off",
-    }
-    await j.act(verbs.ACTION_NEW_DATE, ask, PRACTITIONER)
-    [request_card] = sent_cards(j, "New date asked for")
+    request_card = await asked_for(j, item.id, "2099-06-30")
 
     [listed] = (await j.say("my actions")).cards
     said = json.dumps(listed, ensure_ascii=False)
@@ -310,10 +312,7 @@ async def test_the_chair_decides_a_request_from_the_item_opened_from_my_actions(
         assert on_item == on_request, "one binding"
 
     # A second request since the chair opened it: the card's Approve is refused.
-    j.bot.connector.clear()
-    newer = await action_card(j, item.id)
-    again = {**ask, **button_data(newer, verbs.ACTION_NEW_DATE), "proposed_due_on": "2099-09-30"}
-    await j.act(verbs.ACTION_NEW_DATE, again, PRACTITIONER)
+    await asked_for(j, item.id, "2099-09-30")
     assert progress(j, "date_requested") == 2
     refused = await j.act(verbs.DATE_APPROVE, button_data(chairs, verbs.DATE_APPROVE))
     assert progress(j, "date_approved") == 0
