@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from bot import freshness, once, sizing
-from bot.router import Context, FirstUnit, KeptReply, Reply
+from bot.router import Context, FirstUnit, KeptReply, Reply, UnitWork
 from bot.services import Services
 from bot.turns import Turn, TurnKind
 from cards import basics as cards
@@ -135,19 +135,65 @@ async def check_length(step: Step, call_next: Next) -> Reply | None:
 
 
 async def record_speaker(step: Step, call_next: Next) -> Reply | None:
-    """Who spoke, and (in the same transaction) the claim on this click or activity."""
-    turn, settings = step.turn, step.services.settings
-    admins = settings.admin_aad_ids
-    key = once.key_for(turn, settings.click_secret)
+    """Who spoke, and (in the same transaction) the claim on this click or activity. A
+    claimed click of a one-unit verb (Router.unit_verb: a return's save) is answered in
+    that transaction too (`_whole_turn`)."""
+    turn, services = step.turn, step.services
+    admins = services.settings.admin_aad_ids
+    key = once.key_for(turn, services.settings.click_secret)
+    unit = services.router.units.get(turn.verb or "") if key is not None else None
+    whole = None if unit is None or key is None else _whole_turn(step, key, unit)
 
-    def work(uow: SqlUnitOfWork) -> tuple[MemberView, Claimed | None]:
-        member = record_member(uow, turn.actor, turn.sighting(), admins)
-        return member, (once.claim(uow, turn, member, key) if key is not None else None)
+    def speaker(whole: WholeTurn | None) -> SpeakerWork:
+        def work(uow: SqlUnitOfWork) -> tuple[MemberView, Claimed | None, Reply | None]:
+            member = record_member(uow, turn.actor, turn.sighting(), admins)
+            claimed = once.claim(uow, turn, member, key) if key is not None else None
+            if whole is None or claimed is None or not claimed.fresh:
+                return member, claimed, None
+            return member, claimed, whole(uow, member)
 
-    # Only database writes, all rolled back by a conflict: safe to run again (Database.run).
-    step.member, step.claimed = await step.services.db.run_short(work, retry_on_conflict=True)
+        return work
+
+    try:
+        # Only database writes (and the card drawn from them), all rolled back by a
+        # conflict: safe to run again (Database.run).
+        step.member, step.claimed, reply = await services.db.run_short(
+            speaker(whole), retry_on_conflict=True
+        )
+    except (StorageUnavailable, ConcurrencyConflict):
+        raise  # nothing was written, the claim included: the same button works again
+    except Exception:
+        if whole is None:
+            raise
+        # Nothing of it was kept. A stale card, a refusal or a fault is answered as any
+        # other verb's is: who spoke and the claim first, then the handler (bot/once.py),
+        # so the answer, and what is kept of it, is theirs exactly.
+        step.member, step.claimed, reply = await services.db.run_short(
+            speaker(None), retry_on_conflict=True
+        )
     step.key = key
-    return await call_next()
+    return reply if reply is not None else await call_next()
+
+
+WholeTurn = Callable[[SqlUnitOfWork, MemberView], Reply]
+SpeakerWork = Callable[[SqlUnitOfWork], tuple[MemberView, Claimed | None, Reply | None]]
+
+
+def _whole_turn(step: Step, key: str, unit: UnitWork) -> WholeTurn:
+    """A claimed click of a one-unit verb, answered in the unit that took its claim: the
+    card's freshness check, the verb's change and card, and its reply kept with its claim
+    (bot/once.py), as dispatch, `Once.first` and `Context.answer_short` would in two units."""
+    turn = step.turn
+
+    def answer(uow: SqlUnitOfWork, member: MemberView) -> Reply:
+        log.info("card action", extra={"verb": turn.verb})
+        check = freshness.check_for(turn.verb, member, turn.data)
+        if check is not None:
+            check(uow)
+        card = unit(uow, Context(turn, member, step.services))
+        return once.keep(uow, member.partnership_id, key, Reply(card))
+
+    return answer
 
 
 class AnswerOnce:

@@ -2,7 +2,9 @@
 
 The claim is taken in the same transaction that records who spoke, before any handler runs;
 the handler's reply is stored with it afterwards, or, for a handler whose last unit of work
-makes its whole reply (a return's save), in that unit's transaction, with the change. A
+makes its whole reply, in that unit's transaction, with the change. A verb that is one such
+unit (a return's save: Router.unit_verb) has who spoke, the claim, the change and the reply
+in one transaction (bot/core.py record_speaker), and nothing of a failed one is kept. A
 duplicate (the same click again, or an activity Teams delivers twice) gets that stored reply,
 or, while the first is still running, waits a moment for it. A handler that fails releases
 the claim, so trying again can work.
@@ -83,7 +85,7 @@ class Once:
         """This turn took the claim: run the handler, then store its reply (or release). A
         handler that stored its reply with its change (Context.answer_short) is done."""
         partnership = member.partnership_id
-        kept = KeptReply(lambda uow, reply: _keep(uow, partnership, key, reply))
+        kept = KeptReply(lambda uow, reply: keep(uow, partnership, key, reply))
         try:
             reply = stamp(await handler(kept))
         except BaseException:
@@ -127,7 +129,7 @@ class Once:
             log.warning("claim not released")
 
 
-def _keep(uow: SqlUnitOfWork, partnership: int, key: str, reply: Reply) -> Reply:
+def keep(uow: SqlUnitOfWork, partnership: int, key: str, reply: Reply) -> Reply:
     """Store the reply, stamped as it will be sent, in the handler's own transaction."""
     stamped_reply = stamp(reply)
     uow.claims.complete(partnership, key, _stored(stamped_reply))

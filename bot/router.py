@@ -110,6 +110,8 @@ class Context:
 
 
 Handler = Callable[[Context], Awaitable[Reply]]
+# A verb whose whole answer is one short unit of work drawing its card (Router.unit_verb).
+UnitWork = Callable[["SqlUnitOfWork", Context], Card]
 
 
 @dataclass
@@ -117,6 +119,8 @@ class Router:
     commands: dict[str, Handler] = field(default_factory=dict)
     verbs: dict[str, Handler] = field(default_factory=dict)
     capabilities: list[Capability] = field(default_factory=list)
+    # The verbs registered with unit_verb, each by its unit.
+    units: dict[str, UnitWork] = field(default_factory=dict)
 
     def command(
         self, name: str, summary: str, *, roles: tuple[Role, ...] = (), example: str = ""
@@ -136,6 +140,22 @@ class Router:
                 raise ValueError(f"verb {name!r} registered twice")
             self.verbs[name] = handler
             return handler
+
+        return register
+
+    def unit_verb(self, name: str) -> Callable[[UnitWork], UnitWork]:
+        """A verb whose handler is one short unit of work whose card is its whole reply (a
+        return's save). It is registered as a handler too (the unit through
+        Context.answer_short), and bot/core.py runs a claimed click of it in the transaction
+        that records who spoke and claims the click: one unit and one commit a turn."""
+
+        def register(work: UnitWork) -> UnitWork:
+            async def handler(ctx: Context) -> Reply:
+                return await ctx.answer_short(lambda uow: work(uow, ctx))
+
+            self.verb(name)(handler)
+            self.units[name] = work
+            return work
 
         return register
 

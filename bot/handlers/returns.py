@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.handlers.notify import send_cards
-from bot.router import Context, Reply, Router
+from bot.router import Context, Reply, Router, UnitWork
 from cards import returns as cards
 from cards import verbs
 from cards.basics import info_card
@@ -26,10 +26,10 @@ def register(router: Router) -> None:
         "continue", "Carry on with your pre-analysis return where you stopped.", example="continue"
     )(continue_return)
     router.verb(verbs.RETURN_OPEN)(open_return)
-    router.verb(verbs.RETURN_BACK)(_saver(Nav.BACK))
-    router.verb(verbs.RETURN_SAVE)(_saver(Nav.SAVE))
-    router.verb(verbs.RETURN_NEXT)(_saver(Nav.NEXT))
-    router.verb(verbs.EPISODE_ADD)(_saver(Nav.ADD_EPISODE))
+    router.unit_verb(verbs.RETURN_BACK)(_saver(Nav.BACK))
+    router.unit_verb(verbs.RETURN_SAVE)(_saver(Nav.SAVE))
+    router.unit_verb(verbs.RETURN_NEXT)(_saver(Nav.NEXT))
+    router.unit_verb(verbs.EPISODE_ADD)(_saver(Nav.ADD_EPISODE))
     router.verb(verbs.EPISODE_REMOVE)(remove_episode)
     router.verb(verbs.CHRONOLOGY)(show_chronology)
     router.verb(verbs.ENTRY_FORM)(entry_form)
@@ -112,18 +112,14 @@ def _at_position(
     return cards.overview_card(summary, notices=notices)
 
 
-def _saver(nav: str) -> Any:
-    async def save(ctx: Context) -> Reply:
+def _saver(nav: str) -> UnitWork:
+    def save(uow: SqlUnitOfWork, ctx: Context) -> dict[str, Any]:
+        # The practitioner's hot loop, one return's rows, in one unit whose card is the whole
+        # reply: with who spoke and the click's claim and reply in one transaction (Router.
+        # unit_verb), inline on SQLite (Database.run_short).
         today, now = ctx.services.today(), ctx.services.now()
-
-        def work(uow: SqlUnitOfWork) -> dict[str, Any]:
-            member, data = ctx.member, ctx.data
-            outcome = returns.save_section(uow, ctx.turn.actor, member, data, nav, today, now)
-            return _after_save(uow, ctx, outcome)
-
-        # The practitioner's hot loop, one return's rows: inline on SQLite (Database.run),
-        # the click's reply stored in the same transaction as the answers (Context.answer_short).
-        return await ctx.answer_short(work)
+        outcome = returns.save_section(uow, ctx.turn.actor, ctx.member, ctx.data, nav, today, now)
+        return _after_save(uow, ctx, outcome)
 
     return save
 
