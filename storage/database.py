@@ -55,9 +55,10 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 # The most statements a `run_short` unit may run. The longest is a tenant's first sighting
-# (partnership, member and role, each with its audit row: 14); a save turn runs about 8 (who
-# spoke and the click's claim, 2; the save, 6: the return held, read, its answers, the write,
-# the audit row, the click's reply). More means the work isn't short and belongs on the thread.
+# (partnership, member and role, each with its audit row: 14); a save turn's one unit runs
+# about 8 (who spoke and the click's claim, 2; the save, 6: the return held, read, its answers,
+# the write, the audit row, the click's reply), a section's first save up to 18. More means
+# the work isn't short and belongs on the thread.
 # Checked in tests, not in production.
 SHORT_STATEMENTS = 20
 
