@@ -647,12 +647,15 @@ def toggle(input_id: str, title: str, value: bool) -> ac.InputToggle:
     )
 
 
-def identifier_warning(field: str, warning: str) -> list[ac.ElementAnnotated]:
-    """Under a field the guard flagged: what it found (masked), and that field's own tick."""
+def identifier_warning(
+    field: str, warning: str, *, ticked: bool = False
+) -> list[ac.ElementAnnotated]:
+    """Under a field the guard flagged: what it found (masked), and that field's own tick
+    (ticked when the card is drawn again after the writer ticked it)."""
     return [
         # The masked text ("DOB **/**/****") would pair its asterisks into bold unescaped.
         ac.TextBlock(text=user_text(warning), wrap=True, color=CAUTION, spacing=ty.Spacing.NONE),
-        toggle(confirm_key(field), CONFIRM_LABEL, False),
+        toggle(confirm_key(field), CONFIRM_LABEL, ticked),
     ]
 
 

@@ -252,7 +252,7 @@ def _outcome_card(screen: OutcomeScreen, *, compact: bool) -> Card:
                 ACTION_KEY,
                 "Action item to edit or remove",
                 [(action.key, f"A{i + 1}") for i, action in enumerate(screen.actions)],
-                None,
+                screen.chosen,
             )
         )
     return build(body, _outcome_actions(screen))
@@ -268,7 +268,9 @@ def _error(screen: OutcomeScreen, key: str) -> list[ac.ElementAnnotated]:
     """A field's problem, or the identifier guard's warning and that field's own tick."""
     if key in screen.errors:
         return [error_line(screen.errors[key])]
-    return identifier_warning(key, screen.warnings[key]) if key in screen.warnings else []
+    if key not in screen.warnings:
+        return []
+    return identifier_warning(key, screen.warnings[key], ticked=key in screen.ticked)
 
 
 def _action_row(screen: OutcomeScreen, index: int) -> ac.Container:

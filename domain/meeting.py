@@ -108,6 +108,10 @@ class OutcomeScreen:
     # what was typed, each warning under its field with that field's own tick.
     warnings: Mapping[str, str] = field(default_factory=dict)
     typed: Mapping[str, str] = field(default_factory=dict)
+    # Flagged fields the chair has ticked already: drawn ticked, so the tick is not lost
+    # while another field's warning is answered.
+    ticked: frozenset[str] = frozenset()
+    chosen: str | None = None  # the action item picked for Edit/Remove, as the card sent it
 
 
 def outcome_revision(record: OutcomeRecord | None) -> str:
@@ -246,17 +250,25 @@ def save_outcome(
     held = _held_on(data, current, today)
     # Refused, the card comes back with what was typed, so fixing one field means no retyping.
     typed = _typed_outcome(data, len(names))
-    as_typed = replace(current, typed=typed, held_on=held.day or current.held_on)
+    as_typed = _as_typed(current, data, typed, held.day, vocabulary)
     try:
         attendees, themes, needs = outcome.check_outcome_fields(data, names, vocabulary)
     except FormInvalid as invalid:
         return replace(as_typed, errors={**invalid.errors, **held.errors})
     if held.errors:
-        return replace(as_typed, agreed_themes=themes, errors=held.errors)
-    # The pack, the contributors' learning card and the guide quote these.
-    screened = screen_fields(typed, data)
+        return replace(as_typed, errors=held.errors)
+    # The pack, the contributors' learning card and the guide quote these. Text saved before
+    # passed this guard when it was saved (a save needs every flag ticked), so it stays
+    # confirmed until it is changed, as a return's confirmed answer does.
+    unsaved = {
+        key: text
+        for key, text in typed.items()
+        if not _as_saved(key, current, attendees, needs, names)
+    }
+    screened = screen_fields(unsaved, data)
     if screened.warnings:
-        return replace(current, warnings=screened.warnings, typed=typed)
+        flagged = screen_fields(unsaved, {}).warnings  # the ticked ones too, drawn ticked
+        return replace(as_typed, warnings=flagged, ticked=frozenset(screened.kept))
     drafts = outcome.confirm_actions(current.actions, data)
     _store(uow, actor, member, review, attendees, themes, needs, drafts)
     record_kept(uow, member.partnership_id, actor, ("review", review.id), screened)
@@ -277,6 +289,46 @@ def _held_on(data: Mapping[str, object], current: OutcomeScreen, today: date) ->
     day = outcome.parse_held_on(data["held_on"]) if "held_on" in data else current.held_on
     problem = outcome.held_on_problem(day, current.review.opened_on, today)
     return _HeldOn(day, {"held_on": problem} if problem else {})
+
+
+def _as_typed(
+    current: OutcomeScreen,
+    data: Mapping[str, object],
+    typed: Mapping[str, str],
+    held_on: date | None,
+    vocabulary: Sequence[str],
+) -> OutcomeScreen:
+    """The outcome card drawn again after a refusal: everything the chair typed or chose (the
+    day, the themes, which action items to keep, the item picked), not what is saved."""
+    raw = data.get("agreed_themes")
+    chosen = [t.strip() for t in raw.split(",")] if isinstance(raw, str) else []
+    themes = tuple(dict.fromkeys(t for t in chosen if t in vocabulary))
+    picked = data.get(ACTION_KEY)
+    return replace(
+        current,
+        typed=typed,
+        held_on=held_on or current.held_on,
+        agreed_themes=themes,  # none chosen is what a save would store too
+        actions=outcome.confirm_actions(current.actions, data),
+        chosen=next((a.key for a in current.actions if a.key == picked), None),
+    )
+
+
+def _as_saved(
+    key: str,
+    current: OutcomeScreen,
+    attendees: Mapping[str, str],
+    needs: tuple[str, ...],
+    names: Sequence[str],
+) -> bool:
+    """Whether a typed field says what the stored outcome already says."""
+    if key == "learning_needs":
+        return bool(needs) and needs == current.learning_needs
+    index = small_int(key.removeprefix("attendees_"))
+    if not isinstance(index, int) or not 0 <= index < len(names):
+        return False
+    name = names[index]
+    return name in attendees and attendees[name] == current.attendees.get(name)
 
 
 def _typed_outcome(data: Mapping[str, object], agencies: int) -> dict[str, str]:
