@@ -802,10 +802,14 @@ def submitted_card(ret: ReturnView, *, lead_reached: bool) -> Card:
 
 
 def signoff_card(
-    summary: Overview, comments: str | None = None, warnings: Mapping[str, str] | None = None
+    summary: Overview,
+    comments: str | None = None,
+    warnings: Mapping[str, str] | None = None,
+    start: str | None = None,
 ) -> Card:
     """The agency lead's card: the return at a glance, what the writers kept past an identifier
-    warning, then Approve or Return with comments (drawn again, as typed, after a warning)."""
+    warning, then Approve or Return with comments (drawn again, as typed, after a warning:
+    the comments and where the practitioner should start)."""
     ret = summary.ret
     body = _overview_body("Return for sign-off", summary)
     if summary.kept:
@@ -825,12 +829,13 @@ def signoff_card(
     body.append(_comments_input(comments))
     if warnings and "comments" in warnings:
         body.extend(identifier_warning("comments", warnings["comments"]))
+    places = [(v, t) for v, t in summary.jumps if v != OVERVIEW_PLACE]
     body.append(
         choice_input(
             "comment_on",
             "If returning it: where should the practitioner start? (optional)",
-            [(v, t) for v, t in summary.jumps if v != OVERVIEW_PLACE],
-            None,
+            places,
+            start if any(v == start for v, _ in places) else None,
         )
     )
     return build(

@@ -53,7 +53,7 @@ from domain.repositories import UnitOfWork
 from domain.return_state import SUBMITTED_STATUSES
 from domain.stale import TYPED_HEADING, Shown, Typed, local_when, typed_back
 from domain.transitions import move_return
-from domain.wording import plain_date, short_date
+from domain.wording import listed, plain_date, short_date
 
 WRITABLE = frozenset({ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS, ReturnStatus.RETURNED})
 CONFIRM_PREFIX = "confirm__"
@@ -1356,6 +1356,8 @@ class SignedOff:
     chair_id: int | None
     assignee_ids: tuple[int, ...]
     review_ready_for_analysis: bool
+    # Who the comments go to, by name: the lead is told who has them (sent_back_message).
+    assignee_names: Mapping[int, str] = field(default_factory=dict)
 
 
 def sign_off(
@@ -1410,7 +1412,26 @@ def sign_off(
         ret.chair_member_id,
         tuple(sorted(ret.assignee_ids)),
         ready,
+        {i: uow.members.get(i).display_name for i in sorted(ret.assignee_ids)},
     )
+
+
+def sent_back_message(names: Sequence[str], unreached: Sequence[str]) -> str:
+    """What the lead is told after sending a return back: who has the comments, by name, and
+    who Teams didn't take them to (the comments wait on the return for them)."""
+    kept = "their answers are kept for them to change."
+    if not names and not unreached:
+        return f"No practitioner is assigned to it yet: your comments wait on the return; {kept}"
+    parts = []
+    if names:
+        verb = "has" if len(names) == 1 else "have"
+        parts.append(f"{listed(list(names), 'and')} {verb} your comments; {kept}")
+    if unreached:
+        parts.append(
+            f"I couldn't reach {listed(list(unreached), 'or')} in Teams, so they haven't seen "
+            "your comments yet: they are on the return for when they next open it."
+        )
+    return " ".join(parts)
 
 
 def sign_off_view(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.handlers.notify import send_cards
+from bot.handlers.notify import reached, send_cards
 from bot.router import Context, Reply, Router, UnitWork
 from cards import returns as cards
 from cards import verbs
@@ -271,10 +271,14 @@ def _sign_off(*, approve: bool) -> Any:
                 done = returns.sign_off(uow, ctx.turn.actor, ctx.member, ctx.data, approve, now)
             except IdentifiersToConfirm as warned:
                 # The comments come back as typed, the warning and its tick under them.
+                # So does the part the practitioner should start at.
                 summary = returns.sign_off_view(uow, ctx.member, ctx.data, today)
-                typed = ctx.data.get("comments")
+                typed, start = ctx.data.get("comments"), ctx.data.get("comment_on")
                 return cards.signoff_card(
-                    summary, typed if isinstance(typed, str) else None, warned.warnings
+                    summary,
+                    typed if isinstance(typed, str) else None,
+                    warned.warnings,
+                    start if isinstance(start, str) else None,
                 )
             chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now, answered=True)
             return done
@@ -306,14 +310,15 @@ def _sign_off(*, approve: bool) -> Any:
                 ret, event, progress, pack=result.review_ready_for_analysis
             )
             messages.append((result.chair_id, notice))
-        await send_cards(ctx, messages)
+        deliveries = await send_cards(ctx, messages)
         if approve:
             return Reply(cards.signed_off_card(ret))
-        return Reply(
-            info_card(
-                "Return sent back",
-                "The practitioners have your comments; their answers are kept for them to change.",
-            )
+        took = reached(deliveries)
+        names = result.assignee_names
+        message = returns.sent_back_message(
+            [names[i] for i in result.assignee_ids if i in took],
+            [names[i] for i in result.assignee_ids if i not in took],
         )
+        return Reply(info_card("Return sent back", message))
 
     return sign
