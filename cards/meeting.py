@@ -45,6 +45,7 @@ from domain.guide import (
     DueDateChange,
     GuideState,
     corrections_legend,
+    too_long_for_one_page,
     with_corrections,
 )
 from domain.meeting import (
@@ -492,6 +493,10 @@ def guide_card(screen: GuideScreen) -> Card:
         body.extend(
             _due_warnings(screen, "Sending it for approval brings box 7's dates up to date.")
         )
+        # Said as soon as it is so (a drafted box 7 lists every action item), not first at Send.
+        overlong = too_long_for_one_page(guide.parts, then="send it for approval")
+        if overlong and "publish" not in screen.errors:
+            body.append(warning_line(overlong))
         return build([*body, *_guide_inputs(screen)], _draft_buttons(screen, shown))
     if screen.reads_only and guide.latest:
         # Someone who may see the review reads the published version, whatever the next one

@@ -114,10 +114,11 @@ async def test_a_briefing_that_would_not_print_on_one_page_is_not_sent_for_appro
     j = journey_each
     review_id = await drafted_guide(j)
     many = "\n".join(f"Point {n}." for n in range(1, 41))
-    await j.act(verbs.GUIDE_SAVE, {"review_id": review_id, "part_1": many})
+    saved = await j.card(verbs.GUIDE_SAVE, {"review_id": review_id, "part_1": many})
+    assert "2 · Why it matters (40 printed lines)" in saved, "said on the draft, before Send"
     j.bot.connector.clear()
     card = await j.card(verbs.GUIDE_SUBMIT, {"review_id": review_id, "part_1": many})
-    assert "2 · Why it matters (40 printed lines)" in card
+    assert card.count("2 · Why it matters (40 printed lines)") == 1, "said once, as the refusal"
     assert "then send it for approval" in card
     assert "Sent for approval" not in card
     assert j.bot.connector.cards() == [], "no approver is asked"
