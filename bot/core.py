@@ -162,9 +162,11 @@ async def record_speaker(step: Step, call_next: Next) -> Reply | None:
         )
     except (StorageUnavailable, ConcurrencyConflict):
         raise  # nothing was written, the claim included: the same button works again
-    except Exception:
+    except Exception as error:
         if whole is None:
             raise
+        # Named by kind only: a refusal's message may quote what was typed.
+        log.info("one-unit turn falls back", extra={"verb": turn.verb, "why": type(error).__name__})
         # Nothing of it was kept. A stale card, a refusal or a fault is answered as any
         # other verb's is: who spoke and the claim first, then the handler (bot/once.py),
         # so the answer, and what is kept of it, is theirs exactly.

@@ -284,6 +284,7 @@ def held_in(
             for r in reviews
             if r.meeting_on is not None
             and period.start <= r.meeting_on <= last
+            and r.stage is not ReviewStage.CANCELLED
             and (r.stage in HELD_STAGES or r.id in recorded)
         ),
         key=lambda r: (r.meeting_on or period.start, r.reference),

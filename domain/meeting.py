@@ -971,14 +971,15 @@ def submit_guide(
             },
         )
     refreshed = _with_live_due_dates(uow, screen.review, screen.guide.parts)
-    # Approved words are printed as they are, so they must fit the one page before approval.
-    overlong = guide.too_long_for_one_page(refreshed, then="send it for approval")
-    if overlong:
-        return replace(screen, errors={"publish": overlong})
     if refreshed != screen.guide.parts:
         # Sending it brings box 7's due dates up to date: the card said so first.
         saved = uow.outcomes.save_guide(screen.review.id, refreshed, member.id)
         screen = replace(screen, guide=saved)
+    # Approved words are printed as they are, so they must fit the one page before approval:
+    # measured on the box as now saved, which the refusal's card shows.
+    overlong = guide.too_long_for_one_page(screen.guide.parts, then="send it for approval")
+    if overlong:
+        return replace(screen, errors={"publish": overlong})
     moved = uow.outcomes.move_guide(
         screen.guide.id,
         *guide.GUIDE_MOVES["submit"],
@@ -1046,6 +1047,13 @@ def approve_guide(
             _require_draft(uow, screen)
         raise NotPermitted(refusal)
     parts = _with_live_due_dates(uow, screen.review, record.parts)
+    # Approved words print as they are: box 7 brought up to date may no longer fit the page.
+    overlong = guide.too_long_for_one_page(parts, then="send it for approval again")
+    if overlong:
+        raise NotPermitted(
+            "Not approved: with the action items' current due dates the briefing no longer "
+            f"prints on one page. {overlong} Send it back to the chair to shorten it."
+        )
     if parts != record.parts:
         # The approver was told (the card's due_notes, in the revision they approved) that
         # approving publishes box 7 with the action items' live due dates.

@@ -1633,6 +1633,7 @@ def save_entry(
     now: datetime,
 ) -> EntryForm | ChronologyScreen:
     """Save an entry, or return the form with errors, or with identifier warnings to confirm."""
+    hold_return_only(uow, data.get("return_id"))  # before as_held's re-read (domain/holds.py)
     ret = load(uow, member, data.get("return_id"), write=True)
     entry_id = data.get("entry_id")
     typed = _strings(data)
@@ -1680,6 +1681,7 @@ def save_entry(
 def remove_entry(
     uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
 ) -> ChronologyScreen:
+    hold_return_only(uow, data.get("return_id"))  # before as_held's re-read (domain/holds.py)
     ret = load(uow, member, data.get("return_id"), write=True)
     entry = _entry(uow, ret, data.get("entry_id"))
     if not uow.returns.delete_entry(ret.id, entry.id):

@@ -298,3 +298,26 @@ async def test_box_7_is_published_with_live_due_dates_and_read_by_anyone_on_the_
     assert "(by July 2027)" in preview
     assert "Due date changed" not in preview
     assert "is now due" not in preview
+
+
+async def test_approval_refuses_a_box_7_its_live_dates_push_off_the_page(
+    journey_each: Journey,
+) -> None:
+    """Approving brings box 7's due dates up to date, and approved words print as they are:
+    a box the longer month pushes past the page is not published (found by review)."""
+    j = journey_each
+    review_id = await drafted_guide(j)
+    [record] = j.rows(t.SevenMinuteGuide)
+    box = record.sections[6]["text"].strip()
+    assert "(by March 2027)" in box
+    words = "Teams read the escalation pathway together and agree who does what next. "
+    padding = (words * 20)[: 649 - len(box) - 1].strip()
+    full = f"{box}\n{padding}"
+    assert len(full) <= 650
+    card = await j.card(verbs.GUIDE_SUBMIT, {"review_id": review_id, "part_6": full})
+    assert "Sent for approval" in card, card[:500]
+    move_due_dates(j, review_id, date(2027, 9, 30))  # "September" is four letters longer
+    refused = json.dumps(await j.act(verbs.GUIDE_APPROVE, guide_shown(j.bot, review_id), COLLEAGUE))
+    assert "no longer prints on one page" in refused
+    assert "Send it back to the chair to shorten it." in refused
+    assert j.rows(t.GuideVersion) == [], "nothing is published"

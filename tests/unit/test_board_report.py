@@ -73,7 +73,7 @@ def test_a_planned_day_passing_is_not_a_meeting_held() -> None:
     cancelled = review(id=5, meeting_on=date(2026, 11, 3), stage=ReviewStage.CANCELLED)
     coming = review(id=6, meeting_on=TODAY, stage=ReviewStage.PRE_ANALYSIS)
     reviews = [slipped, awaiting, recorded, published, cancelled, coming]
-    held = br.held_in(reviews, Q4, TODAY, recorded={3})
+    held = br.held_in(reviews, Q4, TODAY, recorded={3, 5})  # 5 was cancelled after its meeting
     assert [r.id for r in held] == [3, 4]
     unheld = br.unheld_meetings(reviews, TODAY, recorded={3})
     assert [u.reference for u in unheld] == ["LOS-2026-001", "LOS-2026-002"]
