@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import count
 
@@ -61,7 +61,10 @@ class Driver:
         self._body = body
         self._check = check
         self._connections = connections
-        self._counter = count()
+        # Connection i posts turns i, i + n, i + 2n, ... (n connections), across every phase:
+        # a scenario that gives turn t to item t % n (a return's save) has each item's turns
+        # in order on one connection, never two of them in flight at once.
+        self._turns = [count(i, connections) for i in range(connections)]
         self._http: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Driver:
@@ -86,13 +89,13 @@ class Driver:
         start = time.perf_counter()
         deadline = start + seconds
 
-        async def worker() -> None:
+        async def worker(turns: Iterator[int]) -> None:
             clock = time.perf_counter
             while True:
                 began = clock()
                 if began >= deadline:
                     return
-                data = self._body(next(self._counter))
+                data = self._body(next(turns))
                 try:
                     async with http.post(self._url, data=data, headers=HEADERS) as response:
                         payload = await response.read()
@@ -115,7 +118,7 @@ class Driver:
         # here stalls all 32 requests in flight at once. Collected between phases instead.
         gc.disable()
         try:
-            await asyncio.gather(*(worker() for _ in range(self._connections)))
+            await asyncio.gather(*(worker(turns) for turns in self._turns))
         finally:
             gc.enable()
             gc.collect()

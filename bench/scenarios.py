@@ -24,6 +24,7 @@ MARK = "zzmarkzz"
 # Placeholders in a save turn's encoded activity, filled on every turn.
 _ACTIVITY_ID = "zzactivityzz"
 _RETURN_ID = "zzreturnzz"  # a number on the wire: the quotes go with it
+_REVISION = "zzrevisionzz"  # likewise
 __all__ = ["TENANT", "USER_AAD", "Scenario", "echo", "message_turn", "save_and_next"]
 
 
@@ -111,12 +112,21 @@ def save_and_next(
     data[first_text] = "Early help team, practitioner in post 3 years"
     long_text = next(q for q in section.questions if q.type is QuestionType.LONG_TEXT)
     data[long_text.id] = _answer_prose()
-    # Each turn stands for a card drawn after the last save (a stale card is refused, and
-    # every turn here saves): a revision no save reaches.
-    data["revs"] = {q.id: 2**31 - 1 for q in section.questions}
+    # Each turn stands for the card the return's last save answered with, as a practitioner
+    # clicking Save and next again would send: it drew the changing answer at the revision
+    # that save left (a card drawn before it is refused as stale, and a colleague's clearing
+    # too). The load gives each connection the turns of one return, in order (bench/load.py),
+    # so the k-th save of a return drew revision k (0: none yet); the other answers are the
+    # same every turn, so they are never compared.
+    data["revs"] = {long_text.id: _REVISION}
     activity = {**invoke(connector, verbs.RETURN_NEXT, data), "id": _ACTIVITY_ID}
-    # The encoded activity in pieces, split at its three placeholders, which each turn fills.
-    placeholders = (f'"{_ACTIVITY_ID}"'.encode(), f'"{_RETURN_ID}"'.encode(), MARK.encode())
+    # The encoded activity in pieces, split at its four placeholders, which each turn fills.
+    placeholders = (
+        f'"{_ACTIVITY_ID}"'.encode(),
+        f'"{_RETURN_ID}"'.encode(),
+        MARK.encode(),
+        f'"{_REVISION}"'.encode(),
+    )
     pieces = re.split(b"(" + b"|".join(map(re.escape, placeholders)) + b")", _encode(activity))
     assert sorted(pieces[1::2]) == sorted(placeholders), "each placeholder once"
     ids = [str(return_id).encode() for return_id in return_ids]
@@ -127,6 +137,7 @@ def save_and_next(
             placeholders[0]: b'"' + _activity_id() + b'"',
             placeholders[1]: ids[n % len(ids)],
             placeholders[2]: _word(n).encode(),
+            placeholders[3]: str(n // len(ids)).encode(),
         }
         return b"".join(filled.get(piece, piece) for piece in pieces)
 
