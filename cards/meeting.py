@@ -33,6 +33,8 @@ from cards.common import (
 from cards.validation import TEAMS_CARD_LIMIT_BYTES
 from domain.chronology import describe_date
 from domain.guide import (
+    BOX_FITS,
+    BOX_LINES,
     EMPTY_PUBLISHED_BOX,
     PART_MAX,
     PART_TITLES,
@@ -600,7 +602,13 @@ def _guide_inputs(screen: GuideScreen) -> list[ac.ElementAnnotated]:
     for index, text in enumerate(screen.guide.parts):
         items.append(
             text_input(
-                f"part_{index}", PART_TITLES[index], text, max_length=PART_MAX, multiline=True
+                f"part_{index}",
+                PART_TITLES[index],
+                text,
+                max_length=PART_MAX,
+                multiline=True,
+                # The box takes more while drafting; the printed page holds this much.
+                placeholder=f"About {BOX_FITS} characters, or {BOX_LINES} lines, fit the page",
             )
         )
         if f"part_{index}" in screen.errors:

@@ -53,7 +53,7 @@ from domain.repositories import UnitOfWork
 from domain.return_state import SUBMITTED_STATUSES
 from domain.stale import TYPED_HEADING, Shown, Typed, local_when, typed_back
 from domain.transitions import move_return
-from domain.wording import listed, plain_date, short_date
+from domain.wording import listed, plain_date, short_date, shortened
 
 WRITABLE = frozenset({ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS, ReturnStatus.RETURNED})
 CONFIRM_PREFIX = "confirm__"
@@ -258,7 +258,7 @@ def jump_targets(bank: QuestionBank, stored: Seen) -> tuple[tuple[str, str], ...
     for index, section in enumerate(bank.sections):
         targets.append((place_value(index), f"{index + 1}. {section.title}"))
         for episode in _episodes(section, stored):
-            label = f"{episode.date} {episode.headline}".strip()[:50]
+            label = shortened(f"{episode.date} {episode.headline}".strip(), 50)
             # "3.1", under its section's "3.", not a second "3."
             number = f"{index + 1}.{episode.number}"
             title = f"{number} Episode {episode.number}" + (f": {label}" if label else "")
@@ -409,7 +409,7 @@ def _episodes(
         EpisodeSummary(
             n,
             _as_day(_as_text(stored.get((first_date, n)))),
-            _as_text(stored.get((first_text, n)))[:100],
+            shortened(_as_text(stored.get((first_text, n))), 100),
             _episode_key(section, stored, n),
         )
         for n in numbers

@@ -61,6 +61,11 @@ def test_an_episode_is_listed_under_its_section_with_its_date_as_cards_write_it(
     section = f"{EPISODES + 1}."
     assert titles[f"s:{EPISODES}"].startswith(f"{section} ")
     assert titles[f"s:{EPISODES}:1"] == f"{section}1 Episode 1: 12 Sep 2025 Episode 1 text"
+    long = "Officers attended a call to the home and spoke with the children there"
+    answers[(FIRST_TEXT, 1)] = StoredAnswer(FIRST_TEXT, 1, long, 1, 2, "P", True)
+    title = dict(jump_targets(BANK, Seen(answers)))[f"s:{EPISODES}:1"]
+    assert title.endswith("\u2026"), "cut at a word, and says so"
+    assert title == f"{section}1 Episode 1: 12 Sep 2025 Officers attended a call to the home\u2026"
 
 
 @given(st.integers(0, 10))
