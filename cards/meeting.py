@@ -254,7 +254,11 @@ def _outcome_card(screen: OutcomeScreen, *, compact: bool) -> Card:
             choice_input(
                 ACTION_KEY,
                 "Action item to edit or remove",
-                [(action.key, f"A{i + 1}") for i, action in enumerate(screen.actions)],
+                # Named by its words too: "A3" alone sends the chair back up the card to look.
+                [
+                    (action.key, f"A{i + 1}: {shortened(action.description, 60)}")
+                    for i, action in enumerate(screen.actions)
+                ],
                 screen.chosen,
             )
         )

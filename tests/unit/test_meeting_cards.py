@@ -16,6 +16,7 @@ from cards.fit import within_limit
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_problems, card_size
 from domain.guide import PART_MAX, GuideState
 from domain.meeting import (
+    ACTION_KEY,
     ActionFormScreen,
     GuideScreen,
     OutcomeScreen,
@@ -307,3 +308,16 @@ def test_the_chair_is_told_of_publication_only_as_far_as_teams_confirms_it() -> 
     )
     said, _ = published_lines(0, PublishedReach(0, (), 0, (), ()))
     assert said == "0 action items now tracked."
+
+
+def test_the_action_item_chooser_names_each_item_by_its_words() -> None:
+    """walk2: the outcome's "Action item to edit or remove" listed "A1" alone."""
+    action = DraftAction(
+        "Audit twenty referrals against the pathway", "neglect", None, None, None, None, "m"
+    )
+    screen = OutcomeScreen(
+        REVIEW, AGENCIES, {}, ("neglect",), (), (action,), ((),), OWNERS, False, {}
+    )
+    card = cards.outcome_card(screen)
+    [chooser] = [i for i in card["body"] if i.get("id") == ACTION_KEY]
+    assert chooser["choices"][0]["title"] == "A1: Audit twenty referrals against the pathway"
