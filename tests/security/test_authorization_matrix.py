@@ -930,6 +930,15 @@ async def test_command(world: World, name: str) -> None:
 async def test_the_control_an_allowed_change_is_seen_and_undone(world: World) -> None:
     practitioner = BY_KEY["practitioner"]
     data = section(world, 0, agency_team="Changed by the control")
+    # The card as drawn now: each answer at the revision it holds (a card that drew another
+    # is refused as changed since, domain/returns.changed_since_drawn).
+    with world.bot.db.engine.connect() as connection:
+        held = connection.execute(
+            select(t.Answer.question_id, t.Answer.revision).where(
+                t.Answer.return_id == world.returns["r1"], t.Answer.episode == 0
+            )
+        ).all()
+    data["revs"] = {str(question): int(revision) for question, revision in held}
     reply = await click(world, practitioner, verbs.RETURN_SAVE, data)
     assert reply["type"] == CARD
     assert any(c.startswith("answer") for c in changed(world)), "the change is visible"
