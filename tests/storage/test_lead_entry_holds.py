@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -17,59 +18,72 @@ from storage.repositories import SqlUnitOfWork
 from tests.storage.test_lead_cover import _world, a_return
 
 ACTOR = Actor("tenant-a", "aad-lead", "teams-lead", "Demo Lead")
+ENTRY = {
+    "event_date": "2025-09-12",
+    "date_certainty": "on",
+    "source": "GP record",
+    "event": "Seen by GP.",
+}
+
+
+def _require_row_locks(database: Database) -> None:
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL")
+
+
+def _lead_and_return(uow: SqlUnitOfWork) -> dict[str, int]:
+    ids = _world(uow)
+    ids["ret"] = a_return(uow, ids["a"], 20, ids["police"], "in_progress")
+    return ids
+
+
+def _save_entry(uow: SqlUnitOfWork, ids: dict[str, int]) -> Any:
+    member = uow.members.get(ids["lead"])
+    data = {"return_id": ids["ret"], **ENTRY}
+    now = datetime(2026, 1, 10, tzinfo=UTC)
+    return returns.save_entry(uow, ACTOR, member, data, date(2026, 1, 10), now)
+
+
+def _revoke_while_open(database: Database, ids: dict[str, int], go: threading.Event) -> bool:
+    """Revoke the lead's role while their transaction is open (then let it go on): whether
+    the revoke committed before it, i.e. crossed the lead's write."""
+    revoked = threading.Event()
+    failed: list[str] = []
+
+    def revoke() -> None:
+        try:
+            database.transaction(lambda uow: uow.directory.revoke(ids["lead"], Role.AGENCY_LEAD))
+        except BaseException as error:
+            failed.append(repr(error))
+            raise
+        revoked.set()
+
+    revoker = threading.Thread(target=revoke)
+    revoker.start()
+    crossed = revoked.wait(2)
+    go.set()
+    revoker.join(10)
+    assert failed == [], failed
+    assert revoked.is_set(), "the revoke went through once the lead's write was done"
+    return crossed
 
 
 def test_a_revoke_waits_for_a_leads_new_entry_save(migrated: Database) -> None:
-    if migrated.engine.dialect.name != "postgresql":
-        pytest.skip("row locks: PostgreSQL")
-
-    def seed(uow: SqlUnitOfWork) -> dict[str, int]:
-        ids = _world(uow)
-        ids["ret"] = a_return(uow, ids["a"], 20, ids["police"], "in_progress")
-        return ids
-
-    ids = migrated.transaction(seed)
+    _require_row_locks(migrated)
+    ids = migrated.transaction(_lead_and_return)
     written, go = threading.Event(), threading.Event()
     outcome: dict[str, object] = {}
 
     def lead_saves(uow: SqlUnitOfWork) -> None:
-        member = uow.members.get(ids["lead"])
-        data = {
-            "return_id": ids["ret"],
-            "event_date": "2025-09-12",
-            "date_certainty": "on",
-            "source": "GP record",
-            "event": "Seen by GP.",
-        }
-        outcome["result"] = type(
-            returns.save_entry(
-                uow, ACTOR, member, data, date(2026, 1, 10), datetime(2026, 1, 10, tzinfo=UTC)
-            )
-        ).__name__
+        outcome["result"] = type(_save_entry(uow, ids)).__name__
         written.set()
         go.wait(10)
 
     saver = threading.Thread(target=lambda: migrated.transaction(lead_saves))
     saver.start()
     assert written.wait(10)
-    revoked = threading.Event()
-
-    def revoke() -> None:
-        try:
-            migrated.transaction(lambda uow: uow.directory.revoke(ids["lead"], Role.AGENCY_LEAD))
-        except BaseException as error:
-            outcome["revoke_error"] = repr(error)
-            raise
-        revoked.set()
-
-    revoker = threading.Thread(target=revoke)
-    revoker.start()
-    crossed = revoked.wait(2)  # the lead's transaction is still open, entry written
-    go.set()
+    crossed = _revoke_while_open(migrated, ids, go)  # the lead's entry written, not committed
     saver.join(10)
-    revoker.join(10)
-    assert "revoke_error" not in outcome, outcome
-    assert revoked.is_set(), outcome
     assert outcome["result"] == "ChronologyScreen", outcome
     assert not crossed, (
         "the revoke committed while the lead's entry save was open: the entry is kept "
@@ -80,25 +94,13 @@ def test_a_revoke_waits_for_a_leads_new_entry_save(migrated: Database) -> None:
 def test_a_revoke_waits_for_a_leads_entry_removal(
     migrated: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The lead's removal pauses after load() (its as_held re-read), before its delete: a
-    save holding the return first (save_section) would make the revoke wait here."""
-    if migrated.engine.dialect.name != "postgresql":
-        pytest.skip("row locks: PostgreSQL")
+    """The lead's removal pauses after load() (its as_held re-read), before its delete: the
+    return held first, the revoke waits here."""
+    _require_row_locks(migrated)
 
     def seed(uow: SqlUnitOfWork) -> dict[str, int]:
-        ids = _world(uow)
-        ids["ret"] = a_return(uow, ids["a"], 20, ids["police"], "in_progress")
-        member = uow.members.get(ids["lead"])
-        data = {
-            "return_id": ids["ret"],
-            "event_date": "2025-09-12",
-            "date_certainty": "on",
-            "source": "GP record",
-            "event": "Seen by GP.",
-        }
-        returns.save_entry(
-            uow, ACTOR, member, data, date(2026, 1, 10), datetime(2026, 1, 10, tzinfo=UTC)
-        )
+        ids = _lead_and_return(uow)
+        _save_entry(uow, ids)
         ids["entry"] = uow.returns.entries(ids["ret"])[0].id
         return ids
 
@@ -123,18 +125,8 @@ def test_a_revoke_waits_for_a_leads_entry_removal(
     saver = threading.Thread(target=lambda: migrated.transaction(lead_removes))
     saver.start()
     assert loaded.wait(10)
-    revoked = threading.Event()
-
-    def revoke() -> None:
-        migrated.transaction(lambda uow: uow.directory.revoke(ids["lead"], Role.AGENCY_LEAD))
-        revoked.set()
-
-    revoker = threading.Thread(target=revoke)
-    revoker.start()
-    crossed = revoked.wait(2)
-    go.set()
+    crossed = _revoke_while_open(migrated, ids, go)
     saver.join(10)
-    revoker.join(10)
     left = migrated.transaction(lambda uow: len(uow.returns.entries(ids["ret"])))
     assert outcome.get("result") == "ChronologyScreen", outcome
     assert not (crossed and left == 0), (
