@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
 from domain import actions, chase_engine, lifecycle, meeting, returns, review_flow
@@ -34,6 +34,11 @@ from storage.repositories import SqlUnitOfWork
 OPENED: Final = date(2026, 11, 2)
 RETURNS_DUE: Final = date(2026, 11, 23)
 MEETING: Final = date(2026, 12, 14)
+# When the returns that are in were written and submitted, and signed off: before they were
+# due, so the demo's board report counts them on time (stamped on the load day, every one was
+# late). A return the story makes late is stamped on the load day instead.
+SUBMITTED: Final = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+SIGNED_OFF: Final = datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
 BANK: Final = default_question_bank()
 
 
@@ -283,9 +288,16 @@ def return_of(uow: SqlUnitOfWork, cast: Cast, review: ReviewView, agency: str) -
 
 
 def answer(
-    uow: SqlUnitOfWork, cast: Cast, review: ReviewView, agency: str, sections: int | None = None
+    uow: SqlUnitOfWork,
+    cast: Cast,
+    review: ReviewView,
+    agency: str,
+    sections: int | None = None,
+    at: datetime | None = None,
 ) -> ReturnView:
-    """Answer the first `sections` sections (all, by default) and two chronology entries."""
+    """Answer the first `sections` sections (all, by default) and two chronology entries,
+    stamped `at` (the load moment, by default)."""
+    now = cast.now if at is None else at
     ret = return_of(uow, cast, review, agency)
     actor, writer = cast.acts(_WRITERS[agency][0])
     count = BANK.section_count if sections is None else sections
@@ -295,7 +307,7 @@ def answer(
         data |= story_answers(section, agency, review.pseudonym)
         if section.repeatable:
             data["episode"] = 1
-        returns.save_section(uow, actor, writer, data, Nav.NEXT, cast.today, cast.now)
+        returns.save_section(uow, actor, writer, data, Nav.NEXT, cast.today, now)
     if sections is None:
         for day, event in VOICES[agency].events:
             entry = {
@@ -306,21 +318,26 @@ def answer(
                 "themes": "neglect",
                 "confirm_identifiers": "true",
             }
-            returns.save_entry(uow, actor, writer, entry, cast.today, cast.now)
+            returns.save_entry(uow, actor, writer, entry, cast.today, now)
     return ret
 
 
-def submit(uow: SqlUnitOfWork, cast: Cast, review: ReviewView, agency: str) -> ReturnView:
-    ret = answer(uow, cast, review, agency)
+def submit(
+    uow: SqlUnitOfWork, cast: Cast, review: ReviewView, agency: str, late: bool = False
+) -> ReturnView:
+    """Write and submit the agency's return: before it was due, unless the story makes it late
+    (then on the load day)."""
+    at = cast.now if late else min(SUBMITTED, cast.now)
+    ret = answer(uow, cast, review, agency, at=at)
     actor, writer = cast.acts(_WRITERS[agency][0])
-    returns.submit(uow, actor, writer, {"return_id": ret.id}, cast.today, cast.now)
+    returns.submit(uow, actor, writer, {"return_id": ret.id}, cast.today, at)
     return ret
 
 
 def sign_off(uow: SqlUnitOfWork, cast: Cast, review: ReviewView, agency: str) -> None:
     ret = submit(uow, cast, review, agency)
     actor, lead = cast.acts(_WRITERS[agency][1])
-    returns.sign_off(uow, actor, lead, {"return_id": ret.id}, True, cast.now)
+    returns.sign_off(uow, actor, lead, {"return_id": ret.id}, True, min(SIGNED_OFF, cast.now))
 
 
 def all_signed_off(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
@@ -405,7 +422,8 @@ def _pre_analysis(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
 def _awaiting_sign_off(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
     # The police return waits for Alex, its safeguarding lead (`sign-offs`).
     submit(uow, cast, review, "police")
-    submit(uow, cast, review, "health")
+    # Health's came in after its due day: the late return the board report counts.
+    submit(uow, cast, review, "health", late=True)
     sign_off(uow, cast, review, "school")
 
 

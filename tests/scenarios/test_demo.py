@@ -218,3 +218,16 @@ async def test_loading_again_finds_an_agency_an_admin_renamed(demo: tuple[Journe
     assert counts(j) == before
     assert "demo police" in {a.name for a in j.rows(t.Agency)}
     assert "Demo Police" not in {a.name for a in j.rows(t.Agency)}
+
+
+async def test_the_demo_s_returns_came_in_before_they_were_due(demo: tuple[Journey, str]) -> None:
+    # Stamped on the load day, every return in was late ("Returns on time 0 of 24"): now the
+    # ones the stories have in were submitted before 23 November, but Demo Community Health's in
+    # LOS-2026-002 (the agency the story makes late); the four of LOS-2026-001 and social
+    # care's in LOS-2026-002 are still not in.
+    j, _ = demo
+    j.bot.connector.clear()
+    await j.say("report 2026-Q4")
+    shown = json.dumps(j.bot.connector.cards()[-1], ensure_ascii=False)
+    assert '"Returns on time"' in shown
+    assert '"18 of 24 due"' in shown, shown
