@@ -248,15 +248,32 @@ def _closeness(words: list[str], name: str) -> float:
 
 def _head_length(words: list[str], name: str) -> int:
     """How many of the first words are the (misspelt) command: as many as it has, unless
-    fewer are more like it ("legal hld Child K" is two, "my acions" two, "overdeu police" one).
+    fewer are more like it ("legal hld Child K" is two, "my acions" two, "overdeu police" one;
+    "legal child k" one, as "child" is no misspelt "hold").
     """
-    parts = len(name.split())
+    parts = name.split()
     spelt = name.replace(" ", "")
     ratios = [
         difflib.SequenceMatcher(None, "".join(words[:n]), spelt).ratio()
-        for n in range(1, parts + 1)
+        for n in range(1, _words_like_the_command(words, parts) + 1)
     ]
     return ratios.index(max(ratios)) + 1 if ratios else 0
+
+
+# How like its own word of the command a later typed word must be to be read as that word:
+# "hodl" is "hold" (0.75), "child" is not (0.67), so "legal child k" keeps "child k".
+_LATER_WORD_CLOSE: Final = 0.7
+
+
+def _words_like_the_command(words: list[str], parts: list[str]) -> int:
+    """How many of the first words may be the command: the first always, and each later one
+    only while it is itself like the command's word in that place."""
+    count = 1
+    for typed, part in zip(words[1 : len(parts)], parts[1:], strict=False):
+        if difflib.SequenceMatcher(None, typed, part).ratio() < _LATER_WORD_CLOSE:
+            break
+        count += 1
+    return count
 
 
 # The most words kept after a misspelt command: a pseudonym ("Sibling group A"), an agency

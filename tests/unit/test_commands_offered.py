@@ -150,6 +150,10 @@ def test_a_misspelt_command_keeps_what_was_typed_after_it() -> None:
     assert offered("pakc Baby L", Role.CHAIR)[0] == "pack Baby L"
     assert offered("audti Child K", *Role)[0] == "audit Child K"
     assert offered("legal hodl Child K", *Role)[0] == "legal hold Child K"
+    # A pseudonym's own word is no misspelt command word: "legal child k" offered
+    # "legal hold k", which names no review.
+    assert offered("legal child k", *Role)[0] == "legal hold child k"
+    assert offered("legal Child K", *Role)[0] == "legal hold Child K"
     assert offered("outcom Child K", Role.CHAIR)[0] == "outcome Child K"
     # A command's own words: an agency, a period.
     assert offered("overdeu police", Role.MANAGER)[0] == "overdue police"
