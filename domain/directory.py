@@ -957,10 +957,38 @@ def import_members(
         admins = uow.directory.count_with_role(partnership.id, Role.ADMIN)
     plans = plan_import(parsed, agencies, existing, admins, replace_roles=replace_roles)
     if partnership is not None and not dry_run:
-        for plan in plans:
-            if plan.change is not None:
-                _apply(uow, actor, partnership.id, plan.change)
+        changes = [plan.change for plan in plans if plan.change is not None]
+        # Everything the changes will hold, once, in the one order, before the first change:
+        # held member by member, a lead's returns were locked out of id order across them.
+        uow.directory.hold_changes(*import_holds(changes, existing))
+        for change in changes:
+            _apply(uow, actor, partnership.id, change)
     return ImportReport(tuple(plans), dry_run, parsed.ignored_columns)
+
+
+def import_holds(
+    changes: Iterable[MemberChange], existing: Mapping[str, DirectoryMember]
+) -> tuple[set[int], set[int], set[int]]:
+    """What applying `changes` holds (`DirectoryRepository.hold_changes`): every existing
+    member changed; those whose change is a change of leads (a lead moving, agency_lead
+    granted or revoked), whose agencies and covers it touches; and the agencies a lead
+    joins (a move, or a new member made a lead)."""
+    members: set[int] = set()
+    leads: set[int] = set()
+    joining: set[int] = set()
+    for change in changes:
+        current = existing.get(change.aad_object_id)
+        lead_now = current is not None and Role.AGENCY_LEAD in current.roles
+        lead_change = Role.AGENCY_LEAD in change.grant | change.revoke or (
+            lead_now and change.agency is not None
+        )
+        if current is not None:
+            members.add(current.id)
+            if lead_change:
+                leads.add(current.id)
+        if lead_change and change.agency is not None:
+            joining.add(change.agency.id)
+    return members, leads, joining
 
 
 def _apply(uow: UnitOfWork, actor: Actor, partnership_id: int, change: MemberChange) -> None:

@@ -6,7 +6,7 @@ through its repositories, and the caller commits once at the end of the turn.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -272,6 +272,20 @@ class DirectoryRepository(Protocol):
     def rename_member(self, partnership_id: int, member_id: int, display_name: str) -> None: ...
 
     def set_agency(self, partnership_id: int, member_id: int, agency_id: int | None) -> None: ...
+
+    def hold_changes(
+        self,
+        members: Collection[int],
+        leads: Collection[int] = (),
+        joining: Collection[int] = (),
+    ) -> None:
+        """Before changing these members: hold their rows, in id order, then every return
+        still open to a lead (domain/holds.py `OPEN_TO_LEADS`) of each agency a change of
+        leads touches (the `leads`' agencies and covers, and the agencies in `joining` a lead
+        moves to or joins with), in id order, in one statement. What this transaction held
+        this way already is not held again. Every change of leads holds through here, once:
+        a change of many members (the CSV import) names them all before its first change."""
+        ...
 
     def grant(self, member_id: int, role: Role) -> bool:
         """False if the member already held the role. Pass only ids found in the partnership."""

@@ -6,7 +6,8 @@ page of members costs the same whatever its size.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, update
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +22,8 @@ from storage import atomic
 from storage import tables as t
 from storage.reviews import SqlReturns
 
+_T = TypeVar("_T")
+
 # Rows may hold a role a later version dropped; it is skipped rather than failing the page.
 _ROLE_VALUES = frozenset(role.value for role in Role)
 
@@ -28,6 +31,10 @@ _ROLE_VALUES = frozenset(role.value for role in Role)
 class SqlDirectory:
     def __init__(self, session: Session) -> None:
         self._session = session
+        # What this transaction holds already through hold_changes (one SqlDirectory a unit
+        # of work): a later change of the same members holds nothing more.
+        self._held_members: set[int] = set()
+        self._held_agencies: set[int] = set()
 
     def agencies(self, partnership_id: int) -> list[AgencyView]:
         return self._agencies(col(t.Agency.partnership_id) == partnership_id)
@@ -166,26 +173,58 @@ class SqlDirectory:
         self._leads_changed(leads)
         return True
 
+    def hold_changes(
+        self,
+        members: Collection[int],
+        leads: Collection[int] = (),
+        joining: Collection[int] = (),
+    ) -> None:
+        """domain/repositories.py `DirectoryRepository.hold_changes`. The member rows are held
+        as an UPDATE holds them (FOR NO KEY UPDATE), so a row written elsewhere that only
+        names the member (an answer's writer) doesn't wait for them; the member card's check
+        holds its member first too (bot/freshness.py), so member rows come before returns
+        everywhere. The returns, in the one statement, hold no review (domain/holds.py)."""
+        self._session.flush()
+        to_hold = sorted((set(members) | set(leads)) - self._held_members)
+        for chunk in _chunks(to_hold, 500):
+            self._session.execute(
+                select(t.Member.id)
+                .where(col(t.Member.id).in_(chunk))
+                .order_by(col(t.Member.id))
+                .with_for_update(key_share=True)
+            ).all()
+        self._held_members.update(to_hold)
+        agencies = (self._lead_agencies(leads) | set(joining)) - self._held_agencies
+        SqlReturns(self._session).hold_open_to_leads(agencies)
+        self._held_agencies |= agencies
+        if to_hold:
+            self._session.expire_all()  # as atomic.lock: ORM rows read before it are stale
+
+    def _lead_agencies(self, member_ids: Collection[int]) -> set[int]:
+        """The agencies these members' change of leads touches: each one's own and any they
+        cover."""
+        if not member_ids:
+            return set()
+        ids = sorted(set(member_ids))
+        own = self._session.scalars(select(t.Member.agency_id).where(col(t.Member.id).in_(ids)))
+        covered = self._session.scalars(
+            select(t.AgencyLeadCover.agency_id).where(col(t.AgencyLeadCover.member_id).in_(ids))
+        )
+        return {int(a) for a in [*own, *covered] if a is not None}
+
     def _lead_sets(self, member_id: int, joining: int | None = None) -> dict[int, frozenset[int]]:
         """The leads, before a change, of every agency a lead's change could touch: the
-        member's agency, any they cover, and `joining`, the one they are moving to. Their
-        returns still open to a lead are held first, in id order (domain/holds.py): a save or
-        sign-off racing the change either went first, its writer a lead then, or waits and
-        reads the leads as changed."""
-        member = self._session.get(t.Member, member_id)
-        if member is None:
+        member's agency, any they cover, and `joining`, the one they are moving to. The
+        member, then their returns still open to a lead, are held first (`hold_changes`,
+        nothing more if a change of many members held them all already): a save or sign-off
+        racing the change either went first, its writer a lead then, or waits and reads the
+        leads as changed."""
+        if self._session.get(t.Member, member_id) is None:
             return {}
-        agencies = {joining, member.agency_id}
-        agencies |= set(
-            self._session.scalars(
-                select(t.AgencyLeadCover.agency_id).where(
-                    col(t.AgencyLeadCover.member_id) == member_id
-                )
-            )
-        )
+        joined = () if joining is None else (joining,)
+        self.hold_changes((member_id,), (member_id,), joined)
         returns = SqlReturns(self._session)
-        touched = sorted(a for a in agencies if a is not None)
-        returns.hold_open_to_leads(touched)
+        touched = sorted(self._lead_agencies((member_id,)) | set(joined))
         return {a: frozenset(returns.agency_lead_ids(a)) for a in touched}
 
     def _leads_changed(self, before: Mapping[int, frozenset[int]]) -> None:
@@ -309,6 +348,6 @@ def _member_view(row: t.Member, agency_name: str | None, roles: set[Role]) -> Di
     )
 
 
-def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
+def _chunks(items: Sequence[_T], size: int) -> Iterable[list[_T]]:
     for start in range(0, len(items), size):
         yield list(items[start : start + size])
