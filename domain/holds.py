@@ -24,7 +24,11 @@ removal was made.
 A change to an agency's safeguarding leads (the directory: granting or revoking agency_lead, a
 lead moving agency) changes who may write, sign off or confirm each of that agency's returns
 still open to its leads (`OPEN_TO_LEADS`), so it holds them all, in id order, before it
-changes anything (storage/directory.py, one statement). It holds no review: it only ever waits
+changes anything (storage/directory.py `hold_changes`, one statement), after the rows of the
+members it changes (the member card's check holds its member first too). A change of many
+members (the CSV import) names them all to that one hold before its first change
+(domain/directory.py `import_holds`): held member by member, its returns were taken out of
+id order across them. It holds no review: it only ever waits
 for a return, so it can't close a cycle with a chair's control (review, then return) or a
 sweep (returns by id). The member is read at the turn's start, before any hold; a writer
 whose access to a held return rests on leading its agency is read again after the hold

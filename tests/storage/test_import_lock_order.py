@@ -1,0 +1,237 @@
+"""A CSV import changing the leads of several agencies holds every touched agency's open returns
+once, in id order, before its first change (domain/directory.import_holds, storage/directory.py
+`hold_changes`), so it can't close a cycle with a transaction holding the same returns in id
+order: the chasers' heartbeat (domain/chase_engine.in_lock_order) or a lead's move on the
+member card. Held member by member, as before, the import held Police's returns (the higher
+ids here) for its first row and School's for its second, while the racer, holding School's,
+waited for Police's: PostgreSQL ended one of them as a deadlock. SQLite's single writer
+queues them either way (skipped there: no row locks)."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from domain import directory
+from domain.chase_engine import in_lock_order
+from domain.model import Role
+from storage import tables as t
+from storage.database import Database
+from storage.repositories import SqlUnitOfWork
+from tests.storage.test_lead_cover import a_return
+
+TENANT = "tenant-a"
+ROUNDS = 6
+
+
+def _require_row_locks(database: Database) -> None:
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL")
+
+
+def _aad() -> str:
+    return str(uuid.uuid4())
+
+
+def _member(uow: SqlUnitOfWork, ids: dict[str, int], agency: str, role: Role) -> int:
+    row = t.Member(
+        partnership_id=ids["a"],
+        aad_object_id=_aad(),
+        display_name=f"Demo {agency.title()} {role.value}",
+        agency_id=ids[agency],
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    assert row.id is not None
+    uow.session.add(t.MemberRole(member_id=row.id, role=role.value))
+    uow.session.flush()
+    return row.id
+
+
+def _world(uow: SqlUnitOfWork) -> dict[str, Any]:
+    """School's open returns first (the lower ids), then Police's; a lead of School who
+    moves (the member card's racer)."""
+    partnership = t.Partnership(tenant_id=TENANT, name="Demo Partnership A")
+    uow.session.add(partnership)
+    uow.session.flush()
+    assert partnership.id is not None
+    ids: dict[str, Any] = {"a": partnership.id}
+    for key, name in (("police", "Demo Police"), ("school", "Demo School")):
+        agency = t.Agency(partnership_id=partnership.id, name=name, sector="other")
+        uow.session.add(agency)
+        uow.session.flush()
+        ids[key] = agency.id
+    returns = [a_return(uow, ids["a"], n, ids["school"], "in_progress") for n in (1, 2)]
+    returns += [a_return(uow, ids["a"], n, ids["police"], "in_progress") for n in (3, 4)]
+    ids["returns"] = returns
+    ids["mover"] = _member(uow, ids, "school", Role.AGENCY_LEAD)
+    return ids
+
+
+def _import_leads(database: Database, ids: dict[str, Any]) -> tuple[str, str]:
+    """Two practitioners, one of Police and one of School: the CSV makes both leads, Police's
+    row first. Their AAD ids."""
+
+    def seed(uow: SqlUnitOfWork) -> tuple[str, str]:
+        police = _member(uow, ids, "police", Role.PRACTITIONER)
+        school = _member(uow, ids, "school", Role.PRACTITIONER)
+        found = uow.session.get(t.Member, police), uow.session.get(t.Member, school)
+        assert found[0] is not None
+        assert found[1] is not None
+        return str(found[0].aad_object_id), str(found[1].aad_object_id)
+
+    return database.transaction(seed)
+
+
+def _csv(aads: tuple[str, str]) -> directory.ParsedImport:
+    lines = [",".join(directory.IMPORT_COLUMNS)]
+    for aad, agency in zip(aads, ("Demo Police", "Demo School"), strict=True):
+        lines.append(f"{aad},Demo {agency.split()[1]} Lead,{agency},practitioner;agency_lead,")
+    return directory.parse_import("\n".join(lines) + "\n")
+
+
+def _leads(database: Database, aads: tuple[str, str]) -> int:
+    def work(uow: SqlUnitOfWork) -> int:
+        found = uow.directory.members_by_aad(uow_partnership(uow), frozenset(aads))
+        return sum(Role.AGENCY_LEAD in m.roles for m in found.values())
+
+    return database.transaction(work)
+
+
+def uow_partnership(uow: SqlUnitOfWork) -> int:
+    partnership = uow.partnerships.by_tenant(TENANT)
+    assert partnership is not None
+    return partnership.id
+
+
+def _sweep(ids: dict[str, Any]) -> Callable[[SqlUnitOfWork], None]:
+    """The heartbeat's locks: every return, in the one order."""
+
+    def work(uow: SqlUnitOfWork) -> None:
+        for subject, record in in_lock_order(returns=ids["returns"]):
+            uow.chases.lock(subject, record)
+
+    return work
+
+
+def _move(ids: dict[str, Any], round_number: int) -> Callable[[SqlUnitOfWork], None]:
+    """The member card's move of a lead between School and Police, back and forth."""
+    to = ("police", "school")[round_number % 2]
+    return lambda uow: uow.directory.set_agency(ids["a"], ids["mover"], ids[to])
+
+
+def _round(
+    database: Database,
+    ids: dict[str, Any],
+    racer: Callable[[SqlUnitOfWork], None],
+    monkeypatch: pytest.MonkeyPatch,
+    racer_delay: float,
+) -> dict[str, Any]:
+    """The import pauses after its first row's change (Police's lead); the racer starts then
+    and, `racer_delay` later, the import goes on. What each did, and the leads made."""
+    aads = _import_leads(database, ids)
+    parsed = _csv(aads)
+    first_done, go = threading.Event(), threading.Event()
+    real_apply = directory._apply
+    applied: list[int] = []
+
+    def paused_apply(*args: Any) -> None:
+        real_apply(*args)
+        applied.append(1)
+        if len(applied) == 1:
+            first_done.set()
+            go.wait(10)
+
+    monkeypatch.setattr(directory, "_apply", paused_apply)
+    outcome: dict[str, Any] = {}
+
+    def run(name: str, work: Callable[[SqlUnitOfWork], Any]) -> None:
+        try:
+            database.transaction(work)
+            outcome[name] = "committed"
+        except Exception as error:  # a deadlock or a lock timeout: what this test counts
+            outcome[name] = type(error).__name__
+
+    importer = threading.Thread(
+        target=run, args=("import", lambda uow: directory.import_members(uow, TENANT, parsed))
+    )
+    importer.start()
+    assert first_done.wait(10)
+    other = threading.Thread(target=run, args=("racer", racer))
+    other.start()
+    time.sleep(racer_delay)  # the racer holds School's returns and waits for Police's (old)
+    go.set()
+    importer.join(30)
+    other.join(30)
+    monkeypatch.setattr(directory, "_apply", real_apply)
+    outcome["leads"] = _leads(database, aads)
+    return outcome
+
+
+@pytest.mark.parametrize("racer_kind", ["sweep", "lead_move"])
+def test_an_import_of_two_agencies_leads_never_deadlocks_with_an_id_order_racer(
+    migrated: Database, monkeypatch: pytest.MonkeyPatch, racer_kind: str
+) -> None:
+    _require_row_locks(migrated)
+    ids = migrated.transaction(_world)
+    crossed = []
+    for n in range(ROUNDS):
+        racer = _sweep(ids) if racer_kind == "sweep" else _move(ids, n)
+        outcome = _round(migrated, ids, racer, monkeypatch, racer_delay=0.05 + 0.1 * n)
+        # All or nothing, whatever happened: both leads made, or neither.
+        assert outcome["leads"] in (0, 2), outcome
+        if outcome != {"import": "committed", "racer": "committed", "leads": 2}:
+            crossed.append(outcome)
+    assert crossed == [], (
+        f"{len(crossed)} of {ROUNDS} rounds ended one side (deadlock or lock timeout): the "
+        f"import held its agencies' returns out of id order: {crossed}"
+    )
+
+
+def test_an_import_holds_its_agencies_returns_once_before_its_first_change(
+    migrated: Database,
+) -> None:
+    """The one hold: member rows, then every touched return in id order, before any write;
+    no return is held again while the rows are applied."""
+    ids = migrated.transaction(_world)
+    aads = _import_leads(migrated, ids)
+    parsed = _csv(aads)
+    statements: list[str] = []
+
+    def capture(*args: object) -> None:
+        statements.append(" ".join(str(args[2]).split()))
+
+    event.listen(migrated.engine, "before_cursor_execute", capture)
+    try:
+        migrated.transaction(lambda uow: directory.import_members(uow, TENANT, parsed))
+    finally:
+        event.remove(migrated.engine, "before_cursor_execute", capture)
+    holds = [
+        n
+        for n, sql in enumerate(statements)
+        if sql.startswith("SELECT pre_analysis_return.id FROM pre_analysis_return")
+        and "ORDER BY pre_analysis_return.id" in sql
+    ]
+    assert len(holds) == 1, "the returns are held once"
+    writes = [
+        n
+        for n, sql in enumerate(statements)
+        if sql.startswith(("UPDATE", "INSERT INTO member", "DELETE"))
+    ]
+    assert writes, statements
+    assert holds[0] < writes[0], "held before the first change"
+    members_held = [
+        n for n, sql in enumerate(statements) if "FROM member WHERE member.id IN" in sql
+    ]
+    assert members_held, statements
+    assert members_held[0] < holds[0], "the members first, then the returns"
+    if migrated.engine.dialect.name == "postgresql":
+        assert statements[holds[0]].endswith("FOR UPDATE"), statements[holds[0]]
+        assert statements[members_held[0]].endswith("FOR NO KEY UPDATE")
+    assert _leads(migrated, aads) == 2
