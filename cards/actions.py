@@ -40,6 +40,7 @@ from domain.actions import (
     MyActions,
     Rated,
     card_moves,
+    date_request_refused,
     lic_decision_facts,
     open_moves,
     request_to_decide,
@@ -769,6 +770,11 @@ def date_request_card(item: ActionDetail) -> Card:
     ]
     if settled_by_review(item) is not None:
         return build([*body, *_settled_lines(item)], [_summary_button(item)])
+    refused = date_request_refused(item)
+    if refused is not None:
+        # The rule `actions.decide_date` refuses by: no buttons to be refused, but why.
+        opened = button("Open the action", verbs.ACTION_VIEW, {"action_id": item.id})
+        return build([*body, paragraph(refused, subtle=True)], [opened])
     return build(body, request_buttons(item))
 
 

@@ -334,17 +334,36 @@ BLOCKED_WHY: Final = (
 
 
 def request_to_decide(item: ActionDetail) -> bool:
-    """Whether a date request waits on the item for its chair's Approve or Decline
-    (`decide_date`): one was asked and not yet decided, on an item not done, of a review not
-    settled. Not on an escalated item: that waits for the chair's own decision, whose "Set a
-    new date" gives it a date and sends it back to its owner, where approving a date would
-    leave it escalated."""
-    return (
-        item.pending_date is not None
-        and item.status not in DONE
-        and item.status is not ActionStatus.ESCALATED
-        and settled_by_review(item) is None
-    )
+    """Whether a date request waits on the item for its chair's Approve or Decline: the cards
+    offer them where it does, and `decide_date` takes them only where it does (the one rule,
+    `date_request_refused`)."""
+    return date_request_refused(item) is None
+
+
+def date_request_refused(item: ActionDetail) -> str | None:
+    """Why the chair can't approve or decline a date request on the item as it is now, naming
+    its state; None when they can. One was asked and not yet decided, on an item not done, of a
+    review not settled. Not on an escalated item: that waits for the chair's own decision,
+    whose "Set a new date" gives it a date and sends it back to its owner, where approving a
+    date would leave it escalated. A click from a card drawn before the item moved on (or a
+    hand-made one) is refused with this, nothing written."""
+    if item.pending_date is None:
+        return f"There is no date request waiting on {item.reference}."
+    settled = settled_by_review(item)
+    if settled is not None:
+        return settled
+    if item.status is ActionStatus.ESCALATED:
+        return (
+            f"{item.reference} is now {status_words(item.status)} by the LIC group, so its date "
+            f"request can't be approved or declined on its own. Open the action to decide what "
+            f"happens next: Set a new date gives it one."
+        )
+    if item.status in DONE:
+        return (
+            f"{item.reference} is now {status_words(item.status)}, so its date request can't "
+            f"be approved or declined."
+        )
+    return None
 
 
 def awaits_decision(item: ActionDetail, member_id: int) -> str | None:
@@ -645,6 +664,9 @@ def decide_date(
             ("action.date_approved", "action.date_declined"),
             f"There is no date request waiting on {item.reference}: the last was decided",
         )
+    refused = date_request_refused(item)
+    if refused is not None:
+        raise StaleCard(refused)
     _check_request(item, data.get("request_id"), approve, today)
     if approve:
         uow.actions.update(

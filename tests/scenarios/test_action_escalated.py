@@ -18,6 +18,7 @@ from exports.tracker import RAG_COLUMN
 from storage import tables as t
 from tests.scenarios.test_action_moves import make_lic_members, sent_saying, titles
 from tests.scenarios.test_chaser_engine import at_next_chase, log_rows, published, sweep
+from tests.scenarios.test_once_actions import asked_for
 from tests.support.activities import USER_AAD
 from tests.support.journey import CARD, COLLEAGUE, PRACTITIONER, Journey, button_data
 
@@ -34,8 +35,13 @@ CHAIR_DECISIONS = [
 
 async def escalated(j: Journey) -> t.ActionItem:
     """A published item, completed by its owner and escalated by the LIC group (a colleague)."""
-    make_lic_members(j, COLLEAGUE)
     [item] = await published(j)
+    return await escalate(j, item)
+
+
+async def escalate(j: Journey, item: t.ActionItem) -> t.ActionItem:
+    """The item completed by its owner and escalated by the LIC group (a colleague)."""
+    make_lic_members(j, COLLEAGUE)
     done = {"action_id": item.id, "evidence": "Audit done: 20 referrals."}
     await j.card(verbs.ACTION_COMPLETE, done, PRACTITIONER)
     impact = {
@@ -198,3 +204,37 @@ async def test_a_decision_that_reaches_no_owner_says_so(journey_each: Journey) -
     assert "I couldn't reach Police Practitioner in Teams" in said, said
     assert "please contact them yourself" in said, said
     assert j.bot.audit_actions().count("action.date_set") == 1, "the decision itself stands"
+
+
+async def test_a_date_request_left_on_an_item_since_escalated_is_not_decided(
+    journey_each: Journey,
+) -> None:
+    """The owner asked for a new date, then delivered it, and the LIC group escalated it: the
+    chair's card offers their own decision, not the request's Approve or Decline, and a click on
+    the request card or a hand-made one is refused saying the item's state, nothing written
+    (`domain.actions.date_request_refused`, the cards' rule too)."""
+    j = journey_each
+    [item] = await published(j)
+    request_card = await asked_for(j, item.id, "2099-06-30")
+    item = await escalate(j, item)
+    assert item.status == "escalated"
+    card = chair_card(j, item.reference)
+    assert titles(card) == CHAIR_DECISIONS, "no Approve or Decline beside the decisions"
+
+    decision = button_data(request_card, verbs.DATE_APPROVE)
+    old = await j.act(verbs.DATE_APPROVE, decision, USER_AAD)
+    assert "changed since you opened it" in json.dumps(old["value"]), "the card's revision"
+    hand_made = {"action_id": item.id, "request_id": decision["request_id"]}
+    for verb in (verbs.DATE_APPROVE, verbs.DATE_DECLINE):
+        refused = await j.act(verb, hand_made, USER_AAD)
+        said = json.dumps(refused["value"], ensure_ascii=False)
+        assert f"{item.reference} is now escalated to the chair by the LIC group" in said, said
+        assert "Set a new date" in said, "what the chair can do instead"
+
+    [row] = j.rows(t.ActionItem)
+    assert (row.status, row.revised_due_on) == ("escalated", None), "nothing written"
+    decided = [p.kind for p in j.rows(t.ProgressEntry) if p.kind.startswith("date_")]
+    assert decided == ["date_requested"], decided
+    audited = j.bot.audit_actions()
+    assert "action.date_approved" not in audited
+    assert "action.date_declined" not in audited

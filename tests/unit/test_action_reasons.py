@@ -1,0 +1,86 @@
+"""What the chair's card says an item is, and why it is the colour it is.
+
+- A date request is decided only where the chair's card offers Approve and Decline: one rule
+  (`domain.actions.date_request_refused`) for the cards and for `decide_date`.
+- A blocked item's card to its chair is titled as the decision it waits for.
+- The RAG label is the same in every view ("Red: overdue, blocked or escalated"); a second
+  fact says which of its causes it is (`domain.action_state.rag_reason`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from cards import actions as action_cards
+from cards import verbs
+from cards.validation import card_problems
+from domain.actions import date_request_refused, request_to_decide
+from domain.model import ActionStatus, ReviewStage
+from tests.unit.test_my_actions import item
+from tests.unit.test_summaries import TODAY
+
+DONE = (ActionStatus.CLOSED, ActionStatus.CANCELLED, ActionStatus.SPLIT)
+
+
+def _facts(card: dict[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict):
+            if node.get("type") == "FactSet":
+                found.update({f["title"]: f["value"] for f in node["facts"]})
+            for value in node.values():
+                walk(value)
+
+    walk(card)
+    return found
+
+
+def _verbs(card: dict[str, Any]) -> list[str]:
+    return [a.get("verb", "") for a in card.get("actions", [])]
+
+
+# --- the date request's one rule ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", list(ActionStatus))
+def test_a_request_is_refused_where_the_card_offers_no_decision(status: ActionStatus) -> None:
+    asked = item(1, status, pending_date=TODAY + timedelta(days=30), pending_request_id=5)
+    refused = date_request_refused(asked)
+    assert (refused is None) is request_to_decide(asked), "one rule for the card and the verb"
+    if status is ActionStatus.ESCALATED:
+        assert refused is not None
+        assert "LOS-2026-001/A1 is now escalated to the chair by the LIC group" in refused
+        assert "Set a new date" in refused, "says what the chair can do instead"
+    elif status in DONE:
+        assert refused is not None
+        assert f"is now {status.value.replace('_', ' ')}" in refused.lower()
+    else:
+        assert refused is None, status
+
+
+def test_a_request_on_a_settled_review_or_none_at_all_is_refused_saying_so() -> None:
+    cancelled = item(1, pending_date=TODAY, review_stage=ReviewStage.CANCELLED)
+    assert date_request_refused(cancelled) == (
+        "LOS-2026-004 has been cancelled, so its action items can't be changed."
+    )
+    assert date_request_refused(item(2)) == "There is no date request waiting on LOS-2026-001/A2."
+
+
+def test_the_request_card_of_an_item_since_escalated_offers_no_decision() -> None:
+    """The request card is drawn by the same rule: no Approve or Decline to be refused."""
+    live = item(1, ActionStatus.IN_PROGRESS, pending_date=TODAY, pending_request_id=5)
+    assert _verbs(action_cards.date_request_card(live)) == [verbs.DATE_APPROVE, verbs.DATE_DECLINE]
+    escalated = replace(live, status=ActionStatus.ESCALATED)
+    card = action_cards.date_request_card(escalated)
+    assert _verbs(card) == [verbs.ACTION_VIEW]
+    assert "escalated to the chair by the LIC group" in json.dumps(card)
+    assert card_problems(card) == []
