@@ -40,6 +40,7 @@ from domain.actions import (
     MyActions,
     Rated,
     card_moves,
+    chair_decides,
     date_request_refused,
     lic_decision_facts,
     open_moves,
@@ -473,12 +474,10 @@ def action_item_card(
     chair, deputy or an admin) where the item's state gives the chair any. A chair who owns
     the item gets both (`domain.action_state.offered_moves`), each under its heading in the
     card, the owner's first (`_grouped_moves`)."""
-    whose = "Your action" if owner else "Action"
     # A date request the chair decides here (`request_to_decide`): its Approve and Decline,
     # bound to it as on the request card sent to the chair, lead the chair's moves.
     deciding = chair and request_to_decide(item)
-    if chair and (item.status is ActionStatus.ESCALATED or deciding) and not owner:
-        whose = "For your decision: action"
+    whose = _whose(item, owner=owner, chair=chair)
     title = f"{'Reminder: ' if chase else ''}{whose} · {item.reference}"
     body: list[ac.ElementAnnotated] = [
         *header(title, f"{item.review_reference} · {item.pseudonym}"),
@@ -542,6 +541,20 @@ def action_item_card(
     if grouped:
         body.extend(_grouped_moves(item, offered, owners, decide=decide))
     return _with_show_cards(build(body), [*actions, *_listed(owner or chair)])
+
+
+def _whose(item: ActionDetail, *, owner: bool, chair: bool) -> str:
+    """Whose the item is to its reader, as its card's title says: the owner's ("Your action"),
+    or, to a chair it waits for (`domain.actions.chair_decides`: escalated to them, a date to
+    approve, or blocked), theirs to decide, saying when it is blocked, as the reason the owner
+    gave is on the card and its moves are the chair's alone."""
+    if owner:
+        return "Your action"
+    if not (chair and chair_decides(item)):
+        return "Action"
+    if item.status is ActionStatus.BLOCKED:
+        return "For your decision: blocked action"
+    return "For your decision: action"
 
 
 def _listed(has_list: bool, beside_form: bool = False) -> list[ac.ActionExecute]:

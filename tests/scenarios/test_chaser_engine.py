@@ -472,7 +472,8 @@ async def test_the_chair_told_of_a_blocked_item_gets_no_owner_buttons(journey: J
     assert await sweep(j) == {"sent": 1}
     [reminder] = j.bot.connector.cards()
     text = json.dumps(reminder, ensure_ascii=False)
-    assert f"Reminder: Action · {item.reference}" in text, "it is not the chair's own action"
+    # Not the chair's own action: theirs to decide, and the title says it is blocked.
+    assert f"Reminder: For your decision: blocked action · {item.reference}" in text, text
     assert "Your action" not in text
     titles = [a["title"] for a in reminder["actions"]]
     # Only the owner may update it: the owner's buttons would all be refused.

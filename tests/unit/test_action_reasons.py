@@ -20,6 +20,7 @@ from cards import actions as action_cards
 from cards import verbs
 from cards.validation import card_problems
 from domain.actions import date_request_refused, request_to_decide
+from domain.chasers import Rag
 from domain.model import ActionStatus, ReviewStage
 from tests.unit.test_my_actions import item
 from tests.unit.test_summaries import TODAY
@@ -84,3 +85,34 @@ def test_the_request_card_of_an_item_since_escalated_offers_no_decision() -> Non
     assert _verbs(card) == [verbs.ACTION_VIEW]
     assert "escalated to the chair by the LIC group" in json.dumps(card)
     assert card_problems(card) == []
+
+
+# --- the blocked item's title -------------------------------------------------------------------
+
+
+def _title(card: dict[str, Any]) -> str:
+    """The card's title: its first line naming the item, under the letterhead."""
+    texts = [str(b.get("text", "")) for b in card["body"] if b.get("type") == "TextBlock"]
+    return next(text for text in texts if "LOS-2026-001/" in text)
+
+
+def test_a_blocked_item_is_titled_for_its_chair_as_the_decision_it_waits_for() -> None:
+    blocked = item(3, ActionStatus.BLOCKED, latest_note="No analyst until March")
+    chair = action_cards.action_item_card(blocked, Rag.RED, owner=False, chair=True)
+    assert _title(chair) == "For your decision: blocked action · LOS-2026-001/A3"
+    assert card_problems(chair) == []
+    owner = action_cards.action_item_card(blocked, Rag.RED)
+    assert _title(owner) == "Your action · LOS-2026-001/A3", "the owner's, as before"
+    # Nothing to decide on an item of a cancelled review: the plain title.
+    settled = replace(blocked, review_stage=ReviewStage.CANCELLED)
+    assert _title(action_cards.action_item_card(settled, Rag.RED, owner=False, chair=True)) == (
+        "Action · LOS-2026-001/A3"
+    )
+    with_owner = item(4, ActionStatus.IN_PROGRESS)
+    assert _title(action_cards.action_item_card(with_owner, owner=False, chair=True)) == (
+        "Action · LOS-2026-001/A4"
+    )
+    escalated = item(5, ActionStatus.ESCALATED)
+    assert _title(action_cards.action_item_card(escalated, owner=False, chair=True)) == (
+        "For your decision: action · LOS-2026-001/A5"
+    )

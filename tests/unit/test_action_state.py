@@ -690,7 +690,9 @@ def test_the_chair_decides_a_waiting_date_request_from_the_items_card(status: Ac
     card = action_cards.action_item_card(asked, Rag.AMBER, owner=False, chair=True, owners=owners)
     assert card_problems(card) == []
     texts = json.dumps(card, ensure_ascii=False)
-    assert f"For your decision: action · {asked.reference}" in texts
+    # A blocked item waits for the chair's decision whatever was asked: its title says so.
+    what = "blocked action" if status is ActionStatus.BLOCKED else "action"
+    assert f"For your decision: {what} · {asked.reference}" in texts
     assert "New date asked for" in texts
     assert "Waiting for the audit team" in texts
     assert _chair_buttons(card) == [
@@ -715,7 +717,12 @@ def test_the_chair_decides_a_waiting_date_request_from_the_items_card(status: Ac
     decided = replace(asked, pending_date=None, pending_request_id=None)
     plain = action_cards.action_item_card(decided, None, owner=False, chair=True, owners=owners)
     assert verbs.DATE_APPROVE not in json.dumps(plain)
-    assert "For your decision" not in json.dumps(plain)
+    if status is ActionStatus.BLOCKED:
+        assert f"For your decision: blocked action · {asked.reference}" in json.dumps(
+            plain, ensure_ascii=False
+        )
+    else:
+        assert "For your decision" not in json.dumps(plain)
 
 
 def test_a_chair_who_owns_an_item_with_a_request_decides_it_first() -> None:
