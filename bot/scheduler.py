@@ -507,11 +507,11 @@ class Chasers:
         item = uow.actions.get(row.record_id)
         assert item is not None
         policy = chase_engine.policy_for(uow.chases, row.partnership_id)
-        rag = actions.item_rag(item, self.services.today(), policy)
+        rag, why = actions.item_rating(item, self.services.today(), policy)
         # Not the owner's: the chair's card, with their moves (Reassign needs the members).
         owners = () if owner else action_controls.owner_choices(uow, item)
         return cards.action_item_card(
-            item, rag, chase=chase, owner=owner, chair=not owner, owners=owners
+            item, rag, rag_reason=why, chase=chase, owner=owner, chair=not owner, owners=owners
         )
 
     async def _copy_for(
@@ -540,13 +540,15 @@ class Chasers:
         assert item is not None
         policy = chase_engine.policy_for(uow.chases, row.partnership_id)
         today = self.services.today()
-        rag = actions.item_rag(item, today, policy)
+        rag, why = actions.item_rating(item, today, policy)
         late = working_days_late(item.effective_due, today, policy)
         unanswered = chase_engine.unanswered(claimed)
         # Who the reader may give it to: the lead, within the item's agency.
         mover = Mover.AGENCY_LEAD if reader is Reader.AGENCY_LEAD else Mover.CHAIR
         owners = action_controls.owner_choices(uow, item, mover)
-        return cards.escalation_card(item, rag, reader, late, unanswered, owners, unreached)
+        return cards.escalation_card(
+            item, rag, reader, late, unanswered, owners, unreached, rag_reason=why
+        )
 
     async def _send(self, member_ids: list[int], card: dict[str, Any]) -> list[Delivery]:
         if not member_ids:

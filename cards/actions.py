@@ -435,7 +435,12 @@ class WarnedForm:
 
 
 def _facts(
-    item: ActionDetail, rag: Rag | None, *, show_owner: bool = False, request: bool = False
+    item: ActionDetail,
+    rag: Rag | None,
+    *,
+    show_owner: bool = False,
+    request: bool = False,
+    rag_reason: str | None = None,
 ) -> ac.FactSet:
     due = friendly_date(item.effective_due)
     if item.revised_due_on:
@@ -447,7 +452,7 @@ def _facts(
         ("How we'll know", item.success_measure or "Not set"),
     ]
     if rag is not None:
-        pairs.insert(1, ("RAG", RAG_LABELS[rag]))
+        pairs[1:1] = _rag_facts(rag, rag_reason)
     if show_owner:
         pairs.insert(0, ("Owner", item.owner_name or "Not set"))
     if item.latest_note:
@@ -457,10 +462,20 @@ def _facts(
     return facts(pairs)
 
 
+def _rag_facts(rag: Rag | None, reason: str | None) -> list[tuple[str, str]]:
+    """The RAG label every view shares and, under it, which of its causes this is
+    (`domain.actions.item_rag_reason`): "Why red: overdue by 12 working days"."""
+    pairs = [("RAG", RAG_LABELS[rag] if rag else "Not rated")]
+    if rag is not None and reason:
+        pairs.append((f"Why {rag.value}", reason))
+    return pairs
+
+
 def action_item_card(
     item: ActionDetail,
     rag: Rag | None = None,
     *,
+    rag_reason: str | None = None,
     chase: PlannedChase | None = None,
     notices: Sequence[str] = (),
     errors: dict[str, str] | None = None,
@@ -495,7 +510,7 @@ def action_item_card(
         body.append(paragraph(f"{chase.chased_line} {chase.what_next}", subtle=True))
     body.extend(error_line(message) for message in (errors or {}).values())
     body.append(paragraph(item.description))
-    body.append(_facts(item, rag, show_owner=not owner, request=deciding))
+    body.append(_facts(item, rag, show_owner=not owner, request=deciding, rag_reason=rag_reason))
     body.extend(lic_decision_lines(item))
     body.extend(_settled_lines(item))
     # Each reader gets only the buttons their moves allow: anyone with none (a lead copied in,
@@ -1214,6 +1229,7 @@ def escalation_card(
     unanswered: int,
     owners: Owners = (),
     unreached: Sequence[str] = (),
+    rag_reason: str | None = None,
 ) -> Card:
     """An escalation copy written for its reader: whose item, what, due when, how late, how
     many chasers went unanswered (and, when Teams can't reach the owner, that they never
@@ -1237,7 +1253,7 @@ def escalation_card(
                 ("Owner", f"{owner} · {item.agency_name or 'No agency'}"),
                 ("Due", friendly_date(item.effective_due)),
                 ("How late", late),
-                ("RAG", RAG_LABELS[rag] if rag else "Not rated"),
+                *_rag_facts(rag, rag_reason),
                 ("Chasers unanswered", str(unanswered)),
                 ("Last update", shortened(item.latest_note or "None yet", 300)),
             ]

@@ -21,6 +21,7 @@ from domain.status_words import STATUS_LABELS as STATUS_LABELS
 from domain.status_words import STATUS_ORDER as STATUS_ORDER
 from domain.status_words import status_label as status_label
 from domain.status_words import status_words as status_words
+from domain.wording import counted
 
 _RAG_VALUES: Final = frozenset(r.value for r in Rag)
 
@@ -89,6 +90,55 @@ def _rated(
         self_assessment=owner_says,
         calendar=policy.calendar,
     )
+
+
+# Why an item's own state makes it red or amber, by what the card's RAG label lumps together
+# ("Red: overdue, blocked or escalated"): the label is the same in every view, the reason is
+# what the reader acts on.
+_STATUS_REASONS: Final[Mapping[ActionStatus, str]] = {
+    ActionStatus.BLOCKED: "blocked",
+    ActionStatus.ESCALATED: "escalated to the chair",
+}
+_OWNER_SAYS: Final[Mapping[Rag, str]] = {
+    Rag.RED: "its owner says it is off track",
+    Rag.AMBER: "its owner says it is at risk",
+}
+
+
+def rag_reason(
+    status: ActionStatus,
+    due: date | None,
+    latest_rag: str | None,
+    today: date,
+    policy: ChaserPolicy,
+) -> str | None:
+    """Which of its colour's causes rate the item red or amber (`action_rag`): "blocked",
+    "escalated to the chair", "overdue by 3 working days", "due in 2 working days", "due
+    today", "its owner says it is off track" or "… at risk"; each cause that makes the colour,
+    joined by "; ". None for any other rating: green and blue say why in their label."""
+    rated = action_rag(status, due, latest_rag, today, policy)
+    if rated is not Rag.RED and rated is not Rag.AMBER:
+        return None
+    if status in _STATUS_REASONS:
+        return _STATUS_REASONS[status]
+    causes: list[str] = []
+    if _rated(status, due, today, None, policy) is rated and due is not None:
+        causes.append(
+            _overdue(due, today, policy) if rated is Rag.RED else _due_soon(due, today, policy)
+        )
+    if assessed(latest_rag) is rated:
+        causes.append(_OWNER_SAYS[rated])
+    return "; ".join(causes)
+
+
+def _overdue(due: date, today: date, policy: ChaserPolicy) -> str:
+    late = working_days_late(due, today, policy)
+    return f"overdue by {counted(late, 'working day')}" if late else "overdue"
+
+
+def _due_soon(due: date, today: date, policy: ChaserPolicy) -> str:
+    left = policy.calendar.working_days_between(today, policy.calendar.next_working_day(due))
+    return f"due in {counted(left, 'working day')}" if left > 0 else "due today"
 
 
 # --- the moves, by who makes them ---------------------------------------------------------------

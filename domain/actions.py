@@ -18,6 +18,7 @@ from domain.action_state import (
     decision_words,
     moves_for,
     offered_moves,
+    rag_reason,
     require_owner_move,
     status_words,
 )
@@ -454,6 +455,19 @@ def awaiting_impact(uow: UnitOfWork, member: MemberView) -> list[ActionDetail]:
 def item_rag(item: ActionDetail, today: date, policy: ChaserPolicy) -> Rag | None:
     """The item's RAG: `domain.action_state.action_rag`, as every other view rates it."""
     return action_rag(item.status, item.effective_due, item.latest_rag, today, policy)
+
+
+def item_rag_reason(item: ActionDetail, today: date, policy: ChaserPolicy) -> str | None:
+    """Which cause makes the item red or amber (`domain.action_state.rag_reason`), beside the
+    RAG label every view shares."""
+    return rag_reason(item.status, item.effective_due, item.latest_rag, today, policy)
+
+
+def item_rating(
+    item: ActionDetail, today: date, policy: ChaserPolicy
+) -> tuple[Rag | None, str | None]:
+    """The item's RAG and which cause makes it red or amber, as its cards show them."""
+    return item_rag(item, today, policy), item_rag_reason(item, today, policy)
 
 
 def _text(

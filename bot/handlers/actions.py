@@ -74,11 +74,12 @@ def _card_for(
     warned: cards.WarnedForm | None = None,
 ) -> dict[str, Any]:
     policy = chase_engine.policy_for(uow.chases, item.partnership_id)
-    rag = actions.item_rag(item, ctx.services.today(), policy)
+    rag, why = actions.item_rating(item, ctx.services.today(), policy)
     chair = item.chaired_by(ctx.member.id) or ctx.member.has(Role.ADMIN)
     return cards.action_item_card(
         item,
         rag,
+        rag_reason=why,
         notices=notices,
         errors=errors,
         owner=item.owner_member_id == ctx.member.id,
@@ -92,8 +93,8 @@ def _card_for(
 def _owner_card(uow: SqlUnitOfWork, ctx: Context, item: actions.ActionDetail, note: str) -> Any:
     """The owner's full card, with the moves the item now allows them, under `note`."""
     policy = chase_engine.policy_for(uow.chases, item.partnership_id)
-    rag = actions.item_rag(item, ctx.services.today(), policy)
-    return cards.action_item_card(item, rag, notices=(note,))
+    rag, why = actions.item_rating(item, ctx.services.today(), policy)
+    return cards.action_item_card(item, rag, rag_reason=why, notices=(note,))
 
 
 def _typed(ctx: Context) -> dict[str, str]:
@@ -386,10 +387,10 @@ def _reader_move(move: Move, verb: str) -> Any:
 def _chair_card(uow: SqlUnitOfWork, ctx: Context, item: actions.ActionDetail, note: str) -> Any:
     """The chair's card for the item, with their moves, under `note`."""
     policy = chase_engine.policy_for(uow.chases, item.partnership_id)
-    rag = actions.item_rag(item, ctx.services.today(), policy)
+    rag, why = actions.item_rating(item, ctx.services.today(), policy)
     owners = action_controls.owner_choices(uow, item)
     return cards.action_item_card(
-        item, rag, notices=(note,), owner=False, chair=True, owners=owners
+        item, rag, rag_reason=why, notices=(note,), owner=False, chair=True, owners=owners
     )
 
 
@@ -458,11 +459,11 @@ def _escalated_to_chair(
     """The chair's card for an item the LIC group escalated: why, and the chair's decisions."""
     item = done.item
     policy = chase_engine.policy_for(uow.chases, item.partnership_id)
-    rag = actions.item_rag(item, ctx.services.today(), policy)
+    rag, why = actions.item_rating(item, ctx.services.today(), policy)
     note = "The LIC group escalated this to you to decide: their decision and answers are below."
     owners = action_controls.owner_choices(uow, item)
     return cards.action_item_card(
-        item, rag, notices=(note,), owner=False, chair=True, owners=owners
+        item, rag, rag_reason=why, notices=(note,), owner=False, chair=True, owners=owners
     )
 
 

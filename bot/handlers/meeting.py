@@ -245,13 +245,9 @@ def _owner_cards(uow: SqlUnitOfWork, published: Published, today: date) -> list[
         item = uow.actions.get(action.id)
         if item is None or item.owner_member_id is None:
             continue
-        rag = actions.item_rag(item, today, policy)
-        owned.append(
-            (
-                item.owner_member_id,
-                action_cards.action_item_card(item, rag, notices=(FIRST_CARD_NOTE,)),
-            )
-        )
+        rag, why = actions.item_rating(item, today, policy)
+        card = action_cards.action_item_card(item, rag, rag_reason=why, notices=(FIRST_CARD_NOTE,))
+        owned.append((item.owner_member_id, card))
     return owned
 
 

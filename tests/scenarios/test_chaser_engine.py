@@ -474,6 +474,7 @@ async def test_the_chair_told_of_a_blocked_item_gets_no_owner_buttons(journey: J
     text = json.dumps(reminder, ensure_ascii=False)
     # Not the chair's own action: theirs to decide, and the title says it is blocked.
     assert f"Reminder: For your decision: blocked action · {item.reference}" in text, text
+    assert '"title": "Why red", "value": "blocked"' in text, "which of red's causes it is"
     assert "Your action" not in text
     titles = [a["title"] for a in reminder["actions"]]
     # Only the owner may update it: the owner's buttons would all be refused.

@@ -15,34 +15,25 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
 
 from cards import actions as action_cards
 from cards import verbs
 from cards.validation import card_problems
-from domain.actions import date_request_refused, request_to_decide
-from domain.chasers import Rag
+from domain.action_state import Reader, action_rag, rag_reason
+from domain.actions import date_request_refused, item_rating, request_to_decide
+from domain.chasers import DEFAULT_POLICY, Rag
 from domain.model import ActionStatus, ReviewStage
+from tests.unit.test_action_state import _nodes, detail_of, items
 from tests.unit.test_my_actions import item
-from tests.unit.test_summaries import TODAY
+from tests.unit.test_summaries import TODAY, action
 
 DONE = (ActionStatus.CLOSED, ActionStatus.CANCELLED, ActionStatus.SPLIT)
 
 
 def _facts(card: dict[str, Any]) -> dict[str, str]:
-    found: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, list):
-            for child in node:
-                walk(child)
-        elif isinstance(node, dict):
-            if node.get("type") == "FactSet":
-                found.update({f["title"]: f["value"] for f in node["facts"]})
-            for value in node.values():
-                walk(value)
-
-    walk(card)
-    return found
+    facts = (f for node in _nodes(card) if node.get("type") == "FactSet" for f in node["facts"])
+    return {fact["title"]: fact["value"] for fact in facts}
 
 
 def _verbs(card: dict[str, Any]) -> list[str]:
@@ -116,3 +107,67 @@ def test_a_blocked_item_is_titled_for_its_chair_as_the_decision_it_waits_for() -
     assert _title(action_cards.action_item_card(escalated, owner=False, chair=True)) == (
         "For your decision: action · LOS-2026-001/A5"
     )
+
+
+# --- which cause makes it red or amber ----------------------------------------------------------
+
+
+def _reason(status: ActionStatus, days: int | None, says: str | None = None) -> str | None:
+    due = None if days is None else TODAY + timedelta(days=days)
+    return rag_reason(status, due, says, TODAY, DEFAULT_POLICY)
+
+
+def test_the_reason_names_the_cause() -> None:
+    # TODAY is Monday 15 June 2026; the warning window is 5 working days.
+    assert _reason(ActionStatus.BLOCKED, 60) == "blocked"
+    assert _reason(ActionStatus.ESCALATED, -40) == "escalated to the chair"
+    assert _reason(ActionStatus.OPEN, -14) == "overdue by 10 working days"
+    assert _reason(ActionStatus.IN_PROGRESS, -3) == "overdue by 1 working day"  # Friday
+    assert _reason(ActionStatus.IN_PROGRESS, -1) == "due today", "Sunday: met on Monday"
+    assert _reason(ActionStatus.OPEN, 2) == "due in 2 working days"
+    assert _reason(ActionStatus.OPEN, 0) == "due today"
+    assert _reason(ActionStatus.OPEN, 60, "amber") == "its owner says it is at risk"
+    assert _reason(ActionStatus.OPEN, 60, "red") == "its owner says it is off track"
+    assert _reason(ActionStatus.OPEN, 2, "amber") == (
+        "due in 2 working days; its owner says it is at risk"
+    ), "both causes of amber"
+    assert _reason(ActionStatus.OPEN, -14, "red") == (
+        "overdue by 10 working days; its owner says it is off track"
+    )
+    assert _reason(ActionStatus.OPEN, 2, "red") == "its owner says it is off track", (
+        "only what makes it red: being due soon makes it amber"
+    )
+    for quiet in (
+        _reason(ActionStatus.OPEN, 60),
+        _reason(ActionStatus.COMPLETED, -14, "red"),
+        _reason(ActionStatus.CLOSED, -14),
+        _reason(ActionStatus.CANCELLED, -14),
+        _reason(ActionStatus.OPEN, None),
+    ):
+        assert quiet is None, "green, blue and unrated say why in their label"
+
+
+@settings(max_examples=200, deadline=None)
+@given(items())
+def test_every_red_or_amber_item_says_why_beside_the_label(row: Any) -> None:
+    rated = action_rag(row.status, row.effective_due, row.latest_rag, TODAY, DEFAULT_POLICY)
+    reason = rag_reason(row.status, row.effective_due, row.latest_rag, TODAY, DEFAULT_POLICY)
+    assert bool(reason) is (rated in (Rag.RED, Rag.AMBER)), (rated, reason)
+    detail = detail_of(row)
+    assert item_rating(detail, TODAY, DEFAULT_POLICY) == (rated, reason)
+    shown = _facts(action_cards.action_item_card(detail, rated, rag_reason=reason))
+    if rated in (Rag.RED, Rag.AMBER):
+        assert shown[f"Why {rated.value}"] == reason
+    else:
+        assert not any(title.startswith("Why ") for title in shown)
+
+
+def test_the_escalation_copy_says_why_it_is_red() -> None:
+    row = action(status=ActionStatus.BLOCKED, due_on=TODAY - timedelta(days=14))
+    detail = detail_of(row)
+    rag, why = item_rating(detail, TODAY, DEFAULT_POLICY)
+    card = action_cards.escalation_card(detail, rag, Reader.CHAIR, 10, 3, rag_reason=why)
+    facts = _facts(card)
+    assert facts["RAG"] == "Red: overdue, blocked or escalated", "the label every view shares"
+    assert facts["Why red"] == "blocked"
+    assert card_problems(card) == []
