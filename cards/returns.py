@@ -59,8 +59,10 @@ from domain.returns import (
     EPISODE_KEY,
     OVERVIEW_PLACE,
     Overview,
+    ReturnRole,
     SectionScreen,
     WaitingSignOff,
+    being_written_line,
     is_overdue,
     place_value,
     revision,
@@ -185,11 +187,11 @@ def _section_card(
         body.extend(_question_block(question, screen, with_examples))
     if screen.read_only:
         if with_jumps:
-            body.append(jump_list(screen.jumps, button("Go", verbs.RETURN_OPEN, ids(ret))))
+            body.append(jump_list(screen.jumps, button(GO, verbs.RETURN_OPEN, ids(ret))))
         if screen.can_sign_off:
             body.append(_comments_input())
         return build(body, _read_only_actions(screen))
-    go = button_json("Save and go", verbs.RETURN_SAVE, {**_section_data(screen), "jump": True})
+    go = button_json(SAVE_AND_GO, verbs.RETURN_SAVE, {**_section_data(screen), "jump": True})
     if with_jumps:
         body.append(jump_list(screen.jumps, go))
     return build(body, _section_actions(screen))
@@ -211,6 +213,11 @@ def _read_only_actions(screen: SectionScreen) -> list[ac.ActionExecute]:
 
 
 GOTO_INPUT = "goto"
+# The "Go to" list's button says what happens: a writable section saves its answers before it
+# opens the part chosen; every other card (the chronology's entries are saved by their own
+# form, a read-only card has nothing to save) only opens it.
+GO = "Open"
+SAVE_AND_GO = "Save and open"
 
 
 def jump_list(jumps: Sequence[tuple[str, str]], go: ac.ActionExecute | Card) -> ac.Container | Card:
@@ -523,7 +530,7 @@ def _chronology_card(
     if page.number < page.count:
         actions.append(button("Next page", verbs.CHRONOLOGY, ids(ret, page=page.number + 1)))
     if jumps:
-        body.append(_as_model(jump_list(jumps, button("Go", verbs.RETURN_OPEN, ids(ret)))))
+        body.append(_as_model(jump_list(jumps, button(GO, verbs.RETURN_OPEN, ids(ret)))))
     if not read_only:
         actions.insert(0, button("Add entry", verbs.ENTRY_FORM, ids(ret)))
         actions.append(button("Back to questions", verbs.RETURN_OPEN, ids(ret, section=10)))
@@ -706,7 +713,12 @@ def entry_form_card(
 
 
 def overview_card(summary: Overview, *, notices: Sequence[str] = ()) -> Card:
+    """The review-and-submit card: for its writers, what is left and Submit; for a lead
+    while its practitioners write it (`ReturnRole.LEAD_READER`), who is writing it, and no
+    Submit (the sign-off card comes when they submit it)."""
     ret = summary.ret
+    if summary.role is ReturnRole.LEAD_READER:
+        return _lead_reading_card(summary, notices)
     actions = (
         []
         if summary.read_only
@@ -733,8 +745,19 @@ def overview_card(summary: Overview, *, notices: Sequence[str] = ()) -> Card:
     body = _overview_body("Review and submit", summary, notices)
     body[3:3] = _returned(ret, summary.read_only)
     if summary.jumps:
-        body.append(_as_model(jump_list(summary.jumps, button("Go", verbs.RETURN_OPEN, ids(ret)))))
+        body.append(_as_model(jump_list(summary.jumps, button(GO, verbs.RETURN_OPEN, ids(ret)))))
     return build(body, actions)
+
+
+def _lead_reading_card(summary: Overview, notices: Sequence[str]) -> Card:
+    ret = summary.ret
+    body = _overview_body("Return in progress", summary, notices)
+    body.insert(2, paragraph(being_written_line(summary.writers)))
+    if ret.returned_comments:
+        body.insert(3, error_line(f"Returned with comments: {ret.returned_comments}"))
+    if summary.jumps:
+        body.append(_as_model(jump_list(summary.jumps, button(GO, verbs.RETURN_OPEN, ids(ret)))))
+    return build(body, [button("Chronology", verbs.CHRONOLOGY, ids(ret))])
 
 
 def _overview_body(

@@ -112,6 +112,58 @@ def may_sign_off(member: MemberView, ret: ReturnView) -> bool:
     return member.leads(ret.agency_id) and waiting
 
 
+class ReturnRole(Enum):
+    """Whose card a return's writing cards are drawn for (`role_on_return`)."""
+
+    # An assigned practitioner: the writer's card, submitting to the agency lead.
+    WRITER = "writer"
+    # A lead who writes it too (assigned, or no practitioner is: small agencies): the
+    # writer's card; they then sign it off themselves.
+    LEAD_WRITER = "lead_writer"
+    # A lead while its practitioners write it: read it (and help if need be); the sign-off
+    # comes when they submit it, so it offers no Submit.
+    LEAD_READER = "lead_reader"
+    # Nobody may change it now (submitted, closed), or the reader is a chair.
+    READER = "reader"
+
+
+def role_on_return(member: MemberView, ret: ReturnView) -> ReturnRole:
+    """Which card `member` gets for `ret`'s writing cards: the choice of the overview's
+    actions and of where opening the return lands (a reading lead lands on the overview, not
+    where its writers stopped)."""
+    if not writable(member, ret):
+        return ReturnRole.READER
+    if not member.leads(ret.agency_id):
+        return ReturnRole.WRITER
+    if member.id in ret.assignee_ids or not ret.assignee_ids:
+        return ReturnRole.LEAD_WRITER
+    return ReturnRole.LEAD_READER
+
+
+# The roles whose visits move where the return resumes (`continue`): its writers'.
+WRITING_ROLES = frozenset({ReturnRole.WRITER, ReturnRole.LEAD_WRITER})
+
+
+def opening_position(member: MemberView, ret: ReturnView) -> int:
+    """Where opening `ret` lands when no part is asked for: where its writers stopped, but
+    the overview for a reading lead (what is done and who is writing it, not a writer's
+    page with its Save and Next)."""
+    if role_on_return(member, ret) is ReturnRole.LEAD_READER:
+        return overview_position(bank_for(ret.bank_version))
+    return ret.current_section
+
+
+def being_written_line(writers: Sequence[str]) -> str:
+    """What a reading lead is told on the return's overview: who is writing it, and what they
+    can do meanwhile."""
+    who = listed(list(writers), "and") if writers else "its practitioners"
+    return (
+        f"This return is still being written by {who}. You can read every part of it now "
+        "(and change an answer if you need to help); I'll send you the sign-off card when "
+        "it's submitted to you."
+    )
+
+
 def load(uow: UnitOfWork, member: MemberView, return_id: object, *, write: bool) -> ReturnView:
     """Fetch a return the member may see; an id from card data is checked, never trusted.
     To write, a member not assigned to it is read again (`as_held`): the writing turn holds
@@ -1118,6 +1170,9 @@ class Overview:
     # Where the writer ticked "none of this is identifying" and kept flagged text: the lead
     # sees this at sign-off ("Section: Question (a name)").
     kept: tuple[str, ...] = ()
+    # Whose card this is (`role_on_return`), and, for a reading lead, who is writing it.
+    role: ReturnRole = ReturnRole.WRITER
+    writers: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -1140,6 +1195,7 @@ def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) 
         and _warnings(bank.section_of(q), stored, slot).get(q)
     )
     entries = uow.returns.entries(ret.id)
+    role = role_on_return(member, ret)
     return Overview(
         ret,
         statuses,
@@ -1149,7 +1205,14 @@ def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) 
         can_sign_off=may_sign_off(member, ret),
         jumps=jump_targets(bank, seen_for(member, ret, stored, writers)),
         kept=_kept_answers(bank, stored) + _kept_entries(entries),
+        role=role,
+        writers=_writer_names(uow, ret) if role is ReturnRole.LEAD_READER else (),
     )
+
+
+def _writer_names(uow: UnitOfWork, ret: ReturnView) -> tuple[str, ...]:
+    """The names of the practitioners writing `ret`, in a steady order."""
+    return tuple(sorted(uow.members.get(i).display_name for i in ret.assignee_ids))
 
 
 def _waiting_for(held: HeldAnswer | None) -> str:
@@ -1416,13 +1479,17 @@ def sign_off(
     )
 
 
-def sent_back_message(names: Sequence[str], unreached: Sequence[str]) -> str:
+def sent_back_message(names: Sequence[str], unreached: Sequence[str], *, own: bool = False) -> str:
     """What the lead is told after sending a return back: who has the comments, by name, and
-    who Teams didn't take them to (the comments wait on the return for them)."""
+    who Teams didn't take them to (the comments wait on the return for them). `own`: the lead
+    writes it too (a small agency), so it is back with them, never "<their name> has your
+    comments"; `names` and `unreached` are the other writers."""
     kept = "their answers are kept for them to change."
+    if own and not names and not unreached:
+        return "It's back with you to change: your comments are on it, and its answers are kept."
     if not names and not unreached:
         return f"No practitioner is assigned to it yet: your comments wait on the return; {kept}"
-    parts = []
+    parts = ["It's back with you to change too."] if own else []
     if names:
         verb = "has" if len(names) == 1 else "have"
         parts.append(f"{listed(list(names), 'and')} {verb} your comments; {kept}")

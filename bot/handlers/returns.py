@@ -97,7 +97,7 @@ def _at_position(
 ) -> dict[str, Any]:
     """The card for where the practitioner stopped (or the place asked for)."""
     bank = returns.bank_for(ret.bank_version)
-    position = place.position if place is not None else ret.current_section
+    position = place.position if place is not None else returns.opening_position(ctx.member, ret)
     if 0 <= position < bank.section_count:
         episode = place.episode if place is not None else None
         screen = returns.section_screen(uow, ctx.member, ret, position, episode, notices=notices)
@@ -195,7 +195,7 @@ async def show_overview(ctx: Context) -> Reply:
     def work(uow: SqlUnitOfWork) -> dict[str, Any]:
         ret = returns.load(uow, ctx.member, ctx.data.get("return_id"), write=False)
         summary = returns.overview(uow, ctx.member, ret, today)
-        if not summary.read_only:
+        if summary.role in returns.WRITING_ROLES:  # a reading lead leaves the writers' place
             uow.returns.update(
                 ret.id,
                 {"current_section": returns.overview_position(returns.bank_for(ret.bank_version))},
@@ -290,10 +290,10 @@ def _sign_off(*, approve: bool) -> Any:
             return Reply(result)
         ret = result.ret
         messages: list[tuple[int, dict[str, Any]]] = []
+        # A lead who writes it too is answered here, not sent their own comments.
+        others = [m for m in result.assignee_ids if m != ctx.member.id]
         if not approve and result.comments:
-            messages += [
-                (m, cards.returned_card(ret, result.comments)) for m in result.assignee_ids
-            ]
+            messages += [(m, cards.returned_card(ret, result.comments)) for m in others]
         if result.chair_id is not None:
             progress = await _progress(ctx, ret)
             event = (
@@ -316,8 +316,9 @@ def _sign_off(*, approve: bool) -> Any:
         took = reached(deliveries)
         names = result.assignee_names
         message = returns.sent_back_message(
-            [names[i] for i in result.assignee_ids if i in took],
-            [names[i] for i in result.assignee_ids if i not in took],
+            [names[i] for i in others if i in took],
+            [names[i] for i in others if i not in took],
+            own=ctx.member.id in result.assignee_ids,
         )
         return Reply(info_card("Return sent back", message))
 

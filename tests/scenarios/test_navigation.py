@@ -53,7 +53,7 @@ async def test_an_earlier_episode_reopens_and_later_ones_stay(any_journey: Journ
     assert "Episode 1 of up to 10" in card
     assert "First episode, at the clinic." in card
     # Fix episode 1 and jump on from the section card itself: saved first, episode 2 kept.
-    go = button(reply["value"], "Save and go")
+    go = button(reply["value"], "Save and open")
     fixed = {**go, **episode(return_id, 1, "First episode, at the GP clinic.")}
     card = await j.card(verbs.RETURN_SAVE, {**fixed, "goto": f"s:{EPISODES}:2"}, PRACTITIONER)
     assert "Episode 2 of up to 10" in card

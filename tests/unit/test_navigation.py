@@ -84,7 +84,7 @@ def test_section_cards_carry_the_go_to_list_and_stay_valid() -> None:
     assert card_problems(card) == []
     text = str(card)
     assert "Go to" in text
-    assert "Save and go" in text, "a writable card saves before it moves"
+    assert "Save and open" in text, "a writable card saves before it moves"
     lead = SectionScreen(RET, BANK, 0, None, (), {}, {}, read_only=True, can_sign_off=True)
     lead_card = cards.section_card(lead)
     assert card_problems(lead_card) == []

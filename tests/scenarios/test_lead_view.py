@@ -1,0 +1,87 @@
+"""Walk 6b over HTTP (SQLite and PostgreSQL): an agency lead opening a return its
+practitioners are still writing gets a card for a lead, naming who is writing it, with no
+"Submit to agency lead"; a lead who writes the return too keeps the writer's card and is
+never told that they have their own comments."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from cards import verbs
+from storage import tables as t
+from tests.support.answers import valid_answers
+from tests.support.journey import (
+    BANK,
+    LEAD,
+    PRACTITIONER,
+    Journey,
+    answer_every_section,
+    card_verbs,
+    open_review,
+)
+
+
+async def test_a_lead_opening_a_return_being_written_reads_who_writes_it(
+    any_journey: Journey,
+) -> None:
+    j = any_journey
+    _, return_id = await open_review(j)
+    first = {"return_id": return_id, "section": 0, **valid_answers(BANK.section(0))}
+    await j.act(verbs.RETURN_NEXT, first, PRACTITIONER)
+    where = j.rows(t.PreAnalysisReturn)[0].current_section
+    assert where == 1
+
+    # As the chaser's escalation opens it: no part named.
+    reply = await j.act(verbs.RETURN_OPEN, {"return_id": return_id}, LEAD)
+    card = json.dumps(reply["value"])
+    assert "Return in progress" in card
+    assert "still being written by Police Colleague and Police Practitioner" in card
+    assert "sign-off card when it's submitted to you" in card
+    assert verbs.RETURN_SUBMIT not in card_verbs(reply["value"])
+    assert "Submit to agency lead" not in card
+    # Its review-and-submit card, asked for by name, is the lead's card too, and reading it
+    # leaves where the practitioners resume as it was.
+    reply = await j.act(verbs.RETURN_OVERVIEW, {"return_id": return_id}, LEAD)
+    assert "Return in progress" in json.dumps(reply["value"])
+    assert verbs.RETURN_SUBMIT not in card_verbs(reply["value"])
+    assert j.rows(t.PreAnalysisReturn)[0].current_section == where
+    # A section still opens for a lead who helps (leads may write returns).
+    reply = await j.act(verbs.RETURN_OPEN, {"return_id": return_id, "goto": "s:2"}, LEAD)
+    assert "Section 3 of 11" in json.dumps(reply["value"])
+
+    # The practitioner's own card is the writer's, with Submit.
+    await answer_every_section(j, return_id)
+    reply = await j.act(verbs.RETURN_OVERVIEW, {"return_id": return_id}, PRACTITIONER)
+    assert "Submit to agency lead" in json.dumps(reply["value"])
+    assert verbs.RETURN_SUBMIT in card_verbs(reply["value"])
+
+
+async def test_a_lead_who_writes_the_return_too_gets_the_writers_card(
+    any_journey: Journey,
+) -> None:
+    j = any_journey
+    _, return_id = await open_review(j)
+    with j.bot.db.session() as session, session.begin():
+        lead = session.scalars(select(t.Member).where(t.Member.aad_object_id == LEAD)).one()
+        session.add(t.ReturnAssignee(return_id=return_id, member_id=lead.id))
+    await answer_every_section(j, return_id)
+
+    reply = await j.act(verbs.RETURN_OVERVIEW, {"return_id": return_id}, LEAD)
+    card = json.dumps(reply["value"])
+    assert "Review and submit" in card
+    assert "still being written" not in card
+    assert verbs.RETURN_SUBMIT in card_verbs(reply["value"])
+
+    await j.act(verbs.RETURN_SUBMIT, {"return_id": return_id}, LEAD)
+    j.bot.connector.clear()
+    done = await j.act(
+        verbs.SIGNOFF_RETURN, {"return_id": return_id, "comments": "Add the dates."}, LEAD
+    )
+    told = json.dumps(done)
+    assert "It's back with you to change too." in told, told[:600]
+    assert "Police Practitioner and Police Colleague have your comments" in told, told[:600]
+    assert "Police Lead has your comments" not in told
+    returned = [c for c in j.bot.connector.cards() if "needs changes" in json.dumps(c)]
+    assert len(returned) == 2, "the two practitioners; the lead is answered in their chat"

@@ -1,0 +1,151 @@
+"""Whose card a return's writing cards are drawn for (walk 6b): a lead reading a return its
+practitioners are still writing is told who is writing it and offered no Submit; a lead who
+writes it too (small agencies) gets the writer's card, and is never told that they have
+their own comments."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from cards import returns as cards
+from cards.validation import card_problems
+from domain.model import MemberView, ReturnStatus, ReviewStage, Role
+from domain.questions import default_question_bank
+from domain.records import ReturnView
+from domain.returns import (
+    Overview,
+    ReturnRole,
+    being_written_line,
+    opening_position,
+    overview_position,
+    role_on_return,
+    sent_back_message,
+)
+
+BANK = default_question_bank()
+AGENCY = 7
+WRITER, LEAD, LEAD_WRITER, CHAIR = 2, 3, 4, 1
+RET = ReturnView(
+    id=1,
+    partnership_id=1,
+    review_id=1,
+    reference="LOS-2026-004",
+    pseudonym="Child K",
+    review_stage=ReviewStage.PRE_ANALYSIS,
+    chair_member_id=CHAIR,
+    agency_id=AGENCY,
+    agency_name="Police",
+    status=ReturnStatus.IN_PROGRESS,
+    due_on=date(2026, 12, 11),
+    current_section=3,
+    bank_version=BANK.version,
+    returned_comments=None,
+    assignee_ids=frozenset({WRITER}),
+    submitted_at=None,
+)
+
+
+def member(member_id: int, *roles: Role, agency_id: int | None = AGENCY) -> MemberView:
+    return MemberView(member_id, 1, None, f"Member {member_id}", agency_id, frozenset(roles))
+
+
+def test_an_assigned_practitioner_writes_it() -> None:
+    assert role_on_return(member(WRITER, Role.PRACTITIONER), RET) is ReturnRole.WRITER
+
+
+def test_a_lead_reads_a_return_its_practitioners_are_writing() -> None:
+    assert role_on_return(member(LEAD, Role.AGENCY_LEAD), RET) is ReturnRole.LEAD_READER
+    returned = replace(RET, status=ReturnStatus.RETURNED, returned_comments="Say more")
+    assert role_on_return(member(LEAD, Role.AGENCY_LEAD), returned) is ReturnRole.LEAD_READER
+
+
+def test_a_lead_of_another_agency_covering_this_one_reads_it_too() -> None:
+    cover = replace(member(LEAD, Role.AGENCY_LEAD, agency_id=99), covered_agency_ids={AGENCY})
+    assert role_on_return(cover, RET) is ReturnRole.LEAD_READER
+
+
+@pytest.mark.parametrize("assignees", [{LEAD_WRITER}, {LEAD_WRITER, WRITER}, set()])
+def test_a_lead_assigned_or_with_nobody_assigned_writes_it(assignees: set[int]) -> None:
+    ret = replace(RET, assignee_ids=frozenset(assignees))
+    lead = member(LEAD_WRITER, Role.AGENCY_LEAD, Role.PRACTITIONER)
+    assert role_on_return(lead, ret) is ReturnRole.LEAD_WRITER
+
+
+@pytest.mark.parametrize(
+    "status", [ReturnStatus.SUBMITTED, ReturnStatus.SIGNED_OFF, ReturnStatus.WITHDRAWN]
+)
+def test_nobody_writes_a_return_past_writing(status: ReturnStatus) -> None:
+    ret = replace(RET, status=status)
+    for who in (member(WRITER, Role.PRACTITIONER), member(LEAD, Role.AGENCY_LEAD)):
+        assert role_on_return(who, ret) is ReturnRole.READER
+
+
+def test_nobody_writes_a_cancelled_reviews_return() -> None:
+    ret = replace(RET, review_stage=ReviewStage.CANCELLED)
+    assert role_on_return(member(LEAD, Role.AGENCY_LEAD), ret) is ReturnRole.READER
+
+
+def test_a_reading_lead_opens_the_overview_and_a_writer_where_they_stopped() -> None:
+    assert opening_position(member(LEAD, Role.AGENCY_LEAD), RET) == overview_position(BANK)
+    assert opening_position(member(WRITER, Role.PRACTITIONER), RET) == 3
+    lead_writer = member(LEAD_WRITER, Role.AGENCY_LEAD)
+    assert opening_position(lead_writer, replace(RET, assignee_ids=frozenset({4}))) == 3
+
+
+def test_the_reading_lead_is_told_who_is_writing_it() -> None:
+    line = being_written_line(["Police Colleague", "Police Practitioner"])
+    assert line.startswith(
+        "This return is still being written by Police Colleague and Police Practitioner."
+    )
+    assert "sign-off card when it's submitted to you" in line
+
+
+def overview(role: ReturnRole, writers: tuple[str, ...] = ()) -> Overview:
+    return Overview(RET, (), 0, (), read_only=False, role=role, writers=writers)
+
+
+def titles(card: dict[str, object]) -> list[str]:
+    actions = card["actions"]
+    assert isinstance(actions, list)
+    return [a["title"] for a in actions]
+
+
+def test_the_reading_leads_card_offers_no_submit_and_names_the_writers() -> None:
+    card = cards.overview_card(overview(ReturnRole.LEAD_READER, ("Police Practitioner",)))
+    assert card_problems(card) == []
+    text = json.dumps(card)
+    assert "Submit to" not in text
+    assert "return_submit" not in text
+    assert "still being written by Police Practitioner" in text
+    assert "Return in progress" in text
+    assert titles(card) == ["Chronology"]
+
+
+def test_a_reading_lead_sees_comments_sent_back_as_comments_not_as_theirs() -> None:
+    ret = replace(RET, status=ReturnStatus.RETURNED, returned_comments="Say more")
+    summary = Overview(ret, (), 0, (), read_only=False, role=ReturnRole.LEAD_READER)
+    text = json.dumps(cards.overview_card(summary))
+    assert "Returned with comments: Say more" in text
+    assert "your agency lead" not in text
+
+
+def test_a_writer_and_a_lead_who_writes_it_too_get_the_writers_card() -> None:
+    for role in (ReturnRole.WRITER, ReturnRole.LEAD_WRITER):
+        card = cards.overview_card(overview(role))
+        assert titles(card)[-1] == "Submit to agency lead"
+        assert card["actions"][-1]["style"] == "positive"  # type: ignore[index]
+        assert "still being written" not in json.dumps(card)
+
+
+def test_a_lead_who_writes_it_alone_is_not_told_they_have_their_own_comments() -> None:
+    alone = sent_back_message([], [], own=True)
+    assert alone.startswith("It's back with you to change")
+    assert "has your comments" not in alone
+    assert "No practitioner is assigned" not in alone
+    shared = sent_back_message(["Police Colleague"], [], own=True)
+    assert shared.startswith("It's back with you to change too.")
+    assert "Police Colleague has your comments" in shared
