@@ -123,13 +123,21 @@ class Router:
     units: dict[str, UnitWork] = field(default_factory=dict)
 
     def command(
-        self, name: str, summary: str, *, roles: tuple[Role, ...] = (), example: str = ""
+        self,
+        name: str,
+        summary: str,
+        *,
+        roles: tuple[Role, ...] = (),
+        example: str = "",
+        argument_optional: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             if name in self.commands:
                 raise ValueError(f"command {name!r} registered twice")
             self.commands[name] = handler
-            self.capabilities.append(Capability(name, summary, frozenset(roles), example))
+            self.capabilities.append(
+                Capability(name, summary, frozenset(roles), example, argument_optional)
+            )
             return handler
 
         return register

@@ -34,6 +34,9 @@ class Capability:
     summary: str
     roles: frozenset[Role] = frozenset()
     example: str = ""
+    # Its argument may be left out ("continue" and "continue LOS-2026-004" both work): a
+    # misspelt command is then offered alone when no argument of its kind was typed.
+    argument_optional: bool = False
 
     @property
     def takes_argument(self) -> bool | None:

@@ -79,7 +79,7 @@ def interpret(
     command = parse(text, known)
     cleaned = normalise(text)
     if command is not None:
-        if command.name in no_argument and _has_words(command.argument):
+        if command.name in no_argument and has_words(command.argument):
             return None
         if command.name in phrasing.ASKING_COMMANDS:
             return Command(command.name, phrasing.argument_for(command.name, cleaned))
@@ -156,7 +156,8 @@ def _misspelt_command(word: str, known: tuple[str, ...]) -> bool:
     return word not in firsts and bool(difflib.get_close_matches(word, firsts, n=1, cutoff=0.75))
 
 
-def _has_words(argument: str) -> bool:
+def has_words(argument: str) -> bool:
+    """Whether `argument` says anything beyond politeness ("please", "now")."""
     return any(word not in _POLITE for word in argument.split())
 
 
@@ -297,7 +298,9 @@ def _as_typed(capability: Capability, cleaned: str, after: Sequence[str] = ()) -
         if reference:
             return f"{capability.command} {reference}"
         named = _argument(after)
-        return f"{capability.command} {named}" if named else None
+        if named:
+            return f"{capability.command} {named}"
+        return capability.command if capability.argument_optional else None
     if kind is ArgumentKind.QUARTER:
         found = QUARTER_TEXT.search(cleaned)
         if found:

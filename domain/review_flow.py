@@ -8,6 +8,7 @@ from datetime import date
 
 from domain import audit
 from domain.capabilities import require
+from domain.commands import has_words
 from domain.errors import FormInvalid, NotFound
 from domain.holds import hold_writers_of
 from domain.model import (
@@ -24,6 +25,7 @@ from domain.phrasing import match_review
 from domain.questions import default_question_bank
 from domain.records import ReturnView, ReviewProgress, ReviewView
 from domain.repositories import UnitOfWork
+from domain.return_state import return_status_label
 from domain.reviews import (
     OPEN_STAGES,
     may_see_review,
@@ -204,12 +206,49 @@ def named_review(uow: UnitOfWork, member: MemberView, text: str) -> ReviewView |
     return None
 
 
+def returns_to_continue(uow: UnitOfWork, member: MemberView, text: str) -> list[ReturnView]:
+    """What `continue` opens. Typed alone ("continue", "continue please"): every return the
+    member can work on now (`open_returns`). Naming a review ("continue LOS-2026-004",
+    "continue Child K"): their return on it, as its writer or as their agency's lead (who
+    reads it while its practitioners write it), or a message saying why there is none."""
+    if not has_words(text):
+        return open_returns(uow, member)
+    review = find_review(uow, member, text)
+    theirs = [
+        r
+        for r in uow.reviews.returns(review.id)
+        if (member.id in r.assignee_ids or member.leads(r.agency_id))
+        and r.status is not ReturnStatus.WITHDRAWN
+    ]
+    named = f"{review.reference} ({review.pseudonym})"
+    if not theirs:
+        raise NotFound(f"You have no return on {named}. Type continue to see the ones you have.")
+    if review.stage not in OPEN_STAGES:
+        # Closed or cancelled: its returns can't be changed.
+        raise NotFound(f"{named} is {review.stage.value}, so there's nothing to carry on with.")
+    open_now = [r for r in theirs if r.status in _OPEN]
+    if open_now:
+        return sorted(open_now, key=lambda r: r.agency_name)
+    states = "; ".join(f"the {r.agency_name} return is {_lowered(r.status)}" for r in theirs)
+    waiting = any(r.status is ReturnStatus.SUBMITTED and member.leads(r.agency_id) for r in theirs)
+    then = " Type sign-offs to sign it off." if waiting else ""
+    raise NotFound(f"There's nothing to carry on with on {named}: {states}.{then}")
+
+
+def _lowered(status: ReturnStatus) -> str:
+    label = return_status_label(status)
+    return label[0].lower() + label[1:]
+
+
+_OPEN = frozenset({ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS, ReturnStatus.RETURNED})
+
+
 def open_returns(uow: UnitOfWork, member: MemberView) -> list[ReturnView]:
     """The returns this member can work on now, most urgent first."""
     returns = [
         r
         for r in uow.returns.for_member(member.id)
-        if r.status in (ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS, ReturnStatus.RETURNED)
+        if r.status in _OPEN
         # A cancelled review's returns can't be changed: `continue` must not offer them.
         and r.review_stage in OPEN_STAGES
     ]

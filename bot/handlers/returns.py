@@ -23,7 +23,11 @@ from storage.repositories import SqlUnitOfWork
 
 def register(router: Router) -> None:
     router.command(
-        "continue", "Carry on with your pre-analysis return where you stopped.", example="continue"
+        "continue",
+        "Carry on with your pre-analysis return where you stopped; name a review to open "
+        "your return on it.",
+        example="continue LOS-2026-004",
+        argument_optional=True,
     )(continue_return)
     router.verb(verbs.RETURN_OPEN)(open_return)
     router.unit_verb(verbs.RETURN_BACK)(_saver(Nav.BACK))
@@ -53,7 +57,11 @@ def register(router: Router) -> None:
 
 async def continue_return(ctx: Context) -> Reply:
     today = ctx.services.today()
-    open_now = await ctx.run(lambda uow: review_flow.open_returns(uow, ctx.member))
+    # Typed alone (or a one-click button): every return the person can work on; with a
+    # review named, theirs on that review (a lead's reading card if its practitioners write it).
+    open_now = await ctx.run(
+        lambda uow: review_flow.returns_to_continue(uow, ctx.member, ctx.argument)
+    )
     if len(open_now) == 1:
         ret = open_now[0]
         late = (_late_notice(ret),) if returns.is_overdue(ret, today) else ()

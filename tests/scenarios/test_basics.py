@@ -122,8 +122,10 @@ async def test_an_instruction_that_is_no_command_never_answers_as_another(
         card = text_of(bot.connector.cards()[-1])
         assert "Did you mean" in card or "That isn't a command I know" in card, text
         assert "Summary ·" not in card, text
+    # A command that takes nothing, typed with a review: not run as if the review were named.
+    # (`continue` takes one now: "continue LOS-2026-001" opens that review's return.)
     bot.connector.clear()
-    await bot.post(message(bot.connector.url, "continue LOS-2026-001"))
+    await bot.post(message(bot.connector.url, "my actions LOS-2026-001"))
     assert "Did you mean" in text_of(bot.connector.cards()[-1])
 
 

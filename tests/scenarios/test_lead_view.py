@@ -15,6 +15,7 @@ from tests.support.answers import valid_answers
 from tests.support.journey import (
     BANK,
     LEAD,
+    OUTSIDER,
     PRACTITIONER,
     Journey,
     answer_every_section,
@@ -85,3 +86,38 @@ async def test_a_lead_who_writes_the_return_too_gets_the_writers_card(
     assert "Police Lead has your comments" not in told
     returned = [c for c in j.bot.connector.cards() if "needs changes" in json.dumps(c)]
     assert len(returned) == 2, "the two practitioners; the lead is answered in their chat"
+
+
+async def test_continue_names_a_review_and_opens_the_persons_return_on_it(
+    any_journey: Journey,
+) -> None:
+    j = any_journey
+    await open_review(j)
+    reference = j.rows(t.Review)[0].reference
+
+    j.bot.connector.clear()
+    await j.say(f"continue {reference}", PRACTITIONER)
+    shown = json.dumps(j.bot.connector.cards())
+    assert "Section 1 of 11" in shown, shown[:600]
+    assert "Did you mean" not in shown
+    # Its pseudonym names it too, and `continue` alone still opens the one return.
+    j.bot.connector.clear()
+    await j.say("continue Child K", PRACTITIONER)
+    assert "Section 1 of 11" in json.dumps(j.bot.connector.cards())
+    j.bot.connector.clear()
+    await j.say("continue", PRACTITIONER)
+    assert "Section 1 of 11" in json.dumps(j.bot.connector.cards())
+
+    # The agency's lead, not assigned: the lead's reading card.
+    j.bot.connector.clear()
+    await j.say(f"continue {reference}", LEAD)
+    shown = json.dumps(j.bot.connector.cards())
+    assert "Return in progress" in shown, shown[:600]
+    assert verbs.RETURN_SUBMIT not in shown
+
+    # Someone with no return there is told so plainly, and nothing of it is shown.
+    j.bot.connector.clear()
+    await j.say(f"continue {reference}", OUTSIDER)
+    shown = json.dumps(j.bot.connector.cards())
+    assert f"I can't find a review called {reference} that you can see" in shown, shown[:600]
+    assert "Section 1 of 11" not in shown

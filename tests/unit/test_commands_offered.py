@@ -127,8 +127,8 @@ def test_a_button_refuses_anything_more_than_a_suggestion() -> None:
         "dashboard for police",  # a suggestion drops the connecting words
         "dashboard police north south east",  # more words than a suggestion keeps
         "summary please child k",
-        "continue LOS-2026-004",
-        "continue child k",
+        "sign-offs LOS-2026-004",
+        "my actions child k",
         "reviews child k",
         None,
         7,
@@ -137,6 +137,9 @@ def test_a_button_refuses_anything_more_than_a_suggestion() -> None:
         assert suggested(forged, CAPABILITIES) is None, forged
     assert suggested("summary LOS-2026-004", CAPABILITIES) is not None
     assert suggested("summary Child K", CAPABILITIES) == Command("summary", "child k")
+    # `continue` takes a review or nothing (walk2: "continue LOS-2026-001").
+    assert suggested("continue LOS-2026-004", CAPABILITIES) == Command("continue", "los-2026-004")
+    assert suggested("continue", CAPABILITIES) == Command("continue", "")
     assert suggested("dashboard police 2026-q3", CAPABILITIES) == Command(
         "dashboard", "police 2026-q3"
     )
@@ -165,8 +168,12 @@ def test_a_misspelt_command_keeps_what_was_typed_after_it() -> None:
     assert offered("overdeu please", Role.MANAGER)[0] == "overdue"
     assert offered("sumary please", Role.CHAIR) == ()
     assert not offered("sumary what happened to the family last week", Role.CHAIR)
-    # A command that takes nothing is offered bare; a state-changing one never.
-    assert offered("contnue Child K", Role.PRACTITIONER)[0] == "continue"
+    # A command whose review is optional keeps one named, and is offered bare without one;
+    # a state-changing one never.
+    assert offered("contnue Child K", Role.PRACTITIONER)[0] == "continue Child K"
+    assert offered("contnue", Role.PRACTITIONER)[0] == "continue"
+    assert offered("contnue please", Role.PRACTITIONER)[0] == "continue"
+    assert offered("my acions Child K", Role.PRACTITIONER)[0] == "my actions"
     assert offered("guid Child K", *Role) == ()
 
 

@@ -1,0 +1,123 @@
+"""`continue` typed alone opens the returns a person works on; `continue LOS-2026-009` (walk2)
+opens theirs on that review, as its writer or as their agency's lead, or says plainly why
+there is none."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import update
+
+from domain.errors import NotFound
+from domain.review_flow import returns_to_continue
+from storage import tables as t
+from storage.database import Database
+from tests.support.partnership import CHAIR, HANA, PAT, POLICE_LEAD, Seeded, seed
+
+NEW = "LOS-2026-009"
+
+
+@pytest.fixture
+def world(migrated_sqlite: Database) -> tuple[Database, Seeded, int]:
+    """The known partnership, and a review taking returns with Pat writing its police one."""
+    s = seed(migrated_sqlite)
+    with migrated_sqlite.session() as session, session.begin():
+        review = t.Review(
+            partnership_id=s.partnership_id,
+            reference=NEW,
+            year=2026,
+            sequence=9,
+            pseudonym="Child Q",
+            reason="Known-answer test review.",
+            chair_member_id=s.members[CHAIR],
+            stage="pre_analysis",
+            opened_on=date(2026, 6, 1),
+            returns_due_on=date(2026, 6, 22),
+            meeting_on=date(2026, 7, 13),
+        )
+        session.add(review)
+        session.flush()
+        ret = t.PreAnalysisReturn(
+            review_id=review.id,
+            agency_id=s.agencies["Demo Police"],
+            status="in_progress",
+            due_on=review.returns_due_on,
+        )
+        session.add(ret)
+        session.flush()
+        assert ret.id is not None
+        session.add(t.ReturnAssignee(return_id=ret.id, member_id=s.members[PAT]))
+    return migrated_sqlite, s, ret.id
+
+
+def ids(db: Database, s: Seeded, who: str, text: str) -> list[int]:
+    found = db.transaction(lambda uow: returns_to_continue(uow, s.member(who), text))
+    return [r.id for r in found]
+
+
+def refusal(db: Database, s: Seeded, who: str, text: str) -> str:
+    with pytest.raises(NotFound) as refused:
+        db.transaction(lambda uow: returns_to_continue(uow, s.member(who), text))
+    return str(refused.value)
+
+
+def test_continue_alone_or_politely_opens_what_they_work_on(
+    world: tuple[Database, Seeded, int],
+) -> None:
+    db, s, return_id = world
+    assert ids(db, s, PAT, "") == [return_id]
+    assert ids(db, s, PAT, "please") == [return_id]
+    assert ids(db, s, POLICE_LEAD, "") == [], "alone, only the returns they are assigned"
+
+
+@pytest.mark.parametrize("typed", [NEW.lower(), "2026/9", "child q"])
+def test_naming_a_review_opens_their_return_on_it(
+    world: tuple[Database, Seeded, int], typed: str
+) -> None:
+    db, s, return_id = world
+    assert ids(db, s, PAT, typed) == [return_id]
+
+
+def test_a_lead_naming_a_review_opens_their_agencys_return(
+    world: tuple[Database, Seeded, int],
+) -> None:
+    db, s, return_id = world
+    assert ids(db, s, POLICE_LEAD, NEW.lower()) == [return_id]
+
+
+def test_a_review_they_cannot_see_is_not_found(world: tuple[Database, Seeded, int]) -> None:
+    db, s, _ = world
+    assert "that you can see" in refusal(db, s, HANA, NEW.lower())
+    assert "that you can see" in refusal(db, s, PAT, "los-2026-003")
+
+
+def test_a_review_past_returns_or_a_return_done_says_so(
+    world: tuple[Database, Seeded, int],
+) -> None:
+    db, s, _ = world
+    told = refusal(db, s, PAT, "los-2025-007")
+    assert told == "LOS-2025-007 (Baby L) is closed, so there's nothing to carry on with."
+    told = refusal(db, s, PAT, "los-2026-001")
+    assert told == (
+        "There's nothing to carry on with on LOS-2026-001 (Child K): the Demo Police return is "
+        "signed off."
+    )
+
+
+def test_a_submitted_return_says_its_state_and_points_the_lead_to_sign_offs(
+    world: tuple[Database, Seeded, int],
+) -> None:
+    db, s, return_id = world
+    with db.session() as session, session.begin():
+        session.execute(
+            update(t.PreAnalysisReturn)
+            .where(t.PreAnalysisReturn.id == return_id)  # type: ignore[arg-type]
+            .values(status="submitted")
+        )
+    told = refusal(db, s, PAT, NEW.lower())
+    assert told == (
+        f"There's nothing to carry on with on {NEW} (Child Q): the Demo Police return is "
+        "submitted: waiting for sign-off."
+    )
+    assert refusal(db, s, POLICE_LEAD, NEW.lower()).endswith("Type sign-offs to sign it off.")
