@@ -752,9 +752,10 @@ def overview_card(summary: Overview, *, notices: Sequence[str] = ()) -> Card:
 def _lead_reading_card(summary: Overview, notices: Sequence[str]) -> Card:
     ret = summary.ret
     body = _overview_body("Return in progress", summary, notices)
-    body.insert(2, paragraph(being_written_line(summary.writers)))
+    # Under the header and the return's line (three elements), before its facts.
+    body.insert(3, paragraph(being_written_line(summary.writers)))
     if ret.returned_comments:
-        body.insert(3, error_line(f"Returned with comments: {ret.returned_comments}"))
+        body.insert(4, error_line(f"Returned with comments: {ret.returned_comments}"))
     if summary.jumps:
         body.append(_as_model(jump_list(summary.jumps, button(GO, verbs.RETURN_OPEN, ids(ret)))))
     return build(body, [button("Chronology", verbs.CHRONOLOGY, ids(ret))])
