@@ -65,6 +65,7 @@ from domain.returns import (
     being_written_line,
     is_overdue,
     place_value,
+    returned_by,
     revision,
 )
 from domain.stale import Typed
@@ -177,7 +178,7 @@ def _section_card(
     progress = f"Section {screen.index + 1} of {screen.bank.section_count} · {section.title}"
     body: list[ac.ElementAnnotated | Card] = [*header_json(progress, where(ret))]
     if ret.returned_comments:
-        body.append(error_line(f"Returned by your agency lead: {ret.returned_comments}"))
+        body.append(error_line(f"{returned_by(screen.role)}: {ret.returned_comments}"))
     body.extend(notice_lines(screen.notices))
     body.extend(typed_block(typed))
     body.append(_intro(section.intro))
@@ -489,14 +490,14 @@ def chronology_card(
     notices: Sequence[str] = (),
     can_sign_off: bool = False,
     jumps: Sequence[tuple[str, str]] = (),
+    role: ReturnRole = ReturnRole.WRITER,
 ) -> Card:
-    card = _chronology_card(
-        ret, page, total, read_only, notices, can_sign_off, jumps, _returned(ret, read_only)
-    )
+    returned = _returned(ret, read_only, role)
+    card = _chronology_card(ret, page, total, read_only, notices, can_sign_off, jumps, returned)
     if not ret.returned_comments or sent_size(card) <= TEAMS_CARD_LIMIT_BYTES:
         return card
     # A full page of long entries leaves no room for long comments: point to where they are.
-    pointer = [error_line("Returned by your agency lead: see the review-and-submit card.")]
+    pointer = [error_line(f"{returned_by(role)}: see the review-and-submit card.")]
     return _chronology_card(ret, page, total, read_only, notices, can_sign_off, jumps, pointer)
 
 
@@ -546,11 +547,13 @@ def _as_model(element: ac.Container | Card) -> ac.Container:
     return element
 
 
-def _returned(ret: ReturnView, read_only: bool) -> list[ac.ElementAnnotated]:
+def _returned(
+    ret: ReturnView, read_only: bool, role: ReturnRole = ReturnRole.WRITER
+) -> list[ac.ElementAnnotated]:
     """The lead's comments, on every card of a returned return until it is submitted again."""
     if read_only or not ret.returned_comments:
         return []
-    return [error_line(f"Returned by your agency lead: {ret.returned_comments}")]
+    return [error_line(f"{returned_by(role)}: {ret.returned_comments}")]
 
 
 def _entry_summary(ret: ReturnView, item: ChronologyView, read_only: bool) -> ac.Container:
@@ -743,7 +746,7 @@ def overview_card(summary: Overview, *, notices: Sequence[str] = ()) -> Card:
             )
         )
     body = _overview_body("Review and submit", summary, notices)
-    body[3:3] = _returned(ret, summary.read_only)
+    body[3:3] = _returned(ret, summary.read_only, summary.role)
     if summary.jumps:
         body.append(_as_model(jump_list(summary.jumps, button(GO, verbs.RETURN_OPEN, ids(ret)))))
     return build(body, actions)
@@ -755,7 +758,7 @@ def _lead_reading_card(summary: Overview, notices: Sequence[str]) -> Card:
     # Under the header and the return's line (three elements), before its facts.
     body.insert(3, paragraph(being_written_line(summary.writers)))
     if ret.returned_comments:
-        body.insert(4, error_line(f"Returned with comments: {ret.returned_comments}"))
+        body.insert(4, error_line(f"{returned_by(summary.role)}: {ret.returned_comments}"))
     if summary.jumps:
         body.append(_as_model(jump_list(summary.jumps, button(GO, verbs.RETURN_OPEN, ids(ret)))))
     return build(body, [button("Chronology", verbs.CHRONOLOGY, ids(ret))])

@@ -153,6 +153,12 @@ def opening_position(member: MemberView, ret: ReturnView) -> int:
     return ret.current_section
 
 
+def returned_by(role: ReturnRole) -> str:
+    """How a returned return's comments are introduced on its cards: to a practitioner, "your
+    agency lead" sent it back; a lead reads them as the comments they (or a fellow lead) wrote."""
+    return "Returned by your agency lead" if role is ReturnRole.WRITER else "Returned with comments"
+
+
 def being_written_line(writers: Sequence[str]) -> str:
     """What a reading lead is told on the return's overview: who is writing it, and what they
     can do meanwhile."""
@@ -359,6 +365,7 @@ class SectionScreen:
     # Question id -> `drawn_mark` of the saved answer its inputs hold (not typed text): carried
     # in the card's data, so a save can tell a box left as drawn from one the person changed.
     drawn: Mapping[str, str] = field(default_factory=dict)
+    role: ReturnRole = ReturnRole.WRITER  # whose card (`role_on_return`)
 
     @property
     def section(self) -> Section:
@@ -434,6 +441,7 @@ def section_screen(
         held=held,
         typed_back=given_back,
         drawn=drawn,
+        role=role_on_return(member, ret),
     )
 
 
@@ -1603,6 +1611,7 @@ class ChronologyScreen:
     notices: tuple[str, ...] = ()
     can_sign_off: bool = False
     jumps: tuple[tuple[str, str], ...] = ()
+    role: ReturnRole = ReturnRole.WRITER  # whose card (`role_on_return`)
 
 
 def chronology_screen(
@@ -1613,7 +1622,8 @@ def chronology_screen(
     number = data.get("page")
     current = chronology.page(entries, number if isinstance(number, int) else 1)
     read_only = not writable(member, ret)
-    if not read_only:
+    role = role_on_return(member, ret)
+    if role in WRITING_ROLES:  # a reading lead leaves where its writers resume as it was
         uow.returns.update(
             ret.id, {"current_section": chronology_position(bank_for(ret.bank_version))}
         )
@@ -1627,6 +1637,7 @@ def chronology_screen(
         notices,
         can_sign_off=may_sign_off(member, ret),
         jumps=jump_targets(bank, seen_for(member, ret, stored, writers_of(uow, ret, stored))),
+        role=role,
     )
 
 

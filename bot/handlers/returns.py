@@ -160,6 +160,7 @@ def _chronology_card(screen: ChronologyScreen) -> dict[str, Any]:
         notices=screen.notices,
         can_sign_off=screen.can_sign_off,
         jumps=screen.jumps,
+        role=screen.role,
     )
 
 

@@ -13,12 +13,14 @@ import pytest
 
 from cards import returns as cards
 from cards.validation import card_problems
+from domain.chronology import page
 from domain.model import MemberView, ReturnStatus, ReviewStage, Role
 from domain.questions import default_question_bank
 from domain.records import ReturnView
 from domain.returns import (
     Overview,
     ReturnRole,
+    SectionScreen,
     being_written_line,
     opening_position,
     overview_position,
@@ -149,3 +151,17 @@ def test_a_lead_who_writes_it_alone_is_not_told_they_have_their_own_comments() -
     shared = sent_back_message(["Police Colleague"], [], own=True)
     assert shared.startswith("It's back with you to change too.")
     assert "Police Colleague has your comments" in shared
+
+
+def test_returned_comments_are_the_agency_leads_only_to_a_practitioner() -> None:
+    ret = replace(RET, status=ReturnStatus.RETURNED, returned_comments="Add the dates.")
+    for role, said in (
+        (ReturnRole.WRITER, "Returned by your agency lead: Add the dates."),
+        (ReturnRole.LEAD_WRITER, "Returned with comments: Add the dates."),
+    ):
+        screen = SectionScreen(ret, BANK, 0, None, (), {}, {}, role=role)
+        chronology = cards.chronology_card(ret, page([], 1), 0, read_only=False, role=role)
+        summary = Overview(ret, (), 0, (), read_only=False, role=role)
+        for card in (cards.section_card(screen), chronology, cards.overview_card(summary)):
+            assert card_problems(card) == []
+            assert said in json.dumps(card), (role, card["body"][1])
