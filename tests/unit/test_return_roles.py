@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
 
 import pytest
 
@@ -16,7 +15,6 @@ from cards.validation import card_problems
 from domain.chronology import page
 from domain.model import MemberView, ReturnStatus, ReviewStage, Role
 from domain.questions import default_question_bank
-from domain.records import ReturnView
 from domain.returns import (
     Overview,
     ReturnRole,
@@ -27,27 +25,21 @@ from domain.returns import (
     role_on_return,
     sent_back_message,
 )
+from tests.unit.test_return_cards import RET as CARDS_RET
 
 BANK = default_question_bank()
 AGENCY = 7
 WRITER, LEAD, LEAD_WRITER, CHAIR = 2, 3, 4, 1
-RET = ReturnView(
-    id=1,
-    partnership_id=1,
-    review_id=1,
-    reference="LOS-2026-004",
-    pseudonym="Child K",
-    review_stage=ReviewStage.PRE_ANALYSIS,
+# The cards' return, in progress at section 4, written by one practitioner, with no comments.
+RET = replace(
+    CARDS_RET,
     chair_member_id=CHAIR,
     agency_id=AGENCY,
     agency_name="Police",
-    status=ReturnStatus.IN_PROGRESS,
-    due_on=date(2026, 12, 11),
     current_section=3,
     bank_version=BANK.version,
     returned_comments=None,
     assignee_ids=frozenset({WRITER}),
-    submitted_at=None,
 )
 
 
