@@ -493,12 +493,16 @@ def chronology_card(
     role: ReturnRole = ReturnRole.WRITER,
 ) -> Card:
     returned = _returned(ret, read_only, role)
-    card = _chronology_card(ret, page, total, read_only, notices, can_sign_off, jumps, returned)
+    card = _chronology_card(
+        ret, page, total, read_only, notices, can_sign_off, jumps, returned, role
+    )
     if not ret.returned_comments or sent_size(card) <= TEAMS_CARD_LIMIT_BYTES:
         return card
     # A full page of long entries leaves no room for long comments: point to where they are.
     pointer = [error_line(f"{returned_by(role)}: see the review-and-submit card.")]
-    return _chronology_card(ret, page, total, read_only, notices, can_sign_off, jumps, pointer)
+    return _chronology_card(
+        ret, page, total, read_only, notices, can_sign_off, jumps, pointer, role
+    )
 
 
 def _chronology_card(
@@ -510,6 +514,7 @@ def _chronology_card(
     can_sign_off: bool,
     jumps: Sequence[tuple[str, str]],
     returned: Sequence[ac.ElementAnnotated],
+    role: ReturnRole,
 ) -> Card:
     title = f"Impact chronology · {counted(total, 'entry')}"
     body: list[ac.ElementAnnotated] = [*header(title, where(ret)), *returned]
@@ -535,7 +540,12 @@ def _chronology_card(
     if not read_only:
         actions.insert(0, button("Add entry", verbs.ENTRY_FORM, ids(ret)))
         actions.append(button("Back to questions", verbs.RETURN_OPEN, ids(ret, section=10)))
-        actions.append(button("Review and submit", verbs.RETURN_OVERVIEW, ids(ret), primary=True))
+        if role is ReturnRole.LEAD_READER:  # the lead's overview, which has no Submit
+            actions.append(button("Overview", verbs.RETURN_OVERVIEW, ids(ret)))
+        else:
+            actions.append(
+                button("Review and submit", verbs.RETURN_OVERVIEW, ids(ret), primary=True)
+            )
     elif can_sign_off:
         body.append(_comments_input())
         actions += signoff_buttons(ret, CHRONOLOGY_PLACE)

@@ -308,10 +308,13 @@ def parse_place(raw: object, bank: QuestionBank) -> Place | None:
     return Place(index, episode)
 
 
-def jump_targets(bank: QuestionBank, stored: Seen) -> tuple[tuple[str, str], ...]:
+def jump_targets(
+    bank: QuestionBank, stored: Seen, role: ReturnRole = ReturnRole.WRITER
+) -> tuple[tuple[str, str], ...]:
     """Every section, every key practice episode, the chronology and the overview: (value,
     title) pairs for a card's "Go to" list, so nothing is more than one step away. `stored`
-    as its reader may see it (`seen_by`): an episode's title quotes its first answer."""
+    as its reader may see it (`seen_by`): an episode's title quotes its first answer. A
+    reading lead's overview offers no Submit, so it is not called "Review and submit"."""
     targets: list[tuple[str, str]] = []
     for index, section in enumerate(bank.sections):
         targets.append((place_value(index), f"{index + 1}. {section.title}"))
@@ -322,7 +325,8 @@ def jump_targets(bank: QuestionBank, stored: Seen) -> tuple[tuple[str, str], ...
             title = f"{number} Episode {episode.number}" + (f": {label}" if label else "")
             targets.append((place_value(index, episode.number), title))
     targets.append((CHRONOLOGY_PLACE, "Impact chronology"))
-    targets.append((OVERVIEW_PLACE, "Review and submit"))
+    reading = role is ReturnRole.LEAD_READER
+    targets.append((OVERVIEW_PLACE, "Overview" if reading else "Review and submit"))
     return tuple(targets)
 
 
@@ -424,6 +428,7 @@ def section_screen(
         and released(answer, writers)
         and writable(member, ret)
     )
+    role = role_on_return(member, ret)
     return SectionScreen(
         ret,
         bank,
@@ -437,11 +442,11 @@ def section_screen(
         (*notices, *handed_on),
         read_only=not writable(member, ret),
         can_sign_off=may_sign_off(member, ret),
-        jumps=jump_targets(bank, seen),
+        jumps=jump_targets(bank, seen, role),
         held=held,
         typed_back=given_back,
         drawn=drawn,
-        role=role_on_return(member, ret),
+        role=role,
     )
 
 
@@ -1211,7 +1216,7 @@ def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) 
         unconfirmed,
         read_only=not writable(member, ret),
         can_sign_off=may_sign_off(member, ret),
-        jumps=jump_targets(bank, seen_for(member, ret, stored, writers)),
+        jumps=jump_targets(bank, seen_for(member, ret, stored, writers), role),
         kept=_kept_answers(bank, stored) + _kept_entries(entries),
         role=role,
         writers=_writer_names(uow, ret) if role is ReturnRole.LEAD_READER else (),
@@ -1636,7 +1641,7 @@ def chronology_screen(
         read_only,
         notices,
         can_sign_off=may_sign_off(member, ret),
-        jumps=jump_targets(bank, seen_for(member, ret, stored, writers_of(uow, ret, stored))),
+        jumps=jump_targets(bank, seen_for(member, ret, stored, writers_of(uow, ret, stored)), role),
         role=role,
     )
 

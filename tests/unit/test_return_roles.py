@@ -13,13 +13,16 @@ import pytest
 from cards import returns as cards
 from cards.validation import card_problems
 from domain.chronology import page
+from domain.held import Seen
 from domain.model import MemberView, ReturnStatus, ReviewStage, Role
 from domain.questions import default_question_bank
 from domain.returns import (
+    OVERVIEW_PLACE,
     Overview,
     ReturnRole,
     SectionScreen,
     being_written_line,
+    jump_targets,
     opening_position,
     overview_position,
     role_on_return,
@@ -157,3 +160,19 @@ def test_returned_comments_are_the_agency_leads_only_to_a_practitioner() -> None
         for card in (cards.section_card(screen), chronology, cards.overview_card(summary)):
             assert card_problems(card) == []
             assert said in json.dumps(card), (role, card["body"][1])
+
+
+def test_the_reading_leads_chronology_offers_the_overview_not_review_and_submit() -> None:
+    lead = cards.chronology_card(RET, page([], 1), 0, read_only=False, role=ReturnRole.LEAD_READER)
+    writer = cards.chronology_card(RET, page([], 1), 0, read_only=False)
+    assert card_problems(lead) == []
+    assert "Overview" in titles(lead)
+    assert "Review and submit" not in titles(lead)
+    assert titles(writer)[-1] == "Review and submit"
+
+
+def test_a_reading_leads_go_to_list_names_the_overview_as_theirs() -> None:
+    lead = dict(jump_targets(BANK, Seen({}), ReturnRole.LEAD_READER))
+    writer = dict(jump_targets(BANK, Seen({})))
+    assert lead[OVERVIEW_PLACE] == "Overview"
+    assert writer[OVERVIEW_PLACE] == "Review and submit"
