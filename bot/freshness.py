@@ -3,7 +3,8 @@
 Cards that show one thing put its revision in their state-changing buttons' data
 (cards.common.revised). The check runs at the start of the handler's first unit of work, in
 the transaction that writes the click's change: it holds the thing's row (SELECT ... FOR
-UPDATE on PostgreSQL; SQLite's single writer queues them anyway), then compares the revision
+UPDATE on PostgreSQL, a member's FOR NO KEY UPDATE: storage/repositories.py `KEY_KEPT`;
+SQLite's single writer queues them anyway), then compares the revision
 the card was drawn at with the thing's revision now. Of racing clicks from cards of one
 revision, the first holds the row, finds it unchanged and writes; the others wait for the
 row, then read the winner's change and are refused (ChangedSinceShown) with nothing written.

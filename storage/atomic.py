@@ -10,9 +10,10 @@ outcome says who won:
   moved and changes nothing; its rowcount of 0 tells it so.
 - `insert_new`: INSERT … ON CONFLICT DO NOTHING. A racer inserting the same key waits for the
   winner, then inserts nothing, and reads the winner's row afterwards (a new statement sees it).
-- `lock`: SELECT … FOR UPDATE of one row, for a check whose state isn't a single column (a
-  pending date request, an impact record per item): racers queue on the row, and each reads
-  what the one before committed. SQLite leaves FOR UPDATE out; its single writer queues them.
+- `lock`: SELECT … FOR UPDATE (FOR NO KEY UPDATE when the holder keeps the row's key) of one
+  row, for a check whose state isn't a single column (a pending date request, an impact record
+  per item): racers queue on the row, and each reads what the one before committed. SQLite
+  leaves FOR UPDATE out; its single writer queues them.
 """
 
 from __future__ import annotations
@@ -80,9 +81,11 @@ def rowcount(result: Result[Any]) -> int:
     return int(cast(CursorResult[Any], result).rowcount)
 
 
-def lock(session: Session, table: Table, row_id: int) -> None:
+def lock(session: Session, table: Table, row_id: int, *, key_share: bool = False) -> None:
     """Hold the row until this transaction ends (PostgreSQL); reads after it see what racers
-    ahead of it committed, ORM rows included."""
+    ahead of it committed, ORM rows included. `key_share`: FOR NO KEY UPDATE, for a holder that
+    won't change the row's key or delete it, so rows naming it (FOR KEY SHARE) don't wait."""
     session.flush()
-    session.execute(select(table.c.id).where(table.c.id == row_id).with_for_update())
+    statement = select(table.c.id).where(table.c.id == row_id)
+    session.execute(statement.with_for_update(key_share=key_share))
     session.expire_all()

@@ -285,6 +285,14 @@ HELD_ROWS: Mapping[str, type[SQLModel]] = {
     "review": t.Review,
 }  # a review's returns and items: domain/holds.py, which holds their review first
 
+# Kinds held as an UPDATE of non-key columns holds them (FOR NO KEY UPDATE), so a row written
+# elsewhere that only names the held one (a lead's chronology entry or answer naming its
+# writer: the FOR KEY SHARE its foreign key takes) doesn't wait for the card. Only where no
+# writer behind the hold changes the row's key: a member's card never changes its AAD id (the
+# one unique column besides the id). An agency's rename changes its name key (unique), so it
+# is held FOR UPDATE, as that UPDATE would hold it.
+KEY_KEPT: frozenset[str] = frozenset({"member"})
+
 
 class SqlUnitOfWork:
     """One transaction's repositories. The Database commits or rolls back around it."""
@@ -312,7 +320,7 @@ class SqlUnitOfWork:
         reads what the one before it committed. An id that isn't a number holds nothing: the
         read after it refuses it as not found."""
         if isinstance(row_id, int) and not isinstance(row_id, bool):
-            atomic.lock(self.session, t.core(HELD_ROWS[kind]), row_id)
+            atomic.lock(self.session, t.core(HELD_ROWS[kind]), row_id, key_share=kind in KEY_KEPT)
 
 
 def _partnership_view(row: t.Partnership | Row[Any, Any, Any, Any]) -> PartnershipView:
