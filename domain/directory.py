@@ -968,15 +968,19 @@ def import_members(
 
 def import_holds(
     changes: Iterable[MemberChange], existing: Mapping[str, DirectoryMember]
-) -> tuple[set[int], set[int], set[int]]:
+) -> tuple[set[int], set[int], set[int], set[int]]:
     """What applying `changes` holds (`DirectoryRepository.hold_changes`): every existing
     member changed; those whose change is a change of leads (a lead moving, agency_lead
-    granted or revoked), whose agencies and covers it touches; and the agencies a lead
-    joins (a move, or a new member made a lead)."""
+    granted or revoked), whose agencies and covers it touches; the agencies a lead joins (a
+    move, or a new member made a lead); and every agency a row names, whose row its
+    member's agency takes (the agency card holds that row first: domain/holds.py)."""
     members: set[int] = set()
     leads: set[int] = set()
     joining: set[int] = set()
+    moving_in: set[int] = set()
     for change in changes:
+        if change.agency is not None:
+            moving_in.add(change.agency.id)
         current = existing.get(change.aad_object_id)
         lead_now = current is not None and Role.AGENCY_LEAD in current.roles
         lead_change = Role.AGENCY_LEAD in change.grant | change.revoke or (
@@ -988,7 +992,7 @@ def import_holds(
                 leads.add(current.id)
         if lead_change and change.agency is not None:
             joining.add(change.agency.id)
-    return members, leads, joining
+    return members, leads, joining, moving_in
 
 
 def _apply(uow: UnitOfWork, actor: Actor, partnership_id: int, change: MemberChange) -> None:

@@ -24,11 +24,16 @@ removal was made.
 A change to an agency's safeguarding leads (the directory: granting or revoking agency_lead, a
 lead moving agency) changes who may write, sign off or confirm each of that agency's returns
 still open to its leads (`OPEN_TO_LEADS`), so it holds them all, in id order, before it
-changes anything (storage/directory.py `hold_changes`, one statement), after the rows of the
-members it changes (the member card's check holds its member first too). A change of many
+changes anything (storage/directory.py `hold_changes`, one statement). The directory's one
+order: the rows of the agencies members move into (FOR KEY SHARE, as a member naming one
+takes it), then the members' rows (FOR NO KEY UPDATE), then those returns. The agency card's
+check holds its agency first (FOR UPDATE: a rename may change its unique name), then its
+lead's row, then the returns; the member card's check holds its member first (FOR NO KEY
+UPDATE, so a lead's new entry or answer naming them doesn't wait for it). A change of many
 members (the CSV import) names them all to that one hold before its first change
 (domain/directory.py `import_holds`): held member by member, its returns were taken out of
-id order across them. It holds no review: it only ever waits
+id order across them, and an agency it moved a member into was taken only at that write,
+after the members, crossing the agency card's order. It holds no review: it only ever waits
 for a return, so it can't close a cycle with a chair's control (review, then return) or a
 sweep (returns by id). The member is read at the turn's start, before any hold; a writer
 whose access to a held return rests on leading its agency is read again after the hold

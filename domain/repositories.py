@@ -278,13 +278,16 @@ class DirectoryRepository(Protocol):
         members: Collection[int],
         leads: Collection[int] = (),
         joining: Collection[int] = (),
+        moving_in: Collection[int] = (),
     ) -> None:
-        """Before changing these members: hold their rows, in id order, then every return
-        still open to a lead (domain/holds.py `OPEN_TO_LEADS`) of each agency a change of
-        leads touches (the `leads`' agencies and covers, and the agencies in `joining` a lead
-        moves to or joins with), in id order, in one statement. What this transaction held
-        this way already is not held again. Every change of leads holds through here, once:
-        a change of many members (the CSV import) names them all before its first change."""
+        """Before changing these members: hold the rows of the agencies they move into
+        (`moving_in` and `joining`; as a member naming one holds it, FOR KEY SHARE), in id
+        order; then the members' rows, in id order; then every return still open to a lead
+        (domain/holds.py `OPEN_TO_LEADS`) of each agency a change of leads touches (the
+        `leads`' agencies and covers, and the agencies in `joining` a lead moves to or joins
+        with), in id order, in one statement. What this transaction held this way already is
+        not held again. Every change of leads holds through here, once: a change of many
+        members (the CSV import) names them all before its first change."""
         ...
 
     def grant(self, member_id: int, role: Role) -> bool:

@@ -34,7 +34,8 @@ class SqlDirectory:
         # What this transaction holds already through hold_changes (one SqlDirectory a unit
         # of work): a later change of the same members holds nothing more.
         self._held_members: set[int] = set()
-        self._held_agencies: set[int] = set()
+        self._held_agencies: set[int] = set()  # their open returns
+        self._held_agency_rows: set[int] = set()
 
     def agencies(self, partnership_id: int) -> list[AgencyView]:
         return self._agencies(col(t.Agency.partnership_id) == partnership_id)
@@ -178,13 +179,27 @@ class SqlDirectory:
         members: Collection[int],
         leads: Collection[int] = (),
         joining: Collection[int] = (),
+        moving_in: Collection[int] = (),
     ) -> None:
-        """domain/repositories.py `DirectoryRepository.hold_changes`. The member rows are held
-        as an UPDATE holds them (FOR NO KEY UPDATE), so a row written elsewhere that only
-        names the member (an answer's writer) doesn't wait for them; the member card's check
-        holds its member first too (bot/freshness.py), so member rows come before returns
-        everywhere. The returns, in the one statement, hold no review (domain/holds.py)."""
+        """domain/repositories.py `DirectoryRepository.hold_changes`. The agency rows first,
+        as a member's foreign key holds them (FOR KEY SHARE): the agency card holds its agency
+        (FOR UPDATE), then its lead's row, then the returns, and taking the agency after the
+        members (as the foreign key would, at the write) closed a cycle with it. The member
+        rows are held as an UPDATE holds them (FOR NO KEY UPDATE), so a row written elsewhere
+        that only names the member (an answer's writer) doesn't wait for them; the member
+        card's check holds its member first too (bot/freshness.py, FOR NO KEY UPDATE), so
+        member rows come before returns everywhere. The returns, in the one statement, hold
+        no review (domain/holds.py)."""
         self._session.flush()
+        into = sorted((set(joining) | set(moving_in)) - self._held_agency_rows)
+        for chunk in _chunks(into, 500):
+            self._session.execute(
+                select(t.Agency.id)
+                .where(col(t.Agency.id).in_(chunk))
+                .order_by(col(t.Agency.id))
+                .with_for_update(read=True, key_share=True)
+            ).all()
+        self._held_agency_rows.update(into)
         to_hold = sorted((set(members) | set(leads)) - self._held_members)
         for chunk in _chunks(to_hold, 500):
             self._session.execute(

@@ -4,8 +4,9 @@ once, in id order, before its first change (domain/directory.import_holds, stora
 order: the chasers' heartbeat (domain/chase_engine.in_lock_order) or a lead's move on the
 member card. Held member by member, as before, the import held Police's returns (the higher
 ids here) for its first row and School's for its second, while the racer, holding School's,
-waited for Police's: PostgreSQL ended one of them as a deadlock. SQLite's single writer
-queues them either way (skipped there: no row locks)."""
+waited for Police's: PostgreSQL ended one of them as a deadlock. Before those it holds the
+agencies it moves members into, then its members: the agency card's order (the last tests
+here). SQLite's single writer queues them either way (skipped there: no row locks)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from bot import freshness
 from domain import directory
 from domain.chase_engine import in_lock_order
-from domain.model import Role
+from domain.model import Actor, Role
 from storage import tables as t
 from storage.database import Database
 from storage.repositories import SqlUnitOfWork
@@ -340,3 +342,134 @@ def _unpaused_round(
     for racer in racers:
         racer.join(30)
     return outcome, _leads(database, aads)
+
+
+ADMIN = Actor(TENANT, "aad-admin", "teams-admin", "Demo Admin")
+
+
+def _agency_card(ids: dict[str, Any], lead: int) -> Callable[[SqlUnitOfWork], None]:
+    """The agency card making `lead` Police's safeguarding lead: its check's hold of the
+    agency (bot/freshness.py, FOR UPDATE), then the save: the lead moved in and made a lead."""
+
+    def work(uow: SqlUnitOfWork) -> None:
+        admin = uow.members.get(ids["admin"])
+        data = {"agency_id": ids["police"], "name": "Demo Police", "sector": "other"}
+        freshness.AGENCY.hold(uow, admin, data)
+        directory.save_agency(uow, ADMIN, admin, {**data, "lead": lead})
+
+    return work
+
+
+def _card_import(
+    database: Database, ids: dict[str, Any]
+) -> tuple[int, str, directory.ParsedImport]:
+    """Two School practitioners: the CSV renames the first (the card's lead to be) and moves
+    the second into Police. The first's id and AAD id, and the CSV."""
+
+    def seed(uow: SqlUnitOfWork) -> tuple[int, str, str]:
+        found = [
+            uow.session.get(t.Member, _member(uow, ids, "school", Role.PRACTITIONER))
+            for _ in range(2)
+        ]
+        assert found[0] is not None
+        assert found[0].id is not None
+        assert found[1] is not None
+        return found[0].id, str(found[0].aad_object_id), str(found[1].aad_object_id)
+
+    lead, lead_aad, mover_aad = database.transaction(seed)
+    lines = [
+        ",".join(directory.IMPORT_COLUMNS),
+        f"{lead_aad},Demo Renamed Lead,Demo School,practitioner,",
+        f"{mover_aad},Demo Moved,Demo Police,practitioner,",
+    ]
+    return lead, lead_aad, directory.parse_import("\n".join(lines) + "\n")
+
+
+def _card_round(
+    database: Database,
+    ids: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    card_delay: float,
+) -> dict[str, Any]:
+    """The import renames a School practitioner (the card's lead to be), then moves another
+    into Police; it pauses after its first row, the card starts then and, `card_delay` later,
+    the import goes on. How each ended, and whether the card's lead was made."""
+    lead, lead_aad, parsed = _card_import(database, ids)
+    first_done, go = threading.Event(), threading.Event()
+    real_apply = directory._apply
+    applied: list[int] = []
+
+    def paused_apply(*args: Any) -> None:
+        real_apply(*args)
+        applied.append(1)
+        if len(applied) == 1:
+            first_done.set()
+            go.wait(10)
+
+    monkeypatch.setattr(directory, "_apply", paused_apply)
+    outcome: dict[str, Any] = {}
+    run = _runner(database, outcome)
+    importer = threading.Thread(
+        target=run, args=("import", lambda uow: directory.import_members(uow, TENANT, parsed))
+    )
+    importer.start()
+    assert first_done.wait(10)
+    card = threading.Thread(target=run, args=("card", _agency_card(ids, lead)))
+    card.start()
+    time.sleep(card_delay)  # old: the card holds Police and waits for its lead's row
+    go.set()
+    importer.join(30)
+    card.join(30)
+    monkeypatch.setattr(directory, "_apply", real_apply)
+    outcome["lead made"] = _leads(database, [lead_aad]) == 1
+    return outcome
+
+
+def test_an_import_never_deadlocks_with_the_agency_card_choosing_one_of_its_members(
+    migrated: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The agency card holds its agency, then its lead's row, then the returns; the import
+    holds the agencies it moves members into (FOR KEY SHARE), then its members, then the
+    returns: one order. Before, the import took Police's row only as its second row moved a
+    member in (the foreign key's FOR KEY SHARE), after holding the card's lead: PostgreSQL
+    ended one of them as a deadlock."""
+    _require_row_locks(migrated)
+    ids = migrated.transaction(_world)
+    ids["admin"] = migrated.transaction(lambda uow: _member(uow, ids, "police", Role.ADMIN))
+    crossed = []
+    for n in range(ROUNDS):
+        outcome = _card_round(migrated, ids, monkeypatch, card_delay=0.05 + 0.1 * n)
+        if outcome != {"import": "committed", "card": "committed", "lead made": True}:
+            crossed.append(outcome)
+    assert crossed == [], (
+        f"{len(crossed)} of {ROUNDS} rounds ended one side (deadlock or lock timeout): the "
+        f"import took the agency's row after its members: {crossed}"
+    )
+
+
+def test_an_import_holds_the_agencies_it_moves_members_into_before_its_members(
+    migrated: Database,
+) -> None:
+    """The agency card's order: the agency (FOR KEY SHARE, as the member's foreign key takes
+    it), then the members, once, before any write."""
+    ids = migrated.transaction(_world)
+    _, _, parsed = _card_import(migrated, ids)
+    statements: list[str] = []
+
+    def capture(*args: object) -> None:
+        statements.append(" ".join(str(args[2]).split()))
+
+    event.listen(migrated.engine, "before_cursor_execute", capture)
+    try:
+        migrated.transaction(lambda uow: directory.import_members(uow, TENANT, parsed))
+    finally:
+        event.remove(migrated.engine, "before_cursor_execute", capture)
+    agencies = [n for n, sql in enumerate(statements) if "FROM agency WHERE agency.id IN" in sql]
+    members = [n for n, sql in enumerate(statements) if "FROM member WHERE member.id IN" in sql]
+    writes = [n for n, sql in enumerate(statements) if sql.startswith(("UPDATE", "INSERT"))]
+    assert len(agencies) == 1, "the agencies are held once"
+    assert members, statements
+    assert writes, statements
+    assert agencies[0] < members[0] < writes[0], "the agencies, then the members, then writes"
+    if migrated.engine.dialect.name == "postgresql":
+        assert statements[agencies[0]].endswith("FOR KEY SHARE"), statements[agencies[0]]
