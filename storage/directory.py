@@ -192,28 +192,26 @@ class SqlDirectory:
         no review (domain/holds.py)."""
         self._session.flush()
         into = sorted((set(joining) | set(moving_in)) - self._held_agency_rows)
-        for chunk in _chunks(into, 500):
-            self._session.execute(
-                select(t.Agency.id)
-                .where(col(t.Agency.id).in_(chunk))
-                .order_by(col(t.Agency.id))
-                .with_for_update(read=True, key_share=True)
-            ).all()
+        self._hold_rows(t.Agency, into, read=True)
         self._held_agency_rows.update(into)
         to_hold = sorted((set(members) | set(leads)) - self._held_members)
-        for chunk in _chunks(to_hold, 500):
-            self._session.execute(
-                select(t.Member.id)
-                .where(col(t.Member.id).in_(chunk))
-                .order_by(col(t.Member.id))
-                .with_for_update(key_share=True)
-            ).all()
+        self._hold_rows(t.Member, to_hold, read=False)
         self._held_members.update(to_hold)
         agencies = (self._lead_agencies(leads) | set(joining)) - self._held_agencies
         SqlReturns(self._session).hold_open_to_leads(agencies)
         self._held_agencies |= agencies
         if to_hold:
             self._session.expire_all()  # as atomic.lock: ORM rows read before it are stale
+
+    def _hold_rows(self, table: type[t.Agency | t.Member], ids: list[int], *, read: bool) -> None:
+        """These rows, in id order: FOR KEY SHARE (`read`) or FOR NO KEY UPDATE."""
+        for chunk in _chunks(ids, 500):
+            self._session.execute(
+                select(table.id)
+                .where(col(table.id).in_(chunk))
+                .order_by(col(table.id))
+                .with_for_update(read=read, key_share=True)
+            ).all()
 
     def _lead_agencies(self, member_ids: Collection[int]) -> set[int]:
         """The agencies these members' change of leads touches: each one's own and any they

@@ -153,6 +153,49 @@ def _runner(
     return run
 
 
+def race_paused(
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    paused: tuple[object, str],
+    first: tuple[str, Callable[[SqlUnitOfWork], Any]],
+    second: tuple[str, Callable[[SqlUnitOfWork], Any]],
+    delay: float,
+) -> dict[str, Any]:
+    """`first` runs until its first call of `paused` (an owner and the name of a function it
+    calls through it) has returned, and waits there; `second` starts then and, `delay`
+    later, `first` goes on. How each ended, under its name."""
+    owner, name = paused
+    real = getattr(owner, name)
+    reached, go = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def pausing(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == 1:
+            reached.set()
+            go.wait(10)
+        return found
+
+    monkeypatch.setattr(owner, name, pausing)
+    outcome: dict[str, Any] = {}
+    run = _runner(database, outcome)
+    racers = [threading.Thread(target=run, args=racer) for racer in (first, second)]
+    racers[0].start()
+    assert reached.wait(10)
+    racers[1].start()
+    time.sleep(delay)  # the second takes its first hold and waits for the first's (old code)
+    go.set()
+    for racer in racers:
+        racer.join(30)
+    monkeypatch.setattr(owner, name, real)
+    return outcome
+
+
+def _importing(parsed: directory.ParsedImport) -> tuple[str, Callable[[SqlUnitOfWork], Any]]:
+    return "import", lambda uow: directory.import_members(uow, TENANT, parsed)
+
+
 def _round(
     database: Database,
     ids: dict[str, Any],
@@ -161,35 +204,17 @@ def _round(
     racer_delay: float,
 ) -> dict[str, Any]:
     """The import pauses after its first row's change (Police's lead); the racer starts then
-    and, `racer_delay` later, the import goes on. What each did, and the leads made."""
+    (it holds School's returns and, on the old code, waits for Police's) and, `racer_delay`
+    later, the import goes on. What each did, and the leads made."""
     aads = _import_leads(database, ids)
-    parsed = _csv(aads)
-    first_done, go = threading.Event(), threading.Event()
-    real_apply = directory._apply
-    applied: list[int] = []
-
-    def paused_apply(*args: Any) -> None:
-        real_apply(*args)
-        applied.append(1)
-        if len(applied) == 1:
-            first_done.set()
-            go.wait(10)
-
-    monkeypatch.setattr(directory, "_apply", paused_apply)
-    outcome: dict[str, Any] = {}
-    run = _runner(database, outcome)
-    importer = threading.Thread(
-        target=run, args=("import", lambda uow: directory.import_members(uow, TENANT, parsed))
+    outcome = race_paused(
+        database,
+        monkeypatch,
+        (directory, "_apply"),
+        _importing(_csv(aads)),
+        ("racer", racer),
+        racer_delay,
     )
-    importer.start()
-    assert first_done.wait(10)
-    other = threading.Thread(target=run, args=("racer", racer))
-    other.start()
-    time.sleep(racer_delay)  # the racer holds School's returns and waits for Police's (old)
-    go.set()
-    importer.join(30)
-    other.join(30)
-    monkeypatch.setattr(directory, "_apply", real_apply)
     outcome["leads"] = _leads(database, aads)
     return outcome
 
@@ -214,6 +239,21 @@ def test_an_import_of_two_agencies_leads_never_deadlocks_with_an_id_order_racer(
     )
 
 
+def _import_statements(database: Database, parsed: directory.ParsedImport) -> list[str]:
+    """The SQL the import sent, in order, each on one line."""
+    statements: list[str] = []
+
+    def capture(*args: object) -> None:
+        statements.append(" ".join(str(args[2]).split()))
+
+    event.listen(database.engine, "before_cursor_execute", capture)
+    try:
+        database.transaction(lambda uow: directory.import_members(uow, TENANT, parsed))
+    finally:
+        event.remove(database.engine, "before_cursor_execute", capture)
+    return statements
+
+
 def test_an_import_holds_its_agencies_returns_once_before_its_first_change(
     migrated: Database,
 ) -> None:
@@ -222,16 +262,7 @@ def test_an_import_holds_its_agencies_returns_once_before_its_first_change(
     ids = migrated.transaction(_world)
     aads = _import_leads(migrated, ids)
     parsed = _csv(aads)
-    statements: list[str] = []
-
-    def capture(*args: object) -> None:
-        statements.append(" ".join(str(args[2]).split()))
-
-    event.listen(migrated.engine, "before_cursor_execute", capture)
-    try:
-        migrated.transaction(lambda uow: directory.import_members(uow, TENANT, parsed))
-    finally:
-        event.remove(migrated.engine, "before_cursor_execute", capture)
+    statements = _import_statements(migrated, parsed)
     holds = [
         n
         for n, sql in enumerate(statements)
@@ -395,32 +426,14 @@ def _card_round(
     into Police; it pauses after its first row, the card starts then and, `card_delay` later,
     the import goes on. How each ended, and whether the card's lead was made."""
     lead, lead_aad, parsed = _card_import(database, ids)
-    first_done, go = threading.Event(), threading.Event()
-    real_apply = directory._apply
-    applied: list[int] = []
-
-    def paused_apply(*args: Any) -> None:
-        real_apply(*args)
-        applied.append(1)
-        if len(applied) == 1:
-            first_done.set()
-            go.wait(10)
-
-    monkeypatch.setattr(directory, "_apply", paused_apply)
-    outcome: dict[str, Any] = {}
-    run = _runner(database, outcome)
-    importer = threading.Thread(
-        target=run, args=("import", lambda uow: directory.import_members(uow, TENANT, parsed))
+    outcome = race_paused(
+        database,
+        monkeypatch,
+        (directory, "_apply"),
+        _importing(parsed),
+        ("card", _agency_card(ids, lead)),  # old: holds Police, waits for its lead's row
+        card_delay,
     )
-    importer.start()
-    assert first_done.wait(10)
-    card = threading.Thread(target=run, args=("card", _agency_card(ids, lead)))
-    card.start()
-    time.sleep(card_delay)  # old: the card holds Police and waits for its lead's row
-    go.set()
-    importer.join(30)
-    card.join(30)
-    monkeypatch.setattr(directory, "_apply", real_apply)
     outcome["lead made"] = _leads(database, [lead_aad]) == 1
     return outcome
 
@@ -454,16 +467,7 @@ def test_an_import_holds_the_agencies_it_moves_members_into_before_its_members(
     it), then the members, once, before any write."""
     ids = migrated.transaction(_world)
     _, _, parsed = _card_import(migrated, ids)
-    statements: list[str] = []
-
-    def capture(*args: object) -> None:
-        statements.append(" ".join(str(args[2]).split()))
-
-    event.listen(migrated.engine, "before_cursor_execute", capture)
-    try:
-        migrated.transaction(lambda uow: directory.import_members(uow, TENANT, parsed))
-    finally:
-        event.remove(migrated.engine, "before_cursor_execute", capture)
+    statements = _import_statements(migrated, parsed)
     agencies = [n for n, sql in enumerate(statements) if "FROM agency WHERE agency.id IN" in sql]
     members = [n for n, sql in enumerate(statements) if "FROM member WHERE member.id IN" in sql]
     writes = [n for n, sql in enumerate(statements) if sql.startswith(("UPDATE", "INSERT"))]

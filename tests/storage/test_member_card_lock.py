@@ -8,8 +8,6 @@ deadlock. SQLite's single writer queues them either way (skipped there: no row l
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 import pytest
@@ -21,7 +19,7 @@ from domain.model import Role
 from storage import tables as t
 from storage.database import Database
 from storage.repositories import SqlUnitOfWork
-from tests.storage.test_import_lock_order import _runner
+from tests.storage.test_import_lock_order import race_paused
 from tests.storage.test_lead_entry_holds import _lead_and_return, _require_row_locks, _save_entry
 
 ROUNDS = 6
@@ -47,35 +45,20 @@ def _round(
     the member card starts then (its check's hold, then the revoke) and, `card_delay` later,
     the save goes on to insert the entry. How each ended."""
     _relead(database, ids["lead"])
-    held, go = threading.Event(), threading.Event()
-    real_load = returns.load
-
-    def paused_load(*args: Any, **kwargs: Any) -> Any:
-        found = real_load(*args, **kwargs)
-        held.set()
-        go.wait(10)
-        return found
-
-    monkeypatch.setattr(returns, "load", paused_load)
-    outcome: dict[str, Any] = {}
-    run = _runner(database, outcome)
 
     def card(uow: SqlUnitOfWork) -> None:
         # The card's check, as bot/freshness.py takes it for member_save; then its change.
         freshness.MEMBER.hold(uow, uow.members.get(ids["lead"]), {"member_id": ids["lead"]})
         uow.directory.revoke(ids["lead"], Role.AGENCY_LEAD)
 
-    saver = threading.Thread(target=run, args=("save", lambda uow: _save_entry(uow, ids)))
-    saver.start()
-    assert held.wait(10)
-    other = threading.Thread(target=run, args=("card", card))
-    other.start()
-    time.sleep(card_delay)  # the card holds the member and waits for the return
-    go.set()
-    saver.join(30)
-    other.join(30)
-    monkeypatch.setattr(returns, "load", real_load)
-    return outcome
+    return race_paused(
+        database,
+        monkeypatch,
+        (returns, "load"),
+        ("save", lambda uow: _save_entry(uow, ids)),
+        ("card", card),
+        card_delay,
+    )
 
 
 def test_a_leads_entry_save_never_deadlocks_with_the_member_card_revoking_them(
