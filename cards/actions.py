@@ -561,8 +561,9 @@ def action_item_card(
 def _whose(item: ActionDetail, *, owner: bool, chair: bool) -> str:
     """Whose the item is to its reader, as its card's title says: the owner's ("Your action"),
     or, to a chair it waits for (`domain.actions.chair_decides`: escalated to them, a date to
-    approve, or blocked), theirs to decide, saying when it is blocked, as the reason the owner
-    gave is on the card and its moves are the chair's alone."""
+    approve, or blocked), theirs to decide, saying when it is blocked: the reason the owner
+    gave is on the card, and reassigning, amending, splitting or cancelling it is the chair's
+    (the owner can still update progress and ask for a new date)."""
     if owner:
         return "Your action"
     if not (chair and chair_decides(item)):

@@ -119,9 +119,13 @@ def rag_reason(
     rated = action_rag(status, due, latest_rag, today, policy)
     if rated is not Rag.RED and rated is not Rag.AMBER:
         return None
-    if status in _STATUS_REASONS:
-        return _STATUS_REASONS[status]
     causes: list[str] = []
+    if status in _STATUS_REASONS:
+        # Blocked or escalated is red whatever the date; past its date too, it says so.
+        causes.append(_STATUS_REASONS[status])
+        if due is not None and working_days_late(due, today, policy) > 0:
+            causes.append(_overdue(due, today, policy))
+        return "; ".join(causes)
     if _rated(status, due, today, None, policy) is rated and due is not None:
         causes.append(
             _overdue(due, today, policy) if rated is Rag.RED else _due_soon(due, today, policy)

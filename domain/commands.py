@@ -262,7 +262,8 @@ def _head_length(words: list[str], name: str) -> int:
 
 
 # How like its own word of the command a later typed word must be to be read as that word:
-# "hodl" is "hold" (0.75), "child" is not (0.67), so "legal child k" keeps "child k".
+# "hodl" is "hold" (0.75), "child" is not (0.67), so "legal child k" keeps "child k". A word
+# made of the command word's letters ("hdl", 0.57) is that word too.
 _LATER_WORD_CLOSE: Final = 0.7
 
 
@@ -271,10 +272,17 @@ def _words_like_the_command(words: list[str], parts: list[str]) -> int:
     only while it is itself like the command's word in that place."""
     count = 1
     for typed, part in zip(words[1 : len(parts)], parts[1:], strict=False):
-        if difflib.SequenceMatcher(None, typed, part).ratio() < _LATER_WORD_CLOSE:
+        close = difflib.SequenceMatcher(None, typed, part).ratio() >= _LATER_WORD_CLOSE
+        if not close and not _same_letters(typed, part):
             break
         count += 1
     return count
+
+
+def _same_letters(typed: str, word: str) -> bool:
+    """`typed` is made of the word's letters, at most one short of it ("hdl" for "hold": a
+    letter dropped and two swapped)."""
+    return len(typed) >= len(word) - 1 and set(typed) <= set(word)
 
 
 # The most words kept after a misspelt command: a pseudonym ("Sibling group A"), an agency

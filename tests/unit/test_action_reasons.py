@@ -120,7 +120,12 @@ def _reason(status: ActionStatus, days: int | None, says: str | None = None) -> 
 def test_the_reason_names_the_cause() -> None:
     # TODAY is Monday 15 June 2026; the warning window is 5 working days.
     assert _reason(ActionStatus.BLOCKED, 60) == "blocked"
-    assert _reason(ActionStatus.ESCALATED, -40) == "escalated to the chair"
+    assert _reason(ActionStatus.ESCALATED, 10) == "escalated to the chair"
+    # Blocked or escalated and past its date: both causes (it said only "blocked").
+    assert _reason(ActionStatus.ESCALATED, -40) == (
+        "escalated to the chair; overdue by 27 working days"
+    )
+    assert _reason(ActionStatus.BLOCKED, -14) == "blocked; overdue by 10 working days"
     assert _reason(ActionStatus.OPEN, -14) == "overdue by 10 working days"
     assert _reason(ActionStatus.IN_PROGRESS, -3) == "overdue by 1 working day"  # Friday
     assert _reason(ActionStatus.IN_PROGRESS, -1) == "due today", "Sunday: met on Monday"
@@ -169,5 +174,5 @@ def test_the_escalation_copy_says_why_it_is_red() -> None:
     card = action_cards.escalation_card(detail, rag, Reader.CHAIR, 10, 3, rag_reason=why)
     facts = _facts(card)
     assert facts["RAG"] == "Red: overdue, blocked or escalated", "the label every view shares"
-    assert facts["Why red"] == "blocked"
+    assert facts["Why red"] == "blocked; overdue by 10 working days"
     assert card_problems(card) == []

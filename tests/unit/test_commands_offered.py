@@ -157,6 +157,9 @@ def test_a_misspelt_command_keeps_what_was_typed_after_it() -> None:
     # "legal hold k", which names no review.
     assert offered("legal child k", *Role)[0] == "legal hold child k"
     assert offered("legal Child K", *Role)[0] == "legal hold Child K"
+    # The command's second word with a letter dropped and two swapped is still that word.
+    assert offered("legal hdl child k", *Role)[0] == "legal hold child k"
+    assert offered("legal hlod Child K", *Role)[0] == "legal hold Child K"
     assert offered("outcom Child K", Role.CHAIR)[0] == "outcome Child K"
     # A command's own words: an agency, a period.
     assert offered("overdeu police", Role.MANAGER)[0] == "overdue police"
