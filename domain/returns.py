@@ -579,7 +579,7 @@ def save_section(
     hold_return_only(uow, data.get("return_id"))
     ret = load(uow, member, data.get("return_id"), write=True)
     bank = bank_for(ret.bank_version)
-    index = _section_index(data.get("section"), bank)
+    index = _section_index(data.get("section"), bank, member, ret)
     section = bank.section(index)
     episode = _episode(data.get("episode"), section)
     # Read once: the save checks against these and the next card is drawn from them.
@@ -677,12 +677,26 @@ def _go_to(
     stored: Mapping[AnswerKey, StoredAnswer],
     place: Place,
 ) -> SaveOutcome:
-    if place.position != ret.current_section:
-        uow.returns.update(ret.id, {"current_section": place.position})
+    _move_resume(uow, member, ret, place.position)
     if place.position < bank_for(ret.bank_version).section_count:
         screen = section_screen(uow, member, ret, place.position, place.episode, stored=stored)
         return SaveOutcome(place.position, screen.episode, screen)
     return SaveOutcome(place.position, None, None)
+
+
+def _move_resume(uow: UnitOfWork, member: MemberView, ret: ReturnView, position: int) -> None:
+    """Move where `continue` resumes the return to `position`, when `member` writes it: a
+    lead who only reads it (and helps with a section) leaves its writers' place as it was."""
+    if position != ret.current_section and role_on_return(member, ret) in WRITING_ROLES:
+        uow.returns.update(ret.id, {"current_section": position})
+
+
+def continue_command(member: MemberView, ret: ReturnView) -> str:
+    """What `member` types to come back to `ret`: `continue` alone opens the returns they
+    write; a lead reading it names its review ("continue LOS-2026-004")."""
+    if role_on_return(member, ret) in WRITING_ROLES:
+        return "continue"
+    return f"continue {ret.reference}"
 
 
 def _navigate(
@@ -703,9 +717,9 @@ def _navigate(
         position, episode = index + 1, None
     else:
         position = index
-    if position != ret.current_section:
-        uow.returns.update(ret.id, {"current_section": position})
-    notice = ("Saved. You can close Teams now: type continue to come back here.",)
+    _move_resume(uow, member, ret, position)
+    back = continue_command(member, ret)
+    notice = (f"Saved. You can close Teams now: type {back} to come back here.",)
     if position < bank.section_count:
         screen = section_screen(
             uow,
@@ -720,12 +734,12 @@ def _navigate(
     return SaveOutcome(position, None, None)
 
 
-def _section_index(raw: object, bank: QuestionBank) -> int:
+def _section_index(raw: object, bank: QuestionBank, member: MemberView, ret: ReturnView) -> int:
     if isinstance(raw, int) and 0 <= raw < bank.section_count:
         return raw
     raise StaleCard(
         "That card doesn't match this return's questions any more. "
-        "Type continue to open the current card."
+        f"Type {continue_command(member, ret)} to open the current card."
     )
 
 
@@ -1096,7 +1110,7 @@ def remove_episode(
     hold_return_only(uow, data.get("return_id"))
     ret = load(uow, member, data.get("return_id"), write=True)
     bank = bank_for(ret.bank_version)
-    index = _section_index(data.get("section"), bank)
+    index = _section_index(data.get("section"), bank, member, ret)
     section = bank.section(index)
     if not section.repeatable:
         raise StaleCard("Only key practice episodes can be removed this way.")
@@ -1579,6 +1593,15 @@ def overdue_returns(progress: ReviewProgress, today: date) -> int:
         return 0
     dues = (due or review.returns_due_on for due in progress.outstanding_due_on)
     return sum(1 for due in dues if due and today > DEFAULT_CALENDAR.next_working_day(due))
+
+
+def late_notice(member: MemberView, ret: ReturnView) -> str:
+    """The overdue line on the card `continue` opens: its writers are asked to finish it; a
+    lead who only reads it is told the fact (the card says who is writing it)."""
+    due = f"Overdue: this return was due {short_date(ret.due_on)}."
+    if role_on_return(member, ret) in WRITING_ROLES:
+        return f"{due} Please finish it as soon as you can."
+    return due
 
 
 def is_overdue(ret: ReturnView, today: date) -> bool:

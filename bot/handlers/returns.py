@@ -17,7 +17,6 @@ from domain.questions import default_themes
 from domain.records import ReturnView
 from domain.return_state import returns_progress
 from domain.returns import ChronologyScreen, EntryForm, Nav, SaveOutcome
-from domain.wording import short_date
 from storage.repositories import SqlUnitOfWork
 
 
@@ -64,16 +63,9 @@ async def continue_return(ctx: Context) -> Reply:
     )
     if len(open_now) == 1:
         ret = open_now[0]
-        late = (_late_notice(ret),) if returns.is_overdue(ret, today) else ()
+        late = (returns.late_notice(ctx.member, ret),) if returns.is_overdue(ret, today) else ()
         return Reply(await ctx.run_short(lambda uow: _at_position(uow, ctx, ret, None, late)))
     return Reply(cards.returns_list_card(open_now, today))
-
-
-def _late_notice(ret: ReturnView) -> str:
-    return (
-        f"Overdue: this return was due {short_date(ret.due_on)}. "
-        f"Please finish it as soon as you can."
-    )
 
 
 async def open_return(ctx: Context) -> Reply:

@@ -6,6 +6,7 @@ never told that they have their own comments."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from sqlalchemy import select
 
@@ -123,4 +124,86 @@ async def test_continue_names_a_review_and_opens_the_persons_return_on_it(
     await j.say(f"continue {reference}", OUTSIDER)
     shown = json.dumps(j.bot.connector.cards())
     assert f"I can't find a review called {reference} that you can see" in shown, shown[:600]
+    assert "Section 1 of 11" not in shown
+
+
+async def test_a_lead_helping_with_a_section_leaves_where_its_writers_resume(
+    any_journey: Journey,
+) -> None:
+    j = any_journey
+    _, return_id = await open_review(j)
+    reference = j.rows(t.Review)[0].reference
+    first = {"return_id": return_id, "section": 0, **valid_answers(BANK.section(0))}
+    await j.act(verbs.RETURN_NEXT, first, PRACTITIONER)
+    assert j.rows(t.PreAnalysisReturn)[0].current_section == 1
+
+    # The lead opens section 3 and moves about it as a writer would: Next, Back, Save draft
+    # and "Save and open" on the Go-to. Each saves; none moves the practitioners' place.
+    third = {"return_id": return_id, "section": 2, **valid_answers(BANK.section(2))}
+    await j.act(verbs.RETURN_NEXT, third, LEAD)
+    assert j.rows(t.PreAnalysisReturn)[0].current_section == 1
+    await j.act(verbs.RETURN_BACK, third, LEAD)
+    assert j.rows(t.PreAnalysisReturn)[0].current_section == 1
+    saved = await j.act(verbs.RETURN_SAVE, third, LEAD)
+    card = json.dumps(saved["value"])
+    assert f"type continue {reference} to come back here" in card, card[:600]
+    assert j.rows(t.PreAnalysisReturn)[0].current_section == 1
+    await j.act(verbs.RETURN_SAVE, {**third, "jump": True, "goto": "s:5"}, LEAD)
+    assert j.rows(t.PreAnalysisReturn)[0].current_section == 1
+
+    # The practitioner's `continue` opens where they were, and their Save draft still tells
+    # them `continue` alone brings them back.
+    j.bot.connector.clear()
+    await j.say("continue", PRACTITIONER)
+    shown = json.dumps(j.bot.connector.cards())
+    assert "Section 2 of 11" in shown, shown[:600]
+    second = {"return_id": return_id, "section": 1, **valid_answers(BANK.section(1))}
+    saved = await j.act(verbs.RETURN_SAVE, second, PRACTITIONER)
+    assert "type continue to come back here" in json.dumps(saved["value"])
+
+
+async def test_a_lead_continuing_an_overdue_return_is_told_it_is_late_not_to_finish_it(
+    any_journey: Journey,
+) -> None:
+    j = any_journey
+    _, return_id = await open_review(j)
+    reference = j.rows(t.Review)[0].reference
+    with j.bot.db.session() as session, session.begin():
+        row = session.get(t.PreAnalysisReturn, return_id)
+        assert row is not None
+        row.due_on = date(2026, 11, 23)
+
+    j.bot.connector.clear()
+    await j.say(f"continue {reference}", LEAD)
+    shown = json.dumps(j.bot.connector.cards())
+    assert "Return in progress" in shown, shown[:600]
+    assert "Overdue: this return was due Mon 23 Nov 2026." in shown, shown[:600]
+    assert "Please finish it" not in shown
+    # Its writer is still asked to finish it.
+    j.bot.connector.clear()
+    await j.say("continue", PRACTITIONER)
+    assert "Please finish it as soon as you can." in json.dumps(j.bot.connector.cards())
+
+
+async def test_continue_with_ordinary_words_opens_the_persons_returns(
+    any_journey: Journey,
+) -> None:
+    j = any_journey
+    await open_review(j)
+    for typed in ("continue my return", "continue where i left off"):
+        j.bot.connector.clear()
+        await j.say(typed, PRACTITIONER)
+        shown = json.dumps(j.bot.connector.cards())
+        assert "Section 1 of 11" in shown, (typed, shown[:600])
+        assert "That didn't work" not in shown
+
+    # A reference or pseudonym that names no review they can see is still refused plainly.
+    j.bot.connector.clear()
+    await j.say("continue LOS-2026-999", PRACTITIONER)
+    shown = json.dumps(j.bot.connector.cards())
+    assert "I can't find a review called LOS-2026-999 that you can see" in shown, shown[:600]
+    j.bot.connector.clear()
+    await j.say("continue Baby Xavier", PRACTITIONER)
+    shown = json.dumps(j.bot.connector.cards())
+    assert "I can't find that review among the ones you can see" in shown, shown[:600]
     assert "Section 1 of 11" not in shown

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
@@ -22,7 +23,9 @@ from domain.returns import (
     ReturnRole,
     SectionScreen,
     being_written_line,
+    continue_command,
     jump_targets,
+    late_notice,
     opening_position,
     overview_position,
     role_on_return,
@@ -176,3 +179,20 @@ def test_a_reading_leads_go_to_list_names_the_overview_as_theirs() -> None:
     writer = dict(jump_targets(BANK, Seen({})))
     assert lead[OVERVIEW_PLACE] == "Overview"
     assert writer[OVERVIEW_PLACE] == "Review and submit"
+
+
+def test_the_overdue_line_asks_only_its_writers_to_finish_it() -> None:
+    due = "Overdue: this return was due Mon 23 Nov 2026."
+    ret = replace(RET, due_on=date(2026, 11, 23))
+    writer = late_notice(member(WRITER, Role.PRACTITIONER), ret)
+    assert writer == f"{due} Please finish it as soon as you can."
+    assert late_notice(member(LEAD, Role.AGENCY_LEAD), ret) == due
+
+
+def test_a_reading_lead_is_told_to_name_the_review_to_come_back() -> None:
+    # Typed alone, `continue` opens only the returns a person writes.
+    assert continue_command(member(WRITER, Role.PRACTITIONER), RET) == "continue"
+    lead_writer = replace(RET, assignee_ids=frozenset({LEAD_WRITER}))
+    lead = member(LEAD_WRITER, Role.AGENCY_LEAD, Role.PRACTITIONER)
+    assert continue_command(lead, lead_writer) == "continue"
+    assert continue_command(member(LEAD, Role.AGENCY_LEAD), RET) == f"continue {RET.reference}"
