@@ -251,6 +251,19 @@ def _pseudonym_key(text: str) -> str:
     return _CHILD.sub("", " ".join(text.lower().split()))
 
 
+def looks_like_review(text: str) -> bool:
+    """Whether `text` is written as a review is named: a reference in any spelling, a sequence
+    number, a pseudonym ("Child Z", "young person Q") or a pseudonym's letter ("z"). Ordinary
+    words ("my return", "where i left off") are not."""
+    query = " ".join(w for w in text.lower().split() if w not in FILLER).strip(" ?.!")
+    return bool(
+        parse_reference(query) is not None
+        or _SEQUENCE_ONLY.match(query)
+        or _CHILD.match(query)
+        or (len(query) == 1 and query.isalpha())
+    )
+
+
 def match_review(text: str, refs: Sequence[ReviewRef]) -> ReviewMatch:
     """Tolerant matching over the reviews a member may see, most recent first.
 

@@ -21,7 +21,7 @@ from domain.model import (
     is_guid,
     small_int,
 )
-from domain.phrasing import match_review
+from domain.phrasing import looks_like_review, match_review
 from domain.questions import default_question_bank
 from domain.records import ReturnView, ReviewProgress, ReviewView
 from domain.repositories import UnitOfWork
@@ -180,7 +180,11 @@ def held_days(uow: UnitOfWork, member: MemberView) -> Mapping[int, date]:
 def find_review(uow: UnitOfWork, member: MemberView, text: str) -> ReviewView:
     """The review a typed command names, by reference or pseudonym, when the member may see
     it: the one way every command that takes a review finds it."""
-    review = named_review(uow, member, text)
+    return _seen(uow, member, named_review(uow, member, text), text)
+
+
+def _seen(uow: UnitOfWork, member: MemberView, review: ReviewView | None, text: str) -> ReviewView:
+    """`review`, named by `text`, when the member may see it; else why there is none."""
     if review is None or not may_see_review(member, uow.reviews.access(review.id)):
         raise NotFound(not_visible(text))
     return review
@@ -208,12 +212,18 @@ def named_review(uow: UnitOfWork, member: MemberView, text: str) -> ReviewView |
 
 def returns_to_continue(uow: UnitOfWork, member: MemberView, text: str) -> list[ReturnView]:
     """What `continue` opens. Typed alone ("continue", "continue please"): every return the
-    member can work on now (`open_returns`). Naming a review ("continue LOS-2026-004",
-    "continue Child K"): their return on it, as its writer or as their agency's lead (who
-    reads it while its practitioners write it), or a message saying why there is none."""
+    member can work on now (`open_returns`), as when the words name no review ("continue my
+    return"). Naming a review ("continue LOS-2026-004", "continue Child K"): their return on
+    it, as its writer or as their agency's lead (who reads it while its practitioners write
+    it), or a message saying why there is none, also when a reference or pseudonym names none
+    they can see."""
     if not has_words(text):
         return open_returns(uow, member)
-    review = find_review(uow, member, text)
+    asked = named_review(uow, member, text)
+    if asked is None and not looks_like_review(text):
+        # Ordinary words ("continue my return", "continue where i left off"): as typed alone.
+        return open_returns(uow, member)
+    review = _seen(uow, member, asked, text)
     theirs = [
         r
         for r in uow.reviews.returns(review.id)

@@ -121,3 +121,27 @@ def test_a_submitted_return_says_its_state_and_points_the_lead_to_sign_offs(
         "submitted: waiting for sign-off."
     )
     assert refusal(db, s, POLICE_LEAD, NEW.lower()).endswith("Type sign-offs to sign it off.")
+
+
+@pytest.mark.parametrize("typed", ["my return", "where i left off", "my work please"])
+def test_ordinary_words_after_continue_open_what_they_work_on(
+    world: tuple[Database, Seeded, int], typed: str
+) -> None:
+    db, s, return_id = world
+    assert ids(db, s, PAT, typed) == [return_id]
+
+
+@pytest.mark.parametrize("typed", ["baby xavier", "Young person W", "z", "2026/99", "los 2026 98"])
+def test_a_reference_or_pseudonym_naming_none_they_can_see_is_refused(
+    world: tuple[Database, Seeded, int], typed: str
+) -> None:
+    db, s, _ = world
+    assert "I can't find" in refusal(db, s, PAT, typed)
+
+
+def test_a_pseudonym_near_one_they_can_see_is_asked_about_not_guessed(
+    world: tuple[Database, Seeded, int],
+) -> None:
+    db, s, _ = world
+    told = refusal(db, s, PAT, "child z")
+    assert told.startswith("Which review do you mean: LOS-2026-009 (Child Q)"), told
