@@ -174,6 +174,7 @@ def decide(
         _set_status(uow, actor, item, target, now, fields)
     else:
         uow.actions.update(item.id, {**fields, **ANSWERED})
+    _close_date_request(uow, member, item, move, change.due is not None, now)
     kind = "lead_reassign" if by_lead else f"chair_{move.value}"
     uow.actions.add_progress(item.id, member.id, kind, reason, now, proposed_due_on=change.due)
     record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
@@ -210,6 +211,55 @@ def decide(
     if move in _SETTLES and _close_review_if_done(uow, actor, item, now):
         return replace(told, notice=f"{told.notice} {_LAST_ITEM}")
     return told
+
+
+# Why a decision closes the date request waiting on the item, in its history's words.
+DATE_CLOSED_BY: Mapping[Move, str] = {
+    Move.SET_DATE: "the chair set a new date",
+    Move.REOPEN: "the chair reopened it",
+    Move.NOT_ACHIEVABLE: "the chair marked it not achievable",
+    Move.REASSIGN: "the chair reassigned it",
+    Move.LEAD_REASSIGN: "its agency's lead reassigned it",
+    Move.AMEND: "the chair amended its due date",
+    Move.CANCEL: "the chair cancelled it",
+    Move.SPLIT: "the chair split it into two new items",
+}
+# Decisions that settle the item's date whatever its state: a date of the chair's, or an end.
+_DATE_SETTLED = frozenset({Move.SET_DATE, Move.NOT_ACHIEVABLE, Move.CANCEL, Move.SPLIT})
+
+
+def date_request_closed(item: ActionDetail, move: Move, due_changed: bool) -> str | None:
+    """What the item's history says of the date request waiting on it when this decision
+    closes it, or None when none waits or the decision leaves it waiting. Any decision on an
+    escalated item closes it (the item leaves the escalation with the chair's own answer), as
+    does one that settles the item's date: a new date, an amended due date, or an end (not
+    achievable, cancelled, split). Without it an approve from a card drawn before (or a
+    hand-made one) would set the old date over the chair's, and the request would be offered
+    again. A reassign or an amend of the wording alone, on an item not escalated, leaves it
+    waiting: the item's date is still to be decided."""
+    if item.pending_date is None:
+        return None
+    settles = item.status is ActionStatus.ESCALATED or move in _DATE_SETTLED
+    if not settles and not (move is Move.AMEND and due_changed):
+        return None
+    return f"Date request for {short_date(item.pending_date)} closed: {DATE_CLOSED_BY[move]}."
+
+
+def _close_date_request(
+    uow: UnitOfWork,
+    member: MemberView,
+    item: ActionDetail,
+    move: Move,
+    due_changed: bool,
+    now: datetime,
+) -> None:
+    """The progress entry that closes the request (`domain.actions.DATE_REQUEST_SETTLED`),
+    ahead of the decision's own entry, when the decision closes it."""
+    closed = date_request_closed(item, move, due_changed)
+    if closed is not None:
+        uow.actions.add_progress(
+            item.id, member.id, "date_closed", closed, now, proposed_due_on=item.pending_date
+        )
 
 
 _SETTLES = frozenset({Move.NOT_ACHIEVABLE, Move.CANCEL})
@@ -553,6 +603,7 @@ def split(
     ids = uow.actions.split_into(item.id, new)
     parts = tuple(_reload_id(uow, new_id) for new_id in ids)
     names = " and ".join(p.reference for p in parts)
+    _close_date_request(uow, member, item, Move.SPLIT, False, now)
     uow.actions.add_progress(item.id, member.id, "split", f"Split into {names}: {plan.reason}", now)
     for part in parts:
         uow.actions.add_progress(

@@ -334,6 +334,14 @@ BLOCKED_WHY: Final = (
 )
 
 
+# The progress entries that settle a date request, so it no longer waits on the item: the
+# chair's Approve or Decline, or "date_closed", left by a decision of theirs that settled the
+# item's date or took it out of escalation (`action_controls.date_request_closed`). Both
+# readings of a pending request, the item's (`pending_date`) and the chair's list
+# (`chaired_open`), honour the same three.
+DATE_REQUEST_SETTLED: Final = ("date_approved", "date_declined", "date_closed")
+
+
 def request_to_decide(item: ActionDetail) -> bool:
     """Whether a date request waits on the item for its chair's Approve or Decline: the cards
     offer them where it does, and `decide_date` takes them only where it does (the one rule,
@@ -675,7 +683,16 @@ def decide_date(
         raise audit.already_done(
             uow,
             ("action_item", item.id),
-            ("action.date_approved", "action.date_declined"),
+            # Or a decision of the chair's closed it (`action_controls.date_request_closed`).
+            (
+                "action.date_approved",
+                "action.date_declined",
+                "action.date_set",
+                "action.reopened",
+                "action.not_achievable",
+                "action.reassigned",
+                "action.amended",
+            ),
             f"There is no date request waiting on {item.reference}: the last was decided",
         )
     refused = date_request_refused(item)

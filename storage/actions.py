@@ -11,7 +11,14 @@ from sqlalchemy import func, update
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col, select
 
-from domain.actions import ActionDetail, Digest, ImpactInput, LicDecision, NewSplitItem
+from domain.actions import (
+    DATE_REQUEST_SETTLED,
+    ActionDetail,
+    Digest,
+    ImpactInput,
+    LicDecision,
+    NewSplitItem,
+)
 from domain.chase_engine import (
     ACTION,
     ATTEMPTED,
@@ -108,7 +115,7 @@ class SqlActions:
                 item["note"], item["rag"] = entry.note, entry.rag or item.get("rag")
             if entry.kind == "date_requested":
                 item["pending"] = (entry.proposed_due_on, entry.note, entry.id)
-            if entry.kind in ("date_approved", "date_declined"):
+            if entry.kind in DATE_REQUEST_SETTLED:
                 item.pop("pending", None)
         return latest
 
@@ -125,8 +132,8 @@ class SqlActions:
         )
         # Only what can wait for their decision (domain/actions.py `awaits_decision`) is
         # loaded with its progress: blocked or escalated, or a live item with a date asked for
-        # and not yet decided; none of a cancelled review, on which every move is refused
-        # (`settled_by_review`).
+        # and not yet decided or closed (`DATE_REQUEST_SETTLED`); none of a cancelled review,
+        # on which every move is refused (`settled_by_review`).
         asked = aliased(t.ProgressEntry)
         decided = aliased(t.ProgressEntry)
         pending = (
@@ -137,7 +144,7 @@ class SqlActions:
                 ~select(col(decided.id))
                 .where(
                     col(decided.action_item_id) == col(asked.action_item_id),
-                    col(decided.kind).in_(("date_approved", "date_declined")),
+                    col(decided.kind).in_(DATE_REQUEST_SETTLED),
                     # After it in the order `_latest_progress` reads them: (at, id).
                     (col(decided.at) > col(asked.at))
                     | ((col(decided.at) == col(asked.at)) & (col(decided.id) > col(asked.id))),

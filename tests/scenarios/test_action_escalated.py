@@ -238,3 +238,56 @@ async def test_a_date_request_left_on_an_item_since_escalated_is_not_decided(
     audited = j.bot.audit_actions()
     assert "action.date_approved" not in audited
     assert "action.date_declined" not in audited
+
+
+async def test_the_chair_s_new_date_closes_a_request_left_from_before_the_escalation(
+    journey_each: Journey,
+) -> None:
+    """The owner asked for 30 Jun, the LIC group escalated the item, and the chair set 29 May:
+    the old request is closed by that decision (its history says so), so neither the chair's
+    card nor `my actions` offers its Approve or Decline again, and a hand-made approve with the
+    old request id is refused, nothing written: it would have set 30 Jun over the chair's date
+    (`domain.action_controls.date_request_closed`)."""
+    j = journey_each
+    [item] = await published(j)
+    request_card = await asked_for(j, item.id, "2099-06-30")
+    item = await escalate(j, item)
+    data = button_data(chair_card(j, item.reference), verbs.ACTION_SET_DATE)
+    typed = {**data, "due_on": "2099-05-29", "reason": "Re-audit by spring"}
+    answer = await j.act(verbs.ACTION_SET_DATE, typed, USER_AAD)
+    assert "New date set" in json.dumps(answer["value"])
+    assert verbs.DATE_APPROVE not in json.dumps(answer["value"]), "the card it answers with"
+
+    opened = await j.act(verbs.ACTION_VIEW, {"action_id": item.id}, USER_AAD)
+    assert opened["type"] == CARD
+    card = json.dumps(opened["value"], ensure_ascii=False)
+    assert verbs.DATE_APPROVE not in card, titles(opened["value"])
+    assert verbs.DATE_DECLINE not in card
+    assert "New date asked for" not in card
+
+    j.bot.connector.clear()
+    await j.say("my actions")  # the chair's list
+    listed = json.dumps(j.bot.connector.cards(), ensure_ascii=False)
+    assert "Waiting for your decision (0)" in listed, listed
+    assert item.reference not in listed, "nothing of it waits for the chair"
+    assert verbs.DATE_APPROVE not in listed
+
+    closed = [(p.kind, p.note) for p in j.rows(t.ProgressEntry) if p.kind.startswith("date_")]
+    assert closed == [
+        ("date_requested", "Staff off"),
+        ("date_closed", "Date request for Tue 30 Jun 2099 closed: the chair set a new date."),
+    ], closed
+
+    decision = button_data(request_card, verbs.DATE_APPROVE)
+    hand_made = {"action_id": item.id, "request_id": decision["request_id"]}
+    for verb in (verbs.DATE_APPROVE, verbs.DATE_DECLINE):
+        refused = await j.act(verb, hand_made, USER_AAD)
+        said = json.dumps(refused["value"], ensure_ascii=False)
+        assert f"There is no date request waiting on {item.reference}" in said, said
+    [row] = j.rows(t.ActionItem)
+    assert (row.status, str(row.revised_due_on)) == ("in_progress", "2099-05-29"), "the chair's"
+    kinds = [p.kind for p in j.rows(t.ProgressEntry) if p.kind.startswith("date_")]
+    assert kinds == ["date_requested", "date_closed"], "nothing written"
+    audited = j.bot.audit_actions()
+    assert "action.date_approved" not in audited
+    assert "action.date_declined" not in audited

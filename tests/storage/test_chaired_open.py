@@ -1,7 +1,8 @@
 """`my actions` reads what waits for a chair's decision from `chaired_open`, on both databases:
-blocked and escalated items, and live ones with a date asked for and not yet decided; nothing of
-a cancelled review (every move on its items is refused, domain/actions.py `settled_by_review`),
-and no other live item (filtered in the query, not loaded with its progress and thrown away)."""
+blocked and escalated items, and live ones with a date asked for and not yet decided (nor closed
+by a decision of the chair's); nothing of a cancelled review (every move on its items is refused,
+domain/actions.py `settled_by_review`), and no other live item (filtered in the query, not
+loaded with its progress and thrown away)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,8 @@ def test_the_chair_reads_only_what_waits_for_their_decision(migrated: Database) 
                 "asked": ("in_progress", ("date_requested",)),
                 "approved": ("in_progress", ("date_requested", "date_approved")),
                 "asked_again": ("open", ("date_requested", "date_declined", "date_requested")),
+                # Closed by a decision of the chair's (`action_controls.date_request_closed`).
+                "closed": ("in_progress", ("date_requested", "date_closed")),
                 "completed": ("completed", ("date_requested",)),
             }
             for number, (name, (status, entries)) in enumerate(kinds.items(), 1):
@@ -77,5 +80,9 @@ def test_the_chair_reads_only_what_waits_for_their_decision(migrated: Database) 
         assert set(found) == {items[f"actions_open:{name}"] for name in expected}
         assert found[items["actions_open:asked"]].pending_date is not None
         assert found[items["actions_open:asked_again"]].pending_date is not None
+        # The item's own reading honours the closing entry as the chair's list does.
+        closed = uow.actions.get(items["actions_open:closed"])
+        assert closed is not None
+        assert (closed.pending_date, closed.pending_request_id) == (None, None)
 
     migrated.transaction(work)

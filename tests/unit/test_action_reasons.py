@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -20,8 +20,14 @@ from hypothesis import given, settings
 from cards import actions as action_cards
 from cards import verbs
 from cards.validation import card_problems
-from domain.action_state import Reader, action_rag, rag_reason
-from domain.actions import date_request_refused, item_rating, request_to_decide
+from domain.action_controls import DATE_CLOSED_BY, date_request_closed
+from domain.action_state import Move, Reader, action_rag, rag_reason
+from domain.actions import (
+    DATE_REQUEST_SETTLED,
+    date_request_refused,
+    item_rating,
+    request_to_decide,
+)
 from domain.chasers import DEFAULT_POLICY, Rag
 from domain.model import ActionStatus, ReviewStage
 from tests.unit.test_action_state import _nodes, detail_of, items
@@ -57,6 +63,42 @@ def test_a_request_is_refused_where_the_card_offers_no_decision(status: ActionSt
         assert f"is now {status.value.replace('_', ' ')}" in refused.lower()
     else:
         assert refused is None, status
+
+
+@pytest.mark.parametrize("move", list(DATE_CLOSED_BY))
+@pytest.mark.parametrize("status", [ActionStatus.ESCALATED, ActionStatus.IN_PROGRESS])
+def test_a_chair_s_decision_that_settles_the_date_closes_the_request(
+    move: Move, status: ActionStatus
+) -> None:
+    """Any decision on an escalated item closes the request waiting on it, and so does one that
+    settles its date on any item (a new date, an amended due date, an end); a reassign, or an
+    amend of the wording alone, leaves a live item's request for the chair's Approve or
+    Decline. Its history says which decision closed it, never that it was decided."""
+    asked = item(1, status, pending_date=date(2099, 6, 30), pending_request_id=5)
+    closed = date_request_closed(asked, move, due_changed=False)
+    leaves_it = status is ActionStatus.IN_PROGRESS and move in (
+        Move.REASSIGN,
+        Move.LEAD_REASSIGN,
+        Move.AMEND,
+        Move.REOPEN,  # an item not escalated is not reopened: nothing settles its date
+    )
+    if leaves_it:
+        assert closed is None, move
+    else:
+        assert closed == f"Date request for Tue 30 Jun 2099 closed: {DATE_CLOSED_BY[move]}.", closed
+    if move is Move.AMEND:
+        assert date_request_closed(asked, move, due_changed=True) == (
+            "Date request for Tue 30 Jun 2099 closed: the chair amended its due date."
+        )
+    assert date_request_closed(item(2, status), move, due_changed=True) is None, "none waits"
+
+
+def test_the_chair_setting_a_new_date_reads_as_closing_the_request() -> None:
+    asked = item(1, ActionStatus.ESCALATED, pending_date=date(2099, 6, 30), pending_request_id=5)
+    assert date_request_closed(asked, Move.SET_DATE, due_changed=True) == (
+        "Date request for Tue 30 Jun 2099 closed: the chair set a new date."
+    )
+    assert "date_closed" in DATE_REQUEST_SETTLED, "the entry it leaves settles the request"
 
 
 def test_a_request_on_a_settled_review_or_none_at_all_is_refused_saying_so() -> None:
