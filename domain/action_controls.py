@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from domain import audit, outcome
-from domain.action_state import REASSIGN_ESCALATED, TARGETS, Move, Mover, require_move
+from domain.action_state import Move, Mover, require_move, status_after
 from domain.actions import (
     ActionDetail,
     NewSplitItem,
@@ -166,10 +166,10 @@ def decide(
     if errors or reason is None:
         raise FormInvalid(errors)
     screened = require_confirmed({"reason": reason, "new_description": change.description}, data)
-    target = TARGETS.get(move)
-    if move in _REASSIGNS and item.status is ActionStatus.ESCALATED:
-        target = REASSIGN_ESCALATED
+    target = status_after(move, item.status)
     fields = change.fields(move, reason)
+    if target is ActionStatus.IN_PROGRESS and item.status is ActionStatus.BLOCKED:
+        fields = {**fields, "blocked_reason": None}  # as the owner's progress update unblocks
     if target is not None:
         _set_status(uow, actor, item, target, now, fields)
     else:

@@ -251,6 +251,22 @@ TARGETS: Final[Mapping[Move, ActionStatus]] = {
     Move.SPLIT: ActionStatus.SPLIT,
 }
 REASSIGN_ESCALATED: Final = ActionStatus.IN_PROGRESS
+# The chair's moves that settle an item waiting for them without ending it: reassigned (by the
+# chair or, within the agency, its lead) or amended, a blocked item goes back to work, as a
+# reassigned escalated item does. Left blocked, it stayed "waiting for your decision" after the
+# decision, until the owner happened to post a progress update.
+_BACK_TO_WORK: Final[Mapping[ActionStatus, frozenset[Move]]] = {
+    ActionStatus.ESCALATED: frozenset({Move.REASSIGN, Move.LEAD_REASSIGN}),
+    ActionStatus.BLOCKED: frozenset({Move.REASSIGN, Move.LEAD_REASSIGN, Move.AMEND}),
+}
+
+
+def status_after(move: Move, status: ActionStatus) -> ActionStatus | None:
+    """Where a chair's (or lead's) move takes an item in `status`; None leaves it as it is."""
+    if move in _BACK_TO_WORK.get(status, frozenset()):
+        return REASSIGN_ESCALATED
+    return TARGETS.get(move)
+
 
 _WHY_NOT: Final[Mapping[ActionStatus, str]] = {
     ActionStatus.BLOCKED: "it is blocked: update its progress to unblock it first",

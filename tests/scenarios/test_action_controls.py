@@ -374,3 +374,45 @@ async def test_a_chair_who_takes_an_item_on_has_their_moves_and_the_chairs(
         {**button_data(amended["value"], verbs.ACTION_PROGRESS), "note": "Started the audit"},
     )
     assert "Started the audit" in json.dumps(progress["value"])
+
+
+async def test_the_chair_s_decision_on_a_blocked_item_sends_it_back_to_work(
+    journey_each: Journey,
+) -> None:
+    """A blocked item waits for its chair ("For your decision: blocked action"); reassigned or
+    amended, it stayed blocked and waiting for them after the decision, until its owner
+    happened to post an update (found walking the Playground). Now either decision sends it
+    back to work, the blocker cleared; split and cancel end it as before."""
+    j = journey_each
+    [item] = await published(j)
+    why = {"action_id": item.id, "reason": "No audit tool"}
+    await j.act(verbs.ACTION_BLOCKED, why, PRACTITIONER)
+    card = (await j.act(verbs.ACTION_VIEW, {"action_id": item.id}, USER_AAD))["value"]
+    assert "For your decision: blocked action" in json.dumps(card)
+
+    amend = {
+        **button_data(card, verbs.ACTION_AMEND),
+        "new_description": "Audit 20 referrals with the loaned audit tool.",
+        "new_due_on": "2099-06-30",
+    }
+    answer = await j.act(verbs.ACTION_AMEND, {**amend, "reason": "A tool is on loan"})
+    assert "Amended" in json.dumps(answer["value"])
+    [row] = j.rows(t.ActionItem)
+    assert (row.status, row.blocked_reason) == ("in_progress", None)
+    shown = json.dumps(answer["value"])
+    assert "For your decision" not in shown, shown
+    assert "Why red" not in shown, shown
+    j.bot.connector.clear()
+    await j.say("my actions")
+    assert "Nothing is waiting for your decision." in json.dumps(j.bot.connector.cards()[-1])
+
+    # Blocked again, then reassigned: with its new owner, at work.
+    await j.act(verbs.ACTION_BLOCKED, {**why, "reason": "Still no tool"}, PRACTITIONER)
+    card = (await j.act(verbs.ACTION_VIEW, {"action_id": item.id}, USER_AAD))["value"]
+    data = {**button_data(card, verbs.ACTION_REASSIGN), "owner": COLLEAGUE, "reason": "Has one"}
+    assert "Reassigned to Police Colleague" in json.dumps(
+        (await j.act(verbs.ACTION_REASSIGN, data))["value"]
+    )
+    [row] = j.rows(t.ActionItem)
+    assert (row.status, row.blocked_reason) == ("in_progress", None)
+    assert j.bot.audit_actions().count("action.status_changed") >= 3

@@ -44,6 +44,7 @@ from domain.action_state import (
     offered_moves,
     owner_moves,
     require_move,
+    status_after,
     status_label,
     status_words,
     working_days_late,
@@ -761,3 +762,22 @@ def test_a_refused_form_keeps_the_requests_decision_sending_nothing_typed() -> N
     assert card_problems(card) == []
     approve = next(a for a in card["actions"] if a.get("verb") == verbs.DATE_APPROVE)
     assert approve["associatedInputs"] == "none"
+
+
+def test_a_decision_on_an_item_waiting_for_the_chair_sends_it_back_to_work() -> None:
+    # Every move the chair (or the agency lead) may make on a blocked or escalated item takes
+    # it out of waiting for them: to work, or ended. A blocked item reassigned or amended
+    # stayed blocked, "waiting for your decision", after the decision.
+    waiting = (ActionStatus.BLOCKED, ActionStatus.ESCALATED)
+    for status in waiting:
+        for mover in (Mover.CHAIR, Mover.AGENCY_LEAD):
+            for move in moves_for(mover, status):
+                if move in (Move.NUDGE, Move.PROPOSE_DATE, Move.ASK_REASSIGN):
+                    continue  # the lead's messages: they change no status
+                assert status_after(move, status) not in (None, *waiting), (status, move)
+    assert status_after(Move.AMEND, ActionStatus.BLOCKED) is ActionStatus.IN_PROGRESS
+    assert status_after(Move.REASSIGN, ActionStatus.BLOCKED) is ActionStatus.IN_PROGRESS
+    assert status_after(Move.CANCEL, ActionStatus.BLOCKED) is ActionStatus.CANCELLED
+    # On an item at work, reassigning or amending leaves its status as it is.
+    assert status_after(Move.AMEND, ActionStatus.IN_PROGRESS) is None
+    assert status_after(Move.REASSIGN, ActionStatus.OPEN) is None
