@@ -32,6 +32,11 @@ def return_status_label(status: ReturnStatus | str) -> str:
     return RETURN_STATUS_LABELS[ReturnStatus(status)]
 
 
+# With its practitioners: a return they can still write (and `continue` offers).
+WRITABLE: Final = frozenset(
+    {ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS, ReturnStatus.RETURNED}
+)
+
 # In with the partnership: a return sent back for changes keeps its submitted time but is with
 # its practitioners again, so the status says, not the time.
 SUBMITTED_STATUSES: Final = frozenset({ReturnStatus.SUBMITTED, ReturnStatus.SIGNED_OFF})

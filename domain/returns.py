@@ -50,12 +50,11 @@ from domain.records import (
     StoredAnswer,
 )
 from domain.repositories import UnitOfWork
-from domain.return_state import SUBMITTED_STATUSES
+from domain.return_state import SUBMITTED_STATUSES, WRITABLE
 from domain.stale import TYPED_HEADING, Shown, Typed, local_when, typed_back
 from domain.transitions import move_return
 from domain.wording import listed, plain_date, short_date, shortened
 
-WRITABLE = frozenset({ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS, ReturnStatus.RETURNED})
 CONFIRM_PREFIX = "confirm__"
 # The button field naming a key practice episode by its key (EpisodeSummary.key).
 EPISODE_KEY = "episode_key"

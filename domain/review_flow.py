@@ -25,7 +25,7 @@ from domain.phrasing import looks_like_review, match_review
 from domain.questions import default_question_bank
 from domain.records import ReturnView, ReviewProgress, ReviewView
 from domain.repositories import UnitOfWork
-from domain.return_state import return_status_label
+from domain.return_state import WRITABLE, return_status_label
 from domain.reviews import (
     OPEN_STAGES,
     may_see_review,
@@ -236,7 +236,7 @@ def returns_to_continue(uow: UnitOfWork, member: MemberView, text: str) -> list[
     if review.stage not in OPEN_STAGES:
         # Closed or cancelled: its returns can't be changed.
         raise NotFound(f"{named} is {review.stage.value}, so there's nothing to carry on with.")
-    open_now = [r for r in theirs if r.status in _OPEN]
+    open_now = [r for r in theirs if r.status in WRITABLE]
     if open_now:
         return sorted(open_now, key=lambda r: r.agency_name)
     states = "; ".join(f"the {r.agency_name} return is {_lowered(r.status)}" for r in theirs)
@@ -250,15 +250,12 @@ def _lowered(status: ReturnStatus) -> str:
     return label[0].lower() + label[1:]
 
 
-_OPEN = frozenset({ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS, ReturnStatus.RETURNED})
-
-
 def open_returns(uow: UnitOfWork, member: MemberView) -> list[ReturnView]:
     """The returns this member can work on now, most urgent first."""
     returns = [
         r
         for r in uow.returns.for_member(member.id)
-        if r.status in _OPEN
+        if r.status in WRITABLE
         # A cancelled review's returns can't be changed: `continue` must not offer them.
         and r.review_stage in OPEN_STAGES
     ]

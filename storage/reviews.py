@@ -27,7 +27,7 @@ from domain.records import (
     ReviewView,
     StoredAnswer,
 )
-from domain.returns import WRITABLE
+from domain.return_state import WRITABLE
 from domain.reviews import NewReview, ReviewAccess, format_reference
 from storage import atomic
 from storage import tables as t
