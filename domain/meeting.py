@@ -47,6 +47,7 @@ from domain.repositories import UnitOfWork
 from domain.returns import seen_for, writers_of
 from domain.review_flow import chaired_review, find_review, held_review, named_review
 from domain.reviews import may_read_published_briefing
+from domain.transitions import label as quoted_state
 from domain.transitions import move_review
 from domain.wording import counted, listed
 
@@ -222,7 +223,7 @@ def no_outcome_yet(review: ReviewView) -> str:
     if review.stage is ReviewStage.CANCELLED:
         return f"{ref} was cancelled, so it has no meeting outcome."
     return (
-        f"{ref} is at the {review.stage.value.replace('_', ' ')} stage: the outcome is "
+        f"{ref} is at the {quoted_state(review.stage)} stage: the outcome is "
         "recorded once every agency return is signed off."
     )
 

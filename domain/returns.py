@@ -52,6 +52,7 @@ from domain.records import (
 from domain.repositories import UnitOfWork
 from domain.return_state import SUBMITTED_STATUSES, WRITABLE
 from domain.stale import TYPED_HEADING, Shown, Typed, local_when, typed_back
+from domain.transitions import label as quoted_state
 from domain.transitions import move_return
 from domain.wording import listed, plain_date, short_date, shortened
 
@@ -1377,7 +1378,7 @@ def submit(
     if ret.review_stage is not ReviewStage.PRE_ANALYSIS:
         raise StaleCard(
             f"{ret.reference} is not taking returns now (it is at the "
-            f"{ret.review_stage.value.replace('_', ' ')} stage)."
+            f"{quoted_state(ret.review_stage)} stage)."
         )
     summary = overview(uow, member, ret, today)
     if not summary.complete:

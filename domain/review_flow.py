@@ -34,6 +34,7 @@ from domain.reviews import (
     validate_new_review,
 )
 from domain.scope import scope_for
+from domain.status_words import state_label
 from domain.transitions import move_review
 from domain.wording import listed
 
@@ -235,7 +236,8 @@ def returns_to_continue(uow: UnitOfWork, member: MemberView, text: str) -> list[
         raise NotFound(f"You have no return on {named}. Type continue to see the ones you have.")
     if review.stage not in OPEN_STAGES:
         # Closed or cancelled: its returns can't be changed.
-        raise NotFound(f"{named} is {review.stage.value}, so there's nothing to carry on with.")
+        said = state_label(review.stage).lower()
+        raise NotFound(f"{named} is {said}, so there's nothing to carry on with.")
     open_now = [r for r in theirs if r.status in WRITABLE]
     if open_now:
         return sorted(open_now, key=lambda r: r.agency_name)

@@ -16,6 +16,7 @@ from docx.shared import Cm, Pt, RGBColor
 from domain.action_state import decision_words
 from domain.board_report import CHARTED_QUARTERS, RAG_COLUMNS, BoardReport, ReturnsOnTime, percent
 from domain.letterhead import Letterhead
+from domain.status_words import state_label
 from domain.summaries import short_date
 from domain.wording import plain_date
 from exports.cells import document_text as plain
@@ -171,7 +172,7 @@ def _reviews(document: DocumentType, report: BoardReport) -> None:
             h.reference,
             h.pseudonym,
             day(h.meeting_on),
-            h.stage.value.replace("_", " "),
+            state_label(h.stage),
             ", ".join(h.themes) or "Not yet agreed",
             str(h.actions),
         )

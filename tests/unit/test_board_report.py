@@ -388,3 +388,11 @@ def test_lic_escalations_count_as_escalations_and_records_are_told_from_items() 
     assert "Escalation reminders sent (overdue chasers) | 0" in text
     assert "Impact records made by the LIC group | 4 records on 3 action items" in text
     assert "escalated to the chair" in text, "the decision in words in the impact table"
+
+
+def test_the_reviews_table_names_each_stage_as_every_view_does() -> None:
+    """It printed the stored value with spaces ("actions open", "pre analysis")."""
+    document = Document(io.BytesIO(board_report_docx(sample(), TODAY)))
+    [reviews] = [t for t in document.tables if t.rows[0].cells[0].text == "Review"]
+    stages = {row.cells[3].text for row in reviews.rows[1:]}
+    assert stages == {"Actions open"}

@@ -403,6 +403,9 @@ def test_the_pack_sets_short_answers_side_by_side() -> None:
         (ReviewStage.CLOSED, "is closed: its outcome was published", "signed off"),
         (ReviewStage.CANCELLED, "was cancelled, so it has no meeting outcome", "signed off"),
         (ReviewStage.PRE_ANALYSIS, "once every agency return is signed off", "closed"),
+        # The stage in the words every view shows it in, not "pre analysis".
+        (ReviewStage.PRE_ANALYSIS, "is at the “Pre-analysis” stage", "pre analysis"),
+        (ReviewStage.DRAFT, "is at the “Draft” stage", "draft stage"),
     ],
 )
 def test_why_an_outcome_cant_be_opened_fits_the_stage(
