@@ -28,17 +28,23 @@ from cards.common import (
 from domain.audit_trail import TrailEvent, TrailPage
 from domain.retention import (
     HOLD_REASON_MAX,
+    HOLD_WHY,
     PERIODS,
     HoldView,
     RetentionScreen,
     hold_revision,
     retention_revision,
 )
+from domain.status_words import state_label
 from domain.wording import counted, shortened
 
 LONDON = ZoneInfo("Europe/London")
 GOVERNANCE = "Information governance"
 CHANGE_MAX = 240
+_EXAMPLE = {
+    True: "For example: coroner's inquest, civil claim",
+    False: "For example: claim settled, inquest concluded",
+}
 
 
 # --- the audit trail ---------------------------------------------------------------------------
@@ -156,19 +162,29 @@ def _held_list(held: Sequence[HoldView]) -> ac.Container:
     if not held:
         items.append(paragraph("None. Type legal hold LOS-2026-004 to place one.", subtle=True))
     for review in held[:20]:
-        items.append(paragraph(f"{review.reference} · {review.pseudonym} · {review.stage.value}"))
+        items.append(paragraph(_named(review)))
     if len(held) > 20:
         items.append(paragraph(f"…and {len(held) - 20} more.", subtle=True))
     return ac.Container(items=items, separator=True)
 
 
+def _named(review: HoldView) -> str:
+    """'LOS-2026-004 · Child K · Pre-analysis': the stage in the words every view uses."""
+    return f"{review.reference} · {review.pseudonym} · {state_label(review.stage)}"
+
+
 def legal_hold_card(
-    review: HoldView, errors: Mapping[str, str] | None = None, notices: Sequence[str] = ()
+    review: HoldView,
+    errors: Mapping[str, str] | None = None,
+    notices: Sequence[str] = (),
+    reason: str | None = None,
 ) -> Card:
+    """The hold's state and one button to change it; `reason` is what the admin typed, kept
+    when the card comes back with an error."""
     problems = errors or {}
     state = "under legal hold" if review.legal_hold else "not held"
     body: list[ac.ElementAnnotated] = [
-        *header("Legal hold", f"{review.reference} · {review.pseudonym} · {review.stage.value}"),
+        *header("Legal hold", _named(review)),
         *notice_lines(notices),
         facts([("Now", state), ("Ended on", str(review.ended_on or "still open"))]),
         paragraph(
@@ -178,10 +194,11 @@ def legal_hold_card(
         ),
         text_input(
             "reason",
-            "Reason (no names or other identifiers)",
-            None,
+            f"{HOLD_WHY[not review.legal_hold]} (no names or other identifiers)",
+            reason,
             max_length=HOLD_REASON_MAX,
-            placeholder="For example: coroner's inquest, civil claim",
+            required=True,
+            placeholder=_EXAMPLE[not review.legal_hold],
         ),
     ]
     if "reason" in problems:

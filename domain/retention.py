@@ -28,16 +28,18 @@ from domain import audit
 from domain.capabilities import require
 from domain.errors import FormInvalid, InvalidInput, NotFound
 from domain.idempotency import revision_of
-from domain.identifiers import describe_findings, find_identifiers
 from domain.model import Actor, MemberView, ReviewStage, Role
 from domain.repositories import UnitOfWork
 from domain.review_flow import named_review
+from domain.reviews import required_reason
 
 SETTINGS_KEY = "retention"
 # Scheduled and CLI runs have no person behind them: audit events show no actor.
 RETENTION_ACTOR = Actor(tenant_id="", aad_object_id=None, teams_user_id="", display_name="")
 ENDED = frozenset({ReviewStage.CLOSED, ReviewStage.CANCELLED})
 HOLD_REASON_MAX = 200
+# The reason's question, by the hold wanted: the card's label and its "is required" message.
+HOLD_WHY: Mapping[bool, str] = {True: "Why is the review held?", False: "Why is the hold lifted?"}
 HELD_SHOWN_MAX = 20
 
 
@@ -527,7 +529,7 @@ def set_legal_hold(
     if wanted not in ("on", "off"):
         raise InvalidInput("That button isn't one I recognise. Type legal hold and the reference.")
     held = wanted == "on"
-    reason = _reason(data.get("reason"))
+    reason = hold_reason(data.get("reason"), held)
     if review.legal_hold == held or not uow.retention.set_legal_hold(review.id, held):
         return uow.retention.review(member.partnership_id, review.id) or review
     audit.record(
@@ -544,15 +546,8 @@ def set_legal_hold(
     return updated
 
 
-def _reason(raw: object) -> str:
-    text = raw.strip() if isinstance(raw, str) else ""
-    if len(text) > HOLD_REASON_MAX:
-        raise FormInvalid(
-            {"reason": f"Keep the reason to {HOLD_REASON_MAX} characters (it is {len(text)})."}
-        )
-    findings = find_identifiers(text)
-    if findings:
-        raise FormInvalid(
-            {"reason": describe_findings(findings) + " Give the reason without identifiers."}
-        )
-    return text
+def hold_reason(raw: object, held: bool) -> str:
+    """Why a hold is placed or lifted: needed (a legal hold is an information-governance act
+    that says why), bounded, and refused when it identifies, as a chair's reasons are
+    (`domain.reviews.required_reason`): another admin reads it on the audit trail."""
+    return required_reason(raw, HOLD_WHY[held], HOLD_REASON_MAX)

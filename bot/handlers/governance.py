@@ -126,8 +126,11 @@ async def set_legal_hold(ctx: Context) -> Reply:
         try:
             review = retention.set_legal_hold(uow, ctx.turn.actor, ctx.member, ctx.data)
         except FormInvalid as invalid:
+            # Nothing was written; the card comes back with what the admin typed.
             current = retention.held_review(uow, ctx.member, ctx.data.get("review_id"))
-            return Reply(cards.legal_hold_card(current, invalid.errors))
+            typed = ctx.data.get("reason")
+            reason = typed if isinstance(typed, str) else None
+            return Reply(cards.legal_hold_card(current, invalid.errors, reason=reason))
         state = "is under legal hold" if review.legal_hold else "is no longer held"
         return Reply(
             cards.legal_hold_card(review, notices=(f"Saved: {review.reference} {state}.",))

@@ -292,7 +292,9 @@ async def test_every_change_in_the_main_journeys_is_audited(journey: Journey) ->
     await j.act(
         verbs.LEGAL_HOLD_SET, {"review_id": review_id, "hold": "on", "reason": "Civil claim"}
     )
-    await j.act(verbs.LEGAL_HOLD_SET, {"review_id": review_id, "hold": "off"})
+    await j.act(
+        verbs.LEGAL_HOLD_SET, {"review_id": review_id, "hold": "off", "reason": "Claim settled"}
+    )
     await j.say(f"audit {reference}")
     await j.act(verbs.AUDIT_TRAIL, {"review_id": review_id, "page": 2})
     await j.act(verbs.AUDIT_EXPORT, {"review_id": review_id})

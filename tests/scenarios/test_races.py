@@ -749,7 +749,8 @@ async def test_racing_legal_holds_place_it_once(world: Journey) -> None:
     review_id, _ = await open_review(j)
     await race(j, verbs.LEGAL_HOLD_SET, {"review_id": review_id, "hold": "on", "reason": "Claim"})
     assert audited(j, "review.legal_hold_placed") == 1
-    await race(j, verbs.LEGAL_HOLD_SET, {"review_id": review_id, "hold": "off"})
+    lifted = {"review_id": review_id, "hold": "off", "reason": "Claim settled"}
+    await race(j, verbs.LEGAL_HOLD_SET, lifted)
     assert audited(j, "review.legal_hold_lifted") == 1
 
 

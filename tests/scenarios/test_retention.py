@@ -9,6 +9,7 @@ import json
 import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -22,7 +23,14 @@ from cards import verbs
 from storage import tables as t
 from tests.support.activities import TENANT, USER_AAD
 from tests.support.audited import differences, snapshot
-from tests.support.journey import LEAD, PRACTITIONER, Journey, signed_off_review
+from tests.support.journey import (
+    LEAD,
+    PRACTITIONER,
+    Journey,
+    button_data,
+    open_review,
+    signed_off_review,
+)
 
 ADMIN_AAD = USER_AAD
 # main() configures the root logger for a real process; each test gets its own back.
@@ -81,10 +89,12 @@ async def test_a_legal_hold_is_placed_and_lifted_by_an_admin_only(journey: Journ
     assert "is under legal hold" in card
     assert "Lift legal hold" in card
     assert j.rows(t.Review)[0].legal_hold
-    again = await j.card(verbs.LEGAL_HOLD_SET, {"review_id": review_id, "hold": "on"})
+    placed = {"review_id": review_id, "hold": "on", "reason": "Civil claim"}
+    again = await j.card(verbs.LEGAL_HOLD_SET, placed)
     assert "Lift legal hold" in again, "a replayed card changes nothing"
     for aad in (PRACTITIONER, LEAD):
-        reply = await j.act(verbs.LEGAL_HOLD_SET, {"review_id": review_id, "hold": "off"}, aad)
+        lifted = {"review_id": review_id, "hold": "off", "reason": "Claim settled"}
+        reply = await j.act(verbs.LEGAL_HOLD_SET, lifted, aad)
         assert "Only a partnership admin" in reply["value"]
     assert j.rows(t.Review)[0].legal_hold
     held = [e for e in j.rows(t.AuditEvent) if e.action.startswith("review.legal_hold")]
@@ -93,8 +103,82 @@ async def test_a_legal_hold_is_placed_and_lifted_by_an_admin_only(journey: Journ
     ]
     card = await j.card(verbs.RETENTION, {})
     assert reference in card, "the retention card lists held reviews"
-    await j.act(verbs.LEGAL_HOLD_SET, {"review_id": review_id, "hold": "off"})
+    await j.act(
+        verbs.LEGAL_HOLD_SET, {"review_id": review_id, "hold": "off", "reason": "Claim settled"}
+    )
     assert not j.rows(t.Review)[0].legal_hold
+
+
+def reason_box(card: str) -> dict[str, Any]:
+    [box] = [e for e in json.loads(card)["body"] if e.get("id") == "reason"]
+    return box
+
+
+@pytest.mark.parametrize("empty", ["", "   "])
+async def test_a_legal_hold_is_neither_placed_nor_lifted_without_a_reason(
+    any_journey: Journey, empty: str
+) -> None:
+    """A legal hold says why it was placed and why it was lifted (walk7): an empty or blank
+    reason comes back on the card as the question it asks, and nothing is written. Both
+    databases, both platforms."""
+    j = any_journey
+    review_id = await signed_off_review(j)
+    shown = await j.card(verbs.LEGAL_HOLD, {"review_id": review_id})
+    assert reason_box(shown)["label"] == (
+        "Why is the review held? (no names or other identifiers) *"
+    )
+    place = button_data(json.loads(shown), verbs.LEGAL_HOLD_SET)
+    for reason in (empty, None):
+        clicked = {**place, "reason": reason} if reason is not None else dict(place)
+        before = snapshot(j.bot.db.engine)
+        card = await j.card(verbs.LEGAL_HOLD_SET, clicked)
+        assert differences(before, snapshot(j.bot.db.engine)) == [], "nothing is written"
+        assert "'Why is the review held?' is required." in card
+        assert "Place legal hold" in card
+        assert "not held" in card
+    assert not j.rows(t.Review)[0].legal_hold
+    assert not [e for e in j.rows(t.AuditEvent) if e.action.startswith("review.legal_hold")]
+
+    card = await j.card(verbs.LEGAL_HOLD_SET, {**place, "reason": "Coroner's inquest"})
+    assert "is under legal hold" in card
+    lift = button_data(json.loads(card), verbs.LEGAL_HOLD_SET)
+    assert reason_box(card)["label"] == "Why is the hold lifted? (no names or other identifiers) *"
+    before = snapshot(j.bot.db.engine)
+    card = await j.card(verbs.LEGAL_HOLD_SET, {**lift, "reason": empty})
+    assert differences(before, snapshot(j.bot.db.engine)) == [], "nothing is written"
+    assert "'Why is the hold lifted?' is required." in card
+    assert "Lift legal hold" in card
+    assert j.rows(t.Review)[0].legal_hold
+
+    # A refused reason comes back in its box, to be mended rather than typed again.
+    card = await j.card(verbs.LEGAL_HOLD_SET, {**lift, "reason": "Told Kelly Smith it ended"})
+    assert reason_box(card)["value"] == "Told Kelly Smith it ended"
+    assert j.rows(t.Review)[0].legal_hold
+    card = await j.card(verbs.LEGAL_HOLD_SET, {**lift, "reason": "Inquest concluded"})
+    assert "is no longer held" in card
+    held = [e for e in j.rows(t.AuditEvent) if e.action.startswith("review.legal_hold")]
+    assert [(e.action, e.after["reason"]) for e in held] == [
+        ("review.legal_hold_placed", "Coroner's inquest"),
+        ("review.legal_hold_lifted", "Inquest concluded"),
+    ]
+
+
+async def test_the_legal_hold_cards_name_the_stage_as_every_view_does(
+    any_journey: Journey,
+) -> None:
+    """The hold card and the retention card's list said the stored stage ("pre_analysis")."""
+    j = any_journey
+    review_id, _ = await open_review(j)
+    assert j.rows(t.Review)[0].stage == "pre_analysis"
+    card = await j.card(verbs.LEGAL_HOLD, {"review_id": review_id})
+    assert "· Pre-analysis" in card
+    place = button_data(json.loads(card), verbs.LEGAL_HOLD_SET)
+    card = await j.card(verbs.LEGAL_HOLD_SET, {**place, "reason": "Civil claim"})
+    assert "· Pre-analysis" in card
+    assert "pre_analysis" not in card
+    card = await j.card(verbs.RETENTION, {})
+    assert "· Pre-analysis" in card
+    assert "pre_analysis" not in card
 
 
 # --- the daily job -----------------------------------------------------------------------------

@@ -731,7 +731,9 @@ VERBS: dict[str, Case] = {
         },
     ),
     verbs.LEGAL_HOLD: Case(ADMIN, lambda w: {"review_id": w.review(3)}),
-    verbs.LEGAL_HOLD_SET: Case(ADMIN, lambda w: {"review_id": w.review(3), "hold": "on"}),
+    verbs.LEGAL_HOLD_SET: Case(
+        ADMIN, lambda w: {"review_id": w.review(3), "hold": "on", "reason": "Civil claim"}
+    ),
     # the chair's export offer: only the person it was made for may take it
     verbs.FILE_CONSENT: Case(
         frozenset({"chair"}),

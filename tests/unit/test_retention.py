@@ -4,7 +4,7 @@ a fake repository (dry runs and claimed partnerships change nothing)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from domain import retention
 from domain.errors import FormInvalid
-from domain.model import ReviewStage
+from domain.model import Actor, MemberView, ReviewStage, Role
 from domain.repositories import AuditEntry
 from domain.retention import (
     Deleted,
@@ -27,6 +27,8 @@ from domain.retention import (
 )
 
 NOW = datetime(2032, 6, 15, 3, 0, tzinfo=UTC)
+ACTOR = Actor(tenant_id="t", aad_object_id="aad-1", teams_user_id="u-1", display_name="Admin")
+ADMIN = MemberView(1, 1, "aad-1", "Admin (demo)", None, frozenset({Role.ADMIN}))
 POLICY = RetentionPolicy(closed_review_months=72, export_file_days=30, chaser_log_months=24)
 
 
@@ -231,6 +233,23 @@ class FakeRetention:
     ) -> None:
         self.logged += [(row, rule) for row in deleted]
 
+    def review(self, partnership_id: int, review_id: int) -> HoldView | None:
+        return next(
+            (
+                HoldView(r.id, r.reference, "Child", r.stage, r.legal_hold, r.ended_on)
+                for r in self.reviews
+                if r.id == review_id
+            ),
+            None,
+        )
+
+    def set_legal_hold(self, review_id: int, held: bool) -> bool:
+        self.calls.append(f"set_legal_hold {review_id} {held}")
+        self.reviews = [
+            replace(r, legal_hold=held) if r.id == review_id else r for r in self.reviews
+        ]
+        return True
+
 
 @dataclass
 class FakeAudit:
@@ -321,12 +340,34 @@ def test_nothing_due_writes_no_audit_event() -> None:
 
 def test_hold_reason_may_not_carry_identifiers_and_is_bounded() -> None:
     with pytest.raises(FormInvalid) as refused:
-        retention._reason("Inquest for the child born 14/03/2019")
+        retention.hold_reason("Inquest for the child born 14/03/2019", True)
     assert "date of birth" in refused.value.errors["reason"]
     with pytest.raises(FormInvalid):
-        retention._reason("x" * (retention.HOLD_REASON_MAX + 1))
-    assert retention._reason("  Coroner's inquest  ") == "Coroner's inquest"
-    assert retention._reason(None) == ""
+        retention.hold_reason("x" * (retention.HOLD_REASON_MAX + 1), True)
+    assert retention.hold_reason("  Coroner's inquest  ", True) == "Coroner's inquest"
+    assert retention.hold_reason("Claim settled", False) == "Claim settled"
+
+
+@pytest.mark.parametrize("held", [True, False])
+@pytest.mark.parametrize("empty", [None, "", "   ", "\n\t "])
+def test_a_hold_is_never_placed_or_lifted_without_a_reason(held: bool, empty: str | None) -> None:
+    """A legal hold is an information-governance act: placing it and lifting it each say why.
+    The refusal names the question the card asks, and nothing is written."""
+    with pytest.raises(FormInvalid) as refused:
+        retention.hold_reason(empty, held)
+    assert refused.value.errors == {"reason": f"'{retention.HOLD_WHY[held]}' is required."}
+    uow = world()
+    uow.retention.reviews[1] = review(2, ended_on=date(2020, 1, 1), held=not held)
+    data = {"review_id": 2, "hold": "on" if held else "off", "reason": empty}
+    with pytest.raises(FormInvalid):
+        retention.set_legal_hold(uow, ACTOR, ADMIN, data)  # type: ignore[arg-type]
+    assert uow.retention.calls == []
+    assert uow.audit.entries == []
+    data["reason"] = "Coroner's inquest" if held else "Claim settled"
+    assert retention.set_legal_hold(uow, ACTOR, ADMIN, data).legal_hold is held  # type: ignore[arg-type]
+    assert uow.retention.calls == [f"set_legal_hold 2 {held}"]
+    [entry] = uow.audit.entries
+    assert entry.after == {"legal_hold": held, "reason": data["reason"]}
 
 
 def test_click_records_go_after_a_fixed_month_with_one_log_row() -> None:
