@@ -31,6 +31,8 @@ from cards.common import (
     without_inputs,
 )
 from domain.action_controls import SPLIT_PARTS
+from domain.action_history import before_latest, history_line, latest_words, said, stamp
+from domain.action_history import title as title_of
 from domain.action_state import Move, Mover, OwnerMove, Reader, status_label
 from domain.actions import (
     LINK_MAX,
@@ -455,8 +457,10 @@ def _facts(
         pairs[1:1] = _rag_facts(rag, rag_reason)
     if show_owner:
         pairs.insert(0, ("Owner", item.owner_name or "Not set"))
-    if item.latest_note:
-        pairs.append(("Latest update", shortened(item.latest_note, 300)))
+    latest = item.latest
+    if latest is not None:
+        # The one rule (`action_history.latest`): a decision of the chair's says so, who and when.
+        pairs.append((title_of(latest), f"{said(latest)} ({stamp(latest)})"))
     if request:
         pairs.extend(_request_facts(item))
     return facts(pairs)
@@ -512,6 +516,7 @@ def action_item_card(
     body.append(paragraph(item.description))
     body.append(_facts(item, rag, show_owner=not owner, request=deciding, rag_reason=rag_reason))
     body.extend(lic_decision_lines(item))
+    body.extend(history_lines(item))
     body.extend(_settled_lines(item))
     # Each reader gets only the buttons their moves allow: anyone with none (a lead copied in,
     # the chair told of a blocked item) gets the review's summary, not buttons to be refused.
@@ -683,6 +688,41 @@ _MY_ROWS: Final = 15
 _MY_OPENS: Final = 5
 
 
+def history_lines(item: ActionDetail) -> list[ac.ElementAnnotated]:
+    """The item's "History": the newest few entries before its latest (which its facts show),
+    who and when, the rest counted (`action_history.before_latest`). Nothing when the latest is
+    all there is."""
+    shown = before_latest(item.history)
+    if not shown.entries:
+        return []
+    lines: list[ac.ElementAnnotated] = [
+        ac.TextBlock(
+            text="History", wrap=True, weight=ty.FontWeight.BOLDER, spacing=ty.Spacing.MEDIUM
+        )
+    ]
+    lines.extend(
+        ac.TextBlock(
+            text=user_text(history_line(entry)),
+            wrap=True,
+            is_subtle=True,
+            size=ty.FontSize.SMALL,
+            spacing=ty.Spacing.NONE,
+        )
+        for entry in shown.entries
+    )
+    if shown.earlier_words:
+        lines.append(
+            ac.TextBlock(
+                text=shown.earlier_words,
+                wrap=True,
+                is_subtle=True,
+                size=ty.FontSize.SMALL,
+                spacing=ty.Spacing.NONE,
+            )
+        )
+    return lines
+
+
 def my_actions_card(mine: MyActions) -> Card:
     """`my actions`. A chair reads two headed groups, each with its count and an empty state:
     what waits for their decision, then their own items (domain/actions.py `group_my_actions`).
@@ -749,6 +789,17 @@ def _my_row(row: Rated) -> ac.Container:
             wrap=True,
         )
     ]
+    if rag is not None and row.reason:
+        # The item card's "Why red" (`actions.item_rating`), so the two never disagree.
+        lines.append(
+            ac.TextBlock(
+                text=f"Why {rag.value}: {row.reason}",
+                wrap=True,
+                is_subtle=True,
+                size=ty.FontSize.SMALL,
+                spacing=ty.Spacing.NONE,
+            )
+        )
     if row.why is not None:
         lines.append(ac.TextBlock(text=f"{row.why}.", wrap=True, spacing=ty.Spacing.NONE))
     lines.append(
@@ -1256,7 +1307,7 @@ def escalation_card(
                 ("How late", late),
                 *_rag_facts(rag, rag_reason),
                 ("Chasers unanswered", str(unanswered)),
-                ("Last update", shortened(item.latest_note or "None yet", 300)),
+                ("Last update", _latest_words(item)),
             ]
         ),
     ]
@@ -1266,6 +1317,11 @@ def escalation_card(
     body.extend(_settled_lines(item))
     moves = _move_buttons(item, open_moves(_READER_MOVERS[reader], item), owners)
     return _with_show_cards(build(body), [*moves, opens])
+
+
+def _latest_words(item: ActionDetail) -> str:
+    latest = item.latest
+    return "None yet" if latest is None else latest_words(latest)
 
 
 def _evidence_line(item: ActionDetail) -> str:

@@ -27,6 +27,7 @@ from cards.common import (
 )
 from cards.reviews import STAGE_LABELS
 from cards.validation import TEAMS_CARD_LIMIT_BYTES
+from domain.action_history import latest_words
 from domain.action_state import STATUS_ORDER, status_words
 from domain.board_report import BoardReport
 from domain.chasers import Rag
@@ -259,11 +260,22 @@ def _action_row(
             spacing=ty.Spacing.NONE,
         ),
     ]
-    if note_limit and row.latest_note:
-        when = f" ({short_date(row.latest_at.date())})" if row.latest_at else ""
+    if item.rag is not None and item.reason:
+        # The item card's "Why red" (`summaries.rate_reason`), so the two never disagree.
         details.append(
             ac.TextBlock(
-                text=user_text(f"Latest: {_cut(row.latest_note, note_limit)}{when}"),
+                text=f"Why {item.rag.value}: {item.reason}",
+                wrap=True,
+                is_subtle=True,
+                size=ty.FontSize.SMALL,
+                spacing=ty.Spacing.NONE,
+            )
+        )
+    if note_limit and row.latest is not None:
+        # The item card's latest word, by the one rule (`action_history.latest`).
+        details.append(
+            ac.TextBlock(
+                text=user_text(f"Latest: {latest_words(row.latest, note_limit)}"),
                 wrap=True,
                 is_subtle=True,
                 size=ty.FontSize.SMALL,

@@ -105,6 +105,11 @@ _OWNER_SAYS: Final[Mapping[Rag, str]] = {
 }
 
 
+def status_reason(status: ActionStatus) -> str | None:
+    """The cause of red an item's state alone gives ("blocked", "escalated to the chair")."""
+    return _STATUS_REASONS.get(status)
+
+
 def rag_reason(
     status: ActionStatus,
     due: date | None,

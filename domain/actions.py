@@ -10,6 +10,8 @@ from datetime import date, datetime
 from typing import Any, Final, Protocol
 
 from domain import audit
+from domain.action_history import HistoryEntry
+from domain.action_history import latest as latest_entry
 from domain.action_state import (
     Move,
     Mover,
@@ -20,6 +22,7 @@ from domain.action_state import (
     offered_moves,
     rag_reason,
     require_owner_move,
+    status_reason,
     status_words,
 )
 from domain.calendar import DEFAULT_CALENDAR
@@ -65,7 +68,7 @@ class ActionDetail:
     evidence_text: str | None
     evidence_link: str | None
     chase_count: int
-    latest_note: str | None
+    # The owner's latest self-assessment (`action_history.owner_rag`).
     latest_rag: str | None
     pending_date: date | None
     pending_date_reason: str | None
@@ -78,6 +81,13 @@ class ActionDetail:
     lic_decision: LicDecision | None = None
     # When its next chaser is planned (the chaser schedule's `next_chase_at`, UTC); None: none.
     next_chase_at: datetime | None = None
+    # Every entry of its history, oldest first (`domain.action_history`).
+    history: tuple[HistoryEntry, ...] = ()
+
+    @property
+    def latest(self) -> HistoryEntry | None:
+        """Its latest word, by the one rule every card and summary shows it by."""
+        return latest_entry(self.history)
 
     def chaired_by(self, member_id: int) -> bool:
         return member_id in (self.chair_member_id, self.deputy_chair_member_id)
@@ -394,6 +404,8 @@ class Rated:
     item: ActionDetail
     rag: Rag | None
     why: str | None = None  # why it waits for the reader's decision (`awaits_decision`)
+    # Which cause makes it red or amber (`item_rating`, as its card's "Why red" says).
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -427,14 +439,23 @@ def group_my_actions(
         why = awaits_decision(item, member.id)
         if why is not None and item.id not in seen:
             seen.add(item.id)
-            deciding.append(Rated(item, item_rag(item, today, policy), why))
+            deciding.append(_rated_row(item, today, policy, why))
     own = [
-        Rated(item, item_rag(item, today, policy))
+        _rated_row(item, today, policy)
         for item in owned
         if item.status not in DONE and item.id not in seen
     ]
     chairs = member.has(Role.CHAIR) or bool(deciding) or bool(chaired)
     return MyActions(_most_urgent(deciding) if chairs else None, _most_urgent(own))
+
+
+def _rated_row(
+    item: ActionDetail, today: date, policy: ChaserPolicy, why: str | None = None
+) -> Rated:
+    rag, reason = item_rating(item, today, policy)
+    if why is not None and reason == status_reason(item.status):
+        reason = None  # "Blocked: …" or "Escalated …" under it says just that
+    return Rated(item, rag, why, reason)
 
 
 def _most_urgent(rated: Sequence[Rated]) -> tuple[Rated, ...]:

@@ -35,10 +35,12 @@ from functools import lru_cache
 from typing import Final, Literal, Protocol
 
 from domain import audit
+from domain.action_history import HistoryEntry
 from domain.action_state import (
     IMPACT_DECISIONS,
     action_rag,
     decision_words,
+    rag_reason,
     status_label,
     status_words,
 )
@@ -196,8 +198,9 @@ class ActionRow:
     revised_due_reason: str | None
     chase_count: int
     evidence: str | None
-    latest_note: str | None
-    latest_at: datetime | None
+    # Its latest word (`action_history.latest`) and the owner's self-assessment
+    # (`action_history.owner_rag`), by the rules the item's own card reads them by.
+    latest: HistoryEntry | None
     latest_rag: str | None
     impact_closed: bool  # the LIC group recorded impact and decided to close
     # Of `chase_count`, the chasers since its owner took it on (`chasers.Tally`); None: all.
@@ -477,10 +480,18 @@ def rate(row: ActionRow, today: date, policy: ChaserPolicy) -> Rag | None:
 # --- the review summary ------------------------------------------------------------------------
 
 
+def rate_reason(row: ActionRow, today: date, policy: ChaserPolicy) -> str | None:
+    """Which cause makes the row red or amber: `action_state.rag_reason`, as the item card's
+    "Why red" and `my actions` say it."""
+    return rag_reason(row.status, row.effective_due, row.latest_rag, today, policy)
+
+
 @dataclass(frozen=True)
 class RatedAction:
     row: ActionRow
     rag: Rag | None
+    # Which cause makes it red or amber (`action_state.rag_reason`, as the item card says).
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -636,7 +647,10 @@ def build_summary(
     today: date,
     policy: ChaserPolicy,
 ) -> ReviewSummary:
-    rated = [RatedAction(row, rate(row, today, policy)) for row in records.actions]
+    rated = [
+        RatedAction(row, rate(row, today, policy), rate_reason(row, today, policy))
+        for row in records.actions
+    ]
     rated.sort(key=lambda a: (RAG_ORDER[a.rag], a.row.effective_due or date.max, a.row.reference))
     return ReviewSummary(
         review=review,

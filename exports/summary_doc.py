@@ -12,7 +12,9 @@ from docx.document import Document as DocumentType
 from docx.shared import Cm, Pt
 from docx.table import _Cell
 
+from domain.action_history import latest_words
 from domain.action_state import decision_words, status_label
+from domain.actions import NOTE_MAX
 from domain.calendar import DEFAULT_CALENDAR
 from domain.letterhead import Letterhead
 from domain.return_state import return_status_label
@@ -28,7 +30,6 @@ from domain.summaries import (
     rag_name,
     short_date,
 )
-from domain.wording import plain_date
 from exports.cells import document_text as plain
 from exports.charts import RAG_FILLS, status_by_agency_png, themes_over_time_png
 from exports.house_style import new_document, new_section, shade, table, to_bytes
@@ -132,9 +133,8 @@ def _actions(document: DocumentType, summary: ReviewSummary) -> None:
     for item in summary.actions:
         row = item.row
         latest = ""
-        if row.latest_note:
-            when = f"{plain_date(row.latest_at)}: " if row.latest_at else ""
-            latest = when + row.latest_note
+        if row.latest is not None:
+            latest = latest_words(row.latest, NOTE_MAX)
         due = short_date(row.effective_due) + (" (revised)" if row.revised_due_on else "")
         rows.append(
             (

@@ -11,6 +11,7 @@ from sqlalchemy import func, update
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col, select
 
+from domain.action_history import HistoryEntry, owner_rag
 from domain.actions import (
     DATE_REQUEST_SETTLED,
     ActionDetail,
@@ -56,6 +57,35 @@ _CHAIR_MAY_DECIDE = (*_LIVE, ActionStatus.ESCALATED.value)
 _DECIDE_WHATEVER = (ActionStatus.BLOCKED.value, ActionStatus.ESCALATED.value)
 
 
+def item_histories(
+    session: Session, where: Any, params: Mapping[str, Any] | None = None
+) -> list[tuple[t.ProgressEntry, str | None]]:
+    """Progress entries (with who made each) oldest first, as `domain.action_history` reads
+    them: the one query every view of an item's latest word and history comes from."""
+    return [
+        (entry, by)
+        for entry, by in session.execute(
+            select(t.ProgressEntry, t.Member.display_name)
+            .outerjoin(t.Member, col(t.Member.id) == col(t.ProgressEntry.member_id))
+            .where(where)
+            .order_by(col(t.ProgressEntry.at), col(t.ProgressEntry.id)),
+            params or {},
+        ).all()
+    ]
+
+
+def history_entry(entry: t.ProgressEntry, by: str | None) -> HistoryEntry:
+    return HistoryEntry(
+        # SQLite hands back naive datetimes; the column holds UTC.
+        at=entry.at.replace(tzinfo=entry.at.tzinfo or UTC),
+        kind=entry.kind,
+        note=entry.note,
+        by=by,
+        proposed_due_on=entry.proposed_due_on,
+        rag=entry.rag,
+    )
+
+
 class SqlActions:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -99,20 +129,15 @@ class SqlActions:
         return latest
 
     def _latest_progress(self, ids: list[int | None]) -> dict[int, dict[str, Any]]:
+        """Each item's history (`domain.action_history`), and the date request waiting on it."""
         if not ids:
             return {}
-        rows = self._session.scalars(
-            select(t.ProgressEntry)
-            .where(col(t.ProgressEntry.action_item_id).in_(ids))
-            .order_by(col(t.ProgressEntry.at), col(t.ProgressEntry.id))
-        ).all()
         latest: dict[int, dict[str, Any]] = {}
-        for entry in rows:
-            item = latest.setdefault(entry.action_item_id, {})
-            # A split's entries say where the work went (on the item) and came from (on each
-            # new one), so every view's "latest" line tells it.
-            if entry.kind in ("progress", "completed", "blocked", "split", "split_from"):
-                item["note"], item["rag"] = entry.note, entry.rag or item.get("rag")
+        for entry, by in item_histories(
+            self._session, col(t.ProgressEntry.action_item_id).in_(ids)
+        ):
+            item = latest.setdefault(entry.action_item_id, {"history": []})
+            item["history"].append(history_entry(entry, by))
             if entry.kind == "date_requested":
                 item["pending"] = (entry.proposed_due_on, entry.note, entry.id)
             if entry.kind in DATE_REQUEST_SETTLED:
@@ -317,6 +342,7 @@ def _detail(
     lic: LicDecision | None = None,
 ) -> ActionDetail:
     pending = progress.get("pending") or (None, None, None)
+    history = tuple(progress.get("history", ()))
     return ActionDetail(
         id=a.id or 0,
         partnership_id=r.partnership_id,
@@ -341,8 +367,8 @@ def _detail(
         evidence_link=a.evidence_link,
         chase_count=a.chase_count,
         owner_chase_count=a.owner_chase_count,
-        latest_note=progress.get("note"),
-        latest_rag=progress.get("rag"),
+        latest_rag=owner_rag(history),
+        history=history,
         pending_date=pending[0],
         pending_date_reason=pending[1],
         pending_request_id=pending[2],

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
+from domain.action_history import HistoryEntry, latest, owner_rag
 from domain.chase_engine import (
     ATTEMPTED,
     CLAIMED,
@@ -68,6 +69,7 @@ from domain.summaries import (
     TrackerRecord,
 )
 from storage import tables as t
+from storage.actions import history_entry, item_histories
 from storage.reviews import review_view as _review_view
 
 _AI = t.ActionItem
@@ -448,6 +450,13 @@ class SqlSummaries:
 
     def _action_rows(self, where: Filter) -> list[ActionRow]:
         rows = self._session.execute(_action_rows_statement(_shape(where)), _params(where)).all()
+        histories: dict[int, list[HistoryEntry]] = {}
+        for entry, by in item_histories(
+            self._session,
+            col(t.ProgressEntry.action_item_id).in_(_item_ids(_shape(where))),
+            _params(where),
+        ):
+            histories.setdefault(entry.action_item_id, []).append(history_entry(entry, by))
         return [
             ActionRow(
                 id=int(item.id or 0),
@@ -468,13 +477,12 @@ class SqlSummaries:
                 revised_due_reason=item.revised_due_reason,
                 chase_count=item.chase_count,
                 evidence=_evidence(item.evidence_text, item.evidence_link),
-                latest_note=note,
-                latest_at=at,
-                latest_rag=assessed,
+                latest=latest(histories.get(item.id or 0, ())),
+                latest_rag=owner_rag(histories.get(item.id or 0, ())),
                 impact_closed=bool(closed),
                 owner_chase_count=item.owner_chase_count,
             )
-            for item, reference, pseudonym, owner, agency, note, at, assessed, closed in rows
+            for item, reference, pseudonym, owner, agency, closed in rows
         ]
 
     def _impacts(self, where: Filter) -> list[ImpactLine]:
@@ -793,24 +801,8 @@ class SqlSummaries:
 
 @lru_cache(maxsize=32)
 def _action_rows_statement(shape: _Shape) -> Any:
-    """Action items with their latest progress note (a window function) and whether the LIC
-    closed them."""
-    ranked = (
-        _select(
-            t.ProgressEntry.action_item_id,
-            t.ProgressEntry.note,
-            t.ProgressEntry.at,
-            t.ProgressEntry.rag,
-            func.row_number()
-            .over(
-                partition_by=col(t.ProgressEntry.action_item_id),
-                order_by=(col(t.ProgressEntry.at).desc(), col(t.ProgressEntry.id).desc()),
-            )
-            .label("position"),
-        )
-        .where(col(t.ProgressEntry.action_item_id).in_(_item_ids(shape)))
-        .subquery()
-    )
+    """Action items and whether the LIC closed them (their histories are read beside them,
+    `storage.actions.item_histories`, for the domain's one rule of their latest word)."""
     impact_closed = (
         exists()
         .where(
@@ -826,15 +818,11 @@ def _action_rows_statement(shape: _Shape) -> Any:
             t.Review.pseudonym,
             t.Member.display_name,
             t.Agency.name,
-            ranked.c.note,
-            ranked.c.at,
-            ranked.c.rag,
             impact_closed,
         )
         .join(t.Review, col(t.Review.id) == col(_AI.review_id))
         .outerjoin(t.Member, col(t.Member.id) == col(_AI.owner_member_id))
         .outerjoin(t.Agency, col(t.Agency.id) == col(_AI.agency_id))
-        .outerjoin(ranked, and_(ranked.c.action_item_id == col(_AI.id), ranked.c.position == 1))
         .where(*_item_conditions(shape))
         .order_by(col(t.Review.year), col(t.Review.sequence), col(_AI.number))
     )

@@ -289,7 +289,7 @@ async def _tell_others(ctx: Context, done: actions.Updated) -> None:
                     item,
                     "Blocked",
                     f"{item.owner_name or 'The owner'} says "
-                    f"it is blocked: {item.latest_note or ''}",
+                    f"it is blocked: {item.latest.note if item.latest else ''}",
                 )
             )
         )

@@ -155,7 +155,7 @@ def test_the_owner_updates_and_completes_the_lic_closes_and_the_review_closes(
     chat.click_button("Save update", within=form)
     updated = chat.wait_for_card("Progress recorded. Thank you.")
     facts = chat.facts(updated)
-    assert facts["Latest update"] == PROGRESS, facts
+    assert facts["Latest update"].startswith(f"{PROGRESS} ({PLAYGROUND_USER}, "), facts
     assert facts["Status"] in ("Open", "In progress"), facts
     chat.card_screenshot("actions-03-progress", updated)
 

@@ -88,14 +88,16 @@ def test_the_chair_splits_an_item_from_the_summary(chat: Chat) -> None:
     # Alex owns the second half: his full first card arrives as a message of its own.
     mine = chat.wait_for_card(f"Your action · {A3}")
     assert f"The chair split {A1} into two new items; this one is yours." in card_text(mine)
-    assert chat.facts(mine)["Latest update"] == f"Split from {A1}: {REASON}", chat.facts(mine)
+    # The split is the chair's decision, and the new item's card says so, who and when.
+    split_from = f"Split from {A1}: {REASON} ({PLAYGROUND_USER}, "
+    assert chat.facts(mine)["Decided by the chair"].startswith(split_from), chat.facts(mine)
     assert buttons(mine) == [*OWNER_MOVES, "My actions"], buttons(mine)
     chat.card_screenshot("split-05-new-owner-card", mine)
 
     chat.click_button("Open A2", within=done)
     second = chat.wait_for_card(f"Action · {A2}")
     assert buttons(second) == CHAIR_CONTROLS, buttons(second)
-    assert chat.facts(second)["Latest update"] == f"Split from {A1}: {REASON}"
+    assert chat.facts(second)["Decided by the chair"].startswith(split_from)
     chat.card_screenshot("split-06-new-item-for-the-chair", second)
 
     # The split item itself, opened from the summary again: it says where the work went and

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from cards import verbs
 from cards.common import CARD_ID, REVISION
@@ -416,3 +416,61 @@ async def test_the_chair_s_decision_on_a_blocked_item_sends_it_back_to_work(
     [row] = j.rows(t.ActionItem)
     assert (row.status, row.blocked_reason) == ("in_progress", None)
     assert j.bot.audit_actions().count("action.status_changed") >= 3
+
+
+async def test_after_the_chair_s_decision_every_view_shows_it_as_the_latest_word(
+    journey_each: Journey,
+) -> None:
+    """After a chair's decision on a blocked item, its card's "Latest update" still showed the
+    owner's blocking note while the summary's "Latest:" showed the chair's reason (the seventh
+    session's Left list). One rule (`domain.action_history.latest`) now gives both the chair's
+    decision, who and when; the card's "History" keeps the blocking note under it, and the
+    summary says why a red item is red, as the item card does."""
+    j = journey_each
+    [item] = await published(j)
+    await j.act(
+        verbs.ACTION_BLOCKED, {"action_id": item.id, "reason": "No audit tool"}, PRACTITIONER
+    )
+    reference = item.reference.rsplit("/", 1)[0]
+    j.bot.connector.clear()
+    await j.say(f"summary {reference}")
+    blocked = json.dumps(j.bot.connector.cards()[-1], ensure_ascii=False)
+    assert "Why red: blocked" in blocked, "the summary says why, as the item card does"
+    assert "Latest: Blocked: No audit tool" in blocked
+
+    card = (await j.act(verbs.ACTION_VIEW, {"action_id": item.id}, USER_AAD))["value"]
+    amend = {
+        **button_data(card, verbs.ACTION_AMEND),
+        "new_description": "Audit 20 referrals with the loaned audit tool.",
+        "new_due_on": "2099-06-30",
+    }
+    answer = await j.act(verbs.ACTION_AMEND, {**amend, "reason": "A tool is on loan"})
+    assert "Amended" in json.dumps(answer["value"])
+    with j.bot.db.session() as session:
+        chair = session.scalar(
+            select(t.Member.display_name).where(t.Member.aad_object_id == USER_AAD)
+        )
+    assert chair
+    for shown in (
+        answer["value"],
+        (await j.act(verbs.ACTION_VIEW, {"action_id": item.id}, USER_AAD))["value"],
+        (await j.act(verbs.ACTION_VIEW, {"action_id": item.id}, PRACTITIONER))["value"],
+    ):
+        facts = {
+            f["title"]: f["value"]
+            for block in shown["body"]
+            if block.get("type") == "FactSet"
+            for f in block["facts"]
+        }
+        decided = facts.get("Decided by the chair", "")
+        assert decided.startswith("Amended, Tue 30 Jun 2099: A tool is on loan ("), facts
+        assert chair in decided, "who decided"
+        assert "Latest update" not in facts, "the blocking note is no longer the latest"
+        text = json.dumps(shown, ensure_ascii=False)
+        assert "History" in text
+        assert "Blocked: No audit tool" in text, "the blocking note stays in the history"
+    j.bot.connector.clear()
+    await j.say(f"summary {reference}")
+    summary = json.dumps(j.bot.connector.cards()[-1], ensure_ascii=False)
+    assert "Latest: Decided by the chair: Amended, Tue 30 Jun 2099: A tool is on loan (" in summary
+    assert "No audit tool" not in summary

@@ -248,7 +248,8 @@ def test_the_full_summary_has_the_known_answers(world: tuple[Database, Seeded]) 
         ("A3", Rag.BLUE),
     ]
     a1 = summary.actions[0].row
-    assert (a1.latest_note, a1.owner_name, a1.agency_name) == (
+    assert a1.latest is not None
+    assert (a1.latest.note, a1.owner_name, a1.agency_name) == (
         "Drafted the audit tool",
         "Pat Practitioner",
         "Demo Police",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +21,7 @@ from cards import actions as action_cards
 from cards import verbs
 from cards.validation import card_problems
 from domain.action_controls import DATE_CLOSED_BY, date_request_closed
+from domain.action_history import HistoryEntry
 from domain.action_state import Move, Reader, action_rag, rag_reason
 from domain.actions import (
     DATE_REQUEST_SETTLED,
@@ -130,7 +131,8 @@ def _title(card: dict[str, Any]) -> str:
 
 
 def test_a_blocked_item_is_titled_for_its_chair_as_the_decision_it_waits_for() -> None:
-    blocked = item(3, ActionStatus.BLOCKED, latest_note="No analyst until March")
+    note = HistoryEntry(datetime(2026, 5, 1, tzinfo=UTC), "blocked", "No analyst until March")
+    blocked = item(3, ActionStatus.BLOCKED, history=(note,))
     chair = action_cards.action_item_card(blocked, Rag.RED, owner=False, chair=True)
     assert _title(chair) == "For your decision: blocked action · LOS-2026-001/A3"
     assert card_problems(chair) == []

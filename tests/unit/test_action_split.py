@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from cards import summaries as summary_cards
 from cards import verbs
 from cards.validation import card_problems
 from domain.action_controls import SplitPart, check_split
+from domain.action_history import HistoryEntry
 from domain.action_state import MOVES, Move, Mover
 from domain.chasers import DEFAULT_POLICY
 from domain.errors import FormInvalid
@@ -171,7 +172,12 @@ def test_the_chair_s_split_card_opens_each_new_item() -> None:
 
 def test_the_summary_counts_a_split_item_apart_and_its_chairs_open_each_line() -> None:
     rows = (
-        replace(action(status=ActionStatus.SPLIT), latest_note="Split into A2 and A3: two teams"),
+        replace(
+            action(status=ActionStatus.SPLIT),
+            latest=HistoryEntry(
+                datetime(2026, 5, 1, tzinfo=UTC), "split", "Split into A2 and A3: two teams"
+            ),
+        ),
         replace(action(status=ActionStatus.OPEN), id=2, reference="LOS-2026-004/A2"),
         replace(action(status=ActionStatus.OPEN), id=3, reference="LOS-2026-004/A3"),
     )

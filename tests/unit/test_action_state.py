@@ -12,7 +12,7 @@ import io
 import json
 import zipfile
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,6 +28,7 @@ from cards.summaries import RAG_LABELS
 from cards.validation import card_problems
 from domain import actions
 from domain.action_controls import Told, after_sending
+from domain.action_history import HistoryEntry
 from domain.action_state import (
     MOVES,
     OWNER_MOVES,
@@ -116,7 +117,7 @@ def detail_of(row: ActionRow) -> ActionDetail:
         evidence_text=row.evidence,
         evidence_link=None,
         chase_count=row.chase_count,
-        latest_note=row.latest_note,
+        history=(row.latest,) if row.latest is not None else (),
         latest_rag=row.latest_rag,
         pending_date=None,
         pending_date_reason=None,
@@ -593,7 +594,8 @@ def test_lateness_is_in_working_days_from_the_day_the_due_date_is_met() -> None:
 
 @pytest.mark.parametrize("reader", list(Reader))
 def test_escalation_copies_name_the_owner_and_stay_valid(reader: Reader) -> None:
-    item = detail_of(action(due_on=TODAY - timedelta(days=30), latest_note="n" * 2000))
+    long_note = HistoryEntry(datetime(2026, 5, 1, tzinfo=UTC), "progress", "n" * 2000)
+    item = detail_of(action(due_on=TODAY - timedelta(days=30), latest=long_note))
     card = action_cards.escalation_card(item, Rag.RED, reader, 21, 4)
     assert card_problems(card) == []
     text = _texts(card)

@@ -12,6 +12,7 @@ import pytest
 from cards import verbs
 from cards.summaries import dashboard_card, did_you_mean_card, overdue_card, summary_card
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_problems, card_size
+from domain.action_history import HistoryEntry
 from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import DEFAULT_POLICY, Rag, rag
 from domain.commands import interpret
@@ -105,8 +106,12 @@ def action(number: int = 1, **changes: object) -> ActionRow:
         "revised_due_reason": None,
         "chase_count": 0,
         "evidence": None,
-        "latest_note": "Drafted the audit tool and agreed the sample with the data team " * 3,
-        "latest_at": datetime(2026, 5, 1, tzinfo=UTC),
+        "latest": HistoryEntry(
+            datetime(2026, 5, 1, tzinfo=UTC),
+            "progress",
+            "Drafted the audit tool and agreed the sample with the data team " * 3,
+            "Practitioner With A Long Name",
+        ),
         "latest_rag": None,
         "impact_closed": False,
     }
