@@ -25,7 +25,9 @@ from cards.common import (
     identifier_warning,
     notice_lines,
     paragraph,
+    rag_why_lines,
     revised,
+    small_line,
     text_input,
     user_text,
     without_inputs,
@@ -700,26 +702,9 @@ def history_lines(item: ActionDetail) -> list[ac.ElementAnnotated]:
             text="History", wrap=True, weight=ty.FontWeight.BOLDER, spacing=ty.Spacing.MEDIUM
         )
     ]
-    lines.extend(
-        ac.TextBlock(
-            text=user_text(history_line(entry)),
-            wrap=True,
-            is_subtle=True,
-            size=ty.FontSize.SMALL,
-            spacing=ty.Spacing.NONE,
-        )
-        for entry in shown.entries
-    )
+    lines.extend(small_line(user_text(history_line(entry))) for entry in shown.entries)
     if shown.earlier_words:
-        lines.append(
-            ac.TextBlock(
-                text=shown.earlier_words,
-                wrap=True,
-                is_subtle=True,
-                size=ty.FontSize.SMALL,
-                spacing=ty.Spacing.NONE,
-            )
-        )
+        lines.append(small_line(shown.earlier_words))
     return lines
 
 
@@ -789,17 +774,8 @@ def _my_row(row: Rated) -> ac.Container:
             wrap=True,
         )
     ]
-    if rag is not None and row.reason:
-        # The item card's "Why red" (`actions.item_rating`), so the two never disagree.
-        lines.append(
-            ac.TextBlock(
-                text=f"Why {rag.value}: {row.reason}",
-                wrap=True,
-                is_subtle=True,
-                size=ty.FontSize.SMALL,
-                spacing=ty.Spacing.NONE,
-            )
-        )
+    # The item card's "Why red" (`actions.item_rating`), so the two never disagree.
+    lines.extend(rag_why_lines(rag.value if rag else None, row.reason))
     if row.why is not None:
         lines.append(ac.TextBlock(text=f"{row.why}.", wrap=True, spacing=ty.Spacing.NONE))
     lines.append(

@@ -176,6 +176,20 @@ def paragraph(text: str, *, subtle: bool = False) -> ac.TextBlock:
     return markdown(user_text(text), subtle=subtle)
 
 
+def small_line(text: str) -> ac.TextBlock:
+    """A small, subtle line tucked under the one before it (a list row's detail). `text` is
+    shown as given: make typed text inert with `user_text` first."""
+    return ac.TextBlock(
+        text=text, wrap=True, is_subtle=True, size=ty.FontSize.SMALL, spacing=ty.Spacing.NONE
+    )
+
+
+def rag_why_lines(colour: str | None, reason: str | None) -> list[ac.TextBlock]:
+    """A list row's "Why red: overdue by 3 working days" (`domain.action_state.rag_reason`), as
+    the item card's "Why red" fact says it: nothing for an item no cause makes red or amber."""
+    return [small_line(f"Why {colour}: {reason}")] if colour and reason else []
+
+
 def facts(pairs: Sequence[tuple[str, str]]) -> ac.FactSet:
     """Facts shown exactly as given (Teams renders both sides as Markdown)."""
     return ac.FactSet(

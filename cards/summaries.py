@@ -21,6 +21,7 @@ from cards.common import (
     header,
     markdown,
     paragraph,
+    rag_why_lines,
     sent_size,
     tinted,
     user_text,
@@ -260,17 +261,8 @@ def _action_row(
             spacing=ty.Spacing.NONE,
         ),
     ]
-    if item.rag is not None and item.reason:
-        # The item card's "Why red" (`summaries.rate_reason`), so the two never disagree.
-        details.append(
-            ac.TextBlock(
-                text=f"Why {item.rag.value}: {item.reason}",
-                wrap=True,
-                is_subtle=True,
-                size=ty.FontSize.SMALL,
-                spacing=ty.Spacing.NONE,
-            )
-        )
+    # The item card's "Why red" (`summaries.rate_reason`), so the two never disagree.
+    details.extend(rag_why_lines(item.rag.value if item.rag else None, item.reason))
     if note_limit and row.latest is not None:
         # The item card's latest word, by the one rule (`action_history.latest`).
         details.append(

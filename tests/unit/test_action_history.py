@@ -26,6 +26,7 @@ from domain.actions import group_my_actions, item_rating
 from domain.chasers import DEFAULT_POLICY, Rag
 from domain.model import ActionStatus
 from domain.summaries import Access, build_summary
+from tests.unit.test_action_reasons import _facts
 from tests.unit.test_my_actions import CHAIR, item
 from tests.unit.test_summaries import TODAY, action, records, review
 
@@ -44,23 +45,6 @@ CLOSED = entry("date_closed", "Date request for Fri 1 Jan 2027 closed: the chair
 
 def _texts(card: dict[str, Any]) -> str:
     return json.dumps(card, ensure_ascii=False)
-
-
-def _facts(card: dict[str, Any]) -> dict[str, str]:
-    found: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "FactSet":
-                found.update({f["title"]: f["value"] for f in node["facts"]})
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
 
 
 def test_the_latest_word_is_the_last_entry_whoever_made_it() -> None:
