@@ -52,7 +52,7 @@ _CALLED: Final[Mapping[str, str]] = {
     "progress": "Update",
     "completed": "Marked complete",
     "blocked": "Blocked",
-    "date_requested": "New date asked for",
+    "date_requested": "Asked for a new date",
     "lead_reassign": "Reassigned by its agency's lead",
     "nudge": "Nudge from its agency's lead",
     "ask_reassign": "Reassigning asked of the chair",
@@ -100,7 +100,7 @@ def title(entry: HistoryEntry) -> str:
 
 def said(entry: HistoryEntry, room: int = LATEST_ROOM) -> str:
     """The entry in words, its typed text cut to `room`: "Blocked: no analyst until March",
-    "Amended: due date moved", "New date asked for, 12 Jan: …". As typed: cards make it inert."""
+    "Amended: due date moved", "Asked for a new date, 12 Jan: …". As typed: cards make it inert."""
     note = shortened(entry.note, room) if entry.note else ""
     if entry.kind in _SELF_SAID and note:
         return note
