@@ -34,7 +34,7 @@ from domain.board_report import BoardReport
 from domain.chasers import Rag
 from domain.model import ActionStatus
 from domain.pack import WITHOUT_RETURN, decision_label
-from domain.phrasing import Period, quarter, year_period
+from domain.phrasing import Fit, Period, quarter, which_one, year_period
 from domain.return_state import return_status_label
 from domain.summaries import (
     DASHBOARD_BASIS,
@@ -324,17 +324,30 @@ def _impact_section(summary: ReviewSummary, text_limit: int) -> list[ac.ElementA
 
 
 def did_you_mean_card(
-    question: str, choices: Sequence[tuple[str, str, Mapping[str, Any]]], fallback_verb: str
+    question: str,
+    choices: Sequence[tuple[str, str, Mapping[str, Any]]],
+    fallback_verb: str,
+    fit: Fit,
+    noun: str = "review",
 ) -> Card:
-    """`choices` are (button title, verb, data): one button per candidate."""
+    """`choices` are (button title, verb, data): one button per candidate. `fit` says which
+    question it is (`phrasing.which_one`): several that fit what was typed equally ("Which
+    one?"), or near misses when nothing has that name ("Did you mean…?")."""
     body: list[ac.ElementAnnotated] = [
-        *header("Did you mean…?", f"More than one answer fits “{_cut(question, 60)}”."),
+        *header(_DID_YOU_MEAN_TITLES[fit], which_one(fit, question, noun)),
         paragraph("Choose one:"),
         ac.ActionSet(
             actions=[button(_cut(title, 60), verb, data) for title, verb, data in choices[:5]]
         ),
     ]
     return build(body, [button("List reviews", fallback_verb)])
+
+
+_DID_YOU_MEAN_TITLES: Final = {
+    Fit.SEVERAL: "Which one?",
+    Fit.NEAR: "Did you mean…?",
+    Fit.UNNAMED: "Which review?",
+}
 
 
 # --- the dashboard -----------------------------------------------------------------------------

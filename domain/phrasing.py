@@ -13,9 +13,11 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Final
 
 from domain.reviews import format_reference, parse_reference
+from domain.wording import listed, shortened
 
 # Commands whose argument is cleaned of connecting words ("summary for child k" -> "child k").
 ASKING_COMMANDS: Final = frozenset({"summary", "dashboard", "overdue", "export"})
@@ -234,12 +236,66 @@ class ReviewRef:
     sequence: int
 
 
+class Fit(StrEnum):
+    """Why typed text is answered with a choice rather than the one thing it names. Not the
+    same question: several that fit equally ask which one; near misses say nothing has that
+    name and offer what comes close."""
+
+    SEVERAL = "several"  # more than one fits it equally ("child k": two reviews called Child K)
+    NEAR = "near"  # none is called that; these come close ("child z": Child K, Child R, …)
+    UNNAMED = "unnamed"  # nothing was named: the ones to choose from
+
+
 @dataclass(frozen=True)
 class ReviewMatch:
-    """`found` when the text names one review; otherwise `candidates` for "did you mean"."""
+    """`found` when the text names one review; otherwise `candidates` for a choice, and `fit`
+    saying which choice it is (several equal matches, or near misses)."""
 
     found: ReviewRef | None
     candidates: tuple[ReviewRef, ...] = ()
+    fit: Fit = Fit.NEAR
+
+
+# How much of what was typed a question back repeats (a card's line, a reply).
+TYPED_SHOWN: Final = 60
+
+
+def which_one(fit: Fit, typed: str, noun: str = "review") -> str:
+    """The question a choice asks, by why it is one: "More than one review fits “child k”:
+    which one?" is not "No review you can see is called that. Did you mean one of these?".
+
+    Several that fit are the person's own reviews' name (or number), so it is said back; a
+    near miss names none of them and is never repeated (it may be a real name typed by
+    mistake, or a review the person may not see: `reviews.not_visible`'s rule). A review is
+    looked for among those the person may see, so a hidden one of that name is not denied."""
+    if fit is Fit.SEVERAL:
+        return f"More than one {noun} fits “{_shown(typed)}”: which one?"
+    if fit is Fit.NEAR:
+        return f"{_none_called(noun)} Did you mean one of these?"
+    return f"Choose the {noun} you mean."
+
+
+def which_review(match: ReviewMatch, typed: str) -> str:
+    """`which_one` as a typed command's reply, naming the candidates (up to three) by
+    reference and pseudonym, for a command that takes a review and gives no buttons."""
+    choices = listed([f"{c.reference} ({c.pseudonym})" for c in match.candidates[:3]])
+    if match.fit is Fit.SEVERAL:
+        return (
+            f"More than one review fits “{_shown(typed)}”: {choices}. "
+            "Type the reference of the one you mean."
+        )
+    if match.fit is Fit.NEAR:
+        return f"{_none_called('review')} Did you mean {choices}? Type its reference."
+    return f"Which review: {choices}? Type its reference."
+
+
+def _shown(typed: str) -> str:
+    return shortened(" ".join(typed.split()), TYPED_SHOWN)
+
+
+def _none_called(noun: str) -> str:
+    among = " you can see" if noun == "review" else ""
+    return f"No {noun}{among} is called that."
 
 
 MAX_CANDIDATES: Final = 5
@@ -269,12 +325,13 @@ def match_review(text: str, refs: Sequence[ReviewRef]) -> ReviewMatch:
 
     A full reference in any spelling names one review; so does a sequence number alone when one
     review has it. A pseudonym names a review when exactly one has it ("child k" and "k" both
-    name "Child K"). Anything else close enough becomes a "did you mean" list.
+    name "Child K"); several with it are `Fit.SEVERAL`. Anything else close enough (part of a
+    name, a near spelling) is a "did you mean" list of near misses, `Fit.NEAR`.
     """
     words = [w for w in text.lower().split() if w not in FILLER]
     query = " ".join(words).strip(" ?.!")
     if not query:
-        return ReviewMatch(None, tuple(refs[:MAX_CANDIDATES]))
+        return ReviewMatch(None, tuple(refs[:MAX_CANDIDATES]), Fit.UNNAMED)
     ordered = sorted(refs, key=lambda r: (r.year, r.sequence), reverse=True)
     parsed = parse_reference(query)
     if parsed is not None:
@@ -289,8 +346,8 @@ def match_review(text: str, refs: Sequence[ReviewRef]) -> ReviewMatch:
     if named:
         return _one_or_many(named)
     partial = [r for r in ordered if key and key in _pseudonym_key(r.pseudonym)]
-    if partial:
-        return ReviewMatch(None, tuple(partial[:MAX_CANDIDATES]))
+    if partial:  # part of a name ("ka" of Child Kai): none is called what was typed
+        return ReviewMatch(None, tuple(partial[:MAX_CANDIDATES]), Fit.NEAR)
     by_name = {_pseudonym_key(r.pseudonym): r for r in reversed(ordered)}
     by_name.update({" ".join(r.pseudonym.lower().split()): r for r in reversed(ordered)})
     by_reference = {r.reference.lower(): r for r in ordered}
@@ -299,13 +356,15 @@ def match_review(text: str, refs: Sequence[ReviewRef]) -> ReviewMatch:
     for name in close:
         ref = by_name.get(name) or by_reference[name]
         found.setdefault(ref.id, ref)
-    return ReviewMatch(None, tuple(list(found.values())[:MAX_CANDIDATES]))
+    return ReviewMatch(None, tuple(list(found.values())[:MAX_CANDIDATES]), Fit.NEAR)
 
 
 def _one_or_many(refs: Sequence[ReviewRef]) -> ReviewMatch:
+    """Reviews that each fit the text exactly (one name, one sequence number): the one, or
+    the question which of several."""
     if len(refs) == 1:
         return ReviewMatch(refs[0])
-    return ReviewMatch(None, tuple(refs[:MAX_CANDIDATES]))
+    return ReviewMatch(None, tuple(refs[:MAX_CANDIDATES]), Fit.SEVERAL)
 
 
 # --- agencies and periods --------------------------------------------------------------------
@@ -388,6 +447,7 @@ def _without(text: str, match: re.Match[str]) -> str:
 class AgencyMatch:
     found: tuple[int, str] | None
     candidates: tuple[tuple[int, str], ...] = ()
+    fit: Fit = Fit.NEAR
 
 
 def match_agency(text: str, agencies: Sequence[tuple[int, str, str]]) -> AgencyMatch:
@@ -407,8 +467,8 @@ def match_agency(text: str, agencies: Sequence[tuple[int, str, str]]) -> AgencyM
     ]
     if len(hits) == 1:
         return AgencyMatch(hits[0])
-    if hits:
-        return AgencyMatch(None, tuple(hits[:MAX_CANDIDATES]))
+    if hits:  # each has every word typed ("health": two health agencies)
+        return AgencyMatch(None, tuple(hits[:MAX_CANDIDATES]), Fit.SEVERAL)
     names = {n.lower(): (i, n) for i, n, _ in agencies}
     close = difflib.get_close_matches(query, list(names), n=MAX_CANDIDATES, cutoff=0.5)
-    return AgencyMatch(None, tuple(names[c] for c in close))
+    return AgencyMatch(None, tuple(names[c] for c in close), Fit.NEAR)

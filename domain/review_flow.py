@@ -21,7 +21,7 @@ from domain.model import (
     is_guid,
     small_int,
 )
-from domain.phrasing import looks_like_review, match_review
+from domain.phrasing import looks_like_review, match_review, which_review
 from domain.questions import default_question_bank
 from domain.records import ReturnView, ReviewProgress, ReviewView
 from domain.repositories import UnitOfWork
@@ -36,7 +36,6 @@ from domain.reviews import (
 from domain.scope import scope_for
 from domain.status_words import state_label
 from domain.transitions import move_review
-from domain.wording import listed
 
 MAX_ASSIGNEES_PER_AGENCY = 5
 
@@ -196,7 +195,8 @@ def named_review(uow: UnitOfWork, member: MemberView, text: str) -> ReviewView |
     see it: a reference in any spelling ("LOS-2026-004", "2026/4"), else a pseudonym ("child
     k", "k") matched as the summary matches it (phrasing.match_review) among the reviews the
     member's view covers. Two reviews of one name, or a near miss, is a question back naming
-    their references, never a guess."""
+    their references, never a guess, and saying which it is (`phrasing.which_review`): "More
+    than one review fits" is not "No review you can see is called"."""
     parsed = parse_reference(text)
     if parsed is not None:
         return uow.reviews.by_reference(member.partnership_id, *parsed)
@@ -206,8 +206,7 @@ def named_review(uow: UnitOfWork, member: MemberView, text: str) -> ReviewView |
     if match.found is not None:
         return uow.reviews.get(member.partnership_id, match.found.id)
     if match.candidates:
-        choices = listed([f"{c.reference} ({c.pseudonym})" for c in match.candidates[:3]])
-        raise NotFound(f"Which review do you mean: {choices}? Type its reference.")
+        raise NotFound(which_review(match, text))
     return None
 
 

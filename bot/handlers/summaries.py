@@ -70,7 +70,7 @@ async def summary_command(ctx: Context) -> Reply:
     def work(uow: SqlUnitOfWork) -> Reply:
         match = summaries.resolve_review(uow, ctx.member, ctx.argument)
         if match.found is None:
-            return _did_you_mean(ctx.argument, match.candidates, verbs.SUMMARY, {})
+            return _did_you_mean(ctx.argument, match, verbs.SUMMARY, {})
         summary = summaries.review_summary(uow, ctx.turn.actor, ctx.member, match.found.id, today)
         return Reply(cards.summary_card(summary, manage=may_manage(ctx.member, summary.review)))
 
@@ -90,15 +90,13 @@ async def show_summary(ctx: Context) -> Reply:
 
 
 def _did_you_mean(
-    question: str,
-    candidates: tuple[phrasing.ReviewRef, ...],
-    verb: str,
-    extra: dict[str, Any],
+    question: str, match: phrasing.ReviewMatch, verb: str, extra: dict[str, Any]
 ) -> Reply:
     choices = [
-        (f"{c.reference} · {c.pseudonym}", verb, {"review_id": c.id, **extra}) for c in candidates
+        (f"{c.reference} · {c.pseudonym}", verb, {"review_id": c.id, **extra})
+        for c in match.candidates
     ]
-    return Reply(cards.did_you_mean_card(question or "summary", choices, verbs.REVIEWS))
+    return Reply(cards.did_you_mean_card(question, choices, verbs.REVIEWS, match.fit))
 
 
 # --- the dashboard and the overdue list --------------------------------------------------------
@@ -164,7 +162,9 @@ def _agency_from_text(
         return match.found[0]
     if match.candidates:
         choices = [(name, verb, {"agency": str(i)}) for i, name in match.candidates]
-        return Reply(cards.did_you_mean_card(text, choices, verbs.REVIEWS))
+        return Reply(
+            cards.did_you_mean_card(text, choices, verbs.REVIEWS, match.fit, noun="agency")
+        )
     names = ", ".join(name for _, name, _ in agencies) or "none yet"
     raise InvalidInput(
         f"I don't know an agency or period called “{text.strip()}”. Agencies: {names}. "
@@ -204,7 +204,7 @@ async def export_command(ctx: Context) -> Reply:
 
     match = await ctx.run(work)
     if match.found is None:
-        return _did_you_mean(what, match.candidates, verbs.EXPORT, {"format": fmt})
+        return _did_you_mean(what, match, verbs.EXPORT, {"format": fmt})
     return await _export(ctx, match.found.id, None, fmt)
 
 

@@ -19,6 +19,7 @@ from tests.conftest import BotUnderTest
 from tests.support.journey import click, person, say
 from tests.support.partnership import (
     ADMIN,
+    CHAIR,
     HEALTH_MANAGER,
     NOBODY,
     PAT,
@@ -90,12 +91,68 @@ async def test_natural_words_get_the_summary(manager: Manager) -> None:
 
 async def test_an_ambiguous_name_offers_did_you_mean_buttons(manager: Manager) -> None:
     card = await manager.ask("summary for child k")
-    assert "Did you mean" in card
+    # Two reviews are called Child K: asked which, not told none is called that.
+    assert "Which one?" in card
+    assert "More than one review fits “child k”: which one?" in card
+    assert "Did you mean" not in card
     buttons = next(e for e in manager.last_card()["body"] if e["type"] == "ActionSet")["actions"]
     assert [b["title"] for b in buttons] == ["LOS-2026-003 · Child K", "LOS-2026-001 · Child K"]
     reply = await manager.click(buttons[1]["verb"], buttons[1]["data"])
     assert reply["type"] == CARD
     assert "Summary · LOS-2026-001" in json.dumps(reply["value"], ensure_ascii=False)
+
+
+@pytest.fixture
+def any_manager(any_bot: BotUnderTest) -> Manager:
+    """`manager` on SQLite, then on PostgreSQL."""
+    seeded = seed(any_bot.db)
+    object.__setattr__(any_bot.app[SERVICES], "today", lambda: TODAY)
+    return Manager(any_bot, seeded)
+
+
+def _choices(card: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(next(e for e in card["body"] if e["type"] == "ActionSet")["actions"])
+
+
+async def test_a_name_no_review_has_is_a_near_miss_not_an_ambiguity(
+    any_manager: Manager,
+) -> None:
+    """`summary Child Z` (walk7): no review the admin can see is called Child Z (another
+    partnership's is), so the card says so and offers the near names; it is no "more than
+    one fits". Two called Child K is that question. Commands that take a review without
+    buttons (audit, manage) answer the same two ways."""
+    m = any_manager
+    near = await m.ask("summary Child Z")
+    assert "Did you mean…?" in near
+    assert "No review you can see is called that. Did you mean one of these?" in near
+    assert "More than one" not in near
+    assert "child z" not in near.lower(), "a name that names no review is not said back"
+    offered = _choices(m.last_card())
+    assert offered
+    assert all(b["title"].startswith("LOS-") for b in offered)
+    assert "Another Partnership" not in near
+    reply = await m.click(offered[0]["verb"], offered[0]["data"])
+    assert reply["type"] == CARD
+    assert "Summary · " in json.dumps(reply["value"], ensure_ascii=False)
+    several = await m.ask("summary child k")
+    assert "More than one review fits “child k”: which one?" in several
+    assert "Did you mean" not in several
+    assert "No review" not in several
+    assert [b["title"] for b in _choices(m.last_card())] == [
+        "LOS-2026-003 · Child K",
+        "LOS-2026-001 · Child K",
+    ]
+    # Typed commands that take a review: the same distinction, in words.
+    told = await m.ask("audit child z")
+    assert "No review you can see is called that. Did you mean LOS-" in told
+    assert "More than one" not in told
+    told = await m.ask("audit child k")
+    assert "More than one review fits “child k”: LOS-2026-003 (Child K) or LOS-2026-001" in told
+    told = await m.ask("manage child z", CHAIR)
+    assert "No review you can see is called that. Did you mean LOS-" in told
+    # An agency filter: several police agencies would be a question; a misspelling is a miss.
+    told = await m.ask("dashboard helth")
+    assert "No agency is called that. Did you mean one of these?" in told
 
 
 async def test_a_misspelt_command_with_a_pseudonym_is_offered_with_it(manager: Manager) -> None:
@@ -168,7 +225,9 @@ async def test_the_dashboard_and_its_filters(manager: Manager) -> None:
     assert "Demo Health · 2026 Q2" in value
     assert "Reviews by stage (1)" in value
     card = await manager.ask("dashboard demo")
-    assert "Did you mean" in card
+    # Every agency is a Demo one: which of them, not a near miss.
+    assert "More than one agency fits “demo”: which one?" in card
+    assert "Did you mean" not in card
     card = await manager.ask("dashboard fire brigade")
     assert "don't know an agency or period" in card
     assert "dashboard.viewed" in manager.bot.audit_actions()

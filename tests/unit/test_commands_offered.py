@@ -357,6 +357,22 @@ def test_every_review_command_finds_a_review_by_pseudonym(migrated_sqlite: Datab
         run(lambda uow: review_flow.find_review(uow, chair, "child k"))
     assert "LOS-2026-001" in two.value.user_message
     assert "LOS-2026-003" in two.value.user_message
+    assert two.value.user_message.startswith("More than one review fits")
+    # No review called Child Z: every command that finds a review says so, and offers the
+    # near names, never "more than one fits".
+    finders = (
+        lambda uow: review_flow.find_review(uow, chair, "child z"),
+        lambda uow: meeting.guide_review(uow, lic, "child z"),
+        lambda uow: retention.held_review(uow, admin, "child z"),
+        lambda uow: audit_trail.find_subjects(uow, admin, "child z"),
+    )
+    for finder in finders:
+        with pytest.raises(NotFound) as near:
+            run(finder)
+        told = near.value.user_message
+        assert told.startswith("No review you can see is called that. Did you mean"), told
+        assert "More than one" not in told
+        assert "child z" not in told.lower()
     # Not one the Police manager may see: neither found nor named, nor the name said back.
     police = s.member(POLICE_MANAGER)
     with pytest.raises(NotFound) as hidden:

@@ -144,4 +144,19 @@ def test_a_pseudonym_near_one_they_can_see_is_asked_about_not_guessed(
 ) -> None:
     db, s, _ = world
     told = refusal(db, s, PAT, "child z")
-    assert told.startswith("Which review do you mean: LOS-2026-009 (Child Q)"), told
+    # No review is called Child Z: a near miss, not "more than one fits".
+    assert told.startswith(
+        "No review you can see is called that. Did you mean LOS-2026-009 (Child Q)"
+    ), told
+    assert "More than one" not in told
+
+
+def test_two_reviews_of_one_name_are_asked_about_as_an_ambiguity(
+    world: tuple[Database, Seeded, int],
+) -> None:
+    db, s, _ = world
+    # The chair sees both reviews called Child K (LOS-2026-001 and LOS-2026-003).
+    told = refusal(db, s, CHAIR, "child k")
+    assert told.startswith("More than one review fits “child k”: LOS-2026-003 (Child K)"), told
+    assert "LOS-2026-001 (Child K)" in told
+    assert "No review" not in told

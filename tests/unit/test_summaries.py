@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -20,12 +21,15 @@ from domain.errors import NotPermitted
 from domain.model import ActionStatus, MemberView, ReturnStatus, ReviewStage, Role
 from domain.pack import WITHOUT_RETURN, decision_label
 from domain.phrasing import (
+    Fit,
     ReviewRef,
     match_agency,
     match_review,
     period_from_key,
     quarter,
     take_period,
+    which_one,
+    which_review,
     year_period,
 )
 from domain.records import ReviewView
@@ -445,6 +449,55 @@ def test_ambiguous_names_give_candidates_most_recent_first() -> None:
     assert match_review("zebra crossing", REFS).candidates == ()
 
 
+def test_several_equal_matches_are_not_near_misses() -> None:
+    # Two reviews called Child K, two numbered 2: each fits what was typed exactly.
+    assert match_review("child k", REFS).fit is Fit.SEVERAL
+    assert match_review("2", REFS).fit is Fit.SEVERAL
+    # No review is called Child Z: the ones that come close are near misses, not an ambiguity.
+    near = match_review("child z", REFS)
+    assert near.found is None
+    assert near.candidates
+    assert near.fit is Fit.NEAR
+    assert match_review("chld m", REFS).fit is Fit.NEAR
+    # Part of two names ("ka" of Child Kai and Child Kate) names neither of them.
+    kai = [ReviewRef(7, "LOS-2026-010", "Child Kai", 2026, 10)]
+    kate = [ReviewRef(8, "LOS-2026-011", "Child Kate", 2026, 11)]
+    part = match_review("child ka", REFS + kai + kate)
+    assert [r.id for r in part.candidates] == [8, 7]
+    assert part.fit is Fit.NEAR
+    assert match_review("Child Kai", REFS + kai + kate).found == kai[0]
+    # Nothing typed: a choice of all, neither ambiguous nor a miss.
+    assert match_review("", REFS).fit is Fit.UNNAMED
+    assert match_review("the", REFS).fit is Fit.UNNAMED
+
+
+def test_the_question_back_says_which_case_it_is() -> None:
+    several, near = match_review("child k", REFS), match_review("child z", REFS)
+    assert which_one(several.fit, "child k") == "More than one review fits “child k”: which one?"
+    # A near miss is never said back: it names none of their reviews (a real name typed by
+    # mistake, or one they may not see).
+    assert which_one(near.fit, "child z") == (
+        "No review you can see is called that. Did you mean one of these?"
+    )
+    assert which_one(Fit.NEAR, "polce", "agency") == (
+        "No agency is called that. Did you mean one of these?"
+    )
+    assert which_review(several, "child k") == (
+        "More than one review fits “child k”: LOS-2026-003 (Child K) or LOS-2026-001 "
+        "(Child K). Type the reference of the one you mean."
+    )
+    told = which_review(near, "child z")
+    assert told.startswith("No review you can see is called that. Did you mean LOS-")
+    assert told.endswith("? Type its reference.")
+    assert "More than one" not in told
+    assert "child z" not in told
+    # What was typed is said back on one line and cut short, never whole.
+    long = which_one(Fit.SEVERAL, "child\n" + "k" * 200)
+    assert "k" * 60 not in long
+    assert "…" in long
+    assert "\n" not in long
+
+
 def test_periods_and_agencies() -> None:
     period, rest = take_period("police 2026-q3", TODAY)
     assert period is not None
@@ -469,6 +522,8 @@ def test_periods_and_agencies() -> None:
     assert match_agency("humberside police", agencies).found == (1, "Humberside Police")
     assert match_agency("health", agencies).found == (2, "NHS Humber Health")
     assert [c[0] for c in match_agency("police", agencies).candidates] == [1, 3]
+    assert match_agency("police", agencies).fit is Fit.SEVERAL
+    assert match_agency("humbersid polce", agencies).fit is Fit.NEAR
     assert match_agency("custody", agencies).found == (3, "Hull Police Custody")
     assert match_agency("", agencies).found is None
 
@@ -691,10 +746,39 @@ def test_did_you_mean_has_a_button_per_candidate() -> None:
             ("LOS-2026-001 · Child K", verbs.SUMMARY, {"review_id": 1}),
         ],
         verbs.REVIEWS,
+        Fit.SEVERAL,
     )
     assert card_problems(card) == []
     buttons = next(e for e in card["body"] if e["type"] == "ActionSet")["actions"]
     assert [b["data"]["review_id"] for b in buttons] == [3, 1]
+
+
+def _header_lines(card: dict[str, Any]) -> list[str]:
+    return [e["text"] for e in card["body"][1:3]]
+
+
+def test_the_did_you_mean_card_words_an_ambiguity_and_a_near_miss_apart() -> None:
+    choices = [("LOS-2026-003 · Child K", verbs.SUMMARY, {"review_id": 3})]
+    several = did_you_mean_card("child k", choices, verbs.REVIEWS, Fit.SEVERAL)
+    near = did_you_mean_card("child z", choices, verbs.REVIEWS, Fit.NEAR)
+    unnamed = did_you_mean_card("", choices, verbs.REVIEWS, Fit.UNNAMED)
+    assert _header_lines(several) == [
+        "Which one?",
+        "More than one review fits “child k”: which one?",
+    ]
+    assert _header_lines(near) == [
+        "Did you mean…?",
+        "No review you can see is called that. Did you mean one of these?",
+    ]
+    assert _header_lines(unnamed) == ["Which review?", "Choose the review you mean."]
+    assert "More than one" not in json.dumps(near, ensure_ascii=False)
+    agency = did_you_mean_card("polce", choices, verbs.REVIEWS, Fit.NEAR, noun="agency")
+    assert _header_lines(agency)[1] == "No agency is called that. Did you mean one of these?"
+    for card in (several, near, unnamed, agency):
+        assert card_problems(card) == []
+    # What was typed stays inert on the card.
+    marked = did_you_mean_card("**child** k", choices, verbs.REVIEWS, Fit.SEVERAL)
+    assert "**" not in _header_lines(marked)[1]
 
 
 def test_the_overdue_card_fits_with_many_long_items() -> None:
