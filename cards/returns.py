@@ -25,6 +25,7 @@ from cards.common import (
     facts,
     fit_typed_back,
     friendly_date,
+    good_news,
     header,
     header_json,
     identifier_warning,
@@ -67,6 +68,7 @@ from domain.returns import (
     place_value,
     returned_by,
     revision,
+    sign_off_beside_line,
 )
 from domain.stale import Typed
 from domain.wording import counted, shortened
@@ -109,7 +111,11 @@ def invitation_card(ret: ReturnView) -> Card:
     return build(body, [button("Start your return", verbs.RETURN_OPEN, ids(ret), primary=True)])
 
 
-def returns_list_card(returns: Sequence[ReturnView], today: date | None = None) -> Card:
+def returns_list_card(
+    returns: Sequence[ReturnView],
+    today: date | None = None,
+    sign_offs_here: Sequence[ReturnView] = (),
+) -> Card:
     body: list[ac.ElementAnnotated] = [*header("Your returns")]
     actions = []
     for ret in returns[:5]:
@@ -131,7 +137,32 @@ def returns_list_card(returns: Sequence[ReturnView], today: date | None = None) 
         )
     if not returns:
         body.append(paragraph("You have no returns to work on."))
+    body.extend(sign_off_offers(sign_offs_here))
     return build(body, actions)
+
+
+def sign_off_offers(waiting: Sequence[ReturnView]) -> list[ac.ElementAnnotated]:
+    """Under a card `continue` opened: each other return on its review waiting for the
+    reader's sign-off (`domain.returns.sign_offs_beside`), said, with its sign-off card a
+    click away."""
+    return [
+        ac.Container(
+            separator=True,
+            items=[
+                good_news(sign_off_beside_line(ret)),
+                ac.ActionSet(
+                    actions=[
+                        button(
+                            shortened(f"Open the {ret.agency_name} sign-off card", 60),
+                            verbs.SIGNOFF_OPEN,
+                            ids(ret),
+                        )
+                    ]
+                ),
+            ],
+        )
+        for ret in waiting[:3]
+    ]
 
 
 # --- a section of questions ------------------------------------------------------------------
@@ -180,6 +211,7 @@ def _section_card(
     if ret.returned_comments:
         body.append(error_line(f"{returned_by(screen.role)}: {ret.returned_comments}"))
     body.extend(notice_lines(screen.notices))
+    body.extend(sign_off_offers(screen.sign_offs_here))
     body.extend(typed_block(typed))
     body.append(_intro(section.intro))
     if section.repeatable:
@@ -491,18 +523,16 @@ def chronology_card(
     can_sign_off: bool = False,
     jumps: Sequence[tuple[str, str]] = (),
     role: ReturnRole = ReturnRole.WRITER,
+    sign_offs_here: Sequence[ReturnView] = (),
 ) -> Card:
     returned = _returned(ret, read_only, role)
-    card = _chronology_card(
-        ret, page, total, read_only, notices, can_sign_off, jumps, returned, role
-    )
+    notes = [*notice_lines(notices), *sign_off_offers(sign_offs_here)]
+    card = _chronology_card(ret, page, total, read_only, notes, can_sign_off, jumps, returned, role)
     if not ret.returned_comments or sent_size(card) <= TEAMS_CARD_LIMIT_BYTES:
         return card
     # A full page of long entries leaves no room for long comments: point to where they are.
     pointer = [error_line(f"{returned_by(role)}: see the review-and-submit card.")]
-    return _chronology_card(
-        ret, page, total, read_only, notices, can_sign_off, jumps, pointer, role
-    )
+    return _chronology_card(ret, page, total, read_only, notes, can_sign_off, jumps, pointer, role)
 
 
 def _chronology_card(
@@ -510,7 +540,7 @@ def _chronology_card(
     page: Page,
     total: int,
     read_only: bool,
-    notices: Sequence[str],
+    notes: Sequence[ac.ElementAnnotated],
     can_sign_off: bool,
     jumps: Sequence[tuple[str, str]],
     returned: Sequence[ac.ElementAnnotated],
@@ -518,7 +548,7 @@ def _chronology_card(
 ) -> Card:
     title = f"Impact chronology · {counted(total, 'entry')}"
     body: list[ac.ElementAnnotated] = [*header(title, where(ret)), *returned]
-    body.extend(notice_lines(notices))
+    body.extend(notes)
     if not total:
         body.append(
             paragraph(
@@ -780,6 +810,7 @@ def _overview_body(
     body: list[ac.ElementAnnotated] = [
         *header(title, where(summary.ret)),
         *notice_lines(notices),
+        *sign_off_offers(summary.sign_offs_here),
         facts(
             [
                 ("Status", return_status_label(summary.ret.status)),

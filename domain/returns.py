@@ -19,7 +19,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from domain import audit, chronology, lifecycle
+from domain import audit, chronology, lifecycle, review_flow
 from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import ChaserPolicy, handed_over
 from domain.chronology import Page
@@ -110,6 +110,45 @@ def may_sign_off(member: MemberView, ret: ReturnView) -> bool:
     """The agency's own safeguarding lead, while the return waits for sign-off."""
     waiting = ret.status is ReturnStatus.SUBMITTED and ret.review_stage is not ReviewStage.CANCELLED
     return member.leads(ret.agency_id) and waiting
+
+
+@dataclass(frozen=True)
+class ToContinue:
+    """What `continue` opens (`review_flow.returns_to_continue`), and the returns on the same
+    reviews waiting for the person's sign-off (`sign_offs_beside`), which its card offers."""
+
+    returns: tuple[ReturnView, ...]
+    sign_offs_here: tuple[ReturnView, ...] = ()
+
+
+def to_continue(uow: UnitOfWork, member: MemberView, text: str) -> ToContinue:
+    opened = review_flow.returns_to_continue(uow, member, text)
+    return ToContinue(tuple(opened), sign_offs_beside(uow, member, opened))
+
+
+def sign_offs_beside(
+    uow: UnitOfWork, member: MemberView, opened: Sequence[ReturnView]
+) -> tuple[ReturnView, ...]:
+    """The other returns on the reviews of `opened` that wait for this member's sign-off
+    (`may_sign_off`), by review and agency. `continue LOS-…` opens the return a person works
+    on (or, as a lead, reads) there; one who is also the signing lead of another agency's
+    return on that review, submitted and waiting for them, is told of it on the same card,
+    not left to find it in `sign-offs`."""
+    if not member.led_agency_ids:
+        return ()
+    shown = {r.id for r in opened}
+    waiting = (
+        r
+        for review_id in dict.fromkeys(r.review_id for r in opened)
+        for r in uow.reviews.returns(review_id)
+        if r.id not in shown and may_sign_off(member, r)
+    )
+    return tuple(sorted(waiting, key=lambda r: (r.reference, r.agency_name)))
+
+
+def sign_off_beside_line(ret: ReturnView) -> str:
+    """What a card opened by `continue` says of a return beside it waiting for the reader."""
+    return f"The {ret.agency_name} return on {ret.reference} is waiting for your sign-off."
 
 
 class ReturnRole(Enum):
@@ -370,6 +409,8 @@ class SectionScreen:
     # in the card's data, so a save can tell a box left as drawn from one the person changed.
     drawn: Mapping[str, str] = field(default_factory=dict)
     role: ReturnRole = ReturnRole.WRITER  # whose card (`role_on_return`)
+    # Other returns on this review waiting for this reader's sign-off (`sign_offs_beside`).
+    sign_offs_here: tuple[ReturnView, ...] = ()
 
     @property
     def section(self) -> Section:
@@ -388,8 +429,10 @@ def section_screen(
     notices: tuple[str, ...] = (),
     stored: Mapping[AnswerKey, StoredAnswer] | None = None,
     given_back: tuple[Typed, ...] = (),
+    sign_offs_here: tuple[ReturnView, ...] = (),
 ) -> SectionScreen:
-    """`stored`: the return's answers when the caller has them already (a save turn)."""
+    """`stored`: the return's answers when the caller has them already (a save turn);
+    `sign_offs_here`: returns beside it waiting for the reader (`sign_offs_beside`)."""
     bank = bank_for(ret.bank_version)
     section = bank.section(index)
     if stored is None:
@@ -447,6 +490,7 @@ def section_screen(
         typed_back=given_back,
         drawn=drawn,
         role=role,
+        sign_offs_here=sign_offs_here,
     )
 
 
@@ -1200,13 +1244,21 @@ class Overview:
     # Whose card this is (`role_on_return`), and, for a reading lead, who is writing it.
     role: ReturnRole = ReturnRole.WRITER
     writers: tuple[str, ...] = ()
+    # Other returns on this review waiting for this reader's sign-off (`sign_offs_beside`).
+    sign_offs_here: tuple[ReturnView, ...] = ()
 
     @property
     def complete(self) -> bool:
         return not any(s.missing for s in self.sections) and not self.unconfirmed
 
 
-def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) -> Overview:
+def overview(
+    uow: UnitOfWork,
+    member: MemberView,
+    ret: ReturnView,
+    today: date,
+    sign_offs_here: tuple[ReturnView, ...] = (),
+) -> Overview:
     bank = bank_for(ret.bank_version)
     stored = uow.returns.answers(ret.id)
     writers = writers_of(uow, ret, stored)
@@ -1234,6 +1286,7 @@ def overview(uow: UnitOfWork, member: MemberView, ret: ReturnView, today: date) 
         kept=_kept_answers(bank, stored) + _kept_entries(entries),
         role=role,
         writers=_writer_names(uow, ret) if role is ReturnRole.LEAD_READER else (),
+        sign_offs_here=sign_offs_here,
     )
 
 
@@ -1640,10 +1693,16 @@ class ChronologyScreen:
     can_sign_off: bool = False
     jumps: tuple[tuple[str, str], ...] = ()
     role: ReturnRole = ReturnRole.WRITER  # whose card (`role_on_return`)
+    # Other returns on this review waiting for this reader's sign-off (`sign_offs_beside`).
+    sign_offs_here: tuple[ReturnView, ...] = ()
 
 
 def chronology_screen(
-    uow: UnitOfWork, member: MemberView, data: Mapping[str, object], notices: tuple[str, ...] = ()
+    uow: UnitOfWork,
+    member: MemberView,
+    data: Mapping[str, object],
+    notices: tuple[str, ...] = (),
+    sign_offs_here: tuple[ReturnView, ...] = (),
 ) -> ChronologyScreen:
     ret = load(uow, member, data.get("return_id"), write=False)
     entries = chronology.ordered(uow.returns.entries(ret.id))
@@ -1666,6 +1725,7 @@ def chronology_screen(
         can_sign_off=may_sign_off(member, ret),
         jumps=jump_targets(bank, seen_for(member, ret, stored, writers_of(uow, ret, stored)), role),
         role=role,
+        sign_offs_here=sign_offs_here,
     )
 
 

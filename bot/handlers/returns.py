@@ -9,7 +9,7 @@ from bot.router import Context, Reply, Router, UnitWork
 from cards import returns as cards
 from cards import verbs
 from cards.basics import info_card
-from domain import chase_engine, returns, review_flow
+from domain import chase_engine, returns
 from domain.chase_engine import RETURN
 from domain.identifier_checks import IdentifiersToConfirm
 from domain.model import Role
@@ -58,14 +58,14 @@ async def continue_return(ctx: Context) -> Reply:
     today = ctx.services.today()
     # Typed alone (or a one-click button): every return the person can work on; with a
     # review named, theirs on that review (a lead's reading card if its practitioners write it).
-    open_now = await ctx.run(
-        lambda uow: review_flow.returns_to_continue(uow, ctx.member, ctx.argument)
-    )
-    if len(open_now) == 1:
-        ret = open_now[0]
+    # Either way, with the returns on the same review(s) waiting for their sign-off.
+    found = await ctx.run(lambda uow: returns.to_continue(uow, ctx.member, ctx.argument))
+    here = found.sign_offs_here
+    if len(found.returns) == 1:
+        ret = found.returns[0]
         late = (returns.late_notice(ctx.member, ret),) if returns.is_overdue(ret, today) else ()
-        return Reply(await ctx.run_short(lambda uow: _at_position(uow, ctx, ret, None, late)))
-    return Reply(cards.returns_list_card(open_now, today))
+        return Reply(await ctx.run_short(lambda uow: _at_position(uow, ctx, ret, None, late, here)))
+    return Reply(cards.returns_list_card(found.returns, today, here))
 
 
 async def open_return(ctx: Context) -> Reply:
@@ -94,19 +94,23 @@ def _at_position(
     ret: ReturnView,
     place: returns.Place | None,
     notices: tuple[str, ...] = (),
+    here: tuple[ReturnView, ...] = (),
 ) -> dict[str, Any]:
-    """The card for where the practitioner stopped (or the place asked for)."""
+    """The card for where the practitioner stopped (or the place asked for); `here`, the
+    returns on its review waiting for the reader's sign-off (`returns.sign_offs_beside`)."""
     bank = returns.bank_for(ret.bank_version)
     position = place.position if place is not None else returns.opening_position(ctx.member, ret)
     if 0 <= position < bank.section_count:
         episode = place.episode if place is not None else None
-        screen = returns.section_screen(uow, ctx.member, ret, position, episode, notices=notices)
+        screen = returns.section_screen(
+            uow, ctx.member, ret, position, episode, notices=notices, sign_offs_here=here
+        )
         return cards.section_card(screen)
     if position == returns.chronology_position(bank):
         return _chronology_card(
-            returns.chronology_screen(uow, ctx.member, {"return_id": ret.id}, notices)
+            returns.chronology_screen(uow, ctx.member, {"return_id": ret.id}, notices, here)
         )
-    summary = returns.overview(uow, ctx.member, ret, ctx.services.today())
+    summary = returns.overview(uow, ctx.member, ret, ctx.services.today(), here)
     if summary.can_sign_off:
         return cards.signoff_card(summary)
     return cards.overview_card(summary, notices=notices)
@@ -153,6 +157,7 @@ def _chronology_card(screen: ChronologyScreen) -> dict[str, Any]:
         can_sign_off=screen.can_sign_off,
         jumps=screen.jumps,
         role=screen.role,
+        sign_offs_here=screen.sign_offs_here,
     )
 
 

@@ -143,6 +143,50 @@ def _as_an_older_release_left_it(j: Journey) -> None:
             review.pseudonym = earlier.get(review.pseudonym, review.pseudonym)
 
 
+async def test_continue_on_a_review_says_a_return_there_waits_for_your_sign_off(
+    demo: tuple[Journey, str],
+) -> None:
+    """`continue LOS-2026-002` (seventh session's Left list): Alex reads Demo Children's Social
+    Care's return there, still being written, as the lead covering it; Demo Police's return
+    on the same review waits for his sign-off. The card he gets says so and opens it."""
+    j, _ = demo
+    j.bot.connector.clear()
+    await j.say("continue LOS-2026-002")
+    card = j.bot.connector.cards()[-1]
+    shown = json.dumps(card, ensure_ascii=False)
+    assert "Return in progress" in shown
+    assert "Demo Children's Social Care return" in shown
+    assert "The Demo Police return on LOS-2026-002 is waiting for your sign-off." in shown
+    title = "Open the Demo Police sign-off card"
+    opens = [
+        b for b in _actions(card) if b.get("verb") == verbs.SIGNOFF_OPEN and b["title"] == title
+    ]
+    assert len(opens) == 1
+    signoff = await j.card(verbs.SIGNOFF_OPEN, opens[0]["data"])
+    assert "Demo Police" in signoff
+    assert verbs.SIGNOFF_APPROVE in signoff
+    # A review with nothing of his waiting: nothing said (LOS-2026-001, his police return).
+    j.bot.connector.clear()
+    await j.say("continue LOS-2026-001")
+    assert "waiting for your sign-off" not in json.dumps(j.bot.connector.cards()[-1])
+
+
+def _actions(card: dict[str, object]) -> list[dict[str, object]]:
+    """Every button on a card, in its body's action sets (containers opened) or at its foot."""
+    found: list[dict[str, object]] = []
+
+    def walk(items: object) -> None:
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict):
+                if item.get("type") == "ActionSet":
+                    found.extend(item.get("actions", []))
+                walk(item.get("items"))
+
+    walk(card.get("body"))
+    found.extend(card.get("actions", []))  # type: ignore[arg-type]
+    return found
+
+
 async def test_reloading_an_older_demo_twice_adds_no_second_set(
     demo: tuple[Journey, str],
 ) -> None:

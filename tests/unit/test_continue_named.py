@@ -4,12 +4,15 @@ there is none."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from domain.errors import NotFound
+from domain.model import MemberView
+from domain.returns import ToContinue, sign_off_beside_line, to_continue
 from domain.review_flow import returns_to_continue
 from storage import tables as t
 from storage.database import Database
@@ -160,3 +163,75 @@ def test_two_reviews_of_one_name_are_asked_about_as_an_ambiguity(
     assert told.startswith("More than one review fits “child k”: LOS-2026-003 (Child K)"), told
     assert "LOS-2026-001 (Child K)" in told
     assert "No review" not in told
+
+
+# --- a return beside it waiting for their sign-off (the seventh session's Left list) -----------
+
+
+def _health_return_beside(db: Database, s: Seeded, status: str) -> int:
+    """A Demo Health return on LOS-2026-009, beside Pat's police one, in `status`."""
+    with db.session() as session, session.begin():
+        review_id = session.scalars(
+            select(t.Review.id).where(t.Review.reference == NEW)  # type: ignore[arg-type]
+        ).one()
+        ret = t.PreAnalysisReturn(
+            review_id=review_id,
+            agency_id=s.agencies["Demo Health"],
+            status=status,
+            due_on=date(2026, 6, 22),
+        )
+        session.add(ret)
+        session.flush()
+        assert ret.id is not None
+        session.add(t.ReturnAssignee(return_id=ret.id, member_id=s.members[HANA]))
+        return ret.id
+
+
+def _continuing(db: Database, who: MemberView, text: str) -> ToContinue:
+    return db.transaction(lambda uow: to_continue(uow, who, text))
+
+
+def test_a_lead_opening_one_return_is_told_of_another_there_waiting_for_them(
+    world: tuple[Database, Seeded, int],
+) -> None:
+    db, s, police_return = world
+    health_return = _health_return_beside(db, s, "submitted")
+    # The police lead also covers Demo Health: its submitted return waits for their sign-off.
+    lead = replace(s.member(POLICE_LEAD), covered_agency_ids=frozenset({s.agencies["Demo Health"]}))
+    found = _continuing(db, lead, NEW.lower())
+    assert [r.id for r in found.returns] == [police_return], "the one they read (Pat writes it)"
+    assert [r.id for r in found.sign_offs_here] == [health_return]
+    assert sign_off_beside_line(found.sign_offs_here[0]) == (
+        f"The Demo Health return on {NEW} is waiting for your sign-off."
+    )
+    # As the police return's writer too (assigned to it), the same.
+    with db.session() as session, session.begin():
+        session.add(t.ReturnAssignee(return_id=police_return, member_id=lead.id))
+    found = _continuing(db, lead, NEW.lower())
+    assert [r.id for r in found.returns] == [police_return]
+    assert [r.id for r in found.sign_offs_here] == [health_return]
+    # Typed alone: the return they write, and the sign-off beside it on its review.
+    found = _continuing(db, lead, "")
+    assert [r.id for r in found.returns] == [police_return]
+    assert [r.id for r in found.sign_offs_here] == [health_return]
+
+
+def test_nothing_is_offered_to_whoever_does_not_sign_it_off_or_before_it_is_submitted(
+    world: tuple[Database, Seeded, int],
+) -> None:
+    db, s, police_return = world
+    health_return = _health_return_beside(db, s, "submitted")
+    # Pat writes the police return and leads nothing; the police lead doesn't lead Health.
+    assert _continuing(db, s.member(PAT), NEW.lower()).sign_offs_here == ()
+    assert _continuing(db, s.member(POLICE_LEAD), NEW.lower()).sign_offs_here == ()
+    # Covering Health, but its return still being written: nothing waits for a sign-off.
+    lead = replace(s.member(POLICE_LEAD), covered_agency_ids=frozenset({s.agencies["Demo Health"]}))
+    with db.session() as session, session.begin():
+        session.execute(
+            update(t.PreAnalysisReturn)
+            .where(t.PreAnalysisReturn.id == health_return)  # type: ignore[arg-type]
+            .values(status="in_progress")
+        )
+    found = _continuing(db, lead, NEW.lower())
+    assert sorted(r.id for r in found.returns) == sorted([police_return, health_return])
+    assert found.sign_offs_here == ()

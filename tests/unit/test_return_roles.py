@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 
 from cards import returns as cards
+from cards import verbs
 from cards.validation import card_problems
 from domain.chronology import page
 from domain.held import Seen
@@ -196,3 +197,58 @@ def test_a_reading_lead_is_told_to_name_the_review_to_come_back() -> None:
     lead = member(LEAD_WRITER, Role.AGENCY_LEAD, Role.PRACTITIONER)
     assert continue_command(lead, lead_writer) == "continue"
     assert continue_command(member(LEAD, Role.AGENCY_LEAD), RET) == f"continue {RET.reference}"
+
+
+def test_every_card_continue_opens_offers_a_sign_off_waiting_beside_it() -> None:
+    """`continue LOS-…` opens one return; another agency's return on the same review waiting
+    for the reader's sign-off is said, with a button to its sign-off card, whichever card it
+    lands on (a writer's section, the chronology, a reading lead's overview, the list)."""
+    waiting = replace(RET, id=RET.id + 1, agency_id=AGENCY + 1, agency_name="Health")
+    said = f"The Health return on {RET.reference} is waiting for your sign-off."
+    here = (waiting,)
+    drawn = {
+        "section": cards.section_card(
+            SectionScreen(RET, BANK, 0, None, (), {}, {}, sign_offs_here=here)
+        ),
+        "read-only section": cards.section_card(
+            SectionScreen(RET, BANK, 0, None, (), {}, {}, read_only=True, sign_offs_here=here)
+        ),
+        "chronology": cards.chronology_card(
+            RET, page([], 1), 0, read_only=False, sign_offs_here=here
+        ),
+        "reading lead": cards.overview_card(
+            replace(overview(ReturnRole.LEAD_READER, ("P",)), sign_offs_here=here)
+        ),
+        "writer's overview": cards.overview_card(
+            replace(overview(ReturnRole.LEAD_WRITER), sign_offs_here=here)
+        ),
+        "list": cards.returns_list_card([RET, replace(RET, id=RET.id + 2)], None, here),
+    }
+    for name, card in drawn.items():
+        assert card_problems(card) == [], name
+        text = json.dumps(card, ensure_ascii=False)
+        assert said in text, name
+        opens = [
+            b
+            for e in _elements(card["body"])
+            if e.get("type") == "ActionSet"
+            for b in e["actions"]
+            if b.get("verb") == verbs.SIGNOFF_OPEN
+        ]
+        assert [(b["title"], b["data"]["return_id"]) for b in opens] == [
+            ("Open the Health sign-off card", waiting.id)
+        ], name
+    # Nothing waiting: nothing said.
+    plain = cards.section_card(SectionScreen(RET, BANK, 0, None, (), {}, {}))
+    assert "waiting for your sign-off" not in json.dumps(plain)
+    assert verbs.SIGNOFF_OPEN not in json.dumps(plain)
+
+
+def _elements(items: object) -> list[dict[str, object]]:
+    """Every element of a card's body, containers opened."""
+    found: list[dict[str, object]] = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict):
+            found.append(item)
+            found.extend(_elements(item.get("items")))
+    return found
