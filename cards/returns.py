@@ -59,12 +59,15 @@ from domain.returns import (
     DRAWN,
     EPISODE_KEY,
     OVERVIEW_PLACE,
+    WRITING_ROLES,
     Overview,
     ReturnRole,
     SectionScreen,
     WaitingSignOff,
     being_written_line,
     is_overdue,
+    overview_heading,
+    overview_place_title,
     place_value,
     returned_by,
     revision,
@@ -570,12 +573,10 @@ def _chronology_card(
     if not read_only:
         actions.insert(0, button("Add entry", verbs.ENTRY_FORM, ids(ret)))
         actions.append(button("Back to questions", verbs.RETURN_OPEN, ids(ret, section=10)))
-        if role is ReturnRole.LEAD_READER:  # the lead's overview, which has no Submit
-            actions.append(button("Overview", verbs.RETURN_OVERVIEW, ids(ret)))
-        else:
-            actions.append(
-                button("Review and submit", verbs.RETURN_OVERVIEW, ids(ret), primary=True)
-            )
+        # "Review and submit" only for its writers: a reading lead's overview has no Submit.
+        overview = overview_place_title(role)
+        primary = role in WRITING_ROLES
+        actions.append(button(overview, verbs.RETURN_OVERVIEW, ids(ret), primary=primary))
     elif can_sign_off:
         body.append(_comments_input())
         actions += signoff_buttons(ret, CHRONOLOGY_PLACE)
@@ -785,7 +786,7 @@ def overview_card(summary: Overview, *, notices: Sequence[str] = ()) -> Card:
                 primary=True,
             )
         )
-    body = _overview_body("Review and submit", summary, notices)
+    body = _overview_body(summary, notices)
     body[3:3] = _returned(ret, summary.read_only, summary.role)
     if summary.jumps:
         body.append(_as_model(jump_list(summary.jumps, button(GO, verbs.RETURN_OPEN, ids(ret)))))
@@ -794,9 +795,9 @@ def overview_card(summary: Overview, *, notices: Sequence[str] = ()) -> Card:
 
 def _lead_reading_card(summary: Overview, notices: Sequence[str]) -> Card:
     ret = summary.ret
-    body = _overview_body("Return in progress", summary, notices)
+    body = _overview_body(summary, notices)
     # Under the header and the return's line (three elements), before its facts.
-    body.insert(3, paragraph(being_written_line(summary.writers)))
+    body.insert(3, paragraph(being_written_line(summary.writers, ret.status)))
     if ret.returned_comments:
         body.insert(4, error_line(f"{returned_by(summary.role)}: {ret.returned_comments}"))
     if summary.jumps:
@@ -805,15 +806,18 @@ def _lead_reading_card(summary: Overview, notices: Sequence[str]) -> Card:
 
 
 def _overview_body(
-    title: str, summary: Overview, notices: Sequence[str] = ()
+    summary: Overview, notices: Sequence[str] = (), title: str | None = None
 ) -> list[ac.ElementAnnotated]:
+    """The overview's header, notices and facts: its title (unless given, as the sign-off
+    card's is) and Status line from the one rule, `overview_heading`."""
+    heading = overview_heading(summary.role, summary.ret.status)
     body: list[ac.ElementAnnotated] = [
-        *header(title, where(summary.ret)),
+        *header(title or heading.title, where(summary.ret)),
         *notice_lines(notices),
         *sign_off_offers(summary.sign_offs_here),
         facts(
             [
-                ("Status", return_status_label(summary.ret.status)),
+                ("Status", heading.status),
                 ("Chronology", counted(summary.entry_count, "entry")),
             ]
         ),
@@ -879,7 +883,7 @@ def signoff_card(
     warning, then Approve or Return with comments (drawn again, as typed, after a warning:
     the comments and where the practitioner should start)."""
     ret = summary.ret
-    body = _overview_body("Return for sign-off", summary)
+    body = _overview_body(summary, title="Return for sign-off")
     if summary.kept:
         body.append(
             ac.TextBlock(

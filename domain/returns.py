@@ -50,7 +50,7 @@ from domain.records import (
     StoredAnswer,
 )
 from domain.repositories import UnitOfWork
-from domain.return_state import SUBMITTED_STATUSES, WRITABLE
+from domain.return_state import SUBMITTED_STATUSES, WRITABLE, return_status_label
 from domain.stale import TYPED_HEADING, Shown, Typed, local_when, typed_back
 from domain.transitions import label as quoted_state
 from domain.transitions import move_return
@@ -198,15 +198,56 @@ def returned_by(role: ReturnRole) -> str:
     return "Returned by your agency lead" if role is ReturnRole.WRITER else "Returned with comments"
 
 
-def being_written_line(writers: Sequence[str]) -> str:
-    """What a reading lead is told on the return's overview: who is writing it, and what they
-    can do meanwhile."""
+def being_written_line(writers: Sequence[str], status: ReturnStatus) -> str:
+    """What a reading lead is told on the return's overview: where its writing stands (as its
+    title and Status line say, `overview_heading`), who has it, and what they can do meanwhile."""
     who = listed(list(writers), "and") if writers else "its practitioners"
+    where = {
+        ReturnStatus.NOT_STARTED: f"This return is with {who} to write; nothing is saved yet.",
+        ReturnStatus.RETURNED: f"This return is back with {who} for changes.",
+    }.get(status, f"This return is still being written by {who}.")
     return (
-        f"This return is still being written by {who}. You can read every part of it now "
-        "(and change an answer if you need to help); I'll send you the sign-off card when "
-        "it's submitted to you."
+        f"{where} You can read every part of it now (and change an answer if you need to "
+        "help); I'll send you the sign-off card when it's submitted to you."
     )
+
+
+@dataclass(frozen=True)
+class OverviewHeading:
+    """An overview card's title and its Status line, which must not contradict each other."""
+
+    title: str
+    status: str
+
+
+# The title a lead reads while its practitioners write it, by the status that says how far.
+_BEING_WRITTEN_TITLES: dict[ReturnStatus, str] = {
+    ReturnStatus.NOT_STARTED: "Return not started yet",
+    ReturnStatus.IN_PROGRESS: "Return in progress",
+    ReturnStatus.RETURNED: "Return sent back for changes",
+}
+# Every save of an answer or a chronology entry starts it (`_mark_started`).
+NOTHING_SAVED = "Not started: nothing is saved yet"
+
+
+def overview_heading(role: ReturnRole, status: ReturnStatus) -> OverviewHeading:
+    """The one rule for what a return's overview says it is, for whom, at which status: its
+    writers' card is "Review and submit" (they can); a reading lead's says how far the writing
+    is; anyone else only reads it. The Status line is the status every view shows, except that
+    "Not started" says what it means (nobody has saved anything)."""
+    line = NOTHING_SAVED if status is ReturnStatus.NOT_STARTED else return_status_label(status)
+    if role in WRITING_ROLES:
+        return OverviewHeading("Review and submit", line)
+    if role is ReturnRole.LEAD_READER:
+        return OverviewHeading(_BEING_WRITTEN_TITLES[status], line)
+    return OverviewHeading("Return overview", line)
+
+
+def overview_place_title(role: ReturnRole) -> str:
+    """What the Go-to list and the chronology's button call the overview: "Review and submit"
+    only for those who can submit the return now (`WRITING_ROLES`: open, and theirs to write);
+    for a reading lead, a chair, or anyone once it is submitted, "Overview"."""
+    return "Review and submit" if role in WRITING_ROLES else "Overview"
 
 
 def load(uow: UnitOfWork, member: MemberView, return_id: object, *, write: bool) -> ReturnView:
@@ -352,8 +393,9 @@ def jump_targets(
 ) -> tuple[tuple[str, str], ...]:
     """Every section, every key practice episode, the chronology and the overview: (value,
     title) pairs for a card's "Go to" list, so nothing is more than one step away. `stored`
-    as its reader may see it (`seen_by`): an episode's title quotes its first answer. A
-    reading lead's overview offers no Submit, so it is not called "Review and submit"."""
+    as its reader may see it (`seen_by`): an episode's title quotes its first answer. The
+    overview is called "Review and submit" only where `role` can submit it
+    (`overview_place_title`)."""
     targets: list[tuple[str, str]] = []
     for index, section in enumerate(bank.sections):
         targets.append((place_value(index), f"{index + 1}. {section.title}"))
@@ -364,8 +406,7 @@ def jump_targets(
             title = f"{number} Episode {episode.number}" + (f": {label}" if label else "")
             targets.append((place_value(index, episode.number), title))
     targets.append((CHRONOLOGY_PLACE, "Impact chronology"))
-    reading = role is ReturnRole.LEAD_READER
-    targets.append((OVERVIEW_PLACE, "Overview" if reading else "Review and submit"))
+    targets.append((OVERVIEW_PLACE, overview_place_title(role)))
     return tuple(targets)
 
 
@@ -743,6 +784,19 @@ def continue_command(member: MemberView, ret: ReturnView) -> str:
     return f"continue {ret.reference}"
 
 
+def saved_notice(member: MemberView, ret: ReturnView) -> str:
+    """What Save draft tells `member`, true to what their `continue` opens: a writer's comes
+    back to the part they saved (their Save moves where the return resumes); a reading lead's
+    Save leaves its writers' place alone, and their `continue LOS-…` opens the overview
+    (`opening_position`), so they are told that, not "here"."""
+    back = continue_command(member, ret)
+    if role_on_return(member, ret) in WRITING_ROLES:
+        return f"Saved. You can close Teams now: type {back} to come back here."
+    return (
+        f"Saved. You can close Teams now: type {back} to open this return again, at its overview."
+    )
+
+
 def _navigate(
     uow: UnitOfWork,
     member: MemberView,
@@ -762,8 +816,7 @@ def _navigate(
     else:
         position = index
     _move_resume(uow, member, ret, position)
-    back = continue_command(member, ret)
-    notice = (f"Saved. You can close Teams now: type {back} to come back here.",)
+    notice = (saved_notice(member, ret),)
     if position < bank.section_count:
         screen = section_screen(
             uow,

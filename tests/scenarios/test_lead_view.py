@@ -22,6 +22,7 @@ from tests.support.journey import (
     answer_every_section,
     card_verbs,
     open_review,
+    submitted_return,
 )
 
 
@@ -112,11 +113,11 @@ async def test_continue_names_a_review_and_opens_the_persons_return_on_it(
     await j.say("continue", PRACTITIONER)
     assert "Section 1 of 11" in json.dumps(j.bot.connector.cards())
 
-    # The agency's lead, not assigned: the lead's reading card.
+    # The agency's lead, not assigned: the lead's reading card (nothing is saved yet).
     j.bot.connector.clear()
     await j.say(f"continue {reference}", LEAD)
     shown = json.dumps(j.bot.connector.cards())
-    assert "Return in progress" in shown, shown[:600]
+    assert "Return not started yet" in shown, shown[:600]
     assert verbs.RETURN_SUBMIT not in shown
 
     # Someone with no return there is told so plainly, and nothing of it is shown.
@@ -146,8 +147,14 @@ async def test_a_lead_helping_with_a_section_leaves_where_its_writers_resume(
     assert j.rows(t.PreAnalysisReturn)[0].current_section == 1
     saved = await j.act(verbs.RETURN_SAVE, third, LEAD)
     card = json.dumps(saved["value"])
-    assert f"type continue {reference} to come back here" in card, card[:600]
+    # What the lead's `continue LOS-…` opens: the overview, not this section (walk7).
+    assert f"type continue {reference} to open this return again, at its overview" in card
+    assert "come back here" not in card
     assert j.rows(t.PreAnalysisReturn)[0].current_section == 1
+    j.bot.connector.clear()
+    await j.say(f"continue {reference}", LEAD)
+    shown = json.dumps(j.bot.connector.cards())
+    assert "Return in progress" in shown, shown[:600]
     await j.act(verbs.RETURN_SAVE, {**third, "jump": True, "goto": "s:5"}, LEAD)
     assert j.rows(t.PreAnalysisReturn)[0].current_section == 1
 
@@ -176,7 +183,7 @@ async def test_a_lead_continuing_an_overdue_return_is_told_it_is_late_not_to_fin
     j.bot.connector.clear()
     await j.say(f"continue {reference}", LEAD)
     shown = json.dumps(j.bot.connector.cards())
-    assert "Return in progress" in shown, shown[:600]
+    assert "Return not started yet" in shown, shown[:600]
     assert "Overdue: this return was due Mon 23 Nov 2026." in shown, shown[:600]
     assert "Please finish it" not in shown
     # Its writer is still asked to finish it.
@@ -207,3 +214,40 @@ async def test_continue_with_ordinary_words_opens_the_persons_returns(
     shown = json.dumps(j.bot.connector.cards())
     assert "I can't find that review among the ones you can see" in shown, shown[:600]
     assert "Section 1 of 11" not in shown
+
+
+async def test_a_lead_reading_a_return_nobody_has_started_is_told_so(
+    any_journey: Journey,
+) -> None:
+    # Walk7: "Return in progress" over "Status: Not started".
+    j = any_journey
+    _, return_id = await open_review(j)
+    reply = await j.act(verbs.RETURN_OPEN, {"return_id": return_id}, LEAD)
+    card = json.dumps(reply["value"])
+    assert "Return not started yet" in card, card[:600]
+    assert "Not started: nothing is saved yet" in card
+    assert "Return in progress" not in card
+    assert "still being written" not in card
+    assert "is with Police Colleague and Police Practitioner to write" in card
+
+
+async def test_a_chair_reading_a_submitted_return_is_not_offered_review_and_submit(
+    any_journey: Journey,
+) -> None:
+    # Walk7: the chair's Go-to list named the overview "Review and submit".
+    j = any_journey
+    return_id = await submitted_return(j)
+    for verb, data in (
+        (verbs.RETURN_OVERVIEW, {"return_id": return_id}),
+        (verbs.RETURN_OPEN, {"return_id": return_id, "section": 0}),
+        (verbs.CHRONOLOGY, {"return_id": return_id}),
+    ):
+        reply = await j.act(verb, data)  # the chair
+        card = json.dumps(reply["value"])
+        assert "Review and submit" not in card, (verb, card[:600])
+        assert verbs.RETURN_SUBMIT not in card_verbs(reply["value"])
+        assert '"title": "Overview"' in card, (verb, card[:600])
+    reply = await j.act(verbs.RETURN_OVERVIEW, {"return_id": return_id})
+    card = json.dumps(reply["value"])
+    assert "Return overview" in card
+    assert "Submitted: waiting for sign-off" in card

@@ -21,6 +21,7 @@ from domain.questions import default_question_bank
 from domain.returns import (
     OVERVIEW_PLACE,
     Overview,
+    OverviewHeading,
     ReturnRole,
     SectionScreen,
     being_written_line,
@@ -28,8 +29,10 @@ from domain.returns import (
     jump_targets,
     late_notice,
     opening_position,
+    overview_heading,
     overview_position,
     role_on_return,
+    saved_notice,
     sent_back_message,
 )
 from tests.unit.test_return_cards import RET as CARDS_RET
@@ -98,11 +101,47 @@ def test_a_reading_lead_opens_the_overview_and_a_writer_where_they_stopped() -> 
 
 
 def test_the_reading_lead_is_told_who_is_writing_it() -> None:
-    line = being_written_line(["Police Colleague", "Police Practitioner"])
+    writers = ["Police Colleague", "Police Practitioner"]
+    line = being_written_line(writers, ReturnStatus.IN_PROGRESS)
     assert line.startswith(
         "This return is still being written by Police Colleague and Police Practitioner."
     )
     assert "sign-off card when it's submitted to you" in line
+    # Nothing saved yet is not "being written"; sent back is "back with" them.
+    assert being_written_line(writers, ReturnStatus.NOT_STARTED).startswith(
+        "This return is with Police Colleague and Police Practitioner to write; nothing is "
+        "saved yet."
+    )
+    assert being_written_line(writers, ReturnStatus.RETURNED).startswith(
+        "This return is back with Police Colleague and Police Practitioner for changes."
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "title", "line"),
+    [
+        (ReturnStatus.NOT_STARTED, "Return not started yet", "Not started: nothing is saved yet"),
+        (ReturnStatus.IN_PROGRESS, "Return in progress", "In progress"),
+        (ReturnStatus.RETURNED, "Return sent back for changes", "Returned for changes"),
+    ],
+)
+def test_a_reading_leads_title_and_status_line_say_the_same(
+    status: ReturnStatus, title: str, line: str
+) -> None:
+    # Walk7: "Return in progress" over "Status: Not started".
+    ret = replace(RET, status=status)
+    summary = Overview(ret, (), 0, (), read_only=False, role=ReturnRole.LEAD_READER)
+    card = cards.overview_card(summary)
+    assert card_problems(card) == []
+    assert card["body"][1]["text"] == title  # type: ignore[index]
+    assert {"title": "Status", "value": line} in facts_of(card)
+    assert overview_heading(ReturnRole.LEAD_READER, status) == OverviewHeading(title, line)
+
+
+def facts_of(card: dict[str, object]) -> list[dict[str, str]]:
+    body = card["body"]
+    assert isinstance(body, list)
+    return [f for e in body if e.get("type") == "FactSet" for f in e["facts"]]
 
 
 def overview(role: ReturnRole, writers: tuple[str, ...] = ()) -> Overview:
@@ -252,3 +291,17 @@ def _elements(items: object) -> list[dict[str, object]]:
             found.append(item)
             found.extend(_elements(item.get("items")))
     return found
+
+
+def test_save_draft_says_what_continue_will_open() -> None:
+    # A writer's Save moves where the return resumes, so `continue` comes back to that part;
+    # a reading lead's leaves it, and their `continue LOS-…` opens the overview (walk7).
+    writer = saved_notice(member(WRITER, Role.PRACTITIONER), RET)
+    assert writer == "Saved. You can close Teams now: type continue to come back here."
+    lead = member(LEAD, Role.AGENCY_LEAD)
+    assert saved_notice(lead, RET) == (
+        f"Saved. You can close Teams now: type continue {RET.reference} to open this "
+        "return again, at its overview."
+    )
+    assert "come back here" not in saved_notice(lead, RET)
+    assert opening_position(lead, RET) == overview_position(BANK)
