@@ -20,6 +20,9 @@ from cards.common import (
     date_input,
     error_line,
     facts,
+    field_error_line,
+    field_labels,
+    field_problem,
     friendly_date,
     header,
     identifier_warning,
@@ -421,7 +424,7 @@ def _warned_form(
 ) -> tuple[list[Any], Any, _Form | None]:
     """The form the mover sent, drawn open with what they typed and a tick per flagged field,
     its submit as on the show-card it came from; the form, to leave out of the other moves."""
-    form = next((f for f in _forms_for(item.status).values() if f.verb == warned.verb), None)
+    form = _sent_form(item, warned)
     if form is None:
         return [], None, None
     body = [
@@ -429,6 +432,27 @@ def _warned_form(
         *form.inputs(warned.values, warned.warnings, _choices(form, item, owners)),
     ]
     return body, button(form.submit, form.verb, _form_data(item), primary=True), form
+
+
+def _sent_form(item: ActionDetail, warned: WarnedForm | None) -> _Form | None:
+    """The form a refused move was sent from, among the item's forms at its status."""
+    if warned is None:
+        return None
+    return next((f for f in _forms_for(item.status).values() if f.verb == warned.verb), None)
+
+
+def _problems(
+    item: ActionDetail, errors: Mapping[str, str], warned: WarnedForm | None, owners: Owners
+) -> list[ac.ElementAnnotated]:
+    """A refused move's problems, over the item: each field named as the form sent (drawn
+    open below) labels it."""
+    form = _sent_form(item, warned)
+    shown = (
+        field_labels(form.fields(warned.values, _choices(form, item, owners)))
+        if form is not None and warned is not None
+        else {}
+    )
+    return [error_line(field_problem(message, shown.get(key))) for key, message in errors.items()]
 
 
 @dataclass(frozen=True)
@@ -514,7 +538,7 @@ def action_item_card(
             )
         )
         body.append(paragraph(f"{chase.chased_line} {chase.what_next}", subtle=True))
-    body.extend(error_line(message) for message in (errors or {}).values())
+    body.extend(_problems(item, errors or {}, warned, owners))
     body.append(paragraph(item.description))
     body.append(_facts(item, rag, show_owner=not owner, request=deciding, rag_reason=rag_reason))
     body.extend(lic_decision_lines(item))
@@ -1011,7 +1035,7 @@ def impact_card(
     for key, element in fields:
         body.append(element)
         if key in errors:
-            body.append(error_line(errors[key]))
+            body.append(field_error_line(element, errors[key]))
         if key in warnings:
             body.extend(identifier_warning(key, warnings[key]))
     return build(
@@ -1095,7 +1119,7 @@ def policy_card(
     for key, label in fields:
         body.append(text_input(key, label, str(settings.get(key, "")), max_length=5))
         if key in errors:
-            body.append(error_line(errors[key]))
+            body.append(error_line(field_problem(errors[key], label)))
     body.append(
         paragraph(
             "Chasers go on working days only, skipping England and Wales bank holidays.",

@@ -19,10 +19,12 @@ from cards.common import (
     build,
     button,
     facts,
+    field_problem,
     good_news,
     header,
     paragraph,
     revised,
+    shown_label,
     user_text,
     without_inputs,
 )
@@ -352,7 +354,9 @@ def _problem(text: str) -> ac.TextBlock:
 
 
 def _with_problem(element: ac.ElementAnnotated, problem: str | None) -> list[ac.ElementAnnotated]:
-    return [element, _problem(problem)] if problem else [element]
+    return (
+        [element, _problem(field_problem(problem, shown_label(element)))] if problem else [element]
+    )
 
 
 def _kept(typed: Mapping[str, str], key: str, default: str, limit: int = NAME_MAX) -> str:

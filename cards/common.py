@@ -15,6 +15,7 @@ from adaptive_cards import types as ty
 from cards import verbs
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, MeasuredCard, card_size
 from domain.display import shown
+from domain.errors import FieldError
 from domain.idempotency import CARD_ID, REVISION
 from domain.identifier_checks import CONFIRM_LABEL, confirm_key
 from domain.stale import SHORTENED, TYPED_HEADING, Shown, Typed, fitted
@@ -512,6 +513,37 @@ def dumped(element: ac.ElementAnnotated | ac.ActionExecute) -> Card:
     turn, so they are built and dumped once (a section card is drawn on every save)."""
     json: Card = element.model_dump(mode="json", exclude_none=True, by_alias=True, warnings=False)
     return json
+
+
+def shown_label(element: object) -> str | None:
+    """The label a person reads on an input (a toggle's title), without the required mark."""
+    if isinstance(element, Mapping):
+        label = element.get("label") or element.get("title")
+    else:
+        label = getattr(element, "label", None) or getattr(element, "title", None)
+    if not isinstance(label, str) or not label.strip():
+        return None
+    return label.removesuffix(" *").strip()
+
+
+def field_problem(message: str, label: str | None) -> str:
+    """A field's problem naming the field as its card shows it (`label`), not by the short
+    name the rule knows it by (`domain.errors.FieldError`): "'Why, for both owners and the
+    record' is required.", not "'Reason' is required.". Any other message is left as it is."""
+    if isinstance(message, FieldError) and label:
+        return message.named(label)
+    return message
+
+
+def field_error_line(element: object, message: str) -> ac.TextBlock:
+    """`error_line` for the problem of the input `element`, drawn under it."""
+    return error_line(field_problem(message, shown_label(element)))
+
+
+def field_labels(fields: Sequence[tuple[str, object]]) -> dict[str, str]:
+    """Input id -> shown label, of a form's (id, element) pairs: for problems listed apart
+    from their inputs."""
+    return {key: label for key, element in fields if (label := shown_label(element))}
 
 
 def error_line(message: str) -> ac.TextBlock:

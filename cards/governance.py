@@ -15,8 +15,8 @@ from cards.common import (
     Card,
     build,
     button,
-    error_line,
     facts,
+    field_error_line,
     friendly_date,
     header,
     notice_lines,
@@ -146,7 +146,7 @@ def retention_card(
             )
         )
         if period.key in problems:
-            body.append(error_line(problems[period.key]))
+            body.append(field_error_line(body[-1], problems[period.key]))
     due = screen.due
     counts = ", ".join(f"{n} {kind}" for kind, n in sorted(due.deleted.items())) or "nothing"
     body.append(facts([("Due at the next run", counts)]))
@@ -202,7 +202,7 @@ def legal_hold_card(
         ),
     ]
     if "reason" in problems:
-        body.append(error_line(problems["reason"]))
+        body.append(field_error_line(body[-1], problems["reason"]))
     wanted = "off" if review.legal_hold else "on"
     title = "Lift legal hold" if review.legal_hold else "Place legal hold"
     return build(

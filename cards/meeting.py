@@ -16,6 +16,7 @@ from cards.common import (
     date_input,
     error_line,
     facts,
+    field_error_line,
     friendly_date,
     header,
     identifier_warning,
@@ -199,7 +200,7 @@ def _outcome_card(screen: OutcomeScreen, *, compact: bool) -> Card:
     if not screen.published:
         held = screen.held_on.isoformat() if screen.held_on else None
         body.append(date_input("held_on", "Date the meeting was held", held, required=True))
-        body.extend(_error(screen, "held_on"))
+        body.extend(_error(screen, "held_on", body[-1]))
     for index, (_, name) in enumerate(screen.agencies):
         key = f"attendees_{index}"
         body.append(
@@ -210,7 +211,7 @@ def _outcome_card(screen: OutcomeScreen, *, compact: bool) -> Card:
                 max_length=ATTENDEES_MAX,
             )
         )
-        body.extend(_error(screen, key))
+        body.extend(_error(screen, key, body[-1]))
     body.append(
         choice_input(
             "agreed_themes",
@@ -220,7 +221,7 @@ def _outcome_card(screen: OutcomeScreen, *, compact: bool) -> Card:
             multi=True,
         )
     )
-    body.extend(_error(screen, "agreed_themes"))
+    body.extend(_error(screen, "agreed_themes", body[-1]))
     body.append(
         text_input(
             "learning_needs",
@@ -230,7 +231,7 @@ def _outcome_card(screen: OutcomeScreen, *, compact: bool) -> Card:
             multiline=True,
         )
     )
-    body.extend(_error(screen, "learning_needs"))
+    body.extend(_error(screen, "learning_needs", body[-1]))
     body.append(
         ac.TextBlock(
             text=f"Action items ({len(screen.actions)})",
@@ -271,10 +272,11 @@ def _meeting_when(screen: OutcomeScreen) -> str:
     return f"meeting planned {friendly_date(screen.review.meeting_on)}"
 
 
-def _error(screen: OutcomeScreen, key: str) -> list[ac.ElementAnnotated]:
-    """A field's problem, or the identifier guard's warning and that field's own tick."""
+def _error(screen: OutcomeScreen, key: str, element: object) -> list[ac.ElementAnnotated]:
+    """A field's problem (naming it as `element`, its input, shows it), or the identifier
+    guard's warning and that field's own tick."""
     if key in screen.errors:
-        return [error_line(screen.errors[key])]
+        return [field_error_line(element, screen.errors[key])]
     if key not in screen.warnings:
         return []
     return identifier_warning(key, screen.warnings[key], ticked=key in screen.ticked)
@@ -402,7 +404,7 @@ def action_form_card(form: ActionFormScreen, *, people_picker: bool = True) -> C
     for key, element in fields:
         body.append(element)
         if key in form.errors:
-            body.append(error_line(form.errors[key]))
+            body.append(field_error_line(element, form.errors[key]))
         if key in form.warnings:
             body.extend(identifier_warning(key, form.warnings[key]))
     data: dict[str, object] = {"review_id": form.review.id}
@@ -571,7 +573,7 @@ def send_back_form(screen: GuideScreen, shown: Mapping[str, object]) -> Card:
         )
     ]
     if "reason" in screen.errors:
-        items.append(error_line(screen.errors["reason"]))
+        items.append(field_error_line(items[0], screen.errors["reason"]))
     if screen.note_warning:
         items.extend(identifier_warning("reason", screen.note_warning))
     return show_form(
@@ -616,7 +618,7 @@ def _guide_inputs(screen: GuideScreen) -> list[ac.ElementAnnotated]:
             )
         )
         if f"part_{index}" in screen.errors:
-            items.append(error_line(screen.errors[f"part_{index}"]))
+            items.append(field_error_line(items[-1], screen.errors[f"part_{index}"]))
         if index in screen.warnings:
             items.extend(identifier_warning(f"part_{index}", screen.warnings[index]))
     return items
@@ -841,7 +843,7 @@ def usage_form_card(
     for key, element in fields:
         body.append(element)
         if key in errors:
-            body.append(error_line(errors[key]))
+            body.append(field_error_line(element, errors[key]))
         if key in warnings:
             body.extend(identifier_warning(key, warnings[key]))
     data = {"review_id": review.id}

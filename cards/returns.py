@@ -23,6 +23,7 @@ from cards.common import (
     dumped,
     error_line,
     facts,
+    field_error_line,
     fit_typed_back,
     friendly_date,
     good_news,
@@ -738,7 +739,7 @@ def entry_form_card(
     for key, element in fields:
         body.append(element)
         if key in errors:
-            body.append(error_line(errors[key]))
+            body.append(field_error_line(element, errors[key]))
         if key in warnings:
             body.extend(identifier_warning(key, warnings[key]))
     data = ids(ret, entry_id=entry_id) if entry_id else ids(ret)

@@ -18,6 +18,7 @@ from cards.common import (
     dumped,
     error_line,
     facts,
+    field_error_line,
     friendly_date,
     header,
     notice_lines,
@@ -29,7 +30,7 @@ from cards.common import (
     user_text,
     with_people_picker,
 )
-from domain.lifecycle import CONTROLS, AgencyScreen, Control, ManageScreen
+from domain.lifecycle import CONTROLS, WHY, AgencyScreen, Control, ManageScreen
 from domain.model import ReviewStage
 from domain.records import ReturnView, ReviewProgress, ReviewView
 from domain.return_state import return_status_label
@@ -135,7 +136,7 @@ def new_review_card(
     for key, element in fields:
         body.append(element)
         if key in errors:
-            body.append(error_line(errors[key]))
+            body.append(field_error_line(element, errors[key]))
     if not agencies:
         body.append(error_line("There are no agencies yet: ask an admin to add them."))
     return build(body, [button("Create review", verbs.REVIEW_CREATE, primary=True)])
@@ -385,7 +386,7 @@ def _review_controls(screen: ManageScreen, data: Mapping[str, object]) -> list[C
                     paragraph(
                         "Cancelling ends the review for everyone. Only an admin can reopen it."
                     ),
-                    _reason("Why is the review cancelled?"),
+                    _reason(WHY[Control.CANCEL]),
                 ],
                 button("Cancel the review", verbs.REVIEW_CANCEL, data),
             )
@@ -394,7 +395,7 @@ def _review_controls(screen: ManageScreen, data: Mapping[str, object]) -> list[C
         controls.append(
             show_form(
                 "Reopen review",
-                [_reason("Why is the review reopened?")],
+                [_reason(WHY[Control.REOPEN])],
                 button("Reopen the review", verbs.REVIEW_REOPEN, data, primary=True),
             )
         )
@@ -507,7 +508,7 @@ def _agency_controls(screen: AgencyScreen, data: Mapping[str, object]) -> list[C
         controls.append(
             show_form(
                 "Nil return",
-                [_reason("Why did the agency have no involvement?")],
+                [_reason(WHY[Control.NIL_RETURN])],
                 button("Ask the lead to confirm", verbs.RETURN_NIL, data, primary=True),
             )
         )
@@ -515,7 +516,7 @@ def _agency_controls(screen: AgencyScreen, data: Mapping[str, object]) -> list[C
         controls.append(
             show_form(
                 "Proceed without",
-                [_reason("Why does the meeting go ahead without this agency?")],
+                [_reason(WHY[Control.PROCEED_WITHOUT])],
                 button("Proceed without them", verbs.RETURN_PROCEED, data),
             )
         )
@@ -523,7 +524,7 @@ def _agency_controls(screen: AgencyScreen, data: Mapping[str, object]) -> list[C
         controls.append(
             show_form(
                 "Remove agency",
-                [_reason("Why is the agency removed?")],
+                [_reason(WHY[Control.REMOVE_AGENCY])],
                 button("Remove the agency", verbs.REVIEW_REMOVE_AGENCY, data),
             )
         )

@@ -27,7 +27,7 @@ from domain.action_state import (
 )
 from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import ANSWERED, ChaserPolicy, Rag
-from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
+from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard, field_error
 from domain.holds import hold_action
 from domain.idempotency import revision_of
 from domain.identifier_checks import record_kept, require_confirmed
@@ -510,9 +510,9 @@ def _text(
 ) -> str | None:
     text = raw.strip() if isinstance(raw, str) else ""
     if required and not text:
-        errors[key] = f"'{label}' is required."
+        errors[key] = field_error(label, " is required.")
     elif len(text) > limit:
-        errors[key] = f"'{label}' is {len(text):,} characters; the limit is {limit:,}."
+        errors[key] = field_error(label, f" is {len(text):,} characters; the limit is {limit:,}.")
     return text or None
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
-from domain.errors import FormInvalid
+from domain.errors import FormInvalid, field_error
 from domain.identifiers import describe_findings, find_identifiers
 from domain.model import DateCertainty
 from domain.questions import Theme, default_themes
@@ -59,7 +59,7 @@ def check_entry(
         errors["missed_opportunity_reason"] = "Say in a sentence why it was a missed opportunity."
     chosen = _themes(data.get("themes"), themes or default_themes(), errors)
     if errors or event_date is None:
-        raise FormInvalid(errors or {"event_date": "'Date' is required."})
+        raise FormInvalid(errors or {"event_date": field_error("Date", " is required.")})
     entry = EntryInput(
         event_date,
         certainty,
@@ -134,15 +134,15 @@ def _date(
 ) -> date | None:
     if not isinstance(raw, str) or not raw.strip():
         if required:
-            errors[key] = f"'{label}' is required."
+            errors[key] = field_error(label, " is required.")
         return None
     try:
         value = date.fromisoformat(raw.strip()[:10])
     except ValueError:
-        errors[key] = f"'{label}' must be a date like 2025-03-14."
+        errors[key] = field_error(label, " must be a date like 2025-03-14.")
         return None
     if value > today:
-        errors[key] = f"'{label}' can't be in the future."
+        errors[key] = field_error(label, " can't be in the future.")
     return value
 
 
@@ -162,9 +162,9 @@ def _text(
     text = raw.strip() if isinstance(raw, str) else ""
     label = key.replace("_", " ").capitalize()
     if required and not text:
-        errors[key] = f"'{label}' is required."
+        errors[key] = field_error(label, " is required.")
     elif len(text) > limit:
-        errors[key] = f"'{label}' is {len(text):,} characters; the limit is {limit:,}."
+        errors[key] = field_error(label, f" is {len(text):,} characters; the limit is {limit:,}.")
     return text or None
 
 

@@ -21,7 +21,7 @@ from typing import Any, Final, TypeVar
 
 from domain import audit
 from domain.capabilities import require
-from domain.errors import FormInvalid, InvalidInput, NotFound
+from domain.errors import FieldError, FormInvalid, InvalidInput, NotFound, field_error
 from domain.idempotency import revision_of
 from domain.members import ensure_partnership
 from domain.model import Actor, MemberView, Role
@@ -65,35 +65,37 @@ _ID_DIGITS_MAX = 18
 def checked_name(raw: object, label: str) -> str:
     """Required single-line text of at most NAME_MAX characters (agency and member names)."""
     if raw is not None and not isinstance(raw, str):
-        raise ValueError(f"'{label}' must be text.")
+        raise ValueError(field_error(label, " must be text."))
     text = (raw or "").strip()
     if not text:
-        raise ValueError(f"'{label}' is required.")
+        raise ValueError(field_error(label, " is required."))
     if len(text) > NAME_MAX:
-        raise ValueError(f"'{label}' is {len(text):,} characters; the limit is {NAME_MAX}.")
+        raise ValueError(
+            field_error(label, f" is {len(text):,} characters; the limit is {NAME_MAX}.")
+        )
     if _CONTROL.search(text):
-        raise ValueError(f"'{label}' can't contain line breaks or control characters.")
+        raise ValueError(field_error(label, " can't contain line breaks or control characters."))
     return text
 
 
 def checked_sector(raw: object) -> str:
     text = raw.strip().lower() if isinstance(raw, str) else ""
     if not text:
-        raise ValueError("'Sector' is required: choose one from the list.")
+        raise ValueError(field_error("Sector", " is required: choose one from the list."))
     if text not in SECTORS:
-        raise ValueError("'Sector' must be one from the list.")
+        raise ValueError(field_error("Sector", " must be one from the list."))
     return text
 
 
 def checked_aad_id(raw: object, label: str) -> str:
     """An Entra (AAD) object id: a GUID, stored lower-case because Teams sends it that way."""
     if raw is not None and not isinstance(raw, str):
-        raise ValueError(f"'{label}' must be text.")
+        raise ValueError(field_error(label, " must be text."))
     text = (raw or "").strip().lower()
     if not text:
-        raise ValueError(f"'{label}' is required.")
+        raise ValueError(field_error(label, " is required."))
     if not _GUID.fullmatch(text):
-        raise ValueError(f"'{label}' '{_clip(text)}' is not a GUID like {GUID_EXAMPLE}.")
+        raise ValueError(field_error(label, f" '{_clip(text)}' is not a GUID like {GUID_EXAMPLE}."))
     return text
 
 
@@ -116,7 +118,9 @@ def checked_roles(parts: Iterable[str], label: str) -> frozenset[Role]:
         try:
             roles.add(Role(key))
         except ValueError:
-            raise ValueError(f"'{label}' has unknown role '{_clip(part.strip())}'.") from None
+            raise ValueError(
+                field_error(label, f" has unknown role '{_clip(part.strip())}'.")
+            ) from None
     return frozenset(roles)
 
 
@@ -175,7 +179,9 @@ def _field(errors: dict[str, str], key: str, check: Callable[[], T], default: T)
     try:
         return check()
     except ValueError as problem:
-        errors[key] = str(problem)
+        # A FieldError kept as it is, so the card names the field by its shown label.
+        said = problem.args[0] if problem.args else ""
+        errors[key] = said if isinstance(said, FieldError) else str(problem)
         return default
 
 

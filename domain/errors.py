@@ -1,5 +1,7 @@
 """Domain errors: each carries a message the bot can show the user as it is."""
 
+from __future__ import annotations
+
 
 class DomainError(Exception):
     """A rule was broken. `user_message` says what happened and what to do next."""
@@ -64,3 +66,28 @@ class FormInvalid(InvalidInput):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(" ".join(errors.values()))
         self.errors = errors
+
+
+class FieldError(str):
+    """One field's problem, said with a name for the field: "'Reason' is required.". The name
+    the rule knows is short; the card that draws the message under its input names the field
+    by the label shown there (`named`, used by `cards.common.field_error_line`), so a person
+    reads "'Why, for both owners and the record' is required." under that box. Anywhere else
+    (a message card, a log) it reads as it is: it is a str."""
+
+    name: str
+
+    def __new__(cls, name: str, problem: str) -> FieldError:
+        # `problem` follows the quoted name: " is required.", ": please answer 'When?'".
+        made = super().__new__(cls, f"'{name}'{problem}")
+        made.name = name
+        return made
+
+    def named(self, label: str) -> str:
+        """The message with the field called `label`, as its card shows it."""
+        return f"'{label}'" + self[len(self.name) + 2 :]
+
+
+def field_error(name: str, problem: str) -> FieldError:
+    """`problem` (" is required.") of the field the rule calls `name`; see `FieldError`."""
+    return FieldError(name, problem)

@@ -82,6 +82,17 @@ CONTROLS: Final[Mapping[Control, ControlRule]] = {
 }
 
 
+# The question each control's reason box asks, as its card shows it and as a problem with
+# the reason names it ("'Why is the review cancelled?' is required.").
+WHY: Final[Mapping[Control, str]] = {
+    Control.CANCEL: "Why is the review cancelled?",
+    Control.REOPEN: "Why is the review reopened?",
+    Control.REMOVE_AGENCY: "Why is the agency removed?",
+    Control.NIL_RETURN: "Why did the agency have no involvement?",
+    Control.PROCEED_WITHOUT: "Why does the meeting go ahead without this agency?",
+}
+
+
 def check_stage(review: ReviewView, control: Control) -> None:
     """Refuse a control on a review that has moved past (or not reached) where it works."""
     rule = CONTROLS[control]
@@ -272,7 +283,7 @@ def cancel(
         why = review.cancelled_reason or "no reason given"
         raise StaleCard(f"{review.reference} is already cancelled ({why}). Nothing was changed.")
     check_stage(review, Control.CANCEL)
-    reason = required_reason(data.get("reason"), "Why the review is cancelled")
+    reason = required_reason(data.get("reason"), WHY[Control.CANCEL])
     stage = move_review(review.stage, ReviewStage.CANCELLED)
     _moved(uow, review, stage)
     uow.reviews.update_review(
@@ -295,7 +306,7 @@ def reopen(
     uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
 ) -> ReviewView:
     review = controlled_review(uow, member, data.get("review_id"), Control.REOPEN)
-    reason = required_reason(data.get("reason"), "Why the review is reopened")
+    reason = required_reason(data.get("reason"), WHY[Control.REOPEN])
     target = move_review(review.stage, review.cancelled_from or ReviewStage.PRE_ANALYSIS)
     _moved(uow, review, target)
     uow.reviews.update_review(review.id, {"cancelled_from": None})
@@ -461,7 +472,7 @@ def remove_agency(
             f"{ret.agency_name} is the last agency on {review.reference}, so it can't be "
             "removed. Add another agency first, or cancel the review."
         )
-    reason = required_reason(data.get("reason"), "Why the agency is removed")
+    reason = required_reason(data.get("reason"), WHY[Control.REMOVE_AGENCY])
     _return_move(uow, actor, ret, ReturnStatus.WITHDRAWN, reason, "review.agency_removed", at=now)
     return settle(uow, actor, _fresh(uow, review))
 
@@ -491,7 +502,7 @@ def record_nil(
         raise StaleCard(f"The {ret.agency_name} return is {label(ret.status)} already.")
     if ret.status is ReturnStatus.NIL_PENDING:
         raise StaleCard(f"A nil return for {ret.agency_name} is already waiting for its lead.")
-    reason = required_reason(data.get("reason"), "Why the agency had no involvement")
+    reason = required_reason(data.get("reason"), WHY[Control.NIL_RETURN])
     _return_move(uow, actor, ret, ReturnStatus.NIL_PENDING, reason, "return.nil_recorded", at=now)
     leads = tuple(uow.returns.agency_lead_ids(ret.agency_id))
     return NilRecorded(_fresh(uow, review), uow.returns.get(ret.id) or ret, leads)
@@ -546,7 +557,7 @@ def proceed_without(
             f"The {ret.agency_name} return is {label(ret.status)}: it isn't outstanding. "
             "Nothing was changed."
         )
-    reason = required_reason(data.get("reason"), "Why the meeting goes ahead without them")
+    reason = required_reason(data.get("reason"), WHY[Control.PROCEED_WITHOUT])
     _return_move(
         uow, actor, ret, ReturnStatus.PROCEEDED_WITHOUT, reason, "return.proceeded_without", at=now
     )

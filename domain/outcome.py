@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from domain.calendar import is_working_day
-from domain.errors import FormInvalid
+from domain.errors import FormInvalid, field_error
 from domain.idempotency import revision_of
 from domain.identifiers import describe_findings, find_identifiers
 from domain.model import is_directory_id, small_int
@@ -182,9 +182,9 @@ def _text(
 ) -> str:
     text = raw.strip() if isinstance(raw, str) else ""
     if required and not text:
-        errors[key] = f"'{label}' is required."
+        errors[key] = field_error(label, " is required.")
     elif len(text) > limit:
-        errors[key] = f"'{label}' is {len(text):,} characters; the limit is {limit:,}."
+        errors[key] = field_error(label, f" is {len(text):,} characters; the limit is {limit:,}.")
     return text
 
 
@@ -214,7 +214,7 @@ def _due(raw: object, errors: dict[str, str]) -> date | None:
     try:
         return date.fromisoformat(str(raw).strip()[:10])
     except ValueError:
-        errors["due_on"] = "'Due date' must be a date like 2027-03-31."
+        errors["due_on"] = field_error("Due date", " must be a date like 2027-03-31.")
         return None
 
 

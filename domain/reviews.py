@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.calendar import default_meeting_due, default_returns_due
-from domain.errors import FormInvalid
+from domain.errors import FormInvalid, field_error
 from domain.identifiers import describe_findings, find_identifiers
 from domain.model import MemberView, ReviewStage, Role, small_int
 
@@ -154,9 +154,9 @@ def required_reason(raw: object, what: str, limit: int = REASON_MAX) -> str:
 def _text(raw: object, key: str, label: str, limit: int, errors: dict[str, str]) -> str:
     text = raw.strip() if isinstance(raw, str) else ""
     if not text:
-        errors[key] = f"'{label}' is required."
+        errors[key] = field_error(label, " is required.")
     elif len(text) > limit:
-        errors[key] = f"'{label}' is {len(text):,} characters; the limit is {limit:,}."
+        errors[key] = field_error(label, f" is {len(text):,} characters; the limit is {limit:,}.")
     return text
 
 
@@ -177,12 +177,12 @@ def _agency_ids(raw: object, known: Collection[int], errors: dict[str, str]) -> 
 
 def _date(raw: object, key: str, label: str, errors: dict[str, str]) -> date | None:
     if not isinstance(raw, str) or not raw.strip():
-        errors[key] = f"'{label}' is required."
+        errors[key] = field_error(label, " is required.")
         return None
     try:
         return date.fromisoformat(raw.strip()[:10])
     except ValueError:
-        errors[key] = f"'{label}' must be a date like 2026-12-14."
+        errors[key] = field_error(label, " must be a date like 2026-12-14.")
         return None
 
 
