@@ -702,7 +702,8 @@ def save_section(
         held,
         kept_out,
     )
-    _mark_started(uow, actor, ret, now)
+    if stored:  # a Save of empty boxes on a return nobody has written in starts nothing
+        _mark_started(uow, actor, ret, now)
     if not check.errors and not notices and _new_warnings(section, episode or 0, before, stored):
         # The draft is saved; the practitioner sees what was found now, on the card they
         # typed it in, rather than only at submit.

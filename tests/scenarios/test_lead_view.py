@@ -229,6 +229,12 @@ async def test_a_lead_reading_a_return_nobody_has_started_is_told_so(
     assert "Return in progress" not in card
     assert "still being written" not in card
     assert "is with Police Colleague and Police Practitioner to write" in card
+    # A Save draft of empty boxes saves nothing, so the return is still not started.
+    saved = await j.act(verbs.RETURN_SAVE, {"return_id": return_id, "section": 10}, LEAD)
+    assert "open this return again, at its overview" in json.dumps(saved["value"])
+    assert j.rows(t.PreAnalysisReturn)[0].status == "not_started"
+    reply = await j.act(verbs.RETURN_OPEN, {"return_id": return_id}, LEAD)
+    assert "Return not started yet" in json.dumps(reply["value"])
 
 
 async def test_a_chair_reading_a_submitted_return_is_not_offered_review_and_submit(
