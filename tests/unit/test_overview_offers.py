@@ -18,6 +18,7 @@ from cards.validation import card_problems
 from domain.chronology import page
 from domain.held import Seen
 from domain.model import MemberView, ReturnStatus, ReviewStage, Role
+from domain.records import ReturnView
 from domain.returns import (
     OVERVIEW_PLACE,
     WRITING_ROLES,
@@ -28,6 +29,7 @@ from domain.returns import (
     role_on_return,
     writable,
 )
+from tests.unit.test_action_state import _nodes
 from tests.unit.test_return_roles import AGENCY, BANK, CHAIR, LEAD, RET, WRITER
 
 # Everyone who can open a return's cards, as (member, assignees of the return).
@@ -64,32 +66,27 @@ STAGES = (ReviewStage.PRE_ANALYSIS, ReviewStage.ANALYSIS, ReviewStage.CANCELLED)
 
 
 def actions_of(card: dict[str, object]) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute":
-                found.append((node["title"], node["verb"]))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
+    """(title, verb) of every Action.Execute on the card, nested action sets included."""
+    return [(n["title"], n["verb"]) for n in _nodes(card) if n.get("type") == "Action.Execute"]
 
 
-@given(
-    st.sampled_from(sorted(PEOPLE)),
-    st.sampled_from(list(ReturnStatus)),
-    st.sampled_from(STAGES),
+# Every kind of person, at every status, at a stage open for returns, past it, or cancelled.
+CASES = st.tuples(
+    st.sampled_from(sorted(PEOPLE)), st.sampled_from(list(ReturnStatus)), st.sampled_from(STAGES)
 )
-def test_review_and_submit_is_offered_only_where_submit_is(
-    who: str, status: ReturnStatus, stage: ReviewStage
-) -> None:
+
+
+def case(who: str, status: ReturnStatus, stage: ReviewStage) -> tuple[MemberView, ReturnView]:
     person, assignees = PEOPLE[who]
-    ret = replace(RET, status=status, review_stage=stage, assignee_ids=assignees)
+    return person, replace(RET, status=status, review_stage=stage, assignee_ids=assignees)
+
+
+@given(CASES)
+def test_review_and_submit_is_offered_only_where_submit_is(
+    drawn: tuple[str, ReturnStatus, ReviewStage],
+) -> None:
+    who, status, stage = drawn
+    person, ret = case(*drawn)
     role = role_on_return(person, ret)
     read_only = not writable(person, ret)
     summary = Overview(ret, (), 0, (), read_only=read_only, role=role)
@@ -107,16 +104,12 @@ def test_review_and_submit_is_offered_only_where_submit_is(
     assert ("Review and submit" in text) == submits, (who, status, stage)
 
 
-@given(
-    st.sampled_from(sorted(PEOPLE)),
-    st.sampled_from(list(ReturnStatus)),
-    st.sampled_from(STAGES),
-)
+@given(CASES)
 def test_an_overviews_title_agrees_with_its_status_line(
-    who: str, status: ReturnStatus, stage: ReviewStage
+    drawn: tuple[str, ReturnStatus, ReviewStage],
 ) -> None:
-    person, assignees = PEOPLE[who]
-    ret = replace(RET, status=status, review_stage=stage, assignee_ids=assignees)
+    who, status, _stage = drawn
+    person, ret = case(*drawn)
     role = role_on_return(person, ret)
     heading = overview_heading(role, status)
     card = cards.overview_card(Overview(ret, (), 0, (), read_only=True, role=role))
