@@ -133,7 +133,8 @@ async def test_a_legal_hold_is_neither_placed_nor_lifted_without_a_reason(
         before = snapshot(j.bot.db.engine)
         card = await j.card(verbs.LEGAL_HOLD_SET, clicked)
         assert differences(before, snapshot(j.bot.db.engine)) == [], "nothing is written"
-        assert "'Why is the review held?' is required." in card
+        # Named as its box shows it (cards.common.field_problem).
+        assert "'Why is the review held? (no names or other identifiers)' is required." in card
         assert "Place legal hold" in card
         assert "not held" in card
     assert not j.rows(t.Review)[0].legal_hold
@@ -146,7 +147,7 @@ async def test_a_legal_hold_is_neither_placed_nor_lifted_without_a_reason(
     before = snapshot(j.bot.db.engine)
     card = await j.card(verbs.LEGAL_HOLD_SET, {**lift, "reason": empty})
     assert differences(before, snapshot(j.bot.db.engine)) == [], "nothing is written"
-    assert "'Why is the hold lifted?' is required." in card
+    assert "'Why is the hold lifted? (no names or other identifiers)' is required." in card
     assert "Lift legal hold" in card
     assert j.rows(t.Review)[0].legal_hold
 
