@@ -69,7 +69,7 @@ def test_a_chronology_entrys_problems_name_the_boxes_as_shown() -> None:
 
 
 def test_a_refused_move_over_its_item_names_the_field_as_the_form_shows_it() -> None:
-    blocked = item(3, ActionStatus.BLOCKED, latest_note="No analyst until March")
+    blocked = item(3, ActionStatus.BLOCKED)
     amend = action_cards.WarnedForm(verbs.ACTION_AMEND, {"new_description": "Audit 25."}, {})
     card = action_cards.action_item_card(
         blocked,
