@@ -9,9 +9,10 @@ is the Demo Police practitioner and safeguarding lead, an LIC member and a manag
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
 from domain import actions, chase_engine, lifecycle, meeting, returns, review_flow
@@ -28,17 +29,29 @@ from domain.questions import (
 from domain.records import ReturnView, ReviewView
 from domain.returns import CONFIRM_PREFIX, Nav
 from storage.repositories import SqlUnitOfWork
+from storage.tables import stamped_at
 
 # Reviews are opened on this day, so their references are LOS-2026-001 onwards; what must be
 # due, due soon or overdue is dated from the day the demo is loaded instead.
 OPENED: Final = date(2026, 11, 2)
+OPENED_AT: Final = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)  # created, assigned 15 minutes on
 RETURNS_DUE: Final = date(2026, 11, 23)
+# The meeting the reviews before it plan; a story whose meeting is held had it ten days before
+# the load (held_on).
 MEETING: Final = date(2026, 12, 14)
 # When the returns that are in were written and submitted, and signed off: before they were
 # due, so the demo's board report counts them on time (stamped on the load day, every one was
-# late). A return the story makes late is stamped on the load day instead.
+# late). The return the story makes late came in three days after its due date.
 SUBMITTED: Final = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+LATE: Final = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
 SIGNED_OFF: Final = datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
+# Where LOS-2026-001's writers had got to: started before the due date, not finished.
+STARTED: Final = {
+    "health": datetime(2026, 11, 18, 10, 0, tzinfo=UTC),
+    "social_care": datetime(2026, 11, 19, 14, 0, tzinfo=UTC),
+}
+# A writer saves a section, or adds a chronology entry, every ten minutes.
+STEP: Final = timedelta(minutes=10)
 BANK: Final = default_question_bank()
 
 
@@ -51,10 +64,27 @@ class Cast:
     members: Mapping[str, MemberView]
     actors: Mapping[str, Actor]
     today: date
-    now: datetime  # when the demo is loaded: what the stories' records are stamped with
+    now: datetime  # when the demo is loaded: no story event is later, chasers plan from it
 
     def acts(self, key: str) -> tuple[Actor, MemberView]:
         return self.actors[key], self.members[key]
+
+
+@contextmanager
+def story_time(cast: Cast, moment: datetime) -> Iterator[tuple[date, datetime]]:
+    """Do what is inside as of the story's `moment` (never later than the load): the domain is
+    told that day and time, and storage stamps the rows and audit events it writes with it, so
+    `audit LOS-…` tells the same story as the records (the product's own path: nothing is
+    rewritten afterwards, the audit stays append-only)."""
+    when = min(moment, cast.now)
+    with stamped_at(when):
+        yield DEFAULT_CALENDAR.local_date(when), when
+
+
+def working_days_ago(cast: Cast, days: int, hour: int) -> datetime:
+    """`hour` o'clock (UTC) on the working day `days` working days before the load."""
+    day = DEFAULT_CALENDAR.add_working_days(cast.today, -days)
+    return datetime.combine(day, time(hour), UTC)
 
 
 @dataclass(frozen=True)
@@ -67,6 +97,8 @@ class Story:
     build: Callable[[SqlUnitOfWork, Cast, ReviewView], None]
     # Pseudonyms earlier releases gave this story's review, before reviews were keyed.
     earlier: tuple[str, ...] = ()
+    # Whether its meeting has been held (on held_on's day, its meeting date), or is to come.
+    held: bool = False
 
 
 # --- building blocks ---------------------------------------------------------------------------
@@ -253,23 +285,27 @@ def story_answers(section: Section, agency: str, pseudonym: str) -> dict[str, st
     return answers
 
 
-def create(uow: SqlUnitOfWork, cast: Cast, pseudonym: str, reason: str) -> ReviewView:
+def create(
+    uow: SqlUnitOfWork, cast: Cast, pseudonym: str, reason: str, meeting_on: date = MEETING
+) -> ReviewView:
     actor, chair = cast.acts("alex")
     data = {
         "pseudonym": pseudonym,
         "reason": reason,
         "agencies": ",".join(str(i) for i in cast.agencies.values()),
         "returns_due_on": RETURNS_DUE.isoformat(),
-        "meeting_on": MEETING.isoformat(),
+        "meeting_on": meeting_on.isoformat(),
     }
-    review = review_flow.create_review(uow, actor, chair, data, OPENED)
+    with story_time(cast, OPENED_AT):
+        review = review_flow.create_review(uow, actor, chair, data, OPENED)
     assignees = {
         f"assignees_{cast.agencies['police']}": cast.members["alex"].aad_object_id,
         f"assignees_{cast.agencies['health']}": cast.members["health_visitor"].aad_object_id,
         f"assignees_{cast.agencies['social_care']}": cast.members["social_worker"].aad_object_id,
         f"assignees_{cast.agencies['school']}": cast.members["school_dsl"].aad_object_id,
     }
-    review_flow.assign(uow, actor, chair, {"review_id": review.id, **assignees})
+    with story_time(cast, OPENED_AT + timedelta(minutes=15)):
+        review_flow.assign(uow, actor, chair, {"review_id": review.id, **assignees})
     return review
 
 
@@ -292,12 +328,11 @@ def answer(
     cast: Cast,
     review: ReviewView,
     agency: str,
+    start: datetime,
     sections: int | None = None,
-    at: datetime | None = None,
 ) -> ReturnView:
-    """Answer the first `sections` sections (all, by default) and two chronology entries,
-    stamped `at` (the load moment, by default)."""
-    now = cast.now if at is None else at
+    """Answer the first `sections` sections (all, by default) and two chronology entries: the
+    writer starts at `start` and saves one every STEP."""
     ret = return_of(uow, cast, review, agency)
     actor, writer = cast.acts(_WRITERS[agency][0])
     count = BANK.section_count if sections is None else sections
@@ -307,9 +342,10 @@ def answer(
         data |= story_answers(section, agency, review.pseudonym)
         if section.repeatable:
             data["episode"] = 1
-        returns.save_section(uow, actor, writer, data, Nav.NEXT, cast.today, now)
+        with story_time(cast, start + index * STEP) as (today, now):
+            returns.save_section(uow, actor, writer, data, Nav.NEXT, today, now)
     if sections is None:
-        for day, event in VOICES[agency].events:
+        for number, (day, event) in enumerate(VOICES[agency].events):
             entry = {
                 "return_id": ret.id,
                 "event_date": day,
@@ -318,31 +354,42 @@ def answer(
                 "themes": "neglect",
                 "confirm_identifiers": "true",
             }
-            returns.save_entry(uow, actor, writer, entry, cast.today, now)
+            with story_time(cast, start + (count + number) * STEP) as (today, now):
+                returns.save_entry(uow, actor, writer, entry, today, now)
     return ret
+
+
+# How long writing a whole return takes: every section and the two chronology entries.
+WRITING: Final = (BANK.section_count + 2) * STEP
 
 
 def submit(
     uow: SqlUnitOfWork, cast: Cast, review: ReviewView, agency: str, late: bool = False
 ) -> ReturnView:
-    """Write and submit the agency's return: before it was due, unless the story makes it late
-    (then on the load day)."""
-    at = cast.now if late else min(SUBMITTED, cast.now)
-    ret = answer(uow, cast, review, agency, at=at)
+    """Write and submit the agency's return: before it was due (SUBMITTED, each agency a little
+    after the one before), unless the story makes it late (LATE); its writing ends as it is
+    submitted."""
+    at = LATE if late else SUBMITTED + list(_WRITERS).index(agency) * timedelta(minutes=25)
+    ret = answer(uow, cast, review, agency, at - WRITING)
     actor, writer = cast.acts(_WRITERS[agency][0])
-    returns.submit(uow, actor, writer, {"return_id": ret.id}, cast.today, at)
+    with story_time(cast, at) as (today, now):
+        returns.submit(uow, actor, writer, {"return_id": ret.id}, today, now)
     return ret
 
 
-def sign_off(uow: SqlUnitOfWork, cast: Cast, review: ReviewView, agency: str) -> None:
+def sign_off(
+    uow: SqlUnitOfWork, cast: Cast, review: ReviewView, agency: str, at: datetime = SIGNED_OFF
+) -> None:
     ret = submit(uow, cast, review, agency)
     actor, lead = cast.acts(_WRITERS[agency][1])
-    returns.sign_off(uow, actor, lead, {"return_id": ret.id}, True, min(SIGNED_OFF, cast.now))
+    with story_time(cast, at) as (_, now):
+        returns.sign_off(uow, actor, lead, {"return_id": ret.id}, True, now)
 
 
 def all_signed_off(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
-    for agency in _WRITERS:
-        sign_off(uow, cast, review, agency)
+    """Each agency's lead signs its return off on SIGNED_OFF's morning, a quarter hour apart."""
+    for number, agency in enumerate(_WRITERS):
+        sign_off(uow, cast, review, agency, SIGNED_OFF + number * timedelta(minutes=15))
 
 
 @dataclass(frozen=True)
@@ -350,17 +397,35 @@ class DemoAction:
     owner: str
     agency: str
     description: str
+    # How we'll know (the M of a SMART action): each item its own, fitting what it asks.
+    measure: str
     due_in_days: int  # from the day the demo is loaded; negative is overdue
+    # What its owner says when marking it complete, for a story that completes it.
+    evidence: str = ""
+
+
+def held_on(cast: Cast) -> date:
+    """The day a held story's meeting was: the working day ten days or so before the load,
+    after its returns were signed off, and never after the load."""
+    day = cast.today - timedelta(days=10)
+    while not DEFAULT_CALENDAR.is_working_day(day):
+        day -= timedelta(days=1)
+    return min(max(day, SIGNED_OFF.date() + timedelta(days=1)), cast.today)
+
+
+def published_at(cast: Cast) -> datetime:
+    """When a held story's outcome was published: the afternoon of its meeting."""
+    return datetime.combine(held_on(cast), time(15), UTC)
 
 
 def publish(
     uow: SqlUnitOfWork, cast: Cast, review: ReviewView, items: tuple[DemoAction, ...]
 ) -> list[int]:
-    """The meeting's outcome with SMART action items, published as of ten days ago."""
+    """The meeting's outcome with SMART action items, drafted on the day of the meeting
+    (held_on: the review's meeting date) and published that afternoon."""
     actor, chair = cast.acts("alex")
-    published_on = cast.today - timedelta(days=10)
-    published_at = cast.now - timedelta(days=10)
-    for item in items:
+    published = published_at(cast)
+    for number, item in enumerate(items):
         data = {
             "review_id": review.id,
             "description": item.description,
@@ -368,10 +433,12 @@ def publish(
             "owner": cast.members[item.owner].aad_object_id,
             "agency_id": str(cast.agencies[item.agency]),
             "due_on": _working_day(cast.today + timedelta(days=item.due_in_days)).isoformat(),
-            "success_measure": "90% of the cases audited show escalation within 5 working days.",
+            "success_measure": item.measure,
             "confirm_identifiers": "true",
         }
-        meeting.save_action(uow, actor, chair, data, published_on)
+        drafted = published - timedelta(minutes=5 * (len(items) + 1 - number))
+        with story_time(cast, drafted) as (today, _):
+            meeting.save_action(uow, actor, chair, data, today)
     outcome = {
         "review_id": review.id,
         "agreed_themes": "neglect",
@@ -379,7 +446,8 @@ def publish(
         "attendees": "Chair, Police, Health, Social Care, School",
         "confirm_identifiers": "true",
     }
-    done = meeting.publish(uow, actor, chair, outcome, published_on, published_at)
+    with story_time(cast, published) as (today, now):
+        done = meeting.publish(uow, actor, chair, outcome, today, now)
     if not isinstance(done, meeting.Published):
         raise RuntimeError(f"the demo outcome for {review.reference} didn't publish: {done.errors}")
     return [a.id for a in done.actions]
@@ -390,14 +458,23 @@ def _working_day(day: date) -> date:
     return DEFAULT_CALENDAR.next_working_day(day)
 
 
-def complete(uow: SqlUnitOfWork, cast: Cast, owner: str, action_id: int) -> None:
-    actor, member = cast.acts(owner)
+def after_publishing(cast: Cast, days: int, hour: int) -> datetime:
+    """A moment after the outcome was published: `hour` o'clock `days` working days before the
+    load, or an hour after publishing if that was later."""
+    return max(working_days_ago(cast, days, hour), published_at(cast) + timedelta(hours=1))
+
+
+def complete(
+    uow: SqlUnitOfWork, cast: Cast, item: DemoAction, action_id: int, at: datetime
+) -> None:
+    actor, member = cast.acts(item.owner)
     evidence = {
         "action_id": action_id,
-        "evidence": "The audit is done and its findings went to the team meeting.",
+        "evidence": item.evidence,
         "confirm_identifiers": "true",
     }
-    actions.mark_complete(uow, actor, member, evidence, cast.now)
+    with story_time(cast, at) as (_, now):
+        actions.mark_complete(uow, actor, member, evidence, now)
 
 
 # --- the stories: one review at each stage -----------------------------------------------------
@@ -415,8 +492,8 @@ _AUDIT: Final = (
 def _pre_analysis(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
     # Health and social care have started; Alex's police return waits for him (`continue`).
     # Returns were due on 23 November, so `continue` and `reviews` show them as overdue.
-    answer(uow, cast, review, "health", sections=5)
-    answer(uow, cast, review, "social_care", sections=2)
+    answer(uow, cast, review, "health", STARTED["health"], sections=5)
+    answer(uow, cast, review, "social_care", STARTED["social_care"], sections=2)
 
 
 def _awaiting_sign_off(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
@@ -431,38 +508,90 @@ def _analysis(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
     all_signed_off(uow, cast, review)  # every return signed off: the pack is ready
 
 
+_PUBLISHED: Final = (
+    DemoAction(
+        "alex",
+        "police",
+        _AUDIT,
+        "The audit of 20 referrals reaches the LIC group by the due date, and none of the 20 "
+        "waited more than 10 working days to be escalated.",
+        60,
+    ),
+    DemoAction(
+        "alex",
+        "police",
+        "Brief every response officer on the pathway.",
+        "All response officers on the training register have had the briefing (100%), and "
+        "the sergeants' dip sample of 10 calls a month finds the pathway used.",
+        3,
+    ),
+    DemoAction(
+        "health_visitor",
+        "health",
+        "Add missed appointments to triage.",
+        "Every missed dental or clinic appointment of a school-age child is triaged within 2 "
+        "working days: 10 records sampled each month.",
+        -7,
+    ),
+    DemoAction(
+        "police_practitioner",
+        "police",
+        "Share attendance data weekly.",
+        "The school's weekly attendance list reaches the police and early help for 8 weeks "
+        "running, none missed.",
+        30,
+    ),
+)
+
+
 def _published(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
     all_signed_off(uow, cast, review)
-    ids = publish(
-        uow,
-        cast,
-        review,
-        (
-            DemoAction("alex", "police", _AUDIT, 60),
-            DemoAction("alex", "police", "Brief every response officer on the pathway.", 3),
-            DemoAction("health_visitor", "health", "Add missed appointments to triage.", -7),
-            DemoAction("police_practitioner", "police", "Share attendance data weekly.", 30),
-        ),
-    )
+    ids = publish(uow, cast, review, _PUBLISHED)
     actor, owner = cast.acts("police_practitioner")
     blocked = {"action_id": ids[3], "reason": "Waiting for the data-sharing agreement."}
-    actions.mark_blocked(uow, actor, owner, blocked, cast.now)
+    with story_time(cast, after_publishing(cast, 3, 10)) as (_, now):
+        actions.mark_blocked(uow, actor, owner, blocked, now)
+
+
+_AWAITING_IMPACT: Final = (
+    DemoAction(
+        "health_visitor",
+        "health",
+        "Add a 'was not brought' question to the school nursing triage form.",
+        "The form asks it, and 9 of 10 triage records sampled in its first month answer it.",
+        20,
+        "The new triage form is live and every school nurse has been shown it; its first "
+        "month's sample of 10 records goes to the LIC group.",
+    ),
+    DemoAction(
+        "social_worker",
+        "social_care",
+        "Audit 20 early help closures for whether health was asked about missed "
+        "appointments, and report the findings to the LIC group.",
+        "All 20 closures audited and reported to the LIC group; at least 16 of the 20 asked "
+        "health before closing.",
+        25,
+        "The 20 closures are audited: 17 asked health before closing. The report went to the "
+        "early help managers and the LIC group.",
+    ),
+    DemoAction(
+        "alex",
+        "police",
+        "Send police notifications about a call where a child is seen to the school and the "
+        "school nurse as well as early help.",
+        "Of 10 such notifications sampled each month, all 10 went to the school and the "
+        "school nurse.",
+        30,
+    ),
+)
 
 
 def _awaiting_impact(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
     all_signed_off(uow, cast, review)
-    ids = publish(
-        uow,
-        cast,
-        review,
-        (
-            DemoAction("health_visitor", "health", "Add missed appointments to triage.", 20),
-            DemoAction("social_worker", "social_care", _AUDIT, 25),
-            DemoAction("alex", "police", "Brief every response officer on the pathway.", 30),
-        ),
-    )
-    complete(uow, cast, "health_visitor", ids[0])
-    complete(uow, cast, "social_worker", ids[1])
+    items = _AWAITING_IMPACT
+    ids = publish(uow, cast, review, items)
+    complete(uow, cast, items[0], ids[0], after_publishing(cast, 4, 11))
+    complete(uow, cast, items[1], ids[1], after_publishing(cast, 3, 15))
     briefing_for_approval(uow, cast, review)
 
 
@@ -471,21 +600,34 @@ def briefing_for_approval(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) ->
     and LIC member) can approve it from the Playground, as a second person must."""
     actor, chair = cast.acts("alex")
     deputy_id = cast.members["deputy_chair"].id
-    lifecycle.set_deputy(uow, actor, chair, {"review_id": review.id, "deputy": str(deputy_id)})
+    with story_time(cast, after_publishing(cast, 2, 9)):
+        lifecycle.set_deputy(uow, actor, chair, {"review_id": review.id, "deputy": str(deputy_id)})
     actor, deputy = cast.acts("deputy_chair")
-    screen = meeting.guide_screen(uow, actor, deputy, review.id)
-    # The parts as drafted from the outcome; the demo's own words need no identifier check.
-    data: dict[str, object] = {"review_id": review.id}
-    data |= {confirm_key(f"part_{i}"): "true" for i in range(len(screen.guide.parts))}
-    sent = meeting.submit_guide(uow, actor, deputy, data, cast.now)
+    with story_time(cast, after_publishing(cast, 1, 16)) as (_, now):
+        screen = meeting.guide_screen(uow, actor, deputy, review.id)
+        # The parts as drafted from the outcome; the demo's own words need no identifier check.
+        data: dict[str, object] = {"review_id": review.id}
+        data |= {confirm_key(f"part_{i}"): "true" for i in range(len(screen.guide.parts))}
+        sent = meeting.submit_guide(uow, actor, deputy, data, now)
     if isinstance(sent, meeting.GuideScreen):
         raise RuntimeError(f"the demo briefing for {review.reference} wasn't sent: {sent.errors}")
 
 
+_CLOSED: Final = DemoAction(
+    "alex",
+    "police",
+    _AUDIT,
+    "All 20 referrals audited and reported to the LIC group; at least 18 of the 20 (90%) "
+    "escalated within 5 working days.",
+    20,
+    "The audit of 20 referrals is done and its report went to the LIC group.",
+)
+
+
 def _closed(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
     all_signed_off(uow, cast, review)
-    [action_id] = publish(uow, cast, review, (DemoAction("alex", "police", _AUDIT, 20),))
-    complete(uow, cast, "alex", action_id)
+    [action_id] = publish(uow, cast, review, (_CLOSED,))
+    complete(uow, cast, _CLOSED, action_id, after_publishing(cast, 3, 10))
     actor, lic = cast.acts("alex")
     impact = {
         "action_id": action_id,
@@ -497,7 +639,9 @@ def _closed(uow: SqlUnitOfWork, cast: Cast, review: ReviewView) -> None:
         "minute_reference": "LIC minute 7",
         "confirm_identifiers": "true",
     }
-    actions.record_impact(uow, actor, lic, impact, cast.now)
+    # Recorded at the LIC group's meeting after the owner completed it.
+    with story_time(cast, after_publishing(cast, 1, 14)) as (_, now):
+        actions.record_impact(uow, actor, lic, impact, now)
 
 
 STORIES: Final = (
@@ -516,6 +660,7 @@ STORIES: Final = (
         "outcome published, actions due later, soon, overdue, blocked",
         _published,
         ("Child N",),
+        held=True,
     ),
     Story(
         "awaiting_impact",
@@ -523,8 +668,9 @@ STORIES: Final = (
         "action items awaiting the LIC group's impact",
         _awaiting_impact,
         ("Child P",),
+        held=True,
     ),
-    Story("closed", "Child W", "closed", _closed, ("Child Q",)),
+    Story("closed", "Child W", "closed", _closed, ("Child Q",), held=True),
 )
 
 
@@ -536,7 +682,8 @@ def is_demo_reason(reason: str) -> bool:
 
 def build(uow: SqlUnitOfWork, cast: Cast, story: Story) -> ReviewView:
     """One story's review, with its chasers planned as the bot plans a real record's."""
-    review = create(uow, cast, story.pseudonym, _REASON)
+    meeting_on = held_on(cast) if story.held else MEETING
+    review = create(uow, cast, story.pseudonym, _REASON, meeting_on)
     story.build(uow, cast, review)
     plan_chasers(uow, cast, review)
     return review

@@ -7,6 +7,9 @@ structured values (settings, theme lists, guide sections) that are always read w
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -26,9 +29,25 @@ from sqlmodel import Field, SQLModel
 
 from domain.directory import agency_key
 
+# The moment rows and audit events are stamped with: the wall clock, except while the demo
+# loader replays a story's event at the event's own time (`stamped_at`), so its audit trail says
+# what its records say. Nothing else sets it.
+_STAMP: ContextVar[datetime | None] = ContextVar("stamp", default=None)
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return _STAMP.get() or datetime.now(UTC)
+
+
+@contextmanager
+def stamped_at(moment: datetime) -> Iterator[None]:
+    """Stamp what is written inside (created, updated, audited at) with `moment`, not now.
+    Rows are still only inserted or updated as the product does: the audit stays append-only."""
+    token = _STAMP.set(moment)
+    try:
+        yield
+    finally:
+        _STAMP.reset(token)
 
 
 def _json(default: Any = None) -> Any:

@@ -6,7 +6,7 @@ and after a demo review is renamed), and the Playground user can act in every on
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -275,3 +275,87 @@ async def test_the_demo_s_returns_came_in_before_they_were_due(demo: tuple[Journ
     shown = json.dumps(j.bot.connector.cards()[-1], ensure_ascii=False)
     assert '"Returns on time"' in shown
     assert '"18 of 24 due"' in shown, shown
+
+
+def _times(rows: list[object], column: str) -> dict[str, datetime]:
+    return {str(r.id): _naive(getattr(r, column)) for r in rows if getattr(r, column)}  # type: ignore[attr-defined]
+
+
+async def test_the_demo_s_audit_trail_tells_the_story_its_records_tell(
+    demo: tuple[Journey, str],
+) -> None:
+    """Left at the seventh session: the audit rows were stamped when the demo was loaded, so
+    `audit LOS-2026-003` showed returns submitted on the load day while the returns said 20
+    November. Each story event's row now carries the event's own time, written through the
+    product's own audit path (storage stamps what it writes with the story's moment)."""
+    j, _ = demo
+    events = j.rows(t.AuditEvent)
+    [loaded] = [e for e in events if e.action == "demo.loaded"]
+    story = [e for e in events if e.id < loaded.id]
+    assert story
+    assert all(_naive(e.at) < _naive(loaded.at) for e in story), "none is stamped at the load"
+    returns = j.rows(t.PreAnalysisReturn)
+    items = j.rows(t.ActionItem)
+    expected = {
+        ("review.created", "review"): _times(j.rows(t.Review), "created_at"),
+        ("return.submitted", "pre_analysis_return"): _times(returns, "submitted_at"),
+        ("return.signed_off", "pre_analysis_return"): _times(returns, "signed_off_at"),
+        ("chronology.entry_added", "chronology_entry"): _times(
+            j.rows(t.ChronologyEntry), "updated_at"
+        ),
+        ("action.completed", "action_item"): _times(items, "completed_at"),
+        ("action.closed", "action_item"): _times(items, "closed_at"),
+        ("action.blocked", "action_item"): _times(
+            [a for a in items if a.status == "blocked"], "status_changed_at"
+        ),
+    }
+    published = {str(o.review_id): _naive(o.published_at) for o in j.rows(t.MeetingOutcome)}
+    expected[("outcome.published", "review")] = published
+    checked: dict[tuple[str, str], int] = {}
+    for event in story:
+        action = event.action
+        if action == "action.status_changed":
+            action = f"action.{(event.after or {}).get('status')}"
+        times = expected.get((action, event.record_type))
+        if times is None or event.record_id not in times:
+            continue
+        assert _naive(event.at) == times[event.record_id], (action, event.record_id)
+        checked[(action, event.record_type)] = checked.get((action, event.record_type), 0) + 1
+    assert checked == {
+        ("review.created", "review"): 6,
+        ("return.submitted", "pre_analysis_return"): 19,
+        ("return.signed_off", "pre_analysis_return"): 17,
+        ("chronology.entry_added", "chronology_entry"): 38,
+        ("outcome.published", "review"): 3,
+        ("action.completed", "action_item"): 3,
+        ("action.closed", "action_item"): 1,
+        ("action.blocked", "action_item"): 1,
+    }
+    # The story's own days: the returns in on time were submitted on 20 November, the late one
+    # after the due date, and nothing the stories did is dated the day the demo was loaded.
+    submitted = sorted(_naive(e.at).date() for e in story if e.action == "return.submitted")
+    assert submitted.count(date(2026, 11, 20)) == 18
+    assert submitted[-1] > date(2026, 11, 23)
+    assert _naive(loaded.at).date() not in {_naive(e.at).date() for e in story}
+    # What a chair reads: `audit LOS-2026-003` newest first, its returns signed off on 24
+    # November after they were submitted on 20 November.
+    j.bot.connector.clear()
+    await j.say("audit LOS-2026-003")
+    shown = json.dumps(j.bot.connector.cards()[-1], ensure_ascii=False)
+    assert "Tue 24 Nov 2026 11:45" in shown, shown[:2000]
+    assert "Fri 20 Nov 2026" in shown
+    load_day = _naive(loaded.at).date()
+    assert f"{load_day:%a} {load_day.day} {load_day:%b %Y}" not in shown.split("review.stage")[1]
+
+
+async def test_each_demo_action_has_its_own_measure(demo: tuple[Journey, str]) -> None:
+    """Every demo action item said "90% of the cases audited show escalation within 5 working
+    days", whatever it asked: each now has its own "How we'll know"."""
+    j, _ = demo
+    items = j.rows(t.ActionItem)
+    measures = [a.success_measure for a in items]
+    assert len(items) == 8
+    assert len(set(measures)) == len(measures), measures
+    assert all(m and any(ch.isdigit() for ch in m) for m in measures), "each is measurable"
+    evidence = [p.note for p in j.rows(t.ProgressEntry) if p.kind == "completed"]
+    assert len(set(evidence)) == len(evidence) == 3, evidence
