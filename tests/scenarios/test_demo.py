@@ -147,8 +147,8 @@ async def test_continue_on_a_review_says_a_return_there_waits_for_your_sign_off(
     demo: tuple[Journey, str],
 ) -> None:
     """`continue LOS-2026-002` (seventh session's Left list): Alex reads Demo Children's Social
-    Care's return there, not yet started by its writer, as the lead covering it; Demo Police's return
-    on the same review waits for his sign-off. The card he gets says so and opens it."""
+    Care's return there, not yet started by its writer, as the lead covering it; Demo Police's
+    return on the same review waits for his sign-off. The card he gets says so and opens it."""
     j, _ = demo
     j.bot.connector.clear()
     await j.say("continue LOS-2026-002")
