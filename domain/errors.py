@@ -85,7 +85,14 @@ class FieldError(str):
 
     def named(self, label: str) -> str:
         """The message with the field called `label`, as its card shows it."""
-        return f"'{label}'" + self[len(self.name) + 2 :]
+        return f"'{label}'" + self._problem()
+
+    def _problem(self) -> str:
+        return self[len(self.name) + 2 :]
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        # str's own gives one argument; copy and pickle rebuild through `__new__`'s two.
+        return (self.name, self._problem())
 
 
 def field_error(name: str, problem: str) -> FieldError:

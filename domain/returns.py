@@ -780,18 +780,40 @@ def _move_resume(uow: UnitOfWork, member: MemberView, ret: ReturnView, position:
 def continue_command(member: MemberView, ret: ReturnView) -> str:
     """What `member` types to come back to `ret`: `continue` alone opens the returns they
     write; a lead reading it names its review ("continue LOS-2026-004")."""
-    if role_on_return(member, ret) in WRITING_ROLES:
-        return "continue"
-    return f"continue {ret.reference}"
+    return f"continue {_continue_words(member, ret)}".strip()
 
 
-def saved_notice(member: MemberView, ret: ReturnView) -> str:
+def _continue_words(member: MemberView, ret: ReturnView) -> str:
+    return "" if role_on_return(member, ret) in WRITING_ROLES else ret.reference
+
+
+def continue_opens_it_alone(uow: UnitOfWork, member: MemberView, ret: ReturnView) -> bool:
+    """Whether `member`'s `continue_command` opens `ret` itself, by the rule `continue`
+    follows, rather than a list of their returns to choose it from (a lead covering several
+    agencies on one review, a practitioner writing two returns)."""
+    try:
+        opened = review_flow.returns_to_continue(uow, member, _continue_words(member, ret))
+    except NotFound:
+        return False
+    return [r.id for r in opened] == [ret.id]
+
+
+def saved_notice(member: MemberView, ret: ReturnView, *, alone: bool = True) -> str:
     """What Save draft tells `member`, true to what their `continue` opens: a writer's comes
     back to the part they saved (their Save moves where the return resumes); a reading lead's
     Save leaves its writers' place alone, and their `continue LOS-…` opens the overview
-    (`opening_position`), so they are told that, not "here"."""
+    (`opening_position`), so they are told that, not "here". Where `continue` lists several
+    returns (`alone` false, `continue_opens_it_alone`), they are told which one to choose."""
     back = continue_command(member, ret)
-    if role_on_return(member, ret) in WRITING_ROLES:
+    writes = role_on_return(member, ret) in WRITING_ROLES
+    then = "come back here" if writes else "open it again, at its overview"
+    if not alone:
+        on = f" on {ret.reference}" if writes else ""
+        return (
+            f"Saved. You can close Teams now: type {back} and choose the {ret.agency_name} "
+            f"return{on} to {then}."
+        )
+    if writes:
         return f"Saved. You can close Teams now: type {back} to come back here."
     return (
         f"Saved. You can close Teams now: type {back} to open this return again, at its overview."
@@ -817,7 +839,11 @@ def _navigate(
     else:
         position = index
     _move_resume(uow, member, ret, position)
-    notice = (saved_notice(member, ret),)
+    notice = (
+        (saved_notice(member, ret, alone=continue_opens_it_alone(uow, member, ret)),)
+        if nav == Nav.SAVE
+        else ()
+    )
     if position < bank.section_count:
         screen = section_screen(
             uow,
@@ -825,7 +851,7 @@ def _navigate(
             ret,
             position,
             episode,
-            notices=notice if nav == Nav.SAVE else (),
+            notices=notice,
             stored=stored,
         )
         return SaveOutcome(position, screen.episode, screen)

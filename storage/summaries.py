@@ -1,10 +1,11 @@
 """SQL for the review summary, the dashboard, the overdue list and the action tracker.
 
 Every method issues a fixed number of statements, whatever the number of reviews or action
-items: counts are GROUP BY aggregations, the latest progress note comes from a window
-function, and theme lists stored as JSON arrays are unnested in SQL (json_each on SQLite,
-json_array_elements_text on PostgreSQL). tests/storage/test_summaries.py checks both the
-answers, on both backends, and that the statement count stays flat as the data grows.
+items: counts are GROUP BY aggregations, an item's latest word comes from its history read in
+one statement for every item (`storage.actions.item_histories`), and theme lists stored as
+JSON arrays are unnested in SQL (json_each on SQLite, json_array_elements_text on
+PostgreSQL). tests/storage/test_summaries.py checks both the answers, on both backends, and
+that the statement count stays flat as the data grows.
 """
 
 from __future__ import annotations

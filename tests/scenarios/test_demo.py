@@ -165,10 +165,41 @@ async def test_continue_on_a_review_says_a_return_there_waits_for_your_sign_off(
     signoff = await j.card(verbs.SIGNOFF_OPEN, opens[0]["data"])
     assert "Demo Police" in signoff
     assert verbs.SIGNOFF_APPROVE in signoff
-    # A review with nothing of his waiting: nothing said (LOS-2026-001, his police return).
+    # A review with nothing of his waiting: nothing said (LOS-2026-001, where he writes the
+    # police return and reads two more as the lead covering them: the list of the three).
     j.bot.connector.clear()
     await j.say("continue LOS-2026-001")
-    assert "waiting for your sign-off" not in json.dumps(j.bot.connector.cards()[-1])
+    listed = json.dumps(j.bot.connector.cards()[-1], ensure_ascii=False)
+    assert all(f"{agency} · " in listed for agency in _ALEX_ON_001), listed[:600]
+    assert "waiting for your sign-off" not in listed
+
+
+# What Alex's `continue LOS-2026-001` lists: the return he writes and the two he reads.
+_ALEX_ON_001 = ("Demo Police", "Demo Children's Social Care", "Demo Primary School")
+
+
+async def test_a_lead_whose_continue_lists_several_returns_is_told_which_to_choose(
+    demo: tuple[Journey, str],
+) -> None:
+    """Review of the eighth session: a reading lead's Save draft said "type continue
+    LOS-2026-001 to open this return again", but on a review where Alex has three returns
+    that lists them all. The notice now says which one to choose, and a lone one's still says
+    it opens at its overview."""
+    j, _ = demo
+    with j.bot.db.session() as session:
+        social_care = session.scalars(
+            select(t.PreAnalysisReturn.id)
+            .join(t.Review, t.Review.id == t.PreAnalysisReturn.review_id)
+            .join(t.Agency, t.Agency.id == t.PreAnalysisReturn.agency_id)
+            .where(t.Review.reference == "LOS-2026-001")
+            .where(t.Agency.name == "Demo Children's Social Care")
+        ).one()
+    saved = await j.card(verbs.RETURN_SAVE, {"return_id": social_care, "section": 0})
+    assert (
+        "type continue LOS-2026-001 and choose the Demo Children's Social Care return to open "
+        "it again, at its overview."
+    ) in saved, saved[:800]
+    assert "open this return again" not in saved
 
 
 def _actions(card: dict[str, object]) -> list[dict[str, object]]:

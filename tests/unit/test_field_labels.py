@@ -4,7 +4,9 @@ a short name (`domain.errors.FieldError`), and the card drawing it names the fie
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 from datetime import date
 
 import pytest
@@ -95,3 +97,13 @@ def test_the_manage_cards_reason_boxes_ask_what_their_problems_name() -> None:
         Control.PROCEED_WITHOUT,
     }
     assert all(label.endswith("?") for label in WHY.values())
+
+
+def test_a_field_problem_survives_a_copy_and_a_pickle() -> None:
+    # str's own __getnewargs__ gives one argument, and FieldError is built from two: a copied
+    # or pickled screen's errors raised TypeError (review of the eighth session).
+    problem = field_error("Reason", " is required.")
+    for again in (copy.copy(problem), copy.deepcopy(problem), pickle.loads(pickle.dumps(problem))):
+        assert isinstance(again, FieldError)
+        assert again == "'Reason' is required."
+        assert again.named("Why, for the record") == "'Why, for the record' is required."

@@ -304,4 +304,13 @@ def test_save_draft_says_what_continue_will_open() -> None:
         "return again, at its overview."
     )
     assert "come back here" not in saved_notice(lead, RET)
+    # Where their `continue` lists several returns, they are told which one to choose.
+    assert saved_notice(lead, RET, alone=False) == (
+        f"Saved. You can close Teams now: type continue {RET.reference} and choose the "
+        f"{RET.agency_name} return to open it again, at its overview."
+    )
+    assert saved_notice(member(WRITER, Role.PRACTITIONER), RET, alone=False) == (
+        f"Saved. You can close Teams now: type continue and choose the {RET.agency_name} "
+        f"return on {RET.reference} to come back here."
+    )
     assert opening_position(lead, RET) == overview_position(BANK)
