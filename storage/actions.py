@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col, select
 
@@ -57,32 +58,44 @@ _CHAIR_MAY_DECIDE = (*_LIVE, ActionStatus.ESCALATED.value)
 _DECIDE_WHATEVER = (ActionStatus.BLOCKED.value, ActionStatus.ESCALATED.value)
 
 
-def item_histories(
-    session: Session, where: Any, params: Mapping[str, Any] | None = None
-) -> list[tuple[t.ProgressEntry, str | None]]:
+def history_statement(where: Any) -> Any:
     """Progress entries (with who made each) oldest first, as `domain.action_history` reads
-    them: the one query every view of an item's latest word and history comes from."""
-    return [
-        (entry, by)
-        for entry, by in session.execute(
-            select(t.ProgressEntry, t.Member.display_name)
-            .outerjoin(t.Member, col(t.Member.id) == col(t.ProgressEntry.member_id))
-            .where(where)
-            .order_by(col(t.ProgressEntry.at), col(t.ProgressEntry.id)),
-            params or {},
-        ).all()
-    ]
+    them: the one query every view of an item's latest word and history comes from. Built
+    once per shape by its callers (columns, not entities: a summary reads every item's)."""
+    entry = t.ProgressEntry
+    return (
+        sa_select(
+            col(entry.id),
+            col(entry.action_item_id),
+            col(entry.at),
+            col(entry.kind),
+            col(entry.note),
+            col(entry.proposed_due_on),
+            col(entry.rag),
+            col(t.Member.display_name).label("by"),
+        )
+        .outerjoin(t.Member, col(t.Member.id) == col(entry.member_id))
+        .where(where)
+        .order_by(col(entry.at), col(entry.id))
+    )
 
 
-def history_entry(entry: t.ProgressEntry, by: str | None) -> HistoryEntry:
+# The histories of the items whose ids are bound as `ids`.
+_HISTORIES_OF_ITEMS = history_statement(
+    col(t.ProgressEntry.action_item_id).in_(bindparam("ids", expanding=True))
+)
+
+
+def history_entry(row: Any) -> HistoryEntry:
+    """One row of `history_statement` as the domain reads it."""
     return HistoryEntry(
         # SQLite hands back naive datetimes; the column holds UTC.
-        at=entry.at.replace(tzinfo=entry.at.tzinfo or UTC),
-        kind=entry.kind,
-        note=entry.note,
-        by=by,
-        proposed_due_on=entry.proposed_due_on,
-        rag=entry.rag,
+        at=row.at.replace(tzinfo=row.at.tzinfo or UTC),
+        kind=row.kind,
+        note=row.note,
+        by=row.by,
+        proposed_due_on=row.proposed_due_on,
+        rag=row.rag,
     )
 
 
@@ -133,11 +146,9 @@ class SqlActions:
         if not ids:
             return {}
         latest: dict[int, dict[str, Any]] = {}
-        for entry, by in item_histories(
-            self._session, col(t.ProgressEntry.action_item_id).in_(ids)
-        ):
+        for entry in self._session.execute(_HISTORIES_OF_ITEMS, {"ids": ids}):
             item = latest.setdefault(entry.action_item_id, {"history": []})
-            item["history"].append(history_entry(entry, by))
+            item["history"].append(history_entry(entry))
             if entry.kind == "date_requested":
                 item["pending"] = (entry.proposed_due_on, entry.note, entry.id)
             if entry.kind in DATE_REQUEST_SETTLED:

@@ -2,7 +2,7 @@
 
 Every method issues a fixed number of statements, whatever the number of reviews or action
 items: counts are GROUP BY aggregations, an item's latest word comes from its history read in
-one statement for every item (`storage.actions.item_histories`), and theme lists stored as
+one statement for every item (`storage.actions.history_statement`), and theme lists stored as
 JSON arrays are unnested in SQL (json_each on SQLite, json_array_elements_text on
 PostgreSQL). tests/storage/test_summaries.py checks both the answers, on both backends, and
 that the statement count stays flat as the data grows.
@@ -70,7 +70,7 @@ from domain.summaries import (
     TrackerRecord,
 )
 from storage import tables as t
-from storage.actions import history_entry, item_histories
+from storage.actions import history_entry, history_statement
 from storage.reviews import review_view as _review_view
 
 _AI = t.ActionItem
@@ -452,12 +452,8 @@ class SqlSummaries:
     def _action_rows(self, where: Filter) -> list[ActionRow]:
         rows = self._session.execute(_action_rows_statement(_shape(where)), _params(where)).all()
         histories: dict[int, list[HistoryEntry]] = {}
-        for entry, by in item_histories(
-            self._session,
-            col(t.ProgressEntry.action_item_id).in_(_item_ids(_shape(where))),
-            _params(where),
-        ):
-            histories.setdefault(entry.action_item_id, []).append(history_entry(entry, by))
+        for entry in self._session.execute(_histories_statement(_shape(where)), _params(where)):
+            histories.setdefault(entry.action_item_id, []).append(history_entry(entry))
         return [
             ActionRow(
                 id=int(item.id or 0),
@@ -801,9 +797,15 @@ class SqlSummaries:
 
 
 @lru_cache(maxsize=32)
+def _histories_statement(shape: _Shape) -> Any:
+    """The histories of the items `_action_rows_statement` reads."""
+    return history_statement(col(t.ProgressEntry.action_item_id).in_(_item_ids(shape)))
+
+
+@lru_cache(maxsize=32)
 def _action_rows_statement(shape: _Shape) -> Any:
     """Action items and whether the LIC closed them (their histories are read beside them,
-    `storage.actions.item_histories`, for the domain's one rule of their latest word)."""
+    `storage.actions.history_statement`, for the domain's one rule of their latest word)."""
     impact_closed = (
         exists()
         .where(
