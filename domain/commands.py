@@ -84,8 +84,9 @@ def interpret(
         if command.name in phrasing.ASKING_COMMANDS:
             return Command(command.name, phrasing.argument_for(command.name, cleaned))
         return command
-    first = cleaned.split(" ", 1)[0]
-    if first in _INSTRUCTIONS or _misspelt_command(first, known):
+    words = cleaned.split()
+    first = words[0] if words else ""
+    if first in _INSTRUCTIONS or _misspelt_command(first, known) or _misspelt_name(words, known):
         return None
     found = phrasing.natural(cleaned, known)
     return Command(*found) if found else None
@@ -96,9 +97,9 @@ def interpret(
 _INSTRUCTIONS: Final = frozenset(
     {
         "add", "approve", "archive", "assign", "cancel", "change", "close", "delete", "edit",
-        "extend", "mark", "move", "nil", "proceed", "publish", "reassign", "record", "reject",
-        "remove", "rename", "reopen", "replace", "return", "set", "sign", "signoff", "submit",
-        "unassign", "update",
+        "extend", "hold", "lift", "mark", "move", "nil", "place", "proceed", "publish",
+        "reassign", "record", "reject", "remove", "rename", "reopen", "replace", "return", "set",
+        "sign", "signoff", "submit", "unassign", "update",
     }
 )  # fmt: skip
 # Said after a command without changing what it asks for.
@@ -128,6 +129,9 @@ _SYNONYMS: Final[Mapping[str, tuple[str, ...]]] = {
     "submit": ("continue",),
     "record": ("awaiting impact",),
     "publish": ("outcome", "guide"),
+    "hold": ("legal hold",),
+    "lift": ("legal hold",),
+    "place": ("legal hold",),
 }
 SUGGESTIONS: Final = 3
 _CLOSE: Final = 0.6
@@ -154,6 +158,20 @@ def _misspelt_command(word: str, known: tuple[str, ...]) -> bool:
         return False
     firsts = {name.split()[0] for name in known}
     return word not in firsts and bool(difflib.get_close_matches(word, firsts, n=1, cutoff=0.75))
+
+
+def _misspelt_name(words: list[str], known: tuple[str, ...]) -> bool:
+    """A typo in a later word of a command of several ("legal hlod LOS-2026-001", "my acions"):
+    its first word is the command's and each later one is like the command's own word there
+    (`_words_like_the_command`). `parse` found no command, so it is misspelt, and answering it
+    with a review's summary would look as if the hold had been opened (walk8)."""
+    return any(
+        len(parts) > 1
+        and words[:1] == parts[:1]
+        and len(words) >= len(parts)
+        and _words_like_the_command(words, parts) == len(parts)
+        for parts in (name.split() for name in known)
+    )
 
 
 def has_words(argument: str) -> bool:

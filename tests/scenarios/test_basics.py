@@ -116,7 +116,15 @@ async def test_an_instruction_that_is_no_command_never_answers_as_another(
     bot: BotUnderTest,
 ) -> None:
     # ('cancel review' and 'assign' are commands of their own now: the review's controls.)
-    for text in ("approve LOS-2026-001", "extend LOS-2026-001", "delete review LOS-2026-001"):
+    # Walk8: a misspelt or worded legal hold opened the review's summary without a word.
+    for text in (
+        "approve LOS-2026-001",
+        "extend LOS-2026-001",
+        "delete review LOS-2026-001",
+        "legal hlod LOS-2026-001",
+        "hold LOS-2026-001",
+        "place legal hold on LOS-2026-001",
+    ):
         bot.connector.clear()
         await bot.post(message(bot.connector.url, text))
         card = text_of(bot.connector.cards()[-1])

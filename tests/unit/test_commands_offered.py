@@ -409,3 +409,26 @@ def test_the_reviews_list_says_held_on_the_day_the_meeting_was_held() -> None:
         if fact["title"] == "Meeting"
     ]
     assert meetings == ["Held Thu 26 Nov 2026", "Mon 14 Dec 2026"]
+
+
+def test_a_misspelt_or_worded_hold_is_never_answered_with_the_review_s_summary() -> None:
+    # Walk8: each of these opened LOS-2026-001's summary without a word, as if the hold card
+    # had come; a chair trying to place a hold got a card with no hold on it.
+    for typed in (
+        "legal hlod LOS-2026-001",
+        "legal hodl LOS-2026-001",
+        "hold LOS-2026-001",
+        "place legal hold on LOS-2026-001",
+        "lift the hold on LOS-2026-001",
+    ):
+        assert interpret(typed, NAMES, BARE) is None, typed
+        assert offered(typed, *Role)[0] == "legal hold LOS-2026-001", typed
+    # A later word misspelt in any command of several words, not only the hold.
+    assert interpret("my acions", NAMES, BARE) is None
+    # What was read as a summary still is: a bare reference, a question about the review,
+    # and a command of several words whose second word is a pseudonym's ("legal child k").
+    assert interpret("LOS-2026-001", NAMES, BARE) == Command("summary", "los-2026-001")
+    assert interpret("how is LOS-2026-001 doing", NAMES, BARE) == Command("summary", "los-2026-001")
+    assert interpret("legal hold LOS-2026-001", NAMES, BARE) == Command(
+        "legal hold", "los-2026-001"
+    )
