@@ -200,6 +200,13 @@ def decide(
     fresh = _reload(uow, item)
     old_owner = item.owner_member_id if move in _REASSIGNS else None
     told = _told(fresh, move, reason, member)
+    if item.status is ActionStatus.BLOCKED and target is ActionStatus.IN_PROGRESS:
+        # Said, not left to be inferred from a status that changed (walk8).
+        told = replace(
+            told,
+            notice=f"{told.notice} {BLOCK_LIFTED}",
+            tell_owner=f"{told.tell_owner} {BLOCK_LIFTED}",
+        )
     if old_owner is not None:
         told = _reassigned(told, member, by_lead)
     # Nobody is sent a card about their own move (a chair who takes an item on, or amends
@@ -426,6 +433,10 @@ def _told(item: ActionDetail, move: Move, reason: str, member: MemberView) -> De
     }
     notice, tell_owner = words[move]
     return Decided(item, move, notice, tell_owner)
+
+
+# What a chair's reassign or amend of a blocked item also does (`status_after`).
+BLOCK_LIFTED = "It was blocked: this decision lifts the block, so it is back in progress."
 
 
 def _reassigned(told: Decided, member: MemberView, by_lead: bool) -> Decided:

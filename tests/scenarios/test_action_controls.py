@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from cards import verbs
 from cards.common import CARD_ID, REVISION
+from domain.action_controls import BLOCK_LIFTED
 from domain.identifier_checks import OVERRIDE_ACTION, confirm_key
 from storage import tables as t
 from tests.scenarios.test_action_moves import OWNER_CARD, OWNER_MOVES, make_lic_members, titles
@@ -397,6 +398,9 @@ async def test_the_chair_s_decision_on_a_blocked_item_sends_it_back_to_work(
     }
     answer = await j.act(verbs.ACTION_AMEND, {**amend, "reason": "A tool is on loan"})
     assert "Amended" in json.dumps(answer["value"])
+    # Said to the chair and to the owner, not left to a status that changed (walk8).
+    assert BLOCK_LIFTED in json.dumps(answer["value"])
+    assert BLOCK_LIFTED in json.dumps(j.bot.connector.cards())  # the owner's card
     [row] = j.rows(t.ActionItem)
     assert (row.status, row.blocked_reason) == ("in_progress", None)
     shown = json.dumps(answer["value"])
