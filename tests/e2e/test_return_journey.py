@@ -198,11 +198,16 @@ def answer_sections(chat: Chat, card: Locator, first: int, stop: int, prefix: st
     return card
 
 
-def save_a_draft(chat: Chat, card: Locator, index: int, prefix: str) -> None:
-    """Fill the section, then Save draft: the same section comes back saying Saved."""
+def save_a_draft(
+    chat: Chat, card: Locator, index: int, prefix: str, *, listed_with: str | None = None
+) -> None:
+    """Fill the section, then Save draft: the same section comes back saying Saved, and how
+    to come back: `continue`, and which return to choose where it lists several (the
+    reference `listed_with` names this one among them)."""
     fill_section(chat, card, index)
     chat.click_button("Save draft", within=card)
-    chat.wait_for_text("Saved. You can close Teams now: type continue to come back here.")
+    choose = f" and choose the {AGENCY} return on {listed_with}" if listed_with else ""
+    chat.wait_for_text(f"Saved. You can close Teams now: type continue{choose} to come back here.")
     card = chat.card_with(progress(index))
     chat.card_screenshot(f"{prefix}-saved-draft", card)
 
@@ -301,8 +306,8 @@ def test_open_assign_complete_across_a_restart_submit_and_sign_off(
     chat.click_button("Start your return", within=invitation)
     card = chat.wait_for_card(progress(0))
     card = answer_sections(chat, card, 0, SAVED_AT, "journey")
-    save_a_draft(chat, card, SAVED_AT, "journey")
     # The demo's LOS-2026-001 return is Alex's too, so `continue` lists both.
+    save_a_draft(chat, card, SAVED_AT, "journey", listed_with=reference)
     card = continue_after_a_restart(chat, bot, reference, SAVED_AT, from_list=True)
     card = answer_sections(chat, card, SAVED_AT, BANK.section_count, "journey")
 
