@@ -798,25 +798,29 @@ def continue_opens_it_alone(uow: UnitOfWork, member: MemberView, ret: ReturnView
     return [r.id for r in opened] == [ret.id]
 
 
-def saved_notice(member: MemberView, ret: ReturnView, *, alone: bool = True) -> str:
+def saved_notice(
+    member: MemberView, ret: ReturnView, *, alone: bool = True, anything: bool = True
+) -> str:
     """What Save draft tells `member`, true to what their `continue` opens: a writer's comes
     back to the part they saved (their Save moves where the return resumes); a reading lead's
     Save leaves its writers' place alone, and their `continue LOS-…` opens the overview
     (`opening_position`), so they are told that, not "here". Where `continue` lists several
-    returns (`alone` false, `continue_opens_it_alone`), they are told which one to choose."""
+    returns (`alone` false, `continue_opens_it_alone`), they are told which one to choose. A
+    Save with nothing in the whole return (`anything` false) stores nothing: it says so."""
     back = continue_command(member, ret)
     writes = role_on_return(member, ret) in WRITING_ROLES
-    then = "come back here" if writes else "open it again, at its overview"
+    saved = "Saved." if anything else "Nothing is saved yet: every box is empty."
     if not alone:
+        then = "come back here" if writes else "open it again, at its overview"
         on = f" on {ret.reference}" if writes else ""
         return (
-            f"Saved. You can close Teams now: type {back} and choose the {ret.agency_name} "
+            f"{saved} You can close Teams now: type {back} and choose the {ret.agency_name} "
             f"return{on} to {then}."
         )
     if writes:
-        return f"Saved. You can close Teams now: type {back} to come back here."
+        return f"{saved} You can close Teams now: type {back} to come back here."
     return (
-        f"Saved. You can close Teams now: type {back} to open this return again, at its overview."
+        f"{saved} You can close Teams now: type {back} to open this return again, at its overview."
     )
 
 
@@ -840,7 +844,14 @@ def _navigate(
         position = index
     _move_resume(uow, member, ret, position)
     notice = (
-        (saved_notice(member, ret, alone=continue_opens_it_alone(uow, member, ret)),)
+        (
+            saved_notice(
+                member,
+                ret,
+                alone=continue_opens_it_alone(uow, member, ret),
+                anything=bool(stored),
+            ),
+        )
         if nav == Nav.SAVE
         else ()
     )

@@ -232,6 +232,7 @@ async def test_a_lead_reading_a_return_nobody_has_started_is_told_so(
     # A Save draft of empty boxes saves nothing, so the return is still not started.
     saved = await j.act(verbs.RETURN_SAVE, {"return_id": return_id, "section": 10}, LEAD)
     assert "open this return again, at its overview" in json.dumps(saved["value"])
+    assert "Nothing is saved yet: every box is empty." in json.dumps(saved["value"])  # walk8
     assert j.rows(t.PreAnalysisReturn)[0].status == "not_started"
     reply = await j.act(verbs.RETURN_OPEN, {"return_id": return_id}, LEAD)
     assert "Return not started yet" in json.dumps(reply["value"])

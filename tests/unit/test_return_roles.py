@@ -309,6 +309,10 @@ def test_save_draft_says_what_continue_will_open() -> None:
         f"Saved. You can close Teams now: type continue {RET.reference} and choose the "
         f"{RET.agency_name} return to open it again, at its overview."
     )
+    # A Save with nothing in the whole return stores nothing, and says so (walk8).
+    assert saved_notice(lead, RET, anything=False).startswith(
+        "Nothing is saved yet: every box is empty. You can close Teams now"
+    )
     assert saved_notice(member(WRITER, Role.PRACTITIONER), RET, alone=False) == (
         f"Saved. You can close Teams now: type continue and choose the {RET.agency_name} "
         f"return on {RET.reference} to come back here."
