@@ -34,7 +34,7 @@ from domain.board_report import BoardReport
 from domain.chasers import Rag
 from domain.model import ActionStatus
 from domain.pack import WITHOUT_RETURN, decision_label
-from domain.phrasing import Fit, Period, quarter, which_one, year_period
+from domain.phrasing import NONE_OF_THESE, Fit, Period, quarter, which_one, year_period
 from domain.return_state import return_status_label
 from domain.summaries import (
     DASHBOARD_BASIS,
@@ -332,7 +332,8 @@ def did_you_mean_card(
 ) -> Card:
     """`choices` are (button title, verb, data): one button per candidate. `fit` says which
     question it is (`phrasing.which_one`): several that fit what was typed equally ("Which
-    one?"), or near misses when nothing has that name ("Did you mean…?")."""
+    one?"), or near misses when nothing has that name ("Did you mean…?"). `fallback_verb` is
+    the way on when none is meant: every review, or the same view for all agencies."""
     body: list[ac.ElementAnnotated] = [
         *header(_DID_YOU_MEAN_TITLES[fit], which_one(fit, question, noun)),
         paragraph("Choose one:"),
@@ -340,7 +341,7 @@ def did_you_mean_card(
             actions=[button(_cut(title, 60), verb, data) for title, verb, data in choices[:5]]
         ),
     ]
-    return build(body, [button("List reviews", fallback_verb)])
+    return build(body, [button(NONE_OF_THESE[noun], fallback_verb)])
 
 
 _DID_YOU_MEAN_TITLES: Final = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -258,6 +258,11 @@ class ReviewMatch:
 
 # How much of what was typed a question back repeats (a card's line, a reply).
 TYPED_SHOWN: Final = 60
+# What a near miss may repeat: the names of organisations, never of a review (a child).
+SAID_BACK: Final = frozenset({"agency"})
+# The way on from a choice when none of its buttons is the one meant: every review, or for an
+# agency filter, the same view across all agencies.
+NONE_OF_THESE: Final[Mapping[str, str]] = {"review": "List reviews", "agency": "All agencies"}
 
 
 def which_one(fit: Fit, typed: str, noun: str = "review") -> str:
@@ -267,9 +272,14 @@ def which_one(fit: Fit, typed: str, noun: str = "review") -> str:
     Several that fit are the person's own reviews' name (or number), so it is said back; a
     near miss names none of them and is never repeated (it may be a real name typed by
     mistake, or a review the person may not see: `reviews.not_visible`'s rule). A review is
-    looked for among those the person may see, so a hidden one of that name is not denied."""
+    looked for among those the person may see, so a hidden one of that name is not denied.
+    An agency is an organisation, never a child, and every member may know all of them: its
+    near miss is said back, so the person sees what they typed ("No agency is called
+    “polce”.")."""
     if fit is Fit.SEVERAL:
         return f"More than one {noun} fits “{_shown(typed)}”: which one?"
+    if fit is Fit.NEAR and noun in SAID_BACK:
+        return f"No {noun} is called “{_shown(typed)}”. Did you mean one of these?"
     if fit is Fit.NEAR:
         return f"{_none_called(noun)} Did you mean one of these?"
     return f"Choose the {noun} you mean."

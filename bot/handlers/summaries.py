@@ -162,9 +162,7 @@ def _agency_from_text(
         return match.found[0]
     if match.candidates:
         choices = [(name, verb, {"agency": str(i)}) for i, name in match.candidates]
-        return Reply(
-            cards.did_you_mean_card(text, choices, verbs.REVIEWS, match.fit, noun="agency")
-        )
+        return Reply(cards.did_you_mean_card(text, choices, verb, match.fit, noun="agency"))
     names = ", ".join(name for _, name, _ in agencies) or "none yet"
     raise InvalidInput(
         f"I don't know an agency or period called “{text.strip()}”. Agencies: {names}. "

@@ -151,8 +151,18 @@ async def test_a_name_no_review_has_is_a_near_miss_not_an_ambiguity(
     told = await m.ask("manage child z", CHAIR)
     assert "No review you can see is called that. Did you mean LOS-" in told
     # An agency filter: several police agencies would be a question; a misspelling is a miss.
+    # An agency's name is said back (an organisation's, never a child's), and the way on
+    # when none is meant is the same view for all agencies, not the reviews list.
     told = await m.ask("dashboard helth")
-    assert "No agency is called that. Did you mean one of these?" in told
+    assert "No agency is called “helth”. Did you mean one of these?" in told
+    [fallback] = m.last_card()["actions"]
+    assert (fallback["title"], fallback["data"]["verb"]) == ("All agencies", verbs.DASHBOARD)
+    reply = await m.click(fallback["data"]["verb"], fallback["data"])
+    assert reply["type"] == CARD
+    assert "List reviews" not in told
+    told = await m.ask("overdue helth")
+    assert "No agency is called “helth”. Did you mean one of these?" in told
+    assert m.last_card()["actions"][0]["data"]["verb"] == verbs.OVERDUE
 
 
 async def test_a_misspelt_command_with_a_pseudonym_is_offered_with_it(manager: Manager) -> None:

@@ -479,8 +479,9 @@ def test_the_question_back_says_which_case_it_is() -> None:
     assert which_one(near.fit, "child z") == (
         "No review you can see is called that. Did you mean one of these?"
     )
+    # An agency is an organisation, not a child: its near miss is said back.
     assert which_one(Fit.NEAR, "polce", "agency") == (
-        "No agency is called that. Did you mean one of these?"
+        "No agency is called “polce”. Did you mean one of these?"
     )
     assert which_review(several, "child k") == (
         "More than one review fits “child k”: LOS-2026-003 (Child K) or LOS-2026-001 "
@@ -772,8 +773,15 @@ def test_the_did_you_mean_card_words_an_ambiguity_and_a_near_miss_apart() -> Non
     ]
     assert _header_lines(unnamed) == ["Which review?", "Choose the review you mean."]
     assert "More than one" not in json.dumps(near, ensure_ascii=False)
-    agency = did_you_mean_card("polce", choices, verbs.REVIEWS, Fit.NEAR, noun="agency")
-    assert _header_lines(agency)[1] == "No agency is called that. Did you mean one of these?"
+    agency = did_you_mean_card("polce", choices, verbs.DASHBOARD, Fit.NEAR, noun="agency")
+    assert _header_lines(agency)[1] == "No agency is called “polce”. Did you mean one of these?"
+    # The way on when none is meant fits the choice: all reviews, or all agencies.
+    assert [(a["title"], a["data"]["verb"]) for a in near["actions"]] == [
+        ("List reviews", verbs.REVIEWS)
+    ]
+    assert [(a["title"], a["data"]["verb"]) for a in agency["actions"]] == [
+        ("All agencies", verbs.DASHBOARD)
+    ]
     for card in (several, near, unnamed, agency):
         assert card_problems(card) == []
     # What was typed stays inert on the card.
