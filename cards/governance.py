@@ -4,7 +4,7 @@ legal holds."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from adaptive_cards import card as ac
@@ -25,7 +25,8 @@ from cards.common import (
     text_input,
     user_text,
 )
-from domain.audit_trail import TrailEvent, TrailPage
+from domain.audit_trail import TrailPage
+from domain.audit_words import TRAIL_CSV_NOTE, EventWords, event_words
 from domain.retention import (
     HOLD_REASON_MAX,
     HOLD_WHY,
@@ -54,11 +55,12 @@ def audit_trail_card(trail: TrailPage) -> Card:
     s = trail.subjects
     context = f"{s.reference} · {s.pseudonym} · {counted(trail.total, 'event')}, newest first"
     body: list[ac.ElementAnnotated] = [*header("Audit trail", context)]
-    body.extend(_event(event) for event in trail.events)
+    body.extend(_event(event_words(event, s, trail.names), event.at) for event in trail.events)
     if not trail.events:
         body.append(paragraph("Nothing has been recorded about this review yet."))
     if trail.pages > 1:
         body.append(paragraph(f"Page {trail.page} of {trail.pages}", subtle=True))
+    body.append(paragraph(TRAIL_CSV_NOTE, subtle=True))
     actions = [button("Export CSV", verbs.AUDIT_EXPORT, {"review_id": s.key}, primary=True)]
     if trail.page > 1:
         actions.append(
@@ -71,48 +73,23 @@ def audit_trail_card(trail: TrailPage) -> Card:
     return build(body, actions)
 
 
-def _event(event: TrailEvent) -> ac.Container:
-    when = event.at.astimezone(LONDON)
-    who = event.actor_name or ("System" if event.actor_aad_id is None else event.actor_aad_id)
+def _event(words: EventWords, at: datetime) -> ac.Container:
+    when = at.astimezone(LONDON)
+    # Names, reasons and values come from what people typed: escaped, never markdown.
     lines: list[ac.ElementAnnotated] = [
+        ac.TextBlock(text=user_text(words.record), weight=ty.FontWeight.BOLDER, wrap=True),
+        ac.TextBlock(text=user_text(words.deed), wrap=True, spacing=ty.Spacing.NONE),
         ac.TextBlock(
-            text=f"{event.action} · {event.record_type} {event.record_id}",
-            weight=ty.FontWeight.BOLDER,
-            wrap=True,
-        ),
-        ac.TextBlock(
-            text=user_text(f"{friendly_date(when)} {when:%H:%M} · {who}"),
+            text=f"{friendly_date(when)} at {when:%H:%M}",
             is_subtle=True,
             wrap=True,
             spacing=ty.Spacing.NONE,
         ),
     ]
-    change = describe_change(event.before, event.after)
+    change = shortened("; ".join(words.details), CHANGE_MAX)
     if change:
-        # Before and after hold what people typed (reasons, names, answers).
         lines.append(ac.TextBlock(text=user_text(change), wrap=True, spacing=ty.Spacing.NONE))
     return ac.Container(items=lines, separator=True)
-
-
-def describe_change(
-    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None, limit: int = CHANGE_MAX
-) -> str:
-    """'status: submitted → signed_off; reason: …', clipped to keep the card small."""
-    old, new = before or {}, after or {}
-    parts = []
-    for key in [*old, *(k for k in new if k not in old)]:
-        if key in old and key in new:
-            parts.append(f"{key}: {_short(old[key])} → {_short(new[key])}")
-        elif key in new:
-            parts.append(f"{key}: {_short(new[key])}")
-        else:
-            parts.append(f"{key} was {_short(old[key])}")
-    text = "; ".join(parts)
-    return shortened(text, limit)
-
-
-def _short(value: Any) -> str:
-    return shortened(str(value), 60)
 
 
 # --- retention and legal holds -----------------------------------------------------------------

@@ -9,7 +9,7 @@ audited too.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -17,6 +17,7 @@ from domain import audit
 from domain.capabilities import require
 from domain.errors import NotFound
 from domain.model import Actor, MemberView, Role
+from domain.questions import default_question_bank, default_themes
 from domain.repositories import UnitOfWork
 from domain.review_flow import named_review
 from domain.reviews import format_reference, parse_reference
@@ -58,12 +59,26 @@ class TrailEvent:
 
 
 @dataclass(frozen=True)
+class TrailNames:
+    """What the trail's ids are called: each return by its agency, each action item by its
+    number, members and agencies by name, and the question bank's labels by question id."""
+
+    returns: Mapping[int, str] = field(default_factory=dict)  # return id -> agency name
+    actions: Mapping[int, int] = field(default_factory=dict)  # action item id -> its number
+    members: Mapping[int, str] = field(default_factory=dict)  # member id -> display name
+    agencies: Mapping[int, str] = field(default_factory=dict)  # agency id -> name
+    labels: Mapping[str, str] = field(default_factory=dict)  # question id -> label
+    themes: Mapping[str, str] = field(default_factory=dict)  # theme slug -> label
+
+
+@dataclass(frozen=True)
 class TrailPage:
     subjects: TrailSubjects
     events: tuple[TrailEvent, ...]
     page: int
     pages: int
     total: int
+    names: TrailNames = TrailNames()
 
 
 class AuditTrailRepository(Protocol):
@@ -74,6 +89,11 @@ class AuditTrailRepository(Protocol):
         ...
 
     def count(self, partnership_id: int, subjects: TrailSubjects) -> int: ...
+
+    def names(self, partnership_id: int, subjects: TrailSubjects) -> TrailNames:
+        """What the review's returns, action items, and the partnership's members and
+        agencies are called (a deleted review's returns and items have no names left)."""
+        ...
 
     def events(
         self, partnership_id: int, subjects: TrailSubjects, offset: int, limit: int
@@ -132,16 +152,26 @@ def trail_page(
     pages = max(1, -(-total // PAGE_SIZE))
     current = min(max(wanted, 1), pages)
     events = repo.events(member.partnership_id, subjects, (current - 1) * PAGE_SIZE, PAGE_SIZE)
-    return TrailPage(subjects, tuple(events), current, pages, total)
+    names = _with_labels(repo.names(member.partnership_id, subjects))
+    return TrailPage(subjects, tuple(events), current, pages, total, names)
 
 
 def whole_trail(
     uow: UnitOfWork, actor: Actor, member: MemberView, raw_review: object
-) -> tuple[TrailSubjects, list[TrailEvent]]:
+) -> tuple[TrailSubjects, list[TrailEvent], TrailNames]:
     """Every event (bounded), oldest first, for the CSV export; the export is audited."""
     subjects = find_subjects(uow, member, raw_review)
     audit.record(
         uow, member.partnership_id, actor, "audit.exported", ("review", subjects.review_id)
     )
     events = uow.audit_trail.events(member.partnership_id, subjects, 0, EXPORT_MAX_ROWS)
-    return subjects, list(reversed(events))
+    names = _with_labels(uow.audit_trail.names(member.partnership_id, subjects))
+    return subjects, list(reversed(events)), names
+
+
+def _with_labels(names: TrailNames) -> TrailNames:
+    """The question bank's labels, to name the answers an event saved, and the themes'."""
+    bank = default_question_bank()
+    labels = {q.id: q.label for section in bank.sections for q in section.questions}
+    themes = {theme.slug: theme.label for theme in default_themes()}
+    return replace(names, labels=labels, themes=themes)

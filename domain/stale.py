@@ -170,10 +170,14 @@ def what_changed(change: Change) -> str:
     """One line: "Police Lead (demo) saved 'Family members worked with' at 10:42 on 6 Dec
     2026", "... moved the item's due date to 9 Jan 2027 at ...", "... submitted the return
     at ..."."""
-    return f"{change.who or 'A colleague'} {_deed(change)} at {local_when(change.at)}"
+    deed = known_deed(change) or "changed it"
+    return f"{change.who or 'A colleague'} {deed} at {local_when(change.at)}"
 
 
-def _deed(change: Change) -> str:
+def known_deed(change: Change) -> str | None:
+    """What the change did ("signed off the return", "moved the item's due date to 9 Jan
+    2027"), or None for an action with no words here (the audit trail's own, in
+    domain/audit_words.py)."""
     after = change.after or {}
     if change.action == "return.answers_saved":
         return _answers_saved(after, change.labels)
@@ -187,7 +191,7 @@ def _deed(change: Change) -> str:
         if isinstance(status, str) and status:
             return f"marked the {thing} {_status_words(thing, status)}"
         return f"changed the {thing}'s status"
-    return _DEEDS.get(change.action, "changed it")
+    return _DEEDS.get(change.action)
 
 
 def _status_words(thing: str, status: str) -> str:

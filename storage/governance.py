@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, delete, false, func, or_, update
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel, col, select
 
-from domain.audit_trail import TrailEvent, TrailSubjects
+from domain.audit_trail import TrailEvent, TrailNames, TrailSubjects
 from domain.chase_engine import ACTION, RETURN
 from domain.idempotency import CLICK_PREFIX, ClaimState
 from domain.model import ReviewStage
@@ -394,6 +394,32 @@ class SqlAuditTrail:
 
     def _ids(self, query: Any) -> tuple[int, ...]:
         return tuple(int(i) for i in self._session.scalars(query))
+
+    def names(self, partnership_id: int, subjects: TrailSubjects) -> TrailNames:
+        returns = self._session.execute(
+            select(t.PreAnalysisReturn.id, t.Agency.name)
+            .join(t.Agency, col(t.Agency.id) == col(t.PreAnalysisReturn.agency_id))
+            .where(col(t.PreAnalysisReturn.id).in_(subjects.return_ids))
+        ).all()
+        actions = self._session.execute(
+            select(t.ActionItem.id, t.ActionItem.number).where(
+                col(t.ActionItem.id).in_(subjects.action_ids)
+            )
+        ).all()
+        members = self._session.execute(
+            select(t.Member.id, t.Member.display_name).where(
+                col(t.Member.partnership_id) == partnership_id
+            )
+        ).all()
+        agencies = self._session.execute(
+            select(t.Agency.id, t.Agency.name).where(col(t.Agency.partnership_id) == partnership_id)
+        ).all()
+        return TrailNames(
+            returns={int(i): str(n) for i, n in returns},
+            actions={int(i): int(n) for i, n in actions},
+            members={int(i): str(n) for i, n in members if n},
+            agencies={int(i): str(n) for i, n in agencies},
+        )
 
     def count(self, partnership_id: int, subjects: TrailSubjects) -> int:
         query = (

@@ -68,12 +68,12 @@ async def _trail(ctx: Context, review: object, page: object) -> Reply:
 
 
 async def export_trail(ctx: Context) -> Reply:
-    subjects, events = await ctx.run(
+    subjects, events, names = await ctx.run(
         lambda uow: audit_trail.whole_trail(
             uow, ctx.turn.actor, ctx.member, ctx.data.get("review_id")
         )
     )
-    content = await asyncio.to_thread(trail_csv, subjects, events)
+    content = await asyncio.to_thread(trail_csv, subjects, events, names)
     return await files.deliver(
         ctx,
         files.Document(

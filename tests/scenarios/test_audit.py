@@ -328,13 +328,15 @@ async def test_every_change_in_the_main_journeys_is_audited(journey: Journey) ->
     assert len(j.rows(t.AuditEvent)) == before + 1
     card = await j.card(verbs.AUDIT_TRAIL, {"review_id": reference})
     assert "deleted by retention" in card
-    assert "return.signed_off" in card or "Older" in card
+    assert "signed off the return" in card or "Older" in card
+    assert "pre_analysis_return" not in card, "the card says the record in words"
 
 
 async def test_audit_command_shows_the_trail_pages_and_exports_safe_csv(
-    journey: Journey,
+    any_journey: Journey,
 ) -> None:
-    j = journey
+    """On SQLite and PostgreSQL: the names the card reads are a query of their own."""
+    j = any_journey
     review_id, return_id = await open_review(j)
     # A display name (set in Teams, so not ours to choose) that a spreadsheet would run.
     body = as_user(
@@ -365,11 +367,19 @@ async def test_audit_command_shows_the_trail_pages_and_exports_safe_csv(
     await j.say(f"audit {reference.lower()}")
     card = json.dumps(j.bot.connector.cards()[-1])
     assert "Audit trail" in card
-    assert "return.answers_saved" in card
-    assert "review.created" not in card, "newest first: the oldest are on a later page"
+    # In words (walk8): the record by its agency, who did what, no stored values or
+    # fingerprints (those are in the CSV).
+    [written] = [r for r in j.rows(t.PreAnalysisReturn) if r.id == return_id]
+    [agency] = [a.name for a in j.rows(t.Agency) if a.id == written.agency_id]
+    assert f"{agency}'s return" in card
+    assert " saved '" in card
+    for stored in ("return.answers_saved", "pre_analysis_return", "sha256:", "in_progress"):
+        assert stored not in card, stored
+    assert "created the review" not in card, "newest first: the oldest are on a later page"
     assert "Older" in card
     older = await j.card(verbs.AUDIT_TRAIL, {"review_id": review_id, "page": 2})
-    assert "review.created" in older
+    assert "created the review" in older
+    assert f"The review {reference}" in older
     assert len([e for e in j.rows(t.AuditEvent) if e.action == "audit.viewed"]) == 1
 
     saved = await j.download(verbs.AUDIT_EXPORT, {"review_id": review_id})
@@ -382,6 +392,14 @@ async def test_audit_command_shows_the_trail_pages_and_exports_safe_csv(
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], "no formulas"
     assert '\'=HYPERLINK("http://evil.example","x")' in cells
     actions = [row[3] for row in table[2:]]
+    # The stored values first, as before; then the card's words beside them.
+    assert table[1][8:] == ["when_local", "record", "what_happened", "details"]
+    saved_rows = [row for row in table[2:] if row[3] == "return.answers_saved"]
+    assert saved_rows
+    assert all(row[4] == "pre_analysis_return" for row in saved_rows)
+    assert all(row[9].endswith("'s return") for row in saved_rows)
+    assert any("sha256:" in row[7] for row in saved_rows), "fingerprints stay in the CSV"
+    assert not any("sha256:" in cell for row in table[2:] for cell in row[8:])
     assert actions[0] == "partnership.created" or actions[0] == "review.created"
     assert "audit.exported" in actions
     exported = [e for e in j.rows(t.AuditEvent) if e.action == "export.created"]

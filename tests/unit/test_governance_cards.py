@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -12,7 +13,8 @@ import pytest
 from cards import governance as cards
 from cards import verbs
 from cards.validation import card_problems
-from domain.audit_trail import PAGE_SIZE, TrailEvent, TrailPage, TrailSubjects
+from domain.audit_trail import PAGE_SIZE, TrailEvent, TrailNames, TrailPage, TrailSubjects
+from domain.audit_words import TRAIL_CSV_NOTE
 from domain.model import ReviewStage
 from domain.retention import HOLD_REASON_MAX, HoldView, RetentionPolicy, RetentionReport
 from domain.retention import RetentionScreen as Screen
@@ -91,12 +93,30 @@ def test_trail_pages_name_the_review_and_the_deleted_one_by_reference() -> None:
     assert card["actions"][0]["data"]["review_id"] == "LOS-2026-004"
 
 
-def test_changes_read_before_to_after_and_are_clipped() -> None:
-    assert cards.describe_change({"status": "a"}, {"status": "b", "reason": "r"}) == (
-        "status: a → b; reason: r"
-    )
-    assert cards.describe_change({"gone": 1}, None) == "gone was 1"
-    assert len(cards.describe_change(None, {"k": "v" * 1000})) <= cards.CHANGE_MAX
+def test_the_trail_card_says_each_event_in_words_and_keeps_fingerprints_off_it() -> None:
+    """walk8: the card showed "return.signed_off · pre_analysis_return 12", stored statuses
+    and fingerprints. It names the record and the person and says what was done; the stored
+    values are in the CSV."""
+    names = TrailNames(returns={1: "Demo Police"}, members={6: "Alex Wilber"})
+    saved = TrailEvent(
+        2, WHEN, "aad", "Alex Wilber", "return.answers_saved", "pre_analysis_return", "1",
+        None, {"agency_team": "sha256:dce5c68c722ee885"},
+    )  # fmt: skip
+    card = cards.audit_trail_card(TrailPage(SUBJECTS, (event(1), saved), 1, 1, 2, names))
+    text = json.dumps(card, ensure_ascii=False)
+    for words in (
+        "Demo Police's return",
+        "Review Chair signed off the return",
+        "Status: Submitted: waiting for sign-off → Signed off",
+        "Thu 26 Nov 2026 at 14:03",
+        "Alex Wilber saved answers in the return",
+        TRAIL_CSV_NOTE,
+    ):
+        assert words in text, words
+    for stored in ("pre_analysis_return", "return.signed_off", "signed_off", "sha256:"):
+        assert stored not in text, stored
+    # A long value is clipped to keep the card small.
+    assert "y" * cards.CHANGE_MAX not in json.dumps(CARDS["trail, largest"])
 
 
 def test_the_hold_reason_input_is_bounded() -> None:
@@ -113,10 +133,26 @@ def test_csv_cells_never_start_a_formula(start: str) -> None:
 
 def test_trail_csv_has_a_header_and_one_row_per_event() -> None:
     bad = TrailEvent(9, WHEN, None, "=cmd|' /C calc'!A0", "x.y", "review", "4", None, None)
-    raw = trail_csv(SUBJECTS, [event(1), bad])
+    names = TrailNames(returns={1: "Demo Police"})
+    raw = trail_csv(SUBJECTS, [event(1), bad], names)
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[1][0] == "at_utc"
     assert len(rows) == 4
     assert rows[3][1] == "'=cmd|' /C calc'!A0"
     assert date.fromisoformat(rows[2][0][:10]) == date(2026, 11, 26)
+    # The stored values stay where a machine reads them; the card's words follow them.
+    assert rows[1] == [
+        "at_utc", "actor", "actor_aad_object_id", "action", "record_type", "record_id",
+        "before", "after", "when_local", "record", "what_happened", "details",
+    ]  # fmt: skip
+    assert rows[2][3:6] == ["return.signed_off", "pre_analysis_return", "1"]
+    assert json.loads(rows[2][7])["status"] == "signed_off"
+    assert rows[2][8:11] == [
+        "Thu 26 Nov 2026 14:03",
+        "Demo Police's return",
+        "Review Chair signed off the return",
+    ]
+    assert rows[2][11].startswith("Status: Submitted: waiting for sign-off → Signed off")
+    # A name that would run as a formula is neutralised in the words' column too.
+    assert rows[3][9:11] == ["The review LOS-2026-004", "'=cmd|' /C calc'!A0 recorded “x.y”"]
