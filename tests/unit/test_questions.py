@@ -146,6 +146,20 @@ def test_examples_are_pseudonymised(bank: QuestionBank) -> None:
         assert find_identifiers(question.help) == [], question.id
 
 
+def test_examples_name_no_review_s_child(bank: QuestionBank) -> None:
+    """The bank is shown inside every review's returns: an example that spoke of "K" (walk8:
+    "Mother said K was asleep upstairs" in Child R's return) reads as another case's record,
+    so the examples say "the child"."""
+    # "Child K", or a child's letter alone ("K's sibling"): any capital standing alone but
+    # the words "A" and "I".
+    named = re.compile(r"\b(?:Child [A-Z]|[B-HJ-Z])\b")
+    for question in bank.questions:
+        for text in (question.example, question.help, question.prompt):
+            assert not named.search(text), (question.id, text)
+    example = bank.question("episode_what_happened").example
+    assert "Mother said the child was asleep upstairs" in example
+
+
 def test_text_questions_carry_the_agreed_length_limits(bank: QuestionBank) -> None:
     for question in bank.questions:
         if question.type is QuestionType.SHORT_TEXT:
