@@ -61,6 +61,7 @@ from domain.returns import (
     EPISODE_KEY,
     OVERVIEW_PLACE,
     WRITING_ROLES,
+    AllIn,
     Overview,
     ReturnRole,
     SectionScreen,
@@ -70,8 +71,10 @@ from domain.returns import (
     overview_heading,
     overview_place_title,
     place_value,
+    reads_beside_line,
     returned_by,
     revision,
+    section_state,
     sign_off_beside_line,
 )
 from domain.stale import Typed
@@ -167,6 +170,43 @@ def sign_off_offers(waiting: Sequence[ReturnView]) -> list[ac.ElementAnnotated]:
         )
         for ret in waiting[:3]
     ]
+
+
+def read_offers(reading: Sequence[ReturnView]) -> list[ac.ElementAnnotated]:
+    """Under the sign-off card `continue` led with (`domain.returns.acts_first`): each return
+    it opened that the reader only reads, said plainly, a click away."""
+    return [
+        ac.Container(
+            separator=True,
+            items=[
+                paragraph(reads_beside_line(ret)),
+                ac.ActionSet(
+                    actions=[
+                        button(
+                            shortened(f"Read the {ret.agency_name} return", 60),
+                            verbs.RETURN_OPEN,
+                            ids(ret),
+                        )
+                    ]
+                ),
+            ],
+        )
+        for ret in reading[:3]
+    ]
+
+
+def all_in_card(done: AllIn) -> Card:
+    """`continue LOS-…` where every return is in (`domain.returns.all_in`): said as news, with
+    what happens next and the button that helps (the chair's meeting pack, else the summary)."""
+    review = done.review
+    data = {"review_id": review.id}
+    body = [
+        *header(done.title, f"{review.reference} · {review.pseudonym}"),
+        *(paragraph(line) for line in done.lines),
+    ]
+    if done.pack:
+        return build(body, [button("Meeting pack", verbs.PACK, data, primary=True)])
+    return build(body, [button("Review summary", verbs.SUMMARY, data, primary=True)])
 
 
 # --- a section of questions ------------------------------------------------------------------
@@ -816,6 +856,7 @@ def _overview_body(
         *header(title or heading.title, where(summary.ret)),
         *notice_lines(notices),
         *sign_off_offers(summary.sign_offs_here),
+        *read_offers(summary.reads_here),
         facts(
             [
                 ("Status", heading.status),
@@ -823,7 +864,9 @@ def _overview_body(
             ]
         ),
     ]
-    body.extend(_section_summary(s.title, s.missing, s.highlights) for s in summary.sections)
+    body.extend(
+        _section_summary(s.title, s.missing, s.highlights, summary.role) for s in summary.sections
+    )
     if summary.unconfirmed:
         body.append(
             error_line("Possible identifiers to check: " + "; ".join(summary.unconfirmed[:5]))
@@ -832,15 +875,15 @@ def _overview_body(
 
 
 def _section_summary(
-    title: str, missing: Sequence[str], highlights: Sequence[tuple[str, str]]
+    title: str, missing: Sequence[str], highlights: Sequence[tuple[str, str]], role: ReturnRole
 ) -> ac.Container:
-    state = "Complete" if not missing else f"{len(missing)} to answer"
+    state = section_state(role, len(missing))  # "to answer" only for its writers
     lines: list[ac.ElementAnnotated] = [
         ac.TextBlock(
-            text=user_text(f"{title} · {state}"),
+            text=user_text(f"{title} · {state.text}"),
             weight=ty.FontWeight.BOLDER,
             wrap=True,
-            color=CAUTION if missing else None,
+            color=CAUTION if state.to_do else None,
         ),
     ]
     lines.extend(

@@ -178,6 +178,10 @@ class ReviewRepository(Protocol):
 
     def returns(self, review_id: int) -> list[ReturnView]: ...
 
+    def returns_on(self, review_ids: Collection[int]) -> list[ReturnView]:
+        """`returns` of several reviews, in one query."""
+        ...
+
     def assignable_members(self, partnership_id: int) -> list[tuple[str, str, int | None]]:
         """(AAD object id, display name, agency id) of everyone who could complete a return."""
         ...

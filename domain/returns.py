@@ -47,6 +47,7 @@ from domain.records import (
     EntryInput,
     ReturnView,
     ReviewProgress,
+    ReviewView,
     StoredAnswer,
 )
 from domain.repositories import UnitOfWork
@@ -113,17 +114,90 @@ def may_sign_off(member: MemberView, ret: ReturnView) -> bool:
 
 
 @dataclass(frozen=True)
+class AllIn:
+    """`continue LOS-…` on a review whose every return is in (signed off, nil or gone ahead
+    without): nothing is left to write, which is news, not a failure (`all_in`)."""
+
+    review: ReviewView
+    title: str
+    lines: tuple[str, ...]
+    # The button that helps next: the meeting pack for its chair while the meeting is ahead
+    # (`meeting.meeting_pack` is the chair's), the review's summary for everyone else.
+    pack: bool
+
+
+@dataclass(frozen=True)
 class ToContinue:
     """What `continue` opens (`review_flow.returns_to_continue`), and the returns on the same
-    reviews waiting for the person's sign-off (`sign_offs_beside`), which its card offers."""
+    reviews waiting for the person's sign-off (`sign_offs_beside`), which its card offers.
+    `sign_off_first`: the card leads with the first sign-off, the returns opened offered
+    beside it to read (`acts_first`); `all_in`: the review named has nothing left to write."""
 
     returns: tuple[ReturnView, ...]
     sign_offs_here: tuple[ReturnView, ...] = ()
+    sign_off_first: bool = False
+    all_in: AllIn | None = None
 
 
 def to_continue(uow: UnitOfWork, member: MemberView, text: str) -> ToContinue:
-    opened = review_flow.returns_to_continue(uow, member, text)
-    return ToContinue(tuple(opened), sign_offs_beside(uow, member, opened))
+    try:
+        opened = review_flow.returns_to_continue(uow, member, text)
+    except review_flow.AllReturnsIn as done:
+        return ToContinue((), all_in=all_in(member, done.review, done.returns))
+    # What the person writes before what they only read (a list of their returns).
+    ordered = sorted(opened, key=lambda r: role_on_return(member, r) not in WRITING_ROLES)
+    waiting = sign_offs_beside(uow, member, ordered)
+    return ToContinue(tuple(ordered), waiting, acts_first(member, ordered, waiting))
+
+
+def acts_first(
+    member: MemberView, opened: Sequence[ReturnView], waiting: Sequence[ReturnView]
+) -> bool:
+    """Whether `continue` leads with a sign-off waiting for `member` rather than the returns
+    it opened: when they only read every one of those (a lead while its practitioners write
+    it) and a sign-off is theirs to give. Someone who writes a return there is led to it, the
+    sign-off said beside it (walk8: Alex's `continue LOS-2026-002` led with a return not
+    started that he only reads, his sign-off a banner below it)."""
+    return bool(waiting) and all(role_on_return(member, r) not in WRITING_ROLES for r in opened)
+
+
+def all_in(member: MemberView, review: ReviewView, settled: Sequence[ReturnView]) -> AllIn:
+    """What `continue` says of a review whose returns are all in: which (signed off, or how
+    each was settled), and what happens next at its stage, for its chair or anyone else."""
+    named = f"{review.reference} ({review.pseudonym})"
+    signed = all(r.status is ReturnStatus.SIGNED_OFF for r in settled)
+    title = f"Every return on {review.reference} is " + ("signed off" if signed else "in")
+    how = (
+        "every one is signed off"
+        if signed
+        else "; ".join(
+            f"the {r.agency_name} return is {review_flow.lowered_status(r.status)}" for r in settled
+        )
+    )
+    chairs = review.chaired_by(member.id)
+    meeting = f" on {plain_date(review.meeting_on)}" if review.meeting_on else ""
+    ahead = review.stage in (ReviewStage.PRE_ANALYSIS, ReviewStage.ANALYSIS, ReviewStage.MEETING)
+    if ahead and chairs:
+        then = (
+            f"Next: the meeting pack, which merges them for the review meeting{meeting}. "
+            "Open it below."
+        )
+    elif ahead:
+        then = (
+            f"Next: the chair merges them into the meeting pack for the review meeting"
+            f"{meeting}. The review's summary shows where it stands."
+        )
+    else:
+        then = (
+            "The review meeting has been held: its action items are being followed. The "
+            "review's summary shows them."
+        )
+    return AllIn(
+        review,
+        title,
+        (f"Nothing is left to write on {named}: {how}.", then),
+        pack=ahead and chairs,
+    )
 
 
 def sign_offs_beside(
@@ -134,16 +208,31 @@ def sign_offs_beside(
     on (or, as a lead, reads) there; one who is also the signing lead of another agency's
     return on that review, submitted and waiting for them, is told of it on the same card,
     not left to find it in `sign-offs`."""
-    if not member.led_agency_ids:
+    if not member.led_agency_ids or not opened:
         return ()
     shown = {r.id for r in opened}
-    waiting = (
-        r
-        for review_id in dict.fromkeys(r.review_id for r in opened)
-        for r in uow.reviews.returns(review_id)
-        if r.id not in shown and may_sign_off(member, r)
-    )
+    # One query for all the reviews (`continue` alone may open returns on several).
+    beside = uow.reviews.returns_on(sorted({r.review_id for r in opened}))
+    waiting = (r for r in beside if r.id not in shown and may_sign_off(member, r))
     return tuple(sorted(waiting, key=lambda r: (r.reference, r.agency_name)))
+
+
+def reads_beside_line(ret: ReturnView) -> str:
+    """What a sign-off card `continue` led with says of a return there the reader only reads
+    (`acts_first`): where its writing stands, without a writer's "to answer"."""
+    return (
+        f"You can also read the {ret.agency_name} return on {ret.reference}, which its "
+        f"practitioners are writing: {review_flow.lowered_status(ret.status)}."
+    )
+
+
+def _beside(
+    uow: UnitOfWork, member: MemberView, ret: ReturnView, given: tuple[ReturnView, ...] | None
+) -> tuple[ReturnView, ...]:
+    """The returns beside `ret` waiting for `member`'s sign-off, wherever its card is drawn:
+    `given` when the caller has them (`continue`), else by the one rule, `sign_offs_beside`
+    (no query for anyone who leads no agency, so a practitioner's save costs nothing)."""
+    return given if given is not None else sign_offs_beside(uow, member, (ret,))
 
 
 def sign_off_beside_line(ret: ReturnView) -> str:
@@ -241,6 +330,28 @@ def overview_heading(role: ReturnRole, status: ReturnStatus) -> OverviewHeading:
     if role is ReturnRole.LEAD_READER:
         return OverviewHeading(_BEING_WRITTEN_TITLES[status], line)
     return OverviewHeading("Return overview", line)
+
+
+@dataclass(frozen=True)
+class SectionState:
+    """How a return's overview heads one section: its words, and whether they are drawn as
+    something to do (the caution colour)."""
+
+    text: str
+    to_do: bool
+
+
+def section_state(role: ReturnRole, missing: int) -> SectionState:
+    """The one rule for a section's state on an overview: "Complete", or for those who can
+    write the return (`WRITING_ROLES`) "6 to answer", drawn as theirs to do; anyone else (a
+    reading lead, a chair, a lead signing it off) reads "6 not answered yet" in the plain
+    colour, since there is nothing for them to answer (walk8: a reading lead saw every heading
+    in red, which read as errors)."""
+    if not missing:
+        return SectionState("Complete", to_do=False)
+    if role in WRITING_ROLES:
+        return SectionState(f"{missing} to answer", to_do=True)
+    return SectionState(f"{missing} not answered yet", to_do=False)
 
 
 def overview_place_title(role: ReturnRole) -> str:
@@ -470,7 +581,7 @@ def section_screen(
     notices: tuple[str, ...] = (),
     stored: Mapping[AnswerKey, StoredAnswer] | None = None,
     given_back: tuple[Typed, ...] = (),
-    sign_offs_here: tuple[ReturnView, ...] = (),
+    sign_offs_here: tuple[ReturnView, ...] | None = None,
 ) -> SectionScreen:
     """`stored`: the return's answers when the caller has them already (a save turn);
     `sign_offs_here`: returns beside it waiting for the reader (`sign_offs_beside`)."""
@@ -531,7 +642,7 @@ def section_screen(
         typed_back=given_back,
         drawn=drawn,
         role=role,
-        sign_offs_here=sign_offs_here,
+        sign_offs_here=_beside(uow, member, ret, sign_offs_here),
     )
 
 
@@ -1337,6 +1448,9 @@ class Overview:
     writers: tuple[str, ...] = ()
     # Other returns on this review waiting for this reader's sign-off (`sign_offs_beside`).
     sign_offs_here: tuple[ReturnView, ...] = ()
+    # On the sign-off card `continue` leads with (`leading_sign_off`): the returns it opened,
+    # which the reader only reads, offered beside it (`reads_beside_line`).
+    reads_here: tuple[ReturnView, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -1348,7 +1462,7 @@ def overview(
     member: MemberView,
     ret: ReturnView,
     today: date,
-    sign_offs_here: tuple[ReturnView, ...] = (),
+    sign_offs_here: tuple[ReturnView, ...] | None = None,
 ) -> Overview:
     bank = bank_for(ret.bank_version)
     stored = uow.returns.answers(ret.id)
@@ -1377,8 +1491,18 @@ def overview(
         kept=_kept_answers(bank, stored) + _kept_entries(entries),
         role=role,
         writers=_writer_names(uow, ret) if role is ReturnRole.LEAD_READER else (),
-        sign_offs_here=sign_offs_here,
+        sign_offs_here=_beside(uow, member, ret, sign_offs_here),
     )
+
+
+def leading_sign_off(
+    uow: UnitOfWork, member: MemberView, found: ToContinue, today: date
+) -> Overview:
+    """The card `continue` leads with when the person acts first (`acts_first`): the first
+    sign-off waiting for them, with the others waiting, and the returns `continue` opened
+    (which they only read) offered beside it."""
+    first, *others = found.sign_offs_here
+    return replace(overview(uow, member, first, today, tuple(others)), reads_here=found.returns)
 
 
 def _writer_names(uow: UnitOfWork, ret: ReturnView) -> tuple[str, ...]:
@@ -1793,7 +1917,7 @@ def chronology_screen(
     member: MemberView,
     data: Mapping[str, object],
     notices: tuple[str, ...] = (),
-    sign_offs_here: tuple[ReturnView, ...] = (),
+    sign_offs_here: tuple[ReturnView, ...] | None = None,
 ) -> ChronologyScreen:
     ret = load(uow, member, data.get("return_id"), write=False)
     entries = chronology.ordered(uow.returns.entries(ret.id))
@@ -1816,7 +1940,7 @@ def chronology_screen(
         can_sign_off=may_sign_off(member, ret),
         jumps=jump_targets(bank, seen_for(member, ret, stored, writers_of(uow, ret, stored)), role),
         role=role,
-        sign_offs_here=sign_offs_here,
+        sign_offs_here=_beside(uow, member, ret, sign_offs_here),
     )
 
 

@@ -210,6 +210,21 @@ def named_review(uow: UnitOfWork, member: MemberView, text: str) -> ReviewView |
     return None
 
 
+# The statuses a return has once nothing more is asked of it (`AllReturnsIn`).
+SETTLED = frozenset({ReturnStatus.SIGNED_OFF, ReturnStatus.NIL, ReturnStatus.PROCEEDED_WITHOUT})
+
+
+class AllReturnsIn(NotFound):
+    """`continue` named a review whose every return is in (`SETTLED`): nothing is left to
+    carry on with. A NotFound to any caller that asks only what `continue` opens;
+    `returns.to_continue` answers it with what happens next (`returns.all_in`)."""
+
+    def __init__(self, user_message: str, review: ReviewView, returns: list[ReturnView]) -> None:
+        super().__init__(user_message)
+        self.review = review
+        self.returns = tuple(returns)
+
+
 def returns_to_continue(uow: UnitOfWork, member: MemberView, text: str) -> list[ReturnView]:
     """What `continue` opens. Typed alone ("continue", "continue please"): every return the
     member can work on now (`open_returns`), as when the words name no review ("continue my
@@ -224,9 +239,10 @@ def returns_to_continue(uow: UnitOfWork, member: MemberView, text: str) -> list[
         # Ordinary words ("continue my return", "continue where i left off"): as typed alone.
         return open_returns(uow, member)
     review = _seen(uow, member, asked, text)
+    everyone = uow.reviews.returns(review.id)
     theirs = [
         r
-        for r in uow.reviews.returns(review.id)
+        for r in everyone
         if (member.id in r.assignee_ids or member.leads(r.agency_id))
         and r.status is not ReturnStatus.WITHDRAWN
     ]
@@ -240,13 +256,17 @@ def returns_to_continue(uow: UnitOfWork, member: MemberView, text: str) -> list[
     open_now = [r for r in theirs if r.status in WRITABLE]
     if open_now:
         return sorted(open_now, key=lambda r: r.agency_name)
-    states = "; ".join(f"the {r.agency_name} return is {_lowered(r.status)}" for r in theirs)
+    states = "; ".join(f"the {r.agency_name} return is {lowered_status(r.status)}" for r in theirs)
     waiting = any(r.status is ReturnStatus.SUBMITTED and member.leads(r.agency_id) for r in theirs)
     then = " Type sign-offs to sign it off." if waiting else ""
-    raise NotFound(f"There's nothing to carry on with on {named}: {states}.{then}")
+    told = f"There's nothing to carry on with on {named}: {states}.{then}"
+    if all(r.status in SETTLED for r in everyone):
+        raise AllReturnsIn(told, review, everyone)
+    raise NotFound(told)
 
 
-def _lowered(status: ReturnStatus) -> str:
+def lowered_status(status: ReturnStatus) -> str:
+    """A return's status as a sentence says it ("signed off", "nil return")."""
     label = return_status_label(status)
     return label[0].lower() + label[1:]
 

@@ -335,14 +335,21 @@ class SqlReviews:
 
     def returns(self, review_id: int) -> list[ReturnView]:
         """The review's agencies' returns, removed agencies left out."""
+        return self.returns_on((review_id,))
+
+    def returns_on(self, review_ids: Collection[int]) -> list[ReturnView]:
+        """The returns of several reviews in one query, as `returns` gives each review's, by
+        review and agency."""
+        if not review_ids:
+            return []
         rows = self._session.scalars(
             select(t.PreAnalysisReturn.id).where(
-                col(t.PreAnalysisReturn.review_id) == review_id,
+                col(t.PreAnalysisReturn.review_id).in_(list(review_ids)),
                 col(t.PreAnalysisReturn.status) != ReturnStatus.WITHDRAWN.value,
             )
         ).all()
         views = _return_views(self._session, list(rows))
-        return sorted(views, key=lambda view: view.agency_name)
+        return sorted(views, key=lambda view: (view.review_id, view.agency_name))
 
     def update_review(self, review_id: int, fields: Mapping[str, Any]) -> None:
         review = self._session.get_one(t.Review, review_id)

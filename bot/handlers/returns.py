@@ -60,6 +60,14 @@ async def continue_return(ctx: Context) -> Reply:
     # review named, theirs on that review (a lead's reading card if its practitioners write it).
     # Either way, with the returns on the same review(s) waiting for their sign-off.
     found = await ctx.run(lambda uow: returns.to_continue(uow, ctx.member, ctx.argument))
+    if found.all_in is not None:
+        return Reply(cards.all_in_card(found.all_in))
+    if found.sign_off_first:
+        # Only reads what it opened, with a sign-off to give: that comes first.
+        summary = await ctx.run_short(
+            lambda uow: returns.leading_sign_off(uow, ctx.member, found, today)
+        )
+        return Reply(cards.signoff_card(summary))
     here = found.sign_offs_here
     if len(found.returns) == 1:
         ret = found.returns[0]
@@ -94,10 +102,11 @@ def _at_position(
     ret: ReturnView,
     place: returns.Place | None,
     notices: tuple[str, ...] = (),
-    here: tuple[ReturnView, ...] = (),
+    here: tuple[ReturnView, ...] | None = None,
 ) -> dict[str, Any]:
     """The card for where the practitioner stopped (or the place asked for); `here`, the
-    returns on its review waiting for the reader's sign-off (`returns.sign_offs_beside`)."""
+    returns on its review waiting for the reader's sign-off when the caller has them
+    (`continue`), else the domain finds them (`returns.sign_offs_beside`)."""
     bank = returns.bank_for(ret.bank_version)
     position = place.position if place is not None else returns.opening_position(ctx.member, ret)
     if 0 <= position < bank.section_count:

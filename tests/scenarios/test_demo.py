@@ -143,35 +143,76 @@ def _as_an_older_release_left_it(j: Journey) -> None:
             review.pseudonym = earlier.get(review.pseudonym, review.pseudonym)
 
 
-async def test_continue_on_a_review_says_a_return_there_waits_for_your_sign_off(
+async def test_continue_on_a_review_leads_with_the_sign_off_waiting_for_you(
     demo: tuple[Journey, str],
 ) -> None:
-    """`continue LOS-2026-002` (seventh session's Left list): Alex reads Demo Children's Social
-    Care's return there, not yet started by its writer, as the lead covering it; Demo Police's
-    return on the same review waits for his sign-off. The card he gets says so and opens it."""
+    """`continue LOS-2026-002` (seventh session's Left list, walk8): Alex reads Demo Children's
+    Social Care's return there, not yet started by its writer, as the lead covering it; Demo
+    Police's return on the same review waits for his sign-off. What he acts on leads: the
+    sign-off card, with the return he only reads offered beside it, whose overview says what
+    is not answered yet plainly (no red "to answer": he has nothing to answer)."""
     j, _ = demo
     j.bot.connector.clear()
     await j.say("continue LOS-2026-002")
     card = j.bot.connector.cards()[-1]
     shown = json.dumps(card, ensure_ascii=False)
-    assert "Return not started yet" in shown  # nothing of it is saved in the demo
-    assert "Demo Children's Social Care return" in shown
-    assert "The Demo Police return on LOS-2026-002 is waiting for your sign-off." in shown
-    title = "Open the Demo Police sign-off card"
+    assert "Return for sign-off" in shown
+    assert "Demo Police return" in shown
+    assert verbs.SIGNOFF_APPROVE in shown
+    assert (
+        "You can also read the Demo Children's Social Care return on LOS-2026-002, which its "
+        "practitioners are writing: not started." in shown
+    )
+    title = "Read the Demo Children's Social Care return"
+    reads = [
+        b for b in _actions(card) if b.get("verb") == verbs.RETURN_OPEN and b["title"] == title
+    ]
+    assert len(reads) == 1
+    # Opened from its own button, the return he reads says the sign-off waits beside it too.
+    read = await j.card(verbs.RETURN_OPEN, reads[0]["data"])
+    assert "Return not started yet" in read  # nothing of it is saved in the demo
+    assert "not answered yet" in read
+    assert "to answer" not in read
+    assert "The Demo Police return on LOS-2026-002 is waiting for your sign-off." in read
     opens = [
-        b for b in _actions(card) if b.get("verb") == verbs.SIGNOFF_OPEN and b["title"] == title
+        b
+        for b in _actions(json.loads(read))
+        if b.get("verb") == verbs.SIGNOFF_OPEN
+        and b["title"] == "Open the Demo Police sign-off card"
     ]
     assert len(opens) == 1
     signoff = await j.card(verbs.SIGNOFF_OPEN, opens[0]["data"])
     assert "Demo Police" in signoff
     assert verbs.SIGNOFF_APPROVE in signoff
     # A review with nothing of his waiting: nothing said (LOS-2026-001, where he writes the
-    # police return and reads two more as the lead covering them: the list of the three).
+    # police return and reads two more as the lead covering them: the list of the three,
+    # the one he writes first).
     j.bot.connector.clear()
     await j.say("continue LOS-2026-001")
     listed = json.dumps(j.bot.connector.cards()[-1], ensure_ascii=False)
     assert all(f"{agency} · " in listed for agency in _ALEX_ON_001), listed[:600]
+    assert listed.index("Demo Police · ") < listed.index("Demo Children's Social Care · ")
     assert "waiting for your sign-off" not in listed
+
+
+async def test_continue_on_a_review_whose_returns_are_all_signed_off_says_so(
+    demo: tuple[Journey, str],
+) -> None:
+    """walk8: `continue LOS-2026-003` (analysis, every return signed off) was titled "That
+    didn't work". It says what is true, what happens next, and opens the meeting pack for its
+    chair (Alex chairs every demo review)."""
+    j, _ = demo
+    j.bot.connector.clear()
+    await j.say("continue LOS-2026-003")
+    card = j.bot.connector.cards()[-1]
+    shown = json.dumps(card, ensure_ascii=False)
+    assert "That didn't work" not in shown
+    assert "Every return on LOS-2026-003 is signed off" in shown
+    assert "Nothing is left to write on LOS-2026-003" in shown
+    assert "Next: the meeting pack" in shown
+    pack = [b for b in _actions(card) if b.get("verb") == verbs.PACK]
+    assert [b["title"] for b in pack] == ["Meeting pack"]
+    assert "LOS-2026-003" in await j.card(verbs.PACK, pack[0]["data"])
 
 
 # What Alex's `continue LOS-2026-001` lists: the return he writes and the two he reads.

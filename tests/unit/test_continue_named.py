@@ -11,8 +11,17 @@ import pytest
 from sqlalchemy import select, update
 
 from domain.errors import NotFound
-from domain.model import MemberView
-from domain.returns import ToContinue, sign_off_beside_line, to_continue
+from domain.model import MemberView, ReviewStage
+from domain.records import ReturnView
+from domain.repositories import UnitOfWork
+from domain.returns import (
+    ToContinue,
+    acts_first,
+    all_in,
+    reads_beside_line,
+    sign_off_beside_line,
+    to_continue,
+)
 from domain.review_flow import returns_to_continue
 from storage import tables as t
 from storage.database import Database
@@ -204,16 +213,25 @@ def test_a_lead_opening_one_return_is_told_of_another_there_waiting_for_them(
     assert sign_off_beside_line(found.sign_offs_here[0]) == (
         f"The Demo Health return on {NEW} is waiting for your sign-off."
     )
+    # They only read the one it opened: the sign-off, theirs to give, leads (walk8).
+    assert found.sign_off_first
+    assert reads_beside_line(found.returns[0]) == (
+        f"You can also read the Demo Police return on {NEW}, which its practitioners are "
+        "writing: in progress."
+    )
     # As the police return's writer too (assigned to it), the same.
     with db.session() as session, session.begin():
         session.add(t.ReturnAssignee(return_id=police_return, member_id=lead.id))
     found = _continuing(db, lead, NEW.lower())
     assert [r.id for r in found.returns] == [police_return]
     assert [r.id for r in found.sign_offs_here] == [health_return]
+    assert not found.sign_off_first, "a return they write leads, the sign-off beside it"
     # Typed alone: the return they write, and the sign-off beside it on its review.
     found = _continuing(db, lead, "")
     assert [r.id for r in found.returns] == [police_return]
     assert [r.id for r in found.sign_offs_here] == [health_return]
+    assert not found.sign_off_first
+    assert not acts_first(lead, found.returns, ()), "nothing waiting: nothing to lead with"
 
 
 def test_nothing_is_offered_to_whoever_does_not_sign_it_off_or_before_it_is_submitted(
@@ -235,3 +253,75 @@ def test_nothing_is_offered_to_whoever_does_not_sign_it_off_or_before_it_is_subm
     found = _continuing(db, lead, NEW.lower())
     assert sorted(r.id for r in found.returns) == sorted([police_return, health_return])
     assert found.sign_offs_here == ()
+
+
+def test_continue_on_a_review_whose_returns_are_all_in_says_so_and_what_is_next(
+    world: tuple[Database, Seeded, int],
+) -> None:
+    """walk8: `continue LOS-2026-003`, every return signed off, was titled "That didn't
+    work". It is news: what is in, what happens next, and the button that helps."""
+    db, s, police_return = world
+    with db.session() as session, session.begin():
+        session.execute(
+            update(t.PreAnalysisReturn)
+            .where(t.PreAnalysisReturn.id == police_return)  # type: ignore[arg-type]
+            .values(status="signed_off")
+        )
+    found = _continuing(db, s.member(PAT), NEW.lower())
+    assert found.returns == ()
+    assert found.all_in is not None
+    done = found.all_in
+    assert done.title == f"Every return on {NEW} is signed off"
+    assert done.lines == (
+        f"Nothing is left to write on {NEW} (Child Q): every one is signed off.",
+        "Next: the chair merges them into the meeting pack for the review meeting on "
+        "13 Jul 2026. The review's summary shows where it stands.",
+    )
+    assert not done.pack, "the pack is the chair's: Pat is offered the summary"
+    # Its chair is offered the meeting pack; once the meeting is held, the summary.
+    chair = all_in(s.member(CHAIR), done.review, _all(db, s))
+    assert chair.pack
+    assert chair.lines[1].startswith("Next: the meeting pack")
+    held = all_in(s.member(CHAIR), replace(done.review, stage=ReviewStage.ACTIONS_OPEN), [])
+    assert not held.pack
+    assert "action items are being followed" in held.lines[1]
+    # Any other caller of the rule still reads it as nothing to carry on with.
+    with pytest.raises(NotFound, match="nothing to carry on with"):
+        db.transaction(lambda uow: returns_to_continue(uow, s.member(PAT), NEW.lower()))
+
+
+def test_returns_in_by_other_ways_are_named_and_one_still_open_is_no_news(
+    world: tuple[Database, Seeded, int],
+) -> None:
+    db, s, police_return = world
+    health_return = _health_return_beside(db, s, "nil")
+    with db.session() as session, session.begin():
+        session.execute(
+            update(t.PreAnalysisReturn)
+            .where(t.PreAnalysisReturn.id == police_return)  # type: ignore[arg-type]
+            .values(status="signed_off")
+        )
+    done = _continuing(db, s.member(PAT), NEW.lower()).all_in
+    assert done is not None
+    assert done.title == f"Every return on {NEW} is in"
+    assert done.lines[0] == (
+        f"Nothing is left to write on {NEW} (Child Q): the Demo Health return is nil return: "
+        "no involvement (confirmed by its lead); the Demo Police return is signed off."
+    )
+    # Health's return submitted, not yet signed off: not all in, so said as before.
+    with db.session() as session, session.begin():
+        session.execute(
+            update(t.PreAnalysisReturn)
+            .where(t.PreAnalysisReturn.id == health_return)  # type: ignore[arg-type]
+            .values(status="submitted")
+        )
+    assert "nothing to carry on with" in refusal(db, s, PAT, NEW.lower())
+
+
+def _all(db: Database, s: Seeded) -> list[ReturnView]:
+    def on(uow: UnitOfWork) -> list[ReturnView]:
+        review = uow.reviews.by_reference(s.partnership_id, 2026, 9)
+        assert review is not None
+        return uow.reviews.returns(review.id)
+
+    return db.transaction(on)

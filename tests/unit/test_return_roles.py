@@ -24,6 +24,8 @@ from domain.returns import (
     OverviewHeading,
     ReturnRole,
     SectionScreen,
+    SectionState,
+    SectionStatus,
     being_written_line,
     continue_command,
     jump_targets,
@@ -33,6 +35,7 @@ from domain.returns import (
     overview_position,
     role_on_return,
     saved_notice,
+    section_state,
     sent_back_message,
 )
 from tests.unit.test_return_cards import RET as CARDS_RET
@@ -318,3 +321,61 @@ def test_save_draft_says_what_continue_will_open() -> None:
         f"return on {RET.reference} to come back here."
     )
     assert opening_position(lead, RET) == overview_position(BANK)
+
+
+def test_only_its_writers_are_told_a_section_is_theirs_to_answer() -> None:
+    """walk8: a lead reading a return nobody had started saw every section heading in red,
+    "· 6 to answer", which read as errors. Only its writers have anything to answer."""
+    for role in (ReturnRole.WRITER, ReturnRole.LEAD_WRITER):
+        assert section_state(role, 6) == SectionState("6 to answer", to_do=True)
+    for role in (ReturnRole.LEAD_READER, ReturnRole.READER):
+        assert section_state(role, 6) == SectionState("6 not answered yet", to_do=False)
+    for role in ReturnRole:
+        assert section_state(role, 0) == SectionState("Complete", to_do=False)
+
+
+def _unanswered(role: ReturnRole) -> dict[str, object]:
+    """The overview card for `role` of a return whose first section has six unanswered."""
+    missing = SectionStatus(0, "About this return", 0, 6, tuple("abcdef"), ())
+    return cards.overview_card(replace(overview(role, ("P",)), sections=(missing,)))
+
+
+def test_a_reader_s_overview_shows_unanswered_sections_plainly() -> None:
+    writer = _elements(_unanswered(ReturnRole.WRITER)["body"])
+    said = [e for e in writer if e.get("text") == "About this return · 6 to answer"]
+    assert len(said) == 1
+    assert said[0]["color"] == "attention", "theirs to do"
+    for role in (ReturnRole.LEAD_READER, ReturnRole.READER):
+        card = _unanswered(role)
+        assert card_problems(card) == []
+        text = json.dumps(card)
+        assert "to answer" not in text, role
+        blocks = [e for e in _elements(card["body"]) if e.get("type") == "TextBlock"]
+        said = [e for e in blocks if e["text"] == "About this return · 6 not answered yet"]
+        assert len(said) == 1, role
+        assert "color" not in said[0], role
+
+
+def test_the_sign_off_continue_leads_with_offers_the_return_it_opened_to_read() -> None:
+    """walk8: Alex's `continue LOS-2026-002` led with a return he only reads; the sign-off
+    waiting for him leads now, the return he reads offered beside it."""
+    waiting = replace(RET, id=RET.id + 1, status=ReturnStatus.SUBMITTED, agency_name="Health")
+    reading = replace(RET, status=ReturnStatus.NOT_STARTED)
+    summary = Overview(waiting, (), 0, (), read_only=True, role=ReturnRole.READER)
+    card = cards.signoff_card(replace(summary, reads_here=(reading,)))
+    assert card_problems(card) == []
+    text = json.dumps(card, ensure_ascii=False)
+    assert "Return for sign-off" in text
+    assert (
+        f"You can also read the Police return on {RET.reference}, which its practitioners "
+        "are writing: not started." in text
+    )
+    reads = [
+        (b["title"], b["data"]["return_id"])
+        for e in _elements(card["body"])
+        if e.get("type") == "ActionSet"
+        for b in e["actions"]
+        if b.get("verb") == verbs.RETURN_OPEN
+    ]
+    assert reads == [("Read the Police return", reading.id)]
+    assert verbs.SIGNOFF_APPROVE in text
