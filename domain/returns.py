@@ -167,13 +167,11 @@ def all_in(member: MemberView, review: ReviewView, settled: Sequence[ReturnView]
     named = f"{review.reference} ({review.pseudonym})"
     signed = all(r.status is ReturnStatus.SIGNED_OFF for r in settled)
     title = f"Every return on {review.reference} is " + ("signed off" if signed else "in")
-    how = (
-        "every one is signed off"
-        if signed
-        else "; ".join(
-            f"the {r.agency_name} return is {review_flow.lowered_status(r.status)}" for r in settled
-        )
+    # The title says "signed off" when all are; otherwise how each was settled is listed.
+    each = (
+        f"the {r.agency_name} return is {review_flow.lowered_status(r.status)}" for r in settled
     )
+    how = "" if signed else ": " + "; ".join(each)
     chairs = review.chaired_by(member.id)
     meeting = f" on {plain_date(review.meeting_on)}" if review.meeting_on else ""
     ahead = review.stage in (ReviewStage.PRE_ANALYSIS, ReviewStage.ANALYSIS, ReviewStage.MEETING)
@@ -195,7 +193,7 @@ def all_in(member: MemberView, review: ReviewView, settled: Sequence[ReturnView]
     return AllIn(
         review,
         title,
-        (f"Nothing is left to write on {named}: {how}.", then),
+        (f"Nothing is left to write on {named}{how}.", then),
         pack=ahead and chairs,
     )
 

@@ -273,7 +273,7 @@ def test_continue_on_a_review_whose_returns_are_all_in_says_so_and_what_is_next(
     done = found.all_in
     assert done.title == f"Every return on {NEW} is signed off"
     assert done.lines == (
-        f"Nothing is left to write on {NEW} (Child Q): every one is signed off.",
+        f"Nothing is left to write on {NEW} (Child Q).",
         "Next: the chair merges them into the meeting pack for the review meeting on "
         "13 Jul 2026. The review's summary shows where it stands.",
     )
