@@ -153,20 +153,13 @@ def sign_off_offers(waiting: Sequence[ReturnView]) -> list[ac.ElementAnnotated]:
     reader's sign-off (`domain.returns.sign_offs_beside`), said, with its sign-off card a
     click away."""
     return [
-        ac.Container(
-            separator=True,
-            items=[
-                good_news(sign_off_beside_line(ret)),
-                ac.ActionSet(
-                    actions=[
-                        button(
-                            shortened(f"Open the {ret.agency_name} sign-off card", 60),
-                            verbs.SIGNOFF_OPEN,
-                            ids(ret),
-                        )
-                    ]
-                ),
-            ],
+        _offer(
+            good_news(sign_off_beside_line(ret)),
+            button(
+                shortened(f"Open the {ret.agency_name} sign-off card", 60),
+                verbs.SIGNOFF_OPEN,
+                ids(ret),
+            ),
         )
         for ret in waiting[:3]
     ]
@@ -176,23 +169,19 @@ def read_offers(reading: Sequence[ReturnView]) -> list[ac.ElementAnnotated]:
     """Under the sign-off card `continue` led with (`domain.returns.acts_first`): each return
     it opened that the reader only reads, said plainly, a click away."""
     return [
-        ac.Container(
-            separator=True,
-            items=[
-                paragraph(reads_beside_line(ret)),
-                ac.ActionSet(
-                    actions=[
-                        button(
-                            shortened(f"Read the {ret.agency_name} return", 60),
-                            verbs.RETURN_OPEN,
-                            ids(ret),
-                        )
-                    ]
-                ),
-            ],
+        _offer(
+            paragraph(reads_beside_line(ret)),
+            button(
+                shortened(f"Read the {ret.agency_name} return", 60), verbs.RETURN_OPEN, ids(ret)
+            ),
         )
         for ret in reading[:3]
     ]
+
+
+def _offer(said: ac.TextBlock, action: ac.ActionExecute) -> ac.Container:
+    """Another return beside a card: a line saying it, and the button that opens it."""
+    return ac.Container(separator=True, items=[said, ac.ActionSet(actions=[action])])
 
 
 def all_in_card(done: AllIn) -> Card:

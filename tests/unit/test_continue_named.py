@@ -261,12 +261,7 @@ def test_continue_on_a_review_whose_returns_are_all_in_says_so_and_what_is_next(
     """walk8: `continue LOS-2026-003`, every return signed off, was titled "That didn't
     work". It is news: what is in, what happens next, and the button that helps."""
     db, s, police_return = world
-    with db.session() as session, session.begin():
-        session.execute(
-            update(t.PreAnalysisReturn)
-            .where(t.PreAnalysisReturn.id == police_return)  # type: ignore[arg-type]
-            .values(status="signed_off")
-        )
+    _set_status(db, police_return, "signed_off")
     found = _continuing(db, s.member(PAT), NEW.lower())
     assert found.returns == ()
     assert found.all_in is not None
@@ -295,12 +290,7 @@ def test_returns_in_by_other_ways_are_named_and_one_still_open_is_no_news(
 ) -> None:
     db, s, police_return = world
     health_return = _health_return_beside(db, s, "nil")
-    with db.session() as session, session.begin():
-        session.execute(
-            update(t.PreAnalysisReturn)
-            .where(t.PreAnalysisReturn.id == police_return)  # type: ignore[arg-type]
-            .values(status="signed_off")
-        )
+    _set_status(db, police_return, "signed_off")
     done = _continuing(db, s.member(PAT), NEW.lower()).all_in
     assert done is not None
     assert done.title == f"Every return on {NEW} is in"
@@ -309,12 +299,7 @@ def test_returns_in_by_other_ways_are_named_and_one_still_open_is_no_news(
         "no involvement (confirmed by its lead); the Demo Police return is signed off."
     )
     # Health's return submitted, not yet signed off: not all in, so said as before.
-    with db.session() as session, session.begin():
-        session.execute(
-            update(t.PreAnalysisReturn)
-            .where(t.PreAnalysisReturn.id == health_return)  # type: ignore[arg-type]
-            .values(status="submitted")
-        )
+    _set_status(db, health_return, "submitted")
     assert "nothing to carry on with" in refusal(db, s, PAT, NEW.lower())
 
 
@@ -325,3 +310,12 @@ def _all(db: Database, s: Seeded) -> list[ReturnView]:
         return uow.reviews.returns(review.id)
 
     return db.transaction(on)
+
+
+def _set_status(db: Database, return_id: int, status: str) -> None:
+    with db.session() as session, session.begin():
+        session.execute(
+            update(t.PreAnalysisReturn)
+            .where(t.PreAnalysisReturn.id == return_id)  # type: ignore[arg-type]
+            .values(status=status)
+        )
