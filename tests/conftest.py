@@ -19,9 +19,9 @@ from bot.config import PLATFORMS, Settings
 from bot.server import server_options
 from storage import tables as t
 from storage.database import Database, Timeouts
-from storage.migrate import upgrade
 from tests.support.activities import TENANT, USER_AAD
 from tests.support.connector import FakeConnector
+from tests.support.seeded import MigratedTemplates
 from tests.support.short_work import short_work_guard
 
 IN_CI = bool(os.environ.get("CI"))
@@ -46,6 +46,10 @@ BOTH_PLATFORMS = (
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+# Every bot and storage test migrates its new database by copying one migrated template
+# (tests/support/seeded.py says why); `migrate(url)` is `upgrade(url)` for them.
+TEMPLATES = MigratedTemplates(PG_ADMIN_URL)
+migrate = TEMPLATES.migrate
 
 
 def require(condition: bool, reason: str) -> None:
@@ -114,6 +118,12 @@ def short_work_is_short() -> Iterator[None]:
         pytest.fail(failure)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def drop_migrated_templates() -> Iterator[None]:
+    yield
+    TEMPLATES.drop()
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     require(_postgres_reachable(), f"PostgreSQL is not reachable at {PG_ADMIN_URL.split('@')[-1]}")
@@ -160,7 +170,7 @@ def migrated_sqlite(sqlite_url: str) -> Iterator[Database]:
 
 
 def _migrated(url: str, timeouts: Timeouts | None = None) -> Iterator[Database]:
-    upgrade(url)
+    migrate(url)
     db = Database(url, timeouts)
     yield db
     db.close()
@@ -230,7 +240,7 @@ def local_settings(data_dir: Path, database_url: str, **overrides: Any) -> Setti
 async def _running_bot(
     tmp_path: Path, url: str, connector: FakeConnector, **overrides: Any
 ) -> AsyncIterator[BotUnderTest]:
-    upgrade(url)
+    migrate(url)
     settings = local_settings(tmp_path, url, **overrides)
     # Served with the options `lineofsight serve` uses (timeouts, no inflating of bodies).
     server = TestServer(create_app(settings), host="127.0.0.1")

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from storage.demo import load_demo
-from storage.migrate import upgrade
-from tests.conftest import BotUnderTest, _running_bot
+from tests.conftest import BotUnderTest, _running_bot, migrate
 from tests.support.activities import TENANT, USER_AAD
 from tests.support.connector import FakeConnector
 from tests.support.journey import Journey, journey_on
@@ -53,7 +52,7 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("MicrosoftAppId", "")
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    upgrade(url)
+    migrate(url)
     load_demo(url, TENANT, USER_AAD)
     return url
 

@@ -17,8 +17,7 @@ from sqlalchemy import Engine, event, select
 from bench.scenarios import save_and_next
 from storage import tables as t
 from storage.demo import load_demo
-from storage.migrate import upgrade
-from tests.conftest import BotUnderTest, _running_bot
+from tests.conftest import BotUnderTest, _running_bot, migrate
 from tests.support.activities import TENANT, USER_AAD
 from tests.support.connector import FakeConnector
 from tests.support.journey import person, post_raw, say
@@ -38,7 +37,7 @@ async def demo_bot(
 ) -> AsyncIterator[tuple[str, BotUnderTest]]:
     """The bench's bot (the demo data, no bootstrap admin) on each database."""
     url: str = request.getfixturevalue(f"{request.param}_url")
-    upgrade(url)
+    migrate(url)
     load_demo(url, TENANT, USER_AAD)
     # No bootstrap admin (the bench's settings): its grant is a statement of every turn.
     async for running in _running_bot(tmp_path, url, connector, ADMIN_AAD_IDS=""):

@@ -19,8 +19,7 @@ from sqlalchemy import Engine, inspect, text
 from bot.app import create_app
 from bot.config import Settings
 from bot.server import server_options
-from storage.migrate import upgrade
-from tests.conftest import BotUnderTest
+from tests.conftest import BotUnderTest, migrate
 from tests.support.connector import FakeConnector
 
 Row = tuple[Any, ...]
@@ -32,7 +31,7 @@ async def running_bot(
     settings: Settings, url: str, connector: FakeConnector
 ) -> AsyncIterator[BotUnderTest]:
     """The real app (create_app) on a loopback port, like tests/conftest.py, with any settings."""
-    upgrade(url)
+    migrate(url)
     server = TestServer(create_app(settings), host="127.0.0.1")
     await server.start_server(**server_options(settings))
     try:
