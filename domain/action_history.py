@@ -82,10 +82,21 @@ def latest(history: Sequence[HistoryEntry]) -> HistoryEntry | None:
     return history[-1] if history else None
 
 
+# Entries that give the item a new owner: the owner's self-assessment before one was another
+# person's, so the new owner has not reported one yet (walk8: a new owner inherited "off track").
+NEW_OWNER_KINDS: Final = frozenset({"chair_reassign", "lead_reassign"})
+
+
 def owner_rag(history: Sequence[HistoryEntry]) -> str | None:
     """The owner's latest self-assessment: the last entry that gave one stands until another
-    does (an update without one, or a decision, leaves it as it was)."""
-    return next((entry.rag for entry in reversed(history) if entry.rag), None)
+    does (an update without one, or a decision, leaves it as it was), and a reassign ends it:
+    None, not yet reported by the new owner (the RAG the item's dates give still applies)."""
+    for entry in reversed(history):
+        if entry.kind in NEW_OWNER_KINDS:
+            return None
+        if entry.rag:
+            return entry.rag
+    return None
 
 
 def by_chair(entry: HistoryEntry) -> bool:

@@ -3,7 +3,8 @@
 - The latest entry is the last of the history, whoever made it: a chair's decision after the
   owner's blocking note is what every view shows, and the item card titles it "Decided by the
   chair", with who and when.
-- The owner's self-assessment stands until another is given, whatever comes after it.
+- The owner's self-assessment stands until another is given, whatever comes after it, until
+  a reassign: the new owner has not reported one yet.
 - The item card's "History" lists the newest few, who and when, the rest counted; typed text
   stays inert. `my actions` and the summary say why an item is red or amber, as its card does.
 """
@@ -72,6 +73,26 @@ def test_the_owners_assessment_stands_until_another_is_given() -> None:
     assert h.owner_rag((PROGRESS, BLOCKING, AMENDED)) == "red"
     assert h.owner_rag((PROGRESS, replace(BLOCKING, kind="progress", rag="green"))) == "green"
     assert h.owner_rag((BLOCKING, AMENDED)) is None
+
+
+def test_a_new_owner_has_not_yet_reported_the_previous_owner_s_assessment() -> None:
+    # walk8: a reassigned item's new owner inherited "off track" from the one before.
+    for kind in ("chair_reassign", "lead_reassign"):
+        given = entry(kind, "Moved to the new team", by="Chair Person")
+        assert h.owner_rag((PROGRESS, BLOCKING, given)) is None, kind
+        assert h.owner_rag((PROGRESS, given, AMENDED)) is None, "a later decision keeps it unset"
+        theirs = entry("progress", "Picked it up", days=1, rag="amber")
+        assert h.owner_rag((PROGRESS, given, theirs)) == "amber", "until the new owner says"
+        # The RAG the item's dates give still applies: overdue stays red, whoever owns it.
+        reported = h.owner_rag((PROGRESS, given))
+        late, later = TODAY - timedelta(days=10), TODAY + timedelta(days=60)
+        overdue = item(1, due_on=late, latest_rag=reported)
+        assert item_rating(overdue, TODAY, DEFAULT_POLICY)[0] is Rag.RED
+        # On track by its dates, the new owner's item is no longer red on the old word.
+        fine = item(2, due_on=later, latest_rag=reported)
+        assert item_rating(fine, TODAY, DEFAULT_POLICY) == (Rag.GREEN, None)
+        before = item(3, due_on=later, latest_rag=h.owner_rag((PROGRESS,)))
+        assert item_rating(before, TODAY, DEFAULT_POLICY)[0] is Rag.RED
 
 
 def test_recent_shows_the_newest_first_and_counts_the_rest() -> None:
