@@ -35,7 +35,7 @@ from functools import lru_cache
 from typing import Final, Literal, Protocol
 
 from domain import audit
-from domain.action_history import HistoryEntry
+from domain.action_history import LATEST_ROOM, HistoryEntry, latest_words
 from domain.action_state import (
     IMPACT_DECISIONS,
     action_rag,
@@ -209,6 +209,13 @@ class ActionRow:
     @property
     def effective_due(self) -> date | None:
         return self.revised_due_on or self.due_on
+
+    def latest_said(self, room: int = LATEST_ROOM) -> str:
+        """Its latest word as one line, who and when (`action_history.latest_words`), or ""
+        with none: the summary document's and the tracker's "Latest progress", by the rule
+        the item card, the summary and `my actions` use (the tracker kept its own, the last
+        progress line, and could name other words than the summary after a decision)."""
+        return latest_words(self.latest, room) if self.latest is not None else ""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from docx.document import Document as DocumentType
 from docx.shared import Cm, Pt
 from docx.table import _Cell
 
-from domain.action_history import latest_words
 from domain.action_state import decision_words, status_label
 from domain.actions import NOTE_MAX
 from domain.calendar import DEFAULT_CALENDAR
@@ -132,9 +131,7 @@ def _actions(document: DocumentType, summary: ReviewSummary) -> None:
     rows = []
     for item in summary.actions:
         row = item.row
-        latest = ""
-        if row.latest is not None:
-            latest = latest_words(row.latest, NOTE_MAX)
+        latest = row.latest_said(NOTE_MAX)
         due = short_date(row.effective_due) + (" (revised)" if row.revised_due_on else "")
         rows.append(
             (

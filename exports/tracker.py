@@ -31,6 +31,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from domain.action_state import STATUS_ORDER, status_label
+from domain.actions import NOTE_MAX
 from domain.chase_engine import INTERRUPTED, outcome_words
 from domain.phrasing import Period
 from domain.summaries import (
@@ -210,8 +211,8 @@ MAX_ROW_POINTS = 409.0  # Excel's tallest row
 
 
 def _latest_progress(line: TrackerLine) -> str:
-    progress = _progress(line)
-    return progress.rsplit("\n", 1)[-1]
+    """The item's latest word, as its summary says it (`ActionRow.latest_said`)."""
+    return line.action.latest_said(NOTE_MAX)
 
 
 def _print_value(header: str, line: TrackerLine) -> Any:

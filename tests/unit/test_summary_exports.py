@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from docx import Document
 from openpyxl import load_workbook
 
+from domain.action_history import HistoryEntry
 from domain.chasers import DEFAULT_POLICY, Rag
 from domain.model import ActionStatus
 from domain.summaries import (
@@ -29,7 +30,7 @@ from domain.summaries import (
 )
 from exports.charts import RAG_FILLS, status_by_agency_png, themes_over_time_png
 from exports.summary_doc import summary_docx
-from exports.tracker import COLUMNS, tracker_csv, tracker_xlsx
+from exports.tracker import COLUMNS, PRINT_COLUMNS, PRINT_SHEET, tracker_csv, tracker_xlsx
 from tests.unit.test_summaries import TODAY, action, records, review
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -210,3 +211,37 @@ def test_charts_render_as_png() -> None:
     trend = theme_trends([], [], year_period(2026))
     assert themes_over_time_png(trend, "Themes").startswith(PNG)
     assert status_by_agency_png([]).startswith(PNG)
+
+
+def test_the_tracker_s_latest_progress_is_the_summary_s_latest_word() -> None:
+    """The review: "Latest progress" kept its own rule (the last progress line, "2026-12-07
+    chair amend: …"), so after a chair's decision the tracker and the summary could name
+    different latest words. It is the summary's (`action_history.latest`), who and when."""
+    amended = HistoryEntry(
+        datetime(2026, 12, 7, 10, tzinfo=UTC), "chair_amend", "Scope agreed", by="Chair Person"
+    )
+    row = action(1, description="Audit 20 call-outs", latest=amended)
+    logged = (
+        ProgressLine(datetime(2026, 12, 1, tzinfo=UTC), "progress", "Audit started"),
+        ProgressLine(datetime(2026, 12, 7, 10, tzinfo=UTC), "chair_amend", "Scope agreed"),
+    )
+    unsaid = action(2, description="Brief the officers", latest=None)
+    built = Tracker(
+        "Action tracker",
+        "Every action item.",
+        TODAY,
+        (
+            TrackerLine(TrackerRecord(row, logged, None, ()), Rag.GREEN),
+            TrackerLine(TrackerRecord(unsaid, (), None, ()), Rag.GREEN),
+        ),
+    )
+    sheet = load_workbook(io.BytesIO(tracker_xlsx(built)))[PRINT_SHEET]
+    column = [name for name, _ in PRINT_COLUMNS].index("Latest progress") + 1
+    said = "Decided by the chair: Amended: Scope agreed (Chair Person, Mon 7 Dec 2026)"
+    assert sheet.cell(2, column).value == said
+    assert said == row.latest_said(), "as the summary card says it after 'Latest: '"
+    assert sheet.cell(3, column).value in ("", None), "no history, no latest word"
+    # The full sheet's dated log is the record, as it was.
+    full = load_workbook(io.BytesIO(tracker_xlsx(built)))["Tracker"]
+    log = [c.value for c in full[1]].index("Progress log (dated)") + 1
+    assert full.cell(2, log).value.endswith("2026-12-07 chair amend: Scope agreed")
