@@ -21,7 +21,6 @@ from cards.common import (
     error_line,
     facts,
     field_error_line,
-    field_labels,
     field_problem,
     friendly_date,
     header,
@@ -143,11 +142,19 @@ class _Form:
     fields: Callable[[Values, Owners], list[tuple[str, ac.ElementAnnotated]]]
 
     def inputs(
-        self, values: Values, warnings: Mapping[str, str], owners: Owners = ()
+        self,
+        values: Values,
+        warnings: Mapping[str, str],
+        owners: Owners = (),
+        errors: Mapping[str, str] | None = None,
     ) -> list[ac.ElementAnnotated]:
+        """The inputs in the form's order, each with its problem (named by the label shown
+        there: `cards.common.field_error_line`) and any identifier warning under it."""
         body: list[ac.ElementAnnotated] = []
         for key, element in self.fields(values, owners):
             body.append(element)
+            if errors and key in errors:
+                body.append(field_error_line(element, errors[key]))
             if key in warnings:
                 body.extend(identifier_warning(key, warnings[key]))
         return body
@@ -420,16 +427,20 @@ def _forms_for(status: ActionStatus) -> dict[Move, _Form]:
 
 
 def _warned_form(
-    item: ActionDetail, warned: WarnedForm, owners: Owners = ()
+    item: ActionDetail,
+    warned: WarnedForm,
+    owners: Owners = (),
+    errors: Mapping[str, str] | None = None,
 ) -> tuple[list[Any], Any, _Form | None]:
-    """The form the mover sent, drawn open with what they typed and a tick per flagged field,
-    its submit as on the show-card it came from; the form, to leave out of the other moves."""
+    """The form the mover sent, drawn open with what they typed, each problem under its box
+    and a tick per flagged field, its submit as on the show-card it came from; the form, to
+    leave out of the other moves."""
     form = _sent_form(item, warned)
     if form is None:
         return [], None, None
     body = [
         paragraph(form.title, subtle=True),
-        *form.inputs(warned.values, warned.warnings, _choices(form, item, owners)),
+        *form.inputs(warned.values, warned.warnings, _choices(form, item, owners), errors),
     ]
     return body, button(form.submit, form.verb, _form_data(item), primary=True), form
 
@@ -441,18 +452,26 @@ def _sent_form(item: ActionDetail, warned: WarnedForm | None) -> _Form | None:
     return next((f for f in _forms_for(item.status).values() if f.verb == warned.verb), None)
 
 
+# Over the item, when a refused form is drawn open below it with a problem under a box.
+SEE_BELOW = "Nothing was changed: the form below says what to fix, under each box."
+
+
 def _problems(
-    item: ActionDetail, errors: Mapping[str, str], warned: WarnedForm | None, owners: Owners
+    item: ActionDetail,
+    errors: Mapping[str, str],
+    warned: WarnedForm | None,
+    owners: Owners,
+    drawn: bool,
 ) -> list[ac.ElementAnnotated]:
-    """A refused move's problems, over the item: each field named as the form sent (drawn
-    open below) labels it."""
-    form = _sent_form(item, warned)
-    shown = (
-        field_labels(form.fields(warned.values, _choices(form, item, owners)))
-        if form is not None and warned is not None
-        else {}
-    )
-    return [error_line(field_problem(message, shown.get(key))) for key, message in errors.items()]
+    """A refused move's problems, over the item: those of the form sent (drawn open below,
+    each under its box, `_warned_form`) pointed to, any other said here (walk8: the chair's
+    Amend and Reassign listed theirs here, last box first, one naming no box)."""
+    form = _sent_form(item, warned) if drawn else None
+    if form is None or warned is None:
+        return [error_line(message) for message in errors.values()]
+    boxes = {key for key, _ in form.fields(warned.values, _choices(form, item, owners))}
+    others = [error_line(message) for key, message in errors.items() if key not in boxes]
+    return [*([error_line(SEE_BELOW)] if boxes & errors.keys() else []), *others]
 
 
 @dataclass(frozen=True)
@@ -538,7 +557,9 @@ def action_item_card(
             )
         )
         body.append(paragraph(f"{chase.chased_line} {chase.what_next}", subtle=True))
-    body.extend(_problems(item, errors or {}, warned, owners))
+    movers = [*([Mover.OWNER] if owner else []), *([Mover.CHAIR] if chair else []), *readers]
+    drawn = warned is not None and bool(movers) and settled_by_review(item) is None
+    body.extend(_problems(item, errors or {}, warned, owners, drawn))
     body.append(paragraph(item.description))
     body.append(_facts(item, rag, show_owner=not owner, request=deciding, rag_reason=rag_reason))
     body.extend(lic_decision_lines(item))
@@ -548,7 +569,6 @@ def action_item_card(
     # the chair told of a blocked item) gets the review's summary, not buttons to be refused.
     # The first mover with any moves: owner, chair, then a reader of an escalation copy
     # (`readers`: an agency lead, the LIC group); an owner who chairs the review, both.
-    movers = [*([Mover.OWNER] if owner else []), *([Mover.CHAIR] if chair else []), *readers]
     offered = card_moves(movers, item)
     mover, moves = offered[0] if offered else (None, ())
     # A reader in two roles (a chair who owns the item) has each role's moves in the card under
@@ -562,8 +582,8 @@ def action_item_card(
         # An ended item still leads somewhere; and the chair, who often opens an item from the
         # summary (whose card the item's replaces), can go back to it.
         actions = [*actions, _summary_button(item)]
-    if warned is not None and movers and settled_by_review(item) is None:
-        inputs, submit, form = _warned_form(item, warned, owners)
+    if warned is not None and drawn:
+        inputs, submit, form = _warned_form(item, warned, owners, errors or {})
         if submit is not None:
             # The refused form, open with what was typed, keeps the card's other controls: the
             # other moves, a way back to the item as it is (dropping what was typed), and the

@@ -911,10 +911,12 @@ def signoff_card(
     comments: str | None = None,
     warnings: Mapping[str, str] | None = None,
     start: str | None = None,
+    errors: Mapping[str, str] | None = None,
 ) -> Card:
     """The agency lead's card: the return at a glance, what the writers kept past an identifier
-    warning, then Approve or Return with comments (drawn again, as typed, after a warning:
-    the comments and where the practitioner should start)."""
+    warning, then Approve or Return with comments (drawn again, as typed, after a warning or
+    a problem, said under the comments box: the comments and where the practitioner should
+    start)."""
     ret = summary.ret
     body = _overview_body(summary, title="Return for sign-off")
     if summary.kept:
@@ -931,7 +933,10 @@ def signoff_card(
     if summary.jumps:
         read = button("Read this part", verbs.RETURN_OPEN, ids(ret))
         body.append(_as_model(jump_list(summary.jumps, read)))
-    body.append(_comments_input(comments))
+    comments_box = _comments_input(comments)
+    body.append(comments_box)
+    if errors and "comments" in errors:
+        body.append(field_error_line(comments_box, errors["comments"]))
     if warnings and "comments" in warnings:
         body.extend(identifier_warning("comments", warnings["comments"]))
     places = [(v, t) for v, t in summary.jumps if v != OVERVIEW_PLACE]

@@ -29,7 +29,7 @@ from domain.actions import (
     load,
 )
 from domain.chasers import ANSWERED, NEW_OWNER
-from domain.errors import FormInvalid, NotPermitted
+from domain.errors import FormInvalid, NotPermitted, field_error
 from domain.identifier_checks import record_kept, require_confirmed
 from domain.model import ActionStatus, Actor, MemberView, Role, is_directory_id, is_guid
 from domain.repositories import UnitOfWork
@@ -159,10 +159,11 @@ def decide(
     holder = led if by_lead else chaired
     item = holder(uow, member, data.get("action_id"), move)
     errors: dict[str, str] = {}
+    # The change's boxes come before the reason's in every form: its problems are said first.
+    change = _change(uow, member, item, move, data, today, errors)
     reason = _text(
         data.get("reason"), "reason", _WHY_LABEL.get(move, "Reason"), errors, required=True
     )
-    change = _change(uow, member, item, move, data, today, errors)
     if errors or reason is None:
         raise FormInvalid(errors)
     screened = require_confirmed({"reason": reason, "new_description": change.description}, data)
@@ -307,7 +308,7 @@ def _change(
     errors: dict[str, str],
 ) -> _Change:
     if move is Move.SET_DATE:
-        return _Change(due=_due(data.get("due_on"), "due_on", today, errors))
+        return _Change(due=_due(data.get("due_on"), "due_on", today, errors, "New due date"))
     if move in _REASSIGNS:
         within = move is Move.LEAD_REASSIGN
         return _Change(owner_id=_new_owner(uow, member, item, data.get("owner"), errors, within))
@@ -317,22 +318,37 @@ def _change(
         data.get("new_description"), "new_description", "What is to be done", errors, required=True
     )
     raw_due = data.get("new_due_on")
-    due = _due(raw_due, "new_due_on", today, errors) if raw_due not in (None, "") else None
+    due = None
+    if raw_due not in (None, ""):
+        due = _due(raw_due, "new_due_on", today, errors, "Due date")
     if due == item.effective_due:
         due = None
     if description == item.description:
         description = None
     if not errors and description is None and due is None:
-        errors["new_description"] = "Change what is to be done, or the due date, to amend it."
+        errors["new_description"] = AMEND_UNCHANGED
     return _Change(due=due, description=description)
 
 
-def _due(raw: object, key: str, today: date, errors: dict[str, str]) -> date | None:
+# An amend that changes nothing, under its first box: what to change, each box by its name.
+AMEND_UNCHANGED = field_error(
+    "What is to be done", " and 'Due date' are as they were: change either to amend it."
+)
+
+
+def _due(
+    raw: object, key: str, today: date, errors: dict[str, str], label: str = "Proposed date"
+) -> date | None:
     found: dict[str, str] = {}
-    due = _future_date(raw, today, found)
+    due = _future_date(raw, today, found, label)
     if found:
         errors[key] = found["proposed_due_on"]
     return due
+
+
+# What a reassign's owner box is called, and its problem when the id is nobody's on the list.
+NEW_OWNER_NAME = "New owner"
+NEW_OWNER_PROBLEM = " must be someone on the list: choose them there."
 
 
 def _new_owner(
@@ -352,7 +368,8 @@ def _new_owner(
     listed = is_directory_id(aad)
     found = uow.members.by_aad_ids(member.partnership_id, [aad]).get(aad) if listed else None
     if found is None and not is_guid(aad):
-        errors["owner"] = "Choose the new owner from the list."
+        # Named, so the card says it under the box by its label (walk8: it named no box).
+        errors["owner"] = field_error(NEW_OWNER_NAME, NEW_OWNER_PROBLEM if aad else " is required.")
         return None
     if within_agency and (found is None or found.agency_id != item.agency_id):
         who = found.display_name if found is not None else "That person"

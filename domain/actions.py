@@ -660,14 +660,20 @@ def ask_new_date(
     )
 
 
-def _future_date(raw: object, today: date, errors: dict[str, str]) -> date | None:
+def _future_date(
+    raw: object, today: date, errors: dict[str, str], label: str = "Proposed date"
+) -> date | None:
+    """The date typed, one to come; its problem named by `label` (a `FieldError`, which the
+    form's card names by the label shown over the box)."""
+    typed = str(raw).strip() if raw is not None else ""
     try:
-        value = date.fromisoformat(str(raw).strip()[:10])
+        value = date.fromisoformat(typed[:10])
     except ValueError:
-        errors["proposed_due_on"] = "Give the new date, like 2027-04-30."
+        problem = " must be a date like 2027-04-30." if typed else " is required."
+        errors["proposed_due_on"] = field_error(label, problem)
         return None
     if value <= today:
-        errors["proposed_due_on"] = "The new date must be in the future."
+        errors["proposed_due_on"] = field_error(label, " must be in the future.")
     return value
 
 

@@ -23,7 +23,7 @@ from domain import audit, chronology, lifecycle, review_flow
 from domain.calendar import DEFAULT_CALENDAR
 from domain.chasers import ChaserPolicy, handed_over
 from domain.chronology import Page
-from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
+from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard, field_error
 from domain.held import HeldAnswer, Seen, closed, handed_on_note, held_answers, released, seen_by
 from domain.holds import as_held, hold_return, hold_return_only
 from domain.idempotency import REVISION, revision_of
@@ -1877,12 +1877,21 @@ def is_overdue(ret: ReturnView, today: date) -> bool:
     return today > DEFAULT_CALENDAR.next_working_day(ret.due_on)
 
 
+# What a lead returning a return with no comments is told, under the comments box (named by
+# its label there: walk8 found a toast that named no box).
+COMMENTS_NEEDED = field_error(
+    "Comments", " is empty: say what the practitioner should change, then return it."
+)
+COMMENTS_MAX = 2000
+
+
 def _comments(raw: object, *, required: bool) -> str | None:
     text = raw.strip() if isinstance(raw, str) else ""
     if required and not text:
-        raise NotPermitted("Say what needs changing: the comments go to the practitioner.")
-    if len(text) > 2000:
-        raise NotPermitted(f"The comments are {len(text):,} characters; the limit is 2,000.")
+        raise FormInvalid({"comments": COMMENTS_NEEDED})
+    if len(text) > COMMENTS_MAX:
+        too_long = f" is {len(text):,} characters; the limit is {COMMENTS_MAX:,}."
+        raise FormInvalid({"comments": field_error("Comments", too_long)})
     return text or None
 
 

@@ -11,6 +11,7 @@ from cards import verbs
 from cards.basics import info_card
 from domain import chase_engine, returns
 from domain.chase_engine import RETURN
+from domain.errors import FormInvalid
 from domain.identifier_checks import IdentifiersToConfirm
 from domain.model import Role
 from domain.questions import default_themes
@@ -284,16 +285,19 @@ def _sign_off(*, approve: bool) -> Any:
         def work(uow: SqlUnitOfWork) -> returns.SignedOff | dict[str, Any]:
             try:
                 done = returns.sign_off(uow, ctx.turn.actor, ctx.member, ctx.data, approve, now)
-            except IdentifiersToConfirm as warned:
-                # The comments come back as typed, the warning and its tick under them.
-                # So does the part the practitioner should start at.
+            except FormInvalid as refused:  # IdentifiersToConfirm is one too
+                # The comments come back as typed, the warning and its tick, or the problem,
+                # under them (from any page's Return with comments: the sign-off card has the
+                # box). So does the part the practitioner should start at.
                 summary = returns.sign_off_view(uow, ctx.member, ctx.data, today)
                 typed, start = ctx.data.get("comments"), ctx.data.get("comment_on")
+                warned = refused.warnings if isinstance(refused, IdentifiersToConfirm) else None
                 return cards.signoff_card(
                     summary,
                     typed if isinstance(typed, str) else None,
-                    warned.warnings,
+                    warned,
                     start if isinstance(start, str) else None,
+                    errors=refused.errors if warned is None else None,
                 )
             chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now, answered=True)
             return done

@@ -6,14 +6,18 @@ reason, is audited, and is the chair's alone; a refused one keeps the typed form
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from cards import verbs
+from cards.actions import SEE_BELOW
 from cards.common import CARD_ID, REVISION
 from domain.action_controls import BLOCK_LIFTED
 from domain.identifier_checks import OVERRIDE_ACTION, confirm_key
+from exports.tracker import PRINT_COLUMNS, PRINT_SHEET, RAG_COLUMN
 from storage import tables as t
 from tests.scenarios.test_action_moves import OWNER_CARD, OWNER_MOVES, make_lic_members, titles
 from tests.scenarios.test_chaser_engine import published
@@ -30,6 +34,62 @@ async def chair_view(j: Journey) -> tuple[t.ActionItem, dict[str, Any]]:
     opened = await j.act(verbs.ACTION_VIEW, {"action_id": item.id}, USER_AAD)
     assert opened["type"] == CARD
     return item, opened["value"]
+
+
+def under(card: dict[str, Any], input_id: str) -> list[str]:
+    """The problems drawn right under the input `input_id` (a refused form, drawn open)."""
+    body = card["body"]
+    [at] = [i for i, element in enumerate(body) if element.get("id") == input_id]
+    said = []
+    for element in body[at + 1 :]:
+        if element.get("type") != "TextBlock" or element.get("color") != "attention":
+            break
+        said.append(element["text"])
+    return said
+
+
+def attention(card: dict[str, Any]) -> list[str]:
+    """Every line of the card in the attention colour, in its order."""
+    return [e["text"] for e in card["body"] if e.get("color") == "attention" and "text" in e]
+
+
+async def test_the_chair_s_refused_forms_say_each_problem_under_its_box(
+    journey_each: Journey,
+) -> None:
+    """walk8: the Amend and Reassign forms listed their problems at the top of the card, the
+    last box's first, and Reassign's named no box. Each is now under its box, in the form's
+    order, naming it by the label shown there."""
+    j = journey_each
+    item, card = await chair_view(j)
+    reassign = await j.act(verbs.ACTION_REASSIGN, button_data(card, verbs.ACTION_REASSIGN))
+    shown = reassign["value"]
+    assert under(shown, "owner") == ["'New owner' is required."]
+    assert under(shown, "reason") == ["'Why, for both owners and the record' is required."]
+    assert attention(shown) == [
+        SEE_BELOW,
+        "'New owner' is required.",
+        "'Why, for both owners and the record' is required.",
+    ], "one pointer over the item, then each problem in the form's order"
+
+    data = button_data(card, verbs.ACTION_AMEND)
+    # As the form opens: what the item says now, its due date (the client sends both).
+    as_it_is = {"new_description": item.description, "new_due_on": str(item.due_on)}
+    unchanged = (await j.act(verbs.ACTION_AMEND, {**data, **as_it_is, "reason": ""}))["value"]
+    assert under(unchanged, "new_description") == [
+        "'What is to be done' and 'Due date' are as they were: change either to amend it."
+    ]
+    assert under(unchanged, "reason") == [
+        "'Why it changed, for the owner and the record' is required."
+    ]
+    emptied = {**data, "new_description": "", "new_due_on": "someday", "reason": ""}
+    refused = (await j.act(verbs.ACTION_AMEND, emptied))["value"]
+    assert attention(refused) == [
+        SEE_BELOW,
+        "'What is to be done' is required.",
+        "'Due date' must be a date like 2027-04-30.",
+        "'Why it changed, for the owner and the record' is required.",
+    ]
+    assert j.bot.audit_actions().count("action.amended") == 0, "nothing written"
 
 
 async def test_the_chair_reassigns_and_both_owners_are_told(journey_each: Journey) -> None:
@@ -79,7 +139,9 @@ async def test_a_listed_owner_whose_id_is_no_guid_can_be_chosen(journey_each: Jo
     assert listed in json.dumps(card), "the reassign list offers them"
 
     unknown = await j.act(verbs.ACTION_REASSIGN, {**data, "owner": "not-a-member", "reason": "x"})
-    assert "Choose the new owner from the list." in json.dumps(unknown["value"])
+    assert under(unknown["value"], "owner") == [
+        "'New owner' must be someone on the list: choose them there."
+    ]
 
     answer = await j.act(verbs.ACTION_REASSIGN, {**data, "owner": listed, "reason": "Leave"})
     assert "Reassigned to Police Colleague" in json.dumps(answer["value"])
@@ -99,7 +161,7 @@ async def test_the_chair_amends_the_item_and_its_due_date(journey_each: Journey)
         "reason": "Scope agreed at the LIC",
     }
     refused = (await j.act(verbs.ACTION_AMEND, typed))["value"]
-    assert "The new date must be in the future." in json.dumps(refused)
+    assert under(refused, "new_due_on") == ["'Due date' must be in the future."]
     assert "Scope agreed at the LIC" in json.dumps(refused), "the typed reason is kept"
 
     answer = await j.act(verbs.ACTION_AMEND, {**typed, "new_due_on": "2099-06-30"})
@@ -478,3 +540,48 @@ async def test_after_the_chair_s_decision_every_view_shows_it_as_the_latest_word
     summary = json.dumps(j.bot.connector.cards()[-1], ensure_ascii=False)
     assert "Latest: Decided by the chair: Amended, Tue 30 Jun 2099: A tool is on loan (" in summary
     assert "No audit tool" not in summary
+
+
+async def test_a_new_owner_starts_unrated_and_the_tracker_says_the_summary_s_latest_word(
+    journey_each: Journey,
+) -> None:
+    """walk8 and the review: a reassigned item's new owner inherited the last owner's "off
+    track" (its RAG red on another person's word), and the tracker's "Latest progress" kept
+    its own rule ("2026-12-07 chair reassign: …") where the summary said the chair's decision,
+    who and when. The new owner has not reported yet (the item's dates still rate it), and the
+    tracker says what the summary says."""
+    j = journey_each
+    item, _ = await chair_view(j)
+    owner = (await j.act(verbs.ACTION_VIEW, {"action_id": item.id}, PRACTITIONER))["value"]
+    update = {**button_data(owner, verbs.ACTION_PROGRESS), "note": "Audit paused", "rag": "red"}
+    await j.act(verbs.ACTION_PROGRESS, update, PRACTITIONER)
+    card = (await j.act(verbs.ACTION_VIEW, {"action_id": item.id}, USER_AAD))["value"]
+    assert "its owner says it is off track" in json.dumps(card), "the owner's word rates it"
+
+    j.bot.connector.clear()
+    reason = "Police Colleague now leads the audit team"
+    data = {**button_data(card, verbs.ACTION_REASSIGN), "owner": COLLEAGUE, "reason": reason}
+    answer = json.dumps((await j.act(verbs.ACTION_REASSIGN, data))["value"])
+    [theirs] = [c for c in j.bot.connector.cards() if "Your action" in json.dumps(c)]
+    for shown in (answer, json.dumps(theirs)):
+        assert "off track" not in shown, "not the new owner's word"
+        assert "Green: on track" in shown, "due in 2027: its dates rate it"
+
+    j.bot.connector.clear()
+    review = item.reference.split("/")[0]
+    await j.say(f"summary {review}")
+    summary = json.dumps(j.bot.connector.cards(), ensure_ascii=False)
+    assert "off track" not in summary
+    assert "Green" in summary
+    j.bot.connector.clear()
+    await j.say(f"export {review}")
+    said = json.dumps([*j.bot.connector.cards(), *j.bot.connector.texts()])
+    path = re.search(r"to (/[^\"]+?\.xlsx)", said)
+    assert path, said
+    book = load_workbook(path.group(1))
+    assert book["Tracker"].cell(row=2, column=RAG_COLUMN + 1).value == "Green"
+    printed = book[PRINT_SHEET]
+    latest = [name for name, _ in PRINT_COLUMNS].index("Latest progress") + 1
+    word = printed.cell(row=2, column=latest).value
+    assert word.startswith(f"Decided by the chair: Reassigned: {reason} ("), word
+    assert f"Latest: {word}" in summary, "the tracker's latest word is the summary's"

@@ -132,7 +132,7 @@ async def test_the_chair_sets_a_new_date_and_the_owner_gets_their_card(
     data = button_data(chair_card(j, item.reference), verbs.ACTION_SET_DATE)
     past = {**data, "due_on": "2001-01-01", "reason": "Re-audit by spring"}
     refused = (await j.act(verbs.ACTION_SET_DATE, past, USER_AAD))["value"]
-    assert "The new date must be in the future." in json.dumps(refused)
+    assert "'New due date' must be in the future." in json.dumps(refused)
     assert "Re-audit by spring" in json.dumps(refused), "the typed reason is kept"
     assert j.rows(t.ActionItem)[0].status == "escalated", "nothing written"
 

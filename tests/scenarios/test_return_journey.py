@@ -265,7 +265,16 @@ async def test_returned_with_comments_goes_back_to_the_practitioner(journey: Jou
         await j.act(verbs.RETURN_NEXT, data, PRACTITIONER)
     await j.act(verbs.RETURN_SUBMIT, {"return_id": return_id}, PRACTITIONER)
     reply = await j.act(verbs.SIGNOFF_RETURN, {"return_id": return_id}, LEAD)
-    assert "Say what needs changing" in reply["value"]
+    # The sign-off card again, the problem under the comments box, naming it (walk8: a toast
+    # that named no box).
+    body = reply["value"]["body"]
+    [box] = [i for i, element in enumerate(body) if element.get("id") == "comments"]
+    assert body[box + 1]["text"] == (
+        "'Comments for the practitioner (needed to return it)' is empty: say what the "
+        "practitioner should change, then return it."
+    )
+    assert body[box + 1]["color"] == "attention"
+    assert j.rows(t.PreAnalysisReturn)[0].status == "submitted", "nothing written"
     j.bot.connector.clear()
     await j.act(
         verbs.SIGNOFF_RETURN,
