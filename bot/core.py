@@ -22,7 +22,7 @@ from bot.services import Services
 from bot.turns import Turn, TurnKind
 from cards import basics as cards
 from cards import verbs
-from cards.common import inputs_shown, message_text, with_typed_back
+from cards.common import buttons_carry, inputs_shown, message_text, with_typed_back
 from domain import commands
 from domain.capabilities import available
 from domain.errors import (
@@ -327,7 +327,8 @@ class Bot:
         )
         if current.card is None:
             return Reply(text=why, error=True)
-        typed = typed_back(turn.data, inputs_shown(current.card))
+        shown, carried = inputs_shown(current.card), buttons_carry(current.card)
+        typed = typed_back(turn.data, shown, carried=carried)
         # An Action.Submit's answer is a new message: in a channel or group chat, everyone's.
         seen_by_all = not turn.via_invoke and not turn.is_personal
         if why == STALE_MESSAGE:

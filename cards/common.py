@@ -18,8 +18,17 @@ from domain.display import shown
 from domain.errors import FieldError
 from domain.idempotency import CARD_ID, REVISION
 from domain.identifier_checks import CONFIRM_LABEL, confirm_key
-from domain.stale import SHORTENED, TYPED_HEADING, Shown, Typed, fitted
-from domain.wording import short_date
+from domain.stale import (
+    INPUT_LABELS,
+    LABEL_MAX,
+    SHORTENED,
+    TYPED_HEADING,
+    Shown,
+    Typed,
+    fitted,
+    labels_fit,
+)
+from domain.wording import short_date, shortened
 
 CARD_VERSION: Final = "1.5"
 Card = dict[str, Any]
@@ -423,6 +432,17 @@ def inputs_shown(card: Mapping[str, Any]) -> dict[str, Shown]:
     return found
 
 
+def buttons_carry(card: Mapping[str, Any]) -> frozenset[str]:
+    """The keys the card's buttons carry in their data (never typed by anyone)."""
+    return frozenset(
+        key
+        for node in card_nodes(card)
+        if node.get("type") in ("Action.Execute", "Action.Submit")
+        and isinstance(data := node.get("data"), dict)
+        for key in data
+    )
+
+
 def _shown(node: Mapping[str, Any], input_id: str) -> Shown:
     label = node.get("label") or node.get("title") or node.get("placeholder") or input_id
     choices = {
@@ -439,24 +459,83 @@ def _shown(node: Mapping[str, Any], input_id: str) -> Shown:
     )
 
 
-def _stamp(node: Any, card_id: str) -> Any:
+def _stamp(node: Any, card_id: str, scope: _Scope | None = None) -> Any:
     """`node` with its buttons stamped, copied only along the paths to a stamped button: most
     of a card is text, and copying all of it cost a help turn more than the rest of its work.
-    The result may share unchanged parts with `node` (a card built for this turn)."""
+    The result may share unchanged parts with `node` (a card built for this turn).
+
+    Each stamped button also carries the labels of the inputs it submits, as the person sees
+    them (domain/stale.py INPUT_LABELS): its own card's and, in a ShowCard's form, the cards
+    around it. A refused click's typing is given back under those labels, not the ones the
+    current card happens to have."""
     if isinstance(node, list):
-        items = [_stamp(item, card_id) for item in node]
+        items = [_stamp(item, card_id, scope) for item in node]
         return node if all(new is old for new, old in zip(items, node, strict=True)) else items
     if not isinstance(node, dict):
         return node
+    if node.get("type") == "AdaptiveCard":
+        scope = _Scope(node, scope)
     changed = {
         key: stamped_value
         for key, value in node.items()
         if isinstance(value, (dict, list))
-        and (stamped_value := _stamp(value, card_id)) is not value
+        and (stamped_value := _stamp(value, card_id, scope)) is not value
     }
     if _is_changing(node) and CARD_ID not in node["data"]:
         changed["data"] = {**node["data"], CARD_ID: card_id}
+        # Even none: a button on a card without inputs submits nothing typed.
+        labels = scope.labels() if scope is not None else {}
+        if labels is not None:
+            changed["data"][INPUT_LABELS] = labels
     return {**node, **changed} if changed else node
+
+
+class _Scope:
+    """A card (the sent card, or a ShowCard's form inside it) and the cards around it: the
+    inputs a button in it submits. Its labels are read only when a button needs them."""
+
+    def __init__(self, card: Mapping[str, Any], outer: _Scope | None) -> None:
+        self._card, self._outer = card, outer
+        self._labels: dict[str, str] | None = None
+
+    def labels(self) -> dict[str, str] | None:
+        """The labels by input id, or None for a form too big to carry them on each button
+        (LABELS_ROOM): its typing is read by the current card's labels."""
+        if self._labels is None:
+            outer = self._outer.labels() if self._outer is not None else {}
+            if outer is None:
+                return None
+            found = dict(outer)
+            for input_id, seen in _own_inputs(self._card).items():
+                if not seen.toggle:  # a tick is not typing (domain/stale.py)
+                    found.setdefault(input_id, shortened(seen.label, LABEL_MAX))
+            self._labels = found
+        return self._labels if labels_fit(self._labels) else None
+
+
+def _own_inputs(card: Mapping[str, Any]) -> dict[str, Shown]:
+    """The inputs of `card` itself, not of the ShowCard forms inside it (their own buttons
+    submit them)."""
+    found: dict[str, Shown] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        kind, input_id = node.get("type"), node.get("id")
+        if isinstance(kind, str) and kind.startswith("Input.") and isinstance(input_id, str):
+            found.setdefault(input_id, _shown(node, input_id))
+        for value in node.values():
+            if isinstance(value, dict) and value.get("type") == "AdaptiveCard":
+                continue
+            if isinstance(value, (dict, list)):
+                walk(value)
+
+    walk(card.get("body", []))
+    return found
 
 
 def _is_changing(node: dict[str, Any]) -> bool:

@@ -48,6 +48,24 @@ TYPED_LEFT_ON_CARD: Final = (
 # Said instead of TYPED_BELOW when even shortened it leaves no room on the card (cards/fit.py).
 TYPED_NO_ROOM: Final = "What you typed didn't fit on this card and was not saved: type it again."
 
+# Where a sent card's state-changing buttons carry the labels of the inputs they submit, by
+# input id, as the person saw them (cards/common.py `stamped`): what they typed is given back
+# under the label they typed it under, and nothing else the button carries (its ids, a hidden
+# "hold": "off") is mistaken for typing. Each label at most LABEL_MAX characters.
+INPUT_LABELS: Final = "input_labels"
+LABEL_MAX: Final = 120
+# Each button carries them (and again in its fallback), so a big form (the meeting outcome's
+# sixty boxes) would more than double its card: a form whose labels take more than this many
+# characters carries none, and its typing is read by the current card's labels, which for
+# such forms don't change with the state (the small forms' reasons are the ones that do).
+LABELS_ROOM: Final = 400
+
+
+def labels_fit(labels: Mapping[str, str]) -> bool:
+    """Whether a form's labels are few enough to carry on each of its buttons."""
+    return sum(len(key) + len(label) + 6 for key, label in labels.items()) <= LABELS_ROOM
+
+
 # Keys a button carries for the handler (ids, the card's token, navigation), never typed.
 _CARRIED: Final = frozenset(
     {
@@ -59,6 +77,7 @@ _CARRIED: Final = frozenset(
         "nav",
         "jump",
         "verb",
+        INPUT_LABELS,
         "section",
         "episode",
         "comment_on",  # which page a lead's "Return with comments" came from ("s:3")
@@ -301,14 +320,25 @@ def typed_back(
     shown: Mapping[str, Shown],
     *,
     held: Collection[str] = (),
+    carried: Collection[str] = (),
 ) -> tuple[Typed, ...]:
     """What the click carried that the person typed and the thing doesn't hold now.
 
     `data` is this person's own click (the button's data with the card's inputs merged in),
-    `shown` the current card's inputs by id (an input the current card lacks is still given
-    back, under a label made from its id), `held` the texts held from this person: never given
-    back. Ids, the card's token, navigation and the "not identifying" ticks are not typing.
-    In the current card's order, then the click's."""
+    `shown` the current card's inputs by id, `held` the texts held from this person: never
+    given back. Where the click says which of its keys were the inputs of the card clicked and
+    what each was labelled (`seen_labels`, stamped on every card sent), only those are typing,
+    each under the label the person saw as they typed, in that card's order: the current card
+    may label the same input otherwise (a hold card's "Why is the hold lifted?" is "Why is
+    the review held?" once another admin lifted it). A click from a card without them (sent
+    before labels were stamped, a form too big to carry them, or a card never stamped: a
+    return's section card) is read by the current card's inputs: an input it lacks is still
+    given back, under a label made from its id, unless a button of the current card carries
+    that key in its data (`carried`: the hold card's "hold"). Ids, the card's token,
+    navigation and the "not identifying" ticks are not typing."""
+    seen = seen_labels(data)
+    if seen is not None:
+        return _typed_as_seen(data, seen, shown, held)
     order = {key: n for n, key in enumerate(shown)}
     found: list[tuple[int, Typed]] = []
     for key, value in data.items():
@@ -316,7 +346,7 @@ def typed_back(
             continue
         input_ = shown.get(key)
         if input_ is None:
-            if _carried(key) or value in _TOGGLE_VALUES:
+            if _carried(key) or key in carried or value in _TOGGLE_VALUES:
                 continue
             found.append((len(order), Typed(_label_of(key), value)))
             continue
@@ -324,6 +354,37 @@ def typed_back(
             continue
         found.append((order[key], Typed(input_.label, _titled(value, input_.choices))))
     return tuple(typed for _, typed in sorted(found, key=lambda pair: pair[0]))
+
+
+def seen_labels(data: Mapping[str, object]) -> dict[str, str] | None:
+    """The labels the clicked card showed its inputs under, by id (INPUT_LABELS), or None
+    when the click carries none. Card data is untrusted: anything but text is dropped."""
+    raw = data.get(INPUT_LABELS)
+    if not isinstance(raw, Mapping):
+        return None
+    return {
+        str(key): shortened(label, LABEL_MAX)
+        for key, label in raw.items()
+        if isinstance(key, str) and isinstance(label, str) and label.strip()
+    }
+
+
+def _typed_as_seen(
+    data: Mapping[str, object],
+    seen: Mapping[str, str],
+    shown: Mapping[str, Shown],
+    held: Collection[str],
+) -> tuple[Typed, ...]:
+    found: list[Typed] = []
+    for key, label in seen.items():
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip() or value in held:
+            continue
+        now = shown.get(key)
+        if now is not None and (now.toggle or value == (now.value or "")):
+            continue
+        found.append(Typed(label, _titled(value, now.choices if now is not None else {})))
+    return tuple(found)
 
 
 def _carried(key: str) -> bool:

@@ -260,3 +260,36 @@ async def test_older_governance_cards_overwrite_nothing(journey_each: Journey) -
     await refused(j, verbs.LEGAL_HOLD_SET, again, "under legal hold")
     held = [e.after["reason"] for e in j.rows(t.AuditEvent) if e.action.startswith("review.legal")]
     assert held == ["Civil claim"]
+
+
+async def test_a_stale_hold_card_gives_back_the_reason_under_the_label_it_was_typed_under(
+    journey_each: Journey,
+) -> None:
+    """walk8: the older card asked "Why is the hold lifted?"; another admin lifted it first,
+    so the card now asks "Why is the review held?". What was typed comes back under the
+    question it answered, and the button's own data ("hold": "off") is never listed."""
+    j = journey_each
+    review_id = await signed_off_review(j)
+    shown = {"review_id": review_id}
+    place = await opened(j, verbs.LEGAL_HOLD, shown)
+    await j.act(
+        verbs.LEGAL_HOLD_SET, {**button_data(place, verbs.LEGAL_HOLD_SET), "reason": "Inquest"}
+    )
+    older, newer = (
+        await opened(j, verbs.LEGAL_HOLD, shown),
+        await opened(j, verbs.LEGAL_HOLD, shown),
+    )
+    lifted = {**button_data(newer, verbs.LEGAL_HOLD_SET), "reason": "Inquest concluded"}
+    await j.act(verbs.LEGAL_HOLD_SET, lifted)
+    again = {**button_data(older, verbs.LEGAL_HOLD_SET), "reason": "Claim settled"}
+    reply = await refused(
+        j, verbs.LEGAL_HOLD_SET, again, "not held", "Review Chair lifted the review's legal hold"
+    )
+    back = given_back(reply)
+    assert back[0] == TYPED_HEADING
+    assert back[1].startswith("Why is the hold lifted?"), back
+    assert back[2] == "Claim settled"
+    assert len(back) == 3, "the button's own data (hold: off) is no typing"
+    assert "Why is the review held?" in json.dumps(reply["value"]), "the card now asks that"
+    lifts = [e for e in j.rows(t.AuditEvent) if e.action == "review.legal_hold_lifted"]
+    assert len(lifts) == 1

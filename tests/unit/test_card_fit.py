@@ -145,8 +145,9 @@ def test_the_last_resort_is_a_fixed_card() -> None:
 
 
 def test_the_typing_given_back_is_fitted_to_the_card_as_sent_with_its_stamp() -> None:
-    # Stamped, each state-changing button carries the card's id (some 90 bytes with its
-    # fallback's): typing fitted to the card unstamped went over once sent, and was dropped.
+    # Stamped, each state-changing button carries the card's id and its inputs' labels (some
+    # 190 bytes with its fallback's): typing fitted to the card unstamped went over once sent,
+    # and was dropped.
     def with_rows(value_chars: int) -> Card:
         card = _card(value_chars)
         rows = [
@@ -156,7 +157,7 @@ def test_the_typing_given_back_is_fitted_to_the_card_as_sent_with_its_stamp() ->
         return {**card, "body": [*card["body"], *rows]}
 
     given_back = 0
-    for under_by in range(1200, 3200, 40):
+    for under_by in range(1200, 4400, 40):
         refusal = _refusal(_near_limit(with_rows, under_by))
         if "Older need" not in _text(refusal):
             continue  # no room for any of it, even unstamped

@@ -9,12 +9,27 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cards.common import build, header, inputs_shown, paragraph, text_input, with_typed_back
+from cards import verbs
+from cards.common import (
+    build,
+    button,
+    buttons_carry,
+    card_nodes,
+    header,
+    inputs_shown,
+    paragraph,
+    show_form,
+    stamped,
+    text_input,
+    with_typed_back,
+)
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_problems, card_size
 from domain import stale
 from domain.idempotency import CARD_ID, REVISION, STALE_MESSAGE
 from domain.identifier_checks import CONFIRM_PREFIX
 from domain.stale import (
+    INPUT_LABELS,
+    LABEL_MAX,
     SHORTENED,
     TYPED_BELOW,
     TYPED_HEADING,
@@ -189,3 +204,111 @@ def test_a_paragraph_box_says_its_limit_where_people_paste() -> None:
     assert shown["maxLength"] == 2000
     single = build([text_input("name", "Name", None, max_length=80)], [])
     assert "placeholder" not in next(i for i in single["body"] if i.get("id") == "name")
+
+
+# --- typing labelled as the person saw it (walk8: the stale legal-hold card) -----------------
+
+
+def _clicked(card: dict[str, object], typed: dict[str, str]) -> dict[str, object]:
+    """What Teams sends for the first state-changing button of `card` as sent (stamped): its
+    data with the card's inputs merged in."""
+    sent = stamped(card, "c" * 32)
+    button = next(
+        node
+        for node in card_nodes(sent)
+        if node.get("type") == "Action.Execute" and CARD_ID in node.get("data", {})
+    )
+    return {**button["data"], **typed}
+
+
+def _hold_card(label: str, wanted: str) -> dict[str, object]:
+    return build(
+        [
+            *header("Legal hold", "LOS-2026-001 · Child K"),
+            text_input("reason", label, None, max_length=500),
+        ],
+        [button("Go", verbs.LEGAL_HOLD_SET, {"review_id": 7, "hold": wanted})],
+    )
+
+
+def test_typing_comes_back_under_the_label_it_was_typed_under_and_carried_data_never() -> None:
+    lift = _hold_card("Why is the hold lifted?", "off")
+    place = _hold_card("Why is the review held?", "on")  # the card now: lifted by another
+    data = _clicked(lift, {"reason": "Claim settled"})
+    assert typed_back(data, inputs_shown(place)) == (
+        Typed("Why is the hold lifted?", "Claim settled"),
+    )
+
+
+def test_a_show_card_s_button_carries_its_form_s_labels_and_the_card_s_not_a_sibling_s() -> None:
+    def form(name: str, label: str) -> dict[str, object]:
+        return show_form(
+            name,
+            [text_input(f"{name}_text", label, None, max_length=500)],
+            button("Send", verbs.LEGAL_HOLD_SET, {"review_id": 7, "form": name}),
+        )
+
+    card = build(
+        [text_input("note", "Note for everyone", None, max_length=500)],
+        [form("first", "First form's box"), form("second", "Second form's box")],
+    )
+    sent = stamped(card, "c" * 32)
+    labels = [
+        node["data"][INPUT_LABELS]
+        for node in card_nodes(sent)
+        if node.get("type") == "Action.Execute"
+    ]
+    assert labels == [
+        {"note": "Note for everyone", "first_text": "First form's box"},
+        {"note": "Note for everyone", "second_text": "Second form's box"},
+    ]
+
+
+_KEYS = st.from_regex(r"[a-z]{1,8}", fullmatch=True)
+_WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=40)
+
+
+@given(
+    inputs=st.dictionaries(_KEYS, _WORDS.filter(str.strip), max_size=5),
+    carried=st.dictionaries(_KEYS.map(lambda k: "x" + k), _WORDS, max_size=5),
+    relabel=st.dictionaries(_KEYS, _WORDS.filter(str.strip), max_size=5),
+)
+def test_only_what_was_typed_comes_back_and_each_under_its_label_then(
+    inputs: dict[str, str], carried: dict[str, str], relabel: dict[str, str]
+) -> None:
+    """Whatever the card carried (any key, any value) and however the current card labels
+    the same ids, what comes back is exactly the clicked card's typed inputs, each under the
+    label it had there, in that card's order."""
+    then = build(
+        [text_input(key, f"Then {key}", None, max_length=500) for key in inputs],
+        [button("Go", verbs.LEGAL_HOLD_SET, {**carried, "review_id": 1})],
+    )
+    now = inputs_shown(
+        build([text_input(k, label, None, max_length=500) for k, label in relabel.items()])
+    )
+    data = _clicked(then, inputs)
+    assert typed_back(data, now) == tuple(
+        Typed(f"Then {key}", value) for key, value in inputs.items()
+    )
+
+
+def test_a_click_from_a_card_without_labels_is_read_as_before() -> None:
+    shown = {"reason": Shown("Why is the review held?", None)}
+    assert typed_back({"reason": "Inquest", "review_id": 7}, shown) == (
+        Typed("Why is the review held?", "Inquest"),
+    )
+
+
+def test_labels_in_untrusted_data_are_text_and_bounded() -> None:
+    data = {INPUT_LABELS: {"reason": "L" * 500, "n": 5, "blank": " "}, "reason": "x", "n": "y"}
+    (only,) = typed_back(data, {})
+    assert only.text == "x"
+    assert len(only.label) <= LABEL_MAX
+
+
+def test_without_labels_a_key_the_current_card_s_buttons_carry_is_never_typing() -> None:
+    place = _hold_card("Why is the review held?", "on")
+    data = {"review_id": 7, "hold": "off", "reason": "Claim settled"}
+    assert typed_back(data, inputs_shown(place), carried=buttons_carry(place)) == (
+        Typed("Why is the review held?", "Claim settled"),
+    )
