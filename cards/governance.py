@@ -33,8 +33,10 @@ from domain.retention import (
     PERIODS,
     HoldView,
     RetentionScreen,
+    held_since,
     hold_revision,
     retention_revision,
+    review_ended,
 )
 from domain.status_words import state_label
 from domain.wording import counted, shortened
@@ -133,13 +135,32 @@ def retention_card(
 
 
 def _held_list(held: Sequence[HoldView]) -> ac.Container:
+    """Each held review with who placed its hold, when and why, and a button to its hold card
+    (to lift it, or read it whole)."""
     items: list[ac.ElementAnnotated] = [
         ac.TextBlock(text="Reviews under legal hold", weight=ty.FontWeight.BOLDER, wrap=True)
     ]
     if not held:
         items.append(paragraph("None. Type legal hold LOS-2026-004 to place one.", subtle=True))
     for review in held[:20]:
-        items.append(paragraph(_named(review)))
+        items.append(
+            ac.Container(
+                items=[
+                    paragraph(_named(review)),
+                    paragraph(held_since(review.placed), subtle=True),
+                    ac.ActionSet(
+                        actions=[
+                            button(
+                                f"Hold on {review.reference}",
+                                verbs.LEGAL_HOLD,
+                                {"review_id": review.id},
+                            )
+                        ]
+                    ),
+                ],
+                separator=True,
+            )
+        )
     if len(held) > 20:
         items.append(paragraph(f"…and {len(held) - 20} more.", subtle=True))
     return ac.Container(items=items, separator=True)
@@ -163,7 +184,8 @@ def legal_hold_card(
     body: list[ac.ElementAnnotated] = [
         *header("Legal hold", _named(review)),
         *notice_lines(notices),
-        facts([("Now", state), ("Ended on", str(review.ended_on or "still open"))]),
+        facts([("Now", state), ("The review", review_ended(review.ended_on))]),
+        *([paragraph(held_since(review.placed))] if review.legal_hold else []),
         paragraph(
             "While held, retention deletes nothing of this review: its returns, chronology, "
             "actions, guide and exported files are all kept.",

@@ -21,10 +21,12 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Protocol
+from datetime import UTC, date, datetime, timedelta
+from typing import Final, Protocol
+from zoneinfo import ZoneInfo
 
 from domain import audit
+from domain.calendar import DEFAULT_CALENDAR
 from domain.capabilities import require
 from domain.errors import FormInvalid, InvalidInput, NotFound
 from domain.idempotency import revision_of
@@ -32,6 +34,7 @@ from domain.model import Actor, MemberView, ReviewStage, Role
 from domain.repositories import UnitOfWork
 from domain.review_flow import named_review
 from domain.reviews import required_reason
+from domain.wording import short_date
 
 SETTINGS_KEY = "retention"
 # Scheduled and CLI runs have no person behind them: audit events show no actor.
@@ -240,6 +243,16 @@ class Deleted:
 
 
 @dataclass(frozen=True)
+class HoldPlaced:
+    """Who placed a review's hold, when and why: the audit event that placed it (the newest
+    `review.legal_hold_placed`), read where the hold is shown."""
+
+    by: str | None  # their name in the partnership; None when no member is found
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
 class HoldView:
     id: int
     reference: str
@@ -247,6 +260,39 @@ class HoldView:
     stage: ReviewStage
     legal_hold: bool
     ended_on: date | None
+    placed: HoldPlaced | None = None  # while held, when its placing is on the audit trail
+
+
+# What a person reading "since Mon 7 Dec 2026" means: the partnership's working day.
+_LOCAL: Final = ZoneInfo(DEFAULT_CALENDAR.tz_name)
+
+
+def held_on(placed: HoldPlaced) -> date:
+    """The day the hold was placed, in the partnership's time zone."""
+    at = placed.at if placed.at.tzinfo else placed.at.replace(tzinfo=UTC)
+    return at.astimezone(_LOCAL).date()
+
+
+def held_since(placed: HoldPlaced | None) -> str:
+    """The hold card's and the retention list's line: "Held since Mon 7 Dec 2026 by Review
+    Chair: Coroner's inquest"; a hold whose placing isn't on the trail says so."""
+    if placed is None:
+        return "Held. Who placed it, when and why is not on the audit trail."
+    by = f" by {placed.by}" if placed.by else ""
+    return f"Held since {short_date(held_on(placed))}{by}: {placed.reason}"
+
+
+def on_hold_line(placed: HoldPlaced, *, with_reason: bool = True) -> str:
+    """The review summary's line: "On legal hold since Mon 7 Dec 2026 (Coroner's inquest)".
+    The reason only `with_reason` (a reader who sees the whole review)."""
+    since = f"On legal hold since {short_date(held_on(placed))}"
+    return f"{since} ({placed.reason})" if with_reason else since
+
+
+def review_ended(ended_on: date | None) -> str:
+    """The review's own end, as the hold card says it (retention counts from it): never
+    "still open" alone, which read as if about the hold."""
+    return f"ended {short_date(ended_on)}" if ended_on is not None else "still open (not ended)"
 
 
 class RetentionRepository(Protocol):
@@ -303,6 +349,10 @@ class RetentionRepository(Protocol):
     ) -> None: ...
 
     def review(self, partnership_id: int, review_id: int) -> HoldView | None: ...
+
+    def hold_placed(self, partnership_id: int, review_id: int) -> HoldPlaced | None:
+        """Who placed the review's hold, when and why, while it is held; else None."""
+        ...
 
     def set_legal_hold(self, review_id: int, held: bool) -> bool:
         """False if the review was already so (a racing request set it first)."""

@@ -28,7 +28,7 @@ uses) and the working-day calendar.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
@@ -60,6 +60,7 @@ from domain.phrasing import Period, ReviewMatch, ReviewRef, match_review, year_p
 from domain.questions import default_themes
 from domain.records import ReviewView
 from domain.repositories import UnitOfWork
+from domain.retention import HoldPlaced, on_hold_line
 from domain.reviews import meeting_held_on, not_visible
 from domain.scope import ANY_ROLE as ANY_ROLE  # re-exported: handlers register by it
 from domain.scope import Scope as Scope  # re-exported, as the rest of who sees what
@@ -513,6 +514,7 @@ class ReviewSummary:
     actions: tuple[RatedAction, ...]  # red first, then amber, green, blue, cancelled
     impacts: tuple[ImpactLine, ...]
     guide: GuideStatus
+    hold: HoldPlaced | None = None  # under legal hold: who placed it, when and why
 
     @property
     def rag_counts(self) -> dict[Rag | None, int]:
@@ -695,6 +697,8 @@ def review_summary(
     review, access = _visible(uow, member, review_id)
     records = uow.summaries.review_records(review.id, member.id if access is Access.OWN else None)
     summary = build_summary(review, access, records, today, policy_of(uow, member.partnership_id))
+    hold = uow.retention.hold_placed(member.partnership_id, review.id)
+    summary = replace(summary, hold=hold) if hold is not None else summary
     audit.record(
         uow,
         member.partnership_id,
@@ -1140,7 +1144,18 @@ def clock_facts(summary: ReviewSummary) -> list[tuple[str, str]]:
         ("Open for", open_clock(c)),
         ("Returns", returns_clock(c, summary.returns)),
         ("Meeting", meeting_clock(summary)),
+        *hold_fact(summary),
     ]
+
+
+def hold_fact(summary: ReviewSummary) -> list[tuple[str, str]]:
+    """A held review says so wherever its summary is read (card and Word): "On legal hold
+    since Mon 7 Dec 2026 (Coroner's inquest)". The reason is for those who see the whole
+    review; a reader of their own part is told only that it is held."""
+    if summary.hold is None:
+        return []
+    line = on_hold_line(summary.hold, with_reason=summary.access is Access.FULL)
+    return [("Legal hold", line)]
 
 
 def open_clock(c: Clocks) -> str:

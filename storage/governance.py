@@ -15,7 +15,14 @@ from domain.audit_trail import TrailEvent, TrailNames, TrailSubjects
 from domain.chase_engine import ACTION, RETURN
 from domain.idempotency import CLICK_PREFIX, ClaimState
 from domain.model import ReviewStage
-from domain.retention import SETTINGS_KEY, Deleted, ExportCandidate, HoldView, ReviewCandidate
+from domain.retention import (
+    SETTINGS_KEY,
+    Deleted,
+    ExportCandidate,
+    HoldPlaced,
+    HoldView,
+    ReviewCandidate,
+)
 from domain.subject_access import MemberRecords
 from storage import atomic
 from storage import tables as t
@@ -77,12 +84,15 @@ class SqlRetention:
         ]
 
     def held_reviews(self, partnership_id: int) -> list[HoldView]:
-        rows = self._session.scalars(
-            select(t.Review)
-            .where(col(t.Review.partnership_id) == partnership_id, col(t.Review.legal_hold))
-            .order_by(col(t.Review.reference))
+        rows = list(
+            self._session.scalars(
+                select(t.Review)
+                .where(col(t.Review.partnership_id) == partnership_id, col(t.Review.legal_hold))
+                .order_by(col(t.Review.reference))
+            )
         )
-        return [_hold_view(r) for r in rows]
+        placed = self._placements(partnership_id, [int(r.id or 0) for r in rows])
+        return [_hold_view(r, placed.get(int(r.id or 0))) for r in rows]
 
     def exports_before(self, partnership_id: int, cutoff: datetime) -> list[ExportCandidate]:
         rows = self._session.scalars(
@@ -214,7 +224,45 @@ class SqlRetention:
         row = self._session.get(t.Review, review_id)
         if row is None or row.partnership_id != partnership_id:
             return None
-        return _hold_view(row)
+        placed = self._placements(partnership_id, [review_id]) if row.legal_hold else {}
+        return _hold_view(row, placed.get(review_id))
+
+    def hold_placed(self, partnership_id: int, review_id: int) -> HoldPlaced | None:
+        row = self._session.get(t.Review, review_id)
+        if row is None or row.partnership_id != partnership_id or not row.legal_hold:
+            return None
+        return self._placements(partnership_id, [review_id]).get(review_id)
+
+    def _placements(self, partnership_id: int, review_ids: Sequence[int]) -> dict[int, HoldPlaced]:
+        """Each held review's newest placing event, with its actor's name in the partnership
+        (the audit trail's own join): who placed the hold now in force, when and why."""
+        if not review_ids:
+            return {}
+        rows = self._session.execute(
+            select(t.AuditEvent, t.Member.display_name)
+            .outerjoin(
+                t.Member,
+                and_(
+                    col(t.Member.aad_object_id) == col(t.AuditEvent.actor_aad_id),
+                    col(t.Member.partnership_id) == col(t.AuditEvent.partnership_id),
+                ),
+            )
+            .where(
+                col(t.AuditEvent.partnership_id) == partnership_id,
+                col(t.AuditEvent.record_type) == "review",
+                col(t.AuditEvent.record_id).in_(_ids_text(review_ids)),
+                col(t.AuditEvent.action) == "review.legal_hold_placed",
+            )
+            .order_by(col(t.AuditEvent.id))
+        ).all()
+        found: dict[int, HoldPlaced] = {}
+        for event, name in rows:  # oldest first: the newest of each review is kept
+            after = event.after if isinstance(event.after, dict) else {}
+            reason = after.get("reason")
+            found[int(event.record_id)] = HoldPlaced(
+                name, event.at, reason if isinstance(reason, str) else "no reason recorded"
+            )
+        return found
 
     def set_legal_hold(self, review_id: int, held: bool) -> bool:
         # Conditional, so of two admins placing the hold at once only one records placing it.
@@ -286,7 +334,7 @@ def _ended_on(row: t.Review) -> date | None:
     return None
 
 
-def _hold_view(row: t.Review) -> HoldView:
+def _hold_view(row: t.Review, placed: HoldPlaced | None = None) -> HoldView:
     return HoldView(
         int(row.id or 0),
         row.reference,
@@ -294,6 +342,7 @@ def _hold_view(row: t.Review) -> HoldView:
         ReviewStage(row.stage),
         row.legal_hold,
         _ended_on(row),
+        placed if row.legal_hold else None,
     )
 
 

@@ -20,6 +20,8 @@ from bot.cli import main
 from bot.retention import RETENTION_JOB, RetentionJob
 from bot.scheduler import Chasers, Schedule
 from cards import verbs
+from domain.retention import HoldPlaced, held_on
+from domain.wording import short_date
 from storage import tables as t
 from tests.support.activities import TENANT, USER_AAD
 from tests.support.audited import differences, snapshot
@@ -180,6 +182,41 @@ async def test_the_legal_hold_cards_name_the_stage_as_every_view_does(
     card = await j.card(verbs.RETENTION, {})
     assert "· Pre-analysis" in card
     assert "pre_analysis" not in card
+
+
+async def test_a_hold_says_who_placed_it_when_and_why_on_each_card_that_shows_it(
+    any_journey: Journey,
+) -> None:
+    """walk8: the hold card showed no reason, who or since when; the retention card's list
+    had no reason and no way to the hold card; the summary said nothing of a hold. Both
+    databases, both platforms."""
+    j = any_journey
+    review_id = await signed_off_review(j)
+    reference = j.rows(t.Review)[0].reference
+    shown = await j.card(verbs.LEGAL_HOLD, {"review_id": review_id})
+    assert "Held since" not in shown
+    assert "still open (not ended)" in shown, "the review's own end, not the hold's"
+    place = button_data(json.loads(shown), verbs.LEGAL_HOLD_SET)
+    await j.card(verbs.LEGAL_HOLD_SET, {**place, "reason": "Civil claim"})
+    [event] = [e for e in j.rows(t.AuditEvent) if e.action == "review.legal_hold_placed"]
+    [admin] = [m for m in j.rows(t.Member) if m.aad_object_id == ADMIN_AAD]
+    day = short_date(held_on(HoldPlaced(None, event.at, "")))
+    line = f"Held since {day} by {admin.display_name}: Civil claim"
+
+    assert line in await j.card(verbs.LEGAL_HOLD, {"review_id": review_id})
+    retention = json.loads(await j.card(verbs.RETENTION, {}))
+    assert line in json.dumps(retention, ensure_ascii=False)
+    opens = button_data(retention, verbs.LEGAL_HOLD)
+    assert opens["review_id"] == review_id
+    held = await j.card(verbs.LEGAL_HOLD, opens)
+    assert "Lift legal hold" in held
+    assert reference in held
+
+    summary = await j.card(verbs.SUMMARY, {"review_id": review_id})
+    assert f"On legal hold since {day} (Civil claim)" in summary
+    lift = button_data(json.loads(held), verbs.LEGAL_HOLD_SET)
+    await j.card(verbs.LEGAL_HOLD_SET, {**lift, "reason": "Claim settled"})
+    assert "legal hold" not in (await j.card(verbs.SUMMARY, {"review_id": review_id})).lower()
 
 
 # --- the daily job -----------------------------------------------------------------------------

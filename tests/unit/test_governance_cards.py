@@ -6,17 +6,25 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
 from cards import governance as cards
 from cards import verbs
+from cards.common import card_nodes
 from cards.validation import card_problems
 from domain.audit_trail import PAGE_SIZE, TrailEvent, TrailNames, TrailPage, TrailSubjects
 from domain.audit_words import TRAIL_CSV_NOTE
 from domain.model import ReviewStage
-from domain.retention import HOLD_REASON_MAX, HoldView, RetentionPolicy, RetentionReport
+from domain.retention import (
+    HOLD_REASON_MAX,
+    HoldPlaced,
+    HoldView,
+    RetentionPolicy,
+    RetentionReport,
+)
 from domain.retention import RetentionScreen as Screen
 from exports.audit_trail import trail_csv
 from exports.cells import csv_text
@@ -39,8 +47,13 @@ def event(number: int, name: str | None = "Review Chair", size: int = 20) -> Tra
     )
 
 
+PLACED = HoldPlaced("Review Chair", WHEN, "Coroner's inquest " + "r" * (HOLD_REASON_MAX - 18))
+
+
 def held(number: int, hold: bool = True) -> HoldView:
-    return HoldView(number, f"LOS-2026-{number:03d}", "Child K", ReviewStage.CLOSED, hold, None)
+    placed = PLACED if hold else None
+    reference = f"LOS-2026-{number:03d}"
+    return HoldView(number, reference, "Child K", ReviewStage.CLOSED, hold, None, placed)
 
 
 def screen(holds: int = 1) -> Screen:
@@ -117,6 +130,48 @@ def test_the_trail_card_says_each_event_in_words_and_keeps_fingerprints_off_it()
         assert stored not in text, stored
     # A long value is clipped to keep the card small.
     assert "y" * cards.CHANGE_MAX not in json.dumps(CARDS["trail, largest"])
+
+
+def _texts(card: dict[str, object]) -> list[str]:
+    return [str(n["text"]) for n in card_nodes(card) if n.get("type") == "TextBlock"]
+
+
+def _facts(card: dict[str, object]) -> dict[str, str]:
+    return {
+        str(f["title"]): str(f["value"])
+        for n in card_nodes(card)
+        if n.get("type") == "FactSet"
+        for f in n["facts"]
+    }
+
+
+def test_the_hold_card_says_who_held_it_since_when_and_why_and_the_review_s_own_end() -> None:
+    """walk8: it showed no reason, who or since when, and "Ended on: still open" (ISO when
+    ended) read as if about the hold."""
+    short = replace(PLACED, reason="Coroner's inquest")
+    card = cards.legal_hold_card(replace(held(4), placed=short))
+    assert "Held since Thu 26 Nov 2026 by Review Chair: Coroner's inquest" in _texts(card)
+    assert _facts(card) == {"Now": "under legal hold", "The review": "still open (not ended)"}
+    ended = cards.legal_hold_card(replace(held(4, hold=False), ended_on=date(2026, 3, 5)))
+    assert _facts(ended)["The review"] == "ended Thu 5 Mar 2026"
+    assert not any(t.startswith("Held") for t in _texts(ended))
+    unknown = cards.legal_hold_card(replace(held(4), placed=None))
+    assert any("not on the audit trail" in t for t in _texts(unknown))
+
+
+def test_the_retention_card_lists_each_hold_s_reason_with_a_button_to_its_hold_card() -> None:
+    card = cards.retention_card(screen(3))
+    assert (
+        sum(t.startswith("Held since Thu 26 Nov 2026 by Review Chair") for t in _texts(card)) == 3
+    )
+    opens = [
+        n
+        for n in card_nodes(card)
+        if n.get("type") == "Action.Execute" and n.get("verb") == verbs.LEGAL_HOLD
+    ]
+    assert [(a["title"], a["data"]["review_id"]) for a in opens] == [
+        (f"Hold on LOS-2026-{n:03d}", n) for n in range(3)
+    ]
 
 
 def test_the_hold_reason_input_is_bounded() -> None:

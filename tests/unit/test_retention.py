@@ -18,6 +18,7 @@ from domain.repositories import AuditEntry
 from domain.retention import (
     Deleted,
     ExportCandidate,
+    HoldPlaced,
     HoldView,
     RetentionPolicy,
     ReviewCandidate,
@@ -242,6 +243,9 @@ class FakeRetention:
             ),
             None,
         )
+
+    def hold_placed(self, partnership_id: int, review_id: int) -> HoldPlaced | None:
+        return None
 
     def set_legal_hold(self, review_id: int, held: bool) -> bool:
         self.calls.append(f"set_legal_hold {review_id} {held}")

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import zipfile
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from docx import Document
 from openpyxl import load_workbook
 
+from cards.summaries import summary_card
 from domain.action_history import HistoryEntry
 from domain.chasers import DEFAULT_POLICY, Rag
 from domain.model import ActionStatus
+from domain.retention import HoldPlaced
 from domain.summaries import (
     NO_THEMES,
     Access,
@@ -25,6 +29,7 @@ from domain.summaries import (
     TrackerLine,
     TrackerRecord,
     build_summary,
+    clock_facts,
     theme_trends,
     year_period,
 )
@@ -245,3 +250,23 @@ def test_the_tracker_s_latest_progress_is_the_summary_s_latest_word() -> None:
     full = load_workbook(io.BytesIO(tracker_xlsx(built)))["Tracker"]
     log = [c.value for c in full[1]].index("Progress log (dated)") + 1
     assert full.cell(2, log).value.endswith("2026-12-07 chair amend: Scope agreed")
+
+
+def test_a_held_review_s_summary_says_so_on_the_card_and_in_word() -> None:
+    """walk8: the summary said nothing of a legal hold. It says when it was placed and why;
+    a reader of their own part only that it is held."""
+    placed = HoldPlaced("Review Chair", datetime(2026, 6, 1, 23, 30, tzinfo=UTC), "Civil claim")
+    full = replace(
+        build_summary(review(), Access.FULL, records(2, 2), TODAY, DEFAULT_POLICY), hold=placed
+    )
+    line = "On legal hold since Tue 2 Jun 2026 (Civil claim)"  # 00:30 on the 2nd in London
+    assert ("Legal hold", line) in clock_facts(full)
+    card = json.dumps(summary_card(full), ensure_ascii=False)
+    assert line in card
+    document = Document(io.BytesIO(summary_docx(full, (), TODAY)))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert line in cells
+    own = replace(full, access=Access.OWN)
+    assert ("Legal hold", "On legal hold since Tue 2 Jun 2026") in clock_facts(own)
+    unheld = build_summary(review(), Access.FULL, records(2, 2), TODAY, DEFAULT_POLICY)
+    assert all(title != "Legal hold" for title, _ in clock_facts(unheld))
