@@ -282,9 +282,11 @@ def held_since(placed: HoldPlaced | None) -> str:
     return f"Held since {short_date(held_on(placed))}{by}: {placed.reason}"
 
 
-def on_hold_line(placed: HoldPlaced, *, with_reason: bool = True) -> str:
+def on_hold_line(placed: HoldPlaced | None, *, with_reason: bool = True) -> str:
     """The review summary's line: "On legal hold since Mon 7 Dec 2026 (Coroner's inquest)".
     The reason only `with_reason` (a reader who sees the whole review)."""
+    if placed is None:
+        return "On legal hold (when and why is not on the audit trail)"
     since = f"On legal hold since {short_date(held_on(placed))}"
     return f"{since} ({placed.reason})" if with_reason else since
 
@@ -351,7 +353,9 @@ class RetentionRepository(Protocol):
     def review(self, partnership_id: int, review_id: int) -> HoldView | None: ...
 
     def hold_placed(self, partnership_id: int, review_id: int) -> HoldPlaced | None:
-        """Who placed the review's hold, when and why, while it is held; else None."""
+        """Who placed the review's hold (the newest placing on its audit trail), when and
+        why; None when none is recorded. Ask only of a review that is held: a lifted hold's
+        placing is still on the trail."""
         ...
 
     def set_legal_hold(self, review_id: int, held: bool) -> bool:

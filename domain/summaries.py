@@ -252,6 +252,7 @@ class SummaryRecords:
     impacts: tuple[ImpactLine, ...]
     guide: GuideStatus
     held_on: date | None = None  # the day the meeting was held, as the outcome records it
+    legal_hold: bool = False  # the review is under legal hold (domain/retention.py)
 
 
 @dataclass(frozen=True)
@@ -514,6 +515,7 @@ class ReviewSummary:
     actions: tuple[RatedAction, ...]  # red first, then amber, green, blue, cancelled
     impacts: tuple[ImpactLine, ...]
     guide: GuideStatus
+    legal_hold: bool = False
     hold: HoldPlaced | None = None  # under legal hold: who placed it, when and why
 
     @property
@@ -697,8 +699,9 @@ def review_summary(
     review, access = _visible(uow, member, review_id)
     records = uow.summaries.review_records(review.id, member.id if access is Access.OWN else None)
     summary = build_summary(review, access, records, today, policy_of(uow, member.partnership_id))
-    hold = uow.retention.hold_placed(member.partnership_id, review.id)
-    summary = replace(summary, hold=hold) if hold is not None else summary
+    if records.legal_hold:  # who placed it, when and why: one more read, only for a held one
+        hold = uow.retention.hold_placed(member.partnership_id, review.id)
+        summary = replace(summary, legal_hold=True, hold=hold)
     audit.record(
         uow,
         member.partnership_id,
@@ -1152,10 +1155,9 @@ def hold_fact(summary: ReviewSummary) -> list[tuple[str, str]]:
     """A held review says so wherever its summary is read (card and Word): "On legal hold
     since Mon 7 Dec 2026 (Coroner's inquest)". The reason is for those who see the whole
     review; a reader of their own part is told only that it is held."""
-    if summary.hold is None:
+    if not summary.legal_hold:
         return []
-    line = on_hold_line(summary.hold, with_reason=summary.access is Access.FULL)
-    return [("Legal hold", line)]
+    return [("Legal hold", on_hold_line(summary.hold, with_reason=summary.access is Access.FULL))]
 
 
 def open_clock(c: Clocks) -> str:

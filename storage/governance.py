@@ -228,9 +228,6 @@ class SqlRetention:
         return _hold_view(row, placed.get(review_id))
 
     def hold_placed(self, partnership_id: int, review_id: int) -> HoldPlaced | None:
-        row = self._session.get(t.Review, review_id)
-        if row is None or row.partnership_id != partnership_id or not row.legal_hold:
-            return None
         return self._placements(partnership_id, [review_id]).get(review_id)
 
     def _placements(self, partnership_id: int, review_ids: Sequence[int]) -> dict[int, HoldPlaced]:

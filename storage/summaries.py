@@ -238,7 +238,9 @@ def _year_month(day: Any) -> tuple[Any, Any]:
 
 # --- statements built once: one review's summary, the read behind every `summary` turn ------
 
-_REVIEW_PARTNERSHIP = select(t.Review.partnership_id).where(col(t.Review.id) == _PARAM["review_id"])
+_REVIEW_PARTNERSHIP = select(t.Review.partnership_id, t.Review.legal_hold).where(
+    col(t.Review.id) == _PARAM["review_id"]
+)
 _POLICY = select(t.Partnership.settings).where(col(t.Partnership.id) == _PARAM["partnership_id"])
 _OUTCOME = select(
     t.MeetingOutcome.agreed_themes,
@@ -421,7 +423,8 @@ class SqlSummaries:
     # --- the review summary -------------------------------------------------------------------
 
     def review_records(self, review_id: int, owner_id: int | None) -> SummaryRecords:
-        partnership_id = self._session.scalar(_REVIEW_PARTNERSHIP, {"review_id": review_id})
+        found = self._session.execute(_REVIEW_PARTNERSHIP, {"review_id": review_id}).first()
+        partnership_id, legal_hold = found if found else (None, False)
         where = Filter(int(partnership_id or 0), review_id=review_id, member_id=owner_id)
         outcome = self._session.execute(_OUTCOME, {"review_id": review_id}).first()
         themes, needs, published, held = outcome if outcome else ([], [], None, None)
@@ -434,6 +437,7 @@ class SqlSummaries:
             impacts=tuple(self._impacts(where)),
             guide=self._guide(review_id),
             held_on=held,
+            legal_hold=bool(legal_hold),
         )
 
     def _returns(self, review_id: int, owner_id: int | None) -> tuple[ReturnLine, ...]:

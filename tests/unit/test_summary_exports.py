@@ -257,7 +257,9 @@ def test_a_held_review_s_summary_says_so_on_the_card_and_in_word() -> None:
     a reader of their own part only that it is held."""
     placed = HoldPlaced("Review Chair", datetime(2026, 6, 1, 23, 30, tzinfo=UTC), "Civil claim")
     full = replace(
-        build_summary(review(), Access.FULL, records(2, 2), TODAY, DEFAULT_POLICY), hold=placed
+        build_summary(review(), Access.FULL, records(2, 2), TODAY, DEFAULT_POLICY),
+        legal_hold=True,
+        hold=placed,
     )
     line = "On legal hold since Tue 2 Jun 2026 (Civil claim)"  # 00:30 on the 2nd in London
     assert ("Legal hold", line) in clock_facts(full)
@@ -268,5 +270,9 @@ def test_a_held_review_s_summary_says_so_on_the_card_and_in_word() -> None:
     assert line in cells
     own = replace(full, access=Access.OWN)
     assert ("Legal hold", "On legal hold since Tue 2 Jun 2026") in clock_facts(own)
+    unknown = replace(full, hold=None)
+    assert ("Legal hold", "On legal hold (when and why is not on the audit trail)") in (
+        clock_facts(unknown)
+    )
     unheld = build_summary(review(), Access.FULL, records(2, 2), TODAY, DEFAULT_POLICY)
     assert all(title != "Legal hold" for title, _ in clock_facts(unheld))
