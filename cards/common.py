@@ -409,9 +409,10 @@ def card_nodes(node: Any) -> Iterator[Mapping[str, Any]]:
             yield from card_nodes(value)
 
 
-def inputs_shown(card: Mapping[str, Any]) -> dict[str, Shown]:
-    """The card's inputs by id, wherever they are (a ShowCard's form too): each one's label,
-    what it holds and, for a choice set, its choices' titles. The first of an id wins."""
+def inputs_shown(card: Mapping[str, Any], *, forms: bool = True) -> dict[str, Shown]:
+    """The card's inputs by id, wherever they are (a ShowCard's form too, unless not `forms`:
+    then the card's own, which its own buttons submit): each one's label, what it holds and,
+    for a choice set, its choices' titles. The first of an id wins."""
     found: dict[str, Shown] = {}
 
     def walk(node: Any) -> None:
@@ -425,6 +426,8 @@ def inputs_shown(card: Mapping[str, Any]) -> dict[str, Shown]:
         if isinstance(kind, str) and kind.startswith("Input.") and isinstance(input_id, str):
             found.setdefault(input_id, _shown(node, input_id))
         for value in node.values():
+            if not forms and isinstance(value, dict) and value.get("type") == "AdaptiveCard":
+                continue
             if isinstance(value, (dict, list)):
                 walk(value)
 
@@ -506,36 +509,11 @@ class _Scope:
             if outer is None:
                 return None
             found = dict(outer)
-            for input_id, seen in _own_inputs(self._card).items():
+            for input_id, seen in inputs_shown(self._card, forms=False).items():
                 if not seen.toggle:  # a tick is not typing (domain/stale.py)
                     found.setdefault(input_id, shortened(seen.label, LABEL_MAX))
             self._labels = found
         return self._labels if labels_fit(self._labels) else None
-
-
-def _own_inputs(card: Mapping[str, Any]) -> dict[str, Shown]:
-    """The inputs of `card` itself, not of the ShowCard forms inside it (their own buttons
-    submit them)."""
-    found: dict[str, Shown] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, list):
-            for item in node:
-                walk(item)
-            return
-        if not isinstance(node, dict):
-            return
-        kind, input_id = node.get("type"), node.get("id")
-        if isinstance(kind, str) and kind.startswith("Input.") and isinstance(input_id, str):
-            found.setdefault(input_id, _shown(node, input_id))
-        for value in node.values():
-            if isinstance(value, dict) and value.get("type") == "AdaptiveCard":
-                continue
-            if isinstance(value, (dict, list)):
-                walk(value)
-
-    walk(card.get("body", []))
-    return found
 
 
 def _is_changing(node: dict[str, Any]) -> bool:

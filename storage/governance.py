@@ -236,21 +236,12 @@ class SqlRetention:
         if not review_ids:
             return {}
         rows = self._session.execute(
-            select(t.AuditEvent, t.Member.display_name)
-            .outerjoin(
-                t.Member,
-                and_(
-                    col(t.Member.aad_object_id) == col(t.AuditEvent.actor_aad_id),
-                    col(t.Member.partnership_id) == col(t.AuditEvent.partnership_id),
-                ),
-            )
-            .where(
+            _EVENTS_WITH_NAMES.where(
                 col(t.AuditEvent.partnership_id) == partnership_id,
                 col(t.AuditEvent.record_type) == "review",
                 col(t.AuditEvent.record_id).in_(_ids_text(review_ids)),
                 col(t.AuditEvent.action) == "review.legal_hold_placed",
-            )
-            .order_by(col(t.AuditEvent.id))
+            ).order_by(col(t.AuditEvent.id))
         ).all()
         found: dict[int, HoldPlaced] = {}
         for event, name in rows:  # oldest first: the newest of each review is kept
@@ -343,6 +334,16 @@ def _hold_view(row: t.Review, placed: HoldPlaced | None = None) -> HoldView:
     )
 
 
+# Audit events with each actor's name in the event's own partnership (None: no such member).
+_EVENTS_WITH_NAMES = select(t.AuditEvent, t.Member.display_name).outerjoin(
+    t.Member,
+    and_(
+        col(t.Member.aad_object_id) == col(t.AuditEvent.actor_aad_id),
+        col(t.Member.partnership_id) == col(t.AuditEvent.partnership_id),
+    ),
+)
+
+
 # --- the audit trail of a review --------------------------------------------------------------
 
 
@@ -370,20 +371,10 @@ class SqlAuditTrail:
     ) -> TrailEvent | None:
         """The newest of these actions on the record (in the partnership, when given), with
         its actor's name in the event's own partnership."""
-        query = (
-            select(t.AuditEvent, t.Member.display_name)
-            .outerjoin(
-                t.Member,
-                and_(
-                    col(t.Member.aad_object_id) == col(t.AuditEvent.actor_aad_id),
-                    col(t.Member.partnership_id) == col(t.AuditEvent.partnership_id),
-                ),
-            )
-            .where(
-                col(t.AuditEvent.record_type) == record_type,
-                col(t.AuditEvent.record_id) == record_id,
-                col(t.AuditEvent.action).in_(list(actions)),
-            )
+        query = _EVENTS_WITH_NAMES.where(
+            col(t.AuditEvent.record_type) == record_type,
+            col(t.AuditEvent.record_id) == record_id,
+            col(t.AuditEvent.action).in_(list(actions)),
         )
         if partnership_id is not None:
             query = query.where(col(t.AuditEvent.partnership_id) == partnership_id)

@@ -231,6 +231,19 @@ async def test_an_older_agency_or_member_form_overwrites_nothing(journey_each: J
     assert next(m for m in j.rows(t.Member) if m.id == member.id).display_name == "Pat Newer"
 
 
+async def hold_set_from_another_card(j: Journey, review_id: int, reason: str) -> dict[str, Any]:
+    """A hold card opened, then the hold placed or lifted from a newer one: the older card."""
+    shown = {"review_id": review_id}
+    older, newer = (
+        await opened(j, verbs.LEGAL_HOLD, shown),
+        await opened(j, verbs.LEGAL_HOLD, shown),
+    )
+    await j.act(
+        verbs.LEGAL_HOLD_SET, {**button_data(newer, verbs.LEGAL_HOLD_SET), "reason": reason}
+    )
+    return older
+
+
 async def test_older_governance_cards_overwrite_nothing(journey_each: Journey) -> None:
     j = journey_each
     older, newer = await opened(j, verbs.RETENTION, {}), await opened(j, verbs.RETENTION, {})
@@ -249,13 +262,7 @@ async def test_older_governance_cards_overwrite_nothing(journey_each: Journey) -
     assert audited(j, "chaser_policy.saved") == 1
 
     review_id = await signed_off_review(j)
-    shown = {"review_id": review_id}
-    older, newer = (
-        await opened(j, verbs.LEGAL_HOLD, shown),
-        await opened(j, verbs.LEGAL_HOLD, shown),
-    )
-    placed = {**button_data(newer, verbs.LEGAL_HOLD_SET), "reason": "Civil claim"}
-    await j.act(verbs.LEGAL_HOLD_SET, placed)
+    older = await hold_set_from_another_card(j, review_id, "Civil claim")
     again = {**button_data(older, verbs.LEGAL_HOLD_SET), "reason": "Inquest"}
     await refused(j, verbs.LEGAL_HOLD_SET, again, "under legal hold")
     held = [e.after["reason"] for e in j.rows(t.AuditEvent) if e.action.startswith("review.legal")]
@@ -275,12 +282,7 @@ async def test_a_stale_hold_card_gives_back_the_reason_under_the_label_it_was_ty
     await j.act(
         verbs.LEGAL_HOLD_SET, {**button_data(place, verbs.LEGAL_HOLD_SET), "reason": "Inquest"}
     )
-    older, newer = (
-        await opened(j, verbs.LEGAL_HOLD, shown),
-        await opened(j, verbs.LEGAL_HOLD, shown),
-    )
-    lifted = {**button_data(newer, verbs.LEGAL_HOLD_SET), "reason": "Inquest concluded"}
-    await j.act(verbs.LEGAL_HOLD_SET, lifted)
+    older = await hold_set_from_another_card(j, review_id, "Inquest concluded")
     again = {**button_data(older, verbs.LEGAL_HOLD_SET), "reason": "Claim settled"}
     reply = await refused(
         j, verbs.LEGAL_HOLD_SET, again, "not held", "Review Chair lifted the review's legal hold"
