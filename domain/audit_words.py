@@ -17,6 +17,8 @@ from typing import Any, Final
 
 from domain import stale
 from domain.audit_trail import TrailEvent, TrailNames, TrailSubjects
+from domain.identifier_checks import OVERRIDE_ACTION as KEPT_FLAGGED
+from domain.identifier_kinds import IDENTIFIER_LABELS, IdentifierKind
 from domain.model import ActionStatus, ReturnStatus, ReviewStage
 from domain.status_words import state_label
 from domain.wording import listed, plain_date, shortened
@@ -58,6 +60,8 @@ _TRAIL_DEEDS: Final[Mapping[str, str]] = {
     "export.delivered": "downloaded an exported file",
     "audit.viewed": "opened this audit trail",
     "audit.exported": "exported this audit trail as CSV",
+    # domain/identifier_checks.py OVERRIDE_ACTION: which boxes, and what kinds were found.
+    KEPT_FLAGGED: "kept text the identifier check flagged, as not identifying",
 }
 
 # How a detail's stored key reads; keys not here read as their words ("due_on" -> "Due on").
@@ -138,9 +142,14 @@ def detail_lines(event: TrailEvent, names: TrailNames) -> tuple[str, ...]:
         return ()  # the deed names the questions; the values are fingerprints
     lines: list[str] = []
     for key in [*old, *(k for k in new if k not in old)]:
-        if key in _SAID_ELSEWHERE or key.split("#", 1)[0] in names.labels:
+        question = names.labels.get(key.split("#", 1)[0])
+        if event.action == KEPT_FLAGGED:  # each box, by its label, and the kinds found in it
+            box = f"'{question}'" if question else _KEY_LABELS.get(key) or _as_label(key)
+            lines.append(f"{box}: {_kinds(new.get(key))}")
             continue
-        label = _KEY_LABELS.get(key) or key.replace("_", " ").capitalize()
+        if key in _SAID_ELSEWHERE or question:
+            continue
+        label = _KEY_LABELS.get(key) or _as_label(key)
         if key in old and key in new:
             was, now = _words(key, old[key], names), _words(key, new[key], names)
             lines.append(f"{label}: {was} → {now}")
@@ -149,6 +158,22 @@ def detail_lines(event: TrailEvent, names: TrailNames) -> tuple[str, ...]:
         else:
             lines.append(f"{label} was {_words(key, old[key], names)}")
     return tuple(lines)
+
+
+def _as_label(key: str) -> str:
+    return key.replace("_", " ").capitalize()
+
+
+def _kinds(value: object) -> str:
+    """An `identifiers.kept` event's kinds ("name", "phone_number") as the warning says them."""
+    items = value if isinstance(value, list | tuple) else [value]
+    said = []
+    for item in items:
+        try:
+            said.append(IDENTIFIER_LABELS[IdentifierKind(str(item))])
+        except ValueError:
+            said.append(str(item).replace("_", " "))
+    return listed(said, "and") or "none"
 
 
 def _words(key: str, value: Any, names: TrailNames) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Final
 
 from domain import audit, chronology, lifecycle, review_flow
 from domain.calendar import DEFAULT_CALENDAR
@@ -838,12 +838,19 @@ def save_section(
             given_back=_given_back(
                 [k.question for k in kept_out if k.typed], stored, episode or 0, data
             ),
+            sign_offs_here=_ON_SAVE,
         )
         return SaveOutcome(index, episode, screen)
     jump = parse_place(data.get("goto"), bank) if data.get("jump") is True else None
     if jump is not None:
         return _go_to(uow, member, ret, stored, jump)
     return _navigate(uow, member, ret, stored, index, episode, nav)
+
+
+# A save's next card looks up no sign-offs beside it (`_beside`): the save turn's statements
+# are counted (tests/scenarios/test_save_statements.py), and a lead who writes a return is told
+# of them where the return is opened (`continue`, its own button, the overview).
+_ON_SAVE: Final[tuple[ReturnView, ...]] = ()
 
 
 IDENTIFIER_HELD = (
@@ -874,7 +881,9 @@ def _go_to(
 ) -> SaveOutcome:
     _move_resume(uow, member, ret, place.position)
     if place.position < bank_for(ret.bank_version).section_count:
-        screen = section_screen(uow, member, ret, place.position, place.episode, stored=stored)
+        screen = section_screen(
+            uow, member, ret, place.position, place.episode, stored=stored, sign_offs_here=_ON_SAVE
+        )
         return SaveOutcome(place.position, screen.episode, screen)
     return SaveOutcome(place.position, None, None)
 
@@ -973,6 +982,7 @@ def _navigate(
             episode,
             notices=notice,
             stored=stored,
+            sign_offs_here=_ON_SAVE,
         )
         return SaveOutcome(position, screen.episode, screen)
     return SaveOutcome(position, None, None)

@@ -229,7 +229,8 @@ async def submit(ctx: Context) -> Reply:
         # Now the lead's sign-off is chased, from a clean count (answered: the practitioners
         # did what their chasers asked).
         chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now, answered=True)
-        lead_view = returns.overview(uow, ctx.member, done.ret, today)
+        # Sent to the agency's leads: no sign-offs beside it, which would be the submitter's.
+        lead_view = returns.overview(uow, ctx.member, done.ret, today, sign_offs_here=())
         return done, cards.signoff_card(lead_view)
 
     # Not short work: with the card's revision checked first (bot/freshness.py) and the

@@ -133,3 +133,20 @@ def test_people_agencies_themes_and_dates_are_named_not_numbered() -> None:
     hold = event("review.legal_hold_placed", ("review", "1"), {"legal_hold": False},
                  {"legal_hold": True, "reason": "Inquest"})  # fmt: skip
     assert detail_lines(hold, NAMES) == ("Legal hold: off → on", "Reason: Inquest")
+
+
+def test_text_kept_past_the_identifier_check_is_said_with_each_box_and_kind() -> None:
+    """Review 9: `identifiers.kept` (every save that keeps flagged text) read as its stored
+    action, and the boxes named by question id were left out, so the card said neither which
+    box nor what was found."""
+    kept = event(
+        "identifiers.kept",
+        ("pre_analysis_return", "12"),
+        after={"agency_team": ["name", "phone_number"], "comments": ["email"]},
+    )
+    words = event_words(kept, SUBJECTS, NAMES)
+    assert words.deed == "Alex Wilber kept text the identifier check flagged, as not identifying"
+    assert words.details == (
+        "'Agency and team': a name and a phone number",
+        "Comments: an email address",
+    )
