@@ -597,12 +597,6 @@ def field_error_line(element: object, message: str) -> ac.TextBlock:
     return error_line(field_problem(message, shown_label(element)))
 
 
-def field_labels(fields: Sequence[tuple[str, object]]) -> dict[str, str]:
-    """Input id -> shown label, of a form's (id, element) pairs: for problems listed apart
-    from their inputs."""
-    return {key: label for key, element in fields if (label := shown_label(element))}
-
-
 def error_line(message: str) -> ac.TextBlock:
     """A problem, shown as given: messages quote what people typed (and the identifier
     warning's masked text, whose asterisks would otherwise pair up into bold)."""

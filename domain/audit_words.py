@@ -30,7 +30,8 @@ _VALUE_MAX: Final = 80
 # Under the card's events: where the stored values are, for whoever checks the record.
 TRAIL_CSV_NOTE: Final = (
     "Export CSV for every event as recorded: its stored action, record and ids, the values "
-    "before and after, and a fingerprint of any text that changed, beside these words."
+    "before and after (a fingerprint, not the text, of each answer that changed), beside these "
+    "words."
 )
 _NAMED_AT_MOST: Final = 4
 
@@ -98,11 +99,11 @@ def event_words(event: TrailEvent, subjects: TrailSubjects, names: TrailNames) -
 
 
 def actor_words(event: TrailEvent) -> str:
-    """Who did it: their name; "The system" for a scheduled run; "Someone no longer a
-    member" for an actor the partnership no longer holds (their id stays in the CSV)."""
+    """Who did it: their name; "The system" for a scheduled run; "Someone not on the
+    members list" for an actor the partnership doesn't hold (their id stays in the CSV)."""
     if event.actor_name:
         return event.actor_name
-    return "The system" if event.actor_aad_id is None else "Someone no longer a member"
+    return "The system" if event.actor_aad_id is None else "Someone not on the members list"
 
 
 def record_words(event: TrailEvent, subjects: TrailSubjects, names: TrailNames) -> str:

@@ -52,6 +52,7 @@ from domain.records import (
 )
 from domain.repositories import UnitOfWork
 from domain.return_state import SUBMITTED_STATUSES, WRITABLE, return_status_label
+from domain.reviews import HELD_STAGES
 from domain.stale import TYPED_HEADING, Shown, Typed, local_when, typed_back
 from domain.transitions import label as quoted_state
 from domain.transitions import move_return
@@ -167,14 +168,17 @@ def all_in(member: MemberView, review: ReviewView, settled: Sequence[ReturnView]
     named = f"{review.reference} ({review.pseudonym})"
     signed = all(r.status is ReturnStatus.SIGNED_OFF for r in settled)
     title = f"Every return on {review.reference} is " + ("signed off" if signed else "in")
-    # The title says "signed off" when all are; otherwise how each was settled is listed.
-    each = (
-        f"the {r.agency_name} return is {review_flow.lowered_status(r.status)}" for r in settled
-    )
-    how = "" if signed else ": " + "; ".join(each)
     chairs = review.chaired_by(member.id)
+    # The title says "signed off" when all are; otherwise how each was settled is listed: of
+    # every return for its chair, of their own for anyone else (a practitioner's view of a
+    # review holds no other agency's return).
+    shown = [
+        r for r in settled if chairs or member.id in r.assignee_ids or member.leads(r.agency_id)
+    ]
+    each = (f"the {r.agency_name} return is {review_flow.lowered_status(r.status)}" for r in shown)
+    how = "" if signed or not shown else ": " + "; ".join(each)
     meeting = f" on {plain_date(review.meeting_on)}" if review.meeting_on else ""
-    ahead = review.stage in (ReviewStage.PRE_ANALYSIS, ReviewStage.ANALYSIS, ReviewStage.MEETING)
+    ahead = review.stage not in HELD_STAGES  # the meeting still to come, or being held
     if ahead and chairs:
         then = (
             f"Next: the meeting pack, which merges them for the review meeting{meeting}. "

@@ -77,7 +77,7 @@ def test_what_was_done_is_said_with_who_did_it() -> None:
     run = event("retention.run", ("review", "1"), who=None, aad=None)
     assert event_words(run, SUBJECTS, NAMES).deed == "The system recorded “retention.run”"
     gone = event("return.submitted", ("pre_analysis_return", "12"), who=None, aad="old")
-    assert event_words(gone, SUBJECTS, NAMES).deed.startswith("Someone no longer a member ")
+    assert event_words(gone, SUBJECTS, NAMES).deed.startswith("Someone not on the members list ")
 
 
 def test_answers_saved_are_named_by_question_and_their_fingerprints_are_not_shown() -> None:

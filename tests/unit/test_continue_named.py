@@ -294,7 +294,13 @@ def test_returns_in_by_other_ways_are_named_and_one_still_open_is_no_news(
     done = _continuing(db, s.member(PAT), NEW.lower()).all_in
     assert done is not None
     assert done.title == f"Every return on {NEW} is in"
+    # Pat writes the police return only: how Health's was settled is not Pat's to read.
     assert done.lines[0] == (
+        f"Nothing is left to write on {NEW} (Child Q): the Demo Police return is signed off."
+    )
+    # Its chair reads how each was settled.
+    chair = all_in(s.member(CHAIR), done.review, _all(db, s))
+    assert chair.lines[0] == (
         f"Nothing is left to write on {NEW} (Child Q): the Demo Health return is nil return: "
         "no involvement (confirmed by its lead); the Demo Police return is signed off."
     )
