@@ -148,6 +148,10 @@ def returns_list_card(
     return build(body, actions)
 
 
+# Returns offered beside a card, each with its button; any more are counted, never dropped.
+_OFFERED = 3
+
+
 def sign_off_offers(waiting: Sequence[ReturnView]) -> list[ac.ElementAnnotated]:
     """Under a card `continue` opened: each other return on its review waiting for the
     reader's sign-off (`domain.returns.sign_offs_beside`), said, with its sign-off card a
@@ -161,8 +165,8 @@ def sign_off_offers(waiting: Sequence[ReturnView]) -> list[ac.ElementAnnotated]:
                 ids(ret),
             ),
         )
-        for ret in waiting[:3]
-    ]
+        for ret in waiting[:_OFFERED]
+    ] + _more(waiting, "waiting for your sign-off: type sign-offs to see them all")
 
 
 def read_offers(reading: Sequence[ReturnView]) -> list[ac.ElementAnnotated]:
@@ -175,8 +179,16 @@ def read_offers(reading: Sequence[ReturnView]) -> list[ac.ElementAnnotated]:
                 shortened(f"Read the {ret.agency_name} return", 60), verbs.RETURN_OPEN, ids(ret)
             ),
         )
-        for ret in reading[:3]
-    ]
+        for ret in reading[:_OFFERED]
+    ] + _more(reading, "to read: type continue {reference} to see them all")
+
+
+def _more(offered: Sequence[ReturnView], what: str) -> list[ac.ElementAnnotated]:
+    """ "And 2 more …" under the offers, `what` naming the review as {reference}."""
+    more = len(offered) - _OFFERED
+    if more <= 0:
+        return []
+    return [paragraph(f"And {more} more " + what.format(reference=offered[0].reference) + ".")]
 
 
 def _offer(said: ac.TextBlock, action: ac.ActionExecute) -> ac.Container:

@@ -297,3 +297,19 @@ def test_a_cancel_reason_ending_in_a_full_stop_is_not_doubled() -> None:
     review = replace(REVIEW, stage=ReviewStage.CANCELLED, cancelled_reason="Opened twice.")
     text = json.dumps(review_cards.cancelled_card(review))
     assert "Reason: Opened twice. Its chasers have stopped." in text, text
+
+
+def test_returns_offered_beside_a_card_beyond_three_are_counted_not_dropped() -> None:
+    """A lead reading or signing off more than three returns on one review is told how many
+    more there are and where to see them, not shown three as if they were all."""
+    five = [replace(RET, id=n, agency_name=f"Agency {n}") for n in range(1, 6)]
+    for offers, more in (
+        (cards.sign_off_offers(five), "And 2 more waiting for your sign-off: type sign-offs"),
+        (cards.read_offers(five), f"And 2 more to read: type continue {RET.reference}"),
+    ):
+        shown = json.dumps([dumped(o) for o in offers])
+        assert "Agency 3" in shown
+        assert "Agency 4" not in shown, "three offered, in order"
+        assert more in shown
+    three = json.dumps([dumped(o) for o in cards.read_offers(five[:3])])
+    assert "more" not in three
