@@ -184,7 +184,8 @@ def read_offers(reading: Sequence[ReturnView]) -> list[ac.ElementAnnotated]:
 
 
 def _more(offered: Sequence[ReturnView], what: str) -> list[ac.ElementAnnotated]:
-    """ "And 2 more …" under the offers, `what` naming the review as {reference}."""
+    """The line under the offers saying how many more ("And 2 more …"), `what` naming the
+    review as {reference}."""
     more = len(offered) - _OFFERED
     if more <= 0:
         return []
