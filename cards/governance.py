@@ -151,7 +151,7 @@ def _held_list(held: Sequence[HoldView]) -> ac.Container:
                     ac.ActionSet(
                         actions=[
                             button(
-                                f"Hold on {review.reference}",
+                                f"Open the legal hold on {review.reference}",
                                 verbs.LEGAL_HOLD,
                                 {"review_id": review.id},
                             )

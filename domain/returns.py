@@ -224,7 +224,7 @@ def reads_beside_line(ret: ReturnView) -> str:
     (`acts_first`): where its writing stands, without a writer's "to answer"."""
     return (
         f"You can also read the {ret.agency_name} return on {ret.reference}, which its "
-        f"practitioners are writing: {review_flow.lowered_status(ret.status)}."
+        f"practitioners write. Where it stands: {review_flow.lowered_status(ret.status)}."
     )
 
 

@@ -35,7 +35,11 @@ from domain.wording import plain_date, shortened
 _LOCAL: Final = ZoneInfo(DEFAULT_CALENDAR.tz_name)
 
 TYPED_HEADING: Final = "What you typed (not saved)"
-TYPED_BELOW: Final = "What you typed is below, not saved: copy it back in if you still want it."
+# Not "copy it back in": the card as it stands now may no longer hold the box it was typed in
+# (a hold lifted from an older card now shows the box to place one).
+TYPED_BELOW: Final = (
+    "What you typed is below, not saved: read how it stands now before using any of it again."
+)
 SHORTENED: Final = "Shortened to fit on this card: the end of a long answer is cut (…)."
 # Said instead of TYPED_BELOW where the answer is a new message that everyone in a channel or
 # group chat sees (a client that sends Action.Submit there rather than Action.Execute, whose

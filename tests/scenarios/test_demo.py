@@ -161,7 +161,7 @@ async def test_continue_on_a_review_leads_with_the_sign_off_waiting_for_you(
     assert verbs.SIGNOFF_APPROVE in shown
     assert (
         "You can also read the Demo Children's Social Care return on LOS-2026-002, which its "
-        "practitioners are writing: not started." in shown
+        "practitioners write. Where it stands: not started." in shown
     )
     title = "Read the Demo Children's Social Care return"
     reads = [

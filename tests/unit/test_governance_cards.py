@@ -170,7 +170,7 @@ def test_the_retention_card_lists_each_hold_s_reason_with_a_button_to_its_hold_c
         if n.get("type") == "Action.Execute" and n.get("verb") == verbs.LEGAL_HOLD
     ]
     assert [(a["title"], a["data"]["review_id"]) for a in opens] == [
-        (f"Hold on LOS-2026-{n:03d}", n) for n in range(3)
+        (f"Open the legal hold on LOS-2026-{n:03d}", n) for n in range(3)
     ]
 
 
