@@ -24,6 +24,7 @@ from cards.common import (
     error_line,
     facts,
     field_error_line,
+    field_problem,
     fit_typed_back,
     friendly_date,
     good_news,
@@ -370,7 +371,8 @@ def _question_block(
         _with_value(_input_template(question), screen.values.get(question.id)),
     ]
     if question.id in screen.errors:
-        block.append(error_line(screen.errors[question.id]))
+        # Named by the question the box shows, not the short name the rule knows it by.
+        block.append(error_line(field_problem(screen.errors[question.id], question.prompt)))
     if question.type is QuestionType.YES_NO_FOLLOWUP:
         follow_id = follow_up_input_id(question.id)
         block.append(_with_value(_follow_up_template(question), screen.values.get(follow_id)))

@@ -35,7 +35,7 @@ from pydantic import (
 )
 
 from domain.calendar import london_today
-from domain.errors import DomainError, InvalidInput, NotFound
+from domain.errors import DomainError, InvalidInput, NotFound, field_error
 from domain.identifiers import IdentifierFinding, find_identifiers
 
 if TYPE_CHECKING:
@@ -591,7 +591,7 @@ def _completeness_errors(question: Question, outcome: _Outcome) -> dict[str, str
         prompt = question.follow_up_prompt
         return {question.follow_up_input_id: f"'{question.label}': please answer '{prompt}'"}
     if question.required:
-        return {question.id: f"'{question.label}' is required."}
+        return {question.id: field_error(question.label, " is required.")}
     return {}
 
 
@@ -632,7 +632,7 @@ def _check_text(
     if raw is None:
         return _Outcome()
     if not isinstance(raw, str):
-        return _invalid(input_id, f"'{label}' should be text.")
+        return _invalid(input_id, field_error(label, " should be text."))
     # Refuse megabytes before spending time normalising them.
     if len(raw) > max_length * 4 + 1000:
         return _invalid(input_id, _too_long(label, len(raw), max_length))
@@ -645,7 +645,9 @@ def _check_text(
 
 
 def _too_long(label: str, length: int, max_length: int) -> str:
-    return f"'{label}' is too long ({length:,} characters); please keep it to {max_length:,}."
+    return field_error(
+        label, f" is too long ({length:,} characters); please keep it to {max_length:,}."
+    )
 
 
 def _normalise_text(raw: str, single_line: bool) -> str:
@@ -666,19 +668,25 @@ def _check_choice(question: Question, raw: object) -> _Outcome:
     for choice in question.choices:
         if choice.value.casefold() == wanted:
             return _valid(choice.value)
-    return _invalid(question.id, f"'{question.label}': please choose one of the options shown.")
+    return _invalid(
+        question.id, field_error(question.label, ": please choose one of the options shown.")
+    )
 
 
 def _check_multi(question: Question, raw: object, allowed: tuple[str, ...], what: str) -> _Outcome:
     items = _split_multi(raw)
     if items is None:
-        return _invalid(question.id, f"'{question.label}': please choose from the list shown.")
+        return _invalid(
+            question.id, field_error(question.label, ": please choose from the list shown.")
+        )
     if not items:
         return _Outcome()
     by_folded = {value.casefold(): value for value in allowed}
     chosen = {by_folded.get(item.casefold()) for item in items}
     if None in chosen:
-        return _invalid(question.id, f"'{question.label}' includes {what}; please choose again.")
+        return _invalid(
+            question.id, field_error(question.label, f" includes {what}; please choose again.")
+        )
     # Stored in a fixed order so the same selection always compares and displays the same.
     return _valid(tuple(value for value in allowed if value in chosen))
 
@@ -704,12 +712,14 @@ def _check_date(question: Question, raw: object, today: date) -> _Outcome:
     parsed = _parse_date(raw.strip()) if isinstance(raw, str) else None
     if parsed is None:
         return _invalid(
-            question.id, f"'{question.label}' should be a date, for example 14/03/2025."
+            question.id, field_error(question.label, " should be a date, for example 14/03/2025.")
         )
     if parsed < EARLIEST_DATE:
-        return _invalid(question.id, f"'{question.label}' is before 1900; please check the year.")
+        return _invalid(
+            question.id, field_error(question.label, " is before 1900; please check the year.")
+        )
     if parsed > today and not question.allow_future:
-        return _invalid(question.id, f"'{question.label}' cannot be in the future.")
+        return _invalid(question.id, field_error(question.label, " cannot be in the future."))
     return _valid(parsed.isoformat())
 
 
@@ -735,7 +745,7 @@ def _check_yes_no(question: Question, answers: Mapping[str, object]) -> _Outcome
     )
     errors = dict(follow_up.errors)
     if answer == "invalid":
-        errors[question.id] = f"'{question.label}': please choose Yes or No."
+        errors[question.id] = field_error(question.label, ": please choose Yes or No.")
         answer = None
     asked = answer is None or question.follow_up_when in ("always", answer)
     value: dict[str, str] = {}

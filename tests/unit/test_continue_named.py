@@ -216,8 +216,8 @@ def test_a_lead_opening_one_return_is_told_of_another_there_waiting_for_them(
     # They only read the one it opened: the sign-off, theirs to give, leads (walk8).
     assert found.sign_off_first
     assert reads_beside_line(found.returns[0]) == (
-        f"You can also read the Demo Police return on {NEW}, which its practitioners are "
-        "writing: in progress."
+        f"You can also read the Demo Police return on {NEW}, which its practitioners "
+        "write. Where it stands: in progress."
     )
     # As the police return's writer too (assigned to it), the same.
     with db.session() as session, session.begin():

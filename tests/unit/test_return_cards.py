@@ -16,7 +16,12 @@ from cards.validation import card_problems
 from domain.chronology import page
 from domain.lifecycle import ManageScreen
 from domain.model import DateCertainty, ReturnStatus, ReviewStage
-from domain.questions import QuestionType, default_question_bank, follow_up_input_id
+from domain.questions import (
+    QuestionType,
+    default_question_bank,
+    follow_up_input_id,
+    validate_section_answers,
+)
 from domain.records import ChronologyView, EntryInput, ReturnView, ReviewProgress, ReviewView
 from domain.returns import EpisodeSummary, Overview, SectionScreen, SectionStatus
 from domain.reviews import defaults
@@ -313,3 +318,18 @@ def test_returns_offered_beside_a_card_beyond_three_are_counted_not_dropped() ->
         assert more in shown
     three = json.dumps([dumped(o) for o in cards.read_offers(five[:3])])
     assert "more" not in three
+
+
+def test_a_question_s_problem_names_it_as_the_card_asks_it() -> None:
+    """walk9: under "Which agency and team is this return from?" the card said "'Agency and
+    team' is required.": a problem names the question as the box above it shows it."""
+    section = BANK.section(0)
+    checked = validate_section_answers(section, {}, require_complete=True)
+    screen = SectionScreen(RET, BANK, 0, None, (), {}, {}, checked.errors)
+    shown = json.dumps(cards.section_card(screen))
+    required = [q for q in section.questions if q.required and q.id in checked.errors]
+    assert required, "an empty first section has required questions unanswered"
+    for question in required:
+        assert json.dumps(f"'{question.prompt}' is required.")[1:-1] in shown
+        if question.label != question.prompt:
+            assert f"'{question.label}' is required." not in shown

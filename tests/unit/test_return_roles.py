@@ -368,7 +368,7 @@ def test_the_sign_off_continue_leads_with_offers_the_return_it_opened_to_read() 
     assert "Return for sign-off" in text
     assert (
         f"You can also read the Police return on {RET.reference}, which its practitioners "
-        "are writing: not started." in text
+        "write. Where it stands: not started." in text
     )
     reads = [
         (b["title"], b["data"]["return_id"])
