@@ -197,7 +197,8 @@ def legal_hold_card(
             reason,
             max_length=HOLD_REASON_MAX,
             required=True,
-            placeholder=_EXAMPLE[not review.legal_hold],
+            # The box takes no more than this: say so before a long paste is cut short.
+            placeholder=f"{_EXAMPLE[not review.legal_hold]} (up to {HOLD_REASON_MAX} characters)",
         ),
     ]
     if "reason" in problems:
