@@ -91,9 +91,16 @@ _STORED_FIELDS: tuple[tuple[tuple[str, ...], Any], ...] = (
 )
 
 
+# The activity's own id is not stored, but the reply goes to a URL that carries it after the
+# service URL and the conversation id (500 characters each): Teams' ids are tens of characters,
+# and a longer one would push the reply's request line past what servers accept (8,190 bytes
+# in aiohttp), so the turn would be answered with nothing.
+ACTIVITY_ID_MAX = 1000
+
 # Read once: a column's type through the mapped attribute is a proxy walk on every access.
-_FIELD_LIMITS: tuple[tuple[tuple[str, ...], int], ...] = tuple(
-    (path, column.type.length) for path, column in _STORED_FIELDS
+_FIELD_LIMITS: tuple[tuple[tuple[str, ...], int], ...] = (
+    *((path, column.type.length) for path, column in _STORED_FIELDS),
+    (("id",), ACTIVITY_ID_MAX),
 )
 
 

@@ -31,6 +31,7 @@ from sqlmodel import col, select
 
 from bot.app import SERVICES
 from bot.files import SENT_BELOW
+from bot.turns import ACTIVITY_ID_MAX
 from cards import verbs
 from domain.chronology import TEXT_FIELDS
 from domain.commands import MAX_MESSAGE_CHARS
@@ -574,6 +575,28 @@ async def test_an_activity_without_a_conversation_id_is_refused_before_it_is_rec
         assert "no conversation id" in str(result.body)
     assert changes(before, snapshot(bot.db.engine)) == []
     assert bot.connector.sent == []
+
+
+async def test_an_activity_id_too_long_for_the_reply_s_url_is_refused_before_it_is_recorded(
+    seeded: Seeded,
+) -> None:
+    """The reply goes to a URL that carries the activity's id: one of 9,995 characters put it
+    past the 8,190 bytes a server reads, so the message was answered with nothing (found by
+    test_generated_activities). It is refused as the stored ids are; one at the limit is
+    answered."""
+    bot = seeded.bot
+    before = snapshot(bot.db.engine)
+    body = message(bot.connector.url, "help")
+    body["id"] = "x" * (ACTIVITY_ID_MAX + 1)
+    result = await exchange(bot, body)
+    assert result.status == 400
+    assert f"Activity field id is longer than {ACTIVITY_ID_MAX} characters" in str(result.body)
+    assert changes(before, snapshot(bot.db.engine)) == []
+    assert bot.connector.sent == []
+    body["id"] = "x" * ACTIVITY_ID_MAX
+    answered = await exchange(bot, body)
+    assert answered.status < 300
+    assert answered.cards, "help is answered with its card"
 
 
 async def test_nul_and_lone_surrogates_are_replaced_not_a_crash(seeded: Seeded) -> None:
