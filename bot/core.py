@@ -32,7 +32,7 @@ from domain.errors import (
     StorageUnavailable,
 )
 from domain.idempotency import STALE_MESSAGE, Claimed
-from domain.members import record_member, welcome_once
+from domain.members import ACCESS_ENDED, record_member, welcome_once
 from domain.model import MemberView
 from domain.reviews import mentioned_reference
 from domain.stale import Change, stale_notice, typed_back, where_typed_is
@@ -137,7 +137,8 @@ async def check_length(step: Step, call_next: Next) -> Reply | None:
 async def record_speaker(step: Step, call_next: Next) -> Reply | None:
     """Who spoke, and (in the same transaction) the claim on this click or activity. A
     claimed click of a one-unit verb (Router.unit_verb: a return's save) is answered in
-    that transaction too (`_whole_turn`)."""
+    that transaction too (`_whole_turn`). Someone whose access an admin ended is answered
+    here, with that alone."""
     turn, services = step.turn, step.services
     admins = services.settings.admin_aad_ids
     key = once.key_for(turn, services.settings.click_secret)
@@ -147,6 +148,10 @@ async def record_speaker(step: Step, call_next: Next) -> Reply | None:
     def speaker(whole: WholeTurn | None) -> SpeakerWork:
         def work(uow: SqlUnitOfWork) -> tuple[MemberView, Claimed | None, Reply | None]:
             member = record_member(uow, turn.actor, turn.sighting(), admins)
+            if not member.active:
+                # An admin ended their access: whatever they sent, this is all they get, and
+                # no handler runs (domain/directory.py end_access). No claim is taken.
+                return member, None, Reply(text=ACCESS_ENDED)
             claimed = once.claim(uow, turn, member, key) if key is not None else None
             if whole is None or claimed is None or not claimed.fresh:
                 return member, claimed, None

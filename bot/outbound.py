@@ -67,6 +67,11 @@ class Outbound:
         *,
         max_wait: float | None = None,
     ) -> Delivery:
+        if not recipient.active:
+            # An admin ended their access: nothing proactive reaches them (a chaser's chair
+            # hears it was not delivered, as of any other failed send).
+            log.info("proactive skipped: access ended", extra={"member": recipient.member_id})
+            return Delivery(recipient.member_id, recipient.display_name, False, "access ended")
         conversation = _conversation_key(recipient)
         if max_wait is not None:
             wait = self.limiter.wait_for(conversation)

@@ -29,9 +29,11 @@ from cards.common import (
     without_inputs,
 )
 from domain.directory import (
+    ACCESS_REASON_MAX,
     GUID_EXAMPLE,
     NAME_MAX,
     SECTORS,
+    AccessChange,
     AgencyForm,
     AgencyListing,
     MemberForm,
@@ -41,13 +43,20 @@ from domain.directory import (
     member_revision,
 )
 from domain.model import ROLE_LABELS, Role
-from domain.repositories import AgencyView, DirectoryMember
+from domain.repositories import AgencyView, DirectoryMember, Holding, HoldingKind
 from domain.wording import counted, shortened
 
 SET_UP = "Partnership set-up"
 # Long names are clipped where many are shown at once, so a card stays inside Teams' limit.
 CHOICE_TITLE_MAX = 80
 LEADS_MAX = 300
+HOLDINGS_MAX = 30
+ACCESS_ENDED_LINE = "Access ended: they can't use Line of Sight and are sent nothing."
+_HOLDING_WORDS = {
+    HoldingKind.WRITES: "Writes the return",
+    HoldingKind.SIGNS_OFF: "Sign-off waits on them",
+    HoldingKind.OWNS: "Owns the action",
+}
 # Teams checks this in the client before sending; the server checks again.
 GUID_PATTERN = (
     r"^\s*[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\s*$"
@@ -176,10 +185,13 @@ def member_form_card(
     page: int = 1,
     values: Mapping[str, str] | None = None,
     errors: Mapping[str, str] | None = None,
+    change: AccessChange | None = None,
 ) -> Card:
     member, typed, problems = form.member, values or {}, errors or {}
     title = f"Edit {member.display_name}" if member else "Add a member"
     body: list[ac.ElementAnnotated] = [*header(title, f"{SET_UP} · members"), *_summary(problems)]
+    if change is not None:
+        body += [*_result(change.result), *_holdings(change.holdings)]
     body += _with_problem(
         ac.InputText(
             id="display_name",
@@ -201,7 +213,73 @@ def member_form_card(
         button("Save member", verbs.MEMBER_SAVE, save_data, primary=True),
         without_inputs(button("Cancel", verbs.MEMBERS, {"page": page})),
     ]
+    if member is not None:
+        body += _access(member, typed, problems)
+        actions.insert(1, _access_button(member, save_data))
     return build(body, actions)
+
+
+def _access(
+    member: DirectoryMember, typed: Mapping[str, str], problems: Mapping[str, str]
+) -> list[ac.ElementAnnotated]:
+    """Ending access (someone left their agency) needs a reason; restoring it needs none."""
+    if not member.active:
+        return [
+            ac.TextBlock(text=ACCESS_ENDED_LINE, color=ty.Colors.ATTENTION, wrap=True),
+        ]
+    return [
+        paragraph(
+            "If they have left their agency, end their access: give the reason (it is kept in "
+            "the audit trail), then End access. Their roles are kept for a restore.",
+            subtle=True,
+        ),
+        *_with_problem(
+            ac.InputText(
+                id="reason",
+                label="Reason for ending access",
+                is_multiline=True,
+                max_length=ACCESS_REASON_MAX,
+                placeholder="For example: left the agency on 30 November",
+                value=_kept(typed, "reason", "", limit=ACCESS_REASON_MAX),
+            ),
+            problems.get("reason"),
+        ),
+    ]
+
+
+def _access_button(member: DirectoryMember, save_data: Mapping[str, Any]) -> ac.ActionExecute:
+    if member.active:
+        return button("End access", verbs.MEMBER_END_ACCESS, save_data)
+    return button("Restore access", verbs.MEMBER_RESTORE, save_data)
+
+
+def _holdings(held: tuple[Holding, ...]) -> list[ac.ElementAnnotated]:
+    """What the person still holds, for the admin or chair to reassign (read-only)."""
+    if not held:
+        return [paragraph("They hold no open returns, sign-offs or action items.", subtle=True)]
+    items: list[ac.ElementAnnotated] = [
+        ac.TextBlock(
+            text="Still with them: someone must pick these up",
+            weight=ty.FontWeight.BOLDER,
+            wrap=True,
+        )
+    ]
+    shown = held[:HOLDINGS_MAX]
+    items.append(facts([(h.reference, _holding_line(h)) for h in shown]))
+    if len(held) > len(shown):
+        items.append(paragraph(f"And {len(held) - len(shown)} more.", subtle=True))
+    items.append(
+        paragraph(
+            "The review's chair can reassign returns and action items from the review.",
+            subtle=True,
+        )
+    )
+    return items
+
+
+def _holding_line(held: Holding) -> str:
+    what = _HOLDING_WORDS[held.kind]
+    return f"{what}: {_clip(held.about)} ({held.status.replace('_', ' ')})"
 
 
 def _identity(
@@ -291,7 +369,13 @@ def _member_row(member: DirectoryMember, page: int) -> ac.Container:
             spacing=ty.Spacing.NONE,
         ),
     ]
-    if not member.seen:
+    if not member.active:
+        details.append(
+            ac.TextBlock(
+                text="Access ended", color=ty.Colors.ATTENTION, wrap=True, spacing=ty.Spacing.NONE
+            )
+        )
+    elif not member.seen:
         details.append(
             ac.TextBlock(
                 text="Hasn't used the bot yet", is_subtle=True, wrap=True, spacing=ty.Spacing.NONE

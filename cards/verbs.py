@@ -58,6 +58,8 @@ AGENCY_SAVE: Final = "agency_save"
 MEMBERS: Final = "members"
 MEMBER_FORM: Final = "member_form"
 MEMBER_SAVE: Final = "member_save"
+MEMBER_END_ACCESS: Final = "member_end_access"
+MEMBER_RESTORE: Final = "member_restore"
 
 # The meeting: pack, outcome, action items, 7-minute guide (chair)
 PACK: Final = "pack"
@@ -149,6 +151,8 @@ STATE_CHANGING: Final = frozenset(
         SIGNOFF_RETURN,
         AGENCY_SAVE,
         MEMBER_SAVE,
+        MEMBER_END_ACCESS,
+        MEMBER_RESTORE,
         OUTCOME_SAVE,
         OUTCOME_PUBLISH,
         ACTION_SAVE,

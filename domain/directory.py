@@ -25,7 +25,8 @@ from domain.errors import FieldError, FormInvalid, InvalidInput, NotFound, field
 from domain.idempotency import revision_of
 from domain.members import ensure_partnership
 from domain.model import Actor, MemberView, Role
-from domain.repositories import AgencyView, DirectoryMember, UnitOfWork
+from domain.repositories import AgencyView, DirectoryMember, Holding, UnitOfWork
+from domain.reviews import required_reason
 
 T = TypeVar("T")
 
@@ -271,7 +272,9 @@ def agency_revision(agency: AgencyView) -> str:
 
 def member_revision(member: DirectoryMember) -> str:
     """What a member's form was drawn at: what a save rewrites."""
-    return revision_of(member.display_name, member.agency_id, sorted(r.value for r in member.roles))
+    return revision_of(
+        member.display_name, member.agency_id, sorted(r.value for r in member.roles), member.active
+    )
 
 
 def current_agency_revision(uow: UnitOfWork, admin: MemberView, raw: object) -> str:
@@ -625,6 +628,84 @@ def _revoke(uow: UnitOfWork, actor: Actor, partnership_id: int, member_id: int, 
             ("member", member_id),
             before={"role": role.value},
         )
+
+
+# --- Ending and restoring a member's access (someone who left their agency). ---
+
+ACCESS_REASON_MAX: Final = 500
+
+
+@dataclass(frozen=True)
+class AccessChange:
+    """The member card after an end or a restore: its result line, the member as they are
+    now, and (after an end) what they still hold that someone must pick up."""
+
+    result: str
+    member: DirectoryMember
+    holdings: tuple[Holding, ...] = ()
+
+
+def end_access(
+    uow: UnitOfWork, actor: Actor, admin: MemberView, data: Mapping[str, object]
+) -> AccessChange:
+    """An admin ends a member's access, with a reason (no identifiers: it is kept in the audit
+    trail). Their roles are kept for a restore but count nowhere while it lasts: their every
+    turn is refused, and nothing proactive goes to them. An admin can't end their own access,
+    so the partnership always keeps an admin who can restore it."""
+    require(admin, Role.ADMIN)
+    member = _access_of(uow, admin, data)
+    if member.id == admin.id:
+        raise FormInvalid({"reason": "You can't end your own access. Ask another admin."})
+    reason = required_reason(data.get("reason"), "Reason for ending access", ACCESS_REASON_MAX)
+    now, changed = _set_access(uow, actor, admin, member, False, {"reason": reason})
+    held = tuple(uow.directory.holdings(admin.partnership_id, member.id))
+    said = "ended" if changed else "had already ended"
+    return AccessChange(f"{member.display_name}'s access {said}.", now, held)
+
+
+def restore_access(
+    uow: UnitOfWork, actor: Actor, admin: MemberView, data: Mapping[str, object]
+) -> AccessChange:
+    """An admin gives a member whose access ended their access back, with the roles they
+    held; the audit trail records who and when."""
+    require(admin, Role.ADMIN)
+    member = _access_of(uow, admin, data)
+    now, changed = _set_access(uow, actor, admin, member, True, {})
+    said = "restored" if changed else "was not ended"
+    return AccessChange(f"{member.display_name}'s access {said}.", now)
+
+
+def _access_of(uow: UnitOfWork, admin: MemberView, data: Mapping[str, object]) -> DirectoryMember:
+    member = _member_to_edit(uow, admin.partnership_id, data.get("member_id"))
+    if member is None:
+        raise NotFound("Choose a member from the members list first.")
+    return member
+
+
+def _set_access(
+    uow: UnitOfWork,
+    actor: Actor,
+    admin: MemberView,
+    member: DirectoryMember,
+    active: bool,
+    why: Mapping[str, str],
+) -> tuple[DirectoryMember, bool]:
+    """The member as they are now, and whether this changed them (a racing click that came
+    second changes nothing, and records nothing)."""
+    changed = uow.directory.set_active(admin.partnership_id, member.id, active)
+    if changed:
+        audit.record(
+            uow,
+            admin.partnership_id,
+            actor,
+            "member.access_restored" if active else "member.access_ended",
+            ("member", member.id),
+            before={"active": not active},
+            after={"active": active, **why},
+        )
+    now = uow.directory.member(admin.partnership_id, member.id)
+    assert now is not None
+    return now, changed
 
 
 # --- CSV import: parse (file and rows), plan (pure), apply. ---

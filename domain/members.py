@@ -10,6 +10,11 @@ from domain.model import Actor, MemberView, Role
 from domain.repositories import MemberSighting, PartnershipView, UnitOfWork
 
 DEFAULT_PARTNERSHIP_NAME = "Safeguarding Children Partnership"
+# All a member whose access an admin ended hears, whatever they send or click.
+ACCESS_ENDED = (
+    "Your access to Line of Sight has ended. If this is wrong, ask your partnership's "
+    "administrator."
+)
 
 
 def ensure_partnership(uow: UnitOfWork, actor: Actor) -> PartnershipView:

@@ -142,9 +142,12 @@ class MemberView:
     roles: frozenset[Role] = field(default_factory=frozenset)
     # Agencies besides their own that this member leads for (a lead covering another agency).
     covered_agency_ids: frozenset[int] = field(default_factory=frozenset)
+    # False once an admin ended their access (domain/directory.py end_access): every turn of
+    # theirs is refused where the turn resolves who spoke (bot/core.py record_speaker).
+    active: bool = True
 
     def has(self, *roles: Role) -> bool:
-        return any(role in self.roles for role in roles)
+        return self.active and any(role in self.roles for role in roles)
 
     @property
     def led_agency_ids(self) -> frozenset[int]:

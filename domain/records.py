@@ -133,6 +133,8 @@ class Recipient:
     # Where to open a first chat with someone the bot has no address for: the service URL
     # another member of the partnership was last reached at (Teams serves a tenant from one).
     service_url_hint: str = ""
+    # False once an admin ended their access: nothing proactive goes to them (bot/outbound.py).
+    active: bool = True
 
 
 class ReviewRepository(Protocol):

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from domain.idempotency import Claimed, ClaimState
-from domain.model import ConversationAddress, MemberView, Role
+from domain.model import ActionStatus, ConversationAddress, MemberView, ReturnStatus, Role
 
 if TYPE_CHECKING:
     from domain.actions import ActionRepository
@@ -219,6 +220,34 @@ class DirectoryMember:
     agency_name: str | None
     roles: frozenset[Role]
     seen: bool
+    # False once an admin ended their access; their roles are kept for a restore.
+    active: bool = True
+
+
+class HoldingKind(StrEnum):
+    WRITES = "writes"  # a return they are assigned to write
+    SIGNS_OFF = "signs_off"  # a return waiting on them as a safeguarding lead
+    OWNS = "owns"  # an action item they own
+
+
+# A return its writers still have in hand, and an action item its owner is still working on.
+WRITER_STATUSES: Final = frozenset(
+    {ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS, ReturnStatus.RETURNED}
+)
+OWNER_STATUSES: Final = frozenset(
+    {ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED}
+)
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One thing a member whose access ended still holds: the review or item reference, what
+    it is about (the agency, or the item's description) and its status."""
+
+    kind: HoldingKind
+    reference: str
+    about: str
+    status: str
 
 
 @dataclass(frozen=True)
@@ -298,4 +327,12 @@ class DirectoryRepository(Protocol):
         """False if the member did not hold the role. Pass only ids found in the partnership."""
         ...
 
-    def count_with_role(self, partnership_id: int, role: Role) -> int: ...
+    def count_with_role(self, partnership_id: int, role: Role) -> int:
+        """Active members holding the role (an ended access holds none)."""
+        ...
+
+    def set_active(self, partnership_id: int, member_id: int, active: bool) -> bool:
+        """End or restore a member's access; False if it already was so."""
+        ...
+
+    def holdings(self, partnership_id: int, member_id: int) -> list[Holding]: ...

@@ -162,6 +162,8 @@ _DEEDS: Final[Mapping[str, str]] = {
     "member.updated": "saved this member",
     "member.role_granted": "changed this member's roles",
     "member.role_revoked": "changed this member's roles",
+    "member.access_ended": "ended this member's access",
+    "member.access_restored": "restored this member's access",
     "retention.saved": "changed the retention periods",
     "chaser_policy.saved": "changed the chaser policy",
     "review.legal_hold_placed": "placed a legal hold on the review",
@@ -307,7 +309,15 @@ ENTRY_CHANGES: Final = frozenset({"chronology.entry_updated", "chronology.entry_
 GUIDE_CHANGES: Final = frozenset(a for a in _DEEDS if a.startswith("guide."))
 OUTCOME_CHANGES: Final = frozenset({"outcome.saved", "outcome.published"})
 AGENCY_CHANGES: Final = frozenset({"agency.updated"})
-MEMBER_CHANGES: Final = frozenset({"member.updated", "member.role_granted", "member.role_revoked"})
+MEMBER_CHANGES: Final = frozenset(
+    {
+        "member.updated",
+        "member.role_granted",
+        "member.role_revoked",
+        "member.access_ended",
+        "member.access_restored",
+    }
+)
 RETENTION_CHANGES: Final = frozenset({"retention.saved"})
 POLICY_CHANGES: Final = frozenset({"chaser_policy.saved"})
 HOLD_CHANGES: Final = frozenset({"review.legal_hold_placed", "review.legal_hold_lifted"})

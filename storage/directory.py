@@ -17,7 +17,15 @@ from sqlmodel import col, select
 from domain.chasers import LEAD_WAIT_STATUSES, LEADS_CHANGED
 from domain.directory import agency_key
 from domain.model import Role
-from domain.repositories import AgencyView, DirectoryMember, MemberPage
+from domain.repositories import (
+    OWNER_STATUSES,
+    WRITER_STATUSES,
+    AgencyView,
+    DirectoryMember,
+    Holding,
+    HoldingKind,
+    MemberPage,
+)
 from storage import atomic
 from storage import tables as t
 from storage.reviews import SqlReturns
@@ -157,6 +165,77 @@ class SqlDirectory:
         self._session.flush()
         self._leads_changed(leads)
 
+    def set_active(self, partnership_id: int, member_id: int, active: bool) -> bool:
+        # A lead leaving or coming back changes their agencies' leads, as a revoke does.
+        lead = self._session.get(t.MemberRole, (member_id, Role.AGENCY_LEAD.value))
+        leads = self._lead_sets(member_id) if lead is not None else {}
+        # One statement: of racing clicks, only the first finds the member as they were.
+        changed = self._session.execute(
+            update(t.Member)
+            .where(
+                col(t.Member.partnership_id) == partnership_id,
+                col(t.Member.id) == member_id,
+                col(t.Member.active) == (not active),
+            )
+            .values(active=active)
+        )
+        if atomic.rowcount(changed) != 1:
+            return False
+        self._session.expire_all()
+        self._leads_changed(leads)
+        return True
+
+    def holdings(self, partnership_id: int, member_id: int) -> list[Holding]:
+        """What this member still holds that someone must pick up: returns they write (not
+        yet submitted), returns waiting on them as a safeguarding lead, open action items."""
+        writing = self._session.execute(
+            select(t.Review.reference, t.Agency.name, t.PreAnalysisReturn.status)
+            .join(t.ReturnAssignee, col(t.ReturnAssignee.return_id) == t.PreAnalysisReturn.id)
+            .join(t.Review, col(t.Review.id) == t.PreAnalysisReturn.review_id)
+            .join(t.Agency, col(t.Agency.id) == t.PreAnalysisReturn.agency_id)
+            .where(
+                col(t.ReturnAssignee.member_id) == member_id,
+                col(t.Agency.partnership_id) == partnership_id,
+                col(t.PreAnalysisReturn.status).in_([s.value for s in WRITER_STATUSES]),
+            )
+            .order_by(t.Review.reference, t.Agency.name)
+        ).all()
+        led = sorted(self._lead_agencies((member_id,)))
+        lead = self._session.get(t.MemberRole, (member_id, Role.AGENCY_LEAD.value))
+        waiting = (
+            self._session.execute(
+                select(t.Review.reference, t.Agency.name, t.PreAnalysisReturn.status)
+                .join(t.Review, col(t.Review.id) == t.PreAnalysisReturn.review_id)
+                .join(t.Agency, col(t.Agency.id) == t.PreAnalysisReturn.agency_id)
+                .where(
+                    col(t.PreAnalysisReturn.agency_id).in_(led),
+                    col(t.Agency.partnership_id) == partnership_id,
+                    col(t.PreAnalysisReturn.status).in_([s.value for s in LEAD_WAIT_STATUSES]),
+                )
+                .order_by(t.Review.reference, t.Agency.name)
+            ).all()
+            if lead is not None and led
+            else []
+        )
+        items = self._session.execute(
+            select(t.ActionItem.reference, t.ActionItem.description, t.ActionItem.status)
+            .join(t.Review, col(t.Review.id) == t.ActionItem.review_id)
+            .where(
+                col(t.ActionItem.owner_member_id) == member_id,
+                col(t.Review.partnership_id) == partnership_id,
+                col(t.ActionItem.status).in_([s.value for s in OWNER_STATUSES]),
+            )
+            .order_by(t.ActionItem.reference)
+        ).all()
+        return [
+            *(Holding(HoldingKind.WRITES, ref, agency, status) for ref, agency, status in writing),
+            *(
+                Holding(HoldingKind.SIGNS_OFF, ref, agency, status)
+                for ref, agency, status in waiting
+            ),
+            *(Holding(HoldingKind.OWNS, ref, text, status) for ref, text, status in items),
+        ]
+
     def grant(self, member_id: int, role: Role) -> bool:
         leads = self._lead_sets(member_id) if role is Role.AGENCY_LEAD else {}
         granted = grant_role(self._session, member_id, role)
@@ -284,6 +363,7 @@ class SqlDirectory:
             .join(t.Member, col(t.Member.id) == t.MemberRole.member_id)
             .where(
                 col(t.Member.partnership_id) == partnership_id,
+                col(t.Member.active),
                 col(t.MemberRole.role) == role.value,
             )
         )
@@ -293,7 +373,7 @@ class SqlDirectory:
         leads = (
             select(t.Member.agency_id, t.Member.display_name)
             .join(t.MemberRole, col(t.MemberRole.member_id) == t.Member.id)
-            .where(col(t.MemberRole.role) == Role.AGENCY_LEAD.value)
+            .where(col(t.MemberRole.role) == Role.AGENCY_LEAD.value, col(t.Member.active))
             .subquery()
         )
         query = (
@@ -358,6 +438,7 @@ def _member_view(row: t.Member, agency_name: str | None, roles: set[Role]) -> Di
         agency_name=agency_name,
         roles=frozenset(roles),
         seen=row.teams_user_id is not None,
+        active=row.active,
     )
 
 

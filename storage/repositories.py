@@ -71,6 +71,7 @@ _MEMBER_ROW = core_select(
     _MEMBER.c.id,
     _MEMBER.c.partnership_id,
     _MEMBER.c.agency_id,
+    _MEMBER.c.active,
     *(_MEMBER.c[name] for name in _SIGHTING_COLUMNS),
     _ROLES.label("roles"),
     _COVERED.label("covered"),
@@ -256,6 +257,7 @@ class SqlMembers:
                 .join(t.MemberRole, col(t.MemberRole.member_id) == col(t.Member.id))
                 .where(
                     col(t.Member.partnership_id) == partnership_id,
+                    col(t.Member.active),
                     col(t.MemberRole.role) == role.value,
                 )
             ).all()
@@ -346,6 +348,7 @@ def _member_view(row: Mapping[str, Any]) -> MemberView:
         agency_id=row["agency_id"],
         roles=frozenset(Role(role) for role in t.comma_items(row["roles"])),
         covered_agency_ids=frozenset(int(i) for i in t.comma_items(row["covered"])),
+        active=bool(row["active"]),
     )
 
 

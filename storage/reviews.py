@@ -776,4 +776,5 @@ def _recipient(member: t.Member, tenant_id: str) -> Recipient:
         tenant_id,
         address,
         member.unreachable_since is not None,
+        active=member.active,
     )

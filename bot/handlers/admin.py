@@ -6,14 +6,16 @@ value, including that each agency or member id belongs to the admin's own partne
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from bot.router import Context, Reply, Router
 from cards import admin as cards
 from cards import verbs
 from domain import directory
+from domain.directory import AccessChange
 from domain.errors import FormInvalid
-from domain.model import Role
+from domain.model import Actor, MemberView, Role
+from domain.repositories import UnitOfWork
 
 ADMIN_ONLY = (Role.ADMIN,)
 AGENCY_INPUTS = ("name", "sector", "lead")
@@ -39,6 +41,8 @@ def register(router: Router) -> None:
     router.verb(verbs.MEMBERS)(show_members)
     router.verb(verbs.MEMBER_FORM)(show_member_form)
     router.verb(verbs.MEMBER_SAVE)(save_member)
+    router.verb(verbs.MEMBER_END_ACCESS)(end_access)
+    router.verb(verbs.MEMBER_RESTORE)(restore_access)
 
 
 async def show_agencies(ctx: Context, result: str = "") -> Reply:
@@ -93,6 +97,34 @@ async def save_member(ctx: Context) -> Reply:
     except FormInvalid as invalid:
         return await show_member_form(ctx, _typed(data, MEMBER_INPUTS), invalid.errors)
     return await show_members(ctx, result)
+
+
+async def end_access(ctx: Context) -> Reply:
+    return await _access(ctx, directory.end_access)
+
+
+async def restore_access(ctx: Context) -> Reply:
+    return await _access(ctx, directory.restore_access)
+
+
+AccessRule = Callable[[UnitOfWork, Actor, MemberView, Mapping[str, object]], AccessChange]
+
+
+async def _access(ctx: Context, rule: AccessRule) -> Reply:
+    """End or restore a member's access, then their card again: after an end, with what they
+    still hold for someone to pick up."""
+    data = ctx.turn.data
+    page = directory.page_number(data.get("page"))
+
+    def work(uow: UnitOfWork) -> tuple[AccessChange, directory.MemberForm]:
+        change = rule(uow, ctx.turn.actor, ctx.member, data)
+        return change, directory.member_form(uow, ctx.member, change.member.id)
+
+    try:
+        change, form = await ctx.run(work)
+    except FormInvalid as invalid:
+        return await show_member_form(ctx, _typed(data, (*MEMBER_INPUTS, "reason")), invalid.errors)
+    return Reply(cards.member_form_card(form, page, change=change))
 
 
 def _typed(data: Mapping[str, object], keys: tuple[str, ...]) -> dict[str, str]:

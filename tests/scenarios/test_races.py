@@ -743,6 +743,25 @@ async def test_racing_admins_add_one_agency_and_one_member(world: Journey) -> No
     )
 
 
+@races(verbs.MEMBER_END_ACCESS, verbs.MEMBER_RESTORE)
+async def test_racing_admins_end_access_once_and_restore_it_once(world: Journey) -> None:
+    j = world
+    leaver = "77777777-7777-4777-8777-777777777777"
+    await j.act(
+        verbs.MEMBER_SAVE,
+        {"display_name": "Leaving Person", "aad_object_id": leaver, "roles": "practitioner"},
+    )
+    member_id = _id(j, leaver)
+    ending = {"member_id": member_id, "reason": "Left the agency."}
+    texts = await race(j, verbs.MEMBER_END_ACCESS, ending)
+    assert audited(j, "member.access_ended") == 1
+    assert sum("access ended." in text for text in texts) == 1
+    assert not next(m for m in j.rows(t.Member) if m.id == member_id).active
+    await race(j, verbs.MEMBER_RESTORE, {"member_id": member_id})
+    assert audited(j, "member.access_restored") == 1
+    assert next(m for m in j.rows(t.Member) if m.id == member_id).active
+
+
 @races(verbs.LEGAL_HOLD_SET)
 async def test_racing_legal_holds_place_it_once(world: Journey) -> None:
     j = world

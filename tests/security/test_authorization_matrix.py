@@ -448,6 +448,11 @@ VERBS: dict[str, Case] = {
             "roles": "practitioner",
         },
     ),
+    # ending and restoring access: the admin only (the practitioner's, with a reason)
+    verbs.MEMBER_END_ACCESS: Case(
+        ADMIN, lambda w: {"member_id": w.members["practitioner"], "reason": "Left the agency."}
+    ),
+    verbs.MEMBER_RESTORE: Case(ADMIN, lambda w: {"member_id": w.members["practitioner"]}),
     # reviews
     verbs.REVIEW_NEW: Case(CHAIRS),
     verbs.REVIEW_CREATE: Case(

@@ -1,0 +1,171 @@
+"""Ending a member's access: the rule (domain/directory.py end_access, restore_access), what
+roles count for while it lasts, the card, and the one sender sending nothing to them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any, cast
+
+import pytest
+
+from bot.channel import Courier
+from bot.outbound import Outbound
+from cards import admin, verbs
+from cards.validation import card_problems
+from domain.directory import AccessChange, MemberForm, end_access, restore_access
+from domain.errors import FormInvalid, NotPermitted
+from domain.model import Actor, MemberView, Role
+from domain.records import Recipient
+from domain.repositories import DirectoryMember, Holding, HoldingKind, UnitOfWork
+from storage.database import Database
+
+AAD = "00000000-0000-4000-8000-000000000001"
+ADMIN = MemberView(1, 7, AAD, "Admin (demo)", None, frozenset({Role.ADMIN}))
+LEAVER = DirectoryMember(
+    2, "00000000-0000-4000-8000-000000000002", "Leaver (demo)", None, 3, "Demo Police",
+    frozenset({Role.PRACTITIONER, Role.AGENCY_LEAD}), True,
+)  # fmt: skip
+HELD = (
+    Holding(HoldingKind.WRITES, "LOS-2026-001", "Demo Police", "in_progress"),
+    Holding(HoldingKind.OWNS, "LOS-2026-001-A1", "Share the plan weekly.", "open"),
+)
+
+
+@dataclass
+class FakeDirectory:
+    members: dict[int, DirectoryMember]
+    changed: list[tuple[int, bool]] = field(default_factory=list)
+
+    def member(self, partnership_id: int, member_id: int) -> DirectoryMember | None:
+        return self.members.get(member_id) if partnership_id == 7 else None
+
+    def set_active(self, partnership_id: int, member_id: int, active: bool) -> bool:
+        found = self.members[member_id]
+        if found.active == active:
+            return False
+        self.members[member_id] = replace(found, active=active)
+        self.changed.append((member_id, active))
+        return True
+
+    def holdings(self, partnership_id: int, member_id: int) -> list[Holding]:
+        return list(HELD)
+
+
+@dataclass
+class FakeAudit:
+    entries: list[Any] = field(default_factory=list)
+
+    def append(self, entry: Any) -> None:
+        self.entries.append(entry)
+
+
+@dataclass
+class FakeUow:
+    directory: FakeDirectory
+    audit: FakeAudit = field(default_factory=FakeAudit)
+
+
+def world() -> tuple[FakeUow, UnitOfWork]:
+    fake = FakeUow(FakeDirectory({1: replace(LEAVER, id=1), 2: LEAVER}))
+    return fake, cast(UnitOfWork, fake)
+
+
+ACTOR = Actor("tenant", AAD, f"29:{AAD}", "Admin (demo)")
+
+
+def test_an_admin_ends_access_once_with_a_reason_and_sees_what_they_hold() -> None:
+    fake, uow = world()
+    change = end_access(uow, ACTOR, ADMIN, {"member_id": "2", "reason": " Left the agency. "})
+    assert change.result == "Leaver (demo)'s access ended."
+    assert not change.member.active
+    assert change.holdings == HELD
+    [entry] = fake.audit.entries
+    assert (entry.action, entry.after) == (
+        "member.access_ended",
+        {"active": False, "reason": "Left the agency."},
+    )
+    again = end_access(uow, ACTOR, ADMIN, {"member_id": 2, "reason": "Left."})
+    assert again.result == "Leaver (demo)'s access had already ended."
+    assert len(fake.audit.entries) == 1
+    assert fake.directory.changed == [(2, False)]
+    back = restore_access(uow, ACTOR, ADMIN, {"member_id": 2})
+    assert back.result == "Leaver (demo)'s access restored."
+    assert back.member.active
+    assert [e.action for e in fake.audit.entries][-1] == "member.access_restored"
+
+
+@pytest.mark.parametrize(
+    ("reason", "problem"),
+    [
+        ("", "is required"),
+        ("x" * 501, "the limit is 500"),
+        ("Kelly Smith, 14 Acacia Road, left.", "Use the pseudonym only."),
+    ],
+)
+def test_ending_access_needs_a_reason_without_identifiers(reason: str, problem: str) -> None:
+    fake, uow = world()
+    with pytest.raises(FormInvalid) as invalid:
+        end_access(uow, ACTOR, ADMIN, {"member_id": 2, "reason": reason})
+    assert problem in invalid.value.errors["reason"]
+    assert fake.directory.changed == []
+    assert fake.audit.entries == []
+
+
+def test_only_an_admin_and_never_their_own() -> None:
+    fake, uow = world()
+    chair = replace(ADMIN, roles=frozenset({Role.CHAIR}))
+    with pytest.raises(NotPermitted):
+        end_access(uow, ACTOR, chair, {"member_id": 2, "reason": "Left."})
+    with pytest.raises(NotPermitted):
+        restore_access(uow, ACTOR, chair, {"member_id": 2})
+    with pytest.raises(FormInvalid) as own:
+        end_access(uow, ACTOR, ADMIN, {"member_id": 1, "reason": "Left."})
+    assert "your own access" in own.value.errors["reason"]
+    assert fake.directory.changed == []
+
+
+def test_an_ended_members_roles_count_for_nothing() -> None:
+    ended = replace(ADMIN, active=False)
+    assert not ended.has(Role.ADMIN)
+    assert ADMIN.has(Role.ADMIN)
+
+
+def text(card: dict[str, Any]) -> str:
+    return json.dumps(card, ensure_ascii=False)
+
+
+def test_the_member_card_offers_end_access_then_lists_what_they_hold() -> None:
+    form = MemberForm(LEAVER, ())
+    card = admin.member_form_card(form)
+    assert card_problems(card) == []
+    assert verbs.MEMBER_END_ACCESS in text(card)
+    assert "Reason for ending access" in text(card)
+    ended = replace(LEAVER, active=False)
+    after = admin.member_form_card(
+        MemberForm(ended, ()), change=AccessChange("Leaver (demo)'s access ended.", ended, HELD)
+    )
+    assert card_problems(after) == []
+    shown = text(after)
+    assert verbs.MEMBER_RESTORE in shown
+    assert verbs.MEMBER_END_ACCESS not in shown
+    assert "Writes the return: Demo Police (in progress)" in shown
+    assert "Owns the action: Share the plan weekly. (open)" in shown
+    assert "LOS-2026-001-A1" in shown
+    nothing = admin.member_form_card(
+        MemberForm(ended, ()), change=AccessChange("Leaver (demo)'s access ended.", ended)
+    )
+    assert "They hold no open returns, sign-offs or action items." in text(nothing)
+
+
+class RefusingCourier:
+    async def deliver(self, *args: Any) -> None:
+        raise AssertionError("nothing is sent to a member whose access ended")
+
+
+async def test_nothing_proactive_reaches_a_member_whose_access_ended() -> None:
+    outbound = Outbound(cast(Courier, RefusingCourier()), cast(Database, None))
+    gone = Recipient(2, "Leaver (demo)", AAD, "tenant", None, False, active=False)
+    delivery = await outbound.send_card(gone, {"type": "AdaptiveCard", "body": []}, "")
+    assert not delivery.delivered
+    assert delivery.detail == "access ended"
