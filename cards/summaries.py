@@ -332,7 +332,7 @@ def did_you_mean_card(
 ) -> Card:
     """`choices` are (button title, verb, data): one button per candidate. `fit` says which
     question it is (`phrasing.which_one`): several that fit what was typed equally ("Which
-    one?"), or near misses when nothing has that name ("Did you mean…?"). `fallback_verb` is
+    one?"), or near misses when nothing has that name ("Did you mean …?"). `fallback_verb` is
     the way on when none is meant: every review, or the same view for all agencies."""
     body: list[ac.ElementAnnotated] = [
         *header(_DID_YOU_MEAN_TITLES[fit], which_one(fit, question, noun)),
@@ -346,7 +346,7 @@ def did_you_mean_card(
 
 _DID_YOU_MEAN_TITLES: Final = {
     Fit.SEVERAL: "Which one?",
-    Fit.NEAR: "Did you mean…?",
+    Fit.NEAR: "Did you mean …?",
     Fit.UNNAMED: "Which review?",
 }
 
@@ -368,9 +368,10 @@ def dashboard_card(board: Dashboard, today: date) -> Card:
 
 
 def _dashboard_card(board: Dashboard, today: date, rows: int, text_limit: int) -> Card:
-    context = [SCOPE_LABELS[board.scope.kind]]
-    if board.agency:
-        context.append(board.agency[1])
+    # Filtered to one agency, the header says so in place of the viewer's scope (walk9 read
+    # "Whole partnership · Demo Police" as contradicting itself).
+    scope = f"Reviews involving {board.agency[1]}" if board.agency else None
+    context = [scope or SCOPE_LABELS[board.scope.kind]]
     context.append(board.period.label if board.period else "all time")
     body: list[ac.ElementAnnotated] = [
         *header("Partnership dashboard", " · ".join(context)),
@@ -547,8 +548,10 @@ def overdue_card(listing: OverdueList) -> Card:
 
 
 def _overdue_card(listing: OverdueList, text_limit: int) -> Card:
-    context = SCOPE_LABELS[listing.scope.kind] + (
-        f" · {listing.agency[1]}" if listing.agency else ""
+    context = (
+        f"Reviews involving {listing.agency[1]}"
+        if listing.agency
+        else SCOPE_LABELS[listing.scope.kind]
     )
     body: list[ac.ElementAnnotated] = [
         *header(f"Overdue action items ({listing.total})", context),

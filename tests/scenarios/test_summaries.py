@@ -123,7 +123,7 @@ async def test_a_name_no_review_has_is_a_near_miss_not_an_ambiguity(
     buttons (audit, manage) answer the same two ways."""
     m = any_manager
     near = await m.ask("summary Child Z")
-    assert "Did you mean…?" in near
+    assert "Did you mean …?" in near
     assert "No review you can see is called that. Did you mean one of these?" in near
     assert "More than one" not in near
     assert "child z" not in near.lower(), "a name that names no review is not said back"

@@ -768,7 +768,7 @@ def test_the_did_you_mean_card_words_an_ambiguity_and_a_near_miss_apart() -> Non
         "More than one review fits “child k”: which one?",
     ]
     assert _header_lines(near) == [
-        "Did you mean…?",
+        "Did you mean …?",
         "No review you can see is called that. Did you mean one of these?",
     ]
     assert _header_lines(unnamed) == ["Which review?", "Choose the review you mean."]
