@@ -179,7 +179,17 @@ async def record_speaker(step: Step, call_next: Next) -> Reply | None:
             speaker(None), retry_on_conflict=True
         )
     step.key = key
+    if not step.speaker.active:
+        # Said only to them: never posted where others read it (a channel @mention, an
+        # Action.Submit's answer there), and never for an event that asked nothing (adding
+        # someone to a team): that would tell a channel someone's access had ended.
+        return reply if _asked_in_private(turn) else None
     return reply if reply is not None else await call_next()
+
+
+def _asked_in_private(turn: Turn) -> bool:
+    asked = turn.kind in (TurnKind.MESSAGE, TurnKind.CARD_ACTION)
+    return asked and (turn.is_personal or turn.via_invoke)
 
 
 WholeTurn = Callable[[SqlUnitOfWork, MemberView], Reply]

@@ -191,7 +191,8 @@ def member_form_card(
     title = f"Edit {member.display_name}" if member else "Add a member"
     body: list[ac.ElementAnnotated] = [*header(title, f"{SET_UP} · members"), *_summary(problems)]
     if change is not None:
-        body += [*_result(change.result), *_holdings(change.holdings)]
+        held = _holdings(change.holdings) if not change.member.active else []
+        body += [*_result(change.result), *held]
     body += _with_problem(
         ac.InputText(
             id="display_name",

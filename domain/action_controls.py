@@ -29,8 +29,9 @@ from domain.actions import (
     load,
 )
 from domain.chasers import ANSWERED, NEW_OWNER
-from domain.errors import FormInvalid, NotPermitted, field_error
+from domain.errors import FormInvalid, InvalidInput, NotPermitted, field_error
 from domain.identifier_checks import record_kept, require_confirmed
+from domain.members import ended_choice
 from domain.model import ActionStatus, Actor, MemberView, Role, is_directory_id, is_guid
 from domain.repositories import UnitOfWork
 from domain.wording import short_date
@@ -367,6 +368,10 @@ def _new_owner(
     # Agents Playground's user, need not be GUIDs); only someone new must be a picker's GUID.
     listed = is_directory_id(aad)
     found = uow.members.by_aad_ids(member.partnership_id, [aad]).get(aad) if listed else None
+    ended = ended_choice(found)
+    if ended is not None:
+        errors["owner"] = ended
+        return None
     if found is None and not is_guid(aad):
         # Named, so the card says it under the box by its label (walk8: it named no box).
         errors["owner"] = field_error(NEW_OWNER_NAME, NEW_OWNER_PROBLEM if aad else " is required.")
@@ -392,6 +397,9 @@ def _member_for(uow: UnitOfWork, member: MemberView, item: ActionDetail, aad: st
     """The member with this directory id; someone chosen with the people picker who has not
     used the bot yet is kept, as at publishing."""
     found = uow.members.by_aad_ids(member.partnership_id, [aad]).get(aad)
+    ended = ended_choice(found)
+    if ended is not None:
+        raise InvalidInput(ended)
     if found is None:
         found = uow.members.create_pending(
             member.partnership_id, aad, item.agency_id, Role.PRACTITIONER

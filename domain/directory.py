@@ -651,11 +651,19 @@ def end_access(
     """An admin ends a member's access, with a reason (no identifiers: it is kept in the audit
     trail). Their roles are kept for a restore but count nowhere while it lasts: their every
     turn is refused, and nothing proactive goes to them. An admin can't end their own access,
-    so the partnership always keeps an admin who can restore it."""
+    nor another admin's (their admin role is taken away first, under the last-admin rule), so
+    two admins ending each other at once can't leave the partnership with none to restore it."""
     require(admin, Role.ADMIN)
     member = _access_of(uow, admin, data)
     if member.id == admin.id:
         raise FormInvalid({"reason": "You can't end your own access. Ask another admin."})
+    if Role.ADMIN in member.roles:
+        raise FormInvalid(
+            {
+                "reason": f"{member.display_name} is an admin: untick Partnership admin and "
+                "save the member first, then end their access."
+            }
+        )
     reason = required_reason(data.get("reason"), "Reason for ending access", ACCESS_REASON_MAX)
     now, changed = _set_access(uow, actor, admin, member, False, {"reason": reason})
     held = tuple(uow.directory.holdings(admin.partnership_id, member.id))

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from domain import audit, guide, outcome, pack
-from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
+from domain.errors import FormInvalid, InvalidInput, NotFound, NotPermitted, StaleCard
 from domain.guide import DueDateChange
 from domain.idempotency import require_unchanged, required_revision, revision_of
 from domain.identifier_checks import (
@@ -21,6 +21,7 @@ from domain.identifier_checks import (
 )
 from domain.identifier_checks import screen as screen_fields
 from domain.identifiers import find_identifiers, kinds_found
+from domain.members import ended_choice
 from domain.model import (
     ActionStatus,
     Actor,
@@ -448,6 +449,13 @@ def save_action(
         return replace(form, values=typed, warnings=screened.warnings)
     record_kept(uow, member.partnership_id, actor, ("review", form.review.id), screened)
     owner = checked.action.owner_aad
+    ended = (
+        ended_choice(uow.members.by_aad_ids(member.partnership_id, [owner]).get(owner))
+        if owner
+        else None
+    )
+    if ended is not None:
+        return replace(form, values=typed, errors={"owner": ended})
     if owner and owner not in dict(form.owners) and not is_guid(owner):
         # Someone new can only be named through the Teams people picker (a real directory id).
         return replace(form, values=typed, errors={"owner": "Choose the owner from the list."})
@@ -620,6 +628,10 @@ def _new_items(
     items = []
     for number, action in enumerate(screen.actions, start=1):
         owner = owners.get(action.owner_aad or "")
+        ended = ended_choice(owner)
+        if ended is not None:
+            # Chosen while they still had access: the chair gives the action to someone else.
+            raise InvalidInput(f"Action {number}: {ended}")
         if owner is None and action.owner_aad:
             # Chosen with the people picker but never seen by the bot: keep them, link later.
             owner = uow.members.create_pending(

@@ -10,6 +10,17 @@ from domain.model import Actor, MemberView, Role
 from domain.repositories import MemberSighting, PartnershipView, UnitOfWork
 
 DEFAULT_PARTNERSHIP_NAME = "Safeguarding Children Partnership"
+
+
+def ended_choice(chosen: MemberView | None) -> str | None:
+    """Why someone chosen for work (a return to write, an action item to own) can't be given
+    it: an admin ended their access (a people picker, or a card drawn before, still names
+    them). None when they can be."""
+    if chosen is None or chosen.active:
+        return None
+    return f"{chosen.display_name}'s access to Line of Sight has ended: choose someone else."
+
+
 # All a member whose access an admin ended hears, whatever they send or click.
 ACCESS_ENDED = (
     "Your access to Line of Sight has ended. If this is wrong, ask your partnership's "

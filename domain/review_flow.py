@@ -11,6 +11,7 @@ from domain.capabilities import require
 from domain.commands import has_words
 from domain.errors import FormInvalid, NotFound
 from domain.holds import hold_writers_of
+from domain.members import ended_choice
 from domain.model import (
     Actor,
     MemberView,
@@ -156,6 +157,9 @@ def resolve_members(
     ids = []
     for aad in aad_ids:
         found = known.get(aad)
+        ended = ended_choice(found)
+        if ended is not None:
+            raise FormInvalid({f"assignees_{ret.agency_id}": ended})
         if found is None and not is_guid(aad):
             # Only a real directory id (the Teams people picker) may name someone new.
             raise FormInvalid({f"assignees_{ret.agency_id}": "Choose practitioners from the list."})

@@ -152,3 +152,37 @@ async def test_a_lead_whose_access_ended_is_not_asked_to_sign_off(journey_each: 
     assert LEAD not in json.dumps(submitted.created)
     [ret] = j.rows(t.PreAnalysisReturn)
     assert ret.status == "submitted"
+
+
+async def test_someone_whose_access_ended_is_given_no_work_and_not_answered_in_public(
+    journey_each: Journey,
+) -> None:
+    """The review's finding: a people picker or an older card could still name a leaver as a
+    return's writer (and the chair was told to ask them to open Line of Sight); and their
+    @mention in a channel was answered there, telling the channel their access had ended."""
+    j = journey_each
+    await end_access(j, COLLEAGUE)
+    police = next(a.id for a in j.rows(t.Agency) if a.name == "Demo Police")
+    draft = await j.card(
+        verbs.REVIEW_CREATE,
+        {
+            "pseudonym": "Child K",
+            "reason": "Neglect concerns held by several agencies.",
+            "agencies": str(police),
+            "returns_due_on": "2099-01-15",
+            "meeting_on": "2099-02-01",
+        },
+    )
+    assert "Child K" in draft
+    [review] = j.rows(t.Review)
+    refused = await j.card(
+        verbs.REVIEW_ASSIGN, {"review_id": review.id, f"assignees_{police}": COLLEAGUE}
+    )
+    assert "access to Line of Sight has ended: choose someone else" in refused
+    assert j.rows(t.ReturnAssignee) == []
+
+    j.bot.connector.clear()
+    in_channel = await j.say("continue", COLLEAGUE, channel=True)
+    assert in_channel.sent == [], "nothing is posted where others read it"
+    in_private = await j.say("continue", COLLEAGUE)
+    assert in_private.texts == [ACCESS_ENDED]

@@ -15,6 +15,7 @@ from cards import admin, verbs
 from cards.validation import card_problems
 from domain.directory import AccessChange, MemberForm, end_access, restore_access
 from domain.errors import FormInvalid, NotPermitted
+from domain.members import ended_choice
 from domain.model import Actor, MemberView, Role
 from domain.records import Recipient
 from domain.repositories import DirectoryMember, Holding, HoldingKind, UnitOfWork
@@ -169,3 +170,32 @@ async def test_nothing_proactive_reaches_a_member_whose_access_ended() -> None:
     delivery = await outbound.send_card(gone, {"type": "AdaptiveCard", "body": []}, "")
     assert not delivery.delivered
     assert delivery.detail == "access ended"
+
+
+def test_an_admin_s_access_is_not_ended_until_their_admin_role_is_taken_away() -> None:
+    """Two admins ending each other at once would leave nobody to restore either (review):
+    an admin's access ends only after their admin role goes, under the last-admin rule."""
+    fake, uow = world()
+    fake.directory.members[2] = replace(LEAVER, roles=frozenset({Role.ADMIN}))
+    with pytest.raises(FormInvalid) as refused:
+        end_access(uow, ACTOR, ADMIN, {"member_id": 2, "reason": "Left."})
+    assert "untick Partnership admin" in refused.value.errors["reason"]
+    assert fake.directory.changed == []
+
+
+def test_the_card_after_a_restore_says_nothing_of_what_they_hold() -> None:
+    """restore_access gives no holdings: the card must not say they hold nothing (review)."""
+    back = admin.member_form_card(
+        MemberForm(LEAVER, ()), change=AccessChange("Leaver (demo)'s access restored.", LEAVER)
+    )
+    shown = text(back)
+    assert "access restored" in shown
+    assert "They hold no open returns" not in shown
+    assert "Still with them" not in shown
+
+
+def test_someone_whose_access_ended_is_never_chosen_for_work() -> None:
+    assert ended_choice(None) is None
+    assert ended_choice(ADMIN) is None
+    said = ended_choice(replace(ADMIN, display_name="Leaver (demo)", active=False))
+    assert said == "Leaver (demo)'s access to Line of Sight has ended: choose someone else."
