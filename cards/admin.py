@@ -51,7 +51,13 @@ SET_UP = "Partnership set-up"
 CHOICE_TITLE_MAX = 80
 LEADS_MAX = 300
 HOLDINGS_MAX = 30
-ACCESS_ENDED_LINE = "Access ended: they can't use Line of Sight and are sent nothing."
+# Posts to a registered channel reach everyone in it: the bot can't hold them back from one
+# person, so the admin is told to take the leaver out of those channels in Teams.
+ACCESS_ENDED_LINE = (
+    "Access ended: they can't use Line of Sight and are sent nothing of their own. Posts to "
+    "the partnership's Teams channels still reach them while they are in those channels: "
+    "remove them there in Teams."
+)
 _HOLDING_WORDS = {
     HoldingKind.WRITES: "Writes the return",
     HoldingKind.SIGNS_OFF: "Sign-off waits on them",
