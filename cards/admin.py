@@ -24,6 +24,7 @@ from cards.common import (
     header,
     paragraph,
     revised,
+    show_form,
     shown_label,
     user_text,
     without_inputs,
@@ -216,24 +217,33 @@ def member_form_card(
     save_data: dict[str, Any] = {"page": page}
     if member is not None:
         save_data = revised({**save_data, "member_id": member.id}, member_revision(member))
-    actions = [
+    actions: list[ac.ActionExecute | Card] = [
         button("Save member", verbs.MEMBER_SAVE, save_data, primary=True),
         without_inputs(button("Cancel", verbs.MEMBERS, {"page": page})),
     ]
-    if member is not None:
-        body += _access(member, typed, problems)
-        actions.insert(1, _access_button(member, save_data))
+    if member is not None and not member.active:
+        body.append(ac.TextBlock(text=ACCESS_ENDED_LINE, color=ty.Colors.ATTENTION, wrap=True))
+        actions.insert(1, button("Restore access", verbs.MEMBER_RESTORE, save_data))
+    elif member is not None:
+        if "reason" in problems:
+            # The form below opens folded: its problem is said where it is seen.
+            body.append(_problem(f"End access: {problems['reason']}"))
+        # A form of its own under its button, so Save member never carries the reason.
+        actions.insert(
+            1,
+            show_form(
+                "End access…",
+                _end_access_inputs(typed, problems),
+                button("End access", verbs.MEMBER_END_ACCESS, save_data, primary=True),
+            ),
+        )
     return build(body, actions)
 
 
-def _access(
-    member: DirectoryMember, typed: Mapping[str, str], problems: Mapping[str, str]
+def _end_access_inputs(
+    typed: Mapping[str, str], problems: Mapping[str, str]
 ) -> list[ac.ElementAnnotated]:
     """Ending access (someone left their agency) needs a reason; restoring it needs none."""
-    if not member.active:
-        return [
-            ac.TextBlock(text=ACCESS_ENDED_LINE, color=ty.Colors.ATTENTION, wrap=True),
-        ]
     return [
         paragraph(
             "If they have left their agency, end their access: give the reason (it is kept in "
@@ -252,12 +262,6 @@ def _access(
             problems.get("reason"),
         ),
     ]
-
-
-def _access_button(member: DirectoryMember, save_data: Mapping[str, Any]) -> ac.ActionExecute:
-    if member.active:
-        return button("End access", verbs.MEMBER_END_ACCESS, save_data)
-    return button("Restore access", verbs.MEMBER_RESTORE, save_data)
 
 
 def _holdings(held: tuple[Holding, ...]) -> list[ac.ElementAnnotated]:
