@@ -243,7 +243,7 @@ def member_form_card(
 def _end_access_inputs(
     typed: Mapping[str, str], problems: Mapping[str, str]
 ) -> list[ac.ElementAnnotated]:
-    """Ending access (someone left their agency) needs a reason; restoring it needs none."""
+    """The End access form: a reason is needed (kept in the audit trail); Restore needs none."""
     return [
         paragraph(
             "If they have left their agency, end their access: give the reason (it is kept in "
