@@ -278,12 +278,33 @@ def show_form(title: str, items: Sequence[ac.ElementAnnotated], submit: ac.Actio
 
 
 def with_notice(card: Card, message: str) -> Card:
-    """The card with a warning under its title: why this card came instead of the one
-    expected (a stale click answered with the current state)."""
+    """The card with a warning straight under its header (title and the line under it, never
+    between the two): why this card came instead of the one expected (a stale click answered
+    with the current state). The first thing read after what the card is."""
     body = list(card.get("body", []))
     line = dumped(warning_line(message))
-    body.insert(min(2, len(body)), line)
+    body.insert(header_length(body), line)
     return {**card, "body": body}
+
+
+def header_length(body: Sequence[Any]) -> int:
+    """How many of `body`'s first elements are its `header`: the brand line, the title and,
+    where there is one, the line that says where the user is (0 where the card has none)."""
+    brand, heading, line = _header_templates(True)
+    shape = (brand, heading, line)
+    length = 0
+    for element, template in zip(body, shape, strict=False):
+        if not _shaped_as(element, template, with_text=template is brand):
+            break
+        length += 1
+    return length if length >= 2 else 0
+
+
+def _shaped_as(element: Any, template: Card, *, with_text: bool) -> bool:
+    """Whether `element` is `template` but for its text (or exactly it, `with_text`)."""
+    if not isinstance(element, dict) or element.keys() != template.keys():
+        return False
+    return all(element[key] == template[key] for key in template if with_text or key != "text")
 
 
 # --- what a refused click typed, given back (domain/stale.py) ---------------------------------
@@ -319,7 +340,7 @@ def with_typed_back(card: Card, notice: str, typed: Sequence[Typed]) -> Card:
 
 def _typed_onto(card: Card, notice: str, typed: Sequence[Typed]) -> tuple[Card, bool]:
     noticed = with_notice(card, notice)
-    at = min(2, len(card.get("body", []))) + 1
+    at = header_length(card.get("body", [])) + 1
 
     def draw(shown: tuple[Typed, ...]) -> Card:
         body = list(noticed.get("body", []))
@@ -595,6 +616,23 @@ def field_problem(message: str, label: str | None) -> str:
 def field_error_line(element: object, message: str) -> ac.TextBlock:
     """`error_line` for the problem of the input `element`, drawn under it."""
     return error_line(field_problem(message, shown_label(element)))
+
+
+def with_problems(body: Sequence[Any], errors: Mapping[str, str]) -> list[Any]:
+    """`body` with each field's problem under its box (`field_error_line`: named as the box
+    shows it), whichever field it is; a problem whose box isn't among `body`'s elements is
+    said under the card's header, so no problem is dropped."""
+    drawn: list[Any] = []
+    placed: set[str] = set()
+    for element in body:
+        drawn.append(element)
+        key = element.get("id") if isinstance(element, Mapping) else getattr(element, "id", None)
+        if isinstance(key, str) and key in errors:
+            drawn.append(field_error_line(element, errors[key]))
+            placed.add(key)
+    rest = [error_line(message) for key, message in errors.items() if key not in placed]
+    top = header_length([e if isinstance(e, Mapping) else dumped(e) for e in drawn[:3]])
+    return [*drawn[:top], *rest, *drawn[top:]]
 
 
 def error_line(message: str) -> ac.TextBlock:

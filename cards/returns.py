@@ -40,6 +40,7 @@ from cards.common import (
     typed_block,
     user_text,
     warning_line,
+    with_problems,
 )
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, MeasuredCard
 from domain.chronology import (
@@ -377,7 +378,9 @@ def _question_block(
         follow_id = follow_up_input_id(question.id)
         block.append(_with_value(_follow_up_template(question), screen.values.get(follow_id)))
         if follow_id in screen.errors:
-            block.append(error_line(screen.errors[follow_id]))
+            # Named by the follow-up box's own label ("If no: why not?"), as the card asks it.
+            named = field_problem(screen.errors[follow_id], follow_up_label(question))
+            block.append(error_line(named))
     if question.id in screen.warnings:
         block.append(warning_line(screen.warnings[question.id]))
         block.append(
@@ -930,8 +933,8 @@ def signoff_card(
 ) -> Card:
     """The agency lead's card: the return at a glance, what the writers kept past an identifier
     warning, then Approve or Return with comments (drawn again, as typed, after a warning or
-    a problem, said under the comments box: the comments and where the practitioner should
-    start)."""
+    a problem: the comments and where the practitioner should start, each problem under its
+    own box, `with_problems`)."""
     ret = summary.ret
     body = _overview_body(summary, title="Return for sign-off")
     if summary.kept:
@@ -948,10 +951,7 @@ def signoff_card(
     if summary.jumps:
         read = button("Read this part", verbs.RETURN_OPEN, ids(ret))
         body.append(_as_model(jump_list(summary.jumps, read)))
-    comments_box = _comments_input(comments)
-    body.append(comments_box)
-    if errors and "comments" in errors:
-        body.append(field_error_line(comments_box, errors["comments"]))
+    body.append(_comments_input(comments))
     if warnings and "comments" in warnings:
         body.extend(identifier_warning("comments", warnings["comments"]))
     places = [(v, t) for v, t in summary.jumps if v != OVERVIEW_PLACE]
@@ -964,7 +964,7 @@ def signoff_card(
         )
     )
     return build(
-        body,
+        with_problems(body, errors or {}),
         [
             *signoff_buttons(ret),
             button("Read the full return", verbs.RETURN_OPEN, ids(ret, section=0)),

@@ -588,8 +588,10 @@ def _completeness_errors(question: Question, outcome: _Outcome) -> dict[str, str
         return {}
     answered = isinstance(outcome.value, dict) and "answer" in outcome.value
     if question.type is QuestionType.YES_NO_FOLLOWUP and answered:
-        prompt = question.follow_up_prompt
-        return {question.follow_up_input_id: f"'{question.label}': please answer '{prompt}'"}
+        # A FieldError, so the card names it by its follow-up box's label, as it asks it.
+        return {
+            question.follow_up_input_id: field_error(_follow_up_name(question), " is required.")
+        }
     if question.required:
         return {question.id: field_error(question.label, " is required.")}
     return {}
@@ -739,9 +741,12 @@ def _parse_date(text: str) -> date | None:
 def _check_yes_no(question: Question, answers: Mapping[str, object]) -> _Outcome:
     raw_answer, raw_follow_up = _yes_no_inputs(question, answers)
     answer = _parse_yes_no(raw_answer)
-    follow_up_label = f"{question.label}: {question.follow_up_prompt}"
     follow_up = _check_text(
-        raw_follow_up, question.follow_up_input_id, follow_up_label, _max_length(question), False
+        raw_follow_up,
+        question.follow_up_input_id,
+        _follow_up_name(question),
+        _max_length(question),
+        False,
     )
     errors = dict(follow_up.errors)
     if answer == "invalid":
@@ -758,6 +763,11 @@ def _check_yes_no(question: Question, answers: Mapping[str, object]) -> _Outcome
     complete = answer is not None and (not needs_follow_up or "follow_up" in value)
     blank = _is_blank(raw_answer) and follow_up.blank
     return _Outcome(value=value or None, errors=errors, complete=complete, blank=blank)
+
+
+def _follow_up_name(question: Question) -> str:
+    """A follow-up's short name, where no card names it: "In line with procedure: Why not?"."""
+    return f"{question.label}: {question.follow_up_prompt}"
 
 
 def _is_blank(raw: object) -> bool:

@@ -743,7 +743,7 @@ def test_a_follow_up_without_an_answer_is_kept_in_a_draft(bank: QuestionBank) ->
 def test_a_missing_follow_up_is_reported_on_its_own_input(bank: QuestionBank) -> None:
     result = check(bank, "episodes", {"episode_in_procedure": "false"}, complete=True, episode=1)
     assert result.errors[follow_up_input_id("episode_in_procedure")] == (
-        "'In line with procedure': please answer 'Why not?'"
+        "'In line with procedure: Why not?' is required."
     )
     assert "episode_in_procedure" not in result.errors
 

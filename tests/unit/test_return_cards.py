@@ -14,6 +14,7 @@ from cards import reviews as review_cards
 from cards.common import build, button, button_json, dumped, header, header_json, text_input
 from cards.validation import card_problems
 from domain.chronology import page
+from domain.errors import field_error
 from domain.lifecycle import ManageScreen
 from domain.model import DateCertainty, ReturnStatus, ReviewStage
 from domain.questions import (
@@ -333,3 +334,38 @@ def test_a_question_s_problem_names_it_as_the_card_asks_it() -> None:
         assert json.dumps(f"'{question.prompt}' is required.")[1:-1] in shown
         if question.label != question.prompt:
             assert f"'{question.label}' is required." not in shown
+
+
+def test_a_follow_up_s_problem_names_it_as_the_card_asks_it() -> None:
+    """The follow-up box's problem kept the rule's short name ("'Hidden adults': please answer
+    …"): it is a FieldError now, named under the box by the label the box shows."""
+    section = BANK.section(1)
+    question = next(q for q in section.questions if q.id == "hidden_adults")
+    checked = validate_section_answers(section, {"hidden_adults": "true"}, require_complete=True)
+    follow_id = follow_up_input_id(question.id)
+    assert follow_id in checked.errors
+    screen = SectionScreen(RET, BANK, 1, None, (), {}, {}, checked.errors)
+    shown = json.dumps(cards.section_card(screen))
+    label = cards.follow_up_label(question)
+    assert json.dumps(f"'{label}' is required.")[1:-1] in shown
+    assert f"'{question.label}: " not in shown
+
+
+def test_every_problem_on_the_sign_off_form_is_under_its_own_box() -> None:
+    """`signoff_card` drew only the comments box's problem: each field's is under its box,
+    named as the box shows it, and one for a box the card lacks is said under the header."""
+    summary = Overview(RET, (), 0, (), read_only=False)
+    errors = {
+        "comments": field_error("Comments", " is required."),
+        "comment_on": field_error("Start", ": please choose one of the parts shown."),
+        "elsewhere": "Something about the form as a whole.",
+    }
+    body = cards.signoff_card(summary, errors=errors)["body"]
+    ids = [element.get("id") for element in body]
+    texts = [element.get("text", "") for element in body]
+    for key in ("comments", "comment_on"):
+        box = body[ids.index(key)]
+        label = box["label"].removesuffix(" *").strip()
+        assert texts[ids.index(key) + 1].startswith(f"'{label}'")
+    assert texts.index("Something about the form as a whole.") < ids.index("comments")
+    assert texts.index("Something about the form as a whole.") >= 2  # under the title

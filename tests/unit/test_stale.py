@@ -21,6 +21,7 @@ from cards.common import (
     show_form,
     stamped,
     text_input,
+    with_notice,
     with_typed_back,
 )
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_problems, card_size
@@ -312,3 +313,21 @@ def test_without_labels_a_key_the_current_card_s_buttons_carry_is_never_typing()
     assert typed_back(data, inputs_shown(place), carried=buttons_carry(place)) == (
         Typed("Why is the review held?", "Claim settled"),
     )
+
+
+def test_the_notice_comes_straight_after_the_title_and_the_line_under_it() -> None:
+    """The stale card's warning sat between the title and its subtitle (inserted at index 2,
+    and a header has three lines): it comes after the whole header, the first thing read
+    after what the card is, with what was typed under it, on every card."""
+    typed = (Typed("Learning needs", "Older need"),)
+    card = with_typed_back(_card(), STALE_MESSAGE, typed)
+    texts = [element.get("text") for element in card["body"]]
+    assert texts[1:4] == ["Meeting outcome", "LOS-2026-004 · Child T", STALE_MESSAGE]
+    assert TYPED_HEADING in json.dumps(card["body"][4])
+    untitled = build([*header("Reviews"), paragraph("Every review.")])
+    assert [e.get("text") for e in with_notice(untitled, "Changed.")["body"]][1:3] == [
+        "Reviews",
+        "Changed.",
+    ]
+    headless = build([paragraph("No header here.")])
+    assert with_notice(headless, "Changed.")["body"][0]["text"] == "Changed."
