@@ -107,7 +107,7 @@ def last_change(
     )
     if event is None:
         return None
-    return stale.Change(event.actor_name, event.at, event.action, event.after)
+    return stale.Change(event.actor_name, event.at, event.action, event.after, before=event.before)
 
 
 def _action(uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]) -> str:

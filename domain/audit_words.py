@@ -130,7 +130,9 @@ def record_words(event: TrailEvent, subjects: TrailSubjects, names: TrailNames) 
 def deed_words(event: TrailEvent, names: TrailNames) -> str:
     """What was done, in the words a stale card is told a change in (`domain.stale`), or the
     trail's own for events no card goes stale over."""
-    change = stale.Change(event.actor_name, event.at, event.action, event.after, names.labels)
+    change = stale.Change(
+        event.actor_name, event.at, event.action, event.after, names.labels, event.before
+    )
     known = stale.known_deed(change) or _TRAIL_DEEDS.get(event.action)
     return known or f"recorded “{event.action}”"  # an action with no words yet: as stored
 
@@ -192,6 +194,9 @@ def _words(key: str, value: Any, names: TrailNames) -> str:
         return _people(value, names, "member")
     if key in _AGENCY_KEYS:
         return _people(value, names, "agency")
+    if key == "actions" and isinstance(value, list | tuple):
+        # "LOS-2026-004/A1": the record already names the review, so "A1", as the meeting did.
+        return listed([str(v).rsplit("/", 1)[-1] for v in value], "and") or "none"
     if key == "themes" and isinstance(value, list | tuple):
         return listed([names.themes.get(str(v), str(v)) for v in value], "and") or "none"
     day = _day(value)

@@ -110,6 +110,8 @@ def assign(
     # Each return held after the review before its writers change (domain/holds.py).
     hold_writers_of(uow, [r.id for r in uow.reviews.returns(review.id)])
     returns = uow.reviews.returns(review.id)
+    # Who wrote them before, for the audit trail's words: none is the first assignment.
+    writing = [[m, r.id] for r in returns for m in sorted(r.assignee_ids)]
     errors: dict[str, str] = {}
     invited: list[tuple[int, ReturnView]] = []
     for ret in returns:
@@ -131,6 +133,7 @@ def assign(
             actor,
             "review.assigned",
             ("review", review.id),
+            before={"assignees": writing} if writing else None,
             after={"assigned": [[m, r.id] for m, r in invited]},
         )
     return Assignment(uow.reviews.get(member.partnership_id, review.id) or review, tuple(invited))

@@ -102,6 +102,8 @@ class Change:
     after: Mapping[str, Any] | None = None
     # A return's question labels by id, to name the answers saved.
     labels: Mapping[str, str] = field(default_factory=dict)
+    # The event's `before`: only whether a return had writers is read (the first assignment).
+    before: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,9 @@ _DEEDS: Final[Mapping[str, str]] = {
     "review.stage_changed": "moved the review on",
     "review.assigned": "changed who writes a return",
 }
+# A return's first writers: nobody wrote it before (`before` has no writers), so nothing about
+# who writes it changed; they were assigned.
+_FIRST_ASSIGNED: Final = "assigned who writes a return"
 _MOVED_DUE: Final[Mapping[str, str]] = {
     "return.due_extended": "moved the return's due date",
     "action.date_approved": "moved the item's due date",
@@ -210,6 +215,10 @@ def known_deed(change: Change) -> str | None:
         due = _day(after.get("due_on"))
         moved = _MOVED_DUE[change.action]
         return f"{moved} to {plain_date(due)}" if due is not None else moved
+    if change.action == "review.assigned" and not _had_writers(change.before):
+        return _FIRST_ASSIGNED
+    if change.action == "outcome.published":
+        return _published(after)
     if change.action in ("action.status_changed", "return.status_changed"):
         status = after.get("status")
         thing = "item" if change.action.startswith("action") else "return"
@@ -217,6 +226,23 @@ def known_deed(change: Change) -> str | None:
             return f"marked the {thing} {_status_words(thing, status)}"
         return f"changed the {thing}'s status"
     return _DEEDS.get(change.action)
+
+
+def _had_writers(before: Mapping[str, Any] | None) -> bool:
+    """Whether an assignment's return(s) had writers before it (`before["assignees"]`: their
+    ids, or [member, return] pairs); an event that recorded none assigned the first."""
+    return bool((before or {}).get("assignees"))
+
+
+def _published(after: Mapping[str, Any]) -> str:
+    """ "published the outcome with 3 action items": how many, not their references (the
+    card's details list them as the meeting does, A1, A2 and A3)."""
+    count = len(after.get("actions") or ()) if isinstance(after.get("actions"), list) else None
+    if count is None:
+        return "published the outcome"
+    if count == 0:
+        return "published the outcome, with no action items"
+    return f"published the outcome with {count} action item{'s' if count != 1 else ''}"
 
 
 def _status_words(thing: str, status: str) -> str:

@@ -150,3 +150,42 @@ def test_text_kept_past_the_identifier_check_is_said_with_each_box_and_kind() ->
         "'Agency and team': a name and a phone number",
         "Comments: an email address",
     )
+
+
+def test_a_return_s_first_writers_are_assigned_and_later_ones_change_who_writes() -> None:
+    """The first assignment on a new review read "changed who writes a return": nobody wrote
+    it before, so it says "assigned"; adding to writers already there changes who writes."""
+    first = event("review.assigned", ("review", "1"), None, {"assigned": [[6, 12], [11, 13]]})
+    words = event_words(first, SUBJECTS, NAMES)
+    assert words.deed == "Alex Wilber assigned who writes a return"
+    assert words.details == (
+        "Asked to write: Alex Wilber (Demo Police) and Health Visitor (demo) (Demo Community "
+        "Health)",
+    )
+    on_return = event(
+        "review.assigned", ("pre_analysis_return", "12"), {"assignees": []}, {"assigned": [6]}
+    )
+    assert event_words(on_return, SUBJECTS, NAMES).deed.endswith(" assigned who writes a return")
+    more = event(
+        "review.assigned", ("pre_analysis_return", "12"), {"assignees": [11]}, {"assigned": [6]}
+    )
+    assert event_words(more, SUBJECTS, NAMES).deed.endswith(" changed who writes a return")
+    later = event(
+        "review.assigned", ("review", "1"), {"assignees": [[11, 12]]}, {"assigned": [[6, 12]]}
+    )
+    assert event_words(later, SUBJECTS, NAMES).deed.endswith(" changed who writes a return")
+
+
+def test_a_published_outcome_counts_its_items_and_names_them_as_the_meeting_did() -> None:
+    """ "Published the outcome" listed "LOS-2026-001/A1, …": the record names the review, so the
+    items read A1, A2 and A3, and the deed says how many."""
+    refs = ["LOS-2026-001/A1", "LOS-2026-001/A2", "LOS-2026-001/A3"]
+    published = event("outcome.published", ("review", "1"), None, {"actions": refs})
+    words = event_words(published, SUBJECTS, NAMES)
+    assert words.deed == "Alex Wilber published the outcome with 3 action items"
+    assert words.details == ("Action items: A1, A2 and A3",)
+    one = event("outcome.published", ("review", "1"), None, {"actions": refs[:1]})
+    assert event_words(one, SUBJECTS, NAMES).deed.endswith("with 1 action item")
+    none = event("outcome.published", ("review", "1"), None, {"actions": []})
+    assert event_words(none, SUBJECTS, NAMES).deed.endswith("the outcome, with no action items")
+    assert "LOS-2026-001/" not in " ".join(event_words(none, SUBJECTS, NAMES).details)
