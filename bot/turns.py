@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+from urllib.parse import quote
 
 from cards import verbs
 from domain.model import Actor, ConversationAddress
@@ -94,13 +95,24 @@ _STORED_FIELDS: tuple[tuple[tuple[str, ...], Any], ...] = (
 # The activity's own id is not stored, but the reply goes to a URL that carries it after the
 # service URL and the conversation id (500 characters each): Teams' ids are tens of characters,
 # and a longer one would push the reply's request line past what servers accept (8,190 bytes
-# in aiohttp), so the turn would be answered with nothing.
+# in aiohttp), so the turn would be answered with nothing. Counted in the URL's bytes, as the
+# id is sent: botbuilder's connector percent-encodes it whole (msrest `Serializer.url`:
+# `quote(id, safe="")`, each non-ASCII character's UTF-8 bytes as three characters each); the
+# Agents SDK's puts it into the path as it is and aiohttp's URL encodes the non-ASCII the same
+# way, leaving reserved ASCII such as "/" as it is, so never longer than that.
 ACTIVITY_ID_MAX = 1000
 
+
+def url_bytes(value: str) -> int:
+    """How many bytes `value` takes in a reply URL's path, as the longer of the two platforms'
+    connector clients encodes it (`quote` with nothing safe; a lone surrogate, which the
+    envelope replaces before a turn, is counted as the three bytes it would take, not a crash)."""
+    return len(quote(value, safe="", errors="surrogatepass"))
+
+
 # Read once: a column's type through the mapped attribute is a proxy walk on every access.
-_FIELD_LIMITS: tuple[tuple[tuple[str, ...], int], ...] = (
-    *((path, column.type.length) for path, column in _STORED_FIELDS),
-    (("id",), ACTIVITY_ID_MAX),
+_FIELD_LIMITS: tuple[tuple[tuple[str, ...], int], ...] = tuple(
+    (path, column.type.length) for path, column in _STORED_FIELDS
 )
 
 
@@ -113,6 +125,12 @@ def oversized_field(body: dict[str, Any]) -> str | None:
             value = value.get(key) if isinstance(value, dict) else None
         if isinstance(value, str) and len(value) > limit:
             return f"Activity field {'.'.join(path)} is longer than {limit} characters"
+    activity_id = body.get("id")
+    if isinstance(activity_id, str) and url_bytes(activity_id) > ACTIVITY_ID_MAX:
+        return (
+            f"Activity field id is longer than {ACTIVITY_ID_MAX} bytes once encoded for the "
+            "reply's URL"
+        )
     return None
 
 

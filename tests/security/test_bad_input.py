@@ -590,7 +590,13 @@ async def test_an_activity_id_too_long_for_the_reply_s_url_is_refused_before_it_
     body["id"] = "x" * (ACTIVITY_ID_MAX + 1)
     result = await exchange(bot, body)
     assert result.status == 400
-    assert f"Activity field id is longer than {ACTIVITY_ID_MAX} characters" in str(result.body)
+    refused = f"Activity field id is longer than {ACTIVITY_ID_MAX} bytes once encoded"
+    assert refused in str(result.body)
+    # Counted as the reply's URL carries it: 300 "€" are 2,700 bytes there, not 300.
+    body["id"] = "€" * 300
+    result = await exchange(bot, body)
+    assert result.status == 400
+    assert refused in str(result.body)
     assert changes(before, snapshot(bot.db.engine)) == []
     assert bot.connector.sent == []
     body["id"] = "x" * ACTIVITY_ID_MAX
