@@ -28,13 +28,17 @@ from cards.common import (
 from domain.audit_trail import TrailPage
 from domain.audit_words import TRAIL_CSV_NOTE, EventWords, event_words
 from domain.retention import (
+    HELD_PER_PAGE,
     HOLD_REASON_MAX,
     HOLD_WHY,
     PERIODS,
+    HeldPage,
     HoldView,
     RetentionScreen,
+    held_page,
     held_since,
     hold_revision,
+    lifted_line,
     retention_revision,
     review_ended,
 )
@@ -129,20 +133,24 @@ def retention_card(
     due = screen.due
     counts = ", ".join(f"{n} {kind}" for kind, n in sorted(due.deleted.items())) or "nothing"
     body.append(facts([("Due at the next run", counts)]))
-    body.append(_held_list(screen.held))
+    body.append(_held_list(held_page(screen.held, screen.held_from)))
     saved = revised({}, retention_revision(screen.policy))
     return build(body, [button("Save", verbs.RETENTION_SAVE, saved, primary=True)])
 
 
-def _held_list(held: Sequence[HoldView]) -> ac.Container:
+def _held_list(page: HeldPage) -> ac.Container:
     """Each held review with who placed its hold, when and why, and a button to its hold card
-    (to lift it, or read it whole)."""
+    (to lift it, or read it whole); twenty at a time, saying how many there are and with a
+    button to the next twenty (and back)."""
+    heading = "Reviews under legal hold" + (f" ({page.total})" if page.total else "")
     items: list[ac.ElementAnnotated] = [
-        ac.TextBlock(text="Reviews under legal hold", weight=ty.FontWeight.BOLDER, wrap=True)
+        ac.TextBlock(text=heading, weight=ty.FontWeight.BOLDER, wrap=True)
     ]
-    if not held:
+    if not page.total:
         items.append(paragraph("None. Type legal hold LOS-2026-004 to place one.", subtle=True))
-    for review in held[:20]:
+    if page.counted():
+        items.append(paragraph(page.counted(), subtle=True))
+    for review in page.shown:
         items.append(
             ac.Container(
                 items=[
@@ -161,9 +169,29 @@ def _held_list(held: Sequence[HoldView]) -> ac.Container:
                 separator=True,
             )
         )
-    if len(held) > 20:
-        items.append(paragraph(f"…and {len(held) - 20} more.", subtle=True))
+    if page.total > HELD_PER_PAGE:
+        items.append(_held_paging(page))
     return ac.Container(items=items, separator=True)
+
+
+def _held_paging(page: HeldPage) -> ac.ElementAnnotated:
+    """ "37 more: Next 20 held reviews" and "Previous 20": the retention card again, listing
+    another twenty (the periods typed so far come back as typed)."""
+    more = page.after
+    moves = []
+    if page.start:
+        back = {"held_from": max(page.start - HELD_PER_PAGE, 0)}
+        moves.append(button(f"Previous {HELD_PER_PAGE} held reviews", verbs.RETENTION, back))
+    if more:
+        on = {"held_from": page.start + HELD_PER_PAGE}
+        moves.append(button(f"Next {min(more, HELD_PER_PAGE)} held reviews", verbs.RETENTION, on))
+    said = f"{more} more under legal hold after these." if more else "The last of them."
+    return ac.Container(
+        items=[
+            paragraph(f"{said} Type legal hold and a reference to open any one.", subtle=True),
+            ac.ActionSet(actions=moves),
+        ]
+    )
 
 
 def _named(review: HoldView) -> str:
@@ -186,6 +214,12 @@ def legal_hold_card(
         *notice_lines(notices),
         facts([("Now", state), ("The review", review_ended(review.ended_on))]),
         *([paragraph(held_since(review.placed))] if review.legal_hold else []),
+        # A lifted hold's who, when and why were on the audit trail only.
+        *(
+            [paragraph(lifted_line(review.lifted))]
+            if review.lifted and not review.legal_hold
+            else []
+        ),
         paragraph(
             "While held, retention deletes nothing of this review: its returns, chronology, "
             "actions, guide and exported files are all kept.",

@@ -261,6 +261,8 @@ class HoldView:
     legal_hold: bool
     ended_on: date | None
     placed: HoldPlaced | None = None  # while held, when its placing is on the audit trail
+    # While not held, the last hold's lifting (who, when, why), when one is on the audit trail.
+    lifted: HoldPlaced | None = None
 
 
 # What a person reading "since Mon 7 Dec 2026" means: the partnership's working day.
@@ -280,6 +282,13 @@ def held_since(placed: HoldPlaced | None) -> str:
         return "Held. Who placed it, when and why is not on the audit trail."
     by = f" by {placed.by}" if placed.by else ""
     return f"Held since {short_date(held_on(placed))}{by}: {placed.reason}"
+
+
+def lifted_line(lifted: HoldPlaced) -> str:
+    """The hold card's line for a review whose hold was lifted: "A legal hold was lifted on
+    Tue 8 Dec 2026 by Alex Wilber: Inquest concluded" (the reason was only on the trail)."""
+    by = f" by {lifted.by}" if lifted.by else ""
+    return f"A legal hold was lifted on {short_date(held_on(lifted))}{by}: {lifted.reason}"
 
 
 def on_hold_line(placed: HoldPlaced | None, *, with_reason: bool = True) -> str:
@@ -512,14 +521,53 @@ class RetentionScreen:
     policy: RetentionPolicy
     held: tuple[HoldView, ...]
     due: RetentionReport
+    held_from: int = 0  # the first held review the card lists (its paging buttons say which)
 
 
-def retention_screen(uow: UnitOfWork, member: MemberView, now: datetime) -> RetentionScreen:
+def retention_screen(
+    uow: UnitOfWork, member: MemberView, now: datetime, held_from: object = 0
+) -> RetentionScreen:
     require(member, Role.ADMIN)
     repo = uow.retention
-    held = repo.held_reviews(member.partnership_id)
+    held = tuple(repo.held_reviews(member.partnership_id))
     preview = run(uow, member.partnership_id, now, dry_run=True)
-    return RetentionScreen(policy_of(repo, member.partnership_id), tuple(held), preview)
+    start = held_page(held, held_from).start
+    return RetentionScreen(policy_of(repo, member.partnership_id), held, preview, start)
+
+
+# How many held reviews the retention card lists at once; the rest are a button away.
+HELD_PER_PAGE: Final = 20
+
+
+@dataclass(frozen=True)
+class HeldPage:
+    """The held reviews the retention card lists: `shown`, from the `start`th of `total`."""
+
+    shown: tuple[HoldView, ...]
+    start: int
+    total: int
+
+    @property
+    def after(self) -> int:
+        """How many held reviews come after these."""
+        return self.total - self.start - len(self.shown)
+
+    def counted(self) -> str:
+        """ "Showing 21 to 40 of 57 reviews under legal hold.", or "" when all are shown."""
+        if self.total <= HELD_PER_PAGE:
+            return ""
+        last = self.start + len(self.shown)
+        return f"Showing {self.start + 1} to {last} of {self.total} reviews under legal hold."
+
+
+def held_page(held: Sequence[HoldView], raw_start: object) -> HeldPage:
+    """The page of `held` that starts at `raw_start` (card data: anything), brought to a page's
+    first review inside the list, so an old card's button after holds were lifted still lists
+    some (the last page) and a forged number lists nothing it shouldn't."""
+    start = raw_start if isinstance(raw_start, int) and not isinstance(raw_start, bool) else 0
+    last_page = max(len(held) - 1, 0) // HELD_PER_PAGE * HELD_PER_PAGE
+    start = min(max(start, 0) // HELD_PER_PAGE * HELD_PER_PAGE, last_page)
+    return HeldPage(tuple(held[start : start + HELD_PER_PAGE]), start, len(held))
 
 
 def retention_revision(policy: RetentionPolicy) -> str:

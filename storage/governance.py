@@ -4,8 +4,9 @@ review, and the subject-access export of a member. Audit rows are only ever read
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from sqlalchemy import ColumnElement, and_, delete, false, func, or_, update
 from sqlalchemy.orm import Session
@@ -35,6 +36,11 @@ M = TypeVar("M", bound=SQLModel)
 def _chunks(ids: Sequence[Any]) -> Iterator[Sequence[Any]]:
     for start in range(0, len(ids), CHUNK):
         yield ids[start : start + CHUNK]
+
+
+# The audit actions that place and lift a hold (domain/retention.py `set_legal_hold`).
+_PLACED: Final = "review.legal_hold_placed"
+_LIFTED: Final = "review.legal_hold_lifted"
 
 
 class SqlRetention:
@@ -224,15 +230,21 @@ class SqlRetention:
         row = self._session.get(t.Review, review_id)
         if row is None or row.partnership_id != partnership_id:
             return None
-        placed = self._placements(partnership_id, [review_id]) if row.legal_hold else {}
-        return _hold_view(row, placed.get(review_id))
+        if row.legal_hold:
+            return _hold_view(row, self._placements(partnership_id, [review_id]).get(review_id))
+        # Not held: whether a hold was lifted, by whom, when and why (the same one read).
+        lifts = self._placements(partnership_id, [review_id], _LIFTED)
+        return replace(_hold_view(row), lifted=lifts.get(review_id))
 
     def hold_placed(self, partnership_id: int, review_id: int) -> HoldPlaced | None:
         return self._placements(partnership_id, [review_id]).get(review_id)
 
-    def _placements(self, partnership_id: int, review_ids: Sequence[int]) -> dict[int, HoldPlaced]:
-        """Each held review's newest placing event, with its actor's name in the partnership
-        (the audit trail's own join): who placed the hold now in force, when and why."""
+    def _placements(
+        self, partnership_id: int, review_ids: Sequence[int], action: str = _PLACED
+    ) -> dict[int, HoldPlaced]:
+        """Each review's newest `action` event (placing a hold, or lifting one), with its
+        actor's name in the partnership (the audit trail's own join): who placed the hold now
+        in force, or lifted the last, when and why."""
         if not review_ids:
             return {}
         rows = self._session.execute(
@@ -240,7 +252,7 @@ class SqlRetention:
                 col(t.AuditEvent.partnership_id) == partnership_id,
                 col(t.AuditEvent.record_type) == "review",
                 col(t.AuditEvent.record_id).in_(_ids_text(review_ids)),
-                col(t.AuditEvent.action) == "review.legal_hold_placed",
+                col(t.AuditEvent.action) == action,
             ).order_by(col(t.AuditEvent.id))
         ).all()
         found: dict[int, HoldPlaced] = {}

@@ -90,8 +90,10 @@ async def export_trail(ctx: Context) -> Reply:
 
 async def show_retention(ctx: Context) -> Reply:
     now = ctx.services.now()
-    screen = await ctx.run(lambda uow: retention.retention_screen(uow, ctx.member, now))
-    return Reply(cards.retention_card(screen))
+    held_from = ctx.data.get("held_from")
+    screen = await ctx.run(lambda uow: retention.retention_screen(uow, ctx.member, now, held_from))
+    # Paging the held list: the periods typed so far come back as they were typed.
+    return Reply(cards.retention_card(screen, _typed(ctx.data)))
 
 
 async def save_retention(ctx: Context) -> Reply:

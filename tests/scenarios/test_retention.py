@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from bot.cli import main
 from bot.retention import RETENTION_JOB, RetentionJob
 from bot.scheduler import Chasers, Schedule
 from cards import verbs
+from cards.common import card_nodes
 from domain.retention import HoldPlaced, held_on
 from domain.wording import short_date
 from storage import tables as t
@@ -215,8 +217,68 @@ async def test_a_hold_says_who_placed_it_when_and_why_on_each_card_that_shows_it
     summary = await j.card(verbs.SUMMARY, {"review_id": review_id})
     assert f"On legal hold since {day} (Civil claim)" in summary
     lift = button_data(json.loads(held), verbs.LEGAL_HOLD_SET)
-    await j.card(verbs.LEGAL_HOLD_SET, {**lift, "reason": "Claim settled"})
+    lifted = await j.card(verbs.LEGAL_HOLD_SET, {**lift, "reason": "Claim settled"})
     assert "legal hold" not in (await j.card(verbs.SUMMARY, {"review_id": review_id})).lower()
+    # The lift's who, when and why were on the audit trail only: the hold card says them.
+    [off] = [e for e in j.rows(t.AuditEvent) if e.action == "review.legal_hold_lifted"]
+    when = short_date(held_on(HoldPlaced(None, off.at, "")))
+    said = f"A legal hold was lifted on {when} by {admin.display_name}: Claim settled"
+    assert said in lifted
+    assert said in await j.card(verbs.LEGAL_HOLD, {"review_id": review_id})
+
+
+async def test_the_retention_card_pages_the_held_reviews_twenty_at_a_time(
+    any_journey: Journey,
+) -> None:
+    """It listed the first 20 holds and "…and N more." with no way to see them: it says how
+    many are held and pages them with the retention card's own (read-only) verb, keeping the
+    periods typed. Both databases, both platforms."""
+    j = any_journey
+    await signed_off_review(j)
+    with j.bot.db.session() as session, session.begin():
+        first = session.scalars(select(t.Review)).one()
+        for n in range(2, 24):
+            session.add(
+                t.Review(
+                    partnership_id=first.partnership_id,
+                    reference=f"LOS-2025-{n:03d}",
+                    year=2025,
+                    sequence=n,
+                    pseudonym=f"Child {n}",
+                    reason="Paging test",
+                    stage="closed",
+                    opened_on=date(2025, 1, 2),
+                    closed_on=date(2025, 6, 2),
+                    legal_hold=True,
+                )
+            )
+    card = json.loads(await j.card(verbs.RETENTION, {}))
+    text = json.dumps(card, ensure_ascii=False)
+    assert "Reviews under legal hold (22)" in text
+    assert "Showing 1 to 20 of 22 reviews under legal hold." in text
+    assert "2 more under legal hold after these." in text
+    assert len(_opens(card)) == 20
+    nxt = button_data(card, verbs.RETENTION)
+    assert nxt["held_from"] == 20
+    page = json.loads(await j.card(verbs.RETENTION, {**nxt, "closed_review_months": "84"}))
+    text = json.dumps(page, ensure_ascii=False)
+    assert "Showing 21 to 22 of 22 reviews under legal hold." in text
+    assert "LOS-2025-022 · Child 22" in text
+    assert "LOS-2025-023 · Child 23" in text
+    assert len(_opens(page)) == 2
+    [months] = [n for n in card_nodes(page) if n.get("id") == "closed_review_months"]
+    assert months["value"] == "84", "the period typed before paging comes back"
+    assert button_data(page, verbs.RETENTION)["held_from"] == 0
+    assert not any(e.action == "retention.saved" for e in j.rows(t.AuditEvent))
+
+
+def _opens(card: dict[str, Any]) -> list[Mapping[str, Any]]:
+    """The card's "Open the legal hold on …" buttons (not their fallbacks)."""
+    return [
+        n
+        for n in card_nodes(card)
+        if n.get("type") == "Action.Execute" and n.get("verb") == verbs.LEGAL_HOLD
+    ]
 
 
 # --- the daily job -----------------------------------------------------------------------------

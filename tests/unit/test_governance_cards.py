@@ -211,3 +211,44 @@ def test_trail_csv_has_a_header_and_one_row_per_event() -> None:
     assert rows[2][11].startswith("Status: Submitted: waiting for sign-off → Signed off")
     # A name that would run as a formula is neutralised in the words' column too.
     assert rows[3][9:11] == ["The review LOS-2026-004", "'=cmd|' /C calc'!A0 recorded “x.y”"]
+
+
+def test_the_retention_card_says_how_many_holds_there_are_and_pages_past_twenty() -> None:
+    """It listed the first 20 holds and "…and 37 more." with no way to see them: it says how
+    many, which ones it shows, and pages with the retention verb (read-only), both ways."""
+    first = cards.retention_card(screen(57))
+    texts = _texts(first)
+    assert "Reviews under legal hold (57)" in texts
+    assert "Showing 1 to 20 of 57 reviews under legal hold." in texts
+    assert any(t.startswith("37 more under legal hold after these.") for t in texts)
+
+    def pages(card: dict[str, object]) -> dict[str, object]:
+        return {
+            str(n["title"]): n["data"]["held_from"]
+            for n in card_nodes(card)
+            if n.get("type") == "Action.Execute" and n.get("verb") == verbs.RETENTION
+        }
+
+    assert pages(first) == {"Next 20 held reviews": 20}
+    last = cards.retention_card(replace(screen(57), held_from=40))
+    assert "Showing 41 to 57 of 57 reviews under legal hold." in _texts(last)
+    assert pages(last) == {"Previous 20 held reviews": 20}
+    assert sum(t.startswith("Held since") for t in _texts(last)) == 17
+    assert card_problems(last) == []
+    assert "Showing" not in json.dumps(cards.retention_card(screen(20)))
+
+
+def test_the_hold_card_says_a_lifted_hold_was_lifted_by_whom_when_and_why() -> None:
+    """A lifted hold's reason was on the audit trail only: the card of a review no longer
+    held says the last hold was lifted, by whom, on which day and why."""
+    lifted = HoldPlaced("Alex Wilber", WHEN, "Inquest concluded")
+    card = cards.legal_hold_card(replace(held(4, hold=False), lifted=lifted))
+    assert "A legal hold was lifted on Thu 26 Nov 2026 by Alex Wilber: Inquest concluded" in (
+        _texts(card)
+    )
+    assert _facts(card)["Now"] == "not held"
+    never = cards.legal_hold_card(held(4, hold=False))
+    assert not any("lifted" in t for t in _texts(never))
+    # Held again: the lift is history, the placing now in force is what the card says.
+    again = cards.legal_hold_card(replace(held(4), lifted=lifted))
+    assert not any("lifted on" in t for t in _texts(again))

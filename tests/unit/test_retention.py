@@ -16,12 +16,14 @@ from domain.errors import FormInvalid
 from domain.model import Actor, MemberView, ReviewStage, Role
 from domain.repositories import AuditEntry
 from domain.retention import (
+    HELD_PER_PAGE,
     Deleted,
     ExportCandidate,
     HoldPlaced,
     HoldView,
     RetentionPolicy,
     ReviewCandidate,
+    held_page,
     months_before,
     review_due,
     select_due,
@@ -285,7 +287,7 @@ def world() -> FakeUow:
 
 
 def run(uow: FakeUow, *, dry_run: bool) -> retention.RetentionReport:
-    return retention.run(uow, 1, NOW, dry_run=dry_run)  # type: ignore[arg-type]
+    return retention.run(uow, 1, NOW, dry_run=dry_run)
 
 
 def test_a_run_deletes_what_is_due_logs_each_row_without_content_and_audits() -> None:
@@ -364,11 +366,11 @@ def test_a_hold_is_never_placed_or_lifted_without_a_reason(held: bool, empty: st
     uow.retention.reviews[1] = review(2, ended_on=date(2020, 1, 1), held=not held)
     data = {"review_id": 2, "hold": "on" if held else "off", "reason": empty}
     with pytest.raises(FormInvalid):
-        retention.set_legal_hold(uow, ACTOR, ADMIN, data)  # type: ignore[arg-type]
+        retention.set_legal_hold(uow, ACTOR, ADMIN, data)
     assert uow.retention.calls == []
     assert uow.audit.entries == []
     data["reason"] = "Coroner's inquest" if held else "Claim settled"
-    assert retention.set_legal_hold(uow, ACTOR, ADMIN, data).legal_hold is held  # type: ignore[arg-type]
+    assert retention.set_legal_hold(uow, ACTOR, ADMIN, data).legal_hold is held
     assert uow.retention.calls == [f"set_legal_hold 2 {held}"]
     [entry] = uow.audit.entries
     assert entry.after == {"legal_hold": held, "reason": data["reason"]}
@@ -377,10 +379,10 @@ def test_a_hold_is_never_placed_or_lifted_without_a_reason(held: bool, empty: st
 def test_click_records_go_after_a_fixed_month_with_one_log_row() -> None:
     uow = FakeUow(FakeRetention(old_claims=41))
     now = datetime(2026, 12, 4, 2, 30, tzinfo=UTC)
-    dry = retention.run(uow, 1, now, dry_run=True)  # type: ignore[arg-type]
+    dry = retention.run(uow, 1, now, dry_run=True)
     assert dry.deleted == {"idempotency_record": 41}
     assert uow.retention.calls == []
-    report = retention.run(uow, 1, now, dry_run=False)  # type: ignore[arg-type]
+    report = retention.run(uow, 1, now, dry_run=False)
     assert report.deleted == {"idempotency_record": 41}
     assert uow.retention.calls == ["delete_claims 2026-11-04"]
     assert uow.retention.logged == [
@@ -392,12 +394,30 @@ def test_click_replies_go_after_a_day_and_their_keys_stay() -> None:
     """A reply quotes what was typed, and is only needed while duplicates come."""
     uow = FakeUow(FakeRetention(old_replies=7))
     now = datetime(2026, 12, 4, 2, 30, tzinfo=UTC)
-    dry = retention.run(uow, 1, now, dry_run=True)  # type: ignore[arg-type]
+    dry = retention.run(uow, 1, now, dry_run=True)
     assert dry.deleted == {"idempotency_reply": 7}
     assert uow.retention.calls == []
-    report = retention.run(uow, 1, now, dry_run=False)  # type: ignore[arg-type]
+    report = retention.run(uow, 1, now, dry_run=False)
     assert report.deleted == {"idempotency_reply": 7}
     assert uow.retention.calls == ["drop_replies 2026-12-03"]
     assert uow.retention.logged == [
         (Deleted("idempotency_reply", "7 before 2026-12-03"), retention.REPLY_RULE)
     ]
+
+
+def test_the_held_list_is_paged_by_twenty_from_any_number_a_card_sends() -> None:
+    """The retention card's held list, twenty at a time; an old card's or a forged start is
+    brought to a page inside the list (after lifts, the last page), never past or before it."""
+    held = [
+        HoldView(n, f"LOS-2026-{n:03d}", "Child K", ReviewStage.CLOSED, True, None)
+        for n in range(45)
+    ]
+    page = held_page(held, 20)
+    assert (page.start, len(page.shown), page.total, page.after) == (20, 20, 45, 5)
+    assert page.counted() == "Showing 21 to 40 of 45 reviews under legal hold."
+    assert held_page(held, 25).start == 20
+    assert held_page(held, 999).start == 40
+    for forged in (-5, "20", None, True, 2.5):
+        assert held_page(held, forged).start == 0
+    assert held_page([], 40).shown == ()
+    assert held_page(held[:HELD_PER_PAGE], 0).counted() == ""
