@@ -291,6 +291,16 @@ def lifted_line(lifted: HoldPlaced) -> str:
     return f"A legal hold was lifted on {short_date(held_on(lifted))}{by}: {lifted.reason}"
 
 
+def lifted_summary_line(lifted: HoldPlaced, *, whole: bool) -> str:
+    """The review summary's line for a lifted hold: "Lifted on Tue 8 Dec 2026 by Alex Wilber
+    (Inquest concluded)"; who and why only for a reader who sees the whole review."""
+    when = f"Lifted on {short_date(held_on(lifted))}"
+    if not whole:
+        return when
+    by = f" by {lifted.by}" if lifted.by else ""
+    return f"{when}{by} ({lifted.reason})"
+
+
 def on_hold_line(placed: HoldPlaced | None, *, with_reason: bool = True) -> str:
     """The review summary's line: "On legal hold since Mon 7 Dec 2026 (Coroner's inquest)".
     The reason only `with_reason` (a reader who sees the whole review)."""
@@ -360,6 +370,10 @@ class RetentionRepository(Protocol):
     ) -> None: ...
 
     def review(self, partnership_id: int, review_id: int) -> HoldView | None: ...
+
+    def hold_lifted(self, partnership_id: int, review_id: int) -> HoldPlaced | None:
+        """The newest lifting of a hold on the review: who, when and why."""
+        ...
 
     def hold_placed(self, partnership_id: int, review_id: int) -> HoldPlaced | None:
         """Who placed the review's hold (the newest placing on its audit trail), when and

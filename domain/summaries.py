@@ -60,7 +60,7 @@ from domain.phrasing import Period, ReviewMatch, ReviewRef, match_review, year_p
 from domain.questions import default_themes
 from domain.records import ReviewView
 from domain.repositories import UnitOfWork
-from domain.retention import HoldPlaced, on_hold_line
+from domain.retention import HoldPlaced, lifted_summary_line, on_hold_line
 from domain.reviews import meeting_held_on, not_visible
 from domain.scope import ANY_ROLE as ANY_ROLE  # re-exported: handlers register by it
 from domain.scope import Scope as Scope  # re-exported, as the rest of who sees what
@@ -253,6 +253,7 @@ class SummaryRecords:
     guide: GuideStatus
     held_on: date | None = None  # the day the meeting was held, as the outcome records it
     legal_hold: bool = False  # the review is under legal hold (domain/retention.py)
+    hold_lifted: bool = False  # not held, and a hold on it was lifted (the audit trail says)
 
 
 @dataclass(frozen=True)
@@ -517,6 +518,7 @@ class ReviewSummary:
     guide: GuideStatus
     legal_hold: bool = False
     hold: HoldPlaced | None = None  # under legal hold: who placed it, when and why
+    lifted: HoldPlaced | None = None  # not held, its last hold lifted: who, when and why
 
     @property
     def rag_counts(self) -> dict[Rag | None, int]:
@@ -702,6 +704,9 @@ def review_summary(
     if records.legal_hold:  # who placed it, when and why: one more read, only for a held one
         hold = uow.retention.hold_placed(member.partnership_id, review.id)
         summary = replace(summary, legal_hold=True, hold=hold)
+    elif records.hold_lifted:  # one more read, only for a review whose hold was lifted
+        lifted = uow.retention.hold_lifted(member.partnership_id, review.id)
+        summary = replace(summary, lifted=lifted)
     audit.record(
         uow,
         member.partnership_id,
@@ -1155,9 +1160,12 @@ def hold_fact(summary: ReviewSummary) -> list[tuple[str, str]]:
     """A held review says so wherever its summary is read (card and Word): "On legal hold
     since Mon 7 Dec 2026 (Coroner's inquest)". The reason is for those who see the whole
     review; a reader of their own part is told only that it is held."""
-    if not summary.legal_hold:
-        return []
-    return [("Legal hold", on_hold_line(summary.hold, with_reason=summary.access is Access.FULL))]
+    whole = summary.access is Access.FULL
+    if summary.legal_hold:
+        return [("Legal hold", on_hold_line(summary.hold, with_reason=whole))]
+    if summary.lifted is not None:  # who lifted it and why were on the audit trail only
+        return [("Legal hold", lifted_summary_line(summary.lifted, whole=whole))]
+    return []
 
 
 def open_clock(c: Clocks) -> str:

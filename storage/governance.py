@@ -239,6 +239,9 @@ class SqlRetention:
     def hold_placed(self, partnership_id: int, review_id: int) -> HoldPlaced | None:
         return self._placements(partnership_id, [review_id]).get(review_id)
 
+    def hold_lifted(self, partnership_id: int, review_id: int) -> HoldPlaced | None:
+        return self._placements(partnership_id, [review_id], _LIFTED).get(review_id)
+
     def _placements(
         self, partnership_id: int, review_ids: Sequence[int], action: str = _PLACED
     ) -> dict[int, HoldPlaced]:

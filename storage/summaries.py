@@ -238,9 +238,21 @@ def _year_month(day: Any) -> tuple[Any, Any]:
 
 # --- statements built once: one review's summary, the read behind every `summary` turn ------
 
-_REVIEW_PARTNERSHIP = select(t.Review.partnership_id, t.Review.legal_hold).where(
-    col(t.Review.id) == _PARAM["review_id"]
+# Whether a hold on the review was ever lifted, in the same read (the summary's statements
+# stay as many): only a review whose hold was lifted reads who lifted it, when and why.
+_HOLD_LIFTED = (
+    exists()
+    .where(
+        col(t.AuditEvent.record_type) == "review",
+        col(t.AuditEvent.record_id) == bindparam("review_key"),
+        col(t.AuditEvent.action) == "review.legal_hold_lifted",
+        col(t.AuditEvent.partnership_id) == col(t.Review.partnership_id),
+    )
+    .correlate(t.Review)
 )
+_REVIEW_PARTNERSHIP = sa_select(
+    col(t.Review.partnership_id), col(t.Review.legal_hold), _HOLD_LIFTED.label("hold_lifted")
+).where(col(t.Review.id) == _PARAM["review_id"])
 _POLICY = select(t.Partnership.settings).where(col(t.Partnership.id) == _PARAM["partnership_id"])
 _OUTCOME = select(
     t.MeetingOutcome.agreed_themes,
@@ -423,8 +435,10 @@ class SqlSummaries:
     # --- the review summary -------------------------------------------------------------------
 
     def review_records(self, review_id: int, owner_id: int | None) -> SummaryRecords:
-        found = self._session.execute(_REVIEW_PARTNERSHIP, {"review_id": review_id}).first()
-        partnership_id, legal_hold = found if found else (None, False)
+        found = self._session.execute(
+            _REVIEW_PARTNERSHIP, {"review_id": review_id, "review_key": str(review_id)}
+        ).first()
+        partnership_id, legal_hold, lifted = found if found else (None, False, False)
         where = Filter(int(partnership_id or 0), review_id=review_id, member_id=owner_id)
         outcome = self._session.execute(_OUTCOME, {"review_id": review_id}).first()
         themes, needs, published, held = outcome if outcome else ([], [], None, None)
@@ -438,6 +452,7 @@ class SqlSummaries:
             guide=self._guide(review_id),
             held_on=held,
             legal_hold=bool(legal_hold),
+            hold_lifted=bool(lifted) and not legal_hold,
         )
 
     def _returns(self, review_id: int, owner_id: int | None) -> tuple[ReturnLine, ...]:

@@ -276,3 +276,23 @@ def test_a_held_review_s_summary_says_so_on_the_card_and_in_word() -> None:
     )
     unheld = build_summary(review(), Access.FULL, records(2, 2), TODAY, DEFAULT_POLICY)
     assert all(title != "Legal hold" for title, _ in clock_facts(unheld))
+
+
+def test_a_lifted_hold_is_said_on_the_summary_with_who_when_and_why() -> None:
+    """A lifted hold's reason was on the audit trail only: the summary, card and Word, says
+    it was lifted, by whom, when and why; a reader of their own part only when."""
+    lifted = HoldPlaced("Alex Wilber", datetime(2026, 6, 3, 9, 0, tzinfo=UTC), "Claim settled")
+    full = replace(
+        build_summary(review(), Access.FULL, records(2, 2), TODAY, DEFAULT_POLICY), lifted=lifted
+    )
+    line = "Lifted on Wed 3 Jun 2026 by Alex Wilber (Claim settled)"
+    assert ("Legal hold", line) in clock_facts(full)
+    assert line in json.dumps(summary_card(full), ensure_ascii=False)
+    document = Document(io.BytesIO(summary_docx(full, (), TODAY)))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert line in cells
+    own = replace(full, access=Access.OWN)
+    assert ("Legal hold", "Lifted on Wed 3 Jun 2026") in clock_facts(own)
+    # Held again: the hold in force is what it says.
+    again = replace(full, legal_hold=True, hold=lifted)
+    assert not any(v.startswith("Lifted") for _, v in clock_facts(again))
