@@ -198,10 +198,28 @@ AGENCY = Subject(
     _row("agency", "agency_id"),
     Trail("agency", "agency_id", stale.AGENCY_CHANGES),
 )
+
+
+def _member_and_chosen_agency(
+    uow: SqlUnitOfWork, member: MemberView, data: Mapping[str, object]
+) -> None:
+    """The agency chosen on the member card first (FOR KEY SHARE, as the member's foreign key
+    would take it at the move), then the member (FOR NO KEY UPDATE): the agency card's order
+    (its agency, then its lead's row), so the two cards acting on one person at once queue
+    rather than deadlock (domain/holds.py). An agency not in the partnership holds nothing:
+    the save refuses it."""
+    member_id = data.get("member_id")
+    chosen = directory.card_id(data.get("agency"))
+    if chosen is not None and uow.directory.agency(member.partnership_id, chosen) is None:
+        chosen = None
+    held = [member_id] if isinstance(member_id, int) and not isinstance(member_id, bool) else []
+    uow.directory.hold_changes(held, moving_in=[chosen] if chosen is not None else ())
+
+
 MEMBER = Subject(
     _member,
     verbs.MEMBER_FORM,
-    _row("member", "member_id"),
+    _member_and_chosen_agency,
     Trail("member", "member_id", stale.MEMBER_CHANGES),
 )
 RETENTION = Subject(

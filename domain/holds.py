@@ -28,12 +28,14 @@ changes anything (storage/directory.py `hold_changes`, one statement). The direc
 order: the rows of the agencies members move into (FOR KEY SHARE, as a member naming one
 takes it), then the members' rows (FOR NO KEY UPDATE), then those returns. The agency card's
 check holds its agency first (FOR UPDATE: a rename may change its unique name), then its
-lead's row, then the returns; the member card's check holds its member first (FOR NO KEY
-UPDATE, so a lead's new entry or answer naming them doesn't wait for it), and only then the
-agency chosen on the card: one admin moving a member into an agency on the member's card while
-another chooses that member as the agency's lead on its card can still meet in the opposite
-order, and PostgreSQL ends one as a deadlock (retried once, then refused as changed since
-shown; nothing is half-done). A change of many
+lead's row, then the returns; the member card's check holds the agency chosen on the card
+first (FOR KEY SHARE, as the member's foreign key takes it at the move), then its member (FOR
+NO KEY UPDATE, so a lead's new entry or answer naming them doesn't wait for it), then the
+returns (bot/freshness.py `_member_and_chosen_agency`). So one admin moving a member into an
+agency on the member's card while another chooses that member as the agency's lead on its
+card queue on the agency's row: the second waits, then runs or is refused as changed since
+shown (`tests/storage/test_member_agency_cards.py`). Before, the member card held its member
+first and PostgreSQL ended one of the two as a deadlock. A change of many
 members (the CSV import) names them all to that one hold before its first change
 (domain/directory.py `import_holds`): held member by member, its returns were taken out of
 id order across them, and an agency it moved a member into was taken only at that write,

@@ -266,8 +266,9 @@ class SqlDirectory:
         members (as the foreign key would, at the write) closed a cycle with it. The member
         rows are held as an UPDATE holds them (FOR NO KEY UPDATE), so a row written elsewhere
         that only names the member (an answer's writer) doesn't wait for them; the member
-        card's check holds its member first too (bot/freshness.py, FOR NO KEY UPDATE), so
-        member rows come before returns everywhere. The returns, in the one statement, hold
+        card's check takes this same order through here (bot/freshness.py: the agency chosen
+        on the card, then its member), so agency rows come before member rows and member rows
+        before returns everywhere. The returns, in the one statement, hold
         no review (domain/holds.py)."""
         self._session.flush()
         into = sorted((set(joining) | set(moving_in)) - self._held_agency_rows)
