@@ -29,6 +29,11 @@ REVISION: Final = "rev"
 # A duplicate usually arrives within a second or two; wait that long for the first click's
 # answer before saying it is still being done.
 WAIT_FOR_FIRST: Final = timedelta(seconds=5)
+# A duplicate that finds the first click still inside its transaction (PostgreSQL: its claim
+# is not committed yet, so the duplicate can't read it) is not made to wait in the database
+# for it: it looks again, without waiting on any lock, for this long, then is told the first
+# is still being worked on (storage/claims.py, bot/once.py).
+WAIT_FOR_IN_FLIGHT: Final = timedelta(seconds=1)
 # A claim still pending after this was left by a turn that died (a crash, a lost database):
 # a retry may take it over rather than be told "already being done" for ever.
 ABANDONED_AFTER: Final = timedelta(minutes=2)
@@ -42,6 +47,14 @@ STALE_MESSAGE: Final = (
 BUSY_MESSAGE: Final = "That is already being done. Give it a moment, then look again."
 GONE_MESSAGE: Final = "That is no longer here: it has been removed."
 DONE_BEFORE_MESSAGE: Final = "That was done already, so nothing was changed again."
+IN_FLIGHT_MESSAGE: Final = (
+    "Your first click is still being worked on; its answer will appear. "
+    "There is no need to press the button again."
+)
+ELSEWHERE_MESSAGE: Final = (
+    "That card was answered in another conversation, so its answer can't be shown here. "
+    "Look for it where you first pressed the button, or type help to see what you can do."
+)
 # The only claims whose replies are kept (a message's duplicate is dropped unanswered).
 CLICK_PREFIX: Final = "click:"
 
@@ -68,9 +81,13 @@ class Claimed:
     member_id: int | None = None
     state: ClaimState | None = None
     reply: Mapping[str, Any] | None = None
+    # The first click's transaction still holds the claim's key (PostgreSQL): it can't be read
+    # yet, and is not waited for inside the database. Its state reads as pending.
+    in_flight: bool = False
 
 
 FRESH: Final = Claimed(fresh=True)
+IN_FLIGHT: Final = Claimed(fresh=False, state=ClaimState.PENDING, in_flight=True)
 
 
 def token_of(data: Mapping[str, object]) -> Token | None:
@@ -126,6 +143,14 @@ def click_key(verb: str, data: Mapping[str, object], secret: bytes) -> str:
     canonical = json.dumps({"verb": verb, "data": data}, sort_keys=True, default=str)
     digest = hmac.new(secret, canonical.encode(), hashlib.sha256).hexdigest()
     return CLICK_PREFIX + digest
+
+
+def conversation_of(conversation_id: str) -> str:
+    """What a kept answer is bound to: the conversation the click came from (a channel's
+    thread suffix ";messageid=…" left off: the card's channel), hashed, so the claim keeps no
+    conversation id. A duplicate from another conversation is not given the answer."""
+    conversation = conversation_id.split(";messageid=", 1)[0]
+    return hashlib.sha256(conversation.encode()).hexdigest()[:32]
 
 
 def activity_key(activity_id: str) -> str:
