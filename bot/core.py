@@ -23,7 +23,7 @@ from bot.turns import Turn, TurnKind
 from cards import basics as cards
 from cards import verbs
 from cards.common import buttons_carry, inputs_shown, message_text, with_typed_back
-from domain import commands
+from domain import commands, idempotency
 from domain.capabilities import available
 from domain.errors import (
     ChangedSinceShown,
@@ -208,7 +208,8 @@ def _whole_turn(step: Step, key: str, unit: UnitWork) -> WholeTurn:
         if check is not None:
             check(uow)
         card = unit(uow, Context(turn, member, step.services))
-        return once.keep(uow, member.partnership_id, key, Reply(card))
+        conversation = idempotency.conversation_of(turn.address.conversation_id)
+        return once.keep(uow, member.partnership_id, key, Reply(card), conversation)
 
     return answer
 
@@ -225,14 +226,15 @@ class AnswerOnce:
         key, claimed, kind = step.key, step.claimed, step.turn.kind
         if key is None:
             return await call_next()
+        conversation = idempotency.conversation_of(step.turn.address.conversation_id)
         if claimed is not None and not claimed.fresh:
             if kind is TurnKind.MESSAGE:
                 log.info("duplicate activity dropped")
                 return None  # Teams delivered it again: it was answered the first time
-            return await self._once.again(step.speaker, key, claimed)
+            return await self._once.again(step.speaker, key, claimed, conversation)
         if kind is TurnKind.CARD_ACTION:
             return await self._once.first(
-                step.speaker, key, lambda kept: _kept(step, kept, call_next)
+                step.speaker, key, conversation, lambda kept: _kept(step, kept, call_next)
             )
         return await call_next()
 

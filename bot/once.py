@@ -6,8 +6,15 @@ makes its whole reply, in that unit's transaction, with the change. A verb that 
 unit (a return's save: Router.unit_verb) has who spoke, the claim, the change and the reply
 in one transaction (bot/core.py record_speaker), and nothing of a failed one is kept. A
 duplicate (the same click again, or an activity Teams delivers twice) gets that stored reply,
-or, while the first is still running, waits a moment for it. A handler that fails releases
-the claim, so trying again can work.
+or, while the first is still running, waits a moment for it without holding a database
+thread: while the first's claim is committed and pending it looks again every 0.1 s for up
+to 5 s; while the first's transaction still holds the claim's key (PostgreSQL, a one-unit
+turn), for up to 1 s, then it is told the first is still being worked on
+(storage/claims.py). A handler that fails releases the claim, so trying again can work.
+
+The stored reply is bound to the conversation it was given in (`idempotency.conversation_of`):
+the same click from another conversation (a personal card's data replayed in a channel) is
+refused, never given that answer there.
 """
 
 from __future__ import annotations
@@ -80,12 +87,14 @@ class Once:
         self,
         member: MemberView,
         key: str,
+        conversation: str,
         handler: Callable[[KeptReply], Awaitable[Reply]],
     ) -> Reply:
-        """This turn took the claim: run the handler, then store its reply (or release). A
-        handler that stored its reply with its change (Context.answer_short) is done."""
+        """This turn took the claim: run the handler, then store its reply (or release), bound
+        to `conversation` (idempotency.conversation_of). A handler that stored its reply with
+        its change (Context.answer_short) is done."""
         partnership = member.partnership_id
-        kept = KeptReply(lambda uow, reply: keep(uow, partnership, key, reply))
+        kept = KeptReply(lambda uow, reply: keep(uow, partnership, key, reply, conversation))
         try:
             reply = stamp(await handler(kept))
         except BaseException:
@@ -97,29 +106,45 @@ class Once:
             # A refusal changed nothing: the same click may be tried again.
             await self._release(partnership, key)
         else:
-            await self._run(lambda uow: uow.claims.complete(partnership, key, _stored(reply)))
+            stored = _stored(reply, conversation)
+            await self._run(lambda uow: uow.claims.complete(partnership, key, stored))
         return reply
 
-    async def again(self, member: MemberView, key: str, found: Claimed) -> Reply | None:
-        """A duplicate: the first one's reply, once it has one."""
-        if found.member_id is not None and found.member_id != member.id:
-            log.info("claim held by another member")
-            raise NotPermitted(FORGED)
-        deadline = asyncio.get_running_loop().time() + idempotency.WAIT_FOR_FIRST.total_seconds()
+    async def again(
+        self, member: MemberView, key: str, found: Claimed, conversation: str
+    ) -> Reply | None:
+        """A duplicate: the first one's reply, once it has one, if it was given in this
+        conversation."""
+        clock = asyncio.get_running_loop().time
+        started = clock()
+        deadline = started + idempotency.WAIT_FOR_FIRST.total_seconds()
+        in_flight_until = started + idempotency.WAIT_FOR_IN_FLIGHT.total_seconds()
         current: Claimed | None = found
         while current is not None and current.state is ClaimState.PENDING:
-            if asyncio.get_running_loop().time() >= deadline:
+            _require_same_member(current, member)
+            if current.in_flight and clock() >= in_flight_until:
+                log.info("duplicate while the first is in flight")
+                return Reply(text=idempotency.IN_FLIGHT_MESSAGE)
+            if clock() >= deadline:
                 raise DomainError(idempotency.BUSY_MESSAGE)
             await asyncio.sleep(POLL_SECONDS)
             current = await self._run(lambda uow: uow.claims.find(member.partnership_id, key))
+        if current is not None:
+            _require_same_member(current, member)
         if current is None:
             # The first one failed and let go: this one is refused too rather than racing a
             # retry; pressing the button again starts afresh.
             raise DomainError("That didn't go through. Please press the button again.")
-        log.info("duplicate answered from its claim")
         if current.state is ClaimState.SPENT:
             # Its reply is no longer kept (domain/retention.py): say it was done instead.
             return Reply(text=idempotency.DONE_BEFORE_MESSAGE)
+        # A reply kept before the binding names no conversation: given as before, for the day
+        # its reply is kept (domain/retention.py).
+        given_in = (current.reply or {}).get(CONVERSATION)
+        if given_in is not None and given_in != conversation:
+            log.info("duplicate from another conversation refused")
+            raise NotPermitted(idempotency.ELSEWHERE_MESSAGE)
+        log.info("duplicate answered from its claim")
         return _reply(current.reply)
 
     async def _release(self, partnership: int, key: str) -> None:
@@ -129,15 +154,27 @@ class Once:
             log.warning("claim not released")
 
 
-def keep(uow: SqlUnitOfWork, partnership: int, key: str, reply: Reply) -> Reply:
-    """Store the reply, stamped as it will be sent, in the handler's own transaction."""
+def _require_same_member(found: Claimed, member: MemberView) -> None:
+    if found.member_id is not None and found.member_id != member.id:
+        log.info("claim held by another member")
+        raise NotPermitted(FORGED)
+
+
+def keep(uow: SqlUnitOfWork, partnership: int, key: str, reply: Reply, conversation: str) -> Reply:
+    """Store the reply, stamped as it will be sent, in the handler's own transaction, bound to
+    the conversation it is given in."""
     stamped_reply = stamp(reply)
-    uow.claims.complete(partnership, key, _stored(stamped_reply))
+    uow.claims.complete(partnership, key, _stored(stamped_reply, conversation))
     return stamped_reply
 
 
-def _stored(reply: Reply) -> dict[str, Any]:
+# The stored reply's own key for the conversation it was given in (not a Reply field).
+CONVERSATION = "conversation"
+
+
+def _stored(reply: Reply, conversation: str) -> dict[str, Any]:
     return {
+        CONVERSATION: conversation,
         # As it is: a measured card is stored from the JSON it was measured as (storage/
         # database.py json_text), not encoded again.
         "card": reply.card,

@@ -19,9 +19,17 @@ from domain import idempotency, retention, returns
 from domain.idempotency import DONE_BEFORE_MESSAGE
 from storage import tables as t
 from storage.claims import SqlClaims
-from tests.support.activities import USER_AAD, as_user, invoke, message
+from tests.support.activities import USER_AAD, activity, as_user, invoke, message
 from tests.support.answers import valid_answers
-from tests.support.journey import BANK, PRACTITIONER, Journey, button_data, open_review
+from tests.support.journey import (
+    BANK,
+    MESSAGE,
+    PRACTITIONER,
+    Journey,
+    button_data,
+    open_review,
+    person,
+)
 
 CARD = "application/vnd.microsoft.card.adaptive"
 
@@ -312,4 +320,78 @@ async def test_a_duplicate_during_a_slow_save_gets_the_saved_reply(
     duplicate = await j.act(verbs.RETURN_NEXT, data, PRACTITIONER)
     assert duplicate == await first
     assert "Section 2 of" in json.dumps(duplicate["value"])
+    assert _team_answers(j) == ["Police with school nurse"]
+
+
+def _in_channel(body: dict[str, Any]) -> dict[str, Any]:
+    """The same click, sent from a team channel's thread instead of the person's chat."""
+    channel = activity("message-channel-mention", "http://unused")
+    body["conversation"] = {**channel["conversation"], "tenantId": body["conversation"]["tenantId"]}
+    body["channelData"] = {**channel["channelData"], **body.get("channelData", {})}
+    return body
+
+
+async def test_a_kept_answer_is_not_given_in_another_conversation(journey_each: Journey) -> None:
+    """A click's kept answer is bound to the conversation it was given in: the same click's
+    data replayed from a channel (the same person) is refused, saying why, and changes
+    nothing; from the chat it was given in, the kept answer comes back as before."""
+    j = journey_each
+    _, return_id = await open_review(j)
+    data = await _entry_form(j, return_id)
+    first = await j.act(verbs.ENTRY_SAVE, data, PRACTITIONER)
+    assert first["type"] == CARD
+    kept = json.dumps(first["value"])
+
+    sent_before = len(j.bot.connector.sent)
+    click = person(PRACTITIONER).clicks(j.bot.connector.url, verbs.ENTRY_SAVE, data)
+    replayed = await j.turn(_in_channel(click))
+    assert replayed.status == 200, replayed.body
+    assert replayed.body["type"] == MESSAGE
+    assert replayed.body["value"] == idempotency.ELSEWHERE_MESSAGE
+    assert "School raised concern" not in json.dumps(replayed.body)
+    assert len(j.bot.connector.sent) == sent_before, "nothing posted in the channel"
+    assert len(j.rows(t.ChronologyEntry)) == 1
+
+    again = await j.act(verbs.ENTRY_SAVE, data, PRACTITIONER)
+    assert json.dumps(again["value"]) == kept
+    assert len(j.rows(t.ChronologyEntry)) == 1
+
+
+async def test_a_duplicate_of_a_long_save_is_answered_at_once_and_its_replay_gets_the_answer(
+    journey_each: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first click's save stays in its transaction for 3 s. On PostgreSQL the duplicate
+    doesn't wait inside the database on the first's uncommitted claim (that held a database
+    thread up to lock_timeout, 5 s, then said "Please try again"): within about a second it is
+    told the first is still being worked on, with nothing saved twice; once the first has
+    committed, the same click again gets the kept answer. SQLite runs the one-unit save
+    inline, so the duplicate comes after it and gets its answer."""
+    j = journey_each
+    data = await _section_click(j, "Police with school nurse")
+    real_save = returns.save_section
+
+    def slow_save(*args: Any) -> Any:
+        saved = real_save(*args)
+        time.sleep(3)  # inside the unit: its transaction, and its claim, stay open meanwhile
+        return saved
+
+    monkeypatch.setattr(returns, "save_section", slow_save)
+    first = asyncio.create_task(j.act(verbs.RETURN_NEXT, data, PRACTITIONER))
+    await asyncio.sleep(0.3)
+    started = time.monotonic()
+    duplicate = await j.act(verbs.RETURN_NEXT, data, PRACTITIONER)
+    waited = time.monotonic() - started
+    answer = await first
+    monkeypatch.undo()
+    assert "Section 2 of" in json.dumps(answer["value"])
+    if j.bot.db.engine.dialect.name == "postgresql":
+        print(f"duplicate answered after {waited:.3f} s")
+        assert waited < 2.0, waited
+        assert duplicate["type"] == MESSAGE
+        assert duplicate["value"] == idempotency.IN_FLIGHT_MESSAGE
+    else:
+        assert duplicate == answer
+    assert _team_answers(j) == ["Police with school nurse"]
+    replay = await j.act(verbs.RETURN_NEXT, data, PRACTITIONER)
+    assert replay == answer
     assert _team_answers(j) == ["Police with school nurse"]
