@@ -21,6 +21,7 @@ from domain.idempotency import ClaimState
 from storage import tables as t
 from storage.database import Database
 from storage.repositories import SqlUnitOfWork
+from tests.storage.test_agency_names import _partnership as _a_partnership
 
 KEY = "click:" + "ab" * 32
 HELD = 1.0  # how long the first click's transaction stays open
@@ -32,14 +33,7 @@ def _require_row_locks(database: Database) -> None:
 
 
 def _partnership(database: Database) -> int:
-    def work(uow: SqlUnitOfWork) -> int:
-        row = t.Partnership(tenant_id="tenant-claims", name="Demo Partnership C")
-        uow.session.add(row)
-        uow.session.flush()
-        assert row.id is not None
-        return row.id
-
-    return database.transaction(work)
+    return database.transaction(_a_partnership)
 
 
 def _first(

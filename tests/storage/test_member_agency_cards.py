@@ -12,14 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from bot import freshness
 from cards import verbs
 from domain import directory
 from domain.idempotency import REVISION
 from domain.model import Role
-from storage import tables as t
 from storage.database import Database
 from storage.repositories import SqlUnitOfWork
 from tests.storage.test_import_lock_order import (
@@ -29,6 +27,7 @@ from tests.storage.test_import_lock_order import (
     _world,
     race_paused,
 )
+from tests.storage.test_member_card_lock import held_statements
 
 ROUNDS = 12
 # Ended by the database rather than by a rule: what the old order produced.
@@ -152,23 +151,8 @@ def test_the_member_card_holds_the_chosen_agency_before_its_member(migrated: Dat
     ids = migrated.transaction(_world)
     ids["admin"] = migrated.transaction(lambda uow: _member(uow, ids, "police", Role.ADMIN))
     person = _person(migrated, ids)
-    statements: list[str] = []
-
-    def work(uow: SqlUnitOfWork) -> None:
-        connection = uow.session.connection()
-
-        def capture(*args: object) -> None:
-            statements.append(" ".join(str(args[2]).split()))
-
-        event.listen(connection, "before_cursor_execute", capture)
-        try:
-            admin = uow.members.get(ids["admin"])
-            data = {"member_id": person, "agency": str(ids["police"])}
-            freshness.MEMBER.hold(uow, admin, data)
-        finally:
-            event.remove(connection, "before_cursor_execute", capture)
-
-    migrated.transaction(work)
+    data = {"member_id": person, "agency": str(ids["police"])}
+    statements = held_statements(migrated, ids["admin"], data)
     agency = [i for i, s in enumerate(statements) if s.startswith("SELECT agency.id FROM agency")]
     member = [i for i, s in enumerate(statements) if s.startswith("SELECT member.id FROM member")]
     assert len(agency) == 1, statements
@@ -178,5 +162,3 @@ def test_the_member_card_holds_the_chosen_agency_before_its_member(migrated: Dat
     if migrated.engine.dialect.name == "postgresql":
         assert statements[agency[0]].endswith("FOR KEY SHARE"), statements[agency[0]]
         assert statements[member[0]].endswith("FOR NO KEY UPDATE"), statements[member[0]]
-    held = migrated.transaction(lambda uow: uow.session.get(t.Member, person))
-    assert held is not None

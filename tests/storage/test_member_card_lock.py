@@ -82,6 +82,17 @@ def test_a_leads_entry_save_never_deadlocks_with_the_member_card_revoking_them(
 def test_the_member_card_holds_its_member_for_no_key_update(migrated: Database) -> None:
     """The statement itself (PostgreSQL; SQLite leaves the lock clause out)."""
     ids = migrated.transaction(_lead_and_return)
+    statements = held_statements(migrated, ids["lead"], {"member_id": ids["lead"]})
+    held = [sql for sql in statements if sql.startswith("SELECT member.id FROM member")]
+    assert len(held) == 1, statements
+    if migrated.engine.dialect.name == "postgresql":
+        assert held[0].endswith("FOR NO KEY UPDATE"), held[0]
+    else:
+        assert "FOR" not in held[0].split("WHERE")[1], held[0]
+
+
+def held_statements(database: Database, admin: int, data: dict[str, object]) -> list[str]:
+    """The statements the member card's check holds with (bot/freshness.py), as sent."""
     statements: list[str] = []
 
     def work(uow: SqlUnitOfWork) -> None:
@@ -92,14 +103,9 @@ def test_the_member_card_holds_its_member_for_no_key_update(migrated: Database) 
 
         event.listen(connection, "before_cursor_execute", capture)
         try:
-            freshness.MEMBER.hold(uow, uow.members.get(ids["lead"]), {"member_id": ids["lead"]})
+            freshness.MEMBER.hold(uow, uow.members.get(admin), data)
         finally:
             event.remove(connection, "before_cursor_execute", capture)
 
-    migrated.transaction(work)
-    held = [sql for sql in statements if sql.startswith("SELECT member.id FROM member")]
-    assert len(held) == 1, statements
-    if migrated.engine.dialect.name == "postgresql":
-        assert held[0].endswith("FOR NO KEY UPDATE"), held[0]
-    else:
-        assert "FOR" not in held[0].split("WHERE")[1], held[0]
+    database.transaction(work)
+    return statements
