@@ -14,7 +14,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final, TypeVar
@@ -633,6 +633,12 @@ def _revoke(uow: UnitOfWork, actor: Actor, partnership_id: int, member_id: int, 
 # --- Ending and restoring a member's access (someone who left their agency). ---
 
 ACCESS_REASON_MAX: Final = 500
+# What the identifier guard says of the reason box, after its name and what it found: the
+# reason is about a member of staff and kept in the audit trail, so it names nobody at all.
+ACCESS_REASON_GUARD: Final = (
+    "It is kept in the audit trail: say why without naming anyone or giving an address, "
+    "for example 'left the agency on 30 November'."
+)
 
 
 @dataclass(frozen=True)
@@ -646,7 +652,11 @@ class AccessChange:
 
 
 def end_access(
-    uow: UnitOfWork, actor: Actor, admin: MemberView, data: Mapping[str, object]
+    uow: UnitOfWork,
+    actor: Actor,
+    admin: MemberView,
+    data: Mapping[str, object],
+    configured_admins: Collection[str] = (),
 ) -> AccessChange:
     """An admin ends a member's access, with a reason (no identifiers: it is kept in the audit
     trail). Their roles are kept for a restore but count nowhere while it lasts: their every
@@ -657,6 +667,17 @@ def end_access(
     member = _access_of(uow, admin, data)
     if member.id == admin.id:
         raise FormInvalid({"reason": "You can't end your own access. Ask another admin."})
+    if member.aad_object_id in configured_admins:
+        # The ADMIN_AAD_IDS setting makes them an admin again whenever they speak: as with
+        # any admin, their access can't end while the role stays, and here no card takes it.
+        raise FormInvalid(
+            {
+                "reason": f"{member.display_name} is an admin by the server's settings "
+                "(ADMIN_AAD_IDS), so their access can't be ended here. Ask whoever runs Line of "
+                "Sight to take them out of that setting and restart it, then untick Partnership "
+                "admin and end their access."
+            }
+        )
     if Role.ADMIN in member.roles:
         raise FormInvalid(
             {
@@ -664,7 +685,12 @@ def end_access(
                 "save the member first, then end their access."
             }
         )
-    reason = required_reason(data.get("reason"), "Reason for ending access", ACCESS_REASON_MAX)
+    reason = required_reason(
+        data.get("reason"),
+        "Reason for ending access",
+        ACCESS_REASON_MAX,
+        not_about_a_child=ACCESS_REASON_GUARD,
+    )
     now, changed = _set_access(uow, actor, admin, member, False, {"reason": reason})
     held = tuple(uow.directory.holdings(admin.partnership_id, member.id))
     said = "ended" if changed else "had already ended"

@@ -331,12 +331,16 @@ def _join_with_and(parts: Sequence[str]) -> str:
     return f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
+def findings_phrase(findings: Sequence[IdentifierFinding]) -> str:
+    """What was found, masked: "a name (K*** S***) and an address (14 A*** R***)"."""
+    return _join_with_and([f"{finding.label} ({finding.masked})" for finding in findings])
+
+
 def describe_findings(findings: Sequence[IdentifierFinding]) -> str:
     """A warning the bot can show as it is, or "" when there is nothing to warn about."""
     if not findings:
         return ""
-    parts = [f"{finding.label} ({finding.masked})" for finding in findings]
     return (
-        f"This looks as if it contains {_join_with_and(parts)}. Reviews are pseudonymised: "
+        f"This looks as if it contains {findings_phrase(findings)}. Reviews are pseudonymised: "
         "please remove personal identifiers and refer to the child by the review pseudonym."
     )

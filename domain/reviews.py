@@ -9,7 +9,7 @@ from datetime import date
 
 from domain.calendar import default_meeting_due, default_returns_due
 from domain.errors import FormInvalid, field_error
-from domain.identifiers import describe_findings, find_identifiers
+from domain.identifiers import describe_findings, find_identifiers, findings_phrase
 from domain.model import MemberView, ReviewStage, Role, small_int
 
 PSEUDONYM_MAX = 60
@@ -139,12 +139,22 @@ def validate_details(data: Mapping[str, object], returns_due_on: date | None) ->
     return ReviewDetails(pseudonym, reason, period or None, meeting)
 
 
-def required_reason(raw: object, what: str, limit: int = REASON_MAX) -> str:
+def required_reason(
+    raw: object, what: str, limit: int = REASON_MAX, *, not_about_a_child: str | None = None
+) -> str:
     """A chair's 'why' for a control (cancel, remove, nil, proceed): needed, bounded, and
-    free of identifiers, like the review's own reason."""
+    free of identifiers, like the review's own reason. A reason that is not about a review
+    (an admin's, about a member of staff) passes `not_about_a_child`: what to write instead,
+    said after the box's name and what was found, never "use the pseudonym"."""
     errors: dict[str, str] = {}
     text = _text(raw, "reason", what, limit, errors)
-    if text:
+    if text and not_about_a_child is not None:
+        findings = find_identifiers(text)
+        if findings:
+            errors["reason"] = field_error(
+                what, f" looks as if it contains {findings_phrase(findings)}. {not_about_a_child}"
+            )
+    elif text:
         _check_identifiers({"reason": text}, errors)
     if errors:
         raise FormInvalid(errors)

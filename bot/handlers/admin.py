@@ -100,7 +100,14 @@ async def save_member(ctx: Context) -> Reply:
 
 
 async def end_access(ctx: Context) -> Reply:
-    return await _access(ctx, directory.end_access)
+    admins = ctx.services.settings.admin_aad_ids
+
+    def rule(
+        uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+    ) -> AccessChange:
+        return directory.end_access(uow, actor, member, data, admins)
+
+    return await _access(ctx, rule)
 
 
 async def restore_access(ctx: Context) -> Reply:
