@@ -60,6 +60,8 @@ ACCESS_ENDED_LINE = (
     "remove them there in Teams."
 )
 _HOLDING_WORDS = {
+    HoldingKind.CHAIRS: "Chairs the review",
+    HoldingKind.DEPUTY: "Deputy chair of the review",
     HoldingKind.WRITES: "Writes the return",
     HoldingKind.SIGNS_OFF: "Sign-off waits on them",
     HoldingKind.OWNS: "Owns the action",
@@ -267,7 +269,12 @@ def _end_access_inputs(
 def _holdings(held: tuple[Holding, ...]) -> list[ac.ElementAnnotated]:
     """What the person still holds, for the admin or chair to reassign (read-only)."""
     if not held:
-        return [paragraph("They hold no open returns, sign-offs or action items.", subtle=True)]
+        return [
+            paragraph(
+                "They chair no open review and hold no open returns, sign-offs or action items.",
+                subtle=True,
+            )
+        ]
     items: list[ac.ElementAnnotated] = [
         ac.TextBlock(
             text="Still with them: someone must pick these up",
@@ -290,7 +297,22 @@ def _holdings(held: tuple[Holding, ...]) -> list[ac.ElementAnnotated]:
 
 def _holding_line(held: Holding) -> str:
     what = _HOLDING_WORDS[held.kind]
-    return f"{what}: {_clip(held.about)} ({held.status.replace('_', ' ')})"
+    status = held.status.replace("_", " ")
+    if held.kind is HoldingKind.CHAIRS:
+        # No control changes a review's chair: say who has the chair's controls meanwhile.
+        if held.about:
+            return (
+                f"{what} ({status}). Nothing changes a review's chair; its deputy chair, "
+                f"{_clip(held.about)}, has the chair's controls: tell them."
+            )
+        return (
+            f"{what} ({status}). Nothing changes a review's chair and it has no deputy: an "
+            f"admin can name one (manage {held.reference}, Deputy chair), who then has the "
+            "chair's controls."
+        )
+    if held.kind is HoldingKind.DEPUTY:
+        return f"{what} ({status}). Its chair can name another deputy from manage {held.reference}."
+    return f"{what}: {_clip(held.about)} ({status})"
 
 
 def _identity(

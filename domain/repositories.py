@@ -225,6 +225,8 @@ class DirectoryMember:
 
 
 class HoldingKind(StrEnum):
+    CHAIRS = "chairs"  # a review they chair (`about`: its deputy chair's name, or "")
+    DEPUTY = "deputy"  # a review they deputy-chair
     WRITES = "writes"  # a return they are assigned to write
     SIGNS_OFF = "signs_off"  # a return waiting on them as a safeguarding lead
     OWNS = "owns"  # an action item they own
@@ -242,7 +244,8 @@ OWNER_STATUSES: Final = frozenset(
 @dataclass(frozen=True)
 class Holding:
     """One thing a member whose access ended still holds: the review or item reference, what
-    it is about (the agency, or the item's description) and its status."""
+    it is about (the agency, the item's description, or a chaired review's deputy chair) and
+    its status (or the review's stage)."""
 
     kind: HoldingKind
     reference: str

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, and_, func, update
+from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlmodel import col, select
 
 from domain.chasers import LEAD_WAIT_STATUSES, LEADS_CHANGED
@@ -26,6 +26,7 @@ from domain.repositories import (
     HoldingKind,
     MemberPage,
 )
+from domain.reviews import OPEN_STAGES
 from storage import atomic
 from storage import tables as t
 from storage.reviews import SqlReturns
@@ -186,30 +187,58 @@ class SqlDirectory:
         return True
 
     def holdings(self, partnership_id: int, member_id: int) -> list[Holding]:
-        """What this member still holds that someone must pick up: returns they write (not
-        yet submitted), returns waiting on them as a safeguarding lead, open action items."""
+        """What this member still holds that someone must pick up, on reviews still open
+        (neither closed nor cancelled): reviews they chair or deputy-chair, returns they write
+        (not yet submitted), returns waiting on them as a safeguarding lead where their agency
+        has no other lead who can sign off, open action items."""
+        open_review = (
+            col(t.Review.partnership_id) == partnership_id,
+            col(t.Review.stage).in_([s.value for s in OPEN_STAGES]),
+        )
+        deputy = aliased(t.Member)
+        chaired = self._session.execute(
+            select(
+                t.Review.reference, t.Review.chair_member_id, deputy.display_name, t.Review.stage
+            )
+            .outerjoin(deputy, col(deputy.id) == t.Review.deputy_chair_member_id)
+            .where(
+                *open_review,
+                or_(
+                    col(t.Review.chair_member_id) == member_id,
+                    col(t.Review.deputy_chair_member_id) == member_id,
+                ),
+            )
+            .order_by(t.Review.reference)
+        ).all()
         writing = self._session.execute(
             select(t.Review.reference, t.Agency.name, t.PreAnalysisReturn.status)
             .join(t.ReturnAssignee, col(t.ReturnAssignee.return_id) == t.PreAnalysisReturn.id)
             .join(t.Review, col(t.Review.id) == t.PreAnalysisReturn.review_id)
             .join(t.Agency, col(t.Agency.id) == t.PreAnalysisReturn.agency_id)
             .where(
+                *open_review,
                 col(t.ReturnAssignee.member_id) == member_id,
-                col(t.Agency.partnership_id) == partnership_id,
                 col(t.PreAnalysisReturn.status).in_([s.value for s in WRITER_STATUSES]),
             )
             .order_by(t.Review.reference, t.Agency.name)
         ).all()
-        led = sorted(self._lead_agencies((member_id,)))
         lead = self._session.get(t.MemberRole, (member_id, Role.AGENCY_LEAD.value))
+        returns = SqlReturns(self._session)
+        # An agency with another active lead has its sign-offs in hand: only those left with
+        # nobody else to sign off are this member's to hand on.
+        led = sorted(
+            a
+            for a in self._lead_agencies((member_id,))
+            if not set(returns.agency_lead_ids(a)) - {member_id}
+        )
         waiting = (
             self._session.execute(
                 select(t.Review.reference, t.Agency.name, t.PreAnalysisReturn.status)
                 .join(t.Review, col(t.Review.id) == t.PreAnalysisReturn.review_id)
                 .join(t.Agency, col(t.Agency.id) == t.PreAnalysisReturn.agency_id)
                 .where(
+                    *open_review,
                     col(t.PreAnalysisReturn.agency_id).in_(led),
-                    col(t.Agency.partnership_id) == partnership_id,
                     col(t.PreAnalysisReturn.status).in_([s.value for s in LEAD_WAIT_STATUSES]),
                 )
                 .order_by(t.Review.reference, t.Agency.name)
@@ -221,13 +250,23 @@ class SqlDirectory:
             select(t.ActionItem.reference, t.ActionItem.description, t.ActionItem.status)
             .join(t.Review, col(t.Review.id) == t.ActionItem.review_id)
             .where(
+                *open_review,
                 col(t.ActionItem.owner_member_id) == member_id,
-                col(t.Review.partnership_id) == partnership_id,
                 col(t.ActionItem.status).in_([s.value for s in OWNER_STATUSES]),
             )
             .order_by(t.ActionItem.reference)
         ).all()
         return [
+            *(
+                Holding(
+                    HoldingKind.CHAIRS if chair == member_id else HoldingKind.DEPUTY,
+                    ref,
+                    # Who has the chair's controls meanwhile: the deputy, if there is one.
+                    (other or "") if chair == member_id else "",
+                    stage,
+                )
+                for ref, chair, other, stage in chaired
+            ),
             *(Holding(HoldingKind.WRITES, ref, agency, status) for ref, agency, status in writing),
             *(
                 Holding(HoldingKind.SIGNS_OFF, ref, agency, status)
