@@ -290,14 +290,46 @@ class Chasers:
         now = self.services.now()
         if not await self.services.db.run(lambda uow: chase_engine.begin(uow.chases, claimed, now)):
             return "lost"  # another instance claimed it after our lease ran out
-        attempt, deliveries = await self._deliver(claimed)
+        deliveries: list[Delivery] = []
+        if chase_engine.owners_gone(claimed):
+            # Their access ended: nothing to send, nor copies asking others to help them.
+            attempt = chase_engine.GONE
+        else:
+            attempt, deliveries = await self._deliver(claimed)
         now = self.services.now()
         outcome = await self.services.db.run(
             lambda uow: chase_engine.settle(uow.chases, claimed, attempt, now)
         )
-        if outcome in chase_engine.REPORTED_TO_CHAIR:
+        if outcome == chase_engine.ACCESS_ENDED:
+            await self._report_access_ended(claimed)
+        elif outcome in chase_engine.REPORTED_TO_CHAIR:
             await self._report_undelivered(claimed, attempt, deliveries)
         return outcome
+
+    async def _report_access_ended(self, claimed: Claimed) -> None:
+        """Those who can give the record to someone else hear at once that its owners' access
+        ended, once per chaser and reader (each on its own key, like the copies)."""
+        row = claimed.row
+        notices = [
+            chase_engine.Copy(
+                chase_engine.copy_key(claimed, chase_engine.ACCESS_ENDED_NOTICE, reader),
+                chase_engine.ACCESS_ENDED_NOTICE,
+                reader,
+                chase_engine.REPORT,
+            )
+            for reader in chase_engine.access_ended_readers(row)
+        ]
+        due = await self._claim_copies(claimed, notices, chase_engine.ACCESS_ENDED)
+        if not due:
+            return
+        people = await self.services.db.run(lambda uow: uow.returns.recipients(row.ended_ids))
+        names = tuple(sorted(p.display_name for p in people)) or ("Its owner",)
+        card = cards.access_ended_card(row, names, claimed.next_chase_at)
+
+        async def card_for(_: chase_engine.Copy) -> dict[str, Any]:
+            return card
+
+        await self._send_claimed(claimed, due, card_for)
 
     async def _report_undelivered(
         self, claimed: Claimed, attempt: Attempt, deliveries: list[Delivery]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 
 from adaptive_cards import card as ac
@@ -54,7 +55,7 @@ from domain.actions import (
     revision,
     settled_by_review,
 )
-from domain.chase_engine import ACTION, Undelivered
+from domain.chase_engine import ACTION, ChaseRow, Undelivered
 from domain.chase_messages import READER_WORDS
 from domain.chasers import ChaserPolicy, PlannedChase, Rag, SubjectKind, policy_revision
 from domain.links import web_link
@@ -1451,5 +1452,50 @@ def undelivered_card(report: Undelivered) -> Card:
         ),
         paragraph(why),
         paragraph(f"{later} {can}"),
+    ]
+    return build(body, [opens])
+
+
+def access_ended_card(row: ChaseRow, names: Sequence[str], next_chase_at: datetime | None) -> Card:
+    """To those who can give it to someone else (the chair and deputy; an action item's agency
+    leads too): a reminder was due to people whose access to Line of Sight has ended, so
+    nothing was sent, and it needs a new owner, with the button to act."""
+    who = " and ".join(names)
+    whose = f"{who}'s access" if len(names) == 1 else f"The access of {who}"
+    said = f"{whose} to Line of Sight has ended, so the reminder due to them was not sent."
+    later = (
+        f"Until it has someone else, you'll hear this instead of each reminder (the next on "
+        f"{friendly_date(next_chase_at.date())})."
+        if next_chase_at
+        else "No further reminder is planned."
+    )
+    if row.subject_type == ACTION:
+        opens = button(
+            "Open the action to reassign it",
+            verbs.ACTION_VIEW,
+            {"action_id": row.record_id},
+            primary=True,
+        )
+        need = (
+            "This action item needs a new owner: open it and Reassign it (the review's chair, "
+            "or within the agency its safeguarding lead)."
+        )
+        top = [*header(f"Needs a new owner · {row.reference}"), paragraph(row.title)]
+    else:
+        opens = button(
+            "Manage this agency", verbs.REVIEW_AGENCY, {"return_id": row.record_id}, primary=True
+        )
+        need = (
+            "This return needs someone else to write it: manage this agency and assign another "
+            "practitioner, who is invited to it."
+        )
+        top = header(f"Needs a new writer · {row.title}", row.reference)
+    body: list[ac.ElementAnnotated] = [
+        *top,
+        ac.TextBlock(
+            text=user_text(said), wrap=True, weight=ty.FontWeight.BOLDER, color=ty.Colors.ATTENTION
+        ),
+        paragraph(need),
+        paragraph(later, subtle=True),
     ]
     return build(body, [opens])

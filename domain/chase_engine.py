@@ -75,6 +75,9 @@ EXPIRED = "expired"
 # An unknown outcome of its own kind: the sender stopped while sending (crash, kill, restart),
 # so nothing says whether it arrived. Never sent again; counted like `unknown` where counted.
 INTERRUPTED = "interrupted"
+# Not sent: every owner's access has ended (`owners_gone`). Nothing to try again; the chair
+# (and, for an action item, its agency's leads) hear at once that it needs a new owner.
+ACCESS_ENDED = "access_ended"
 # The log's kind of an escalation copy (the tracker's escalation history reads these).
 ESCALATION = "escalation"
 ACTION = "action_item"
@@ -97,6 +100,8 @@ class ChaseRow:
     # The review is cancelled: nobody is chased (a completed item's impact chasers go on
     # after its review closes, so a closed review is not stopped).
     stopped: bool = False
+    # Of `owner_ids`, those whose access an admin ended (domain/directory.py end_access).
+    ended_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -425,6 +430,8 @@ class Attempt:
     unknown: bool = False
     # Not sent: the conversation is held back (Retry-After) past what a sweep waits.
     deferred: bool = False
+    # Not sent: every owner's access has ended (`owners_gone`).
+    access_ended: bool = False
 
     @property
     def unreachable(self) -> bool:
@@ -501,12 +508,19 @@ SETTLES: Final[Mapping[str, Settles]] = {
     DEFERRED: Settles(counts=False, reported=False),
     # It may have arrived: sent once more, marked as possibly repeated (then counted).
     UNKNOWN: Settles(counts=False, reported=False),
+    # Nobody to send it to: their access ended. Done with at once, never tried again (before,
+    # six failed sends over half an hour, then "tell them yourself"); the next is planned as
+    # usual, so until someone else takes it on each chaser tells the chair instead: by its own
+    # notice (`access_ended_readers`), that it needs a new owner, not the undelivered report.
+    ACCESS_ENDED: Settles(counts=True, reported=False),
 }
 
 
 def _outcome(attempt: Attempt, claimed: Claimed) -> str:
     if attempt.delivered:
         return SENT
+    if attempt.access_ended:
+        return ACCESS_ENDED
     if attempt.deferred:
         return DEFERRED
     if attempt.unknown:
@@ -778,12 +792,44 @@ def undelivered_readers(row: ChaseRow, not_reached: Collection[int]) -> tuple[in
     return tuple(dict.fromkeys(m for m in readers if m is not None and m not in not_reached))
 
 
+def owners_gone(claimed: Claimed) -> bool:
+    """Whether this chaser is for its owners and every one of them has had their access ended:
+    then nothing is sent (`GONE`), nor any escalation copy asking others to help them, and the
+    chair hears it needs a new owner (`access_ended_readers`). Where one writer of a return
+    remains, the chaser goes to them as usual."""
+    row = claimed.row
+    return (
+        Audience.OWNER in claimed.audiences
+        and bool(row.owner_ids)
+        and set(row.owner_ids) <= set(row.ended_ids)
+    )
+
+
+# The attempt a chaser to owners who are all gone makes: none.
+GONE: Final = Attempt(False, detail="access ended", access_ended=True)
+# The log's recipient of the notice that a chaser's owner's access ended (one per reader).
+ACCESS_ENDED_NOTICE: Final = "access_ended_notice"
+
+
+def access_ended_readers(row: ChaseRow) -> tuple[int, ...]:
+    """Who hears that a chaser's owners' access ended, so someone else must take it on: those
+    who can give it to someone else. The chair and deputy chair, and for an action item its
+    agency's leads (they reassign within the agency); a return's writers are the chair's to
+    assign. Never one of the owners themselves."""
+    leads = row.lead_ids if row.subject_type == ACTION else ()
+    readers = (row.chair_id, row.deputy_id, *leads)
+    gone = set(row.owner_ids)
+    return tuple(dict.fromkeys(m for m in readers if m is not None and m not in gone))
+
+
 def recipients_of(claimed: Claimed) -> Recipients:
     audiences = set(claimed.audiences)
     row = claimed.row
     chaired = Audience.CHAIR in audiences
+    # An owner whose access ended is sent nothing (a return's other writers still are).
+    owners = tuple(m for m in row.owner_ids if m not in row.ended_ids)
     return Recipients(
-        owners=row.owner_ids if Audience.OWNER in audiences else (),
+        owners=owners if Audience.OWNER in audiences else (),
         leads=row.lead_ids if Audience.AGENCY_LEAD in audiences else (),
         chair=row.chair_id if chaired else None,
         deputy=row.deputy_id if chaired else None,
@@ -799,6 +845,7 @@ def with_status(row: ChaseRow, subject: ChaseSubject) -> ChaseRow:
 # saying to its reader.
 OUTCOME_WORDS: Final[Mapping[str, str]] = {
     INTERRUPTED: "may not have arrived: the sender stopped while sending",
+    ACCESS_ENDED: "not sent: the owner's access has ended",
 }
 
 

@@ -399,6 +399,8 @@ class _BatchLookup:
     assignees: dict[int, list[int]]
     leads: dict[int, list[int]] = field(default_factory=dict)
     policies: dict[int, ChaserPolicy] = field(default_factory=dict)
+    # Of the batch's owners (action items' owners, returns' writers), those whose access ended.
+    ended: frozenset[int] = frozenset()
 
 
 class SqlChases:
@@ -432,9 +434,25 @@ class SqlChases:
     ) -> _BatchLookup:
         # One query per kind of detail for the whole batch, not one per row (issue 8: a
         # sweep claims 100 at a time, and the per-row lookups were a millisecond each).
+        assignees = self._assignees([r.id for r in returns if r.id is not None])
+        owners = {a.owner_member_id for a in actions if a.owner_member_id}
+        owners |= {m for writers in assignees.values() for m in writers}
         return _BatchLookup(
             impact=self._impact_counts([a.id for a in actions if a.id is not None]),
-            assignees=self._assignees([r.id for r in returns if r.id is not None]),
+            assignees=assignees,
+            ended=self._ended(sorted(owners)),
+        )
+
+    def _ended(self, member_ids: list[int]) -> frozenset[int]:
+        if not member_ids:
+            return frozenset()
+        return frozenset(
+            int(m)
+            for m in self._session.scalars(
+                select(t.Member.id).where(
+                    col(t.Member.id).in_(member_ids), col(t.Member.active).is_(False)
+                )
+            )
         )
 
     def _impact_counts(self, action_ids: list[int]) -> dict[int, int]:
@@ -510,6 +528,7 @@ class SqlChases:
             a.description,
             deputy_id=review.deputy_chair_member_id,
             stopped=review.stage == ReviewStage.CANCELLED.value,
+            ended_ids=tuple(m for m in owners if m in lookup.ended),
         )
 
     def _return_row(self, r: t.PreAnalysisReturn, lookup: _BatchLookup) -> ChaseRow | None:
@@ -561,6 +580,7 @@ class SqlChases:
             f"{agency.name} pre-analysis return",
             deputy_id=review.deputy_chair_member_id,
             stopped=review.stage == ReviewStage.CANCELLED.value,
+            ended_ids=tuple(m for m in owners if m in lookup.ended),
         )
 
     def _lead_waits(

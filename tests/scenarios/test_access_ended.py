@@ -6,11 +6,17 @@ is listed for someone to pick up, and nothing proactive goes to them."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
+import pytest
+
+from bot.app import SERVICES
 from cards import verbs
+from domain import chase_engine
 from domain.members import ACCESS_ENDED
 from storage import tables as t
+from tests.scenarios.test_chaser_engine import Sends, at_next_chase, log_rows, published, sweep
 from tests.support.activities import USER_AAD
 from tests.support.journey import (
     CARD,
@@ -119,7 +125,8 @@ async def test_only_an_admin_ends_access_and_a_reason_is_needed(journey_each: Jo
     named = json.dumps(
         (await end_access(j, PRACTITIONER, "Kelly Smith, 14 Acacia Road, left."))["value"]
     )
-    assert "Use the pseudonym only." in named
+    assert "'Reason for ending access' looks as if it contains a name" in named
+    assert "pseudonym" not in named
     own = json.dumps(
         (
             await j.act(
@@ -136,7 +143,7 @@ async def test_only_an_admin_ends_access_and_a_reason_is_needed(journey_each: Jo
 async def test_a_lead_whose_access_ended_is_not_asked_to_sign_off(journey_each: Journey) -> None:
     j = journey_each
     reply = await end_access(j, LEAD)
-    assert "They hold no open returns" in json.dumps(reply["value"])
+    assert "They chair no open review and hold no open returns" in json.dumps(reply["value"])
     _, return_id = await open_review(j)
     await answer_every_section(j, return_id)
     submitted = await j.turn(
@@ -186,3 +193,85 @@ async def test_someone_whose_access_ended_is_given_no_work_and_not_answered_in_p
     assert in_channel.sent == [], "nothing is posted where others read it"
     in_private = await j.say("continue", COLLEAGUE)
     assert in_private.texts == [ACCESS_ENDED]
+
+
+async def test_a_chaser_due_to_a_leaver_tells_the_chair_and_lead_at_once_and_sends_nothing(
+    journey_each: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, a chaser due to someone whose access ended was a failed send, tried six times
+    over half an hour, then "tell them yourself". Now nothing is sent to them, nothing is tried
+    again, no copy asks others to help them, and the chair and the item's agency lead hear at
+    once that it needs a new owner, with the button that opens it to reassign."""
+    j = journey_each
+    [item] = await published(j)
+    sends = Sends(j, monkeypatch)
+    members = {m.aad_object_id: m for m in j.rows(t.Member)}
+    owner, lead, chair = members[PRACTITIONER], members[LEAD], members[USER_AAD]
+    await end_access(j, PRACTITIONER)
+    at_next_chase(j, item.id)
+    assert await sweep(j) == {chase_engine.ACCESS_ENDED: 1}
+    assert sends.to(owner.id) == [], "nothing is sent to them"
+    [owner_row] = [r for r in log_rows(j) if r.recipient == "owner"]
+    assert (owner_row.attempt, owner_row.outcome) == (1, chase_engine.ACCESS_ENDED)
+    [told] = sends.to(chair.id, f"Needs a new owner · {item.reference}")
+    assert f"{owner.display_name}'s access to Line of Sight has ended" in told
+    assert "tell them yourself" not in told
+    assert len(sends.to(lead.id, f"Needs a new owner · {item.reference}")) == 1
+    notices = [r for r in log_rows(j) if r.recipient == chase_engine.ACCESS_ENDED_NOTICE]
+    assert sorted((r.kind, r.outcome) for r in notices) == [(chase_engine.REPORT, "sent")] * 2
+    assert not [r for r in log_rows(j) if r.kind == chase_engine.ESCALATION]
+
+    # Nothing is tried again: the next sweep, half an hour on, sends nothing.
+    j.bot.app[SERVICES].clock.set(j.bot.app[SERVICES].now() + timedelta(minutes=30))
+    assert await sweep(j) == {}
+    [after] = j.rows(t.ActionItem)
+    assert after.next_chase_at is not None, "the next chaser is planned as usual"
+    assert after.last_chase_outcome == chase_engine.ACCESS_ENDED
+
+    # The chair's button opens the item with Reassign.
+    data = button_data(json.loads(told), verbs.ACTION_VIEW)
+    opened = await j.act(verbs.ACTION_VIEW, data)
+    assert verbs.ACTION_REASSIGN in json.dumps(opened["value"])
+
+
+async def test_a_return_chaser_due_to_writers_who_all_left_tells_the_chair_to_assign(
+    journey_each: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    j = journey_each
+    _, return_id = await open_review(j)
+    sends = Sends(j, monkeypatch)
+    members = {m.aad_object_id: m for m in j.rows(t.Member)}
+    await end_access(j, PRACTITIONER)
+    with j.bot.db.session() as session:
+        due = session.get_one(t.PreAnalysisReturn, return_id).next_chase_at
+    assert due is not None
+    j.bot.app[SERVICES].clock.set(due + timedelta(minutes=1))
+    # One of its two writers remains: the chaser goes to them, as before.
+    assert await sweep(j) == {"sent": 1}
+    assert sends.to(members[COLLEAGUE].id) != []
+    assert sends.to(members[PRACTITIONER].id) == []
+
+    await end_access(j, COLLEAGUE)
+    with j.bot.db.session() as session:
+        due = session.get_one(t.PreAnalysisReturn, return_id).next_chase_at
+    assert due is not None
+    j.bot.app[SERVICES].clock.set(due + timedelta(minutes=1))
+    assert await sweep(j) == {chase_engine.ACCESS_ENDED: 1}
+    [told] = sends.to(members[USER_AAD].id, "Needs a new writer")
+    assert "The access of Police Colleague and Police Practitioner to Line of Sight" in told
+    assert verbs.REVIEW_AGENCY in told
+    assert sends.to(members[LEAD].id, "Needs a new writer") == []
+
+
+async def test_an_admin_by_the_server_s_settings_keeps_their_access(
+    journey_each: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    j = journey_each
+    settings = j.bot.app[SERVICES].settings
+    monkeypatch.setitem(settings.__dict__, "admin_aad_ids", frozenset({USER_AAD, COLLEAGUE}))
+    reply = json.dumps((await end_access(j, COLLEAGUE))["value"])
+    assert "is an admin by the server&#39;s settings (ADMIN_AAD_IDS)" in reply or (
+        "is an admin by the server's settings (ADMIN_AAD_IDS)" in reply
+    )
+    assert is_active(j, COLLEAGUE)
+    assert audited(j, "member.access_ended") == []

@@ -101,7 +101,10 @@ def test_an_admin_ends_access_once_with_a_reason_and_sees_what_they_hold() -> No
     [
         ("", "is required"),
         ("x" * 501, "the limit is 500"),
-        ("Kelly Smith, 14 Acacia Road, left.", "Use the pseudonym only."),
+        (
+            "Kelly Smith, 14 Acacia Road, left.",
+            "'Reason for ending access' looks as if it contains a name",
+        ),
     ],
 )
 def test_ending_access_needs_a_reason_without_identifiers(reason: str, problem: str) -> None:
@@ -156,7 +159,9 @@ def test_the_member_card_offers_end_access_then_lists_what_they_hold() -> None:
     nothing = admin.member_form_card(
         MemberForm(ended, ()), change=AccessChange("Leaver (demo)'s access ended.", ended)
     )
-    assert "They hold no open returns, sign-offs or action items." in text(nothing)
+    assert "They chair no open review and hold no open returns, sign-offs or action items." in text(
+        nothing
+    )
 
 
 class RefusingCourier:
@@ -190,7 +195,7 @@ def test_the_card_after_a_restore_says_nothing_of_what_they_hold() -> None:
     )
     shown = text(back)
     assert "access restored" in shown
-    assert "They hold no open returns" not in shown
+    assert "hold no open returns" not in shown
     assert "Still with them" not in shown
 
 
@@ -199,3 +204,62 @@ def test_someone_whose_access_ended_is_never_chosen_for_work() -> None:
     assert ended_choice(ADMIN) is None
     said = ended_choice(replace(ADMIN, display_name="Leaver (demo)", active=False))
     assert said == "Leaver (demo)'s access to Line of Sight has ended: choose someone else."
+
+
+def test_the_reason_box_s_identifier_message_names_the_box_and_never_a_pseudonym() -> None:
+    """The reason is about a member of staff: "Use the pseudonym only" was the review's words.
+    The message names the box as its other problems do, says what was found and what to write
+    instead; the card shows it under the box by its label."""
+    _, uow = world()
+    with pytest.raises(FormInvalid) as invalid:
+        end_access(uow, ACTOR, ADMIN, {"member_id": 2, "reason": "Kelly Smith left on Friday."})
+    said = invalid.value.errors["reason"]
+    assert said.startswith("'Reason for ending access' looks as if it contains a name (")
+    assert "pseudonym" not in said.lower()
+    assert "kept in the audit trail: say why without naming anyone" in said
+    # The example the message (and the box's placeholder) gives passes the guard itself.
+    change = end_access(
+        uow, ACTOR, ADMIN, {"member_id": 2, "reason": "Left the agency on 30 November."}
+    )
+    assert change.result == "Leaver (demo)'s access ended."
+
+
+def test_an_admin_by_the_server_s_settings_can_t_have_their_access_ended() -> None:
+    """ADMIN_AAD_IDS grants the admin role whenever they speak: the same rule as an admin,
+    refused with why and what to do, nothing changed or audited."""
+    fake, uow = world()
+    with pytest.raises(FormInvalid) as refused:
+        end_access(
+            uow,
+            ACTOR,
+            ADMIN,
+            {"member_id": 2, "reason": "Left."},
+            configured_admins=frozenset({LEAVER.aad_object_id or ""}),
+        )
+    said = refused.value.errors["reason"]
+    assert "is an admin by the server's settings (ADMIN_AAD_IDS)" in said
+    assert "can't be ended here" in said
+    assert fake.directory.changed == []
+    assert fake.audit.entries == []
+    # Someone else named there changes nothing for this member.
+    other = frozenset({"00000000-0000-4000-8000-000000000009"})
+    change = end_access(uow, ACTOR, ADMIN, {"member_id": 2, "reason": "Left."}, other)
+    assert not change.member.active
+
+
+def test_still_with_them_names_the_reviews_they_chair_and_who_has_the_controls() -> None:
+    ended = replace(LEAVER, active=False)
+    held = (
+        Holding(HoldingKind.CHAIRS, "LOS-2026-002", "Deputy Chair (demo)", "analysis"),
+        Holding(HoldingKind.CHAIRS, "LOS-2026-003", "", "pre_analysis"),
+        Holding(HoldingKind.DEPUTY, "LOS-2026-005", "", "actions_open"),
+    )
+    card = admin.member_form_card(
+        MemberForm(ended, ()), change=AccessChange("Leaver (demo)'s access ended.", ended, held)
+    )
+    assert card_problems(card) == []
+    shown = text(card)
+    assert "Chairs the review (analysis)" in shown
+    assert "its deputy chair, Deputy Chair (demo), has the chair's controls: tell them" in shown
+    assert "it has no deputy: an admin can name one (manage LOS-2026-003" in shown
+    assert "Deputy chair of the review (actions open)" in shown
