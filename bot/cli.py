@@ -144,14 +144,18 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 MEMBERS_IMPORT_HELP = """\
 Add or update members from a CSV file (UTF-8, header row required):
 
-  aad_object_id,display_name,agency,roles,email
+  aad_object_id,display_name,agency,roles,email,access,reason
 
 Members are matched by AAD object id: a new id adds a member (kept, and linked when they
 first use the bot), a known id updates the name, and the agency and email when given. The
 agency must already exist (by name, ignoring case); roles are separated by ';'.
 Roles are added, never silently revoked: with --replace-roles a member's roles become
-exactly the file's. Bad rows are rejected with the reason; the rest are imported. The
-report has one line per row, then the totals.
+exactly the file's. The optional access column ends a leaver's access ("ended", with a
+reason: no names or addresses, it is audited) or gives it back ("active"), as the member
+card's End access and Restore access do; blank leaves it as it is. An admin's access is
+not ended (take the role away first, with --replace-roles), nor that of anyone named in
+ADMIN_AAD_IDS. Bad rows are rejected with the reason; the rest are imported. The report
+has one line per row, then the totals.
 """
 
 
@@ -223,7 +227,12 @@ def _import_into(
     with _database(settings) as db:
         report = db.transaction(
             lambda uow: import_members(
-                uow, tenant, parsed, replace_roles=args.replace_roles, dry_run=args.dry_run
+                uow,
+                tenant,
+                parsed,
+                replace_roles=args.replace_roles,
+                dry_run=args.dry_run,
+                configured_admins=settings.admin_aad_ids,
             )
         )
     return report.lines()

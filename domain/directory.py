@@ -49,7 +49,17 @@ PAGE_SIZE: Final = 15
 LEAD_CHOICES_MAX: Final = 150
 MAX_IMPORT_ROWS: Final = 5_000
 MAX_IMPORT_BYTES: Final = 5_000_000
-IMPORT_COLUMNS: Final = ("aad_object_id", "display_name", "agency", "roles", "email")
+IMPORT_COLUMNS: Final = (
+    "aad_object_id",
+    "display_name",
+    "agency",
+    "roles",
+    "email",
+    "access",
+    "reason",
+)
+# The `access` column's words: a leaver's access ended, or given back, as the member card does.
+ACCESS_WORDS: Final = {"active": True, "ended": False}
 REQUIRED_COLUMNS: Final = ("aad_object_id", "display_name")
 GUID_EXAMPLE: Final = "0c8a7b6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"
 
@@ -691,7 +701,9 @@ def end_access(
         ACCESS_REASON_MAX,
         not_about_a_child=ACCESS_REASON_GUARD,
     )
-    now, changed = _set_access(uow, actor, admin, member, False, {"reason": reason})
+    now, changed = _set_access(
+        uow, actor, admin.partnership_id, member.id, False, {"reason": reason}
+    )
     held = tuple(uow.directory.holdings(admin.partnership_id, member.id))
     said = "ended" if changed else "had already ended"
     return AccessChange(f"{member.display_name}'s access {said}.", now, held)
@@ -704,7 +716,7 @@ def restore_access(
     held; the audit trail records who and when."""
     require(admin, Role.ADMIN)
     member = _access_of(uow, admin, data)
-    now, changed = _set_access(uow, actor, admin, member, True, {})
+    now, changed = _set_access(uow, actor, admin.partnership_id, member.id, True, {})
     said = "restored" if changed else "was not ended"
     return AccessChange(f"{member.display_name}'s access {said}.", now)
 
@@ -719,25 +731,25 @@ def _access_of(uow: UnitOfWork, admin: MemberView, data: Mapping[str, object]) -
 def _set_access(
     uow: UnitOfWork,
     actor: Actor,
-    admin: MemberView,
-    member: DirectoryMember,
+    partnership_id: int,
+    member_id: int,
     active: bool,
     why: Mapping[str, str],
 ) -> tuple[DirectoryMember, bool]:
     """The member as they are now, and whether this changed them (a racing click that came
-    second changes nothing, and records nothing)."""
-    changed = uow.directory.set_active(admin.partnership_id, member.id, active)
+    second changes nothing, and records nothing). The card's and the import's one write."""
+    changed = uow.directory.set_active(partnership_id, member_id, active)
     if changed:
         audit.record(
             uow,
-            admin.partnership_id,
+            partnership_id,
             actor,
             "member.access_restored" if active else "member.access_ended",
-            ("member", member.id),
+            ("member", member_id),
             before={"active": not active},
             after={"active": active, **why},
         )
-    now = uow.directory.member(admin.partnership_id, member.id)
+    now = uow.directory.member(partnership_id, member_id)
     assert now is not None
     return now, changed
 
@@ -757,6 +769,10 @@ class ImportRow:
     agency: str
     roles: frozenset[Role]
     email: str | None
+    # `access` column: True active, False ended, None (blank or no column) left as it is; an
+    # end's reason, checked as the card checks it.
+    access: bool | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -852,6 +868,7 @@ def _import_row(number: int, columns: tuple[str, ...], cells: Sequence[str]) -> 
     agency = values.get("agency", "")
     if agency:
         agency = checked_name(agency, "agency")
+    access = _checked_access(values.get("access", ""))
     return ImportRow(
         row=number,
         aad_object_id=checked_aad_id(values["aad_object_id"], "aad_object_id"),
@@ -859,7 +876,32 @@ def _import_row(number: int, columns: tuple[str, ...], cells: Sequence[str]) -> 
         agency=agency,
         roles=checked_roles(values.get("roles", "").split(";"), "roles"),
         email=checked_email(values.get("email", "")),
+        access=access,
+        reason=_checked_access_reason(values.get("reason", "")) if access is False else "",
     )
+
+
+def _checked_access(raw: str) -> bool | None:
+    if not raw:
+        return None
+    if raw.lower() not in ACCESS_WORDS:
+        raise ValueError(
+            f"'access' {_clip(raw)!r} is not one of: {', '.join(ACCESS_WORDS)} "
+            "(or leave it blank to keep their access as it is)."
+        )
+    return ACCESS_WORDS[raw.lower()]
+
+
+def _checked_access_reason(raw: str) -> str:
+    """An end's reason: needed, and checked by the guard, as the End access form's box."""
+    if not raw.strip():
+        raise ValueError("'reason' is required where 'access' is ended (it is audited).")
+    try:
+        return required_reason(
+            raw, "reason", ACCESS_REASON_MAX, not_about_a_child=ACCESS_REASON_GUARD
+        )
+    except FormInvalid as invalid:
+        raise ValueError(invalid.errors["reason"]) from None
 
 
 def _check_unique(row: ImportRow, first_row_of: dict[str, int]) -> None:
@@ -889,6 +931,9 @@ class MemberChange:
     revoke: frozenset[Role]
     before: dict[str, Any] | None
     after: dict[str, Any]
+    # Their access ended (False, with `reason`) or restored (True); None: as it is.
+    access: bool | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -930,11 +975,14 @@ def plan_import(
     admin_count: int,
     *,
     replace_roles: bool,
+    configured_admins: Collection[str] = (),
 ) -> list[RowPlan]:
     """Decide each row's outcome without writing anything (so --dry-run is the same path).
 
     Roles are added and never silently revoked; with `replace_roles` a member's roles become
     exactly the file's. A row that would leave the partnership without an admin is rejected.
+    An `access` of ended ends a member's access as the member card's End access does, under
+    its rules (never an admin's, nor one the ADMIN_AAD_IDS setting makes an admin).
     """
     by_name = {agency.name.casefold(): agency for agency in agencies}
     plans = [RowPlan(r.row, Outcome.REJECTED, r.reason) for r in parsed.rejected]
@@ -944,10 +992,18 @@ def plan_import(
         current = existing.get(row.aad_object_id)
         if row.agency and agency is None:
             plan = _rejected_agency(row)
+        elif current is None and row.access is False:
+            plan = RowPlan(
+                row.row,
+                Outcome.REJECTED,
+                f"{row.display_name} is not a member, so there is no access to end; leave the "
+                "row out.",
+            )
         elif current is None:
             plan = _planned_addition(row, agency)
         else:
             plan = _planned_update(row, agency, current, replace_roles, admins)
+            plan = _access_refused(plan, row, current, configured_admins) or plan
         if plan.change is not None:
             admins += _admin_delta(plan.change)
         plans.append(plan)
@@ -999,6 +1055,9 @@ def _planned_update(
     renamed = row.display_name != current.display_name
     new_email = row.email is not None and row.email != current.email
     parts = _update_parts(current, agency if moved else None, renamed, new_email, grant, revoke)
+    access = row.access if row.access is not None and row.access != current.active else None
+    if access is not None:
+        parts.append("access restored" if access else "access ended")
     if not parts:
         return RowPlan(row.row, Outcome.UNCHANGED, row.display_name)
     final_roles = (current.roles | grant) - revoke
@@ -1015,8 +1074,34 @@ def _planned_update(
         revoke,
         before,
         after,
+        access,
+        row.reason if access is False else "",
     )
     return RowPlan(row.row, Outcome.UPDATED, f"{row.display_name}: {'; '.join(parts)}", change)
+
+
+def _access_refused(
+    plan: RowPlan, row: ImportRow, current: DirectoryMember, configured_admins: Collection[str]
+) -> RowPlan | None:
+    """The End access rules on an import row that ends someone's access: an admin's ends only
+    after their admin role goes, and one the ADMIN_AAD_IDS setting makes an admin not here."""
+    change = plan.change
+    if change is None or change.access is not False:
+        return None
+    name = current.display_name
+    if current.aad_object_id in configured_admins:
+        problem = (
+            f"{name} is an admin by the server's settings (ADMIN_AAD_IDS), so their access "
+            "can't be ended here; take them out of that setting first."
+        )
+    elif Role.ADMIN in (current.roles | change.grant) - change.revoke:
+        problem = (
+            f"{name} is an admin: take the admin role away first (leave it out of 'roles' "
+            "with --replace-roles), then end their access."
+        )
+    else:
+        return None
+    return RowPlan(row.row, Outcome.REJECTED, problem)
 
 
 def _update_parts(
@@ -1062,6 +1147,7 @@ def import_members(
     *,
     replace_roles: bool = False,
     dry_run: bool = False,
+    configured_admins: Collection[str] = (),
 ) -> ImportReport:
     """Plan every row against the partnership, then (unless a dry run) write the changes."""
     actor = import_actor(tenant_id)
@@ -1076,7 +1162,14 @@ def import_members(
         agencies = uow.directory.agencies(partnership.id)
         existing = uow.directory.members_by_aad(partnership.id, aad_ids)
         admins = uow.directory.count_with_role(partnership.id, Role.ADMIN)
-    plans = plan_import(parsed, agencies, existing, admins, replace_roles=replace_roles)
+    plans = plan_import(
+        parsed,
+        agencies,
+        existing,
+        admins,
+        replace_roles=replace_roles,
+        configured_admins=configured_admins,
+    )
     if partnership is not None and not dry_run:
         changes = [plan.change for plan in plans if plan.change is not None]
         # Everything the changes will hold, once, in the one order, before the first change:
@@ -1104,8 +1197,9 @@ def import_holds(
             moving_in.add(change.agency.id)
         current = existing.get(change.aad_object_id)
         lead_now = current is not None and Role.AGENCY_LEAD in current.roles
+        # A lead's access ending or coming back changes their agencies' leads, as a move does.
         lead_change = Role.AGENCY_LEAD in change.grant | change.revoke or (
-            lead_now and change.agency is not None
+            lead_now and (change.agency is not None or change.access is not None)
         )
         if current is not None:
             members.add(current.id)
@@ -1126,12 +1220,17 @@ def _apply(uow: UnitOfWork, actor: Actor, partnership_id: int, change: MemberCha
         uow.directory.grant(member.id, role)
     for role in ordered_roles(change.revoke):
         uow.directory.revoke(member.id, role)
-    audit.record(
-        uow,
-        partnership_id,
-        actor,
-        "member.imported",
-        ("member", member.id),
-        before=change.before,
-        after=change.after,
-    )
+    if change.before != change.after:  # not a row whose one change is the access
+        audit.record(
+            uow,
+            partnership_id,
+            actor,
+            "member.imported",
+            ("member", member.id),
+            before=change.before,
+            after=change.after,
+        )
+    if change.access is not None:
+        # After the roles: an admin's access ends only once that role is gone (planned so).
+        why = {"reason": change.reason} if change.access is False else {}
+        _set_access(uow, actor, partnership_id, member.id, change.access, why)

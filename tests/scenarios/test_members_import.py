@@ -208,7 +208,67 @@ def test_the_help_documents_the_role_semantics(capsys: pytest.CaptureFixture[str
         main(["members", "import", "--help"])
     assert exited.value.code == 0
     out = " ".join(capsys.readouterr().out.split())
-    assert "aad_object_id,display_name,agency,roles,email" in out
+    assert "aad_object_id,display_name,agency,roles,email,access,reason" in out
     assert "never silently revoked" in out
+    assert 'ends a leaver\'s access ("ended", with a reason' in out
     assert "--replace-roles" in out
     assert "--dry-run" in out
+
+
+def test_an_access_column_ends_and_restores_access_under_the_card_s_rules(
+    database: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A leavers' file: `access` ended (with a reason, checked as the End access form's box)
+    or active, through the same rule, write and audit as the member card; never an admin's,
+    nor one the ADMIN_AAD_IDS setting makes an admin."""
+    monkeypatch.setenv("ADMIN_AAD_IDS", POLICE_PRACTITIONER)
+    admin_name = members(database)[ADMIN_AAD].display_name
+    text = (
+        "aad_object_id,display_name,access,reason\n"
+        f"{HEALTH_LEAD},Health Safeguarding Lead (demo),ended,Left the agency on 30 November.\n"
+        f"{POLICE_PRACTITIONER},Police Practitioner (demo),ended,Left.\n"
+        f"{ADMIN_AAD},{admin_name},Ended,Left.\n"
+        f"{NEW_1},Housing Officer (demo),ended,Left.\n"
+        f"{NEW_2},Fire Officer (demo),gone,\n"
+        "44444444-4444-4444-8444-000000000002,Someone (demo),ended,\n"
+        "44444444-4444-4444-8444-000000000003,Someone Else (demo),ended,Kelly Smith left.\n"
+    )
+    code, lines, _ = run(capsys, csv_file(tmp_path, text), "--tenant", TENANT)
+    assert code == 0
+    assert lines[:-1] == [
+        "row 2: updated Health Safeguarding Lead (demo): access ended",
+        "row 3: rejected: Police Practitioner (demo) is an admin by the server's settings "
+        "(ADMIN_AAD_IDS), so their access can't be ended here; take them out of that setting "
+        "first",
+        f"row 4: rejected: {admin_name} is an admin: take the admin role away first (leave it "
+        "out of 'roles' with --replace-roles), then end their access",
+        "row 5: rejected: Housing Officer (demo) is not a member, so there is no access to end; "
+        "leave the row out",
+        "row 6: rejected: 'access' 'gone' is not one of: active, ended (or leave it blank to "
+        "keep their access as it is)",
+        "row 7: rejected: 'reason' is required where 'access' is ended (it is audited)",
+        "row 8: rejected: 'reason' looks as if it contains a name (K•••• S••••). It is kept in "
+        "the audit trail: say why without naming anyone or giving an address, for example "
+        "'left the agency on 30 November'",
+    ]
+    stored = members(database)
+    assert not stored[HEALTH_LEAD].active
+    assert stored[POLICE_PRACTITIONER].active
+    assert stored[ADMIN_AAD].active
+    [ended] = audit_events(database, "member.access_ended")
+    assert ended.after == {"active": False, "reason": "Left the agency on 30 November."}
+    assert ended.actor_aad_id is None
+    assert audit_events(database, "member.imported") == [], "the access was the row's one change"
+
+    back = (
+        f"aad_object_id,display_name,access\n{HEALTH_LEAD},Health Safeguarding Lead (demo),active\n"
+    )
+    code, lines, _ = run(capsys, csv_file(tmp_path, back), "--tenant", TENANT)
+    assert lines[0] == "row 2: updated Health Safeguarding Lead (demo): access restored"
+    assert members(database)[HEALTH_LEAD].active
+    assert len(audit_events(database, "member.access_restored")) == 1
+    code, lines, _ = run(capsys, csv_file(tmp_path, back), "--tenant", TENANT)
+    assert lines[0] == "row 2: unchanged Health Safeguarding Lead (demo)"

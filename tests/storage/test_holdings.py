@@ -8,10 +8,11 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from domain.directory import import_members, parse_import
 from domain.repositories import Holding, HoldingKind
 from storage import tables as t
 from storage.database import Database
-from tests.support.partnership import ADMIN, CHAIR, PAT, POLICE_LEAD, Seeded, seed
+from tests.support.partnership import ADMIN, CHAIR, PAT, POLICE_LEAD, TENANT, Seeded, seed
 
 
 def held(db: Database, s: Seeded, aad: str) -> list[Holding]:
@@ -90,3 +91,23 @@ def test_a_sign_off_is_theirs_only_where_their_agency_has_no_other_active_lead(
             update(t.Member).where(col(t.Member.id) == s.members[PAT]).values(active=False)
         )
     assert held(migrated, s, POLICE_LEAD) == [waiting]
+
+
+def test_an_import_row_ends_a_lead_s_access_as_the_card_does(migrated: Database) -> None:
+    """The CSV import's `access` column goes through the card's write (a lead's change of
+    agencies' leads held first) and audit, on both databases."""
+    s = seed(migrated)
+    parsed = parse_import(
+        "aad_object_id,display_name,access,reason\n"
+        f"{POLICE_LEAD},Larry Police-Lead,ended,Left the agency.\n"
+    )
+    report = migrated.transaction(lambda uow: import_members(uow, TENANT, parsed))
+    assert report.lines()[0] == "row 2: updated Larry Police-Lead: access ended"
+    with migrated.session() as session:
+        lead = session.get_one(t.Member, s.members[POLICE_LEAD])
+        assert not lead.active
+        [event] = session.scalars(
+            select(t.AuditEvent).where(col(t.AuditEvent.action) == "member.access_ended")
+        ).all()
+        assert event.after == {"active": False, "reason": "Left the agency."}
+        assert event.record_id == str(s.members[POLICE_LEAD])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from domain import directory as d
@@ -351,3 +353,78 @@ def test_rows_come_back_in_file_order_with_totals() -> None:
     assert lines[-1] == (
         "3 rows: 1 added, 1 updated, 0 unchanged, 1 rejected (dry run: nothing was written)"
     )
+
+
+# --- The access column: a leaver's access ended or restored, under the card's rules ---
+
+ACCESS = "aad_object_id,display_name,roles,access,reason\n"
+
+
+def access_plan(
+    text: str, current: DirectoryMember | None, configured: frozenset[str] = frozenset()
+) -> d.RowPlan:
+    parsed = d.parse_import(ACCESS + text)
+    existing = {current.aad_object_id or "": current} if current else {}
+    (planned,) = d.plan_import(
+        parsed, [POLICE], existing, 1, replace_roles=True, configured_admins=configured
+    )
+    return planned
+
+
+def test_an_ended_row_ends_access_with_its_reason_and_an_active_one_restores_it() -> None:
+    ended = access_plan(f"{AAD_1},Police Practitioner (demo),practitioner,ENDED,Left.\n", member())
+    assert ended.line() == "row 2: updated Police Practitioner (demo): access ended"
+    assert (ended.change.access, ended.change.reason) == (False, "Left.")
+    gone = replace(member(), active=False)
+    back = access_plan(f"{AAD_1},Police Practitioner (demo),practitioner,active,\n", gone)
+    assert back.line() == "row 2: updated Police Practitioner (demo): access restored"
+    assert (back.change.access, back.change.reason) == (True, "")
+    # Already as the row says, or blank: nothing to do.
+    same = access_plan(f"{AAD_1},Police Practitioner (demo),practitioner,ended,Left.\n", gone)
+    assert same.outcome is d.Outcome.UNCHANGED
+    blank = access_plan(f"{AAD_1},Police Practitioner (demo),practitioner,,\n", gone)
+    assert blank.outcome is d.Outcome.UNCHANGED
+
+
+@pytest.mark.parametrize(
+    ("cells", "problem"),
+    [
+        ("practitioner,gone,", "'access' 'gone' is not one of: active, ended"),
+        ("practitioner,ended,", "'reason' is required where 'access' is ended"),
+        ("practitioner,ended,Kelly Smith left.", "'reason' looks as if it contains a name"),
+        ("practitioner,ended," + "x" * 501, "the limit is 500"),
+    ],
+)
+def test_an_ended_row_needs_a_reason_the_guard_passes(cells: str, problem: str) -> None:
+    refused = access_plan(f"{AAD_1},Police Practitioner (demo),{cells}\n", member())
+    assert refused.outcome is d.Outcome.REJECTED
+    assert problem in refused.detail
+    assert "pseudonym" not in refused.detail
+
+
+def test_an_admin_s_access_is_not_ended_by_a_row_unless_the_row_takes_the_role_away() -> None:
+    admin = member(roles=frozenset({Role.ADMIN, Role.PRACTITIONER}))
+    kept = access_plan(f"{AAD_1},Police Practitioner (demo),admin,ended,Left.\n", admin)
+    assert kept.outcome is d.Outcome.REJECTED
+    assert "is an admin: take the admin role away first" in kept.detail
+    # Admins elsewhere (admin_count 1 is another): the row revokes the role, then ends access.
+    parsed = d.parse_import(
+        ACCESS + f"{AAD_1},Police Practitioner (demo),practitioner,ended,Left.\n"
+    )
+    (dropped,) = d.plan_import(parsed, [POLICE], {AAD_1: admin}, 2, replace_roles=True)
+    assert dropped.line() == (
+        "row 2: updated Police Practitioner (demo): roles -admin; access ended"
+    )
+    configured = access_plan(
+        f"{AAD_1},Police Practitioner (demo),practitioner,ended,Left.\n",
+        member(),
+        frozenset({AAD_1}),
+    )
+    assert configured.outcome is d.Outcome.REJECTED
+    assert "(ADMIN_AAD_IDS)" in configured.detail
+
+
+def test_an_unknown_id_marked_ended_is_rejected_not_added() -> None:
+    refused = access_plan(f"{AAD_1},Police Practitioner (demo),practitioner,ended,Left.\n", None)
+    assert refused.outcome is d.Outcome.REJECTED
+    assert "is not a member, so there is no access to end" in refused.detail
