@@ -680,12 +680,16 @@ def end_access(
     if member.aad_object_id in configured_admins:
         # The ADMIN_AAD_IDS setting makes them an admin again whenever they speak: as with
         # any admin, their access can't end while the role stays, and here no card takes it.
+        then = (
+            "untick Partnership admin and end their access"
+            if Role.ADMIN in member.roles
+            else "end their access"
+        )
         raise FormInvalid(
             {
                 "reason": f"{member.display_name} is an admin by the server's settings "
                 "(ADMIN_AAD_IDS), so their access can't be ended here. Ask whoever runs Line of "
-                "Sight to take them out of that setting and restart it, then untick Partnership "
-                "admin and end their access."
+                f"Sight to take them out of that setting and restart it, then {then}."
             }
         )
     if Role.ADMIN in member.roles:

@@ -239,6 +239,20 @@ def test_an_admin_by_the_server_s_settings_can_t_have_their_access_ended() -> No
     said = refused.value.errors["reason"]
     assert "is an admin by the server's settings (ADMIN_AAD_IDS)" in said
     assert "can't be ended here" in said
+    assert said.endswith("restart it, then end their access."), "no admin role to untick"
+    fake.directory.members[2] = replace(LEAVER, roles=frozenset({Role.ADMIN}))
+    with pytest.raises(FormInvalid) as stored_too:
+        end_access(
+            uow,
+            ACTOR,
+            ADMIN,
+            {"member_id": 2, "reason": "Left."},
+            frozenset({LEAVER.aad_object_id or ""}),
+        )
+    assert (
+        "then untick Partnership admin and end their access." in stored_too.value.errors["reason"]
+    )
+    fake.directory.members[2] = LEAVER
     assert fake.directory.changed == []
     assert fake.audit.entries == []
     # Someone else named there changes nothing for this member.
