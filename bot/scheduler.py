@@ -310,15 +310,9 @@ class Chasers:
         """Those who can give the record to someone else hear at once that its owners' access
         ended, once per chaser and reader (each on its own key, like the copies)."""
         row = claimed.row
-        notices = [
-            chase_engine.Copy(
-                chase_engine.copy_key(claimed, chase_engine.ACCESS_ENDED_NOTICE, reader),
-                chase_engine.ACCESS_ENDED_NOTICE,
-                reader,
-                chase_engine.REPORT,
-            )
-            for reader in chase_engine.access_ended_readers(row)
-        ]
+        notices = chase_engine.report_copies(
+            claimed, chase_engine.ACCESS_ENDED_NOTICE, chase_engine.access_ended_readers(row)
+        )
         due = await self._claim_copies(claimed, notices, chase_engine.ACCESS_ENDED)
         if not due:
             return
@@ -339,15 +333,7 @@ class Chasers:
         missed = [d for d in deliveries if not d.delivered]
         row = claimed.row
         readers = chase_engine.undelivered_readers(row, {d.member_id for d in missed})
-        reports = [
-            chase_engine.Copy(
-                chase_engine.copy_key(claimed, chase_engine.CHAIR_UNDELIVERED, reader),
-                chase_engine.CHAIR_UNDELIVERED,
-                reader,
-                chase_engine.REPORT,
-            )
-            for reader in readers
-        ]
+        reports = chase_engine.report_copies(claimed, chase_engine.CHAIR_UNDELIVERED, readers)
         due = await self._claim_copies(claimed, reports, *chase_engine.REPORTED_TO_CHAIR)
         if not due:
             return

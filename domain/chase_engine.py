@@ -756,6 +756,14 @@ COPY_SENDS_AGAIN: Final[Mapping[str, bool]] = {
 }
 
 
+def report_copies(claimed: Claimed, recipient: str, readers: Iterable[int]) -> list[Copy]:
+    """One report of `claimed` to each reader (the chair's undelivered report, the notice that
+    its owners' access ended), each on its own key: once per chaser and reader."""
+    return [
+        Copy(copy_key(claimed, recipient, reader), recipient, reader, REPORT) for reader in readers
+    ]
+
+
 def copy_due(outcomes: Sequence[tuple[int, str]]) -> bool:
     """Whether a copy with this logged history (attempt, outcome) is to be sent now. An outcome
     the table doesn't know is taken as sent: a copy too few beats one too many."""
