@@ -322,7 +322,9 @@ def _undelivered(chases: ChaseRepository, row: ChaseRow, chase: PlannedChase) ->
 
 def never_delivered(outcomes: Collection[str]) -> bool:
     """Whether a chaser's logged outcomes say it was given up on without reaching anyone."""
-    return SENT not in outcomes and bool(set(outcomes) & {FAILED, UNREACHABLE})
+    # ACCESS_ENDED: nothing was sent; an owner whose access is restored is not told they were
+    # chased by reminders they never got.
+    return SENT not in outcomes and bool(set(outcomes) & {FAILED, UNREACHABLE, ACCESS_ENDED})
 
 
 def owner_chase(claimed: Claimed) -> PlannedChase:

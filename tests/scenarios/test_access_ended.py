@@ -233,6 +233,15 @@ async def test_a_chaser_due_to_a_leaver_tells_the_chair_and_lead_at_once_and_sen
     opened = await j.act(verbs.ACTION_VIEW, data)
     assert verbs.ACTION_REASSIGN in json.dumps(opened["value"])
 
+    # Restored, they are chased again, and not told they heard the one that was never sent.
+    restore = button_data(await member_card(j, PRACTITIONER), verbs.MEMBER_RESTORE)
+    await j.act(verbs.MEMBER_RESTORE, restore)
+    at_next_chase(j, item.id)
+    assert await sweep(j) == {"sent": 1}
+    [back] = sends.to(owner.id)
+    assert "could not be delivered" in back
+    assert "You have now been chased" not in back
+
 
 async def test_a_return_chaser_due_to_writers_who_all_left_tells_the_chair_to_assign(
     journey_each: Journey, monkeypatch: pytest.MonkeyPatch

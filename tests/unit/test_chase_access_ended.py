@@ -130,3 +130,10 @@ def test_the_notice_says_whose_access_ended_what_it_needs_and_has_the_button(kin
         assert button["data"]["return_id"] == 12
     done = access_ended_card(row, ("Health Visitor (demo)",), None)
     assert "No further reminder is planned." in json.dumps(done)
+
+
+def test_chasers_not_sent_because_access_ended_are_not_counted_as_heard_after_a_restore() -> None:
+    """Restored, the owner's next card says how many before it never reached them, not
+    "You have now been chased 5 times" (`chase_messages.chased_line`)."""
+    assert ce.never_delivered({ce.ACCESS_ENDED})
+    assert not ce.never_delivered({ce.ACCESS_ENDED, ce.SENT})
