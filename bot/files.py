@@ -3,7 +3,8 @@
 In Teams: the file-consent flow in the personal chat. The bot offers the file; when the user
 accepts, Teams gives an upload URL in their OneDrive and the bot PUTs the bytes there, then
 posts the file card. Nothing is served from a public URL. In local mode (no Teams, the Agents
-Playground) the file is written to the data directory and its path is shown.
+Playground) the file is written to the data directory and the card says so, naming the file
+but never the server's path (`kept_here`).
 """
 
 from __future__ import annotations
@@ -93,8 +94,7 @@ async def deliver(ctx: Context, document: Document) -> Reply:
     aside = f"{document.description[:1].upper()}{document.description[1:]} {SENT_BELOW}"
     if not ctx.services.settings.files_in_teams:
         return Reply(
-            file_ready_card(f"Saved {document.description} to {path.resolve()}", document.back),
-            aside=aside,
+            file_ready_card(kept_here(document.description, path), document.back), aside=aside
         )
     consent = {
         "contentType": CONSENT,
@@ -113,6 +113,18 @@ async def deliver(ctx: Context, document: Document) -> Reply:
         ),
         attachments=(consent,),
         aside=aside,
+    )
+
+
+def kept_here(description: str, path: Path) -> str:
+    """What local mode (no Teams: the Agents Playground, a developer's machine) says of a file
+    it can't send: where it is kept, by name and never by the server's path (a person reading
+    the card can't open a path on the server, and it tells them about the machine, walk9)."""
+    return (
+        f"Saved {description}. Line of Sight is running here without Teams (local mode), so it "
+        f"can't send you the file: it is kept on the computer that runs the bot, as "
+        f"“{path.name}” in the exports folder of its data directory. Whoever runs the bot can "
+        "open it there; in Teams it would come to this chat for you to save."
     )
 
 

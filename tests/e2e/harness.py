@@ -555,7 +555,11 @@ _LABEL_TARGETS_JS = """
   for (const label of root.querySelectorAll("label[for]")) {
     const copy = label.cloneNode(true);
     copy.querySelectorAll('[aria-hidden="true"]').forEach((e) => e.remove());
-    if (norm(copy.textContent) === wanted) ids.push(label.htmlFor);
+    // A box's label states its limit (cards.common.limited): found by its name without it.
+    const named = norm(copy.textContent)
+      .replace(/; up to [0-9,]+ characters\\)( \\*)?$/, ")$1")
+      .replace(/ \\(up to [0-9,]+ characters\\)( \\*)?$/, "$1");
+    if (named === wanted) ids.push(label.htmlFor);
   }
   return ids;
 }
@@ -604,6 +608,19 @@ _FACTS_JS = """
 """
 
 FieldValue = str | bool | int | dt.date | dt.time | Sequence[str]
+
+
+def saved_export(data_dir: Path, text: str, suffix: str) -> Path:
+    """The file a local-mode "Your file is ready" card names (`bot.files.kept_here`: by its
+    name in the bot's exports folder, never by the server's path)."""
+    from tests.support.markdown import as_typed
+
+    named = as_typed(text)
+    assert str(data_dir.resolve()) not in named, f"the server's path is shown: {named!r}"
+    found = re.search(rf"as “([^”/]+\.{suffix})” in the exports folder", named)
+    assert found, f"no saved .{suffix} named on the card: {named!r}"
+    [path] = (data_dir / "exports").rglob(found.group(1))
+    return path.resolve()
 
 
 def _norm(text: str) -> str:

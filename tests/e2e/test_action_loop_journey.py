@@ -38,7 +38,6 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -50,7 +49,14 @@ from domain.chase_engine import ACTION
 from domain.summaries import short_date
 from storage.demo_journeys import MEETING
 from tests.e2e.conftest import BotOptions
-from tests.e2e.harness import ARTIFACTS, PLAYGROUND_USER, BotProcess, Chat, OtherClients
+from tests.e2e.harness import (
+    ARTIFACTS,
+    PLAYGROUND_USER,
+    BotProcess,
+    Chat,
+    OtherClients,
+    saved_export,
+)
 from tests.e2e.test_chaser_journey import POLICY, next_chase_at, sweep_at
 from tests.e2e.test_meeting_journey import SMART, friendly
 from tests.e2e.test_return_journey import card_text
@@ -305,9 +311,7 @@ def seen_in_tracker(chat: Chat, bot: BotProcess, summary: Locator, prefix: str) 
     """The summary's Tracker (Excel), downloaded as the chair would, read with openpyxl."""
     chat.click_button("Tracker (Excel)", within=summary)
     ready = chat.wait_for_card("Your file is ready", timeout=60)
-    found = re.search(r" to (/\S+\.xlsx)", card_text(ready))
-    assert found, card_text(ready)
-    path = Path(found.group(1))
+    path = saved_export(bot.data_dir, card_text(ready), "xlsx")
     assert bot.data_dir.resolve() in path.parents, path
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(path, ARTIFACTS / f"{prefix}-tracker.xlsx")

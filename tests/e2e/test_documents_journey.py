@@ -24,8 +24,9 @@ import pytest
 from docx import Document
 from playwright.sync_api import Locator
 
-from tests.e2e.harness import ARTIFACTS, PLAYGROUND_USER, BotProcess, Chat
+from tests.e2e.harness import ARTIFACTS, PLAYGROUND_USER, BotProcess, Chat, saved_export
 from tests.e2e.test_return_journey import card_text
+from tests.support.markdown import as_typed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -42,9 +43,8 @@ def saved_file(chat: Chat, bot: BotProcess, ready: Locator, what: str, suffix: s
     """The path on a local-mode "Your file is ready" card: a file of the bot's, not empty,
     copied to test-artifacts/e2e/documents-<name>."""
     text = card_text(ready)
-    found = re.search(rf"Saved {re.escape(what)} to (/\S+\.{suffix})", text)
-    assert found, f"no saved .{suffix} path on the card: {text!r}"
-    path = Path(found.group(1))
+    assert f"Saved {what}." in as_typed(text), text
+    path = saved_export(bot.data_dir, text, suffix)
     assert path.is_file(), path
     assert bot.data_dir.resolve() in path.parents, f"{path} is outside {bot.data_dir}"
     assert path.stat().st_size > 1000, f"{path} is {path.stat().st_size} bytes"

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +38,7 @@ from cards.common import friendly_date
 from domain.calendar import DEFAULT_CALENDAR
 from domain.questions import default_themes
 from domain.wording import counted, shortened
-from tests.e2e.harness import PLAYGROUND_USER, BotProcess, Chat
+from tests.e2e.harness import PLAYGROUND_USER, BotProcess, Chat, saved_export
 from tests.e2e.test_return_journey import (
     AGENCY,
     BANK,
@@ -55,6 +54,7 @@ from tests.e2e.test_return_journey import (
     sign_off,
 )
 from tests.support.journey import button_data
+from tests.support.markdown import as_typed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -363,9 +363,8 @@ def download_the_pack(chat: Chat, bot: BotProcess, reference: str, prefix: str) 
     ready = chat.wait_for_card("Your file is ready")
     chat.card_screenshot(f"{prefix}-pack-docx", ready)
     text = card_text(ready)
-    found = re.search(rf"Saved the meeting pack for {reference} to (/\S+\.docx)", text)
-    assert found, f"no saved path on the card: {text!r}"
-    path = Path(found.group(1))
+    assert f"Saved the meeting pack for {reference}." in as_typed(text), text
+    path = saved_export(bot.data_dir, text, "docx")
     assert path.is_file(), path
     assert bot.data_dir.resolve() in path.parents, f"{path} is outside {bot.data_dir}"
     return path

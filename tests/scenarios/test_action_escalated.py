@@ -8,7 +8,6 @@ their full card when the item is back with them."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from openpyxl import load_workbook
@@ -20,7 +19,7 @@ from tests.scenarios.test_action_moves import make_lic_members, sent_saying, tit
 from tests.scenarios.test_chaser_engine import at_next_chase, log_rows, published, sweep
 from tests.scenarios.test_once_actions import asked_for
 from tests.support.activities import USER_AAD
-from tests.support.journey import CARD, COLLEAGUE, PRACTITIONER, Journey, button_data
+from tests.support.journey import CARD, COLLEAGUE, PRACTITIONER, Journey, button_data, saved_file
 
 CHAIR_DECISIONS = [
     "Set a new date",
@@ -98,9 +97,9 @@ async def test_an_escalated_item_is_the_chair_s_and_red_everywhere(journey_each:
     j.bot.connector.clear()
     await j.say(f"export {item.reference.split('/')[0]}")
     said = json.dumps([*j.bot.connector.cards(), *j.bot.connector.texts()])
-    path = re.search(r"to (/[^\"]+?\.xlsx)", said)
-    assert path, said
-    sheet = load_workbook(path.group(1))["Tracker"]
+    path = saved_file(j.bot, said)
+    assert path.suffix == ".xlsx", path
+    sheet = load_workbook(path)["Tracker"]
     assert sheet.cell(row=2, column=RAG_COLUMN + 1).value == "Red"
 
     owner = await j.act(verbs.ACTION_VIEW, {"action_id": item.id}, PRACTITIONER)

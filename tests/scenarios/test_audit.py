@@ -10,7 +10,6 @@ import csv
 import io
 import json
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -34,6 +33,7 @@ from tests.support.journey import (
     guide_shown,
     open_review,
     police_id,
+    saved_file,
     waiting_request,
 )
 
@@ -384,7 +384,7 @@ async def test_audit_command_shows_the_trail_pages_and_exports_safe_csv(
 
     saved = await j.download(verbs.AUDIT_EXPORT, {"review_id": review_id})
     assert "Saved the audit trail" in saved
-    path = Path(saved.split(" to ", 1)[1].split('"', 1)[0])
+    path = saved_file(j.bot, saved)
     raw, mode = await asyncio.to_thread(lambda: (path.read_bytes(), path.stat().st_mode))
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert table[1][:4] == ["at_utc", "actor", "actor_aad_object_id", "action"]

@@ -31,6 +31,7 @@ from tests.support.journey import (
     journey_on,
     make_lic_member,
     police_id,
+    saved_file,
     signed_off_review,
 )
 
@@ -106,7 +107,7 @@ async def test_pack_outcome_publish_and_guide(journey: Journey, tmp_path: Path) 
 
     card = await j.download(verbs.PACK_EXPORT, {"review_id": review_id, "format": "docx"})
     assert "Saved the meeting pack" in card
-    path = card.split("to ", 1)[1].split('"', 1)[0]
+    path = str(saved_file(j.bot, card))
     text = "\n".join(p.text for p in Document(path).paragraphs)
     assert "Combined impact chronology" in text
     assert "Police Practitioner" not in text, "member names never reach the pack"

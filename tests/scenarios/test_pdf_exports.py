@@ -19,12 +19,12 @@ from cards import verbs
 from exports import pdf
 from storage import tables as t
 from tests.conftest import require
-from tests.support.journey import Journey, good_action, police_id, signed_off_review
+from tests.support.journey import Journey, good_action, police_id, saved_file, signed_off_review
 
 
-def saved(card: str, suffix: str) -> Path:
+def saved(j: Journey, card: str, suffix: str) -> Path:
     assert "Your file is ready" in card, card
-    path = Path(card.split(" to ", 1)[1].split('"', 1)[0])
+    path = saved_file(j.bot, card)
     assert path.suffix == suffix, path
     assert path.is_file(), path
     return path
@@ -51,7 +51,7 @@ async def test_pack_and_guide_come_as_pdf_from_the_docx(journey: Journey) -> Non
     j = journey
     review_id = await signed_off_review(j)
     card = await j.download(verbs.PACK_EXPORT, {"review_id": review_id, "format": "pdf"})
-    path = saved(card, ".pdf")
+    path = saved(j, card, ".pdf")
     assert path.read_bytes().startswith(b"%PDF")
     pages, _ = pdf_pages(path)
     assert pages >= 1
@@ -69,10 +69,10 @@ async def test_pack_and_guide_come_as_pdf_from_the_docx(journey: Journey) -> Non
     }
     assert "Outcome published" in await j.card(verbs.OUTCOME_PUBLISH, outcome)
     card = await j.download(verbs.GUIDE_EXPORT, {"review_id": review_id, "format": "pdf"})
-    assert "7-minute briefing" in pdf_text(saved(card, ".pdf"))
+    assert "7-minute briefing" in pdf_text(saved(j, card, ".pdf"))
     assert '"title": "Back to the briefing"' in card, card
     card = await j.download(verbs.EXPORT, {"review_id": review_id, "format": "pdf"})
-    assert "Review summary" in pdf_text(saved(card, ".pdf"))
+    assert "Review summary" in pdf_text(saved(j, card, ".pdf"))
     kinds = [row.kind for row in j.rows(t.ExportFile)]
     assert kinds == ["meeting_pack_pdf", "guide_pdf", "review_summary_pdf"]
 

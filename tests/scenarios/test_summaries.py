@@ -4,7 +4,6 @@ the dashboard's filters; the overdue list; exports to files; and who sees what."
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from bot.app import SERVICES
 from cards import verbs
 from storage import tables as t
 from tests.conftest import BotUnderTest
-from tests.support.journey import click, person, say
+from tests.support.journey import click, person, saved_file, say
 from tests.support.partnership import (
     ADMIN,
     CHAIR,
@@ -67,10 +66,8 @@ def read(path: str) -> str:
     return Path(path).read_text(encoding="utf-8-sig")
 
 
-def saved_path(text: str) -> str:
-    found = re.search(r"to (/[^\"]+?\.(?:xlsx|csv|docx))", text)
-    assert found, text
-    return found.group(1)
+def saved_path(manager: Manager, text: str) -> str:
+    return str(saved_file(manager.bot, text))
 
 
 async def test_natural_words_get_the_summary(manager: Manager) -> None:
@@ -245,24 +242,24 @@ async def test_the_dashboard_and_its_filters(manager: Manager) -> None:
 
 async def test_exports_obey_the_rules_and_land_on_disk(manager: Manager) -> None:
     card = await manager.ask("export LOS-2026-001")
-    book = load_workbook(saved_path(card))
+    book = load_workbook(saved_path(manager, card))
     assert book["Tracker"].max_row == 6
     assert len(book["Charts"]._charts) == 2
     card = await manager.ask("can I have the tracker for 2026-001 as csv", PAT)
-    text = read(saved_path(card))
+    text = read(saved_path(manager, card))
     assert "LOS-2026-001/A1" in text
     assert "LOS-2026-001/A2" not in text, "a practitioner exports only their own items"
     card = await manager.ask("export the summary for LOS-2026-001 as a word document")
-    document = Document(saved_path(card))
+    document = Document(saved_path(manager, card))
     assert "Review summary · LOS-2026-001" in "\n".join(p.text for p in document.paragraphs)
     assert len(document.inline_shapes) == 2
     card = await manager.ask("export everything")
-    book = load_workbook(saved_path(card))
+    book = load_workbook(saved_path(manager, card))
     assert book["Tracker"].max_row == 9
     data = {"agency": str(manager.seeded.agencies["Demo Health"]), "format": "csv"}
     clicked = await click(manager.bot, person(ADMIN, "Practitioner B"), verbs.EXPORT, data)
     assert clicked.body["type"] != CARD, "the dashboard card it came from stays"
-    path = saved_path(json.dumps(clicked.sent, ensure_ascii=False))
+    path = saved_path(manager, json.dumps(clicked.sent, ensure_ascii=False))
     rows = read(path).splitlines()
     assert len(rows) == 5, "Health leads four items"
     actions = manager.bot.audit_actions()

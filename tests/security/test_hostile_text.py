@@ -108,7 +108,8 @@ class Collecting(Journey):
 
     def saved_files(self) -> list[Path]:
         text = as_typed(json.dumps(self.every_card(), ensure_ascii=False))
-        return sorted({Path(p) for p in re.findall(r"to (/[^\"]+?\.(?:xlsx|csv|docx))", text)})
+        exports = [Path(row.path) for row in self.rows(t.ExportFile)]
+        return sorted({path for path in exports if f"“{path.name}”" in text})
 
 
 def elements(node: Any) -> Iterator[dict[str, Any]]:

@@ -11,9 +11,11 @@ Raw bodies and headers (the edge: tokens, malformed JSON) go through `exchange` 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -30,6 +32,7 @@ from tests.conftest import BotUnderTest
 from tests.support.activities import TENANT, USER_AAD, activity, as_user, invoke, message, submit
 from tests.support.answers import valid_answers
 from tests.support.connector import token_problems
+from tests.support.markdown import as_typed
 
 PRACTITIONER = "11111111-1111-4111-8111-111111111111"
 COLLEAGUE = "22222222-2222-4222-8222-222222222222"
@@ -216,6 +219,20 @@ class Journey:
     def rows(self, table: type) -> list[Any]:
         with self.bot.db.session() as session:
             return list(session.scalars(select(table)).all())
+
+
+def saved_file(bot: BotUnderTest, text: str) -> Path:
+    """The file a local-mode "Your file is ready" card names (`bot.files.kept_here`: by its
+    name, never the server's path): the one export of this bot's whose name the text holds."""
+    with contextlib.suppress(ValueError):  # cards dumped as JSON, non-ASCII escaped
+        text = json.dumps(json.loads(text), ensure_ascii=False)
+    named = as_typed(text)
+    with bot.db.session() as session:
+        paths = [Path(row.path) for row in session.scalars(select(t.ExportFile))]
+    found = [path for path in paths if f"“{path.name}”" in named]
+    assert len(found) == 1, (named, [p.name for p in paths])
+    assert not [p for p in paths if str(p.parent) in named], "the server's path is never shown"
+    return found[0]
 
 
 def _name(aad: str) -> str:
