@@ -33,12 +33,13 @@ from cards.common import (
     small_line,
     text_input,
     user_text,
+    why_rated,
     without_inputs,
 )
 from domain.action_controls import SPLIT_PARTS
 from domain.action_history import before_latest, history_line, latest_words, said, stamp
 from domain.action_history import title as title_of
-from domain.action_state import Move, Mover, OwnerMove, Reader, status_label
+from domain.action_state import Move, Mover, OwnerMove, Reader, status_label, status_reason
 from domain.actions import (
     LINK_MAX,
     NOTE_MAX,
@@ -500,7 +501,10 @@ def _facts(
         ("How we'll know", item.success_measure or "Not set"),
     ]
     if rag is not None:
-        pairs[1:1] = _rag_facts(rag, rag_reason)
+        # "Why it's red: blocked" under "Status: Blocked" says it twice (walk9): the reason
+        # shows when it adds something (blocked and overdue too), as `my actions` does.
+        repeats = rag_reason == status_reason(item.status)
+        pairs[1:1] = _rag_facts(rag, None if repeats else rag_reason)
     if show_owner:
         pairs.insert(0, ("Owner", item.owner_name or "Not set"))
     latest = item.latest
@@ -514,10 +518,10 @@ def _facts(
 
 def _rag_facts(rag: Rag | None, reason: str | None) -> list[tuple[str, str]]:
     """The RAG label every view shares and, under it, which of its causes this is
-    (`domain.actions.item_rag_reason`): "Why red: overdue by 12 working days"."""
+    (`domain.actions.item_rag_reason`): "Why it's red: overdue by 12 working days"."""
     pairs = [("RAG", RAG_LABELS[rag] if rag else "Not rated")]
     if rag is not None and reason:
-        pairs.append((f"Why {rag.value}", reason))
+        pairs.append((why_rated(rag.value), reason))
     return pairs
 
 

@@ -22,6 +22,7 @@ from cards.common import (
     field_problem,
     good_news,
     header,
+    limited,
     paragraph,
     revised,
     show_form,
@@ -255,7 +256,7 @@ def _end_access_inputs(
         *_with_problem(
             ac.InputText(
                 id="reason",
-                label="Reason for ending access",
+                label=limited("Reason for ending access", ACCESS_REASON_MAX),
                 is_multiline=True,
                 max_length=ACCESS_REASON_MAX,
                 placeholder="For example: left the agency on 30 November",

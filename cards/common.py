@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from datetime import date
 from functools import lru_cache
 from typing import Any, Final
@@ -57,7 +58,9 @@ Card = dict[str, Any]
 # - a dot between a non-space and a letter becomes a one-dot leader (U+2024), so no bare
 #   "example.com" or "www.x.co.uk" autolinks;
 # - a line whose start would make a heading, quote, list, rule, table or code block starts
-#   with a zero-width space instead.
+#   with a zero-width space instead;
+# - a run of more than WRAP_RUN characters with no space gets a zero-width space every
+#   WRAP_RUN or so, where a line can break (text with no break opportunity runs off a card).
 #
 # The stored value is untouched, and so are inputs' prefilled `value`s (plain text, never
 # Markdown). `domain.display.shown` first drops bidi controls and invisible characters, so a
@@ -89,6 +92,24 @@ _BREAK_AFTER: Final = re.compile(r"[\]<&\\{]|(?<!\d):(?=\S)|(?<=\d):(?=[^\s\d])"
 # same). A file's absolute path (shown in local mode) is kept, so it can be copied.
 _DOTTED_WORD: Final = re.compile(r"(?<!\S)\S*\.[^\W\d_]\S*")
 _HOST_DOT: Final = re.compile(r"(?<=\S)\.(?=[^\W\d_])")
+# A run this long with no space gets a zero-width space, a place a line may break: card
+# renderers wrap only at break opportunities, so an unbroken token (a reason pasted as one
+# long word) ran off the card's right edge (walk9). Never beside an underscore (so an inner
+# one still can't pair up), after a joiner, or before a combining mark, joiner or variation
+# selector (which belong to the character before them).
+WRAP_RUN: Final = 30
+_UNBREAKABLE_AFTER: Final = "_\u200c\u200d"
+_UNBREAKABLE_BEFORE: Final = (
+    "_\u200c\u200d\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe00-\ufe0f"
+    "\ufe20-\ufe2f\U0001f3fb-\U0001f3ff\U000e0100-\U000e01ef"
+)
+_LONG_RUN: Final = re.compile(
+    rf"[^\s{ZERO_WIDTH}]{{{WRAP_RUN - 1}}}[^\s{ZERO_WIDTH}{_UNBREAKABLE_AFTER}]"
+    rf"(?=[^\s{ZERO_WIDTH}{_UNBREAKABLE_BEFORE}])"
+)
+# Off while a card too big with them is drawn again (`fitting_breaks`): the breaks cost three
+# bytes each, and a card sized for its longest texts (a full chronology page) must still fit.
+_WRAP_BREAKS: ContextVar[bool] = ContextVar("wrap_breaks", default=True)
 # Indentation (a tab or four spaces make a code block), #, >, +, =, |, - and "1." or "1)".
 _BLOCK_START: Final = re.compile(r"^(?=[ \t#>+=|-]|\d+[.)])", re.MULTILINE)
 _BLOCK_FIRST: Final = frozenset(" \t#>+=|-")
@@ -116,6 +137,8 @@ def user_text(value: object) -> str:
         text = _DOTTED_WORD.sub(_without_host_dots, text)
     if "\n" in text or text[:1] in _BLOCK_FIRST or text[:1].isdigit():
         text = _BLOCK_START.sub(ZERO_WIDTH, text)
+    if len(text) > WRAP_RUN and _WRAP_BREAKS.get():
+        text = _LONG_RUN.sub("\\g<0>" + ZERO_WIDTH, text)
     return text
 
 
@@ -194,10 +217,17 @@ def small_line(text: str) -> ac.TextBlock:
     )
 
 
+def why_rated(colour: str) -> str:
+    """What the cause of a red or amber rating is called on every card: "Why it's red", in a
+    manager's words ("Why red" read as jargon, walk9)."""
+    return f"Why it's {colour}"
+
+
 def rag_why_lines(colour: str | None, reason: str | None) -> list[ac.TextBlock]:
-    """A list row's "Why red: overdue by 3 working days" (`domain.action_state.rag_reason`), as
-    the item card's "Why red" fact says it: nothing for an item no cause makes red or amber."""
-    return [small_line(f"Why {colour}: {reason}")] if colour and reason else []
+    """A list row's "Why it's red: overdue by 3 working days" (`domain.action_state.
+    rag_reason`), as the item card's fact says it: nothing for an item no cause makes red or
+    amber."""
+    return [small_line(f"{why_rated(colour)}: {reason}")] if colour and reason else []
 
 
 def facts(pairs: Sequence[tuple[str, str]]) -> ac.FactSet:
@@ -394,6 +424,20 @@ def sent_size(card: Card) -> int:
     return card_size(stamped(card, _STAMP_SIZED))
 
 
+def fitting_breaks(draw: Callable[[], Card]) -> Card:
+    """The card `draw` makes, drawn again without the wrap breaks in long unbroken runs
+    (`user_text`) if they take it over Teams' limit: such a card shows a long token running
+    off its edge, rather than not at all. Text with spaces has no such breaks to give up."""
+    card = draw()
+    if sent_size(card) <= TEAMS_CARD_LIMIT_BYTES:
+        return card
+    token = _WRAP_BREAKS.set(False)
+    try:
+        return draw()
+    finally:
+        _WRAP_BREAKS.reset(token)
+
+
 def typed_block(typed: Sequence[Typed]) -> list[Card]:
     """ "What you typed (not saved)": each input's label and what was typed in it, as typed
     (inert: never an input, so nothing is saved from it by a later click)."""
@@ -476,7 +520,7 @@ def _shown(node: Mapping[str, Any], input_id: str) -> Shown:
     }
     value = node.get("value")
     return Shown(
-        str(label).removesuffix(" *"),
+        bare_label(str(label)),
         None if value is None else str(value),
         toggle=node.get("type") == "Input.Toggle",
         choices=choices,
@@ -593,6 +637,25 @@ def dumped(element: ac.ElementAnnotated | ac.ActionExecute) -> Card:
     return json
 
 
+_LIMIT_NOTE: Final = re.compile(r"(; | \()up to [0-9,]+ characters\)$")
+
+
+def limited(label: str, max_length: int) -> str:
+    """`label` with the box's limit beside it: "Reason (up to 2,000 characters)", or inside a
+    closing aside ("Why? (no names; up to 200 characters)"). The one way every form states a
+    box's limit; `bare_label` takes it off again."""
+    if label.endswith(")"):
+        return f"{label[:-1]}; up to {max_length:,} characters)"
+    return f"{label} (up to {max_length:,} characters)"
+
+
+def bare_label(label: str) -> str:
+    """A label as a problem or a typed-back line names the box: without the required mark or
+    the limit ("'Reason' is required.", not "'Reason (up to 2,000 characters)' ...")."""
+    bare = label.strip().removesuffix(" *")
+    return _LIMIT_NOTE.sub(lambda m: ")" if m.group(1) == "; " else "", bare).strip()
+
+
 def shown_label(element: object) -> str | None:
     """The label a person reads on an input (a toggle's title), without the required mark."""
     if isinstance(element, Mapping):
@@ -601,7 +664,7 @@ def shown_label(element: object) -> str | None:
         label = getattr(element, "label", None) or getattr(element, "title", None)
     if not isinstance(label, str) or not label.strip():
         return None
-    return label.removesuffix(" *").strip()
+    return bare_label(label)
 
 
 def field_problem(message: str, label: str | None) -> str:
@@ -709,11 +772,13 @@ def text_input(
     multiline: bool = False,
     required: bool = False,
     placeholder: str | None = None,
+    say_limit: bool | None = None,
 ) -> ac.InputText:
-    """A text box. A box for a paragraph says its limit where people paste: Teams cuts a
-    longer paste at `max_length` without a word (the new-user walk lost an answer's end)."""
-    if multiline and placeholder is None:
-        placeholder = f"Up to {max_length:,} characters"
+    """A text box. A box for a paragraph (or `say_limit`) states its limit in its label, where
+    it stays in sight while typing (a placeholder goes at the first key): Teams cuts a longer
+    paste at `max_length` without a word (the new-user walk lost an answer's end)."""
+    if multiline if say_limit is None else say_limit:
+        label = limited(label, max_length)
     return ac.InputText(
         id=input_id,
         label=label + (" *" if required else ""),

@@ -231,8 +231,9 @@ def legal_hold_card(
             reason,
             max_length=HOLD_REASON_MAX,
             required=True,
-            # The box takes no more than this: say so before a long paste is cut short.
-            placeholder=f"{_EXAMPLE[not review.legal_hold]} (up to {HOLD_REASON_MAX} characters)",
+            # The box takes no more than this: its label says so before a long paste is cut.
+            placeholder=_EXAMPLE[not review.legal_hold],
+            say_limit=True,
         ),
     ]
     if "reason" in problems:

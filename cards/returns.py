@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
 from adaptive_cards import card as ac
 from adaptive_cards import types as ty
@@ -26,6 +26,7 @@ from cards.common import (
     field_error_line,
     field_problem,
     fit_typed_back,
+    fitting_breaks,
     friendly_date,
     good_news,
     header,
@@ -299,6 +300,11 @@ GOTO_INPUT = "goto"
 # form, a read-only card has nothing to save) only opens it.
 GO = "Open"
 SAVE_AND_GO = "Save and open"
+
+
+# The sign-off card's "Read this part" carries it: that button opens only the part chosen.
+READ_CHOSEN: Final = "chosen_only"
+CHOOSE_A_PART: Final = "Choose a part of the return under 'Go to', then Read this part."
 
 
 def jump_list(jumps: Sequence[tuple[str, str]], go: ac.ActionExecute | Card) -> ac.Container | Card:
@@ -576,14 +582,22 @@ def chronology_card(
     role: ReturnRole = ReturnRole.WRITER,
     sign_offs_here: Sequence[ReturnView] = (),
 ) -> Card:
-    returned = _returned(ret, read_only, role)
-    notes = [*notice_lines(notices), *sign_off_offers(sign_offs_here)]
-    card = _chronology_card(ret, page, total, read_only, notes, can_sign_off, jumps, returned, role)
-    if not ret.returned_comments or sent_size(card) <= TEAMS_CARD_LIMIT_BYTES:
-        return card
-    # A full page of long entries leaves no room for long comments: point to where they are.
-    pointer = [error_line(f"{returned_by(role)}: see the review-and-submit card.")]
-    return _chronology_card(ret, page, total, read_only, notes, can_sign_off, jumps, pointer, role)
+    def draw() -> Card:
+        returned = _returned(ret, read_only, role)
+        notes = [*notice_lines(notices), *sign_off_offers(sign_offs_here)]
+        card = _chronology_card(
+            ret, page, total, read_only, notes, can_sign_off, jumps, returned, role
+        )
+        if not ret.returned_comments or sent_size(card) <= TEAMS_CARD_LIMIT_BYTES:
+            return card
+        # A full page of long entries leaves no room for long comments: point to where they are.
+        pointer = [error_line(f"{returned_by(role)}: see the review-and-submit card.")]
+        return _chronology_card(
+            ret, page, total, read_only, notes, can_sign_off, jumps, pointer, role
+        )
+
+    # A full page of long unbroken entries gives up their wrap breaks first.
+    return fitting_breaks(draw)
 
 
 def _chronology_card(
@@ -949,7 +963,10 @@ def signoff_card(
             )
         )
     if summary.jumps:
-        read = button("Read this part", verbs.RETURN_OPEN, ids(ret))
+        # `READ_CHOSEN`: with nothing chosen, the card comes back with the problem under the
+        # list (`errors[GOTO_LIST_ID]`), rather than opening where the practitioner stopped
+        # unasked (walk9).
+        read = button("Read this part", verbs.RETURN_OPEN, {**ids(ret), READ_CHOSEN: 1})
         body.append(_as_model(jump_list(summary.jumps, read)))
     body.append(_comments_input(comments))
     if warnings and "comments" in warnings:
@@ -1041,13 +1058,25 @@ def signed_off_card(ret: ReturnView) -> Card:
         *header("Return signed off", where(ret)),
         paragraph("The return is now with the review chair for the meeting pack."),
     ]
-    return build(body, [button("Reviews", verbs.REVIEWS)])
+    # The next useful steps, not only "Reviews" (walk9): the next return waiting for this
+    # lead's sign-off, or the return as signed off.
+    return build(
+        body,
+        [
+            button("Sign-offs waiting", verbs.SIGN_OFFS, primary=True),
+            # At its overview (every part at a glance), not where its writer stopped.
+            button("Read the return", verbs.RETURN_OPEN, {**ids(ret), GOTO_INPUT: OVERVIEW_PLACE}),
+            button("Reviews", verbs.REVIEWS),
+        ],
+    )
 
 
 def chair_notice_card(ret: ReturnView, event: str, progress: str, *, pack: bool = False) -> Card:
     """To the chair; with `pack`, the review has just reached analysis: its pack is next."""
     body = [*header(event, where(ret)), paragraph(progress)]
-    actions = [button("Reviews", verbs.REVIEWS)]
+    # Where the review stands next, not only the list of reviews (walk9).
+    summary = button("Review summary", verbs.SUMMARY, {"review_id": ret.review_id})
+    actions = [summary, button("Reviews", verbs.REVIEWS)]
     if pack:
         actions.insert(0, button("Meeting pack", verbs.PACK, {"review_id": ret.review_id}))
     return build(body, actions)

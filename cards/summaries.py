@@ -29,7 +29,7 @@ from cards.common import (
 from cards.reviews import STAGE_LABELS
 from cards.validation import TEAMS_CARD_LIMIT_BYTES
 from domain.action_history import latest_words
-from domain.action_state import STATUS_ORDER, status_words
+from domain.action_state import STATUS_ORDER, status_reason, status_words
 from domain.board_report import BoardReport
 from domain.chasers import Rag
 from domain.model import ActionStatus
@@ -261,8 +261,12 @@ def _action_row(
             spacing=ty.Spacing.NONE,
         ),
     ]
-    # The item card's "Why red" (`summaries.rate_reason`), so the two never disagree.
-    details.extend(rag_why_lines(item.rag.value if item.rag else None, item.reason))
+    # The item card's "Why it's red" (`summaries.rate_reason`), so the two never disagree; as
+    # there, not when it only repeats the status on the line above ("· blocked", walk9).
+    repeats = item.reason == status_reason(row.status)
+    details.extend(
+        rag_why_lines(item.rag.value if item.rag else None, None if repeats else item.reason)
+    )
     if note_limit and row.latest is not None:
         # The item card's latest word, by the one rule (`action_history.latest`).
         details.append(

@@ -80,6 +80,13 @@ _KEY_LABELS: Final[Mapping[str, str]] = {
     "legal_hold": "Legal hold",
     "needs": "Learning needs",
     "actions": "Action items",
+    "access": "What they could see",
+}
+# A summary view's `access` (`domain.summaries.Access`) in a manager's words, not "full" (walk9).
+_ACCESS_WORDS: Final[Mapping[str, str]] = {
+    "full": "the whole review",
+    "own": "only their own returns and action items",
+    "none": "nothing of the review",
 }
 _MEMBER_KEYS: Final = frozenset(
     {"assigned", "assignees", "removed", "owner_member_id", "deputy_chair_member_id"}
@@ -186,6 +193,8 @@ def _words(key: str, value: Any, names: TrailNames) -> str:
         return "on" if value else "off"
     if isinstance(value, str) and value.startswith(FINGERPRINT_PREFIX):
         return "changed (the text is not kept here)"
+    if key == "access" and str(value) in _ACCESS_WORDS:
+        return _ACCESS_WORDS[str(value)]
     if key == "status":
         return _state(value, (ReturnStatus, ActionStatus))
     if key == "stage":

@@ -80,7 +80,19 @@ async def continue_return(ctx: Context) -> Reply:
 async def open_return(ctx: Context) -> Reply:
     def work(uow: SqlUnitOfWork) -> dict[str, Any]:
         ret = returns.load(uow, ctx.member, ctx.data.get("return_id"), write=False)
-        return _at_position(uow, ctx, ret, _asked_place(ret, ctx.data))
+        place = _asked_place(ret, ctx.data)
+        if place is None and ctx.data.get(cards.READ_CHOSEN):
+            # The sign-off card's "Read this part" with nothing chosen: the card again, what
+            # was typed kept, the problem under the list (it opened where the writer stopped).
+            summary = returns.sign_off_view(uow, ctx.member, ctx.data, ctx.services.today())
+            typed, start = ctx.data.get("comments"), ctx.data.get("comment_on")
+            return cards.signoff_card(
+                summary,
+                typed if isinstance(typed, str) else None,
+                start=start if isinstance(start, str) else None,
+                errors={cards.GOTO_LIST_ID: cards.CHOOSE_A_PART},
+            )
+        return _at_position(uow, ctx, ret, place)
 
     return Reply(await ctx.run_short(work))
 

@@ -474,7 +474,10 @@ async def test_the_chair_told_of_a_blocked_item_gets_no_owner_buttons(journey: J
     text = json.dumps(reminder, ensure_ascii=False)
     # Not the chair's own action: theirs to decide, and the title says it is blocked.
     assert f"Reminder: For your decision: blocked action · {item.reference}" in text, text
-    assert '"title": "Why red", "value": "blocked"' in text, "which of red's causes it is"
+    # Which of red's causes it is: its Status line, said once ("Why it's red: blocked" under
+    # "Status: Blocked" said it twice, walk9).
+    assert '"title": "Status", "value": "Blocked"' in text, text
+    assert "Why it's red" not in text, text
     assert "Your action" not in text
     titles = [a["title"] for a in reminder["actions"]]
     # Only the owner may update it: the owner's buttons would all be refused.

@@ -33,6 +33,7 @@ from tests.support.journey import (
     Journey,
     button_data,
     open_review,
+    saved_file,
     signed_off_review,
 )
 
@@ -129,7 +130,7 @@ async def test_a_legal_hold_is_neither_placed_nor_lifted_without_a_reason(
     review_id = await signed_off_review(j)
     shown = await j.card(verbs.LEGAL_HOLD, {"review_id": review_id})
     assert reason_box(shown)["label"] == (
-        "Why is the review held? (no names or other identifiers) *"
+        "Why is the review held? (no names or other identifiers; up to 200 characters) *"
     )
     place = button_data(json.loads(shown), verbs.LEGAL_HOLD_SET)
     for reason in (empty, None):
@@ -147,7 +148,9 @@ async def test_a_legal_hold_is_neither_placed_nor_lifted_without_a_reason(
     card = await j.card(verbs.LEGAL_HOLD_SET, {**place, "reason": "Coroner's inquest"})
     assert "is under legal hold" in card
     lift = button_data(json.loads(card), verbs.LEGAL_HOLD_SET)
-    assert reason_box(card)["label"] == "Why is the hold lifted? (no names or other identifiers) *"
+    assert reason_box(card)["label"] == (
+        "Why is the hold lifted? (no names or other identifiers; up to 200 characters) *"
+    )
     before = snapshot(j.bot.db.engine)
     card = await j.card(verbs.LEGAL_HOLD_SET, {**lift, "reason": empty})
     assert differences(before, snapshot(j.bot.db.engine)) == [], "nothing is written"
@@ -297,7 +300,7 @@ def close_long_ago(j: Journey, review_id: int, hold: bool = False) -> None:
 
 async def export_pack(j: Journey, review_id: int) -> Path:
     card = await j.download(verbs.PACK_EXPORT, {"review_id": review_id, "format": "csv"})
-    return Path(card.split(" to ", 1)[1].split('"', 1)[0])
+    return saved_file(j.bot, card)
 
 
 async def test_the_job_deletes_due_records_and_their_files_and_keeps_holds(

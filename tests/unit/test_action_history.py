@@ -160,9 +160,9 @@ def test_my_actions_and_the_summary_say_why_red_or_amber_as_the_card_does(days: 
     rag, reason = item_rating(mine, TODAY, DEFAULT_POLICY)
     assert rag in (Rag.RED, Rag.AMBER)
     assert reason
-    why = f"Why {rag.value}: {reason}"
+    why = f"Why it's {rag.value}: {reason}"
     assert (
-        _facts(action_cards.action_item_card(mine, rag, rag_reason=reason))[f"Why {rag.value}"]
+        _facts(action_cards.action_item_card(mine, rag, rag_reason=reason))[f"Why it's {rag.value}"]
         == reason
     )
     listed = group_my_actions(CHAIR, [mine], [], TODAY, DEFAULT_POLICY)

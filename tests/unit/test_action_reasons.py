@@ -19,10 +19,18 @@ from hypothesis import given, settings
 
 from cards import actions as action_cards
 from cards import verbs
+from cards.common import why_rated
 from cards.validation import card_problems
 from domain.action_controls import DATE_CLOSED_BY, date_request_closed
 from domain.action_history import HistoryEntry
-from domain.action_state import Move, Reader, action_rag, rag_reason
+from domain.action_state import (
+    Move,
+    Reader,
+    action_rag,
+    rag_reason,
+    status_label,
+    status_reason,
+)
 from domain.actions import (
     DATE_REQUEST_SETTLED,
     date_request_refused,
@@ -205,8 +213,12 @@ def test_every_red_or_amber_item_says_why_beside_the_label(row: Any) -> None:
     detail = detail_of(row)
     assert item_rating(detail, TODAY, DEFAULT_POLICY) == (rated, reason)
     shown = _facts(action_cards.action_item_card(detail, rated, rag_reason=reason))
-    if rated in (Rag.RED, Rag.AMBER):
-        assert shown[f"Why {rated.value}"] == reason
+    if rated in (Rag.RED, Rag.AMBER) and reason != status_reason(row.status):
+        assert shown[why_rated(rated.value)] == reason
+    elif rated in (Rag.RED, Rag.AMBER):
+        # "Blocked" or "Escalated" alone: the Status line beside it says it (walk9).
+        assert shown["Status"] == status_label(row.status)
+        assert not any(title.startswith("Why ") for title in shown)
     else:
         assert not any(title.startswith("Why ") for title in shown)
 
@@ -218,5 +230,5 @@ def test_the_escalation_copy_says_why_it_is_red() -> None:
     card = action_cards.escalation_card(detail, rag, Reader.CHAIR, 10, 3, rag_reason=why)
     facts = _facts(card)
     assert facts["RAG"] == "Red: overdue, blocked or escalated", "the label every view shares"
-    assert facts["Why red"] == "blocked; overdue by 10 working days"
+    assert facts["Why it's red"] == "blocked; overdue by 10 working days"
     assert card_problems(card) == []

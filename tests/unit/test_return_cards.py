@@ -280,13 +280,23 @@ def _titles(card: dict[str, object]) -> list[str]:
     return [a["title"] for a in card["actions"]]  # type: ignore[attr-defined,index]
 
 
+def test_after_approving_the_lead_is_led_to_the_next_sign_off_or_the_return() -> None:
+    """walk9: after Approve the card's only button was "Reviews"."""
+    done = cards.signed_off_card(RET)
+    assert _titles(done) == ["Sign-offs waiting", "Read the return", "Reviews"]
+    assert card_problems(done) == []
+
+
 def test_the_chair_is_led_to_the_pack_when_the_review_reaches_analysis() -> None:
     """The notice that the last return is signed off, and the Manage card at analysis or the
     meeting, open the pack: the chair's next step, without knowing to type `pack`."""
     ready = cards.chair_notice_card(RET, "Signed off", "Every return is signed off.", pack=True)
-    assert _titles(ready) == ["Meeting pack", "Reviews"]
+    assert _titles(ready) == ["Meeting pack", "Review summary", "Reviews"]
     assert card_problems(ready) == []
-    assert _titles(cards.chair_notice_card(RET, "Signed off", "1 of 2 signed off.")) == ["Reviews"]
+    assert _titles(cards.chair_notice_card(RET, "Signed off", "1 of 2 signed off.")) == [
+        "Review summary",
+        "Reviews",
+    ]
     for stage, shown in (
         (ReviewStage.PRE_ANALYSIS, False),
         (ReviewStage.ANALYSIS, True),

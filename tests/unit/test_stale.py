@@ -19,6 +19,7 @@ from cards.common import (
     inputs_shown,
     paragraph,
     show_form,
+    shown_label,
     stamped,
     text_input,
     with_notice,
@@ -197,14 +198,25 @@ def test_typed_text_is_given_back_only_where_the_answer_is_the_clickers_own() ->
     assert stale.stale_notice(None, typed=False, seen_by_all=True) == STALE_MESSAGE
 
 
-def test_a_paragraph_box_says_its_limit_where_people_paste() -> None:
-    """Teams cuts a paste at the box's maxLength without a word: the empty box says it."""
-    box = build([text_input("note", "Note", None, max_length=2000, multiline=True)], [])
+def test_a_paragraph_box_says_its_limit_where_it_stays_in_sight() -> None:
+    """Teams cuts a paste at the box's maxLength without a word: the box's label says the
+    limit (a placeholder goes at the first key typed, walk9), and a problem or typed-back line
+    names the box without it."""
+    box = build(
+        [text_input("note", "Note", None, max_length=2000, multiline=True, required=True)], []
+    )
     [shown] = [i for i in box["body"] if i.get("id") == "note"]
-    assert shown["placeholder"] == "Up to 2,000 characters"
+    assert shown["label"] == "Note (up to 2,000 characters) *"
+    assert "placeholder" not in shown
     assert shown["maxLength"] == 2000
+    assert shown_label(shown) == "Note"
+    assert inputs_shown(box)["note"].label == "Note"
     single = build([text_input("name", "Name", None, max_length=80)], [])
-    assert "placeholder" not in next(i for i in single["body"] if i.get("id") == "name")
+    assert next(i for i in single["body"] if i.get("id") == "name")["label"] == "Name"
+    said = build([text_input("why", "Why (no names)", None, max_length=200, say_limit=True)], [])
+    [why] = [i for i in said["body"] if i.get("id") == "why"]
+    assert why["label"] == "Why (no names; up to 200 characters)"
+    assert shown_label(why) == "Why (no names)"
 
 
 # --- typing labelled as the person saw it (walk8: the stale legal-hold card) -----------------

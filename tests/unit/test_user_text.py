@@ -9,7 +9,7 @@ from adaptive_cards import card as ac
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cards.common import LOOKALIKE, LOOKALIKE_OF, identifier_warning, user_text
+from cards.common import LOOKALIKE, LOOKALIKE_OF, WRAP_RUN, identifier_warning, user_text
 from domain.display import shown
 from tests.support.markdown import PLAIN_TAGS, as_typed, rendered_tags
 
@@ -93,3 +93,33 @@ def test_the_look_alikes_are_narrow_characters_latin_fonts_hold() -> None:
         assert not unicodedata.name(lookalike).startswith("FULLWIDTH"), typed
         assert lookalike != typed
     assert user_text("__init__ and `code`") == "\u02cd\u02cdinit\u02cd\u02cd and \u02cbcode\u02cb"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "x" * 200,
+        "https://evil.example/" + "q" * 120,
+        "e\u0301" * 60,  # a letter and its combining accent are never parted
+        "pre_analysis_" * 12,
+    ],
+)
+def test_a_long_unbroken_token_gets_places_to_wrap_and_still_reads_as_typed(typed: str) -> None:
+    """walk9: a 200-character reason with no spaces ran off the summary card; renderers wrap
+    only at a break opportunity, so user text gets an invisible one in every long run."""
+    escaped = user_text(typed)
+    assert as_typed(escaped) == typed
+    assert rendered_tags(escaped) <= PLAIN_TAGS, escaped
+    assert "\u200b\u200b" not in escaped
+    runs = [run for word in escaped.split() for run in word.split("\u200b")]
+    assert max(len(run) for run in runs) <= 2 * WRAP_RUN, escaped
+    assert user_text(escaped) == escaped
+    for at, mark in enumerate(escaped):
+        if mark == "\u200b" and at + 1 < len(escaped):
+            assert not unicodedata.combining(escaped[at + 1]), escaped
+            assert "_" not in (escaped[at - 1], escaped[at + 1]), escaped
+
+
+def test_words_of_ordinary_length_get_no_break() -> None:
+    sentence = "Safeguarding-partnership-wide considerations, see LOS-2026-004"
+    assert user_text(sentence) == sentence
