@@ -12,12 +12,14 @@ from sqlalchemy import update
 from bot.app import CHASERS, SERVICES
 from bot.scheduler import SweepReport
 from cards import verbs
+from cards.returns import CHOOSE_A_PART, READ_CHOSEN
 from storage import tables as t
 from tests.support.journey import (
     LEAD,
     PRACTITIONER,
     Journey,
     answer_every_section,
+    button_data,
     card_verbs,
     open_review,
     submitted_return,
@@ -157,3 +159,22 @@ async def test_a_sign_off_waiting_past_the_policy_is_chased_then_the_chair_told(
 def _aware(moment: datetime | None) -> datetime:
     assert moment is not None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def test_read_this_part_with_nothing_chosen_asks_for_a_part(any_journey: Journey) -> None:
+    """walk9: the sign-off card's "Read this part" with nothing chosen opened where the
+    writer stopped, unasked. It now comes back with the problem under the list, the typed
+    comments kept, and nothing written; a part chosen opens as before."""
+    j = any_journey
+    return_id = await submitted_return(j)
+    shown = (await j.act(verbs.SIGNOFF_OPEN, {"return_id": return_id}, LEAD))["value"]
+    read = button_data(shown, verbs.RETURN_OPEN)
+    assert read[READ_CHOSEN]
+    card = await j.card(verbs.RETURN_OPEN, {**read, "comments": "Half typed"}, LEAD)
+    assert "Return for sign-off" in card
+    assert CHOOSE_A_PART in card
+    assert "Half typed" in card
+    assert j.rows(t.PreAnalysisReturn)[0].status == "submitted"
+    chosen = await j.card(verbs.RETURN_OPEN, {**read, "goto": "s:4"}, LEAD)
+    assert "Section 5 of 11" in chosen
+    assert CHOOSE_A_PART not in chosen

@@ -189,3 +189,18 @@ def test_a_published_outcome_counts_its_items_and_names_them_as_the_meeting_did(
     none = event("outcome.published", ("review", "1"), None, {"actions": []})
     assert event_words(none, SUBJECTS, NAMES).deed.endswith("the outcome, with no action items")
     assert "LOS-2026-001/" not in " ".join(event_words(none, SUBJECTS, NAMES).details)
+
+
+def test_what_a_summary_view_could_see_is_said_in_a_manager_s_words() -> None:
+    """walk9: "Access: full" read as jargon."""
+    said = {
+        access: detail_lines(
+            event("summary.viewed", ("review", "1"), after={"access": access}), NAMES
+        )
+        for access in ("full", "own", "none")
+    }
+    assert said == {
+        "full": ("What they could see: the whole review",),
+        "own": ("What they could see: only their own returns and action items",),
+        "none": ("What they could see: nothing of the review",),
+    }
