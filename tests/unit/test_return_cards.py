@@ -11,7 +11,16 @@ import pytest
 
 from cards import returns as cards
 from cards import reviews as review_cards
-from cards.common import build, button, button_json, dumped, header, header_json, text_input
+from cards.common import (
+    build,
+    button,
+    button_json,
+    dumped,
+    header,
+    header_json,
+    shown_label,
+    text_input,
+)
 from cards.validation import card_problems
 from domain.chronology import page
 from domain.errors import field_error
@@ -375,7 +384,10 @@ def test_every_problem_on_the_sign_off_form_is_under_its_own_box() -> None:
     texts = [element.get("text", "") for element in body]
     for key in ("comments", "comment_on"):
         box = body[ids.index(key)]
-        label = box["label"].removesuffix(" *").strip()
+        # Named as the box shows it, without its required mark or its limit (bare_label).
+        label = shown_label(box)
+        assert label, box
+        assert "up to" not in label, label
         assert texts[ids.index(key) + 1].startswith(f"'{label}'")
     assert texts.index("Something about the form as a whole.") < ids.index("comments")
     assert texts.index("Something about the form as a whole.") >= 2  # under the title
