@@ -9,6 +9,7 @@ from bot.router import Context, Reply, Router, UnitWork
 from cards import returns as cards
 from cards import verbs
 from cards.basics import info_card
+from cards.common import GOTO_LIST_ID
 from domain import chase_engine, returns
 from domain.chase_engine import RETURN
 from domain.errors import FormInvalid
@@ -90,7 +91,7 @@ async def open_return(ctx: Context) -> Reply:
                 summary,
                 typed if isinstance(typed, str) else None,
                 start=start if isinstance(start, str) else None,
-                errors={cards.GOTO_LIST_ID: cards.CHOOSE_A_PART},
+                errors={GOTO_LIST_ID: cards.CHOOSE_A_PART},
             )
         return _at_position(uow, ctx, ret, place)
 
