@@ -496,4 +496,4 @@ def test_a_card_aside_leaves_the_clicked_card_on_both_platforms() -> None:
             "value": "The pack is in a new message below.",
         }
     assert _invoke_answer(Reply(card)).body["value"] == card, "without aside, a card replaces"
-    assert _reply(_stored(aside)) == aside
+    assert _reply(_stored(aside, conversation="a-hashed-conversation")) == aside
