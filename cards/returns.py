@@ -31,11 +31,13 @@ from cards.common import (
     good_news,
     header,
     header_json,
+    header_length,
     identifier_warning,
     notice_lines,
     paragraph,
     revised,
     sent_size,
+    show_form,
     text_input,
     toggle,
     typed_block,
@@ -79,6 +81,7 @@ from domain.returns import (
     revision,
     section_state,
     sign_off_beside_line,
+    sign_off_glance,
 )
 from domain.stale import Typed
 from domain.wording import counted, shortened
@@ -146,8 +149,17 @@ def returns_list_card(
             button(f"Open {ret.reference} ({ret.agency_name})", verbs.RETURN_OPEN, ids(ret))
         )
     if not returns:
-        body.append(paragraph("You have no returns to work on."))
+        # A lead who writes none may still have sign-offs waiting: said below, each a click away.
+        body.append(
+            paragraph(
+                "You have no returns to write."
+                if sign_offs_here
+                else "You have no returns to work on."
+            )
+        )
     body.extend(sign_off_offers(sign_offs_here))
+    if sign_offs_here:  # all of them, with how long each has waited, one click away
+        actions.append(button("Sign-offs", verbs.SIGN_OFFS))
     return build(body, actions)
 
 
@@ -340,18 +352,41 @@ def _comments_input(value: str | None = None) -> ac.InputText:
     )
 
 
+# In a page's Return with comments (not the sign-off card's): a refusal answers on that page.
+FROM_PAGE = "from_page"
+
+
 def signoff_buttons(
     ret: ReturnView, comment_on: str | None = None, card_id: str | None = None
 ) -> list[ac.ActionExecute]:
     """Approve, or Return with comments: on the sign-off card and on every page of the
-    return the lead reads, so opening the full return never loses the sign-off."""
+    return the lead reads, so opening the full return never loses the sign-off. A page's
+    (`comment_on`, where it is) is answered on that page when refused (`with_return_box`)."""
     token = {CARD_ID: card_id} if card_id else {}
     shown = revised(ids(ret, **token), revision(ret))
-    returning = {**shown, "comment_on": comment_on} if comment_on else shown
+    returning = {**shown, "comment_on": comment_on, FROM_PAGE: 1} if comment_on else shown
     return [
         button("Approve", verbs.SIGNOFF_APPROVE, shown, primary=True),
         button("Return with comments", verbs.SIGNOFF_RETURN, returning),
     ]
+
+
+def with_return_box(
+    page: Card,
+    ret: ReturnView,
+    comment_on: str,
+    comments: str | None,
+    errors: Mapping[str, str],
+) -> Card:
+    """A page of the return the lead reads, drawn again after its Return with comments was
+    refused: near its top, under its header, the comments box (as typed) with the problem
+    under it and the button to return it from there, so the lead stays where they were."""
+    box = with_problems([_comments_input(comments)], errors)
+    again = signoff_buttons(ret, comment_on)[1]
+    added = [dumped(e) for e in (*box, ac.ActionSet(actions=[again]))]
+    body = list(page.get("body", []))
+    top = header_length(body[:3])
+    return {**page, "body": [*body[:top], *added, *body[top:]]}
 
 
 def _episode_list(screen: SectionScreen) -> list[ac.ElementAnnotated]:
@@ -945,12 +980,24 @@ def signoff_card(
     start: str | None = None,
     errors: Mapping[str, str] | None = None,
 ) -> Card:
-    """The agency lead's card: the return at a glance, what the writers kept past an identifier
-    warning, then Approve or Return with comments (drawn again, as typed, after a warning or
-    a problem: the comments and where the practitioner should start, each problem under its
-    own box, `with_problems`)."""
+    """The agency lead's card, read at a glance (`sign_off_glance`): what to decide, the key
+    facts and what needs a look, the comments box, then Approve or Return with comments; each
+    part's highlights and "Read this part" behind the "Each part at a glance" show-card.
+    Drawn again, as typed, after a warning or a problem: the comments and where the
+    practitioner should start, each problem under its own box (`with_problems`)."""
     ret = summary.ret
-    body = _overview_body(summary, title="Return for sign-off")
+    glance = sign_off_glance(summary)
+    body: list[ac.ElementAnnotated] = [
+        *header("Return for sign-off", where(ret)),
+        paragraph(glance.decide),
+        *sign_off_offers(summary.sign_offs_here),
+        *read_offers(summary.reads_here),
+        facts([("Status", overview_heading(summary.role, ret.status).status), *glance.facts]),
+    ]
+    if summary.unconfirmed:
+        body.append(
+            error_line("Possible identifiers to check: " + "; ".join(summary.unconfirmed[:5]))
+        )
     if summary.kept:
         body.append(
             ac.TextBlock(
@@ -962,12 +1009,6 @@ def signoff_card(
                 color=CAUTION,
             )
         )
-    if summary.jumps:
-        # `READ_CHOSEN`: with nothing chosen, the card comes back with the problem under the
-        # list (`errors[GOTO_LIST_ID]`), rather than opening where the practitioner stopped
-        # unasked (walk9).
-        read = button("Read this part", verbs.RETURN_OPEN, {**ids(ret), READ_CHOSEN: 1})
-        body.append(_as_model(jump_list(summary.jumps, read)))
     body.append(_comments_input(comments))
     if warnings and "comments" in warnings:
         body.extend(identifier_warning("comments", warnings["comments"]))
@@ -984,9 +1025,34 @@ def signoff_card(
         with_problems(body, errors or {}),
         [
             *signoff_buttons(ret),
+            *_each_part(summary),
             button("Read the full return", verbs.RETURN_OPEN, ids(ret, section=0)),
         ],
     )
+
+
+def _each_part(summary: Overview) -> list[Card]:
+    """The sign-off card's detail, one click away: each part's state and highlights, and
+    "Go to" with "Read this part"."""
+    parts: list[ac.ElementAnnotated] = [
+        _section_summary(s.title, s.missing, s.highlights, summary.role) for s in summary.sections
+    ]
+    if not summary.jumps:
+        whole = button("Read the full return", verbs.RETURN_OPEN, ids(summary.ret, section=0))
+        return [show_form("Each part at a glance", parts, whole)]
+    choices = ac.InputChoiceSet(
+        id=GOTO_INPUT,
+        label="Go to",
+        placeholder="Choose a part of the return",
+        choices=[ac.InputChoice(title=title, value=value) for value, title in summary.jumps],
+        style=ty.ChoiceInputStyle.COMPACT,
+        wrap=True,
+    )
+    # `READ_CHOSEN`: with nothing chosen, the card comes back with the problem said under its
+    # header (`errors[GOTO_LIST_ID]`; the list is in this show-card, closed when redrawn),
+    # rather than opening where the practitioner stopped unasked (walk9).
+    read = button("Read this part", verbs.RETURN_OPEN, {**ids(summary.ret), READ_CHOSEN: 1})
+    return [show_form("Each part at a glance", [*parts, choices], read)]
 
 
 def signoffs_card(waiting: Sequence[WaitingSignOff], signoff_days: int) -> Card:

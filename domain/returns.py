@@ -56,7 +56,7 @@ from domain.reviews import HELD_STAGES
 from domain.stale import TYPED_HEADING, Shown, Typed, local_when, typed_back
 from domain.transitions import label as quoted_state
 from domain.transitions import move_return
-from domain.wording import listed, plain_date, short_date, shortened
+from domain.wording import counted, listed, plain_date, short_date, shortened
 
 CONFIRM_PREFIX = "confirm__"
 # The button field naming a key practice episode by its key (EpisodeSummary.key).
@@ -138,17 +138,52 @@ class ToContinue:
     sign_offs_here: tuple[ReturnView, ...] = ()
     sign_off_first: bool = False
     all_in: AllIn | None = None
+    # Typed alone: sign-offs waiting for the person on reviews where they have no return
+    # open (`sign_offs_elsewhere`), said on the same card with their buttons.
+    sign_offs_elsewhere: tuple[ReturnView, ...] = ()
+
+    @property
+    def offered(self) -> tuple[ReturnView, ...]:
+        """Every sign-off the card offers: beside what it opened, then elsewhere."""
+        return self.sign_offs_here + self.sign_offs_elsewhere
 
 
 def to_continue(uow: UnitOfWork, member: MemberView, text: str) -> ToContinue:
     try:
-        opened = review_flow.returns_to_continue(uow, member, text)
+        opened, named = review_flow.continue_target(uow, member, text)
     except review_flow.AllReturnsIn as done:
         return ToContinue((), all_in=all_in(member, done.review, done.returns))
     # What the person writes before what they only read (a list of their returns).
     ordered = sorted(opened, key=lambda r: role_on_return(member, r) not in WRITING_ROLES)
     waiting = sign_offs_beside(uow, member, ordered)
-    return ToContinue(tuple(ordered), waiting, acts_first(member, ordered, waiting))
+    elsewhere = () if named else sign_offs_elsewhere(uow, member, ordered, waiting)
+    return ToContinue(
+        tuple(ordered),
+        waiting,
+        acts_first(member, ordered, waiting),
+        sign_offs_elsewhere=elsewhere,
+    )
+
+
+def sign_offs_elsewhere(
+    uow: UnitOfWork,
+    member: MemberView,
+    opened: Sequence[ReturnView],
+    beside: Sequence[ReturnView] = (),
+) -> tuple[ReturnView, ...]:
+    """The returns waiting for this lead's sign-off (`may_sign_off`) that `continue`, typed
+    alone, would otherwise not mention: on reviews where they have no return open (a lead
+    who writes nothing had only `sign-offs` to find them), by review. No query
+    for a member who leads no agency."""
+    if not member.led_agency_ids:
+        return ()
+    known = {r.id for r in (*opened, *beside)}
+    waiting = (
+        r
+        for r in uow.returns.awaiting_lead(member.partnership_id, member.led_agency_ids)
+        if r.id not in known and may_sign_off(member, r)
+    )
+    return tuple(sorted(waiting, key=_by_review))
 
 
 def acts_first(
@@ -210,13 +245,41 @@ def sign_offs_beside(
     on (or, as a lead, reads) there; one who is also the signing lead of another agency's
     return on that review, submitted and waiting for them, is told of it on the same card,
     not left to find it in `sign-offs`."""
+    return around(uow, member, opened)[0]
+
+
+def around(
+    uow: UnitOfWork, member: MemberView, opened: Sequence[ReturnView]
+) -> tuple[tuple[ReturnView, ...], tuple[ReturnView, ...]]:
+    """From one query, the returns on the reviews of `opened` beside them: those waiting for
+    this member's sign-off (`sign_offs_beside`), and those they only read as their agency's
+    lead while its practitioners write them (`reads_beside`, offered on a sign-off card). No
+    query for a member who leads no agency (a practitioner's save costs nothing)."""
     if not member.led_agency_ids or not opened:
-        return ()
+        return (), ()
     shown = {r.id for r in opened}
     # One query for all the reviews (`continue` alone may open returns on several).
     beside = uow.reviews.returns_on(sorted({r.review_id for r in opened}))
     waiting = (r for r in beside if r.id not in shown and may_sign_off(member, r))
-    return tuple(sorted(waiting, key=lambda r: (r.reference, r.agency_name)))
+    return tuple(sorted(waiting, key=_by_review)), reads_beside(member, beside, shown)
+
+
+def reads_beside(
+    member: MemberView, beside: Sequence[ReturnView], shown: set[int] | frozenset[int] = frozenset()
+) -> tuple[ReturnView, ...]:
+    """The returns among `beside` that `member` only reads as their agency's lead while its
+    practitioners write them (`ReturnRole.LEAD_READER`): offered to read on a sign-off card
+    wherever it is drawn (the lead's "read the return" beside the sign-off)."""
+    reading = (
+        r
+        for r in beside
+        if r.id not in shown and role_on_return(member, r) is ReturnRole.LEAD_READER
+    )
+    return tuple(sorted(reading, key=_by_review))
+
+
+def _by_review(ret: ReturnView) -> tuple[str, str]:
+    return ret.reference, ret.agency_name
 
 
 def reads_beside_line(ret: ReturnView) -> str:
@@ -235,6 +298,16 @@ def _beside(
     `given` when the caller has them (`continue`), else by the one rule, `sign_offs_beside`
     (no query for anyone who leads no agency, so a practitioner's save costs nothing)."""
     return given if given is not None else sign_offs_beside(uow, member, (ret,))
+
+
+def _around(
+    uow: UnitOfWork, member: MemberView, ret: ReturnView, given: tuple[ReturnView, ...] | None
+) -> tuple[tuple[ReturnView, ...], tuple[ReturnView, ...]]:
+    """`_beside`, with the returns there the member only reads (`reads_beside`), from the
+    same one query: what the overview and the sign-off card offer wherever they are drawn."""
+    if given is not None:
+        return given, ()
+    return around(uow, member, (ret,))
 
 
 def sign_off_beside_line(ret: ReturnView) -> str:
@@ -1492,18 +1565,23 @@ def overview(
     )
     entries = uow.returns.entries(ret.id)
     role = role_on_return(member, ret)
+    can_sign_off = may_sign_off(member, ret)
+    waiting, reading = _around(uow, member, ret, sign_offs_here)
     return Overview(
         ret,
         statuses,
         len(entries),
         unconfirmed,
         read_only=not writable(member, ret),
-        can_sign_off=may_sign_off(member, ret),
+        can_sign_off=can_sign_off,
         jumps=jump_targets(bank, seen_for(member, ret, stored, writers), role),
         kept=_kept_answers(bank, stored) + _kept_entries(entries),
         role=role,
         writers=_writer_names(uow, ret) if role is ReturnRole.LEAD_READER else (),
-        sign_offs_here=_beside(uow, member, ret, sign_offs_here),
+        sign_offs_here=waiting,
+        # Wherever a sign-off card is drawn (buttons, the reviews list, the lead's notice,
+        # `continue`): the returns on its review the lead only reads, offered beside it.
+        reads_here=reading if can_sign_off else (),
     )
 
 
@@ -1513,8 +1591,45 @@ def leading_sign_off(
     """The card `continue` leads with when the person acts first (`acts_first`): the first
     sign-off waiting for them, with the others waiting, and the returns `continue` opened
     (which they only read) offered beside it."""
-    first, *others = found.sign_offs_here
+    first, *others = found.offered
     return replace(overview(uow, member, first, today, tuple(others)), reads_here=found.returns)
+
+
+@dataclass(frozen=True)
+class SignOffGlance:
+    """What the sign-off card says first, read at a glance: what to decide, and the key
+    facts (the detail of each part sits behind its "Each part" show-card)."""
+
+    decide: str
+    facts: tuple[tuple[str, str], ...]
+
+
+def sign_off_glance(summary: Overview) -> SignOffGlance:
+    """The one rule for the top of the sign-off card: the decision in the lead's words, then
+    how much of the return is answered, its chronology, and what needs a look before
+    approving (answers kept past an identifier warning, possible identifiers unchecked)."""
+    ret = summary.ret
+    parts = summary.sections
+    done = sum(1 for s in parts if not s.missing)
+    facts = [
+        ("Parts answered", f"{done} of {len(parts)}"),
+        ("Chronology", counted(summary.entry_count, "entry")),
+    ]
+    to_check = len(summary.kept) + len(summary.unconfirmed)
+    if to_check:
+        facts.append(("To check first", counted(to_check, "flagged answer")))
+    decide = (
+        f"Approve the {ret.agency_name} return for {ret.reference}, or return it to its "
+        "practitioners with comments."
+    )
+    return SignOffGlance(decide, tuple(facts))
+
+
+def lead_notice_view(lead: MemberView, view: Overview, beside: Sequence[ReturnView]) -> Overview:
+    """The sign-off card sent to one of the agency's leads when its return is submitted
+    (drawn for the submitter, `view`): with what that lead only reads on the review offered
+    beside it (`reads_beside` over `beside`, the review's returns read once for every lead)."""
+    return replace(view, reads_here=reads_beside(lead, beside, {view.ret.id}))
 
 
 def _writer_names(uow: UnitOfWork, ret: ReturnView) -> tuple[str, ...]:
@@ -1882,6 +1997,12 @@ def late_notice(member: MemberView, ret: ReturnView) -> str:
     if role_on_return(member, ret) in WRITING_ROLES:
         return f"{due} Please finish it as soon as you can."
     return due
+
+
+def late_notices(member: MemberView, ret: ReturnView, today: date) -> tuple[str, ...]:
+    """The overdue line wherever a return's card is drawn (`continue`, its buttons, a save's
+    next page, the overview, the chronology): none while it isn't late. No query."""
+    return (late_notice(member, ret),) if is_overdue(ret, today) else ()
 
 
 def is_overdue(ret: ReturnView, today: date) -> bool:

@@ -239,12 +239,26 @@ def returns_to_continue(uow: UnitOfWork, member: MemberView, text: str) -> list[
     it, as its writer or as their agency's lead (who reads it while its practitioners write
     it), or a message saying why there is none, also when a reference or pseudonym names none
     they can see."""
+    return continue_target(uow, member, text)[0]
+
+
+def continue_target(
+    uow: UnitOfWork, member: MemberView, text: str
+) -> tuple[list[ReturnView], bool]:
+    """`returns_to_continue`, and whether the words named a review (False: typed alone, or
+    ordinary words, when `continue` also says what waits for the person elsewhere)."""
     if not has_words(text):
-        return open_returns(uow, member)
+        return open_returns(uow, member), False
     asked = named_review(uow, member, text)
     if asked is None and not looks_like_review(text):
         # Ordinary words ("continue my return", "continue where i left off"): as typed alone.
-        return open_returns(uow, member)
+        return open_returns(uow, member), False
+    return _on_review(uow, member, asked, text), True
+
+
+def _on_review(
+    uow: UnitOfWork, member: MemberView, asked: ReviewView | None, text: str
+) -> list[ReturnView]:
     review = _seen(uow, member, asked, text)
     everyone = uow.reviews.returns(review.id)
     theirs = [

@@ -70,11 +70,11 @@ async def continue_return(ctx: Context) -> Reply:
             lambda uow: returns.leading_sign_off(uow, ctx.member, found, today)
         )
         return Reply(cards.signoff_card(summary))
-    here = found.sign_offs_here
+    # Beside what it opened, and (typed alone) those on reviews where they have no return.
+    here = found.offered
     if len(found.returns) == 1:
         ret = found.returns[0]
-        late = (returns.late_notice(ctx.member, ret),) if returns.is_overdue(ret, today) else ()
-        return Reply(await ctx.run_short(lambda uow: _at_position(uow, ctx, ret, None, late, here)))
+        return Reply(await ctx.run_short(lambda uow: _at_position(uow, ctx, ret, None, (), here)))
     return Reply(cards.returns_list_card(found.returns, today, here))
 
 
@@ -122,6 +122,9 @@ def _at_position(
     returns on its review waiting for the reader's sign-off when the caller has them
     (`continue`), else the domain finds them (`returns.sign_offs_beside`)."""
     bank = returns.bank_for(ret.bank_version)
+    # Wherever the return's card is drawn from here (`continue`, its buttons, a save's next
+    # page): the overdue line first (no query).
+    notices = (*returns.late_notices(ctx.member, ret, ctx.services.today()), *notices)
     position = place.position if place is not None else returns.opening_position(ctx.member, ret)
     if 0 <= position < bank.section_count:
         episode = place.episode if place is not None else None
@@ -166,8 +169,14 @@ async def remove_episode(ctx: Context) -> Reply:
 
 
 async def show_chronology(ctx: Context) -> Reply:
-    screen = await ctx.run(lambda uow: returns.chronology_screen(uow, ctx.member, ctx.data))
-    return Reply(_chronology_card(screen))
+    today = ctx.services.today()
+
+    def work(uow: SqlUnitOfWork) -> ChronologyScreen:
+        ret = returns.load(uow, ctx.member, ctx.data.get("return_id"), write=False)
+        late = returns.late_notices(ctx.member, ret, today)
+        return returns.chronology_screen(uow, ctx.member, ctx.data, late)
+
+    return Reply(_chronology_card(await ctx.run(work)))
 
 
 def _chronology_card(screen: ChronologyScreen) -> dict[str, Any]:
@@ -229,7 +238,7 @@ async def show_overview(ctx: Context) -> Reply:
                 ret.id,
                 {"current_section": returns.overview_position(returns.bank_for(ret.bank_version))},
             )
-        return cards.overview_card(summary)
+        return cards.overview_card(summary, notices=returns.late_notices(ctx.member, ret, today))
 
     return Reply(await ctx.run_short(work))
 
@@ -237,20 +246,27 @@ async def show_overview(ctx: Context) -> Reply:
 async def submit(ctx: Context) -> Reply:
     today, now = ctx.services.today(), ctx.services.now()
 
-    def work(uow: SqlUnitOfWork) -> tuple[returns.Submitted, dict[str, Any]]:
+    def work(uow: SqlUnitOfWork) -> tuple[returns.Submitted, dict[int, dict[str, Any]]]:
         done = returns.submit(uow, ctx.turn.actor, ctx.member, ctx.data, today, now)
         # Now the lead's sign-off is chased, from a clean count (answered: the practitioners
         # did what their chasers asked).
         chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now, answered=True)
         # Sent to the agency's leads: no sign-offs beside it, which would be the submitter's.
         lead_view = returns.overview(uow, ctx.member, done.ret, today, sign_offs_here=())
-        return done, cards.signoff_card(lead_view)
+        # Each lead's card offers what they only read on the review (one read of its returns).
+        beside = uow.reviews.returns_on([done.ret.review_id]) if done.lead_ids else []
+        return done, {
+            lead: cards.signoff_card(
+                returns.lead_notice_view(uow.members.get(lead), lead_view, beside)
+            )
+            for lead in done.lead_ids
+        }
 
     # Not short work: with the card's revision checked first (bot/freshness.py) and the
     # lead's card drawn after, it runs more statements than SHORT_STATEMENTS.
     done, signoff = await ctx.run(work)
     progress = await _progress(ctx, done.ret)
-    messages = [(lead, signoff) for lead in done.lead_ids]
+    messages = [(lead, signoff[lead]) for lead in done.lead_ids]
     if done.chair_id is not None:
         messages.append(
             (
@@ -292,6 +308,19 @@ async def list_signoffs(ctx: Context) -> Reply:
     return Reply(await ctx.run(work))
 
 
+def _refused_on_page(
+    uow: SqlUnitOfWork, ctx: Context, start: str, typed: object, errors: dict[str, str]
+) -> dict[str, Any]:
+    """A page's Return with comments refused (no comments): the same page again, the
+    comments box and its problem under the page's header (walk9: the whole sign-off card
+    came back, its problem at the foot, the lead taken away from the page they read)."""
+    ret = returns.load(uow, ctx.member, ctx.data.get("return_id"), write=False)
+    place = returns.parse_place(start, returns.bank_for(ret.bank_version))
+    page = _at_position(uow, ctx, ret, place)
+    comments = typed if isinstance(typed, str) else None
+    return cards.with_return_box(page, ret, start, comments, errors)
+
+
 def _sign_off(*, approve: bool) -> Any:
     async def sign(ctx: Context) -> Reply:
         today, now = ctx.services.today(), ctx.services.now()
@@ -303,9 +332,12 @@ def _sign_off(*, approve: bool) -> Any:
                 # The comments come back as typed, the warning and its tick, or the problem,
                 # under them (from any page's Return with comments: the sign-off card has the
                 # box). So does the part the practitioner should start at.
-                summary = returns.sign_off_view(uow, ctx.member, ctx.data, today)
                 typed, start = ctx.data.get("comments"), ctx.data.get("comment_on")
                 warned = refused.warnings if isinstance(refused, IdentifiersToConfirm) else None
+                if warned is None and ctx.data.get(cards.FROM_PAGE) and isinstance(start, str):
+                    # From a page of the return: answered there, the problem near its top.
+                    return _refused_on_page(uow, ctx, start, typed, refused.errors)
+                summary = returns.sign_off_view(uow, ctx.member, ctx.data, today)
                 return cards.signoff_card(
                     summary,
                     typed if isinstance(typed, str) else None,

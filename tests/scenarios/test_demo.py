@@ -432,3 +432,70 @@ async def test_each_demo_action_has_its_own_measure(demo: tuple[Journey, str]) -
     assert all(m and any(ch.isdigit() for ch in m) for m in measures), "each is measurable"
     evidence = [p.note for p in j.rows(t.ProgressEntry) if p.kind == "completed"]
     assert len(set(evidence)) == len(evidence) == 3, evidence
+
+
+def _signoff_open(card: dict[str, object], agency: str) -> dict[str, object]:
+    opens = [
+        b
+        for b in _actions(card)
+        if b.get("verb") == verbs.SIGNOFF_OPEN and b["title"] == f"Open the {agency} sign-off card"
+    ]
+    assert len(opens) == 1, [b.get("title") for b in _actions(card)]
+    data = opens[0]["data"]
+    assert isinstance(data, dict)
+    return data
+
+
+async def test_the_sign_off_card_offers_the_return_read_wherever_it_is_drawn(
+    demo: tuple[Journey, str],
+) -> None:
+    """Not only where `continue` drew it (walk9): the sign-off card opened from its own button
+    (here from bare `continue`, which now names sign-offs on reviews where Alex has no return
+    of his own) offers the return on that review he only reads as its lead."""
+    j, _ = demo
+    j.bot.connector.clear()
+    await j.say("continue")
+    listed = j.bot.connector.cards()[-1]
+    shown = json.dumps(listed, ensure_ascii=False)
+    assert "The Demo Police return on LOS-2026-002 is waiting for your sign-off." in shown, shown
+    signoff = json.loads(await j.card(verbs.SIGNOFF_OPEN, _signoff_open(listed, "Demo Police")))
+    said = json.dumps(signoff, ensure_ascii=False)
+    assert "Return for sign-off" in said
+    assert "You can also read the Demo Children's Social Care return on LOS-2026-002" in said
+    titles = [b.get("title") for b in _actions(signoff)]
+    assert "Read the Demo Children's Social Care return" in titles
+    # At a glance: the decision and the key facts first, each part behind its show-card.
+    assert "Approve the Demo Police return for LOS-2026-002, or return it" in said
+    assert "Parts answered" in said
+    assert "Each part at a glance" in titles
+    assert titles.index("Approve") < titles.index("Each part at a glance")
+
+
+async def test_return_with_comments_from_a_page_answers_on_that_page(
+    demo: tuple[Journey, str],
+) -> None:
+    """Pressed from a page of the return (no comments box there), the refusal is said near
+    the page's top, under a comments box, and the lead stays on that page (walk9: the whole
+    sign-off card came back, its problem at the foot)."""
+    j, _ = demo
+    j.bot.connector.clear()
+    await j.say("continue LOS-2026-002")
+    card = j.bot.connector.cards()[-1]
+    full = [b for b in _actions(card) if b.get("title") == "Read the full return"]
+    page = json.loads(await j.card(verbs.RETURN_OPEN, full[0]["data"]))  # type: ignore[arg-type]
+    assert "Section 1 of" in json.dumps(page)
+    back = [b for b in _actions(page) if b.get("title") == "Return with comments"]
+    assert len(back) == 1
+    answer = json.loads(await j.card(verbs.SIGNOFF_RETURN, back[0]["data"]))  # type: ignore[arg-type]
+    said = json.dumps(answer, ensure_ascii=False)
+    assert "Section 1 of" in said, said[:800]
+    assert "Return for sign-off" not in said
+    texts = [json.dumps(e, ensure_ascii=False) for e in answer["body"]]
+    box = next(i for i, e in enumerate(texts) if '"id": "comments"' in e)
+    problem = next(i for i, e in enumerate(texts) if "say what the practitioner should change" in e)
+    assert box <= 4, texts[:6]  # near the top, under the page's header
+    assert problem == box + 1, texts[:6]  # the problem straight under the box
+    # Typed into that box and returned from the page: it goes back to its practitioners.
+    data = {**back[0]["data"], "comments": "Please add the dates of the two visits."}  # type: ignore[dict-item]
+    done = await j.card(verbs.SIGNOFF_RETURN, data)
+    assert "Return sent back" in done, done[:600]

@@ -192,6 +192,31 @@ async def test_a_lead_continuing_an_overdue_return_is_told_it_is_late_not_to_fin
     assert "Please finish it as soon as you can." in json.dumps(j.bot.connector.cards())
 
 
+async def test_the_overdue_line_shows_wherever_the_return_s_card_is_drawn(
+    any_journey: Journey,
+) -> None:
+    """Not only where `continue` drew it (walk9): its Open button, the chronology and the
+    overview say it too, to the lead as a fact and to its writer as a request."""
+    j = any_journey
+    _, return_id = await open_review(j)
+    with j.bot.db.session() as session, session.begin():
+        row = session.get(t.PreAnalysisReturn, return_id)
+        assert row is not None
+        row.due_on = date(2026, 11, 23)
+    late = "Overdue: this return was due Mon 23 Nov 2026."
+    for verb, data in (
+        (verbs.RETURN_OPEN, {"return_id": return_id}),
+        (verbs.RETURN_OPEN, {"return_id": return_id, "section": 2}),
+        (verbs.CHRONOLOGY, {"return_id": return_id}),
+        (verbs.RETURN_OVERVIEW, {"return_id": return_id}),
+    ):
+        as_lead = await j.card(verb, data, LEAD)
+        assert late in as_lead, (verb, data, as_lead[:600])
+        assert "Please finish it" not in as_lead
+        as_writer = await j.card(verb, data, PRACTITIONER)
+        assert f"{late} Please finish it as soon as you can." in as_writer, (verb, as_writer[:600])
+
+
 async def test_continue_with_ordinary_words_opens_the_persons_returns(
     any_journey: Journey,
 ) -> None:

@@ -325,3 +325,23 @@ def _set_status(db: Database, return_id: int, status: str) -> None:
             .where(t.PreAnalysisReturn.id == return_id)  # type: ignore[arg-type]
             .values(status=status)
         )
+
+
+def test_continue_alone_names_sign_offs_where_the_person_has_no_return(
+    world: tuple[Database, Seeded, int],
+) -> None:
+    """Typed alone, `continue` says what waits for the lead's sign-off on reviews where they
+    write nothing (only `sign-offs` listed them); naming a review keeps to that review."""
+    db, s, _ = world
+    health_return = _health_return_beside(db, s, "submitted")
+    lead = replace(s.member(POLICE_LEAD), covered_agency_ids=frozenset({s.agencies["Demo Health"]}))
+    alone = _continuing(db, lead, "")
+    assert [r.id for r in alone.sign_offs_elsewhere] == [health_return]
+    assert [r.id for r in alone.offered] == [health_return]
+    assert not alone.sign_off_first, "nothing of theirs opened: the list says it, with buttons"
+    # Named, the review's own rule (beside it), not said twice.
+    named = _continuing(db, lead, NEW.lower())
+    assert named.sign_offs_elsewhere == ()
+    assert [r.id for r in named.offered] == [health_return]
+    # A practitioner who leads nothing: nothing said, and nothing asked of the database.
+    assert _continuing(db, s.member(PAT), "").sign_offs_elsewhere == ()
