@@ -379,12 +379,15 @@ def with_return_box(
     errors: Mapping[str, str],
 ) -> Card:
     """A page of the return the lead reads, drawn again after its Return with comments was
-    refused: near its top, under its header, the comments box (as typed) with the problem
-    under it and the button to return it from there, so the lead stays where they were."""
+    refused: its comments box moved from the page's foot to near its top, under its header,
+    as typed, with the problem under it and the button to return it from there, so the lead
+    stays where they were and sees why."""
     box = with_problems([_comments_input(comments)], errors)
     again = signoff_buttons(ret, comment_on)[1]
     added = [dumped(e) for e in (*box, ac.ActionSet(actions=[again]))]
-    body = list(page.get("body", []))
+    body = [
+        e for e in page.get("body", []) if not (isinstance(e, dict) and e.get("id") == "comments")
+    ]
     top = header_length(body[:3])
     return {**page, "body": [*body[:top], *added, *body[top:]]}
 

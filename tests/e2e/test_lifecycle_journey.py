@@ -284,10 +284,12 @@ def test_the_chair_cancels_a_review_and_nothing_it_offers_is_a_dead_end(chat: Ch
     assert no_dead_buttons(chat, manage) == ["Reopen review", "Reviews"], card_text(manage)
     chat.card_screenshot(f"{prefix}-manage", manage)
 
-    # The practitioner's return of a cancelled review is not offered any more.
+    # The practitioner's return of a cancelled review is not offered any more; the sign-off
+    # still waiting on LOS-2026-002 (cancelled below) is said, with its button.
     chat.send("continue")
-    shown = chat.wait_for_any("Section 1 of", "You have no returns to work on.")
+    shown = chat.wait_for_any("Section 1 of", "You have no returns to write.")
     assert shown != "Section 1 of", "continue opened a return of a cancelled review"
+    assert f"on {SIGNOFF_REFERENCE} is waiting for your sign-off" in card_text(chat.last_card())
     chat.card_screenshot(f"{prefix}-continue", chat.last_card())
 
     # LOS-2026-002 is cancelled by typing, as the help card shows: its Demo Police return,

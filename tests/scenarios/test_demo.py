@@ -495,6 +495,7 @@ async def test_return_with_comments_from_a_page_answers_on_that_page(
     problem = next(i for i, e in enumerate(texts) if "say what the practitioner should change" in e)
     assert box <= 4, texts[:6]  # near the top, under the page's header
     assert problem == box + 1, texts[:6]  # the problem straight under the box
+    assert said.count('"id": "comments"') == 1, "the page's own box moved up, not drawn twice"
     # Typed into that box and returned from the page: it goes back to its practitioners.
     data = {**back[0]["data"], "comments": "Please add the dates of the two visits."}  # type: ignore[dict-item]
     done = await j.card(verbs.SIGNOFF_RETURN, data)
