@@ -3,8 +3,9 @@
 Bidirectional controls (the right-to-left override U+202E and its kin) reorder the characters
 after them, so "Child K‮txt.exe" can be shown as something it is not; zero-width and other
 invisible characters hide text inside words or split a word so nobody sees the split. Stored
-values keep exactly what was typed (the record and the audit stay faithful, and the identifier
-guard sees the raw text); every output (cards, Word, CSV, XLSX) shows `shown(text)`, which drops
+values keep exactly what was typed (the record and the audit stay faithful); the identifier guard
+reads what a reader would see, so a zero-width space inside an NHS number hides nothing from it
+(`domain/identifiers.py`); every output (cards, Word, CSV, XLSX) shows `shown(text)`, which drops
 these characters so the reader sees the characters really there, in their real order.
 
 Kept on purpose: the zero-width joiner and non-joiner (U+200D, U+200C), which shape emoji and
@@ -44,3 +45,9 @@ def shown(text: str) -> str:
     if text.isascii() or _ANY_DROPPED.search(text) is None:
         return text
     return text.translate(_DROPPED)
+
+
+def shown_positions(text: str) -> list[int]:
+    """Where each character of `shown(text)` stands in `text`, so that something found in what
+    a reader sees can be pointed at in what was typed."""
+    return [i for i, c in enumerate(text) if _DROPPED.get(ord(c), "") is not None]

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 import phonenumbers
 
+from domain.display import shown, shown_positions
 from domain.identifier_kinds import (
     IDENTIFIER_LABELS,
     MASK,
@@ -304,8 +306,24 @@ def find_identifiers(text: str) -> list[IdentifierFinding]:
     """Likely personal identifiers in `text`, in order of position. The text is not changed.
     Runs on every save of every field, so it stays cheap: about a millisecond for a 2,000-
     character answer, and nothing for the second look at the same text in one turn (the save
-    checks it, then the card that follows shows its warnings)."""
-    return list(_find(text))
+    checks it, then the card that follows shows its warnings).
+
+    It reads the text as a reader sees it (`shown`): an invisible character typed, or copied
+    back from a card that broke a long run, inside "943 476 5919" or "SW1A 1AA" would otherwise
+    hide it. Positions are in `text` as typed."""
+    seen = shown(text)
+    if seen is text:
+        return list(_find(text))
+    return _in_typed_text(_find(seen), shown_positions(text))
+
+
+def _in_typed_text(
+    findings: Sequence[IdentifierFinding], positions: Sequence[int]
+) -> list[IdentifierFinding]:
+    return [
+        replace(finding, start=positions[finding.start], end=positions[finding.end - 1] + 1)
+        for finding in findings
+    ]
 
 
 @lru_cache(maxsize=256)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench import guard as guard_bench
-from domain import identifiers
+from domain import display, identifiers
 from domain.identifiers import (
     IdentifierFinding,
     IdentifierKind,
@@ -635,3 +635,28 @@ def test_a_word_forename_before_a_verb_of_saying_is_a_name(text: str, matched: s
 )
 def test_a_word_forename_without_a_verb_of_saying_is_left_alone(text: str) -> None:
     assert find_identifiers(text) == []
+
+
+_SPLIT_BY_INVISIBLES = [
+    ("NHS number 943 476 5919 on file", IdentifierKind.NHS_NUMBER),
+    ("lives at SW1A 1AA now", IdentifierKind.POSTCODE),
+    ("call 07700 900123 after school", IdentifierKind.PHONE_NUMBER),
+    ("NI number AB 12 34 56 C", IdentifierKind.NI_NUMBER),
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), _SPLIT_BY_INVISIBLES)
+@given(cut=st.integers(min_value=1), invisible=st.sampled_from(list(display.INVISIBLE)))
+def test_an_invisible_character_inside_an_identifier_hides_nothing(
+    text: str, kind: IdentifierKind, cut: int, invisible: str
+) -> None:
+    """A zero-width space typed inside an identifier, or copied back from a card that broke a
+    long run of text to wrap it, still leaves the identifier found, at its place as typed."""
+    at = cut % (len(text) - 1) + 1
+    typed = text[:at] + invisible + text[at:]
+    found = [f for f in find_identifiers(typed) if f.kind is kind]
+    plain = [f for f in find_identifiers(text) if f.kind is kind]
+    assert len(found) == len(plain) == 1, (typed, found)
+    as_typed, as_plain = typed[found[0].start : found[0].end], text[plain[0].start : plain[0].end]
+    assert display.shown(as_typed) == as_plain
+    assert found[0].masked == plain[0].masked
