@@ -18,6 +18,7 @@ import aiohttp
 if TYPE_CHECKING:
     from bot.core import Bot
     from bot.outbound import Outbound
+    from bot.router import Reply
     from domain.records import Recipient
 
 
@@ -62,6 +63,29 @@ class InvokeAnswer:
 
     status: int
     body: Any
+
+
+CARD = "application/vnd.microsoft.card.adaptive"
+MESSAGE = "application/vnd.microsoft.activity.message"
+# The invokes the core answers; task modules, message extensions and the like are not offered
+# by this app, and are told so plainly rather than answered with a 5xx.
+ANSWERED_INVOKES = ("adaptiveCard/action", "fileConsent/invoke")
+NOT_OFFERED = "That isn't something I do."
+
+
+def invoke_answer(reply: Reply | None) -> InvokeAnswer:
+    """What an invoke is answered with, on every platform (and in tests/support/core.py): a
+    Universal Action's card replaces the one clicked; an error, a download's `aside` or no
+    card is a message, and the card clicked stays."""
+    if reply is not None and reply.aside is not None:
+        return message_answer(reply.aside)
+    if reply is not None and reply.card is not None and not reply.error:
+        return InvokeAnswer(200, {"statusCode": 200, "type": CARD, "value": reply.card})
+    return message_answer((reply.text if reply is not None else None) or "Done.")
+
+
+def message_answer(text: str) -> InvokeAnswer:
+    return InvokeAnswer(200, {"statusCode": 200, "type": MESSAGE, "value": text})
 
 
 class Courier(Protocol):

@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, text
 
 from bot.app import SERVICES, create_app
 from bot.config import PLATFORMS, Settings
 from bot.server import server_options
-from storage import tables as t
 from storage.database import Database, Timeouts
 from tests.support.activities import TENANT, USER_AAD
 from tests.support.connector import FakeConnector
+from tests.support.core import DatabaseReads
 from tests.support.seeded import MigratedTemplates
 from tests.support.short_work import short_work_guard
 
@@ -187,8 +187,9 @@ async def connector() -> AsyncIterator[FakeConnector]:
 
 
 @dataclass
-class BotUnderTest:
-    """The real app on a real loopback port, posting as Teams would."""
+class BotUnderTest(DatabaseReads):
+    """The real app on a real loopback port, posting as Teams would (the edge; the behaviour
+    scenarios' bot is the core alone, tests/support/core.py `CoreBot`)."""
 
     server: TestServer
     http: ClientSession
@@ -199,7 +200,7 @@ class BotUnderTest:
         return self.server.app
 
     @property
-    def db(self) -> Database:
+    def db(self) -> Database:  # type: ignore[override]
         return self.app[SERVICES].db
 
     def url(self, path: str) -> str:
@@ -214,14 +215,6 @@ class BotUnderTest:
                 else await response.text()
             )
             return response.status, payload
-
-    def count(self, table: type) -> int:
-        with self.db.session() as session:
-            return int(session.scalar(select(func.count()).select_from(table)) or 0)
-
-    def audit_actions(self) -> list[str]:
-        with self.db.session() as session:
-            return list(session.scalars(select(t.AuditEvent.action).order_by(t.AuditEvent.id)))
 
 
 def local_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:

@@ -18,7 +18,15 @@ from bot.agents.authentication import ChannelAuthentication
 from bot.agents.connector import PooledClientFactory, SessionPool
 from bot.agents.courier import AgentsCourier, LocalConnections
 from bot.agents.tokens import app_configuration, app_connections
-from bot.channel import ActivityRefused, InvokeAnswer
+from bot.channel import (
+    ANSWERED_INVOKES,
+    CARD,
+    NOT_OFFERED,
+    ActivityRefused,
+    InvokeAnswer,
+    invoke_answer,
+    message_answer,
+)
 from bot.config import Settings
 from bot.core import Bot
 from bot.outbound import Outbound
@@ -27,10 +35,6 @@ from bot.turns import tenant_of, to_turn
 from storage.database import Database
 
 log = logging.getLogger(__name__)
-
-CARD = "application/vnd.microsoft.card.adaptive"
-MESSAGE = "application/vnd.microsoft.activity.message"
-ANSWERED_INVOKES = ("adaptiveCard/action", "fileConsent/invoke")
 
 
 class AgentsChannel:
@@ -82,8 +86,7 @@ class AgentsChannel:
 async def _serve(context: TurnContext, bot: Bot) -> InvokeAnswer | None:
     activity = context.activity
     if activity.type == "invoke" and activity.name not in ANSWERED_INVOKES:
-        # Task modules, message extensions and the like are not offered by this app.
-        return _message_answer("That isn't something I do.")
+        return message_answer(NOT_OFFERED)
     conversation = activity.conversation
     tenant = tenant_of(
         {"channelData": activity.channel_data, "conversation": {"tenantId": conversation.tenant_id}}
@@ -95,7 +98,7 @@ async def _serve(context: TurnContext, bot: Bot) -> InvokeAnswer | None:
             await _send_card(context, reply.card)
         if reply is not None:
             await _send_attachments(context, reply)
-        return _invoke_answer(reply)
+        return invoke_answer(reply)
     await _deliver(context, reply)
     return None
 
@@ -126,19 +129,6 @@ async def _send_attachments(context: TurnContext, reply: Reply) -> None:
             name=raw.get("name"),
         )
         await context.send_activity(MessageFactory.attachment(attachment))
-
-
-def _invoke_answer(reply: Reply | None) -> InvokeAnswer:
-    """Universal Actions answer in the HTTP response: a card replaces the one clicked."""
-    if reply is not None and reply.aside is not None:
-        return _message_answer(reply.aside)
-    if reply is not None and reply.card is not None and not reply.error:
-        return InvokeAnswer(200, {"statusCode": 200, "type": CARD, "value": reply.card})
-    return _message_answer((reply.text if reply is not None else None) or "Done.")
-
-
-def _message_answer(text: str) -> InvokeAnswer:
-    return InvokeAnswer(200, {"statusCode": 200, "type": MESSAGE, "value": text})
 
 
 def _activity(body: dict[str, Any]) -> Activity:

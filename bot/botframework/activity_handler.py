@@ -9,12 +9,16 @@ from botbuilder.core.bot_framework_adapter import InvokeResponse
 from botbuilder.schema import Attachment, ChannelAccount
 
 from bot.botframework.wire import card_activity, invoke_answer
+from bot.channel import (
+    ANSWERED_INVOKES,
+    NOT_OFFERED,
+    InvokeAnswer,
+    message_answer,
+)
+from bot.channel import invoke_answer as answer_of
 from bot.core import Bot
 from bot.router import Reply
 from bot.turns import tenant_of, to_turn
-
-CARD = "application/vnd.microsoft.card.adaptive"
-MESSAGE = "application/vnd.microsoft.activity.message"
 
 
 class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
@@ -33,13 +37,8 @@ class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is un
         await self._deliver(turn_context, await self._serve(turn_context))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        if turn_context.activity.name not in ("adaptiveCard/action", "fileConsent/invoke"):
-            # Task modules, message extensions and the like are not offered by this app: say
-            # so plainly rather than answer with a 5xx.
-            response = InvokeResponse(
-                status=200,
-                body={"statusCode": 200, "type": MESSAGE, "value": "That isn't something I do."},
-            )
+        if turn_context.activity.name not in ANSWERED_INVOKES:
+            response = _response(message_answer(NOT_OFFERED))
         else:
             reply = await self._serve(turn_context)
             if reply is not None and reply.aside is not None and reply.card is not None:
@@ -84,15 +83,10 @@ class LineOfSightBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is un
 
 
 def _invoke_body(reply: Reply | None) -> InvokeResponse:
-    """Universal Actions answer in the HTTP response: a card replaces the one clicked."""
-    if reply is None:
-        value: object = "Done."
-    elif reply.aside is not None:
-        value = reply.aside
-    elif reply.card is not None and not reply.error:
-        return InvokeResponse(
-            status=200, body={"statusCode": 200, "type": CARD, "value": reply.card}
-        )
-    else:
-        value = reply.text or "Done."
-    return InvokeResponse(status=200, body={"statusCode": 200, "type": MESSAGE, "value": value})
+    """Universal Actions answer in the HTTP response, as on every platform
+    (bot/channel.py `invoke_answer`)."""
+    return _response(answer_of(reply))
+
+
+def _response(answer: InvokeAnswer) -> InvokeResponse:
+    return InvokeResponse(status=answer.status, body=answer.body)

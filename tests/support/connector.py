@@ -76,6 +76,15 @@ class FakeConnector:
         self.sent.clear()
         self.created.clear()
 
+    def record(self, sent: Sent) -> None:
+        """Keep what arrived, checking each card on it (every card leaving is well formed and
+        its state-changing buttons carry its token)."""
+        for card in sent.cards:
+            self.card_problems.extend(card_problems(card))
+            self.card_problems.extend(token_problems(card))
+        self.sent.append(sent)
+        self.arrived.set()
+
     def app(self) -> web.Application:
         app = web.Application()
         base = "/v3/conversations/{cid}/activities"
@@ -103,14 +112,9 @@ class FakeConnector:
         if failure is not None:
             return failure
         activity = await request.json()
-        sent = Sent(
-            request.method, request.match_info["cid"], activity, request.match_info.get("aid")
+        self.record(
+            Sent(request.method, request.match_info["cid"], activity, request.match_info.get("aid"))
         )
-        for card in sent.cards:
-            self.card_problems.extend(card_problems(card))
-            self.card_problems.extend(token_problems(card))
-        self.sent.append(sent)
-        self.arrived.set()
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.drops:

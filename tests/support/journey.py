@@ -1,9 +1,11 @@
 """The one conversation driver for the behaviour tests, and a small partnership to drive.
 
 A `Person` is someone in a tenant as Teams identifies them, talking in a 1:1 chat or a channel;
-`say`, `click` and `submit_card` post what they do to the running bot (tests/conftest.py
-`BotUnderTest`, so on the platform under test) and return an `Exchange`: the HTTP answer and
-everything the turn sent through the fake connector, with the cards read out. `Journey` is the
+`say`, `click` and `submit_card` hand what they do to the bot under test and return an
+`Exchange`: the answer and everything the turn sent, with the cards read out. The bot is the
+app over HTTP on the platform under test (tests/conftest.py `BotUnderTest`, sending through the
+fake connector: the edge suites) or the core alone (tests/support/core.py `CoreBot`: the
+behaviour scenarios in tests/behaviour/, docs/architecture.md §11). `Journey` is the
 same driver for the user stories, by AAD object id, checking each turn succeeded; the security
 tests (tests/security/) and the scenarios (tests/scenarios/) drive the bot only through these.
 Raw bodies and headers (the edge: tokens, malformed JSON) go through `exchange` and `post_raw`.
@@ -32,6 +34,7 @@ from tests.conftest import BotUnderTest
 from tests.support.activities import TENANT, USER_AAD, activity, as_user, invoke, message, submit
 from tests.support.answers import valid_answers
 from tests.support.connector import token_problems
+from tests.support.core import CoreBot
 from tests.support.markdown import as_typed
 
 PRACTITIONER = "11111111-1111-4111-8111-111111111111"
@@ -121,10 +124,20 @@ class Exchange:
         return [str(s["text"]) for s in self.sent if s.get("text")]
 
 
-async def exchange(bot: BotUnderTest, body: Any, headers: dict[str, str] | None = None) -> Exchange:
-    """Post any body (dressed or not, with any headers) and collect what the turn produced."""
+# The bot a journey drives: the app over HTTP on a platform (the edge suites) or the core alone
+# (the behaviour scenarios, tests/behaviour/); the same people, turns and `Exchange` on both.
+AnyBot = BotUnderTest | CoreBot
+
+
+async def exchange(bot: AnyBot, body: Any, headers: dict[str, str] | None = None) -> Exchange:
+    """Post any body (dressed or not, with any headers) and collect what the turn produced; on
+    the core, the activity goes to `Bot.handle` (headers are the edge's: none reach it)."""
     sent, created = len(bot.connector.sent), len(bot.connector.created)
-    status, reply = await post(bot, body, headers)
+    if isinstance(bot, CoreBot):
+        assert headers is None, "headers are the edge's: drive a BotUnderTest"
+        status, reply = await bot.answer(body)
+    else:
+        status, reply = await post(bot, body, headers)
     new = bot.connector.sent[sent:]
     return Exchange(
         status,
@@ -150,15 +163,15 @@ async def post_raw(bot: BotUnderTest, raw: bytes, headers: dict[str, str] | None
         return response.status, await response.text()
 
 
-async def say(bot: BotUnderTest, person: Person, text: str, *, channel: bool = False) -> Exchange:
+async def say(bot: AnyBot, person: Person, text: str, *, channel: bool = False) -> Exchange:
     return await exchange(bot, person.says(bot.connector.url, text, channel=channel))
 
 
-async def click(bot: BotUnderTest, person: Person, verb: str, data: Any = None) -> Exchange:
+async def click(bot: AnyBot, person: Person, verb: str, data: Any = None) -> Exchange:
     return await exchange(bot, person.clicks(bot.connector.url, verb, data))
 
 
-async def submit_card(bot: BotUnderTest, person: Person, value: Any) -> Exchange:
+async def submit_card(bot: AnyBot, person: Person, value: Any) -> Exchange:
     return await exchange(bot, person.submits(bot.connector.url, value))
 
 
@@ -174,7 +187,7 @@ class Journey:
     """The driver for user stories: people by AAD object id, every turn checked to succeed
     (a message answered 201, a click 200 with a well-formed card, if any)."""
 
-    def __init__(self, bot: BotUnderTest) -> None:
+    def __init__(self, bot: AnyBot) -> None:
         self.bot = bot
 
     async def turn(self, body: dict[str, Any]) -> Exchange:
@@ -221,7 +234,7 @@ class Journey:
             return list(session.scalars(select(table)).all())
 
 
-def saved_file(bot: BotUnderTest, text: str) -> Path:
+def saved_file(bot: AnyBot, text: str) -> Path:
     """The file a local-mode "Your file is ready" card names (`bot.files.kept_here`: by its
     name, never the server's path): the one export of this bot's whose name the text holds."""
     with contextlib.suppress(ValueError):  # cards dumped as JSON, non-ASCII escaped
@@ -244,7 +257,7 @@ def _name(aad: str) -> str:
     }.get(aad, "Someone Else")
 
 
-async def journey_on(bot: BotUnderTest) -> Journey:
+async def journey_on(bot: AnyBot) -> Journey:
     """A partnership with a chair, two police practitioners, their lead and an outsider."""
     j = Journey(bot)
     for aad in (USER_AAD, PRACTITIONER, COLLEAGUE, LEAD, OUTSIDER):
@@ -412,7 +425,7 @@ def make_lic_member(j: Journey, aad: str = COLLEAGUE) -> None:
         session.add(t.MemberRole(member_id=member.id, role="lic_member"))
 
 
-def guide_shown(bot: BotUnderTest, review_id: int, **typed: Any) -> dict[str, Any]:
+def guide_shown(bot: AnyBot, review_id: int, **typed: Any) -> dict[str, Any]:
     """A guide button's data as the guide's card draws it now: the review, the guide's
     revision (approve and send back name the exact text shown), and what was typed."""
     with bot.db.session() as session:

@@ -481,9 +481,10 @@ def test_a_saturated_tenant_books_in_bounded_steps_and_stays_within_its_windows(
 
 def test_a_card_aside_leaves_the_clicked_card_on_both_platforms() -> None:
     """A download's card goes as a new message; the click is answered with a message, so the
-    card clicked stays in place (new-user walk L3). A kept reply keeps it so."""
-    from bot.agents.channel import _invoke_answer
+    card clicked stays in place (new-user walk L3). A kept reply keeps it so. The agents edge
+    answers with bot/channel.py's `invoke_answer` itself; botbuilder's wraps it."""
     from bot.botframework.activity_handler import _invoke_body
+    from bot.channel import invoke_answer as _invoke_answer
     from bot.once import _reply, _stored
     from bot.router import Reply
 

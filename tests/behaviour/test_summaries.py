@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from bot.app import SERVICES
 from cards import verbs
 from storage import tables as t
-from tests.conftest import BotUnderTest
+from tests.support.core import CoreBot
 from tests.support.journey import click, person, saved_file, say
 from tests.support.partnership import (
     ADMIN,
@@ -34,7 +34,7 @@ CARD = "application/vnd.microsoft.card.adaptive"
 class Manager:
     """Managers talking to the bot through the one driver (tests/support/journey.py)."""
 
-    def __init__(self, bot: BotUnderTest, seeded: Seeded) -> None:
+    def __init__(self, bot: CoreBot, seeded: Seeded) -> None:
         self.bot = bot
         self.seeded = seeded
 
@@ -55,7 +55,7 @@ class Manager:
 
 
 @pytest.fixture
-def manager(bot: BotUnderTest) -> Manager:
+def manager(bot: CoreBot) -> Manager:
     seeded = seed(bot.db)
     # Move the bot's clock to the known partnership's "today".
     object.__setattr__(bot.app[SERVICES], "today", lambda: TODAY)
@@ -100,7 +100,7 @@ async def test_an_ambiguous_name_offers_did_you_mean_buttons(manager: Manager) -
 
 
 @pytest.fixture
-def any_manager(any_bot: BotUnderTest) -> Manager:
+def any_manager(any_bot: CoreBot) -> Manager:
     """`manager` on SQLite, then on PostgreSQL."""
     seeded = seed(any_bot.db)
     object.__setattr__(any_bot.app[SERVICES], "today", lambda: TODAY)
