@@ -19,8 +19,8 @@ from tests.scenarios.test_pdf_exports import saved
 from tests.support.journey import PRACTITIONER, Journey, button_data
 
 
-def document_text(card: str) -> str:
-    document = Document(io.BytesIO(saved(card, ".docx").read_bytes()))
+def document_text(j: Journey, card: str) -> str:
+    document = Document(io.BytesIO(saved(j, card, ".docx").read_bytes()))
     cells = [c.text for table in document.tables for row in table.rows for c in row.cells]
     return "\n".join([*(p.text for p in document.paragraphs), *cells])
 
@@ -47,7 +47,9 @@ async def test_the_board_report_counts_reviews_by_meeting_date(journey_each: Jou
     card = await j.card(verbs.REPORT, {"quarter": key})
     assert "Overdue now" in card
 
-    text = document_text(await j.download(verbs.REPORT_EXPORT, {"quarter": key, "format": "docx"}))
+    text = document_text(
+        j, await j.download(verbs.REPORT_EXPORT, {"quarter": key, "format": "docx"})
+    )
     for heading in (
         "The quarter at a glance",
         "For the board's attention",

@@ -29,8 +29,8 @@ from tests.support.journey import (
 )
 
 
-def guide_text(card: str) -> str:
-    document = Document(io.BytesIO(saved(card, ".docx").read_bytes()))
+def guide_text(j: Journey, card: str) -> str:
+    document = Document(io.BytesIO(saved(j, card, ".docx").read_bytes()))
     cells = [c.text for table in document.tables for row in table.rows for c in row.cells]
     return "\n".join([*(p.text for p in document.paragraphs), *cells])
 
@@ -75,7 +75,7 @@ async def test_a_second_person_approves_each_version_and_every_version_is_kept(
     [first] = j.rows(t.GuideVersion)
     assert (first.version, first.approver) == (1, "the LIC group")
     assert audit_after(j, "guide.published") == [{"version": 1, "approved_by": "the LIC group"}]
-    text = guide_text(await j.download(verbs.GUIDE_EXPORT, {"review_id": review_id}))
+    text = guide_text(j, await j.download(verbs.GUIDE_EXPORT, {"review_id": review_id}))
     assert "Version 1, approved by the LIC group on" in text
     assert "DRAFT" not in text
 
@@ -83,7 +83,7 @@ async def test_a_second_person_approves_each_version_and_every_version_is_kept(
     assert "Drafting version 2" in card
     edit = {"review_id": review_id, "part_0": "Revised background for version 2."}
     await j.act(verbs.GUIDE_SAVE, edit)
-    text = guide_text(await j.download(verbs.GUIDE_EXPORT, {"review_id": review_id}))
+    text = guide_text(j, await j.download(verbs.GUIDE_EXPORT, {"review_id": review_id}))
     assert "Revised background" not in text, "downloads give the published version"
     assert "Version 1" in text
 
@@ -100,7 +100,7 @@ async def test_a_second_person_approves_each_version_and_every_version_is_kept(
     assert versions[1].approver == "a second chair of the review"
     assert "Revised background" not in json.dumps(versions[0].sections), "v1 kept as it was"
     assert "Revised background" in json.dumps(versions[1].sections)
-    text = guide_text(await j.download(verbs.GUIDE_EXPORT, {"review_id": review_id}))
+    text = guide_text(j, await j.download(verbs.GUIDE_EXPORT, {"review_id": review_id}))
     assert "Version 2, approved by a second chair of the review on" in text
     assert "Revised background for version 2." in text
 

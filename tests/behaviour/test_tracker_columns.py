@@ -48,7 +48,7 @@ async def test_the_finding_is_asked_for_and_reaches_the_tracker(journey_each: Jo
     assert item.finding == FINDING
 
     card = await j.download(verbs.EXPORT, {"review_id": review_id, "format": "xlsx"})
-    sheet = load_workbook(io.BytesIO(saved(card, ".xlsx").read_bytes()))["Tracker"]
+    sheet = load_workbook(io.BytesIO(saved(j, card, ".xlsx").read_bytes()))["Tracker"]
     header = [c.value for c in sheet[1]]
     column = header.index("Finding / learning statement") + 1
     assert sheet.cell(row=2, column=column).value == FINDING
@@ -83,7 +83,7 @@ async def test_the_lic_meeting_date_is_asked_for_and_reaches_the_tracker(
     assert record.meeting_on == today
     [review] = j.rows(t.Review)
     card = await j.download(verbs.EXPORT, {"review_id": review.id, "format": "xlsx"})
-    sheet = load_workbook(io.BytesIO(saved(card, ".xlsx").read_bytes()))["Tracker"]
+    sheet = load_workbook(io.BytesIO(saved(j, card, ".xlsx").read_bytes()))["Tracker"]
     header = [c.value for c in sheet[1]]
     column = header.index("LIC sign-off: meeting date") + 1
     assert str(sheet.cell(row=2, column=column).value)[:10] == today.isoformat()
