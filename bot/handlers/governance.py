@@ -92,8 +92,11 @@ async def show_retention(ctx: Context) -> Reply:
     now = ctx.services.now()
     held_from = ctx.data.get("held_from")
     screen = await ctx.run(lambda uow: retention.retention_screen(uow, ctx.member, now, held_from))
-    # Paging the held list: the periods typed so far come back as they were typed.
-    return Reply(cards.retention_card(screen, _typed(ctx.data)))
+    # Paging the held list (its buttons carry `held_from`): the periods typed so far come back
+    # as they were typed. Drawn afresh, or as the current card for a stale Save, the card shows
+    # the periods as saved; a stale Save's typing is given back beside it, not in the boxes.
+    typed = _typed(ctx.data) if "held_from" in ctx.data else None
+    return Reply(cards.retention_card(screen, typed))
 
 
 async def save_retention(ctx: Context) -> Reply:
