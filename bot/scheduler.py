@@ -350,7 +350,7 @@ class Chasers:
     async def _deliver(self, claimed: Claimed) -> tuple[Attempt, list[Delivery]]:
         to = chase_engine.recipients_of(claimed)
         card = await self.services.db.run(lambda uow: self._card(uow, claimed, owner=True))
-        primary = list(to.owners) or ([to.chair] if to.chair else [])
+        primary = list(to.owners) or ([to.chair, *to.also_chair] if to.chair else [])
         if not to.owners:
             # The chair chased about a blocked or escalated item reads it as someone else's
             # action, with the chair's own moves: the owner's buttons would only be refused.
@@ -374,7 +374,7 @@ class Chasers:
         """The chaser's escalation copies, each written for its reader, each sent once per
         chaser however often the owner's send is tried (`chase_engine.claim_copies`)."""
         # Each person copied once, with a card written for them (a lead who chairs: the chair's).
-        readers = copy_readers(primary, to.leads, to.chair, to.deputy)
+        readers = copy_readers(primary, to.leads, to.chair, to.deputy, to.also_chair)
         planned = [(self._copy_of(claimed, COPY_READS[r], m), r) for m, r in readers]
         channel = None
         if to.lic:

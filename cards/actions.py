@@ -52,6 +52,7 @@ from domain.actions import (
     date_request_refused,
     lic_decision_facts,
     open_moves,
+    owner_gone_line,
     request_to_decide,
     revision,
     settled_by_review,
@@ -567,6 +568,17 @@ def action_item_card(
     body.extend(_problems(item, errors or {}, warned, owners, drawn))
     body.append(paragraph(item.description))
     body.append(_facts(item, rag, show_owner=not owner, request=deciding, rag_reason=rag_reason))
+    gone = owner_gone_line(item) if chair else None
+    if gone is not None:
+        # Its owner left: the chair's Reassign leads their moves (`card_moves`).
+        body.append(
+            ac.TextBlock(
+                text=user_text(gone),
+                wrap=True,
+                weight=ty.FontWeight.BOLDER,
+                color=ty.Colors.ATTENTION,
+            )
+        )
     body.extend(lic_decision_lines(item))
     body.extend(history_lines(item))
     body.extend(_settled_lines(item))

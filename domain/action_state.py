@@ -382,14 +382,20 @@ def working_days_late(due: date | None, today: date, policy: ChaserPolicy) -> in
 
 
 def copy_readers(
-    owners: Sequence[int], leads: Sequence[int], chair: int | None, deputy: int | None = None
+    owners: Sequence[int],
+    leads: Sequence[int],
+    chair: int | None,
+    deputy: int | None = None,
+    also_chair: Sequence[int] = (),
 ) -> tuple[tuple[int, Reader], ...]:
     """Each person copied once, as the reader with the most to do: an owner gets only their
     own card, a lead who also chairs (or deputises) gets the chair's copy. The deputy chair
-    has the chair's controls, so is copied wherever the chair is."""
+    has the chair's controls, so is copied wherever the chair is. `also_chair`: others who
+    read the chair's copy (admins, for a chair who left with no deputy)."""
     seen = set(owners)
     readers: list[tuple[int, Reader]] = []
-    for member_id, reader in ((chair, Reader.CHAIR), (deputy, Reader.DEPUTY_CHAIR)):
+    chairs = [(chair, Reader.CHAIR), *((m, Reader.CHAIR) for m in also_chair)]
+    for member_id, reader in (*chairs, (deputy, Reader.DEPUTY_CHAIR)):
         if member_id is not None and member_id not in seen:
             readers.append((member_id, reader))
             seen.add(member_id)

@@ -83,6 +83,9 @@ class ActionDetail:
     next_chase_at: datetime | None = None
     # Every entry of its history, oldest first (`domain.action_history`).
     history: tuple[HistoryEntry, ...] = ()
+    # An admin ended its owner's access (domain/directory.py end_access): `owner_name` says so
+    # and its chair is offered Reassign first (`cards.actions`).
+    owner_access_ended: bool = False
 
     @property
     def latest(self) -> HistoryEntry | None:
@@ -287,9 +290,32 @@ def card_moves(
     if settled_by_review(item) is not None:
         return ()
     offered = offered_moves(movers, item.status)
-    if chair_decides(item) and Mover.CHAIR in movers:
+    if (chair_decides(item) or item.owner_access_ended) and Mover.CHAIR in movers:
         offered = tuple(sorted(offered, key=lambda group: group[0] is not Mover.CHAIR))
+    if item.owner_access_ended:
+        # Its owner has left (an admin ended their access): nobody works on it until the chair
+        # gives it to someone else, so Reassign leads the chair's moves.
+        offered = tuple(
+            (mover, _reassign_first(moves) if mover is Mover.CHAIR else moves)
+            for mover, moves in offered
+        )
     return offered
+
+
+def _reassign_first(moves: tuple[Move, ...]) -> tuple[Move, ...]:
+    return tuple(sorted(moves, key=lambda move: move is not Move.REASSIGN))
+
+
+def owner_gone_line(item: ActionDetail) -> str | None:
+    """What an item's card says to its chair when an admin has ended its owner's access."""
+    if not item.owner_access_ended or settled_by_review(item) is not None:
+        return None
+    if item.status in DONE:
+        return None
+    return (
+        "Its owner's access to Line of Sight has ended, so nobody is working on it: "
+        "Reassign it to someone who can."
+    )
 
 
 def chair_decides(item: ActionDetail) -> bool:

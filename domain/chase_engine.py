@@ -102,6 +102,13 @@ class ChaseRow:
     stopped: bool = False
     # Of `owner_ids`, those whose access an admin ended (domain/directory.py end_access).
     ended_ids: tuple[int, ...] = ()
+    # The chair's (and the deputy chair's) access ended: what is meant for them goes to whoever
+    # can act on it instead (`chair_readers`).
+    chair_ended: bool = False
+    deputy_ended: bool = False
+    # The partnership's admins, read only where the chair left with no deputy who can read
+    # it (`chair_readers`): they can name a deputy chair or reassign the work.
+    admin_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -219,6 +226,9 @@ class Claimed:
     # them: the owner's card says so rather than count them as times they were chased
     # (`owner_chase`).
     undelivered_before: int = 0
+    # Of those, how many were not sent at all because the owner's access had ended
+    # (`ACCESS_ENDED`): the card says so, not that Teams failed to deliver them.
+    not_sent_before: int = 0
 
 
 @dataclass(frozen=True)
@@ -279,7 +289,7 @@ def claim(chases: ChaseRepository, now: datetime, limit: int) -> list[Claimed]:
             _record_chased(chases, row, outcome.send, outcome.next_chase_at, now, UNKNOWN)
             continue
         repeat = history.unknowns > 0
-        undelivered = _undelivered(chases, row, outcome.send)
+        undelivered, not_sent = _undelivered(chases, row, outcome.send)
         attempt = history.last_attempt + 1
         kind = outcome.send.kind.value
         chases.log(row, key, attempt, kind, "owner", CLAIMED, possibly_repeated=repeat)
@@ -294,8 +304,11 @@ def claim(chases: ChaseRepository, now: datetime, limit: int) -> list[Claimed]:
                 outcome.send.recipients,
                 history.failures,
                 repeat,
-                outcome.send.sequence - 1 in undelivered,
+                # A chaser not sent while the owner's access was ended says nothing of
+                # whether Teams can reach them.
+                outcome.send.sequence - 1 in undelivered - not_sent,
                 len(undelivered),
+                len(not_sent),
             )
         )
     return claimed
@@ -308,16 +321,19 @@ def unanswered(claimed: Claimed) -> int:
     return mark_sent(claimed.row.subject, claimed.chase).unanswered
 
 
-def _undelivered(chases: ChaseRepository, row: ChaseRow, chase: PlannedChase) -> frozenset[int]:
+def _undelivered(
+    chases: ChaseRepository, row: ChaseRow, chase: PlannedChase
+) -> tuple[frozenset[int], frozenset[int]]:
     """The chasers before `chase` given up on without reaching their owner: since the owner
     took the record on (`counted_from`), as its card counts them; an earlier owner's
-    undelivered chasers say nothing of whether Teams can reach this one."""
+    undelivered chasers say nothing of whether Teams can reach this one. Second, those of
+    them not sent at all because the owner's access had ended."""
     first = counted_from(chase)
     keys = {key_for(row, number): number for number in range(first, chase.sequence)}
     found = chases.outcomes_of(list(keys)) if keys else {}
-    return frozenset(
-        keys[key] for key, rows in found.items() if never_delivered({o for _, o in rows})
-    )
+    outcomes = {keys[key]: {o for _, o in rows} for key, rows in found.items()}
+    undelivered = frozenset(n for n, seen in outcomes.items() if never_delivered(seen))
+    return undelivered, frozenset(n for n in undelivered if ACCESS_ENDED in outcomes[n])
 
 
 def never_delivered(outcomes: Collection[str]) -> bool:
@@ -331,7 +347,9 @@ def owner_chase(claimed: Claimed) -> PlannedChase:
     """The chaser as its card tells the one chased: its count of times chased honest about
     the earlier chasers that never reached them (`chase_messages.chased_line`)."""
     chase = claimed.chase
-    line = chased_line(chase, claimed.row.subject.kind, claimed.undelivered_before)
+    line = chased_line(
+        chase, claimed.row.subject.kind, claimed.undelivered_before, claimed.not_sent_before
+    )
     return replace(chase, chased_line=line)
 
 
@@ -679,6 +697,8 @@ class Recipients:
     chair: int | None
     deputy: int | None
     lic: bool  # post to the LIC channel (or its members)
+    # Others who read the chair's part, the chair having left with no deputy (`chair_readers`).
+    also_chair: Sequence[int] = ()
 
 
 # A chaser that won't get through (Teams says the person can't be reached, or it failed every
@@ -795,11 +815,25 @@ def settle_copies(
         chases.log(claimed.row, copy.key, claimed.attempt, copy.kind, copy.reads, outcome)
 
 
+def chair_readers(row: ChaseRow) -> tuple[int, ...]:
+    """Who reads what is meant for the review's chair (its chasers, copies and reports), in
+    order: the chair, then the deputy chair, leaving out one whose access an admin ended.
+    The one place a chair who left is passed over: the deputy, who has the chair's controls,
+    reads it as the chair; with no deputy who can, the partnership's admins (they can name a
+    deputy chair or give the work to someone else). Before, it was a send to a leaver that
+    the sender skipped and reported as undelivered."""
+    chair = None if row.chair_ended else row.chair_id
+    deputy = None if row.deputy_ended else row.deputy_id
+    readers = tuple(m for m in (chair, deputy) if m is not None)
+    if not readers and row.chair_id is not None and row.chair_ended:
+        readers = row.admin_ids
+    return tuple(dict.fromkeys(readers))
+
+
 def undelivered_readers(row: ChaseRow, not_reached: Collection[int]) -> tuple[int, ...]:
-    """Who is told that `not_reached` couldn't be chased: the chair and the deputy chair, but
-    not someone who is among those it couldn't reach."""
-    readers = (row.chair_id, row.deputy_id)
-    return tuple(dict.fromkeys(m for m in readers if m is not None and m not in not_reached))
+    """Who is told that `not_reached` couldn't be chased: the chair and the deputy chair (or
+    whoever reads for them: `chair_readers`), but not someone it couldn't reach."""
+    return tuple(m for m in chair_readers(row) if m not in not_reached)
 
 
 def owners_gone(claimed: Claimed) -> bool:
@@ -827,9 +861,9 @@ def access_ended_readers(row: ChaseRow) -> tuple[int, ...]:
     agency's leads (they reassign within the agency); a return's writers are the chair's to
     assign. Never one of the owners themselves."""
     leads = row.lead_ids if row.subject_type == ACTION else ()
-    readers = (row.chair_id, row.deputy_id, *leads)
+    readers = (*chair_readers(row), *leads)
     gone = set(row.owner_ids)
-    return tuple(dict.fromkeys(m for m in readers if m is not None and m not in gone))
+    return tuple(dict.fromkeys(m for m in readers if m not in gone))
 
 
 def recipients_of(claimed: Claimed) -> Recipients:
@@ -838,12 +872,18 @@ def recipients_of(claimed: Claimed) -> Recipients:
     chaired = Audience.CHAIR in audiences
     # An owner whose access ended is sent nothing (a return's other writers still are).
     owners = tuple(m for m in row.owner_ids if m not in row.ended_ids)
+    # A chair who left is read for by the deputy (as the chair), else the admins (`chair_readers`).
+    readers = chair_readers(row) if chaired else ()
+    chair = readers[0] if readers else None
+    stood_in = chair is not None and chair != row.chair_id
+    deputy = None if stood_in else next(iter(readers[1:]), None)
     return Recipients(
         owners=owners if Audience.OWNER in audiences else (),
         leads=row.lead_ids if Audience.AGENCY_LEAD in audiences else (),
-        chair=row.chair_id if chaired else None,
-        deputy=row.deputy_id if chaired else None,
+        chair=chair,
+        deputy=deputy,
         lic=Audience.LIC_CHANNEL in audiences,
+        also_chair=readers[1:] if stood_in else (),
     )
 
 

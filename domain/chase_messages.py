@@ -175,13 +175,35 @@ def counted_from(chase: PlannedChase) -> int:
     return 1 if chase.kind in _ABOUT_THE_RECORD else chase.earlier_owners + 1
 
 
-def chased_line(chase: PlannedChase, subject: SubjectKind, undelivered: int) -> str:
+def _lost_line(before: int, failed: int, not_sent: int, whose: str) -> str:
+    """What became of the chasers before this one that never reached their reader: Teams
+    failed to deliver `failed`; `not_sent` were never sent, `whose` access being ended then
+    (leavers: a failure in Teams is not what happened to them)."""
+
+    def some(count: int) -> str:
+        if count == before:
+            return "The one before it" if before == 1 else f"The {before} before it"
+        return f"{count} of the {before} before it"
+
+    if not not_sent:
+        return f"{some(failed)} could not be delivered in Teams."
+    were = "was" if not_sent == 1 else "were"
+    ended = f"{were} not sent while {whose} access to Line of Sight was ended."
+    if not failed:
+        return f"{some(not_sent)} {ended}"
+    return f"{some(failed)} could not be delivered in Teams, and {not_sent} {ended}"
+
+
+def chased_line(
+    chase: PlannedChase, subject: SubjectKind, undelivered: int, not_sent: int = 0
+) -> str:
     """How often the one chased has been chased, as their card says it; `undelivered`: how
     many of the chasers before this one since its owner took the record on (all the record's,
     for a chaser about the record) never reached anyone in Teams (403/404, or every try
-    failed). Those count towards escalation (`chase_engine.SETTLES`), but telling someone
-    Teams can reach again "You have now been chased 6 times" when five never got through
-    would be untrue: the line says how many could not be delivered."""
+    failed, or not sent at all while the owner's access was ended: `not_sent` of them).
+    Those count towards escalation (`chase_engine.SETTLES`), but telling someone Teams can
+    reach again "You have now been chased 6 times" when five never got through would be
+    untrue: the line says how many could not be delivered, and how many were not sent."""
     if undelivered <= 0:
         return chase.chased_line
     about_record = chase.kind in _ABOUT_THE_RECORD
@@ -189,11 +211,9 @@ def chased_line(chase: PlannedChase, subject: SubjectKind, undelivered: int) -> 
     undelivered = min(undelivered, before)
     if undelivered <= 0:
         return chase.chased_line
-    if undelivered == before:
-        missed = "The one before it" if before == 1 else f"The {before} before it"
-    else:
-        missed = f"{undelivered} of the {before} before it"
-    lost = f"{missed} could not be delivered in Teams."
+    not_sent = min(max(not_sent, 0), undelivered)
+    whose = "the owner's" if about_record else "your"
+    lost = _lost_line(before, undelivered - not_sent, not_sent, whose)
     if about_record:
         return f"{chase.chased_line} {lost}"
     noun = NOUNS[subject]

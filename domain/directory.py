@@ -60,6 +60,19 @@ IMPORT_COLUMNS: Final = (
 )
 # The `access` column's words: a leaver's access ended, or given back, as the member card does.
 ACCESS_WORDS: Final = {"active": True, "ended": False}
+# Beside the name of an owner, return writer or lead whose access an admin ended, wherever
+# the name is shown (item card, review summary card and Word document, tracker): the reader
+# sees the work needs someone else (`storage.tables.shown_name` adds it in the same read).
+ACCESS_ENDED_MARK: Final = " (access ended)"
+
+
+def shown_name(name: str | None, active: bool) -> str | None:
+    """A member's name as shown beside work they hold: marked once their access has ended."""
+    if name is None or active or name.endswith(ACCESS_ENDED_MARK):
+        return name
+    return f"{name}{ACCESS_ENDED_MARK}"
+
+
 REQUIRED_COLUMNS: Final = ("aad_object_id", "display_name")
 GUID_EXAMPLE: Final = "0c8a7b6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col, select
@@ -38,7 +38,8 @@ from domain.chasers import (
     nil_confirmation_subject,
     sign_off_subject,
 )
-from domain.model import ActionStatus, ReturnStatus, ReviewStage
+from domain.directory import shown_name
+from domain.model import ActionStatus, ReturnStatus, ReviewStage, Role
 from domain.outcome import action_reference
 from storage import atomic
 from storage import tables as t
@@ -105,18 +106,34 @@ class SqlActions:
 
     def _details(self, where: Any) -> list[ActionDetail]:
         rows = self._session.execute(
-            select(t.ActionItem, t.Review, t.Member.display_name, t.Agency.name)
+            sa_select(
+                t.ActionItem,
+                t.Review,
+                col(t.Member.display_name),
+                col(t.Member.active),
+                col(t.Agency.name),
+            )
             .join(t.Review, col(t.Review.id) == col(t.ActionItem.review_id))
             .outerjoin(t.Member, col(t.Member.id) == col(t.ActionItem.owner_member_id))
             .outerjoin(t.Agency, col(t.Agency.id) == col(t.ActionItem.agency_id))
             .where(where)
         ).all()
-        ids = [a.id for a, _, _, _ in rows]
+        ids = [a.id for a, *_ in rows]
         progress = self._latest_progress(ids)
         decisions = self._latest_decisions(ids)
         return [
-            _detail(a, r, owner, agency, progress.get(a.id or 0, {}), decisions.get(a.id or 0))
-            for a, r, owner, agency in rows
+            replace(
+                _detail(
+                    a,
+                    r,
+                    shown_name(owner, active is not False),
+                    agency,
+                    progress.get(a.id or 0, {}),
+                    decisions.get(a.id or 0),
+                ),
+                owner_access_ended=active is False,
+            )
+            for a, r, owner, active, agency in rows
         ]
 
     def _latest_decisions(self, ids: list[int | None]) -> dict[int, LicDecision]:
@@ -399,8 +416,11 @@ class _BatchLookup:
     assignees: dict[int, list[int]]
     leads: dict[int, list[int]] = field(default_factory=dict)
     policies: dict[int, ChaserPolicy] = field(default_factory=dict)
-    # Of the batch's owners (action items' owners, returns' writers), those whose access ended.
+    # Of the batch's owners (action items' owners, returns' writers) and its reviews' chairs
+    # and deputy chairs, those whose access ended.
     ended: frozenset[int] = frozenset()
+    # Each partnership's active admins, read only where a chair left with no deputy.
+    admins: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
 
 class SqlChases:
@@ -437,23 +457,58 @@ class SqlChases:
         assignees = self._assignees([r.id for r in returns if r.id is not None])
         owners = {a.owner_member_id for a in actions if a.owner_member_id}
         owners |= {m for writers in assignees.values() for m in writers}
+        reviews = sorted({a.review_id for a in actions} | {r.review_id for r in returns})
         return _BatchLookup(
             impact=self._impact_counts([a.id for a in actions if a.id is not None]),
             assignees=assignees,
-            ended=self._ended(sorted(owners)),
+            ended=self._ended(sorted(owners), reviews),
         )
 
-    def _ended(self, member_ids: list[int]) -> frozenset[int]:
-        if not member_ids:
+    def _ended(self, member_ids: list[int], review_ids: list[int]) -> frozenset[int]:
+        """Of the owners and the reviews' chairs and deputies, those whose access ended: one
+        query for the batch (the chairs' by subquery, so no more statements than before)."""
+        if not member_ids and not review_ids:
             return frozenset()
+        chairs = select(t.Review.chair_member_id).where(col(t.Review.id).in_(review_ids))
+        deputies = select(t.Review.deputy_chair_member_id).where(col(t.Review.id).in_(review_ids))
         return frozenset(
             int(m)
             for m in self._session.scalars(
                 select(t.Member.id).where(
-                    col(t.Member.id).in_(member_ids), col(t.Member.active).is_(False)
+                    or_(
+                        col(t.Member.id).in_(member_ids),
+                        col(t.Member.id).in_(chairs),
+                        col(t.Member.id).in_(deputies),
+                    ),
+                    col(t.Member.active).is_(False),
                 )
             )
         )
+
+    def _chair_facts(self, review: t.Review, lookup: _BatchLookup) -> dict[str, Any]:
+        """Whether the review's chair and deputy left, and, where nobody who chairs it can read
+        what is meant for the chair, its partnership's admins (`chase_engine.chair_readers`)."""
+        chair_ended = review.chair_member_id in lookup.ended
+        deputy_ended = review.deputy_chair_member_id in lookup.ended
+        admins: tuple[int, ...] = ()
+        if chair_ended and (review.deputy_chair_member_id is None or deputy_ended):
+            partnership = review.partnership_id
+            if partnership not in lookup.admins:
+                lookup.admins[partnership] = tuple(
+                    int(m)
+                    for m in self._session.scalars(
+                        select(t.Member.id)
+                        .join(t.MemberRole, col(t.MemberRole.member_id) == col(t.Member.id))
+                        .where(
+                            col(t.Member.partnership_id) == partnership,
+                            col(t.Member.active),
+                            col(t.MemberRole.role) == Role.ADMIN.value,
+                        )
+                        .order_by(col(t.Member.id))
+                    )
+                )
+            admins = lookup.admins[partnership]
+        return {"chair_ended": chair_ended, "deputy_ended": deputy_ended, "admin_ids": admins}
 
     def _impact_counts(self, action_ids: list[int]) -> dict[int, int]:
         if not action_ids:
@@ -529,6 +584,7 @@ class SqlChases:
             deputy_id=review.deputy_chair_member_id,
             stopped=review.stage == ReviewStage.CANCELLED.value,
             ended_ids=tuple(m for m in owners if m in lookup.ended),
+            **self._chair_facts(review, lookup),
         )
 
     def _return_row(self, r: t.PreAnalysisReturn, lookup: _BatchLookup) -> ChaseRow | None:
@@ -554,6 +610,7 @@ class SqlChases:
                 f"{agency.name} {what}",
                 deputy_id=review.deputy_chair_member_id,
                 stopped=review.stage == ReviewStage.CANCELLED.value,
+                **self._chair_facts(review, lookup),
             )
         subject = ChaseSubject(
             SubjectKind.PRE_ANALYSIS_RETURN,
@@ -581,6 +638,7 @@ class SqlChases:
             deputy_id=review.deputy_chair_member_id,
             stopped=review.stage == ReviewStage.CANCELLED.value,
             ended_ids=tuple(m for m in owners if m in lookup.ended),
+            **self._chair_facts(review, lookup),
         )
 
     def _lead_waits(

@@ -109,7 +109,7 @@ class SqlOutcomes:
 
     def actions(self, review_id: int) -> list[ActionView]:
         rows = self._session.execute(
-            select(t.ActionItem, t.Member.display_name, t.Agency.name)
+            select(t.ActionItem, t.shown_name(), t.Agency.name)
             .outerjoin(t.Member, col(t.Member.id) == col(t.ActionItem.owner_member_id))
             .outerjoin(t.Agency, col(t.Agency.id) == col(t.ActionItem.agency_id))
             .where(col(t.ActionItem.review_id) == review_id)

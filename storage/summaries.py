@@ -291,7 +291,7 @@ _RETURN_LINES = (
         t.Agency.name,
         t.PreAnalysisReturn.status,
         t.PreAnalysisReturn.due_on,
-        t.Member.display_name,
+        t.shown_name(),
     )
     .join(t.Agency, col(t.Agency.id) == col(t.PreAnalysisReturn.agency_id))
     .outerjoin(t.ReturnAssignee, col(t.ReturnAssignee.return_id) == col(t.PreAnalysisReturn.id))
@@ -580,7 +580,7 @@ class SqlSummaries:
                 t.Review.id,
                 t.Review.reference,
                 _AI.description,
-                t.Member.display_name,
+                t.shown_name(),
                 t.Agency.name,
                 due,
                 _AI.status,
@@ -838,7 +838,7 @@ def _action_rows_statement(shape: _Shape) -> Any:
             _AI,
             t.Review.reference,
             t.Review.pseudonym,
-            t.Member.display_name,
+            t.shown_name(),
             t.Agency.name,
             impact_closed,
         )

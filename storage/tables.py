@@ -21,13 +21,14 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    case,
     false,
     func,
     literal_column,
 )
 from sqlmodel import Field, SQLModel
 
-from domain.directory import agency_key
+from domain.directory import ACCESS_ENDED_MARK, agency_key
 
 # The moment rows and audit events are stamped with: the wall clock, except while the demo
 # loader replays a story's event at the event's own time (`stamped_at`), so its audit trail says
@@ -105,6 +106,16 @@ class Agency(SQLModel, table=True):
     sector: str = Field(max_length=60)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+
+
+def shown_name(member: Any = None) -> Any:
+    """The SQL for a member's name as shown beside work they hold: "Name (access ended)" once
+    an admin ended their access (`domain.directory.shown_name`), in the same read as the name.
+    `member`: an alias of Member (or its Core table); Member itself by default."""
+    table: Any = Member if member is None else member
+    columns = getattr(table, "c", table)
+    name, active = columns.display_name, columns.active
+    return case((active == false(), name + ACCESS_ENDED_MARK), else_=name).label("display_name")
 
 
 class Member(AddressColumns, table=True):

@@ -6,10 +6,14 @@ is listed for someone to pick up, and nothing proactive goes to them."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from docx import Document
+from openpyxl import load_workbook
+from sqlalchemy import select
 
 from bot.app import SERVICES
 from cards import verbs
@@ -17,6 +21,7 @@ from domain import chase_engine
 from domain.members import ACCESS_ENDED
 from storage import tables as t
 from tests.scenarios.test_chaser_engine import Sends, at_next_chase, log_rows, published, sweep
+from tests.scenarios.test_chaser_messages_act import DEPUTY, with_deputy
 from tests.support.activities import USER_AAD
 from tests.support.journey import (
     CARD,
@@ -232,6 +237,11 @@ async def test_a_chaser_due_to_a_leaver_tells_the_chair_and_lead_at_once_and_sen
     data = button_data(json.loads(told), verbs.ACTION_VIEW)
     opened = await j.act(verbs.ACTION_VIEW, data)
     assert verbs.ACTION_REASSIGN in json.dumps(opened["value"])
+    # It says why, beside the owner's name, and offers Reassign first (leavers3).
+    shown = json.dumps(opened["value"])
+    assert f"{owner.display_name} (access ended)" in shown
+    assert "Its owner's access to Line of Sight has ended" in shown
+    assert opened["value"]["actions"][0]["title"] == "Reassign"
 
     # Restored, they are chased again, and not told they heard the one that was never sent.
     restore = button_data(await member_card(j, PRACTITIONER), verbs.MEMBER_RESTORE)
@@ -239,7 +249,8 @@ async def test_a_chaser_due_to_a_leaver_tells_the_chair_and_lead_at_once_and_sen
     at_next_chase(j, item.id)
     assert await sweep(j) == {"sent": 1}
     [back] = sends.to(owner.id)
-    assert "could not be delivered" in back
+    assert "not sent while your access to Line of Sight was ended" in back
+    assert "could not be delivered in Teams" not in back, "not a failure in Teams"
     assert "You have now been chased" not in back
 
 
@@ -284,3 +295,75 @@ async def test_an_admin_by_the_server_s_settings_keeps_their_access(
     )
     assert is_active(j, COLLEAGUE)
     assert audited(j, "member.access_ended") == []
+
+
+async def test_a_leaver_is_marked_wherever_their_work_is_shown(journey_each: Journey) -> None:
+    """leavers2 left the summary (card and Word document) and the tracker naming a leaver as
+    owner or writer as if nothing had changed: each now says "(access ended)" beside the name,
+    read with it (`storage.tables.shown_name`); restored, the mark goes."""
+    j = journey_each
+    [item] = await published(j)
+    owner = next(m for m in j.rows(t.Member) if m.aad_object_id == PRACTITIONER)
+    marked = f"{owner.display_name} (access ended)"
+    review = item.reference.split("/")[0]
+    await end_access(j, PRACTITIONER)
+
+    j.bot.connector.clear()
+    await j.say(f"summary {review}")
+    summary = json.dumps(j.bot.connector.cards(), ensure_ascii=False)
+    assert f"{marked} · " in summary, "the item's owner"
+    j.bot.connector.clear()
+    await j.say(f"export the summary for {review} as a word document")
+    said = json.dumps([*j.bot.connector.cards(), *j.bot.connector.texts()])
+    path = re.search(r"to (/[^\"]+?\.docx)", said)
+    assert path, said
+    document = Document(path.group(1))
+    text = "\n".join(
+        [p.text for p in document.paragraphs]
+        + [c.text for table in document.tables for row in table.rows for c in row.cells]
+    )
+    assert marked in text
+    j.bot.connector.clear()
+    await j.say(f"export {review}")
+    said = json.dumps([*j.bot.connector.cards(), *j.bot.connector.texts()])
+    path = re.search(r"to (/[^\"]+?\.xlsx)", said)
+    assert path, said
+    book = load_workbook(path.group(1))
+    cells = [str(c.value) for row in book["Tracker"].iter_rows() for c in row if c.value]
+    assert marked in cells
+
+    restore = button_data(await member_card(j, PRACTITIONER), verbs.MEMBER_RESTORE)
+    await j.act(verbs.MEMBER_RESTORE, restore)
+    j.bot.connector.clear()
+    await j.say(f"summary {review}")
+    assert "(access ended)" not in json.dumps(j.bot.connector.cards(), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("deputy", [True, False], ids=["deputy", "no-deputy"])
+async def test_a_chaser_meant_for_a_chair_who_left_goes_to_the_deputy_else_the_admins(
+    journey_each: Journey, monkeypatch: pytest.MonkeyPatch, deputy: bool
+) -> None:
+    """leavers2 left a chair's own chasers (a blocked item's) sent to a chair whose access had
+    ended: the sender skipped them and they were reported as undelivered. Now what is meant
+    for the chair goes to the deputy chair, who has the chair's controls, or with no deputy to
+    the partnership's admins (`chase_engine.chair_readers`)."""
+    j = journey_each
+    [item] = await published(j)
+    await with_deputy(j)
+    members = {m.aad_object_id: m for m in j.rows(t.Member)}
+    leaver, stand_in = members[DEPUTY], members[USER_AAD]  # USER_AAD: the journey's admin
+    with j.bot.db.session() as session, session.begin():
+        for review in session.scalars(select(t.Review)):
+            review.chair_member_id = leaver.id
+            review.deputy_chair_member_id = stand_in.id if deputy else None
+    await j.act(
+        verbs.ACTION_BLOCKED, {"action_id": item.id, "reason": "No audit tool"}, PRACTITIONER
+    )
+    await end_access(j, DEPUTY)
+    sends = Sends(j, monkeypatch)
+    at_next_chase(j, item.id)
+    assert await sweep(j) == {"sent": 1}, "not a send to a leaver, skipped and reported"
+    assert sends.to(leaver.id) == []
+    [reminder] = sends.to(stand_in.id, f"For your decision: blocked action · {item.reference}")
+    assert verbs.ACTION_REASSIGN in reminder, "the chair's own moves"
+    assert not [r for r in log_rows(j) if r.recipient == chase_engine.CHAIR_UNDELIVERED]

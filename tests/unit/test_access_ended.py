@@ -273,3 +273,44 @@ def test_still_with_them_names_the_reviews_they_chair_and_who_has_the_controls()
     assert "its deputy chair, Deputy Chair (demo), has the chair's controls: tell them" in shown
     assert "it has no deputy: an admin can name one (manage LOS-2026-003" in shown
     assert "Deputy chair of the review (actions open)" in shown
+
+
+def test_an_item_whose_owner_left_says_so_and_offers_its_chair_reassign_first() -> None:
+    """The item card named a leaver as Owner as if nothing had changed (leavers2's "Left").
+    Storage marks the name in the same read (`storage.tables.shown_name`); the card stays
+    pure and, for the chair, leads with why and with Reassign."""
+    from cards.actions import action_item_card
+    from domain.action_state import Move, Mover, offered_moves
+    from domain.actions import card_moves
+    from domain.directory import shown_name
+    from domain.model import ActionStatus
+    from tests.unit.test_action_reasons import _facts
+    from tests.unit.test_my_actions import item
+
+    assert shown_name("Health Visitor (demo)", False) == "Health Visitor (demo) (access ended)"
+    assert shown_name("Health Visitor (demo)", True) == "Health Visitor (demo)"
+    assert shown_name(None, False) is None
+    gone = replace(
+        item(3), owner_name=shown_name("Health Visitor (demo)", False), owner_access_ended=True
+    )
+    [(mover, moves)] = card_moves([Mover.CHAIR], gone)
+    assert mover is Mover.CHAIR
+    assert moves[0] is Move.REASSIGN
+    card = action_item_card(gone, None, owner=False, chair=True)
+    assert card_problems(card) == []
+    assert _facts(card)["Owner"] == "Health Visitor (demo) (access ended)"
+    shown = json.dumps(card)
+    assert "Its owner's access to Line of Sight has ended" in shown
+    assert card["actions"][0]["title"] == "Reassign"
+    # Not to a reader who can't reassign it, nor on an item already done.
+    assert "access to Line of Sight has ended" not in json.dumps(
+        action_item_card(gone, None, owner=False, chair=False)
+    )
+    closed = replace(gone, status=ActionStatus.CLOSED)
+    assert "access to Line of Sight has ended" not in json.dumps(
+        action_item_card(closed, None, owner=False, chair=True)
+    )
+    # An item with its owner here: the chair's moves as before.
+    [(_, before)] = card_moves([Mover.CHAIR], item(3))
+    assert before == dict(offered_moves([Mover.CHAIR], item(3).status))[Mover.CHAIR]
+    assert set(before) == set(moves)

@@ -137,3 +137,41 @@ def test_chasers_not_sent_because_access_ended_are_not_counted_as_heard_after_a_
     "You have now been chased 5 times" (`chase_messages.chased_line`)."""
     assert ce.never_delivered({ce.ACCESS_ENDED})
     assert not ce.never_delivered({ce.ACCESS_ENDED, ce.SENT})
+
+
+ADMIN_A, ADMIN_B = 20, 21
+
+
+def test_what_is_meant_for_a_chair_who_left_goes_to_the_deputy_else_the_admins() -> None:
+    """`chair_readers`, the one place a chair whose access ended is passed over: before, their
+    chasers and copies were sends the sender skipped and reported as undelivered."""
+    live = _item_row(ended=())
+    assert ce.chair_readers(live) == (CHAIR, DEPUTY)
+    gone = replace(live, chair_ended=True)
+    assert ce.chair_readers(gone) == (DEPUTY,)
+    alone = replace(gone, deputy_id=None, admin_ids=(ADMIN_A, ADMIN_B))
+    assert ce.chair_readers(alone) == (ADMIN_A, ADMIN_B)
+    both = replace(gone, deputy_ended=True, admin_ids=(ADMIN_A,))
+    assert ce.chair_readers(both) == (ADMIN_A,)
+    # A deputy who left, with the chair still here: the chair alone.
+    assert ce.chair_readers(replace(live, deputy_ended=True)) == (CHAIR,)
+
+    # The chair's own chaser (a blocked item's): the deputy reads it as the chair.
+    to = ce.recipients_of(_claim(gone, Audience.CHAIR))
+    assert (to.chair, to.deputy, tuple(to.also_chair)) == (DEPUTY, None, ())
+    to = ce.recipients_of(_claim(alone, Audience.CHAIR))
+    assert (to.chair, to.deputy, tuple(to.also_chair)) == (ADMIN_A, None, (ADMIN_B,))
+    to = ce.recipients_of(_claim(live, Audience.CHAIR))
+    assert (to.chair, to.deputy, tuple(to.also_chair)) == (CHAIR, DEPUTY, ())
+
+    # The copies and reports meant for the chair go the same way.
+    assert ce.undelivered_readers(gone, {OWNER}) == (DEPUTY,)
+    assert ce.undelivered_readers(alone, {OWNER}) == (ADMIN_A, ADMIN_B)
+    assert ce.access_ended_readers(gone) == (DEPUTY, LEAD)
+    from domain.action_state import Reader, copy_readers
+
+    assert copy_readers((OWNER,), (LEAD,), ADMIN_A, None, (ADMIN_B,)) == (
+        (ADMIN_A, Reader.CHAIR),
+        (ADMIN_B, Reader.CHAIR),
+        (LEAD, Reader.AGENCY_LEAD),
+    )

@@ -632,3 +632,48 @@ def test_an_owner_teams_can_reach_again_is_not_told_of_chasers_that_never_reache
     assert ("been chased" in line) is (undelivered == 0)
     claimed = ce.Claimed(_row(1, None), chase, "k", 1, None, (), undelivered_before=undelivered)
     assert ce.owner_chase(claimed).chased_line == line
+
+
+@pytest.mark.parametrize(
+    ("undelivered", "not_sent", "says"),
+    [
+        (
+            2,
+            2,
+            "This is reminder 3 about this action. The 2 before it were not sent while your "
+            "access to Line of Sight was ended.",
+        ),
+        (
+            2,
+            1,
+            "This is reminder 3 about this action. 1 of the 2 before it could not be delivered "
+            "in Teams, and 1 was not sent while your access to Line of Sight was ended.",
+        ),
+        (
+            1,
+            1,
+            "This is reminder 3 about this action. 1 of the 2 before it was not sent while your "
+            "access to Line of Sight was ended.",
+        ),
+    ],
+)
+def test_chasers_not_sent_to_a_leaver_are_not_called_a_failure_in_teams(
+    undelivered: int, not_sent: int, says: str
+) -> None:
+    """A chaser the sweep never sent because its owner's access was ended (leavers2's
+    `ACCESS_ENDED`) is told to the restored owner as that, not as a failure in Teams."""
+    chase = _planned(ChaseKind.DUE_TODAY, 3, "You have now been chased 3 times.")
+    claimed = ce.Claimed(
+        _row(1, None),
+        chase,
+        "k",
+        1,
+        None,
+        (),
+        undelivered_before=undelivered,
+        not_sent_before=not_sent,
+    )
+    line = ce.owner_chase(claimed).chased_line
+    assert line.startswith(says)
+    assert ("in Teams" in line) is (undelivered > not_sent)
+    assert ("not sent while your access" in line) is (not_sent > 0)
