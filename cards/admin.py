@@ -53,6 +53,9 @@ SET_UP = "Partnership set-up"
 CHOICE_TITLE_MAX = 80
 LEADS_MAX = 300
 HOLDINGS_MAX = 30
+# The "Still with them" list's buttons, one per review (the first this many): Teams draws a
+# row of about six.
+HOLDING_REVIEWS_MAX = 6
 # Posts to a registered channel reach everyone in it: the bot can't hold them back from one
 # person, so the admin is told to take the leaver out of those channels in Teams.
 ACCESS_ENDED_LINE = (
@@ -293,6 +296,14 @@ def _holdings(held: tuple[Holding, ...]) -> list[ac.ElementAnnotated]:
             subtle=True,
         )
     )
+    # A button per review, opening its summary (read-only: what to reassign is there).
+    reviews = dict.fromkeys((h.reference.split("/")[0], h.review_id) for h in shown if h.review_id)
+    opens = [
+        without_inputs(button(f"Open {reference}", verbs.SUMMARY, {"review_id": review_id}))
+        for reference, review_id in list(reviews)[:HOLDING_REVIEWS_MAX]
+    ]
+    if opens:
+        items.append(ac.ActionSet(actions=opens))
     return items
 
 

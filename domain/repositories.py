@@ -251,6 +251,8 @@ class Holding:
     reference: str
     about: str
     status: str
+    # The review it is on: the card's button per review opens its summary (0: not known).
+    review_id: int = 0
 
 
 @dataclass(frozen=True)

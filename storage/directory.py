@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col, select
@@ -197,8 +198,12 @@ class SqlDirectory:
         )
         deputy = aliased(t.Member)
         chaired = self._session.execute(
-            select(
-                t.Review.reference, t.Review.chair_member_id, deputy.display_name, t.Review.stage
+            sa_select(
+                col(t.Review.reference),
+                col(t.Review.chair_member_id),
+                col(deputy.display_name),
+                col(t.Review.stage),
+                col(t.Review.id),
             )
             .outerjoin(deputy, col(deputy.id) == t.Review.deputy_chair_member_id)
             .where(
@@ -211,7 +216,7 @@ class SqlDirectory:
             .order_by(t.Review.reference)
         ).all()
         writing = self._session.execute(
-            select(t.Review.reference, t.Agency.name, t.PreAnalysisReturn.status)
+            select(t.Review.reference, t.Agency.name, t.PreAnalysisReturn.status, t.Review.id)
             .join(t.ReturnAssignee, col(t.ReturnAssignee.return_id) == t.PreAnalysisReturn.id)
             .join(t.Review, col(t.Review.id) == t.PreAnalysisReturn.review_id)
             .join(t.Agency, col(t.Agency.id) == t.PreAnalysisReturn.agency_id)
@@ -233,7 +238,7 @@ class SqlDirectory:
         )
         waiting = (
             self._session.execute(
-                select(t.Review.reference, t.Agency.name, t.PreAnalysisReturn.status)
+                select(t.Review.reference, t.Agency.name, t.PreAnalysisReturn.status, t.Review.id)
                 .join(t.Review, col(t.Review.id) == t.PreAnalysisReturn.review_id)
                 .join(t.Agency, col(t.Agency.id) == t.PreAnalysisReturn.agency_id)
                 .where(
@@ -247,7 +252,12 @@ class SqlDirectory:
             else []
         )
         items = self._session.execute(
-            select(t.ActionItem.reference, t.ActionItem.description, t.ActionItem.status)
+            select(
+                t.ActionItem.reference,
+                t.ActionItem.description,
+                t.ActionItem.status,
+                t.ActionItem.review_id,
+            )
             .join(t.Review, col(t.Review.id) == t.ActionItem.review_id)
             .where(
                 *open_review,
@@ -264,15 +274,22 @@ class SqlDirectory:
                     # Who has the chair's controls meanwhile: the deputy, if there is one.
                     (other or "") if chair == member_id else "",
                     stage,
+                    review or 0,
                 )
-                for ref, chair, other, stage in chaired
+                for ref, chair, other, stage, review in chaired
             ),
-            *(Holding(HoldingKind.WRITES, ref, agency, status) for ref, agency, status in writing),
             *(
-                Holding(HoldingKind.SIGNS_OFF, ref, agency, status)
-                for ref, agency, status in waiting
+                Holding(HoldingKind.WRITES, ref, agency, status, review)
+                for ref, agency, status, review in writing
             ),
-            *(Holding(HoldingKind.OWNS, ref, text, status) for ref, text, status in items),
+            *(
+                Holding(HoldingKind.SIGNS_OFF, ref, agency, status, review)
+                for ref, agency, status, review in waiting
+            ),
+            *(
+                Holding(HoldingKind.OWNS, ref, text, status, review)
+                for ref, text, status, review in items
+            ),
         ]
 
     def grant(self, member_id: int, role: Role) -> bool:

@@ -30,12 +30,18 @@ def test_the_reviews_they_chair_are_named_with_who_has_the_controls(migrated: Da
     chaired = [h for h in held(migrated, s, CHAIR) if h.kind is HoldingKind.CHAIRS]
     # LOS-2025-007 is closed: nothing of it is anyone's to pick up.
     assert chaired == [
-        Holding(HoldingKind.CHAIRS, "LOS-2026-001", "Ada Admin", "actions_open"),
-        Holding(HoldingKind.CHAIRS, "LOS-2026-002", "", "actions_open"),
-        Holding(HoldingKind.CHAIRS, "LOS-2026-003", "", "pre_analysis"),
+        Holding(
+            HoldingKind.CHAIRS,
+            "LOS-2026-001",
+            "Ada Admin",
+            "actions_open",
+            s.reviews["LOS-2026-001"],
+        ),
+        Holding(HoldingKind.CHAIRS, "LOS-2026-002", "", "actions_open", s.reviews["LOS-2026-002"]),
+        Holding(HoldingKind.CHAIRS, "LOS-2026-003", "", "pre_analysis", s.reviews["LOS-2026-003"]),
     ]
     assert held(migrated, s, ADMIN) == [
-        Holding(HoldingKind.DEPUTY, "LOS-2026-001", "", "actions_open")
+        Holding(HoldingKind.DEPUTY, "LOS-2026-001", "", "actions_open", s.reviews["LOS-2026-001"])
     ]
 
 
@@ -57,7 +63,13 @@ def test_a_cancelled_review_s_items_and_returns_are_left_out(migrated: Database)
         ).one()
         session.add(t.ReturnAssignee(return_id=education_return, member_id=s.members[PAT]))
     assert held(migrated, s, PAT) == [
-        Holding(HoldingKind.WRITES, "LOS-2026-003", "Demo Education", "in_progress")
+        Holding(
+            HoldingKind.WRITES,
+            "LOS-2026-003",
+            "Demo Education",
+            "in_progress",
+            s.reviews["LOS-2026-003"],
+        )
     ]
     with migrated.session() as session, session.begin():
         session.execute(
@@ -79,7 +91,9 @@ def test_a_sign_off_is_theirs_only_where_their_agency_has_no_other_active_lead(
                 review_id=s.reviews["LOS-2026-003"], agency_id=police, status="submitted"
             )
         )
-    waiting = Holding(HoldingKind.SIGNS_OFF, "LOS-2026-003", "Demo Police", "submitted")
+    waiting = Holding(
+        HoldingKind.SIGNS_OFF, "LOS-2026-003", "Demo Police", "submitted", s.reviews["LOS-2026-003"]
+    )
     assert held(migrated, s, POLICE_LEAD) == [waiting]
     # Pat becomes a second police lead: the sign-off is in hand without Larry.
     with migrated.session() as session, session.begin():

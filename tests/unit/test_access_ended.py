@@ -28,8 +28,9 @@ LEAVER = DirectoryMember(
     frozenset({Role.PRACTITIONER, Role.AGENCY_LEAD}), True,
 )  # fmt: skip
 HELD = (
-    Holding(HoldingKind.WRITES, "LOS-2026-001", "Demo Police", "in_progress"),
-    Holding(HoldingKind.OWNS, "LOS-2026-001-A1", "Share the plan weekly.", "open"),
+    Holding(HoldingKind.WRITES, "LOS-2026-001", "Demo Police", "in_progress", 4),
+    Holding(HoldingKind.OWNS, "LOS-2026-001/A1", "Share the plan weekly.", "open", 4),
+    Holding(HoldingKind.OWNS, "LOS-2026-003/A2", "Audit the referrals.", "open", 6),
 )
 
 
@@ -155,7 +156,19 @@ def test_the_member_card_offers_end_access_then_lists_what_they_hold() -> None:
     assert verbs.MEMBER_END_ACCESS not in shown
     assert "Writes the return: Demo Police (in progress)" in shown
     assert "Owns the action: Share the plan weekly. (open)" in shown
-    assert "LOS-2026-001-A1" in shown
+    assert "LOS-2026-001/A1" in shown
+    # A button per review (leavers3), opening its summary: read-only, where its chair reassigns.
+    opens = [
+        a
+        for node in after["body"]
+        if node.get("type") == "ActionSet"
+        for a in node["actions"]
+        if a.get("verb") == verbs.SUMMARY
+    ]
+    assert [(a["title"], a["data"]["review_id"]) for a in opens] == [
+        ("Open LOS-2026-001", 4),
+        ("Open LOS-2026-003", 6),
+    ]
     nothing = admin.member_form_card(
         MemberForm(ended, ()), change=AccessChange("Leaver (demo)'s access ended.", ended)
     )
