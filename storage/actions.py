@@ -43,6 +43,7 @@ from domain.model import ActionStatus, ReturnStatus, ReviewStage, Role
 from domain.outcome import action_reference
 from storage import atomic
 from storage import tables as t
+from storage.directory import active_with_role
 from storage.reviews import SqlReturns
 from storage.tables import utcnow
 
@@ -495,17 +496,7 @@ class SqlChases:
             partnership = review.partnership_id
             if partnership not in lookup.admins:
                 lookup.admins[partnership] = tuple(
-                    int(m)
-                    for m in self._session.scalars(
-                        select(t.Member.id)
-                        .join(t.MemberRole, col(t.MemberRole.member_id) == col(t.Member.id))
-                        .where(
-                            col(t.Member.partnership_id) == partnership,
-                            col(t.Member.active),
-                            col(t.MemberRole.role) == Role.ADMIN.value,
-                        )
-                        .order_by(col(t.Member.id))
-                    )
+                    active_with_role(self._session, partnership, Role.ADMIN)
                 )
             admins = lookup.admins[partnership]
         return {"chair_ended": chair_ended, "deputy_ended": deputy_ended, "admin_ids": admins}

@@ -38,6 +38,23 @@ _T = TypeVar("_T")
 _ROLE_VALUES = frozenset(role.value for role in Role)
 
 
+def active_with_role(session: Session, partnership_id: int, role: Role) -> list[int]:
+    """The ids of the partnership's members with `role` whose access has not ended."""
+    return [
+        int(member_id)
+        for member_id in session.scalars(
+            select(t.Member.id)
+            .join(t.MemberRole, col(t.MemberRole.member_id) == col(t.Member.id))
+            .where(
+                col(t.Member.partnership_id) == partnership_id,
+                col(t.Member.active),
+                col(t.MemberRole.role) == role.value,
+            )
+            .order_by(col(t.Member.id))
+        )
+    ]
+
+
 class SqlDirectory:
     def __init__(self, session: Session) -> None:
         self._session = session

@@ -18,7 +18,7 @@ from storage import atomic
 from storage import tables as t
 from storage.actions import SqlActions, SqlChases
 from storage.claims import SqlClaims
-from storage.directory import SqlDirectory, grant_role
+from storage.directory import SqlDirectory, active_with_role, grant_role
 from storage.governance import SqlAuditTrail, SqlRetention, SqlSubjectAccess
 from storage.outcomes import SqlExports, SqlOutcomes
 from storage.reviews import SqlReturns, SqlReviews
@@ -250,18 +250,7 @@ class SqlMembers:
         row.unreachable_reason = reason[:200]
 
     def with_role(self, partnership_id: int, role: Role) -> list[int]:
-        return [
-            int(member_id)
-            for member_id in self._session.scalars(
-                select(t.Member.id)
-                .join(t.MemberRole, col(t.MemberRole.member_id) == col(t.Member.id))
-                .where(
-                    col(t.Member.partnership_id) == partnership_id,
-                    col(t.Member.active),
-                    col(t.MemberRole.role) == role.value,
-                )
-            ).all()
-        ]
+        return active_with_role(self._session, partnership_id, role)
 
     def _view(self, row: t.Member) -> MemberView:
         assert row.id is not None

@@ -297,6 +297,16 @@ async def test_an_admin_by_the_server_s_settings_keeps_their_access(
     assert audited(j, "member.access_ended") == []
 
 
+async def exported(j: Journey, command: str) -> str:
+    """The path of the file `command` exports (local mode answers with it)."""
+    j.bot.connector.clear()
+    await j.say(command)
+    said = json.dumps([*j.bot.connector.cards(), *j.bot.connector.texts()])
+    path = re.search(r"to (/[^\"]+?\.(?:docx|xlsx))", said)
+    assert path, said
+    return path.group(1)
+
+
 async def test_a_leaver_is_marked_wherever_their_work_is_shown(journey_each: Journey) -> None:
     """leavers2 left the summary (card and Word document) and the tracker naming a leaver as
     owner or writer as if nothing had changed: each now says "(access ended)" beside the name,
@@ -312,23 +322,13 @@ async def test_a_leaver_is_marked_wherever_their_work_is_shown(journey_each: Jou
     await j.say(f"summary {review}")
     summary = json.dumps(j.bot.connector.cards(), ensure_ascii=False)
     assert f"{marked} · " in summary, "the item's owner"
-    j.bot.connector.clear()
-    await j.say(f"export the summary for {review} as a word document")
-    said = json.dumps([*j.bot.connector.cards(), *j.bot.connector.texts()])
-    path = re.search(r"to (/[^\"]+?\.docx)", said)
-    assert path, said
-    document = Document(path.group(1))
+    document = Document(await exported(j, f"export the summary for {review} as a word document"))
     text = "\n".join(
         [p.text for p in document.paragraphs]
         + [c.text for table in document.tables for row in table.rows for c in row.cells]
     )
     assert marked in text
-    j.bot.connector.clear()
-    await j.say(f"export {review}")
-    said = json.dumps([*j.bot.connector.cards(), *j.bot.connector.texts()])
-    path = re.search(r"to (/[^\"]+?\.xlsx)", said)
-    assert path, said
-    book = load_workbook(path.group(1))
+    book = load_workbook(await exported(j, f"export {review}"))
     cells = [str(c.value) for row in book["Tracker"].iter_rows() for c in row if c.value]
     assert marked in cells
 
