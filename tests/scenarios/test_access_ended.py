@@ -6,8 +6,8 @@ is listed for someone to pick up, and nothing proactive goes to them."""
 from __future__ import annotations
 
 import json
-import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,6 +34,7 @@ from tests.support.journey import (
     button_data,
     open_review,
     person,
+    saved_file,
 )
 
 
@@ -297,14 +298,11 @@ async def test_an_admin_by_the_server_s_settings_keeps_their_access(
     assert audited(j, "member.access_ended") == []
 
 
-async def exported(j: Journey, command: str) -> str:
-    """The path of the file `command` exports (local mode answers with it)."""
+async def exported(j: Journey, command: str) -> Path:
+    """The file `command` exports (local mode's card names it: `saved_file`)."""
     j.bot.connector.clear()
     await j.say(command)
-    said = json.dumps([*j.bot.connector.cards(), *j.bot.connector.texts()])
-    path = re.search(r"to (/[^\"]+?\.(?:docx|xlsx))", said)
-    assert path, said
-    return path.group(1)
+    return saved_file(j.bot, json.dumps([*j.bot.connector.cards(), *j.bot.connector.texts()]))
 
 
 async def test_a_leaver_is_marked_wherever_their_work_is_shown(journey_each: Journey) -> None:
