@@ -301,7 +301,8 @@ class Chasers:
             lambda uow: chase_engine.settle(uow.chases, claimed, attempt, now)
         )
         if outcome == chase_engine.ACCESS_ENDED:
-            await self._report_access_ended(claimed)
+            if chase_engine.access_ended_notice_due(claimed):
+                await self._report_access_ended(claimed)
         elif outcome in chase_engine.REPORTED_TO_CHAIR:
             await self._report_undelivered(claimed, attempt, deliveries)
         return outcome
@@ -311,14 +312,16 @@ class Chasers:
         ended, once per chaser and reader (each on its own key, like the copies)."""
         row = claimed.row
         notices = chase_engine.report_copies(
-            claimed, chase_engine.ACCESS_ENDED_NOTICE, chase_engine.access_ended_readers(row)
+            claimed,
+            chase_engine.ACCESS_ENDED_NOTICE,
+            chase_engine.access_ended_readers(row, claimed.chase.kind),
         )
         due = await self._claim_copies(claimed, notices, chase_engine.ACCESS_ENDED)
         if not due:
             return
         people = await self.services.db.run(lambda uow: uow.returns.recipients(row.ended_ids))
         names = tuple(sorted(p.display_name for p in people)) or ("Its owner",)
-        card = cards.access_ended_card(row, names, claimed.next_chase_at)
+        card = cards.access_ended_card(row, names, claimed.next_chase_at, claimed.chase.kind)
 
         async def card_for(_: chase_engine.Copy) -> dict[str, Any]:
             return card

@@ -59,7 +59,7 @@ from domain.actions import (
 )
 from domain.chase_engine import ACTION, ChaseRow, Undelivered
 from domain.chase_messages import READER_WORDS
-from domain.chasers import ChaserPolicy, PlannedChase, Rag, SubjectKind, policy_revision
+from domain.chasers import ChaseKind, ChaserPolicy, PlannedChase, Rag, SubjectKind, policy_revision
 from domain.links import web_link
 from domain.model import ActionStatus
 from domain.outcome import DESCRIPTION_MAX, MEASURE_MAX
@@ -1472,10 +1472,17 @@ def undelivered_card(report: Undelivered) -> Card:
     return build(body, [opens])
 
 
-def access_ended_card(row: ChaseRow, names: Sequence[str], next_chase_at: datetime | None) -> Card:
-    """To those who can give it to someone else (the chair and deputy; an action item's agency
-    leads too): a reminder was due to people whose access to Line of Sight has ended, so
-    nothing was sent, and it needs a new owner, with the button to act."""
+def access_ended_card(
+    row: ChaseRow,
+    names: Sequence[str],
+    next_chase_at: datetime | None,
+    kind: ChaseKind | None = None,
+) -> Card:
+    """To those who can give it to someone else (the chair and deputy; an open action item's
+    agency leads too): a reminder was due to people whose access to Line of Sight has ended, so
+    nothing was sent, and it needs a new owner, with the button to act. For a completed item's
+    request for evidence of impact (told once: `chase_engine.access_ended_notice_due`), that
+    the LIC group records its impact without them."""
     who = " and ".join(names)
     whose = f"{who}'s access" if len(names) == 1 else f"The access of {who}"
     said = f"{whose} to Line of Sight has ended, so the reminder due to them was not sent."
@@ -1485,7 +1492,22 @@ def access_ended_card(row: ChaseRow, names: Sequence[str], next_chase_at: dateti
         if next_chase_at
         else "No further reminder is planned."
     )
-    if row.subject_type == ACTION:
+    if kind is ChaseKind.IMPACT_REQUEST:
+        said = (
+            f"{whose} to Line of Sight has ended, so the request for evidence of impact was "
+            "not sent."
+        )
+        opens = button(
+            "Open the action", verbs.ACTION_VIEW, {"action_id": row.record_id}, primary=True
+        )
+        need = (
+            "This action item is completed and waits for the LIC group to record its impact. "
+            "No evidence of impact will come from its owner: the LIC group can record the "
+            "impact from what it knows (a member of the LIC group records it on the item)."
+        )
+        later = "You won't be told this again for this item; nothing is sent to its owner."
+        top = [*header(f"No evidence of impact to come · {row.reference}"), paragraph(row.title)]
+    elif row.subject_type == ACTION:
         opens = button(
             "Open the action to reassign it",
             verbs.ACTION_VIEW,

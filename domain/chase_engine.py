@@ -33,6 +33,7 @@ from domain.chase_messages import Reads, chased_line, counted_from
 from domain.chasers import (
     ANSWERED,
     Audience,
+    ChaseKind,
     ChaserPolicy,
     ChaseSubject,
     PlannedChase,
@@ -855,12 +856,23 @@ GONE: Final = Attempt(False, detail="access ended", access_ended=True)
 ACCESS_ENDED_NOTICE: Final = "access_ended_notice"
 
 
-def access_ended_readers(row: ChaseRow) -> tuple[int, ...]:
+def access_ended_notice_due(claimed: Claimed) -> bool:
+    """Whether a chaser not sent because its owners' access ended is told to anyone
+    (`access_ended_readers`). An open item or a return is, each time, until someone else takes
+    it on. A completed item's request for evidence of impact is told once (the first not sent):
+    nobody can take a finished item on, and the LIC group records its impact without the
+    owner, so a notice at every impact request would be a dead end that never stops."""
+    return claimed.chase.kind is not ChaseKind.IMPACT_REQUEST or claimed.not_sent_before == 0
+
+
+def access_ended_readers(row: ChaseRow, kind: ChaseKind | None = None) -> tuple[int, ...]:
     """Who hears that a chaser's owners' access ended, so someone else must take it on: those
-    who can give it to someone else. The chair and deputy chair, and for an action item its
-    agency's leads (they reassign within the agency); a return's writers are the chair's to
-    assign. Never one of the owners themselves."""
-    leads = row.lead_ids if row.subject_type == ACTION else ()
+    who can give it to someone else. The chair and deputy chair, and for an open action item
+    its agency's leads (they reassign within the agency); a return's writers are the chair's to
+    assign, and a completed item's request for impact is the chair's to pass to the LIC group
+    (nobody reassigns a finished item). Never one of the owners themselves."""
+    reassigned = row.subject_type == ACTION and kind is not ChaseKind.IMPACT_REQUEST
+    leads = row.lead_ids if reassigned else ()
     readers = (*chair_readers(row), *leads)
     gone = set(row.owner_ids)
     return tuple(dict.fromkeys(m for m in readers if m not in gone))

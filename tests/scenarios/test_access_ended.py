@@ -255,6 +255,37 @@ async def test_a_chaser_due_to_a_leaver_tells_the_chair_and_lead_at_once_and_sen
     assert "You have now been chased" not in back
 
 
+async def test_a_completed_item_s_leaver_is_told_to_the_chair_once_not_at_every_impact_request(
+    journey_each: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """review10 M1: a completed item is chased for evidence of impact until the LIC group
+    records it, and nobody can reassign a finished item. With its owner gone, "needs a new
+    owner" at every impact request was a dead end that never stopped; the chair now hears once
+    that no evidence will come from them, with a button that opens the item, and the agency
+    lead (who can't move it) isn't asked."""
+    j = journey_each
+    [item] = await published(j)
+    members = {m.aad_object_id: m for m in j.rows(t.Member)}
+    owner, lead, chair = members[PRACTITIONER], members[LEAD], members[USER_AAD]
+    done = {"action_id": item.id, "evidence": "Audit done: 20 referrals."}
+    assert "Marked complete" in await j.card(verbs.ACTION_COMPLETE, done, PRACTITIONER)
+    await end_access(j, PRACTITIONER)
+    sends = Sends(j, monkeypatch)
+    at_next_chase(j, item.id)
+    assert await sweep(j) == {chase_engine.ACCESS_ENDED: 1}
+    [told] = sends.to(chair.id, f"No evidence of impact to come · {item.reference}")
+    assert "the request for evidence of impact was not sent" in told
+    assert "Reassign" not in told
+    assert sends.to(owner.id) == []
+    assert sends.to(lead.id) == [], "a lead can't move a completed item"
+    opened = await j.act(verbs.ACTION_VIEW, button_data(json.loads(told), verbs.ACTION_VIEW))
+    assert item.reference in json.dumps(opened["value"])
+
+    at_next_chase(j, item.id)
+    assert await sweep(j) == {chase_engine.ACCESS_ENDED: 1}, "the next request is not sent either"
+    assert len(sends.to(chair.id)) == 1, "the chair is told once, not at every request"
+
+
 async def test_a_return_chaser_due_to_writers_who_all_left_tells_the_chair_to_assign(
     journey_each: Journey, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -175,3 +175,49 @@ def test_what_is_meant_for_a_chair_who_left_goes_to_the_deputy_else_the_admins()
         (ADMIN_B, Reader.CHAIR),
         (LEAD, Reader.AGENCY_LEAD),
     )
+
+
+def _impact_claim(not_sent_before: int) -> ce.Claimed:
+    subject = ChaseSubject(
+        SubjectKind.ACTION_ITEM, ActionStatus.COMPLETED, date(2027, 3, 1), status_since=AT.date()
+    )
+    row = replace(_item_row(), subject=subject)
+    chase = PlannedChase(
+        AT, ChaseKind.IMPACT_REQUEST, 2, (Audience.OWNER,), "Impact", "", "", "", AT
+    )
+    return ce.Claimed(
+        row,
+        chase,
+        ce.key_for(row, chase.sequence),
+        1,
+        NEXT,
+        (Audience.OWNER,),
+        not_sent_before=not_sent_before,
+    )
+
+
+def test_a_completed_item_s_impact_request_for_a_leaver_is_told_once_to_the_chair_only() -> None:
+    """review10 M1: nobody can reassign a completed item, so "needs a new owner" at every
+    impact request was a dead end that never stopped. The chair hears once that no evidence of
+    impact will come from the owner and the LIC group records it; the leads are not asked."""
+    first, later = _impact_claim(0), _impact_claim(1)
+    assert ce.owners_gone(first)
+    assert ce.owners_gone(later)
+    assert ce.access_ended_notice_due(first)
+    assert not ce.access_ended_notice_due(later), "told once, not at every impact request"
+    assert ce.access_ended_readers(first.row, ChaseKind.IMPACT_REQUEST) == (CHAIR, DEPUTY)
+    # An open item's chaser is told each time, leads included.
+    open_item = replace(_claim(_item_row(), Audience.OWNER), not_sent_before=3)
+    assert ce.access_ended_notice_due(open_item)
+    assert ce.access_ended_readers(open_item.row, ChaseKind.OVERDUE) == (CHAIR, DEPUTY, LEAD)
+
+    card = access_ended_card(first.row, ("Health Visitor (demo)",), NEXT, ChaseKind.IMPACT_REQUEST)
+    assert card_problems(card) == []
+    shown = json.dumps(card, ensure_ascii=False)
+    assert "No evidence of impact to come · LOS-2026-004/A3" in shown
+    assert "the request for evidence of impact was not sent" in shown
+    assert "the LIC group can record the impact" in shown
+    assert "Reassign" not in shown
+    assert "you'll hear this instead of each reminder" not in shown
+    [opens] = card["actions"]
+    assert (opens["verb"], opens["data"]["action_id"]) == (verbs.ACTION_VIEW, 11)
