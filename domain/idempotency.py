@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from domain.errors import ChangedSinceShown
+from domain.model import channel_conversation
 
 CARD_ID: Final = "card_id"
 REVISION: Final = "rev"
@@ -149,7 +150,7 @@ def conversation_of(conversation_id: str) -> str:
     """What a kept answer is bound to: the conversation the click came from (a channel's
     thread suffix ";messageid=…" left off: the card's channel), hashed, so the claim keeps no
     conversation id. A duplicate from another conversation is not given the answer."""
-    conversation = conversation_id.split(";messageid=", 1)[0]
+    conversation = channel_conversation(conversation_id)
     return hashlib.sha256(conversation.encode()).hexdigest()[:32]
 
 
