@@ -114,9 +114,9 @@ async def messages(request: web.Request) -> web.Response:
     if tenant not in services.settings.allowed_tenant_ids:
         log.warning("tenant refused", extra={"tenant": _loggable(tenant)})
         return web.Response(status=403)
-    envelope = _envelope(body, text)
+    checked = envelope(body, text)
     try:
-        answer = await channel.answer(identity, envelope, request.app[BOT])
+        answer = await channel.answer(identity, checked, request.app[BOT])
     except ActivityRefused as error:
         raise web.HTTPBadRequest(text=str(error)) from error
     # The invoke's answer is written here, not by the SDK (botbuilder 4.17's own process()
@@ -195,9 +195,11 @@ async def _read_body(request: web.Request) -> bytes:
         raise web.HTTPBadRequest(text="Body could not be read") from error
 
 
-def _envelope(body: dict[str, Any], text: str) -> dict[str, Any]:
+def envelope(body: dict[str, Any], text: str) -> dict[str, Any]:
     """The authenticated body, cleaned (_clean) and checked: the objects a turn reads, and
-    every id within the column it is stored in (storage/tables.py), before any write."""
+    every id within the column it is stored in (storage/tables.py), before any write. Every
+    way into the core passes it (the test suite's in-process driver too, tests/support/core.py),
+    so nothing reaches a handler that the HTTP edge would have cleaned or refused."""
     if _may_need_cleaning(text):
         body = _clean(body)
     for key in ("from", "conversation", "recipient"):

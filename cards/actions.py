@@ -1501,9 +1501,10 @@ def access_ended_card(
             "Open the action", verbs.ACTION_VIEW, {"action_id": row.record_id}, primary=True
         )
         need = (
-            "This action item is completed and waits for the LIC group to record its impact. "
-            "No evidence of impact will come from its owner: the LIC group can record the "
-            "impact from what it knows (a member of the LIC group records it on the item)."
+            "This action item is completed and waits in the LIC group's queue (awaiting "
+            "impact) for its impact to be recorded. No evidence of impact will come from its "
+            "owner: ask the LIC group to record the impact from what they know (a member of "
+            "the group records it on the item)."
         )
         later = "You won't be told this again for this item; nothing is sent to its owner."
         top = [*header(f"No evidence of impact to come · {row.reference}"), paragraph(row.title)]

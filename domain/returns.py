@@ -920,8 +920,8 @@ def save_section(
         return SaveOutcome(index, episode, screen)
     jump = parse_place(data.get("goto"), bank) if data.get("jump") is True else None
     if jump is not None:
-        return _go_to(uow, member, ret, stored, jump)
-    return _navigate(uow, member, ret, stored, index, episode, nav)
+        return _go_to(uow, member, ret, stored, jump, today)
+    return _navigate(uow, member, ret, stored, index, episode, nav, today)
 
 
 # A save's next card looks up no sign-offs beside it (`_beside`): the save turn's statements
@@ -955,11 +955,19 @@ def _go_to(
     ret: ReturnView,
     stored: Mapping[AnswerKey, StoredAnswer],
     place: Place,
+    today: date,
 ) -> SaveOutcome:
     _move_resume(uow, member, ret, place.position)
     if place.position < bank_for(ret.bank_version).section_count:
         screen = section_screen(
-            uow, member, ret, place.position, place.episode, stored=stored, sign_offs_here=_ON_SAVE
+            uow,
+            member,
+            ret,
+            place.position,
+            place.episode,
+            notices=late_notices(member, ret, today),
+            stored=stored,
+            sign_offs_here=_ON_SAVE,
         )
         return SaveOutcome(place.position, screen.episode, screen)
     return SaveOutcome(place.position, None, None)
@@ -1027,6 +1035,7 @@ def _navigate(
     index: int,
     episode: int | None,
     nav: str,
+    today: date,
 ) -> SaveOutcome:
     bank = bank_for(ret.bank_version)
     if nav == Nav.ADD_EPISODE and episode is not None:
@@ -1038,7 +1047,8 @@ def _navigate(
     else:
         position = index
     _move_resume(uow, member, ret, position)
-    notice = (
+    # The overdue line on the page a save opens too (`late_notices`: no query), first.
+    notice = late_notices(member, ret, today) + (
         (
             saved_notice(
                 member,

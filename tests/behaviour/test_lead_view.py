@@ -215,6 +215,12 @@ async def test_the_overdue_line_shows_wherever_the_return_s_card_is_drawn(
         assert "Please finish it" not in as_lead
         as_writer = await j.card(verb, data, PRACTITIONER)
         assert f"{late} Please finish it as soon as you can." in as_writer, (verb, as_writer[:600])
+    # The page a save opens too (review10: Next, Save and Go to drew it without the line).
+    first = BANK.sections[0]
+    next_page = {"return_id": return_id, "section": 0, **valid_answers(first)}
+    for verb in (verbs.RETURN_NEXT, verbs.RETURN_SAVE):
+        as_writer = await j.card(verb, next_page, PRACTITIONER)
+        assert f"{late} Please finish it as soon as you can." in as_writer, (verb, as_writer[:600])
 
 
 async def test_continue_with_ordinary_words_opens_the_persons_returns(

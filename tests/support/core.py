@@ -25,7 +25,7 @@ from typing import Any, TypeVar, cast
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.app import CHASERS, SERVICES
+from bot.app import CHASERS, MAX_BODY_BYTES, SERVICES, envelope
 from bot.channel import (
     ANSWERED_INVOKES,
     CARD,
@@ -152,6 +152,17 @@ class CoreBot(DatabaseReads):
         """One activity through the core: (201, "") for a message delivered, (200, answer)
         for an invoke, as the HTTP edge answers; what it sent is on `connector`."""
         body = _as_sent(body)
+        # What the HTTP edge does before the core (bot/app.py `messages`): the body's size,
+        # the tenant allow-list, then the cleaned and checked envelope.
+        text = json.dumps(body)
+        if len(text.encode()) > MAX_BODY_BYTES:
+            return 413, ""
+        if tenant_of(body) not in self.core.services.settings.allowed_tenant_ids:
+            return 403, ""
+        try:
+            body = envelope(body, text)
+        except web.HTTPBadRequest as refused:
+            return 400, refused.text
         conversation, activity_id = str(body["conversation"]["id"]), body.get("id")
         invoked = body.get("type") == "invoke"
         if invoked and body.get("name") not in ANSWERED_INVOKES:

@@ -216,7 +216,7 @@ def test_a_completed_item_s_impact_request_for_a_leaver_is_told_once_to_the_chai
     shown = json.dumps(card, ensure_ascii=False)
     assert "No evidence of impact to come · LOS-2026-004/A3" in shown
     assert "the request for evidence of impact was not sent" in shown
-    assert "the LIC group can record the impact" in shown
+    assert "ask the LIC group to record the impact" in shown
     assert "Reassign" not in shown
     assert "you'll hear this instead of each reminder" not in shown
     [opens] = card["actions"]
