@@ -51,8 +51,10 @@ __all__ = [
 # Spaces, no-break spaces (Teams and Word paste them) and hyphens may group digits.
 _SEP = r"[ \u00a0-]"
 
+# Each gap on its own: people write "943 4765919" and "943476 5919" as well as the 3-3-4 the
+# card shows (walk10); the Modulus 11 check keeps a stray ten-digit number from counting.
 _NHS_NUMBER = re.compile(
-    rf"(?<![\w+])(\d{{3}})({_SEP}?)(\d{{3}})\2(\d{{4}})(?!\w|\.\d)",
+    rf"(?<![\w+])(\d{{3}}){_SEP}?(\d{{3}}){_SEP}?(\d{{4}})(?!\w|\.\d)",
     re.ASCII,
 )
 
@@ -159,7 +161,7 @@ def _mask_last_digits(text: str, how_many: int) -> str:
 def _nhs_findings(text: str) -> list[IdentifierFinding]:
     findings = []
     for match in _NHS_NUMBER.finditer(text):
-        first, _, middle, last = match.groups()
+        first, middle, last = match.groups()
         if is_valid_nhs_number(first + middle + last):
             masked = f"{first} {MASK * 3} {MASK * 4}"
             findings.append(

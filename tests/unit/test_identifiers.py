@@ -38,6 +38,9 @@ def only_finding(text: str) -> IdentifierFinding:
     [
         ("NHS number 943 476 5919 on file", IdentifierKind.NHS_NUMBER, "943 476 5919"),
         ("nhs no 9434765919.", IdentifierKind.NHS_NUMBER, "9434765919"),
+        # Grouped 3-7 or 6-4 as people type them, each gap on its own (walk10).
+        ("NHS 943 4765919 held", IdentifierKind.NHS_NUMBER, "943 4765919"),
+        ("nhs: 943476 5919", IdentifierKind.NHS_NUMBER, "943476 5919"),
         ("943-476-5919", IdentifierKind.NHS_NUMBER, "943-476-5919"),
         ("K (943\u00a0476\u00a05919)", IdentifierKind.NHS_NUMBER, "943\u00a0476\u00a05919"),
         ("lives at HU1 2AB now", IdentifierKind.POSTCODE, "HU1 2AB"),
