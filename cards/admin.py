@@ -206,6 +206,8 @@ def member_form_card(
     if change is not None:
         held = _holdings(change.holdings) if not change.member.active else []
         body += [*_result(change.result), *held]
+    elif member is not None and not member.active:
+        body += _holdings(form.holdings)
     body += _with_problem(
         ac.InputText(
             id="display_name",
@@ -332,7 +334,13 @@ def _identity(
 ) -> list[ac.ElementAnnotated]:
     # The AAD object id is the member's identity: set once, never edited from a card.
     if member is not None:
-        status = "Linked: has used the bot" if member.seen else "Waiting: hasn't used the bot yet"
+        status = (
+            "Access ended"
+            if not member.active
+            else "Linked: has used the bot"
+            if member.seen
+            else "Waiting: hasn't used the bot yet"
+        )
         return [facts([("AAD object id", member.aad_object_id or "Unknown"), ("Status", status)])]
     return _with_problem(
         ac.InputText(

@@ -445,6 +445,9 @@ class MemberForm:
 
     member: DirectoryMember | None
     agencies: tuple[AgencyView, ...]
+    # What someone whose access ended still holds, whenever their card is opened (walk10:
+    # listed only on the card that ended it, gone once it was left).
+    holdings: tuple[Holding, ...] = ()
 
 
 def member_listing(uow: UnitOfWork, admin: MemberView, page: int) -> MemberListing:
@@ -460,7 +463,11 @@ def member_listing(uow: UnitOfWork, admin: MemberView, page: int) -> MemberListi
 def member_form(uow: UnitOfWork, admin: MemberView, member_id: object) -> MemberForm:
     require(admin, Role.ADMIN)
     member = _member_to_edit(uow, admin.partnership_id, member_id)
-    return MemberForm(member, tuple(uow.directory.agencies(admin.partnership_id)))
+    agencies = tuple(uow.directory.agencies(admin.partnership_id))
+    if member is None or member.active:
+        return MemberForm(member, agencies)
+    held = tuple(uow.directory.holdings(admin.partnership_id, member.id))
+    return MemberForm(member, agencies, held)
 
 
 def save_member(

@@ -94,8 +94,17 @@ async def test_ended_access_refuses_every_turn_without_data_until_restored(
     listing = json.dumps((await j.act(verbs.MEMBERS, {}))["value"])
     assert "Access ended" in listing
 
+    # Their card, opened again later, still says so and what they hold (walk10: the list was
+    # only on the card that ended it, and the status said "hasn't used the bot yet").
+    reopened = await member_card(j, PRACTITIONER)
+    again = json.dumps(reopened)
+    assert "Still with them" in again
+    assert "Writes the return: Demo Police" in again
+    assert '"value": "Access ended"' in again
+    assert "hasn't used the bot yet" not in again
+
     # Restored: they are back, with their roles, and the trail says who did it.
-    data = button_data(await member_card(j, PRACTITIONER), verbs.MEMBER_RESTORE)
+    data = button_data(reopened, verbs.MEMBER_RESTORE)
     restored = json.dumps((await j.act(verbs.MEMBER_RESTORE, data))["value"])
     assert "Police Practitioner's access restored." in restored
     assert is_active(j, PRACTITIONER)
