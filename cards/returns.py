@@ -1122,11 +1122,17 @@ def returned_card(ret: ReturnView, comments: str) -> Card:
     return build(body, [button("Open the return", verbs.RETURN_OPEN, ids(ret), primary=True)])
 
 
-def signed_off_card(ret: ReturnView) -> Card:
-    body = [
-        *header("Return signed off", where(ret)),
-        paragraph("The return is now with the review chair for the meeting pack."),
-    ]
+def signed_off_card(ret: ReturnView, *, by_chair: bool = False) -> Card:
+    """The lead's card once they approved. A lead who also chairs the review (walk10: the
+    demo's Alex) isn't told it is "now with the review chair": the chair's own notice, with
+    where the review stands, comes as a message below."""
+    with_chair = (
+        "You chair this review: where it stands, and the meeting pack when every return is "
+        "signed off, are in the message below."
+        if by_chair
+        else "The return is now with the review chair for the meeting pack."
+    )
+    body = [*header("Return signed off", where(ret)), paragraph(with_chair)]
     # The next useful steps, not only "Reviews" (walk9): the next return waiting for this
     # lead's sign-off, or the return as signed off.
     return build(

@@ -377,7 +377,8 @@ def _sign_off(*, approve: bool) -> Any:
             messages.append((result.chair_id, notice))
         deliveries = await send_cards(ctx, messages)
         if approve:
-            return Reply(cards.signed_off_card(ret))
+            by_chair = result.chair_id is not None and result.chair_id == ctx.member.id
+            return Reply(cards.signed_off_card(ret, by_chair=by_chair))
         took = reached(deliveries)
         names = result.assignee_names
         message = returns.sent_back_message(

@@ -45,7 +45,30 @@ async def test_lead_reads_the_full_return_then_approves_from_there(any_journey: 
 
     card = await j.card(verbs.SIGNOFF_APPROVE, {"return_id": return_id}, LEAD)
     assert "Return signed off" in card
+    assert "now with the review chair" in card, "the lead isn't the chair here"
     assert j.rows(t.PreAnalysisReturn)[0].status == "signed_off"
+
+
+async def test_a_lead_who_chairs_the_review_is_not_told_it_is_with_the_chair(
+    any_journey: Journey,
+) -> None:
+    """walk10: the demo's Alex leads the agency and chairs the review; "now with the review
+    chair" read as someone else. The chair's own notice still comes, below."""
+    j = any_journey
+    return_id = await submitted_return(j)
+    [review] = j.rows(t.Review)
+    lead = next(m for m in j.rows(t.Member) if m.aad_object_id == LEAD)
+    with j.bot.db.session() as session, session.begin():
+        row = session.get(t.Review, review.id)
+        assert row is not None
+        row.chair_member_id = lead.id
+    j.bot.connector.clear()
+    card = await j.card(verbs.SIGNOFF_APPROVE, {"return_id": return_id}, LEAD)
+    assert "Return signed off" in card
+    assert "You chair this review" in card
+    assert "now with the review chair" not in card
+    told = json.dumps(j.bot.connector.cards())
+    assert "return signed off" in told, "the chair's notice still comes"
 
 
 async def test_a_practitioner_reading_a_submitted_return_gets_no_sign_off(
