@@ -1830,10 +1830,14 @@ def _target(ret: ReturnView) -> tuple[str, int]:
 
 
 def _incomplete_message(summary: Overview) -> str:
-    missing = [m for s in summary.sections for m in s.missing][:5]
+    missing = [m for s in summary.sections for m in s.missing]
     parts = []
     if missing:
-        parts.append("These still need an answer: " + "; ".join(missing) + ".")
+        # The first five, and how many more (walk10: a list of five read as the whole of it).
+        more = (
+            f" (and {len(missing) - 5} more: the overview lists them)" if len(missing) > 5 else ""
+        )
+        parts.append("These still need an answer: " + "; ".join(missing[:5]) + more + ".")
     if summary.unconfirmed:
         parts.append(
             "Check the possible identifiers in: "

@@ -201,3 +201,17 @@ async def test_read_this_part_with_nothing_chosen_asks_for_a_part(any_journey: J
     chosen = await j.card(verbs.RETURN_OPEN, {**read, "goto": "s:4"}, LEAD)
     assert "Section 5 of 11" in chosen
     assert CHOOSE_A_PART not in chosen
+
+
+async def test_submitting_an_unfinished_return_says_how_many_answers_are_still_needed(
+    any_journey: Journey,
+) -> None:
+    """walk10: the refusal listed five unanswered questions and no more, which read as the
+    whole of it while about thirty were open."""
+    j = any_journey
+    _, return_id = await open_review(j)
+    reply = await j.act(verbs.RETURN_SUBMIT, {"return_id": return_id}, PRACTITIONER)
+    said = json.dumps(reply)
+    assert "isn't ready to submit" in said
+    assert "more: the overview lists them)" in said, said[:800]
+    assert j.rows(t.PreAnalysisReturn)[0].status != "submitted"
