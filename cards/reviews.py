@@ -500,7 +500,7 @@ def _agency_controls(screen: AgencyScreen, data: Mapping[str, object]) -> list[C
         controls.append(
             show_form(
                 "Extend due date",
-                [date_input("due_on", "New due date", _iso(screen.ret.due_on), required=True)],
+                [date_input("due_on", "New due date", _iso(screen.extend_to), required=True)],
                 button("Extend", verbs.RETURN_EXTEND, data, primary=True),
             )
         )

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Final
 
 from domain import audit, chase_engine, review_flow
+from domain.calendar import add_working_days
 from domain.capabilities import require
 from domain.chasers import handed_over
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard
@@ -254,13 +255,29 @@ class AgencyScreen:
     choices: tuple[tuple[str, str], ...]  # (directory id, name) who could complete it
     has_lead: bool
     may_set_lead: bool = False  # an admin, who gives the agency lead role (Agencies)
+    # What the Extend form offers (`suggested_extension`), never a date it would refuse.
+    extend_to: date | None = None
 
     @property
     def revision(self) -> str:
         return return_revision(self.ret)
 
 
-def agency_screen(uow: UnitOfWork, member: MemberView, return_id: object) -> AgencyScreen:
+# How far the Extend form's date is put beyond the later of the due date and today.
+EXTENSION_OFFERED = 5  # working days
+
+
+def suggested_extension(due_on: date | None, today: date) -> date:
+    """The date the Extend form is filled with: a working week past the later of the current
+    due date and today. walk10: it was filled with the due date itself, already past, so the
+    form's own value was refused ("can't be in the past")."""
+    start = max(due_on, today) if due_on is not None else today
+    return add_working_days(start, EXTENSION_OFFERED)
+
+
+def agency_screen(
+    uow: UnitOfWork, member: MemberView, return_id: object, today: date
+) -> AgencyScreen:
     review, ret = controlled_return(uow, member, return_id, Control.MANAGE)
     names = {r.member_id: r.display_name for r in uow.returns.recipients(sorted(ret.assignee_ids))}
     choices = tuple(
@@ -269,7 +286,8 @@ def agency_screen(uow: UnitOfWork, member: MemberView, return_id: object) -> Age
         if agency in (ret.agency_id, None)
     )
     has_lead = bool(uow.returns.agency_lead_ids(ret.agency_id))
-    return AgencyScreen(review, ret, names, choices, has_lead, member.has(Role.ADMIN))
+    extend_to = suggested_extension(ret.due_on, today)
+    return AgencyScreen(review, ret, names, choices, has_lead, member.has(Role.ADMIN), extend_to)
 
 
 # --- cancel and reopen ---------------------------------------------------------------------
@@ -605,7 +623,9 @@ def extend_due(
     if due is None:
         raise FormInvalid({"due_on": "Give the new due date, like 2026-12-14."})
     if due < today:
-        raise FormInvalid({"due_on": "The new due date can't be in the past."})
+        raise FormInvalid(
+            {"due_on": f"The new due date can't be in the past (today is {short_date(today)})."}
+        )
     if ret.due_on is not None and due <= ret.due_on:
         raise FormInvalid(
             {"due_on": f"An extension moves the due date later than {short_date(ret.due_on)}."}

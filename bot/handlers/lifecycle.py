@@ -97,7 +97,7 @@ async def _agency(
     errors: dict[str, str] | None = None,
 ) -> Reply:
     screen: AgencyScreen = await ctx.run(
-        lambda uow: lifecycle.agency_screen(uow, ctx.member, return_id)
+        lambda uow: lifecycle.agency_screen(uow, ctx.member, return_id, ctx.services.today())
     )
     return Reply(cards.agency_card(screen, errors, people_picker=_picker(ctx), notices=notices))
 

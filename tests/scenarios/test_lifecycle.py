@@ -5,7 +5,7 @@ cancel and an admin's reopen, a deputy chair; and refusals that change nothing."
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -276,6 +276,14 @@ async def test_extend_moves_the_chasers_and_edit_keeps_the_identifier_guard(j: J
     review_id = await two_agency_review(j)
     police = ret_of(j, "Demo Police")
     before = police.next_chase_at
+    # The form offers a date its own save accepts (walk10: it offered the due date itself).
+    agency = json.loads(await j.card(verbs.REVIEW_AGENCY, {"return_id": police.id}))
+    offered = next(
+        e["value"] for e in _inputs(agency) if e.get("id") == "due_on" and e.get("value")
+    )
+    assert date.fromisoformat(offered) > police.due_on
+    moved = await j.card(verbs.RETURN_EXTEND, {"return_id": police.id, "due_on": offered})
+    assert "Due date moved" in moved, moved[:600]
     card = await j.card(verbs.RETURN_EXTEND, {"return_id": police.id, "due_on": "2099-06-30"})
     assert "reminders follow the new date" in card
     after = ret_of(j, "Demo Police")
@@ -680,3 +688,14 @@ async def test_a_control_from_an_older_manage_card_changes_nothing(j: Journey) -
     reply = json.dumps(await j.act(verbs.RETURN_EXTEND, stale, DEPUTY), ensure_ascii=False)
     assert STALE_MESSAGE in reply
     assert str(ret_of(j, "Demo Police").due_on) == "2099-06-30"
+
+
+def _inputs(element: Any) -> Iterator[dict[str, Any]]:
+    """Every element of a card, show-cards' forms included, depth first."""
+    if isinstance(element, dict):
+        yield element
+        for value in element.values():
+            yield from _inputs(value)
+    elif isinstance(element, list):
+        for value in element:
+            yield from _inputs(value)

@@ -27,6 +27,7 @@ from domain.lifecycle import (
     may_manage,
     ready_for_analysis,
     split_reference,
+    suggested_extension,
 )
 from domain.model import MemberView, ReturnStatus, ReviewStage, Role
 from domain.records import ReturnView, ReviewView
@@ -431,3 +432,16 @@ TestReviewLifecycle = ReviewLifecycle.TestCase
 def test_cancelling_twice_is_not_a_move(stage: ReviewStage) -> None:
     assert ReviewStage.CANCELLED not in REVIEW_TRANSITIONS[ReviewStage.CANCELLED]
     assert move_review(stage, ReviewStage.CANCELLED) is ReviewStage.CANCELLED
+
+
+@given(
+    due=st.one_of(st.none(), st.dates(date(2020, 1, 1), date(2030, 12, 31))),
+    today=st.dates(date(2020, 1, 1), date(2030, 12, 31)),
+)
+def test_the_extend_form_offers_a_date_its_own_save_accepts(due: date | None, today: date) -> None:
+    """walk10: the form was filled with the due date itself, already past, so pressing Extend
+    as it stood was refused. What it offers is after today and after the current due date."""
+    offered = suggested_extension(due, today)
+    assert offered > today
+    assert due is None or offered > due
+    assert offered.weekday() < 5, "a working day"
