@@ -316,7 +316,10 @@ SAVE_AND_GO = "Save and open"
 
 # The sign-off card's "Read this part" carries it: that button opens only the part chosen.
 READ_CHOSEN: Final = "chosen_only"
-CHOOSE_A_PART: Final = "Choose a part of the return under 'Go to', then Read this part."
+CHOOSE_A_PART: Final = (
+    "Nothing was chosen to read: open 'Each part at a glance' below, choose a part under "
+    "'Go to', then press Read this part."
+)
 
 
 def jump_list(jumps: Sequence[tuple[str, str]], go: ac.ActionExecute | Card) -> ac.Container | Card:
