@@ -301,7 +301,13 @@ def _holdings(held: tuple[Holding, ...]) -> list[ac.ElementAnnotated]:
     # A button per review, opening its summary (read-only: what to reassign is there).
     reviews = dict.fromkeys((h.reference.split("/")[0], h.review_id) for h in shown if h.review_id)
     opens = [
-        without_inputs(button(f"Open {reference}", verbs.SUMMARY, {"review_id": review_id}))
+        without_inputs(
+            button(
+                f"Open {reference}",
+                verbs.SUMMARY,
+                {"review_id": review_id, verbs.OPENS_BESIDE: 1},
+            )
+        )
         for reference, review_id in list(reviews)[:HOLDING_REVIEWS_MAX]
     ]
     if opens:

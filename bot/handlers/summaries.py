@@ -86,7 +86,11 @@ async def show_summary(ctx: Context) -> Reply:
         )
     )
     manage = may_manage(ctx.member, summary.review)
-    return Reply(cards.summary_card(summary, page, manage=manage))
+    card = cards.summary_card(summary, page, manage=manage)
+    if ctx.data.get(verbs.OPENS_BESIDE):
+        # The card clicked stays; the summary comes below it.
+        return Reply(card, aside=f"The summary of {summary.review.reference} is below.")
+    return Reply(card)
 
 
 def _did_you_mean(

@@ -102,6 +102,16 @@ async def test_ended_access_refuses_every_turn_without_data_until_restored(
     assert "Writes the return: Demo Police" in again
     assert '"value": "Access ended"' in again
     assert "hasn't used the bot yet" not in again
+    # Its "Open LOS-…" button brings the summary below and leaves the member card in place.
+    j.bot.connector.clear()
+    opened = await j.act(verbs.SUMMARY, button_data(reopened, verbs.SUMMARY))
+    assert (opened["type"], opened["value"]) == (
+        MESSAGE,
+        f"The summary of {review.reference} is below.",
+    )
+    [summary] = j.bot.connector.cards()
+    assert "Summary ·" in json.dumps(summary, ensure_ascii=False)
+    assert "Police Practitioner (access ended)" in json.dumps(summary)
 
     # Restored: they are back, with their roles, and the trail says who did it.
     data = button_data(reopened, verbs.MEMBER_RESTORE)
