@@ -15,6 +15,7 @@ from adaptive_cards import types as ty
 from cards import verbs
 from cards.basics import role_names
 from cards.common import (
+    OPENS_BESIDE,
     Card,
     build,
     button,
@@ -305,7 +306,7 @@ def _holdings(held: tuple[Holding, ...]) -> list[ac.ElementAnnotated]:
             button(
                 f"Open {reference}",
                 verbs.SUMMARY,
-                {"review_id": review_id, verbs.OPENS_BESIDE: 1},
+                {"review_id": review_id, OPENS_BESIDE: 1},
             )
         )
         for reference, review_id in list(reviews)[:HOLDING_REVIEWS_MAX]

@@ -84,6 +84,9 @@ _LOOKALIKES: Final = tuple((m, LOOKALIKE[m]) for m in "*`~")
 # (CommonMark, and Teams' renderers follow it), so only the others are swapped.
 _EDGE_UNDERSCORE: Final = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 ZERO_WIDTH: Final = "\u200b"
+# In a summary button's data (not a verb): the summary comes as a new message and the card
+# clicked stays (the admin's "Still with them" list, walk10: it replaced the member card).
+OPENS_BESIDE: Final = "beside"
 # A colon between two digits ("at 10:42") starts no scheme (a scheme begins with a letter and
 # is followed by what it names), so a time keeps its colon as typed, with nothing hidden in it.
 _BREAK_AFTER: Final = re.compile(r"[\]<&\\{]|(?<!\d):(?=\S)|(?<=\d):(?=[^\s\d])")

@@ -117,9 +117,6 @@ POLICY_SAVE: Final = "policy_save"
 
 # Manager summaries, the dashboard and exports (issue 6)
 SUMMARY: Final = "summary"
-# In a SUMMARY button's data: the summary comes as a new message and the card clicked stays
-# (the admin's "Still with them" list, walk10: it replaced the member card).
-OPENS_BESIDE: Final = "beside"
 DASHBOARD: Final = "dashboard"
 OVERDUE: Final = "overdue"
 EXPORT: Final = "export"

@@ -12,6 +12,7 @@ from bot import files
 from bot.router import Context, Reply, Router
 from cards import summaries as cards
 from cards import verbs
+from cards.common import OPENS_BESIDE
 from domain import board_report, phrasing, summaries
 from domain.errors import InvalidInput
 from domain.lifecycle import may_manage
@@ -87,7 +88,7 @@ async def show_summary(ctx: Context) -> Reply:
     )
     manage = may_manage(ctx.member, summary.review)
     card = cards.summary_card(summary, page, manage=manage)
-    if ctx.data.get(verbs.OPENS_BESIDE):
+    if ctx.data.get(OPENS_BESIDE):
         # The card clicked stays; the summary comes below it.
         return Reply(card, aside=f"The summary of {summary.review.reference} is below.")
     return Reply(card)

@@ -12,6 +12,7 @@ import pytest
 from bot.channel import Courier
 from bot.outbound import Outbound
 from cards import admin, verbs
+from cards.common import OPENS_BESIDE
 from cards.validation import card_problems
 from domain.directory import AccessChange, MemberForm, end_access, restore_access
 from domain.errors import FormInvalid, NotPermitted
@@ -169,7 +170,7 @@ def test_the_member_card_offers_end_access_then_lists_what_they_hold() -> None:
         ("Open LOS-2026-001", 4),
         ("Open LOS-2026-003", 6),
     ]
-    assert all(a["data"][verbs.OPENS_BESIDE] for a in opens), "the member card stays (walk10)"
+    assert all(a["data"][OPENS_BESIDE] for a in opens), "the member card stays (walk10)"
     nothing = admin.member_form_card(
         MemberForm(ended, ()), change=AccessChange("Leaver (demo)'s access ended.", ended)
     )
