@@ -15,7 +15,7 @@ from adaptive_cards import types as ty
 
 from cards import verbs
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, MeasuredCard, card_size
-from domain.display import shown
+from domain.display import LOOKALIKE, shown
 from domain.errors import FieldError
 from domain.idempotency import CARD_ID, REVISION
 from domain.identifier_checks import CONFIRM_LABEL, confirm_key
@@ -66,19 +66,12 @@ Card = dict[str, Any]
 # Markdown). `domain.display.shown` first drops bidi controls and invisible characters, so a
 # person can't disguise text either, and escaping twice gives the same text.
 
-# What each marker shows as (LOOKALIKE_OF reads it back). Each is a narrow character from a
-# block Latin fonts carry (spacing modifiers, punctuation, operators; DejaVu holds all five):
-# the fullwidth forms used before (U+FF3F, U+FF40) are in CJK fonts only, so where none is
-# installed they showed as empty boxes, and where one is they were twice as wide (new-user
-# walk L10). tests/unit/test_user_text.py keeps them narrow.
-LOOKALIKE: Final = {
-    "*": "\u2217",  # asterisk operator
-    "_": "\u02cd",  # modifier letter low macron
-    "`": "\u02cb",  # modifier letter grave accent
-    "~": "\u223c",  # tilde operator
-    ".": "\u2024",  # one dot leader (in a dotted word only)
-}
-LOOKALIKE_OF: Final = {shown: typed for typed, shown in LOOKALIKE.items()}
+# What each marker shows as, and LOOKALIKE_OF reading it back (domain/display.py, where the
+# identifier guard reads them back too). Each is a narrow character from a block Latin fonts
+# carry (spacing modifiers, punctuation, operators; DejaVu holds all five): the fullwidth forms
+# used before (U+FF3F, U+FF40) are in CJK fonts only, so where none is installed they showed as
+# empty boxes, and where one is they were twice as wide (new-user walk L10).
+# tests/unit/test_user_text.py keeps them narrow.
 _LOOKALIKES: Final = tuple((m, LOOKALIKE[m]) for m in "*`~")
 # An underscore between two letters or digits ("pre_analysis") never opens or closes emphasis
 # (CommonMark, and Teams' renderers follow it), so only the others are swapped.

@@ -1,20 +1,40 @@
-"""What a person typed, made safe to show without changing what is stored.
+"""What a person typed, made safe to show without changing what is stored, and read as a reader
+sees it.
 
 Bidirectional controls (the right-to-left override U+202E and its kin) reorder the characters
 after them, so "Child K‮txt.exe" can be shown as something it is not; zero-width and other
 invisible characters hide text inside words or split a word so nobody sees the split. Stored
-values keep exactly what was typed (the record and the audit stay faithful); the identifier guard
-reads what a reader would see, so a zero-width space inside an NHS number hides nothing from it
-(`domain/identifiers.py`); every output (cards, Word, CSV, XLSX) shows `shown(text)`, which drops
-these characters so the reader sees the characters really there, in their real order.
+values keep exactly what was typed (the record and the audit stay faithful). Every output
+(cards, Word, CSV, XLSX) shows `shown(text)`, which drops these characters so the reader sees
+the characters really there, in their real order.
 
-Kept on purpose: the zero-width joiner and non-joiner (U+200D, U+200C), which shape emoji and
-several scripts and move nothing; line and paragraph separators become ordinary newlines.
+Which characters are invisible is Unicode's answer, not a list kept by hand: the
+Default_Ignorable_Code_Point property (DerivedCoreProperties.txt: PropList's
+Other_Default_Ignorable_Code_Point, every format character and every variation selector, less
+the few that are drawn), which holds
+the zero-width space and joiners, the word joiner and invisible operators, the soft hyphen, the
+bidi controls, the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0), the combining grapheme
+joiner, the variation selectors and the tag characters. tests/unit/test_display.py checks the
+set against Perl's own `\\p{Default_Ignorable_Code_Point}`.
+
+`shown` keeps, on purpose, the few of them that shape what is drawn and move nothing: the
+zero-width joiner and non-joiner (U+200D, U+200C; emoji sequences and several scripts), the
+variation selectors (text or emoji style, ideographic variants) and the conjoining Hangul fillers
+(U+115F, U+1160, parts of an old Hangul syllable). Line and paragraph separators become ordinary
+newlines.
+
+The identifier guard reads with `read`: every default-ignorable character dropped (a joiner
+between two digits of an NHS number hides nothing from a reader), every kind of space read as a
+space, and the look-alikes the cards draw for markup (`LOOKALIKE`, below) read back as the
+characters they stand for, so an address copied from a card into a field is still an address.
+It says where each character it reads stands in what was typed.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 from typing import Final
 
 # Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) and the direction marks
@@ -23,21 +43,103 @@ BIDI_CONTROLS: Final = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u
 # Zero-width space, word joiner, byte-order mark, Mongolian vowel separator, the invisible
 # mathematical operators, and the soft hyphen (invisible unless a line breaks at it).
 INVISIBLE: Final = "\u200b\u2060\ufeff\u180e\u2061\u2062\u2063\u2064\u00ad"
-# Unicode "tag" characters (U+E0000-U+E007F) spell hidden ASCII that no font draws.
-_TAGS: Final = range(0xE0000, 0xE0080)
+
+# What each Markdown marker shows as on a card (cards/common.py `user_text`, which says why each
+# was chosen), and what the guard reads each back as (LOOKALIKE_OF).
+LOOKALIKE: Final = {
+    "*": "\u2217",  # asterisk operator
+    "_": "\u02cd",  # modifier letter low macron
+    "`": "\u02cb",  # modifier letter grave accent
+    "~": "\u223c",  # tilde operator
+    ".": "\u2024",  # one dot leader (in a dotted word only)
+}
+LOOKALIKE_OF: Final = {shown: typed for typed, shown in LOOKALIKE.items()}
+
+# PropList.txt (Unicode 14, as Python 3.11's unicodedata): Other_Default_Ignorable_Code_Point,
+# which with the variation selectors covers all of U+E0000-U+E0FFF (tags and their reserve).
+_OTHER_IGNORABLE: Final = (
+    (0x034F, 0x034F),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x2065, 0x2065),
+    (0x3164, 0x3164),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0xE0000, 0xE0FFF),
+)
+_VARIATION_SELECTORS: Final = ((0x180B, 0x180D), (0x180F, 0x180F), (0xFE00, 0xFE0F))
+# Format characters that are drawn, so not ignorable: the prepended concatenation marks (the
+# Arabic number signs and their kin), the interlinear annotation marks, and the Egyptian
+# hieroglyph format controls (DerivedCoreProperties.txt takes each out by name).
+_DRAWN_FORMAT: Final = (
+    (0x0600, 0x0605),
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x1345F),
+)
+# Format characters are in the first two planes, and in the fourteenth (inside U+E0000-E0FFF).
+_FORMAT_PLANES: Final = range(0x20000)
+
+
+def _code_points(ranges: Iterable[tuple[int, int]]) -> set[int]:
+    return {point for first, last in ranges for point in range(first, last + 1)}
+
+
+def _default_ignorable() -> frozenset[int]:
+    drawn = _code_points(_DRAWN_FORMAT)
+    formats = {
+        point
+        for point in _FORMAT_PLANES
+        if point not in drawn and unicodedata.category(chr(point)) == "Cf"
+    }
+    return frozenset(formats | _code_points(_OTHER_IGNORABLE) | _code_points(_VARIATION_SELECTORS))
+
+
+DEFAULT_IGNORABLE: Final = _default_ignorable()
+# Kept by `shown` (see the module's note): they shape what is drawn and hide nothing.
+SHAPING: Final = frozenset(
+    {0x200C, 0x200D, 0x115F, 0x1160}
+    | _code_points(_VARIATION_SELECTORS)
+    | _code_points([(0xE0100, 0xE01EF)])
+)
+# Every space a reader sees as one (no-break, thin, narrow no-break, ideographic, ...).
+_SPACES: Final = frozenset(
+    point for point in range(0x10000) if point != 0x20 and unicodedata.category(chr(point)) == "Zs"
+)
+_LINE_ENDS: Final = {0x2028: "\n", 0x2029: "\n"}
 
 _DROPPED: Final[dict[int, str | None]] = {
-    **{ord(c): None for c in BIDI_CONTROLS + INVISIBLE},
-    **dict.fromkeys(_TAGS),
-    0x2028: "\n",
-    0x2029: "\n",
+    **dict.fromkeys(DEFAULT_IGNORABLE - SHAPING),
+    **_LINE_ENDS,
+}
+_READ: Final[dict[int, str]] = {
+    **dict.fromkeys(DEFAULT_IGNORABLE, ""),
+    **dict.fromkeys(_SPACES, " "),
+    **{ord(lookalike): typed for lookalike, typed in LOOKALIKE_OF.items()},
+    **_LINE_ENDS,
 }
 
 
-# str.translate looks every character up in Python; a regex search finds none in C first.
-_ANY_DROPPED: Final = re.compile(
-    "[" + BIDI_CONTROLS + INVISIBLE + "\U000e0000-\U000e007f\u2028\u2029]"
-)
+def _any_of(points: Iterable[int]) -> re.Pattern[str]:
+    """One character class for `points`, as ranges: a search finds none in C."""
+    ranges: list[list[int]] = []
+    for point in sorted(points):
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    return re.compile(
+        "[" + "".join(f"\\U{first:08x}-\\U{last:08x}" for first, last in ranges) + "]"
+    )
+
+
+_ANY_DROPPED: Final = _any_of(_DROPPED)
+_ANY_READ: Final = _any_of(_READ)
 
 
 def shown(text: str) -> str:
@@ -48,6 +150,26 @@ def shown(text: str) -> str:
 
 
 def shown_positions(text: str) -> list[int]:
-    """Where each character of `shown(text)` stands in `text`, so that something found in what
-    a reader sees can be pointed at in what was typed."""
+    """Where each character of `shown(text)` stands in `text`."""
     return [i for i, c in enumerate(text) if _DROPPED.get(ord(c), "") is not None]
+
+
+def read(text: str) -> tuple[str, list[int] | None]:
+    """`text` as the identifier guard reads it (the module's note says how), and where each of
+    its characters stands in `text`: None when it is `text` itself (most text is)."""
+    if text.isascii() or _ANY_READ.search(text) is None:
+        return text, None
+    parts: list[str] = []
+    positions: list[int] = []
+    done = 0
+    for found in _ANY_READ.finditer(text):
+        at = found.start()
+        parts.append(text[done:at])
+        positions.extend(range(done, at))
+        instead = _READ[ord(text[at])]
+        parts.append(instead)
+        positions.extend([at] * len(instead))
+        done = at + 1
+    parts.append(text[done:])
+    positions.extend(range(done, len(text)))
+    return "".join(parts), positions

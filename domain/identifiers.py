@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from domain.display import shown, shown_positions
+from domain.display import read
 from domain.identifier_kinds import (
     IDENTIFIER_LABELS,
     MASK,
@@ -310,13 +310,14 @@ def find_identifiers(text: str) -> list[IdentifierFinding]:
     character answer, and nothing for the second look at the same text in one turn (the save
     checks it, then the card that follows shows its warnings).
 
-    It reads the text as a reader sees it (`shown`): an invisible character typed, or copied
-    back from a card that broke a long run, inside "943 476 5919" or "SW1A 1AA" would otherwise
-    hide it. Positions are in `text` as typed."""
-    seen = shown(text)
-    if seen is text:
+    It reads the text as a reader sees it (`display.read`): an invisible character typed, or
+    copied back from a card that broke a long run, inside "943 476 5919" or "SW1A 1AA" would
+    otherwise hide it, and an address copied from a card keeps the card's look-alike dot.
+    Positions are in `text` as typed."""
+    seen, positions = read(text)
+    if positions is None:
         return list(_find(text))
-    return _in_typed_text(_find(seen), shown_positions(text))
+    return _in_typed_text(_find(seen), positions)
 
 
 def _in_typed_text(

@@ -8,7 +8,8 @@ from typing import Final
 
 from markdown_it import MarkdownIt
 
-from cards.common import LOOKALIKE_OF, ZERO_WIDTH
+from cards.common import ZERO_WIDTH
+from domain.display import LOOKALIKE_OF
 
 _RENDERER: Final = MarkdownIt("commonmark", {"linkify": True}).enable(
     ["linkify", "strikethrough", "table"]

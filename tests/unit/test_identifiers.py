@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench import guard as guard_bench
+from cards.common import user_text
 from domain import display, identifiers
 from domain.identifiers import (
     IdentifierFinding,
@@ -645,21 +646,72 @@ _SPLIT_BY_INVISIBLES = [
     ("lives at SW1A 1AA now", IdentifierKind.POSTCODE),
     ("call 07700 900123 after school", IdentifierKind.PHONE_NUMBER),
     ("NI number AB 12 34 56 C", IdentifierKind.NI_NUMBER),
+    ("email carer.k@example.org today", IdentifierKind.EMAIL),
+    ("DOB 01/02/2015", IdentifierKind.DATE_OF_BIRTH),
+    ("lived at 14 Acacia Road", IdentifierKind.ADDRESS),
+    ("Jayden Smith said he was hungry", IdentifierKind.NAME),
+    ("attends Oakfield Primary School", IdentifierKind.SCHOOL_OR_SURGERY),
 ]
+# Every character Unicode calls default-ignorable: the zero-width space and joiners, the word
+# joiner, the soft hyphen, bidi controls, the Hangul fillers, variation selectors, tags (review2).
+_IGNORABLE = sorted(map(chr, display.DEFAULT_IGNORABLE))
 
 
+def _found(text: str, kind: IdentifierKind) -> IdentifierFinding:
+    found = [f for f in find_identifiers(text) if f.kind is kind]
+    assert len(found) == 1, (text, found)
+    return found[0]
+
+
+# The names lists load on the first name looked for.
+@settings(deadline=None)
 @pytest.mark.parametrize(("text", "kind"), _SPLIT_BY_INVISIBLES)
-@given(cut=st.integers(min_value=1), invisible=st.sampled_from(list(display.INVISIBLE)))
+@given(
+    inserted=st.lists(
+        st.tuples(st.integers(min_value=0), st.sampled_from(_IGNORABLE)), min_size=1, max_size=4
+    )
+)
 def test_an_invisible_character_inside_an_identifier_hides_nothing(
-    text: str, kind: IdentifierKind, cut: int, invisible: str
+    text: str, kind: IdentifierKind, inserted: list[tuple[int, str]]
 ) -> None:
-    """A zero-width space typed inside an identifier, or copied back from a card that broke a
-    long run of text to wrap it, still leaves the identifier found, at its place as typed."""
-    at = cut % (len(text) - 1) + 1
-    typed = text[:at] + invisible + text[at:]
-    found = [f for f in find_identifiers(typed) if f.kind is kind]
-    plain = [f for f in find_identifiers(text) if f.kind is kind]
-    assert len(found) == len(plain) == 1, (typed, found)
-    as_typed, as_plain = typed[found[0].start : found[0].end], text[plain[0].start : plain[0].end]
-    assert display.shown(as_typed) == as_plain
-    assert found[0].masked == plain[0].masked
+    """Invisible characters typed anywhere in or around an identifier, or copied back from a
+    card that broke a long run of text to wrap it, still leave the identifier found, at its
+    place as typed."""
+    typed = text
+    for cut, invisible in inserted:
+        at = cut % (len(typed) + 1)
+        typed = typed[:at] + invisible + typed[at:]
+    found, plain = _found(typed, kind), _found(text, kind)
+    as_typed = typed[found.start : found.end]
+    assert display.read(as_typed)[0] == text[plain.start : plain.end]
+    assert as_typed[0] == text[plain.start]
+    assert as_typed[-1] == text[plain.end - 1]
+    assert found.masked == plain.masked
+
+
+# The names lists load on the first name looked for.
+@settings(deadline=None)
+@pytest.mark.parametrize(("text", "kind"), _SPLIT_BY_INVISIBLES)
+@given(space=st.sampled_from(["\u00a0", "\u2009", "\u202f", "\u2007", "\u3000", "\u205f"]))
+def test_any_space_a_reader_sees_as_one_groups_an_identifier(
+    text: str, kind: IdentifierKind, space: str
+) -> None:
+    typed = text.replace(" ", space)
+    found, plain = _found(typed, kind), _found(text, kind)
+    assert (found.start, found.end, found.masked) == (plain.start, plain.end, plain.masked)
+
+
+# The names lists load on the first name looked for.
+@settings(deadline=None)
+@pytest.mark.parametrize(("text", "kind"), _SPLIT_BY_INVISIBLES)
+@given(before=st.sampled_from(["", "see ", "LOS-2026-001/A3,LOS-2026-002,", "x" * 40 + ","]))
+def test_an_identifier_copied_back_from_a_card_is_still_found(
+    text: str, kind: IdentifierKind, before: str
+) -> None:
+    """A card shows "carer.k@example.org" with a look-alike dot and long runs with breaks; a
+    chair who copies it into a field has typed the address (review2)."""
+    typed = before + text
+    copied = user_text(typed)
+    found, plain = _found(copied, kind), _found(typed, kind)
+    assert display.read(copied[found.start : found.end])[0] == typed[plain.start : plain.end]
+    assert found.masked == plain.masked

@@ -9,8 +9,8 @@ from adaptive_cards import card as ac
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cards.common import LOOKALIKE, LOOKALIKE_OF, WRAP_RUN, identifier_warning, user_text
-from domain.display import shown
+from cards.common import WRAP_RUN, identifier_warning, user_text
+from domain.display import LOOKALIKE, LOOKALIKE_OF, shown
 from tests.support.markdown import PLAIN_TAGS, as_typed, rendered_tags
 
 MARKUP = "*_`~[]()!<>&#=+-|:/\\{}.0123456789 \n\tahttpwwwcom@"

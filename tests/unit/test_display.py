@@ -1,0 +1,104 @@
+"""domain/display.py: which characters are invisible (Unicode's Default_Ignorable_Code_Point),
+what `shown` keeps for display, how the identifier guard reads text (`read`)."""
+
+from __future__ import annotations
+
+import subprocess
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cards.common import user_text
+from domain import display
+
+IGNORABLE = sorted(map(chr, display.DEFAULT_IGNORABLE))
+SPACES = [chr(p) for p in range(0x10000) if p != 0x20 and unicodedata.category(chr(p)) == "Zs"]
+
+_PERL_IGNORABLE = r"""
+for my $c (0 .. 0x10FFFF) {
+    next if $c >= 0xD800 && $c <= 0xDFFF;
+    print "$c\n" if chr($c) =~ /\p{Default_Ignorable_Code_Point}/;
+}
+"""
+_PERL_ASSIGNED = r"""
+while (my $c = <STDIN>) { chomp $c; print "$c\n" if chr($c) =~ /\p{Assigned}/; }
+"""
+
+
+def _perl(script: str, stdin: str = "") -> set[int]:
+    out = subprocess.run(
+        ["perl", "-e", script], input=stdin, capture_output=True, text=True, check=True
+    )
+    return {int(line) for line in out.stdout.split()}
+
+
+def test_the_invisible_characters_are_unicode_s_default_ignorables() -> None:
+    """The set is derived from unicodedata and PropList's short lists; Perl carries the property
+    itself (perl-base is part of every Debian system). Where the two Unicode versions differ, a
+    character one of them has not assigned yet may differ, nothing else."""
+    perl = _perl(_PERL_IGNORABLE)
+    differ = perl ^ display.DEFAULT_IGNORABLE
+    perl_assigned = _perl(_PERL_ASSIGNED, "\n".join(map(str, sorted(differ))))
+    python_assigned = {p for p in differ if unicodedata.category(chr(p)) != "Cn"}
+    assert differ <= perl_assigned ^ python_assigned, sorted(map(hex, differ))
+    for named in "\u200b\u200c\u200d\u2060\u2063\u00ad\u061c\u180e\u034f\u115f\u1160\u3164":
+        assert ord(named) in display.DEFAULT_IGNORABLE, hex(ord(named))
+    for named in "\ufe0f\U000e0101\U000e0041\ufeff\u202e\uffa0":
+        assert ord(named) in display.DEFAULT_IGNORABLE, hex(ord(named))
+    for drawn in "\u0600\u06dd\ufff9 \u00a0a":
+        assert ord(drawn) not in display.DEFAULT_IGNORABLE, hex(ord(drawn))
+
+
+@pytest.mark.parametrize(
+    "emoji",
+    [
+        "\U0001f469\u200d\U0001f469\u200d\U0001f467",  # a family, joined
+        "\u2764\ufe0f",  # a red heart, emoji style
+        "\U0001f44d\U0001f3fd",  # a thumbs up with a skin tone
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian, with its non-joiner
+        "\u8fbb\U000e0100",  # an ideographic variant
+    ],
+)
+def test_shown_keeps_what_shapes_a_character_as_drawn(emoji: str) -> None:
+    assert display.shown(emoji) == emoji
+
+
+@given(st.text(alphabet=st.sampled_from(IGNORABLE) | st.characters(codec="utf-8"), max_size=60))
+def test_shown_drops_every_other_invisible_character(typed: str) -> None:
+    seen = display.shown(typed)
+    assert not {ord(c) for c in seen} & (display.DEFAULT_IGNORABLE - display.SHAPING)
+    positions = display.shown_positions(typed)
+    assert len(positions) == len(seen)
+    for at, char in zip(positions, seen, strict=True):
+        assert typed[at] == char or (char == "\n" and typed[at] in "\u2028\u2029")
+
+
+@given(st.text(alphabet=st.sampled_from(IGNORABLE + SPACES) | st.characters(), max_size=60))
+def test_the_guard_s_reading_points_each_character_back_at_what_was_typed(typed: str) -> None:
+    seen, positions = display.read(typed)
+    if positions is None:
+        assert seen is typed
+        return
+    assert len(positions) == len(seen)
+    assert positions == sorted(set(positions))
+    for at, char in zip(positions, seen, strict=True):
+        assert typed[at] == char or display.read(typed[at])[0] == char
+    assert not {ord(c) for c in seen} & display.DEFAULT_IGNORABLE
+    assert not set(seen) & set(SPACES)
+
+
+def test_the_guard_reads_every_space_as_a_space_and_the_cards_look_alikes_back() -> None:
+    assert display.read("943\u2009476\u202f5919")[0] == "943 476 5919"
+    assert display.read("carer\u2024k@example\u2024org")[0] == "carer.k@example.org"
+    looks = "pre\u02cdanalysis \u2217 \u02cbx\u02cb \u223c"
+    assert display.read(looks)[0] == "pre_analysis * `x` ~"
+
+
+@given(st.text(alphabet=st.sampled_from("*_`~[]:<&./,;-\\") | st.characters(), max_size=120))
+def test_text_copied_back_from_a_card_reads_to_the_guard_as_typed(typed: str) -> None:
+    """Whatever `user_text` drew (look-alikes, breaks after markup, wrap breaks in long runs),
+    the guard reads back what was typed."""
+    lines = typed.replace("\r\n", "\n").replace("\r", "\n")
+    assert display.read(user_text(typed))[0] == display.read(lines)[0]
