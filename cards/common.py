@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
@@ -15,7 +16,7 @@ from adaptive_cards import types as ty
 
 from cards import verbs
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, MeasuredCard, card_size
-from domain.display import LOOKALIKE, shown
+from domain.display import LOOKALIKE, shown, wrap_points
 from domain.errors import FieldError
 from domain.idempotency import CARD_ID, REVISION
 from domain.identifier_checks import CONFIRM_LABEL, confirm_key
@@ -90,19 +91,12 @@ _DOTTED_WORD: Final = re.compile(r"(?<!\S)\S*\.[^\W\d_]\S*")
 _HOST_DOT: Final = re.compile(r"(?<=\S)\.(?=[^\W\d_])")
 # A run this long with no space gets a zero-width space, a place a line may break: card
 # renderers wrap only at break opportunities, so an unbroken token (a reason pasted as one
-# long word) ran off the card's right edge (walk9). Never beside an underscore (so an inner
-# one still can't pair up), after a joiner, or before a combining mark, joiner or variation
-# selector (which belong to the character before them).
+# long word) ran off the card's right edge (walk9). Where in the run is `display.wrap_points`'s
+# rule: after a comma, semicolon or slash when one is near the line's end, never inside a
+# reference ("…/A3,LOS-2026-001" broke inside the second, review10), a character as drawn, or
+# beside an underscore.
 WRAP_RUN: Final = 30
-_UNBREAKABLE_AFTER: Final = "_\u200c\u200d"
-_UNBREAKABLE_BEFORE: Final = (
-    "_\u200c\u200d\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe00-\ufe0f"
-    "\ufe20-\ufe2f\U0001f3fb-\U0001f3ff\U000e0100-\U000e01ef"
-)
-_LONG_RUN: Final = re.compile(
-    rf"[^\s{ZERO_WIDTH}]{{{WRAP_RUN - 1}}}[^\s{ZERO_WIDTH}{_UNBREAKABLE_AFTER}]"
-    rf"(?=[^\s{ZERO_WIDTH}{_UNBREAKABLE_BEFORE}])"
-)
+_LONG_RUN: Final = re.compile(rf"[^\s{ZERO_WIDTH}]{{{WRAP_RUN + 1},}}")
 # Off while a card too big with them is drawn again (`fitting_breaks`): the breaks cost three
 # bytes each, and a card sized for its longest texts (a full chronology page) must still fit.
 _WRAP_BREAKS: ContextVar[bool] = ContextVar("wrap_breaks", default=True)
@@ -134,7 +128,7 @@ def user_text(value: object) -> str:
     if "\n" in text or text[:1] in _BLOCK_FIRST or text[:1].isdigit():
         text = _BLOCK_START.sub(ZERO_WIDTH, text)
     if len(text) > WRAP_RUN and _WRAP_BREAKS.get():
-        text = _LONG_RUN.sub("\\g<0>" + ZERO_WIDTH, text)
+        text = _LONG_RUN.sub(_with_wrap_breaks, text)
     return text
 
 
@@ -145,6 +139,12 @@ def message_text(text: str) -> str:
     the core through here (bot/core.py `inert_text`, for every edge). The bot writes no
     Markdown in them on purpose."""
     return user_text(text)
+
+
+def _with_wrap_breaks(run: re.Match[str]) -> str:
+    found = run.group(0)
+    ends = [0, *wrap_points(found, WRAP_RUN), len(found)]
+    return ZERO_WIDTH.join(found[start:end] for start, end in itertools.pairwise(ends))
 
 
 def _without_host_dots(word: re.Match[str]) -> str:

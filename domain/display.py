@@ -173,3 +173,83 @@ def read(text: str) -> tuple[str, list[int] | None]:
     parts.append(text[done:])
     positions.extend(range(done, len(text)))
     return "".join(parts), positions
+
+
+# --- where a long run may break ----------------------------------------------------------------
+#
+# A card renderer wraps a line only at a break opportunity, so a run with no space (a reason
+# pasted as one long word, references joined by commas) gets an invisible break every so often
+# (cards/common.py `user_text`). Where it goes is decided here: after a comma, semicolon, slash
+# or another point where a line reads naturally, when there is one in the second half of the
+# line; never inside a review's or an action's reference ("LOS-2026-001", "LOS-2026-001/A3",
+# which a reader copies and searches for whole), nor inside a character as drawn (before a
+# combining mark, a joiner, a variation selector or an emoji's skin tone; after a joiner;
+# between the two letters of a flag), nor beside an underscore (an inner one could then pair up
+# as Markdown emphasis).
+
+# domain/reviews.py `format_reference` and domain/outcome.py `action_reference` write these.
+_REFERENCE: Final = re.compile(r"LOS-\d{4}-\d{1,4}(?:/A\d+)?", re.IGNORECASE)
+_NATURAL_AFTER: Final = frozenset(",;/|!?)")
+_JOINERS: Final = "\u200c\u200d"
+
+
+def _joins_before(char: str) -> bool:
+    """Whether `char` belongs to the character before it, so no break goes in front of it."""
+    return (
+        char in _JOINERS
+        or char == "_"
+        or unicodedata.category(char) in ("Mn", "Mc", "Me")
+        or "\U0001f3fb" <= char <= "\U0001f3ff"
+        or ord(char) in DEFAULT_IGNORABLE
+    )
+
+
+def _may_break(run: str, at: int) -> bool:
+    before, after = run[at - 1], run[at]
+    if before in _JOINERS or before == "_" or _joins_before(after):
+        return False
+    flags = "\U0001f1e6" <= before <= "\U0001f1ff" and "\U0001f1e6" <= after <= "\U0001f1ff"
+    return not flags
+
+
+def _natural(run: str, at: int) -> bool:
+    before = run[at - 1]
+    if before in _NATURAL_AFTER:
+        return True
+    # After a hyphen between words, not in a date or a number ("2026-12-01", "0161-496").
+    return before == "-" and not (run[at - 2 : at - 1].isdigit() and run[at].isdigit())
+
+
+def wrap_points(run: str, width: int) -> list[int]:
+    """Where a run of text with no space gets a break, so that no piece is much longer than
+    `width`: each an index into `run`, the break going before that character. A piece is longer
+    only where nothing inside the line may be broken (one long reference, or a long cluster)."""
+    unsplit = {
+        inside
+        for reference in _REFERENCE.finditer(run)
+        for inside in range(reference.start() + 1, reference.end())
+    }
+    points: list[int] = []
+    start = 0
+    while len(run) - start > width:
+        allowed = [
+            at
+            for at in range(start + 1, min(start + width, len(run) - 1) + 1)
+            if at not in unsplit and _may_break(run, at)
+        ]
+        natural = [at for at in allowed if at - start >= width // 2 and _natural(run, at)]
+        if natural or allowed:
+            at = (natural or allowed)[-1]
+        else:
+            later = (
+                at
+                for at in range(start + width + 1, len(run))
+                if at not in unsplit and _may_break(run, at)
+            )
+            found = next(later, None)
+            if found is None:
+                break
+            at = found
+        points.append(at)
+        start = at
+    return points

@@ -1,8 +1,10 @@
 """domain/display.py: which characters are invisible (Unicode's Default_Ignorable_Code_Point),
-what `shown` keeps for display, how the identifier guard reads text (`read`)."""
+what `shown` keeps for display, how the identifier guard reads text (`read`), and where a long
+run of text with no space may break (`wrap_points`)."""
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import unicodedata
 
@@ -10,8 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cards.common import user_text
+from cards.common import WRAP_RUN, user_text
 from domain import display
+from domain.outcome import action_reference
+from domain.reviews import format_reference
 
 IGNORABLE = sorted(map(chr, display.DEFAULT_IGNORABLE))
 SPACES = [chr(p) for p in range(0x10000) if p != 0x20 and unicodedata.category(chr(p)) == "Zs"]
@@ -102,3 +106,62 @@ def test_text_copied_back_from_a_card_reads_to_the_guard_as_typed(typed: str) ->
     the guard reads back what was typed."""
     lines = typed.replace("\r\n", "\n").replace("\r", "\n")
     assert display.read(user_text(typed))[0] == display.read(lines)[0]
+
+
+def _pieces(run: str) -> list[str]:
+    ends = [0, *display.wrap_points(run, WRAP_RUN), len(run)]
+    return [run[start:end] for start, end in itertools.pairwise(ends)]
+
+
+def test_a_run_of_references_breaks_after_its_commas_never_inside_one() -> None:
+    """review10: "…/A3,LOS-2026-001" got its wrap break inside the second reference."""
+    refs = [action_reference(format_reference(2026, n), a) for n in (1, 2) for a in (1, 3, 12)]
+    run = ",".join([*refs, format_reference(2026, 1), format_reference(2026, 117)])
+    pieces = _pieces(run)
+    assert "".join(pieces) == run
+    assert all(piece.endswith(",") for piece in pieces[:-1]), pieces
+    for piece in pieces:
+        assert piece.rstrip(",") in {*refs, "LOS-2026-001", "LOS-2026-117"} or "," in piece
+
+
+@given(
+    st.lists(
+        st.sampled_from(["LOS-2026-001", "LOS-2026-001/A3", "LOS-2027-1042/A12", "and", "2026"])
+        | st.text(alphabet=st.sampled_from("abc-/,;é\u0301\u200d_1"), max_size=12),
+        max_size=20,
+    ),
+    st.sampled_from(["", ",", ";", "/", "-", ")"]),
+)
+def test_no_break_falls_inside_a_reference_or_a_character_as_drawn(
+    parts: list[str], glue: str
+) -> None:
+    run = glue.join(parts)
+    points = display.wrap_points(run, WRAP_RUN)
+    assert points == sorted(set(points))
+    assert all(0 < at < len(run) for at in points)
+    for reference in display._REFERENCE.finditer(run):
+        assert not [at for at in points if reference.start() < at < reference.end()], run
+    for at in points:
+        assert run[at - 1] not in "_\u200d", (run, at)
+        assert run[at] not in "_\u200d\u0301", (run, at)
+    # Every piece fits, unless nothing in its line could be broken.
+    for start, end in zip([0, *points], [*points, len(run)], strict=True):
+        assert end - start <= WRAP_RUN or not [
+            at
+            for at in range(start + 1, start + WRAP_RUN + 1)
+            if display._may_break(run, at)
+            and not any(r.start() < at < r.end() for r in display._REFERENCE.finditer(run))
+        ], (run, run[start:end])
+
+
+def test_a_long_hyphenated_word_breaks_after_a_hyphen_and_a_date_stays_whole() -> None:
+    run = "Safeguarding-partnership-wide-considerations-across-all-agencies-2026-12-01"
+    assert _pieces(run) == [
+        "Safeguarding-partnership-wide-",
+        "considerations-across-all-",
+        "agencies-2026-12-01",
+    ]
+
+
+def test_a_run_with_nowhere_natural_breaks_every_width_characters() -> None:
+    assert _pieces("x" * 70) == ["x" * 30, "x" * 30, "x" * 10]

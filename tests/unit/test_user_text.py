@@ -123,3 +123,15 @@ def test_a_long_unbroken_token_gets_places_to_wrap_and_still_reads_as_typed(type
 def test_words_of_ordinary_length_get_no_break() -> None:
     sentence = "Safeguarding-partnership-wide considerations, see LOS-2026-004"
     assert user_text(sentence) == sentence
+
+
+def test_references_joined_without_a_space_wrap_after_their_commas() -> None:
+    """review10: "…/A3,LOS-2026-001" got its wrap break inside the second reference. Each
+    line takes as many whole references as fit in WRAP_RUN characters."""
+    joined = "LOS-2026-001/A1,LOS-2026-001/A3,LOS-2026-001,LOS-2026-002/A12,LOS-2026-003"
+    escaped = user_text(joined)
+    assert escaped.split("\u200b") == [
+        "LOS-2026-001/A1,",
+        "LOS-2026-001/A3,LOS-2026-001,",
+        "LOS-2026-002/A12,LOS-2026-003",
+    ], escaped
