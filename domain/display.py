@@ -32,6 +32,7 @@ It says where each character it reads stands in what was typed.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -189,7 +190,9 @@ def read(text: str) -> tuple[str, list[int] | None]:
 
 # domain/reviews.py `format_reference` and domain/outcome.py `action_reference` write these.
 _REFERENCE: Final = re.compile(r"LOS-\d{4}-\d{1,4}(?:/A\d+)?", re.IGNORECASE)
-_NATURAL_AFTER: Final = frozenset(",;/|!?)")
+# A line reads naturally after these, and after a hyphen between words (not in a date or a
+# number: "2026-12-01", "0161-496").
+_NATURAL: Final = re.compile(r"[,;/|!?)]|-(?!\d)|(?<!\d)-")
 _JOINERS: Final = "\u200c\u200d"
 
 
@@ -212,14 +215,6 @@ def _may_break(run: str, at: int) -> bool:
     return not flags
 
 
-def _natural(run: str, at: int) -> bool:
-    before = run[at - 1]
-    if before in _NATURAL_AFTER:
-        return True
-    # After a hyphen between words, not in a date or a number ("2026-12-01", "0161-496").
-    return before == "-" and not (run[at - 2 : at - 1].isdigit() and run[at].isdigit())
-
-
 def wrap_points(run: str, width: int) -> list[int]:
     """Where a run of text with no space gets a break, so that no piece is much longer than
     `width`: each an index into `run`, the break going before that character. A piece is longer
@@ -229,27 +224,26 @@ def wrap_points(run: str, width: int) -> list[int]:
         for reference in _REFERENCE.finditer(run)
         for inside in range(reference.start() + 1, reference.end())
     }
+    natural = [found.end() for found in _NATURAL.finditer(run)]
     points: list[int] = []
     start = 0
+
+    def may_break(at: int) -> bool:
+        return at not in unsplit and _may_break(run, at)
+
     while len(run) - start > width:
-        allowed = [
-            at
-            for at in range(start + 1, min(start + width, len(run) - 1) + 1)
-            if at not in unsplit and _may_break(run, at)
+        # The latest natural place in the line's second half, else the latest place at all,
+        # else (nothing in the line may break) the first place after it.
+        last = min(start + width, len(run) - 1)
+        line = range(last, start, -1)
+        in_line = natural[
+            bisect.bisect_left(natural, start + width // 2) : bisect.bisect_right(natural, last)
         ]
-        natural = [at for at in allowed if at - start >= width // 2 and _natural(run, at)]
-        if natural or allowed:
-            at = (natural or allowed)[-1]
-        else:
-            later = (
-                at
-                for at in range(start + width + 1, len(run))
-                if at not in unsplit and _may_break(run, at)
-            )
-            found = next(later, None)
-            if found is None:
-                break
-            at = found
-        points.append(at)
-        start = at
+        found = next((at for at in reversed(in_line) if may_break(at)), None)
+        found = found or next((at for at in line if may_break(at)), None)
+        found = found or next((at for at in range(last + 1, len(run)) if may_break(at)), None)
+        if found is None:
+            break
+        points.append(found)
+        start = found
     return points
