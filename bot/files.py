@@ -21,7 +21,7 @@ import aiohttp
 
 from bot.router import Context, Reply, Router
 from cards import verbs
-from cards.basics import Back, error_card, file_ready_card
+from cards.basics import KEPT_NAME, Back, error_card, file_ready_card
 from domain import audit
 from domain.errors import DomainError, NotFound
 from domain.records import ExportRecord
@@ -82,7 +82,7 @@ async def deliver(ctx: Context, document: Document) -> Reply:
     stamp = ctx.services.now().strftime("%Y%m%d-%H%M%S")
     # Its own name on disk: two asks in the same second for the same document would otherwise
     # write one file over the other (and a failed one delete the other's).
-    path = folder / f"{stamp}-{secrets.token_hex(4)}-{safe_filename(document.filename)}"
+    path = folder / kept_name(stamp, secrets.token_hex(4), document.filename)
     try:
         await ctx.run(lambda uow: _record(uow, ctx, document, token, path))
     except BaseException:
@@ -94,7 +94,8 @@ async def deliver(ctx: Context, document: Document) -> Reply:
     aside = f"{document.description[:1].upper()}{document.description[1:]} {SENT_BELOW}"
     if not ctx.services.settings.files_in_teams:
         return Reply(
-            file_ready_card(kept_here(document.description, path), document.back), aside=aside
+            file_ready_card(kept_here(document.description), document.back, kept_as=path.name),
+            aside=aside,
         )
     consent = {
         "contentType": CONSENT,
@@ -116,16 +117,32 @@ async def deliver(ctx: Context, document: Document) -> Reply:
     )
 
 
-def kept_here(description: str, path: Path) -> str:
+def kept_here(description: str) -> str:
     """What local mode (no Teams: the Agents Playground, a developer's machine) says of a file
     it can't send: where it is kept, by name and never by the server's path (a person reading
-    the card can't open a path on the server, and it tells them about the machine, walk9)."""
+    the card can't open a path on the server, and it tells them about the machine, walk9).
+    The name follows on a line of its own, as it is on disk (cards/basics.py
+    `file_ready_card`'s `kept_as`), so it can be copied to search for it (walk10)."""
     return (
         f"Saved {description}. Line of Sight is running here without Teams (local mode), so it "
-        f"can't send you the file: it is kept on the computer that runs the bot, as "
-        f"“{path.name}” in the exports folder of its data directory. Whoever runs the bot can "
-        "open it there; in Teams it would come to this chat for you to save."
+        "can't send you the file: it is kept on the computer that runs the bot, in the exports "
+        "folder of its data directory, by the name below. Whoever runs the bot can open it "
+        "there; in Teams it would come to this chat for you to save."
     )
+
+
+def kept_name(stamp: str, tag: str, filename: str) -> str:
+    """The file's name on disk: the time it was made, a random tag (two asks in the same
+    second get two files) and the document's name in letters, digits and single hyphens, then
+    its kind. Strict, so the card can show it exactly as it is (cards/basics.py `KEPT_NAME`):
+    a reference or period in the document's name can't bring a look-alike dot, an underscore
+    or a run of hyphens into it."""
+    stem, _, kind = safe_filename(filename).rpartition(".")
+    words = re.findall(r"[A-Za-z0-9]+", stem) or ["export"]
+    name = f"{stamp}-{tag}-{'-'.join(words)[:100].rstrip('-')}.{kind.lower()}"
+    if not KEPT_NAME.fullmatch(name):
+        raise ValueError(f"not a document's name: {filename!r}")
+    return name
 
 
 def _record(uow: SqlUnitOfWork, ctx: Context, document: Document, token: str, path: Path) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import Final
 
 from adaptive_cards import card as ac
 from adaptive_cards import types as ty
@@ -207,16 +209,43 @@ def info_card(title: str, message: str) -> Card:
     return build([*header(title), paragraph(message)], [button("What can I do?", verbs.HELP)])
 
 
+# A file's name as kept on the machine that runs the bot (bot/files.py `kept_name`): its time,
+# a random tag and the document's name, in letters, digits and single hyphens, then one dot and
+# the kind of file. Such a name holds no Markdown (no * _ ` ~ [ < & \ { :), can't open a list
+# or heading (it starts with the date), and its one dot is followed by a file kind, not a
+# host's ending, so it is shown as it is, copyable.
+KEPT_NAME: Final = re.compile(
+    r"\d{8}-\d{6}-[0-9a-f]{8}-[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\.(?:csv|docx|xlsx|pdf)"
+)
+KEPT_NAME_ID: Final = "kept-name"
+
+
 # A button back to the card a file was asked for from: (title, verb, data).
 Back = tuple[str, str, Mapping[str, object]]
 
 
-def file_ready_card(message: str, back: Back | None = None) -> Card:
+def file_ready_card(message: str, back: Back | None = None, *, kept_as: str = "") -> Card:
     """A file is ready. It replaces the card its button was on, so `back` returns there (the
-    pack's other format, say) without knowing to type the command again."""
+    pack's other format, say) without knowing to type the command again.
+
+    `kept_as` is the file's name on the machine that runs the bot (local mode, bot/files.py
+    `kept_name`), on a line of its own in a monospace font and exactly as it is on disk, so it
+    can be copied to search for it: never through `user_text`, whose look-alike dot and
+    wrap breaks (walk10) made the copy find nothing. It is the bot's own name, made only of
+    letters, digits, hyphens and one dot before its extension, so it holds no Markdown and
+    no link; anything else is refused rather than shown."""
     actions = [button(*back)] if back else []
+    body: list[ac.ElementAnnotated] = [*header("Your file is ready"), paragraph(message)]
+    if kept_as:
+        if not KEPT_NAME.fullmatch(kept_as):
+            raise ValueError(f"not a kept file's name: {kept_as!r}")
+        body.append(
+            ac.TextBlock(
+                text=kept_as, wrap=True, font_type=ty.FontType.MONOSPACE, id=KEPT_NAME_ID
+            )
+        )
     return build(
-        [*header("Your file is ready"), paragraph(message)],
+        body,
         [
             *actions,
             button("What can I do?", verbs.HELP),

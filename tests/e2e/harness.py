@@ -612,14 +612,15 @@ FieldValue = str | bool | int | dt.date | dt.time | Sequence[str]
 
 def saved_export(data_dir: Path, text: str, suffix: str) -> Path:
     """The file a local-mode "Your file is ready" card names (`bot.files.kept_here`: by its
-    name in the bot's exports folder, never by the server's path)."""
+    name in the bot's exports folder, never by the server's path), exactly as it is on disk
+    (no look-alike dot or break in it: it can be copied to search for it)."""
     from tests.support.markdown import as_typed
 
     named = as_typed(text)
     assert str(data_dir.resolve()) not in named, f"the server's path is shown: {named!r}"
-    found = re.search(rf"as “([^”/]+\.{suffix})” in the exports folder", named)
+    found = re.search(rf"\b\d{{8}}-\d{{6}}-[0-9a-f]{{8}}-[A-Za-z0-9-]+\.{suffix}\b", text)
     assert found, f"no saved .{suffix} named on the card: {named!r}"
-    [path] = (data_dir / "exports").rglob(found.group(1))
+    [path] = (data_dir / "exports").rglob(found.group(0))
     return path.resolve()
 
 

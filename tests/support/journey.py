@@ -236,13 +236,14 @@ class Journey:
 
 def saved_file(bot: AnyBot, text: str) -> Path:
     """The file a local-mode "Your file is ready" card names (`bot.files.kept_here`: by its
-    name, never the server's path): the one export of this bot's whose name the text holds."""
+    name, never the server's path): the one export of this bot's whose name the text holds,
+    exactly as it is on disk (no look-alike dot or break in it, so it can be copied)."""
     with contextlib.suppress(ValueError):  # cards dumped as JSON, non-ASCII escaped
         text = json.dumps(json.loads(text), ensure_ascii=False)
     named = as_typed(text)
     with bot.db.session() as session:
         paths = [Path(row.path) for row in session.scalars(select(t.ExportFile))]
-    found = [path for path in paths if f"“{path.name}”" in named]
+    found = [path for path in paths if path.name in text]
     assert len(found) == 1, (named, [p.name for p in paths])
     assert not [p for p in paths if str(p.parent) in named], "the server's path is never shown"
     return found[0]
