@@ -240,9 +240,7 @@ def file_ready_card(message: str, back: Back | None = None, *, kept_as: str = ""
         if not KEPT_NAME.fullmatch(kept_as):
             raise ValueError(f"not a kept file's name: {kept_as!r}")
         body.append(
-            ac.TextBlock(
-                text=kept_as, wrap=True, font_type=ty.FontType.MONOSPACE, id=KEPT_NAME_ID
-            )
+            ac.TextBlock(text=kept_as, wrap=True, font_type=ty.FontType.MONOSPACE, id=KEPT_NAME_ID)
         )
     return build(
         body,

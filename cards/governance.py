@@ -220,6 +220,8 @@ def legal_hold_card(
             if review.lifted and not review.legal_hold
             else []
         ),
+        # When retention would delete it: what the hold keeps it from, or what one would stop.
+        *([paragraph(review.deletion)] if review.deletion else []),
         paragraph(
             "While held, retention deletes nothing of this review: its returns, chronology, "
             "actions, guide and exported files are all kept.",

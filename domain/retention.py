@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Final, Protocol
 from zoneinfo import ZoneInfo
@@ -153,6 +153,61 @@ def review_due(policy: RetentionPolicy, review: ReviewCandidate, today: date) ->
     return review.ended_on <= months_before(today, policy.closed_review_months)
 
 
+def deleted_from(policy: RetentionPolicy, ended_on: date) -> date:
+    """The first day `review_due` holds for a review that ended on `ended_on`: the retention
+    period after its end, a day or so later where the later month is shorter (ended 31 March,
+    kept a month: due on 1 May, since `months_before(30 April)` is 30 March)."""
+    months = policy.closed_review_months
+    index = ended_on.year * 12 + ended_on.month - 1 + months
+    year, month = divmod(index, 12)
+    day = date(year, month + 1, min(ended_on.day, calendar.monthrange(year, month + 1)[1]))
+    while months_before(day, months) < ended_on:
+        day += timedelta(days=1)
+    return day
+
+
+def _months(count: int) -> str:
+    return f"{count} month" if count == 1 else f"{count} months"
+
+
+def deletion_line(
+    policy: RetentionPolicy, stage: ReviewStage, ended_on: date | None, held: bool, today: date
+) -> str:
+    """The hold card's line on when retention would delete the review (`review_due`, the
+    retention period from the review's end): held, what the hold is keeping it from; not
+    held, what a hold would stop. A review past the day is deleted by the next run."""
+    period = _months(policy.closed_review_months)
+    if stage not in ENDED or ended_on is None:
+        if held:
+            return (
+                f"Without the hold, this review would be deleted {period} after it ends "
+                "(it hasn't ended)."
+            )
+        return f"Retention deletes this review {period} after it ends (it hasn't ended)."
+    due = deleted_from(policy, ended_on)
+    when = f"{short_date(due)}, {period} after it ended"
+    past = due <= today
+    if held and past:
+        return (
+            f"Without the hold, this review is past its deletion date ({when}): lifting the "
+            "hold lets the next retention run delete it."
+        )
+    if held:
+        return (
+            f"Without the hold, this review would be deleted on {short_date(due)} ({period} "
+            "after it ended)."
+        )
+    if past:
+        return (
+            f"This review is past its deletion date ({when}): the next retention run deletes "
+            "it unless it is held."
+        )
+    return (
+        f"Retention deletes this review on {short_date(due)} ({period} after it ended) unless "
+        "it is held."
+    )
+
+
 def review_rule(policy: RetentionPolicy, review: ReviewCandidate) -> str:
     return (
         f"closed_review_months={policy.closed_review_months}: review {review.reference} "
@@ -263,6 +318,8 @@ class HoldView:
     placed: HoldPlaced | None = None  # while held, when its placing is on the audit trail
     # While not held, the last hold's lifting (who, when, why), when one is on the audit trail.
     lifted: HoldPlaced | None = None
+    # When retention would delete it, as the hold card says it (`deletion_line`); "" unasked.
+    deletion: str = ""
 
 
 # What a person reading "since Mon 7 Dec 2026" means: the partnership's working day.
@@ -619,8 +676,11 @@ def save_retention(
     return policy
 
 
-def held_review(uow: UnitOfWork, member: MemberView, raw: object) -> HoldView:
-    """A review of the admin's partnership, by id (card data) or reference (typed)."""
+def held_review(
+    uow: UnitOfWork, member: MemberView, raw: object, today: date | None = None
+) -> HoldView:
+    """A review of the admin's partnership, by id (card data) or reference (typed); given
+    `today`, with the day retention would delete it (`deletion_line`) for the hold card."""
     require(member, Role.ADMIN)
     repo = uow.retention
     review_id = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
@@ -632,11 +692,22 @@ def held_review(uow: UnitOfWork, member: MemberView, raw: object) -> HoldView:
         raise NotFound(
             "I can't find that review in your partnership. For example: legal hold LOS-2026-004."
         )
-    return view
+    return view if today is None else with_deletion(uow, member, view, today)
+
+
+def with_deletion(uow: UnitOfWork, member: MemberView, view: HoldView, today: date) -> HoldView:
+    """The review with its `deletion` line, under the partnership's retention period."""
+    policy = policy_of(uow.retention, member.partnership_id)
+    line = deletion_line(policy, view.stage, view.ended_on, view.legal_hold, today)
+    return replace(view, deletion=line)
 
 
 def set_legal_hold(
-    uow: UnitOfWork, actor: Actor, member: MemberView, data: Mapping[str, object]
+    uow: UnitOfWork,
+    actor: Actor,
+    member: MemberView,
+    data: Mapping[str, object],
+    today: date | None = None,
 ) -> HoldView:
     """Place or lift the hold named by the card; the review comes from the admin's own
     partnership, whatever the card says."""
@@ -647,7 +718,8 @@ def set_legal_hold(
     held = wanted == "on"
     reason = hold_reason(data.get("reason"), held)
     if review.legal_hold == held or not uow.retention.set_legal_hold(review.id, held):
-        return uow.retention.review(member.partnership_id, review.id) or review
+        current = uow.retention.review(member.partnership_id, review.id) or review
+        return current if today is None else with_deletion(uow, member, current, today)
     audit.record(
         uow,
         member.partnership_id,
@@ -659,7 +731,7 @@ def set_legal_hold(
     )
     updated = uow.retention.review(member.partnership_id, review.id)
     assert updated is not None
-    return updated
+    return updated if today is None else with_deletion(uow, member, updated, today)
 
 
 def hold_reason(raw: object, held: bool) -> str:

@@ -115,24 +115,29 @@ async def save_retention(ctx: Context) -> Reply:
 
 
 async def legal_hold_command(ctx: Context) -> Reply:
-    review = await ctx.run(lambda uow: retention.held_review(uow, ctx.member, ctx.argument))
+    today = ctx.services.now().date()
+    review = await ctx.run(lambda uow: retention.held_review(uow, ctx.member, ctx.argument, today))
     return Reply(cards.legal_hold_card(review))
 
 
 async def show_legal_hold(ctx: Context) -> Reply:
+    today = ctx.services.now().date()
     review = await ctx.run(
-        lambda uow: retention.held_review(uow, ctx.member, ctx.data.get("review_id"))
+        lambda uow: retention.held_review(uow, ctx.member, ctx.data.get("review_id"), today)
     )
     return Reply(cards.legal_hold_card(review))
 
 
 async def set_legal_hold(ctx: Context) -> Reply:
+    # The day retention's run counts from (domain/retention.py `select_due`: now's date).
+    today = ctx.services.now().date()
+
     def work(uow: SqlUnitOfWork) -> Reply:
         try:
-            review = retention.set_legal_hold(uow, ctx.turn.actor, ctx.member, ctx.data)
+            review = retention.set_legal_hold(uow, ctx.turn.actor, ctx.member, ctx.data, today)
         except FormInvalid as invalid:
             # Nothing was written; the card comes back with what the admin typed.
-            current = retention.held_review(uow, ctx.member, ctx.data.get("review_id"))
+            current = retention.held_review(uow, ctx.member, ctx.data.get("review_id"), today)
             typed = ctx.data.get("reason")
             reason = typed if isinstance(typed, str) else None
             return Reply(cards.legal_hold_card(current, invalid.errors, reason=reason))

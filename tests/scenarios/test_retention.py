@@ -36,6 +36,7 @@ from tests.support.journey import (
     saved_file,
     signed_off_review,
 )
+from tests.support.markdown import as_typed
 
 ADMIN_AAD = USER_AAD
 # main() configures the root logger for a real process; each test gets its own back.
@@ -187,6 +188,22 @@ async def test_the_legal_hold_cards_name_the_stage_as_every_view_does(
     card = await j.card(verbs.RETENTION, {})
     assert "· Pre-analysis" in card
     assert "pre_analysis" not in card
+
+
+async def test_the_hold_card_says_when_the_review_would_be_deleted_without_the_hold(
+    any_journey: Journey,
+) -> None:
+    """walk10: the hold card didn't say when retention would delete the review; it says so
+    from the partnership's retention period, before the hold and under it."""
+    j = any_journey
+    review_id, _ = await open_review(j)
+    card = await j.card(verbs.LEGAL_HOLD, {"review_id": review_id})
+    assert "Retention deletes this review 72 months after it ends" in as_typed(card)
+    place = button_data(json.loads(card), verbs.LEGAL_HOLD_SET)
+    card = await j.card(verbs.LEGAL_HOLD_SET, {**place, "reason": "Civil claim"})
+    assert "Without the hold, this review would be deleted 72 months after it ends" in as_typed(
+        card
+    )
 
 
 async def test_a_hold_says_who_placed_it_when_and_why_on_each_card_that_shows_it(

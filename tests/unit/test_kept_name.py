@@ -30,7 +30,8 @@ def test_the_card_shows_the_name_as_it_is_on_disk_in_a_monospace_line() -> None:
     assert block["text"] == name
     assert block["fontType"] == "monospace"
     assert block["wrap"] is True
-    assert LOOKALIKE["."] not in str(block) and ZERO_WIDTH not in str(block)
+    assert LOOKALIKE["."] not in str(block)
+    assert ZERO_WIDTH not in str(block)
     assert card_problems(card) == []
     assert "by the name below" in str(card)
 
@@ -43,7 +44,8 @@ def test_any_documents_name_becomes_a_plain_kept_name(stem: str, kind: str) -> N
     name = kept_name(STAMP, TAG, f"{stem}.{kind}")
     assert KEPT_NAME.fullmatch(name), name
     assert set(name) <= set(string.ascii_letters + string.digits + "-."), name
-    assert name.count(".") == 1 and "--" not in name
+    assert name.count(".") == 1
+    assert "--" not in name
     assert name.endswith("." + kind.lower())
 
 
