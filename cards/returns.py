@@ -35,6 +35,7 @@ from cards.common import (
     identifier_warning,
     notice_lines,
     paragraph,
+    replaced,
     revised,
     sent_size,
     show_form,
@@ -345,12 +346,16 @@ def jump_list(jumps: Sequence[tuple[str, str]], go: ac.ActionExecute | Card) -> 
     )
 
 
+# The most the comments box takes (and shows back when a return is refused).
+COMMENTS_MAX: Final = 2000
+
+
 def _comments_input(value: str | None = None) -> ac.InputText:
     return text_input(
         "comments",
         "Comments for the practitioner (needed to return it)",
         value,
-        max_length=2000,
+        max_length=COMMENTS_MAX,
         multiline=True,
     )
 
@@ -384,15 +389,37 @@ def with_return_box(
     """A page of the return the lead reads, drawn again after its Return with comments was
     refused: its comments box moved from the page's foot to near its top, under its header,
     as typed, with the problem under it and the button to return it from there, so the lead
-    stays where they were and sees why."""
-    box = with_problems([_comments_input(comments)], errors)
+    stays where they were and sees why.
+
+    The page was fitted to Teams' size limit with its box empty; the comments typed into it
+    (up to the box's 2,000 characters, four bytes each at most) can take it over, and the
+    size check on the way out (cards/fit.py) would then keep only the page's opening lines,
+    the box with them. So it is measured as sent (`sent_size`) here, and gives up, only as it
+    must: the page's "Go to" list (Back and Next still reach every part), then the rest of
+    the page under the box, saying so. The box, what was typed in it, its problem and the
+    button always stay."""
+    typed = comments[:COMMENTS_MAX] if comments else comments
+    box = with_problems([_comments_input(typed)], errors)
     again = signoff_buttons(ret, comment_on)[1]
     added = [dumped(e) for e in (*box, ac.ActionSet(actions=[again]))]
     body = [
         e for e in page.get("body", []) if not (isinstance(e, dict) and e.get("id") == "comments")
     ]
     top = header_length(body[:3])
-    return {**page, "body": [*body[:top], *added, *body[top:]]}
+    card: Card = {**page, "body": [*body[:top], *added, *body[top:]]}
+    if sent_size(card) <= TEAMS_CARD_LIMIT_BYTES:
+        return card
+    card = replaced(card, GOTO_LIST_ID, None)
+    if sent_size(card) <= TEAMS_CARD_LIMIT_BYTES:
+        return card
+    return {**page, "body": [*body[:top], *added, dumped(paragraph(PAGE_LEFT_OFF, subtle=True))]}
+
+
+# What a page too long to show beside the comments typed on it says instead of the rest.
+PAGE_LEFT_OFF: Final = (
+    "The rest of this page is left off to make room for your comments. Return it from here, "
+    "or use the buttons below to go on reading."
+)
 
 
 def _episode_list(screen: SectionScreen) -> list[ac.ElementAnnotated]:

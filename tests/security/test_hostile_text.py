@@ -107,9 +107,10 @@ class Collecting(Journey):
         return [*self.replies, *self.bot.connector.cards()]
 
     def saved_files(self) -> list[Path]:
-        text = as_typed(json.dumps(self.every_card(), ensure_ascii=False))
+        # Named on the card as they are on disk (bot/files.py `kept_name`), copyable.
+        text = json.dumps(self.every_card(), ensure_ascii=False)
         exports = [Path(row.path) for row in self.rows(t.ExportFile)]
-        return sorted({path for path in exports if f"“{path.name}”" in text})
+        return sorted({path for path in exports if f'"{path.name}"' in text})
 
 
 def elements(node: Any) -> Iterator[dict[str, Any]]:
