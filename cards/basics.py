@@ -101,15 +101,26 @@ def top_actions(roles: frozenset[Role]) -> list[Card]:
     return [button_json(title, verb) for title, verb in chosen[:MAX_TOP_ACTIONS]]
 
 
+# The folded reference's button: every command the member may run, by group, with examples.
+ALL_COMMANDS: Final = "All commands"
+
+
 def help_card(capabilities: Sequence[Capability], roles: frozenset[Role]) -> Card:
-    # The answer to `help`: its rows are dumped once per command, like a section card's
-    # questions (bench/).
+    """The answer to `help`: what this person can do next first, as buttons by their roles
+    under the header, then the whole reference of commands folded under "All commands" (an
+    Action.ShowCard), so it no longer pushes the buttons to the foot of a long card (walk10).
+    Its rows are dumped once per command, like a section card's questions (bench/)."""
+    reference: list[ac.ElementAnnotated | Card] = []
+    for title, group in help_groups(capabilities, roles):
+        reference.append(_group_title(title))
+        reference.extend(_capability_row(capability) for capability in group)
     body: list[ac.ElementAnnotated | Card] = [
         *header_json("What you can do", f"Your roles: {role_names(roles)}"),
+        {
+            "type": "ActionSet",
+            "actions": [*top_actions(roles), button_json("My profile", verbs.PROFILE)],
+        },
     ]
-    for title, group in help_groups(capabilities, roles):
-        body.append(_group_title(title))
-        body.extend(_capability_row(capability) for capability in group)
     if not roles:
         body.append(
             paragraph(
@@ -118,8 +129,16 @@ def help_card(capabilities: Sequence[Capability], roles: frozenset[Role]) -> Car
                 subtle=True,
             )
         )
-    body.append(paragraph("Type a command, or use the buttons below.", subtle=True))
-    return build(body, [*top_actions(roles), button_json("My profile", verbs.PROFILE)])
+    body.append(
+        paragraph(
+            f"Use a button, or type a command: {ALL_COMMANDS} below lists every one you can "
+            "use, with examples.",
+            subtle=True,
+        )
+    )
+    folded = build(reference)
+    folded.pop("$schema", None)
+    return build(body, [{"type": "Action.ShowCard", "title": ALL_COMMANDS, "card": folded}])
 
 
 @lru_cache(maxsize=16)

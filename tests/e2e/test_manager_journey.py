@@ -11,7 +11,7 @@ Screenshots of whole cards go to test-artifacts/e2e/manager-*.png.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Locator
+from playwright.sync_api import Locator, expect
 
 from storage.demo import AGENCIES, DEMO_REFERENCE
 from tests.e2e.harness import PLAYGROUND_USER, Chat
@@ -67,7 +67,11 @@ def check_summary(chat: Chat, card: Locator) -> None:
 def test_a_manager_asks_in_natural_words_and_reads_the_summary_card(chat: Chat) -> None:
     chat.wait_for_card(f"Welcome, {PLAYGROUND_USER}", timeout=30)
 
-    help_card = ask(chat, "help", "summary LOS-")
+    # Help leads with the role's buttons; every command is folded under "All commands".
+    help_card = ask(chat, "help", "What you can do")
+    assert help_card.get_by_role("button", name="Dashboard", exact=True).count() == 1
+    chat.click_button("All commands", within=help_card)
+    expect(help_card).to_contain_text("summary LOS-")
     text = card_text(help_card)
     assert "dashboard" in text, text
     chat.card_screenshot("manager-01-help", help_card)

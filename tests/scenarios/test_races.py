@@ -51,7 +51,6 @@ from tests.support.journey import (  # _name: racers keep the names the world ga
     signed_off_review,
     waiting_request,
 )
-from tests.support.markdown import as_typed
 
 RACERS = 6
 BANK_SECTIONS = BANK.sections
@@ -1096,9 +1095,7 @@ def _own_files(j: Journey, before: set[int], texts: Sequence[str], verb: str) ->
         written = Path(row.path)
         assert written.read_bytes(), verb
         assert written.stat().st_size == row.size_bytes, f"{verb}: {written.name} written twice"
-    told = [
-        [row.id for row in rows if f"“{Path(row.path).name}”" in as_typed(text)] for text in texts
-    ]
+    told = [[row.id for row in rows if Path(row.path).name in text] for text in texts]
     assert sorted(told) == sorted([row.id] for row in rows), f"{verb}: each told of its own file"
 
 

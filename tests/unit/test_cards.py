@@ -10,7 +10,7 @@ import pytest
 from adaptive_cards import types as ty
 
 from cards import basics, reviews, verbs
-from cards.common import build, button, notice_lines, paragraph, tinted
+from cards.common import build, button, card_nodes, notice_lines, paragraph, tinted
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, MeasuredCard, card_problems, card_size
 from domain.capabilities import Capability
 from domain.model import Role
@@ -56,8 +56,12 @@ def test_buttons_carry_their_verb_and_a_submit_fallback() -> None:
 
 
 def test_every_verb_on_every_card_is_in_the_verb_table() -> None:
+    # Every button, wherever it is: the card's foot, an ActionSet (help's buttons by role)
+    # or a ShowCard (help's folded reference).
     for card in CARDS.values():
-        for action in card.get("actions", []):
+        executes = [n for n in card_nodes(card) if n.get("type") == "Action.Execute"]
+        assert executes or not card.get("actions")
+        for action in executes:
             assert action["verb"] in verbs.ALL
 
 
@@ -94,11 +98,13 @@ def test_help_rows_from_templates_are_what_the_builders_make_and_never_shared() 
     capabilities = [Capability("summary", "A review's summary", example="summary LOS-2026-001")]
     first = basics.help_card(capabilities, ALL_ROLES)
     expected = copy.deepcopy(first)
-    row = next(e for e in first["body"] if e.get("type") == "Container")
+    [folded] = first["actions"]  # the reference, folded under "All commands"
+    row = next(e for e in folded["card"]["body"] if e.get("type") == "Container")
     assert row["items"][0]["text"] == "summary"
     assert row["items"][2]["text"] == "For example: summary LOS-2026-001"
     row["items"].clear()
-    first["actions"][0]["data"]["verb"] = "changed"
+    [buttons] = [e for e in first["body"] if e.get("type") == "ActionSet"]
+    buttons["actions"][0]["data"]["verb"] = "changed"
     assert basics.help_card(capabilities, ALL_ROLES) == expected
 
 
@@ -175,3 +181,30 @@ def test_a_review_is_found_in_a_message_only_where_its_reference_is_written_out(
     text: str, reference: tuple[int, int] | None
 ) -> None:
     assert mentioned_reference(text) == reference
+
+
+def test_help_leads_with_what_this_person_can_do_and_folds_the_reference() -> None:
+    """walk10: help was long, its buttons at the foot. Now the role's buttons come straight
+    under the header and every command is folded under "All commands"."""
+    capabilities = [
+        Capability("summary", "A review's summary", example="summary LOS-2026-001"),
+        Capability("dashboard", "The dashboard", roles=frozenset({Role.MANAGER})),
+    ]
+    card = basics.help_card(capabilities, frozenset({Role.MANAGER}))
+    assert [e["type"] for e in card["body"]][3] == "ActionSet", "buttons right under the header"
+    titles = [a["title"] for a in card["body"][3]["actions"]]
+    assert titles == ["Dashboard", "My profile"]
+    [folded] = card["actions"]
+    assert folded["type"] == "Action.ShowCard"
+    assert folded["title"] == basics.ALL_COMMANDS
+    listed = json.dumps(folded["card"])
+    assert "summary LOS-2026-001" in listed
+    assert "dashboard" in listed
+    assert "summary LOS-2026-001" not in json.dumps(card["body"]), "the reference is folded"
+    assert card_problems(card) == []
+    lead = basics.help_card(capabilities, frozenset({Role.AGENCY_LEAD, Role.PRACTITIONER}))
+    assert [a["title"] for a in lead["body"][3]["actions"]] == [
+        "Continue my return",
+        "Sign-offs",
+        "My profile",
+    ]

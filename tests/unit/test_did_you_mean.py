@@ -125,9 +125,12 @@ def test_help_and_did_you_mean_cards_are_valid_with_top_action_buttons() -> None
     roles = frozenset(Role)
     card = help_card(CAPABILITIES, roles)
     assert card_problems(card) == []
-    titles = [a["title"] for a in card["actions"]]
+    # The role's buttons, straight under the header (walk10: they were at the foot).
+    [buttons] = [e for e in card["body"] if e.get("type") == "ActionSet"]
+    titles = [a["title"] for a in buttons["actions"]]
     assert titles[:3] == ["Continue my return", "Sign-offs", "New review"]
     assert len(titles) <= 6
+    assert [a["title"] for a in card["actions"]] == ["All commands"]
     short = did_you_mean_card(("summary LOS-2026-004",), roles)
     assert card_problems(short) == []
     assert "What you can do" not in str(short)
