@@ -535,6 +535,19 @@ class ReviewSummary:
         return sum(1 for item in self.actions if item.row.status is ActionStatus.SPLIT)
 
     @property
+    def rag_by_agency(self) -> list[tuple[str, dict[Rag | None, int]]]:
+        """Each agency's items by rating, the most items first, as the Word summary's chart
+        draws them: by the RAG its table shades (walk10: the chart coloured the status), the
+        split ones left out as `rag_counts` leaves them (their two new items count)."""
+        agencies: dict[str, dict[Rag | None, int]] = {}
+        for item in self.actions:
+            if item.row.status is ActionStatus.SPLIT:
+                continue
+            counts = agencies.setdefault(item.row.agency_name or "No lead agency", {})
+            counts[item.rag] = counts.get(item.rag, 0) + 1
+        return sorted(agencies.items(), key=lambda pair: (-sum(pair[1].values()), pair[0]))
+
+    @property
     def outstanding(self) -> tuple[ReturnLine, ...]:
         return tuple(r for r in self.returns if r.outstanding)
 

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.ticker import Locator
 
-from domain.action_state import STATUS_ORDER, status_label
 from domain.chasers import Rag
 from domain.summaries import ThemeMeasure, ThemeTrend
 
@@ -67,35 +66,53 @@ def _literal(text: str) -> str:
     return text.replace("$", r"\$")
 
 
-def status_by_agency_png(rows: Sequence[tuple[str, Mapping[str, int]]]) -> bytes:
-    """A stacked horizontal bar per agency: how many of its action items are in each status."""
+def rag_by_agency_png(
+    rows: Sequence[tuple[str, Mapping[Rag | None, int]]],
+    ratings: Sequence[tuple[Rag | None, str]],
+) -> bytes:
+    """A stacked horizontal bar per agency: how many of its action items are at each rating,
+    in the fill the summary's table shades that rating with (`RAG_FILLS`), outlined and
+    counted in its dark text colour, so the chart and the table agree and read in grey print
+    too (walk10: the chart coloured the status, the table the RAG). `ratings`: the order and
+    the table's word for each, for the legend."""
     shown = list(rows)[:20]
     figure = _figure(7.5, 0.45 * max(len(shown), 3) + 1.4)
     axes = figure.add_subplot()
     names = [_literal(name[:40]) for name, _ in shown]
     positions = list(range(len(shown)))
     left = [0] * len(shown)
-    for status in STATUS_ORDER:
-        values = [counts.get(status, 0) for _, counts in shown]
+    for rag, word in ratings:
+        values = [counts.get(rag, 0) for _, counts in shown]
         if not any(values):
             continue
-        axes.barh(
+        fill, text = RAG_FILLS[rag]
+        bars = axes.barh(
             positions,
             values,
             left=left,
-            color=f"#{STATUS_COLOURS[status]}",
-            label=status_label(status),
-            edgecolor="white",
+            color=f"#{fill}",
+            label=word,
+            edgecolor=f"#{text}",
+            linewidth=0.8,
+        )
+        axes.bar_label(
+            bars,
+            labels=[str(v) if v else "" for v in values],
+            label_type="center",
+            color=f"#{text}",
+            fontsize="small",
         )
         left = [a + b for a, b in zip(left, values, strict=True)]
     axes.set_yticks(positions, names)
     axes.invert_yaxis()
     axes.set_xlabel("Action items")
     axes.xaxis.set_major_locator(_integer_ticks())
-    axes.set_title("Action status by agency", loc="left", fontweight="bold")
+    axes.set_title("Action items by agency, by RAG rating", loc="left", fontweight="bold")
     axes.spines[["top", "right"]].set_visible(False)
     if shown:
-        axes.legend(loc="lower right", fontsize="small", frameon=False)
+        axes.legend(
+            title="RAG", fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1, 1)
+        )
     else:
         axes.text(0.5, 0.5, "No action items yet", ha="center", transform=axes.transAxes)
     return _png(figure)

@@ -19,6 +19,8 @@ from domain.letterhead import Letterhead
 from domain.return_state import return_status_label
 from domain.summaries import (
     NO_THEMES,
+    RAG_NAMES,
+    RAG_ORDER,
     Access,
     ReviewSummary,
     ThemeMeasure,
@@ -30,7 +32,7 @@ from domain.summaries import (
     short_date,
 )
 from exports.cells import document_text as plain
-from exports.charts import RAG_FILLS, status_by_agency_png, themes_over_time_png
+from exports.charts import RAG_FILLS, rag_by_agency_png, themes_over_time_png
 from exports.house_style import new_document, new_section, shade, table, to_bytes
 
 
@@ -194,12 +196,16 @@ def _impact(document: DocumentType, summary: ReviewSummary) -> None:
 
 def _charts(document: DocumentType, summary: ReviewSummary, themes: Sequence[ThemeTrend]) -> None:
     document.add_heading("Charts", level=1)
-    agencies: dict[str, dict[str, int]] = {}
-    for item in summary.actions:
-        counts = agencies.setdefault(item.row.agency_name or "No lead agency", {})
-        counts[item.row.status.value] = counts.get(item.row.status.value, 0) + 1
-    rows = sorted(agencies.items(), key=lambda pair: (-sum(pair[1].values()), pair[0]))
-    document.add_picture(io.BytesIO(status_by_agency_png(rows)), width=Cm(16))
+    # Coloured by RAG as the action items table is shaded, with the table's words.
+    ratings = [(rag, RAG_NAMES[rag]) for rag in sorted(RAG_ORDER, key=RAG_ORDER.__getitem__)]
+    picture = rag_by_agency_png(summary.rag_by_agency, ratings)
+    document.add_picture(io.BytesIO(picture), width=Cm(16))
+    if summary.split_count:
+        split = summary.split_count
+        document.add_paragraph(
+            f"Not in the chart: {split} item{'' if split == 1 else 's'} split in two (the "
+            "table's Split), whose new items are counted."
+        )
     if not themes:
         # An empty chart reads as a chart of nothing; the summary says so in words.
         document.add_paragraph(NO_THEMES)

@@ -33,7 +33,7 @@ from domain.summaries import (
     theme_trends,
     year_period,
 )
-from exports.charts import RAG_FILLS, status_by_agency_png, themes_over_time_png
+from exports.charts import RAG_FILLS, rag_by_agency_png, themes_over_time_png
 from exports.summary_doc import summary_docx
 from exports.tracker import COLUMNS, PRINT_COLUMNS, PRINT_SHEET, tracker_csv, tracker_xlsx
 from tests.unit.test_summaries import TODAY, action, records, review
@@ -211,11 +211,14 @@ def test_a_summary_with_no_themes_says_so_in_words_not_an_empty_chart() -> None:
 
 
 def test_charts_render_as_png() -> None:
-    bars = status_by_agency_png([("Police", {"open": 3, "closed": 2}), ("Health", {"blocked": 1})])
+    ratings = [(Rag.RED, "Red"), (Rag.BLUE, "Blue"), (None, "Cancelled")]
+    bars = rag_by_agency_png(
+        [("Police", {Rag.RED: 3, Rag.BLUE: 2}), ("Health", {None: 1})], ratings
+    )
     assert bars.startswith(PNG)
     trend = theme_trends([], [], year_period(2026))
     assert themes_over_time_png(trend, "Themes").startswith(PNG)
-    assert status_by_agency_png([]).startswith(PNG)
+    assert rag_by_agency_png([], ratings).startswith(PNG)
 
 
 def test_the_tracker_s_latest_progress_is_the_summary_s_latest_word() -> None:
@@ -296,3 +299,39 @@ def test_a_lifted_hold_is_said_on_the_summary_with_who_when_and_why() -> None:
     # Held again: the hold in force is what it says.
     again = replace(full, legal_hold=True, hold=lifted)
     assert not any(v.startswith("Lifted") for _, v in clock_facts(again))
+
+
+def _colours(png: bytes) -> set[str]:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        pixels = image.convert("RGB").getcolors(maxcolors=1 << 20) or []
+    return {f"{r:02X}{g:02X}{b:02X}" for _, (r, g, b) in pixels}
+
+
+def test_the_word_summary_s_chart_colours_the_rag_its_table_shades() -> None:
+    """walk10: the chart coloured each item's status (completed green, blocked red) where the
+    table beside it shaded its RAG, so a green bar could be a red row. Now both by RAG, the
+    chart in the table's fills, with a legend in the table's words."""
+    summary = build_summary(review(), Access.FULL, records(5, 12), TODAY, DEFAULT_POLICY)
+    document = Document(io.BytesIO(summary_docx(summary, (), TODAY)))
+    shaded = {}
+    rag_table = next(t for t in document.tables if t.rows[0].cells[1].text == "RAG")
+    for row in rag_table.rows[1:]:
+        cell = row.cells[1]
+        fill = cell._tc.tcPr.xpath("./w:shd")[0].get(
+            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}fill"
+        )
+        shaded[cell.text] = fill.upper()
+    [chart] = [
+        rel.target_part.blob
+        for rel in document.part.rels.values()
+        if "image" in rel.reltype and rel.target_part.blob.startswith(PNG)
+    ]
+    drawn = _colours(chart)
+    for word, fill in shaded.items():
+        if word != "Split":
+            assert fill in drawn, f"the table's {word} ({fill}) is not in the chart"
+    counts = {rag: sum(c.get(rag, 0) for _, c in summary.rag_by_agency) for rag in RAG_FILLS}
+    assert counts == summary.rag_counts, "the chart counts what the summary's line counts"
+    assert sum(counts.values()) == len(summary.actions) - summary.split_count
