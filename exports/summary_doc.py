@@ -1,6 +1,6 @@
 """The review summary as a Word document: clocks, returns, agreed learning, action items with
-RAG shading, impact, the 7-minute briefing, and two charts (action status by agency; themes over
-time). Pure: domain values in, bytes out."""
+RAG shading, impact, the 7-minute briefing, and two charts (action items by agency, by the RAG
+the table shades; themes over time). Pure: domain values in, bytes out."""
 
 from __future__ import annotations
 
