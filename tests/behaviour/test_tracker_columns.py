@@ -14,7 +14,7 @@ from bot.app import SERVICES
 from cards import verbs
 from domain.identifier_checks import confirm_key
 from storage import tables as t
-from tests.scenarios.test_action_moves import make_lic_members
+from tests.behaviour.test_action_moves import make_lic_members
 from tests.scenarios.test_chaser_engine import published
 from tests.scenarios.test_pdf_exports import saved
 from tests.support.journey import (

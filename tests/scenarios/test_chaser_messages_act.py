@@ -21,8 +21,8 @@ from cards import verbs
 from domain.chase_messages import MESSAGES, Message
 from domain.idempotency import STALE_MESSAGE
 from storage import tables as t
-from tests.scenarios.test_action_escalated import escalated
-from tests.scenarios.test_action_moves import make_lic_members
+from tests.behaviour.test_action_escalated import escalated
+from tests.behaviour.test_action_moves import make_lic_members
 from tests.scenarios.test_chaser_delivery import digest_due
 from tests.scenarios.test_chaser_engine import (
     LIC_CHANNEL,

@@ -1,4 +1,4 @@
-"""An error card about a review leads back to it (SQLite and PostgreSQL, both platforms).
+"""An error card about a review leads back to it (SQLite and PostgreSQL).
 
 Found walking the Agents Playground: `pack LOS-2026-001` typed before any return was in said
 "That didn't work" and offered only "What can I do?". When the review is one the person may

@@ -1,7 +1,7 @@
-"""Ending a member's access (someone who left their agency) and restoring it, over real HTTP,
-on both databases and both platforms: the admin ends it from the member card with a reason,
-the person's every turn is then refused with one message and no data, what they still hold
-is listed for someone to pick up, and nothing proactive goes to them."""
+"""Ending a member's access (someone who left their agency) and restoring it, on both
+databases: the admin ends it from the member card with a reason, the person's every turn is
+then refused with one message and no data, what they still hold is listed for someone to pick
+up, and nothing proactive goes to them."""
 
 from __future__ import annotations
 

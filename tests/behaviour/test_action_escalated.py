@@ -1,9 +1,10 @@
-"""Issue 17: an item the LIC group escalates is the chair's, over HTTP on both databases.
+"""Issue 17: an item the LIC group escalates is the chair's, on both databases.
 
 It becomes `escalated`: Red in `my actions` (the chair's), the summary and the XLSX tracker; the
 chair gets a card with their decisions and the chasers go to the chair alone; each decision
 (a new date, not achievable, reopen) is audited with its reason, and the owner is told, with
-their full card when the item is back with them."""
+their full card when the item is back with them. (A decision Teams can't deliver is
+tests/scenarios/test_edge_sends.py's.)"""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from openpyxl import load_workbook
 from cards import verbs
 from exports.tracker import RAG_COLUMN
 from storage import tables as t
+from tests.behaviour.test_action_moves import make_lic_members, sent_saying, titles
 from tests.behaviour.test_once_actions import asked_for
-from tests.scenarios.test_action_moves import make_lic_members, sent_saying, titles
 from tests.scenarios.test_chaser_engine import at_next_chase, log_rows, published, sweep
 from tests.support.activities import USER_AAD
 from tests.support.journey import CARD, COLLEAGUE, PRACTITIONER, Journey, button_data, saved_file
@@ -185,24 +186,6 @@ async def test_reopen_hands_it_back_and_only_the_chair_decides(journey_each: Jou
     [row] = j.rows(t.ActionItem)
     assert row.status == "in_progress"
     assert "action.reopened" in j.bot.audit_actions()
-
-
-async def test_a_decision_that_reaches_no_owner_says_so(journey_each: Journey) -> None:
-    """The owner of an escalated item is often the one Teams can't reach: the chair is told
-    to contact them another way, never that they have been told."""
-    j = journey_each
-    item = await escalated(j)
-    data = button_data(chair_card(j, item.reference), verbs.ACTION_SET_DATE)
-    j.bot.connector.clear()
-    j.bot.connector.fail_next(403, body={"error": {"code": "ConversationBlockedByUser"}})
-    typed = {**data, "due_on": "2099-05-29", "reason": "Re-audit by spring"}
-    answer = await j.act(verbs.ACTION_SET_DATE, typed, USER_AAD)
-    said = json.dumps(answer["value"], ensure_ascii=False)
-    assert "New date set" in said, said
-    assert "has been told" not in said, said
-    assert "I couldn't reach Police Practitioner in Teams" in said, said
-    assert "please contact them yourself" in said, said
-    assert j.bot.audit_actions().count("action.date_set") == 1, "the decision itself stands"
 
 
 async def test_a_date_request_left_on_an_item_since_escalated_is_not_decided(

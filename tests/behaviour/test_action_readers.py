@@ -1,7 +1,8 @@
 """Issue 17: readers of escalation copies act from them, on both databases. The agency lead
 nudges the owner, reassigns the item within their agency, proposes a new date (the chair's
 Approve / Decline card) or asks the chair to reassign (to another agency); the LIC group
-comments or requests an update. Each reaches the right person with a card they can act on."""
+comments or requests an update. Each reaches the right person with a card they can act on.
+(A nudge Teams can't deliver is tests/scenarios/test_edge_sends.py's.)"""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from sqlalchemy import select
 from cards import verbs
 from domain.identifier_checks import confirm_key
 from storage import tables as t
-from tests.scenarios.test_action_moves import OWNER_CARD, escalate_to_the_chair, make_lic_members
-from tests.scenarios.test_action_moves import titles as action_titles
+from tests.behaviour.test_action_moves import OWNER_CARD, escalate_to_the_chair, make_lic_members
+from tests.behaviour.test_action_moves import titles as action_titles
 from tests.scenarios.test_identifier_fields import NAMED
 from tests.support.activities import USER_AAD
 from tests.support.journey import (
@@ -182,27 +183,3 @@ async def test_a_lead_who_chairs_the_review_is_not_told_as_if_the_chair_were_som
     assert "chair has been told" not in said, said
     assert sent_with(j, "reassigned it to Police Colleague") == [], "no copy to themself"
     assert len(sent_with(j, "has given you this action")) == 1, "the new owner is sent it"
-
-
-async def test_a_nudge_that_reaches_nobody_is_not_called_sent(journey_each: Journey) -> None:
-    """The owner of an escalated item is often the one Teams can't reach: the lead who nudges
-    them is told so, to contact them another way, never that they were sent it."""
-    j = journey_each
-    await escalate_to_the_chair(j)
-    copy = copy_for(j, "agency's safeguarding lead")
-    j.bot.connector.clear()
-    j.bot.connector.fail_next(403, body={"error": {"code": "ConversationBlockedByUser"}})
-    nudge = {**button_data(copy, verbs.ACTION_NUDGE), "note": "Can you send the audit?"}
-    answer = await j.act(verbs.ACTION_NUDGE, nudge, LEAD)
-    said = json.dumps(answer["value"], ensure_ascii=False)
-    assert "I couldn't reach" in said, said
-    assert "please contact them yourself" in said, said
-    assert "on their action card" not in said, said
-    # Their words were lost from sight: shown back to copy, and kept in the item's history.
-    assert "What you wrote, kept with the item for you to pass on: Can you send the audit?" in (
-        said
-    ), said
-    with j.bot.db.session() as session:
-        kept = session.scalars(select(t.ProgressEntry.note)).all()
-    assert "Can you send the audit?" in kept
-    assert j.bot.audit_actions().count("action.nudged") == 1, "the nudge is still recorded"

@@ -1,6 +1,7 @@
-"""The owner's moves over HTTP, on both databases: the first card after publishing is the full
+"""The owner's moves, on both databases: the first card after publishing is the full
 action card; a blocked item offers no Mark complete, and a Mark complete sent anyway is refused
-with why, the form drawn open again with what was typed, and nothing written."""
+with why, the form drawn open again with what was typed, and nothing written. (A channel
+registered by its @mention is tests/scenarios/test_edge_sends.py's.)"""
 
 from __future__ import annotations
 
@@ -15,14 +16,13 @@ from domain.chase_engine import ACTION
 from storage import tables as t
 from storage.actions import SqlChases
 from tests.scenarios.test_chaser_engine import (
-    LIC_CHANNEL,
     at_next_chase,
     escalate_after_one,
     log_rows,
     published,
     sweep,
 )
-from tests.support.activities import USER_AAD, activity, as_user
+from tests.support.activities import USER_AAD
 from tests.support.journey import (
     CARD,
     COLLEAGUE,
@@ -182,27 +182,6 @@ async def test_with_no_lic_channel_lic_members_are_copied_once_each(journey_each
     assert copies == {"agency_lead": "sent", "chair": "sent", "lic_member": "sent"}
     assert len(sent_saying(j, "For the LIC group")) == 1, "the colleague, in their own chat"
     assert len(sent_saying(j, "review's chair")) == 1, "the chair once, not once per role"
-
-
-async def test_a_registered_lic_channel_gets_a_new_post(journey_each: Journey) -> None:
-    j = journey_each
-    make_lic_members(j, COLLEAGUE)
-    body = activity(
-        "message-channel-mention",
-        j.bot.connector.url,
-        text="<at>Line of Sight</at> register channel lic",
-    )
-    body["conversation"]["id"] = f"{LIC_CHANNEL};messageid=1700000000000"
-    status, _ = await j.bot.post(as_user(body, USER_AAD))
-    assert status == 201
-    [channel] = j.rows(t.TeamChannel)
-    assert channel.conversation_id == LIC_CHANNEL, "stored without the thread it was typed in"
-
-    logged = await escalate_to_the_chair(j)
-
-    assert [r.outcome for r in logged if r.recipient == "lic_channel"] == ["sent"]
-    assert sent_saying(j, "For the LIC group") == [LIC_CHANNEL], "a new post, not a reply"
-    assert not [r for r in logged if r.recipient == "lic_member"]
 
 
 async def test_keep_open_then_completed_again_resumes_impact_chasing(

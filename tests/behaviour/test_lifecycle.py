@@ -1,13 +1,13 @@
-"""Issue 14: the chair's lifecycle controls over HTTP, on SQLite and PostgreSQL. Every review
+"""Issue 14: the chair's lifecycle controls, on SQLite and PostgreSQL. Every review
 can reach its end: a late agency assigned later, a nil return, proceeding without an agency,
-cancel and an admin's reopen, a deputy chair; and refusals that change nothing."""
+cancel and an admin's reopen, a deputy chair; and refusals that change nothing. (An invitation
+Teams refuses is tests/scenarios/test_edge_sends.py's.)"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,17 +17,17 @@ from bot.app import CHASERS, SERVICES
 from cards import verbs
 from domain.idempotency import STALE_MESSAGE
 from storage import tables as t
-from tests.conftest import BotUnderTest, _running_bot
 from tests.support.activities import USER_AAD
 from tests.support.answers import valid_answers
 from tests.support.audited import snapshot
-from tests.support.connector import FakeConnector
+from tests.support.core import CoreBot
 from tests.support.journey import (
     BANK,
     COLLEAGUE,
     LEAD,
     OUTSIDER,
     PRACTITIONER,
+    AnyBot,
     Journey,
     button_data,
     card_verbs,
@@ -39,25 +39,22 @@ DEPUTY = "66666666-6666-4666-8666-666666666666"
 
 
 @pytest.fixture
-async def any_bot(
-    tmp_path: Path, database_url: str, connector: FakeConnector
-) -> AsyncIterator[BotUnderTest]:
-    async for running in _running_bot(tmp_path, database_url, connector):
-        yield running
+async def j(any_bot: CoreBot) -> Journey:
+    return await lifecycle_journey(any_bot)
 
 
-@pytest.fixture
-async def j(any_bot: BotUnderTest) -> Journey:
-    journey = await journey_on(any_bot)
+async def lifecycle_journey(bot: AnyBot) -> Journey:
+    """The journey's people, with Demo Health's lead and a second chair (the deputy)."""
+    journey = await journey_on(bot)
     for aad in (HEALTH_LEAD, DEPUTY):
         await journey.say("help", aad)
-    with any_bot.db.session() as session, session.begin():
+    with bot.db.session() as session, session.begin():
         members = {m.aad_object_id: m for m in session.scalars(select(t.Member))}
         health = next(a for a in session.scalars(select(t.Agency)) if a.name == "Demo Health")
         members[HEALTH_LEAD].agency_id = health.id
         session.add(t.MemberRole(member_id=members[HEALTH_LEAD].id, role="agency_lead"))
         session.add(t.MemberRole(member_id=members[DEPUTY].id, role="chair"))
-    any_bot.connector.clear()
+    bot.connector.clear()
     return journey
 
 
@@ -630,32 +627,6 @@ async def test_a_lead_covering_another_agency_answers_for_it_and_only_as_a_lead(
     card = await j.card(verbs.NIL_CONFIRM, {"return_id": health.id}, LEAD)
     assert "Nil return confirmed" in card
     assert ret_of(j, "Demo Health").status == "nil"
-
-
-async def test_an_invitation_that_reaches_nobody_is_not_reported_as_success(j: Journey) -> None:
-    await two_agency_review(j)
-    health = ret_of(j, "Demo Health")
-    # A practitioner from the directory who has never opened a chat with the bot, and for whom
-    # Teams refuses to open one (the app isn't installed for them).
-    quiet = t.Member(
-        partnership_id=review(j).partnership_id,
-        display_name="Health Visitor (new)",
-        aad_object_id="77777777-7777-4777-8777-777777777777",
-        agency_id=agency(j, "Demo Health"),
-    )
-    with j.bot.db.session() as session, session.begin():
-        session.add(quiet)
-        session.flush()
-        assert quiet.id is not None
-        session.add(t.MemberRole(member_id=quiet.id, role="practitioner"))
-    j.bot.connector.fail_next(403, body={"error": {"code": "BotNotInConversationRoster"}})
-    card = await j.card(
-        verbs.RETURN_REASSIGN,
-        {"return_id": health.id, "assignees": "77777777-7777-4777-8777-777777777777"},
-    )
-    assert "1 invited, but I couldn't reach Health Visitor (new)" in card
-    assert "type continue" in card
-    assert "(0 reached)" not in card
 
 
 async def test_a_control_from_an_older_manage_card_changes_nothing(j: Journey) -> None:
