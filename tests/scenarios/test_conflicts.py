@@ -22,8 +22,8 @@ from cards import verbs
 from domain.errors import ConcurrencyConflict, StorageUnavailable
 from domain.idempotency import activity_key
 from storage import tables as t
+from tests.behaviour.test_races import _complete_return, audited
 from tests.conftest import BotUnderTest
-from tests.scenarios.test_races import _complete_return, audited
 from tests.storage.test_conflicts import rival, until_waiting_for_a_lock
 from tests.support.activities import USER_AAD
 from tests.support.journey import (

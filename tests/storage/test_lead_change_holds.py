@@ -1,7 +1,7 @@
 """A change of an agency's leads holds every one of its returns still open to a lead, in id
 order, before it changes anything (domain/holds.py): a save or sign-off racing it either went
-first or reads the leads as changed. tests/scenarios/test_races.py races the member card's
-removal of a lead against the lead's save over HTTP."""
+first or reads the leads as changed. tests/behaviour/test_races.py races the member card's
+removal of a lead against the lead's save on the core."""
 
 from __future__ import annotations
 

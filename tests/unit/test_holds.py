@@ -4,7 +4,7 @@ the read that decides whether the return may still be written sees what a racer 
 committed (a save behind a submit finds it submitted; a submit behind a save checks what the
 save wrote). A change to who may write a return holds it too, after its review, before it
 changes anything: a save behind it reads who may write the return now.
-tests/scenarios/test_races.py races a save against a submit, and against a removal, over HTTP."""
+tests/behaviour/test_races.py races a save against a submit, and against a removal, on the core."""
 
 from __future__ import annotations
 

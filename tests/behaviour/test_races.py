@@ -1,9 +1,12 @@
-"""Racing requests, over real HTTP, on SQLite and PostgreSQL: several distinct requests for one
+"""Racing requests, on SQLite and PostgreSQL: several distinct requests for one
 verb at the same instant have one effect (rows, audit rows, cards sent), and nobody gets the
 "Something went wrong" card. The losers of a state change are told what happened instead.
 
 On SQLite one writer serialises the racers; on PostgreSQL they really overlap, which is where
 check-then-write code used to double submit and drop chronology entries (storage/atomic.py).
+The racers are activities handed to the core at once (`CoreBot.answer`, tests/support/core.py):
+the database work of each turn runs on the database's threads (storage/database.py), so they
+overlap as requests over HTTP do; nothing the edges do before the core holds anything.
 Every state-changing card verb is raced here: `test_every_state_changing_verb_has_a_race_case`
 fails when a new one has no case.
 """
@@ -13,9 +16,9 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import select
@@ -26,12 +29,11 @@ from bot.files import SENT_BELOW
 from cards import verbs
 from domain.idempotency import STALE_MESSAGE
 from storage import tables as t
-from tests.conftest import BotUnderTest, _running_bot
 from tests.scenarios.test_chaser_engine import published
 from tests.scenarios.test_held_answers import NAMED  # the identifier guard flags it
 from tests.support.activities import USER_AAD, activity, as_user, invoke, message
 from tests.support.answers import valid_answers
-from tests.support.connector import FakeConnector
+from tests.support.core import CoreBot
 from tests.support.journey import (  # _name: racers keep the names the world gave them
     BANK,
     COLLEAGUE,
@@ -109,17 +111,14 @@ def races(*raced: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return lambda test: test
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def racing_bot(
-    request: pytest.FixtureRequest, tmp_path: Path, connector: FakeConnector
-) -> AsyncIterator[BotUnderTest]:
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
-    async for running in _running_bot(tmp_path, url, connector):
-        yield running
+@pytest.fixture
+def racing_bot(bot: CoreBot) -> CoreBot:
+    """The core on SQLite, then on PostgreSQL (tests/behaviour/conftest.py)."""
+    return bot
 
 
 @pytest.fixture
-async def world(racing_bot: BotUnderTest) -> Journey:
+async def world(racing_bot: CoreBot) -> Journey:
     return await journey_on(racing_bot)
 
 
@@ -148,7 +147,7 @@ async def race(
 
     async def post(body: dict[str, Any], delay: float) -> tuple[int, Any]:
         await asyncio.sleep(delay)
-        return await j.bot.post(body)
+        return await cast(CoreBot, j.bot).answer(body)
 
     waits = [0.0] * n if delays is None else list(delays)
     racing = (post(body, wait) for body, wait in zip(bodies, waits, strict=True))
@@ -214,7 +213,7 @@ def cards_with(j: Journey, verb: str) -> int:
 
 @races()
 async def test_an_install_for_twenty_new_people_creates_each_once(
-    racing_bot: BotUnderTest,
+    racing_bot: CoreBot,
 ) -> None:
     """Teams sends installationUpdate, conversationUpdate and a first message together."""
     bot, url = racing_bot, racing_bot.connector.url
@@ -228,7 +227,7 @@ async def test_an_install_for_twenty_new_people_creates_each_once(
         ):
             body["conversation"] = {**body["conversation"], "id": f"a:{aad}"}
             bodies.append(_distinct(as_user(body, aad, name="New Person")))
-    replies = await asyncio.gather(*(bot.post(body) for body in bodies))
+    replies = await asyncio.gather(*(bot.answer(body) for body in bodies))
     assert all(status in (200, 201) for status, _ in replies), replies
     assert CRASH not in json.dumps([reply for _, reply in replies])
     assert CRASH not in json.dumps([s.activity for s in bot.connector.sent])
@@ -1184,7 +1183,7 @@ async def test_racing_saves_from_one_revision_apply_exactly_one(world: Journey) 
 
 def test_every_state_changing_verb_has_a_race_case() -> None:
     missing = verbs.ALL - READ_ONLY - RACED
-    assert not missing, f"add a race case to tests/scenarios/test_races.py for {sorted(missing)}"
+    assert not missing, f"add a race case to tests/behaviour/test_races.py for {sorted(missing)}"
     assert not READ_ONLY & RACED, "a verb is either read-only or raced"
 
 
