@@ -412,14 +412,18 @@ class RetentionRepository(Protocol):
         """How many click records were made before `cutoff`."""
         ...
 
-    def delete_claims(self, partnership_id: int, cutoff: datetime) -> None: ...
+    def delete_claims(self, partnership_id: int, cutoff: datetime) -> int:
+        """Deletes them, but a claim another transaction holds (a click on it in flight),
+        left for the next run; how many went."""
+        ...
 
     def replies_before(self, partnership_id: int, cutoff: datetime) -> int:
         """How many click records made before `cutoff` still keep their reply."""
         ...
 
-    def drop_replies(self, partnership_id: int, cutoff: datetime) -> None:
-        """Those records keep their key and lose their reply."""
+    def drop_replies(self, partnership_id: int, cutoff: datetime) -> int:
+        """Those records keep their key and lose their reply (one a click holds is left for
+        the next run, as `delete_claims`); how many did."""
         ...
 
     def log_deletions(
@@ -549,9 +553,10 @@ def _claims(repo: RetentionRepository, report: RetentionReport, now: datetime) -
     count = repo.claims_before(report.partnership_id, cutoff)
     if not count:
         return
-    report.deleted["idempotency_record"] = report.deleted.get("idempotency_record", 0) + count
     if not report.dry_run:
-        repo.delete_claims(report.partnership_id, cutoff)
+        count = repo.delete_claims(report.partnership_id, cutoff)
+    report.deleted["idempotency_record"] = report.deleted.get("idempotency_record", 0) + count
+    if count and not report.dry_run:
         summary = Deleted("idempotency_record", f"{count} before {cutoff:%Y-%m-%d}")
         repo.log_deletions(report.partnership_id, [summary], CLAIM_RULE, now)
 
@@ -562,9 +567,10 @@ def _claim_replies(repo: RetentionRepository, report: RetentionReport, now: date
     count = repo.replies_before(report.partnership_id, cutoff)
     if not count:
         return
-    report.deleted["idempotency_reply"] = report.deleted.get("idempotency_reply", 0) + count
     if not report.dry_run:
-        repo.drop_replies(report.partnership_id, cutoff)
+        count = repo.drop_replies(report.partnership_id, cutoff)
+    report.deleted["idempotency_reply"] = report.deleted.get("idempotency_reply", 0) + count
+    if count and not report.dry_run:
         summary = Deleted("idempotency_reply", f"{count} before {cutoff:%Y-%m-%d}")
         repo.log_deletions(report.partnership_id, [summary], REPLY_RULE, now)
 

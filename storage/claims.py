@@ -15,17 +15,46 @@ transaction holds it already; `find` tries it too, so a duplicate looking again 
 settled row or learns the first is still in flight, never waiting. One effect per click is the
 unique key's, as before: the lock only decides who waits. SQLite has one writer and no such
 wait (its one-unit turn runs inline and can't be overtaken): nothing changes there.
+
+Every writer of claim rows takes that one lock (`claim_lock_key`, computed in SQL so a bulk
+statement can take it row by row): the claim, its completion and release here, and retention's
+spending of old replies and deletion of old claims (`held_by_this`), which try it and leave a
+row whose key another transaction holds for the next run, so no click waits on retention.
+
+Whose claim is in flight: with the key's lock the claim also marks its member (a second
+advisory lock, two-key form: the key's 31-bit holder digest and the member id), so a click
+that finds the key held reads who holds it from pg_locks (`_HOLDER`, only then). The same
+member is told their first click is still being worked on; another member gets the answer a
+committed claim of someone else's gets (bot/once.py). A key held by no member's claim (a look,
+retention) reads as unknown: looked at again.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, cast, delete, func, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    column,
+    delete,
+    func,
+    literal,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import BIT, OID
 from sqlalchemy.orm import Session
 
 from domain.idempotency import FRESH, IN_FLIGHT, Claimed, ClaimState, is_abandoned
@@ -59,12 +88,77 @@ def _typed(name: str) -> Any:
     return cast(bindparam(name, type_=column_type), column_type)
 
 
+def _digest(partnership: Any, token: Any) -> Any:
+    return func.sha256(func.convert_to(func.concat(partnership, ":", token), "UTF8"))
+
+
+def claim_lock_key(partnership: Any, token: Any) -> ColumnElement[int]:
+    """The claim's advisory lock key, in SQL (bound values or a row's columns): a signed 64-bit
+    digest of its unique key (the first 8 bytes of SHA-256 of "partnership:token"). Two claims
+    sharing one (about one pair in 2^64) would only make a duplicate told "in flight"."""
+    first8 = func.encode(func.substr(_digest(partnership, token), 1, 8), "hex")
+    return cast(cast(literal("x") + first8, BIT(64)), BigInteger)
+
+
+def _holder_key(partnership: Any, token: Any) -> ColumnElement[int]:
+    """The first key of the member mark's two-key lock: 31 bits of the same digest (bytes
+    9-12), non-negative, so pg_locks' classid (an oid) reads it back as it was given."""
+    next4 = func.encode(func.substr(_digest(partnership, token), 9, 4), "hex")
+    return cast(cast(literal("x") + next4, BIT(32)), Integer).op("&")(0x7FFFFFFF)
+
+
+def _try_lock(key: ColumnElement[int]) -> ColumnElement[bool]:
+    return func.pg_try_advisory_xact_lock(key)
+
+
+_PARTNERSHIP = bindparam("partnership", type_=Integer)
+_KEY = bindparam("key", type_=String)
+_TRY_LOCK = select(_try_lock(claim_lock_key(_PARTNERSHIP, _KEY)))
+_LOCK = select(func.pg_advisory_xact_lock(claim_lock_key(_PARTNERSHIP, _KEY)))
+# Who holds the key's claim, as its member mark says (None: no member's claim holds it).
+_LOCKS = table(
+    "pg_locks",
+    column("locktype"),
+    column("database"),
+    column("classid"),
+    column("objid"),
+    column("objsubid"),
+    column("granted"),
+)
+_THIS_DATABASE = (
+    select(column("oid"))
+    .select_from(table("pg_database"))
+    .where(column("datname") == func.current_database())
+    .scalar_subquery()
+)
+
+
+def _holder(partnership: Any, token: Any) -> Any:
+    return (
+        select(cast(_LOCKS.c.objid, BigInteger))
+        .where(
+            _LOCKS.c.locktype == "advisory",
+            _LOCKS.c.granted,
+            _LOCKS.c.objsubid == 2,
+            _LOCKS.c.database == _THIS_DATABASE,
+            _LOCKS.c.classid == cast(_holder_key(partnership, token), OID),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+_HOLDER = select(_holder(_PARTNERSHIP, _KEY))
+
 _INSERTED = ("partnership_id", "member_id", "token", "verb", "state", "reply", "created_at")
+_BOUND_PARTNERSHIP = bindparam("partnership_id", type_=_RECORD.c.partnership_id.type)
+_BOUND_TOKEN = bindparam("token", type_=_RECORD.c.token.type)
 # The key's advisory lock tried first (MATERIALIZED: evaluated once, before the insert reads
-# it); the insert runs only if it was got. One row: whether the lock was got, and whether this
-# statement inserted the claim.
+# it); the insert runs only if it was got. Then, if got, the member's mark; if not, who holds
+# it. One row: whether the lock was got, whether this statement inserted the claim, and the
+# member whose claim holds the key (when not got).
 _CLAIM_LOCK = (
-    select(func.pg_try_advisory_xact_lock(bindparam("lock_key", type_=BigInteger)).label("got"))
+    select(_try_lock(claim_lock_key(_BOUND_PARTNERSHIP, _BOUND_TOKEN)).label("got"))
     .cte("claim_lock")
     .prefix_with("MATERIALIZED")
 )
@@ -78,23 +172,61 @@ _CLAIM_TAKEN = (
     .returning(_RECORD.c.id)
     .cte("claim_taken")
 )
+_CLAIM_MARK = (
+    select(
+        case(
+            (
+                _CLAIM_LOCK.c.got,
+                func.pg_try_advisory_xact_lock(
+                    _holder_key(_BOUND_PARTNERSHIP, _BOUND_TOKEN),
+                    bindparam("member_id", type_=Integer),
+                ),
+            ),
+            else_=None,
+        ).label("marked"),
+        case((_CLAIM_LOCK.c.got, None), else_=_holder(_BOUND_PARTNERSHIP, _BOUND_TOKEN)).label(
+            "holder"
+        ),
+    )
+    .cte("claim_mark")
+    .prefix_with("MATERIALIZED")
+)
 _CLAIM_POSTGRESQL = select(
     select(_CLAIM_LOCK.c.got).scalar_subquery().label("got"),
     select(func.count()).select_from(_CLAIM_TAKEN).scalar_subquery().label("taken"),
+    select(_CLAIM_MARK.c.holder).scalar_subquery().label("holder"),
+    select(_CLAIM_MARK.c.marked).scalar_subquery().label("marked"),
 )
-_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:lock_key)").bindparams(
-    bindparam("lock_key", type_=BigInteger)
-)
-_LOCK = text("SELECT pg_advisory_xact_lock(:lock_key)").bindparams(
-    bindparam("lock_key", type_=BigInteger)
-)
+
+
+def held_by_this(session: Session, *where: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The condition for a bulk write of claim rows (retention's): the rows `where` picks
+    whose key's advisory lock this transaction got by trying (PostgreSQL). A row whose key
+    another transaction holds (a click on it in flight) is left alone, for the next run: no
+    click waits on this statement, and this statement waits on no click."""
+    if session.get_bind().dialect.name != "postgresql":
+        return and_(*where)
+    due = (
+        select(_RECORD.c.id, _RECORD.c.partnership_id, _RECORD.c.token)
+        .where(*where)
+        .cte("claims_due")
+        .prefix_with("MATERIALIZED")
+    )
+    held = (
+        select(due.c.id)
+        .where(_try_lock(claim_lock_key(due.c.partnership_id, due.c.token)))
+        .cte("claims_held")
+        .prefix_with("MATERIALIZED")
+    )
+    return _RECORD.c.id.in_(select(held.c.id))
 
 
 class SqlClaims:
     def __init__(self, session: Session) -> None:
         self._session = session
-        # The claim keys whose advisory lock this transaction holds (PostgreSQL).
-        self._locked: set[int] = set()
+        # The claims (partnership, token) whose key's advisory lock this transaction holds
+        # (PostgreSQL).
+        self._locked: set[tuple[int, str]] = set()
 
     def claim(
         self,
@@ -118,14 +250,16 @@ class SqlClaims:
             "created_at": now,
         }
         taken = self._insert(values)
-        if taken is None:
-            return IN_FLIGHT
+        if isinstance(taken, Claimed):
+            return taken
         if taken:
             return FRESH
         row = self._row(partnership_id, token)
         if row is None:  # removed (released) between the insert and the read: try once more
             taken = self._insert(values)
-            return IN_FLIGHT if taken is None else FRESH if taken else Claimed(fresh=False)
+            if isinstance(taken, Claimed):
+                return taken
+            return FRESH if taken else Claimed(fresh=False)
         if row.state == ClaimState.PENDING and is_abandoned(_aware(row.created_at), now):
             took = self._session.execute(
                 update(_RECORD)
@@ -141,12 +275,11 @@ class SqlClaims:
     def find(self, partnership_id: int, token: str) -> Claimed | None:
         """The claim as its last transaction left it, or IN_FLIGHT while a transaction still
         holds its key (PostgreSQL): never waits for one."""
-        if self._postgresql():
-            key = _lock_key(partnership_id, token)
-            if key not in self._locked:
-                if not self._session.execute(_TRY_LOCK, {"lock_key": key}).scalar():
-                    return IN_FLIGHT
-                self._locked.add(key)
+        if self._postgresql() and (partnership_id, token) not in self._locked:
+            names = {"partnership": partnership_id, "key": token}
+            if not self._session.execute(_TRY_LOCK, names).scalar():
+                return _in_flight(self._session.execute(_HOLDER, names).scalar())
+            self._locked.add((partnership_id, token))
         row = self._row(partnership_id, token)
         if row is None:
             return None
@@ -171,27 +304,24 @@ class SqlClaims:
             )
         )
 
-    def _insert(self, values: Mapping[str, Any]) -> bool | None:
-        """Whether this inserted the claim; None (PostgreSQL) when another transaction holds
-        its key, so nothing was tried."""
+    def _insert(self, values: Mapping[str, Any]) -> bool | Claimed:
+        """Whether this inserted the claim; in flight (PostgreSQL) when another transaction
+        holds its key, so nothing was tried, with whose claim holds it where one does."""
         if not self._postgresql():
             return execute(self._session, _CLAIM_SQLITE, values).rowcount == 1
-        key = _lock_key(values["partnership_id"], values["token"])
-        row: Any = execute(self._session, _CLAIM_POSTGRESQL, {**values, "lock_key": key}).one()
-        got, taken = row
+        row: Any = execute(self._session, _CLAIM_POSTGRESQL, values).one()
+        got, taken, holder, _marked = row
         if not got:
-            return None
-        self._locked.add(key)
+            return _in_flight(holder)
+        self._locked.add((values["partnership_id"], values["token"]))
         return bool(taken)
 
     def _hold_key(self, partnership_id: int, token: str) -> None:
         """Before writing a claim row: its key's advisory lock (PostgreSQL), unless held."""
-        if not self._postgresql():
+        if not self._postgresql() or (partnership_id, token) in self._locked:
             return
-        key = _lock_key(partnership_id, token)
-        if key not in self._locked:
-            self._session.execute(_LOCK, {"lock_key": key})
-            self._locked.add(key)
+        self._session.execute(_LOCK, {"partnership": partnership_id, "key": token})
+        self._locked.add((partnership_id, token))
 
     def _postgresql(self) -> bool:
         return self._session.get_bind().dialect.name == "postgresql"
@@ -208,11 +338,9 @@ class SqlClaims:
         ).first()
 
 
-def _lock_key(partnership_id: int, token: str) -> int:
-    """The claim's advisory lock key: a signed 64-bit digest of its unique key. Two claims
-    sharing one (about one pair in 2^64) would only make a duplicate told "in flight"."""
-    digest = hashlib.sha256(f"{partnership_id}:{token}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+def _in_flight(holder: int | None) -> Claimed:
+    """In flight, with whose claim holds the key where its member mark says (else unknown)."""
+    return IN_FLIGHT if holder is None else replace(IN_FLIGHT, member_id=int(holder))
 
 
 def _aware(value: datetime) -> datetime:

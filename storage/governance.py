@@ -27,6 +27,7 @@ from domain.retention import (
 from domain.subject_access import MemberRecords
 from storage import atomic
 from storage import tables as t
+from storage.claims import held_by_this
 
 # Bound parameters per IN list: far below SQLite's and PostgreSQL's limits.
 CHUNK = 500
@@ -185,10 +186,10 @@ class SqlRetention:
             or 0
         )
 
-    def delete_claims(self, partnership_id: int, cutoff: datetime) -> None:
-        self._session.execute(
-            delete(t.IdempotencyRecord).where(*_claims_before(partnership_id, cutoff))
-        )
+    def delete_claims(self, partnership_id: int, cutoff: datetime) -> int:
+        # Each row's claim lock tried, as every writer of claim rows takes it (storage/claims.py).
+        held = held_by_this(self._session, *_claims_before(partnership_id, cutoff))
+        return atomic.rowcount(self._session.execute(delete(t.IdempotencyRecord).where(held)))
 
     def replies_before(self, partnership_id: int, cutoff: datetime) -> int:
         return int(
@@ -200,11 +201,11 @@ class SqlRetention:
             or 0
         )
 
-    def drop_replies(self, partnership_id: int, cutoff: datetime) -> None:
-        self._session.execute(
-            update(t.IdempotencyRecord)
-            .where(*_replies_before(partnership_id, cutoff))
-            .values(state=ClaimState.SPENT.value, reply=None)
+    def drop_replies(self, partnership_id: int, cutoff: datetime) -> int:
+        held = held_by_this(self._session, *_replies_before(partnership_id, cutoff))
+        spent = update(t.IdempotencyRecord).where(held)
+        return atomic.rowcount(
+            self._session.execute(spent.values(state=ClaimState.SPENT.value, reply=None))
         )
 
     def delete_chaser_log(self, log_ids: Sequence[int]) -> None:

@@ -222,14 +222,16 @@ class FakeRetention:
     def claims_before(self, partnership_id: int, cutoff: datetime) -> int:
         return self.old_claims
 
-    def delete_claims(self, partnership_id: int, cutoff: datetime) -> None:
+    def delete_claims(self, partnership_id: int, cutoff: datetime) -> int:
         self.calls.append(f"delete_claims {cutoff:%Y-%m-%d}")
+        return self.old_claims
 
     def replies_before(self, partnership_id: int, cutoff: datetime) -> int:
         return self.old_replies
 
-    def drop_replies(self, partnership_id: int, cutoff: datetime) -> None:
+    def drop_replies(self, partnership_id: int, cutoff: datetime) -> int:
         self.calls.append(f"drop_replies {cutoff:%Y-%m-%d}")
+        return self.old_replies
 
     def log_deletions(
         self, partnership_id: int, deleted: Sequence[Deleted], rule: str, at: datetime

@@ -1,0 +1,169 @@
+"""Every writer of claim rows takes the claim's one advisory lock (storage/claims.py
+`claim_lock_key`), so no click waits inside the database on retention, nor retention on a
+click. Before, retention's spending of day-old replies and deletion of old claims took no
+advisory lock: a click on a day-old card got the key's lock, then its INSERT … ON CONFLICT
+waited on the row retention was changing until retention's transaction ended. And a click
+that finds the key held learns whose claim holds it (its member mark), so another member is
+refused as for someone else's card, not told "your first click". Skipped on SQLite (one
+writer, no row locks) where it says so; the ordinary runs are checked on both."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from domain.idempotency import ClaimState
+from domain.retention import claim_cutoff, reply_cutoff
+from storage import tables as t
+from storage.claims import claim_lock_key
+from storage.database import Database
+from storage.repositories import SqlUnitOfWork
+from tests.storage.test_claims_in_flight import _partnership, _require_row_locks
+
+OLD = "click:" + "0d" * 32  # a day-old card's click, its reply kept
+ANCIENT = "click:" + "a0" * 32  # a claim past its 30 days
+HELD = 2.0  # how long the other transaction stays open; a wait on it would be as long
+
+
+def _old_claims(database: Database, partnership: int) -> None:
+    now = datetime.now(UTC)
+
+    def work(uow: SqlUnitOfWork) -> None:
+        for key, age in ((OLD, timedelta(days=2)), (ANCIENT, timedelta(days=40))):
+            assert uow.claims.claim(partnership, 1, key, "entry_save", now - age).fresh
+            uow.claims.complete(partnership, key, {"text": "Saved", "conversation": "c"})
+
+    database.transaction(work)
+
+
+def _holding(
+    database: Database, work: Callable[[SqlUnitOfWork], Any]
+) -> tuple[threading.Thread, threading.Event, list[Any]]:
+    """`work` in a transaction kept open HELD seconds after it ran."""
+    done = threading.Event()
+    found: list[Any] = []
+
+    def hold(uow: SqlUnitOfWork) -> None:
+        found.append(work(uow))
+        done.set()
+        time.sleep(HELD)
+
+    thread = threading.Thread(target=lambda: database.transaction(hold))
+    thread.start()
+    assert done.wait(10)
+    return thread, done, found
+
+
+def _timed(database: Database, work: Callable[[SqlUnitOfWork], Any]) -> tuple[Any, float]:
+    """`work`'s answer and how long it took, timed from the transaction's first statement (a
+    new pooled connection's set-up, about half a second here, is no wait on a lock)."""
+
+    def timed(uow: SqlUnitOfWork) -> tuple[Any, float]:
+        uow.session.execute(select(1))
+        started = time.monotonic()
+        return work(uow), time.monotonic() - started
+
+    return database.transaction(timed)
+
+
+def _retention(uow: SqlUnitOfWork, partnership: int) -> tuple[int, int]:
+    now = datetime.now(UTC)
+    spent = uow.retention.drop_replies(partnership, reply_cutoff(now))
+    deleted = uow.retention.delete_claims(partnership, claim_cutoff(now))
+    return spent, deleted
+
+
+def test_the_lock_key_is_the_claim_s_digest(migrated: Database) -> None:
+    """The key, computed in SQL for bound values and for a row's columns alike, is the first 8
+    bytes of SHA-256 of "partnership:token", signed (as it was computed in Python before)."""
+    _require_row_locks(migrated)
+    for partnership, token in ((1, OLD), (4242, "activity:" + "f" * 64)):
+        digest = hashlib.sha256(f"{partnership}:{token}".encode()).digest()
+        expected = int.from_bytes(digest[:8], "big", signed=True)
+        got = migrated.transaction(
+            lambda uow, p=partnership, k=token: uow.session.scalar(select(claim_lock_key(p, k)))
+        )
+        assert got == expected
+
+
+def test_a_click_on_a_day_old_card_does_not_wait_for_retention(migrated: Database) -> None:
+    _require_row_locks(migrated)
+    partnership = _partnership(migrated)
+    _old_claims(migrated, partnership)
+    thread, _, found = _holding(migrated, lambda uow: _retention(uow, partnership))
+    assert found == [(2, 1)], "both replies spent, the ancient claim gone"
+
+    duplicate, waited = _timed(
+        migrated, lambda uow: uow.claims.claim(partnership, 1, OLD, "entry_save", datetime.now(UTC))
+    )
+    print(f"a day-old card's click during retention answered in {waited * 1000:.1f} ms")
+    assert duplicate.in_flight, "retention holds the claim's key"
+    assert duplicate.member_id is None, "retention is no member's claim"
+    assert waited < HELD / 2, waited
+    thread.join(10)
+    after = migrated.transaction(
+        lambda uow: uow.claims.claim(partnership, 1, OLD, "entry_save", datetime.now(UTC))
+    )
+    assert (after.fresh, after.state, after.reply) == (False, ClaimState.SPENT, None)
+
+
+def test_retention_leaves_a_claim_a_click_holds_and_does_not_wait(migrated: Database) -> None:
+    _require_row_locks(migrated)
+    partnership = _partnership(migrated)
+    _old_claims(migrated, partnership)
+    # A click on the day-old card writing its claim row (the key and the row held): before,
+    # retention's update waited on the row for the click's whole transaction.
+    thread, _, _ = _holding(
+        migrated, lambda uow: uow.claims.complete(partnership, OLD, {"text": "Saved again"})
+    )
+
+    counts, waited = _timed(migrated, lambda uow: _retention(uow, partnership))
+    print(f"retention beside a click in flight took {waited * 1000:.1f} ms")
+    assert waited < HELD / 2, waited
+    assert counts == (1, 1), "the held claim left for the next run; the ancient one gone"
+    thread.join(10)
+    assert migrated.transaction(lambda uow: _retention(uow, partnership)) == (1, 0), "next run"
+
+
+def test_retention_s_counts_on_both_databases(migrated: Database) -> None:
+    partnership = _partnership(migrated)
+    _old_claims(migrated, partnership)
+    assert migrated.transaction(lambda uow: _retention(uow, partnership)) == (2, 1)
+    assert migrated.transaction(lambda uow: _retention(uow, partnership)) == (0, 0)
+    rows = migrated.transaction(
+        lambda uow: [(r.token, r.state, r.reply) for r in uow.session.query(t.IdempotencyRecord)]
+    )
+    assert rows == [(OLD, ClaimState.SPENT.value, None)]
+
+
+def test_a_claim_in_flight_says_whose_it_is(migrated: Database) -> None:
+    """Member 1's click holds its claim in its transaction; member 2's click on the same card
+    reads member 1 as the holder (so bot/once.py refuses it as someone else's card); member
+    1's own duplicate reads itself."""
+    _require_row_locks(migrated)
+    partnership = _partnership(migrated)
+    key = "click:" + "5e" * 32
+    thread, _, _ = _holding(
+        migrated,
+        lambda uow: uow.claims.claim(partnership, 1, key, "return_save", datetime.now(UTC)),
+    )
+    other, waited = _timed(
+        migrated,
+        lambda uow: uow.claims.claim(partnership, 2, key, "return_save", datetime.now(UTC)),
+    )
+    mine = migrated.transaction(
+        lambda uow: uow.claims.claim(partnership, 1, key, "return_save", datetime.now(UTC))
+    )
+    looked = migrated.transaction(lambda uow: uow.claims.find(partnership, key))
+    thread.join(10)
+    assert (other.in_flight, other.member_id) == (True, 1)
+    assert waited < HELD / 2, waited
+    assert (mine.in_flight, mine.member_id) == (True, 1)
+    assert looked is not None
+    assert (looked.in_flight, looked.member_id) == (True, 1)
