@@ -10,7 +10,10 @@ or, while the first is still running, waits a moment for it without holding a da
 thread: while the first's claim is committed and pending it looks again every 0.1 s for up
 to 5 s; while the first's transaction still holds the claim's key (PostgreSQL, a one-unit
 turn), for up to 1 s, then it is told the first is still being worked on
-(storage/claims.py). A handler that fails releases the claim, so trying again can work.
+(storage/claims.py). A claim in flight says whose it is (its member mark): another member's
+click is refused at once as for someone else's card, as it is once the claim is committed,
+never told "your first click". A handler that fails releases the claim, so trying again can
+work.
 
 The stored reply is bound to the conversation it was given in (`idempotency.conversation_of`):
 the same click from another conversation (a personal card's data replayed in a channel) is

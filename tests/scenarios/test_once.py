@@ -395,3 +395,41 @@ async def test_a_duplicate_of_a_long_save_is_answered_at_once_and_its_replay_get
     replay = await j.act(verbs.RETURN_NEXT, data, PRACTITIONER)
     assert replay == answer
     assert _team_answers(j) == ["Police with school nurse"]
+
+
+async def test_someone_else_s_click_while_the_first_is_in_flight_is_refused_as_theirs(
+    journey_each: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The practitioner's save stays in its transaction for 2 s; another member sends the
+    same click meanwhile (a card's data replayed). Before, on PostgreSQL, they were told
+    "Your first click is still being worked on" (it was nobody's first click of theirs): now
+    the claim's member mark says whose it is, and they get the refusal someone else's card
+    gets, at once, as on SQLite (where the first's claim is committed before theirs is read),
+    and as after the first has committed. Nothing is saved twice."""
+    j = journey_each
+    data = await _section_click(j, "Police with school nurse")
+    real_save = returns.save_section
+
+    def slow_save(*args: Any) -> Any:
+        saved = real_save(*args)
+        time.sleep(2)  # inside the unit: its transaction, and its claim, stay open meanwhile
+        return saved
+
+    monkeypatch.setattr(returns, "save_section", slow_save)
+    first = asyncio.create_task(j.act(verbs.RETURN_NEXT, data, PRACTITIONER))
+    await asyncio.sleep(0.3)
+    started = time.monotonic()
+    other = await j.act(verbs.RETURN_NEXT, data, USER_AAD)
+    waited = time.monotonic() - started
+    answer = await first
+    monkeypatch.undo()
+    assert "Section 2 of" in json.dumps(answer["value"])
+    print(f"another member's click answered after {waited:.3f} s")
+    assert other["type"] == MESSAGE
+    assert other["value"] != idempotency.IN_FLIGHT_MESSAGE
+    assert "sent to someone else" in other["value"]
+    if j.bot.db.engine.dialect.name == "postgresql":
+        assert waited < 1.0, waited
+    after = await j.act(verbs.RETURN_NEXT, data, USER_AAD)
+    assert after["value"] == other["value"]
+    assert _team_answers(j) == ["Police with school nurse"]
