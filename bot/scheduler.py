@@ -301,7 +301,11 @@ class Chasers:
             lambda uow: chase_engine.settle(uow.chases, claimed, attempt, now)
         )
         if outcome == chase_engine.ACCESS_ENDED:
-            if chase_engine.access_ended_notice_due(claimed):
+            if await self.services.db.run(
+                lambda uow: chase_engine.access_ended_notice_due(
+                    claimed, uow.chases.access_ended_told
+                )
+            ):
                 await self._report_access_ended(claimed)
         elif outcome in chase_engine.REPORTED_TO_CHAIR:
             await self._report_undelivered(claimed, attempt, deliveries)

@@ -24,7 +24,7 @@ is not sent again, and the tracker's history says so.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Final, Protocol
@@ -188,6 +188,12 @@ class ChaseRepository(Protocol):
         """Log an attempt, or write what became of one already logged: never over an
         `interrupted` row (settle_interrupted told the chair it may not have arrived). False
         when it wrote nothing for that reason."""
+        ...
+
+    def access_ended_told(self, row: ChaseRow) -> bool:
+        """Whether a notice that this record's owners' access ended (`ACCESS_ENDED_NOTICE`)
+        was sent, to anyone, since the latest of their accesses ended (a restore and a second
+        leaving start again; a notice that failed tells nobody)."""
         ...
 
     def policy_settings(self, partnership_id: int) -> Mapping[str, object]: ...
@@ -856,13 +862,17 @@ GONE: Final = Attempt(False, detail="access ended", access_ended=True)
 ACCESS_ENDED_NOTICE: Final = "access_ended_notice"
 
 
-def access_ended_notice_due(claimed: Claimed) -> bool:
+def access_ended_notice_due(claimed: Claimed, told: Callable[[ChaseRow], bool]) -> bool:
     """Whether a chaser not sent because its owners' access ended is told to anyone
     (`access_ended_readers`). An open item or a return is, each time, until someone else takes
-    it on. A completed item's request for evidence of impact is told once (the first not sent):
-    nobody can take a finished item on, and the LIC group records its impact without the
-    owner, so a notice at every impact request would be a dead end that never stops."""
-    return claimed.chase.kind is not ChaseKind.IMPACT_REQUEST or claimed.not_sent_before == 0
+    it on. A completed item's request for evidence of impact is told once per leaving: nobody
+    can take a finished item on, and the LIC group records its impact without the owner, so a
+    notice at every impact request would be a dead end that never stops. Once is a notice
+    that reached someone (`told`, `ChaseRepository.access_ended_told`, asked only here): one
+    that failed is told again at the next request, and an owner restored who leaves again is
+    told of again. Before, "once" was the first request not sent, whatever became of its
+    notice, for ever."""
+    return claimed.chase.kind is not ChaseKind.IMPACT_REQUEST or not told(claimed.row)
 
 
 def access_ended_readers(row: ChaseRow, kind: ChaseKind | None = None) -> tuple[int, ...]:

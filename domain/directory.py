@@ -64,6 +64,8 @@ ACCESS_WORDS: Final = {"active": True, "ended": False}
 # the name is shown (item card, review summary card and Word document, tracker): the reader
 # sees the work needs someone else (`storage.tables.shown_name` adds it in the same read).
 ACCESS_ENDED_MARK: Final = " (access ended)"
+# The audit trail's action for an access ended (the chase engine reads when it last was).
+ACCESS_ENDED_EVENT: Final = "member.access_ended"
 
 
 def shown_name(name: str | None, active: bool) -> str | None:
@@ -768,7 +770,7 @@ def _set_access(
             uow,
             partnership_id,
             actor,
-            "member.access_restored" if active else "member.access_ended",
+            "member.access_restored" if active else ACCESS_ENDED_EVENT,
             ("member", member_id),
             before={"active": not active},
             after={"active": active, **why},

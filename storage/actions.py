@@ -22,11 +22,13 @@ from domain.actions import (
     NewSplitItem,
 )
 from domain.chase_engine import (
+    ACCESS_ENDED_NOTICE,
     ACTION,
     ATTEMPTED,
     CLAIMED,
     INTERRUPTED,
     RETURN,
+    SENT,
     ChaseRow,
     OpenSend,
     policy_for,
@@ -38,7 +40,7 @@ from domain.chasers import (
     nil_confirmation_subject,
     sign_off_subject,
 )
-from domain.directory import shown_name
+from domain.directory import ACCESS_ENDED_EVENT, shown_name
 from domain.model import ActionStatus, ReturnStatus, ReviewStage, Role
 from domain.outcome import action_reference
 from storage import atomic
@@ -46,6 +48,9 @@ from storage import tables as t
 from storage.directory import active_with_role
 from storage.reviews import SqlReturns
 from storage.tables import utcnow
+
+# Before any leaving: where the audit trail has none, every notice sent counts.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _ACTION = t.core(t.ActionItem)
 # Return statuses that wait for the agency lead, who is then the one chased.
@@ -811,6 +816,28 @@ class SqlChases:
         self._session.add(entry)
         self._session.flush()
         return True
+
+    def access_ended_told(self, row: ChaseRow) -> bool:
+        # The latest leaving of any owner (by the audit trail; none found: any notice counts),
+        # and a notice sent on this record since. Both clocks are the rows' own (utcnow).
+        left = (
+            sa_select(func.max(t.AuditEvent.at))
+            .where(
+                col(t.AuditEvent.partnership_id) == row.partnership_id,
+                col(t.AuditEvent.record_type) == "member",
+                col(t.AuditEvent.action) == ACCESS_ENDED_EVENT,
+                col(t.AuditEvent.record_id).in_([str(m) for m in row.owner_ids]),
+            )
+            .scalar_subquery()
+        )
+        sent = sa_select(col(t.ChaserLog.id)).where(
+            col(t.ChaserLog.subject_type) == row.subject_type,
+            col(t.ChaserLog.subject_id) == row.record_id,
+            col(t.ChaserLog.recipient) == ACCESS_ENDED_NOTICE,
+            col(t.ChaserLog.outcome) == SENT,
+            col(t.ChaserLog.attempted_at) >= func.coalesce(left, _EPOCH),
+        )
+        return bool(self._session.scalar(sa_select(sent.exists())))
 
     def policy_settings(self, partnership_id: int) -> Mapping[str, object]:
         settings = (

@@ -203,12 +203,13 @@ def test_a_completed_item_s_impact_request_for_a_leaver_is_told_once_to_the_chai
     first, later = _impact_claim(0), _impact_claim(1)
     assert ce.owners_gone(first)
     assert ce.owners_gone(later)
-    assert ce.access_ended_notice_due(first)
-    assert not ce.access_ended_notice_due(later), "told once, not at every impact request"
+    assert ce.access_ended_notice_due(first, lambda row: False)
+    assert ce.access_ended_notice_due(later, lambda row: False), "its notice never reached anyone"
+    assert not ce.access_ended_notice_due(later, lambda row: True), "told once, not every time"
     assert ce.access_ended_readers(first.row, ChaseKind.IMPACT_REQUEST) == (CHAIR, DEPUTY)
     # An open item's chaser is told each time, leads included.
     open_item = replace(_claim(_item_row(), Audience.OWNER), not_sent_before=3)
-    assert ce.access_ended_notice_due(open_item)
+    assert ce.access_ended_notice_due(open_item, lambda row: True)
     assert ce.access_ended_readers(open_item.row, ChaseKind.OVERDUE) == (CHAIR, DEPUTY, LEAD)
 
     card = access_ended_card(first.row, ("Health Visitor (demo)",), NEXT, ChaseKind.IMPACT_REQUEST)
