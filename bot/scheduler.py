@@ -27,12 +27,14 @@ from bot.outbound import UNREACHABLE, Delivery
 from bot.retention import RetentionJob
 from bot.services import Services
 from cards import actions as cards
+from cards.common import with_notice
 from domain import action_controls, actions, chase_engine
 from domain import digest as digest_jobs
 from domain.action_state import Mover, Reader, copy_readers, working_days_late
 from domain.calendar import DEFAULT_CALENDAR
-from domain.chase_engine import ACTION, Attempt, Claimed
+from domain.chase_engine import ACTION, Attempt, ChaseRow, Claimed
 from domain.chase_messages import COPY_READS, Reads
+from domain.chasers import Audience
 from domain.model import ChannelPurpose, ConversationAddress, Role
 from domain.records import Recipient
 from storage.repositories import SqlUnitOfWork
@@ -181,7 +183,7 @@ class Chasers:
             owners,
             interrupted=True,
         )
-        sent = await self._send(list(copy.readers), cards.undelivered_card(undelivered))
+        sent = await self._send(list(copy.readers), cards.undelivered_card(undelivered), row)
         told = next((d for d in sent if d.delivered or d.unknown), None)
         outcome = _copy_outcome(told)
         await self.services.db.run(
@@ -300,6 +302,19 @@ class Chasers:
         outcome = await self.services.db.run(
             lambda uow: chase_engine.settle(uow.chases, claimed, attempt, now)
         )
+        if chase_engine.chair_unread(claimed.row) and (
+            Audience.CHAIR in claimed.audiences
+            or outcome == chase_engine.ACCESS_ENDED
+            or outcome in chase_engine.REPORTED_TO_CHAIR
+        ):
+            # Ids only: no name, no reference that could say who.
+            log.warning(
+                "chaser's chair part reaches nobody: the chair left, no deputy chair or admin",
+                extra={
+                    "subject_type": claimed.row.subject_type,
+                    "record_id": claimed.row.record_id,
+                },
+            )
         if outcome == chase_engine.ACCESS_ENDED:
             if await self.services.db.run(
                 lambda uow: chase_engine.access_ended_notice_due(
@@ -362,7 +377,7 @@ class Chasers:
             # The chair chased about a blocked or escalated item reads it as someone else's
             # action, with the chair's own moves: the owner's buttons would only be refused.
             card = await self.services.db.run(lambda uow: self._card(uow, claimed, owner=False))
-        deliveries = await self._send(primary, card)
+        deliveries = await self._send(primary, card, claimed.row)
         # Whose action (or return) it is, and who of them Teams says can't be reached: the
         # copies say so, as the reason their readers are asked to help.
         owners = [d.name for d in deliveries] if to.owners else []
@@ -424,7 +439,7 @@ class Chasers:
                 await self._give_back(claimed, sent, due[index:])
                 raise
             try:
-                delivery = await self._send_one(copy, card, channel)
+                delivery = await self._send_one(copy, card, channel, claimed.row)
             except Exception:
                 await self._give_back(claimed, sent, due[index + 1 :])
                 raise
@@ -476,11 +491,12 @@ class Chasers:
         copy: chase_engine.Copy,
         card: dict[str, Any],
         channel: ConversationAddress | None = None,
+        row: ChaseRow | None = None,
     ) -> Delivery | None:
         """One copy to its reader (member 0: the LIC channel); None: nobody to send it to."""
         if copy.member_id == 0:
             return await self._post_lic(channel, card) if channel is not None else None
-        return next(iter(await self._send([copy.member_id], card)), None)
+        return next(iter(await self._send([copy.member_id], card, row)), None)
 
     async def _report_missed_copies(
         self,
@@ -515,7 +531,7 @@ class Chasers:
                 tuple(owners),
             )
             try:
-                sent = await self._send(list(readers), cards.undelivered_card(report))
+                sent = await self._send(list(readers), cards.undelivered_card(report), row)
             except Exception:  # the readers' lookup failed: the report goes on the next try
                 await self._give_back(claimed, [], [report_copy])
                 raise
@@ -575,15 +591,27 @@ class Chasers:
             item, rag, reader, late, unanswered, owners, unreached, rag_reason=why
         )
 
-    async def _send(self, member_ids: list[int], card: dict[str, Any]) -> list[Delivery]:
+    async def _send(
+        self, member_ids: list[int], card: dict[str, Any], row: ChaseRow | None = None
+    ) -> list[Delivery]:
+        """`card` to each member; about `row`, one standing in for its chair who left reads
+        first why it came to them (`chase_engine.stand_in_line`)."""
         if not member_ids:
             return []
-        recipients = await self.services.db.run(lambda uow: uow.returns.recipients(member_ids))
+        named = [*member_ids, row.chair_id] if row and row.chair_ended and row.chair_id else []
+        people = await self.services.db.run(lambda uow: uow.returns.recipients(named or member_ids))
+        chair = next((p.display_name for p in people if row and p.member_id == row.chair_id), "")
         outbound = self.services.outbound
-        return [
-            await outbound.send_card(r, card, _hint(r), max_wait=MAX_SEND_WAIT_SECONDS)
-            for r in recipients
-        ]
+        deliveries = []
+        for r in people:
+            if r.member_id not in member_ids:
+                continue  # the chair who left, read for their name only
+            line = chase_engine.stand_in_line(row, r.member_id, chair) if row else None
+            shown = with_notice(card, line) if line else card
+            deliveries.append(
+                await outbound.send_card(r, shown, _hint(r), max_wait=MAX_SEND_WAIT_SECONDS)
+            )
+        return deliveries
 
     async def _lic_readers(
         self, partnership_id: int, told: set[int]

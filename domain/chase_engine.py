@@ -837,6 +837,32 @@ def chair_readers(row: ChaseRow) -> tuple[int, ...]:
     return tuple(dict.fromkeys(readers))
 
 
+def stand_in_line(row: ChaseRow, member_id: int, chair: str) -> str | None:
+    """What a stand-in reading the chair's part is told first (`chair_readers`): the chair's
+    card says "your review", and before they were given it as it was, with nothing saying why
+    it came to them. None for anyone else (the chair, a deputy with the chair still there,
+    a lead or owner). `chair` is the chair's name."""
+    if not row.chair_ended or member_id not in chair_readers(row):
+        return None
+    if member_id == row.deputy_id:
+        return (
+            f"You're getting this as deputy chair for {chair}, whose access to Line of Sight "
+            f"has ended: what is meant for the chair of {row.reference} comes to you, who have "
+            "the chair's controls."
+        )
+    return (
+        f"You're getting this as a partnership admin: {chair}, the chair of {row.reference}, "
+        "no longer has access to Line of Sight, and it has no deputy chair who can read this. "
+        f"Name a deputy chair (type manage {row.reference}) and it will go to them instead."
+    )
+
+
+def chair_unread(row: ChaseRow) -> bool:
+    """Whether what is meant for the review's chair reaches nobody: the chair's access ended,
+    and there is no deputy chair nor partnership admin who can read it (`chair_readers`)."""
+    return row.chair_id is not None and not chair_readers(row)
+
+
 def undelivered_readers(row: ChaseRow, not_reached: Collection[int]) -> tuple[int, ...]:
     """Who is told that `not_reached` couldn't be chased: the chair and the deputy chair (or
     whoever reads for them: `chair_readers`), but not someone it couldn't reach."""

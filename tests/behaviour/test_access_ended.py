@@ -6,6 +6,7 @@ up, and nothing proactive goes to them."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -454,3 +455,45 @@ async def test_a_chaser_meant_for_a_chair_who_left_goes_to_the_deputy_else_the_a
     [reminder] = sends.to(stand_in.id, f"For your decision: blocked action · {item.reference}")
     assert verbs.ACTION_REASSIGN in reminder, "the chair's own moves"
     assert not [r for r in log_rows(j) if r.recipient == chase_engine.CHAIR_UNDELIVERED]
+    # review2: a stand-in is told first why the chair's card came to them.
+    why = (
+        f"getting this as deputy chair for {leaver.display_name}, whose access to Line of Sight"
+        if deputy
+        else f"getting this as a partnership admin: {leaver.display_name}, the chair of"
+    )
+    assert why in reminder
+    assert "type manage LOS-" in reminder or deputy
+
+
+async def test_a_chair_s_part_nobody_can_read_is_logged_without_personal_data(
+    journey_each: Journey, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """review2: a chair who left, with no deputy chair and no partnership admin, has nobody to
+    read the chair's part: nothing is sent, and the sweep logs a warning (ids only)."""
+    j = journey_each
+    [item] = await published(j)
+    await with_deputy(j)
+    members = {m.aad_object_id: m for m in j.rows(t.Member)}
+    leaver = members[DEPUTY]
+    with j.bot.db.session() as session, session.begin():
+        for review in session.scalars(select(t.Review)):
+            review.chair_member_id = leaver.id
+            review.deputy_chair_member_id = None
+    await j.act(
+        verbs.ACTION_BLOCKED, {"action_id": item.id, "reason": "No audit tool"}, PRACTITIONER
+    )
+    await end_access(j, DEPUTY)
+    with j.bot.db.session() as session, session.begin():
+        for role in session.scalars(select(t.MemberRole).where(t.MemberRole.role == "admin")):
+            session.delete(role)
+    sends = Sends(j, monkeypatch)
+    at_next_chase(j, item.id)
+    with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
+        await sweep(j)
+    assert sends.to(leaver.id) == []
+    assert sends.to(members[USER_AAD].id, item.reference) == []
+    [warned] = [r for r in caplog.records if "reaches nobody" in r.getMessage()]
+    assert (warned.subject_type, warned.record_id) == (chase_engine.ACTION, item.id)  # type: ignore[attr-defined]
+    logged = warned.getMessage() + str(warned.__dict__)
+    for personal in (leaver.display_name, item.reference, "No audit tool"):
+        assert personal not in logged
