@@ -844,16 +844,17 @@ def stand_in_line(row: ChaseRow, member_id: int, chair: str) -> str | None:
     a lead or owner). `chair` is the chair's name."""
     if not row.chair_ended or member_id not in chair_readers(row):
         return None
+    review = row.reference.partition("/")[0]  # an action item's "LOS-…/A3": its review's
     if member_id == row.deputy_id:
         return (
             f"You're getting this as deputy chair for {chair}, whose access to Line of Sight "
-            f"has ended: what is meant for the chair of {row.reference} comes to you, who have "
-            "the chair's controls."
+            f"has ended: what is meant for the chair of {review} comes to you, who have the "
+            "chair's controls."
         )
     return (
-        f"You're getting this as a partnership admin: {chair}, the chair of {row.reference}, "
-        "no longer has access to Line of Sight, and it has no deputy chair who can read this. "
-        f"Name a deputy chair (type manage {row.reference}) and it will go to them instead."
+        f"You're getting this as a partnership admin: {chair}, the chair of {review}, no "
+        "longer has access to Line of Sight, and the review has no deputy chair who can read "
+        f"this. Name a deputy chair (type manage {review}) and it will go to them instead."
     )
 
 

@@ -462,7 +462,9 @@ async def test_a_chaser_meant_for_a_chair_who_left_goes_to_the_deputy_else_the_a
         else f"getting this as a partnership admin: {leaver.display_name}, the chair of"
     )
     assert why in reminder
-    assert "type manage LOS-" in reminder or deputy
+    review_reference = item.reference.partition("/")[0]
+    assert f"the chair of {review_reference} " in reminder, "the review's, not the item's"
+    assert f"(type manage {review_reference})" in reminder or deputy
 
 
 async def test_a_chair_s_part_nobody_can_read_is_logged_without_personal_data(
