@@ -357,6 +357,29 @@ async def test_a_kept_answer_is_not_given_in_another_conversation(journey_each: 
     assert len(j.rows(t.ChronologyEntry)) == 1
 
 
+async def _during_a_slow_save(
+    j: Journey, data: dict[str, Any], monkeypatch: pytest.MonkeyPatch, seconds: float, aad: str
+) -> tuple[Any, Any, float]:
+    """The practitioner's click, its save kept in its transaction `seconds`; 0.3 s in, the
+    same click from `aad`: (the first's answer, the second's, how long the second took)."""
+    real_save = returns.save_section
+
+    def slow_save(*args: Any) -> Any:
+        saved = real_save(*args)
+        time.sleep(seconds)  # inside the unit: its transaction, and its claim, stay open
+        return saved
+
+    monkeypatch.setattr(returns, "save_section", slow_save)
+    first = asyncio.create_task(j.act(verbs.RETURN_NEXT, data, PRACTITIONER))
+    await asyncio.sleep(0.3)
+    started = time.monotonic()
+    second = await j.act(verbs.RETURN_NEXT, data, aad)
+    waited = time.monotonic() - started
+    answer = await first
+    monkeypatch.undo()
+    return answer, second, waited
+
+
 async def test_a_duplicate_of_a_long_save_is_answered_at_once_and_its_replay_gets_the_answer(
     journey_each: Journey, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -368,21 +391,7 @@ async def test_a_duplicate_of_a_long_save_is_answered_at_once_and_its_replay_get
     inline, so the duplicate comes after it and gets its answer."""
     j = journey_each
     data = await _section_click(j, "Police with school nurse")
-    real_save = returns.save_section
-
-    def slow_save(*args: Any) -> Any:
-        saved = real_save(*args)
-        time.sleep(3)  # inside the unit: its transaction, and its claim, stay open meanwhile
-        return saved
-
-    monkeypatch.setattr(returns, "save_section", slow_save)
-    first = asyncio.create_task(j.act(verbs.RETURN_NEXT, data, PRACTITIONER))
-    await asyncio.sleep(0.3)
-    started = time.monotonic()
-    duplicate = await j.act(verbs.RETURN_NEXT, data, PRACTITIONER)
-    waited = time.monotonic() - started
-    answer = await first
-    monkeypatch.undo()
+    answer, duplicate, waited = await _during_a_slow_save(j, data, monkeypatch, 3, PRACTITIONER)
     assert "Section 2 of" in json.dumps(answer["value"])
     if j.bot.db.engine.dialect.name == "postgresql":
         print(f"duplicate answered after {waited:.3f} s")
@@ -408,21 +417,7 @@ async def test_someone_else_s_click_while_the_first_is_in_flight_is_refused_as_t
     and as after the first has committed. Nothing is saved twice."""
     j = journey_each
     data = await _section_click(j, "Police with school nurse")
-    real_save = returns.save_section
-
-    def slow_save(*args: Any) -> Any:
-        saved = real_save(*args)
-        time.sleep(2)  # inside the unit: its transaction, and its claim, stay open meanwhile
-        return saved
-
-    monkeypatch.setattr(returns, "save_section", slow_save)
-    first = asyncio.create_task(j.act(verbs.RETURN_NEXT, data, PRACTITIONER))
-    await asyncio.sleep(0.3)
-    started = time.monotonic()
-    other = await j.act(verbs.RETURN_NEXT, data, USER_AAD)
-    waited = time.monotonic() - started
-    answer = await first
-    monkeypatch.undo()
+    answer, other, waited = await _during_a_slow_save(j, data, monkeypatch, 2, USER_AAD)
     assert "Section 2 of" in json.dumps(answer["value"])
     print(f"another member's click answered after {waited:.3f} s")
     assert other["type"] == MESSAGE
