@@ -463,7 +463,8 @@ async def test_a_chaser_meant_for_a_chair_who_left_goes_to_the_deputy_else_the_a
     )
     assert why in reminder
     review_reference = item.reference.partition("/")[0]
-    assert f"the chair of {review_reference} " in reminder, "the review's, not the item's"
+    assert f"the chair of {review_reference}" in reminder
+    assert f"the chair of {item.reference}" not in reminder, "the review's, not the item's"
     assert f"(type manage {review_reference})" in reminder or deputy
 
 
