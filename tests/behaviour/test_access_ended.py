@@ -306,45 +306,6 @@ async def test_a_completed_item_s_leaver_is_told_to_the_chair_once_not_at_every_
     assert len(sends.to(chair.id)) == 1, "the chair is told once, not at every request"
 
 
-async def test_an_impact_leaver_s_notice_that_failed_is_told_again_and_after_a_second_leaving(
-    journey_each: Journey, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """review2: "told once" was the first impact request not sent, whatever became of its
-    notice: one that Teams didn't take was never told again, nor was a second leaving after a
-    restore. Now told is a notice that was sent, since the owner's latest leaving."""
-    j = journey_each
-    [item] = await published(j)
-    members = {m.aad_object_id: m for m in j.rows(t.Member)}
-    chair = members[USER_AAD]
-    done = {"action_id": item.id, "evidence": "Audit done: 20 referrals."}
-    assert "Marked complete" in await j.card(verbs.ACTION_COMPLETE, done, PRACTITIONER)
-    await end_access(j, PRACTITIONER)
-    sends = Sends(j, monkeypatch)
-    heading = f"No evidence of impact to come · {item.reference}"
-
-    sends.fail_always.add(chair.id)  # Teams doesn't take the chair's notice
-    at_next_chase(j, item.id)
-    assert await sweep(j) == {chase_engine.ACCESS_ENDED: 1}
-    assert len(sends.to(chair.id, heading)) == 1
-    notices = [r for r in log_rows(j) if r.recipient == chase_engine.ACCESS_ENDED_NOTICE]
-    assert [r.outcome for r in notices] == [chase_engine.FAILED]
-    sends.fail_always.clear()
-
-    at_next_chase(j, item.id)
-    assert await sweep(j) == {chase_engine.ACCESS_ENDED: 1}
-    assert len(sends.to(chair.id, heading)) == 2, "the failed notice is told at the next request"
-    at_next_chase(j, item.id)
-    assert await sweep(j) == {chase_engine.ACCESS_ENDED: 1}
-    assert len(sends.to(chair.id, heading)) == 2, "then once is enough"
-
-    restore = button_data(await member_card(j, PRACTITIONER), verbs.MEMBER_RESTORE)
-    assert "access restored" in json.dumps((await j.act(verbs.MEMBER_RESTORE, restore))["value"])
-    await end_access(j, PRACTITIONER, "Left again.")
-    at_next_chase(j, item.id)
-    assert await sweep(j) == {chase_engine.ACCESS_ENDED: 1}
-    assert len(sends.to(chair.id, heading)) == 3, "a second leaving is told again"
-
-
 async def test_a_return_chaser_due_to_writers_who_all_left_tells_the_chair_to_assign(
     journey_each: Journey, monkeypatch: pytest.MonkeyPatch
 ) -> None:

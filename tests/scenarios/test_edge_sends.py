@@ -16,7 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from cards import verbs
+from domain import chase_engine
 from storage import tables as t
+from tests.behaviour.test_access_ended import end_access, member_card
 from tests.behaviour.test_action_controls import chair_view
 from tests.behaviour.test_action_escalated import chair_card, escalated
 from tests.behaviour.test_action_moves import escalate_to_the_chair, make_lic_members, sent_saying
@@ -29,10 +31,17 @@ from tests.behaviour.test_lifecycle import (
     two_agency_review,
 )
 from tests.conftest import _running_bot
-from tests.scenarios.test_chaser_engine import LIC_CHANNEL
+from tests.scenarios.test_chaser_engine import (
+    LIC_CHANNEL,
+    Sends,
+    at_next_chase,
+    log_rows,
+    published,
+    sweep,
+)
 from tests.support.activities import USER_AAD, activity, as_user
 from tests.support.connector import FakeConnector
-from tests.support.journey import COLLEAGUE, LEAD, Journey, button_data
+from tests.support.journey import COLLEAGUE, LEAD, PRACTITIONER, Journey, button_data
 
 
 @pytest.fixture
@@ -150,3 +159,43 @@ async def test_a_registered_lic_channel_gets_a_new_post(journey_each: Journey) -
     assert [r.outcome for r in logged if r.recipient == "lic_channel"] == ["sent"]
     assert sent_saying(j, "For the LIC group") == [LIC_CHANNEL], "a new post, not a reply"
     assert not [r for r in logged if r.recipient == "lic_member"]
+
+
+async def test_an_impact_leaver_s_notice_that_failed_is_told_again_and_after_a_second_leaving(
+    journey_each: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over HTTP (a connector failure is the edge's). review2: "told once" was the first
+    impact request not sent, whatever became of its notice: one that Teams didn't take was
+    never told again, nor was a second leaving after a restore. Now told is a notice that was
+    sent, since the owner's latest leaving."""
+    j = journey_each
+    [item] = await published(j)
+    members = {m.aad_object_id: m for m in j.rows(t.Member)}
+    chair = members[USER_AAD]
+    done = {"action_id": item.id, "evidence": "Audit done: 20 referrals."}
+    assert "Marked complete" in await j.card(verbs.ACTION_COMPLETE, done, PRACTITIONER)
+    await end_access(j, PRACTITIONER)
+    sends = Sends(j, monkeypatch)
+    heading = f"No evidence of impact to come · {item.reference}"
+
+    sends.fail_always.add(chair.id)  # Teams doesn't take the chair's notice
+    at_next_chase(j, item.id)
+    assert await sweep(j) == {chase_engine.ACCESS_ENDED: 1}
+    assert len(sends.to(chair.id, heading)) == 1
+    notices = [r for r in log_rows(j) if r.recipient == chase_engine.ACCESS_ENDED_NOTICE]
+    assert [r.outcome for r in notices] == [chase_engine.FAILED]
+    sends.fail_always.clear()
+
+    at_next_chase(j, item.id)
+    assert await sweep(j) == {chase_engine.ACCESS_ENDED: 1}
+    assert len(sends.to(chair.id, heading)) == 2, "the failed notice is told at the next request"
+    at_next_chase(j, item.id)
+    assert await sweep(j) == {chase_engine.ACCESS_ENDED: 1}
+    assert len(sends.to(chair.id, heading)) == 2, "then once is enough"
+
+    restore = button_data(await member_card(j, PRACTITIONER), verbs.MEMBER_RESTORE)
+    assert "access restored" in json.dumps((await j.act(verbs.MEMBER_RESTORE, restore))["value"])
+    await end_access(j, PRACTITIONER, "Left again.")
+    at_next_chase(j, item.id)
+    assert await sweep(j) == {chase_engine.ACCESS_ENDED: 1}
+    assert len(sends.to(chair.id, heading)) == 3, "a second leaving is told again"
