@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Final
 
 from bot import freshness, once, sizing
 from bot.router import Context, FirstUnit, KeptReply, Reply, UnitWork
@@ -22,7 +23,7 @@ from bot.services import Services
 from bot.turns import Turn, TurnKind
 from cards import basics as cards
 from cards import verbs
-from cards.common import buttons_carry, inputs_shown, message_text, with_typed_back
+from cards.common import OPENS_BESIDE, buttons_carry, inputs_shown, message_text, with_typed_back
 from domain import commands, idempotency
 from domain.capabilities import available
 from domain.errors import (
@@ -265,6 +266,18 @@ def default_middleware(services: Services) -> tuple[Middleware, ...]:
     )
 
 
+BESIDE: Final = "It is below; the card you clicked stays."
+
+
+def beside(turn: Turn, reply: Reply) -> Reply:
+    """A button marked to open beside (cards.common OPENS_BESIDE: the "Still with them"
+    list's, one per item) answers with its card as a new message, whatever its verb, so the
+    card clicked stays; a handler's own word for it is kept."""
+    if not turn.data.get(OPENS_BESIDE) or reply.card is None or reply.error or reply.aside:
+        return reply
+    return replace(reply, aside=BESIDE)
+
+
 class Bot:
     """Dispatch behind the middleware: a welcome, a typed command or a card verb."""
 
@@ -326,9 +339,10 @@ class Bot:
         check = freshness.check_for(turn.verb, member, turn.data)
         ctx = Context(turn, member, self.services, first_unit=FirstUnit(check), kept=kept)
         try:
-            return await handler(ctx)
+            reply = await handler(ctx)
         except ChangedSinceShown as changed:
             return await self._current(turn, member, changed.user_message)
+        return beside(turn, reply)
 
     async def _current(self, turn: Turn, member: MemberView, why: str) -> Reply:
         """The thing's current card, saying why it came instead (the click changed nothing),

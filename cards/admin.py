@@ -54,9 +54,8 @@ SET_UP = "Partnership set-up"
 CHOICE_TITLE_MAX = 80
 LEADS_MAX = 300
 HOLDINGS_MAX = 30
-# The "Still with them" list's buttons, one per review (the first this many): Teams draws a
-# row of about six.
-HOLDING_REVIEWS_MAX = 6
+# A "Still with them" button's title, named by its item (an agency's name is clipped).
+BUTTON_TITLE_MAX = 48
 # Posts to a registered channel reach everyone in it: the bot can't hold them back from one
 # person, so the admin is told to take the leaver out of those channels in Teams.
 ACCESS_ENDED_LINE = (
@@ -290,7 +289,9 @@ def _holdings(held: tuple[Holding, ...]) -> list[ac.ElementAnnotated]:
         )
     ]
     shown = held[:HOLDINGS_MAX]
-    items.append(facts([(h.reference, _holding_line(h)) for h in shown]))
+    # Each item with its own button, beside it and named by it, opening that item (walk10:
+    # every button opened the review's summary, not the item it came from).
+    items.extend(_holding_row(h) for h in shown)
     if len(held) > len(shown):
         items.append(paragraph(f"And {len(held) - len(shown)} more.", subtle=True))
     items.append(
@@ -299,21 +300,53 @@ def _holdings(held: tuple[Holding, ...]) -> list[ac.ElementAnnotated]:
             subtle=True,
         )
     )
-    # A button per review, opening its summary (read-only: what to reassign is there).
-    reviews = dict.fromkeys((h.reference.split("/")[0], h.review_id) for h in shown if h.review_id)
-    opens = [
-        without_inputs(
-            button(
-                f"Open {reference}",
-                verbs.SUMMARY,
-                {"review_id": review_id, OPENS_BESIDE: 1},
+    return items
+
+
+def _holding_row(held: Holding) -> ac.ColumnSet:
+    """One thing they hold: its reference, what it is, and its button beside it."""
+    line = ac.Column(
+        width="stretch",
+        vertical_content_alignment=ty.VerticalAlignment.CENTER,
+        items=[
+            ac.TextBlock(text=user_text(held.reference), weight=ty.FontWeight.BOLDER, wrap=True),
+            ac.TextBlock(text=user_text(_holding_line(held)), wrap=True, spacing=ty.Spacing.NONE),
+        ],
+    )
+    columns = [line]
+    opens = holding_button(held)
+    if opens is not None:
+        columns.append(
+            ac.Column(
+                width="auto",
+                vertical_content_alignment=ty.VerticalAlignment.CENTER,
+                items=[ac.ActionSet(actions=[opens])],
             )
         )
-        for reference, review_id in list(reviews)[:HOLDING_REVIEWS_MAX]
-    ]
-    if opens:
-        items.append(ac.ActionSet(actions=opens))
-    return items
+    return ac.ColumnSet(separator=True, columns=columns)
+
+
+def holding_button(held: Holding) -> ac.ActionExecute | None:
+    """The button that opens what is held, named by it: an action item's card; a return's
+    controls on its agency's card (to assign someone else to write it, or, where the sign-off
+    waits on them, to proceed without it or set a lead); a chaired review's Manage card (where
+    a deputy chair is named). All read-only, and the card clicked stays."""
+    data: dict[str, Any]
+    if held.kind is HoldingKind.OWNS and held.item_id:
+        title, verb, data = f"Open {held.reference}", verbs.ACTION_VIEW, {"action_id": held.item_id}
+    elif held.kind in (HoldingKind.WRITES, HoldingKind.SIGNS_OFF) and held.item_id:
+        what = "return" if held.kind is HoldingKind.WRITES else "sign-off"
+        title = shortened(f"Open the {held.about} {what}", BUTTON_TITLE_MAX)
+        verb, data = verbs.REVIEW_AGENCY, {"return_id": held.item_id}
+    elif held.kind in (HoldingKind.CHAIRS, HoldingKind.DEPUTY) and held.review_id:
+        title, verb, data = (
+            f"Manage {held.reference}",
+            verbs.REVIEW_MANAGE,
+            {"review_id": held.review_id},
+        )
+    else:
+        return None
+    return without_inputs(button(title, verb, {**data, OPENS_BESIDE: 1}))
 
 
 def _holding_line(held: Holding) -> str:

@@ -251,8 +251,11 @@ class Holding:
     reference: str
     about: str
     status: str
-    # The review it is on: the card's button per review opens its summary (0: not known).
+    # The review it is on (0: not known).
     review_id: int = 0
+    # The return's or action item's own id, so its button opens that item (walk10: every
+    # button opened the review); 0 for a review chaired or deputy-chaired.
+    item_id: int = 0
 
 
 @dataclass(frozen=True)

@@ -233,7 +233,13 @@ class SqlDirectory:
             .order_by(t.Review.reference)
         ).all()
         writing = self._session.execute(
-            select(t.Review.reference, t.Agency.name, t.PreAnalysisReturn.status, t.Review.id)
+            sa_select(
+                col(t.Review.reference),
+                col(t.Agency.name),
+                col(t.PreAnalysisReturn.status),
+                col(t.Review.id),
+                col(t.PreAnalysisReturn.id),
+            )
             .join(t.ReturnAssignee, col(t.ReturnAssignee.return_id) == t.PreAnalysisReturn.id)
             .join(t.Review, col(t.Review.id) == t.PreAnalysisReturn.review_id)
             .join(t.Agency, col(t.Agency.id) == t.PreAnalysisReturn.agency_id)
@@ -255,7 +261,13 @@ class SqlDirectory:
         )
         waiting = (
             self._session.execute(
-                select(t.Review.reference, t.Agency.name, t.PreAnalysisReturn.status, t.Review.id)
+                sa_select(
+                    col(t.Review.reference),
+                    col(t.Agency.name),
+                    col(t.PreAnalysisReturn.status),
+                    col(t.Review.id),
+                    col(t.PreAnalysisReturn.id),
+                )
                 .join(t.Review, col(t.Review.id) == t.PreAnalysisReturn.review_id)
                 .join(t.Agency, col(t.Agency.id) == t.PreAnalysisReturn.agency_id)
                 .where(
@@ -269,11 +281,12 @@ class SqlDirectory:
             else []
         )
         items = self._session.execute(
-            select(
-                t.ActionItem.reference,
-                t.ActionItem.description,
-                t.ActionItem.status,
-                t.ActionItem.review_id,
+            sa_select(
+                col(t.ActionItem.reference),
+                col(t.ActionItem.description),
+                col(t.ActionItem.status),
+                col(t.ActionItem.review_id),
+                col(t.ActionItem.id),
             )
             .join(t.Review, col(t.Review.id) == t.ActionItem.review_id)
             .where(
@@ -296,16 +309,16 @@ class SqlDirectory:
                 for ref, chair, other, stage, review in chaired
             ),
             *(
-                Holding(HoldingKind.WRITES, ref, agency, status, review)
-                for ref, agency, status, review in writing
+                Holding(HoldingKind.WRITES, ref, agency, status, review or 0, item or 0)
+                for ref, agency, status, review, item in writing
             ),
             *(
-                Holding(HoldingKind.SIGNS_OFF, ref, agency, status, review)
-                for ref, agency, status, review in waiting
+                Holding(HoldingKind.SIGNS_OFF, ref, agency, status, review or 0, item or 0)
+                for ref, agency, status, review, item in waiting
             ),
             *(
-                Holding(HoldingKind.OWNS, ref, text, status, review)
-                for ref, text, status, review in items
+                Holding(HoldingKind.OWNS, ref, text, status, review, item or 0)
+                for ref, text, status, review, item in items
             ),
         ]
 

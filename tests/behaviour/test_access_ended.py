@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.app import SERVICES
+from bot.core import BESIDE
 from cards import verbs
 from domain import chase_engine
 from domain.members import ACCESS_ENDED
@@ -103,16 +104,20 @@ async def test_ended_access_refuses_every_turn_without_data_until_restored(
     assert "Writes the return: Demo Police" in again
     assert '"value": "Access ended"' in again
     assert "hasn't used the bot yet" not in again
-    # Its "Open LOS-…" button brings the summary below and leaves the member card in place.
+    # The return's own button, named by it, brings its agency card below (where the chair or
+    # admin assigns someone else) and leaves the member card in place (walk10: it opened the
+    # review's summary, not the item).
+    assert verbs.SUMMARY not in again
+    data = button_data(reopened, verbs.REVIEW_AGENCY)
+    assert data["return_id"] == return_id
+    assert '"title": "Open the Demo Police return"' in again
     j.bot.connector.clear()
-    opened = await j.act(verbs.SUMMARY, button_data(reopened, verbs.SUMMARY))
-    assert (opened["type"], opened["value"]) == (
-        MESSAGE,
-        f"The summary of {review.reference} is below.",
-    )
-    [summary] = j.bot.connector.cards()
-    assert "Summary ·" in json.dumps(summary, ensure_ascii=False)
-    assert "Police Practitioner (access ended)" in json.dumps(summary)
+    opened = await j.act(verbs.REVIEW_AGENCY, data)
+    assert (opened["type"], opened["value"]) == (MESSAGE, BESIDE)
+    [agency] = j.bot.connector.cards()
+    drawn = json.dumps(agency, ensure_ascii=False)
+    assert f"Demo Police · {review.reference}" in drawn
+    assert "Assign or replace" in drawn
 
     # Restored: they are back, with their roles, and the trail says who did it.
     data = button_data(reopened, verbs.MEMBER_RESTORE)

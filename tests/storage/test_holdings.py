@@ -50,6 +50,17 @@ def test_a_cancelled_review_s_items_and_returns_are_left_out(migrated: Database)
     owned = [h.reference for h in held(migrated, s, PAT) if h.kind is HoldingKind.OWNS]
     # A1 open and A5 blocked; A3 is closed, C1 is on the closed LOS-2025-007.
     assert owned == ["LOS-2026-001/A1", "LOS-2026-001/A5"]
+    # Each names its own item, so its button opens it (walk10).
+    with migrated.session() as session:
+        ids = {
+            a.reference: a.id
+            for a in session.scalars(
+                select(t.ActionItem).where(col(t.ActionItem.owner_member_id) == s.members[PAT])
+            )
+        }
+    assert [
+        (h.reference, h.item_id) for h in held(migrated, s, PAT) if h.kind is HoldingKind.OWNS
+    ] == [("LOS-2026-001/A1", ids["LOS-2026-001/A1"]), ("LOS-2026-001/A5", ids["LOS-2026-001/A5"])]
     with migrated.session() as session, session.begin():
         session.execute(
             update(t.Review)
@@ -69,6 +80,7 @@ def test_a_cancelled_review_s_items_and_returns_are_left_out(migrated: Database)
             "Demo Education",
             "in_progress",
             s.reviews["LOS-2026-003"],
+            education_return,
         )
     ]
     with migrated.session() as session, session.begin():
@@ -86,13 +98,19 @@ def test_a_sign_off_is_theirs_only_where_their_agency_has_no_other_active_lead(
     s = seed(migrated)
     police = s.agencies["Demo Police"]
     with migrated.session() as session, session.begin():
-        session.add(
-            t.PreAnalysisReturn(
-                review_id=s.reviews["LOS-2026-003"], agency_id=police, status="submitted"
-            )
+        added = t.PreAnalysisReturn(
+            review_id=s.reviews["LOS-2026-003"], agency_id=police, status="submitted"
         )
+        session.add(added)
+        session.flush()
+        added_id = added.id
     waiting = Holding(
-        HoldingKind.SIGNS_OFF, "LOS-2026-003", "Demo Police", "submitted", s.reviews["LOS-2026-003"]
+        HoldingKind.SIGNS_OFF,
+        "LOS-2026-003",
+        "Demo Police",
+        "submitted",
+        s.reviews["LOS-2026-003"],
+        added_id or 0,
     )
     assert held(migrated, s, POLICE_LEAD) == [waiting]
     # Pat becomes a second police lead: the sign-off is in hand without Larry.

@@ -12,7 +12,7 @@ import pytest
 from bot.channel import Courier
 from bot.outbound import Outbound
 from cards import admin, verbs
-from cards.common import OPENS_BESIDE
+from cards.common import OPENS_BESIDE, card_nodes
 from cards.validation import card_problems
 from domain.directory import AccessChange, MemberForm, end_access, restore_access
 from domain.errors import FormInvalid, NotPermitted
@@ -29,9 +29,9 @@ LEAVER = DirectoryMember(
     frozenset({Role.PRACTITIONER, Role.AGENCY_LEAD}), True,
 )  # fmt: skip
 HELD = (
-    Holding(HoldingKind.WRITES, "LOS-2026-001", "Demo Police", "in_progress", 4),
-    Holding(HoldingKind.OWNS, "LOS-2026-001/A1", "Share the plan weekly.", "open", 4),
-    Holding(HoldingKind.OWNS, "LOS-2026-003/A2", "Audit the referrals.", "open", 6),
+    Holding(HoldingKind.WRITES, "LOS-2026-001", "Demo Police", "in_progress", 4, 11),
+    Holding(HoldingKind.OWNS, "LOS-2026-001/A1", "Share the plan weekly.", "open", 4, 21),
+    Holding(HoldingKind.OWNS, "LOS-2026-003/A2", "Audit the referrals.", "open", 6, 22),
 )
 
 
@@ -158,19 +158,18 @@ def test_the_member_card_offers_end_access_then_lists_what_they_hold() -> None:
     assert "Writes the return: Demo Police (in progress)" in shown
     assert "Owns the action: Share the plan weekly. (open)" in shown
     assert "LOS-2026-001/A1" in shown
-    # A button per review (leavers3), opening its summary: read-only, where its chair reassigns.
+    # A button per item, named by it and opening it (walk10: each opened the review's summary).
     opens = [
-        a
-        for node in after["body"]
-        if node.get("type") == "ActionSet"
-        for a in node["actions"]
-        if a.get("verb") == verbs.SUMMARY
+        (node["title"], node["verb"], {k: v for k, v in node["data"].items() if k != "verb"})
+        for node in card_nodes(after)
+        if node.get("type") == "Action.Execute" and node["data"].get(OPENS_BESIDE)
     ]
-    assert [(a["title"], a["data"]["review_id"]) for a in opens] == [
-        ("Open LOS-2026-001", 4),
-        ("Open LOS-2026-003", 6),
-    ]
-    assert all(a["data"][OPENS_BESIDE] for a in opens), "the member card stays (walk10)"
+    assert opens == [
+        ("Open the Demo Police return", verbs.REVIEW_AGENCY, {"return_id": 11, OPENS_BESIDE: 1}),
+        ("Open LOS-2026-001/A1", verbs.ACTION_VIEW, {"action_id": 21, OPENS_BESIDE: 1}),
+        ("Open LOS-2026-003/A2", verbs.ACTION_VIEW, {"action_id": 22, OPENS_BESIDE: 1}),
+    ], "the member card stays (walk10)"
+    assert verbs.SUMMARY not in shown
     nothing = admin.member_form_card(
         MemberForm(ended, ()), change=AccessChange("Leaver (demo)'s access ended.", ended)
     )
@@ -275,9 +274,10 @@ def test_an_admin_by_the_server_s_settings_can_t_have_their_access_ended() -> No
 def test_still_with_them_names_the_reviews_they_chair_and_who_has_the_controls() -> None:
     ended = replace(LEAVER, active=False)
     held = (
-        Holding(HoldingKind.CHAIRS, "LOS-2026-002", "Deputy Chair (demo)", "analysis"),
+        Holding(HoldingKind.CHAIRS, "LOS-2026-002", "Deputy Chair (demo)", "analysis", 5),
         Holding(HoldingKind.CHAIRS, "LOS-2026-003", "", "pre_analysis"),
-        Holding(HoldingKind.DEPUTY, "LOS-2026-005", "", "actions_open"),
+        Holding(HoldingKind.DEPUTY, "LOS-2026-005", "", "actions_open", 8),
+        Holding(HoldingKind.SIGNS_OFF, "LOS-2026-005", "Demo Health", "submitted", 8, 31),
     )
     card = admin.member_form_card(
         MemberForm(ended, ()), change=AccessChange("Leaver (demo)'s access ended.", ended, held)
@@ -288,6 +288,19 @@ def test_still_with_them_names_the_reviews_they_chair_and_who_has_the_controls()
     assert "its deputy chair, Deputy Chair (demo), has the chair's controls: tell them" in shown
     assert "it has no deputy: an admin can name one (manage LOS-2026-003" in shown
     assert "Deputy chair of the review (actions open)" in shown
+    # Each button named by its item and opening it: a chaired review's Manage card (where a
+    # deputy is named), a sign-off's agency card (proceed without, or set a lead); none for a
+    # review whose id isn't known.
+    opens = [
+        (node["title"], node["verb"], node["data"].get("review_id") or node["data"]["return_id"])
+        for node in card_nodes(card)
+        if node.get("type") == "Action.Execute" and node["data"].get(OPENS_BESIDE)
+    ]
+    assert opens == [
+        ("Manage LOS-2026-002", verbs.REVIEW_MANAGE, 5),
+        ("Manage LOS-2026-005", verbs.REVIEW_MANAGE, 8),
+        ("Open the Demo Health sign-off", verbs.REVIEW_AGENCY, 31),
+    ]
 
 
 def test_an_item_whose_owner_left_says_so_and_offers_its_chair_reassign_first() -> None:
