@@ -67,6 +67,7 @@ from domain.returns import (
     EPISODE_KEY,
     OVERVIEW_PLACE,
     WRITING_ROLES,
+    AfterSignOff,
     AllIn,
     Overview,
     ReturnRole,
@@ -85,7 +86,7 @@ from domain.returns import (
     sign_off_glance,
 )
 from domain.stale import Typed
-from domain.wording import counted, shortened
+from domain.wording import counted, listed, shortened
 
 CERTAINTY_CHOICES = [
     (DateCertainty.ON.value, "On"),
@@ -1152,10 +1153,14 @@ def returned_card(ret: ReturnView, comments: str) -> Card:
     return build(body, [button("Open the return", verbs.RETURN_OPEN, ids(ret), primary=True)])
 
 
-def signed_off_card(ret: ReturnView, *, by_chair: bool = False) -> Card:
+def signed_off_card(
+    ret: ReturnView, *, by_chair: bool = False, after: AfterSignOff | None = None
+) -> Card:
     """The lead's card once they approved. A lead who also chairs the review (walk10: the
     demo's Alex) isn't told it is "now with the review chair": the chair's own notice, with
-    where the review stands, comes as a message below."""
+    where the review stands, comes as a message below. `after`: what still waits for them,
+    and the review's returns not yet in, by name; "Sign-offs waiting" only when one does
+    (walk10: it led to "Nothing is waiting")."""
     with_chair = (
         "You chair this review: where it stands, and the meeting pack when every return is "
         "signed off, are in the message below."
@@ -1163,17 +1168,42 @@ def signed_off_card(ret: ReturnView, *, by_chair: bool = False) -> Card:
         else "The return is now with the review chair for the meeting pack."
     )
     body = [*header("Return signed off", where(ret)), paragraph(with_chair)]
+    waiting = after.waiting if after is not None else ()
+    if after is not None:
+        body.extend(_after_sign_off(ret, after))
     # The next useful steps, not only "Reviews" (walk9): the next return waiting for this
     # lead's sign-off, or the return as signed off.
-    return build(
-        body,
-        [
-            button("Sign-offs waiting", verbs.SIGN_OFFS, primary=True),
-            # At its overview (every part at a glance), not where its writer stopped.
-            button("Read the return", verbs.RETURN_OPEN, {**ids(ret), GOTO_INPUT: OVERVIEW_PLACE}),
-            button("Reviews", verbs.REVIEWS),
-        ],
-    )
+    actions = [
+        # At its overview (every part at a glance), not where its writer stopped.
+        button("Read the return", verbs.RETURN_OPEN, {**ids(ret), GOTO_INPUT: OVERVIEW_PLACE}),
+        button("Reviews", verbs.REVIEWS),
+    ]
+    if after is None or waiting:
+        actions.insert(0, button("Sign-offs waiting", verbs.SIGN_OFFS, primary=True))
+    return build(body, actions)
+
+
+def _after_sign_off(ret: ReturnView, after: AfterSignOff) -> list[ac.ElementAnnotated]:
+    lines: list[ac.ElementAnnotated] = []
+    if after.waiting:
+        named = [f"{w.reference} {w.agency_name}" for w in after.waiting]
+        lines.append(paragraph(f"Still waiting for your sign-off: {_some(named, 3)}."))
+    else:
+        lines.append(paragraph("Nothing else is waiting for your sign-off.", subtle=True))
+    if after.unsigned:
+        unsigned = _some(list(after.unsigned), 6)
+        lines.append(paragraph(f"Not yet signed off on {ret.reference}: {unsigned}."))
+    else:
+        lines.append(paragraph(f"Every return on {ret.reference} is in."))
+    return lines
+
+
+def _some(names: Sequence[str], most: int) -> str:
+    """The first `most` names as a sentence says them, and how many more."""
+    more = len(names) - most
+    if more <= 0:
+        return listed(names, "and")
+    return f"{', '.join(names[:most])} and {more} more"
 
 
 def chair_notice_card(ret: ReturnView, event: str, progress: str, *, pack: bool = False) -> Card:

@@ -2237,3 +2237,33 @@ def remove_entry(
         {"return_id": ret.id},
         (f"Entry of {chronology.describe_date(entry.entry)} removed.",),
     )
+
+
+@dataclass(frozen=True)
+class AfterSignOff:
+    """What the lead's card says once they approved (walk10: its "Sign-offs waiting" led to
+    "Nothing is waiting", and no card named the return still unsigned): the returns still
+    waiting for this lead, and the review's returns not yet in, each by agency and status."""
+
+    waiting: tuple[ReturnView, ...]
+    unsigned: tuple[str, ...]
+
+
+def still_unsigned(returns: Sequence[ReturnView]) -> tuple[str, ...]:
+    """A review's returns not yet in (neither signed off, nil, nor gone ahead without; a
+    removed agency's left out), by agency: "Demo Health (in progress)"."""
+    return tuple(
+        f"{ret.agency_name} ({return_status_label(ret.status).lower()})"
+        for ret in sorted(returns, key=lambda r: r.agency_name)
+        if ret.status not in review_flow.SETTLED and ret.status is not ReturnStatus.WITHDRAWN
+    )
+
+
+def after_sign_off(
+    uow: UnitOfWork, member: MemberView, ret: ReturnView, policy: ChaserPolicy, today: date
+) -> AfterSignOff:
+    """`AfterSignOff` for `member`, who has just signed `ret` off."""
+    waiting = tuple(
+        w.ret for w in waiting_sign_offs(uow, member, policy, today) if w.ret.id != ret.id
+    )
+    return AfterSignOff(waiting, still_unsigned(uow.reviews.returns(ret.review_id)))

@@ -289,6 +289,11 @@ async def _progress(ctx: Context, ret: ReturnView) -> str:
     return await ctx.run_short(work)
 
 
+def _after_sign_off(uow: SqlUnitOfWork, ctx: Context, ret: ReturnView) -> returns.AfterSignOff:
+    policy = chase_engine.policy_for(uow.chases, ctx.member.partnership_id)
+    return returns.after_sign_off(uow, ctx.member, ret, policy, ctx.services.today())
+
+
 async def open_signoff(ctx: Context) -> Reply:
     today = ctx.services.today()
     summary = await ctx.run_short(
@@ -378,7 +383,8 @@ def _sign_off(*, approve: bool) -> Any:
         deliveries = await send_cards(ctx, messages)
         if approve:
             by_chair = result.chair_id is not None and result.chair_id == ctx.member.id
-            return Reply(cards.signed_off_card(ret, by_chair=by_chair))
+            after = await ctx.run_short(lambda uow: _after_sign_off(uow, ctx, ret))
+            return Reply(cards.signed_off_card(ret, by_chair=by_chair, after=after))
         took = reached(deliveries)
         names = result.assignee_names
         message = returns.sent_back_message(

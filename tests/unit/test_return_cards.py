@@ -33,7 +33,14 @@ from domain.questions import (
     validate_section_answers,
 )
 from domain.records import ChronologyView, EntryInput, ReturnView, ReviewProgress, ReviewView
-from domain.returns import EpisodeSummary, Overview, SectionScreen, SectionStatus
+from domain.returns import (
+    AfterSignOff,
+    EpisodeSummary,
+    Overview,
+    SectionScreen,
+    SectionStatus,
+    still_unsigned,
+)
 from domain.reviews import defaults
 
 BANK = default_question_bank()
@@ -294,6 +301,51 @@ def test_after_approving_the_lead_is_led_to_the_next_sign_off_or_the_return() ->
     done = cards.signed_off_card(RET)
     assert _titles(done) == ["Sign-offs waiting", "Read the return", "Reviews"]
     assert card_problems(done) == []
+
+
+def test_after_approving_the_card_names_what_still_waits_and_offers_no_empty_list() -> None:
+    """walk10: "Sign-offs waiting" led to "Nothing is waiting", and neither card named the
+    return still unsigned."""
+    health = replace(RET, id=2, agency_name="Demo Health", status=ReturnStatus.SUBMITTED)
+    police = replace(RET, id=3, reference="LOS-2026-005", agency_name="Demo Police")
+    unsigned = still_unsigned([RET, health])
+    nothing_left = cards.signed_off_card(RET, after=AfterSignOff((), unsigned))
+    assert _titles(nothing_left) == ["Read the return", "Reviews"]
+    shown = json.dumps(nothing_left)
+    assert "Nothing else is waiting for your sign-off." in shown
+    assert (
+        "Not yet signed off on LOS-2026-004: Demo Children's Social Care (in progress) and "
+        "Demo Health (submitted: waiting for sign-off)." in shown
+    )
+    assert card_problems(nothing_left) == []
+    more = cards.signed_off_card(RET, after=AfterSignOff((health, police), ()))
+    assert _titles(more) == ["Sign-offs waiting", "Read the return", "Reviews"]
+    shown = json.dumps(more)
+    assert "Still waiting for your sign-off: LOS-2026-004 Demo Health and LOS-2026-005 " in shown
+    assert "Every return on LOS-2026-004 is in." in shown
+    many = AfterSignOff((health,) * 5, tuple(f"Agency {n} (in progress)" for n in range(9)))
+    shown = json.dumps(cards.signed_off_card(RET, after=many))
+    assert "Demo Health and 2 more." in shown
+    assert "Agency 5 (in progress) and 3 more." in shown
+
+
+def test_still_unsigned_leaves_out_the_returns_that_are_in_and_removed_agencies() -> None:
+    gone = (
+        ReturnStatus.SIGNED_OFF,
+        ReturnStatus.NIL,
+        ReturnStatus.PROCEEDED_WITHOUT,
+        ReturnStatus.WITHDRAWN,
+    )
+    returns = [replace(RET, agency_name=f"A{n}", status=s) for n, s in enumerate(gone)]
+    assert still_unsigned(returns) == ()
+    waiting = [
+        replace(RET, agency_name="Zeta", status=ReturnStatus.NIL_PENDING),
+        replace(RET, agency_name="Alpha", status=ReturnStatus.RETURNED),
+    ]
+    assert still_unsigned([*returns, *waiting]) == (
+        "Alpha (returned for changes)",
+        "Zeta (nil return, awaiting the agency lead)",
+    )
 
 
 def test_the_chair_is_led_to_the_pack_when_the_review_reaches_analysis() -> None:
