@@ -547,19 +547,26 @@ def _themes_section(board: Dashboard, rows: int) -> list[ac.ElementAnnotated]:
 # --- the overdue list --------------------------------------------------------------------------
 
 
-def overdue_card(listing: OverdueList) -> Card:
-    return _fitted(lambda _size, text, _note: _overdue_card(listing, text))
+def overdue_card(listing: OverdueList, asked: str = "") -> Card:
+    """`asked`: the words typed, when the list is filtered by them: the card says how it read
+    them (walk10: "the overdue stuff for child k" was read as an agency called "stuff child
+    k", and nothing said so)."""
+    return _fitted(lambda _size, text, _note: _overdue_card(listing, text, asked))
 
 
-def _overdue_card(listing: OverdueList, text_limit: int) -> Card:
-    context = (
-        f"Reviews involving {listing.agency[1]}"
-        if listing.agency
-        else SCOPE_LABELS[listing.scope.kind]
-    )
+def _overdue_card(listing: OverdueList, text_limit: int, asked: str = "") -> Card:
+    if listing.review:
+        context = listing.review[1]
+    elif listing.agency:
+        context = f"Reviews involving {listing.agency[1]}"
+    else:
+        context = SCOPE_LABELS[listing.scope.kind]
     body: list[ac.ElementAnnotated] = [
         *header(f"Overdue action items ({listing.total})", context),
     ]
+    read = listing.review[1] if listing.review else listing.agency[1] if listing.agency else ""
+    if asked.strip() and read:
+        body.append(paragraph(f"I read “{shortened(asked.strip(), 60)}” as {read}.", subtle=True))
     if not listing.items:
         body.append(paragraph("Nothing is overdue." if listing.total == 0 else "No more items."))
     else:
@@ -568,10 +575,12 @@ def _overdue_card(listing: OverdueList, text_limit: int) -> Card:
         )
         body.extend(_late_line(item, text_limit * 2) for item in listing.items)
     data: dict[str, Any] = {"agency": str(listing.agency[0]) if listing.agency else "all"}
+    # The pages stay on the review named; the dashboard is the partnership's.
+    paged = {**data, "review_id": listing.review[0]} if listing.review else data
     actions = []
     if listing.page > 1:
-        actions.append(button("Previous", verbs.OVERDUE, {**data, "page": listing.page - 1}))
+        actions.append(button("Previous", verbs.OVERDUE, {**paged, "page": listing.page - 1}))
     if listing.page < listing.pages:
-        actions.append(button("Next", verbs.OVERDUE, {**data, "page": listing.page + 1}))
+        actions.append(button("Next", verbs.OVERDUE, {**paged, "page": listing.page + 1}))
     actions.append(button("Dashboard", verbs.DASHBOARD, data))
     return build(body, actions)

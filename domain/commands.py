@@ -310,7 +310,7 @@ ARGUMENT_WORDS: Final = 3
 
 def _argument(words: Sequence[str]) -> str:
     """The words typed after a command, without connecting words and politeness."""
-    kept = [w for w in words if w.lower() not in phrasing.FILLER and w.lower() not in _POLITE]
+    kept = phrasing.meaningful(words, _POLITE)
     return " ".join(kept) if len(kept) <= ARGUMENT_WORDS else ""
 
 

@@ -102,6 +102,32 @@ FILLER: Final = frozenset(
         "need",
         "see",
         "with",
+        # Words that only say "the things" (walk10: "show me the overdue stuff for child k"
+        # was read as an agency or period called "stuff child k").
+        "stuff",
+        "things",
+        "thing",
+        "ones",
+        "bits",
+        "lot",
+        "any",
+        "anything",
+        "all",
+        "everything",
+        "from",
+        "by",
+        "involving",
+        "regarding",
+        "concerning",
+        "re",
+        "our",
+        "my",
+        "which",
+        "where",
+        "there",
+        "now",
+        "currently",
+        "still",
     ]
 )
 _FORMAT_WORDS: Final = {
@@ -196,7 +222,23 @@ def argument_for(name: str, cleaned: str) -> str:
     if keyword:
         # Everything after the command word, minus connecting words: "for police in 2026-q3".
         words = cleaned[keyword.end() :].split()
-    return " ".join(w for w in words if w not in FILLER and w not in _COMMAND_WORDS)
+    return " ".join(meaningful(words, _COMMAND_WORDS))
+
+
+# The words a pseudonym starts with: the letter after one is a name, never filler ("Child A",
+# "Child I": "a" and "i" are connecting words anywhere else).
+_NAME_LEADS: Final = frozenset({"child", "baby", "person", "group"})
+
+
+def meaningful(words: Sequence[str], also: Collection[str] = ()) -> list[str]:
+    """`words` without connecting and vague words (`FILLER`, and `also`), but a pseudonym's
+    letter kept: "the overdue stuff for child a" leaves "child a"."""
+    kept = []
+    for index, word in enumerate(words):
+        named = index > 0 and words[index - 1].lower() in _NAME_LEADS
+        if named or (word.lower() not in FILLER and word.lower() not in also):
+            kept.append(word)
+    return kept
 
 
 _KEYWORDS: Final = {
@@ -206,7 +248,21 @@ _KEYWORDS: Final = {
     "export": re.compile(r"\b(?:export|download)\b"),
 }
 _COMMAND_WORDS: Final = frozenset(
-    {"summary", "dashboard", "overdue", "export", "download", "action", "actions", "items"}
+    {
+        "summary",
+        "dashboard",
+        "overdue",
+        "export",
+        "download",
+        "action",
+        "actions",
+        "item",
+        "items",
+        "late",
+        "past",
+        "due",
+        "tasks",
+    }
 )
 
 
@@ -321,7 +377,7 @@ def looks_like_review(text: str) -> bool:
     """Whether `text` is written as a review is named: a reference in any spelling, a sequence
     number, a pseudonym ("Child Z", "young person Q") or a pseudonym's letter ("z"). Ordinary
     words ("my return", "where i left off") are not."""
-    query = " ".join(w for w in text.lower().split() if w not in FILLER).strip(" ?.!")
+    query = " ".join(meaningful(text.lower().split())).strip(" ?.!")
     return bool(
         parse_reference(query) is not None
         or _SEQUENCE_ONLY.match(query)
@@ -338,8 +394,7 @@ def match_review(text: str, refs: Sequence[ReviewRef]) -> ReviewMatch:
     name "Child K"); several with it are `Fit.SEVERAL`. Anything else close enough (part of a
     name, a near spelling) is a "did you mean" list of near misses, `Fit.NEAR`.
     """
-    words = [w for w in text.lower().split() if w not in FILLER]
-    query = " ".join(words).strip(" ?.!")
+    query = " ".join(meaningful(text.lower().split())).strip(" ?.!")
     if not query:
         return ReviewMatch(None, tuple(refs[:MAX_CANDIDATES]), Fit.UNNAMED)
     ordered = sorted(refs, key=lambda r: (r.year, r.sequence), reverse=True)

@@ -56,7 +56,17 @@ from domain.model import (
     small_int,
 )
 from domain.pack import DECIDED
-from domain.phrasing import Period, ReviewMatch, ReviewRef, match_review, year_period
+from domain.phrasing import (
+    Fit,
+    Period,
+    ReviewMatch,
+    ReviewRef,
+    looks_like_review,
+    match_review,
+    reference_in,
+    take_period,
+    year_period,
+)
 from domain.questions import default_themes
 from domain.records import ReviewView
 from domain.repositories import UnitOfWork
@@ -1007,6 +1017,8 @@ class OverdueList:
     total: int
     page: int
     pages: int
+    # One review's, when the question named it: its id and "LOS-2026-004 · Child K".
+    review: tuple[int, str] | None = None
 
 
 def overdue_list(
@@ -1016,14 +1028,21 @@ def overdue_list(
     agency_id: int | None,
     page: int,
     today: date,
+    review_id: object = None,
 ) -> OverdueList:
+    """The overdue action items the member may see, oldest first: of one agency, or of one
+    review they may see (`review_id`, from card data: checked, never trusted)."""
     scope = scope_for(member)
     policy = policy_of(uow, member.partnership_id)
     agencies = [(i, n) for i, n, _ in uow.summaries.agencies(member.partnership_id)]
     agency = _known_agency(agencies, agency_id)
+    review = None
+    if review_id is not None:
+        seen, _access = _visible(uow, member, review_id)
+        review = (seen.id, f"{seen.reference} · {seen.pseudonym}")
     page = max(page, 1)
     rows, total = uow.summaries.overdue(
-        scope_filter(scope, agency_id),
+        replace(scope_filter(scope, agency_id), review_id=review[0] if review else None),
         overdue_cutoff(today, policy),
         OVERDUE_PAGE,
         (page - 1) * OVERDUE_PAGE,
@@ -1034,12 +1053,30 @@ def overdue_list(
         actor,
         "overdue.viewed",
         ("partnership", member.partnership_id),
-        after={"scope": scope.kind.value, "agency_id": agency_id},
+        after={
+            "scope": scope.kind.value,
+            "agency_id": agency_id,
+            **({"review_id": review[0]} if review else {}),
+        },
     )
     pages = max(1, -(-total // OVERDUE_PAGE))
-    return OverdueList(
-        scope, agency, tuple(_late(r, today, policy) for r in rows), total, min(page, pages), pages
-    )
+    late = tuple(_late(r, today, policy) for r in rows)
+    return OverdueList(scope, agency, late, total, min(page, pages), pages, review)
+
+
+def review_named(uow: UnitOfWork, member: MemberView, text: str, today: date) -> ReviewMatch | None:
+    """The review a question's words name, by reference or pseudonym ("child k", "k",
+    "LOS-2026-004"), among those the member may see: the one, or the question which of
+    several. None when the words aren't written as a review is named, or name no review
+    they see closely enough (an agency or a period is tried then)."""
+    reference = reference_in(text)
+    query = reference or take_period(text, today)[1]
+    if reference is None and not looks_like_review(query):
+        return None
+    match = match_review(query, uow.summaries.visible_reviews(scope_for(member)))
+    if match.found is None and match.fit is not Fit.SEVERAL:
+        return None
+    return match
 
 
 # --- exports -----------------------------------------------------------------------------------

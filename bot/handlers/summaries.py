@@ -136,11 +136,21 @@ async def overdue_command(ctx: Context) -> Reply:
     _period, rest = phrasing.take_period(ctx.argument, today)
 
     def work(uow: SqlUnitOfWork) -> Reply:
+        # A review named by pseudonym or reference ("overdue stuff for child k", walk10: read
+        # as an agency or period "stuff child k"); otherwise an agency.
+        named = summaries.review_named(uow, ctx.member, ctx.argument, today)
+        if named is not None and named.found is None:
+            return _did_you_mean(ctx.argument, named, verbs.OVERDUE, {})
+        if named is not None and named.found is not None:
+            listing = summaries.overdue_list(
+                uow, ctx.turn.actor, ctx.member, None, 1, today, review_id=named.found.id
+            )
+            return Reply(cards.overdue_card(listing, asked=ctx.argument))
         agency = _agency_from_text(uow, ctx, rest, verb=verbs.OVERDUE)
         if isinstance(agency, Reply):
             return agency
         listing = summaries.overdue_list(uow, ctx.turn.actor, ctx.member, agency, 1, today)
-        return Reply(cards.overdue_card(listing))
+        return Reply(cards.overdue_card(listing, asked=ctx.argument if agency else ""))
 
     return await ctx.run(work)
 
@@ -149,8 +159,11 @@ async def show_overdue(ctx: Context) -> Reply:
     today = ctx.services.today()
     agency = _agency_from_data(ctx.data.get("agency"))
     page = _int(ctx.data.get("page")) or 1
+    review = ctx.data.get("review_id")
     listing = await ctx.run(
-        lambda uow: summaries.overdue_list(uow, ctx.turn.actor, ctx.member, agency, page, today)
+        lambda uow: summaries.overdue_list(
+            uow, ctx.turn.actor, ctx.member, agency, page, today, review_id=review
+        )
     )
     return Reply(cards.overdue_card(listing))
 
@@ -170,9 +183,20 @@ def _agency_from_text(
         return Reply(cards.did_you_mean_card(text, choices, verb, match.fit, noun="agency"))
     names = ", ".join(name for _, name, _ in agencies) or "none yet"
     raise InvalidInput(
-        f"I don't know an agency or period called “{text.strip()}”. Agencies: {names}. "
-        f"Periods look like 2026, 2026-Q3 or last quarter."
+        f"I don't know {_what_named(verb)} called “{text.strip()}”. Agencies: {names}. "
+        f"{_named_like(verb)}"
     )
+
+
+def _what_named(verb: str) -> str:
+    return "a review, agency or period" if verb == verbs.OVERDUE else "an agency or period"
+
+
+def _named_like(verb: str) -> str:
+    periods = "Periods look like 2026, 2026-Q3 or last quarter."
+    if verb == verbs.OVERDUE:
+        return f"Reviews look like LOS-2026-004 or Child K. {periods}"
+    return periods
 
 
 def _agency_from_data(raw: object) -> int | None:

@@ -500,3 +500,31 @@ async def test_return_with_comments_from_a_page_answers_on_that_page(
     data = {**back[0]["data"], "comments": "Please add the dates of the two visits."}  # type: ignore[dict-item]
     done = await j.card(verbs.SIGNOFF_RETURN, data)
     assert "Return sent back" in done, done[:600]
+
+
+async def test_overdue_for_a_child_by_pseudonym_lists_that_review_s_items(
+    demo: tuple[Journey, str],
+) -> None:
+    """walk10: "show me the overdue stuff for child k" was read as an agency or period called
+    "stuff child k". The filler goes, the pseudonym names the review, and the card says how
+    it read the words."""
+    j, _url = demo
+    j.bot.connector.clear()
+    await j.say("show me the overdue stuff for child k")
+    card = json.dumps(j.bot.connector.cards()[-1], ensure_ascii=False)
+    assert "LOS-2026-001 · Child K" in card
+    assert "I read “child k” as LOS-2026-001 · Child K." in card
+    assert "Nothing is overdue." in card
+    j.bot.connector.clear()
+    await j.say("any overdue things for Child T?")
+    later = j.bot.connector.cards()[-1]
+    shown = json.dumps(later, ensure_ascii=False)
+    assert "LOS-2026-004/A3" in shown
+    assert "I read “child t” as LOS-2026-004 · Child T." in shown
+    # An agency still reads as one, and a name that is neither says what it could be.
+    j.bot.connector.clear()
+    await j.say("overdue for police")
+    assert "Reviews involving Demo Police" in json.dumps(j.bot.connector.cards()[-1])
+    j.bot.connector.clear()
+    said = json.dumps((await j.say("overdue for nobody")).sent, ensure_ascii=False)
+    assert "I don't know a review, agency or period called “nobody”" in said

@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cards import verbs
 from cards.summaries import dashboard_card, did_you_mean_card, overdue_card, summary_card
@@ -21,8 +23,10 @@ from domain.errors import NotPermitted
 from domain.model import ActionStatus, MemberView, ReturnStatus, ReviewStage, Role
 from domain.pack import WITHOUT_RETURN, decision_label
 from domain.phrasing import (
+    FILLER,
     Fit,
     ReviewRef,
+    looks_like_review,
     match_agency,
     match_review,
     period_from_key,
@@ -389,6 +393,11 @@ def test_theme_trends_by_quarter() -> None:
         ("show me the reviews", ("reviews", "")),
         ("what can I do?", ("help", "")),
         ("pack LOS-2026-001", ("pack", "los-2026-001")),
+        # walk10: filler words go; the review's pseudonym is what is left.
+        ("show me the overdue stuff for child k", ("overdue", "child k")),
+        ("any overdue things involving Child K?", ("overdue", "child k")),
+        ("what's still overdue for all the police ones", ("overdue", "police")),
+        ("overdue items for child k this quarter", ("overdue", "child k this quarter")),
     ],
 )
 def test_natural_phrasing(text: str, expected: tuple[str, str]) -> None:
@@ -400,6 +409,32 @@ def test_natural_phrasing(text: str, expected: tuple[str, str]) -> None:
 @pytest.mark.parametrize("text", ["hello there", "thanks!", "child k", ""])
 def test_other_text_still_gets_the_help_card(text: str) -> None:
     assert interpret(text, KNOWN) is None
+
+
+FILLER_WORDS = sorted(FILLER - {"review", "reviews"})
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=st.lists(st.sampled_from(FILLER_WORDS), max_size=4),
+    between=st.lists(st.sampled_from(FILLER_WORDS), max_size=4),
+    after=st.lists(st.sampled_from(FILLER_WORDS), max_size=3),
+    letter=st.sampled_from("abcdefghjklmnpqrstuvwxyz"),
+)
+def test_filler_around_a_pseudonym_leaves_the_pseudonym(
+    before: list[str], between: list[str], after: list[str], letter: str
+) -> None:
+    """However an overdue question is padded with connecting and vague words ("show me the
+    overdue stuff for child k", walk10), what it is about is the pseudonym alone, which
+    names the review."""
+    text = " ".join([*before, "overdue", *between, "child", letter, *after])
+    command = interpret(text, KNOWN)
+    assert command is not None, text
+    assert command.name == "overdue", text
+    assert command.argument == f"child {letter}", text
+    assert looks_like_review(command.argument)
+    refs = [ReviewRef(9, "LOS-2026-009", f"Child {letter.upper()}", 2026, 9)]
+    assert match_review(command.argument, refs).found == refs[0]
 
 
 def test_phrasing_only_maps_to_registered_commands() -> None:
