@@ -130,27 +130,22 @@ def returns_list_card(
     returns: Sequence[ReturnView],
     today: date | None = None,
     sign_offs_here: Sequence[ReturnView] = (),
+    reading: Sequence[ReturnView] = (),
 ) -> Card:
+    """`continue` with several returns: those the person writes, those they only read (a
+    lead whose practitioners write them) and those waiting for their sign-off, each under its
+    own heading with its own buttons beside it (walk10: one list and one row of buttons mixed
+    returns written and returns to sign off)."""
     body: list[ac.ElementAnnotated] = [*header("Your returns")]
-    actions = []
-    for ret in returns[:5]:
-        late = today is not None and is_overdue(ret, today)
-        body.append(
-            facts(
-                [
-                    (
-                        ret.reference,
-                        f"{ret.agency_name} · "
-                        f"{return_status_label(ret.status)} · due "
-                        f"{friendly_date(ret.due_on)}" + (" · OVERDUE" if late else ""),
-                    )
-                ]
-            )
-        )
-        actions.append(
-            button(f"Open {ret.reference} ({ret.agency_name})", verbs.RETURN_OPEN, ids(ret))
-        )
-    if not returns:
+    if returns:
+        body.append(_heading("To write"))
+        body.extend(_return_row(ret, today, "Open") for ret in returns[:_LISTED])
+        body.extend(_listed_more(returns))
+    if reading:
+        body.append(_heading("To read"))
+        body.extend(_return_row(ret, today, "Read") for ret in reading[:_LISTED])
+        body.extend(_listed_more(reading))
+    if not returns and not reading:
         # A lead who writes none may still have sign-offs waiting: said below, each a click away.
         body.append(
             paragraph(
@@ -159,10 +154,44 @@ def returns_list_card(
                 else "You have no returns to work on."
             )
         )
-    body.extend(sign_off_offers(sign_offs_here))
-    if sign_offs_here:  # all of them, with how long each has waited, one click away
-        actions.append(button("Sign-offs", verbs.SIGN_OFFS))
-    return build(body, actions)
+    if sign_offs_here:
+        body.append(_heading("To sign off"))
+        body.extend(sign_off_offers(sign_offs_here))
+        # All of them, with how long each has waited, one click away.
+        body.append(ac.ActionSet(actions=[button("All sign-offs waiting", verbs.SIGN_OFFS)]))
+    return build(body, [])
+
+
+# Returns listed under each heading of the "Your returns" card; any more are counted.
+_LISTED = 5
+
+
+def _heading(text: str) -> ac.TextBlock:
+    return ac.TextBlock(text=text, weight=ty.FontWeight.BOLDER, wrap=True, spacing=ty.Spacing.LARGE)
+
+
+def _return_row(ret: ReturnView, today: date | None, verb_word: str) -> ac.Container:
+    """One return under its heading: what and when, and its own button."""
+    late = today is not None and is_overdue(ret, today)
+    line = (
+        f"{ret.agency_name} · {return_status_label(ret.status)} · due "
+        f"{friendly_date(ret.due_on)}" + (" · OVERDUE" if late else "")
+    )
+    title = shortened(f"{verb_word} {ret.reference} ({ret.agency_name})", 60)
+    return ac.Container(
+        separator=True,
+        items=[
+            facts([(ret.reference, line)]),
+            ac.ActionSet(actions=[button(title, verbs.RETURN_OPEN, ids(ret))]),
+        ],
+    )
+
+
+def _listed_more(returns: Sequence[ReturnView]) -> list[ac.ElementAnnotated]:
+    more = len(returns) - _LISTED
+    if more <= 0:
+        return []
+    return [paragraph(f"And {more} more: type continue with a review's reference.", subtle=True)]
 
 
 # Returns offered beside a card, each with its button; any more are counted, never dropped.

@@ -347,6 +347,18 @@ def role_on_return(member: MemberView, ret: ReturnView) -> ReturnRole:
 WRITING_ROLES = frozenset({ReturnRole.WRITER, ReturnRole.LEAD_WRITER})
 
 
+def by_role(
+    member: MemberView, returns: Sequence[ReturnView]
+) -> tuple[tuple[ReturnView, ...], tuple[ReturnView, ...]]:
+    """`returns` split into those `member` writes and those they only read, in order: the
+    "Your returns" card lists each under its own heading."""
+    writes = [role_on_return(member, r) in WRITING_ROLES for r in returns]
+    return (
+        tuple(r for r, w in zip(returns, writes, strict=True) if w),
+        tuple(r for r, w in zip(returns, writes, strict=True) if not w),
+    )
+
+
 def opening_position(member: MemberView, ret: ReturnView) -> int:
     """Where opening `ret` lands when no part is asked for: where its writers stopped, but
     the overview for a reading lead (what is done and who is writing it, not a writer's

@@ -75,7 +75,8 @@ async def continue_return(ctx: Context) -> Reply:
     if len(found.returns) == 1:
         ret = found.returns[0]
         return Reply(await ctx.run_short(lambda uow: _at_position(uow, ctx, ret, None, (), here)))
-    return Reply(cards.returns_list_card(found.returns, today, here))
+    writing, reading = returns.by_role(ctx.member, found.returns)
+    return Reply(cards.returns_list_card(writing, today, here, reading))
 
 
 async def open_return(ctx: Context) -> Reply:

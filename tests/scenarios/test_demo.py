@@ -528,3 +528,40 @@ async def test_overdue_for_a_child_by_pseudonym_lists_that_review_s_items(
     j.bot.connector.clear()
     said = json.dumps((await j.say("overdue for nobody")).sent, ensure_ascii=False)
     assert "I don't know a review, agency or period called “nobody”" in said
+
+
+async def test_continue_alone_lists_returns_to_write_apart_from_those_to_sign_off(
+    demo: tuple[Journey, str],
+) -> None:
+    """walk10: the "Your returns" chooser mixed returns written and returns to sign off. The
+    Playground user writes returns and signs others off: each under its own heading, with
+    its own buttons beside it."""
+    j, _url = demo
+    # A second return to write, so `continue` lists rather than opens the one.
+    with j.bot.db.session() as session, session.begin():
+        me = session.scalars(select(t.Member.id).where(t.Member.aad_object_id == USER_AAD)).one()
+        mine = set(
+            session.scalars(
+                select(t.ReturnAssignee.return_id).where(t.ReturnAssignee.member_id == me)
+            )
+        )
+        other = session.scalars(
+            select(t.PreAnalysisReturn.id)
+            .where(t.PreAnalysisReturn.status.in_(["not_started", "in_progress"]))  # type: ignore[attr-defined]
+            .order_by(t.PreAnalysisReturn.id)
+        ).all()
+        session.add(
+            t.ReturnAssignee(return_id=next(r for r in other if r not in mine), member_id=me)
+        )
+    j.bot.connector.clear()
+    await j.say("continue")
+    card = j.bot.connector.cards()[-1]
+    shown = json.dumps(card, ensure_ascii=False)
+    assert "Your returns" in shown
+    body = json.dumps(card["body"], ensure_ascii=False)
+    write, sign = body.index('"To write"'), body.index('"To sign off"')
+    assert write < sign
+    assert verbs.RETURN_OPEN in body[write:sign]
+    assert verbs.SIGNOFF_OPEN not in body[write:sign]
+    assert verbs.SIGNOFF_OPEN in body[sign:]
+    assert not card.get("actions")

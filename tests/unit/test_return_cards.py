@@ -11,6 +11,7 @@ import pytest
 
 from cards import returns as cards
 from cards import reviews as review_cards
+from cards import verbs
 from cards.common import (
     build,
     button,
@@ -443,3 +444,44 @@ def test_every_problem_on_the_sign_off_form_is_under_its_own_box() -> None:
         assert texts[ids.index(key) + 1].startswith(f"'{label}'")
     assert texts.index("Something about the form as a whole.") < ids.index("comments")
     assert texts.index("Something about the form as a whole.") >= 2  # under the title
+
+
+def test_your_returns_puts_returns_to_write_read_and_sign_off_under_their_own_headings() -> None:
+    """walk10: the "Your returns" chooser mixed returns written and returns to sign off, with
+    one row of buttons at its foot. Each heading has its returns and their own buttons."""
+    health = replace(RET, id=2, agency_name="Demo Health", status=ReturnStatus.SUBMITTED)
+    school = replace(RET, id=3, reference="LOS-2026-005", agency_name="Demo School")
+    card = cards.returns_list_card([RET], None, [health], [school])
+    assert card_problems(card) == []
+    assert not card.get("actions"), "each button beside its return, none at the foot"
+    body = card["body"]
+    headings = [n["text"] for n in body if n.get("type") == "TextBlock" and n.get("weight")]
+    assert headings[-3:] == ["To write", "To read", "To sign off"]
+
+    def section(name: str) -> list[str]:
+        start = next(i for i, n in enumerate(body) if n.get("text") == name)
+        after = [i for i, n in enumerate(body) if n.get("text") in ("To read", "To sign off")]
+        end = min([i for i in after if i > start], default=len(body))
+        return [f"{b['title']}|{b['verb']}" for n in body[start:end] for b in _buttons(n)]
+
+    assert section("To write") == [
+        f"Open LOS-2026-004 (Demo Children's Social Care)|{verbs.RETURN_OPEN}"
+    ]
+    assert section("To read") == [f"Read LOS-2026-005 (Demo School)|{verbs.RETURN_OPEN}"]
+    assert section("To sign off") == [
+        f"Open the Demo Health sign-off card|{verbs.SIGNOFF_OPEN}",
+        f"All sign-offs waiting|{verbs.SIGN_OFFS}",
+    ]
+    # Only returns to write: one heading, no sign-off section.
+    alone = cards.returns_list_card([RET, replace(RET, id=4)])
+    assert "To sign off" not in json.dumps(alone)
+    assert verbs.SIGN_OFFS not in json.dumps(alone)
+
+
+def _buttons(node: dict[str, object]) -> list[dict[str, str]]:
+    if node.get("type") == "ActionSet":
+        return node["actions"]  # type: ignore[return-value]
+    found: list[dict[str, str]] = []
+    for child in node.get("items", []) or []:  # type: ignore[attr-defined]
+        found.extend(_buttons(child))
+    return found
