@@ -30,6 +30,7 @@ from domain.errors import (
     ChangedSinceShown,
     ConcurrencyConflict,
     DomainError,
+    StaleCard,
     StorageUnavailable,
 )
 from domain.idempotency import STALE_MESSAGE, Claimed
@@ -340,8 +341,13 @@ class Bot:
         ctx = Context(turn, member, self.services, first_unit=FirstUnit(check), kept=kept)
         try:
             reply = await handler(ctx)
-        except ChangedSinceShown as changed:
-            return await self._current(turn, member, changed.user_message)
+        except StaleCard as stale:
+            # An old card's refusal comes on the thing's current card, under its header where
+            # the person looks, as a stale revision's does (walk10: "this changed since you
+            # opened it" came as a note at the card's foot, far below the button pressed).
+            if not isinstance(stale, ChangedSinceShown) and turn.verb not in freshness.SUBJECTS:
+                raise
+            return await self._current(turn, member, stale.user_message)
         return beside(turn, reply)
 
     async def _current(self, turn: Turn, member: MemberView, why: str) -> Reply:

@@ -303,12 +303,17 @@ def show_form(title: str, items: Sequence[ac.ElementAnnotated], submit: ac.Actio
     return show
 
 
+# The id of the line `with_notice` sets under a card's header: a refusal of an old card's
+# click, answered with the thing's current card (bot/core.py `_current`), is known by it.
+STALE_NOTICE_ID: Final = "stale-notice"
+
+
 def with_notice(card: Card, message: str) -> Card:
     """The card with a warning straight under its header (title and the line under it, never
     between the two): why this card came instead of the one expected (a stale click answered
     with the current state). The first thing read after what the card is."""
     body = list(card.get("body", []))
-    line = dumped(warning_line(message))
+    line = {**dumped(warning_line(message)), "id": STALE_NOTICE_ID}
     body.insert(header_length(body), line)
     return {**card, "body": body}
 

@@ -27,6 +27,7 @@ from sqlmodel import SQLModel, col
 from bot.app import SERVICES
 from bot.files import SENT_BELOW
 from cards import verbs
+from cards.common import STALE_NOTICE_ID
 from domain.idempotency import STALE_MESSAGE
 from storage import tables as t
 from tests.scenarios.test_chaser_engine import published
@@ -177,13 +178,16 @@ def accepted(texts: Sequence[str]) -> list[str]:
     """Replies that carry a card without a refusal: the refused get a message saying why, or,
     where a form was sent (an action item's), the same form back, open with what they typed,
     under a refusal line in the attention colour, or, where the card was drawn before the
-    winner's change, the current card under "this changed since you opened it"."""
+    winner's change, the current card under "this changed since you opened it" or another
+    old card's refusal (`STALE_NOTICE_ID`)."""
     return [
         text
         for text in texts
         if json.loads(text)["type"] == CARD
         and not _refusal_line(json.loads(text)["value"])
         and STALE_MESSAGE not in text
+        # An old card's refusal, on the thing's current card under its header (walk10).
+        and f'"id": "{STALE_NOTICE_ID}"' not in text
     ]
 
 
