@@ -303,27 +303,17 @@ def _holdings(held: tuple[Holding, ...]) -> list[ac.ElementAnnotated]:
     return items
 
 
-def _holding_row(held: Holding) -> ac.ColumnSet:
-    """One thing they hold: its reference, what it is, and its button beside it."""
-    line = ac.Column(
-        width="stretch",
-        vertical_content_alignment=ty.VerticalAlignment.CENTER,
-        items=[
-            ac.TextBlock(text=user_text(held.reference), weight=ty.FontWeight.BOLDER, wrap=True),
-            ac.TextBlock(text=user_text(_holding_line(held)), wrap=True, spacing=ty.Spacing.NONE),
-        ],
-    )
-    columns = [line]
+def _holding_row(held: Holding) -> ac.Container:
+    """One thing they hold: its reference, what it is, and its button under it (beside it,
+    a long title squeezed the words into a column a word wide)."""
+    items: list[ac.ElementAnnotated] = [
+        ac.TextBlock(text=user_text(held.reference), weight=ty.FontWeight.BOLDER, wrap=True),
+        ac.TextBlock(text=user_text(_holding_line(held)), wrap=True, spacing=ty.Spacing.NONE),
+    ]
     opens = holding_button(held)
     if opens is not None:
-        columns.append(
-            ac.Column(
-                width="auto",
-                vertical_content_alignment=ty.VerticalAlignment.CENTER,
-                items=[ac.ActionSet(actions=[opens])],
-            )
-        )
-    return ac.ColumnSet(separator=True, columns=columns)
+        items.append(ac.ActionSet(actions=[opens]))
+    return ac.Container(separator=True, items=items)
 
 
 def holding_button(held: Holding) -> ac.ActionExecute | None:
