@@ -232,7 +232,8 @@ class SqlDirectory:
             )
             .order_by(t.Review.reference)
         ).all()
-        writing = self._session.execute(
+        # A return held: its review, agency, status, review id and own id (its button opens it).
+        held_returns = (
             sa_select(
                 col(t.Review.reference),
                 col(t.Agency.name),
@@ -240,15 +241,19 @@ class SqlDirectory:
                 col(t.Review.id),
                 col(t.PreAnalysisReturn.id),
             )
-            .join(t.ReturnAssignee, col(t.ReturnAssignee.return_id) == t.PreAnalysisReturn.id)
+            .select_from(t.PreAnalysisReturn)
             .join(t.Review, col(t.Review.id) == t.PreAnalysisReturn.review_id)
             .join(t.Agency, col(t.Agency.id) == t.PreAnalysisReturn.agency_id)
-            .where(
-                *open_review,
-                col(t.ReturnAssignee.member_id) == member_id,
-                col(t.PreAnalysisReturn.status).in_([s.value for s in WRITER_STATUSES]),
-            )
+            .where(*open_review)
             .order_by(t.Review.reference, t.Agency.name)
+        )
+        writing = self._session.execute(
+            held_returns.join(
+                t.ReturnAssignee, col(t.ReturnAssignee.return_id) == t.PreAnalysisReturn.id
+            ).where(
+                col(t.ReturnAssignee.member_id) == member_id,
+                col(t.PreAnalysisReturn.status).in_([x.value for x in WRITER_STATUSES]),
+            )
         ).all()
         lead = self._session.get(t.MemberRole, (member_id, Role.AGENCY_LEAD.value))
         returns = SqlReturns(self._session)
@@ -261,21 +266,10 @@ class SqlDirectory:
         )
         waiting = (
             self._session.execute(
-                sa_select(
-                    col(t.Review.reference),
-                    col(t.Agency.name),
-                    col(t.PreAnalysisReturn.status),
-                    col(t.Review.id),
-                    col(t.PreAnalysisReturn.id),
-                )
-                .join(t.Review, col(t.Review.id) == t.PreAnalysisReturn.review_id)
-                .join(t.Agency, col(t.Agency.id) == t.PreAnalysisReturn.agency_id)
-                .where(
-                    *open_review,
+                held_returns.where(
                     col(t.PreAnalysisReturn.agency_id).in_(led),
-                    col(t.PreAnalysisReturn.status).in_([s.value for s in LEAD_WAIT_STATUSES]),
+                    col(t.PreAnalysisReturn.status).in_([x.value for x in LEAD_WAIT_STATUSES]),
                 )
-                .order_by(t.Review.reference, t.Agency.name)
             ).all()
             if lead is not None and led
             else []
