@@ -30,6 +30,7 @@ from tests.support.journey import (
     button_data,
     make_lic_member,
     open_review,
+    refusal,
 )
 
 
@@ -150,7 +151,7 @@ async def test_a_decision_names_the_request_it_shows(journey_each: Journey) -> N
     # A hand-made decision naming the old request is refused too (no revision to go by).
     old_request = button_data(first, verbs.DATE_APPROVE)["request_id"]
     forged = await j.act(verbs.DATE_APPROVE, {"action_id": item.id, "request_id": old_request})
-    assert "no longer the one waiting" in forged["value"]
+    assert "no longer the one waiting" in refusal(forged)
     assert j.rows(t.ActionItem)[0].revised_due_on is None
 
     await j.act(verbs.DATE_APPROVE, button_data(second, verbs.DATE_APPROVE))
@@ -165,7 +166,7 @@ async def test_a_date_now_past_is_not_approved(journey_each: Journey) -> None:
 
     reply = await j.act(verbs.DATE_APPROVE, button_data(request_card, verbs.DATE_APPROVE))
 
-    assert "The date asked for (Wed 30 Jun 2027) is now in the past" in reply["value"]
+    assert "The date asked for (Wed 30 Jun 2027) is now in the past" in refusal(reply)
     assert j.rows(t.ActionItem)[0].revised_due_on is None
     declined = await j.act(verbs.DATE_DECLINE, button_data(request_card, verbs.DATE_DECLINE))
     assert declined["type"] == CARD

@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from bot.files import SENT_BELOW
 from cards import verbs
+from cards.common import STALE_NOTICE_ID
 from domain.idempotency import REVISION
 from domain.meeting import due_notes_for, guide_revision
 from domain.outcome import DraftAction, keyed
@@ -447,3 +448,12 @@ async def published_guide(j: Journey, review_id: int, approver: str = COLLEAGUE)
     card = await j.card(verbs.GUIDE_APPROVE, guide_shown(j.bot, review_id), approver)
     assert "version 1 published" in card, card
     return card
+
+
+def refusal(reply: dict[str, Any]) -> str:
+    """What a refused click was told: its message, or, a click on a card the thing has moved
+    on from, the refusal under the header of the thing's current card (walk10)."""
+    if reply["type"] != CARD:
+        return str(reply["value"])
+    [notice] = [e for e in reply["value"]["body"] if e.get("id") == STALE_NOTICE_ID]
+    return str(notice["text"])
