@@ -15,13 +15,12 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import create_engine, text
 
 from bot.app import SERVICES, create_app
-from bot.config import PLATFORMS, Settings
+from bot.config import PLATFORMS
 from bot.server import server_options
 from storage.database import Database, Timeouts
-from tests.support.activities import TENANT, USER_AAD
 from tests.support.connector import FakeConnector
 from tests.support.core import DatabaseReads
-from tests.support.seeded import MigratedTemplates
+from tests.support.local import PG_ADMIN_URL, TEMPLATES, local_settings, migrate
 from tests.support.short_work import short_work_guard
 
 IN_CI = bool(os.environ.get("CI"))
@@ -43,13 +42,6 @@ BOTH_PLATFORMS = (
     "tests/e2e/test_playground_basics.py",
     "tests/load/",
 )
-PG_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-# Every bot and storage test migrates its new database by copying one migrated template
-# (tests/support/seeded.py says why); `migrate(url)` is `upgrade(url)` for them.
-TEMPLATES = MigratedTemplates(PG_ADMIN_URL)
-migrate = TEMPLATES.migrate
 
 
 def require(condition: bool, reason: str) -> None:
@@ -215,19 +207,6 @@ class BotUnderTest(DatabaseReads):
                 else await response.text()
             )
             return response.status, payload
-
-
-def local_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "DATA_DIR": str(data_dir),
-        "DATABASE_URL": database_url,
-        "ALLOWED_TENANT_IDS": TENANT,
-        "ADMIN_AAD_IDS": USER_AAD,
-        # Scenario tests drive the chaser sweep themselves, with a clock they control.
-        "RUN_SCHEDULER": "false",
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)
 
 
 async def _running_bot(

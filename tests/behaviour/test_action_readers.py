@@ -16,8 +16,8 @@ from domain.identifier_checks import confirm_key
 from storage import tables as t
 from tests.behaviour.test_action_moves import OWNER_CARD, escalate_to_the_chair, make_lic_members
 from tests.behaviour.test_action_moves import titles as action_titles
-from tests.scenarios.test_identifier_fields import NAMED
 from tests.support.activities import USER_AAD
+from tests.support.answers import NAMED_NOTE as NAMED
 from tests.support.journey import (
     COLLEAGUE,
     LEAD,

@@ -14,9 +14,7 @@ from sqlalchemy import update
 from cards import verbs
 from domain.phrasing import quarter
 from storage import tables as t
-from tests.scenarios.test_chaser_engine import published
-from tests.scenarios.test_pdf_exports import saved
-from tests.support.journey import PRACTITIONER, Journey, button_data
+from tests.support.journey import PRACTITIONER, Journey, button_data, published, saved
 
 
 def document_text(j: Journey, card: str) -> str:

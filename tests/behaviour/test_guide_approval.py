@@ -15,8 +15,6 @@ from sqlalchemy import select, update
 from cards import verbs
 from domain.idempotency import STALE_MESSAGE
 from storage import tables as t
-from tests.scenarios.test_chaser_engine import published
-from tests.scenarios.test_pdf_exports import saved
 from tests.support.journey import (
     COLLEAGUE,
     LEAD,
@@ -26,6 +24,8 @@ from tests.support.journey import (
     button_data,
     guide_shown,
     make_lic_member,
+    published,
+    saved,
 )
 
 

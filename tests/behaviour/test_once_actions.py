@@ -16,7 +16,6 @@ from cards import verbs
 from domain.idempotency import CARD_ID, STALE_MESSAGE
 from domain.stale import TYPED_HEADING
 from storage import tables as t
-from tests.scenarios.test_chaser_engine import published
 from tests.support.activities import USER_AAD
 from tests.support.answers import valid_answers
 from tests.support.journey import (
@@ -30,6 +29,7 @@ from tests.support.journey import (
     button_data,
     make_lic_member,
     open_review,
+    published,
     refusal,
 )
 

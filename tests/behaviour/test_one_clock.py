@@ -13,9 +13,8 @@ from sqlalchemy import select
 from bot.app import SERVICES
 from cards import verbs
 from storage import tables as t
-from tests.scenarios.test_chaser_engine import published
 from tests.support.activities import USER_AAD
-from tests.support.journey import PRACTITIONER, Journey
+from tests.support.journey import PRACTITIONER, Journey, published
 
 MOMENT = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)
 LONDON_DAY = date(2026, 7, 1)

@@ -30,9 +30,8 @@ from cards import verbs
 from cards.common import STALE_NOTICE_ID
 from domain.idempotency import STALE_MESSAGE
 from storage import tables as t
-from tests.scenarios.test_chaser_engine import published
-from tests.scenarios.test_held_answers import NAMED  # the identifier guard flags it
 from tests.support.activities import USER_AAD, activity, as_user, invoke, message
+from tests.support.answers import NAMED_ANSWER as NAMED  # the identifier guard flags it
 from tests.support.answers import valid_answers
 from tests.support.core import CoreBot
 from tests.support.journey import (  # _name: racers keep the names the world gave them
@@ -51,6 +50,7 @@ from tests.support.journey import (  # _name: racers keep the names the world ga
     make_lic_member,
     open_review,
     police_id,
+    published,
     signed_off_review,
     waiting_request,
 )

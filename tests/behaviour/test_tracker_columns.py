@@ -15,14 +15,14 @@ from cards import verbs
 from domain.identifier_checks import confirm_key
 from storage import tables as t
 from tests.behaviour.test_action_moves import make_lic_members
-from tests.scenarios.test_chaser_engine import published
-from tests.scenarios.test_pdf_exports import saved
 from tests.support.journey import (
     COLLEAGUE,
     PRACTITIONER,
     Journey,
     good_action,
     police_id,
+    published,
+    saved,
     signed_off_review,
 )
 

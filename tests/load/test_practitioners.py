@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PG_ADMIN_URL, _postgres_reachable, require
+from tests.conftest import _postgres_reachable, require
 from tests.load.practitioners import QUESTIONS, TURNS, run
+from tests.support.local import PG_ADMIN_URL
 
 PRACTITIONERS = 40
 BOUND_SECONDS = 60

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from storage.demo import load_demo
-from tests.conftest import BotUnderTest, _running_bot, migrate
+from tests.conftest import BotUnderTest, _running_bot
 from tests.support.activities import TENANT, USER_AAD
 from tests.support.connector import FakeConnector
 from tests.support.journey import Journey, journey_on
+from tests.support.local import migrate
 
 
 @pytest.fixture

@@ -10,33 +10,26 @@ exist, and nothing is recorded.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from cards import verbs
 from domain import guide, meeting
 from domain.meeting import NO_SUCH_REVIEW
 from storage import tables as t
-from tests.scenarios.test_chaser_engine import published, register_lic_channel
-from tests.support.activities import activity
-from tests.support.journey import OUTSIDER, PRACTITIONER, Journey, person, published_guide
+from tests.support.journey import (
+    OUTSIDER,
+    PARTNERSHIP_CHANNEL,
+    PRACTITIONER,
+    Journey,
+    in_channel,
+    person,
+    published,
+    published_guide,
+    register_lic_channel,
+)
 
-PARTNERSHIP_CHANNEL = "19:partnership-channel@thread.tacv2"
 OTHER_CHANNEL = "19:some-other-team@thread.tacv2"
 NO_ROLE = "66666666-6666-4666-8666-666666666666"
 USAGE = {"team": "Locality North", "used_on": "2026-11-20", "staff_count": "12"}
-
-
-async def in_channel(j: Journey, aad: str, channel: str, verb: str, data: dict[str, Any]) -> Any:
-    """A card button clicked in a team channel (in the post's thread), not in a 1:1 chat."""
-    body = person(aad).clicks(j.bot.connector.url, verb, data)
-    body["conversation"] = {
-        **activity("message-channel-mention", j.bot.connector.url)["conversation"],
-        "id": f"{channel};messageid=1700000000000",
-        "tenantId": body["conversation"]["tenantId"],
-    }
-    result = await j.turn(body)
-    assert result.status == 200, result.body
-    return result.body
 
 
 async def test_only_those_who_may_read_the_briefing_record_its_use(journey_each: Journey) -> None:

@@ -18,46 +18,19 @@ from domain.errors import StorageUnavailable
 from domain.summaries import Filter, Tracker, TrackerLine
 from exports.tracker import tracker_csv
 from storage import tables as t
-from tests.support.activities import USER_AAD, activity, as_user
+from tests.support.activities import USER_AAD
 from tests.support.controls import CHAIR_CONTROLS
 from tests.support.journey import (
     LEAD,
+    LIC_CHANNEL,
     PRACTITIONER,
     Journey,
     card_verbs,
-    good_action,
     open_review,
-    police_id,
-    signed_off_review,
+    published,
+    register_lic_channel,
     waiting_request,
 )
-
-LIC_CHANNEL = "19:lic-channel@thread.tacv2"
-
-
-async def published(j: Journey, actions: int = 1) -> list[t.ActionItem]:
-    review_id = await signed_off_review(j)
-    for _ in range(actions):
-        await j.act(
-            verbs.ACTION_SAVE,
-            {"review_id": review_id, **good_action(police_id(j)), "due_on": "2027-03-31"},
-        )
-    await j.act(verbs.OUTCOME_PUBLISH, {"review_id": review_id, "agreed_themes": "neglect"})
-    return j.rows(t.ActionItem)
-
-
-async def register_lic_channel(
-    j: Journey, purpose: str = "lic", conversation: str = LIC_CHANNEL
-) -> None:
-    body = activity(
-        "message-channel-mention",
-        j.bot.connector.url,
-        text=f"<at>Line of Sight</at> register channel {purpose}",
-    )
-    body["conversation"]["id"] = conversation
-    status, _ = await j.bot.post(as_user(body, USER_AAD))
-    assert status == 201
-    assert "Channel registered" in json.dumps(j.bot.connector.cards()[-1])
 
 
 def at_next_chase(j: Journey, item_id: int, later: timedelta = timedelta(minutes=1)) -> None:

@@ -24,24 +24,19 @@ from storage import tables as t
 from tests.behaviour.test_action_escalated import escalated
 from tests.behaviour.test_action_moves import make_lic_members
 from tests.scenarios.test_chaser_delivery import digest_due
-from tests.scenarios.test_chaser_engine import (
-    LIC_CHANNEL,
-    at_next_chase,
-    escalate_after_one,
-    log_rows,
-    published,
-    register_lic_channel,
-    sweep,
-)
+from tests.scenarios.test_chaser_engine import at_next_chase, escalate_after_one, log_rows, sweep
 from tests.support.activities import USER_AAD
 from tests.support.controls import CHAIR_CONTROLS
 from tests.support.journey import (
     CARD,
     COLLEAGUE,
     LEAD,
+    LIC_CHANNEL,
     PRACTITIONER,
     Journey,
     open_review,
+    published,
+    register_lic_channel,
     submitted_return,
 )
 

@@ -9,8 +9,9 @@ from sqlalchemy import create_engine, text
 
 from bot.app import Readiness
 from storage import tables as t
-from tests.conftest import PG_ADMIN_URL, BotUnderTest
+from tests.conftest import BotUnderTest
 from tests.support.activities import message
+from tests.support.local import PG_ADMIN_URL
 
 
 def set_connections(database: str, allowed: bool) -> None:

@@ -13,6 +13,7 @@ from cards import verbs
 from domain.identifiers import find_identifiers
 from domain.returns import CONFIRM_PREFIX
 from storage import tables as t
+from tests.support.answers import NAMED_ANSWER as NAMED
 from tests.support.answers import valid_answers
 from tests.support.journey import (
     BANK,
@@ -28,7 +29,6 @@ from tests.support.journey import (
 )
 
 SECTION = 1  # "involvement": family_members is a long text answer
-NAMED = "Kelly Smith, 14 Acacia Road, was seen at home."
 # Each finding shown as its kind (domain/held.masked); the card breaks "]" from what follows.
 MASKS = ("[a name]", "[a street address]")
 

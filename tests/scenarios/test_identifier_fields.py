@@ -11,8 +11,8 @@ from sqlalchemy import select
 from cards import verbs
 from domain.identifier_checks import OVERRIDE_ACTION, confirm_key
 from storage import tables as t
-from tests.scenarios.test_chaser_engine import published
 from tests.support.activities import USER_AAD
+from tests.support.answers import NAMED_NOTE as NAMED
 from tests.support.journey import (
     LEAD,
     PRACTITIONER,
@@ -21,11 +21,10 @@ from tests.support.journey import (
     good_action,
     open_review,
     police_id,
+    published,
     published_guide,
     signed_off_review,
 )
-
-NAMED = "Spoke to Kelly Smith at 14 Acacia Road about the audit"
 
 
 def kept_events(j: Journey) -> list[t.AuditEvent]:

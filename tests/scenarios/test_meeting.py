@@ -16,18 +16,19 @@ from bot.files import CONSENT, FILES_IN_PERSONAL_CHAT
 from cards import verbs
 from storage import tables as t
 from tests.conftest import BotUnderTest, _running_bot
-from tests.scenarios.test_briefing_usage_access import PARTNERSHIP_CHANNEL, in_channel
 from tests.support.activities import USER_AAD, activity, as_user
 from tests.support.connector import FakeConnector
 from tests.support.journey import (
     COLLEAGUE,
     LEAD,
     OUTSIDER,
+    PARTNERSHIP_CHANNEL,
     PRACTITIONER,
     Journey,
     draft_key,
     good_action,
     guide_shown,
+    in_channel,
     journey_on,
     make_lic_member,
     police_id,

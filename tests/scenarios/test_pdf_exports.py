@@ -19,15 +19,7 @@ from cards import verbs
 from exports import pdf
 from storage import tables as t
 from tests.conftest import require
-from tests.support.journey import Journey, good_action, police_id, saved_file, signed_off_review
-
-
-def saved(j: Journey, card: str, suffix: str) -> Path:
-    assert "Your file is ready" in card, card
-    path = saved_file(j.bot, card)
-    assert path.suffix == suffix, path
-    assert path.is_file(), path
-    return path
+from tests.support.journey import Journey, good_action, police_id, saved, signed_off_review
 
 
 def pdf_pages(path: Path) -> tuple[int, str]:

@@ -17,10 +17,11 @@ from sqlalchemy import Engine, event, select
 from bench.scenarios import save_and_next
 from storage import tables as t
 from storage.demo import load_demo
-from tests.conftest import BotUnderTest, _running_bot, migrate
+from tests.conftest import BotUnderTest, _running_bot
 from tests.support.activities import TENANT, USER_AAD
 from tests.support.connector import FakeConnector
 from tests.support.journey import person, post_raw, say
+from tests.support.local import migrate
 
 # A save of one changed answer, by someone already known, a second time: who spoke, the
 # click's claim, the return held, the return read, its answers, the answer written, its audit

@@ -19,8 +19,9 @@ from sqlalchemy import Engine, inspect, text
 from bot.app import create_app
 from bot.config import Settings
 from bot.server import server_options
-from tests.conftest import BotUnderTest, migrate
+from tests.conftest import BotUnderTest
 from tests.support.connector import FakeConnector
+from tests.support.local import migrate
 
 Row = tuple[Any, ...]
 Snapshot = dict[str, dict[Any, Row]]

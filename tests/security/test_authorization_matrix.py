@@ -36,13 +36,14 @@ from cards import verbs
 from domain.questions import default_question_bank
 from storage import tables as t
 from storage.migrate import upgrade
-from tests.conftest import BotUnderTest, local_settings
+from tests.conftest import BotUnderTest
 from tests.support import journey
 from tests.support.activities import TENANT, activity
 from tests.support.answers import valid_answers
 from tests.support.audited import Snapshot, differences, snapshot
 from tests.support.connector import FakeConnector
 from tests.support.journey import Journey, Person, draft_key, episode_key, guide_shown
+from tests.support.local import local_settings
 
 IN_MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")
 

@@ -20,7 +20,7 @@ import pytest
 from aiohttp import web
 
 from bot.server import server_options
-from tests.conftest import BotUnderTest, local_settings
+from tests.conftest import BotUnderTest
 from tests.security.conftest import APP_ID
 from tests.security.support import CRASH, changes, internals_in, snapshot
 from tests.security.test_bad_input import ID_KEYS, KEYS, seed
@@ -28,6 +28,7 @@ from tests.security.tokens import SigningKey, channel_claims, sign
 from tests.support.activities import USER_AAD, invoke, message, submit
 from tests.support.connector import FakeConnector
 from tests.support.journey import exchange, post_raw
+from tests.support.local import local_settings
 
 LONG = "x" * 10_000
 

@@ -12,9 +12,8 @@ from sqlalchemy import select
 from cards import verbs
 from storage import tables as t
 from tests.conftest import BotUnderTest
-from tests.scenarios.test_chaser_engine import published
 from tests.support.audited import differences, snapshot
-from tests.support.journey import journey_on
+from tests.support.journey import journey_on, published
 
 UNKNOWN_BUTTON = "That button isn't one I recognise"
 

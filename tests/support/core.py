@@ -46,6 +46,7 @@ from domain.records import Recipient
 from storage import tables as t
 from storage.database import Database
 from tests.support.connector import FakeConnector, Sent
+from tests.support.local import local_settings, migrate
 
 T = TypeVar("T")
 # Where the core's people are served from: no server listens there, nothing is posted to it.
@@ -183,6 +184,11 @@ class CoreBot(DatabaseReads):
             send(activity)
         return 201, ""
 
+    async def post(self, body: Any) -> tuple[int, Any]:
+        """`BotUnderTest.post` on the core (no headers: those are the edge's), for a scenario
+        that posts an activity it built itself: what `answer` gives."""
+        return await self.answer(body)
+
 
 def _messages(reply: Reply | None) -> list[dict[str, Any]]:
     """A reply to a message as both edges send it: its text (not an error's, whose card
@@ -237,9 +243,8 @@ class ActivityView:
 
 @asynccontextmanager
 async def core_bot(data_dir: Path, database_url: str, **overrides: Any) -> AsyncIterator[CoreBot]:
-    """The core on a migrated database, with the services `bot.app.create_app` builds."""
-    from tests.conftest import local_settings, migrate  # as the HTTP bot's, settings and all
-
+    """The core on a migrated database, with the services `bot.app.create_app` builds (the
+    settings and the migration are the HTTP bot's: tests/support/local.py)."""
     migrate(database_url)
     settings = local_settings(data_dir, database_url, **overrides)
     settings.check()

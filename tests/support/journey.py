@@ -46,6 +46,8 @@ BANK = default_question_bank()
 CARD = "application/vnd.microsoft.card.adaptive"
 MESSAGE = "application/vnd.microsoft.activity.message"
 MENTION = "<at>Line of Sight</at>"
+LIC_CHANNEL = "19:lic-channel@thread.tacv2"
+PARTNERSHIP_CHANNEL = "19:partnership-channel@thread.tacv2"
 
 
 # --- people and what they do ------------------------------------------------------------------
@@ -250,6 +252,15 @@ def saved_file(bot: AnyBot, text: str) -> Path:
     return found[0]
 
 
+def saved(j: Journey, card: str, suffix: str) -> Path:
+    """The file a "Your file is ready" card offers, saved with the suffix asked for."""
+    assert "Your file is ready" in card, card
+    path = saved_file(j.bot, card)
+    assert path.suffix == suffix, path
+    assert path.is_file(), path
+    return path
+
+
 def _name(aad: str) -> str:
     return {
         USER_AAD: "Review Chair",
@@ -371,6 +382,45 @@ def good_action(agency_id: int, owner: str = PRACTITIONER) -> dict[str, Any]:
         "due_on": "2099-03-31",
         "success_measure": "90% of referrals escalated within 5 working days.",
     }
+
+
+async def published(j: Journey, actions: int = 1) -> list[t.ActionItem]:
+    """A signed-off review whose outcome is published with `actions` action items."""
+    review_id = await signed_off_review(j)
+    for _ in range(actions):
+        await j.act(
+            verbs.ACTION_SAVE,
+            {"review_id": review_id, **good_action(police_id(j)), "due_on": "2027-03-31"},
+        )
+    await j.act(verbs.OUTCOME_PUBLISH, {"review_id": review_id, "agreed_themes": "neglect"})
+    return j.rows(t.ActionItem)
+
+
+async def register_lic_channel(
+    j: Journey, purpose: str = "lic", conversation: str = LIC_CHANNEL
+) -> None:
+    body = activity(
+        "message-channel-mention",
+        j.bot.connector.url,
+        text=f"<at>Line of Sight</at> register channel {purpose}",
+    )
+    body["conversation"]["id"] = conversation
+    status, _ = await j.bot.post(as_user(body, USER_AAD))
+    assert status == 201
+    assert "Channel registered" in json.dumps(j.bot.connector.cards()[-1])
+
+
+async def in_channel(j: Journey, aad: str, channel: str, verb: str, data: dict[str, Any]) -> Any:
+    """A card button clicked in a team channel (in the post's thread), not in a 1:1 chat."""
+    body = person(aad).clicks(j.bot.connector.url, verb, data)
+    body["conversation"] = {
+        **activity("message-channel-mention", j.bot.connector.url)["conversation"],
+        "id": f"{channel};messageid=1700000000000",
+        "tenantId": body["conversation"]["tenantId"],
+    }
+    result = await j.turn(body)
+    assert result.status == 200, result.body
+    return result.body
 
 
 def police_id(j: Journey) -> int:
