@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -18,6 +19,8 @@ from bot.app import SERVICES, create_app
 from bot.config import PLATFORMS
 from bot.server import server_options
 from storage.database import Database, Timeouts
+from storage.demo import load_demo
+from tests.support.activities import TENANT, USER_AAD
 from tests.support.connector import FakeConnector
 from tests.support.core import DatabaseReads
 from tests.support.local import PG_ADMIN_URL, TEMPLATES, local_settings, migrate
@@ -166,6 +169,30 @@ def _migrated(url: str, timeouts: Timeouts | None = None) -> Iterator[Database]:
     db = Database(url, timeouts)
     yield db
     db.close()
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """The CLI's main() configures the root logger for a real process; give it back (the
+    tests of `lineofsight` commands run it in-process)."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A migrated SQLite file with the demo partnership, as the CLI sees it from the environment."""
+    url = f"sqlite:///{tmp_path / 'lineofsight.db'}"
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("MicrosoftAppId", "")
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    migrate(url)
+    load_demo(url, TENANT, USER_AAD)
+    return url
 
 
 @pytest.fixture

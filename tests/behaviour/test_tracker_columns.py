@@ -14,12 +14,12 @@ from bot.app import SERVICES
 from cards import verbs
 from domain.identifier_checks import confirm_key
 from storage import tables as t
-from tests.behaviour.test_action_moves import make_lic_members
 from tests.support.journey import (
     COLLEAGUE,
     PRACTITIONER,
     Journey,
     good_action,
+    make_lic_member,
     police_id,
     published,
     saved,
@@ -59,7 +59,7 @@ async def test_the_lic_meeting_date_is_asked_for_and_reaches_the_tracker(
 ) -> None:
     j = journey_each
     [item] = await published(j)
-    make_lic_members(j, COLLEAGUE)
+    make_lic_member(j, COLLEAGUE)
     done = {"action_id": item.id, "evidence": "Audit done: 20 referrals."}
     await j.card(verbs.ACTION_COMPLETE, done, PRACTITIONER)
     [asked] = [c for c in j.bot.connector.cards() if "Record impact" in json.dumps(c)]

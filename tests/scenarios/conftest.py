@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from storage.demo import load_demo
 from tests.conftest import BotUnderTest, _running_bot
-from tests.support.activities import TENANT, USER_AAD
 from tests.support.connector import FakeConnector
 from tests.support.journey import Journey, journey_on
-from tests.support.local import migrate
 
 
 @pytest.fixture
@@ -33,29 +29,6 @@ def any_bot(request: pytest.FixtureRequest) -> BotUnderTest:
 async def any_journey(any_bot: BotUnderTest) -> Journey:
     """`journey` on SQLite, then on PostgreSQL."""
     return await journey_on(any_bot)
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """The CLI's main() configures the root logger for a real process; give it back."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A migrated SQLite file with the demo partnership, as the CLI sees it from the environment."""
-    url = f"sqlite:///{tmp_path / 'lineofsight.db'}"
-    monkeypatch.setenv("DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("MicrosoftAppId", "")
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    migrate(url)
-    load_demo(url, TENANT, USER_AAD)
-    return url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -593,7 +593,7 @@ VERBS: dict[str, Case] = {
     verbs.GUIDE_EXPORT: Case(SUMMARY_READERS, lambda w: {"review_id": w.review(8)}),
     # Its use is recorded by whoever may read it (domain.reviews.may_read_published_briefing):
     # from a 1:1 chat, anyone who may see R8. (Anyone in the partnership channel may, from
-    # there: tests/scenarios/test_briefing_usage_access.py.)
+    # there: tests/behaviour/test_briefing_usage_access.py.)
     verbs.GUIDE_USAGE_FORM: Case(SUMMARY_READERS, lambda w: {"review_id": w.review(8)}),
     verbs.GUIDE_USAGE_SAVE: Case(
         SUMMARY_READERS,

@@ -339,6 +339,22 @@ async def submitted_return(j: Journey) -> int:
     return return_id
 
 
+def creation_data(j: Journey) -> dict[str, Any]:
+    """The data of the creation card's Create button (`new review`), filled in for Child K
+    with the police invited."""
+    card = j.bot.connector.cards()[-1]
+    agencies = next(e for e in card["body"] if e.get("id") == "agencies")["choices"]
+    police = next(c["value"] for c in agencies if c["title"] == "Demo Police")
+    return {
+        **button_data(card, verbs.REVIEW_CREATE),
+        "pseudonym": "Child K",
+        "reason": "Neglect concerns held by several agencies.",
+        "agencies": police,
+        "returns_due_on": "2099-01-15",
+        "meeting_on": "2099-02-01",
+    }
+
+
 def card_verbs(card: Any) -> list[str]:
     """Every Action.Execute verb on a card, nested action sets included."""
     if isinstance(card, list):

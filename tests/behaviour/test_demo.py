@@ -15,8 +15,8 @@ from cards import verbs
 from storage import tables as t
 from storage.demo import DEMO_KEY, load_demo
 from storage.demo_journeys import STORIES
-from tests.conftest import BotUnderTest
 from tests.support.activities import TENANT, USER_AAD
+from tests.support.core import CoreBot
 from tests.support.journey import CARD, Journey, button_data, card_verbs
 
 STAGES = {
@@ -29,11 +29,10 @@ STAGES = {
 }
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def demo(request: pytest.FixtureRequest) -> tuple[Journey, str]:
-    kind = request.param
-    bot: BotUnderTest = request.getfixturevalue("bot" if kind == "sqlite" else "bot_on_postgres")
-    url: str = request.getfixturevalue("sqlite_url" if kind == "sqlite" else "postgres_url")
+@pytest.fixture
+def demo(bot: CoreBot) -> tuple[Journey, str]:
+    """The demo loaded into the bot's database (SQLite, then PostgreSQL), and its URL."""
+    url = bot.core.services.settings.database_url
     load_demo(url, TENANT, USER_AAD)
     return Journey(bot), url
 

@@ -12,8 +12,8 @@ from domain.directory import import_members, parse_import
 from domain.model import Role
 from storage import tables as t
 from storage.repositories import SqlUnitOfWork
-from tests.conftest import BotUnderTest
 from tests.support.activities import TENANT, USER_AAD, as_user, invoke, message, submit
+from tests.support.core import CoreBot
 
 CARD = "application/vnd.microsoft.card.adaptive"
 MESSAGE = "application/vnd.microsoft.activity.message"
@@ -21,7 +21,7 @@ OTHER_AAD = "11111111-1111-4111-8111-111111111111"
 NEW_AAD = "22222222-2222-4222-8222-222222222222"
 
 
-async def act(bot: BotUnderTest, verb: str, data: Any = None, user: str | None = None) -> Any:
+async def act(bot: CoreBot, verb: str, data: Any = None, user: str | None = None) -> Any:
     """Click a card button (an adaptiveCard/action invoke) and return the response body."""
     body = invoke(bot.connector.url, verb, data)
     if user is not None:
@@ -31,7 +31,7 @@ async def act(bot: BotUnderTest, verb: str, data: Any = None, user: str | None =
     return reply
 
 
-async def card(bot: BotUnderTest, verb: str, data: Any = None) -> dict[str, Any]:
+async def card(bot: CoreBot, verb: str, data: Any = None) -> dict[str, Any]:
     reply = await act(bot, verb, data)
     assert reply["type"] == CARD, reply
     value: dict[str, Any] = reply["value"]
@@ -59,28 +59,28 @@ def attention(value: dict[str, Any]) -> list[str]:
     return found
 
 
-def rows(bot: BotUnderTest, table: type) -> list[Any]:
+def rows(bot: CoreBot, table: type) -> list[Any]:
     with bot.db.session() as session:
         return list(session.scalars(select(table)))
 
 
-def roles_of(bot: BotUnderTest, aad: str) -> set[str]:
+def roles_of(bot: CoreBot, aad: str) -> set[str]:
     with bot.db.session() as session:
         member = session.scalars(select(t.Member).where(col(t.Member.aad_object_id) == aad)).one()
         query = select(t.MemberRole.role).where(col(t.MemberRole.member_id) == member.id)
         return set(session.scalars(query))
 
 
-def member_row(bot: BotUnderTest, aad: str) -> t.Member:
+def member_row(bot: CoreBot, aad: str) -> t.Member:
     with bot.db.session() as session:
         return session.scalars(select(t.Member).where(col(t.Member.aad_object_id) == aad)).one()
 
 
-def audits(bot: BotUnderTest, prefix: str) -> list[t.AuditEvent]:
+def audits(bot: CoreBot, prefix: str) -> list[t.AuditEvent]:
     return [e for e in rows(bot, t.AuditEvent) if e.action.startswith(prefix)]
 
 
-async def add_agency(bot: BotUnderTest, name: str = "Demo Police", sector: str = "police") -> int:
+async def add_agency(bot: CoreBot, name: str = "Demo Police", sector: str = "police") -> int:
     value = await card(bot, verbs.AGENCY_SAVE, {"name": name, "sector": sector})
     assert f"Agency '{name}' added." in text_of(value)
     (agency,) = [a for a in rows(bot, t.Agency) if a.name == name]
@@ -89,7 +89,7 @@ async def add_agency(bot: BotUnderTest, name: str = "Demo Police", sector: str =
 
 
 async def add_member(
-    bot: BotUnderTest, aad: str = NEW_AAD, roles: str = "practitioner", agency: str = ""
+    bot: CoreBot, aad: str = NEW_AAD, roles: str = "practitioner", agency: str = ""
 ) -> int:
     data = {"display_name": "Police Practitioner (demo)", "aad_object_id": aad}
     value = await card(bot, verbs.MEMBER_SAVE, {**data, "agency": agency, "roles": roles})
@@ -99,7 +99,7 @@ async def add_member(
     return member_id
 
 
-def other_partnership(bot: BotUnderTest) -> tuple[int, int]:
+def other_partnership(bot: CoreBot) -> tuple[int, int]:
     """An agency and a member of a different tenant's partnership, for forged ids."""
 
     def work(uow: SqlUnitOfWork) -> tuple[int, int]:
@@ -111,7 +111,7 @@ def other_partnership(bot: BotUnderTest) -> tuple[int, int]:
     return bot.db.transaction(work)
 
 
-async def test_the_admin_opens_agencies_and_members_by_command(bot: BotUnderTest) -> None:
+async def test_the_admin_opens_agencies_and_members_by_command(bot: CoreBot) -> None:
     await bot.post(message(bot.connector.url, "agencies"))
     assert "No agencies yet" in text_of(bot.connector.cards()[-1])
     await bot.post(message(bot.connector.url, "members"))
@@ -123,7 +123,7 @@ async def test_the_admin_opens_agencies_and_members_by_command(bot: BotUnderTest
     assert "members" in help_text
 
 
-async def test_add_and_edit_an_agency(bot: BotUnderTest) -> None:
+async def test_add_and_edit_an_agency(bot: CoreBot) -> None:
     agency_id = await add_agency(bot)
     (created,) = audits(bot, "agency.created")
     assert created.after == {"name": "Demo Police", "sector": "police"}
@@ -146,14 +146,14 @@ async def test_add_and_edit_an_agency(bot: BotUnderTest) -> None:
     )
 
 
-async def test_duplicate_agency_names_are_refused_ignoring_case(bot: BotUnderTest) -> None:
+async def test_duplicate_agency_names_are_refused_ignoring_case(bot: CoreBot) -> None:
     await add_agency(bot)
     value = await card(bot, verbs.AGENCY_SAVE, {"name": "demo POLICE", "sector": "police"})
     assert "already exists" in " ".join(attention(value))
     assert len(rows(bot, t.Agency)) == 1
 
 
-async def test_choosing_a_lead_sets_their_agency_and_grants_agency_lead(bot: BotUnderTest) -> None:
+async def test_choosing_a_lead_sets_their_agency_and_grants_agency_lead(bot: CoreBot) -> None:
     agency_id = await add_agency(bot)
     member_id = await add_member(bot)
     value = await card(
@@ -169,7 +169,7 @@ async def test_choosing_a_lead_sets_their_agency_and_grants_agency_lead(bot: Bot
     assert [e.after for e in granted] == [{"role": "agency_lead"}]
 
 
-async def test_add_a_member_then_grant_and_revoke_roles(bot: BotUnderTest) -> None:
+async def test_add_a_member_then_grant_and_revoke_roles(bot: CoreBot) -> None:
     agency_id = await add_agency(bot)
     member_id = await add_member(bot, roles="practitioner,manager", agency=str(agency_id))
     assert roles_of(bot, NEW_AAD) == {"practitioner", "manager"}
@@ -198,7 +198,7 @@ async def test_add_a_member_then_grant_and_revoke_roles(bot: BotUnderTest) -> No
 
 
 async def test_a_member_added_by_the_admin_is_linked_when_they_first_talk(
-    bot: BotUnderTest,
+    bot: CoreBot,
 ) -> None:
     await add_member(bot, aad=OTHER_AAD)
     members_before = bot.count(t.Member)
@@ -208,7 +208,7 @@ async def test_a_member_added_by_the_admin_is_linked_when_they_first_talk(
     assert "Practitioner" in text_of(bot.connector.cards()[-1])
 
 
-async def test_an_imported_member_is_linked_when_they_first_talk(bot: BotUnderTest) -> None:
+async def test_an_imported_member_is_linked_when_they_first_talk(bot: CoreBot) -> None:
     parsed = parse_import(f"aad_object_id,display_name,roles\n{OTHER_AAD},LIC Member (demo),lic\n")
     assert parsed.rejected[0].reason == "'roles' has unknown role 'lic'."
     parsed = parse_import(
@@ -220,7 +220,7 @@ async def test_an_imported_member_is_linked_when_they_first_talk(bot: BotUnderTe
     assert "LIC group member" in text_of(bot.connector.cards()[-1])
 
 
-async def test_member_list_pages_fifteen_at_a_time(bot: BotUnderTest) -> None:
+async def test_member_list_pages_fifteen_at_a_time(bot: CoreBot) -> None:
     def seed(uow: SqlUnitOfWork) -> None:
         partnership = uow.partnerships.create(TENANT, "Demo partnership")
         for n in range(1, 21):
@@ -242,7 +242,7 @@ async def test_member_list_pages_fifteen_at_a_time(bot: BotUnderTest) -> None:
     assert "Page 2 of 2" in text_of(beyond), "an old card's page clamps to the last"
 
 
-async def test_a_non_admin_is_refused_and_nothing_changes(bot: BotUnderTest) -> None:
+async def test_a_non_admin_is_refused_and_nothing_changes(bot: CoreBot) -> None:
     agency_id = await add_agency(bot)
     before = len(rows(bot, t.AuditEvent))
     attempts: list[tuple[str, dict[str, Any]]] = [
@@ -270,7 +270,7 @@ async def test_a_non_admin_is_refused_and_nothing_changes(bot: BotUnderTest) -> 
     assert set(new_events) <= {"member.created"}, new_events
 
 
-async def test_forged_ids_from_another_partnership_are_refused(bot: BotUnderTest) -> None:
+async def test_forged_ids_from_another_partnership_are_refused(bot: CoreBot) -> None:
     await bot.post(message(bot.connector.url, "help"))
     elsewhere_agency, elsewhere_member = other_partnership(bot)
     before = len(rows(bot, t.AuditEvent))
@@ -315,7 +315,7 @@ async def test_forged_ids_from_another_partnership_are_refused(bot: BotUnderTest
     assert {a.name for a in rows(bot, t.Agency)} == {"Elsewhere Police", "Demo Police"}
 
 
-async def test_bad_input_is_shown_on_the_form_and_changes_nothing(bot: BotUnderTest) -> None:
+async def test_bad_input_is_shown_on_the_form_and_changes_nothing(bot: CoreBot) -> None:
     cases: list[tuple[str, dict[str, Any], str]] = [
         (verbs.AGENCY_SAVE, {"sector": "police"}, "'Agency name' is required."),
         (verbs.AGENCY_SAVE, {"name": "x" * 10_000, "sector": "police"}, "10,000 characters"),
@@ -351,7 +351,7 @@ async def test_bad_input_is_shown_on_the_form_and_changes_nothing(bot: BotUnderT
     assert len(rows(bot, t.AuditEvent)) == before
 
 
-async def test_wrongly_typed_ids_are_refused_without_a_crash(bot: BotUnderTest) -> None:
+async def test_wrongly_typed_ids_are_refused_without_a_crash(bot: CoreBot) -> None:
     for data in ({"agency_id": {"x": 1}}, {"agency_id": True}, {"agency_id": "1; drop"}):
         reply = await act(bot, verbs.AGENCY_FORM, data)
         assert reply["type"] == MESSAGE
@@ -365,7 +365,7 @@ async def test_wrongly_typed_ids_are_refused_without_a_crash(bot: BotUnderTest) 
 
 
 async def test_an_aad_id_already_in_the_partnership_cannot_be_added_twice(
-    bot: BotUnderTest,
+    bot: CoreBot,
 ) -> None:
     value = await card(
         bot,
@@ -376,7 +376,7 @@ async def test_an_aad_id_already_in_the_partnership_cannot_be_added_twice(
     assert bot.count(t.Member) == 1
 
 
-async def test_the_last_admin_cannot_revoke_their_own_admin_role(bot: BotUnderTest) -> None:
+async def test_the_last_admin_cannot_revoke_their_own_admin_role(bot: CoreBot) -> None:
     await bot.post(message(bot.connector.url, "help"))
     me = member_row(bot, USER_AAD)
     value = await card(
@@ -388,7 +388,7 @@ async def test_the_last_admin_cannot_revoke_their_own_admin_role(bot: BotUnderTe
     assert roles_of(bot, USER_AAD) == {Role.ADMIN.value}
 
 
-async def test_the_action_submit_fallback_reaches_the_same_handlers(bot: BotUnderTest) -> None:
+async def test_the_action_submit_fallback_reaches_the_same_handlers(bot: CoreBot) -> None:
     status, _ = await bot.post(
         submit(
             bot.connector.url,
