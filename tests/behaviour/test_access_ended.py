@@ -22,7 +22,7 @@ from cards import verbs
 from domain import chase_engine
 from domain.members import ACCESS_ENDED
 from storage import tables as t
-from tests.scenarios.test_chaser_engine import Sends, at_next_chase, log_rows, published, sweep
+from tests.scenarios.test_chaser_engine import Sends, at_next_chase, log_rows, sweep
 from tests.scenarios.test_chaser_messages_act import DEPUTY, with_deputy
 from tests.support.activities import USER_AAD
 from tests.support.journey import (
@@ -36,6 +36,7 @@ from tests.support.journey import (
     button_data,
     open_review,
     person,
+    published,
     saved_file,
 )
 

@@ -20,11 +20,18 @@ from domain.identifier_checks import OVERRIDE_ACTION, confirm_key
 from exports.tracker import PRINT_COLUMNS, PRINT_SHEET, RAG_COLUMN
 from storage import tables as t
 from tests.behaviour.test_action_moves import OWNER_CARD, OWNER_MOVES, make_lic_members, titles
-from tests.scenarios.test_chaser_engine import published
 from tests.support.activities import USER_AAD
 from tests.support.answers import NAMED_NOTE as NAMED
 from tests.support.controls import CHAIR_CONTROLS as CHAIR_BUTTONS
-from tests.support.journey import CARD, COLLEAGUE, PRACTITIONER, Journey, button_data, saved_file
+from tests.support.journey import (
+    CARD,
+    COLLEAGUE,
+    PRACTITIONER,
+    Journey,
+    button_data,
+    published,
+    saved_file,
+)
 
 CHAIR_CONTROLS = list(CHAIR_BUTTONS)
 

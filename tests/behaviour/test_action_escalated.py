@@ -18,9 +18,17 @@ from exports.tracker import RAG_COLUMN
 from storage import tables as t
 from tests.behaviour.test_action_moves import make_lic_members, sent_saying, titles
 from tests.behaviour.test_once_actions import asked_for
-from tests.scenarios.test_chaser_engine import at_next_chase, log_rows, published, sweep
+from tests.scenarios.test_chaser_engine import at_next_chase, log_rows, sweep
 from tests.support.activities import USER_AAD
-from tests.support.journey import CARD, COLLEAGUE, PRACTITIONER, Journey, button_data, saved_file
+from tests.support.journey import (
+    CARD,
+    COLLEAGUE,
+    PRACTITIONER,
+    Journey,
+    button_data,
+    published,
+    saved_file,
+)
 
 CHAIR_DECISIONS = [
     "Set a new date",

@@ -15,13 +15,7 @@ from cards.common import REVISION
 from domain.chase_engine import ACTION
 from storage import tables as t
 from storage.actions import SqlChases
-from tests.scenarios.test_chaser_engine import (
-    at_next_chase,
-    escalate_after_one,
-    log_rows,
-    published,
-    sweep,
-)
+from tests.scenarios.test_chaser_engine import at_next_chase, escalate_after_one, log_rows, sweep
 from tests.support.activities import USER_AAD
 from tests.support.journey import (
     CARD,
@@ -31,6 +25,7 @@ from tests.support.journey import (
     Journey,
     button_data,
     card_verbs,
+    published,
 )
 
 OWNER_MOVES = ("Update progress", "Mark complete", "Ask for a new date", "Blocked")

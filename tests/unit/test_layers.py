@@ -40,20 +40,15 @@ CORE = (
 )
 
 
-def modules_imported(path: Path) -> set[str]:
+def imports_of(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
+            names.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module)
+            names.add(node.module.split(".")[0])
     return names
-
-
-def imports_of(path: Path) -> set[str]:
-    """The top-level packages a file imports."""
-    return {name.split(".")[0] for name in modules_imported(path)}
 
 
 def sources(layer: str) -> list[Path]:
@@ -95,15 +90,6 @@ def test_bench_and_samples_import_nothing_from_tests() -> None:
     """bench/ measures the bot, not the test suite: what both share lives in samples/."""
     for path in sources("bench") + sources("samples"):
         assert "tests" not in imports_of(path), path.relative_to(ROOT)
-
-
-def test_behaviour_and_support_import_nothing_from_the_edge_scenarios() -> None:
-    """A behaviour scenario runs on the core alone (docs/architecture.md §11): what it shares
-    with the HTTP scenarios lives in tests/support/, so moving a file between the suites
-    breaks no importer, and the behaviour suite never loads an edge test module."""
-    for path in sources("tests/behaviour") + sources("tests/support"):
-        edge = {m for m in modules_imported(path) if m.startswith("tests.scenarios")}
-        assert not edge, f"{path.relative_to(ROOT)} imports {sorted(edge)}"
 
 
 def test_the_served_bot_imports_no_samples() -> None:
