@@ -16,17 +16,20 @@ settled row or learns the first is still in flight, never waiting. One effect pe
 unique key's, as before: the lock only decides who waits. SQLite has one writer and no such
 wait (its one-unit turn runs inline and can't be overtaken): nothing changes there.
 
-Every writer of claim rows takes that one lock (`claim_lock_key`, computed in SQL so a bulk
-statement can take it row by row): the claim, its completion and release here, and retention's
-spending of old replies and deletion of old claims (`held_by_this`), which try it and leave a
-row whose key another transaction holds for the next run, so no click waits on retention.
+The claim, its completion and release take that one lock (`claim_lock_key`, computed in SQL).
+Retention's spending of old replies and deletion of old claims don't: a lock a row, held to
+the end of the run's one transaction, would take a busy day's worth of slots in PostgreSQL's
+shared lock table (about 64 per connection), and a full table refuses every lock in the
+server. So a click on a day-old card that meets retention deleting its row waits for the
+run's commit (rare: the run is nightly and short). Batches in their own transactions would
+let retention take the lock; docs/progress.md has it on the list.
 
 Whose claim is in flight: with the key's lock the claim also marks its member (a second
 advisory lock, two-key form: the key's 31-bit holder digest and the member id), so a click
 that finds the key held reads who holds it from pg_locks (`_HOLDER`, only then). The same
 member is told their first click is still being worked on; another member gets the answer a
-committed claim of someone else's gets (bot/once.py). A key held by no member's claim (a look,
-retention) reads as unknown: looked at again.
+committed claim of someone else's gets (bot/once.py). A key held by no member's claim (a look)
+reads as unknown: looked at again.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from sqlalchemy import (
     cast,
     column,
     delete,
+    exists,
     func,
     literal,
     select,
@@ -176,7 +180,10 @@ _CLAIM_MARK = (
     select(
         case(
             (
-                _CLAIM_LOCK.c.got,
+                # Marked only by the click whose claim this is (it inserted the row): a click
+                # refused for someone else's committed claim holds the key briefly too, and
+                # must not read as its holder to that claim's own duplicate.
+                and_(_CLAIM_LOCK.c.got, exists(select(_CLAIM_TAKEN.c.id))),
                 func.pg_try_advisory_xact_lock(
                     _holder_key(_BOUND_PARTNERSHIP, _BOUND_TOKEN),
                     bindparam("member_id", type_=Integer),
@@ -197,28 +204,6 @@ _CLAIM_POSTGRESQL = select(
     select(_CLAIM_MARK.c.holder).scalar_subquery().label("holder"),
     select(_CLAIM_MARK.c.marked).scalar_subquery().label("marked"),
 )
-
-
-def held_by_this(session: Session, *where: ColumnElement[bool]) -> ColumnElement[bool]:
-    """The condition for a bulk write of claim rows (retention's): the rows `where` picks
-    whose key's advisory lock this transaction got by trying (PostgreSQL). A row whose key
-    another transaction holds (a click on it in flight) is left alone, for the next run: no
-    click waits on this statement, and this statement waits on no click."""
-    if session.get_bind().dialect.name != "postgresql":
-        return and_(*where)
-    due = (
-        select(_RECORD.c.id, _RECORD.c.partnership_id, _RECORD.c.token)
-        .where(*where)
-        .cte("claims_due")
-        .prefix_with("MATERIALIZED")
-    )
-    held = (
-        select(due.c.id)
-        .where(_try_lock(claim_lock_key(due.c.partnership_id, due.c.token)))
-        .cte("claims_held")
-        .prefix_with("MATERIALIZED")
-    )
-    return _RECORD.c.id.in_(select(held.c.id))
 
 
 class SqlClaims:

@@ -27,7 +27,6 @@ from domain.retention import (
 from domain.subject_access import MemberRecords
 from storage import atomic
 from storage import tables as t
-from storage.claims import held_by_this
 
 # Bound parameters per IN list: far below SQLite's and PostgreSQL's limits.
 CHUNK = 500
@@ -187,9 +186,10 @@ class SqlRetention:
         )
 
     def delete_claims(self, partnership_id: int, cutoff: datetime) -> int:
-        # Each row's claim lock tried, as every writer of claim rows takes it (storage/claims.py).
-        held = held_by_this(self._session, *_claims_before(partnership_id, cutoff))
-        return atomic.rowcount(self._session.execute(delete(t.IdempotencyRecord).where(held)))
+        # No claim's advisory lock here (storage/claims.py says why): a lock a row, held to
+        # the run's commit, would fill PostgreSQL's shared lock table on a busy day.
+        old = delete(t.IdempotencyRecord).where(*_claims_before(partnership_id, cutoff))
+        return atomic.rowcount(self._session.execute(old))
 
     def replies_before(self, partnership_id: int, cutoff: datetime) -> int:
         return int(
@@ -202,8 +202,7 @@ class SqlRetention:
         )
 
     def drop_replies(self, partnership_id: int, cutoff: datetime) -> int:
-        held = held_by_this(self._session, *_replies_before(partnership_id, cutoff))
-        spent = update(t.IdempotencyRecord).where(held)
+        spent = update(t.IdempotencyRecord).where(*_replies_before(partnership_id, cutoff))
         return atomic.rowcount(
             self._session.execute(spent.values(state=ClaimState.SPENT.value, reply=None))
         )
