@@ -273,8 +273,12 @@ BESIDE: Final = "It is below; the card you clicked stays."
 def beside(turn: Turn, reply: Reply) -> Reply:
     """A button marked to open beside (cards.common OPENS_BESIDE: the "Still with them"
     list's, one per item) answers with its card as a new message, whatever its verb, so the
-    card clicked stays; a handler's own word for it is kept."""
-    if not turn.data.get(OPENS_BESIDE) or reply.card is None or reply.error or reply.aside:
+    card clicked stays; a handler's own word for it is kept. Only in a personal chat: in a
+    channel or group a new message is everyone's, where the answer to a click is the
+    clicker's own (review11: an item card posted for the whole channel)."""
+    if not turn.data.get(OPENS_BESIDE) or not turn.is_personal:
+        return reply
+    if reply.card is None or reply.error or reply.aside:
         return reply
     return replace(reply, aside=BESIDE)
 
