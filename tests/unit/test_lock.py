@@ -18,7 +18,8 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
 REGENERATE = "pyproject.toml and requirements.lock disagree: run `bash scripts/lock`"
-_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)")
+# name, its extras if a locked dependency asks for them ("cachecontrol[filecache]"), version
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[([^\]]*)\])?==([^\s\\;]+)")
 
 
 def _wanted() -> list[Requirement]:
@@ -37,7 +38,7 @@ def _locked() -> tuple[dict[str, str], set[str]]:
         pin = _PIN.match(line)
         if pin:
             current = canonicalize_name(pin.group(1))
-            pins[current] = pin.group(2)
+            pins[current] = pin.group(3)
         elif line.lstrip().startswith("#") and "(pyproject.toml)" in line and current:
             ours.add(current)
     return pins, ours
@@ -126,3 +127,34 @@ def test_the_audit_passes_a_clean_set_and_lists_what_has_no_fix(tmp_path: Path) 
     )
     assert code == 0, said
     assert "names 0.3.0: GHSA-open (no fix yet)" in said
+
+
+def _locked_extras() -> dict[str, set[str]]:
+    extras: dict[str, set[str]] = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        pin = _PIN.match(line)
+        if pin:
+            named = {e.strip() for e in (pin.group(2) or "").split(",") if e.strip()}
+            extras[canonicalize_name(pin.group(1))] = named
+    return extras
+
+
+def test_a_dependency_asked_for_with_extras_is_locked_with_them() -> None:
+    """pip's hash-checking mode refuses `X[extra]>=…` from a locked package as unpinned unless
+    the lock pins X with that extra, once a newer X exists (cachecontrol 0.15.0 broke every
+    fresh install on 7 Dec 2026): so scripts/lock keeps extras, and this reads the installed
+    set's own requirements to hold the lock to it."""
+    from importlib.metadata import distributions
+
+    locked = _locked_extras()
+    missing = []
+    for dist in distributions():
+        if canonicalize_name(dist.metadata["Name"]) not in locked:
+            continue
+        for raw in dist.requires or []:
+            wanted = Requirement(raw)
+            applies = wanted.marker is None or wanted.marker.evaluate({"extra": ""})
+            name = canonicalize_name(wanted.name)
+            if wanted.extras and applies and not wanted.extras <= locked.get(name, set()):
+                missing.append(f"{dist.metadata['Name']} asks for {raw}")
+    assert not missing, missing
