@@ -27,7 +27,7 @@ from bot.outbound import UNREACHABLE, Delivery
 from bot.retention import RetentionJob
 from bot.services import Services
 from cards import actions as cards
-from cards.common import with_notice
+from cards.common import STAND_IN_NOTICE_ID, with_notice
 from domain import action_controls, actions, chase_engine
 from domain import digest as digest_jobs
 from domain.action_state import Mover, Reader, copy_readers, working_days_late
@@ -377,7 +377,9 @@ class Chasers:
             # The chair chased about a blocked or escalated item reads it as someone else's
             # action, with the chair's own moves: the owner's buttons would only be refused.
             card = await self.services.db.run(lambda uow: self._card(uow, claimed, owner=False))
-        deliveries = await self._send(primary, card, claimed.row)
+        # The stand-in's line only where the chaser goes to the chair's part (no owner to
+        # chase): an owner who is also an admin or deputy reads their own reminder as theirs.
+        deliveries = await self._send(primary, card, None if to.owners else claimed.row)
         # Whose action (or return) it is, and who of them Teams says can't be reached: the
         # copies say so, as the reason their readers are asked to help.
         owners = [d.name for d in deliveries] if to.owners else []
@@ -439,7 +441,9 @@ class Chasers:
                 await self._give_back(claimed, sent, due[index:])
                 raise
             try:
-                delivery = await self._send_one(copy, card, channel, claimed.row)
+                chairs = chase_engine.reads_for_the_chair(copy)
+                row = claimed.row if chairs else None
+                delivery = await self._send_one(copy, card, channel, row)
             except Exception:
                 await self._give_back(claimed, sent, due[index + 1 :])
                 raise
@@ -607,7 +611,7 @@ class Chasers:
             if r.member_id not in member_ids:
                 continue  # the chair who left, read for their name only
             line = chase_engine.stand_in_line(row, r.member_id, chair) if row else None
-            shown = with_notice(card, line) if line else card
+            shown = with_notice(card, line, notice_id=STAND_IN_NOTICE_ID) if line else card
             deliveries.append(
                 await outbound.send_card(r, shown, _hint(r), max_wait=MAX_SEND_WAIT_SECONDS)
             )

@@ -306,14 +306,16 @@ def show_form(title: str, items: Sequence[ac.ElementAnnotated], submit: ac.Actio
 # The id of the line `with_notice` sets under a card's header: a refusal of an old card's
 # click, answered with the thing's current card (bot/core.py `_current`), is known by it.
 STALE_NOTICE_ID: Final = "stale-notice"
+STAND_IN_NOTICE_ID: Final = "stand-in-notice"
 
 
-def with_notice(card: Card, message: str) -> Card:
+def with_notice(card: Card, message: str, *, notice_id: str = STALE_NOTICE_ID) -> Card:
     """The card with a warning straight under its header (title and the line under it, never
     between the two): why this card came instead of the one expected (a stale click answered
-    with the current state). The first thing read after what the card is."""
+    with the current state). The first thing read after what the card is. `notice_id` names
+    the line (a stale refusal's by default; another notice, such as a stand-in's, its own)."""
     body = list(card.get("body", []))
-    line = {**dumped(warning_line(message)), "id": STALE_NOTICE_ID}
+    line = {**dumped(warning_line(message)), "id": notice_id}
     body.insert(header_length(body), line)
     return {**card, "body": body}
 

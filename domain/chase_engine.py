@@ -858,6 +858,14 @@ def stand_in_line(row: ChaseRow, member_id: int, chair: str) -> str | None:
     )
 
 
+def reads_for_the_chair(copy: Copy) -> bool:
+    """Whether `copy` is the chair's part (their escalation copy, or a report to them of what
+    didn't get through), which a stand-in reads with `stand_in_line`; a lead's or the LIC's
+    copy is theirs, whoever else they are (review11: an admin who leads an agency was told
+    "You're getting this as a partnership admin" on their own lead's copy)."""
+    return copy.kind == REPORT or copy.reads in (Reads.CHAIR, Reads.DEPUTY_CHAIR)
+
+
 def chair_unread(row: ChaseRow) -> bool:
     """Whether what is meant for the review's chair reaches nobody: the chair's access ended,
     and there is no deputy chair nor partnership admin who can read it (`chair_readers`)."""
