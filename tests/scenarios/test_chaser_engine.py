@@ -28,6 +28,7 @@ from tests.support.journey import (
     card_verbs,
     open_review,
     published,
+    refusal,
     register_lic_channel,
     waiting_request,
 )
@@ -136,7 +137,7 @@ async def test_owner_updates_new_date_and_blocked_reach_the_chair(journey: Journ
     assert "Police Practitioner has been told." in card, "named once Teams took it"
     assert str(j.rows(t.ActionItem)[0].revised_due_on) == "2027-06-30"
     reply = await j.act(verbs.DATE_APPROVE, decision)
-    assert "no date request waiting" in reply["value"], "a stale decision card changes nothing"
+    assert "no date request waiting" in refusal(reply), "a stale decision card changes nothing"
     j.bot.connector.clear()
     await j.act(
         verbs.ACTION_BLOCKED, {"action_id": item.id, "reason": "No audit tool"}, PRACTITIONER
@@ -570,10 +571,10 @@ async def test_a_report_whose_readers_could_not_be_looked_up_goes_on_the_next_tr
     real_send = chasers._send
     failures = [StorageUnavailable()]
 
-    async def send(member_ids: Any, card: Any) -> Any:
+    async def send(member_ids: Any, card: Any, row: Any = None) -> Any:
         if "Reminder not delivered" in json.dumps(card) and failures:
             raise failures.pop()
-        return await real_send(member_ids, card)
+        return await real_send(member_ids, card, row)
 
     monkeypatch.setattr(chasers, "_send", send)
 
