@@ -6,7 +6,7 @@ changing) and not committed waits for that transaction to end: a duplicate of a 
 whose claim commits with the save (bot/core.py record_speaker), sat on one of the database
 threads for as long as the save's transaction stayed open, up to `lock_timeout` (5 s), then got
 "Please try again". So every transaction that writes a claim row first takes a
-transaction-level advisory lock on the claim's key (`_lock_key`): the claim insert tries it
+transaction-level advisory lock on the claim's key (`claim_lock_key`): the claim insert tries it
 without waiting (pg_try_advisory_xact_lock, in the insert's own statement, so the save sends
 no more statements), and a key some other transaction holds is answered at once as in flight
 (domain/idempotency.py `IN_FLIGHT`), with nothing inserted; `complete` and `release` take it

@@ -3,7 +3,7 @@ the identifier guard flags (an invented name and street address)."""
 
 from samples.answers import valid_answers
 
-# A return's answer naming someone and their street address (tests/scenarios/test_races.py and
+# A return's answer naming someone and their street address (tests/behaviour/test_races.py and
 # tests/behaviour/test_held_answers.py).
 NAMED_ANSWER = "Kelly Smith, 14 Acacia Road, was seen at home."
 # An action item's progress note naming someone and their street address.
