@@ -276,8 +276,11 @@ def beside(turn: Turn, reply: Reply) -> Reply:
     card clicked stays; a handler's own word for it is kept. Only in a personal chat: in a
     channel or group a new message is everyone's, where the answer to a click is the
     clicker's own (review11: an item card posted for the whole channel)."""
-    if not turn.data.get(OPENS_BESIDE) or not turn.is_personal:
+    if not turn.data.get(OPENS_BESIDE):
         return reply
+    if not turn.is_personal:
+        # The answer replaces the card clicked; a handler's own aside (the summary's) too.
+        return replace(reply, aside=None) if reply.aside else reply
     if reply.card is None or reply.error or reply.aside:
         return reply
     return replace(reply, aside=BESIDE)

@@ -88,9 +88,9 @@ async def show_summary(ctx: Context) -> Reply:
     )
     manage = may_manage(ctx.member, summary.review)
     card = cards.summary_card(summary, page, manage=manage)
-    if ctx.data.get(OPENS_BESIDE) and ctx.turn.is_personal:
-        # The card clicked stays; the summary comes below it (in a personal chat only: in a
-        # channel a new message is everyone's, as bot/core.py `beside` says).
+    if ctx.data.get(OPENS_BESIDE):
+        # The card clicked stays; the summary comes below it (in a personal chat only:
+        # bot/core.py `beside` decides that for every button so marked).
         return Reply(card, aside=f"The summary of {summary.review.reference} is below.")
     return Reply(card)
 

@@ -37,3 +37,10 @@ def test_in_a_channel_or_group_the_card_replaces_the_clicked_one(conversation_ty
 def test_an_unmarked_button_s_card_replaces_the_clicked_one() -> None:
     reply = Reply(CARD)
     assert beside(_turn("personal", {}), reply) is reply
+
+
+def test_in_a_channel_a_handler_s_own_aside_is_dropped_too() -> None:
+    """The summary names its own aside ("The summary of … is below."): in a channel it too
+    replaces the card clicked, for the clicker."""
+    answered = beside(_turn("channel", {OPENS_BESIDE: 1}), Reply(CARD, aside="It is below."))
+    assert answered.aside is None
