@@ -9,11 +9,11 @@ duplicate (the same click again, or an activity Teams delivers twice) gets that 
 or, while the first is still running, waits a moment for it without holding a database
 thread: while the first's claim is committed and pending it looks again every 0.1 s for up
 to 5 s; while the first's transaction still holds the claim's key (PostgreSQL, a one-unit
-turn), for up to 1 s, then it is told the first is still being worked on
-(storage/claims.py). A claim in flight says whose it is (its member mark): another member's
-click is refused at once as for someone else's card, as it is once the claim is committed,
-never told "your first click". A handler that fails releases the claim, so trying again can
-work.
+turn), for up to 1 s of that hold without a break, then it is told the first is still being
+worked on (storage/claims.py). A claim in flight says whose it is (its member mark): another
+member's click is refused at once as for someone else's card, as it is once the claim is
+committed, never told "your first click". A handler that fails releases the claim, so trying
+again can work.
 
 The stored reply is bound to the conversation it was given in (`idempotency.conversation_of`):
 the same click from another conversation (a personal card's data replayed in a channel) is
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -83,8 +84,16 @@ def stamp(reply: Reply) -> Reply:
 class Once:
     """Runs a claimed turn's handler and keeps its answer; answers a duplicate from it."""
 
-    def __init__(self, run: Callable[[Callable[[SqlUnitOfWork], Any]], Awaitable[Any]]) -> None:
+    def __init__(
+        self,
+        run: Callable[[Callable[[SqlUnitOfWork], Any]], Awaitable[Any]],
+        pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._run = run  # Database.run_short
+        # How a duplicate waits between looks, and the clock its windows are counted on.
+        self._pause = pause
+        self._monotonic = monotonic
 
     async def first(
         self,
@@ -118,19 +127,30 @@ class Once:
     ) -> Reply | None:
         """A duplicate: the first one's reply, once it has one, if it was given in this
         conversation."""
-        clock = asyncio.get_running_loop().time
-        started = clock()
-        deadline = started + idempotency.WAIT_FOR_FIRST.total_seconds()
-        in_flight_until = started + idempotency.WAIT_FOR_IN_FLIGHT.total_seconds()
+        clock = self._monotonic
+        deadline = clock() + idempotency.WAIT_FOR_FIRST.total_seconds()
+        in_flight_for = idempotency.WAIT_FOR_IN_FLIGHT.total_seconds()
+        # Since when the first's transaction has held the key without a break. A committed
+        # pending claim seen in between starts it again: the first was then running its
+        # handler, and the key held after that is its answer being stored (milliseconds), not
+        # a transaction the duplicate can't see into. Counted from the duplicate's arrival, a
+        # first click longer than the window told its duplicate "still being worked on" just
+        # as its answer was being kept.
+        in_flight_since: float | None = None
         current: Claimed | None = found
         while current is not None and current.state is ClaimState.PENDING:
             _require_same_member(current, member)
-            if current.in_flight and clock() >= in_flight_until:
+            now = clock()
+            if not current.in_flight:
+                in_flight_since = None
+            elif in_flight_since is None:
+                in_flight_since = now
+            elif now - in_flight_since >= in_flight_for:
                 log.info("duplicate while the first is in flight")
                 return Reply(text=idempotency.IN_FLIGHT_MESSAGE)
-            if clock() >= deadline:
+            if now >= deadline:
                 raise DomainError(idempotency.BUSY_MESSAGE)
-            await asyncio.sleep(POLL_SECONDS)
+            await self._pause(POLL_SECONDS)
             current = await self._run(lambda uow: uow.claims.find(member.partnership_id, key))
         if current is not None:
             _require_same_member(current, member)

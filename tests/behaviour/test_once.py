@@ -325,6 +325,39 @@ async def test_a_kept_answer_is_not_given_in_another_conversation(journey_each: 
     assert len(j.rows(t.ChronologyEntry)) == 1
 
 
+async def test_a_slow_first_click_gives_its_duplicate_its_answer_when_kept(
+    journey_each: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first click's handler runs 1.5 s with its claim committed and pending, then stores
+    its answer in a transaction that keeps the claim's key 0.4 s. The duplicate, which has
+    waited through the handler, finds the key held while the answer is being kept: it waits
+    for the answer rather than being told the first is still being worked on (the in-flight
+    window counted from the duplicate's arrival told it so: CI saw it on the 7-minute
+    briefing's submit). One entry, one answer."""
+    j = journey_each
+    _, return_id = await open_review(j)
+    data = await _entry_form(j, return_id)
+    real_complete = SqlClaims.complete
+    completed: list[str] = []
+
+    def slow_complete(claims: SqlClaims, partnership_id: int, token: str, reply: Any) -> None:
+        first_time = not completed
+        completed.append(token)
+        if first_time:
+            time.sleep(1.5)  # the handler's work, before the key is taken again
+        real_complete(claims, partnership_id, token, reply)
+        if first_time:
+            time.sleep(0.4)  # the key held while the answer is kept
+
+    monkeypatch.setattr(SqlClaims, "complete", slow_complete)
+    first, second = await twice_at_once(j, verbs.ENTRY_SAVE, data, PRACTITIONER)
+    monkeypatch.undo()
+
+    assert first["type"] == CARD, first
+    assert second == first
+    assert len(j.rows(t.ChronologyEntry)) == 1
+
+
 async def _during_a_slow_save(
     j: Journey, data: dict[str, Any], monkeypatch: pytest.MonkeyPatch, seconds: float, aad: str
 ) -> tuple[Any, Any, float]:
