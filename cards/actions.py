@@ -252,6 +252,7 @@ _FORMS = (
                     "Link to the evidence (optional, https://…)",
                     v.get("evidence_link"),
                     max_length=LINK_MAX,
+                    say_limit=False,  # an address, never a paste of prose
                 ),
             ),
         ],

@@ -766,6 +766,10 @@ _CAUTION_WORDS = (
 )
 
 
+# A box that takes a sentence or more: people paste into it, so it says its limit.
+PASTE_SIZED: Final = 200
+
+
 def text_input(
     input_id: str,
     label: str,
@@ -777,10 +781,12 @@ def text_input(
     placeholder: str | None = None,
     say_limit: bool | None = None,
 ) -> ac.InputText:
-    """A text box. A box for a paragraph (or `say_limit`) states its limit in its label, where
-    it stays in sight while typing (a placeholder goes at the first key): Teams cuts a longer
-    paste at `max_length` without a word (the new-user walk lost an answer's end)."""
-    if multiline if say_limit is None else say_limit:
+    """A text box. A box for a paragraph or a sentence (or `say_limit`) states its limit in its
+    label, where it stays in sight while typing (a placeholder goes at the first key): Teams
+    cuts a longer paste at `max_length` without a word (new-user walks lost an answer's end,
+    in a paragraph box and then in a one-line answer of 500)."""
+    says = multiline or max_length >= PASTE_SIZED
+    if says if say_limit is None else say_limit:
         label = limited(label, max_length)
     return ac.InputText(
         id=input_id,

@@ -13,6 +13,7 @@ from cards import returns as cards
 from cards import reviews as review_cards
 from cards import verbs
 from cards.common import (
+    PASTE_SIZED,
     build,
     button,
     button_json,
@@ -485,3 +486,27 @@ def _buttons(node: dict[str, object]) -> list[dict[str, str]]:
     for child in node.get("items", []) or []:  # type: ignore[attr-defined]
         found.extend(_buttons(child))
     return found
+
+
+def _text_boxes(card: object) -> list[dict[str, object]]:
+    if isinstance(card, dict):
+        here = [card] if card.get("type") == "Input.Text" else []
+        return here + [box for value in card.values() for box in _text_boxes(value)]
+    if isinstance(card, list):
+        return [box for value in card for box in _text_boxes(value)]
+    return []
+
+
+@pytest.mark.parametrize("index", range(BANK.section_count))
+def test_every_answer_box_a_paste_could_overrun_says_its_limit(index: int) -> None:
+    """walk12 pasted a case note into a one-line answer: Teams kept its first 500 characters
+    and the card said "Saved." A box that takes a sentence or more, one line or many, states
+    its limit in its label, where it is in sight as the paste goes in."""
+    screen = SectionScreen(RET, BANK, index, None, (), {}, {})
+    boxes = _text_boxes(cards.section_card(screen))
+    assert boxes, "every section asks something in a text box"
+    for box in boxes:
+        limit = box["maxLength"]
+        assert isinstance(limit, int)
+        says = f"up to {limit:,} characters" in str(box["label"])
+        assert says is (limit >= PASTE_SIZED), box["label"]
