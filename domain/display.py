@@ -23,11 +23,21 @@ variation selectors (text or emoji style, ideographic variants) and the conjoini
 (U+115F, U+1160, parts of an old Hangul syllable). Line and paragraph separators become ordinary
 newlines.
 
-The identifier guard reads with `read`: every default-ignorable character dropped (a joiner
-between two digits of an NHS number hides nothing from a reader), every kind of space read as a
-space, and the look-alikes the cards draw for markup (`LOOKALIKE`, below) read back as the
-characters they stand for, so an address copied from a card into a field is still an address.
-It says where each character it reads stands in what was typed.
+`shown` also drops the interlinear annotation marks (U+FFF9-FFFB): Unicode counts them as drawn,
+so they are not default-ignorable, but most renderers draw nothing for them and some hide the
+annotation between them; nobody types them in prose.
+
+The identifier guard reads with `read`: every default-ignorable character and annotation mark
+dropped (a joiner between two digits of an NHS number hides nothing from a reader), every kind
+of space read as a space, every decimal digit as its ASCII digit (Unicode's Nd: fullwidth,
+mathematical, Arabic-Indic, Devanagari and every other script's; `unicodedata.decimal`), every
+character whose compatibility form (NFKC) is one ASCII character as that character (fullwidth
+letters and signs, as in a postcode typed on a Japanese keyboard, mathematical letters, as in
+styled text copied from social media, superscripts, circled digits), and the look-alikes the cards
+draw for markup (`LOOKALIKE`, below) read back as the characters they stand for, so an address
+copied from a card into a field is still an address. A form of several characters (a ligature,
+a circled ten) is left as typed, so each character read stands for one character typed, and
+`read` says which.
 """
 
 from __future__ import annotations
@@ -83,8 +93,10 @@ _DRAWN_FORMAT: Final = (
     (0x110CD, 0x110CD),
     (0x13430, 0x1345F),
 )
-# Format characters are in the first two planes, and in the fourteenth (inside U+E0000-E0FFF).
-_FORMAT_PLANES: Final = range(0x20000)
+# Format characters are in the first two planes, and in the fourteenth (inside U+E0000-E0FFF);
+# so are every decimal digit and every character NFKC makes one ASCII character (Unicode 14;
+# tests/unit/test_display.py checks the planes above).
+_LOW_PLANES: Final = range(0x20000)
 
 
 def _code_points(ranges: Iterable[tuple[int, int]]) -> set[int]:
@@ -95,13 +107,30 @@ def _default_ignorable() -> frozenset[int]:
     drawn = _code_points(_DRAWN_FORMAT)
     formats = {
         point
-        for point in _FORMAT_PLANES
+        for point in _LOW_PLANES
         if point not in drawn and unicodedata.category(chr(point)) == "Cf"
     }
     return frozenset(formats | _code_points(_OTHER_IGNORABLE) | _code_points(_VARIATION_SELECTORS))
 
 
+def _as_ascii() -> dict[int, str]:
+    """Each non-ASCII character a reader reads as one ASCII character: a decimal digit as its
+    value, else a character whose compatibility form is one ASCII character, as that form."""
+    read: dict[int, str] = {}
+    for point in _LOW_PLANES[0x80:]:
+        char = chr(point)
+        if unicodedata.category(char) == "Nd":
+            read[point] = str(unicodedata.decimal(char))
+        elif unicodedata.decomposition(char):
+            folded = unicodedata.normalize("NFKC", char)
+            if len(folded) == 1 and folded.isascii():
+                read[point] = folded
+    return read
+
+
 DEFAULT_IGNORABLE: Final = _default_ignorable()
+# The interlinear annotation anchor, separator and terminator (see the module's note).
+ANNOTATION: Final = frozenset(_code_points([(0xFFF9, 0xFFFB)]))
 # Kept by `shown` (see the module's note): they shape what is drawn and hide nothing.
 SHAPING: Final = frozenset(
     {0x200C, 0x200D, 0x115F, 0x1160}
@@ -115,11 +144,13 @@ _SPACES: Final = frozenset(
 _LINE_ENDS: Final = {0x2028: "\n", 0x2029: "\n"}
 
 _DROPPED: Final[dict[int, str | None]] = {
-    **dict.fromkeys(DEFAULT_IGNORABLE - SHAPING),
+    **dict.fromkeys((DEFAULT_IGNORABLE - SHAPING) | ANNOTATION),
     **_LINE_ENDS,
 }
+# Later entries win: a no-break space NFKC makes " " anyway, and the one dot leader ".".
 _READ: Final[dict[int, str]] = {
-    **dict.fromkeys(DEFAULT_IGNORABLE, ""),
+    **_as_ascii(),
+    **dict.fromkeys(DEFAULT_IGNORABLE | ANNOTATION, ""),
     **dict.fromkeys(_SPACES, " "),
     **{ord(lookalike): typed for lookalike, typed in LOOKALIKE_OF.items()},
     **_LINE_ENDS,
@@ -144,7 +175,8 @@ _ANY_READ: Final = _any_of(_READ)
 
 
 def shown(text: str) -> str:
-    """`text` as it should be displayed: no bidi controls, no invisible characters."""
+    """`text` as it should be displayed: no bidi controls, no invisible characters, no
+    annotation marks."""
     if text.isascii() or _ANY_DROPPED.search(text) is None:
         return text
     return text.translate(_DROPPED)
