@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bench import guard as guard_bench
 from cards.common import user_text
-from domain import display, identifiers
+from domain import display, held, identifiers
 from domain.identifiers import (
     IdentifierFinding,
     IdentifierKind,
@@ -715,3 +715,72 @@ def test_an_identifier_copied_back_from_a_card_is_still_found(
     found, plain = _found(copied, kind), _found(typed, kind)
     assert display.read(copied[found.start : found.end])[0] == typed[plain.start : plain.end]
     assert found.masked == plain.masked
+
+
+# Every non-ASCII character the guard reads as one ASCII character (`display.read`): each
+# decimal digit of every script, fullwidth and mathematical letters, digits and signs, the
+# cards' look-alikes and the spaces.
+def _read_as() -> dict[str, list[str]]:
+    forms: dict[str, list[str]] = {}
+    for point in range(0x80, 0x20000):
+        seen, _ = display.read(chr(point))
+        if len(seen) == 1 and seen.isascii():
+            forms.setdefault(seen, []).append(chr(point))
+    return forms
+
+
+_READ_AS = _read_as()
+_DIGIT_FORMS = {digit: [digit, *_READ_AS[digit]] for digit in "0123456789"}
+
+
+def _disguised(draw: st.DrawFn, text: str) -> str:
+    return "".join(draw(st.sampled_from([char, *_READ_AS.get(char, [])])) for char in text)
+
+
+@st.composite
+def _valid_nhs_numbers(draw: st.DrawFn) -> str:
+    first = draw(st.lists(st.sampled_from("0123456789"), min_size=9, max_size=9))
+    for check in "0123456789":
+        if is_valid_nhs_number("".join(first) + check):
+            return "".join(first) + check
+    return draw(st.nothing())
+
+
+@settings(deadline=None)
+@given(
+    digits=_valid_nhs_numbers(),
+    gaps=st.tuples(*[st.sampled_from(["", " ", "-", "\u00a0", "\u3000", "\uff0d"])] * 2),
+    data=st.data(),
+)
+def test_a_valid_nhs_number_in_any_script_s_digits_is_flagged(
+    digits: str, gaps: tuple[str, str], data: st.DataObject
+) -> None:
+    """Fullwidth, mathematical, Arabic-Indic or any script's digits, in any mix: a reader
+    reads each as the digit it is, and so does the guard (guard12)."""
+    typed = "".join(data.draw(st.sampled_from(_DIGIT_FORMS[d])) for d in digits)
+    typed = typed[:3] + gaps[0] + typed[3:6] + gaps[1] + typed[6:]
+    text = f"NHS number {typed} on file"
+    [found] = [f for f in find_identifiers(text) if f.kind is IdentifierKind.NHS_NUMBER]
+    assert text[found.start : found.end] == typed
+    assert found.masked == f"{digits[:3]} \u2022\u2022\u2022 \u2022\u2022\u2022\u2022"
+
+
+# The names lists load on the first name looked for.
+@settings(deadline=None)
+@pytest.mark.parametrize(("text", "kind"), _SPLIT_BY_INVISIBLES)
+@given(data=st.data())
+def test_an_identifier_typed_in_fullwidth_or_mathematical_forms_is_found_where_typed(
+    text: str, kind: IdentifierKind, data: st.DataObject
+) -> None:
+    """Any character of the text swapped for any form read as it (a fullwidth postcode, a
+    name in mathematical bold, a fullwidth at sign): the same findings, at the same places,
+    with the same masks."""
+    typed = _disguised(data.draw, text)
+    assert len(typed) == len(text)
+    assert find_identifiers(typed) == find_identifiers(text)
+
+
+def test_a_held_answer_in_fullwidth_digits_is_masked_in_place() -> None:
+    """The held view replaces each finding by its kind, at its place as typed."""
+    typed = "Seen at clinic, NHS \uff19\uff14\uff13 \uff14\uff17\uff16 \uff15\uff19\uff11\uff19."
+    assert held.masked(typed, find_identifiers(typed)) == "Seen at clinic, NHS [an NHS number]."
