@@ -66,6 +66,31 @@ async def test_a_ticked_field_is_saved_and_the_keeping_audited(journey: Journey)
     assert "Kelly" not in json.dumps(event.after)
 
 
+async def test_an_nhs_number_in_fullwidth_digits_is_warned_legibly(journey: Journey) -> None:
+    """guard12: 943 476 5919 in fullwidth digits (U+FF10-FF19) is an NHS number to a reader,
+    so to the guard; the warning masks it in plain digits, and the form keeps what was typed."""
+    j = journey
+    [item] = await published(j)
+    before = len(progress(j))
+    note = "Seen at clinic, NHS \uff19\uff14\uff13 \uff14\uff17\uff16 \uff15\uff19\uff11\uff19"
+    card = await j.card(
+        verbs.ACTION_PROGRESS, {"action_id": item.id, "note": note, "rag": "amber"}, PRACTITIONER
+    )
+    assert "an NHS number (943 \u2022\u2022\u2022 \u2022\u2022\u2022\u2022)" in card
+    assert "\uff14\uff17\uff16" not in card.replace(note, ""), "only the form repeats it"
+    assert note in card, "the form keeps what was typed"
+    assert confirm_key("note") in card
+    assert len(progress(j)) == before, "nothing saved until the field is ticked"
+    card = await j.card(
+        verbs.ACTION_PROGRESS,
+        {"action_id": item.id, "note": note, "rag": "amber", confirm_key("note"): "true"},
+        PRACTITIONER,
+    )
+    assert "Progress recorded" in card
+    [event] = kept_events(j)
+    assert event.after == {"note": ["nhs_number"]}
+
+
 async def test_a_tick_on_one_field_does_not_cover_another(journey: Journey) -> None:
     j = journey
     [item] = await published(j)
