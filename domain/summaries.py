@@ -27,7 +27,7 @@ uses) and the working-day calendar.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -542,20 +542,13 @@ class ReviewSummary:
 
     @property
     def split_count(self) -> int:
-        return sum(1 for item in self.actions if item.row.status is ActionStatus.SPLIT)
+        return split_count(item.row for item in self.actions)
 
     @property
     def rag_by_agency(self) -> list[tuple[str, dict[Rag | None, int]]]:
-        """Each agency's items by rating, the most items first, as the Word summary's chart
-        draws them: by the RAG its table shades (walk10: the chart coloured the status), the
-        split ones left out as `rag_counts` leaves them (their two new items count)."""
-        agencies: dict[str, dict[Rag | None, int]] = {}
-        for item in self.actions:
-            if item.row.status is ActionStatus.SPLIT:
-                continue
-            counts = agencies.setdefault(item.row.agency_name or "No lead agency", {})
-            counts[item.rag] = counts.get(item.rag, 0) + 1
-        return sorted(agencies.items(), key=lambda pair: (-sum(pair[1].values()), pair[0]))
+        """Each agency's items by rating, as the Word summary's chart draws them
+        (`ratings_by_agency`)."""
+        return ratings_by_agency((item.row, item.rag) for item in self.actions)
 
     @property
     def outstanding(self) -> tuple[ReturnLine, ...]:
@@ -1164,6 +1157,40 @@ RAG_NAMES: Final[Mapping[Rag | None, str]] = {
     None: "Cancelled",
 }
 SPLIT_NAME: Final = "Split"
+# Each rating with the tables' word for it, red first: the order and the legend of every chart
+# drawn by RAG (the Word summary's, the XLSX tracker's).
+RATINGS: Final[tuple[tuple[Rag | None, str], ...]] = tuple(
+    (rag, RAG_NAMES[rag]) for rag in sorted(RAG_ORDER, key=RAG_ORDER.__getitem__)
+)
+
+
+def ratings_by_agency(
+    items: Iterable[tuple[ActionRow, Rag | None]],
+) -> list[tuple[str, dict[Rag | None, int]]]:
+    """Each agency's action items by rating, the most items first: what the Word summary's
+    chart and the XLSX tracker's chart draw, by the RAG their tables shade (walk10: a chart
+    coloured the status). An item split in two is left out, as `rag_counts` leaves it (its two
+    new items count; `split_count` says how many)."""
+    agencies: dict[str, dict[Rag | None, int]] = {}
+    for row, rag in items:
+        if row.status is ActionStatus.SPLIT:
+            continue
+        counts = agencies.setdefault(row.agency_name or "No lead agency", {})
+        counts[rag] = counts.get(rag, 0) + 1
+    return sorted(agencies.items(), key=lambda pair: (-sum(pair[1].values()), pair[0]))
+
+
+def split_count(rows: Iterable[ActionRow]) -> int:
+    """How many items were split in two: the charts by RAG leave them out and say so."""
+    return sum(1 for row in rows if row.status is ActionStatus.SPLIT)
+
+
+def split_note(count: int) -> str:
+    """What a chart by RAG says under it of the items it leaves out (`ratings_by_agency`)."""
+    return (
+        f"Not in the chart: {counted(count, 'item')} split in two (the table's "
+        f"{SPLIT_NAME}), whose new items are counted."
+    )
 
 
 def working_days_text(count: int) -> str:

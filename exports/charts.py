@@ -25,16 +25,6 @@ RAG_FILLS: Final[Mapping[Rag | None, tuple[str, str]]] = {
     Rag.BLUE: ("BDD7EE", "1F4E79"),
     None: ("EDEDED", "595959"),
 }
-STATUS_COLOURS: Final = {
-    "open": "A5A5A5",
-    "in_progress": "F4B183",
-    "blocked": "C00000",
-    "completed": "70AD47",
-    "closed": "2E75B6",
-    "cancelled": "D9D9D9",
-    "escalated": "7030A0",
-    "split": "EDEDED",
-}
 THEME_COLOURS: Final = ("2E75B6", "C55A11", "548235", "7030A0", "BF9000", "C00000", "00B0F0")
 
 

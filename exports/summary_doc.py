@@ -19,8 +19,7 @@ from domain.letterhead import Letterhead
 from domain.return_state import return_status_label
 from domain.summaries import (
     NO_THEMES,
-    RAG_NAMES,
-    RAG_ORDER,
+    RATINGS,
     Access,
     ReviewSummary,
     ThemeMeasure,
@@ -30,6 +29,7 @@ from domain.summaries import (
     rag_line,
     rag_name,
     short_date,
+    split_note,
 )
 from exports.cells import document_text as plain
 from exports.charts import RAG_FILLS, rag_by_agency_png, themes_over_time_png
@@ -197,15 +197,10 @@ def _impact(document: DocumentType, summary: ReviewSummary) -> None:
 def _charts(document: DocumentType, summary: ReviewSummary, themes: Sequence[ThemeTrend]) -> None:
     document.add_heading("Charts", level=1)
     # Coloured by RAG as the action items table is shaded, with the table's words.
-    ratings = [(rag, RAG_NAMES[rag]) for rag in sorted(RAG_ORDER, key=RAG_ORDER.__getitem__)]
-    picture = rag_by_agency_png(summary.rag_by_agency, ratings)
+    picture = rag_by_agency_png(summary.rag_by_agency, RATINGS)
     document.add_picture(io.BytesIO(picture), width=Cm(16))
     if summary.split_count:
-        split = summary.split_count
-        document.add_paragraph(
-            f"Not in the chart: {split} item{'' if split == 1 else 's'} split in two (the "
-            "table's Split), whose new items are counted."
-        )
+        document.add_paragraph(split_note(summary.split_count))
     if not themes:
         # An empty chart reads as a chart of nothing; the summary says so in words.
         document.add_paragraph(NO_THEMES)

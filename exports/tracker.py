@@ -7,8 +7,8 @@ of thousands of rows streams instead of building every cell in memory. It has:
 - "Tracker": the rows, a frozen header, an autofilter, RAG cells filled red, amber, green or
   blue, dates as real dates; it prints four pages wide, the action reference on every page;
 - "For the meeting": the ten columns an LIC meeting prints, one A4 landscape page wide;
-- "Charts": native Excel charts (action status by agency; themes over time) over the data on
-  "Chart data";
+- "Charts": native Excel charts (action items by agency, by RAG rating, in the RAG column's
+  fills; themes over time) over the data on "Chart data";
 - "About": what the file covers, the RAG key and the handling marking.
 
 Every text cell goes through `exports.cells`: text that would start a formula (= + - @, a tab
@@ -30,27 +30,32 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from domain.action_state import STATUS_ORDER, status_label
+from domain.action_state import status_label
 from domain.actions import NOTE_MAX
 from domain.chase_engine import INTERRUPTED, outcome_words
 from domain.phrasing import Period
 from domain.summaries import (
     RAG_NAMES,
+    RATINGS,
     ThemeTally,
     ThemeTrend,
     Tracker,
     TrackerLine,
     rag_name,
+    ratings_by_agency,
     short_date,
     since_owner,
+    split_count,
+    split_note,
     theme_label,
     theme_trends,
 )
 from exports.cells import csv_text, xlsx_text
-from exports.charts import RAG_FILLS, STATUS_COLOURS
+from exports.charts import RAG_FILLS
 from exports.documents import FOOTER
 
 REVIEW_TYPE: Final = "Line-of-Sight local learning review"
+BAR_TITLE: Final = "Action items by agency, by RAG rating"
 DATE_FORMAT: Final = "dd/mm/yyyy"
 
 
@@ -289,14 +294,6 @@ def _paper(sheet: Any, *, landscape: bool, pages_wide: int = 1) -> None:
     sheet.oddHeader.left.text = "OFFICIAL-SENSITIVE"
 
 
-def status_by_agency(lines: Sequence[TrackerLine]) -> list[tuple[str, dict[str, int]]]:
-    agencies: dict[str, dict[str, int]] = {}
-    for line in lines:
-        counts = agencies.setdefault(line.action.agency_name or "No lead agency", {})
-        counts[line.action.status.value] = counts.get(line.action.status.value, 0) + 1
-    return sorted(agencies.items(), key=lambda item: (-sum(item[1].values()), item[0]))
-
-
 def action_theme_trends(lines: Sequence[TrackerLine]) -> tuple[ThemeTrend, ...]:
     """Action items per theme by the quarter they were agreed in."""
     tallies = [
@@ -317,37 +314,47 @@ def _charts(book: Workbook, tracker: Tracker) -> None:
     charts = book.create_sheet("Charts")
     _paper(data, landscape=False)
     _paper(charts, landscape=False)
-    # Wide enough for "In progress" and "Quarter agreed": the default cut them on paper.
-    for index in range(1, 1 + max(len(STATUS_ORDER), 6) + 1):
+    # Wide enough for "Cancelled" and "Quarter agreed": the default cut them on paper.
+    for index in range(1, 1 + max(len(RATINGS), 6) + 1):
         data.column_dimensions[get_column_letter(index)].width = 22 if index == 1 else 16
-    agencies = status_by_agency(tracker.lines)[:25]
+    # By the RAG the Tracker sheet's column shades, as the Word summary's chart (one rule:
+    # `ratings_by_agency`; walk10 found a chart coloured by status beside a table by RAG).
+    agencies = ratings_by_agency((line.action, line.rag) for line in tracker.lines)[:25]
     line_anchor = "A1"
-    statuses = [s for s in STATUS_ORDER if any(c.get(s) for _, c in agencies)]
-    data.append(["Agency", *(status_label(s) for s in statuses)])
+    ratings = [(rag, word) for rag, word in RATINGS if any(c.get(rag) for _, c in agencies)]
+    data.append(["Agency", *(word for _, word in ratings)])
     for name, counts in agencies:
         # An admin typed the agency's name: it goes in as text, never as a formula.
-        data.append([xlsx_text(data, name), *(counts.get(s, 0) for s in statuses)])
-    if agencies and statuses:
+        data.append([xlsx_text(data, name), *(counts.get(rag, 0) for rag, _ in ratings)])
+    split = split_count(line.action for line in tracker.lines)
+    if split:
+        data.append([xlsx_text(data, split_note(split), font=Font(italic=True))])
+    if agencies and ratings:
         bar = BarChart()
         bar.type = "bar"
         bar.grouping = "stacked"
         bar.overlap = 100
-        bar.title = "Action status by agency"
+        bar.title = BAR_TITLE
         bar.y_axis.title = "Action items"
+        bar.legend.position = "r"
         values = Reference(
-            data, min_col=2, max_col=len(statuses) + 1, min_row=1, max_row=len(agencies) + 1
+            data, min_col=2, max_col=len(ratings) + 1, min_row=1, max_row=len(agencies) + 1
         )
         bar.add_data(values, titles_from_data=True)
-        for series, status in zip(bar.series, statuses, strict=True):
-            series.graphicalProperties.solidFill = STATUS_COLOURS[status]
-            series.graphicalProperties.line.solidFill = STATUS_COLOURS[status]
+        for series, (rag, _) in zip(bar.series, ratings, strict=True):
+            # The fill the Tracker sheet's RAG cell has, outlined in its text colour, so the
+            # bars read apart in grey print too.
+            fill, text = RAG_FILLS[rag]
+            series.graphicalProperties.solidFill = fill
+            series.graphicalProperties.line.solidFill = text
         bar.set_categories(Reference(data, min_col=1, min_row=2, max_row=len(agencies) + 1))
         bar.y_axis.majorUnit = _step(max(sum(c.values()) for _, c in agencies))
         bar.height, bar.width = max(7.5, 2 + 0.8 * len(agencies)), 18
         charts.add_chart(bar, "A1")
         line_anchor = f"A{int(bar.height / 0.5) + 3}"
     trends = action_theme_trends(tracker.lines)[:6]
-    start = len(agencies) + 3  # the header row of the themes table, after a blank row
+    # The header row of the themes table, after the note (if any) and a blank row.
+    start = len(agencies) + (4 if split else 3)
     if trends:
         quarters = [q.name for q in trends[0].by_quarter]
         data.append([])

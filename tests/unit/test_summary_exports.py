@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -20,6 +21,7 @@ from domain.model import ActionStatus
 from domain.retention import HoldPlaced
 from domain.summaries import (
     NO_THEMES,
+    RATINGS,
     Access,
     EscalationLine,
     ImpactLine,
@@ -30,12 +32,21 @@ from domain.summaries import (
     TrackerRecord,
     build_summary,
     clock_facts,
+    ratings_by_agency,
+    split_note,
     theme_trends,
     year_period,
 )
 from exports.charts import RAG_FILLS, rag_by_agency_png, themes_over_time_png
 from exports.summary_doc import summary_docx
-from exports.tracker import COLUMNS, PRINT_COLUMNS, PRINT_SHEET, tracker_csv, tracker_xlsx
+from exports.tracker import (
+    BAR_TITLE,
+    COLUMNS,
+    PRINT_COLUMNS,
+    PRINT_SHEET,
+    tracker_csv,
+    tracker_xlsx,
+)
 from tests.unit.test_summaries import TODAY, action, records, review
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -150,7 +161,7 @@ def test_the_xlsx_tracker_has_every_field_fills_filters_and_charts() -> None:
         charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
         assert len(charts) == 2
         xml = "".join(archive.read(n).decode() for n in charts)
-    assert "Action status by agency" in xml
+    assert BAR_TITLE in xml
     assert "Themes over time" in xml
 
 
@@ -335,3 +346,70 @@ def test_the_word_summary_s_chart_colours_the_rag_its_table_shades() -> None:
     counts = {rag: sum(c.get(rag, 0) for _, c in summary.rag_by_agency) for rag in RAG_FILLS}
     assert counts == summary.rag_counts, "the chart counts what the summary's line counts"
     assert sum(counts.values()) == len(summary.actions) - summary.split_count
+
+
+def _bar_series(content: bytes) -> list[tuple[str, str, str]]:
+    """The XLSX tracker's bar chart's series: (the header cell it is named by, its fill, its
+    outline), in order."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        [bar] = [
+            archive.read(n).decode()
+            for n in archive.namelist()
+            if n.startswith("xl/charts/chart") and "barChart" in archive.read(n).decode()
+        ]
+    assert BAR_TITLE in bar
+    series = re.findall(
+        r"<ser>.*?<f>'Chart data'!([A-Z]+1)</f>.*?<a:solidFill[^>]*><a:srgbClr val=\"(\w+)\"/>"
+        r".*?<a:ln[^>]*><a:solidFill><a:srgbClr val=\"(\w+)\"/>",
+        bar,
+    )
+    return [(cell, fill, line) for cell, fill, line in series]
+
+
+def test_the_xlsx_tracker_s_chart_colours_the_rag_its_rag_column_shades() -> None:
+    """The Word summary's chart was mended to colour by RAG (walk10); the tracker's own chart
+    still coloured each item's status beside a RAG column. Now each bar is a RAG rating, in the
+    fill and text colour the Tracker sheet's RAG cells have, named in the column's words (the
+    legend), counting what `ratings_by_agency` counts (the Word chart's one rule), the split
+    item left out and said so."""
+    built = tracker(14)
+    first = built.lines[0]
+    split = replace(first.action, status=ActionStatus.SPLIT)
+    lines = (replace(first, record=replace(first.record, action=split), rag=None), *built.lines[1:])
+    content = tracker_xlsx(replace(built, lines=lines))
+    book = load_workbook(io.BytesIO(content))
+
+    sheet = book["Tracker"]
+    rag_column = [c.value for c in sheet[1]].index("RAG") + 1
+    shaded = {
+        sheet.cell(row, rag_column).value: (
+            sheet.cell(row, rag_column).fill.fgColor.rgb[-6:],
+            sheet.cell(row, rag_column).font.color.rgb[-6:],
+        )
+        for row in range(2, sheet.max_row + 1)
+    }
+    data = book["Chart data"]
+    header = [c.value for c in data[1]]
+    drawn = {data[cell].value: (fill, line) for cell, fill, line in _bar_series(content)}
+    assert list(drawn) == ["Red", "Amber", "Green", "Blue", "Cancelled"], "the legend's words"
+    for word, colours in drawn.items():
+        assert colours == shaded[word], f"{word}: the bar is not the RAG column's colours"
+    assert "Split" in shaded
+    assert "Split" not in drawn
+
+    expected = ratings_by_agency((line.action, line.rag) for line in lines)
+    rows = [r for r in data.iter_rows(min_row=2, values_only=True) if r[0]]
+    words = {word: rag for rag, word in RATINGS}
+    for name, counts in expected:
+        row = next(r for r in rows if r[0] == name)
+        assert {w: row[header.index(w)] for w in drawn} == {
+            w: counts.get(words[w], 0) for w in drawn
+        }
+    assert split_note(1) in [r[0] for r in rows], "the split item is said to be left out"
+    assert sum(sum(c.values()) for _, c in expected) == len(lines) - 1
+
+
+def test_both_charts_by_rag_count_with_one_rule() -> None:
+    """The Word summary's chart data is the tracker's rule over the same items."""
+    summary = build_summary(review(), Access.FULL, records(5, 12), TODAY, DEFAULT_POLICY)
+    assert summary.rag_by_agency == ratings_by_agency((a.row, a.rag) for a in summary.actions)
