@@ -48,10 +48,12 @@ from domain.summaries import (
     ScopeKind,
     clock_facts,
     guide_line,
+    overdue_read_as,
     rag_line,
     short_date,
     theme_counts_text,
     theme_quarters_text,
+    unread_words,
     working_days_text,
 )
 from domain.wording import counted, one_line, shortened
@@ -547,26 +549,31 @@ def _themes_section(board: Dashboard, rows: int) -> list[ac.ElementAnnotated]:
 # --- the overdue list --------------------------------------------------------------------------
 
 
-def overdue_card(listing: OverdueList, asked: str = "") -> Card:
+def overdue_card(listing: OverdueList, asked: str = "", unread: str = "") -> Card:
     """`asked`: the words typed, when the list is filtered by them: the card says how it read
     them (walk10: "the overdue stuff for child k" was read as an agency called "stuff child
-    k", and nothing said so)."""
-    return _fitted(lambda _size, text, _note: _overdue_card(listing, text, asked))
+    k", and nothing said so); `unread`: words typed beside a review that named nothing, said
+    not to be used (docs12: a period typed with a review was dropped unsaid)."""
+    return _fitted(lambda _size, text, _note: _overdue_card(listing, text, asked, unread))
 
 
-def _overdue_card(listing: OverdueList, text_limit: int, asked: str = "") -> Card:
+def _overdue_card(listing: OverdueList, text_limit: int, asked: str = "", unread: str = "") -> Card:
     if listing.review:
         context = listing.review[1]
     elif listing.agency:
         context = f"Reviews involving {listing.agency[1]}"
     else:
         context = SCOPE_LABELS[listing.scope.kind]
+    if listing.period:
+        context += f" · agreed in {listing.period.label}"
     body: list[ac.ElementAnnotated] = [
         *header(f"Overdue action items ({listing.total})", context),
     ]
-    read = listing.review[1] if listing.review else listing.agency[1] if listing.agency else ""
+    read = overdue_read_as(listing)
     if asked.strip() and read:
         body.append(paragraph(f"I read “{shortened(asked.strip(), 60)}” as {read}.", subtle=True))
+    if unread.strip():
+        body.append(paragraph(unread_words(unread), subtle=True))
     if not listing.items:
         body.append(paragraph("Nothing is overdue." if listing.total == 0 else "No more items."))
     else:
@@ -575,6 +582,8 @@ def _overdue_card(listing: OverdueList, text_limit: int, asked: str = "") -> Car
         )
         body.extend(_late_line(item, text_limit * 2) for item in listing.items)
     data: dict[str, Any] = {"agency": str(listing.agency[0]) if listing.agency else "all"}
+    if listing.period:
+        data["period"] = listing.period.key
     # The pages stay on the review named; the dashboard is the partnership's.
     paged = {**data, "review_id": listing.review[0]} if listing.review else data
     actions = []

@@ -214,6 +214,13 @@ def argument_for(name: str, cleaned: str) -> str:
         return ""
     words = cleaned.split()
     reference = _REFERENCE_IN_TEXT.search(cleaned)
+    if reference and name in _READ_BESIDE_A_REVIEW:
+        # The reference first, then what else was typed with it ("overdue for LOS-2026-001
+        # this quarter"): a period or an agency, read by `asked_words`, never dropped unsaid.
+        beside = _without(cleaned, reference)
+        keyword = _KEYWORDS[name].search(beside)
+        rest = beside[keyword.end() :] if keyword else beside
+        return " ".join([reference.group(0), *meaningful(rest.split(), _COMMAND_WORDS)])
     if reference:
         formats = [_FORMAT_WORDS[w] for w in words if w in _FORMAT_WORDS]
         suffix = f" {formats[-1]}" if name == "export" and formats else ""
@@ -223,6 +230,33 @@ def argument_for(name: str, cleaned: str) -> str:
         # Everything after the command word, minus connecting words: "for police in 2026-q3".
         words = cleaned[keyword.end() :].split()
     return " ".join(meaningful(words, _COMMAND_WORDS))
+
+
+# The asking commands that read a period and an agency beside a review, not the review alone.
+_READ_BESIDE_A_REVIEW: Final = frozenset({"overdue"})
+
+
+@dataclass(frozen=True)
+class AskedWords:
+    """A question's words taken apart: the review reference typed, the period, and the rest
+    (a pseudonym, an agency, or words that name nothing), connecting words left out. The
+    reference is taken out before the period, so its year ("LOS-2026-001") is never read as
+    the year 2026."""
+
+    reference: str | None
+    period: Period | None
+    rest: str
+
+
+def asked_words(text: str, today: date) -> AskedWords:
+    lowered = text.lower()
+    found = _REFERENCE_IN_TEXT.search(lowered)
+    reference = None
+    if found:
+        reference = format_reference(int(found.group(1)), int(found.group(2)))
+        lowered = _without(lowered, found)
+    period, rest = take_period(lowered, today)
+    return AskedWords(reference, period, " ".join(meaningful(rest.split())))
 
 
 # The words a pseudonym starts with: the letter after one is a name, never filler ("Child A",

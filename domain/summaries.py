@@ -57,11 +57,14 @@ from domain.model import (
 )
 from domain.pack import DECIDED
 from domain.phrasing import (
+    AgencyMatch,
     Fit,
     Period,
     ReviewMatch,
     ReviewRef,
+    asked_words,
     looks_like_review,
+    match_agency,
     match_review,
     reference_in,
     take_period,
@@ -78,7 +81,7 @@ from domain.scope import ScopeKind as ScopeKind
 from domain.scope import scope_for as scope_for
 from domain.status_words import STAGE_NAMES
 from domain.transitions import RETURN_SETTLED
-from domain.wording import counted
+from domain.wording import counted, shortened
 from domain.wording import short_date as short_date  # re-exported: cards and documents use it
 
 RAG_ORDER: Final[Mapping[Rag | None, int]] = {
@@ -1012,6 +1015,8 @@ class OverdueList:
     pages: int
     # One review's, when the question named it: its id and "LOS-2026-004 · Child K".
     review: tuple[int, str] | None = None
+    # Only items agreed in this period, when the question named one (DASHBOARD_BASIS).
+    period: Period | None = None
 
 
 def overdue_list(
@@ -1022,9 +1027,11 @@ def overdue_list(
     page: int,
     today: date,
     review_id: object = None,
+    period: Period | None = None,
 ) -> OverdueList:
-    """The overdue action items the member may see, oldest first: of one agency, or of one
-    review they may see (`review_id`, from card data: checked, never trusted)."""
+    """The overdue action items the member may see, oldest first: of one agency, of one
+    review they may see (`review_id`, from card data: checked, never trusted), or both; and,
+    given a period, only those agreed in it (as the dashboard counts them, DASHBOARD_BASIS)."""
     scope = scope_for(member)
     policy = policy_of(uow, member.partnership_id)
     agencies = [(i, n) for i, n, _ in uow.summaries.agencies(member.partnership_id)]
@@ -1035,7 +1042,7 @@ def overdue_list(
         review = (seen.id, f"{seen.reference} · {seen.pseudonym}")
     page = max(page, 1)
     rows, total = uow.summaries.overdue(
-        replace(scope_filter(scope, agency_id), review_id=review[0] if review else None),
+        replace(scope_filter(scope, agency_id, period), review_id=review[0] if review else None),
         overdue_cutoff(today, policy),
         OVERDUE_PAGE,
         (page - 1) * OVERDUE_PAGE,
@@ -1050,11 +1057,66 @@ def overdue_list(
             "scope": scope.kind.value,
             "agency_id": agency_id,
             **({"review_id": review[0]} if review else {}),
+            **({"period": period.key} if period else {}),
         },
     )
     pages = max(1, -(-total // OVERDUE_PAGE))
     late = tuple(_late(r, today, policy) for r in rows)
-    return OverdueList(scope, agency, late, total, min(page, pages), pages, review)
+    return OverdueList(scope, agency, late, total, min(page, pages), pages, review, period)
+
+
+@dataclass(frozen=True)
+class OverdueAsk:
+    """How `overdue …`'s words were read (walk10 and docs12: a review read alone, its period
+    or agency dropped unsaid). `review`: the review they name, or the question which; else
+    `agency_words` name an agency (or nothing: every item the member sees). Beside a review
+    typed by reference, the other words are tried as its agency (`agency`); words that name
+    no agency or period are `unread`, and the card says they weren't used."""
+
+    period: Period | None
+    review: ReviewMatch | None = None
+    agency: tuple[int, str] | None = None
+    agency_words: str = ""
+    unread: str = ""
+
+
+PERIODS_LOOK_LIKE: Final = "Periods look like 2026, 2026-Q3 or last quarter."
+
+
+def overdue_read_as(listing: OverdueList) -> str:
+    """What the overdue list's typed words were read as: its review, agency and period."""
+    parts = [listing.review[1]] if listing.review else []
+    if listing.agency:
+        parts.append(listing.agency[1])
+    if listing.period:
+        parts.append(f"items agreed in {listing.period.label}")
+    return ", ".join(parts)
+
+
+def unread_words(words: str) -> str:
+    """Said of words typed beside a review that named nothing (`OverdueAsk.unread`)."""
+    return (
+        f"“{shortened(words, 40)}” names no agency or period I know, so it wasn't used. "
+        f"{PERIODS_LOOK_LIKE}"
+    )
+
+
+def read_overdue(uow: UnitOfWork, member: MemberView, text: str, today: date) -> OverdueAsk:
+    words = asked_words(text, today)
+    named = review_named(uow, member, words.reference or words.rest, today)
+    if named is None:
+        # A reference to no review they see stays in the words, so what is said of them
+        # names it (never every item instead).
+        typed = " ".join(w for w in (words.reference, words.rest) if w)
+        return OverdueAsk(words.period, agency_words=typed)
+    if named.found is None or words.reference is None or not words.rest:
+        # A pseudonym is all of the rest ("child k"): nothing is left beside it.
+        return OverdueAsk(words.period, named)
+    agencies = uow.summaries.agencies(member.partnership_id)
+    agency: AgencyMatch = match_agency(words.rest, agencies)
+    if agency.found is not None:
+        return OverdueAsk(words.period, named, agency=agency.found)
+    return OverdueAsk(words.period, named, unread=words.rest)
 
 
 def review_named(uow: UnitOfWork, member: MemberView, text: str, today: date) -> ReviewMatch | None:

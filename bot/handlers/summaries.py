@@ -134,24 +134,35 @@ async def show_dashboard(ctx: Context) -> Reply:
 
 async def overdue_command(ctx: Context) -> Reply:
     today = ctx.services.today()
-    _period, rest = phrasing.take_period(ctx.argument, today)
 
     def work(uow: SqlUnitOfWork) -> Reply:
-        # A review named by pseudonym or reference ("overdue stuff for child k", walk10: read
-        # as an agency or period "stuff child k"); otherwise an agency.
-        named = summaries.review_named(uow, ctx.member, ctx.argument, today)
-        if named is not None and named.found is None:
-            return _did_you_mean(ctx.argument, named, verbs.OVERDUE, {})
-        if named is not None and named.found is not None:
+        # A review named by pseudonym or reference ("overdue stuff for child k", walk10), with
+        # the period and agency typed beside it (summaries.read_overdue); otherwise an agency.
+        ask = summaries.read_overdue(uow, ctx.member, ctx.argument, today)
+        period = {"period": ask.period.key} if ask.period else {}
+        if ask.review is not None and ask.review.found is None:
+            return _did_you_mean(ctx.argument, ask.review, verbs.OVERDUE, period)
+        if ask.review is not None and ask.review.found is not None:
+            agency_id = ask.agency[0] if ask.agency else None
             listing = summaries.overdue_list(
-                uow, ctx.turn.actor, ctx.member, None, 1, today, review_id=named.found.id
+                uow,
+                ctx.turn.actor,
+                ctx.member,
+                agency_id,
+                1,
+                today,
+                review_id=ask.review.found.id,
+                period=ask.period,
             )
-            return Reply(cards.overdue_card(listing, asked=ctx.argument))
-        agency = _agency_from_text(uow, ctx, rest, verb=verbs.OVERDUE)
+            return Reply(cards.overdue_card(listing, asked=ctx.argument, unread=ask.unread))
+        agency = _agency_from_text(uow, ctx, ask.agency_words, verb=verbs.OVERDUE)
         if isinstance(agency, Reply):
             return agency
-        listing = summaries.overdue_list(uow, ctx.turn.actor, ctx.member, agency, 1, today)
-        return Reply(cards.overdue_card(listing, asked=ctx.argument if agency else ""))
+        listing = summaries.overdue_list(
+            uow, ctx.turn.actor, ctx.member, agency, 1, today, period=ask.period
+        )
+        asked = ctx.argument if agency or ask.period else ""
+        return Reply(cards.overdue_card(listing, asked=asked))
 
     return await ctx.run(work)
 
@@ -161,9 +172,10 @@ async def show_overdue(ctx: Context) -> Reply:
     agency = _agency_from_data(ctx.data.get("agency"))
     page = _int(ctx.data.get("page")) or 1
     review = ctx.data.get("review_id")
+    period = phrasing.period_from_key(ctx.data.get("period"), today)
     listing = await ctx.run(
         lambda uow: summaries.overdue_list(
-            uow, ctx.turn.actor, ctx.member, agency, page, today, review_id=review
+            uow, ctx.turn.actor, ctx.member, agency, page, today, review_id=review, period=period
         )
     )
     return Reply(cards.overdue_card(listing))
@@ -194,7 +206,7 @@ def _what_named(verb: str) -> str:
 
 
 def _named_like(verb: str) -> str:
-    periods = "Periods look like 2026, 2026-Q3 or last quarter."
+    periods = summaries.PERIODS_LOOK_LIKE
     if verb == verbs.OVERDUE:
         return f"Reviews look like LOS-2026-004 or Child K. {periods}"
     return periods

@@ -529,6 +529,50 @@ async def test_overdue_for_a_child_by_pseudonym_lists_that_review_s_items(
     assert "I don't know a review, agency or period called “nobody”" in said
 
 
+async def test_overdue_for_a_review_keeps_the_period_and_agency_typed_with_it(
+    demo: tuple[Journey, str],
+) -> None:
+    """docs12: "overdue for LOS-2026-004 <period>" listed every overdue item of the review, the
+    period dropped unsaid (as with an agency). Now the period keeps only the items agreed in it
+    (as the dashboard counts them), the agency only its items, the card says how it read the
+    words, its pages keep them; words that name nothing are said not to be used."""
+    j, _url = demo
+    [a3] = [a for a in j.rows(t.ActionItem) if a.reference == "LOS-2026-004/A3"]
+    agreed = a3.agreed_on
+    assert agreed is not None
+    during = f"{agreed.year} q{(agreed.month - 1) // 3 + 1}"
+    shown = f"{agreed.year} Q{(agreed.month - 1) // 3 + 1}"
+
+    j.bot.connector.clear()
+    await j.say(f"overdue for LOS-2026-004 {during}")
+    card = j.bot.connector.cards()[-1]
+    text = json.dumps(card, ensure_ascii=False)
+    assert "LOS-2026-004/A3" in text
+    assert f"as LOS-2026-004 · Child T, items agreed in {shown}." in text
+    assert [a["data"].get("period") for a in card["actions"]] == [f"{agreed.year}-{shown[-2:]}"]
+
+    j.bot.connector.clear()
+    await j.say(f"what's overdue for LOS-2026-004 in {agreed.year - 3}")
+    text = json.dumps(j.bot.connector.cards()[-1], ensure_ascii=False)
+    assert "LOS-2026-004/A3" not in text
+    assert "Nothing is overdue." in text
+    assert f"items agreed in {agreed.year - 3}." in text
+
+    agency = next(a.name for a in j.rows(t.Agency) if a.id == a3.agency_id)
+    j.bot.connector.clear()
+    await j.say(f"overdue LOS-2026-004 {agency}")
+    text = json.dumps(j.bot.connector.cards()[-1], ensure_ascii=False)
+    assert "LOS-2026-004/A3" in text
+    assert f"as LOS-2026-004 · Child T, {agency}." in text
+
+    j.bot.connector.clear()
+    await j.say("overdue for LOS-2026-004 this month")
+    text = json.dumps(j.bot.connector.cards()[-1], ensure_ascii=False)
+    assert "LOS-2026-004/A3" in text, "the review's items, the words it could not read aside"
+    assert "“this month” names no agency or period I know, so it wasn't used." in text
+    assert "Periods look like 2026, 2026-Q3 or last quarter." in text
+
+
 async def test_continue_alone_lists_returns_to_write_apart_from_those_to_sign_off(
     demo: tuple[Journey, str],
 ) -> None:
