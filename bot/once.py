@@ -12,7 +12,9 @@ to 5 s; while the first's transaction still holds the claim's key (PostgreSQL, a
 turn), for up to 1 s of that hold without a break, then it is told the first is still being
 worked on (storage/claims.py). A claim in flight says whose it is (its member mark): another
 member's click is refused at once as for someone else's card, as it is once the claim is
-committed, never told "your first click". A handler that fails releases the claim, so trying
+committed, never told "your first click"; a key held that long by no member's claim (a look,
+an answer being stored, old answers being cleared away) is said to be busy, with "press
+again" (`idempotency.still_waiting`). A handler that fails releases the claim, so trying
 again can work.
 
 The stored reply is bound to the conversation it was given in (`idempotency.conversation_of`):
@@ -146,8 +148,12 @@ class Once:
             elif in_flight_since is None:
                 in_flight_since = now
             elif now - in_flight_since >= in_flight_for:
-                log.info("duplicate while the first is in flight")
-                return Reply(text=idempotency.IN_FLIGHT_MESSAGE)
+                log.info(
+                    "duplicate while the first is in flight"
+                    if current.member_id is not None
+                    else "click while its key is held by no member's claim"
+                )
+                return Reply(text=idempotency.still_waiting(current))
             if now >= deadline:
                 raise DomainError(idempotency.BUSY_MESSAGE)
             await self._pause(POLL_SECONDS)

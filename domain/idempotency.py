@@ -52,6 +52,15 @@ IN_FLIGHT_MESSAGE: Final = (
     "Your first click is still being worked on; its answer will appear. "
     "There is no need to press the button again."
 )
+# A key held past WAIT_FOR_IN_FLIGHT by no member's claim (the claim's member mark is absent:
+# a duplicate looking, a first click's answer being stored, old answers being cleared away):
+# nobody's first click, so never "your first click" (docs12); nothing was done, and pressing
+# again reads the settled claim.
+HELD_MESSAGE: Final = (
+    "Nothing was done with that click: the card's button was busy at that moment (an earlier "
+    "answer to it being stored, or old answers being cleared away). Press the button again in "
+    "a moment; if it was done before, you'll be told so."
+)
 ELSEWHERE_MESSAGE: Final = (
     "That card was answered in another conversation, so its answer can't be shown here. "
     "Look for it where you first pressed the button, or type help to see what you can do."
@@ -89,6 +98,13 @@ class Claimed:
 
 FRESH: Final = Claimed(fresh=True)
 IN_FLIGHT: Final = Claimed(fresh=False, state=ClaimState.PENDING, in_flight=True)
+
+
+def still_waiting(found: Claimed) -> str:
+    """What a click is told when the claim it met is still in flight after WAIT_FOR_IN_FLIGHT:
+    a member's claim (its mark names them; another member was refused before this) is their
+    first click, still being worked on; a key held by no member's claim is only busy."""
+    return IN_FLIGHT_MESSAGE if found.member_id is not None else HELD_MESSAGE
 
 
 def token_of(data: Mapping[str, object]) -> Token | None:

@@ -28,8 +28,10 @@ Whose claim is in flight: with the key's lock the claim also marks its member (a
 advisory lock, two-key form: the key's 31-bit holder digest and the member id), so a click
 that finds the key held reads who holds it from pg_locks (`_HOLDER`, only then). The same
 member is told their first click is still being worked on; another member gets the answer a
-committed claim of someone else's gets (bot/once.py). A key held by no member's claim (a look)
-reads as unknown: looked at again.
+committed claim of someone else's gets (bot/once.py). A key held by no member's claim (a look,
+`complete` or `release` in their own transaction) reads as held by nobody: looked at again,
+and, still held after a second, the click is told the button was busy and to press it again
+(`idempotency.still_waiting`), never that its first click is being worked on.
 """
 
 from __future__ import annotations

@@ -429,3 +429,39 @@ async def test_someone_else_s_click_while_the_first_is_in_flight_is_refused_as_t
     after = await j.act(verbs.RETURN_NEXT, data, USER_AAD)
     assert after["value"] == other["value"]
     assert _team_answers(j) == ["Police with school nurse"]
+
+
+async def test_a_click_whose_key_no_member_s_claim_holds_is_told_the_button_was_busy(
+    journey_each: Journey,
+) -> None:
+    """docs12: a click whose claim's key another transaction holds with no member's mark (a
+    duplicate's look here; an answer being stored; old answers being cleared away) read as
+    "unknown" and, after a second, was told "Your first click is still being worked on; its
+    answer will appear": nobody's first click, an answer that would not come, no way on. It is
+    told nothing was done and to press again, and pressing again gets the kept answer; nothing
+    is saved twice. SQLite has no such hold: the click gets the kept answer."""
+    j = journey_each
+    _, return_id = await open_review(j)
+    data = await _entry_form(j, return_id)
+    first = await j.act(verbs.ENTRY_SAVE, data, PRACTITIONER)
+    assert first["type"] == CARD
+    key = idempotency.click_key(verbs.ENTRY_SAVE, data, j.bot.app[SERVICES].settings.click_secret)
+    partnership = j.rows(t.Partnership)[0].id
+
+    def look_and_hold(uow: Any) -> None:
+        uow.claims.find(partnership, key)
+        time.sleep(1.8)  # the look's transaction, and the key it took, stay open
+
+    holding = asyncio.create_task(asyncio.to_thread(j.bot.db.transaction, look_and_hold))
+    await asyncio.sleep(0.3)
+    second = await j.act(verbs.ENTRY_SAVE, data, PRACTITIONER)
+    await holding
+    if j.bot.db.engine.dialect.name == "postgresql":
+        assert second["type"] == MESSAGE
+        assert second["value"] == idempotency.HELD_MESSAGE
+        assert second["value"] != idempotency.IN_FLIGHT_MESSAGE
+    else:
+        assert second == first
+    again = await j.act(verbs.ENTRY_SAVE, data, PRACTITIONER)
+    assert again == first
+    assert len(j.rows(t.ChronologyEntry)) == 1
