@@ -154,3 +154,28 @@ def test_a_click_refused_for_someone_else_s_claim_is_not_read_as_its_holder(
     thread.join(10)
     assert (found[0].fresh, found[0].member_id) == (False, 1), "member 2 refused: member 1's"
     assert (mine.in_flight, mine.member_id) == (True, None)
+
+
+def test_a_click_meeting_retention_s_spend_reads_the_spent_claim_never_unknown(
+    migrated: Database,
+) -> None:
+    """docs12: "a key retention holds reads as unknown to a click". Retention takes no claim
+    key (this module's docstring): a click on the day-old card while retention's transaction
+    has spent its reply and not yet committed waits for that commit in its insert, then reads
+    the claim spent (bot/once.py: "That was done already, so nothing was changed again."),
+    never in flight with nobody's mark. On SQLite the click waits for the one writer."""
+    partnership = _partnership(migrated)
+    _old_claims(migrated, partnership)
+    thread, _, counted = _holding(migrated, lambda uow: _retention(uow, partnership))
+    met = migrated.transaction(
+        lambda uow: uow.claims.claim(partnership, 1, OLD, "entry_save", datetime.now(UTC))
+    )
+    thread.join(10)
+    assert counted == [(2, 1)]
+    assert (met.fresh, met.in_flight, met.state, met.reply) == (
+        False,
+        False,
+        ClaimState.SPENT,
+        None,
+    )
+    assert met.member_id == 1
