@@ -33,7 +33,9 @@ of space read as a space, every decimal digit as its ASCII digit (Unicode's Nd: 
 mathematical, Arabic-Indic, Devanagari and every other script's; `unicodedata.decimal`), every
 character whose compatibility form (NFKC) is one ASCII character as that character (fullwidth
 letters and signs, as in a postcode typed on a Japanese keyboard, mathematical letters, as in
-styled text copied from social media, superscripts, circled digits), and the look-alikes the cards
+styled text copied from social media; not superscripts, subscripts or circled forms, which sit
+beside the text as a footnote's mark does), every dash that reads as a hyphen between digits
+(the non-breaking hyphen Word puts in, en dash, minus) as a hyphen, and the look-alikes the cards
 draw for markup (`LOOKALIKE`, below) read back as the characters they stand for, so an address
 copied from a card into a field is still an address. A form of several characters (a ligature,
 a circled ten) is left as typed, so each character read stands for one character typed, and
@@ -113,15 +115,26 @@ def _default_ignorable() -> frozenset[int]:
     return frozenset(formats | _code_points(_OTHER_IGNORABLE) | _code_points(_VARIATION_SELECTORS))
 
 
+# Compatibility forms a reader reads as marks beside the text, not as part of it: a footnote's
+# "¹" after an NHS number, "CO₂", a circled list number. Read as digits they joined the number
+# before them, which then failed its end check and passed the guard (review12a).
+MARKS_BESIDE: Final = ("<super>", "<sub>", "<circle>")
+# Dashes a reader reads as a hyphen between digits: the non-breaking hyphen Word puts in by
+# itself (its NFKC form is U+2010, not ASCII), the hyphen, figure and en dashes, and minus.
+_DASHES: Final = dict.fromkeys((0x2010, 0x2011, 0x2012, 0x2013, 0x2212), "-")
+
+
 def _as_ascii() -> dict[int, str]:
     """Each non-ASCII character a reader reads as one ASCII character: a decimal digit as its
-    value, else a character whose compatibility form is one ASCII character, as that form."""
-    read: dict[int, str] = {}
+    value, else a character whose compatibility form is one ASCII character, as that form
+    (not a mark beside the text: `MARKS_BESIDE`), else a dash as a hyphen."""
+    read: dict[int, str] = dict(_DASHES)
     for point in _LOW_PLANES[0x80:]:
         char = chr(point)
+        decomposition = unicodedata.decomposition(char)
         if unicodedata.category(char) == "Nd":
             read[point] = str(unicodedata.decimal(char))
-        elif unicodedata.decomposition(char):
+        elif decomposition and not decomposition.startswith(MARKS_BESIDE):
             folded = unicodedata.normalize("NFKC", char)
             if len(folded) == 1 and folded.isascii():
                 read[point] = folded

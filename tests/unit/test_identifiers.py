@@ -749,7 +749,9 @@ def _valid_nhs_numbers(draw: st.DrawFn) -> str:
 @settings(deadline=None)
 @given(
     digits=_valid_nhs_numbers(),
-    gaps=st.tuples(*[st.sampled_from(["", " ", "-", "\u00a0", "\u3000", "\uff0d"])] * 2),
+    gaps=st.tuples(
+        *[st.sampled_from(["", " ", "-", "\u00a0", "\u3000", "\uff0d", "\u2011", "\u2013"])] * 2
+    ),
     data=st.data(),
 )
 def test_a_valid_nhs_number_in_any_script_s_digits_is_flagged(
@@ -784,3 +786,24 @@ def test_a_held_answer_in_fullwidth_digits_is_masked_in_place() -> None:
     """The held view replaces each finding by its kind, at its place as typed."""
     typed = "Seen at clinic, NHS \uff19\uff14\uff13 \uff14\uff17\uff16 \uff15\uff19\uff11\uff19."
     assert held.masked(typed, find_identifiers(typed)) == "Seen at clinic, NHS [an NHS number]."
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "found"),
+    [
+        ("NHS 943 476 5919\u00b9 noted", IdentifierKind.NHS_NUMBER, "943 476 5919"),
+        ("postcode SW1A 1AA\u00b2 noted", IdentifierKind.POSTCODE, "SW1A 1AA"),
+        ("email a.b@example.org\u00b3 noted", IdentifierKind.EMAIL, "a.b@example.org"),
+        ("DOB 12/03/2015\u00b9 noted", IdentifierKind.DATE_OF_BIRTH, "12/03/2015"),
+        ("call 07700 900123\u2081 today", IdentifierKind.PHONE_NUMBER, "07700 900123"),
+        ("NHS 943 476 5919\u2460 noted", IdentifierKind.NHS_NUMBER, "943 476 5919"),
+    ],
+)
+def test_a_footnote_mark_after_an_identifier_hides_nothing(
+    text: str, kind: IdentifierKind, found: str
+) -> None:
+    """review12a: read as a digit, a superscript, subscript or circled mark joined the
+    identifier before it, which then failed its end check and passed the guard."""
+    [finding] = [f for f in find_identifiers(text) if f.kind is kind]
+    assert found in text[finding.start : finding.end]
+    assert found not in held.masked(text, find_identifiers(text))
