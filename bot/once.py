@@ -13,9 +13,8 @@ turn), for up to 1 s of that hold without a break, then it is told the first is 
 worked on (storage/claims.py). A claim in flight says whose it is (its member mark): another
 member's click is refused at once as for someone else's card, as it is once the claim is
 committed, never told "your first click"; a key held that long by no member's claim (a look,
-an answer being stored, old answers being cleared away) is said to be busy, with "press
-again" (`idempotency.still_waiting`). A handler that fails releases the claim, so trying
-again can work.
+an answer being stored) is said to be busy, with "press again" (`idempotency.still_waiting`).
+A handler that fails releases the claim, so trying again can work.
 
 The stored reply is bound to the conversation it was given in (`idempotency.conversation_of`):
 the same click from another conversation (a personal card's data replayed in a channel) is

@@ -32,8 +32,8 @@ REVISION: Final = "rev"
 WAIT_FOR_FIRST: Final = timedelta(seconds=5)
 # A duplicate that finds the first click still inside its transaction (PostgreSQL: its claim
 # is not committed yet, so the duplicate can't read it) is not made to wait in the database
-# for it: it looks again, without waiting on any lock, for this long, then is told the first
-# is still being worked on (storage/claims.py, bot/once.py).
+# for it: it looks again, without waiting on any lock, for this long without a break, then is
+# told the first is still being worked on (storage/claims.py, bot/once.py).
 WAIT_FOR_IN_FLIGHT: Final = timedelta(seconds=1)
 # A claim still pending after this was left by a turn that died (a crash, a lost database):
 # a retry may take it over rather than be told "already being done" for ever.
@@ -53,13 +53,13 @@ IN_FLIGHT_MESSAGE: Final = (
     "There is no need to press the button again."
 )
 # A key held past WAIT_FOR_IN_FLIGHT by no member's claim (the claim's member mark is absent:
-# a duplicate looking, a first click's answer being stored, old answers being cleared away):
+# a duplicate looking, a first click's answer being stored):
 # nobody's first click, so never "your first click" (docs12); nothing was done, and pressing
 # again reads the settled claim.
 HELD_MESSAGE: Final = (
     "Nothing was done with that click: the card's button was busy at that moment (an earlier "
-    "answer to it being stored, or old answers being cleared away). Press the button again in "
-    "a moment; if it was done before, you'll be told so."
+    "answer to it was being stored). Press the button again in a moment; if it was done "
+    "before, you'll be told so."
 )
 ELSEWHERE_MESSAGE: Final = (
     "That card was answered in another conversation, so its answer can't be shown here. "

@@ -8,6 +8,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -435,7 +436,7 @@ async def test_a_click_whose_key_no_member_s_claim_holds_is_told_the_button_was_
     journey_each: Journey,
 ) -> None:
     """docs12: a click whose claim's key another transaction holds with no member's mark (a
-    duplicate's look here; an answer being stored; old answers being cleared away) read as
+    duplicate's look here; an answer being stored) read as
     "unknown" and, after a second, was told "Your first click is still being worked on; its
     answer will appear": nobody's first click, an answer that would not come, no way on. It is
     told nothing was done and to press again, and pressing again gets the kept answer; nothing
@@ -448,14 +449,22 @@ async def test_a_click_whose_key_no_member_s_claim_holds_is_told_the_button_was_
     key = idempotency.click_key(verbs.ENTRY_SAVE, data, j.bot.app[SERVICES].settings.click_secret)
     partnership = j.rows(t.Partnership)[0].id
 
+    took, release = threading.Event(), threading.Event()
+
     def look_and_hold(uow: Any) -> None:
         uow.claims.find(partnership, key)
-        time.sleep(1.8)  # the look's transaction, and the key it took, stay open
+        took.set()
+        # The look's transaction, and the key it took, stay open until the click is answered:
+        # what the click meets never depends on how fast this machine is (review12a).
+        release.wait(30)
 
     holding = asyncio.create_task(asyncio.to_thread(j.bot.db.transaction, look_and_hold))
-    await asyncio.sleep(0.3)
-    second = await j.act(verbs.ENTRY_SAVE, data, PRACTITIONER)
-    await holding
+    assert await asyncio.to_thread(took.wait, 30), "the look took the key"
+    try:
+        second = await j.act(verbs.ENTRY_SAVE, data, PRACTITIONER)
+    finally:
+        release.set()
+        await holding
     if j.bot.db.engine.dialect.name == "postgresql":
         assert second["type"] == MESSAGE
         assert second["value"] == idempotency.HELD_MESSAGE

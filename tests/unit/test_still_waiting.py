@@ -1,6 +1,6 @@
 """What a click is told when the claim it met is still held after a second: a member's first
 click is still being worked on; a key held by no member's claim (a duplicate's look, an answer
-being stored, old answers being cleared away) read as "unknown" and was told the same, which
+being stored) read as "unknown" and was told the same, which
 was nobody's first click, promised an answer that would not come and gave no way on (docs12)."""
 
 from __future__ import annotations
