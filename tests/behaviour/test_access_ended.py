@@ -22,9 +22,8 @@ from cards import verbs
 from domain import chase_engine
 from domain.members import ACCESS_ENDED
 from storage import tables as t
-from tests.scenarios.test_chaser_engine import Sends, at_next_chase, log_rows, sweep
-from tests.scenarios.test_chaser_messages_act import DEPUTY, with_deputy
 from tests.support.activities import USER_AAD
+from tests.support.chasers import DEPUTY, Sends, at_next_chase, log_rows, sweep, with_deputy
 from tests.support.journey import (
     CARD,
     COLLEAGUE,

@@ -18,8 +18,8 @@ from exports.tracker import RAG_COLUMN
 from storage import tables as t
 from tests.behaviour.test_action_moves import make_lic_members, sent_saying, titles
 from tests.behaviour.test_once_actions import asked_for
-from tests.scenarios.test_chaser_engine import at_next_chase, log_rows, sweep
 from tests.support.activities import USER_AAD
+from tests.support.chasers import at_next_chase, log_rows, sweep
 from tests.support.journey import (
     CARD,
     COLLEAGUE,

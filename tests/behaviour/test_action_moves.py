@@ -15,8 +15,8 @@ from cards.common import REVISION
 from domain.chase_engine import ACTION
 from storage import tables as t
 from storage.actions import SqlChases
-from tests.scenarios.test_chaser_engine import at_next_chase, escalate_after_one, log_rows, sweep
 from tests.support.activities import USER_AAD
+from tests.support.chasers import at_next_chase, escalate_after_one, log_rows, sweep
 from tests.support.journey import (
     CARD,
     COLLEAGUE,

@@ -20,7 +20,7 @@ from domain import chase_engine, digest
 from domain.summaries import Filter, Tracker, TrackerLine
 from exports.tracker import tracker_csv
 from storage import tables as t
-from tests.scenarios.test_chaser_engine import at_next_chase, log_rows, sweep
+from tests.support.chasers import at_next_chase, log_rows, sweep
 from tests.support.journey import LIC_CHANNEL, Journey, published, register_lic_channel
 
 # A bound on a sweep's wall time that a stalled sweep (a Retry-After of 320 s) would break.

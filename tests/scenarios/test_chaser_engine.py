@@ -19,6 +19,7 @@ from domain.summaries import Filter, Tracker, TrackerLine
 from exports.tracker import tracker_csv
 from storage import tables as t
 from tests.support.activities import USER_AAD
+from tests.support.chasers import Sends, at_next_chase, escalate_after_one, log_rows, sweep
 from tests.support.controls import CHAIR_CONTROLS
 from tests.support.journey import (
     LEAD,
@@ -32,23 +33,6 @@ from tests.support.journey import (
     register_lic_channel,
     waiting_request,
 )
-
-
-def at_next_chase(j: Journey, item_id: int, later: timedelta = timedelta(minutes=1)) -> None:
-    with j.bot.db.session() as session:
-        moment = session.get_one(t.ActionItem, item_id).next_chase_at
-    assert moment is not None, "the item should be scheduled"
-    j.bot.app[SERVICES].clock.set(moment + later)
-
-
-async def sweep(j: Journey) -> dict[str, int]:
-    report = await j.bot.app[CHASERS].sweep()
-    return report.outcomes
-
-
-def log_rows(j: Journey) -> list[t.ChaserLog]:
-    with j.bot.db.session() as session:
-        return list(session.scalars(select(t.ChaserLog).order_by(t.ChaserLog.id)))
 
 
 async def test_chaser_arrives_owner_completes_lic_records_impact_chasing_stops(
@@ -406,20 +390,6 @@ async def chase_until_the_lead_is_copied(j: Journey, item_id: int) -> None:
             return
 
 
-async def escalate_after_one(j: Journey) -> None:
-    """A policy that chases every working day and copies the lead after one unanswered."""
-    await j.act(
-        verbs.POLICY_SAVE,
-        {
-            "reminder_days_before": "1",
-            "overdue_every": "1",
-            "escalate_after": "1",
-            "work_starts": "09:00",
-            "work_ends": "17:00",
-        },
-    )
-
-
 async def test_unanswered_overdue_chasers_escalate_to_the_agency_lead(journey: Journey) -> None:
     j = journey
     await escalate_after_one(j)
@@ -592,38 +562,6 @@ async def test_a_report_whose_readers_could_not_be_looked_up_goes_on_the_next_tr
         at_next_chase(j, item.id)
         await sweep(j)
     assert len(reports()) == 1, "reported on the chaser's next try, once"
-
-
-class Sends:
-    """Every card the sweep hands the sender, by member id; `refuse`: members Teams answers
-    with `status` (403: they blocked the app), `fail_once`: members whose next send fails,
-    `fail_always`: members every send to whom fails (a 503 each time)."""
-
-    def __init__(self, j: Journey, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.cards: list[tuple[int, str]] = []
-        self.refuse: set[int] = set()
-        self.fail_once: set[int] = set()
-        self.fail_always: set[int] = set()
-        outbound = j.bot.app[SERVICES].outbound
-        real = outbound.send_card
-
-        async def send(recipient: Any, card: Any, hint: str, **kwargs: Any) -> Any:
-            self.cards.append((recipient.member_id, json.dumps(card, ensure_ascii=False)))
-            if recipient.member_id in self.refuse:
-                j.bot.connector.fail_next(
-                    403, body={"error": {"code": "ConversationBlockedByUser"}}
-                )
-            elif recipient.member_id in self.fail_always:
-                j.bot.connector.fail_next(503)
-            elif recipient.member_id in self.fail_once:
-                self.fail_once.discard(recipient.member_id)
-                j.bot.connector.fail_next(503)
-            return await real(recipient, card, hint, **kwargs)
-
-        monkeypatch.setattr(outbound, "send_card", send)
-
-    def to(self, member_id: int, containing: str = "") -> list[str]:
-        return [card for m, card in self.cards if m == member_id and containing in card]
 
 
 async def escalating_item(

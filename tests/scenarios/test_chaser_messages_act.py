@@ -24,8 +24,16 @@ from storage import tables as t
 from tests.behaviour.test_action_escalated import escalated
 from tests.behaviour.test_action_moves import make_lic_members
 from tests.scenarios.test_chaser_delivery import digest_due
-from tests.scenarios.test_chaser_engine import at_next_chase, escalate_after_one, log_rows, sweep
 from tests.support.activities import USER_AAD
+from tests.support.chasers import (
+    DEPUTY,
+    at_next_chase,
+    escalate_after_one,
+    log_rows,
+    own_chats,
+    sweep,
+    with_deputy,
+)
 from tests.support.controls import CHAIR_CONTROLS
 from tests.support.journey import (
     CARD,
@@ -46,7 +54,6 @@ pytestmark = pytest.mark.platforms(
     "botframework", reason="chaser cards and presses are the same above either edge"
 )
 
-DEPUTY = "55555555-5555-4555-8555-555555555555"
 NOTE = "Spoke to the team; the audit is under way"
 LATER = "2099-06-30"
 # Where a card may send its reader: Teams itself, and nowhere else.
@@ -67,23 +74,6 @@ Driver = Callable[[Journey], Awaitable[list[Sent]]]
 
 
 # --- the people and who got what -------------------------------------------------------------
-
-
-async def with_deputy(j: Journey) -> None:
-    """A second chair, who talked to the bot, as the next review's deputy (set on creation)."""
-    await j.say("help", DEPUTY)
-    with j.bot.db.session() as session, session.begin():
-        deputy = session.scalars(select(t.Member).where(t.Member.aad_object_id == DEPUTY)).one()
-        session.add(t.MemberRole(member_id=deputy.id, role="chair"))
-    own_chats(j)
-
-
-def own_chats(j: Journey) -> None:
-    """Each person in their own chat with the bot (the fake's activities all share one), so
-    what the sweep sends can be told apart by who it went to."""
-    with j.bot.db.session() as session, session.begin():
-        for member in session.scalars(select(t.Member)):
-            member.conversation_id = f"a:chat-{member.aad_object_id}"
 
 
 def deputise(j: Journey) -> None:

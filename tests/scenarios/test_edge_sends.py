@@ -31,17 +31,18 @@ from tests.behaviour.test_lifecycle import (
     two_agency_review,
 )
 from tests.conftest import _running_bot
-from tests.scenarios.test_chaser_engine import (
-    LIC_CHANNEL,
-    Sends,
-    at_next_chase,
-    log_rows,
-    published,
-    sweep,
-)
 from tests.support.activities import USER_AAD, activity, as_user
+from tests.support.chasers import Sends, at_next_chase, log_rows, sweep
 from tests.support.connector import FakeConnector
-from tests.support.journey import COLLEAGUE, LEAD, PRACTITIONER, Journey, button_data
+from tests.support.journey import (
+    COLLEAGUE,
+    LEAD,
+    LIC_CHANNEL,
+    PRACTITIONER,
+    Journey,
+    button_data,
+    published,
+)
 
 
 @pytest.fixture

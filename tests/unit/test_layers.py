@@ -92,6 +92,73 @@ def test_bench_and_samples_import_nothing_from_tests() -> None:
         assert "tests" not in imports_of(path), path.relative_to(ROOT)
 
 
+def modules_named(source: str, package: str) -> set[str]:
+    """Every module a file's source names in an import, in full, an imported name included
+    (`from tests import scenarios` names `tests.scenarios`), a relative import resolved from
+    the file's package (`tests.behaviour`)."""
+    parts = package.split(".")
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = parts[: len(parts) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def edge_scenarios_named(source: str, package: str) -> set[str]:
+    return {
+        name
+        for name in modules_named(source, package)
+        if name == "tests.scenarios" or name.startswith("tests.scenarios.")
+    }
+
+
+def test_behaviour_and_support_import_nothing_from_the_edge_scenarios() -> None:
+    """A behaviour scenario runs on the core alone (docs/architecture.md §11): what it shares
+    with the HTTP scenarios lives in tests/support/, so moving a file between the suites breaks
+    no importer, and the behaviour suite never loads an edge test module."""
+    files = sources("tests/behaviour") + sources("tests/support")
+    assert len(files) > 20, files
+    for path in files:
+        package = ".".join(path.relative_to(ROOT).parent.parts)
+        edge = edge_scenarios_named(path.read_text(encoding="utf-8"), package)
+        assert not edge, f"{path.relative_to(ROOT)} imports {sorted(edge)}"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from tests.scenarios.test_chaser_engine import sweep",
+        "import tests.scenarios.test_chaser_engine",
+        "import tests.scenarios as edge",
+        "from tests import scenarios",
+        "from tests.scenarios import test_chaser_engine",
+        "from ..scenarios.test_chaser_engine import sweep",
+        "from .. import scenarios",
+        "def later() -> None:\n    from tests.scenarios.test_chaser_engine import sweep",
+    ],
+)
+def test_the_edge_check_sees_each_way_of_importing_a_scenario(source: str) -> None:
+    assert edge_scenarios_named(source, "tests.behaviour"), source
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from tests.support.chasers import sweep",
+        "from . import conftest",
+        "from ..support.journey import Journey",
+        "import tests.scenarios_elsewhere",
+    ],
+)
+def test_the_edge_check_lets_the_rest_through(source: str) -> None:
+    assert not edge_scenarios_named(source, "tests.behaviour"), source
+
+
 def test_the_served_bot_imports_no_samples() -> None:
     for layer in ("bot", *ALLOWED):
         for path in sources(layer):
