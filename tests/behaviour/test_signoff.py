@@ -5,14 +5,20 @@ waits, and a returned return opens where the lead's comments are."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
 from bot.app import CHASERS, SERVICES
 from bot.scheduler import SweepReport
 from cards import verbs
 from cards.returns import CHOOSE_A_PART, READ_CHOSEN
+from domain import returns as domain_returns
+from domain.errors import StorageUnavailable
 from storage import tables as t
 from tests.support.journey import (
     LEAD,
@@ -109,6 +115,51 @@ async def test_sign_offs_lists_what_waits_with_a_button_to_each(any_journey: Jou
     j.bot.connector.clear()
     await j.say("sign-offs", PRACTITIONER)
     assert "Only an agency's safeguarding lead" in json.dumps(j.bot.connector.cards()[-1])
+
+
+async def test_an_approval_whose_after_read_fails_is_reported_with_its_way_on(
+    any_journey: Journey, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """review11: the sign-off commits and its notices go, then a second unit reads what else
+    waits for the lead. If that read can't reach the database, the approval still stands and
+    is reported as done (not "nothing was changed", which would have them approve again): the
+    card says it was signed off, claims nothing about what waits, and keeps its buttons."""
+    j = any_journey
+    return_id = await submitted_return(j)
+    reads: list[int] = []
+
+    def unreachable(*args: Any, **kwargs: Any) -> Any:
+        reads.append(return_id)
+        raise OperationalError(
+            "SELECT ...", {}, Exception("server closed the connection unexpectedly")
+        )
+
+    monkeypatch.setattr(domain_returns, "after_sign_off", unreachable)
+    j.bot.connector.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.handlers.returns"):
+        approved = await j.act(verbs.SIGNOFF_APPROVE, {"return_id": return_id}, LEAD)
+    assert reads == [return_id], "the read of what else waits was made, and failed"
+
+    assert [r.status for r in j.rows(t.PreAnalysisReturn)] == ["signed_off"]
+    assert approved["type"] == CARD, approved
+    said = json.dumps(approved["value"], ensure_ascii=False)
+    assert "Return signed off" in said
+    assert "now with the review chair" in said
+    for error in (StorageUnavailable().user_message, "didn't work", "went wrong", "try again"):
+        assert error not in said, error
+    # What waits was not read, so nothing is claimed about it.
+    for claim in ("Still waiting for your sign-off", "Nothing else is waiting", "Every return"):
+        assert claim not in said, claim
+    assert "return signed off" in json.dumps(j.bot.connector.cards()), "the chair was told"
+    assert "what else waits was not read: StorageUnavailable" in caplog.text
+
+    # A way on: the return as signed off, the reviews, and (what waits being unknown) the
+    # sign-offs list, which answers once the database is back.
+    buttons = card_verbs(approved["value"])
+    assert buttons == [verbs.SIGN_OFFS, verbs.RETURN_OPEN, verbs.REVIEWS], buttons
+    monkeypatch.undo()
+    waiting = await j.card(verbs.SIGN_OFFS, button_data(approved["value"], verbs.SIGN_OFFS), LEAD)
+    assert "Nothing is waiting for your sign-off" in waiting
 
 
 async def test_a_returned_return_opens_at_the_lead_comments(any_journey: Journey) -> None:
