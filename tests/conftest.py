@@ -128,12 +128,27 @@ def postgres_server() -> str:
 @pytest.fixture
 def postgres_url(postgres_server: str) -> Iterator[str]:
     """A fresh, empty database per test, dropped afterwards."""
+    yield from _postgres_database(postgres_server, migrated=False)
+
+
+@pytest.fixture
+def migrated_postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh database per test at the latest migration, dropped afterwards: the template's
+    copy made at once (`migrate(url)` on it then finds nothing to do), where `postgres_url`
+    then `migrate` make an empty one, drop it and copy the template (tests/support/seeded.py)."""
+    yield from _postgres_database(postgres_server, migrated=True)
+
+
+def _postgres_database(server: str, *, migrated: bool) -> Iterator[str]:
     name = f"los_test_{secrets.token_hex(4)}"
-    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    if migrated:
+        TEMPLATES.create_postgres(name)
+    else:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield postgres_server.rsplit("/", 1)[0] + f"/{name}"
+        yield server.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -17,8 +17,9 @@ from tests.support.journey import Journey, journey_on
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def bot(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[CoreBot]:
-    """The core on SQLite, then on PostgreSQL."""
-    url: str = request.getfixturevalue(f"{request.param}_url")
+    """The core on SQLite, then on PostgreSQL (a new database each, already migrated)."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "migrated_postgres_url"
+    url: str = request.getfixturevalue(fixture)
     async with core_bot(tmp_path, url) as running:
         yield running
 

@@ -75,9 +75,14 @@ class MigratedTemplates:
             engine.dispose()
         if tables:
             return
-        template = self._postgres_template()
         self._admin_execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        self._admin_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        self.create_postgres(name)
+
+    def create_postgres(self, name: str) -> None:
+        """A new database `name` at the latest migration: a copy of the template. Made this
+        way at once, a test's database needs no empty one made first and dropped by
+        `migrate`: PostgreSQL 15 checkpoints at every DROP DATABASE, up to seconds under load."""
+        self._admin_execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._postgres_template()}"')
 
     def _postgres_template(self) -> str:
         if self._postgres_name is None:
