@@ -436,13 +436,39 @@ def with_return_box(
         e for e in page.get("body", []) if not (isinstance(e, dict) and e.get("id") == "comments")
     ]
     top = header_length(body[:3])
-    card: Card = {**page, "body": [*body[:top], *added, *body[top:]]}
+    return _fitted({**page, "body": [*body[:top], *added, *body[top:]]}, body[:top], added)
+
+
+def with_comments(page: Card, comments: str | None) -> Card:
+    """A page of the return the lead reads (a section, the chronology), its comments box
+    holding what they typed on the card whose button opened it (`domain.returns.
+    carried_comments`): turning pages, or going back to the sign-off card, never drops it
+    (walk12: each page's box came empty). A page with no box (no sign-off to give) as it is.
+    Fitted as `with_return_box` is: in place at the page's foot while the page fits, else
+    without its "Go to" list, else the box under the header and the rest left off, saying so
+    (the page's own buttons, Return with comments among them, stay)."""
+    if not comments:
+        return page
+    box = dumped(_comments_input(comments[:COMMENTS_MAX]))
+    filled = replaced(page, "comments", box)
+    if filled == page:
+        return page
+    body = [
+        e for e in page.get("body", []) if not (isinstance(e, dict) and e.get("id") == "comments")
+    ]
+    return _fitted(filled, body[: header_length(body[:3])], [box])
+
+
+def _fitted(card: Card, head: list[Any], added: list[Card]) -> Card:
+    """`card`, a page with the comments box holding what was typed, within Teams' size limit
+    as sent (`sent_size`): whole, else without its "Go to" list (Back and Next still reach
+    every part), else its `head` and the box (`added`) only, saying the rest is left off."""
     if sent_size(card) <= TEAMS_CARD_LIMIT_BYTES:
         return card
-    card = replaced(card, GOTO_LIST_ID, None)
-    if sent_size(card) <= TEAMS_CARD_LIMIT_BYTES:
-        return card
-    return {**page, "body": [*body[:top], *added, dumped(paragraph(PAGE_LEFT_OFF, subtle=True))]}
+    shorter = replaced(card, GOTO_LIST_ID, None)
+    if sent_size(shorter) <= TEAMS_CARD_LIMIT_BYTES:
+        return shorter
+    return {**card, "body": [*head, *added, dumped(paragraph(PAGE_LEFT_OFF, subtle=True))]}
 
 
 # What a page too long to show beside the comments typed on it says instead of the rest.

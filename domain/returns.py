@@ -2046,6 +2046,17 @@ COMMENTS_NEEDED = field_error(
 COMMENTS_MAX = 2000
 
 
+def carried_comments(data: Mapping[str, object]) -> str | None:
+    """What the lead typed in the comments box of the card they pressed a button on (the
+    sign-off card or a page of the return they read), for the next card's box: reading the
+    full return page by page must not drop it (walk12). As typed, at most the box's limit
+    (Teams stops typing there; only a forged click brings more); None when blank."""
+    raw = data.get("comments")
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    return raw[:COMMENTS_MAX]
+
+
 def _comments(raw: object, *, required: bool) -> str | None:
     text = raw.strip() if isinstance(raw, str) else ""
     if required and not text:

@@ -97,7 +97,8 @@ async def open_return(ctx: Context) -> Reply:
                 start=start if isinstance(start, str) else None,
                 errors={GOTO_LIST_ID: cards.CHOOSE_A_PART},
             )
-        return _at_position(uow, ctx, ret, place)
+        # A lead reading it to sign off: what they typed in the box goes with them (walk12).
+        return _at_position(uow, ctx, ret, place, comments=returns.carried_comments(ctx.data))
 
     return Reply(await ctx.run_short(work))
 
@@ -121,10 +122,13 @@ def _at_position(
     place: returns.Place | None,
     notices: tuple[str, ...] = (),
     here: tuple[ReturnView, ...] | None = None,
+    *,
+    comments: str | None = None,
 ) -> dict[str, Any]:
     """The card for where the practitioner stopped (or the place asked for); `here`, the
     returns on its review waiting for the reader's sign-off when the caller has them
-    (`continue`), else the domain finds them (`returns.sign_offs_beside`)."""
+    (`continue`), else the domain finds them (`returns.sign_offs_beside`). `comments`: what a
+    lead typed in the comments box of the card they came from, in this card's box."""
     bank = returns.bank_for(ret.bank_version)
     # Wherever the return's card is drawn from here (`continue`, its buttons, a save's next
     # page): the overdue line first (no query).
@@ -135,14 +139,15 @@ def _at_position(
         screen = returns.section_screen(
             uow, ctx.member, ret, position, episode, notices=notices, sign_offs_here=here
         )
-        return cards.section_card(screen)
+        return cards.with_comments(cards.section_card(screen), comments)
     if position == returns.chronology_position(bank):
-        return _chronology_card(
-            returns.chronology_screen(uow, ctx.member, {"return_id": ret.id}, notices, here)
+        chronology = returns.chronology_screen(
+            uow, ctx.member, {"return_id": ret.id}, notices, here
         )
+        return cards.with_comments(_chronology_card(chronology), comments)
     summary = returns.overview(uow, ctx.member, ret, ctx.services.today(), here)
     if summary.can_sign_off:
-        return cards.signoff_card(summary)
+        return cards.signoff_card(summary, comments)
     return cards.overview_card(summary, notices=notices)
 
 
@@ -180,7 +185,9 @@ async def show_chronology(ctx: Context) -> Reply:
         late = returns.late_notices(ctx.member, ret, today)
         return returns.chronology_screen(uow, ctx.member, ctx.data, late)
 
-    return Reply(_chronology_card(await ctx.run(work)))
+    # A lead's Previous and Next page carry the comments box too (walk12).
+    comments = returns.carried_comments(ctx.data)
+    return Reply(cards.with_comments(_chronology_card(await ctx.run(work)), comments))
 
 
 def _chronology_card(screen: ChronologyScreen) -> dict[str, Any]:

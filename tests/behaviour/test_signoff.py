@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from bot.app import CHASERS, SERVICES
 from bot.scheduler import SweepReport
 from cards import verbs
+from cards.common import card_nodes
 from cards.returns import CHOOSE_A_PART, READ_CHOSEN
 from domain import returns as domain_returns
 from domain.errors import StorageUnavailable
@@ -272,3 +273,70 @@ async def test_submitting_an_unfinished_return_says_how_many_answers_are_still_n
     assert "isn't ready to submit" in said
     assert "more: the overview lists them)" in said, said[:800]
     assert j.rows(t.PreAnalysisReturn)[0].status != "submitted"
+
+
+def _titled(card: dict[str, Any], title: str) -> dict[str, Any]:
+    """The data of the card's button called `title` (at any depth), as Teams sends it back."""
+    found = [
+        dict(n["data"])
+        for n in card_nodes(card)
+        if n.get("type") == "Action.Execute" and n.get("title") == title
+    ]
+    assert found, f"no {title!r} button on the card"
+    return found[0]
+
+
+def _box(card: dict[str, Any]) -> object:
+    """What the card's comments box holds (None when it holds nothing)."""
+    [value] = [n.get("value") for n in card_nodes(card) if n.get("id") == "comments"]
+    return value
+
+
+async def test_comments_typed_while_reading_go_with_every_page(any_journey: Journey) -> None:
+    """walk12: a lead typed comments on the sign-off card, pressed "Read the full return",
+    then "Next section": each page's box came empty and the comments were dropped without a
+    word. Every button that leaves a page carries the box (Teams sends a card's inputs with
+    any of its buttons), and the next card's box holds it: pages, the chronology, the
+    sign-off card again; Return with comments from a page then sends it."""
+    j = any_journey
+    return_id = await submitted_return(j)
+    typed = "Please add when the strategy meeting was held.\nAnd who chaired it."
+    card = (await j.act(verbs.SIGNOFF_OPEN, {"return_id": return_id}, LEAD))["value"]
+    assert _box(card) is None
+
+    async def click(card: dict[str, Any], title: str, **inputs: Any) -> dict[str, Any]:
+        data = {**_titled(card, title), "comments": typed, **inputs}
+        reply = await j.act(str(data["verb"]), data, LEAD)
+        assert reply["type"] == CARD, reply
+        value: dict[str, Any] = reply["value"]
+        return value
+
+    page = await click(card, "Read the full return")
+    assert "Section 1 of 11" in json.dumps(page)
+    assert _box(page) == typed
+    page = await click(page, "Next section")
+    assert "Section 2 of 11" in json.dumps(page)
+    assert _box(page) == typed
+    page = await click(page, "Previous section")
+    assert "Section 1 of 11" in json.dumps(page)
+    assert _box(page) == typed
+    page = await click(page, "Open", goto="chronology")
+    assert "Impact chronology" in json.dumps(page)
+    assert _box(page) == typed
+    # Back to the sign-off card ("Go to", Overview): the box there holds it too.
+    back = await click(page, "Open", goto="overview")
+    assert "Return for sign-off" in json.dumps(back)
+    assert _box(back) == typed
+    # Blank is nothing to carry: the next page's box is empty, as before.
+    page = await click(back, "Read the full return", comments="  ")
+    assert _box(page) is None
+    assert j.rows(t.PreAnalysisReturn)[0].status == "submitted", "reading wrote nothing"
+
+    page = await click(page, "Next section")
+    j.bot.connector.clear()
+    sent = await click(page, "Return with comments")
+    assert "Return sent back" in json.dumps(sent)
+    [row] = j.rows(t.PreAnalysisReturn)
+    assert row.status == "returned"
+    assert row.returned_comments == typed
+    assert typed.split("\n")[0] in json.dumps(j.bot.connector.cards())

@@ -1,0 +1,100 @@
+"""walk12: what a lead types in the comments box goes with them while they read the return
+page by page (`domain.returns.carried_comments`, `cards.returns.with_comments`), within Teams'
+size limit on the heaviest pages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cards import returns as cards
+from cards.common import GOTO_LIST_ID, Card, card_nodes, sent_size
+from cards.fit import within_limit
+from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_problems
+from domain.chronology import page
+from domain.returns import COMMENTS_MAX, carried_comments
+from tests.unit.test_return_box_fits import LEAD_RET, MOST, section_page
+from tests.unit.test_return_cards import BANK, RET, entry
+
+
+def box_value(card: Card) -> object:
+    [box] = [n for n in card_nodes(card) if n.get("id") == "comments"]
+    return box.get("value")
+
+
+def fits_with(card: Card, comments: str) -> None:
+    assert sent_size(card) <= TEAMS_CARD_LIMIT_BYTES
+    assert card_problems(card) == [], "a valid Adaptive Card 1.5"
+    assert within_limit(card).steps == (), "the way out gives up nothing more"
+    assert box_value(card) == comments
+    assert "Return with comments" in json.dumps(card), "the button to return it stays"
+
+
+def test_what_is_carried() -> None:
+    assert carried_comments({}) is None
+    assert carried_comments({"comments": None}) is None
+    assert carried_comments({"comments": 7}) is None
+    assert carried_comments({"comments": " \n "}) is None, "blank is nothing to carry"
+    typed = "  Add the dates.\nAnd who chaired.  "
+    assert carried_comments({"comments": typed}) == typed, "as typed, spaces and lines too"
+    assert carried_comments({"comments": "y" * 50_000}) == "y" * COMMENTS_MAX
+
+
+def test_a_short_comment_fills_the_box_where_it_is() -> None:
+    full = section_page(1)
+    card = cards.with_comments(full, "Please add the dates.")
+    fits_with(card, "Please add the dates.")
+    # Nothing else moved: the box is still at the page's foot, the rest as it was.
+    same = [e for e in full["body"] if e.get("id") != "comments"]
+    assert [e for e in card["body"] if e.get("id") != "comments"] == same
+    assert [e.get("id") for e in full["body"]].index("comments") == [
+        e.get("id") for e in card["body"]
+    ].index("comments")
+    assert card["actions"] == full["actions"]
+
+
+def test_nothing_typed_leaves_the_page_as_it_was() -> None:
+    full = section_page(1)
+    assert cards.with_comments(full, None) is full
+    assert cards.with_comments(full, "") is full
+
+
+def test_a_page_with_no_box_is_left_as_it_was() -> None:
+    """A practitioner's or a reader's page has no sign-off, so no box to fill."""
+    entries = [entry(n) for n in range(1, 3)]
+    reading = cards.chronology_card(RET, page(entries, 1), len(entries), read_only=True)
+    assert cards.with_comments(reading, "Typed") == reading
+    assert "Typed" not in json.dumps(cards.with_comments(reading, "Typed"))
+
+
+@pytest.mark.parametrize("index", range(BANK.section_count))
+def test_a_maximal_section_page_carries_the_most_the_box_takes(index: int) -> None:
+    fits_with(cards.with_comments(section_page(index), MOST), MOST)
+
+
+def test_the_go_to_list_goes_before_the_page() -> None:
+    # Section 8's longest page with the box full is over the limit with its "Go to" list and
+    # under it without: the list goes, the page stays.
+    full = section_page(7)
+    assert GOTO_LIST_ID in json.dumps(full)
+    card = cards.with_comments(full, MOST)
+    assert GOTO_LIST_ID not in json.dumps(card)
+    assert cards.PAGE_LEFT_OFF not in json.dumps(card)
+    kept = [e for e in full["body"] if e.get("id") not in ("comments", GOTO_LIST_ID)]
+    assert [e for e in card["body"] if e in kept] == kept, "the rest of the page is all there"
+    # Section 3's is over even without it: the rest of the page gives way, saying so.
+    card = cards.with_comments(section_page(2), MOST)
+    assert cards.PAGE_LEFT_OFF in json.dumps(card)
+    fits_with(card, MOST)
+
+
+def test_a_full_chronology_page_carries_the_most_the_box_takes() -> None:
+    entries = [entry(n) for n in range(1, 30)]
+    full = cards.chronology_card(
+        LEAD_RET, page(entries, 2), len(entries), read_only=True, can_sign_off=True
+    )
+    card = cards.with_comments(full, MOST)
+    fits_with(card, MOST)
+    assert cards.PAGE_LEFT_OFF in json.dumps(card), "says the rest of the page was left off"
+    assert [a["title"] for a in card["actions"]] == [a["title"] for a in full["actions"]]
