@@ -402,9 +402,11 @@ def signoff_buttons(
     (`comment_on`, where it is) is answered on that page when refused (`with_return_box`)."""
     token = {CARD_ID: card_id} if card_id else {}
     shown = revised(ids(ret, **token), revision(ret))
+    # Both from a page: an Approve refused (comments typed, which it doesn't keep) is
+    # answered on that page too, the box as typed.
     returning = {**shown, "comment_on": comment_on, FROM_PAGE: 1} if comment_on else shown
     return [
-        button("Approve", verbs.SIGNOFF_APPROVE, shown, primary=True),
+        button("Approve", verbs.SIGNOFF_APPROVE, returning, primary=True),
         button("Return with comments", verbs.SIGNOFF_RETURN, returning),
     ]
 

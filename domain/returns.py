@@ -1885,6 +1885,10 @@ def sign_off(
     ret = load(uow, member, data.get("return_id"), write=False)
     _check_sign_off(as_held(uow, member, ret.agency_id), ret)  # a lead, still, once held
     comments = _comments(data.get("comments"), required=not approve)
+    if approve and comments:
+        # An approval has nowhere to keep comments (only a return sends them): refused, the
+        # box kept, rather than the lead's words thrown away without a word (walk12).
+        raise FormInvalid({"comments": APPROVE_WITH_COMMENTS})
     # Returned comments go to the practitioners, and stay on every card of the return.
     screened = require_confirmed({"comments": None if approve else comments}, data)
     target = ReturnStatus.SIGNED_OFF if approve else ReturnStatus.RETURNED
@@ -2044,6 +2048,13 @@ COMMENTS_NEEDED = field_error(
     "Comments", " is empty: say what the practitioner should change, then return it."
 )
 COMMENTS_MAX = 2000
+
+
+# Approve pressed with text in the comments box: the lead chooses, nothing is dropped.
+APPROVE_WITH_COMMENTS: Final = (
+    "You typed comments, and an approval doesn't keep them: press Return with comments to "
+    "send them to the practitioner, or clear the box and press Approve."
+)
 
 
 def carried_comments(data: Mapping[str, object]) -> str | None:

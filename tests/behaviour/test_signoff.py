@@ -20,6 +20,7 @@ from cards.common import card_nodes
 from cards.returns import CHOOSE_A_PART, READ_CHOSEN
 from domain import returns as domain_returns
 from domain.errors import StorageUnavailable
+from domain.returns import APPROVE_WITH_COMMENTS
 from storage import tables as t
 from tests.support.journey import (
     LEAD,
@@ -340,3 +341,33 @@ async def test_comments_typed_while_reading_go_with_every_page(any_journey: Jour
     assert row.status == "returned"
     assert row.returned_comments == typed
     assert typed.split("\n")[0] in json.dumps(j.bot.connector.cards())
+
+
+async def test_approve_with_comments_typed_is_refused_on_the_page_keeping_them(
+    any_journey: Journey,
+) -> None:
+    """walk12: Approve threw away what was in the comments box without a word. An approval
+    has nowhere to keep comments, so it is refused, on the page it was pressed on, with the
+    box as typed and the button to return it with them; cleared, it approves."""
+    j = any_journey
+    return_id = await submitted_return(j)
+    page = (await j.act(verbs.RETURN_OPEN, {"return_id": return_id, "section": 2}, LEAD))["value"]
+    data = {**_titled(page, "Approve"), "comments": "Looks thin on dates."}
+    refused = (await j.act(verbs.SIGNOFF_APPROVE, data, LEAD))["value"]
+    text = json.dumps(refused)
+    assert "Section 3 of 11" in text, "answered on the page it was pressed on"
+    assert APPROVE_WITH_COMMENTS in text
+    assert _box(refused) == "Looks thin on dates."
+    assert j.rows(t.PreAnalysisReturn)[0].status == "submitted"
+    # The same from the sign-off card: the card again, the box as typed.
+    shown = (await j.act(verbs.SIGNOFF_OPEN, {"return_id": return_id}, LEAD))["value"]
+    data = {**_titled(shown, "Approve"), "comments": "Looks thin on dates."}
+    again = (await j.act(verbs.SIGNOFF_APPROVE, data, LEAD))["value"]
+    assert "Return for sign-off" in json.dumps(again)
+    assert APPROVE_WITH_COMMENTS in json.dumps(again)
+    assert _box(again) == "Looks thin on dates."
+    assert j.rows(t.PreAnalysisReturn)[0].status == "submitted"
+    # Cleared (Teams sends the empty box), it approves.
+    card = await j.card(verbs.SIGNOFF_APPROVE, {**data, "comments": ""}, LEAD)
+    assert "Return signed off" in card
+    assert j.rows(t.PreAnalysisReturn)[0].status == "signed_off"

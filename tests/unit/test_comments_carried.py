@@ -1,6 +1,6 @@
 """walk12: what a lead types in the comments box goes with them while they read the return
 page by page (`domain.returns.carried_comments`, `cards.returns.with_comments`), within Teams'
-size limit on the heaviest pages."""
+size limit on the heaviest pages; and Approve with comments typed is refused, not emptied."""
 
 from __future__ import annotations
 
@@ -98,3 +98,16 @@ def test_a_full_chronology_page_carries_the_most_the_box_takes() -> None:
     fits_with(card, MOST)
     assert cards.PAGE_LEFT_OFF in json.dumps(card), "says the rest of the page was left off"
     assert [a["title"] for a in card["actions"]] == [a["title"] for a in full["actions"]]
+
+
+def test_approve_on_a_page_is_answered_on_that_page() -> None:
+    """A page's Approve carries where it is, as its Return with comments does: refused
+    (comments typed), the lead stays on the page (bot/handlers/returns.py)."""
+    approve, back = cards.signoff_buttons(LEAD_RET, "s:3")
+    for button in (approve, back):
+        assert button.data is not None
+        assert button.data["comment_on"] == "s:3"
+        assert button.data[cards.FROM_PAGE] == 1
+    approve, back = cards.signoff_buttons(LEAD_RET)
+    assert approve.data is not None
+    assert "comment_on" not in approve.data, "the sign-off card's own list says where"
