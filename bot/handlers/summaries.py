@@ -113,7 +113,7 @@ async def dashboard_command(ctx: Context) -> Reply:
     period, rest = phrasing.take_period(ctx.argument, today)
 
     def work(uow: SqlUnitOfWork) -> Reply:
-        agency = _agency_from_text(uow, ctx, rest)
+        agency = _agency_from_text(uow, ctx, rest, extra=_period_data(period))
         if isinstance(agency, Reply):
             return agency
         board = summaries.dashboard(uow, ctx.turn.actor, ctx.member, agency, period, today)
@@ -139,7 +139,7 @@ async def overdue_command(ctx: Context) -> Reply:
         # A review named by pseudonym or reference ("overdue stuff for child k", walk10), with
         # the period and agency typed beside it (summaries.read_overdue); otherwise an agency.
         ask = summaries.read_overdue(uow, ctx.member, ctx.argument, today)
-        period = {"period": ask.period.key} if ask.period else {}
+        period = _period_data(ask.period)
         if ask.review is not None and ask.review.found is None:
             return _did_you_mean(ctx.argument, ask.review, verbs.OVERDUE, period)
         if ask.review is not None and ask.review.found is not None:
@@ -155,7 +155,7 @@ async def overdue_command(ctx: Context) -> Reply:
                 period=ask.period,
             )
             return Reply(cards.overdue_card(listing, asked=ctx.argument, unread=ask.unread))
-        agency = _agency_from_text(uow, ctx, ask.agency_words, verb=verbs.OVERDUE)
+        agency = _agency_from_text(uow, ctx, ask.agency_words, verbs.OVERDUE, period)
         if isinstance(agency, Reply):
             return agency
         listing = summaries.overdue_list(
@@ -182,9 +182,14 @@ async def show_overdue(ctx: Context) -> Reply:
 
 
 def _agency_from_text(
-    uow: SqlUnitOfWork, ctx: Context, text: str, verb: str = verbs.DASHBOARD
+    uow: SqlUnitOfWork,
+    ctx: Context,
+    text: str,
+    verb: str = verbs.DASHBOARD,
+    extra: dict[str, Any] | None = None,
 ) -> int | Reply | None:
-    """The agency a typed filter names; a "did you mean" card when several could be meant."""
+    """The agency a typed filter names; a "did you mean" card when several could be meant,
+    each choice carrying `extra` (the period typed beside it), as a review's choices do."""
     if not text.strip():
         return None
     agencies = uow.summaries.agencies(ctx.member.partnership_id)
@@ -192,13 +197,20 @@ def _agency_from_text(
     if match.found is not None:
         return match.found[0]
     if match.candidates:
-        choices = [(name, verb, {"agency": str(i)}) for i, name in match.candidates]
+        choices = [
+            (name, verb, {"agency": str(i), **(extra or {})}) for i, name in match.candidates
+        ]
         return Reply(cards.did_you_mean_card(text, choices, verb, match.fit, noun="agency"))
     names = ", ".join(name for _, name, _ in agencies) or "none yet"
     raise InvalidInput(
         f"I don't know {_what_named(verb)} called “{text.strip()}”. Agencies: {names}. "
         f"{_named_like(verb)}"
     )
+
+
+def _period_data(period: phrasing.Period | None) -> dict[str, Any]:
+    """A typed period as a button's data carries it (`phrasing.period_from_key` reads it)."""
+    return {"period": period.key} if period else {}
 
 
 def _what_named(verb: str) -> str:

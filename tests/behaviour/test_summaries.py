@@ -276,3 +276,30 @@ async def test_unknown_questions_and_people_without_roles(manager: Manager) -> N
     card = await manager.ask("dashboard", NOBODY)
     assert "Only" in card
     assert "Demo Police" not in card
+
+
+def _agency_choices(card: Any) -> list[dict[str, Any]]:
+    if isinstance(card, dict):
+        data = card.get("data")
+        here = [data] if isinstance(data, dict) and "agency" in data else []
+        return here + [c for value in card.values() for c in _agency_choices(value)]
+    if isinstance(card, list):
+        return [c for value in card for c in _agency_choices(value)]
+    return []
+
+
+@pytest.mark.parametrize("command", ["dashboard", "overdue"])
+async def test_an_agency_s_did_you_mean_keeps_the_period_typed_beside_it(
+    manager: Manager, command: str
+) -> None:
+    """review12a: "overdue helth 2026-Q3" asked which agency was meant, and each choice led
+    to the whole list: the period typed was dropped without a word. Each choice carries it,
+    as a review's choices do."""
+    told = await manager.ask(f"{command} helth 2026-Q3")
+    assert "Did you mean one of these?" in told
+    choices = _agency_choices(manager.last_card())
+    assert choices, told
+    assert all(choice.get("period") == "2026-Q3" for choice in choices), choices
+    reply = await manager.click(choices[0]["verb"], choices[0])
+    assert reply["type"] == CARD
+    assert "2026" in json.dumps(reply["value"], ensure_ascii=False)
