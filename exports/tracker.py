@@ -351,7 +351,15 @@ def _charts(book: Workbook, tracker: Tracker) -> None:
         bar.y_axis.majorUnit = _step(max(sum(c.values()) for _, c in agencies))
         bar.height, bar.width = max(7.5, 2 + 0.8 * len(agencies)), 18
         charts.add_chart(bar, "A1")
-        line_anchor = f"A{int(bar.height / 0.5) + 3}"
+        below = int(bar.height / 0.5) + 2
+        if split:
+            # Under the chart it speaks of, on the sheet that is printed with it (a write-only
+            # sheet is written row by row: blank rows down to the chart's foot).
+            for _ in range(below - 1):
+                charts.append([])
+            charts.append([xlsx_text(charts, split_note(split), font=Font(italic=True))])
+            below += 2
+        line_anchor = f"A{below + 1}"
     trends = action_theme_trends(tracker.lines)[:6]
     # The header row of the themes table, after the note (if any) and a blank row.
     start = len(agencies) + (4 if split else 3)

@@ -406,6 +406,8 @@ def test_the_xlsx_tracker_s_chart_colours_the_rag_its_rag_column_shades() -> Non
             w: counts.get(words[w], 0) for w in drawn
         }
     assert split_note(1) in [r[0] for r in rows], "the split item is said to be left out"
+    printed = [c for row in book["Charts"].iter_rows(values_only=True) for c in row if c]
+    assert printed == [split_note(1)], "and said so under the chart, on the printed sheet"
     assert sum(sum(c.values()) for _, c in expected) == len(lines) - 1
 
 
