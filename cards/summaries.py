@@ -13,6 +13,7 @@ from adaptive_cards import types as ty
 
 from cards import verbs
 from cards.common import (
+    OPENS_BESIDE,
     Card,
     build,
     button,
@@ -31,6 +32,7 @@ from cards.validation import TEAMS_CARD_LIMIT_BYTES
 from domain.action_history import latest_words
 from domain.action_state import STATUS_ORDER, status_reason, status_words
 from domain.board_report import BoardReport
+from domain.chair_cover import ChairGap, Cover
 from domain.chasers import Rag
 from domain.model import ActionStatus
 from domain.pack import WITHOUT_RETURN, decision_label
@@ -94,6 +96,91 @@ def _section(title: str) -> ac.TextBlock:
     return ac.TextBlock(text=title, weight=ty.FontWeight.BOLDER, separator=True, wrap=True)
 
 
+# --- a chair who left with nobody to act for them (domain/chair_cover.py) --------------------
+
+# How many such reviews the dashboard names, each with its button; the rest are counted.
+CHAIR_GAPS_SHOWN: Final = 3
+
+
+def chair_gap_words(gap: ChairGap, manage: bool) -> str:
+    """What a review whose chair left with no deputy chair who can act for them says, and the
+    way on: `manage`, the viewer is an admin, offered the review's Manage card (where the
+    deputy chair is named); anyone else is told who can. Nothing changes a review's chair: a
+    deputy chair has all the chair's controls."""
+    deputy = (
+        "the review's deputy chair's access ended too"
+        if gap.deputy_left
+        else "the review has no deputy chair"
+    )
+    left = f"The chair, {gap.chair_name}, no longer has access to Line of Sight and {deputy}"
+    if gap.cover is Cover.NOBODY:
+        return (
+            f"{left}. The partnership has no admin either, so nobody can act for the chair: "
+            "reminders, escalations and date requests meant for the chair reach nobody. Ask "
+            "whoever runs Line of Sight to make someone an admin (the ADMIN_AAD_IDS setting); "
+            f"they can then name a deputy chair (manage {gap.reference}), who has the chair's "
+            "controls."
+        )
+    way_on = (
+        "Name a deputy chair (Manage, then Deputy chair): they then have the chair's controls "
+        "and get these instead."
+        if manage
+        else f"An admin can name a deputy chair (manage {gap.reference}), who then has the "
+        "chair's controls and gets these instead."
+    )
+    return (
+        f"{left}: reminders, escalations and date requests meant for the chair go to the "
+        f"partnership's admins. {way_on}"
+    )
+
+
+def chair_gap_title(gap: ChairGap) -> str:
+    return (
+        "Nobody can act for the chair"
+        if gap.cover is Cover.NOBODY
+        else "The chair's access ended: no deputy chair"
+    )
+
+
+def _chair_gap_button(gap: ChairGap) -> ac.ActionExecute:
+    # Read-only: opens the Manage card beside the one clicked, where the deputy is named.
+    data = {"review_id": gap.review_id, OPENS_BESIDE: 1}
+    return button(f"Manage {gap.reference}", verbs.REVIEW_MANAGE, data)
+
+
+def _chair_gaps_section(gaps: Sequence[ChairGap], manage: bool) -> list[ac.ElementAnnotated]:
+    if not gaps:
+        return []
+    items: list[ac.ElementAnnotated] = [_section(f"Reviews whose chair has left ({len(gaps)})")]
+    for gap in gaps[:CHAIR_GAPS_SHOWN]:
+        items.append(
+            ac.TextBlock(
+                text=f"**{gap.reference}** {user_text(gap.pseudonym)} · "
+                f"**{chair_gap_title(gap)}**  \n" + user_text(chair_gap_words(gap, manage)),
+                wrap=True,
+                color=ty.Colors.ATTENTION if gap.cover is Cover.NOBODY else None,
+            )
+        )
+        if manage:
+            items.append(ac.ActionSet(actions=[_chair_gap_button(gap)]))
+    if len(gaps) > CHAIR_GAPS_SHOWN:
+        more = len(gaps) - CHAIR_GAPS_SHOWN
+        items.append(paragraph(f"…and {counted(more, 'more review')}.", subtle=True))
+    return items
+
+
+def _chair_gap_line(gap: ChairGap, manage: bool) -> list[ac.ElementAnnotated]:
+    """The summary's line: under its header, before anything else (its Manage button is the
+    card's own)."""
+    return [
+        ac.TextBlock(
+            text=f"**{chair_gap_title(gap)}**  \n" + user_text(chair_gap_words(gap, manage)),
+            wrap=True,
+            color=ty.Colors.ATTENTION if gap.cover is Cover.NOBODY else None,
+        )
+    ]
+
+
 # --- the review summary ------------------------------------------------------------------------
 
 
@@ -118,6 +205,8 @@ def _summary_card(
             f"{review.pseudonym} · {STAGE_LABELS.get(review.stage.value, review.stage.value)}",
         ),
     ]
+    if summary.chair_gap is not None:
+        body.extend(_chair_gap_line(summary.chair_gap, manage))
     if summary.access is Access.OWN:
         body.append(
             paragraph(
@@ -369,11 +458,15 @@ def period_choices(today: date) -> list[tuple[str, str]]:
     return [("all", "All time"), *((p.key, p.label) for p in periods)]
 
 
-def dashboard_card(board: Dashboard, today: date) -> Card:
-    return _fitted(lambda size, text, _note: _dashboard_card(board, today, size, text))
+def dashboard_card(board: Dashboard, today: date, *, manage: bool = False) -> Card:
+    """`manage`: the viewer is an admin, who may open any open review's Manage card (a review
+    whose chair left is offered with it)."""
+    return _fitted(lambda size, text, _note: _dashboard_card(board, today, size, text, manage))
 
 
-def _dashboard_card(board: Dashboard, today: date, rows: int, text_limit: int) -> Card:
+def _dashboard_card(
+    board: Dashboard, today: date, rows: int, text_limit: int, manage: bool = False
+) -> Card:
     # Filtered to one agency, the header says so in place of the viewer's scope (walk9 read
     # "Whole partnership · Demo Police" as contradicting itself).
     scope = f"Reviews involving {board.agency[1]}" if board.agency else None
@@ -408,6 +501,8 @@ def _dashboard_card(board: Dashboard, today: date, rows: int, text_limit: int) -
             ]
         ),
         paragraph(DASHBOARD_BASIS, subtle=True),
+        # First: the one thing on the dashboard that stalls a review unless someone acts.
+        *_chair_gaps_section(board.chair_gaps, manage),
         _section(f"Reviews by stage ({board.reviews_total})"),
     ]
     if board.stages:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Final, Protocol
 
+from domain import chair_cover
 from domain.chase_messages import Reads, chased_line, counted_from
 from domain.chasers import (
     ANSWERED,
@@ -824,17 +825,14 @@ def settle_copies(
 
 def chair_readers(row: ChaseRow) -> tuple[int, ...]:
     """Who reads what is meant for the review's chair (its chasers, copies and reports), in
-    order: the chair, then the deputy chair, leaving out one whose access an admin ended.
-    The one place a chair who left is passed over: the deputy, who has the chair's controls,
-    reads it as the chair; with no deputy who can, the partnership's admins (they can name a
-    deputy chair or give the work to someone else). Before, it was a send to a leaver that
-    the sender skipped and reported as undelivered."""
-    chair = None if row.chair_ended else row.chair_id
-    deputy = None if row.deputy_ended else row.deputy_id
-    readers = tuple(m for m in (chair, deputy) if m is not None)
-    if not readers and row.chair_id is not None and row.chair_ended:
-        readers = row.admin_ids
-    return tuple(dict.fromkeys(readers))
+    order: the chair, then the deputy chair, else the partnership's admins. The one rule is
+    `domain/chair_cover.py` `readers` (the dashboard reads it too). Before, a send to a chair
+    who left was skipped and reported as undelivered."""
+    return chair_cover.readers(chair_seat(row), row.admin_ids)
+
+
+def chair_seat(row: ChaseRow) -> chair_cover.Seat:
+    return chair_cover.Seat(row.chair_id, row.chair_ended, row.deputy_id, row.deputy_ended)
 
 
 def stand_in_line(row: ChaseRow, member_id: int, chair: str) -> str | None:
@@ -869,7 +867,7 @@ def reads_for_the_chair(copy: Copy) -> bool:
 def chair_unread(row: ChaseRow) -> bool:
     """Whether what is meant for the review's chair reaches nobody: the chair's access ended,
     and there is no deputy chair nor partnership admin who can read it (`chair_readers`)."""
-    return row.chair_id is not None and not chair_readers(row)
+    return chair_cover.nobody_reads(chair_seat(row), row.admin_ids)
 
 
 def undelivered_readers(row: ChaseRow, not_reached: Collection[int]) -> tuple[int, ...]:

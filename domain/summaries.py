@@ -34,7 +34,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Final, Literal, Protocol
 
-from domain import audit
+from domain import audit, chair_cover
 from domain.action_history import LATEST_ROOM, HistoryEntry, latest_words
 from domain.action_state import (
     IMPACT_DECISIONS,
@@ -408,6 +408,13 @@ class SummaryRepository(Protocol):
 
     def tracker(self, where: Filter) -> list[TrackerRecord]: ...
 
+    def chair_seats(
+        self, partnership_id: int, review_id: int | None = None
+    ) -> tuple[list[chair_cover.ReviewSeat], tuple[int, ...]]:
+        """The partnership's open reviews (or the one) whose chair's access ended, and its
+        admins whose access has not: what `chair_gaps` reads."""
+        ...
+
     def held_dates(self, partnership_id: int) -> Mapping[int, date]:
         """Review id -> the day its meeting was held, for every outcome that records one."""
         ...
@@ -532,6 +539,9 @@ class ReviewSummary:
     legal_hold: bool = False
     hold: HoldPlaced | None = None  # under legal hold: who placed it, when and why
     lifted: HoldPlaced | None = None  # not held, its last hold lifted: who, when and why
+    # The chair left with no deputy chair who can act for them (`chair_gaps`): shown to those
+    # who see the whole partnership.
+    chair_gap: chair_cover.ChairGap | None = None
 
     @property
     def rag_counts(self) -> dict[Rag | None, int]:
@@ -726,6 +736,9 @@ def review_summary(
     elif records.hold_lifted:  # one more read, only for a review whose hold was lifted
         lifted = uow.retention.hold_lifted(member.partnership_id, review.id)
         summary = replace(summary, lifted=lifted)
+    gap = chair_gaps(uow, scope_for(member), review.id)
+    if gap:
+        summary = replace(summary, chair_gap=gap[0])
     audit.record(
         uow,
         member.partnership_id,
@@ -841,6 +854,9 @@ class Dashboard:
     overdue_total: int
     themes: tuple[ThemeTrend, ...]
     dissemination: Dissemination
+    # Open reviews whose chair left with no deputy chair who can act for them: the chair's
+    # reminders and requests go to the admins, or to nobody (`chair_gaps`).
+    chair_gaps: tuple[chair_cover.ChairGap, ...] = ()
 
     @property
     def reviews_total(self) -> int:
@@ -894,7 +910,21 @@ def dashboard(
         overdue_total=records.overdue_total,
         themes=theme_trends(records.review_themes, records.action_themes, theme_period, today),
         dissemination=records.dissemination,
+        chair_gaps=chair_gaps(uow, scope),
     )
+
+
+def chair_gaps(
+    uow: UnitOfWork, scope: Scope, review_id: int | None = None
+) -> tuple[chair_cover.ChairGap, ...]:
+    """The partnership's open reviews (or the one) whose chair's part goes to the admins or
+    to nobody (`chair_cover.chair_gaps`), for those who see the whole partnership: the admins
+    can name a deputy chair, and a manager or chair can tell them. Nobody else is shown it
+    (a practitioner can do nothing about it), and it is read only for them."""
+    if scope.kind is not ScopeKind.PARTNERSHIP:
+        return ()
+    seats, admins = uow.summaries.chair_seats(scope.partnership_id, review_id)
+    return chair_cover.chair_gaps(seats, admins)
 
 
 def _known_agency(

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
+from domain import chair_cover
 from domain.action_history import HistoryEntry, latest, owner_rag
 from domain.chase_engine import (
     ATTEMPTED,
@@ -46,7 +47,7 @@ from domain.chase_engine import (
     UNKNOWN,
 )
 from domain.guide import GuideState
-from domain.model import ActionStatus, ReturnStatus
+from domain.model import ActionStatus, ReturnStatus, ReviewStage, Role
 from domain.phrasing import Period, ReviewRef
 from domain.summaries import (
     LIVE,
@@ -69,8 +70,10 @@ from domain.summaries import (
     ThemeTally,
     TrackerRecord,
 )
+from domain.transitions import OPEN_STAGES
 from storage import tables as t
 from storage.actions import history_entry, history_statement
+from storage.directory import active_with_role
 from storage.reviews import review_view as _review_view
 
 _AI = t.ActionItem
@@ -404,6 +407,58 @@ class SqlSummaries:
             .order_by(col(t.Agency.name))
         ).all()
         return [(int(i), str(n), str(s)) for i, n, s in rows]
+
+    def chair_seats(
+        self, partnership_id: int, review_id: int | None = None
+    ) -> tuple[list[chair_cover.ReviewSeat], tuple[int, ...]]:
+        # Two statements, only for a viewer who sees the whole partnership: the open reviews
+        # whose chair's access ended (few, usually none), then, only if there are any, the
+        # admins (`chase_engine.chair_readers` reads the same two facts for the sweep).
+        chair = aliased(t.Member)
+        deputy = aliased(t.Member)
+        query = (
+            sa_select(
+                col(t.Review.id),
+                col(t.Review.reference),
+                col(t.Review.pseudonym),
+                col(t.Review.stage),
+                col(chair.id),
+                col(chair.display_name),
+                col(t.Review.deputy_chair_member_id),
+                col(deputy.active),
+            )
+            .join(chair, col(chair.id) == col(t.Review.chair_member_id))
+            .outerjoin(deputy, col(deputy.id) == col(t.Review.deputy_chair_member_id))
+            .where(
+                col(t.Review.partnership_id) == partnership_id,
+                col(t.Review.stage).in_([s.value for s in OPEN_STAGES]),
+                col(chair.active).is_(False),
+            )
+            .order_by(col(t.Review.year), col(t.Review.sequence))
+        )
+        if review_id is not None:
+            query = query.where(col(t.Review.id) == review_id)
+        seats = [
+            chair_cover.ReviewSeat(
+                int(i or 0),
+                str(reference),
+                str(pseudonym),
+                ReviewStage(stage),
+                str(name),
+                chair_cover.Seat(
+                    int(chair_id or 0),
+                    True,
+                    None if deputy_id is None else int(deputy_id),
+                    deputy_id is not None and not deputy_active,
+                ),
+            )
+            for i, reference, pseudonym, stage, chair_id, name, deputy_id, deputy_active in (
+                self._session.execute(query).all()
+            )
+        ]
+        if not seats:
+            return [], ()
+        return seats, tuple(active_with_role(self._session, partnership_id, Role.ADMIN))
 
     def visible_reviews(self, scope: Scope) -> list[ReviewRef]:
         rows = self._session.execute(

@@ -16,6 +16,7 @@ from cards.common import OPENS_BESIDE
 from domain import board_report, phrasing, summaries
 from domain.errors import InvalidInput
 from domain.lifecycle import may_manage
+from domain.model import Role
 from domain.summaries import ANY_ROLE
 from domain.wording import counted
 from storage.repositories import SqlUnitOfWork
@@ -117,7 +118,7 @@ async def dashboard_command(ctx: Context) -> Reply:
         if isinstance(agency, Reply):
             return agency
         board = summaries.dashboard(uow, ctx.turn.actor, ctx.member, agency, period, today)
-        return Reply(cards.dashboard_card(board, today))
+        return Reply(cards.dashboard_card(board, today, manage=ctx.member.has(Role.ADMIN)))
 
     return await ctx.run(work)
 
@@ -129,7 +130,7 @@ async def show_dashboard(ctx: Context) -> Reply:
     board = await ctx.run(
         lambda uow: summaries.dashboard(uow, ctx.turn.actor, ctx.member, agency, period, today)
     )
-    return Reply(cards.dashboard_card(board, today))
+    return Reply(cards.dashboard_card(board, today, manage=ctx.member.has(Role.ADMIN)))
 
 
 async def overdue_command(ctx: Context) -> Reply:
