@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from cards import verbs
 from cards.summaries import CHAIR_GAPS_SHOWN, dashboard_card, summary_card
-from cards.validation import card_problems
+from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_problems, card_size
 from domain import chair_cover as cc
 from domain import chase_engine as ce
 from domain.model import ReviewStage
@@ -195,3 +196,16 @@ def _seat(
     review_id: int, reference: str, seat: cc.Seat, stage: ReviewStage = ReviewStage.PRE_ANALYSIS
 ) -> cc.ReviewSeat:
     return cc.ReviewSeat(review_id, reference, "Child K", stage, "Police Practitioner", seat)
+
+
+@pytest.mark.parametrize("manage", [False, True])
+def test_the_largest_summary_with_the_line_still_fits(manage: bool) -> None:
+    """The line comes first on every page of a 60-item summary, the longest name a member can
+    have in it (long words are given break points), and the card still fits Teams."""
+    summary = build_summary(review(), Access.FULL, records(), TODAY, DEFAULT_POLICY)
+    gap = replace(_gap(4, cc.Cover.NOBODY, deputy_left=True), chair_name="N" * 200)
+    for page in (1, 2, 3):
+        card = summary_card(replace(summary, chair_gap=gap), page, manage=manage)
+        assert card_problems(card) == [], page
+        assert card_size(card) <= TEAMS_CARD_LIMIT_BYTES
+        assert "N" * 20 in json.dumps(card), "the name is said"
