@@ -115,8 +115,8 @@ def chair_gap_words(gap: ChairGap, manage: bool) -> str:
     left = f"The chair, {gap.chair_name}, no longer has access to Line of Sight and {deputy}"
     if gap.cover is Cover.NOBODY:
         return (
-            f"{left}. The partnership has no admin either, so nobody can act for the chair: "
-            "reminders, escalations and date requests meant for the chair reach nobody. Ask "
+            f"{left}, and the partnership has no admin: reminders, escalations and date "
+            "requests meant for the chair reach nobody. Ask "
             "whoever runs Line of Sight to make someone an admin (the ADMIN_AAD_IDS setting); "
             f"they can then name a deputy chair (manage {gap.reference}), who has the chair's "
             "controls."
@@ -148,37 +148,35 @@ def _chair_gap_button(gap: ChairGap) -> ac.ActionExecute:
     return button(f"Manage {gap.reference}", verbs.REVIEW_MANAGE, data)
 
 
+def _chair_gap_lines(gap: ChairGap, manage: bool, named: str = "") -> list[ac.ElementAnnotated]:
+    """Its title (red where nobody reads the chair's part), then the words in the card's own
+    colour, so a paragraph is not read in red; `named`, the review's reference and pseudonym
+    before the title (the dashboard's, not the summary's, which is the review's own)."""
+    return [
+        ac.TextBlock(
+            text=f"{named}**{chair_gap_title(gap)}**",
+            wrap=True,
+            color=ty.Colors.ATTENTION if gap.cover is Cover.NOBODY else None,
+        ),
+        ac.TextBlock(
+            text=user_text(chair_gap_words(gap, manage)), wrap=True, spacing=ty.Spacing.SMALL
+        ),
+    ]
+
+
 def _chair_gaps_section(gaps: Sequence[ChairGap], manage: bool) -> list[ac.ElementAnnotated]:
     if not gaps:
         return []
     items: list[ac.ElementAnnotated] = [_section(f"Reviews whose chair has left ({len(gaps)})")]
     for gap in gaps[:CHAIR_GAPS_SHOWN]:
-        items.append(
-            ac.TextBlock(
-                text=f"**{gap.reference}** {user_text(gap.pseudonym)} · "
-                f"**{chair_gap_title(gap)}**  \n" + user_text(chair_gap_words(gap, manage)),
-                wrap=True,
-                color=ty.Colors.ATTENTION if gap.cover is Cover.NOBODY else None,
-            )
-        )
+        named = f"**{gap.reference}** {user_text(gap.pseudonym)} · "
+        items.extend(_chair_gap_lines(gap, manage, named))
         if manage:
             items.append(ac.ActionSet(actions=[_chair_gap_button(gap)]))
     if len(gaps) > CHAIR_GAPS_SHOWN:
         more = len(gaps) - CHAIR_GAPS_SHOWN
         items.append(paragraph(f"…and {counted(more, 'more review')}.", subtle=True))
     return items
-
-
-def _chair_gap_line(gap: ChairGap, manage: bool) -> list[ac.ElementAnnotated]:
-    """The summary's line: under its header, before anything else (its Manage button is the
-    card's own)."""
-    return [
-        ac.TextBlock(
-            text=f"**{chair_gap_title(gap)}**  \n" + user_text(chair_gap_words(gap, manage)),
-            wrap=True,
-            color=ty.Colors.ATTENTION if gap.cover is Cover.NOBODY else None,
-        )
-    ]
 
 
 # --- the review summary ------------------------------------------------------------------------
@@ -206,7 +204,7 @@ def _summary_card(
         ),
     ]
     if summary.chair_gap is not None:
-        body.extend(_chair_gap_line(summary.chair_gap, manage))
+        body.extend(_chair_gap_lines(summary.chair_gap, manage))
     if summary.access is Access.OWN:
         body.append(
             paragraph(

@@ -180,7 +180,7 @@ def test_no_gap_says_nothing() -> None:
 def test_the_summary_says_it_under_its_header() -> None:
     summary = build_summary(review(), Access.FULL, records(2, 0), TODAY, DEFAULT_POLICY)
     for cover, manage, said in (
-        (cc.Cover.NOBODY, False, "nobody can act for the chair"),
+        (cc.Cover.NOBODY, False, "Nobody can act for the chair"),
         (cc.Cover.ADMINS, True, "Name a deputy chair (Manage, then Deputy chair)"),
     ):
         card = summary_card(replace(summary, chair_gap=_gap(4, cover)), manage=manage)
