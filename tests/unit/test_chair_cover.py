@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -131,16 +132,18 @@ def _board(gaps: tuple[cc.ChairGap, ...]) -> Dashboard:
     )
 
 
+def _valid(card: dict[str, Any]) -> str:
+    assert card_problems(card) == []
+    return json.dumps(card, ensure_ascii=False)
+
+
 def _gap(number: int, cover: cc.Cover, *, deputy_left: bool = False) -> cc.ChairGap:
     reference = f"LOS-2026-{number:03d}"
     return cc.ChairGap(number, reference, "Child K", "Police Practitioner", cover, deputy_left)
 
 
 def test_the_dashboard_names_a_review_nobody_can_act_for_and_the_way_on() -> None:
-    board = _board((_gap(4, cc.Cover.NOBODY, deputy_left=True),))
-    card = dashboard_card(board, TODAY, manage=False)
-    assert card_problems(card) == []
-    text = json.dumps(card, ensure_ascii=False)
+    text = _valid(dashboard_card(_board((_gap(4, cc.Cover.NOBODY, deputy_left=True),)), TODAY))
     assert "Reviews whose chair has left (1)" in text
     assert "Nobody can act for the chair" in text
     assert "the review's deputy chair's access ended too" in text
@@ -151,9 +154,7 @@ def test_the_dashboard_names_a_review_nobody_can_act_for_and_the_way_on() -> Non
 
 def test_an_admin_is_offered_the_review_s_manage_card() -> None:
     board = _board((_gap(4, cc.Cover.ADMINS),))
-    card = dashboard_card(board, TODAY, manage=True)
-    assert card_problems(card) == []
-    text = json.dumps(card, ensure_ascii=False)
+    text = _valid(dashboard_card(board, TODAY, manage=True))
     assert "go to the partnership's admins" in text
     assert "Name a deputy chair (Manage, then Deputy chair)" in text
     assert '"title": "Manage LOS-2026-004"' in text
