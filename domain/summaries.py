@@ -267,6 +267,7 @@ class SummaryRecords:
     held_on: date | None = None  # the day the meeting was held, as the outcome records it
     legal_hold: bool = False  # the review is under legal hold (domain/retention.py)
     hold_lifted: bool = False  # not held, and a hold on it was lifted (the audit trail says)
+    chair_left: bool = False  # the chair's access ended: who reads their part is looked up
 
 
 @dataclass(frozen=True)
@@ -736,7 +737,8 @@ def review_summary(
     elif records.hold_lifted:  # one more read, only for a review whose hold was lifted
         lifted = uow.retention.hold_lifted(member.partnership_id, review.id)
         summary = replace(summary, lifted=lifted)
-    gap = chair_gaps(uow, scope_for(member), review.id)
+    # One more read (two with a gap), only where the chair's access ended.
+    gap = chair_gaps(uow, scope_for(member), review.id) if records.chair_left else ()
     if gap:
         summary = replace(summary, chair_gap=gap[0])
     audit.record(

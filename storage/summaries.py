@@ -253,8 +253,18 @@ _HOLD_LIFTED = (
     )
     .correlate(t.Review)
 )
+# The review's chair's access ended (`SummaryRecords.chair_left`): only then is who reads the
+# chair's part looked up, so a summary costs no more statements than before.
+_CHAIR_LEFT = (
+    exists()
+    .where(col(t.Member.id) == col(t.Review.chair_member_id), col(t.Member.active).is_(False))
+    .correlate(t.Review)
+)
 _REVIEW_PARTNERSHIP = sa_select(
-    col(t.Review.partnership_id), col(t.Review.legal_hold), _HOLD_LIFTED.label("hold_lifted")
+    col(t.Review.partnership_id),
+    col(t.Review.legal_hold),
+    _HOLD_LIFTED.label("hold_lifted"),
+    _CHAIR_LEFT.label("chair_left"),
 ).where(col(t.Review.id) == _PARAM["review_id"])
 _POLICY = select(t.Partnership.settings).where(col(t.Partnership.id) == _PARAM["partnership_id"])
 _OUTCOME = select(
@@ -493,7 +503,9 @@ class SqlSummaries:
         found = self._session.execute(
             _REVIEW_PARTNERSHIP, {"review_id": review_id, "review_key": str(review_id)}
         ).first()
-        partnership_id, legal_hold, lifted = found if found else (None, False, False)
+        partnership_id, legal_hold, lifted, chair_left = (
+            found if found else (None, False, False, False)
+        )
         where = Filter(int(partnership_id or 0), review_id=review_id, member_id=owner_id)
         outcome = self._session.execute(_OUTCOME, {"review_id": review_id}).first()
         themes, needs, published, held = outcome if outcome else ([], [], None, None)
@@ -508,6 +520,7 @@ class SqlSummaries:
             held_on=held,
             legal_hold=bool(legal_hold),
             hold_lifted=bool(lifted) and not legal_hold,
+            chair_left=bool(chair_left),
         )
 
     def _returns(self, review_id: int, owner_id: int | None) -> tuple[ReturnLine, ...]:
