@@ -2,11 +2,16 @@
 out of reach; nothing it did is kept, /readyz stays green, and the same button then works.
 
 The deadlock is a real one, on the path the user hits: approving a return holds its review,
-then the return (domain/holds.py). A rival client holds the return first; once the click waits
-for it, the rival asks for the review. The rival's deadlock_timeout is long, so PostgreSQL ends
-the click's transaction, not the rival's. (The click's handler unit is not run again by
-itself: only units that touch nothing but the database are, as who spoke and the turn's claim
-are in the second test; tests/storage/test_conflicts.py drives the mechanism directly.)
+then the return (domain/holds.py). A rival client holds the return first; once the click holds
+the review, the rival asks for it, and then the click asks for the return. The rival's
+deadlock_timeout is long, so PostgreSQL ends the click's transaction, not the rival's. The
+click closes the cycle, never the rival (held between its two holds until the rival waits):
+PostgreSQL looks for a deadlock once per wait, a second after it began, so a rival closing it
+later than that (a loaded machine) met a click that had already looked, and the click ran into
+its lock timeout instead (tests/storage/test_conflicts.py says more). (The click's handler unit
+is not run again by itself: only units that touch nothing but the database are, as who spoke
+and the turn's claim are in the second test; tests/storage/test_conflicts.py drives the
+mechanism directly.)
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from typing import Any
 
 import psycopg
 import pytest
@@ -22,9 +28,11 @@ from cards import verbs
 from domain.errors import ConcurrencyConflict, StorageUnavailable
 from domain.idempotency import activity_key
 from storage import tables as t
+from storage.claims import SqlClaims
+from storage.reviews import SqlReviews
 from tests.behaviour.test_races import _complete_return, audited
 from tests.conftest import BotUnderTest
-from tests.storage.test_conflicts import rival, until_waiting_for_a_lock
+from tests.storage.test_conflicts import Closing, rival
 from tests.support.activities import USER_AAD
 from tests.support.journey import (
     LEAD,
@@ -46,7 +54,7 @@ async def ready(bot: BotUnderTest) -> int:
 
 
 async def test_a_click_killed_as_a_deadlock_is_told_to_try_again_and_then_works(
-    bot_on_postgres: BotUnderTest, postgres_url: str
+    bot_on_postgres: BotUnderTest, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     j: Journey = await journey_on(bot_on_postgres)
     review_id, return_id = await _complete_return(j)
@@ -54,16 +62,26 @@ async def test_a_click_killed_as_a_deadlock_is_told_to_try_again_and_then_works(
     sign_off = await j.act(verbs.SIGNOFF_OPEN, {"return_id": return_id}, LEAD)
     approve = button_data(sign_off["value"], verbs.SIGNOFF_APPROVE)
 
+    closing = Closing()
+    real_lock = SqlReviews.lock
+
+    def lock(reviews: SqlReviews, review: int) -> None:
+        real_lock(reviews, review)
+        if review == review_id:
+            closing.pause()  # the click holds the review: it asks for the return once the
+            # rival waits for the review
+
+    monkeypatch.setattr(SqlReviews, "lock", lock)
     other = rival(postgres_url)
     try:
         hold(other, "pre_analysis_return", return_id)
         click = asyncio.ensure_future(j.act(verbs.SIGNOFF_APPROVE, approve, LEAD))
-        await until_waiting_for_a_lock(other)  # the click holds the review, waits for the return
-        await asyncio.to_thread(hold, other, "review", review_id)  # the deadlock
+        await closing.rival_asks(postgres_url, lambda: hold(other, "review", review_id))
         other.rollback()
         reply = json.dumps(await click)
     finally:
         other.close()
+    monkeypatch.undo()
 
     assert ConcurrencyConflict.MESSAGE in reply, reply
     assert StorageUnavailable().user_message not in reply
@@ -80,19 +98,34 @@ async def test_a_click_killed_as_a_deadlock_is_told_to_try_again_and_then_works(
 
 
 async def test_a_turn_whose_claim_is_killed_as_a_deadlock_runs_it_again_unseen(
-    bot_on_postgres: BotUnderTest, postgres_url: str, caplog: pytest.LogCaptureFixture
+    bot_on_postgres: BotUnderTest,
+    postgres_url: str,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Who spoke and the turn's claim are one unit that only writes the database, so after a
     deadlock it runs once more (Database.run_short's `retry_on_conflict`) and the user sees
     an ordinary answer. The turn renames its sender (a member row write), then claims its
-    activity, whose claim a rival has inserted and not committed; the rival then writes the
-    member row."""
+    activity, whose claim a rival has inserted and not committed; the rival writes the member
+    row, and then the turn claims (its first run held between the two until the rival waits,
+    so the turn closes the deadlock)."""
     caplog.set_level(logging.WARNING, logger="storage.database")
     j = await journey_on(bot_on_postgres)
     chair = next(m for m in j.rows(t.Member) if m.aad_object_id == USER_AAD)
     body = person(USER_AAD, name="Kelly Smith").says(bot_on_postgres.connector.url, "help")
     body["id"] = "conflicted-activity"
 
+    closing = Closing()
+    real_claim = SqlClaims.claim
+
+    def claim(
+        claims: SqlClaims, partnership: int, member: int, token: str, *a: Any, **k: Any
+    ) -> Any:
+        if token == activity_key(body["id"]):
+            closing.pause()  # the turn holds the member row: it claims once the rival waits
+        return real_claim(claims, partnership, member, token, *a, **k)
+
+    monkeypatch.setattr(SqlClaims, "claim", claim)
     other = rival(postgres_url)
     try:
         other.execute(
@@ -101,9 +134,8 @@ async def test_a_turn_whose_claim_is_killed_as_a_deadlock_runs_it_again_unseen(
             (chair.partnership_id, chair.id, activity_key(body["id"])),
         )
         turn = asyncio.ensure_future(j.turn(body))
-        await until_waiting_for_a_lock(other)  # the turn holds the member, waits on the claim
         rename = "UPDATE member SET display_name = 'Rival Name' WHERE id = %s"
-        await asyncio.to_thread(other.execute, rename, (chair.id,))  # the deadlock
+        await closing.rival_asks(postgres_url, lambda: other.execute(rename, (chair.id,)))
         other.rollback()  # the rival's claim and rename are gone: the second run takes both
         answered = await turn
     finally:

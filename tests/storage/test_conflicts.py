@@ -3,17 +3,22 @@ conflict (domain/conflicts.py), not an outage: logged as one, raised as Concurre
 ("try again"), and a unit whose caller says it touches only the database
 (`retry_on_conflict`) runs once more after a deadlock and succeeds.
 
-The deadlock is a real one: a rival connection holds row 2, the unit takes row 1 and waits for
-row 2, then the rival asks for row 1. The rival's own deadlock_timeout is long, so PostgreSQL
-always ends the unit's transaction, not the rival's.
+The deadlock is a real one: a rival connection holds row 2, the unit takes row 1, the rival
+asks for row 1 and waits, then the unit asks for row 2. The rival's own deadlock_timeout is
+long, so PostgreSQL always ends the unit's transaction, not the rival's. The unit closes the
+cycle, never the rival: PostgreSQL looks for a deadlock once per wait, deadlock_timeout (1 s)
+after the wait began, so a rival that closed it more than a second after the unit began to wait
+(a loaded machine) found the unit's one look already taken, and the unit ran into its lock
+timeout instead (not run again: 2 runs in 9 failed so under load).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
@@ -47,8 +52,14 @@ def bump(connection: psycopg.Connection, row: int) -> None:
     connection.execute("UPDATE contested SET n = n + 1 WHERE id = %s", (row,))
 
 
+def watcher(url: str) -> psycopg.Connection:
+    """A client outside any transaction: each look at pg_stat_activity is fresh (inside a
+    transaction it is read once, at the first look, and kept)."""
+    return psycopg.connect(url.replace("+psycopg", ""), autocommit=True)
+
+
 async def until_waiting_for_a_lock(connection: psycopg.Connection) -> None:
-    """Until another backend in this database waits for a row lock (the unit, on row 2)."""
+    """Until another backend in this database waits for a row lock."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         waiting = connection.execute(
@@ -58,7 +69,39 @@ async def until_waiting_for_a_lock(connection: psycopg.Connection) -> None:
         if waiting and waiting[0]:
             return
         await asyncio.sleep(0.02)
-    raise AssertionError("the unit never waited for the rival's row")
+    raise AssertionError("the rival never waited for the unit's row")
+
+
+class Closing:
+    """The unit closes the deadlock, whatever the machine's load: its first run, holding its
+    first row, stops (`pause`) until the rival waits for that row (`rival_asks`), then asks
+    for the rival's row, and its own deadlock check a second later finds the cycle."""
+
+    def __init__(self) -> None:
+        self.holding = threading.Event()
+        self._go = threading.Event()
+
+    def pause(self) -> None:
+        """In the unit, after its first hold: the first run only (a second finds no rival)."""
+        if self.holding.is_set():
+            return
+        self.holding.set()
+        if not self._go.wait(10):
+            raise AssertionError("the rival never asked for the unit's row")
+
+    async def rival_asks(self, url: str, ask: Callable[[], object]) -> None:
+        """The rival's request for the unit's first row (`ask`, blocking), once the unit holds
+        it; returns when PostgreSQL has ended the unit's transaction as the deadlock's victim
+        and given the rival the row."""
+        assert await asyncio.to_thread(self.holding.wait, 10), "the unit never took its row"
+        asking = asyncio.ensure_future(asyncio.to_thread(ask))
+        watching = watcher(url)
+        try:
+            await until_waiting_for_a_lock(watching)
+        finally:
+            watching.close()
+            self._go.set()
+        await asking
 
 
 def counts(db: Database) -> dict[int, int]:
@@ -69,12 +112,15 @@ def counts(db: Database) -> dict[int, int]:
 
 async def deadlock(db: Database, url: str, *, retry: bool) -> tuple[list[int], object]:
     """The unit (row 1, then row 2) against the rival (row 2, then row 1): the unit's attempts
-    and its result, or the exception it raised."""
+    and its result, or the exception it raised. The unit's first run asks for row 2 only once
+    the rival waits for its row 1 (a second run finds the rival gone)."""
     attempts: list[int] = []
+    closing = Closing()
 
     def unit(uow: SqlUnitOfWork) -> str:
         attempts.append(1)
         uow.session.execute(text("UPDATE contested SET n = n + 1 WHERE id = 1"))
+        closing.pause()
         uow.session.execute(text("UPDATE contested SET n = n + 1 WHERE id = 2"))
         return "done"
 
@@ -82,9 +128,7 @@ async def deadlock(db: Database, url: str, *, retry: bool) -> tuple[list[int], o
     try:
         bump(other, 2)
         running = asyncio.ensure_future(db.run(unit, retry_on_conflict=retry))
-        await until_waiting_for_a_lock(other)
-        # Blocks until PostgreSQL ends the unit's transaction as the deadlock's victim.
-        await asyncio.to_thread(bump, other, 1)
+        await closing.rival_asks(url, lambda: bump(other, 1))
         other.commit()
         outcome: object
         try:
@@ -134,6 +178,7 @@ async def test_a_lock_timeout_is_a_conflict_and_not_waited_for_twice(
         attempts.append(1)
         uow.session.execute(text("UPDATE contested SET n = n + 1 WHERE id = 1"))
 
+    assert await impatient.run(lambda uow: 1) == 1  # its connection made before the timing
     other = rival(postgres_url)
     try:
         bump(other, 1)
