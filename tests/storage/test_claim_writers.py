@@ -27,7 +27,7 @@ from tests.storage.test_claims_in_flight import _partnership, _require_row_locks
 
 OLD = "click:" + "0d" * 32  # a day-old card's click, its reply kept
 ANCIENT = "click:" + "a0" * 32  # a claim past its 30 days
-HELD = 2.0  # how long the other transaction stays open; a wait on it would be as long
+HOLD_LIMIT = 10.0  # the other transaction is let go by the test, or after this
 
 
 def _old_claims(database: Database, partnership: int) -> None:
@@ -44,19 +44,21 @@ def _old_claims(database: Database, partnership: int) -> None:
 def _holding(
     database: Database, work: Callable[[SqlUnitOfWork], Any]
 ) -> tuple[threading.Thread, threading.Event, list[Any]]:
-    """`work` in a transaction kept open HELD seconds after it ran."""
-    done = threading.Event()
+    """`work` in a transaction kept open after it ran until the returned event is set (a wait on
+    it can't end before then: only in the lock timeout's error). It was kept open a fixed 2 s,
+    which a loaded machine could outlast before the reads it was held for."""
+    done, release = threading.Event(), threading.Event()
     found: list[Any] = []
 
     def hold(uow: SqlUnitOfWork) -> None:
         found.append(work(uow))
         done.set()
-        time.sleep(HELD)
+        assert release.wait(HOLD_LIMIT), "the test never let the transaction go"
 
     thread = threading.Thread(target=lambda: database.transaction(hold))
     thread.start()
     assert done.wait(10)
-    return thread, done, found
+    return thread, release, found
 
 
 def _timed(database: Database, work: Callable[[SqlUnitOfWork], Any]) -> tuple[Any, float]:
@@ -109,7 +111,7 @@ def test_a_claim_in_flight_says_whose_it_is(migrated: Database) -> None:
     _require_row_locks(migrated)
     partnership = _partnership(migrated)
     key = "click:" + "5e" * 32
-    thread, _, _ = _holding(
+    thread, release, _ = _holding(
         migrated,
         lambda uow: uow.claims.claim(partnership, 1, key, "return_save", datetime.now(UTC)),
     )
@@ -121,9 +123,11 @@ def test_a_claim_in_flight_says_whose_it_is(migrated: Database) -> None:
         lambda uow: uow.claims.claim(partnership, 1, key, "return_save", datetime.now(UTC))
     )
     looked = migrated.transaction(lambda uow: uow.claims.find(partnership, key))
+    assert thread.is_alive(), "all three answered while member 1's transaction held its claim"
+    release.set()
     thread.join(10)
     assert (other.in_flight, other.member_id) == (True, 1)
-    assert waited < HELD / 2, waited
+    assert waited < migrated.timeouts.lock, waited
     assert (mine.in_flight, mine.member_id) == (True, 1)
     assert looked is not None
     assert (looked.in_flight, looked.member_id) == (True, 1)
@@ -144,13 +148,15 @@ def test_a_click_refused_for_someone_else_s_claim_is_not_read_as_its_holder(
         uow.claims.complete(partnership, key, {"text": "Saved", "conversation": "c"})
 
     migrated.transaction(settled)
-    thread, _, found = _holding(
+    thread, release, found = _holding(
         migrated,
         lambda uow: uow.claims.claim(partnership, 2, key, "return_save", datetime.now(UTC)),
     )
     mine = migrated.transaction(
         lambda uow: uow.claims.claim(partnership, 1, key, "return_save", datetime.now(UTC))
     )
+    assert thread.is_alive(), "answered while member 2's transaction held the key"
+    release.set()
     thread.join(10)
     assert (found[0].fresh, found[0].member_id) == (False, 1), "member 2 refused: member 1's"
     assert (mine.in_flight, mine.member_id) == (True, None)

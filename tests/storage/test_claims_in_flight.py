@@ -4,7 +4,13 @@ another transaction has inserted and not committed waits for that transaction: t
 a return's save (whose claim commits with the save) held a database thread up to lock_timeout.
 Now the claim tries the key's advisory lock first and answers at once as in flight; once the
 first has committed, the claim reads the kept reply; had it rolled back, the claim is taken.
-SQLite's single writer has no such wait (skipped there: no row locks)."""
+SQLite's single writer has no such wait (skipped there: no row locks).
+
+The first click's transaction stays open until the test lets it go, after the duplicate has
+been answered: a duplicate that waited inside the database would wait for that (it can't end
+before) until its lock timeout, and fail. It stayed open a fixed second before, which a loaded
+machine could outlast before the duplicate had looked (then reading it committed, not in
+flight)."""
 
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ from storage.repositories import SqlUnitOfWork
 from tests.storage.test_agency_names import _partnership as _a_partnership
 
 KEY = "click:" + "ab" * 32
-HELD = 1.0  # how long the first click's transaction stays open
+HOLD_LIMIT = 10.0  # the first click's transaction is let go by the test, or after this
 
 
 def _require_row_locks(database: Database) -> None:
@@ -37,16 +43,21 @@ def _partnership(database: Database) -> int:
 
 
 def _first(
-    database: Database, partnership: int, claimed: threading.Event, *, commit: bool
+    database: Database,
+    partnership: int,
+    claimed: threading.Event,
+    release: threading.Event,
+    *,
+    commit: bool,
 ) -> threading.Thread:
-    """The first click: claims, keeps its reply, and stays in its transaction HELD seconds
-    (a one-unit save), then commits or fails."""
+    """The first click: claims, keeps its reply, and stays in its transaction (a one-unit
+    save) until `release` is set, then commits or fails."""
 
     def work(uow: SqlUnitOfWork) -> None:
         assert uow.claims.claim(partnership, 1, KEY, "return_next", datetime.now(UTC)).fresh
         uow.claims.complete(partnership, KEY, {"text": "Section 2 of 7", "conversation": "c"})
         claimed.set()
-        time.sleep(HELD)
+        assert release.wait(HOLD_LIMIT), "the test never let the first click go"
         if not commit:
             raise RuntimeError("the save failed")
 
@@ -70,8 +81,8 @@ def test_a_duplicate_of_an_uncommitted_claim_is_answered_at_once_then_reads_the_
 ) -> None:
     _require_row_locks(migrated)
     partnership = _partnership(migrated)
-    claimed = threading.Event()
-    first = _first(migrated, partnership, claimed, commit=True)
+    claimed, release = threading.Event(), threading.Event()
+    first = _first(migrated, partnership, claimed, release, commit=True)
     assert claimed.wait(10)
 
     duplicate, waited = _timed(
@@ -81,15 +92,18 @@ def test_a_duplicate_of_an_uncommitted_claim_is_answered_at_once_then_reads_the_
     looked, looked_in = _timed(migrated, lambda uow: uow.claims.find(partnership, KEY))
     print(
         f"duplicate's claim answered in {waited * 1000:.1f} ms, its look in "
-        f"{looked_in * 1000:.1f} ms (the first holds {HELD} s)"
+        f"{looked_in * 1000:.1f} ms (the first holding its transaction until then)"
     )
+    assert first.is_alive(), "both answered while the first still held its transaction"
+    release.set()
+    # A wait on the first's lock could only have ended in the lock timeout's error.
+    assert waited < migrated.timeouts.lock, waited
+    assert looked_in < migrated.timeouts.lock, looked_in
     assert not duplicate.fresh
     assert duplicate.in_flight
     assert duplicate.state is ClaimState.PENDING
     assert looked is not None
     assert looked.in_flight
-    assert waited < HELD / 4, waited
-    assert looked_in < HELD / 4, looked_in
 
     first.join(10)
     again = migrated.transaction(
@@ -107,12 +121,13 @@ def test_a_duplicate_of_an_uncommitted_claim_is_answered_at_once_then_reads_the_
 def test_a_duplicate_of_a_claim_rolled_back_takes_it(migrated: Database) -> None:
     _require_row_locks(migrated)
     partnership = _partnership(migrated)
-    claimed = threading.Event()
-    first = _first(migrated, partnership, claimed, commit=False)
+    claimed, release = threading.Event(), threading.Event()
+    first = _first(migrated, partnership, claimed, release, commit=False)
     assert claimed.wait(10)
     during = migrated.transaction(
         lambda uow: uow.claims.claim(partnership, 1, KEY, "return_next", datetime.now(UTC))
     )
+    release.set()
     assert during.in_flight
     first.join(10)
     assert migrated.transaction(lambda uow: uow.claims.find(partnership, KEY)) is None
