@@ -142,13 +142,16 @@ async def test_a_long_retry_after_gives_claims_back_and_never_stalls_the_sweep(
     assert history(j)[-1] == (1, "deferred", False)
 
 
-async def slow_sweep_started(j: Journey, items: int, delay: float) -> asyncio.Task[SweepReport]:
-    """A sweep of `items` due chasers, one send at a time, each taking `delay` to answer,
-    running with its first card arrived."""
+async def slow_sweep_started(
+    j: Journey, items: int, delay: float = 0.0, held: asyncio.Event | None = None
+) -> asyncio.Task[SweepReport]:
+    """A sweep of `items` due chasers, one send at a time, each taking `delay` to answer (or
+    answering only once `held` is set), running with its first card arrived."""
     [first, *_] = await published(j, actions=items)
     at_next_chase(j, first.id, timedelta(hours=1))
     j.bot.connector.clear()
     j.bot.connector.delay = delay
+    j.bot.connector.held = held
     j.bot.connector.arrived.clear()
     running = asyncio.create_task(j.bot.app[CHASERS].sweep())
     await asyncio.wait_for(j.bot.connector.arrived.wait(), SWEEP_BOUND)
@@ -203,16 +206,26 @@ async def test_shutdown_past_the_grace_leaves_the_cut_send_unknown_and_due(
 async def test_a_sweep_renews_its_leases_while_a_send_is_slow(
     journey: Journey, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The send answers only once the test has seen the lease move (it took a fixed second,
+    and the test looked once, 0.6 s in: a loaded machine could starve the 0.1 s heartbeat that
+    long)."""
     j = journey
     monkeypatch.setattr(chase_engine, "HEARTBEAT", timedelta(seconds=0.1))
-    running = await slow_sweep_started(j, items=1, delay=1.0)
+    answer = asyncio.Event()
+    running = await slow_sweep_started(j, items=1, held=answer)
     [item] = j.rows(t.ActionItem)
     leased = item.next_chase_at
     assert leased is not None
-    await asyncio.sleep(0.6)
-    [item] = j.rows(t.ActionItem)
-    assert item.next_chase_at is not None
-    assert item.next_chase_at > leased, "the lease moved on while the send was under way"
+    moved = leased
+    deadline = asyncio.get_running_loop().time() + SWEEP_BOUND
+    while moved <= leased and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.1)
+        [item] = j.rows(t.ActionItem)
+        assert item.next_chase_at is not None
+        moved = item.next_chase_at
+    assert not running.done(), "the send is still under way"
+    assert moved > leased, "the lease moved on while the send was under way"
+    answer.set()
     assert (await running).outcomes == {"sent": 1}
 
 

@@ -49,6 +49,8 @@ class FakeConnector:
     server: TestServer | None = None
     # Seconds each send takes to answer (a slow connector).
     delay: float = 0.0
+    # When given, each send answers only once it is set (a connector slow until the test says).
+    held: asyncio.Event | None = None
     # Sends to record and then cut off without an answer (a reset after the request arrived).
     drops: int = 0
     # Set whenever a send arrives.
@@ -117,6 +119,8 @@ class FakeConnector:
         )
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.held is not None:
+            await self.held.wait()
         if self.drops:
             self.drops -= 1
             assert request.transport is not None
