@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from domain.idempotency import ClaimState
 from domain.retention import claim_cutoff, reply_cutoff
@@ -24,6 +24,7 @@ from storage.claims import claim_lock_key
 from storage.database import Database
 from storage.repositories import SqlUnitOfWork
 from tests.storage.test_claims_in_flight import _partnership, _require_row_locks
+from tests.storage.test_conflicts import WAITING_FOR_A_LOCK
 
 OLD = "click:" + "0d" * 32  # a day-old card's click, its reply kept
 ANCIENT = "click:" + "a0" * 32  # a claim past its 30 days
@@ -71,6 +72,17 @@ def _timed(database: Database, work: Callable[[SqlUnitOfWork], Any]) -> tuple[An
         return work(uow), time.monotonic() - started
 
     return database.transaction(timed)
+
+
+def _until_a_lock_is_waited_for(database: Database) -> None:
+    """Until another transaction in this database waits for a row lock (each look its own
+    transaction, so it is fresh)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if database.transaction(lambda uow: uow.session.scalar(text(WAITING_FOR_A_LOCK))):
+            return
+        time.sleep(0.02)
+    raise AssertionError("nothing waited for the held transaction")
 
 
 def _retention(uow: SqlUnitOfWork, partnership: int) -> tuple[int, int]:
@@ -172,11 +184,24 @@ def test_a_click_meeting_retention_s_spend_reads_the_spent_claim_never_unknown(
     never in flight with nobody's mark. On SQLite the click waits for the one writer."""
     partnership = _partnership(migrated)
     _old_claims(migrated, partnership)
-    thread, _, counted = _holding(migrated, lambda uow: _retention(uow, partnership))
-    met = migrated.transaction(
-        lambda uow: uow.claims.claim(partnership, 1, OLD, "entry_save", datetime.now(UTC))
+    thread, release, counted = _holding(migrated, lambda uow: _retention(uow, partnership))
+    clicked: list[Any] = []
+    click = threading.Thread(
+        target=lambda: clicked.append(
+            migrated.transaction(
+                lambda uow: uow.claims.claim(partnership, 1, OLD, "entry_save", datetime.now(UTC))
+            )
+        )
     )
+    click.start()
+    if migrated.engine.dialect.name == "postgresql":
+        _until_a_lock_is_waited_for(migrated)  # the click's insert, on retention's spend
+        release.set()
+    else:  # SQLite shows no wait for its one writer: retention holds 2 s, as it always did
+        threading.Timer(2.0, release.set).start()
+    click.join(15)
     thread.join(10)
+    [met] = clicked
     assert counted == [(2, 1)]
     assert (met.fresh, met.in_flight, met.state, met.reply) == (
         False,

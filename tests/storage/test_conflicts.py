@@ -58,14 +58,19 @@ def watcher(url: str) -> psycopg.Connection:
     return psycopg.connect(url.replace("+psycopg", ""), autocommit=True)
 
 
+# Another backend in this database waiting for a row lock: a fresh answer only outside a
+# transaction, or in a new one (pg_stat_activity is read once a transaction).
+WAITING_FOR_A_LOCK = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+    "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+)
+
+
 async def until_waiting_for_a_lock(connection: psycopg.Connection) -> None:
     """Until another backend in this database waits for a row lock."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        waiting = connection.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
-        ).fetchone()
+        waiting = connection.execute(WAITING_FOR_A_LOCK).fetchone()
         if waiting and waiting[0]:
             return
         await asyncio.sleep(0.02)
