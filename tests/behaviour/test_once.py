@@ -278,14 +278,19 @@ async def test_a_duplicate_during_a_slow_save_gets_the_saved_reply(
     data = await _section_click(j, "Police with school nurse")
     real_save = returns.save_section
 
+    saving = threading.Event()
+
     def slow_save(*args: Any) -> Any:
         saved = real_save(*args)
+        saving.set()
         time.sleep(0.4)  # inside the unit: its transaction stays open meanwhile
         return saved
 
     monkeypatch.setattr(returns, "save_section", slow_save)
     first = asyncio.create_task(j.act(verbs.RETURN_NEXT, data, PRACTITIONER))
-    await asyncio.sleep(0.15)
+    # Once the first is saving (it came after a fixed 0.15 s, which a loaded machine could
+    # reach before the first had claimed: then the "duplicate" was the first).
+    assert await asyncio.to_thread(saving.wait, 10)
     duplicate = await j.act(verbs.RETURN_NEXT, data, PRACTITIONER)
     assert duplicate == await first
     assert "Section 2 of" in json.dumps(duplicate["value"])
@@ -362,18 +367,22 @@ async def test_a_slow_first_click_gives_its_duplicate_its_answer_when_kept(
 async def _during_a_slow_save(
     j: Journey, data: dict[str, Any], monkeypatch: pytest.MonkeyPatch, seconds: float, aad: str
 ) -> tuple[Any, Any, float]:
-    """The practitioner's click, its save kept in its transaction `seconds`; 0.3 s in, the
-    same click from `aad`: (the first's answer, the second's, how long the second took)."""
+    """The practitioner's click, its save kept in its transaction `seconds`; once it is
+    saving, the same click from `aad`: (the first's answer, the second's, how long the second
+    took). (The second came a fixed 0.3 s in, which a loaded machine could reach before the
+    first had claimed: then the second was the first.)"""
     real_save = returns.save_section
+    saving = threading.Event()
 
     def slow_save(*args: Any) -> Any:
         saved = real_save(*args)
+        saving.set()
         time.sleep(seconds)  # inside the unit: its transaction, and its claim, stay open
         return saved
 
     monkeypatch.setattr(returns, "save_section", slow_save)
     first = asyncio.create_task(j.act(verbs.RETURN_NEXT, data, PRACTITIONER))
-    await asyncio.sleep(0.3)
+    assert await asyncio.to_thread(saving.wait, 10)
     started = time.monotonic()
     second = await j.act(verbs.RETURN_NEXT, data, aad)
     waited = time.monotonic() - started
