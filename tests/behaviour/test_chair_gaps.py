@@ -14,8 +14,8 @@ from bot.core import BESIDE
 from cards import verbs
 from storage import tables as t
 from tests.behaviour.test_access_ended import end_access, member_id
-from tests.scenarios.test_chaser_messages_act import DEPUTY, with_deputy
 from tests.support.activities import USER_AAD
+from tests.support.chasers import DEPUTY, with_deputy
 from tests.support.journey import (
     COLLEAGUE,
     MESSAGE,
