@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from adaptive_cards import card as ac
 from adaptive_cards import types as ty
@@ -62,7 +62,7 @@ from domain.meeting import (
 )
 from domain.model import small_int
 from domain.outcome import ATTENDEES_MAX, DESCRIPTION_MAX, FINDING_MAX, MEASURE_MAX
-from domain.pack import WITHOUT_RETURN, MeetingPack
+from domain.pack import WITHOUT_RETURN, MeetingPack, ThemedLearning
 from domain.questions import default_themes
 from domain.records import ActionView, GuideVersion, ReviewView
 from domain.wording import counted, one_line, shortened
@@ -104,8 +104,8 @@ def pack_card(review: ReviewView, built: MeetingPack, page: int) -> Card:
             ]
         ),
     ]
-    if page == 1:
-        body.extend(_theme_summary(built))
+    top = body
+    body = []
     body.append(
         ac.TextBlock(
             text=f"Combined chronology · page {page} of {pages}",
@@ -149,32 +149,119 @@ def pack_card(review: ReviewView, built: MeetingPack, page: int) -> Card:
     if page < pages:
         actions.append(button("Next page", verbs.PACK, {**data, "page": page + 1}))
     actions.append(button("Record the outcome", verbs.OUTCOME, data, primary=True))
-    return build(body, actions)
+    if page > 1:
+        return build(top + body, actions)
+    return build(
+        top
+        + _theme_summary(built, review.id, lambda learning: build(top + learning + body, actions))
+        + body,
+        actions,
+    )
 
 
-def _theme_summary(built: MeetingPack) -> list[ac.ElementAnnotated]:
-    rows = [
+# How long each agency's point reads on the pack card, longest first: the card is drawn with
+# the longest that keeps it inside Teams' size limit (the Word and PDF packs have every word).
+POINT_LENGTHS = (300, 150, 90)
+
+
+def _theme_summary(
+    built: MeetingPack, review_id: int, draw: Callable[[list[ac.ElementAnnotated]], Card]
+) -> list[ac.ElementAnnotated]:
+    """The themes table and every agency's learning under each theme, as long as the card
+    fits; when even the shortest lines do not, the last points are left off with a line
+    saying how many and whose, and a button that shows that theme's learning on its own."""
+    named = [
         (row.label, f"{counted(len(row.agencies), 'agency')}: {', '.join(row.agencies)}")
-        for row in built.themes[:8]
+        for row in built.themes
     ]
+    # Many agencies with long names: the table says how many, the chronology says who.
+    bare = [(row.label, counted(len(row.agencies), "agency")) for row in built.themes]
+    heading = ac.TextBlock(
+        text="Themes across agencies", weight=ty.FontWeight.BOLDER, separator=True
+    )
+    items: list[ac.ElementAnnotated] = []
+    for rows in (named, bare):
+        table: list[ac.ElementAnnotated] = [
+            heading,
+            facts(rows) if rows else paragraph("No themes tagged yet.", subtle=True),
+        ]
+        if not built.learning:
+            return table
+        most = max(len(p) for g in built.learning for p in (g.worked_well, g.could_differ))
+        for kept in range(most, -1, -1):
+            for length in POINT_LENGTHS:
+                items = table + _learning(built.learning, review_id, length, kept)
+                if sent_size(draw(items)) <= TEAMS_CARD_LIMIT_BYTES:
+                    return items
+    return items
+
+
+def _learning(
+    groups: Sequence[ThemedLearning], review_id: int | None, length: int, kept: int
+) -> list[ac.ElementAnnotated]:
+    """Each theme's learning: a heading set apart from the themes table above it (it read as
+    a repeated row), then a line per agency under "Worked well" and "Could have been
+    different", at most `kept` of each with "and N more from ..." (and a button to them)."""
     items: list[ac.ElementAnnotated] = [
-        ac.TextBlock(text="Themes across agencies", weight=ty.FontWeight.BOLDER, separator=True)
+        ac.TextBlock(
+            text="What the agencies said, by theme",
+            weight=ty.FontWeight.BOLDER,
+            separator=True,
+        )
     ]
-    items.append(facts(rows) if rows else paragraph("No themes tagged yet.", subtle=True))
-    for group in built.learning[:4]:
-        items.append(markdown(f"**{user_text(group.theme)}**"))
+    for index, group in enumerate(groups):
+        items.append(markdown(f"**Theme: {user_text(group.theme)}**"))
+        left: list[str] = []
         for heading, points in (
             ("Worked well", group.worked_well),
             ("Could have been different", group.could_differ),
         ):
             # A line per agency: joined with ";", the answers' own full stops read ".;".
             lines = [
-                user_text(f"{p.agency}: {shortened(one_line(p.text), 90)}") for p in points[:2]
+                user_text(f"{p.agency}: {shortened(one_line(p.text), length)}")
+                for p in points[:kept]
             ]
+            rest = points[kept:]
+            if rest:
+                lines.append(
+                    f"_and {len(rest)} more from "
+                    f"{user_text(', '.join(dict.fromkeys(p.agency for p in rest)))}_"
+                )
+                left.append(heading)
             shown = "\n\n".join(lines) if lines else "None recorded."
             # A bold label: the only emphasis the bot writes (typed text never renders any).
             items.append(markdown(f"**{heading}**\n\n{shown}", subtle=not lines))
+        if left and review_id is not None:
+            items.append(
+                ac.ActionSet(
+                    actions=[
+                        button(
+                            f"All the learning on {shortened(group.theme, 40)}",
+                            verbs.PACK,
+                            {"review_id": review_id, "theme": index + 1},
+                        )
+                    ]
+                )
+            )
     return items
+
+
+def pack_learning_card(review: ReviewView, built: MeetingPack, theme: int) -> Card:
+    """One theme's learning, every agency's points, for the pack card that had no room for
+    them all: each point as long as the card allows."""
+    groups = built.learning[theme - 1 : theme] if theme >= 1 else ()
+    data = {"review_id": review.id}
+    actions = [button("Back to the pack", verbs.PACK, {**data, "page": 1})]
+    top = header(f"Meeting pack · {review.reference}", f"{review.pseudonym} · learning")
+    if not groups:
+        return build([*top, paragraph("That theme is no longer in the pack.")], actions)
+    card = build([*top, *_learning(groups, None, 90, 10**6)], actions)
+    for length in (*POINT_LENGTHS[:-1], 2000):
+        longer = build([*top, *_learning(groups, None, length, 10**6)], actions)
+        if sent_size(longer) > TEAMS_CARD_LIMIT_BYTES:
+            break
+        card = longer
+    return card
 
 
 def outcome_card(screen: OutcomeScreen) -> Card:

@@ -104,13 +104,24 @@ async def pack_command(ctx: Context) -> Reply:
 
 async def show_pack(ctx: Context) -> Reply:
     page = ctx.data.get("page")
-    return await _pack(ctx, ctx.data.get("review_id"), page if isinstance(page, int) else 1)
+    theme = ctx.data.get("theme")
+    return await _pack(
+        ctx,
+        ctx.data.get("review_id"),
+        page if isinstance(page, int) else 1,
+        theme if isinstance(theme, int) else None,
+    )
 
 
-async def _pack(ctx: Context, review_id: object, page: int) -> Reply:
+async def _pack(ctx: Context, review_id: object, page: int, theme: int | None = None) -> Reply:
+    """The pack card's page, or (`theme`, from its "All the learning on ..." button) one
+    theme's learning in full."""
+
     def work(uow: Any) -> dict[str, Any]:
         built = meeting.meeting_pack(uow, ctx.member, review_id, ctx.services.today())
         review = review_flow.chaired_review(uow, ctx.member, review_id)
+        if theme is not None:
+            return cards.pack_learning_card(review, built, theme)
         return cards.pack_card(review, built, page)
 
     return Reply(await ctx.run(work))

@@ -213,7 +213,7 @@ def test_the_pack_cards_learning_reads_a_line_per_agency_and_marks_overdue_retur
                 "Neglect",
                 (
                     LearningPoint("Demo Police", "Concerns were recorded."),
-                    LearningPoint("Demo Health", "Visits " + "followed up promptly " * 10),
+                    LearningPoint("Demo Health", "Visits " + "followed up promptly " * 20),
                 ),
                 (),
             ),
@@ -227,6 +227,7 @@ def test_the_pack_cards_learning_reads_a_line_per_agency_and_marks_overdue_retur
     assert shortened("one two", 10) == "one two"
     assert "None recorded." in shown
     assert "Demo Education (overdue), Demo GP" in shown
+    assert "Theme: Neglect" in shown
 
 
 def test_a_pack_of_one_says_each_count_in_the_singular() -> None:
@@ -321,3 +322,63 @@ def test_the_action_item_chooser_names_each_item_by_its_words() -> None:
     card = cards.outcome_card(screen)
     [chooser] = [i for i in card["body"] if i.get("id") == ACTION_KEY]
     assert chooser["choices"][0]["title"] == "A1: Audit twenty referrals against the pathway"
+
+
+FOUR = ("Demo Children's Social Care", "Demo Community Health", "Demo Police", "Demo School")
+
+
+def four_agencies_learning(themes: int, length: int) -> MeetingPack:
+    return replace(
+        big_pack(),
+        entries=big_pack().entries[:12],
+        learning=tuple(
+            ThemedLearning(
+                f"Theme {t}",
+                tuple(LearningPoint(a, f"{a} worked {t} " + "w " * length) for a in FOUR),
+                tuple(LearningPoint(a, f"{a} differ {t} " + "d " * length) for a in FOUR),
+            )
+            for t in range(themes)
+        ),
+    )
+
+
+def test_the_pack_card_shows_every_agencys_learning_when_it_fits() -> None:
+    """The walk saw two of four agencies under each theme (`points[:2]`), with no word."""
+    built = four_agencies_learning(2, 40)
+    card = cards.pack_card(REVIEW, built, 1)
+    shown = json.dumps(card, ensure_ascii=False)
+    assert card_problems(card) == []
+    for agency in FOUR:
+        for t in range(2):
+            assert f"{agency}: {agency} worked {t}" in shown
+            assert f"{agency}: {agency} differ {t}" in shown
+    assert "more from" not in shown
+    assert '"theme":' not in shown
+
+
+def test_the_themes_learning_is_set_apart_from_the_themes_table() -> None:
+    """The theme's name straight after the table read as a repeated row."""
+    shown = json.dumps(cards.pack_card(REVIEW, four_agencies_learning(1, 5), 1))
+    assert "What the agencies said, by theme" in shown
+    assert "**Theme: Theme 0**" in shown
+
+
+def test_a_pack_too_big_for_every_point_says_how_many_are_left_and_whose() -> None:
+    built = four_agencies_learning(20, 1000)
+    card = cards.pack_card(REVIEW, built, 1)
+    shown = json.dumps(card, ensure_ascii=False)
+    assert card_problems(card) == []
+    left = re.findall(r"_and (\d+) more from ([^_]*)_", shown)
+    assert left, "points left off without a word"
+    assert "Demo School" in left[-1][1]
+    assert '"theme": 20' in shown, "no way to the left-off points"
+    # Every theme is still there, each with its button to the whole of its learning.
+    assert all(f"Theme: Theme {t}" in shown for t in range(20))
+    whole = cards.pack_learning_card(REVIEW, built, 20)
+    said = json.dumps(whole, ensure_ascii=False)
+    assert card_problems(whole) == []
+    assert all(f"{a}: {a} differ 19" in said for a in FOUR)
+    assert "more from" not in said
+    assert "Back to the pack" in said
+    gone = json.dumps(cards.pack_learning_card(REVIEW, built, 21))
+    assert "no longer in the pack" in gone
