@@ -48,6 +48,8 @@ from domain.guide import (
     DueDateChange,
     GuideState,
     corrections_legend,
+    overfull_box_note,
+    overfull_boxes,
     too_long_for_one_page,
     with_corrections,
 )
@@ -692,6 +694,7 @@ def _approval(version: GuideVersion) -> str:
 
 def _guide_inputs(screen: GuideScreen) -> list[ac.ElementAnnotated]:
     items: list[ac.ElementAnnotated] = []
+    overfull = overfull_boxes(screen.guide.parts)
     for index, text in enumerate(screen.guide.parts):
         items.append(
             text_input(
@@ -700,12 +703,16 @@ def _guide_inputs(screen: GuideScreen) -> list[ac.ElementAnnotated]:
                 text,
                 max_length=PART_MAX,
                 multiline=True,
-                # The box takes more while drafting; the printed page holds this much.
+                # The label says the limit (PART_MAX: what the page holds); a box of many
+                # short lines fills its printed lines first.
                 placeholder=f"About {BOX_FITS} characters, or {BOX_LINES} lines, fit the page",
             )
         )
         if f"part_{index}" in screen.errors:
             items.append(field_error_line(items[-1], screen.errors[f"part_{index}"]))
+        elif index in overfull:
+            # Said under the box as soon as it is so, not first at Send for approval.
+            items.append(warning_line(overfull_box_note(overfull[index])))
         if index in screen.warnings:
             items.extend(identifier_warning(f"part_{index}", screen.warnings[index]))
     return items

@@ -30,7 +30,6 @@ PART_TITLES = (
     "6 · Things to remember, and questions for your team",
     "7 · What to do: what is expected to change",
 )
-PART_MAX = 1200
 STANDING_QUESTIONS = (
     "What are your thoughts and reflections?",
     "How will we embed the learning, and how will we know?",
@@ -41,6 +40,12 @@ STANDING_QUESTIONS = (
 # the rendered page). A box of many short lines fills its lines before its characters.
 BOX_FITS = 650
 BOX_LINES = 13
+# A box takes no more than the page holds: the one limit its label, its placeholder, the
+# card's mark under a box and Send for approval all state (the label said 1,200 while Send
+# refused over 650). Save keeps a longer box (a draft saved before, or a client that lets
+# more through) and marks it, so nothing typed is lost; past PART_STORED_MAX it is refused.
+PART_MAX = BOX_FITS
+PART_STORED_MAX = 4 * BOX_FITS
 BOX_LINE_CHARS = 52
 BOX_FONT_PT = 8.5
 # The smallest a box prints at to make room for due-date marks: still legible when printed.
@@ -73,15 +78,26 @@ def too_long_for_one_page(parts: Sequence[str], *, then: str = "download again")
     characters, or (many short lines) too many printed lines. Asked before the chair sends a
     draft for approval, so a published version always prints on one page, and before a
     draft's download."""
-    long = [
-        f"{PART_TITLES[i]} ({why})" for i, text in enumerate(parts) if (why := _overfills(text))
-    ]
+    long = [f"{PART_TITLES[i]} ({why})" for i, why in overfull_boxes(parts).items()]
     if not long:
         return None
     return (
         f"The briefing is one A4 page, and each box fits about {BOX_FITS} characters or "
         f"{BOX_LINES} printed lines. Too long: {'; '.join(long)}. Shorten them in the briefing "
         f"card, then {then}."
+    )
+
+
+def overfull_boxes(parts: Sequence[str]) -> dict[int, str]:
+    """Each box too long for the printed page, by its place: why ("929 characters")."""
+    return {i: why for i, text in enumerate(parts) if (why := _overfills(text))}
+
+
+def overfull_box_note(why: str) -> str:
+    """Said under a box too long for the page."""
+    return (
+        f"Too long for the page: {why}. About {BOX_FITS} characters, or {BOX_LINES} printed "
+        "lines, fit a box."
     )
 
 
@@ -473,11 +489,8 @@ def check_parts(data: Mapping[str, object], current: Sequence[str]) -> CheckedPa
     for index, existing in enumerate(current):
         raw = data.get(f"part_{index}", existing)
         text = raw.strip() if isinstance(raw, str) else existing
-        if len(text) > PART_MAX:
-            errors[f"part_{index}"] = (
-                f"'{PART_TITLES[index]}' is {len(text):,} characters; "
-                f"a one-page guide keeps each part to {PART_MAX:,}."
-            )
+        if len(text) > PART_STORED_MAX:
+            errors[f"part_{index}"] = overfull_box_note(f"{len(text):,} characters")
         parts.append(text)
     if errors:
         raise FormInvalid(errors)

@@ -992,7 +992,10 @@ def submit_guide(
     # measured on the box as now saved, which the refusal's card shows.
     overlong = guide.too_long_for_one_page(screen.guide.parts, then="send it for approval")
     if overlong:
-        return replace(screen, errors={"publish": overlong})
+        # Said at the top, and under each box that is too long (as a sign-off's problem is).
+        boxes = guide.overfull_boxes(screen.guide.parts)
+        under = {f"part_{i}": guide.overfull_box_note(why) for i, why in boxes.items()}
+        return replace(screen, errors={"publish": overlong, **under})
     moved = uow.outcomes.move_guide(
         screen.guide.id,
         *guide.GUIDE_MOVES["submit"],

@@ -120,6 +120,10 @@ async def test_a_briefing_that_would_not_print_on_one_page_is_not_sent_for_appro
     card = await j.card(verbs.GUIDE_SUBMIT, {"review_id": review_id, "part_1": many})
     assert card.count("2 · Why it matters (40 printed lines)") == 1, "said once, as the refusal"
     assert "then send it for approval" in card
+    # And under the box itself, as a sign-off's problem is (the walk had to find the box).
+    under = card.index("Too long for the page: 40 printed lines")
+    assert card.rindex('"id": "part_1"', 0, under) > card.rindex('"id": "part_0"', 0, under)
+    assert card.find('"id": "part_2"', under) > under
     assert "Sent for approval" not in card
     assert j.bot.connector.cards() == [], "no approver is asked"
     [record] = j.rows(t.SevenMinuteGuide)

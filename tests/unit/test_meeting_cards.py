@@ -14,7 +14,7 @@ from cards import verbs
 from cards.common import stamped
 from cards.fit import within_limit
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_problems, card_size
-from domain.guide import PART_MAX, GuideState
+from domain.guide import BOX_FITS, PART_MAX, PART_STORED_MAX, GuideState
 from domain.meeting import (
     ACTION_KEY,
     ActionFormScreen,
@@ -163,7 +163,7 @@ def test_action_form_and_guide_cards_are_valid() -> None:
     card = cards.action_form_card(form)
     assert card_problems(card) == []
     assert any(e.get("choices.data") for e in card["body"])
-    guide = GuideRecord(1, 1, tuple("p" * PART_MAX for _ in range(7)), False, 0)
+    guide = GuideRecord(1, 1, tuple("p" * PART_STORED_MAX for _ in range(7)), False, 0)
     screen = GuideScreen(REVIEW, guide, dict.fromkeys(range(7), "postcode"), {"publish": "x"})
     assert card_problems(cards.guide_card(screen)) == []
     published = GuideScreen(REVIEW, GuideRecord(1, 1, guide.parts, True, 4))
@@ -382,3 +382,19 @@ def test_a_pack_too_big_for_every_point_says_how_many_are_left_and_whose() -> No
     assert "Back to the pack" in said
     gone = json.dumps(cards.pack_learning_card(REVIEW, built, 21))
     assert "no longer in the pack" in gone
+
+
+def test_a_briefing_box_too_long_for_the_page_is_marked_under_itself() -> None:
+    """Every box said "up to 1,200 characters"; over 650 was refused at Send, said only at
+    the top of the card."""
+    parts = ("short",) * 2 + ("x " * 465,) + ("short",) * 4
+    draft = GuideRecord(1, 1, parts, False, 0, GuideState.DRAFT)
+    card = cards.guide_card(GuideScreen(REVIEW, draft))
+    assert card_problems(card) == []
+    body = card["body"]
+    [box] = [i for i, e in enumerate(body) if e.get("id") == "part_2"]
+    assert body[box]["label"] == f"3 · Key learning (up to {BOX_FITS:,} characters)"
+    assert body[box]["maxLength"] == PART_MAX == BOX_FITS
+    assert str(BOX_FITS) in body[box]["placeholder"]
+    assert "Too long for the page: 929 characters" in body[box + 1]["text"]
+    assert not any("1,200" in json.dumps(e) for e in body)

@@ -249,8 +249,20 @@ def test_guide_edits_are_checked_for_identifiers_and_length() -> None:
     checked = guide.check_parts({"part_0": "Child K lives at HU1 2AB"}, current)
     assert 0 in checked.warnings
     assert checked.parts[0] == "Child K lives at HU1 2AB", "nothing is silently changed"
-    with pytest.raises(FormInvalid):
-        guide.check_parts({"part_1": "x" * (guide.PART_MAX + 1)}, current)
+    # Over the page: kept (the card marks the box, Send for approval refuses it).
+    kept = guide.check_parts({"part_1": "x " * guide.PART_MAX}, current)
+    assert kept.parts[1] == ("x " * guide.PART_MAX).strip()
+    with pytest.raises(FormInvalid) as refused:
+        guide.check_parts({"part_1": "x" * (guide.PART_STORED_MAX + 1)}, current)
+    assert f"About {guide.BOX_FITS} characters" in refused.value.errors["part_1"]
+
+
+def test_a_briefing_box_states_one_limit_the_page_s() -> None:
+    """The label said "up to 1,200 characters" while Send for approval refused over 650."""
+    assert guide.PART_MAX == guide.BOX_FITS
+    parts = ("short",) * 2 + ("x " * 400,) + ("short",) * 4
+    assert guide.overfull_boxes(parts) == {2: "799 characters"}
+    assert "About 650 characters, or 13 printed lines" in guide.overfull_box_note("799 characters")
 
 
 def chronology_table(document: Any) -> Any:
