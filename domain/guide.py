@@ -269,11 +269,48 @@ class GuideAction:
     agency: str
     due_on: date | None  # the live date: the revised one where it was revised
     still_open: bool = True  # not completed, closed, cancelled or split
+    reference: str | None = None  # "LOS-2026-003/A1"
 
     @property
     def stem(self) -> str:
-        """How box 7 names it: "agency: description", before any "(by …)"."""
-        return f"{self.agency}: {self.description}"
+        """How box 7 names it, before its "(by …)": "agency: description", or the description
+        alone where it starts with the agency's name, and without a due date written into it
+        where the item has one ("(by …)" says the item's date, which a revision changes: the
+        walk read "Demo Police: Demo Police will audit … by 31 March 2027 … (by May 2027)")."""
+        said = _WRITTEN_DUE.sub("", self.description.strip()) if self.due_on else None
+        return _named_as(self.agency, said or self.description.strip())
+
+    @property
+    def stems(self) -> tuple[str, ...]:
+        """Every way box 7 has named it as drafted: as now (`stem`), with its written date, and
+        as drafted before the stem was mended ("agency: description"); each line so drafted is
+        still checked against the item's due date."""
+        return tuple(
+            dict.fromkeys(
+                (
+                    self.stem,
+                    _named_as(self.agency, self.description.strip()),
+                    f"{self.agency}: {self.description}".strip(),
+                )
+            )
+        )
+
+
+# A due date written into an action item's words, with its lead-in: " by 31 March 2027",
+# ", by March 2027", " by 31/03/2027", " by the end of March 2027".
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_WRITTEN_DUE = re.compile(
+    r",?\s+(?:by|before)\s+(?:the\s+end\s+of\s+)?"
+    rf"(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?(?:{_MONTHS})\s+\d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})\b",
+    re.IGNORECASE,
+)
+
+
+def _named_as(agency: str, description: str) -> str:
+    """The line's "agency: description", or the description alone if it starts with the agency."""
+    if description.casefold().startswith(agency.casefold()):
+        return description
+    return f"{agency}: {description}"
 
 
 def draft(
@@ -345,7 +382,7 @@ def _named(line: str, actions: Sequence[GuideAction]) -> tuple[GuideAction, str 
     stated = _BY.search(line)
     stem = line[: stated.start()] if stated else line
     for action in actions:
-        if action.stem == stem.strip():
+        if stem.strip() in action.stems:
             return action, stated.group(1) if stated else None
     return None
 
@@ -456,6 +493,49 @@ def overdue_notes(text: str, actions: Sequence[GuideAction], today: date) -> tup
                 "still open: its chair can set a new date on the action item, or reword box 7."
             )
     return tuple(notes)
+
+
+_STATED_MONTH = re.compile(
+    r"\b(?:by|before)\s+(?:the\s+end\s+of\s+)?(?:\d{1,2}(?:st|nd|rd|th)?\s+)?"
+    rf"({_MONTHS})\s+(\d{{4}})\b",
+    re.IGNORECASE,
+)
+
+
+def typed_date_notes(text: str, actions: Sequence[GuideAction]) -> tuple[str, ...]:
+    """One sentence for each line of box 7 in the chair's own words (not as drafted, which
+    `due_date_changes` checks and sending for approval mends) that names an action item, by
+    its reference or its words, and states a month other than the item's due month: only the
+    chair can mend their own words, so they are told, never rewritten."""
+    notes = []
+    for line in text.splitlines():
+        if not line.strip() or _named(line, actions) is not None:
+            continue
+        stated = {f"{m.group(1).title()} {m.group(2)}" for m in _STATED_MONTH.finditer(line)}
+        action = _referred(line, actions)
+        if action is None or action.due_on is None or not stated:
+            continue
+        live = f"{action.due_on:%B %Y}"
+        wrong = sorted(stated - {live})
+        if wrong:
+            notes.append(
+                f'Box 7 says "by {wrong[0]}" for {_short(action.stem)}; the action item is '
+                f"due {live}. Change the line, or the item's due date."
+            )
+    return tuple(notes)
+
+
+def _referred(line: str, actions: Sequence[GuideAction]) -> GuideAction | None:
+    """The action item a line of the chair's own words names: by its reference, or by its
+    words once dates and a closing "(…)" are set aside."""
+    for action in actions:
+        if action.reference and action.reference in line:
+            return action
+    words = re.sub(r"\s*\([^()]*\)\s*$", "", _WRITTEN_DUE.sub("", line)).strip()
+    for action in actions:
+        if words and words in {_WRITTEN_DUE.sub("", stem) for stem in action.stems}:
+            return action
+    return None
 
 
 def with_live_due_dates(text: str, actions: Sequence[GuideAction]) -> str:

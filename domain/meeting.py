@@ -710,6 +710,7 @@ def _guide_actions(uow: UnitOfWork, review_id: int) -> list[guide.GuideAction]:
             a.agency_name or "Partnership",
             a.due_on,
             still_open=a.status not in {*ended, ActionStatus.SPLIT},
+            reference=a.reference,
         )
         for a in uow.outcomes.actions(review_id)
     ]
@@ -867,8 +868,9 @@ def _screen(
         approves=approves,
         due_notes=tuple(c.note for c in draft_changes),
         overdue_notes=(
-            guide.overdue_notes(record.parts[6], actions, today)
-            if today is not None and not reads_only and len(record.parts) > 6
+            (guide.overdue_notes(record.parts[6], actions, today) if today is not None else ())
+            + guide.typed_date_notes(record.parts[6], actions)
+            if not reads_only and len(record.parts) > 6
             else ()
         ),
         draft_changes=draft_changes,

@@ -214,3 +214,55 @@ def test_marks_are_abbreviated_only_when_the_smallest_type_cannot_hold_them() ->
     undated = replace(change, live=None)
     assert undated.mark(short=True) == " \u21b3 now undated"
     assert guide.printed_marks([("A line with no change", None)]) == (guide.BOX_FONT_PT, ("",))
+
+
+# --- the drafted line: the item's own due date, the agency once ------------------------------
+
+WALKED = GuideAction(
+    "Demo Police will audit 20 notifications to early help by 31 March 2027 to check child seen.",
+    "Demo Police",
+    date(2027, 5, 31),
+    reference="LOS-2026-003/A1",
+)
+WALKED_LINE = (
+    "Demo Police: Demo Police will audit 20 notifications to early help by 31 March 2027 "
+    "to check child seen. (by March 2027)"
+)
+
+
+def test_a_drafted_line_states_the_items_due_date_once_and_its_agency_once() -> None:
+    """After a date change the walk read "Demo Police: Demo Police will audit … by 31 March
+    2027 … (by May 2027)": two dates and the agency twice."""
+    assert box_7(WALKED).splitlines()[0] == (
+        "Demo Police will audit 20 notifications to early help to check child seen. (by May 2027)"
+    )
+    assert guide.due_date_changes(box_7(WALKED), [WALKED]) == ()
+    # Without a due date on the item, its own words keep theirs.
+    undated = replace(WALKED, due_on=None)
+    assert "by 31 March 2027" in box_7(undated)
+    assert box_7(AUDIT).startswith("Demo Children's Social Care: Audit 20 referrals (by ")
+
+
+def test_a_line_drafted_before_the_mend_is_still_checked_and_mended_on_sending() -> None:
+    [change] = guide.due_date_changes(WALKED_LINE, [WALKED])
+    assert (change.stated, change.live) == ("March 2027", "May 2027")
+    assert guide.with_live_due_dates(WALKED_LINE, [WALKED]) == box_7(WALKED).splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Police audit of notifications by 31 March 2027 (LOS-2026-003/A1)",
+        "Demo Police will audit 20 notifications to early help by 31 March 2027 to check "
+        "child seen. (Police)",
+    ],
+)
+def test_a_date_typed_in_the_chairs_own_words_is_named_not_rewritten(typed: str) -> None:
+    """The walk's chair typed "…by 31 March 2027 (LOS-2026-003/A1)" and nothing was said."""
+    [note] = guide.typed_date_notes(typed, [WALKED])
+    assert '"by March 2027"' in note
+    assert "due May 2027" in note
+    assert guide.with_live_due_dates(typed, [WALKED]) == typed, "the chair's words stand"
+    right = typed.replace("31 March 2027", "31 May 2027")
+    assert guide.typed_date_notes(right, [WALKED]) == ()
+    assert guide.typed_date_notes("Share the briefing by June 2027.", [WALKED]) == ()
