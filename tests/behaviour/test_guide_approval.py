@@ -325,3 +325,39 @@ async def test_approval_refuses_a_box_7_its_live_dates_push_off_the_page(
     assert "no longer prints on one page" in refused
     assert "Send it back to the chair to shorten it." in refused
     assert j.rows(t.GuideVersion) == [], "nothing is published"
+
+
+async def test_box_7_drafted_after_a_date_change_states_the_new_date_once(
+    journey_each: Journey,
+) -> None:
+    """The walk's box 7 after an approved date change: "Demo Police: Demo Police will audit
+    … by 31 March 2027 … (by May 2027)". Drafted now, the line states the item's due date
+    once and its agency once; a date the chair types in their own words is named, not
+    rewritten."""
+    j = journey_each
+    [item] = await published(j)
+    with j.bot.db.session() as session, session.begin():
+        agency = session.get(t.Agency, item.agency_id)
+        assert agency is not None
+        name = agency.name
+        session.execute(
+            update(t.ActionItem)
+            .where(t.ActionItem.id == item.id)
+            .values(
+                description=f"{name} will audit 20 notifications by 31 March 2027 to check.",
+                revised_due_on=date(2027, 5, 31),
+            )
+        )
+    make_lic_member(j, COLLEAGUE)
+    await j.act(verbs.GUIDE, {"review_id": item.review_id})
+    [record] = j.rows(t.SevenMinuteGuide)
+    box = record.sections[6]["text"]
+    assert f"{name} will audit 20 notifications to check. (by May 2027)" in box
+    assert "31 March" not in box
+    assert f"{name}: {name}" not in box
+    typed = f"{box}\nPolice audit of notifications by 31 March 2027 ({item.reference})"
+    card = await j.card(verbs.GUIDE_SAVE, {"review_id": item.review_id, "part_6": typed})
+    assert 'Box 7 says \\"by March 2027\\"' in card
+    assert "the action item is due May 2027. Change the line" in card
+    [record] = j.rows(t.SevenMinuteGuide)
+    assert record.sections[6]["text"] == typed, "the chair's words are kept as typed"
