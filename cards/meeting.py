@@ -286,41 +286,11 @@ def _outcome_card(screen: OutcomeScreen, *, compact: bool) -> Card:
     ]
     if "publish" in screen.errors:
         body.append(error_line(screen.errors["publish"]))
-    if not screen.published:
-        held = screen.held_on.isoformat() if screen.held_on else None
-        body.append(date_input("held_on", "Date the meeting was held", held, required=True))
-        body.extend(_error(screen, "held_on", body[-1]))
-    for index, (_, name) in enumerate(screen.agencies):
-        key = f"attendees_{index}"
-        body.append(
-            text_input(
-                key,
-                f"Attendees from {name} (roles)",
-                screen.typed.get(key, screen.attendees.get(name)),
-                max_length=ATTENDEES_MAX,
-            )
-        )
-        body.extend(_error(screen, key, body[-1]))
-    body.append(
-        choice_input(
-            "agreed_themes",
-            "Agreed key learning themes",
-            list(_theme_labels().items()),
-            ",".join(screen.agreed_themes),
-            multi=True,
-        )
-    )
-    body.extend(_error(screen, "agreed_themes", body[-1]))
-    body.append(
-        text_input(
-            "learning_needs",
-            "Specific learning needs (one per line)",
-            screen.typed.get("learning_needs", "\n".join(screen.learning_needs)),
-            max_length=4000,
-            multiline=True,
-        )
-    )
-    body.extend(_error(screen, "learning_needs", body[-1]))
+    if screen.published:
+        # Read, not a form: the walk found live boxes on a published outcome, with no Save.
+        body.extend(_published_outcome(screen))
+    else:
+        body.extend(_outcome_inputs(screen))
     body.append(
         ac.TextBlock(
             text=f"Action items ({len(screen.actions)})",
@@ -353,6 +323,75 @@ def _outcome_card(screen: OutcomeScreen, *, compact: bool) -> Card:
             )
         )
     return build(body, _outcome_actions(screen))
+
+
+def _outcome_inputs(screen: OutcomeScreen) -> list[ac.ElementAnnotated]:
+    """The chair's boxes while the outcome is a draft, each with its problem under it."""
+    body: list[ac.ElementAnnotated] = []
+    held = screen.held_on.isoformat() if screen.held_on else None
+    body.append(date_input("held_on", "Date the meeting was held", held, required=True))
+    body.extend(_error(screen, "held_on", body[-1]))
+    for index, (_, name) in enumerate(screen.agencies):
+        key = f"attendees_{index}"
+        body.append(
+            text_input(
+                key,
+                f"Attendees from {name} (roles)",
+                screen.typed.get(key, screen.attendees.get(name)),
+                max_length=ATTENDEES_MAX,
+            )
+        )
+        body.extend(_error(screen, key, body[-1]))
+    body.append(
+        choice_input(
+            "agreed_themes",
+            "Agreed key learning themes",
+            list(_theme_labels().items()),
+            ",".join(screen.agreed_themes),
+            multi=True,
+        )
+    )
+    body.extend(_error(screen, "agreed_themes", body[-1]))
+    body.append(
+        text_input(
+            "learning_needs",
+            "Specific learning needs (one per line)",
+            screen.typed.get("learning_needs", "\n".join(screen.learning_needs)),
+            max_length=4000,
+            multiline=True,
+        )
+    )
+    body.extend(_error(screen, "learning_needs", body[-1]))
+    return body
+
+
+def _published_outcome(screen: OutcomeScreen) -> list[ac.ElementAnnotated]:
+    """A published outcome as it was published: said so, and shown as text."""
+    when = f" on {friendly_date(screen.published_at.date())}" if screen.published_at else ""
+    labels = _theme_labels()
+    themes = ", ".join(labels.get(t, t) for t in screen.agreed_themes) or "None"
+    return [
+        paragraph(
+            f"Published{when}: this is the record of the meeting and can't be changed here. "
+            "Its action items are tracked on their own cards.",
+            subtle=True,
+        ),
+        facts(
+            [
+                *(
+                    (f"Attendees from {name}", screen.attendees.get(name) or "None recorded")
+                    for _, name in screen.agencies
+                ),
+                ("Agreed themes", themes),
+            ]
+        ),
+        # A line each, as the pack's learning reads (a fact joins its lines in Teams).
+        markdown(
+            "**Specific learning needs**\n\n"
+            + ("\n\n".join(user_text(n) for n in screen.learning_needs) or "None recorded."),
+            subtle=not screen.learning_needs,
+        ),
+    ]
 
 
 def _meeting_when(screen: OutcomeScreen) -> str:

@@ -114,6 +114,7 @@ class OutcomeScreen:
     # while another field's warning is answered.
     ticked: frozenset[str] = frozenset()
     chosen: str | None = None  # the action item picked for Edit/Remove, as the card sent it
+    published_at: datetime | None = None  # when it was published (read-only from then)
 
 
 def outcome_revision(record: OutcomeRecord | None) -> str:
@@ -194,6 +195,7 @@ def outcome_screen(
         notices,
         outcome_revision(record),
         (record.held_on if record else None) or outcome.default_held_on(review.meeting_on, today),
+        published_at=record.published_at if record else None,
     )
 
 

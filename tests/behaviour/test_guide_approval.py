@@ -361,3 +361,16 @@ async def test_box_7_drafted_after_a_date_change_states_the_new_date_once(
     assert "the action item is due May 2027. Change the line" in card
     [record] = j.rows(t.SevenMinuteGuide)
     assert record.sections[6]["text"] == typed, "the chair's words are kept as typed"
+
+
+async def test_a_published_outcome_opens_read_only_and_says_so(journey_each: Journey) -> None:
+    """The walk's older pack card's "Record the outcome", after publishing: live boxes and
+    no Save. It reads as published now, with nothing to type into."""
+    j = journey_each
+    [item] = await published(j)
+    card = await j.card(verbs.OUTCOME, {"review_id": item.review_id})
+    assert "Published on " in card
+    assert "this is the record of the meeting and can't be changed here" in card
+    assert "Input.Text" not in card
+    assert "Input.ChoiceSet" not in card
+    assert verbs.OUTCOME_SAVE not in card

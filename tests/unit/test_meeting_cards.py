@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 from bot.handlers import register_all
 from bot.router import Router
@@ -398,3 +398,30 @@ def test_a_briefing_box_too_long_for_the_page_is_marked_under_itself() -> None:
     assert str(BOX_FITS) in body[box]["placeholder"]
     assert "Too long for the page: 929 characters" in body[box + 1]["text"]
     assert not any("1,200" in json.dumps(e) for e in body)
+
+
+def test_a_published_outcome_reads_as_published_with_no_live_boxes() -> None:
+    """The walk opened "Record the outcome" from an older pack card after publishing: live
+    boxes, no Save, no word that it was published."""
+    screen = OutcomeScreen(
+        REVIEW,
+        AGENCIES[:2],
+        {AGENCIES[0][1]: "Detective sergeant"},
+        ("neglect",),
+        ("Escalate sooner", "Ask the child"),
+        (),
+        (),
+        OWNERS,
+        True,
+        held_on=date(2026, 11, 23),
+        published_at=datetime(2026, 11, 23, 15, tzinfo=UTC),
+    )
+    card = cards.outcome_card(screen)
+    assert card_problems(card) == []
+    shown = json.dumps(card, ensure_ascii=False)
+    assert "Input." not in shown, "nothing to type into"
+    assert "Published on Mon 23 Nov 2026: this is the record of the meeting" in shown
+    assert "Detective sergeant" in shown
+    assert "None recorded" in shown, "the agency with no attendees says so"
+    assert "Escalate sooner\\n\\nAsk the child" in shown
+    assert "Neglect" in shown
