@@ -20,6 +20,7 @@ from cards.common import (
     friendly_date,
     header,
     identifier_warning,
+    limited,
     markdown,
     notice_lines,
     paragraph,
@@ -38,6 +39,7 @@ from domain.guide import (
     BOX_LINES,
     EMPTY_PUBLISHED_BOX,
     PART_MAX,
+    PART_STORED_MAX,
     PART_TITLES,
     REFLECTIONS_MAX,
     SEND_BACK_NOTE_MAX,
@@ -738,12 +740,16 @@ def _guide_inputs(screen: GuideScreen) -> list[ac.ElementAnnotated]:
         items.append(
             text_input(
                 f"part_{index}",
-                PART_TITLES[index],
-                text,
-                max_length=PART_MAX,
-                multiline=True,
                 # The label says the limit (PART_MAX: what the page holds); a box of many
                 # short lines fills its printed lines first.
+                limited(PART_TITLES[index], PART_MAX),
+                text,
+                # Never below what the box holds (a draft's box 7, a box saved when the limit
+                # was 1,200): a client cuts a value to maxLength, and the next save would
+                # store the cut text (review12b). The note under the box says it is too long.
+                max_length=max(PART_MAX, min(len(text), PART_STORED_MAX)),
+                multiline=True,
+                say_limit=False,
                 placeholder=f"About {BOX_FITS} characters, or {BOX_LINES} lines, fit the page",
             )
         )

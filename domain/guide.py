@@ -7,7 +7,7 @@ names, so it can be shared across the partnership. Edits are checked for identif
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -277,7 +277,7 @@ class GuideAction:
         alone where it starts with the agency's name, and without a due date written into it
         where the item has one ("(by …)" says the item's date, which a revision changes: the
         walk read "Demo Police: Demo Police will audit … by 31 March 2027 … (by May 2027)")."""
-        said = _WRITTEN_DUE.sub("", self.description.strip()) if self.due_on else None
+        said = _without_last_date(self.description.strip()) if self.due_on else None
         return _named_as(self.agency, said or self.description.strip())
 
     @property
@@ -306,9 +306,21 @@ _WRITTEN_DUE = re.compile(
 )
 
 
+def _without_last_date(description: str) -> str:
+    """The item's words without the last date written into them, the one "(by …)" replaces;
+    an earlier one is a step on the way ("review 12 cases by 1/2/2027, then report to LIC by
+    March 2027"), kept (review12b)."""
+    dates = list(_WRITTEN_DUE.finditer(description))
+    if not dates:
+        return description
+    last = dates[-1]
+    return (description[: last.start()] + description[last.end() :]).strip()
+
+
 def _named_as(agency: str, description: str) -> str:
-    """The line's "agency: description", or the description alone if it starts with the agency."""
-    if description.casefold().startswith(agency.casefold()):
+    """The line's "agency: description", or the description alone if it starts with the
+    agency's name as a word ("Health will …", not "Healthy Start workers will …")."""
+    if re.match(rf"{re.escape(agency)}(?!\w)", description, re.IGNORECASE):
         return description
     return f"{agency}: {description}"
 
@@ -374,17 +386,29 @@ def _by(due_on: date | None) -> str:
 _BY = re.compile(r" \(by ([A-Z][a-z]+ \d{4})\)$")
 
 
-def _named(line: str, actions: Sequence[GuideAction]) -> tuple[GuideAction, str | None] | None:
-    """The action item a line of box 7 names as drafted, and the month it states (or None).
-    Its line end is not part of it: a client may send "\r\n", which `due_date_notes`
-    (splitlines) and `with_live_due_dates` (split on "\n") would otherwise read apart."""
-    line = line.rstrip()
-    stated = _BY.search(line)
-    stem = line[: stated.start()] if stated else line
-    for action in actions:
-        if stem.strip() in action.stems:
-            return action, stated.group(1) if stated else None
-    return None
+Named = tuple[GuideAction, str | None]
+
+
+def _named_each(lines: Iterable[str], actions: Sequence[GuideAction]) -> list[Named | None]:
+    """For each line of box 7, the action item it names as drafted and the month it states
+    (or None). Each line takes an item no earlier line took where one fits: two items whose
+    words differ only by their date name alike once the date is set aside, and the second
+    line was read as the first item, with its date (review12b). Its line end is not part of
+    it: a client may send "\r\n", which `due_date_notes` (splitlines) and
+    `with_live_due_dates` (split on "\n") would otherwise read apart."""
+    taken: set[int] = set()
+    found: list[Named | None] = []
+    for line in lines:
+        stated = _BY.search(line.rstrip())
+        stem = (line.rstrip()[: stated.start()] if stated else line).strip()
+        fits = [i for i, action in enumerate(actions) if stem in action.stems]
+        index = next((i for i in fits if i not in taken), fits[0] if fits else None)
+        if index is None:
+            found.append(None)
+            continue
+        taken.add(index)
+        found.append((actions[index], stated.group(1) if stated else None))
+    return found
 
 
 @dataclass(frozen=True)
@@ -446,8 +470,8 @@ def due_date_changes(text: str, actions: Sequence[GuideAction]) -> tuple[DueDate
     away). Every view of a briefing (card, preview, approval request, published reading,
     Word/PDF) asks this one question, so they all warn or correct alike."""
     changes = []
-    for position, line in enumerate(text.splitlines()):
-        found = _named(line, actions)
+    lines = text.splitlines()
+    for position, (line, found) in enumerate(zip(lines, _named_each(lines, actions), strict=True)):
         if found is None:
             continue
         action, stated = found
@@ -481,8 +505,7 @@ def overdue_notes(text: str, actions: Sequence[GuideAction], today: date) -> tup
     """One sentence for each line of box 7 telling staff to act by a month already past, on
     an action item still open: only the chair can change that (a new date, or new words)."""
     notes = []
-    for line in text.splitlines():
-        found = _named(line, actions)
+    for found in _named_each(text.splitlines(), actions):
         if found is None or found[1] is None:
             continue
         action, stated = found
@@ -508,8 +531,9 @@ def typed_date_notes(text: str, actions: Sequence[GuideAction]) -> tuple[str, ..
     its reference or its words, and states a month other than the item's due month: only the
     chair can mend their own words, so they are told, never rewritten."""
     notes = []
-    for line in text.splitlines():
-        if not line.strip() or _named(line, actions) is not None:
+    lines = text.splitlines()
+    for line, drafted in zip(lines, _named_each(lines, actions), strict=True):
+        if not line.strip() or drafted is not None:
             continue
         stated = {f"{m.group(1).title()} {m.group(2)}" for m in _STATED_MONTH.finditer(line)}
         action = _referred(line, actions)
@@ -529,7 +553,7 @@ def _referred(line: str, actions: Sequence[GuideAction]) -> GuideAction | None:
     """The action item a line of the chair's own words names: by its reference, or by its
     words once dates and a closing "(…)" are set aside."""
     for action in actions:
-        if action.reference and action.reference in line:
+        if action.reference and re.search(rf"{re.escape(action.reference)}(?!\d)", line):
             return action
     words = re.sub(r"\s*\([^()]*\)\s*$", "", _WRITTEN_DUE.sub("", line)).strip()
     for action in actions:
@@ -541,11 +565,11 @@ def _referred(line: str, actions: Sequence[GuideAction]) -> GuideAction | None:
 def with_live_due_dates(text: str, actions: Sequence[GuideAction]) -> str:
     """Box 7 with each line that names an action item as drafted stating its live due date;
     every other line exactly as typed."""
-    lines = []
-    for line in text.split("\n"):
-        found = _named(line, actions)
-        lines.append(found[0].stem + _by(found[0].due_on) if found else line)
-    return "\n".join(lines)
+    lines = text.split("\n")
+    return "\n".join(
+        found[0].stem + _by(found[0].due_on) if found else line
+        for line, found in zip(lines, _named_each(lines, actions), strict=True)
+    )
 
 
 def _short(text: str, limit: int = 70) -> str:

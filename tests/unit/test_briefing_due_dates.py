@@ -266,3 +266,65 @@ def test_a_date_typed_in_the_chairs_own_words_is_named_not_rewritten(typed: str)
     right = typed.replace("31 March 2027", "31 May 2027")
     assert guide.typed_date_notes(right, [WALKED]) == ()
     assert guide.typed_date_notes("Share the briefing by June 2027.", [WALKED]) == ()
+
+
+def test_two_items_whose_words_differ_only_by_date_each_keep_their_own() -> None:
+    """review12b: with the written date set aside, both items name alike, and the second line
+    was read as the first item: published with the first's date. Each line takes its own."""
+    march = GuideAction("Audit 20 case files by March 2027", "Demo Police", date(2027, 3, 31))
+    june = replace(march, description="Audit 20 case files by June 2027", due_on=date(2027, 6, 30))
+    assert march.stem == june.stem
+    box = f"{march.stem} (by March 2027)\n{june.stem} (by June 2027)"
+    assert guide.with_live_due_dates(box, [march, june]) == box
+    assert guide.due_date_notes(box, [march, june]) == ()
+    moved = replace(june, due_on=date(2027, 9, 30))
+    assert guide.with_live_due_dates(box, [march, moved]).splitlines() == [
+        f"{march.stem} (by March 2027)",
+        f"{june.stem} (by September 2027)",
+    ]
+
+
+def test_only_the_last_written_date_gives_way_to_the_item_s_date() -> None:
+    """An earlier date is a step on the way, kept; the agency is named unless the words start
+    with its name as a word (review12b: "Healthy Start …" lost the agency "Health")."""
+    steps = GuideAction(
+        "Review 12 cases by 1/2/2027, then report to LIC by March 2027", "Police", date(2027, 5, 31)
+    )
+    assert steps.stem == "Police: Review 12 cases by 1/2/2027, then report to LIC"
+    healthy = GuideAction("Healthy Start workers will visit", "Health", date(2027, 3, 31))
+    assert healthy.stem == "Health: Healthy Start workers will visit"
+    own = GuideAction("Health will brief GPs", "Health", date(2027, 3, 31))
+    assert own.stem == "Health will brief GPs"
+
+
+def test_a_typed_line_naming_a10_is_not_read_as_a1() -> None:
+    """review12b: a reference was looked for as a substring, so A10 matched A1 and the chair
+    was told their right date was wrong."""
+    first = GuideAction("Audit", "Police", date(2027, 3, 31), reference="LOS-2026-003/A1")
+    tenth = GuideAction("Brief", "Police", date(2027, 5, 31), reference="LOS-2026-003/A10")
+    assert guide.typed_date_notes("We will do LOS-2026-003/A10 by May 2027.", [first, tenth]) == ()
+    assert guide.typed_date_notes("We will do LOS-2026-003/A1 by May 2027.", [first, tenth])
+
+
+def test_a_box_holding_more_than_the_page_fits_is_never_cut_by_its_own_limit() -> None:
+    """review12b: a box saved when the limit was 1,200, or a drafted box 7 of six items, was
+    drawn with maxLength 650: a client cuts the value to it, and the next save stored the cut
+    text. The box's maxLength is never below what it holds; its label still says 650."""
+    long_part = "Staff should ask again. " * 45
+    assert guide.PART_MAX < len(long_part) < guide.PART_STORED_MAX
+    drafted = screen(GuideState.DRAFT)
+    parts = (long_part, *drafted.guide.parts[1:])
+    card = cards.guide_card(replace(drafted, guide=replace(drafted.guide, parts=parts)))
+    assert card_problems(card) == []
+    box = next(e for e in _inputs(card) if e.get("id") == "part_0")
+    assert box["maxLength"] >= len(long_part.strip())
+    assert f"up to {guide.PART_MAX:,} characters" in box["label"]
+
+
+def _inputs(card: object) -> list[dict[str, object]]:
+    if isinstance(card, dict):
+        here = [card] if str(card.get("type", "")).startswith("Input.") else []
+        return here + [i for value in card.values() for i in _inputs(value)]
+    if isinstance(card, list):
+        return [i for value in card for i in _inputs(value)]
+    return []
