@@ -1418,7 +1418,7 @@ def undelivered_card(report: Undelivered) -> Card:
         else "Teams didn't take it, however often I tried."
     )
     later = (
-        f"I'll try again with the next reminder, on {friendly_date(report.next_chase_at.date())}."
+        f"I'll try again with the next reminder, on {friendly_date(report.next_chase_at)}."
         if report.next_chase_at
         else "No further reminder is planned."
     )
@@ -1489,7 +1489,7 @@ def access_ended_card(
     said = f"{whose} to Line of Sight has ended, so the reminder due to them was not sent."
     later = (
         f"Until it has someone else, you'll hear this instead of each reminder (the next on "
-        f"{friendly_date(next_chase_at.date())})."
+        f"{friendly_date(next_chase_at)})."
         if next_chase_at
         else "No further reminder is planned."
     )

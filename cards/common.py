@@ -7,7 +7,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any, Final
 
@@ -16,6 +16,7 @@ from adaptive_cards import types as ty
 
 from cards import verbs
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, MeasuredCard, card_size
+from domain.calendar import DEFAULT_CALENDAR
 from domain.display import LOOKALIKE, shown, wrap_points
 from domain.errors import FieldError
 from domain.idempotency import CARD_ID, REVISION
@@ -869,7 +870,12 @@ def identifier_warning(
 
 
 def friendly_date(value: object) -> str:
-    """A date as every card writes it ("Mon 5 Apr 2027"): the one format, short_date's."""
+    """A date as every card writes it ("Mon 5 Apr 2027"): the one format, short_date's. A
+    moment is written as the day it fell on where the partnership is (review12b: a moment's
+    own `.date()` is UTC's, the day before for anything published after midnight in summer)."""
+    if isinstance(value, datetime):
+        stored = value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # SQLite's
+        return short_date(DEFAULT_CALENDAR.local_date(stored))
     return short_date(value) if isinstance(value, date) else "not set"
 
 

@@ -369,7 +369,7 @@ def _outcome_inputs(screen: OutcomeScreen) -> list[ac.ElementAnnotated]:
 
 def _published_outcome(screen: OutcomeScreen) -> list[ac.ElementAnnotated]:
     """A published outcome as it was published: said so, and shown as text."""
-    when = f" on {friendly_date(screen.published_at.date())}" if screen.published_at else ""
+    when = f" on {friendly_date(screen.published_at)}" if screen.published_at else ""
     labels = _theme_labels()
     themes = ", ".join(labels.get(t, t) for t in screen.agreed_themes) or "None"
     return [
@@ -730,7 +730,7 @@ def _approval(version: GuideVersion) -> str:
     name = (
         f"{version.approved_by} ({version.approver})" if version.approved_by else version.approver
     )
-    return f"approved by {name}, {friendly_date(version.approved_at.date())}"
+    return f"approved by {name}, {friendly_date(version.approved_at)}"
 
 
 def _guide_inputs(screen: GuideScreen) -> list[ac.ElementAnnotated]:
