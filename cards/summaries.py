@@ -98,8 +98,10 @@ def _section(title: str) -> ac.TextBlock:
 
 # --- a chair who left with nobody to act for them (domain/chair_cover.py) --------------------
 
-# How many such reviews the dashboard names, each with its button; the rest are counted.
+# How many such reviews the dashboard shows, each with its button.
 CHAIR_GAPS_SHOWN: Final = 3
+# Past those, the rest are named by reference, at most this many (a card has a size limit).
+CHAIR_GAPS_NAMED: Final = 20
 
 
 def chair_gap_words(gap: ChairGap, manage: bool) -> str:
@@ -174,8 +176,20 @@ def _chair_gaps_section(gaps: Sequence[ChairGap], manage: bool) -> list[ac.Eleme
         if manage:
             items.append(ac.ActionSet(actions=[_chair_gap_button(gap)]))
     if len(gaps) > CHAIR_GAPS_SHOWN:
-        more = len(gaps) - CHAIR_GAPS_SHOWN
-        items.append(paragraph(f"…and {counted(more, 'more review')}.", subtle=True))
+        # Named, with the command that opens each: a count alone left them with no way on
+        # (review12b). References only (the bot makes them), at most a card's worth.
+        rest = [gap.reference for gap in gaps[CHAIR_GAPS_SHOWN:]]
+        named = ", ".join(rest[:CHAIR_GAPS_NAMED]) + (
+            " and others" if len(rest) > CHAIR_GAPS_NAMED else ""
+        )
+        command = "manage" if manage else "summary"
+        items.append(
+            paragraph(
+                f"…and {counted(len(rest), 'more review')}: {named}. "
+                f"Type {command} and a reference to open one.",
+                subtle=True,
+            )
+        )
     return items
 
 

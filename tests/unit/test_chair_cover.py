@@ -163,14 +163,20 @@ def test_an_admin_is_offered_the_review_s_manage_card() -> None:
     assert verbs.REVIEW_MANAGE not in other
 
 
-def test_many_gaps_are_counted_and_the_card_stays_valid() -> None:
+def test_many_gaps_are_named_with_a_way_to_each_and_the_card_stays_valid() -> None:
+    """Past the first three, each is named by reference with the command that opens it
+    (review12b: "…and 5 more reviews." named none of them)."""
     gaps = tuple(_gap(n, cc.Cover.ADMINS) for n in range(1, 9))
     card = dashboard_card(_board(gaps), TODAY, manage=True)
     assert card_problems(card) == []
     text = json.dumps(card, ensure_ascii=False)
     shown = {n for n in range(1, 9) if f'"title": "Manage LOS-2026-{n:03d}"' in text}
     assert shown == set(range(1, CHAIR_GAPS_SHOWN + 1))
-    assert f"…and {8 - CHAIR_GAPS_SHOWN} more reviews." in text
+    rest = ", ".join(f"LOS-2026-{n:03d}" for n in range(CHAIR_GAPS_SHOWN + 1, 9))
+    assert f"…and {8 - CHAIR_GAPS_SHOWN} more reviews: {rest}." in text
+    assert "Type manage and a reference to open one." in text
+    many = tuple(_gap(n, cc.Cover.ADMINS) for n in range(1, 60))
+    assert card_problems(dashboard_card(_board(many), TODAY, manage=False)) == []
 
 
 def test_no_gap_says_nothing() -> None:
