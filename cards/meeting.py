@@ -183,21 +183,54 @@ def _theme_summary(
     heading = ac.TextBlock(
         text="Themes across agencies", weight=ty.FontWeight.BOLDER, separator=True
     )
-    items: list[ac.ElementAnnotated] = []
+
+    def fits(items: list[ac.ElementAnnotated]) -> bool:
+        return sent_size(draw(items)) <= TEAMS_CARD_LIMIT_BYTES
+
+    table: list[ac.ElementAnnotated] = []
     for rows in (named, bare):
-        table: list[ac.ElementAnnotated] = [
+        table = [
             heading,
             facts(rows) if rows else paragraph("No themes tagged yet.", subtle=True),
         ]
         if not built.learning:
             return table
         most = max(len(p) for g in built.learning for p in (g.worked_well, g.could_differ))
-        for kept in range(most, -1, -1):
-            for length in POINT_LENGTHS:
-                items = table + _learning(built.learning, review_id, length, kept)
-                if sent_size(draw(items)) <= TEAMS_CARD_LIMIT_BYTES:
-                    return items
-    return items
+        shortest = POINT_LENGTHS[-1]
+        # The most points each heading keeps at the shortest length (fewer points, a smaller
+        # card: found by halving, not by drawing every count), then the longest length they
+        # fit at: each draw measures a whole card (review12b).
+        low, high = 0, most
+        if not fits(table + _learning(built.learning, review_id, shortest, 0)):
+            continue
+        while low < high:
+            middle = (low + high + 1) // 2
+            if fits(table + _learning(built.learning, review_id, shortest, middle)):
+                low = middle
+            else:
+                high = middle - 1
+        for length in POINT_LENGTHS:
+            items = table + _learning(built.learning, review_id, length, low)
+            if fits(items):
+                return items
+    # Not even the headings fit beside the table: each theme's learning on its own card,
+    # measured too (review12b: this last try was returned unmeasured).
+    buttons = [
+        button(
+            f"All the learning on {shortened(group.theme, 40)}",
+            verbs.PACK,
+            {"review_id": review_id, "theme": index + 1},
+        )
+        for index, group in enumerate(built.learning)
+    ]
+    note = paragraph(
+        "What the agencies said is too long for this card: each theme's opens on its own.",
+        subtle=True,
+    )
+    for fallback in ([*table, note, ac.ActionSet(actions=buttons)], [*table, note]):
+        if fits(fallback):
+            return fallback
+    return table
 
 
 def _learning(

@@ -384,6 +384,28 @@ def test_a_pack_too_big_for_every_point_says_how_many_are_left_and_whose() -> No
     assert "no longer in the pack" in gone
 
 
+def test_a_pack_whose_every_theme_heading_overflows_opens_each_theme_on_its_own() -> None:
+    """review12b: with more themes than even their headings fit beside the table, the last
+    try was returned unmeasured, over Teams' limit. Now it is measured: the table, a note and
+    a button per theme, each theme's card valid."""
+    many = replace(
+        four_agencies_learning(1, 1),
+        learning=tuple(
+            ThemedLearning(
+                f"A theme with a long name, number {t} " + "n" * 60,
+                tuple(LearningPoint(f"Agency {a} " + "a" * 60, "x") for a in range(12)),
+                tuple(LearningPoint(f"Agency {a} " + "a" * 60, "y") for a in range(12)),
+            )
+            for t in range(150)
+        ),
+    )
+    card = cards.pack_card(REVIEW, many, 1)
+    assert card_problems(card) == []
+    shown = json.dumps(card, ensure_ascii=False)
+    assert "each theme's opens on its own" in shown
+    assert all(card_problems(cards.pack_learning_card(REVIEW, many, t)) == [] for t in (1, 150))
+
+
 def test_a_briefing_box_too_long_for_the_page_is_marked_under_itself() -> None:
     """Every box said "up to 1,200 characters"; over 650 was refused at Send, said only at
     the top of the card."""
@@ -394,7 +416,9 @@ def test_a_briefing_box_too_long_for_the_page_is_marked_under_itself() -> None:
     body = card["body"]
     [box] = [i for i, e in enumerate(body) if e.get("id") == "part_2"]
     assert body[box]["label"] == f"3 · Key learning (up to {BOX_FITS:,} characters)"
-    assert body[box]["maxLength"] == PART_MAX == BOX_FITS
+    assert PART_MAX == BOX_FITS
+    # Never below what the box holds: a client cuts a value to maxLength (review12b).
+    assert body[box]["maxLength"] == len(parts[2])
     assert str(BOX_FITS) in body[box]["placeholder"]
     assert "Too long for the page: 929 characters" in body[box + 1]["text"]
     assert not any("1,200" in json.dumps(e) for e in body)
