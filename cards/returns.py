@@ -464,13 +464,32 @@ def with_comments(page: Card, comments: str | None) -> Card:
 def _fitted(card: Card, head: list[Any], added: list[Card]) -> Card:
     """`card`, a page with the comments box holding what was typed, within Teams' size limit
     as sent (`sent_size`): whole, else without its "Go to" list (Back and Next still reach
-    every part), else its `head` and the box (`added`) only, saying the rest is left off."""
-    if sent_size(card) <= TEAMS_CARD_LIMIT_BYTES:
+    every part), else its `head`, the box (`added`) and as much of the page as fits after
+    them, saying the rest is left off (review12b: the whole page went, so a lead carrying
+    comments could not read it at all)."""
+
+    def fits(candidate: Card) -> bool:
+        return sent_size(candidate) <= TEAMS_CARD_LIMIT_BYTES
+
+    if fits(card):
         return card
     shorter = replaced(card, GOTO_LIST_ID, None)
-    if sent_size(shorter) <= TEAMS_CARD_LIMIT_BYTES:
+    if fits(shorter):
         return shorter
-    return {**card, "body": [*head, *added, dumped(paragraph(PAGE_LEFT_OFF, subtle=True))]}
+    rest = [e for e in shorter.get("body", [])[len(head) :] if e not in added]
+    note = dumped(paragraph(PAGE_LEFT_OFF, subtle=True))
+
+    def first(count: int) -> Card:
+        return {**card, "body": [*head, *added, *rest[:count], note]}
+
+    low, high = 0, len(rest)  # the most of the page that fits, found by halving
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(first(middle)):
+            low = middle
+        else:
+            high = middle - 1
+    return first(low)
 
 
 # What a page too long to show beside the comments typed on it says instead of the rest.

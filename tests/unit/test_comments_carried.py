@@ -9,7 +9,7 @@ import json
 import pytest
 
 from cards import returns as cards
-from cards.common import GOTO_LIST_ID, Card, card_nodes, sent_size
+from cards.common import GOTO_LIST_ID, Card, card_nodes, header_length, sent_size
 from cards.fit import within_limit
 from cards.validation import TEAMS_CARD_LIMIT_BYTES, card_problems
 from domain.chronology import page
@@ -83,10 +83,16 @@ def test_the_go_to_list_goes_before_the_page() -> None:
     assert cards.PAGE_LEFT_OFF not in json.dumps(card)
     kept = [e for e in full["body"] if e.get("id") not in ("comments", GOTO_LIST_ID)]
     assert [e for e in card["body"] if e in kept] == kept, "the rest of the page is all there"
-    # Section 3's is over even without it: the rest of the page gives way, saying so.
-    card = cards.with_comments(section_page(2), MOST)
+    # Section 3's is over even without it: the end of the page gives way, saying so; as much
+    # of it as fits stays, in order (review12b: all of it went, so it could not be read).
+    third = section_page(2)
+    card = cards.with_comments(third, MOST)
     assert cards.PAGE_LEFT_OFF in json.dumps(card)
     fits_with(card, MOST)
+    page = [e for e in third["body"] if e.get("id") not in ("comments", GOTO_LIST_ID)]
+    shown = [e for e in card["body"] if e in page]
+    assert len(shown) > header_length(page[:3]) + 2, "the page's first answers are there"
+    assert shown == page[: len(shown)], "from its start, in order"
 
 
 def test_a_full_chronology_page_carries_the_most_the_box_takes() -> None:
