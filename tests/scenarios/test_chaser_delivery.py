@@ -218,14 +218,16 @@ async def test_a_sweep_renews_its_leases_while_a_send_is_slow(
     assert leased is not None
     moved = leased
     deadline = asyncio.get_running_loop().time() + SWEEP_BOUND
-    while moved <= leased and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.1)
-        [item] = j.rows(t.ActionItem)
-        assert item.next_chase_at is not None
-        moved = item.next_chase_at
-    assert not running.done(), "the send is still under way"
-    assert moved > leased, "the lease moved on while the send was under way"
-    answer.set()
+    try:
+        while moved <= leased and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)
+            [item] = j.rows(t.ActionItem)
+            assert item.next_chase_at is not None
+            moved = item.next_chase_at
+        assert not running.done(), "the send is still under way"
+        assert moved > leased, "the lease moved on while the send was under way"
+    finally:
+        answer.set()  # a failed look must not leave the send, and the sweep, waiting for ever
     assert (await running).outcomes == {"sent": 1}
 
 
