@@ -428,6 +428,24 @@ def sent_size(card: Card) -> int:
     return card_size(stamped(card, _STAMP_SIZED))
 
 
+def fits_teams(card: Card) -> bool:
+    """Whether the card, as it will be sent (`sent_size`), is within Teams' size limit."""
+    return sent_size(card) <= TEAMS_CARD_LIMIT_BYTES
+
+
+def most_that_fits(most: int, fits: Callable[[int], bool]) -> int:
+    """The largest count up to `most` for which `fits` holds, found by halving: `fits(0)`
+    holds, and once a count fails every larger one does (more in a card is never smaller)."""
+    low, high = 0, most
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def fitting_breaks(draw: Callable[[], Card]) -> Card:
     """The card `draw` makes, drawn again without the wrap breaks in long unbroken runs
     (`user_text`) if they take it over Teams' limit: such a card shows a long token running

@@ -17,11 +17,13 @@ from cards.common import (
     error_line,
     facts,
     field_error_line,
+    fits_teams,
     friendly_date,
     header,
     identifier_warning,
     limited,
     markdown,
+    most_that_fits,
     notice_lines,
     paragraph,
     revised,
@@ -185,7 +187,7 @@ def _theme_summary(
     )
 
     def fits(items: list[ac.ElementAnnotated]) -> bool:
-        return sent_size(draw(items)) <= TEAMS_CARD_LIMIT_BYTES
+        return fits_teams(draw(items))
 
     table: list[ac.ElementAnnotated] = []
     for rows in (named, bare):
@@ -195,34 +197,12 @@ def _theme_summary(
         ]
         if not built.learning:
             return table
-        most = max(len(p) for g in built.learning for p in (g.worked_well, g.could_differ))
-        shortest = POINT_LENGTHS[-1]
-        # The most points each heading keeps at the shortest length (fewer points, a smaller
-        # card: found by halving, not by drawing every count), then the longest length they
-        # fit at: each draw measures a whole card (review12b).
-        low, high = 0, most
-        if not fits(table + _learning(built.learning, review_id, shortest, 0)):
-            continue
-        while low < high:
-            middle = (low + high + 1) // 2
-            if fits(table + _learning(built.learning, review_id, shortest, middle)):
-                low = middle
-            else:
-                high = middle - 1
-        for length in POINT_LENGTHS:
-            items = table + _learning(built.learning, review_id, length, low)
-            if fits(items):
-                return items
+        fitted = _most_learning(table, built.learning, review_id, fits)
+        if fitted is not None:
+            return fitted
     # Not even the headings fit beside the table: each theme's learning on its own card,
     # measured too (review12b: this last try was returned unmeasured).
-    buttons = [
-        button(
-            f"All the learning on {shortened(group.theme, 40)}",
-            verbs.PACK,
-            {"review_id": review_id, "theme": index + 1},
-        )
-        for index, group in enumerate(built.learning)
-    ]
+    buttons = [_theme_button(group, index, review_id) for index, group in enumerate(built.learning)]
     note = paragraph(
         "What the agencies said is too long for this card: each theme's opens on its own.",
         subtle=True,
@@ -231,6 +211,40 @@ def _theme_summary(
         if fits(fallback):
             return fallback
     return table
+
+
+def _most_learning(
+    table: list[ac.ElementAnnotated],
+    groups: Sequence[ThemedLearning],
+    review_id: int,
+    fits: Callable[[list[ac.ElementAnnotated]], bool],
+) -> list[ac.ElementAnnotated] | None:
+    """The table and the learning under it: the most points each heading keeps at the
+    shortest length (found by halving: each draw measures a whole card, review12b), at the
+    longest length they fit at; None when not even the headings fit."""
+    shortest = POINT_LENGTHS[-1]
+
+    def drawn(length: int, kept: int) -> list[ac.ElementAnnotated]:
+        return table + _learning(groups, review_id, length, kept)
+
+    if not fits(drawn(shortest, 0)):
+        return None
+    most = max(len(p) for g in groups for p in (g.worked_well, g.could_differ))
+    kept = most_that_fits(most, lambda count: fits(drawn(shortest, count)))
+    for length in POINT_LENGTHS:
+        items = drawn(length, kept)
+        if fits(items):
+            return items
+    return drawn(shortest, kept)  # fits: `kept` was found at this length
+
+
+def _theme_button(group: ThemedLearning, index: int, review_id: int) -> ac.ActionExecute:
+    """Opens the theme's learning on its own card (`pack_learning_card`)."""
+    return button(
+        f"All the learning on {shortened(group.theme, 40)}",
+        verbs.PACK,
+        {"review_id": review_id, "theme": index + 1},
+    )
 
 
 def _learning(
@@ -269,17 +283,7 @@ def _learning(
             # A bold label: the only emphasis the bot writes (typed text never renders any).
             items.append(markdown(f"**{heading}**\n\n{shown}", subtle=not lines))
         if left and review_id is not None:
-            items.append(
-                ac.ActionSet(
-                    actions=[
-                        button(
-                            f"All the learning on {shortened(group.theme, 40)}",
-                            verbs.PACK,
-                            {"review_id": review_id, "theme": index + 1},
-                        )
-                    ]
-                )
-            )
+            items.append(ac.ActionSet(actions=[_theme_button(group, index, review_id)]))
     return items
 
 

@@ -26,6 +26,7 @@ from cards.common import (
     field_error_line,
     field_problem,
     fit_typed_back,
+    fits_teams,
     fitting_breaks,
     friendly_date,
     good_news,
@@ -33,6 +34,7 @@ from cards.common import (
     header_json,
     header_length,
     identifier_warning,
+    most_that_fits,
     notice_lines,
     paragraph,
     replaced,
@@ -467,14 +469,10 @@ def _fitted(card: Card, head: list[Any], added: list[Card]) -> Card:
     every part), else its `head`, the box (`added`) and as much of the page as fits after
     them, saying the rest is left off (review12b: the whole page went, so a lead carrying
     comments could not read it at all)."""
-
-    def fits(candidate: Card) -> bool:
-        return sent_size(candidate) <= TEAMS_CARD_LIMIT_BYTES
-
-    if fits(card):
+    if fits_teams(card):
         return card
     shorter = replaced(card, GOTO_LIST_ID, None)
-    if fits(shorter):
+    if fits_teams(shorter):
         return shorter
     rest = [e for e in shorter.get("body", [])[len(head) :] if e not in added]
     note = dumped(paragraph(PAGE_LEFT_OFF, subtle=True))
@@ -482,14 +480,7 @@ def _fitted(card: Card, head: list[Any], added: list[Card]) -> Card:
     def first(count: int) -> Card:
         return {**card, "body": [*head, *added, *rest[:count], note]}
 
-    low, high = 0, len(rest)  # the most of the page that fits, found by halving
-    while low < high:
-        middle = (low + high + 1) // 2
-        if fits(first(middle)):
-            low = middle
-        else:
-            high = middle - 1
-    return first(low)
+    return first(most_that_fits(len(rest), lambda count: fits_teams(first(count))))
 
 
 # What a page too long to show beside the comments typed on it says instead of the rest.
