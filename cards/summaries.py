@@ -436,11 +436,13 @@ def did_you_mean_card(
     fallback_verb: str,
     fit: Fit,
     noun: str = "review",
+    fallback_data: Mapping[str, Any] | None = None,
 ) -> Card:
     """`choices` are (button title, verb, data): one button per candidate. `fit` says which
     question it is (`phrasing.which_one`): several that fit what was typed equally ("Which
     one?"), or near misses when nothing has that name ("Did you mean …?"). `fallback_verb` is
-    the way on when none is meant: every review, or the same view for all agencies."""
+    the way on when none is meant: every review, or the same view for all agencies, with
+    `fallback_data` (the period typed beside the agency, as each choice carries it)."""
     body: list[ac.ElementAnnotated] = [
         *header(_DID_YOU_MEAN_TITLES[fit], which_one(fit, question, noun)),
         paragraph("Choose one:"),
@@ -448,7 +450,7 @@ def did_you_mean_card(
             actions=[button(_cut(title, 60), verb, data) for title, verb, data in choices[:5]]
         ),
     ]
-    return build(body, [button(NONE_OF_THESE[noun], fallback_verb)])
+    return build(body, [button(NONE_OF_THESE[noun], fallback_verb, fallback_data)])
 
 
 _DID_YOU_MEAN_TITLES: Final = {

@@ -201,7 +201,7 @@ def _agency_from_text(
         choices = [
             (name, verb, {"agency": str(i), **(extra or {})}) for i, name in match.candidates
         ]
-        return Reply(cards.did_you_mean_card(text, choices, verb, match.fit, noun="agency"))
+        return Reply(cards.did_you_mean_card(text, choices, verb, match.fit, "agency", extra))
     names = ", ".join(name for _, name, _ in agencies) or "none yet"
     raise InvalidInput(
         f"I don't know {_what_named(verb)} called “{text.strip()}”. Agencies: {names}. "

@@ -300,6 +300,8 @@ async def test_an_agency_s_did_you_mean_keeps_the_period_typed_beside_it(
     choices = _agency_choices(manager.last_card())
     assert choices, told
     assert all(choice.get("period") == "2026-Q3" for choice in choices), choices
+    [every_agency] = manager.last_card()["actions"]
+    assert every_agency["data"].get("period") == "2026-Q3", "and so does All agencies"
     reply = await manager.click(choices[0]["verb"], choices[0])
     assert reply["type"] == CARD
     assert "2026" in json.dumps(reply["value"], ensure_ascii=False)
