@@ -217,19 +217,64 @@ def argument_for(name: str, cleaned: str) -> str:
     if reference and name in _READ_BESIDE_A_REVIEW:
         # The reference first, then what else was typed with it ("overdue for LOS-2026-001
         # this quarter"): a period or an agency, read by `asked_words`, never dropped unsaid.
-        beside = _without(cleaned, reference)
-        keyword = _KEYWORDS[name].search(beside)
-        rest = beside[keyword.end() :] if keyword else beside
-        return " ".join([reference.group(0), *meaningful(rest.split(), _COMMAND_WORDS)])
+        beside = _around_keyword(name, _without(cleaned, reference))
+        return " ".join([reference.group(0), *beside])
     if reference:
         formats = [_FORMAT_WORDS[w] for w in words if w in _FORMAT_WORDS]
         suffix = f" {formats[-1]}" if name == "export" and formats else ""
         return reference.group(0) + suffix
+    return " ".join(_around_keyword(name, cleaned))
+
+
+def _around_keyword(name: str, cleaned: str) -> list[str]:
+    """The words on both sides of the command's word, minus connecting words and the ways a
+    question starts: "police overdue" and "2026 q3 overdue for LOS-2026-001" name an agency and
+    a period before it (they were dropped unsaid, and every agency's items listed), as "overdue
+    for police in 2026-q3" does after it."""
     keyword = _KEYWORDS[name].search(cleaned)
-    if keyword:
-        # Everything after the command word, minus connecting words: "for police in 2026-q3".
-        words = cleaned[keyword.end() :].split()
-    return " ".join(meaningful(words, _COMMAND_WORDS))
+    around = _without(cleaned, keyword) if keyword else cleaned
+    words = [w.strip(",;:!?") for w in around.split()]
+    return meaningful([w for w in words if w], _COMMAND_WORDS | _QUESTION_LEADS)
+
+
+# How a question starts, beside the connecting words (`FILLER`): "hi, do we have anything
+# overdue for police?" names only the police. Read only around an asking command's word.
+_QUESTION_LEADS: Final = frozenset(
+    {
+        "hi",
+        "hello",
+        "hey",
+        "bot",
+        "ok",
+        "okay",
+        "so",
+        "and",
+        "then",
+        "just",
+        "quick",
+        "quickly",
+        "do",
+        "does",
+        "we",
+        "have",
+        "has",
+        "got",
+        "there's",
+        "theres",
+        "anyone",
+        "anybody",
+        "know",
+        "let's",
+        "lets",
+        "check",
+        "find",
+        "list",
+        "look",
+        "up",
+        "right",
+        "today",
+    }
+)
 
 
 # The asking commands that read a period and an agency beside a review, not the review alone.

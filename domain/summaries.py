@@ -1102,14 +1102,17 @@ class OverdueAsk:
     """How `overdue …`'s words were read (walk10 and docs12: a review read alone, its period
     or agency dropped unsaid). `review`: the review they name, or the question which; else
     `agency_words` name an agency (or nothing: every item the member sees). Beside a review
-    typed by reference, the other words are tried as its agency (`agency`); words that name
-    no agency or period are `unread`, and the card says they weren't used."""
+    typed by reference, the other words are tried as its agency (`agency`); words that could
+    be several agencies, or come close to some, are `agency_choice` (the card asks which, as
+    it does without a review); words that name no agency or period are `unread`, and the card
+    says they weren't used."""
 
     period: Period | None
     review: ReviewMatch | None = None
     agency: tuple[int, str] | None = None
     agency_words: str = ""
     unread: str = ""
+    agency_choice: AgencyMatch | None = None
 
 
 PERIODS_LOOK_LIKE: Final = "Periods look like 2026, 2026-Q3 or last quarter."
@@ -1148,6 +1151,8 @@ def read_overdue(uow: UnitOfWork, member: MemberView, text: str, today: date) ->
     agency: AgencyMatch = match_agency(words.rest, agencies)
     if agency.found is not None:
         return OverdueAsk(words.period, named, agency=agency.found)
+    if agency.candidates:
+        return OverdueAsk(words.period, named, agency_words=words.rest, agency_choice=agency)
     return OverdueAsk(words.period, named, unread=words.rest)
 
 

@@ -143,6 +143,13 @@ async def overdue_command(ctx: Context) -> Reply:
         period = _period_data(ask.period)
         if ask.review is not None and ask.review.found is None:
             return _did_you_mean(ctx.argument, ask.review, verbs.OVERDUE, period)
+        if ask.review is not None and ask.review.found is not None and ask.agency_choice:
+            return _which_agency(
+                ask.agency_words,
+                ask.agency_choice,
+                verbs.OVERDUE,
+                {"review_id": ask.review.found.id, **period},
+            )
         if ask.review is not None and ask.review.found is not None:
             agency_id = ask.agency[0] if ask.agency else None
             listing = summaries.overdue_list(
@@ -198,15 +205,21 @@ def _agency_from_text(
     if match.found is not None:
         return match.found[0]
     if match.candidates:
-        choices = [
-            (name, verb, {"agency": str(i), **(extra or {})}) for i, name in match.candidates
-        ]
-        return Reply(cards.did_you_mean_card(text, choices, verb, match.fit, "agency", extra))
+        return _which_agency(text, match, verb, extra or {})
     names = ", ".join(name for _, name, _ in agencies) or "none yet"
     raise InvalidInput(
         f"I don't know {_what_named(verb)} called “{text.strip()}”. Agencies: {names}. "
         f"{_named_like(verb)}"
     )
+
+
+def _which_agency(
+    typed: str, match: phrasing.AgencyMatch, verb: str, extra: dict[str, Any]
+) -> Reply:
+    """Which agency was meant, each choice (and "All agencies") carrying `extra`: the period,
+    and the review when one was named beside the agency."""
+    choices = [(name, verb, {"agency": str(i), **extra}) for i, name in match.candidates]
+    return Reply(cards.did_you_mean_card(typed, choices, verb, match.fit, "agency", extra))
 
 
 def _period_data(period: phrasing.Period | None) -> dict[str, Any]:

@@ -305,3 +305,44 @@ async def test_an_agency_s_did_you_mean_keeps_the_period_typed_beside_it(
     reply = await manager.click(choices[0]["verb"], choices[0])
     assert reply["type"] == CARD
     assert "2026" in json.dumps(reply["value"], ensure_ascii=False)
+
+
+async def test_an_agency_misspelt_beside_a_review_is_asked_about_and_keeps_the_review(
+    manager: Manager,
+) -> None:
+    """review12a: "overdue LOS-2026-001 helth 2026-Q1" said "helth" named no agency and listed
+    the review's every item; without a review the same words asked which agency was meant.
+    Now both ask, and each choice (and All agencies) keeps the review and the period."""
+    told = await manager.ask("overdue LOS-2026-001 helth 2026-Q1")
+    assert "No agency is called “helth”. Did you mean one of these?" in told
+    assert "names no agency" not in told
+    choices = _agency_choices(manager.last_card())
+    review = manager.seeded.reviews["LOS-2026-001"]
+    assert choices, told
+    assert all(c.get("review_id") == review for c in choices), choices
+    assert all(c.get("period") == "2026-Q1" for c in choices), choices
+    [every_agency] = manager.last_card()["actions"]
+    assert every_agency["data"].get("review_id") == review
+    health = next(c for c in choices if c["agency"] == str(manager.seeded.agencies["Demo Health"]))
+    reply = await manager.click(health["verb"], health)
+    shown = json.dumps(reply["value"], ensure_ascii=False)
+    assert "LOS-2026-001 · Child K" in shown
+    assert "LOS-2026-002" not in shown, "the review chosen, not every review"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["police overdue", "hi, do we have anything overdue for police?", "Police: overdue items"],
+)
+async def test_words_before_overdue_are_read_too(manager: Manager, typed: str) -> None:
+    """review12a: words typed before `overdue` were dropped unsaid ("police overdue" listed
+    every agency's items as if it were the police's)."""
+    card = await manager.ask(typed)
+    assert "Overdue action items (1)" in card
+    assert "LOS-2026-001/A1" in card
+    assert "LOS-2026-002/A2" not in card
+
+
+async def test_a_period_typed_before_overdue_and_a_review_is_read(manager: Manager) -> None:
+    card = await manager.ask("2026 q3 overdue for LOS-2026-001")
+    assert "items agreed in 2026 Q3" in card
