@@ -78,8 +78,12 @@ _AFTER_INSTITUTION = {
 # "the child Mia" is a name.
 _PSEUDONYM_HEADS = frozenset(["Child", "Baby"])
 # Between a relationship word and a name: a space, or a comma, a bracket, a colon or a dash
-# setting the name off ("mum, Kelly,", "Mum \u2014 Chantelle \u2014", "Dad - Craig").
-_RELATION_GAP = re.compile(r"\s{1,2}|\s{0,2}(?:[,(:\u2013\u2014]|(?<=\s)-)\s{0,2}")
+# setting the name off ("mum, Kelly,", "Mum \u2014 Chantelle \u2014", "Dad - Craig"); never a
+# line break, which starts the next item of a one-per-line box ("…to see the child" and then
+# "Share incident logs…": walk13 read "Share" as the child's family name).
+_RELATION_GAP = re.compile(
+    r"[ \t\u00a0]{1,2}|[ \t\u00a0]{0,2}(?:[,(:\u2013\u2014]|(?<=\s)-)[ \t\u00a0]{0,2}"
+)
 # A pseudonym's letter or number and then such a gap: "Sibling 2, Maisie", "Child K (Mia)".
 _PSEUDONYM_TAG_GAP = re.compile(
     r"\s{1,2}(?:[A-Z]|\d{1,2})\s{0,2}(?:[,(:\u2013\u2014]|(?<=\s)-)\s{0,2}"

@@ -807,3 +807,16 @@ def test_a_footnote_mark_after_an_identifier_hides_nothing(
     [finding] = [f for f in find_identifiers(text) if f.kind is kind]
     assert found in text[finding.start : finding.end]
     assert found not in held.masked(text, find_identifiers(text))
+
+
+def test_a_line_break_ends_a_relationship_word_s_reach() -> None:
+    """walk13: in a one-per-line box, "…to see the child" then "Share incident logs…" read
+    "Share" as the child's family name and held the outcome's Add action item. A name on the
+    same line as the relationship word is still found, and a full name on the next line too."""
+    learning = "Police should always ask to see the child\nShare incident logs with health visitors"
+    assert identifiers.find_identifiers(learning) == []
+    for text, name in (("mum Kelly said", "Kelly"), ("Dad - Craig", "Craig")):
+        [found] = identifiers.find_identifiers(text)
+        assert text[found.start : found.end] == name
+    [found] = identifiers.find_identifiers("seen by dad\nCraig Smith came in")
+    assert found.kind is IdentifierKind.NAME
