@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from domain.calendar import is_working_day
+from domain.calendar import DEFAULT_CALENDAR, is_working_day
 from domain.errors import FormInvalid, field_error
 from domain.idempotency import revision_of
 from domain.identifiers import describe_findings, find_identifiers
@@ -106,8 +106,12 @@ def smart_issues(action: DraftAction, today: date) -> list[str]:
     elif action.due_on < today:
         issues.append("the due date is in the past")
     elif not is_working_day(action.due_on):
+        met_on = DEFAULT_CALENDAR.next_working_day(action.due_on)
+        # walk13: kept as typed, the card then said "Due Sun 28 Feb" under a warning that it
+        # "would fall due on the next working day": name both days, so keeping it is informed.
         issues.append(
-            "the due date is a weekend or bank holiday (it would fall due on the next working day)"
+            f"the due date, {short_date(action.due_on)}, is a weekend or bank holiday: chasers "
+            f"count it as due on {short_date(met_on)}, the next working day"
         )
     if not action.success_measure:
         issues.append("no measure of success (how will we know it made a difference?)")

@@ -178,6 +178,12 @@ def test_each_theme_names_its_evidence_returns_and_key_practice_episodes() -> No
         ({"description": "Raise awareness of neglect"}, "hard to measure"),
         ({"description": "Remind staff about the pathway"}, "hard to measure"),
         ({"description": "Consider a new form"}, "hard to measure"),
+        # walk13: the day the chasers count, named beside the day typed (a Sunday).
+        (
+            {"due_on": date(2027, 2, 28)},
+            "Sun 28 Feb 2027, is a weekend or bank holiday: chasers count it as due on "
+            "Mon 1 Mar 2027, the next working day",
+        ),
     ],
 )
 def test_smart_check_flags_each_weakness(change: dict[str, object], issue: str) -> None:
