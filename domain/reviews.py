@@ -6,6 +6,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Final
 
 from domain.calendar import default_meeting_due, default_returns_due
 from domain.errors import FormInvalid, field_error
@@ -198,10 +199,17 @@ def _date(raw: object, key: str, label: str, errors: dict[str, str]) -> date | N
 
 def _check_identifiers(texts: Mapping[str, str], errors: dict[str, str]) -> None:
     # A review is known by pseudonym: refuse, rather than warn, when its own fields identify.
+    # The warning already asks for the pseudonym (walk13: "Use the pseudonym only." repeated
+    # it); what is added is that there is no "none of this is identifying" box here.
     for key, text in texts.items():
         findings = find_identifiers(text)
         if findings and key not in errors:
-            errors[key] = describe_findings(findings) + " Use the pseudonym only."
+            errors[key] = describe_findings(findings) + REVIEW_DETAILS_REFUSED
+
+
+# A review's details head every card and document, and a chair's reason is read by every
+# agency: no override, unlike the boxes that warn.
+REVIEW_DETAILS_REFUSED: Final = " This box is never saved with them."
 
 
 def may_open_reviews(member: MemberView) -> bool:

@@ -176,7 +176,11 @@ def test_edits_and_reasons_keep_the_identifier_guard() -> None:
     }
     with pytest.raises(FormInvalid) as raised:
         validate_details(data, date(2026, 2, 1))
-    assert "reason" in raised.value.errors
+    said = raised.value.errors["reason"]
+    # walk13: the refusal asked for the pseudonym twice; once, and says there's no override.
+    assert said.count("the review pseudonym") == 1, said
+    assert "Use the pseudonym only" not in said
+    assert said.endswith(" This box is never saved with them.")
     with pytest.raises(FormInvalid):
         required_reason("", "Why")
     assert required_reason("  Family moved away. ", "Why") == "Family moved away."
