@@ -292,7 +292,10 @@ def _manage_button(review: ReviewView, managed: frozenset[int]) -> list[ac.Eleme
     if review.id not in managed:
         return []
     data = {"review_id": review.id}
-    return [ac.ActionSet(actions=[button("Manage", verbs.REVIEW_MANAGE, data)])]
+    # Named by its review: a list of identical "Manage" buttons reads as one to a screen
+    # reader stepping through buttons (walk13).
+    title = f"Manage {review.reference}"
+    return [ac.ActionSet(actions=[button(title, verbs.REVIEW_MANAGE, data)])]
 
 
 # --- the review's lifecycle controls --------------------------------------------------------

@@ -64,8 +64,10 @@ def manage_from_reviews(chat: Chat, reference: str, prefix: str) -> Locator:
     chat.send("reviews")
     listing = chat.wait_for_card("Open reviews")
     entry = listing.locator(".ac-container").filter(has_text=f"{reference} · {PSEUDONYM}").last
-    chat.click_button("Manage", within=entry)
-    card = chat.wait_for_card(f"Manage {reference}")
+    chat.click_button(f"Manage {reference}", within=entry)
+    # The list's button already says "Manage <reference>": wait for what only the card holds.
+    card = chat.wait_for_card("Edit details")
+    assert f"Manage {reference}" in card_text(card)
     chat.card_screenshot(f"{prefix}-manage", card)
     return card
 

@@ -411,6 +411,26 @@ def test_the_reviews_list_says_held_on_the_day_the_meeting_was_held() -> None:
     assert meetings == ["Held Thu 26 Nov 2026", "Mon 14 Dec 2026"]
 
 
+def test_each_manage_button_on_the_reviews_list_names_its_review() -> None:
+    """walk13: six identical "Manage" buttons read as one to a screen reader stepping through
+    the buttons; each names its review."""
+    first = review(stage=ReviewStage.PRE_ANALYSIS)
+    second = review(id=2, reference="LOS-2026-005", stage=ReviewStage.PRE_ANALYSIS)
+    card = reviews_card(
+        [ReviewProgress(first, 2, 0, 0), ReviewProgress(second, 2, 0, 0)],
+        can_open=True,
+        managed=frozenset({first.id, second.id}),
+    )
+    assert card_problems(card) == []
+    titles = [
+        action["title"]
+        for element in card["body"]
+        for item in element.get("items", [])
+        for action in item.get("actions", [])
+    ]
+    assert titles == [f"Manage {first.reference}", "Manage LOS-2026-005"]
+
+
 def test_a_misspelt_or_worded_hold_is_never_answered_with_the_review_s_summary() -> None:
     # Walk8: each of these opened LOS-2026-001's summary without a word, as if the hold card
     # had come; a chair trying to place a hold got a card with no hold on it.
