@@ -18,6 +18,7 @@ from cards.common import (
     build,
     button,
     button_json,
+    card_nodes,
     choice_input,
     date_input,
     dumped,
@@ -68,6 +69,7 @@ from domain.returns import (
     DRAWN,
     EPISODE_KEY,
     OVERVIEW_PLACE,
+    START_CHOSEN,
     WRITING_ROLES,
     AfterSignOff,
     AllIn,
@@ -86,6 +88,9 @@ from domain.returns import (
     section_state,
     sign_off_beside_line,
     sign_off_glance,
+)
+from domain.returns import (
+    FROM_PAGE as FROM_PAGE,
 )
 from domain.stale import Typed
 from domain.wording import counted, listed, shortened
@@ -392,8 +397,8 @@ def _comments_input(value: str | None = None) -> ac.InputText:
     )
 
 
-# In a page's Return with comments (not the sign-off card's): a refusal answers on that page.
-FROM_PAGE = "from_page"
+# `FROM_PAGE` (domain.returns) in a page's Return with comments (not the sign-off card's): a
+# refusal answers on that page.
 
 
 def signoff_buttons(
@@ -419,6 +424,7 @@ def with_return_box(
     comment_on: str,
     comments: str | None,
     errors: Mapping[str, str],
+    start: str | None = None,
 ) -> Card:
     """A page of the return the lead reads, drawn again after its Return with comments was
     refused: its comments box moved from the page's foot to near its top, under its header,
@@ -434,13 +440,22 @@ def with_return_box(
     button always stay."""
     typed = comments[:COMMENTS_MAX] if comments else comments
     box = with_problems([_comments_input(typed)], errors)
-    again = signoff_buttons(ret, comment_on)[1]
-    added = [dumped(e) for e in (*box, ac.ActionSet(actions=[again]))]
+    again = dumped(ac.ActionSet(actions=[signoff_buttons(ret, comment_on)[1]]))
+    # The part chosen on the sign-off card, as the page's own buttons carry it (`with_start`).
+    added = [*(dumped(e) for e in box), _with_data(again, {START_CHOSEN: start} if start else {})]
     body = [
         e for e in page.get("body", []) if not (isinstance(e, dict) and e.get("id") == "comments")
     ]
     top = header_length(body[:3])
-    return _fitted({**page, "body": [*body[:top], *added, *body[top:]]}, body[:top], added)
+    # The box's own button is the page's Return with comments, moved up with it: the page's
+    # foot keeps Approve and its reading buttons, never a second Return with comments.
+    actions = [a for a in page.get("actions", []) if not _returns_it(a)]
+    moved = {**page, "body": [*body[:top], *added, *body[top:]], "actions": actions}
+    return _fitted(moved, body[:top], added)
+
+
+def _returns_it(action: object) -> bool:
+    return isinstance(action, dict) and action.get("verb") == verbs.SIGNOFF_RETURN
 
 
 def with_comments(page: Card, comments: str | None) -> Card:
@@ -456,11 +471,63 @@ def with_comments(page: Card, comments: str | None) -> Card:
     box = dumped(_comments_input(comments[:COMMENTS_MAX]))
     filled = replaced(page, "comments", box)
     if filled == page:
-        return page
+        return _comments_not_here(page, comments[:COMMENTS_MAX])
     body = [
         e for e in page.get("body", []) if not (isinstance(e, dict) and e.get("id") == "comments")
     ]
     return _fitted(filled, body[: header_length(body[:3])], [box])
+
+
+# A page with no comments box (another agency's return, read beside a sign-off card) reached
+# with comments typed: they are said back, not dropped without a word (they belong to the
+# return whose sign-off card they were typed on, never to this one).
+COMMENTS_NOT_HERE: Final = (
+    "The comments you typed are for the return whose sign-off card you came from, so they "
+    "are not on this one. Here they are, to copy back into its comments box:"
+)
+
+
+def _comments_not_here(page: Card, comments: str) -> Card:
+    """`page`, under its header the comments typed on the card its button was on, said back
+    (`COMMENTS_NOT_HERE`), so nothing typed is lost; the page as it was if it can't fit."""
+    body = page.get("body", [])
+    top = header_length(body[:3])
+    said = [dumped(warning_line(COMMENTS_NOT_HERE)), dumped(paragraph(comments))]
+    card = {**page, "body": [*body[:top], *said, *body[top:]]}
+    return card if fits_teams(card) else page
+
+
+def with_start(page: Card, start: str | None, jumps: Sequence[tuple[str, str]]) -> Card:
+    """A page of the return the lead reads, carrying the part they chose on the sign-off card
+    for the practitioner to start at (`domain.returns.carried_start`): in the data of each of
+    its buttons (its Return with comments sends the practitioner there, not to this page; its
+    next page and the sign-off card carry it on), and said above its comments box. A page
+    with no box (no sign-off to give) as it is."""
+    if not start or not any(n.get("id") == "comments" for n in card_nodes(page)):
+        return page
+    carried: Card = _with_data(page, {START_CHOSEN: start})
+    title = dict(jumps).get(start)
+    if title is None:
+        return carried
+    line = dumped(paragraph(f"If you return it, the practitioner starts at: {title}.", subtle=True))
+    body = carried.get("body", [])
+    at = next(i for i, e in enumerate(body) if isinstance(e, dict) and e.get("id") == "comments")
+    said = {**carried, "body": [*body[:at], line, *body[at:]]}
+    return said if fits_teams(said) else carried
+
+
+def _with_data(node: Any, extra: Mapping[str, Any]) -> Any:
+    """`node` with `extra` in the data of every button in it (and its Action.Submit fallback)."""
+    if isinstance(node, list):
+        return [_with_data(item, extra) for item in node]
+    if not isinstance(node, dict):
+        return node
+    copied = {key: _with_data(value, extra) for key, value in node.items()}
+    if node.get("type") in ("Action.Execute", "Action.Submit") and isinstance(
+        node.get("data"), dict
+    ):
+        copied["data"] = {**node["data"], **extra}
+    return copied
 
 
 def _fitted(card: Card, head: list[Any], added: list[Card]) -> Card:
@@ -1074,6 +1141,15 @@ def submitted_card(ret: ReturnView, *, lead_reached: bool) -> Card:
     return build(body, [button("What can I do?", verbs.HELP)])
 
 
+# Said above the other returns a sign-off card offers to read: what is typed in its box is for
+# this return, and the other return's page says it back rather than carrying it on
+# (`COMMENTS_NOT_HERE`).
+READ_BESIDE_LEAVES_COMMENTS: Final = (
+    "Comments typed above are for this return: reading another one doesn't take them with it "
+    "(its first page shows them back to copy)."
+)
+
+
 def signoff_card(
     summary: Overview,
     comments: str | None = None,
@@ -1092,7 +1168,6 @@ def signoff_card(
         *header("Return for sign-off", where(ret)),
         paragraph(glance.decide),
         *sign_off_offers(summary.sign_offs_here),
-        *read_offers(summary.reads_here),
         facts([("Status", overview_heading(summary.role, ret.status).status), *glance.facts]),
     ]
     if summary.unconfirmed:
@@ -1122,6 +1197,11 @@ def signoff_card(
             start if any(v == start for v, _ in places) else None,
         )
     )
+    # The returns the lead only reads come after their own decision (the new-user walk: the
+    # card opened with another agency's unstarted return above the one to sign off).
+    if summary.reads_here:
+        body.append(paragraph(READ_BESIDE_LEAVES_COMMENTS, subtle=True))
+        body.extend(read_offers(summary.reads_here))
     return build(
         with_problems(body, errors or {}),
         [
@@ -1211,13 +1291,26 @@ def _waiting_buttons(item: WaitingSignOff) -> list[ac.ActionExecute]:
     return [button("Open the sign-off card", verbs.SIGNOFF_OPEN, data)]
 
 
+def with_you_card(title: str, ret: ReturnView, message: str, note: str | None = None) -> Card:
+    """Every message telling someone a return is with them now (`message`, and a quieter
+    `note`), with the button that opens it where they should start: never a dead end where
+    they must guess a command (the new-user walk: a lead who writes the return too sent it
+    back and was told "it's back with you" with nothing to press)."""
+    body = [*header(title, where(ret)), paragraph(message)]
+    if note:
+        body.append(paragraph(note, subtle=True))
+    opens = button("Open the return", verbs.RETURN_OPEN, ids(ret), primary=True)
+    return build(body, [opens, button("What can I do?", verbs.HELP)])
+
+
 def returned_card(ret: ReturnView, comments: str) -> Card:
-    body = [
-        *header("Your return needs changes", where(ret)),
-        paragraph(f"Your agency lead returned it with these comments: {comments}"),
-        paragraph("All your answers are kept. Make the changes and submit again.", subtle=True),
-    ]
-    return build(body, [button("Open the return", verbs.RETURN_OPEN, ids(ret), primary=True)])
+    """To each practitioner of a return their lead sent back: it is with them again."""
+    return with_you_card(
+        "Your return needs changes",
+        ret,
+        f"Your agency lead returned it with these comments: {comments}",
+        "All your answers are kept. Make the changes and submit again.",
+    )
 
 
 def signed_off_card(

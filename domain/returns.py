@@ -1898,9 +1898,13 @@ def sign_off(
         fields |= {"signed_off_at": now, "signed_off_by": member.id}
     else:
         # The practitioner opens the return where the lead's comments are about: the part
-        # they named, or else the review-and-submit card, which links to every part.
+        # they chose on the sign-off card (carried by a page's buttons, `carried_start`), else
+        # the page returned from, or else the review-and-submit card, which links to every part.
         bank = bank_for(ret.bank_version)
-        place = parse_place(data.get("comment_on"), bank) or Place(overview_position(bank))
+        chosen = parse_place(data.get(START_CHOSEN), bank)
+        place = (
+            chosen or parse_place(data.get("comment_on"), bank) or Place(overview_position(bank))
+        )
         fields |= {"returned_comments": comments, "current_section": place.position}
     if not uow.returns.transition(ret.id, {ret.status}, fields, at=now):
         raise audit.already_done(
@@ -2066,6 +2070,29 @@ def carried_comments(data: Mapping[str, object]) -> str | None:
     if not isinstance(raw, str) or not raw.strip():
         return None
     return raw[:COMMENTS_MAX]
+
+
+# In a page's sign-off buttons (not the sign-off card's): "comment_on" there is that page, and a
+# refusal is answered on it.
+FROM_PAGE: Final = "from_page"
+
+# Where the lead chose, on the sign-off card, that the practitioner should start, carried in
+# the data of every button on the pages of the return they then read (`carried_start`). Its
+# own key: a page's sign-off buttons say in "comment_on" which page they are on.
+START_CHOSEN: Final = "start_at"
+
+
+def carried_start(data: Mapping[str, object], bank: QuestionBank) -> str | None:
+    """The part the lead chose for the practitioner to start at, for the next card: carried by
+    a page's buttons (`START_CHOSEN`), else the sign-off card's own list ("comment_on", unless
+    the click came from a page, whose "comment_on" is that page). Reading the return page by
+    page, or going back to the sign-off card, must not drop it, as it doesn't drop the
+    comments (`carried_comments`). None when none was chosen, or it is no part of `bank`."""
+    for raw in (data.get(START_CHOSEN), None if data.get(FROM_PAGE) else data.get("comment_on")):
+        place = parse_place(raw, bank)
+        if place is not None and place.position != overview_position(bank):
+            return raw if isinstance(raw, str) else None
+    return None
 
 
 def _comments(raw: object, *, required: bool) -> str | None:

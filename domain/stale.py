@@ -85,6 +85,8 @@ _CARRIED: Final = frozenset(
         "section",
         "episode",
         "comment_on",  # which page a lead's "Return with comments" came from ("s:3")
+        "from_page",  # that it came from a page of the return (domain.returns.FROM_PAGE)
+        "start_at",  # the part chosen on the sign-off card, carried (domain.returns.START_CHOSEN)
     }
 )
 # A toggle's value when its card has no such input to say so.

@@ -90,17 +90,23 @@ async def open_return(ctx: Context) -> Reply:
             # The sign-off card's "Read this part" with nothing chosen: the card again, what
             # was typed kept, the problem under the list (it opened where the writer stopped).
             summary = returns.sign_off_view(uow, ctx.member, ctx.data, ctx.services.today())
-            typed, start = ctx.data.get("comments"), ctx.data.get("comment_on")
+            typed = ctx.data.get("comments")
             return cards.signoff_card(
                 summary,
                 typed if isinstance(typed, str) else None,
-                start=start if isinstance(start, str) else None,
+                start=_carried_start(ctx, ret),
                 errors={GOTO_LIST_ID: cards.CHOOSE_A_PART},
             )
-        # A lead reading it to sign off: what they typed in the box goes with them (walk12).
-        return _at_position(uow, ctx, ret, place, comments=returns.carried_comments(ctx.data))
+        # A lead reading it to sign off: what they typed in the box goes with them (walk12),
+        # and so does the part they chose for the practitioner to start at.
+        comments = returns.carried_comments(ctx.data)
+        return _at_position(uow, ctx, ret, place, comments=comments, start=_carried_start(ctx, ret))
 
     return Reply(await ctx.run_short(work))
+
+
+def _carried_start(ctx: Context, ret: ReturnView) -> str | None:
+    return returns.carried_start(ctx.data, returns.bank_for(ret.bank_version))
 
 
 def _asked_place(ret: ReturnView, data: dict[str, Any]) -> returns.Place | None:
@@ -124,11 +130,13 @@ def _at_position(
     here: tuple[ReturnView, ...] | None = None,
     *,
     comments: str | None = None,
+    start: str | None = None,
 ) -> dict[str, Any]:
     """The card for where the practitioner stopped (or the place asked for); `here`, the
     returns on its review waiting for the reader's sign-off when the caller has them
     (`continue`), else the domain finds them (`returns.sign_offs_beside`). `comments`: what a
-    lead typed in the comments box of the card they came from, in this card's box."""
+    lead typed in the comments box of the card they came from, in this card's box; `start`,
+    the part they chose there for the practitioner to start at, carried on."""
     bank = returns.bank_for(ret.bank_version)
     # Wherever the return's card is drawn from here (`continue`, its buttons, a save's next
     # page): the overdue line first (no query).
@@ -139,16 +147,19 @@ def _at_position(
         screen = returns.section_screen(
             uow, ctx.member, ret, position, episode, notices=notices, sign_offs_here=here
         )
-        return cards.with_comments(cards.section_card(screen), comments)
+        page = cards.with_start(cards.section_card(screen), start, screen.jumps)
+        return cards.with_comments(page, comments)
     if position == returns.chronology_position(bank):
         chronology = returns.chronology_screen(
             uow, ctx.member, {"return_id": ret.id}, notices, here
         )
-        return cards.with_comments(_chronology_card(chronology), comments)
+        page = cards.with_start(_chronology_card(chronology), start, chronology.jumps)
+        return cards.with_comments(page, comments)
     summary = returns.overview(uow, ctx.member, ret, ctx.services.today(), here)
     if summary.can_sign_off:
-        return cards.signoff_card(summary, comments)
-    return cards.overview_card(summary, notices=notices)
+        return cards.signoff_card(summary, comments, start=start)
+    # No box here: anything typed on the card before is said back, not dropped (with_comments).
+    return cards.with_comments(cards.overview_card(summary, notices=notices), comments)
 
 
 def _saver(nav: str) -> UnitWork:
@@ -185,9 +196,12 @@ async def show_chronology(ctx: Context) -> Reply:
         late = returns.late_notices(ctx.member, ret, today)
         return returns.chronology_screen(uow, ctx.member, ctx.data, late)
 
-    # A lead's Previous and Next page carry the comments box too (walk12).
+    # A lead's Previous and Next page carry the comments box too (walk12), and the part
+    # chosen for the practitioner to start at.
     comments = returns.carried_comments(ctx.data)
-    return Reply(cards.with_comments(_chronology_card(await ctx.run(work)), comments))
+    screen = await ctx.run(work)
+    page = cards.with_start(_chronology_card(screen), _carried_start(ctx, screen.ret), screen.jumps)
+    return Reply(cards.with_comments(page, comments))
 
 
 def _chronology_card(screen: ChronologyScreen) -> dict[str, Any]:
@@ -321,7 +335,8 @@ async def open_signoff(ctx: Context) -> Reply:
     summary = await ctx.run_short(
         lambda uow: returns.sign_off_view(uow, ctx.member, ctx.data, today)
     )
-    return Reply(cards.signoff_card(summary))
+    comments = returns.carried_comments(ctx.data)
+    return Reply(cards.signoff_card(summary, comments, start=_carried_start(ctx, summary.ret)))
 
 
 async def list_signoffs(ctx: Context) -> Reply:
@@ -343,9 +358,10 @@ def _refused_on_page(
     came back, its problem at the foot, the lead taken away from the page they read)."""
     ret = returns.load(uow, ctx.member, ctx.data.get("return_id"), write=False)
     place = returns.parse_place(start, returns.bank_for(ret.bank_version))
-    page = _at_position(uow, ctx, ret, place)
+    chosen = _carried_start(ctx, ret)
+    page = _at_position(uow, ctx, ret, place, start=chosen)
     comments = typed if isinstance(typed, str) else None
-    return cards.with_return_box(page, ret, start, comments, errors)
+    return cards.with_return_box(page, ret, start, comments, errors, chosen)
 
 
 def _sign_off(*, approve: bool) -> Any:
@@ -369,7 +385,7 @@ def _sign_off(*, approve: bool) -> Any:
                     summary,
                     typed if isinstance(typed, str) else None,
                     warned,
-                    start if isinstance(start, str) else None,
+                    returns.carried_start(ctx.data, returns.bank_for(summary.ret.bank_version)),
                     errors=refused.errors if warned is None else None,
                 )
             chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now, answered=True)
@@ -409,11 +425,14 @@ def _sign_off(*, approve: bool) -> Any:
             return Reply(cards.signed_off_card(ret, by_chair=by_chair, after=after))
         took = reached(deliveries)
         names = result.assignee_names
+        own = ctx.member.id in result.assignee_ids
         message = returns.sent_back_message(
             [names[i] for i in others if i in took],
             [names[i] for i in others if i not in took],
-            own=ctx.member.id in result.assignee_ids,
+            own=own,
         )
+        if own:  # back with them to change: the button that opens it, never a dead end
+            return Reply(cards.with_you_card("Return sent back", ret, message))
         return Reply(info_card("Return sent back", message))
 
     return sign

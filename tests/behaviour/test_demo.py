@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from cards import verbs
+from cards.common import card_nodes
+from cards.returns import COMMENTS_NOT_HERE, READ_BESIDE_LEAVES_COMMENTS
 from storage import tables as t
 from storage.demo import DEMO_KEY, load_demo
 from storage.demo_journeys import STORIES
@@ -608,3 +610,31 @@ async def test_continue_alone_lists_returns_to_write_apart_from_those_to_sign_of
     assert verbs.SIGNOFF_OPEN not in body[write:sign]
     assert verbs.SIGNOFF_OPEN in body[sign:]
     assert not card.get("actions")
+
+
+async def test_the_sign_off_card_leads_with_the_lead_s_own_return_and_says_comments_back(
+    demo: tuple[Journey, str],
+) -> None:
+    """The new-user walk: `continue LOS-2026-002` opened with another agency's unstarted return
+    above the Demo Police return Alex signs off, and "Read the … return" dropped what he had
+    typed in the comments box without a word. His return leads (its box and start list come
+    before the return he only reads, which is said to leave the comments behind), and the
+    other return's card says them back to copy."""
+    j, _ = demo
+    j.bot.connector.clear()
+    await j.say("continue LOS-2026-002")
+    card = j.bot.connector.cards()[-1]
+    nodes = list(card_nodes(card))
+    ids = [n.get("id") for n in nodes]
+    texts = [str(n.get("text", "")) for n in nodes]
+    offer = next(i for i, t in enumerate(texts) if t.startswith("You can also read the Demo"))
+    assert ids.index("comments") < ids.index("comment_on") < offer
+    assert texts.index(READ_BESIDE_LEAVES_COMMENTS) < offer
+    title = "Read the Demo Children's Social Care return"
+    [read] = [b for b in _actions(card) if b.get("title") == title]
+    typed = "Please add the dates of the strategy meetings."
+    opened = await j.card(verbs.RETURN_OPEN, {**read["data"], "comments": typed})  # type: ignore[dict-item]
+    assert "Return not started yet" in opened
+    assert COMMENTS_NOT_HERE in opened
+    assert typed in opened
+    assert all(r.returned_comments != typed for r in j.rows(t.PreAnalysisReturn)), "nothing sent"

@@ -20,6 +20,7 @@ from tests.support.journey import (
     PRACTITIONER,
     Journey,
     answer_every_section,
+    button_data,
     card_verbs,
     open_review,
     submitted_return,
@@ -89,6 +90,10 @@ async def test_a_lead_who_writes_the_return_too_gets_the_writers_card(
     assert "It's back with you to change too." in told, told[:600]
     assert "Police Practitioner and Police Colleague have your comments" in told, told[:600]
     assert "Police Lead has your comments" not in told
+    # Back with them: the button that opens it (the new-user walk: a dead end before).
+    opens = button_data(done["value"], verbs.RETURN_OPEN)
+    assert opens["return_id"] == return_id
+    assert card_verbs(done["value"])[0] == verbs.RETURN_OPEN
     returned = [c for c in j.bot.connector.cards() if "needs changes" in json.dumps(c)]
     assert len(returned) == 2, "the two practitioners; the lead is answered in their chat"
 

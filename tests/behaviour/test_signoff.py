@@ -20,7 +20,7 @@ from cards.common import card_nodes
 from cards.returns import CHOOSE_A_PART, READ_CHOSEN
 from domain import returns as domain_returns
 from domain.errors import StorageUnavailable
-from domain.returns import APPROVE_WITH_COMMENTS
+from domain.returns import APPROVE_WITH_COMMENTS, START_CHOSEN
 from storage import tables as t
 from tests.support.journey import (
     LEAD,
@@ -356,6 +356,13 @@ async def test_approve_with_comments_typed_is_refused_on_the_page_keeping_them(
     refused = (await j.act(verbs.SIGNOFF_APPROVE, data, LEAD))["value"]
     text = json.dumps(refused)
     assert "Section 3 of 11" in text, "answered on the page it was pressed on"
+    # One Return with comments, under the box (the new-user walk: it showed twice).
+    returning = [
+        n
+        for n in card_nodes(refused)
+        if n.get("type") == "Action.Execute" and n.get("verb") == verbs.SIGNOFF_RETURN
+    ]
+    assert len(returning) == 1
     assert APPROVE_WITH_COMMENTS in text
     assert _box(refused) == "Looks thin on dates."
     assert j.rows(t.PreAnalysisReturn)[0].status == "submitted"
@@ -371,3 +378,50 @@ async def test_approve_with_comments_typed_is_refused_on_the_page_keeping_them(
     card = await j.card(verbs.SIGNOFF_APPROVE, {**data, "comments": ""}, LEAD)
     assert "Return signed off" in card
     assert j.rows(t.PreAnalysisReturn)[0].status == "signed_off"
+
+
+def _start(card: dict[str, Any]) -> object:
+    """What the sign-off card's "where should the practitioner start?" list holds."""
+    [value] = [n.get("value") for n in card_nodes(card) if n.get("id") == "comment_on"]
+    return value
+
+
+async def test_the_part_chosen_to_start_at_goes_with_every_page(any_journey: Journey) -> None:
+    """The new-user walk: the part the lead chose on the sign-off card for the practitioner
+    to start at was dropped once they read the return page by page (the comments were
+    carried). Every button of a page carries it, the page says it, the sign-off card shows it
+    chosen again, and Return with comments from a page sends the practitioner there, not to
+    the page it was pressed on."""
+    j = any_journey
+    return_id = await submitted_return(j)
+    card = (await j.act(verbs.SIGNOFF_OPEN, {"return_id": return_id}, LEAD))["value"]
+    typed = "Please add the dates."
+
+    async def click(card: dict[str, Any], title: str, **inputs: Any) -> dict[str, Any]:
+        data = {**_titled(card, title), "comments": typed, **inputs}
+        reply = await j.act(str(data["verb"]), data, LEAD)
+        assert reply["type"] == CARD, reply
+        value: dict[str, Any] = reply["value"]
+        return value
+
+    page = await click(card, "Read the full return", comment_on="s:4")
+    said = "If you return it, the practitioner starts at: 5. "
+    assert "Section 1 of 11" in json.dumps(page)
+    assert said in json.dumps(page, ensure_ascii=False)
+    assert _titled(page, "Next section")[START_CHOSEN] == "s:4"
+    page = await click(page, "Next section")
+    assert "Section 2 of 11" in json.dumps(page)
+    assert said in json.dumps(page, ensure_ascii=False)
+    page = await click(page, "Open", goto="chronology")
+    assert said in json.dumps(page, ensure_ascii=False)
+    back = await click(page, "Open", goto="overview")
+    assert "Return for sign-off" in json.dumps(back)
+    assert _start(back) == "s:4"
+    assert _box(back) == typed
+    page = await click(back, "Read the full return", comment_on="s:4")
+    page = await click(page, "Next section")
+    sent = await click(page, "Return with comments")
+    assert "Return sent back" in json.dumps(sent)
+    [row] = j.rows(t.PreAnalysisReturn)
+    assert row.status == "returned"
+    assert row.current_section == 4, "where the lead chose, not the page it was sent from"

@@ -60,12 +60,21 @@ def test_nothing_typed_leaves_the_page_as_it_was() -> None:
     assert cards.with_comments(full, "") is full
 
 
-def test_a_page_with_no_box_is_left_as_it_was() -> None:
-    """A practitioner's or a reader's page has no sign-off, so no box to fill."""
+def test_a_page_with_no_box_says_the_comments_back() -> None:
+    """A page with no sign-off to give (another agency's return, read from a sign-off card's
+    offer) has no box to fill: what was typed is said back to copy, not dropped without a
+    word (the new-user walk); nothing typed, the page as it was."""
     entries = [entry(n) for n in range(1, 3)]
     reading = cards.chronology_card(RET, page(entries, 1), len(entries), read_only=True)
-    assert cards.with_comments(reading, "Typed") == reading
-    assert "Typed" not in json.dumps(cards.with_comments(reading, "Typed"))
+    assert cards.with_comments(reading, None) is reading
+    card = cards.with_comments(reading, "Typed for Police")
+    assert card_problems(card) == []
+    texts = [n.get("text") for n in card_nodes(card)]
+    top = header_length(reading["body"][:3])
+    assert texts.index(cards.COMMENTS_NOT_HERE) < texts.index("Typed for Police")
+    assert card["body"][top]["text"] == cards.COMMENTS_NOT_HERE, "under the header"
+    assert not [n for n in card_nodes(card) if n.get("id") == "comments"], "no box made up"
+    assert card.get("actions") == reading.get("actions")
 
 
 @pytest.mark.parametrize("index", range(BANK.section_count))
