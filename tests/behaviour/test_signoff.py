@@ -287,6 +287,20 @@ def _titled(card: dict[str, Any], title: str) -> dict[str, Any]:
     return found[0]
 
 
+def _clicker(j: Journey, typed: str) -> Any:
+    """Click a card's button by its title as the lead, the comments box holding `typed` (Teams
+    sends a card's inputs with any of its buttons) and any other `inputs`; the card back."""
+
+    async def click(card: dict[str, Any], title: str, **inputs: Any) -> dict[str, Any]:
+        data = {**_titled(card, title), "comments": typed, **inputs}
+        reply = await j.act(str(data["verb"]), data, LEAD)
+        assert reply["type"] == CARD, reply
+        value: dict[str, Any] = reply["value"]
+        return value
+
+    return click
+
+
 def _box(card: dict[str, Any]) -> object:
     """What the card's comments box holds (None when it holds nothing)."""
     [value] = [n.get("value") for n in card_nodes(card) if n.get("id") == "comments"]
@@ -305,12 +319,7 @@ async def test_comments_typed_while_reading_go_with_every_page(any_journey: Jour
     card = (await j.act(verbs.SIGNOFF_OPEN, {"return_id": return_id}, LEAD))["value"]
     assert _box(card) is None
 
-    async def click(card: dict[str, Any], title: str, **inputs: Any) -> dict[str, Any]:
-        data = {**_titled(card, title), "comments": typed, **inputs}
-        reply = await j.act(str(data["verb"]), data, LEAD)
-        assert reply["type"] == CARD, reply
-        value: dict[str, Any] = reply["value"]
-        return value
+    click = _clicker(j, typed)
 
     page = await click(card, "Read the full return")
     assert "Section 1 of 11" in json.dumps(page)
@@ -397,12 +406,7 @@ async def test_the_part_chosen_to_start_at_goes_with_every_page(any_journey: Jou
     card = (await j.act(verbs.SIGNOFF_OPEN, {"return_id": return_id}, LEAD))["value"]
     typed = "Please add the dates."
 
-    async def click(card: dict[str, Any], title: str, **inputs: Any) -> dict[str, Any]:
-        data = {**_titled(card, title), "comments": typed, **inputs}
-        reply = await j.act(str(data["verb"]), data, LEAD)
-        assert reply["type"] == CARD, reply
-        value: dict[str, Any] = reply["value"]
-        return value
+    click = _clicker(j, typed)
 
     page = await click(card, "Read the full return", comment_on="s:4")
     said = "If you return it, the practitioner starts at: 5. "
