@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from sqlalchemy import select
-
 from cards import verbs
 from storage import tables as t
 from tests.support.answers import valid_answers
@@ -20,6 +18,7 @@ from tests.support.journey import (
     PRACTITIONER,
     Journey,
     answer_every_section,
+    answered_by_lead_who_writes,
     button_data,
     card_verbs,
     open_review,
@@ -69,11 +68,7 @@ async def test_a_lead_who_writes_the_return_too_gets_the_writers_card(
     any_journey: Journey,
 ) -> None:
     j = any_journey
-    _, return_id = await open_review(j)
-    with j.bot.db.session() as session, session.begin():
-        lead = session.scalars(select(t.Member).where(t.Member.aad_object_id == LEAD)).one()
-        session.add(t.ReturnAssignee(return_id=return_id, member_id=lead.id))
-    await answer_every_section(j, return_id)
+    return_id = await answered_by_lead_who_writes(j)
 
     reply = await j.act(verbs.RETURN_OVERVIEW, {"return_id": return_id}, LEAD)
     card = json.dumps(reply["value"])

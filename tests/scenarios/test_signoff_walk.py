@@ -5,30 +5,16 @@ you" with nothing to press, a dead end)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from cards import verbs
-from storage import tables as t
-from tests.support.journey import (
-    LEAD,
-    Journey,
-    answer_every_section,
-    button_data,
-    open_review,
-)
+from tests.support.journey import LEAD, Journey, answered_by_lead_who_writes, button_data
 
 
 async def test_back_with_the_lead_who_writes_it_opens_where_they_chose(
     any_journey: Journey,
 ) -> None:
     j = any_journey
-    _, return_id = await open_review(j)
-    with j.bot.db.session() as session, session.begin():
-        lead = session.scalars(select(t.Member).where(t.Member.aad_object_id == LEAD)).one()
-        session.add(t.ReturnAssignee(return_id=return_id, member_id=lead.id))
-    await answer_every_section(j, return_id)
+    return_id = await answered_by_lead_who_writes(j)
     await j.act(verbs.RETURN_SUBMIT, {"return_id": return_id}, LEAD)
-
     typed = {"return_id": return_id, "comments": "Add the dates.", "comment_on": "s:3"}
     done = (await j.act(verbs.SIGNOFF_RETURN, typed, LEAD))["value"]
     assert "It's back with you to change" in str(done)

@@ -339,6 +339,17 @@ async def submitted_return(j: Journey) -> int:
     return return_id
 
 
+async def answered_by_lead_who_writes(j: Journey) -> int:
+    """A review with one police return the lead writes too (a small agency: assigned beside
+    its practitioners), every section answered, not yet submitted."""
+    _, return_id = await open_review(j)
+    with j.bot.db.session() as session, session.begin():
+        lead = session.scalars(select(t.Member).where(t.Member.aad_object_id == LEAD)).one()
+        session.add(t.ReturnAssignee(return_id=return_id, member_id=lead.id))
+    await answer_every_section(j, return_id)
+    return return_id
+
+
 def creation_data(j: Journey) -> dict[str, Any]:
     """The data of the creation card's Create button (`new review`), filled in for Child K
     with the police invited."""
