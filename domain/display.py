@@ -31,15 +31,19 @@ The identifier guard reads with `read`: every default-ignorable character and an
 dropped (a joiner between two digits of an NHS number hides nothing from a reader), every kind
 of space read as a space, every decimal digit as its ASCII digit (Unicode's Nd: fullwidth,
 mathematical, Arabic-Indic, Devanagari and every other script's; `unicodedata.decimal`), every
-character whose compatibility form (NFKC) is one ASCII character as that character (fullwidth
-letters and signs, as in a postcode typed on a Japanese keyboard, mathematical letters, as in
-styled text copied from social media; not superscripts, subscripts or circled forms, which sit
-beside the text as a footnote's mark does), every dash that reads as a hyphen between digits
-(the non-breaking hyphen Word puts in, en dash, minus) as a hyphen, and the look-alikes the cards
-draw for markup (`LOOKALIKE`, below) read back as the characters they stand for, so an address
-copied from a card into a field is still an address. A form of several characters (a ligature,
-a circled ten) is left as typed, so each character read stands for one character typed, and
-`read` says which.
+character whose compatibility form (NFKC) is ASCII as that form (fullwidth letters and signs,
+as in a postcode typed on a Japanese keyboard, mathematical letters, as in styled text copied
+from social media, and forms of several characters: the ligature "ﬃ" as "ffi", "…" as "..."),
+every dash that reads as a hyphen between digits (the non-breaking hyphen Word puts in, en dash,
+minus) as a hyphen, a combining mark on a letter or digit read as ASCII (an underline under
+each digit, a keycap) read away, and the look-alikes the cards draw for markup (`LOOKALIKE`,
+below) read back as the characters they stand for, so an address copied from a card into a
+field is still an address. Marks beside the text (superscripts, subscripts, circled and
+parenthesised numbers: `MARKS`) are read as their digits and letters, a run of them set apart
+from the text beside it by a line end, so a footnote's mark does not join the number before it
+and a number typed all in marks is read whole. Letters of other scripts that look like Latin
+ones (Unicode's confusables, UTS #39) are read as those in a word then all ASCII. `read` says
+where each character read was typed; `typed_span` turns a span read into a span typed.
 """
 
 from __future__ import annotations
@@ -47,8 +51,10 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Final
+
+from confusable_homoglyphs.confusables import confusables_data
 
 # Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) and the direction marks
 # (U+200E, U+200F, U+061C), which can move neighbouring punctuation and digits.
@@ -116,27 +122,62 @@ def _default_ignorable() -> frozenset[int]:
 
 
 # Compatibility forms a reader reads as marks beside the text, not as part of it: a footnote's
-# "¹" after an NHS number, "CO₂", a circled list number. Read as digits they joined the number
-# before them, which then failed its end check and passed the guard (review12a).
+# "¹" after an NHS number, "CO₂", a circled list number; and the enclosed alphanumerics (circled,
+# parenthesised, "digit full stop", squared; and the dingbats' circled digits, which have no
+# compatibility form, only a value). Read as digits run into the text, they joined the number
+# before them, which then failed its end check and passed the guard (review12a): so `read`
+# reads a run of them as its digits and letters set apart from the text by a line end.
 MARKS_BESIDE: Final = ("<super>", "<sub>", "<circle>")
+_ENCLOSED: Final = ((0x2460, 0x24FF), (0x2776, 0x2793), (0x1F100, 0x1F1FF))
 # Dashes a reader reads as a hyphen between digits: the non-breaking hyphen Word puts in by
 # itself (its NFKC form is U+2010, not ASCII), the hyphen, figure and en dashes, and minus.
 _DASHES: Final = dict.fromkeys((0x2010, 0x2011, 0x2012, 0x2013, 0x2212), "-")
 
 
+def _is_enclosed(point: int) -> bool:
+    return any(first <= point <= last for first, last in _ENCLOSED)
+
+
+def _mark_reading(char: str) -> str:
+    """What a mark beside the text reads as: its compatibility form when that is ASCII ("⑩"
+    "10", "⒈" "1.", "⑴" "(1)", "²" "2", "ᵗʰ" "th"), else an enclosed number's value ("❿")."""
+    folded = unicodedata.normalize("NFKC", char)
+    if folded and folded.isascii():
+        return folded
+    value = unicodedata.numeric(char, -1.0)
+    return str(int(value)) if value >= 0 and value == int(value) else ""
+
+
+def _marks_beside() -> dict[int, str]:
+    beside = {
+        point
+        for point in _LOW_PLANES[0x80:]
+        if unicodedata.decomposition(chr(point)).startswith(MARKS_BESIDE)
+    }
+    marks: dict[int, str] = {}
+    for point in sorted(beside | _code_points(_ENCLOSED)):
+        reading = _mark_reading(chr(point))
+        if reading and unicodedata.category(chr(point)) != "Nd":
+            marks[point] = reading
+    return marks
+
+
 def _as_ascii() -> dict[int, str]:
-    """Each non-ASCII character a reader reads as one ASCII character: a decimal digit as its
-    value, else a character whose compatibility form is one ASCII character, as that form
-    (not a mark beside the text: `MARKS_BESIDE`), else a dash as a hyphen."""
+    """Each non-ASCII character a reader reads as ASCII: a decimal digit as its value, else a
+    character whose compatibility form is ASCII as that form (one character, as a fullwidth
+    A, or several, as the ligature "ﬁ", the ellipsis or "Ⅻ"; not a mark beside the text,
+    `MARKS_BESIDE`), else a dash as a hyphen."""
     read: dict[int, str] = dict(_DASHES)
     for point in _LOW_PLANES[0x80:]:
         char = chr(point)
         decomposition = unicodedata.decomposition(char)
         if unicodedata.category(char) == "Nd":
             read[point] = str(unicodedata.decimal(char))
-        elif decomposition and not decomposition.startswith(MARKS_BESIDE):
+        elif (
+            decomposition and not decomposition.startswith(MARKS_BESIDE) and not _is_enclosed(point)
+        ):
             folded = unicodedata.normalize("NFKC", char)
-            if len(folded) == 1 and folded.isascii():
+            if folded and folded.isascii():
                 read[point] = folded
     return read
 
@@ -184,7 +225,64 @@ def _any_of(points: Iterable[int]) -> re.Pattern[str]:
 
 
 _ANY_DROPPED: Final = _any_of(_DROPPED)
-_ANY_READ: Final = _any_of(_READ)
+
+# Combining marks (Mn, Me): an underline under each digit ("1̲2̲3̲"), a keycap ("9️⃣"), an
+# accent typed as a mark after its letter. After a letter or digit read as ASCII they are read
+# away: the reader reads the digit, not the decoration.
+_COMBINING: Final = frozenset(
+    point for point in _LOW_PLANES if unicodedata.category(chr(point)) in ("Mn", "Me")
+)
+MARKS: Final[dict[int, str]] = _marks_beside()
+# A line end sets a run of marks apart from the text beside it: every detector ends a number, a
+# postcode or an address at one, and a date of birth's phrase may still come before it.
+_APART: Final = "\n"
+# A superscript ordinal after a day's digits belongs to it ("12ᵗʰ March"), not beside it.
+_ORDINALS: Final = frozenset({"st", "nd", "rd", "th"})
+_ANY_MARK: Final = _any_of(MARKS).pattern
+# A run of marks, with single separators between them: "⑫/③/⑳⑮", "⁹⁴³ ⁴⁷⁶ ⁵⁹¹⁹".
+_MARK_RUN: Final = re.compile(rf"{_ANY_MARK}+(?:[ /.:,-]{_ANY_MARK}+)*")
+
+
+def _look_alikes() -> dict[int, str]:
+    """Each letter or digit that Unicode's confusables (UTS #39, confusables.txt; the
+    `confusable_homoglyphs` package's data) say looks like one ASCII letter or digit, as that
+    one: Cyrillic A, Greek capital omicron, Cherokee GO, Latin alpha. The table names one
+    prototype for look-alikes ("l" for "I", "1" and Cyrillic I): a capital reads as a capital
+    (Cyrillic I as "I")."""
+
+    def prototype(char: str) -> str:
+        ascii_ones = [each["c"] for each in confusables_data.get(char, []) if each["c"].isascii()]
+        one = ascii_ones[0] if len(ascii_ones) == 1 else ""
+        return one if len(one) == 1 and one.isalnum() else ""
+
+    alnums = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    alike: dict[str, str] = {}  # a prototype and an ASCII capital that looks like it
+    for char in alnums:
+        if char.isupper() and prototype(char):
+            alike.setdefault(prototype(char), char)
+    look_alikes: dict[int, str] = {}
+    for char in confusables_data:
+        if len(char) != 1 or char.isascii() or unicodedata.category(char)[0] not in "LN":
+            continue
+        target = prototype(char)
+        if target:
+            upper = unicodedata.category(char) == "Lu" and not target.isupper()
+            look_alikes[ord(char)] = alike.get(target, target) if upper else target
+    return look_alikes
+
+
+# Read only in a word every character of which is then ASCII: a word of another script that
+# shares a few letters with Latin ("Москва") is left as typed.
+_LOOK_ALIKES: Final = {
+    point: ascii
+    for point, ascii in _look_alikes().items()
+    if point not in _READ and point not in MARKS and point not in _COMBINING
+}
+_ANY_LOOK_ALIKE: Final = _any_of(_LOOK_ALIKES)
+_WORD: Final = re.compile(r"\w+")
+
+_ANY_EACH: Final = _any_of(_READ.keys() | _COMBINING)
+_ANY_READ: Final = _any_of(_READ.keys() | _COMBINING | MARKS.keys() | _LOOK_ALIKES.keys())
 
 
 def shown(text: str) -> str:
@@ -202,23 +300,107 @@ def shown_positions(text: str) -> list[int]:
 
 def read(text: str) -> tuple[str, list[int] | None]:
     """`text` as the identifier guard reads it (the module's note says how), and where each of
-    its characters stands in `text`: None when it is `text` itself (most text is)."""
+    its characters stands in `text`: None when it is `text` itself (most text is). A character
+    typed may be read as several ("ﬁ", "⑩") or none; positions never go back, so a finding's
+    first and last characters read give where it was typed (`typed_span`)."""
     if text.isascii() or _ANY_READ.search(text) is None:
         return text, None
+    seen, positions = _read_each(text)
+    if _MARK_RUN.search(seen):
+        seen, positions = _rewrite(seen, positions, _mark_runs(seen, positions))
+    if _ANY_LOOK_ALIKE.search(seen):
+        seen, positions = _rewrite(seen, positions, _look_alike_words(seen, positions))
+    return seen, positions
+
+
+def _read_each(text: str) -> tuple[str, list[int]]:
+    """Each character on its own (`_READ`), and a combining mark after a letter or digit read as
+    ASCII read away."""
     parts: list[str] = []
     positions: list[int] = []
     done = 0
-    for found in _ANY_READ.finditer(text):
+    last = ""
+    for found in _ANY_EACH.finditer(text):
         at = found.start()
-        parts.append(text[done:at])
-        positions.extend(range(done, at))
-        instead = _READ[ord(text[at])]
+        if at > done:
+            parts.append(text[done:at])
+            positions.extend(range(done, at))
+            last = text[at - 1]
+        point = ord(text[at])
+        if point in _READ:
+            instead = _READ[point]
+        else:  # a combining mark
+            instead = "" if last.isascii() and last.isalnum() else text[at]
         parts.append(instead)
         positions.extend([at] * len(instead))
+        last = instead[-1:] or last
         done = at + 1
     parts.append(text[done:])
     positions.extend(range(done, len(text)))
     return "".join(parts), positions
+
+
+# An edit: where in the text read so far, what is read instead, and where each of its
+# characters was typed.
+_Edit = tuple[int, int, str, list[int]]
+
+
+def _mark_runs(seen: str, positions: list[int]) -> Iterator[_Edit]:
+    for run in _MARK_RUN.finditer(seen):
+        start, end = run.span()
+        reading = "".join(MARKS.get(ord(char), char) for char in run.group())
+        at = [
+            p
+            for i in range(start, end)
+            for p in [positions[i]] * len(MARKS.get(ord(seen[i]), seen[i]))
+        ]
+        ordinal = reading.lower() in _ORDINALS and start > 0 and seen[start - 1].isdigit()
+        if start > 0 and seen[start - 1] != _APART and not ordinal:
+            reading, at = _APART + reading, [positions[start], *at]
+        if end < len(seen) and seen[end] != _APART:
+            reading, at = reading + _APART, [*at, positions[end - 1]]
+        yield start, end, reading, at
+
+
+def _look_alike_words(seen: str, positions: list[int]) -> Iterator[_Edit]:
+    for word in _WORD.finditer(seen):
+        text = word.group()
+        if text.isascii() or not all(c.isascii() or ord(c) in _LOOK_ALIKES for c in text):
+            continue
+        reading = "".join(_LOOK_ALIKES.get(ord(c), c) for c in text)
+        yield word.start(), word.end(), reading, positions[word.start() : word.end()]
+
+
+def _rewrite(seen: str, positions: list[int], edits: Iterable[_Edit]) -> tuple[str, list[int]]:
+    parts: list[str] = []
+    moved: list[int] = []
+    done = 0
+    for start, end, instead, at in edits:
+        parts += [seen[done:start], instead]
+        moved += positions[done:start] + at
+        done = end
+    parts.append(seen[done:])
+    moved += positions[done:]
+    return "".join(parts), moved
+
+
+# Marks drawn on the character before them: a finding ends after them (not after an invisible
+# character, unless a mark follows it: a keycap's "9", U+FE0F, U+20E3).
+_DRAWN_ON: Final = _COMBINING - DEFAULT_IGNORABLE
+
+
+def typed_span(text: str, positions: list[int], start: int, end: int) -> tuple[int, int]:
+    """Where the characters `start` to `end` of `read(text)` were typed in `text`: from the
+    first one's character to the last one's, with any combining marks drawn on it."""
+    typed_end = positions[end - 1] + 1
+    after = typed_end
+    while after < len(text) and (
+        ord(text[after]) in _COMBINING or ord(text[after]) in DEFAULT_IGNORABLE
+    ):
+        after += 1
+        if ord(text[after - 1]) in _DRAWN_ON:
+            typed_end = after
+    return positions[start], typed_end
 
 
 # --- where a long run may break ----------------------------------------------------------------

@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from domain.display import read
+from domain.display import read, typed_span
 from domain.identifier_kinds import (
     IDENTIFIER_LABELS,
     MASK,
@@ -317,16 +317,14 @@ def find_identifiers(text: str) -> list[IdentifierFinding]:
     seen, positions = read(text)
     if positions is None:
         return list(_find(text))
-    return _in_typed_text(_find(seen), positions)
+    return [_where_typed(finding, text, positions) for finding in _find(seen)]
 
 
-def _in_typed_text(
-    findings: Sequence[IdentifierFinding], positions: Sequence[int]
-) -> list[IdentifierFinding]:
-    return [
-        replace(finding, start=positions[finding.start], end=positions[finding.end - 1] + 1)
-        for finding in findings
-    ]
+def _where_typed(finding: IdentifierFinding, text: str, positions: list[int]) -> IdentifierFinding:
+    start, end = typed_span(text, positions, finding.start, finding.end)
+    # A run of marks is read set apart by a line end ("12ᵗʰ March"): the mask reads on one line.
+    masked = " ".join(finding.masked.split())
+    return replace(finding, masked=masked, start=start, end=end)
 
 
 @lru_cache(maxsize=256)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -717,12 +718,15 @@ def test_an_identifier_copied_back_from_a_card_is_still_found(
     assert found.masked == plain.masked
 
 
-# Every non-ASCII character the guard reads as one ASCII character (`display.read`): each
-# decimal digit of every script, fullwidth and mathematical letters, digits and signs, the
-# cards' look-alikes and the spaces.
+# Every non-ASCII character the guard reads as one ASCII character in the text's own run
+# (`display.read`): each decimal digit of every script, fullwidth and mathematical letters,
+# digits and signs, the cards' look-alikes, the spaces, and other scripts' look-alike letters.
+# Not the marks beside the text ("¹", "①"), which are read set apart from it.
 def _read_as() -> dict[str, list[str]]:
     forms: dict[str, list[str]] = {}
     for point in range(0x80, 0x20000):
+        if point in display.MARKS:
+            continue
         seen, _ = display.read(chr(point))
         if len(seen) == 1 and seen.isascii():
             forms.setdefault(seen, []).append(chr(point))
@@ -820,3 +824,83 @@ def test_a_line_break_ends_a_relationship_word_s_reach() -> None:
         assert text[found.start : found.end] == name
     [found] = identifiers.find_identifiers("seen by dad\nCraig Smith came in")
     assert found.kind is IdentifierKind.NAME
+
+
+# Forms a reader reads otherwise than typed: marks beside the text, forms of several characters,
+# combining marks, joiners, look-alike letters of other scripts, and the digits and letters of
+# the corpus's identifiers around them.
+_FORMS = list(
+    "\u00b9\u00b2\u2079\u2460\u2469\u2488\u2474\u2776\u1d57\u02b0\u2122\ufb01\ufb03\u2026\u216b"
+    "\u0332\u0301\u20e3\ufe0f\u200d\u200b\u0410\u0435\u039f\u0406\u0417\uff19\u2011"
+)
+
+
+_PIECES = ["NHS 943 476 5919", "SW1A 1AA", "Kelly Smith", "DOB 12/03/2015", "a.b@example.org"]
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(_PIECES + _FORMS + [" ", "9", "1"]) | st.characters(), max_size=30
+    ).map("".join)
+)
+def test_every_finding_points_at_a_span_of_the_text_as_typed(typed: str) -> None:
+    """Whatever is typed, each finding is a span of the typed text, in order, not overlapping,
+    neither starting on nor cutting off a mark drawn on the character before."""
+    findings = find_identifiers(typed)
+    ends = 0
+    for finding in findings:
+        assert ends <= finding.start < finding.end <= len(typed)
+        assert unicodedata.category(typed[finding.start]) not in ("Mn", "Me")
+        if finding.end < len(typed):
+            assert unicodedata.category(typed[finding.end]) not in ("Mn", "Me")
+        assert "\n" not in finding.masked
+        ends = finding.end
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind", "found"),
+    [
+        (
+            "NHS \u2468\u2463\u2462 \u2463\u2466\u2465 \u2464\u2468\u2460\u2468 seen",
+            IdentifierKind.NHS_NUMBER,
+            "\u2468\u2463\u2462 \u2463\u2466\u2465 \u2464\u2468\u2460\u2468",
+        ),
+        (
+            "NHS \u2079\u2074\u00b3\u2074\u2077\u2076\u2075\u2079\u00b9\u2079 seen",
+            IdentifierKind.NHS_NUMBER,
+            "\u2079\u2074\u00b3\u2074\u2077\u2076\u2075\u2079\u00b9\u2079",
+        ),
+        (
+            "born \u246b/\u2462/\u2473\u246e at home",
+            IdentifierKind.DATE_OF_BIRTH,
+            "born \u246b/\u2462/\u2473\u246e",
+        ),
+        (
+            "NHS 9\u03324\u03323\u0332 476 5919\u0332 seen",
+            IdentifierKind.NHS_NUMBER,
+            "9\u03324\u03323\u0332 476 5919\u0332",
+        ),
+        (
+            "NHS 9\ufe0f\u20e34\ufe0f\u20e33\ufe0f\u20e3 476 5919 seen",
+            IdentifierKind.NHS_NUMBER,
+            "9\ufe0f\u20e34\ufe0f\u20e33\ufe0f\u20e3 476 5919",
+        ),
+        ("NHS 943\u200d476\u200d5919 seen", IdentifierKind.NHS_NUMBER, "943\u200d476\u200d5919"),
+        ("Ms Gri\ufb03ths called", IdentifierKind.NAME, "Ms Gri\ufb03ths"),
+        ("K\u0435lly Sm\u0456th called", IdentifierKind.NAME, "K\u0435lly Sm\u0456th"),
+        ("moved to SW1A 1\u0410\u0410 then", IdentifierKind.POSTCODE, "SW1A 1\u0410\u0410"),
+        ("NHS 943 476 5919\u2469 noted", IdentifierKind.NHS_NUMBER, "943 476 5919"),
+        ("NHS 943 476 5919.\u00b9 noted", IdentifierKind.NHS_NUMBER, "943 476 5919"),
+        ("NHS 943 476 5919\u2488 noted", IdentifierKind.NHS_NUMBER, "943 476 5919"),
+    ],
+)
+def test_an_identifier_in_marks_forms_or_look_alikes_is_found_where_typed(
+    typed: str, kind: IdentifierKind, found: str
+) -> None:
+    """guardforms: circled, superscript and keycap digits, underlined digits, joiners, a
+    ligature and other scripts' look-alike letters are read as a reader reads them; the finding
+    is where it was typed, and the held view masks all of it."""
+    [finding] = [f for f in find_identifiers(typed) if f.kind is kind]
+    assert typed[finding.start : finding.end] == found
+    assert found not in held.masked(typed, find_identifiers(typed))
