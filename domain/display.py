@@ -49,6 +49,7 @@ where each character read was typed; `typed_span` turns a span read into a span 
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -278,11 +279,19 @@ _LOOK_ALIKES: Final = {
     for point, ascii in _look_alikes().items()
     if point not in _READ and point not in MARKS and point not in _COMBINING
 }
-_ANY_LOOK_ALIKE: Final = _any_of(_LOOK_ALIKES)
 _WORD: Final = re.compile(r"\w+")
 
-_ANY_EACH: Final = _any_of(_READ.keys() | _COMBINING)
-_ANY_READ: Final = _any_of(_READ.keys() | _COMBINING | MARKS.keys() | _LOOK_ALIKES.keys())
+# As sets of characters: a text's few distinct characters are looked up in them (in C), where a
+# character class of thousands of ranges costs a scan of them per character.
+_EACH: Final = frozenset(map(chr, _READ.keys() | _COMBINING))
+_MARK_CHARS: Final = frozenset(map(chr, MARKS))
+_LOOK_ALIKE_CHARS: Final = frozenset(map(chr, _LOOK_ALIKES))
+_ANY_READ: Final = _EACH | _MARK_CHARS | _LOOK_ALIKE_CHARS
+
+
+@functools.lru_cache(maxsize=256)
+def _any_char_of(chars: frozenset[str]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(map(re.escape, sorted(chars))) + "]")
 
 
 def shown(text: str) -> str:
@@ -303,12 +312,12 @@ def read(text: str) -> tuple[str, list[int] | None]:
     its characters stands in `text`: None when it is `text` itself (most text is). A character
     typed may be read as several ("ﬁ", "⑩") or none; positions never go back, so a finding's
     first and last characters read give where it was typed (`typed_span`)."""
-    if text.isascii() or _ANY_READ.search(text) is None:
+    if text.isascii() or _ANY_READ.isdisjoint(text):
         return text, None
     seen, positions = _read_each(text)
-    if _MARK_RUN.search(seen):
+    if not _MARK_CHARS.isdisjoint(seen):
         seen, positions = _rewrite(seen, positions, _mark_runs(seen, positions))
-    if _ANY_LOOK_ALIKE.search(seen):
+    if not _LOOK_ALIKE_CHARS.isdisjoint(seen):
         seen, positions = _rewrite(seen, positions, _look_alike_words(seen, positions))
     return seen, positions
 
@@ -320,7 +329,10 @@ def _read_each(text: str) -> tuple[str, list[int]]:
     positions: list[int] = []
     done = 0
     last = ""
-    for found in _ANY_EACH.finditer(text):
+    each = _EACH.intersection(text)
+    if not each:
+        return text, list(range(len(text)))
+    for found in _any_char_of(frozenset(each)).finditer(text):
         at = found.start()
         if at > done:
             parts.append(text[done:at])
