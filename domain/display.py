@@ -50,12 +50,12 @@ from __future__ import annotations
 
 import bisect
 import functools
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from importlib.resources import files
 from typing import Final
-
-from confusable_homoglyphs.confusables import confusables_data
 
 # Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) and the direction marks
 # (U+200E, U+200F, U+061C), which can move neighbouring punctuation and digits.
@@ -244,12 +244,25 @@ _ANY_MARK: Final = _any_of(MARKS).pattern
 _MARK_RUN: Final = re.compile(rf"{_ANY_MARK}+(?:[ /.:,-]{_ANY_MARK}+)*")
 
 
+def _confusables() -> dict[str, list[dict[str, str]]]:
+    """Unicode's confusables.txt as the `confusable-homoglyphs` wheel ships it (MIT): each
+    character, and the characters it may be confused with ("c"). Read as data, as
+    domain/name_lexicon.py reads its packages: none of the package's code runs, and its
+    CONFUSABLE_DATA variable cannot point the guard at another table."""
+    table: dict[str, list[dict[str, str]]] = json.loads(
+        (files("confusable_homoglyphs") / "confusables.json").read_text(encoding="utf-8")
+    )
+    return table
+
+
 def _look_alikes() -> dict[int, str]:
     """Each letter or digit that Unicode's confusables (UTS #39, confusables.txt; the
     `confusable_homoglyphs` package's data) say looks like one ASCII letter or digit, as that
     one: Cyrillic A, Greek capital omicron, Cherokee GO, Latin alpha. The table names one
     prototype for look-alikes ("l" for "I", "1" and Cyrillic I): a capital reads as a capital
     (Cyrillic I as "I")."""
+
+    confusables_data = _confusables()
 
     def prototype(char: str) -> str:
         ascii_ones = [each["c"] for each in confusables_data.get(char, []) if each["c"].isascii()]
