@@ -11,9 +11,11 @@ Common words come from Webster's Second International (`web2`, public domain) as
 lower-case form is a lower-case word there ("grace", "amber", "mark") may be a word, one that is
 not ("Jayden", "Maisie") is a name even alone (`distinctive_forenames`).
 
-Loading takes about 0.3 s and 15 MB, once per process (the word list is dropped once the
-distinctive forenames are picked). `warm()` lets the server pay that at
-start-up, before the first turn, instead of inside the first save.
+Loading takes about 0.3 s and keeps about 20 MB, once per process; reading the word list
+needs about 30 MB more for a moment (it is dropped once the distinctive forenames are
+picked). `warm()` lets the server pay that at start-up, before the first turn, instead of
+inside the first save, and before the app is built, so that the app reuses the moment's
+memory rather than adding to it (bot/server.py).
 
 Rejected: `names-dataset` (the maintained list, 55 MB wheel, several GB of memory once loaded)
 and Presidio (its name and address recognition is a spaCy model, which is not on PyPI).
@@ -99,18 +101,20 @@ def uk_towns() -> frozenset[str]:
     return frozenset(towns)
 
 
-def _lower_case_words() -> frozenset[str]:
-    """The common words of Webster's Second International (the `web2` list, public domain, as
-    the `english-words` package ships it): proper nouns there are capitalised, so only words
-    written in lower case are kept ("grace", "amber", "will"; not "Jayden"). The package keeps
-    the list as a pickled set; the wheel is pinned by hash in requirements.lock, and none of its
+def _web2_words() -> set[str] | frozenset[str]:
+    """The words of Webster's Second International (the `web2` list, public domain, as the
+    `english-words` package ships it), where proper nouns are capitalised: a lower-case lookup
+    ("grace", "amber", "will") finds only the words written in lower case, never "Jayden". The
+    set is used as loaded: a filtered copy of its 235,000 words cost another 10 MB at the
+    process's peak (start-up), for lookups that are lower-case anyway. The package keeps the
+    list as a pickled set; the wheel is pinned by hash in requirements.lock, and none of its
     functions is called (`files` imports the package, whose `__init__` only defines them). The
     set is read by an unpickler that builds nothing but sets and strings (`_WordsOnly`)."""
     data = (files("english_words") / "data" / "web2.pickle").read_bytes()
     words = _WordsOnly(io.BytesIO(data)).load()
-    if not isinstance(words, (set, frozenset)):
+    if not isinstance(words, (set, frozenset)) or not all(isinstance(w, str) for w in words):
         raise TypeError("web2.pickle is not a set of words")
-    return frozenset(word for word in words if isinstance(word, str) and word.islower())
+    return words
 
 
 class _WordsOnly(pickle.Unpickler):
@@ -126,7 +130,7 @@ class _WordsOnly(pickle.Unpickler):
 def distinctive_forenames() -> frozenset[str]:
     """Forenames that are not also a common word nor a UK town ("Jayden", "Maisie"; not
     "Grace", "Hope", "Mark", "Preston"): alone, such a word is most likely a person's name."""
-    words = _lower_case_words()
+    words = _web2_words()  # forenames are letters only: `lower()` is a lower-case lookup
     towns = uk_towns()
     return frozenset(
         name for name in forenames() if name.lower() not in words and name not in towns
