@@ -1170,6 +1170,9 @@ def signoff_card(
         *sign_off_offers(summary.sign_offs_here),
         facts([("Status", overview_heading(summary.role, ret.status).status), *glance.facts]),
     ]
+    if summary.sent_back_before:
+        # The lead's own words, inert as all user text: what to check was done.
+        body.append(ac.TextBlock(text=user_text(summary.sent_back_before), wrap=True))
     if summary.unconfirmed:
         body.append(
             error_line("Possible identifiers to check: " + "; ".join(summary.unconfirmed[:5]))

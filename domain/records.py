@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from domain.guide import GuideState
 from domain.model import ConversationAddress, DateCertainty, ReturnStatus, ReviewStage
+from domain.return_state import WRITABLE
 from domain.reviews import NewReview, ReviewAccess
 
 
@@ -54,6 +55,17 @@ class ReviewProgress:
 
 
 @dataclass(frozen=True)
+class SentBack:
+    """A return's last send-back: the lead's comments, who sent it back and when (None for
+    one sent back before migration 0017 recorded them). Kept when the return is submitted
+    again, so the lead signing it off can see what they asked for."""
+
+    comments: str
+    by: int | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class ReturnView:
     id: int
     partnership_id: int
@@ -68,12 +80,20 @@ class ReturnView:
     due_on: date | None
     current_section: int
     bank_version: str
-    returned_comments: str | None
     assignee_ids: frozenset[int]
     submitted_at: datetime | None
     status_note: str | None = None
     deputy_chair_member_id: int | None = None
     status_changed_at: datetime | None = None  # when it entered its status (if known)
+    sent_back: SentBack | None = None  # the last send-back, kept past a resubmission
+
+    @property
+    def returned_comments(self) -> str | None:
+        """The lead's comments still to act on: those of the last send-back while the return
+        is with its writers (a submit answers them; they stay in `sent_back` for the lead)."""
+        if self.sent_back is None or self.status not in WRITABLE:
+            return None
+        return self.sent_back.comments
 
 
 @dataclass(frozen=True)

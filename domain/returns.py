@@ -53,7 +53,7 @@ from domain.records import (
 from domain.repositories import UnitOfWork
 from domain.return_state import SUBMITTED_STATUSES, WRITABLE, return_status_label
 from domain.reviews import HELD_STAGES
-from domain.stale import TYPED_HEADING, Shown, Typed, local_when, typed_back
+from domain.stale import TYPED_HEADING, Shown, Typed, local_day, local_when, typed_back
 from domain.transitions import label as quoted_state
 from domain.transitions import move_return
 from domain.wording import counted, listed, plain_date, short_date, shortened
@@ -1439,7 +1439,10 @@ def _fingerprint(value: object) -> str | None:
 
 
 def _mark_started(uow: UnitOfWork, actor: Actor, ret: ReturnView, now: datetime) -> None:
-    if ret.status not in (ReturnStatus.NOT_STARTED, ReturnStatus.RETURNED):
+    # Only a return not started: one sent back stays "Returned for changes" until it is
+    # submitted again (walk12: its own card said "In progress" where `continue` said
+    # "Returned for changes").
+    if ret.status is not ReturnStatus.NOT_STARTED:
         return
     target = move_return(ret.status, ReturnStatus.IN_PROGRESS)
     if not uow.returns.transition(ret.id, {ret.status}, {"status": target.value}, at=now):
@@ -1558,6 +1561,10 @@ class Overview:
     # On the sign-off card `continue` leads with (`leading_sign_off`): the returns it opened,
     # which the reader only reads, offered beside it (`reads_beside_line`).
     reads_here: tuple[ReturnView, ...] = ()
+    # A resubmitted return: what its lead sent back before, for this reader
+    # (`sent_back_before`), and the name of the lead who did (for another reader's line).
+    sent_back_before: str | None = None
+    sent_back_by_name: str | None = None
 
     @property
     def complete(self) -> bool:
@@ -1589,6 +1596,7 @@ def overview(
     role = role_on_return(member, ret)
     can_sign_off = may_sign_off(member, ret)
     waiting, reading = _around(uow, member, ret, sign_offs_here)
+    by_name = _sent_back_by_name(uow, ret)
     return Overview(
         ret,
         statuses,
@@ -1604,7 +1612,33 @@ def overview(
         # Wherever a sign-off card is drawn (buttons, the reviews list, the lead's notice,
         # `continue`): the returns on its review the lead only reads, offered beside it.
         reads_here=reading if can_sign_off else (),
+        sent_back_before=sent_back_before(member, ret, by_name),
+        sent_back_by_name=by_name,
     )
+
+
+def _sent_back_by_name(uow: UnitOfWork, ret: ReturnView) -> str | None:
+    """Who sent a resubmitted return back last, by name: one read, only when it says so."""
+    last = ret.sent_back
+    if ret.status is not ReturnStatus.SUBMITTED or last is None or last.by is None:
+        return None
+    return uow.members.get(last.by).display_name
+
+
+def sent_back_before(reader: MemberView, ret: ReturnView, by_name: str | None) -> str | None:
+    """What the sign-off card of a resubmitted return says its lead sent back before, so they
+    can check each point was met (walk12): "You sent this back on 6 Dec 2026: <comments>"
+    (another lead reads the name of the one who did). Only while it waits for sign-off; a
+    send-back from before migration 0017 recorded who and when says neither."""
+    last = ret.sent_back
+    if ret.status is not ReturnStatus.SUBMITTED or last is None:
+        return None
+    when = f" on {local_day(last.at)}" if last.at else ""
+    if last.by is not None and last.by == reader.id:
+        return f"You sent this back{when}: {last.comments}"
+    if by_name:
+        return f"{by_name} sent this back{when}: {last.comments}"
+    return f"This return was sent back{when}: {last.comments}"
 
 
 def leading_sign_off(
@@ -1651,7 +1685,11 @@ def lead_notice_view(lead: MemberView, view: Overview, beside: Sequence[ReturnVi
     """The sign-off card sent to one of the agency's leads when its return is submitted
     (drawn for the submitter, `view`): with what that lead only reads on the review offered
     beside it (`reads_beside` over `beside`, the review's returns read once for every lead)."""
-    return replace(view, reads_here=reads_beside(lead, beside, {view.ret.id}))
+    return replace(
+        view,
+        reads_here=reads_beside(lead, beside, {view.ret.id}),
+        sent_back_before=sent_back_before(lead, view.ret, view.sent_back_by_name),
+    )
 
 
 def _writer_names(uow: UnitOfWork, ret: ReturnView) -> tuple[str, ...]:
@@ -1811,7 +1849,8 @@ def submit(
             "status": status.value,
             "submitted_at": now,
             "submitted_by": member.id,
-            "returned_comments": None,
+            # The last send-back (`returned_comments`, `returned_by`, `returned_at`) is kept:
+            # the lead's sign-off card says what they asked for (`sent_back_before`).
             # The lead is chased now, from their own count.
             **handed_over(ret.status, status),
         },
@@ -1905,7 +1944,12 @@ def sign_off(
         place = (
             chosen or parse_place(data.get("comment_on"), bank) or Place(overview_position(bank))
         )
-        fields |= {"returned_comments": comments, "current_section": place.position}
+        fields |= {
+            "returned_comments": comments,
+            "returned_by": member.id,
+            "returned_at": now,
+            "current_section": place.position,
+        }
     if not uow.returns.transition(ret.id, {ret.status}, fields, at=now):
         raise audit.already_done(
             uow,

@@ -194,8 +194,17 @@ _NAMED_AT_MOST: Final = 2
 
 def local_when(at: datetime) -> str:
     """When something happened, as a person in the partnership reads it: "10:42 on 6 Dec 2026"."""
-    when = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(_LOCAL)
+    when = _local(at)
     return f"{when:%H:%M} on {plain_date(when.date())}"
+
+
+def local_day(at: datetime) -> str:
+    """The day something happened, as a person in the partnership reads it: "6 Dec 2026"."""
+    return plain_date(_local(at).date())
+
+
+def _local(at: datetime) -> datetime:
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(_LOCAL)
 
 
 def what_changed(change: Change) -> str:

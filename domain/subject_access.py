@@ -3,9 +3,10 @@
 
 It gathers the member's own row and roles, the answers they last wrote, the chronology entries
 they created, their progress entries, the impact records they made, the action items they own,
-their return assignments, what they recorded elsewhere (outcomes, guides, dissemination), the
-exports made for them, the chaser log about their returns and action items, and the audit
-events they caused or that are about them. The export is itself audited.
+their return assignments, the returns they sent back (with their comments), what they recorded
+elsewhere (outcomes, guides, dissemination), the exports made for them, the chaser log about
+their returns and action items, and the audit events they caused or that are about them. The
+export is itself audited.
 """
 
 from __future__ import annotations

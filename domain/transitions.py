@@ -105,8 +105,10 @@ RETURN_MOVES: tuple[Move[ReturnStatus], ...] = (
     Move(
         "send_back", ReturnStatus.SUBMITTED, ReturnStatus.RETURNED, frozenset({Party.AGENCY_LEAD})
     ),
+    # A return sent back stays "Returned for changes" while its writers change it, until they
+    # submit it again (every card and command then says the same of it).
     Move(
-        "resume", ReturnStatus.RETURNED, ReturnStatus.IN_PROGRESS, frozenset({Party.PRACTITIONER})
+        "resubmit", ReturnStatus.RETURNED, ReturnStatus.SUBMITTED, frozenset({Party.PRACTITIONER})
     ),
     *_moves("nil_return", _OUTSTANDING, ReturnStatus.NIL_PENDING, _CHAIRS),
     Move("nil_confirm", ReturnStatus.NIL_PENDING, ReturnStatus.NIL, frozenset({Party.AGENCY_LEAD})),

@@ -21,7 +21,6 @@ def ret(agency: str, status: ReturnStatus = ReturnStatus.SIGNED_OFF, rid: int = 
         None,
         0,
         "1",
-        None,
         frozenset(),
         None,
     )

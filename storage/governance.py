@@ -603,6 +603,20 @@ class SqlSubjectAccess:
                     "signed_off_by",
                 ),
             ),
+            # The comments a lead sent a return back with are their words: the last
+            # send-back of each return they sent back (kept past a resubmission).
+            "returns_sent_back": self._rows(
+                select(t.PreAnalysisReturn).where(col(t.PreAnalysisReturn.returned_by) == mid),
+                keep=(
+                    "id",
+                    "review_id",
+                    "agency_id",
+                    "status",
+                    "returned_at",
+                    "returned_by",
+                    "returned_comments",
+                ),
+            ),
             "reviews_chaired": self._rows(
                 select(t.Review).where(col(t.Review.chair_member_id) == mid),
                 keep=("id", "reference", "stage", "opened_on", "closed_on"),

@@ -25,6 +25,7 @@ from domain.records import (
     ReturnView,
     ReviewProgress,
     ReviewView,
+    SentBack,
     StoredAnswer,
 )
 from domain.return_state import WRITABLE
@@ -58,6 +59,8 @@ _RETURN_VIEW_COLUMNS = (
         _RETURN.c.current_section,
         _RETURN.c.question_bank_version,
         _RETURN.c.returned_comments,
+        _RETURN.c.returned_by,
+        _RETURN.c.returned_at,
         _RETURN.c.submitted_at,
         _RETURN.c.status_note,
         _RETURN.c.status_changed_at,
@@ -710,13 +713,20 @@ def _return_view(row: Any) -> ReturnView:
         due_on=row.due_on,
         current_section=row.current_section,
         bank_version=row.question_bank_version,
-        returned_comments=row.returned_comments,
         assignee_ids=frozenset(int(i) for i in t.comma_items(row.assignee_ids)),
         submitted_at=row.submitted_at,
         status_note=row.status_note,
         deputy_chair_member_id=row.deputy_chair_member_id,
         status_changed_at=row.status_changed_at,
+        sent_back=_sent_back(row),
     )
+
+
+def _sent_back(row: Any) -> SentBack | None:
+    """The return's last send-back, from a row of _RETURN_VIEW_COLUMNS; None if never sent back."""
+    if row.returned_comments is None:
+        return None
+    return SentBack(row.returned_comments, row.returned_by, row.returned_at)
 
 
 def _entry_fields(entry: EntryInput) -> dict[str, Any]:

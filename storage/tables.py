@@ -240,7 +240,11 @@ class PreAnalysisReturn(ChaseState, table=True):
     submitted_by: int | None = Field(default=None, foreign_key="member.id")
     signed_off_at: datetime | None = None
     signed_off_by: int | None = Field(default=None, foreign_key="member.id")
+    # The last send-back: the lead's comments, who sent it back and when. Kept when the return
+    # is submitted again, so the sign-off card can say what was asked (migration 0017).
     returned_comments: str | None = _text()
+    returned_by: int | None = Field(default=None, foreign_key="member.id")
+    returned_at: datetime | None = None
     # Why a chair recorded a nil return, proceeded without the agency, or removed it.
     status_note: str | None = _text()
     # When the status last changed: a nil return's lead is chased from that day.

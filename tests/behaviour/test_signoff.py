@@ -21,6 +21,7 @@ from cards.returns import CHOOSE_A_PART, READ_CHOSEN
 from domain import returns as domain_returns
 from domain.errors import StorageUnavailable
 from domain.returns import APPROVE_WITH_COMMENTS, START_CHOSEN
+from domain.stale import local_day
 from storage import tables as t
 from tests.support.journey import (
     LEAD,
@@ -429,3 +430,53 @@ async def test_the_part_chosen_to_start_at_goes_with_every_page(any_journey: Jou
     [row] = j.rows(t.PreAnalysisReturn)
     assert row.status == "returned"
     assert row.current_section == 4, "where the lead chose, not the page it was sent from"
+
+
+async def test_a_resubmitted_return_s_sign_off_card_says_what_was_sent_back(
+    any_journey: Journey,
+) -> None:
+    """walk12: the lead's sign-off card for a resubmitted return didn't say what they had sent
+    back, so they couldn't check their points were met. While it is changed, the return reads
+    "Returned for changes" on every card (its writers' save no longer makes it "In progress"),
+    with the comments to act on; resubmitted, the lead's card (the notice and the one opened
+    from `sign-offs`) says "You sent this back on <day>: <comments>"."""
+    j = any_journey
+    return_id = await submitted_return(j)
+    asked = "Say who held the strategy meeting.\nAnd add its date."
+    await j.act(verbs.SIGNOFF_RETURN, {"return_id": return_id, "comments": asked}, LEAD)
+    [row] = j.rows(t.PreAnalysisReturn)
+    assert row.returned_at is not None
+    day = local_day(row.returned_at)
+    lead = next(m for m in j.rows(t.Member) if m.aad_object_id == LEAD)
+    assert row.returned_by == lead.id
+
+    # The writer changes it: a save keeps it "Returned for changes", the comments in view.
+    await j.act(verbs.RETURN_NEXT, {"return_id": return_id, "section": 10}, PRACTITIONER)
+    assert j.rows(t.PreAnalysisReturn)[0].status == "returned"
+    overview = await j.card(verbs.RETURN_OVERVIEW, {"return_id": return_id}, PRACTITIONER)
+    assert "Returned for changes" in overview
+    assert "In progress" not in overview
+    assert "Returned by your agency lead: Say who held the strategy meeting." in overview
+    j.bot.connector.clear()
+    await j.say("continue", PRACTITIONER)
+    told = json.dumps(j.bot.connector.cards()[-1], ensure_ascii=False)
+    assert "Returned for changes" in told
+    assert "In progress" not in told
+
+    j.bot.connector.clear()
+    await j.act(verbs.RETURN_SUBMIT, {"return_id": return_id}, PRACTITIONER)
+    [row] = j.rows(t.PreAnalysisReturn)
+    assert row.status == "submitted"
+    assert (row.returned_comments, row.returned_by) == (asked, lead.id), "kept"
+    said = f"You sent this back on {day}: Say who held the strategy meeting."
+    notice = json.dumps(j.bot.connector.cards(), ensure_ascii=False)
+    assert said in notice, "the lead's sign-off notice"
+    card = await j.card(verbs.SIGNOFF_OPEN, {"return_id": return_id}, LEAD)
+    assert said in card
+    assert "And add its date." in card
+    # The writer's own card of the submitted return has nothing left to act on.
+    mine = await j.card(verbs.RETURN_OVERVIEW, {"return_id": return_id}, PRACTITIONER)
+    assert "Say who held the strategy meeting." not in mine
+    # Signed off, the card is gone; the send-back stays on the record.
+    await j.act(verbs.SIGNOFF_APPROVE, {"return_id": return_id}, LEAD)
+    assert j.rows(t.PreAnalysisReturn)[0].returned_comments == asked

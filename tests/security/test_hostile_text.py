@@ -231,6 +231,8 @@ async def return_with_hostile_answers(j: Collecting, police: int) -> tuple[int, 
     )
     await j.act(verbs.RETURN_SUBMIT, {"return_id": ret.id}, PRACTITIONER)
     await j.say("sign-offs", LEAD)
+    # The sign-off card of the resubmitted return says what was sent back: as typed, inert.
+    await j.act(verbs.SIGNOFF_OPEN, {"return_id": ret.id}, LEAD)
     await j.act(verbs.SIGNOFF_APPROVE, {"return_id": ret.id}, LEAD)
     return review.id, ret.id
 

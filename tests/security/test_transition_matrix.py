@@ -45,7 +45,7 @@ MOVE_VERBS: dict[str, tuple[str, ...]] = {
     "submit": (verbs.RETURN_SUBMIT,),
     "approve": (verbs.SIGNOFF_APPROVE,),
     "send_back": (verbs.SIGNOFF_RETURN,),
-    "resume": (verbs.RETURN_OPEN,),
+    "resubmit": (verbs.RETURN_SUBMIT,),
     "nil_return": (verbs.RETURN_NIL,),
     "nil_confirm": (verbs.NIL_CONFIRM,),
     "nil_decline": (verbs.NIL_DECLINE,),

@@ -60,7 +60,15 @@ def _review(session: Any, s: Seeded, name: str, stage: str, closed: date | None,
     )
     session.add(review)
     session.flush()
-    ret = t.PreAnalysisReturn(review_id=review.id, agency_id=s.agency, status="signed_off")
+    # Sent back once by the admin, then resubmitted and signed off: the send-back is kept.
+    ret = t.PreAnalysisReturn(
+        review_id=review.id,
+        agency_id=s.agency,
+        status="signed_off",
+        returned_comments=f"{MARKER} comments",
+        returned_by=s.admin,
+        returned_at=RECENT,
+    )
     session.add(ret)
     session.flush()
     session.add(t.ReturnAssignee(return_id=ret.id, member_id=s.owner))
@@ -544,6 +552,21 @@ def test_subject_access_export_gathers_the_members_records(migrated: Database) -
         e for e in rows(migrated, t.AuditEvent) if e.action == "member.subject_access_exported"
     ]
     assert [(e.record_id, e.actor_aad_id) for e in exported] == [(str(s.owner), None)]
+    assert counts["returns_sent_back"] == 0, "the admin sent them back"
+
+
+def test_subject_access_export_holds_the_returns_a_lead_sent_back(migrated: Database) -> None:
+    """A lead's comments on the returns they sent back are their words: in their export, with
+    when, kept after each return was resubmitted and signed off."""
+    seed(migrated)
+    data = migrated.transaction(
+        lambda uow: subject_access_export(uow, "tenant-gov", ADMIN_AAD, NOW)
+    )
+    sent = data["returns_sent_back"]
+    assert data["counts"]["returns_sent_back"] == len(sent) == 4
+    assert {r["returned_comments"] for r in sent} == {f"{MARKER} comments"}
+    assert {r["status"] for r in sent} == {"signed_off"}
+    assert all(r["returned_at"] for r in sent)
 
 
 def test_old_click_replies_go_and_their_keys_stay(migrated: Database) -> None:

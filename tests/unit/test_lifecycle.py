@@ -61,7 +61,6 @@ RETURN_VIEW = ReturnView(
     due_on=None,
     current_section=0,
     bank_version="1",
-    returned_comments=None,
     assignee_ids=frozenset(),
     submitted_at=None,
 )
@@ -358,7 +357,7 @@ _PREFERRED = (
     "proceed_without",
     "submit",
     "start",
-    "resume",
+    "resubmit",
     "assign",
     "assign_practitioner",
     "reopen",

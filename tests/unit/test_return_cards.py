@@ -34,7 +34,14 @@ from domain.questions import (
     follow_up_input_id,
     validate_section_answers,
 )
-from domain.records import ChronologyView, EntryInput, ReturnView, ReviewProgress, ReviewView
+from domain.records import (
+    ChronologyView,
+    EntryInput,
+    ReturnView,
+    ReviewProgress,
+    ReviewView,
+    SentBack,
+)
 from domain.returns import (
     AfterSignOff,
     EpisodeSummary,
@@ -60,7 +67,7 @@ RET = ReturnView(
     due_on=date(2026, 12, 11),
     current_section=0,
     bank_version="1",
-    returned_comments="é" * 2000,
+    sent_back=SentBack("é" * 2000),
     assignee_ids=frozenset({2}),
     submitted_at=None,
 )

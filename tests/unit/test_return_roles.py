@@ -18,6 +18,7 @@ from domain.chronology import page
 from domain.held import Seen
 from domain.model import MemberView, ReturnStatus, ReviewStage, Role
 from domain.questions import default_question_bank
+from domain.records import SentBack
 from domain.returns import (
     OVERVIEW_PLACE,
     Overview,
@@ -51,7 +52,7 @@ RET = replace(
     agency_name="Police",
     current_section=3,
     bank_version=BANK.version,
-    returned_comments=None,
+    sent_back=None,
     assignee_ids=frozenset({WRITER}),
 )
 
@@ -66,7 +67,7 @@ def test_an_assigned_practitioner_writes_it() -> None:
 
 def test_a_lead_reads_a_return_its_practitioners_are_writing() -> None:
     assert role_on_return(member(LEAD, Role.AGENCY_LEAD), RET) is ReturnRole.LEAD_READER
-    returned = replace(RET, status=ReturnStatus.RETURNED, returned_comments="Say more")
+    returned = replace(RET, status=ReturnStatus.RETURNED, sent_back=SentBack("Say more"))
     assert role_on_return(member(LEAD, Role.AGENCY_LEAD), returned) is ReturnRole.LEAD_READER
 
 
@@ -169,7 +170,7 @@ def test_the_reading_leads_card_offers_no_submit_and_names_the_writers() -> None
 
 
 def test_a_reading_lead_sees_comments_sent_back_as_comments_not_as_theirs() -> None:
-    ret = replace(RET, status=ReturnStatus.RETURNED, returned_comments="Say more")
+    ret = replace(RET, status=ReturnStatus.RETURNED, sent_back=SentBack("Say more"))
     summary = Overview(ret, (), 0, (), read_only=False, role=ReturnRole.LEAD_READER)
     text = json.dumps(cards.overview_card(summary))
     assert "Returned with comments: Say more" in text
@@ -195,7 +196,7 @@ def test_a_lead_who_writes_it_alone_is_not_told_they_have_their_own_comments() -
 
 
 def test_returned_comments_are_the_agency_leads_only_to_a_practitioner() -> None:
-    ret = replace(RET, status=ReturnStatus.RETURNED, returned_comments="Add the dates.")
+    ret = replace(RET, status=ReturnStatus.RETURNED, sent_back=SentBack("Add the dates."))
     for role, said in (
         (ReturnRole.WRITER, "Returned by your agency lead: Add the dates."),
         (ReturnRole.LEAD_WRITER, "Returned with comments: Add the dates."),
