@@ -1205,21 +1205,30 @@ def signoff_card(
     if summary.reads_here:
         body.append(paragraph(READ_BESIDE_LEAVES_COMMENTS, subtle=True))
         body.extend(read_offers(summary.reads_here))
-    return build(
-        with_problems(body, errors or {}),
-        [
-            *signoff_buttons(ret),
-            *_each_part(summary),
-            button("Read the full return", verbs.RETURN_OPEN, ids(ret, section=0)),
-        ],
-    )
+
+    def drawn(highlights: bool) -> Card:
+        return build(
+            with_problems(body, errors or {}),
+            [
+                *signoff_buttons(ret),
+                *_each_part(summary, highlights=highlights),
+                button("Read the full return", verbs.RETURN_OPEN, ids(ret, section=0)),
+            ],
+        )
+
+    # What was sent back before and what is typed in the box (2,000 characters each) can take
+    # the fullest card over Teams' limit: then each part's highlights go, its state, "Go to"
+    # and "Read the full return" staying (the lead's words, and theirs to check, never go).
+    card = drawn(highlights=True)
+    return card if fits_teams(card) else drawn(highlights=False)
 
 
-def _each_part(summary: Overview) -> list[Card]:
-    """The sign-off card's detail, one click away: each part's state and highlights, and
-    "Go to" with "Read this part"."""
+def _each_part(summary: Overview, *, highlights: bool = True) -> list[Card]:
+    """The sign-off card's detail, one click away: each part's state and highlights (unless
+    left off to fit), and "Go to" with "Read this part"."""
     parts: list[ac.ElementAnnotated] = [
-        _section_summary(s.title, s.missing, s.highlights, summary.role) for s in summary.sections
+        _section_summary(s.title, s.missing, s.highlights if highlights else (), summary.role)
+        for s in summary.sections
     ]
     if not summary.jumps:
         whole = button("Read the full return", verbs.RETURN_OPEN, ids(summary.ret, section=0))

@@ -43,6 +43,7 @@ from domain.records import (
     SentBack,
 )
 from domain.returns import (
+    COMMENTS_MAX,
     AfterSignOff,
     EpisodeSummary,
     Overview,
@@ -517,3 +518,33 @@ def test_every_answer_box_a_paste_could_overrun_says_its_limit(index: int) -> No
         assert isinstance(limit, int)
         says = f"up to {limit:,} characters" in str(box["label"])
         assert says is (limit >= PASTE_SIZED), box["label"]
+
+
+def test_a_resubmitted_return_s_signoff_fits_with_the_longest_send_back_and_box() -> None:
+    """The previous send-back (2,000 four-byte characters, as long as the box takes) beside
+    2,000 more typed in the box, on the fullest sign-off card: still valid and within Teams'
+    size limit."""
+    statuses = tuple(
+        SectionStatus(
+            i,
+            s.title,
+            0,
+            6,
+            tuple(q.label for q in s.questions),
+            tuple((q.label, "x" * 140) for q in s.questions),
+        )
+        for i, s in enumerate(BANK.sections)
+    )
+    longest = "\U0001d518" * COMMENTS_MAX
+    summary = Overview(
+        replace(RET, status=ReturnStatus.SUBMITTED),
+        statuses,
+        120,
+        tuple("x" * 80 for _ in range(40)),
+        read_only=True,
+        can_sign_off=True,
+        sent_back_before=f"You sent this back on 3 Dec 2026: {longest}",
+    )
+    card = cards.signoff_card(summary, comments=longest)
+    assert card_problems(card) == []
+    assert longest in json.dumps(card, ensure_ascii=False)
