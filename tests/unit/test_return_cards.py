@@ -253,8 +253,9 @@ def test_a_full_chronology_page_fits() -> None:
     assert card_problems(card) == []
 
 
-def test_overview_and_signoff_fit_with_everything_missing_and_flagged() -> None:
-    statuses = tuple(
+def fullest_statuses() -> tuple[SectionStatus, ...]:
+    """Every section with every answer missing and six highlights at their longest."""
+    return tuple(
         SectionStatus(
             i,
             s.title,
@@ -265,6 +266,10 @@ def test_overview_and_signoff_fit_with_everything_missing_and_flagged() -> None:
         )
         for i, s in enumerate(BANK.sections)
     )
+
+
+def test_overview_and_signoff_fit_with_everything_missing_and_flagged() -> None:
+    statuses = fullest_statuses()
     summary = Overview(RET, statuses, 120, tuple("x" * 80 for _ in range(40)), read_only=False)
     assert card_problems(cards.overview_card(summary)) == []
     assert card_problems(cards.signoff_card(summary)) == []
@@ -524,17 +529,7 @@ def test_a_resubmitted_return_s_signoff_fits_with_the_longest_send_back_and_box(
     """The previous send-back (2,000 four-byte characters, as long as the box takes) beside
     2,000 more typed in the box, on the fullest sign-off card: still valid and within Teams'
     size limit."""
-    statuses = tuple(
-        SectionStatus(
-            i,
-            s.title,
-            0,
-            6,
-            tuple(q.label for q in s.questions),
-            tuple((q.label, "x" * 140) for q in s.questions),
-        )
-        for i, s in enumerate(BANK.sections)
-    )
+    statuses = fullest_statuses()
     longest = "\U0001d518" * COMMENTS_MAX
     summary = Overview(
         replace(RET, status=ReturnStatus.SUBMITTED),
