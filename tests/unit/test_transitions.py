@@ -42,8 +42,14 @@ def test_review_happy_path() -> None:
 
 def test_return_can_be_returned_and_resubmitted() -> None:
     status = move_return(ReturnStatus.SUBMITTED, ReturnStatus.RETURNED)
-    status = move_return(status, ReturnStatus.IN_PROGRESS)
     assert move_return(status, ReturnStatus.SUBMITTED) is ReturnStatus.SUBMITTED
+
+
+def test_a_returned_return_stays_returned_while_it_is_changed() -> None:
+    """Its writers' saves don't make it "In progress": it reads "Returned for changes" on
+    every card until it is submitted again (walk12)."""
+    with pytest.raises(IllegalTransition):
+        move_return(ReturnStatus.RETURNED, ReturnStatus.IN_PROGRESS)
 
 
 @pytest.mark.parametrize(
