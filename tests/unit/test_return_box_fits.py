@@ -24,10 +24,10 @@ PROBLEM = "Write your comments for the practitioner, so they know what to change
 MOST = "\U0001f4ac" * cards.COMMENTS_MAX
 
 
-def section_page(index: int, fill: float = 1.0) -> Card:
-    """The lead's read-only page of a section, every answer at its longest (or at `fill` of
-    it) in three-byte characters (curly quotes are), with its jumps. A page of a submitted
-    return shows no comments to act on (the last send-back's are for the sign-off card)."""
+def section_page(index: int) -> Card:
+    """The lead's read-only page of a section, every answer at its longest in three-byte
+    characters (curly quotes are), with its jumps. A page of a submitted return shows no
+    comments to act on (the last send-back's are for the sign-off card)."""
     jumps = tuple((f"s:{n}", f"Section {n} · a part of the return") for n in range(12))
     screen = SectionScreen(
         LEAD_RET,
@@ -35,7 +35,7 @@ def section_page(index: int, fill: float = 1.0) -> Card:
         index,
         None,
         (),
-        {k: v[: int(len(v) * fill)] for k, v in maxed_values(index, "€").items()},
+        maxed_values(index, "€"),
         {},
         read_only=True,
         can_sign_off=True,
@@ -81,9 +81,9 @@ def test_a_full_chronology_page_keeps_the_box_and_what_was_typed() -> None:
 
 
 def test_the_go_to_list_goes_before_the_page() -> None:
-    # Section 1's page, its answers at nine tenths of their longest, with the box full is
-    # over the limit with its "Go to" list and under it without: the list goes, the page stays.
-    full = section_page(1, fill=0.9)
+    # Section 0's longest page with the box full is over the limit with its "Go to" list and
+    # under it without: the list goes, the page stays.
+    full = section_page(0)
     assert GOTO_LIST_ID in json.dumps(full)
     card = refused(full, MOST)
     assert GOTO_LIST_ID not in json.dumps(card)
