@@ -60,6 +60,7 @@ from domain.actions import (
 from domain.chase_engine import ACTION, ChaseRow, Undelivered
 from domain.chase_messages import READER_WORDS
 from domain.chasers import ChaseKind, ChaserPolicy, PlannedChase, Rag, SubjectKind, policy_revision
+from domain.identifier_checks import is_confirmed
 from domain.links import web_link
 from domain.model import ActionStatus
 from domain.outcome import DESCRIPTION_MAX, MEASURE_MAX
@@ -159,7 +160,9 @@ class _Form:
             if errors and key in errors:
                 body.append(field_error_line(element, errors[key]))
             if key in warnings:
-                body.extend(identifier_warning(key, warnings[key]))
+                body.extend(
+                    identifier_warning(key, warnings[key], ticked=is_confirmed(values, key))
+                )
         return body
 
 
@@ -1075,7 +1078,7 @@ def impact_card(
         if key in errors:
             body.append(field_error_line(element, errors[key]))
         if key in warnings:
-            body.extend(identifier_warning(key, warnings[key]))
+            body.extend(identifier_warning(key, warnings[key], ticked=is_confirmed(values, key)))
     return build(
         body,
         [

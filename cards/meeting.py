@@ -57,6 +57,7 @@ from domain.guide import (
     too_long_for_one_page,
     with_corrections,
 )
+from domain.identifier_checks import is_confirmed
 from domain.meeting import (
     ACTION_KEY,
     ActionFormScreen,
@@ -1021,7 +1022,7 @@ def usage_form_card(
         if key in errors:
             body.append(field_error_line(element, errors[key]))
         if key in warnings:
-            body.extend(identifier_warning(key, warnings[key]))
+            body.extend(identifier_warning(key, warnings[key], ticked=is_confirmed(values, key)))
     data = {"review_id": review.id}
     return build(
         body,

@@ -59,6 +59,7 @@ from domain.chronology import (
 )
 from domain.held import HeldAnswer
 from domain.idempotency import CARD_ID
+from domain.identifier_checks import is_confirmed
 from domain.model import DateCertainty
 from domain.questions import Question, QuestionType, Theme, follow_up_input_id
 from domain.records import ChronologyView, ReturnView
@@ -1005,7 +1006,7 @@ def entry_form_card(
         if key in errors:
             body.append(field_error_line(element, errors[key]))
         if key in warnings:
-            body.extend(identifier_warning(key, warnings[key]))
+            body.extend(identifier_warning(key, warnings[key], ticked=is_confirmed(values, key)))
     data = ids(ret, entry_id=entry_id) if entry_id else ids(ret)
     if entry_id and revision:
         data = revised(data, revision)

@@ -30,7 +30,13 @@ from domain.actions import (
 )
 from domain.chasers import ANSWERED, NEW_OWNER
 from domain.errors import FormInvalid, InvalidInput, NotPermitted, field_error
-from domain.identifier_checks import record_kept, require_confirmed
+from domain.identifier_checks import (
+    record_kept,
+    refuse_with_findings,
+    require_confirmed,
+    require_valid,
+    typed_texts,
+)
 from domain.members import ended_choice
 from domain.model import ActionStatus, Actor, MemberView, Role, is_directory_id, is_guid
 from domain.repositories import UnitOfWork
@@ -165,9 +171,11 @@ def decide(
     reason = _text(
         data.get("reason"), "reason", _WHY_LABEL.get(move, "Reason"), errors, required=True
     )
-    if errors or reason is None:
+    screened = require_valid(
+        errors, {"reason": reason, "new_description": change.description}, data
+    )
+    if reason is None:  # the check above said why
         raise FormInvalid(errors)
-    screened = require_confirmed({"reason": reason, "new_description": change.description}, data)
     target = status_after(move, item.status)
     fields = change.fields(move, reason)
     if target is ActionStatus.IN_PROGRESS and item.status is ActionStatus.BLOCKED:
@@ -541,6 +549,10 @@ class SplitPlan:
     texts: Mapping[str, str | None]  # every typed text, by input id, for the identifier guard
 
 
+# A split half's free-text boxes, each input id `<prefix>_<box>`.
+SPLIT_TEXT_BOXES = ("description", "measure")
+
+
 def check_split(item: ActionDetail, data: Mapping[str, object], today: date) -> SplitPlan:
     """The two new items the chair typed, each SMART as the outcome's action-item form checks
     one (what is to be done, its owner, a due date to come, a measure; not vague), with the
@@ -557,14 +569,14 @@ def check_split(item: ActionDetail, data: Mapping[str, object], today: date) -> 
             "Second new item: it does the same as the first; say what each will do."
         )
     if errors or reason is None:
-        raise FormInvalid(errors)
+        # The boxes' identifier findings come back with the problems, in the one refusal.
+        typed = ["reason", *(f"{p}_{box}" for p, _ in SPLIT_PARTS for box in SPLIT_TEXT_BOXES)]
+        refuse_with_findings(FormInvalid(errors), typed_texts(data, typed), data)
     texts: dict[str, str | None] = {"reason": reason}
     for (prefix, _), part in zip(SPLIT_PARTS, parts, strict=True):
         assert part is not None  # no errors: both parts were read
-        texts |= {
-            f"{prefix}_description": part.description,
-            f"{prefix}_measure": part.success_measure,
-        }
+        boxes = (f"{prefix}_{box}" for box in SPLIT_TEXT_BOXES)
+        texts |= dict(zip(boxes, (part.description, part.success_measure), strict=True))
     return SplitPlan(tuple(p for p in parts if p is not None), reason, texts)
 
 
@@ -764,9 +776,9 @@ def reader_move(
     proposed = (
         _due(data.get("due_on"), "due_on", today, errors) if move is Move.PROPOSE_DATE else None
     )
-    if errors or note is None:
+    screened = require_valid(errors, {"note": note}, data)
+    if note is None:  # the check above said why
         raise FormInvalid(errors)
-    screened = require_confirmed({"note": note}, data)
     kind = "date_requested" if move is Move.PROPOSE_DATE else move.value
     uow.actions.add_progress(item.id, member.id, kind, note, now, proposed_due_on=proposed)
     record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)

@@ -30,7 +30,13 @@ from domain.chasers import ANSWERED, ChaserPolicy, Rag
 from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard, field_error
 from domain.holds import hold_action
 from domain.idempotency import revision_of
-from domain.identifier_checks import record_kept, require_confirmed
+from domain.identifier_checks import (
+    record_kept,
+    refuse_with_findings,
+    require_confirmed,
+    require_valid,
+    typed_texts,
+)
 from domain.links import LINK_MAX as LINK_MAX  # the card's input limits itself by it
 from domain.links import web_link
 from domain.model import ActionStatus, Actor, ImpactDecision, MemberView, ReviewStage, Role
@@ -590,9 +596,7 @@ def update_progress(
     assessment = data.get("rag")
     if assessment not in (None, "", "red", "amber", "green"):
         errors["rag"] = "Choose red, amber or green."
-    if errors:
-        raise FormInvalid(errors)
-    screened = require_confirmed({"note": note}, data)
+    screened = require_valid(errors, {"note": note}, data)
     uow.actions.add_progress(
         item.id, member.id, "progress", note, now, str(assessment) if assessment else None
     )
@@ -630,9 +634,7 @@ def mark_complete(
             "A link must start with https:// and name a web address, like "
             "https://example.org/briefing-register."
         )
-    if errors:
-        raise FormInvalid(errors)
-    screened = require_confirmed({"evidence": evidence}, data)
+    screened = require_valid(errors, {"evidence": evidence}, data)
     uow.actions.add_progress(item.id, member.id, "completed", evidence, now)
     record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
     _set_status(
@@ -663,9 +665,9 @@ def ask_new_date(
     errors: dict[str, str] = {}
     reason = _text(data.get("reason"), "reason", "Reason", errors, required=True)
     proposed = _future_date(data.get("proposed_due_on"), today, errors)
-    if errors or proposed is None:
+    screened = require_valid(errors, {"reason": reason}, data)
+    if proposed is None:  # the check above said why
         raise FormInvalid(errors)
-    screened = require_confirmed({"reason": reason}, data)
     uow.actions.add_progress(
         item.id, member.id, "date_requested", reason, now, proposed_due_on=proposed
     )
@@ -709,9 +711,7 @@ def mark_blocked(
     item = _owned(uow, member, data.get("action_id"), OwnerMove.BLOCKED)
     errors: dict[str, str] = {}
     reason = _text(data.get("reason"), "reason", "What is blocking it", errors, required=True)
-    if errors:
-        raise FormInvalid(errors)
-    screened = require_confirmed({"reason": reason}, data)
+    screened = require_valid(errors, {"reason": reason}, data)
     uow.actions.add_progress(item.id, member.id, "blocked", reason, now)
     record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
     _set_status(uow, actor, item, ActionStatus.BLOCKED, now, {"blocked_reason": reason})
@@ -815,7 +815,10 @@ def record_impact(
             f"impact can't be recorded from this card."
         )
     _one_decision_per_completion(uow, item)
-    impact = check_impact(data, DEFAULT_CALENDAR.local_date(now))
+    try:
+        impact = check_impact(data, DEFAULT_CALENDAR.local_date(now))
+    except FormInvalid as invalid:  # with the boxes' identifier findings, in one refusal
+        refuse_with_findings(invalid, typed_texts(data, IMPACT_TEXT_BOXES), data)
     screened = require_confirmed(impact_texts(impact), data)
     uow.actions.record_impact(item.id, impact, member.id, now)
     record_kept(uow, item.partnership_id, actor, ("action_item", item.id), screened)
@@ -897,14 +900,14 @@ def _lic_meeting(raw: object, today: date, errors: dict[str, str]) -> date | Non
     return held
 
 
+# The LIC's free-text boxes, by input id: the owner and the tracker see them.
+IMPACT_TEXT_BOXES = ("how_much", "how_well", "better_off", "evidence")
+
+
 def impact_texts(impact: ImpactInput) -> dict[str, str | None]:
-    """The LIC's free text, by input id: the owner and the tracker see it."""
-    return {
-        "how_much": impact.how_much,
-        "how_well": impact.how_well,
-        "better_off": impact.better_off,
-        "evidence": impact.evidence,
-    }
+    """The LIC's free text, by input id."""
+    texts = (impact.how_much, impact.how_well, impact.better_off, impact.evidence)
+    return dict(zip(IMPACT_TEXT_BOXES, texts, strict=True))
 
 
 def _close_review_if_done(uow: UnitOfWork, actor: Actor, item: ActionDetail, now: datetime) -> bool:

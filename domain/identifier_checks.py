@@ -8,8 +8,9 @@ nothing about the reason typed beside it. What was kept is audited by field name
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import NoReturn
 
 from domain import audit
 from domain.errors import FormInvalid
@@ -54,21 +55,86 @@ def screen(texts: Mapping[str, str | None], data: Mapping[str, object]) -> Scree
     return Screened(warnings, kept)
 
 
-class IdentifiersToConfirm(FormInvalid):
-    """Possible identifiers in fields the writer may keep, one tick per field. The form is
-    shown again with what was typed, each warning under its field."""
+@dataclass(frozen=True)
+class FormCheck:
+    """Everything one submit of a form got wrong, found in one pass: the validation problems
+    and the identifier findings together, so the card comes back once with every problem
+    under its box rather than one kind per submit (walk12: people submitted two or three
+    times). `warnings` holds every flagged field the card must draw a tick under: the
+    unticked ones, and, while a validation problem sends the card back anyway, the ticked
+    ones too (drawn ticked), so a tick given is never lost to a date mended."""
 
-    def __init__(self, warnings: dict[str, str]) -> None:
-        super().__init__(warnings)
+    errors: dict[str, str]  # field -> validation problem
+    warnings: dict[str, str]  # field -> masked identifier warning, with its tick
+    screened: Screened
+
+    @property
+    def saves(self) -> bool:
+        return not self.errors and not self.screened.warnings
+
+
+def check_form(
+    errors: Mapping[str, str], texts: Mapping[str, str | None], data: Mapping[str, object]
+) -> FormCheck:
+    """The pure check: `errors` are the form's validation problems, `texts` its free text by
+    input id (as typed, or as it would be saved), `data` the submit with its ticks."""
+    screened = screen(texts, data)
+    warnings = dict(screened.warnings)
+    if errors:
+        for field in screened.kept:
+            text = texts[field]
+            warnings[field] = describe_findings(find_identifiers(text) if text else [])
+    return FormCheck(dict(errors), warnings, screened)
+
+
+class IdentifiersToConfirm(FormInvalid):
+    """Possible identifiers in fields the writer may keep, one tick per field, with any
+    validation problems of the same submit (`errors`, empty when the form was otherwise
+    right). The form is shown again with what was typed, each problem and each warning under
+    its field."""
+
+    def __init__(self, warnings: dict[str, str], errors: Mapping[str, str] | None = None) -> None:
+        super().__init__(dict(errors or {}))
+        self.args = (" ".join([*self.errors.values(), *warnings.values()]),)
         self.warnings = warnings
+
+
+def require_valid(
+    errors: Mapping[str, str], texts: Mapping[str, str | None], data: Mapping[str, object]
+) -> Screened:
+    """Raise with every problem of the submit at once: IdentifiersToConfirm when a field is
+    flagged (carrying the validation problems too), FormInvalid when only validation failed.
+    What returns is the screen of a form that may be saved: every flag ticked."""
+    check = check_form(errors, texts, data)
+    if check.warnings and not check.saves:
+        raise IdentifiersToConfirm(check.warnings, check.errors)
+    if check.errors:
+        raise FormInvalid(check.errors)
+    return check.screened
 
 
 def require_confirmed(texts: Mapping[str, str | None], data: Mapping[str, object]) -> Screened:
     """Raise IdentifiersToConfirm unless every field with findings is ticked."""
-    screened = screen(texts, data)
-    if screened.warnings:
-        raise IdentifiersToConfirm(screened.warnings)
-    return screened
+    return require_valid({}, texts, data)
+
+
+def refuse_with_findings(
+    invalid: FormInvalid, texts: Mapping[str, str | None], data: Mapping[str, object]
+) -> NoReturn:
+    """A validator refused the form (`invalid`): refuse it again with the identifier findings
+    in its free text added, so one submit shows both."""
+    require_valid(invalid.errors, texts, data)
+    raise invalid  # not reached: require_valid raises whenever there are errors
+
+
+def typed_texts(data: Mapping[str, object], fields: Iterable[str]) -> dict[str, str | None]:
+    """The free text of `fields` as typed (trimmed), for screening a form that failed
+    validation before its text was read."""
+    return {
+        field: value.strip() or None if isinstance(value, str) else None
+        for field in fields
+        for value in [data.get(field)]
+    }
 
 
 def record_kept(

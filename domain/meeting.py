@@ -17,7 +17,9 @@ from domain.identifier_checks import (
     Screened,
     is_confirmed,
     record_kept,
+    refuse_with_findings,
     require_confirmed,
+    typed_texts,
 )
 from domain.identifier_checks import screen as screen_fields
 from domain.identifiers import find_identifiers, kinds_found
@@ -1200,6 +1202,10 @@ def revise_guide(
     return _reload(uow, member, screen, notices=(notice,))
 
 
+# The usage form's free-text boxes, by input id: the chair and the summaries read them.
+USAGE_TEXT_BOXES = ("team", "reflections")
+
+
 def record_usage(
     uow: UnitOfWork,
     actor: Actor,
@@ -1211,9 +1217,14 @@ def record_usage(
     """A member who may read the published briefing (`published_briefing`) records that their
     team used it; `where` is the conversation the click came from."""
     review, record = published_briefing(uow, member, data.get("review_id"), where)
-    usage = guide.check_usage(data, today)
+    try:
+        usage = guide.check_usage(data, today)
+    except FormInvalid as invalid:  # with the boxes' identifier findings, in one refusal
+        refuse_with_findings(invalid, typed_texts(data, USAGE_TEXT_BOXES), data)
     # The chair and the partnership's summaries read these.
-    screened = require_confirmed({"team": usage.team, "reflections": usage.reflections}, data)
+    screened = require_confirmed(
+        dict(zip(USAGE_TEXT_BOXES, (usage.team, usage.reflections), strict=True)), data
+    )
     uow.outcomes.add_usage(
         record.id, usage.team, usage.used_on, usage.staff_count, usage.reflections, member.id
     )

@@ -27,7 +27,13 @@ from domain.errors import FormInvalid, NotFound, NotPermitted, StaleCard, field_
 from domain.held import HeldAnswer, Seen, closed, handed_on_note, held_answers, released, seen_by
 from domain.holds import as_held, hold_return, hold_return_only
 from domain.idempotency import REVISION, revision_of
-from domain.identifier_checks import record_kept, require_confirmed, screen
+from domain.identifier_checks import (
+    check_form,
+    record_kept,
+    require_confirmed,
+    screen,
+    typed_texts,
+)
 from domain.identifiers import describe_findings, find_identifiers
 from domain.model import Actor, MemberView, ReturnStatus, ReviewStage
 from domain.questions import (
@@ -2282,11 +2288,15 @@ def save_entry(
     try:
         checked = chronology.check_entry(data, today)
     except FormInvalid as invalid:
+        # Every problem at once: the identifier warnings of the text as typed come back with
+        # the date's or the length's, so one submit shows them all.
+        found = check_form(invalid.errors, typed_texts(data, chronology.TEXT_FIELDS), data)
         return EntryForm(
             ret,
             entry_id if isinstance(entry_id, int) else None,
             typed,
-            invalid.errors,
+            found.errors,
+            found.warnings,
             revision=_shown_revision(data),
         )
     # One tick per flagged field: a tick under the event keeps the event, not the source.

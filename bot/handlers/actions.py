@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -97,6 +97,11 @@ def _owner_card(uow: SqlUnitOfWork, ctx: Context, item: actions.ActionDetail, no
     return cards.action_item_card(item, rag, rag_reason=why, notices=(note,))
 
 
+def _warnings(refused: FormInvalid) -> Mapping[str, str]:
+    """The identifier warnings a refused form comes back with (none for validation alone)."""
+    return refused.warnings if isinstance(refused, IdentifiersToConfirm) else {}
+
+
 def _typed(ctx: Context) -> dict[str, str]:
     """What the user typed, to draw their form again; never logged."""
     return {key: value for key, value in ctx.data.items() if isinstance(value, str)}
@@ -174,14 +179,12 @@ async def _form_move(
     def run(uow: SqlUnitOfWork) -> tuple[D | None, dict[str, Any]]:
         try:
             done = work(uow, now)
-        except IdentifiersToConfirm as warned:
+        except FormInvalid as refused:
+            # Every problem of the submit at once: the form's, and any identifier warnings
+            # (IdentifiersToConfirm is a FormInvalid carrying both), each under its box.
             item = actions.load(uow, ctx.member, ctx.data.get("action_id"))
-            form = cards.WarnedForm(verb, _typed(ctx), warned.warnings)
-            return None, _card_for(uow, ctx, item, warned=form)
-        except FormInvalid as invalid:
-            item = actions.load(uow, ctx.member, ctx.data.get("action_id"))
-            form = cards.WarnedForm(verb, _typed(ctx), {})
-            return None, _card_for(uow, ctx, item, errors=invalid.errors, warned=form)
+            form = cards.WarnedForm(verb, _typed(ctx), _warnings(refused))
+            return None, _card_for(uow, ctx, item, errors=refused.errors, warned=form)
         chase_engine.reschedule(uow.chases, ACTION, done.item.id, now, answered=True)
         then(uow, done)
         return done, _card_for(uow, ctx, done.item, (done.notice,))
@@ -402,17 +405,12 @@ async def record_impact(ctx: Context) -> Reply:
     def work(uow: SqlUnitOfWork) -> actions.ImpactRecorded | dict[str, Any]:
         try:
             done = actions.record_impact(uow, ctx.turn.actor, ctx.member, ctx.data, now)
-        except IdentifiersToConfirm as warned:
+        except FormInvalid as refused:  # every problem and identifier warning at once
             return cards.impact_card(
                 actions.load(uow, ctx.member, ctx.data.get("action_id")),
+                refused.errors,
                 values=_typed(ctx),
-                warnings=warned.warnings,
-            )
-        except FormInvalid as invalid:
-            return cards.impact_card(
-                actions.load(uow, ctx.member, ctx.data.get("action_id")),
-                invalid.errors,
-                values=_typed(ctx),
+                warnings=_warnings(refused),
             )
         chase_engine.reschedule(uow.chases, ACTION, done.item.id, now)
         if done.item.status is ActionStatus.ESCALATED:

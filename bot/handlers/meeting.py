@@ -502,7 +502,7 @@ async def save_usage(ctx: Context) -> Reply:
             return cards.usage_form_card(
                 review,
                 today.isoformat(),
-                errors=None if warned else refused.errors,
+                errors=refused.errors,  # beside any warnings: every problem at once
                 values=typed,
                 warnings=warned,
             )
