@@ -574,7 +574,8 @@ def action_form_card(form: ActionFormScreen, *, people_picker: bool = True) -> C
         if key in form.errors:
             body.append(field_error_line(element, form.errors[key]))
         if key in form.warnings:
-            body.extend(identifier_warning(key, form.warnings[key]))
+            ticked = is_confirmed(form.values, key)
+            body.extend(identifier_warning(key, form.warnings[key], ticked=ticked))
     data: dict[str, object] = {"review_id": form.review.id}
     if form.key is not None:
         data[ACTION_KEY] = form.key

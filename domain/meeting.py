@@ -15,6 +15,7 @@ from domain.idempotency import require_unchanged, required_revision, revision_of
 from domain.identifier_checks import (
     IdentifiersToConfirm,
     Screened,
+    check_form,
     is_confirmed,
     record_kept,
     refuse_with_findings,
@@ -446,7 +447,9 @@ def save_action(
             [i for i, _ in form.agencies],
         )
     except FormInvalid as invalid:
-        return replace(form, values=typed, errors=invalid.errors)
+        # Every problem at once: the boxes' identifier findings come back with the rest.
+        found = check_form(invalid.errors, typed_texts(data, outcome.ACTION_TEXT_BOXES), data)
+        return replace(form, values=typed, errors=found.errors, warnings=found.warnings)
     # Each flagged field keeps its text only by its own tick.
     screened = screen_fields({key: typed.get(key) for key in checked.warnings}, data)
     if screened.warnings:

@@ -177,8 +177,12 @@ def check_action(
         measure or None,
         finding=finding or None,
     )
-    texts = {"description": description, "success_measure": measure, "finding": finding}
+    texts = dict(zip(ACTION_TEXT_BOXES, (description, measure, finding), strict=True))
     return ActionForm(action, _identifier_warnings(texts))
+
+
+# The action-item form's free-text boxes, by input id: the pack and the tracker quote them.
+ACTION_TEXT_BOXES = ("description", "success_measure", "finding")
 
 
 def _text(

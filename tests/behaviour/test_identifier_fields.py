@@ -9,6 +9,7 @@ import json
 from sqlalchemy import select
 
 from cards import verbs
+from domain.guide import STAFF_COUNT_MESSAGE
 from domain.identifier_checks import OVERRIDE_ACTION, confirm_key
 from storage import tables as t
 from tests.support.activities import USER_AAD
@@ -300,3 +301,48 @@ async def test_guide_usage_reflections_are_checked(journey: Journey) -> None:
     assert "used by 1 team" in card
     [event] = kept_events(j)
     assert event.after == {"reflections": ["name"]}
+
+
+async def test_the_meeting_action_form_shows_its_problems_and_warnings_at_once(
+    journey: Journey,
+) -> None:
+    """One submit, every problem (walk12): a mistyped due date and a flagged box come back
+    together, the tick given drawn ticked while the date is mended."""
+    j = journey
+    review_id = await signed_off_review(j)
+    await j.act(verbs.PACK, {"review_id": review_id})
+    action = {
+        "review_id": review_id,
+        **good_action(police_id(j)),
+        "due_on": "31/03/2099",
+        "description": "Ask Mrs Smith to brief the team",
+    }
+    card = await j.card(verbs.ACTION_SAVE, action)
+    assert "Mrs S\u2022\u2022\u2022\u2022" in card, "the warning comes with the date's problem"
+    assert "must be a date like 2027-03-31." in card
+    ticked = {**action, confirm_key("description"): "true"}
+    card = await j.card(verbs.ACTION_SAVE, ticked)
+    assert "Mrs S\u2022\u2022\u2022\u2022" in card, "still shown while the date is wrong"
+    assert kept_events(j) == []
+    await j.act(verbs.ACTION_SAVE, {**ticked, "due_on": good_action(police_id(j))["due_on"]})
+    [event] = kept_events(j)
+    assert event.after == {"description": ["name"]}
+
+
+async def test_guide_usage_shows_a_bad_count_and_a_name_at_once(journey: Journey) -> None:
+    j = journey
+    [item] = await published(j)
+    await published_guide(j, item.review_id)
+    usage = {
+        "review_id": item.review_id,
+        "team": "Locality team North",
+        "used_on": "2026-11-20",
+        "staff_count": "none",
+        "reflections": "We talked about how Jayden Smith's school escalated",
+    }
+    card = await j.card(verbs.GUIDE_USAGE_SAVE, usage, PRACTITIONER)
+    assert "a name (J\u2022\u2022\u2022\u2022\u2022 S\u2022\u2022\u2022\u2022's)" in card
+    assert confirm_key("reflections") in card
+    assert STAFF_COUNT_MESSAGE in card
+    ticked = {**usage, "staff_count": "12", confirm_key("reflections"): "true"}
+    assert "used by 1 team" in await j.card(verbs.GUIDE_USAGE_SAVE, ticked, PRACTITIONER)
