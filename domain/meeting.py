@@ -262,8 +262,6 @@ def save_outcome(
         attendees, themes, needs = outcome.check_outcome_fields(data, names, vocabulary)
     except FormInvalid as invalid:
         return replace(as_typed, errors={**invalid.errors, **held.errors})
-    if held.errors:
-        return replace(as_typed, errors=held.errors)
     # The pack, the contributors' learning card and the guide quote these. Text saved before
     # passed this guard when it was saved (a save needs every flag ticked), so it stays
     # confirmed until it is changed, as a return's confirmed answer does.
@@ -272,10 +270,17 @@ def save_outcome(
         for key, text in typed.items()
         if not _as_saved(key, current, attendees, needs, names)
     }
-    screened = screen_fields(unsaved, data)
-    if screened.warnings:
+    # The meeting's date and the boxes' identifier findings come back in one refusal.
+    found = check_form(held.errors, unsaved, data)
+    if not found.saves:
         flagged = screen_fields(unsaved, {}).warnings  # the ticked ones too, drawn ticked
-        return replace(as_typed, warnings=flagged, ticked=frozenset(screened.kept))
+        return replace(
+            as_typed,
+            errors=found.errors,
+            warnings=flagged,
+            ticked=frozenset(found.screened.kept),
+        )
+    screened = found.screened
     drafts = outcome.confirm_actions(current.actions, data)
     _store(uow, actor, member, review, attendees, themes, needs, drafts)
     record_kept(uow, member.partnership_id, actor, ("review", review.id), screened)

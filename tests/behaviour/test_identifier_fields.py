@@ -280,6 +280,28 @@ async def test_the_outcome_s_attendees_and_learning_needs_are_checked(journey: J
     assert event.after == {"attendees_0": ["name"], "learning_needs": ["name"]}
 
 
+async def test_the_outcome_shows_a_future_date_and_a_name_at_once(journey: Journey) -> None:
+    """One submit, every problem (walk12): the meeting's date and the attendees' name."""
+    j = journey
+    review_id = await signed_off_review(j)
+    typed = {
+        "review_id": review_id,
+        "agreed_themes": "neglect",
+        "attendees_0": "DS Kelly Smith",
+        "held_on": "2099-01-21",
+    }
+    card = await j.card(verbs.OUTCOME_SAVE, typed)
+    assert "can't be in the future" in card
+    assert confirm_key("attendees_0") in card, "the warning comes with the date's problem"
+    assert j.rows(t.MeetingOutcome) == []
+    # Without the date (a card drawn before it asked): the day the card would have offered.
+    held = {k: v for k, v in typed.items() if k != "held_on"}
+    mended = {**held, confirm_key("attendees_0"): "true"}
+    assert "Outcome saved." in await j.card(verbs.OUTCOME_SAVE, mended)
+    [event] = kept_events(j)
+    assert event.after == {"attendees_0": ["name"]}
+
+
 async def test_guide_usage_reflections_are_checked(journey: Journey) -> None:
     j = journey
     [item] = await published(j)
