@@ -30,6 +30,7 @@ from domain.idempotency import REVISION, revision_of
 from domain.identifier_checks import (
     check_form,
     record_kept,
+    refuse_with_findings,
     require_confirmed,
     screen,
     typed_texts,
@@ -1929,7 +1930,10 @@ def sign_off(
     hold_return(uow, data.get("return_id"))
     ret = load(uow, member, data.get("return_id"), write=False)
     _check_sign_off(as_held(uow, member, ret.agency_id), ret)  # a lead, still, once held
-    comments = _comments(data.get("comments"), required=not approve)
+    try:
+        comments = _comments(data.get("comments"), required=not approve)
+    except FormInvalid as invalid:  # too long: said with its identifier findings, at once
+        refuse_with_findings(invalid, {} if approve else typed_texts(data, ("comments",)), data)
     if approve and comments:
         # An approval has nowhere to keep comments (only a return sends them): refused, the
         # box kept, rather than the lead's words thrown away without a word (walk12).

@@ -386,7 +386,7 @@ def _sign_off(*, approve: bool) -> Any:
                     typed if isinstance(typed, str) else None,
                     warned,
                     returns.carried_start(ctx.data, returns.bank_for(summary.ret.bank_version)),
-                    errors=refused.errors if warned is None else None,
+                    errors=refused.errors,  # beside any warning: every problem at once
                 )
             chase_engine.reschedule(uow.chases, RETURN, done.ret.id, now, answered=True)
             return done

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from cards import verbs
 from domain.guide import STAFF_COUNT_MESSAGE
 from domain.identifier_checks import OVERRIDE_ACTION, confirm_key
+from domain.returns import COMMENTS_MAX
 from storage import tables as t
 from tests.support.activities import USER_AAD
 from tests.support.answers import NAMED_NOTE as NAMED
@@ -213,6 +214,17 @@ async def test_the_leads_return_comments_are_checked(journey: Journey) -> None:
     assert j.rows(t.PreAnalysisReturn)[0].status == "returned"
     [event] = [e for e in kept_events(j) if e.record_type == "pre_analysis_return"]
     assert event.after == {"comments": ["name"]}
+
+
+async def test_too_long_return_comments_are_warned_of_a_name_at_once(journey: Journey) -> None:
+    j = journey
+    return_id = await kept_answer_and_entry(j)
+    comments = "Please ask mum Kelly for the GP letter. " + "x" * COMMENTS_MAX
+    card = await j.card(verbs.SIGNOFF_RETURN, {"return_id": return_id, "comments": comments}, LEAD)
+    assert f"the limit is {COMMENTS_MAX:,}" in card
+    assert "a name (K\u2022\u2022\u2022\u2022)" in card, "the warning comes with the length"
+    assert confirm_key("comments") in card
+    assert j.rows(t.PreAnalysisReturn)[0].status == "submitted", "nothing sent"
 
 
 async def test_a_chronology_tick_keeps_its_own_field_only(journey: Journey) -> None:
