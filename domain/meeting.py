@@ -1146,16 +1146,18 @@ def send_back_guide(
         raise NotPermitted(_approver_refusal(member, screen.review, record) or "")
     typed = data.get("reason")
     try:
-        note = guide.send_back_note(typed, required=record.submitted_by != member.id)
+        try:
+            note = guide.send_back_note(typed, required=record.submitted_by != member.id)
+        except FormInvalid as invalid:  # too long: said with its identifier findings, at once
+            refuse_with_findings(invalid, typed_texts(data, ("reason",)), data)
         kept = require_confirmed({"reason": note}, data)
     except FormInvalid as refused:
         warning = (
             refused.warnings.get("reason") if isinstance(refused, IdentifiersToConfirm) else None
         )
-        errors = {} if warning else refused.errors
         return replace(
             screen,
-            errors=errors,
+            errors=refused.errors,
             note_typed=typed if isinstance(typed, str) else None,
             note_warning=warning,
         ), None

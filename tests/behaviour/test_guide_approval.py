@@ -13,7 +13,9 @@ from docx import Document
 from sqlalchemy import select, update
 
 from cards import verbs
+from domain.guide import SEND_BACK_NOTE_MAX
 from domain.idempotency import STALE_MESSAGE
+from domain.identifier_checks import confirm_key
 from storage import tables as t
 from tests.support.journey import (
     COLLEAGUE,
@@ -158,6 +160,21 @@ async def test_the_chair_withdraws_to_edit_and_the_lic_group_sends_back(
     assert [e.action for e in j.rows(t.AuditEvent) if e.action.startswith("guide.")].count(
         "guide.sent_back"
     ) == 2
+
+
+async def test_a_long_send_back_note_is_warned_of_a_name_at_once(journey_each: Journey) -> None:
+    """One submit, every problem (walk12): the note's length and its identifier warning."""
+    j = journey_each
+    review_id = await drafted_guide(j)
+    await j.act(verbs.GUIDE_SUBMIT, {"review_id": review_id})
+    note = "Ask Mrs Smith about box 3. " + "x" * SEND_BACK_NOTE_MAX
+    shown = guide_shown(j.bot, review_id, reason=note)
+    card = await j.card(verbs.GUIDE_SEND_BACK, shown, COLLEAGUE)
+    assert f"Keep the note to {SEND_BACK_NOTE_MAX:,} characters" in card
+    assert "Mrs S\u2022\u2022\u2022\u2022" in card, "the warning comes with the length"
+    assert confirm_key("reason") in card
+    [guide] = j.rows(t.SevenMinuteGuide)
+    assert guide.state == "awaiting_approval", "not sent back"
 
 
 def make_chair(j: Journey, aad: str) -> None:
