@@ -247,16 +247,18 @@ async def test_a_chronology_tick_keeps_its_own_field_only(journey: Journey) -> N
     assert event.after == {"source": ["name"], "event": ["phone_number"]}
 
 
-async def test_the_meeting_action_form_takes_a_tick_per_field(journey: Journey) -> None:
-    j = journey
+async def meeting_action(j: Journey, **boxes: str) -> dict[str, object]:
+    """The outcome's action-item form for a signed-off review, its description naming
+    someone, with `boxes` typed over."""
     review_id = await signed_off_review(j)
     await j.act(verbs.PACK, {"review_id": review_id})
-    action = {
-        "review_id": review_id,
-        **good_action(police_id(j)),
-        "description": "Ask Mrs Smith to brief the team",
-        "success_measure": "Staff at Oakfield Primary School briefed",
-    }
+    named = {"description": "Ask Mrs Smith to brief the team"}
+    return {"review_id": review_id, **good_action(police_id(j)), **named, **boxes}
+
+
+async def test_the_meeting_action_form_takes_a_tick_per_field(journey: Journey) -> None:
+    j = journey
+    action = await meeting_action(j, success_measure="Staff at Oakfield Primary School briefed")
     card = await j.card(verbs.ACTION_SAVE, {**action, confirm_key("description"): "true"})
     assert "a named school or GP surgery" in card
     assert confirm_key("success_measure") in card
@@ -269,17 +271,19 @@ async def test_the_meeting_action_form_takes_a_tick_per_field(journey: Journey) 
     assert event.after == {"description": ["name"], "success_measure": ["school_or_surgery"]}
 
 
+async def outcome_naming(j: Journey, **boxes: str) -> dict[str, object]:
+    """The outcome card of a signed-off review, an attendee named, with `boxes` typed."""
+    review_id = await signed_off_review(j)
+    named = {"agreed_themes": "neglect", "attendees_0": "DS Kelly Smith"}
+    return {"review_id": review_id, **named, **boxes}
+
+
 async def test_the_outcome_s_attendees_and_learning_needs_are_checked(journey: Journey) -> None:
     """Found by tests/security/test_guard_coverage.py: the pack, the contributors' learning
     card and the guide quote them."""
     j = journey
-    review_id = await signed_off_review(j)
-    typed = {
-        "review_id": review_id,
-        "agreed_themes": "neglect",
-        "attendees_0": "DS Kelly Smith",
-        "learning_needs": "Escalation when a child is not seen\nAsk Mrs Smith to brief the team",
-    }
+    needs = "Escalation when a child is not seen\nAsk Mrs Smith to brief the team"
+    typed = await outcome_naming(j, learning_needs=needs)
     for verb in (verbs.OUTCOME_SAVE, verbs.OUTCOME_PUBLISH):
         card = await j.card(verb, typed)
         assert confirm_key("attendees_0") in card
@@ -295,13 +299,7 @@ async def test_the_outcome_s_attendees_and_learning_needs_are_checked(journey: J
 async def test_the_outcome_shows_a_future_date_and_a_name_at_once(journey: Journey) -> None:
     """One submit, every problem (walk12): the meeting's date and the attendees' name."""
     j = journey
-    review_id = await signed_off_review(j)
-    typed = {
-        "review_id": review_id,
-        "agreed_themes": "neglect",
-        "attendees_0": "DS Kelly Smith",
-        "held_on": "2099-01-21",
-    }
+    typed = await outcome_naming(j, held_on="2099-01-21")
     card = await j.card(verbs.OUTCOME_SAVE, typed)
     assert "can't be in the future" in card
     assert confirm_key("attendees_0") in card, "the warning comes with the date's problem"
@@ -343,14 +341,7 @@ async def test_the_meeting_action_form_shows_its_problems_and_warnings_at_once(
     """One submit, every problem (walk12): a mistyped due date and a flagged box come back
     together, the tick given drawn ticked while the date is mended."""
     j = journey
-    review_id = await signed_off_review(j)
-    await j.act(verbs.PACK, {"review_id": review_id})
-    action = {
-        "review_id": review_id,
-        **good_action(police_id(j)),
-        "due_on": "31/03/2099",
-        "description": "Ask Mrs Smith to brief the team",
-    }
+    action = await meeting_action(j, due_on="31/03/2099")
     card = await j.card(verbs.ACTION_SAVE, action)
     assert "Mrs S\u2022\u2022\u2022\u2022" in card, "the warning comes with the date's problem"
     assert "must be a date like 2027-03-31." in card

@@ -7,13 +7,11 @@ per field as before (`domain.identifier_checks.check_form`)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from cards import verbs
 from domain.identifier_checks import OVERRIDE_ACTION, confirm_key
 from storage import tables as t
 from tests.support.activities import USER_AAD
-from tests.support.journey import PRACTITIONER, Journey, open_review, published
+from tests.support.journey import PRACTITIONER, Journey, make_lic_member, open_review, published
 
 NHS = "Seen at clinic, NHS number 943 476 5919"
 NHS_MASKED = "an NHS number (943 \u2022\u2022\u2022 \u2022\u2022\u2022\u2022)"
@@ -36,9 +34,7 @@ async def test_record_impact_shows_a_missing_box_and_a_name_at_once(any_journey:
     j = any_journey
     [item] = await published(j)
     await j.act(verbs.ACTION_COMPLETE, {"action_id": item.id, "evidence": "Done"}, PRACTITIONER)
-    with j.bot.db.session() as session, session.begin():
-        chair = session.scalars(select(t.Member).where(t.Member.aad_object_id == USER_AAD)).one()
-        session.add(t.MemberRole(member_id=chair.id, role="lic_member"))
+    make_lic_member(j, USER_AAD)  # the chair records the LIC group's decision
     impact = {
         "action_id": item.id,
         "how_much": "20 audited",
