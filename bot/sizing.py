@@ -8,16 +8,18 @@ import logging
 
 from cards import verbs
 from cards.common import Card, card_nodes
+from cards.copyable import with_copyable_addresses
 from cards.fit import within_limit
 
 log = logging.getLogger(__name__)
 
 
 def sendable(card: Card) -> Card:
-    """`card`, lightened if it must be to fit Teams' size limit. A lightened card is logged
-    with its sizes, the steps taken and its action verbs (never its text), so the builder that
-    needs work is found."""
-    fitted = within_limit(card)
+    """`card`, with a box to copy each typed web address exactly (cards/copyable.py), then
+    lightened if it must be to fit Teams' size limit. A lightened card is logged with its
+    sizes, the steps taken and its action verbs (never its text), so the builder that needs
+    work is found."""
+    fitted = within_limit(with_copyable_addresses(card))
     if fitted.steps:
         log.warning(
             "card over the size limit, lightened",
