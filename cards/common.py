@@ -65,8 +65,10 @@ Card = dict[str, Any]
 #   WRAP_RUN or so, where a line can break (text with no break opportunity runs off a card).
 #
 # The stored value is untouched, and so are inputs' prefilled `value`s (plain text, never
-# Markdown). `domain.display.shown` first drops bidi controls and invisible characters, so a
-# person can't disguise text either, and escaping twice gives the same text.
+# Markdown). A typed https address broken here is also offered whole, to copy, in a text box
+# (cards/copyable.py, on every card sent). `domain.display.shown` first drops bidi controls
+# and invisible characters, so a person can't disguise text either, and escaping twice gives
+# the same text.
 
 # What each marker shows as, and LOOKALIKE_OF reading it back (domain/display.py, where the
 # identifier guard reads them back too). Each is a narrow character from a block Latin fonts

@@ -21,9 +21,11 @@ look-alike host stays shown inert only, as before."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any, Final
 
+from cards.common import Card
+from cards.validation import MeasuredCard
 from domain.display import LOOKALIKE_OF
 from domain.links import web_link
 
@@ -42,14 +44,15 @@ COPY_MOST: Final = 5
 
 # How `user_text` shows a typed "https://": the zero-width space it puts after the colon.
 _ZERO_WIDTH: Final = "\u200b"
+_SCHEME_BROKEN: Final = re.compile("https:\u200b", re.IGNORECASE)
 _SHOWN_ADDRESS: Final = re.compile(r"https:\u200b//\S+", re.IGNORECASE)
 # Punctuation that ends the sentence around an address rather than the address.
 _TRAILING: Final = ".,;:!?)]}'\"\u2019\u201d"
 # `shortened` ends a cut text with an ellipsis: an address it cut is not the address typed.
 _CUT: Final = "\u2026"
-_TYPED_BACK: Final = str.maketrans(
-    {_ZERO_WIDTH: None, **{ord(k): v for k, v in LOOKALIKE_OF.items()}}
-)
+_READ_BACK: Final[dict[int, str | None]] = {ord(_ZERO_WIDTH): None}
+_READ_BACK.update({ord(shown): typed for shown, typed in LOOKALIKE_OF.items()})
+_TYPED_BACK: Final = str.maketrans(_READ_BACK)
 
 
 def typed_addresses(shown: str) -> list[str]:
@@ -77,10 +80,12 @@ def _without_trailing(typed: str) -> str:
     return typed
 
 
-def with_copyable_addresses(card: Mapping[str, Any]) -> dict[str, Any]:
+def with_copyable_addresses(card: Card) -> Card:
     """`card` with a "Copy a web address" button when it shows typed https addresses (at most
     COPY_MOST, in the order shown), else `card` unchanged. The button goes under the last part
     of the card's body that shows one, so it sits by the text, above the card's own buttons."""
+    if isinstance(card, MeasuredCard) and not _SCHEME_BROKEN.search(card.json):
+        return card  # a measured card's JSON answers at once (every section card is one)
     body = list(card.get("body", []))
     addresses: list[str] = []
     last_showing = -1
@@ -90,14 +95,14 @@ def with_copyable_addresses(card: Mapping[str, Any]) -> dict[str, Any]:
             if address not in addresses:
                 addresses.append(address)
     if not addresses:
-        return dict(card)
+        return card
     offer = _offer(addresses[:COPY_MOST], str(card.get("version", "1.5")))
     return {**card, "body": [*body[: last_showing + 1], offer, *body[last_showing + 1 :]]}
 
 
 def _addresses_in(element: Any) -> Iterator[str]:
     for text in _rendered_texts(element):
-        if "https:" + _ZERO_WIDTH in text.lower():
+        if _SCHEME_BROKEN.search(text):
             yield from typed_addresses(text)
 
 

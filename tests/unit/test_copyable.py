@@ -18,7 +18,7 @@ from cards.copyable import (
     typed_addresses,
     with_copyable_addresses,
 )
-from cards.validation import card_problems
+from cards.validation import MeasuredCard, card_problems
 
 POLICY = "https://example.org/policy/threshold-guidance"
 
@@ -134,6 +134,12 @@ def test_a_card_without_a_typed_address_is_sent_as_it_was() -> None:
     card = card_showing("Nothing to copy", "https is a word; example.org is typed too")
     assert with_copyable_addresses(card) == card
     assert sendable(card) == card
+
+
+def test_a_measured_card_is_read_from_its_json_and_kept_when_it_has_none() -> None:
+    plain = MeasuredCard(card_showing("Nothing to copy"))
+    assert with_copyable_addresses(plain) is plain
+    assert offered(with_copyable_addresses(MeasuredCard(card_showing(POLICY)))) == [POLICY]
 
 
 def test_every_card_sent_offers_its_addresses() -> None:
