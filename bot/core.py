@@ -24,7 +24,7 @@ from bot.turns import Turn, TurnKind
 from cards import basics as cards
 from cards import verbs
 from cards.common import OPENS_BESIDE, buttons_carry, inputs_shown, message_text, with_typed_back
-from domain import commands, idempotency
+from domain import chat_notes, commands, idempotency
 from domain.capabilities import available
 from domain.errors import (
     ChangedSinceShown,
@@ -330,6 +330,13 @@ class Bot:
             log.info("not understood")
             allowed = available(router.capabilities, member)
             suggestions = commands.suggest(turn.text, allowed)
+            note = chat_notes.not_kept(turn.text, router.command_names())
+            if note is not None:
+                # A note typed to the bot, or a child's details: say it was not kept.
+                names = {c.command for c in allowed}
+                ways = chat_notes.ways_on(note, names, suggestions)
+                warning = chat_notes.identifiers_warning(note.identifiers)
+                return Reply(cards.not_kept_card(warning, ways))
             return Reply(cards.did_you_mean_card(suggestions, member.roles))
         log.info("command", extra={"command": command.name})
         handler = router.commands[command.name]

@@ -21,7 +21,9 @@ from cards.common import (
     header,
     header_json,
     paragraph,
+    warning_line,
 )
+from domain import chat_notes
 from domain.capabilities import Capability
 from domain.model import ROLE_LABELS, Role
 
@@ -174,6 +176,30 @@ def did_you_mean_card(suggestions: Sequence[str], roles: frozenset[Role]) -> Car
         paragraph("Type help to see what you can do.", subtle=True),
     ]
     return build(body, [button_json("What can I do?", verbs.HELP), *top_actions(roles)[:3]])
+
+
+def not_kept_card(warning: str, ways_on: Sequence[tuple[str, str]]) -> Card:
+    """The answer to a message that reads as a note (or holds a child's details) and no
+    command answered: it was not kept, where such a note belongs, and `warning` (the kinds of
+    details it seems to hold, never the details). Never another command's card: a summary
+    in its place looked as if the note had been added (walk13). `ways_on` are (title,
+    command) buttons, each run as typed."""
+    body: list[ac.ElementAnnotated] = [
+        *header(chat_notes.NOT_KEPT_TITLE, chat_notes.NOTHING_SAVED),
+        paragraph(chat_notes.WHERE_NOTES_GO),
+    ]
+    if warning:
+        body.append(warning_line(warning))
+    if ways_on:
+        body.append(
+            ac.ActionSet(
+                actions=[
+                    button(title, verbs.RUN_COMMAND, {"command": command})
+                    for title, command in ways_on
+                ]
+            )
+        )
+    return build(body, [button_json("What can I do?", verbs.HELP)])
 
 
 @lru_cache(maxsize=128)

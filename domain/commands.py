@@ -81,12 +81,15 @@ def interpret(
     if command is not None:
         if command.name in no_argument and has_words(command.argument):
             return None
+        if command.name == "summary" and phrasing.says_more_than_it_asks(cleaned):
+            # "summary of the strategy meeting for LOS-2026-004 was sent" is a note.
+            return None
         if command.name in phrasing.ASKING_COMMANDS:
             return Command(command.name, phrasing.argument_for(command.name, cleaned))
         return command
     words = cleaned.split()
     first = words[0] if words else ""
-    if first in _INSTRUCTIONS or _misspelt_command(first, known) or _misspelt_name(words, known):
+    if first in INSTRUCTIONS or _misspelt_command(first, known) or _misspelt_name(words, known):
         return None
     found = phrasing.natural(cleaned, known)
     return Command(*found) if found else None
@@ -94,7 +97,7 @@ def interpret(
 
 # Words that start an instruction rather than a question: when no command starts this way,
 # the person wanted something done, so they get "did you mean", never a summary.
-_INSTRUCTIONS: Final = frozenset(
+INSTRUCTIONS: Final = frozenset(
     {
         "add", "approve", "archive", "assign", "cancel", "change", "close", "delete", "edit",
         "extend", "hold", "lift", "mark", "move", "nil", "place", "proceed", "publish",
@@ -203,7 +206,7 @@ def suggest(text: str, capabilities: Sequence[Capability]) -> tuple[str, ...]:
     # What was typed after a misspelt command ("sumary Child K"), as typed, for the commands
     # matched by spelling alone; a command found by meaning gets a reference or nothing.
     after: dict[str, list[str]] = {}
-    if first not in _INSTRUCTIONS and first not in _SYNONYMS:
+    if first not in INSTRUCTIONS and first not in _SYNONYMS:
         typed_words = _tidy(text).split()
         for name in by_name:
             score = _closeness(words, name)

@@ -187,14 +187,81 @@ def natural(cleaned: str, known: Collection[str]) -> tuple[str, str] | None:
     """(command, argument) for a normalised sentence, or None when it asks for nothing known."""
     for name, pattern in _INTENTS:
         if name in known and pattern.search(cleaned):
+            if name == "summary" and says_more_than_it_asks(cleaned):
+                return None
             return name, argument_for(name, cleaned)
     if cleaned.split(" ", 1)[0] in _DOING_WORDS:
         # "approve LOS-2026-004" asks to do something: never answer it with another command.
         return None
-    if "summary" in known and _REFERENCE_IN_TEXT.search(cleaned):
+    if "summary" not in known or not asks_about_a_review(cleaned):
+        # "note for LOS-2026-004: mum says …" names a review but asks nothing about it.
+        return None
+    if _REFERENCE_IN_TEXT.search(cleaned):
         # "how is LOS-2026-004 doing?", or a bare reference: the review's summary.
         return "summary", argument_for("summary", cleaned)
+    # "how is child q doing?", or a pseudonym alone: `review_named` finds it or asks which.
+    named = pseudonym_in(cleaned)
+    return ("summary", named) if named else None
+
+
+def pseudonym_in(cleaned: str) -> str | None:
+    """A review's pseudonym written in a sentence ("child q", "sibling group a"), as typed;
+    "the child is scared" names none ("is" is one of a sentence's words, not a name), but a
+    letter is always a name ("child a", "child i")."""
+    for found in _PSEUDONYM_IN_TEXT.finditer(cleaned):
+        name = found.group(2)
+        if len(name) == 1 or name not in QUESTION_WORDS:
+            return found.group(0)
     return None
+
+
+def asks_about_a_review(cleaned: str) -> bool:
+    """Whether a sentence naming a review (by reference or pseudonym) asks only about it:
+    every word beside the name is one a question is made of ("how is … doing", "status of",
+    "update on", "summary", or the name alone). A sentence with anything else in it (a note,
+    an instruction, "please add …") is not a question, however it names the review."""
+    beside = words_beside_the_review(cleaned)
+    return beside is not None and all(w in QUESTION_WORDS for w in beside)
+
+
+def words_beside_the_review(cleaned: str) -> list[str] | None:
+    """The words of a sentence other than the review's reference or pseudonym, without their
+    punctuation; None when the sentence names no review."""
+    reference = _REFERENCE_IN_TEXT.search(cleaned)
+    if reference:
+        rest = _without(cleaned, reference)
+    else:
+        named = pseudonym_in(cleaned)
+        if named is None:
+            return None
+        rest = cleaned.replace(named, " ", 1)
+    return plain_words(rest)
+
+
+# How many words of its own (`own_words`) make a sentence that names a summary something else:
+# a pseudonym's letter or name typed alone is one ("summary for kai").
+NOTE_WORDS_BESIDE_A_REVIEW: Final = 2
+
+
+def says_more_than_it_asks(cleaned: str) -> bool:
+    """Whether a sentence with a summary's word in it is something else: "summary of the
+    strategy meeting for LOS-2026-004 was sent" is a note; "summary for kai" names a review
+    by its name alone (one word of its own)."""
+    return len(own_words(cleaned)) >= NOTE_WORDS_BESIDE_A_REVIEW
+
+
+def own_words(cleaned: str) -> list[str]:
+    """The words of a sentence beside the review it names (all of them when it names none)
+    that no question is made of."""
+    beside = words_beside_the_review(cleaned)
+    words = plain_words(cleaned) if beside is None else beside
+    return [w for w in words if w not in QUESTION_WORDS]
+
+
+def plain_words(cleaned: str) -> list[str]:
+    """The words of a sentence without the punctuation around them."""
+    words = (w.strip(",;:!?.'\"()") for w in cleaned.split())
+    return [w for w in words if w]
 
 
 def asks_by_itself(word: str) -> bool:
@@ -274,6 +341,55 @@ _QUESTION_LEADS: Final = frozenset(
         "right",
         "today",
     }
+)
+
+
+# The words a question about one review is made of, beside its name: connecting words, the
+# ways a question starts, and what it asks for ("how is … doing", "how's … getting on",
+# "status of", "progress on", "any update on", "summary"). Any other word makes the sentence
+# something else: a note, an instruction, news about the child.
+QUESTION_WORDS: Final = (
+    FILLER
+    | _QUESTION_LEADS
+    | frozenset(
+        {
+            "how",
+            "getting",
+            "get",
+            "going",
+            "doing",
+            "coming",
+            "along",
+            "on",
+            "up",
+            "status",
+            "progress",
+            "progressing",
+            "update",
+            "updates",
+            "latest",
+            "news",
+            "state",
+            "summary",
+            "summarise",
+            "summarize",
+            "overview",
+            "things",
+            "it",
+            "its",
+            "it's",
+            "we",
+            "where",
+            "are",
+            "with",
+            "this",
+            "that",
+            "los",
+        }
+    )
+)
+_PSEUDONYM_IN_TEXT: Final = re.compile(
+    r"\b(child|baby|young person|sibling group)\s+([a-z0-9][a-z0-9'\-]*)\b"
 )
 
 

@@ -346,3 +346,38 @@ async def test_words_before_overdue_are_read_too(manager: Manager, typed: str) -
 async def test_a_period_typed_before_overdue_and_a_review_is_read(manager: Manager) -> None:
     card = await manager.ask("2026 q3 overdue for LOS-2026-001")
     assert "items agreed in 2026 Q3" in card
+
+
+async def test_a_note_typed_to_the_bot_is_said_not_kept_not_answered_with_a_summary(
+    manager: Manager,
+) -> None:
+    """walk13 H1: a note naming a review got that review's Summary card and nothing else, so
+    the person believed it added. It is said not to be kept, with where notes belong; a
+    child's details in it are named by kind and never said back."""
+    card = await manager.ask("note for LOS-2026-002: mum says the child is scared", HEALTH_MANAGER)
+    assert "I haven't kept that message" in card
+    assert "Nothing typed in this chat is saved to a review." in card
+    assert "Summary ·" not in card
+    assert "scared" not in card, "what was typed is not repeated"
+    assert "Teams keeps what you type" not in card, "no details, no warning"
+    ways = _choices(manager.last_card())
+    assert ways[0]["title"] == "Open LOS-2026-002"
+    reply = await manager.click(ways[0]["verb"], ways[0]["data"], HEALTH_MANAGER)
+    assert "Summary · LOS-2026-002" in json.dumps(reply["value"], ensure_ascii=False)
+    viewed = manager.bot.audit_actions().count("summary.viewed")
+    card = await manager.ask("add to LOS-2026-002 NHS 943 476 5919 and HU1 2AB", HEALTH_MANAGER)
+    assert "I haven't kept that message" in card
+    assert "It looks as if it holds an NHS number and a postcode." in card
+    assert "Teams keeps what you type in this chat in its history" in card
+    assert "943" not in card
+    assert "HU1" not in card
+    assert manager.bot.audit_actions().count("summary.viewed") == viewed, "no summary shown"
+
+
+async def test_a_question_by_pseudonym_is_asked_as_by_reference(manager: Manager) -> None:
+    """walk13 M9: the welcome says to use the pseudonym; "how is child m doing" is answered
+    as "how is LOS-2026-002 doing" is, and two called Child K are asked about."""
+    card = await manager.ask("how is child m doing?", HEALTH_MANAGER)
+    assert "Summary · LOS-2026-002" in card
+    card = await manager.ask("how's child k getting on")
+    assert "More than one review fits “child k”: which one?" in card

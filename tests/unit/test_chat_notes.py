@@ -1,0 +1,149 @@
+"""A sentence naming a review is read as a question about it only when what is beside the
+name is a question's words; a note typed to the bot is said not to be kept, and a child's
+details in it are named by kind, never repeated (walk13 H1 and M9)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bench.guard import load_corpus
+from domain import chat_notes, phrasing
+from domain.chat_notes import NotKept, not_kept, ways_on
+from domain.commands import interpret
+from domain.identifiers import find_identifiers
+
+KNOWN = (
+    "summary",
+    "overdue",
+    "dashboard",
+    "export",
+    "my actions",
+    "reviews",
+    "help",
+    "continue",
+    "legal hold",
+    "sign-offs",
+    "guide",
+)
+REFERENCES = st.sampled_from(["LOS-2026-007", "los 2026 7", "2026-007", "LOS-2026-12"])
+PSEUDONYMS = st.sampled_from(["child q", "child k", "baby a", "young person r", "sibling group b"])
+# Each a question about the review named in its place ({}).
+QUESTIONS = st.sampled_from(
+    [
+        "{}",
+        "how is {} doing?",
+        "how's {} getting on",
+        "how is {} going",
+        "hi, how are things with {}?",
+        "status of {}",
+        "what's the status of {}",
+        "progress on {}",
+        "any update on {} please",
+        "what's the latest on {}",
+        "summary for {}",
+        "can you show me the summary of {}",
+        "where are we with {}",
+    ]
+)
+# Each a note or an instruction about the review named in its place.
+NOTES = st.sampled_from(
+    [
+        "note for {}: mum says the child is scared",
+        "please add to {} that dad has moved out",
+        "{} - school reported bruising again today",
+        "the child is scared please add to {}",
+        "add this to the chronology for {}: police attended on friday",
+        "update for {}: health visitor missed the appointment",
+        "summary of the strategy meeting for {} was sent yesterday",
+        "for {} record that the family declined support",
+    ]
+)
+
+
+@given(QUESTIONS, REFERENCES)
+def test_a_question_about_a_review_by_reference_is_its_summary(frame: str, ref: str) -> None:
+    command = interpret(frame.format(ref), KNOWN)
+    assert command is not None
+    assert command.name == "summary"
+    assert phrasing.reference_in(command.argument.lower()) == phrasing.reference_in(ref.lower())
+
+
+@given(QUESTIONS, PSEUDONYMS)
+def test_a_question_about_a_review_by_pseudonym_is_its_summary(frame: str, name: str) -> None:
+    # M9: "how is child q doing" is asked as "how is LOS-2026-007 doing" is.
+    command = interpret(frame.format(name), KNOWN)
+    assert command is not None
+    assert (command.name, command.argument) == ("summary", name)
+
+
+@given(NOTES, st.one_of(REFERENCES, PSEUDONYMS))
+def test_a_note_naming_a_review_is_answered_by_no_command(frame: str, name: str) -> None:
+    text = frame.format(name)
+    assert interpret(text, KNOWN) is None, text
+    assert not_kept(text, KNOWN) is not None, text
+
+
+@given(NOTES, REFERENCES)
+def test_a_note_is_said_not_kept_with_its_review_a_click_away(frame: str, ref: str) -> None:
+    note = not_kept(frame.format(ref), KNOWN)
+    assert note is not None
+    assert note.reference == phrasing.reference_in(ref.lower())
+    ways = ways_on(note, KNOWN)
+    assert ways[0] == (f"Open {note.reference}", f"summary {note.reference}")
+    assert ("My actions", "my actions") in ways
+
+
+def test_the_ways_on_are_only_the_persons_commands() -> None:
+    note = NotKept("LOS-2026-007", "")
+    assert ways_on(note, {"help"}) == ()
+    assert ways_on(note, {"summary", "my actions"}, ["summary LOS-2026-007"]) == (
+        ("Open LOS-2026-007", "summary LOS-2026-007"),
+        ("My actions", "my actions"),
+    )
+
+
+def test_the_child_said_plainly_is_no_pseudonym() -> None:
+    assert phrasing.pseudonym_in("how is the child doing") is None
+    assert phrasing.pseudonym_in("the child is scared") is None
+    assert interpret("how is the child doing", KNOWN) is None
+
+
+def test_a_mistyped_command_or_an_unknown_question_still_gets_did_you_mean() -> None:
+    for text in (
+        "sumary LOS-2026-001",
+        "approve LOS-2026-001",
+        "approve the guide for LOS-2026-004",
+        "place legal hold on LOS-2026-001",
+        "what is the weather like?",
+        "hepl",
+    ):
+        assert not_kept(text, KNOWN) is None, text
+
+
+_WITH_DETAILS = [text for text, kinds in load_corpus() if kinds]
+
+
+@settings(deadline=None)  # the guard's first look loads its word lists
+@given(st.sampled_from(_WITH_DETAILS), st.booleans())
+def test_a_childs_details_are_named_by_kind_and_never_said_back(
+    text: str, with_review: bool
+) -> None:
+    typed = f"{text} please add to LOS-2026-007" if with_review else text
+    found = find_identifiers(typed)
+    note = not_kept(typed, KNOWN)
+    if not found:  # the guard's misses are its own corpus's business
+        return
+    assert note is not None
+    assert note.identifiers
+    warning = chat_notes.identifiers_warning(note.identifiers)
+    assert "Teams keeps what you type" in warning
+    for finding in found:
+        assert finding.label in warning
+        assert typed[finding.start : finding.end] not in warning
+
+
+def test_no_details_no_warning() -> None:
+    note = not_kept("note for LOS-2026-007: mum says the child is scared", KNOWN)
+    assert note == NotKept("LOS-2026-007", "")
+    assert chat_notes.identifiers_warning(note.identifiers) == ""
