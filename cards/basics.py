@@ -184,12 +184,12 @@ def not_kept_card(warning: str, ways_on: Sequence[tuple[str, str]]) -> Card:
     details it seems to hold, never the details). Never another command's card: a summary
     in its place looked as if the note had been added (walk13). `ways_on` are (title,
     command) buttons, each run as typed."""
+    # The child's details first: what the person should do about them now.
     body: list[ac.ElementAnnotated] = [
         *header(chat_notes.NOT_KEPT_TITLE, chat_notes.NOTHING_SAVED),
+        *([warning_line(warning)] if warning else []),
         paragraph(chat_notes.WHERE_NOTES_GO),
     ]
-    if warning:
-        body.append(warning_line(warning))
     if ways_on:
         body.append(
             ac.ActionSet(

@@ -30,9 +30,9 @@ NOTE_WORDS: Final = 3
 NOT_KEPT_TITLE: Final = "I haven't kept that message"
 NOTHING_SAVED: Final = "Nothing typed in this chat is saved to a review."
 WHERE_NOTES_GO: Final = (
-    "A note about a review belongs in the review: your agency's return (with its "
-    "chronology), or an update on an action item. Open the review's summary to reach its "
-    "return, chronology and actions, or My actions to update yours."
+    "A note about a review belongs in the review itself: in your agency's return and its "
+    "chronology, or as an update on an action item. Open the review to reach them, or My "
+    "actions to update yours."
 )
 
 
@@ -92,7 +92,8 @@ def _command_words(known: Collection[str]) -> frozenset[str]:
 
 # The ways on from a message not kept, as (button title, command it runs), each offered only
 # when the person may run the command: the review's summary reaches its return, chronology and
-# actions; `my actions` updates theirs; `continue` opens their own return.
+# actions; `my actions` updates theirs; `continue` opens their own return; with no review
+# named, the list of reviews leads to it.
 _WAYS_ON: Final = (
     ("Continue my return", "continue"),
     ("My actions", "my actions"),
@@ -114,4 +115,7 @@ def ways_on(
     for title, command in _WAYS_ON:
         if command in allowed:
             found.setdefault(command, title)
+    if not note.reference and "reviews" in allowed:
+        # No review named: the list is the way to the one the note was about.
+        found.setdefault("reviews", "List reviews")
     return tuple((title, command) for command, title in found.items())[:MAX_WAYS_ON]

@@ -199,9 +199,11 @@ def natural(cleaned: str, known: Collection[str]) -> tuple[str, str] | None:
     if _REFERENCE_IN_TEXT.search(cleaned):
         # "how is LOS-2026-004 doing?", or a bare reference: the review's summary.
         return "summary", argument_for("summary", cleaned)
-    # "how is child q doing?", or a pseudonym alone: `review_named` finds it or asks which.
+    # "how is child q doing?": `review_named` finds it or asks which. A pseudonym alone
+    # ("child k") asks nothing: it may be the start of something else.
     named = pseudonym_in(cleaned)
-    return ("summary", named) if named else None
+    beside = words_beside_the_review(cleaned) or []
+    return ("summary", named) if named and _ASKING_WORDS.intersection(beside) else None
 
 
 def pseudonym_in(cleaned: str) -> str | None:
@@ -220,8 +222,7 @@ def asks_about_a_review(cleaned: str) -> bool:
     every word beside the name is one a question is made of ("how is … doing", "status of",
     "update on", "summary", or the name alone). A sentence with anything else in it (a note,
     an instruction, "please add …") is not a question, however it names the review."""
-    beside = words_beside_the_review(cleaned)
-    return beside is not None and all(w in QUESTION_WORDS for w in beside)
+    return words_beside_the_review(cleaned) is not None and not own_words(cleaned)
 
 
 def words_beside_the_review(cleaned: str) -> list[str] | None:
@@ -255,7 +256,14 @@ def own_words(cleaned: str) -> list[str]:
     that no question is made of."""
     beside = words_beside_the_review(cleaned)
     words = plain_words(cleaned) if beside is None else beside
-    return [w for w in words if w not in QUESTION_WORDS]
+    # A period asked about ("summary for LOS-2026-001 2026 Q3") is a question's words too.
+    return [w for w in plain_words(_without_periods(" ".join(words))) if w not in QUESTION_WORDS]
+
+
+def _without_periods(text: str) -> str:
+    for pattern in (_QUARTER_FIRST, _QUARTER_LAST, _RELATIVE, _YEAR):
+        text = pattern.sub(" ", text)
+    return text
 
 
 def plain_words(cleaned: str) -> list[str]:
@@ -387,6 +395,28 @@ QUESTION_WORDS: Final = (
             "los",
         }
     )
+)
+# The words that ask about a review named by pseudonym ("how is child q doing").
+_ASKING_WORDS: Final = frozenset(
+    {
+        "how",
+        "how's",
+        "hows",
+        "where",
+        "doing",
+        "going",
+        "getting",
+        "status",
+        "progress",
+        "progressing",
+        "update",
+        "updates",
+        "latest",
+        "news",
+        "summary",
+        "summarise",
+        "summarize",
+    }
 )
 _PSEUDONYM_IN_TEXT: Final = re.compile(
     r"\b(child|baby|young person|sibling group)\s+([a-z0-9][a-z0-9'\-]*)\b"

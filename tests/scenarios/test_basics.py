@@ -112,6 +112,29 @@ async def test_a_suggestion_is_a_button_that_runs_it_as_typed(bot: BotUnderTest)
     assert "isn't one I recognise" in body["value"]
 
 
+async def test_a_note_with_a_childs_details_is_said_not_kept_and_never_repeated(
+    bot: BotUnderTest,
+) -> None:
+    """walk13 H1: a note typed against a review was answered with its summary. Over each
+    platform it is said not to be kept; the details in it are named by kind, not repeated."""
+    await bot.post(message(bot.connector.url, "please add to LOS-2026-001 NHS 943 476 5919"))
+    assert len(bot.connector.sent) == 1, "one reply: the card"
+    card = text_of(bot.connector.cards()[-1])
+    assert "I haven't kept that message" in card
+    assert "Nothing typed in this chat is saved to a review." in card
+    assert "It looks as if it holds an NHS number." in card
+    assert "943" not in card
+    assert "Summary ·" not in card
+    bot.connector.clear()
+    await bot.post(
+        message(bot.connector.url, "note for LOS-2026-001: mum says the child is scared")
+    )
+    card = text_of(bot.connector.cards()[-1])
+    assert "I haven't kept that message" in card
+    assert "Teams keeps" not in card
+    assert "scared" not in card
+
+
 async def test_an_instruction_that_is_no_command_never_answers_as_another(
     bot: BotUnderTest,
 ) -> None:

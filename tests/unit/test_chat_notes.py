@@ -8,9 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.guard import load_corpus
+from bot.handlers import register_all
+from bot.router import Router
+from cards.basics import not_kept_card
+from cards.validation import card_problems
 from domain import chat_notes, phrasing
 from domain.chat_notes import NotKept, not_kept, ways_on
-from domain.commands import interpret
+from domain.commands import interpret, suggest, suggested
 from domain.identifiers import find_identifiers
 
 KNOWN = (
@@ -31,7 +35,6 @@ PSEUDONYMS = st.sampled_from(["child q", "child k", "baby a", "young person r", 
 # Each a question about the review named in its place ({}).
 QUESTIONS = st.sampled_from(
     [
-        "{}",
         "how is {} doing?",
         "how's {} getting on",
         "how is {} going",
@@ -61,7 +64,7 @@ NOTES = st.sampled_from(
 )
 
 
-@given(QUESTIONS, REFERENCES)
+@given(st.one_of(QUESTIONS, st.just("{}")), REFERENCES)
 def test_a_question_about_a_review_by_reference_is_its_summary(frame: str, ref: str) -> None:
     command = interpret(frame.format(ref), KNOWN)
     assert command is not None
@@ -97,10 +100,21 @@ def test_a_note_is_said_not_kept_with_its_review_a_click_away(frame: str, ref: s
 def test_the_ways_on_are_only_the_persons_commands() -> None:
     note = NotKept("LOS-2026-007", "")
     assert ways_on(note, {"help"}) == ()
+    unnamed = NotKept(None, "a name")
+    assert ways_on(unnamed, {"summary", "reviews", "my actions"}) == (
+        ("My actions", "my actions"),
+        ("List reviews", "reviews"),
+    )
     assert ways_on(note, {"summary", "my actions"}, ["summary LOS-2026-007"]) == (
         ("Open LOS-2026-007", "summary LOS-2026-007"),
         ("My actions", "my actions"),
     )
+
+
+def test_a_pseudonym_alone_asks_nothing() -> None:
+    # A reference alone is its summary; a pseudonym alone may be the start of anything.
+    assert interpret("child k", KNOWN) is None
+    assert not_kept("child k", KNOWN) is None
 
 
 def test_the_child_said_plainly_is_no_pseudonym() -> None:
@@ -147,3 +161,21 @@ def test_no_details_no_warning() -> None:
     note = not_kept("note for LOS-2026-007: mum says the child is scared", KNOWN)
     assert note == NotKept("LOS-2026-007", "")
     assert chat_notes.identifiers_warning(note.identifiers) == ""
+
+
+def test_the_not_kept_card_is_valid_and_each_button_runs_as_a_suggestion_does() -> None:
+    router = Router()
+    register_all(router)
+    capabilities = router.capabilities
+    names = {c.command for c in capabilities}
+    typed = "the child is scared NHS 943 476 5919 please add to LOS-2026-007"
+    note = not_kept(typed, tuple(names))
+    assert note is not None
+    ways = ways_on(note, names, suggest(typed, capabilities))
+    card = not_kept_card(chat_notes.identifiers_warning(note.identifiers), ways)
+    assert card_problems(card) == []
+    assert "943" not in str(card)
+    assert [title for title, _ in ways] == ["Open LOS-2026-007", "Continue my return", "My actions"]
+    for _, command in ways:
+        assert suggested(command, capabilities) is not None, command
+    assert card_problems(not_kept_card("", ())) == []
