@@ -846,13 +846,16 @@ _PIECES = ["NHS 943 476 5919", "SW1A 1AA", "Kelly Smith", "DOB 12/03/2015", "a.b
 )
 def test_every_finding_points_at_a_span_of_the_text_as_typed(typed: str) -> None:
     """Whatever is typed, each finding is a span of the typed text, in order, not overlapping,
-    neither starting on nor cutting off a mark drawn on the character before."""
+    neither starting on nor cutting off a mark drawn on the character before. An invisible
+    mark (a variation selector, the grapheme joiner: default-ignorable) may be left outside,
+    as any invisible character after an identifier is
+    (`test_an_invisible_character_inside_an_identifier_hides_nothing`)."""
     findings = find_identifiers(typed)
     ends = 0
     for finding in findings:
         assert ends <= finding.start < finding.end <= len(typed)
         assert unicodedata.category(typed[finding.start]) not in ("Mn", "Me")
-        if finding.end < len(typed):
+        if finding.end < len(typed) and ord(typed[finding.end]) not in display.DEFAULT_IGNORABLE:
             assert unicodedata.category(typed[finding.end]) not in ("Mn", "Me")
         assert "\n" not in finding.masked
         ends = finding.end
@@ -881,6 +884,8 @@ def test_every_finding_points_at_a_span_of_the_text_as_typed(typed: str) -> None
             IdentifierKind.NHS_NUMBER,
             "9\u03324\u03323\u0332 476 5919\u0332",
         ),
+        # Hypothesis: an invisible variation selector after the last digit is left outside.
+        ("NHS 943 476 5919\ufe0f seen", IdentifierKind.NHS_NUMBER, "943 476 5919"),
         (
             "NHS 9\ufe0f\u20e34\ufe0f\u20e33\ufe0f\u20e3 476 5919 seen",
             IdentifierKind.NHS_NUMBER,
