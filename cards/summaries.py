@@ -31,7 +31,7 @@ from cards.reviews import STAGE_LABELS
 from cards.validation import TEAMS_CARD_LIMIT_BYTES
 from domain.action_history import latest_words
 from domain.action_state import STATUS_ORDER, status_reason, status_words
-from domain.board_report import BoardReport
+from domain.board_report import BoardReport, DeliveredOnTime
 from domain.chair_cover import ChairGap, Cover
 from domain.chasers import Rag
 from domain.model import ActionStatus
@@ -463,6 +463,16 @@ _DID_YOU_MEAN_TITLES: Final = {
 # --- the dashboard -----------------------------------------------------------------------------
 
 
+def _delivered_on_time(measure: DeliveredOnTime) -> str:
+    """The card's short form of the board report's measure, saying what it counts."""
+    if not measure.pending_later:
+        return f"{measure.met} of {measure.counted} due"
+    return (
+        f"{measure.met} of {measure.counted} due so far or delivered early "
+        f"({measure.pending_later} due later not counted yet)"
+    )
+
+
 def period_choices(today: date) -> list[tuple[str, str]]:
     periods: list[Period] = [year_period(today.year), year_period(today.year - 1)]
     this_quarter = (today.month - 1) // 3 + 1
@@ -571,7 +581,7 @@ def board_report_card(report: BoardReport) -> Card:
                     f"{report.returns.on_time} of {report.returns.counted} due"
                     + (f" ({report.returns.nil} nil, not counted)" if report.returns.nil else ""),
                 ),
-                ("Delivered on time", f"{report.on_time[0]} of {report.on_time[1]} due"),
+                ("Delivered on time", _delivered_on_time(report.on_time)),
                 ("Overdue now", str(len(report.overdue))),
                 ("Escalated by the LIC group", str(report.lic_escalations)),
                 ("Escalation reminders sent", str(report.escalations)),

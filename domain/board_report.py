@@ -204,7 +204,7 @@ class BoardReport:
     rag_all: Mapping[Rag | None, int]  # every item in scope
     impacts: tuple[ImpactEntry, ...]  # every impact record made in the quarter, oldest first
     impact_evidenced: tuple[int, int]  # (closed with impact evidenced, delivered in all)
-    on_time: tuple[int, int]  # (delivered by their due date, items due in the quarter so far)
+    on_time: DeliveredOnTime
     overdue: tuple[LateAction, ...]
     escalations: int  # escalation reminders (chasers) sent in the quarter
     exceptions: tuple[str, ...]
@@ -246,26 +246,66 @@ def rag_counts(
     return counts
 
 
+@dataclass(frozen=True)
+class DeliveredOnTime:
+    """The board's "delivered on time" measure, and exactly what it counts. Counted: every
+    item due in the quarter up to the report day, and every item due later in the quarter
+    that is already delivered (early, so on time: left out, the walk's board read "0 of 1
+    (0%)" beside an item delivered three days early). Left out until due or delivered: an
+    item due later in the quarter still being worked on, said in the label."""
+
+    met: int = 0  # marked complete by the working day its due date is met on
+    counted: int = 0
+    pending_later: int = 0  # due later in the quarter, not yet delivered: not counted yet
+
+    @property
+    def label(self) -> str:
+        """The measure's name where the figure is shown, saying what is counted."""
+        if not self.pending_later:
+            return "Action items due in the quarter delivered on time"
+        return "Action items due in the quarter so far, or delivered early, delivered on time"
+
+    @property
+    def figure(self) -> str:
+        return f"{self.met} of {self.counted} ({percent(self.met, self.counted)})"
+
+    @property
+    def basis(self) -> str:
+        """What is left out, in words, or "" when nothing due in the quarter is."""
+        if not self.pending_later:
+            return ""
+        items = "item" if self.pending_later == 1 else "items"
+        verb = "is" if self.pending_later == 1 else "are"
+        return (
+            f"Action items: {self.pending_later} {items} due later in the quarter and not yet "
+            f"delivered {verb} counted once due or delivered."
+        )
+
+
 def on_time(
     records: Sequence[TrackerRecord], period: Period, today: date, policy: ChaserPolicy
-) -> tuple[int, int]:
-    """Of the items due in the quarter (up to today), how many were marked complete by the
-    working day their due date is met on. An item due later in the quarter doesn't count yet;
-    a cancelled one never does, nor one split in two (its two new items do)."""
+) -> DeliveredOnTime:
+    """Of the items due in the quarter up to today, and those due later in it already
+    delivered, how many were marked complete by the working day their due date is met on.
+    An item due later in the quarter and not yet delivered doesn't count yet; a cancelled one
+    never does, nor one split in two (its two new items do)."""
     last = min(period.end, today)
-    due = met = 0
+    counted = met = later = 0
     for record in records:
         a = record.action
         deadline = a.effective_due
         if deadline is None or a.status in (ActionStatus.CANCELLED, ActionStatus.SPLIT):
             continue
-        if not period.start <= deadline <= last:
+        if not period.start <= deadline <= period.end:
             continue
-        due += 1
         done = [p.at.date() for p in record.progress if p.kind == "completed"]
+        if deadline > last and not done:
+            later += 1
+            continue
+        counted += 1
         if done and min(done) <= policy.calendar.next_working_day(deadline):
             met += 1
-    return met, due
+    return DeliveredOnTime(met, counted, later)
 
 
 def held_in(

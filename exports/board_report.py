@@ -102,16 +102,13 @@ def _figures(document: DocumentType, report: BoardReport) -> None:
             f"{report.returns.on_time} of {report.returns.counted} "
             f"({percent(report.returns.on_time, report.returns.counted)})",
         ),
-        (
-            "Action items due in the quarter delivered on time",
-            f"{report.on_time[0]} of {report.on_time[1]} ({percent(*report.on_time)})",
-        ),
+        (report.on_time.label, report.on_time.figure),
         (f"Overdue action items on {short_date(report.as_of)}", str(len(report.overdue))),
         ("Action items escalated to the chair by the LIC group", str(report.lic_escalations)),
         ("Escalation reminders sent (overdue chasers)", str(report.escalations)),
     ]
     table(document, ("Measure", "Count"), rows, (12.4, 5.0))
-    _note(document, returns_basis(report.returns))
+    _note(document, " ".join(filter(None, (returns_basis(report.returns), report.on_time.basis))))
 
 
 def returns_basis(counts: ReturnsOnTime) -> str:

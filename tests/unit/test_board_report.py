@@ -7,11 +7,13 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 from docx import Document
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cards.summaries import board_report_card
 from domain import board_report as br
@@ -141,7 +143,85 @@ def test_on_time_counts_items_due_in_the_quarter_so_far() -> None:
         record(5, due_on=date(2026, 9, 30)),  # last quarter
         record(6, due_on=date(2026, 10, 9), status=ActionStatus.CANCELLED),
     ]
-    assert br.on_time(rows, Q4, TODAY, DEFAULT_POLICY) == (1, 3)
+    assert br.on_time(rows, Q4, TODAY, DEFAULT_POLICY) == br.DeliveredOnTime(1, 3, 1)
+
+
+def test_an_item_delivered_early_counts_as_on_time() -> None:
+    """Walk finding (M8): LOS-2026-004/A2, due Thu 10 Dec and delivered on Mon 7 Dec, counted
+    nowhere while the board read "due in the quarter delivered on time: 0 of 1 (0%)"."""
+    today = date(2026, 12, 7)
+    rows = [
+        record(3, due_on=date(2026, 11, 30)),  # A3: due, not done: late
+        TrackerRecord(action(2, due_on=date(2026, 12, 10)), done(today), None, ()),
+    ]
+    measure = br.on_time(rows, Q4, today, DEFAULT_POLICY)
+    assert measure == br.DeliveredOnTime(met=1, counted=2, pending_later=0)
+    assert measure.figure == "1 of 2 (50%)"
+    assert measure.label == "Action items due in the quarter delivered on time"
+    assert measure.basis == ""
+
+
+def test_the_label_says_so_far_when_items_due_later_are_left_out() -> None:
+    rows = [
+        TrackerRecord(action(1, due_on=date(2026, 10, 5)), done(date(2026, 10, 5)), None, ()),
+        record(2, due_on=date(2026, 12, 20)),  # later this quarter, still being worked on
+        record(3, due_on=date(2026, 12, 21)),
+    ]
+    measure = br.on_time(rows, Q4, TODAY, DEFAULT_POLICY)
+    assert measure == br.DeliveredOnTime(met=1, counted=1, pending_later=2)
+    assert "so far" in measure.label and "delivered early" in measure.label
+    assert measure.basis == (
+        "Action items: 2 items due later in the quarter and not yet delivered are counted "
+        "once due or delivered."
+    )
+    # The quarter over, nothing is "later": the same items are due, and late.
+    after = br.on_time(rows, Q4, date(2027, 1, 4), DEFAULT_POLICY)
+    assert after == br.DeliveredOnTime(met=1, counted=3, pending_later=0)
+    assert after.label == "Action items due in the quarter delivered on time"
+
+
+def test_an_item_due_in_another_quarter_is_not_counted_here() -> None:
+    rows = [
+        # due next quarter, delivered in this one: next quarter's measure counts it
+        TrackerRecord(action(1, due_on=date(2027, 1, 15)), done(date(2026, 11, 2)), None, ()),
+        # due last quarter, delivered (late) in this one: last quarter's
+        TrackerRecord(action(2, due_on=date(2026, 9, 15)), done(date(2026, 10, 2)), None, ()),
+        # due later this quarter, delivered before it began: early, so on time
+        TrackerRecord(action(3, due_on=date(2026, 12, 15)), done(date(2026, 9, 28)), None, ()),
+    ]
+    assert br.on_time(rows, Q4, TODAY, DEFAULT_POLICY) == br.DeliveredOnTime(1, 1, 0)
+
+
+@given(
+    dues=st.lists(
+        st.tuples(
+            st.dates(date(2026, 9, 1), date(2027, 1, 31)),
+            st.none() | st.integers(-40, 40),  # delivered this many days after its due date
+        ),
+        max_size=8,
+    ),
+    today=st.dates(date(2026, 10, 1), date(2027, 1, 31)),
+)
+def test_every_item_due_in_the_quarter_is_counted_or_said_to_be_left_out(
+    dues: list[tuple[date, int | None]], today: date
+) -> None:
+    rows = []
+    for number, (due, after) in enumerate(dues, start=1):
+        on = due + timedelta(days=after) if after is not None else None
+        delivered = on is not None and on <= today
+        rows.append(
+            TrackerRecord(action(number, due_on=due), done(on) if delivered and on else (), None, ())
+        )
+    measure = br.on_time(rows, Q4, today, DEFAULT_POLICY)
+    in_quarter = [r for r in rows if Q4.start <= (r.action.due_on or Q4.start) <= Q4.end]
+    assert measure.counted + measure.pending_later == len(in_quarter)
+    assert 0 <= measure.met <= measure.counted
+    assert (measure.pending_later == 0) == ("so far" not in measure.label)
+    if today > Q4.end:
+        assert measure.pending_later == 0
+    # Each item delivered ahead of a date still to come is on time.
+    early = [r for r in in_quarter if r.progress and (r.action.due_on or today) > today]
+    assert measure.met >= len(early)
 
 
 def returned(status: ReturnStatus, due: date | None, submitted: date | None = None) -> ReturnDates:
@@ -287,7 +367,7 @@ def sample(final: bool = False, rows: int = 25) -> br.BoardReport:
         rag_all={Rag.RED: 12, Rag.AMBER: 8, Rag.GREEN: 30, Rag.BLUE: 10, None: 1},
         impacts=(br.ImpactEntry("LOS-2026-001", impact),) * 3,
         impact_evidenced=(10, 14),
-        on_time=(7, 9),
+        on_time=br.DeliveredOnTime(7, 9, 2),
         overdue=late,
         escalations=7,
         exceptions=br.exceptions(held, late, {Rag.RED: 12}),
@@ -321,6 +401,14 @@ def test_the_report_is_a4_portrait_marked_and_paged(tmp_path: Path) -> None:
     assert "2025 Q4" in text
     assert "2026 Q3" in text
     assert "2027" not in text.split("Page")[0]
+    # The measure says what it counts, and what it leaves out until due or delivered (M8).
+    document = Document(io.BytesIO(board_report_docx(sample(), TODAY)))
+    cells = [[c.text for c in row.cells] for row in document.tables[0].rows]
+    assert [
+        "Action items due in the quarter so far, or delivered early, delivered on time",
+        "7 of 9 (78%)",
+    ] in cells
+    assert "2 items due later in the quarter and not yet delivered are counted" in text
     final = render(board_report_docx(sample(final=True), TODAY), tmp_path, "final")
     assert "DRAFT" not in final.text
 
