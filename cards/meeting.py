@@ -39,7 +39,7 @@ from domain.chronology import describe_date
 from domain.guide import (
     BOX_FITS,
     BOX_LINES,
-    EMPTY_PUBLISHED_BOX,
+    EMPTY_BOX_NOTE,
     PART_MAX,
     PART_STORED_MAX,
     PART_TITLES,
@@ -52,6 +52,8 @@ from domain.guide import (
     DueDateChange,
     GuideState,
     corrections_legend,
+    empty_boxes,
+    empty_boxes_message,
     overfull_box_note,
     overfull_boxes,
     too_long_for_one_page,
@@ -695,8 +697,7 @@ def guide_card(screen: GuideScreen) -> Card:
                     screen, "Approving publishes box 7 with the action items' current due dates."
                 )
             )
-            moves.append(button("Approve and publish", verbs.GUIDE_APPROVE, shown, primary=True))
-            moves.append(send_back_form(screen, shown))
+            moves.extend(_approval_moves(guide.parts, screen, shown))
         else:
             if screen.not_approver:
                 body.append(paragraph(screen.not_approver, subtle=True))
@@ -775,6 +776,7 @@ def _approval(version: GuideVersion) -> str:
 def _guide_inputs(screen: GuideScreen) -> list[ac.ElementAnnotated]:
     items: list[ac.ElementAnnotated] = []
     overfull = overfull_boxes(screen.guide.parts)
+    empty = empty_boxes(screen.guide.parts)
     for index, text in enumerate(screen.guide.parts):
         items.append(
             text_input(
@@ -797,6 +799,9 @@ def _guide_inputs(screen: GuideScreen) -> list[ac.ElementAnnotated]:
         elif index in overfull:
             # Said under the box as soon as it is so, not first at Send for approval.
             items.append(warning_line(overfull_box_note(overfull[index])))
+        elif index in empty:
+            # The rule Send for approval keeps, said before it (the approver meets it too).
+            items.append(warning_line(EMPTY_BOX_NOTE))
         if index in screen.warnings:
             items.extend(identifier_warning(f"part_{index}", screen.warnings[index]))
     return items
@@ -914,30 +919,23 @@ def guide_approval_card(screen: GuideScreen, sender: str) -> Card:
         ),
     ]
     shown = revised({"review_id": screen.review.id}, guide_revision(guide, screen.due_notes))
-    return build(
-        body,
-        [
-            button("Approve and publish", verbs.GUIDE_APPROVE, shown, primary=True),
-            send_back_form(screen, shown),
-        ],
-    )
+    return build(body, _approval_moves(guide.parts, screen, shown))
+
+
+def _approval_moves(
+    parts: Sequence[str], screen: GuideScreen, shown: dict[str, object]
+) -> list[ac.ActionExecute | Card]:
+    """Approve (unless a box is empty: approving would be refused) and Send back."""
+    approve = button("Approve and publish", verbs.GUIDE_APPROVE, shown, primary=True)
+    return [*([] if empty_boxes(parts) else [approve]), send_back_form(screen, shown)]
 
 
 def _empty_box_warning(parts: Sequence[str]) -> list[ac.ElementAnnotated]:
-    """Approving publishes the guide as it is: an empty box then prints "Left blank." on the
-    page every team is given, so the approver is told before the button, not after."""
-    empty = [title for title, text in zip(PART_TITLES, parts, strict=False) if not text.strip()]
-    if not empty:
-        return []
-    boxes = "; ".join(empty)
-    return [
-        warning_line(
-            f"{'This box is' if len(empty) == 1 else 'These boxes are'} empty: {boxes}. "
-            f"Approved as it is, {'it prints' if len(empty) == 1 else 'each prints'} "
-            f'"{EMPTY_PUBLISHED_BOX}" on the published briefing. Send it back to the chair '
-            "if it should be written first."
-        )
-    ]
+    """A briefing is published with its seven boxes written (guide.empty_boxes_message, the
+    rule Send for approval keeps): the approver of one sent before that rule is told before
+    the button, and Approve is refused until the chair has written it."""
+    said = empty_boxes_message(parts, then="send it back to the chair to write it")
+    return [warning_line(said)] if said else []
 
 
 def channel_guide_card(screen: GuideScreen) -> Card:

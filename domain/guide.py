@@ -15,6 +15,7 @@ from enum import StrEnum
 from domain.errors import FormInvalid
 from domain.identifiers import describe_findings, find_identifiers
 from domain.model import small_int
+from domain.plain_text import plain_words
 from domain.questions import default_themes
 from domain.transitions import CHAIRING, Move, Party
 
@@ -85,6 +86,32 @@ def too_long_for_one_page(parts: Sequence[str], *, then: str = "download again")
         f"The briefing is one A4 page, and each box fits about {BOX_FITS} characters or "
         f"{BOX_LINES} printed lines. Too long: {'; '.join(long)}. Shorten them in the briefing "
         f"card, then {then}."
+    )
+
+
+# Every box written: the briefing is read to teams a box a minute, and the published page
+# printed "Left blank." to every team in the partnership (walk 13, M7). A box the chair has
+# nothing for is refused at Send for approval (a short line is enough: "No further learning
+# point; see box 7"), and at Approve for a version sent before this rule.
+EMPTY_BOX_NOTE = "Empty: every box is written before the briefing is sent for approval."
+
+
+def empty_boxes(parts: Sequence[str]) -> tuple[int, ...]:
+    """The places of the boxes with nothing written in them (spaces and line ends alone)."""
+    return tuple(i for i, text in enumerate(parts) if not text.strip())
+
+
+def empty_boxes_message(parts: Sequence[str], *, then: str) -> str | None:
+    """One sentence naming every empty box, or None: the one rule the chair meets at Send for
+    approval and the approver before Approve. `then` says what the reader does next."""
+    empty = [PART_TITLES[i] for i in empty_boxes(parts) if i < len(PART_TITLES)]
+    if not empty:
+        return None
+    one = len(empty) == 1
+    return (
+        f"{'This box is' if one else 'These boxes are'} empty: {'; '.join(empty)}. The "
+        "briefing goes to every team with its seven boxes written, a few words at least "
+        f"(each is about a minute of the briefing): {then}."
     )
 
 
@@ -337,7 +364,8 @@ def draft(
     named = [labels.get(t, t) for t in themes]
     points = list(learning_needs) or [f"Learning about {name.lower()}." for name in named]
     return (
-        f"{reference} concerned {pseudonym}. {reason}",
+        # The reason as plain words: pasted Markdown marks and addresses printed for every team.
+        f"{reference} concerned {pseudonym}. {plain_words(reason)}".strip(),
         _why(named),
         *(points[i] if i < len(points) else "" for i in range(3)),
         _remember(points[3:], named),

@@ -1004,12 +1004,16 @@ def submit_guide(
         screen = replace(screen, guide=saved)
     # Approved words are printed as they are, so they must fit the one page before approval:
     # measured on the box as now saved, which the refusal's card shows.
-    overlong = guide.too_long_for_one_page(screen.guide.parts, then="send it for approval")
-    if overlong:
-        # Said at the top, and under each box that is too long (as a sign-off's problem is).
-        boxes = guide.overfull_boxes(screen.guide.parts)
+    parts = screen.guide.parts
+    overlong = guide.too_long_for_one_page(parts, then="send it for approval")
+    empty = guide.empty_boxes_message(parts, then="write it, then send it for approval")
+    if overlong or empty:
+        # Said at the top, and under each box to change (as a sign-off's problem is).
+        boxes = guide.overfull_boxes(parts)
         under = {f"part_{i}": guide.overfull_box_note(why) for i, why in boxes.items()}
-        return replace(screen, errors={"publish": overlong, **under})
+        under |= {f"part_{i}": guide.EMPTY_BOX_NOTE for i in guide.empty_boxes(parts)}
+        said = " ".join(m for m in (empty, overlong) if m)
+        return replace(screen, errors={"publish": f"Not sent for approval. {said}", **under})
     moved = uow.outcomes.move_guide(
         screen.guide.id,
         *guide.GUIDE_MOVES["submit"],
@@ -1076,6 +1080,9 @@ def approve_guide(
         if record.state is guide.GuideState.PUBLISHED:
             _require_draft(uow, screen)
         raise NotPermitted(refusal)
+    empty = guide.empty_boxes_message(record.parts, then="send it back to the chair to write it")
+    if empty:  # sent before every box had to be written
+        raise NotPermitted(f"Not approved. {empty}")
     parts = _with_live_due_dates(uow, screen.review, record.parts)
     # Approved words print as they are: box 7 brought up to date may no longer fit the page.
     overlong = guide.too_long_for_one_page(parts, then="send it for approval again")

@@ -442,7 +442,11 @@ def publish(
     outcome = {
         "review_id": review.id,
         "agreed_themes": "neglect",
-        "learning_needs": "Escalate sooner when attendance and health concerns meet.",
+        # Three learning points: the briefing's three key learning boxes are each written
+        # before it is sent for approval (domain/guide.empty_boxes_message).
+        "learning_needs": "Escalate sooner when attendance and health concerns meet.\n"
+        "Ask to see the child at every home visit.\n"
+        "Share health visit notes with the school nurse.",
         "attendees": "Chair, Police, Health, Social Care, School",
         "confirm_identifiers": "true",
     }

@@ -384,6 +384,8 @@ async def export_report(ctx: Context) -> Reply:
             f"board-report-{report.period.key}.{fmt}",
             content,
             f"the board report for {report.period.label}" + (" (PDF)" if fmt == "pdf" else ""),
+            # As the pack's and the briefing's files do: the report's card, for its other format.
+            ("Back to the report", verbs.REPORT, {"quarter": report.period.key}),
         ),
     )
 

@@ -45,9 +45,10 @@ async def test_the_board_report_counts_reviews_by_meeting_date(journey_each: Jou
     card = await j.card(verbs.REPORT, {"quarter": key})
     assert "Overdue now" in card
 
-    text = document_text(
-        j, await j.download(verbs.REPORT_EXPORT, {"quarter": key, "format": "docx"})
-    )
+    ready = await j.download(verbs.REPORT_EXPORT, {"quarter": key, "format": "docx"})
+    # The file's card leads back to the report, as the pack's and the briefing's do (walk 13, L5).
+    assert '"title": "Back to the report"' in ready, ready
+    text = document_text(j, ready)
     for heading in (
         "The quarter at a glance",
         "For the board's attention",

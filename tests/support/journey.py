@@ -411,6 +411,11 @@ def good_action(agency_id: int, owner: str = PRACTITIONER) -> dict[str, Any]:
     }
 
 
+THREE_NEEDS = (
+    "Escalate attendance concerns sooner\nShare health visits\nSee the child at every visit"
+)
+
+
 async def published(j: Journey, actions: int = 1) -> list[t.ActionItem]:
     """A signed-off review whose outcome is published with `actions` action items."""
     review_id = await signed_off_review(j)
@@ -419,7 +424,12 @@ async def published(j: Journey, actions: int = 1) -> list[t.ActionItem]:
             verbs.ACTION_SAVE,
             {"review_id": review_id, **good_action(police_id(j)), "due_on": "2027-03-31"},
         )
-    await j.act(verbs.OUTCOME_PUBLISH, {"review_id": review_id, "agreed_themes": "neglect"})
+    # Three learning points fill the briefing's three key learning boxes, which are each
+    # written before it is sent for approval.
+    await j.act(
+        verbs.OUTCOME_PUBLISH,
+        {"review_id": review_id, "agreed_themes": "neglect", "learning_needs": THREE_NEEDS},
+    )
     return j.rows(t.ActionItem)
 
 

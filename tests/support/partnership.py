@@ -168,7 +168,11 @@ def _seed(session: Session, tenant: str) -> Seeded:
                 review_id=review_id,
                 meeting_on=meeting,
                 agreed_themes=themes,
-                learning_needs=["Escalate attendance concerns sooner", "Share health visits"],
+                learning_needs=[
+                    "Escalate attendance concerns sooner",
+                    "Share health visits",
+                    "See the child at every visit",
+                ],
                 published_at=datetime.combine(meeting, datetime.min.time(), tzinfo=UTC),
             )
         )

@@ -137,17 +137,56 @@ def test_the_approver_is_warned_of_empty_boxes_before_publishing(approves: bool)
     assert card_problems(request) == []
     assert card_problems(guide_card) == []
     warning = (
-        f"These boxes are empty: {guide.PART_TITLES[3]}; {guide.PART_TITLES[4]}. "
-        f'Approved as it is, each prints "{guide.EMPTY_PUBLISHED_BOX}"'
+        f"These boxes are empty: {guide.PART_TITLES[3]}; {guide.PART_TITLES[4]}. The briefing "
+        "goes to every team with its seven boxes written"
     )
     assert warning in str(request)
+    assert "send it back to the chair to write it" in str(request)
+    # Approving would be refused (meeting.approve_guide): no Approve button to press.
+    assert verbs.GUIDE_APPROVE not in set(card_verbs(request))
+    assert verbs.GUIDE_SEND_BACK in set(card_verbs(request))
     # named as the boxes are titled on the card the approver has open
     assert "These boxes are empty: 4 · Key learning; 5 · Key learning." in str(request)
     assert "4 · Key learning" in str(guide_card)
     assert "4. Key learning" not in str(guide_card)
     # On the guide card only the approver, who has the Approve button, is warned.
     assert (warning in str(guide_card)) is approves
+    assert verbs.GUIDE_APPROVE not in set(card_verbs(guide_card))
     one = replace(with_gaps, guide=replace(with_gaps.guide, parts=(*PARTS[:6], "")))
     assert f"This box is empty: {guide.PART_TITLES[6]}." in str(
         cards.guide_approval_card(one, "Review Chair")
     )
+
+
+def test_the_chair_is_told_under_each_empty_box_by_the_rule_the_approver_meets() -> None:
+    drafting = screen(GuideState.DRAFT, 0, edits=True, approves=False)
+    parts = (*PARTS[:4], " \n ", *PARTS[5:])
+    card = cards.guide_card(replace(drafting, guide=replace(drafting.guide, parts=parts)))
+    assert card_problems(card) == []
+    texts = _texts(card["body"])
+    box = texts.index(guide.PART_TITLES[4] + " (up to 650 characters)")
+    assert guide.EMPTY_BOX_NOTE in texts[box:], "said under the empty box"
+    assert texts.count(guide.EMPTY_BOX_NOTE) == 1, "only the empty one"
+    full = cards.guide_card(drafting)
+    assert guide.EMPTY_BOX_NOTE not in str(full)
+
+
+def test_one_rule_names_the_empty_boxes() -> None:
+    assert guide.empty_boxes(PARTS) == ()
+    assert guide.empty_boxes_message(PARTS, then="x") is None
+    parts = ("", *PARTS[1:4], "\n\t ", *PARTS[5:])
+    assert guide.empty_boxes(parts) == (0, 4)
+    said = guide.empty_boxes_message(parts, then="write it")
+    assert said is not None
+    assert said.startswith("These boxes are empty: 1 · Background; 5 · Key learning.")
+    assert said.endswith(": write it.")
+
+
+def _texts(node: object) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["text"]] if isinstance(node.get("text"), str) else []
+        own += [node["label"]] if isinstance(node.get("label"), str) else []
+        return own + [t for value in node.values() for t in _texts(value)]
+    if isinstance(node, list):
+        return [t for item in node for t in _texts(item)]
+    return []

@@ -14,7 +14,7 @@ STDLIB = set(sys.stdlib_module_names) | {"__future__"}
 
 # What each layer may import besides the standard library and itself.
 ALLOWED: dict[str, set[str]] = {
-    "domain": {"pydantic", "pydantic_core", "yaml", "holidays", "phonenumbers"},
+    "domain": {"pydantic", "pydantic_core", "yaml", "holidays", "phonenumbers", "markdown_it"},
     "cards": {"domain", "adaptive_cards", "jsonschema"},
     "storage": {"domain", "sqlalchemy", "sqlmodel", "alembic", "psycopg"},
     "manifest": {"PIL", "jsonschema", "referencing"},
