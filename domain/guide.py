@@ -326,9 +326,16 @@ class GuideAction:
 # A due date written into an action item's words, with its lead-in: " by 31 March 2027",
 # ", by March 2027", " by 31/03/2027", " by the end of March 2027".
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+# A date written into an item's words may name its month short: "by 28 Feb 2027" read
+# "… by 28 Feb 2027 (by February 2027)" in box 7 (walk 13, L3).
+_WRITTEN_MONTHS = (
+    "Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    "|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
+)
 _WRITTEN_DUE = re.compile(
     r",?\s+(?:by|before)\s+(?:the\s+end\s+of\s+)?"
-    rf"(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?(?:{_MONTHS})\s+\d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})\b",
+    rf"(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?(?:{_WRITTEN_MONTHS})\.?\s+\d{{4}}"
+    r"|\d{1,2}/\d{1,2}/\d{2,4})\b",
     re.IGNORECASE,
 )
 
@@ -377,7 +384,9 @@ def _why(themes: Sequence[str]) -> str:
     if not themes:
         return "Agencies met to learn together from what happened, without blame."
     return (
-        "The review found learning for every agency about "
+        # "for every agency" read oddly where one agency returned (walk 13, L6): the partnership
+        # is who the briefing is for, however many agencies took part.
+        "The review found learning for the partnership about "
         + _listing(themes).lower()
         + ". These themes recur in reviews nationally; small changes in practice help."
     )

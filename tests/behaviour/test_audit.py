@@ -26,6 +26,7 @@ from tests.support.journey import (
     COLLEAGUE,
     LEAD,
     PRACTITIONER,
+    THREE_NEEDS,
     Journey,
     draft_key,
     episode_key,
@@ -164,7 +165,8 @@ async def meeting_and_actions(j: Journey, review_id: int) -> list[int]:
     await j.act(verbs.PACK, {"review_id": review_id})
     await j.act(
         verbs.OUTCOME_SAVE,
-        {"review_id": review_id, "agreed_themes": "neglect", "learning_needs": "Escalate sooner"},
+        # Three learning points: each key learning box of the briefing is written to send it.
+        {"review_id": review_id, "agreed_themes": "neglect", "learning_needs": THREE_NEEDS},
     )
     for owner in (PRACTITIONER, PRACTITIONER, COLLEAGUE):
         await j.act(verbs.ACTION_SAVE, {"review_id": review_id, **good_action(agency, owner)})

@@ -795,7 +795,15 @@ async def test_racing_legal_holds_place_it_once(world: Journey) -> None:
 async def test_one_outcome_is_published_and_one_guide(world: Journey) -> None:
     j = world
     review_id = await signed_off_review(j)
-    await race(j, verbs.OUTCOME_SAVE, {"review_id": review_id, "agreed_themes": "neglect"})
+    await race(
+        j,
+        verbs.OUTCOME_SAVE,
+        {
+            "review_id": review_id,
+            "agreed_themes": "neglect",
+            "learning_needs": "Escalate sooner\nShare health visits\nSee the child at every visit",
+        },
+    )
     assert len(j.rows(t.MeetingOutcome)) == 1
 
     action = {"review_id": review_id, **good_action(police_id(j))}
@@ -810,7 +818,13 @@ async def test_one_outcome_is_published_and_one_guide(world: Journey) -> None:
 
     j.bot.connector.clear()
     texts = await race(
-        j, verbs.OUTCOME_PUBLISH, {"review_id": review_id, "agreed_themes": "neglect"}
+        j,
+        verbs.OUTCOME_PUBLISH,
+        {
+            "review_id": review_id,
+            "agreed_themes": "neglect",
+            "learning_needs": "Escalate sooner\nShare health visits\nSee the child at every visit",
+        },
     )
     assert len(accepted(texts)) == 1
     assert sum("already published" in text for text in texts) == RACERS - 1
@@ -1012,7 +1026,14 @@ async def test_racing_splits_split_once_and_never_share_a_number(world: Journey)
     review_id = await signed_off_review(j)
     for _ in range(3):
         await j.act(verbs.ACTION_SAVE, {"review_id": review_id, **good_action(police_id(j))})
-    await j.act(verbs.OUTCOME_PUBLISH, {"review_id": review_id, "agreed_themes": "neglect"})
+    await j.act(
+        verbs.OUTCOME_PUBLISH,
+        {
+            "review_id": review_id,
+            "agreed_themes": "neglect",
+            "learning_needs": "Escalate sooner\nShare health visits\nSee the child at every visit",
+        },
+    )
     first, second, third = sorted(j.rows(t.ActionItem), key=lambda r: r.number)
     texts = await race(j, verbs.ACTION_SPLIT, {"action_id": first.id, **SPLIT})
     assert audited(j, "action.split") == 1, "split once"
@@ -1171,7 +1192,14 @@ async def test_racing_saves_from_one_revision_apply_exactly_one(world: Journey) 
     assert (_changed(texts), audited(j, "retention.saved")) == (RACERS - 1, 1)
 
     await j.act(verbs.ACTION_SAVE, {"review_id": review_id, **good_action(police)})
-    await j.act(verbs.OUTCOME_PUBLISH, {"review_id": review_id, "agreed_themes": "neglect"})
+    await j.act(
+        verbs.OUTCOME_PUBLISH,
+        {
+            "review_id": review_id,
+            "agreed_themes": "neglect",
+            "learning_needs": "Escalate sooner\nShare health visits\nSee the child at every visit",
+        },
+    )
     texts = await _race_from_one_card(
         j,
         verbs.GUIDE,
@@ -1211,7 +1239,14 @@ async def _complete_return(j: Journey) -> tuple[int, int]:
 async def _published_item(j: Journey) -> int:
     review_id = await signed_off_review(j)
     await j.act(verbs.ACTION_SAVE, {"review_id": review_id, **good_action(police_id(j))})
-    await j.act(verbs.OUTCOME_PUBLISH, {"review_id": review_id, "agreed_themes": "neglect"})
+    await j.act(
+        verbs.OUTCOME_PUBLISH,
+        {
+            "review_id": review_id,
+            "agreed_themes": "neglect",
+            "learning_needs": "Escalate sooner\nShare health visits\nSee the child at every visit",
+        },
+    )
     with j.bot.db.session() as session, session.begin():
         chair = session.scalars(select(t.Member).where(t.Member.aad_object_id == USER_AAD)).one()
         session.add(t.MemberRole(member_id=chair.id, role="lic_member"))

@@ -80,6 +80,7 @@ class Outcome:
     needs: tuple[str, ...] = (
         "See and speak to the child at every domestic call-out",
         "Escalate attendance concerns to the school sooner",
+        "Share health appointments with the school nurse",
     )
 
 

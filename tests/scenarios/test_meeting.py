@@ -63,7 +63,7 @@ async def test_pack_outcome_publish_and_guide(journey: Journey, tmp_path: Path) 
         "review_id": review_id,
         "agreed_themes": "neglect,information_sharing",
         "learning_needs": "Escalate attendance concerns sooner\nShare health "
-        "appointments with school",
+        "appointments with school\nSee the child at every visit",
         "attendees_0": "DS, SW, HV",
     }
     card = await j.card(verbs.OUTCOME_PUBLISH, outcome)

@@ -269,7 +269,16 @@ async def build_world(world: World) -> None:
     r3, r4, r5 = world.review(3), world.review(4), world.review(5)
     for _ in range(3):
         await ok(world, "chair", verbs.ACTION_SAVE, {"review_id": r3, **good_action(world)})
-    await ok(world, "chair", verbs.OUTCOME_PUBLISH, {"review_id": r3, "agreed_themes": "neglect"})
+    await ok(
+        world,
+        "chair",
+        verbs.OUTCOME_PUBLISH,
+        {
+            "review_id": r3,
+            "agreed_themes": "neglect",
+            "learning_needs": "Escalate sooner\nShare health visits\nSee the child at every visit",
+        },
+    )
     await ok(world, "chair", verbs.GUIDE, {"review_id": r3})
     await ok(world, "chair", verbs.GUIDE_SUBMIT, {"review_id": r3})
     world.actions = [int(a.id or 0) for a in _rows(world, t.ActionItem, t.ActionItem.id)]
@@ -291,7 +300,16 @@ async def build_world(world: World) -> None:
     )
     await ok(world, "chair", verbs.ACTION_SAVE, {"review_id": r4, **good_action(world)})
     await ok(world, "chair", verbs.ACTION_SAVE, {"review_id": r5, **good_action(world)})
-    await ok(world, "chair", verbs.OUTCOME_PUBLISH, {"review_id": r5, "agreed_themes": "neglect"})
+    await ok(
+        world,
+        "chair",
+        verbs.OUTCOME_PUBLISH,
+        {
+            "review_id": r5,
+            "agreed_themes": "neglect",
+            "learning_needs": "Escalate sooner\nShare health visits\nSee the child at every visit",
+        },
+    )
     await ok(world, "chair", verbs.GUIDE, {"review_id": r5})
     # R5's item: completed, then escalated by the LIC group, so it waits for the chair.
     r5_item = int(_rows(world, t.ActionItem, t.ActionItem.id)[-1].id or 0)
@@ -358,7 +376,16 @@ async def _published_guide_review(world: World) -> None:
     await _complete(world, world.returns["r8"], submit=True)
     await ok(world, "agency_lead", verbs.SIGNOFF_APPROVE, {"return_id": world.returns["r8"]})
     await ok(world, "chair", verbs.ACTION_SAVE, {"review_id": r8, **good_action(world)})
-    await ok(world, "chair", verbs.OUTCOME_PUBLISH, {"review_id": r8, "agreed_themes": "neglect"})
+    await ok(
+        world,
+        "chair",
+        verbs.OUTCOME_PUBLISH,
+        {
+            "review_id": r8,
+            "agreed_themes": "neglect",
+            "learning_needs": "Escalate sooner\nShare health visits\nSee the child at every visit",
+        },
+    )
     await ok(world, "chair", verbs.GUIDE, {"review_id": r8})
     await ok(world, "chair", verbs.GUIDE_SUBMIT, {"review_id": r8})
     await ok(world, "lic_member", verbs.GUIDE_APPROVE, guide_shown(world.bot, r8))

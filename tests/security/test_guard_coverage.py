@@ -284,7 +284,14 @@ async def the_meeting(j: Probing, review_id: int) -> int:
     await j.probe(verbs.ACTION_FORM, {**shown, "new": True})
     action = {**shown, **good_action(police_id(j)), "due_on": "2027-03-31"}
     await j.act(verbs.ACTION_SAVE, action)
-    await j.act(verbs.OUTCOME_PUBLISH, {**shown, "agreed_themes": "neglect"})
+    await j.act(
+        verbs.OUTCOME_PUBLISH,
+        {
+            **shown,
+            "agreed_themes": "neglect",
+            "learning_needs": "Escalate sooner\nShare health visits\nSee the child at every visit",
+        },
+    )
     await j.probe(verbs.GUIDE, shown)
     plain = {f"part_{index}": PLAIN for index in range(7)}  # over the names the probes left
     sent = await j.act(verbs.GUIDE_SUBMIT, {**shown, **plain})

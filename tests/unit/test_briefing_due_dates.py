@@ -328,3 +328,21 @@ def _inputs(card: object) -> list[dict[str, object]]:
     if isinstance(card, list):
         return [i for value in card for i in _inputs(value)]
     return []
+
+
+def test_a_short_month_written_into_the_item_is_not_said_twice() -> None:
+    """Walk 13 (L3): box 7 read "… every domestic call by 28 Feb 2027 (by February 2027)";
+    amended to 31 March, the line still said February."""
+    words = "Brief all response officers on seeing the child at every domestic call by 28 Feb 2027"
+    item = guide.GuideAction(words, "Demo Police", date(2027, 2, 28))
+    assert item.stem == (
+        "Demo Police: Brief all response officers on seeing the child at every domestic call"
+    )
+    box = guide.draft("LOS-2026-007", "Child Q", "", [], ["a", "b", "c"], [item])[6]
+    assert box == f"{item.stem} (by February 2027)"
+    amended = replace(item, due_on=date(2027, 3, 31))
+    assert guide.with_live_due_dates(box, [amended]) == f"{item.stem} (by March 2027)"
+    for short in ("by 3 Sept 2027", "by Dec. 2027", "before 1 Jun 2027"):
+        assert guide.GuideAction(f"Audit cases {short}", "Health", date(2027, 6, 1)).stem == (
+            "Health: Audit cases"
+        )

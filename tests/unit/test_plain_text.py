@@ -85,6 +85,7 @@ def test_the_draft_briefing_quotes_the_reason_as_plain_words() -> None:
     )
     assert "**" not in parts[0]
     assert "example.org" not in parts[0]
+    assert parts[1].startswith("The review found learning for the partnership about ")
     # Two learning points leave the third key learning box for the chair: said, never filled.
     assert parts[4] == ""
     assert guide.empty_boxes(parts) == (4,)
