@@ -171,7 +171,10 @@ async def meeting_and_actions(j: Journey, review_id: int) -> list[int]:
     for owner in (PRACTITIONER, PRACTITIONER, COLLEAGUE):
         await j.act(verbs.ACTION_SAVE, {"review_id": review_id, **good_action(agency, owner)})
     await j.act(verbs.ACTION_REMOVE, {"review_id": review_id, "action_key": draft_key(j, 2)})
-    await j.act(verbs.OUTCOME_PUBLISH, {"review_id": review_id, "agreed_themes": "neglect"})
+    await j.act(
+        verbs.OUTCOME_PUBLISH,
+        {"review_id": review_id, "agreed_themes": "neglect", "learning_needs": THREE_NEEDS},
+    )
     await j.act(verbs.GUIDE, {"review_id": review_id})
     await j.act(verbs.GUIDE_SAVE, {"review_id": review_id, "part_0": "Child K, aged 6, lived..."})
     await j.act(verbs.GUIDE_PREVIEW, {"review_id": review_id})
