@@ -36,7 +36,15 @@ from domain.chair_cover import ChairGap, Cover
 from domain.chasers import Rag
 from domain.model import ActionStatus
 from domain.pack import WITHOUT_RETURN, decision_label
-from domain.phrasing import NONE_OF_THESE, Fit, Period, quarter, which_one, year_period
+from domain.phrasing import (
+    NONE_OF_THESE,
+    Fit,
+    Period,
+    quarter,
+    said_back,
+    which_one,
+    year_period,
+)
 from domain.return_state import return_status_label
 from domain.summaries import (
     DASHBOARD_BASIS,
@@ -690,7 +698,7 @@ def _overdue_card(listing: OverdueList, text_limit: int, asked: str = "", unread
     ]
     read = overdue_read_as(listing)
     if asked.strip() and read:
-        body.append(paragraph(f"I read “{shortened(asked.strip(), 60)}” as {read}.", subtle=True))
+        body.append(paragraph(f"I read {said_back(asked, 60)} as {read}.", subtle=True))
     if unread.strip():
         body.append(paragraph(unread_words(unread), subtle=True))
     if not listing.items:

@@ -52,7 +52,9 @@ def not_kept(text: str, known: Collection[str]) -> NotKept | None:
     (those get "did you mean")."""
     cleaned = normalise(text)
     kinds = identifier_kinds(text)
-    if not kinds and not reads_as_a_note(cleaned, known):
+    if not kinds and (phrasing.starts_a_question(cleaned) or not reads_as_a_note(cleaned, known)):
+        # A question the bot can't answer ("what needs signing off") is not a note: it gets
+        # "did you mean" (review13b).
         return None
     return NotKept(phrasing.reference_in(cleaned), kinds)
 

@@ -16,6 +16,7 @@ from typing import Final
 from domain import phrasing
 from domain.capabilities import QUARTER_TEXT, ArgumentKind, Capability
 from domain.errors import InvalidInput
+from domain.identifiers import find_identifiers
 
 MAX_MESSAGE_CHARS = 10_000
 
@@ -90,6 +91,11 @@ def interpret(
     words = cleaned.split()
     first = words[0] if words else ""
     if first in INSTRUCTIONS or _misspelt_command(first, known) or _misspelt_name(words, known):
+        return None
+    if find_identifiers(text):
+        # A sentence holding a child's details is never read as a question: its words would be
+        # said back ("no agency is called …"), the bot itself writing them into the chat's
+        # history (review13b). It is answered as a note is, with the warning (chat_notes).
         return None
     found = phrasing.natural(cleaned, known)
     return Command(*found) if found else None

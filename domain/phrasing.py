@@ -16,6 +16,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Final
 
+from domain.identifiers import find_identifiers
 from domain.reviews import format_reference, parse_reference
 from domain.wording import listed, shortened
 
@@ -222,7 +223,53 @@ def asks_about_a_review(cleaned: str) -> bool:
     every word beside the name is one a question is made of ("how is … doing", "status of",
     "update on", "summary", or the name alone). A sentence with anything else in it (a note,
     an instruction, "please add …") is not a question, however it names the review."""
-    return words_beside_the_review(cleaned) is not None and not own_words(cleaned)
+    if words_beside_the_review(cleaned) is None:
+        return False
+    return not own_words(cleaned) or (
+        starts_a_question(cleaned) and _REFERENCE_IN_TEXT.search(cleaned) is not None
+    )
+
+
+# The words a question starts with (review13b: "who is the lead for LOS-2026-001", "has
+# LOS-2026-001 been signed off" were told their message wasn't kept; before, they opened the
+# review's summary, which answers them).
+_QUESTION_STARTS: Final = frozenset(
+    {
+        "what",
+        "what's",
+        "whats",
+        "who",
+        "who's",
+        "whos",
+        "when",
+        "where",
+        "where's",
+        "wheres",
+        "which",
+        "why",
+        "how",
+        "how's",
+        "hows",
+        "is",
+        "are",
+        "has",
+        "have",
+        "does",
+        "did",
+        "was",
+        "were",
+        "can",
+        "could",
+        "will",
+        "any",
+    }
+)
+
+
+def starts_a_question(cleaned: str) -> bool:
+    """Whether a normalised sentence starts as a question does ("who is …", "has … been")."""
+    first = cleaned.split(" ", 1)[0]
+    return first in _QUESTION_STARTS
 
 
 def words_beside_the_review(cleaned: str) -> list[str] | None:
@@ -320,6 +367,9 @@ _QUESTION_LEADS: Final = frozenset(
         "hello",
         "hey",
         "bot",
+        "how",
+        "many",
+        "much",
         "ok",
         "okay",
         "so",
@@ -393,6 +443,21 @@ QUESTION_WORDS: Final = (
             "this",
             "that",
             "los",
+            # review13b: "what's happening with …", "… details", "info on …", "is … on
+            # track", "what stage is … at", "view …" opened the summary before
+            "happening",
+            "new",
+            "details",
+            "detail",
+            "info",
+            "information",
+            "stage",
+            "track",
+            "view",
+            "current",
+            "at",
+            "far",
+            "late",
         }
     )
 )
@@ -558,9 +623,9 @@ def which_one(fit: Fit, typed: str, noun: str = "review") -> str:
     near miss is said back, so the person sees what they typed ("No agency is called
     “polce”.")."""
     if fit is Fit.SEVERAL:
-        return f"More than one {noun} fits “{_shown(typed)}”: which one?"
+        return f"More than one {noun} fits {said_back(typed)}: which one?"
     if fit is Fit.NEAR and noun in SAID_BACK:
-        return f"No {noun} is called “{_shown(typed)}”. Did you mean one of these?"
+        return f"No {noun} is called {said_back(typed)}. Did you mean one of these?"
     if fit is Fit.NEAR:
         return f"{_none_called(noun)} Did you mean one of these?"
     return f"Choose the {noun} you mean."
@@ -572,7 +637,7 @@ def which_review(match: ReviewMatch, typed: str) -> str:
     choices = listed([f"{c.reference} ({c.pseudonym})" for c in match.candidates[:3]])
     if match.fit is Fit.SEVERAL:
         return (
-            f"More than one review fits “{_shown(typed)}”: {choices}. "
+            f"More than one review fits {said_back(typed)}: {choices}. "
             "Type the reference of the one you mean."
         )
     if match.fit is Fit.NEAR:
@@ -580,8 +645,14 @@ def which_review(match: ReviewMatch, typed: str) -> str:
     return f"Which review: {choices}? Type its reference."
 
 
-def _shown(typed: str) -> str:
-    return shortened(" ".join(typed.split()), TYPED_SHOWN)
+def said_back(typed: str, limit: int = TYPED_SHOWN) -> str:
+    """Typed words as a reply repeats them, in quotes, so the person sees what was read; never
+    words the identifier guard flags (review13b: "Kelly Smith NHS … has overdue actions" was
+    answered "I don't know an agency called “kelly smith nhs …”", the bot writing a child's
+    details into the chat's history itself)."""
+    if find_identifiers(typed):
+        return "what you typed"
+    return f"“{shortened(' '.join(typed.split()), limit)}”"
 
 
 def _none_called(noun: str) -> str:

@@ -67,6 +67,7 @@ from domain.phrasing import (
     match_agency,
     match_review,
     reference_in,
+    said_back,
     take_period,
     year_period,
 )
@@ -81,7 +82,7 @@ from domain.scope import ScopeKind as ScopeKind
 from domain.scope import scope_for as scope_for
 from domain.status_words import STAGE_NAMES
 from domain.transitions import RETURN_SETTLED
-from domain.wording import counted, shortened
+from domain.wording import counted
 from domain.wording import short_date as short_date  # re-exported: cards and documents use it
 
 RAG_ORDER: Final[Mapping[Rag | None, int]] = {
@@ -1131,9 +1132,13 @@ def overdue_read_as(listing: OverdueList) -> str:
 def unread_words(words: str) -> str:
     """Said of words typed beside a review that named nothing (`OverdueAsk.unread`)."""
     return (
-        f"“{shortened(words, 40)}” names no agency or period I know, so it wasn't used. "
-        f"{PERIODS_LOOK_LIKE}"
+        f"{_capitalised(said_back(words, 40))} names no agency or period I know, so it wasn't "
+        f"used. {PERIODS_LOOK_LIKE}"
     )
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def read_overdue(uow: UnitOfWork, member: MemberView, text: str, today: date) -> OverdueAsk:

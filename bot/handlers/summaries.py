@@ -208,7 +208,8 @@ def _agency_from_text(
         return _which_agency(text, match, verb, extra or {})
     names = ", ".join(name for _, name, _ in agencies) or "none yet"
     raise InvalidInput(
-        f"I don't know {_what_named(verb)} called “{text.strip()}”. Agencies: {names}. "
+        f"I don't know {_what_named(verb)} called {phrasing.said_back(text)}. "
+        f"Agencies: {names}. "
         f"{_named_like(verb)}"
     )
 
