@@ -282,6 +282,12 @@ class DeliveredOnTime:
         )
 
 
+# An item its owner still has in hand: not delivered, whatever was marked before.
+_STILL_IN_HAND: Final = frozenset(
+    {ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED}
+)
+
+
 def on_time(
     records: Sequence[TrackerRecord], period: Period, today: date, policy: ChaserPolicy
 ) -> DeliveredOnTime:
@@ -298,12 +304,16 @@ def on_time(
             continue
         if not period.start <= deadline <= period.end:
             continue
+        # Delivered is as the item stands now, by its last completion: one marked complete
+        # and then kept open or taken back into work is not delivered (review13a: an item
+        # due later, completed and reopened, read as delivered early and on time).
         done = [p.at.date() for p in record.progress if p.kind == "completed"]
-        if deadline > last and not done:
+        delivered = bool(done) and a.status not in _STILL_IN_HAND
+        if deadline > last and not delivered:
             later += 1
             continue
         counted += 1
-        if done and min(done) <= policy.calendar.next_working_day(deadline):
+        if delivered and max(done) <= policy.calendar.next_working_day(deadline):
             met += 1
     return DeliveredOnTime(met, counted, later)
 

@@ -136,8 +136,18 @@ def done(on: date) -> tuple[ProgressLine, ...]:
 def test_on_time_counts_items_due_in_the_quarter_so_far() -> None:
     rows = [
         # due Sat 3 Oct, met on Mon 5 Oct: completed that Monday is on time
-        TrackerRecord(action(1, due_on=date(2026, 10, 3)), done(date(2026, 10, 5)), None, ()),
-        TrackerRecord(action(2, due_on=date(2026, 10, 30)), done(date(2026, 11, 9)), None, ()),
+        TrackerRecord(
+            action(1, due_on=date(2026, 10, 3), status=ActionStatus.COMPLETED),
+            done(date(2026, 10, 5)),
+            None,
+            (),
+        ),
+        TrackerRecord(
+            action(2, due_on=date(2026, 10, 30), status=ActionStatus.COMPLETED),
+            done(date(2026, 11, 9)),
+            None,
+            (),
+        ),
         record(3, due_on=date(2026, 11, 2)),  # due, not done: late
         record(4, due_on=date(2026, 12, 20)),  # later this quarter: not yet counted
         record(5, due_on=date(2026, 9, 30)),  # last quarter
@@ -152,7 +162,12 @@ def test_an_item_delivered_early_counts_as_on_time() -> None:
     today = date(2026, 12, 7)
     rows = [
         record(3, due_on=date(2026, 11, 30)),  # A3: due, not done: late
-        TrackerRecord(action(2, due_on=date(2026, 12, 10)), done(today), None, ()),
+        TrackerRecord(
+            action(2, due_on=date(2026, 12, 10), status=ActionStatus.COMPLETED),
+            done(today),
+            None,
+            (),
+        ),
     ]
     measure = br.on_time(rows, Q4, today, DEFAULT_POLICY)
     assert measure == br.DeliveredOnTime(met=1, counted=2, pending_later=0)
@@ -163,7 +178,12 @@ def test_an_item_delivered_early_counts_as_on_time() -> None:
 
 def test_the_label_says_so_far_when_items_due_later_are_left_out() -> None:
     rows = [
-        TrackerRecord(action(1, due_on=date(2026, 10, 5)), done(date(2026, 10, 5)), None, ()),
+        TrackerRecord(
+            action(1, due_on=date(2026, 10, 5), status=ActionStatus.COMPLETED),
+            done(date(2026, 10, 5)),
+            None,
+            (),
+        ),
         record(2, due_on=date(2026, 12, 20)),  # later this quarter, still being worked on
         record(3, due_on=date(2026, 12, 21)),
     ]
@@ -181,14 +201,57 @@ def test_the_label_says_so_far_when_items_due_later_are_left_out() -> None:
     assert after.label == "Action items due in the quarter delivered on time"
 
 
+def test_an_item_marked_complete_and_taken_back_into_work_is_not_delivered() -> None:
+    """review13a: due 20 Dec, marked complete on 1 Dec, then kept open by the LIC group: it
+    read "1 of 1 (100%)" delivered on time. It is in hand again, so not yet counted; one due
+    already and back in hand is due and not delivered; one completed again late is late."""
+    today = date(2026, 12, 7)
+    reopened = TrackerRecord(
+        action(1, due_on=date(2026, 12, 20), status=ActionStatus.IN_PROGRESS),
+        done(date(2026, 12, 1)),
+        None,
+        (),
+    )
+    assert br.on_time([reopened], Q4, today, DEFAULT_POLICY) == br.DeliveredOnTime(0, 0, 1)
+    due_back = TrackerRecord(
+        action(2, due_on=date(2026, 11, 20), status=ActionStatus.OPEN),
+        done(date(2026, 11, 2)),
+        None,
+        (),
+    )
+    assert br.on_time([due_back], Q4, today, DEFAULT_POLICY) == br.DeliveredOnTime(0, 1, 0)
+    again_late = TrackerRecord(
+        action(3, due_on=date(2026, 11, 20), status=ActionStatus.COMPLETED),
+        done(date(2026, 11, 2)) + done(date(2026, 12, 2)),
+        None,
+        (),
+    )
+    assert br.on_time([again_late], Q4, today, DEFAULT_POLICY) == br.DeliveredOnTime(0, 1, 0)
+
+
 def test_an_item_due_in_another_quarter_is_not_counted_here() -> None:
     rows = [
         # due next quarter, delivered in this one: next quarter's measure counts it
-        TrackerRecord(action(1, due_on=date(2027, 1, 15)), done(date(2026, 11, 2)), None, ()),
+        TrackerRecord(
+            action(1, due_on=date(2027, 1, 15), status=ActionStatus.COMPLETED),
+            done(date(2026, 11, 2)),
+            None,
+            (),
+        ),
         # due last quarter, delivered (late) in this one: last quarter's
-        TrackerRecord(action(2, due_on=date(2026, 9, 15)), done(date(2026, 10, 2)), None, ()),
+        TrackerRecord(
+            action(2, due_on=date(2026, 9, 15), status=ActionStatus.COMPLETED),
+            done(date(2026, 10, 2)),
+            None,
+            (),
+        ),
         # due later this quarter, delivered before it began: early, so on time
-        TrackerRecord(action(3, due_on=date(2026, 12, 15)), done(date(2026, 9, 28)), None, ()),
+        TrackerRecord(
+            action(3, due_on=date(2026, 12, 15), status=ActionStatus.COMPLETED),
+            done(date(2026, 9, 28)),
+            None,
+            (),
+        ),
     ]
     assert br.on_time(rows, Q4, TODAY, DEFAULT_POLICY) == br.DeliveredOnTime(1, 1, 0)
 
@@ -210,7 +273,8 @@ def test_every_item_due_in_the_quarter_is_counted_or_said_to_be_left_out(
     for number, (due, after) in enumerate(dues, start=1):
         on = due + timedelta(days=after) if after is not None else None
         progress = done(on) if on is not None and on <= today else ()
-        rows.append(TrackerRecord(action(number, due_on=due), progress, None, ()))
+        status = ActionStatus.COMPLETED if progress else ActionStatus.OPEN
+        rows.append(TrackerRecord(action(number, due_on=due, status=status), progress, None, ()))
     measure = br.on_time(rows, Q4, today, DEFAULT_POLICY)
     in_quarter = [r for r in rows if Q4.start <= (r.action.due_on or Q4.start) <= Q4.end]
     assert measure.counted + measure.pending_later == len(in_quarter)
