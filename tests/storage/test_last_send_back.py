@@ -126,3 +126,39 @@ def test_the_migration_puts_a_return_being_changed_back_to_returned(database_url
     assert (rows[changing].returned_by, rows[changing].returned_at) == (None, None)
     assert rows[untouched].status == "submitted"
     assert rows[started].status == "in_progress"
+
+
+def test_a_downgrade_clears_a_resubmitted_return_s_kept_send_back(database_url: str) -> None:
+    """review13a: the code before 0017 shows any comments on a return as "Returned by your
+    agency lead"; a submitted return's kept send-back is cleared on the way down, a return
+    still being changed keeps its comments."""
+    upgrade(database_url)
+    engine = create_engine(database_url)
+    try:
+        with Session(engine) as session:
+            _seed(session, TENANT)
+            session.commit()
+            ids = list(
+                session.scalars(select(t.PreAnalysisReturn.id).order_by(t.PreAnalysisReturn.id))
+            )
+        resubmitted, changing = ids[:2]
+        returns = t.PreAnalysisReturn.__table__
+        with engine.begin() as connection:
+            for return_id, status in ((resubmitted, "submitted"), (changing, "returned")):
+                connection.execute(
+                    update(returns)
+                    .where(returns.c.id == return_id)
+                    .values(status=status, returned_comments=COMMENTS)
+                )
+        command.downgrade(alembic_config(database_url), "0016")
+        with engine.connect() as connection:
+            kept = dict(
+                connection.execute(
+                    select(returns.c.id, returns.c.returned_comments).where(
+                        returns.c.id.in_([resubmitted, changing])
+                    )
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    assert kept == {resubmitted: None, changing: COMMENTS}

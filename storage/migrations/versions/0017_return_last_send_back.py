@@ -30,6 +30,14 @@ depends_on: str | Sequence[str] | None = None
 _FOREIGN_KEY = "fk_pre_analysis_return_returned_by_member"
 
 
+def _returns() -> sa.TableClause:
+    return sa.table(
+        "pre_analysis_return",
+        sa.column("status", sa.String()),
+        sa.column("returned_comments", sa.Text()),
+    )
+
+
 def upgrade() -> None:
     with op.batch_alter_table("pre_analysis_return", schema=None) as batch_op:
         batch_op.add_column(sa.Column("returned_by", sa.Integer(), nullable=True))
@@ -37,11 +45,7 @@ def upgrade() -> None:
             sa.Column("returned_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
         )
         batch_op.create_foreign_key(_FOREIGN_KEY, "member", ["returned_by"], ["id"])
-    returns = sa.table(
-        "pre_analysis_return",
-        sa.column("status", sa.String()),
-        sa.column("returned_comments", sa.Text()),
-    )
+    returns = _returns()
     op.execute(
         returns.update()
         .where(returns.c.status == "in_progress", returns.c.returned_comments.is_not(None))
@@ -51,7 +55,15 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # The statuses put back stay "returned": the code before this reads that, and its
-    # writers' next save moves it on as it always did.
+    # writers' next save moves it on as it always did. The code before this shows any
+    # comments on a return as "Returned by your agency lead": a resubmitted return's kept
+    # send-back is cleared, as a submit used to clear it (review13a).
+    returns = _returns()
+    op.execute(
+        returns.update()
+        .where(returns.c.status.not_in(("not_started", "in_progress", "returned")))
+        .values(returned_comments=None)
+    )
     with op.batch_alter_table("pre_analysis_return", schema=None) as batch_op:
         batch_op.drop_constraint(_FOREIGN_KEY, type_="foreignkey")
         batch_op.drop_column("returned_at")
