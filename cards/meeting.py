@@ -39,7 +39,6 @@ from domain.chronology import describe_date
 from domain.guide import (
     BOX_FITS,
     BOX_LINES,
-    EMPTY_BOX_NOTE,
     PART_MAX,
     PART_STORED_MAX,
     PART_TITLES,
@@ -52,6 +51,7 @@ from domain.guide import (
     DueDateChange,
     GuideState,
     corrections_legend,
+    empty_box_note,
     empty_boxes,
     empty_boxes_message,
     overfull_box_note,
@@ -801,7 +801,7 @@ def _guide_inputs(screen: GuideScreen) -> list[ac.ElementAnnotated]:
             items.append(warning_line(overfull_box_note(overfull[index])))
         elif index in empty:
             # The rule Send for approval keeps, said before it (the approver meets it too).
-            items.append(warning_line(EMPTY_BOX_NOTE))
+            items.append(warning_line(empty_box_note(index)))
         if index in screen.warnings:
             items.extend(identifier_warning(f"part_{index}", screen.warnings[index]))
     return items

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Final
 
 from domain.errors import FormInvalid
 from domain.identifiers import describe_findings, find_identifiers
@@ -94,6 +95,19 @@ def too_long_for_one_page(parts: Sequence[str], *, then: str = "download again")
 # nothing for is refused at Send for approval (a short line is enough: "No further learning
 # point; see box 7"), and at Approve for a version sent before this rule.
 EMPTY_BOX_NOTE = "Empty: every box is written before the briefing is sent for approval."
+# The key learning boxes are drafted from the learning the meeting agreed, so one stays empty
+# when fewer than three points were: say what to write rather than have one made up (review13a).
+KEY_LEARNING_BOXES: Final = frozenset({2, 3, 4})
+EMPTY_KEY_LEARNING_NOTE = (
+    f"{EMPTY_BOX_NOTE} If the meeting agreed fewer than three learning points, say so in a "
+    "line, for example “No further key learning point: see box 7”."
+)
+
+
+def empty_box_note(index: int) -> str:
+    """What is said under an empty box: the rule, and for a key learning box what to write
+    when no further point was agreed."""
+    return EMPTY_KEY_LEARNING_NOTE if index in KEY_LEARNING_BOXES else EMPTY_BOX_NOTE
 
 
 def empty_boxes(parts: Sequence[str]) -> tuple[int, ...]:

@@ -1011,7 +1011,7 @@ def submit_guide(
         # Said at the top, and under each box to change (as a sign-off's problem is).
         boxes = guide.overfull_boxes(parts)
         under = {f"part_{i}": guide.overfull_box_note(why) for i, why in boxes.items()}
-        under |= {f"part_{i}": guide.EMPTY_BOX_NOTE for i in guide.empty_boxes(parts)}
+        under |= {f"part_{i}": guide.empty_box_note(i) for i in guide.empty_boxes(parts)}
         said = " ".join(m for m in (empty, overlong) if m)
         return replace(screen, errors={"publish": f"Not sent for approval. {said}", **under})
     moved = uow.outcomes.move_guide(

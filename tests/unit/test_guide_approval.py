@@ -165,10 +165,13 @@ def test_the_chair_is_told_under_each_empty_box_by_the_rule_the_approver_meets()
     assert card_problems(card) == []
     texts = _texts(card["body"])
     box = texts.index(guide.PART_TITLES[4] + " (up to 650 characters)")
-    assert guide.EMPTY_BOX_NOTE in texts[box:], "said under the empty box"
-    assert texts.count(guide.EMPTY_BOX_NOTE) == 1, "only the empty one"
+    # Box 5 is a key learning box: what to write when no further point was agreed.
+    assert guide.empty_box_note(4) in texts[box:], "said under the empty box"
+    assert "No further key learning point" in guide.empty_box_note(4)
+    assert texts.count(guide.empty_box_note(4)) == 1, "only the empty one"
     full = cards.guide_card(drafting)
     assert guide.EMPTY_BOX_NOTE not in str(full)
+    assert guide.empty_box_note(6) == guide.EMPTY_BOX_NOTE, "box 7 is not a learning point"
 
 
 def test_one_rule_names_the_empty_boxes() -> None:
