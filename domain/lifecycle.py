@@ -460,6 +460,11 @@ def add_agency(
                 "status": ReturnStatus.NOT_STARTED.value,
                 "status_note": None,
                 "due_on": review.returns_due_on,
+                # Brought back, it starts afresh: a send-back from before its removal is not
+                # said to its writers, nor to its lead as "You sent this back" (review13a).
+                "returned_comments": None,
+                "returned_by": None,
+                "returned_at": None,
             },
             at=now,
         )

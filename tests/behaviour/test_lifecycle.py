@@ -245,6 +245,13 @@ async def test_replacing_a_practitioner_takes_away_their_access(j: Journey) -> N
 async def test_add_and_remove_agencies_with_the_last_one_kept(j: Journey) -> None:
     review_id = await two_agency_review(j)
     health = ret_of(j, "Demo Health")
+    # Sent back once and resubmitted before its removal: the send-back is kept (0017).
+    with j.bot.db.session() as session:
+        row = session.get(t.PreAnalysisReturn, health.id)
+        assert row is not None
+        row.returned_comments = "Please say who held the strategy meeting."
+        session.add(row)
+        session.commit()
     card = await j.card(
         verbs.REVIEW_REMOVE_AGENCY, {"return_id": health.id, "reason": "Not involved after all."}
     )
@@ -260,6 +267,8 @@ async def test_add_and_remove_agencies_with_the_last_one_kept(j: Journey) -> Non
     )
     assert "Agency added" in card
     assert ret_of(j, "Demo Health").status == "not_started"
+    # review13a: brought back, it starts afresh, with no old send-back on it.
+    assert ret_of(j, "Demo Health").returned_comments is None
 
 
 async def test_nil_on_a_submitted_return_and_late_controls_are_refused(j: Journey) -> None:
