@@ -28,22 +28,23 @@ so they are not default-ignorable, but most renderers draw nothing for them and 
 annotation between them; nobody types them in prose.
 
 The identifier guard reads with `read`: every default-ignorable character and annotation mark
-dropped (a joiner between two digits of an NHS number hides nothing from a reader), every kind
-of space read as a space, every decimal digit as its ASCII digit (Unicode's Nd: fullwidth,
+dropped (a joiner between two digits of an NHS number hides nothing from a reader), every kind of
+space read as a space, every decimal digit as its ASCII digit (Unicode's Nd: fullwidth,
 mathematical, Arabic-Indic, Devanagari and every other script's; `unicodedata.decimal`), every
-character whose compatibility form (NFKC) is ASCII as that form (fullwidth letters and signs,
-as in a postcode typed on a Japanese keyboard, mathematical letters, as in styled text copied
-from social media, and forms of several characters: the ligature "ﬃ" as "ffi", "…" as "..."),
-every dash that reads as a hyphen between digits (the non-breaking hyphen Word puts in, en dash,
-minus) as a hyphen, a combining mark on a letter or digit read as ASCII (an underline under
-each digit, a keycap) read away, and the look-alikes the cards draw for markup (`LOOKALIKE`,
-below) read back as the characters they stand for, so an address copied from a card into a
-field is still an address. Marks beside the text (superscripts, subscripts, circled and
-parenthesised numbers: `MARKS`) are read as their digits and letters, a run of them set apart
-from the text beside it by a line end, so a footnote's mark does not join the number before it
-and a number typed all in marks is read whole. Letters of other scripts that look like Latin
-ones (Unicode's confusables, UTS #39) are read as those in a word then all ASCII. `read` says
-where each character read was typed; `typed_span` turns a span read into a span typed.
+character whose compatibility form (NFKC) is ASCII as that form (fullwidth letters and signs, as in
+a postcode typed on a Japanese keyboard, mathematical letters, as in styled text copied from social
+media, and forms of several characters: the ligature "ﬃ" as "ffi", "…" as "...", set apart from a
+digit before them as marks are, below), every dash that reads as a hyphen between digits (the
+non-breaking hyphen Word puts in, en dash, minus) as a hyphen, a combining mark on a letter or
+digit read as ASCII (an underline under each digit, a keycap) read away, and the look-alikes the
+cards draw for markup (`LOOKALIKE`, below) read back as the characters they stand for, so an
+address copied from a card into a field is still an address. Marks beside the text (superscripts,
+subscripts, circled and parenthesised numbers: `MARKS`) are read as their digits and letters, a run
+of them set apart from the text beside it by a line end, so a footnote's mark does not join the
+number before it and a number typed all in marks is read whole (a superscript ordinal joins a day's
+one or two digits: "12ᵗʰ"). Letters of other scripts that look like Latin ones (Unicode's
+confusables, UTS #39) are read as those in a word then all ASCII. `read` says where each character
+read was typed; `typed_span` turns a span read into a span typed.
 """
 
 from __future__ import annotations
@@ -237,8 +238,11 @@ MARKS: Final[dict[int, str]] = _marks_beside()
 # A line end sets a run of marks apart from the text beside it: every detector ends a number, a
 # postcode or an address at one, and a date of birth's phrase may still come before it.
 _APART: Final = "\n"
-# A superscript ordinal after a day's digits belongs to it ("12ᵗʰ March"), not beside it.
+# A superscript ordinal after a day's digits belongs to it ("12ᵗʰ March"), not beside it. A day
+# is one or two digits, not the end of a longer number or of a date ("5919ᵗʰ", "12/03/15ᵗʰ"):
+# joined to those, the ordinal carried the number past its end check and it passed the guard.
 _ORDINALS: Final = frozenset({"st", "nd", "rd", "th"})
+_A_DAY_BEFORE: Final = re.compile(r"(?<![0-9])(?<![0-9][ /.:,-])[0-9]{1,2}\Z")
 _ANY_MARK: Final = _any_of(MARKS).pattern
 # A run of marks, with single separators between them: "⑫/③/⑳⑮", "⁹⁴³ ⁴⁷⁶ ⁵⁹¹⁹".
 _MARK_RUN: Final = re.compile(rf"{_ANY_MARK}+(?:[ /.:,-]{_ANY_MARK}+)*")
@@ -336,8 +340,8 @@ def read(text: str) -> tuple[str, list[int] | None]:
 
 
 def _read_each(text: str) -> tuple[str, list[int]]:
-    """Each character on its own (`_READ`), and a combining mark after a letter or digit read as
-    ASCII read away."""
+    """Each character on its own (`_READ`; a form of several characters set apart from a digit
+    before it), and a combining mark after a letter or digit read as ASCII read away."""
     parts: list[str] = []
     positions: list[int] = []
     done = 0
@@ -354,6 +358,10 @@ def _read_each(text: str) -> tuple[str, list[int]]:
         point = ord(text[at])
         if point in _READ:
             instead = _READ[point]
+            if len(instead) > 1 and last.isascii() and last.isdigit():
+                # Letters read from one character ("ﬁ", "Ⅻ", "№") are set apart from a digit
+                # before them, as marks are: the number ends where it was typed to end.
+                instead = _APART + instead
         else:  # a combining mark
             instead = "" if last.isascii() and last.isalnum() else text[at]
         parts.append(instead)
@@ -379,7 +387,10 @@ def _mark_runs(seen: str, positions: list[int]) -> Iterator[_Edit]:
             for i in range(start, end)
             for p in [positions[i]] * len(MARKS.get(ord(seen[i]), seen[i]))
         ]
-        ordinal = reading.lower() in _ORDINALS and start > 0 and seen[start - 1].isdigit()
+        ordinal = (
+            reading.lower() in _ORDINALS
+            and _A_DAY_BEFORE.search(seen, max(0, start - 2), start) is not None
+        )
         if start > 0 and seen[start - 1] != _APART and not ordinal:
             reading, at = _APART + reading, [positions[start], *at]
         if end < len(seen) and seen[end] != _APART:

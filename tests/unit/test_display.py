@@ -162,6 +162,23 @@ def test_marks_beside_the_text_read_as_their_digits_set_apart() -> None:
         assert ord(mark) in display.MARKS, hex(ord(mark))
 
 
+def test_letters_read_from_a_mark_or_a_form_are_set_apart_from_the_digit_before() -> None:
+    """review13b M2: a superscript ordinal joins only a day's one or two digits, and a form
+    read as several characters ("ﬁ", "Ⅻ", "№") is set apart from a digit before it, so a
+    number or a date ends where it was typed to end. After a letter a form still joins it."""
+    assert display.read("12\u1d57\u02b0")[0] == "12th"
+    assert display.read("on 3\u02b3\u1d48 May")[0] == "on 3rd\n May"
+    assert display.read("5919\u1d57\u02b0")[0] == "5919\nth"
+    assert display.read("12/03/15\u1d57\u02b0")[0] == "12/03/15\nth"
+    assert display.read("03 12\u1d57\u02b0")[0] == "03 12\nth"
+    assert display.read("5919\ufb01") == ("5919\nfi", [0, 1, 2, 3, 4, 4, 4])
+    assert display.read("5919\u216b")[0] == "5919\nXII"
+    assert display.read("2020\u2116, seen")[0] == "2020\nNo, seen"
+    assert display.read("\uff15\uff19\u200b\ufb01")[0] == "59\nfi"
+    assert display.read("Gri\ufb03ths")[0] == "Griffiths"
+    assert display.read("5\uff21")[0] == "5A"
+
+
 def test_combining_marks_on_a_letter_or_digit_read_as_ascii_are_read_away() -> None:
     """An underline under each digit, a keycap, an accent typed as a mark: the reader reads the
     digit or letter. On a letter of another script the mark stays."""

@@ -808,9 +808,44 @@ def test_a_footnote_mark_after_an_identifier_hides_nothing(
 ) -> None:
     """review12a: read as a digit, a superscript, subscript or circled mark joined the
     identifier before it, which then failed its end check and passed the guard."""
+    _assert_found_where_typed_and_masked(text, kind, found)
+
+
+def _assert_found_where_typed_and_masked(text: str, kind: IdentifierKind, found: str) -> None:
     [finding] = [f for f in find_identifiers(text) if f.kind is kind]
-    assert found in text[finding.start : finding.end]
+    assert text[finding.start : finding.end].endswith(found)
     assert found not in held.masked(text, find_identifiers(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "found"),
+    [
+        ("NHS 943 476 5919\u1d57\u02b0", IdentifierKind.NHS_NUMBER, "943 476 5919"),
+        ("DOB 12/03/2015\u1d57\u02b0", IdentifierKind.DATE_OF_BIRTH, "12/03/2015"),
+        ("DOB 12/03/15\u1d57\u02b0", IdentifierKind.DATE_OF_BIRTH, "12/03/15"),
+        ("NHS 943 476 5919\ufb01", IdentifierKind.NHS_NUMBER, "943 476 5919"),
+        ("NHS number 943 476 5919\ufb01 on file", IdentifierKind.NHS_NUMBER, "943 476 5919"),
+        ("NHS 943 476 5919\u216b", IdentifierKind.NHS_NUMBER, "943 476 5919"),
+        ("born 09/09/2020\u2116", IdentifierKind.DATE_OF_BIRTH, "09/09/2020"),
+        ("Child K, born 09/09/2020\u2116, seen", IdentifierKind.DATE_OF_BIRTH, "09/09/2020"),
+    ],
+)
+def test_letters_read_from_a_mark_or_a_form_after_the_last_digit_hide_nothing(
+    text: str, kind: IdentifierKind, found: str
+) -> None:
+    """review13b M2: a superscript ordinal ("ᵗʰ") joined any digits before it, and a ligature, a
+    Roman numeral or "№" read as letters joined the last digit, so the number or date failed its
+    end check and passed the guard (each was found before marks and forms were read). Found
+    where it was typed, and masked."""
+    _assert_found_where_typed_and_masked(text, kind, found)
+
+
+def test_a_superscript_ordinal_still_joins_a_day_of_a_date_of_birth() -> None:
+    """A date of birth typed "12ᵗʰ March 2015" after "born" is found from the "born" to the year."""
+    text = "Child K was born 12\u1d57\u02b0 March 2015 at home"
+    [finding] = find_identifiers(text)
+    assert finding.kind is IdentifierKind.DATE_OF_BIRTH
+    assert text[finding.start : finding.end] == "born 12\u1d57\u02b0 March 2015"
 
 
 def test_a_line_break_ends_a_relationship_word_s_reach() -> None:
