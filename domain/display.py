@@ -34,7 +34,7 @@ mathematical, Arabic-Indic, Devanagari and every other script's; `unicodedata.de
 character whose compatibility form (NFKC) is ASCII as that form (fullwidth letters and signs, as in
 a postcode typed on a Japanese keyboard, mathematical letters, as in styled text copied from social
 media, and forms of several characters: the ligature "ﬃ" as "ffi", "…" as "...", set apart from a
-digit before them as marks are, below), every dash that reads as a hyphen between digits (the
+digit beside them as marks are, below), every dash that reads as a hyphen between digits (the
 non-breaking hyphen Word puts in, en dash, minus) as a hyphen, a combining mark on a letter or
 digit read as ASCII (an underline under each digit, a keycap) read away, and the look-alikes the
 cards draw for markup (`LOOKALIKE`, below) read back as the characters they stand for, so an
@@ -238,6 +238,7 @@ MARKS: Final[dict[int, str]] = _marks_beside()
 # A line end sets a run of marks apart from the text beside it: every detector ends a number, a
 # postcode or an address at one, and a date of birth's phrase may still come before it.
 _APART: Final = "\n"
+_DIGITS: Final = frozenset("0123456789")
 # A superscript ordinal after a day's digits belongs to it ("12ᵗʰ March"), not beside it. A day
 # is one or two digits, not the end of a longer number or of a date ("5919ᵗʰ", "12/03/15ᵗʰ"):
 # joined to those, the ordinal carried the number past its end check and it passed the guard.
@@ -341,7 +342,7 @@ def read(text: str) -> tuple[str, list[int] | None]:
 
 def _read_each(text: str) -> tuple[str, list[int]]:
     """Each character on its own (`_READ`; a form of several characters set apart from a digit
-    before it), and a combining mark after a letter or digit read as ASCII read away."""
+    beside it), and a combining mark after a letter or digit read as ASCII read away."""
     parts: list[str] = []
     positions: list[int] = []
     done = 0
@@ -358,10 +359,8 @@ def _read_each(text: str) -> tuple[str, list[int]]:
         point = ord(text[at])
         if point in _READ:
             instead = _READ[point]
-            if len(instead) > 1 and last.isascii() and last.isdigit():
-                # Letters read from one character ("ﬁ", "Ⅻ", "№") are set apart from a digit
-                # before them, as marks are: the number ends where it was typed to end.
-                instead = _APART + instead
+            if len(instead) > 1:
+                instead = _set_apart_from_digits(instead, last, text[at + 1 : at + 2])
         else:  # a combining mark
             instead = "" if last.isascii() and last.isalnum() else text[at]
         parts.append(instead)
@@ -371,6 +370,17 @@ def _read_each(text: str) -> tuple[str, list[int]]:
     parts.append(text[done:])
     positions.extend(range(done, len(text)))
     return "".join(parts), positions
+
+
+def _set_apart_from_digits(reading: str, before: str, after: str) -> str:
+    """A form read as several characters ("ﬁ", "Ⅻ", "№"), set apart from a digit read just
+    before it or typed just after it, as marks are: a number starts and ends where it was typed
+    to, not carried past its end check by the letters."""
+    if before in _DIGITS:
+        reading = _APART + reading
+    if after and _READ.get(ord(after), after)[:1] in _DIGITS:
+        reading += _APART
+    return reading
 
 
 # An edit: where in the text read so far, what is read instead, and where each of its

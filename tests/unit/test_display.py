@@ -164,8 +164,9 @@ def test_marks_beside_the_text_read_as_their_digits_set_apart() -> None:
 
 def test_letters_read_from_a_mark_or_a_form_are_set_apart_from_the_digit_before() -> None:
     """review13b M2: a superscript ordinal joins only a day's one or two digits, and a form
-    read as several characters ("ﬁ", "Ⅻ", "№") is set apart from a digit before it, so a
-    number or a date ends where it was typed to end. After a letter a form still joins it."""
+    read as several characters ("ﬁ", "Ⅻ", "№") is set apart from a digit beside it, so a
+    number or a date starts and ends where it was typed to. Beside a letter a form still joins
+    it."""
     assert display.read("12\u1d57\u02b0")[0] == "12th"
     assert display.read("on 3\u02b3\u1d48 May")[0] == "on 3rd\n May"
     assert display.read("5919\u1d57\u02b0")[0] == "5919\nth"
@@ -174,6 +175,8 @@ def test_letters_read_from_a_mark_or_a_form_are_set_apart_from_the_digit_before(
     assert display.read("5919\ufb01") == ("5919\nfi", [0, 1, 2, 3, 4, 4, 4])
     assert display.read("5919\u216b")[0] == "5919\nXII"
     assert display.read("2020\u2116, seen")[0] == "2020\nNo, seen"
+    assert display.read("\u216b943") == ("XII\n943", [0, 0, 0, 0, 1, 2, 3])
+    assert display.read("\ufb01\uff19")[0] == "fi\n9"
     assert display.read("\uff15\uff19\u200b\ufb01")[0] == "59\nfi"
     assert display.read("Gri\ufb03ths")[0] == "Griffiths"
     assert display.read("5\uff21")[0] == "5A"

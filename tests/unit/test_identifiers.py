@@ -828,15 +828,17 @@ def _assert_found_where_typed_and_masked(text: str, kind: IdentifierKind, found:
         ("NHS 943 476 5919\u216b", IdentifierKind.NHS_NUMBER, "943 476 5919"),
         ("born 09/09/2020\u2116", IdentifierKind.DATE_OF_BIRTH, "09/09/2020"),
         ("Child K, born 09/09/2020\u2116, seen", IdentifierKind.DATE_OF_BIRTH, "09/09/2020"),
+        ("NHS \u216b943 476 5919", IdentifierKind.NHS_NUMBER, "943 476 5919"),
+        ("NHS \ufb01943 476 5919", IdentifierKind.NHS_NUMBER, "943 476 5919"),
     ],
 )
 def test_letters_read_from_a_mark_or_a_form_after_the_last_digit_hide_nothing(
     text: str, kind: IdentifierKind, found: str
 ) -> None:
     """review13b M2: a superscript ordinal ("ᵗʰ") joined any digits before it, and a ligature, a
-    Roman numeral or "№" read as letters joined the last digit, so the number or date failed its
-    end check and passed the guard (each was found before marks and forms were read). Found
-    where it was typed, and masked."""
+    Roman numeral or "№" read as letters joined the last digit (or the first), so the number or
+    date failed its end (or start) check and passed the guard (each was found before marks and
+    forms were read). Found where it was typed, and masked."""
     _assert_found_where_typed_and_masked(text, kind, found)
 
 
