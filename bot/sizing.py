@@ -10,6 +10,7 @@ from cards import verbs
 from cards.common import Card, card_nodes
 from cards.copyable import with_copyable_addresses
 from cards.fit import within_limit
+from cards.validation import TEAMS_CARD_LIMIT_BYTES, MeasuredCard
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ def sendable(card: Card) -> Card:
     lightened if it must be to fit Teams' size limit. A lightened card is logged with its
     sizes, the steps taken and its action verbs (never its text), so the builder that needs
     work is found."""
-    fitted = within_limit(with_copyable_addresses(card))
+    fitted = within_limit(card)
     if fitted.steps:
         log.warning(
             "card over the size limit, lightened",
@@ -30,7 +31,18 @@ def sendable(card: Card) -> Card:
                 "bytes_after": fitted.size,
             },
         )
-    return fitted.card
+    return _with_copy_box(fitted.card)
+
+
+def _with_copy_box(card: MeasuredCard) -> Card:
+    """The copy box added only to a card that fits, and only where it still fits with it:
+    added first, a card near the limit was lightened for its sake, cutting the person's own
+    text to keep a box that repeats it (review13b)."""
+    offered = with_copyable_addresses(card)
+    if offered is card:
+        return card
+    with_box = MeasuredCard(offered)
+    return with_box if with_box.size <= TEAMS_CARD_LIMIT_BYTES else card
 
 
 def card_verbs(card: Card) -> list[str]:

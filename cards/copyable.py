@@ -87,6 +87,8 @@ def with_copyable_addresses(card: Card) -> Card:
     if isinstance(card, MeasuredCard) and not _SCHEME_BROKEN.search(card.json):
         return card  # a measured card's JSON answers at once (every section card is one)
     body = list(card.get("body", []))
+    if any(isinstance(e, dict) and e.get("id") == COPY_ADDRESSES_ID for e in body):
+        return card  # offered already: a second box would repeat its ids (review13b)
     addresses: list[str] = []
     last_showing = -1
     for index, element in enumerate(body):

@@ -18,7 +18,7 @@ from cards.copyable import (
     typed_addresses,
     with_copyable_addresses,
 )
-from cards.validation import MeasuredCard, card_problems
+from cards.validation import TEAMS_CARD_LIMIT_BYTES, MeasuredCard, card_problems
 
 POLICY = "https://example.org/policy/threshold-guidance"
 
@@ -145,6 +145,33 @@ def test_a_measured_card_is_read_from_its_json_and_kept_when_it_has_none() -> No
 def test_every_card_sent_offers_its_addresses() -> None:
     # bot/sizing.py is the one step every reply and proactive card passes through
     assert offered(sendable(card_showing(f"See {POLICY}"))) == [POLICY]
+
+
+def test_the_box_is_offered_once_however_often_a_card_passes() -> None:
+    card = with_copyable_addresses(card_showing(f"See {POLICY}"))
+    assert with_copyable_addresses(card) is card, "review13b: a second box repeats its ids"
+    assert with_copyable_addresses(sendable(card_showing(f"See {POLICY}"))) == sendable(
+        card_showing(f"See {POLICY}")
+    )
+
+
+def test_a_card_with_no_room_for_the_box_keeps_its_own_text_and_goes_without() -> None:
+    """review13b: the box was added before the size check, so a card near Teams' limit was
+    lightened for its sake, its person's own text cut to keep a box that repeats it."""
+    long_text = "x" * 900
+    texts = [f"Entry {n}: {long_text} see {POLICY}/{n}" for n in range(20)]
+    plain = card_showing(*texts)
+    room = TEAMS_CARD_LIMIT_BYTES - MeasuredCard(plain).size
+    # Grow the card until the box can't fit beside it, while the card alone still does.
+    while room > 400:
+        texts.append("Plain words the lead typed. " * 4)
+        plain = card_showing(*texts)
+        room = TEAMS_CARD_LIMIT_BYTES - MeasuredCard(plain).size
+    assert room > 0
+    sent = sendable(plain)
+    assert offered(sent) == [], "no room: the box is left off"
+    assert MeasuredCard(sent).size <= TEAMS_CARD_LIMIT_BYTES
+    assert sent["body"] == plain["body"], "the person's text is as built"
 
 
 _segment = st.text(
