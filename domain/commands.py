@@ -16,7 +16,6 @@ from typing import Final
 from domain import phrasing
 from domain.capabilities import QUARTER_TEXT, ArgumentKind, Capability
 from domain.errors import InvalidInput
-from domain.identifiers import find_identifiers
 
 MAX_MESSAGE_CHARS = 10_000
 
@@ -85,6 +84,10 @@ def interpret(
         if command.name == "summary" and phrasing.says_more_than_it_asks(cleaned):
             # "summary of the strategy meeting for LOS-2026-004 was sent" is a note.
             return None
+        if command.name in phrasing.ASKING_COMMANDS and phrasing.holds_a_childs_details(text):
+            # "overdue Kelly Smith": read as typed, with its capitals (a command's words are
+            # read lower-cased, where the guard sees no name), and answered as a note is.
+            return None
         if command.name in phrasing.ASKING_COMMANDS:
             return Command(command.name, phrasing.argument_for(command.name, cleaned))
         return command
@@ -92,7 +95,7 @@ def interpret(
     first = words[0] if words else ""
     if first in INSTRUCTIONS or _misspelt_command(first, known) or _misspelt_name(words, known):
         return None
-    if find_identifiers(text):
+    if phrasing.holds_a_childs_details(text):
         # A sentence holding a child's details is never read as a question: its words would be
         # said back ("no agency is called …"), the bot itself writing them into the chat's
         # history (review13b). It is answered as a note is, with the warning (chat_notes).

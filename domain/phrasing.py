@@ -16,6 +16,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Final
 
+from domain.identifier_kinds import IdentifierKind
 from domain.identifiers import find_identifiers
 from domain.reviews import format_reference, parse_reference
 from domain.wording import listed, shortened
@@ -650,9 +651,16 @@ def said_back(typed: str, limit: int = TYPED_SHOWN) -> str:
     words the identifier guard flags (review13b: "Kelly Smith NHS … has overdue actions" was
     answered "I don't know an agency called “kelly smith nhs …”", the bot writing a child's
     details into the chat's history itself)."""
-    if find_identifiers(typed):
+    if holds_a_childs_details(typed):
         return "what you typed"
     return f"“{shortened(' '.join(typed.split()), limit)}”"
+
+
+def holds_a_childs_details(text: str) -> bool:
+    """Whether typed words hold what the guard reads as a person's details. A school or a
+    surgery alone is not counted: in a question it is an agency's name far more often (the
+    demo's "Demo Primary School"), and reading it as a child's would refuse the question."""
+    return any(f.kind is not IdentifierKind.SCHOOL_OR_SURGERY for f in find_identifiers(text))
 
 
 def _none_called(noun: str) -> str:
