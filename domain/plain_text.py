@@ -45,7 +45,8 @@ def plain_words(typed: str) -> str:
             if items:
                 items[-1] = " " * len(items[-1])  # a second paragraph in the item: no bullet
         elif token.type in ("fence", "code_block"):
-            lines.extend(_without_addresses(token.content).rstrip("\n").split("\n"))
+            # Its words read as any others: shown as typed, "    **bold**" kept its marks.
+            lines.extend(plain_words(token.content).split("\n"))
     return "\n".join(line.strip() for line in lines if line.strip())
 
 
@@ -54,8 +55,10 @@ def _inline_words(children: Sequence[Token]) -> str:
     address shown as itself is its words, and goes with the rest of the run's addresses)."""
     words: list[str] = []
     for child in children:
-        if child.type in ("text", "code_inline", "image"):  # an image: its description
+        if child.type in ("text", "image"):  # an image: its description
             words.append(child.content)
+        elif child.type == "code_inline":  # "`**x**`": its words, without their marks
+            words.append(plain_words(child.content).replace("\n", " "))
         elif child.type in ("softbreak", "hardbreak"):
             words.append("\n")
     return _without_addresses("".join(words))
