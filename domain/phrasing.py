@@ -403,6 +403,30 @@ _QUESTION_LEADS: Final = frozenset(
 )
 
 
+# The words that ask about a review named by pseudonym ("how is child q doing").
+_ASKING_WORDS: Final = frozenset(
+    {
+        "how",
+        "how's",
+        "hows",
+        "where",
+        "doing",
+        "going",
+        "getting",
+        "status",
+        "progress",
+        "progressing",
+        "update",
+        "updates",
+        "latest",
+        "news",
+        "summary",
+        "summarise",
+        "summarize",
+    }
+)
+
+
 # The words a question about one review is made of, beside its name: connecting words, the
 # ways a question starts, and what it asks for ("how is … doing", "how's … getting on",
 # "status of", "progress on", "any update on", "summary"). Any other word makes the sentence
@@ -410,35 +434,21 @@ _QUESTION_LEADS: Final = frozenset(
 QUESTION_WORDS: Final = (
     FILLER
     | _QUESTION_LEADS
+    | _ASKING_WORDS
     | frozenset(
         {
-            "how",
-            "getting",
             "get",
-            "going",
-            "doing",
             "coming",
             "along",
             "on",
             "up",
-            "status",
-            "progress",
-            "progressing",
-            "update",
-            "updates",
-            "latest",
-            "news",
             "state",
-            "summary",
-            "summarise",
-            "summarize",
             "overview",
             "things",
             "it",
             "its",
             "it's",
             "we",
-            "where",
             "are",
             "with",
             "this",
@@ -461,28 +471,6 @@ QUESTION_WORDS: Final = (
             "late",
         }
     )
-)
-# The words that ask about a review named by pseudonym ("how is child q doing").
-_ASKING_WORDS: Final = frozenset(
-    {
-        "how",
-        "how's",
-        "hows",
-        "where",
-        "doing",
-        "going",
-        "getting",
-        "status",
-        "progress",
-        "progressing",
-        "update",
-        "updates",
-        "latest",
-        "news",
-        "summary",
-        "summarise",
-        "summarize",
-    }
 )
 _PSEUDONYM_IN_TEXT: Final = re.compile(
     r"\b(child|baby|young person|sibling group)\s+([a-z0-9][a-z0-9'\-]*)\b"
